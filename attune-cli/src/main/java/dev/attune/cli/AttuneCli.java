@@ -1,0 +1,6 @@
+package dev.attune.cli;
+
+/** Placeholder replaced below. */
+public final class AttuneCli {
+  public static void main(String[] args) {}
+}

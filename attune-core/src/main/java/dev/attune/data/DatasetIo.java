@@ -1,0 +1,176 @@
+package dev.attune.data;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import dev.attune.events.Item;
+import dev.attune.events.User;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedWriter;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stores a {@link Dataset} in a directory and reads it back.
+ *
+ * <p>Layout: {@code dataset.json} (name, time kind, type and scene names in index order, counts),
+ * {@code users.jsonl} and {@code items.jsonl} (one record per line, in index order), {@code events.bin}
+ * and optionally {@code given-test.bin} (column-wise binary event logs: magic, count, then each column).
+ * Each file is written to a temporary name and moved into place, so a crash never leaves a half-written
+ * file under its real name; {@code dataset.json} is written last and marks the directory complete.
+ */
+public final class DatasetIo {
+  private static final int MAGIC = 0x41544556; // "ATEV"
+  private static final int VERSION = 1;
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private DatasetIo() {}
+
+  /** The manifest file whose presence marks a complete data set directory. */
+  public static final String MANIFEST = "dataset.json";
+
+  /** Writes {@code dataset} into {@code dir} (created if needed; existing data set files are replaced). */
+  public static void write(Dataset dataset, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Files.deleteIfExists(dir.resolve(MANIFEST));
+    writeJsonLines(dir.resolve("users.jsonl"), dataset.users());
+    writeJsonLines(dir.resolve("items.jsonl"), dataset.items());
+    writeLog(dir.resolve("events.bin"), dataset.events());
+    Path given = dir.resolve("given-test.bin");
+    if (dataset.givenTest() != null) {
+      writeLog(given, dataset.givenTest());
+    } else {
+      Files.deleteIfExists(given);
+    }
+    Map<String, Object> manifest = new LinkedHashMap<>();
+    manifest.put("format", VERSION);
+    manifest.put("name", dataset.name());
+    manifest.put("timeKind", dataset.timeKind().name());
+    manifest.put("users", dataset.numUsers());
+    manifest.put("items", dataset.numItems());
+    manifest.put("events", dataset.events().size());
+    manifest.put("givenTestEvents", dataset.givenTest() == null ? 0 : dataset.givenTest().size());
+    manifest.put("eventTypes", dataset.typeNames().ids());
+    manifest.put("scenes", dataset.sceneNames().ids());
+    manifest.put("repeatScenes", List.copyOf(dataset.repeatScenes()));
+    Path tmp = dir.resolve(MANIFEST + ".tmp");
+    JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), manifest);
+    move(tmp, dir.resolve(MANIFEST));
+  }
+
+  /**
+   * Reads a data set directory written by {@link #write}.
+   *
+   * @throws IOException if files are missing or malformed; the message names the file
+   */
+  public static Dataset read(Path dir) throws IOException {
+    Path manifestPath = dir.resolve(MANIFEST);
+    if (!Files.isRegularFile(manifestPath)) {
+      throw new IOException(dir + " is not an Attune data set (no " + MANIFEST + "); create one with 'attune import'");
+    }
+    Map<?, ?> manifest = JSON.readValue(manifestPath.toFile(), Map.class);
+    Object format = manifest.get("format");
+    if (!(format instanceof Number n) || n.intValue() != VERSION) {
+      throw new IOException(manifestPath + ": unsupported format " + format);
+    }
+    Dataset ds = new Dataset((String) manifest.get("name"),
+        Dataset.TimeKind.valueOf((String) manifest.get("timeKind")));
+    for (Object s : (List<?>) manifest.get("scenes")) ds.registerScene((String) s);
+    for (Object t : (List<?>) manifest.get("eventTypes")) ds.registerType((String) t);
+    for (Object s : (List<?>) manifest.get("repeatScenes")) ds.allowRepeats((String) s);
+    try (MappingIterator<User> it = JSON.readerFor(User.class).readValues(dir.resolve("users.jsonl").toFile())) {
+      while (it.hasNext()) ds.putUser(it.next());
+    }
+    try (MappingIterator<Item> it = JSON.readerFor(Item.class).readValues(dir.resolve("items.jsonl").toFile())) {
+      while (it.hasNext()) ds.putItem(it.next());
+    }
+    readLog(dir.resolve("events.bin"), ds.events(), ds);
+    Path given = dir.resolve("given-test.bin");
+    if (Files.exists(given)) {
+      EventLog log = new EventLog();
+      readLog(given, log, ds);
+      ds.setGivenTest(log);
+    }
+    return ds;
+  }
+
+  private static void writeJsonLines(Path file, List<?> values) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+         SequenceWriter seq = JSON.writer().withRootValueSeparator("\n").writeValues(out)) {
+      for (Object v : values) seq.write(v);
+    }
+    move(tmp, file);
+  }
+
+  private static void writeLog(Path file, EventLog log) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    int n = log.size();
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+      out.writeInt(MAGIC);
+      out.writeInt(VERSION);
+      out.writeInt(n);
+      for (int r = 0; r < n; r++) out.writeInt(log.user(r));
+      for (int r = 0; r < n; r++) out.writeInt(log.item(r));
+      for (int r = 0; r < n; r++) out.writeShort(log.type(r));
+      for (int r = 0; r < n; r++) out.writeShort(log.scene(r));
+      for (int r = 0; r < n; r++) out.writeFloat(log.value(r));
+      for (int r = 0; r < n; r++) out.writeLong(log.time(r));
+    }
+    move(tmp, file);
+  }
+
+  private static void readLog(Path file, EventLog log, Dataset ds) throws IOException {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+      if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+        throw new IOException(file + ": not an Attune event file of version " + VERSION);
+      }
+      int n = in.readInt();
+      int[] users = new int[n];
+      int[] items = new int[n];
+      short[] types = new short[n];
+      short[] scenes = new short[n];
+      float[] values = new float[n];
+      for (int r = 0; r < n; r++) users[r] = in.readInt();
+      for (int r = 0; r < n; r++) items[r] = in.readInt();
+      for (int r = 0; r < n; r++) types[r] = in.readShort();
+      for (int r = 0; r < n; r++) scenes[r] = in.readShort();
+      for (int r = 0; r < n; r++) values[r] = in.readFloat();
+      for (int r = 0; r < n; r++) {
+        long time = in.readLong();
+        if (users[r] < 0 || users[r] >= ds.numUsers() || items[r] < 0 || items[r] >= ds.numItems()
+            || types[r] < 0 || types[r] >= ds.typeNames().size() || scenes[r] < 0 || scenes[r] >= ds.sceneNames().size()) {
+          throw new IOException(file + ": event " + r + " refers to an unknown user, item, type or scene");
+        }
+        log.add(users[r], items[r], types[r], values[r], time, scenes[r]);
+      }
+    } catch (java.io.EOFException e) {
+      throw new IOException(file + ": truncated", e);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+}

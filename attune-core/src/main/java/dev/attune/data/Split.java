@@ -1,0 +1,44 @@
+package dev.attune.data;
+
+/**
+ * A data set divided for offline evaluation.
+ *
+ * <p>Two views are offered so tuning and testing never mix: {@link #tuning()} trains on the training part
+ * and is scored on the validation part; {@link #testing()} trains on training + validation and is scored
+ * on the test part. Models without early stopping use only the second.
+ *
+ * @param protocol short description such as {@code leave-one-out} or {@code temporal(cutoff=...)}
+ * @param dataset the source data set
+ * @param roles role of each event of {@code dataset.events()}: one of {@link #TRAIN}, {@link #VALIDATION},
+ *     {@link #TEST}, {@link #DROPPED}
+ * @param trainOnly training events only (for tuning)
+ * @param trainAndValidation training and validation events (for the final test)
+ * @param validation held out for tuning
+ * @param test held out for the final score
+ */
+public record Split(
+    String protocol, Dataset dataset, byte[] roles, TrainingSet trainOnly, TrainingSet trainAndValidation,
+    Holdout validation, Holdout test) {
+
+  /** Role of an event the models learn from. */
+  public static final byte TRAIN = 0;
+  /** Role of a validation event. */
+  public static final byte VALIDATION = 1;
+  /** Role of a test event. */
+  public static final byte TEST = 2;
+  /** Role of an event nobody sees (happened after the user's test event). */
+  public static final byte DROPPED = 3;
+
+  /** Train on training events; score on validation. */
+  public Stage tuning() {
+    return new Stage(trainOnly, validation);
+  }
+
+  /** Train on training + validation events; score on test. */
+  public Stage testing() {
+    return new Stage(trainAndValidation, test);
+  }
+
+  /** A training set and the holdout scored against it. */
+  public record Stage(TrainingSet train, Holdout holdout) {}
+}

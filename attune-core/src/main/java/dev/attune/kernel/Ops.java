@@ -1,0 +1,13 @@
+package dev.attune.kernel;
+
+/** The kernel operations; one implementation per instruction set. All methods are thread-safe. */
+interface Ops {
+  /** Sum of a[aOff + j] * b[bOff + j] for j in [0, n). */
+  float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+  /** y[yOff + j] += alpha * x[xOff + j] for j in [0, n). */
+  void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+  /** out[r] = dot(matrix row r, v) for r in [0, rows); the matrix is row-major with {@code cols} columns. */
+  void gemv(float[] matrix, int rows, int cols, float[] v, float[] out);
+}

@@ -1,0 +1,32 @@
+package dev.attune.kernel;
+
+/** Plain Java reference implementation of the kernels; always available. */
+public final class ScalarVectorOps implements Ops {
+  /** The shared instance. */
+  public static final ScalarVectorOps INSTANCE = new ScalarVectorOps();
+
+  private ScalarVectorOps() {}
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    float s = 0f;
+    for (int j = 0; j < n; j++) {
+      s += a[aOff + j] * b[bOff + j];
+    }
+    return s;
+  }
+
+  @Override
+  public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int j = 0; j < n; j++) {
+      y[yOff + j] += alpha * x[xOff + j];
+    }
+  }
+
+  @Override
+  public void gemv(float[] matrix, int rows, int cols, float[] v, float[] out) {
+    for (int r = 0; r < rows; r++) {
+      out[r] = dot(matrix, r * cols, v, 0, cols);
+    }
+  }
+}

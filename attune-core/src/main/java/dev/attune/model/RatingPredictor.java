@@ -1,0 +1,11 @@
+package dev.attune.model;
+
+/** A model that predicts explicit rating values (for RMSE and MAE). */
+public interface RatingPredictor {
+  /**
+   * Predicted rating of {@code itemIndex} by {@code userIndex}, on the scale of the training values.
+   *
+   * @throws IllegalArgumentException if an index is out of range
+   */
+  float predictRating(int userIndex, int itemIndex);
+}
