@@ -45,6 +45,7 @@ public final class DatasetBuilder {
     long[] times = new long[n];
     int[] seqPtr = new int[dataset.numUsers() + 1];
     short[] seqTypes = new short[n];
+    float[] rawValues = new float[n];
     long latest = Long.MIN_VALUE;
     int k = 0;
     for (int u = 0; u < dataset.numUsers(); u++) {
@@ -56,13 +57,14 @@ public final class DatasetBuilder {
         w[k] = eventWeights[row];
         times[k] = log.time(row);
         seqTypes[k] = (short) log.type(row);
+        rawValues[k] = log.value(row);
         latest = Math.max(latest, times[k]);
         k++;
       }
       seqPtr[u + 1] = k;
     }
     Interactions matrix = Interactions.fromTriples(dataset.numUsers(), dataset.numItems(), users, items, w, times, n);
-    Sequences sequences = new Sequences(seqPtr, items, seqTypes, w, times);
+    Sequences sequences = new Sequences(seqPtr, items, seqTypes, w, times, rawValues);
     ItemFeatures features = ItemFeatures.of(dataset.items());
     return new TrainingSet(dataset, matrix, sequences, features, dataset.itemScenes(),
         latest == Long.MIN_VALUE ? 0 : latest);

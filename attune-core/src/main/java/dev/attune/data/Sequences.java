@@ -16,13 +16,15 @@ public final class Sequences {
   private final short[] types;
   private final float[] weights;
   private final long[] times;
+  private final float[] values;
 
-  Sequences(int[] indptr, int[] items, short[] types, float[] weights, long[] times) {
+  Sequences(int[] indptr, int[] items, short[] types, float[] weights, long[] times, float[] values) {
     this.indptr = indptr;
     this.items = items;
     this.types = types;
     this.weights = weights;
     this.times = times;
+    this.values = values;
   }
 
   /** Number of users (rows), including users with empty sequences. */
@@ -55,6 +57,11 @@ public final class Sequences {
 
   public long[] times() {
     return times;
+  }
+
+  /** Raw event value of each step (a rating, a completion ratio, a play count). */
+  public float[] values() {
+    return values;
   }
 
   /** Length of user {@code u}'s sequence. */

@@ -1,0 +1,173 @@
+package dev.attune.model.cf;
+
+import dev.attune.data.Interactions;
+import dev.attune.data.TrainingSet;
+import dev.attune.kernel.TopKSelector;
+import dev.attune.kernel.VectorOps;
+import dev.attune.model.Explainable;
+import dev.attune.model.Explanation;
+import dev.attune.model.FitListener;
+import dev.attune.model.ItemFilter;
+import dev.attune.model.Query;
+import dev.attune.model.ScoringRecommender;
+import dev.attune.model.TopK;
+import dev.attune.model.Trainer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+/**
+ * EASE: an item-item linear model with a closed-form solution.
+ *
+ * <p>Follows Steck, "Embarrassingly Shallow Autoencoders for Sparse Data" (WWW 2019). Paper symbols: X is
+ * the user × item matrix of positive weights; λ = {@link Params#regularization}; P = (XᵀX + λI)⁻¹;
+ * B_ij = −P_ij / P_jj with B_jj = 0. A user's scores are x_u B.
+ *
+ * <p>NOTE: the paper uses binary X; we use the summed positive event weights, which equal 1 for plain
+ * implicit data and carry play counts (log-scaled) or purchase strength when present.
+ *
+ * <p>Cost of {@code fit}: O(Σ_u |row_u|²) for the Gram matrix plus O(items³) for the SPD inverse (EJML,
+ * one thread), and 8 × items² bytes while fitting. Items beyond {@link Params#maxItems} are refused
+ * rather than left to exhaust memory.
+ */
+public final class Ease implements Trainer<Ease.Model> {
+
+  /**
+   * Hyper-parameters.
+   *
+   * @param regularization λ added to the Gram diagonal, &gt; 0
+   * @param maxItems largest catalogue accepted, &gt; 0 (a catalogue of n items needs about 12 n² bytes)
+   */
+  public record Params(float regularization, int maxItems) {
+    /** λ 500 (the paper's ML-20M setting is of this order), at most 20,000 items. */
+    public static final Params DEFAULTS = new Params(500f, 20_000);
+
+    public Params {
+      if (!(regularization > 0)) throw new IllegalArgumentException("regularization must be > 0: " + regularization);
+      if (maxItems <= 0) throw new IllegalArgumentException("maxItems must be > 0: " + maxItems);
+    }
+  }
+
+  private final Params params;
+
+  public Ease(Params params) {
+    this.params = params;
+  }
+
+  @Override
+  public String name() {
+    return "Ease";
+  }
+
+  /**
+   * Fits B.
+   *
+   * @throws IllegalArgumentException if the catalogue exceeds {@link Params#maxItems}
+   */
+  @Override
+  public Model fit(TrainingSet train, FitListener listener) {
+    Interactions x = train.interactions().positive();
+    int n = x.numItems();
+    if (n > params.maxItems()) {
+      throw new IllegalArgumentException("EASE needs a dense " + n + " x " + n + " matrix; the limit is "
+          + params.maxItems() + " items (raise maxItems if memory allows)");
+    }
+    double[] gram = new double[n * n];
+    int[] indptr = x.indptr();
+    int[] indices = x.indices();
+    float[] values = x.values();
+    for (int u = 0; u < x.numUsers(); u++) {
+      for (int p = indptr[u]; p < indptr[u + 1]; p++) {
+        int row = indices[p] * n;
+        double v = values[p];
+        for (int q = p; q < indptr[u + 1]; q++) {
+          gram[row + indices[q]] += v * values[q]; // upper triangle (row items ascending)
+        }
+      }
+      if ((u & 1023) == 0) listener.progress("EASE Gram matrix", u, x.numUsers());
+    }
+    for (int a = 0; a < n; a++) {
+      gram[a * n + a] += params.regularization();
+      for (int b = a + 1; b < n; b++) gram[b * n + a] = gram[a * n + b];
+    }
+    listener.progress("EASE inverse", 0, 1);
+    DMatrixRMaj g = DMatrixRMaj.wrap(n, n, gram);
+    DMatrixRMaj inverse = new DMatrixRMaj(n, n);
+    if (!CommonOps_DDRM.invertSPD(g, inverse)) {
+      throw new IllegalStateException("Gram matrix is not positive definite; raise regularization");
+    }
+    double[] p = inverse.getData();
+    float[] b = new float[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        b[i * n + j] = i == j ? 0f : (float) (-p[i * n + j] / p[j * n + j]);
+      }
+    }
+    listener.progress("EASE inverse", 1, 1);
+    return new Model(train.interactions(), b);
+  }
+
+  /** A fitted EASE model: scores are x_u B. Immutable and thread-safe. */
+  public static final class Model extends ScoringRecommender implements Explainable {
+    private final float[] weights;
+
+    Model(Interactions train, float[] weights) {
+      super(train);
+      this.weights = weights;
+    }
+
+    @Override
+    public String name() {
+      return "Ease";
+    }
+
+    /** B_ij. */
+    public float weight(int i, int j) {
+      return weights[i * numItems() + j];
+    }
+
+    @Override
+    protected void scoreAll(int userIndex, int[] history, boolean useTrainingRow, float[] scores) {
+      int n = numItems();
+      java.util.Arrays.fill(scores, 0f);
+      if (useTrainingRow) {
+        int[] indptr = train.indptr();
+        int[] indices = train.indices();
+        float[] values = train.values();
+        for (int p = indptr[userIndex]; p < indptr[userIndex + 1]; p++) {
+          if (values[p] > 0) VectorOps.axpy(values[p], weights, indices[p] * n, scores, 0, n);
+        }
+      } else {
+        for (int j : history) VectorOps.axpy(1f, weights, j * n, scores, 0, n);
+      }
+    }
+
+    @Override
+    public TopK similarItems(int itemIndex, int k, ItemFilter filter) {
+      checkItem(itemIndex);
+      float[] scores = java.util.Arrays.copyOfRange(weights, itemIndex * numItems(), (itemIndex + 1) * numItems());
+      scores[itemIndex] = Float.NaN;
+      return TopKSelector.select(scores, numItems(), k, filter);
+    }
+
+    /** Contributions x_uj B_ji of each history item j; they sum to the score. */
+    @Override
+    public Explanation explain(Query query, int itemIndex) {
+      checkItem(itemIndex);
+      int[] history = validatedHistory(query);
+      boolean trainingRow = query.history() == null;
+      List<Explanation.Contribution> parts = new ArrayList<>();
+      double total = 0;
+      for (int j : history) {
+        float xj = trainingRow ? train.get(query.userIndex(), j) : 1f;
+        float c = xj * weight(j, itemIndex);
+        total += c;
+        parts.add(new Explanation.Contribution(Explanation.Kind.HISTORY_ITEM, j, c));
+      }
+      parts.sort(Comparator.comparingDouble((Explanation.Contribution c) -> -Math.abs(c.weight())));
+      return new Explanation(itemIndex, (float) total, parts, "item-item weights from " + history.length + " history items");
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package dev.attune.model.cf;
+
+import dev.attune.data.Interactions;
+import dev.attune.kernel.TopKSelector;
+import dev.attune.model.ItemFilter;
+import dev.attune.model.TopK;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Top-k shrunk cosine neighbours between the rows of a sparse matrix, shared by {@link ItemKnn} (rows =
+ * items) and {@link UserKnn} (rows = users).
+ *
+ * <p>sim(a, b) = Σ_c m_ac m_bc / (‖m_a‖ ‖m_b‖ + shrinkage), the shrunk cosine of Sarwar et al. (WWW 2001)
+ * with the shrinkage of Koren (KDD 2008) damping similarities supported by few co-occurrences.
+ *
+ * @implNote O(Σ_c |column c|²) time over all rows; one dense accumulator of length rows per thread.
+ */
+final class Neighbours {
+  final int[] indptr;
+  final int[] indices;
+  final float[] similarities;
+
+  private Neighbours(int[] indptr, int[] indices, float[] similarities) {
+    this.indptr = indptr;
+    this.indices = indices;
+    this.similarities = similarities;
+  }
+
+  /** Row norms ‖m_a‖. */
+  static float[] norms(Interactions rows) {
+    float[] norms = new float[rows.numUsers()];
+    float[] values = rows.values();
+    int[] indptr = rows.indptr();
+    for (int a = 0; a < norms.length; a++) {
+      double s = 0;
+      for (int p = indptr[a]; p < indptr[a + 1]; p++) s += (double) values[p] * values[p];
+      norms[a] = (float) Math.sqrt(s);
+    }
+    return norms;
+  }
+
+  /**
+   * Similarities of row {@code a} to every row into {@code acc} (length rows.numUsers()); self set to NaN.
+   * {@code acc} must be all zero on entry.
+   */
+  static void similarityRow(Interactions rows, Interactions columns, float[] norms, float shrinkage, int a, float[] acc) {
+    int[] rp = rows.indptr();
+    int[] ri = rows.indices();
+    float[] rv = rows.values();
+    int[] cp = columns.indptr();
+    int[] ci = columns.indices();
+    float[] cv = columns.values();
+    for (int p = rp[a]; p < rp[a + 1]; p++) {
+      int c = ri[p];
+      float v = rv[p];
+      for (int q = cp[c]; q < cp[c + 1]; q++) acc[ci[q]] += v * cv[q];
+    }
+    for (int b = 0; b < acc.length; b++) {
+      if (acc[b] != 0f) acc[b] /= norms[a] * norms[b] + shrinkage;
+    }
+    acc[a] = Float.NaN;
+  }
+
+  /** Top-{@code k} neighbours of every row, computed on {@code threads} threads; deterministic. */
+  static Neighbours compute(Interactions rows, Interactions columns, int k, float shrinkage, int threads,
+      dev.attune.model.FitListener listener, String stage) {
+    int n = rows.numUsers();
+    float[] norms = norms(rows);
+    int[][] nIdx = new int[n][];
+    float[][] nSim = new float[n][];
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "attune-knn");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Future<?>[] futures = new Future<?>[threads];
+      for (int t = 0; t < threads; t++) {
+        futures[t] = pool.submit(() -> {
+          float[] acc = new float[n];
+          for (int a; (a = next.getAndIncrement()) < n; ) {
+            similarityRow(rows, columns, norms, shrinkage, a, acc);
+            for (int b = 0; b < n; b++) {
+              if (acc[b] == 0f) acc[b] = Float.NaN; // no co-occurrence: never a neighbour
+            }
+            TopK top = TopKSelector.select(acc, n, k, ItemFilter.ALL);
+            nIdx[a] = top.items();
+            nSim[a] = top.scores();
+            java.util.Arrays.fill(acc, 0f);
+            int d = done.incrementAndGet();
+            if ((d & 255) == 0 && listener != null) listener.progress(stage, d, n);
+          }
+        });
+      }
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException("neighbour worker failed", e.getCause());
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    int[] indptr = new int[n + 1];
+    for (int a = 0; a < n; a++) indptr[a + 1] = indptr[a] + nIdx[a].length;
+    int[] indices = new int[indptr[n]];
+    float[] sims = new float[indptr[n]];
+    for (int a = 0; a < n; a++) {
+      System.arraycopy(nIdx[a], 0, indices, indptr[a], nIdx[a].length);
+      System.arraycopy(nSim[a], 0, sims, indptr[a], nSim[a].length);
+    }
+    if (listener != null) listener.progress(stage, n, n);
+    return new Neighbours(indptr, indices, sims);
+  }
+
+  /** Similarity of row a's stored neighbour b, or 0 when b is not among a's neighbours. */
+  float similarity(int a, int b) {
+    for (int p = indptr[a]; p < indptr[a + 1]; p++) {
+      if (indices[p] == b) return similarities[p];
+    }
+    return 0f;
+  }
+
+  static int threads(int requested) {
+    return requested == 0 ? Runtime.getRuntime().availableProcessors() : requested;
+  }
+}
