@@ -14,52 +14,94 @@ public final class Splits {
   private Splits() {}
 
   /**
-   * Leave-one-out: per user, the last positive event (in time, ties by input order) is the test target and
-   * the second to last the validation target. Users with fewer than 3 positive events keep everything in
-   * training, as in the SASRec protocol; events after a user's test event are dropped.
+   * Leave-one-out: per user, the last consumed item is the test target and the one before it the
+   * validation target. Users with fewer than 3 targets keep everything in training, as in the SASRec
+   * protocol.
+   *
+   * <p>A target is the first positive event of an item for that user (in time, ties by input order), so in
+   * a scene without repeats the test item is one the user had never consumed before: every other event on
+   * the test item (an earlier skip, a later like) is dropped, and events on the validation item move with
+   * it. In scenes that {@linkplain Dataset#allowRepeats allow repeats} every positive event is a target and
+   * earlier plays of the same item stay in training. Events after the test target are dropped.
    */
   public static Split leaveOneOut(Dataset dataset, EventWeights weights) {
     EventLog log = dataset.events();
     float[] w = DatasetBuilder.weigh(dataset, log, weights);
+    boolean[] repeatScene = repeatScenes(dataset);
     DatasetBuilder.UserOrder order = DatasetBuilder.UserOrder.of(log, dataset.numUsers());
     byte[] roles = new byte[log.size()];
+    java.util.HashSet<Integer> seen = new java.util.HashSet<>();
     for (int u = 0; u < dataset.numUsers(); u++) {
       int start = order.indptr[u];
       int end = order.indptr[u + 1];
       int testAt = -1;
       int validAt = -1;
-      int positives = 0;
-      for (int p = end - 1; p >= start; p--) {
-        if (w[order.rows[p]] > 0) {
-          positives++;
-          if (testAt < 0) testAt = p;
-          else if (validAt < 0) validAt = p;
+      int targets = 0;
+      seen.clear();
+      for (int p = start; p < end; p++) {
+        int row = order.rows[p];
+        if (w[row] <= 0) continue;
+        boolean first = seen.add(log.item(row));
+        if (first || repeatScene[log.scene(row)]) {
+          targets++;
+          validAt = testAt;
+          testAt = p;
         }
       }
-      if (positives < 3) continue;
-      for (int p = validAt; p < end; p++) {
+      if (targets < 3) continue;
+      int validItem = log.item(order.rows[validAt]);
+      int testItem = log.item(order.rows[testAt]);
+      boolean validRepeats = repeatScene[log.scene(order.rows[validAt])];
+      boolean testRepeats = repeatScene[log.scene(order.rows[testAt])];
+      for (int p = start; p < end; p++) {
         int row = order.rows[p];
-        roles[row] = p == testAt ? Split.TEST : p > testAt ? Split.DROPPED : Split.VALIDATION;
+        int item = log.item(row);
+        if (p == testAt) {
+          roles[row] = Split.TEST;
+        } else if (p > testAt || (item == testItem && !testRepeats)) {
+          roles[row] = Split.DROPPED;
+        } else if (p >= validAt || (item == validItem && !validRepeats)) {
+          roles[row] = Split.VALIDATION;
+        }
       }
     }
     return assemble("leave-one-out", dataset, roles, weights);
   }
 
+  private static boolean[] repeatScenes(Dataset dataset) {
+    boolean[] repeat = new boolean[dataset.sceneNames().size()];
+    for (String scene : dataset.repeatScenes()) {
+      int s = dataset.sceneNames().indexOf(scene);
+      if (s >= 0) repeat[s] = true;
+    }
+    return repeat;
+  }
+
   /**
-   * Global temporal cut: events before {@code cutoff} train, positive events at or after it test. Users
-   * with no event before the cut-off are not scored (their later events are dropped). No validation part.
+   * Global temporal cut: events before {@code cutoff} train; items a user first consumes (positive event)
+   * at or after it are test targets. Users with no event before the cut-off are not scored, and later
+   * events that are not targets (negative ones, or renewed consumption of an item already consumed
+   * before the cut-off in a scene without repeats) are dropped. No validation part.
    */
   public static Split temporal(Dataset dataset, EventWeights weights, long cutoff) {
     EventLog log = dataset.events();
     float[] w = DatasetBuilder.weigh(dataset, log, weights);
+    boolean[] repeatScene = repeatScenes(dataset);
     boolean[] hasTrain = new boolean[dataset.numUsers()];
+    java.util.HashSet<Long> consumedBefore = new java.util.HashSet<>();
     for (int r = 0; r < log.size(); r++) {
-      if (log.time(r) < cutoff) hasTrain[log.user(r)] = true;
+      if (log.time(r) < cutoff) {
+        hasTrain[log.user(r)] = true;
+        if (w[r] > 0) consumedBefore.add(((long) log.user(r) << 32) | log.item(r));
+      }
     }
     byte[] roles = new byte[log.size()];
     for (int r = 0; r < log.size(); r++) {
       if (log.time(r) < cutoff) continue;
-      roles[r] = hasTrain[log.user(r)] && w[r] > 0 ? Split.TEST : Split.DROPPED;
+      long key = ((long) log.user(r) << 32) | log.item(r);
+      boolean target = hasTrain[log.user(r)] && w[r] > 0
+          && (repeatScene[log.scene(r)] || !consumedBefore.contains(key));
+      roles[r] = target ? Split.TEST : Split.DROPPED;
     }
     return assemble("temporal(cutoff=" + cutoff + ")", dataset, roles, weights);
   }
@@ -82,8 +124,10 @@ public final class Splits {
   }
 
   /**
-   * Random ratio per user: each user's positive events are shuffled (seeded) and {@code testFraction} of
-   * them, rounded, at least one and never all, go to test. Users with one positive event keep it in training.
+   * Random ratio per user: each user's targets (first positive event per item, or every positive event in
+   * scenes with repeats) are shuffled (seeded) and {@code testFraction} of them, rounded, at least one and
+   * never all, go to test. Other events on a test item are dropped in scenes without repeats. Users with one
+   * target keep it in training.
    *
    * @throws IllegalArgumentException if {@code testFraction} is not in (0, 1)
    */
@@ -93,27 +137,38 @@ public final class Splits {
     }
     EventLog log = dataset.events();
     float[] w = DatasetBuilder.weigh(dataset, log, weights);
+    boolean[] repeatScene = repeatScenes(dataset);
     DatasetBuilder.UserOrder order = DatasetBuilder.UserOrder.of(log, dataset.numUsers());
     byte[] roles = new byte[log.size()];
     SplittableRandom random = new SplittableRandom(seed);
     int[] buffer = new int[16];
+    java.util.HashSet<Integer> seen = new java.util.HashSet<>();
+    java.util.HashSet<Integer> testItems = new java.util.HashSet<>();
     for (int u = 0; u < dataset.numUsers(); u++) {
+      SplittableRandom userRandom = random.split(); // one stream per user: adding a user shifts no one else
       int n = 0;
+      seen.clear();
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
         int row = order.rows[p];
         if (w[row] <= 0) continue;
+        if (!seen.add(log.item(row)) && !repeatScene[log.scene(row)]) continue;
         if (n == buffer.length) buffer = java.util.Arrays.copyOf(buffer, n * 2);
         buffer[n++] = row;
       }
       if (n < 2) continue;
       int tests = (int) Math.min(n - 1, Math.max(1, Math.round(n * testFraction)));
-      SplittableRandom userRandom = random.split(); // one stream per user: adding a user shifts no one else
+      testItems.clear();
       for (int j = 0; j < tests; j++) {
         int pick = j + userRandom.nextInt(n - j);
         int tmp = buffer[j];
         buffer[j] = buffer[pick];
         buffer[pick] = tmp;
         roles[buffer[j]] = Split.TEST;
+        if (!repeatScene[log.scene(buffer[j])]) testItems.add(log.item(buffer[j]));
+      }
+      for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
+        int row = order.rows[p];
+        if (roles[row] != Split.TEST && testItems.contains(log.item(row))) roles[row] = Split.DROPPED;
       }
     }
     return assemble("random(test=" + testFraction + ", seed=" + seed + ")", dataset, roles, weights);

@@ -1,0 +1,62 @@
+package dev.attune.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.events.Event;
+import dev.attune.events.Item;
+import dev.attune.events.User;
+import dev.attune.synth.MusicPlatformGenerator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetIoTest {
+  @TempDir Path dir;
+
+  @Test
+  void roundTripKeepsEverything() throws IOException {
+    Dataset ds = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(50)).dataset();
+    ds.putItem(new Item("podcast-1", "podcast", "Épisode", null, null, List.of(), List.of(), Float.NaN,
+        Item.UNKNOWN_TIME, "text", Map.of("lang", "fr")));
+    ds.putUser(new User("new", Map.of("age", "30")));
+    ds.addGivenTestEvent(new Event("u1", "podcast-1", "view", 1, 99, "podcast"));
+    ds.allowRepeats("music");
+    DatasetIo.write(ds, dir);
+    Dataset back = DatasetIo.read(dir);
+    assertEquals(ds.numUsers(), back.numUsers());
+    assertEquals(ds.numItems(), back.numItems());
+    assertEquals(ds.events().size(), back.events().size());
+    assertEquals(ds.items(), back.items());
+    assertEquals(ds.users(), back.users());
+    assertEquals(ds.typeNames().ids(), back.typeNames().ids());
+    assertEquals(ds.sceneNames().ids(), back.sceneNames().ids());
+    assertEquals(ds.repeatScenes(), back.repeatScenes());
+    for (int r = 0; r < ds.events().size(); r += 97) {
+      assertEquals(ds.event(ds.events(), r), back.event(back.events(), r));
+    }
+    assertEquals(ds.event(ds.givenTest(), 0), back.event(back.givenTest(), 0));
+  }
+
+  @Test
+  void refusesADirectoryWithoutManifest() throws IOException {
+    Files.writeString(dir.resolve("events.bin"), "x");
+    IOException e = assertThrows(IOException.class, () -> DatasetIo.read(dir));
+    assertTrue(e.getMessage().contains("attune import"), e.getMessage());
+  }
+
+  @Test
+  void reportsATruncatedEventFile() throws IOException {
+    Dataset ds = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(5)).dataset();
+    DatasetIo.write(ds, dir);
+    byte[] bytes = Files.readAllBytes(dir.resolve("events.bin"));
+    Files.write(dir.resolve("events.bin"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    IOException e = assertThrows(IOException.class, () -> DatasetIo.read(dir));
+    assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+  }
+}

@@ -1,0 +1,167 @@
+package dev.attune.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.events.Event;
+import dev.attune.events.EventWeights;
+import dev.attune.synth.MusicPlatformGenerator;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SplitsTest {
+  private static final EventWeights WEIGHTS = EventWeights.defaults();
+  private static final Dataset MUSIC = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL).dataset();
+
+  /** Three users: u0 plays a, b, c, d (then skips e); u1 has two events; u2 one. */
+  private static Dataset tiny() {
+    Dataset ds = new Dataset("tiny", Dataset.TimeKind.CLOCK);
+    ds.addEvent(new Event("u0", "c", "view", 1, 30, "s"));
+    ds.addEvent(new Event("u0", "a", "view", 1, 10, "s"));
+    ds.addEvent(new Event("u0", "b", "view", 1, 20, "s"));
+    ds.addEvent(new Event("u0", "d", "view", 1, 40, "s"));
+    ds.addEvent(new Event("u0", "e", "skip", 1, 50, "s"));
+    ds.addEvent(new Event("u1", "a", "view", 1, 10, "s"));
+    ds.addEvent(new Event("u1", "b", "view", 1, 20, "s"));
+    ds.addEvent(new Event("u2", "a", "view", 1, 10, "s"));
+    return ds;
+  }
+
+  @Test
+  void leaveOneOutHoldsOutLastAndSecondToLastPositive() {
+    Dataset ds = tiny();
+    Split s = Splits.leaveOneOut(ds, WEIGHTS);
+    int u0 = ds.userIds().indexOf("u0");
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("d")}, s.test().itemsOf(u0));
+    // In time order a(10) b(20) c(30) d(40): d is the test target, c the validation target.
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("c")}, s.validation().itemsOf(u0));
+    // Tuning trains on a, b; testing on a, b, c; the skip after the test event is dropped.
+    int[] a = {ds.itemIds().indexOf("a"), ds.itemIds().indexOf("b")};
+    assertArrayEquals(a, s.trainOnly().sequences().itemsOf(u0));
+    assertEquals(3, s.trainAndValidation().sequences().length(u0));
+    // Users with fewer than 3 positive events keep everything in training.
+    assertEquals(0, s.test().itemsOf(ds.userIds().indexOf("u1")).length);
+    assertEquals(2, s.trainAndValidation().sequences().length(ds.userIds().indexOf("u1")));
+  }
+
+  @Test
+  void noProtocolLetsTrainingSeeHeldOutEvents() {
+    // Leakage guard: for each protocol, no held-out event is in training, and training never holds an
+    // event later than a held-out event of the same user.
+    assertNoLeak(Splits.leaveOneOut(MUSIC, WEIGHTS));
+    assertNoLeak(Splits.temporalFraction(MUSIC, WEIGHTS, 0.2));
+    assertNoLeak(Splits.randomRatio(MUSIC, WEIGHTS, 0.2, 7));
+  }
+
+  private static void assertNoLeak(Split split) {
+    Dataset ds = split.dataset();
+    EventLog log = ds.events();
+    Set<Long> heldOut = new HashSet<>();
+    long[] earliestHeldOut = new long[ds.numUsers()];
+    java.util.Arrays.fill(earliestHeldOut, Long.MAX_VALUE);
+    for (int r = 0; r < log.size(); r++) {
+      if (split.roles()[r] == Split.TEST) {
+        heldOut.add(((long) log.user(r) << 32) | log.item(r));
+        earliestHeldOut[log.user(r)] = Math.min(earliestHeldOut[log.user(r)], log.time(r));
+      }
+    }
+    assertTrue(!heldOut.isEmpty(), split.protocol() + " holds nothing out");
+    Interactions train = split.trainAndValidation().interactions();
+    boolean temporalProtocol = !split.protocol().startsWith("random");
+    for (int r = 0; r < log.size(); r++) {
+      byte role = split.roles()[r];
+      if (role == Split.TRAIN || role == Split.VALIDATION) {
+        if (temporalProtocol) {
+          assertTrue(log.time(r) <= earliestHeldOut[log.user(r)], split.protocol() + ": training event after a test event");
+        }
+      }
+    }
+    // No test (user, item) pair was consumed in training (the synthetic platform allows no repeats;
+    // its "like" events follow plays, so this fails if a split holds out the like but keeps the play).
+    Interactions positive = train.positive();
+    for (long key : heldOut) {
+      int u = (int) (key >>> 32);
+      int i = (int) key;
+      assertEquals(0f, positive.get(u, i), split.protocol() + ": test pair visible in training");
+    }
+    // Training weights equal the weights of exactly the training-role events.
+    float[] w = DatasetBuilder.weigh(ds, log, WEIGHTS);
+    double expected = 0;
+    for (int r = 0; r < log.size(); r++) {
+      if (split.roles()[r] == Split.TRAIN || split.roles()[r] == Split.VALIDATION) expected += w[r];
+    }
+    double actual = 0;
+    for (float v : train.values()) actual += v;
+    assertEquals(expected, actual, 1e-3 * Math.abs(expected));
+  }
+
+  @Test
+  void leaveOneOutKeepsEarlierPlaysWhereRepeatsAreNormal() {
+    Dataset ds = new Dataset("repeats", Dataset.TimeKind.CLOCK);
+    ds.allowRepeats("music");
+    String[] plays = {"a", "b", "a", "c", "a"};
+    for (int t = 0; t < plays.length; t++) ds.addEvent(new Event("u", plays[t], "view", 1, t, "music"));
+    Split s = Splits.leaveOneOut(ds, WEIGHTS);
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("a")}, s.test().itemsOf(0));
+    assertEquals(4, s.trainAndValidation().sequences().length(0), "earlier plays of a stay in training");
+  }
+
+  @Test
+  void leaveOneOutDropsOtherEventsOnTheTestItem() {
+    // u plays x, y, z, then likes y again: the last new item is z; y's late like is dropped with the
+    // future, and nothing on z remains in training.
+    Dataset ds = new Dataset("likes", Dataset.TimeKind.CLOCK);
+    ds.addEvent(new Event("u", "z", "skip", 1, 0, "music"));
+    ds.addEvent(new Event("u", "x", "view", 1, 1, "music"));
+    ds.addEvent(new Event("u", "y", "view", 1, 2, "music"));
+    ds.addEvent(new Event("u", "z", "view", 1, 3, "music"));
+    ds.addEvent(new Event("u", "z", "like", 1, 4, "music"));
+    Split s = Splits.leaveOneOut(ds, WEIGHTS);
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("z")}, s.test().itemsOf(0));
+    assertEquals(0f, s.trainAndValidation().interactions().get(0, ds.itemIds().indexOf("z")));
+  }
+
+  @Test
+  void temporalCutKeepsOnlyLaterPositiveEventsOfKnownUsers() {
+    Dataset ds = tiny();
+    Split s = Splits.temporal(ds, WEIGHTS, 35);
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("d")}, s.test().itemsOf(ds.userIds().indexOf("u0")));
+    assertEquals(1, s.test().size()); // the skip at 50 is not a target
+    assertEquals(0, s.validation().size());
+  }
+
+  @Test
+  void randomRatioIsSeededAndKeepsTrainingForEveryone() {
+    Split a = Splits.randomRatio(MUSIC, WEIGHTS, 0.2, 11);
+    Split b = Splits.randomRatio(MUSIC, WEIGHTS, 0.2, 11);
+    Split c = Splits.randomRatio(MUSIC, WEIGHTS, 0.2, 12);
+    assertArrayEquals(a.roles(), b.roles());
+    assertTrue(!java.util.Arrays.equals(a.roles(), c.roles()));
+    for (int u = 0; u < MUSIC.numUsers(); u++) {
+      if (a.test().itemsOf(u).length > 0) {
+        assertTrue(a.trainAndValidation().interactions().positive().rowLength(u) > 0);
+      }
+    }
+    double share = (double) a.test().size() / (a.test().size() + a.trainAndValidation().interactions().positive().nnz());
+    assertEquals(0.2, share, 0.03);
+  }
+
+  @Test
+  void givenSplitNeedsATestPart() {
+    assertThrows(IllegalArgumentException.class, () -> Splits.given(tiny(), WEIGHTS));
+    Dataset ds = tiny();
+    ds.addGivenTestEvent(new Event("u2", "b", "view", 1, 0, "s"));
+    Split s = Splits.given(ds, WEIGHTS);
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("b")}, s.test().itemsOf(ds.userIds().indexOf("u2")));
+    assertEquals(ds.events().size(), s.trainAndValidation().sequences().size());
+  }
+
+  @Test
+  void rejectsBadFractions() {
+    assertThrows(IllegalArgumentException.class, () -> Splits.randomRatio(MUSIC, WEIGHTS, 1.0, 1));
+    assertThrows(IllegalArgumentException.class, () -> Splits.temporalFraction(MUSIC, WEIGHTS, 0));
+  }
+}

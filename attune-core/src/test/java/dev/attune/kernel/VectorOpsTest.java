@@ -1,0 +1,73 @@
+package dev.attune.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class VectorOpsTest {
+  private static final int[] LENGTHS = {0, 1, 7, 8, 16, 33, 64, 100};
+
+  private static float[] random(int n, SplittableRandom r) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
+    return a;
+  }
+
+  @Test
+  void panamaRunsWhenTheModuleIsPresent() {
+    assertEquals("PanamaVectorOps", VectorOps.implementation());
+  }
+
+  @Test
+  void dotMatchesScalarReference() {
+    SplittableRandom r = new SplittableRandom(1);
+    for (int n : LENGTHS) {
+      float[] a = random(n + 3, r);
+      float[] b = random(n + 5, r);
+      float expected = ScalarVectorOps.INSTANCE.dot(a, 3, b, 5, n);
+      float actual = PanamaVectorOps.INSTANCE.dot(a, 3, b, 5, n);
+      assertEquals(expected, actual, 1e-5f * Math.max(1, n), "n=" + n);
+    }
+  }
+
+  @Test
+  void axpyMatchesScalarReference() {
+    SplittableRandom r = new SplittableRandom(2);
+    for (int n : LENGTHS) {
+      float[] x = random(n + 1, r);
+      float[] y1 = random(n + 2, r);
+      float[] y2 = y1.clone();
+      ScalarVectorOps.INSTANCE.axpy(0.7f, x, 1, y1, 2, n);
+      PanamaVectorOps.INSTANCE.axpy(0.7f, x, 1, y2, 2, n);
+      assertArrayEquals(y1, y2, 1e-6f, "n=" + n);
+    }
+  }
+
+  @Test
+  void gemvMatchesScalarReference() {
+    SplittableRandom r = new SplittableRandom(3);
+    for (int cols : LENGTHS) {
+      int rows = 13;
+      float[] m = random(rows * cols, r);
+      float[] v = random(cols, r);
+      float[] o1 = new float[rows];
+      float[] o2 = new float[rows];
+      ScalarVectorOps.INSTANCE.gemv(m, rows, cols, v, o1);
+      PanamaVectorOps.INSTANCE.gemv(m, rows, cols, v, o2);
+      assertArrayEquals(o1, o2, 1e-5f * Math.max(1, cols), "cols=" + cols);
+    }
+  }
+
+  @Test
+  void denseSolveInvertsASmallSystem() {
+    // [[4,2],[2,3]] x = [2,1]  =>  x = [0.5, 0]
+    double[] a = {4, 2, 2, 3};
+    double[] b = {2, 1};
+    DenseSolve.cholesky(a, 2);
+    DenseSolve.solveCholesky(a, 2, b);
+    assertEquals(0.5, b[0], 1e-12);
+    assertEquals(0.0, b[1], 1e-12);
+  }
+}
