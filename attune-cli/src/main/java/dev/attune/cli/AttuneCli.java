@@ -1,6 +1,48 @@
 package dev.attune.cli;
 
-/** Placeholder replaced below. */
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code attune} command: entry point and error handling shared by every subcommand. */
+@Command(
+    name = "attune",
+    mixinStandardHelpOptions = true,
+    version = "Attune 0.1.0",
+    description = "Recommendation engine for content platforms: import data, train and evaluate recommenders.",
+    subcommands = {
+        ImportCommand.class, GenerateCommand.class, EvaluateCommand.class, DemoCommand.class,
+        CommandLine.HelpCommand.class})
 public final class AttuneCli {
-  public static void main(String[] args) {}
+
+  /** Exit code for a client mistake (bad option, missing file, malformed data). */
+  public static final int USAGE_ERROR = 2;
+  /** Exit code for a failure that is not the user's fault. */
+  public static final int INTERNAL_ERROR = 1;
+
+  private AttuneCli() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given streams and returns the exit code (for tests). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new AttuneCli());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+      if (cause instanceof IllegalArgumentException || cause instanceof IOException) {
+        commandLine.getErr().println("attune: " + cause.getMessage());
+        return USAGE_ERROR;
+      }
+      commandLine.getErr().println("attune: internal error: " + cause);
+      cause.printStackTrace(commandLine.getErr());
+      return INTERNAL_ERROR;
+    });
+    return cli.execute(args);
+  }
 }

@@ -51,8 +51,8 @@ public final class MusicPlatformGenerator {
 
     /** A small platform for unit tests: 300 users, 1,152 tracks, about 18k events. */
     public static final Params SMALL = new Params(300, 8, 6, 3, 8, 60, 0.7, 0.15, 42L);
-    /** The demo platform: 3,000 users, 6,000 tracks, about 240k events. */
-    public static final Params DEMO = new Params(3000, 12, 25, 2, 10, 80, 0.7, 0.15, 7L);
+    /** The demo platform: 3,000 users, 3,600 tracks, about 260k events. */
+    public static final Params DEMO = new Params(3000, 12, 15, 2, 10, 80, 0.7, 0.15, 7L);
 
     public Params {
       if (users <= 0 || genres <= 1 || artistsPerGenre <= 0 || albumsPerArtist <= 0 || tracksPerAlbum <= 1) {

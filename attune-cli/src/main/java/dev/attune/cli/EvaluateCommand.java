@@ -1,0 +1,151 @@
+package dev.attune.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attune.data.Dataset;
+import dev.attune.data.DatasetIo;
+import dev.attune.data.Split;
+import dev.attune.data.Splits;
+import dev.attune.eval.EvalOptions;
+import dev.attune.eval.EvalResult;
+import dev.attune.events.EventWeights;
+import dev.attune.model.cf.ClassicModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code attune evaluate}: splits a data set, trains models and prints a leaderboard. */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Split a data set, train each model on the training part and rank the full catalogue for every test user.",
+        "Prints a leaderboard (HR@10, NDCG@10, Recall@20, MRR, coverage, training time, p-value vs the best) and",
+        "optionally writes every metric as JSON."})
+final class EvaluateCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
+  Path data;
+
+  @Option(names = "--models", split = ",", description = "Models to compare (default: ${DEFAULT-VALUE}). Known: pop, pop-decay, itemknn, userknn, als, bpr, ease, bias.",
+      defaultValue = "pop,itemknn,userknn,als,bpr,ease")
+  List<String> models;
+
+  @Option(names = "--protocol", description = "loo (leave-one-out), temporal:<test fraction>, random:<test fraction> (per user), or given (the source's own test part). Default: given when the data set has one, else loo.")
+  String protocol;
+
+  @Option(names = "--k", split = ",", defaultValue = "10,20", description = "Cut-offs for top-k metrics (default: ${DEFAULT-VALUE}).")
+  int[] ks;
+
+  @Option(names = "--include-seen", description = "Keep items the user already consumed in rankings (default: only when every scene allows repeats).")
+  Boolean includeSeen;
+
+  @Option(names = "--param", description = "Model hyper-parameter, e.g. --param als.factors=128 --param ease.regularization=300.")
+  List<String> params = new ArrayList<>();
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed for splits, sampling and training (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--threads", defaultValue = "0", description = "Worker threads, 0 = all processors (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--max-users", defaultValue = "0", description = "Evaluate a seeded sample of at most this many test users (0 = all).")
+  int maxUsers;
+
+  @Option(names = "--sampled-negatives", defaultValue = "0", description = "Also report HR/NDCG ranking each target among N sampled negatives, labelled as sampled (0 = off).")
+  int sampledNegatives;
+
+  @Option(names = "--auc", description = "Also compute each user's full-ranking AUC (ranks the whole catalogue per user: slower).")
+  boolean auc;
+
+  @Option(names = "--json", description = "Write all metrics, per model, to this JSON file.")
+  Path json;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    var out = spec.commandLine().getOut();
+    var err = spec.commandLine().getErr();
+    for (String m : models) {
+      if (!ClassicModels.NAMES.contains(m.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("unknown model '" + m + "'; known: " + ClassicModels.NAMES);
+      }
+    }
+    Dataset dataset = DatasetIo.read(data);
+    err.println("loaded " + dataset);
+    Split split = split(dataset, protocol, seed);
+    err.println("protocol " + split.protocol() + ": " + split.test().numUsersWithItems() + " test users, "
+        + split.test().size() + " test events");
+    boolean excludeSeen = includeSeen == null ? !dataset.allScenesAllowRepeats() : !includeSeen;
+    int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(ks).withExcludeSeen(excludeSeen).withThreads(threadCount)
+        .withMaxUsers(maxUsers).withSeed(seed).withSampledNegatives(sampledNegatives).withComputeAuc(auc);
+    LeaderboardRun run = LeaderboardRun.run(split, models, ClassicModels.parseOverrides(params), seed, threads,
+        options, quiet, err);
+    out.println();
+    out.println(dataset.name() + " | " + split.protocol() + " | full ranking" + (excludeSeen ? ", seen items excluded" : ", seen items kept"));
+    out.print(run.leaderboard.render());
+    if (json != null) {
+      writeJson(dataset, split, options, run.results);
+      out.println("wrote " + json);
+    }
+    return 0;
+  }
+
+  /**
+   * The split named by {@code protocol}.
+   *
+   * @throws IllegalArgumentException for an unknown protocol or a bad fraction
+   */
+  static Split split(Dataset dataset, String protocol, long seed) {
+    EventWeights weights = EventWeights.defaults();
+    String p = protocol == null ? (dataset.givenTest() != null ? "given" : "loo") : protocol.toLowerCase(Locale.ROOT);
+    if (p.equals("loo") || p.equals("leave-one-out")) return Splits.leaveOneOut(dataset, weights);
+    if (p.equals("given")) return Splits.given(dataset, weights);
+    if (p.startsWith("temporal:")) return Splits.temporalFraction(dataset, weights, fraction(p));
+    if (p.startsWith("random:")) return Splits.randomRatio(dataset, weights, fraction(p), seed);
+    throw new IllegalArgumentException("unknown protocol '" + protocol + "'; use loo, temporal:<fraction>, random:<fraction> or given");
+  }
+
+  private static double fraction(String p) {
+    String v = p.substring(p.indexOf(':') + 1);
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("protocol fraction is not a number: '" + v + "'");
+    }
+  }
+
+  private void writeJson(Dataset dataset, Split split, EvalOptions options, List<EvalResult> results) throws java.io.IOException {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("dataset", dataset.name());
+    doc.put("users", dataset.numUsers());
+    doc.put("items", dataset.numItems());
+    doc.put("events", dataset.events().size());
+    doc.put("protocol", split.protocol());
+    doc.put("excludeSeen", options.excludeSeen());
+    doc.put("seed", seed);
+    doc.put("date", Instant.now().toString());
+    doc.put("machine", Map.of("processors", Runtime.getRuntime().availableProcessors(),
+        "java", System.getProperty("java.version"), "os", System.getProperty("os.name")));
+    List<Object> rows = new ArrayList<>();
+    for (EvalResult r : results) rows.add(r.toMap());
+    doc.put("results", rows);
+    Path parent = json.toAbsolutePath().getParent();
+    if (parent != null) Files.createDirectories(parent);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), doc);
+  }
+}
