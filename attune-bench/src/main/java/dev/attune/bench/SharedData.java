@@ -1,0 +1,25 @@
+package dev.attune.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Locates {@code ../shared/data} from the repository root or a module directory. */
+final class SharedData {
+  private SharedData() {}
+
+  /**
+   * The shared data folder.
+   *
+   * @throws IllegalStateException with a clear message when it cannot be found
+   */
+  static Path root() {
+    String configured = System.getProperty("attune.data", System.getenv("ATTUNE_DATA"));
+    Path[] candidates = configured != null
+        ? new Path[] {Path.of(configured)}
+        : new Path[] {Path.of("../shared/data"), Path.of("../../shared/data")};
+    for (Path p : candidates) {
+      if (Files.isDirectory(p)) return p.toAbsolutePath().normalize();
+    }
+    throw new IllegalStateException("shared data not found (looked at ../shared/data; set -Dattune.data=<dir>)");
+  }
+}

@@ -1,0 +1,130 @@
+package dev.attune.data.importers;
+
+import dev.attune.events.Event;
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.TemporalAccessor;
+
+/**
+ * Turns the cells of one generic row ({@link CsvImporter}, {@link JsonLinesImporter}) into an event under a
+ * {@link ColumnMapping}, validating each part.
+ */
+final class GenericEvents {
+  private final ImportContext cx;
+  private final ColumnMapping m;
+  private final String defaultScene;
+
+  GenericEvents(ImportContext cx) {
+    this.cx = cx;
+    this.m = cx.options.columns();
+    this.defaultScene = m.defaultScene() != null ? m.defaultScene() : cx.options.sceneOr(Event.DEFAULT_SCENE);
+  }
+
+  /**
+   * Validates one row and adds its event. Each argument is the raw cell text, or null when the column is
+   * not mapped or the row lacks it.
+   *
+   * @throws BadRow if a required cell is missing or a cell is malformed
+   */
+  void add(String user, String item, String type, String value, String time, String scene) throws BadRow {
+    String u = required(user, m.user());
+    String i = required(item, m.item());
+    String t;
+    if (m.type() == null) {
+      t = m.defaultType();
+    } else {
+      t = required(type, m.type());
+    }
+    if (!cx.acceptsType(t)) {
+      throw BadRow.unknownType(m.type() == null ? "default-type" : m.type(), t);
+    }
+    float v = m.defaultValue();
+    if (m.value() != null) {
+      String text = required(value, m.value());
+      v = Fields.parseFloat(text, 0, text.length(), m.value());
+    }
+    String s = scene == null || scene.isBlank() ? defaultScene : scene.trim();
+    long ts = switch (m.timeFormat()) {
+      case EPOCH_SECONDS -> epochSeconds(required(time, m.timestamp()));
+      case EPOCH_MILLIS -> epochMillis(required(time, m.timestamp()));
+      case ISO -> iso(required(time, m.timestamp()));
+      case ORDINAL -> cx.nextPosition(u);
+      case NONE -> 0L;
+    };
+    cx.add(new Event(u, i, t, v, ts, s));
+  }
+
+  private static String required(String cell, String column) throws BadRow {
+    if (cell == null || cell.isBlank()) {
+      throw BadRow.missing(column);
+    }
+    return cell.trim();
+  }
+
+  private long epochSeconds(String text) throws BadRow {
+    String field = m.timestamp();
+    int dot = text.indexOf('.');
+    if (dot < 0) {
+      return Fields.secondsToMillis(Fields.parseLong(text, 0, text.length(), field), field, text);
+    }
+    long whole = dot == 0 ? 0 : Fields.parseLong(text, 0, dot, field);
+    if (whole < 0 || text.charAt(0) == '-') {
+      throw BadRow.negative(field, text);
+    }
+    int digits = text.length() - dot - 1;
+    if (digits == 0) {
+      throw BadRow.badNumber(field, text);
+    }
+    long fraction = Fields.parseId(text, dot + 1, text.length(), field);
+    long millis = Fields.secondsToMillis(whole, field, text);
+    // first three fraction digits are milliseconds; further digits are dropped
+    for (int k = digits; k > 3; k--) {
+      fraction /= 10;
+    }
+    for (int k = digits; k < 3; k++) {
+      fraction *= 10;
+    }
+    return millis + fraction;
+  }
+
+  private long epochMillis(String text) throws BadRow {
+    long ms = Fields.parseLong(text, 0, text.length(), m.timestamp());
+    if (ms < 0) {
+      throw BadRow.negative(m.timestamp(), text);
+    }
+    return ms;
+  }
+
+  private long iso(String text) throws BadRow {
+    long ms;
+    try {
+      ms = parseIso(text);
+    } catch (DateTimeException | ArithmeticException e) {
+      throw BadRow.badDate(m.timestamp(), text);
+    }
+    if (ms < 0) {
+      throw BadRow.negative(m.timestamp(), text);
+    }
+    return ms;
+  }
+
+  /** Epoch milliseconds of an ISO-8601 text; see {@link ColumnMapping.TimeFormat#ISO}. */
+  static long parseIso(String text) {
+    String s = text;
+    if (s.length() > 10 && s.charAt(10) == ' ') {
+      s = s.substring(0, 10) + 'T' + s.substring(11);
+    }
+    if (s.length() == 10) {
+      return LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    }
+    TemporalAccessor t = DateTimeFormatter.ISO_DATE_TIME.parseBest(s, ZonedDateTime::from, LocalDateTime::from);
+    if (t instanceof ZonedDateTime z) {
+      return z.toInstant().toEpochMilli();
+    }
+    return ((LocalDateTime) t).toInstant(ZoneOffset.UTC).toEpochMilli();
+  }
+}

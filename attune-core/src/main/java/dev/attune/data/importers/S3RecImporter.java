@@ -1,0 +1,150 @@
+package dev.attune.data.importers;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.attune.data.Dataset;
+import dev.attune.events.Event;
+import dev.attune.events.Item;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Format {@code s3rec}: the sequence files of S3-Rec (Zhou et al., CIKM 2020): {@code Beauty.txt},
+ * {@code LastFM.txt}, {@code Toys_and_Games.txt}, {@code Yelp.txt}.
+ *
+ * <p>Input: one {@code X.txt} file (UTF-8/ASCII): one line per user, {@code user item item ...},
+ * space-separated decimal ids, oldest item first. Each item becomes an event of type {@code view}, value 1,
+ * timestamp = its position in the user's sequence (0, 1, 2...; positions continue if a user has several
+ * lines, and restart at 0 with every import). A line with a bad id is rejected whole.
+ *
+ * <p>If the sibling {@code X_item2attributes.json} exists (always read as UTF-8), an object
+ * {@code {"item": [attrId, ...]}}, each imported item gets tags {@code a<attrId>} (for Amazon these are
+ * category and brand ids, for LastFM artist tags). Items listed there but absent from the sequences are
+ * not added. In lenient mode a malformed attribute file is counted once as {@link ImportReport#BAD_JSON} and
+ * the attributes read before the error are kept.
+ *
+ * <p>Scene: {@link ImportOptions#scene()}, or {@code default}. Time kind: {@link Dataset.TimeKind#ORDINAL}.
+ */
+public final class S3RecImporter implements Importer {
+  /** The format name. */
+  public static final String FORMAT = "s3rec";
+  /** The event type of every event. */
+  public static final String TYPE = "view";
+  /** Prefix of the tags made from attribute ids. */
+  public static final String ATTRIBUTE_TAG_PREFIX = "a";
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /** Creates the importer; prefer {@code Importer.forFormat("s3rec")}. */
+  public S3RecImporter() {}
+
+  @Override
+  public String formatName() {
+    return FORMAT;
+  }
+
+  @Override
+  public Dataset.TimeKind timeKind(ImportOptions options) {
+    return Dataset.TimeKind.ORDINAL;
+  }
+
+  @Override
+  public ImportReport importInto(Dataset dataset, Path input, ImportOptions options) throws IOException {
+    ImportContext cx = new ImportContext(this, dataset, input, options);
+    cx.requireType(TYPE);
+    if (!Files.isRegularFile(input)) {
+      throw new NoSuchFileException(input.toString(), null, FORMAT + " needs a sequence file such as Beauty.txt");
+    }
+    String scene = options.sceneOr(Event.DEFAULT_SCENE);
+    readSequences(cx, input, scene);
+    String name = input.getFileName().toString();
+    String stem = name.endsWith(".txt") ? name.substring(0, name.length() - 4) : name;
+    Path attributes = input.resolveSibling(stem + "_item2attributes.json");
+    if (Files.isRegularFile(attributes)) {
+      readAttributes(cx, attributes);
+    } else {
+      cx.report.note(attributes.getFileName() + " not found: items have no attribute tags");
+    }
+    return cx.finish();
+  }
+
+  /** Reads {@code user item item ...} lines into {@code view} events with ordinal timestamps. */
+  private static void readSequences(ImportContext cx, Path file, String scene) throws IOException {
+    Fields f = new Fields("user", "item");
+    NumericIds users = new NumericIds();
+    NumericIds items = new NumericIds();
+    try (LineReader r = cx.open(file, StandardCharsets.UTF_8)) {
+      cx.readRows(r, false, line -> {
+        int n = f.splitWhitespace(line);
+        String user = f.numericId(0, users);
+        String[] lineItems = f.scratch(n - 1);
+        for (int i = 1; i < n; i++) {
+          lineItems[i - 1] = f.numericId(i, items);
+        }
+        for (int i = 0; i < n - 1; i++) {
+          cx.add(new Event(user, lineItems[i], TYPE, 1f, cx.nextPosition(user), scene));
+        }
+      });
+    }
+  }
+
+  private static void readAttributes(ImportContext cx, Path file) throws IOException {
+    Dataset ds = cx.dataset;
+    int unmatched = 0;
+    try (JsonParser p = JSON.createParser(file.toFile())) {
+      try {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          throw new BadRow(ImportReport.BAD_JSON, "bad json: expected an object {\"item\": [attrId, ...]}");
+        }
+        List<String> tags = new ArrayList<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String item = p.currentName();
+          if (p.nextToken() != JsonToken.START_ARRAY) {
+            throw new BadRow(ImportReport.BAD_JSON, "bad json: attributes of item " + BadRow.quote(item)
+                + " are not an array");
+          }
+          tags.clear();
+          JsonToken t;
+          while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_STRING) {
+              throw new BadRow(ImportReport.BAD_JSON, "bad json: attribute of item " + BadRow.quote(item)
+                  + " is not an integer id");
+            }
+            tags.add(ATTRIBUTE_TAG_PREFIX + p.getText());
+          }
+          cx.report.countRow(true);
+          int index = ds.itemIds().indexOf(item);
+          if (index < 0) {
+            unmatched++;
+            continue;
+          }
+          Item a = ds.item(index);
+          ds.putItem(new Item(a.id(), a.scene(), a.title(), a.creator(), a.album(), a.categories(),
+              List.copyOf(tags), a.durationSeconds(), a.releaseTime(), a.text(), a.attributes()));
+        }
+      } catch (BadRow b) {
+        cx.reject(file, lineOf(p.currentLocation()), b);
+        cx.report.note("reading " + file.getFileName() + " stopped at a JSON error; attributes read before it were kept");
+      } catch (JsonProcessingException e) {
+        cx.reject(file, lineOf(e.getLocation()),
+            new BadRow(ImportReport.BAD_JSON, "bad json: " + e.getOriginalMessage()));
+        cx.report.note("reading " + file.getFileName() + " stopped at a JSON error; attributes read before it were kept");
+      }
+    }
+    if (unmatched > 0) {
+      cx.report.note(unmatched + " items in " + file.getFileName() + " do not occur in the sequences");
+    }
+  }
+
+  private static long lineOf(JsonLocation location) {
+    return location == null ? 0 : Math.max(0, location.getLineNr());
+  }
+}

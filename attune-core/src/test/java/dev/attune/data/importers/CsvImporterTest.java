@@ -1,0 +1,133 @@
+package dev.attune.data.importers;
+
+import static dev.attune.data.importers.TestFiles.events;
+import static dev.attune.data.importers.TestFiles.only;
+import static dev.attune.data.importers.TestFiles.write;
+import static dev.attune.data.importers.TestFiles.writeBytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.data.Dataset;
+import dev.attune.events.Event;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsvImporterTest {
+  private static final Importer IMPORTER = Importer.forFormat("csv");
+
+  @TempDir
+  Path dir;
+
+  private static ImportOptions mapping(String spec) {
+    return ImportOptions.DEFAULTS.withColumns(ColumnMapping.parse(spec));
+  }
+
+  @Test
+  void mapsNamedColumnsWithHeader() throws IOException {
+    Path file = write(dir.resolve("events.csv"), """
+        ts,uid,extra,iid,action,v
+        1511544070,u1,ignored,"Café, Paris",play,0.5
+        1511544071,u2,,i2,LIKE,1
+        """);
+    ImportOptions options = mapping("user=uid,item=iid,type=action,value=v,timestamp=ts,time-format=epoch-seconds");
+    Dataset ds = IMPORTER.newDataset("csv", options);
+    ImportReport report = IMPORTER.importInto(ds, file, options);
+
+    assertEquals(Dataset.TimeKind.CLOCK, ds.timeKind());
+    assertEquals(2, report.rowsRead()); // header not counted
+    assertEquals(new Event("u1", "Café, Paris", "play", 0.5f, 1511544070000L, "default"), only(ds, "u1", "Café, Paris"));
+    assertEquals("like", only(ds, "u2", "i2").type()); // the data set lower-cases type names
+  }
+
+  @Test
+  void withoutHeaderColumnsAreIndices() throws IOException {
+    Path file = write(dir.resolve("e.tsv"), "a\tx\t2017-11-25T12:00:00Z\nb\ty\t2017-11-25 12:00:00\nc\tz\t2017-11-25\n");
+    ImportOptions options = mapping("user=0,item=1,timestamp=2,time-format=iso,delimiter=tab,header=false,"
+        + "default-type=click,default-value=2,default-scene=web");
+    Dataset ds = IMPORTER.newDataset("csv", options);
+    IMPORTER.importInto(ds, file, options);
+    assertEquals(new Event("a", "x", "click", 2f, 1511611200000L, "web"), only(ds, "a", "x"));
+    assertEquals(1511611200000L, only(ds, "b", "y").timestamp()); // local date-time read as UTC
+    assertEquals(1511568000000L, only(ds, "c", "z").timestamp()); // date: midnight UTC
+  }
+
+  @Test
+  void ordinalAndNoneTimeFormats() throws IOException {
+    Path file = write(dir.resolve("e.csv"), "user,item\na,1\nb,1\na,2\na,1\n");
+    ImportOptions ordinal = mapping("time-format=ordinal");
+    Dataset ds = IMPORTER.newDataset("o", ordinal);
+    assertEquals(Dataset.TimeKind.ORDINAL, ds.timeKind());
+    IMPORTER.importInto(ds, file, ordinal);
+    assertEquals(List.of(0L, 0L, 1L, 2L), events(ds).stream().map(Event::timestamp).toList());
+
+    Dataset none = IMPORTER.newDataset("n");
+    ImportReport report = IMPORTER.importInto(none, file, ImportOptions.DEFAULTS);
+    assertEquals(Dataset.TimeKind.NONE, none.timeKind());
+    assertEquals(1, report.duplicatesCollapsed()); // a,1 twice without time
+  }
+
+  @Test
+  void quotedFieldSpanningLinesKeepsLineNumbersRight() throws IOException {
+    Path file = write(dir.resolve("e.csv"), "user,item,value\na,\"multi\nline\",1\nb,c,x\n", StandardCharsets.UTF_8);
+    ImportOptions options = mapping("value=value");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), file, options));
+    assertEquals("e.csv:4: bad number in field 'value': \"x\"", e.getMessage());
+  }
+
+  @Test
+  void lenientModeCountsReasonsAndSkipsBadBytes() throws IOException {
+    Path file = writeBytes(dir.resolve("e.csv"),
+        "user,item,type,value,ts\r\n",
+        "a,1,view,1,1000\r\n",
+        ",1,view,1,1000\r\n", // missing user
+        "a,2,teleport,1,1000\r\n", // unknown type
+        "a,3,view,NaN,1000\r\n", // bad number
+        "a,4,view,1,-5\r\n", // negative time
+        "a,5\r\n", // missing type (short row)
+        "a,", TestFiles.BAD_UTF8, ",view,1,1000\r\n", // bad encoding
+        "\r\n",
+        "b,6,view,1,2000");
+    ImportOptions options = mapping("type=type,value=value,timestamp=ts").lenient();
+    Dataset ds = IMPORTER.newDataset("c", options);
+    ImportReport report = IMPORTER.importInto(ds, file, options);
+    assertEquals(8, report.rowsRead());
+    assertEquals(2, report.eventsAccepted());
+    assertEquals(2, report.rejected(ImportReport.MISSING_FIELD));
+    assertEquals(1, report.rejected(ImportReport.UNKNOWN_EVENT_TYPE));
+    assertEquals(1, report.rejected(ImportReport.BAD_NUMBER));
+    assertEquals(1, report.rejected(ImportReport.NEGATIVE_VALUE));
+    assertEquals(1, report.rejected(ImportReport.BAD_ENCODING));
+    assertTrue(report.rejectionSamples().contains("e.csv:8: bad encoding: malformed UTF-8 input at byte 3 of the line"),
+        report.rejectionSamples().toString());
+    assertEquals(2000L, only(ds, "b", "6").timestamp());
+  }
+
+  @Test
+  void headerWithoutAMappedColumnFails() throws IOException {
+    Path file = write(dir.resolve("e.csv"), "uid,iid\n1,2\n");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), file, ImportOptions.DEFAULTS.lenient()));
+    assertEquals("e.csv:1: missing column 'user' in the header [uid, iid]", e.getMessage());
+  }
+
+  @Test
+  void unclosedQuoteFailsInBothModes() throws IOException {
+    Path file = write(dir.resolve("e.csv"), "user,item\na,b\n\"c,d\n");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), file, ImportOptions.DEFAULTS.lenient()));
+    assertEquals(ImportReport.BAD_CSV, e.reason());
+  }
+
+  @Test
+  void timeKindMustMatchTheDataset() throws IOException {
+    Path file = write(dir.resolve("e.csv"), "user,item,ts\na,b,1\n");
+    Dataset none = IMPORTER.newDataset("n");
+    assertThrows(IllegalArgumentException.class, () -> IMPORTER.importInto(none, file, mapping("timestamp=ts")));
+  }
+}

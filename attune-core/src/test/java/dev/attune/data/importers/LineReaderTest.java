@@ -1,0 +1,105 @@
+package dev.attune.data.importers;
+
+import static dev.attune.data.importers.TestFiles.writeBytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LineReaderTest {
+  @TempDir
+  Path dir;
+
+  private static List<String> lines(Path file, Charset charset) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (LineReader r = new LineReader(file, charset)) {
+      while (r.next()) {
+        out.add(r.number() + ":" + (r.text() == null ? "!" + r.error() : r.text()));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void handlesCrlfBlankLinesAndNoFinalNewline() throws IOException {
+    Path f = writeBytes(dir.resolve("a.txt"), "a\r\n\r\nb\nc");
+    assertEquals(List.of("1:a", "2:", "3:b", "4:c"), lines(f, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void emptyFileHasNoLines() throws IOException {
+    Path f = writeBytes(dir.resolve("e.txt"), "");
+    assertEquals(List.of(), lines(f, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void skipsUtf8ByteOrderMark() throws IOException {
+    Path f = writeBytes(dir.resolve("bom.txt"), new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, "x\n");
+    assertEquals(List.of("1:x"), lines(f, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void malformedBytesSpoilOnlyTheirLine() throws IOException {
+    Path f = writeBytes(dir.resolve("bad.txt"), "ok\nb", TestFiles.BAD_UTF8, "d\nnaïve\n");
+    assertEquals(List.of("1:ok", "2:!malformed UTF-8 input at byte 2 of the line", "3:naïve"),
+        lines(f, StandardCharsets.UTF_8));
+    // the same bytes are valid ISO-8859-1
+    assertEquals("2:b\u00ff\u00fed", lines(f, StandardCharsets.ISO_8859_1).get(1));
+    // and US-ASCII refuses both non-ASCII lines
+    assertTrue(lines(f, StandardCharsets.US_ASCII).get(2).startsWith("3:!malformed US-ASCII"));
+  }
+
+  @Test
+  void linesLongerThanTheBufferAreWhole() throws IOException {
+    String longLine = "x".repeat(200_000);
+    Path f = writeBytes(dir.resolve("long.txt"), "a\n" + longLine + "\nb");
+    try (LineReader r = new LineReader(f, StandardCharsets.UTF_8)) {
+      assertTrue(r.next());
+      assertTrue(r.next());
+      assertEquals(longLine, r.text());
+      assertTrue(r.next());
+      assertEquals("b", r.text());
+      assertEquals(3, r.number());
+      assertFalse(r.next());
+      assertNull(r.text());
+    }
+  }
+
+  @Test
+  void pushBackReturnsTheSameLineAgain() throws IOException {
+    Path f = writeBytes(dir.resolve("p.txt"), "1\n2\n");
+    try (LineReader r = new LineReader(f, StandardCharsets.UTF_8)) {
+      r.next();
+      r.pushBack();
+      assertTrue(r.next());
+      assertEquals("1", r.text());
+      assertEquals(1, r.number());
+      r.next();
+      assertEquals("2", r.text());
+    }
+  }
+
+  @Test
+  void refusesCharsetsThatAreNotAsciiCompatible() {
+    assertThrows(IllegalArgumentException.class, () -> ImportOptions.DEFAULTS.withCharset(StandardCharsets.UTF_16));
+  }
+
+  @Test
+  void windows1252UnmappableBytesAreReported() throws IOException {
+    // 0x81 is undefined in windows-1252
+    Path f = writeBytes(dir.resolve("w.txt"), "a", new byte[] {(byte) 0x81}, "\n", new byte[] {(byte) 0x80}, "\n");
+    List<String> lines = lines(f, Charset.forName("windows-1252"));
+    assertTrue(lines.get(0).startsWith("1:!unmappable windows-1252 input at byte 2"), lines.toString());
+    assertEquals("2:\u20ac", lines.get(1)); // 0x80 is the euro sign
+  }
+}

@@ -1,0 +1,85 @@
+package dev.attune.data.importers;
+
+import static dev.attune.data.importers.TestFiles.events;
+import static dev.attune.data.importers.TestFiles.write;
+import static dev.attune.data.importers.TestFiles.writeBytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.data.Dataset;
+import dev.attune.events.Event;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class S3RecImporterTest {
+  private static final Importer IMPORTER = Importer.forFormat("s3rec");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void importsSequencesWithPositionsAndAttributeTags() throws IOException {
+    Path file = write(dir.resolve("Beauty.txt"), "1 1 2 3\n2 4 2\n");
+    write(dir.resolve("Beauty_item2attributes.json"), "{\"1\": [1, 2], \"2\": [3], \"99\": [4]}");
+    Dataset ds = IMPORTER.newDataset("beauty");
+    ImportReport report = IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS.withScene("beauty"));
+
+    assertEquals(Dataset.TimeKind.ORDINAL, ds.timeKind());
+    assertEquals(2, report.rowsRead());
+    assertEquals(5, report.eventsAccepted());
+    assertEquals(List.of(
+        new Event("1", "1", "view", 1f, 0, "beauty"),
+        new Event("1", "2", "view", 1f, 1, "beauty"),
+        new Event("1", "3", "view", 1f, 2, "beauty"),
+        new Event("2", "4", "view", 1f, 0, "beauty"),
+        new Event("2", "2", "view", 1f, 1, "beauty")), events(ds));
+    assertEquals(4, ds.numItems()); // item 99 of the attribute file has no events and is not added
+    assertEquals(List.of("a1", "a2"), ds.item(ds.itemIds().indexOf("1")).tags());
+    assertEquals(List.of("a3"), ds.item(ds.itemIds().indexOf("2")).tags());
+    assertEquals(List.of(), ds.item(ds.itemIds().indexOf("3")).tags());
+    assertEquals(3, report.metadataRows());
+  }
+
+  @Test
+  void sceneDefaultsToDefault() throws IOException {
+    Path file = write(dir.resolve("LastFM.txt"), "7 8");
+    Dataset ds = IMPORTER.newDataset("lastfm");
+    ImportReport report = IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS);
+    assertEquals("default", events(ds).get(0).scene());
+    assertTrue(report.notes().get(0).contains("LastFM_item2attributes.json not found"), report.notes().toString());
+  }
+
+  @Test
+  void badLineIsRejectedWhole() throws IOException {
+    Path file = writeBytes(dir.resolve("Toys.txt"), "1 1 2\n2 3 x4 5\n3 6 ", TestFiles.BAD_UTF8, "\n4 7 8\r\n");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("toys"), file, ImportOptions.DEFAULTS));
+    assertEquals("Toys.txt:2: bad number in field 'item': \"x4\"", e.getMessage());
+
+    Dataset ds = IMPORTER.newDataset("toys");
+    ImportReport report = IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS.lenient());
+    assertEquals(4, report.rowsRead());
+    assertEquals(1, report.rejected(ImportReport.BAD_NUMBER));
+    assertEquals(1, report.rejected(ImportReport.BAD_ENCODING));
+    assertEquals(4, ds.events().size());
+  }
+
+  @Test
+  void malformedAttributeFileFailsStrictAndIsCountedLenient() throws IOException {
+    Path file = write(dir.resolve("Yelp.txt"), "1 1 2\n");
+    write(dir.resolve("Yelp_item2attributes.json"), "{\"1\": [1, 2],\n \"2\": [3, }");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("yelp"), file, ImportOptions.DEFAULTS));
+    assertEquals(ImportReport.BAD_JSON, e.reason());
+    assertEquals(2, e.line());
+
+    Dataset ds = IMPORTER.newDataset("yelp");
+    ImportReport report = IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS.lenient());
+    assertEquals(1, report.rejected(ImportReport.BAD_JSON));
+    assertEquals(List.of("a1", "a2"), ds.item(0).tags()); // read before the error
+  }
+}
