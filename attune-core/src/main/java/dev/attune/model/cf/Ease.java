@@ -2,6 +2,7 @@ package dev.attune.model.cf;
 
 import dev.attune.data.Interactions;
 import dev.attune.data.TrainingSet;
+import dev.attune.kernel.SpdInverse;
 import dev.attune.kernel.TopKSelector;
 import dev.attune.kernel.VectorOps;
 import dev.attune.model.Explainable;
@@ -15,8 +16,6 @@ import dev.attune.model.Trainer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * EASE: an item-item linear model with a closed-form solution.
@@ -28,9 +27,9 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * <p>NOTE: the paper uses binary X; we use the summed positive event weights, which equal 1 for plain
  * implicit data and carry play counts (log-scaled) or purchase strength when present.
  *
- * <p>Cost of {@code fit}: O(Σ_u |row_u|²) for the Gram matrix plus O(items³) for the SPD inverse (EJML,
- * one thread), and 8 × items² bytes while fitting. Items beyond {@link Params#maxItems} are refused
- * rather than left to exhaust memory.
+ * <p>Cost of {@code fit}: O(Σ_u |row_u|²) for the Gram matrix plus O(items³) for the SPD inverse
+ * ({@link SpdInverse}, in place, all cores), and 8 × items² bytes while fitting. Items beyond
+ * {@link Params#maxItems} are refused rather than left to exhaust memory.
  */
 public final class Ease implements Trainer<Ease.Model> {
 
@@ -93,12 +92,12 @@ public final class Ease implements Trainer<Ease.Model> {
       for (int b = a + 1; b < n; b++) gram[b * n + a] = gram[a * n + b];
     }
     listener.progress("EASE inverse", 0, 1);
-    DMatrixRMaj g = DMatrixRMaj.wrap(n, n, gram);
-    DMatrixRMaj inverse = new DMatrixRMaj(n, n);
-    if (!CommonOps_DDRM.invertSPD(g, inverse)) {
-      throw new IllegalStateException("Gram matrix is not positive definite; raise regularization");
+    try {
+      SpdInverse.invertInPlace(gram, n, Runtime.getRuntime().availableProcessors());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("Gram matrix is not positive definite; raise regularization", e);
     }
-    double[] p = inverse.getData();
+    double[] p = gram;
     float[] b = new float[n * n];
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < n; j++) {
