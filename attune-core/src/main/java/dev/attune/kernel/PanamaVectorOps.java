@@ -1,6 +1,7 @@
 package dev.attune.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,16 +42,32 @@ public final class PanamaVectorOps implements Ops {
     return s;
   }
 
+  /** Butterfly shuffles i -> i XOR h for h = lanes/2, lanes/4, ..., 1. */
+  private static final VectorShuffle<Float>[] BUTTERFLIES = butterflies();
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] butterflies() {
+    int lanes = SPECIES.length();
+    int steps = Integer.numberOfTrailingZeros(lanes);
+    VectorShuffle<Float>[] out = new VectorShuffle[steps];
+    for (int s = 0, h = lanes / 2; s < steps; s++, h /= 2) {
+      int half = h;
+      out[s] = VectorShuffle.fromOp(SPECIES, i -> i ^ half);
+    }
+    return out;
+  }
+
   /**
-   * Sums lanes 0, 1, 2... in order. {@code reduceLanes(ADD)} leaves the order unspecified, and the JIT and
-   * the interpreter do pick different orders, which made seeded SGD training differ between runs.
+   * Sums the lanes as a fixed butterfly tree (lane-wise adds of the vector and its shuffled self).
+   * {@code reduceLanes(ADD)} leaves the order unspecified, and the JIT and the interpreter do pick
+   * different orders, which made seeded SGD training differ between runs; every step here is exact
+   * lane-wise arithmetic, so the result is the same however the code runs.
    */
   private static float sumLanesInOrder(FloatVector v) {
-    float s = 0f;
-    for (int lane = 0; lane < SPECIES.length(); lane++) {
-      s += v.lane(lane);
+    for (VectorShuffle<Float> shuffle : BUTTERFLIES) {
+      v = v.add(v.rearrange(shuffle));
     }
-    return s;
+    return v.lane(0);
   }
 
   @Override
