@@ -10,10 +10,10 @@ import dev.attune.model.Explainable;
 import dev.attune.model.Explanation;
 import dev.attune.model.Query;
 import dev.attune.model.Recommender;
+import dev.attune.model.cf.ClassicModels;
 import dev.attune.model.TopK;
 import dev.attune.synth.MusicPlatformGenerator;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,7 +57,7 @@ final class DemoCommand implements Callable<Integer> {
         + " artists; each listener loves one or two genres, plays albums in order and skips what they dislike.");
     Split split = Splits.leaveOneOut(ds, EventWeights.defaults());
     EvalOptions options = EvalOptions.DEFAULTS.withSeed(seed).withComputeAuc(false);
-    LeaderboardRun run = LeaderboardRun.run(split, List.of("pop", "itemknn", "userknn", "als", "bpr", "ease"),
+    LeaderboardRun run = LeaderboardRun.run(split, ClassicModels.DEFAULT_LEADERBOARD,
         Map.of(), seed, 0, options, quiet, err);
     out.println();
     out.println("Leaderboard: leave-one-out, full ranking over " + ds.numItems() + " tracks, seen tracks excluded");

@@ -39,7 +39,7 @@ final class EvaluateCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--models", split = ",", description = "Models to compare (default: ${DEFAULT-VALUE}). Known: pop, pop-decay, itemknn, userknn, als, bpr, ease, bias.",
-      defaultValue = "pop,itemknn,userknn,als,bpr,ease")
+      defaultValue = ClassicModels.DEFAULT_LEADERBOARD_SPEC)
   List<String> models;
 
   @Option(names = "--protocol", description = "loo (leave-one-out), temporal:<test fraction>, random:<test fraction> (per user), or given (the source's own test part). Default: given when the data set has one, else loo.")

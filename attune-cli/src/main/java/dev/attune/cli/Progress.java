@@ -16,7 +16,6 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   private final boolean quiet;
   private ProgressBar bar;
   private String stage;
-  private double lastLoss = Double.NaN;
 
   Progress(String task, boolean quiet) {
     this.task = task;
@@ -49,7 +48,6 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
 
   @Override
   public void epochEnd(int epoch, double loss) {
-    lastLoss = loss;
     if (!quiet && bar != null && !Double.isNaN(loss)) {
       bar.setExtraMessage(String.format("loss %.4f", loss));
     }
@@ -59,11 +57,6 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   public void update(int done, int total) {
     if (quiet) return;
     open("evaluating users", total).stepTo(done);
-  }
-
-  /** The last reported training loss, NaN if none. */
-  double lastLoss() {
-    return lastLoss;
   }
 
   @Override

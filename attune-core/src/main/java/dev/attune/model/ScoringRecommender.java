@@ -100,13 +100,4 @@ public abstract class ScoringRecommender implements Recommender {
       throw new IllegalArgumentException("item index " + itemIndex + " outside [0, " + numItems() + ")");
     }
   }
-
-  /** The score of one item for a query, computed the same way as {@link #recommend}. */
-  protected final float scoreOf(Query query, int itemIndex) {
-    checkItem(itemIndex);
-    int[] history = validatedHistory(query);
-    float[] scores = scratch.get();
-    scoreAll(query.userIndex(), history, query.history() == null, scores);
-    return scores[itemIndex];
-  }
 }

@@ -21,8 +21,11 @@ public final class ClassicModels {
   /** Names accepted by {@link #create}, in leaderboard order. */
   public static final List<String> NAMES = List.of("pop", "pop-decay", "itemknn", "userknn", "als", "bpr", "ease", "bias");
 
+  /** The default leaderboard as a comma-separated list (usable in annotations). */
+  public static final String DEFAULT_LEADERBOARD_SPEC = "pop,itemknn,userknn,als,bpr,ease";
+
   /** The default leaderboard: every ranking model. */
-  public static final List<String> DEFAULT_LEADERBOARD = List.of("pop", "itemknn", "userknn", "als", "bpr", "ease");
+  public static final List<String> DEFAULT_LEADERBOARD = List.of(DEFAULT_LEADERBOARD_SPEC.split(","));
 
   /**
    * A trainer for {@code name}.
