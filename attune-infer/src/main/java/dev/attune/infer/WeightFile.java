@@ -1,0 +1,185 @@
+package dev.attune.infer;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Named float tensors and string properties: the compact file in which trained attention models travel
+ * from {@code attune-train} (DJL) to {@code attune-infer} (pure Java).
+ *
+ * <p>Layout (big-endian, {@link DataOutputStream}): int magic {@code 0x41545754} ("ATWT"), int version 1,
+ * int property count, then (UTF key, UTF value) pairs; int tensor count, then for each tensor: UTF name,
+ * int rank, rank ints of shape, and the float values in row-major order. The file is written to a
+ * temporary name and moved into place, so readers never see half a file.
+ *
+ * <p>Mutable while being filled; not thread-safe.
+ */
+public final class WeightFile {
+  private static final int MAGIC = 0x41545754;
+  private static final int VERSION = 1;
+
+  private final Map<String, String> properties = new LinkedHashMap<>();
+  private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+
+  /**
+   * One tensor.
+   *
+   * @param shape dimensions, each &gt;= 0
+   * @param values row-major values; length is the product of the shape
+   */
+  public record Tensor(int[] shape, float[] values) {
+    public Tensor {
+      long n = 1;
+      for (int d : shape) {
+        if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+        n *= d;
+      }
+      if (n != values.length) {
+        throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
+      }
+    }
+
+    /** Size of dimension {@code i}. */
+    public int dim(int i) {
+      return shape[i];
+    }
+  }
+
+  /** Sets a string property (model kind, hyper-parameters, id maps' locations). Returns this. */
+  public WeightFile property(String key, String value) {
+    properties.put(key, value);
+    return this;
+  }
+
+  /** Adds or replaces a tensor. Returns this. */
+  public WeightFile put(String name, int[] shape, float[] values) {
+    tensors.put(name, new Tensor(shape.clone(), values));
+    return this;
+  }
+
+  /**
+   * The property {@code key}.
+   *
+   * @throws IllegalArgumentException if absent
+   */
+  public String property(String key) {
+    String v = properties.get(key);
+    if (v == null) throw new IllegalArgumentException("weight file has no property '" + key + "'");
+    return v;
+  }
+
+  /** The property {@code key}, or {@code fallback} if absent. */
+  public String property(String key, String fallback) {
+    return properties.getOrDefault(key, fallback);
+  }
+
+  /** All properties (unmodifiable). */
+  public Map<String, String> properties() {
+    return Collections.unmodifiableMap(properties);
+  }
+
+  /** Whether a tensor named {@code name} exists. */
+  public boolean has(String name) {
+    return tensors.containsKey(name);
+  }
+
+  /**
+   * The tensor {@code name}, checked against {@code expectedShape} (use -1 for "any").
+   *
+   * @throws IllegalArgumentException if absent or shaped differently
+   */
+  public Tensor tensor(String name, int... expectedShape) {
+    Tensor t = tensors.get(name);
+    if (t == null) throw new IllegalArgumentException("weight file has no tensor '" + name + "'");
+    if (expectedShape.length > 0) {
+      boolean ok = expectedShape.length == t.shape().length;
+      for (int i = 0; ok && i < expectedShape.length; i++) ok = expectedShape[i] < 0 || expectedShape[i] == t.shape()[i];
+      if (!ok) {
+        throw new IllegalArgumentException("tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+            + ", expected " + Arrays.toString(expectedShape));
+      }
+    }
+    return t;
+  }
+
+  /** Tensor names in insertion order (unmodifiable). */
+  public java.util.Set<String> names() {
+    return Collections.unmodifiableSet(tensors.keySet());
+  }
+
+  /** Writes the file atomically (temporary file + move). */
+  public void write(Path file) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) Files.createDirectories(parent);
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+      out.writeInt(MAGIC);
+      out.writeInt(VERSION);
+      out.writeInt(properties.size());
+      for (Map.Entry<String, String> e : properties.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeUTF(e.getValue());
+      }
+      out.writeInt(tensors.size());
+      for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+        out.writeUTF(e.getKey());
+        int[] shape = e.getValue().shape();
+        out.writeInt(shape.length);
+        for (int d : shape) out.writeInt(d);
+        for (float v : e.getValue().values()) out.writeFloat(v);
+      }
+    }
+    try {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /**
+   * Reads a file written by {@link #write}.
+   *
+   * @throws IOException if the file is missing, truncated or not a weight file (the message names it)
+   */
+  public static WeightFile read(Path file) throws IOException {
+    WeightFile w = new WeightFile();
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+      if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+        throw new IOException(file + ": not an Attune weight file of version " + VERSION);
+      }
+      int props = in.readInt();
+      for (int p = 0; p < props; p++) w.properties.put(in.readUTF(), in.readUTF());
+      int count = in.readInt();
+      for (int t = 0; t < count; t++) {
+        String name = in.readUTF();
+        int rank = in.readInt();
+        if (rank < 0 || rank > 8) throw new IOException(file + ": tensor '" + name + "' has bad rank " + rank);
+        int[] shape = new int[rank];
+        long n = 1;
+        for (int d = 0; d < rank; d++) {
+          shape[d] = in.readInt();
+          n *= shape[d];
+        }
+        if (n < 0 || n > Integer.MAX_VALUE - 8) throw new IOException(file + ": tensor '" + name + "' too large");
+        float[] values = new float[(int) n];
+        for (int i = 0; i < values.length; i++) values[i] = in.readFloat();
+        w.tensors.put(name, new Tensor(shape, values));
+      }
+    } catch (EOFException e) {
+      throw new IOException(file + ": truncated", e);
+    }
+    return w;
+  }
+}
