@@ -81,7 +81,7 @@ public final class WeightFile {
   }
 
   /** The property {@code key}, or {@code fallback} if absent. */
-  public String property(String key, String fallback) {
+  public String propertyOr(String key, String fallback) {
     return properties.getOrDefault(key, fallback);
   }
 
