@@ -14,6 +14,9 @@ public interface FitListener {
    */
   default void progress(String stage, long done, long total) {}
 
+  /** Reports a short live status next to the progress, such as the running loss or a validation score. */
+  default void status(String message) {}
+
   /** Reports the end of an epoch or iteration with its training loss (NaN if not computed). */
   default void epochEnd(int epoch, double loss) {}
 }

@@ -1,0 +1,13 @@
+/**
+ * Small neural-network layers on flat row-major {@code float[]} arrays: {@link dev.attune.infer.nn.Linear},
+ * {@link dev.attune.infer.nn.LayerNorm}, {@link dev.attune.infer.nn.MultiHeadAttention} and
+ * {@link dev.attune.infer.nn.FeedForward}. They are the parts {@link dev.attune.infer.SasRecModel} runs its
+ * forward pass with; the tensor conventions follow {@code docs/design/sasrec.md} (a weight used as
+ * y = x · W has shape [in, out]).
+ *
+ * <p>Layers hold only weights: they are immutable and thread-safe, and every scratch buffer is passed in
+ * by the caller (one per thread). Inner loops go through {@link dev.attune.kernel.VectorOps}; no boxing,
+ * streams or lambdas. Imports only {@code dev.attune.kernel}; must not import DJL or the model packages.
+ * Start reading at {@link dev.attune.infer.nn.MultiHeadAttention}.
+ */
+package dev.attune.infer.nn;

@@ -1,0 +1,475 @@
+package dev.attune.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.attune.data.Sequences;
+import dev.attune.data.Split;
+import dev.attune.data.TrainingSet;
+import dev.attune.eval.EvalOptions;
+import dev.attune.eval.Evaluator;
+import dev.attune.infer.WeightFile;
+import dev.attune.model.FitListener;
+import dev.attune.model.Recommender;
+import dev.attune.train.nn.Embedding;
+import dev.attune.train.nn.ParameterStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * The training loop every next-item model shares: examples from each user's time-ordered positive steps, seeded
+ * shuffling into length-bucketed batches, the three losses, {@link Adam}, validation with early stopping,
+ * checkpoints and resume. A model contributes only its {@link SequenceNetwork}.
+ *
+ * <p>Examples: for a user's positive steps s_1..s_n (the {@link Sequences} entries with weight &gt; 0), the input
+ * window is the last T of s_1..s_{n−1}, left-padded, and the target at every real position is the next step.
+ * Users with fewer than 2 positive steps are not trained on.
+ *
+ * <p>Batches: every epoch shuffles the users with a seeded stream, sorts each pool of 16 batches by window
+ * length, cuts the pool into batches and shuffles the batches. A batch is then only as long as its longest
+ * window (the networks index positions from the newest step, so a shorter window changes nothing), which on
+ * sparse data (Beauty: 8.9 steps per user against T = 50) removes most of the padding the encoder would
+ * otherwise compute, while batches stay random.
+ *
+ * <p>Losses ({@link Loss}) are means over real positions; negatives are drawn uniformly from the items the user
+ * never consumed in training (up to 64 redraws).
+ *
+ * <p>Reproducibility: initial values and all sampling come from {@link SplittableRandom}s derived from the seed
+ * and the epoch number; dropout masks come from the engine's generator, re-seeded at the start of every epoch. A
+ * resumed run repeats exactly the epochs an uninterrupted one would have run, and the same seed, data and thread
+ * count give the same losses on one machine.
+ *
+ * <p>Memory: the parameters and two Adam moments (3 floats per parameter; {@link StateSize}), the examples
+ * (three ints per training step) and one batch's activations; nothing grows with the number of epochs.
+ */
+public final class SequenceTraining {
+
+  /** The training objective. */
+  public enum Loss {
+    /** Binary cross-entropy of the target against one sampled negative per position (SASRec's paper). */
+    BCE,
+    /** Softmax cross-entropy over the target and {@link Options#negatives} sampled negatives per position. */
+    SAMPLED_SOFTMAX,
+    /** Softmax cross-entropy over the whole catalogue. */
+    FULL_CE
+  }
+
+  /**
+   * Options every sequential model shares.
+   *
+   * @param maxLength T, the input window, &gt; 0
+   * @param dropout dropout rate in [0, 1)
+   * @param learningRate Adam's α, &gt; 0
+   * @param batchSize users per batch, &gt; 0
+   * @param epochs maximum passes over the users, &gt; 0
+   * @param loss the objective, non-null
+   * @param negatives negatives per position for {@link Loss#SAMPLED_SOFTMAX}, &gt; 0 (BCE always uses one;
+   *     FULL_CE none)
+   * @param useTypes whether the network adds an event-type embedding to every step
+   * @param seed random seed
+   * @param threads intra-op threads of the PyTorch engine (process-wide), &gt; 0
+   * @param patience validations without improvement before stopping early, &gt;= 0 (0 = never stop early)
+   * @param validateEvery epochs between validations, &gt; 0
+   */
+  public record Options(
+      int maxLength, float dropout, float learningRate, int batchSize, int epochs, Loss loss, int negatives,
+      boolean useTypes, long seed, int threads, int patience, int validateEvery) {
+
+    public Options {
+      if (maxLength <= 0) throw new IllegalArgumentException("maxLength must be > 0: " + maxLength);
+      if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1): " + dropout);
+      if (!(learningRate > 0)) throw new IllegalArgumentException("learningRate must be > 0: " + learningRate);
+      if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be > 0: " + batchSize);
+      if (epochs <= 0) throw new IllegalArgumentException("epochs must be > 0: " + epochs);
+      if (loss == null) throw new IllegalArgumentException("loss must not be null");
+      if (negatives <= 0) throw new IllegalArgumentException("negatives must be > 0: " + negatives);
+      if (threads <= 0) throw new IllegalArgumentException("threads must be > 0: " + threads);
+      if (patience < 0) throw new IllegalArgumentException("patience must be >= 0: " + patience);
+      if (validateEvery <= 0) throw new IllegalArgumentException("validateEvery must be > 0: " + validateEvery);
+    }
+  }
+
+  /**
+   * Options of one training run that are not hyper-parameters.
+   *
+   * @param validation the stage scored for early stopping (its {@code train()} must be the training set being
+   *     trained on), or null for none
+   * @param checkpointDir directory receiving {@code checkpoint.atw} (weights and progress), {@code optimizer.atw}
+   *     (Adam state) after every epoch and {@code best.atw} at every improvement, or null for none
+   * @param resume whether to continue from the checkpoint in {@code checkpointDir} when one exists
+   */
+  public record Run(Split.Stage validation, Path checkpointDir, boolean resume) {
+    /** No validation, no checkpoints. */
+    public static final Run NONE = new Run(null, null, false);
+
+    public Run {
+      if (resume && checkpointDir == null) throw new IllegalArgumentException("resume needs a checkpointDir");
+    }
+  }
+
+  /**
+   * Bytes of training state: parameters plus Adam's two moments (float32 each), split into what grows with the
+   * catalogue and what is fixed, and the examples' bytes per training step. There is no per-user parameter:
+   * a user is their sequence.
+   *
+   * @param bytesPerItem state bytes per catalogue item
+   * @param fixedBytes state bytes independent of the catalogue
+   * @param bytesPerStep example bytes per positive training step (item, type, seen-set entry)
+   */
+  public record StateSize(long bytesPerItem, long fixedBytes, long bytesPerStep) {
+    /** Total state for {@code numItems} items and {@code steps} training steps. */
+    public long total(long numItems, long steps) {
+      return bytesPerItem * numItems + fixedBytes + bytesPerStep * steps;
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%,d B per item + %,d B fixed + %,d B per training step", bytesPerItem, fixedBytes,
+          bytesPerStep);
+    }
+  }
+
+  private static final String CHECKPOINT = "checkpoint.atw";
+  private static final String OPTIMIZER = "optimizer.atw";
+  private static final String BEST = "best.atw";
+  private static final int NEGATIVE_REDRAWS = 64;
+  /** Batches sorted together by length: enough to group similar lengths, few enough to keep batches random. */
+  private static final int BATCHES_PER_POOL = 16;
+
+  private SequenceTraining() {}
+
+  /**
+   * The state size of a network over {@code numItems} items: tensors whose first dimension is N + 1 (or N)
+   * count per item.
+   */
+  public static StateSize stateSize(SequenceNetwork net, int numItems) {
+    ParameterStore store = net.parameters();
+    long perItem = 0;
+    long fixed = 0;
+    for (String name : store.names()) {
+      int[] shape = store.shape(name);
+      long size = 1;
+      for (int s : shape) size *= s;
+      if (shape.length == 2 && (shape[0] == numItems + 1 || shape[0] == numItems)) {
+        perItem += 3L * 4 * shape[1];
+        fixed += 3L * 4 * (shape[0] - numItems) * shape[1];
+      } else {
+        fixed += 3L * 4 * size;
+      }
+    }
+    return new StateSize(perItem, fixed, 3L * Integer.BYTES);
+  }
+
+  /**
+   * Trains a network and exports its weights: the last epoch's, or the best validated ones when {@code run} has
+   * a validation stage. Progress: {@link FitListener#progress} in sequences after every batch (stage {@code
+   * "epoch e/E"}), {@link FitListener#status} with the running loss, {@link FitListener#epochEnd} with the mean
+   * loss per trained position.
+   *
+   * @param build makes the network: from a preset (parameter name to values) when resuming, else (null) from
+   *     the seed
+   * @param serve the pure-Java model of a weight file, for validation (NDCG@10, full ranking, seen items
+   *     excluded)
+   * @throws IllegalArgumentException if a checkpoint was written with another network shape
+   * @throws UncheckedIOException if a checkpoint cannot be written or read
+   */
+  public static WeightFile train(TrainingSet train, Options options,
+      Function<Function<String, float[]>, SequenceNetwork> build, Function<WeightFile, Recommender> serve, Run run,
+      FitListener listener) {
+    FitListener report = listener == null ? FitListener.NONE : listener;
+    Run runOptions = run == null ? Run.NONE : run;
+    Examples examples = Examples.of(train, options);
+    Engine.getEngine("PyTorch"); // loads the native library before the thread count is set
+    JniUtils.setNumThreads(options.threads());
+    Path dir = runOptions.checkpointDir();
+    int startEpoch = 0;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    int badChecks = 0;
+    WeightFile best = null;
+    Function<String, float[]> preset = null;
+    WeightFile checkpoint = null;
+    try {
+      if (runOptions.resume() && Files.exists(dir.resolve(CHECKPOINT))) {
+        checkpoint = WeightFile.read(dir.resolve(CHECKPOINT));
+        WeightFile saved = checkpoint;
+        preset = name -> saved.tensor(name).values();
+        startEpoch = Integer.parseInt(checkpoint.property("epoch"));
+        bestScore = Double.parseDouble(checkpoint.property("bestScore"));
+        badChecks = Integer.parseInt(checkpoint.property("badChecks"));
+        if (Files.exists(dir.resolve(BEST))) best = WeightFile.read(dir.resolve(BEST));
+      }
+      try (SequenceNetwork net = build.apply(preset);
+          Adam adam = new Adam(net.parameters(), options.learningRate(), 0.9f, 0.98f, 1e-8f)) {
+        if (checkpoint != null) {
+          for (Map.Entry<String, String> e : net.properties().entrySet()) {
+            if (!e.getValue().equals(checkpoint.propertyOr(e.getKey(), null))) {
+              throw new IllegalArgumentException("checkpoint in " + dir + " has " + e.getKey() + " = "
+                  + checkpoint.propertyOr(e.getKey(), null) + ", this run " + e.getValue());
+            }
+          }
+          adam.load(dir.resolve(OPTIMIZER));
+        }
+        net.parameters().requireGradients();
+        boolean stop = patienceExhausted(options, badChecks);
+        for (int epoch = startEpoch; epoch < options.epochs() && !stop; epoch++) {
+          double loss = runEpoch(net, adam, examples, options, epoch, report);
+          report.epochEnd(epoch + 1, loss);
+          boolean last = epoch + 1 == options.epochs();
+          if (runOptions.validation() != null && ((epoch + 1) % options.validateEvery() == 0 || last)) {
+            WeightFile current = net.toWeights();
+            double score = validate(serve.apply(current), runOptions.validation(), options.threads());
+            report.status(String.format("validation NDCG@10 %.4f after epoch %d (best %.4f)", score, epoch + 1,
+                Math.max(score, bestScore)));
+            if (score > bestScore) {
+              bestScore = score;
+              best = current.property("validationNdcg10", Double.toString(score))
+                  .property("epoch", Integer.toString(epoch + 1));
+              badChecks = 0;
+              if (dir != null) best.write(dir.resolve(BEST));
+            } else {
+              badChecks++;
+            }
+            stop = patienceExhausted(options, badChecks);
+          }
+          if (dir != null) {
+            WeightFile state = net.toWeights()
+                .property("epoch", Integer.toString(epoch + 1))
+                .property("bestScore", Double.toString(bestScore))
+                .property("badChecks", Integer.toString(badChecks));
+            adam.save(dir.resolve(OPTIMIZER));
+            state.write(dir.resolve(CHECKPOINT));
+          }
+        }
+        return best != null ? best : net.toWeights();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("checkpoint in " + dir, e);
+    }
+  }
+
+  private static boolean patienceExhausted(Options options, int badChecks) {
+    return options.patience() > 0 && badChecks >= options.patience();
+  }
+
+  /** A seed for epoch {@code epoch}'s streams, independent of the epochs before it. */
+  private static long epochSeed(long seed, int epoch) {
+    return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (epoch + 1))).nextLong();
+  }
+
+  private static void shuffle(int[] a, SplittableRandom random) {
+    for (int j = a.length - 1; j > 0; j--) {
+      int k = random.nextInt(j + 1);
+      int tmp = a[j];
+      a[j] = a[k];
+      a[k] = tmp;
+    }
+  }
+
+  /** The users of each batch of an epoch: shuffled, length-bucketed within pools, batches shuffled. */
+  static int[][] batches(int[] users, int[] windowLength, int batchSize, SplittableRandom random) {
+    int[] order = users.clone();
+    shuffle(order, random);
+    int pool = batchSize * BATCHES_PER_POOL;
+    Integer[] boxed = new Integer[order.length];
+    for (int k = 0; k < order.length; k++) boxed[k] = order[k];
+    for (int from = 0; from < boxed.length; from += pool) {
+      // stable: equal lengths keep their shuffled order
+      Arrays.sort(boxed, from, Math.min(boxed.length, from + pool), (a, b) -> windowLength[b] - windowLength[a]);
+    }
+    int count = (order.length + batchSize - 1) / batchSize;
+    int[][] out = new int[count][];
+    for (int b = 0; b < count; b++) {
+      int from = b * batchSize;
+      out[b] = new int[Math.min(batchSize, order.length - from)];
+      for (int r = 0; r < out[b].length; r++) out[b][r] = boxed[from + r];
+    }
+    for (int j = out.length - 1; j > 0; j--) {
+      int k = random.nextInt(j + 1);
+      int[] tmp = out[j];
+      out[j] = out[k];
+      out[k] = tmp;
+    }
+    return out;
+  }
+
+  /** One pass over the users; returns the mean loss per trained position. */
+  private static double runEpoch(SequenceNetwork net, Adam adam, Examples ex, Options options, int epoch,
+      FitListener report) {
+    long seed = epochSeed(options.seed(), epoch);
+    Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
+    SplittableRandom random = new SplittableRandom(seed);
+    int[][] batches = batches(ex.users, ex.windowLength, options.batchSize(), random);
+    String stage = "epoch " + (epoch + 1) + "/" + options.epochs();
+    ParameterStore store = net.parameters();
+    double lossSum = 0;
+    long positions = 0;
+    long sequences = 0;
+    for (int[] users : batches) {
+      int t = 0;
+      for (int u : users) t = Math.max(t, ex.windowLength[u]);
+      SequenceBatch batch = new SequenceBatch(users.length, t);
+      long[] validAt = new long[users.length * t];
+      int[] targets = new int[users.length * t];
+      int[] rowUser = new int[users.length * t];
+      int valid = 0;
+      for (int r = 0; r < users.length; r++) {
+        int u = users[r];
+        int n = ex.items[u].length;
+        int len = ex.windowLength[u];
+        batch.fill(r, ex.items[u], ex.types[u], n - 1);
+        for (int j = 0; j < len; j++) {
+          validAt[valid] = (long) r * t + (t - len + j);
+          targets[valid] = ex.items[u][n - len + j];
+          rowUser[valid] = u;
+          valid++;
+        }
+      }
+      int[][] negatives = sampleNegatives(ex, options, rowUser, valid, ex.numItems, random);
+      try (NDManager scope = net.manager().newSubManager()) {
+        store.attachTo(scope);
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          NDArray table = net.itemTable();
+          NDArray h = net.encode(scope, table, batch, true, options.dropout());
+          NDArray loss = loss(options.loss(), scope, table, h, Arrays.copyOf(validAt, valid),
+              Arrays.copyOf(targets, valid), negatives);
+          collector.backward(loss);
+          lossSum += loss.getFloat() * (double) valid;
+          positions += valid;
+        }
+        adam.update(store, scope);
+        store.zeroGradients();
+      }
+      sequences += users.length;
+      report.progress(stage, sequences, ex.users.length);
+      report.status(String.format("loss %.4f", lossSum / Math.max(1, positions)));
+    }
+    return positions == 0 ? Double.NaN : lossSum / positions;
+  }
+
+  /** Negatives per valid position: [valid][1] for BCE, [valid][negatives] for sampled softmax, null for FULL_CE. */
+  private static int[][] sampleNegatives(Examples ex, Options options, int[] rowUser, int valid, int numItems,
+      SplittableRandom random) {
+    int per = switch (options.loss()) {
+      case BCE -> 1;
+      case SAMPLED_SOFTMAX -> options.negatives();
+      case FULL_CE -> 0;
+    };
+    if (per == 0) return null;
+    int[][] out = new int[valid][per];
+    for (int v = 0; v < valid; v++) {
+      int[] seen = ex.seen[rowUser[v]];
+      for (int j = 0; j < per; j++) {
+        int item = random.nextInt(numItems);
+        for (int tries = 0; tries < NEGATIVE_REDRAWS && Arrays.binarySearch(seen, item) >= 0; tries++) {
+          item = random.nextInt(numItems);
+        }
+        out[v][j] = item;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The mean loss over the valid positions. Only the states of real positions reach the output layer, so the
+   * catalogue-wide product of {@link Loss#FULL_CE} costs positions × N × d, not B × T × N × d.
+   */
+  static NDArray loss(Loss kind, NDManager scope, NDArray table, NDArray h, long[] validAt, int[] targets,
+      int[][] negatives) {
+    long d = h.getShape().get(2);
+    NDArray states = Embedding.lookup(h.reshape(-1, d), scope.create(validAt)); // [P, d]
+    int p = targets.length;
+    switch (kind) {
+      case BCE -> {
+        long[] pos = new long[p];
+        long[] neg = new long[p];
+        for (int v = 0; v < p; v++) {
+          pos[v] = targets[v] + 1L;
+          neg[v] = negatives[v][0] + 1L;
+        }
+        NDArray positive = states.mul(Embedding.lookup(table, scope.create(pos))).sum(new int[] {1});
+        NDArray negative = states.mul(Embedding.lookup(table, scope.create(neg))).sum(new int[] {1});
+        return softPlus(positive.neg()).add(softPlus(negative)).mean();
+      }
+      case SAMPLED_SOFTMAX -> {
+        int c = negatives[0].length + 1;
+        long[] candidates = new long[p * c];
+        for (int v = 0; v < p; v++) {
+          candidates[v * c] = targets[v] + 1L;
+          for (int j = 1; j < c; j++) candidates[v * c + j] = negatives[v][j - 1] + 1L;
+        }
+        NDArray rows = Embedding.lookup(table, scope.create(candidates, new Shape(p, c)));
+        NDArray logits = rows.matMul(states.expandDims(2)).squeeze(2); // [P, c]
+        return logits.logSoftmax(1).get(":, 0").neg().mean();
+      }
+      case FULL_CE -> {
+        long[] target = new long[p];
+        for (int v = 0; v < p; v++) target[v] = targets[v];
+        NDArray logits = states.matMul(table.get("1:").transpose()); // [P, N]
+        return logits.logSoftmax(1).gather(scope.create(target, new Shape(p, 1)), 1).neg().mean();
+      }
+      default -> throw new AssertionError(kind);
+    }
+  }
+
+  /** log(1 + exp(z)), computed stably as relu(z) + log(1 + exp(−|z|)). */
+  private static NDArray softPlus(NDArray z) {
+    return Activation.relu(z).add(z.abs().neg().exp().add(1).log());
+  }
+
+  private static double validate(Recommender model, Split.Stage stage, int threads) {
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false).withThreads(threads);
+    return new Evaluator().evaluate(model, stage, options).mean("NDCG@10");
+  }
+
+  /** The positive steps of every user, their window lengths, the users to train on and each user's items. */
+  private record Examples(int[][] items, int[][] types, int[][] seen, int[] windowLength, int[] users,
+      int numItems) {
+    static Examples of(TrainingSet train, Options options) {
+      Sequences s = train.sequences();
+      int n = s.numUsers();
+      int[][] items = new int[n][];
+      int[][] types = new int[n][];
+      int[][] seen = new int[n][];
+      int[] windowLength = new int[n];
+      int trainable = 0;
+      for (int u = 0; u < n; u++) {
+        items[u] = positiveSteps(s, u, false);
+        types[u] = options.useTypes() ? positiveSteps(s, u, true) : null;
+        seen[u] = Arrays.stream(items[u]).sorted().distinct().toArray();
+        windowLength[u] = Math.min(options.maxLength(), Math.max(0, items[u].length - 1));
+        if (items[u].length >= 2) trainable++;
+      }
+      int[] users = new int[trainable];
+      int w = 0;
+      for (int u = 0; u < n; u++) {
+        if (items[u].length >= 2) users[w++] = u;
+      }
+      return new Examples(items, types, seen, windowLength, users, train.numItems());
+    }
+  }
+
+  /** The positive steps of user {@code u} (their items, or their types when {@code types}), oldest first. */
+  static int[] positiveSteps(Sequences s, int u, boolean types) {
+    int n = 0;
+    float[] weights = s.weights();
+    for (int p = s.indptr()[u]; p < s.indptr()[u + 1]; p++) {
+      if (weights[p] > 0) n++;
+    }
+    int[] out = new int[n];
+    int w = 0;
+    for (int p = s.indptr()[u]; p < s.indptr()[u + 1]; p++) {
+      if (weights[p] > 0) out[w++] = types ? s.types()[p] : s.items()[p];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,176 @@
+package dev.attune.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.data.Split;
+import dev.attune.data.Splits;
+import dev.attune.eval.EvalOptions;
+import dev.attune.eval.Evaluator;
+import dev.attune.events.EventWeights;
+import dev.attune.infer.SasRecModel;
+import dev.attune.infer.WeightFile;
+import dev.attune.model.FitListener;
+import dev.attune.model.cf.Popularity;
+import dev.attune.synth.MusicPlatformGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training smoke tests of {@link SasRec} on the planted music platform (album-order sequences). */
+class SasRecTest {
+  private static final long SEED = 11L;
+  /** d 32, 1 block, 2 heads, T 30, dropout 0.2, α 5e-3, batch 64, 12 epochs, BCE, 2 threads. */
+  private static final SasRec.Params TINY = new SasRec.Params(32, 1, 2, 30, 0.2f, 5e-3f, 64, 12,
+      SequenceTraining.Loss.BCE, 1, false, false, SEED, 2, 0, 4);
+
+  private static Split split() {
+    var data = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL).dataset();
+    return Splits.leaveOneOut(data, EventWeights.defaults());
+  }
+
+  private static EvalOptions options() {
+    return EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false).withThreads(2);
+  }
+
+  /** Records epoch losses. */
+  private static final class Losses implements FitListener {
+    final List<Double> values = new ArrayList<>();
+    long batches;
+
+    @Override
+    public void progress(String stage, long done, long total) {
+      assertTrue(done <= total && done > 0, stage);
+      batches++;
+    }
+
+    @Override
+    public void epochEnd(int epoch, double loss) {
+      assertEquals(values.size() + 1, epoch);
+      values.add(loss);
+    }
+  }
+
+  @Test
+  void beatsPopularityOnPlantedSequences() {
+    Split split = split();
+    Split.Stage stage = split.testing();
+    Losses losses = new Losses();
+    long start = System.nanoTime();
+    SasRecModel model = new SasRec(TINY).fit(stage.train(), losses);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double sasrec = new Evaluator().evaluate(model, stage, options()).mean("HR@10");
+    double popularity = new Evaluator().evaluate(
+        new Popularity(Popularity.Params.DEFAULTS).fit(stage.train(), FitListener.NONE), stage, options()).mean("HR@10");
+    System.out.printf("SasRec HR@10 %.4f vs Popularity %.4f; train %.1f s; losses %s%n", sasrec, popularity, seconds,
+        losses.values);
+    assertTrue(losses.values.get(losses.values.size() - 1) < losses.values.get(0), "loss falls: " + losses.values);
+    assertTrue(losses.batches > 0);
+    assertTrue(sasrec > popularity + 0.05, "SasRec " + sasrec + " vs Popularity " + popularity + " (seed " + SEED + ")");
+  }
+
+  @Test
+  void sameSeedGivesSameLosses() {
+    var train = split().testing().train();
+    SasRec.Params p = TINY.withEpochs(2);
+    Losses a = new Losses();
+    Losses b = new Losses();
+    WeightFile wa = new SasRec(p).train(train, SequenceTraining.Run.NONE, a);
+    WeightFile wb = new SasRec(p).train(train, SequenceTraining.Run.NONE, b);
+    assertEquals(a.values, b.values, "seed " + SEED);
+    assertArrayEquals(wa.tensor("item_embedding").values(), wb.tensor("item_embedding").values());
+    Losses c = new Losses();
+    new SasRec(p.withSeed(SEED + 1)).train(train, SequenceTraining.Run.NONE, c);
+    assertTrue(!a.values.equals(c.values), "another seed trains differently");
+  }
+
+  @Test
+  void resumedRunMatchesUninterruptedRun(@TempDir Path dir) {
+    var train = split().testing().train();
+    SasRec.Params four = TINY.withEpochs(4);
+    Losses straight = new Losses();
+    WeightFile expected = new SasRec(four).train(train, SequenceTraining.Run.NONE, straight);
+
+    Losses first = new Losses();
+    new SasRec(TINY.withEpochs(2)).train(train, new SequenceTraining.Run(null, dir, false), first);
+    assertTrue(Files.exists(dir.resolve("checkpoint.atw")) && Files.exists(dir.resolve("optimizer.atw")));
+    List<Double> resumedLosses = new ArrayList<>();
+    WeightFile resumed = new SasRec(four).train(train, new SequenceTraining.Run(null, dir, true), new FitListener() {
+      @Override
+      public void epochEnd(int epoch, double loss) {
+        assertTrue(epoch > 2, "resumed run starts after epoch 2: " + epoch);
+        resumedLosses.add(loss);
+      }
+    });
+    List<Double> joined = new ArrayList<>(first.values);
+    joined.addAll(resumedLosses);
+    assertEquals(straight.values, joined);
+    assertArrayEquals(expected.tensor("block0.ffn.w1").values(), resumed.tensor("block0.ffn.w1").values());
+  }
+
+  @Test
+  void earlyStoppingKeepsTheBestValidatedWeights(@TempDir Path dir) {
+    Split split = split();
+    SasRec.Params p = TINY.withEpochs(6).withValidation(1, 2);
+    Losses losses = new Losses();
+    WeightFile best = new SasRec(p).train(split.tuning().train(), new SequenceTraining.Run(split.tuning(), dir, false), losses);
+    assertTrue(Files.exists(dir.resolve("best.atw")));
+    assertTrue(losses.values.size() >= 4, "stops only after a validation without improvement: " + losses.values);
+    double ndcg = new Evaluator().evaluate(SasRecModel.fromWeights(best, split.tuning().train()), split.tuning(),
+        options()).mean("NDCG@10");
+    assertTrue(ndcg > 0, "best weights score " + ndcg);
+  }
+
+  @Test
+  void exportFollowsTheContract() {
+    var train = split().testing().train();
+    SasRec.Params p = TINY.withEpochs(1).withBlocks(2).withSideInformation(true, true)
+        .withLoss(SequenceTraining.Loss.SAMPLED_SOFTMAX, 8);
+    WeightFile w = new SasRec(p).train(train, SequenceTraining.Run.NONE, FitListener.NONE);
+    int n = train.numItems();
+    int d = 32;
+    assertEquals("sasrec", w.property("model"));
+    assertEquals(Integer.toString(n), w.property("numItems"));
+    assertEquals("true", w.property("usesTypes"));
+    assertEquals("true", w.property("usesAttributes"));
+    int types = Integer.parseInt(w.property("numTypes"));
+    int attributes = Integer.parseInt(w.property("numAttributes"));
+    float[] items = w.tensor("item_embedding", n + 1, d).values();
+    for (int j = 0; j < d; j++) assertEquals(0f, items[j], "padding row stays zero");
+    w.tensor("position_embedding", 30, d);
+    w.tensor("type_embedding", types, d);
+    w.tensor("attribute_embedding", attributes, d);
+    w.tensor("item_attributes_indptr", n + 1);
+    w.tensor("item_attributes_indices", train.itemFeatures().indices().length);
+    for (int l = 0; l < 2; l++) {
+      String b = "block" + l + ".";
+      for (String x : new String[] {"attention_norm", "ffn_norm"}) {
+        w.tensor(b + x + ".gamma", d);
+        w.tensor(b + x + ".beta", d);
+      }
+      for (String x : new String[] {"query", "key", "value", "output"}) {
+        w.tensor(b + "attention." + x + ".weight", d, d);
+        w.tensor(b + "attention." + x + ".bias", d);
+      }
+      w.tensor(b + "ffn.w1", d, d);
+      w.tensor(b + "ffn.b1", d);
+      w.tensor(b + "ffn.w2", d, d);
+      w.tensor(b + "ffn.b2", d);
+    }
+    w.tensor("final_norm.gamma", d);
+    w.tensor("final_norm.beta", d);
+  }
+
+  @Test
+  void fullSoftmaxTrains() {
+    var train = split().testing().train();
+    Losses losses = new Losses();
+    new SasRec(TINY.withEpochs(2).withLoss(SequenceTraining.Loss.FULL_CE, 1)).train(train, SequenceTraining.Run.NONE, losses);
+    assertTrue(losses.values.get(1) < losses.values.get(0), "loss falls: " + losses.values);
+    assertTrue(losses.values.get(0) < Math.log(train.numItems()) + 0.5, "starts near log N: " + losses.values);
+  }
+}
