@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     version = "Attune 0.1.0",
     description = "Recommendation engine for content platforms: import data, train and evaluate recommenders.",
     subcommands = {
-        ImportCommand.class, GenerateCommand.class, EvaluateCommand.class, DemoCommand.class,
+        ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class AttuneCli {
 
@@ -25,7 +25,13 @@ public final class AttuneCli {
   private AttuneCli() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    int code = run(args, out, err);
+    // autoflush covers println only; a command may end with print
+    out.flush();
+    err.flush();
+    System.exit(code);
   }
 
   /** Runs the command line with the given streams and returns the exit code (for tests). */

@@ -9,7 +9,10 @@ import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.EvalResult;
 import dev.attune.events.EventWeights;
+import dev.attune.infer.SequentialModels;
+import dev.attune.infer.ModelDirectory;
 import dev.attune.model.cf.ClassicModels;
+import dev.attune.train.AttentionModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -38,9 +41,12 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
   Path data;
 
-  @Option(names = "--models", split = ",", description = "Models to compare (default: ${DEFAULT-VALUE}). Known: pop, pop-decay, itemknn, userknn, als, bpr, ease, bias.",
+  @Option(names = "--models", split = ",", description = "Models to compare (default: ${DEFAULT-VALUE}). Known: pop, pop-decay, itemknn, userknn, als, bpr, ease, bias, and the attention models sasrec, gru-attn (trained here with early stopping on the validation part).",
       defaultValue = ClassicModels.DEFAULT_LEADERBOARD_SPEC)
   List<String> models;
+
+  @Option(names = "--trained", split = ",", description = "Model directories from 'attune train' to add to the leaderboard without retraining (trained on this data set and protocol).")
+  List<Path> trained = new ArrayList<>();
 
   @Option(names = "--protocol", description = "loo (leave-one-out), temporal:<test fraction>, random:<test fraction> (per user), or given (the source's own test part). Default: given when the data set has one, else loo.")
   String protocol;
@@ -80,11 +86,15 @@ final class EvaluateCommand implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     for (String m : models) {
-      if (!ClassicModels.NAMES.contains(m.toLowerCase(Locale.ROOT))) {
-        throw new IllegalArgumentException("unknown model '" + m + "'; known: " + ClassicModels.NAMES);
+      if (!ClassicModels.NAMES.contains(m.toLowerCase(Locale.ROOT)) && !AttentionModels.knows(m)) {
+        throw new IllegalArgumentException("unknown model '" + m + "'; known: " + ClassicModels.NAMES + " and "
+            + AttentionModels.NAMES);
       }
     }
+    List<ModelDirectory> directories = new ArrayList<>();
+    for (Path dir : trained) directories.add(ModelDirectory.read(dir));
     Dataset dataset = DatasetIo.read(data);
+    for (ModelDirectory d : directories) d.requireSameItems(dataset.itemIds());
     err.println("loaded " + dataset);
     Split split = split(dataset, protocol, seed);
     err.println("protocol " + split.protocol() + ": " + split.test().numUsersWithItems() + " test users, "
@@ -95,6 +105,16 @@ final class EvaluateCommand implements Callable<Integer> {
         .withMaxUsers(maxUsers).withSeed(seed).withSampledNegatives(sampledNegatives).withComputeAuc(auc);
     LeaderboardRun run = LeaderboardRun.run(split, models, ClassicModels.parseOverrides(params), seed, threads,
         options, quiet, err);
+    for (ModelDirectory d : directories) {
+      Object protocolTrained = d.info().get("protocol");
+      if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
+        err.println("attune: note: " + d.dir() + " was trained under " + protocolTrained + ", evaluated under " + split.protocol());
+      }
+      Object seconds = d.info().get("trainSeconds");
+      String label = String.valueOf(d.info().getOrDefault("name", d.kind())) + " (" + d.dir().getFileName() + ")";
+      run.add(label, SequentialModels.fromWeights(d.weights(), split.trainAndValidation()),
+          seconds instanceof Number n ? n.doubleValue() : Double.NaN, split, options, quiet);
+    }
     out.println();
     out.println(dataset.name() + " | " + split.protocol() + " | full ranking" + (excludeSeen ? ", seen items excluded" : ", seen items kept"));
     out.print(run.leaderboard.render());

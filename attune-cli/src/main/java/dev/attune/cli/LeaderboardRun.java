@@ -8,11 +8,17 @@ import dev.attune.eval.Leaderboard;
 import dev.attune.model.FitListener;
 import dev.attune.model.Recommender;
 import dev.attune.model.Trainer;
+import dev.attune.infer.SequentialModels;
+import dev.attune.infer.WeightFile;
 import dev.attune.model.cf.ClassicModels;
+import dev.attune.train.AttentionModels;
+import dev.attune.train.SequenceTraining;
+import dev.attune.train.WeightTrainer;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Trains each named model on a split's testing stage and evaluates it; shared by evaluate and demo. */
@@ -29,25 +35,40 @@ final class LeaderboardRun {
       long seed, int threads, EvalOptions options, boolean quiet, PrintWriter err) {
     LeaderboardRun run = new LeaderboardRun();
     for (String name : names) {
-      Trainer<?> trainer = ClassicModels.create(name, overrides.get(name.toLowerCase(java.util.Locale.ROOT)), seed, threads);
+      Map<String, String> params = overrides.get(name.toLowerCase(Locale.ROOT));
       Recommender model;
       long start = System.nanoTime();
-      try (Progress progress = new Progress(name, quiet)) {
-        model = trainer.fit(split.trainAndValidation(), quiet ? FitListener.NONE : progress);
+      boolean attention = AttentionModels.knows(name);
+      try (Progress progress = new Progress(name, quiet, attention ? err : null)) {
+        if (attention) {
+          // attention models stop early on the tuning stage's validation, then serve the full histories
+          WeightTrainer trainer = AttentionModels.create(name, params, seed, threads);
+          WeightFile weights = trainer.train(split.tuning().train(),
+              new SequenceTraining.Run(split.tuning(), null, false), progress);
+          model = SequentialModels.fromWeights(weights, split.trainAndValidation());
+        } else {
+          Trainer<?> trainer = ClassicModels.create(name, params, seed, threads);
+          model = trainer.fit(split.trainAndValidation(), quiet ? FitListener.NONE : progress);
+        }
       } catch (IllegalArgumentException e) {
         err.println("attune: skipped " + name + ": " + e.getMessage());
         continue;
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
-      EvalResult result;
-      try (Progress progress = new Progress(name, quiet)) {
-        result = new Evaluator().evaluate(model, split, options, quiet ? dev.attune.eval.Evaluator.Progress.NONE : progress)
-            .withTrainSeconds(trainSeconds);
-      }
-      run.results.add(result);
-      run.leaderboard.add(result);
-      run.models.put(name, model);
+      run.add(name, model, trainSeconds, split, options, quiet);
     }
     return run;
+  }
+
+  /** Evaluates a model trained elsewhere (a model directory) and adds it to the board. */
+  void add(String name, Recommender model, double trainSeconds, Split split, EvalOptions options, boolean quiet) {
+    EvalResult result;
+    try (Progress progress = new Progress(name, quiet)) {
+      result = new Evaluator().evaluate(model, split, options, quiet ? Evaluator.Progress.NONE : progress)
+          .withTrainSeconds(trainSeconds);
+    }
+    results.add(result);
+    leaderboard.add(result);
+    models.put(name, model);
   }
 }

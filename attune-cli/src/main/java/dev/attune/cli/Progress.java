@@ -1,6 +1,7 @@
 package dev.attune.cli;
 
 import dev.attune.eval.Evaluator;
+import java.io.PrintWriter;
 import dev.attune.model.FitListener;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -14,12 +15,21 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   private final String task;
   private final boolean quiet;
+  /** Where quiet mode still writes one line per epoch and every status, for logs; null for silence. */
+  private final PrintWriter log;
   private ProgressBar bar;
   private String stage;
+  private long epochStart = System.nanoTime();
 
   Progress(String task, boolean quiet) {
+    this(task, quiet, null);
+  }
+
+  /** With {@code log} non-null, quiet mode writes epoch ends and statuses there as plain lines. */
+  Progress(String task, boolean quiet, PrintWriter log) {
     this.task = task;
     this.quiet = quiet;
+    this.log = log;
   }
 
   private ProgressBar open(String name, long total) {
@@ -47,9 +57,22 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   }
 
   @Override
+  public void status(String message) {
+    if (!quiet && bar != null) {
+      bar.setExtraMessage(message);
+    } else if (quiet && log != null && !message.startsWith("loss ")) {
+      log.println(task + ": " + message);
+    }
+  }
+
+  @Override
   public void epochEnd(int epoch, double loss) {
+    double seconds = (System.nanoTime() - epochStart) / 1e9;
+    epochStart = System.nanoTime();
     if (!quiet && bar != null && !Double.isNaN(loss)) {
       bar.setExtraMessage(String.format("loss %.4f", loss));
+    } else if (quiet && log != null) {
+      log.printf("%s: epoch %d loss %.4f (%.1f s)%n", task, epoch, loss, seconds);
     }
   }
 

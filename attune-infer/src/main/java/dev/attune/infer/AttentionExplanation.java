@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * What a {@link SasRecModel} attended to when scoring one item, with a leave-one-out check of whether the
+ * What a {@link SequentialModel} attended to when scoring one item, with a leave-one-out check of whether the
  * attention points at steps that matter.
  *
  * <p>Step positions p index {@code steps} (the history window the network read, oldest first); the step's
@@ -18,9 +18,11 @@ import java.util.SplittableRandom;
  * @param score u · r_item for the full history
  * @param steps the item indices in the window (the newest T steps), oldest first
  * @param firstStep index in the given history of {@code steps[0]} (history length − window length)
- * @param stepWeights [len] last block, averaged over heads
- * @param headWeights [H][len] last block, per head
- * @param blockWeights [L][len] averaged over heads, last block first ({@code blockWeights[0] == stepWeights})
+ * @param stepWeights [len] last attention layer, averaged over heads
+ * @param headWeights [H][len] last attention layer, per head ({@link SasRecModel}: the last block's heads;
+ *     {@link GruAttentionModel}: one head, the attention α over the GRU states)
+ * @param blockWeights [L][len] per attention layer, averaged over heads, last layer first
+ *     ({@code blockWeights[0] == stepWeights}; {@link SasRecModel}: one per block; {@link GruAttentionModel}: one)
  * @param topSteps every step position ordered by {@code stepWeights}, largest first (ties: older first)
  * @param topStepDrop score − the score with step {@code topSteps[0]} removed from the window; NaN for an
  *     empty history
@@ -67,7 +69,7 @@ public record AttentionExplanation(
    * @param seed seed of the random baseline steps
    * @throws IllegalArgumentException if the lists differ in size or a case is invalid for the model
    */
-  public static Faithfulness faithfulness(SasRecModel model, List<int[]> histories, List<int[]> types, int[] items,
+  public static Faithfulness faithfulness(SequentialModel model, List<int[]> histories, List<int[]> types, int[] items,
       long seed) {
     if (histories.size() != items.length || (types != null && types.size() != items.length)) {
       throw new IllegalArgumentException("histories, types and items must have the same size: "

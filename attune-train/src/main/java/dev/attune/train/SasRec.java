@@ -52,7 +52,7 @@ import java.util.function.Function;
  *     costs about twice the forward. Memory: {@link SequenceTraining.StateSize}, 3 floats per parameter, i.e.
  *     (N + 1) × d × 3 floats for the items plus the fixed blocks, and one batch's activations.
  */
-public final class SasRec implements Trainer<SasRecModel> {
+public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
 
   /**
    * Hyper-parameters.
@@ -142,6 +142,12 @@ public final class SasRec implements Trainer<SasRecModel> {
           negatives, useTypes, useAttributes, newSeed, threads, patience, validateEvery);
     }
 
+    /** A copy with another number of engine threads. */
+    public Params withThreads(int newThreads) {
+      return new Params(hidden, blocks, heads, maxLength, dropout, learningRate, batchSize, epochs, loss,
+          negatives, useTypes, useAttributes, seed, newThreads, patience, validateEvery);
+    }
+
     /** A copy with other early-stopping settings. */
     public Params withValidation(int newPatience, int newValidateEvery) {
       return new Params(hidden, blocks, heads, maxLength, dropout, learningRate, batchSize, epochs, loss,
@@ -159,7 +165,7 @@ public final class SasRec implements Trainer<SasRecModel> {
     this.params = params;
   }
 
-  /** The hyper-parameters. */
+  @Override
   public Params params() {
     return params;
   }
@@ -193,14 +199,15 @@ public final class SasRec implements Trainer<SasRecModel> {
    *     was written with other settings
    * @throws UncheckedIOException if a checkpoint cannot be written or read
    */
+  @Override
   public WeightFile train(TrainingSet train, SequenceTraining.Run run, FitListener listener) {
     Network.Config config = config(train);
     return SequenceTraining.train(train, options(), preset -> new Network(config, DataType.FLOAT32, params.seed(),
         preset), weights -> SasRecModel.fromWeights(weights, train), run, listener);
   }
 
-  /** The options of the shared training loop. */
-  SequenceTraining.Options options() {
+  @Override
+  public SequenceTraining.Options options() {
     return new SequenceTraining.Options(params.maxLength(), params.dropout(), params.learningRate(),
         params.batchSize(), params.epochs(), params.loss(), params.negatives(), params.useTypes(), params.seed(),
         params.threads(), params.patience(), params.validateEvery());

@@ -2,7 +2,10 @@ package dev.attune.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.pytorch.jni.JniUtils;
@@ -149,22 +152,23 @@ public final class SequenceTraining {
   private SequenceTraining() {}
 
   /**
-   * The state size of a network over {@code numItems} items: tensors whose first dimension is N + 1 (or N)
-   * count per item.
+   * The training state behind a model's weights: every trainable tensor of {@code weights} (integer CSR tensors
+   * excluded) with its two Adam moments; 2-D tensors with N or N + 1 rows count per item.
    */
-  public static StateSize stateSize(SequenceNetwork net, int numItems) {
-    ParameterStore store = net.parameters();
+  public static StateSize stateSize(WeightFile weights) {
+    int numItems = Integer.parseInt(weights.property("numItems"));
     long perItem = 0;
     long fixed = 0;
-    for (String name : store.names()) {
-      int[] shape = store.shape(name);
+    for (String name : weights.names()) {
+      if (name.endsWith("_indptr") || name.endsWith("_indices")) continue;
+      int[] shape = weights.tensor(name).shape();
       long size = 1;
       for (int s : shape) size *= s;
       if (shape.length == 2 && (shape[0] == numItems + 1 || shape[0] == numItems)) {
-        perItem += 3L * 4 * shape[1];
-        fixed += 3L * 4 * (shape[0] - numItems) * shape[1];
+        perItem += 3L * Float.BYTES * shape[1];
+        fixed += 3L * Float.BYTES * (shape[0] - numItems) * shape[1];
       } else {
-        fixed += 3L * 4 * size;
+        fixed += 3L * Float.BYTES * size;
       }
     }
     return new StateSize(perItem, fixed, 3L * Integer.BYTES);
@@ -342,8 +346,8 @@ public final class SequenceTraining {
           NDArray h = net.encode(scope, table, batch, true, options.dropout());
           NDArray loss = loss(options.loss(), scope, table, h, Arrays.copyOf(validAt, valid),
               Arrays.copyOf(targets, valid), negatives);
-          collector.backward(loss);
           lossSum += loss.getFloat() * (double) valid;
+          collector.backward(loss);
           positions += valid;
         }
         adam.update(store, scope);
@@ -412,13 +416,66 @@ public final class SequenceTraining {
         return logits.logSoftmax(1).get(":, 0").neg().mean();
       }
       case FULL_CE -> {
-        long[] target = new long[p];
-        for (int v = 0; v < p; v++) target[v] = targets[v];
-        NDArray logits = states.matMul(table.get("1:").transpose()); // [P, N]
-        return logits.logSoftmax(1).gather(scope.create(target, new Shape(p, 1)), 1).neg().mean();
+        return fullSoftmaxLoss(scope, table.get("1:"), states, targets);
       }
       default -> throw new AssertionError(kind);
     }
+  }
+
+  /** Positions per chunk of the catalogue-wide softmax: a chunk's [chunk, N] arrays stay in the L3 cache. */
+  static final int SOFTMAX_CHUNK = 128;
+
+  /**
+   * Mean softmax cross-entropy of {@code targets} over every item, (1/P) Σ_p [logsumexp_i(s_p · e_i) − s_p ·
+   * e_{t_p}], as a surrogate whose value is that loss and whose gradients are exact.
+   *
+   * <p>Why not autograd through {@code logSoftmax}: that keeps the [P, N] logits, their log-softmax and their
+   * gradient alive from the forward to the backward pass, each a trip to memory (1.1M floats per Beauty batch).
+   * Here the logsumexp part is differentiated by hand, chunk by chunk, while a chunk's logits are in cache:
+   * with π = softmax(S_c Eᵀ) its gradient is π E for the states and πᵀ S_c for the items. The surrogate
+   * Σ S ⊙ G_S + Σ E ⊙ G_E (G detached) hands those to autograd; the target term −s_p · e_{t_p}, cheap and sparse,
+   * stays in the graph. Measured on Beauty: about 35% less time per epoch than autograd through the softmax.
+   *
+   * @param items output item representations [N, d] (in the graph)
+   * @param states states of the real positions [P, d] (in the graph)
+   */
+  static NDArray fullSoftmaxLoss(NDManager scope, NDArray items, NDArray states, int[] targets) {
+    int p = targets.length;
+    long[] target = new long[p];
+    for (int v = 0; v < p; v++) target[v] = targets[v];
+    NDArray targetIndex = scope.create(target);
+    NDArray targetLogits = states.mul(Embedding.lookup(items, targetIndex)).sum(new int[] {1}); // [P], in graph
+    // private copies outside the graph, so nothing below aliases storage autograd has saved
+    NDArray s = states.stopGradient().duplicate();
+    NDArray e = items.stopGradient().duplicate();
+    NDArray eT = e.transpose();
+    NDArray gradItems = scope.zeros(e.getShape(), e.getDataType());
+    NDArray[] gradStates = new NDArray[(p + SOFTMAX_CHUNK - 1) / SOFTMAX_CHUNK];
+    double logSumExp = 0;
+    for (int c = 0, from = 0; from < p; c++, from += SOFTMAX_CHUNK) {
+      int to = Math.min(p, from + SOFTMAX_CHUNK);
+      try (NDManager chunk = scope.newSubManager()) {
+        NDArray sc = s.get(from + ":" + to);
+        NDArray logits = sc.matMul(eT); // [c, N]
+        logits.attach(chunk); // arrays derived from it are freed with the chunk
+        NDArray probs = logits.softmax(1);
+        // logsumexp = logit_t − log π_t; the clamp only guards the reported value should π_t underflow
+        NDArray chunkTargets = targetIndex.get(from + ":" + to).expandDims(1);
+        NDArray logPt = probs.gather(chunkTargets, 1).maximum(Float.MIN_NORMAL).log();
+        logSumExp += logits.gather(chunkTargets, 1).sub(logPt).sum().toType(DataType.FLOAT64, false).getDouble();
+        NDArray g = probs.matMul(e);
+        g.attach(scope);
+        gradStates[c] = g;
+        gradItems.addi(probs.transpose().matMul(sc));
+      }
+    }
+    NDArray gs = (gradStates.length == 1 ? gradStates[0] : NDArrays.concat(new NDList(gradStates), 0)).div(p);
+    gradItems.divi(p);
+    NDArray surrogate = states.mul(gs).sum().add(items.mul(gradItems).sum());
+    // its value is replaced by the logsumexp total it stands for; its gradient is kept
+    NDArray correction = surrogate.stopGradient().duplicate().neg()
+        .add(scope.create(logSumExp / p).toType(surrogate.getDataType(), false));
+    return surrogate.add(correction).sub(targetLogits.sum().div(p));
   }
 
   /** log(1 + exp(z)), computed stably as relu(z) + log(1 + exp(−|z|)). */

@@ -1,12 +1,10 @@
 package dev.attune.model.cf;
 
+import dev.attune.model.ModelParams;
 import dev.attune.model.Trainer;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Creates classic trainers by name with optional hyper-parameter overrides, for the CLI and benchmarks.
@@ -37,7 +35,7 @@ public final class ClassicModels {
    * @throws IllegalArgumentException for an unknown name, an unknown parameter or a bad value
    */
   public static Trainer<?> create(String name, Map<String, String> overrides, long seed, int threads) {
-    Params p = new Params(name, overrides);
+    ModelParams p = new ModelParams(name, overrides);
     Trainer<?> trainer = switch (name.toLowerCase(Locale.ROOT)) {
       case "pop" -> new Popularity(new Popularity.Params(p.dbl("halfLifeDays", 0)));
       case "pop-decay" -> new Popularity(new Popularity.Params(p.dbl("halfLifeDays", 30)));
@@ -70,69 +68,9 @@ public final class ClassicModels {
     return trainer;
   }
 
-  /**
-   * Splits {@code model.key=value} overrides by model name.
-   *
-   * @throws IllegalArgumentException if an entry is not of that form
-   */
+  /** {@link ModelParams#parse}, kept here for callers of the classic registry. */
   public static Map<String, Map<String, String>> parseOverrides(List<String> entries) {
-    Map<String, Map<String, String>> out = new HashMap<>();
-    for (String e : entries) {
-      int dot = e.indexOf('.');
-      int eq = e.indexOf('=');
-      if (dot <= 0 || eq < dot + 2 || eq == e.length() - 1) {
-        throw new IllegalArgumentException("parameter '" + e + "' must look like model.name=value, e.g. als.factors=128");
-      }
-      out.computeIfAbsent(e.substring(0, dot).toLowerCase(Locale.ROOT), k -> new LinkedHashMap<>())
-          .put(e.substring(dot + 1, eq), e.substring(eq + 1));
-    }
-    return out;
+    return ModelParams.parse(entries);
   }
 
-  /** Reads overrides and remembers which were used, so a typo is an error rather than silently ignored. */
-  private static final class Params {
-    private final String model;
-    private final Map<String, String> values;
-    private final Map<String, Boolean> used = new HashMap<>();
-
-    Params(String model, Map<String, String> values) {
-      this.model = model;
-      this.values = values == null ? Map.of() : values;
-    }
-
-    private <T> T get(String key, T fallback, Function<String, T> parse) {
-      String v = values.get(key);
-      used.put(key, true);
-      if (v == null) return fallback;
-      try {
-        return parse.apply(v.trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(model + "." + key + ": not a number: '" + v + "'");
-      }
-    }
-
-    int integer(String key, int fallback) {
-      return get(key, fallback, Integer::parseInt);
-    }
-
-    float flt(String key, float fallback) {
-      return get(key, fallback, Float::parseFloat);
-    }
-
-    double dbl(String key, double fallback) {
-      return get(key, fallback, Double::parseDouble);
-    }
-
-    String str(String key, String fallback) {
-      return get(key, fallback, s -> s);
-    }
-
-    void checkAllUsed() {
-      for (String key : values.keySet()) {
-        if (!used.containsKey(key)) {
-          throw new IllegalArgumentException("model " + model + " has no parameter '" + key + "' (known: " + used.keySet() + ")");
-        }
-      }
-    }
-  }
 }

@@ -111,6 +111,81 @@ class GradientCheckTest {
     }
   }
 
+  @Test
+  void gruGradientsMatchFiniteDifferences() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      Gru gru = new Gru(store, "gru", 3, 4);
+      randomise(store, "gru.input_bias", 0.5);
+      randomise(store, "gru.recurrent_bias", 0.5);
+      NDArray x = store.normal("input", 1.0, 2, 4, 3);
+      // Second sequence left-padded by two steps: the loss must not reach its padded inputs (their gradient is 0).
+      NDArray rows = m.create(new double[] {1, 1, 1, 1, 0, 0, 1, 1}, new Shape(2, 4, 1));
+      check(store, () -> gru.forward(x, rows));
+      double[] g = store.get("input").getGradient().toDoubleArray();
+      for (int k = 12; k < 18; k++) assertEquals(0.0, g[k], 0.0, "padded input " + k);
+    }
+  }
+
+  @Test
+  void gruStateIsZeroOverPaddingAndPaddingChangesNothing() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      Gru gru = new Gru(store, "gru", 3, 4);
+      randomise(store, "gru.input_bias", 0.5);
+      randomise(store, "gru.recurrent_bias", 0.5);
+      NDArray x = store.normal("input", 1.0, 1, 5, 3);
+      double[] padded = gru.forward(x, m.create(new double[] {0, 0, 1, 1, 1}, new Shape(1, 5, 1))).toDoubleArray();
+      double[] alone = gru.forward(x.get(":, 2:, :"), m.ones(new Shape(1, 3, 1), DataType.FLOAT64)).toDoubleArray();
+      for (int k = 0; k < 8; k++) assertEquals(0.0, padded[k], 0.0, "state over padding");
+      for (int k = 0; k < 12; k++) assertEquals(alone[k], padded[8 + k], 1e-15, "real step state " + k);
+      assertTrue(Math.abs(alone[0]) > 1e-3, "the state moves");
+    }
+  }
+
+  @Test
+  void additiveAttentionGradientsMatchFiniteDifferences() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      AdditiveAttention att = new AdditiveAttention(store, "att", 4);
+      NDArray h = store.normal("input", 1.0, 2, 4, 4);
+      // As for self-attention: the padded query row of the second sequence is all-masked and multiplied by 0.
+      float[] keyMask = {1, 1, 1, 1, 0, 1, 1, 1};
+      NDArray mask = CausalSelfAttention.mask(m, DataType.FLOAT64, keyMask, 2, 4);
+      NDArray rows = m.create(new double[] {1, 1, 1, 1, 0, 1, 1, 1}, new Shape(2, 4, 1));
+      check(store, () -> att.forward(h, mask).context().mul(rows));
+    }
+  }
+
+  @Test
+  void additiveAttentionWeightsAreCausalAndSumToOne() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      AdditiveAttention att = new AdditiveAttention(store, "att", 4);
+      NDArray h = store.normal("input", 1.0, 1, 3, 4);
+      NDArray mask = CausalSelfAttention.mask(m, DataType.FLOAT64, new float[] {0, 1, 1}, 1, 3);
+      AdditiveAttention.Output out = att.forward(h, mask);
+      double[] a = out.weights().toDoubleArray(); // [1, 3, 3]
+      double[] c = out.context().toDoubleArray(); // [1, 3, 4]
+      double[] hv = h.toDoubleArray();
+      for (int t = 1; t < 3; t++) {
+        double sum = 0;
+        for (int j = 0; j < 3; j++) {
+          double w = a[t * 3 + j];
+          if (j > t || j == 0) assertEquals(0.0, w, 0.0, "query " + t + " key " + j);
+          sum += w;
+        }
+        assertEquals(1.0, sum, 1e-12);
+        for (int k = 0; k < 4; k++) {
+          double expected = 0;
+          for (int j = 0; j < 3; j++) expected += a[t * 3 + j] * hv[j * 4 + k];
+          assertEquals(expected, c[t * 4 + k], 1e-12, "context is the weighted sum of states");
+        }
+      }
+      assertEquals(1.0, a[4], 1e-12, "the first real step attends only to itself");
+    }
+  }
+
   private static void perturbAffine(ParameterStore store, String prefix) {
     randomise(store, prefix + ".gamma", 0.5);
     randomise(store, prefix + ".beta", 0.5);

@@ -1,0 +1,163 @@
+package dev.attune.cli;
+
+import dev.attune.data.Dataset;
+import dev.attune.data.DatasetIo;
+import dev.attune.data.Split;
+import dev.attune.eval.EvalOptions;
+import dev.attune.eval.EvalResult;
+import dev.attune.eval.Evaluator;
+import dev.attune.infer.SequentialModels;
+import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.WeightFile;
+import dev.attune.model.ModelParams;
+import dev.attune.model.Recommender;
+import dev.attune.train.AttentionModels;
+import dev.attune.train.SequenceTraining;
+import dev.attune.train.WeightTrainer;
+import java.io.PrintWriter;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code attune train}: trains an attention model on a data set and writes a model directory. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Train an attention model (DJL, on the CPU) and write a model directory: model.json, weights.atw, items.txt.",
+        "The data set is split by --protocol; the model trains on the tuning part, stops early on the validation",
+        "NDCG@10, and is then tested on the held-out part (full ranking over every item). Checkpoints after every",
+        "epoch go to <out>/checkpoints; --resume continues an interrupted run."})
+final class TrainCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "Model to train: sasrec, gru-attn.")
+  String model;
+
+  @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
+  Path data;
+
+  @Option(names = "--out", required = true, description = "Model directory to write.")
+  Path out;
+
+  @Option(names = "--protocol", description = "Split as in 'attune evaluate' (default: given when the data set has one, else loo).")
+  String protocol;
+
+  @Option(names = "--param", description = "Hyper-parameter, e.g. --param sasrec.loss=full-ce --param sasrec.epochs=50 --param sasrec.maxLength=200.")
+  List<String> params = new ArrayList<>();
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed for the split and training (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--threads", defaultValue = "0", description = "Training and evaluation threads, 0 = all processors (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--resume", description = "Continue from the checkpoint in <out>/checkpoints when there is one.")
+  boolean resume;
+
+  @Option(names = "--no-validation", description = "Train the fixed number of epochs on training + validation data, without early stopping.")
+  boolean noValidation;
+
+  @Option(names = "--sampled-negatives", defaultValue = "0", description = "Also report test HR/NDCG among N sampled negatives, labelled as sampled (0 = off).")
+  int sampledNegatives;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress bars; one line per epoch.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter o = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (!AttentionModels.knows(model)) {
+      throw new IllegalArgumentException("unknown model '" + model + "'; trainable here: " + AttentionModels.NAMES
+          + " (classic models train inside 'attune evaluate')");
+    }
+    String name = model.toLowerCase(Locale.ROOT);
+    Map<String, Map<String, String>> overrides = ModelParams.parse(params);
+    for (String m : overrides.keySet()) {
+      if (!m.equals(name)) throw new IllegalArgumentException("--param " + m + ".* does not apply to model " + name);
+    }
+    int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    WeightTrainer trainer = AttentionModels.create(name, overrides.get(name), seed, threadCount);
+    Dataset dataset = DatasetIo.read(data);
+    err.println("loaded " + dataset);
+    Split split = EvaluateCommand.split(dataset, protocol, seed);
+    Split.Stage tuning = split.tuning();
+    var trainSet = noValidation ? split.trainAndValidation() : tuning.train();
+    SequenceTraining.Run run = new SequenceTraining.Run(noValidation ? null : tuning, out.resolve("checkpoints"), resume);
+    err.println("training " + trainer.name() + " on " + trainSet.numUsers() + " users, " + trainSet.numItems()
+        + " items (" + split.protocol() + (noValidation ? ", no validation" : ", early stopping on validation NDCG@10")
+        + ")");
+    long start = System.nanoTime();
+    WeightFile weights;
+    try (Progress progress = new Progress(trainer.name(), quiet, err)) {
+      weights = trainer.train(trainSet, run, progress);
+    }
+    double trainSeconds = (System.nanoTime() - start) / 1e9;
+
+    boolean excludeSeen = !dataset.allScenesAllowRepeats();
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withExcludeSeen(excludeSeen).withThreads(threadCount)
+        .withSeed(seed).withSampledNegatives(sampledNegatives).withComputeAuc(false);
+    Recommender served = SequentialModels.fromWeights(weights, split.trainAndValidation());
+    EvalResult test;
+    try (Progress progress = new Progress(trainer.name(), quiet, err)) {
+      test = new Evaluator().evaluate(served, split, options, quiet ? Evaluator.Progress.NONE : progress)
+          .withTrainSeconds(trainSeconds);
+    }
+
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("name", trainer.name());
+    info.put("dataset", dataset.name());
+    info.put("users", dataset.numUsers());
+    info.put("items", dataset.numItems());
+    info.put("events", dataset.events().size());
+    info.put("protocol", split.protocol());
+    info.put("seed", seed);
+    info.put("threads", threadCount);
+    info.put("params", flatten(trainer.params()));
+    info.put("epochsTrained", weights.propertyOr("epoch", null));
+    info.put("validationNdcg10", weights.propertyOr("validationNdcg10", null));
+    info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
+    info.put("stateSize", SequenceTraining.stateSize(weights).toString());
+    info.put("test", test.toMap());
+    info.put("created", Instant.now().toString());
+    ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
+
+    o.printf("%s on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR %.4f%n",
+        trainer.name(), dataset.name(), split.protocol(), excludeSeen ? ", seen items excluded" : "",
+        test.mean("HR@10"), test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), test.mean("MRR"));
+    for (var m : test.metrics()) {
+      if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));
+    }
+    o.printf("trained %.1f s (epochs: %s, best validation NDCG@10: %s); state %s%n", trainSeconds,
+        weights.propertyOr("epoch", "all"), weights.propertyOr("validationNdcg10", "-"), SequenceTraining.stateSize(weights));
+    o.println("wrote " + out);
+    return 0;
+  }
+
+  /** A record's components as a map (nested records flattened into the same map). */
+  static Map<String, Object> flatten(Record r) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (RecordComponent c : r.getClass().getRecordComponents()) {
+      try {
+        Object v = c.getAccessor().invoke(r);
+        if (v instanceof Record nested) out.putAll(flatten(nested));
+        else if (v instanceof Enum<?> e) out.put(c.getName(), e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        else if (v == null || v instanceof Number || v instanceof Boolean || v instanceof String) out.put(c.getName(), v);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out;
+  }
+}

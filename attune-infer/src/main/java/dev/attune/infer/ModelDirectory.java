@@ -1,0 +1,157 @@
+package dev.attune.infer;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.attune.data.IdIndex;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained model on disk, as {@code attune train} writes it and the evaluator and the server read it:
+ *
+ * <ul>
+ *   <li>{@code model.json}: what the model is ({@code model} = the weight file's kind, such as {@code sasrec}),
+ *       the data set, protocol, seed, hyper-parameters, training time and validation score; free-form beyond
+ *       {@code format} and {@code model};
+ *   <li>{@code weights.atw}: the {@link WeightFile};
+ *   <li>{@code items.txt}: the external item id of every item index, one per line, in index order, so a
+ *       model can be matched to a catalogue by id rather than by position.
+ * </ul>
+ *
+ * <p>Writing goes to temporary names first and renames at the end, so a crash never leaves a directory that
+ * looks complete but is not.
+ */
+public final class ModelDirectory {
+  /** Version of the layout; readers reject a newer one. */
+  public static final int FORMAT = 1;
+
+  private static final String INFO = "model.json";
+  private static final String WEIGHTS = "weights.atw";
+  private static final String ITEMS = "items.txt";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Path dir;
+  private final Map<String, Object> info;
+  private final WeightFile weights;
+  private final List<String> itemIds;
+
+  private ModelDirectory(Path dir, Map<String, Object> info, WeightFile weights, List<String> itemIds) {
+    this.dir = dir;
+    this.info = Collections.unmodifiableMap(info);
+    this.weights = weights;
+    this.itemIds = List.copyOf(itemIds);
+  }
+
+  /**
+   * Writes a model directory (created if missing; these three files replaced).
+   *
+   * @param info descriptive entries; {@code format} and {@code model} are set here
+   * @throws IllegalArgumentException if the item count differs from the weight file's {@code numItems}
+   */
+  public static ModelDirectory write(Path dir, WeightFile weights, List<String> itemIds, Map<String, Object> info)
+      throws IOException {
+    String numItems = weights.propertyOr("numItems", null);
+    if (numItems != null && Integer.parseInt(numItems) != itemIds.size()) {
+      throw new IllegalArgumentException("weights cover " + numItems + " items, the id list " + itemIds.size());
+    }
+    Files.createDirectories(dir);
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("format", FORMAT);
+    doc.put("model", weights.property("model"));
+    doc.putAll(info);
+    Path weightsTmp = dir.resolve(WEIGHTS + ".tmp");
+    Path itemsTmp = dir.resolve(ITEMS + ".tmp");
+    Path infoTmp = dir.resolve(INFO + ".tmp");
+    weights.write(weightsTmp);
+    Files.write(itemsTmp, itemIds, StandardCharsets.UTF_8);
+    JSON.writeValue(infoTmp.toFile(), doc);
+    Files.move(weightsTmp, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(itemsTmp, dir.resolve(ITEMS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    // model.json last: its presence marks a complete directory
+    Files.move(infoTmp, dir.resolve(INFO), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return new ModelDirectory(dir, doc, weights, itemIds);
+  }
+
+  /**
+   * Reads a model directory.
+   *
+   * @throws IllegalArgumentException if it is not a complete model directory of a known format
+   * @throws IOException if a file cannot be read
+   */
+  public static ModelDirectory read(Path dir) throws IOException {
+    Path infoFile = dir.resolve(INFO);
+    if (!Files.isRegularFile(infoFile)) {
+      throw new IllegalArgumentException(dir + " is not a model directory (no " + INFO + "; train one with 'attune train')");
+    }
+    Map<String, Object> info;
+    try {
+      info = JSON.readValue(infoFile.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IllegalArgumentException(infoFile + " is not valid JSON: " + e.getOriginalMessage());
+    }
+    Object format = info.get("format");
+    if (!(format instanceof Number n) || n.intValue() > FORMAT) {
+      throw new IllegalArgumentException(infoFile + ": unsupported format " + format + " (this Attune reads " + FORMAT + ")");
+    }
+    for (String f : new String[] {WEIGHTS, ITEMS}) {
+      if (!Files.isRegularFile(dir.resolve(f))) throw new IllegalArgumentException(dir + " lacks " + f);
+    }
+    WeightFile weights = WeightFile.read(dir.resolve(WEIGHTS));
+    List<String> ids = Files.readAllLines(dir.resolve(ITEMS), StandardCharsets.UTF_8);
+    String numItems = weights.propertyOr("numItems", null);
+    if (numItems != null && Integer.parseInt(numItems) != ids.size()) {
+      throw new IllegalArgumentException(dir + ": " + ITEMS + " lists " + ids.size() + " items, the weights " + numItems);
+    }
+    return new ModelDirectory(dir, info, weights, ids);
+  }
+
+  /** The directory. */
+  public Path dir() {
+    return dir;
+  }
+
+  /** The model kind ({@code model} in model.json and the weight file). */
+  public String kind() {
+    return String.valueOf(info.get("model"));
+  }
+
+  /** Everything in model.json. */
+  public Map<String, Object> info() {
+    return info;
+  }
+
+  /** The weights. */
+  public WeightFile weights() {
+    return weights;
+  }
+
+  /** External item id per item index. */
+  public List<String> itemIds() {
+    return itemIds;
+  }
+
+  /**
+   * Checks that {@code catalogue} indexes items exactly as the model does.
+   *
+   * @throws IllegalArgumentException naming the first difference
+   */
+  public void requireSameItems(IdIndex catalogue) {
+    if (catalogue.size() != itemIds.size()) {
+      throw new IllegalArgumentException("model " + dir + " was trained on " + itemIds.size() + " items, the data set has "
+          + catalogue.size());
+    }
+    for (int i = 0; i < itemIds.size(); i++) {
+      if (!itemIds.get(i).equals(catalogue.id(i))) {
+        throw new IllegalArgumentException("model " + dir + " indexes item " + i + " as '" + itemIds.get(i)
+            + "', the data set as '" + catalogue.id(i) + "': not the same catalogue");
+      }
+    }
+  }
+}

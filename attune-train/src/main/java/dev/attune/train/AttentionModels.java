@@ -1,0 +1,66 @@
+package dev.attune.train;
+
+import dev.attune.model.ModelParams;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Creates the DJL-trained sequential models by name with optional hyper-parameter overrides, for the CLI and
+ * benchmarks (the classic models are in {@link dev.attune.model.cf.ClassicModels}).
+ *
+ * <p>Names: {@code sasrec}, {@code gru-attn}. Override keys are the {@code Params} component names of the model
+ * (SASRec: {@code hidden}, {@code blocks}, {@code heads}, {@code useAttributes}; GRU: {@code hidden},
+ * {@code gruHidden}) and the shared training options ({@code maxLength},
+ * {@code dropout}, {@code learningRate}, {@code batchSize}, {@code epochs}, {@code loss} = bce | sampled-softmax
+ * | full-ce, {@code negatives}, {@code useTypes}, {@code patience}, {@code validateEvery}).
+ */
+public final class AttentionModels {
+  /** Names accepted by {@link #create}. */
+  public static final List<String> NAMES = List.of("sasrec", "gru-attn");
+
+  private AttentionModels() {}
+
+  /** Whether {@code name} is one of {@link #NAMES} (case-insensitive). */
+  public static boolean knows(String name) {
+    return NAMES.contains(name.toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * A trainer for {@code name}.
+   *
+   * @param seed training seed (overrides the default)
+   * @param threads intra-op threads (0 = all processors)
+   * @throws IllegalArgumentException for an unknown name, an unknown parameter or a bad value
+   */
+  public static WeightTrainer create(String name, Map<String, String> overrides, long seed, int threads) {
+    ModelParams p = new ModelParams(name, overrides);
+    int threadCount = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    WeightTrainer trainer = switch (name.toLowerCase(Locale.ROOT)) {
+      case "sasrec" -> {
+        SasRec.Params d = SasRec.Params.DEFAULTS;
+        SequenceTraining.Options o = options(p, new SasRec(d).options(), seed, threadCount);
+        yield new SasRec(new SasRec.Params(p.integer("hidden", d.hidden()), p.integer("blocks", d.blocks()),
+            p.integer("heads", d.heads()), o.maxLength(), o.dropout(), o.learningRate(), o.batchSize(), o.epochs(),
+            o.loss(), o.negatives(), o.useTypes(), p.bool("useAttributes", d.useAttributes()), o.seed(), o.threads(),
+            o.patience(), o.validateEvery()));
+      }
+      case "gru-attn" -> {
+        GruAttention.Params d = GruAttention.Params.DEFAULTS;
+        yield new GruAttention(new GruAttention.Params(p.integer("hidden", d.hidden()),
+            p.integer("gruHidden", d.gruHidden()), options(p, d.training(), seed, threadCount)));
+      }
+      default -> throw new IllegalArgumentException("unknown model '" + name + "'; known: " + NAMES);
+    };
+    p.checkAllUsed();
+    return trainer;
+  }
+
+  /** The shared options with overrides read from {@code p}. */
+  static SequenceTraining.Options options(ModelParams p, SequenceTraining.Options d, long seed, int threads) {
+    return new SequenceTraining.Options(p.integer("maxLength", d.maxLength()), p.flt("dropout", d.dropout()),
+        p.flt("learningRate", d.learningRate()), p.integer("batchSize", d.batchSize()), p.integer("epochs", d.epochs()),
+        p.choice("loss", d.loss()), p.integer("negatives", d.negatives()), p.bool("useTypes", d.useTypes()), seed,
+        threads, p.integer("patience", d.patience()), p.integer("validateEvery", d.validateEvery()));
+  }
+}
