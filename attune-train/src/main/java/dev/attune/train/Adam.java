@@ -114,7 +114,7 @@ public final class Adam implements AutoCloseable {
 
   private void replace(Map<String, NDArray> moments, String name, float[] values) {
     NDArray old = moments.get(name);
-    NDArray fresh = manager.create(values, old.getShape()).toType(old.getDataType(), false);
+    NDArray fresh = ParameterStore.engineOwned(manager.create(values, old.getShape()).toType(old.getDataType(), true));
     moments.put(name, fresh);
     old.close();
   }

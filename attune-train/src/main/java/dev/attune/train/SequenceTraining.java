@@ -318,6 +318,7 @@ public final class SequenceTraining {
     double lossSum = 0;
     long positions = 0;
     long sequences = 0;
+    int skipped = 0;
     for (int[] users : batches) {
       int t = 0;
       for (int u : users) t = Math.max(t, ex.windowLength[u]);
@@ -341,22 +342,30 @@ public final class SequenceTraining {
       int[][] negatives = sampleNegatives(ex, options, rowUser, valid, ex.numItems, random);
       try (NDManager scope = net.manager().newSubManager()) {
         store.attachTo(scope);
+        float lossValue;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           NDArray table = net.itemTable();
           NDArray h = net.encode(scope, table, batch, true, options.dropout());
           NDArray loss = loss(options.loss(), scope, table, h, Arrays.copyOf(validAt, valid),
               Arrays.copyOf(targets, valid), negatives);
-          lossSum += loss.getFloat() * (double) valid;
+          lossValue = loss.getFloat();
           collector.backward(loss);
-          positions += valid;
         }
-        adam.update(store, scope);
+        if (Float.isFinite(lossValue) && gradientsFinite(store, scope)) {
+          adam.update(store, scope);
+          lossSum += lossValue * (double) valid;
+          positions += valid;
+        } else {
+          skipped++;
+        }
         store.zeroGradients();
       }
       sequences += users.length;
       report.progress(stage, sequences, ex.users.length);
-      report.status(String.format("loss %.4f", lossSum / Math.max(1, positions)));
+      report.status(String.format("loss %.4f", lossSum / Math.max(1, positions))
+          + (skipped > 0 ? ", " + skipped + " non-finite batches skipped" : ""));
     }
+    if (skipped > 0) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
     return positions == 0 ? Double.NaN : lossSum / positions;
   }
 
@@ -420,6 +429,21 @@ public final class SequenceTraining {
       }
       default -> throw new AssertionError(kind);
     }
+  }
+
+  /**
+   * Whether every gradient is finite (a sum per gradient, one value read back). A batch whose gradients are
+   * not is skipped rather than allowed to turn the Adam moments and then every weight into NaN.
+   */
+  static boolean gradientsFinite(ParameterStore store, NDManager scope) {
+    NDArray total = null;
+    for (String name : store.names()) {
+      NDArray g = store.get(name).getGradient();
+      g.attach(scope);
+      NDArray sum = g.sum();
+      total = total == null ? sum : total.add(sum);
+    }
+    return total == null || Float.isFinite(total.getFloat());
   }
 
   /** Positions per chunk of the catalogue-wide softmax: a chunk's [chunk, N] arrays stay in the L3 cache. */

@@ -96,22 +96,35 @@ public final class ParameterStore implements AutoCloseable {
     if (parameters.containsKey(name)) throw new IllegalArgumentException("parameter exists: " + name);
     Shape s = new Shape(shape);
     float[] given = preset.apply(name);
-    NDArray p;
+    NDArray fromJava;
     if (given != null) {
       if (given.length != s.size()) {
         throw new IllegalArgumentException("preset for " + name + " has " + given.length + " values, shape " + s);
       }
-      p = manager.create(given, s).toType(dataType, false);
+      fromJava = manager.create(given, s).toType(dataType, true);
     } else if (dataType == DataType.FLOAT64) {
-      p = manager.create(init, s);
+      fromJava = manager.create(init, s);
     } else {
       float[] f = new float[init.length];
       for (int k = 0; k < f.length; k++) f[k] = (float) init[k];
-      p = manager.create(f, s);
+      fromJava = manager.create(f, s);
     }
+    NDArray p = engineOwned(fromJava);
     p.setName(name);
     parameters.put(name, p);
     return p;
+  }
+
+  /**
+   * A copy of {@code fromJava} in memory the engine allocated, closing the original. Why: an array created
+   * from Java values wraps a direct buffer the JVM allocated, with whatever alignment it got, so matrix
+   * products over it may take different code paths from run to run (same seed, different losses), and its
+   * memory belongs to the JVM rather than to the tensors that alias it.
+   */
+  public static NDArray engineOwned(NDArray fromJava) {
+    NDArray copy = fromJava.duplicate();
+    fromJava.close();
+    return copy;
   }
 
   /**
