@@ -39,16 +39,17 @@ final class LeaderboardRun {
       Recommender model;
       long start = System.nanoTime();
       boolean attention = AttentionModels.knows(name);
+      // created before the try: a bad hyper-parameter is the user's mistake, not a model that cannot run here
+      WeightTrainer attentionTrainer = attention ? AttentionModels.create(name, params, seed, threads) : null;
+      Trainer<?> classicTrainer = attention ? null : ClassicModels.create(name, params, seed, threads);
       try (Progress progress = new Progress(name, quiet, attention ? err : null)) {
         if (attention) {
           // attention models stop early on the tuning stage's validation, then serve the full histories
-          WeightTrainer trainer = AttentionModels.create(name, params, seed, threads);
-          WeightFile weights = trainer.train(split.tuning().train(),
+          WeightFile weights = attentionTrainer.train(split.tuning().train(),
               new SequenceTraining.Run(split.tuning(), null, false), progress);
           model = SequentialModels.fromWeights(weights, split.trainAndValidation());
         } else {
-          Trainer<?> trainer = ClassicModels.create(name, params, seed, threads);
-          model = trainer.fit(split.trainAndValidation(), quiet ? FitListener.NONE : progress);
+          model = classicTrainer.fit(split.trainAndValidation(), quiet ? FitListener.NONE : progress);
         }
       } catch (IllegalArgumentException e) {
         err.println("attune: skipped " + name + ": " + e.getMessage());

@@ -63,6 +63,44 @@ class AttuneCliTest {
   }
 
   @Test
+  void trainsAnAttentionModelThenEvaluatesAndExplainsIt() throws Exception {
+    Path data = dir.resolve("music");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "120", "--seed", "5").code());
+    Path model = dir.resolve("models/sasrec");
+    Run train = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--quiet",
+        "--param", "sasrec.epochs=3", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
+        "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2");
+    assertEquals(0, train.code(), train.err());
+    assertTrue(train.out().contains("NDCG@10"), train.out());
+    for (String f : new String[] {"model.json", "weights.atw", "items.txt", "checkpoints/checkpoint.atw"}) {
+      assertTrue(Files.exists(model.resolve(f)), f);
+    }
+    JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
+    assertEquals("sasrec", info.get("model").asText());
+    assertEquals(16, info.get("params").get("hidden").asInt());
+    assertTrue(info.get("test").get("metrics").has("NDCG@10"), info.toString());
+    assertTrue(train.err().contains("epoch 3"), "one line per epoch when quiet: " + train.err());
+
+    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
+    assertEquals(0, eval.code(), eval.err());
+    assertTrue(eval.out().contains("SasRec") && eval.out().contains("Popularity"), eval.out());
+
+    Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
+        "--sample", "20");
+    assertEquals(0, explain.code(), explain.err());
+    assertTrue(explain.out().contains("attended:") && explain.out().contains("faithfulness over 20 users"),
+        explain.out());
+
+    Run notAModel = run("explain", "--model", data.toString(), "--data", data.toString());
+    assertEquals(AttuneCli.USAGE_ERROR, notAModel.code());
+    assertTrue(notAModel.err().contains("not a model directory"), notAModel.err());
+    Run badLoss = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
+        "--param", "sasrec.loss=hinge");
+    assertEquals(AttuneCli.USAGE_ERROR, badLoss.code());
+    assertTrue(badLoss.err().contains("bce, sampled-softmax, full-ce"), badLoss.err());
+  }
+
+  @Test
   void badModelParameterIsRejectedByName() {
     Path data = dir.resolve("small");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "50").code());

@@ -357,6 +357,8 @@ public final class SequenceTraining {
           positions += valid;
         } else {
           skipped++;
+          report.status("skipped a batch of " + users.length + " sequences (window " + t + "): loss " + lossValue
+              + ", non-finite gradients in " + nonFinite(store));
         }
         store.zeroGradients();
       }
@@ -444,6 +446,15 @@ public final class SequenceTraining {
       total = total == null ? sum : total.add(sum);
     }
     return total == null || Float.isFinite(total.getFloat());
+  }
+
+  /** The parameters whose gradient has a NaN or an infinity. */
+  private static java.util.List<String> nonFinite(ParameterStore store) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (String name : store.names()) {
+      if (!Float.isFinite(store.get(name).getGradient().sum().getFloat())) names.add(name);
+    }
+    return names;
   }
 
   /** Positions per chunk of the catalogue-wide softmax: a chunk's [chunk, N] arrays stay in the L3 cache. */
