@@ -68,6 +68,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-validation", description = "Train the fixed number of epochs on training + validation data, without early stopping.")
   boolean noValidation;
 
+  @Option(names = "--refit", description = "After early stopping, train a fresh model on training + validation data (what the classic models in 'evaluate' train on) for the best number of epochs, and keep that one.")
+  boolean refit;
+
   @Option(names = "--sampled-negatives", defaultValue = "0", description = "Also report test HR/NDCG among N sampled negatives, labelled as sampled (0 = off).")
   int sampledNegatives;
 
@@ -103,6 +106,18 @@ final class TrainCommand implements Callable<Integer> {
     try (Progress progress = new Progress(trainer.name(), quiet, err)) {
       weights = trainer.train(trainSet, run, progress);
     }
+    String validationNdcg = weights.propertyOr("validationNdcg10", null);
+    String bestEpoch = weights.propertyOr("epoch", null);
+    if (refit && !noValidation && bestEpoch != null) {
+      Map<String, String> refitParams = new LinkedHashMap<>(overrides.getOrDefault(name, Map.of()));
+      refitParams.put("epochs", bestEpoch);
+      WeightTrainer again = AttentionModels.create(name, refitParams, seed, threadCount);
+      err.println("refitting on training + validation data for " + bestEpoch + " epochs");
+      try (Progress progress = new Progress(trainer.name() + " refit", quiet, err)) {
+        weights = again.train(split.trainAndValidation(),
+            new SequenceTraining.Run(null, out.resolve("checkpoints-refit"), resume), progress);
+      }
+    }
     double trainSeconds = (System.nanoTime() - start) / 1e9;
 
     boolean excludeSeen = !dataset.allScenesAllowRepeats();
@@ -125,8 +140,9 @@ final class TrainCommand implements Callable<Integer> {
     info.put("seed", seed);
     info.put("threads", threadCount);
     info.put("params", flatten(trainer.params()));
-    info.put("epochsTrained", weights.propertyOr("epoch", null));
-    info.put("validationNdcg10", weights.propertyOr("validationNdcg10", null));
+    info.put("bestEpoch", bestEpoch);
+    info.put("validationNdcg10", validationNdcg);
+    info.put("refit", refit && !noValidation && bestEpoch != null);
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     info.put("stateSize", SequenceTraining.stateSize(weights).toString());
     info.put("test", test.toMap());
@@ -139,8 +155,9 @@ final class TrainCommand implements Callable<Integer> {
     for (var m : test.metrics()) {
       if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));
     }
-    o.printf("trained %.1f s (epochs: %s, best validation NDCG@10: %s); state %s%n", trainSeconds,
-        weights.propertyOr("epoch", "all"), weights.propertyOr("validationNdcg10", "-"), SequenceTraining.stateSize(weights));
+    o.printf("trained %.1f s (best epoch: %s, validation NDCG@10: %s%s); state %s%n", trainSeconds,
+        bestEpoch == null ? "-" : bestEpoch, validationNdcg == null ? "-" : String.format("%.4f", Double.parseDouble(validationNdcg)),
+        refit && bestEpoch != null ? ", refit on training + validation" : "", SequenceTraining.stateSize(weights));
     o.println("wrote " + out);
     return 0;
   }

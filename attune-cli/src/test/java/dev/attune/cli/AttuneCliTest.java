@@ -69,7 +69,7 @@ class AttuneCliTest {
     Path model = dir.resolve("models/sasrec");
     Run train = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--quiet",
         "--param", "sasrec.epochs=3", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
-        "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2");
+        "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--refit");
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().contains("NDCG@10"), train.out());
     for (String f : new String[] {"model.json", "weights.atw", "items.txt", "checkpoints/checkpoint.atw"}) {
@@ -78,6 +78,7 @@ class AttuneCliTest {
     JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
     assertEquals("sasrec", info.get("model").asText());
     assertEquals(16, info.get("params").get("hidden").asInt());
+    assertTrue(info.get("refit").asBoolean() && Files.exists(model.resolve("checkpoints-refit/checkpoint.atw")));
     assertTrue(info.get("test").get("metrics").has("NDCG@10"), info.toString());
     assertTrue(train.err().contains("epoch 3"), "one line per epoch when quiet: " + train.err());
 
