@@ -72,7 +72,7 @@ public final class SasRecTrainingSpeed {
       for (int k = s.indptr()[u]; k < s.indptr()[u + 1]; k++) {
         if (s.weights()[k] > 0) n++;
       }
-      long len = Math.min(p.maxLength(), Math.max(0, n - 1));
+      long len = Math.min(p.training().maxLength(), Math.max(0, n - 1));
       positions += len;
       pairs += len * (len + 1) / 2;
     }

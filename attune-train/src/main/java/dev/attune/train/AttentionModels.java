@@ -39,11 +39,9 @@ public final class AttentionModels {
     WeightTrainer trainer = switch (name.toLowerCase(Locale.ROOT)) {
       case "sasrec" -> {
         SasRec.Params d = SasRec.Params.DEFAULTS;
-        SequenceTraining.Options o = options(p, new SasRec(d).options(), seed, threadCount);
         yield new SasRec(new SasRec.Params(p.integer("hidden", d.hidden()), p.integer("blocks", d.blocks()),
-            p.integer("heads", d.heads()), o.maxLength(), o.dropout(), o.learningRate(), o.batchSize(), o.epochs(),
-            o.loss(), o.negatives(), o.useTypes(), p.bool("useAttributes", d.useAttributes()), o.seed(), o.threads(),
-            o.patience(), o.validateEvery()));
+            p.integer("heads", d.heads()), p.bool("useAttributes", d.useAttributes()),
+            options(p, d.training(), seed, threadCount)));
       }
       case "gru-attn" -> {
         GruAttention.Params d = GruAttention.Params.DEFAULTS;

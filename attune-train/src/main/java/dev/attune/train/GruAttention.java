@@ -95,16 +95,12 @@ public final class GruAttention implements Trainer<GruAttentionModel>, WeightTra
 
     /** A copy with another number of epochs. */
     public Params withEpochs(int epochs) {
-      SequenceTraining.Options o = training;
-      return withTraining(new SequenceTraining.Options(o.maxLength(), o.dropout(), o.learningRate(), o.batchSize(),
-          epochs, o.loss(), o.negatives(), o.useTypes(), o.seed(), o.threads(), o.patience(), o.validateEvery()));
+      return withTraining(training.withEpochs(epochs));
     }
 
     /** A copy with another seed. */
     public Params withSeed(long seed) {
-      SequenceTraining.Options o = training;
-      return withTraining(new SequenceTraining.Options(o.maxLength(), o.dropout(), o.learningRate(), o.batchSize(),
-          o.epochs(), o.loss(), o.negatives(), o.useTypes(), seed, o.threads(), o.patience(), o.validateEvery()));
+      return withTraining(training.withSeed(seed));
     }
   }
 

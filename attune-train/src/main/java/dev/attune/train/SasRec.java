@@ -29,7 +29,7 @@ import java.util.function.Function;
  * <p>Follows Kang and McAuley, "Self-Attentive Sequential Recommendation" (ICDM 2018), in the exact form of the
  * contract {@code docs/design/sasrec.md} (pre-LayerNorm blocks, shared input/output item embedding). Paper
  * symbols: d = {@link Params#hidden}, b (blocks) = {@link Params#blocks}, n (sequence length) =
- * {@link Params#maxLength}, M (item embedding) = {@code item_embedding}, P (positions) =
+ * {@link SequenceTraining.Options#maxLength}, M (item embedding) = {@code item_embedding}, P (positions) =
  * {@code position_embedding}, F_t (the output at step t) = LN(x_t; final_norm), r_{i,t} = F_t · M_i.
  *
  * <p>Training ({@link SequenceTraining}, shared with the other next-item models): the input window is the last T
@@ -60,98 +60,71 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
    * @param hidden d, the width of every representation, &gt; 0 and a multiple of {@code heads}
    * @param blocks number of transformer blocks, &gt; 0
    * @param heads attention heads, &gt; 0
-   * @param maxLength T, the input window, &gt; 0
-   * @param dropout dropout rate in [0, 1)
-   * @param learningRate Adam's α, &gt; 0
-   * @param batchSize users per batch, &gt; 0
-   * @param epochs maximum passes over the users, &gt; 0
-   * @param loss the objective, non-null
-   * @param negatives negatives per position for {@link SequenceTraining.Loss#SAMPLED_SOFTMAX}, &gt; 0 (BCE always uses one;
-   *     FULL_CE none)
-   * @param useTypes whether an event-type embedding is added to every step
    * @param useAttributes whether item representations include the mean of their attribute embeddings (the
    *     attributes are the training set's {@link ItemFeatures})
-   * @param seed random seed
-   * @param threads intra-op threads of the PyTorch engine (process-wide), &gt; 0
-   * @param patience validations without improvement before stopping early, &gt;= 0 (0 = never stop early)
-   * @param validateEvery epochs between validations, &gt; 0
+   * @param training the options of the shared training loop (window T = {@code maxLength}), non-null
    */
-  public record Params(
-      int hidden, int blocks, int heads, int maxLength, float dropout, float learningRate, int batchSize,
-      int epochs, SequenceTraining.Loss loss, int negatives, boolean useTypes, boolean useAttributes, long seed, int threads,
-      int patience, int validateEvery) {
+  public record Params(int hidden, int blocks, int heads, boolean useAttributes, SequenceTraining.Options training) {
 
     /**
      * The paper's settings for sparse data: d 64, 2 blocks, 2 heads, T 50, dropout 0.2, α 1e-3, batch 128, 200
      * epochs, BCE, 100 negatives (sampled softmax only), no types or attributes, seed 42, one thread per
      * processor, patience 5, validation every 5 epochs.
      */
-    public static final Params DEFAULTS = new Params(64, 2, 2, 50, 0.2f, 1e-3f, 128, 200, SequenceTraining.Loss.BCE, 100, false,
-        false, 42L, Runtime.getRuntime().availableProcessors(), 5, 5);
+    public static final Params DEFAULTS = new Params(64, 2, 2, false, new SequenceTraining.Options(50, 0.2f, 1e-3f,
+        128, 200, SequenceTraining.Loss.BCE, 100, false, 42L, Runtime.getRuntime().availableProcessors(), 5, 5));
 
     public Params {
       if (hidden <= 0 || heads <= 0 || hidden % heads != 0) {
         throw new IllegalArgumentException("hidden must be > 0 and a multiple of heads: " + hidden + ", " + heads);
       }
       if (blocks <= 0) throw new IllegalArgumentException("blocks must be > 0: " + blocks);
-      if (maxLength <= 0) throw new IllegalArgumentException("maxLength must be > 0: " + maxLength);
-      if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1): " + dropout);
-      if (!(learningRate > 0)) throw new IllegalArgumentException("learningRate must be > 0: " + learningRate);
-      if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be > 0: " + batchSize);
-      if (epochs <= 0) throw new IllegalArgumentException("epochs must be > 0: " + epochs);
-      if (loss == null) throw new IllegalArgumentException("loss must not be null");
-      if (negatives <= 0) throw new IllegalArgumentException("negatives must be > 0: " + negatives);
-      if (threads <= 0) throw new IllegalArgumentException("threads must be > 0: " + threads);
-      if (patience < 0) throw new IllegalArgumentException("patience must be >= 0: " + patience);
-      if (validateEvery <= 0) throw new IllegalArgumentException("validateEvery must be > 0: " + validateEvery);
+      if (training == null) throw new IllegalArgumentException("training options must not be null");
     }
 
     /** A copy with another width. */
     public Params withHidden(int newHidden) {
-      return new Params(newHidden, blocks, heads, maxLength, dropout, learningRate, batchSize, epochs, loss,
-          negatives, useTypes, useAttributes, seed, threads, patience, validateEvery);
+      return new Params(newHidden, blocks, heads, useAttributes, training);
     }
 
     /** A copy with another number of blocks. */
     public Params withBlocks(int newBlocks) {
-      return new Params(hidden, newBlocks, heads, maxLength, dropout, learningRate, batchSize, epochs, loss,
-          negatives, useTypes, useAttributes, seed, threads, patience, validateEvery);
+      return new Params(hidden, newBlocks, heads, useAttributes, training);
+    }
+
+    /** A copy with other training options. */
+    public Params withTraining(SequenceTraining.Options newTraining) {
+      return new Params(hidden, blocks, heads, useAttributes, newTraining);
     }
 
     /** A copy with another number of epochs. */
     public Params withEpochs(int newEpochs) {
-      return new Params(hidden, blocks, heads, maxLength, dropout, learningRate, batchSize, newEpochs, loss,
-          negatives, useTypes, useAttributes, seed, threads, patience, validateEvery);
+      return withTraining(training.withEpochs(newEpochs));
     }
 
     /** A copy with another loss and number of negatives. */
     public Params withLoss(SequenceTraining.Loss newLoss, int newNegatives) {
-      return new Params(hidden, blocks, heads, maxLength, dropout, learningRate, batchSize, epochs, newLoss,
-          newNegatives, useTypes, useAttributes, seed, threads, patience, validateEvery);
+      return withTraining(training.withLoss(newLoss, newNegatives));
     }
 
     /** A copy with event types and item attributes switched on or off. */
     public Params withSideInformation(boolean types, boolean attributes) {
-      return new Params(hidden, blocks, heads, maxLength, dropout, learningRate, batchSize, epochs, loss,
-          negatives, types, attributes, seed, threads, patience, validateEvery);
+      return new Params(hidden, blocks, heads, attributes, training.withTypes(types));
     }
 
     /** A copy with another seed. */
     public Params withSeed(long newSeed) {
-      return new Params(hidden, blocks, heads, maxLength, dropout, learningRate, batchSize, epochs, loss,
-          negatives, useTypes, useAttributes, newSeed, threads, patience, validateEvery);
+      return withTraining(training.withSeed(newSeed));
     }
 
     /** A copy with another number of engine threads. */
     public Params withThreads(int newThreads) {
-      return new Params(hidden, blocks, heads, maxLength, dropout, learningRate, batchSize, epochs, loss,
-          negatives, useTypes, useAttributes, seed, newThreads, patience, validateEvery);
+      return withTraining(training.withThreads(newThreads));
     }
 
     /** A copy with other early-stopping settings. */
     public Params withValidation(int newPatience, int newValidateEvery) {
-      return new Params(hidden, blocks, heads, maxLength, dropout, learningRate, batchSize, epochs, loss,
-          negatives, useTypes, useAttributes, seed, threads, newPatience, newValidateEvery);
+      return withTraining(training.withValidation(newPatience, newValidateEvery));
     }
   }
 
@@ -202,19 +175,18 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
   @Override
   public WeightFile train(TrainingSet train, SequenceTraining.Run run, FitListener listener) {
     Network.Config config = config(train);
-    return SequenceTraining.train(train, options(), preset -> new Network(config, DataType.FLOAT32, params.seed(),
+    return SequenceTraining.train(train, options(), preset -> new Network(config, DataType.FLOAT32, params.training().seed(),
         preset), weights -> SasRecModel.fromWeights(weights, train), run, listener);
   }
 
   @Override
   public SequenceTraining.Options options() {
-    return new SequenceTraining.Options(params.maxLength(), params.dropout(), params.learningRate(),
-        params.batchSize(), params.epochs(), params.loss(), params.negatives(), params.useTypes(), params.seed(),
-        params.threads(), params.patience(), params.validateEvery());
+    return params.training();
   }
 
+
   private Network.Config config(TrainingSet train) {
-    int numTypes = params.useTypes() ? Math.max(1, train.dataset().typeNames().size()) : 0;
+    int numTypes = params.training().useTypes() ? Math.max(1, train.dataset().typeNames().size()) : 0;
     int[] indptr = null;
     int[] indices = null;
     int numAttributes = 0;
@@ -228,7 +200,7 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       numAttributes = f.numFeatures();
     }
     return new Network.Config(train.numItems(), params.hidden(), params.blocks(), params.heads(), params.hidden(),
-        params.maxLength(), LAYER_NORM_EPS, (float) Math.sqrt(params.hidden()), numTypes, numAttributes, indptr,
+        params.training().maxLength(), LAYER_NORM_EPS, (float) Math.sqrt(params.hidden()), numTypes, numAttributes, indptr,
         indices);
   }
 

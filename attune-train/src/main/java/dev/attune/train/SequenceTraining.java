@@ -100,6 +100,42 @@ public final class SequenceTraining {
       if (patience < 0) throw new IllegalArgumentException("patience must be >= 0: " + patience);
       if (validateEvery <= 0) throw new IllegalArgumentException("validateEvery must be > 0: " + validateEvery);
     }
+
+    /** A copy with another number of epochs. */
+    public Options withEpochs(int newEpochs) {
+      return new Options(maxLength, dropout, learningRate, batchSize, newEpochs, loss, negatives, useTypes, seed,
+          threads, patience, validateEvery);
+    }
+
+    /** A copy with another loss and number of negatives. */
+    public Options withLoss(Loss newLoss, int newNegatives) {
+      return new Options(maxLength, dropout, learningRate, batchSize, epochs, newLoss, newNegatives, useTypes, seed,
+          threads, patience, validateEvery);
+    }
+
+    /** A copy with event types switched on or off. */
+    public Options withTypes(boolean newUseTypes) {
+      return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, newUseTypes, seed,
+          threads, patience, validateEvery);
+    }
+
+    /** A copy with another seed. */
+    public Options withSeed(long newSeed) {
+      return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, useTypes, newSeed,
+          threads, patience, validateEvery);
+    }
+
+    /** A copy with another number of engine threads. */
+    public Options withThreads(int newThreads) {
+      return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, useTypes, seed,
+          newThreads, patience, validateEvery);
+    }
+
+    /** A copy with other early-stopping settings. */
+    public Options withValidation(int newPatience, int newValidateEvery) {
+      return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, useTypes, seed,
+          threads, newPatience, newValidateEvery);
+    }
   }
 
   /**

@@ -30,16 +30,16 @@ class SasRecParityTest {
   @Test
   void djlAndJavaScoresAgree() {
     TrainingSet train = train();
-    SasRec.Params p = new SasRec.Params(32, 2, 2, 12, 0.2f, 5e-3f, 32, 1, SequenceTraining.Loss.BCE, 1, false, false, SEED,
-        2, 0, 1);
+    SasRec.Params p = new SasRec.Params(32, 2, 2, false, new SequenceTraining.Options(12, 0.2f, 5e-3f, 32, 1,
+        SequenceTraining.Loss.BCE, 1, false, SEED, 2, 0, 1));
     compare(train, new SasRec(p).train(train, SequenceTraining.Run.NONE, FitListener.NONE), false);
   }
 
   @Test
   void djlAndJavaScoresAgreeWithTypesAndAttributes() {
     TrainingSet train = train();
-    SasRec.Params p = new SasRec.Params(16, 1, 4, 8, 0.2f, 5e-3f, 32, 1, SequenceTraining.Loss.SAMPLED_SOFTMAX, 5, true, true,
-        SEED, 2, 0, 1);
+    SasRec.Params p = new SasRec.Params(16, 1, 4, true, new SequenceTraining.Options(8, 0.2f, 5e-3f, 32, 1,
+        SequenceTraining.Loss.SAMPLED_SOFTMAX, 5, true, SEED, 2, 0, 1));
     compare(train, new SasRec(p).train(train, SequenceTraining.Run.NONE, FitListener.NONE), true);
   }
 

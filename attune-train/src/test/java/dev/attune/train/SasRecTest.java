@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SasRecTest {
   private static final long SEED = 11L;
   /** d 32, 1 block, 2 heads, T 30, dropout 0.2, α 5e-3, batch 64, 12 epochs, BCE, 2 threads. */
-  private static final SasRec.Params TINY = new SasRec.Params(32, 1, 2, 30, 0.2f, 5e-3f, 64, 12,
-      SequenceTraining.Loss.BCE, 1, false, false, SEED, 2, 0, 4);
+  private static final SasRec.Params TINY = new SasRec.Params(32, 1, 2, false, new SequenceTraining.Options(30, 0.2f,
+      5e-3f, 64, 12, SequenceTraining.Loss.BCE, 1, false, SEED, 2, 0, 4));
 
   private static Split split() {
     var data = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL).dataset();
