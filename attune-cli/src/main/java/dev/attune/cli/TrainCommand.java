@@ -85,6 +85,9 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("unknown model '" + model + "'; trainable here: " + AttentionModels.NAMES
           + " (classic models train inside 'attune evaluate')");
     }
+    if (refit && noValidation) {
+      throw new IllegalArgumentException("--refit takes its epoch count from validation; drop --no-validation");
+    }
     String name = model.toLowerCase(Locale.ROOT);
     Map<String, Map<String, String>> overrides = ModelParams.parse(params);
     for (String m : overrides.keySet()) {
@@ -108,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     String validationNdcg = weights.propertyOr("validationNdcg10", null);
     String bestEpoch = weights.propertyOr("epoch", null);
-    if (refit && !noValidation && bestEpoch != null) {
+    if (refit && bestEpoch != null) {
       Map<String, String> refitParams = new LinkedHashMap<>(overrides.getOrDefault(name, Map.of()));
       refitParams.put("epochs", bestEpoch);
       WeightTrainer again = AttentionModels.create(name, refitParams, seed, threadCount);
@@ -142,7 +145,7 @@ final class TrainCommand implements Callable<Integer> {
     info.put("params", flatten(trainer.params()));
     info.put("bestEpoch", bestEpoch);
     info.put("validationNdcg10", validationNdcg);
-    info.put("refit", refit && !noValidation && bestEpoch != null);
+    info.put("refit", refit && bestEpoch != null);
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     info.put("stateSize", SequenceTraining.stateSize(weights).toString());
     info.put("test", test.toMap());
