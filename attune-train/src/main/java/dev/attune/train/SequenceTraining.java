@@ -48,9 +48,9 @@ import java.util.function.Function;
  * never consumed in training (up to 64 redraws).
  *
  * <p>Reproducibility: initial values and all sampling come from {@link SplittableRandom}s derived from the seed
- * and the epoch number; dropout masks come from the engine's generator, re-seeded at the start of every epoch. A
- * resumed run repeats exactly the epochs an uninterrupted one would have run, and the same seed, data and thread
- * count give the same losses on one machine.
+ * and the epoch number; dropout masks come from the engine's generator, re-seeded at the start of every epoch, so a
+ * resumed run is meant to repeat the epochs an uninterrupted one would have run. NOTE: runs of one seed can still
+ * drift apart at some epoch (DEVELOPERS.md, Known problems).
  *
  * <p>Memory: the parameters and two Adam moments (3 floats per parameter; {@link StateSize}), the examples
  * (three ints per training step) and one batch's activations; nothing grows with the number of epochs.
