@@ -134,15 +134,9 @@ final class ExplainCommand implements Callable<Integer> {
 
   /** {items, types (or null)} of user u's positive steps, oldest first. */
   private static int[][] steps(Sequences s, int u, boolean withTypes) {
-    int[] items = s.positiveItemsOf(u);
-    if (!withTypes) return new int[][] {items, null};
-    int[] types = new int[items.length];
-    int w = 0;
-    for (int p = s.indptr()[u]; p < s.indptr()[u + 1]; p++) {
-      if (s.weights()[p] > 0) types[w++] = s.types()[p];
-    }
-    return new int[][] {items, types};
+    return new int[][] {s.positiveItemsOf(u), withTypes ? s.positiveTypesOf(u) : null};
   }
+
 
   private static String label(Dataset dataset, int item) {
     String title = dataset.item(item).title();

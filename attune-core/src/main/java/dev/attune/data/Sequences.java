@@ -87,4 +87,18 @@ public final class Sequences {
     }
     return out;
   }
+
+  /** The event types of user {@code u}'s steps with positive weight, oldest first (aligned with {@link #positiveItemsOf}). */
+  public int[] positiveTypesOf(int u) {
+    int n = 0;
+    for (int p = indptr[u]; p < indptr[u + 1]; p++) {
+      if (weights[p] > 0) n++;
+    }
+    int[] out = new int[n];
+    int w = 0;
+    for (int p = indptr[u]; p < indptr[u + 1]; p++) {
+      if (weights[p] > 0) out[w++] = types[p];
+    }
+    return out;
+  }
 }

@@ -31,6 +31,28 @@ class SplitsTest {
   }
 
   @Test
+  void positiveTypesAlignWithPositiveItems() {
+    Sequences s = Splits.leaveOneOut(MUSIC, WEIGHTS).trainAndValidation().sequences();
+    boolean sawSkippedStep = false;
+    for (int u = 0; u < s.numUsers(); u++) {
+      int[] items = s.positiveItemsOf(u);
+      int[] types = s.positiveTypesOf(u);
+      assertEquals(items.length, types.length, "user " + u);
+      int k = 0;
+      for (int p = s.indptr()[u]; p < s.indptr()[u + 1]; p++) {
+        if (s.weights()[p] > 0) {
+          assertEquals(s.items()[p], items[k]);
+          assertEquals(s.types()[p], types[k]);
+          k++;
+        } else {
+          sawSkippedStep = true;
+        }
+      }
+    }
+    assertTrue(sawSkippedStep, "the planted data has negative steps (skips), so the filter is exercised");
+  }
+
+  @Test
   void leaveOneOutHoldsOutLastAndSecondToLastPositive() {
     Dataset ds = tiny();
     Split s = Splits.leaveOneOut(ds, WEIGHTS);

@@ -322,26 +322,9 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
 
   /** {items, types} of user u's positive training steps, oldest first (requires sequences). */
   private int[][] trainingSteps(int u) {
-    int[] indptr = sequences.indptr();
-    int[] items = sequences.items();
-    short[] types = sequences.types();
-    float[] weights = sequences.weights();
-    int n = 0;
-    for (int p = indptr[u]; p < indptr[u + 1]; p++) {
-      if (weights[p] > 0) n++;
-    }
-    int[] outItems = new int[n];
-    int[] outTypes = new int[n];
-    int k = 0;
-    for (int p = indptr[u]; p < indptr[u + 1]; p++) {
-      if (weights[p] > 0) {
-        outItems[k] = items[p];
-        outTypes[k] = types[p];
-        k++;
-      }
-    }
-    return new int[][] {outItems, usesTypes ? outTypes : null};
+    return new int[][] {sequences.positiveItemsOf(u), usesTypes ? sequences.positiveTypesOf(u) : null};
   }
+
 
   /** {items, types} the query refers to: its history, else the user's training steps. */
   private int[][] querySteps(Query query) {

@@ -24,7 +24,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -485,8 +487,8 @@ public final class SequenceTraining {
   }
 
   /** The parameters whose gradient has a NaN or an infinity. */
-  private static java.util.List<String> nonFinite(ParameterStore store) {
-    java.util.List<String> names = new java.util.ArrayList<>();
+  private static List<String> nonFinite(ParameterStore store) {
+    List<String> names = new ArrayList<>();
     for (String name : store.names()) {
       if (!Float.isFinite(store.get(name).getGradient().sum().getFloat())) names.add(name);
     }
@@ -571,8 +573,8 @@ public final class SequenceTraining {
       int[] windowLength = new int[n];
       int trainable = 0;
       for (int u = 0; u < n; u++) {
-        items[u] = positiveSteps(s, u, false);
-        types[u] = options.useTypes() ? positiveSteps(s, u, true) : null;
+        items[u] = s.positiveItemsOf(u);
+        types[u] = options.useTypes() ? s.positiveTypesOf(u) : null;
         seen[u] = Arrays.stream(items[u]).sorted().distinct().toArray();
         windowLength[u] = Math.min(options.maxLength(), Math.max(0, items[u].length - 1));
         if (items[u].length >= 2) trainable++;
@@ -586,18 +588,4 @@ public final class SequenceTraining {
     }
   }
 
-  /** The positive steps of user {@code u} (their items, or their types when {@code types}), oldest first. */
-  static int[] positiveSteps(Sequences s, int u, boolean types) {
-    int n = 0;
-    float[] weights = s.weights();
-    for (int p = s.indptr()[u]; p < s.indptr()[u + 1]; p++) {
-      if (weights[p] > 0) n++;
-    }
-    int[] out = new int[n];
-    int w = 0;
-    for (int p = s.indptr()[u]; p < s.indptr()[u + 1]; p++) {
-      if (weights[p] > 0) out[w++] = types ? s.types()[p] : s.items()[p];
-    }
-    return out;
-  }
 }

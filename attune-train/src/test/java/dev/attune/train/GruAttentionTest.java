@@ -1,22 +1,19 @@
 package dev.attune.train;
 
+import static dev.attune.train.PlantedSequences.options;
+import static dev.attune.train.PlantedSequences.split;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Split;
-import dev.attune.data.Splits;
-import dev.attune.eval.EvalOptions;
 import dev.attune.eval.Evaluator;
-import dev.attune.events.EventWeights;
 import dev.attune.infer.GruAttentionModel;
 import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
 import dev.attune.model.cf.Popularity;
-import dev.attune.synth.MusicPlatformGenerator;
-import java.util.ArrayList;
-import java.util.List;
+import dev.attune.train.PlantedSequences.Losses;
 import org.junit.jupiter.api.Test;
 
 /** Training tests of {@link GruAttention} on the planted music platform (album-order sequences). */
@@ -28,26 +25,6 @@ class GruAttentionTest {
    */
   private static final GruAttention.Params TINY = new GruAttention.Params(32, 32, new SequenceTraining.Options(20,
       0.2f, 1e-2f, 32, 6, SequenceTraining.Loss.FULL_CE, 1, false, SEED, 2, 0, 4));
-
-  private static Split split() {
-    var data = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL).dataset();
-    return Splits.leaveOneOut(data, EventWeights.defaults());
-  }
-
-  private static EvalOptions options() {
-    return EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false).withThreads(2);
-  }
-
-  /** Records epoch losses. */
-  private static final class Losses implements FitListener {
-    final List<Double> values = new ArrayList<>();
-
-    @Override
-    public void epochEnd(int epoch, double loss) {
-      assertEquals(values.size() + 1, epoch);
-      values.add(loss);
-    }
-  }
 
   @Test
   void beatsPopularityOnPlantedSequences() {

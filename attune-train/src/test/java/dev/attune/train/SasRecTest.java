@@ -1,19 +1,18 @@
 package dev.attune.train;
 
+import static dev.attune.train.PlantedSequences.options;
+import static dev.attune.train.PlantedSequences.split;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Split;
-import dev.attune.data.Splits;
-import dev.attune.eval.EvalOptions;
 import dev.attune.eval.Evaluator;
-import dev.attune.events.EventWeights;
 import dev.attune.infer.SasRecModel;
 import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
 import dev.attune.model.cf.Popularity;
-import dev.attune.synth.MusicPlatformGenerator;
+import dev.attune.train.PlantedSequences.Losses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,33 +27,6 @@ class SasRecTest {
   /** d 32, 1 block, 2 heads, T 30, dropout 0.2, α 5e-3, batch 64, 12 epochs, BCE, 2 threads. */
   private static final SasRec.Params TINY = new SasRec.Params(32, 1, 2, false, new SequenceTraining.Options(30, 0.2f,
       5e-3f, 64, 12, SequenceTraining.Loss.BCE, 1, false, SEED, 2, 0, 4));
-
-  private static Split split() {
-    var data = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL).dataset();
-    return Splits.leaveOneOut(data, EventWeights.defaults());
-  }
-
-  private static EvalOptions options() {
-    return EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false).withThreads(2);
-  }
-
-  /** Records epoch losses. */
-  private static final class Losses implements FitListener {
-    final List<Double> values = new ArrayList<>();
-    long batches;
-
-    @Override
-    public void progress(String stage, long done, long total) {
-      assertTrue(done <= total && done > 0, stage);
-      batches++;
-    }
-
-    @Override
-    public void epochEnd(int epoch, double loss) {
-      assertEquals(values.size() + 1, epoch);
-      values.add(loss);
-    }
-  }
 
   @Test
   void beatsPopularityOnPlantedSequences() {
