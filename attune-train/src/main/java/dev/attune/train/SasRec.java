@@ -17,6 +17,7 @@ import dev.attune.train.nn.Embedding;
 import dev.attune.train.nn.FeedForward;
 import dev.attune.train.nn.LayerNorm;
 import dev.attune.train.nn.ParameterStore;
+import dev.attune.train.nn.Scalars;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -367,7 +368,7 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       NDArray tokens = scope.create(batch.tokens, new Shape(b, t));
       // the newest step is always position T − 1, whatever the batch's length
       NDArray positions = t == config.maxLength() ? position.weight() : position.weight().get((config.maxLength() - t) + ":");
-      NDArray x = Embedding.lookup(table, tokens).mul(config.embeddingScale()).add(positions);
+      NDArray x = Scalars.times(Embedding.lookup(table, tokens), config.embeddingScale()).add(positions);
       if (type != null) x = x.add(type.forward(scope.create(batch.types, new Shape(b, t))));
       x = dropout(x, dropout, training);
       NDArray rows = scope.create(batch.mask, new Shape(b, t, 1)).toType(dt, false);

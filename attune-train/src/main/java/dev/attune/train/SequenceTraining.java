@@ -20,6 +20,7 @@ import dev.attune.model.FitListener;
 import dev.attune.model.Recommender;
 import dev.attune.train.nn.Embedding;
 import dev.attune.train.nn.ParameterStore;
+import dev.attune.train.nn.Scalars;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -548,7 +549,7 @@ public final class SequenceTraining {
     // its value is replaced by the logsumexp total it stands for; its gradient is kept
     NDArray correction = surrogate.stopGradient().duplicate().neg()
         .add(scope.create(logSumExp / p).toType(surrogate.getDataType(), false));
-    return surrogate.add(correction).sub(targetLogits.sum().div(p));
+    return surrogate.add(correction).sub(Scalars.dividedBy(targetLogits.sum(), p));
   }
 
   /** log(1 + exp(z)), computed stably as relu(z) + log(1 + exp(−|z|)). */

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +46,6 @@ class SasRecTest {
   }
 
   @Test
-  @Disabled("Open defect: SASRec training is not yet bitwise reproducible in one process; about half the runs drift at some epoch (DEVELOPERS.md, Known problems)")
   void sameSeedGivesSameLosses() {
     var train = split().testing().train();
     SasRec.Params p = TINY.withEpochs(2);
@@ -63,7 +61,6 @@ class SasRecTest {
   }
 
   @Test
-  @Disabled("Open defect: SASRec training is not yet bitwise reproducible in one process; about half the runs drift at some epoch (DEVELOPERS.md, Known problems)")
   void resumedRunMatchesUninterruptedRun(@TempDir Path dir) {
     var train = split().testing().train();
     SasRec.Params four = TINY.withEpochs(4);

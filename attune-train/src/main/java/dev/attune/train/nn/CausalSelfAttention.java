@@ -93,7 +93,7 @@ public final class CausalSelfAttention {
     NDArray q = split(h.matMul(wq).add(bq), b, t, dh);
     NDArray k = split(h.matMul(wk).add(bk), b, t, dh);
     NDArray v = split(h.matMul(wv).add(bv), b, t, dh);
-    NDArray logits = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(dh)).add(mask);
+    NDArray logits = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(dh)).add(mask);
     NDArray p = logits.softmax(-1);
     NDArray pd = training && dropout > 0 ? Dropout.dropout(p, dropout, true).singletonOrThrow() : p;
     NDArray heads = pd.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dim);
