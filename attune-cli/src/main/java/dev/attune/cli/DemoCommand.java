@@ -13,7 +13,19 @@ import dev.attune.model.Recommender;
 import dev.attune.model.cf.ClassicModels;
 import dev.attune.model.TopK;
 import dev.attune.synth.MusicPlatformGenerator;
+import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.WeightFile;
+import dev.attune.server.ServerConfig;
+import dev.attune.store.Store;
+import dev.attune.train.AttentionModels;
+import dev.attune.train.SequenceTraining;
+import dev.attune.train.WeightTrainer;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +42,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Generate a synthetic music platform, train the classic models (leave-one-out), print the leaderboard",
-        "and a few listeners' recommendations with the reasons behind them."})
+        "and a few listeners' recommendations with the reasons behind them; then store the platform in SQLite,",
+        "train SASRec on it and serve the HTTP API on localhost (--no-serve to stop after printing)."})
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -46,8 +59,20 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
   boolean quiet;
 
+  @Option(names = "--no-serve", description = "Stop after printing; do not start the service.")
+  boolean noServe;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Port of the service (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--dir", defaultValue = "attune-demo", description = "Folder for the demo's SQLite store and model (default: ${DEFAULT-VALUE}); replaced on each run.")
+  Path dir;
+
+  @Option(names = "--epochs", defaultValue = "12", description = "SASRec training epochs for the served model (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     MusicPlatformGenerator.Params params = MusicPlatformGenerator.Params.DEMO.withUsers(users).withSeed(seed);
@@ -77,7 +102,59 @@ final class DemoCommand implements Callable<Integer> {
     int[] history = java.util.stream.IntStream.range(0, genres.length).filter(i -> genres[i] == jazz).limit(3).toArray();
     TopK top = best.recommend(Query.forHistory(history, 5));
     for (int r = 0; r < top.size(); r++) out.println("    " + describe(ds.item(top.item(r))));
+    if (!noServe) serve(out, err, ds, split);
     return 0;
+  }
+
+  /**
+   * Stores the generated platform in a fresh SQLite file, trains SASRec on it, and serves both over HTTP until
+   * stopped, after printing curl commands that work against it.
+   */
+  private void serve(PrintWriter out, PrintWriter err, Dataset ds, Split split) throws Exception {
+    Path db = dir.resolve("attune.db");
+    Files.createDirectories(dir);
+    for (String suffix : new String[] {"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
+    String url = "jdbc:sqlite:" + db;
+    out.println();
+    out.println("Storing the platform in " + db + " ...");
+    out.flush();
+    try (Store store = Store.open(url)) {
+      store.upsertUsers(ds.users());
+      store.upsertItems(ds.items());
+      List<Store.NewEvent> batch = new ArrayList<>();
+      for (int row = 0; row < ds.events().size(); row++) {
+        batch.add(new Store.NewEvent(null, ds.event(ds.events(), row)));
+        if (batch.size() == 5000) {
+          store.appendEvents(batch);
+          batch.clear();
+        }
+      }
+      if (!batch.isEmpty()) store.appendEvents(batch);
+    }
+    WeightTrainer sasrec = AttentionModels.create("sasrec", Map.of("epochs", Integer.toString(epochs),
+        "loss", "full-ce", "hidden", "32"), seed, Runtime.getRuntime().availableProcessors());
+    WeightFile weights;
+    try (Progress progress = new Progress("SASRec for the service", quiet, err)) {
+      weights = sasrec.train(split.trainAndValidation(), SequenceTraining.Run.NONE, progress);
+    }
+    Path modelDir = dir.resolve("sasrec");
+    ModelDirectory.write(modelDir, weights, ds.itemIds().ids(),
+        Map.of("name", "SasRec", "dataset", ds.name(), "seed", seed, "created", Instant.now().toString()));
+    String user = ds.userIds().id(0);
+    String item = ds.itemIds().id(1);
+    String examples = String.join("\n",
+        "Try:",
+        "  curl '$BASE/v1/users/" + user + "/recommendations?k=5&explain=true'",
+        "  curl -X POST $BASE/v1/events -H 'Content-Type: application/json' \\",
+        "       -d '{\"userId\":\"" + user + "\",\"itemId\":\"" + item + "\",\"type\":\"play\"}'",
+        "  curl '$BASE/v1/users/" + user + "/recommendations?k=5'      # already reflects the play",
+        "  curl -X POST $BASE/v1/recommendations -H 'Content-Type: application/json' \\",
+        "       -d '{\"history\":[{\"itemId\":\"" + item + "\"}],\"k\":5}'",
+        "  curl '$BASE/v1/items/" + item + "/similar?k=5'",
+        "  curl '$BASE/v1/popular?k=5'",
+        "  curl $BASE/metrics", "");
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(port).withModelDir(modelDir);
+    ServeCommand.serveUntilStopped(url, config, out, examples);
   }
 
   private static void printUser(PrintWriter out, MusicPlatformGenerator.Generated g, Split split, Recommender model, int u) {

@@ -6,14 +6,14 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Seeded random SASRec weight files for tests, shaped as in {@code docs/design/sasrec.md}. */
-final class RandomSasRec {
+public final class RandomSasRec {
   /** Hyper-parameters of a random model; numTypes / numAttributes 0 means unused. */
-  record Config(int numItems, int hidden, int blocks, int heads, int ffnHidden, int maxLength, int numTypes,
+  public record Config(int numItems, int hidden, int blocks, int heads, int ffnHidden, int maxLength, int numTypes,
       int numAttributes, Float embeddingScale, Float eps, long seed) {}
 
   private RandomSasRec() {}
 
-  static WeightFile weights(Config c) {
+  public static WeightFile weights(Config c) {
     SplittableRandom r = new SplittableRandom(c.seed());
     int d = c.hidden();
     WeightFile w = new WeightFile().property("model", "sasrec")

@@ -1,0 +1,486 @@
+package dev.attune.server;
+
+import static io.javalin.http.HandlerType.DELETE;
+import static io.javalin.http.HandlerType.GET;
+import static io.javalin.http.HandlerType.POST;
+import static io.javalin.http.HandlerType.PUT;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.events.Event;
+import dev.attune.events.Item;
+import dev.attune.events.User;
+import dev.attune.model.TopK;
+import dev.attune.store.Store;
+import io.javalin.http.Context;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * The HTTP API: the route table ({@link #routes}) and one short handler per route. A handler parses and checks
+ * the request ({@link RequestBodies}), calls the store or {@link Recommendations}, and writes JSON. Everything is
+ * under {@code /v1} except {@code /health} and {@code /metrics}.
+ */
+final class Api {
+  static final String VERSION = "1";
+  private static final List<Route.Param> LIST_PARAMS = List.of(
+      new Route.Param("scene", "string", "only items of this scene"),
+      new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"));
+  private static final List<Route.Param> RECOMMEND_PARAMS = List.of(
+      new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"),
+      new Route.Param("scene", "string", "only items of this scene"),
+      new Route.Param("exclude", "string", "comma-separated item ids never to return"),
+      new Route.Param("category", "string", "only items with this category"),
+      new Route.Param("diversity", "number", "MMR trade-off in [0, 1] (default 0: by score only)"),
+      new Route.Param("maxPerCreator", "integer", "at most this many items per artist/creator (default 0: no cap)"),
+      new Route.Param("allowRepeats", "boolean", "let items already consumed come back (default false)"),
+      new Route.Param("explain", "boolean", "attach the attention explanation of each model recommendation"));
+
+  private final Store store;
+  private final ObjectMapper json;
+  private final ServerConfig config;
+  private final Catalog catalog;
+  private final RecentHistory history;
+  private final ItemCounters counters;
+  private final Recommendations recommendations;
+  private final PrometheusMeterRegistry metrics;
+  private final LongSupplier clock;
+  private final List<Route> routes;
+
+  Api(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, RecentHistory history,
+      ItemCounters counters, Recommendations recommendations, PrometheusMeterRegistry metrics, LongSupplier clock) {
+    this.store = store;
+    this.json = json;
+    this.config = config;
+    this.catalog = catalog;
+    this.history = history;
+    this.counters = counters;
+    this.recommendations = recommendations;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.routes = List.of(
+        new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
+        new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),
+        new Route(GET, "/v1/openapi.json", "This document", List.of(), null, 200, this::openApi),
+        new Route(POST, "/v1/users", "Create or update users: one object, an array, or {users: [...]}", List.of(),
+            "a user {id, attributes} or a batch of them", 200, this::upsertUsers),
+        new Route(GET, "/v1/users/{id}", "A user's profile", List.of(), null, 200, this::getUser),
+        new Route(PUT, "/v1/users/{id}", "Create or replace a user", List.of(), "{attributes}", 200, this::putUser),
+        new Route(DELETE, "/v1/users/{id}", "Delete a user and their events", List.of(), null, 204, this::deleteUser),
+        new Route(GET, "/v1/users/{id}/events", "A user's most recent events, oldest first",
+            List.of(new Route.Param("limit", "integer", "at most this many, 1-1000 (default 50)")), null, 200,
+            this::userEvents),
+        new Route(GET, "/v1/users/{id}/recommendations", "Recommendations for a user from their latest events",
+            RECOMMEND_PARAMS, null, 200, this::userRecommendations),
+        new Route(POST, "/v1/recommendations", "Recommendations for an anonymous or session user", List.of(),
+            "{history: [{itemId, type?, timestamp?}], k?, scene?, exclude?, category?, diversity?, maxPerCreator?,"
+                + " allowRepeats?, explain?}", 200, this::anonymousRecommendations),
+        new Route(POST, "/v1/items", "Create or update items: one object, an array, or {items: [...]}", List.of(),
+            "an item {id, scene, title, creator, album, categories, tags, durationSeconds, releaseTime, text,"
+                + " attributes} or a batch of them", 200, this::upsertItems),
+        new Route(GET, "/v1/items/{id}", "An item's metadata and flags", List.of(), null, 200, this::getItem),
+        new Route(PUT, "/v1/items/{id}", "Create or replace an item", List.of(), "an item without id", 200,
+            this::putItem),
+        new Route(DELETE, "/v1/items/{id}", "Delete an item's metadata (events stay in histories)", List.of(), null,
+            204, this::deleteItem),
+        new Route(POST, "/v1/items/{id}/hide", "Never recommend this item", List.of(), null, 200, c -> hide(c, true)),
+        new Route(POST, "/v1/items/{id}/unhide", "Recommend this item again", List.of(), null, 200,
+            c -> hide(c, false)),
+        new Route(GET, "/v1/items/{id}/similar", "Items similar to this one", LIST_PARAMS, null, 200, this::similar),
+        new Route(POST, "/v1/events", "Record events: one object, an array, or {events: [...]}; idempotent by id",
+            List.of(), "an event {id?, userId, itemId, type, value?, timestamp?, scene?, context?} or a batch", 200,
+            this::postEvents),
+        new Route(GET, "/v1/popular", "Most consumed items", LIST_PARAMS, null, 200, this::popular),
+        new Route(GET, "/v1/trending", "Most consumed items in the trending window", LIST_PARAMS, null, 200,
+            this::trending),
+        new Route(GET, "/v1/new", "Newest releases", LIST_PARAMS, null, 200, this::newest));
+  }
+
+  List<Route> routes() {
+    return routes;
+  }
+
+  // ---------------------------------------------------------------- service routes
+
+  private void health(Context ctx) {
+    boolean ok = store.healthy();
+    ServingModel m = recommendations.model();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", ok ? "ok" : "store unavailable");
+    body.put("model", m == null ? null : m.version());
+    ctx.status(ok ? 200 : 503).json(body);
+  }
+
+  private void metrics(Context ctx) {
+    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+  }
+
+  private void openApi(Context ctx) {
+    ctx.json(OpenApi.document(json, routes, VERSION));
+  }
+
+  // ---------------------------------------------------------------- users
+
+  private void upsertUsers(Context ctx) {
+    List<User> users = new ArrayList<>();
+    for (var e : RequestBodies.oneOrMany(body(ctx), "users", config.maxBatch())) {
+      users.add(RequestBodies.user(e.getKey(), e.getValue(), null));
+    }
+    store.upsertUsers(users);
+    ctx.json(Map.of("upserted", users.size()));
+  }
+
+  private void getUser(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", id));
+    ctx.json(u);
+  }
+
+  private void putUser(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    User u = RequestBodies.user("", body(ctx), id);
+    store.upsertUsers(List.of(u));
+    ctx.json(u);
+  }
+
+  private void deleteUser(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    if (!store.deleteUser(id)) throw ApiException.notFound("user", id);
+    history.forget(id);
+    ctx.status(204);
+  }
+
+  private void userEvents(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    int limit = intParam(ctx, "limit", 50, 1, 1000);
+    requireUser(id);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Store.StoredEvent e : store.recentEvents(id, limit)) out.add(eventJson(e.eventId(), e.event()));
+    ctx.json(Map.of("userId", id, "events", out));
+  }
+
+  // ---------------------------------------------------------------- recommendations
+
+  private void userRecommendations(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    Recommendations.Options o = options(ctx);
+    List<Event> recent = history.of(id);
+    if (recent.isEmpty()) requireUser(id);
+    answer(ctx, id, recommendations.recommend(recent, o, clock.getAsLong()));
+  }
+
+  private void anonymousRecommendations(Context ctx) {
+    JsonNode b = body(ctx);
+    RequestBodies.requireObject("", b, Set.of("history", "k", "scene", "exclude", "category", "diversity",
+        "maxPerCreator", "allowRepeats", "explain"));
+    JsonNode h = b.get("history");
+    if (h == null || !h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
+    if (h.size() > config.maxBatch()) {
+      throw new ApiException(413, "batch_too_large", "history holds at most " + config.maxBatch() + " events",
+          "history");
+    }
+    long now = clock.getAsLong();
+    List<Event> events = new ArrayList<>(h.size());
+    for (int k = 0; k < h.size(); k++) {
+      String p = "history[" + k + "]";
+      JsonNode e = h.get(k);
+      RequestBodies.requireObject(p, e, Set.of("itemId", "type", "timestamp", "value", "scene"));
+      String item = RequestBodies.requiredId(e, p, "itemId");
+      String type = e.has("type") ? RequestBodies.requiredId(e, p, "type") : "view";
+      long ts = e.has("timestamp") ? RequestBodies.requiredLong(e, p, "timestamp") : now - h.size() + k;
+      float value = (float) RequestBodies.optionalNumber(e, p, "value", 1.0);
+      String scene = e.has("scene") ? RequestBodies.requiredId(e, p, "scene") : Event.DEFAULT_SCENE;
+      events.add(new Event("anonymous", item, type, value, ts, scene));
+    }
+    events.sort((x, y) -> Long.compare(x.timestamp(), y.timestamp()));
+    Recommendations.Options o = new Recommendations.Options(
+        b.has("k") ? intField(b, "k", 1, 1000) : 10,
+        b.has("scene") ? RequestBodies.requiredId(b, "", "scene") : null,
+        new HashSet<>(RequestBodies.stringList(b, "", "exclude")),
+        b.has("category") ? RequestBodies.requiredId(b, "", "category") : null,
+        range(RequestBodies.optionalNumber(b, "", "diversity", 0), 0, 1, "diversity"),
+        b.has("maxPerCreator") ? intField(b, "maxPerCreator", 0, 1000) : 0,
+        boolField(b, "allowRepeats"), boolField(b, "explain"));
+    answer(ctx, null, recommendations.recommend(events, o, now));
+  }
+
+  private void answer(Context ctx, String userId, List<Recommendations.Recommended> items) {
+    ServingModel m = recommendations.model();
+    Map<String, Object> body = new LinkedHashMap<>();
+    if (userId != null) body.put("userId", userId);
+    body.put("model", m == null ? null : m.version());
+    body.put("items", items);
+    ctx.json(body);
+  }
+
+  private Recommendations.Options options(Context ctx) {
+    Set<String> exclude = new HashSet<>();
+    String ex = ctx.queryParam("exclude");
+    if (ex != null && !ex.isBlank()) {
+      for (String s : ex.split(",")) exclude.add(RequestBodies.pathId(s.trim(), "exclude"));
+    }
+    String scene = ctx.queryParam("scene");
+    String category = ctx.queryParam("category");
+    return new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000),
+        scene == null ? null : RequestBodies.pathId(scene, "scene"), exclude,
+        category == null ? null : RequestBodies.pathId(category, "category"),
+        doubleParam(ctx, "diversity", 0, 0, 1), intParam(ctx, "maxPerCreator", 0, 0, 1000),
+        boolParam(ctx, "allowRepeats"), boolParam(ctx, "explain"));
+  }
+
+  // ---------------------------------------------------------------- items
+
+  private void upsertItems(Context ctx) {
+    List<Item> items = new ArrayList<>();
+    for (var e : RequestBodies.oneOrMany(body(ctx), "items", config.maxBatch())) {
+      items.add(RequestBodies.item(e.getKey(), e.getValue(), null));
+    }
+    saveItems(items);
+    ctx.json(Map.of("upserted", items.size()));
+  }
+
+  private void putItem(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    Item item = RequestBodies.item("", body(ctx), id);
+    saveItems(List.of(item));
+    ctx.json(itemJson(catalog.get(id)));
+  }
+
+  private void saveItems(List<Item> items) {
+    store.upsertItems(items);
+    for (Item i : items) store.item(i.id()).ifPresent(catalog::put);
+  }
+
+  private void getItem(Context ctx) {
+    ctx.json(itemJson(requireItem(RequestBodies.pathId(ctx.pathParam("id"), "id"))));
+  }
+
+  private void deleteItem(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    if (!store.deleteItem(id)) throw ApiException.notFound("item", id);
+    catalog.remove(id);
+    counters.forget(id);
+    ctx.status(204);
+  }
+
+  private void hide(Context ctx, boolean hidden) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    if (!store.setHidden(id, hidden)) throw ApiException.notFound("item", id);
+    store.item(id).ifPresent(catalog::put);
+    ctx.json(itemJson(catalog.get(id)));
+  }
+
+  private void similar(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    Store.StoredItem item = requireItem(id);
+    int k = intParam(ctx, "k", 10, 1, 1000);
+    String scene = ctx.queryParam("scene");
+    ServingModel m = recommendations.model();
+    List<Map<String, Object>> out = new ArrayList<>();
+    int index = m == null ? -1 : m.items().indexOf(id);
+    if (index >= 0) {
+      TopK top = m.model().similarItems(index, k, i -> keep(m.items().id(i), scene) && !m.items().id(i).equals(id));
+      for (int r = 0; r < top.size(); r++) out.add(ranked(m.items().id(top.item(r)), top.score(r), m.kind()));
+    } else {
+      // not in the model: items sharing a category, most popular first
+      Set<String> categories = new HashSet<>(item.item().categories());
+      for (ItemCounters.Ranked r : counters.popular(k, i -> !i.equals(id) && keep(i, scene)
+          && catalog.get(i).item().categories().stream().anyMatch(categories::contains))) {
+        out.add(ranked(r.itemId(), r.count(), "category"));
+      }
+    }
+    ctx.json(Map.of("itemId", id, "items", out));
+  }
+
+  private void popular(Context ctx) {
+    String scene = ctx.queryParam("scene");
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ItemCounters.Ranked r : counters.popular(intParam(ctx, "k", 10, 1, 1000), i -> keep(i, scene))) {
+      out.add(ranked(r.itemId(), r.count(), "popular"));
+    }
+    ctx.json(Map.of("items", out));
+  }
+
+  private void trending(Context ctx) {
+    String scene = ctx.queryParam("scene");
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ItemCounters.Ranked r : counters.trending(clock.getAsLong(), intParam(ctx, "k", 10, 1, 1000),
+        i -> keep(i, scene))) {
+      out.add(ranked(r.itemId(), r.count(), "trending"));
+    }
+    ctx.json(Map.of("windowHours", config.trendingHours(), "items", out));
+  }
+
+  private void newest(Context ctx) {
+    String scene = ctx.queryParam("scene");
+    int k = intParam(ctx, "k", 10, 1, 1000);
+    long since = clock.getAsLong() - config.newItemDays() * 86_400_000L;
+    List<Store.StoredItem> fresh = new ArrayList<>();
+    for (Store.StoredItem s : catalog.all()) {
+      Item i = s.item();
+      if (!s.hidden() && i.hasReleaseTime() && i.releaseTime() >= since && i.releaseTime() <= clock.getAsLong()
+          && (scene == null || scene.equals(i.scene()))) {
+        fresh.add(s);
+      }
+    }
+    fresh.sort((a, b) -> a.item().releaseTime() != b.item().releaseTime()
+        ? Long.compare(b.item().releaseTime(), a.item().releaseTime()) : a.item().id().compareTo(b.item().id()));
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Store.StoredItem s : fresh.subList(0, Math.min(k, fresh.size()))) out.add(itemJson(s));
+    ctx.json(Map.of("days", config.newItemDays(), "items", out));
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private void postEvents(Context ctx) {
+    long now = clock.getAsLong();
+    List<Store.NewEvent> events = new ArrayList<>();
+    for (var e : RequestBodies.oneOrMany(body(ctx), "events", config.maxBatch())) {
+      events.add(RequestBodies.event(e.getKey(), e.getValue(), now));
+    }
+    Store.AppendResult result = store.appendEvents(events);
+    List<Event> committed = new ArrayList<>(events.size());
+    for (Store.NewEvent e : events) {
+      committed.add(e.event());
+      catalog.putIfAbsent(e.event().itemId(), e.event().scene(), now);
+    }
+    boolean duplicates = result.duplicates() > 0;
+    history.append(committed, duplicates);
+    // a batch with duplicates is not counted: which of its events were new is not known here
+    if (!duplicates) committed.forEach(counters::add);
+    metrics.counter("attune_events_ingested_total").increment(result.inserted());
+    metrics.counter("attune_events_duplicate_total").increment(result.duplicates());
+    ctx.json(Map.of("inserted", result.inserted(), "duplicates", result.duplicates()));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private JsonNode body(Context ctx) {
+    byte[] bytes = ctx.bodyAsBytes();
+    if (bytes.length == 0) throw ApiException.invalid(null, "the body is empty; expected JSON");
+    try {
+      return json.readTree(bytes);
+    } catch (IOException e) {
+      throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()), null);
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) return "";
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private void requireUser(String id) {
+    if (store.user(id).isEmpty()) throw ApiException.notFound("user", id);
+  }
+
+  private Store.StoredItem requireItem(String id) {
+    Store.StoredItem s = catalog.get(id);
+    if (s == null) throw ApiException.notFound("item", id);
+    return s;
+  }
+
+  private boolean keep(String itemId, String scene) {
+    Store.StoredItem s = catalog.get(itemId);
+    return s != null && !s.hidden() && (scene == null || scene.equals(s.item().scene()));
+  }
+
+  private static Map<String, Object> ranked(String itemId, double score, String source) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("itemId", itemId);
+    m.put("score", score);
+    m.put("source", source);
+    return m;
+  }
+
+  static Map<String, Object> itemJson(Store.StoredItem s) {
+    Item i = s.item();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", i.id());
+    m.put("scene", i.scene());
+    m.put("title", i.title());
+    m.put("creator", i.creator());
+    m.put("album", i.album());
+    m.put("categories", i.categories());
+    m.put("tags", i.tags());
+    m.put("durationSeconds", Float.isNaN(i.durationSeconds()) ? null : i.durationSeconds());
+    m.put("releaseTime", i.hasReleaseTime() ? i.releaseTime() : null);
+    m.put("text", i.text());
+    m.put("attributes", i.attributes());
+    m.put("hidden", s.hidden());
+    m.put("createdAt", s.createdAtMillis());
+    return m;
+  }
+
+  private static Map<String, Object> eventJson(String id, Event e) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", id);
+    m.put("itemId", e.itemId());
+    m.put("type", e.type());
+    m.put("value", e.value());
+    m.put("timestamp", e.timestamp());
+    m.put("scene", e.scene());
+    if (!e.context().isEmpty()) m.put("context", e.context());
+    return m;
+  }
+
+  static int intParam(Context ctx, String name, int absent, int min, int max) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isEmpty()) return absent;
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + n);
+      return n;
+    } catch (NumberFormatException e) {
+      throw ApiException.invalid(name, name + " must be an integer: " + v);
+    }
+  }
+
+  static double doubleParam(Context ctx, String name, double absent, double min, double max) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isEmpty()) return absent;
+    try {
+      return range(Double.parseDouble(v.trim()), min, max, name);
+    } catch (NumberFormatException e) {
+      throw ApiException.invalid(name, name + " must be a number: " + v);
+    }
+  }
+
+  static boolean boolParam(Context ctx, String name) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isEmpty()) return false;
+    return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw ApiException.invalid(name, name + " must be true or false: " + v);
+    };
+  }
+
+  private static double range(double v, double min, double max, String name) {
+    if (!(v >= min && v <= max)) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + v);
+    return v;
+  }
+
+  private static int intField(JsonNode b, String name, int min, int max) {
+    JsonNode v = b.get(name);
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw ApiException.invalid(name, name + " must be an integer");
+    int n = v.asInt();
+    if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + n);
+    return n;
+  }
+
+  private static boolean boolField(JsonNode b, String name) {
+    JsonNode v = b.get(name);
+    if (v == null || v.isNull()) return false;
+    if (!v.isBoolean()) throw ApiException.invalid(name, name + " must be true or false");
+    return v.asBoolean();
+  }
+}

@@ -1,0 +1,136 @@
+package dev.attune.server;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.store.Store;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The recommendation service: {@code AttuneServer.create(config, store).start()}, {@link #port()}, {@link
+ * #stop()}. Routes are listed in {@link Api}; this class owns the lifecycle, the error mapping and the request
+ * metrics.
+ *
+ * <p>Errors: an {@link ApiException} (a client mistake or unknown id) becomes its status with {@code {error,
+ * message, field}}; malformed JSON 400; a body over {@link ServerConfig#maxBodyBytes} 413; an unknown route 404;
+ * anything else 500 with a generic message (the cause is logged, never sent).
+ */
+public final class AttuneServer {
+  private static final Logger LOG = LoggerFactory.getLogger(AttuneServer.class);
+
+  private final ServerConfig config;
+  private final Store store;
+  private final Recommendations recommendations;
+  private final Api api;
+  private final PrometheusMeterRegistry metrics;
+  private final ObjectMapper json;
+  private Javalin app;
+
+  private AttuneServer(ServerConfig config, Store store, LongSupplier clock) {
+    this.config = config;
+    this.store = store;
+    this.json = new ObjectMapper()
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Catalog catalog = Catalog.load(store);
+    ItemCounters counters = new ItemCounters(config.trendingHours());
+    store.forEachEvent(e -> counters.add(e.event()));
+    ServingModel model = null;
+    if (config.modelDir() != null) {
+      try {
+        model = ServingModel.read(config.modelDir());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the model directory " + config.modelDir(), e);
+      }
+    }
+    this.recommendations = new Recommendations(catalog, counters, config, model);
+    RecentHistory history = new RecentHistory(store, config.recentEvents(), config.cachedUsers());
+    this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock);
+  }
+
+  /**
+   * A server over {@code store} (not started). Reads the catalogue and the event counts from the store, and the
+   * model directory when the configuration names one.
+   *
+   * @throws UncheckedIOException if the model directory cannot be read
+   * @throws IllegalArgumentException if it does not hold a sequential model
+   */
+  public static AttuneServer create(ServerConfig config, Store store) {
+    return new AttuneServer(config, store, System::currentTimeMillis);
+  }
+
+  /** Starts listening on the configured host and port (0 = a free port, see {@link #port()}). */
+  public AttuneServer start() {
+    app = Javalin.create(c -> {
+      c.concurrency.useVirtualThreads = true;
+      c.http.maxRequestSize = config.maxBodyBytes();
+      c.http.defaultContentType = "application/json";
+      c.startup.showJavalinBanner = false;
+      c.jsonMapper(new JavalinJackson(json, true));
+      for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
+      c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.error(), e.getMessage(), e.field()));
+      c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+          e.getStatus() == 413 ? "body_too_large" : "http_" + e.getStatus(),
+          e.getStatus() == 413 ? "the body is larger than " + config.maxBodyBytes() + " bytes" : e.getMessage(), null));
+      c.routes.exception(Exception.class, (e, ctx) -> {
+        LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+        error(ctx, 500, "internal", "the server failed to answer; the cause is in its log", null);
+      });
+      c.routes.error(404, ctx -> {
+        if (matchedRoute(ctx) == null) error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path(), null);
+      });
+      c.routes.error(405, ctx -> error(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on "
+          + ctx.path(), null));
+      c.requestLogger.http((ctx, ms) -> Timer.builder("attune_http_requests")
+          .tag("method", ctx.method().name())
+          .tag("route", matchedRoute(ctx) == null ? "unmatched" : matchedRoute(ctx))
+          .tag("status", Integer.toString(ctx.statusCode()))
+          .register(metrics).record((long) (ms * 1e6), TimeUnit.NANOSECONDS));
+    }).start(config.host(), config.port());
+    LOG.info("Attune serving on http://{}:{} (model: {})", config.host(), app.port(),
+        recommendations.model() == null ? "none, popularity only" : recommendations.model().version());
+    return this;
+  }
+
+  /** The route table path that matched the request, or null when none did. */
+  private static String matchedRoute(Context ctx) {
+    var endpoints = ctx.endpoints().list();
+    for (int k = endpoints.size() - 1; k >= 0; k--) {
+      if (endpoints.get(k).method.isHttpMethod()) return endpoints.get(k).path;
+    }
+    return null;
+  }
+
+  private static void error(Context ctx, int status, String error, String message, String field) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", error);
+    body.put("message", message);
+    body.put("field", field);
+    ctx.status(status).json(body);
+  }
+
+  /** The port listened on. */
+  public int port() {
+    return app.port();
+  }
+
+  /** Stops listening; the store stays open (the caller owns it). */
+  public void stop() {
+    if (app != null) app.stop();
+  }
+}

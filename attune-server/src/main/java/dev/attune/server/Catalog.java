@@ -1,0 +1,54 @@
+package dev.attune.server;
+
+import dev.attune.events.Item;
+import dev.attune.store.Store;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every item's metadata and flags in memory, mirrored from the store: filters and re-ranking read it on every
+ * request, so it must not cost a query. Writes go to the store first, then here.
+ *
+ * <p>Thread-safe.
+ */
+final class Catalog {
+  private final ConcurrentHashMap<String, Store.StoredItem> items = new ConcurrentHashMap<>();
+
+  /** Loads every stored item. */
+  static Catalog load(Store store) {
+    Catalog c = new Catalog();
+    store.forEachItem(i -> c.items.put(i.item().id(), i));
+    return c;
+  }
+
+  Store.StoredItem get(String itemId) {
+    return items.get(itemId);
+  }
+
+  /** Whether the item exists and is not hidden. */
+  boolean recommendable(String itemId) {
+    Store.StoredItem i = items.get(itemId);
+    return i != null && !i.hidden();
+  }
+
+  void put(Store.StoredItem item) {
+    items.put(item.item().id(), item);
+  }
+
+  /** Records an item first seen in an event (bare, in the event's scene), unless known. */
+  void putIfAbsent(String itemId, String scene, long nowMillis) {
+    items.computeIfAbsent(itemId, id -> new Store.StoredItem(Item.bare(id, scene), false, nowMillis));
+  }
+
+  void remove(String itemId) {
+    items.remove(itemId);
+  }
+
+  Collection<Store.StoredItem> all() {
+    return items.values();
+  }
+
+  int size() {
+    return items.size();
+  }
+}

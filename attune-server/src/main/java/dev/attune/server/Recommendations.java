@@ -1,0 +1,261 @@
+package dev.attune.server;
+
+import dev.attune.events.Event;
+import dev.attune.events.EventWeights;
+import dev.attune.events.Item;
+import dev.attune.infer.AttentionExplanation;
+import dev.attune.model.ItemFilter;
+import dev.attune.model.Query;
+import dev.attune.model.TopK;
+import dev.attune.store.Store;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Answers a recommendation request for a history: candidates from the served model, then rules and re-ranking.
+ *
+ * <p>Fallback chain, in this order, until k items are found: (1) the sequential attention model over the
+ * history's items it knows; (2) popularity in the requested scene (all-time counts). Each returned item names
+ * its source. A user with no history, or whose items the model has never seen, gets (2) only.
+ *
+ * <p>Rules applied to every candidate: hidden and unknown items are left out; the scene filter, exclude list and
+ * category filter; items already in the history are left out unless the request allows repeats (music); then
+ * the freshness boost, MMR diversity (λ = {@code diversity}: 0 = by score only) with cosine similarity of the
+ * model's item representations (or shared categories when an item is not in the model), and the cap per
+ * creator.
+ *
+ * <p>Thread-safe; one request allocates O(candidates).
+ */
+final class Recommendations {
+  /** Candidates taken from the model per requested item, before rules and re-ranking thin them out. */
+  static final int OVERFETCH = 5;
+
+  private final Catalog catalog;
+  private final ItemCounters counters;
+  private final EventWeights weights = EventWeights.defaults();
+  private final ServerConfig config;
+  private volatile ServingModel model;
+
+  Recommendations(Catalog catalog, ItemCounters counters, ServerConfig config, ServingModel model) {
+    this.catalog = catalog;
+    this.counters = counters;
+    this.config = config;
+    this.model = model;
+  }
+
+  /** The model served now, or null. */
+  ServingModel model() {
+    return model;
+  }
+
+  /** Replaces the served model (atomic: a request uses one model from start to end). */
+  void swap(ServingModel next) {
+    this.model = next;
+  }
+
+  /**
+   * A request's options.
+   *
+   * @param k items wanted, 1..1000
+   * @param scene only items of this scene, or null
+   * @param exclude item ids never to return
+   * @param category only items with this category, or null
+   * @param diversity MMR trade-off in [0, 1]
+   * @param maxPerCreator at most this many items of one creator (0 = no cap)
+   * @param allowRepeats whether items in the history may come back
+   * @param explain whether to attach attention explanations
+   */
+  record Options(int k, String scene, Set<String> exclude, String category, double diversity, int maxPerCreator,
+      boolean allowRepeats, boolean explain) {}
+
+  /** One recommended item; {@code explanation} is null unless asked for and the source is the model. */
+  record Recommended(String itemId, double score, String source, Explained explanation) {}
+
+  /** The attention explanation of one item: history events with their weights, largest first. */
+  record Explained(List<Step> steps, String topItemId, double topStepDrop, double randomStepDrop) {}
+
+  /** A history event in an explanation. */
+  record Step(String itemId, long timestamp, String type, double weight) {}
+
+  /** Recommends for {@code history} (oldest first). */
+  List<Recommended> recommend(List<Event> history, Options o, long nowMillis) {
+    ServingModel m = model;
+    Set<String> seen = new HashSet<>();
+    List<Event> positive = new ArrayList<>();
+    for (Event e : history) {
+      seen.add(e.itemId());
+      if (weights.weight(e.type(), e.value(), Float.NaN) > 0) positive.add(e);
+    }
+    Map<String, Candidate> pool = new LinkedHashMap<>();
+    int[] modelHistory = null;
+    List<Event> modelEvents = new ArrayList<>();
+    if (m != null) {
+      List<Integer> idx = new ArrayList<>();
+      for (Event e : positive) {
+        int i = m.items().indexOf(e.itemId());
+        if (i >= 0) {
+          idx.add(i);
+          modelEvents.add(e);
+        }
+      }
+      if (!idx.isEmpty()) {
+        modelHistory = idx.stream().mapToInt(Integer::intValue).toArray();
+        int fetch = Math.min(m.items().size(), o.k() * OVERFETCH + (o.allowRepeats() ? 0 : seen.size()));
+        ItemFilter keep = i -> accepts(m.items().id(i), o, seen);
+        TopK top = m.model().recommend(new Query(-1, modelHistory, fetch, keep, false));
+        for (int r = 0; r < top.size(); r++) {
+          String id = m.items().id(top.item(r));
+          pool.put(id, new Candidate(id, top.score(r), m.kind(), top.item(r)));
+        }
+      }
+    }
+    if (pool.size() < o.k() * OVERFETCH) {
+      int need = o.k() * OVERFETCH - pool.size();
+      for (ItemCounters.Ranked r : counters.popular(need + pool.size(),
+          id -> !pool.containsKey(id) && accepts(id, o, seen))) {
+        // below every model score, in popularity order
+        pool.put(r.itemId(), new Candidate(r.itemId(), Double.NaN, "popular", m == null ? -1 : m.items().indexOf(r.itemId())));
+        pool.get(r.itemId()).popularity = r.count();
+      }
+    }
+    List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
+    List<Recommended> out = new ArrayList<>(ranked.size());
+    for (Candidate c : ranked) {
+      Explained ex = null;
+      if (o.explain() && m != null && modelHistory != null && c.modelIndex >= 0 && c.source.equals(m.kind())) {
+        ex = explain(m, modelHistory, modelEvents, c.modelIndex);
+      }
+      out.add(new Recommended(c.itemId, c.finalScore, c.source, ex));
+    }
+    return out;
+  }
+
+  private boolean accepts(String itemId, Options o, Set<String> seen) {
+    Store.StoredItem s = catalog.get(itemId);
+    if (s == null || s.hidden()) return false;
+    Item item = s.item();
+    if (o.scene() != null && !o.scene().equals(item.scene())) return false;
+    if (o.exclude().contains(itemId)) return false;
+    if (!o.allowRepeats() && seen.contains(itemId)) return false;
+    return o.category() == null || item.categories().contains(o.category());
+  }
+
+  private static final class Candidate {
+    final String itemId;
+    final double modelScore;
+    final String source;
+    final int modelIndex;
+    long popularity;
+    double finalScore;
+
+    Candidate(String itemId, double modelScore, String source, int modelIndex) {
+      this.itemId = itemId;
+      this.modelScore = modelScore;
+      this.source = source;
+      this.modelIndex = modelIndex;
+    }
+  }
+
+  /** Scores in [0, 1] (min-max over model candidates, popularity below them), boost, then greedy MMR with caps. */
+  private List<Candidate> rank(List<Candidate> pool, Options o, long nowMillis, ServingModel m) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    long maxPop = 1;
+    for (Candidate c : pool) {
+      if (!Double.isNaN(c.modelScore)) {
+        min = Math.min(min, c.modelScore);
+        max = Math.max(max, c.modelScore);
+      } else {
+        maxPop = Math.max(maxPop, c.popularity);
+      }
+    }
+    long freshSince = nowMillis - config.newItemDays() * 86_400_000L;
+    for (Candidate c : pool) {
+      double base = !Double.isNaN(c.modelScore)
+          ? 0.5 + 0.5 * (max > min ? (c.modelScore - min) / (max - min) : 1.0)
+          : 0.5 * c.popularity / (double) maxPop;
+      Item item = catalog.get(c.itemId).item();
+      if (config.freshnessBoost() > 0 && item.hasReleaseTime() && item.releaseTime() >= freshSince) {
+        base *= 1 + config.freshnessBoost();
+      }
+      c.finalScore = base;
+    }
+    pool.sort((a, b) -> Double.compare(b.finalScore, a.finalScore));
+    List<Candidate> chosen = new ArrayList<>(o.k());
+    Map<String, Integer> perCreator = new HashMap<>();
+    boolean[] used = new boolean[pool.size()];
+    while (chosen.size() < o.k()) {
+      int best = -1;
+      double bestValue = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < pool.size(); j++) {
+        if (used[j]) continue;
+        Candidate c = pool.get(j);
+        String creator = catalog.get(c.itemId).item().creator();
+        if (o.maxPerCreator() > 0 && creator != null && perCreator.getOrDefault(creator, 0) >= o.maxPerCreator()) {
+          continue;
+        }
+        double value = c.finalScore;
+        if (o.diversity() > 0 && !chosen.isEmpty()) {
+          double sim = 0;
+          for (Candidate s : chosen) sim = Math.max(sim, similarity(m, c, s));
+          value = (1 - o.diversity()) * c.finalScore - o.diversity() * sim;
+        }
+        if (value > bestValue) {
+          bestValue = value;
+          best = j;
+        }
+        if (o.diversity() == 0) break; // sorted: the first allowed one is the best
+      }
+      if (best < 0) break;
+      used[best] = true;
+      Candidate c = pool.get(best);
+      chosen.add(c);
+      String creator = catalog.get(c.itemId).item().creator();
+      if (creator != null) perCreator.merge(creator, 1, Integer::sum);
+    }
+    return chosen;
+  }
+
+  private double similarity(ServingModel m, Candidate a, Candidate b) {
+    if (m != null && a.modelIndex >= 0 && b.modelIndex >= 0) {
+      float[] x = m.model().itemRepresentation(a.modelIndex);
+      float[] y = m.model().itemRepresentation(b.modelIndex);
+      double dot = 0;
+      double nx = 0;
+      double ny = 0;
+      for (int d = 0; d < x.length; d++) {
+        dot += x[d] * y[d];
+        nx += x[d] * x[d];
+        ny += y[d] * y[d];
+      }
+      return nx > 0 && ny > 0 ? dot / Math.sqrt(nx * ny) : 0;
+    }
+    List<String> ca = catalog.get(a.itemId).item().categories();
+    List<String> cb = catalog.get(b.itemId).item().categories();
+    if (ca.isEmpty() || cb.isEmpty()) return 0;
+    Set<String> union = new HashSet<>(ca);
+    union.addAll(cb);
+    long shared = ca.stream().distinct().filter(cb::contains).count();
+    return shared / (double) union.size();
+  }
+
+  private static Explained explain(ServingModel m, int[] history, List<Event> events, int item) {
+    AttentionExplanation a = m.model().explainAttention(history, null, item);
+    List<Step> steps = new ArrayList<>(a.topSteps().length);
+    for (int p : a.topSteps()) {
+      Event e = events.get(a.firstStep() + p);
+      steps.add(new Step(e.itemId(), e.timestamp(), e.type(), a.stepWeights()[p]));
+    }
+    String top = steps.isEmpty() ? null : steps.get(0).itemId();
+    return new Explained(steps, top, finiteOrZero(a.topStepDrop()), finiteOrZero(a.randomStepDrop()));
+  }
+
+  private static double finiteOrZero(float v) {
+    return Float.isFinite(v) ? v : 0;
+  }
+}

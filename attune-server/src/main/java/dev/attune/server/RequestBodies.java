@@ -1,0 +1,210 @@
+package dev.attune.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attune.events.Event;
+import dev.attune.events.Item;
+import dev.attune.events.User;
+import dev.attune.store.Store;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns request JSON into core objects, checking every field and naming the one at fault ({@link
+ * ApiException#invalid}). Unknown fields are refused, so a misspelt field never passes silently.
+ */
+final class RequestBodies {
+  /** Ids: 1 to 256 characters, no control characters. */
+  static final int MAX_ID_LENGTH = 256;
+  /** Timestamps must lie between 1970 and one day from now. */
+  static final long MAX_CLOCK_SKEW_MILLIS = 24L * 3600 * 1000;
+
+  private static final Set<String> EVENT_FIELDS =
+      Set.of("id", "userId", "itemId", "type", "value", "timestamp", "scene", "context");
+  private static final Set<String> ITEM_FIELDS = Set.of("id", "scene", "title", "creator", "album", "categories",
+      "tags", "durationSeconds", "releaseTime", "text", "attributes");
+  private static final Set<String> USER_FIELDS = Set.of("id", "attributes");
+
+  private RequestBodies() {}
+
+  /** A single object or an array of objects, at most {@code max}, as a list of (path, node). */
+  static List<Map.Entry<String, JsonNode>> oneOrMany(JsonNode body, String arrayField, int max) {
+    List<Map.Entry<String, JsonNode>> out = new ArrayList<>();
+    if (body == null || body.isNull() || body.isMissingNode()) throw ApiException.invalid(null, "the body is empty");
+    JsonNode array = body.isArray() ? body : body.isObject() && body.has(arrayField) ? body.get(arrayField) : null;
+    if (array == null) {
+      if (!body.isObject()) throw ApiException.invalid(null, "the body must be a JSON object or array");
+      out.add(Map.entry("", body));
+      return out;
+    }
+    String prefix = body.isArray() ? "" : arrayField;
+    if (!array.isArray()) throw ApiException.invalid(arrayField, arrayField + " must be an array");
+    if (array.isEmpty()) throw ApiException.invalid(prefix.isEmpty() ? null : prefix, "the batch is empty");
+    if (array.size() > max) {
+      throw new ApiException(413, "batch_too_large", "a batch holds at most " + max + " entries, got " + array.size(),
+          prefix.isEmpty() ? null : prefix);
+    }
+    for (int k = 0; k < array.size(); k++) out.add(Map.entry(prefix + "[" + k + "]", array.get(k)));
+    return out;
+  }
+
+  static Store.NewEvent event(String path, JsonNode n, long nowMillis) {
+    requireObject(path, n, EVENT_FIELDS);
+    String id = optionalId(n, path, "id");
+    String userId = requiredId(n, path, "userId");
+    String itemId = requiredId(n, path, "itemId");
+    String type = requiredId(n, path, "type");
+    double value = optionalNumber(n, path, "value", 1.0);
+    if (Math.abs(value) > Float.MAX_VALUE) throw ApiException.invalid(at(path, "value"), "value is out of range");
+    long timestamp = n.has("timestamp") ? requiredLong(n, path, "timestamp") : nowMillis;
+    if (timestamp < 0 || timestamp > nowMillis + MAX_CLOCK_SKEW_MILLIS) {
+      throw ApiException.invalid(at(path, "timestamp"),
+          "timestamp must be milliseconds since 1970 and not more than a day ahead: " + timestamp);
+    }
+    String scene = n.has("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
+    Map<String, String> context = stringMap(n, path, "context");
+    return new Store.NewEvent(id, new Event(userId, itemId, type, (float) value, timestamp, scene, context));
+  }
+
+  static Item item(String path, JsonNode n, String idFromPath) {
+    requireObject(path, n, ITEM_FIELDS);
+    String id = idFromPath != null ? idFromPath : requiredId(n, path, "id");
+    if (idFromPath != null && n.has("id") && !idFromPath.equals(n.get("id").asText())) {
+      throw ApiException.invalid(at(path, "id"), "id in the body differs from the id in the path");
+    }
+    String scene = n.has("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
+    double duration = optionalNumber(n, path, "durationSeconds", Double.NaN);
+    if (!Double.isNaN(duration) && duration < 0) {
+      throw ApiException.invalid(at(path, "durationSeconds"), "durationSeconds must be >= 0");
+    }
+    long release = n.has("releaseTime") && !n.get("releaseTime").isNull() ? requiredLong(n, path, "releaseTime")
+        : Item.UNKNOWN_TIME;
+    return new Item(id, scene, optionalText(n, path, "title"), optionalText(n, path, "creator"),
+        optionalText(n, path, "album"), stringList(n, path, "categories"), stringList(n, path, "tags"),
+        (float) duration, release, optionalText(n, path, "text"), stringMap(n, path, "attributes"));
+  }
+
+  static User user(String path, JsonNode n, String idFromPath) {
+    requireObject(path, n, USER_FIELDS);
+    String id = idFromPath != null ? idFromPath : requiredId(n, path, "id");
+    return new User(id, stringMap(n, path, "attributes"));
+  }
+
+  /** Checks an id taken from a URL path. */
+  static String pathId(String value, String name) {
+    checkId(value, name);
+    return value;
+  }
+
+  static void requireObject(String path, JsonNode n, Set<String> allowed) {
+    if (n == null || !n.isObject()) throw ApiException.invalid(path.isEmpty() ? null : path, "expected a JSON object");
+    Iterator<String> names = n.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!allowed.contains(name)) {
+        throw ApiException.invalid(at(path, name), "unknown field '" + name + "'; allowed: " + String.join(", ",
+            allowed.stream().sorted().toList()));
+      }
+    }
+  }
+
+  static String at(String path, String field) {
+    return path == null || path.isEmpty() ? field : path + "." + field;
+  }
+
+  static String requiredId(JsonNode n, String path, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) throw ApiException.invalid(at(path, field), field + " is required");
+    if (!v.isTextual()) throw ApiException.invalid(at(path, field), field + " must be a string");
+    checkId(v.asText(), at(path, field));
+    return v.asText();
+  }
+
+  static String optionalId(JsonNode n, String path, String field) {
+    JsonNode v = n.get(field);
+    return v == null || v.isNull() ? null : requiredId(n, path, field);
+  }
+
+  static void checkId(String id, String field) {
+    if (id == null || id.isBlank()) throw ApiException.invalid(field, field + " must not be blank");
+    if (id.length() > MAX_ID_LENGTH) {
+      throw ApiException.invalid(field, field + " is longer than " + MAX_ID_LENGTH + " characters");
+    }
+    for (int k = 0; k < id.length(); k++) {
+      char c = id.charAt(k);
+      if (Character.isISOControl(c) || Character.isSurrogate(c) && !validSurrogateAt(id, k)) {
+        throw ApiException.invalid(field, field + " contains a control character or a broken surrogate pair");
+      }
+    }
+  }
+
+  private static boolean validSurrogateAt(String s, int k) {
+    char c = s.charAt(k);
+    if (Character.isHighSurrogate(c)) return k + 1 < s.length() && Character.isLowSurrogate(s.charAt(k + 1));
+    return k > 0 && Character.isHighSurrogate(s.charAt(k - 1));
+  }
+
+  static String optionalText(JsonNode n, String path, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) return null;
+    if (!v.isTextual()) throw ApiException.invalid(at(path, field), field + " must be a string");
+    if (v.asText().length() > 10_000) throw ApiException.invalid(at(path, field), field + " is too long");
+    return v.asText();
+  }
+
+  static double optionalNumber(JsonNode n, String path, String field, double absent) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) return absent;
+    if (!v.isNumber()) throw ApiException.invalid(at(path, field), field + " must be a number");
+    double d = v.asDouble();
+    if (!Double.isFinite(d)) throw ApiException.invalid(at(path, field), field + " must be finite");
+    return d;
+  }
+
+  static long requiredLong(JsonNode n, String path, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw ApiException.invalid(at(path, field), field + " must be an integer (milliseconds since 1970)");
+    }
+    return v.asLong();
+  }
+
+  static List<String> stringList(JsonNode n, String path, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) return List.of();
+    if (!v.isArray()) throw ApiException.invalid(at(path, field), field + " must be an array of strings");
+    if (v.size() > 1000) throw ApiException.invalid(at(path, field), field + " holds more than 1000 entries");
+    List<String> out = new ArrayList<>(v.size());
+    for (int k = 0; k < v.size(); k++) {
+      JsonNode e = v.get(k);
+      String p = at(path, field) + "[" + k + "]";
+      if (!e.isTextual()) throw ApiException.invalid(p, "must be a string");
+      checkId(e.asText(), p);
+      out.add(e.asText());
+    }
+    return out;
+  }
+
+  static Map<String, String> stringMap(JsonNode n, String path, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) return Map.of();
+    if (!v.isObject()) throw ApiException.invalid(at(path, field), field + " must be an object of strings");
+    if (v.size() > 1000) throw ApiException.invalid(at(path, field), field + " holds more than 1000 entries");
+    Map<String, String> out = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> it = v.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String p = at(path, field) + "." + e.getKey();
+      checkId(e.getKey(), p);
+      if (!e.getValue().isTextual() && !e.getValue().isNumber() && !e.getValue().isBoolean()) {
+        throw ApiException.invalid(p, "must be a string, number or boolean");
+      }
+      if (e.getValue().asText().length() > 10_000) throw ApiException.invalid(p, "is too long");
+      out.put(e.getKey(), e.getValue().asText());
+    }
+    return out;
+  }
+}

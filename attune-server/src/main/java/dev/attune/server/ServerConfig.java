@@ -1,0 +1,52 @@
+package dev.attune.server;
+
+import java.nio.file.Path;
+
+/**
+ * How the service runs. Precedence of sources (CLI over environment over file over these defaults) is applied by
+ * {@code attune serve}; this record only checks values.
+ *
+ * @param host interface to listen on
+ * @param port TCP port; 0 picks a free one
+ * @param maxBatch most events, items or users accepted in one request
+ * @param maxBodyBytes largest request body; larger bodies get 413
+ * @param recentEvents events per user kept in the recent-history cache (the window the models read)
+ * @param cachedUsers users whose recent history is kept in memory (least recently used are dropped)
+ * @param trendingHours window of {@code /v1/trending}, in hours
+ * @param newItemDays how recent a release must be for {@code /v1/new} and the freshness boost, in days
+ * @param freshnessBoost score multiplier (1 + boost) for items released within {@code newItemDays}; 0 = off
+ * @param modelDir a model directory written by {@code attune train}, or null to serve without one
+ */
+public record ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
+    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir) {
+
+  /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users. */
+  public static final ServerConfig DEFAULTS =
+      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null);
+
+  public ServerConfig {
+    if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be blank");
+    if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
+    if (maxBatch <= 0) throw new IllegalArgumentException("maxBatch must be > 0: " + maxBatch);
+    if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024: " + maxBodyBytes);
+    if (recentEvents <= 0) throw new IllegalArgumentException("recentEvents must be > 0: " + recentEvents);
+    if (cachedUsers <= 0) throw new IllegalArgumentException("cachedUsers must be > 0: " + cachedUsers);
+    if (trendingHours <= 0) throw new IllegalArgumentException("trendingHours must be > 0: " + trendingHours);
+    if (newItemDays <= 0) throw new IllegalArgumentException("newItemDays must be > 0: " + newItemDays);
+    if (!(freshnessBoost >= 0) || Double.isInfinite(freshnessBoost)) {
+      throw new IllegalArgumentException("freshnessBoost must be >= 0: " + freshnessBoost);
+    }
+  }
+
+  /** This configuration on another port. */
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(host, newPort, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
+        newItemDays, freshnessBoost, modelDir);
+  }
+
+  /** This configuration serving another model directory. */
+  public ServerConfig withModelDir(Path newModelDir) {
+    return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
+        newItemDays, freshnessBoost, newModelDir);
+  }
+}

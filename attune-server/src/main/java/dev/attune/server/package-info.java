@@ -1,0 +1,7 @@
+/**
+ * The recommendation service over HTTP. Start with {@link dev.attune.server.AttuneServer} (lifecycle, errors,
+ * metrics), then {@code Api} (the route table and its handlers) and {@code Recommendations} (model, fallbacks,
+ * rules). Reads and writes through {@code dev.attune.store}; serves models through {@code dev.attune.infer}.
+ * Must not import DJL or {@code dev.attune.train}: the server never trains with native code.
+ */
+package dev.attune.server;

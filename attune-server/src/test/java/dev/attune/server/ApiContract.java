@@ -1,0 +1,298 @@
+package dev.attune.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.RandomSasRec;
+import dev.attune.store.Store;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The HTTP API over real HTTP against a store ({@link SqliteApiTest}, {@link PostgresApiTest}): status codes,
+ * bodies, idempotent ingestion, read-your-writes, rules, and that client mistakes never give a 5xx. The served
+ * model is a seeded random SASRec over 40 items, so scores are arbitrary but the plumbing is real. (#6)
+ */
+abstract class ApiContract {
+  static final int ITEMS = 40;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+  Store store;
+  AttuneServer server;
+  String base;
+
+  /** A fresh, empty store. */
+  abstract Store openStore(Path dir);
+
+  @BeforeEach
+  void start() throws Exception {
+    store = openStore(dir);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
+    var weights = RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20, 0, 0, null, null, 7L));
+    ModelDirectory.write(dir.resolve("model"), weights, ids, Map.of());
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model"));
+    config = new ServerConfig(config.host(), 0, 100, 64 * 1024, 50, 1000, 24, 30, 0.0, config.modelDir());
+    server = AttuneServer.create(config, store).start();
+    base = "http://127.0.0.1:" + server.port();
+    StringBuilder items = new StringBuilder("[");
+    for (int i = 0; i < ITEMS; i++) {
+      if (i > 0) items.append(',');
+      items.append("{\"id\":\"song").append(i).append("\",\"scene\":\"music\",\"creator\":\"artist").append(i % 4)
+          .append("\",\"categories\":[\"").append(i % 2 == 0 ? "rock" : "jazz").append("\"]}");
+    }
+    assertEquals(200, post("/v1/items", items + "]").statusCode());
+  }
+
+  /** Called after the server stopped and the store closed, to clean up what {@link #openStore} made. */
+  void cleanUp() throws Exception {}
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) server.stop();
+    if (store != null) store.close();
+    cleanUp();
+  }
+
+  @Test
+  void healthAnswersOkWithTheModelVersion() throws Exception {
+    JsonNode body = json(get("/health"), 200);
+    assertEquals("ok", body.get("status").asText());
+    assertEquals("model", body.get("model").asText());
+  }
+
+  @Test
+  void openApiDocumentListsExactlyTheServedRoutes() throws Exception {
+    JsonNode doc = json(get("/v1/openapi.json"), 200);
+    assertEquals("3.1.0", doc.get("openapi").asText());
+    Set<String> documented = new HashSet<>();
+    doc.get("paths").fields().forEachRemaining(p -> p.getValue().fieldNames()
+        .forEachRemaining(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
+    Set<String> served = new HashSet<>();
+    for (Route r : apiRoutes()) served.add(r.method().name() + " " + r.path());
+    assertEquals(served, documented);
+    // and every documented route is really there: a request to it never answers "no route"
+    for (String route : documented) {
+      String[] parts = route.split(" ");
+      String path = parts[1].replace("{id}", "song1");
+      HttpResponse<String> r = send(parts[0], path, parts[0].equals("GET") || parts[0].equals("DELETE") ? null : "{}");
+      assertFalse(r.body().contains("\"no route"), route + " -> " + r.statusCode() + " " + r.body());
+      assertTrue(r.statusCode() < 500, route + " -> " + r.statusCode() + " " + r.body());
+    }
+  }
+
+  private List<Route> apiRoutes() {
+    return new Api(store, JSON, ServerConfig.DEFAULTS, new Catalog(), null, new ItemCounters(1), null, null,
+        System::currentTimeMillis).routes();
+  }
+
+  @Test
+  void eventsAreIdempotentByIdAndByContent() throws Exception {
+    String batch = "{\"events\":[{\"id\":\"e1\",\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"play\"},"
+        + "{\"id\":\"e2\",\"userId\":\"u1\",\"itemId\":\"song2\",\"type\":\"play\"},"
+        + "{\"userId\":\"u1\",\"itemId\":\"song3\",\"type\":\"like\",\"timestamp\":1700000000000}]}";
+    JsonNode first = json(post("/v1/events", batch), 200);
+    assertEquals(3, first.get("inserted").asInt());
+    JsonNode retry = json(post("/v1/events", batch), 200);
+    assertEquals(0, retry.get("inserted").asInt());
+    assertEquals(3, retry.get("duplicates").asInt());
+    JsonNode events = json(get("/v1/users/u1/events"), 200).get("events");
+    assertEquals(3, events.size());
+  }
+
+  @Test
+  void aRecommendationRightAfterAnEventReflectsIt() throws Exception {
+    assertEquals(200, post("/v1/events", "{\"userId\":\"u2\",\"itemId\":\"song5\",\"type\":\"play\"}").statusCode());
+    JsonNode before = json(get("/v1/users/u2/recommendations?k=10&explain=true"), 200);
+    assertEquals("sasrec", before.get("items").get(0).get("source").asText());
+    String topBefore = before.get("items").get(0).get("itemId").asText();
+    assertEquals(200, post("/v1/events", "{\"userId\":\"u2\",\"itemId\":\"" + topBefore + "\",\"type\":\"play\"}")
+        .statusCode());
+    JsonNode after = json(get("/v1/users/u2/recommendations?k=10&explain=true"), 200);
+    List<String> afterIds = ids(after);
+    assertFalse(afterIds.contains(topBefore), "the item just played is excluded at once: " + afterIds);
+    assertFalse(afterIds.contains("song5"));
+    JsonNode steps = after.get("items").get(0).get("explanation").get("steps");
+    assertEquals(2, steps.size(), "the explanation covers both events: " + steps);
+    double sum = 0;
+    for (JsonNode s : steps) sum += s.get("weight").asDouble();
+    assertEquals(1.0, sum, 1e-4, "attention weights sum to 1");
+  }
+
+  @Test
+  void aUserWithoutKnownItemsGetsPopularItems() throws Exception {
+    post("/v1/events", "[{\"userId\":\"a\",\"itemId\":\"song7\",\"type\":\"play\"},"
+        + "{\"userId\":\"b\",\"itemId\":\"song7\",\"type\":\"play\"},{\"userId\":\"c\",\"itemId\":\"brand-new\","
+        + "\"type\":\"play\",\"scene\":\"music\"}]");
+    JsonNode r = json(get("/v1/users/c/recommendations?k=3"), 200);
+    assertEquals("song7", r.get("items").get(0).get("itemId").asText());
+    assertEquals("popular", r.get("items").get(0).get("source").asText());
+  }
+
+  @Test
+  void rulesFilterAndCapTheList() throws Exception {
+    post("/v1/events", "{\"userId\":\"u3\",\"itemId\":\"song0\",\"type\":\"play\"}");
+    JsonNode rock = json(get("/v1/users/u3/recommendations?k=5&category=rock"), 200);
+    for (JsonNode i : rock.get("items")) assertEquals(0, Integer.parseInt(i.get("itemId").asText().substring(4)) % 2);
+    JsonNode capped = json(get("/v1/users/u3/recommendations?k=8&maxPerCreator=1"), 200);
+    Set<String> creators = new HashSet<>();
+    for (String id : ids(capped)) assertTrue(creators.add("artist" + Integer.parseInt(id.substring(4)) % 4), id);
+    assertEquals(4, capped.get("items").size(), "four creators, one item each");
+    List<String> plain = ids(json(get("/v1/users/u3/recommendations?k=3"), 200));
+    JsonNode excluded = json(get("/v1/users/u3/recommendations?k=3&exclude=" + String.join(",", plain)), 200);
+    for (String id : ids(excluded)) assertFalse(plain.contains(id));
+    JsonNode diverse = json(get("/v1/users/u3/recommendations?k=5&diversity=0.9"), 200);
+    assertEquals(5, diverse.get("items").size());
+  }
+
+  @Test
+  void hiddenItemsAreNeverRecommended() throws Exception {
+    post("/v1/events", "{\"userId\":\"u4\",\"itemId\":\"song9\",\"type\":\"play\"}");
+    String top = ids(json(get("/v1/users/u4/recommendations?k=1"), 200)).get(0);
+    assertTrue(json(post("/v1/items/" + top + "/hide", null), 200).get("hidden").asBoolean());
+    assertFalse(ids(json(get("/v1/users/u4/recommendations?k=10"), 200)).contains(top));
+    json(post("/v1/items/" + top + "/unhide", null), 200);
+    assertTrue(ids(json(get("/v1/users/u4/recommendations?k=10"), 200)).contains(top));
+  }
+
+  @Test
+  void anonymousHistoryGetsPersonalisedItemsWithoutStoringAnything() throws Exception {
+    JsonNode r = json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"},{\"itemId\":\"song2\"}],"
+        + "\"k\":5}"), 200);
+    assertEquals(5, r.get("items").size());
+    assertEquals("sasrec", r.get("items").get(0).get("source").asText());
+    assertFalse(ids(r).contains("song1"));
+    assertEquals(404, get("/v1/users/anonymous/events").statusCode());
+  }
+
+  @Test
+  void popularTrendingSimilarAndNewAnswer() throws Exception {
+    long now = System.currentTimeMillis();
+    post("/v1/events", "[{\"userId\":\"p\",\"itemId\":\"song4\",\"type\":\"play\"},"
+        + "{\"userId\":\"q\",\"itemId\":\"song4\",\"type\":\"play\"},{\"userId\":\"q\",\"itemId\":\"song6\","
+        + "\"type\":\"play\"}]");
+    assertEquals("song4", json(get("/v1/popular?scene=music&k=2"), 200).get("items").get(0).get("itemId").asText());
+    assertEquals("song4", json(get("/v1/trending?k=2"), 200).get("items").get(0).get("itemId").asText());
+    JsonNode similar = json(get("/v1/items/song4/similar?k=3"), 200);
+    assertEquals(3, similar.get("items").size());
+    assertFalse(ids(similar).contains("song4"));
+    post("/v1/items", "{\"id\":\"fresh\",\"scene\":\"music\",\"releaseTime\":" + (now - 1000) + "}");
+    assertEquals("fresh", json(get("/v1/new?k=1"), 200).get("items").get(0).get("id").asText());
+  }
+
+  @Test
+  void usersAndItemsCanBeReadUpdatedAndDeleted() throws Exception {
+    assertEquals(200, put("/v1/users/u9", "{\"attributes\":{\"country\":\"NO\"}}").statusCode());
+    assertEquals("NO", json(get("/v1/users/u9"), 200).get("attributes").get("country").asText());
+    assertEquals(204, send("DELETE", "/v1/users/u9", null).statusCode());
+    assertError(get("/v1/users/u9"), 404, "not_found", null);
+    assertEquals(200, put("/v1/items/song1", "{\"scene\":\"music\",\"title\":\"One\"}").statusCode());
+    assertEquals("One", json(get("/v1/items/song1"), 200).get("title").asText());
+    assertEquals(204, send("DELETE", "/v1/items/song1", null).statusCode());
+    assertError(get("/v1/items/song1"), 404, "not_found", null);
+    assertError(send("DELETE", "/v1/items/song1", null), 404, "not_found", null);
+  }
+
+  @Test
+  void clientMistakesGetClearFourHundreds() throws Exception {
+    assertError(post("/v1/events", "{\"itemId\":\"x\",\"type\":\"play\"}"), 400, "invalid_field", "userId");
+    assertError(post("/v1/events", "[{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"play\"},"
+        + "{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"play\",\"timestamp\":-5}]"), 400, "invalid_field",
+        "[1].timestamp");
+    assertError(post("/v1/events", "{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"play\",\"timestamp\":"
+        + (System.currentTimeMillis() + 400L * 86_400_000L) + "}"), 400, "invalid_field", "timestamp");
+    assertError(post("/v1/events", "{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"play\",\"value\":NaN}"), 400,
+        "invalid_json", null);
+    assertError(post("/v1/events", "{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"play\",\"vaule\":1}"), 400,
+        "invalid_field", "vaule");
+    assertError(post("/v1/events", "{\"userId\":5,\"itemId\":\"x\",\"type\":\"play\"}"), 400, "invalid_field", "userId");
+    assertError(post("/v1/events", "{\"userId\":\"u\",\"itemId\":\"x\""), 400, "invalid_json", null);
+    assertError(post("/v1/events", ""), 400, "invalid_field", null);
+    assertError(post("/v1/events", "[]"), 400, "invalid_field", null);
+    StringBuilder big = new StringBuilder("[");
+    for (int k = 0; k < 101; k++) big.append(k > 0 ? "," : "").append("{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"p\"}");
+    assertError(post("/v1/events", big + "]"), 413, "batch_too_large", null);
+    assertError(post("/v1/events", "[\"" + "x".repeat(70 * 1024) + "\"]"), 413, "body_too_large", null);
+    assertError(get("/v1/users/nobody/recommendations"), 404, "not_found", null);
+    assertError(get("/v1/users/u/recommendations?k=0"), 400, "invalid_field", "k");
+    assertError(get("/v1/users/u/recommendations?k=ten"), 400, "invalid_field", "k");
+    assertError(get("/v1/users/u/recommendations?diversity=2"), 400, "invalid_field", "diversity");
+    assertError(get("/v1/users/u/recommendations?explain=maybe"), 400, "invalid_field", "explain");
+    assertError(get("/v1/no/such/route"), 404, "not_found", null);
+    assertError(post("/v1/items", "{\"id\":\"\",\"scene\":\"music\"}"), 400, "invalid_field", "id");
+    assertError(post("/v1/items", "{\"id\":\"a\",\"scene\":\"music\",\"categories\":\"rock\"}"), 400,
+        "invalid_field", "categories");
+    assertError(post("/v1/recommendations", "{\"history\":\"song1\"}"), 400, "invalid_field", "history");
+    assertError(post("/v1/users/u/hide", null), 404, "not_found", null);
+  }
+
+  @Test
+  void metricsCountRequestsInPrometheusFormat() throws Exception {
+    get("/health");
+    HttpResponse<String> r = get("/metrics");
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().contains("attune_http_requests_seconds_count{method=\"GET\",route=\"/health\",status=\"200\"}"),
+        r.body());
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  void assertError(HttpResponse<String> r, int status, String error, String field) throws IOException {
+    assertEquals(status, r.statusCode(), r.body());
+    JsonNode body = JSON.readTree(r.body());
+    assertEquals(error, body.get("error").asText(), r.body());
+    assertTrue(body.get("message").asText().length() > 5, r.body());
+    if (field != null) assertEquals(field, body.get("field").asText(), r.body());
+    assertFalse(r.body().contains("Exception"), "no stack trace or exception name: " + r.body());
+  }
+
+  static List<String> ids(JsonNode response) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode i : response.get("items")) out.add(i.get("itemId").asText());
+    return out;
+  }
+
+  JsonNode json(HttpResponse<String> r, int status) throws IOException {
+    assertEquals(status, r.statusCode(), r.body());
+    assertNotEquals(null, r.body());
+    return JSON.readTree(r.body());
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return send("GET", path, null);
+  }
+
+  HttpResponse<String> post(String path, String body) throws Exception {
+    return send("POST", path, body);
+  }
+
+  HttpResponse<String> put(String path, String body) throws Exception {
+    return send("PUT", path, body);
+  }
+
+  HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json");
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

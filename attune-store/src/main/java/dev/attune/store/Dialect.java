@@ -1,0 +1,201 @@
+package dev.attune.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * What differs between the databases {@link JdbcStore} runs on: how connections are configured, where the
+ * migrations live, how JSON parameters are bound, and how writes are coordinated. The SQL itself is shared
+ * (both accept {@code INSERT ... ON CONFLICT} and {@code excluded.}); everything else lives here.
+ */
+enum Dialect {
+
+  /**
+   * One file, WAL journal. SQLite takes one writer at a time, so the store queues its writes in the JVM for one
+   * write connection ({@link #singleWriter}, {@link #writePoolConfig}), and the busy timeout only covers other
+   * processes on the same file.
+   *
+   * <p>{@code synchronous=FULL}: every commit syncs the WAL, so a committed event survives a power loss or OS
+   * crash, not only a crash of the process (which {@code NORMAL} already survives in WAL mode).
+   */
+  SQLITE("jdbc:sqlite:", "org.sqlite.JDBC", "sqlite", "?"),
+
+  /**
+   * A server; many writers at once. Concurrent batches that share new users, items or event ids can deadlock
+   * each other in rare interleavings; the store retries those ({@link #isRetryable}).
+   */
+  POSTGRESQL("jdbc:postgresql:", "org.postgresql.Driver", "postgresql", "CAST(? AS jsonb)");
+
+  private final String urlPrefix;
+  private final String driverClass;
+  private final String migrationFolder;
+  private final String jsonParameter;
+
+  Dialect(String urlPrefix, String driverClass, String migrationFolder, String jsonParameter) {
+    this.urlPrefix = urlPrefix;
+    this.driverClass = driverClass;
+    this.migrationFolder = migrationFolder;
+    this.jsonParameter = jsonParameter;
+  }
+
+  /**
+   * The dialect of a JDBC URL.
+   *
+   * @throws IllegalArgumentException if the URL is null or names another database
+   */
+  static Dialect of(String jdbcUrl) {
+    if (jdbcUrl == null) {
+      throw new IllegalArgumentException("JDBC URL must not be null");
+    }
+    for (Dialect d : values()) {
+      if (jdbcUrl.startsWith(d.urlPrefix)) {
+        return d;
+      }
+    }
+    // Only the scheme goes in the message: the rest of a URL may carry a password.
+    int schemeEnd = jdbcUrl.indexOf(':', jdbcUrl.indexOf(':') + 1);
+    String scheme = schemeEnd < 0 ? jdbcUrl : jdbcUrl.substring(0, schemeEnd + 1) + "...";
+    throw new IllegalArgumentException("unsupported database URL '" + scheme
+        + "': the store runs on jdbc:sqlite:<file> or jdbc:postgresql://<host>:<port>/<database>");
+  }
+
+  /** The URL as messages show it: without its parameters, which may carry a password. */
+  String describe(String jdbcUrl) {
+    int query = jdbcUrl.indexOf('?');
+    return query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+  }
+
+  /** The Flyway location of this dialect's migrations. */
+  String migrationLocation() {
+    return "classpath:db/migration/" + migrationFolder;
+  }
+
+  /** The SQL for a JSON-valued parameter: PostgreSQL's {@code jsonb} columns need a cast from text. */
+  String jsonParameter() {
+    return jsonParameter;
+  }
+
+  /** Whether the database takes one writer at a time, so that writes must queue in the JVM. */
+  boolean singleWriter() {
+    return this == SQLITE;
+  }
+
+  /**
+   * Whether a failed write transaction may simply be run again: a PostgreSQL deadlock ({@code 40P01}) or
+   * serialisation failure ({@code 40001}).
+   */
+  boolean isRetryable(SQLException e) {
+    String state = e.getSQLState();
+    return this == POSTGRESQL && ("40P01".equals(state) || "40001".equals(state));
+  }
+
+  /**
+   * Readies the database's location: for SQLite, creates the folders above the file.
+   *
+   * @throws IllegalArgumentException for an in-memory SQLite URL: every pooled connection would see its own
+   *     empty database
+   * @throws StoreException if the folders cannot be created
+   */
+  void prepare(String jdbcUrl) {
+    if (this != SQLITE) {
+      return;
+    }
+    String location = jdbcUrl.substring(urlPrefix.length());
+    if (location.isEmpty() || location.contains(":memory:") || location.toLowerCase(Locale.ROOT)
+        .contains("mode=memory")) {
+      throw new IllegalArgumentException("in-memory SQLite is not supported (each pooled connection would see "
+          + "its own database): use jdbc:sqlite:<file>");
+    }
+    int query = location.indexOf('?');
+    if (query >= 0) {
+      location = location.substring(0, query);
+    }
+    if (location.startsWith("file:")) {
+      location = location.substring("file:".length());
+    }
+    Path parent = Path.of(location).toAbsolutePath().getParent();
+    try {
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+    } catch (IOException e) {
+      throw new StoreException("open failed on " + describe(jdbcUrl) + ": cannot create folder " + parent
+          + ": " + e, e);
+    }
+  }
+
+  /**
+   * The configuration of the pool that serves reads, or every call when {@link #singleWriter} is false.
+   * SQLite connections get WAL, {@code synchronous=FULL}, the busy timeout and foreign keys.
+   */
+  HikariConfig readPoolConfig(String jdbcUrl, JdbcStore.Options options) {
+    HikariConfig config = basePoolConfig(jdbcUrl, options, this == SQLITE ? "attune-sqlite-read" : "attune-postgresql");
+    config.setMaximumPoolSize(options.maxPoolSize());
+    if (this == SQLITE) {
+      config.setDataSourceProperties(sqliteConfig(options).toProperties());
+    }
+    return config;
+  }
+
+  /**
+   * SQLite only: the configuration of the one-connection pool that makes every write.
+   *
+   * <p>One connection keeps its page cache: SQLite empties a connection's cache whenever another connection
+   * has committed since, so writes that rotated through the read pool would each start cold and re-read the
+   * index pages they modify. Hence also its larger cache ({@value #WRITER_CACHE_KIB} KiB), and a checkpoint
+   * every {@value #WRITER_CHECKPOINT_PAGES} WAL pages rather than SQLite's 1,000: random inserts into the event id
+   * and (user, time) indexes dirty about one page per index and event, so a batch of 500 fills the default
+   * WAL limit by itself, and every commit would also copy its pages into the database file.
+   */
+  HikariConfig writePoolConfig(String jdbcUrl, JdbcStore.Options options) {
+    assert this == SQLITE : "only SQLite has a separate writer";
+    HikariConfig config = basePoolConfig(jdbcUrl, options, "attune-sqlite-write");
+    config.setMaximumPoolSize(1);
+    SQLiteConfig sqlite = sqliteConfig(options);
+    sqlite.setCacheSize(-WRITER_CACHE_KIB); // negative: KiB rather than pages
+    sqlite.setWalAutocheckpoint(WRITER_CHECKPOINT_PAGES);
+    config.setDataSourceProperties(sqlite.toProperties());
+    return config;
+  }
+
+  /** Page cache of SQLite's write connection, in KiB. */
+  static final int WRITER_CACHE_KIB = 64 * 1024;
+  /** WAL pages after which SQLite's write connection checkpoints (about 40 MB at 4 KiB pages). */
+  static final int WRITER_CHECKPOINT_PAGES = 10_000;
+
+  private HikariConfig basePoolConfig(String jdbcUrl, JdbcStore.Options options, String name) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(name);
+    config.setJdbcUrl(jdbcUrl);
+    config.setDriverClassName(driverClass);
+    config.setConnectionTimeout(options.connectionTimeout().toMillis());
+    return config;
+  }
+
+  private static SQLiteConfig sqliteConfig(JdbcStore.Options options) {
+    SQLiteConfig sqlite = new SQLiteConfig();
+    sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    sqlite.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    sqlite.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, options.busyTimeout().toMillis()));
+    sqlite.enforceForeignKeys(true);
+    return sqlite;
+  }
+
+  /**
+   * Starts a read-only transaction on {@code connection} (auto-commit already off) in which every statement
+   * sees the same committed state. SQLite transactions are serialisable already; PostgreSQL's default (read
+   * committed) takes a new snapshot per statement, so this asks for repeatable read.
+   */
+  void beginSnapshot(Connection connection) throws SQLException {
+    if (this == POSTGRESQL) {
+      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      connection.setReadOnly(true);
+    }
+  }
+}

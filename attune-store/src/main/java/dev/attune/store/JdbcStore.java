@@ -1,0 +1,929 @@
+package dev.attune.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.attune.data.Dataset;
+import dev.attune.events.Event;
+import dev.attune.events.Item;
+import dev.attune.events.User;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * The {@link Store} on JDBC: SQLite or PostgreSQL ({@link Dialect}), behind a HikariCP pool, with the schema
+ * migrated by Flyway from {@code db/migration/<dialect>} when the store opens.
+ *
+ * <p>Transactions: every write method is one transaction, committed before it returns. Methods that read more
+ * than one statement ({@link #counts}, {@link #toDataset}, the {@code forEach} visitors) read one snapshot, so
+ * concurrent writes are seen entirely or not at all. On SQLite the writes queue on one fair lock in this JVM
+ * and go through one connection of their own (SQLite takes one writer at a time, and queueing here means
+ * request threads never see {@code SQLITE_BUSY}); reads run in parallel beside them (WAL) on a pool of
+ * their own. On PostgreSQL one pool serves both, writes run in parallel, and a transaction that deadlocked
+ * against another is retried.
+ *
+ * <p>Arrival order: {@link StoredEvent#sequence} comes from the database ({@code AUTOINCREMENT} /
+ * {@code bigserial}) as each row is inserted, in batch order. On SQLite it is also commit order. On PostgreSQL
+ * two batches committing at the same time may interleave their numbers, and a reader may see a higher number
+ * committed before a lower one.
+ *
+ * <p>Thread-safe.
+ */
+public final class JdbcStore implements Store {
+
+  /**
+   * How the store uses its database.
+   *
+   * @param maxPoolSize most connections open at once, > 0; on SQLite these serve the reads, and the writes
+   *     have one more connection of their own
+   * @param connectionTimeout how long a call waits for a free connection (on SQLite, a write for its turn)
+   *     before failing with a {@link StoreException}, > 0
+   * @param busyTimeout SQLite only: how long a write waits for another process's write lock on the same file,
+   *     >= 0
+   */
+  public record Options(int maxPoolSize, Duration connectionTimeout, Duration busyTimeout) {
+
+    /** 8 connections, 30 s to get one, 10 s for another process's write lock. */
+    public static final Options DEFAULTS = new Options(8, Duration.ofSeconds(30), Duration.ofSeconds(10));
+
+    /** Checks the components. */
+    public Options {
+      if (maxPoolSize <= 0) {
+        throw new IllegalArgumentException("maxPoolSize must be > 0: " + maxPoolSize);
+      }
+      if (connectionTimeout == null || connectionTimeout.isNegative() || connectionTimeout.isZero()) {
+        throw new IllegalArgumentException("connectionTimeout must be > 0: " + connectionTimeout);
+      }
+      if (busyTimeout == null || busyTimeout.isNegative()) {
+        throw new IllegalArgumentException("busyTimeout must be >= 0: " + busyTimeout);
+      }
+    }
+  }
+
+  /** Rows sent to the driver per executeBatch call; bounds the driver's buffers for very large appends. */
+  private static final int BATCH_ROWS = 1_000;
+  /** Rows PostgreSQL sends per round trip when a visitor streams a table (without it, the whole table). */
+  private static final int FETCH_ROWS = 5_000;
+  /** Attempts of a PostgreSQL write transaction that deadlocked; a deadlock needs two unlucky batches. */
+  private static final int MAX_ATTEMPTS = 4;
+
+  private static final String ITEM_COLUMNS =
+      "id, scene, title, creator, album, categories, tags, duration, release_time, text, attributes, hidden, "
+          + "created_at";
+  private static final String EVENT_COLUMNS = "sequence, event_id, user_id, item_id, type, value, ts, scene, context";
+  private static final String MODEL_COLUMNS = "id, kind, path, created_at, metrics, active";
+
+  private final Dialect dialect;
+  private final String database;
+  /** Serves reads; on PostgreSQL, writes too. */
+  private final HikariDataSource readPool;
+  /** Makes the writes: SQLite's one write connection, or the same pool as {@link #readPool} on PostgreSQL. */
+  private final HikariDataSource writePool;
+  /**
+   * SQLite: the queue of writers for the one write connection; null on PostgreSQL. Fair, so a steady stream of
+   * appends cannot starve a deleteUser, and waited on for at most the connection timeout.
+   */
+  private final ReentrantLock writeLock;
+  private final long writeWaitMillis;
+
+  // SQL with JSON parameters, bound per dialect ({@link Dialect#jsonParameter}).
+  private final String upsertUser;
+  private final String upsertItem;
+  private final String insertEvent;
+  private final String upsertModel;
+
+  private JdbcStore(Dialect dialect, String database, HikariDataSource readPool, HikariDataSource writePool,
+      Options options) {
+    this.dialect = dialect;
+    this.database = database;
+    this.readPool = readPool;
+    this.writePool = writePool;
+    this.writeLock = dialect.singleWriter() ? new ReentrantLock(true) : null;
+    this.writeWaitMillis = options.connectionTimeout().toMillis();
+    String json = dialect.jsonParameter();
+    this.upsertUser = "INSERT INTO users (id, attributes) VALUES (?, " + json + ") "
+        + "ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes";
+    this.upsertItem = "INSERT INTO items (" + ITEM_COLUMNS + ") VALUES (?, ?, ?, ?, ?, " + json + ", " + json
+        + ", ?, ?, ?, " + json + ", ?, ?) "
+        + "ON CONFLICT (id) DO UPDATE SET scene = excluded.scene, title = excluded.title, "
+        + "creator = excluded.creator, album = excluded.album, categories = excluded.categories, "
+        + "tags = excluded.tags, duration = excluded.duration, release_time = excluded.release_time, "
+        + "text = excluded.text, attributes = excluded.attributes";
+    this.insertEvent = "INSERT INTO events (event_id, user_id, item_id, type, value, ts, scene, context) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, " + json + ") ON CONFLICT (event_id) DO NOTHING";
+    this.upsertModel = "INSERT INTO model_versions (" + MODEL_COLUMNS + ") VALUES (?, ?, ?, ?, " + json + ", ?) "
+        + "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, path = excluded.path, "
+        + "created_at = excluded.created_at, metrics = excluded.metrics, active = excluded.active";
+  }
+
+  /**
+   * Opens (and migrates) the store at {@code jdbcUrl}: {@code jdbc:sqlite:<file>} (the file's folders are
+   * created) or {@code jdbc:postgresql://host:port/db} (parameters such as {@code currentSchema} are passed to
+   * the driver; the schema must exist).
+   *
+   * @throws IllegalArgumentException if the URL names another database or in-memory SQLite, or options is null
+   * @throws StoreException if the database cannot be reached or migrated
+   */
+  public static Store open(String jdbcUrl, Options options) {
+    Dialect dialect = Dialect.of(jdbcUrl);
+    if (options == null) {
+      throw new IllegalArgumentException("options must not be null");
+    }
+    String database = dialect.describe(jdbcUrl);
+    dialect.prepare(jdbcUrl);
+    // The writer first: on SQLite it is the connection that creates the file and sets it to WAL.
+    HikariDataSource writePool = startPool(
+        dialect.singleWriter() ? dialect.writePoolConfig(jdbcUrl, options) : dialect.readPoolConfig(jdbcUrl, options),
+        database);
+    try {
+      Flyway.configure(JdbcStore.class.getClassLoader())
+          .dataSource(writePool)
+          .locations(dialect.migrationLocation())
+          .load()
+          .migrate();
+    } catch (FlywayException e) {
+      writePool.close();
+      throw new StoreException("schema migration failed on " + database + ": " + reason(e), e);
+    }
+    HikariDataSource readPool = writePool;
+    if (dialect.singleWriter()) {
+      try {
+        readPool = startPool(dialect.readPoolConfig(jdbcUrl, options), database);
+      } catch (StoreException e) {
+        writePool.close();
+        throw e;
+      }
+    }
+    return new JdbcStore(dialect, database, readPool, writePool, options);
+  }
+
+  private static HikariDataSource startPool(HikariConfig config, String database) {
+    try {
+      return new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      // HikariCP's PoolInitializationException; its message carries the driver's reason.
+      throw new StoreException("open failed on " + database + ": " + reason(e), e);
+    }
+  }
+
+  private static String reason(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
+  }
+
+  // ---- users ----
+
+  @Override
+  public void upsertUsers(List<User> users) {
+    requireElements(users, "users");
+    if (users.isEmpty()) {
+      return;
+    }
+    write("upsertUsers", c -> {
+      try (PreparedStatement ps = c.prepareStatement(upsertUser)) {
+        int pending = 0;
+        for (User u : users) {
+          ps.setString(1, u.id());
+          ps.setString(2, JsonColumns.write(u.attributes()));
+          ps.addBatch();
+          if (++pending == BATCH_ROWS) {
+            ps.executeBatch();
+            pending = 0;
+          }
+        }
+        ps.executeBatch();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<User> user(String userId) {
+    requireId(userId, "userId");
+    return read("user", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT id, attributes FROM users WHERE id = ?")) {
+        ps.setString(1, userId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(readUser(rs)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public boolean deleteUser(String userId) {
+    requireId(userId, "userId");
+    return write("deleteUser", c -> {
+      // Events first and explicitly: the foreign key's cascade would do it too, but only while SQLite's
+      // foreign_keys pragma is on, which is per connection.
+      int events = update(c, "DELETE FROM events WHERE user_id = ?", userId);
+      int profiles = update(c, "DELETE FROM users WHERE id = ?", userId);
+      return events + profiles > 0;
+    });
+  }
+
+  @Override
+  public List<User> users(int offset, int limit) {
+    requirePage(offset, limit);
+    return read("users", c -> {
+      List<User> page = new ArrayList<>(Math.min(limit, 1024));
+      try (PreparedStatement ps = c.prepareStatement("SELECT id, attributes FROM users ORDER BY id LIMIT ? OFFSET ?")) {
+        ps.setInt(1, limit);
+        ps.setInt(2, offset);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            page.add(readUser(rs));
+          }
+        }
+      }
+      return Collections.unmodifiableList(page);
+    });
+  }
+
+  // ---- items ----
+
+  @Override
+  public void upsertItems(List<Item> items) {
+    requireElements(items, "items");
+    if (items.isEmpty()) {
+      return;
+    }
+    write("upsertItems", c -> {
+      long now = System.currentTimeMillis();
+      try (PreparedStatement ps = c.prepareStatement(upsertItem)) {
+        int pending = 0;
+        for (Item item : items) {
+          bindItem(ps, item, now);
+          ps.addBatch();
+          if (++pending == BATCH_ROWS) {
+            ps.executeBatch();
+            pending = 0;
+          }
+        }
+        ps.executeBatch();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<StoredItem> item(String itemId) {
+    requireId(itemId, "itemId");
+    return read("item", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ?")) {
+        ps.setString(1, itemId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(readItem(rs)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public boolean setHidden(String itemId, boolean hidden) {
+    requireId(itemId, "itemId");
+    return write("setHidden", c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE items SET hidden = ? WHERE id = ?")) {
+        ps.setBoolean(1, hidden);
+        ps.setString(2, itemId);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public boolean deleteItem(String itemId) {
+    requireId(itemId, "itemId");
+    return write("deleteItem", c -> update(c, "DELETE FROM items WHERE id = ?", itemId) > 0);
+  }
+
+  @Override
+  public List<StoredItem> items(int offset, int limit) {
+    requirePage(offset, limit);
+    return read("items", c -> {
+      List<StoredItem> page = new ArrayList<>(Math.min(limit, 1024));
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT " + ITEM_COLUMNS + " FROM items ORDER BY id LIMIT ? OFFSET ?")) {
+        ps.setInt(1, limit);
+        ps.setInt(2, offset);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            page.add(readItem(rs));
+          }
+        }
+      }
+      return Collections.unmodifiableList(page);
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Reads one snapshot and holds a pooled connection while visiting.
+   */
+  @Override
+  public void forEachItem(Consumer<StoredItem> visitor) {
+    requireVisitor(visitor);
+    readSnapshot("forEachItem", c -> {
+      visitItems(c, visitor);
+      return null;
+    });
+  }
+
+  // ---- events ----
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each event's id is {@link NewEvent#effectiveId}. A new item takes the scene of the batch's first event
+   * that names it. The result counts {@code inserted + duplicates == events.size()}.
+   *
+   * @throws IllegalArgumentException if the list or an element is null, or a client id is blank
+   * @implNote One transaction and three batched statements (new users, new items, events); the JSON and the
+   *     content ids are made before the transaction, so on SQLite the write lock is held only for the inserts.
+   */
+  @Override
+  public AppendResult appendEvents(List<NewEvent> events) {
+    requireElements(events, "events");
+    int n = events.size();
+    if (n == 0) {
+      return new AppendResult(0, 0);
+    }
+    String[] ids = new String[n];
+    String[] contexts = new String[n];
+    // Sorted, so that concurrent PostgreSQL transactions take the users' and items' row locks in one order.
+    TreeSet<String> userIds = new TreeSet<>();
+    TreeMap<String, String> itemScenes = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      NewEvent ne = events.get(i);
+      if (ne.event() == null) {
+        throw new IllegalArgumentException("events[" + i + "] has no event");
+      }
+      if (ne.eventId() != null && ne.eventId().isBlank()) {
+        throw new IllegalArgumentException("events[" + i + "] has a blank event id");
+      }
+      Event e = ne.event();
+      ids[i] = ne.effectiveId();
+      contexts[i] = JsonColumns.contextOrNull(e.context());
+      userIds.add(e.userId());
+      itemScenes.putIfAbsent(e.itemId(), e.scene());
+    }
+    int inserted = write("appendEvents", c -> {
+      long now = System.currentTimeMillis();
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO NOTHING")) {
+        int pending = 0;
+        for (String userId : userIds) {
+          ps.setString(1, userId);
+          ps.addBatch();
+          if (++pending == BATCH_ROWS) {
+            ps.executeBatch();
+            pending = 0;
+          }
+        }
+        ps.executeBatch();
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO items (id, scene, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+        int pending = 0;
+        for (Map.Entry<String, String> item : itemScenes.entrySet()) {
+          ps.setString(1, item.getKey());
+          ps.setString(2, item.getValue());
+          ps.setLong(3, now);
+          ps.addBatch();
+          if (++pending == BATCH_ROWS) {
+            ps.executeBatch();
+            pending = 0;
+          }
+        }
+        ps.executeBatch();
+      }
+      int added = 0;
+      try (PreparedStatement ps = c.prepareStatement(insertEvent)) {
+        for (int i = 0; i < n; i++) {
+          Event e = events.get(i).event();
+          ps.setString(1, ids[i]);
+          ps.setString(2, e.userId());
+          ps.setString(3, e.itemId());
+          ps.setString(4, e.type());
+          ps.setFloat(5, e.value());
+          ps.setLong(6, e.timestamp());
+          ps.setString(7, e.scene());
+          ps.setString(8, contexts[i]);
+          ps.addBatch();
+          if ((i + 1) % BATCH_ROWS == 0 || i == n - 1) {
+            added += rowsInserted(ps.executeBatch());
+          }
+        }
+      }
+      return added;
+    });
+    return new AppendResult(inserted, n - inserted);
+  }
+
+  /** Sums a batch's update counts, each 1 (inserted) or 0 (skipped as a duplicate). */
+  private static int rowsInserted(int[] counts) throws SQLException {
+    int sum = 0;
+    for (int count : counts) {
+      if (count < 0) {
+        // SUCCESS_NO_INFO: a driver option (such as pgjdbc's reWriteBatchedInserts) hid the counts, and the
+        // duplicates could no longer be counted. Fail rather than report wrong numbers.
+        throw new SQLException("the driver did not report per-row insert counts (" + count + ")");
+      }
+      sum += count;
+    }
+    return sum;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException if userId is blank or limit is negative
+   */
+  @Override
+  public List<StoredEvent> recentEvents(String userId, int limit) {
+    requireId(userId, "userId");
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must be >= 0: " + limit);
+    }
+    if (limit == 0) {
+      return List.of();
+    }
+    return read("recentEvents", c -> {
+      List<StoredEvent> newestFirst = new ArrayList<>(Math.min(limit, 1024));
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + EVENT_COLUMNS
+          + " FROM events WHERE user_id = ? ORDER BY ts DESC, sequence DESC LIMIT ?")) {
+        ps.setString(1, userId);
+        ps.setInt(2, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            newestFirst.add(readEvent(rs));
+          }
+        }
+      }
+      return Collections.unmodifiableList(newestFirst.reversed());
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Reads one snapshot and holds a pooled connection while visiting.
+   */
+  @Override
+  public void forEachEvent(Consumer<StoredEvent> visitor) {
+    requireVisitor(visitor);
+    readSnapshot("forEachEvent", c -> {
+      visitEvents(c, "SELECT " + EVENT_COLUMNS + " FROM events ORDER BY sequence", null, visitor);
+      return null;
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Reads one snapshot and holds a pooled connection while visiting.
+   *
+   * @implNote Scans the whole event table (there is no index on the timestamp, which would slow every append).
+   */
+  @Override
+  public void forEachEventSince(long sinceMillis, Consumer<StoredEvent> visitor) {
+    requireVisitor(visitor);
+    readSnapshot("forEachEventSince", c -> {
+      visitEvents(c, "SELECT " + EVENT_COLUMNS + " FROM events WHERE ts >= ? ORDER BY sequence", sinceMillis,
+          visitor);
+      return null;
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The maps are sorted by key. Bare users and items created by events count.
+   */
+  @Override
+  public Counts counts() {
+    return readSnapshot("counts", c -> {
+      long users = count(c, "SELECT COUNT(*) FROM users");
+      long items = count(c, "SELECT COUNT(*) FROM items");
+      Map<String, Long> byType = countBy(c, "type");
+      Map<String, Long> byScene = countBy(c, "scene");
+      long events = 0;
+      for (long n : byType.values()) {
+        events += n;
+      }
+      return new Counts(users, items, events, byType, byScene);
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The data set's times are clock time ({@link Dataset.TimeKind#CLOCK}). Users come first in id order,
+   * then items in id order (hidden ones too: they are part of users' histories), then the events in arrival
+   * order; an event whose item's metadata was deleted gets a bare item in its scene. Event contexts are not
+   * carried over.
+   *
+   * @throws IllegalArgumentException if name is blank
+   */
+  @Override
+  public Dataset toDataset(String name) {
+    Dataset dataset = new Dataset(name, Dataset.TimeKind.CLOCK);
+    return readSnapshot("toDataset", c -> {
+      try (PreparedStatement ps = streaming(c, "SELECT id, attributes FROM users ORDER BY id");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          dataset.putUser(readUser(rs));
+        }
+      }
+      visitItems(c, stored -> dataset.putItem(stored.item()));
+      visitEvents(c, "SELECT " + EVENT_COLUMNS + " FROM events ORDER BY sequence", null,
+          stored -> dataset.addEvent(stored.event()));
+      return dataset;
+    });
+  }
+
+  // ---- model registry ----
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A version saved as active becomes the only active one, as with {@link #activateModel}.
+   *
+   * @throws IllegalArgumentException if the version or one of its fields is null or blank
+   */
+  @Override
+  public void saveModelVersion(ModelVersion version) {
+    if (version == null) {
+      throw new IllegalArgumentException("version must not be null");
+    }
+    requireId(version.id(), "version id");
+    requireId(version.kind(), "version kind");
+    if (version.path() == null) {
+      throw new IllegalArgumentException("version path must not be null: " + version.id());
+    }
+    Map<String, Double> metrics = version.metrics() == null ? Map.of() : version.metrics();
+    String metricsJson = JsonColumns.write(metrics);
+    write("saveModelVersion", c -> {
+      if (version.active()) {
+        deactivateOthers(c, version.id());
+      }
+      try (PreparedStatement ps = c.prepareStatement(upsertModel)) {
+        ps.setString(1, version.id());
+        ps.setString(2, version.kind());
+        ps.setString(3, version.path());
+        ps.setLong(4, version.createdAtMillis());
+        ps.setString(5, metricsJson);
+        ps.setBoolean(6, version.active());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Ties on creation time are ordered by descending id.
+   */
+  @Override
+  public List<ModelVersion> modelVersions() {
+    return read("modelVersions", c -> {
+      List<ModelVersion> versions = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + MODEL_COLUMNS + " FROM model_versions ORDER BY created_at DESC, id DESC");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          versions.add(readModel(rs));
+        }
+      }
+      return Collections.unmodifiableList(versions);
+    });
+  }
+
+  @Override
+  public boolean activateModel(String versionId) {
+    requireId(versionId, "versionId");
+    return write("activateModel", c -> {
+      // Others first: the unique index on the active flag would reject two active rows, even for a moment.
+      deactivateOthers(c, versionId);
+      try (PreparedStatement ps = c.prepareStatement("UPDATE model_versions SET active = ? WHERE id = ?")) {
+        ps.setBoolean(1, true);
+        ps.setString(2, versionId);
+        if (ps.executeUpdate() == 0) {
+          c.rollback(); // unknown id: the previous active version stays active
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  private static void deactivateOthers(Connection c, String versionId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("UPDATE model_versions SET active = ? WHERE active = ? AND id <> ?")) {
+      ps.setBoolean(1, false);
+      ps.setBoolean(2, true);
+      ps.setString(3, versionId);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public Optional<ModelVersion> activeModel() {
+    return read("activeModel", c -> {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT " + MODEL_COLUMNS + " FROM model_versions WHERE active = ?")) {
+        ps.setBoolean(1, true);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(readModel(rs)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Never throws; false after {@link #close}. Waits at most the pool's connection timeout.
+   */
+  @Override
+  public boolean healthy() {
+    try (Connection c = readPool.getConnection()) {
+      return c.isValid(2);
+    } catch (SQLException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** {@inheritDoc} Idempotent; calls after it fail with {@link StoreException}. */
+  @Override
+  public void close() {
+    readPool.close();
+    writePool.close(); // a no-op when it is the same pool
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcStore[" + database + "]";
+  }
+
+  // ---- transactions ----
+
+  /** Work on a connection that the helpers below open, commit or roll back, and close. */
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one write transaction and commits it. On SQLite it waits for the write lock first;
+   * on PostgreSQL it runs the transaction again after a deadlock.
+   */
+  private <T> T write(String operation, SqlWork<T> work) {
+    if (writeLock != null) {
+      try {
+        if (!writeLock.tryLock(writeWaitMillis, TimeUnit.MILLISECONDS)) {
+          throw new StoreException(operation + " failed on " + database + ": waited " + writeWaitMillis
+              + " ms for the other writes to finish (SQLite takes one writer at a time)", null);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException(operation + " failed on " + database + ": interrupted while waiting to write", e);
+      }
+    }
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return inTransaction(work);
+        } catch (SQLException e) {
+          if (attempt == MAX_ATTEMPTS || !dialect.isRetryable(e)) {
+            throw StoreException.of(operation, database, e);
+          }
+        }
+      }
+    } finally {
+      if (writeLock != null) {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  private <T> T inTransaction(SqlWork<T> work) throws SQLException {
+    try (Connection c = writePool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException | Error e) {
+        rollbackQuietly(c, e);
+        throw e;
+      }
+    }
+  }
+
+  /** Runs {@code work} on a connection in auto-commit mode: for reads of one statement. */
+  private <T> T read(String operation, SqlWork<T> work) {
+    try (Connection c = readPool.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw StoreException.of(operation, database, e);
+    }
+  }
+
+  /**
+   * Runs {@code work} in one read-only transaction: every statement sees the same committed state. Exceptions
+   * thrown by a visitor inside {@code work} pass through unchanged.
+   */
+  private <T> T readSnapshot(String operation, SqlWork<T> work) {
+    try (Connection c = readPool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        dialect.beginSnapshot(c);
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException | Error e) {
+        rollbackQuietly(c, e);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw StoreException.of(operation, database, e);
+    }
+  }
+
+  private static void rollbackQuietly(Connection c, Throwable failure) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  // ---- statements and rows ----
+
+  /** A statement whose rows PostgreSQL sends in pages instead of all at once (needs auto-commit off). */
+  private static PreparedStatement streaming(Connection c, String sql) throws SQLException {
+    PreparedStatement ps = c.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+    ps.setFetchSize(FETCH_ROWS);
+    return ps;
+  }
+
+  private static void visitItems(Connection c, Consumer<StoredItem> visitor) throws SQLException {
+    try (PreparedStatement ps = streaming(c, "SELECT " + ITEM_COLUMNS + " FROM items ORDER BY id");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        visitor.accept(readItem(rs));
+      }
+    }
+  }
+
+  /** Visits the events {@code sql} selects; {@code since} binds its one parameter, if not null. */
+  private static void visitEvents(Connection c, String sql, Long since, Consumer<StoredEvent> visitor)
+      throws SQLException {
+    try (PreparedStatement ps = streaming(c, sql)) {
+      if (since != null) {
+        ps.setLong(1, since);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          visitor.accept(readEvent(rs));
+        }
+      }
+    }
+  }
+
+  private static int update(Connection c, String sql, String parameter) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, parameter);
+      return ps.executeUpdate();
+    }
+  }
+
+  private static long count(Connection c, String sql) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Event counts grouped by {@code column} (a constant, never user input), sorted by key. */
+  private static Map<String, Long> countBy(Connection c, String column) throws SQLException {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(
+            "SELECT " + column + ", COUNT(*) FROM events GROUP BY " + column + " ORDER BY " + column)) {
+      while (rs.next()) {
+        counts.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return Collections.unmodifiableMap(counts);
+  }
+
+  private static void bindItem(PreparedStatement ps, Item item, long now) throws SQLException {
+    ps.setString(1, item.id());
+    ps.setString(2, item.scene());
+    ps.setString(3, item.title());
+    ps.setString(4, item.creator());
+    ps.setString(5, item.album());
+    ps.setString(6, JsonColumns.write(item.categories()));
+    ps.setString(7, JsonColumns.write(item.tags()));
+    if (Float.isNaN(item.durationSeconds())) {
+      ps.setNull(8, Types.REAL);
+    } else {
+      ps.setFloat(8, item.durationSeconds());
+    }
+    if (item.hasReleaseTime()) {
+      ps.setLong(9, item.releaseTime());
+    } else {
+      ps.setNull(9, Types.BIGINT);
+    }
+    ps.setString(10, item.text());
+    ps.setString(11, JsonColumns.write(item.attributes()));
+    ps.setBoolean(12, false); // only for a new item: an update keeps the flag
+    ps.setLong(13, now); // likewise the creation time
+  }
+
+  private static User readUser(ResultSet rs) throws SQLException {
+    return new User(rs.getString("id"), JsonColumns.stringMap(rs.getString("attributes")));
+  }
+
+  private static StoredItem readItem(ResultSet rs) throws SQLException {
+    float duration = rs.getFloat("duration");
+    if (rs.wasNull()) {
+      duration = Float.NaN;
+    }
+    long releaseTime = rs.getLong("release_time");
+    if (rs.wasNull()) {
+      releaseTime = Item.UNKNOWN_TIME;
+    }
+    Item item = new Item(rs.getString("id"), rs.getString("scene"), rs.getString("title"),
+        rs.getString("creator"), rs.getString("album"), JsonColumns.stringList(rs.getString("categories")),
+        JsonColumns.stringList(rs.getString("tags")), duration, releaseTime, rs.getString("text"),
+        JsonColumns.stringMap(rs.getString("attributes")));
+    return new StoredItem(item, rs.getBoolean("hidden"), rs.getLong("created_at"));
+  }
+
+  private static StoredEvent readEvent(ResultSet rs) throws SQLException {
+    Event event = new Event(rs.getString("user_id"), rs.getString("item_id"), rs.getString("type"),
+        rs.getFloat("value"), rs.getLong("ts"), rs.getString("scene"),
+        JsonColumns.stringMap(rs.getString("context")));
+    return new StoredEvent(rs.getLong("sequence"), rs.getString("event_id"), event);
+  }
+
+  private static ModelVersion readModel(ResultSet rs) throws SQLException {
+    return new ModelVersion(rs.getString("id"), rs.getString("kind"), rs.getString("path"),
+        rs.getLong("created_at"), JsonColumns.numberMap(rs.getString("metrics")), rs.getBoolean("active"));
+  }
+
+  // ---- argument checks ----
+
+  private static void requireElements(List<?> list, String name) {
+    if (list == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) == null) {
+        throw new IllegalArgumentException(name + "[" + i + "] is null");
+      }
+    }
+  }
+
+  private static void requireId(String id, String name) {
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException(name + " must not be blank");
+    }
+  }
+
+  private static void requirePage(int offset, int limit) {
+    if (offset < 0 || limit < 0) {
+      throw new IllegalArgumentException("offset and limit must be >= 0: " + offset + ", " + limit);
+    }
+  }
+
+  private static void requireVisitor(Consumer<?> visitor) {
+    if (visitor == null) {
+      throw new IllegalArgumentException("visitor must not be null");
+    }
+  }
+}

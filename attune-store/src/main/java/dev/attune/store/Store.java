@@ -1,0 +1,178 @@
+package dev.attune.store;
+
+import dev.attune.data.Dataset;
+import dev.attune.events.Item;
+import dev.attune.events.User;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * What the service keeps on disk: users, items (with a hidden flag), the event log and the model registry's
+ * metadata. One implementation runs on SQLite (the embedded default) and PostgreSQL, chosen by JDBC URL
+ * ({@link #open}); the schema is migrated by Flyway when the store opens.
+ *
+ * <p>Durability: a method that returns normally has committed its write; an acknowledged event survives a
+ * crash of the process. Idempotence: events carry an id ({@link NewEvent#eventId}), and appending an id the
+ * store already holds changes nothing, so a client may retry a batch whose answer it never saw.
+ *
+ * <p>Thread-safe: calls may come from many request threads at once (a connection pool underneath).
+ */
+public interface Store extends AutoCloseable {
+
+  /**
+   * Opens (and migrates) the store at {@code jdbcUrl}: {@code jdbc:sqlite:<file>} or {@code
+   * jdbc:postgresql://host:port/db}.
+   *
+   * @throws IllegalArgumentException if the URL names another database
+   * @throws StoreException if the database cannot be reached or migrated
+   */
+  static Store open(String jdbcUrl) {
+    return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS);
+  }
+
+  // ---- users ----
+
+  /** Creates or replaces users (profile attributes), in one transaction. */
+  void upsertUsers(List<User> users);
+
+  /** The user, if present. */
+  Optional<User> user(String userId);
+
+  /**
+   * Deletes a user's profile and every event of theirs.
+   *
+   * @return whether anything was deleted
+   */
+  boolean deleteUser(String userId);
+
+  /** Users in id order from {@code offset}, at most {@code limit}. */
+  List<User> users(int offset, int limit);
+
+  // ---- items ----
+
+  /** Creates or replaces items (metadata; the hidden flag and creation time are kept on update), in one transaction. */
+  void upsertItems(List<Item> items);
+
+  /** The item and its flags, if present. */
+  Optional<StoredItem> item(String itemId);
+
+  /**
+   * Hides or shows an item: hidden items stay in the store and in the history of users but are never
+   * recommended.
+   *
+   * @return false if the item does not exist
+   */
+  boolean setHidden(String itemId, boolean hidden);
+
+  /**
+   * Deletes an item's metadata (its events stay: they are part of users' histories).
+   *
+   * @return whether it existed
+   */
+  boolean deleteItem(String itemId);
+
+  /** Items in id order from {@code offset}, at most {@code limit}. */
+  List<StoredItem> items(int offset, int limit);
+
+  /** Visits every item in id order. */
+  void forEachItem(Consumer<StoredItem> visitor);
+
+  // ---- events ----
+
+  /**
+   * Appends events in one transaction; events whose id is already stored (or repeated within the batch) are
+   * skipped. Users and items that events name but the store does not know yet are created bare (item scene =
+   * the event's scene).
+   *
+   * @return how many were inserted and how many were duplicates
+   */
+  AppendResult appendEvents(List<NewEvent> events);
+
+  /** A user's newest {@code limit} events, oldest first (by timestamp, then arrival). */
+  List<StoredEvent> recentEvents(String userId, int limit);
+
+  /** Visits every event in arrival order ({@link StoredEvent#sequence}). */
+  void forEachEvent(Consumer<StoredEvent> visitor);
+
+  /** Visits the events with timestamp {@code >= sinceMillis}, in arrival order. */
+  void forEachEventSince(long sinceMillis, Consumer<StoredEvent> visitor);
+
+  /** Counts: users, items, events, and events by type and by scene. */
+  Counts counts();
+
+  /**
+   * Builds an in-memory data set from everything stored (users, items, events), for training and for the
+   * fallback models.
+   */
+  Dataset toDataset(String name);
+
+  // ---- model registry ----
+
+  /** Records a model version (creates or replaces by id). */
+  void saveModelVersion(ModelVersion version);
+
+  /** Every model version, newest first. */
+  List<ModelVersion> modelVersions();
+
+  /**
+   * Marks {@code versionId} as the active one (and no other), atomically.
+   *
+   * @return false if no such version
+   */
+  boolean activateModel(String versionId);
+
+  /** The active model version, if any. */
+  Optional<ModelVersion> activeModel();
+
+  /** Whether the database answers (for {@code /health}). */
+  boolean healthy();
+
+  /** Closes the connection pool. */
+  @Override
+  void close();
+
+  /** An item with its service flags. */
+  record StoredItem(Item item, boolean hidden, long createdAtMillis) {}
+
+  /**
+   * An event to append.
+   *
+   * @param eventId client-supplied id, or null: then {@link #contentId} of the event is used, so the same
+   *     user, item, type, value, timestamp and scene count once
+   */
+  record NewEvent(String eventId, dev.attune.events.Event event) {
+    /** The id used when the client gives none: a SHA-256 over the event's fields, hex, prefixed "h:". */
+    public static String contentId(dev.attune.events.Event e) {
+      return ContentIds.of(e);
+    }
+
+    /** The id stored for this event. */
+    public String effectiveId() {
+      return eventId != null ? eventId : contentId(event);
+    }
+  }
+
+  /** A stored event with its arrival sequence number (strictly increasing in arrival order). */
+  record StoredEvent(long sequence, String eventId, dev.attune.events.Event event) {}
+
+  /** Result of {@link #appendEvents}. */
+  record AppendResult(int inserted, int duplicates) {}
+
+  /** Row counts. */
+  record Counts(long users, long items, long events, Map<String, Long> eventsByType, Map<String, Long> eventsByScene) {}
+
+  /**
+   * A trained model version.
+   *
+   * @param id version id (e.g. {@code sasrec-20261201-2210})
+   * @param kind model name ({@code sasrec}, {@code gru-attn}, {@code item-knn} ...)
+   * @param path model directory on disk
+   * @param createdAtMillis when it was trained
+   * @param metrics offline metrics by name (NDCG@10 ...)
+   * @param active whether it is the version being served
+   */
+  record ModelVersion(String id, String kind, String path, long createdAtMillis, Map<String, Double> metrics,
+      boolean active) {}
+}

@@ -1,0 +1,38 @@
+package dev.attune.store;
+
+import java.sql.SQLException;
+
+/**
+ * A store operation failed in the database: it could not be reached, a statement failed, or stored data could
+ * not be read back. The message names the operation and the database (without URL parameters, which may
+ * hold credentials) and gives the driver's reason; the cause keeps the full driver exception.
+ *
+ * <p>A write that throws this has not been committed (the transaction was rolled back), except in the rare
+ * case that the connection broke during the commit itself; appending the same events again is always safe.
+ */
+public final class StoreException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * A failure with a complete message.
+   *
+   * @param message what failed and why, readable on its own
+   * @param cause the underlying exception, or null
+   */
+  public StoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /**
+   * Wraps a driver exception: {@code "<operation> failed on <database>: <reason> (SQLState <state>)"}.
+   *
+   * @param operation the store method or step, such as {@code appendEvents}
+   * @param database where, as {@link Dialect#describe} prints it
+   * @param cause the driver's exception
+   */
+  static StoreException of(String operation, String database, SQLException cause) {
+    String state = cause.getSQLState() == null ? "" : " (SQLState " + cause.getSQLState() + ")";
+    return new StoreException(operation + " failed on " + database + ": " + cause.getMessage() + state, cause);
+  }
+}

@@ -1,0 +1,67 @@
+package dev.attune.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The store contract on SQLite, one file per test in a temporary folder, plus SQLite's own settings. */
+final class SqliteStoreTest extends StoreContract {
+
+  @TempDir
+  Path folder;
+
+  @Override
+  String createDatabase() {
+    // A folder that does not exist yet: opening the store creates it.
+    return "jdbc:sqlite:" + folder.resolve("nested/deeper/attune.db");
+  }
+
+  @Test
+  void createsTheFileAndItsFolders() {
+    assertTrue(Files.isRegularFile(folder.resolve("nested/deeper/attune.db")));
+  }
+
+  @Test
+  void usesTheWriteAheadLog() throws Exception {
+    // journal_mode=wal is stored in the file, so a fresh connection sees it.
+    try (Connection c = DriverManager.getConnection(url);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+      rs.next();
+      assertEquals("wal", rs.getString(1));
+    }
+  }
+
+  @Test
+  void connectionsSyncEveryCommitAndEnforceForeignKeys() {
+    // synchronous and foreign_keys are per connection: check what every pooled connection is opened with.
+    JdbcStore.Options options = JdbcStore.Options.DEFAULTS;
+    for (Properties properties : List.of(Dialect.SQLITE.readPoolConfig(url, options).getDataSourceProperties(),
+        Dialect.SQLITE.writePoolConfig(url, options).getDataSourceProperties())) {
+      assertEquals("WAL", properties.getProperty("journal_mode"));
+      assertEquals("FULL", properties.getProperty("synchronous"));
+      assertEquals("true", properties.getProperty("foreign_keys"));
+      assertEquals("10000", properties.getProperty("busy_timeout"));
+    }
+    assertEquals(1, Dialect.SQLITE.writePoolConfig(url, options).getMaximumPoolSize(), "one writer");
+  }
+
+  @Test
+  void inMemoryDatabasesAreRejected() {
+    // Every pooled connection would get its own empty database.
+    assertThrows(IllegalArgumentException.class, () -> Store.open("jdbc:sqlite::memory:"));
+    assertThrows(IllegalArgumentException.class, () -> Store.open("jdbc:sqlite:"));
+    assertThrows(IllegalArgumentException.class, () -> Store.open("jdbc:sqlite:file:x?mode=memory"));
+  }
+}

@@ -1,0 +1,492 @@
+package dev.attune.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.data.Dataset;
+import dev.attune.data.EventLog;
+import dev.attune.events.Event;
+import dev.attune.events.Item;
+import dev.attune.events.User;
+import dev.attune.store.Store.AppendResult;
+import dev.attune.store.Store.Counts;
+import dev.attune.store.Store.ModelVersion;
+import dev.attune.store.Store.NewEvent;
+import dev.attune.store.Store.StoredEvent;
+import dev.attune.store.Store.StoredItem;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Store} must show, whatever the database. A subclass supplies a new empty
+ * database for each test ({@link #createDatabase}) and removes it afterwards ({@link #dropDatabase}).
+ */
+abstract class StoreContract {
+
+  /** A JDBC URL of a new, empty database, private to the test about to run. */
+  abstract String createDatabase() throws Exception;
+
+  /** Removes what {@link #createDatabase} made; called after the store is closed. */
+  void dropDatabase(String url) throws Exception {}
+
+  String url;
+  Store store;
+
+  @BeforeEach
+  void openStore() throws Exception {
+    url = createDatabase();
+    store = JdbcStore.open(url, JdbcStore.Options.DEFAULTS);
+  }
+
+  @AfterEach
+  void closeStore() throws Exception {
+    if (store != null) {
+      store.close();
+    }
+    dropDatabase(url);
+  }
+
+  static Event play(String user, String item, long ts) {
+    return new Event(user, item, "play", 1f, ts, "music");
+  }
+
+  static NewEvent withId(String id, Event e) {
+    return new NewEvent(id, e);
+  }
+
+  static List<StoredEvent> allEvents(Store s) {
+    List<StoredEvent> out = new ArrayList<>();
+    s.forEachEvent(out::add);
+    return out;
+  }
+
+  static Item fullItem(String id) {
+    return new Item(id, "music", "Título " + id, "Creator", "Album", List.of("jazz", "ambient"),
+        List.of("calm"), 215.5f, 1_700_000_000_123L, "free text, with \"quotes\"", Map.of("price", "3", "ü", "ß"));
+  }
+
+  // ---- users ----
+
+  @Test
+  void usersRoundTripAndReplaceTheirAttributes() {
+    store.upsertUsers(List.of(new User("u2", Map.of("country", "NZ")), new User("u1", Map.of())));
+    assertEquals(new User("u2", Map.of("country", "NZ")), store.user("u2").orElseThrow());
+    assertEquals(new User("u1", Map.of()), store.user("u1").orElseThrow());
+    assertTrue(store.user("nobody").isEmpty());
+
+    store.upsertUsers(List.of(new User("u2", Map.of("country", "DE", "age", "31"))));
+    assertEquals(Map.of("country", "DE", "age", "31"), store.user("u2").orElseThrow().attributes());
+  }
+
+  @Test
+  void usersArePagedInIdOrder() {
+    store.upsertUsers(List.of(new User("c", null), new User("a", null), new User("d", null), new User("b", null)));
+    assertEquals(List.of("a", "b"), store.users(0, 2).stream().map(User::id).toList());
+    assertEquals(List.of("c", "d"), store.users(2, 5).stream().map(User::id).toList());
+    assertEquals(List.of(), store.users(4, 5));
+    assertThrows(IllegalArgumentException.class, () -> store.users(-1, 2));
+  }
+
+  // ---- items ----
+
+  @Test
+  void itemsRoundTripEveryField() {
+    Item full = fullItem("i1");
+    Item bare = Item.bare("i2", "podcast");
+    long before = System.currentTimeMillis();
+    store.upsertItems(List.of(full, bare));
+    long after = System.currentTimeMillis();
+
+    StoredItem stored = store.item("i1").orElseThrow();
+    assertEquals(full, stored.item());
+    assertFalse(stored.hidden());
+    assertTrue(stored.createdAtMillis() >= before && stored.createdAtMillis() <= after, "creation time");
+    // NaN duration and unknown release time survive as NULL columns.
+    assertEquals(bare, store.item("i2").orElseThrow().item());
+    assertTrue(store.item("i3").isEmpty());
+  }
+
+  @Test
+  void updatingAnItemKeepsItsHiddenFlagAndCreationTime() {
+    store.upsertItems(List.of(Item.bare("i1", "music")));
+    long created = store.item("i1").orElseThrow().createdAtMillis();
+    assertTrue(store.setHidden("i1", true));
+
+    store.upsertItems(List.of(fullItem("i1")));
+
+    StoredItem stored = store.item("i1").orElseThrow();
+    assertEquals(fullItem("i1"), stored.item());
+    assertTrue(stored.hidden());
+    assertEquals(created, stored.createdAtMillis());
+  }
+
+  @Test
+  void hidingShowingAndDeletingItems() {
+    store.upsertItems(List.of(Item.bare("i1", "music")));
+    assertFalse(store.setHidden("nope", true));
+    assertTrue(store.setHidden("i1", true));
+    assertTrue(store.item("i1").orElseThrow().hidden());
+    assertTrue(store.setHidden("i1", false));
+    assertFalse(store.item("i1").orElseThrow().hidden());
+
+    store.appendEvents(List.of(withId("e1", play("u1", "i1", 10))));
+    assertTrue(store.deleteItem("i1"));
+    assertFalse(store.deleteItem("i1"));
+    assertTrue(store.item("i1").isEmpty());
+    assertEquals(1, allEvents(store).size(), "an item's events outlive its metadata");
+  }
+
+  @Test
+  void itemsArePagedAndVisitedInIdOrder() {
+    store.upsertItems(List.of(Item.bare("b", "music"), Item.bare("c", "music"), Item.bare("a", "shop")));
+    store.setHidden("c", true);
+    assertEquals(List.of("b", "c"), store.items(1, 10).stream().map(s -> s.item().id()).toList());
+    List<String> visited = new ArrayList<>();
+    store.forEachItem(s -> visited.add(s.item().id() + (s.hidden() ? "(hidden)" : "")));
+    assertEquals(List.of("a", "b", "c(hidden)"), visited);
+  }
+
+  // ---- events ----
+
+  @Test
+  void eventsRoundTripInArrivalOrder() {
+    List<Event> events = List.of(
+        new Event("u1", "i1", "play", 0.75f, 3_000L, "music", Map.of("device", "phone", "page", "home")),
+        new Event("u2", "i2", "purchase", 2f, 1_000L, "shop"),
+        new Event("u1", "i3", "skip", 0f, 2_000L, "music", Map.of("ключ", "значение")));
+    AppendResult result = store.appendEvents(List.of(
+        withId("a", events.get(0)), withId("b", events.get(1)), withId("c", events.get(2))));
+    assertEquals(new AppendResult(3, 0), result);
+
+    List<StoredEvent> stored = allEvents(store);
+    assertEquals(events, stored.stream().map(StoredEvent::event).toList());
+    assertEquals(List.of("a", "b", "c"), stored.stream().map(StoredEvent::eventId).toList());
+    assertTrue(stored.get(0).sequence() < stored.get(1).sequence()
+        && stored.get(1).sequence() < stored.get(2).sequence(), "sequence follows arrival: " + stored);
+  }
+
+  @Test
+  void retriedBatchInsertsNothing() {
+    List<NewEvent> batch = List.of(withId("e1", play("u1", "i1", 1)), withId("e2", play("u1", "i2", 2)),
+        withId("e3", play("u2", "i1", 3)));
+    assertEquals(new AppendResult(3, 0), store.appendEvents(batch));
+    assertEquals(new AppendResult(0, 3), store.appendEvents(batch));
+    // A retry that overlaps a later batch: only the new event counts.
+    List<NewEvent> overlapping = List.of(batch.get(2), withId("e4", play("u2", "i2", 4)));
+    assertEquals(new AppendResult(1, 1), store.appendEvents(overlapping));
+    assertEquals(List.of("e1", "e2", "e3", "e4"), allEvents(store).stream().map(StoredEvent::eventId).toList());
+  }
+
+  @Test
+  void duplicatesWithinOneBatchCountOnce() {
+    Event first = play("u1", "i1", 1);
+    Event other = play("u1", "i1", 2);
+    List<NewEvent> batch = List.of(withId("x", first), withId("y", other), withId("x", other), withId("y", first));
+    assertEquals(new AppendResult(2, 2), store.appendEvents(batch));
+    List<StoredEvent> stored = allEvents(store);
+    // The first occurrence of an id wins.
+    assertEquals(List.of(first, other), stored.stream().map(StoredEvent::event).toList());
+  }
+
+  @Test
+  void eventsWithoutIdAreDeduplicatedByContent() {
+    Event e = new Event("u1", "i1", "play", 0.5f, 42L, "music", Map.of("device", "tv"));
+    Event sameActionOtherContext = new Event("u1", "i1", "play", 0.5f, 42L, "music", Map.of("device", "phone"));
+    Event later = new Event("u1", "i1", "play", 0.5f, 43L, "music");
+    AppendResult result = store.appendEvents(List.of(
+        new NewEvent(null, e), new NewEvent(null, sameActionOtherContext), new NewEvent(null, later)));
+    assertEquals(new AppendResult(2, 1), result);
+    assertEquals(new AppendResult(0, 1), store.appendEvents(List.of(new NewEvent(null, e))));
+
+    List<StoredEvent> stored = allEvents(store);
+    assertEquals(List.of(NewEvent.contentId(e), NewEvent.contentId(later)),
+        stored.stream().map(StoredEvent::eventId).toList());
+    assertTrue(stored.get(0).eventId().matches("h:[0-9a-f]{64}"), stored.get(0).eventId());
+  }
+
+  @Test
+  void emptyBatchAndBadEventsAreHandled() {
+    assertEquals(new AppendResult(0, 0), store.appendEvents(List.of()));
+    List<NewEvent> withNull = new ArrayList<>();
+    withNull.add(withId("a", play("u1", "i1", 1)));
+    withNull.add(null);
+    assertThrows(IllegalArgumentException.class, () -> store.appendEvents(withNull));
+    assertThrows(IllegalArgumentException.class, () -> store.appendEvents(List.of(withId(" ", play("u", "i", 1)))));
+    assertThrows(IllegalArgumentException.class, () -> store.appendEvents(List.of(new NewEvent("a", null))));
+    assertEquals(0, store.counts().events(), "a rejected batch writes nothing");
+  }
+
+  @Test
+  void unknownUsersAndItemsAreCreatedBare() {
+    store.upsertItems(List.of(fullItem("known")));
+    store.appendEvents(List.of(
+        withId("e1", new Event("newUser", "newItem", "view", 1f, 5L, "podcast")),
+        withId("e2", new Event("newUser", "newItem", "view", 1f, 6L, "shop")),
+        withId("e3", new Event("newUser", "known", "view", 1f, 7L, "shop"))));
+
+    assertEquals(new User("newUser", Map.of()), store.user("newUser").orElseThrow());
+    StoredItem created = store.item("newItem").orElseThrow();
+    assertEquals(Item.bare("newItem", "podcast"), created.item(), "scene of the first event naming the item");
+    assertFalse(created.hidden());
+    assertEquals(fullItem("known"), store.item("known").orElseThrow().item(), "known metadata is untouched");
+  }
+
+  @Test
+  void recentEventsAreTheNewestOldestFirst() {
+    // Arrival order differs from time order; e3 and e4 share a timestamp, so arrival breaks the tie.
+    store.appendEvents(List.of(
+        withId("e1", play("u1", "a", 300)), withId("e2", play("u1", "b", 100)),
+        withId("e3", play("u1", "c", 200)), withId("e4", play("u1", "d", 200)),
+        withId("e5", play("u2", "a", 999))));
+    store.appendEvents(List.of(withId("e6", play("u1", "e", 150))));
+
+    assertEquals(List.of("e2", "e6", "e3", "e4", "e1"), ids(store.recentEvents("u1", 10)));
+    assertEquals(List.of("e3", "e4", "e1"), ids(store.recentEvents("u1", 3)));
+    assertEquals(List.of(), store.recentEvents("u1", 0));
+    assertEquals(List.of(), store.recentEvents("nobody", 5));
+    assertThrows(IllegalArgumentException.class, () -> store.recentEvents("u1", -1));
+  }
+
+  static List<String> ids(List<StoredEvent> events) {
+    return events.stream().map(StoredEvent::eventId).toList();
+  }
+
+  @Test
+  void eventsSinceFiltersByTimestampInArrivalOrder() {
+    store.appendEvents(List.of(withId("e1", play("u1", "a", 300)), withId("e2", play("u1", "b", 100)),
+        withId("e3", play("u2", "c", 200))));
+    List<StoredEvent> since = new ArrayList<>();
+    store.forEachEventSince(200, since::add);
+    assertEquals(List.of("e1", "e3"), ids(since));
+  }
+
+  @Test
+  void deletingAUserRemovesTheirProfileAndEvents() {
+    store.upsertUsers(List.of(new User("u1", Map.of("a", "b"))));
+    store.appendEvents(List.of(withId("e1", play("u1", "i1", 1)), withId("e2", play("u2", "i1", 2)),
+        withId("e3", play("u1", "i2", 3))));
+
+    assertTrue(store.deleteUser("u1"));
+    assertTrue(store.user("u1").isEmpty());
+    assertEquals(List.of(), store.recentEvents("u1", 10));
+    assertEquals(List.of("e2"), ids(allEvents(store)));
+    assertFalse(store.deleteUser("u1"), "nothing left to delete");
+
+    // A deleted event id may come back (the user was deleted, not the id banned).
+    assertEquals(new AppendResult(1, 0), store.appendEvents(List.of(withId("e1", play("u1", "i1", 1)))));
+  }
+
+  @Test
+  void countsUsersItemsAndEventsByTypeAndScene() {
+    store.upsertUsers(List.of(new User("lonely", null)));
+    store.appendEvents(List.of(
+        withId("e1", new Event("u1", "i1", "play", 1f, 1, "music")),
+        withId("e2", new Event("u1", "i2", "skip", 1f, 2, "music")),
+        withId("e3", new Event("u2", "i3", "play", 1f, 3, "podcast")),
+        withId("e3", new Event("u2", "i3", "play", 1f, 3, "podcast"))));
+    Counts counts = store.counts();
+    assertEquals(new Counts(3, 3, 3, Map.of("play", 2L, "skip", 1L), Map.of("music", 2L, "podcast", 1L)), counts);
+    assertEquals(List.of("play", "skip"), List.copyOf(counts.eventsByType().keySet()), "sorted by key");
+
+    assertEquals(new Counts(0, 0, 0, Map.of(), Map.of()), emptyCounts());
+  }
+
+  private Counts emptyCounts() {
+    store.deleteUser("lonely");
+    store.deleteUser("u1");
+    store.deleteUser("u2");
+    for (String item : List.of("i1", "i2", "i3")) {
+      store.deleteItem(item);
+    }
+    return store.counts();
+  }
+
+  @Test
+  void toDatasetHoldsUsersItemsAndEventsInArrivalOrder() {
+    store.upsertUsers(List.of(new User("u1", Map.of("age", "30"))));
+    store.upsertItems(List.of(fullItem("i1"), Item.bare("i9", "shop")));
+    store.setHidden("i9", true);
+    store.appendEvents(List.of(withId("e1", new Event("u2", "i2", "play", 0.5f, 300, "music")),
+        withId("e2", new Event("u1", "i1", "Like", 1f, 100, "music")),
+        withId("e3", new Event("u1", "i9", "purchase", 2f, 200, "shop"))));
+    store.deleteItem("i2");
+
+    Dataset ds = store.toDataset("live");
+    assertEquals("live", ds.name());
+    assertEquals(Dataset.TimeKind.CLOCK, ds.timeKind());
+    assertEquals(List.of(new User("u1", Map.of("age", "30")), new User("u2", Map.of())), ds.users());
+    // i2's metadata was deleted: its event brings it back bare; i9 is hidden and still there.
+    assertEquals(List.of(fullItem("i1"), Item.bare("i9", "shop"), Item.bare("i2", "music")), ds.items());
+    EventLog log = ds.events();
+    assertEquals(3, log.size());
+    List<Event> events = new ArrayList<>();
+    for (int row = 0; row < log.size(); row++) {
+      events.add(ds.event(log, row));
+    }
+    assertEquals(List.of(new Event("u2", "i2", "play", 0.5f, 300, "music"),
+        new Event("u1", "i1", "like", 1f, 100, "music"), // the data set lower-cases types
+        new Event("u1", "i9", "purchase", 2f, 200, "shop")), events);
+    assertThrows(IllegalArgumentException.class, () -> store.toDataset(" "));
+  }
+
+  // ---- model registry ----
+
+  static ModelVersion version(String id, long createdAt, boolean active) {
+    return new ModelVersion(id, "sasrec", "/models/" + id, createdAt, Map.of("ndcg@10", 0.25, "recall@20", 0.5),
+        active);
+  }
+
+  @Test
+  void modelVersionsRoundTripNewestFirst() {
+    store.saveModelVersion(version("old", 1_000, false));
+    store.saveModelVersion(version("new", 3_000, false));
+    store.saveModelVersion(version("mid", 2_000, false));
+    assertEquals(List.of(version("new", 3_000, false), version("mid", 2_000, false), version("old", 1_000, false)),
+        store.modelVersions());
+    assertTrue(store.activeModel().isEmpty());
+
+    ModelVersion replaced = new ModelVersion("mid", "item-knn", "/elsewhere", 2_500, Map.of("nan", Double.NaN), false);
+    store.saveModelVersion(replaced);
+    ModelVersion read = store.modelVersions().get(1);
+    assertEquals("item-knn", read.kind());
+    assertEquals("/elsewhere", read.path());
+    assertTrue(Double.isNaN(read.metrics().get("nan")), "NaN metric survives: " + read.metrics());
+  }
+
+  @Test
+  void activatingAModelDeactivatesTheOthers() {
+    store.saveModelVersion(version("a", 1, false));
+    store.saveModelVersion(version("b", 2, false));
+    assertTrue(store.activateModel("a"));
+    assertEquals("a", store.activeModel().orElseThrow().id());
+    assertTrue(store.activateModel("b"));
+    assertEquals("b", store.activeModel().orElseThrow().id());
+    assertEquals(List.of(true, false), store.modelVersions().stream().map(ModelVersion::active).toList());
+
+    assertFalse(store.activateModel("missing"));
+    assertEquals("b", store.activeModel().orElseThrow().id(), "a failed activation changes nothing");
+    assertTrue(store.activateModel("b"), "activating the active version again is fine");
+
+    store.saveModelVersion(version("c", 3, true));
+    assertEquals(List.of("c"), store.modelVersions().stream().filter(ModelVersion::active)
+        .map(ModelVersion::id).toList(), "saving an active version deactivates the others");
+  }
+
+  // ---- concurrency, durability, lifecycle ----
+
+  @Test
+  void concurrentAppendsLoseAndDuplicateNothing() throws Exception {
+    int threads = 8;
+    int batches = 10;
+    int batchSize = 50;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<int[]>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        results.add(pool.submit(() -> {
+          start.await();
+          int inserted = 0;
+          int duplicates = 0;
+          for (int b = 0; b < batches; b++) {
+            List<NewEvent> batch = new ArrayList<>();
+            for (int i = 0; i < batchSize; i++) {
+              // Half the ids are this thread's own; the other half are shared by every thread, and every
+              // thread also touches the same new users and items, so the writers really collide.
+              String id = i % 2 == 0 ? "t" + thread + "-" + b + "-" + i : "shared-" + b + "-" + i;
+              batch.add(withId(id, play("u" + (i % 7), "i" + (i % 11), b * 1000L + i)));
+            }
+            AppendResult r = store.appendEvents(batch);
+            inserted += r.inserted();
+            duplicates += r.duplicates();
+          }
+          return new int[] {inserted, duplicates};
+        }));
+      }
+      start.countDown();
+      int inserted = 0;
+      int duplicates = 0;
+      for (Future<int[]> f : results) {
+        int[] r = f.get(60, TimeUnit.SECONDS);
+        inserted += r[0];
+        duplicates += r[1];
+      }
+      int own = threads * batches * batchSize / 2;
+      int shared = batches * batchSize / 2;
+      assertEquals(own + shared, inserted, "each distinct id inserted once");
+      assertEquals(threads * batches * batchSize, inserted + duplicates);
+
+      List<StoredEvent> stored = allEvents(store);
+      assertEquals(own + shared, stored.size());
+      Set<String> distinct = new HashSet<>();
+      long previous = Long.MIN_VALUE;
+      for (StoredEvent e : stored) {
+        assertTrue(distinct.add(e.eventId()), "stored twice: " + e.eventId());
+        assertTrue(e.sequence() > previous, "sequence strictly increasing");
+        previous = e.sequence();
+      }
+      assertEquals(own + shared, store.counts().events());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void reopeningTheStoreKeepsEverything() {
+    store.upsertUsers(List.of(new User("u1", Map.of("k", "v"))));
+    store.upsertItems(List.of(fullItem("i1")));
+    store.setHidden("i1", true);
+    store.appendEvents(List.of(withId("e1", play("u1", "i1", 7)), withId("e2", play("u1", "i2", 8))));
+    store.saveModelVersion(version("m1", 1, true));
+    List<StoredEvent> before = allEvents(store);
+    store.close();
+
+    store = JdbcStore.open(url, JdbcStore.Options.DEFAULTS);
+    assertEquals(new User("u1", Map.of("k", "v")), store.user("u1").orElseThrow());
+    assertTrue(store.item("i1").orElseThrow().hidden());
+    assertEquals(before, allEvents(store));
+    assertEquals("m1", store.activeModel().orElseThrow().id());
+    // The migration does not run twice, and ids stay unique across the reopening.
+    assertEquals(new AppendResult(1, 1),
+        store.appendEvents(List.of(withId("e1", play("u1", "i1", 7)), withId("e3", play("u1", "i1", 9)))));
+    assertTrue(allEvents(store).get(2).sequence() > before.get(1).sequence());
+  }
+
+  @Test
+  void healthyUntilClosedThenFailuresNameTheOperation() {
+    assertTrue(store.healthy());
+    store.close();
+    assertFalse(store.healthy());
+    StoreException e = assertThrows(StoreException.class, () -> store.user("u1"));
+    assertTrue(e.getMessage().startsWith("user failed on jdbc:"), e.getMessage());
+    StoreException append = assertThrows(StoreException.class,
+        () -> store.appendEvents(List.of(withId("e", play("u", "i", 1)))));
+    assertTrue(append.getMessage().startsWith("appendEvents failed on jdbc:"), append.getMessage());
+    store.close(); // idempotent
+  }
+
+  @Test
+  void otherDatabasesAreRejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> JdbcStore.open("jdbc:mysql://localhost/db?password=secret", JdbcStore.Options.DEFAULTS));
+    assertTrue(e.getMessage().contains("jdbc:mysql:"), e.getMessage());
+    assertFalse(e.getMessage().contains("secret"), "no URL parameters in messages: " + e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Store.open("postgresql://localhost/db"));
+    assertThrows(IllegalArgumentException.class, () -> Store.open(null));
+    assertThrows(IllegalArgumentException.class, () -> JdbcStore.open(url, null));
+  }
+}
