@@ -53,6 +53,7 @@ final class Api {
   private final PrometheusMeterRegistry metrics;
   private final LongSupplier clock;
   private final List<Route> routes;
+  private static final JsonNode JSON_EMPTY_ARRAY = new ObjectMapper().createArrayNode();
 
   Api(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, RecentHistory history,
       ItemCounters counters, Recommendations recommendations, PrometheusMeterRegistry metrics, LongSupplier clock) {
@@ -74,6 +75,9 @@ final class Api {
         new Route(GET, "/v1/users/{id}", "A user's profile", List.of(), null, 200, this::getUser),
         new Route(PUT, "/v1/users/{id}", "Create or replace a user", List.of(), "{attributes}", 200, this::putUser),
         new Route(DELETE, "/v1/users/{id}", "Delete a user and their events", List.of(), null, 204, this::deleteUser),
+        new Route(POST, "/v1/users/{id}/onboarding", "Cold start: a new user's chosen items, categories and creators;"
+            + " answers their first recommendations", List.of(new Route.Param("k", "integer", "number of items (10)")),
+            "{items?: [itemId], categories?: [string], creators?: [string], attributes?: {}}", 200, this::onboarding),
         new Route(GET, "/v1/users/{id}/events", "A user's most recent events, oldest first",
             List.of(new Route.Param("limit", "integer", "at most this many, 1-1000 (default 50)")), null, 200,
             this::userEvents),
@@ -81,7 +85,7 @@ final class Api {
             RECOMMEND_PARAMS, null, 200, this::userRecommendations),
         new Route(POST, "/v1/recommendations", "Recommendations for an anonymous or session user", List.of(),
             "{history: [{itemId, type?, timestamp?}], k?, scene?, exclude?, category?, diversity?, maxPerCreator?,"
-                + " allowRepeats?, explain?}", 200, this::anonymousRecommendations),
+                + " allowRepeats?, explain?, categories?, creators?}", 200, this::anonymousRecommendations),
         new Route(POST, "/v1/items", "Create or update items: one object, an array, or {items: [...]}", List.of(),
             "an item {id, scene, title, creator, album, categories, tags, durationSeconds, releaseTime, text,"
                 + " attributes} or a batch of them", 200, this::upsertItems),
@@ -157,6 +161,55 @@ final class Api {
     ctx.status(204);
   }
 
+  /**
+   * Stores the chosen items as {@code onboard} events and the categories and creators in the profile
+   * ({@code onboarding.categories}, {@code onboarding.creators}, "|"-separated), then answers the user's first
+   * recommendations, which those choices already shape.
+   */
+  private void onboarding(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    JsonNode b = body(ctx);
+    RequestBodies.requireObject("", b, Set.of("items", "categories", "creators", "attributes"));
+    List<String> items = RequestBodies.stringList(b, "", "items");
+    List<String> categories = RequestBodies.stringList(b, "", "categories");
+    List<String> creators = RequestBodies.stringList(b, "", "creators");
+    if (items.isEmpty() && categories.isEmpty() && creators.isEmpty()) {
+      throw ApiException.invalid(null, "give at least one of items, categories, creators");
+    }
+    for (int k = 0; k < items.size(); k++) {
+      if (catalog.get(items.get(k)) == null) {
+        throw ApiException.invalid("items[" + k + "]", "unknown item '" + items.get(k) + "'");
+      }
+    }
+    Map<String, String> attributes = new LinkedHashMap<>(store.user(id).map(User::attributes).orElse(Map.of()));
+    attributes.putAll(RequestBodies.stringMap(b, "", "attributes"));
+    if (!categories.isEmpty()) attributes.put(ONBOARDING_CATEGORIES, String.join("|", categories));
+    if (!creators.isEmpty()) attributes.put(ONBOARDING_CREATORS, String.join("|", creators));
+    store.upsertUsers(List.of(new User(id, attributes)));
+    long now = clock.getAsLong();
+    List<Store.NewEvent> chosen = new ArrayList<>();
+    for (String item : items) {
+      chosen.add(new Store.NewEvent("onboard:" + id + ":" + item, new Event(id, item, Recommendations.ONBOARD_TYPE,
+          1f, now, catalog.get(item).item().scene())));
+    }
+    if (!chosen.isEmpty()) ingest(chosen, now);
+    Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), null, Set.of(), null, 0,
+        0, false, false);
+    answer(ctx, id, recommendations.recommend(history.of(id), preferences(attributes), o, now));
+  }
+
+  static final String ONBOARDING_CATEGORIES = "onboarding.categories";
+  static final String ONBOARDING_CREATORS = "onboarding.creators";
+
+  private static Recommendations.Preferences preferences(Map<String, String> attributes) {
+    return new Recommendations.Preferences(splitBars(attributes.get(ONBOARDING_CATEGORIES)),
+        splitBars(attributes.get(ONBOARDING_CREATORS)));
+  }
+
+  private static Set<String> splitBars(String joined) {
+    return joined == null || joined.isEmpty() ? Set.of() : new HashSet<>(List.of(joined.split("\\|")));
+  }
+
   private void userEvents(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     int limit = intParam(ctx, "limit", 50, 1, 1000);
@@ -172,16 +225,21 @@ final class Api {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     Recommendations.Options o = options(ctx);
     List<Event> recent = history.of(id);
-    if (recent.isEmpty()) requireUser(id);
-    answer(ctx, id, recommendations.recommend(recent, o, clock.getAsLong()));
+    Recommendations.Preferences prefs = Recommendations.Preferences.NONE;
+    if (recent.size() < Recommendations.COLD_EVENTS) {
+      // a cold user: the profile may hold onboarding choices (one store read, only for users this new)
+      User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", id));
+      prefs = preferences(u.attributes());
+    }
+    answer(ctx, id, recommendations.recommend(recent, prefs, o, clock.getAsLong()));
   }
 
   private void anonymousRecommendations(Context ctx) {
     JsonNode b = body(ctx);
     RequestBodies.requireObject("", b, Set.of("history", "k", "scene", "exclude", "category", "diversity",
-        "maxPerCreator", "allowRepeats", "explain"));
-    JsonNode h = b.get("history");
-    if (h == null || !h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
+        "maxPerCreator", "allowRepeats", "explain", "categories", "creators"));
+    JsonNode h = b.has("history") ? b.get("history") : JSON_EMPTY_ARRAY;
+    if (!h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
     if (h.size() > config.maxBatch()) {
       throw new ApiException(413, "batch_too_large", "history holds at most " + config.maxBatch() + " events",
           "history");
@@ -208,7 +266,9 @@ final class Api {
         range(RequestBodies.optionalNumber(b, "", "diversity", 0), 0, 1, "diversity"),
         b.has("maxPerCreator") ? intField(b, "maxPerCreator", 0, 1000) : 0,
         boolField(b, "allowRepeats"), boolField(b, "explain"));
-    answer(ctx, null, recommendations.recommend(events, o, now));
+    var prefs = new Recommendations.Preferences(new HashSet<>(RequestBodies.stringList(b, "", "categories")),
+        new HashSet<>(RequestBodies.stringList(b, "", "creators")));
+    answer(ctx, null, recommendations.recommend(events, prefs, o, now));
   }
 
   private void answer(Context ctx, String userId, List<Recommendations.Recommended> items) {
@@ -255,7 +315,10 @@ final class Api {
 
   private void saveItems(List<Item> items) {
     store.upsertItems(items);
-    for (Item i : items) store.item(i.id()).ifPresent(catalog::put);
+    for (Item i : items) {
+      store.item(i.id()).ifPresent(catalog::put);
+      recommendations.noteItem(i.id());
+    }
   }
 
   private void getItem(Context ctx) {
@@ -345,11 +408,20 @@ final class Api {
     for (var e : RequestBodies.oneOrMany(body(ctx), "events", config.maxBatch())) {
       events.add(RequestBodies.event(e.getKey(), e.getValue(), now));
     }
+    Store.AppendResult result = ingest(events, now);
+    ctx.json(Map.of("inserted", result.inserted(), "duplicates", result.duplicates()));
+  }
+
+  /** Commits events, then updates the catalogue, the recent-history cache and the counters (read-your-writes). */
+  private Store.AppendResult ingest(List<Store.NewEvent> events, long now) {
     Store.AppendResult result = store.appendEvents(events);
     List<Event> committed = new ArrayList<>(events.size());
     for (Store.NewEvent e : events) {
       committed.add(e.event());
-      catalog.putIfAbsent(e.event().itemId(), e.event().scene(), now);
+      if (catalog.get(e.event().itemId()) == null) {
+        catalog.putIfAbsent(e.event().itemId(), e.event().scene(), now);
+        recommendations.noteItem(e.event().itemId());
+      }
     }
     boolean duplicates = result.duplicates() > 0;
     history.append(committed, duplicates);
@@ -357,7 +429,7 @@ final class Api {
     if (!duplicates) committed.forEach(counters::add);
     metrics.counter("attune_events_ingested_total").increment(result.inserted());
     metrics.counter("attune_events_duplicate_total").increment(result.duplicates());
-    ctx.json(Map.of("inserted", result.inserted(), "duplicates", result.duplicates()));
+    return result;
   }
 
   // ---------------------------------------------------------------- helpers

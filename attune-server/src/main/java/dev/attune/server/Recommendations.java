@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import dev.attune.events.Event;
+import dev.attune.events.EventType;
 import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
 import dev.attune.infer.AttentionExplanation;
@@ -15,13 +16,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Answers a recommendation request for a history: candidates from the served model, then rules and re-ranking.
  *
- * <p>Fallback chain, in this order, until k items are found: (1) the sequential attention model over the
- * history's items it knows; (2) popularity in the requested scene (all-time counts). Each returned item names
- * its source. A user with no history, or whose items the model has never seen, gets (2) only.
+ * <p>Candidates, each naming its source: (1) the sequential attention model over the history's items it knows
+ * ({@code sasrec}, {@code gru-attn}); (2) items the model does not know yet that share a category or creator with
+ * the liked items ({@code content}, see {@link #addContentCandidates}); (3) popularity in the requested scene
+ * (all-time counts, {@code popular}) to fill the list. A user with no history gets (3) only, unless onboarding
+ * choices give them a history (see {@link Api}).
  *
  * <p>Rules applied to every candidate: hidden and unknown items are left out; the scene filter, exclude list and
  * category filter; items already in the history are left out unless the request allows repeats (music); then
@@ -32,12 +36,26 @@ import java.util.Set;
  * <p>Thread-safe; one request allocates O(candidates).
  */
 final class Recommendations {
+  /** The event type of items a user picked at onboarding. */
+  static final String ONBOARD_TYPE = "onboard";
+
   /** Candidates taken from the model per requested item, before rules and re-ranking thin them out. */
   static final int OVERFETCH = 5;
 
   private final Catalog catalog;
   private final ItemCounters counters;
-  private final EventWeights weights = EventWeights.defaults();
+  /**
+   * Which events count as liking: the default table, plus {@code onboard} (an item chosen at sign-up, weight 2);
+   * types the table does not know count as positive (weight 1), since the API accepts any type name.
+   */
+  static final EventWeights WEIGHTS = EventWeights.defaults()
+      .with(new EventType(ONBOARD_TYPE, 2f, EventType.ValueRule.IGNORE)).withUnknownTypeWeight(1f);
+  /** At most this many items outside the model are scanned per request for content candidates. */
+  static final int MAX_CONTENT_SCAN = 10_000;
+
+  private final EventWeights weights = WEIGHTS;
+  /** Items the served model does not know (added after it was trained): content candidates. */
+  private final Set<String> unmodelled = ConcurrentHashMap.newKeySet();
   private final ServerConfig config;
   private volatile ServingModel model;
 
@@ -46,6 +64,13 @@ final class Recommendations {
     this.counters = counters;
     this.config = config;
     this.model = model;
+    for (Store.StoredItem i : catalog.all()) noteItem(i.item().id());
+  }
+
+  /** Records an item that may be new to the model; call after it enters the catalogue. */
+  void noteItem(String itemId) {
+    ServingModel m = model;
+    if (m == null || m.items().indexOf(itemId) < 0) unmodelled.add(itemId);
   }
 
   /** The model served now, or null. */
@@ -56,6 +81,8 @@ final class Recommendations {
   /** Replaces the served model (atomic: a request uses one model from start to end). */
   void swap(ServingModel next) {
     this.model = next;
+    unmodelled.clear();
+    for (Store.StoredItem i : catalog.all()) noteItem(i.item().id());
   }
 
   /**
@@ -73,6 +100,25 @@ final class Recommendations {
   record Options(int k, String scene, Set<String> exclude, String category, double diversity, int maxPerCreator,
       boolean allowRepeats, boolean explain) {}
 
+  /**
+   * What a user said they like at onboarding; used only while their history is short ({@link #COLD_EVENTS}).
+   *
+   * @param categories genres or categories
+   * @param creators artists, authors, brands
+   */
+  record Preferences(Set<String> categories, Set<String> creators) {
+    static final Preferences NONE = new Preferences(Set.of(), Set.of());
+
+    boolean isEmpty() {
+      return categories.isEmpty() && creators.isEmpty();
+    }
+  }
+
+  /** Below this many liked events, onboarding preferences seed the history. */
+  static final int COLD_EVENTS = 3;
+  /** How many popular items of the preferred categories or creators seed a cold history. */
+  static final int SEED_ITEMS = 5;
+
   /** One recommended item; {@code explanation} is null unless asked for and the source is the model. */
   record Recommended(String itemId, double score, String source, Explained explanation) {}
 
@@ -84,12 +130,29 @@ final class Recommendations {
 
   /** Recommends for {@code history} (oldest first). */
   List<Recommended> recommend(List<Event> history, Options o, long nowMillis) {
+    return recommend(history, Preferences.NONE, o, nowMillis);
+  }
+
+  /**
+   * Recommends for {@code history} (oldest first); while it holds fewer than {@link #COLD_EVENTS} liked events,
+   * the most popular items matching {@code preferences} are put before it as if chosen (type {@link
+   * #ONBOARD_TYPE}, not excluded as seen), so a new user gets a personalised list from the first request.
+   */
+  List<Recommended> recommend(List<Event> history, Preferences preferences, Options o, long nowMillis) {
     ServingModel m = model;
     Set<String> seen = new HashSet<>();
     List<Event> positive = new ArrayList<>();
     for (Event e : history) {
       seen.add(e.itemId());
       if (weights.weight(e.type(), e.value(), Float.NaN) > 0) positive.add(e);
+    }
+    if (positive.size() < COLD_EVENTS && !preferences.isEmpty()) {
+      List<Event> seeds = new ArrayList<>();
+      for (ItemCounters.Ranked r : counters.popular(SEED_ITEMS, id -> !seen.contains(id) && matches(id, preferences))) {
+        seeds.add(new Event("onboarding", r.itemId(), ONBOARD_TYPE, 1f, 0L, catalog.get(r.itemId()).item().scene()));
+      }
+      seeds.addAll(positive);
+      positive = seeds;
     }
     Map<String, Candidate> pool = new LinkedHashMap<>();
     int[] modelHistory = null;
@@ -114,6 +177,7 @@ final class Recommendations {
         }
       }
     }
+    addContentCandidates(pool, positive, o, seen);
     if (pool.size() < o.k() * OVERFETCH) {
       int need = o.k() * OVERFETCH - pool.size();
       for (ItemCounters.Ranked r : counters.popular(need + pool.size(),
@@ -135,6 +199,44 @@ final class Recommendations {
     return out;
   }
 
+  /**
+   * Items the model does not know (added since it was trained) that share a category or the creator with the
+   * history's liked items: score = the share of liked events that match, source {@code content}. This is what
+   * makes a new item with attributes recommendable before retraining.
+   */
+  private void addContentCandidates(Map<String, Candidate> pool, List<Event> positive, Options o, Set<String> seen) {
+    if (unmodelled.isEmpty() || positive.isEmpty()) return;
+    Map<String, Integer> categoryCounts = new HashMap<>();
+    Map<String, Integer> creatorCounts = new HashMap<>();
+    for (Event e : positive) {
+      Store.StoredItem s = catalog.get(e.itemId());
+      if (s == null) continue;
+      for (String c : s.item().categories()) categoryCounts.merge(c, 1, Integer::sum);
+      if (s.item().creator() != null) creatorCounts.merge(s.item().creator(), 1, Integer::sum);
+    }
+    if (categoryCounts.isEmpty() && creatorCounts.isEmpty()) return;
+    int scanned = 0;
+    for (String id : unmodelled) {
+      if (++scanned > MAX_CONTENT_SCAN) break;
+      if (pool.containsKey(id) || !accepts(id, o, seen)) continue;
+      Item item = catalog.get(id).item();
+      int matches = item.creator() == null ? 0 : creatorCounts.getOrDefault(item.creator(), 0);
+      for (String c : item.categories()) matches = Math.max(matches, categoryCounts.getOrDefault(c, 0));
+      if (matches == 0) continue;
+      Candidate c = new Candidate(id, Double.NaN, "content", -1);
+      c.affinity = matches / (double) positive.size();
+      pool.put(id, c);
+    }
+  }
+
+  private boolean matches(String itemId, Preferences p) {
+    Store.StoredItem s = catalog.get(itemId);
+    if (s == null || s.hidden()) return false;
+    Item item = s.item();
+    return item.creator() != null && p.creators().contains(item.creator())
+        || item.categories().stream().anyMatch(p.categories()::contains);
+  }
+
   private boolean accepts(String itemId, Options o, Set<String> seen) {
     Store.StoredItem s = catalog.get(itemId);
     if (s == null || s.hidden()) return false;
@@ -151,6 +253,8 @@ final class Recommendations {
     final String source;
     final int modelIndex;
     long popularity;
+    /** For content candidates: the share of liked events sharing a category or the creator, in (0, 1]. */
+    double affinity = Double.NaN;
     double finalScore;
 
     Candidate(String itemId, double modelScore, String source, int modelIndex) {
@@ -176,9 +280,10 @@ final class Recommendations {
     }
     long freshSince = nowMillis - config.newItemDays() * 86_400_000L;
     for (Candidate c : pool) {
+      // model candidates in [0.5, 1], content candidates by affinity in (0.5, 1], popularity below 0.5
       double base = !Double.isNaN(c.modelScore)
           ? 0.5 + 0.5 * (max > min ? (c.modelScore - min) / (max - min) : 1.0)
-          : 0.5 * c.popularity / (double) maxPop;
+          : !Double.isNaN(c.affinity) ? 0.5 + 0.5 * c.affinity : 0.5 * c.popularity / (double) maxPop;
       Item item = catalog.get(c.itemId).item();
       if (config.freshnessBoost() > 0 && item.hasReleaseTime() && item.releaseTime() >= freshSince) {
         base *= 1 + config.freshnessBoost();

@@ -247,6 +247,54 @@ abstract class ApiContract {
   }
 
   @Test
+  void aNewUserIsPersonalisedByOnboardingChoicesAtOnce() throws Exception {
+    // popularity among users, so seeds exist: every song played once, songs 1 and 2 more
+    StringBuilder plays = new StringBuilder("[");
+    for (int i = 0; i < ITEMS; i++) {
+      plays.append(i > 0 ? "," : "").append("{\"userId\":\"bg").append(i).append("\",\"itemId\":\"song").append(i)
+          .append("\",\"type\":\"play\"}");
+    }
+    post("/v1/events", plays + "]");
+    JsonNode jazz = json(post("/v1/users/new1/onboarding?k=5", "{\"categories\":[\"jazz\"]}"), 200);
+    JsonNode rock = json(post("/v1/users/new2/onboarding?k=5", "{\"categories\":[\"rock\"]}"), 200);
+    assertEquals(5, jazz.get("items").size());
+    assertEquals("sasrec", jazz.get("items").get(0).get("source").asText(), "scored by the model, not popularity");
+    assertNotEquals(ids(jazz), ids(rock), "different choices, different lists");
+    // the profile keeps the choices, so later requests stay personalised until real events arrive
+    assertEquals(ids(jazz), ids(json(get("/v1/users/new1/recommendations?k=5"), 200)));
+    JsonNode chosen = json(post("/v1/users/new3/onboarding", "{\"items\":[\"song3\",\"song5\"]}"), 200);
+    assertFalse(ids(chosen).contains("song3"), "chosen items count as consumed");
+    assertEquals(2, json(get("/v1/users/new3/events"), 200).get("events").size());
+    assertError(post("/v1/users/new4/onboarding", "{\"items\":[\"nope\"]}"), 400, "invalid_field", "items[0]");
+    assertError(post("/v1/users/new4/onboarding", "{}"), 400, "invalid_field", null);
+  }
+
+  @Test
+  void aNewItemWithAttributesIsRecommendableBeforeRetraining() throws Exception {
+    assertEquals(200, post("/v1/items", "{\"id\":\"song-new\",\"scene\":\"music\",\"creator\":\"artist-x\","
+        + "\"categories\":[\"rock\"]}").statusCode());
+    post("/v1/events", "[{\"userId\":\"u5\",\"itemId\":\"song0\",\"type\":\"play\"},"
+        + "{\"userId\":\"u5\",\"itemId\":\"song2\",\"type\":\"like\"}]");
+    JsonNode r = json(get("/v1/users/u5/recommendations?k=10"), 200);
+    int at = ids(r).indexOf("song-new");
+    assertTrue(at >= 0, "the new rock item reaches a rock listener: " + ids(r));
+    assertEquals("content", r.get("items").get(at).get("source").asText());
+    JsonNode jazzOnly = json(get("/v1/users/u5/recommendations?k=10&category=jazz"), 200);
+    assertFalse(ids(jazzOnly).contains("song-new"));
+  }
+
+  @Test
+  void anyEventTypeIsAcceptedAndCountsAsPositive() throws Exception {
+    assertEquals(200, post("/v1/events", "{\"userId\":\"u6\",\"itemId\":\"song8\",\"type\":\"bookmark\"}")
+        .statusCode());
+    JsonNode r = json(get("/v1/users/u6/recommendations?k=3"), 200);
+    assertEquals("sasrec", r.get("items").get(0).get("source").asText());
+    assertEquals(200, post("/v1/events", "{\"userId\":\"u6\",\"itemId\":\"song9\",\"type\":\"skip\"}")
+        .statusCode());
+    assertFalse(ids(json(get("/v1/users/u6/recommendations?k=10"), 200)).contains("song9"), "skipped: seen");
+  }
+
+  @Test
   void metricsCountRequestsInPrometheusFormat() throws Exception {
     get("/health");
     HttpResponse<String> r = get("/metrics");
