@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
  * --model     ATTUNE_MODEL      model        (none: popularity only)
  * --host      ATTUNE_HOST       host         127.0.0.1
  * --port      ATTUNE_PORT       port         8080
+ * --fallback  ATTUNE_FALLBACK   fallback     itemknn
  * </pre>
  */
 @Command(
@@ -34,8 +35,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Serve the HTTP API (see README: API) over a store, with a model directory from 'attune train'.",
-        "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT) > --config file",
-        "(keys store, model, host, port) > defaults."})
+        "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT, ATTUNE_FALLBACK)",
+        "> --config file (keys store, model, host, port, fallback) > defaults."})
 final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
 
@@ -53,6 +54,10 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--port", description = "Port (default 8080; 0 = any free port).")
   Integer port;
+
+  @Option(names = "--fallback", description = "Classic model fitted on the store at start for histories the"
+      + " attention model cannot read: itemknn (default), als, none.")
+  String fallback;
 
   @Option(names = "--config", description = "Properties file with keys store, model, host, port.")
   Path config;
@@ -80,7 +85,8 @@ final class ServeCommand implements Callable<Integer> {
     ServerConfig cfg = new ServerConfig(listenHost, portNumber, ServerConfig.DEFAULTS.maxBatch(),
         ServerConfig.DEFAULTS.maxBodyBytes(), ServerConfig.DEFAULTS.recentEvents(), ServerConfig.DEFAULTS.cachedUsers(),
         ServerConfig.DEFAULTS.trendingHours(), ServerConfig.DEFAULTS.newItemDays(),
-        ServerConfig.DEFAULTS.freshnessBoost(), modelDir == null ? null : Path.of(modelDir));
+        ServerConfig.DEFAULTS.freshnessBoost(), modelDir == null ? null : Path.of(modelDir),
+        pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"));
     serveUntilStopped(url, cfg, spec.commandLine().getOut(), null);
     return 0;
   }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -39,6 +40,7 @@ public final class AttuneServer {
   private final PrometheusMeterRegistry metrics;
   private final ObjectMapper json;
   private Javalin app;
+  private final CountDownLatch fallbackReady = new CountDownLatch(1);
 
   private AttuneServer(ServerConfig config, Store store, LongSupplier clock) {
     this.config = config;
@@ -74,8 +76,26 @@ public final class AttuneServer {
     return new AttuneServer(config, store, System::currentTimeMillis);
   }
 
-  /** Starts listening on the configured host and port (0 = a free port, see {@link #port()}). */
+  /**
+   * Starts listening on the configured host and port (0 = a free port, see {@link #port()}), and fits the
+   * fallback model in the background (requests are served meanwhile, by the attention model and popularity).
+   */
   public AttuneServer start() {
+    if (config.fallbackModel().equals("none")) {
+      fallbackReady.countDown();
+    } else {
+      Thread.ofVirtual().name("attune-fallback-fit").start(() -> {
+        try {
+          long t0 = System.nanoTime();
+          recommendations.fallback(FallbackModel.fit(store, config.fallbackModel(), 42L));
+          LOG.info("fallback model {} fitted in {} ms", config.fallbackModel(), (System.nanoTime() - t0) / 1_000_000);
+        } catch (RuntimeException e) {
+          LOG.error("fallback model {} could not be fitted; serving without it", config.fallbackModel(), e);
+        } finally {
+          fallbackReady.countDown();
+        }
+      });
+    }
     app = Javalin.create(c -> {
       c.concurrency.useVirtualThreads = true;
       c.http.maxRequestSize = config.maxBodyBytes();
@@ -122,6 +142,11 @@ public final class AttuneServer {
     body.put("message", message);
     body.put("field", field);
     ctx.status(status).json(body);
+  }
+
+  /** Waits until the fallback model is fitted (or failed, or is off); for tests and benchmarks. */
+  boolean awaitFallback(long timeout, TimeUnit unit) throws InterruptedException {
+    return fallbackReady.await(timeout, unit);
   }
 
   /** The port listened on. */

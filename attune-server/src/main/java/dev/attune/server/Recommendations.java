@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Answers a recommendation request for a history: candidates from the served model, then rules and re-ranking.
  *
  * <p>Candidates, each naming its source: (1) the sequential attention model over the history's items it knows
- * ({@code sasrec}, {@code gru-attn}); (2) items the model does not know yet that share a category or creator with
+ * ({@code sasrec}, {@code gru-attn}), or, when it yields nothing (no model, or no item of the history in it), the
+ * classic fallback model fitted at start ({@link FallbackModel}: {@code itemknn} or {@code als}); (2) items the model does not know yet that share a category or creator with
  * the liked items ({@code content}, see {@link #addContentCandidates}); (3) popularity in the requested scene
  * (all-time counts, {@code popular}) to fill the list. A user with no history gets (3) only, unless onboarding
  * choices give them a history (see {@link Api}).
@@ -58,6 +59,7 @@ final class Recommendations {
   private final Set<String> unmodelled = ConcurrentHashMap.newKeySet();
   private final ServerConfig config;
   private volatile ServingModel model;
+  private volatile FallbackModel fallback;
 
   Recommendations(Catalog catalog, ItemCounters counters, ServerConfig config, ServingModel model) {
     this.catalog = catalog;
@@ -65,6 +67,16 @@ final class Recommendations {
     this.config = config;
     this.model = model;
     for (Store.StoredItem i : catalog.all()) noteItem(i.item().id());
+  }
+
+  /** Sets the classic model used when the attention model cannot read a history (null = none). */
+  void fallback(FallbackModel next) {
+    this.fallback = next;
+  }
+
+  /** The classic fallback model, or null. */
+  FallbackModel fallback() {
+    return fallback;
   }
 
   /** Records an item that may be new to the model; call after it enters the catalogue. */
@@ -177,6 +189,8 @@ final class Recommendations {
         }
       }
     }
+    FallbackModel f = fallback;
+    if (pool.isEmpty() && f != null) addFallbackCandidates(pool, f, positive, o, seen);
     addContentCandidates(pool, positive, o, seen);
     if (pool.size() < o.k() * OVERFETCH) {
       int need = o.k() * OVERFETCH - pool.size();
@@ -197,6 +211,26 @@ final class Recommendations {
       out.add(new Recommended(c.itemId, c.finalScore, c.source, ex));
     }
     return out;
+  }
+
+  /** The classic model's top items for the history's items it knows, scored by it (source = its name). */
+  private void addFallbackCandidates(Map<String, Candidate> pool, FallbackModel f, List<Event> positive, Options o,
+      Set<String> seen) {
+    List<Integer> idx = new ArrayList<>();
+    for (Event e : positive) {
+      int i = f.items().indexOf(e.itemId());
+      if (i >= 0) idx.add(i);
+    }
+    if (idx.isEmpty()) return;
+    int[] history = idx.stream().mapToInt(Integer::intValue).toArray();
+    int fetch = Math.min(f.items().size(), o.k() * OVERFETCH);
+    ItemFilter keep = i -> accepts(f.items().id(i), o, seen);
+    TopK top = f.model().recommend(new Query(-1, history, fetch, keep, false));
+    for (int r = 0; r < top.size(); r++) {
+      if (!Float.isFinite(top.score(r))) continue;
+      String id = f.items().id(top.item(r));
+      pool.put(id, new Candidate(id, top.score(r), f.kind(), -1));
+    }
   }
 
   /**

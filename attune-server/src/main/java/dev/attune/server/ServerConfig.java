@@ -16,13 +16,15 @@ import java.nio.file.Path;
  * @param newItemDays how recent a release must be for {@code /v1/new} and the freshness boost, in days
  * @param freshnessBoost score multiplier (1 + boost) for items released within {@code newItemDays}; 0 = off
  * @param modelDir a model directory written by {@code attune train}, or null to serve without one
+ * @param fallbackModel the classic model fitted on the store at start for histories the attention model cannot
+ *     read: {@code itemknn}, {@code als} or {@code none}
  */
 public record ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
-    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir) {
+    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel) {
 
-  /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users. */
+  /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users, ItemKNN fallback. */
   public static final ServerConfig DEFAULTS =
-      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null);
+      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn");
 
   public ServerConfig {
     if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be blank");
@@ -36,17 +38,26 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
     if (!(freshnessBoost >= 0) || Double.isInfinite(freshnessBoost)) {
       throw new IllegalArgumentException("freshnessBoost must be >= 0: " + freshnessBoost);
     }
+    if (!java.util.List.of("itemknn", "als", "none").contains(fallbackModel)) {
+      throw new IllegalArgumentException("fallbackModel must be itemknn, als or none: " + fallbackModel);
+    }
   }
 
   /** This configuration on another port. */
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir);
+        newItemDays, freshnessBoost, modelDir, fallbackModel);
   }
 
   /** This configuration serving another model directory. */
   public ServerConfig withModelDir(Path newModelDir) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, newModelDir);
+        newItemDays, freshnessBoost, newModelDir, fallbackModel);
+  }
+
+  /** This configuration with another fallback model ({@code itemknn}, {@code als}, {@code none}). */
+  public ServerConfig withFallbackModel(String newFallbackModel) {
+    return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
+        newItemDays, freshnessBoost, modelDir, newFallbackModel);
   }
 }

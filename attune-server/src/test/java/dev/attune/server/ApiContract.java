@@ -52,7 +52,7 @@ abstract class ApiContract {
     var weights = RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20, 0, 0, null, null, 7L));
     ModelDirectory.write(dir.resolve("model"), weights, ids, Map.of());
     ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model"));
-    config = new ServerConfig(config.host(), 0, 100, 64 * 1024, 50, 1000, 24, 30, 0.0, config.modelDir());
+    config = new ServerConfig(config.host(), 0, 100, 64 * 1024, 50, 1000, 24, 30, 0.0, config.modelDir(), "none");
     server = AttuneServer.create(config, store).start();
     base = "http://127.0.0.1:" + server.port();
     StringBuilder items = new StringBuilder("[");
@@ -281,6 +281,30 @@ abstract class ApiContract {
     assertEquals("content", r.get("items").get(at).get("source").asText());
     JsonNode jazzOnly = json(get("/v1/users/u5/recommendations?k=10&category=jazz"), 200);
     assertFalse(ids(jazzOnly).contains("song-new"));
+  }
+
+  @Test
+  void withoutAnAttentionModelTheClassicFallbackServesCoOccurrence() throws Exception {
+    // listeners who play song10 also play song11; u7 has played song10 only
+    StringBuilder plays = new StringBuilder("[");
+    for (int u = 0; u < 8; u++) {
+      plays.append(u > 0 ? "," : "").append("{\"userId\":\"c").append(u).append("\",\"itemId\":\"song10\",\"type\":\"play\"},")
+          .append("{\"userId\":\"c").append(u).append("\",\"itemId\":\"song11\",\"type\":\"play\"},")
+          .append("{\"userId\":\"d").append(u).append("\",\"itemId\":\"song").append(20 + u).append("\",\"type\":\"play\"}");
+    }
+    post("/v1/events", plays + ",{\"userId\":\"u7\",\"itemId\":\"song10\",\"type\":\"play\"}]");
+    AttuneServer plain = AttuneServer.create(ServerConfig.DEFAULTS.withPort(0).withFallbackModel("itemknn"), store).start();
+    try {
+      assertTrue(plain.awaitFallback(30, java.util.concurrent.TimeUnit.SECONDS));
+      String saved = base;
+      base = "http://127.0.0.1:" + plain.port();
+      JsonNode r = json(get("/v1/users/u7/recommendations?k=3"), 200);
+      base = saved;
+      assertEquals("song11", r.get("items").get(0).get("itemId").asText(), r.toString());
+      assertEquals("itemknn", r.get("items").get(0).get("source").asText());
+    } finally {
+      plain.stop();
+    }
   }
 
   @Test

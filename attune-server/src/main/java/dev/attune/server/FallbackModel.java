@@ -1,0 +1,37 @@
+package dev.attune.server;
+
+import dev.attune.data.Dataset;
+import dev.attune.data.DatasetBuilder;
+import dev.attune.data.IdIndex;
+import dev.attune.data.TrainingSet;
+import dev.attune.model.FitListener;
+import dev.attune.model.Recommender;
+import dev.attune.model.cf.ClassicModels;
+import dev.attune.store.Store;
+import java.util.Map;
+
+/**
+ * The middle of the fallback chain: a classic model (ItemKNN by default, or iALS) fitted on everything in the
+ * store when the server starts, used for histories the attention model cannot read (no model, or none of the
+ * history's items in it). Pure Java, no DJL.
+ *
+ * @param model the fitted model (thread-safe)
+ * @param items external id of each model item index
+ * @param kind the model name, reported as the source ({@code itemknn}, {@code als})
+ */
+record FallbackModel(Recommender model, IdIndex items, String kind) {
+
+  /**
+   * Fits {@code kind} on the store's users, items and events.
+   *
+   * @return null when the store holds no events
+   * @throws IllegalArgumentException for a model name {@link ClassicModels} does not know
+   */
+  static FallbackModel fit(Store store, String kind, long seed) {
+    Dataset dataset = store.toDataset("store");
+    if (dataset.events().size() == 0) return null;
+    TrainingSet train = DatasetBuilder.build(dataset, Recommendations.WEIGHTS);
+    Recommender model = ClassicModels.create(kind, Map.of(), seed, 0).fit(train, FitListener.NONE);
+    return new FallbackModel(model, dataset.itemIds(), kind);
+  }
+}
