@@ -102,9 +102,18 @@ final class Api {
             List.of(), "an event {id?, userId, itemId, type, value?, timestamp?, scene?, context?} or a batch", 200,
             this::postEvents),
         new Route(GET, "/v1/popular", "Most consumed items", LIST_PARAMS, null, 200, this::popular),
-        new Route(GET, "/v1/trending", "Most consumed items in the trending window", LIST_PARAMS, null, 200,
-            this::trending),
-        new Route(GET, "/v1/new", "Newest releases", LIST_PARAMS, null, 200, this::newest));
+        new Route(GET, "/v1/trending", "Most consumed items in the last hours", withParam(LIST_PARAMS,
+            new Route.Param("hours", "integer", "window in hours, 1 to the server's trendingHours (default that)")),
+            null, 200, this::trending),
+        new Route(GET, "/v1/new", "Newest releases", withParam(LIST_PARAMS,
+            new Route.Param("days", "integer", "released within this many days (default the server's newItemDays)")),
+            null, 200, this::newest));
+  }
+
+  private static List<Route.Param> withParam(List<Route.Param> params, Route.Param extra) {
+    List<Route.Param> out = new ArrayList<>(params);
+    out.add(extra);
+    return List.copyOf(out);
   }
 
   List<Route> routes() {
@@ -374,17 +383,19 @@ final class Api {
   private void trending(Context ctx) {
     String scene = ctx.queryParam("scene");
     List<Map<String, Object>> out = new ArrayList<>();
-    for (ItemCounters.Ranked r : counters.trending(clock.getAsLong(), intParam(ctx, "k", 10, 1, 1000),
+    int hours = intParam(ctx, "hours", config.trendingHours(), 1, config.trendingHours());
+    for (ItemCounters.Ranked r : counters.trending(clock.getAsLong(), hours, intParam(ctx, "k", 10, 1, 1000),
         i -> keep(i, scene))) {
       out.add(ranked(r.itemId(), r.count(), "trending"));
     }
-    ctx.json(Map.of("windowHours", config.trendingHours(), "items", out));
+    ctx.json(Map.of("windowHours", hours, "items", out));
   }
 
   private void newest(Context ctx) {
     String scene = ctx.queryParam("scene");
     int k = intParam(ctx, "k", 10, 1, 1000);
-    long since = clock.getAsLong() - config.newItemDays() * 86_400_000L;
+    int days = intParam(ctx, "days", config.newItemDays(), 1, 3650);
+    long since = clock.getAsLong() - days * 86_400_000L;
     List<Store.StoredItem> fresh = new ArrayList<>();
     for (Store.StoredItem s : catalog.all()) {
       Item i = s.item();
@@ -397,7 +408,7 @@ final class Api {
         ? Long.compare(b.item().releaseTime(), a.item().releaseTime()) : a.item().id().compareTo(b.item().id()));
     List<Map<String, Object>> out = new ArrayList<>();
     for (Store.StoredItem s : fresh.subList(0, Math.min(k, fresh.size()))) out.add(itemJson(s));
-    ctx.json(Map.of("days", config.newItemDays(), "items", out));
+    ctx.json(Map.of("days", days, "items", out));
   }
 
   // ---------------------------------------------------------------- events

@@ -55,9 +55,12 @@ final class ItemCounters {
     return top(counts, k, keep);
   }
 
-  /** The k items with most events in the window ending at {@code nowMillis} that pass {@code keep}, most first. */
-  List<Ranked> trending(long nowMillis, int k, Predicate<String> keep) {
-    long from = nowMillis / HOUR - windowHours + 1;
+  /**
+   * The k items with most events in the {@code hours} (at most the window) ending at {@code nowMillis} that pass
+   * {@code keep}, most first.
+   */
+  List<Ranked> trending(long nowMillis, int hours, int k, Predicate<String> keep) {
+    long from = nowMillis / HOUR - Math.min(hours, windowHours) + 1;
     Map<String, Long> counts = new HashMap<>();
     for (var h : hourly.entrySet()) {
       if (h.getKey() < from) continue;

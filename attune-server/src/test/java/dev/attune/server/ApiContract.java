@@ -193,11 +193,20 @@ abstract class ApiContract {
         + "\"type\":\"play\"}]");
     assertEquals("song4", json(get("/v1/popular?scene=music&k=2"), 200).get("items").get(0).get("itemId").asText());
     assertEquals("song4", json(get("/v1/trending?k=2"), 200).get("items").get(0).get("itemId").asText());
+    assertEquals("song4", json(get("/v1/trending?k=2&hours=1"), 200).get("items").get(0).get("itemId").asText());
+    assertError(get("/v1/trending?hours=100"), 400, "invalid_field", "hours");
+    post("/v1/events", "{\"userId\":\"old\",\"itemId\":\"song30\",\"type\":\"play\",\"timestamp\":"
+        + (now - 5 * 3_600_000L) + "}");
+    assertFalse(ids(json(get("/v1/trending?k=40&hours=2"), 200)).contains("song30"), "five hours ago is outside");
+    assertTrue(ids(json(get("/v1/trending?k=40&hours=24"), 200)).contains("song30"));
     JsonNode similar = json(get("/v1/items/song4/similar?k=3"), 200);
     assertEquals(3, similar.get("items").size());
     assertFalse(ids(similar).contains("song4"));
     post("/v1/items", "{\"id\":\"fresh\",\"scene\":\"music\",\"releaseTime\":" + (now - 1000) + "}");
     assertEquals("fresh", json(get("/v1/new?k=1"), 200).get("items").get(0).get("id").asText());
+    post("/v1/items", "{\"id\":\"older\",\"scene\":\"music\",\"releaseTime\":" + (now - 10 * 86_400_000L) + "}");
+    assertEquals(1, json(get("/v1/new?days=5"), 200).get("items").size());
+    assertEquals(2, json(get("/v1/new?days=20"), 200).get("items").size());
   }
 
   @Test
