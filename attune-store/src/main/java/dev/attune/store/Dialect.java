@@ -32,6 +32,11 @@ enum Dialect {
    */
   POSTGRESQL("jdbc:postgresql:", "org.postgresql.Driver", "postgresql", "CAST(? AS jsonb)");
 
+  /** Page cache of SQLite's write connection, in KiB. */
+  static final int WRITER_CACHE_KIB = 64 * 1024;
+  /** WAL pages after which SQLite's write connection checkpoints (about 40 MB at 4 KiB pages). */
+  static final int WRITER_CHECKPOINT_PAGES = 10_000;
+
   private final String urlPrefix;
   private final String driverClass;
   private final String migrationFolder;
@@ -79,6 +84,14 @@ enum Dialect {
   /** The SQL for a JSON-valued parameter: PostgreSQL's {@code jsonb} columns need a cast from text. */
   String jsonParameter() {
     return jsonParameter;
+  }
+
+  /**
+   * Whether appends send each table's new rows as arrays in one statement ({@code unnest}, PostgreSQL) rather
+   * than as a JDBC batch of one-row statements (SQLite, where a statement costs no round trip).
+   */
+  boolean insertsFromArrays() {
+    return this == POSTGRESQL;
   }
 
   /** Whether the database takes one writer at a time, so that writes must queue in the JVM. */
@@ -163,11 +176,6 @@ enum Dialect {
     config.setDataSourceProperties(sqlite.toProperties());
     return config;
   }
-
-  /** Page cache of SQLite's write connection, in KiB. */
-  static final int WRITER_CACHE_KIB = 64 * 1024;
-  /** WAL pages after which SQLite's write connection checkpoints (about 40 MB at 4 KiB pages). */
-  static final int WRITER_CHECKPOINT_PAGES = 10_000;
 
   private HikariConfig basePoolConfig(String jdbcUrl, JdbcStore.Options options, String name) {
     HikariConfig config = new HikariConfig();

@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +80,8 @@ public final class JdbcStore implements Store {
 
   /** Rows sent to the driver per executeBatch call; bounds the driver's buffers for very large appends. */
   private static final int BATCH_ROWS = 1_000;
+  /** Rows per array statement on PostgreSQL ({@link #appendFromArrays}); bounds the size of one statement. */
+  private static final int ARRAY_ROWS = 10_000;
   /** Rows PostgreSQL sends per round trip when a visitor streams a table (without it, the whole table). */
   private static final int FETCH_ROWS = 5_000;
   /** Attempts of a PostgreSQL write transaction that deadlocked; a deadlock needs two unlucky batches. */
@@ -103,7 +106,7 @@ public final class JdbcStore implements Store {
   private final ReentrantLock writeLock;
   private final long writeWaitMillis;
 
-  // SQL with JSON parameters, bound per dialect ({@link Dialect#jsonParameter}).
+  // Statements with JSON parameters, whose SQL depends on the dialect (Dialect.jsonParameter).
   private final String upsertUser;
   private final String upsertItem;
   private final String insertEvent;
@@ -135,8 +138,8 @@ public final class JdbcStore implements Store {
 
   /**
    * Opens (and migrates) the store at {@code jdbcUrl}: {@code jdbc:sqlite:<file>} (the file's folders are
-   * created) or {@code jdbc:postgresql://host:port/db} (parameters such as {@code currentSchema} are passed to
-   * the driver; the schema must exist).
+   * created; the store's pragmas, such as {@code synchronous=FULL}, win over any in the URL) or {@code jdbc:postgresql://host:port/db} (parameters such as {@code currentSchema} are passed to
+   * the driver; Flyway creates a missing schema).
    *
    * @throws IllegalArgumentException if the URL names another database or in-memory SQLite, or options is null
    * @throws StoreException if the database cannot be reached or migrated
@@ -188,7 +191,9 @@ public final class JdbcStore implements Store {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
+    String message = String.valueOf(e.getMessage());
+    String rootMessage = String.valueOf(root.getMessage());
+    return root == e || message.contains(rootMessage) ? message : message + " (" + rootMessage + ")";
   }
 
   // ---- users ----
@@ -359,7 +364,7 @@ public final class JdbcStore implements Store {
    * that names it. The result counts {@code inserted + duplicates == events.size()}.
    *
    * @throws IllegalArgumentException if the list or an element is null, or a client id is blank
-   * @implNote One transaction and three batched statements (new users, new items, events); the JSON and the
+   * @implNote One transaction and three batched inserts (new users, new items, events); the JSON and the
    *     content ids are made before the transaction, so on SQLite the write lock is held only for the inserts.
    */
   @Override
@@ -388,56 +393,129 @@ public final class JdbcStore implements Store {
       userIds.add(e.userId());
       itemScenes.putIfAbsent(e.itemId(), e.scene());
     }
+    // Every user and item the batch names; those already stored are left as they are.
+    String[] namedUsers = userIds.toArray(String[]::new);
+    String[] namedItems = itemScenes.keySet().toArray(String[]::new);
+    String[] namedItemScenes = itemScenes.values().toArray(String[]::new);
     int inserted = write("appendEvents", c -> {
       long now = System.currentTimeMillis();
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO NOTHING")) {
-        int pending = 0;
-        for (String userId : userIds) {
-          ps.setString(1, userId);
-          ps.addBatch();
-          if (++pending == BATCH_ROWS) {
-            ps.executeBatch();
-            pending = 0;
-          }
-        }
-        ps.executeBatch();
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO items (id, scene, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
-        int pending = 0;
-        for (Map.Entry<String, String> item : itemScenes.entrySet()) {
-          ps.setString(1, item.getKey());
-          ps.setString(2, item.getValue());
-          ps.setLong(3, now);
-          ps.addBatch();
-          if (++pending == BATCH_ROWS) {
-            ps.executeBatch();
-            pending = 0;
-          }
-        }
-        ps.executeBatch();
-      }
-      int added = 0;
-      try (PreparedStatement ps = c.prepareStatement(insertEvent)) {
-        for (int i = 0; i < n; i++) {
-          Event e = events.get(i).event();
-          ps.setString(1, ids[i]);
-          ps.setString(2, e.userId());
-          ps.setString(3, e.itemId());
-          ps.setString(4, e.type());
-          ps.setFloat(5, e.value());
-          ps.setLong(6, e.timestamp());
-          ps.setString(7, e.scene());
-          ps.setString(8, contexts[i]);
-          ps.addBatch();
-          if ((i + 1) % BATCH_ROWS == 0 || i == n - 1) {
-            added += rowsInserted(ps.executeBatch());
-          }
-        }
-      }
-      return added;
+      return dialect.insertsFromArrays()
+          ? appendFromArrays(c, events, ids, contexts, namedUsers, namedItems, namedItemScenes, now)
+          : appendInBatches(c, events, ids, contexts, namedUsers, namedItems, namedItemScenes, now);
     });
     return new AppendResult(inserted, n - inserted);
+  }
+
+  /** {@link #appendEvents} as JDBC batches of one row per statement; returns how many events were new. */
+  private int appendInBatches(Connection c, List<NewEvent> events, String[] ids, String[] contexts,
+      String[] userIds, String[] itemIds, String[] itemScenes, long now) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO NOTHING")) {
+      for (int i = 0; i < userIds.length; i++) {
+        ps.setString(1, userIds[i]);
+        ps.addBatch();
+        if ((i + 1) % BATCH_ROWS == 0 || i == userIds.length - 1) {
+          ps.executeBatch();
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO items (id, scene, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+      for (int i = 0; i < itemIds.length; i++) {
+        ps.setString(1, itemIds[i]);
+        ps.setString(2, itemScenes[i]);
+        ps.setLong(3, now);
+        ps.addBatch();
+        if ((i + 1) % BATCH_ROWS == 0 || i == itemIds.length - 1) {
+          ps.executeBatch();
+        }
+      }
+    }
+    int added = 0;
+    try (PreparedStatement ps = c.prepareStatement(insertEvent)) {
+      for (int i = 0; i < ids.length; i++) {
+        Event e = events.get(i).event();
+        ps.setString(1, ids[i]);
+        ps.setString(2, e.userId());
+        ps.setString(3, e.itemId());
+        ps.setString(4, e.type());
+        ps.setFloat(5, e.value());
+        ps.setLong(6, e.timestamp());
+        ps.setString(7, e.scene());
+        ps.setString(8, contexts[i]);
+        ps.addBatch();
+        if ((i + 1) % BATCH_ROWS == 0 || i == ids.length - 1) {
+          added += rowsInserted(ps.executeBatch());
+        }
+      }
+    }
+    return added;
+  }
+
+  /**
+   * {@link #appendEvents} as one statement per table that reads its rows from arrays ({@code unnest}), for
+   * PostgreSQL: a batch of one-row statements costs the server a parse-bind-execute round per row. The events
+   * go in batch order ({@code WITH ORDINALITY ... ORDER BY}), so their sequence numbers follow it. Returns how
+   * many events were new: the statement's row count, as {@code ON CONFLICT DO NOTHING} skips a row whose id is
+   * stored or was inserted earlier by the same statement.
+   */
+  private static int appendFromArrays(Connection c, List<NewEvent> events, String[] ids, String[] contexts,
+      String[] userIds, String[] itemIds, String[] itemScenes, long now) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO users (id) SELECT unnest(CAST(? AS text[])) ON CONFLICT (id) DO NOTHING")) {
+      for (int from = 0; from < userIds.length; from += ARRAY_ROWS) {
+        int to = Math.min(userIds.length, from + ARRAY_ROWS);
+        ps.setArray(1, c.createArrayOf("text", Arrays.copyOfRange(userIds, from, to)));
+        ps.executeUpdate();
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO items (id, scene, created_at) "
+        + "SELECT id, scene, ? FROM unnest(CAST(? AS text[]), CAST(? AS text[])) AS t (id, scene) "
+        + "ON CONFLICT (id) DO NOTHING")) {
+      for (int from = 0; from < itemIds.length; from += ARRAY_ROWS) {
+        int to = Math.min(itemIds.length, from + ARRAY_ROWS);
+        ps.setLong(1, now);
+        ps.setArray(2, c.createArrayOf("text", Arrays.copyOfRange(itemIds, from, to)));
+        ps.setArray(3, c.createArrayOf("text", Arrays.copyOfRange(itemScenes, from, to)));
+        ps.executeUpdate();
+      }
+    }
+    int added = 0;
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO events (event_id, user_id, item_id, type, value, ts, scene, context) "
+            + "SELECT event_id, user_id, item_id, type, value, ts, scene, CAST(context AS jsonb) "
+            + "FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), "
+            + "CAST(? AS real[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY "
+            + "AS t (event_id, user_id, item_id, type, value, ts, scene, context, position) "
+            + "ORDER BY position ON CONFLICT (event_id) DO NOTHING")) {
+      for (int from = 0; from < ids.length; from += ARRAY_ROWS) {
+        int size = Math.min(ids.length - from, ARRAY_ROWS);
+        String[] users = new String[size];
+        String[] items = new String[size];
+        String[] types = new String[size];
+        Float[] values = new Float[size];
+        Long[] timestamps = new Long[size];
+        String[] scenes = new String[size];
+        for (int i = 0; i < size; i++) {
+          Event e = events.get(from + i).event();
+          users[i] = e.userId();
+          items[i] = e.itemId();
+          types[i] = e.type();
+          values[i] = e.value();
+          timestamps[i] = e.timestamp();
+          scenes[i] = e.scene();
+        }
+        ps.setArray(1, c.createArrayOf("text", Arrays.copyOfRange(ids, from, from + size)));
+        ps.setArray(2, c.createArrayOf("text", users));
+        ps.setArray(3, c.createArrayOf("text", items));
+        ps.setArray(4, c.createArrayOf("text", types));
+        ps.setArray(5, c.createArrayOf("float4", values));
+        ps.setArray(6, c.createArrayOf("int8", timestamps));
+        ps.setArray(7, c.createArrayOf("text", scenes));
+        ps.setArray(8, c.createArrayOf("text", Arrays.copyOfRange(contexts, from, from + size)));
+        added += ps.executeUpdate();
+      }
+    }
+    return added;
   }
 
   /** Sums a batch's update counts, each 1 (inserted) or 0 (skipped as a duplicate). */

@@ -23,7 +23,8 @@ public interface Store extends AutoCloseable {
 
   /**
    * Opens (and migrates) the store at {@code jdbcUrl}: {@code jdbc:sqlite:<file>} or {@code
-   * jdbc:postgresql://host:port/db}.
+   * jdbc:postgresql://host:port/db}, with {@link JdbcStore.Options#DEFAULTS}; {@link JdbcStore#open(String,
+   * JdbcStore.Options)} takes other pool sizes and timeouts.
    *
    * @throws IllegalArgumentException if the URL names another database
    * @throws StoreException if the database cannot be reached or migrated

@@ -23,32 +23,50 @@ final class PostgresStoreTest extends StoreContract {
   private static final String SERVER_URL = System.getenv().getOrDefault("ATTUNE_TEST_POSTGRES_URL",
       "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
+  /** Why the server cannot be used, or null when it can; checked once per run. */
+  private static final String UNREACHABLE = checkServer();
+
   private String schema;
+
+  private static String checkServer() {
+    try (Connection c = DriverManager.getConnection(withParameter(SERVER_URL, "connectTimeout=3&loginTimeout=3"))) {
+      return c.isValid(3) ? null : "PostgreSQL at " + SERVER_URL + " does not answer";
+    } catch (SQLException e) {
+      return "PostgreSQL is not reachable at " + SERVER_URL + " (" + e.getMessage() + ")";
+    }
+  }
 
   @BeforeAll
   static void requireServer() {
-    try (Connection c = DriverManager.getConnection(SERVER_URL + "&connectTimeout=3&loginTimeout=3")) {
-      c.isValid(3);
-    } catch (SQLException e) {
-      String message = "PostgreSQL is not reachable at " + SERVER_URL + " (" + e.getMessage() + ")";
-      if ("1".equals(System.getenv("ATTUNE_REQUIRE_POSTGRES"))) {
-        fail(message + "; ATTUNE_REQUIRE_POSTGRES=1 makes that a failure");
-      }
-      Assumptions.abort(message + ": skipping the PostgreSQL store tests (set ATTUNE_REQUIRE_POSTGRES=1 to fail "
-          + "instead)");
+    if (UNREACHABLE == null) {
+      return;
     }
+    if ("1".equals(System.getenv("ATTUNE_REQUIRE_POSTGRES"))) {
+      fail(UNREACHABLE + "; ATTUNE_REQUIRE_POSTGRES=1 makes that a failure");
+    }
+    // Surefire counts skipped tests but does not print why, so say it here once.
+    System.err.println("PostgresStoreTest: " + UNREACHABLE + ": skipping the PostgreSQL store tests "
+        + "(set ATTUNE_REQUIRE_POSTGRES=1 to fail instead)");
   }
 
   @Override
   String createDatabase() throws SQLException {
+    Assumptions.assumeTrue(UNREACHABLE == null, () -> UNREACHABLE + ": skipped");
     schema = "attune_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     execute("CREATE SCHEMA " + schema);
-    return SERVER_URL + "&currentSchema=" + schema;
+    return withParameter(SERVER_URL, "currentSchema=" + schema);
   }
 
   @Override
   void dropDatabase(String url) throws SQLException {
+    if (schema == null) {
+      return; // skipped before it was made
+    }
     execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  }
+
+  private static String withParameter(String url, String parameter) {
+    return url + (url.contains("?") ? "&" : "?") + parameter;
   }
 
   private static void execute(String sql) throws SQLException {

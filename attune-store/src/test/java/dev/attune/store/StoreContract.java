@@ -16,6 +16,7 @@ import dev.attune.store.Store.ModelVersion;
 import dev.attune.store.Store.NewEvent;
 import dev.attune.store.Store.StoredEvent;
 import dev.attune.store.Store.StoredItem;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -215,6 +216,25 @@ abstract class StoreContract {
     assertEquals(List.of(NewEvent.contentId(e), NewEvent.contentId(later)),
         stored.stream().map(StoredEvent::eventId).toList());
     assertTrue(stored.get(0).eventId().matches("h:[0-9a-f]{64}"), stored.get(0).eventId());
+  }
+
+  @Test
+  void largeAppendsSpanSeveralStatements() {
+    // More events than one JDBC batch (1,000 rows) or one PostgreSQL array statement (10,000) takes, with a
+    // duplicate whose first copy went in an earlier statement of the same call.
+    List<NewEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 10_500; i++) {
+      batch.add(withId("e" + i, play("u" + (i % 97), "i" + (i % 301), i)));
+    }
+    batch.add(withId("e7", play("u7", "i7", 7)));
+    assertEquals(new AppendResult(10_500, 1), store.appendEvents(batch));
+
+    List<StoredEvent> stored = allEvents(store);
+    assertEquals(10_500, stored.size());
+    assertEquals("e0", stored.get(0).eventId());
+    assertEquals("e10000", stored.get(10_000).eventId(), "arrival order across statements");
+    assertEquals("e10499", stored.get(10_499).eventId());
+    assertEquals(new Counts(97, 301, 10_500, Map.of("play", 10_500L), Map.of("music", 10_500L)), store.counts());
   }
 
   @Test
@@ -488,5 +508,8 @@ abstract class StoreContract {
     assertThrows(IllegalArgumentException.class, () -> Store.open("postgresql://localhost/db"));
     assertThrows(IllegalArgumentException.class, () -> Store.open(null));
     assertThrows(IllegalArgumentException.class, () -> JdbcStore.open(url, null));
+    assertThrows(IllegalArgumentException.class,
+        () -> new JdbcStore.Options(0, Duration.ofSeconds(1), Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> new JdbcStore.Options(1, Duration.ZERO, Duration.ZERO));
   }
 }
