@@ -144,7 +144,7 @@ public interface Store extends AutoCloseable {
    *     user, item, type, value, timestamp and scene count once
    */
   record NewEvent(String eventId, dev.attune.events.Event event) {
-    /** The id used when the client gives none: a SHA-256 over the event's fields, hex, prefixed "h:". */
+    /** The id used when the client gives none: "h:", the timestamp in hex, then a SHA-256 of the event's fields (see ContentIds). */
     public static String contentId(dev.attune.events.Event e) {
       return ContentIds.of(e);
     }

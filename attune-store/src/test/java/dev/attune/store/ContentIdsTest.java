@@ -17,9 +17,9 @@ final class ContentIdsTest {
     // Stored ids depend on this value: if it changes, retries of old events would be stored twice.
     // Worked out apart from this code, from the encoding in ContentIds' javadoc:
     //   def f(s): b = s.encode(); return struct.pack('>i', len(b)) + b
-    //   sha256(f('attune-event-v1') + f('user-1') + f('item-1') + f('play') + struct.pack('>f', 0.5)
-    //          + struct.pack('>q', 1700000000000) + f('music'))
-    assertEquals("h:1569dd0b0fd261ea6810e05a03202ffee868e8f4b5135505c6e56e93ebf96b80", ContentIds.of(EVENT));
+    //   '%016x' % 1700000000000 + sha256(f('attune-event-v1') + f('user-1') + f('item-1') + f('play')
+    //          + struct.pack('>f', 0.5) + struct.pack('>q', 1700000000000) + f('music')).hexdigest()[:48]
+    assertEquals("h:" + "0000018bcfe56800" + "1569dd0b0fd261ea6810e05a03202ffee868e8f4b5135505", ContentIds.of(EVENT));
   }
 
   @Test
