@@ -65,7 +65,8 @@ public class SasRecInferenceBenchmark {
     return model.userRepresentation(history, null);
   }
 
-  private static WeightFile randomWeights(SplittableRandom r, int items) {
+  /** Random SASRec weights over {@code items} items, shaped as above; also served by {@link ServiceBenchmark}. */
+  static WeightFile randomWeights(SplittableRandom r, int items) {
     int d = HIDDEN;
     WeightFile w = new WeightFile().property("model", "sasrec").property("numItems", Integer.toString(items))
         .property("hidden", Integer.toString(d)).property("blocks", Integer.toString(BLOCKS))

@@ -144,7 +144,10 @@ public interface Store extends AutoCloseable {
    *     user, item, type, value, timestamp and scene count once
    */
   record NewEvent(String eventId, dev.attune.events.Event event) {
-    /** The id used when the client gives none: "h:", the timestamp in hex, then a SHA-256 of the event's fields (see ContentIds). */
+    /**
+     * The id used when the client gives none: "h:", the timestamp in hex, then a SHA-256 of the event's fields
+     * (see ContentIds).
+     */
     public static String contentId(dev.attune.events.Event e) {
       return ContentIds.of(e);
     }
