@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The service benchmark of issue 6 (docs/benchmarks.md, "Service (issue 6)"):
+#   1. ingestion over HTTP (POST /v1/events, batches of 500) into SQLite and/or PostgreSQL, and the store-only rate;
+#   2. GET /v1/users/{id}/recommendations?k=10 under wrk: 100k items, 100k users with 20 events, random SASRec;
+#   3. read-your-writes: POST of a play event -> the first GET that no longer lists the played item.
+# Usage: attune-bench/service-bench.sh [sqlite|postgres|all] [output dir, default attune-bench/target/service-bench]
+#   sqlite   = 1 on SQLite, then 2 and 3 (on SQLite);  postgres = 1 on PostgreSQL;  all = both (default).
+# Environment: SKIP_BUILD=1 uses the jar as built; THREADS (4), EVENTS (1000000) for 1; WRK_ARGS ("-t2 -c32 -d30s");
+#   RYW_TRIALS (1000 per path) for 3;
+#   POSTGRES_URL (jdbc:postgresql://127.0.0.1:5432/test?user=postgres; a fresh schema is made and dropped);
+#   SERVE_JAVA_OPTS, e.g. -XX:StartFlightRecording=filename=/tmp/serve.jfr to profile the server under wrk.
+# Data lives under the output dir (never in the repository); the 100k x 100k store is generated once and reused.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mode="${1:-all}"
+out="${2:-$root/attune-bench/target/service-bench}"
+case "$mode" in sqlite|postgres|all) ;; *) echo "usage: $0 [sqlite|postgres|all] [output dir]" >&2; exit 2;; esac
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+cd "$root"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then ./mvnw -B -q -o -pl attune-bench -am package -DskipTests; fi
+command -v wrk > /dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+mkdir -p "$out"
+
+bench=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Xmx4g
+  -cp "$root/attune-bench/target/attune-bench.jar" dev.attune.bench.ServiceBenchmark)
+load() { echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
+echo "date: $(date -Iseconds); commit $(git rev-parse --short HEAD 2>/dev/null || echo ?)$(git diff --quiet 2>/dev/null || echo ' + local changes')"
+
+ingest() { # sqlite|postgres
+  load "before ingestion into $1"
+  "${bench[@]}" ingest --store "$1" --threads "${THREADS:-4}" --events "${EVENTS:-1000000}" --dir "$out/ingest" \
+    --postgres "${POSTGRES_URL:-jdbc:postgresql://127.0.0.1:5432/test?user=postgres}" 2> "$out/ingest-$1.log"
+  load "after ingestion into $1"
+}
+
+recommend() {
+  local dir="$out/recommend" server
+  rm -f "$dir/port"
+  # shellcheck disable=SC2086
+  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Xmx4g ${SERVE_JAVA_OPTS:-} \
+    -cp "$root/attune-bench/target/attune-bench.jar" dev.attune.bench.ServiceBenchmark serve --dir "$dir" \
+    > "$out/serve.log" 2>&1 &
+  server=$!
+  trap 'kill "$server" 2> /dev/null || true' EXIT
+  until [ -s "$dir/port" ]; do
+    kill -0 "$server" 2> /dev/null || { cat "$out/serve.log" >&2; exit 1; }
+    sleep 1
+  done
+  # The server fits its classic fallback model in the background after it starts; wrk waits for it.
+  until grep -qE 'fallback model .* (fitted|could not)' "$out/serve.log"; do
+    kill -0 "$server" 2> /dev/null || { cat "$out/serve.log" >&2; exit 1; }
+    sleep 1
+  done
+  grep -E '^(data|server):|fallback model' "$out/serve.log" | sed 's/^\[[^]]*\] //'
+  local url="http://127.0.0.1:$(cat "$dir/port")" lua="$root/attune-bench/wrk/recommendations.lua"
+  echo "sample: $(curl -s "$url/v1/users/u000001/recommendations?k=3" | head -c 300)"
+  # shellcheck disable=SC2086
+  wrk -t2 -c32 -d10s -s "$lua" "$url" -- 100000 | grep '^summary' | sed 's/^/warm-up (10 s, not recorded) /'
+  load "before wrk"
+  echo "wrk ${WRK_ARGS:--t2 -c32 -d30s} --latency, GET /v1/users/{random id}/recommendations?k=10:"
+  # shellcheck disable=SC2086
+  wrk ${WRK_ARGS:--t2 -c32 -d30s} --latency -s "$lua" "$url" -- 100000
+  load "after wrk"
+  echo "the same with explain=true:"
+  # shellcheck disable=SC2086
+  wrk ${WRK_ARGS:--t2 -c32 -d30s} --latency -s "$lua" "$url" -- 100000 explain=true | grep -E '^summary|Latency  '
+  load "before read-your-writes"
+  "${bench[@]}" read-your-writes --url "$url" --trials "${RYW_TRIALS:-1000}" 2> "$out/read-your-writes.log"
+  load "after read-your-writes"
+  kill "$server"
+  wait "$server" || true
+  trap - EXIT
+}
+
+case "$mode" in
+  sqlite) ingest sqlite; recommend ;;
+  postgres) ingest postgres ;;
+  all) ingest sqlite; ingest postgres; recommend ;;
+esac
