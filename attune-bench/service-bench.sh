@@ -3,8 +3,9 @@
 #   1. ingestion over HTTP (POST /v1/events, batches of 500) into SQLite and/or PostgreSQL, and the store-only rate;
 #   2. GET /v1/users/{id}/recommendations?k=10 under wrk: 100k items, 100k users with 20 events, random SASRec;
 #   3. read-your-writes: POST of a play event -> the first GET that no longer lists the played item.
-# Usage: attune-bench/service-bench.sh [sqlite|postgres|all] [output dir, default attune-bench/target/service-bench]
-#   sqlite   = 1 on SQLite, then 2 and 3 (on SQLite);  postgres = 1 on PostgreSQL;  all = both (default).
+# Usage: attune-bench/service-bench.sh [sqlite|postgres|all|serve] [output dir, default attune-bench/target/service-bench]
+#   sqlite   = 1 on SQLite, then 2 and 3 (on SQLite);  postgres = 1 on PostgreSQL;  all = both (default);
+#   serve    = 2 and 3 only.
 # Environment: SKIP_BUILD=1 uses the jar as built; THREADS (4), EVENTS (1000000) for 1; WRK_ARGS ("-t2 -c32 -d30s");
 #   RYW_TRIALS (1000 per path) for 3;
 #   POSTGRES_URL (jdbc:postgresql://127.0.0.1:5432/test?user=postgres; a fresh schema is made and dropped);
@@ -14,7 +15,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode="${1:-all}"
 out="${2:-$root/attune-bench/target/service-bench}"
-case "$mode" in sqlite|postgres|all) ;; *) echo "usage: $0 [sqlite|postgres|all] [output dir]" >&2; exit 2;; esac
+case "$mode" in sqlite|postgres|all|serve) ;; *) echo "usage: $0 [sqlite|postgres|all|serve] [output dir]" >&2; exit 2;; esac
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 cd "$root"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then ./mvnw -B -q -o -pl attune-bench -am package -DskipTests; fi
@@ -46,12 +47,14 @@ recommend() {
     kill -0 "$server" 2> /dev/null || { cat "$out/serve.log" >&2; exit 1; }
     sleep 1
   done
-  # The server fits its classic fallback model in the background after it starts; wrk waits for it.
-  until grep -qE 'fallback model .* (fitted|could not)' "$out/serve.log"; do
+  # The server fits its classic fallback model and, from 20,000 items, builds its approximate index in the
+  # background after it starts; wrk waits for both.
+  until grep -qE 'fallback model .* (fitted|could not)' "$out/serve.log" \
+      && grep -qE 'approximate index (over|could not)' "$out/serve.log"; do
     kill -0 "$server" 2> /dev/null || { cat "$out/serve.log" >&2; exit 1; }
     sleep 1
   done
-  grep -E '^(data|server):|fallback model' "$out/serve.log" | sed 's/^\[[^]]*\] //'
+  grep -E '^(data|server):|fallback model|approximate index' "$out/serve.log" | sed 's/^\[[^]]*\] //'
   local url="http://127.0.0.1:$(cat "$dir/port")" lua="$root/attune-bench/wrk/recommendations.lua"
   echo "sample: $(curl -s "$url/v1/users/u000001/recommendations?k=3" | head -c 300)"
   # shellcheck disable=SC2086
@@ -74,6 +77,7 @@ recommend() {
 
 case "$mode" in
   sqlite) ingest sqlite; recommend ;;
+  serve) recommend ;;
   postgres) ingest postgres ;;
   all) ingest sqlite; ingest postgres; recommend ;;
 esac

@@ -492,6 +492,53 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
         topDrop, randomStep, randomDrop);
   }
 
+  /**
+   * {@link #explainAttention(int[], int[], int, long)} for several items of one history at once, each result
+   * equal to the single-item call. Why: the attention at the newest position and the two leave-one-out user
+   * representations do not depend on the item, so three forward passes serve every item (a response explaining
+   * 10 items costs 3 passes instead of 30).
+   *
+   * @implNote three forward passes plus three dot products per item.
+   * @throws IllegalArgumentException as {@link #explainAttention(int[], int[], int)}
+   */
+  public AttentionExplanation[] explainAttention(int[] history, int[] types, int[] items, long seed) {
+    for (int item : items) checkItem(item);
+    checkHistory(history, types);
+    int n = Math.min(history.length, maxLength);
+    int start = history.length - n;
+    int[] window = Arrays.copyOfRange(history, start, history.length);
+    int[] windowTypes = types == null ? null : Arrays.copyOfRange(types, start, types.length);
+    float[] u = new float[dim];
+    float[][][] weights = encode(history, types, u, true);
+    float[][] headWeights = weights[0];
+    float[][] layerWeights = new float[weights.length][];
+    for (int l = 0; l < weights.length; l++) {
+      layerWeights[l] = headAverage(weights[l], n);
+    }
+    float[] stepWeights = layerWeights[0];
+    int[] topSteps = orderByWeight(stepWeights);
+    float[] withoutTop = n >= 1 ? userWithout(window, windowTypes, topSteps[0]) : null;
+    int randomStep = -1;
+    float[] withoutRandom = null;
+    if (n >= 2) {
+      randomStep = new SplittableRandom(seed).nextInt(n - 1);
+      if (randomStep >= topSteps[0]) randomStep++;
+      withoutRandom = userWithout(window, windowTypes, randomStep);
+    }
+    AttentionExplanation[] out = new AttentionExplanation[items.length];
+    for (int k = 0; k < items.length; k++) {
+      int item = items[k];
+      float score = VectorOps.dot(u, 0, itemRepresentations, item * dim, dim);
+      float topDrop = withoutTop == null ? Float.NaN
+          : score - VectorOps.dot(withoutTop, 0, itemRepresentations, item * dim, dim);
+      float randomDrop = withoutRandom == null ? Float.NaN
+          : score - VectorOps.dot(withoutRandom, 0, itemRepresentations, item * dim, dim);
+      out[k] = new AttentionExplanation(item, score, window, start, stepWeights, headWeights, layerWeights, topSteps,
+          topDrop, randomStep, randomDrop);
+    }
+    return out;
+  }
+
   /** The mean over heads of [H][n] weights (summed in head order, then divided). */
   private static float[] headAverage(float[][] heads, int n) {
     float[] out = new float[n];
@@ -518,6 +565,11 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
   }
 
   private float scoreWithout(int[] window, int[] types, int drop, int item) {
+    return VectorOps.dot(userWithout(window, types, drop), 0, itemRepresentations, item * dim, dim);
+  }
+
+  /** The user representation of {@code window} with step {@code drop} removed. */
+  private float[] userWithout(int[] window, int[] types, int drop) {
     int[] items = new int[window.length - 1];
     int[] t = types == null ? null : new int[window.length - 1];
     for (int s = 0, k = 0; s < window.length; s++) {
@@ -528,6 +580,6 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
     }
     float[] u = new float[dim];
     encode(items, t, u, false);
-    return VectorOps.dot(u, 0, itemRepresentations, item * dim, dim);
+    return u;
   }
 }

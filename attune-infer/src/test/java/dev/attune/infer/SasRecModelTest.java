@@ -440,6 +440,24 @@ class SasRecModelTest {
   }
 
   @Test
+  void explainingSeveralItemsAtOnceEqualsExplainingEachAlone() {
+    SasRecModel m = model(RandomSasRec.weights(DEEP), 1);
+    int[] history = {1, 2, 3, 4, 5, 6, 7, 8};
+    int[] items = {20, 3, 0, 11};
+    AttentionExplanation[] batch = m.explainAttention(history, null, items, 99L);
+    for (int k = 0; k < items.length; k++) {
+      AttentionExplanation one = m.explainAttention(history, null, items[k], 99L);
+      assertEquals(one.score(), batch[k].score(), 0f);
+      assertEquals(one.topStepDrop(), batch[k].topStepDrop(), 0f);
+      assertEquals(one.randomStep(), batch[k].randomStep());
+      assertEquals(one.randomStepDrop(), batch[k].randomStepDrop(), 0f);
+      assertArrayEquals(one.topSteps(), batch[k].topSteps());
+    }
+    AttentionExplanation single = m.explainAttention(new int[] {4}, null, new int[] {20}, 1L)[0];
+    assertTrue(Float.isNaN(single.randomStepDrop()));
+  }
+
+  @Test
   void leaveOneOutChecksAreConsistentAndSeeded() {
     RandomSasRec.Config c = DEEP;
     SasRecModel m = model(RandomSasRec.weights(c), 1);

@@ -326,7 +326,7 @@ final class Api {
     store.upsertItems(items);
     for (Item i : items) {
       store.item(i.id()).ifPresent(catalog::put);
-      recommendations.noteItem(i.id());
+      recommendations.itemChanged(i.id());
     }
   }
 
@@ -339,6 +339,7 @@ final class Api {
     if (!store.deleteItem(id)) throw ApiException.notFound("item", id);
     catalog.remove(id);
     counters.forget(id);
+    recommendations.itemChanged(id);
     ctx.status(204);
   }
 
@@ -346,6 +347,7 @@ final class Api {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     if (!store.setHidden(id, hidden)) throw ApiException.notFound("item", id);
     store.item(id).ifPresent(catalog::put);
+    recommendations.itemChanged(id);
     ctx.json(itemJson(catalog.get(id)));
   }
 
@@ -431,7 +433,7 @@ final class Api {
       committed.add(e.event());
       if (catalog.get(e.event().itemId()) == null) {
         catalog.putIfAbsent(e.event().itemId(), e.event().scene(), now);
-        recommendations.noteItem(e.event().itemId());
+        recommendations.itemChanged(e.event().itemId());
       }
     }
     boolean duplicates = result.duplicates() > 0;

@@ -25,6 +25,8 @@ final class ItemCounters {
   /** hour → item → count; hours older than the window are dropped as new hours arrive. */
   private final ConcurrentHashMap<Long, ConcurrentHashMap<String, LongAdder>> hourly = new ConcurrentHashMap<>();
   private final int windowHours;
+  /** The newest hour seen; hours before {@code newestHour - windowHours} are neither kept nor counted. */
+  private volatile long newestHour = Long.MIN_VALUE;
 
   ItemCounters(int windowHours) {
     this.windowHours = windowHours;
@@ -34,12 +36,16 @@ final class ItemCounters {
   void add(Event e) {
     total.computeIfAbsent(e.itemId(), i -> new LongAdder()).increment();
     long hour = e.timestamp() / HOUR;
+    if (hour > newestHour) advanceTo(hour);
+    if (hour < newestHour - windowHours) return; // older than any trending window
     hourly.computeIfAbsent(hour, h -> new ConcurrentHashMap<>()).computeIfAbsent(e.itemId(), i -> new LongAdder())
         .increment();
-    if (hourly.size() > windowHours + 2) {
-      long newest = hourly.keySet().stream().mapToLong(Long::longValue).max().orElse(hour);
-      hourly.keySet().removeIf(h -> h < newest - windowHours);
-    }
+  }
+
+  private synchronized void advanceTo(long hour) {
+    if (hour <= newestHour) return;
+    newestHour = hour;
+    hourly.keySet().removeIf(h -> h < hour - windowHours);
   }
 
   /** Forgets an item everywhere (after deletion). */
