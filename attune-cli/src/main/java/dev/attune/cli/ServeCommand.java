@@ -86,8 +86,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig.DEFAULTS.maxBodyBytes(), ServerConfig.DEFAULTS.recentEvents(), ServerConfig.DEFAULTS.cachedUsers(),
         ServerConfig.DEFAULTS.trendingHours(), ServerConfig.DEFAULTS.newItemDays(),
         ServerConfig.DEFAULTS.freshnessBoost(), modelDir == null ? null : Path.of(modelDir),
-        pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"),
-        ServerConfig.DEFAULTS.annMinItems());
+        pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"));
     serveUntilStopped(url, cfg, spec.commandLine().getOut(), null);
     return 0;
   }

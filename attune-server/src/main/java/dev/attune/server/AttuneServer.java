@@ -3,7 +3,6 @@ package dev.attune.server;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.attune.index.HnswIndex;
 import dev.attune.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -82,20 +81,6 @@ public final class AttuneServer {
    * fallback model in the background (requests are served meanwhile, by the attention model and popularity).
    */
   public AttuneServer start() {
-    ServingModel served = recommendations.model();
-    if (served != null && served.items().size() >= config.annMinItems()) {
-      Thread.ofVirtual().name("attune-ann-build").start(() -> {
-        try {
-          long t0 = System.nanoTime();
-          double recall = recommendations.index(HnswIndex.Params.DEFAULTS);
-          LOG.info("approximate index over {} items built in {} ms; recall of the exact top 50 on {} random"
-              + " histories: {}", served.items().size(), (System.nanoTime() - t0) / 1_000_000,
-              Recommendations.RECALL_QUERIES, String.format(java.util.Locale.ROOT, "%.3f", recall));
-        } catch (RuntimeException | LinkageError e) {
-          LOG.error("approximate index could not be built; scoring every item", e);
-        }
-      });
-    }
     if (config.fallbackModel().equals("none")) {
       fallbackReady.countDown();
     } else {

@@ -4,7 +4,6 @@ import dev.attune.events.Event;
 import dev.attune.events.EventType;
 import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
-import dev.attune.index.HnswIndex;
 import dev.attune.infer.AttentionExplanation;
 import dev.attune.infer.SequentialModel;
 import dev.attune.model.ItemFilter;
@@ -75,11 +74,6 @@ final class Recommendations {
   private final ServerConfig config;
   private volatile ServingModel model;
   private volatile FallbackModel fallback;
-  /** The approximate index over the served model's item representations, once built; see {@link #index}. */
-  private volatile ModelIndex approximate;
-
-  /** An HNSW index and the model whose item representations it holds. */
-  private record ModelIndex(ServingModel model, HnswIndex index) {}
 
   Recommendations(Catalog catalog, ItemCounters counters, ServerConfig config, ServingModel model) {
     this.catalog = catalog;
@@ -111,58 +105,6 @@ final class Recommendations {
       }
     }
     view = new IndexView(m, blocked, sceneOf);
-  }
-
-  /**
-   * Builds an HNSW index over the served model's item representations and uses it from then on for that model
-   * (requests meanwhile score every item). Call from a background thread; a swap discards an index built for the
-   * previous model.
-   *
-   * @return the index's recall of the exact top 50 over {@link #RECALL_QUERIES} random histories, or NaN without
-   *     a model
-   */
-  double index(HnswIndex.Params params) {
-    ServingModel m = model();
-    if (m == null) return Double.NaN;
-    int n = m.items().size();
-    int d = m.model().hidden();
-    float[] vectors = new float[n * d];
-    for (int i = 0; i < n; i++) System.arraycopy(m.model().itemRepresentation(i), 0, vectors, i * d, d);
-    HnswIndex index = HnswIndex.build(vectors, n, d, params);
-    double recall = recall(m, index, RECALL_QUERIES);
-    approximate = new ModelIndex(m, index);
-    return recall;
-  }
-
-  /** Histories checked by {@link #recall} when an index is built. */
-  static final int RECALL_QUERIES = 100;
-
-  /**
-   * Recall of the index's top {@code k * OVERFETCH} (k = 10) against exact scoring, over seeded random histories
-   * of 5 model items: the share of the exact candidates the index also returns.
-   */
-  private static double recall(ServingModel m, HnswIndex index, int queries) {
-    java.util.SplittableRandom random = new java.util.SplittableRandom(42);
-    int fetch = Math.min(m.items().size(), 10 * OVERFETCH);
-    long hits = 0;
-    long total = 0;
-    for (int q = 0; q < queries; q++) {
-      int[] history = new int[5];
-      for (int s = 0; s < history.length; s++) history[s] = random.nextInt(m.items().size());
-      TopK exact = m.model().recommend(new Query(-1, history, fetch, null, false));
-      TopK approx = index.search(m.model().userRepresentation(history, null), fetch, null);
-      Set<Integer> found = new HashSet<>();
-      for (int i : approx.items()) found.add(i);
-      for (int i : exact.items()) if (found.contains(i)) hits++;
-      total += exact.size();
-    }
-    return total == 0 ? Double.NaN : hits / (double) total;
-  }
-
-  /** Whether candidates come from the approximate index now. */
-  boolean approximate() {
-    ModelIndex a = approximate;
-    return a != null && a.model() == model();
   }
 
   /** Sets the classic model used when the attention model cannot read a history (null = none). */
@@ -293,10 +235,7 @@ final class Recommendations {
         ItemFilter keep = i -> !blocked[i] && (sceneId < 0 || sceneOf[i] == sceneId)
             && java.util.Arrays.binarySearch(excluded, i) < 0
             && (o.category() == null || catalog.get(m.items().id(i)).item().categories().contains(o.category()));
-        ModelIndex a = approximate;
-        TopK top = a != null && a.model() == m
-            ? a.index().search(m.model().userRepresentation(modelHistory, null), fetch, keep)
-            : m.model().recommend(new Query(-1, modelHistory, fetch, keep, false));
+        TopK top = m.model().recommend(new Query(-1, modelHistory, fetch, keep, false));
         for (int r = 0; r < top.size(); r++) {
           String id = m.items().id(top.item(r));
           pool.put(id, new Candidate(id, top.score(r), m.kind(), top.item(r)));

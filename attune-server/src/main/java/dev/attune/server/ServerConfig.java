@@ -18,18 +18,13 @@ import java.nio.file.Path;
  * @param modelDir a model directory written by {@code attune train}, or null to serve without one
  * @param fallbackModel the classic model fitted on the store at start for histories the attention model cannot
  *     read: {@code itemknn}, {@code als} or {@code none}
- * @param annMinItems from this many model items on, candidates come from an HNSW index over the item
- *     representations (built in the background at start) instead of scoring every item
  */
 public record ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
-    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, int annMinItems) {
+    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel) {
 
-  /**
-   * Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users, ItemKNN fallback,
-   * approximate search from 20,000 items.
-   */
+  /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users, ItemKNN fallback. */
   public static final ServerConfig DEFAULTS =
-      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn", 20_000);
+      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn");
 
   public ServerConfig {
     if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be blank");
@@ -43,7 +38,6 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
     if (!(freshnessBoost >= 0) || Double.isInfinite(freshnessBoost)) {
       throw new IllegalArgumentException("freshnessBoost must be >= 0: " + freshnessBoost);
     }
-    if (annMinItems <= 0) throw new IllegalArgumentException("annMinItems must be > 0: " + annMinItems);
     if (!java.util.List.of("itemknn", "als", "none").contains(fallbackModel)) {
       throw new IllegalArgumentException("fallbackModel must be itemknn, als or none: " + fallbackModel);
     }
@@ -52,24 +46,18 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
   /** This configuration on another port. */
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, annMinItems);
+        newItemDays, freshnessBoost, modelDir, fallbackModel);
   }
 
   /** This configuration serving another model directory. */
   public ServerConfig withModelDir(Path newModelDir) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, newModelDir, fallbackModel, annMinItems);
-  }
-
-  /** This configuration with approximate search from {@code newAnnMinItems} model items on. */
-  public ServerConfig withAnnMinItems(int newAnnMinItems) {
-    return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, newAnnMinItems);
+        newItemDays, freshnessBoost, newModelDir, fallbackModel);
   }
 
   /** This configuration with another fallback model ({@code itemknn}, {@code als}, {@code none}). */
   public ServerConfig withFallbackModel(String newFallbackModel) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, newFallbackModel, annMinItems);
+        newItemDays, freshnessBoost, modelDir, newFallbackModel);
   }
 }

@@ -52,8 +52,7 @@ abstract class ApiContract {
     var weights = RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20, 0, 0, null, null, 7L));
     ModelDirectory.write(dir.resolve("model"), weights, ids, Map.of());
     ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model"));
-    config = new ServerConfig(config.host(), 0, 100, 64 * 1024, 50, 1000, 24, 30, 0.0, config.modelDir(), "none",
-        20_000);
+    config = new ServerConfig(config.host(), 0, 100, 64 * 1024, 50, 1000, 24, 30, 0.0, config.modelDir(), "none");
     server = AttuneServer.create(config, store).start();
     base = "http://127.0.0.1:" + server.port();
     StringBuilder items = new StringBuilder("[");

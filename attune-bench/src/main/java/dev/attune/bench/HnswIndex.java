@@ -1,4 +1,4 @@
-package dev.attune.index;
+package dev.attune.bench;
 
 import com.github.jelmerk.hnswlib.core.DistanceFunctions;
 import com.github.jelmerk.hnswlib.core.Item;
@@ -13,15 +13,19 @@ import java.util.List;
 
 /**
  * Approximate maximum-inner-product search over item vectors with an HNSW graph (Malkov and Yashunin, 2018;
- * the hnswlib-core implementation). Used where scoring every item per request is too slow: an exact pass over
- * 100,000 × 64 floats reads 25.6 MB and costs about 1 ms per request here, a graph search visits a few thousand
- * vectors.
+ * the hnswlib-core implementation), kept as an experiment ({@link AnnRecall}): on 100,000 SASRec item vectors it
+ * recalled too little of the exact top 50 and searched slower than exact scoring, so the service scores every
+ * item (docs/benchmarks.md, "Service (issue 6)").
  *
  * <p>Scores are exact dot products of the returned items (recomputed), so they can be mixed with exact scores;
- * which items come back is approximate (recall measured in {@code HnswIndexTest} and docs/benchmarks.md).
+ * which items come back is approximate.
  *
- * <p>Thread-safe for searching once built. NOTE: inner product is not a metric, so HNSW's guarantees are
- * weaker than for cosine or L2; the measured recall is what counts.
+ * <p>Inner product is not a metric, so the graph is built over a transformed space where it is (Bachrach et al.,
+ * 2014, "Speeding up the Xbox recommender system using a Euclidean transformation for inner-product spaces"):
+ * each item vector x gets one extra coordinate sqrt(M² − |x|²), M the largest item norm, and the query q a 0, so
+ * that |q' − x'|² = |q|² + M² − 2 q·x ranks items exactly as q·x does, and the search is Euclidean.
+ *
+ * <p>Thread-safe for searching once built.
  */
 public final class HnswIndex {
   /**
@@ -77,11 +81,18 @@ public final class HnswIndex {
     }
     com.github.jelmerk.hnswlib.core.hnsw.HnswIndex<Integer, float[], Vector, Float> graph =
         com.github.jelmerk.hnswlib.core.hnsw.HnswIndex
-            .newBuilder(dim, DistanceFunctions.FLOAT_INNER_PRODUCT, numItems)
+            .newBuilder(dim + 1, DistanceFunctions.FLOAT_EUCLIDEAN_DISTANCE, numItems)
             .withM(params.m()).withEfConstruction(params.efConstruction()).withEf(params.ef())
             .<Integer, Vector>build();
+    double maxSquaredNorm = 0;
+    for (int i = 0; i < numItems; i++) maxSquaredNorm = Math.max(maxSquaredNorm, squaredNorm(vectors, i * dim, dim));
     List<Vector> items = new ArrayList<>(numItems);
-    for (int i = 0; i < numItems; i++) items.add(new Vector(i, Arrays.copyOfRange(vectors, i * dim, (i + 1) * dim)));
+    for (int i = 0; i < numItems; i++) {
+      float[] lifted = new float[dim + 1];
+      System.arraycopy(vectors, i * dim, lifted, 0, dim);
+      lifted[dim] = (float) Math.sqrt(Math.max(0, maxSquaredNorm - squaredNorm(vectors, i * dim, dim)));
+      items.add(new Vector(i, lifted));
+    }
     int threads = params.threads() == 0 ? Runtime.getRuntime().availableProcessors() : params.threads();
     try {
       graph.addAll(items, threads, (done, max) -> { }, Integer.MAX_VALUE);
@@ -109,7 +120,7 @@ public final class HnswIndex {
     ItemFilter accept = filter == null ? ItemFilter.ALL : filter;
     int want = Math.min(numItems, k);
     for (int fetch = Math.min(numItems, 2 * k); ; fetch = Math.min(numItems, fetch * 4)) {
-      List<SearchResult<Vector, Float>> found = graph.findNearest(query, fetch);
+      List<SearchResult<Vector, Float>> found = graph.findNearest(Arrays.copyOf(query, dim + 1), fetch);
       float[] scores = new float[found.size()];
       int[] items = new int[found.size()];
       int accepted = 0;
@@ -124,6 +135,12 @@ public final class HnswIndex {
         return best(items, scores, accepted, want);
       }
     }
+  }
+
+  private static double squaredNorm(float[] v, int from, int n) {
+    double s = 0;
+    for (int k = 0; k < n; k++) s += (double) v[from + k] * v[from + k];
+    return s;
   }
 
   private static TopK best(int[] items, float[] scores, int n, int k) {
