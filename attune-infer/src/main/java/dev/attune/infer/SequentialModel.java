@@ -459,37 +459,7 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
    * @implNote three forward passes (the full history and two with one step removed).
    */
   public AttentionExplanation explainAttention(int[] history, int[] types, int item, long seed) {
-    checkItem(item);
-    checkHistory(history, types);
-    int n = Math.min(history.length, maxLength);
-    int start = history.length - n;
-    int[] window = Arrays.copyOfRange(history, start, history.length);
-    int[] windowTypes = types == null ? null : Arrays.copyOfRange(types, start, types.length);
-    float[] u = new float[dim];
-    float[][][] weights = encode(history, types, u, true);
-    float score = VectorOps.dot(u, 0, itemRepresentations, item * dim, dim);
-
-    float[][] headWeights = weights[0];
-    float[][] layerWeights = new float[weights.length][];
-    for (int l = 0; l < weights.length; l++) {
-      layerWeights[l] = headAverage(weights[l], n);
-    }
-    float[] stepWeights = layerWeights[0];
-    int[] topSteps = orderByWeight(stepWeights);
-
-    float topDrop = Float.NaN;
-    float randomDrop = Float.NaN;
-    int randomStep = -1;
-    if (n >= 1) {
-      topDrop = score - scoreWithout(window, windowTypes, topSteps[0], item);
-    }
-    if (n >= 2) {
-      randomStep = new SplittableRandom(seed).nextInt(n - 1);
-      if (randomStep >= topSteps[0]) randomStep++;
-      randomDrop = score - scoreWithout(window, windowTypes, randomStep, item);
-    }
-    return new AttentionExplanation(item, score, window, start, stepWeights, headWeights, layerWeights, topSteps,
-        topDrop, randomStep, randomDrop);
+    return explainAttention(history, types, new int[] {item}, seed)[0];
   }
 
   /**
@@ -562,10 +532,6 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
       order[k] = s;
     }
     return order;
-  }
-
-  private float scoreWithout(int[] window, int[] types, int drop, int item) {
-    return VectorOps.dot(userWithout(window, types, drop), 0, itemRepresentations, item * dim, dim);
   }
 
   /** The user representation of {@code window} with step {@code drop} removed. */
