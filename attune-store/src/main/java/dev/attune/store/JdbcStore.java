@@ -24,6 +24,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -39,6 +40,10 @@ import org.flywaydb.core.api.FlywayException;
  * request threads never see {@code SQLITE_BUSY}); reads run in parallel beside them (WAL) on a pool of
  * their own. On PostgreSQL one pool serves both, writes run in parallel, and a transaction that deadlocked
  * against another is retried.
+ *
+ * <p>Group commit (SQLite): {@link #appendEvents} calls that wait for the writer at the same time share one
+ * transaction and one commit ({@link GroupCommit}); each still returns only after that commit and gets its own
+ * counts. The log is checkpointed by a thread of the store's ({@link WalCheckpointer}), not inside commits.
  *
  * <p>Arrival order: {@link StoredEvent#sequence} comes from the database ({@code AUTOINCREMENT} /
  * {@code bigserial}) as each row is inserted, in batch order. On SQLite it is also commit order. On PostgreSQL
@@ -86,12 +91,29 @@ public final class JdbcStore implements Store {
   private static final int FETCH_ROWS = 5_000;
   /** Attempts of a PostgreSQL write transaction that deadlocked; a deadlock needs two unlucky batches. */
   private static final int MAX_ATTEMPTS = 4;
+  /**
+   * Events one group commit takes at most ({@link GroupCommit}), unless its first call is larger alone: about
+   * 10 batches of 500. Larger groups commit less often but make the calls at the end of a group wait longer.
+   */
+  private static final int MAX_GROUP_EVENTS = 5_000;
 
   private static final String ITEM_COLUMNS =
       "id, scene, title, creator, album, categories, tags, duration, release_time, text, attributes, hidden, "
           + "created_at";
   private static final String EVENT_COLUMNS = "sequence, event_id, user_id, item_id, type, value, ts, scene, context";
   private static final String MODEL_COLUMNS = "id, kind, path, created_at, metrics, active";
+  private static final String INSERT_USERS_FROM_ARRAY =
+      "INSERT INTO users (id) SELECT unnest(CAST(? AS text[])) ON CONFLICT (id) DO NOTHING";
+  private static final String INSERT_ITEMS_FROM_ARRAYS = "INSERT INTO items (id, scene, created_at) "
+      + "SELECT id, scene, ? FROM unnest(CAST(? AS text[]), CAST(? AS text[])) AS t (id, scene) "
+      + "ON CONFLICT (id) DO NOTHING";
+  private static final String INSERT_EVENTS_FROM_ARRAYS =
+      "INSERT INTO events (event_id, user_id, item_id, type, value, ts, scene, context) "
+          + "SELECT event_id, user_id, item_id, type, value, ts, scene, CAST(context AS jsonb) "
+          + "FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), "
+          + "CAST(? AS real[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY "
+          + "AS t (event_id, user_id, item_id, type, value, ts, scene, context, position) "
+          + "ORDER BY position ON CONFLICT (event_id) DO NOTHING";
 
   private final Dialect dialect;
   private final String database;
@@ -100,11 +122,23 @@ public final class JdbcStore implements Store {
   /** Makes the writes: SQLite's one write connection, or the same pool as {@link #readPool} on PostgreSQL. */
   private final HikariDataSource writePool;
   /**
-   * SQLite: the queue of writers for the one write connection; null on PostgreSQL. Fair, so a steady stream of
-   * appends cannot starve a deleteUser, and waited on for at most the connection timeout.
+   * SQLite: the queue of writers for the one write connection (appends take it through {@link #appends}, once
+   * per group; the checkpointer holds it for its last step); null on PostgreSQL. Fair, so a steady stream of
+   * appends cannot starve a deleteUser or the checkpointer, and waited on for at most the connection timeout.
    */
   private final ReentrantLock writeLock;
   private final long writeWaitMillis;
+  /** The queue that groups concurrent appends into one transaction; null when the dialect does not. */
+  private final GroupCommit<PreparedAppend, AppendResult> appends;
+  /** SQLite: checkpoints the log beside the writer; null on PostgreSQL. */
+  private final WalCheckpointer checkpointer;
+  /** Set by {@link #close}: every call after it fails with a {@link StoreException} that says so. */
+  private volatile boolean closed;
+  /**
+   * Held shared by every call while it uses the pools ({@link #enter}), and exclusively by {@link #close}, which
+   * so waits for the calls in progress: a pool closed under a busy connection aborts it mid-transaction.
+   */
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
 
   // Statements with JSON parameters, whose SQL depends on the dialect (Dialect.jsonParameter).
   private final String upsertUser;
@@ -113,13 +147,18 @@ public final class JdbcStore implements Store {
   private final String upsertModel;
 
   private JdbcStore(Dialect dialect, String database, HikariDataSource readPool, HikariDataSource writePool,
-      Options options) {
+      Options options, ReentrantLock writeLock, WalCheckpointer checkpointer) {
     this.dialect = dialect;
     this.database = database;
     this.readPool = readPool;
     this.writePool = writePool;
-    this.writeLock = dialect.singleWriter() ? new ReentrantLock(true) : null;
+    this.writeLock = writeLock;
     this.writeWaitMillis = options.connectionTimeout().toMillis();
+    this.checkpointer = checkpointer;
+    this.appends = dialect.groupsAppends()
+        ? new GroupCommit<>(writeLock, MAX_GROUP_EVENTS, PreparedAppend::size, this::writeAppendGroup,
+            (reason, cause) -> new StoreException("appendEvents failed on " + database + ": " + reason, cause))
+        : null;
     String json = dialect.jsonParameter();
     this.upsertUser = "INSERT INTO users (id, attributes) VALUES (?, " + json + ") "
         + "ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes";
@@ -166,15 +205,22 @@ public final class JdbcStore implements Store {
       throw new StoreException("schema migration failed on " + database + ": " + reason(e), e);
     }
     HikariDataSource readPool = writePool;
-    if (dialect.singleWriter()) {
-      try {
-        readPool = startPool(dialect.readPoolConfig(jdbcUrl, options), database);
-      } catch (StoreException e) {
-        writePool.close();
-        throw e;
-      }
+    if (!dialect.singleWriter()) {
+      return new JdbcStore(dialect, database, readPool, writePool, options, null, null);
     }
-    return new JdbcStore(dialect, database, readPool, writePool, options);
+    ReentrantLock writeLock = new ReentrantLock(true); // fair: see the field
+    WalCheckpointer checkpointer = null;
+    try {
+      readPool = startPool(dialect.readPoolConfig(jdbcUrl, options), database);
+      checkpointer = new WalCheckpointer(dialect.openCheckpointConnection(jdbcUrl, database), writeLock, database);
+    } catch (StoreException e) {
+      if (readPool != writePool) {
+        readPool.close();
+      }
+      writePool.close();
+      throw e;
+    }
+    return new JdbcStore(dialect, database, readPool, writePool, options, writeLock, checkpointer);
   }
 
   private static HikariDataSource startPool(HikariConfig config, String database) {
@@ -363,17 +409,73 @@ public final class JdbcStore implements Store {
    * <p>Each event's id is {@link NewEvent#effectiveId}. A new item takes the scene of the batch's first event
    * that names it. The result counts {@code inserted + duplicates == events.size()}.
    *
+   * <p>On SQLite, calls that arrive while the writer is busy are written together in one transaction when it
+   * is free (up to about 5,000 events, in arrival order; see {@link GroupCommit}). Each call
+   * still returns only after the commit that holds its events, and counts as if the calls had run one after
+   * the other: an id sent by two calls of a group is inserted by the one that arrived first and is a duplicate
+   * for the other. If the shared transaction fails, each of its calls is run again alone, so a call fails only
+   * for a reason of its own. A call alone is written at once: it never waits for others to join it.
+   *
    * @throws IllegalArgumentException if the list or an element is null, or a client id is blank
-   * @implNote One transaction and three batched inserts (new users, new items, events); the JSON and the
-   *     content ids are made before the transaction, so on SQLite the write lock is held only for the inserts.
+   * @throws StoreException if the write fails, the call waited longer than the connection timeout for the
+   *     writer, or the store is closed
+   * @implNote One transaction and three batched inserts (new users, new items, events) per call; the JSON and
+   *     the content ids are made before the transaction, so on SQLite the writer is held only for the inserts.
    */
   @Override
   public AppendResult appendEvents(List<NewEvent> events) {
     requireElements(events, "events");
-    int n = events.size();
-    if (n == 0) {
+    if (events.isEmpty()) {
+      requireOpen("appendEvents");
       return new AppendResult(0, 0);
     }
+    PreparedAppend batch = prepare(events);
+    if (appends == null) {
+      int inserted = write("appendEvents", c -> appendRows(c, List.of(batch))[0]);
+      return new AppendResult(inserted, batch.size() - inserted);
+    }
+    enter("appendEvents");
+    try {
+      return appends.submit(batch, TimeUnit.MILLISECONDS.toNanos(writeWaitMillis));
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Writes {@code calls} as one group, as {@link #appendEvents} does with calls that queue for the writer
+   * together, and returns each call's outcome in order; on either database. For tests, which cannot make
+   * concurrent calls meet in one group on purpose.
+   *
+   * @throws IllegalArgumentException as {@link #appendEvents}, for a null, empty or invalid call
+   */
+  List<GroupCommit.Outcome<AppendResult>> appendAsOneGroup(List<List<NewEvent>> calls) {
+    requireElements(calls, "calls");
+    List<PreparedAppend> group = new ArrayList<>();
+    for (List<NewEvent> events : calls) {
+      requireElements(events, "events");
+      if (events.isEmpty()) {
+        throw new IllegalArgumentException("a call of a group has events");
+      }
+      group.add(prepare(events));
+    }
+    enter("appendEvents");
+    if (writeLock != null) {
+      writeLock.lock();
+    }
+    try {
+      return writeAppendGroup(group);
+    } finally {
+      if (writeLock != null) {
+        writeLock.unlock();
+      }
+      exit();
+    }
+  }
+
+  /** Checks a call's events and computes what its transaction needs. */
+  private static PreparedAppend prepare(List<NewEvent> events) {
+    int n = events.size();
     String[] ids = new String[n];
     String[] contexts = new String[n];
     // Sorted, so that concurrent PostgreSQL transactions take the users' and items' row locks in one order.
@@ -394,126 +496,188 @@ public final class JdbcStore implements Store {
       itemScenes.putIfAbsent(e.itemId(), e.scene());
     }
     // Every user and item the batch names; those already stored are left as they are.
-    String[] namedUsers = userIds.toArray(String[]::new);
-    String[] namedItems = itemScenes.keySet().toArray(String[]::new);
-    String[] namedItemScenes = itemScenes.values().toArray(String[]::new);
-    int inserted = write("appendEvents", c -> {
-      long now = System.currentTimeMillis();
-      return dialect.insertsFromArrays()
-          ? appendFromArrays(c, events, ids, contexts, namedUsers, namedItems, namedItemScenes, now)
-          : appendInBatches(c, events, ids, contexts, namedUsers, namedItems, namedItemScenes, now);
-    });
-    return new AppendResult(inserted, n - inserted);
+    return new PreparedAppend(events, ids, contexts, userIds.toArray(String[]::new),
+        itemScenes.keySet().toArray(String[]::new), itemScenes.values().toArray(String[]::new));
   }
 
-  /** {@link #appendEvents} as JDBC batches of one row per statement; returns how many events were new. */
-  private int appendInBatches(Connection c, List<NewEvent> events, String[] ids, String[] contexts,
-      String[] userIds, String[] itemIds, String[] itemScenes, long now) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO NOTHING")) {
-      for (int i = 0; i < userIds.length; i++) {
-        ps.setString(1, userIds[i]);
-        ps.addBatch();
-        if ((i + 1) % BATCH_ROWS == 0 || i == userIds.length - 1) {
-          ps.executeBatch();
+  /**
+   * One call of {@link #appendEvents}, with what is computed before the transaction.
+   *
+   * @param events the call's events
+   * @param ids each event's {@link NewEvent#effectiveId}
+   * @param contexts each event's context as JSON, or null
+   * @param users the users the events name, sorted
+   * @param items the items the events name, sorted
+   * @param itemScenes the scene of the first event naming each of {@code items}
+   */
+  private record PreparedAppend(List<NewEvent> events, String[] ids, String[] contexts, String[] users,
+      String[] items, String[] itemScenes) {
+    int size() {
+      return ids.length;
+    }
+  }
+
+  /**
+   * The {@link GroupCommit.GroupWriter} of {@link #appendEvents}: writes a group of calls in one transaction and
+   * gives each its own counts. Calls are written one after the other in queue order, so an id that two calls of
+   * the group share (or that one call repeats) is inserted by its first occurrence and counted as a duplicate
+   * everywhere else, exactly as if the calls had run one by one.
+   *
+   * <p>If the group's transaction fails, each call is run again alone, in its own transaction: one bad call (or
+   * one whose events hit a constraint) then fails only itself. That costs a second attempt only after a
+   * failure; an append that succeeded alone is durable like any other.
+   */
+  private List<GroupCommit.Outcome<AppendResult>> writeAppendGroup(List<PreparedAppend> group) {
+    List<GroupCommit.Outcome<AppendResult>> outcomes = new ArrayList<>(group.size());
+    if (closed) {
+      for (int i = 0; i < group.size(); i++) {
+        outcomes.add(GroupCommit.Outcome.failed(closedException("appendEvents")));
+      }
+      return outcomes;
+    }
+    try {
+      int[] inserted = transact("appendEvents", c -> appendRows(c, group));
+      for (int i = 0; i < group.size(); i++) {
+        outcomes.add(GroupCommit.Outcome.of(new AppendResult(inserted[i], group.get(i).size() - inserted[i])));
+      }
+      return outcomes;
+    } catch (RuntimeException groupFailure) {
+      if (group.size() == 1) {
+        outcomes.add(GroupCommit.Outcome.failed(groupFailure));
+        return outcomes;
+      }
+    }
+    for (PreparedAppend call : group) {
+      try {
+        int inserted = transact("appendEvents", c -> appendRows(c, List.of(call))[0]);
+        outcomes.add(GroupCommit.Outcome.of(new AppendResult(inserted, call.size() - inserted)));
+      } catch (RuntimeException e) {
+        outcomes.add(GroupCommit.Outcome.failed(e));
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Inserts the calls' users, items and events, call after call on the same statements; returns how many of
+   * each call's events were new.
+   */
+  private int[] appendRows(Connection c, List<PreparedAppend> calls) throws SQLException {
+    int[] inserted = new int[calls.size()];
+    long now = System.currentTimeMillis();
+    if (dialect.insertsFromArrays()) {
+      try (PreparedStatement users = c.prepareStatement(INSERT_USERS_FROM_ARRAY);
+          PreparedStatement items = c.prepareStatement(INSERT_ITEMS_FROM_ARRAYS);
+          PreparedStatement events = c.prepareStatement(INSERT_EVENTS_FROM_ARRAYS)) {
+        for (int i = 0; i < inserted.length; i++) {
+          inserted[i] = appendFromArrays(c, users, items, events, calls.get(i), now);
+        }
+      }
+    } else {
+      try (PreparedStatement users = c.prepareStatement("INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO NOTHING");
+          PreparedStatement items = c.prepareStatement(
+              "INSERT INTO items (id, scene, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
+          PreparedStatement events = c.prepareStatement(insertEvent)) {
+        for (int i = 0; i < inserted.length; i++) {
+          inserted[i] = appendInBatches(users, items, events, calls.get(i), now);
         }
       }
     }
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO items (id, scene, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
-      for (int i = 0; i < itemIds.length; i++) {
-        ps.setString(1, itemIds[i]);
-        ps.setString(2, itemScenes[i]);
-        ps.setLong(3, now);
-        ps.addBatch();
-        if ((i + 1) % BATCH_ROWS == 0 || i == itemIds.length - 1) {
-          ps.executeBatch();
-        }
+    return inserted;
+  }
+
+  /** One call of {@link #appendEvents} as JDBC batches of one row per statement; returns how many events were new. */
+  private static int appendInBatches(PreparedStatement users, PreparedStatement items, PreparedStatement events,
+      PreparedAppend call, long now) throws SQLException {
+    String[] userIds = call.users();
+    for (int i = 0; i < userIds.length; i++) {
+      users.setString(1, userIds[i]);
+      users.addBatch();
+      if ((i + 1) % BATCH_ROWS == 0 || i == userIds.length - 1) {
+        users.executeBatch();
+      }
+    }
+    String[] itemIds = call.items();
+    for (int i = 0; i < itemIds.length; i++) {
+      items.setString(1, itemIds[i]);
+      items.setString(2, call.itemScenes()[i]);
+      items.setLong(3, now);
+      items.addBatch();
+      if ((i + 1) % BATCH_ROWS == 0 || i == itemIds.length - 1) {
+        items.executeBatch();
       }
     }
     int added = 0;
-    try (PreparedStatement ps = c.prepareStatement(insertEvent)) {
-      for (int i = 0; i < ids.length; i++) {
-        Event e = events.get(i).event();
-        ps.setString(1, ids[i]);
-        ps.setString(2, e.userId());
-        ps.setString(3, e.itemId());
-        ps.setString(4, e.type());
-        ps.setFloat(5, e.value());
-        ps.setLong(6, e.timestamp());
-        ps.setString(7, e.scene());
-        ps.setString(8, contexts[i]);
-        ps.addBatch();
-        if ((i + 1) % BATCH_ROWS == 0 || i == ids.length - 1) {
-          added += rowsInserted(ps.executeBatch());
-        }
+    String[] ids = call.ids();
+    for (int i = 0; i < ids.length; i++) {
+      Event e = call.events().get(i).event();
+      events.setString(1, ids[i]);
+      events.setString(2, e.userId());
+      events.setString(3, e.itemId());
+      events.setString(4, e.type());
+      events.setFloat(5, e.value());
+      events.setLong(6, e.timestamp());
+      events.setString(7, e.scene());
+      events.setString(8, call.contexts()[i]);
+      events.addBatch();
+      if ((i + 1) % BATCH_ROWS == 0 || i == ids.length - 1) {
+        added += rowsInserted(events.executeBatch());
       }
     }
     return added;
   }
 
   /**
-   * {@link #appendEvents} as one statement per table that reads its rows from arrays ({@code unnest}), for
-   * PostgreSQL: a batch of one-row statements costs the server a parse-bind-execute round per row. The events
-   * go in batch order ({@code WITH ORDINALITY ... ORDER BY}), so their sequence numbers follow it. Returns how
-   * many events were new: the statement's row count, as {@code ON CONFLICT DO NOTHING} skips a row whose id is
-   * stored or was inserted earlier by the same statement.
+   * One call of {@link #appendEvents} as one statement per table that reads its rows from arrays ({@code
+   * unnest}), for PostgreSQL: a batch of one-row statements costs the server a parse-bind-execute round per row.
+   * The events go in batch order ({@code WITH ORDINALITY ... ORDER BY}), so their sequence numbers follow it.
+   * Returns how many events were new: the statement's row count, as {@code ON CONFLICT DO NOTHING} skips a row
+   * whose id is stored or was inserted earlier by the same statement.
    */
-  private static int appendFromArrays(Connection c, List<NewEvent> events, String[] ids, String[] contexts,
-      String[] userIds, String[] itemIds, String[] itemScenes, long now) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO users (id) SELECT unnest(CAST(? AS text[])) ON CONFLICT (id) DO NOTHING")) {
-      for (int from = 0; from < userIds.length; from += ARRAY_ROWS) {
-        int to = Math.min(userIds.length, from + ARRAY_ROWS);
-        ps.setArray(1, c.createArrayOf("text", Arrays.copyOfRange(userIds, from, to)));
-        ps.executeUpdate();
-      }
+  private static int appendFromArrays(Connection c, PreparedStatement users, PreparedStatement items,
+      PreparedStatement events, PreparedAppend call, long now) throws SQLException {
+    String[] userIds = call.users();
+    for (int from = 0; from < userIds.length; from += ARRAY_ROWS) {
+      int to = Math.min(userIds.length, from + ARRAY_ROWS);
+      users.setArray(1, c.createArrayOf("text", Arrays.copyOfRange(userIds, from, to)));
+      users.executeUpdate();
     }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO items (id, scene, created_at) "
-        + "SELECT id, scene, ? FROM unnest(CAST(? AS text[]), CAST(? AS text[])) AS t (id, scene) "
-        + "ON CONFLICT (id) DO NOTHING")) {
-      for (int from = 0; from < itemIds.length; from += ARRAY_ROWS) {
-        int to = Math.min(itemIds.length, from + ARRAY_ROWS);
-        ps.setLong(1, now);
-        ps.setArray(2, c.createArrayOf("text", Arrays.copyOfRange(itemIds, from, to)));
-        ps.setArray(3, c.createArrayOf("text", Arrays.copyOfRange(itemScenes, from, to)));
-        ps.executeUpdate();
-      }
+    String[] itemIds = call.items();
+    for (int from = 0; from < itemIds.length; from += ARRAY_ROWS) {
+      int to = Math.min(itemIds.length, from + ARRAY_ROWS);
+      items.setLong(1, now);
+      items.setArray(2, c.createArrayOf("text", Arrays.copyOfRange(itemIds, from, to)));
+      items.setArray(3, c.createArrayOf("text", Arrays.copyOfRange(call.itemScenes(), from, to)));
+      items.executeUpdate();
     }
     int added = 0;
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO events (event_id, user_id, item_id, type, value, ts, scene, context) "
-            + "SELECT event_id, user_id, item_id, type, value, ts, scene, CAST(context AS jsonb) "
-            + "FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), "
-            + "CAST(? AS real[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY "
-            + "AS t (event_id, user_id, item_id, type, value, ts, scene, context, position) "
-            + "ORDER BY position ON CONFLICT (event_id) DO NOTHING")) {
-      for (int from = 0; from < ids.length; from += ARRAY_ROWS) {
-        int size = Math.min(ids.length - from, ARRAY_ROWS);
-        String[] users = new String[size];
-        String[] items = new String[size];
-        String[] types = new String[size];
-        Float[] values = new Float[size];
-        Long[] timestamps = new Long[size];
-        String[] scenes = new String[size];
-        for (int i = 0; i < size; i++) {
-          Event e = events.get(from + i).event();
-          users[i] = e.userId();
-          items[i] = e.itemId();
-          types[i] = e.type();
-          values[i] = e.value();
-          timestamps[i] = e.timestamp();
-          scenes[i] = e.scene();
-        }
-        ps.setArray(1, c.createArrayOf("text", Arrays.copyOfRange(ids, from, from + size)));
-        ps.setArray(2, c.createArrayOf("text", users));
-        ps.setArray(3, c.createArrayOf("text", items));
-        ps.setArray(4, c.createArrayOf("text", types));
-        ps.setArray(5, c.createArrayOf("float4", values));
-        ps.setArray(6, c.createArrayOf("int8", timestamps));
-        ps.setArray(7, c.createArrayOf("text", scenes));
-        ps.setArray(8, c.createArrayOf("text", Arrays.copyOfRange(contexts, from, from + size)));
-        added += ps.executeUpdate();
+    String[] ids = call.ids();
+    for (int from = 0; from < ids.length; from += ARRAY_ROWS) {
+      int size = Math.min(ids.length - from, ARRAY_ROWS);
+      String[] eventUsers = new String[size];
+      String[] eventItems = new String[size];
+      String[] types = new String[size];
+      Float[] values = new Float[size];
+      Long[] timestamps = new Long[size];
+      String[] scenes = new String[size];
+      for (int i = 0; i < size; i++) {
+        Event e = call.events().get(from + i).event();
+        eventUsers[i] = e.userId();
+        eventItems[i] = e.itemId();
+        types[i] = e.type();
+        values[i] = e.value();
+        timestamps[i] = e.timestamp();
+        scenes[i] = e.scene();
       }
+      events.setArray(1, c.createArrayOf("text", Arrays.copyOfRange(ids, from, from + size)));
+      events.setArray(2, c.createArrayOf("text", eventUsers));
+      events.setArray(3, c.createArrayOf("text", eventItems));
+      events.setArray(4, c.createArrayOf("text", types));
+      events.setArray(5, c.createArrayOf("float4", values));
+      events.setArray(6, c.createArrayOf("int8", timestamps));
+      events.setArray(7, c.createArrayOf("text", scenes));
+      events.setArray(8, c.createArrayOf("text", Arrays.copyOfRange(call.contexts(), from, from + size)));
+      added += events.executeUpdate();
     }
     return added;
   }
@@ -746,6 +910,9 @@ public final class JdbcStore implements Store {
    */
   @Override
   public boolean healthy() {
+    if (closed) {
+      return false;
+    }
     try (Connection c = readPool.getConnection()) {
       return c.isValid(2);
     } catch (SQLException | RuntimeException e) {
@@ -753,11 +920,36 @@ public final class JdbcStore implements Store {
     }
   }
 
-  /** {@inheritDoc} Idempotent; calls after it fail with {@link StoreException}. */
+  /**
+   * {@inheritDoc} Idempotent; calls after it fail with a {@link StoreException} that says the store is closed.
+   *
+   * <p>Calls in progress finish first: close waits for them (at most the connection timeout, and not for the
+   * calling thread's own, as from a visitor), so that a write being committed still returns its outcome rather
+   * than losing its connection mid-transaction. Appends still queued for SQLite's writer fail instead of being
+   * written. On SQLite it also stops the checkpoint thread.
+   */
   @Override
   public void close() {
-    readPool.close();
-    writePool.close(); // a no-op when it is the same pool
+    closed = true;
+    if (checkpointer != null) {
+      checkpointer.close();
+    }
+    boolean locked = false;
+    if (lifecycle.getReadHoldCount() == 0) {
+      try {
+        locked = lifecycle.writeLock().tryLock(writeWaitMillis, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // close anyway
+      }
+    }
+    try {
+      readPool.close();
+      writePool.close(); // a no-op when it is the same pool
+    } finally {
+      if (locked) {
+        lifecycle.writeLock().unlock();
+      }
+    }
   }
 
   @Override
@@ -778,32 +970,76 @@ public final class JdbcStore implements Store {
    * on PostgreSQL it runs the transaction again after a deadlock.
    */
   private <T> T write(String operation, SqlWork<T> work) {
-    if (writeLock != null) {
-      try {
-        if (!writeLock.tryLock(writeWaitMillis, TimeUnit.MILLISECONDS)) {
-          throw new StoreException(operation + " failed on " + database + ": waited " + writeWaitMillis
-              + " ms for the other writes to finish (SQLite takes one writer at a time)", null);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StoreException(operation + " failed on " + database + ": interrupted while waiting to write", e);
-      }
-    }
+    enter(operation);
     try {
-      for (int attempt = 1; ; attempt++) {
+      if (writeLock != null) {
         try {
-          return inTransaction(work);
-        } catch (SQLException e) {
-          if (attempt == MAX_ATTEMPTS || !dialect.isRetryable(e)) {
-            throw StoreException.of(operation, database, e);
+          if (!writeLock.tryLock(writeWaitMillis, TimeUnit.MILLISECONDS)) {
+            throw new StoreException(operation + " failed on " + database + ": waited " + writeWaitMillis
+                + " ms for the other writes to finish (SQLite takes one writer at a time)", null);
           }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StoreException(operation + " failed on " + database + ": interrupted while waiting to write",
+              e);
+        }
+      }
+      try {
+        return transact(operation, work);
+      } finally {
+        if (writeLock != null) {
+          writeLock.unlock();
         }
       }
     } finally {
-      if (writeLock != null) {
-        writeLock.unlock();
+      exit();
+    }
+  }
+
+  /**
+   * Runs {@code work} in one write transaction and commits it, again after a PostgreSQL deadlock; on SQLite the
+   * caller holds the write lock.
+   */
+  private <T> T transact(String operation, SqlWork<T> work) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return inTransaction(work);
+      } catch (SQLException e) {
+        if (attempt == MAX_ATTEMPTS || !dialect.isRetryable(e)) {
+          throw StoreException.of(operation, database, e);
+        }
       }
     }
+  }
+
+  /** Fails a call made after {@link #close} with a message that says so, rather than the pool's. */
+  private void requireOpen(String operation) {
+    if (closed) {
+      throw closedException(operation);
+    }
+  }
+
+  /**
+   * Starts a call that uses the pools: fails it if the store is closed (or closing), else lets {@link #close}
+   * wait for it until {@link #exit}.
+   */
+  private void enter(String operation) {
+    // tryLock: it fails only while close() holds the lock, and does not queue behind a close() that waits.
+    if (closed || !lifecycle.readLock().tryLock()) {
+      throw closedException(operation);
+    }
+    if (closed) {
+      lifecycle.readLock().unlock();
+      throw closedException(operation);
+    }
+  }
+
+  private void exit() {
+    lifecycle.readLock().unlock();
+  }
+
+  private StoreException closedException(String operation) {
+    return new StoreException(operation + " failed on " + database + ": the store is closed", null);
   }
 
   private <T> T inTransaction(SqlWork<T> work) throws SQLException {
@@ -822,10 +1058,13 @@ public final class JdbcStore implements Store {
 
   /** Runs {@code work} on a connection in auto-commit mode: for reads of one statement. */
   private <T> T read(String operation, SqlWork<T> work) {
+    enter(operation);
     try (Connection c = readPool.getConnection()) {
       return work.run(c);
     } catch (SQLException e) {
       throw StoreException.of(operation, database, e);
+    } finally {
+      exit();
     }
   }
 
@@ -834,6 +1073,7 @@ public final class JdbcStore implements Store {
    * thrown by a visitor inside {@code work} pass through unchanged.
    */
   private <T> T readSnapshot(String operation, SqlWork<T> work) {
+    enter(operation);
     try (Connection c = readPool.getConnection()) {
       c.setAutoCommit(false);
       try {
@@ -847,6 +1087,8 @@ public final class JdbcStore implements Store {
       }
     } catch (SQLException e) {
       throw StoreException.of(operation, database, e);
+    } finally {
+      exit();
     }
   }
 

@@ -65,6 +65,15 @@ final class PostgresStoreTest extends StoreContract {
     execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
   }
 
+  @Override
+  void rejectEventId(String eventId) throws SQLException {
+    execute("CREATE FUNCTION " + schema + ".reject_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + "IF NEW.event_id = '" + eventId + "' THEN RAISE EXCEPTION 'rejected by the test'; END IF; "
+        + "RETURN NEW; END $$");
+    execute("CREATE TRIGGER reject_event BEFORE INSERT ON " + schema + ".events FOR EACH ROW EXECUTE FUNCTION "
+        + schema + ".reject_event()");
+  }
+
   private static String withParameter(String url, String parameter) {
     return url + (url.contains("?") ? "&" : "?") + parameter;
   }

@@ -1,6 +1,7 @@
 package dev.attune.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,14 @@ final class SqliteStoreTest extends StoreContract {
   String createDatabase() {
     // A folder that does not exist yet: opening the store creates it.
     return "jdbc:sqlite:" + folder.resolve("nested/deeper/attune.db");
+  }
+
+  @Override
+  void rejectEventId(String eventId) throws Exception {
+    try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+      st.execute("CREATE TRIGGER reject_event BEFORE INSERT ON events WHEN NEW.event_id = '" + eventId + "' "
+          + "BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END");
+    }
   }
 
   @Test
@@ -55,6 +65,38 @@ final class SqliteStoreTest extends StoreContract {
       assertEquals("10000", properties.getProperty("busy_timeout"));
     }
     assertEquals(1, Dialect.SQLITE.writePoolConfig(url, options).getMaximumPoolSize(), "one writer");
+  }
+
+  @Test
+  void theWriterLeavesCheckpointsToTheStoresThread() throws Exception {
+    Properties writer = Dialect.SQLITE.writePoolConfig(url, JdbcStore.Options.DEFAULTS).getDataSourceProperties();
+    assertEquals("0", writer.getProperty("wal_autocheckpoint"), "no checkpoint inside a commit");
+    assertEquals(String.valueOf(Dialect.WAL_FILE_LIMIT_BYTES), writer.getProperty("journal_size_limit"));
+
+    // The pages appended reach the database file without anyone asking: only the checkpoint thread copies them
+    // there (nothing else writes to the file while the store is open).
+    Path file = folder.resolve("nested/deeper/attune.db");
+    long before = Files.size(file);
+    List<Store.NewEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      batch.add(withId("e" + i, play("u" + i, "i" + (i % 50), i)));
+    }
+    store.appendEvents(batch);
+    long waitedMillis = 0;
+    while (Files.size(file) <= before) {
+      // A liveness bound, not a speed check: the thread runs every 200 ms.
+      assertTrue(waitedMillis < 60_000, "the log was not checkpointed within a minute");
+      Thread.sleep(20);
+      waitedMillis += 20;
+    }
+    assertTrue(checkpointThreadRunning(), "the checkpoint thread runs while the store is open");
+    store.close();
+    assertFalse(checkpointThreadRunning(), "close() stops the checkpoint thread");
+  }
+
+  private static boolean checkpointThreadRunning() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getName().equals("attune-sqlite-checkpoint") && t.isAlive());
   }
 
   @Test

@@ -18,6 +18,7 @@ import dev.attune.store.Store.StoredEvent;
 import dev.attune.store.Store.StoredItem;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,12 @@ abstract class StoreContract {
 
   /** Removes what {@link #createDatabase} made; called after the store is closed. */
   void dropDatabase(String url) throws Exception {}
+
+  /**
+   * Makes the database reject (with an error, as a broken write would fail) every insert of an event with id
+   * {@code eventId}, through a trigger beside the store's schema.
+   */
+  abstract void rejectEventId(String eventId) throws Exception;
 
   String url;
   Store store;
@@ -466,6 +474,148 @@ abstract class StoreContract {
   }
 
   @Test
+  void concurrentAppendsWithOverlappingIdsStoreEachIdOnceAndCountItOnce() throws Exception {
+    // Many small calls from many threads, so that calls meet in group commits; each call repeats one of its own
+    // ids, and shares ids with the same call number of every other thread.
+    int threads = 12;
+    int calls = 25;
+    int callSize = 20;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    List<String> sentIds = Collections.synchronizedList(new ArrayList<>());
+    try {
+      List<Future<List<int[]>>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        results.add(pool.submit(() -> {
+          start.await();
+          List<int[]> counts = new ArrayList<>();
+          for (int c = 0; c < calls; c++) {
+            List<NewEvent> call = new ArrayList<>();
+            for (int i = 0; i < callSize - 1; i++) {
+              String id = i % 3 == 0 ? "shared-" + c + "-" + i : "t" + thread + "-" + c + "-" + i;
+              call.add(withId(id, play("u" + (i % 5), "i" + (thread % 4), c * 100L + i)));
+            }
+            call.add(call.get(1)); // a duplicate within the call
+            call.forEach(e -> sentIds.add(e.eventId()));
+            AppendResult r = store.appendEvents(call);
+            counts.add(new int[] {r.inserted(), r.duplicates()});
+          }
+          return counts;
+        }));
+      }
+      start.countDown();
+      int inserted = 0;
+      int duplicates = 0;
+      for (Future<List<int[]>> f : results) {
+        for (int[] r : f.get(120, TimeUnit.SECONDS)) {
+          assertEquals(callSize, r[0] + r[1], "each call counts every one of its events");
+          assertTrue(r[1] >= 1, "the repeated id is a duplicate within its call");
+          inserted += r[0];
+          duplicates += r[1];
+        }
+      }
+      Set<String> distinct = new HashSet<>(sentIds);
+      assertEquals(distinct.size(), inserted, "the calls' inserted counts add up to the distinct ids");
+      assertEquals(sentIds.size() - distinct.size(), duplicates);
+
+      Set<String> stored = new HashSet<>();
+      for (StoredEvent e : allEvents(store)) {
+        assertTrue(stored.add(e.eventId()), "stored twice: " + e.eventId());
+      }
+      assertEquals(distinct, stored);
+      assertEquals(inserted, store.counts().events());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void callsWrittenAsOneGroupCountAsIfTheyRanOneByOne() {
+    store.appendEvents(List.of(withId("w", play("u0", "i0", 1))));
+    Event x1 = play("u1", "i1", 10);
+    Event y1 = play("u1", "i2", 11);
+    Event x2 = play("u1", "i3", 12);
+    Event y2 = play("u2", "i1", 20);
+    Event z2 = play("u2", "i2", 21);
+    Event w3 = play("u3", "i1", 30);
+    Event z3 = play("u3", "i2", 31);
+    List<GroupCommit.Outcome<AppendResult>> outcomes = ((JdbcStore) store).appendAsOneGroup(List.of(
+        List.of(withId("x", x1), withId("y", y1), withId("x", x2)), // x twice within the call
+        List.of(withId("y", y2), withId("z", z2)), // y came with the call before, in the same group
+        List.of(withId("w", w3), withId("z", z3)))); // w was stored before; z came with the call before
+
+    assertEquals(List.of(new AppendResult(2, 1), new AppendResult(1, 1), new AppendResult(0, 2)),
+        outcomes.stream().map(GroupCommit.Outcome::result).toList());
+    List<StoredEvent> stored = allEvents(store);
+    assertEquals(List.of("w", "x", "y", "z"), ids(stored), "arrival order: call after call");
+    assertEquals(List.of(play("u0", "i0", 1), x1, y1, z2), stored.stream().map(StoredEvent::event).toList(),
+        "the first call in the group that sends an id stores its event");
+  }
+
+  @Test
+  void aCallThatFailsInAGroupFailsAloneAndTheOthersCommit() throws Exception {
+    rejectEventId("poison");
+    List<GroupCommit.Outcome<AppendResult>> outcomes = ((JdbcStore) store).appendAsOneGroup(List.of(
+        List.of(withId("a", play("u1", "i1", 1)), withId("shared", play("u1", "i2", 2))),
+        List.of(withId("b", play("u2", "i1", 3)), withId("poison", play("u2", "i2", 4))),
+        List.of(withId("shared", play("u3", "i1", 5)), withId("c", play("u3", "i2", 6)))));
+
+    assertEquals(new AppendResult(2, 0), outcomes.get(0).result());
+    RuntimeException failure = outcomes.get(1).failure();
+    assertTrue(failure instanceof StoreException && failure.getMessage().startsWith("appendEvents failed on jdbc:"),
+        "the bad call fails with the database's reason: " + failure);
+    assertEquals(new AppendResult(1, 1), outcomes.get(2).result(), "shared was inserted by the first call");
+    assertEquals(List.of("a", "shared", "c"), ids(allEvents(store)), "nothing of the failed call is stored");
+  }
+
+  @Test
+  void concurrentCallsFailOnlyForTheirOwnEvents() throws Exception {
+    rejectEventId("poison");
+    int threads = 8;
+    int calls = 20;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<int[]>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        results.add(pool.submit(() -> {
+          start.await();
+          int inserted = 0;
+          int failed = 0;
+          for (int c = 0; c < calls; c++) {
+            List<NewEvent> call = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+              call.add(withId("t" + thread + "-" + c + "-" + i, play("u" + thread, "i" + i, c * 10L + i)));
+            }
+            if (c % 5 == 2) {
+              call.add(withId("poison", play("u" + thread, "i0", 0)));
+              StoreException e = assertThrows(StoreException.class, () -> store.appendEvents(call));
+              assertTrue(e.getMessage().startsWith("appendEvents failed on jdbc:"), e.getMessage());
+              failed++;
+            } else {
+              assertEquals(new AppendResult(10, 0), store.appendEvents(call));
+              inserted += 10;
+            }
+          }
+          return new int[] {inserted, failed};
+        }));
+      }
+      start.countDown();
+      int inserted = 0;
+      for (Future<int[]> f : results) {
+        int[] r = f.get(120, TimeUnit.SECONDS);
+        assertEquals(calls / 5, r[1]);
+        inserted += r[0];
+      }
+      assertEquals(inserted, store.counts().events(), "every call without the bad id was stored, and no other");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void reopeningTheStoreKeepsEverything() {
     store.upsertUsers(List.of(new User("u1", Map.of("k", "v"))));
     store.upsertItems(List.of(fullItem("i1")));
@@ -493,10 +643,55 @@ abstract class StoreContract {
     assertFalse(store.healthy());
     StoreException e = assertThrows(StoreException.class, () -> store.user("u1"));
     assertTrue(e.getMessage().startsWith("user failed on jdbc:"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("the store is closed"), e.getMessage());
     StoreException append = assertThrows(StoreException.class,
         () -> store.appendEvents(List.of(withId("e", play("u", "i", 1)))));
     assertTrue(append.getMessage().startsWith("appendEvents failed on jdbc:"), append.getMessage());
+    assertTrue(append.getMessage().endsWith("the store is closed"), append.getMessage());
+    assertThrows(StoreException.class, () -> store.deleteUser("u1"));
     store.close(); // idempotent
+  }
+
+  @Test
+  void appendsRacingCloseEitherCommitOrFailClearly() throws Exception {
+    int threads = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    AtomicInteger acknowledgedCalls = new AtomicInteger();
+    Set<String> acknowledged = Collections.synchronizedSet(new HashSet<>());
+    try {
+      List<Future<StoreException>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        results.add(pool.submit(() -> {
+          for (int c = 0; ; c++) {
+            List<NewEvent> call = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+              call.add(withId("t" + thread + "-" + c + "-" + i, play("u" + i, "i" + thread, c)));
+            }
+            try {
+              store.appendEvents(call);
+            } catch (StoreException e) {
+              return e; // the store closed: every call from now on fails
+            }
+            call.forEach(e -> acknowledged.add(e.eventId()));
+            acknowledgedCalls.incrementAndGet();
+          }
+        }));
+      }
+      while (acknowledgedCalls.get() < 3 * threads) {
+        Thread.sleep(5);
+      }
+      store.close();
+      for (Future<StoreException> f : results) {
+        StoreException e = f.get(120, TimeUnit.SECONDS);
+        assertTrue(e.getMessage().startsWith("appendEvents failed on jdbc:"), e.getMessage());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    store = JdbcStore.open(url, JdbcStore.Options.DEFAULTS);
+    Set<String> stored = new HashSet<>(ids(allEvents(store)));
+    assertTrue(stored.containsAll(acknowledged), "an acknowledged append survives the close");
   }
 
   @Test
