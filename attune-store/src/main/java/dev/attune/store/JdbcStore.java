@@ -252,17 +252,10 @@ public final class JdbcStore implements Store {
     }
     write("upsertUsers", c -> {
       try (PreparedStatement ps = c.prepareStatement(upsertUser)) {
-        int pending = 0;
-        for (User u : users) {
-          ps.setString(1, u.id());
-          ps.setString(2, JsonColumns.write(u.attributes()));
-          ps.addBatch();
-          if (++pending == BATCH_ROWS) {
-            ps.executeBatch();
-            pending = 0;
-          }
-        }
-        ps.executeBatch();
+        executeInBatches(ps, users, (statement, u) -> {
+          statement.setString(1, u.id());
+          statement.setString(2, JsonColumns.write(u.attributes()));
+        });
       }
       return null;
     });
@@ -322,16 +315,7 @@ public final class JdbcStore implements Store {
     write("upsertItems", c -> {
       long now = System.currentTimeMillis();
       try (PreparedStatement ps = c.prepareStatement(upsertItem)) {
-        int pending = 0;
-        for (Item item : items) {
-          bindItem(ps, item, now);
-          ps.addBatch();
-          if (++pending == BATCH_ROWS) {
-            ps.executeBatch();
-            pending = 0;
-          }
-        }
-        ps.executeBatch();
+        executeInBatches(ps, items, (statement, item) -> bindItem(statement, item, now));
       }
       return null;
     });
@@ -958,6 +942,27 @@ public final class JdbcStore implements Store {
   }
 
   // ---- transactions ----
+
+  /** Binds one row's parameters. */
+  @FunctionalInterface
+  private interface RowBinder<T> {
+    void bind(PreparedStatement statement, T row) throws SQLException;
+  }
+
+  /** Adds every row to {@code ps}'s batch, executing it every {@link #BATCH_ROWS} rows and at the end. */
+  private static <T> void executeInBatches(PreparedStatement ps, List<T> rows, RowBinder<T> binder)
+      throws SQLException {
+    int pending = 0;
+    for (T row : rows) {
+      binder.bind(ps, row);
+      ps.addBatch();
+      if (++pending == BATCH_ROWS) {
+        ps.executeBatch();
+        pending = 0;
+      }
+    }
+    if (pending > 0) ps.executeBatch();
+  }
 
   /** Work on a connection that the helpers below open, commit or roll back, and close. */
   @FunctionalInterface
