@@ -289,19 +289,8 @@ public final class JdbcStore implements Store {
   @Override
   public List<User> users(int offset, int limit) {
     requirePage(offset, limit);
-    return read("users", c -> {
-      List<User> page = new ArrayList<>(Math.min(limit, 1024));
-      try (PreparedStatement ps = c.prepareStatement("SELECT id, attributes FROM users ORDER BY id LIMIT ? OFFSET ?")) {
-        ps.setInt(1, limit);
-        ps.setInt(2, offset);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            page.add(readUser(rs));
-          }
-        }
-      }
-      return Collections.unmodifiableList(page);
-    });
+    return page("users", "SELECT id, attributes FROM users ORDER BY id LIMIT ? OFFSET ?", offset, limit,
+        JdbcStore::readUser);
   }
 
   // ---- items ----
@@ -355,20 +344,8 @@ public final class JdbcStore implements Store {
   @Override
   public List<StoredItem> items(int offset, int limit) {
     requirePage(offset, limit);
-    return read("items", c -> {
-      List<StoredItem> page = new ArrayList<>(Math.min(limit, 1024));
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT " + ITEM_COLUMNS + " FROM items ORDER BY id LIMIT ? OFFSET ?")) {
-        ps.setInt(1, limit);
-        ps.setInt(2, offset);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            page.add(readItem(rs));
-          }
-        }
-      }
-      return Collections.unmodifiableList(page);
-    });
+    return page("items", "SELECT " + ITEM_COLUMNS + " FROM items ORDER BY id LIMIT ? OFFSET ?", offset, limit,
+        JdbcStore::readItem);
   }
 
   /**
@@ -1187,6 +1164,27 @@ public final class JdbcStore implements Store {
     ps.setString(11, JsonColumns.write(item.attributes()));
     ps.setBoolean(12, false); // only for a new item: an update keeps the flag
     ps.setLong(13, now); // likewise the creation time
+  }
+
+  /** Reads one row. */
+  @FunctionalInterface
+  private interface RowReader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** One page of {@code sql} (whose two parameters are LIMIT and OFFSET), unmodifiable. */
+  private <T> List<T> page(String operation, String sql, int offset, int limit, RowReader<T> reader) {
+    return read(operation, c -> {
+      List<T> page = new ArrayList<>(Math.min(limit, 1024));
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setInt(1, limit);
+        ps.setInt(2, offset);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) page.add(reader.read(rs));
+        }
+      }
+      return Collections.unmodifiableList(page);
+    });
   }
 
   private static User readUser(ResultSet rs) throws SQLException {
