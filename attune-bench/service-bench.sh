@@ -25,6 +25,20 @@ mkdir -p "$out"
 bench=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Xmx4g
   -cp "$root/attune-bench/target/attune-bench.jar" dev.attune.bench.ServiceBenchmark)
 load() { echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
+# CPU seconds (user + system) a process has used; with the request count this gives the server's CPU per
+# request, which other work on the machine changes far less than it changes requests per second.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# wrk's summary line with the server CPU used while it ran: wrk_cpu <server pid> <wrk args...>
+wrk_cpu() {
+  local pid="$1" before after summary requests; shift
+  before="$(cpu_seconds "$pid")"
+  summary="$(wrk "$@")"
+  after="$(cpu_seconds "$pid")"
+  echo "$summary"
+  requests="$(echo "$summary" | sed -n 's/^summary: .*, \([0-9]*\) requests,.*/\1/p')"
+  awk -v b="$before" -v a="$after" -v n="$requests" \
+    'BEGIN { if (n > 0) printf "server CPU: %.1f s for %d requests = %.3f ms per request\n", a - b, n, 1000 * (a - b) / n }'
+}
 echo "date: $(date -Iseconds); commit $(git rev-parse --short HEAD 2>/dev/null || echo ?)$(git diff --quiet 2>/dev/null || echo ' + local changes')"
 
 ingest() { # sqlite|postgres
@@ -60,11 +74,12 @@ recommend() {
   load "before wrk"
   echo "wrk ${WRK_ARGS:--t2 -c32 -d30s} --latency, GET /v1/users/{random id}/recommendations?k=10:"
   # shellcheck disable=SC2086
-  wrk ${WRK_ARGS:--t2 -c32 -d30s} --latency -s "$lua" "$url" -- 100000
+  wrk_cpu "$server" ${WRK_ARGS:--t2 -c32 -d30s} --latency -s "$lua" "$url" -- 100000
   load "after wrk"
   echo "the same with explain=true:"
   # shellcheck disable=SC2086
-  wrk ${WRK_ARGS:--t2 -c32 -d30s} --latency -s "$lua" "$url" -- 100000 explain=true | grep -E '^summary|Latency  '
+  wrk_cpu "$server" ${WRK_ARGS:--t2 -c32 -d30s} --latency -s "$lua" "$url" -- 100000 explain=true \
+    | grep -E '^summary|Latency  |^server CPU'
   load "before read-your-writes"
   "${bench[@]}" read-your-writes --url "$url" --trials "${RYW_TRIALS:-1000}" 2> "$out/read-your-writes.log"
   load "after read-your-writes"

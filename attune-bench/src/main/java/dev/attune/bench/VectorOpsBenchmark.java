@@ -1,5 +1,6 @@
 package dev.attune.bench;
 
+import dev.attune.kernel.PanelMatrix;
 import dev.attune.kernel.ScalarVectorOps;
 import dev.attune.kernel.TopKSelector;
 import dev.attune.kernel.VectorOps;
@@ -19,7 +20,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Scoring kernels: a user vector against 100k × 64 item factors (Vector API vs scalar), and top-10
+ * Scoring kernels: a user vector against 100k × 64 item factors (row-major Vector API and scalar, and the panel
+ * layout for 1, 4 and 8 users per pass; divide those by the user count for the cost per user), and top-10
  * selection over 100k scores. Run: {@code java --add-modules jdk.incubator.vector -jar
  * attune-bench/target/attune-bench.jar VectorOpsBenchmark}.
  */
@@ -35,6 +37,9 @@ public class VectorOpsBenchmark {
   private float[] items;
   private float[] user;
   private float[] scores;
+  private PanelMatrix panels;
+  private float[][] users;
+  private float[][] outs;
 
   @Setup
   public void setup() {
@@ -45,6 +50,28 @@ public class VectorOpsBenchmark {
     for (int k = 0; k < FACTORS; k++) user[k] = (float) r.nextGaussian();
     scores = new float[ITEMS];
     VectorOps.gemv(items, ITEMS, FACTORS, user, scores);
+    panels = VectorOps.panels(items, ITEMS, FACTORS);
+    users = new float[8][FACTORS];
+    outs = new float[8][ITEMS];
+    for (float[] u : users) for (int k = 0; k < FACTORS; k++) u[k] = (float) r.nextGaussian();
+  }
+
+  @Benchmark
+  public float[][] scorePanelsOneUser() {
+    VectorOps.scoreAll(panels, users, 1, outs);
+    return outs;
+  }
+
+  @Benchmark
+  public float[][] scorePanelsFourUsers() {
+    VectorOps.scoreAll(panels, users, 4, outs);
+    return outs;
+  }
+
+  @Benchmark
+  public float[][] scorePanelsEightUsers() {
+    VectorOps.scoreAll(panels, users, 8, outs);
+    return outs;
   }
 
   @Benchmark

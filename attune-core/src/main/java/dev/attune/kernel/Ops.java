@@ -10,4 +10,13 @@ interface Ops {
 
   /** out[r] = dot(matrix row r, v) for r in [0, rows); the matrix is row-major with {@code cols} columns. */
   void gemv(float[] matrix, int rows, int cols, float[] v, float[] out);
+
+  /** Rows per panel that {@link #scorePanels} expects. */
+  int panelWidth();
+
+  /**
+   * outs[j][r] = row r · users[j] for j in [0, count) and r in [0, m.rows()), each sum taken as a chain of fused
+   * multiply-adds over c = 0, 1, ..., cols - 1 starting from 0, so every implementation gives the same bits.
+   */
+  void scorePanels(PanelMatrix m, float[][] users, int count, float[][] outs);
 }

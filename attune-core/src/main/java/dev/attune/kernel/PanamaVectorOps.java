@@ -1,6 +1,7 @@
 package dev.attune.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -88,6 +89,137 @@ public final class PanamaVectorOps implements Ops {
   public void gemv(float[] matrix, int rows, int cols, float[] v, float[] out) {
     for (int r = 0; r < rows; r++) {
       out[r] = dot(matrix, r * cols, v, 0, cols);
+    }
+  }
+
+  /** One panel column is one vector. */
+  @Override
+  public int panelWidth() {
+    return SPECIES.length();
+  }
+
+  /**
+   * Users in groups of eight, each group in one pass over the matrix (the last group repeats its last user, whose
+   * scores are then written twice with the same bits); a group of up to four takes the four-user kernel, a lone
+   * user its own.
+   */
+  @Override
+  public void scorePanels(PanelMatrix m, float[][] users, int count, float[][] outs) {
+    if (m.width() != SPECIES.length()) {
+      throw new IllegalArgumentException("panels of width " + m.width() + ", this kernel needs " + SPECIES.length());
+    }
+    for (int g = 0; g < count; g += 8) {
+      int n = Math.min(8, count - g);
+      int[] at = new int[8];
+      for (int j = 0; j < 8; j++) at[j] = g + Math.min(j, n - 1);
+      if (n == 1) {
+        scoreOne(m, users[g], outs[g]);
+      } else if (n <= 4) {
+        scoreFour(m, users[at[0]], users[at[1]], users[at[2]], users[at[3]], outs[at[0]], outs[at[1]], outs[at[2]],
+            outs[at[3]]);
+      } else {
+        scoreEight(m, users[at[0]], users[at[1]], users[at[2]], users[at[3]], users[at[4]], users[at[5]],
+            users[at[6]], users[at[7]], outs[at[0]], outs[at[1]], outs[at[2]], outs[at[3]], outs[at[4]],
+            outs[at[5]], outs[at[6]], outs[at[7]]);
+      }
+    }
+  }
+
+  /**
+   * One panel at a time: a single chain of fused multiply-adds per panel. Working on several panels at once to
+   * overlap chains was measured slower (the scan over 25.6 MB is bound by memory, and several streams far apart
+   * defeated the prefetcher).
+   */
+  private static void scoreOne(PanelMatrix m, float[] u, float[] out) {
+    float[] data = m.data();
+    int w = SPECIES.length();
+    int cols = m.cols();
+    for (int p = 0; p < m.panelCount(); p++) {
+      int base = p * w * cols;
+      FloatVector a = FloatVector.zero(SPECIES);
+      for (int c = 0; c < cols; c++) {
+        a = FloatVector.fromArray(SPECIES, data, base + c * w).fma(FloatVector.broadcast(SPECIES, u[c]), a);
+      }
+      store(a, out, p * w, m.rows());
+    }
+  }
+
+  /** One panel by four users: four chains, and each column vector loaded once for four users. */
+  private static void scoreFour(PanelMatrix m, float[] u0, float[] u1, float[] u2, float[] u3, float[] o0,
+      float[] o1, float[] o2, float[] o3) {
+    float[] data = m.data();
+    int w = SPECIES.length();
+    int cols = m.cols();
+    int rows = m.rows();
+    for (int p = 0; p < m.panelCount(); p++) {
+      int base = p * w * cols;
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int c = 0; c < cols; c++) {
+        FloatVector x = FloatVector.fromArray(SPECIES, data, base + c * w);
+        a0 = x.fma(FloatVector.broadcast(SPECIES, u0[c]), a0);
+        a1 = x.fma(FloatVector.broadcast(SPECIES, u1[c]), a1);
+        a2 = x.fma(FloatVector.broadcast(SPECIES, u2[c]), a2);
+        a3 = x.fma(FloatVector.broadcast(SPECIES, u3[c]), a3);
+      }
+      int r = p * w;
+      store(a0, o0, r, rows);
+      store(a1, o1, r, rows);
+      store(a2, o2, r, rows);
+      store(a3, o3, r, rows);
+    }
+  }
+
+  /** One panel by eight users: eight chains, and each column vector loaded once for eight users. */
+  private static void scoreEight(PanelMatrix m, float[] u0, float[] u1, float[] u2, float[] u3, float[] u4,
+      float[] u5, float[] u6, float[] u7, float[] o0, float[] o1, float[] o2, float[] o3, float[] o4, float[] o5,
+      float[] o6, float[] o7) {
+    float[] data = m.data();
+    int w = SPECIES.length();
+    int cols = m.cols();
+    int rows = m.rows();
+    for (int p = 0; p < m.panelCount(); p++) {
+      int base = p * w * cols;
+      FloatVector a0 = FloatVector.zero(SPECIES);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      FloatVector a4 = a0;
+      FloatVector a5 = a0;
+      FloatVector a6 = a0;
+      FloatVector a7 = a0;
+      for (int c = 0; c < cols; c++) {
+        FloatVector x = FloatVector.fromArray(SPECIES, data, base + c * w);
+        a0 = x.fma(FloatVector.broadcast(SPECIES, u0[c]), a0);
+        a1 = x.fma(FloatVector.broadcast(SPECIES, u1[c]), a1);
+        a2 = x.fma(FloatVector.broadcast(SPECIES, u2[c]), a2);
+        a3 = x.fma(FloatVector.broadcast(SPECIES, u3[c]), a3);
+        a4 = x.fma(FloatVector.broadcast(SPECIES, u4[c]), a4);
+        a5 = x.fma(FloatVector.broadcast(SPECIES, u5[c]), a5);
+        a6 = x.fma(FloatVector.broadcast(SPECIES, u6[c]), a6);
+        a7 = x.fma(FloatVector.broadcast(SPECIES, u7[c]), a7);
+      }
+      int r = p * w;
+      store(a0, o0, r, rows);
+      store(a1, o1, r, rows);
+      store(a2, o2, r, rows);
+      store(a3, o3, r, rows);
+      store(a4, o4, r, rows);
+      store(a5, o5, r, rows);
+      store(a6, o6, r, rows);
+      store(a7, o7, r, rows);
+    }
+  }
+
+  /** Writes the lanes of {@code v} that fall below {@code rows} to out[r...]. */
+  private static void store(FloatVector v, float[] out, int r, int rows) {
+    if (r + SPECIES.length() <= rows) {
+      v.intoArray(out, r);
+    } else if (r < rows) {
+      VectorMask<Float> inRange = SPECIES.indexInRange(r, rows);
+      v.intoArray(out, r, inRange);
     }
   }
 }

@@ -29,4 +29,29 @@ public final class ScalarVectorOps implements Ops {
       out[r] = dot(matrix, r * cols, v, 0, cols);
     }
   }
+
+  /** Any width works for the scalar loop; 8 keeps a panel column within one cache line. */
+  @Override
+  public int panelWidth() {
+    return 8;
+  }
+
+  @Override
+  public void scorePanels(PanelMatrix m, float[][] users, int count, float[][] outs) {
+    float[] data = m.data();
+    int w = m.width();
+    int cols = m.cols();
+    for (int j = 0; j < count; j++) {
+      float[] u = users[j];
+      float[] out = outs[j];
+      for (int r = 0; r < m.rows(); r++) {
+        int base = (r / w) * w * cols + r % w;
+        float s = 0f;
+        for (int c = 0; c < cols; c++) {
+          s = Math.fma(data[base + c * w], u[c], s);
+        }
+        out[r] = s;
+      }
+    }
+  }
 }

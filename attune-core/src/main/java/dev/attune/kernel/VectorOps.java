@@ -50,4 +50,38 @@ public final class VectorOps {
   public static void gemv(float[] matrix, int rows, int cols, float[] v, float[] out) {
     IMPL.gemv(matrix, rows, cols, v, out);
   }
+
+  /** The matrix regrouped into the panels {@link #scoreAll} reads (a copy; the input is not kept). */
+  public static PanelMatrix panels(float[] matrix, int rows, int cols) {
+    return PanelMatrix.of(matrix, rows, cols, IMPL.panelWidth());
+  }
+
+  /**
+   * outs[j][r] = row r of the matrix · users[j], for j in [0, count) and every row r; the same numbers (to float
+   * rounding) as {@link #gemv} per user, faster, and for several users in one pass over the matrix. Each sum is
+   * a chain of fused multiply-adds over the columns in order, so the result does not depend on the
+   * implementation, the batch or the JIT.
+   *
+   * @param m from {@link #panels}
+   * @param users at least {@code count} vectors of length {@code m.cols()}
+   * @param count users to score, 1 or more
+   * @param outs at least {@code count} arrays of length {@code >= m.rows()}
+   * @throws IllegalArgumentException if {@code m} was made for another implementation or a length is wrong
+   */
+  public static void scoreAll(PanelMatrix m, float[][] users, int count, float[][] outs) {
+    if (count < 1 || users.length < count || outs.length < count) {
+      throw new IllegalArgumentException("count " + count + " with " + users.length + " users, " + outs.length
+          + " outputs");
+    }
+    for (int j = 0; j < count; j++) {
+      if (users[j].length != m.cols() || outs[j].length < m.rows()) {
+        throw new IllegalArgumentException("user " + j + " has length " + users[j].length + " (expected "
+            + m.cols() + "), output " + outs[j].length + " (expected at least " + m.rows() + ")");
+      }
+    }
+    if (m.width() != IMPL.panelWidth()) {
+      throw new IllegalArgumentException("panels of width " + m.width() + " not made by VectorOps.panels");
+    }
+    IMPL.scorePanels(m, users, count, outs);
+  }
 }

@@ -1,6 +1,7 @@
 package dev.attune.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
@@ -58,6 +59,47 @@ class VectorOpsTest {
       PanamaVectorOps.INSTANCE.gemv(m, rows, cols, v, o2);
       assertArrayEquals(o1, o2, 1e-5f * Math.max(1, cols), "cols=" + cols);
     }
+  }
+
+  @Test
+  void panelScoringGivesTheSameBitsOnEveryImplementationAndMatchesGemv() {
+    SplittableRandom r = new SplittableRandom(5);
+    for (int rows : new int[] {0, 1, 15, 16, 17, 63, 64, 65, 1000}) {
+      for (int cols : new int[] {1, 7, 64}) {
+        for (int count : new int[] {1, 2, 3, 4, 5, 9}) {
+          float[] m = random(rows * cols, r);
+          float[][] users = new float[count][];
+          float[][] scalar = new float[count][rows];
+          float[][] panama = new float[count][rows];
+          for (int j = 0; j < count; j++) users[j] = random(cols, r);
+          Ops s = ScalarVectorOps.INSTANCE;
+          Ops p = PanamaVectorOps.INSTANCE;
+          s.scorePanels(PanelMatrix.of(m, rows, cols, s.panelWidth()), users, count, scalar);
+          p.scorePanels(PanelMatrix.of(m, rows, cols, p.panelWidth()), users, count, panama);
+          for (int j = 0; j < count; j++) {
+            String where = "rows=" + rows + " cols=" + cols + " count=" + count + " user=" + j;
+            assertArrayEquals(scalar[j], panama[j], 0f, where);
+            float[] reference = new float[rows];
+            ScalarVectorOps.INSTANCE.gemv(m, rows, cols, users[j], reference);
+            assertArrayEquals(reference, panama[j], 1e-5f * cols, where);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void panelScoringRejectsMismatchedShapes() {
+    PanelMatrix m = VectorOps.panels(new float[6], 2, 3);
+    assertThrows(IllegalArgumentException.class,
+        () -> VectorOps.scoreAll(m, new float[][] {new float[2]}, 1, new float[][] {new float[2]}));
+    assertThrows(IllegalArgumentException.class,
+        () -> VectorOps.scoreAll(m, new float[][] {new float[3]}, 1, new float[][] {new float[1]}));
+    assertThrows(IllegalArgumentException.class,
+        () -> VectorOps.scoreAll(m, new float[][] {new float[3]}, 0, new float[][] {new float[2]}));
+    PanelMatrix foreign = PanelMatrix.of(new float[6], 2, 3, VectorOps.panels(new float[6], 2, 3).width() * 2);
+    assertThrows(IllegalArgumentException.class,
+        () -> VectorOps.scoreAll(foreign, new float[][] {new float[3]}, 1, new float[][] {new float[2]}));
   }
 
   @Test

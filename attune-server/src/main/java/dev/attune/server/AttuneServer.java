@@ -8,6 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -61,8 +62,19 @@ public final class AttuneServer {
       }
     }
     this.recommendations = new Recommendations(catalog, counters, config, model);
+    // mean requests per pass over the item matrix = requests / passes (see BatchedScoring); reset on a model swap
+    FunctionCounter.builder("attune_scoring_passes", recommendations, r -> scoringStat(r, 0))
+        .description("passes of the served model over its item matrix").register(metrics);
+    FunctionCounter.builder("attune_scoring_requests", recommendations, r -> scoringStat(r, 1))
+        .description("requests scored by the served model, several per pass when they arrive together")
+        .register(metrics);
     RecentHistory history = new RecentHistory(store, config.recentEvents(), config.cachedUsers());
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock);
+  }
+
+  private static double scoringStat(Recommendations r, int which) {
+    ServingModel m = r.model();
+    return m == null ? 0 : m.scoring().passesAndRequests()[which];
   }
 
   /**

@@ -235,7 +235,7 @@ final class Recommendations {
         ItemFilter keep = i -> !blocked[i] && (sceneId < 0 || sceneOf[i] == sceneId)
             && java.util.Arrays.binarySearch(excluded, i) < 0
             && (o.category() == null || catalog.get(m.items().id(i)).item().categories().contains(o.category()));
-        TopK top = m.model().recommend(new Query(-1, modelHistory, fetch, keep, false));
+        TopK top = m.scoring().recommend(modelHistory, null, fetch, keep);
         for (int r = 0; r < top.size(); r++) {
           String id = m.items().id(top.item(r));
           pool.put(id, new Candidate(id, top.score(r), m.kind(), top.item(r)));

@@ -2,6 +2,7 @@ package dev.attune.server;
 
 import dev.attune.data.IdIndex;
 import dev.attune.data.Interactions;
+import dev.attune.infer.BatchedScoring;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.infer.SequentialModel;
 import dev.attune.infer.SequentialModels;
@@ -14,11 +15,14 @@ import java.nio.file.Path;
  * RecentHistory}), so it is built over an empty user matrix.
  *
  * @param model the network (thread-safe)
+ * @param scoring top-k over {@code model} for concurrent requests, which share passes over the item matrix
  * @param items external id of each model item index
  * @param kind model name, reported as the source of its recommendations ({@code sasrec}, {@code gru-attn})
  * @param version the model directory's name, reported in responses and {@code /metrics}
  */
-record ServingModel(SequentialModel model, IdIndex items, String kind, String version) {
+record ServingModel(SequentialModel model, BatchedScoring scoring, IdIndex items, String kind, String version) {
+  /** Requests scored in one pass over the item matrix, at most: the widest scoring kernel takes eight users. */
+  static final int MAX_BATCH = 8;
 
   /**
    * Reads a model directory written by {@code attune train}.
@@ -31,6 +35,7 @@ record ServingModel(SequentialModel model, IdIndex items, String kind, String ve
     IdIndex items = IdIndex.of(d.itemIds());
     Interactions none = new Interactions(0, items.size(), new int[] {0}, new int[0], new float[0], new long[0]);
     SequentialModel model = SequentialModels.fromWeights(d.weights(), none);
-    return new ServingModel(model, items, d.kind(), dir.getFileName().toString());
+    return new ServingModel(model, new BatchedScoring(model, MAX_BATCH), items, d.kind(),
+        dir.getFileName().toString());
   }
 }
