@@ -117,6 +117,8 @@ public final class JdbcStore implements Store {
 
   private final Dialect dialect;
   private final String database;
+  /** Most user ids, and most item ids, remembered as stored (about 100 bytes each). */
+  static final int KNOWN_IDS = 2_000_000;
   /** Serves reads; on PostgreSQL, writes too. */
   private final HikariDataSource readPool;
   /** Makes the writes: SQLite's one write connection, or the same pool as {@link #readPool} on PostgreSQL. */
@@ -130,6 +132,12 @@ public final class JdbcStore implements Store {
   private final long writeWaitMillis;
   /** The queue that groups concurrent appends into one transaction; null when the dialect does not. */
   private final GroupCommit<PreparedAppend, AppendResult> appends;
+  /**
+   * SQLite: users and items known to be stored, whose inserts appends skip (see {@link KnownIds}); null on
+   * PostgreSQL, where other servers may share the database. Used only under {@link #writeLock}.
+   */
+  private final KnownIds knownUsers;
+  private final KnownIds knownItems;
   /** SQLite: checkpoints the log beside the writer; null on PostgreSQL. */
   private final WalCheckpointer checkpointer;
   /** Set by {@link #close}: every call after it fails with a {@link StoreException} that says so. */
@@ -155,6 +163,8 @@ public final class JdbcStore implements Store {
     this.writeLock = writeLock;
     this.writeWaitMillis = options.connectionTimeout().toMillis();
     this.checkpointer = checkpointer;
+    this.knownUsers = writeLock == null ? null : new KnownIds(KNOWN_IDS);
+    this.knownItems = writeLock == null ? null : new KnownIds(KNOWN_IDS);
     this.appends = dialect.groupsAppends()
         ? new GroupCommit<>(writeLock, MAX_GROUP_EVENTS, PreparedAppend::size, this::writeAppendGroup,
             (reason, cause) -> new StoreException("appendEvents failed on " + database + ": " + reason, cause))
@@ -280,6 +290,7 @@ public final class JdbcStore implements Store {
     return write("deleteUser", c -> {
       // Events first and explicitly: the foreign key's cascade would do it too, but only while SQLite's
       // foreign_keys pragma is on, which is per connection.
+      if (knownUsers != null) knownUsers.remove(userId); // before the commit: see KnownIds
       int events = update(c, "DELETE FROM events WHERE user_id = ?", userId);
       int profiles = update(c, "DELETE FROM users WHERE id = ?", userId);
       return events + profiles > 0;
@@ -338,7 +349,10 @@ public final class JdbcStore implements Store {
   @Override
   public boolean deleteItem(String itemId) {
     requireId(itemId, "itemId");
-    return write("deleteItem", c -> update(c, "DELETE FROM items WHERE id = ?", itemId) > 0);
+    return write("deleteItem", c -> {
+      if (knownItems != null) knownItems.remove(itemId); // before the commit: see KnownIds
+      return update(c, "DELETE FROM items WHERE id = ?", itemId) > 0;
+    });
   }
 
   @Override
@@ -498,6 +512,7 @@ public final class JdbcStore implements Store {
     }
     try {
       int[] inserted = transact("appendEvents", c -> appendRows(c, group));
+      for (PreparedAppend call : group) remember(call);
       for (int i = 0; i < group.size(); i++) {
         outcomes.add(GroupCommit.Outcome.of(new AppendResult(inserted[i], group.get(i).size() - inserted[i])));
       }
@@ -511,12 +526,20 @@ public final class JdbcStore implements Store {
     for (PreparedAppend call : group) {
       try {
         int inserted = transact("appendEvents", c -> appendRows(c, List.of(call))[0]);
+        remember(call);
         outcomes.add(GroupCommit.Outcome.of(new AppendResult(inserted, call.size() - inserted)));
       } catch (RuntimeException e) {
         outcomes.add(GroupCommit.Outcome.failed(e));
       }
     }
     return outcomes;
+  }
+
+  /** After a committed append: its users and items are stored (SQLite; see {@link KnownIds}). */
+  private void remember(PreparedAppend call) {
+    if (knownUsers == null) return;
+    knownUsers.addAll(call.users());
+    knownItems.addAll(call.items());
   }
 
   /**
@@ -540,34 +563,45 @@ public final class JdbcStore implements Store {
               "INSERT INTO items (id, scene, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
           PreparedStatement events = c.prepareStatement(insertEvent)) {
         for (int i = 0; i < inserted.length; i++) {
-          inserted[i] = appendInBatches(users, items, events, calls.get(i), now);
+          PreparedAppend call = calls.get(i);
+          inserted[i] = appendInBatches(users, items, events, call, knownUsers, knownItems, now);
         }
       }
     }
     return inserted;
   }
 
-  /** One call of {@link #appendEvents} as JDBC batches of one row per statement; returns how many events were new. */
+  /**
+   * One call of {@link #appendEvents} as JDBC batches of one row per statement; returns how many events were new.
+   * Users and items in {@code knownUsers} / {@code knownItems} (null = none known) are not inserted again.
+   */
   private static int appendInBatches(PreparedStatement users, PreparedStatement items, PreparedStatement events,
-      PreparedAppend call, long now) throws SQLException {
-    String[] userIds = call.users();
-    for (int i = 0; i < userIds.length; i++) {
-      users.setString(1, userIds[i]);
+      PreparedAppend call, KnownIds knownUsers, KnownIds knownItems, long now) throws SQLException {
+    int pending = 0;
+    for (String userId : call.users()) {
+      if (knownUsers != null && knownUsers.contains(userId)) continue;
+      users.setString(1, userId);
       users.addBatch();
-      if ((i + 1) % BATCH_ROWS == 0 || i == userIds.length - 1) {
+      if (++pending == BATCH_ROWS) {
         users.executeBatch();
+        pending = 0;
       }
     }
+    if (pending > 0) users.executeBatch();
+    pending = 0;
     String[] itemIds = call.items();
     for (int i = 0; i < itemIds.length; i++) {
+      if (knownItems != null && knownItems.contains(itemIds[i])) continue;
       items.setString(1, itemIds[i]);
       items.setString(2, call.itemScenes()[i]);
       items.setLong(3, now);
       items.addBatch();
-      if ((i + 1) % BATCH_ROWS == 0 || i == itemIds.length - 1) {
+      if (++pending == BATCH_ROWS) {
         items.executeBatch();
+        pending = 0;
       }
     }
+    if (pending > 0) items.executeBatch();
     int added = 0;
     String[] ids = call.ids();
     for (int i = 0; i < ids.length; i++) {

@@ -313,8 +313,17 @@ abstract class StoreContract {
     assertEquals(List.of("e2"), ids(allEvents(store)));
     assertFalse(store.deleteUser("u1"), "nothing left to delete");
 
-    // A deleted event id may come back (the user was deleted, not the id banned).
+    // A deleted event id may come back (the user was deleted, not the id banned), and the user with it.
     assertEquals(new AppendResult(1, 0), store.appendEvents(List.of(withId("e1", play("u1", "i1", 1)))));
+    assertEquals(new User("u1", Map.of()), store.user("u1").orElseThrow(), "a deleted user is created again");
+  }
+
+  @Test
+  void aDeletedItemIsCreatedAgainByTheNextEventNamingIt() {
+    store.appendEvents(List.of(withId("e1", play("u1", "i1", 1))));
+    assertTrue(store.deleteItem("i1"));
+    store.appendEvents(List.of(withId("e2", play("u1", "i1", 2))));
+    assertEquals(Item.bare("i1", "music"), store.item("i1").orElseThrow().item());
   }
 
   @Test
@@ -567,6 +576,9 @@ abstract class StoreContract {
         "the bad call fails with the database's reason: " + failure);
     assertEquals(new AppendResult(1, 1), outcomes.get(2).result(), "shared was inserted by the first call");
     assertEquals(List.of("a", "shared", "c"), ids(allEvents(store)), "nothing of the failed call is stored");
+    assertTrue(store.user("u2").isEmpty(), "the failed call's new user is not stored");
+    store.appendEvents(List.of(withId("d", play("u2", "i3", 7))));
+    assertTrue(store.user("u2").isPresent(), "a later append creates the user the failed call named");
   }
 
   @Test
