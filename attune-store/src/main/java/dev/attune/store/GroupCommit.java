@@ -3,6 +3,9 @@ package dev.attune.store;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
@@ -28,6 +31,11 @@ import java.util.function.ToIntFunction;
  * with a {@link StoreException}; so does a leader that cannot get the writer in time. Once its batch is part of
  * a group, a caller waits for the group's transaction to end whatever happens (its outcome is then known), and
  * keeps its interrupt status for later.
+ *
+ * <p>Where the write runs: a leader on a virtual thread hands its group to {@code writerThread} (a platform
+ * thread) and waits, when one is given. SQLite works in native code, which pins a virtual thread to its carrier
+ * for the whole transaction; with two carriers on two cores, that left one carrier for every HTTP request while
+ * the writer was busy (most of the time under load), and idle while the writer waited for the disk.
  *
  * <p>Thread-safe.
  *
@@ -86,6 +94,8 @@ final class GroupCommit<B, R> {
   private final int maxGroupSize;
   private final ToIntFunction<B> size;
   private final GroupWriter<B, R> groupWriter;
+  /** Runs the writes of leaders on virtual threads, or null to write on the leader's own thread. */
+  private final Executor writerThread;
   /** Makes the exception for a call that did not get written, from the reason and its cause (or null). */
   private final BiFunction<String, Throwable, StoreException> failure;
 
@@ -102,11 +112,12 @@ final class GroupCommit<B, R> {
    * @param maxGroupSize how much a group takes (summed {@code size}) unless its first batch is larger alone, > 0
    * @param size the size of a batch, such as its number of events
    * @param groupWriter writes a group
+   * @param writerThread a platform thread that runs the writes of leaders on virtual threads, or null
    * @param failure the exception for a call that gave up waiting or whose group failed as a whole, given the
    *     reason ({@code "waited 30000 ms ..."}) and its cause or null
    */
   GroupCommit(Lock writer, int maxGroupSize, ToIntFunction<B> size, GroupWriter<B, R> groupWriter,
-      BiFunction<String, Throwable, StoreException> failure) {
+      Executor writerThread, BiFunction<String, Throwable, StoreException> failure) {
     if (maxGroupSize <= 0) {
       throw new IllegalArgumentException("maxGroupSize must be > 0: " + maxGroupSize);
     }
@@ -114,6 +125,7 @@ final class GroupCommit<B, R> {
     this.maxGroupSize = maxGroupSize;
     this.size = size;
     this.groupWriter = groupWriter;
+    this.writerThread = writerThread;
     this.failure = failure;
   }
 
@@ -218,7 +230,7 @@ final class GroupCommit<B, R> {
       List<Outcome<R>> outcomes = null;
       Throwable thrown = null;
       try {
-        outcomes = groupWriter.write(batches);
+        outcomes = write(batches);
         assert outcomes.size() == group.size() : outcomes.size() + " outcomes for " + group.size() + " calls";
       } catch (RuntimeException | Error e) {
         thrown = e; // a bug in the writer: every call of the group gets the failure rather than waiting forever
@@ -230,6 +242,37 @@ final class GroupCommit<B, R> {
     } finally {
       if (writer != null) {
         writer.unlock(); // after the next leader was named, so that it is already on its way to the writer
+      }
+    }
+  }
+
+  /**
+   * Writes a group, on {@link #writerThread} when the caller is a virtual thread and one is set. Waits for it
+   * whatever happens (the outcome must be known) and keeps an interrupt for later; an exception of the writer
+   * is rethrown as it is.
+   */
+  private List<Outcome<R>> write(List<B> batches) {
+    if (writerThread == null || !Thread.currentThread().isVirtual()) {
+      return groupWriter.write(batches);
+    }
+    FutureTask<List<Outcome<R>>> task = new FutureTask<>(() -> groupWriter.write(batches));
+    writerThread.execute(task);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return task.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException r) throw r;
+          if (e.getCause() instanceof Error err) throw err;
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }

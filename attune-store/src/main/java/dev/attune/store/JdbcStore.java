@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -130,6 +132,11 @@ public final class JdbcStore implements Store {
    */
   private final ReentrantLock writeLock;
   private final long writeWaitMillis;
+  /**
+   * The platform thread that writes the groups of {@link #appends} when their leader is a virtual thread (see
+   * {@link GroupCommit}); null on PostgreSQL.
+   */
+  private final ExecutorService writerThread;
   /** The queue that groups concurrent appends into one transaction; null when the dialect does not. */
   private final GroupCommit<PreparedAppend, AppendResult> appends;
   /**
@@ -165,8 +172,11 @@ public final class JdbcStore implements Store {
     this.checkpointer = checkpointer;
     this.knownUsers = writeLock == null ? null : new KnownIds(KNOWN_IDS);
     this.knownItems = writeLock == null ? null : new KnownIds(KNOWN_IDS);
+    this.writerThread = dialect.groupsAppends()
+        ? Executors.newSingleThreadExecutor(Thread.ofPlatform().name("attune-store-writer").daemon().factory())
+        : null;
     this.appends = dialect.groupsAppends()
-        ? new GroupCommit<>(writeLock, MAX_GROUP_EVENTS, PreparedAppend::size, this::writeAppendGroup,
+        ? new GroupCommit<>(writeLock, MAX_GROUP_EVENTS, PreparedAppend::size, this::writeAppendGroup, writerThread,
             (reason, cause) -> new StoreException("appendEvents failed on " + database + ": " + reason, cause))
         : null;
     String json = dialect.jsonParameter();
@@ -940,6 +950,9 @@ public final class JdbcStore implements Store {
     try {
       readPool.close();
       writePool.close(); // a no-op when it is the same pool
+      if (writerThread != null) {
+        writerThread.shutdown();
+      }
     } finally {
       if (locked) {
         lifecycle.writeLock().unlock();

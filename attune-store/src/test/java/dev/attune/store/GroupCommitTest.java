@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,8 +33,14 @@ final class GroupCommitTest {
   private final ReentrantLock writer = new ReentrantLock(true);
   private final ExecutorService pool = Executors.newCachedThreadPool();
 
+  /** The thread each group was written on. */
+  private final List<Thread> writtenOn = Collections.synchronizedList(new ArrayList<>());
+  private final ExecutorService writerThread =
+      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("test-writer").factory());
+
   private final GroupCommit<String, String> queue = new GroupCommit<>(writer, 6, String::length, group -> {
     groups.add(List.copyOf(group));
+    writtenOn.add(Thread.currentThread());
     if (group.contains("hold") && held != null) {
       holding.countDown();
       try {
@@ -52,11 +59,33 @@ final class GroupCommitTest {
       throw new IllegalStateException("the writer broke");
     }
     return outcomes;
-  }, (reason, cause) -> new StoreException("append failed: " + reason, cause));
+  }, writerThread, (reason, cause) -> new StoreException("append failed: " + reason, cause));
 
   @AfterEach
   void stopThreads() {
     pool.shutdownNow();
+    writerThread.shutdownNow();
+  }
+
+  @Test
+  void aLeaderOnAVirtualThreadHasItsGroupWrittenOnThePlatformWriterThread() throws Exception {
+    Thread caller = Thread.ofVirtual().unstarted(() -> assertEquals("V", queue.submit("v", LONG)));
+    caller.start();
+    caller.join();
+    assertEquals("P", queue.submit("p", LONG));
+    assertEquals(List.of(List.of("v"), List.of("p")), groups);
+    assertEquals("test-writer", writtenOn.get(0).getName(), "the virtual leader's group");
+    assertTrue(writtenOn.get(1) == Thread.currentThread(), "a platform leader writes itself");
+  }
+
+  @Test
+  void aVirtualLeaderGetsTheWritersFailureAndTheNextGroupIsWritten() throws Exception {
+    try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<String> boom = virtual.submit(() -> queue.submit("boom", LONG));
+      ExecutionException e = assertThrows(ExecutionException.class, boom::get);
+      assertTrue(e.getCause() instanceof StoreException, "failure as a StoreException: " + e.getCause());
+      assertEquals("OK", virtual.submit(() -> queue.submit("ok", LONG)).get());
+    }
   }
 
   @Test
