@@ -19,4 +19,7 @@ interface Ops {
    * multiply-adds over c = 0, 1, ..., cols - 1 starting from 0, so every implementation gives the same bits.
    */
   void scorePanels(PanelMatrix m, float[][] users, int count, float[][] outs);
+
+  /** The first index i in [from, n) with a[i] &gt; threshold (NaN never is), or n when there is none. */
+  int firstAbove(float[] a, int from, int n, float threshold);
 }

@@ -2,6 +2,7 @@ package dev.attune.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -221,5 +222,19 @@ public final class PanamaVectorOps implements Ops {
       VectorMask<Float> inRange = SPECIES.indexInRange(r, rows);
       v.intoArray(out, r, inRange);
     }
+  }
+
+  @Override
+  public int firstAbove(float[] a, int from, int n, float threshold) {
+    int i = from;
+    int bound = from + (n - from) / SPECIES.length() * SPECIES.length();
+    for (; i < bound; i += SPECIES.length()) {
+      VectorMask<Float> above = FloatVector.fromArray(SPECIES, a, i).compare(VectorOperators.GT, threshold);
+      if (above.anyTrue()) return i + above.firstTrue();
+    }
+    for (; i < n; i++) {
+      if (a[i] > threshold) return i;
+    }
+    return n;
   }
 }

@@ -54,4 +54,12 @@ public final class ScalarVectorOps implements Ops {
       }
     }
   }
+
+  @Override
+  public int firstAbove(float[] a, int from, int n, float threshold) {
+    for (int i = from; i < n; i++) {
+      if (a[i] > threshold) return i;
+    }
+    return n;
+  }
 }

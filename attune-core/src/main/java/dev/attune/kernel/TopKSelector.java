@@ -27,17 +27,19 @@ public final class TopKSelector {
     int size = 0;
     boolean acceptAll = filter == ItemFilter.ALL;
     for (int i = 0; i < n; i++) {
-      float s = scores[i];
-      if (Float.isNaN(s)) continue;
       if (size == cap) {
         // Full: only a strictly better entry (higher score, or equal score with lower index) gets in.
-        // Indices arrive ascending, so an equal score is never better than the root.
-        if (!(s > heapScores[0])) continue;
+        // Indices arrive ascending, so an equal score is never better than the root; NaN never is. The
+        // vectorised scan skips the many entries below the root, which otherwise cost as much as scoring them.
+        i = VectorOps.firstAbove(scores, i, n, heapScores[0]);
+        if (i == n) break;
         if (!acceptAll && !filter.accepts(i)) continue;
         heapItems[0] = i;
-        heapScores[0] = s;
+        heapScores[0] = scores[i];
         siftDown(heapItems, heapScores, 0, size);
       } else {
+        float s = scores[i];
+        if (Float.isNaN(s)) continue;
         if (!acceptAll && !filter.accepts(i)) continue;
         heapItems[size] = i;
         heapScores[size] = s;

@@ -84,4 +84,15 @@ public final class VectorOps {
     }
     IMPL.scorePanels(m, users, count, outs);
   }
+
+  /**
+   * The first index i in [from, n) with a[i] &gt; threshold, or n when there is none; NaN is never above. Top-k
+   * selection skips with it over the many scores that cannot enter a full heap.
+   */
+  public static int firstAbove(float[] a, int from, int n, float threshold) {
+    if (from < 0 || n > a.length || from > n) {
+      throw new IllegalArgumentException("range [" + from + ", " + n + ") outside an array of " + a.length);
+    }
+    return IMPL.firstAbove(a, from, n, threshold);
+  }
 }

@@ -1,8 +1,10 @@
 package dev.attune.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -100,6 +102,25 @@ class VectorOpsTest {
     PanelMatrix foreign = PanelMatrix.of(new float[6], 2, 3, VectorOps.panels(new float[6], 2, 3).width() * 2);
     assertThrows(IllegalArgumentException.class,
         () -> VectorOps.scoreAll(foreign, new float[][] {new float[3]}, 1, new float[][] {new float[2]}));
+  }
+
+  @Test
+  void firstAboveMatchesScalarReferenceAndSkipsNaN() {
+    SplittableRandom r = new SplittableRandom(6);
+    for (int n : new int[] {0, 1, 15, 16, 17, 100, 1000}) {
+      float[] a = random(n, r);
+      for (int i = 0; i < n; i += 7) a[i] = Float.NaN;
+      for (float threshold : new float[] {-2f, 0.5f, 0.99f, 2f}) {
+        for (int from = 0; from <= n; from += Math.max(1, n / 5)) {
+          int expected = ScalarVectorOps.INSTANCE.firstAbove(a, from, n, threshold);
+          assertEquals(expected, PanamaVectorOps.INSTANCE.firstAbove(a, from, n, threshold),
+              "n=" + n + " from=" + from + " threshold=" + threshold);
+          assertTrue(expected == n || a[expected] > threshold);
+          for (int i = from; i < expected; i++) assertFalse(a[i] > threshold);
+        }
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> VectorOps.firstAbove(new float[3], 2, 4, 0f));
   }
 
   @Test

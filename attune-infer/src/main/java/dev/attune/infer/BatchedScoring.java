@@ -16,9 +16,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Why: scoring every item reads the whole item matrix (25.6 MB at 100,000 items × 64), so one request costs
  * a scan of memory; eight users scored in one scan cost little more than one (see {@code VectorOps.scoreAll}).
- * Nothing waits for a batch to fill: a caller whose scores are not being computed starts a pass at once with
- * every request queued so far (at most {@code maxBatch}), and callers that arrive during a pass join the next
- * one. An idle server therefore answers with the latency of a lone request, and a busy one amortises the scan.
+ * A caller whose scores are not being computed starts a pass with every request queued so far (at most {@code
+ * maxBatch}), and callers that arrive during a pass join the next one. Before it starts, it waits for company
+ * only while other callers are still computing their user representation (and then at most {@link
+ * #GATHER_NANOS}): under load that turned most passes from one user into several, and an idle server never
+ * waits, so it answers with the latency of a lone request.
  *
  * <p>Results are the same bits as {@link SequentialModel#recommend} with the same history and filter
  * (the batch does not change any score). Thread-safe; score buffers are pooled (at most {@link #POOLED} of
@@ -27,11 +29,20 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class BatchedScoring {
   /** Score buffers kept for reuse. */
   static final int POOLED = 64;
+  /**
+   * Longest wait of a pass's leader for requests still computing their user representation (a SASRec forward
+   * pass over 20 events takes about a tenth of a millisecond; a pass over 100,000 items about half of one).
+   */
+  static final long GATHER_NANOS = 200_000;
 
   private final SequentialModel model;
   private final int maxBatch;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition passEnded = lock.newCondition();
+  /** Signalled when a request joins the queue, for a leader gathering company. */
+  private final Condition joined = lock.newCondition();
+  /** Callers computing their user representation, who will soon queue. */
+  private final AtomicInteger encoding = new AtomicInteger();
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
   private boolean scoring;
   private final ConcurrentLinkedQueue<float[]> buffers = new ConcurrentLinkedQueue<>();
@@ -76,17 +87,35 @@ public final class BatchedScoring {
    * @param history item indices, oldest first (as {@link SequentialModel#userRepresentation})
    * @param types event type per step, or null
    * @param k items wanted, at least 1
+   * @param excluded item indices never returned (cheaper than the filter for a list known up front), or null
    * @param filter which items may be returned (null = all)
-   * @throws IllegalArgumentException as {@link SequentialModel#userRepresentation}, or if {@code k < 1}
+   * @throws IllegalArgumentException as {@link SequentialModel#userRepresentation}, if {@code k < 1} or an
+   *     excluded index is out of range
    */
-  public TopK recommend(int[] history, int[] types, int k, ItemFilter filter) {
+  public TopK recommend(int[] history, int[] types, int k, int[] excluded, ItemFilter filter) {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1: " + k);
     }
-    float[] user = model.userRepresentation(history, types);
+    if (excluded != null) {
+      for (int i : excluded) {
+        if (i < 0 || i >= model.numItems()) {
+          throw new IllegalArgumentException("excluded item " + i + " outside [0, " + model.numItems() + ")");
+        }
+      }
+    }
+    float[] user;
+    encoding.incrementAndGet();
+    try {
+      user = model.userRepresentation(history, types);
+    } finally {
+      encoding.decrementAndGet();
+    }
     float[] scores = borrow();
     try {
       scoreTogether(new Request(user, scores));
+      if (excluded != null) {
+        for (int i : excluded) scores[i] = Float.NaN; // NaN = skipped, see TopKSelector
+      }
       return TopKSelector.select(scores, scores.length, k, filter == null ? ItemFilter.ALL : filter);
     } finally {
       giveBack(scores);
@@ -112,12 +141,22 @@ public final class BatchedScoring {
     lock.lock();
     try {
       waiting.add(mine);
+      joined.signal();
       while (!mine.done) {
         if (scoring) {
           passEnded.awaitUninterruptibly();
           continue;
         }
         scoring = true;
+        long gather = GATHER_NANOS;
+        while (waiting.size() < maxBatch && encoding.get() > 0 && gather > 0) {
+          try {
+            gather = joined.awaitNanos(gather);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stop gathering; the pass still runs
+            break;
+          }
+        }
         int n = Math.min(maxBatch, waiting.size());
         Request[] batch = new Request[n];
         for (int j = 0; j < n; j++) batch[j] = waiting.poll();

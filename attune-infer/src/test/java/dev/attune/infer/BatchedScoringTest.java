@@ -23,7 +23,7 @@ class BatchedScoringTest {
       RandomSasRec.emptyTrain(0, ITEMS));
 
   @Test
-  void concurrentRequestsGetExactlyTheScoresOfAlonePerRequestScoring() throws Exception {
+  void concurrentRequestsGetExactlyTheListsOfScoringAlone() throws Exception {
     BatchedScoring scoring = new BatchedScoring(MODEL, 8);
     int callers = 16;
     int perCaller = 40;
@@ -39,20 +39,25 @@ class BatchedScoringTest {
         int first = c * perCaller;
         answers.add(pool.submit(() -> {
           List<TopK> out = new ArrayList<>();
-          for (int q = first; q < first + perCaller; q++) out.add(scoring.recommend(histories.get(q), null, 12, evenOnly));
+          for (int q = first; q < first + perCaller; q++) {
+            int[] history = histories.get(q);
+            out.add(scoring.recommend(history, null, 12, history, evenOnly)); // the history excluded
+          }
           return out;
         }));
       }
       for (int c = 0; c < callers; c++) {
         List<TopK> got = answers.get(c).get();
         for (int j = 0; j < perCaller; j++) {
-          TopK alone = MODEL.recommend(new Query(-1, histories.get(c * perCaller + j), 12, evenOnly, false));
+          TopK alone = MODEL.recommend(new Query(-1, histories.get(c * perCaller + j), 12, evenOnly, true));
           TopK batched = got.get(j);
           assertEquals(alone.size(), batched.size());
           for (int p = 0; p < alone.size(); p++) {
             assertEquals(alone.item(p), batched.item(p), "caller " + c + " request " + j + " rank " + p);
             assertEquals(alone.score(p), batched.score(p), 0f);
             assertEquals(0, batched.item(p) % 2);
+            int item = batched.item(p);
+            assertTrue(java.util.Arrays.stream(histories.get(c * perCaller + j)).noneMatch(h -> h == item));
           }
         }
       }
@@ -80,9 +85,11 @@ class BatchedScoringTest {
   @Test
   void badInputIsRejectedBeforeScoring() {
     BatchedScoring scoring = new BatchedScoring(MODEL, 4);
-    assertThrows(IllegalArgumentException.class, () -> scoring.recommend(new int[] {ITEMS}, null, 5, null));
-    assertThrows(IllegalArgumentException.class, () -> scoring.recommend(new int[] {1}, null, 0, null));
+    assertThrows(IllegalArgumentException.class, () -> scoring.recommend(new int[] {ITEMS}, null, 5, null, null));
+    assertThrows(IllegalArgumentException.class, () -> scoring.recommend(new int[] {1}, null, 0, null, null));
+    assertThrows(IllegalArgumentException.class,
+        () -> scoring.recommend(new int[] {1}, null, 5, new int[] {-1}, null));
     assertThrows(IllegalArgumentException.class, () -> new BatchedScoring(MODEL, 0));
-    assertEquals(5, scoring.recommend(new int[] {1}, null, 5, null).size());
+    assertEquals(5, scoring.recommend(new int[] {1}, null, 5, null, null).size());
   }
 }

@@ -233,9 +233,8 @@ final class Recommendations {
         boolean[] blocked = v.blocked();
         int[] sceneOf = v.sceneOf();
         ItemFilter keep = i -> !blocked[i] && (sceneId < 0 || sceneOf[i] == sceneId)
-            && java.util.Arrays.binarySearch(excluded, i) < 0
             && (o.category() == null || catalog.get(m.items().id(i)).item().categories().contains(o.category()));
-        TopK top = m.scoring().recommend(modelHistory, null, fetch, keep);
+        TopK top = m.scoring().recommend(modelHistory, null, fetch, excluded, keep);
         for (int r = 0; r < top.size(); r++) {
           String id = m.items().id(top.item(r));
           pool.put(id, new Candidate(id, top.score(r), m.kind(), top.item(r)));
