@@ -18,9 +18,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * a scan of memory; eight users scored in one scan cost little more than one (see {@code VectorOps.scoreAll}).
  * A caller whose scores are not being computed starts a pass with every request queued so far (at most {@code
  * maxBatch}), and callers that arrive during a pass join the next one. Before it starts, it waits for company
- * only while other callers are still computing their user representation (and then at most {@link
- * #GATHER_NANOS}): under load that turned most passes from one user into several, and an idle server never
- * waits, so it answers with the latency of a lone request.
+ * (at most {@link #GATHER_NANOS}) only when some is likely: while other callers are computing their user
+ * representation, or when the previous pass had more than one request (the server is busy). An idle server
+ * therefore never waits and answers with the latency of a lone request, while a busy one scores most requests
+ * in passes of several.
  *
  * <p>Results are the same bits as {@link SequentialModel#recommend} with the same history and filter
  * (the batch does not change any score). Thread-safe; score buffers are pooled (at most {@link #POOLED} of
@@ -45,6 +46,8 @@ public final class BatchedScoring {
   private final AtomicInteger encoding = new AtomicInteger();
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
   private boolean scoring;
+  /** Requests in the last pass; more than one means callers are arriving together. */
+  private int lastBatch;
   private final ConcurrentLinkedQueue<float[]> buffers = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pooled = new AtomicInteger();
   private long passes;
@@ -149,7 +152,7 @@ public final class BatchedScoring {
         }
         scoring = true;
         long gather = GATHER_NANOS;
-        while (waiting.size() < maxBatch && encoding.get() > 0 && gather > 0) {
+        while (waiting.size() < maxBatch && (encoding.get() > 0 || lastBatch > 1) && gather > 0) {
           try {
             gather = joined.awaitNanos(gather);
           } catch (InterruptedException e) {
@@ -179,6 +182,7 @@ public final class BatchedScoring {
             r.done = true;
           }
           scoring = false;
+          lastBatch = n;
           passes++;
           scored += n;
           passEnded.signalAll();
