@@ -357,6 +357,8 @@ final class Recommendations {
     /** For content candidates: the share of liked events sharing a category or the creator, in (0, 1]. */
     double affinity = Double.NaN;
     double finalScore;
+    /** The item's metadata, looked up once per request in {@link #rank} (a hash lookup of the id otherwise). */
+    Item item;
 
     Candidate(String itemId, double modelScore, String source, int modelIndex) {
       this.itemId = itemId;
@@ -386,6 +388,7 @@ final class Recommendations {
           ? 0.5 + 0.5 * (max > min ? (c.modelScore - min) / (max - min) : 1.0)
           : !Double.isNaN(c.affinity) ? 0.5 + 0.5 * c.affinity : 0.5 * c.popularity / (double) maxPop;
       Item item = catalog.get(c.itemId).item();
+      c.item = item;
       if (config.freshnessBoost() > 0 && item.hasReleaseTime() && item.releaseTime() >= freshSince) {
         base *= 1 + config.freshnessBoost();
       }
@@ -401,7 +404,7 @@ final class Recommendations {
       for (int j = 0; j < pool.size(); j++) {
         if (used[j]) continue;
         Candidate c = pool.get(j);
-        String creator = catalog.get(c.itemId).item().creator();
+        String creator = c.item.creator();
         if (o.maxPerCreator() > 0 && creator != null && perCreator.getOrDefault(creator, 0) >= o.maxPerCreator()) {
           continue;
         }
@@ -421,7 +424,7 @@ final class Recommendations {
       used[best] = true;
       Candidate c = pool.get(best);
       chosen.add(c);
-      String creator = catalog.get(c.itemId).item().creator();
+      String creator = c.item.creator();
       if (creator != null) perCreator.merge(creator, 1, Integer::sum);
     }
     return chosen;

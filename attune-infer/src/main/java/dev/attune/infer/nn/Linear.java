@@ -1,21 +1,26 @@
 package dev.attune.infer.nn;
 
+import dev.attune.kernel.PanelMatrix;
 import dev.attune.kernel.VectorOps;
 
 /**
  * An affine map y = x · W + b with W of shape [in, out] (row-major, as exported by training) and b of
  * shape [out].
  *
- * <p>Immutable and thread-safe. The weight is stored transposed ([out, in]) so each output is one
- * contiguous dot product.
+ * <p>Immutable and thread-safe. The weight is stored transposed ([out, in]) and regrouped in panels for {@link
+ * VectorOps#scoreAll}, which computes each output as a chain of fused multiply-adds and several input rows per
+ * pass over the weight (measured: the per-output dot products with their horizontal sums took a sixth of a
+ * served request's CPU).
  *
  * @implNote one call costs in × out multiply-adds.
  */
 public final class Linear {
   private final int in;
   private final int out;
-  private final float[] weightT;
+  private final PanelMatrix weightT;
   private final float[] bias;
+  /** Input rows per kernel call: the widest scoring kernel takes eight. */
+  private static final int ROWS_PER_PASS = 8;
 
   /**
    * Wraps a weight and a bias (both copied).
@@ -38,12 +43,13 @@ public final class Linear {
     }
     this.in = in;
     this.out = out;
-    this.weightT = new float[in * out];
+    float[] transposed = new float[in * out];
     for (int i = 0; i < in; i++) {
       for (int o = 0; o < out; o++) {
-        weightT[o * in + i] = weight[i * out + o];
+        transposed[o * in + i] = weight[i * out + o];
       }
     }
+    this.weightT = VectorOps.panels(transposed, out, in);
     this.bias = bias == null ? new float[out] : bias.clone();
   }
 
@@ -61,18 +67,30 @@ public final class Linear {
    * Writes y[yOff .. yOff + out) = x[xOff .. xOff + in) · W + b. The two ranges must not overlap.
    */
   public void forward(float[] x, int xOff, float[] y, int yOff) {
-    for (int o = 0; o < out; o++) {
-      y[yOff + o] = VectorOps.dot(weightT, o * in, x, xOff, in) + bias[o];
-    }
+    forwardRows(x, xOff, 1, y, yOff);
   }
 
   /**
    * Applies {@link #forward(float[], int, float[], int)} to {@code rows} consecutive rows: row r is read at
-   * {@code xOff + r * in} and written at {@code yOff + r * out}. Input and output must not overlap.
+   * {@code xOff + r * in} and written at {@code yOff + r * out}. Input and output must not overlap. Each row's
+   * result has the same bits however many rows are passed with it.
    */
   public void forwardRows(float[] x, int xOff, int rows, float[] y, int yOff) {
-    for (int r = 0; r < rows; r++) {
-      forward(x, xOff + r * in, y, yOff + r * out);
+    int batch = Math.min(rows, ROWS_PER_PASS);
+    float[][] xs = new float[batch][in];
+    float[][] ys = new float[batch][out];
+    for (int r0 = 0; r0 < rows; r0 += ROWS_PER_PASS) {
+      int n = Math.min(ROWS_PER_PASS, rows - r0);
+      for (int j = 0; j < n; j++) {
+        System.arraycopy(x, xOff + (r0 + j) * in, xs[j], 0, in);
+      }
+      VectorOps.scoreAll(weightT, xs, n, ys);
+      for (int j = 0; j < n; j++) {
+        int at = yOff + (r0 + j) * out;
+        for (int o = 0; o < out; o++) {
+          y[at + o] = ys[j][o] + bias[o];
+        }
+      }
     }
   }
 }
