@@ -107,8 +107,9 @@ final class Admin {
 
   /**
    * Events per bucket of event time: {@code bucket=minute} for the last {@code count} minutes up to now (the
-   * live view), {@code bucket=day} for the {@code count} days up to the newest event in the store (so a log of
-   * past events still shows); optionally for one item.
+   * live view), {@code bucket=day} for the {@code count} days up to the newest event (by default every day from
+   * the first event to the newest, so a log of past events still shows); optionally for one item, whose own
+   * first and newest events then set the default days.
    */
   void eventsOverTime(Context ctx) {
     String bucket = ctx.queryParam("bucket") == null ? "minute" : ctx.queryParam("bucket");
@@ -126,9 +127,13 @@ final class Admin {
       }
       case "day" -> {
         size = DAY;
-        count = Api.intParam(ctx, "count", 30, 1, 3650);
-        long[] range = store.stats().timeRange(null);
-        end = ((range == null ? now : range[1]) / DAY + 1) * DAY;
+        long[] all = store.stats().timeRange(null);
+        long[] range = itemId == null ? all : store.stats().timeRange(itemId);
+        if (range == null) range = all == null ? new long[] {now, now} : new long[] {all[1], all[1]};
+        end = (range[1] / DAY + 1) * DAY;
+        // default: every day from the first event to the last (of the item, when one is given)
+        int span = (int) Math.min(3650, end / DAY - range[0] / DAY);
+        count = Api.intParam(ctx, "count", span, 1, 3650);
       }
       default -> throw ApiException.invalid("bucket", "bucket must be minute or day: " + bucket);
     }
@@ -361,5 +366,83 @@ final class Admin {
     body.put("events", c.events());
     body.put("top", c.top());
     ctx.json(body);
+  }
+
+  // ---------------------------------------------------------------- influence (occlusion)
+
+  /**
+   * For a history and some items: how much each history event the model reads raises each item's score, found by
+   * leaving the event out (occlusion): drop[e][i] = score_i(history) − score_i(history without event e). Unlike
+   * the attention weights, which do not depend on the item, this differs per item. Events the model does not
+   * read (not liked, item unknown to the model, older than its window) are not listed. One forward pass per
+   * listed event (at most the model's window).
+   */
+  void influence(Context ctx) {
+    JsonNode b = bodyJson(ctx);
+    RequestBodies.requireObject("", b, java.util.Set.of("history", "items"));
+    JsonNode h = b.get("history");
+    if (h == null || !h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
+    if (h.size() > 1000) throw new ApiException(413, "batch_too_large", "history holds at most 1000 events", "history");
+    List<String> items = RequestBodies.stringList(b, "", "items");
+    if (items.isEmpty() || items.size() > 100) throw ApiException.invalid("items", "give 1 to 100 item ids");
+    ServingModel m = recommendations.model();
+    if (m == null) throw new ApiException(409, "no_model", "no attention model is served", null);
+    List<Map<String, Object>> steps = new ArrayList<>();
+    List<Integer> indices = new ArrayList<>();
+    for (int k = 0; k < h.size(); k++) {
+      String p = "history[" + k + "]";
+      JsonNode e = h.get(k);
+      RequestBodies.requireObject(p, e, java.util.Set.of("itemId", "type", "timestamp", "value", "scene"));
+      String item = RequestBodies.requiredId(e, p, "itemId");
+      String type = e.has("type") ? RequestBodies.requiredId(e, p, "type") : "view";
+      double value = RequestBodies.optionalNumber(e, p, "value", 1.0);
+      int index = m.items().indexOf(item);
+      // the events the recommendation route gives the model: liked ones of items it knows
+      if (index < 0 || Recommendations.WEIGHTS.weight(type, (float) value, Float.NaN) <= 0) continue;
+      Map<String, Object> step = new LinkedHashMap<>();
+      step.put("itemId", item);
+      step.put("type", type);
+      step.put("timestamp", e.has("timestamp") ? RequestBodies.requiredLong(e, p, "timestamp") : null);
+      steps.add(step);
+      indices.add(index);
+    }
+    int window = Math.min(indices.size(), m.model().maxLength());
+    steps = new ArrayList<>(steps.subList(steps.size() - window, steps.size()));
+    int[] history = indices.subList(indices.size() - window, indices.size()).stream().mapToInt(Integer::intValue)
+        .toArray();
+    int[] itemIndex = new int[items.size()];
+    for (int j = 0; j < items.size(); j++) {
+      itemIndex[j] = m.items().indexOf(items.get(j));
+      if (itemIndex[j] < 0) throw ApiException.invalid("items[" + j + "]", "the model does not know '" + items.get(j) + "'");
+    }
+    double[][] drops = new double[history.length][items.size()];
+    if (history.length > 0) {
+      float[] full = m.model().userRepresentation(history, null);
+      for (int e = 0; e < history.length; e++) {
+        int[] without = new int[history.length - 1];
+        for (int k = 0, w = 0; k < history.length; k++) if (k != e) without[w++] = history[k];
+        float[] u = m.model().userRepresentation(without, null);
+        for (int j = 0; j < itemIndex.length; j++) {
+          float[] r = m.model().itemRepresentation(itemIndex[j]);
+          drops[e][j] = m.model().score(full, r) - m.model().score(u, r);
+        }
+      }
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", m.version());
+    body.put("steps", steps);
+    body.put("items", items);
+    body.put("drops", drops);
+    ctx.json(body);
+  }
+
+  private JsonNode bodyJson(Context ctx) {
+    byte[] bytes = ctx.bodyAsBytes();
+    if (bytes.length == 0) throw ApiException.invalid(null, "the body is empty; expected JSON");
+    try {
+      return json.readTree(bytes);
+    } catch (IOException e) {
+      throw new ApiException(400, "invalid_json", "the body is not valid JSON", null);
+    }
   }
 }

@@ -120,7 +120,8 @@ final class Api {
         new Route(GET, "/v1/admin/events/over-time", "Admin: events per minute up to now, or per day up to the newest"
             + " event, by event time", List.of(
                 new Route.Param("bucket", "string", "minute (default) or day"),
-                new Route.Param("count", "integer", "buckets: minutes 1-1440 (default 60) or days 1-3650 (default 30)"),
+                new Route.Param("count", "integer", "buckets: minutes 1-1440 (default 60) or days 1-3650 (default: from"
+                    + " the first event to the newest)"),
                 new Route.Param("itemId", "string", "only this item's events")),
             null, 200, admin.guard(admin::eventsOverTime)),
         new Route(GET, "/v1/admin/quality", "Admin: rejected ingestion requests by reason and the latest ones,"
@@ -139,6 +140,9 @@ final class Api {
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
             null, 200, admin.guard(admin::searchItems)),
+        new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"
+            + " leaving it out (occlusion); per item, unlike attention", List.of(),
+            "{history: [{itemId, type?, timestamp?, value?}], items: [itemId]}", 200, admin.guard(admin::influence)),
         new Route(GET, "/v1/admin/items/{id}/consumers", "Admin: the users who consumed an item, most events first,"
             + " with totals", List.of(new Route.Param("limit", "integer", "at most this many users, 1-1000 (default 20)")),
             null, 200, admin.guard(admin::itemConsumers)));

@@ -538,4 +538,44 @@ abstract class ApiContract {
     assertEquals(404, admin("GET", "/v1/admin/items/nope/consumers", null).statusCode());
     assertEquals(400, admin("GET", "/v1/admin/users?limit=0", null).statusCode());
   }
+
+  @Test
+  void influenceLeavesOutEachEventTheModelReadsAndDiffersPerItem() throws Exception {
+    String body = "{\"history\":[{\"itemId\":\"song1\",\"type\":\"play\"},{\"itemId\":\"song2\",\"type\":\"skip\"},"
+        + "{\"itemId\":\"elsewhere\",\"type\":\"play\"},{\"itemId\":\"song3\",\"type\":\"like\",\"timestamp\":5}],"
+        + "\"items\":[\"song5\",\"song6\",\"song7\"]}";
+    JsonNode r = json(admin("POST", "/v1/admin/influence", body), 200);
+    JsonNode steps = r.get("steps");
+    assertEquals(2, steps.size(), "the skip and the item the model does not know are not read: " + steps);
+    assertEquals("song1", steps.get(0).get("itemId").asText());
+    assertEquals(5, steps.get(1).get("timestamp").asLong());
+    JsonNode drops = r.get("drops");
+    assertEquals(2, drops.size());
+    assertEquals(3, drops.get(0).size());
+    boolean differs = false;
+    for (JsonNode row : drops) {
+      for (JsonNode d : row) assertTrue(Double.isFinite(d.asDouble()));
+      differs |= Math.abs(row.get(0).asDouble() - row.get(1).asDouble()) > 1e-6;
+    }
+    assertTrue(differs, "occlusion depends on the item, unlike attention: " + drops);
+    assertEquals(400, admin("POST", "/v1/admin/influence", "{\"history\":[],\"items\":[]}").statusCode());
+    assertEquals(400, admin("POST", "/v1/admin/influence", "{\"history\":[],\"items\":[\"nope\"]}").statusCode());
+    assertEquals(401, post("/v1/admin/influence", body).statusCode());
+  }
+
+  @Test
+  void eventsPerDayDefaultToTheWholeLog() throws Exception {
+    long day = 86_400_000L;
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"a\",\"itemId\":\"song1\",\"type\":\"play\",\"timestamp\":"
+        + (3 * day + 5) + "},{\"userId\":\"a\",\"itemId\":\"song2\",\"type\":\"play\",\"timestamp\":" + (12 * day + 7)
+        + "}]").statusCode());
+    JsonNode all = json(admin("GET", "/v1/admin/events/over-time?bucket=day", null), 200);
+    assertEquals(10, all.get("counts").size(), "days 3 to 12");
+    assertEquals(3 * day, all.get("fromMillis").asLong());
+    assertEquals(1, all.get("counts").get(0).asLong());
+    assertEquals(1, all.get("counts").get(9).asLong());
+    JsonNode one = json(admin("GET", "/v1/admin/events/over-time?bucket=day&itemId=song2", null), 200);
+    assertEquals(1, one.get("counts").size(), "the item's own days");
+    assertEquals(12 * day, one.get("fromMillis").asLong());
+  }
 }
