@@ -148,6 +148,14 @@ try {
   const values = (await cells.evaluateAll(rs => rs.map(r => r.getAttribute('data-value')))).filter(v => v !== '').map(Number);
   check(values.some(v => Math.abs(v - weight) < 1e-9), `heat map holds the API's weight ${weight}`);
   check(await page.locator('[data-testid="heatmap"] text:has-text("attention weight")').count() === 1, 'heat map legend');
+  // the influence map: the API's occlusion drops, per history event and item
+  const modelItems = recs.items.filter(i => i.source === o.model.kind).map(i => i.itemId);
+  const infl = await ok('/v1/admin/influence', { method: 'POST', body: { history: events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value })), items: modelItems } });
+  await page.waitForSelector('[data-testid="influence"]');
+  const inflValues = (await page.locator('[data-testid="influence"] rect[data-value]').evaluateAll(rs => rs.map(r => r.getAttribute('data-value'))))
+    .filter(v => v !== '').map(Number);
+  check(inflValues.length === infl.steps.length * modelItems.length, `one influence cell per event and item: ${inflValues.length}`);
+  check(Math.abs(inflValues[0] - infl.drops[0][0]) < 1e-9, `influence cell = the API's drop ${infl.drops[0][0]}`);
 
   // what if the user played the top recommendation? It is then seen, so it leaves the list
   const top = recs.items[0].itemId;
@@ -163,7 +171,12 @@ try {
   const direct = await ok('/v1/recommendations', { method: 'POST', auth: false, body: { history, k: 10 } });
   check(direct.items[0].itemId === after[0], `the what-if list is the API's: ${direct.items[0].itemId} vs ${after[0]}`);
   check(await page.locator('[data-testid="whatif-after"] .tag.new').count() > 0, 'new items are marked');
+  check(await page.locator('[data-testid="whatif-influence"] rect[data-value]').count() > 0, 'the what-if has an influence map');
   await shot(page, 'user-explorer');
+  if (shots) {
+    await page.getByTestId('heatmap').screenshot({ path: join(shots, 'attention-heatmap.png') });
+    await page.getByTestId('influence').screenshot({ path: join(shots, 'influence-heatmap.png') });
+  }
 
   // ---- item explorer: metadata, similar items, consumers and popularity of a popular item
   const item = popular[0];

@@ -40,7 +40,7 @@ async function api(path, { method = 'GET', body } = {}) {
 
 const time = ms => (ms === null || ms === undefined ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
 const hhmm = ms => new Date(ms).toISOString().slice(11, 16);
-const day = ms => new Date(ms).toISOString().slice(5, 10);
+const day = ms => new Date(ms).toISOString().slice(0, 10);
 const pct = v => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);
 
 function kpi(label, value, sub, testid) {
@@ -72,7 +72,7 @@ const points = s => s.counts.map((c, i) => [s.fromMillis + i * s.bucketMillis, c
 
 async function overview() {
   const [o, minutes, days] = await Promise.all([api('/v1/admin/overview'),
-    api('/v1/admin/events/over-time?bucket=minute&count=60'), api('/v1/admin/events/over-time?bucket=day&count=30')]);
+    api('/v1/admin/events/over-time?bucket=minute&count=60'), api('/v1/admin/events/over-time?bucket=day')]);
   const c = o.counts;
   const t = o.traffic;
   const model = o.model;
@@ -86,15 +86,15 @@ async function overview() {
       kpi('Items', fmt(c.items), null, 'kpi-items'),
       kpi('Events', fmt(c.events), `${Object.keys(c.eventsByType).length} types, ${Object.keys(c.eventsByScene).length} scenes`, 'kpi-events'),
       kpi('Rejected requests', fmt(o.rejects.total), 'ingestion, since start', 'kpi-rejects'),
-      kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.answers)} answers since start`, 'kpi-cold'),
+      kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.answers)} answer${t.answers === 1 ? '' : 's'} since start`, 'kpi-cold'),
       kpi('Active model', model ? model.id : 'none', model ? `${model.kind || ''}` : 'popularity only', 'kpi-model')),
     liveCard,
     h('div', { class: 'grid' },
       card('Events by type', barChart({ rows: entries(c.eventsByType), xLabel: 'events (count)', testid: 'chart-types' })),
       card('Events by scene', barChart({ rows: entries(c.eventsByScene), xLabel: 'events (count)', color: PALETTE[2], testid: 'chart-scenes' }))),
     h('div', { class: 'grid' },
-      card('Events per day — the 30 days up to the newest event (UTC)',
-        lineChart({ series: [{ name: 'events per day', points: points(days) }], xLabel: 'day (UTC, MM-DD)',
+      card('Events per day — the whole log, first to newest event (UTC)',
+        lineChart({ series: [{ name: `events per day (${fmt(days.counts.length)} days, ${fmt(days.total)} events)`, points: points(days) }], xLabel: 'day (UTC)',
           yLabel: 'events per day', xFormat: day, testid: 'chart-days' })),
       card('Ingestion rejects by reason (since start)',
         barChart({ rows: entries(o.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'chart-rejects' }))),
@@ -227,8 +227,10 @@ async function users(userId) {
     card('Attention heat map — how much each history event weighed in each recommendation',
       attention(recs.items, events, label, modelKind, 'heatmap'),
       h('p', { class: 'note' }, modelKind
-        ? `Per-level weights are shown for hierarchical models; the served model (${modelKind}) has one level, so the map above is all there is.`
+        ? `Attention at the newest position, averaged over heads. In ${modelKind} it does not depend on the candidate item, so the columns agree; the influence map below differs per item. Per-level weights are shown for hierarchical models; the served model (${modelKind}) has none.`
         : '')),
+    card('Influence heat map — how much each history event raises each recommendation\'s score (leave it out and rescore)',
+      await influence(events, recs.items, label, modelKind, 'influence')),
     card('What if? Add a hypothetical event and see the list change (nothing is stored)',
       h('form', { class: 'inline', 'data-testid': 'whatif-form', onsubmit: async ev => {
         ev.preventDefault();
@@ -279,6 +281,20 @@ function attention(items, events, label, modelKind, testid) {
     legendTitle: 'attention weight (share of 1 per column)', testid }));
 }
 
+/** The occlusion heat map of the model's items in `items` for a history (POST /v1/admin/influence). */
+async function influence(events, items, label, modelKind, testid) {
+  const modelItems = items.filter(i => i.source === modelKind).map(i => i.itemId);
+  if (!modelKind || modelItems.length === 0) {
+    return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, 'No recommendation came from the attention model.');
+  }
+  const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value ?? 1 }));
+  const r = await api('/v1/admin/influence', { method: 'POST', body: { history, items: modelItems } });
+  return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.type}: ${label(s.itemId)}`),
+    cols: r.items.map(label), values: r.drops, diverging: true, digits: 2, rowTitle: 'history event the model reads (oldest at top)',
+    colTitle: 'recommended item (best first)', legendTitle: 'score change from the event (blue raised it, red lowered it)', testid }),
+  h('p', { class: 'note' }, 'Each cell: the item\'s model score with the whole history minus its score with that one event left out.'));
+}
+
 async function runWhatIf(events, itemId, type, modelKind, out) {
   if (!itemId) return;
   const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value, scene: e.scene }));
@@ -287,7 +303,7 @@ async function runWhatIf(events, itemId, type, modelKind, out) {
     const [before, after] = await Promise.all([
       api('/v1/recommendations', { method: 'POST', body: { history, k: 10, explain: true } }),
       api('/v1/recommendations', { method: 'POST', body: { history: [...history, { itemId, type, timestamp: now }], k: 10, explain: true } })]);
-    const titles = await itemTitles([...before.items, ...after.items].map(i => i.itemId).concat([itemId]));
+    const titles = await itemTitles([...before.items, ...after.items].map(i => i.itemId).concat([itemId], events.map(e => e.itemId)));
     const label = id => titles[id] ? `${titles[id]} (${id})` : id;
     const changed = after.items.filter(i => !before.items.some(b => b.itemId === i.itemId)).length;
     out.replaceChildren(
@@ -295,7 +311,8 @@ async function runWhatIf(events, itemId, type, modelKind, out) {
       h('div', { class: 'two' },
         h('div', {}, h('h2', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
         h('div', {}, h('h2', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
-      attention(after.items, [...events, { itemId, type, timestamp: now }], label, modelKind, 'whatif-heatmap'));
+      h('h2', {}, 'Influence with the event'),
+      await influence([...events, { itemId, type, timestamp: now }], after.items, label, modelKind, 'whatif-influence'));
   } catch (e) {
     if (e instanceof Unauthorized) return logout();
     out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, e.message));
@@ -322,7 +339,7 @@ async function items(itemId) {
   }
   const enc = encodeURIComponent(itemId);
   const [item, similar, consumers, days] = await Promise.all([api(`/v1/items/${enc}`), api(`/v1/items/${enc}/similar?k=10`),
-    api(`/v1/admin/items/${enc}/consumers?limit=15`), api(`/v1/admin/events/over-time?bucket=day&count=30&itemId=${enc}`)]);
+    api(`/v1/admin/items/${enc}/consumers?limit=15`), api(`/v1/admin/events/over-time?bucket=day&itemId=${enc}`)]);
   const titles = await itemTitles(similar.items.map(i => i.itemId));
   const meta = [['id', item.id], ['title', item.title], ['creator', item.creator], ['album', item.album], ['scene', item.scene],
     ['categories', (item.categories || []).join(', ')], ['tags', (item.tags || []).join(', ')],
@@ -336,8 +353,8 @@ async function items(itemId) {
         h('td', {}, r + 1), h('td', {}, h('a', { href: `#/items/${encodeURIComponent(s.itemId)}` }, titles[s.itemId] ? `${titles[s.itemId]} (${s.itemId})` : s.itemId)),
         h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }))),
     h('div', { class: 'two' },
-      card('Popularity — events per day, the 30 days up to the newest event in the store (UTC)',
-        lineChart({ series: [{ name: `events on this item per day (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC, MM-DD)',
+      card('Popularity — events per day, from its first to its newest event (UTC)',
+        lineChart({ series: [{ name: `events on this item per day (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
           yLabel: 'events per day', xFormat: day, width: 560, testid: 'chart-popularity' })),
       card('Who consumes it',
         h('p', {}, h('b', { 'data-testid': 'consumer-users' }, fmt(consumers.users)), ' users, ',

@@ -14,8 +14,9 @@ function svg(name, attrs = {}, text) {
 }
 
 /** A step of 1, 2 or 5 times a power of ten giving about `count` ticks over [0, max]. */
-function niceStep(max, count) {
+function niceStep(max, count, integer = false) {
   if (!(max > 0)) return 1;
+  if (integer && max / count < 1) return 1;
   const raw = max / count;
   const power = Math.pow(10, Math.floor(Math.log10(raw)));
   const f = raw / power;
@@ -48,7 +49,7 @@ function legend(root, series, x, y) {
 export function lineChart(opts) {
   const width = opts.width || 600;
   const height = opts.height || 260;
-  const m = { left: 64, right: 18, top: 30, bottom: 48 };
+  const m = { left: 64, right: 40, top: 30, bottom: 48 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
@@ -65,7 +66,7 @@ export function lineChart(opts) {
   const x1 = Math.max(...xs) === x0 ? x0 + 1 : Math.max(...xs);
   const yMinData = Math.min(...ys);
   const yLow = opts.yMin !== undefined ? Math.min(opts.yMin, yMinData) : Math.min(0, yMinData);
-  const step = niceStep(Math.max(...ys) - yLow, 5);
+  const step = niceStep(Math.max(...ys) - yLow, 5, ys.every(Number.isInteger));
   const y0 = Math.floor(yLow / step) * step;
   const y1 = Math.max(y0 + step, Math.ceil(Math.max(...ys) / step) * step);
   const sx = v => m.left + (v - x0) / (x1 - x0) * w;
@@ -126,7 +127,7 @@ export function barChart(opts) {
     return root;
   }
   const max = Math.max(...opts.rows.map(r => r.value));
-  const step = niceStep(max, 4);
+  const step = niceStep(max, 4, opts.rows.every(r => Number.isInteger(r.value)));
   const top = Math.max(step, Math.ceil(max / step) * step);
   const sx = v => m.left + v / top * w;
   const axis = svg('g', { class: 'axis' });
@@ -152,67 +153,84 @@ export function barChart(opts) {
 
 /** White to dark blue, t in [0, 1]. */
 function blues(t) {
-  const a = [247, 251, 255];
-  const b = [8, 48, 107];
-  const c = a.map((v, i) => Math.round(v + (b[i] - v) * t));
+  return mix([247, 251, 255], [8, 48, 107], t);
+}
+
+/** Red (t = -1) through white (0) to blue (t = 1). */
+function diverging(t) {
+  return t >= 0 ? mix([247, 247, 247], [33, 102, 172], t) : mix([247, 247, 247], [178, 24, 43], -t);
+}
+
+function mix(a, b, t) {
+  const c = a.map((v, i) => Math.round(v + (b[i] - v) * Math.max(0, Math.min(1, t))));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
 /**
  * A heat map: values[r][c] for row labels (left) and column labels (top, slanted), with each cell's value
- * written in it and a colour legend from 0 to the largest value.
- * opts: { rows: [string], cols: [string], values: [[number|null]], rowTitle, colTitle, legendTitle, testid? }
+ * written in it and a colour legend. Sequential (default): white = 0 to blue = the largest value. Diverging:
+ * red = the most negative, white = 0, blue = the most positive (the same magnitude both ways).
+ * opts: { rows: [string], cols: [string], values: [[number|null]], rowTitle, colTitle, legendTitle,
+ *         diverging?: boolean, digits?: number, testid? }
  */
 export function heatMap(opts) {
-  const cell = 34;
-  const rowLabelW = 200;
-  const colLabelH = 120;
-  const m = { left: rowLabelW, top: colLabelH + 24, right: 24, bottom: 64 };
-  const width = m.left + opts.cols.length * cell + m.right;
+  const cell = 36;
+  const rowLabelW = 270;
+  const colLabelH = 150;
+  const digits = opts.digits ?? 2;
+  const m = { left: rowLabelW, top: colLabelH + 24, right: 130, bottom: 70 };
+  const width = Math.max(m.left + opts.cols.length * cell + m.right, m.left + 420);
   const height = m.top + opts.rows.length * cell + m.bottom;
-  const root = svg('svg', { viewBox: `0 0 ${Math.max(width, 420)} ${height}`, width: Math.max(width, 420), height,
-    role: 'img', 'aria-label': opts.legendTitle });
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': opts.legendTitle });
   if (opts.testid) root.setAttribute('data-testid', opts.testid);
   let max = 0;
-  for (const row of opts.values) for (const v of row) if (v !== null && v > max) max = v;
+  for (const row of opts.values) for (const v of row) if (v !== null && Math.abs(v) > max) max = Math.abs(v);
   const top = max > 0 ? max : 1;
+  const color = v => (opts.diverging ? diverging(v / top) : blues(v / top));
   root.append(svg('text', { x: m.left + opts.cols.length * cell / 2, y: 14, 'text-anchor': 'middle', class: 'title' },
     opts.colTitle));
   root.append(svg('text', { x: 4, y: m.top - 8, class: 'title' }, opts.rowTitle));
   opts.cols.forEach((label, c) => {
     const x = m.left + c * cell + cell / 2;
     const y = m.top - 6;
-    root.append(svg('text', { x, y, transform: `rotate(-50 ${x} ${y})` }, short(label, 20)));
+    const t = svg('text', { x, y, transform: `rotate(-55 ${x} ${y})` }, short(label, 30));
+    t.append(svg('title', {}, label));
+    root.append(t);
   });
   opts.rows.forEach((label, r) => {
-    root.append(svg('text', { x: m.left - 6, y: m.top + r * cell + cell / 2 + 4, 'text-anchor': 'end' }, short(label, 30)));
+    const t = svg('text', { x: m.left - 6, y: m.top + r * cell + cell / 2 + 4, 'text-anchor': 'end' }, short(label, 44));
+    t.append(svg('title', {}, label));
+    root.append(t);
     opts.cols.forEach((col, c) => {
       const v = opts.values[r][c];
       const x = m.left + c * cell;
       const y = m.top + r * cell;
-      const rect = svg('rect', { x, y, width: cell - 1, height: cell - 1, fill: v === null ? '#eee' : blues(v / top),
+      const rect = svg('rect', { x, y, width: cell - 1, height: cell - 1, fill: v === null ? '#eee' : color(v),
         'data-value': v === null ? '' : v });
-      rect.append(svg('title', {}, `${label} → ${col}: ${v === null ? 'not attended' : v.toFixed(3)}`));
+      rect.append(svg('title', {}, `${label} → ${col}: ${v === null ? 'not read' : v.toFixed(4)}`));
       root.append(rect);
       if (v !== null) {
         root.append(svg('text', { x: x + cell / 2, y: y + cell / 2 + 4, 'text-anchor': 'middle',
-          style: `fill:${v / top > 0.55 ? '#fff' : '#1d2330'};font-size:10px` }, v.toFixed(2)));
+          style: `fill:${Math.abs(v) / top > 0.55 ? '#fff' : '#1d2330'};font-size:10px` }, v.toFixed(digits)));
       }
     });
   });
-  // colour legend: a gradient from 0 to the largest value
-  const ly = m.top + opts.rows.length * cell + 22;
-  const lw = 200;
+  // colour legend under the map: a gradient with its end values, and what the colour means
+  const ly = m.top + opts.rows.length * cell + 20;
+  const lw = 240;
   const id = 'grad' + Math.random().toString(36).slice(2);
   const defs = svg('defs');
   const grad = svg('linearGradient', { id });
-  for (let k = 0; k <= 10; k++) grad.append(svg('stop', { offset: `${k * 10}%`, 'stop-color': blues(k / 10) }));
+  for (let k = 0; k <= 10; k++) {
+    grad.append(svg('stop', { offset: `${k * 10}%`, 'stop-color': opts.diverging ? diverging(k / 5 - 1) : blues(k / 10) }));
+  }
   defs.append(grad);
   root.append(defs);
   root.append(svg('rect', { x: m.left, y: ly, width: lw, height: 12, fill: `url(#${id})`, stroke: '#8a93a6' }));
-  root.append(svg('text', { x: m.left, y: ly + 26, 'text-anchor': 'middle' }, '0'));
-  root.append(svg('text', { x: m.left + lw, y: ly + 26, 'text-anchor': 'middle' }, top.toFixed(2)));
-  root.append(svg('text', { x: m.left + lw + 14, y: ly + 10 }, opts.legendTitle));
+  root.append(svg('text', { x: m.left, y: ly + 26, 'text-anchor': 'middle' }, opts.diverging ? (-top).toFixed(digits) : '0'));
+  if (opts.diverging) root.append(svg('text', { x: m.left + lw / 2, y: ly + 26, 'text-anchor': 'middle' }, '0'));
+  root.append(svg('text', { x: m.left + lw, y: ly + 26, 'text-anchor': 'middle' }, top.toFixed(digits)));
+  root.append(svg('text', { x: m.left, y: ly + 44, class: 'title' }, opts.legendTitle));
   return root;
 }
 
