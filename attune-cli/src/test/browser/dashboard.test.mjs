@@ -113,7 +113,9 @@ try {
   // ---- models: every version with its metrics and curves; activate another one and back
   await open(page, '#/models', 'models');
   const m = await ok('/v1/admin/models');
-  check(m.versions.length >= 2, 'two versions to compare');
+  // DashboardBrowserTest serves two versions and asks for activation to be tried; 'attune demo' has one
+  const activation = process.env.ATTUNE_EXPECT_ACTIVATION === '1';
+  check(m.versions.length >= (activation ? 2 : 1), `versions: ${m.versions.length}`);
   for (const v of m.versions) {
     const row = page.locator(`[data-testid="leaderboard"] tr[data-version="${v.id}"]`);
     check(await row.count() === 1, `leaderboard row for ${v.id}`);
@@ -122,12 +124,14 @@ try {
   }
   check(await page.locator('button:has-text("Train a new version")').isDisabled(), 'training is not offered (the server cannot train)');
   const other = m.versions.find(v => !v.active);
-  await page.click(`button[data-activate="${other.id}"]`);
-  await page.waitForFunction(id => document.getElementById('activate-result')?.textContent.includes(id), other.id);
-  check((await ok('/health', { auth: false })).model === other.id, 'the activated version serves');
-  check(await page.getByTestId(`val-${m.versions.find(v => v.history.some(e => e.validationNdcg10 != null)).id}`).count() === 1, 'a validation curve');
+  if (activation) {
+    await page.click(`button[data-activate="${other.id}"]`);
+    await page.waitForFunction(id => document.getElementById('activate-result')?.textContent.includes(id), other.id);
+    check((await ok('/health', { auth: false })).model === other.id, 'the activated version serves');
+    check(await page.getByTestId(`val-${m.versions.find(v => v.history.some(e => e.validationNdcg10 != null)).id}`).count() === 1, 'a validation curve');
+  }
   await shot(page, 'models');
-  await ok(`/v1/admin/models/${encodeURIComponent(m.active)}/activate`, { method: 'POST' });
+  if (activation) await ok(`/v1/admin/models/${encodeURIComponent(m.active)}/activate`, { method: 'POST' });
 
   // ---- user explorer: search, click through to the timeline, recommendations and heat map
   await open(page, '#/users', 'users');

@@ -81,6 +81,7 @@ class DashboardBrowserTest {
             shots.toAbsolutePath().toString()).directory(BROWSER_TESTS.toFile()).redirectErrorStream(true)
             .redirectOutput(dir.resolve("node.log").toFile());
         pb.environment().put("CHROMIUM", chromium);
+        pb.environment().put("ATTUNE_EXPECT_ACTIVATION", "1");
         Process node = pb.start();
         String output;
         if (!node.waitFor(180, TimeUnit.SECONDS)) {
