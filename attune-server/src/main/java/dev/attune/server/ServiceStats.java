@@ -33,7 +33,8 @@ final class ServiceStats {
   /** Answers from content matches and popularity only: the cold-start path. */
   static final String SERVED_BY_COLD_START = "cold-start";
 
-  private static final Pattern INDEX_PATH = Pattern.compile("^[a-z]*\\[\\d+]\\.?|\\[\\d+]");
+  /** The batch element a field is in: {@code events[3].} or {@code [3].}. */
+  private static final Pattern BATCH_ELEMENT = Pattern.compile("^[A-Za-z]*\\[\\d+]\\.");
 
   /**
    * One rejected ingestion request.
@@ -63,7 +64,7 @@ final class ServiceStats {
    */
   static String reason(String error, String field) {
     if (field == null || field.isEmpty()) return error;
-    String f = INDEX_PATH.matcher(field).replaceAll("");
+    String f = BATCH_ELEMENT.matcher(field).replaceFirst("");
     // keep the first name only: what follows may be a client's own key (context.x, attributes.y)
     for (int k = 0; k < f.length(); k++) {
       if (f.charAt(k) == '.' || f.charAt(k) == '[') {
