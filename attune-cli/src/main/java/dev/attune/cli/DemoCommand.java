@@ -4,6 +4,9 @@ import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
+import dev.attune.eval.EvalResult;
+import dev.attune.eval.Evaluator;
+import dev.attune.infer.SequentialModels;
 import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
 import dev.attune.model.Explainable;
@@ -25,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -111,13 +115,49 @@ final class DemoCommand implements Callable<Integer> {
    * stopped, after printing curl commands that work against it.
    */
   private void serve(PrintWriter out, PrintWriter err, Dataset ds, Split split) throws Exception {
+    out.println();
+    out.println("Storing the platform in " + dir.resolve("attune.db") + " and training SASRec for the service ...");
+    out.flush();
+    Service service = prepareService(dir, ds, split, seed, epochs, quiet, err);
+    String user = ds.userIds().id(0);
+    String item = ds.itemIds().id(1);
+    String examples = String.join("\n",
+        "Try:",
+        "  curl '$BASE/v1/users/" + user + "/recommendations?k=5&explain=true'",
+        "  curl -X POST $BASE/v1/events -H 'Content-Type: application/json' \\",
+        "       -d '{\"userId\":\"" + user + "\",\"itemId\":\"" + item + "\",\"type\":\"play\"}'",
+        "  curl '$BASE/v1/users/" + user + "/recommendations?k=5'      # already reflects the play",
+        "  curl -X POST $BASE/v1/recommendations -H 'Content-Type: application/json' \\",
+        "       -d '{\"history\":[{\"itemId\":\"" + item + "\"}],\"k\":5}'",
+        "  curl '$BASE/v1/items/" + item + "/similar?k=5'",
+        "  curl '$BASE/v1/popular?k=5'",
+        "  curl $BASE/metrics",
+        "Open the dashboard at $BASE/dashboard/ and log in with the admin key above.", "");
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(port).withModelDir(service.modelDir())
+        .withAdminKey(System.getenv("ATTUNE_ADMIN_KEY"));
+    ServeCommand.serveUntilStopped(service.storeUrl(), config, out, examples);
+  }
+
+  /**
+   * What {@link #prepareService} made: a SQLite store holding the platform, and the served model directory.
+   *
+   * @param storeUrl JDBC URL of the store
+   * @param modelDir the SASRec model directory (registered and active in the store's model registry)
+   */
+  record Service(String storeUrl, Path modelDir) {}
+
+  /**
+   * The demo's service data: the platform in a fresh SQLite file ({@code dir/attune.db}, replaced), and SASRec
+   * trained on the split's training + validation part, tested on its test part, written to {@code dir/sasrec}
+   * (with the test metrics and per-epoch loss in {@code model.json}) and registered as the active version.
+   * Used by {@code attune demo} and the dashboard's browser test.
+   */
+  static Service prepareService(Path dir, Dataset ds, Split split, long seed, int epochs, boolean quiet,
+      PrintWriter err) throws Exception {
     Path db = dir.resolve("attune.db");
     Files.createDirectories(dir);
     for (String suffix : new String[] {"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
     String url = "jdbc:sqlite:" + db;
-    out.println();
-    out.println("Storing the platform in " + db + " ...");
-    out.flush();
     try (Store store = Store.open(url)) {
       store.upsertUsers(ds.users());
       store.upsertItems(ds.items());
@@ -131,30 +171,67 @@ final class DemoCommand implements Callable<Integer> {
       }
       if (!batch.isEmpty()) store.appendEvents(batch);
     }
-    WeightTrainer sasrec = AttentionModels.create("sasrec", Map.of("epochs", Integer.toString(epochs),
-        "loss", "full-ce", "hidden", "32"), seed, Runtime.getRuntime().availableProcessors());
-    WeightFile weights;
-    try (Progress progress = new Progress("SASRec for the service", quiet, err)) {
-      weights = sasrec.train(split.trainAndValidation(), SequenceTraining.Run.NONE, progress);
-    }
     Path modelDir = dir.resolve("sasrec");
-    ModelDirectory.write(modelDir, weights, ds.itemIds().ids(),
-        Map.of("name", "SasRec", "dataset", ds.name(), "seed", seed, "created", Instant.now().toString()));
-    String user = ds.userIds().id(0);
-    String item = ds.itemIds().id(1);
-    String examples = String.join("\n",
-        "Try:",
-        "  curl '$BASE/v1/users/" + user + "/recommendations?k=5&explain=true'",
-        "  curl -X POST $BASE/v1/events -H 'Content-Type: application/json' \\",
-        "       -d '{\"userId\":\"" + user + "\",\"itemId\":\"" + item + "\",\"type\":\"play\"}'",
-        "  curl '$BASE/v1/users/" + user + "/recommendations?k=5'      # already reflects the play",
-        "  curl -X POST $BASE/v1/recommendations -H 'Content-Type: application/json' \\",
-        "       -d '{\"history\":[{\"itemId\":\"" + item + "\"}],\"k\":5}'",
-        "  curl '$BASE/v1/items/" + item + "/similar?k=5'",
-        "  curl '$BASE/v1/popular?k=5'",
-        "  curl $BASE/metrics", "");
-    ServerConfig config = ServerConfig.DEFAULTS.withPort(port).withModelDir(modelDir);
-    ServeCommand.serveUntilStopped(url, config, out, examples);
+    Map<String, Double> metrics = trainVersion(modelDir, ds, split, seed, epochs, false, quiet, err);
+    try (Store store = Store.open(url)) {
+      store.saveModelVersion(new Store.ModelVersion("sasrec", "sasrec", modelDir.toAbsolutePath().toString(),
+          System.currentTimeMillis(), metrics, false));
+      store.activateModel("sasrec");
+    }
+    return new Service(url, modelDir);
+  }
+
+  /**
+   * Trains SASRec (hidden 32, full softmax) for {@code epochs} epochs, tests it on the test part (full ranking,
+   * seen items excluded) and writes {@code modelDir} with the metrics, the training time and the per-epoch loss.
+   *
+   * @param validate false: train on the training + validation part (the demo's model); true: train on the
+   *     training part and score the validation part after every epoch (as {@code attune train} does, without
+   *     stopping early), keeping the best epoch's weights and recording each epoch's validation NDCG@10
+   * @return the test metrics by label (NDCG@10, HR@10, Coverage@10 ...)
+   */
+  static Map<String, Double> trainVersion(Path modelDir, Dataset ds, Split split, long seed, int epochs,
+      boolean validate, boolean quiet, PrintWriter err) throws Exception {
+    Map<String, String> params = new LinkedHashMap<>(Map.of("epochs", Integer.toString(epochs), "loss", "full-ce",
+        "hidden", "32"));
+    if (validate) {
+      params.put("validateEvery", "1");
+      params.put("patience", "0");
+    }
+    WeightTrainer sasrec = AttentionModels.create("sasrec", params, seed, Runtime.getRuntime().availableProcessors());
+    WeightFile weights;
+    TrainingHistory history;
+    long start = System.nanoTime();
+    try (Progress progress = new Progress("SASRec for the service", quiet, err)) {
+      history = new TrainingHistory(progress);
+      weights = validate
+          ? sasrec.train(split.tuning().train(), new SequenceTraining.Run(split.tuning(), null, false), history)
+          : sasrec.train(split.trainAndValidation(), SequenceTraining.Run.NONE, history);
+    }
+    double trainSeconds = (System.nanoTime() - start) / 1e9;
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withSeed(seed).withComputeAuc(false);
+    EvalResult test = new Evaluator().evaluate(SequentialModels.fromWeights(weights, split.trainAndValidation()),
+        split, options, Evaluator.Progress.NONE).withTrainSeconds(trainSeconds);
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("name", "SasRec");
+    info.put("dataset", ds.name());
+    info.put("seed", seed);
+    info.put("params", TrainCommand.flatten(sasrec.params()));
+    info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
+    info.put("test", test.toMap());
+    info.put("history", history.toList());
+    info.put("created", Instant.now().toString());
+    ModelDirectory.write(modelDir, weights, ds.itemIds().ids(), info);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    for (String label : new String[] {"NDCG@10", "HR@10", "Coverage@10"}) {
+      try {
+        double v = test.mean(label);
+        if (Double.isFinite(v)) metrics.put(label, v);
+      } catch (IllegalArgumentException notMeasured) {
+        // the options did not ask for it
+      }
+    }
+    return metrics;
   }
 
   private static void printUser(PrintWriter out, MusicPlatformGenerator.Generated g, Split split, Recommender model, int u) {

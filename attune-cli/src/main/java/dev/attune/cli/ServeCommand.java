@@ -28,7 +28,11 @@ import picocli.CommandLine.Spec;
  * --host      ATTUNE_HOST       host         127.0.0.1
  * --port      ATTUNE_PORT       port         8080
  * --fallback  ATTUNE_FALLBACK   fallback     itemknn
+ *             ATTUNE_ADMIN_KEY  adminKey     (generated at start and printed)
  * </pre>
+ *
+ * <p>The admin key (for the dashboard and {@code /v1/admin/...}) has no option, so that it never shows in a
+ * process list.
  */
 @Command(
     name = "serve",
@@ -36,7 +40,9 @@ import picocli.CommandLine.Spec;
     description = {
         "Serve the HTTP API (see README: API) over a store, with a model directory from 'attune train'.",
         "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT, ATTUNE_FALLBACK)",
-        "> --config file (keys store, model, host, port, fallback) > defaults."})
+        "> --config file (keys store, model, host, port, fallback) > defaults.",
+        "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),",
+        "else one is generated and printed at start."})
 final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
 
@@ -86,7 +92,8 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig.DEFAULTS.maxBodyBytes(), ServerConfig.DEFAULTS.recentEvents(), ServerConfig.DEFAULTS.cachedUsers(),
         ServerConfig.DEFAULTS.trendingHours(), ServerConfig.DEFAULTS.newItemDays(),
         ServerConfig.DEFAULTS.freshnessBoost(), modelDir == null ? null : Path.of(modelDir),
-        pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"));
+        pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"),
+        pick(env.get("ATTUNE_ADMIN_KEY"), file.getProperty("adminKey")));
     serveUntilStopped(url, cfg, spec.commandLine().getOut(), null);
     return 0;
   }
@@ -110,6 +117,8 @@ final class ServeCommand implements Callable<Integer> {
     out.println("Attune is serving on " + base + " (store " + url + ", model "
         + (cfg.modelDir() == null ? "none: popularity only" : cfg.modelDir()) + "); Ctrl-C stops it.");
     out.println("API document: " + base + "/v1/openapi.json");
+    out.println("Dashboard: " + base + "/dashboard/  admin key: "
+        + (cfg.adminKey() == null ? server.adminKey() : "(the configured one)"));
     if (examples != null) out.print(examples.replace("$BASE", base));
     out.flush();
     stopped.await();

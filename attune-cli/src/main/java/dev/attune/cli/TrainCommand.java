@@ -106,9 +106,12 @@ final class TrainCommand implements Callable<Integer> {
         + ")");
     long start = System.nanoTime();
     WeightFile weights;
+    TrainingHistory history;
     try (Progress progress = new Progress(trainer.name(), quiet, err)) {
-      weights = trainer.train(trainSet, run, progress);
+      history = new TrainingHistory(progress);
+      weights = trainer.train(trainSet, run, history);
     }
+    TrainingHistory refitHistory = null;
     String validationNdcg = weights.propertyOr("validationNdcg10", null);
     String bestEpoch = weights.propertyOr("epoch", null);
     if (refit && bestEpoch != null) {
@@ -117,8 +120,9 @@ final class TrainCommand implements Callable<Integer> {
       WeightTrainer again = AttentionModels.create(name, refitParams, seed, threadCount);
       err.println("refitting on training + validation data for " + bestEpoch + " epochs");
       try (Progress progress = new Progress(trainer.name() + " refit", quiet, err)) {
+        refitHistory = new TrainingHistory(progress);
         weights = again.train(split.trainAndValidation(),
-            new SequenceTraining.Run(null, out.resolve("checkpoints-refit"), resume), progress);
+            new SequenceTraining.Run(null, out.resolve("checkpoints-refit"), resume), refitHistory);
       }
     }
     double trainSeconds = (System.nanoTime() - start) / 1e9;
@@ -149,6 +153,8 @@ final class TrainCommand implements Callable<Integer> {
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     info.put("stateSize", SequenceTraining.stateSize(weights).toString());
     info.put("test", test.toMap());
+    info.put("history", history.toList());
+    if (refitHistory != null) info.put("refitHistory", refitHistory.toList());
     info.put("created", Instant.now().toString());
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
 

@@ -19,4 +19,7 @@ public interface FitListener {
 
   /** Reports the end of an epoch or iteration with its training loss (NaN if not computed). */
   default void epochEnd(int epoch, double loss) {}
+
+  /** Reports the validation score (NDCG@10 for the sequence models) measured after {@code epoch} (1-based). */
+  default void validated(int epoch, double score) {}
 }

@@ -53,10 +53,13 @@ final class Api {
   private final PrometheusMeterRegistry metrics;
   private final LongSupplier clock;
   private final List<Route> routes;
+  private final ServiceStats stats;
+  private final Admin admin;
   private static final JsonNode JSON_EMPTY_ARRAY = new ObjectMapper().createArrayNode();
 
   Api(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, RecentHistory history,
-      ItemCounters counters, Recommendations recommendations, PrometheusMeterRegistry metrics, LongSupplier clock) {
+      ItemCounters counters, Recommendations recommendations, PrometheusMeterRegistry metrics, LongSupplier clock,
+      ServiceStats stats, String adminKey) {
     this.store = store;
     this.json = json;
     this.config = config;
@@ -66,6 +69,8 @@ final class Api {
     this.recommendations = recommendations;
     this.metrics = metrics;
     this.clock = clock;
+    this.stats = stats;
+    this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, adminKey);
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
         new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),
@@ -107,7 +112,40 @@ final class Api {
             null, 200, this::trending),
         new Route(GET, "/v1/new", "Newest releases", withParam(LIST_PARAMS,
             new Route.Param("days", "integer", "released within this many days (default the server's newItemDays)")),
-            null, 200, this::newest));
+            null, 200, this::newest),
+        // the dashboard's routes: Authorization: Bearer <admin key>, else 401 (see Admin)
+        new Route(GET, "/v1/admin/overview", "Admin: counts of users, items and events (by type, scene and both),"
+            + " rejected ingestion by reason, the served model with its offline metrics, how answers were served",
+            List.of(), null, 200, admin.guard(admin::overview)),
+        new Route(GET, "/v1/admin/events/over-time", "Admin: events per minute up to now, or per day up to the newest"
+            + " event, by event time", List.of(
+                new Route.Param("bucket", "string", "minute (default) or day"),
+                new Route.Param("count", "integer", "buckets: minutes 1-1440 (default 60) or days 1-3650 (default: from"
+                    + " the first event to the newest)"),
+                new Route.Param("itemId", "string", "only this item's events")),
+            null, 200, admin.guard(admin::eventsOverTime)),
+        new Route(GET, "/v1/admin/quality", "Admin: rejected ingestion requests by reason and the latest ones,"
+            + " quarantined users, the cold-start share of recommendation answers", List.of(), null, 200,
+            admin.guard(admin::quality)),
+        new Route(GET, "/v1/admin/models", "Admin: model versions (registry and directories beside the served one)"
+            + " with offline metrics, training time, per-epoch loss and validation, gate decision", List.of(), null,
+            200, admin.guard(admin::models)),
+        new Route(POST, "/v1/admin/models/{id}/activate", "Admin: serve this model version from the next request on"
+            + " (404 unknown, 409 not servable)", List.of(), null, 200, admin.guard(admin::activate)),
+        new Route(GET, "/v1/admin/users", "Admin: user ids starting with a prefix, in id order", List.of(
+                new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
+                new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
+            null, 200, admin.guard(admin::searchUsers)),
+        new Route(GET, "/v1/admin/items", "Admin: items whose id starts with a prefix, in id order", List.of(
+                new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
+                new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
+            null, 200, admin.guard(admin::searchItems)),
+        new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"
+            + " leaving it out (occlusion); per item, unlike attention", List.of(),
+            "{history: [{itemId, type?, timestamp?, value?}], items: [itemId]}", 200, admin.guard(admin::influence)),
+        new Route(GET, "/v1/admin/items/{id}/consumers", "Admin: the users who consumed an item, most events first,"
+            + " with totals", List.of(new Route.Param("limit", "integer", "at most this many users, 1-1000 (default 20)")),
+            null, 200, admin.guard(admin::itemConsumers)));
   }
 
   private static List<Route.Param> withParam(List<Route.Param> params, Route.Param extra) {
@@ -282,6 +320,8 @@ final class Api {
 
   private void answer(Context ctx, String userId, List<Recommendations.Recommended> items) {
     ServingModel m = recommendations.model();
+    FallbackModel f = recommendations.fallback();
+    if (stats != null) stats.served(items, m == null ? null : m.kind(), f == null ? null : f.kind());
     Map<String, Object> body = new LinkedHashMap<>();
     if (userId != null) body.put("userId", userId);
     body.put("model", m == null ? null : m.version());

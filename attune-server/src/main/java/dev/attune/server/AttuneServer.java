@@ -7,6 +7,7 @@ import dev.attune.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Timer;
@@ -40,6 +41,9 @@ public final class AttuneServer {
   private final Api api;
   private final PrometheusMeterRegistry metrics;
   private final ObjectMapper json;
+  private final ServiceStats stats;
+  private final String adminKey;
+  private final LongSupplier clock;
   private Javalin app;
   private final CountDownLatch fallbackReady = new CountDownLatch(1);
 
@@ -69,7 +73,18 @@ public final class AttuneServer {
         .description("requests scored by the served model, several per pass when they arrive together")
         .register(metrics);
     RecentHistory history = new RecentHistory(store, config.recentEvents(), config.cachedUsers());
-    this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock);
+    this.clock = clock;
+    this.stats = new ServiceStats(metrics);
+    this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();
+    this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
+        adminKey);
+  }
+
+  /** 32 random hex digits from a strong generator. */
+  private static String randomKey() {
+    byte[] bytes = new byte[16];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return java.util.HexFormat.of().formatHex(bytes);
   }
 
   private static double scoringStat(Recommendations r, int which) {
@@ -115,8 +130,14 @@ public final class AttuneServer {
       c.startup.showJavalinBanner = false;
       c.jsonMapper(new JavalinJackson(json, true));
       for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
-      c.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.error(), e.getMessage(), e.field()));
-      c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+      // the dashboard: static files from the classpath, same origin as the API (its pages call /v1/admin/...)
+      c.staticFiles.add(files -> {
+        files.hostedPath = "/dashboard";
+        files.directory = "/dashboard";
+        files.location = Location.CLASSPATH;
+      });
+      c.routes.exception(ApiException.class, (e, ctx) -> rejected(ctx, e.status(), e.error(), e.getMessage(), e.field()));
+      c.routes.exception(HttpResponseException.class, (e, ctx) -> rejected(ctx, e.getStatus(),
           e.getStatus() == 413 ? "body_too_large" : "http_" + e.getStatus(),
           e.getStatus() == 413 ? "the body is larger than " + config.maxBodyBytes() + " bytes" : e.getMessage(), null));
       c.routes.exception(Exception.class, (e, ctx) -> {
@@ -136,7 +157,31 @@ public final class AttuneServer {
     }).start(config.host(), config.port());
     LOG.info("Attune serving on http://{}:{} (model: {})", config.host(), app.port(),
         recommendations.model() == null ? "none, popularity only" : recommendations.model().version());
+    if (config.adminKey() == null) {
+      LOG.info("dashboard http://{}:{}/dashboard/ ; admin key (generated; set ATTUNE_ADMIN_KEY to choose one): {}",
+          config.host(), app.port(), adminKey);
+    } else {
+      LOG.info("dashboard http://{}:{}/dashboard/ (admin key from the configuration)", config.host(), app.port());
+    }
     return this;
+  }
+
+  /**
+   * The key the admin routes and the dashboard require ({@code Authorization: Bearer <key>}): the configured one
+   * ({@link ServerConfig#adminKey}), or the one generated when the configuration has none.
+   */
+  public String adminKey() {
+    return adminKey;
+  }
+
+  /** Writes an error answer; a 4xx on an ingestion route also counts as a rejected request by reason. */
+  private void rejected(Context ctx, int status, String error, String message, String field) {
+    String route = matchedRoute(ctx);
+    if (status >= 400 && status < 500 && route != null
+        && Admin.INGESTION_ROUTES.contains(ctx.method().name() + " " + route)) {
+      stats.rejected(clock.getAsLong(), ctx.method().name() + " " + route, error, field, message);
+    }
+    error(ctx, status, error, message, field);
   }
 
   /** The route table path that matched the request, or null when none did. */

@@ -18,13 +18,16 @@ import java.nio.file.Path;
  * @param modelDir a model directory written by {@code attune train}, or null to serve without one
  * @param fallbackModel the classic model fitted on the store at start for histories the attention model cannot
  *     read: {@code itemknn}, {@code als} or {@code none}
+ * @param adminKey the key the admin routes ({@code /v1/admin/...}) and the dashboard require as {@code
+ *     Authorization: Bearer <key>}, at least 16 characters without spaces; null = the server makes a random one
+ *     at start and logs it ({@link AttuneServer#adminKey()}). A stopgap until API keys with scopes exist.
  */
 public record ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
-    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel) {
+    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey) {
 
   /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users, ItemKNN fallback. */
   public static final ServerConfig DEFAULTS =
-      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn");
+      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn", null);
 
   public ServerConfig {
     if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be blank");
@@ -41,23 +44,46 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
     if (!java.util.List.of("itemknn", "als", "none").contains(fallbackModel)) {
       throw new IllegalArgumentException("fallbackModel must be itemknn, als or none: " + fallbackModel);
     }
+    if (adminKey != null && (adminKey.length() < MIN_ADMIN_KEY_LENGTH || !adminKey.matches("\\p{Graph}+"))) {
+      // the key itself is never put in a message
+      throw new IllegalArgumentException("adminKey must be at least " + MIN_ADMIN_KEY_LENGTH
+          + " printable characters without spaces");
+    }
   }
+
+  /** Shortest admin key accepted. */
+  public static final int MIN_ADMIN_KEY_LENGTH = 16;
 
   /** This configuration on another port. */
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey);
   }
 
   /** This configuration serving another model directory. */
   public ServerConfig withModelDir(Path newModelDir) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, newModelDir, fallbackModel);
+        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey);
   }
 
   /** This configuration with another fallback model ({@code itemknn}, {@code als}, {@code none}). */
   public ServerConfig withFallbackModel(String newFallbackModel) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, newFallbackModel);
+        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey);
+  }
+
+  /** This configuration with another admin key (null = generate one at start). */
+  public ServerConfig withAdminKey(String newAdminKey) {
+    return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
+        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey);
+  }
+
+  /** Like the record's own, but never shows the admin key. */
+  @Override
+  public String toString() {
+    return "ServerConfig[host=" + host + ", port=" + port + ", maxBatch=" + maxBatch + ", maxBodyBytes=" + maxBodyBytes
+        + ", recentEvents=" + recentEvents + ", cachedUsers=" + cachedUsers + ", trendingHours=" + trendingHours
+        + ", newItemDays=" + newItemDays + ", freshnessBoost=" + freshnessBoost + ", modelDir=" + modelDir
+        + ", fallbackModel=" + fallbackModel + ", adminKey=" + (adminKey == null ? "generated" : "(set)") + "]";
   }
 }

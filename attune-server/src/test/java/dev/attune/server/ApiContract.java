@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class ApiContract {
   static final int ITEMS = 40;
+  static final String ADMIN_KEY = "test-admin-key-0123456789";
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -52,7 +53,8 @@ abstract class ApiContract {
     var weights = RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20, 0, 0, null, null, 7L));
     ModelDirectory.write(dir.resolve("model"), weights, ids, Map.of());
     ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model"));
-    config = new ServerConfig(config.host(), 0, 100, 64 * 1024, 50, 1000, 24, 30, 0.0, config.modelDir(), "none");
+    config = new ServerConfig(config.host(), 0, 100, 64 * 1024, 50, 1000, 24, 30, 0.0, config.modelDir(), "none",
+        ADMIN_KEY);
     server = AttuneServer.create(config, store).start();
     base = "http://127.0.0.1:" + server.port();
     StringBuilder items = new StringBuilder("[");
@@ -103,7 +105,7 @@ abstract class ApiContract {
 
   private List<Route> apiRoutes() {
     return new Api(store, JSON, ServerConfig.DEFAULTS, new Catalog(), null, new ItemCounters(1), null, null,
-        System::currentTimeMillis).routes();
+        System::currentTimeMillis, null, null).routes();
   }
 
   @Test
@@ -375,5 +377,205 @@ abstract class ApiContract {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json");
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  // ---------------------------------------------------------------- admin routes and the dashboard (#8)
+
+  HttpResponse<String> admin(String method, String path, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + ADMIN_KEY);
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void adminRoutesNeedTheAdminKey() throws Exception {
+    JsonNode missing = json(get("/v1/admin/overview"), 401);
+    assertEquals("unauthorized", missing.get("error").asText());
+    assertEquals("Authorization", missing.get("field").asText());
+    HttpRequest wrong = HttpRequest.newBuilder(URI.create(base + "/v1/admin/models"))
+        .header("Authorization", "Bearer " + ADMIN_KEY + "x").build();
+    assertEquals(401, http.send(wrong, HttpResponse.BodyHandlers.ofString()).statusCode());
+    for (Route r : apiRoutes()) {
+      if (!r.path().startsWith("/v1/admin/")) continue;
+      HttpResponse<String> anonymous = send(r.method().name(), r.path().replace("{id}", "song1"), null);
+      assertEquals(401, anonymous.statusCode(), r.path() + " without the key: " + anonymous.body());
+    }
+    assertEquals(200, admin("GET", "/v1/admin/overview", null).statusCode());
+    assertEquals(server.adminKey(), ADMIN_KEY, "the configured key is the one served");
+  }
+
+  @Test
+  void theDashboardIsServedFromTheSameOrigin() throws Exception {
+    HttpResponse<String> page = get("/dashboard/index.html");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.body().contains("<script type=\"module\" src=\"app.js\">"), page.body());
+    assertEquals(200, get("/dashboard/app.js").statusCode());
+    assertEquals(200, get("/dashboard/").statusCode(), "the folder serves its index");
+  }
+
+  @Test
+  void overviewCountsWhatWasStoredAndWhatWasRejected() throws Exception {
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"a\",\"itemId\":\"song1\",\"type\":\"play\",\"scene\":\"music\"},"
+        + "{\"userId\":\"a\",\"itemId\":\"song2\",\"type\":\"play\",\"scene\":\"music\"},"
+        + "{\"userId\":\"b\",\"itemId\":\"song1\",\"type\":\"like\",\"scene\":\"radio\"}]").statusCode());
+    // two batches with a missing userId at different positions count as one reason; bad JSON as another
+    assertEquals(400, post("/v1/events", "[{\"itemId\":\"song1\",\"type\":\"play\"}]").statusCode());
+    assertEquals(400, post("/v1/events", "{\"events\":[{\"userId\":\"a\",\"itemId\":\"song1\",\"type\":\"play\"},"
+        + "{\"itemId\":\"song1\",\"type\":\"play\"}]}").statusCode());
+    assertEquals(400, post("/v1/events", "{not json").statusCode());
+    assertEquals(400, post("/v1/items", "{\"id\":\"x\",\"durationSeconds\":-1}").statusCode());
+    assertEquals(404, get("/v1/users/nobody").statusCode(), "a read is not an ingestion reject");
+
+    JsonNode o = json(admin("GET", "/v1/admin/overview", null), 200);
+    JsonNode c = o.get("counts");
+    assertEquals(2, c.get("users").asLong());
+    assertEquals(ITEMS, c.get("items").asLong());
+    assertEquals(3, c.get("events").asLong());
+    assertEquals(2, c.get("eventsByType").get("play").asLong());
+    assertEquals(1, c.get("eventsByScene").get("radio").asLong());
+    assertEquals(2, c.get("eventsByTypeAndScene").size(), "play in music, like on radio");
+    JsonNode rejects = o.get("rejects");
+    assertEquals(4, rejects.get("total").asLong());
+    assertEquals(2, rejects.get("byReason").get("invalid_field: userId").asLong(), rejects.toString());
+    assertEquals(1, rejects.get("byReason").get("invalid_json").asLong(), rejects.toString());
+    assertEquals(1, rejects.get("byReason").get("invalid_field: durationSeconds").asLong(), rejects.toString());
+    assertEquals("model", o.get("model").get("id").asText());
+    assertTrue(o.get("model").get("active").asBoolean());
+
+    JsonNode q = json(admin("GET", "/v1/admin/quality", null), 200);
+    JsonNode newest = q.get("rejects").get("recent").get(0);
+    assertEquals("POST /v1/items", newest.get("route").asText());
+    assertEquals("durationSeconds", newest.get("field").asText());
+    assertFalse(q.get("quarantine").get("available").asBoolean(), "no abuse detection yet, and it says so");
+    String metrics = get("/metrics").body();
+    assertTrue(metrics.contains("attune_ingestion_rejected_total{reason=\"invalid_field: userId\"} 2.0"), metrics);
+  }
+
+  @Test
+  void eventsPerMinuteShowEventsJustPostedAndPerDayTheWholeLog() throws Exception {
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"a\",\"itemId\":\"song1\",\"type\":\"play\"},"
+        + "{\"userId\":\"b\",\"itemId\":\"song2\",\"type\":\"play\"},"
+        + "{\"userId\":\"c\",\"itemId\":\"song2\",\"type\":\"play\",\"timestamp\":1000}]").statusCode());
+    JsonNode minutes = json(admin("GET", "/v1/admin/events/over-time?bucket=minute&count=10", null), 200);
+    assertEquals(10, minutes.get("counts").size());
+    assertEquals(60_000, minutes.get("bucketMillis").asLong());
+    assertEquals(2, minutes.get("total").asLong(), "the two events stamped now, not the one from 1970");
+    assertTrue(minutes.get("toMillis").asLong() > minutes.get("nowMillis").asLong());
+    JsonNode song2 = json(admin("GET", "/v1/admin/events/over-time?count=10&itemId=song2", null), 200);
+    assertEquals(1, song2.get("total").asLong());
+    JsonNode days = json(admin("GET", "/v1/admin/events/over-time?bucket=day&count=30", null), 200);
+    assertEquals(2, days.get("total").asLong(), "30 days up to the newest event");
+    assertEquals(400, admin("GET", "/v1/admin/events/over-time?bucket=week", null).statusCode());
+    assertEquals(400, admin("GET", "/v1/admin/events/over-time?count=0", null).statusCode());
+    assertEquals(404, admin("GET", "/v1/admin/events/over-time?itemId=nope", null).statusCode());
+  }
+
+  @Test
+  void coldStartShareCountsAnswersWithoutAModelItem() throws Exception {
+    json(post("/v1/recommendations", "{\"history\":[],\"k\":5}"), 200); // popularity only
+    json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song3\"}],\"k\":5}"), 200); // the model
+    JsonNode t = json(admin("GET", "/v1/admin/quality", null), 200).get("traffic");
+    assertEquals(2, t.get("answers").asLong());
+    assertEquals(1, t.get("coldStartAnswers").asLong());
+    assertEquals(0.5, t.get("coldStartShare").asDouble(), 1e-9);
+    assertEquals(1, t.get("answersByServedBy").get("model").asLong());
+    assertEquals(5, t.get("itemsBySource").get("sasrec").asLong(), t.toString());
+  }
+
+  @Test
+  void modelVersionsBesideTheServedOneAreListedAndCanBeActivated() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
+    var weights = RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20, 0, 0, null, null, 8L));
+    ModelDirectory.write(dir.resolve("model-b"), weights, ids, Map.of("created", "2099-01-01T00:00:00Z",
+        "trainSeconds", 12.5, "test", Map.of("protocol", "leave-one-out", "metrics", Map.of("NDCG@10", 0.25,
+            "HR@10", 0.5)), "history", List.of(Map.of("epoch", 1, "loss", 3.5), Map.of("epoch", 2, "loss", 2.5,
+            "validationNdcg10", 0.2))));
+    java.nio.file.Files.createDirectories(dir.resolve("broken"));
+    java.nio.file.Files.writeString(dir.resolve("broken/model.json"), "{\"format\":1,\"model\":\"sasrec\"}");
+
+    JsonNode models = json(admin("GET", "/v1/admin/models", null), 200);
+    assertEquals("model", models.get("active").asText());
+    JsonNode versions = models.get("versions");
+    assertEquals(3, versions.size(), versions.toString());
+    JsonNode b = versions.get(0);
+    assertEquals("model-b", b.get("id").asText(), "newest first");
+    assertEquals(0.25, b.get("metrics").get("NDCG@10").asDouble(), 1e-9);
+    assertEquals(12.5, b.get("trainSeconds").asDouble(), 1e-9);
+    assertEquals(2, b.get("history").size());
+    assertTrue(b.get("gate").isNull(), "no gate yet");
+    assertFalse(b.get("active").asBoolean());
+
+    JsonNode activated = json(admin("POST", "/v1/admin/models/model-b/activate", null), 200);
+    assertEquals("model-b", activated.get("active").asText());
+    assertEquals("model-b", json(get("/health"), 200).get("model").asText(), "served from now on");
+    assertEquals("model-b", json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song3\"}]}"), 200)
+        .get("model").asText());
+    assertEquals("model-b", json(admin("GET", "/v1/admin/models", null), 200).get("active").asText());
+    assertEquals(409, admin("POST", "/v1/admin/models/broken/activate", null).statusCode());
+    assertEquals("model-b", json(get("/health"), 200).get("model").asText(), "a failed activation changes nothing");
+    assertEquals(404, admin("POST", "/v1/admin/models/nope/activate", null).statusCode());
+  }
+
+  @Test
+  void usersAndItemsCanBeSearchedAndAnItemsConsumersListed() throws Exception {
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"ann\",\"itemId\":\"song1\",\"type\":\"play\"},"
+        + "{\"userId\":\"ann\",\"itemId\":\"song1\",\"type\":\"like\"},"
+        + "{\"userId\":\"andy\",\"itemId\":\"song1\",\"type\":\"play\"},"
+        + "{\"userId\":\"bob\",\"itemId\":\"song2\",\"type\":\"play\"}]").statusCode());
+    JsonNode users = json(admin("GET", "/v1/admin/users?prefix=an", null), 200).get("users");
+    assertEquals(List.of("andy", "ann"), JSON.convertValue(users, List.class));
+    JsonNode items = json(admin("GET", "/v1/admin/items?prefix=song3&limit=5", null), 200).get("items");
+    assertEquals(5, items.size(), "song3 and song30..song39, capped at 5: " + items);
+    assertEquals("song3", items.get(0).get("id").asText());
+    assertEquals("song30", items.get(1).get("id").asText(), "id order");
+    JsonNode consumers = json(admin("GET", "/v1/admin/items/song1/consumers", null), 200);
+    assertEquals(2, consumers.get("users").asLong());
+    assertEquals(3, consumers.get("events").asLong());
+    assertEquals("ann", consumers.get("top").get(0).get("userId").asText());
+    assertEquals(2, consumers.get("top").get(0).get("events").asLong());
+    assertEquals(404, admin("GET", "/v1/admin/items/nope/consumers", null).statusCode());
+    assertEquals(400, admin("GET", "/v1/admin/users?limit=0", null).statusCode());
+  }
+
+  @Test
+  void influenceLeavesOutEachEventTheModelReadsAndDiffersPerItem() throws Exception {
+    String body = "{\"history\":[{\"itemId\":\"song1\",\"type\":\"play\"},{\"itemId\":\"song2\",\"type\":\"skip\"},"
+        + "{\"itemId\":\"elsewhere\",\"type\":\"play\"},{\"itemId\":\"song3\",\"type\":\"like\",\"timestamp\":5}],"
+        + "\"items\":[\"song5\",\"song6\",\"song7\"]}";
+    JsonNode r = json(admin("POST", "/v1/admin/influence", body), 200);
+    JsonNode steps = r.get("steps");
+    assertEquals(2, steps.size(), "the skip and the item the model does not know are not read: " + steps);
+    assertEquals("song1", steps.get(0).get("itemId").asText());
+    assertEquals(5, steps.get(1).get("timestamp").asLong());
+    JsonNode drops = r.get("drops");
+    assertEquals(2, drops.size());
+    assertEquals(3, drops.get(0).size());
+    boolean differs = false;
+    for (JsonNode row : drops) {
+      for (JsonNode d : row) assertTrue(Double.isFinite(d.asDouble()));
+      differs |= Math.abs(row.get(0).asDouble() - row.get(1).asDouble()) > 1e-6;
+    }
+    assertTrue(differs, "occlusion depends on the item, unlike attention: " + drops);
+    assertEquals(400, admin("POST", "/v1/admin/influence", "{\"history\":[],\"items\":[]}").statusCode());
+    assertEquals(400, admin("POST", "/v1/admin/influence", "{\"history\":[],\"items\":[\"nope\"]}").statusCode());
+    assertEquals(401, post("/v1/admin/influence", body).statusCode());
+  }
+
+  @Test
+  void eventsPerDayDefaultToTheWholeLog() throws Exception {
+    long day = 86_400_000L;
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"a\",\"itemId\":\"song1\",\"type\":\"play\",\"timestamp\":"
+        + (3 * day + 5) + "},{\"userId\":\"a\",\"itemId\":\"song2\",\"type\":\"play\",\"timestamp\":" + (12 * day + 7)
+        + "}]").statusCode());
+    JsonNode all = json(admin("GET", "/v1/admin/events/over-time?bucket=day", null), 200);
+    assertEquals(10, all.get("counts").size(), "days 3 to 12");
+    assertEquals(3 * day, all.get("fromMillis").asLong());
+    assertEquals(1, all.get("counts").get(0).asLong());
+    assertEquals(1, all.get("counts").get(9).asLong());
+    JsonNode one = json(admin("GET", "/v1/admin/events/over-time?bucket=day&itemId=song2", null), 200);
+    assertEquals(1, one.get("counts").size(), "the item's own days");
+    assertEquals(12 * day, one.get("fromMillis").asLong());
   }
 }

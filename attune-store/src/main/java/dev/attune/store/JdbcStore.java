@@ -809,6 +809,12 @@ public final class JdbcStore implements Store {
     });
   }
 
+  /** {@inheritDoc} */
+  @Override
+  public StoreStats stats() {
+    return new StoreStats(this);
+  }
+
   // ---- model registry ----
 
   /**
@@ -990,7 +996,7 @@ public final class JdbcStore implements Store {
 
   /** Work on a connection that the helpers below open, commit or roll back, and close. */
   @FunctionalInterface
-  private interface SqlWork<T> {
+  interface SqlWork<T> {
     T run(Connection connection) throws SQLException;
   }
 
@@ -1101,7 +1107,7 @@ public final class JdbcStore implements Store {
    * Runs {@code work} in one read-only transaction: every statement sees the same committed state. Exceptions
    * thrown by a visitor inside {@code work} pass through unchanged.
    */
-  private <T> T readSnapshot(String operation, SqlWork<T> work) {
+  <T> T readSnapshot(String operation, SqlWork<T> work) {
     enter(operation);
     try (Connection c = readPool.getConnection()) {
       c.setAutoCommit(false);

@@ -109,6 +109,9 @@ public interface Store extends AutoCloseable {
    */
   Dataset toDataset(String name);
 
+  /** Aggregate reads for dashboards: events over time, by type and scene, an item's consumers, id search. */
+  StoreStats stats();
+
   // ---- model registry ----
 
   /** Records a model version (creates or replaces by id). */

@@ -719,4 +719,73 @@ abstract class StoreContract {
         () -> new JdbcStore.Options(0, Duration.ofSeconds(1), Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> new JdbcStore.Options(1, Duration.ZERO, Duration.ZERO));
   }
+
+  // ---- aggregates for the dashboard (#8) ----
+
+  @Test
+  void eventsOverTimeCountsPerBucketWithEmptyBucketsAsZero() {
+    // buckets of 10 ms from 100: [100,110) [110,120) [120,130) [130,140); 99 and 140 fall outside
+    store.appendEvents(List.of(
+        withId("e1", play("u1", "a", 99)), withId("e2", play("u1", "a", 100)), withId("e3", play("u2", "b", 109)),
+        withId("e4", play("u2", "a", 125)), withId("e5", play("u3", "a", 129)), withId("e6", play("u3", "a", 140))));
+    StoreStats.Series all = store.stats().eventsOverTime(null, 100, 140, 10);
+    assertEquals(100, all.fromMillis());
+    assertEquals(List.of(2L, 0L, 2L, 0L), asList(all.counts()));
+    assertEquals(4, all.total());
+    StoreStats.Series itemA = store.stats().eventsOverTime("a", 100, 140, 10);
+    assertEquals(List.of(1L, 0L, 2L, 0L), asList(itemA.counts()));
+    // a range that is not a whole number of buckets: the last bucket is cut at toMillis
+    assertEquals(List.of(2L, 0L, 1L), asList(store.stats().eventsOverTime(null, 100, 126, 10).counts()));
+    assertThrows(IllegalArgumentException.class, () -> store.stats().eventsOverTime(null, 100, 100, 10));
+    assertThrows(IllegalArgumentException.class, () -> store.stats().eventsOverTime(null, 0, 1, 0));
+    assertThrows(IllegalArgumentException.class, () -> store.stats().eventsOverTime(null, 0, 1_000_000, 1));
+    assertEquals(null, store.stats().timeRange("nothing"));
+    assertEquals(List.of(99L, 140L), asList(store.stats().timeRange(null)));
+    assertEquals(List.of(99L, 140L), asList(store.stats().timeRange("a")), "e1 at 99 is item a too");
+  }
+
+  @Test
+  void eventsByTypeAndSceneCrossTheTwo() {
+    store.appendEvents(List.of(
+        withId("e1", new Event("u1", "i1", "play", 1f, 1, "music")),
+        withId("e2", new Event("u1", "i2", "play", 1f, 2, "music")),
+        withId("e3", new Event("u1", "i2", "skip", 1f, 3, "music")),
+        withId("e4", new Event("u2", "i3", "play", 1f, 4, "podcast"))));
+    assertEquals(List.of(new StoreStats.TypeScene("play", "music", 2), new StoreStats.TypeScene("play", "podcast", 1),
+        new StoreStats.TypeScene("skip", "music", 1)), store.stats().eventsByTypeAndScene());
+  }
+
+  @Test
+  void itemConsumersAreRankedByEventsThenId() {
+    store.appendEvents(List.of(
+        withId("e1", play("u2", "hit", 10)), withId("e2", play("u2", "hit", 30)), withId("e3", play("u1", "hit", 20)),
+        withId("e4", play("u3", "hit", 5)), withId("e5", play("u3", "other", 50))));
+    StoreStats.ItemConsumers c = store.stats().itemConsumers("hit", 2);
+    assertEquals(3, c.users());
+    assertEquals(4, c.events());
+    assertEquals(List.of(new StoreStats.Consumer("u2", 2, 30), new StoreStats.Consumer("u1", 1, 20)), c.top());
+    assertEquals(new StoreStats.ItemConsumers(0, 0, List.of()), store.stats().itemConsumers("nobody-had-it", 5));
+    assertThrows(IllegalArgumentException.class, () -> store.stats().itemConsumers(" ", 5));
+    assertThrows(IllegalArgumentException.class, () -> store.stats().itemConsumers("hit", StoreStats.MAX_ROWS + 1));
+  }
+
+  @Test
+  void idSearchMatchesPrefixesCaseSensitively() {
+    store.upsertUsers(List.of(new User("u1", Map.of()), new User("u10", Map.of()), new User("u2", Map.of()),
+        new User("U1", Map.of()), new User("\u00e9t\u00e9", Map.of())));
+    store.upsertItems(List.of(fullItem("song-1"), fullItem("song-2"), fullItem("album-1")));
+    assertEquals(List.of("u1", "u10"), store.stats().userIds("u1", 10));
+    assertEquals(List.of("u1"), store.stats().userIds("u1", 1));
+    assertEquals(List.of("\u00e9t\u00e9"), store.stats().userIds("\u00e9", 10), "prefixes count characters");
+    assertEquals(List.of("U1", "u1", "u10", "u2", "\u00e9t\u00e9"), store.stats().userIds("", 10), "empty = all");
+    assertEquals(List.of("song-1", "song-2"), store.stats().itemIds("song", 10));
+    assertEquals(List.of(), store.stats().itemIds("%", 10), "no wildcards");
+    assertThrows(IllegalArgumentException.class, () -> store.stats().userIds(null, 10));
+  }
+
+  private static List<Long> asList(long[] values) {
+    List<Long> out = new ArrayList<>();
+    for (long v : values) out.add(v);
+    return out;
+  }
 }

@@ -217,7 +217,7 @@ public final class SequenceTraining {
    * Trains a network and exports its weights: the last epoch's, or the best validated ones when {@code run} has
    * a validation stage. Progress: {@link FitListener#progress} in sequences after every batch (stage {@code
    * "epoch e/E"}), {@link FitListener#status} with the running loss, {@link FitListener#epochEnd} with the mean
-   * loss per trained position.
+   * loss per trained position, {@link FitListener#validated} with each validation score.
    *
    * @param build makes the network: from a preset (parameter name to values) when resuming, else (null) from
    *     the seed
@@ -271,6 +271,7 @@ public final class SequenceTraining {
           if (runOptions.validation() != null && ((epoch + 1) % options.validateEvery() == 0 || last)) {
             WeightFile current = net.toWeights();
             double score = validate(serve.apply(current), runOptions.validation(), options.threads());
+            report.validated(epoch + 1, score);
             report.status(String.format("validation NDCG@10 %.4f after epoch %d (best %.4f)", score, epoch + 1,
                 Math.max(score, bestScore)));
             if (score > bestScore) {

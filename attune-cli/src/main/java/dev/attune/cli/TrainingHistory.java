@@ -1,0 +1,58 @@
+package dev.attune.cli;
+
+import dev.attune.model.FitListener;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Records each epoch's mean training loss and validation score while passing every report on to another
+ * listener; written into {@code model.json} as {@code history} (the dashboard's training curves).
+ *
+ * <p>Not thread-safe: training reports from one thread.
+ */
+final class TrainingHistory implements FitListener {
+  private final FitListener next;
+  private final TreeMap<Integer, Map<String, Object>> epochs = new TreeMap<>();
+
+  TrainingHistory(FitListener next) {
+    this.next = next == null ? FitListener.NONE : next;
+  }
+
+  @Override
+  public void progress(String stage, long done, long total) {
+    next.progress(stage, done, total);
+  }
+
+  @Override
+  public void status(String message) {
+    next.status(message);
+  }
+
+  @Override
+  public void epochEnd(int epoch, double loss) {
+    epoch(epoch).put("loss", Double.isFinite(loss) ? loss : null);
+    next.epochEnd(epoch, loss);
+  }
+
+  @Override
+  public void validated(int epoch, double score) {
+    epoch(epoch).put("validationNdcg10", Double.isFinite(score) ? score : null);
+    next.validated(epoch, score);
+  }
+
+  private Map<String, Object> epoch(int epoch) {
+    return epochs.computeIfAbsent(epoch, e -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("epoch", e);
+      return m;
+    });
+  }
+
+  /** One entry per epoch in order: {@code {epoch, loss, validationNdcg10?}}. */
+  List<Map<String, Object>> toList() {
+    return new ArrayList<>(epochs.values());
+  }
+}

@@ -1,0 +1,221 @@
+// End-to-end test of the dashboard in headless Chromium (issue #8).
+//
+//   node dashboard.test.mjs <baseUrl> <adminKey> [screenshotDir]
+//
+// Logs in, opens every page, and checks that the numbers the API gives appear on it; clicks through the user
+// explorer to the attention heat map; adds a what-if event and checks that the list changes (and matches what
+// the API answers for the same history). Saves a screenshot of each page when a folder is given.
+// Exit code 0 = every check passed. DashboardBrowserTest (attune-cli) starts the server and runs this.
+
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [base, key, shots] = process.argv.slice(2);
+if (!base || !key) {
+  console.error('usage: node dashboard.test.mjs <baseUrl> <adminKey> [screenshotDir]');
+  process.exit(2);
+}
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+let checks = 0;
+
+function check(condition, message) {
+  checks++;
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+async function api(path, { method = 'GET', body, auth = true } = {}) {
+  const headers = {};
+  if (auth) headers.Authorization = `Bearer ${key}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+async function ok(path, options) {
+  const r = await api(path, options);
+  if (r.status >= 300) throw new Error(`${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+const fmt = v => (Number.isInteger(v) ? v.toLocaleString('en-US')
+  : Number(v).toLocaleString('en-US', { maximumFractionDigits: 3, minimumFractionDigits: 0 }));
+
+async function text(page, testid) {
+  return (await page.getByTestId(testid).first().textContent()).trim();
+}
+
+async function open(page, hash, ready) {
+  await page.goto(`${base}/dashboard/${hash}`);
+  await page.waitForSelector(`#page[data-ready="${ready}"]`, { timeout: 20000 });
+}
+
+async function shot(page, name) {
+  if (!shots) return;
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+// Playwright gives every launch a fresh temporary profile (the fresh --user-data-dir).
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const errors = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1320, height: 900 } });
+  page.on('pageerror', e => errors.push(`page error: ${e.message}`));
+  page.on('console', m => { if (m.type() === 'error' && !/401|409/.test(m.text())) errors.push(`console: ${m.text()}`); });
+  // nothing may be fetched from anywhere but the server under test
+  await page.route('**/*', route => (route.request().url().startsWith(base) ? route.continue()
+    : (errors.push(`request outside the server: ${route.request().url()}`), route.abort())));
+
+  // ---- traffic the pages should show: fresh events, rejected requests, a cold-start answer
+  const someUser = (await ok('/v1/admin/users?prefix=u1&limit=1')).users[0];
+  const popular = (await ok('/v1/popular?k=3', { auth: false })).items.map(i => i.itemId);
+  await ok('/v1/events', { method: 'POST', auth: false, body: popular.map(itemId => ({ userId: 'browser-test', itemId, type: 'play' })) });
+  check((await api('/v1/events', { method: 'POST', auth: false, body: [{ itemId: popular[0], type: 'play' }] })).status === 400, 'missing userId is rejected');
+  check((await api('/v1/events', { method: 'POST', auth: false, body: { userId: 'x', itemId: 'y', type: 'play', timestamp: -5 } })).status === 400, 'negative timestamp is rejected');
+  await ok('/v1/recommendations', { method: 'POST', auth: false, body: { history: [], k: 5 } });
+  check((await api('/v1/admin/overview', { auth: false })).status === 401, 'admin routes need the key');
+
+  // ---- log in: a wrong key is refused, the right one opens the overview
+  await page.goto(`${base}/dashboard/`);
+  await page.fill('#key', 'not-the-key-at-all');
+  await page.click('#login-form button');
+  await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0);
+  check(await page.isVisible('#login'), 'a wrong key keeps the login form');
+  await page.fill('#key', key);
+  await page.click('#login-form button');
+  await page.waitForSelector('#page[data-ready="overview"]', { timeout: 20000 });
+
+  // ---- overview: the counts, rejects, model and live events are the API's
+  const o = await ok('/v1/admin/overview');
+  check(await text(page, 'kpi-users') === fmt(o.counts.users), `users ${await text(page, 'kpi-users')} vs ${o.counts.users}`);
+  check(await text(page, 'kpi-items') === fmt(o.counts.items), 'items count');
+  check(await text(page, 'kpi-events') === fmt(o.counts.events), 'events count');
+  check(await text(page, 'kpi-rejects') === fmt(o.rejects.total) && o.rejects.total >= 2, 'rejects total');
+  check(await text(page, 'kpi-model') === o.model.id, 'active model');
+  const live = await ok('/v1/admin/events/over-time?bucket=minute&count=60');
+  check(live.total >= 3, `the 3 events just posted are in the last hour: ${live.total}`);
+  check(await page.getByTestId('chart-live').getAttribute('data-total') === String(live.total), 'live chart total');
+  for (const [type, n] of Object.entries(o.counts.eventsByType)) {
+    check(await page.locator(`[data-testid="chart-types"] text[data-value="${n}"]`).count() > 0, `bar for ${type} = ${n}`);
+  }
+  const ndcg = o.model.metrics['NDCG@10'];
+  const ndcgText = ndcg.toLocaleString('en-US', { maximumFractionDigits: 4 });
+  check(ndcg > 0 && (await text(page, 'active-metrics')).includes(ndcgText), `active model NDCG@10 ${ndcgText}`);
+  await shot(page, 'overview');
+
+  // ---- models: every version with its metrics and curves; activate another one and back
+  await open(page, '#/models', 'models');
+  const m = await ok('/v1/admin/models');
+  // DashboardBrowserTest serves two versions and asks for activation to be tried; 'attune demo' has one
+  const activation = process.env.ATTUNE_EXPECT_ACTIVATION === '1';
+  check(m.versions.length >= (activation ? 2 : 1), `versions: ${m.versions.length}`);
+  for (const v of m.versions) {
+    const row = page.locator(`[data-testid="leaderboard"] tr[data-version="${v.id}"]`);
+    check(await row.count() === 1, `leaderboard row for ${v.id}`);
+    check((await row.textContent()).includes(v.metrics['NDCG@10'].toLocaleString('en-US', { maximumFractionDigits: 4 })), `NDCG@10 of ${v.id}`);
+    check(v.history.length > 0 && await page.getByTestId(`loss-${v.id}`).count() === 1, `loss curve of ${v.id}`);
+  }
+  check(await page.locator('button:has-text("Train a new version")').isDisabled(), 'training is not offered (the server cannot train)');
+  const other = m.versions.find(v => !v.active);
+  if (activation) {
+    await page.click(`button[data-activate="${other.id}"]`);
+    await page.waitForFunction(id => document.getElementById('activate-result')?.textContent.includes(id), other.id);
+    check((await ok('/health', { auth: false })).model === other.id, 'the activated version serves');
+    check(await page.getByTestId(`val-${m.versions.find(v => v.history.some(e => e.validationNdcg10 != null)).id}`).count() === 1, 'a validation curve');
+  }
+  await shot(page, 'models');
+  if (activation) await ok(`/v1/admin/models/${encodeURIComponent(m.active)}/activate`, { method: 'POST' });
+
+  // ---- user explorer: search, click through to the timeline, recommendations and heat map
+  await open(page, '#/users', 'users');
+  await page.fill('[data-testid="search"]', someUser);
+  await page.click('form.inline button[type="submit"]');
+  await page.click(`[data-testid="search-results"] button:text-is("${someUser}")`);
+  await page.waitForSelector('#page[data-ready="users"] [data-testid="timeline"]', { timeout: 20000 });
+  const events = (await ok(`/v1/users/${someUser}/events?limit=50`, { auth: false })).events;
+  check(await page.locator('[data-testid="timeline"] tbody tr').count() === events.length, 'one timeline row per event');
+  const recs = await ok(`/v1/users/${someUser}/recommendations?k=10&explain=true`, { auth: false });
+  const shown = await page.locator('[data-testid="recs"] tbody tr').evaluateAll(rows => rows.map(r => r.dataset.item));
+  check(JSON.stringify(shown) === JSON.stringify(recs.items.map(i => i.itemId)), `recommendations ${shown} vs ${recs.items.map(i => i.itemId)}`);
+  const explained = recs.items.filter(i => i.explanation);
+  check(explained.length > 0, 'the model explains its items');
+  const cells = page.locator('[data-testid="heatmap"] rect[data-value]');
+  await page.waitForSelector('[data-testid="heatmap"]');
+  const weight = explained[0].explanation.steps[0].weight;
+  const values = (await cells.evaluateAll(rs => rs.map(r => r.getAttribute('data-value')))).filter(v => v !== '').map(Number);
+  check(values.some(v => Math.abs(v - weight) < 1e-9), `heat map holds the API's weight ${weight}`);
+  check(await page.locator('[data-testid="heatmap"] text:has-text("attention weight")').count() === 1, 'heat map legend');
+  // the influence map: the API's occlusion drops, per history event and item
+  const modelItems = recs.items.filter(i => i.source === o.model.kind).map(i => i.itemId);
+  const infl = await ok('/v1/admin/influence', { method: 'POST', body: { history: events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value })), items: modelItems } });
+  await page.waitForSelector('[data-testid="influence"]');
+  const inflValues = (await page.locator('[data-testid="influence"] rect[data-value]').evaluateAll(rs => rs.map(r => r.getAttribute('data-value'))))
+    .filter(v => v !== '').map(Number);
+  check(inflValues.length === infl.steps.length * modelItems.length, `one influence cell per event and item: ${inflValues.length}`);
+  check(Math.abs(inflValues[0] - infl.drops[0][0]) < 1e-9, `influence cell = the API's drop ${infl.drops[0][0]}`);
+
+  // what if the user played the top recommendation? It is then seen, so it leaves the list
+  const top = recs.items[0].itemId;
+  await page.fill('#whatif-item', top);
+  await page.selectOption('#whatif-type', 'play');
+  await page.click('[data-testid="whatif-form"] button');
+  await page.waitForSelector('[data-testid="whatif-after"]', { timeout: 20000 });
+  const before = await page.locator('[data-testid="whatif-before"] tbody tr').evaluateAll(rows => rows.map(r => r.dataset.item));
+  const after = await page.locator('[data-testid="whatif-after"] tbody tr').evaluateAll(rows => rows.map(r => r.dataset.item));
+  check(before.includes(top) && !after.includes(top), `the what-if event changes the list: ${before} -> ${after}`);
+  const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value, scene: e.scene }));
+  history.push({ itemId: top, type: 'play', timestamp: Math.max(Date.now(), ...events.map(e => e.timestamp + 1)) });
+  const direct = await ok('/v1/recommendations', { method: 'POST', auth: false, body: { history, k: 10 } });
+  check(direct.items[0].itemId === after[0], `the what-if list is the API's: ${direct.items[0].itemId} vs ${after[0]}`);
+  check(await page.locator('[data-testid="whatif-after"] .tag.new').count() > 0, 'new items are marked');
+  check(await page.locator('[data-testid="whatif-influence"] rect[data-value]').count() > 0, 'the what-if has an influence map');
+  await shot(page, 'user-explorer');
+  if (shots) {
+    await page.getByTestId('heatmap').screenshot({ path: join(shots, 'attention-heatmap.png') });
+    await page.getByTestId('influence').screenshot({ path: join(shots, 'influence-heatmap.png') });
+  }
+
+  // ---- item explorer: metadata, similar items, consumers and popularity of a popular item
+  const item = popular[0];
+  await open(page, '#/items', 'items');
+  await page.fill('[data-testid="search"]', item);
+  await page.click('form.inline button[type="submit"]');
+  await page.click(`[data-testid="search-results"] button:has-text("${item}")`);
+  await page.waitForSelector('#page[data-ready="items"] [data-testid="consumers"]', { timeout: 20000 });
+  const consumers = await ok(`/v1/admin/items/${item}/consumers?limit=15`);
+  check(await text(page, 'consumer-users') === fmt(consumers.users) && consumers.users > 0, 'consumer count');
+  check(await text(page, 'consumer-events') === fmt(consumers.events), 'consumer events');
+  check((await page.locator('[data-testid="consumers"] tbody tr').first().textContent()).includes(consumers.top[0].userId), 'top consumer');
+  const similar = await ok(`/v1/items/${item}/similar?k=10`, { auth: false });
+  check(await page.locator('[data-testid="similar"] tbody tr').count() === similar.items.length, 'similar items');
+  const meta = await ok(`/v1/items/${item}`, { auth: false });
+  check((await page.getByTestId('item-meta').textContent()).includes(meta.title), 'item title');
+  check(await page.getByTestId('chart-popularity').count() === 1, 'popularity chart');
+  await shot(page, 'item-explorer');
+
+  // ---- data quality: rejects by reason, the latest rejects, the cold-start share
+  await open(page, '#/quality', 'quality');
+  const q = await ok('/v1/admin/quality');
+  check(await text(page, 'q-rejects') === fmt(q.rejects.total), 'quality rejects total');
+  check((await page.getByTestId('q-recent').textContent()).includes('invalid_field: userId'), 'the missing userId is listed');
+  const share = `${(100 * q.traffic.coldStartShare).toFixed(1)}%`;
+  check(q.traffic.coldStartAnswers >= 1 && await text(page, 'q-cold') === share, `cold-start share ${share}`);
+  check((await text(page, 'q-quarantine-note')).includes('abuse detection does not exist yet'), 'quarantine is honest');
+  await shot(page, 'data-quality');
+
+  check(errors.length === 0, `no page errors: ${errors.join('; ')}`);
+  console.log(`dashboard: ${checks} checks passed`);
+} catch (e) {
+  console.error(e.stack || String(e));
+  if (errors.length) console.error(errors.join('\n'));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

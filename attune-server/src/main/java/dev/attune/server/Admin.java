@@ -1,0 +1,448 @@
+package dev.attune.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.store.Store;
+import dev.attune.store.StoreStats;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The handlers of the admin routes ({@code /v1/admin/...}, listed in {@link Api}'s route table), which feed the
+ * dashboard: counts, activity over time, rejected requests, how answers were served, the model versions (with
+ * activation), user and item search, and an item's consumers.
+ *
+ * <p>Access: every admin route requires {@code Authorization: Bearer <admin key>} ({@link ServerConfig#adminKey})
+ * and answers 401 otherwise ({@link #guard}). This single key is a stopgap until API keys with scopes exist;
+ * replacing it means replacing {@link #guard} only.
+ *
+ * <p>Model versions are what the store's registry lists plus the model directories beside the served one (the
+ * served directory's siblings that hold a {@code model.json}); a version's numbers come from its {@code
+ * model.json} ({@code attune train} writes the test metrics, training time and, per epoch, the loss and
+ * validation score under {@code history}).
+ */
+final class Admin {
+  /** Routes whose 4xx answers count as rejected ingestion ({@link ServiceStats#rejected}). */
+  static final java.util.Set<String> INGESTION_ROUTES = java.util.Set.of("POST /v1/events", "POST /v1/users",
+      "PUT /v1/users/{id}", "POST /v1/items", "PUT /v1/items/{id}");
+
+  private static final long MINUTE = 60_000L;
+  private static final long DAY = 86_400_000L;
+
+  private final Store store;
+  private final ObjectMapper json;
+  private final Catalog catalog;
+  private final Recommendations recommendations;
+  private final ServiceStats stats;
+  private final LongSupplier clock;
+  private final byte[] key;
+  /** The model directory served now (changes on activation), or null. */
+  private volatile Path servedDir;
+
+  Admin(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, Recommendations recommendations,
+      ServiceStats stats, LongSupplier clock, String adminKey) {
+    this.store = store;
+    this.json = json;
+    this.catalog = catalog;
+    this.recommendations = recommendations;
+    this.stats = stats;
+    this.clock = clock;
+    this.key = adminKey == null ? null : adminKey.getBytes(StandardCharsets.UTF_8);
+    this.servedDir = config.modelDir() == null ? null : config.modelDir().toAbsolutePath().normalize();
+  }
+
+  /** {@code handler}, answered only for requests that carry the admin key (401 otherwise). */
+  Handler guard(Handler handler) {
+    return ctx -> {
+      String auth = ctx.header("Authorization");
+      String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
+      // constant-time comparison: the time taken says nothing about how much of the key was right
+      if (key == null || given == null || !MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {
+        ctx.header("WWW-Authenticate", "Bearer realm=\"attune-admin\"");
+        throw new ApiException(401, "unauthorized", given == null
+            ? "admin routes need the header 'Authorization: Bearer <admin key>' (the server logs its key at start)"
+            : "the admin key is wrong", "Authorization");
+      }
+      handler.handle(ctx);
+    };
+  }
+
+  // ---------------------------------------------------------------- overview
+
+  void overview(Context ctx) {
+    Store.Counts counts = store.counts();
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("users", counts.users());
+    c.put("items", counts.items());
+    c.put("events", counts.events());
+    c.put("eventsByType", counts.eventsByType());
+    c.put("eventsByScene", counts.eventsByScene());
+    c.put("eventsByTypeAndScene", store.stats().eventsByTypeAndScene());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("counts", c);
+    body.put("rejects", rejects(false));
+    ServingModel m = recommendations.model();
+    body.put("model", m == null ? null : versions().stream().filter(v -> Boolean.TRUE.equals(v.get("active")))
+        .findFirst().orElse(Map.of("id", m.version(), "kind", m.kind())));
+    FallbackModel f = recommendations.fallback();
+    body.put("fallback", f == null ? null : f.kind());
+    body.put("traffic", traffic());
+    body.put("nowMillis", clock.getAsLong());
+    ctx.json(body);
+  }
+
+  /**
+   * Events per bucket of event time: {@code bucket=minute} for the last {@code count} minutes up to now (the
+   * live view), {@code bucket=day} for the {@code count} days up to the newest event (by default every day from
+   * the first event to the newest, so a log of past events still shows); optionally for one item, whose own
+   * first and newest events then set the default days.
+   */
+  void eventsOverTime(Context ctx) {
+    String bucket = ctx.queryParam("bucket") == null ? "minute" : ctx.queryParam("bucket");
+    String itemId = ctx.queryParam("itemId");
+    if (itemId != null) RequestBodies.pathId(itemId, "itemId");
+    long now = clock.getAsLong();
+    long size;
+    int count;
+    long end;
+    switch (bucket) {
+      case "minute" -> {
+        size = MINUTE;
+        count = Api.intParam(ctx, "count", 60, 1, 1440);
+        end = (now / MINUTE + 1) * MINUTE;
+      }
+      case "day" -> {
+        size = DAY;
+        long[] all = store.stats().timeRange(null);
+        long[] range = itemId == null ? all : store.stats().timeRange(itemId);
+        if (range == null) range = all == null ? new long[] {now, now} : new long[] {all[1], all[1]};
+        end = (range[1] / DAY + 1) * DAY;
+        // default: every day from the first event to the last (of the item, when one is given)
+        int span = (int) Math.min(3650, end / DAY - range[0] / DAY);
+        count = Api.intParam(ctx, "count", span, 1, 3650);
+      }
+      default -> throw ApiException.invalid("bucket", "bucket must be minute or day: " + bucket);
+    }
+    if (itemId != null && catalog.get(itemId) == null) throw ApiException.notFound("item", itemId);
+    StoreStats.Series s = store.stats().eventsOverTime(itemId, end - count * size, end, size);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("bucket", bucket);
+    body.put("bucketMillis", size);
+    body.put("fromMillis", s.fromMillis());
+    body.put("toMillis", end);
+    if (itemId != null) body.put("itemId", itemId);
+    body.put("counts", s.counts());
+    body.put("total", s.total());
+    body.put("nowMillis", now);
+    ctx.json(body);
+  }
+
+  // ---------------------------------------------------------------- data quality
+
+  void quality(Context ctx) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("rejects", rejects(true));
+    Map<String, Object> quarantine = new LinkedHashMap<>();
+    quarantine.put("available", false);
+    quarantine.put("message", "abuse detection does not exist yet, so no user is quarantined");
+    quarantine.put("users", List.of());
+    body.put("quarantine", quarantine);
+    body.put("traffic", traffic());
+    ctx.json(body);
+  }
+
+  private Map<String, Object> rejects(boolean withRecent) {
+    Map<String, Long> byReason = stats.rejectsByReason();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("total", byReason.values().stream().mapToLong(Long::longValue).sum());
+    out.put("byReason", byReason);
+    if (withRecent) out.put("recent", stats.recentRejects());
+    return out;
+  }
+
+  /** Recommendation answers since start by how they were served, and the cold-start share among them. */
+  private Map<String, Object> traffic() {
+    Map<String, Long> by = stats.answersByServedBy();
+    long answers = by.values().stream().mapToLong(Long::longValue).sum();
+    long cold = by.getOrDefault(ServiceStats.SERVED_BY_COLD_START, 0L);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("answers", answers);
+    out.put("answersByServedBy", by);
+    out.put("coldStartAnswers", cold);
+    out.put("coldStartShare", answers == 0 ? null : cold / (double) answers);
+    out.put("itemsBySource", stats.itemsBySource());
+    return out;
+  }
+
+  // ---------------------------------------------------------------- models
+
+  void models(Context ctx) {
+    List<Map<String, Object>> versions = versions();
+    Map<String, Object> body = new LinkedHashMap<>();
+    ServingModel m = recommendations.model();
+    body.put("active", versions.stream().filter(v -> Boolean.TRUE.equals(v.get("active"))).map(v -> v.get("id"))
+        .findFirst().orElse(m == null ? null : m.version()));
+    body.put("training", "the server does not train (it has no training engine): run 'attune train --out <dir>'"
+        + " into a directory beside the served one, then activate it here");
+    body.put("versions", versions);
+    ctx.json(body);
+  }
+
+  /**
+   * Serves another model version: reads its directory, swaps it in for every request that starts after this
+   * one, and marks it active in the registry when it is registered. 404 for an unknown version, 409 when its
+   * directory cannot be served.
+   */
+  void activate(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    Map<String, Object> v = versions().stream().filter(x -> id.equals(x.get("id"))).findFirst()
+        .orElseThrow(() -> ApiException.notFound("model version", id));
+    Path dir = Path.of((String) v.get("path"));
+    ServingModel next;
+    try {
+      next = ServingModel.read(dir);
+    } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ApiException(409, "not_servable", "model version '" + id + "' cannot be served: " + e.getMessage(),
+          null);
+    }
+    synchronized (this) {
+      recommendations.swap(next);
+      servedDir = dir;
+      if (Boolean.TRUE.equals(v.get("registered"))) store.activateModel(id);
+    }
+    ctx.json(Map.of("active", id, "version", next.version()));
+  }
+
+  /** Every known version: registry rows and model directories beside the served one, newest first. */
+  private List<Map<String, Object>> versions() {
+    Map<Path, Map<String, Object>> byPath = new LinkedHashMap<>();
+    for (Store.ModelVersion r : store.modelVersions()) {
+      Path p = Path.of(r.path()).toAbsolutePath().normalize();
+      byPath.put(p, version(p, r.id(), r));
+    }
+    Path served = servedDir;
+    if (served != null) {
+      List<Path> dirs = new ArrayList<>();
+      dirs.add(served);
+      Path parent = served.getParent();
+      if (parent != null && Files.isDirectory(parent)) {
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, Files::isDirectory)) {
+          for (Path d : siblings) if (Files.isRegularFile(d.resolve("model.json"))) dirs.add(d);
+        } catch (IOException e) {
+          // a parent we may not list: the served directory alone
+        }
+      }
+      for (Path d : dirs) {
+        Path p = d.toAbsolutePath().normalize();
+        byPath.putIfAbsent(p, version(p, p.getFileName().toString(), null));
+      }
+    }
+    List<Map<String, Object>> out = new ArrayList<>(byPath.values());
+    out.sort((a, b) -> Long.compare(asLong(b.get("createdAtMillis")), asLong(a.get("createdAtMillis"))));
+    return out;
+  }
+
+  private static long asLong(Object o) {
+    return o instanceof Number n ? n.longValue() : Long.MIN_VALUE;
+  }
+
+  /** One version as the dashboard shows it: what the registry and {@code model.json} say. */
+  private Map<String, Object> version(Path dir, String id, Store.ModelVersion registered) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("id", id);
+    v.put("path", dir.toString());
+    v.put("registered", registered != null);
+    v.put("active", dir.equals(servedDir) && recommendations.model() != null);
+    JsonNode info = readInfo(dir);
+    v.put("readable", info != null);
+    v.put("kind", registered != null ? registered.kind() : info == null ? null : text(info, "model"));
+    v.put("name", info == null ? null : text(info, "name"));
+    v.put("dataset", info == null ? null : text(info, "dataset"));
+    Long created = registered != null ? Long.valueOf(registered.createdAtMillis()) : null;
+    if (created == null && info != null && info.hasNonNull("created")) {
+      try {
+        created = Instant.parse(info.get("created").asText()).toEpochMilli();
+      } catch (DateTimeParseException e) {
+        created = null;
+      }
+    }
+    v.put("createdAtMillis", created);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    JsonNode test = info == null ? null : info.path("test").path("metrics");
+    if (test != null && test.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = test.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (e.getValue().isNumber()) metrics.put(e.getKey(), e.getValue().asDouble());
+      }
+    }
+    if (registered != null) metrics.putAll(registered.metrics());
+    v.put("metrics", metrics);
+    v.put("protocol", info == null ? null : text(info.path("test"), "protocol"));
+    v.put("trainSeconds", info == null || !info.path("trainSeconds").isNumber() ? null
+        : info.get("trainSeconds").asDouble());
+    v.put("bestEpoch", info == null ? null : text(info, "bestEpoch"));
+    v.put("validationNdcg10", info == null ? null : number(info, "validationNdcg10"));
+    v.put("params", info == null ? null : info.get("params"));
+    v.put("history", info == null || !info.path("history").isArray() ? List.of() : info.get("history"));
+    // no promotion gate exists yet; a model.json that records one is shown as it is
+    v.put("gate", info == null ? null : info.get("gate"));
+    return v;
+  }
+
+  private JsonNode readInfo(Path dir) {
+    Path file = dir.resolve("model.json");
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) > 16L << 20) return null;
+      JsonNode n = json.readTree(file.toFile());
+      return n != null && n.isObject() ? n : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+
+  private static Double number(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) return null;
+    if (v.isNumber()) return v.asDouble();
+    try {
+      return Double.parseDouble(v.asText());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- users and items
+
+  void searchUsers(Context ctx) {
+    String prefix = ctx.queryParam("prefix") == null ? "" : ctx.queryParam("prefix");
+    if (!prefix.isEmpty()) RequestBodies.pathId(prefix, "prefix");
+    int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
+    ctx.json(Map.of("prefix", prefix, "users", store.stats().userIds(prefix, limit)));
+  }
+
+  void searchItems(Context ctx) {
+    String prefix = ctx.queryParam("prefix") == null ? "" : ctx.queryParam("prefix");
+    if (!prefix.isEmpty()) RequestBodies.pathId(prefix, "prefix");
+    int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (String id : store.stats().itemIds(prefix, limit)) {
+      Store.StoredItem s = catalog.get(id);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", id);
+      m.put("title", s == null ? null : s.item().title());
+      m.put("creator", s == null ? null : s.item().creator());
+      items.add(m);
+    }
+    ctx.json(Map.of("prefix", prefix, "items", items));
+  }
+
+  void itemConsumers(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    if (catalog.get(id) == null) throw ApiException.notFound("item", id);
+    int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
+    StoreStats.ItemConsumers c = store.stats().itemConsumers(id, limit);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("itemId", id);
+    body.put("users", c.users());
+    body.put("events", c.events());
+    body.put("top", c.top());
+    ctx.json(body);
+  }
+
+  // ---------------------------------------------------------------- influence (occlusion)
+
+  /**
+   * For a history and some items: how much each history event the model reads raises each item's score, found by
+   * leaving the event out (occlusion): drop[e][i] = score_i(history) − score_i(history without event e). Unlike
+   * the attention weights, which do not depend on the item, this differs per item. Events the model does not
+   * read (not liked, item unknown to the model, older than its window) are not listed. One forward pass per
+   * listed event (at most the model's window).
+   */
+  void influence(Context ctx) {
+    JsonNode b = bodyJson(ctx);
+    RequestBodies.requireObject("", b, java.util.Set.of("history", "items"));
+    JsonNode h = b.get("history");
+    if (h == null || !h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
+    if (h.size() > 1000) throw new ApiException(413, "batch_too_large", "history holds at most 1000 events", "history");
+    List<String> items = RequestBodies.stringList(b, "", "items");
+    if (items.isEmpty() || items.size() > 100) throw ApiException.invalid("items", "give 1 to 100 item ids");
+    ServingModel m = recommendations.model();
+    if (m == null) throw new ApiException(409, "no_model", "no attention model is served", null);
+    List<Map<String, Object>> steps = new ArrayList<>();
+    List<Integer> indices = new ArrayList<>();
+    for (int k = 0; k < h.size(); k++) {
+      String p = "history[" + k + "]";
+      JsonNode e = h.get(k);
+      RequestBodies.requireObject(p, e, java.util.Set.of("itemId", "type", "timestamp", "value", "scene"));
+      String item = RequestBodies.requiredId(e, p, "itemId");
+      String type = e.has("type") ? RequestBodies.requiredId(e, p, "type") : "view";
+      double value = RequestBodies.optionalNumber(e, p, "value", 1.0);
+      int index = m.items().indexOf(item);
+      // the events the recommendation route gives the model: liked ones of items it knows
+      if (index < 0 || Recommendations.WEIGHTS.weight(type, (float) value, Float.NaN) <= 0) continue;
+      Map<String, Object> step = new LinkedHashMap<>();
+      step.put("itemId", item);
+      step.put("type", type);
+      step.put("timestamp", e.has("timestamp") ? RequestBodies.requiredLong(e, p, "timestamp") : null);
+      steps.add(step);
+      indices.add(index);
+    }
+    int window = Math.min(indices.size(), m.model().maxLength());
+    steps = new ArrayList<>(steps.subList(steps.size() - window, steps.size()));
+    int[] history = indices.subList(indices.size() - window, indices.size()).stream().mapToInt(Integer::intValue)
+        .toArray();
+    int[] itemIndex = new int[items.size()];
+    for (int j = 0; j < items.size(); j++) {
+      itemIndex[j] = m.items().indexOf(items.get(j));
+      if (itemIndex[j] < 0) throw ApiException.invalid("items[" + j + "]", "the model does not know '" + items.get(j) + "'");
+    }
+    double[][] drops = new double[history.length][items.size()];
+    if (history.length > 0) {
+      float[] full = m.model().userRepresentation(history, null);
+      for (int e = 0; e < history.length; e++) {
+        int[] without = new int[history.length - 1];
+        for (int k = 0, w = 0; k < history.length; k++) if (k != e) without[w++] = history[k];
+        float[] u = m.model().userRepresentation(without, null);
+        for (int j = 0; j < itemIndex.length; j++) {
+          float[] r = m.model().itemRepresentation(itemIndex[j]);
+          drops[e][j] = m.model().score(full, r) - m.model().score(u, r);
+        }
+      }
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", m.version());
+    body.put("steps", steps);
+    body.put("items", items);
+    body.put("drops", drops);
+    ctx.json(body);
+  }
+
+  private JsonNode bodyJson(Context ctx) {
+    byte[] bytes = ctx.bodyAsBytes();
+    if (bytes.length == 0) throw ApiException.invalid(null, "the body is empty; expected JSON");
+    try {
+      return json.readTree(bytes);
+    } catch (IOException e) {
+      throw new ApiException(400, "invalid_json", "the body is not valid JSON", null);
+    }
+  }
+}

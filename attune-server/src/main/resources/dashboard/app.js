@@ -1,0 +1,436 @@
+// The Attune dashboard: five pages over the server's own API, same origin.
+// Admin routes (/v1/admin/...) need the admin key, kept in sessionStorage for this tab only; the user explorer
+// also calls the public recommendation routes. Pages are chosen by the URL hash (#/overview, #/users/u1 ...).
+
+import { barChart, fmt, heatMap, lineChart, PALETTE } from './charts.js';
+
+const KEY = 'attune.adminKey';
+const main = document.getElementById('page');
+let refreshTimer = null;
+
+// ------------------------------------------------------------------ helpers
+
+/** An HTML element: h('td', {class: 'num'}, '12', child...). Text is always set as text, never as HTML. */
+function h(name, attrs = {}, ...children) {
+  const e = document.createElement(name);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+class Unauthorized extends Error {}
+
+/** Calls the API; JSON in and out. A 401 logs out; other errors throw with the server's message. */
+async function api(path, { method = 'GET', body } = {}) {
+  const headers = { Authorization: `Bearer ${sessionStorage.getItem(KEY) || ''}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await r.json().catch(() => ({}));
+  if (r.status === 401 && path.startsWith('/v1/admin/')) throw new Unauthorized(data.message || 'unauthorized');
+  if (!r.ok) throw new Error(`${r.status} ${data.error || ''}: ${data.message || r.statusText}`);
+  return data;
+}
+
+const time = ms => (ms === null || ms === undefined ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+const hhmm = ms => new Date(ms).toISOString().slice(11, 16);
+const day = ms => new Date(ms).toISOString().slice(0, 10);
+const pct = v => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);
+
+function kpi(label, value, sub, testid) {
+  return h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
+    h('div', { class: 'value', 'data-testid': testid }, value), sub ? h('div', { class: 'sub' }, sub) : null);
+}
+
+function card(title, ...children) {
+  return h('div', { class: 'card' }, h('h2', {}, title), ...children);
+}
+
+function table(headers, rows, attrs = {}) {
+  return h('table', attrs,
+    h('thead', {}, h('tr', {}, headers.map(c => h('th', { class: c.num ? 'num' : null }, c.label || c)))),
+    h('tbody', {}, rows));
+}
+
+function sourceTag(source, modelKind) {
+  const kind = source === modelKind ? 'model' : ['popular', 'content'].includes(source) ? 'cold' : 'fallback';
+  return h('span', { class: `tag ${kind}` }, source);
+}
+
+const entries = map => Object.entries(map || {}).map(([label, value]) => ({ label, value }));
+
+/** A per-bucket series as chart points [bucket start ms, count]. */
+const points = s => s.counts.map((c, i) => [s.fromMillis + i * s.bucketMillis, c]);
+
+// ------------------------------------------------------------------ pages
+
+async function overview() {
+  const [o, minutes, days] = await Promise.all([api('/v1/admin/overview'),
+    api('/v1/admin/events/over-time?bucket=minute&count=60'), api('/v1/admin/events/over-time?bucket=day')]);
+  const c = o.counts;
+  const t = o.traffic;
+  const model = o.model;
+  const liveCard = card('Events per minute — last 60 minutes, live (event time, UTC)',
+    h('div', { id: 'live' }, liveChart(minutes)),
+    h('p', { class: 'note' }, 'Refreshed every 5 s. Counts events by their timestamp; events sent with an old timestamp land in the past.'));
+  main.replaceChildren(
+    h('h1', {}, 'Overview'),
+    h('div', { class: 'kpis' },
+      kpi('Users', fmt(c.users), null, 'kpi-users'),
+      kpi('Items', fmt(c.items), null, 'kpi-items'),
+      kpi('Events', fmt(c.events), `${Object.keys(c.eventsByType).length} types, ${Object.keys(c.eventsByScene).length} scenes`, 'kpi-events'),
+      kpi('Rejected requests', fmt(o.rejects.total), 'ingestion, since start', 'kpi-rejects'),
+      kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.answers)} answer${t.answers === 1 ? '' : 's'} since start`, 'kpi-cold'),
+      kpi('Active model', model ? model.id : 'none', model ? `${model.kind || ''}` : 'popularity only', 'kpi-model')),
+    liveCard,
+    h('div', { class: 'grid' },
+      card('Events by type', barChart({ rows: entries(c.eventsByType), xLabel: 'events (count)', testid: 'chart-types' })),
+      card('Events by scene', barChart({ rows: entries(c.eventsByScene), xLabel: 'events (count)', color: PALETTE[2], testid: 'chart-scenes' }))),
+    h('div', { class: 'grid' },
+      card('Events per day — the whole log, first to newest event (UTC)',
+        lineChart({ series: [{ name: `events per day (${fmt(days.counts.length)} days, ${fmt(days.total)} events)`, points: points(days) }], xLabel: 'day (UTC)',
+          yLabel: 'events per day', xFormat: day, testid: 'chart-days' })),
+      card('Ingestion rejects by reason (since start)',
+        barChart({ rows: entries(o.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'chart-rejects' }))),
+    h('div', { class: 'grid' },
+      card('Events by type and scene', table(['type', 'scene', { label: 'events', num: true }],
+        c.eventsByTypeAndScene.map(r => h('tr', {}, h('td', {}, r.type), h('td', {}, r.scene), h('td', { class: 'num' }, fmt(r.events)))))),
+      card('Active model: offline metrics', modelMetrics(model))));
+  refreshTimer = setInterval(async () => {
+    const fresh = await api('/v1/admin/events/over-time?bucket=minute&count=60').catch(() => null);
+    const live = document.getElementById('live');
+    if (fresh && live) live.replaceChildren(liveChart(fresh));
+  }, 5000);
+}
+
+function liveChart(s) {
+  const chart = lineChart({ series: [{ name: `events per minute (total ${fmt(s.total)})`, points: points(s) }],
+    xLabel: 'time (UTC, HH:MM)', yLabel: 'events per minute', xFormat: hhmm, width: 1180, height: 240, testid: 'chart-live' });
+  chart.setAttribute('data-total', s.total);
+  return chart;
+}
+
+function modelMetrics(model) {
+  if (!model) return h('p', { class: 'muted' }, 'No attention model is served: recommendations come from the fallback and popularity.');
+  const rows = Object.entries(model.metrics || {}).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, fmt(v, 4))));
+  return h('div', {},
+    h('p', {}, h('b', {}, model.id), ` (${model.kind || '?'})`, model.trainSeconds != null ? ` — trained in ${fmt(model.trainSeconds, 1)} s` : '',
+      model.protocol ? `, tested ${model.protocol}` : ''),
+    rows.length ? table(['metric', { label: 'value', num: true }], rows, { 'data-testid': 'active-metrics' })
+      : h('p', { class: 'muted' }, 'Its model.json records no offline metrics.'));
+}
+
+async function models() {
+  const m = await api('/v1/admin/models');
+  const metric = (v, k) => fmt(v.metrics[k], 4);
+  const rows = m.versions.map(v => h('tr', { class: v.active ? 'active' : null, 'data-version': v.id },
+    h('td', {}, h('b', {}, v.id), h('div', { class: 'muted' }, v.kind || '?')),
+    h('td', { class: 'num' }, metric(v, 'NDCG@10')),
+    h('td', { class: 'num' }, metric(v, 'HR@10')),
+    h('td', { class: 'num' }, metric(v, 'Coverage@10')),
+    h('td', { class: 'num' }, v.trainSeconds == null ? '–' : fmt(v.trainSeconds, 1)),
+    h('td', {}, time(v.createdAtMillis)),
+    h('td', {}, v.gate ? JSON.stringify(v.gate) : h('span', { class: 'muted', title: 'no promotion gate exists yet' }, 'no gate yet')),
+    h('td', {}, v.active ? h('span', { class: 'tag model' }, 'serving')
+      : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.readable, onclick: () => activate(v.id) }, 'Activate'))));
+  const sorted = [...m.versions].sort((a, b) => (b.metrics['NDCG@10'] ?? -1) - (a.metrics['NDCG@10'] ?? -1));
+  main.replaceChildren(
+    h('h1', {}, 'Models'),
+    card('Leaderboard of trained versions (test split, full ranking)',
+      table(['version', { label: 'NDCG@10', num: true }, { label: 'HR@10', num: true }, { label: 'Coverage@10', num: true },
+        { label: 'training (s)', num: true }, 'created (UTC)', 'gate', ''], rows, { 'data-testid': 'leaderboard' }),
+      h('div', { class: 'row', style: 'margin-top:10px' },
+        h('button', { disabled: true, title: m.training }, 'Train a new version'),
+        h('span', { class: 'note' }, m.training)),
+      h('p', { id: 'activate-result', class: 'note' })),
+    ...sorted.map(v => card(`Training curves — ${v.id}`, curves(v))));
+}
+
+function curves(v) {
+  const hist = v.history || [];
+  if (hist.length === 0) {
+    return h('p', { class: 'muted' }, 'No per-epoch history in this version\'s model.json (trained before it was recorded).');
+  }
+  const loss = hist.filter(e => e.loss != null).map(e => [e.epoch, e.loss]);
+  const val = hist.filter(e => e.validationNdcg10 != null).map(e => [e.epoch, e.validationNdcg10]);
+  return h('div', { class: 'two' },
+    lineChart({ series: [{ name: 'training loss (mean per position)', points: loss }], xLabel: 'epoch', yLabel: 'loss (nats)',
+      xFormat: x => fmt(Math.round(x)), yMin: Infinity, width: 560, testid: `loss-${v.id}` }),
+    val.length ? lineChart({ series: [{ name: 'validation NDCG@10', points: val, color: PALETTE[1] }], xLabel: 'epoch',
+      yLabel: 'NDCG@10', xFormat: x => fmt(Math.round(x)), yFormat: y => y.toFixed(3), width: 560, testid: `val-${v.id}` })
+      : h('p', { class: 'muted' }, 'Trained without a validation split (no validation curve).'));
+}
+
+async function activate(id) {
+  const out = document.getElementById('activate-result');
+  try {
+    await api(`/v1/admin/models/${encodeURIComponent(id)}/activate`, { method: 'POST' });
+    await models();
+    document.getElementById('activate-result').textContent = `Now serving ${id}.`;
+  } catch (e) {
+    if (e instanceof Unauthorized) return logout();
+    out.textContent = e.message;
+    out.classList.add('error');
+  }
+}
+
+function searchBox(placeholder, prefixRoute, listKey, open) {
+  const results = h('div', { class: 'results', 'data-testid': 'search-results' });
+  const input = h('input', { type: 'search', placeholder, 'aria-label': placeholder, 'data-testid': 'search' });
+  const form = h('form', { class: 'inline', onsubmit: async ev => {
+    ev.preventDefault();
+    const found = await api(`${prefixRoute}?prefix=${encodeURIComponent(input.value)}&limit=30`);
+    const list = found[listKey];
+    results.replaceChildren(...(list.length ? list.map(x => {
+      const id = typeof x === 'string' ? x : x.id;
+      const label = typeof x === 'string' ? x : `${x.id}${x.title ? ' — ' + x.title : ''}`;
+      return h('button', { type: 'button', onclick: () => open(id) }, label);
+    }) : [h('span', { class: 'muted' }, 'no match')]));
+  } }, input, h('button', { type: 'submit' }, 'Search'));
+  return card('Search by id prefix', form, results);
+}
+
+async function users(userId) {
+  const parts = [h('h1', {}, 'User explorer'),
+    searchBox('user id prefix, e.g. u1', '/v1/admin/users', 'users', id => { location.hash = `#/users/${encodeURIComponent(id)}`; })];
+  if (!userId) {
+    main.replaceChildren(...parts);
+    return;
+  }
+  const [timeline, recs, overview] = await Promise.all([
+    api(`/v1/users/${encodeURIComponent(userId)}/events?limit=50`),
+    api(`/v1/users/${encodeURIComponent(userId)}/recommendations?k=10&explain=true`),
+    api('/v1/admin/overview')]);
+  const modelKind = overview.model ? overview.model.kind : null;
+  const titles = await itemTitles([...timeline.events.map(e => e.itemId), ...recs.items.map(i => i.itemId)]);
+  const label = id => titles[id] ? `${titles[id]} (${id})` : id;
+  const events = timeline.events;
+  const whatIf = h('div', { id: 'whatif-result' });
+  const itemInput = h('input', { id: 'whatif-item', placeholder: 'item id', required: true, value: recs.items[0] ? recs.items[0].itemId : '' });
+  const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favorite', 'share', 'skip', 'dislike', 'view', 'purchase']
+    .map(t => h('option', { value: t }, t)));
+  parts.push(
+    h('h2', { 'data-testid': 'user-id' }, `User ${userId}`),
+    h('div', { class: 'two' },
+      card(`Timeline — newest ${events.length} events, oldest first`,
+        h('div', { class: 'scroll', style: 'max-height:420px;overflow-y:auto' },
+          table(['time (UTC)', 'type', 'scene', 'item'], events.map(e => h('tr', {},
+            h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', {}, label(e.itemId)))),
+          { 'data-testid': 'timeline' }))),
+      card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'))),
+    card('Attention heat map — how much each history event weighed in each recommendation',
+      attention(recs.items, events, label, modelKind, 'heatmap'),
+      h('p', { class: 'note' }, modelKind
+        ? `Attention at the newest position, averaged over heads. In ${modelKind} it does not depend on the candidate item, so the columns agree; the influence map below differs per item. Per-level weights are shown for hierarchical models; the served model (${modelKind}) has none.`
+        : '')),
+    card('Influence heat map — how much each history event raises each recommendation\'s score (leave it out and rescore)',
+      await influence(events, recs.items, label, modelKind, 'influence')),
+    card('What if? Add a hypothetical event and see the list change (nothing is stored)',
+      h('form', { class: 'inline', 'data-testid': 'whatif-form', onsubmit: async ev => {
+        ev.preventDefault();
+        await runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf);
+      } }, h('label', { for: 'whatif-item' }, 'item'), itemInput, h('label', { for: 'whatif-type' }, 'type'), typeInput,
+      h('button', { type: 'submit' }, 'Recommend with this event')),
+      whatIf));
+  main.replaceChildren(...parts);
+}
+
+function recTable(items, modelKind, label, testid, previous) {
+  const before = previous ? new Map(previous.map((i, r) => [i.itemId, r])) : null;
+  return table(['#', 'item', 'source', { label: 'score', num: true }, ...(before ? ['change'] : [])], items.map((i, r) => h('tr', { 'data-item': i.itemId },
+    h('td', {}, r + 1), h('td', {}, label(i.itemId)), h('td', {}, sourceTag(i.source, modelKind)),
+    h('td', { class: 'num' }, i.score.toFixed(3)),
+    before ? h('td', {}, !before.has(i.itemId) ? h('span', { class: 'tag new' }, 'new')
+      : before.get(i.itemId) === r ? '' : `${before.get(i.itemId) > r ? '▲' : '▼'} ${Math.abs(before.get(i.itemId) - r)}`) : null)),
+  { 'data-testid': testid });
+}
+
+/** The heat map of attention weights: rows = history events the model read, columns = the model's items. */
+function attention(items, events, label, modelKind, testid) {
+  const explained = items.filter(i => i.explanation && i.explanation.steps.length);
+  if (explained.length === 0) {
+    return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, modelKind
+      ? 'No recommendation came from the attention model for this history, so there is no attention to show.'
+      : 'No attention model is served.');
+  }
+  const key = s => `${s.itemId}@${s.timestamp}`;
+  const rowKeys = [];
+  const rowLabel = new Map();
+  for (const e of events) {
+    const k = key(e);
+    if (!rowLabel.has(k)) { rowKeys.push(k); rowLabel.set(k, `${e.type}: ${label(e.itemId)}`); }
+  }
+  for (const i of explained) for (const s of i.explanation.steps) {
+    const k = key(s);
+    if (!rowLabel.has(k)) { rowKeys.push(k); rowLabel.set(k, `${s.type}: ${label(s.itemId)}`); }
+  }
+  const attended = new Set(explained.flatMap(i => i.explanation.steps.map(key)));
+  const rows = rowKeys.filter(k => attended.has(k));
+  const values = rows.map(k => explained.map(i => {
+    const s = i.explanation.steps.find(x => key(x) === k);
+    return s ? s.weight : null;
+  }));
+  return h('div', { class: 'scroll' }, heatMap({ rows: rows.map(k => rowLabel.get(k)), cols: explained.map(i => label(i.itemId)),
+    values, rowTitle: 'history event (oldest at top)', colTitle: 'recommended item (best first)',
+    legendTitle: 'attention weight (share of 1 per column)', testid }));
+}
+
+/** The occlusion heat map of the model's items in `items` for a history (POST /v1/admin/influence). */
+async function influence(events, items, label, modelKind, testid) {
+  const modelItems = items.filter(i => i.source === modelKind).map(i => i.itemId);
+  if (!modelKind || modelItems.length === 0) {
+    return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, 'No recommendation came from the attention model.');
+  }
+  const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value ?? 1 }));
+  const r = await api('/v1/admin/influence', { method: 'POST', body: { history, items: modelItems } });
+  return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.type}: ${label(s.itemId)}`),
+    cols: r.items.map(label), values: r.drops, diverging: true, digits: 2, rowTitle: 'history event the model reads (oldest at top)',
+    colTitle: 'recommended item (best first)', legendTitle: 'score change from the event (blue raised it, red lowered it)', testid }),
+  h('p', { class: 'note' }, 'Each cell: the item\'s model score with the whole history minus its score with that one event left out.'));
+}
+
+async function runWhatIf(events, itemId, type, modelKind, out) {
+  if (!itemId) return;
+  const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value, scene: e.scene }));
+  const now = Math.max(Date.now(), ...events.map(e => e.timestamp + 1));
+  try {
+    const [before, after] = await Promise.all([
+      api('/v1/recommendations', { method: 'POST', body: { history, k: 10, explain: true } }),
+      api('/v1/recommendations', { method: 'POST', body: { history: [...history, { itemId, type, timestamp: now }], k: 10, explain: true } })]);
+    const titles = await itemTitles([...before.items, ...after.items].map(i => i.itemId).concat([itemId], events.map(e => e.itemId)));
+    const label = id => titles[id] ? `${titles[id]} (${id})` : id;
+    const changed = after.items.filter(i => !before.items.some(b => b.itemId === i.itemId)).length;
+    out.replaceChildren(
+      h('p', { 'data-testid': 'whatif-summary' }, `With one more "${type}" of ${label(itemId)}: ${changed} of ${after.items.length} items are new to the list.`),
+      h('div', { class: 'two' },
+        h('div', {}, h('h2', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
+        h('div', {}, h('h2', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
+      h('h2', {}, 'Influence with the event'),
+      await influence([...events, { itemId, type, timestamp: now }], after.items, label, modelKind, 'whatif-influence'));
+  } catch (e) {
+    if (e instanceof Unauthorized) return logout();
+    out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, e.message));
+  }
+}
+
+/** Item titles by id (one request per item; at most 60 distinct ids). */
+async function itemTitles(ids) {
+  const unique = [...new Set(ids)].slice(0, 60);
+  const out = {};
+  await Promise.all(unique.map(async id => {
+    const item = await api(`/v1/items/${encodeURIComponent(id)}`).catch(() => null);
+    if (item && item.title) out[id] = item.title;
+  }));
+  return out;
+}
+
+async function items(itemId) {
+  const parts = [h('h1', {}, 'Item explorer'),
+    searchBox('item id prefix, e.g. t1', '/v1/admin/items', 'items', id => { location.hash = `#/items/${encodeURIComponent(id)}`; })];
+  if (!itemId) {
+    main.replaceChildren(...parts);
+    return;
+  }
+  const enc = encodeURIComponent(itemId);
+  const [item, similar, consumers, days] = await Promise.all([api(`/v1/items/${enc}`), api(`/v1/items/${enc}/similar?k=10`),
+    api(`/v1/admin/items/${enc}/consumers?limit=15`), api(`/v1/admin/events/over-time?bucket=day&itemId=${enc}`)]);
+  const titles = await itemTitles(similar.items.map(i => i.itemId));
+  const meta = [['id', item.id], ['title', item.title], ['creator', item.creator], ['album', item.album], ['scene', item.scene],
+    ['categories', (item.categories || []).join(', ')], ['tags', (item.tags || []).join(', ')],
+    ['duration (s)', item.durationSeconds == null ? null : fmt(item.durationSeconds, 0)], ['released (UTC)', item.releaseTime == null ? null : time(item.releaseTime)],
+    ['hidden', item.hidden ? 'yes (never recommended)' : 'no'], ['added (UTC)', time(item.createdAt)]];
+  parts.push(
+    h('h2', { 'data-testid': 'item-id' }, `Item ${item.title || item.id}`),
+    h('div', { class: 'two' },
+      card('Metadata', table(['field', 'value'], meta.map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, v ?? '–'))), { 'data-testid': 'item-meta' })),
+      card('Similar items', table(['#', 'item', 'source', { label: 'score', num: true }], similar.items.map((s, r) => h('tr', {},
+        h('td', {}, r + 1), h('td', {}, h('a', { href: `#/items/${encodeURIComponent(s.itemId)}` }, titles[s.itemId] ? `${titles[s.itemId]} (${s.itemId})` : s.itemId)),
+        h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }))),
+    h('div', { class: 'two' },
+      card('Popularity — events per day, from its first to its newest event (UTC)',
+        lineChart({ series: [{ name: `events on this item per day (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
+          yLabel: 'events per day', xFormat: day, width: 560, testid: 'chart-popularity' })),
+      card('Who consumes it',
+        h('p', {}, h('b', { 'data-testid': 'consumer-users' }, fmt(consumers.users)), ' users, ',
+          h('b', { 'data-testid': 'consumer-events' }, fmt(consumers.events)), ' events in all. Most active:'),
+        table(['user', { label: 'events', num: true }, 'latest (UTC)'], consumers.top.map(u => h('tr', {},
+          h('td', {}, h('a', { href: `#/users/${encodeURIComponent(u.userId)}` }, u.userId)), h('td', { class: 'num' }, fmt(u.events)),
+          h('td', {}, time(u.lastMillis)))), { 'data-testid': 'consumers' }))));
+  main.replaceChildren(...parts);
+}
+
+async function quality() {
+  const q = await api('/v1/admin/quality');
+  const t = q.traffic;
+  main.replaceChildren(
+    h('h1', {}, 'Data quality'),
+    h('div', { class: 'kpis' },
+      kpi('Rejected requests', fmt(q.rejects.total), 'ingestion, since start', 'q-rejects'),
+      kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.coldStartAnswers)} of ${fmt(t.answers)} answers`, 'q-cold'),
+      kpi('Quarantined users', q.quarantine.available ? fmt(q.quarantine.users.length) : 'n/a', q.quarantine.available ? '' : 'no abuse detection yet', 'q-quarantine')),
+    h('div', { class: 'grid' },
+      card('Rejected ingestion requests by reason (since start)',
+        barChart({ rows: entries(q.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'q-chart-rejects' })),
+      card('How recommendation answers were served (since start)',
+        barChart({ rows: entries(t.answersByServedBy), xLabel: 'answers (count)', testid: 'q-chart-served' }),
+        h('p', { class: 'note' }, 'model = at least one item from the attention model; fallback = from the classic model; cold-start = content matches and popularity only.'),
+        barChart({ rows: entries(t.itemsBySource), xLabel: 'recommended items by source (count)', color: PALETTE[3], testid: 'q-chart-sources' }))),
+    card(`Latest rejected requests (newest first, up to ${50})`,
+      q.rejects.recent.length ? table(['time (UTC)', 'route', 'reason', 'field', 'message'], q.rejects.recent.map(r => h('tr', {},
+        h('td', {}, time(r.timeMillis)), h('td', {}, r.route), h('td', {}, r.reason), h('td', {}, r.field ?? '–'), h('td', {}, r.message))),
+      { 'data-testid': 'q-recent' }) : h('p', { class: 'muted' }, 'None since the server started.')),
+    card('Quarantined users', h('p', { class: 'muted', 'data-testid': 'q-quarantine-note' }, q.quarantine.message)));
+}
+
+// ------------------------------------------------------------------ login and routing
+
+function logout() {
+  sessionStorage.removeItem(KEY);
+  show();
+}
+
+async function show() {
+  clearInterval(refreshTimer);
+  const loggedIn = !!sessionStorage.getItem(KEY);
+  document.getElementById('login').hidden = loggedIn;
+  document.getElementById('nav').hidden = !loggedIn;
+  document.getElementById('logout').hidden = !loggedIn;
+  if (!loggedIn) {
+    main.replaceChildren();
+    return;
+  }
+  const [, page = 'overview', id] = location.hash.match(/^#\/([a-z]+)(?:\/(.+))?/) || [];
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === page);
+  const pages = { overview, models, users, items, quality };
+  main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    await (pages[page] || overview)(id ? decodeURIComponent(id) : undefined);
+    main.setAttribute('data-ready', page);
+  } catch (e) {
+    if (e instanceof Unauthorized) return logout();
+    main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error' }, e.message));
+  }
+}
+
+document.getElementById('login-form').addEventListener('submit', async ev => {
+  ev.preventDefault();
+  const key = document.getElementById('key').value.trim();
+  const r = await fetch('/v1/admin/overview', { headers: { Authorization: `Bearer ${key}` } });
+  if (r.status === 200) {
+    sessionStorage.setItem(KEY, key);
+    document.getElementById('login-error').textContent = '';
+    if (!location.hash) location.hash = '#/overview';
+    show();
+  } else {
+    document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.' : `The server answered ${r.status}.`;
+  }
+});
+document.getElementById('logout').addEventListener('click', logout);
+window.addEventListener('hashchange', () => { main.removeAttribute('data-ready'); show(); });
+show();

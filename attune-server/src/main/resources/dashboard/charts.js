@@ -1,0 +1,239 @@
+// Hand-drawn SVG charts for the dashboard: a line chart, a horizontal bar chart and a heat map.
+// Every chart has labelled axes with units and a legend, and takes its data as plain arrays.
+// No dependencies: the browser's SVG is enough, and nothing is fetched from anywhere else.
+
+const NS = 'http://www.w3.org/2000/svg';
+export const PALETTE = ['#2457c5', '#d9480f', '#1b7f3b', '#8e44ad', '#b08900', '#0b7285'];
+
+/** An SVG element with attributes and optional text. */
+function svg(name, attrs = {}, text) {
+  const e = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** A step of 1, 2 or 5 times a power of ten giving about `count` ticks over [0, max]. */
+function niceStep(max, count, integer = false) {
+  if (!(max > 0)) return 1;
+  if (integer && max / count < 1) return 1;
+  const raw = max / count;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const f = raw / power;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * power;
+}
+
+/** Compact number text: 1234 -> "1,234", 0.12345 -> "0.123". */
+export function fmt(v, digits = 3) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return Number(v).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+function legend(root, series, x, y) {
+  let at = x;
+  series.forEach((s, i) => {
+    const color = s.color || PALETTE[i % PALETTE.length];
+    root.append(svg('rect', { x: at, y: y - 9, width: 12, height: 10, fill: color, rx: 2 }));
+    const t = svg('text', { x: at + 16, y }, s.name);
+    root.append(t);
+    at += 26 + s.name.length * 6.5;
+  });
+}
+
+/**
+ * A line chart of one or more series over a shared numeric x axis.
+ * opts: { series: [{name, points: [[x, y]], color?}], xLabel, yLabel, xFormat?, yFormat?, width?, height?,
+ *         yMin?: number (default 0), testid? }
+ */
+export function lineChart(opts) {
+  const width = opts.width || 600;
+  const height = opts.height || 260;
+  const m = { left: 64, right: 40, top: 30, bottom: 48 };
+  const w = width - m.left - m.right;
+  const h = height - m.top - m.bottom;
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
+    'aria-label': `${opts.yLabel} by ${opts.xLabel}` });
+  if (opts.testid) root.setAttribute('data-testid', opts.testid);
+  const all = opts.series.flatMap(s => s.points);
+  if (all.length === 0) {
+    root.append(svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted' }, 'no data'));
+    return root;
+  }
+  const xs = all.map(p => p[0]);
+  const ys = all.map(p => p[1]);
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(...xs) === x0 ? x0 + 1 : Math.max(...xs);
+  const yMinData = Math.min(...ys);
+  const yLow = opts.yMin !== undefined ? Math.min(opts.yMin, yMinData) : Math.min(0, yMinData);
+  const step = niceStep(Math.max(...ys) - yLow, 5, ys.every(Number.isInteger));
+  const y0 = Math.floor(yLow / step) * step;
+  const y1 = Math.max(y0 + step, Math.ceil(Math.max(...ys) / step) * step);
+  const sx = v => m.left + (v - x0) / (x1 - x0) * w;
+  const sy = v => m.top + h - (v - y0) / (y1 - y0) * h;
+  const yFormat = opts.yFormat || (v => fmt(v));
+  const xFormat = opts.xFormat || (v => fmt(v));
+  const grid = svg('g', { class: 'grid' });
+  const axis = svg('g', { class: 'axis' });
+  for (let v = y0; v <= y1 + step / 2; v += step) {
+    grid.append(svg('line', { x1: m.left, x2: m.left + w, y1: sy(v), y2: sy(v) }));
+    axis.append(svg('text', { x: m.left - 6, y: sy(v) + 4, 'text-anchor': 'end' }, yFormat(Number(v.toPrecision(12)))));
+  }
+  const xTickCount = Math.min(6, new Set(xs).size);
+  for (let k = 0; k < xTickCount; k++) {
+    const v = xTickCount === 1 ? x0 : x0 + (x1 - x0) * k / (xTickCount - 1);
+    axis.append(svg('line', { x1: sx(v), x2: sx(v), y1: m.top + h, y2: m.top + h + 4 }));
+    axis.append(svg('text', { x: sx(v), y: m.top + h + 16, 'text-anchor': 'middle' }, xFormat(v)));
+  }
+  axis.append(svg('line', { x1: m.left, x2: m.left + w, y1: m.top + h, y2: m.top + h }));
+  axis.append(svg('line', { x1: m.left, x2: m.left, y1: m.top, y2: m.top + h }));
+  axis.append(svg('text', { x: m.left + w / 2, y: height - 8, 'text-anchor': 'middle', class: 'title' }, opts.xLabel));
+  axis.append(svg('text', { x: 14, y: m.top + h / 2, 'text-anchor': 'middle', class: 'title',
+    transform: `rotate(-90 14 ${m.top + h / 2})` }, opts.yLabel));
+  root.append(grid, axis);
+  opts.series.forEach((s, i) => {
+    const color = s.color || PALETTE[i % PALETTE.length];
+    const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join('');
+    root.append(svg('path', { d, fill: 'none', stroke: color, 'stroke-width': 2 }));
+    if (s.points.length <= 60) {
+      for (const p of s.points) {
+        const dot = svg('circle', { cx: sx(p[0]), cy: sy(p[1]), r: 2.6, fill: color });
+        dot.append(svg('title', {}, `${s.name}: ${xFormat(p[0])} → ${yFormat(p[1])}`));
+        root.append(dot);
+      }
+    }
+  });
+  legend(root, opts.series, m.left, 16);
+  return root;
+}
+
+/**
+ * Horizontal bars, one per row, with the value written at the end of each bar.
+ * opts: { rows: [{label, value}], xLabel, format?, width?, color?, testid? }
+ */
+export function barChart(opts) {
+  const width = opts.width || 560;
+  const rowH = 22;
+  const labelW = Math.min(220, 12 + Math.max(40, ...opts.rows.map(r => r.label.length * 6.6)));
+  const m = { left: labelW, right: 70, top: 8, bottom: 40 };
+  const h = Math.max(1, opts.rows.length) * rowH;
+  const height = m.top + h + m.bottom;
+  const w = width - m.left - m.right;
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': opts.xLabel });
+  if (opts.testid) root.setAttribute('data-testid', opts.testid);
+  const format = opts.format || (v => fmt(v));
+  if (opts.rows.length === 0) {
+    root.append(svg('text', { x: width / 2, y: m.top + 14, 'text-anchor': 'middle' }, 'none'));
+    return root;
+  }
+  const max = Math.max(...opts.rows.map(r => r.value));
+  const step = niceStep(max, 4, opts.rows.every(r => Number.isInteger(r.value)));
+  const top = Math.max(step, Math.ceil(max / step) * step);
+  const sx = v => m.left + v / top * w;
+  const axis = svg('g', { class: 'axis' });
+  const grid = svg('g', { class: 'grid' });
+  for (let v = 0; v <= top + step / 2; v += step) {
+    grid.append(svg('line', { x1: sx(v), x2: sx(v), y1: m.top, y2: m.top + h }));
+    axis.append(svg('text', { x: sx(v), y: m.top + h + 14, 'text-anchor': 'middle' }, format(Number(v.toPrecision(12)))));
+  }
+  axis.append(svg('line', { x1: m.left, x2: m.left + w, y1: m.top + h, y2: m.top + h }));
+  axis.append(svg('text', { x: m.left + w / 2, y: height - 6, 'text-anchor': 'middle', class: 'title' }, opts.xLabel));
+  root.append(grid, axis);
+  opts.rows.forEach((r, i) => {
+    const y = m.top + i * rowH;
+    root.append(svg('text', { x: m.left - 6, y: y + 15, 'text-anchor': 'end' }, r.label));
+    const bar = svg('rect', { x: m.left, y: y + 4, width: Math.max(1, sx(r.value) - m.left), height: rowH - 8,
+      fill: r.color || opts.color || PALETTE[0], rx: 2 });
+    bar.append(svg('title', {}, `${r.label}: ${format(r.value)}`));
+    root.append(bar);
+    root.append(svg('text', { x: sx(r.value) + 4, y: y + 15, 'data-value': r.value }, format(r.value)));
+  });
+  return root;
+}
+
+/** White to dark blue, t in [0, 1]. */
+function blues(t) {
+  return mix([247, 251, 255], [8, 48, 107], t);
+}
+
+/** Red (t = -1) through white (0) to blue (t = 1). */
+function diverging(t) {
+  return t >= 0 ? mix([247, 247, 247], [33, 102, 172], t) : mix([247, 247, 247], [178, 24, 43], -t);
+}
+
+function mix(a, b, t) {
+  const c = a.map((v, i) => Math.round(v + (b[i] - v) * Math.max(0, Math.min(1, t))));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/**
+ * A heat map: values[r][c] for row labels (left) and column labels (top, slanted), with each cell's value
+ * written in it and a colour legend. Sequential (default): white = 0 to blue = the largest value. Diverging:
+ * red = the most negative, white = 0, blue = the most positive (the same magnitude both ways).
+ * opts: { rows: [string], cols: [string], values: [[number|null]], rowTitle, colTitle, legendTitle,
+ *         diverging?: boolean, digits?: number, testid? }
+ */
+export function heatMap(opts) {
+  const cell = 36;
+  const rowLabelW = 270;
+  const colLabelH = 150;
+  const digits = opts.digits ?? 2;
+  const m = { left: rowLabelW, top: colLabelH + 24, right: 130, bottom: 70 };
+  const width = Math.max(m.left + opts.cols.length * cell + m.right, m.left + 420);
+  const height = m.top + opts.rows.length * cell + m.bottom;
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': opts.legendTitle });
+  if (opts.testid) root.setAttribute('data-testid', opts.testid);
+  let max = 0;
+  for (const row of opts.values) for (const v of row) if (v !== null && Math.abs(v) > max) max = Math.abs(v);
+  const top = max > 0 ? max : 1;
+  const color = v => (opts.diverging ? diverging(v / top) : blues(v / top));
+  root.append(svg('text', { x: m.left + opts.cols.length * cell / 2, y: 14, 'text-anchor': 'middle', class: 'title' },
+    opts.colTitle));
+  root.append(svg('text', { x: 4, y: m.top - 8, class: 'title' }, opts.rowTitle));
+  opts.cols.forEach((label, c) => {
+    const x = m.left + c * cell + cell / 2;
+    const y = m.top - 6;
+    const t = svg('text', { x, y, transform: `rotate(-55 ${x} ${y})` }, short(label, 30));
+    t.append(svg('title', {}, label));
+    root.append(t);
+  });
+  opts.rows.forEach((label, r) => {
+    const t = svg('text', { x: m.left - 6, y: m.top + r * cell + cell / 2 + 4, 'text-anchor': 'end' }, short(label, 44));
+    t.append(svg('title', {}, label));
+    root.append(t);
+    opts.cols.forEach((col, c) => {
+      const v = opts.values[r][c];
+      const x = m.left + c * cell;
+      const y = m.top + r * cell;
+      const rect = svg('rect', { x, y, width: cell - 1, height: cell - 1, fill: v === null ? '#eee' : color(v),
+        'data-value': v === null ? '' : v });
+      rect.append(svg('title', {}, `${label} → ${col}: ${v === null ? 'not read' : v.toFixed(4)}`));
+      root.append(rect);
+      if (v !== null) {
+        root.append(svg('text', { x: x + cell / 2, y: y + cell / 2 + 4, 'text-anchor': 'middle',
+          style: `fill:${Math.abs(v) / top > 0.55 ? '#fff' : '#1d2330'};font-size:10px` }, v.toFixed(digits)));
+      }
+    });
+  });
+  // colour legend under the map: a gradient with its end values, and what the colour means
+  const ly = m.top + opts.rows.length * cell + 20;
+  const lw = 240;
+  const id = 'grad' + Math.random().toString(36).slice(2);
+  const defs = svg('defs');
+  const grad = svg('linearGradient', { id });
+  for (let k = 0; k <= 10; k++) {
+    grad.append(svg('stop', { offset: `${k * 10}%`, 'stop-color': opts.diverging ? diverging(k / 5 - 1) : blues(k / 10) }));
+  }
+  defs.append(grad);
+  root.append(defs);
+  root.append(svg('rect', { x: m.left, y: ly, width: lw, height: 12, fill: `url(#${id})`, stroke: '#8a93a6' }));
+  root.append(svg('text', { x: m.left, y: ly + 26, 'text-anchor': 'middle' }, opts.diverging ? (-top).toFixed(digits) : '0'));
+  if (opts.diverging) root.append(svg('text', { x: m.left + lw / 2, y: ly + 26, 'text-anchor': 'middle' }, '0'));
+  root.append(svg('text', { x: m.left + lw, y: ly + 26, 'text-anchor': 'middle' }, top.toFixed(digits)));
+  root.append(svg('text', { x: m.left, y: ly + 44, class: 'title' }, opts.legendTitle));
+  return root;
+}
+
+function short(s, n) {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
