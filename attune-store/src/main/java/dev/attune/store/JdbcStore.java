@@ -528,7 +528,10 @@ public final class JdbcStore implements Store {
       }
       return outcomes;
     } catch (RuntimeException groupFailure) {
-      if (group.size() == 1) {
+      // If something outside this store deleted a user or item it remembers, the appends that skipped its
+      // insert break the foreign key; forgetting every remembered id lets the retries below insert it again.
+      boolean forgot = forgetKnownIds();
+      if (group.size() == 1 && !forgot) {
         outcomes.add(GroupCommit.Outcome.failed(groupFailure));
         return outcomes;
       }
@@ -543,6 +546,14 @@ public final class JdbcStore implements Store {
       }
     }
     return outcomes;
+  }
+
+  /** Empties the known-id caches; returns whether they held anything. */
+  private boolean forgetKnownIds() {
+    if (knownUsers == null || knownUsers.size() + knownItems.size() == 0) return false;
+    knownUsers.clear();
+    knownItems.clear();
+    return true;
   }
 
   /** After a committed append: its users and items are stored (SQLite; see {@link KnownIds}). */

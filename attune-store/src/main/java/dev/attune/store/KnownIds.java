@@ -12,7 +12,8 @@ import java.util.Set;
  * so the set may be cleared at any time. What must never happen is an id here that the database does not hold:
  * ids are added only after their transaction committed ({@link #addAll}) and removed inside the deleting
  * transaction, before it commits ({@link #remove}). That holds only while this process is the database's one
- * writer, as it is for the embedded SQLite store.
+ * writer, as it is for the embedded SQLite store; if another process deletes a remembered user anyway, the
+ * append that skipped its insert fails on the foreign key, and the store clears the set and retries.
  *
  * <p>Not thread-safe: used only by the holder of the store's write lock.
  */
@@ -39,6 +40,11 @@ final class KnownIds {
       ids.clear();
     }
     for (String id : committed) ids.add(id);
+  }
+
+  /** Forgets every id. */
+  void clear() {
+    ids.clear();
   }
 
   /** Forgets an id whose row is being deleted. */

@@ -38,6 +38,17 @@ final class SqliteStoreTest extends StoreContract {
   }
 
   @Test
+  void aUserDeletedByAnotherProcessIsCreatedAgainByTheNextAppend() throws Exception {
+    store.appendEvents(List.of(withId("e1", play("u1", "i1", 1))));
+    try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+      st.execute("DELETE FROM events WHERE user_id = 'u1'");
+      st.execute("DELETE FROM users WHERE id = 'u1'");
+    }
+    assertEquals(new Store.AppendResult(1, 0), store.appendEvents(List.of(withId("e2", play("u1", "i1", 2)))));
+    assertTrue(store.user("u1").isPresent(), "the store forgot what it remembered and inserted the user");
+  }
+
+  @Test
   void createsTheFileAndItsFolders() {
     assertTrue(Files.isRegularFile(folder.resolve("nested/deeper/attune.db")));
   }
