@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +88,14 @@ public final class AttuneServer {
     return java.util.HexFormat.of().formatHex(bytes);
   }
 
+  /** The HTTP-level client error (4xx) that caused {@code e}, such as a body that ended early, or null. */
+  private static HttpException clientProtocolFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) return h;
+    }
+    return null;
+  }
+
   private static double scoringStat(Recommendations r, int which) {
     ServingModel m = r.model();
     return m == null ? 0 : m.scoring().passesAndRequests()[which];
@@ -141,6 +150,13 @@ public final class AttuneServer {
           e.getStatus() == 413 ? "body_too_large" : "http_" + e.getStatus(),
           e.getStatus() == 413 ? "the body is larger than " + config.maxBodyBytes() + " bytes" : e.getMessage(), null));
       c.routes.exception(Exception.class, (e, ctx) -> {
+        HttpException unreadable = clientProtocolFailure(e);
+        if (unreadable != null) {
+          // the client broke the request (a body shorter than its Content-Length, a bad chunk): its mistake
+          error(ctx, unreadable.getCode(), "bad_request", "the request could not be read: " + unreadable.getReason(),
+              null);
+          return;
+        }
         LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
         error(ctx, 500, "internal", "the server failed to answer; the cause is in its log", null);
       });
