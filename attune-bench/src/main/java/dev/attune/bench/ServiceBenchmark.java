@@ -314,7 +314,7 @@ public final class ServiceBenchmark {
   }
 
   /** A store nobody else uses: a new SQLite file, or a new PostgreSQL schema dropped on close. */
-  private record FreshDatabase(String jdbcUrl, Path sqliteFile, String postgresAdminUrl, String schema)
+  record FreshDatabase(String jdbcUrl, Path sqliteFile, String postgresAdminUrl, String schema)
       implements AutoCloseable {
 
     static FreshDatabase create(String kind, Path base, String postgresUrl) throws IOException, SQLException {
@@ -638,7 +638,8 @@ public final class ServiceBenchmark {
   }
 
   /** {@code --name value} pairs. */
-  private static final class Options {
+  /** {@code --name value} pairs of a command line. */
+  static final class Options {
     private final Map<String, String> values = new HashMap<>();
 
     Options(String[] args) {
