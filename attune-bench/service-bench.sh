@@ -3,9 +3,9 @@
 #   1. ingestion over HTTP (POST /v1/events, batches of 500) into SQLite and/or PostgreSQL, and the store-only rate;
 #   2. GET /v1/users/{id}/recommendations?k=10 under wrk: 100k items, 100k users with 20 events, random SASRec;
 #   3. read-your-writes: POST of a play event -> the first GET that no longer lists the played item.
-# Usage: attune-bench/service-bench.sh [sqlite|postgres|all|serve] [output dir, default attune-bench/target/service-bench]
+# Usage: attune-bench/service-bench.sh [sqlite|postgres|all|serve|hot-swap] [output dir, default attune-bench/target/service-bench]
 #   sqlite   = 1 on SQLite, then 2 and 3 (on SQLite);  postgres = 1 on PostgreSQL;  all = both (default);
-#   serve    = 2 and 3 only.
+#   serve    = 2 and 3 only;  hot-swap = 2 while the model is switched every second (issue 7).
 # Environment: SKIP_BUILD=1 uses the jar as built; THREADS (4), EVENTS (1000000) for 1; WRK_ARGS ("-t2 -c32 -d30s");
 #   RYW_TRIALS (1000 per path) for 3;
 #   POSTGRES_URL (jdbc:postgresql://127.0.0.1:5432/test?user=postgres; a fresh schema is made and dropped);
@@ -15,7 +15,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode="${1:-all}"
 out="${2:-$root/attune-bench/target/service-bench}"
-case "$mode" in sqlite|postgres|all|serve) ;; *) echo "usage: $0 [sqlite|postgres|all|serve] [output dir]" >&2; exit 2;; esac
+case "$mode" in sqlite|postgres|all|serve|hot-swap) ;;
+  *) echo "usage: $0 [sqlite|postgres|all|serve|hot-swap] [output dir]" >&2; exit 2;; esac
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 cd "$root"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then ./mvnw -B -q -o -pl attune-bench -am package -DskipTests; fi
@@ -48,8 +49,8 @@ ingest() { # sqlite|postgres
   load "after ingestion into $1"
 }
 
-recommend() {
-  local dir="$out/recommend" server
+start_server() { # sets server (pid) and url
+  local dir="$out/recommend"
   rm -f "$dir/port"
   # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Xmx4g ${SERVE_JAVA_OPTS:-} \
@@ -67,7 +68,18 @@ recommend() {
     sleep 1
   done
   grep -E '^(data|server):|fallback model' "$out/serve.log" | sed 's/^\[[^]]*\] //'
-  local url="http://127.0.0.1:$(cat "$dir/port")" lua="$root/attune-bench/wrk/recommendations.lua"
+  url="http://127.0.0.1:$(cat "$dir/port")"
+}
+
+stop_server() {
+  kill "$server"
+  wait "$server" || true
+  trap - EXIT
+}
+
+recommend() {
+  local lua="$root/attune-bench/wrk/recommendations.lua"
+  start_server
   echo "sample: $(curl -s "$url/v1/users/u000001/recommendations?k=3" | head -c 300)"
   # shellcheck disable=SC2086
   wrk -t2 -c32 -d10s -s "$lua" "$url" -- 100000 | grep '^summary' | sed 's/^/warm-up (10 s, not recorded) /'
@@ -83,14 +95,43 @@ recommend() {
   load "before read-your-writes"
   "${bench[@]}" read-your-writes --url "$url" --trials "${RYW_TRIALS:-1000}" 2> "$out/read-your-writes.log"
   load "after read-your-writes"
-  kill "$server"
-  wait "$server" || true
-  trap - EXIT
+  stop_server
+}
+
+# Hot swap under load: wrk drives recommendations while the served model is switched every second between two
+# versions (POST /v1/admin/models/{model,model-b}/activate); reports failed requests and the latency beside a
+# run without swaps.
+hot_swap() {
+  local lua="$root/attune-bench/wrk/recommendations.lua" swaps=0 failed=0 version
+  start_server
+  wrk -t2 -c32 -d10s -s "$lua" "$url" -- 100000 | grep '^summary' | sed 's/^/warm-up (10 s, not recorded) /'
+  load "before wrk without swaps"
+  echo "without swaps, wrk ${WRK_ARGS:--t2 -c32 -d30s}:"
+  # shellcheck disable=SC2086
+  wrk ${WRK_ARGS:--t2 -c32 -d30s} --latency -s "$lua" "$url" -- 100000 | grep -E '^summary'
+  load "before wrk with swaps"
+  # shellcheck disable=SC2086
+  wrk ${WRK_ARGS:--t2 -c32 -d30s} --latency -s "$lua" "$url" -- 100000 > "$out/hot-swap-wrk.log" &
+  local wrk_pid=$!
+  sleep 2
+  while kill -0 "$wrk_pid" 2> /dev/null; do
+    version=$([ $((swaps % 2)) = 0 ] && echo model-b || echo model)
+    code=$(curl -s -o "$out/hot-swap-last.json" -w '%{http_code}' -X POST \
+      -H "Authorization: Bearer service-bench-admin-key" "$url/v1/admin/models/$version/activate")
+    if [ "$code" = 200 ]; then swaps=$((swaps + 1)); else failed=$((failed + 1)); cat "$out/hot-swap-last.json" >&2; fi
+    sleep 1
+  done
+  wait "$wrk_pid" || true
+  echo "with a model swap every second ($swaps swaps answered 200, $failed refused):"
+  grep -E '^summary' "$out/hot-swap-wrk.log"
+  load "after wrk with swaps"
+  stop_server
 }
 
 case "$mode" in
   sqlite) ingest sqlite; recommend ;;
   serve) recommend ;;
+  hot-swap) hot_swap ;;
   postgres) ingest postgres ;;
   all) ingest sqlite; ingest postgres; recommend ;;
 esac

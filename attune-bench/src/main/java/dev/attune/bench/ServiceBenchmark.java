@@ -353,6 +353,9 @@ public final class ServiceBenchmark {
 
   // ---------------------------------------------------------------- 2. the served data set
 
+  /** The admin key of the {@code serve} mode's server (for the hot-swap run's activate calls). */
+  static final String ADMIN_KEY = "service-bench-admin-key";
+
   private static void serve(Options o) throws Exception {
     Path dir = Path.of(o.text("dir", "attune-bench/target/service-bench/recommend")).toAbsolutePath();
     int users = o.integer("users", 100_000);
@@ -360,7 +363,8 @@ public final class ServiceBenchmark {
     int history = o.integer("history", 20);
     long seed = o.integer("seed", 6);
     Path pristine = dir.resolve("pristine");
-    String recipe = String.format(Locale.ROOT, "users=%d items=%d history=%d seed=%d", users, items, history, seed);
+    String recipe = String.format(Locale.ROOT, "users=%d items=%d history=%d seed=%d versions=2", users, items,
+        history, seed);
     Path marker = pristine.resolve("complete");
     if (!Files.isRegularFile(marker) || !Files.readString(marker).equals(recipe)) {
       generate(pristine, users, items, history, seed);
@@ -383,7 +387,8 @@ public final class ServiceBenchmark {
     Store store = Store.open("jdbc:sqlite:" + run.resolve("store.db"));
     long t0 = System.nanoTime();
     AttuneServer server = AttuneServer.create(
-        ServerConfig.DEFAULTS.withPort(o.integer("port", 0)).withModelDir(pristine.resolve("model")), store).start();
+        ServerConfig.DEFAULTS.withPort(o.integer("port", 0)).withModelDir(pristine.resolve("model"))
+            .withAdminKey(ADMIN_KEY), store).start();
     System.out.printf(Locale.ROOT, "server: started in %.1f s (catalogue, counters over every event, model) on port"
         + " %d%n", (System.nanoTime() - t0) / 1e9, server.port());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -441,6 +446,10 @@ public final class ServiceBenchmark {
     info.put("seed", seed);
     ModelDirectory.write(pristine.resolve("model"),
         SasRecInferenceBenchmark.randomWeights(new SplittableRandom(seed), items), itemIds, info);
+    // A second version beside it, for the hot-swap run (POST /v1/admin/models/model-b/activate).
+    info.put("seed", seed + 1);
+    ModelDirectory.write(pristine.resolve("model-b"),
+        SasRecInferenceBenchmark.randomWeights(new SplittableRandom(seed + 1), items), itemIds, info);
   }
 
   // ---------------------------------------------------------------- 3. read-your-writes
