@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
 /**
  * The handlers of the admin routes ({@code /v1/admin/...}, listed in {@link Api}'s route table), which feed the
  * dashboard: counts, activity over time, rejected requests, how answers were served, the model versions (with
- * activation), user and item search, and an item's consumers.
+ * activation and training), user and item search, and an item's consumers.
  *
  * <p>Access: every admin route requires {@code Authorization: Bearer <admin key>} ({@link ServerConfig#adminKey})
  * and answers 401 otherwise ({@link #guard}). This single key is a stopgap until API keys with scopes exist;
@@ -33,7 +33,9 @@ import java.util.function.LongSupplier;
  * <p>Model versions are what the store's registry lists plus the model directories beside the served one (the
  * served directory's siblings that hold a {@code model.json}); a version's numbers come from its {@code
  * model.json} ({@code attune train} writes the test metrics, training time and, per epoch, the loss and
- * validation score under {@code history}).
+ * validation score under {@code history}; {@link ModelLifecycle} adds the model gate's decision as {@code gate}).
+ * Activation and the lifecycle's publication both go through {@link ServedVersion}; training ({@code POST
+ * /v1/admin/models/train}, {@code GET /v1/admin/training}) is {@link ModelLifecycle}'s.
  */
 final class Admin {
   /** Routes whose 4xx answers count as rejected ingestion ({@link ServiceStats#rejected}). */
