@@ -45,6 +45,14 @@ import org.slf4j.LoggerFactory;
  * running finish on the old model); a rejected version stays on disk and in the registry and can be activated by
  * hand.
  *
+ * <p>Fairness: a version trained here saw only events before its cut ({@code trainedUntilMillis} in its {@code
+ * model.json}), and later cuts are later (events arrive in time order), so it is never measured on events it was
+ * trained on. When events were back-filled so that the active version's training data reach past the cut, the
+ * holdout starts after them instead (if {@link #MIN_HOLDOUT_USERS} users have events there). A version trained
+ * outside the server ({@code attune train}, {@code attune demo}) may have been trained on part of the holdout, which
+ * favours it; the gate then says so in {@code note}. Published versions have not learnt from the held-out newest
+ * events: the next job's candidate does.
+ *
  * <p>States of a job: {@code queued}, {@code training}, {@code evaluating}, then {@code published}, {@code
  * rejected} or {@code failed}. Thread-safe.
  */
@@ -54,6 +62,8 @@ final class ModelLifecycle implements AutoCloseable {
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
   /** Fewest events a job trains on; fewer fail the job with a message. */
   static final int MIN_EVENTS = 20;
+  /** Fewest holdout users for a holdout limited to events the active version has not seen. */
+  static final int MIN_HOLDOUT_USERS = 10;
 
   private final Store store;
   private final ModelTrainer trainer;
@@ -176,7 +186,27 @@ final class ModelLifecycle implements AutoCloseable {
         throw new IllegalStateException("the store holds " + ds.events().size() + " events; training needs at least "
             + MIN_EVENTS);
       }
-      Split split = Splits.temporalFraction(ds, EventWeights.defaults(), config.holdoutFraction());
+      // the holdout: the newest holdoutFraction of events, or, when the active version was trained by this lifecycle
+      // on later events than that cut, only the events after its training data (which it has not seen) if enough
+      Path activeAtStart = recommendations.model() == null ? null : served.dir();
+      Long activeUntil = activeAtStart == null ? null : trainedUntil(activeAtStart);
+      long cutoff = fractionCutoff(ds, config.holdoutFraction());
+      String holdoutNote = null;
+      Split split = null;
+      if (activeUntil != null && activeUntil > cutoff) {
+        Split later = Splits.temporal(ds, EventWeights.defaults(), activeUntil);
+        if (later.testing().holdout().numUsersWithItems() >= MIN_HOLDOUT_USERS) {
+          split = later;
+          cutoff = activeUntil;
+        } else {
+          holdoutNote = "too few events since the active version's training data for a holdout it has not seen: it"
+              + " was trained on part of this one";
+        }
+      } else if (activeAtStart != null && activeUntil == null) {
+        holdoutNote = "the active version was not trained by the server: it may have been trained on part of the"
+            + " holdout";
+      }
+      if (split == null) split = Splits.temporal(ds, EventWeights.defaults(), cutoff);
       if (split.testing().holdout().numUsersWithItems() == 0) {
         throw new IllegalStateException("the holdout (newest " + config.holdoutFraction() + " of events) has no user"
             + " with events before and after the time cut");
@@ -204,6 +234,7 @@ final class ModelLifecycle implements AutoCloseable {
       } else {
         note = "no model was served";
       }
+      if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;
       boolean publish = activeNdcg == null || candidateNdcg >= activeNdcg - config.gateMargin();
       Map<String, Object> gate = new LinkedHashMap<>();
       gate.put("decision", publish ? "published" : "rejected");
@@ -213,6 +244,7 @@ final class ModelLifecycle implements AutoCloseable {
       gate.put("margin", config.gateMargin());
       gate.put("rule", "publish if candidate NDCG@10 >= active NDCG@10 - margin");
       gate.put("holdout", split.protocol());
+      gate.put("holdoutFromMillis", cutoff);
       gate.put("trigger", j.trigger);
       gate.put("decidedAtMillis", clock.getAsLong());
       if (note != null) gate.put("note", note);
@@ -220,7 +252,7 @@ final class ModelLifecycle implements AutoCloseable {
       LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
           + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
           config.gateMargin(), split.protocol(), j.trigger);
-      writeGate(out, gate);
+      writeGate(out, gate, cutoff);
       store.saveModelVersion(new Store.ModelVersion(j.version, trainer.kind(), out.toString(), clock.getAsLong(),
           candidate, false));
       if (publish) {
@@ -232,6 +264,27 @@ final class ModelLifecycle implements AutoCloseable {
       if (out != null && j.gate == null) deleteQuietly(out);
       j.finish("failed", clock.getAsLong(), e.getMessage() == null ? e.toString() : e.getMessage());
     }
+  }
+
+  /** The time before which a version's training events lie, when this lifecycle trained it; else null. */
+  private Long trainedUntil(Path dir) {
+    try {
+      Path file = dir.resolve("model.json");
+      if (!Files.isRegularFile(file)) return null;
+      var n = json.readTree(file.toFile()).get("trainedUntilMillis");
+      return n != null && n.canConvertToLong() ? n.asLong() : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The cut that leaves {@code fraction} of all events at or after it (as {@link Splits#temporalFraction}). */
+  private static long fractionCutoff(Dataset ds, double fraction) {
+    int n = ds.events().size();
+    long[] times = new long[n];
+    for (int r = 0; r < n; r++) times[r] = ds.events().time(r);
+    java.util.Arrays.sort(times);
+    return n == 0 ? 0 : times[(int) Math.min(n - 1, Math.floor(n * (1 - fraction)))];
   }
 
   /** A fresh, not yet existing directory for a new version under the model root. */
@@ -246,11 +299,15 @@ final class ModelLifecycle implements AutoCloseable {
     return dir;
   }
 
-  /** Adds {@code gate} to the version's {@code model.json} (written to a temporary file, then moved over it). */
-  private void writeGate(Path dir, Map<String, Object> gate) throws IOException {
+  /**
+   * Adds {@code gate} and {@code trainedUntilMillis} (the candidate saw only events before it) to the version's {@code
+   * model.json} (written to a temporary file, then moved over it).
+   */
+  private void writeGate(Path dir, Map<String, Object> gate, long trainedUntilMillis) throws IOException {
     Path file = dir.resolve("model.json");
     ObjectNode info = Files.isRegularFile(file) && json.readTree(file.toFile()) instanceof ObjectNode o ? o
         : json.createObjectNode();
+    info.put("trainedUntilMillis", trainedUntilMillis);
     info.set("gate", json.valueToTree(gate));
     Path tmp = dir.resolve("model.json.tmp");
     json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);

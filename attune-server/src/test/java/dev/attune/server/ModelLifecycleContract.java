@@ -137,6 +137,8 @@ abstract class ModelLifecycleContract {
     assertEquals(0.2, gate.get("activeNdcg10").asDouble(), 1e-12);
     assertEquals("model", gate.get("activeVersion").asText());
     assertTrue(gate.get("holdout").asText().startsWith("temporal"), gate.toString());
+    assertTrue(gate.get("note").asText().contains("not trained by the server"), "the active one may have seen the"
+        + " holdout, and the gate says so: " + gate);
     // hot swap: the next answers come from the new version
     assertEquals(version, recommendationsModel());
     assertEquals(version, json(send("GET", "/health", null, false), 200).get("model").asText());
@@ -193,7 +195,11 @@ abstract class ModelLifecycleContract {
     start(new FakeTrainer(0.2, false, 0.16), LifecycleConfig.DEFAULTS);
     json(send("POST", "/v1/admin/models/train", null, true), 202);
     // the active version is now the published fake (measured 0.2 by the new trainer, which does not know it)
-    assertEquals("rejected", awaitJob().get("state").asText());
+    JsonNode second = awaitJob();
+    assertEquals("rejected", second.get("state").asText());
+    assertFalse(second.get("gate").has("note"), "the active version was trained before the cut: " + second);
+    assertTrue(second.get("gate").get("holdoutFromMillis").asLong() >= JSON.readTree(dir.resolve(published)
+        .resolve("model.json").toFile()).get("trainedUntilMillis").asLong(), "a holdout the active one never saw");
     assertEquals(published, recommendationsModel());
   }
 
