@@ -173,8 +173,9 @@ final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "attune-shutdown"));
     String base = "http://" + cfg.host() + ":" + server.port();
+    String version = server.modelVersion();
     out.println("Attune is serving on " + base + " (store " + url + ", model "
-        + (cfg.modelDir() == null ? "none: popularity only" : cfg.modelDir()) + "); Ctrl-C stops it.");
+        + (version == null ? "none: popularity only" : version) + "); Ctrl-C stops it.");
     out.println("API document: " + base + "/v1/openapi.json");
     out.println("Dashboard: " + base + "/dashboard/  admin key: "
         + (cfg.adminKey() == null ? server.adminKey() : "(the configured one)"));

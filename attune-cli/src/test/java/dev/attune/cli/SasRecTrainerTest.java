@@ -75,6 +75,20 @@ class SasRecTrainerTest {
     }
   }
 
+  @Test
+  void serveRejectsBadRetrainingSettingsWithAMessage() {
+    for (String[] bad : new String[][] {{"--train-every", "soon"}, {"--train-every", "-5m"}, {"--gate-margin", "-0.1"},
+        {"--retrain-after-events", "-1"}, {"--train-epochs", "0"}}) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      String[] args = {"serve", "--store", "jdbc:sqlite:" + dir.resolve("never.db"), bad[0], bad[1]};
+      int code = AttuneCli.run(args, new java.io.PrintWriter(new java.io.StringWriter(), true),
+          new java.io.PrintWriter(err, true));
+      assertEquals(AttuneCli.USAGE_ERROR, code, String.join(" ", bad) + ": " + err);
+      assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
+      assertTrue(!Files.exists(dir.resolve("never.db")), "nothing is opened before the settings are checked");
+    }
+  }
+
   private static JsonNode call(String base, String method, String path, int status) throws Exception {
     HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY)
         .method(method, HttpRequest.BodyPublishers.noBody()).build();

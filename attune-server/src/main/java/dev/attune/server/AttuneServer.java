@@ -247,6 +247,12 @@ public final class AttuneServer {
     return fallbackReady.await(timeout, unit);
   }
 
+  /** The served model version (its directory's name), or null when none is served. */
+  public String modelVersion() {
+    ServingModel m = recommendations.model();
+    return m == null ? null : m.version();
+  }
+
   /** The port listened on. */
   public int port() {
     return app.port();
