@@ -215,6 +215,7 @@ final class ModelLifecycle implements AutoCloseable {
       out = newVersionDir();
       j.version = out.getFileName().toString();
       trainer.train(ds, split, out, config.seed(), j);
+      j.checkCancelled();
       j.state = "evaluating";
       Map<String, Double> candidate = trainer.evaluate(out, ds, split);
       Double candidateNdcg = candidate.get("NDCG@10");
@@ -252,6 +253,7 @@ final class ModelLifecycle implements AutoCloseable {
       LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
           + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
           config.gateMargin(), split.protocol(), j.trigger);
+      j.checkCancelled();
       writeGate(out, gate, cutoff);
       store.saveModelVersion(new Store.ModelVersion(j.version, trainer.kind(), out.toString(), clock.getAsLong(),
           candidate, false));
@@ -323,10 +325,15 @@ final class ModelLifecycle implements AutoCloseable {
     }
   }
 
-  /** Stops the schedule and interrupts a running job (the server is stopping). */
+  /**
+   * Stops the schedule and a running job (the server is stopping): the job ends {@code failed} at the trainer's next
+   * progress report, without registering or publishing anything.
+   */
   @Override
   public void close() {
     if (scheduler != null) scheduler.shutdownNow();
+    Job j = current();
+    if (j != null) j.cancelled = true;
     if (worker != null) worker.shutdownNow();
   }
 
@@ -346,6 +353,8 @@ final class ModelLifecycle implements AutoCloseable {
     volatile Map<String, Object> gate;
     volatile String error;
     volatile long finishedAtMillis = -1;
+    /** Set when the server stops; the job then ends at the next progress report. */
+    volatile boolean cancelled;
 
     Job(String id, String trigger, long startedAtMillis) {
       this.id = id;
@@ -363,8 +372,13 @@ final class ModelLifecycle implements AutoCloseable {
       finishedAtMillis = at;
     }
 
+    void checkCancelled() {
+      if (cancelled) throw new java.util.concurrent.CancellationException("the server is stopping");
+    }
+
     @Override
     public void progress(String stageName, long doneCount, long totalCount) {
+      checkCancelled();
       stage = stageName;
       done = doneCount;
       total = totalCount;
@@ -372,6 +386,7 @@ final class ModelLifecycle implements AutoCloseable {
 
     @Override
     public void epochEnd(int epochNumber, double epochLoss) {
+      checkCancelled();
       epoch = epochNumber;
       loss = epochLoss;
     }
