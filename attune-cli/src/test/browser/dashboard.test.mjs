@@ -4,7 +4,8 @@
 //
 // Logs in, opens every page, and checks that the numbers the API gives appear on it; clicks through the user
 // explorer to the attention heat map; adds a what-if event and checks that the list changes (and matches what
-// the API answers for the same history). Saves a screenshot of each page when a folder is given.
+// the API answers for the same history); with ATTUNE_EXPECT_TRAINING=1 clicks Train on the models page and checks
+// the new version and its model gate decision. Saves a screenshot of each page when a folder is given.
 // Exit code 0 = every check passed. DashboardBrowserTest (attune-cli) starts the server and runs this.
 
 import { chromium } from 'playwright-core';
@@ -41,6 +42,8 @@ async function ok(path, options) {
 
 const fmt = v => (Number.isInteger(v) ? v.toLocaleString('en-US')
   : Number(v).toLocaleString('en-US', { maximumFractionDigits: 3, minimumFractionDigits: 0 }));
+
+const fmt4 = v => Number(v).toLocaleString('en-US', { maximumFractionDigits: 4 });
 
 async function text(page, testid) {
   return (await page.getByTestId(testid).first().textContent()).trim();
@@ -122,13 +125,29 @@ try {
     check((await row.textContent()).includes(v.metrics['NDCG@10'].toLocaleString('en-US', { maximumFractionDigits: 4 })), `NDCG@10 of ${v.id}`);
     check(v.history.length > 0 && await page.getByTestId(`loss-${v.id}`).count() === 1, `loss curve of ${v.id}`);
   }
-  check(await page.locator('button:has-text("Train a new version")').isDisabled(), 'training is not offered (the server cannot train)');
+  check(await page.getByTestId('train').isDisabled() === !m.canTrain, `Train is offered exactly when the server can train (${m.canTrain})`);
   const other = m.versions.find(v => !v.active);
   if (activation) {
     await page.click(`button[data-activate="${other.id}"]`);
     await page.waitForFunction(id => document.getElementById('activate-result')?.textContent.includes(id), other.id);
     check((await ok('/health', { auth: false })).model === other.id, 'the activated version serves');
     check(await page.getByTestId(`val-${m.versions.find(v => v.history.some(e => e.validationNdcg10 != null)).id}`).count() === 1, 'a validation curve');
+  }
+  // DashboardBrowserTest gives the server a training engine (one epoch): Train, follow the job, see the gate decision
+  if (process.env.ATTUNE_EXPECT_TRAINING === '1') {
+    check(m.canTrain, 'the server can train');
+    await page.getByTestId('train').click();
+    await page.waitForSelector(['published', 'rejected', 'failed'].map(s => `[data-testid="training-job"][data-state="${s}"]`).join(', '), { timeout: 150000 });
+    const t = await ok('/v1/admin/training');
+    check(['published', 'rejected'].includes(t.job.state) && t.job.gate.decision === t.job.state, `the job ended with a gate decision: ${JSON.stringify(t.job)}`);
+    check((await text(page, 'training-job')).includes(t.job.gate.decision), 'the job line shows the decision');
+    const after = await ok('/v1/admin/models');
+    check(after.versions.length === m.versions.length + 1, `one new version: ${after.versions.length}`);
+    const cell = page.getByTestId(`gate-${t.job.version}`);
+    check(await cell.getAttribute('data-decision') === t.job.gate.decision, `the new version's gate cell: ${t.job.gate.decision}`);
+    check((await cell.textContent()).includes(fmt4(t.job.gate.candidateNdcg10)) && (await cell.textContent()).includes(fmt4(t.job.gate.activeNdcg10)),
+      'the gate cell shows both NDCG@10');
+    check((await ok('/health', { auth: false })).model === (t.job.state === 'published' ? t.job.version : other.id), 'served after the gate');
   }
   await shot(page, 'models');
   if (activation) await ok(`/v1/admin/models/${encodeURIComponent(m.active)}/activate`, { method: 'POST' });

@@ -136,20 +136,83 @@ async function models() {
     h('td', { class: 'num' }, metric(v, 'Coverage@10')),
     h('td', { class: 'num' }, v.trainSeconds == null ? '–' : fmt(v.trainSeconds, 1)),
     h('td', {}, time(v.createdAtMillis)),
-    h('td', {}, v.gate ? JSON.stringify(v.gate) : h('span', { class: 'muted', title: 'no promotion gate exists yet' }, 'no gate yet')),
+    h('td', {}, gateCell(v)),
     h('td', {}, v.active ? h('span', { class: 'tag model' }, 'serving')
       : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.readable, onclick: () => activate(v.id) }, 'Activate'))));
   const sorted = [...m.versions].sort((a, b) => (b.metrics['NDCG@10'] ?? -1) - (a.metrics['NDCG@10'] ?? -1));
+  const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
+  const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' }, jobText(m.job));
+  const button = h('button', { 'data-testid': 'train', disabled: !m.canTrain || running, title: m.training, onclick: () => train(button, job) },
+    'Train a new version');
   main.replaceChildren(
     h('h1', {}, 'Models'),
-    card('Leaderboard of trained versions (test split, full ranking)',
+    card('Leaderboard of trained versions (NDCG@10 on each version\'s test split or, for versions the server trained, its time-based holdout)',
       table(['version', { label: 'NDCG@10', num: true }, { label: 'HR@10', num: true }, { label: 'Coverage@10', num: true },
-        { label: 'training (s)', num: true }, 'created (UTC)', 'gate', ''], rows, { 'data-testid': 'leaderboard' }),
-      h('div', { class: 'row', style: 'margin-top:10px' },
-        h('button', { disabled: true, title: m.training }, 'Train a new version'),
-        h('span', { class: 'note' }, m.training)),
+        { label: 'training (s)', num: true }, 'created (UTC)', 'model gate', ''], rows, { 'data-testid': 'leaderboard' }),
+      h('div', { class: 'row', style: 'margin-top:10px' }, button, h('span', { class: 'note' }, m.training)),
+      job,
       h('p', { id: 'activate-result', class: 'note' })),
     ...sorted.map(v => card(`Training curves — ${v.id}`, curves(v))));
+  if (running) followJob(job);
+}
+
+/** The model gate's decision for a version the server trained: published or rejected, with both NDCG@10. */
+function gateCell(v) {
+  const g = v.gate;
+  if (!g) return h('span', { class: 'muted', title: 'only versions the server trains pass the model gate' }, 'no gate (trained outside the server)');
+  const against = g.activeNdcg10 == null ? (g.note || 'nothing served to compare with')
+    : `active ${g.activeVersion} ${fmt(g.activeNdcg10, 4)}${g.margin ? ` − margin ${fmt(g.margin, 4)}` : ''}`;
+  return h('div', { 'data-testid': `gate-${v.id}`, 'data-decision': g.decision, title: g.rule || '' },
+    h('span', { class: `tag ${g.decision === 'published' ? 'new' : 'gone'}` }, g.decision),
+    h('div', { class: 'muted' }, `NDCG@10 ${fmt(g.candidateNdcg10, 4)} vs ${against}`));
+}
+
+function jobText(j) {
+  if (!j) return 'No training job since the server started.';
+  const parts = [`Training job ${j.id} (${j.trigger}): ${j.state}`];
+  if (j.version) parts.push(`version ${j.version}`);
+  if (j.epoch) parts.push(`epoch ${j.epoch}${j.loss != null ? `, loss ${fmt(j.loss, 4)}` : ''}`);
+  if (j.state === 'training' && j.progress && j.progress.total) parts.push(`${Math.round(100 * j.progress.done / j.progress.total)}% of the epoch`);
+  if (j.gate) {
+    parts.push(`gate: ${j.gate.decision} (NDCG@10 ${fmt(j.gate.candidateNdcg10, 4)} vs active ${fmt(j.gate.activeNdcg10, 4)})`);
+  }
+  if (j.error) parts.push(`error: ${j.error}`);
+  return parts.join(' · ');
+}
+
+async function train(button, out) {
+  button.disabled = true;
+  out.classList.remove('error');
+  try {
+    const j = await api('/v1/admin/models/train', { method: 'POST' });
+    out.textContent = jobText(j);
+    out.dataset.state = j.state;
+    followJob(out);
+  } catch (e) {
+    if (e instanceof Unauthorized) return logout();
+    out.textContent = e.message;
+    out.classList.add('error');
+    button.disabled = false;
+  }
+}
+
+/** Shows the job's progress every second; when it is done, reloads the page (the new version and its gate). */
+function followJob(out) {
+  clearInterval(refreshTimer);
+  refreshTimer = setInterval(async () => {
+    try {
+      const s = await api('/v1/admin/training');
+      out.textContent = jobText(s.job);
+      if (!s.running) {
+        clearInterval(refreshTimer);
+        await models();
+      }
+    } catch (e) {
+      clearInterval(refreshTimer);
+      if (e instanceof Unauthorized) return logout();
+      out.textContent = e.message;
+    }
+  }, 1000);
 }
 
 function curves(v) {

@@ -4,9 +4,6 @@ import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
-import dev.attune.eval.EvalResult;
-import dev.attune.eval.Evaluator;
-import dev.attune.infer.SequentialModels;
 import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
 import dev.attune.model.Explainable;
@@ -16,19 +13,12 @@ import dev.attune.model.Recommender;
 import dev.attune.model.cf.ClassicModels;
 import dev.attune.model.TopK;
 import dev.attune.synth.MusicPlatformGenerator;
-import dev.attune.infer.ModelDirectory;
-import dev.attune.infer.WeightFile;
 import dev.attune.server.ServerConfig;
 import dev.attune.store.Store;
-import dev.attune.train.AttentionModels;
-import dev.attune.train.SequenceTraining;
-import dev.attune.train.WeightTrainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -135,7 +125,9 @@ final class DemoCommand implements Callable<Integer> {
         "Open the dashboard at $BASE/dashboard/ and log in with the admin key above.", "");
     ServerConfig config = ServerConfig.DEFAULTS.withPort(port).withModelDir(service.modelDir())
         .withAdminKey(System.getenv("ATTUNE_ADMIN_KEY"));
-    ServeCommand.serveUntilStopped(service.storeUrl(), config, out, examples);
+    // the dashboard's Train button retrains SASRec on the store (new versions beside attune-demo/sasrec)
+    ServeCommand.serveUntilStopped(service.storeUrl(), config, out, examples,
+        new SasRecTrainer(epochs, SasRecTrainer.backgroundThreads()));
   }
 
   /**
@@ -192,46 +184,10 @@ final class DemoCommand implements Callable<Integer> {
    */
   static Map<String, Double> trainVersion(Path modelDir, Dataset ds, Split split, long seed, int epochs,
       boolean validate, boolean quiet, PrintWriter err) throws Exception {
-    Map<String, String> params = new LinkedHashMap<>(Map.of("epochs", Integer.toString(epochs), "loss", "full-ce",
-        "hidden", "32"));
-    if (validate) {
-      params.put("validateEvery", "1");
-      params.put("patience", "0");
-    }
-    WeightTrainer sasrec = AttentionModels.create("sasrec", params, seed, Runtime.getRuntime().availableProcessors());
-    WeightFile weights;
-    TrainingHistory history;
-    long start = System.nanoTime();
     try (Progress progress = new Progress("SASRec for the service", quiet, err)) {
-      history = new TrainingHistory(progress);
-      weights = validate
-          ? sasrec.train(split.tuning().train(), new SequenceTraining.Run(split.tuning(), null, false), history)
-          : sasrec.train(split.trainAndValidation(), SequenceTraining.Run.NONE, history);
+      return SasRecTrainer.write(modelDir, ds, split, seed, epochs, Runtime.getRuntime().availableProcessors(),
+          validate, true, progress);
     }
-    double trainSeconds = (System.nanoTime() - start) / 1e9;
-    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withSeed(seed).withComputeAuc(false);
-    EvalResult test = new Evaluator().evaluate(SequentialModels.fromWeights(weights, split.trainAndValidation()),
-        split, options, Evaluator.Progress.NONE).withTrainSeconds(trainSeconds);
-    Map<String, Object> info = new LinkedHashMap<>();
-    info.put("name", "SasRec");
-    info.put("dataset", ds.name());
-    info.put("seed", seed);
-    info.put("params", TrainCommand.flatten(sasrec.params()));
-    info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
-    info.put("test", test.toMap());
-    info.put("history", history.toList());
-    info.put("created", Instant.now().toString());
-    ModelDirectory.write(modelDir, weights, ds.itemIds().ids(), info);
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    for (String label : new String[] {"NDCG@10", "HR@10", "Coverage@10"}) {
-      try {
-        double v = test.mean(label);
-        if (Double.isFinite(v)) metrics.put(label, v);
-      } catch (IllegalArgumentException notMeasured) {
-        // the options did not ask for it
-      }
-    }
-    return metrics;
   }
 
   private static void printUser(PrintWriter out, MusicPlatformGenerator.Generated g, Split split, Recommender model, int u) {

@@ -1,6 +1,8 @@
 package dev.attune.cli;
 
 import dev.attune.server.AttuneServer;
+import dev.attune.server.LifecycleConfig;
+import dev.attune.server.ModelTrainer;
 import dev.attune.server.ServerConfig;
 import dev.attune.store.Store;
 import java.io.IOException;
@@ -29,7 +31,17 @@ import picocli.CommandLine.Spec;
  * --port      ATTUNE_PORT       port         8080
  * --fallback  ATTUNE_FALLBACK   fallback     itemknn
  *             ATTUNE_ADMIN_KEY  adminKey     (generated at start and printed)
+ * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
+ * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
+ * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
+ * --gate-margin           ATTUNE_GATE_MARGIN           gateMargin          0 (a candidate must not be worse)
+ * --train-epochs          ATTUNE_TRAIN_EPOCHS          trainEpochs         12
  * </pre>
+ *
+ * <p>The server retrains SASRec on the store (see {@link dev.attune.server.LifecycleConfig}): when the admin asks
+ * ("train now"), on the schedule, and after the number of new events; each candidate is published only if the
+ * model gate passes. At start it serves the store's active model version when its directory exists, else
+ * {@code --model}.
  *
  * <p>The admin key (for the dashboard and {@code /v1/admin/...}) has no option, so that it never shows in a
  * process list.
@@ -42,7 +54,11 @@ import picocli.CommandLine.Spec;
         "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT, ATTUNE_FALLBACK)",
         "> --config file (keys store, model, host, port, fallback) > defaults.",
         "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),",
-        "else one is generated and printed at start."})
+        "else one is generated and printed at start.",
+        "Retraining (SASRec on the store, published only if the model gate passes): --train-every,",
+        "--retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,",
+        "file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
+        "At start the store's active model version is served when its directory exists, else --model."})
 final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
 
@@ -65,8 +81,26 @@ final class ServeCommand implements Callable<Integer> {
       + " attention model cannot read: itemknn (default), als, none.")
   String fallback;
 
-  @Option(names = "--config", description = "Properties file with keys store, model, host, port.")
+  @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
+      + " modelRoot, trainEvery, retrainAfterEvents, gateMargin, trainEpochs.")
   Path config;
+
+  @Option(names = "--model-root", description = "Folder for newly trained versions (default: the served model's"
+      + " folder, else models).")
+  Path modelRoot;
+
+  @Option(names = "--train-every", description = "Retrain on this schedule: 90s, 30m, 6h, 1d or PT6H (default off).")
+  String trainEvery;
+
+  @Option(names = "--retrain-after-events", description = "Retrain after this many new events (default 0: off).")
+  Long retrainAfterEvents;
+
+  @Option(names = "--gate-margin", description = "Publish a candidate only if its NDCG@10 on the newest events is at"
+      + " least the active version's minus this (default 0).")
+  Double gateMargin;
+
+  @Option(names = "--train-epochs", description = "SASRec epochs per retraining (default 12).")
+  Integer trainEpochs;
 
   @Override
   public Integer call() throws Exception {
@@ -94,19 +128,44 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig.DEFAULTS.freshnessBoost(), modelDir == null ? null : Path.of(modelDir),
         pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"),
         pick(env.get("ATTUNE_ADMIN_KEY"), file.getProperty("adminKey")));
-    serveUntilStopped(url, cfg, spec.commandLine().getOut(), null);
+    String root = pick(modelRoot == null ? null : modelRoot.toString(), env.get("ATTUNE_MODEL_ROOT"),
+        file.getProperty("modelRoot"));
+    LifecycleConfig lifecycle = new LifecycleConfig(root == null ? null : Path.of(root),
+        LifecycleConfig.parseDuration(pick(trainEvery, env.get("ATTUNE_TRAIN_EVERY"), file.getProperty("trainEvery"))),
+        number("retrainAfterEvents", pick(retrainAfterEvents == null ? null : retrainAfterEvents.toString(),
+            env.get("ATTUNE_RETRAIN_AFTER_EVENTS"), file.getProperty("retrainAfterEvents"), "0")).longValue(),
+        number("gateMargin", pick(gateMargin == null ? null : gateMargin.toString(), env.get("ATTUNE_GATE_MARGIN"),
+            file.getProperty("gateMargin"), "0")).doubleValue(),
+        LifecycleConfig.DEFAULTS.holdoutFraction(), LifecycleConfig.DEFAULTS.seed());
+    int epochs = number("trainEpochs", pick(trainEpochs == null ? null : trainEpochs.toString(),
+        env.get("ATTUNE_TRAIN_EPOCHS"), file.getProperty("trainEpochs"), "12")).intValue();
+    if (epochs <= 0) throw new IllegalArgumentException("trainEpochs must be > 0: " + epochs);
+    serveUntilStopped(url, cfg.withLifecycle(lifecycle), spec.commandLine().getOut(), null,
+        new SasRecTrainer(epochs, SasRecTrainer.backgroundThreads()));
     return 0;
   }
 
-  /** Opens the store, starts the server, prints where it listens (and {@code examples}), and blocks until killed. */
-  static void serveUntilStopped(String url, ServerConfig cfg, PrintWriter out, String examples)
+  /** A setting's number: whole for counts, decimal for the margin. */
+  private static Number number(String name, String text) {
+    try {
+      return name.equals("gateMargin") ? (Number) Double.parseDouble(text.trim()) : (Number) Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a number: " + text);
+    }
+  }
+
+  /**
+   * Opens the store, starts the server (retraining with {@code trainer}, or not when null), prints where it listens
+   * (and {@code examples}), and blocks until killed.
+   */
+  static void serveUntilStopped(String url, ServerConfig cfg, PrintWriter out, String examples, ModelTrainer trainer)
       throws InterruptedException, IOException {
     if (url.startsWith("jdbc:sqlite:")) {
       Path parent = Path.of(url.substring("jdbc:sqlite:".length())).toAbsolutePath().getParent();
       if (parent != null) Files.createDirectories(parent);
     }
     Store st = Store.open(url);
-    AttuneServer server = AttuneServer.create(cfg, st).start();
+    AttuneServer server = AttuneServer.create(cfg, st, trainer).start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.stop();
@@ -114,8 +173,9 @@ final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "attune-shutdown"));
     String base = "http://" + cfg.host() + ":" + server.port();
+    String version = server.modelVersion();
     out.println("Attune is serving on " + base + " (store " + url + ", model "
-        + (cfg.modelDir() == null ? "none: popularity only" : cfg.modelDir()) + "); Ctrl-C stops it.");
+        + (version == null ? "none: popularity only" : version) + "); Ctrl-C stops it.");
     out.println("API document: " + base + "/v1/openapi.json");
     out.println("Dashboard: " + base + "/dashboard/  admin key: "
         + (cfg.adminKey() == null ? server.adminKey() : "(the configured one)"));

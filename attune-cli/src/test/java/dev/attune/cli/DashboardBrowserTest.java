@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * SASRec trained and registered by {@link DemoCommand#prepareService}) plus a second, validated version beside it,
  * served on a free port; then {@code src/test/browser/dashboard.test.mjs} (playwright-core) logs in, opens every
  * page and compares what it shows with what the API answers, clicks through to the heat map, tries a what-if
- * event and activates the other version.
+ * event, activates the other version, and trains a third with the page's Train button (one epoch, {@link
+ * SasRecTrainer}) and checks the model gate's decision it shows.
  *
  * <p>Needs {@code node} and Chromium ({@code /usr/bin/chromium}, or {@code $CHROMIUM}); runs {@code npm ci} in
  * the test folder when its {@code node_modules} is missing. Without them the test is skipped with a message,
@@ -73,7 +74,8 @@ class DashboardBrowserTest {
         : Path.of("target/screenshots");
     try (Store store = Store.open(service.storeUrl())) {
       ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(service.modelDir()).withAdminKey(ADMIN_KEY);
-      AttuneServer server = AttuneServer.create(config, store).start();
+      // a training engine with one epoch: the page's Train button trains a third version through the model gate
+      AttuneServer server = AttuneServer.create(config, store, new SasRecTrainer(1, 1)).start();
       try {
         assertTrue(server.awaitFallback(60, TimeUnit.SECONDS), "the fallback model is fitted");
         String base = "http://127.0.0.1:" + server.port();
@@ -82,11 +84,12 @@ class DashboardBrowserTest {
             .redirectOutput(dir.resolve("node.log").toFile());
         pb.environment().put("CHROMIUM", chromium);
         pb.environment().put("ATTUNE_EXPECT_ACTIVATION", "1");
+        pb.environment().put("ATTUNE_EXPECT_TRAINING", "1");
         Process node = pb.start();
         String output;
-        if (!node.waitFor(180, TimeUnit.SECONDS)) {
+        if (!node.waitFor(300, TimeUnit.SECONDS)) {
           node.destroyForcibly();
-          fail("the browser test did not finish in 180 s");
+          fail("the browser test did not finish in 300 s");
         }
         output = Files.readString(dir.resolve("node.log"));
         System.err.print(output);

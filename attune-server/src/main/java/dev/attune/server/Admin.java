@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
 /**
  * The handlers of the admin routes ({@code /v1/admin/...}, listed in {@link Api}'s route table), which feed the
  * dashboard: counts, activity over time, rejected requests, how answers were served, the model versions (with
- * activation), user and item search, and an item's consumers.
+ * activation and training), user and item search, and an item's consumers.
  *
  * <p>Access: every admin route requires {@code Authorization: Bearer <admin key>} ({@link ServerConfig#adminKey})
  * and answers 401 otherwise ({@link #guard}). This single key is a stopgap until API keys with scopes exist;
@@ -33,7 +33,9 @@ import java.util.function.LongSupplier;
  * <p>Model versions are what the store's registry lists plus the model directories beside the served one (the
  * served directory's siblings that hold a {@code model.json}); a version's numbers come from its {@code
  * model.json} ({@code attune train} writes the test metrics, training time and, per epoch, the loss and
- * validation score under {@code history}).
+ * validation score under {@code history}; {@link ModelLifecycle} adds the model gate's decision as {@code gate}).
+ * Activation and the lifecycle's publication both go through {@link ServedVersion}; training ({@code POST
+ * /v1/admin/models/train}, {@code GET /v1/admin/training}) is {@link ModelLifecycle}'s.
  */
 final class Admin {
   /** Routes whose 4xx answers count as rejected ingestion ({@link ServiceStats#rejected}). */
@@ -50,11 +52,12 @@ final class Admin {
   private final ServiceStats stats;
   private final LongSupplier clock;
   private final byte[] key;
-  /** The model directory served now (changes on activation), or null. */
-  private volatile Path servedDir;
+  /** The model directory served now (changes on activation and publication). */
+  private final ServedVersion served;
+  private final ModelLifecycle lifecycle;
 
   Admin(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, Recommendations recommendations,
-      ServiceStats stats, LongSupplier clock, String adminKey) {
+      ServiceStats stats, LongSupplier clock, String adminKey, ServedVersion served, ModelLifecycle lifecycle) {
     this.store = store;
     this.json = json;
     this.catalog = catalog;
@@ -62,7 +65,8 @@ final class Admin {
     this.stats = stats;
     this.clock = clock;
     this.key = adminKey == null ? null : adminKey.getBytes(StandardCharsets.UTF_8);
-    this.servedDir = config.modelDir() == null ? null : config.modelDir().toAbsolutePath().normalize();
+    this.served = served;
+    this.lifecycle = lifecycle;
   }
 
   /** {@code handler}, answered only for requests that carry the admin key (401 otherwise). */
@@ -196,8 +200,14 @@ final class Admin {
     ServingModel m = recommendations.model();
     body.put("active", versions.stream().filter(v -> Boolean.TRUE.equals(v.get("active"))).map(v -> v.get("id"))
         .findFirst().orElse(m == null ? null : m.version()));
-    body.put("training", "the server does not train (it has no training engine): run 'attune train --out <dir>'"
-        + " into a directory beside the served one, then activate it here");
+    boolean canTrain = lifecycle != null && lifecycle.canTrain();
+    body.put("canTrain", canTrain);
+    body.put("training", canTrain ? "trains a " + lifecycle.trainerKind() + " candidate on the store's events;"
+        + " it is published only if the model gate passes (NDCG@10 on the newest events, against the active version)"
+        : "the server does not train (it has no training engine): start it with 'attune serve', or run 'attune train"
+        + " --out <dir>' into a directory beside the served one, then activate it here");
+    ModelLifecycle.Job job = lifecycle == null ? null : lifecycle.current();
+    body.put("job", job == null ? null : job.toMap());
     body.put("versions", versions);
     ctx.json(body);
   }
@@ -219,12 +229,19 @@ final class Admin {
       throw new ApiException(409, "not_servable", "model version '" + id + "' cannot be served: " + e.getMessage(),
           null);
     }
-    synchronized (this) {
-      recommendations.swap(next);
-      servedDir = dir;
-      if (Boolean.TRUE.equals(v.get("registered"))) store.activateModel(id);
-    }
+    served.serve(id, dir, next, Boolean.TRUE.equals(v.get("registered")));
     ctx.json(Map.of("active", id, "version", next.version()));
+  }
+
+  /** Starts a training job: 202 with it (see {@link ModelLifecycle#trainNow}). */
+  void trainNow(Context ctx) {
+    if (lifecycle == null) throw new ApiException(503, "no_trainer", "this server has no training engine", null);
+    ctx.status(202).json(lifecycle.trainNow());
+  }
+
+  /** The current or last training job and the retraining triggers. */
+  void training(Context ctx) {
+    ctx.json(lifecycle == null ? Map.of("available", false) : lifecycle.status());
   }
 
   /** Every known version: registry rows and model directories beside the served one, newest first. */
@@ -234,11 +251,11 @@ final class Admin {
       Path p = Path.of(r.path()).toAbsolutePath().normalize();
       byPath.put(p, version(p, r.id(), r));
     }
-    Path served = servedDir;
-    if (served != null) {
+    Path servedDir = served.dir();
+    if (servedDir != null) {
       List<Path> dirs = new ArrayList<>();
-      dirs.add(served);
-      Path parent = served.getParent();
+      dirs.add(servedDir);
+      Path parent = servedDir.getParent();
       if (parent != null && Files.isDirectory(parent)) {
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, Files::isDirectory)) {
           for (Path d : siblings) if (Files.isRegularFile(d.resolve("model.json"))) dirs.add(d);
@@ -266,7 +283,7 @@ final class Admin {
     v.put("id", id);
     v.put("path", dir.toString());
     v.put("registered", registered != null);
-    v.put("active", dir.equals(servedDir) && recommendations.model() != null);
+    v.put("active", dir.equals(served.dir()) && recommendations.model() != null);
     JsonNode info = readInfo(dir);
     v.put("readable", info != null);
     v.put("kind", registered != null ? registered.kind() : info == null ? null : text(info, "model"));
@@ -298,7 +315,7 @@ final class Admin {
     v.put("validationNdcg10", info == null ? null : number(info, "validationNdcg10"));
     v.put("params", info == null ? null : info.get("params"));
     v.put("history", info == null || !info.path("history").isArray() ? List.of() : info.get("history"));
-    // no promotion gate exists yet; a model.json that records one is shown as it is
+    // the model gate's decision, written into model.json by ModelLifecycle (null for versions trained by hand)
     v.put("gate", info == null ? null : info.get("gate"));
     return v;
   }

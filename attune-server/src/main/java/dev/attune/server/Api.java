@@ -55,11 +55,12 @@ final class Api {
   private final List<Route> routes;
   private final ServiceStats stats;
   private final Admin admin;
+  private final ModelLifecycle lifecycle;
   private static final JsonNode JSON_EMPTY_ARRAY = new ObjectMapper().createArrayNode();
 
   Api(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, RecentHistory history,
       ItemCounters counters, Recommendations recommendations, PrometheusMeterRegistry metrics, LongSupplier clock,
-      ServiceStats stats, String adminKey) {
+      ServiceStats stats, String adminKey, ServedVersion served, ModelLifecycle lifecycle) {
     this.store = store;
     this.json = json;
     this.config = config;
@@ -70,7 +71,8 @@ final class Api {
     this.metrics = metrics;
     this.clock = clock;
     this.stats = stats;
-    this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, adminKey);
+    this.lifecycle = lifecycle;
+    this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, adminKey, served, lifecycle);
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
         new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),
@@ -128,10 +130,19 @@ final class Api {
             + " quarantined users, the cold-start share of recommendation answers", List.of(), null, 200,
             admin.guard(admin::quality)),
         new Route(GET, "/v1/admin/models", "Admin: model versions (registry and directories beside the served one)"
-            + " with offline metrics, training time, per-epoch loss and validation, gate decision", List.of(), null,
+            + " with offline metrics, training time, per-epoch loss and validation, the model gate's decision;"
+            + " whether the server can train (canTrain) and the current or last training job", List.of(), null,
             200, admin.guard(admin::models)),
-        new Route(POST, "/v1/admin/models/{id}/activate", "Admin: serve this model version from the next request on"
-            + " (404 unknown, 409 not servable)", List.of(), null, 200, admin.guard(admin::activate)),
+        new Route(POST, "/v1/admin/models/{id}/activate", "Admin: serve this model version from the next request on,"
+            + " also after a restart (404 unknown, 409 not servable); works for versions the gate rejected", List.of(),
+            null, 200, admin.guard(admin::activate)),
+        new Route(POST, "/v1/admin/models/train", "Admin: train a candidate now on a background thread; it is measured"
+            + " with the active version on a time-based holdout and published (hot swap) only if its NDCG@10 is not"
+            + " worse than the active one's by more than the gate margin. 202 with the job; 409 while a job runs;"
+            + " 503 when the server has no training engine", List.of(), null, 202, admin.guard(admin::trainNow)),
+        new Route(GET, "/v1/admin/training", "Admin: the current or last training job (state queued, training,"
+            + " evaluating, published, rejected or failed; epoch, loss, gate decision with both NDCG@10) and the"
+            + " retraining triggers", List.of(), null, 200, admin.guard(admin::training)),
         new Route(GET, "/v1/admin/users", "Admin: user ids starting with a prefix, in id order", List.of(
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
@@ -482,6 +493,7 @@ final class Api {
     if (!duplicates) committed.forEach(counters::add);
     metrics.counter("attune_events_ingested_total").increment(result.inserted());
     metrics.counter("attune_events_duplicate_total").increment(result.duplicates());
+    if (lifecycle != null) lifecycle.eventsStored(result.inserted());
     return result;
   }
 

@@ -15,6 +15,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -47,8 +49,9 @@ public final class AttuneServer {
   private final LongSupplier clock;
   private Javalin app;
   private final CountDownLatch fallbackReady = new CountDownLatch(1);
+  private final ModelLifecycle lifecycle;
 
-  private AttuneServer(ServerConfig config, Store store, LongSupplier clock) {
+  private AttuneServer(ServerConfig config, Store store, ModelTrainer trainer, LongSupplier clock) {
     this.config = config;
     this.store = store;
     this.json = new ObjectMapper()
@@ -58,10 +61,29 @@ public final class AttuneServer {
     Catalog catalog = Catalog.load(store);
     ItemCounters counters = new ItemCounters(config.trendingHours());
     store.forEachEvent(e -> counters.add(e.event()));
+    // the store's active version, when its directory can be read, wins over the configured directory (#7: a
+    // published or activated version survives a restart)
     ServingModel model = null;
-    if (config.modelDir() != null) {
+    Path servedDir = config.modelDir();
+    Store.ModelVersion active = store.activeModel().orElse(null);
+    if (active != null && Files.isRegularFile(Path.of(active.path()).resolve("model.json"))) {
+      try {
+        model = ServingModel.read(Path.of(active.path()));
+        servedDir = Path.of(active.path());
+        LOG.info("serving the store's active model version {} ({}){}", active.id(), active.path(),
+            config.modelDir() == null ? "" : " instead of the configured " + config.modelDir());
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("the store's active model version {} ({}) cannot be read; serving the configured one: {}",
+            active.id(), active.path(), e.getMessage());
+      }
+    } else if (active != null) {
+      LOG.warn("the store's active model version {} has no model directory at {}; serving the configured one",
+          active.id(), active.path());
+    }
+    if (model == null && config.modelDir() != null) {
       try {
         model = ServingModel.read(config.modelDir());
+        servedDir = config.modelDir();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read the model directory " + config.modelDir(), e);
       }
@@ -77,8 +99,10 @@ public final class AttuneServer {
     this.clock = clock;
     this.stats = new ServiceStats(metrics);
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();
+    ServedVersion served = new ServedVersion(recommendations, store, model == null ? null : servedDir);
+    this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
-        adminKey);
+        adminKey, served, lifecycle);
   }
 
   /** 32 random hex digits from a strong generator. */
@@ -109,7 +133,19 @@ public final class AttuneServer {
    * @throws IllegalArgumentException if it does not hold a sequential model
    */
   public static AttuneServer create(ServerConfig config, Store store) {
-    return new AttuneServer(config, store, System::currentTimeMillis);
+    return new AttuneServer(config, store, null, System::currentTimeMillis);
+  }
+
+  /**
+   * A server over {@code store} (not started) that retrains with {@code trainer} ({@link ModelLifecycle}: train now
+   * from the admin route, and the schedule and event trigger of {@link ServerConfig#lifecycle}). On start it serves
+   * the store's active model version when its directory can be read, else the configured directory.
+   *
+   * @param trainer the training engine, or null (then the server cannot train)
+   * @throws UncheckedIOException if the configured model directory cannot be read
+   */
+  public static AttuneServer create(ServerConfig config, Store store, ModelTrainer trainer) {
+    return new AttuneServer(config, store, trainer, System::currentTimeMillis);
   }
 
   /**
@@ -171,6 +207,7 @@ public final class AttuneServer {
           .tag("status", Integer.toString(ctx.statusCode()))
           .register(metrics).record((long) (ms * 1e6), TimeUnit.NANOSECONDS));
     }).start(config.host(), config.port());
+    lifecycle.start();
     LOG.info("Attune serving on http://{}:{} (model: {})", config.host(), app.port(),
         recommendations.model() == null ? "none, popularity only" : recommendations.model().version());
     if (config.adminKey() == null) {
@@ -226,13 +263,20 @@ public final class AttuneServer {
     return fallbackReady.await(timeout, unit);
   }
 
+  /** The served model version (its directory's name), or null when none is served. */
+  public String modelVersion() {
+    ServingModel m = recommendations.model();
+    return m == null ? null : m.version();
+  }
+
   /** The port listened on. */
   public int port() {
     return app.port();
   }
 
-  /** Stops listening; the store stays open (the caller owns it). */
+  /** Stops listening and any training job; the store stays open (the caller owns it). */
   public void stop() {
+    lifecycle.close();
     if (app != null) app.stop();
   }
 }

@@ -21,15 +21,27 @@ import java.nio.file.Path;
  * @param adminKey the key the admin routes ({@code /v1/admin/...}) and the dashboard require as {@code
  *     Authorization: Bearer <key>}, at least 16 characters without spaces; null = the server makes a random one
  *     at start and logs it ({@link AttuneServer#adminKey()}). A stopgap until API keys with scopes exist.
+ * @param lifecycle how the served model is retrained, gated and published ({@link LifecycleConfig}; needs a
+ *     {@link ModelTrainer}); null = {@link LifecycleConfig#DEFAULTS}
  */
 public record ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
-    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey) {
+    int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey,
+    LifecycleConfig lifecycle) {
 
   /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users, ItemKNN fallback. */
   public static final ServerConfig DEFAULTS =
-      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn", null);
+      new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn", null,
+          LifecycleConfig.DEFAULTS);
+
+  /** A configuration with the default {@link LifecycleConfig}. */
+  public ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
+      int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey) {
+    this(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours, newItemDays, freshnessBoost,
+        modelDir, fallbackModel, adminKey, LifecycleConfig.DEFAULTS);
+  }
 
   public ServerConfig {
+    if (lifecycle == null) lifecycle = LifecycleConfig.DEFAULTS;
     if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be blank");
     if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
     if (maxBatch <= 0) throw new IllegalArgumentException("maxBatch must be > 0: " + maxBatch);
@@ -57,25 +69,31 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
   /** This configuration on another port. */
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle);
   }
 
   /** This configuration serving another model directory. */
   public ServerConfig withModelDir(Path newModelDir) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey);
+        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey, lifecycle);
   }
 
   /** This configuration with another fallback model ({@code itemknn}, {@code als}, {@code none}). */
   public ServerConfig withFallbackModel(String newFallbackModel) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey);
+        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey, lifecycle);
   }
 
   /** This configuration with another admin key (null = generate one at start). */
   public ServerConfig withAdminKey(String newAdminKey) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey, lifecycle);
+  }
+
+  /** This configuration with other retraining settings (null = the defaults). */
+  public ServerConfig withLifecycle(LifecycleConfig newLifecycle) {
+    return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, newLifecycle);
   }
 
   /** Like the record's own, but never shows the admin key. */
@@ -84,6 +102,6 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
     return "ServerConfig[host=" + host + ", port=" + port + ", maxBatch=" + maxBatch + ", maxBodyBytes=" + maxBodyBytes
         + ", recentEvents=" + recentEvents + ", cachedUsers=" + cachedUsers + ", trendingHours=" + trendingHours
         + ", newItemDays=" + newItemDays + ", freshnessBoost=" + freshnessBoost + ", modelDir=" + modelDir
-        + ", fallbackModel=" + fallbackModel + ", adminKey=" + (adminKey == null ? "generated" : "(set)") + "]";
+        + ", fallbackModel=" + fallbackModel + ", adminKey=" + (adminKey == null ? "generated" : "(set)") + ", lifecycle=" + lifecycle + "]";
   }
 }

@@ -234,6 +234,11 @@ public final class SequenceTraining {
     Examples examples = Examples.of(train, options);
     Engine.getEngine("PyTorch"); // loads the native library before the thread count is set
     JniUtils.setNumThreads(options.threads());
+    // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that loaded the engine,
+    // and a gradient collector restores the mode it found. Off here, so Adam's in-place updates outside the collector
+    // also work when training runs on another thread (the server's training job): "a leaf Variable that requires
+    // grad is being used in an in-place operation" otherwise.
+    JniUtils.setGradMode(false);
     Path dir = runOptions.checkpointDir();
     int startEpoch = 0;
     double bestScore = Double.NEGATIVE_INFINITY;

@@ -1,0 +1,99 @@
+package dev.attune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.data.Dataset;
+import dev.attune.server.AttuneServer;
+import dev.attune.server.ServerConfig;
+import dev.attune.store.Store;
+import dev.attune.synth.MusicPlatformGenerator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service's SASRec training engine end to end (#7): a server with no model over a small generated platform
+ * trains one (admin "train now", one epoch), the gate publishes it (nothing was served), and the next answers come
+ * from it; the version directory is servable and measured on the time-based holdout.
+ */
+class SasRecTrainerTest {
+  private static final String KEY = "sasrec-trainer-test-key-42";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  @Test
+  void aServerWithoutAModelTrainsPublishesAndServesOne() throws Exception {
+    Dataset ds = MusicPlatformGenerator.generate(new MusicPlatformGenerator.Params(80, 3, 3, 2, 6, 20, 0.7, 0.15, 7L))
+        .dataset();
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("attune.db"))) {
+      store.upsertUsers(ds.users());
+      store.upsertItems(ds.items());
+      List<Store.NewEvent> events = new ArrayList<>();
+      for (int row = 0; row < ds.events().size(); row++) events.add(new Store.NewEvent(null, ds.event(ds.events(), row)));
+      store.appendEvents(events);
+      ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(KEY)
+          .withLifecycle(dev.attune.server.LifecycleConfig.DEFAULTS.withModelRoot(dir.resolve("models")));
+      AttuneServer server = AttuneServer.create(config, store, new SasRecTrainer(1, 1)).start();
+      try {
+        String base = "http://127.0.0.1:" + server.port();
+        String user = ds.userIds().id(0);
+        assertTrue(call(base, "GET", "/v1/users/" + user + "/recommendations?k=5", 200).get("model").isNull(),
+            "no model yet");
+        call(base, "POST", "/v1/admin/models/train", 202);
+        JsonNode job = null;
+        for (int i = 0; i < 1200; i++) {
+          job = call(base, "GET", "/v1/admin/training", 200).get("job");
+          if (List.of("published", "rejected", "failed").contains(job.get("state").asText())) break;
+          Thread.sleep(100);
+        }
+        assertEquals("published", job.get("state").asText(), job.toString());
+        assertEquals(1, job.get("epoch").asInt(), job.toString());
+        double ndcg = job.get("gate").get("candidateNdcg10").asDouble();
+        assertTrue(ndcg > 0 && ndcg <= 1, "the candidate is measured on the holdout: " + job);
+        String version = job.get("version").asText();
+        Path versionDir = dir.resolve("models").resolve(version);
+        for (String file : List.of("model.json", "weights.atw", "items.txt")) {
+          assertTrue(Files.isRegularFile(versionDir.resolve(file)), file);
+        }
+        JsonNode recs = call(base, "GET", "/v1/users/" + user + "/recommendations?k=5", 200);
+        assertEquals(version, recs.get("model").asText());
+        assertEquals("sasrec", recs.get("items").get(0).get("source").asText(), recs.toString());
+      } finally {
+        server.stop();
+      }
+    }
+  }
+
+  @Test
+  void serveRejectsBadRetrainingSettingsWithAMessage() {
+    for (String[] bad : new String[][] {{"--train-every", "soon"}, {"--train-every", "-5m"}, {"--gate-margin", "-0.1"},
+        {"--retrain-after-events", "-1"}, {"--train-epochs", "0"}}) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      String[] args = {"serve", "--store", "jdbc:sqlite:" + dir.resolve("never.db"), bad[0], bad[1]};
+      int code = AttuneCli.run(args, new java.io.PrintWriter(new java.io.StringWriter(), true),
+          new java.io.PrintWriter(err, true));
+      assertEquals(AttuneCli.USAGE_ERROR, code, String.join(" ", bad) + ": " + err);
+      assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
+      assertTrue(!Files.exists(dir.resolve("never.db")), "nothing is opened before the settings are checked");
+    }
+  }
+
+  private static JsonNode call(String base, String method, String path, int status) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY)
+        .method(method, HttpRequest.BodyPublishers.noBody()).build();
+    HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(status, r.statusCode(), r.body());
+    return JSON.readTree(r.body());
+  }
+}

@@ -1,0 +1,415 @@
+package dev.attune.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attune.data.Dataset;
+import dev.attune.data.Split;
+import dev.attune.data.Splits;
+import dev.attune.events.EventWeights;
+import dev.attune.model.FitListener;
+import dev.attune.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retrains the served model (#7): one job at a time on a background platform thread, started by the admin ("train
+ * now", {@code POST /v1/admin/models/train}), by a schedule ({@link LifecycleConfig#trainEvery}) or after a number
+ * of new events ({@link LifecycleConfig#retrainAfterEvents}).
+ *
+ * <p>A job: reads everything the store holds; cuts it by time ({@link Splits#temporalFraction}, the newest {@link
+ * LifecycleConfig#holdoutFraction} of events held out); trains a candidate on the events before the cut with the
+ * {@link ModelTrainer} into a new version directory ({@code <modelRoot>/<kind>-<yyyyMMdd-HHmmss>}); measures the
+ * candidate and the active version on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model gate</b>:
+ * the candidate is published only if its NDCG@10 is at least the active version's minus {@link
+ * LifecycleConfig#gateMargin} (always, when nothing is served or the active version cannot be measured). The
+ * decision and both numbers are logged (one line starting {@code model gate:}), written into the version's {@code
+ * model.json} as {@code gate}, and the version is registered in the store with its holdout metrics either way.
+ * Publication marks it active in the registry and hot-swaps it ({@link ServedVersion#serve}: requests already
+ * running finish on the old model); a rejected version stays on disk and in the registry and can be activated by
+ * hand.
+ *
+ * <p>Fairness: a version trained here saw only events before its cut ({@code trainedUntilMillis} in its {@code
+ * model.json}), and later cuts are later (events arrive in time order), so it is never measured on events it was
+ * trained on. When events were back-filled so that the active version's training data reach past the cut, the
+ * holdout starts after them instead (if {@link #MIN_HOLDOUT_USERS} users have events there). A version trained
+ * outside the server ({@code attune train}, {@code attune demo}) may have been trained on part of the holdout, which
+ * favours it; the gate then says so in {@code note}. Published versions have not learnt from the held-out newest
+ * events: the next job's candidate does.
+ *
+ * <p>States of a job: {@code queued}, {@code training}, {@code evaluating}, then {@code published}, {@code
+ * rejected} or {@code failed}. Thread-safe.
+ */
+final class ModelLifecycle implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelLifecycle.class);
+  private static final DateTimeFormatter VERSION_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+  /** Fewest events a job trains on; fewer fail the job with a message. */
+  static final int MIN_EVENTS = 20;
+  /** Fewest holdout users for a holdout limited to events the active version has not seen. */
+  static final int MIN_HOLDOUT_USERS = 10;
+
+  private final Store store;
+  private final ModelTrainer trainer;
+  private final LifecycleConfig config;
+  private final ServedVersion served;
+  private final Recommendations recommendations;
+  private final ObjectMapper json;
+  private final LongSupplier clock;
+  private final ExecutorService worker;
+  private final ScheduledExecutorService scheduler;
+  private final AtomicLong eventsSinceTraining = new AtomicLong();
+  private final AtomicLong jobs = new AtomicLong();
+  /** The running job, or the last one; null before the first. Guarded by this. */
+  private Job job;
+
+  ModelLifecycle(Store store, ModelTrainer trainer, LifecycleConfig config, ServedVersion served,
+      Recommendations recommendations, ObjectMapper json, LongSupplier clock) {
+    this.store = store;
+    this.trainer = trainer;
+    this.config = config;
+    this.served = served;
+    this.recommendations = recommendations;
+    this.json = json;
+    this.clock = clock;
+    this.worker = trainer == null ? null
+        : Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("attune-training").unstarted(r));
+    this.scheduler = trainer == null || config.trainEvery() == null ? null
+        : Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("attune-training-schedule")
+            .unstarted(r));
+  }
+
+  /** Starts the schedule, if one is configured and a trainer is present. */
+  void start() {
+    if (scheduler != null) {
+      long every = config.trainEvery().toMillis();
+      scheduler.scheduleAtFixedRate(() -> {
+        if (tryStart("schedule") == null) LOG.info("scheduled training skipped: a job is still running");
+      }, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Whether the server can train (it was given a trainer). */
+  boolean canTrain() {
+    return trainer != null;
+  }
+
+  /** The trainer's model name, or null. */
+  String trainerKind() {
+    return trainer == null ? null : trainer.kind();
+  }
+
+  /**
+   * Starts a job now (the admin's "train now").
+   *
+   * @throws ApiException 503 without a trainer, 409 while a job runs
+   */
+  Map<String, Object> trainNow() {
+    if (trainer == null) {
+      throw new ApiException(503, "no_trainer", "this server has no training engine; start it with 'attune serve'"
+          + " (which trains SASRec) or train with 'attune train --out <dir>' and activate the directory", null);
+    }
+    Job j = tryStart("admin");
+    if (j == null) {
+      Job running = current();
+      throw new ApiException(409, "training_running", "a training job is already running: "
+          + (running == null ? "?" : running.id), null);
+    }
+    return j.toMap();
+  }
+
+  /** Counts newly stored events; starts a job when {@link LifecycleConfig#retrainAfterEvents} are reached. */
+  void eventsStored(int inserted) {
+    if (inserted <= 0 || trainer == null) return;
+    long n = eventsSinceTraining.addAndGet(inserted);
+    if (config.retrainAfterEvents() > 0 && n >= config.retrainAfterEvents()) tryStart("events");
+  }
+
+  /** The running job, or the last one, or null. */
+  synchronized Job current() {
+    return job;
+  }
+
+  /** What {@code GET /v1/admin/training} answers: whether the server can train, the triggers, and the job. */
+  Map<String, Object> status() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("available", trainer != null);
+    out.put("trainer", trainerKind());
+    Job j = current();
+    out.put("running", j != null && !j.finished());
+    out.put("job", j == null ? null : j.toMap());
+    Map<String, Object> triggers = new LinkedHashMap<>();
+    triggers.put("trainEvery", config.trainEvery() == null ? null : config.trainEvery().toString());
+    triggers.put("retrainAfterEvents", config.retrainAfterEvents());
+    triggers.put("eventsSinceTraining", eventsSinceTraining.get());
+    out.put("triggers", triggers);
+    out.put("gateMargin", config.gateMargin());
+    out.put("holdoutFraction", config.holdoutFraction());
+    return out;
+  }
+
+  /** Queues a job unless one runs; returns it, or null when one runs. */
+  private Job tryStart(String trigger) {
+    Job j;
+    synchronized (this) {
+      if (job != null && !job.finished()) return null;
+      j = new Job("job-" + jobs.incrementAndGet(), trigger, clock.getAsLong());
+      job = j;
+      eventsSinceTraining.set(0);
+    }
+    worker.execute(() -> run(j));
+    return j;
+  }
+
+  private void run(Job j) {
+    Path out = null;
+    try {
+      j.state = "training";
+      Dataset ds = store.toDataset("store");
+      if (ds.events().size() < MIN_EVENTS) {
+        throw new IllegalStateException("the store holds " + ds.events().size() + " events; training needs at least "
+            + MIN_EVENTS);
+      }
+      // the holdout: the newest holdoutFraction of events, or, when the active version was trained by this lifecycle
+      // on later events than that cut, only the events after its training data (which it has not seen) if enough
+      Path activeAtStart = recommendations.model() == null ? null : served.dir();
+      Long activeUntil = activeAtStart == null ? null : trainedUntil(activeAtStart);
+      long cutoff = fractionCutoff(ds, config.holdoutFraction());
+      String holdoutNote = null;
+      Split split = null;
+      if (activeUntil != null && activeUntil > cutoff) {
+        Split later = Splits.temporal(ds, EventWeights.defaults(), activeUntil);
+        if (later.testing().holdout().numUsersWithItems() >= MIN_HOLDOUT_USERS) {
+          split = later;
+          cutoff = activeUntil;
+        } else {
+          holdoutNote = "too few events since the active version's training data for a holdout it has not seen: it"
+              + " was trained on part of this one";
+        }
+      } else if (activeAtStart != null && activeUntil == null) {
+        holdoutNote = "the active version was not trained by the server: it may have been trained on part of the"
+            + " holdout";
+      }
+      if (split == null) split = Splits.temporal(ds, EventWeights.defaults(), cutoff);
+      if (split.testing().holdout().numUsersWithItems() == 0) {
+        throw new IllegalStateException("the holdout (newest " + config.holdoutFraction() + " of events) has no user"
+            + " with events before and after the time cut");
+      }
+      j.holdout = split.protocol();
+      out = newVersionDir();
+      j.version = out.getFileName().toString();
+      trainer.train(ds, split, out, config.seed(), j);
+      j.checkCancelled();
+      j.state = "evaluating";
+      Map<String, Double> candidate = trainer.evaluate(out, ds, split);
+      Double candidateNdcg = candidate.get("NDCG@10");
+      if (candidateNdcg == null || !Double.isFinite(candidateNdcg)) {
+        throw new IllegalStateException("the candidate's NDCG@10 could not be measured: " + candidate);
+      }
+      Path activeDir = recommendations.model() == null ? null : served.dir();
+      String activeVersion = activeDir == null ? null : recommendations.model().version();
+      Double activeNdcg = null;
+      String note = null;
+      if (activeDir != null) {
+        try {
+          activeNdcg = trainer.evaluate(activeDir, ds, split).get("NDCG@10");
+        } catch (IOException | RuntimeException e) {
+          note = "the active version could not be measured: " + e.getMessage();
+        }
+      } else {
+        note = "no model was served";
+      }
+      if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;
+      boolean publish = activeNdcg == null || candidateNdcg >= activeNdcg - config.gateMargin();
+      Map<String, Object> gate = new LinkedHashMap<>();
+      gate.put("decision", publish ? "published" : "rejected");
+      gate.put("candidateNdcg10", candidateNdcg);
+      gate.put("activeVersion", activeVersion);
+      gate.put("activeNdcg10", activeNdcg);
+      gate.put("margin", config.gateMargin());
+      gate.put("rule", "publish if candidate NDCG@10 >= active NDCG@10 - margin");
+      gate.put("holdout", split.protocol());
+      gate.put("holdoutFromMillis", cutoff);
+      gate.put("trigger", j.trigger);
+      gate.put("decidedAtMillis", clock.getAsLong());
+      if (note != null) gate.put("note", note);
+      j.gate = gate;
+      LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
+          + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
+          config.gateMargin(), split.protocol(), j.trigger);
+      j.checkCancelled();
+      writeGate(out, gate, cutoff);
+      store.saveModelVersion(new Store.ModelVersion(j.version, trainer.kind(), out.toString(), clock.getAsLong(),
+          candidate, false));
+      if (publish) {
+        served.serve(j.version, out, ServingModel.read(out), true);
+      }
+      j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
+    } catch (Exception | LinkageError e) {
+      LOG.error("training job {} ({}) failed", j.id, j.trigger, e);
+      if (out != null && j.gate == null) deleteQuietly(out);
+      j.finish("failed", clock.getAsLong(), e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+  }
+
+  /** The time before which a version's training events lie, when this lifecycle trained it; else null. */
+  private Long trainedUntil(Path dir) {
+    try {
+      Path file = dir.resolve("model.json");
+      if (!Files.isRegularFile(file)) return null;
+      var n = json.readTree(file.toFile()).get("trainedUntilMillis");
+      return n != null && n.canConvertToLong() ? n.asLong() : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The cut that leaves {@code fraction} of all events at or after it (as {@link Splits#temporalFraction}). */
+  private static long fractionCutoff(Dataset ds, double fraction) {
+    int n = ds.events().size();
+    long[] times = new long[n];
+    for (int r = 0; r < n; r++) times[r] = ds.events().time(r);
+    java.util.Arrays.sort(times);
+    return n == 0 ? 0 : times[(int) Math.min(n - 1, Math.floor(n * (1 - fraction)))];
+  }
+
+  /** A fresh, not yet existing directory for a new version under the model root. */
+  private Path newVersionDir() throws IOException {
+    Path root = config.modelRoot() != null ? config.modelRoot()
+        : served.dir() != null && served.dir().getParent() != null ? served.dir().getParent() : Path.of("models");
+    root = root.toAbsolutePath().normalize();
+    Files.createDirectories(root);
+    String base = trainer.kind() + "-" + VERSION_TIME.format(Instant.ofEpochMilli(clock.getAsLong()));
+    Path dir = root.resolve(base);
+    for (int n = 2; Files.exists(dir); n++) dir = root.resolve(base + "-" + n);
+    return dir;
+  }
+
+  /**
+   * Adds {@code gate} and {@code trainedUntilMillis} (the candidate saw only events before it) to the version's {@code
+   * model.json} (written to a temporary file, then moved over it).
+   */
+  private void writeGate(Path dir, Map<String, Object> gate, long trainedUntilMillis) throws IOException {
+    Path file = dir.resolve("model.json");
+    ObjectNode info = Files.isRegularFile(file) && json.readTree(file.toFile()) instanceof ObjectNode o ? o
+        : json.createObjectNode();
+    info.put("trainedUntilMillis", trainedUntilMillis);
+    info.set("gate", json.valueToTree(gate));
+    Path tmp = dir.resolve("model.json.tmp");
+    json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("could not delete the failed version's directory {}", dir, e);
+    }
+  }
+
+  /**
+   * Stops the schedule and a running job (the server is stopping): the job ends {@code failed} at the trainer's next
+   * progress report, without registering or publishing anything.
+   */
+  @Override
+  public void close() {
+    if (scheduler != null) scheduler.shutdownNow();
+    Job j = current();
+    if (j != null) j.cancelled = true;
+    if (worker != null) worker.shutdownNow();
+  }
+
+  /** One training job; its progress is written by the training thread and read by requests. */
+  static final class Job implements FitListener {
+    final String id;
+    final String trigger;
+    final long startedAtMillis;
+    volatile String state = "queued";
+    volatile String version;
+    volatile String holdout;
+    volatile int epoch;
+    volatile double loss = Double.NaN;
+    volatile String stage;
+    volatile long done;
+    volatile long total;
+    volatile Map<String, Object> gate;
+    volatile String error;
+    volatile long finishedAtMillis = -1;
+    /** Set when the server stops; the job then ends at the next progress report. */
+    volatile boolean cancelled;
+
+    Job(String id, String trigger, long startedAtMillis) {
+      this.id = id;
+      this.trigger = trigger;
+      this.startedAtMillis = startedAtMillis;
+    }
+
+    boolean finished() {
+      return finishedAtMillis >= 0;
+    }
+
+    void finish(String finalState, long at, String message) {
+      error = message;
+      state = finalState;
+      finishedAtMillis = at;
+    }
+
+    void checkCancelled() {
+      if (cancelled) throw new java.util.concurrent.CancellationException("the server is stopping");
+    }
+
+    @Override
+    public void progress(String stageName, long doneCount, long totalCount) {
+      checkCancelled();
+      stage = stageName;
+      done = doneCount;
+      total = totalCount;
+    }
+
+    @Override
+    public void epochEnd(int epochNumber, double epochLoss) {
+      checkCancelled();
+      epoch = epochNumber;
+      loss = epochLoss;
+    }
+
+    Map<String, Object> toMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", id);
+      m.put("trigger", trigger);
+      m.put("state", state);
+      m.put("version", version);
+      m.put("startedAtMillis", startedAtMillis);
+      m.put("finishedAtMillis", finished() ? finishedAtMillis : null);
+      m.put("epoch", epoch);
+      m.put("loss", Double.isFinite(loss) ? loss : null);
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("stage", stage);
+      p.put("done", done);
+      p.put("total", total);
+      m.put("progress", p);
+      m.put("holdout", holdout);
+      m.put("gate", gate);
+      m.put("error", error);
+      return m;
+    }
+  }
+}

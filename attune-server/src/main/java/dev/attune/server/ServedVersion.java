@@ -1,0 +1,36 @@
+package dev.attune.server;
+
+import dev.attune.store.Store;
+import java.nio.file.Path;
+
+/**
+ * Which model directory is served: the one place that swaps the served model ({@link Recommendations#swap}) and
+ * marks the version active in the store's registry, for both the admin's activation and the lifecycle's
+ * publication, so the two never interleave.
+ */
+final class ServedVersion {
+  private final Recommendations recommendations;
+  private final Store store;
+  private volatile Path dir;
+
+  ServedVersion(Recommendations recommendations, Store store, Path dir) {
+    this.recommendations = recommendations;
+    this.store = store;
+    this.dir = dir == null ? null : dir.toAbsolutePath().normalize();
+  }
+
+  /** The served model directory (absolute, normalised), or null when none is served. */
+  Path dir() {
+    return dir;
+  }
+
+  /**
+   * Serves {@code next} (read from {@code newDir}) from the next request on, and, when the version is in the
+   * registry, marks it the active one there (so a restart restores it).
+   */
+  synchronized void serve(String id, Path newDir, ServingModel next, boolean registered) {
+    recommendations.swap(next);
+    dir = newDir.toAbsolutePath().normalize();
+    if (registered) store.activateModel(id);
+  }
+}

@@ -1,0 +1,288 @@
+package dev.attune.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.events.Event;
+import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.RandomSasRec;
+import dev.attune.store.Store;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The model lifecycle (#7) over real HTTP on a store ({@link SqliteLifecycleTest}, {@link PostgresLifecycleTest}):
+ * train now (202, 409 while a job runs, 401 without the key, 503 without a training engine), the model gate (a
+ * better candidate is published and hot-swapped, a worse one rejected but kept and activatable, the margin), the
+ * active version restored after a restart, and the schedule and after-N-events triggers. The training engine is
+ * {@link FakeTrainer} (no DJL): servable random models whose NDCG@10 the test chooses.
+ */
+abstract class ModelLifecycleContract {
+  static final String ADMIN_KEY = "test-admin-key-0123456789";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> FINAL = Set.of("published", "rejected", "failed");
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+  Store store;
+  AttuneServer server;
+  String base;
+
+  /** A fresh, empty store. */
+  abstract Store openStore(Path dir);
+
+  /** Called after the server stopped and the store closed. */
+  void cleanUp() throws Exception {}
+
+  /** 40 songs, a served random model "model" over them, and 10 users with 8 plays each, interleaved in time. */
+  @BeforeEach
+  void prepare() throws Exception {
+    store = openStore(dir);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) ids.add("song" + i);
+    var weights = RandomSasRec.weights(new RandomSasRec.Config(40, 16, 1, 2, 16, 20, 0, 0, null, null, 7L));
+    ModelDirectory.write(dir.resolve("model"), weights, ids, Map.of());
+    List<Store.NewEvent> events = new ArrayList<>();
+    long t0 = 1_760_000_000_000L;
+    for (int k = 0; k < 8; k++) {
+      for (int u = 0; u < 10; u++) {
+        events.add(new Store.NewEvent(null, new Event("u" + u, "song" + ((u * 3 + k) % 40), "like", 1f,
+            t0 + (k * 10L + u) * 60_000L, "music")));
+      }
+    }
+    store.appendEvents(events);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) server.stop();
+    if (store != null) store.close();
+    cleanUp();
+  }
+
+  void start(ModelTrainer trainer, LifecycleConfig lifecycle) {
+    if (server != null) server.stop();
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model")).withFallbackModel("none")
+        .withAdminKey(ADMIN_KEY).withLifecycle(lifecycle);
+    server = AttuneServer.create(config, store, trainer).start();
+    base = "http://127.0.0.1:" + server.port();
+  }
+
+  @Test
+  void trainNowAnswers202ThenConflictsWhileAJobRunsAndNeedsTheAdminKey() throws Exception {
+    FakeTrainer trainer = new FakeTrainer(0.2, true, 0.3);
+    start(trainer, LifecycleConfig.DEFAULTS);
+    assertEquals(401, send("POST", "/v1/admin/models/train", null, false).statusCode());
+    assertEquals(401, send("GET", "/v1/admin/training", null, false).statusCode());
+    JsonNode job = json(send("POST", "/v1/admin/models/train", null, true), 202);
+    assertEquals("admin", job.get("trigger").asText());
+    assertTrue(Set.of("queued", "training").contains(job.get("state").asText()), job.toString());
+    JsonNode conflict = json(send("POST", "/v1/admin/models/train", null, true), 409);
+    assertEquals("training_running", conflict.get("error").asText());
+    JsonNode running = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertTrue(running.get("running").asBoolean());
+    assertTrue(running.get("available").asBoolean());
+    trainer.release();
+    JsonNode done = awaitJob();
+    assertEquals("published", done.get("state").asText(), done.toString());
+    assertEquals(2, done.get("epoch").asInt(), "the job reports the trainer's epochs: " + done);
+    assertEquals(0.7, done.get("loss").asDouble(), 1e-9);
+    assertEquals(List.of(42L), trainer.seeds, "the configured seed");
+    // the job is done: another may start
+    assertEquals(202, send("POST", "/v1/admin/models/train", null, true).statusCode());
+    awaitJob();
+  }
+
+  @Test
+  void trainNowWithoutATrainingEngineAnswers503() throws Exception {
+    start(null, LifecycleConfig.DEFAULTS);
+    JsonNode error = json(send("POST", "/v1/admin/models/train", null, true), 503);
+    assertEquals("no_trainer", error.get("error").asText());
+    assertTrue(error.get("message").asText().contains("attune serve"), error.toString());
+    JsonNode models = json(send("GET", "/v1/admin/models", null, true), 200);
+    assertFalse(models.get("canTrain").asBoolean());
+    assertFalse(json(send("GET", "/v1/admin/training", null, true), 200).get("available").asBoolean());
+  }
+
+  @Test
+  void aBetterCandidateIsPublishedHotSwappedAndRestoredAfterARestart() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    assertEquals("model", recommendationsModel());
+    assertTrue(json(send("GET", "/v1/admin/models", null, true), 200).get("canTrain").asBoolean());
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("published", job.get("state").asText(), job.toString());
+    String version = job.get("version").asText();
+    assertTrue(version.startsWith("sasrec-"), version);
+    JsonNode gate = job.get("gate");
+    assertEquals("published", gate.get("decision").asText());
+    assertEquals(0.3, gate.get("candidateNdcg10").asDouble(), 1e-12);
+    assertEquals(0.2, gate.get("activeNdcg10").asDouble(), 1e-12);
+    assertEquals("model", gate.get("activeVersion").asText());
+    assertTrue(gate.get("holdout").asText().startsWith("temporal"), gate.toString());
+    assertTrue(gate.get("note").asText().contains("not trained by the server"), "the active one may have seen the"
+        + " holdout, and the gate says so: " + gate);
+    // hot swap: the next answers come from the new version
+    assertEquals(version, recommendationsModel());
+    assertEquals(version, json(send("GET", "/health", null, false), 200).get("model").asText());
+    assertTrue(Files.isRegularFile(dir.resolve(version).resolve("weights.atw")), "written beside the served one");
+    JsonNode listed = versionOf(version);
+    assertTrue(listed.get("active").asBoolean() && listed.get("registered").asBoolean(), listed.toString());
+    assertEquals("published", listed.get("gate").get("decision").asText());
+    assertEquals(0.3, listed.get("metrics").get("NDCG@10").asDouble(), 1e-12);
+    assertEquals(store.activeModel().orElseThrow().id(), version);
+    // a restart with the same configuration serves the published version, not the configured directory
+    server.stop();
+    server = null;
+    start(null, LifecycleConfig.DEFAULTS);
+    assertEquals(version, json(send("GET", "/health", null, false), 200).get("model").asText());
+    assertEquals(version, recommendationsModel());
+    assertEquals(version, json(send("GET", "/v1/admin/models", null, true), 200).get("active").asText());
+  }
+
+  @Test
+  void aWorseCandidateIsRejectedKeptListedAndCanBeActivatedByHand() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.14), LifecycleConfig.DEFAULTS.withGateMargin(0.05));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("rejected", job.get("state").asText(), job.toString());
+    String version = job.get("version").asText();
+    assertEquals("model", recommendationsModel(), "a rejected candidate is not served");
+    JsonNode listed = versionOf(version);
+    assertFalse(listed.get("active").asBoolean());
+    assertTrue(listed.get("registered").asBoolean(), "kept in the registry");
+    JsonNode gate = listed.get("gate");
+    assertEquals("rejected", gate.get("decision").asText());
+    assertEquals(0.14, gate.get("candidateNdcg10").asDouble(), 1e-12);
+    assertEquals(0.2, gate.get("activeNdcg10").asDouble(), 1e-12);
+    assertEquals(0.05, gate.get("margin").asDouble(), 1e-12);
+    assertTrue(Files.isDirectory(dir.resolve(version)), "kept on disk");
+    // activated by hand, it serves, and stays the active one after a restart
+    JsonNode activated = json(send("POST", "/v1/admin/models/" + version + "/activate", null, true), 200);
+    assertEquals(version, activated.get("active").asText());
+    assertEquals(version, recommendationsModel());
+    server.stop();
+    server = null;
+    start(null, LifecycleConfig.DEFAULTS);
+    assertEquals(version, recommendationsModel());
+  }
+
+  @Test
+  void theGateMarginLetsASlightlyWorseCandidateThrough() throws Exception {
+    // 0.16 >= 0.2 - 0.05: published; without the margin the same candidate is rejected
+    start(new FakeTrainer(0.2, false, 0.16), LifecycleConfig.DEFAULTS.withGateMargin(0.05));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    assertEquals("published", awaitJob().get("state").asText());
+    String published = recommendationsModel();
+    assertNotEquals("model", published);
+    start(new FakeTrainer(0.2, false, 0.16), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    // the active version is now the published fake (measured 0.2 by the new trainer, which does not know it)
+    JsonNode second = awaitJob();
+    assertEquals("rejected", second.get("state").asText());
+    assertFalse(second.get("gate").has("note"), "the active version was trained before the cut: " + second);
+    assertTrue(second.get("gate").get("holdoutFromMillis").asLong() >= JSON.readTree(dir.resolve(published)
+        .resolve("model.json").toFile()).get("trainedUntilMillis").asLong(), "a holdout the active one never saw");
+    assertEquals(published, recommendationsModel());
+  }
+
+  @Test
+  void retrainsAfterTheConfiguredNumberOfNewEvents() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
+    postPlays(0, 4);
+    JsonNode status = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertTrue(status.get("job").isNull(), "4 new events do not start a job: " + status);
+    assertEquals(4, status.get("triggers").get("eventsSinceTraining").asLong());
+    postPlays(4, 1);
+    JsonNode job = awaitJob();
+    assertEquals("events", job.get("trigger").asText());
+    assertEquals("published", job.get("state").asText(), job.toString());
+    assertEquals(0, json(send("GET", "/v1/admin/training", null, true), 200).get("triggers")
+        .get("eventsSinceTraining").asLong(), "the count restarts with the job");
+  }
+
+  @Test
+  void retrainsOnTheSchedule() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS.withTrainEvery(Duration.ofSeconds(1)));
+    JsonNode job = awaitJob();
+    assertEquals("schedule", job.get("trigger").asText());
+    assertEquals("published", job.get("state").asText(), job.toString());
+  }
+
+  @Test
+  void aJobWithTooFewEventsFailsAndSaysWhy() throws Exception {
+    for (int u = 0; u < 10; u++) store.deleteUser("u" + u);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("failed", job.get("state").asText(), job.toString());
+    assertTrue(job.get("error").asText().contains("training needs at least"), job.toString());
+    assertEquals("model", json(send("GET", "/health", null, false), 200).get("model").asText());
+    assertEquals(1, Files.list(dir).filter(p -> p.getFileName().toString().startsWith("sasrec-")).count() + 1,
+        "a failed job leaves no version directory");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private void postPlays(int from, int count) throws Exception {
+    StringBuilder b = new StringBuilder("[");
+    for (int i = from; i < from + count; i++) {
+      if (i > from) b.append(',');
+      b.append("{\"userId\":\"new").append(i).append("\",\"itemId\":\"song").append(i).append("\",\"type\":\"play\"}");
+    }
+    json(send("POST", "/v1/events", b + "]", false), 200);
+  }
+
+  private String recommendationsModel() throws Exception {
+    return json(send("GET", "/v1/users/u1/recommendations?k=5", null, false), 200).get("model").asText();
+  }
+
+  private JsonNode versionOf(String id) throws Exception {
+    for (JsonNode v : json(send("GET", "/v1/admin/models", null, true), 200).get("versions")) {
+      if (v.get("id").asText().equals(id)) return v;
+    }
+    throw new AssertionError("version " + id + " is not listed");
+  }
+
+  /** Waits up to 30 s for the current job to finish; returns it. */
+  private JsonNode awaitJob() throws Exception {
+    long end = System.nanoTime() + 30_000_000_000L;
+    JsonNode status = null;
+    while (System.nanoTime() < end) {
+      status = json(send("GET", "/v1/admin/training", null, true), 200);
+      JsonNode job = status.get("job");
+      if (job != null && !job.isNull() && FINAL.contains(job.get("state").asText())) return job;
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no training job finished in 30 s: " + status);
+  }
+
+  private static JsonNode json(HttpResponse<String> r, int status) throws Exception {
+    assertEquals(status, r.statusCode(), r.body());
+    return JSON.readTree(r.body());
+  }
+
+  private HttpResponse<String> send(String method, String path, String body, boolean admin) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json");
+    if (admin) b.header("Authorization", "Bearer " + ADMIN_KEY);
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
