@@ -436,7 +436,7 @@ async function quality() {
     h('div', { class: 'kpis' },
       kpi('Rejected requests', fmt(q.rejects.total), 'ingestion, since start', 'q-rejects'),
       kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.coldStartAnswers)} of ${fmt(t.answers)} answers`, 'q-cold'),
-      kpi('Quarantined users', q.quarantine.available ? fmt(q.quarantine.users.length) : 'n/a', q.quarantine.available ? '' : 'no abuse detection yet', 'q-quarantine')),
+      kpi('Quarantined users', q.quarantine.available ? fmt(q.quarantine.count) : 'n/a', q.quarantine.available ? 'left out of the latest training' : 'no training job yet', 'q-quarantine')),
     h('div', { class: 'grid' },
       card('Rejected ingestion requests by reason (since start)',
         barChart({ rows: entries(q.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'q-chart-rejects' })),
@@ -448,7 +448,9 @@ async function quality() {
       q.rejects.recent.length ? table(['time (UTC)', 'route', 'reason', 'field', 'message'], q.rejects.recent.map(r => h('tr', {},
         h('td', {}, time(r.timeMillis)), h('td', {}, r.route), h('td', {}, r.reason), h('td', {}, r.field ?? '–'), h('td', {}, r.message))),
       { 'data-testid': 'q-recent' }) : h('p', { class: 'muted' }, 'None since the server started.')),
-    card('Quarantined users', h('p', { class: 'muted', 'data-testid': 'q-quarantine-note' }, q.quarantine.message)));
+    card('Quarantined users (for review)', h('p', { class: 'muted', 'data-testid': 'q-quarantine-note' }, q.quarantine.message),
+      q.quarantine.users.length ? table(['user', 'reason', 'what was seen'], q.quarantine.users.map(u => h('tr', {},
+        h('td', {}, u.userId), h('td', {}, u.reason), h('td', {}, u.detail))), { 'data-testid': 'q-quarantine-list' }) : ''));
 }
 
 // ------------------------------------------------------------------ login and routing

@@ -2,6 +2,7 @@ package dev.attune.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.abuse.AbuseDetector;
 import dev.attune.store.Store;
 import dev.attune.store.StoreStats;
 import io.javalin.http.Context;
@@ -55,6 +56,8 @@ final class Admin {
   /** The model directory served now (changes on activation and publication). */
   private final ServedVersion served;
   private final ModelLifecycle lifecycle;
+  /** Flags listed on the data-quality page, at most. */
+  static final int MAX_LISTED_FLAGS = 200;
 
   Admin(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, Recommendations recommendations,
       ServiceStats stats, LongSupplier clock, String adminKey, ServedVersion served, ModelLifecycle lifecycle) {
@@ -161,9 +164,28 @@ final class Admin {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("rejects", rejects(true));
     Map<String, Object> quarantine = new LinkedHashMap<>();
-    quarantine.put("available", false);
-    quarantine.put("message", "abuse detection does not exist yet, so no user is quarantined");
-    quarantine.put("users", List.of());
+    ModelLifecycle.AbuseReview review = lifecycle == null ? null : lifecycle.lastAbuseReview();
+    quarantine.put("available", review != null);
+    if (review == null) {
+      quarantine.put("message", "abuse detection runs before each training job of this server; none ran yet");
+      quarantine.put("users", List.of());
+    } else {
+      List<Map<String, Object>> users = new ArrayList<>();
+      for (AbuseDetector.Flag f : review.report().flags()) {
+        if (users.size() == MAX_LISTED_FLAGS) break;
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("userId", f.userId());
+        u.put("reason", f.reason());
+        u.put("detail", f.detail());
+        users.add(u);
+      }
+      quarantine.put("message", review.report().quarantinedCount() + " users left out of training by the detection"
+          + " before the latest job (bursts of events, or shilling profiles meeting on a pushed item); pushed items: "
+          + (review.report().pushedItems().isEmpty() ? "none" : String.join(", ", review.report().pushedItems())));
+      quarantine.put("count", review.report().quarantinedCount());
+      quarantine.put("atMillis", review.atMillis());
+      quarantine.put("users", users);
+    }
     body.put("quarantine", quarantine);
     body.put("traffic", traffic());
     ctx.json(body);

@@ -2,6 +2,7 @@ package dev.attune.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attune.abuse.AbuseDetector;
 import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
@@ -147,6 +148,21 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /** What {@code GET /v1/admin/training} answers: whether the server can train, the triggers, and the job. */
+  /**
+   * The abuse detection of the latest job, run over the whole store before training.
+   *
+   * @param report what it flagged
+   * @param atMillis when it ran
+   */
+  record AbuseReview(AbuseDetector.Report report, long atMillis) {}
+
+  private volatile AbuseReview lastAbuse;
+
+  /** The latest job's abuse detection, or null before the first job. */
+  AbuseReview lastAbuseReview() {
+    return lastAbuse;
+  }
+
   Map<String, Object> status() {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("available", trainer != null);
@@ -181,7 +197,12 @@ final class ModelLifecycle implements AutoCloseable {
     Path out = null;
     try {
       j.state = "training";
-      Dataset ds = store.toDataset("store");
+      Dataset stored = store.toDataset("store");
+      // bots and shilling profiles never train a model; the report is kept for review (GET /v1/admin/quality)
+      AbuseDetector.Report abuse = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(stored);
+      lastAbuse = new AbuseReview(abuse, clock.getAsLong());
+      j.quarantined = abuse.quarantinedCount();
+      Dataset ds = abuse.quarantinedCount() == 0 ? stored : AbuseDetector.withoutQuarantined(stored, abuse);
       if (ds.events().size() < MIN_EVENTS) {
         throw new IllegalStateException("the store holds " + ds.events().size() + " events; training needs at least "
             + MIN_EVENTS);
@@ -352,6 +373,8 @@ final class ModelLifecycle implements AutoCloseable {
     volatile long total;
     volatile Map<String, Object> gate;
     volatile String error;
+    /** Users left out of this job's training data by abuse detection. */
+    volatile int quarantined;
     volatile long finishedAtMillis = -1;
     /** Set when the server stops; the job then ends at the next progress report. */
     volatile boolean cancelled;
@@ -408,6 +431,7 @@ final class ModelLifecycle implements AutoCloseable {
       m.put("progress", p);
       m.put("holdout", holdout);
       m.put("gate", gate);
+      m.put("quarantined", quarantined);
       m.put("error", error);
       return m;
     }

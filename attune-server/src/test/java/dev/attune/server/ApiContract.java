@@ -447,7 +447,8 @@ abstract class ApiContract {
     JsonNode newest = q.get("rejects").get("recent").get(0);
     assertEquals("POST /v1/items", newest.get("route").asText());
     assertEquals("durationSeconds", newest.get("field").asText());
-    assertFalse(q.get("quarantine").get("available").asBoolean(), "no abuse detection yet, and it says so");
+    assertFalse(q.get("quarantine").get("available").asBoolean(), "no training job ran, so no detection yet");
+    assertTrue(q.get("quarantine").get("message").asText().contains("none ran yet"));
     String metrics = get("/metrics").body();
     assertTrue(metrics.contains("attune_ingestion_rejected_total{reason=\"invalid_field: userId\"} 2.0"), metrics);
   }

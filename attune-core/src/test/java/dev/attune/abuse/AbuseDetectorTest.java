@@ -1,0 +1,89 @@
+package dev.attune.abuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.data.Dataset;
+import dev.attune.events.Event;
+import dev.attune.events.User;
+import dev.attune.synth.MusicPlatformGenerator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class AbuseDetectorTest {
+  private static final int FAKES = 15; // 5% of the users, the usual attack size in the shilling literature
+
+  /**
+   * The generated platform (planted genre tastes) plus fake profiles: an existing catalogue item (by index) and
+   * random fillers.
+   */
+  private static Dataset attacked(int realUsers, int targetIndex, boolean asBots) {
+    Dataset d = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(realUsers)).dataset();
+    String target = d.itemIds().id(targetIndex);
+    SplittableRandom r = new SplittableRandom(5);
+    for (int a = 0; a < FAKES; a++) {
+      String user = "fake" + a;
+      d.putUser(new User(user, Map.of()));
+      Set<String> items = new LinkedHashSet<>();
+      items.add(target);
+      while (items.size() < 25) items.add(d.itemIds().id(r.nextInt(d.numItems())));
+      long t = 1_700_000_000_000L + r.nextInt(1_000_000_000);
+      for (String item : items) {
+        d.addEvent(new Event(user, item, "play", 1f, t, "music"));
+        t += asBots ? 200 : 3_600_000L + r.nextInt(86_400_000);
+      }
+    }
+    return d;
+  }
+
+  @Test
+  void injectedProfilesPushingAnItemAreQuarantinedAndFewRealUsersAre() {
+    Dataset d = attacked(300, 7, false);
+    String target = d.itemIds().id(7);
+    int real = d.numUsers() - FAKES;
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(d);
+    int caught = 0;
+    int wrong = 0;
+    for (int u = 0; u < d.numUsers(); u++) {
+      if (!report.quarantined()[u]) continue;
+      if (u >= real) caught++;
+      else wrong++;
+    }
+    assertTrue(caught >= FAKES * 9 / 10, "fake profiles caught: " + caught + " of " + FAKES);
+    assertTrue(wrong <= real / 50, "real users quarantined: " + wrong + " of " + real);
+    assertTrue(report.pushedItems().contains(target), "the target is named: " + report.pushedItems());
+    assertTrue(report.flags().stream().filter(f -> f.userId().startsWith("fake"))
+        .allMatch(f -> f.reason().equals("shilling") && f.detail().contains(target)), report.flags().toString());
+  }
+
+  @Test
+  void withoutAnAttackNobodyIsFlaggedForShilling() {
+    Dataset d = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL).dataset();
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(d);
+    assertEquals(0, report.flags().stream().filter(f -> f.reason().equals("shilling")).count(), report.toString());
+    assertEquals(0, report.pushedItems().size());
+  }
+
+  @Test
+  void burstsOfEventsAreFlaggedAsBots() {
+    Dataset d = attacked(300, 11, true);
+    AbuseDetector.Report report = new AbuseDetector(
+        new AbuseDetector.Params(60_000L, 20, 2.0, 5, 1.0 / 3, 5)).detect(d);
+    long bots = report.flags().stream().filter(f -> f.reason().equals("burst")).map(AbuseDetector.Flag::userId)
+        .filter(id -> id.startsWith("fake")).distinct().count();
+    assertEquals(FAKES, bots, "25 events 0.2 s apart exceed 20 per minute for every fake");
+    assertTrue(report.flags().stream().filter(f -> f.reason().equals("burst"))
+        .allMatch(f -> f.userId().startsWith("fake")), "no real user posts that fast: " + report.flags());
+  }
+
+  @Test
+  void parametersAreChecked() {
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(0, 60, 2, 5, 0.3, 5));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 2, 1, 0.3, 5));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 2, 5, 1.5, 5));
+  }
+}
