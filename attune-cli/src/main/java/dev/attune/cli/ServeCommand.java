@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
  * --port      ATTUNE_PORT       port         8080
  * --fallback  ATTUNE_FALLBACK   fallback     itemknn
  *             ATTUNE_ADMIN_KEY  adminKey     (generated at start and printed)
+ *             ATTUNE_USER_ID_KEY  userIdKey  off (user ids stored as given)
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
  * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
@@ -43,8 +44,8 @@ import picocli.CommandLine.Spec;
  * model gate passes. At start it serves the store's active model version when its directory exists, else
  * {@code --model}.
  *
- * <p>The admin key (for the dashboard and {@code /v1/admin/...}) has no option, so that it never shows in a
- * process list.
+ * <p>The admin key (for the dashboard and {@code /v1/admin/...}) and the user-id key (HMAC secret that
+ * pseudonymises user ids as they enter) have no option, so that they never show in a process list.
  */
 @Command(
     name = "serve",
@@ -54,7 +55,8 @@ import picocli.CommandLine.Spec;
         "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT, ATTUNE_FALLBACK)",
         "> --config file (keys store, model, host, port, fallback) > defaults.",
         "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),",
-        "else one is generated and printed at start.",
+        "else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids",
+        "with HMAC-SHA256 as they enter (clients keep using their own ids).",
         "Retraining (SASRec on the store, published only if the model gate passes): --train-every,",
         "--retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,",
         "file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
@@ -140,6 +142,7 @@ final class ServeCommand implements Callable<Integer> {
     int epochs = number("trainEpochs", pick(trainEpochs == null ? null : trainEpochs.toString(),
         env.get("ATTUNE_TRAIN_EPOCHS"), file.getProperty("trainEpochs"), "12")).intValue();
     if (epochs <= 0) throw new IllegalArgumentException("trainEpochs must be > 0: " + epochs);
+    cfg = cfg.withUserIdKey(pick(env.get("ATTUNE_USER_ID_KEY"), file.getProperty("userIdKey")));
     serveUntilStopped(url, cfg.withLifecycle(lifecycle), spec.commandLine().getOut(), null,
         new SasRecTrainer(epochs, SasRecTrainer.backgroundThreads()));
     return 0;

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -46,6 +47,7 @@ final class Api {
   private final Store store;
   private final ObjectMapper json;
   private final ServerConfig config;
+  private final UserIds userIds;
   private final Catalog catalog;
   private final RecentHistory history;
   private final ItemCounters counters;
@@ -64,6 +66,7 @@ final class Api {
     this.store = store;
     this.json = json;
     this.config = config;
+    this.userIds = new UserIds(config.userIdKey());
     this.catalog = catalog;
     this.history = history;
     this.counters = counters;
@@ -81,7 +84,10 @@ final class Api {
             "a user {id, attributes} or a batch of them", 200, this::upsertUsers),
         new Route(GET, "/v1/users/{id}", "A user's profile", List.of(), null, 200, this::getUser),
         new Route(PUT, "/v1/users/{id}", "Create or replace a user", List.of(), "{attributes}", 200, this::putUser),
-        new Route(DELETE, "/v1/users/{id}", "Delete a user and their events", List.of(), null, 204, this::deleteUser),
+        new Route(DELETE, "/v1/users/{id}", "Delete a user: their profile and events, from the store, the history"
+            + " cache and the popular/trending counters", List.of(), null, 204, this::deleteUser),
+        new Route(GET, "/v1/users/{id}/export", "Everything held on a user: profile and every event", List.of(), null,
+            200, this::exportUser),
         new Route(POST, "/v1/users/{id}/onboarding", "Cold start: a new user's chosen items, categories and creators;"
             + " answers their first recommendations", List.of(new Route.Param("k", "integer", "number of items (10)")),
             "{items?: [itemId], categories?: [string], creators?: [string], attributes?: {}}", 200, this::onboarding),
@@ -193,30 +199,61 @@ final class Api {
   private void upsertUsers(Context ctx) {
     List<User> users = new ArrayList<>();
     for (var e : RequestBodies.oneOrMany(body(ctx), "users", config.maxBatch())) {
-      users.add(RequestBodies.user(e.getKey(), e.getValue(), null));
+      User u = RequestBodies.user(e.getKey(), e.getValue(), null);
+      users.add(new User(userIds.stored(u.id()), u.attributes()));
     }
     store.upsertUsers(users);
     ctx.json(Map.of("upserted", users.size()));
   }
 
+  /** The stored id of the user named in the path ({@link UserIds}: pseudonymised when the server has a key). */
+  private String userId(Context ctx) {
+    return userIds.stored(RequestBodies.pathId(ctx.pathParam("id"), "id"));
+  }
+
   private void getUser(Context ctx) {
-    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    String id = userId(ctx);
     User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", id));
     ctx.json(u);
   }
 
   private void putUser(Context ctx) {
-    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    String id = userId(ctx);
     User u = RequestBodies.user("", body(ctx), id);
     store.upsertUsers(List.of(u));
     ctx.json(u);
   }
 
+  /**
+   * Deletes the user's profile and events from the store, then from everything derived from them here: the
+   * recent-history cache and the popular and trending counters. The served models keep no per-user state (a user
+   * is their history), so nothing of the user is left to shape a response or an explanation; the aggregate
+   * parameters of a model trained before the deletion (item vectors) change at the next training.
+   */
   private void deleteUser(Context ctx) {
-    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    String id = userId(ctx);
+    List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
     if (!store.deleteUser(id)) throw ApiException.notFound("user", id);
     history.forget(id);
+    for (Store.StoredEvent e : events) counters.remove(e.event());
     ctx.status(204);
+  }
+
+  /** Everything held on a user: the profile and every stored event, oldest first. */
+  private void exportUser(Context ctx) {
+    String id = userId(ctx);
+    Optional<User> user = store.user(id);
+    List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
+    if (user.isEmpty() && events.isEmpty()) throw ApiException.notFound("user", id);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("userId", id);
+    body.put("pseudonymised", userIds.pseudonymised());
+    body.put("attributes", user.map(User::attributes).orElse(Map.of()));
+    List<Map<String, Object>> list = new ArrayList<>(events.size());
+    for (Store.StoredEvent e : events) list.add(eventJson(e.eventId(), e.event()));
+    body.put("events", list);
+    body.put("exportedAtMillis", clock.getAsLong());
+    ctx.json(body);
   }
 
   /**
@@ -225,7 +262,7 @@ final class Api {
    * recommendations, which those choices already shape.
    */
   private void onboarding(Context ctx) {
-    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    String id = userId(ctx);
     JsonNode b = body(ctx);
     RequestBodies.requireObject("", b, Set.of("items", "categories", "creators", "attributes"));
     List<String> items = RequestBodies.stringList(b, "", "items");
@@ -269,7 +306,7 @@ final class Api {
   }
 
   private void userEvents(Context ctx) {
-    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    String id = userId(ctx);
     int limit = intParam(ctx, "limit", 50, 1, 1000);
     requireUser(id);
     List<Map<String, Object>> out = new ArrayList<>();
@@ -280,7 +317,7 @@ final class Api {
   // ---------------------------------------------------------------- recommendations
 
   private void userRecommendations(Context ctx) {
-    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    String id = userId(ctx);
     Recommendations.Options o = options(ctx);
     List<Event> recent = history.of(id);
     Recommendations.Preferences prefs = Recommendations.Preferences.NONE;
@@ -470,7 +507,10 @@ final class Api {
     long now = clock.getAsLong();
     List<Store.NewEvent> events = new ArrayList<>();
     for (var e : RequestBodies.oneOrMany(body(ctx), "events", config.maxBatch())) {
-      events.add(RequestBodies.event(e.getKey(), e.getValue(), now));
+      Store.NewEvent ne = RequestBodies.event(e.getKey(), e.getValue(), now);
+      Event ev = ne.event();
+      events.add(userIds.pseudonymised() ? new Store.NewEvent(ne.eventId(), new Event(userIds.stored(ev.userId()),
+          ev.itemId(), ev.type(), ev.value(), ev.timestamp(), ev.scene(), ev.context())) : ne);
     }
     Store.AppendResult result = ingest(events, now);
     ctx.json(Map.of("inserted", result.inserted(), "duplicates", result.duplicates()));

@@ -42,6 +42,15 @@ final class ItemCounters {
         .increment();
   }
 
+  /** Uncounts one event counted before (its user was deleted), so it no longer shapes popular and trending. */
+  void remove(Event e) {
+    LongAdder t = total.get(e.itemId());
+    if (t != null) t.decrement();
+    var hour = hourly.get(e.timestamp() / HOUR);
+    LongAdder h = hour == null ? null : hour.get(e.itemId());
+    if (h != null) h.decrement();
+  }
+
   private synchronized void advanceTo(long hour) {
     if (hour <= newestHour) return;
     newestHour = hour;
@@ -79,7 +88,10 @@ final class ItemCounters {
 
   private static List<Ranked> top(Map<String, Long> counts, int k, Predicate<String> keep) {
     List<Ranked> all = new ArrayList<>();
-    for (var e : counts.entrySet()) if (keep.test(e.getKey())) all.add(new Ranked(e.getKey(), e.getValue()));
+    for (var e : counts.entrySet()) {
+      // zero once every event of an item was uncounted (its users deleted): not popular at all
+      if (e.getValue() > 0 && keep.test(e.getKey())) all.add(new Ranked(e.getKey(), e.getValue()));
+    }
     all.sort(Comparator.comparingLong(Ranked::count).reversed().thenComparing(Ranked::itemId));
     return all.size() > k ? new ArrayList<>(all.subList(0, k)) : all;
   }

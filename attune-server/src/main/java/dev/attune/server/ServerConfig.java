@@ -23,21 +23,23 @@ import java.nio.file.Path;
  *     at start and logs it ({@link AttuneServer#adminKey()}). A stopgap until API keys with scopes exist.
  * @param lifecycle how the served model is retrained, gated and published ({@link LifecycleConfig}; needs a
  *     {@link ModelTrainer}); null = {@link LifecycleConfig#DEFAULTS}
+ * @param userIdKey secret of the keyed hash (HMAC-SHA256) that pseudonymises user ids as they enter ({@link
+ *     UserIds}), at least 16 characters; null = user ids are stored as given
  */
 public record ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
     int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey,
-    LifecycleConfig lifecycle) {
+    LifecycleConfig lifecycle, String userIdKey) {
 
   /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users, ItemKNN fallback. */
   public static final ServerConfig DEFAULTS =
       new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn", null,
-          LifecycleConfig.DEFAULTS);
+          LifecycleConfig.DEFAULTS, null);
 
   /** A configuration with the default {@link LifecycleConfig}. */
   public ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
       int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey) {
     this(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours, newItemDays, freshnessBoost,
-        modelDir, fallbackModel, adminKey, LifecycleConfig.DEFAULTS);
+        modelDir, fallbackModel, adminKey, LifecycleConfig.DEFAULTS, null);
   }
 
   public ServerConfig {
@@ -61,6 +63,9 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
       throw new IllegalArgumentException("adminKey must be at least " + MIN_ADMIN_KEY_LENGTH
           + " printable characters without spaces");
     }
+    if (userIdKey != null && userIdKey.length() < MIN_ADMIN_KEY_LENGTH) {
+      throw new IllegalArgumentException("userIdKey must be at least " + MIN_ADMIN_KEY_LENGTH + " characters");
+    }
   }
 
   /** Shortest admin key accepted. */
@@ -69,39 +74,46 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
   /** This configuration on another port. */
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey);
   }
 
   /** This configuration serving another model directory. */
   public ServerConfig withModelDir(Path newModelDir) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey, lifecycle);
+        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey, lifecycle, userIdKey);
   }
 
   /** This configuration with another fallback model ({@code itemknn}, {@code als}, {@code none}). */
   public ServerConfig withFallbackModel(String newFallbackModel) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey, lifecycle);
+        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey, lifecycle, userIdKey);
   }
 
   /** This configuration with another admin key (null = generate one at start). */
   public ServerConfig withAdminKey(String newAdminKey) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey, lifecycle);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey, lifecycle, userIdKey);
   }
 
   /** This configuration with other retraining settings (null = the defaults). */
   public ServerConfig withLifecycle(LifecycleConfig newLifecycle) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, newLifecycle);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, newLifecycle, userIdKey);
   }
 
-  /** Like the record's own, but never shows the admin key. */
+  /** This configuration pseudonymising user ids with another key (null = off). */
+  public ServerConfig withUserIdKey(String newUserIdKey) {
+    return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, newUserIdKey);
+  }
+
+  /** Like the record's own, but never shows the admin key or the user-id key. */
   @Override
   public String toString() {
     return "ServerConfig[host=" + host + ", port=" + port + ", maxBatch=" + maxBatch + ", maxBodyBytes=" + maxBodyBytes
         + ", recentEvents=" + recentEvents + ", cachedUsers=" + cachedUsers + ", trendingHours=" + trendingHours
         + ", newItemDays=" + newItemDays + ", freshnessBoost=" + freshnessBoost + ", modelDir=" + modelDir
-        + ", fallbackModel=" + fallbackModel + ", adminKey=" + (adminKey == null ? "generated" : "(set)") + ", lifecycle=" + lifecycle + "]";
+        + ", fallbackModel=" + fallbackModel + ", adminKey=" + (adminKey == null ? "generated" : "(set)") + ", lifecycle=" + lifecycle
+        + ", userIdKey=" + (userIdKey == null ? "off" : "(set)") + "]";
   }
 }

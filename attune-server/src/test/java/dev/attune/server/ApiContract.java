@@ -349,6 +349,38 @@ abstract class ApiContract {
     assertFalse(r.body().contains("Exception"), "no stack trace or exception name: " + r.body());
   }
 
+  @Test
+  void aDeletedUserNoLongerShapesAnyResponseAndTheirExportIsGone() throws Exception {
+    StringBuilder plays = new StringBuilder("[");
+    for (int k = 0; k < 30; k++) {
+      plays.append(k == 0 ? "" : ",").append("{\"userId\":\"victim\",\"itemId\":\"song7\",\"type\":\"play\",")
+          .append("\"timestamp\":").append(System.currentTimeMillis() - k).append('}');
+    }
+    assertEquals(200, post("/v1/events", plays + ",{\"userId\":\"victim\",\"itemId\":\"song9\",\"type\":\"like\"}]")
+        .statusCode());
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"other\",\"itemId\":\"song1\",\"type\":\"play\"},"
+        + "{\"userId\":\"other\",\"itemId\":\"song2\",\"type\":\"play\"}]").statusCode());
+    assertEquals("song7", ids(json(get("/v1/popular?k=3"), 200)).get(0), "the victim's plays make song7 popular");
+    assertEquals("song7", ids(json(get("/v1/trending?k=3"), 200)).get(0));
+    JsonNode export = json(get("/v1/users/victim/export"), 200);
+    assertEquals(31, export.get("events").size());
+    assertEquals("victim", export.get("userId").asText());
+
+    assertEquals(204, send("DELETE", "/v1/users/victim", null).statusCode());
+    assertFalse(ids(json(get("/v1/popular?k=3"), 200)).contains("song7"), "popular no longer counts the victim");
+    assertFalse(ids(json(get("/v1/trending?k=3"), 200)).contains("song7"), "nor does trending");
+    assertEquals(404, get("/v1/users/victim/export").statusCode());
+    assertEquals(404, get("/v1/users/victim/recommendations?k=5&explain=true").statusCode(), "an unknown user now");
+    assertEquals(404, get("/v1/users/victim/events").statusCode());
+    // the same id coming back starts afresh: nothing of the deleted history personalises or explains its list
+    assertEquals(200, post("/v1/users", "{\"id\":\"victim\"}").statusCode());
+    JsonNode recs = json(get("/v1/users/victim/recommendations?k=5&explain=true"), 200);
+    for (JsonNode item : recs.get("items")) {
+      assertEquals("popular", item.get("source").asText(), "no history is left to personalise from: " + recs);
+      assertTrue(item.get("explanation").isNull());
+    }
+  }
+
   static List<String> ids(JsonNode response) {
     List<String> out = new ArrayList<>();
     for (JsonNode i : response.get("items")) out.add(i.get("itemId").asText());

@@ -1,0 +1,65 @@
+package dev.attune.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.store.Store;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** With a user-id key, the store only ever holds pseudonyms, while clients keep using their own ids. (#7) */
+class PseudonymisedUserIdsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path dir;
+
+  @Test
+  void clientsUseTheirIdsAndTheStoreHoldsOnlyKeyedPseudonyms() throws Exception {
+    String key = "user-id-secret-0123456789";
+    String alice = new UserIds(key).stored("alice");
+    assertTrue(alice.startsWith("p:") && alice.length() == 24, alice);
+    assertEquals(alice, new UserIds(key).stored("alice"), "the same id maps to the same pseudonym");
+    assertNotEquals(alice, new UserIds("another-secret-0123456789").stored("alice"), "the key matters");
+    assertNotEquals(alice, new UserIds(key).stored("bob"));
+
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("attune.db"))) {
+      AttuneServer server = AttuneServer.create(ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none")
+          .withUserIdKey(key), store).start();
+      try {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + server.port();
+        assertEquals(200, send(http, "POST", base + "/v1/users", "{\"id\":\"alice\",\"attributes\":{\"age\":\"30\"}}")
+            .statusCode());
+        assertEquals(200, send(http, "POST", base + "/v1/events", "[{\"userId\":\"alice\",\"itemId\":\"song1\","
+            + "\"type\":\"play\"},{\"userId\":\"alice\",\"itemId\":\"song2\",\"type\":\"like\"}]").statusCode());
+
+        assertTrue(store.user("alice").isEmpty(), "the client's id is never stored");
+        assertEquals(Map.of("age", "30"), store.user(alice).orElseThrow().attributes());
+        assertEquals(2, store.recentEvents(alice, 10).size());
+        JsonNode events = JSON.readTree(send(http, "GET", base + "/v1/users/alice/events", null).body());
+        assertEquals(2, events.get("events").size(), "the client reads with its own id");
+        JsonNode export = JSON.readTree(send(http, "GET", base + "/v1/users/alice/export", null).body());
+        assertEquals(alice, export.get("userId").asText());
+        assertTrue(export.get("pseudonymised").asBoolean());
+        assertEquals(204, send(http, "DELETE", base + "/v1/users/alice", null).statusCode());
+        assertTrue(store.user(alice).isEmpty() && store.recentEvents(alice, 10).isEmpty());
+      } finally {
+        server.stop();
+      }
+    }
+  }
+
+  private static HttpResponse<String> send(HttpClient http, String method, String url, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
