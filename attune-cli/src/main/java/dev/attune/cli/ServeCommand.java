@@ -1,5 +1,6 @@
 package dev.attune.cli;
 
+import dev.attune.server.AccessConfig;
 import dev.attune.server.AttuneServer;
 import dev.attune.server.LifecycleConfig;
 import dev.attune.server.ModelTrainer;
@@ -32,6 +33,10 @@ import picocli.CommandLine.Spec;
  * --fallback  ATTUNE_FALLBACK   fallback     itemknn
  *             ATTUNE_ADMIN_KEY  adminKey     (generated at start and printed)
  *             ATTUNE_USER_ID_KEY  userIdKey  off (user ids stored as given)
+ *             ATTUNE_REQUIRE_API_KEYS  requireApiKeys  false (keys optional; admin routes always need one)
+ *             ATTUNE_RATE_LIMIT   rateLimit  200 requests per second per API key
+ *             ATTUNE_RATE_BURST   rateBurst  400
+ *             ATTUNE_CORS_ORIGINS corsOrigins (none: same origin only; comma-separated origins)
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
  * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
@@ -56,7 +61,9 @@ import picocli.CommandLine.Spec;
         "> --config file (keys store, model, host, port, fallback) > defaults.",
         "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),",
         "else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids",
-        "with HMAC-SHA256 as they enter (clients keep using their own ids).",
+        "with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):",
+        "ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_CORS_ORIGINS (file keys",
+        "requireApiKeys, rateLimit, rateBurst, corsOrigins).",
         "Retraining (SASRec on the store, published only if the model gate passes): --train-every,",
         "--retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,",
         "file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
@@ -143,6 +150,14 @@ final class ServeCommand implements Callable<Integer> {
         env.get("ATTUNE_TRAIN_EPOCHS"), file.getProperty("trainEpochs"), "12")).intValue();
     if (epochs <= 0) throw new IllegalArgumentException("trainEpochs must be > 0: " + epochs);
     cfg = cfg.withUserIdKey(pick(env.get("ATTUNE_USER_ID_KEY"), file.getProperty("userIdKey")));
+    String origins = pick(env.get("ATTUNE_CORS_ORIGINS"), file.getProperty("corsOrigins"), "");
+    cfg = cfg.withAccess(new AccessConfig(
+        Boolean.parseBoolean(pick(env.get("ATTUNE_REQUIRE_API_KEYS"), file.getProperty("requireApiKeys"), "false")),
+        number("rateLimit", pick(env.get("ATTUNE_RATE_LIMIT"), file.getProperty("rateLimit"),
+            Double.toString(AccessConfig.DEFAULTS.requestsPerSecond()))).doubleValue(),
+        number("rateBurst", pick(env.get("ATTUNE_RATE_BURST"), file.getProperty("rateBurst"),
+            Integer.toString(AccessConfig.DEFAULTS.burst()))).intValue(),
+        java.util.Arrays.stream(origins.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList()));
     serveUntilStopped(url, cfg.withLifecycle(lifecycle), spec.commandLine().getOut(), null,
         new SasRecTrainer(epochs, SasRecTrainer.backgroundThreads()));
     return 0;

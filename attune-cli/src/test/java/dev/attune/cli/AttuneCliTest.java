@@ -44,6 +44,24 @@ class AttuneCliTest {
   }
 
   @Test
+  void keysAreCreatedOnceListedWithoutSecretsAndRevoked() {
+    String store = "jdbc:sqlite:" + dir.resolve("keys.db");
+    Run created = run("keys", "create", "--store", store, "--scopes", "read,write", "--name", "app");
+    assertEquals(0, created.code(), created.err());
+    String token = created.out().lines().filter(l -> l.startsWith("atk_")).findFirst().orElseThrow();
+    String id = token.substring(4, token.indexOf('_', 4));
+    Run list = run("keys", "list", "--store", store);
+    assertTrue(list.out().contains(id) && list.out().contains("read,write") && list.out().contains("active"),
+        list.out());
+    assertFalse(list.out().contains(token.substring(token.indexOf('_', 4) + 1)), "the secret is never shown again");
+    assertEquals(0, run("keys", "revoke", id, "--store", store).code());
+    assertTrue(run("keys", "list", "--store", store).out().contains("revoked"));
+    Run bad = run("keys", "create", "--store", store, "--scopes", "root");
+    assertEquals(AttuneCli.USAGE_ERROR, bad.code());
+    assertTrue(bad.err().contains("--scopes takes read, write, admin"), bad.err());
+  }
+
+  @Test
   void clientMistakesGiveAMessageNotAStackTrace() {
     Run missing = run("evaluate", "--data", dir.resolve("nope").toString(), "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());

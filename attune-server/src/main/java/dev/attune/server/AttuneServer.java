@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import io.javalin.plugin.bundled.CorsPlugin;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,7 @@ public final class AttuneServer {
   private final Api api;
   private final PrometheusMeterRegistry metrics;
   private final ObjectMapper json;
+  private final AccessControl access;
   private final ServiceStats stats;
   private final String adminKey;
   private final LongSupplier clock;
@@ -103,6 +106,7 @@ public final class AttuneServer {
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
         adminKey, served, lifecycle);
+    this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
   }
 
   /** 32 random hex digits from a strong generator. */
@@ -174,7 +178,13 @@ public final class AttuneServer {
       c.http.defaultContentType = "application/json";
       c.startup.showJavalinBanner = false;
       c.jsonMapper(new JavalinJackson(json, true));
-      for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
+      for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), access.wrap(r));
+      if (!config.access().corsOrigins().isEmpty()) {
+        c.registerPlugin(new CorsPlugin(cors -> cors.addRule(rule -> {
+          List<String> origins = config.access().corsOrigins();
+          rule.allowHost(origins.get(0), origins.subList(1, origins.size()).toArray(String[]::new));
+        })));
+      }
       // the dashboard: static files from the classpath, same origin as the API (its pages call /v1/admin/...)
       c.staticFiles.add(files -> {
         files.hostedPath = "/dashboard";

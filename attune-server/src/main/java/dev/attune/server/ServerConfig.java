@@ -25,25 +25,27 @@ import java.nio.file.Path;
  *     {@link ModelTrainer}); null = {@link LifecycleConfig#DEFAULTS}
  * @param userIdKey secret of the keyed hash (HMAC-SHA256) that pseudonymises user ids as they enter ({@link
  *     UserIds}), at least 16 characters; null = user ids are stored as given
+ * @param access API keys, rate limits and CORS ({@link AccessConfig}); null = {@link AccessConfig#DEFAULTS}
  */
 public record ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
     int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey,
-    LifecycleConfig lifecycle, String userIdKey) {
+    LifecycleConfig lifecycle, String userIdKey, AccessConfig access) {
 
   /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users, ItemKNN fallback. */
   public static final ServerConfig DEFAULTS =
       new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn", null,
-          LifecycleConfig.DEFAULTS, null);
+          LifecycleConfig.DEFAULTS, null, AccessConfig.DEFAULTS);
 
   /** A configuration with the default {@link LifecycleConfig}. */
   public ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
       int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey) {
     this(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours, newItemDays, freshnessBoost,
-        modelDir, fallbackModel, adminKey, LifecycleConfig.DEFAULTS, null);
+        modelDir, fallbackModel, adminKey, LifecycleConfig.DEFAULTS, null, AccessConfig.DEFAULTS);
   }
 
   public ServerConfig {
     if (lifecycle == null) lifecycle = LifecycleConfig.DEFAULTS;
+    if (access == null) access = AccessConfig.DEFAULTS;
     if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be blank");
     if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
     if (maxBatch <= 0) throw new IllegalArgumentException("maxBatch must be > 0: " + maxBatch);
@@ -74,37 +76,43 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
   /** This configuration on another port. */
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey, access);
   }
 
   /** This configuration serving another model directory. */
   public ServerConfig withModelDir(Path newModelDir) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey, lifecycle, userIdKey);
+        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey, lifecycle, userIdKey, access);
   }
 
   /** This configuration with another fallback model ({@code itemknn}, {@code als}, {@code none}). */
   public ServerConfig withFallbackModel(String newFallbackModel) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey, lifecycle, userIdKey);
+        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey, lifecycle, userIdKey, access);
   }
 
   /** This configuration with another admin key (null = generate one at start). */
   public ServerConfig withAdminKey(String newAdminKey) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey, lifecycle, userIdKey);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey, lifecycle, userIdKey, access);
   }
 
   /** This configuration with other retraining settings (null = the defaults). */
   public ServerConfig withLifecycle(LifecycleConfig newLifecycle) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, newLifecycle, userIdKey);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, newLifecycle, userIdKey, access);
   }
 
   /** This configuration pseudonymising user ids with another key (null = off). */
   public ServerConfig withUserIdKey(String newUserIdKey) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, newUserIdKey);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, newUserIdKey, access);
+  }
+
+  /** This configuration with other access settings (null = the defaults). */
+  public ServerConfig withAccess(AccessConfig newAccess) {
+    return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey, newAccess);
   }
 
   /** Like the record's own, but never shows the admin key or the user-id key. */
@@ -114,6 +122,6 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
         + ", recentEvents=" + recentEvents + ", cachedUsers=" + cachedUsers + ", trendingHours=" + trendingHours
         + ", newItemDays=" + newItemDays + ", freshnessBoost=" + freshnessBoost + ", modelDir=" + modelDir
         + ", fallbackModel=" + fallbackModel + ", adminKey=" + (adminKey == null ? "generated" : "(set)") + ", lifecycle=" + lifecycle
-        + ", userIdKey=" + (userIdKey == null ? "off" : "(set)") + "]";
+        + ", userIdKey=" + (userIdKey == null ? "off" : "(set)") + ", access=" + access + "]";
   }
 }

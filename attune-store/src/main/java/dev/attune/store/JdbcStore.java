@@ -930,6 +930,59 @@ public final class JdbcStore implements Store {
    *
    * <p>Never throws; false after {@link #close}. Waits at most the pool's connection timeout.
    */
+  // ---- API keys ----
+
+  @Override
+  public void saveApiKey(ApiKey key) {
+    if (key == null) {
+      throw new IllegalArgumentException("key must not be null");
+    }
+    write("saveApiKey", c -> {
+      try (PreparedStatement del = c.prepareStatement("DELETE FROM api_keys WHERE id = ?");
+          PreparedStatement ins = c.prepareStatement(
+              "INSERT INTO api_keys (id, secret_hash, scopes, name, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)")) {
+        del.setString(1, key.id());
+        del.executeUpdate();
+        ins.setString(1, key.id());
+        ins.setString(2, key.secretHash());
+        ins.setString(3, String.join(",", new java.util.TreeSet<>(key.scopes())));
+        ins.setString(4, key.name());
+        ins.setLong(5, key.createdAtMillis());
+        ins.setBoolean(6, key.revoked());
+        ins.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public List<ApiKey> apiKeys() {
+    return read("apiKeys", c -> {
+      List<ApiKey> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+              "SELECT id, secret_hash, scopes, name, created_at, revoked FROM api_keys ORDER BY id");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new ApiKey(rs.getString(1), rs.getString(2), java.util.Set.of(rs.getString(3).split(",")),
+              rs.getString(4), rs.getLong(5), rs.getBoolean(6)));
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public boolean revokeApiKey(String keyId) {
+    requireId(keyId, "keyId");
+    return write("revokeApiKey", c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE api_keys SET revoked = ? WHERE id = ?")) {
+        ps.setBoolean(1, true);
+        ps.setString(2, keyId);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
   @Override
   public boolean healthy() {
     if (closed) {

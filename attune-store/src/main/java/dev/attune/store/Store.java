@@ -130,12 +130,55 @@ public interface Store extends AutoCloseable {
   /** The active model version, if any. */
   Optional<ModelVersion> activeModel();
 
+  // ---- API keys ----
+
+  /** Records an API key (creates or replaces by id); only the hash of its secret is given and stored. */
+  void saveApiKey(ApiKey key);
+
+  /** Every API key, revoked ones included, by id. */
+  List<ApiKey> apiKeys();
+
+  /**
+   * Revokes a key: it stays listed, and no request may use it again.
+   *
+   * @return false if no such key
+   */
+  boolean revokeApiKey(String keyId);
+
   /** Whether the database answers (for {@code /health}). */
   boolean healthy();
 
   /** Closes the connection pool. */
   @Override
   void close();
+
+  /**
+   * An API key as stored: never the secret itself.
+   *
+   * @param id the public part of the key, unique
+   * @param secretHash lower-case hex SHA-256 of the secret part
+   * @param scopes what the key may do: a non-empty subset of {@code read}, {@code write}, {@code admin}
+   * @param name what it is for, for people
+   * @param createdAtMillis when it was made
+   * @param revoked whether it was revoked
+   */
+  record ApiKey(String id, String secretHash, java.util.Set<String> scopes, String name, long createdAtMillis,
+      boolean revoked) {
+    /** The scopes a key may hold. */
+    public static final java.util.Set<String> SCOPES = java.util.Set.of("read", "write", "admin");
+
+    /** Checks the fields. */
+    public ApiKey {
+      if (id == null || id.isBlank() || secretHash == null || !secretHash.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException("an API key needs an id and a SHA-256 hex hash");
+      }
+      if (scopes == null || scopes.isEmpty() || !SCOPES.containsAll(scopes)) {
+        throw new IllegalArgumentException("scopes must be a non-empty subset of " + SCOPES + ": " + scopes);
+      }
+      scopes = java.util.Set.copyOf(scopes);
+      name = name == null ? "" : name;
+    }
+  }
 
   /** An item with its service flags. */
   record StoredItem(Item item, boolean hidden, long createdAtMillis) {}

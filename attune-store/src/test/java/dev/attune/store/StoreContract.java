@@ -10,6 +10,7 @@ import dev.attune.data.EventLog;
 import dev.attune.events.Event;
 import dev.attune.events.Item;
 import dev.attune.events.User;
+import dev.attune.store.Store.ApiKey;
 import dev.attune.store.Store.AppendResult;
 import dev.attune.store.Store.Counts;
 import dev.attune.store.Store.ModelVersion;
@@ -384,6 +385,19 @@ abstract class StoreContract {
   static ModelVersion version(String id, long createdAt, boolean active) {
     return new ModelVersion(id, "sasrec", "/models/" + id, createdAt, Map.of("ndcg@10", 0.25, "recall@20", 0.5),
         active);
+  }
+
+  @Test
+  void apiKeysRoundTripAndRevoke() {
+    String hash = "a".repeat(64);
+    store.saveApiKey(new ApiKey("k2", hash, Set.of("read"), "reader", 2L, false));
+    store.saveApiKey(new ApiKey("k1", "b".repeat(64), Set.of("write", "admin"), "ops", 1L, false));
+    assertEquals(List.of(new ApiKey("k1", "b".repeat(64), Set.of("admin", "write"), "ops", 1L, false),
+        new ApiKey("k2", hash, Set.of("read"), "reader", 2L, false)), store.apiKeys());
+    assertTrue(store.revokeApiKey("k2"));
+    assertFalse(store.revokeApiKey("nope"));
+    assertTrue(store.apiKeys().get(1).revoked());
+    assertThrows(IllegalArgumentException.class, () -> new ApiKey("k3", hash, Set.of("root"), "x", 0L, false));
   }
 
   @Test

@@ -1,0 +1,79 @@
+package dev.attune.cli;
+
+import dev.attune.server.ApiKeys;
+import dev.attune.store.Store;
+import java.io.PrintWriter;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code attune keys create|list|revoke}: API keys of a store. The server checks them ({@code Authorization:
+ * Bearer <key>}); the store keeps only a hash of each key's secret, so a key is shown once, when created.
+ */
+@Command(
+    name = "keys",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Manage API keys: 'keys create --scopes read,write --name app' prints a new key once;",
+        "'keys list' shows id, scopes, name and whether revoked; 'keys revoke <id>' stops a key.",
+        "Scopes: read (recommendations, lookups), write (events, users, items), admin (everything).",
+        "The store is --store, else ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + "."})
+final class KeysCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", description = "create, list or revoke")
+  String action;
+
+  @Parameters(index = "1", arity = "0..1", description = "the key id, for revoke")
+  String keyId;
+
+  @Option(names = "--store", description = "JDBC URL of the store")
+  String store;
+
+  @Option(names = "--scopes", split = ",", description = "for create: read, write, admin (default read)")
+  List<String> scopes = List.of("read");
+
+  @Option(names = "--name", description = "for create: what the key is for")
+  String name = "";
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
+    try (Store s = Store.open(url)) {
+      switch (action) {
+        case "create" -> {
+          Set<String> wanted = new LinkedHashSet<>(scopes);
+          if (!Store.ApiKey.SCOPES.containsAll(wanted)) {
+            throw new IllegalArgumentException("--scopes takes read, write, admin: " + wanted);
+          }
+          ApiKeys.Created key = ApiKeys.create(wanted, name, System.currentTimeMillis());
+          s.saveApiKey(key.stored());
+          out.println("key " + key.stored().id() + " (" + String.join(",", wanted) + ") created; it is shown only now:");
+          out.println(key.token());
+        }
+        case "list" -> {
+          for (Store.ApiKey k : s.apiKeys()) {
+            out.printf("%s  %-17s  %-8s  %s%n", k.id(), String.join(",", new java.util.TreeSet<>(k.scopes())),
+                k.revoked() ? "revoked" : "active", k.name());
+          }
+        }
+        case "revoke" -> {
+          if (keyId == null) throw new IllegalArgumentException("revoke needs the key id (see 'attune keys list')");
+          if (!s.revokeApiKey(keyId)) throw new IllegalArgumentException("no key " + keyId);
+          out.println("key " + keyId + " revoked; servers refuse it within seconds");
+        }
+        default -> throw new IllegalArgumentException("unknown action '" + action + "': create, list or revoke");
+      }
+    }
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,149 @@
+package dev.attune.server;
+
+import dev.attune.store.Store;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * API keys with scopes, and a rate limit per key.
+ *
+ * <p>A key reads {@code atk_<id>_<secret>}; the store keeps its id, scopes and the SHA-256 of the secret, never
+ * the secret ({@link Store.ApiKey}; {@code attune keys create} makes one). A request names its key in {@code
+ * Authorization: Bearer <key>}. Each route needs one scope: {@code admin} for {@code /v1/admin/...}, {@code read}
+ * for the other GET routes and {@code POST /v1/recommendations}, {@code write} for every other change; {@code
+ * /health}, {@code /metrics} and {@code /v1/openapi.json} need none. An {@code admin} key may do everything, and so
+ * may the server's admin key ({@link ServerConfig#adminKey}). Without {@link AccessConfig#requireApiKeys}, a
+ * request with no key is served (admin routes still need the admin key or an admin API key); a key that is given
+ * is always checked. Answers: 401 for a missing, unknown, malformed or revoked key, 403 for a key without the
+ * scope, 429 with {@code Retry-After} (seconds) past the key's rate (a token bucket of {@code burst} tokens
+ * refilled at {@code requestsPerSecond}).
+ *
+ * <p>Keys are read from the store at most once per {@link #RELOAD_NANOS}, so a new or revoked key takes effect
+ * within that time. Thread-safe.
+ */
+final class AccessControl {
+  /** How long the keys read from the store are used before they are read again. */
+  static final long RELOAD_NANOS = 2_000_000_000L;
+  /** Set on a request authenticated by an API key with the admin scope, for {@link Admin#guard}. */
+  static final String ADMIN_ATTRIBUTE = "attune.admin";
+
+  private final Store store;
+  private final AccessConfig config;
+  private final byte[] adminKey;
+  private final LongSupplier nanos;
+  private volatile Map<String, Store.ApiKey> keys = Map.of();
+  private volatile long loadedAt;
+  private volatile boolean loaded;
+  private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+  AccessControl(Store store, AccessConfig config, String adminKey, LongSupplier nanos) {
+    this.store = store;
+    this.config = config;
+    this.adminKey = adminKey == null ? null : adminKey.getBytes(StandardCharsets.UTF_8);
+    this.nanos = nanos;
+  }
+
+  /** The scope a route needs, or null for none. */
+  static String scopeOf(HandlerType method, String path) {
+    if (path.equals("/health") || path.equals("/metrics") || path.equals("/v1/openapi.json")) return null;
+    if (path.startsWith("/v1/admin")) return "admin";
+    if (method == HandlerType.GET || method == HandlerType.POST && path.equals("/v1/recommendations")) return "read";
+    return "write";
+  }
+
+  /** {@code handler} behind the key check of {@code route}. */
+  Handler wrap(Route route) {
+    String scope = scopeOf(route.method(), route.path());
+    if (scope == null) return route.handler();
+    return ctx -> {
+      check(ctx, scope);
+      route.handler().handle(ctx);
+    };
+  }
+
+  private void check(Context ctx, String scope) {
+    String auth = ctx.header("Authorization");
+    String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
+    if (given == null || given.isEmpty()) {
+      if (config.requireApiKeys() && !scope.equals("admin")) {
+        throw unauthorized(ctx, "this route needs an API key with the '" + scope + "' scope in 'Authorization: Bearer"
+            + " <key>'");
+      }
+      return; // admin routes then meet Admin.guard, which asks for the admin key
+    }
+    if (adminKey != null && MessageDigest.isEqual(adminKey, given.getBytes(StandardCharsets.UTF_8))) {
+      return; // the server's admin key may do everything; Admin.guard checks it again on admin routes
+    }
+    if (!given.startsWith("atk_")) {
+      if (scope.equals("admin")) return; // a wrong admin key: Admin.guard answers it
+      throw unauthorized(ctx, "not an API key (they start with 'atk_')");
+    }
+    int sep = given.indexOf('_', 4);
+    Store.ApiKey key = sep < 0 ? null : key(given.substring(4, sep));
+    if (key == null || key.revoked() || !MessageDigest.isEqual(
+        key.secretHash().getBytes(StandardCharsets.US_ASCII), ApiKeys.sha256Hex(given.substring(sep + 1))
+            .getBytes(StandardCharsets.US_ASCII))) {
+      throw unauthorized(ctx, key != null && key.revoked() ? "this API key was revoked" : "unknown API key");
+    }
+    if (!key.scopes().contains(scope) && !key.scopes().contains("admin")) {
+      throw new ApiException(403, "forbidden", "this API key has the scopes " + new java.util.TreeSet<>(key.scopes())
+          + ", and this route needs '" + scope + "'", "Authorization");
+    }
+    if (key.scopes().contains("admin")) ctx.attribute(ADMIN_ATTRIBUTE, Boolean.TRUE);
+    long waitNanos = buckets.computeIfAbsent(key.id(), id -> new Bucket(config.burst(), nanos.getAsLong()))
+        .take(config.requestsPerSecond(), config.burst(), nanos.getAsLong());
+    if (waitNanos > 0) {
+      ctx.header("Retry-After", Long.toString(Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L)));
+      throw new ApiException(429, "rate_limited", "this API key made more than " + config.requestsPerSecond()
+          + " requests per second (bursts of " + config.burst() + "); retry after the Retry-After header's seconds",
+          null);
+    }
+  }
+
+  private static ApiException unauthorized(Context ctx, String message) {
+    ctx.header("WWW-Authenticate", "Bearer realm=\"attune\"");
+    return new ApiException(401, "unauthorized", message, "Authorization");
+  }
+
+  private Store.ApiKey key(String id) {
+    long now = nanos.getAsLong();
+    Store.ApiKey k = keys.get(id);
+    if (!loaded || now - loadedAt > RELOAD_NANOS) { // also picks up revocations
+      Map<String, Store.ApiKey> fresh = new ConcurrentHashMap<>();
+      for (Store.ApiKey a : store.apiKeys()) fresh.put(a.id(), a);
+      keys = fresh;
+      loadedAt = now;
+      loaded = true;
+      k = fresh.get(id);
+    }
+    return k;
+  }
+
+  /** A token bucket: tokens refill continuously up to the burst. */
+  private static final class Bucket {
+    private double tokens;
+    private long at;
+
+    Bucket(int burst, long now) {
+      this.tokens = burst;
+      this.at = now;
+    }
+
+    /** Takes a token; returns 0, or how long until one is there. */
+    synchronized long take(double perSecond, int burst, long now) {
+      tokens = Math.min(burst, tokens + (now - at) / 1e9 * perSecond);
+      at = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return 0;
+      }
+      return (long) Math.ceil((1 - tokens) / perSecond * 1e9);
+    }
+  }
+}

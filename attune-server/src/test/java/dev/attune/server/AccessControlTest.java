@@ -1,0 +1,113 @@
+package dev.attune.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.store.Store;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** API keys with scopes, revocation and rate limits over real HTTP (#7). */
+class AccessControlTest {
+  private static final String ADMIN_KEY = "access-admin-key-0123456789";
+  @TempDir Path dir;
+  private Store store;
+  private AttuneServer server;
+  private String base;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private String reader;
+  private String writer;
+  private String admin;
+
+  @BeforeEach
+  void start() {
+    store = Store.open("jdbc:sqlite:" + dir.resolve("attune.db"));
+    reader = key(Set.of("read"));
+    writer = key(Set.of("write"));
+    admin = key(Set.of("admin"));
+    server = AttuneServer.create(ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(ADMIN_KEY)
+        .withAccess(new AccessConfig(true, 1, 3, List.of("https://app.example.com"))), store).start();
+    base = "http://127.0.0.1:" + server.port();
+  }
+
+  private String key(Set<String> scopes) {
+    ApiKeys.Created k = ApiKeys.create(scopes, "test", 0L);
+    store.saveApiKey(k.stored());
+    assertTrue(k.token().startsWith("atk_") && !k.token().contains(k.stored().secretHash()));
+    return k.token();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop();
+    store.close();
+  }
+
+  @Test
+  void everyRouteChecksItsScope() throws Exception {
+    assertEquals(200, send("GET", "/health", null, null).statusCode(), "health needs no key");
+    assertEquals(200, send("GET", "/v1/openapi.json", null, null).statusCode());
+    HttpResponse<String> none = send("GET", "/v1/popular", null, null);
+    assertEquals(401, none.statusCode());
+    assertTrue(none.body().contains("\"error\":\"unauthorized\""), none.body());
+    assertEquals(401, send("GET", "/v1/popular", null, "atk_000000000000_wrong").statusCode());
+    assertEquals(401, send("GET", "/v1/popular", null, "not-a-key").statusCode());
+    assertEquals(200, send("GET", "/v1/popular", null, reader).statusCode());
+    String event = "{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"play\"}";
+    HttpResponse<String> readerWrites = send("POST", "/v1/events", event, reader);
+    assertEquals(403, readerWrites.statusCode(), readerWrites.body());
+    assertEquals(200, send("POST", "/v1/events", event, writer).statusCode());
+    assertEquals(403, send("GET", "/v1/admin/overview", null, writer).statusCode());
+    assertEquals(200, send("GET", "/v1/admin/overview", null, admin).statusCode(), "an admin key opens admin routes");
+    assertEquals(200, send("POST", "/v1/events", event, admin).statusCode(), "and every other route");
+    assertEquals(200, send("GET", "/v1/admin/overview", null, ADMIN_KEY).statusCode(), "so does the admin key");
+    assertEquals(200, send("GET", "/v1/popular", null, ADMIN_KEY).statusCode());
+  }
+
+  @Test
+  void aKeyPastItsRateGets429WithRetryAfterAndARevokedKeyIsRefused() throws Exception {
+    int ok = 0;
+    HttpResponse<String> limited = null;
+    for (int i = 0; i < 6 && limited == null; i++) {
+      HttpResponse<String> r = send("GET", "/v1/popular", null, reader);
+      if (r.statusCode() == 429) limited = r;
+      else ok++;
+    }
+    assertTrue(limited != null && ok >= 3, "a burst of 3 at 1 request per second: " + ok + " passed");
+    assertTrue(Integer.parseInt(limited.headers().firstValue("Retry-After").orElseThrow()) >= 1);
+    assertEquals(200, send("GET", "/v1/popular", null, admin).statusCode(), "other keys have their own budget");
+
+    String id = reader.substring(4, reader.indexOf('_', 4));
+    assertTrue(store.revokeApiKey(id));
+    Thread.sleep(AccessControl.RELOAD_NANOS / 1_000_000 + 200);
+    HttpResponse<String> revoked = send("GET", "/v1/items/x", null, reader);
+    assertEquals(401, revoked.statusCode());
+    assertTrue(revoked.body().contains("revoked"), revoked.body());
+  }
+
+  @Test
+  void allowedOriginsGetCorsHeaders() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/health"))
+        .header("Origin", "https://app.example.com").GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals("https://app.example.com", r.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+    HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create(base + "/health"))
+        .header("Origin", "https://evil.example.com").GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(other.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+  }
+
+  private HttpResponse<String> send(String method, String path, String body, String bearer) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (bearer != null) b.header("Authorization", "Bearer " + bearer);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
