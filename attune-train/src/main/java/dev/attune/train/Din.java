@@ -42,7 +42,7 @@ import java.util.function.Function;
  * @implNote Cost per impression: the attention MLP over L positions, L·(8d·a + a) multiply-adds with a =
  *     {@link Params#attentionHidden}, plus the final MLP (input (1 + F)·d + 4d + 1); backward about twice that.
  */
-public final class Din {
+public final class Din implements CtrTrainer {
 
   /**
    * Hyper-parameters.
@@ -88,7 +88,18 @@ public final class Din {
     return params;
   }
 
+  @Override
+  public String name() {
+    return DinModel.MODEL_KIND;
+  }
+
+  @Override
+  public CtrTraining.Options options() {
+    return params.training();
+  }
+
   /** Trains on {@code data} (early stopping on its validation part) and exports the best weights. */
+  @Override
   public CtrTraining.Result train(CtrDataset data, FitListener listener) {
     Network.Config config = Network.Config.of(data, params);
     CtrTraining.Result result = CtrTraining.train(data, params.training(),

@@ -31,7 +31,7 @@ import java.util.function.Function;
  *
  * @implNote Cost per impression: k + the tower's multiply-adds.
  */
-public final class Ncf {
+public final class Ncf implements CtrTrainer {
   /** Value of the {@code model} property. */
   public static final String MODEL_KIND = "ncf";
 
@@ -69,7 +69,18 @@ public final class Ncf {
     this.params = params;
   }
 
+  @Override
+  public String name() {
+    return MODEL_KIND;
+  }
+
+  @Override
+  public CtrTraining.Options options() {
+    return params.training();
+  }
+
   /** Trains on {@code data} (early stopping on its validation part) and exports the best weights. */
+  @Override
   public CtrTraining.Result train(CtrDataset data, FitListener listener) {
     Map<String, String> properties = new LinkedHashMap<>();
     properties.put("model", MODEL_KIND);
