@@ -22,7 +22,7 @@ class DinTest {
   @BeforeAll
   static void generateAndTrain() {
     data = PlantedCtr.generate(400, 40, 3, 6, 14, 0.05, SEED);
-    options = new CtrTraining.Options(12, 5e-3f, 0f, 256, 10, 2, SEED, 2);
+    options = new CtrTraining.Options(12, 5e-3f, 0f, 256, 10, 2, SEED, 1);
     din = new Din(new Din.Params(8, 16, new int[] {32, 16}, options)).train(data, FitListener.NONE);
   }
 
