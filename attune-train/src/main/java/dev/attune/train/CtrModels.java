@@ -12,14 +12,15 @@ import java.util.Map;
  * Creates the CTR (ranking) models by name with optional hyper-parameter overrides, for the CLI and benchmarks,
  * and rebuilds their DJL networks from weight files.
  *
- * <p>Names: {@code fm}, {@code ncf}, {@code din}. Override keys: {@code dim} (all), {@code tower} (NCF, widths
- * separated by {@code /}), {@code attentionHidden} and {@code hidden} (DIN, widths separated by {@code /}), and
+ * <p>Names: {@code fm}, {@code ncf}, {@code din}, {@code afm}, {@code shan}. Override keys: {@code dim} (all),
+ * {@code tower} (NCF, widths separated by {@code /}), {@code attentionHidden} (DIN, AFM), {@code hidden} (DIN,
+ * widths separated by {@code /}), {@code session} (SHAN), and
  * the shared loop's {@code maxHistory}, {@code learningRate}, {@code l2}, {@code batchSize}, {@code epochs},
  * {@code patience}.
  */
 public final class CtrModels {
   /** Names accepted by {@link #create}. */
-  public static final List<String> NAMES = List.of("fm", "ncf", "din");
+  public static final List<String> NAMES = List.of("fm", "ncf", "din", "afm", "shan");
 
   private CtrModels() {}
 
@@ -48,6 +49,10 @@ public final class CtrModels {
       case "din" -> new Din(new Din.Params(p.integer("dim", Din.Params.DEFAULTS.dim()),
           p.integer("attentionHidden", Din.Params.DEFAULTS.attentionHidden()),
           widths(p.str("hidden", Din.join(Din.Params.DEFAULTS.hidden()).replace(',', '/'))), o));
+      case "afm" -> new Afm(new Afm.Params(p.integer("dim", Afm.Params.DEFAULTS.dim()),
+          p.integer("attentionHidden", Afm.Params.DEFAULTS.attentionHidden()), o));
+      case "shan" -> new Shan(new Shan.Params(p.integer("dim", Shan.Params.DEFAULTS.dim()),
+          p.integer("session", Shan.Params.DEFAULTS.session()), o));
       default -> throw new IllegalArgumentException("unknown CTR model '" + name + "'; known: " + NAMES);
     };
     p.checkAllUsed();
@@ -65,6 +70,8 @@ public final class CtrModels {
       case DinModel.MODEL_KIND -> Din.Network.fromWeights(w);
       case Fm.MODEL_KIND -> new Fm.Network(w.properties(), DataType.FLOAT32, 0L, name -> w.tensor(name).values());
       case Ncf.MODEL_KIND -> new Ncf.Network(w.properties(), DataType.FLOAT32, 0L, name -> w.tensor(name).values());
+      case Afm.MODEL_KIND -> new Afm.Network(w.properties(), DataType.FLOAT32, 0L, name -> w.tensor(name).values());
+      case Shan.MODEL_KIND -> new Shan.Network(w.properties(), DataType.FLOAT32, 0L, name -> w.tensor(name).values());
       default -> throw new IllegalArgumentException("not a CTR weight file: model = " + kind);
     };
   }
