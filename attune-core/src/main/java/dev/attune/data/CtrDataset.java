@@ -29,7 +29,8 @@ import java.util.Map;
  * {@link Params#userAttributes}, as indices into one shared vocabulary ({@link #attributeNames()}) of
  * {@code name=value} strings; a value missing from the profile is {@code name=?}. Attributes named in
  * {@link Params#buckets} are integers mapped to the bucket whose lower edge they reach ({@code age=25+}).
- * Items carry their {@link Item#categories()} as indices into {@link #categoryNames()}.
+ * Items carry their {@link Item#categories()} and {@link Item#tags()} as indices into {@link #categoryNames()}
+ * ({@code category:Drama}, {@code tag:42}); "categories" below means both.
  *
  * <p>Immutable once built; thread-safe.
  */
@@ -147,7 +148,11 @@ public final class CtrDataset {
     int[][] itemCategories = new int[dataset.numItems()][];
     for (int i = 0; i < itemCategories.length; i++) {
       Item item = dataset.item(i);
-      itemCategories[i] = item.categories().stream().mapToInt(categories::add).distinct().sorted().toArray();
+      int[] cats = item.categories().stream().mapToInt(c -> categories.add("category:" + c)).toArray();
+      int[] tags = item.tags().stream().mapToInt(t -> categories.add("tag:" + t)).toArray();
+      int[] both = Arrays.copyOf(cats, cats.length + tags.length);
+      System.arraycopy(tags, 0, both, cats.length, tags.length);
+      itemCategories[i] = Arrays.stream(both).distinct().sorted().toArray();
     }
 
     DatasetBuilder.UserOrder order = DatasetBuilder.UserOrder.of(log, numUsers);
@@ -180,6 +185,56 @@ public final class CtrDataset {
     }
     return new CtrDataset(dataset, params, fields, attributes.ids(), itemCategories, categories.ids(), positives,
         parts[0].build(), parts[1].build(), parts[2].build());
+  }
+
+  /**
+   * A CTR task for training the ranking stage of a two-stage pipeline on a training set without explicit
+   * negatives (leave-one-out, implicit feedback): every positive training step of a user is a positive
+   * impression (its history: the user's earlier positive steps), and {@code negatives} items drawn in
+   * proportion to their popularity among the positive steps, never one of the user's own training items, are
+   * negative impressions at the same time step (so they are not in any history). Popular items are the
+   * negatives a retrieval stage proposes most, which is what the ranker must learn to tell apart. The last
+   * {@code params.validationFraction()} of each user's impressions are validation; there is no test part (the
+   * pipeline is evaluated on the split's holdout). User fields and item categories as in {@link #build}.
+   *
+   * <p>Users and items keep the training set's indices.
+   *
+   * @param negatives negatives per positive, &gt; 0
+   * @param seed seed of the negative sampling
+   * @implNote O(P · negatives) time and memory for P positive training steps.
+   */
+  public static CtrDataset forRanking(TrainingSet train, Params params, int negatives, long seed) {
+    if (negatives <= 0) throw new IllegalArgumentException("negatives must be > 0: " + negatives);
+    Dataset source = train.dataset();
+    Dataset d = new Dataset(source.name() + "-ranking", Dataset.TimeKind.ORDINAL);
+    for (User u : source.users()) d.putUser(u);
+    for (Item i : source.items()) d.putItem(i);
+    Sequences s = train.sequences();
+    int[] pool = new int[s.size()];
+    int poolSize = 0;
+    for (int u = 0; u < s.numUsers(); u++) {
+      for (int i : s.positiveItemsOf(u)) pool[poolSize++] = i;
+    }
+    if (poolSize == 0) throw new IllegalArgumentException("the training set has no positive step");
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    for (int u = 0; u < s.numUsers(); u++) {
+      int[] items = s.positiveItemsOf(u);
+      int[] own = Arrays.stream(items).distinct().sorted().toArray();
+      String userId = source.userIds().id(u);
+      for (int t = 0; t < items.length; t++) {
+        String scene = source.item(items[t]).scene();
+        d.addEvent(new dev.attune.events.Event(userId, source.itemIds().id(items[t]), "view", 1f, t, scene));
+        for (int k = 0; k < negatives; k++) {
+          int item = pool[random.nextInt(poolSize)];
+          for (int tries = 0; tries < 64 && Arrays.binarySearch(own, item) >= 0; tries++) {
+            item = pool[random.nextInt(poolSize)];
+          }
+          d.addEvent(new dev.attune.events.Event(userId, source.itemIds().id(item), "view", 0f, t,
+              source.item(item).scene()));
+        }
+      }
+    }
+    return build(d, new Params(0.5f, 0, params.validationFraction(), params.userAttributes(), params.buckets()));
   }
 
   private static int share(double fraction, int n) {

@@ -39,6 +39,7 @@ class CtrDatasetTest {
     assertArrayEquals(new int[] {8, 9}, ctr.test().item());
     assertArrayEquals(new int[] {4, 6}, ctr.history(0, 4, 2)); // last 2 of a c e g, oldest first
     assertEquals(List.of("age=18+", "gender=F", "occupation=?"), ctr.attributeNames());
+    assertEquals(List.of("category:Drama", "category:War"), ctr.categoryNames());
     assertArrayEquals(new int[] {0, 1}, ctr.itemCategories(0));
     assertArrayEquals(new int[0], ctr.itemCategories(1));
   }
