@@ -22,15 +22,16 @@ import dev.attune.kernel.VectorOps;
  * <p>NOTE: exact shortcuts, not approximations. The first layer of the activation unit is linear in its four
  * blocks, so W·[h; c; h − c; h ⊙ c] = (W_h + W_d)·h + (W_c − W_d)·c + W_p·(h ⊙ c): the h part is computed once per
  * history item and the c part once per candidate, leaving d·2·a multiply-adds per (candidate, history item). The
- * user's part of the final MLP's first layer is likewise computed once per request. Rounding then differs from
- * the DJL network's, within the parity tolerance.
+ * user's part of the final MLP's first layer is likewise computed once per request, and every item's candidate
+ * terms (its activation-unit part and its part of the MLP's first layer) once at load. Rounding then differs from
+ * the DJL network's, within the parity tolerance. Memory: N × (2d + a + h1) floats for the items.
  *
  * <p>Immutable and thread-safe; each call allocates its own scratch (a few kilobytes).
  *
- * @implNote Scoring k candidates against n history items: n·2d·a once, then per candidate 2d·a + n·(2d·a + a)
- *     for the attention and (2d + 2d + 1)·h1 + the rest of the final MLP, with a the activation unit's width
- *     and h1 the final MLP's first width. With the defaults (d 16, a 36, n 20, MLP 129 → 200 → 80 → 1) about
- *     53 K multiply-adds per candidate.
+ * @implNote Scoring k candidates against n history items: n·2d·a once, then per candidate n·(2d·a + a) for the
+ *     attention and (2d + 1)·h1 + the rest of the final MLP, with a the activation unit's width and h1 the final
+ *     MLP's first width. With the defaults (d 16, a 36, n 20, MLP 129 → 200 → 80 → 1) about 46 K multiply-adds
+ *     per candidate.
  * @apiNote Experimental.
  */
 public final class DinModel {
@@ -58,6 +59,9 @@ public final class DinModel {
   /** The final MLP's first layer transposed [h1, in] and its bias. */
   private final float[] firstLayer;
   private final float[] firstBias;
+  /** Per item, its candidate terms: (W_c − W_d)ᵀ r(i) [N, a] and the MLP's first layer on r(i) [N, h1]. */
+  private final float[] candidateAttention;
+  private final float[] candidateMlp;
 
   private DinModel(WeightFile w) {
     if (!MODEL_KIND.equals(w.propertyOr("model", null))) {
@@ -120,6 +124,18 @@ public final class DinModel {
       for (int o = 0; o < h1; o++) firstLayer[o * in + k] = m0[k * h1 + o];
     }
     firstBias = w.tensor("mlp.0.bias", h1).values();
+    // The candidate's terms depend on the item only: computed once here, not once per request.
+    int candidateOffset = (1 + numFields) * d + e;
+    candidateAttention = new float[numItems * a];
+    candidateMlp = new float[numItems * h1];
+    for (int i = 0; i < numItems; i++) {
+      for (int o = 0; o < a; o++) {
+        candidateAttention[i * a + o] = VectorOps.dot(attentionCandidate, o * e, itemRepresentation, i * e, e);
+      }
+      for (int o = 0; o < h1; o++) {
+        candidateMlp[i * h1 + o] = VectorOps.dot(firstLayer, o * in + candidateOffset, itemRepresentation, i * e, e);
+      }
+    }
   }
 
   /**
@@ -222,16 +238,13 @@ public final class DinModel {
     float[] pre = new float[Math.max(a, h1)];
     float[] scores = new float[n];
     float[] pooled = new float[e];
-    float[] tail = new float[2 * e + 1];
     float[] out = new float[1];
     float[] scratch = new float[Math.max(attention.scratchSize(), mlp.scratchSize())];
     for (int k = 0; k < candidates.length; k++) {
       int c = candidates[k] * e;
       java.util.Arrays.fill(pooled, 0f);
       if (n > 0) {
-        for (int o = 0; o < a; o++) {
-          candidatePart[o] = VectorOps.dot(attentionCandidate, o * e, itemRepresentation, c, e);
-        }
+        System.arraycopy(candidateAttention, candidates[k] * a, candidatePart, 0, a);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
           int h = history[from + j] * e;
@@ -256,11 +269,10 @@ public final class DinModel {
       } else if (withAttention) {
         weights[k] = new float[0];
       }
-      System.arraycopy(pooled, 0, tail, 0, e);
-      System.arraycopy(itemRepresentation, c, tail, e, e);
-      tail[2 * e] = lengthFeature;
+      int itemAt = candidates[k] * h1;
       for (int o = 0; o < h1; o++) {
-        pre[o] = userPart[o] + VectorOps.dot(firstLayer, o * in + userWidth, tail, 0, 2 * e + 1);
+        pre[o] = userPart[o] + candidateMlp[itemAt + o] + VectorOps.dot(firstLayer, o * in + userWidth, pooled, 0, e)
+            + firstLayer[o * in + userWidth + 2 * e] * lengthFeature;
       }
       mlp.forwardFrom(1, pre, 0, out, 0, scratch);
       probabilities[k] = (float) (1 / (1 + Math.exp(-out[0])));
