@@ -86,6 +86,19 @@ class DinTest {
     assertTrue(massOnCause / counted > 2 * uniformOnCause / counted, "mass on the cause vs uniform");
   }
 
+  @Test
+  void sameSeedGivesTheSameWeights() {
+    CtrDataset small = PlantedCtr.generate(60, 10, 2, 3, 8, 0.1, SEED);
+    CtrTraining.Options o = new CtrTraining.Options(6, 5e-3f, 1e-5f, 64, 2, 0, SEED, 1);
+    Din.Params p = new Din.Params(4, 6, new int[] {8}, o);
+    var first = new Din(p).train(small, FitListener.NONE).weights();
+    var second = new Din(p).train(small, FitListener.NONE).weights();
+    for (String name : first.names()) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(first.tensor(name).values(), second.tensor(name).values(),
+          name + " (seed " + SEED + ")");
+    }
+  }
+
   /** Each test impression scored by its item's positive rate in training (add-one smoothed). */
   private static float[] popularity() {
     int[] pos = new int[data.numItems()];
