@@ -43,4 +43,38 @@ class CtrDatasetTest {
     assertArrayEquals(new int[] {0, 1}, ctr.itemCategories(0));
     assertArrayEquals(new int[0], ctr.itemCategories(1));
   }
+
+  @Test
+  void rankingTaskPairsEveryTrainingStepWithPopularNegativesTheUserNeverHad() {
+    Dataset d = new Dataset("implicit", Dataset.TimeKind.ORDINAL);
+    String[][] sequences = {{"a", "b", "c", "d"}, {"a", "e", "f"}, {"b", "c", "e", "a"}};
+    for (int u = 0; u < sequences.length; u++) {
+      for (int t = 0; t < sequences[u].length; t++) {
+        d.addEvent(new Event("u" + u, sequences[u][t], "view", 1, t, "shop"));
+      }
+    }
+    TrainingSet train = Splits.leaveOneOut(d, dev.attune.events.EventWeights.defaults()).testing().train();
+    CtrDataset ctr = CtrDataset.forRanking(train, new CtrDataset.Params(4f, 0.2, 0.0, List.of(), Map.of()), 3, 5L);
+    CtrDataset.Part part = ctr.train();
+    int positives = 0;
+    for (int k = 0; k < part.size(); k++) {
+      int u = part.user()[k];
+      int item = part.item()[k];
+      boolean own = java.util.Arrays.stream(train.sequences().positiveItemsOf(u)).anyMatch(i -> i == item);
+      if (part.label()[k]) {
+        positives++;
+        assertEquals(true, own, "a positive is one of the user's training steps");
+      } else {
+        assertEquals(false, own, "a negative is never one of the user's own items (impression " + k + ")");
+      }
+    }
+    int steps = 0;
+    for (int u = 0; u < train.numUsers(); u++) steps += train.sequences().positiveItemsOf(u).length;
+    assertEquals(steps, positives);
+    assertEquals(4 * steps, part.size()); // 1 positive + 3 negatives per step
+    assertEquals(0, ctr.test().size());
+    // histories are the earlier positives only: the k-th step of a user sees k items
+    assertArrayEquals(java.util.Arrays.copyOf(train.sequences().positiveItemsOf(0), 1),
+        ctr.history(0, part.historyEnd()[4], 10));
+  }
 }
