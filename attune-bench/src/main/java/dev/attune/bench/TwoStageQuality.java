@@ -33,7 +33,8 @@ import java.util.Map;
  * The two-stage pipeline on a leave-one-out split (full ranking, seen items excluded): retrieval by SASRec
  * (optional), iALS, ItemKNN and popularity, each proposing its top N, the union re-ranked by DIN trained on the
  * training part with popularity-sampled negatives ({@link CtrDataset#forRanking}). Prints NDCG@10 and HR@10 of
- * every retriever alone and of the pipeline, and the union's recall@N, which bounds the pipeline.
+ * every retriever alone and of the pipeline ordered by DIN alone and by reciprocal rank fusion of DIN's and the
+ * retrievers' orders ({@link TwoStageRecommender.Fusion}), and the union's recall@N, which bounds the pipeline.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.TwoStageQuality <beauty|ml-100k> <N> <seed> <threads> <sasrec epochs, 0 = none>
@@ -107,11 +108,15 @@ public final class TwoStageQuality {
           e.mean("HR@10"), n, e.mean("Recall@" + n));
     }
     System.out.printf("union recall@%d (per retriever) = %.4f%n", n, unionRecall(pipeline, stage.holdout()));
-    long start = System.nanoTime();
-    EvalResult e = evaluator.evaluate(pipeline, stage, EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false)
-        .withThreads(threads));
-    System.out.printf("%-14s NDCG@10 %.4f  HR@10 %.4f  (%.0f s)%n", pipeline.name(), e.mean("NDCG@10"),
-        e.mean("HR@10"), (System.nanoTime() - start) / 1e9);
+    TwoStageRecommender fused = new TwoStageRecommender("TwoStage(" + n + ")+DIN, rank fusion", retrievers, n, ranker,
+        u -> train.sequences().positiveItemsOf(u), TwoStageRecommender.Fusion.RECIPROCAL_RANK);
+    for (TwoStageRecommender p : List.of(pipeline, fused)) {
+      long start = System.nanoTime();
+      EvalResult e = evaluator.evaluate(p, stage, EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false)
+          .withThreads(threads));
+      System.out.printf("%-14s NDCG@10 %.4f  HR@10 %.4f  (%.0f s)%n", p.name(), e.mean("NDCG@10"), e.mean("HR@10"),
+          (System.nanoTime() - start) / 1e9);
+    }
   }
 
   /** Share of test users whose held-out item is among the pipeline's candidates. */

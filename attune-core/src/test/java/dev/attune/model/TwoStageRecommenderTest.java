@@ -58,4 +58,22 @@ class TwoStageRecommenderTest {
     assertArrayEquals(new int[] {6}, seenHistory[0], "the query's own history wins");
     assertEquals(2, p.recommend(Query.forUser(0, 2)).size());
   }
+
+  @Test
+  void reciprocalRankFusionAddsTheRetrieversOrders() {
+    Recommender a = new Fixed("a", new int[] {1, 2, 3});
+    Recommender b = new Fixed("b", new int[] {2, 1, 4});
+    // ranker order: 4, 3, 2, 1 (score = item index)
+    CandidateRanker ranker = (user, history, candidates) -> {
+      float[] s = new float[candidates.length];
+      for (int j = 0; j < s.length; j++) s[j] = candidates[j];
+      return s;
+    };
+    TwoStageRecommender p = new TwoStageRecommender("p", List.of(a, b), 3, ranker, u -> new int[0],
+        TwoStageRecommender.Fusion.RECIPROCAL_RANK);
+    // item 1: a 1/61 + b 1/62 + ranker 1/64; item 2: 1/62 + 1/61 + 1/63; item 3: 1/63 + 1/62; item 4: 1/63 + 1/61
+    TopK top = p.recommend(Query.forUser(0, 4));
+    assertArrayEquals(new int[] {2, 1, 4, 3}, top.items());
+    assertEquals(1.0 / 62 + 1.0 / 61 + 1.0 / 63, top.score(0), 1e-6);
+  }
 }
