@@ -75,6 +75,12 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--auc", description = "Also compute each user's full-ranking AUC (ranks the whole catalogue per user: slower).")
   boolean auc;
 
+  @Option(names = "--ctr", split = ",", description = "Also train and score CTR ranking models (fm, ncf, din, afm, shan) on the click task: events with value >= --positive-min are positives, each user's last 20% of events are test; prints AUC, GAUC and log-loss.")
+  List<String> ctrModels = new ArrayList<>();
+
+  @Option(names = "--positive-min", defaultValue = "4", description = "With --ctr: the smallest event value that is a positive (default: ${DEFAULT-VALUE}).")
+  float positiveMin;
+
   @Option(names = "--json", description = "Write all metrics, per model, to this JSON file.")
   Path json;
 
@@ -85,6 +91,11 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
+    for (String m : ctrModels) {
+      if (!dev.attune.train.CtrModels.knows(m)) {
+        throw new IllegalArgumentException("unknown CTR model '" + m + "'; known: " + dev.attune.train.CtrModels.NAMES);
+      }
+    }
     for (String m : models) {
       if (!ClassicModels.NAMES.contains(m.toLowerCase(Locale.ROOT)) && !AttentionModels.knows(m)) {
         throw new IllegalArgumentException("unknown model '" + m + "'; known: " + ClassicModels.NAMES + " and "
@@ -118,11 +129,27 @@ final class EvaluateCommand implements Callable<Integer> {
     out.println();
     out.println(dataset.name() + " | " + split.protocol() + " | full ranking" + (excludeSeen ? ", seen items excluded" : ", seen items kept"));
     out.print(run.leaderboard.render());
+    if (!ctrModels.isEmpty()) evaluateCtr(dataset, out, err);
     if (json != null) {
       writeJson(dataset, split, options, run.results);
       out.println("wrote " + json);
     }
     return 0;
+  }
+
+  /** Trains every {@code --ctr} model on the click task and prints its test AUC, GAUC and log-loss. */
+  private void evaluateCtr(Dataset dataset, java.io.PrintWriter out, java.io.PrintWriter err) {
+    var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null));
+    err.println(ctr);
+    var overrides = ClassicModels.parseOverrides(params);
+    out.println();
+    out.println(dataset.name() + " | CTR: value >= " + positiveMin + " positive, last 20% of each user's events test"
+        + " | user fields " + ctr.params().userAttributes());
+    for (String m : ctrModels) {
+      String name = m.toLowerCase(Locale.ROOT);
+      out.println(CtrRun.line(CtrRun.train(name, overrides.get(name), ctr, seed, threads == 0 ? 1 : threads, quiet,
+          err)));
+    }
   }
 
   /**

@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, description = "Model to train: sasrec, gru-attn.")
+  @Option(names = "--model", required = true, description = "Model to train: sasrec, gru-attn (next-item), or the CTR ranking models fm, ncf, din, afm, shan.")
   String model;
 
   @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
@@ -77,10 +77,17 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bars; one line per epoch.")
   boolean quiet;
 
+  @Option(names = "--positive-min", defaultValue = "4", description = "CTR models: an event is a positive impression when its value is at least this (default: ${DEFAULT-VALUE}, ratings 4-5).")
+  float positiveMin;
+
+  @Option(names = "--user-fields", split = ",", description = "CTR models: user attributes used as features (default: every attribute but zip).")
+  List<String> userFields;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (dev.attune.train.CtrModels.knows(model)) return trainCtr(o, err);
     if (!AttentionModels.knows(model)) {
       throw new IllegalArgumentException("unknown model '" + model + "'; trainable here: " + AttentionModels.NAMES
           + " (classic models train inside 'attune evaluate')");
@@ -167,6 +174,28 @@ final class TrainCommand implements Callable<Integer> {
     o.printf("trained %.1f s (best epoch: %s, validation NDCG@10: %s%s); state %s%n", trainSeconds,
         bestEpoch == null ? "-" : bestEpoch, validationNdcg == null ? "-" : String.format("%.4f", Double.parseDouble(validationNdcg)),
         refit && bestEpoch != null ? ", refit on training + validation" : "", SequenceTraining.stateSize(weights));
+    o.println("wrote " + out);
+    return 0;
+  }
+
+  /**
+   * The CTR branch: builds the click task ({@link CtrRun}), trains with early stopping on validation GAUC,
+   * scores the test part and writes the model directory.
+   */
+  private int trainCtr(PrintWriter o, PrintWriter err) throws java.io.IOException {
+    String name = model.toLowerCase(Locale.ROOT);
+    Map<String, Map<String, String>> overrides = ModelParams.parse(params);
+    for (String m : overrides.keySet()) {
+      if (!m.equals(name)) throw new IllegalArgumentException("--param " + m + ".* does not apply to model " + name);
+    }
+    Dataset dataset = DatasetIo.read(data);
+    err.println("loaded " + dataset);
+    var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, userFields));
+    err.println(ctr);
+    int threadCount = threads == 0 ? 1 : threads;
+    CtrRun.Outcome outcome = CtrRun.train(name, overrides.get(name), ctr, seed, threadCount, quiet, err);
+    CtrRun.write(out, outcome, dataset, ctr, seed);
+    o.println(CtrRun.line(outcome) + " on " + dataset.name());
     o.println("wrote " + out);
     return 0;
   }

@@ -120,6 +120,27 @@ class AttuneCliTest {
   }
 
   @Test
+  void trainsAndEvaluatesCtrRankingModels() throws Exception {
+    // #4 the CTR models from the CLI: completion >= 0.5 is a positive, the planted favourite genre the user field
+    Path data = dir.resolve("ctr-data");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "150", "--seed", "7").code());
+    Path model = dir.resolve("ctr-din");
+    Run train = run("train", "--model", "din", "--data", data.toString(), "--out", model.toString(), "--quiet",
+        "--positive-min", "0.5", "--user-fields", "favourite_genre", "--threads", "1", "--param", "din.epochs=2",
+        "--param", "din.dim=8");
+    assertEquals(0, train.code(), train.err());
+    assertTrue(train.out().contains("GAUC"), train.out());
+    assertTrue(Files.exists(model.resolve("weights.atw")), "model directory written");
+    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--ctr", "fm,ncf", "--positive-min",
+        "0.5", "--param", "fm.epochs=1", "--param", "ncf.epochs=1", "--quiet", "--threads", "1");
+    assertEquals(0, eval.code(), eval.err());
+    assertTrue(eval.out().contains("fm    test AUC") && eval.out().contains("ncf   test AUC"), eval.out());
+    Run unknown = run("evaluate", "--data", data.toString(), "--ctr", "deepfm", "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, unknown.code(), unknown.err());
+    assertTrue(unknown.err().contains("unknown CTR model"), unknown.err());
+  }
+
+  @Test
   void badModelParameterIsRejectedByName() {
     Path data = dir.resolve("small");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "50").code());

@@ -223,6 +223,50 @@ public final class RankingMetrics {
   }
 
   /**
+   * Group AUC (GAUC, Zhou et al., "Deep Interest Network for Click-Through Rate Prediction", KDD 2018, eq. 3):
+   * the AUC of each group's impressions ({@link #auc(float[], boolean[])}, ties 1/2) averaged with each group's
+   * number of impressions as its weight. Groups whose impressions are all positive or all negative have no AUC
+   * and are left out of both the sum and the weights. The group is normally the user, so the metric asks how
+   * well each user's own impressions are ordered and ignores differences in level between users.
+   *
+   * @param scores predicted score of each impression, none NaN
+   * @param labels whether each impression was a positive; same length
+   * @param groups group (user) of each impression, any int values; same length
+   * @return GAUC in [0, 1]; NaN if no group has both classes
+   * @throws IllegalArgumentException if the lengths differ or a score is NaN
+   * @implNote O(n log n) time (one sort by group, then one per group), O(n) memory.
+   */
+  public static double groupAuc(float[] scores, boolean[] labels, int[] groups) {
+    if (scores.length != labels.length || scores.length != groups.length) {
+      throw new IllegalArgumentException("scores, labels and groups differ in length: " + scores.length + ", "
+          + labels.length + ", " + groups.length);
+    }
+    Integer[] order = new Integer[scores.length];
+    for (int k = 0; k < order.length; k++) order[k] = k;
+    Arrays.sort(order, (a, b) -> Integer.compare(groups[a], groups[b]));
+    double weighted = 0;
+    long weights = 0;
+    int from = 0;
+    while (from < order.length) {
+      int to = from;
+      while (to < order.length && groups[order[to]] == groups[order[from]]) to++;
+      float[] s = new float[to - from];
+      boolean[] l = new boolean[to - from];
+      for (int k = from; k < to; k++) {
+        s[k - from] = scores[order[k]];
+        l[k - from] = labels[order[k]];
+      }
+      double auc = auc(s, l);
+      if (!Double.isNaN(auc)) {
+        weighted += auc * s.length;
+        weights += s.length;
+      }
+      from = to;
+    }
+    return weights == 0 ? Double.NaN : weighted / weights;
+  }
+
+  /**
    * Full-ranking AUC of one user from a ranked answer, without scoring the catalogue again: the candidates are
    * {@code numCandidates} items, all relevant items among them; items missing from {@code ranked} rank below
    * every listed item and tie with each other. So a relevant item the model left out (for example because it

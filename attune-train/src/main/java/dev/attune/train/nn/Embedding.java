@@ -17,6 +17,11 @@ public final class Embedding {
     if (zeroRow0) weight.set(new ai.djl.ndarray.index.NDIndex("0"), 0);
   }
 
+  /** Wraps an existing parameter {@code table} [rows, d] (for tables initialised otherwise, such as zero biases). */
+  public Embedding(NDArray table) {
+    this.weight = table;
+  }
+
   /** The table itself [rows, d]. */
   public NDArray weight() {
     return weight;

@@ -186,6 +186,59 @@ class GradientCheckTest {
     }
   }
 
+  @Test
+  void mlpGradientsMatchFiniteDifferences() {
+    // #4 the MLP of the CTR models
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      Mlp mlp = new Mlp(store, "mlp", 5, 7, 3, 2);
+      for (int k = 0; k < 3; k++) randomise(store, "mlp." + k + ".bias", 0.5);
+      NDArray x = store.normal("input", 1.0, 4, 5);
+      check(store, () -> mlp.forward(x));
+    }
+  }
+
+  @Test
+  void targetAttentionGradientsMatchFiniteDifferences() {
+    // #4 DIN's activation unit, with one padded history position and one row without history
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      TargetAttention att = new TargetAttention(store, "att", 3, 5);
+      randomise(store, "att.mlp.0.bias", 0.5);
+      randomise(store, "att.mlp.1.bias", 0.5);
+      NDArray history = store.normal("history", 1.0, 3, 4, 3);
+      NDArray candidate = store.normal("candidate", 1.0, 3, 3);
+      double masked = CausalSelfAttention.MASKED;
+      NDArray mask = m.create(new double[] {masked, 0, 0, 0, 0, 0, 0, 0, masked, masked, masked, masked},
+          new Shape(3, 4));
+      NDArray has = m.create(new double[] {1, 1, 0}, new Shape(3, 1));
+      // The pooled vector and the weights of the rows with history (the third row's weights mean nothing).
+      NDArray rows = m.create(new double[] {1, 1, 0}, new Shape(3, 1));
+      check(store, () -> {
+        TargetAttention.Output o = att.forward(history, candidate, mask, has);
+        return o.pooled().concat(o.weights().mul(rows), 1);
+      });
+    }
+  }
+
+  @Test
+  void targetAttentionWeightsSumToOneOverRealEventsAndPoolThem() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      TargetAttention att = new TargetAttention(store, "att", 2, 4);
+      NDArray history = store.normal("history", 1.0, 1, 3, 2);
+      NDArray candidate = store.normal("candidate", 1.0, 1, 2);
+      NDArray mask = m.create(new double[] {CausalSelfAttention.MASKED, 0, 0}, new Shape(1, 3));
+      TargetAttention.Output o = att.forward(history, candidate, mask, m.create(new double[] {1}, new Shape(1, 1)));
+      double[] a = o.weights().toDoubleArray();
+      assertEquals(0, a[0], 1e-12, "padding gets no weight");
+      assertEquals(1, a[1] + a[2], 1e-12, "weights over real events sum to 1");
+      double[] h = history.toDoubleArray();
+      double[] v = o.pooled().toDoubleArray();
+      for (int k = 0; k < 2; k++) assertEquals(a[1] * h[2 + k] + a[2] * h[4 + k], v[k], 1e-12);
+    }
+  }
+
   private static void perturbAffine(ParameterStore store, String prefix) {
     randomise(store, prefix + ".gamma", 0.5);
     randomise(store, prefix + ".beta", 0.5);

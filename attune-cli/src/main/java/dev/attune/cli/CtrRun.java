@@ -1,0 +1,103 @@
+package dev.attune.cli;
+
+import dev.attune.data.CtrDataset;
+import dev.attune.data.Dataset;
+import dev.attune.infer.ModelDirectory;
+import dev.attune.train.CtrBatch;
+import dev.attune.train.CtrModels;
+import dev.attune.train.CtrNetwork;
+import dev.attune.train.CtrTrainer;
+import dev.attune.train.CtrTraining;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains and scores the CTR (ranking) models ({@link CtrModels}) for {@code attune train} and {@code attune
+ * evaluate --ctr}: the task is {@link CtrDataset#build} (labels by event value, the last 20% of each user's
+ * events test, the last 10% of the rest validation), the scores AUC, GAUC and log-loss on the test part.
+ */
+final class CtrRun {
+  private CtrRun() {}
+
+  /** Age buckets used when a field is called {@code age}: MovieLens-1M's edges. */
+  private static final int[] AGE_EDGES = {1, 18, 25, 35, 45, 50, 56};
+
+  /**
+   * The task's settings: positives have a value &gt;= {@code positiveMin}; user fields {@code fields}, or (null)
+   * every user attribute but {@code zip} seen on any user, in sorted order.
+   */
+  static CtrDataset.Params params(Dataset dataset, float positiveMin, List<String> fields) {
+    List<String> names = fields;
+    if (names == null) {
+      java.util.TreeSet<String> seen = new java.util.TreeSet<>();
+      for (var u : dataset.users()) seen.addAll(u.attributes().keySet());
+      seen.remove("zip");
+      names = new ArrayList<>(seen);
+    }
+    return new CtrDataset.Params(positiveMin, 0.2, 0.1, names,
+        names.contains("age") ? Map.of("age", AGE_EDGES) : Map.of());
+  }
+
+  /**
+   * One trained model and its test scores.
+   *
+   * @param trainer what was trained
+   * @param result the training result (best weights, validation scores)
+   * @param test AUC, GAUC and log-loss on the test part
+   * @param trainSeconds wall time of training
+   */
+  record Outcome(CtrTrainer trainer, CtrTraining.Result result, CtrTraining.Scores test, double trainSeconds) {}
+
+  /** Trains {@code name} on {@code data} and scores its test part. */
+  static Outcome train(String name, Map<String, String> overrides, CtrDataset data, long seed, int threads,
+      boolean quiet, PrintWriter err) {
+    CtrTrainer trainer = CtrModels.create(name, overrides == null ? Map.of() : overrides, seed, threads);
+    long start = System.nanoTime();
+    CtrTraining.Result result;
+    try (Progress progress = new Progress(name, quiet, err)) {
+      result = trainer.train(data, progress);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    CtrTraining.Scores test;
+    try (CtrNetwork net = CtrModels.network(result.weights())) {
+      test = CtrTraining.score(CtrTraining.predict(net, data, data.test(), trainer.options().maxHistory(),
+          CtrBatch.slotsFor(data)), data.test());
+    }
+    return new Outcome(trainer, result, test, seconds);
+  }
+
+  /** Writes a model directory for a CTR outcome (weights, item ids, model.json with the scores). */
+  static void write(Path out, Outcome o, Dataset dataset, CtrDataset data, long seed) throws IOException {
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("name", o.trainer().name());
+    info.put("task", "ctr");
+    info.put("dataset", dataset.name());
+    info.put("positiveMin", data.params().positiveMin());
+    info.put("userFields", data.params().userAttributes());
+    info.put("seed", seed);
+    info.put("bestEpoch", o.result().bestEpoch());
+    info.put("trainSeconds", Math.round(o.trainSeconds() * 10) / 10.0);
+    info.put("secondsPerEpoch", Math.round(o.result().secondsPerEpoch() * 100) / 100.0);
+    Map<String, Object> test = new LinkedHashMap<>();
+    test.put("AUC", o.test().auc());
+    test.put("GAUC", o.test().groupAuc());
+    test.put("LogLoss", o.test().logLoss());
+    info.put("test", test);
+    info.put("created", Instant.now().toString());
+    ModelDirectory.write(out, o.result().weights(), dataset.itemIds().ids(), info);
+  }
+
+  /** One line of scores. */
+  static String line(Outcome o) {
+    return String.format("%-5s test AUC %.4f  GAUC %.4f  log-loss %.4f  (best epoch %d of %d, %.1f s per epoch)",
+        o.trainer().name(), o.test().auc(), o.test().groupAuc(), o.test().logLoss(), o.result().bestEpoch(),
+        o.result().epochsRun(), o.result().secondsPerEpoch());
+  }
+
+}
