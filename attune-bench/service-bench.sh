@@ -3,9 +3,10 @@
 #   1. ingestion over HTTP (POST /v1/events, batches of 500) into SQLite and/or PostgreSQL, and the store-only rate;
 #   2. GET /v1/users/{id}/recommendations?k=10 under wrk: 100k items, 100k users with 20 events, random SASRec;
 #   3. read-your-writes: POST of a play event -> the first GET that no longer lists the played item.
-# Usage: attune-bench/service-bench.sh [sqlite|postgres|all|serve|hot-swap] [output dir, default attune-bench/target/service-bench]
+# Usage: attune-bench/service-bench.sh [sqlite|postgres|all|serve|hot-swap|ingest-wrk] [output dir, default attune-bench/target/service-bench]
 #   sqlite   = 1 on SQLite, then 2 and 3 (on SQLite);  postgres = 1 on PostgreSQL;  all = both (default);
-#   serve    = 2 and 3 only;  hot-swap = 2 while the model is switched every second (issue 7).
+#   serve    = 2 and 3 only;  hot-swap = 2 while the model is switched every second (issue 7);
+#   ingest-wrk = 1 into SQLite with wrk as the client, outside the server's JVM (INGEST_WRK_ARGS, default -t2 -c4 -d30s).
 # Environment: SKIP_BUILD=1 uses the jar as built; THREADS (4), EVENTS (1000000) for 1; WRK_ARGS ("-t2 -c32 -d30s");
 #   RYW_TRIALS (1000 per path) for 3;
 #   POSTGRES_URL (jdbc:postgresql://127.0.0.1:5432/test?user=postgres; a fresh schema is made and dropped);
@@ -16,8 +17,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode="${1:-all}"
 out="${2:-$root/attune-bench/target/service-bench}"
-case "$mode" in sqlite|postgres|all|serve|hot-swap) ;;
-  *) echo "usage: $0 [sqlite|postgres|all|serve|hot-swap] [output dir]" >&2; exit 2;; esac
+case "$mode" in sqlite|postgres|all|serve|hot-swap|ingest-wrk) ;;
+  *) echo "usage: $0 [sqlite|postgres|all|serve|hot-swap|ingest-wrk] [output dir]" >&2; exit 2;; esac
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 cd "$root"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then ./mvnw -B -q -o -pl attune-bench -am package -DskipTests; fi
@@ -37,7 +38,7 @@ wrk_cpu() {
   summary="$(wrk "$@")"
   after="$(cpu_seconds "$pid")"
   echo "$summary"
-  requests="$(echo "$summary" | sed -n 's/^summary: .*, \([0-9]*\) requests,.*/\1/p')"
+  requests="$(echo "$summary" | sed -n 's/^summary: .*, \([0-9]*\) \(requests\|batches\),.*/\1/p')"
   awk -v b="$before" -v a="$after" -v n="$requests" \
     'BEGIN { if (n > 0) printf "server CPU: %.1f s for %d requests = %.3f ms per request\n", a - b, n, 1000 * (a - b) / n }'
 }
@@ -77,6 +78,37 @@ stop_server() {
   kill "$server"
   wait "$server" || true
   trap - EXIT
+}
+
+# Ingestion with an outside client: the server alone in its JVM (an empty SQLite store, ZGC) and wrk posting
+# batches of 500 events built by wrk/events.lua, each with a unique id; then every acknowledged event is counted.
+ingest_wrk() {
+  local dir="$out/ingest-wrk" lua="$root/attune-bench/wrk/events.lua" server url warm timed stored
+  mkdir -p "$dir"
+  rm -f "$dir"/store.db* "$dir/port"
+  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Xmx4g ${SERVE_JAVA_OPTS:--XX:+UseZGC} \
+    -cp "$root/attune-bench/target/attune-bench.jar" dev.attune.bench.CrashSafety server \
+    --url "jdbc:sqlite:$dir/store.db" --port-file "$dir/port" > "$out/ingest-wrk-server.log" 2>&1 &
+  server=$!
+  trap 'kill "$server" 2> /dev/null || true' EXIT
+  until [ -s "$dir/port" ]; do
+    kill -0 "$server" 2> /dev/null || { cat "$out/ingest-wrk-server.log" >&2; exit 1; }
+    sleep 1
+  done
+  url="http://127.0.0.1:$(cat "$dir/port")"
+  warm="$(wrk -t2 -c4 -d10s -s "$lua" "$url" -- 500 w | grep '^summary')"
+  echo "warm-up (10 s, not recorded) $warm"
+  load "before ingestion with wrk"
+  echo "wrk ${INGEST_WRK_ARGS:--t2 -c4 -d30s}, POST /v1/events, batches of 500:"
+  # shellcheck disable=SC2086
+  timed="$(wrk_cpu "$server" ${INGEST_WRK_ARGS:--t2 -c4 -d30s} -s "$lua" "$url" -- 500 t)"
+  echo "$timed" | grep -E '^summary|^server CPU' | sed 's/requests = \(.*\) ms per request/batches = \1 ms per batch/'
+  load "after ingestion with wrk"
+  stop_server
+  stored="$(sqlite3 "$dir/store.db" 'SELECT count(*) FROM events')"
+  local sent=$(( ($(echo "$warm" | sed -n 's/.*, \([0-9]*\) batches,.*/\1/p') \
+    + $(echo "$timed" | sed -n 's/^summary: .*, \([0-9]*\) batches,.*/\1/p')) * 500 ))
+  echo "check: $sent events acknowledged by 200 answers, $stored stored$([ "$sent" = "$stored" ] && echo ' (equal)' || echo ' (DIFFERENT)')"
 }
 
 recommend() {
@@ -134,6 +166,7 @@ case "$mode" in
   sqlite) ingest sqlite; recommend ;;
   serve) recommend ;;
   hot-swap) hot_swap ;;
+  ingest-wrk) ingest_wrk ;;
   postgres) ingest postgres ;;
   all) ingest sqlite; ingest postgres; recommend ;;
 esac
