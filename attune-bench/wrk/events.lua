@@ -4,7 +4,8 @@
 -- Usage: wrk -t2 -c4 -d30s -s events.lua http://127.0.0.1:PORT -- [batch size, default 500] [run tag]
 local batch = 500
 local tag = "r"
-local thread_number = 0
+-- a global, not a local: thread:set() below gives each thread its own value of the global
+thread_number = 0
 local counter = 0
 
 function setup(thread)

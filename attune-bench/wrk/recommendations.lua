@@ -4,7 +4,8 @@
 --   e.g. -- 100000 explain=true
 local users = 100000
 local extra = ""
-local thread_number = 0
+-- a global, not a local: thread:set() below gives each thread its own value of the global
+thread_number = 0
 
 function setup(thread)
   thread:set("thread_number", thread_number)
