@@ -13,6 +13,8 @@ import dev.attune.events.User;
 import dev.attune.model.TopK;
 import dev.attune.store.Store;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -48,6 +50,7 @@ final class Api {
   private final ObjectMapper json;
   private final ServerConfig config;
   private final UserIds userIds;
+  private final MultiGauge servedVersion;
   private final Catalog catalog;
   private final RecentHistory history;
   private final ItemCounters counters;
@@ -66,6 +69,8 @@ final class Api {
     this.store = store;
     this.json = json;
     this.config = config;
+    this.servedVersion = metrics == null ? null : MultiGauge.builder("attune_model_served")
+        .description("the model version being served (1)").register(metrics);
     this.userIds = new UserIds(config.userIdKey());
     this.catalog = catalog;
     this.history = history;
@@ -187,6 +192,10 @@ final class Api {
   }
 
   private void metrics(Context ctx) {
+    // the served version as a labelled gauge (value 1), refreshed at each scrape since versions come and go
+    ServingModel m = recommendations == null ? null : recommendations.model();
+    servedVersion.register(m == null ? List.of() : List.of(MultiGauge.Row.of(
+        Tags.of("version", m.version(), "kind", m.kind()), 1)), true);
     ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
   }
 

@@ -104,6 +104,10 @@ public final class AttuneServer {
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();
     ServedVersion served = new ServedVersion(recommendations, store, model == null ? null : servedDir);
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
+    // training jobs by outcome, with their durations (attune_training_seconds_count / _sum / _max)
+    lifecycle.onJobFinished((outcome, millis) -> Timer.builder("attune_training_seconds")
+        .description("training jobs of the model lifecycle, by outcome").tag("outcome", outcome)
+        .register(metrics).record(millis, TimeUnit.MILLISECONDS));
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
         adminKey, served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);

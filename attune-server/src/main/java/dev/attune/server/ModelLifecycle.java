@@ -286,7 +286,27 @@ final class ModelLifecycle implements AutoCloseable {
       LOG.error("training job {} ({}) failed", j.id, j.trigger, e);
       if (out != null && j.gate == null) deleteQuietly(out);
       j.finish("failed", clock.getAsLong(), e.getMessage() == null ? e.toString() : e.getMessage());
+    } finally {
+      JobListener l = jobListener;
+      if (l != null && j.finished()) l.finished(j.state, j.finishedAtMillis - j.startedAtMillis);
     }
+  }
+
+  /** Told when a training job ends (for metrics). */
+  @FunctionalInterface
+  interface JobListener {
+    /**
+     * @param outcome published, rejected or failed
+     * @param millis how long the job took
+     */
+    void finished(String outcome, long millis);
+  }
+
+  private volatile JobListener jobListener;
+
+  /** Sets who is told when a job ends (one listener; null = none). */
+  void onJobFinished(JobListener listener) {
+    this.jobListener = listener;
   }
 
   /** The time before which a version's training events lie, when this lifecycle trained it; else null. */

@@ -352,9 +352,10 @@ abstract class ApiContract {
   @Test
   void aDeletedUserNoLongerShapesAnyResponseAndTheirExportIsGone() throws Exception {
     StringBuilder plays = new StringBuilder("[");
+    long now = System.currentTimeMillis(); // once: equal timestamps would make equal content ids (duplicates)
     for (int k = 0; k < 30; k++) {
       plays.append(k == 0 ? "" : ",").append("{\"userId\":\"victim\",\"itemId\":\"song7\",\"type\":\"play\",")
-          .append("\"timestamp\":").append(System.currentTimeMillis() - k).append('}');
+          .append("\"timestamp\":").append(now - k).append('}');
     }
     assertEquals(200, post("/v1/events", plays + ",{\"userId\":\"victim\",\"itemId\":\"song9\",\"type\":\"like\"}]")
         .statusCode());

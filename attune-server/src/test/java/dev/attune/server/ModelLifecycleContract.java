@@ -148,6 +148,10 @@ abstract class ModelLifecycleContract {
     assertEquals("published", listed.get("gate").get("decision").asText());
     assertEquals(0.3, listed.get("metrics").get("NDCG@10").asDouble(), 1e-12);
     assertEquals(store.activeModel().orElseThrow().id(), version);
+    String metrics = send("GET", "/metrics", null, false).body();
+    assertTrue(metrics.contains("attune_training_seconds_count{outcome=\"published\"} 1"), "training metrics");
+    assertTrue(metrics.contains("attune_model_served{kind=\"sasrec\",version=\"" + version + "\"} 1"),
+        "the served version: " + metrics.lines().filter(l -> l.startsWith("attune_model")).toList());
     // a restart with the same configuration serves the published version, not the configured directory
     server.stop();
     server = null;
