@@ -22,4 +22,7 @@ interface Ops {
 
   /** The first index i in [from, n) with a[i] &gt; threshold (NaN never is), or n when there is none. */
   int firstAbove(float[] a, int from, int n, float threshold);
+
+  /** out[outOff + r] = row r · user[userOff ..] for every row, with the bits of {@link #scorePanels}. */
+  void scorePanels(PanelMatrix m, float[] user, int userOff, float[] out, int outOff);
 }

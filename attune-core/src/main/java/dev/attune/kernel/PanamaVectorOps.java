@@ -132,6 +132,18 @@ public final class PanamaVectorOps implements Ops {
    * defeated the prefetcher).
    */
   private static void scoreOne(PanelMatrix m, float[] u, float[] out) {
+    scoreOne(m, u, 0, out, 0);
+  }
+
+  @Override
+  public void scorePanels(PanelMatrix m, float[] user, int userOff, float[] out, int outOff) {
+    if (m.width() != SPECIES.length()) {
+      throw new IllegalArgumentException("panels of width " + m.width() + ", this kernel needs " + SPECIES.length());
+    }
+    scoreOne(m, user, userOff, out, outOff);
+  }
+
+  private static void scoreOne(PanelMatrix m, float[] u, int uOff, float[] out, int outOff) {
     float[] data = m.data();
     int w = SPECIES.length();
     int cols = m.cols();
@@ -139,9 +151,14 @@ public final class PanamaVectorOps implements Ops {
       int base = p * w * cols;
       FloatVector a = FloatVector.zero(SPECIES);
       for (int c = 0; c < cols; c++) {
-        a = FloatVector.fromArray(SPECIES, data, base + c * w).fma(FloatVector.broadcast(SPECIES, u[c]), a);
+        a = FloatVector.fromArray(SPECIES, data, base + c * w).fma(FloatVector.broadcast(SPECIES, u[uOff + c]), a);
       }
-      store(a, out, p * w, m.rows());
+      int r = p * w;
+      if (r + w <= m.rows()) {
+        a.intoArray(out, outOff + r);
+      } else if (r < m.rows()) {
+        a.intoArray(out, outOff + r, SPECIES.indexInRange(r, m.rows()));
+      }
     }
   }
 

@@ -62,4 +62,19 @@ public final class ScalarVectorOps implements Ops {
     }
     return n;
   }
+
+  @Override
+  public void scorePanels(PanelMatrix m, float[] user, int userOff, float[] out, int outOff) {
+    float[] data = m.data();
+    int w = m.width();
+    int cols = m.cols();
+    for (int r = 0; r < m.rows(); r++) {
+      int base = (r / w) * w * cols + r % w;
+      float s = 0f;
+      for (int c = 0; c < cols; c++) {
+        s = Math.fma(data[base + c * w], user[userOff + c], s);
+      }
+      out[outOff + r] = s;
+    }
+  }
 }

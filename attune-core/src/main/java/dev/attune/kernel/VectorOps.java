@@ -95,4 +95,21 @@ public final class VectorOps {
     }
     return IMPL.firstAbove(a, from, n, threshold);
   }
+
+  /**
+   * out[outOff + r] = row r of the matrix · user[userOff .. userOff + cols) for every row r: {@link
+   * #scoreAll(PanelMatrix, float[][], int, float[][])} for one user inside larger arrays, without copying.
+   *
+   * @throws IllegalArgumentException if a range does not fit or {@code m} was made for another implementation
+   */
+  public static void scoreAll(PanelMatrix m, float[] user, int userOff, float[] out, int outOff) {
+    if (userOff < 0 || userOff + m.cols() > user.length || outOff < 0 || outOff + m.rows() > out.length) {
+      throw new IllegalArgumentException("user range [" + userOff + ", +" + m.cols() + ") of " + user.length
+          + " or output range [" + outOff + ", +" + m.rows() + ") of " + out.length + " does not fit");
+    }
+    if (m.width() != IMPL.panelWidth()) {
+      throw new IllegalArgumentException("panels of width " + m.width() + " not made by VectorOps.panels");
+    }
+    IMPL.scorePanels(m, user, userOff, out, outOff);
+  }
 }

@@ -91,6 +91,31 @@ class VectorOpsTest {
   }
 
   @Test
+  void panelScoringOfOneUserInsideLargerArraysHasTheSameBits() {
+    SplittableRandom r = new SplittableRandom(8);
+    for (int rows : new int[] {1, 15, 16, 17, 100}) {
+      int cols = 24;
+      float[] m = random(rows * cols, r);
+      float[] user = random(cols + 7, r);
+      float[] expected = new float[rows];
+      float[] u = java.util.Arrays.copyOfRange(user, 5, 5 + cols);
+      VectorOps.scoreAll(VectorOps.panels(m, rows, cols), new float[][] {u}, 1, new float[][] {expected});
+      float[] out = new float[rows + 9];
+      VectorOps.scoreAll(VectorOps.panels(m, rows, cols), user, 5, out, 3);
+      assertArrayEquals(expected, java.util.Arrays.copyOfRange(out, 3, 3 + rows), 0f, "rows=" + rows);
+      assertEquals(0f, out[2]);
+      assertEquals(0f, out[3 + rows]);
+      float[] scalar = new float[rows + 9];
+      ScalarVectorOps.INSTANCE.scorePanels(PanelMatrix.of(m, rows, cols, ScalarVectorOps.INSTANCE.panelWidth()), user,
+          5, scalar, 3);
+      assertArrayEquals(out, scalar, 0f);
+    }
+    PanelMatrix small = VectorOps.panels(new float[6], 2, 3);
+    assertThrows(IllegalArgumentException.class, () -> VectorOps.scoreAll(small, new float[3], 1, new float[2], 0));
+    assertThrows(IllegalArgumentException.class, () -> VectorOps.scoreAll(small, new float[3], 0, new float[2], 1));
+  }
+
+  @Test
   void panelScoringRejectsMismatchedShapes() {
     PanelMatrix m = VectorOps.panels(new float[6], 2, 3);
     assertThrows(IllegalArgumentException.class,
