@@ -7,10 +7,10 @@ import dev.attune.kernel.VectorOps;
  * An affine map y = x · W + b with W of shape [in, out] (row-major, as exported by training) and b of
  * shape [out].
  *
- * <p>Immutable and thread-safe. The weight is stored transposed ([out, in]) and regrouped in panels for {@link
- * VectorOps#scoreAll}, which computes each output as a chain of fused multiply-adds and several input rows per
- * pass over the weight (measured: the per-output dot products with their horizontal sums took a sixth of a
- * served request's CPU).
+ * <p>Immutable and thread-safe. The weight is stored transposed ([out, in]) twice: row-major for {@link #forward}
+ * (one dot product per output), and regrouped in panels for {@link #forwardRows}, which scores several input
+ * rows per pass over the weight with {@link VectorOps#scoreAll} (measured: SASRec's forward pass went from 0.51 to
+ * 0.14 ms; the per-output dot products with their horizontal sums had taken a sixth of a served request's CPU).
  *
  * @implNote one call costs in × out multiply-adds.
  */
@@ -18,7 +18,7 @@ public final class Linear {
   private final int in;
   private final int out;
   private final PanelMatrix weightT;
-  /** The same weight row-major [out, in], for one row at a time (see {@link #forward}). */
+  /** The same weight row-major [out, in], for {@link #forward}. */
   private final float[] weightRows;
   private final float[] bias;
   /** Input rows per kernel call: the widest scoring kernel takes eight. */
@@ -70,8 +70,8 @@ public final class Linear {
    * Writes y[yOff .. yOff + out) = x[xOff .. xOff + in) · W + b. The two ranges must not overlap.
    */
   public void forward(float[] x, int xOff, float[] y, int yOff) {
-    // One row: a dot product per output. The panel kernel's single chain of multiply-adds per 16 outputs waits on
-    // itself; measured on DIN's per-candidate MLP it was slower (re-rank p50 2.9-3.7 ms against 2.4).
+    // One row: a dot product per output. The panel kernel for a single row (even with four panels interleaved)
+    // made DIN's per-candidate MLP slower: re-rank p50 2.5-3.7 ms against 1.73 ms this way.
     for (int o = 0; o < out; o++) {
       y[yOff + o] = VectorOps.dot(weightRows, o * in, x, xOff, in) + bias[o];
     }
@@ -80,11 +80,13 @@ public final class Linear {
   /**
    * Applies {@link #forward(float[], int, float[], int)} to {@code rows} consecutive rows: row r is read at
    * {@code xOff + r * in} and written at {@code yOff + r * out}. Input and output must not overlap. Each row's
-   * result has the same bits however many rows are passed with it.
+   * result has the same bits however many rows are passed with it (and equals {@link #forward}'s up to float
+   * rounding: this path sums by the panel kernel, several rows per pass over the weight).
    */
   public void forwardRows(float[] x, int xOff, int rows, float[] y, int yOff) {
-    if (rows == 1) {
-      forward(x, xOff, y, yOff);
+    if (rows == 1) { // in place, with the bits of the batched path
+      VectorOps.scoreAll(weightT, x, xOff, y, yOff);
+      for (int o = 0; o < out; o++) y[yOff + o] += bias[o];
       return;
     }
     int batch = Math.min(rows, ROWS_PER_PASS);
