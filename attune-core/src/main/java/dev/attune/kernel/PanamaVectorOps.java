@@ -114,7 +114,7 @@ public final class PanamaVectorOps implements Ops {
       int[] at = new int[8];
       for (int j = 0; j < 8; j++) at[j] = g + Math.min(j, n - 1);
       if (n == 1) {
-        scoreOne(m, users[g], outs[g]);
+        scoreOne(m, users[g], 0, outs[g], 0);
       } else if (n <= 4) {
         scoreFour(m, users[at[0]], users[at[1]], users[at[2]], users[at[3]], outs[at[0]], outs[at[1]], outs[at[2]],
             outs[at[3]]);
@@ -126,78 +126,19 @@ public final class PanamaVectorOps implements Ops {
     }
   }
 
-  /**
-   * One panel at a time: a single chain of fused multiply-adds per panel. Working on several panels at once to
-   * overlap chains was measured slower (the scan over 25.6 MB is bound by memory, and several streams far apart
-   * defeated the prefetcher).
-   */
-  private static void scoreOne(PanelMatrix m, float[] u, float[] out) {
-    float[] data = m.data();
-    int w = SPECIES.length();
-    int cols = m.cols();
-    for (int p = 0; p < m.panelCount(); p++) {
-      int base = p * w * cols;
-      FloatVector a = FloatVector.zero(SPECIES);
-      for (int c = 0; c < cols; c++) {
-        a = FloatVector.fromArray(SPECIES, data, base + c * w).fma(FloatVector.broadcast(SPECIES, u[c]), a);
-      }
-      store(a, out, p * w, m.rows());
-    }
-  }
-
-  /**
-   * Four panels at a time, so that four independent chains hide each other's latency: for the small,
-   * cache-resident matrices of layers, where one chain per panel left a row of a DIN layer waiting on itself (on
-   * the 25.6 MB item matrix the four streams were slower, hence {@link #scoreOne} there).
-   */
   @Override
   public void scorePanels(PanelMatrix m, float[] user, int userOff, float[] out, int outOff) {
     if (m.width() != SPECIES.length()) {
       throw new IllegalArgumentException("panels of width " + m.width() + ", this kernel needs " + SPECIES.length());
     }
-    float[] data = m.data();
-    int w = SPECIES.length();
-    int cols = m.cols();
-    int stride = w * cols;
-    int p = 0;
-    for (; p + 4 <= m.panelCount(); p += 4) {
-      int base = p * stride;
-      FloatVector a0 = FloatVector.zero(SPECIES);
-      FloatVector a1 = a0;
-      FloatVector a2 = a0;
-      FloatVector a3 = a0;
-      for (int c = 0; c < cols; c++) {
-        FloatVector uc = FloatVector.broadcast(SPECIES, user[userOff + c]);
-        int at = base + c * w;
-        a0 = FloatVector.fromArray(SPECIES, data, at).fma(uc, a0);
-        a1 = FloatVector.fromArray(SPECIES, data, at + stride).fma(uc, a1);
-        a2 = FloatVector.fromArray(SPECIES, data, at + 2 * stride).fma(uc, a2);
-        a3 = FloatVector.fromArray(SPECIES, data, at + 3 * stride).fma(uc, a3);
-      }
-      storeAt(a0, out, outOff, p * w, m.rows());
-      storeAt(a1, out, outOff, (p + 1) * w, m.rows());
-      storeAt(a2, out, outOff, (p + 2) * w, m.rows());
-      storeAt(a3, out, outOff, (p + 3) * w, m.rows());
-    }
-    for (; p < m.panelCount(); p++) {
-      int base = p * stride;
-      FloatVector a = FloatVector.zero(SPECIES);
-      for (int c = 0; c < cols; c++) {
-        a = FloatVector.fromArray(SPECIES, data, base + c * w).fma(FloatVector.broadcast(SPECIES, user[userOff + c]), a);
-      }
-      storeAt(a, out, outOff, p * w, m.rows());
-    }
+    scoreOne(m, user, userOff, out, outOff);
   }
 
-  /** Writes the lanes of {@code v} for rows r... below {@code rows} to out[outOff + r ...]. */
-  private static void storeAt(FloatVector v, float[] out, int outOff, int r, int rows) {
-    if (r + SPECIES.length() <= rows) {
-      v.intoArray(out, outOff + r);
-    } else if (r < rows) {
-      v.intoArray(out, outOff + r, SPECIES.indexInRange(r, rows));
-    }
-  }
-
+  /**
+   * One panel at a time: a single chain of fused multiply-adds per panel. Working on several panels at once to
+   * overlap chains was measured slower (on the 25.6 MB item matrix several streams far apart defeated the
+   * prefetcher; on DIN's small layers four interleaved panels per row did not beat dot products either).
+   */
   private static void scoreOne(PanelMatrix m, float[] u, int uOff, float[] out, int outOff) {
     float[] data = m.data();
     int w = SPECIES.length();
@@ -208,14 +149,10 @@ public final class PanamaVectorOps implements Ops {
       for (int c = 0; c < cols; c++) {
         a = FloatVector.fromArray(SPECIES, data, base + c * w).fma(FloatVector.broadcast(SPECIES, u[uOff + c]), a);
       }
-      int r = p * w;
-      if (r + w <= m.rows()) {
-        a.intoArray(out, outOff + r);
-      } else if (r < m.rows()) {
-        a.intoArray(out, outOff + r, SPECIES.indexInRange(r, m.rows()));
-      }
+      store(a, out, outOff, p * w, m.rows());
     }
   }
+
 
   /** One panel by four users: four chains, and each column vector loaded once for four users. */
   private static void scoreFour(PanelMatrix m, float[] u0, float[] u1, float[] u2, float[] u3, float[] o0,
@@ -238,10 +175,10 @@ public final class PanamaVectorOps implements Ops {
         a3 = x.fma(FloatVector.broadcast(SPECIES, u3[c]), a3);
       }
       int r = p * w;
-      store(a0, o0, r, rows);
-      store(a1, o1, r, rows);
-      store(a2, o2, r, rows);
-      store(a3, o3, r, rows);
+      store(a0, o0, 0, r, rows);
+      store(a1, o1, 0, r, rows);
+      store(a2, o2, 0, r, rows);
+      store(a3, o3, 0, r, rows);
     }
   }
 
@@ -275,24 +212,24 @@ public final class PanamaVectorOps implements Ops {
         a7 = x.fma(FloatVector.broadcast(SPECIES, u7[c]), a7);
       }
       int r = p * w;
-      store(a0, o0, r, rows);
-      store(a1, o1, r, rows);
-      store(a2, o2, r, rows);
-      store(a3, o3, r, rows);
-      store(a4, o4, r, rows);
-      store(a5, o5, r, rows);
-      store(a6, o6, r, rows);
-      store(a7, o7, r, rows);
+      store(a0, o0, 0, r, rows);
+      store(a1, o1, 0, r, rows);
+      store(a2, o2, 0, r, rows);
+      store(a3, o3, 0, r, rows);
+      store(a4, o4, 0, r, rows);
+      store(a5, o5, 0, r, rows);
+      store(a6, o6, 0, r, rows);
+      store(a7, o7, 0, r, rows);
     }
   }
 
-  /** Writes the lanes of {@code v} that fall below {@code rows} to out[r...]. */
-  private static void store(FloatVector v, float[] out, int r, int rows) {
+  /** Writes the lanes of {@code v} for rows r, r + 1, ... below {@code rows} to out[outOff + r ...]. */
+  private static void store(FloatVector v, float[] out, int outOff, int r, int rows) {
     if (r + SPECIES.length() <= rows) {
-      v.intoArray(out, r);
+      v.intoArray(out, outOff + r);
     } else if (r < rows) {
       VectorMask<Float> inRange = SPECIES.indexInRange(r, rows);
-      v.intoArray(out, r, inRange);
+      v.intoArray(out, outOff + r, inRange);
     }
   }
 

@@ -18,9 +18,9 @@ import java.util.function.LongSupplier;
  * Authorization: Bearer <key>}. Each route needs one scope: {@code admin} for {@code /v1/admin/...}, {@code read}
  * for the other GET routes and {@code POST /v1/recommendations}, {@code write} for every other change; {@code
  * /health}, {@code /metrics} and {@code /v1/openapi.json} need none. An {@code admin} key may do everything, and so
- * may the server's admin key ({@link ServerConfig#adminKey}). Without {@link AccessConfig#requireApiKeys}, a
- * request with no key is served (admin routes still need the admin key or an admin API key); a key that is given
- * is always checked. Answers: 401 for a missing, unknown, malformed or revoked key, 403 for a key without the
+ * may the server's admin key ({@link ServerConfig#adminKey}); this is the only check of admin routes. Without
+ * {@link AccessConfig#requireApiKeys}, a request with no key is served (admin routes still need the admin key or
+ * an admin API key); a key that is given is always checked. Answers: 401 for a missing, unknown, malformed or revoked key, 403 for a key without the
  * scope, 429 with {@code Retry-After} (seconds) past the key's rate (a token bucket of {@code burst} tokens
  * refilled at {@code requestsPerSecond}).
  *
@@ -30,9 +30,6 @@ import java.util.function.LongSupplier;
 final class AccessControl {
   /** How long the keys read from the store are used before they are read again. */
   static final long RELOAD_NANOS = 2_000_000_000L;
-  /** Set on a request authenticated by an API key with the admin scope, for {@link Admin#guard}. */
-  static final String ADMIN_ATTRIBUTE = "attune.admin";
-
   private final Store store;
   private final AccessConfig config;
   private final byte[] adminKey;
@@ -71,18 +68,22 @@ final class AccessControl {
     String auth = ctx.header("Authorization");
     String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
     if (given == null || given.isEmpty()) {
-      if (config.requireApiKeys() && !scope.equals("admin")) {
+      if (scope.equals("admin")) {
+        throw unauthorized(ctx, "admin routes need the header 'Authorization: Bearer <admin key>' (the server logs"
+            + " its key at start) or an API key with the admin scope");
+      }
+      if (config.requireApiKeys()) {
         throw unauthorized(ctx, "this route needs an API key with the '" + scope + "' scope in 'Authorization: Bearer"
             + " <key>'");
       }
-      return; // admin routes then meet Admin.guard, which asks for the admin key
+      return;
     }
+    // constant-time comparison: the time taken says nothing about how much of the key was right
     if (adminKey != null && MessageDigest.isEqual(adminKey, given.getBytes(StandardCharsets.UTF_8))) {
-      return; // the server's admin key may do everything; Admin.guard checks it again on admin routes
+      return; // the server's admin key may do everything
     }
     if (!given.startsWith("atk_")) {
-      if (scope.equals("admin")) return; // a wrong admin key: Admin.guard answers it
-      throw unauthorized(ctx, "not an API key (they start with 'atk_')");
+      throw unauthorized(ctx, scope.equals("admin") ? "the admin key is wrong" : "not an API key (they start with 'atk_')");
     }
     int sep = given.indexOf('_', 4);
     Store.ApiKey key = sep < 0 ? null : key(given.substring(4, sep));
@@ -95,7 +96,6 @@ final class AccessControl {
       throw new ApiException(403, "forbidden", "this API key has the scopes " + new java.util.TreeSet<>(key.scopes())
           + ", and this route needs '" + scope + "'", "Authorization");
     }
-    if (key.scopes().contains("admin")) ctx.attribute(ADMIN_ATTRIBUTE, Boolean.TRUE);
     long waitNanos = buckets.computeIfAbsent(key.id(), id -> new Bucket(config.burst(), nanos.getAsLong()))
         .take(config.requestsPerSecond(), config.burst(), nanos.getAsLong());
     if (waitNanos > 0) {

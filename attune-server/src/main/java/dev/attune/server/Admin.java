@@ -6,13 +6,10 @@ import dev.attune.abuse.AbuseDetector;
 import dev.attune.store.Store;
 import dev.attune.store.StoreStats;
 import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -27,9 +24,8 @@ import java.util.function.LongSupplier;
  * dashboard: counts, activity over time, rejected requests, how answers were served, the model versions (with
  * activation and training), user and item search, and an item's consumers.
  *
- * <p>Access: every admin route requires {@code Authorization: Bearer <admin key>} ({@link ServerConfig#adminKey})
- * and answers 401 otherwise ({@link #guard}). This single key is a stopgap until API keys with scopes exist;
- * replacing it means replacing {@link #guard} only.
+ * <p>Access: {@link AccessControl} answers every admin route only for the admin key ({@link
+ * ServerConfig#adminKey}) or an API key with the admin scope, before these handlers run.
  *
  * <p>Model versions are what the store's registry lists plus the model directories beside the served one (the
  * served directory's siblings that hold a {@code model.json}); a version's numbers come from its {@code
@@ -52,7 +48,6 @@ final class Admin {
   private final Recommendations recommendations;
   private final ServiceStats stats;
   private final LongSupplier clock;
-  private final byte[] key;
   /** The model directory served now (changes on activation and publication). */
   private final ServedVersion served;
   private final ModelLifecycle lifecycle;
@@ -60,39 +55,15 @@ final class Admin {
   static final int MAX_LISTED_FLAGS = 200;
 
   Admin(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, Recommendations recommendations,
-      ServiceStats stats, LongSupplier clock, String adminKey, ServedVersion served, ModelLifecycle lifecycle) {
+      ServiceStats stats, LongSupplier clock, ServedVersion served, ModelLifecycle lifecycle) {
     this.store = store;
     this.json = json;
     this.catalog = catalog;
     this.recommendations = recommendations;
     this.stats = stats;
     this.clock = clock;
-    this.key = adminKey == null ? null : adminKey.getBytes(StandardCharsets.UTF_8);
     this.served = served;
     this.lifecycle = lifecycle;
-  }
-
-  /**
-   * {@code handler}, answered only for requests that carry the admin key or an API key with the admin scope
-   * (401 otherwise).
-   */
-  Handler guard(Handler handler) {
-    return ctx -> {
-      if (Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE))) {
-        handler.handle(ctx); // an API key with the admin scope, checked by AccessControl
-        return;
-      }
-      String auth = ctx.header("Authorization");
-      String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
-      // constant-time comparison: the time taken says nothing about how much of the key was right
-      if (key == null || given == null || !MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {
-        ctx.header("WWW-Authenticate", "Bearer realm=\"attune-admin\"");
-        throw new ApiException(401, "unauthorized", given == null
-            ? "admin routes need the header 'Authorization: Bearer <admin key>' (the server logs its key at start)"
-            : "the admin key is wrong", "Authorization");
-      }
-      handler.handle(ctx);
-    };
   }
 
   // ---------------------------------------------------------------- overview

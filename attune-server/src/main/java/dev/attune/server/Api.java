@@ -65,7 +65,7 @@ final class Api {
 
   Api(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, RecentHistory history,
       ItemCounters counters, Recommendations recommendations, PrometheusMeterRegistry metrics, LongSupplier clock,
-      ServiceStats stats, String adminKey, ServedVersion served, ModelLifecycle lifecycle) {
+      ServiceStats stats, ServedVersion served, ModelLifecycle lifecycle) {
     this.store = store;
     this.json = json;
     this.config = config;
@@ -80,7 +80,7 @@ final class Api {
     this.clock = clock;
     this.stats = stats;
     this.lifecycle = lifecycle;
-    this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, adminKey, served, lifecycle);
+    this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, served, lifecycle);
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
         new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),
@@ -129,45 +129,45 @@ final class Api {
         // the dashboard's routes: Authorization: Bearer <admin key>, else 401 (see Admin)
         new Route(GET, "/v1/admin/overview", "Admin: counts of users, items and events (by type, scene and both),"
             + " rejected ingestion by reason, the served model with its offline metrics, how answers were served",
-            List.of(), null, 200, admin.guard(admin::overview)),
+            List.of(), null, 200, admin::overview),
         new Route(GET, "/v1/admin/events/over-time", "Admin: events per minute up to now, or per day up to the newest"
             + " event, by event time", List.of(
                 new Route.Param("bucket", "string", "minute (default) or day"),
                 new Route.Param("count", "integer", "buckets: minutes 1-1440 (default 60) or days 1-3650 (default: from"
                     + " the first event to the newest)"),
                 new Route.Param("itemId", "string", "only this item's events")),
-            null, 200, admin.guard(admin::eventsOverTime)),
+            null, 200, admin::eventsOverTime),
         new Route(GET, "/v1/admin/quality", "Admin: rejected ingestion requests by reason and the latest ones,"
             + " quarantined users, the cold-start share of recommendation answers", List.of(), null, 200,
-            admin.guard(admin::quality)),
+            admin::quality),
         new Route(GET, "/v1/admin/models", "Admin: model versions (registry and directories beside the served one)"
             + " with offline metrics, training time, per-epoch loss and validation, the model gate's decision;"
             + " whether the server can train (canTrain) and the current or last training job", List.of(), null,
-            200, admin.guard(admin::models)),
+            200, admin::models),
         new Route(POST, "/v1/admin/models/{id}/activate", "Admin: serve this model version from the next request on,"
             + " also after a restart (404 unknown, 409 not servable); works for versions the gate rejected", List.of(),
-            null, 200, admin.guard(admin::activate)),
+            null, 200, admin::activate),
         new Route(POST, "/v1/admin/models/train", "Admin: train a candidate now on a background thread; it is measured"
             + " with the active version on a time-based holdout and published (hot swap) only if its NDCG@10 is not"
             + " worse than the active one's by more than the gate margin. 202 with the job; 409 while a job runs;"
-            + " 503 when the server has no training engine", List.of(), null, 202, admin.guard(admin::trainNow)),
+            + " 503 when the server has no training engine", List.of(), null, 202, admin::trainNow),
         new Route(GET, "/v1/admin/training", "Admin: the current or last training job (state queued, training,"
             + " evaluating, published, rejected or failed; epoch, loss, gate decision with both NDCG@10) and the"
-            + " retraining triggers", List.of(), null, 200, admin.guard(admin::training)),
+            + " retraining triggers", List.of(), null, 200, admin::training),
         new Route(GET, "/v1/admin/users", "Admin: user ids starting with a prefix, in id order", List.of(
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
-            null, 200, admin.guard(admin::searchUsers)),
+            null, 200, admin::searchUsers),
         new Route(GET, "/v1/admin/items", "Admin: items whose id starts with a prefix, in id order", List.of(
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
-            null, 200, admin.guard(admin::searchItems)),
+            null, 200, admin::searchItems),
         new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"
             + " leaving it out (occlusion); per item, unlike attention", List.of(),
-            "{history: [{itemId, type?, timestamp?, value?}], items: [itemId]}", 200, admin.guard(admin::influence)),
+            "{history: [{itemId, type?, timestamp?, value?}], items: [itemId]}", 200, admin::influence),
         new Route(GET, "/v1/admin/items/{id}/consumers", "Admin: the users who consumed an item, most events first,"
             + " with totals", List.of(new Route.Param("limit", "integer", "at most this many users, 1-1000 (default 20)")),
-            null, 200, admin.guard(admin::itemConsumers)));
+            null, 200, admin::itemConsumers));
   }
 
   private static List<Route.Param> withParam(List<Route.Param> params, Route.Param extra) {

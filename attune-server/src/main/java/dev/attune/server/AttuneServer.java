@@ -109,7 +109,7 @@ public final class AttuneServer {
         .description("training jobs of the model lifecycle, by outcome").tag("outcome", outcome)
         .register(metrics).record(millis, TimeUnit.MILLISECONDS));
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
-        adminKey, served, lifecycle);
+        served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
   }
 

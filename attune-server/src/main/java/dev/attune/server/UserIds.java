@@ -13,35 +13,42 @@ import javax.crypto.spec.SecretKeySpec;
  * ids on every route, while the store, the logs, the models and the dashboard only ever see pseudonyms; without
  * the key they cannot be turned back into ids. Changing the key starts every user afresh.
  *
- * <p>Thread-safe ({@link Mac} instances are per thread).
+ * <p>Thread-safe.
  */
 final class UserIds {
-  private final SecretKeySpec key;
-  private final ThreadLocal<Mac> mac;
+  /** Initialised with the key; each call works on a clone (a Mac is not thread-safe, and cloning skips the init). */
+  private final Mac prototype;
 
   /** @param secret the HMAC key, or null to store ids as given */
   UserIds(String secret) {
-    this.key = secret == null ? null : new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
-    this.mac = ThreadLocal.withInitial(() -> {
-      try {
-        Mac m = Mac.getInstance("HmacSHA256");
-        if (key != null) m.init(key);
-        return m;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("HmacSHA256 is not available", e);
-      }
-    });
+    if (secret == null) {
+      this.prototype = null;
+      return;
+    }
+    try {
+      Mac m = Mac.getInstance("HmacSHA256");
+      m.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      this.prototype = m;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
   }
 
   /** Whether ids are pseudonymised. */
   boolean pseudonymised() {
-    return key != null;
+    return prototype != null;
   }
 
   /** The id stored for a client's user id. */
   String stored(String clientId) {
-    if (key == null) return clientId;
-    byte[] digest = mac.get().doFinal(clientId.getBytes(StandardCharsets.UTF_8));
+    if (prototype == null) return clientId;
+    Mac mac;
+    try {
+      mac = (Mac) prototype.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("the HMAC provider cannot clone", e);
+    }
+    byte[] digest = mac.doFinal(clientId.getBytes(StandardCharsets.UTF_8));
     return "p:" + Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 16));
   }
 }

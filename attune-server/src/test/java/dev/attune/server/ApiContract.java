@@ -105,7 +105,7 @@ abstract class ApiContract {
 
   private List<Route> apiRoutes() {
     return new Api(store, JSON, ServerConfig.DEFAULTS, new Catalog(), null, new ItemCounters(1), null, null,
-        System::currentTimeMillis, null, null, null, null).routes();
+        System::currentTimeMillis, null, null, null).routes();
   }
 
   @Test
