@@ -3,7 +3,7 @@ package dev.attune.bench;
 import dev.attune.abuse.AbuseDetector;
 import dev.attune.data.Dataset;
 import dev.attune.data.importers.ImportOptions;
-import dev.attune.data.importers.MovieLens100kImporter;
+import dev.attune.data.importers.Importer;
 import dev.attune.events.Event;
 import dev.attune.events.User;
 import java.util.ArrayList;
@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
 
 /**
  * How well {@link AbuseDetector} quarantines injected fake profiles on a real data set (issue 7): MovieLens-100K
- * (943 real users) plus {@code attackers} fake users pushing one target item, for three attack models from the
- * shilling literature, implicit version:
+ * (943 real users) or Last.fm HetRec (1,892 users, no timestamps) plus fake users pushing one target item, for
+ * three attack models from the shilling literature, implicit version, and bots:
  *
  * <ul>
  *   <li><b>random</b>: the target plus fillers drawn uniformly from the catalogue;
@@ -25,13 +25,15 @@ import java.util.SplittableRandom;
  * </ul>
  *
  * Filler counts follow the real users' profile sizes (a real profile is drawn and its size copied); the target
- * is a random item with fewer than 20 consumers; fake events are spread uniformly over the data's time range
- * (except for bots), so only the co-visitation evidence can catch them. Reports the share of fake profiles
- * quarantined and the share of real users wrongly quarantined, for several seeds.
+ * is a random item with fewer than 20 consumers; fake events have the data's own event type and value and are
+ * spread uniformly over its time range (except for bots), so only the co-visitation evidence can catch them.
+ * Last.fm has no clock times, so its bots are random attacks. Reports the share of fake profiles quarantined and
+ * the share of real users wrongly quarantined, for several seeds.
  *
- * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection [attackers]
- * [seeds] [maxRobustZ minGroup minGroupShare]} (defaults 47, i.e. 5% of the users, 5 seeds and {@link
- * AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k}.
+ * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection [ml-100k|lastfm]
+ * [attack size as a share of the users] [seeds] [maxRobustZ maxAudienceRobustZ maxNullZ]} (defaults ml-100k,
+ * 0.05, 5 seeds and {@link AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k} or
+ * {@code ../shared/data/lastfm-hetrec2011-2k}.
  */
 public final class ShillingDetection {
   private ShillingDetection() {}
@@ -43,20 +45,24 @@ public final class ShillingDetection {
    * @throws Exception when the data cannot be read
    */
   public static void main(String[] args) throws Exception {
-    int attackers = args.length > 0 ? Integer.parseInt(args[0]) : 47;
-    int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    AbuseDetector.Params params = args.length > 2 ? new AbuseDetector.Params(60_000L, 60, Double.parseDouble(args[2]),
-        Integer.parseInt(args[3]), Double.parseDouble(args[4]), 5) : AbuseDetector.Params.DEFAULTS;
-    System.out.printf(Locale.ROOT, "MovieLens-100K + %d fake profiles per attack, AbuseDetector %s%n", attackers,
+    String dataName = args.length > 0 ? args[0] : "ml-100k";
+    if (!dataName.equals("ml-100k") && !dataName.equals("lastfm")) {
+      throw new IllegalArgumentException("data set: ml-100k or lastfm, not " + dataName);
+    }
+    double attackShare = args.length > 1 ? Double.parseDouble(args[1]) : 0.05;
+    int seeds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+    AbuseDetector.Params params = args.length > 3 ? AbuseDetector.Params.DEFAULTS.withShilling(
+        Double.parseDouble(args[3]), Double.parseDouble(args[4]), Double.parseDouble(args[5]))
+        : AbuseDetector.Params.DEFAULTS;
+    int attackers = (int) Math.round(attackShare * load(dataName).numUsers());
+    System.out.printf(Locale.ROOT, "%s + %d fake profiles per attack, AbuseDetector %s%n", dataName, attackers,
         params);
     for (String attack : new String[] {"random", "average", "bandwagon", "bot"}) {
       double caught = 0;
       double falsePositives = 0;
       StringBuilder perSeed = new StringBuilder();
       for (int seed = 1; seed <= seeds; seed++) {
-        MovieLens100kImporter importer = new MovieLens100kImporter();
-        Dataset data = importer.newDataset("ml-100k");
-        importer.importInto(data, SharedData.root().resolve("movielens-100k"), ImportOptions.DEFAULTS);
+        Dataset data = load(dataName);
         int realUsers = data.numUsers();
         inject(data, attack, attackers, new SplittableRandom(seed));
         AbuseDetector.Report report = new AbuseDetector(params).detect(data);
@@ -75,6 +81,15 @@ public final class ShillingDetection {
       System.out.printf(Locale.ROOT, "%-9s fake profiles quarantined %.1f%%, real users quarantined %.2f%% (mean of %d"
           + " seeds):%s%n", attack, 100 * caught / seeds, 100 * falsePositives / seeds, seeds, perSeed);
     }
+  }
+
+  private static Dataset load(String dataName) throws java.io.IOException {
+    boolean movielens = dataName.equals("ml-100k");
+    Importer importer = Importer.forFormat(movielens ? "movielens-100k" : "lastfm-hetrec");
+    Dataset data = importer.newDataset(dataName);
+    importer.importInto(data, SharedData.root().resolve(movielens ? "movielens-100k" : "lastfm-hetrec2011-2k"),
+        ImportOptions.DEFAULTS);
+    return data;
   }
 
   private static void inject(Dataset data, String attack, int attackers, SplittableRandom r) {
@@ -98,6 +113,9 @@ public final class ShillingDetection {
     Arrays.sort(byPopularity, (a, b) -> Integer.compare(degree[b], degree[a]));
     long[] cumulative = new long[items];
     for (int i = 0; i < items; i++) cumulative[i] = (i == 0 ? 0 : cumulative[i - 1]) + degree[i];
+    // the fakes' events look like the data's own: its first event's type and value
+    String type = data.event(data.events(), 0).type();
+    float value = data.event(data.events(), 0).value();
     for (int a = 0; a < attackers; a++) {
       String userId = "fake-" + a;
       data.putUser(new User(userId, java.util.Map.of()));
@@ -120,7 +138,7 @@ public final class ShillingDetection {
       int k = 0;
       for (int item : chosen) {
         long t = attack.equals("bot") ? start + k * 500L : minTime + (long) (r.nextDouble() * (maxTime - minTime));
-        data.addEvent(new Event(userId, data.itemIds().id(item), "rating", 5f, t, Event.DEFAULT_SCENE));
+        data.addEvent(new Event(userId, data.itemIds().id(item), type, value, t, Event.DEFAULT_SCENE));
         k++;
       }
     }

@@ -22,15 +22,28 @@ class AbuseDetectorTest {
    * random fillers.
    */
   private static Dataset attacked(int realUsers, int targetIndex, boolean asBots) {
+    return attacked(realUsers, targetIndex, asBots, false);
+  }
+
+  /**
+   * As above; with {@code byPopularity} the fillers are drawn in proportion to the items' consumer counts (the
+   * "average" attack), so each fake profile looks like an average consumer rather than random noise.
+   */
+  private static Dataset attacked(int realUsers, int targetIndex, boolean asBots, boolean byPopularity) {
     Dataset d = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(realUsers)).dataset();
     String target = d.itemIds().id(targetIndex);
+    int[] eventItems = new int[d.events().size()];
+    for (int row = 0; row < eventItems.length; row++) eventItems[row] = d.events().item(row);
     SplittableRandom r = new SplittableRandom(5);
     for (int a = 0; a < FAKES; a++) {
       String user = "fake" + a;
       d.putUser(new User(user, Map.of()));
       Set<String> items = new LinkedHashSet<>();
       items.add(target);
-      while (items.size() < 25) items.add(d.itemIds().id(r.nextInt(d.numItems())));
+      while (items.size() < 25) {
+        int item = byPopularity ? eventItems[r.nextInt(eventItems.length)] : r.nextInt(d.numItems());
+        items.add(d.itemIds().id(item));
+      }
       long t = 1_700_000_000_000L + r.nextInt(1_000_000_000);
       for (String item : items) {
         d.addEvent(new Event(user, item, "play", 1f, t, "music"));
@@ -60,6 +73,25 @@ class AbuseDetectorTest {
         .allMatch(f -> f.reason().equals("shilling") && f.detail().contains(target)), report.flags().toString());
   }
 
+  /** The audience check alone (the incoherence threshold out of reach), so this fails if that check is wrong. */
+  @Test
+  void profilesOfPopularFillersPushingAnItemAreQuarantinedThroughItsAudience() {
+    Dataset d = attacked(300, 7, false, true);
+    String target = d.itemIds().id(7);
+    int real = d.numUsers() - FAKES;
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(1000, 2.5, 2)).detect(d);
+    int caught = 0;
+    int wrong = 0;
+    for (int u = 0; u < d.numUsers(); u++) {
+      if (!report.quarantined()[u]) continue;
+      if (u >= real) caught++;
+      else wrong++;
+    }
+    assertTrue(caught >= FAKES * 9 / 10, "fake profiles caught: " + caught + " of " + FAKES + "; " + report.flags());
+    assertTrue(wrong <= real / 50, "real users quarantined: " + wrong + " of " + real);
+    assertTrue(report.pushedItems().contains(target), "the target is named: " + report.pushedItems());
+  }
+
   @Test
   void withoutAnAttackNobodyIsFlaggedForShilling() {
     Dataset d = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL).dataset();
@@ -72,7 +104,7 @@ class AbuseDetectorTest {
   void burstsOfEventsAreFlaggedAsBots() {
     Dataset d = attacked(300, 11, true);
     AbuseDetector.Report report = new AbuseDetector(
-        new AbuseDetector.Params(60_000L, 20, 2.0, 5, 1.0 / 3, 5)).detect(d);
+        new AbuseDetector.Params(60_000L, 20, 2.0, 5, 1.0 / 3, 5, 2.5, 50, 2.0, 24, 0.7)).detect(d);
     long bots = report.flags().stream().filter(f -> f.reason().equals("burst")).map(AbuseDetector.Flag::userId)
         .filter(id -> id.startsWith("fake")).distinct().count();
     assertEquals(FAKES, bots, "25 events 0.2 s apart exceed 20 per minute for every fake");
@@ -82,8 +114,8 @@ class AbuseDetectorTest {
 
   @Test
   void parametersAreChecked() {
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(0, 60, 2, 5, 0.3, 5));
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 2, 1, 0.3, 5));
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 2, 5, 1.5, 5));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(0, 60, 2, 5, 0.3, 5, 2.5, 50, 2, 24, 0.7));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 2, 1, 0.3, 5, 2.5, 50, 2, 24, 0.7));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 2, 5, 1.5, 5, 2.5, 50, 2, 24, 0.7));
   }
 }
