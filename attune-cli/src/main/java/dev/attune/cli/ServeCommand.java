@@ -42,6 +42,8 @@ import picocli.CommandLine.Spec;
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
  * --gate-margin           ATTUNE_GATE_MARGIN           gateMargin          0 (a candidate must not be worse)
  * --train-epochs          ATTUNE_TRAIN_EPOCHS          trainEpochs         12
+ *             ATTUNE_LOG_FORMAT   (environment only)  text; json = one JSON object per log line
+ *             ATTUNE_LOG_LEVEL    (environment only)  INFO
  * </pre>
  *
  * <p>The server retrains SASRec on the store (see {@link dev.attune.server.LifecycleConfig}): when the admin asks
@@ -67,7 +69,9 @@ import picocli.CommandLine.Spec;
         "Retraining (SASRec on the store, published only if the model gate passes): --train-every,",
         "--retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,",
         "file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
-        "At start the store's active model version is served when its directory exists, else --model."})
+        "At start the store's active model version is served when its directory exists, else --model.",
+        "Logs go to standard error: ATTUNE_LOG_FORMAT=json writes one JSON object per line, ATTUNE_LOG_LEVEL sets the",
+        "level (default INFO)."})
 final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
 
@@ -113,6 +117,28 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Settings settings = settings(System.getenv());
+    serveUntilStopped(settings.storeUrl(), settings.config(), spec.commandLine().getOut(), null,
+        new SasRecTrainer(settings.trainEpochs(), SasRecTrainer.backgroundThreads()));
+    return 0;
+  }
+
+  /**
+   * What {@code attune serve} runs with.
+   *
+   * @param storeUrl the store's JDBC URL
+   * @param config the server's settings, lifecycle and access included
+   * @param trainEpochs SASRec epochs per retraining
+   */
+  record Settings(String storeUrl, ServerConfig config, int trainEpochs) {}
+
+  /**
+   * The settings from the options, then {@code env}, then the {@code --config} file, then the defaults.
+   *
+   * @throws IllegalArgumentException naming the setting, when a value is not valid
+   * @throws IOException when the config file cannot be read
+   */
+  Settings settings(Map<String, String> env) throws IOException {
     Properties file = new Properties();
     if (config != null) {
       if (!Files.isRegularFile(config)) throw new IllegalArgumentException("no config file " + config);
@@ -120,7 +146,6 @@ final class ServeCommand implements Callable<Integer> {
         file.load(in);
       }
     }
-    Map<String, String> env = System.getenv();
     String url = pick(store, env.get("ATTUNE_STORE"), file.getProperty("store"), DEFAULT_STORE);
     String modelDir = pick(model == null ? null : model.toString(), env.get("ATTUNE_MODEL"), file.getProperty("model"), null);
     String listenHost = pick(host, env.get("ATTUNE_HOST"), file.getProperty("host"), "127.0.0.1");
@@ -150,7 +175,8 @@ final class ServeCommand implements Callable<Integer> {
         env.get("ATTUNE_TRAIN_EPOCHS"), file.getProperty("trainEpochs"), "12")).intValue();
     if (epochs <= 0) throw new IllegalArgumentException("trainEpochs must be > 0: " + epochs);
     cfg = cfg.withUserIdKey(pick(env.get("ATTUNE_USER_ID_KEY"), file.getProperty("userIdKey")));
-    String origins = pick(env.get("ATTUNE_CORS_ORIGINS"), file.getProperty("corsOrigins"), "");
+    String origins = java.util.Objects.requireNonNullElse(
+        pick(env.get("ATTUNE_CORS_ORIGINS"), file.getProperty("corsOrigins")), "");
     cfg = cfg.withAccess(new AccessConfig(
         Boolean.parseBoolean(pick(env.get("ATTUNE_REQUIRE_API_KEYS"), file.getProperty("requireApiKeys"), "false")),
         number("rateLimit", pick(env.get("ATTUNE_RATE_LIMIT"), file.getProperty("rateLimit"),
@@ -158,15 +184,14 @@ final class ServeCommand implements Callable<Integer> {
         number("rateBurst", pick(env.get("ATTUNE_RATE_BURST"), file.getProperty("rateBurst"),
             Integer.toString(AccessConfig.DEFAULTS.burst()))).intValue(),
         java.util.Arrays.stream(origins.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList()));
-    serveUntilStopped(url, cfg.withLifecycle(lifecycle), spec.commandLine().getOut(), null,
-        new SasRecTrainer(epochs, SasRecTrainer.backgroundThreads()));
-    return 0;
+    return new Settings(url, cfg.withLifecycle(lifecycle), epochs);
   }
 
-  /** A setting's number: whole for counts, decimal for the margin. */
+  /** A setting's number: whole for counts, decimal for the margin and the rate. */
   private static Number number(String name, String text) {
     try {
-      return name.equals("gateMargin") ? (Number) Double.parseDouble(text.trim()) : (Number) Long.parseLong(text.trim());
+      return name.equals("gateMargin") || name.equals("rateLimit") ? (Number) Double.parseDouble(text.trim())
+          : (Number) Long.parseLong(text.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(name + " must be a number: " + text);
     }

@@ -25,6 +25,33 @@ class AttuneCliTest {
     return new Run(code, out.toString(), err.toString());
   }
 
+  /** The settings of {@code attune serve} as picocli parses them, without serving. */
+  private static ServeCommand.Settings serveSettings(java.util.Map<String, String> env, String... args)
+      throws Exception {
+    ServeCommand command = new ServeCommand();
+    new picocli.CommandLine(command).parseArgs(args);
+    return command.settings(env);
+  }
+
+  @Test
+  void serveSettingsHaveWorkingDefaultsAndNamedErrors() throws Exception {
+    ServeCommand.Settings defaults = serveSettings(java.util.Map.of());
+    assertEquals("jdbc:sqlite:attune-data/attune.db", defaults.storeUrl());
+    assertEquals(8080, defaults.config().port());
+    assertEquals(200.0, defaults.config().access().requestsPerSecond());
+    assertEquals(12, defaults.trainEpochs());
+
+    ServeCommand.Settings fromEnv = serveSettings(java.util.Map.of("ATTUNE_RATE_LIMIT", "12.5", "ATTUNE_PORT", "9000",
+        "ATTUNE_CORS_ORIGINS", "https://a.example, https://b.example"), "--port", "9100");
+    assertEquals(12.5, fromEnv.config().access().requestsPerSecond());
+    assertEquals(9100, fromEnv.config().port(), "an option wins over the environment");
+    assertEquals(java.util.List.of("https://a.example", "https://b.example"), fromEnv.config().access().corsOrigins());
+
+    IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(java.util.Map.of("ATTUNE_RATE_BURST", "lots")));
+    assertTrue(bad.getMessage().contains("rateBurst"), bad.getMessage());
+  }
+
   @Test
   void generatesEvaluatesAndWritesJson() throws Exception {
     Path data = dir.resolve("music");

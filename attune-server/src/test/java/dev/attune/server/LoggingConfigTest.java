@@ -1,0 +1,72 @@
+package dev.attune.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** The shipped logback.xml: text by default, one JSON object per line with ATTUNE_LOG_FORMAT=json. */
+class LoggingConfigTest {
+  /** Configures logging from logback.xml with the given format, logs two lines and returns what reached stderr. */
+  private static List<String> logWith(String format, String level) throws Exception {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    try {
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      configure(context, format, level);
+      org.slf4j.Logger log = context.getLogger("dev.attune.test");
+      log.info("model gate: {} \"{}\"", "accepted", "v2");
+      log.debug("debug detail");
+      context.stop();
+    } finally {
+      System.setErr(original);
+      configure(context, null, null); // back to the defaults for the other tests in this JVM
+    }
+    return captured.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  private static void configure(LoggerContext context, String format, String level) throws Exception {
+    setOrClear("ATTUNE_LOG_FORMAT", format);
+    setOrClear("ATTUNE_LOG_LEVEL", level);
+    context.reset();
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    configurator.doConfigure(LoggingConfigTest.class.getResource("/logback.xml"));
+  }
+
+  private static void setOrClear(String name, String value) {
+    if (value == null) System.clearProperty(name);
+    else System.setProperty(name, value);
+  }
+
+  @Test
+  void jsonFormatWritesOneParsableObjectPerLine() throws Exception {
+    List<String> lines = logWith("json", null);
+    assertEquals(1, lines.size(), "INFO by default, so the debug line is dropped: " + lines);
+    JsonNode event = new ObjectMapper().readTree(lines.get(0));
+    assertEquals("INFO", event.get("level").asText());
+    assertEquals("dev.attune.test", event.get("loggerName").asText());
+    assertEquals("model gate: accepted \"v2\"", event.get("formattedMessage").asText(), "quotes are escaped, not broken");
+    assertTrue(event.get("timestamp").asLong() > 0, lines.get(0));
+  }
+
+  @Test
+  void textIsTheDefaultAndTheLevelIsConfigurable() throws Exception {
+    List<String> lines = logWith(null, "DEBUG");
+    assertEquals(2, lines.size(), lines.toString());
+    assertTrue(lines.get(0).contains(" INFO ") && lines.get(0).endsWith("model gate: accepted \"v2\""), lines.get(0));
+    assertFalse(lines.get(0).startsWith("{"), "text, not JSON: " + lines.get(0));
+    assertTrue(lines.get(1).contains("DEBUG") && lines.get(1).endsWith("debug detail"), lines.get(1));
+  }
+}
