@@ -34,13 +34,21 @@ enum Dialect {
 
   /** Page cache of SQLite's write connection, in KiB. */
   static final int WRITER_CACHE_KIB = 64 * 1024;
-  /** How often SQLite's log is checkpointed, off the commit path ({@link WalCheckpointer}). */
-  static final int CHECKPOINT_INTERVAL_MILLIS = 200;
+
+  /** Page size of new SQLite files, in bytes (see {@link #createWithPageSize}). */
+  static final int PAGE_SIZE = 1024;
   /**
-   * Pages in SQLite's log (about 80 MB at 4 KiB pages) above which {@link WalCheckpointer} briefly holds the
-   * writer back so that the log can start over.
+   * How often SQLite's log is checkpointed, off the commit path ({@link WalCheckpointer}). A checkpoint copies
+   * each page changed since the last one once, however often it changed, so a longer interval copies less: the
+   * random index pages that ingestion dirties are mostly the same ones second after second. From 200 ms to 2 s,
+   * bytes written per event fell by a quarter (2026-12-02, docs/benchmarks.md "Service").
    */
-  static final int WAL_RESTART_PAGES = 20_000;
+  static final int CHECKPOINT_INTERVAL_MILLIS = 2_000;
+  /**
+   * Bytes in SQLite's log above which {@link WalCheckpointer} briefly holds the writer back so that the log can
+   * start over.
+   */
+  static final long WAL_RESTART_BYTES = 80L * 1024 * 1024;
   /**
    * Bytes of log file SQLite keeps when the log starts over; a larger file is cut back to this. Above what the
    * log reaches under a steady load (the restart limit plus what is appended while it catches up, about 150 MB),
@@ -163,6 +171,33 @@ enum Dialect {
     } catch (IOException e) {
       throw new StoreException("open failed on " + describe(jdbcUrl) + ": cannot create folder " + parent
           + ": " + e, e);
+    }
+    createWithPageSize(jdbcUrl, Path.of(location));
+  }
+
+  /**
+   * SQLite only: a database file that does not exist yet is created with {@value #PAGE_SIZE}-byte pages.
+   *
+   * <p>Why smaller pages than SQLite's 4,096: every event inserts into two indexes in random order (the (user,
+   * time) index, and the event-id index for random client ids), so a commit dirties about one index page per
+   * event, and WAL mode writes every dirty page whole into the log (and again into the database at the
+   * checkpoint). Appends were bound by those writes, not by the CPU (the process used about half a core);
+   * a quarter of the page size is a quarter of the bytes written per event. The page size of an existing file
+   * cannot change (short of a VACUUM), so it is set only here, before the first write, and before the journal
+   * becomes WAL, after which SQLite ignores it.
+   */
+  private void createWithPageSize(String jdbcUrl, Path file) {
+    try {
+      if (Files.exists(file) && Files.size(file) > 0) return;
+    } catch (IOException e) {
+      return; // the pool's own open reports what is wrong with the file
+    }
+    try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl);
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("PRAGMA page_size = " + PAGE_SIZE);
+      st.execute("PRAGMA journal_mode = WAL");
+    } catch (SQLException e) {
+      throw StoreException.of("open", describe(jdbcUrl), e);
     }
   }
 

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * which copies what is committed without blocking the writer or readers. That alone does not bound the log:
  * SQLite starts the log over only when a write begins after a checkpoint copied all of it, and a writer that is
  * never idle appends while each checkpoint runs. So when the log holds more than {@value
- * Dialect#WAL_RESTART_PAGES} pages, the thread repeats the passive checkpoint until few pages were appended
+ * Dialect#WAL_RESTART_BYTES} bytes, the thread repeats the passive checkpoint until few pages were appended
  * during the last one, then takes the store's write lock (queueing like any write) and copies those last pages
  * with the writer excluded; the next write then starts the log over. Appends wait for that last step only, a
  * few milliseconds (10-20 ms for about 1,500 pages when measured), where the automatic checkpoint made one of
@@ -35,14 +35,19 @@ final class WalCheckpointer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(WalCheckpointer.class);
 
-  /** Pages appended during one checkpoint that are few enough to copy while the writer waits. */
-  private static final int CATCH_UP_PAGES = 1_000;
+  /** Bytes appended during one checkpoint that are few enough to copy while the writer waits. */
+  private static final long CATCH_UP_BYTES = 4L * 1024 * 1024;
+  /** Longest wait for the write lock before the last catch-up step; past it, the next round tries again. */
+  private static final long CATCH_UP_LOCK_WAIT_MILLIS = 200;
   /** Passive rounds at most before the writer is excluded, when the log is over its limit. */
   private static final int CATCH_UP_ROUNDS = 4;
 
   private final Connection connection;
   private final Lock writeLock;
   private final String database;
+  /** {@link Dialect#WAL_RESTART_BYTES} and {@link #CATCH_UP_BYTES} in pages of this database. */
+  private final long restartPages;
+  private final long catchUpPages;
   private final Thread thread;
   private volatile boolean stopped;
   /** Whether the last round failed, so that a run of failures is logged once. */
@@ -59,6 +64,9 @@ final class WalCheckpointer implements AutoCloseable {
     this.connection = connection;
     this.writeLock = writeLock;
     this.database = database;
+    long pageSize = pageSize(connection);
+    this.restartPages = Dialect.WAL_RESTART_BYTES / pageSize;
+    this.catchUpPages = CATCH_UP_BYTES / pageSize;
     this.thread = Thread.ofPlatform().daemon().name("attune-sqlite-checkpoint").unstarted(this::run);
     thread.start();
   }
@@ -91,7 +99,7 @@ final class WalCheckpointer implements AutoCloseable {
   /** One round: a passive checkpoint, and the catch-up described in the class comment when the log is long. */
   private void checkpoint() throws SQLException, InterruptedException {
     long[] state = passive();
-    if (state[0] <= Dialect.WAL_RESTART_PAGES) {
+    if (state[0] <= restartPages) {
       return;
     }
     // A checkpoint copies the log as it was when it began, so what the writer appended meanwhile is left for
@@ -99,17 +107,26 @@ final class WalCheckpointer implements AutoCloseable {
     for (int round = 0; round < CATCH_UP_ROUNDS && !stopped; round++) {
       long copiedBefore = state[1];
       state = passive();
-      if (state[0] - copiedBefore <= CATCH_UP_PAGES) {
+      if (state[0] - copiedBefore <= catchUpPages) {
         break;
       }
     }
-    if (stopped || !writeLock.tryLock(Dialect.CHECKPOINT_INTERVAL_MILLIS, TimeUnit.MILLISECONDS)) {
+    if (stopped || !writeLock.tryLock(CATCH_UP_LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
       return; // the writer is busy with a long write: try again next round
     }
     try {
       passive();
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /** The database's page size (files created before {@link Dialect#PAGE_SIZE} keep 4,096). */
+  private static long pageSize(Connection connection) {
+    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("PRAGMA page_size")) {
+      return rs.next() && rs.getLong(1) > 0 ? rs.getLong(1) : 4096;
+    } catch (SQLException e) {
+      return 4096; // the first checkpoint reports what is wrong with the connection
     }
   }
 

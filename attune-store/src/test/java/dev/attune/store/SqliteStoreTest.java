@@ -65,6 +65,31 @@ final class SqliteStoreTest extends StoreContract {
   }
 
   @Test
+  void newFilesHaveSmallPagesAndExistingFilesKeepTheirs() throws Exception {
+    try (Connection c = DriverManager.getConnection(url);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("PRAGMA page_size")) {
+      rs.next();
+      assertEquals(Dialect.PAGE_SIZE, rs.getInt(1));
+    }
+    // an empty file made elsewhere with SQLite's default pages (an older store's) opens and works as it is
+    Path other = folder.resolve("made-elsewhere.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + other); Statement st = c.createStatement()) {
+      st.execute("PRAGMA page_size = 4096");
+      st.execute("VACUUM"); // writes the header, so the file exists with its page size
+    }
+    try (Store elsewhere = Store.open("jdbc:sqlite:" + other)) {
+      assertEquals(new Store.AppendResult(1, 0), elsewhere.appendEvents(List.of(withId("e1", play("u1", "i1", 1)))));
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + other);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("PRAGMA page_size")) {
+      rs.next();
+      assertEquals(4096, rs.getInt(1));
+    }
+  }
+
+  @Test
   void connectionsSyncEveryCommitAndEnforceForeignKeys() {
     // synchronous and foreign_keys are per connection: check what every pooled connection is opened with.
     JdbcStore.Options options = JdbcStore.Options.DEFAULTS;
