@@ -514,12 +514,21 @@ final class Api {
 
   private void postEvents(Context ctx) {
     long now = clock.getAsLong();
-    List<Store.NewEvent> events = new ArrayList<>();
-    for (var e : RequestBodies.oneOrMany(body(ctx), "events", config.maxBatch())) {
-      Store.NewEvent ne = RequestBodies.event(e.getKey(), e.getValue(), now);
-      Event ev = ne.event();
-      events.add(userIds.pseudonymised() ? new Store.NewEvent(ne.eventId(), new Event(userIds.stored(ev.userId()),
-          ev.itemId(), ev.type(), ev.value(), ev.timestamp(), ev.scene(), ev.context())) : ne);
+    List<Store.NewEvent> events = EventBatches.read(ctx.bodyAsBytes(), config.maxBatch(), now);
+    if (events == null) { // not a valid batch of the common shape: the tree path accepts the rest or says why not
+      events = new ArrayList<>();
+      for (var e : RequestBodies.oneOrMany(body(ctx), "events", config.maxBatch())) {
+        events.add(RequestBodies.event(e.getKey(), e.getValue(), now));
+      }
+    }
+    if (userIds.pseudonymised()) {
+      List<Store.NewEvent> stored = new ArrayList<>(events.size());
+      for (Store.NewEvent ne : events) {
+        Event ev = ne.event();
+        stored.add(new Store.NewEvent(ne.eventId(), new Event(userIds.stored(ev.userId()), ev.itemId(), ev.type(),
+            ev.value(), ev.timestamp(), ev.scene(), ev.context())));
+      }
+      events = stored;
     }
     Store.AppendResult result = ingest(events, now);
     ctx.json(Map.of("inserted", result.inserted(), "duplicates", result.duplicates()));

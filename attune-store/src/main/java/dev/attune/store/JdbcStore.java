@@ -20,8 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -463,9 +464,10 @@ public final class JdbcStore implements Store {
     int n = events.size();
     String[] ids = new String[n];
     String[] contexts = new String[n];
-    // Sorted, so that concurrent PostgreSQL transactions take the users' and items' row locks in one order.
-    TreeSet<String> userIds = new TreeSet<>();
-    TreeMap<String, String> itemScenes = new TreeMap<>();
+    // Sorted, so that concurrent PostgreSQL transactions take the users' and items' row locks in one order
+    // (hashed, then sorted once: cheaper than a tree per insert on the request threads).
+    Set<String> userIds = new HashSet<>();
+    Map<String, String> itemScenes = new HashMap<>();
     for (int i = 0; i < n; i++) {
       NewEvent ne = events.get(i);
       if (ne.event() == null) {
@@ -481,8 +483,13 @@ public final class JdbcStore implements Store {
       itemScenes.putIfAbsent(e.itemId(), e.scene());
     }
     // Every user and item the batch names; those already stored are left as they are.
-    return new PreparedAppend(events, ids, contexts, userIds.toArray(String[]::new),
-        itemScenes.keySet().toArray(String[]::new), itemScenes.values().toArray(String[]::new));
+    String[] users = userIds.toArray(String[]::new);
+    String[] items = itemScenes.keySet().toArray(String[]::new);
+    Arrays.sort(users);
+    Arrays.sort(items);
+    String[] scenes = new String[items.length];
+    for (int k = 0; k < items.length; k++) scenes[k] = itemScenes.get(items[k]);
+    return new PreparedAppend(events, ids, contexts, users, items, scenes, new ArrayList<>(), new ArrayList<>());
   }
 
   /**
@@ -494,9 +501,12 @@ public final class JdbcStore implements Store {
    * @param users the users the events name, sorted
    * @param items the items the events name, sorted
    * @param itemScenes the scene of the first event naming each of {@code items}
+   * @param insertedUsers SQLite: the users the latest attempt inserted (or found stored) because they were not
+   *     known, to remember once it commits
+   * @param insertedItems the same for items
    */
   private record PreparedAppend(List<NewEvent> events, String[] ids, String[] contexts, String[] users,
-      String[] items, String[] itemScenes) {
+      String[] items, String[] itemScenes, List<String> insertedUsers, List<String> insertedItems) {
     int size() {
       return ids.length;
     }
@@ -556,11 +566,14 @@ public final class JdbcStore implements Store {
     return true;
   }
 
-  /** After a committed append: its users and items are stored (SQLite; see {@link KnownIds}). */
+  /**
+   * After a committed append: its users and items are stored (SQLite; see {@link KnownIds}). Only those it did
+   * not skip need adding; the others are known already (or were forgotten since, and will be inserted again).
+   */
   private void remember(PreparedAppend call) {
     if (knownUsers == null) return;
-    knownUsers.addAll(call.users());
-    knownItems.addAll(call.items());
+    knownUsers.addAll(call.insertedUsers());
+    knownItems.addAll(call.insertedItems());
   }
 
   /**
@@ -599,8 +612,11 @@ public final class JdbcStore implements Store {
   private static int appendInBatches(PreparedStatement users, PreparedStatement items, PreparedStatement events,
       PreparedAppend call, KnownIds knownUsers, KnownIds knownItems, long now) throws SQLException {
     int pending = 0;
+    call.insertedUsers().clear(); // a retry after a failed group starts again
+    call.insertedItems().clear();
     for (String userId : call.users()) {
       if (knownUsers != null && knownUsers.contains(userId)) continue;
+      call.insertedUsers().add(userId);
       users.setString(1, userId);
       users.addBatch();
       if (++pending == BATCH_ROWS) {
@@ -613,6 +629,7 @@ public final class JdbcStore implements Store {
     String[] itemIds = call.items();
     for (int i = 0; i < itemIds.length; i++) {
       if (knownItems != null && knownItems.contains(itemIds[i])) continue;
+      call.insertedItems().add(itemIds[i]);
       items.setString(1, itemIds[i]);
       items.setString(2, call.itemScenes()[i]);
       items.setLong(3, now);

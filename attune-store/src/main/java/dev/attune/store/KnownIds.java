@@ -35,11 +35,11 @@ final class KnownIds {
   }
 
   /** Records ids whose rows a committed transaction wrote or found. */
-  void addAll(String[] committed) {
-    if (ids.size() + committed.length > capacity) {
+  void addAll(java.util.Collection<String> committed) {
+    if (ids.size() + committed.size() > capacity) {
       ids.clear();
     }
-    for (String id : committed) ids.add(id);
+    ids.addAll(committed);
   }
 
   /** Forgets every id. */
