@@ -27,6 +27,10 @@ final class ItemCounters {
   private final int windowHours;
   /** The newest hour seen; hours before {@code newestHour - windowHours} are neither kept nor counted. */
   private volatile long newestHour = Long.MIN_VALUE;
+  /** The hour the last event counted fell in, and its map: most events fall in the same hour as the last. */
+  private volatile Hour latestHour;
+
+  private record Hour(long hour, ConcurrentHashMap<String, LongAdder> items) {}
 
   ItemCounters(int windowHours) {
     this.windowHours = windowHours;
@@ -34,12 +38,26 @@ final class ItemCounters {
 
   /** Counts one event. */
   void add(Event e) {
-    total.computeIfAbsent(e.itemId(), i -> new LongAdder()).increment();
+    counter(total, e.itemId()).increment();
     long hour = e.timestamp() / HOUR;
     if (hour > newestHour) advanceTo(hour);
     if (hour < newestHour - windowHours) return; // older than any trending window
-    hourly.computeIfAbsent(hour, h -> new ConcurrentHashMap<>()).computeIfAbsent(e.itemId(), i -> new LongAdder())
-        .increment();
+    Hour latest = latestHour;
+    ConcurrentHashMap<String, LongAdder> items = latest != null && latest.hour() == hour ? latest.items() : null;
+    if (items == null) {
+      items = hourly.computeIfAbsent(hour, h -> new ConcurrentHashMap<>());
+      latestHour = new Hour(hour, items);
+    }
+    counter(items, e.itemId()).increment();
+  }
+
+  /**
+   * The item's counter, made when missing. A lookup first: {@code computeIfAbsent} alone locks the key's bin
+   * whenever the key is not the bin's first, and ingestion counts every event.
+   */
+  private static LongAdder counter(ConcurrentHashMap<String, LongAdder> counts, String itemId) {
+    LongAdder c = counts.get(itemId);
+    return c != null ? c : counts.computeIfAbsent(itemId, i -> new LongAdder());
   }
 
   /** Uncounts one event counted before (its user was deleted), so it no longer shapes popular and trending. */
@@ -55,6 +73,8 @@ final class ItemCounters {
     if (hour <= newestHour) return;
     newestHour = hour;
     hourly.keySet().removeIf(h -> h < hour - windowHours);
+    Hour latest = latestHour;
+    if (latest != null && latest.hour() < hour - windowHours) latestHour = null; // dropped from hourly
   }
 
   /** Forgets an item everywhere (after deletion). */
