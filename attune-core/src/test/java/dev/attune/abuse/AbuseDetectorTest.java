@@ -53,33 +53,12 @@ class AbuseDetectorTest {
     return d;
   }
 
-  @Test
-  void injectedProfilesPushingAnItemAreQuarantinedAndFewRealUsersAre() {
-    Dataset d = attacked(300, 7, false);
-    String target = d.itemIds().id(7);
+  /**
+   * Checks that at least 90% of the fakes (the last {@link #FAKES} users) and at most 2% of the real users are
+   * quarantined, and that {@code target} is named as pushed.
+   */
+  private static void assertCaught(Dataset d, AbuseDetector.Report report, String target) {
     int real = d.numUsers() - FAKES;
-    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(d);
-    int caught = 0;
-    int wrong = 0;
-    for (int u = 0; u < d.numUsers(); u++) {
-      if (!report.quarantined()[u]) continue;
-      if (u >= real) caught++;
-      else wrong++;
-    }
-    assertTrue(caught >= FAKES * 9 / 10, "fake profiles caught: " + caught + " of " + FAKES);
-    assertTrue(wrong <= real / 50, "real users quarantined: " + wrong + " of " + real);
-    assertTrue(report.pushedItems().contains(target), "the target is named: " + report.pushedItems());
-    assertTrue(report.flags().stream().filter(f -> f.userId().startsWith("fake"))
-        .allMatch(f -> f.reason().equals("shilling") && f.detail().contains(target)), report.flags().toString());
-  }
-
-  /** The audience check alone (the incoherence threshold out of reach), so this fails if that check is wrong. */
-  @Test
-  void profilesOfPopularFillersPushingAnItemAreQuarantinedThroughItsAudience() {
-    Dataset d = attacked(300, 7, false, true);
-    String target = d.itemIds().id(7);
-    int real = d.numUsers() - FAKES;
-    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(1000, 2.5, 2)).detect(d);
     int caught = 0;
     int wrong = 0;
     for (int u = 0; u < d.numUsers(); u++) {
@@ -90,6 +69,24 @@ class AbuseDetectorTest {
     assertTrue(caught >= FAKES * 9 / 10, "fake profiles caught: " + caught + " of " + FAKES + "; " + report.flags());
     assertTrue(wrong <= real / 50, "real users quarantined: " + wrong + " of " + real);
     assertTrue(report.pushedItems().contains(target), "the target is named: " + report.pushedItems());
+  }
+
+  @Test
+  void injectedProfilesPushingAnItemAreQuarantinedAndFewRealUsersAre() {
+    Dataset d = attacked(300, 7, false);
+    String target = d.itemIds().id(7);
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(d);
+    assertCaught(d, report, target);
+    assertTrue(report.flags().stream().filter(f -> f.userId().startsWith("fake"))
+        .allMatch(f -> f.reason().equals("shilling") && f.detail().contains(target)), report.flags().toString());
+  }
+
+  /** The audience check alone (the incoherence threshold out of reach), so this fails if that check is wrong. */
+  @Test
+  void profilesOfPopularFillersPushingAnItemAreQuarantinedThroughItsAudience() {
+    Dataset d = attacked(300, 7, false, true);
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(1000, 2.5, 2)).detect(d);
+    assertCaught(d, report, d.itemIds().id(7));
   }
 
   @Test

@@ -53,25 +53,25 @@ final class SqliteStoreTest extends StoreContract {
     assertTrue(Files.isRegularFile(folder.resolve("nested/deeper/attune.db")));
   }
 
-  @Test
-  void usesTheWriteAheadLog() throws Exception {
-    // journal_mode=wal is stored in the file, so a fresh connection sees it.
-    try (Connection c = DriverManager.getConnection(url);
+  /** A pragma's value as a fresh connection to the file reads it. */
+  private static String pragma(String jdbcUrl, String name) throws Exception {
+    try (Connection c = DriverManager.getConnection(jdbcUrl);
         Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+        ResultSet rs = st.executeQuery("PRAGMA " + name)) {
       rs.next();
-      assertEquals("wal", rs.getString(1));
+      return rs.getString(1);
     }
   }
 
   @Test
+  void usesTheWriteAheadLog() throws Exception {
+    // journal_mode=wal is stored in the file, so a fresh connection sees it.
+    assertEquals("wal", pragma(url, "journal_mode"));
+  }
+
+  @Test
   void newFilesHaveSmallPagesAndExistingFilesKeepTheirs() throws Exception {
-    try (Connection c = DriverManager.getConnection(url);
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("PRAGMA page_size")) {
-      rs.next();
-      assertEquals(Dialect.PAGE_SIZE, rs.getInt(1));
-    }
+    assertEquals(Integer.toString(Dialect.PAGE_SIZE), pragma(url, "page_size"));
     // an empty file made elsewhere with SQLite's default pages (an older store's) opens and works as it is
     Path other = folder.resolve("made-elsewhere.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + other); Statement st = c.createStatement()) {
@@ -81,12 +81,7 @@ final class SqliteStoreTest extends StoreContract {
     try (Store elsewhere = Store.open("jdbc:sqlite:" + other)) {
       assertEquals(new Store.AppendResult(1, 0), elsewhere.appendEvents(List.of(withId("e1", play("u1", "i1", 1)))));
     }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + other);
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("PRAGMA page_size")) {
-      rs.next();
-      assertEquals(4096, rs.getInt(1));
-    }
+    assertEquals("4096", pragma("jdbc:sqlite:" + other, "page_size"));
   }
 
   @Test
