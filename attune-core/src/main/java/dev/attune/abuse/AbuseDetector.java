@@ -19,10 +19,10 @@ import java.util.SplittableRandom;
  *       mean cosine (item-item co-occurrence over all users) between it and the profile's other items, averaged
  *       over the profile. Real tastes are coherent; fillers drawn at random from the catalogue are not. A user is
  *       <em>incoherent</em> when the log of their coherence is more than {@code maxRobustZ} robust standard
- *       deviations (1.4826 × median absolute deviation) below the median of all users. Incoherent users alone are not
- *       flagged, since some real tastes are eclectic; an item is pushed when at least {@code minGroup} of its
- *       consumers are incoherent and they make up at least {@code minGroupShare} of them, and those consumers
- *       are flagged.
+ *       deviations (1.4826 × median absolute deviation) below the median of all users. Incoherent users alone
+ *       are not flagged, since some real tastes are eclectic; an item is pushed when at least {@code minGroup}
+ *       of its consumers are incoherent and they make up at least {@code minGroupShare} of them, and those
+ *       consumers are flagged.
  *   <li><b>shilling, unrelated audience</b>: fillers drawn in proportion to popularity (the "average" attack)
  *       or from the most popular items ("bandwagon") are as coherent as many real profiles, so the first test
  *       misses them. Two other facts give them away. First, the <em>audience</em> of a real item shares taste:
@@ -388,9 +388,9 @@ public final class AbuseDetector {
    * One pass over the items. For item j, the co-occurrence row of j (count and 1/√(profile size)-weighted count)
    * is built from j's consumers' profiles, then read back (1) for every consumer and every random profile holding
    * j: the mean cosine between j and the profile's other items, cosine(j, l) = co-occurrences / √(degree j ×
-   * degree l) with the profile itself left out, summed into the profile's coherence; (2) for every consumer u: the summed user-user cosine from u
-   * to j's other consumers, Σ over l in u's profile of the weighted row at l, which the audience lift compares
-   * with u's summed cosine to all users.
+   * degree l) with the profile itself left out, summed into the profile's coherence; (2) for every consumer u:
+   * the summed user-user cosine from u to j's other consumers, Σ over l in u's profile of the weighted row at l,
+   * which the audience lift compares with u's summed cosine to all users.
    */
   private Coherence coherence(int[][] profiles, int[][] consumers, int[] degree, int[][] nullProfiles,
       int[][] nullReaders) {
