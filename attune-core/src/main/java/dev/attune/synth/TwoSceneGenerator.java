@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * <p>The planted truth, which tests rely on:
  * <ul>
  *   <li><b>Genres.</b> Each scene has {@link Params#genres} genres of {@link Params#itemsPerGenre} items. Within a
- *       genre, item popularity is Zipf-like (weight 1 / (rank + 1)); every genre is equally popular, so overall
+ *       genre, item popularity is Zipf-like (weight 1 / √(rank + 1), a mild skew so that popularity alone stays far
+ *       from taste); every genre is equally popular, so overall
  *       popularity says nothing about a user.</li>
  *   <li><b>Taste.</b> Each user loves two distinct genres g1, g2 ({@link Truth#userGenres}) in the first scene and
  *       the genres {@link #mapped}(g1), {@link #mapped}(g2) = (g + 1) mod G in the second: the known function.</li>
@@ -108,7 +109,7 @@ public final class TwoSceneGenerator {
     double[] cumulative = new double[p.itemsPerGenre()];
     double total = 0;
     for (int k = 0; k < cumulative.length; k++) {
-      total += 1.0 / (k + 1);
+      total += 1.0 / Math.sqrt(k + 1);
       cumulative[k] = total;
     }
     int[][] userGenres = new int[p.users()][];
