@@ -113,6 +113,21 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     return new SceneTransferModel(train, w, sceneIndex(scenes, targetScene));
   }
 
+  /**
+   * Reads the model of a directory written by {@code attune train --model scene-transfer}.
+   *
+   * @param train the training matrix whose rows are known users' histories (an empty one serves explicit
+   *     histories only)
+   * @param targetScene the scene to serve, or null for the directory's {@code target} entry
+   * @throws IllegalArgumentException if the directory holds another model or no target is known
+   */
+  public static SceneTransferModel fromDirectory(ModelDirectory dir, Interactions train, String targetScene) {
+    String scene = targetScene != null ? targetScene
+        : dir.info().get("target") == null ? null : dir.info().get("target").toString();
+    if (scene == null) throw new IllegalArgumentException(dir.dir() + " names no target scene; give one");
+    return fromWeights(dir.weights(), train, scene);
+  }
+
   private static Linear linear(WeightFile file, String name, int d) {
     return new Linear(d, d, file.tensor(name, d, d).values(), null);
   }
