@@ -47,8 +47,9 @@ import java.util.function.Function;
  * the rest, so the network sees cold and warm users alike) and the others (at most {@link Params#maxTargets}) are
  * predicted from the history, which also holds every item of the other scenes (a random {@link Params#maxHistory}
  * of them when there are more). Loss: the multinomial log-likelihood of the targets, −(1/|T|) Σ_{i∈T} log
- * softmax(s)_i, over the batch's candidate set: every target of the batch plus {@link Params#negatives} uniform
- * draws from the target scene's items, minus the example's own history items. A batch holds examples of one
+ * softmax(s)_i, over {@link Params#negatives} uniform draws from the target scene's items shared by the batch plus
+ * the example's own targets, minus the example's own history items (other examples' targets are masked: drawn by
+ * popularity, as negatives they would bias b against popular items). A batch holds examples of one
  * target scene. Adam, a fixed number of epochs, no early stopping.
  *
  * <p>NOTE: departures from the usual cross-domain models (EMCDR, PTUPCDR, DTCDR): no user-id embedding (a user is
@@ -160,6 +161,26 @@ public final class SceneTransfer {
    * @throws IllegalArgumentException if the training set has no positive interaction
    */
   public WeightFile train(TrainingSet train, FitListener listener) {
+    return train(train, listener, null);
+  }
+
+  /** Receives the weights after every epoch (for learning curves and early stopping outside the trainer). */
+  @FunctionalInterface
+  public interface EpochWeights {
+    /**
+     * Called on the training thread after epoch {@code epoch} (1-based).
+     *
+     * @param weights a copy of the weights, as {@link #train(TrainingSet, FitListener)} would return them
+     */
+    void accept(int epoch, WeightFile weights);
+  }
+
+  /**
+   * {@link #train(TrainingSet, FitListener)}, handing the weights to {@code afterEpoch} after every epoch.
+   *
+   * @param afterEpoch receives each epoch's weights, or null
+   */
+  public WeightFile train(TrainingSet train, FitListener listener, EpochWeights afterEpoch) {
     FitListener report = listener == null ? FitListener.NONE : listener;
     Engine.getEngine("PyTorch");
     JniUtils.setNumThreads(params.threads());
@@ -174,6 +195,7 @@ public final class SceneTransfer {
       for (int epoch = 0; epoch < params.epochs(); epoch++) {
         double loss = runEpoch(net, adam, ex, epoch, report);
         report.epochEnd(epoch + 1, loss);
+        if (afterEpoch != null) afterEpoch.accept(epoch + 1, net.toWeights(sceneNames, train.itemScenes()));
       }
       WeightFile w = net.toWeights(sceneNames, train.itemScenes());
       w.property("epochs", Integer.toString(params.epochs()));
@@ -335,15 +357,16 @@ public final class SceneTransfer {
       }
       Map<Integer, Integer> column = new HashMap<>();
       List<Integer> candidates = new ArrayList<>();
-      for (int[] t : targets) {
-        for (int i : t) {
-          if (column.putIfAbsent(i, candidates.size()) == null) candidates.add(i);
-        }
-      }
       int[] pool = sceneItems[target];
       for (int k = 0; k < p.negatives(); k++) {
         int i = pool[random.nextInt(pool.length)];
         if (column.putIfAbsent(i, candidates.size()) == null) candidates.add(i);
+      }
+      int sampled = candidates.size(); // columns [0, sampled) are every row's negatives
+      for (int[] t : targets) {
+        for (int i : t) {
+          if (column.putIfAbsent(i, candidates.size()) == null) candidates.add(i);
+        }
       }
       int m = candidates.size();
       Batch batch = new Batch(b, longest, m, target);
@@ -364,7 +387,14 @@ public final class SceneTransfer {
         }
         batch.hasHistory[e] = h.length > 0 ? 1f : 0f;
         batch.inverseLength[e] = 1f / Math.max(1, h.length);
-        for (int i : targets[e]) batch.labels[e * m + column.get(i)] = 1f / targets[e].length;
+        // Another row's target is no negative here: in-batch positives are drawn by popularity, and as shared
+        // negatives they would teach the bias to undo popularity (measured on Douban: below popularity alone).
+        for (int c = sampled; c < m; c++) batch.candidateMask[e * m + c] = (float) CausalSelfAttention.MASKED;
+        for (int i : targets[e]) {
+          int c = column.get(i);
+          batch.labels[e * m + c] = 1f / targets[e].length;
+          if (c >= sampled) batch.candidateMask[e * m + c] = 0f;
+        }
       }
       return batch;
     }
