@@ -131,7 +131,7 @@ class AttuneCliTest {
     assertTrue(noTarget.err().contains("needs --target"), noTarget.err());
     Run train = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(), "--out",
         model.toString(), "--quiet", "--protocol", "cold-1", "--param", "scene-transfer.epochs=3",
-        "--param", "scene-transfer.dim=8", "--param", "scene-transfer.negatives=32");
+        "--param", "scene-transfer.dim=8");
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().contains("SceneTransfer -> music, 1-3 in scene"), train.out());
     JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());

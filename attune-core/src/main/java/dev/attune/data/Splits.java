@@ -195,9 +195,23 @@ public final class Splits {
    */
   public static Split coldInScene(Dataset dataset, EventWeights weights, String scene, int keep, double userShare,
       long seed) {
+    return coldInScene(dataset, weights, scene, keep, userShare, 0, seed);
+  }
+
+  /**
+   * {@link #coldInScene(Dataset, EventWeights, String, int, double, long)} with validation users: eligible users
+   * who are not tested are, with probability {@code validationShare}, treated the same way with their hidden events
+   * as validation targets, so a model can be tuned on {@link Split#tuning()} without seeing the test users' hidden
+   * events. The test users are the same as without validation.
+   *
+   * @param validationShare share of the eligible users used for validation, in [0, 1 − userShare]
+   */
+  public static Split coldInScene(Dataset dataset, EventWeights weights, String scene, int keep, double userShare,
+      double validationShare, long seed) {
     if (keep < 0) throw new IllegalArgumentException("keep must be >= 0: " + keep);
-    return inScene(dataset, weights, scene, userShare, seed, n -> n - keep, Math.max(SCENE_MIN_TARGETS, keep + 1),
-        "cold-in-scene(" + scene + ", keep=" + keep + ", users=" + userShare + ", seed=" + seed + ")");
+    return inScene(dataset, weights, scene, userShare, validationShare, seed, n -> n - keep,
+        Math.max(SCENE_MIN_TARGETS, keep + 1), "cold-in-scene(" + scene + ", keep=" + keep + ", users=" + userShare
+            + (validationShare > 0 ? ", validation=" + validationShare : "") + ", seed=" + seed + ")");
   }
 
   /**
@@ -210,24 +224,39 @@ public final class Splits {
    */
   public static Split warmInScene(Dataset dataset, EventWeights weights, String scene, double testFraction,
       double userShare, long seed) {
+    return warmInScene(dataset, weights, scene, testFraction, userShare, 0, seed);
+  }
+
+  /**
+   * {@link #warmInScene(Dataset, EventWeights, String, double, double, long)} with validation users, chosen as in
+   * {@link #coldInScene(Dataset, EventWeights, String, int, double, double, long)}.
+   *
+   * @param validationShare share of the eligible users used for validation, in [0, 1 − userShare]
+   */
+  public static Split warmInScene(Dataset dataset, EventWeights weights, String scene, double testFraction,
+      double userShare, double validationShare, long seed) {
     if (!(testFraction > 0 && testFraction < 1)) {
       throw new IllegalArgumentException("testFraction must be in (0, 1): " + testFraction);
     }
-    return inScene(dataset, weights, scene, userShare, seed,
+    return inScene(dataset, weights, scene, userShare, validationShare, seed,
         n -> (int) Math.min(n - 1, Math.max(1, Math.round(n * testFraction))), SCENE_MIN_TARGETS,
-        "warm-in-scene(" + scene + ", test=" + testFraction + ", users=" + userShare + ", seed=" + seed + ")");
+        "warm-in-scene(" + scene + ", test=" + testFraction + ", users=" + userShare
+            + (validationShare > 0 ? ", validation=" + validationShare : "") + ", seed=" + seed + ")");
   }
 
   /** The fewest target-scene targets an eligible user of {@link #coldInScene} has (so keep 3 leaves one to test). */
   public static final int SCENE_MIN_TARGETS = 4;
 
-  private static Split inScene(Dataset dataset, EventWeights weights, String scene, double userShare, long seed,
-      java.util.function.IntUnaryOperator testsOf, int minTargets, String protocol) {
+  private static Split inScene(Dataset dataset, EventWeights weights, String scene, double userShare,
+      double validationShare, long seed, java.util.function.IntUnaryOperator testsOf, int minTargets, String protocol) {
     int target = dataset.sceneNames().indexOf(scene);
     if (target < 0) {
       throw new IllegalArgumentException("unknown scene '" + scene + "'; have " + dataset.sceneNames().ids());
     }
     if (!(userShare > 0 && userShare <= 1)) throw new IllegalArgumentException("userShare must be in (0, 1]: " + userShare);
+    if (!(validationShare >= 0 && validationShare <= 1 - userShare)) {
+      throw new IllegalArgumentException("validationShare must be in [0, 1 - userShare]: " + validationShare);
+    }
     EventLog log = dataset.events();
     float[] w = DatasetBuilder.weigh(dataset, log, weights);
     boolean repeats = repeatScenes(dataset)[target];
@@ -254,8 +283,11 @@ public final class Splits {
         buffer[n++] = row;
       }
       if (!elsewhere || n < SCENE_MIN_TARGETS) continue;
-      boolean tested = userRandom.nextDouble() < userShare;
-      if (!tested || n < minTargets) continue;
+      double draw = userRandom.nextDouble();
+      boolean tested = draw < userShare;
+      boolean validated = !tested && draw < userShare + validationShare;
+      if (!(tested || validated) || n < minTargets) continue;
+      byte role = tested ? Split.TEST : Split.VALIDATION;
       for (int j = n - 1; j > 0; j--) { // full shuffle, the same for every keep
         int pick = userRandom.nextInt(j + 1);
         int tmp = buffer[j];
@@ -265,12 +297,12 @@ public final class Splits {
       int tests = testsOf.applyAsInt(n);
       testItems.clear();
       for (int j = n - tests; j < n; j++) {
-        roles[buffer[j]] = Split.TEST;
+        roles[buffer[j]] = role;
         if (!repeats) testItems.add(log.item(buffer[j]));
       }
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
         int row = order.rows[p];
-        if (roles[row] != Split.TEST && testItems.contains(log.item(row))) roles[row] = Split.DROPPED;
+        if (roles[row] != role && testItems.contains(log.item(row))) roles[row] = Split.DROPPED;
       }
     }
     return assemble(protocol, dataset, roles, weights);

@@ -45,15 +45,25 @@ public record SceneResult(String scene, Map<String, EvalResult> groups) {
    * @throws IllegalArgumentException if the scene is unknown, AUC is on, or as {@link Evaluator#evaluate}
    */
   public static SceneResult evaluate(Recommender model, Split split, String scene, EvalOptions options) {
-    int s = split.dataset().sceneNames().indexOf(scene);
+    return evaluate(model, split.testing(), scene, options);
+  }
+
+  /**
+   * Scores {@code model}, trained on {@code stage.train()}, against {@code stage.holdout()} (such as a split's
+   * {@link Split#tuning()} stage, for validation), ranking only the items of {@code scene}.
+   *
+   * @throws IllegalArgumentException as {@link #evaluate(Recommender, Split, String, EvalOptions)}
+   */
+  public static SceneResult evaluate(Recommender model, Split.Stage stage, String scene, EvalOptions options) {
+    TrainingSet train = stage.train();
+    int s = train.dataset().sceneNames().indexOf(scene);
     if (s < 0) {
-      throw new IllegalArgumentException("unknown scene '" + scene + "'; have " + split.dataset().sceneNames().ids());
+      throw new IllegalArgumentException("unknown scene '" + scene + "'; have " + train.dataset().sceneNames().ids());
     }
     if (options.computeAuc()) throw new IllegalArgumentException("turn AUC off for a scene's evaluation");
-    TrainingSet train = split.trainAndValidation();
     Recommender inScene = model instanceof SceneRecommender ? model
         : new SceneRecommender(model, train.itemScenes(), s, scene);
-    EvalResult all = new Evaluator().evaluate(inScene, split.testing(), options);
+    EvalResult all = new Evaluator().evaluate(inScene, stage, options);
     int[] counts = itemsInScene(train, s);
     Map<String, EvalResult> groups = new LinkedHashMap<>();
     groups.put(ALL, all);

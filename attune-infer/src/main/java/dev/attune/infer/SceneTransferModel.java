@@ -22,16 +22,16 @@ import java.util.Locale;
  *
  * <p>For a history H (item indices of any scene) and a target scene t, every item i of t is scored
  * <pre>
- *   h_j = E[j] + S[scene(j)],  k_j = h_j·W_k,  v_j = h_j·W_v,  q_i = (C[i] + S[t])·W_q
- *   α_ij = softmax_j(q_i·k_j / √d),  z_i = Σ_j α_ij v_j,  g = mean_j(h_j)·W_g
- *   s(i) = (z_i + g)·C[i] + b[i]
+ *   h_j = E[j] + S[scene(j)],  k_j = h_j·W_k,  v_j = h_j·W_v,  q_k = (S[t] + P[k])·W_q   (k = 1..K)
+ *   α_kj = softmax_j(q_k·k_j / √d),  z_k = Σ_j α_kj v_j,  g = mean_j(h_j)·W_g
+ *   β_ik = softmax_k(z_k·C[i]),  s(i) = Σ_k β_ik (z_k·C[i]) + g·C[i] + b[i]
  * </pre>
  * and items of other scenes are never returned. An empty history scores b alone (popularity in t). A known user's
  * history is their positive training row (all scenes); the whole history is read (no window).
  *
- * <p>Explanations are exact: s(i) = b[i] + Σ_j c_ij with c_ij = α_ij (v_j·C[i]) + (h_j·W_g·C[i]) / |H|, so
- * {@link #explain} lists each past item's c_ij and the bias, and {@link #attend} gives the attention weights α_i,
- * which sum to 1 over the history and say which past behaviour drove the score.
+ * <p>Explanations are exact: with the effective attention a_ij = Σ_k β_ik α_kj (it sums to 1 over the history),
+ * s(i) = b[i] + Σ_j c_ij with c_ij = a_ij (v_j·C[i]) + (h_j·W_g·C[i]) / |H|, so {@link #explain} lists each past
+ * item's c_ij and the bias, and {@link #attend} gives a_i, which says which past behaviour drove the score.
  *
  * <p>Immutable and thread-safe; {@link #forScene} shares the weights.
  *
@@ -45,12 +45,13 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   private final int targetScene;
   /** Items of the target scene, ascending. */
   private final int[] targetItems;
-  /** q_i of every target item, row-major [targetItems, d]. */
+  /** q_k of the target scene's interests, row-major [K, d]. */
   private final float[] queries;
 
   /** Everything read from the weight file, shared by the models of every target scene. */
-  private record Weights(int numItems, int dim, List<String> scenes, int[] itemScenes, float[] items, float[] targets,
-      float[] sceneEmbedding, float[] bias, Linear query, Linear key, Linear value, Linear user) {}
+  private record Weights(int numItems, int dim, int interests, List<String> scenes, int[] itemScenes, float[] items,
+      float[] targets, float[] sceneEmbedding, float[] interestEmbedding, float[] bias, Linear query, Linear key,
+      Linear value, Linear user) {}
 
   private SceneTransferModel(Interactions train, Weights w, int targetScene) {
     super(train);
@@ -62,12 +63,11 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     n = 0;
     for (int i = 0; i < w.numItems; i++) if (w.itemScenes[i] == targetScene) targetItems[n++] = i;
     int d = w.dim;
-    this.queries = new float[targetItems.length * d];
+    this.queries = new float[w.interests * d];
     float[] x = new float[d];
-    for (int r = 0; r < targetItems.length; r++) {
-      int i = targetItems[r];
-      for (int c = 0; c < d; c++) x[c] = w.targets[i * d + c] + w.sceneEmbedding[targetScene * d + c];
-      w.query.forward(x, 0, queries, r * d);
+    for (int k = 0; k < w.interests; k++) {
+      for (int c = 0; c < d; c++) x[c] = w.sceneEmbedding[targetScene * d + c] + w.interestEmbedding[k * d + c];
+      w.query.forward(x, 0, queries, k * d);
     }
   }
 
@@ -87,12 +87,13 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     int numItems = SequentialModel.intProperty(file, "numItems", null);
     int numScenes = SequentialModel.intProperty(file, "numScenes", null);
     int d = SequentialModel.intProperty(file, "dim", null);
+    int interests = SequentialModel.intProperty(file, "interests", null);
     if (numItems != train.numItems()) {
       throw new IllegalArgumentException("weight file numItems = " + numItems + " but the training matrix has "
           + train.numItems() + " items");
     }
     List<String> scenes = List.of(file.property("scenes").split(","));
-    if (scenes.size() != numScenes || d <= 0) {
+    if (scenes.size() != numScenes || d <= 0 || interests <= 0) {
       throw new IllegalArgumentException("weight file names " + scenes.size() + " scenes for numScenes = "
           + numScenes + " (dim " + d + ")");
     }
@@ -105,9 +106,12 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       }
       itemScenes[i] = (int) v;
     }
-    Weights w = new Weights(numItems, d, scenes, itemScenes, file.tensor("item_embedding", numItems, d).values().clone(),
+    Weights w = new Weights(numItems, d, interests, scenes, itemScenes,
+        file.tensor("item_embedding", numItems, d).values().clone(),
         file.tensor("target_embedding", numItems, d).values().clone(),
-        file.tensor("scene_embedding", numScenes, d).values().clone(), file.tensor("item_bias", numItems).values().clone(),
+        file.tensor("scene_embedding", numScenes, d).values().clone(),
+        file.tensor("interest_embedding", interests, d).values().clone(),
+        file.tensor("item_bias", numItems).values().clone(),
         linear(file, "attention.query", d), linear(file, "attention.key", d), linear(file, "attention.value", d),
         linear(file, "user_projection", d));
     return new SceneTransferModel(train, w, sceneIndex(scenes, targetScene));
@@ -170,17 +174,23 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
 
   // ---------------------------------------------------------------- forward pass
 
-  /** The history's keys, values, per-step g terms and g, for one request. */
-  private record Encoded(int length, float[] keys, float[] values, float[] steps, float[] g) {}
+  /**
+   * One request's history, encoded: values v_j, per-step g terms h_j·W_g, g, and per interest k the attention α_k
+   * over the history and the pooled z_k.
+   */
+  private record Encoded(int length, float[] values, float[] steps, float[] g, float[] alpha, float[] z) {}
 
   private Encoded encode(int[] history) {
     int d = w.dim;
     int n = history.length;
+    int interests = w.interests;
     float[] h = new float[n * d];
     float[] keys = new float[n * d];
     float[] values = new float[n * d];
     float[] steps = new float[n * d];
     float[] g = new float[d];
+    float[] alpha = new float[interests * n];
+    float[] z = new float[interests * d];
     for (int j = 0; j < n; j++) {
       int item = history[j];
       int s = w.itemScenes[item];
@@ -189,50 +199,59 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       w.value.forward(h, j * d, values, j * d);
       w.user.forward(h, j * d, steps, j * d);
     }
-    if (n > 0) {
-      // g = mean(h)·W_g, summed per step in order, as the contributions of explain() are.
-      float[] mean = new float[d];
-      for (int j = 0; j < n; j++) for (int c = 0; c < d; c++) mean[c] += h[j * d + c];
-      for (int c = 0; c < d; c++) mean[c] /= n;
-      w.user.forward(mean, 0, g, 0);
+    if (n == 0) return new Encoded(0, values, steps, g, alpha, z); // z = g = 0: the score is the bias
+    float[] mean = new float[d];
+    for (int j = 0; j < n; j++) for (int c = 0; c < d; c++) mean[c] += h[j * d + c];
+    for (int c = 0; c < d; c++) mean[c] /= n;
+    w.user.forward(mean, 0, g, 0);
+    float scale = (float) (1 / Math.sqrt(d));
+    for (int k = 0; k < interests; k++) {
+      float max = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < n; j++) {
+        alpha[k * n + j] = VectorOps.dot(queries, k * d, keys, j * d, d) * scale;
+        max = Math.max(max, alpha[k * n + j]);
+      }
+      float sum = 0;
+      for (int j = 0; j < n; j++) {
+        alpha[k * n + j] = (float) Math.exp(alpha[k * n + j] - max);
+        sum += alpha[k * n + j];
+      }
+      for (int j = 0; j < n; j++) {
+        alpha[k * n + j] /= sum;
+        VectorOps.axpy(alpha[k * n + j], values, j * d, z, k * d, d);
+      }
     }
-    return new Encoded(n, keys, values, steps, g);
+    return new Encoded(n, values, steps, g, alpha, z);
   }
 
-  /** α over the history for target row r (query q_r) into {@code alpha}. */
-  private void attention(Encoded e, int r, float[] alpha) {
+  /** s(i), writing β_i into {@code beta} (length K). */
+  private float score(Encoded e, int item, float[] beta) {
     int d = w.dim;
-    float scale = (float) (1 / Math.sqrt(d));
+    float s = w.bias[item];
+    if (e.length == 0) return s;
     float max = Float.NEGATIVE_INFINITY;
-    for (int j = 0; j < e.length; j++) {
-      alpha[j] = VectorOps.dot(queries, r * d, e.keys, j * d, d) * scale;
-      max = Math.max(max, alpha[j]);
+    for (int k = 0; k < w.interests; k++) {
+      beta[k] = VectorOps.dot(e.z, k * d, w.targets, item * d, d);
+      max = Math.max(max, beta[k]);
     }
     float sum = 0;
-    for (int j = 0; j < e.length; j++) {
-      alpha[j] = (float) Math.exp(alpha[j] - max);
-      sum += alpha[j];
+    float weighted = 0;
+    for (int k = 0; k < w.interests; k++) {
+      float logit = beta[k];
+      beta[k] = (float) Math.exp(logit - max);
+      sum += beta[k];
+      weighted += beta[k] * logit;
     }
-    for (int j = 0; j < e.length; j++) alpha[j] /= sum;
-  }
-
-  private float score(Encoded e, int r, float[] alpha) {
-    int i = targetItems[r];
-    int d = w.dim;
-    float s = w.bias[i];
-    if (e.length == 0) return s;
-    attention(e, r, alpha);
-    float attended = 0;
-    for (int j = 0; j < e.length; j++) attended += alpha[j] * VectorOps.dot(e.values, j * d, w.targets, i * d, d);
-    return s + attended + VectorOps.dot(e.g, 0, w.targets, i * d, d);
+    for (int k = 0; k < w.interests; k++) beta[k] /= sum;
+    return s + weighted / sum + VectorOps.dot(e.g, 0, w.targets, item * d, d);
   }
 
   @Override
   protected void scoreAll(int userIndex, int[] history, boolean useTrainingRow, float[] scores) {
     Arrays.fill(scores, Float.NaN); // NaN = never returned: other scenes' items
     Encoded e = encode(history);
-    float[] alpha = new float[Math.max(1, e.length)];
-    for (int r = 0; r < targetItems.length; r++) scores[targetItems[r]] = score(e, r, alpha);
+    float[] beta = new float[w.interests];
+    for (int i : targetItems) scores[i] = score(e, i, beta);
   }
 
   /**
@@ -242,9 +261,12 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
    */
   public float[] score(int[] history, int[] items) {
     Encoded e = encode(checked(history));
-    float[] alpha = new float[Math.max(1, e.length)];
+    float[] beta = new float[w.interests];
     float[] out = new float[items.length];
-    for (int k = 0; k < items.length; k++) out[k] = score(e, row(items[k]), alpha);
+    for (int k = 0; k < items.length; k++) {
+      row(items[k]);
+      out[k] = score(e, items[k], beta);
+    }
     return out;
   }
 
@@ -252,32 +274,32 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
    * Why item i scores as it does for a history.
    *
    * @param score s(i)
-   * @param weights α_i over the history (sum 1; empty for an empty history)
+   * @param weights the effective attention a_i over the history (sum 1; empty for an empty history)
    * @param contributions c_ij of every history step: s(i) = bias + Σ_j c_ij
    * @param bias b[i]
    */
   public record Attention(float score, float[] weights, float[] contributions, float bias) {}
 
   /**
-   * The attention of item {@code itemIndex} over {@code history} and each step's exact share of the score.
+   * The effective attention of item {@code itemIndex} over {@code history} and each step's exact share of the score.
    *
    * @throws IllegalArgumentException if the item is not in the target scene or an index is out of range
    */
   public Attention attend(int[] history, int itemIndex) {
     Encoded e = encode(checked(history));
-    int r = row(itemIndex);
-    float[] alpha = new float[e.length];
-    float s = score(e, r, new float[Math.max(1, e.length)]);
-    float[] c = new float[e.length];
-    if (e.length > 0) {
-      attention(e, r, alpha);
-      int d = w.dim;
-      for (int j = 0; j < e.length; j++) {
-        c[j] = alpha[j] * VectorOps.dot(e.values, j * d, w.targets, itemIndex * d, d)
-            + VectorOps.dot(e.steps, j * d, w.targets, itemIndex * d, d) / e.length;
-      }
+    row(itemIndex);
+    float[] beta = new float[w.interests];
+    float s = score(e, itemIndex, beta);
+    int n = e.length;
+    int d = w.dim;
+    float[] a = new float[n];
+    float[] c = new float[n];
+    for (int j = 0; j < n; j++) {
+      for (int k = 0; k < w.interests; k++) a[j] += beta[k] * e.alpha[k * n + j];
+      c[j] = a[j] * VectorOps.dot(e.values, j * d, w.targets, itemIndex * d, d)
+          + VectorOps.dot(e.steps, j * d, w.targets, itemIndex * d, d) / n;
     }
-    return new Attention(s, alpha, c, w.bias[itemIndex]);
+    return new Attention(s, a, c, w.bias[itemIndex]);
   }
 
   /**

@@ -26,7 +26,7 @@ class SceneTransferParityTest {
     int numItems = 30;
     int[] itemScenes = new int[numItems];
     for (int i = 0; i < numItems; i++) itemScenes[i] = i % 3 == 0 ? 1 : 0;
-    try (SceneTransfer.Network net = new SceneTransfer.Network(numItems, 2, 8, DataType.FLOAT32, SEED, null)) {
+    try (SceneTransfer.Network net = new SceneTransfer.Network(numItems, 2, 8, 3, DataType.FLOAT32, SEED, null)) {
       WeightFile w = net.toWeights(List.of("books", "music"), itemScenes);
       SplittableRandom r = new SplittableRandom(SEED);
       for (String name : w.names()) {

@@ -3,13 +3,14 @@ package dev.attune.train.nn;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Scaled dot-product attention from each of M candidates over each row's history (#5, the attention of
- * {@link dev.attune.train.SceneTransfer}): which past events speak for this candidate.
+ * Scaled dot-product attention from M query vectors shared by every row over each row's history (#5, the attention
+ * of {@link dev.attune.train.SceneTransfer}, whose queries are the target scene's interest features): which past
+ * events each query gathers.
  * <pre>
  *   q_m = x_m · W_q,   k_bj = h_bj · W_k,   v_bj = h_bj · W_v            (W_* of shape [d, d], x · W as in Linear)
  *   α_bmj = softmax over j of (q_m · k_bj / √d + mask_bj),   z_bm = Σ_j α_bmj v_bj
  * </pre>
- * The candidates are shared by every row of the batch, so the logits are one broadcast matrix product
+ * The queries are shared by every row of the batch, so the logits are one broadcast matrix product
  * [M, d] × [B, d, L] → [B, M, L] rather than a loop over rows.
  *
  * <p>Padding positions get the additive {@link CausalSelfAttention#MASKED}; a row without any real event pools to
@@ -18,7 +19,7 @@ import ai.djl.ndarray.NDArray;
  * <p>Parameters: {@code <prefix>.query}, {@code <prefix>.key}, {@code <prefix>.value}, each [d, d], Xavier-normal.
  * No biases: a key bias shifts every logit of a row equally, which the softmax ignores.
  */
-public final class CandidateAttention {
+public final class SharedQueryAttention {
   private final NDArray query;
   private final NDArray key;
   private final NDArray value;
@@ -35,9 +36,9 @@ public final class CandidateAttention {
   /**
    * Creates the parameters in {@code store}.
    *
-   * @param dim d, the width of candidates and history events, &gt; 0
+   * @param dim d, the width of queries and history events, &gt; 0
    */
-  public CandidateAttention(ParameterStore store, String prefix, int dim) {
+  public SharedQueryAttention(ParameterStore store, String prefix, int dim) {
     if (dim <= 0) throw new IllegalArgumentException("dim must be > 0: " + dim);
     this.query = store.xavier(prefix + ".query", dim, dim);
     this.key = store.xavier(prefix + ".key", dim, dim);
@@ -46,15 +47,15 @@ public final class CandidateAttention {
   }
 
   /**
-   * Attends from every candidate over every row's history.
+   * Attends from every query over every row's history.
    *
-   * @param candidates x [M, d], shared by all rows
+   * @param queries x [M, d], the queries' inputs, shared by all rows
    * @param history h [B, L, d]
    * @param additiveMask [B, L]: 0 at real events, {@link CausalSelfAttention#MASKED} at padding
    * @param hasHistory [B, 1]: 1 for rows with at least one real event, else 0
    */
-  public Output forward(NDArray candidates, NDArray history, NDArray additiveMask, NDArray hasHistory) {
-    NDArray q = candidates.matMul(query).expandDims(0); // [1, M, d]
+  public Output forward(NDArray queries, NDArray history, NDArray additiveMask, NDArray hasHistory) {
+    NDArray q = queries.matMul(query).expandDims(0); // [1, M, d]
     NDArray k = history.matMul(key); // [B, L, d]
     NDArray v = history.matMul(value); // [B, L, d]
     NDArray logits = Scalars.times(q.matMul(k.transpose(0, 2, 1)), scale); // [B, M, L]
