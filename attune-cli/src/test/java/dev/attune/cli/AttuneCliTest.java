@@ -142,7 +142,8 @@ class AttuneCliTest {
     Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
         "--sample", "10");
     assertEquals(0, explain.code(), explain.err());
-    assertTrue(explain.out().contains("attended: books:") && explain.out().contains("faithfulness over 10 users"),
+    assertTrue(explain.out().contains("attended: ") && explain.out().contains("books:")
+        && explain.out().contains("faithfulness over 10 users"),
         explain.out());
   }
 
