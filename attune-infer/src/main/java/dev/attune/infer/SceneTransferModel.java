@@ -23,14 +23,15 @@ import java.util.Locale;
  * <p>For a history H (item indices of any scene) and a target scene t, every item i of t is scored
  * <pre>
  *   h_j = E[j] + S[scene(j)],  k_j = h_j·W_k,  v_j = h_j·W_v,  q_k = (S[t] + P[k])·W_q   (k = 1..K)
- *   α_kj = softmax_j(q_k·k_j / √d),  z_k = Σ_j α_kj v_j,  g = mean_j(h_j)·W_g
+ *   α_kj = softmax_j(q_k·k_j / √d),  z_k = Σ_j α_kj v_j,  g = mean_{j∉t}(h_j)·W_g + mean_{j∈t}(h_j)·W_o
  *   β_ik = softmax_k(z_k·C[i]),  s(i) = Σ_k β_ik (z_k·C[i]) + g·C[i] + b[i]
  * </pre>
  * and items of other scenes are never returned. An empty history scores b alone (popularity in t). A known user's
  * history is their positive training row (all scenes); the whole history is read (no window).
  *
  * <p>Explanations are exact: with the effective attention a_ij = Σ_k β_ik α_kj (it sums to 1 over the history),
- * s(i) = b[i] + Σ_j c_ij with c_ij = a_ij (v_j·C[i]) + (h_j·W_g·C[i]) / |H|, so {@link #explain} lists each past
+ * s(i) = b[i] + Σ_j c_ij with c_ij = a_ij (v_j·C[i]) + (h_j·W·C[i]) / n_j, where W and n_j are W_o and the number
+ * of target-scene past items for a target-scene item j, else W_g and the number of other items, so {@link #explain} lists each past
  * item's c_ij and the bias, and {@link #attend} gives a_i, which says which past behaviour drove the score.
  *
  * <p>Immutable and thread-safe; {@link #forScene} shares the weights.
@@ -51,7 +52,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   /** Everything read from the weight file, shared by the models of every target scene. */
   private record Weights(int numItems, int dim, int interests, List<String> scenes, int[] itemScenes, float[] items,
       float[] targets, float[] sceneEmbedding, float[] interestEmbedding, float[] bias, Linear query, Linear key,
-      Linear value, Linear user) {}
+      Linear value, Linear user, Linear own) {}
 
   private SceneTransferModel(Interactions train, Weights w, int targetScene) {
     super(train);
@@ -113,7 +114,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
         file.tensor("interest_embedding", interests, d).values().clone(),
         file.tensor("item_bias", numItems).values().clone(),
         linear(file, "attention.query", d), linear(file, "attention.key", d), linear(file, "attention.value", d),
-        linear(file, "user_projection", d));
+        linear(file, "user_projection", d), linear(file, "own_scene_projection", d));
     return new SceneTransferModel(train, w, sceneIndex(scenes, targetScene));
   }
 
@@ -175,8 +176,8 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   // ---------------------------------------------------------------- forward pass
 
   /**
-   * One request's history, encoded: values v_j, per-step g terms h_j·W_g, g, and per interest k the attention α_k
-   * over the history and the pooled z_k.
+   * One request's history, encoded: values v_j, per-step g terms h_j·W / n_j, g, and per interest k the attention
+   * α_k over the history and the pooled z_k.
    */
   private record Encoded(int length, float[] values, float[] steps, float[] g, float[] alpha, float[] z) {}
 
@@ -197,13 +198,28 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       for (int c = 0; c < d; c++) h[j * d + c] = w.items[item * d + c] + w.sceneEmbedding[s * d + c];
       w.key.forward(h, j * d, keys, j * d);
       w.value.forward(h, j * d, values, j * d);
-      w.user.forward(h, j * d, steps, j * d);
     }
     if (n == 0) return new Encoded(0, values, steps, g, alpha, z); // z = g = 0: the score is the bias
-    float[] mean = new float[d];
-    for (int j = 0; j < n; j++) for (int c = 0; c < d; c++) mean[c] += h[j * d + c];
-    for (int c = 0; c < d; c++) mean[c] /= n;
-    w.user.forward(mean, 0, g, 0);
+    int own = 0;
+    for (int item : history) if (w.itemScenes[item] == targetScene) own++;
+    float[] ownMean = new float[d];
+    float[] otherMean = new float[d];
+    for (int j = 0; j < n; j++) {
+      boolean inTarget = w.itemScenes[history[j]] == targetScene;
+      (inTarget ? w.own : w.user).forward(h, j * d, steps, j * d);
+      float[] mean = inTarget ? ownMean : otherMean;
+      for (int c = 0; c < d; c++) mean[c] += h[j * d + c];
+      float inverse = 1f / (inTarget ? own : n - own); // per-step share of g, for the contributions
+      for (int c = 0; c < d; c++) steps[j * d + c] *= inverse;
+    }
+    for (int c = 0; c < d; c++) {
+      ownMean[c] /= Math.max(1, own);
+      otherMean[c] /= Math.max(1, n - own);
+    }
+    float[] part = new float[d];
+    w.user.forward(otherMean, 0, g, 0);
+    w.own.forward(ownMean, 0, part, 0);
+    for (int c = 0; c < d; c++) g[c] += part[c];
     float scale = (float) (1 / Math.sqrt(d));
     for (int k = 0; k < interests; k++) {
       float max = Float.NEGATIVE_INFINITY;
@@ -297,7 +313,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     for (int j = 0; j < n; j++) {
       for (int k = 0; k < w.interests; k++) a[j] += beta[k] * e.alpha[k * n + j];
       c[j] = a[j] * VectorOps.dot(e.values, j * d, w.targets, itemIndex * d, d)
-          + VectorOps.dot(e.steps, j * d, w.targets, itemIndex * d, d) / n;
+          + VectorOps.dot(e.steps, j * d, w.targets, itemIndex * d, d);
     }
     return new Attention(s, a, c, w.bias[itemIndex]);
   }
