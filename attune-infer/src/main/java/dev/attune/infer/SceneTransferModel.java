@@ -23,15 +23,15 @@ import java.util.Locale;
  * <p>For a history H (item indices of any scene) and a target scene t, every item i of t is scored
  * <pre>
  *   h_j = E[j] + S[scene(j)],  k_j = h_j·W_k,  v_j = h_j·W_v,  q_k = (S[t] + P[k])·W_q   (k = 1..K)
- *   α_kj = softmax_j(q_k·k_j / √d),  z_k = Σ_j α_kj v_j,  g = mean_{j∉t}(h_j)·W_g + mean_{j∈t}(h_j)·W_o
+ *   α_kj = softmax_j(q_k·k_j / √d),  z_k = Σ_j α_kj v_j,  g = mean_{j∈t}(h_j)·W_o
  *   β_ik = softmax_k(z_k·C[i]),  s(i) = Σ_k β_ik (z_k·C[i]) + g·C[i] + b[i]
  * </pre>
  * and items of other scenes are never returned. An empty history scores b alone (popularity in t). A known user's
  * history is their positive training row (all scenes); the whole history is read (no window).
  *
  * <p>Explanations are exact: with the effective attention a_ij = Σ_k β_ik α_kj (it sums to 1 over the history),
- * s(i) = b[i] + Σ_j c_ij with c_ij = a_ij (v_j·C[i]) + (h_j·W·C[i]) / n_j, where W and n_j are W_o and the number
- * of target-scene past items for a target-scene item j, else W_g and the number of other items, so {@link #explain} lists each past
+ * s(i) = b[i] + Σ_j c_ij with c_ij = a_ij (v_j·C[i]) + [j in t] (h_j·W_o·C[i]) / n_t, n_t the number of past
+ * items of the target scene t, so {@link #explain} lists each past
  * item's c_ij and the bias, and {@link #attend} gives a_i, which says which past behaviour drove the score.
  *
  * <p>Immutable and thread-safe; {@link #forScene} shares the weights.
@@ -52,7 +52,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   /** Everything read from the weight file, shared by the models of every target scene. */
   private record Weights(int numItems, int dim, int interests, List<String> scenes, int[] itemScenes, float[] items,
       float[] targets, float[] sceneEmbedding, float[] interestEmbedding, float[] bias, Linear query, Linear key,
-      Linear value, Linear user, Linear own) {}
+      Linear value, Linear own) {}
 
   private SceneTransferModel(Interactions train, Weights w, int targetScene) {
     super(train);
@@ -114,7 +114,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
         file.tensor("interest_embedding", interests, d).values().clone(),
         file.tensor("item_bias", numItems).values().clone(),
         linear(file, "attention.query", d), linear(file, "attention.key", d), linear(file, "attention.value", d),
-        linear(file, "user_projection", d), linear(file, "own_scene_projection", d));
+        linear(file, "own_scene_projection", d));
     return new SceneTransferModel(train, w, sceneIndex(scenes, targetScene));
   }
 
@@ -203,23 +203,16 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     int own = 0;
     for (int item : history) if (w.itemScenes[item] == targetScene) own++;
     float[] ownMean = new float[d];
-    float[] otherMean = new float[d];
     for (int j = 0; j < n; j++) {
-      boolean inTarget = w.itemScenes[history[j]] == targetScene;
-      (inTarget ? w.own : w.user).forward(h, j * d, steps, j * d);
-      float[] mean = inTarget ? ownMean : otherMean;
-      for (int c = 0; c < d; c++) mean[c] += h[j * d + c];
-      float inverse = 1f / (inTarget ? own : n - own); // per-step share of g, for the contributions
-      for (int c = 0; c < d; c++) steps[j * d + c] *= inverse;
+      if (w.itemScenes[history[j]] != targetScene) continue; // other scenes reach the score through attention only
+      w.own.forward(h, j * d, steps, j * d);
+      for (int c = 0; c < d; c++) {
+        ownMean[c] += h[j * d + c];
+        steps[j * d + c] /= own; // per-step share of g, for the contributions
+      }
     }
-    for (int c = 0; c < d; c++) {
-      ownMean[c] /= Math.max(1, own);
-      otherMean[c] /= Math.max(1, n - own);
-    }
-    float[] part = new float[d];
-    w.user.forward(otherMean, 0, g, 0);
-    w.own.forward(ownMean, 0, part, 0);
-    for (int c = 0; c < d; c++) g[c] += part[c];
+    for (int c = 0; c < d; c++) ownMean[c] /= Math.max(1, own);
+    w.own.forward(ownMean, 0, g, 0);
     float scale = (float) (1 / Math.sqrt(d));
     for (int k = 0; k < interests; k++) {
       float max = Float.NEGATIVE_INFINITY;

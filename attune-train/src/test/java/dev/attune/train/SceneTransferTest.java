@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class SceneTransferTest {
   private static final EventWeights WEIGHTS = EventWeights.defaults();
   private static final TwoSceneGenerator.Generated DATA = TwoSceneGenerator.generate(TwoSceneGenerator.Params.SMALL);
-  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 12, 7L, 1);
+  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20, 7L, 1);
   private static final EvalOptions OPTIONS = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false);
 
   @Test
@@ -97,9 +97,8 @@ class SceneTransferTest {
     shareOfPlanted /= cases;
     System.out.printf("#5 attention on the planted books genre %.3f, its share of the history %.3f (%d users)%n",
         attentionOnPlanted, shareOfPlanted, cases);
-    // Measured (seed 7): 0.60 of the attention on the planted genre, which is 0.49 of the history. The margin is
-    // modest because g (the history mean) carries much of the score; the claim tested is the direction.
-    assertTrue(attentionOnPlanted > 1.15 * shareOfPlanted,
+    // Measured (seed 7, 30 epochs): 0.63 of the attention on the planted genre, which is 0.48 of the history.
+    assertTrue(attentionOnPlanted > 1.2 * shareOfPlanted,
         "attention " + attentionOnPlanted + " vs share " + shareOfPlanted);
   }
 
