@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, description = "Model to train: sasrec, gru-attn (next-item), or the CTR ranking models fm, ncf, din, afm, shan.")
+  @Option(names = "--model", required = true, description = "Model to train: sasrec, gru-attn (next-item), the CTR ranking models fm, ncf, din, afm, shan, or scene-transfer (cross-scene, needs --target).")
   String model;
 
   @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
@@ -77,6 +77,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bars; one line per epoch.")
   boolean quiet;
 
+  @Option(names = "--target", description = "scene-transfer: the scene to recommend in (the model learns from every scene); protocols cold-0, cold-1, cold-3 (default cold-0) or warm.")
+  String target;
+
   @Option(names = "--positive-min", defaultValue = "4", description = "CTR models: an event is a positive impression when its value is at least this (default: ${DEFAULT-VALUE}, ratings 4-5).")
   float positiveMin;
 
@@ -88,6 +91,10 @@ final class TrainCommand implements Callable<Integer> {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (dev.attune.train.CtrModels.knows(model)) return trainCtr(o, err);
+    if (model.equalsIgnoreCase(SceneRun.MODEL)) {
+      return SceneRun.train(data, out, target, protocol, ModelParams.parse(params), seed, threads == 0 ? 1 : threads,
+          quiet, o, err);
+    }
     if (!AttentionModels.knows(model)) {
       throw new IllegalArgumentException("unknown model '" + model + "'; trainable here: " + AttentionModels.NAMES
           + " (classic models train inside 'attune evaluate')");

@@ -147,6 +147,34 @@ class AttuneCliTest {
   }
 
   @Test
+  void trainsAndExplainsTheSceneTransferModel() throws Exception {
+    // #5 attune train --model scene-transfer --target <scene>, then attune explain on the written directory
+    Path data = dir.resolve("two-scenes");
+    dev.attune.data.DatasetIo.write(dev.attune.synth.TwoSceneGenerator.generate(
+        new dev.attune.synth.TwoSceneGenerator.Params(200, 4, 12, 10, 8, 0.2, "books", "music", 4L)).dataset(), data);
+    Path model = dir.resolve("models/scene");
+    Run noTarget = run("train", "--model", "scene-transfer", "--data", data.toString(), "--out", model.toString());
+    assertEquals(AttuneCli.USAGE_ERROR, noTarget.code());
+    assertTrue(noTarget.err().contains("needs --target"), noTarget.err());
+    Run train = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(), "--out",
+        model.toString(), "--quiet", "--protocol", "cold-1", "--param", "scene-transfer.epochs=3",
+        "--param", "scene-transfer.dim=8");
+    assertEquals(0, train.code(), train.err());
+    assertTrue(train.out().contains("SceneTransfer -> music, 1-3 in scene"), train.out());
+    JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
+    assertEquals("scene-transfer", info.get("model").asText());
+    assertEquals("music", info.get("target").asText());
+    assertTrue(info.get("test").get("all").get("metrics").has("NDCG@10"), info.toString());
+
+    Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
+        "--sample", "10");
+    assertEquals(0, explain.code(), explain.err());
+    assertTrue(explain.out().contains("attended: ") && explain.out().contains("books:")
+        && explain.out().contains("faithfulness over 10 users"),
+        explain.out());
+  }
+
+  @Test
   void trainsAndEvaluatesCtrRankingModels() throws Exception {
     // #4 the CTR models from the CLI: completion >= 0.5 is a positive, the planted favourite genre the user field
     Path data = dir.resolve("ctr-data");

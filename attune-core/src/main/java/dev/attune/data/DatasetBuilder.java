@@ -70,6 +70,34 @@ public final class DatasetBuilder {
         latest == Long.MIN_VALUE ? 0 : latest);
   }
 
+  /**
+   * Training data of one scene (#5): as {@link #build(Dataset, byte[], EventWeights, byte...)} over only the
+   * events of {@code scene}. The catalogue stays the whole data set's (item indices are unchanged); items of other
+   * scenes simply have no training events. This is the "trained on the target scene only" input of the
+   * cross-scene baselines.
+   *
+   * @throws IllegalArgumentException if the scene is unknown, or as the general build
+   */
+  public static TrainingSet buildScene(Dataset dataset, byte[] roles, EventWeights weights, String scene,
+      byte... included) {
+    int s = dataset.sceneNames().indexOf(scene);
+    if (s < 0) {
+      throw new IllegalArgumentException("unknown scene '" + scene + "'; have " + dataset.sceneNames().ids());
+    }
+    EventLog log = dataset.events();
+    if (roles.length != log.size()) {
+      throw new IllegalArgumentException("roles length " + roles.length + " != events " + log.size());
+    }
+    byte[] inScene = roles.clone();
+    for (int r = 0; r < inScene.length; r++) {
+      if (log.scene(r) != s) inScene[r] = Split.DROPPED;
+    }
+    boolean keepsDropped = false;
+    for (byte b : included) keepsDropped |= b == Split.DROPPED;
+    if (keepsDropped) throw new IllegalArgumentException("a scene's training data cannot include dropped events");
+    return build(dataset, inScene, weights, included);
+  }
+
   /** Held-out items of the events of {@code log} with role {@code role} and positive weight. */
   public static Holdout holdout(Dataset dataset, EventLog log, byte[] roles, byte role, EventWeights weights) {
     float[] eventWeights = weigh(dataset, log, weights);

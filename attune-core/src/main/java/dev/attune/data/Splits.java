@@ -175,6 +175,140 @@ public final class Splits {
   }
 
   /**
+   * Cold in a target scene (#5): for a seeded share of the users active in both the target scene and another
+   * one, all but {@code keep} of their target-scene targets are hidden from training and become test targets;
+   * everyone else keeps every event in training. No validation part.
+   *
+   * <p>Eligible users have a positive event in a scene other than {@code scene} and at least
+   * {@link #SCENE_MIN_TARGETS} (or {@code keep + 1}, if larger) targets in {@code scene} (a target as in
+   * {@link #randomRatio}: first positive event per item, or every positive event in scenes with repeats). Each
+   * eligible user draws from their own stream of {@code seed} whether they are a test user (probability
+   * {@code userShare}) and then shuffles their targets; the first {@code keep} stay in training. The choice of
+   * users and the shuffle do not depend on {@code keep}, so settings 0, 1 and 3 test the same users and the
+   * events kept at 1 are among those kept at 3. Other events on a test item are dropped in scenes without
+   * repeats. Events of other scenes are never held out.
+   *
+   * @param scene the target scene's name
+   * @param keep target-scene targets each test user keeps in training, &gt;= 0
+   * @param userShare share of the eligible users that are tested, in (0, 1]
+   * @throws IllegalArgumentException if the scene is unknown or an argument is out of range
+   */
+  public static Split coldInScene(Dataset dataset, EventWeights weights, String scene, int keep, double userShare,
+      long seed) {
+    return coldInScene(dataset, weights, scene, keep, userShare, 0, seed);
+  }
+
+  /**
+   * {@link #coldInScene(Dataset, EventWeights, String, int, double, long)} with validation users: eligible users
+   * who are not tested are, with probability {@code validationShare}, treated the same way with their hidden events
+   * as validation targets, so a model can be tuned on {@link Split#tuning()} without seeing the test users' hidden
+   * events. The test users are the same as without validation.
+   *
+   * @param validationShare share of the eligible users used for validation, in [0, 1 − userShare]
+   */
+  public static Split coldInScene(Dataset dataset, EventWeights weights, String scene, int keep, double userShare,
+      double validationShare, long seed) {
+    if (keep < 0) throw new IllegalArgumentException("keep must be >= 0: " + keep);
+    return inScene(dataset, weights, scene, userShare, validationShare, seed, n -> n - keep,
+        Math.max(SCENE_MIN_TARGETS, keep + 1), "cold-in-scene(" + scene + ", keep=" + keep + ", users=" + userShare
+            + (validationShare > 0 ? ", validation=" + validationShare : "") + ", seed=" + seed + ")");
+  }
+
+  /**
+   * Warm in a target scene (#5): the same users as {@link #coldInScene} with the same seed and share, but each
+   * keeps all but {@code testFraction} of their target-scene targets (rounded, at least one, never all) in
+   * training; the rest are test targets. This is the warm-user check that goes with the cold settings.
+   *
+   * @param testFraction share of each test user's target-scene targets held out, in (0, 1)
+   * @throws IllegalArgumentException if the scene is unknown or an argument is out of range
+   */
+  public static Split warmInScene(Dataset dataset, EventWeights weights, String scene, double testFraction,
+      double userShare, long seed) {
+    return warmInScene(dataset, weights, scene, testFraction, userShare, 0, seed);
+  }
+
+  /**
+   * {@link #warmInScene(Dataset, EventWeights, String, double, double, long)} with validation users, chosen as in
+   * {@link #coldInScene(Dataset, EventWeights, String, int, double, double, long)}.
+   *
+   * @param validationShare share of the eligible users used for validation, in [0, 1 − userShare]
+   */
+  public static Split warmInScene(Dataset dataset, EventWeights weights, String scene, double testFraction,
+      double userShare, double validationShare, long seed) {
+    if (!(testFraction > 0 && testFraction < 1)) {
+      throw new IllegalArgumentException("testFraction must be in (0, 1): " + testFraction);
+    }
+    return inScene(dataset, weights, scene, userShare, validationShare, seed,
+        n -> (int) Math.min(n - 1, Math.max(1, Math.round(n * testFraction))), SCENE_MIN_TARGETS,
+        "warm-in-scene(" + scene + ", test=" + testFraction + ", users=" + userShare
+            + (validationShare > 0 ? ", validation=" + validationShare : "") + ", seed=" + seed + ")");
+  }
+
+  /** The fewest target-scene targets an eligible user of {@link #coldInScene} has (so keep 3 leaves one to test). */
+  public static final int SCENE_MIN_TARGETS = 4;
+
+  private static Split inScene(Dataset dataset, EventWeights weights, String scene, double userShare,
+      double validationShare, long seed, java.util.function.IntUnaryOperator testsOf, int minTargets, String protocol) {
+    int target = dataset.sceneNames().indexOf(scene);
+    if (target < 0) {
+      throw new IllegalArgumentException("unknown scene '" + scene + "'; have " + dataset.sceneNames().ids());
+    }
+    if (!(userShare > 0 && userShare <= 1)) throw new IllegalArgumentException("userShare must be in (0, 1]: " + userShare);
+    if (!(validationShare >= 0 && validationShare <= 1 - userShare)) {
+      throw new IllegalArgumentException("validationShare must be in [0, 1 - userShare]: " + validationShare);
+    }
+    EventLog log = dataset.events();
+    float[] w = DatasetBuilder.weigh(dataset, log, weights);
+    boolean repeats = repeatScenes(dataset)[target];
+    DatasetBuilder.UserOrder order = DatasetBuilder.UserOrder.of(log, dataset.numUsers());
+    byte[] roles = new byte[log.size()];
+    SplittableRandom random = new SplittableRandom(seed);
+    int[] buffer = new int[16];
+    java.util.HashSet<Integer> seen = new java.util.HashSet<>();
+    java.util.HashSet<Integer> testItems = new java.util.HashSet<>();
+    for (int u = 0; u < dataset.numUsers(); u++) {
+      SplittableRandom userRandom = random.split(); // one stream per user: adding a user shifts no one else
+      int n = 0;
+      boolean elsewhere = false;
+      seen.clear();
+      for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
+        int row = order.rows[p];
+        if (w[row] <= 0) continue;
+        if (log.scene(row) != target) {
+          elsewhere = true;
+          continue;
+        }
+        if (!seen.add(log.item(row)) && !repeats) continue;
+        if (n == buffer.length) buffer = java.util.Arrays.copyOf(buffer, n * 2);
+        buffer[n++] = row;
+      }
+      if (!elsewhere || n < SCENE_MIN_TARGETS) continue;
+      double draw = userRandom.nextDouble();
+      boolean tested = draw < userShare;
+      boolean validated = !tested && draw < userShare + validationShare;
+      if (!(tested || validated) || n < minTargets) continue;
+      byte role = tested ? Split.TEST : Split.VALIDATION;
+      for (int j = n - 1; j > 0; j--) { // full shuffle, the same for every keep
+        int pick = userRandom.nextInt(j + 1);
+        int tmp = buffer[j];
+        buffer[j] = buffer[pick];
+        buffer[pick] = tmp;
+      }
+      int tests = testsOf.applyAsInt(n);
+      testItems.clear();
+      for (int j = n - tests; j < n; j++) {
+        roles[buffer[j]] = role;
+        if (!repeats) testItems.add(log.item(buffer[j]));
+      }
+      for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
+        int row = order.rows[p];
+        if (roles[row] != role && testItems.contains(log.item(row))) roles[row] = Split.DROPPED;
+      }
+    }
+    return assemble(protocol, dataset, roles, weights);
+  }
+
+  /**
    * The division shipped with the source: all main events train, the data set's given test events test.
    *
    * @throws IllegalArgumentException if the data set has no given test part

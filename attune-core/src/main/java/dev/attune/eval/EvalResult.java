@@ -179,6 +179,35 @@ public final class EvalResult {
     return java.util.Arrays.equals(evaluatedUsers, other.evaluatedUsers);
   }
 
+  /**
+   * The per-user metrics of the evaluated users accepted by {@code keep}, as a result of their own (#5: a scene's
+   * cold users). Aggregate metrics (coverage, RMSE...) are left out: they are not sums over users. The protocol
+   * gains {@code "; users: " + groupName}.
+   *
+   * @param groupName what the users have in common, for the protocol text
+   */
+  public EvalResult forUsers(java.util.function.IntPredicate keep, String groupName) {
+    int n = 0;
+    for (int u : evaluatedUsers) if (keep.test(u)) n++;
+    int[] users = new int[n];
+    int[] positions = new int[n];
+    int w = 0;
+    for (int p = 0; p < evaluatedUsers.length; p++) {
+      if (keep.test(evaluatedUsers[p])) {
+        users[w] = evaluatedUsers[p];
+        positions[w++] = p;
+      }
+    }
+    Map<Metric, double[]> subset = new LinkedHashMap<>();
+    for (Map.Entry<String, double[]> e : perUser.entrySet()) {
+      double[] values = new double[n];
+      for (int j = 0; j < n; j++) values[j] = e.getValue()[positions[j]];
+      subset.put(metrics.get(e.getKey()), values);
+    }
+    return new EvalResult(modelName, protocol + "; users: " + groupName, users, subset, Map.of(), elapsedSeconds,
+        trainSeconds);
+  }
+
   /** Evaluation wall time in seconds. */
   public double elapsedSeconds() {
     return elapsedSeconds;

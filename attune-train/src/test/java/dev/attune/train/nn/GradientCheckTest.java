@@ -239,6 +239,46 @@ class GradientCheckTest {
     }
   }
 
+  @Test
+  void sharedQueryAttentionGradientsMatchFiniteDifferences() {
+    // #5 the scene-transfer attention: shared candidates, one padded history step and one row without history
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      SharedQueryAttention att = new SharedQueryAttention(store, "att", 3);
+      NDArray candidates = store.normal("candidates", 1.0, 4, 3);
+      NDArray history = store.normal("history", 1.0, 3, 2, 3);
+      double masked = CausalSelfAttention.MASKED;
+      NDArray mask = m.create(new double[] {0, masked, 0, 0, masked, masked}, new Shape(3, 2));
+      NDArray has = m.create(new double[] {1, 1, 0}, new Shape(3, 1));
+      NDArray rows = m.create(new double[] {1, 1, 0}, new Shape(3, 1, 1));
+      check(store, () -> {
+        SharedQueryAttention.Output o = att.forward(candidates, history, mask, has);
+        return o.pooled().concat(o.weights().mul(rows), 2);
+      });
+    }
+  }
+
+  @Test
+  void sharedQueryAttentionWeightsSumToOneOverRealEventsAndPoolValues() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
+      SharedQueryAttention att = new SharedQueryAttention(store, "att", 2);
+      NDArray candidates = store.normal("candidates", 1.0, 2, 2);
+      NDArray history = store.normal("history", 1.0, 1, 3, 2);
+      NDArray mask = m.create(new double[] {0, 0, CausalSelfAttention.MASKED}, new Shape(1, 3));
+      SharedQueryAttention.Output o = att.forward(candidates, history, mask, m.create(new double[] {1}, new Shape(1, 1)));
+      double[] a = o.weights().toDoubleArray(); // [1, 2, 3]
+      double[] v = history.matMul(store.get("att.value")).toDoubleArray(); // [1, 3, 2]
+      double[] z = o.pooled().toDoubleArray(); // [1, 2, 2]
+      for (int c = 0; c < 2; c++) {
+        assertEquals(0, a[c * 3 + 2], 1e-12, "padding gets no weight");
+        assertEquals(1, a[c * 3] + a[c * 3 + 1], 1e-12, "weights over real events sum to 1");
+        for (int k = 0; k < 2; k++) assertEquals(a[c * 3] * v[k] + a[c * 3 + 1] * v[2 + k], z[c * 2 + k], 1e-12);
+      }
+      assertTrue(Math.abs(a[0] - a[3]) > 1e-6, "different queries attend differently");
+    }
+  }
+
   private static void perturbAffine(ParameterStore store, String prefix) {
     randomise(store, prefix + ".gamma", 0.5);
     randomise(store, prefix + ".beta", 0.5);

@@ -1,0 +1,160 @@
+package dev.attune.bench;
+
+import dev.attune.data.Dataset;
+import dev.attune.data.DatasetBuilder;
+import dev.attune.data.Split;
+import dev.attune.data.Splits;
+import dev.attune.data.TrainingSet;
+import dev.attune.data.importers.ImportOptions;
+import dev.attune.data.importers.Importer;
+import dev.attune.eval.EvalOptions;
+import dev.attune.eval.SceneResult;
+import dev.attune.events.EventWeights;
+import dev.attune.infer.SceneTransferModel;
+import dev.attune.infer.WeightFile;
+import dev.attune.model.FitListener;
+import dev.attune.model.Recommender;
+import dev.attune.model.cf.ClassicModels;
+import dev.attune.train.SceneTransfer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Multi-scene interest transfer on Douban book + music (#5): for each target scene (music from books, books from
+ * music) and each setting (cold: the tested users keep 0, 1 or 3 of their target-scene ratings in training; warm:
+ * they keep 80%), the transfer model against the single-scene baselines, all scored by full ranking over the
+ * target scene's items with the user's training items excluded ({@link SceneResult}).
+ *
+ * <p>Users: of those with ratings in both scenes and at least 4 in the target, a seeded 20% are test users and
+ * another 10% validation users, treated alike ({@link Splits#coldInScene(Dataset, EventWeights, String, int,
+ * double, double, long)}); the same users in every setting of a direction. Every rating (1-5) is a positive
+ * (implicit feedback).
+ *
+ * <p>Models, each tuned on the validation users and then refit on training + validation data:
+ * <ul>
+ *   <li>{@link SceneTransfer} (served by {@link SceneTransferModel}): trained up to {@code maxEpochs} with the
+ *       validation NDCG@10 after every epoch; the best epoch count is refit;
+ *   <li>iALS on the target scene only ({@code target-only}) and on both scenes merged without scene information
+ *       ({@code merged}): factors in {32, 128} × regularisation in {1, 10}, best by validation NDCG@10;
+ *   <li>ItemKNN (100 neighbours) target-only and merged, and popularity in the target scene (no tuning).
+ * </ul>
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
+ * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [key=value scene-transfer overrides]} with
+ * DJL_CACHE_DIR set to a writable folder. Prints one Markdown table row per (direction, setting, model).
+ */
+public final class SceneTransferQuality {
+  private SceneTransferQuality() {}
+
+  /** Keeps in training per cold setting; -1 marks the warm setting. */
+  private static final int[] SETTINGS = {0, 1, 3, -1};
+  private static final double TEST_USERS = 0.2;
+  private static final double VALIDATION_USERS = 0.1;
+  private static final double WARM_TEST_FRACTION = 0.2;
+
+  public static void main(String[] args) throws Exception {
+    long seed = Long.parseLong(args[0]);
+    int maxEpochs = 30;
+    Map<String, String> overrides = new LinkedHashMap<>();
+    for (int k = 1; k < args.length; k++) {
+      String[] kv = args[k].split("=", 2);
+      if (kv[0].equals("maxEpochs")) maxEpochs = Integer.parseInt(kv[1]);
+      else overrides.put(kv[0], kv[1]);
+    }
+    Importer importer = Importer.forFormat("douban");
+    Dataset ds = importer.newDataset("douban-book-music");
+    importer.importInto(ds, SharedData.root().resolve("douban-book-music"), ImportOptions.DEFAULTS);
+    System.out.println("# " + ds + ", seed " + seed + ", test users " + TEST_USERS + ", validation users "
+        + VALIDATION_USERS + ", max epochs " + maxEpochs);
+    EventWeights weights = EventWeights.defaults();
+    SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(overrides).withSeed(seed);
+    System.out.println("# " + params);
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false).withSeed(seed);
+    System.out.println("| target | setting | users | model | NDCG@10 | HR@10 | tuned | train s |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
+    for (String target : new String[] {"music", "book"}) {
+      for (int keep : SETTINGS) {
+        Split split = keep >= 0
+            ? Splits.coldInScene(ds, weights, target, keep, TEST_USERS, VALIDATION_USERS, seed)
+            : Splits.warmInScene(ds, weights, target, WARM_TEST_FRACTION, TEST_USERS, VALIDATION_USERS, seed);
+        String setting = keep >= 0 ? "cold, keeps " + keep : "warm, keeps 80%";
+        Split.Stage tuneMerged = split.tuning();
+        Split.Stage tuneTarget = new Split.Stage(
+            DatasetBuilder.buildScene(ds, split.roles(), weights, target, Split.TRAIN), split.validation());
+        TrainingSet merged = split.trainAndValidation();
+        TrainingSet targetOnly = DatasetBuilder.buildScene(ds, split.roles(), weights, target, Split.TRAIN,
+            Split.VALIDATION);
+        List<Row> rows = new ArrayList<>();
+        rows.add(classic("pop target-only", "pop", Map.of(), targetOnly, split, target, options, seed));
+        rows.add(tunedAls("als target-only", tuneTarget, targetOnly, split, target, options, seed));
+        rows.add(tunedAls("als merged", tuneMerged, merged, split, target, options, seed));
+        rows.add(classic("itemknn target-only", "itemknn", Map.of(), targetOnly, split, target, options, seed));
+        rows.add(classic("itemknn merged", "itemknn", Map.of(), merged, split, target, options, seed));
+        rows.add(transfer(params, maxEpochs, split, target, setting, options));
+        for (Row r : rows) {
+          System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.4f | %s | %.1f |%n", target, setting,
+              r.result.users(SceneResult.ALL), r.label, r.result.mean(SceneResult.ALL, "NDCG@10"),
+              r.result.mean(SceneResult.ALL, "HR@10"), r.tuned, r.seconds);
+        }
+        System.out.flush();
+      }
+    }
+  }
+
+  private record Row(String label, SceneResult result, String tuned, double seconds) {}
+
+  private static Row classic(String label, String name, Map<String, String> p, TrainingSet train, Split split,
+      String target, EvalOptions options, long seed) {
+    long start = System.nanoTime();
+    Recommender model = ClassicModels.create(name, p, seed, 1).fit(train, FitListener.NONE);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new Row(label, SceneResult.evaluate(model, split, target, options), p.isEmpty() ? "-" : p.toString(),
+        seconds);
+  }
+
+  private static Row tunedAls(String label, Split.Stage tuning, TrainingSet full, Split split, String target,
+      EvalOptions options, long seed) {
+    long start = System.nanoTime();
+    Map<String, String> best = null;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    for (String factors : new String[] {"32", "128"}) {
+      for (String reg : new String[] {"1", "10"}) {
+        Map<String, String> p = Map.of("factors", factors, "regularization", reg);
+        Recommender m = ClassicModels.create("als", p, seed, 1).fit(tuning.train(), FitListener.NONE);
+        double score = SceneResult.evaluate(m, tuning, target, options).mean(SceneResult.ALL, "NDCG@10");
+        if (score > bestScore) {
+          bestScore = score;
+          best = p;
+        }
+      }
+    }
+    Row r = classic(label, "als", best, full, split, target, options, seed);
+    return new Row(label, r.result, new java.util.TreeMap<>(best).toString(), (System.nanoTime() - start) / 1e9);
+  }
+
+  private static Row transfer(SceneTransfer.Params params, int maxEpochs, Split split, String target,
+      String setting, EvalOptions options) {
+    long start = System.nanoTime();
+    TrainingSet tuningTrain = split.tuning().train();
+    double[] bestScore = {Double.NEGATIVE_INFINITY};
+    int[] bestEpoch = {1};
+    new SceneTransfer(params.withEpochs(maxEpochs)).train(tuningTrain, FitListener.NONE, (epoch, w) -> {
+      SceneTransferModel m = SceneTransferModel.fromWeights(w, tuningTrain.interactions(), target);
+      double score = SceneResult.evaluate(m, split.tuning(), target, options).mean(SceneResult.ALL, "NDCG@10");
+      System.err.printf(Locale.ROOT, "  %s %s epoch %d validation NDCG@10 %.4f (%.0f s)%n", target, setting, epoch,
+          score, (System.nanoTime() - start) / 1e9);
+      if (score > bestScore[0]) {
+        bestScore[0] = score;
+        bestEpoch[0] = epoch;
+      }
+    });
+    TrainingSet full = split.trainAndValidation();
+    WeightFile w = new SceneTransfer(params.withEpochs(bestEpoch[0])).train(full, FitListener.NONE);
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, full.interactions(), target);
+    return new Row("scene-transfer", SceneResult.evaluate(model, split, target, options),
+        "epochs=" + bestEpoch[0], (System.nanoTime() - start) / 1e9);
+  }
+}

@@ -1,0 +1,142 @@
+package dev.attune.cli;
+
+import dev.attune.data.Dataset;
+import dev.attune.data.DatasetIo;
+import dev.attune.data.Split;
+import dev.attune.data.Splits;
+import dev.attune.eval.EvalOptions;
+import dev.attune.eval.EvalResult;
+import dev.attune.eval.SceneResult;
+import dev.attune.events.EventWeights;
+import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.SceneTransferModel;
+import dev.attune.infer.WeightFile;
+import dev.attune.train.SceneTransfer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code attune train --model scene-transfer --target <scene>} (#5): splits the data set by a cold- or
+ * warm-in-scene protocol, trains {@link SceneTransfer} on the training part, scores the held-out target-scene
+ * items with the pure-Java {@link SceneTransferModel} (full ranking over the target scene, training items
+ * excluded, per group of {@link SceneResult}) and writes the model directory, whose {@code model.json} names the
+ * target scene.
+ */
+final class SceneRun {
+  /** The {@code --model} name. */
+  static final String MODEL = "scene-transfer";
+  /** Share of the users active in both scenes whose target-scene events are held out. */
+  static final double TEST_USER_SHARE = 0.2;
+  /** Share of a warm test user's target-scene events held out. */
+  static final double WARM_TEST_FRACTION = 0.2;
+
+  private SceneRun() {}
+
+  /**
+   * Runs the command.
+   *
+   * @param protocol {@code cold-<k>} (the test users keep k target-scene events) or {@code warm}; null = cold-0
+   * @throws IllegalArgumentException for a missing or unknown target, an unknown protocol or parameter
+   */
+  static int train(Path data, Path out, String target, String protocol, Map<String, Map<String, String>> overrides,
+      long seed, int threads, boolean quiet, PrintWriter o, PrintWriter err) throws IOException {
+    for (String m : overrides.keySet()) {
+      if (!m.equals(MODEL)) throw new IllegalArgumentException("--param " + m + ".* does not apply to model " + MODEL);
+    }
+    Dataset dataset = DatasetIo.read(data);
+    err.println("loaded " + dataset);
+    if (target == null) {
+      throw new IllegalArgumentException("--model scene-transfer needs --target <scene>; scenes: "
+          + dataset.sceneNames().ids());
+    }
+    if (dataset.sceneNames().indexOf(target) < 0) {
+      throw new IllegalArgumentException("unknown target scene '" + target + "'; scenes: " + dataset.sceneNames().ids());
+    }
+    Split split = split(dataset, target, protocol == null ? "cold-0" : protocol.toLowerCase(Locale.ROOT), seed);
+    SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(overrides.get(MODEL)).withSeed(seed);
+    params = params.with(Map.of("threads", Integer.toString(threads)));
+    SceneTransfer trainer = new SceneTransfer(params);
+    err.println("training " + trainer.name() + " on " + split.trainAndValidation().numUsers() + " users, "
+        + dataset.numItems() + " items of " + dataset.sceneNames().size() + " scenes (" + split.protocol() + ")");
+    long start = System.nanoTime();
+    WeightFile weights;
+    TrainingHistory history;
+    try (Progress progress = new Progress(trainer.name(), quiet, err)) {
+      history = new TrainingHistory(progress);
+      weights = trainer.train(split.trainAndValidation(), history);
+    }
+    double trainSeconds = (System.nanoTime() - start) / 1e9;
+    SceneTransferModel served = SceneTransferModel.fromWeights(weights, split.trainAndValidation().interactions(), target);
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false);
+    SceneResult test = SceneResult.evaluate(served, split, target, options);
+
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("name", trainer.name());
+    info.put("target", target);
+    info.put("scenes", dataset.sceneNames().ids());
+    info.put("dataset", dataset.name());
+    info.put("users", dataset.numUsers());
+    info.put("items", dataset.numItems());
+    info.put("events", dataset.events().size());
+    info.put("protocol", split.protocol());
+    info.put("seed", seed);
+    info.put("threads", threads);
+    info.put("params", TrainCommand.flatten(params));
+    info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
+    Map<String, Object> groups = new LinkedHashMap<>();
+    for (Map.Entry<String, EvalResult> g : test.groups().entrySet()) groups.put(g.getKey(), g.getValue().toMap());
+    info.put("test", groups);
+    info.put("history", history.toList());
+    info.put("created", Instant.now().toString());
+    ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
+
+    for (Map.Entry<String, EvalResult> g : test.groups().entrySet()) {
+      EvalResult r = g.getValue();
+      o.printf(Locale.ROOT, "%s -> %s, %s (%d users): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f%n",
+          trainer.name(), target, g.getKey(), r.numUsers(), r.mean("HR@10"), r.mean("NDCG@10"), r.mean("HR@20"),
+          r.mean("NDCG@20"));
+    }
+    o.printf(Locale.ROOT, "trained %.1f s on %s (%s, full ranking over %s items, seen items excluded)%n", trainSeconds,
+        dataset.name(), split.protocol(), target);
+    o.println("wrote " + out);
+    return 0;
+  }
+
+  /**
+   * The split of a protocol name: {@code cold-<k>} or {@code warm}, test users {@link #TEST_USER_SHARE}.
+   *
+   * @throws IllegalArgumentException for another name
+   */
+  static Split split(Dataset dataset, String target, String protocol, long seed) {
+    EventWeights weights = EventWeights.defaults();
+    if (protocol.equals("warm")) {
+      return Splits.warmInScene(dataset, weights, target, WARM_TEST_FRACTION, TEST_USER_SHARE, seed);
+    }
+    if (protocol.startsWith("cold-")) {
+      int keep;
+      try {
+        keep = Integer.parseInt(protocol.substring(5));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("protocol cold-<k> needs a number k: " + protocol, e);
+      }
+      return Splits.coldInScene(dataset, weights, target, keep, TEST_USER_SHARE, seed);
+    }
+    throw new IllegalArgumentException("unknown protocol '" + protocol + "' for scene-transfer; use cold-0, cold-1, "
+        + "cold-3 or warm");
+  }
+
+  /** The protocol name of a model directory's recorded protocol, or null. */
+  static String protocolOf(ModelDirectory dir) {
+    Object p = dir.info().get("protocol");
+    if (p == null) return null;
+    String s = p.toString();
+    if (s.startsWith("warm-in-scene")) return "warm";
+    int at = s.indexOf("keep=");
+    return s.startsWith("cold-in-scene") && at >= 0 ? "cold-" + s.substring(at + 5, s.indexOf(',', at)) : null;
+  }
+}
