@@ -14,6 +14,8 @@ import dev.attune.eval.Evaluator;
 import dev.attune.events.EventWeights;
 import dev.attune.infer.DinModel;
 import dev.attune.infer.DinRanker;
+import dev.attune.infer.FusionRanker;
+import dev.attune.model.CandidateRanker;
 import dev.attune.model.FitListener;
 import dev.attune.model.Query;
 import dev.attune.model.Recommender;
@@ -22,6 +24,7 @@ import dev.attune.model.cf.ClassicModels;
 import dev.attune.train.CtrModels;
 import dev.attune.train.CtrTrainer;
 import dev.attune.train.CtrTraining;
+import dev.attune.train.FusionRankerTraining;
 import dev.attune.train.SasRec;
 import dev.attune.train.SequenceTraining;
 import java.util.ArrayList;
@@ -64,6 +67,92 @@ public final class TwoStageQuality {
     TrainingSet train = stage.train();
     System.out.println(ds + "; leave-one-out test users " + stage.holdout().numUsersWithItems());
 
+    String rankerKind = dinOverrides.getOrDefault("ranker", "din");
+    dinOverrides.remove("ranker");
+    Map<String, String> fusionOverrides = new java.util.LinkedHashMap<>();
+    for (String key : List.copyOf(dinOverrides.keySet())) {
+      if (key.startsWith("fusion.")) fusionOverrides.put(key.substring(7), dinOverrides.remove(key));
+    }
+    if (!rankerKind.equals("din")) {
+      fusionPipeline(split, movielens, n, seed, threads, sasrecEpochs, rankerKind.equals("fusion+din"),
+          dinOverrides, FusionRankerTraining.Params.DEFAULTS.with(Map.of("seed", Long.toString(seed)))
+              .with(fusionOverrides));
+      return;
+    }
+    List<Recommender> retrievers = retrievers(train, movielens, seed, threads, sasrecEpochs);
+
+    CtrDataset.Params fields = movielens ? CtrDataset.Params.MOVIELENS
+        : new CtrDataset.Params(4f, 0.2, 0.1, List.of(), Map.of());
+    CtrDataset rankingData = CtrDataset.forRanking(train, fields, 4, seed);
+    System.out.println(rankingData);
+    DinRanker ranker = dinRanker(rankingData, dinOverrides, seed);
+    TwoStageRecommender pipeline = new TwoStageRecommender("TwoStage(" + n + ")+DIN", retrievers, n, ranker,
+        u -> train.sequences().positiveItemsOf(u));
+
+    Evaluator evaluator = new Evaluator();
+    evaluateRetrievers(evaluator, retrievers, stage, n, threads);
+    System.out.printf("union recall@%d (per retriever) = %.4f%n", n, unionRecall(pipeline, stage.holdout()));
+    TwoStageRecommender fused = new TwoStageRecommender("TwoStage(" + n + ")+DIN, rank fusion", retrievers, n, ranker,
+        u -> train.sequences().positiveItemsOf(u), TwoStageRecommender.Fusion.RECIPROCAL_RANK);
+    for (TwoStageRecommender p : List.of(pipeline, fused)) evaluatePipeline(evaluator, p, stage, threads);
+  }
+
+  /**
+   * The pipeline with a {@link FusionRanker} trained on the retrievers' own candidates for the validation step:
+   * retrievers (and DIN, when asked) fitted on the tuning part (each user's history without the validation and
+   * test items), the ranker trained to put the validation item first among their union, then the retrievers
+   * refitted on the training part (with the validation item) and the pipeline scored on the test items. The test
+   * items are in no stage's training data; DIN is not refitted (it is given the full history at test).
+   */
+  private static void fusionPipeline(Split split, boolean movielens, int n, long seed, int threads, int sasrecEpochs,
+      boolean withDin, Map<String, String> dinOverrides, FusionRankerTraining.Params params) throws Exception {
+    Split.Stage tuning = split.tuning();
+    Split.Stage stage = split.testing();
+    TrainingSet tuningTrain = tuning.train();
+    System.out.println("tuning: validation users " + tuning.holdout().numUsersWithItems() + "; " + params);
+    List<Recommender> tuningRetrievers = retrievers(tuningTrain, movielens, seed, threads, sasrecEpochs);
+    List<CandidateRanker> bases = new ArrayList<>();
+    if (withDin) {
+      CtrDataset.Params fields = movielens ? CtrDataset.Params.MOVIELENS
+          : new CtrDataset.Params(4f, 0.2, 0.1, List.of(), Map.of());
+      CtrDataset rankingData = CtrDataset.forRanking(tuningTrain, fields, 4, seed);
+      System.out.println(rankingData);
+      bases.add(dinRanker(rankingData, dinOverrides, seed));
+    }
+    long start = System.nanoTime();
+    FusionRankerTraining.Impressions impressions = FusionRankerTraining.impressions(tuningRetrievers, n,
+        tuningTrain.numUsers(), u -> tuningTrain.sequences().positiveItemsOf(u),
+        u -> tuning.holdout().distinctItemsOf(u), popularity(tuningTrain), bases);
+    System.out.printf("ranker impressions (validation step): %s; %.0f s%n", impressions,
+        (System.nanoTime() - start) / 1e9);
+    FusionRankerTraining.Result r = new FusionRankerTraining(params).train(impressions, new FitListener() {
+      @Override
+      public void status(String message) {
+        System.out.println("  fusion " + message);
+      }
+    });
+    System.out.printf("fusion ranker: best epoch %d of %d, %.2f s per epoch, validation loss %.4f, NDCG@10 %.4f%n",
+        r.bestEpoch(), r.epochsRun(), r.secondsPerEpoch(), r.validationLoss(), r.validationNdcg());
+    tuningRetrievers = null; // the tuning models are done; free them before the refit
+    TrainingSet train = stage.train();
+    List<Recommender> retrievers = retrievers(train, movielens, seed, threads, sasrecEpochs);
+    FusionRanker ranker = FusionRanker.fromWeights(r.weights(), popularity(train), bases);
+    String name = "TwoStage(" + n + ")+Fusion" + (withDin ? "+DIN" : "");
+    TwoStageRecommender pipeline = new TwoStageRecommender(name, retrievers, n, ranker,
+        u -> train.sequences().positiveItemsOf(u));
+    Evaluator evaluator = new Evaluator();
+    evaluateRetrievers(evaluator, retrievers, stage, n, threads);
+    System.out.printf("union recall@%d (per retriever) = %.4f%n", n, unionRecall(pipeline, stage.holdout()));
+    evaluatePipeline(evaluator, pipeline, stage, threads);
+  }
+
+  private static float[] popularity(TrainingSet train) {
+    return FusionRanker.itemPopularity(train.interactions().positive().itemCounts());
+  }
+
+  /** SASRec (when epochs &gt; 0), iALS, ItemKnn and popularity fitted on {@code train}. */
+  private static List<Recommender> retrievers(TrainingSet train, boolean movielens, long seed, int threads,
+      int sasrecEpochs) {
     List<Recommender> retrievers = new ArrayList<>();
     if (sasrecEpochs > 0) {
       long start = System.nanoTime();
@@ -80,11 +169,10 @@ public final class TwoStageQuality {
     for (String name : List.of("als", "itemknn", "pop")) {
       retrievers.add(ClassicModels.create(name, Map.of(), seed, threads).fit(train, FitListener.NONE));
     }
+    return retrievers;
+  }
 
-    CtrDataset.Params fields = movielens ? CtrDataset.Params.MOVIELENS
-        : new CtrDataset.Params(4f, 0.2, 0.1, List.of(), Map.of());
-    CtrDataset rankingData = CtrDataset.forRanking(train, fields, 4, seed);
-    System.out.println(rankingData);
+  private static DinRanker dinRanker(CtrDataset rankingData, Map<String, String> dinOverrides, long seed) {
     CtrTrainer din = CtrModels.create("din", dinOverrides, seed, 1);
     CtrTraining.Result r = din.train(rankingData, new FitListener() {
       @Override
@@ -96,27 +184,25 @@ public final class TwoStageQuality {
         r.epochsRun(), r.secondsPerEpoch(), r.validation());
     int[][] userFields = new int[rankingData.numUsers()][];
     for (int u = 0; u < userFields.length; u++) userFields[u] = rankingData.userFields(u);
-    DinRanker ranker = new DinRanker(DinModel.fromWeights(r.weights()), userFields);
-    TwoStageRecommender pipeline = new TwoStageRecommender("TwoStage(" + n + ")+DIN", retrievers, n, ranker,
-        u -> train.sequences().positiveItemsOf(u));
+    return new DinRanker(DinModel.fromWeights(r.weights()), userFields);
+  }
 
+  private static void evaluateRetrievers(Evaluator evaluator, List<Recommender> retrievers, Split.Stage stage, int n,
+      int threads) {
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, n).withComputeAuc(false).withThreads(threads);
-    Evaluator evaluator = new Evaluator();
     for (Recommender m : retrievers) {
       EvalResult e = evaluator.evaluate(m, stage, options);
       System.out.printf("%-14s NDCG@10 %.4f  HR@10 %.4f  Recall@%d %.4f%n", m.name(), e.mean("NDCG@10"),
           e.mean("HR@10"), n, e.mean("Recall@" + n));
     }
-    System.out.printf("union recall@%d (per retriever) = %.4f%n", n, unionRecall(pipeline, stage.holdout()));
-    TwoStageRecommender fused = new TwoStageRecommender("TwoStage(" + n + ")+DIN, rank fusion", retrievers, n, ranker,
-        u -> train.sequences().positiveItemsOf(u), TwoStageRecommender.Fusion.RECIPROCAL_RANK);
-    for (TwoStageRecommender p : List.of(pipeline, fused)) {
-      long start = System.nanoTime();
-      EvalResult e = evaluator.evaluate(p, stage, EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false)
-          .withThreads(threads));
-      System.out.printf("%-14s NDCG@10 %.4f  HR@10 %.4f  (%.0f s)%n", p.name(), e.mean("NDCG@10"), e.mean("HR@10"),
-          (System.nanoTime() - start) / 1e9);
-    }
+  }
+
+  private static void evaluatePipeline(Evaluator evaluator, TwoStageRecommender p, Split.Stage stage, int threads) {
+    long start = System.nanoTime();
+    EvalResult e = evaluator.evaluate(p, stage, EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false)
+        .withThreads(threads));
+    System.out.printf("%-14s NDCG@10 %.4f  HR@10 %.4f  (%.0f s)%n", p.name(), e.mean("NDCG@10"), e.mean("HR@10"),
+        (System.nanoTime() - start) / 1e9);
   }
 
   /** Share of test users whose held-out item is among the pipeline's candidates. */
