@@ -19,6 +19,7 @@ import dev.attune.model.CandidateRanker;
 import dev.attune.model.FitListener;
 import dev.attune.model.Query;
 import dev.attune.model.Recommender;
+import dev.attune.model.TransitionRanker;
 import dev.attune.model.TwoStageRecommender;
 import dev.attune.model.cf.ClassicModels;
 import dev.attune.train.CtrModels;
@@ -41,7 +42,11 @@ import java.util.Map;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.TwoStageQuality <beauty|ml-100k> <N> <seed> <threads> <sasrec epochs, 0 = none>
- * [din key=value overrides]} with DJL_CACHE_DIR set to a writable folder.
+ * [key=value ...]} with DJL_CACHE_DIR set to a writable folder. Keys: {@code ranker=din} (the default: DIN trained
+ * on sampled negatives, as above) or {@code ranker=fusion} (a {@link FusionRanker} trained on the retrievers'
+ * candidates for the validation step, see {@code fusionPipeline}); {@code bases=transition,din} (base rankers whose
+ * scores are the fusion ranker's features); {@code fusion.<option>=value} ({@link FusionRankerTraining.Params});
+ * any other key is a DIN option.
  */
 public final class TwoStageQuality {
   private TwoStageQuality() {}
@@ -73,8 +78,11 @@ public final class TwoStageQuality {
     for (String key : List.copyOf(dinOverrides.keySet())) {
       if (key.startsWith("fusion.")) fusionOverrides.put(key.substring(7), dinOverrides.remove(key));
     }
-    if (!rankerKind.equals("din")) {
-      fusionPipeline(split, movielens, n, seed, threads, sasrecEpochs, rankerKind.equals("fusion+din"),
+    List<String> bases = List.of(dinOverrides.getOrDefault("bases", "").split(",")).stream()
+        .filter(b -> !b.isBlank()).toList();
+    dinOverrides.remove("bases");
+    if (rankerKind.equals("fusion")) {
+      fusionPipeline(split, movielens, n, seed, threads, sasrecEpochs, bases,
           dinOverrides, FusionRankerTraining.Params.DEFAULTS.with(Map.of("seed", Long.toString(seed)))
               .with(fusionOverrides));
       return;
@@ -105,24 +113,33 @@ public final class TwoStageQuality {
    * items are in no stage's training data; DIN is not refitted (it is given the full history at test).
    */
   private static void fusionPipeline(Split split, boolean movielens, int n, long seed, int threads, int sasrecEpochs,
-      boolean withDin, Map<String, String> dinOverrides, FusionRankerTraining.Params params) throws Exception {
+      List<String> baseNames, Map<String, String> dinOverrides, FusionRankerTraining.Params params) throws Exception {
     Split.Stage tuning = split.tuning();
     Split.Stage stage = split.testing();
     TrainingSet tuningTrain = tuning.train();
     System.out.println("tuning: validation users " + tuning.holdout().numUsersWithItems() + "; " + params);
     List<Recommender> tuningRetrievers = retrievers(tuningTrain, movielens, seed, threads, sasrecEpochs);
-    List<CandidateRanker> bases = new ArrayList<>();
-    if (withDin) {
-      CtrDataset.Params fields = movielens ? CtrDataset.Params.MOVIELENS
-          : new CtrDataset.Params(4f, 0.2, 0.1, List.of(), Map.of());
-      CtrDataset rankingData = CtrDataset.forRanking(tuningTrain, fields, 4, seed);
-      System.out.println(rankingData);
-      bases.add(dinRanker(rankingData, dinOverrides, seed));
+    List<CandidateRanker> tuningBases = new ArrayList<>();
+    DinRanker din = null;
+    for (String b : baseNames) {
+      switch (b) {
+        case "transition" -> tuningBases.add(TransitionRanker.fit(tuningTrain.sequences(), tuningTrain.numItems(),
+            TransitionRanker.Params.DEFAULTS));
+        case "din" -> {
+          CtrDataset.Params fields = movielens ? CtrDataset.Params.MOVIELENS
+              : new CtrDataset.Params(4f, 0.2, 0.1, List.of(), Map.of());
+          CtrDataset rankingData = CtrDataset.forRanking(tuningTrain, fields, 4, seed);
+          System.out.println(rankingData);
+          din = dinRanker(rankingData, dinOverrides, seed);
+          tuningBases.add(din);
+        }
+        default -> throw new IllegalArgumentException("unknown base ranker: " + b);
+      }
     }
     long start = System.nanoTime();
     FusionRankerTraining.Impressions impressions = FusionRankerTraining.impressions(tuningRetrievers, n,
         tuningTrain.numUsers(), u -> tuningTrain.sequences().positiveItemsOf(u),
-        u -> tuning.holdout().distinctItemsOf(u), popularity(tuningTrain), bases);
+        u -> tuning.holdout().distinctItemsOf(u), popularity(tuningTrain), tuningBases);
     System.out.printf("ranker impressions (validation step): %s; %.0f s%n", impressions,
         (System.nanoTime() - start) / 1e9);
     FusionRankerTraining.Result r = new FusionRankerTraining(params).train(impressions, new FitListener() {
@@ -136,14 +153,59 @@ public final class TwoStageQuality {
     tuningRetrievers = null; // the tuning models are done; free them before the refit
     TrainingSet train = stage.train();
     List<Recommender> retrievers = retrievers(train, movielens, seed, threads, sasrecEpochs);
+    List<CandidateRanker> bases = new ArrayList<>();
+    for (String b : baseNames) {
+      bases.add(b.equals("din") ? din : TransitionRanker.fit(train.sequences(), train.numItems(),
+          TransitionRanker.Params.DEFAULTS));
+    }
     FusionRanker ranker = FusionRanker.fromWeights(r.weights(), popularity(train), bases);
-    String name = "TwoStage(" + n + ")+Fusion" + (withDin ? "+DIN" : "");
+    String name = "TwoStage(" + n + ")+Fusion" + (baseNames.isEmpty() ? "" : "(" + String.join(",", baseNames) + ")");
     TwoStageRecommender pipeline = new TwoStageRecommender(name, retrievers, n, ranker,
         u -> train.sequences().positiveItemsOf(u));
     Evaluator evaluator = new Evaluator();
     evaluateRetrievers(evaluator, retrievers, stage, n, threads);
     System.out.printf("union recall@%d (per retriever) = %.4f%n", n, unionRecall(pipeline, stage.holdout()));
     evaluatePipeline(evaluator, pipeline, stage, threads);
+    if (baseNames.contains("transition")) {
+      // a reference, not a retriever: the transition scores alone over the whole catalogue
+      CandidateRanker transitions = bases.get(baseNames.indexOf("transition"));
+      evaluatePipelineLike(evaluator, new RankerAlone("Transitions alone (full catalogue)", transitions, train), stage,
+          threads);
+    }
+  }
+
+  /** A ranker scoring the whole catalogue (seen items excluded): a reference row, not a retriever. */
+  private record RankerAlone(String name, CandidateRanker ranker, TrainingSet train) implements Recommender {
+    @Override
+    public int numUsers() {
+      return train.numUsers();
+    }
+
+    @Override
+    public int numItems() {
+      return train.numItems();
+    }
+
+    @Override
+    public dev.attune.model.TopK recommend(Query query) {
+      int[] all = new int[numItems()];
+      for (int i = 0; i < all.length; i++) all[i] = i;
+      int[] history = query.history() != null ? query.history() : train.sequences().positiveItemsOf(query.userIndex());
+      float[] scores = ranker.score(query.userIndex(), history, all);
+      if (query.excludeSeen()) {
+        if (query.history() == null) {
+          for (int i : train.interactions().row(query.userIndex())) scores[i] = Float.NaN;
+        } else {
+          for (int i : history) scores[i] = Float.NaN;
+        }
+      }
+      return dev.attune.kernel.TopKSelector.select(scores, numItems(), query.k(), query.filter());
+    }
+
+    @Override
+    public dev.attune.model.TopK similarItems(int itemIndex, int k, dev.attune.model.ItemFilter filter) {
+      return dev.attune.model.TopK.empty();
+    }
   }
 
   private static float[] popularity(TrainingSet train) {
@@ -198,6 +260,10 @@ public final class TwoStageQuality {
   }
 
   private static void evaluatePipeline(Evaluator evaluator, TwoStageRecommender p, Split.Stage stage, int threads) {
+    evaluatePipelineLike(evaluator, p, stage, threads);
+  }
+
+  private static void evaluatePipelineLike(Evaluator evaluator, Recommender p, Split.Stage stage, int threads) {
     long start = System.nanoTime();
     EvalResult e = evaluator.evaluate(p, stage, EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false)
         .withThreads(threads));
