@@ -45,7 +45,8 @@ import java.util.Map;
  * [key=value ...]} with DJL_CACHE_DIR set to a writable folder. Keys: {@code ranker=din} (the default: DIN trained
  * on sampled negatives, as above) or {@code ranker=fusion} (a {@link FusionRanker} trained on the retrievers'
  * candidates for the validation step, see {@code fusionPipeline}); {@code bases=transition,din} (base rankers whose
- * scores are the fusion ranker's features); {@code fusion.<option>=value} ({@link FusionRankerTraining.Params});
+ * scores are the fusion ranker's features); {@code transitionRetriever=true} (the transition scores over the whole
+ * catalogue as one more retriever); {@code fusion.<option>=value} ({@link FusionRankerTraining.Params});
  * any other key is a DIN option.
  */
 public final class TwoStageQuality {
@@ -81,8 +82,10 @@ public final class TwoStageQuality {
     List<String> bases = List.of(dinOverrides.getOrDefault("bases", "").split(",")).stream()
         .filter(b -> !b.isBlank()).toList();
     dinOverrides.remove("bases");
+    boolean transitionRetriever = Boolean.parseBoolean(dinOverrides.getOrDefault("transitionRetriever", "false"));
+    dinOverrides.remove("transitionRetriever");
     if (rankerKind.equals("fusion")) {
-      fusionPipeline(split, movielens, n, seed, threads, sasrecEpochs, bases,
+      fusionPipeline(split, movielens, n, seed, threads, sasrecEpochs, bases, transitionRetriever,
           dinOverrides, FusionRankerTraining.Params.DEFAULTS.with(Map.of("seed", Long.toString(seed)))
               .with(fusionOverrides));
       return;
@@ -113,12 +116,14 @@ public final class TwoStageQuality {
    * items are in no stage's training data; DIN is not refitted (it is given the full history at test).
    */
   private static void fusionPipeline(Split split, boolean movielens, int n, long seed, int threads, int sasrecEpochs,
-      List<String> baseNames, Map<String, String> dinOverrides, FusionRankerTraining.Params params) throws Exception {
+      List<String> baseNames, boolean transitionRetriever, Map<String, String> dinOverrides,
+      FusionRankerTraining.Params params) throws Exception {
     Split.Stage tuning = split.tuning();
     Split.Stage stage = split.testing();
     TrainingSet tuningTrain = tuning.train();
     System.out.println("tuning: validation users " + tuning.holdout().numUsersWithItems() + "; " + params);
     List<Recommender> tuningRetrievers = retrievers(tuningTrain, movielens, seed, threads, sasrecEpochs);
+    if (transitionRetriever) tuningRetrievers.add(transitionsAlone(tuningTrain));
     List<CandidateRanker> tuningBases = new ArrayList<>();
     DinRanker din = null;
     for (String b : baseNames) {
@@ -153,6 +158,7 @@ public final class TwoStageQuality {
     tuningRetrievers = null; // the tuning models are done; free them before the refit
     TrainingSet train = stage.train();
     List<Recommender> retrievers = retrievers(train, movielens, seed, threads, sasrecEpochs);
+    if (transitionRetriever) retrievers.add(transitionsAlone(train));
     List<CandidateRanker> bases = new ArrayList<>();
     for (String b : baseNames) {
       bases.add(b.equals("din") ? din : TransitionRanker.fit(train.sequences(), train.numItems(),
@@ -166,7 +172,7 @@ public final class TwoStageQuality {
     evaluateRetrievers(evaluator, retrievers, stage, n, threads);
     System.out.printf("union recall@%d (per retriever) = %.4f%n", n, unionRecall(pipeline, stage.holdout()));
     evaluatePipeline(evaluator, pipeline, stage, threads);
-    if (baseNames.contains("transition")) {
+    if (baseNames.contains("transition") && !transitionRetriever) {
       // a reference, not a retriever: the transition scores alone over the whole catalogue
       CandidateRanker transitions = bases.get(baseNames.indexOf("transition"));
       evaluatePipelineLike(evaluator, new RankerAlone("Transitions alone (full catalogue)", transitions, train), stage,
@@ -191,7 +197,9 @@ public final class TwoStageQuality {
       int[] all = new int[numItems()];
       for (int i = 0; i < all.length; i++) all[i] = i;
       int[] history = query.history() != null ? query.history() : train.sequences().positiveItemsOf(query.userIndex());
-      float[] scores = ranker.score(query.userIndex(), history, all);
+      float[] scores = ranker instanceof TransitionRanker t ? new float[all.length] : ranker.score(query.userIndex(),
+          history, all);
+      if (ranker instanceof TransitionRanker t) t.scoreAll(history, scores);
       if (query.excludeSeen()) {
         if (query.history() == null) {
           for (int i : train.interactions().row(query.userIndex())) scores[i] = Float.NaN;
@@ -206,6 +214,12 @@ public final class TwoStageQuality {
     public dev.attune.model.TopK similarItems(int itemIndex, int k, dev.attune.model.ItemFilter filter) {
       return dev.attune.model.TopK.empty();
     }
+  }
+
+  /** {@link TransitionRanker} over the whole catalogue, a fifth retriever ({@code transitionRetriever=true}). */
+  private static Recommender transitionsAlone(TrainingSet train) {
+    return new RankerAlone("Transitions", TransitionRanker.fit(train.sequences(), train.numItems(),
+        TransitionRanker.Params.DEFAULTS), train);
   }
 
   private static float[] popularity(TrainingSet train) {

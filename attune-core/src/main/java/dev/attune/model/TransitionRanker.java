@@ -109,6 +109,23 @@ public final class TransitionRanker implements CandidateRanker {
     return new TransitionRanker(params, numItems, indptr, followers, weights);
   }
 
+  /**
+   * Scores every item of the catalogue, as {@link #score} would score it as a candidate (same formula, possibly
+   * different float rounding order).
+   *
+   * @param out at least numItems floats; overwritten
+   */
+  public void scoreAll(int[] history, float[] out) {
+    Arrays.fill(out, 0, numItems, 0f);
+    double weight = 1;
+    for (int k = 0; k < params.recent() && k < history.length; k++) {
+      int a = history[history.length - 1 - k];
+      if (a < 0 || a >= numItems) throw new IllegalArgumentException("history item outside the catalogue: " + a);
+      for (int p = indptr[a]; p < indptr[a + 1]; p++) out[followers[p]] += (float) (weight * weights[p]);
+      weight *= params.decay();
+    }
+  }
+
   /** {@inheritDoc} The user index is not used; any history works, anonymous ones included. */
   @Override
   public float[] score(int userIndex, int[] history, int[] candidates) {

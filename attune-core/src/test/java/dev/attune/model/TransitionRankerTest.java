@@ -23,5 +23,9 @@ class TransitionRankerTest {
     // only the K = 2 most recent items count: 2 and 4 have no followers, the older 0 is ignored
     assertArrayEquals(new float[] {0f, 0f}, ranker.score(0, new int[] {0, 4, 2}, new int[] {1, 2}), 0f);
     assertThrows(IllegalArgumentException.class, () -> ranker.score(0, new int[] {0}, new int[] {5}));
+    // the whole-catalogue pass gives the same scores
+    float[] all = new float[5];
+    ranker.scoreAll(new int[] {3, 0}, all);
+    assertArrayEquals(new float[] {0f, item1, item2, 0f, 0f}, all, 1e-6f);
   }
 }
