@@ -169,9 +169,14 @@ public final class TwoStageQuality {
     TwoStageRecommender pipeline = new TwoStageRecommender(name, retrievers, n, ranker,
         u -> train.sequences().positiveItemsOf(u));
     Evaluator evaluator = new Evaluator();
-    evaluateRetrievers(evaluator, retrievers, stage, n, threads);
+    List<EvalResult> single = evaluateRetrievers(evaluator, retrievers, stage, n, threads);
     System.out.printf("union recall@%d (per retriever) = %.4f%n", n, unionRecall(pipeline, stage.holdout()));
-    evaluatePipeline(evaluator, pipeline, stage, threads);
+    EvalResult fused = evaluatePipelineLike(evaluator, pipeline, stage, threads);
+    EvalResult best = single.get(0);
+    for (EvalResult e : single) if (e.mean("NDCG@10") > best.mean("NDCG@10")) best = e;
+    dev.attune.eval.Significance.Bootstrap b = dev.attune.eval.Significance.pairedBootstrap(fused, best, "NDCG@10");
+    System.out.printf("pipeline - %s NDCG@10: %+.4f, 95%% bootstrap interval [%+.4f, %+.4f], p %.4f (%d users)%n",
+        best.modelName(), b.meanDifference(), b.lower(), b.upper(), b.pValue(), b.users());
     if (baseNames.contains("transition") && !transitionRetriever) {
       // a reference, not a retriever: the transition scores alone over the whole catalogue
       CandidateRanker transitions = bases.get(baseNames.indexOf("transition"));
@@ -263,26 +268,31 @@ public final class TwoStageQuality {
     return new DinRanker(DinModel.fromWeights(r.weights()), userFields);
   }
 
-  private static void evaluateRetrievers(Evaluator evaluator, List<Recommender> retrievers, Split.Stage stage, int n,
-      int threads) {
+  private static List<EvalResult> evaluateRetrievers(Evaluator evaluator, List<Recommender> retrievers,
+      Split.Stage stage, int n, int threads) {
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, n).withComputeAuc(false).withThreads(threads);
+    List<EvalResult> results = new ArrayList<>();
     for (Recommender m : retrievers) {
       EvalResult e = evaluator.evaluate(m, stage, options);
+      results.add(e);
       System.out.printf("%-14s NDCG@10 %.4f  HR@10 %.4f  Recall@%d %.4f%n", m.name(), e.mean("NDCG@10"),
           e.mean("HR@10"), n, e.mean("Recall@" + n));
     }
+    return results;
   }
 
   private static void evaluatePipeline(Evaluator evaluator, TwoStageRecommender p, Split.Stage stage, int threads) {
     evaluatePipelineLike(evaluator, p, stage, threads);
   }
 
-  private static void evaluatePipelineLike(Evaluator evaluator, Recommender p, Split.Stage stage, int threads) {
+  private static EvalResult evaluatePipelineLike(Evaluator evaluator, Recommender p, Split.Stage stage,
+      int threads) {
     long start = System.nanoTime();
     EvalResult e = evaluator.evaluate(p, stage, EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false)
         .withThreads(threads));
     System.out.printf("%-14s NDCG@10 %.4f  HR@10 %.4f  (%.0f s)%n", p.name(), e.mean("NDCG@10"), e.mean("HR@10"),
         (System.nanoTime() - start) / 1e9);
+    return e;
   }
 
   /** Share of test users whose held-out item is among the pipeline's candidates. */
