@@ -177,12 +177,41 @@ public final class TwoStageQuality {
     dev.attune.eval.Significance.Bootstrap b = dev.attune.eval.Significance.pairedBootstrap(fused, best, "NDCG@10");
     System.out.printf("pipeline - %s NDCG@10: %+.4f, 95%% bootstrap interval [%+.4f, %+.4f], p %.4f (%d users)%n",
         best.modelName(), b.meanDifference(), b.lower(), b.upper(), b.pValue(), b.users());
+    rerankLatency(pipeline, ranker, train, 3000);
     if (baseNames.contains("transition") && !transitionRetriever) {
       // a reference, not a retriever: the transition scores alone over the whole catalogue
       CandidateRanker transitions = bases.get(baseNames.indexOf("transition"));
       evaluatePipelineLike(evaluator, new RankerAlone("Transitions alone (full catalogue)", transitions, train), stage,
           threads);
     }
+  }
+
+  /**
+   * Wall time of the second stage alone (features, base rankers and the network over the union of the retrievers'
+   * lists), one thread, for the first {@code requests} users after as many warm-up calls: p50, p99 and the mean
+   * number of candidates.
+   */
+  private static void rerankLatency(TwoStageRecommender pipeline, CandidateRanker ranker, TrainingSet train,
+      int requests) {
+    int users = Math.min(requests, train.numUsers());
+    long[] nanos = new long[users];
+    long candidates = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      for (int u = 0; u < users; u++) {
+        dev.attune.model.TopK[] lists = pipeline.retrieve(Query.forUser(u, 10));
+        int[] union = TwoStageRecommender.union(lists);
+        int[] history = train.sequences().positiveItemsOf(u);
+        long start = System.nanoTime();
+        float[] s = ranker.score(u, history, union, lists);
+        nanos[u] = System.nanoTime() - start;
+        if (s.length != union.length) throw new IllegalStateException("ranker returned a wrong length");
+        if (pass == 1) candidates += union.length;
+      }
+    }
+    Arrays.sort(nanos);
+    System.out.printf("re-rank latency (second stage only, %d requests after %d warm-up, mean %.0f candidates): "
+        + "p50 %.3f ms, p99 %.3f ms%n", users, users, (double) candidates / users, nanos[users / 2] / 1e6,
+        nanos[(int) (users * 0.99)] / 1e6);
   }
 
   /** A ranker scoring the whole catalogue (seen items excluded): a reference row, not a retriever. */
