@@ -231,9 +231,13 @@ public final class TwoStageQuality {
       int[] all = new int[numItems()];
       for (int i = 0; i < all.length; i++) all[i] = i;
       int[] history = query.history() != null ? query.history() : train.sequences().positiveItemsOf(query.userIndex());
-      float[] scores = ranker instanceof TransitionRanker t ? new float[all.length] : ranker.score(query.userIndex(),
-          history, all);
-      if (ranker instanceof TransitionRanker t) t.scoreAll(history, scores);
+      float[] scores;
+      if (ranker instanceof TransitionRanker transitions) { // one pass over the followers instead of a search per item
+        scores = new float[all.length];
+        transitions.scoreAll(history, scores);
+      } else {
+        scores = ranker.score(query.userIndex(), history, all);
+      }
       if (query.excludeSeen()) {
         if (query.history() == null) {
           for (int i : train.interactions().row(query.userIndex())) scores[i] = Float.NaN;
