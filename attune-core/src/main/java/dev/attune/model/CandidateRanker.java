@@ -17,4 +17,19 @@ public interface CandidateRanker {
    * @throws IllegalArgumentException if an index is out of range or the ranker cannot serve the user
    */
   float[] score(int userIndex, int[] history, int[] candidates);
+
+  /**
+   * Scores {@code candidates} with the retrieval evidence at hand: the first stage's lists, from which the
+   * candidates were taken. A ranker that learns from the retrievers' ranks and scores (for example
+   * {@code dev.attune.infer.FusionRanker}) overrides this; the default ignores the lists and calls
+   * {@link #score(int, int[], int[])}.
+   *
+   * @param retrieved each retriever's top-N answer, in the pipeline's retriever order, best first; every
+   *     candidate is in at least one of them
+   * @return one score per candidate, in the order given, none NaN
+   * @throws IllegalArgumentException as {@link #score(int, int[], int[])}, or if the lists do not fit the ranker
+   */
+  default float[] score(int userIndex, int[] history, int[] candidates, TopK[] retrieved) {
+    return score(userIndex, history, candidates);
+  }
 }

@@ -14,7 +14,8 @@ import java.util.function.IntFunction;
  * retrieval and the ranker only sees allowed items. An item no retriever proposes is never recommended, so the
  * pipeline's recall@k is bounded by the union's recall ({@link #candidates}). Equal ranker scores are broken by
  * ascending item index, as {@link TopK} requires. The ranker receives the query's history, or the user's
- * training history from {@code historyOf} when the query has none.
+ * training history from {@code historyOf} when the query has none, and the retrievers' lists as evidence
+ * ({@link CandidateRanker#score(int, int[], int[], TopK[])}).
  *
  * <p>{@link Fusion#RANKER} orders the candidates by the ranker's score alone. {@link Fusion#RECIPROCAL_RANK}
  * orders them by reciprocal rank fusion (Cormack et al., SIGIR 2009) of the ranker's order with every
@@ -108,14 +109,19 @@ public final class TwoStageRecommender implements Recommender {
     return union(retrieve(query));
   }
 
-  private TopK[] retrieve(Query query) {
+  /**
+   * Each retriever's answer to {@code query} with k = N, in retriever order: the evidence the ranker receives
+   * ({@link CandidateRanker#score(int, int[], int[], TopK[])}).
+   */
+  public TopK[] retrieve(Query query) {
     Query wide = query.withK(candidatesPerRetriever);
     TopK[] lists = new TopK[retrievers.size()];
     for (int r = 0; r < lists.length; r++) lists[r] = retrievers.get(r).recommend(wide);
     return lists;
   }
 
-  private static int[] union(TopK[] lists) {
+  /** The items of {@code lists} without duplicates, in order of first appearance (list order, then rank). */
+  public static int[] union(TopK[] lists) {
     LinkedHashSet<Integer> union = new LinkedHashSet<>();
     for (TopK top : lists) {
       for (int j = 0; j < top.size(); j++) union.add(top.item(j));
@@ -132,7 +138,7 @@ public final class TwoStageRecommender implements Recommender {
     int[] candidates = union(lists);
     if (candidates.length == 0) return TopK.empty();
     int[] history = query.history() != null ? query.history() : historyOf.apply(query.userIndex());
-    float[] ranked = ranker.score(query.userIndex(), history, candidates);
+    float[] ranked = ranker.score(query.userIndex(), history, candidates, lists);
     if (ranked.length != candidates.length) throw new IllegalStateException("ranker returned a wrong length");
     float[] scores = fusion == Fusion.RANKER ? ranked : reciprocalRankFusion(candidates, ranked, lists);
     Integer[] order = new Integer[candidates.length];

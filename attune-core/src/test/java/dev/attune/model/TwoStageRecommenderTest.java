@@ -76,4 +76,33 @@ class TwoStageRecommenderTest {
     assertArrayEquals(new int[] {2, 1, 4, 3}, top.items());
     assertEquals(1.0 / 62 + 1.0 / 61 + 1.0 / 63, top.score(0), 1e-6);
   }
+
+  @Test
+  void givesTheRankerTheRetrieversListsAsEvidence() {
+    Recommender a = new Fixed("a", new int[] {1, 2, 3});
+    Recommender b = new Fixed("b", new int[] {2, 4});
+    TopK[][] seen = new TopK[1][];
+    // a ranker that scores by the number of lists proposing the item (ties by index)
+    CandidateRanker byAgreement = new CandidateRanker() {
+      @Override
+      public float[] score(int user, int[] history, int[] candidates) {
+        throw new AssertionError("the pipeline must pass its lists");
+      }
+
+      @Override
+      public float[] score(int user, int[] history, int[] candidates, TopK[] retrieved) {
+        seen[0] = retrieved;
+        float[] s = new float[candidates.length];
+        for (int j = 0; j < s.length; j++) {
+          for (TopK list : retrieved) s[j] += list.rankOf(candidates[j]) >= 0 ? 1 : 0;
+        }
+        return s;
+      }
+    };
+    TwoStageRecommender p = new TwoStageRecommender("p", List.of(a, b), 2, byAgreement, u -> new int[0]);
+    // top 2 of each: {1, 2} and {2, 4}; item 2 is in both lists
+    assertArrayEquals(new int[] {2, 1, 4}, p.recommend(Query.forUser(0, 3)).items());
+    assertArrayEquals(new int[] {1, 2}, seen[0][0].items());
+    assertArrayEquals(new int[] {2, 4}, seen[0][1].items());
+  }
 }
