@@ -76,15 +76,7 @@ final class ExplainCommand implements Callable<Integer> {
     SequentialModel model = SequentialModels.fromWeights(dir.weights(), histories);
     Sequences sequences = histories.sequences();
 
-    List<Integer> shown = new ArrayList<>();
-    for (String id : users) {
-      int u = dataset.userIds().indexOf(id);
-      if (u < 0) throw new IllegalArgumentException("unknown user '" + id + "'");
-      shown.add(u);
-    }
-    for (int u = 0; users.isEmpty() && shown.size() < show && u < dataset.numUsers(); u++) {
-      if (sequences.positiveItemsOf(u).length > 0) shown.add(u);
-    }
+    List<Integer> shown = shownUsers(dataset, u -> sequences.positiveItemsOf(u).length > 0);
     for (int u : shown) {
       int[][] steps = steps(sequences, u, model.usesTypes());
       out.printf("user %s (%d events in history):%n", dataset.userIds().id(u), steps[0].length);
@@ -143,15 +135,7 @@ final class ExplainCommand implements Callable<Integer> {
     Split split = SceneRun.split(dataset, target, splitProtocol == null ? "cold-0" : splitProtocol, splitSeed);
     TrainingSet train = split.trainAndValidation();
     SceneTransferModel model = SceneTransferModel.fromDirectory(dir, train.interactions(), null);
-    List<Integer> shown = new ArrayList<>();
-    for (String id : users) {
-      int u = dataset.userIds().indexOf(id);
-      if (u < 0) throw new IllegalArgumentException("unknown user '" + id + "'");
-      shown.add(u);
-    }
-    for (int u = 0; users.isEmpty() && shown.size() < show && u < dataset.numUsers(); u++) {
-      if (split.test().itemsOf(u).length > 0) shown.add(u);
-    }
+    List<Integer> shown = shownUsers(dataset, u -> split.test().itemsOf(u).length > 0);
     out.printf("scene-transfer -> %s (%s); users from the test part%n", target, split.protocol());
     for (int u : shown) {
       int[] history = train.interactions().positive().row(u);
@@ -231,5 +215,22 @@ final class ExplainCommand implements Callable<Integer> {
     String title = dataset.item(item).title();
     String id = dataset.itemIds().id(item);
     return title == null || title.isBlank() || title.equals(id) ? id : title + " (" + id + ")";
+  }
+
+  /**
+   * The users to explain: those named with {@code --user} (an unknown one is an error), else the first {@code
+   * --show} users that {@code hasTest} accepts.
+   */
+  private List<Integer> shownUsers(Dataset dataset, java.util.function.IntPredicate hasTest) {
+    List<Integer> shown = new ArrayList<>();
+    for (String id : users) {
+      int u = dataset.userIds().indexOf(id);
+      if (u < 0) throw new IllegalArgumentException("unknown user '" + id + "'");
+      shown.add(u);
+    }
+    for (int u = 0; users.isEmpty() && shown.size() < show && u < dataset.numUsers(); u++) {
+      if (hasTest.test(u)) shown.add(u);
+    }
+    return shown;
   }
 }

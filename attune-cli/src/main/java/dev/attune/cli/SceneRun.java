@@ -75,18 +75,9 @@ final class SceneRun {
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false);
     SceneResult test = SceneResult.evaluate(served, split, target, options);
 
-    Map<String, Object> info = new LinkedHashMap<>();
-    info.put("name", trainer.name());
+    Map<String, Object> info = TrainCommand.runInfo(trainer.name(), dataset, split, seed, threads, params);
     info.put("target", target);
     info.put("scenes", dataset.sceneNames().ids());
-    info.put("dataset", dataset.name());
-    info.put("users", dataset.numUsers());
-    info.put("items", dataset.numItems());
-    info.put("events", dataset.events().size());
-    info.put("protocol", split.protocol());
-    info.put("seed", seed);
-    info.put("threads", threads);
-    info.put("params", TrainCommand.flatten(params));
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     Map<String, Object> groups = new LinkedHashMap<>();
     for (Map.Entry<String, EvalResult> g : test.groups().entrySet()) groups.put(g.getKey(), g.getValue().toMap());

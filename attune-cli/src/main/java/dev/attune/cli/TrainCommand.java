@@ -151,16 +151,7 @@ final class TrainCommand implements Callable<Integer> {
           .withTrainSeconds(trainSeconds);
     }
 
-    Map<String, Object> info = new LinkedHashMap<>();
-    info.put("name", trainer.name());
-    info.put("dataset", dataset.name());
-    info.put("users", dataset.numUsers());
-    info.put("items", dataset.numItems());
-    info.put("events", dataset.events().size());
-    info.put("protocol", split.protocol());
-    info.put("seed", seed);
-    info.put("threads", threadCount);
-    info.put("params", flatten(trainer.params()));
+    Map<String, Object> info = runInfo(trainer.name(), dataset, split, seed, threadCount, trainer.params());
     info.put("bestEpoch", bestEpoch);
     info.put("validationNdcg10", validationNdcg);
     info.put("refit", refit && bestEpoch != null);
@@ -208,6 +199,22 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /** A record's components as a map (nested records flattened into the same map). */
+  /** What every model directory's {@code model.json} says of its run, first: model, data, split and settings. */
+  static Map<String, Object> runInfo(String name, Dataset dataset, Split split, long seed, int threads,
+      Record params) {
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("name", name);
+    info.put("dataset", dataset.name());
+    info.put("users", dataset.numUsers());
+    info.put("items", dataset.numItems());
+    info.put("events", dataset.events().size());
+    info.put("protocol", split.protocol());
+    info.put("seed", seed);
+    info.put("threads", threads);
+    info.put("params", flatten(params));
+    return info;
+  }
+
   static Map<String, Object> flatten(Record r) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (RecordComponent c : r.getClass().getRecordComponents()) {
