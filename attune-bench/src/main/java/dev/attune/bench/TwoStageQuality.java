@@ -144,7 +144,7 @@ public final class TwoStageQuality {
     long start = System.nanoTime();
     FusionRankerTraining.Impressions impressions = FusionRankerTraining.impressions(tuningRetrievers, n,
         tuningTrain.numUsers(), u -> tuningTrain.sequences().positiveItemsOf(u),
-        u -> tuning.holdout().distinctItemsOf(u), popularity(tuningTrain), tuningBases);
+        u -> tuning.holdout().distinctItemsOf(u), dev.attune.train.FusionPipeline.popularity(tuningTrain), tuningBases);
     System.out.printf("ranker impressions (validation step): %s; %.0f s%n", impressions,
         (System.nanoTime() - start) / 1e9);
     FusionRankerTraining.Result r = new FusionRankerTraining(params).train(impressions, new FitListener() {
@@ -164,7 +164,7 @@ public final class TwoStageQuality {
       bases.add(b.equals("din") ? din : TransitionRanker.fit(train.sequences(), train.numItems(),
           TransitionRanker.Params.DEFAULTS));
     }
-    FusionRanker ranker = FusionRanker.fromWeights(r.weights(), popularity(train), bases);
+    FusionRanker ranker = FusionRanker.fromWeights(r.weights(), dev.attune.train.FusionPipeline.popularity(train), bases);
     String name = "TwoStage(" + n + ")+Fusion" + (baseNames.isEmpty() ? "" : "(" + String.join(",", baseNames) + ")");
     TwoStageRecommender pipeline = new TwoStageRecommender(name, retrievers, n, ranker,
         u -> train.sequences().positiveItemsOf(u));
@@ -181,7 +181,7 @@ public final class TwoStageQuality {
     if (baseNames.contains("transition") && !transitionRetriever) {
       // a reference, not a retriever: the transition scores alone over the whole catalogue
       CandidateRanker transitions = bases.get(baseNames.indexOf("transition"));
-      evaluatePipelineLike(evaluator, new RankerAlone("Transitions alone (full catalogue)", transitions, train), stage,
+      evaluatePipelineLike(evaluator, new dev.attune.model.RankerRecommender("Transitions alone (full catalogue)", transitions, train), stage,
           threads);
     }
   }
@@ -214,54 +214,10 @@ public final class TwoStageQuality {
         nanos[(int) (users * 0.99)] / 1e6);
   }
 
-  /** A ranker scoring the whole catalogue (seen items excluded): a reference row, not a retriever. */
-  private record RankerAlone(String name, CandidateRanker ranker, TrainingSet train) implements Recommender {
-    @Override
-    public int numUsers() {
-      return train.numUsers();
-    }
-
-    @Override
-    public int numItems() {
-      return train.numItems();
-    }
-
-    @Override
-    public dev.attune.model.TopK recommend(Query query) {
-      int[] all = new int[numItems()];
-      for (int i = 0; i < all.length; i++) all[i] = i;
-      int[] history = query.history() != null ? query.history() : train.sequences().positiveItemsOf(query.userIndex());
-      float[] scores;
-      if (ranker instanceof TransitionRanker transitions) { // one pass over the followers instead of a search per item
-        scores = new float[all.length];
-        transitions.scoreAll(history, scores);
-      } else {
-        scores = ranker.score(query.userIndex(), history, all);
-      }
-      if (query.excludeSeen()) {
-        if (query.history() == null) {
-          for (int i : train.interactions().row(query.userIndex())) scores[i] = Float.NaN;
-        } else {
-          for (int i : history) scores[i] = Float.NaN;
-        }
-      }
-      return dev.attune.kernel.TopKSelector.select(scores, numItems(), query.k(), query.filter());
-    }
-
-    @Override
-    public dev.attune.model.TopK similarItems(int itemIndex, int k, dev.attune.model.ItemFilter filter) {
-      return dev.attune.model.TopK.empty();
-    }
-  }
-
   /** {@link TransitionRanker} over the whole catalogue, a fifth retriever ({@code transitionRetriever=true}). */
   private static Recommender transitionsAlone(TrainingSet train) {
-    return new RankerAlone("Transitions", TransitionRanker.fit(train.sequences(), train.numItems(),
-        TransitionRanker.Params.DEFAULTS), train);
-  }
-
-  private static float[] popularity(TrainingSet train) {
-    return FusionRanker.itemPopularity(train.interactions().positive().itemCounts());
+    return new dev.attune.model.RankerRecommender("Transitions", dev.attune.train.FusionPipeline.transitions(train),
+        train);
   }
 
   /** SASRec (when epochs &gt; 0), iALS, ItemKnn and popularity fitted on {@code train}. */

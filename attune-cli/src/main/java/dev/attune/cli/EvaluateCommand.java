@@ -11,6 +11,7 @@ import dev.attune.eval.EvalResult;
 import dev.attune.events.EventWeights;
 import dev.attune.infer.SequentialModels;
 import dev.attune.infer.ModelDirectory;
+import dev.attune.model.Recommender;
 import dev.attune.model.cf.ClassicModels;
 import dev.attune.train.AttentionModels;
 import java.nio.file.Files;
@@ -87,10 +88,22 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
   boolean quiet;
 
+  @Option(names = "--two-stage", description = "Also train and score the two-stage pipeline: iALS, ItemKnn, popularity"
+      + " and transitions propose their top 100 each, a fusion ranker trained on their candidates for the validation"
+      + " step re-ranks the union (no test item in any stage's training).")
+  boolean twoStage;
+
+  @Option(names = "--two-stage-sasrec-epochs", defaultValue = "0", description = "With --two-stage: add a SASRec"
+      + " retriever trained for this many epochs (default ${DEFAULT-VALUE}: none; it is the costliest stage).")
+  int twoStageSasrecEpochs;
+
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
+    if (twoStageSasrecEpochs < 0) {
+      throw new IllegalArgumentException("--two-stage-sasrec-epochs must be >= 0: " + twoStageSasrecEpochs);
+    }
     for (String m : ctrModels) {
       if (!dev.attune.train.CtrModels.knows(m)) {
         throw new IllegalArgumentException("unknown CTR model '" + m + "'; known: " + dev.attune.train.CtrModels.NAMES);
@@ -126,6 +139,7 @@ final class EvaluateCommand implements Callable<Integer> {
       run.add(label, SequentialModels.fromWeights(d.weights(), split.trainAndValidation()),
           seconds instanceof Number n ? n.doubleValue() : Double.NaN, split, options, quiet);
     }
+    if (twoStage) addTwoStage(run, split, options, err);
     out.println();
     out.println(dataset.name() + " | " + split.protocol() + " | full ranking" + (excludeSeen ? ", seen items excluded" : ", seen items kept"));
     out.print(run.leaderboard.render());
@@ -135,6 +149,34 @@ final class EvaluateCommand implements Callable<Integer> {
       out.println("wrote " + json);
     }
     return 0;
+  }
+
+  /** Fits the two-stage pipeline on the split and adds it, and its transitions retriever, to the leaderboard. */
+  private void addTwoStage(LeaderboardRun run, Split split, EvalOptions options, java.io.PrintWriter err) {
+    int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    dev.attune.train.FusionPipeline.Params defaults = dev.attune.train.FusionPipeline.Params.defaults(seed);
+    dev.attune.train.SequenceTraining.Options sasrec = null;
+    if (twoStageSasrecEpochs > 0) {
+      var d = dev.attune.train.SasRec.Params.DEFAULTS.training();
+      sasrec = new dev.attune.train.SequenceTraining.Options(d.maxLength(), d.dropout(), d.learningRate(),
+          d.batchSize(), twoStageSasrecEpochs, dev.attune.train.SequenceTraining.Loss.FULL_CE, 1, false, seed,
+          threadCount, 0, 1);
+    }
+    var params = new dev.attune.train.FusionPipeline.Params(defaults.candidates(), sasrec,
+        defaults.transitionRetriever(), seed, threadCount, defaults.ranker());
+    long start = System.nanoTime();
+    var fitted = dev.attune.train.FusionPipeline.fit(split, params, new dev.attune.model.FitListener() {
+      @Override
+      public void status(String message) {
+        if (!quiet) err.println("  fusion ranker " + message);
+      }
+    });
+    double seconds = (System.nanoTime() - start) / 1e9;
+    err.printf(Locale.ROOT, "two-stage: fusion ranker best epoch %d of %d; %.1f s for every stage%n",
+        fitted.ranker().bestEpoch(), fitted.ranker().epochsRun(), seconds);
+    Recommender transitions = fitted.retrievers().get(fitted.retrievers().size() - 1);
+    run.add(transitions.name(), transitions, Double.NaN, split, options, quiet);
+    run.add(fitted.pipeline().name(), fitted.pipeline(), seconds, split, options, quiet);
   }
 
   /** Trains every {@code --ctr} model on the click task and prints its test AUC, GAUC and log-loss. */

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +69,26 @@ class AttuneCliTest {
     JsonNode doc = new ObjectMapper().readTree(json.toFile());
     assertEquals("leave-one-out", doc.get("protocol").asText());
     assertEquals(2, doc.get("results").size());
+  }
+
+  @Test
+  void evaluatesTheTwoStagePipelineBesideItsRetrievers() throws Exception {
+    Path data = dir.resolve("music");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "300", "--seed", "3").code());
+    Path json = dir.resolve("two-stage.json");
+    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop,itemknn", "--protocol", "loo",
+        "--two-stage", "--threads", "1", "--json", json.toString(), "--quiet");
+    assertEquals(0, eval.code(), eval.err());
+    assertTrue(eval.out().contains("TwoStage(100)+Fusion") && eval.out().contains("Transitions"), eval.out());
+    Map<String, Double> ndcg = new java.util.HashMap<>();
+    for (JsonNode r : new ObjectMapper().readTree(json.toFile()).get("results")) {
+      ndcg.put(r.get("model").asText(), r.get("metrics").get("NDCG@10").asDouble());
+    }
+    // the generated platform plants genre tastes: the pipeline must beat popularity, one of its own retrievers
+    assertTrue(ndcg.get("TwoStage(100)+Fusion") > ndcg.get("Popularity"), ndcg.toString());
+    Run bad = run("evaluate", "--data", data.toString(), "--two-stage", "--two-stage-sasrec-epochs", "-1", "--quiet");
+    assertEquals(2, bad.code(), bad.out() + bad.err());
+    assertTrue(bad.err().contains("--two-stage-sasrec-epochs"), bad.err());
   }
 
   @Test
