@@ -21,7 +21,6 @@ import dev.attune.model.Query;
 import dev.attune.model.Recommender;
 import dev.attune.model.TransitionRanker;
 import dev.attune.model.TwoStageRecommender;
-import dev.attune.model.cf.ClassicModels;
 import dev.attune.train.CtrModels;
 import dev.attune.train.CtrTrainer;
 import dev.attune.train.CtrTraining;
@@ -223,24 +222,25 @@ public final class TwoStageQuality {
   /** SASRec (when epochs &gt; 0), iALS, ItemKnn and popularity fitted on {@code train}. */
   private static List<Recommender> retrievers(TrainingSet train, boolean movielens, long seed, int threads,
       int sasrecEpochs) {
-    List<Recommender> retrievers = new ArrayList<>();
+    SequenceTraining.Options sasrec = null;
     if (sasrecEpochs > 0) {
-      long start = System.nanoTime();
       // The settings of the SASRec rows in docs/benchmarks.md (Beauty: dropout 0.5, α 2e-3; MovieLens-100K:
       // T 200, dropout 0.2, α 1e-3), full softmax, a fixed number of epochs (no validation: refit-style).
       SequenceTraining.Options d = SasRec.Params.DEFAULTS.training();
-      SequenceTraining.Options o = new SequenceTraining.Options(movielens ? 200 : d.maxLength(),
-          movielens ? 0.2f : 0.5f, movielens ? 1e-3f : 2e-3f, d.batchSize(), sasrecEpochs,
-          SequenceTraining.Loss.FULL_CE, 1, false, seed, threads, 0, 1);
-      SasRec.Params p = SasRec.Params.DEFAULTS.withTraining(o);
-      retrievers.add(new SasRec(p).fit(train, FitListener.NONE));
-      System.out.printf("SASRec: %d epochs, %.0f s%n", sasrecEpochs, (System.nanoTime() - start) / 1e9);
+      sasrec = new SequenceTraining.Options(movielens ? 200 : d.maxLength(), movielens ? 0.2f : 0.5f,
+          movielens ? 1e-3f : 2e-3f, d.batchSize(), sasrecEpochs, SequenceTraining.Loss.FULL_CE, 1, false, seed,
+          threads, 0, 1);
     }
-    for (String name : List.of("als", "itemknn", "pop")) {
-      retrievers.add(ClassicModels.create(name, Map.of(), seed, threads).fit(train, FitListener.NONE));
+    long start = System.nanoTime();
+    List<Recommender> retrievers = dev.attune.train.FusionPipeline.retrievers(train,
+        new dev.attune.train.FusionPipeline.Params(1, sasrec, false, seed, threads,
+            FusionRankerTraining.Params.DEFAULTS));
+    if (sasrec != null) {
+      System.out.printf("SASRec and the classic retrievers: %.0f s%n", (System.nanoTime() - start) / 1e9);
     }
-    return retrievers;
+    return new ArrayList<>(retrievers); // callers add the transitions retriever
   }
+
 
   private static DinRanker dinRanker(CtrDataset rankingData, Map<String, String> dinOverrides, long seed) {
     CtrTrainer din = CtrModels.create("din", dinOverrides, seed, 1);
