@@ -143,7 +143,7 @@ public final class TwoStageQuality {
     long start = System.nanoTime();
     FusionRankerTraining.Impressions impressions = FusionRankerTraining.impressions(tuningRetrievers, n,
         tuningTrain.numUsers(), u -> tuningTrain.sequences().positiveItemsOf(u),
-        u -> tuning.holdout().distinctItemsOf(u), dev.attune.train.FusionPipeline.popularity(tuningTrain), tuningBases);
+        u -> tuning.holdout().distinctItemsOf(u), dev.attune.infer.TwoStageModel.popularity(tuningTrain), tuningBases);
     System.out.printf("ranker impressions (validation step): %s; %.0f s%n", impressions,
         (System.nanoTime() - start) / 1e9);
     FusionRankerTraining.Result r = new FusionRankerTraining(params).train(impressions, new FitListener() {
@@ -163,7 +163,7 @@ public final class TwoStageQuality {
       bases.add(b.equals("din") ? din : TransitionRanker.fit(train.sequences(), train.numItems(),
           TransitionRanker.Params.DEFAULTS));
     }
-    FusionRanker ranker = FusionRanker.fromWeights(r.weights(), dev.attune.train.FusionPipeline.popularity(train), bases);
+    FusionRanker ranker = FusionRanker.fromWeights(r.weights(), dev.attune.infer.TwoStageModel.popularity(train), bases);
     String name = "TwoStage(" + n + ")+Fusion" + (baseNames.isEmpty() ? "" : "(" + String.join(",", baseNames) + ")");
     TwoStageRecommender pipeline = new TwoStageRecommender(name, retrievers, n, ranker,
         u -> train.sequences().positiveItemsOf(u));
@@ -215,7 +215,7 @@ public final class TwoStageQuality {
 
   /** {@link TransitionRanker} over the whole catalogue, a fifth retriever ({@code transitionRetriever=true}). */
   private static Recommender transitionsAlone(TrainingSet train) {
-    return new dev.attune.model.RankerRecommender("Transitions", dev.attune.train.FusionPipeline.transitions(train),
+    return new dev.attune.model.RankerRecommender("Transitions", dev.attune.infer.TwoStageModel.transitions(train),
         train);
   }
 

@@ -9,7 +9,6 @@ import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.EvalResult;
 import dev.attune.events.EventWeights;
-import dev.attune.infer.SequentialModels;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.model.Recommender;
 import dev.attune.model.cf.ClassicModels;
@@ -136,7 +135,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       Object seconds = d.info().get("trainSeconds");
       String label = String.valueOf(d.info().getOrDefault("name", d.kind())) + " (" + d.dir().getFileName() + ")";
-      run.add(label, SequentialModels.fromWeights(d.weights(), split.trainAndValidation()),
+      run.add(label, PipelineRun.open(d, split.trainAndValidation(), threadCount),
           seconds instanceof Number n ? n.doubleValue() : Double.NaN, split, options, quiet);
     }
     if (twoStage) addTwoStage(run, split, options, err);

@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, description = "Model to train: sasrec, gru-attn (next-item), the CTR ranking models fm, ncf, din, afm, shan, or scene-transfer (cross-scene, needs --target).")
+  @Option(names = "--model", required = true, description = "Model to train: sasrec, gru-attn (next-item), two-stage (retrievers re-ranked by a learned fusion ranker; 'attune serve' serves it), the CTR ranking models fm, ncf, din, afm, shan, or scene-transfer (cross-scene, needs --target).")
   String model;
 
   @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
@@ -91,6 +91,16 @@ final class TrainCommand implements Callable<Integer> {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (dev.attune.train.CtrModels.knows(model)) return trainCtr(o, err);
+    if (model.equalsIgnoreCase(PipelineRun.MODEL)) {
+      Map<String, Map<String, String>> overrides = ModelParams.parse(params);
+      for (String m : overrides.keySet()) {
+        if (!m.equals(PipelineRun.MODEL)) {
+          throw new IllegalArgumentException("--param " + m + ".* does not apply to model " + PipelineRun.MODEL);
+        }
+      }
+      return PipelineRun.train(data, out, protocol, overrides.getOrDefault(PipelineRun.MODEL, Map.of()), seed,
+          threads == 0 ? Runtime.getRuntime().availableProcessors() : threads, quiet, o, err);
+    }
     if (model.equalsIgnoreCase(SceneRun.MODEL)) {
       return SceneRun.train(data, out, target, protocol, ModelParams.parse(params), seed, threads == 0 ? 1 : threads,
           quiet, o, err);

@@ -91,6 +91,44 @@ class AttuneCliTest {
     assertTrue(bad.err().contains("--two-stage-sasrec-epochs"), bad.err());
   }
 
+  /**
+   * {@code train --model two-stage} writes a pipeline directory; {@code evaluate --trained} refits its retrievers on
+   * the same split and must reproduce the metrics the training run measured (the directory holds the whole
+   * pipeline); {@code explain} refuses it with a reason.
+   */
+  @Test
+  void trainsATwoStageDirectoryThatEvaluateReproduces() throws Exception {
+    Path data = dir.resolve("music");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "300", "--seed", "3").code());
+    Path model = dir.resolve("pipeline");
+    Run train = run("train", "--model", "two-stage", "--data", data.toString(), "--out", model.toString(),
+        "--threads", "1", "--param", "two-stage.candidates=50", "--quiet");
+    assertEquals(0, train.code(), train.err());
+    JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
+    assertEquals("two-stage", info.get("model").asText());
+    assertEquals(50, info.get("candidatesPerRetriever").asInt());
+    double trained = info.get("test").get("metrics").get("NDCG@10").asDouble();
+
+    Path json = dir.resolve("eval.json");
+    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(),
+        "--threads", "1", "--json", json.toString(), "--quiet");
+    assertEquals(0, eval.code(), eval.err());
+    Map<String, Double> ndcg = new java.util.HashMap<>();
+    for (JsonNode r : new ObjectMapper().readTree(json.toFile()).get("results")) {
+      ndcg.put(r.get("model").asText(), r.get("metrics").get("NDCG@10").asDouble());
+    }
+    assertEquals(trained, ndcg.get("TwoStage(50)+Fusion"), 1e-12, ndcg.toString());
+    assertTrue(trained > ndcg.get("Popularity"), ndcg.toString());
+
+    Run explain = run("explain", "--model", model.toString(), "--data", data.toString());
+    assertEquals(AttuneCli.USAGE_ERROR, explain.code(), explain.out() + explain.err());
+    assertTrue(explain.err().contains("no attention weights"), explain.err());
+    Run bad = run("train", "--model", "two-stage", "--data", data.toString(), "--out", dir.resolve("x").toString(),
+        "--param", "two-stage.candidates=0", "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, bad.code());
+    assertTrue(bad.err().contains("two-stage.candidates"), bad.err());
+  }
+
   @Test
   void keysAreCreatedOnceListedWithoutSecretsAndRevoked() {
     String store = "jdbc:sqlite:" + dir.resolve("keys.db");

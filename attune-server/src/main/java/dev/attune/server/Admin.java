@@ -224,7 +224,7 @@ final class Admin {
     Path dir = Path.of((String) v.get("path"));
     ServingModel next;
     try {
-      next = ServingModel.read(dir);
+      next = served.read(dir);
     } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
       throw new ApiException(409, "not_servable", "model version '" + id + "' cannot be served: " + e.getMessage(),
           null);
@@ -404,6 +404,10 @@ final class Admin {
     if (items.isEmpty() || items.size() > 100) throw ApiException.invalid("items", "give 1 to 100 item ids");
     ServingModel m = recommendations.model();
     if (m == null) throw new ApiException(409, "no_model", "no attention model is served", null);
+    if (!m.explains()) {
+      throw new ApiException(409, "no_attention", "the served model (" + m.kind() + ") has no attention to explain",
+          null);
+    }
     List<Map<String, Object>> steps = new ArrayList<>();
     List<Integer> indices = new ArrayList<>();
     for (int k = 0; k < h.size(); k++) {
@@ -423,7 +427,7 @@ final class Admin {
       steps.add(step);
       indices.add(index);
     }
-    int window = Math.min(indices.size(), m.model().maxLength());
+    int window = Math.min(indices.size(), m.sequential().maxLength());
     steps = new ArrayList<>(steps.subList(steps.size() - window, steps.size()));
     int[] history = indices.subList(indices.size() - window, indices.size()).stream().mapToInt(Integer::intValue)
         .toArray();
@@ -434,14 +438,14 @@ final class Admin {
     }
     double[][] drops = new double[history.length][items.size()];
     if (history.length > 0) {
-      float[] full = m.model().userRepresentation(history, null);
+      float[] full = m.sequential().userRepresentation(history, null);
       for (int e = 0; e < history.length; e++) {
         int[] without = new int[history.length - 1];
         for (int k = 0, w = 0; k < history.length; k++) if (k != e) without[w++] = history[k];
-        float[] u = m.model().userRepresentation(without, null);
+        float[] u = m.sequential().userRepresentation(without, null);
         for (int j = 0; j < itemIndex.length; j++) {
-          float[] r = m.model().itemRepresentation(itemIndex[j]);
-          drops[e][j] = m.model().score(full, r) - m.model().score(u, r);
+          float[] r = m.sequential().itemRepresentation(itemIndex[j]);
+          drops[e][j] = m.sequential().score(full, r) - m.sequential().score(u, r);
         }
       }
     }

@@ -457,7 +457,7 @@ final class Api {
     List<Map<String, Object>> out = new ArrayList<>();
     int index = m == null ? -1 : m.items().indexOf(id);
     if (index >= 0) {
-      TopK top = m.model().similarItems(index, k, i -> keep(m.items().id(i), scene) && !m.items().id(i).equals(id));
+      TopK top = m.recommender().similarItems(index, k, i -> keep(m.items().id(i), scene) && !m.items().id(i).equals(id));
       for (int r = 0; r < top.size(); r++) out.add(ranked(m.items().id(top.item(r)), top.score(r), m.kind()));
     } else {
       // not in the model: items sharing a category, most popular first

@@ -71,7 +71,7 @@ public final class AttuneServer {
     Store.ModelVersion active = store.activeModel().orElse(null);
     if (active != null && Files.isRegularFile(Path.of(active.path()).resolve("model.json"))) {
       try {
-        model = ServingModel.read(Path.of(active.path()));
+        model = ServingModel.read(Path.of(active.path()), () -> ServedVersion.storeEvents(store));
         servedDir = Path.of(active.path());
         LOG.info("serving the store's active model version {} ({}){}", active.id(), active.path(),
             config.modelDir() == null ? "" : " instead of the configured " + config.modelDir());
@@ -85,7 +85,7 @@ public final class AttuneServer {
     }
     if (model == null && config.modelDir() != null) {
       try {
-        model = ServingModel.read(config.modelDir());
+        model = ServingModel.read(config.modelDir(), () -> ServedVersion.storeEvents(store));
         servedDir = config.modelDir();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read the model directory " + config.modelDir(), e);
@@ -130,7 +130,7 @@ public final class AttuneServer {
 
   private static double scoringStat(Recommendations r, int which) {
     ServingModel m = r.model();
-    return m == null ? 0 : m.scoring().passesAndRequests()[which];
+    return m == null ? 0 : m.passesAndRequests()[which];
   }
 
   /**
@@ -138,7 +138,8 @@ public final class AttuneServer {
    * model directory when the configuration names one.
    *
    * @throws UncheckedIOException if the model directory cannot be read
-   * @throws IllegalArgumentException if it does not hold a sequential model
+   * @throws IllegalArgumentException if it holds no servable model (a sequential network, or a two-stage pipeline
+   *     over a store with events)
    */
   public static AttuneServer create(ServerConfig config, Store store) {
     return new AttuneServer(config, store, null, System::currentTimeMillis);

@@ -1,7 +1,5 @@
 package dev.attune.server;
 
-import dev.attune.data.Dataset;
-import dev.attune.data.DatasetBuilder;
 import dev.attune.data.IdIndex;
 import dev.attune.data.TrainingSet;
 import dev.attune.model.FitListener;
@@ -28,10 +26,9 @@ record FallbackModel(Recommender model, IdIndex items, String kind) {
    * @throws IllegalArgumentException for a model name {@link ClassicModels} does not know
    */
   static FallbackModel fit(Store store, String kind, long seed) {
-    Dataset dataset = store.toDataset("store");
-    if (dataset.events().size() == 0) return null;
-    TrainingSet train = DatasetBuilder.build(dataset, Recommendations.WEIGHTS);
+    TrainingSet train = ServedVersion.storeEvents(store);
+    if (train.dataset().events().size() == 0) return null;
     Recommender model = ClassicModels.create(kind, Map.of(), seed, 0).fit(train, FitListener.NONE);
-    return new FallbackModel(model, dataset.itemIds(), kind);
+    return new FallbackModel(model, train.dataset().itemIds(), kind);
   }
 }

@@ -29,7 +29,8 @@ final class ModelEvaluation {
   private static final String[] LABELS = {"NDCG@10", "HR@10", "Recall@20", "Coverage@10"};
 
   static Map<String, Double> evaluate(Path modelDir, Dataset dataset, Split split) throws IOException {
-    ServingModel served = ServingModel.read(modelDir);
+    // a pipeline's retrievers are fitted on the same training part a fresh candidate was trained on
+    ServingModel served = ServingModel.read(modelDir, split::trainAndValidation);
     Recommender model = new Remapped(served, dataset, split.trainAndValidation().sequences());
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withSeed(42L).withComputeAuc(false);
     EvalResult r = new Evaluator().evaluate(model, split, options, Evaluator.Progress.NONE);
@@ -95,7 +96,7 @@ final class ModelEvaluation {
       if (n == 0) return TopK.empty();
       ItemFilter filter = query.filter();
       ItemFilter inData = m -> toData[m] >= 0 && filter.accepts(toData[m]);
-      TopK top = served.model().recommend(new Query(-1, java.util.Arrays.copyOf(mapped, n), query.k(), inData,
+      TopK top = served.recommender().recommend(new Query(-1, java.util.Arrays.copyOf(mapped, n), query.k(), inData,
           query.excludeSeen()));
       int[] items = new int[top.size()];
       for (int r = 0; r < items.length; r++) items[r] = toData[top.item(r)];

@@ -279,7 +279,7 @@ final class ModelLifecycle implements AutoCloseable {
       store.saveModelVersion(new Store.ModelVersion(j.version, trainer.kind(), out.toString(), clock.getAsLong(),
           candidate, false));
       if (publish) {
-        served.serve(j.version, out, ServingModel.read(out), true);
+        served.serve(j.version, out, served.read(out), true);
       }
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
     } catch (Exception | LinkageError e) {

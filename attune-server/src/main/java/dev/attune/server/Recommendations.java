@@ -22,18 +22,19 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Answers a recommendation request for a history: candidates from the served model, then rules and re-ranking.
  *
- * <p>Candidates, each naming its source: (1) the sequential attention model over the history's items it knows
- * ({@code sasrec}, {@code gru-attn}), or, when it yields nothing (no model, or no item of the history in it), the
- * classic fallback model fitted at start ({@link FallbackModel}: {@code itemknn} or {@code als}); (2) items the model does not know yet that share a category or creator with
- * the liked items ({@code content}, see {@link #addContentCandidates}); (3) popularity in the requested scene
- * (all-time counts, {@code popular}) to fill the list. A user with no history gets (3) only, unless onboarding
+ * <p>Candidates, each naming its source: (1) the served model over the history's items it knows
+ * ({@code sasrec}, {@code gru-attn}, or {@code two-stage}: retrievers re-ranked by a fusion ranker), or, when it
+ * yields nothing (no model, or no item of the history in it), the classic fallback model fitted at start ({@link
+ * FallbackModel}: {@code itemknn} or {@code als}); (2) items the model does not know yet that share a category or
+ * creator with the liked items ({@code content}, see {@link #addContentCandidates}); (3) popularity in the
+ * requested scene (all-time counts, {@code popular}) to fill the list. A user with no history gets (3) only, unless onboarding
  * choices give them a history (see {@link Api}).
  *
  * <p>Rules applied to every candidate: hidden and unknown items are left out; the scene filter, exclude list and
  * category filter; items already in the history are left out unless the request allows repeats (music); then
  * the freshness boost, MMR diversity (λ = {@code diversity}: 0 = by score only) with cosine similarity of the
- * model's item representations (or shared categories when an item is not in the model), and the cap per
- * creator.
+ * model's item representations (or shared categories when an item is not in the model or the model has none),
+ * and the cap per creator.
  *
  * <p>Thread-safe; one request allocates O(candidates).
  */
@@ -234,7 +235,7 @@ final class Recommendations {
         int[] sceneOf = v.sceneOf();
         ItemFilter keep = i -> !blocked[i] && (sceneId < 0 || sceneOf[i] == sceneId)
             && (o.category() == null || catalog.get(m.items().id(i)).item().categories().contains(o.category()));
-        TopK top = m.scoring().recommend(modelHistory, null, fetch, excluded, keep);
+        TopK top = m.recommend(modelHistory, fetch, excluded, keep);
         for (int r = 0; r < top.size(); r++) {
           String id = m.items().id(top.item(r));
           pool.put(id, new Candidate(id, top.score(r), m.kind(), top.item(r)));
@@ -254,7 +255,7 @@ final class Recommendations {
       }
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
-    Map<Candidate, Explained> explained = o.explain() && m != null && modelHistory != null
+    Map<Candidate, Explained> explained = o.explain() && m != null && m.explains() && modelHistory != null
         ? explain(m, modelHistory, modelEvents, ranked) : Map.of();
     List<Recommended> out = new ArrayList<>(ranked.size());
     for (Candidate c : ranked) out.add(new Recommended(c.itemId, c.finalScore, c.source, explained.get(c)));
@@ -431,9 +432,9 @@ final class Recommendations {
   }
 
   private double similarity(ServingModel m, Candidate a, Candidate b) {
-    if (m != null && a.modelIndex >= 0 && b.modelIndex >= 0) {
-      float[] x = m.model().itemRepresentation(a.modelIndex);
-      float[] y = m.model().itemRepresentation(b.modelIndex);
+    if (m != null && m.explains() && a.modelIndex >= 0 && b.modelIndex >= 0) {
+      float[] x = m.itemRepresentation(a.modelIndex);
+      float[] y = m.itemRepresentation(b.modelIndex);
       double dot = 0;
       double nx = 0;
       double ny = 0;
@@ -459,7 +460,7 @@ final class Recommendations {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
-    AttentionExplanation[] all = m.model().explainAttention(history, null, items, SequentialModel.DEFAULT_EXPLAIN_SEED);
+    AttentionExplanation[] all = m.sequential().explainAttention(history, null, items, SequentialModel.DEFAULT_EXPLAIN_SEED);
     Map<Candidate, Explained> out = new HashMap<>();
     for (int k = 0; k < all.length; k++) {
       AttentionExplanation a = all[k];

@@ -1,6 +1,9 @@
 package dev.attune.server;
 
+import dev.attune.data.DatasetBuilder;
+import dev.attune.data.TrainingSet;
 import dev.attune.store.Store;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -17,6 +20,19 @@ final class ServedVersion {
     this.recommendations = recommendations;
     this.store = store;
     this.dir = dir == null ? null : dir.toAbsolutePath().normalize();
+  }
+
+  /**
+   * Reads a model directory to serve; a two-stage pipeline's retrievers are fitted on the store's events as they
+   * are now (see {@link ServingModel#read}).
+   */
+  ServingModel read(Path modelDir) throws IOException {
+    return ServingModel.read(modelDir, () -> storeEvents(store));
+  }
+
+  /** Everything the store holds as training data, weighted as the service weighs events. */
+  static TrainingSet storeEvents(Store store) {
+    return DatasetBuilder.build(store.toDataset("store"), Recommendations.WEIGHTS);
   }
 
   /** The served model directory (absolute, normalised), or null when none is served. */

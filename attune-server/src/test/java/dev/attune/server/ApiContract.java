@@ -552,6 +552,43 @@ abstract class ApiContract {
     assertEquals(404, admin("POST", "/v1/admin/models/nope/activate", null).statusCode());
   }
 
+  /**
+   * A two-stage pipeline version is activated like any other: its retrievers are fitted on the store's events at
+   * activation, its recommendations name it as their source, and the attention routes say it has none (#4).
+   */
+  @Test
+  void aTwoStagePipelineVersionIsServedOverTheStoresEvents() throws Exception {
+    ModelDirectory.write(dir.resolve("pipeline"), RandomPipeline.weights(3L), List.of("song0"),
+        Map.of("model", dev.attune.infer.TwoStageModel.KIND));
+    JsonNode empty = json(admin("POST", "/v1/admin/models/pipeline/activate", null), 409);
+    assertTrue(empty.get("message").asText().contains("needs events"), empty.toString());
+
+    for (int batch = 0; batch < 2; batch++) { // 40 users of 5 events, in batches of at most 100
+      StringBuilder events = new StringBuilder("[");
+      for (int u = batch * 20; u < batch * 20 + 20; u++) {
+        for (int t = 0; t < 5; t++) {
+          if (events.length() > 1) events.append(',');
+          events.append("{\"userId\":\"u").append(u).append("\",\"itemId\":\"song")
+              .append((u % 4) * 10 + t * 2 + u % 2).append("\",\"type\":\"play\",\"timestamp\":")
+              .append(1_000_000L + u * 100 + t).append('}');
+        }
+      }
+      assertEquals(200, post("/v1/events", events + "]").statusCode());
+    }
+    json(admin("POST", "/v1/admin/models/pipeline/activate", null), 200);
+    JsonNode r = json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song10\"},{\"itemId\":\"song12\"}],"
+        + "\"k\":5}"), 200);
+    assertEquals("pipeline", r.get("model").asText());
+    assertEquals(5, r.get("items").size(), r.toString());
+    assertEquals("two-stage", r.get("items").get(0).get("source").asText(), r.toString());
+    for (JsonNode item : r.get("items")) {
+      assertFalse(List.of("song10", "song12").contains(item.get("itemId").asText()), "seen items left out: " + r);
+    }
+    JsonNode influence = json(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"song10\"}],"
+        + "\"items\":[\"song11\"]}"), 409);
+    assertEquals("no_attention", influence.get("error").asText(), influence.toString());
+  }
+
   @Test
   void usersAndItemsCanBeSearchedAndAnItemsConsumersListed() throws Exception {
     assertEquals(200, post("/v1/events", "[{\"userId\":\"ann\",\"itemId\":\"song1\",\"type\":\"play\"},"

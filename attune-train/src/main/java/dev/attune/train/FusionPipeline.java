@@ -3,13 +3,11 @@ package dev.attune.train;
 import dev.attune.data.Split;
 import dev.attune.data.TrainingSet;
 import dev.attune.infer.FusionRanker;
+import dev.attune.infer.TwoStageModel;
 import dev.attune.model.CandidateRanker;
 import dev.attune.model.FitListener;
-import dev.attune.model.RankerRecommender;
 import dev.attune.model.Recommender;
-import dev.attune.model.TransitionRanker;
 import dev.attune.model.TwoStageRecommender;
-import dev.attune.model.cf.ClassicModels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +15,7 @@ import java.util.Map;
 /**
  * The two-stage pipeline of issue 4 as one call, for the CLI and the benchmarks: retrievers (SASRec when asked,
  * iALS, ItemKnn, popularity, and transitions when asked) proposing their top N each, re-ranked by a {@link
- * FusionRanker} over their evidence with a {@link TransitionRanker} as base ranker.
+ * FusionRanker} over their evidence with a {@link dev.attune.model.TransitionRanker} as base ranker.
  *
  * <p>No test item reaches any stage's training: the retrievers and the transition counts are first fitted on the
  * split's tuning part (each user's history without the validation and test items), the fusion ranker learns to
@@ -72,18 +70,29 @@ public final class FusionPipeline {
     Split.Stage tuning = split.tuning();
     TrainingSet tuningTrain = tuning.train();
     List<Recommender> tuningRetrievers = retrievers(tuningTrain, params);
-    List<CandidateRanker> tuningBases = List.of(transitions(tuningTrain));
+    List<CandidateRanker> tuningBases = TwoStageModel.baseRankers(tuningTrain);
     FusionRankerTraining.Impressions impressions = FusionRankerTraining.impressions(tuningRetrievers,
         params.candidates(), tuningTrain.numUsers(), u -> tuningTrain.sequences().positiveItemsOf(u),
-        u -> tuning.holdout().distinctItemsOf(u), popularity(tuningTrain), tuningBases);
+        u -> tuning.holdout().distinctItemsOf(u), TwoStageModel.popularity(tuningTrain), tuningBases);
     FusionRankerTraining.Result result = new FusionRankerTraining(params.ranker()).train(impressions, listener);
 
     TrainingSet train = split.testing().train();
     List<Recommender> retrievers = retrievers(train, params);
-    FusionRanker ranker = FusionRanker.fromWeights(result.weights(), popularity(train), List.of(transitions(train)));
+    FusionRanker ranker = FusionRanker.fromWeights(result.weights(), TwoStageModel.popularity(train),
+        TwoStageModel.baseRankers(train));
     TwoStageRecommender pipeline = new TwoStageRecommender("TwoStage(" + params.candidates() + ")+Fusion",
         retrievers, params.candidates(), ranker, u -> train.sequences().positiveItemsOf(u));
     return new Fitted(pipeline, retrievers, result);
+  }
+
+  /**
+   * The names of the classic retrievers and transitions {@code params} asks for, in feature order (after SASRec
+   * when it is asked for), as {@link TwoStageModel} records and refits them.
+   */
+  public static List<String> retrieverNames(Params params) {
+    List<String> names = new ArrayList<>(List.of("als", "itemknn", "pop"));
+    if (params.transitionRetriever()) names.add(TwoStageModel.TRANSITIONS);
+    return names;
   }
 
   /** The retrievers fitted on {@code train}: SASRec (when asked), iALS, ItemKnn, popularity, transitions (when asked). */
@@ -92,20 +101,7 @@ public final class FusionPipeline {
     if (params.sasrec() != null) {
       out.add(new SasRec(SasRec.Params.DEFAULTS.withTraining(params.sasrec())).fit(train, FitListener.NONE));
     }
-    for (String name : List.of("als", "itemknn", "pop")) {
-      out.add(ClassicModels.create(name, Map.of(), params.seed(), params.threads()).fit(train, FitListener.NONE));
-    }
-    if (params.transitionRetriever()) out.add(new RankerRecommender("Transitions", transitions(train), train));
+    out.addAll(TwoStageModel.retrievers(retrieverNames(params), train, params.seed(), params.threads()));
     return out;
-  }
-
-  /** The transition counts of {@code train}'s sequences, with the settings fixed before any run. */
-  public static TransitionRanker transitions(TrainingSet train) {
-    return TransitionRanker.fit(train.sequences(), train.numItems(), TransitionRanker.Params.DEFAULTS);
-  }
-
-  /** {@link FusionRanker#itemPopularity} of {@code train}'s positive events. */
-  public static float[] popularity(TrainingSet train) {
-    return FusionRanker.itemPopularity(train.interactions().positive().itemCounts());
   }
 }

@@ -1,0 +1,113 @@
+package dev.attune.cli;
+
+import dev.attune.data.Dataset;
+import dev.attune.data.DatasetIo;
+import dev.attune.data.Split;
+import dev.attune.data.TrainingSet;
+import dev.attune.eval.EvalOptions;
+import dev.attune.eval.EvalResult;
+import dev.attune.eval.Evaluator;
+import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.SequentialModels;
+import dev.attune.infer.TwoStageModel;
+import dev.attune.infer.WeightFile;
+import dev.attune.model.Recommender;
+import dev.attune.train.FusionPipeline;
+import dev.attune.train.FusionRankerTraining;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code attune train --model two-stage}: fits the two-stage pipeline ({@link FusionPipeline}: iALS, ItemKnn,
+ * popularity and transitions retrieve, a fusion ranker trained on their candidates for the validation step
+ * re-ranks), scores it on the test part and writes a {@link TwoStageModel} directory, which {@code attune serve}
+ * serves (refitting the retrievers on the store's events) and {@code attune evaluate --trained} scores.
+ */
+final class PipelineRun {
+  /** The {@code --model} name. */
+  static final String MODEL = TwoStageModel.KIND;
+
+  private PipelineRun() {}
+
+  /**
+   * Trains, evaluates and writes the directory.
+   *
+   * @param overrides {@code two-stage.*} parameters: {@code candidates} (N per retriever) and the fusion ranker's
+   *     ({@link FusionRankerTraining.Params#with})
+   */
+  static int train(Path data, Path out, String protocol, Map<String, String> overrides, long seed, int threads,
+      boolean quiet, PrintWriter o, PrintWriter err) throws IOException {
+    Map<String, String> rankerOverrides = new LinkedHashMap<>(overrides);
+    rankerOverrides.putIfAbsent("seed", Long.toString(seed));
+    String candidates = rankerOverrides.remove("candidates");
+    FusionPipeline.Params defaults = FusionPipeline.Params.defaults(seed);
+    FusionPipeline.Params params = new FusionPipeline.Params(
+        candidates == null ? defaults.candidates() : positiveInt("two-stage.candidates", candidates), null,
+        defaults.transitionRetriever(), seed, threads, defaults.ranker().with(rankerOverrides));
+    Dataset dataset = DatasetIo.read(data);
+    err.println("loaded " + dataset);
+    Split split = EvaluateCommand.split(dataset, protocol, seed);
+    err.println("training the two-stage pipeline (" + String.join(", ", FusionPipeline.retrieverNames(params))
+        + " retrieve " + params.candidates() + " each; the fusion ranker learns the validation step of "
+        + split.tuning().holdout().numUsersWithItems() + " users)");
+    long start = System.nanoTime();
+    FusionPipeline.Fitted fitted;
+    TrainingHistory history;
+    try (Progress progress = new Progress("two-stage", quiet, err)) {
+      history = new TrainingHistory(progress);
+      fitted = FusionPipeline.fit(split, params, history);
+    }
+    double trainSeconds = (System.nanoTime() - start) / 1e9;
+    boolean excludeSeen = !dataset.allScenesAllowRepeats();
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withExcludeSeen(excludeSeen).withThreads(threads)
+        .withSeed(seed).withComputeAuc(false);
+    EvalResult test;
+    try (Progress progress = new Progress("two-stage", quiet, err)) {
+      test = new Evaluator().evaluate(fitted.pipeline(), split, options, quiet ? Evaluator.Progress.NONE : progress)
+          .withTrainSeconds(trainSeconds);
+    }
+    WeightFile weights = TwoStageModel.describe(fitted.ranker().weights(), FusionPipeline.retrieverNames(params),
+        seed);
+    Map<String, Object> info = TrainCommand.runInfo(MODEL, dataset, split, seed, threads, params.ranker());
+    info.put("model", TwoStageModel.KIND);
+    info.put("retrievers", FusionPipeline.retrieverNames(params));
+    info.put("candidatesPerRetriever", params.candidates());
+    info.put("bestEpoch", fitted.ranker().bestEpoch());
+    info.put("validationNdcg10", fitted.ranker().validationNdcg());
+    info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
+    info.put("test", test.toMap());
+    info.put("history", history.toList());
+    info.put("created", Instant.now().toString());
+    ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
+    o.printf("two-stage on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR %.4f%n",
+        dataset.name(), split.protocol(), excludeSeen ? ", seen items excluded" : "", test.mean("HR@10"),
+        test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), test.mean("MRR"));
+    o.printf("trained %.1f s (fusion ranker: best epoch %d of %d, validation NDCG@10 %.4f)%n", trainSeconds,
+        fitted.ranker().bestEpoch(), fitted.ranker().epochsRun(), fitted.ranker().validationNdcg());
+    o.println("wrote " + out);
+    return 0;
+  }
+
+  /**
+   * The model in {@code dir} over {@code train}: a pipeline with its retrievers refitted on it, or a sequential
+   * network that reads histories of {@code train}'s users.
+   */
+  static Recommender open(ModelDirectory dir, TrainingSet train, int threads) {
+    return TwoStageModel.isPipeline(dir) ? TwoStageModel.assemble(dir.weights(), train, threads)
+        : SequentialModels.fromWeights(dir.weights(), train);
+  }
+
+  private static int positiveInt(String name, String value) {
+    try {
+      int v = Integer.parseInt(value.trim());
+      if (v > 0) return v;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(name + " must be a positive whole number, not '" + value + "'");
+  }
+}
