@@ -27,8 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * yields nothing (no model, or no item of the history in it), the classic fallback model fitted at start ({@link
  * FallbackModel}: {@code itemknn} or {@code als}); (2) items the model does not know yet that share a category or
  * creator with the liked items ({@code content}, see {@link #addContentCandidates}); (3) popularity in the
- * requested scene (all-time counts, {@code popular}) to fill the list. A user with no history gets (3) only, unless onboarding
- * choices give them a history (see {@link Api}).
+ * requested scene (all-time counts, {@code popular}) to fill the list. A user with no history gets (3) only,
+ * unless onboarding choices give them a history (see {@link Api}).
  *
  * <p>Rules applied to every candidate: hidden and unknown items are left out; the scene filter, exclude list and
  * category filter; items already in the history are left out unless the request allows repeats (music); then
@@ -432,9 +432,9 @@ final class Recommendations {
   }
 
   private double similarity(ServingModel m, Candidate a, Candidate b) {
-    if (m != null && m.explains() && a.modelIndex >= 0 && b.modelIndex >= 0) {
-      float[] x = m.itemRepresentation(a.modelIndex);
-      float[] y = m.itemRepresentation(b.modelIndex);
+    float[] x = m == null || a.modelIndex < 0 || b.modelIndex < 0 ? null : m.itemRepresentation(a.modelIndex);
+    float[] y = x == null ? null : m.itemRepresentation(b.modelIndex);
+    if (x != null && y != null) {
       double dot = 0;
       double nx = 0;
       double ny = 0;
