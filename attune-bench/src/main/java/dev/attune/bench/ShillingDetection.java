@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
  * the share of real users wrongly quarantined, for several seeds.
  *
  * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection [ml-100k|lastfm]
- * [attack size as a share of the users] [seeds] [maxRobustZ maxAudienceRobustZ maxNullZ]} (defaults ml-100k,
+ * [attack size as a share of the users] [seeds] [minCrowdEvidence maxNullZ]} (defaults ml-100k,
  * 0.05, 5 seeds and {@link AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k} or
  * {@code ../shared/data/lastfm-hetrec2011-2k}.
  */
@@ -52,20 +52,22 @@ public final class ShillingDetection {
     double attackShare = args.length > 1 ? Double.parseDouble(args[1]) : 0.05;
     int seeds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     AbuseDetector.Params params = args.length > 3 ? AbuseDetector.Params.DEFAULTS.withShilling(
-        Double.parseDouble(args[3]), Double.parseDouble(args[4]), Double.parseDouble(args[5]))
-        : AbuseDetector.Params.DEFAULTS;
+        Double.parseDouble(args[3]), Double.parseDouble(args[4])) : AbuseDetector.Params.DEFAULTS;
     int attackers = (int) Math.round(attackShare * load(dataName).numUsers());
     System.out.printf(Locale.ROOT, "%s + %d fake profiles per attack, AbuseDetector %s%n", dataName, attackers,
         params);
     for (String attack : new String[] {"random", "average", "bandwagon", "bot"}) {
       double caught = 0;
       double falsePositives = 0;
+      double detectSeconds = 0;
       StringBuilder perSeed = new StringBuilder();
       for (int seed = 1; seed <= seeds; seed++) {
         Dataset data = load(dataName);
         int realUsers = data.numUsers();
         inject(data, attack, attackers, new SplittableRandom(seed));
+        long started = System.nanoTime();
         AbuseDetector.Report report = new AbuseDetector(params).detect(data);
+        detectSeconds += (System.nanoTime() - started) / 1e9;
         int fakesCaught = 0;
         int realFlagged = 0;
         for (int u = 0; u < data.numUsers(); u++) {
@@ -79,7 +81,8 @@ public final class ShillingDetection {
             realFlagged));
       }
       System.out.printf(Locale.ROOT, "%-9s fake profiles quarantined %.1f%%, real users quarantined %.2f%% (mean of %d"
-          + " seeds):%s%n", attack, 100 * caught / seeds, 100 * falsePositives / seeds, seeds, perSeed);
+          + " seeds; detection %.2f s each):%s%n", attack, 100 * caught / seeds, 100 * falsePositives / seeds, seeds,
+          detectSeconds / seeds, perSeed);
     }
   }
 
