@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
  * the share of real users wrongly quarantined, for several seeds.
  *
  * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection [ml-100k|lastfm]
- * [attack size as a share of the users] [seeds] [minCrowdEvidence maxNullZ]} (defaults ml-100k,
+ * [attack size as a share of the users] [seeds] [minCrowdEvidence minNullLikeEvidence maxNullZ]} (defaults ml-100k,
  * 0.05, 5 seeds and {@link AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k} or
  * {@code ../shared/data/lastfm-hetrec2011-2k}.
  */
@@ -52,7 +52,8 @@ public final class ShillingDetection {
     double attackShare = args.length > 1 ? Double.parseDouble(args[1]) : 0.05;
     int seeds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     AbuseDetector.Params params = args.length > 3 ? AbuseDetector.Params.DEFAULTS.withShilling(
-        Double.parseDouble(args[3]), Double.parseDouble(args[4])) : AbuseDetector.Params.DEFAULTS;
+        Double.parseDouble(args[3]), Double.parseDouble(args[4]), Double.parseDouble(args[5]))
+        : AbuseDetector.Params.DEFAULTS;
     int attackers = (int) Math.round(attackShare * load(dataName).numUsers());
     System.out.printf(Locale.ROOT, "%s + %d fake profiles per attack, AbuseDetector %s%n", dataName, attackers,
         params);

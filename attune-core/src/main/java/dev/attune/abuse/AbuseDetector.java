@@ -20,24 +20,24 @@ import java.util.SplittableRandom;
  *       co-occurrence over all users, the user's own co-occurrences left out) between it and the profile's other
  *       items, averaged over the profile. It is compared with that of {@code nullSamples} random profiles of
  *       about the same size drawn in proportion to popularity (the <em>null z</em>: standard deviations above
- *       random). Single users are never flagged on their null z alone, since some real tastes are eclectic or
- *       mainstream; but a pushed item gathers a <em>crowd</em> of such profiles, and no real audience is made
- *       mostly of them. A real taste sits well above random; a fake profile sits near it (popularity-drawn fillers) or
- *       below it (uniform fillers, which nobody else connects). For each item and each of a few
- *       <em>bands</em> of the null z ({@link #CROWD_BANDS}: below 0, below −2, and within ±2, the spread of
- *       random draws themselves), the chance that at least as many of its consumers fall in the band if they were
- *       drawn like the users at large (binomial tail, with the band's share among all judged users) is computed;
- *       the item's <em>crowd evidence</em> is the largest −log10 of these chances. Items are taken greedily, the
- *       strongest first: while one has evidence of at least {@code minCrowdEvidence} and at least {@code
- *       minGroup} consumers in the band, its consumers whose null z is below {@code maxNullZ} are flagged, and
- *       the evidence of the other items is recomputed without them (fakes who pushed one item also sit among
- *       the consumers of their fillers; once explained they are not evidence of a second push).
-  * </ul>
+ *       random). A real taste sits well above random; a fake profile sits near it (popularity-drawn fillers) or
+ *       below it (uniform fillers, which nobody else connects). Single users are never flagged on their null z
+ *       alone, since some real tastes are eclectic or mainstream; but a pushed item gathers a <em>crowd</em> of
+ *       such profiles, and no real audience is made mostly of them. For each item and each of a few <em>bands</em>
+ *       of the null z ({@link #CROWD_BANDS}: below 0, below −2, and within ±2, the spread of random draws
+ *       themselves), the chance that at least as many of its consumers fall in the band if they were drawn like
+ *       the users at large (exact binomial tail, with the band's share among all judged users) is computed; its
+ *       −log10 is the item's <em>crowd evidence</em> in that band. An item is pushed when the evidence reaches
+ *       {@code minCrowdEvidence} in a one-sided band or {@code minNullLikeEvidence} within ±2, with at least
+ *       {@code minGroup} consumers in the band. Items are taken greedily, the one furthest past its threshold
+ *       first: its consumers whose null z is below {@code maxNullZ} are flagged, and the evidence of the other
+ *       items is recomputed without them (fakes who pushed one item also sit among the consumers of their
+ *       fillers; once explained they are not evidence of a second push).
+ * </ul>
  *
  * <p>Cost: O(Σ profile²) time over the distinct (user, item) pairs (the random profiles are capped at {@link
  * #MAX_NULL_PROFILE} items), plus O(Σ audience) per pushed item found, and O(users + items) memory beside the
- * dataset. Deterministic (the random profiles
- * come from a fixed seed). Thread-safe (no state).
+ * dataset. Deterministic (the random profiles come from a fixed seed). Thread-safe (no state).
  */
 public final class AbuseDetector {
   /** Largest random profile drawn for the popularity null; longer profiles are compared with this size. */
@@ -46,7 +46,8 @@ public final class AbuseDetector {
   /**
    * Bands of the null z tested for a crowd, as [low, high): taste-less profiles of any kind (below 0), profiles
    * of uniform fillers (below −2), and profiles indistinguishable from popularity draws (within ±2, the spread of
-   * the random profiles themselves, where the "average" attack's fakes fall and few real users do).
+   * the random profiles themselves, where the "average" attack's fakes fall). The last is judged against {@code
+   * minNullLikeEvidence}, the others against {@code minCrowdEvidence}.
    */
   public static final double[][] CROWD_BANDS = {
     {Double.NEGATIVE_INFINITY, 0}, {Double.NEGATIVE_INFINITY, -2}, {-2, 2}
@@ -59,34 +60,38 @@ public final class AbuseDetector {
    * @param maxEventsPerWindow most events a person plausibly makes within the window, &gt; 0
    * @param minGroup fewest consumers in the band that make an item pushed, &ge; 2
    * @param minProfile profiles shorter than this are never judged (too little evidence), &ge; 2
-   * @param minCrowdEvidence −log10 of the binomial chance of an item's taste-less consumers above which the item
-   *     is pushed, &gt; 0. The evidence grows with the crowd, so this is a property of the store's size: 16 (a
-   *     chance below 10⁻¹⁶) was chosen on MovieLens-100K, where untouched audiences reach about 10⁻¹⁵, and fits
-   *     stores of about a thousand users and more; a small store needs a lower one
+   * @param minCrowdEvidence −log10 of the binomial chance of an item's consumers below 0 or −2 null z, above
+   *     which the item is pushed, &gt; 0. The evidence grows with the crowd, so this is a property of the store's
+   *     size: 16 (a chance below 10⁻¹⁶) was chosen on MovieLens-100K, where untouched audiences reach about
+   *     10⁻¹⁵, and fits stores of about a thousand users and more; a small store needs a lower one
+   * @param minNullLikeEvidence the same for consumers within ±2 null z, &gt; 0: lower (10), since real audiences
+   *     stray less in this band (untouched MovieLens-100K audiences reach about 10⁻⁹; at 9 one of them was taken
+   *     for a push in 3 of 20 runs)
    * @param maxNullZ consumers of a pushed item (crowd check) are flagged when their coherence is less than this
    *     many standard deviations above that of random popularity-drawn profiles of their size
    * @param nullSamples random profiles drawn per size, &ge; 4
    */
   public record Params(long burstWindowMillis, int maxEventsPerWindow, int minGroup, int minProfile,
-      double minCrowdEvidence, double maxNullZ, int nullSamples) {
+      double minCrowdEvidence, double minNullLikeEvidence, double maxNullZ, int nullSamples) {
     /**
-     * One minute and 60 events; crowds of at least 5 at a chance below 10⁻¹⁶; profiles of 5; null z below 2
-     * with 24 random profiles per size.
+     * One minute and 60 events; crowds of at least 5 at a chance below 10⁻¹⁶ (10⁻¹⁰ within ±2 null z);
+     * profiles of 5; null z below 2 with 24 random profiles per size.
      */
-    public static final Params DEFAULTS = new Params(60_000L, 60, 5, 5, 16, 2.0, 24);
+    public static final Params DEFAULTS = new Params(60_000L, 60, 5, 5, 16, 10, 2.0, 24);
 
     /** Checks the ranges. */
     public Params {
       if (burstWindowMillis <= 0 || maxEventsPerWindow <= 0 || minGroup < 2 || minProfile < 2
-          || !(minCrowdEvidence > 0) || !Double.isFinite(maxNullZ) || nullSamples < 4) {
+          || !(minCrowdEvidence > 0) || !(minNullLikeEvidence > 0) || !Double.isFinite(maxNullZ)
+          || nullSamples < 4) {
         throw new IllegalArgumentException("invalid abuse detection parameters: " + this);
       }
     }
 
     /** These thresholds with the given shilling thresholds (the burst check and sample counts unchanged). */
-    public Params withShilling(double minCrowdEvidence, double maxNullZ) {
-      return new Params(burstWindowMillis, maxEventsPerWindow, minGroup, minProfile, minCrowdEvidence, maxNullZ,
-          nullSamples);
+    public Params withShilling(double minCrowdEvidence, double minNullLikeEvidence, double maxNullZ) {
+      return new Params(burstWindowMillis, maxEventsPerWindow, minGroup, minProfile, minCrowdEvidence,
+          minNullLikeEvidence, maxNullZ, nullSamples);
     }
   }
 
@@ -165,13 +170,19 @@ public final class AbuseDetector {
       for (int b = 0; b < bands; b++) if (inBand(z, b)) base[b]++;
     }
     if (judged == 0) return;
-    for (int b = 0; b < bands; b++) base[b] = Math.min(1 - 1e-9, Math.max(1.0 / judged, base[b] / judged));
+    double[] threshold = new double[bands];
+    for (int b = 0; b < bands; b++) {
+      base[b] = Math.min(1 - 1e-9, Math.max(1.0 / judged, base[b] / judged));
+      threshold[b] = CROWD_BANDS[b][0] == Double.NEGATIVE_INFINITY ? params.minCrowdEvidence()
+          : params.minNullLikeEvidence();
+    }
     boolean[] explained = new boolean[nullZ.length];
     boolean[] done = new boolean[items];
     while (true) {
       int best = -1;
       int bestBand = -1;
-      double bestEvidence = params.minCrowdEvidence();
+      double bestEvidence = 0;
+      double bestExcess = 0;
       for (int i = 0; i < items; i++) {
         if (done[i] || consumers[i].length < params.minGroup()) continue;
         for (int b = 0; b < bands; b++) {
@@ -184,10 +195,11 @@ public final class AbuseDetector {
           }
           if (k < params.minGroup()) continue;
           double evidence = -log10BinomialTail(k, m, base[b]);
-          if (evidence >= bestEvidence) {
+          if (evidence - threshold[b] >= bestExcess) {
             best = i;
             bestBand = b;
             bestEvidence = evidence;
+            bestExcess = evidence - threshold[b];
           }
         }
       }

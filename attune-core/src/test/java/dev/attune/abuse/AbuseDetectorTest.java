@@ -21,7 +21,7 @@ class AbuseDetectorTest {
    * Crowd evidence for 300 users: 15 fakes make a crowd of chance about 10⁻⁵ to 10⁻¹⁰ here (the evidence grows
    * with the crowd; the default 16 is for stores of a thousand users and more).
    */
-  private static final AbuseDetector.Params SMALL_STORE = AbuseDetector.Params.DEFAULTS.withShilling(4, 2);
+  private static final AbuseDetector.Params SMALL_STORE = AbuseDetector.Params.DEFAULTS.withShilling(4, 4, 2);
 
   /**
    * The generated platform (planted genre tastes) plus fake profiles: an existing catalogue item (by index) and
@@ -98,11 +98,21 @@ class AbuseDetectorTest {
     assertCaught(d, report, d.itemIds().id(7));
   }
 
+  /** The ±2 band alone (the one-sided bands out of reach), so this fails if that band's test is wrong. */
+  @Test
+  void popularFillersFormACrowdOfRandomLookingProfiles() {
+    Dataset d = attacked(300, 7, false, true);
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(1000, 4, 2)).detect(d);
+    assertCaught(d, report, d.itemIds().id(7));
+    assertTrue(report.flags().stream().filter(f -> f.userId().startsWith("fake"))
+        .allMatch(f -> f.detail().contains("[-2, 2)")), report.flags().toString());
+  }
+
   /** The same attack stays below the default evidence on a small store: the threshold is what decides. */
   @Test
   void aCrowdMustBeUnlikelyEnoughToBeFlagged() {
     Dataset d = attacked(300, 7, false, true);
-    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(40, 2)).detect(d);
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(40, 40, 2)).detect(d);
     assertEquals(0, report.quarantinedCount(), report.flags().toString());
   }
 
@@ -134,7 +144,7 @@ class AbuseDetectorTest {
   void burstsOfEventsAreFlaggedAsBots() {
     Dataset d = attacked(300, 11, true);
     AbuseDetector.Report report = new AbuseDetector(
-        new AbuseDetector.Params(60_000L, 20, 5, 5, 16, 2.0, 24)).detect(d);
+        new AbuseDetector.Params(60_000L, 20, 5, 5, 16, 10, 2.0, 24)).detect(d);
     long bots = report.flags().stream().filter(f -> f.reason().equals("burst")).map(AbuseDetector.Flag::userId)
         .filter(id -> id.startsWith("fake")).distinct().count();
     assertEquals(FAKES, bots, "25 events 0.2 s apart exceed 20 per minute for every fake");
@@ -144,9 +154,10 @@ class AbuseDetectorTest {
 
   @Test
   void parametersAreChecked() {
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(0, 60, 5, 5, 16, 2, 24));
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 1, 5, 16, 2, 24));
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 5, 5, 0, 2, 24));
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 5, 5, 16, 2, 3));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(0, 60, 5, 5, 16, 10, 2, 24));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 1, 5, 16, 10, 2, 24));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 5, 5, 0, 10, 2, 24));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 5, 5, 16, 0, 2, 24));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 5, 5, 16, 10, 2, 3));
   }
 }
