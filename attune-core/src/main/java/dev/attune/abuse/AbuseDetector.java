@@ -156,7 +156,7 @@ public final class AbuseDetector {
     return new Report(List.copyOf(flags), quarantined, List.copyOf(pushed), coherence);
   }
 
-  /** The third check: items whose consumers are a crowd of taste-less profiles, strongest first. */
+  /** The shilling check: items whose consumers are a crowd of taste-less profiles, the strongest first. */
   private void tastelessCrowds(Dataset data, int[][] consumers, double[] nullZ, boolean[] flaggedForShilling,
       boolean[] quarantined, List<Flag> flags, List<String> pushed) {
     int items = consumers.length;
