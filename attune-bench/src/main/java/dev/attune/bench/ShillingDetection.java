@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
  * the share of real users wrongly quarantined, for several seeds.
  *
  * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection [ml-100k|lastfm]
- * [attack size as a share of the users] [seeds] [maxRobustZ maxAudienceRobustZ maxNullZ]} (defaults ml-100k,
+ * [attack size as a share of the users] [seeds] [minCrowdEvidence minNullLikeEvidence maxNullZ]} (defaults ml-100k,
  * 0.05, 5 seeds and {@link AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k} or
  * {@code ../shared/data/lastfm-hetrec2011-2k}.
  */
@@ -60,12 +60,15 @@ public final class ShillingDetection {
     for (String attack : new String[] {"random", "average", "bandwagon", "bot"}) {
       double caught = 0;
       double falsePositives = 0;
+      double detectSeconds = 0;
       StringBuilder perSeed = new StringBuilder();
       for (int seed = 1; seed <= seeds; seed++) {
         Dataset data = load(dataName);
         int realUsers = data.numUsers();
         inject(data, attack, attackers, new SplittableRandom(seed));
+        long started = System.nanoTime();
         AbuseDetector.Report report = new AbuseDetector(params).detect(data);
+        detectSeconds += (System.nanoTime() - started) / 1e9;
         int fakesCaught = 0;
         int realFlagged = 0;
         for (int u = 0; u < data.numUsers(); u++) {
@@ -79,7 +82,8 @@ public final class ShillingDetection {
             realFlagged));
       }
       System.out.printf(Locale.ROOT, "%-9s fake profiles quarantined %.1f%%, real users quarantined %.2f%% (mean of %d"
-          + " seeds):%s%n", attack, 100 * caught / seeds, 100 * falsePositives / seeds, seeds, perSeed);
+          + " seeds; detection %.2f s each):%s%n", attack, 100 * caught / seeds, 100 * falsePositives / seeds, seeds,
+          detectSeconds / seeds, perSeed);
     }
   }
 

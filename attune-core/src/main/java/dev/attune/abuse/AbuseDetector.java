@@ -9,86 +9,89 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Flags users to quarantine from training, from the events alone (no labels). Three checks:
+ * Flags users to quarantine from training, from the events alone (no labels). Two checks:
  *
  * <ul>
  *   <li><b>burst</b>: more than {@code maxEventsPerWindow} events within any {@code burstWindowMillis} (a bot,
  *       or a script replaying a profile). Only on data with clock times ({@link Dataset.TimeKind#CLOCK}).
- *   <li><b>shilling, incoherent group</b>: a profile whose items do not belong together, in a group of such
- *       profiles that share an item. Each user gets a <em>coherence</em>: for every item of the profile, the
- *       mean cosine (item-item co-occurrence over all users) between it and the profile's other items, averaged
- *       over the profile. Real tastes are coherent; fillers drawn at random from the catalogue are not. A user is
- *       <em>incoherent</em> when the log of their coherence is more than {@code maxRobustZ} robust standard
- *       deviations (1.4826 × median absolute deviation) below the median of all users. Incoherent users alone
- *       are not flagged, since some real tastes are eclectic; an item is pushed when at least {@code minGroup}
- *       of its consumers are incoherent and they make up at least {@code minGroupShare} of them, and those
- *       consumers are flagged.
- *   <li><b>shilling, unrelated audience</b>: fillers drawn in proportion to popularity (the "average" attack)
- *       or from the most popular items ("bandwagon") are as coherent as many real profiles, so the first test
- *       misses them. Two other facts give them away. First, the <em>audience</em> of a real item shares taste:
- *       its consumers resemble each other more than they resemble everyone (the <em>audience lift</em>: for each
- *       consumer, the mean user-user cosine to the item's other consumers over the mean to all users, averaged
- *       over the consumers). The audience of a pushed item is mostly fakes who share nothing but that item, so its
- *       lift is low for an item of its size: an item is <em>suspect</em> when its lift is more than {@code
- *       maxAudienceRobustZ} robust standard deviations below the median lift of the {@code 2 × audienceWindow}
- *       items closest to it in consumer count. Second, a fake profile is no more coherent than the same number of
- *       items drawn in proportion to popularity: each user's coherence is compared with that of {@code
- *       nullSamples} such random profiles of about the same size (the <em>popularity-null z</em>). The consumers
- *       of a suspect item whose popularity-null z is below {@code maxNullZ} are flagged when there are at least
- *       {@code minGroup} of them making up at least {@code minSuspectShare} of its consumers.
+ *   <li><b>shilling, taste-less crowd</b>: fake profiles pushing an item share that item and nothing else; their
+ *       other items are independent draws (uniform, in proportion to popularity, or from the most popular items).
+ *       Each user gets a <em>coherence</em>: for every item of the profile, the mean cosine (item-item
+ *       co-occurrence over all users, the user's own co-occurrences left out) between it and the profile's other
+ *       items, averaged over the profile. It is compared with that of {@code nullSamples} random profiles of
+ *       about the same size drawn in proportion to popularity (the <em>null z</em>: standard deviations above
+ *       random). A real taste sits well above random; a fake profile sits near it (popularity-drawn fillers) or
+ *       below it (uniform fillers, which nobody else connects). Single users are never flagged on their null z
+ *       alone, since some real tastes are eclectic or mainstream; but a pushed item gathers a <em>crowd</em> of
+ *       such profiles, and no real audience is made mostly of them. For each item and each of a few <em>bands</em>
+ *       of the null z ({@link #CROWD_BANDS}: below 0, below −2, and within ±2, the spread of random draws
+ *       themselves), the chance that at least as many of its consumers fall in the band if they were drawn like
+ *       the users at large (exact binomial tail, with the band's share among all judged users) is computed; its
+ *       −log10 is the item's <em>crowd evidence</em> in that band. An item is pushed when the evidence reaches
+ *       {@code minCrowdEvidence} in a one-sided band or {@code minNullLikeEvidence} within ±2, with at least
+ *       {@code minGroup} consumers in the band. Items are taken greedily, the one furthest past its threshold
+ *       first: its consumers whose null z is below {@code maxNullZ} are flagged, and the evidence of the other
+ *       items is recomputed without them (fakes who pushed one item also sit among the consumers of their
+ *       fillers; once explained they are not evidence of a second push).
  * </ul>
  *
  * <p>Cost: O(Σ profile²) time over the distinct (user, item) pairs (the random profiles are capped at {@link
- * #MAX_NULL_PROFILE} items) and O(users + items) memory beside the dataset. Deterministic (the random profiles
- * come from a fixed seed). Thread-safe (no state).
+ * #MAX_NULL_PROFILE} items), plus O(Σ audience) per pushed item found, and O(users + items) memory beside the
+ * dataset. Deterministic (the random profiles come from a fixed seed). Thread-safe (no state).
  */
 public final class AbuseDetector {
   /** Largest random profile drawn for the popularity null; longer profiles are compared with this size. */
   public static final int MAX_NULL_PROFILE = 400;
 
   /**
+   * Bands of the null z tested for a crowd, as [low, high): taste-less profiles of any kind (below 0), profiles
+   * of uniform fillers (below −2), and profiles indistinguishable from popularity draws (within ±2, the spread of
+   * the random profiles themselves, where the "average" attack's fakes fall). The last is judged against {@code
+   * minNullLikeEvidence}, the others against {@code minCrowdEvidence}.
+   */
+  public static final double[][] CROWD_BANDS = {
+    {Double.NEGATIVE_INFINITY, 0}, {Double.NEGATIVE_INFINITY, -2}, {-2, 2}
+  };
+
+  /**
    * Thresholds.
    *
    * @param burstWindowMillis window of the burst check, &gt; 0
    * @param maxEventsPerWindow most events a person plausibly makes within the window, &gt; 0
-   * @param maxRobustZ how far below the median coherence (in robust standard deviations) is incoherent, &gt; 0
-   * @param minGroup fewest flagged consumers that make an item pushed, &ge; 2
-   * @param minGroupShare smallest share of an item's consumers that are flagged for it to be pushed, in (0, 1]
+   * @param minGroup fewest consumers in the band that make an item pushed, &ge; 2
    * @param minProfile profiles shorter than this are never judged (too little evidence), &ge; 2
-   * @param maxAudienceRobustZ how far below the audience lift of items of its size (in robust standard
-   *     deviations) makes an item suspect, &gt; 0
-   * @param audienceWindow items on each side (by consumer count) an item's audience lift is compared with, &ge; 5
-   * @param maxNullZ consumers of a suspect item are flagged when their coherence is less than this many
-   *     standard deviations above that of random popularity-drawn profiles of their size
+   * @param minCrowdEvidence −log10 of the binomial chance of an item's consumers below 0 or −2 null z, above
+   *     which the item is pushed, &gt; 0. The evidence grows with the crowd, so this is a property of the store's
+   *     size: 16 (a chance below 10⁻¹⁶) was chosen on MovieLens-100K, where untouched audiences reach about
+   *     10⁻¹⁵, and fits stores of about a thousand users and more; a small store needs a lower one
+   * @param minNullLikeEvidence the same for consumers within ±2 null z, &gt; 0: lower (10), since real audiences
+   *     stray less in this band (untouched MovieLens-100K audiences reach about 10⁻⁹; at 9 one of them was taken
+   *     for a push in 3 of 20 runs)
+   * @param maxNullZ consumers of a pushed item (crowd check) are flagged when their coherence is less than this
+   *     many standard deviations above that of random popularity-drawn profiles of their size
    * @param nullSamples random profiles drawn per size, &ge; 4
-   * @param minSuspectShare smallest share of a suspect item's consumers that must look like popularity draws
-   *     for them to be flagged, in (0, 1]: real audiences with little shared taste exist, but are seldom made
-   *     mostly of such profiles
    */
-  public record Params(long burstWindowMillis, int maxEventsPerWindow, double maxRobustZ, int minGroup,
-      double minGroupShare, int minProfile, double maxAudienceRobustZ, int audienceWindow, double maxNullZ,
-      int nullSamples, double minSuspectShare) {
+  public record Params(long burstWindowMillis, int maxEventsPerWindow, int minGroup, int minProfile,
+      double minCrowdEvidence, double minNullLikeEvidence, double maxNullZ, int nullSamples) {
     /**
-     * One minute and 60 events; incoherent at 3 robust standard deviations; groups of 5 making up a third;
-     * profiles of 5; suspect audiences at 2.5 robust standard deviations among the 100 items of closest size;
-     * popularity-null z below 2 with 24 random profiles per size, making up 70% of a suspect audience.
+     * One minute and 60 events; crowds of at least 5 at a chance below 10⁻¹⁶ (10⁻¹⁰ within ±2 null z);
+     * profiles of 5; null z below 2 with 24 random profiles per size.
      */
-    public static final Params DEFAULTS = new Params(60_000L, 60, 3.0, 5, 1.0 / 3, 5, 2.5, 50, 2.0, 24, 0.7);
+    public static final Params DEFAULTS = new Params(60_000L, 60, 5, 5, 16, 10, 2.0, 24);
 
     /** Checks the ranges. */
     public Params {
-      if (burstWindowMillis <= 0 || maxEventsPerWindow <= 0 || !(maxRobustZ > 0) || minGroup < 2
-          || !(minGroupShare > 0 && minGroupShare <= 1) || minProfile < 2 || !(maxAudienceRobustZ > 0)
-          || audienceWindow < 5 || !Double.isFinite(maxNullZ) || nullSamples < 4
-          || !(minSuspectShare > 0 && minSuspectShare <= 1)) {
+      if (burstWindowMillis <= 0 || maxEventsPerWindow <= 0 || minGroup < 2 || minProfile < 2
+          || !(minCrowdEvidence > 0) || !(minNullLikeEvidence > 0) || !Double.isFinite(maxNullZ)
+          || nullSamples < 4) {
         throw new IllegalArgumentException("invalid abuse detection parameters: " + this);
       }
     }
 
     /** These thresholds with the given shilling thresholds (the burst check and sample counts unchanged). */
-    public Params withShilling(double maxRobustZ, double maxAudienceRobustZ, double maxNullZ) {
-      return new Params(burstWindowMillis, maxEventsPerWindow, maxRobustZ, minGroup, minGroupShare, minProfile,
-          maxAudienceRobustZ, audienceWindow, maxNullZ, nullSamples, minSuspectShare);
+    public Params withShilling(double minCrowdEvidence, double minNullLikeEvidence, double maxNullZ) {
+      return new Params(burstWindowMillis, maxEventsPerWindow, minGroup, minProfile, minCrowdEvidence,
+          minNullLikeEvidence, maxNullZ, nullSamples);
     }
   }
 
@@ -148,100 +151,105 @@ public final class AbuseDetector {
 
     boolean[] flaggedForShilling = new boolean[users];
     List<String> pushed = new ArrayList<>();
-    // on a log scale: coherence is positive and skewed, so a cut in raw units can fall below zero
-    double[] judged = Arrays.stream(coherence).filter(v -> !Double.isNaN(v)).map(AbuseDetector::logCoherence)
-        .sorted().toArray();
-    if (judged.length > 0) {
-      double logMedian = judged[judged.length / 2];
-      double logCut = logMedian - params.maxRobustZ() * 1.4826 * medianAbsoluteDeviation(judged, logMedian);
-      double median = Math.exp(logMedian);
-      double cut = Math.exp(logCut);
-      boolean[] incoherent = new boolean[users];
-      for (int u = 0; u < users; u++) {
-        incoherent[u] = !Double.isNaN(coherence[u]) && logCoherence(coherence[u]) < logCut;
-      }
-      for (int i = 0; i < items; i++) {
-        int group = count(consumers[i], incoherent);
-        if (isGroup(group, consumers[i].length)) {
-          pushed.add(data.itemIds().id(i));
-          for (int u : consumers[i]) {
-            if (incoherent[u] && !flaggedForShilling[u]) {
-              flaggedForShilling[u] = true;
-              quarantined[u] = true;
-              flags.add(new Flag(u, data.userIds().id(u), "shilling", String.format(Locale.ROOT,
-                  "coherence %.4f below %.4f (median %.4f); one of %d such users among the %d consumers of item %s",
-                  coherence[u], cut, median, group, consumers[i].length, data.itemIds().id(i))));
-            }
-          }
-        }
-      }
-      unrelatedAudiences(data, consumers, c, flaggedForShilling, quarantined, flags, pushed);
-    }
+    tastelessCrowds(data, consumers, c.nullZ(), flaggedForShilling, quarantined, flags, pushed);
     flags.sort((a, b) -> Integer.compare(a.userIndex(), b.userIndex()));
     return new Report(List.copyOf(flags), quarantined, List.copyOf(pushed), coherence);
   }
 
-  /** The third check: suspect audiences, and their consumers who look like popularity draws. */
-  private void unrelatedAudiences(Dataset data, int[][] consumers, Coherence c, boolean[] flaggedForShilling,
+  /** The shilling check: items whose consumers are a crowd of taste-less profiles, the strongest first. */
+  private void tastelessCrowds(Dataset data, int[][] consumers, double[] nullZ, boolean[] flaggedForShilling,
       boolean[] quarantined, List<Flag> flags, List<String> pushed) {
     int items = consumers.length;
-    double[] lift = c.audienceLift();
-    Integer[] bySize = java.util.stream.IntStream.range(0, items)
-        .filter(i -> consumers[i].length >= params.minGroup() && !Double.isNaN(lift[i])).boxed()
-        .sorted((a, b) -> Integer.compare(consumers[a].length, consumers[b].length)).toArray(Integer[]::new);
-    int window = params.audienceWindow();
-    if (bySize.length < 2 * window + 1) return; // too few items to know what an audience of a size looks like
-    double[] neighbours = new double[2 * window];
-    for (int rank = 0; rank < bySize.length; rank++) {
-      int item = bySize[rank];
-      int from = Math.max(0, Math.min(rank - window, bySize.length - 2 * window - 1));
-      int n = 0;
-      for (int k = from; k < from + 2 * window + 1; k++) if (k != rank) neighbours[n++] = lift[bySize[k]];
-      double[] sorted = neighbours.clone();
-      Arrays.sort(sorted);
-      double median = sorted[sorted.length / 2];
-      double scale = 1.4826 * medianAbsoluteDeviation(sorted, median);
-      if (!(scale > 0)) continue;
-      double z = (lift[item] - median) / scale;
-      if (z >= -params.maxAudienceRobustZ()) continue;
-      int group = 0;
-      for (int u : consumers[item]) if (c.nullZ()[u] < params.maxNullZ()) group++;
-      if (group < params.minGroup() || group < params.minSuspectShare() * consumers[item].length) continue;
-      String itemId = data.itemIds().id(item);
-      if (!pushed.contains(itemId)) pushed.add(itemId);
-      for (int u : consumers[item]) {
-        if (c.nullZ()[u] < params.maxNullZ() && !flaggedForShilling[u]) {
-          flaggedForShilling[u] = true;
-          quarantined[u] = true;
-          flags.add(new Flag(u, data.userIds().id(u), "shilling", String.format(Locale.ROOT,
-              "profile no more coherent than random popular items (z %.2f); one of %d such users among the %d"
-                  + " consumers of item %s, whose audience shares little taste (lift %.3f, %.1f robust sd below"
-                  + " items of its size)", c.nullZ()[u], group, consumers[item].length, itemId, lift[item], -z)));
+    int bands = CROWD_BANDS.length;
+    // each band's share among the judged users: what an audience drawn like the users at large would hold
+    double[] base = new double[bands];
+    int judged = 0;
+    for (double z : nullZ) {
+      if (!Double.isFinite(z)) continue;
+      judged++;
+      for (int b = 0; b < bands; b++) if (inBand(z, b)) base[b]++;
+    }
+    if (judged == 0) return;
+    double[] threshold = new double[bands];
+    for (int b = 0; b < bands; b++) {
+      base[b] = Math.min(1 - 1e-9, Math.max(1.0 / judged, base[b] / judged));
+      threshold[b] = CROWD_BANDS[b][0] == Double.NEGATIVE_INFINITY ? params.minCrowdEvidence()
+          : params.minNullLikeEvidence();
+    }
+    boolean[] explained = new boolean[nullZ.length];
+    boolean[] done = new boolean[items];
+    while (true) {
+      int best = -1;
+      int bestBand = -1;
+      double bestEvidence = 0;
+      double bestExcess = 0;
+      for (int i = 0; i < items; i++) {
+        if (done[i] || consumers[i].length < params.minGroup()) continue;
+        for (int b = 0; b < bands; b++) {
+          int m = 0;
+          int k = 0;
+          for (int u : consumers[i]) {
+            if (explained[u] || !Double.isFinite(nullZ[u])) continue;
+            m++;
+            if (inBand(nullZ[u], b)) k++;
+          }
+          if (k < params.minGroup()) continue;
+          double evidence = -log10BinomialTail(k, m, base[b]);
+          if (evidence - threshold[b] >= bestExcess) {
+            best = i;
+            bestBand = b;
+            bestEvidence = evidence;
+            bestExcess = evidence - threshold[b];
+          }
         }
+      }
+      if (best < 0) return;
+      done[best] = true;
+      String itemId = data.itemIds().id(best);
+      if (!pushed.contains(itemId)) pushed.add(itemId);
+      int crowd = 0;
+      for (int u : consumers[best]) if (!explained[u] && inBand(nullZ[u], bestBand)) crowd++;
+      for (int u : consumers[best]) {
+        if (explained[u] || !(nullZ[u] < params.maxNullZ())) continue;
+        explained[u] = true;
+        if (flaggedForShilling[u]) continue;
+        flaggedForShilling[u] = true;
+        quarantined[u] = true;
+        flags.add(new Flag(u, data.userIds().id(u), "shilling", String.format(Locale.ROOT,
+            "profile no more coherent than random popular items (null z %.2f); one of a crowd of %d among the %d"
+                + " consumers of item %s with null z in [%.0f, %.0f), a chance of 1e-%.1f for users at large",
+            nullZ[u], crowd, consumers[best].length, itemId, CROWD_BANDS[bestBand][0], CROWD_BANDS[bestBand][1],
+            bestEvidence)));
       }
     }
   }
 
-  /** Log of a coherence, with zero (no other user connects any two items of the profile) kept finite. */
-  private static double logCoherence(double coherence) {
-    return Math.log(coherence + 1e-6);
+  private static boolean inBand(double nullZ, int band) {
+    return nullZ >= CROWD_BANDS[band][0] && nullZ < CROWD_BANDS[band][1];
   }
 
-  private boolean isGroup(int group, int audience) {
-    return group >= params.minGroup() && group >= params.minGroupShare() * audience;
+  /** log10 P(X ≥ k) for X ~ Binomial(m, p), 0 &lt; p &lt; 1, summed in log space (exact, no normal approximation). */
+  static double log10BinomialTail(int k, int m, double p) {
+    if (k <= 0) return 0;
+    double logP = Math.log(p);
+    double logQ = Math.log1p(-p);
+    double logChoose = logFactorial(m) - logFactorial(k) - logFactorial(m - k);
+    double max = Double.NEGATIVE_INFINITY;
+    double[] terms = new double[m - k + 1];
+    for (int x = k; x <= m; x++) {
+      if (x > k) logChoose += Math.log((double) (m - x + 1) / x); // C(m, x) from C(m, x − 1)
+      terms[x - k] = logChoose + x * logP + (m - x) * logQ;
+      max = Math.max(max, terms[x - k]);
+    }
+    double sum = 0;
+    for (double t : terms) sum += Math.exp(t - max);
+    return (max + Math.log(sum)) / Math.log(10);
   }
 
-  private static int count(int[] users, boolean[] marked) {
-    int n = 0;
-    for (int u : users) if (marked[u]) n++;
-    return n;
-  }
-
-  private static double medianAbsoluteDeviation(double[] sorted, double median) {
-    double[] deviations = new double[sorted.length];
-    for (int k = 0; k < sorted.length; k++) deviations[k] = Math.abs(sorted[k] - median);
-    Arrays.sort(deviations);
-    return deviations[deviations.length / 2];
+  private static double logFactorial(int n) {
+    double s = 0;
+    for (int i = 2; i <= n; i++) s += Math.log(i);
+    return s;
   }
 
   /**
@@ -380,75 +388,37 @@ public final class AbuseDetector {
    * @param users each user's coherence (NaN when the profile is too short)
    * @param nullZ each user's coherence in standard deviations above random popularity-drawn profiles of about
    *     their size (+∞ when too short to judge or when no null could be drawn)
-   * @param audienceLift each item's audience lift (NaN for items with fewer than two consumers)
    */
-  private record Coherence(double[] users, double[] nullZ, double[] audienceLift) {}
+  private record Coherence(double[] users, double[] nullZ) {}
 
   /**
-   * One pass over the items. For item j, the co-occurrence row of j (count and 1/√(profile size)-weighted count)
-   * is built from j's consumers' profiles, then read back (1) for every consumer and every random profile holding
-   * j: the mean cosine between j and the profile's other items, cosine(j, l) = co-occurrences / √(degree j ×
-   * degree l) with the profile itself left out, summed into the profile's coherence; (2) for every consumer u:
-   * the summed user-user cosine from u to j's other consumers, Σ over l in u's profile of the weighted row at l,
-   * which the audience lift compares with u's summed cosine to all users.
+   * One pass over the items. For item j, the co-occurrence row of j is built from j's consumers' profiles, then
+   * read back for every consumer and every random profile holding j: the mean cosine between j and the profile's
+   * other items, cosine(j, l) = co-occurrences / √(degree j × degree l) with the profile itself left out, summed
+   * into the profile's coherence.
    */
   private Coherence coherence(int[][] profiles, int[][] consumers, int[] degree, int[][] nullProfiles,
       int[][] nullReaders) {
     int users = profiles.length;
     int items = degree.length;
-    double[] inverseRoot = new double[users];
-    for (int u = 0; u < users; u++) inverseRoot[u] = profiles[u].length == 0 ? 0 : 1 / Math.sqrt(profiles[u].length);
-    // cosine from u to every user (itself included) = Σ_{l ∈ u} Σ_{v ∋ l} 1/√(n_u n_v)
-    double[] itemWeight = new double[items];
-    for (int u = 0; u < users; u++) for (int l : profiles[u]) itemWeight[l] += inverseRoot[u];
-    double[] toAll = new double[users];
-    for (int u = 0; u < users; u++) {
-      double s = 0;
-      for (int l : profiles[u]) s += itemWeight[l];
-      toAll[u] = (s * inverseRoot[u] - 1) / Math.max(1, users - 1);
-    }
-
     double[] sum = new double[users];
     double[] nullSum = new double[nullProfiles.length];
-    double[] lift = new double[items];
     int[] row = new int[items];
-    double[] weightedRow = new double[items];
     for (int j = 0; j < items; j++) {
       int[] us = consumers[j];
-      lift[j] = Double.NaN;
       if (us.length == 0) continue;
+      for (int u : us) for (int l : profiles[u]) row[l]++;
       for (int u : us) {
-        for (int l : profiles[u]) {
-          row[l]++;
-          weightedRow[l] += inverseRoot[u];
-        }
+        if (profiles[u].length >= params.minProfile()) sum[u] += meanCosine(j, profiles[u], row, degree, 1);
       }
-      double liftSum = 0;
-      int lifted = 0;
-      for (int u : us) {
-        int[] p = profiles[u];
-        if (p.length >= params.minProfile()) sum[u] += meanCosine(j, p, row, degree, 1);
-        if (us.length >= 2 && toAll[u] > 0) {
-          double s = 0;
-          for (int l : p) s += weightedRow[l];
-          liftSum += ((s * inverseRoot[u] - 1) / (us.length - 1)) / toAll[u];
-          lifted++;
-        }
-      }
-      if (lifted > 0) lift[j] = liftSum / lifted;
       for (int q : nullReaders[j]) nullSum[q] += meanCosine(j, nullProfiles[q], row, degree, 0);
-      for (int u : us) {
-        for (int l : profiles[u]) {
-          row[l] = 0;
-          weightedRow[l] = 0;
-        }
-      }
+      for (int u : us) for (int l : profiles[u]) row[l] = 0;
     }
     double[] coherence = new double[users];
     for (int u = 0; u < users; u++) {
       coherence[u] = profiles[u].length < params.minProfile() ? Double.NaN : sum[u] / profiles[u].length;
     }
-    return new Coherence(coherence, nullZ(profiles, coherence, nullProfiles, nullSum), lift);
+    return new Coherence(coherence, nullZ(profiles, coherence, nullProfiles, nullSum));
   }
 
   /**

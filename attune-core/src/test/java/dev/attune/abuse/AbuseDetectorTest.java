@@ -18,6 +18,12 @@ class AbuseDetectorTest {
   private static final int FAKES = 15; // 5% of the users, the usual attack size in the shilling literature
 
   /**
+   * Crowd evidence for 300 users: 15 fakes make a crowd of chance about 10⁻⁵ to 10⁻¹⁰ here (the evidence grows
+   * with the crowd; the default 16 is for stores of a thousand users and more).
+   */
+  private static final AbuseDetector.Params SMALL_STORE = AbuseDetector.Params.DEFAULTS.withShilling(4, 4, 2);
+
+  /**
    * The generated platform (planted genre tastes) plus fake profiles: an existing catalogue item (by index) and
    * random fillers.
    */
@@ -75,33 +81,70 @@ class AbuseDetectorTest {
   void injectedProfilesPushingAnItemAreQuarantinedAndFewRealUsersAre() {
     Dataset d = attacked(300, 7, false);
     String target = d.itemIds().id(7);
-    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(d);
+    AbuseDetector.Report report = new AbuseDetector(SMALL_STORE).detect(d);
     assertCaught(d, report, target);
     assertTrue(report.flags().stream().filter(f -> f.userId().startsWith("fake"))
         .allMatch(f -> f.reason().equals("shilling") && f.detail().contains(target)), report.flags().toString());
   }
 
-  /** The audience check alone (the incoherence threshold out of reach), so this fails if that check is wrong. */
+  /**
+   * Fillers in proportion to popularity look like an average consumer, one by one; the crowd they form on the
+   * target is what gives them away.
+   */
   @Test
-  void profilesOfPopularFillersPushingAnItemAreQuarantinedThroughItsAudience() {
+  void profilesOfPopularFillersPushingAnItemAreQuarantinedAsACrowd() {
     Dataset d = attacked(300, 7, false, true);
-    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(1000, 2.5, 2)).detect(d);
+    AbuseDetector.Report report = new AbuseDetector(SMALL_STORE).detect(d);
     assertCaught(d, report, d.itemIds().id(7));
   }
 
+  /** The ±2 band alone (the one-sided bands out of reach), so this fails if that band's test is wrong. */
+  @Test
+  void popularFillersFormACrowdOfRandomLookingProfiles() {
+    Dataset d = attacked(300, 7, false, true);
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(1000, 4, 2)).detect(d);
+    assertCaught(d, report, d.itemIds().id(7));
+    assertTrue(report.flags().stream().filter(f -> f.userId().startsWith("fake"))
+        .allMatch(f -> f.detail().contains("[-2, 2)")), report.flags().toString());
+  }
+
+  /** The same attack stays below the default evidence on a small store: the threshold is what decides. */
+  @Test
+  void aCrowdMustBeUnlikelyEnoughToBeFlagged() {
+    Dataset d = attacked(300, 7, false, true);
+    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS.withShilling(40, 40, 2)).detect(d);
+    assertEquals(0, report.quarantinedCount(), report.flags().toString());
+  }
+
+  /**
+   * Real-looking users with coherent (genre) tastes are not flagged, even at the small-store evidence: their
+   * profiles sit well above random draws, and no audience is made mostly of taste-less profiles.
+   */
   @Test
   void withoutAnAttackNobodyIsFlaggedForShilling() {
     Dataset d = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL).dataset();
-    AbuseDetector.Report report = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(d);
+    AbuseDetector.Report report = new AbuseDetector(SMALL_STORE).detect(d);
     assertEquals(0, report.flags().stream().filter(f -> f.reason().equals("shilling")).count(), report.toString());
     assertEquals(0, report.pushedItems().size());
+    long judged = java.util.Arrays.stream(report.coherence()).filter(c -> !Double.isNaN(c)).count();
+    assertTrue(judged > d.numUsers() / 2, "most users are judged, so the check had something to pass: " + judged);
+  }
+
+  @Test
+  void binomialTailIsExact() {
+    assertEquals(0, AbuseDetector.log10BinomialTail(0, 10, 0.3), 1e-12);
+    assertEquals(Math.log10(0.125), AbuseDetector.log10BinomialTail(3, 3, 0.5), 1e-12);
+    // P(X ≥ 2) for X ~ Binomial(3, 0.5) = 4/8
+    assertEquals(Math.log10(0.5), AbuseDetector.log10BinomialTail(2, 3, 0.5), 1e-12);
+    // far in the tail, where a normal approximation would be useless: 0.01^50
+    assertEquals(-100, AbuseDetector.log10BinomialTail(50, 50, 0.01), 1e-9);
   }
 
   @Test
   void burstsOfEventsAreFlaggedAsBots() {
     Dataset d = attacked(300, 11, true);
     AbuseDetector.Report report = new AbuseDetector(
-        new AbuseDetector.Params(60_000L, 20, 2.0, 5, 1.0 / 3, 5, 2.5, 50, 2.0, 24, 0.7)).detect(d);
+        new AbuseDetector.Params(60_000L, 20, 5, 5, 16, 10, 2.0, 24)).detect(d);
     long bots = report.flags().stream().filter(f -> f.reason().equals("burst")).map(AbuseDetector.Flag::userId)
         .filter(id -> id.startsWith("fake")).distinct().count();
     assertEquals(FAKES, bots, "25 events 0.2 s apart exceed 20 per minute for every fake");
@@ -111,8 +154,10 @@ class AbuseDetectorTest {
 
   @Test
   void parametersAreChecked() {
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(0, 60, 2, 5, 0.3, 5, 2.5, 50, 2, 24, 0.7));
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 2, 1, 0.3, 5, 2.5, 50, 2, 24, 0.7));
-    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 2, 5, 1.5, 5, 2.5, 50, 2, 24, 0.7));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(0, 60, 5, 5, 16, 10, 2, 24));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 1, 5, 16, 10, 2, 24));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 5, 5, 0, 10, 2, 24));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 5, 5, 16, 0, 2, 24));
+    assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 5, 5, 16, 10, 2, 3));
   }
 }
