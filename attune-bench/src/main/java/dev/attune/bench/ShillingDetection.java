@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
 
 /**
  * How well {@link AbuseDetector} quarantines injected fake profiles on a real data set (issue 7): MovieLens-100K
- * (943 real users) or Last.fm HetRec (1,892 users, no timestamps) plus fake users pushing one target item, for
+ * (943 real users), Last.fm HetRec (1,892 users, no timestamps) or the implicit MovieLens-1M (6,040 users, the
+ * CoLaKG training split: binary events, no ratings and no clock times) plus fake users pushing one target item, for
  * three attack models from the shilling literature, implicit version, and bots:
  *
  * <ul>
@@ -27,13 +28,15 @@ import java.util.SplittableRandom;
  * Filler counts follow the real users' profile sizes (a real profile is drawn and its size copied); the target
  * is a random item with fewer than 20 consumers; fake events have the data's own event type and value and are
  * spread uniformly over its time range (except for bots), so only the co-visitation evidence can catch them.
- * Last.fm has no clock times, so its bots are random attacks. Reports the share of fake profiles quarantined and
+ * Last.fm and the implicit MovieLens-1M have no clock times, so their bots are random attacks. Reports the share of fake profiles quarantined and
  * the share of real users wrongly quarantined, for several seeds.
  *
- * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection [ml-100k|lastfm]
- * [attack size as a share of the users] [seeds] [minCrowdEvidence minNullLikeEvidence maxNullZ]} (defaults ml-100k,
- * 0.05, 5 seeds and {@link AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k} or
- * {@code ../shared/data/lastfm-hetrec2011-2k}.
+ * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection
+ * [ml-100k|lastfm|ml-1m]
+ * [attack size as a share of the users] [seeds] [minCrowdEvidence minNullLikeEvidence maxNullZ [minCrowdShare]]} (defaults ml-100k,
+ * 0.05, 5 seeds and {@link AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k},
+ * {@code ../shared/data/lastfm-hetrec2011-2k} or {@code ../shared/data/movielens-1m/implicit_colakg}. An attack
+ * share of 0 runs the detector once on the untouched data (the real users it flags are all false positives).
  */
 public final class ShillingDetection {
   private ShillingDetection() {}
@@ -46,14 +49,25 @@ public final class ShillingDetection {
    */
   public static void main(String[] args) throws Exception {
     String dataName = args.length > 0 ? args[0] : "ml-100k";
-    if (!dataName.equals("ml-100k") && !dataName.equals("lastfm")) {
-      throw new IllegalArgumentException("data set: ml-100k or lastfm, not " + dataName);
+    if (!dataName.equals("ml-100k") && !dataName.equals("lastfm") && !dataName.equals("ml-1m")) {
+      throw new IllegalArgumentException("data set: ml-100k, lastfm or ml-1m, not " + dataName);
     }
     double attackShare = args.length > 1 ? Double.parseDouble(args[1]) : 0.05;
     int seeds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     AbuseDetector.Params params = args.length > 3 ? AbuseDetector.Params.DEFAULTS.withShilling(
-        Double.parseDouble(args[3]), Double.parseDouble(args[4]), Double.parseDouble(args[5]))
-        : AbuseDetector.Params.DEFAULTS;
+        Double.parseDouble(args[3]), Double.parseDouble(args[4]),
+        args.length > 6 ? Double.parseDouble(args[6]) : AbuseDetector.Params.DEFAULTS.minCrowdShare(),
+        Double.parseDouble(args[5])) : AbuseDetector.Params.DEFAULTS;
+    if (attackShare == 0) {
+      Dataset data = load(dataName);
+      long started = System.nanoTime();
+      AbuseDetector.Report report = new AbuseDetector(params).detect(data);
+      System.out.printf(Locale.ROOT, "%s untouched (%d users, %d events), AbuseDetector %s: %d real users"
+          + " quarantined (%.2f%%), pushed items %s, detection %.2f s%n", dataName, data.numUsers(),
+          data.events().size(), params, report.quarantinedCount(), 100.0 * report.quarantinedCount()
+              / data.numUsers(), report.pushedItems(), (System.nanoTime() - started) / 1e9);
+      return;
+    }
     int attackers = (int) Math.round(attackShare * load(dataName).numUsers());
     System.out.printf(Locale.ROOT, "%s + %d fake profiles per attack, AbuseDetector %s%n", dataName, attackers,
         params);
@@ -88,11 +102,19 @@ public final class ShillingDetection {
   }
 
   private static Dataset load(String dataName) throws java.io.IOException {
-    boolean movielens = dataName.equals("ml-100k");
-    Importer importer = Importer.forFormat(movielens ? "movielens-100k" : "lastfm-hetrec");
+    String format = switch (dataName) {
+      case "ml-100k" -> "movielens-100k";
+      case "ml-1m" -> "ml1m-implicit";
+      default -> "lastfm-hetrec";
+    };
+    String folder = switch (dataName) {
+      case "ml-100k" -> "movielens-100k";
+      case "ml-1m" -> "movielens-1m/implicit_colakg";
+      default -> "lastfm-hetrec2011-2k";
+    };
+    Importer importer = Importer.forFormat(format);
     Dataset data = importer.newDataset(dataName);
-    importer.importInto(data, SharedData.root().resolve(movielens ? "movielens-100k" : "lastfm-hetrec2011-2k"),
-        ImportOptions.DEFAULTS);
+    importer.importInto(data, SharedData.root().resolve(folder), ImportOptions.DEFAULTS);
     return data;
   }
 

@@ -25,19 +25,28 @@ import java.util.SplittableRandom;
  *       alone, since some real tastes are eclectic or mainstream; but a pushed item gathers a <em>crowd</em> of
  *       such profiles, and no real audience is made mostly of them. For each item and each of a few <em>bands</em>
  *       of the null z ({@link #CROWD_BANDS}: below 0, below −2, and within ±2, the spread of random draws
- *       themselves), the chance that at least as many of its consumers fall in the band if they were drawn like
- *       the users at large (exact binomial tail, with the band's share among all judged users) is computed; its
- *       −log10 is the item's <em>crowd evidence</em> in that band. An item is pushed when the evidence reaches
- *       {@code minCrowdEvidence} in a one-sided band or {@code minNullLikeEvidence} within ±2, with at least
- *       {@code minGroup} consumers in the band. Items are taken greedily, the one furthest past its threshold
- *       first: its consumers whose null z is below {@code maxNullZ} are flagged, and the evidence of the other
- *       items is recomputed without them (fakes who pushed one item also sit among the consumers of their
- *       fillers; once explained they are not evidence of a second push).
+ *       themselves), the chance that at least as many of its consumers fall in the band if each were drawn
+ *       like the other users <em>of about their profile size</em> (exact binomial tail with the audience's mean
+ *       expected share; the item's own audience left out of the shares it is judged by) is computed; its −log10
+ *       is the item's <em>crowd evidence</em> in that band. The evidence grows with the audience, so on a large
+ *       store a real audience only mildly richer in such profiles than the store reaches any threshold (on
+ *       MovieLens-1M, 6,040 users, real items reached 10⁻³⁰); a push, though, makes its fakes <em>most</em> of the
+ *       audience. So the <em>crowd share</em> is required as well: the share w of the audience an all-in-band crowd
+ *       would have to be, w = (share − p) / (1 − p) from the Wilson lower bound of the band's share (2 standard
+ *       deviations) and the expected share p; it does not grow with the audience. An item is pushed when the
+ *       evidence reaches {@code minCrowdEvidence} in a one-sided band or {@code minNullLikeEvidence} within ±2,
+ *       the crowd share reaches {@code minCrowdShare}, and at least {@code minGroup} consumers are in the band.
+ *       Items are taken greedily, the one furthest past its evidence threshold first: its consumers whose null z
+ *       is below {@code maxNullZ} are flagged, and the other items are judged again without them (fakes who
+ *       pushed one item also sit among the consumers of their fillers; once explained they are not evidence of a
+ *       second push). Not caught, by design: a push on an item whose own audience stays the larger part (there
+ *       the fakes move the item least), and fakes whose profiles hang together like real tastes (null z of 2 and
+ *       more).
  * </ul>
  *
  * <p>Cost: O(Σ profile²) time over the distinct (user, item) pairs (the random profiles are capped at {@link
- * #MAX_NULL_PROFILE} items), plus O(Σ audience) per pushed item found, and O(users + items) memory beside the
- * dataset. Deterministic (the random profiles come from a fixed seed). Thread-safe (no state).
+ * #MAX_NULL_PROFILE} items), plus O(Σ audience + items × size classes) per pushed item found, and O(users +
+ * items) memory beside the dataset. Deterministic (the random profiles come from a fixed seed). Thread-safe (no state).
  */
 public final class AbuseDetector {
   /** Largest random profile drawn for the popularity null; longer profiles are compared with this size. */
@@ -61,37 +70,48 @@ public final class AbuseDetector {
    * @param minGroup fewest consumers in the band that make an item pushed, &ge; 2
    * @param minProfile profiles shorter than this are never judged (too little evidence), &ge; 2
    * @param minCrowdEvidence −log10 of the binomial chance of an item's consumers below 0 or −2 null z, above
-   *     which the item is pushed, &gt; 0. The evidence grows with the crowd, so this is a property of the store's
-   *     size: 16 (a chance below 10⁻¹⁶) was chosen on MovieLens-100K, where untouched audiences reach about
-   *     10⁻¹⁵, and fits stores of about a thousand users and more; a small store needs a lower one
+   *     which the item may be pushed, &gt; 0. The evidence grows with the crowd: 16 (a chance below 10⁻¹⁶) was
+   *     chosen on MovieLens-100K and fits stores of about a thousand users and more; a small store needs a lower
+   *     one. On its own it is not enough on large stores, hence {@code minCrowdShare}
    * @param minNullLikeEvidence the same for consumers within ±2 null z, &gt; 0: lower (10), since real audiences
-   *     stray less in this band (untouched MovieLens-100K audiences reach about 10⁻⁹; at 9 one of them was taken
-   *     for a push in 3 of 20 runs)
+   *     stray less in this band (at 9, before the crowd share, a real MovieLens-100K item was taken for a push in
+   *     3 of 20 runs)
+   * @param minCrowdShare least share of the audience the crowd must make up (the mixture weight w from the
+   *     Wilson lower bound, see the class comment), in [0, 1): 0.4, chosen on MovieLens-100K between its real
+   *     items (at most 0.27 near the evidence thresholds, in diagnostic runs) and pushed items (0.44 and up); 0
+   *     turns the requirement off
    * @param maxNullZ consumers of a pushed item (crowd check) are flagged when their coherence is less than this
    *     many standard deviations above that of random popularity-drawn profiles of their size
    * @param nullSamples random profiles drawn per size, &ge; 4
    */
   public record Params(long burstWindowMillis, int maxEventsPerWindow, int minGroup, int minProfile,
-      double minCrowdEvidence, double minNullLikeEvidence, double maxNullZ, int nullSamples) {
+      double minCrowdEvidence, double minNullLikeEvidence, double minCrowdShare, double maxNullZ,
+      int nullSamples) {
     /**
-     * One minute and 60 events; crowds of at least 5 at a chance below 10⁻¹⁶ (10⁻¹⁰ within ±2 null z);
-     * profiles of 5; null z below 2 with 24 random profiles per size.
+     * One minute and 60 events; crowds of at least 5 at a chance below 10⁻¹⁶ (10⁻¹⁰ within ±2 null z) that make
+     * up at least 40% of the audience; profiles of 5; null z below 2 with 24 random profiles per size.
      */
-    public static final Params DEFAULTS = new Params(60_000L, 60, 5, 5, 16, 10, 2.0, 24);
+    public static final Params DEFAULTS = new Params(60_000L, 60, 5, 5, 16, 10, 0.4, 2.0, 24);
 
     /** Checks the ranges. */
     public Params {
       if (burstWindowMillis <= 0 || maxEventsPerWindow <= 0 || minGroup < 2 || minProfile < 2
-          || !(minCrowdEvidence > 0) || !(minNullLikeEvidence > 0) || !Double.isFinite(maxNullZ)
-          || nullSamples < 4) {
+          || !(minCrowdEvidence > 0) || !(minNullLikeEvidence > 0) || !(minCrowdShare >= 0 && minCrowdShare < 1)
+          || !Double.isFinite(maxNullZ) || nullSamples < 4) {
         throw new IllegalArgumentException("invalid abuse detection parameters: " + this);
       }
     }
 
-    /** These thresholds with the given shilling thresholds (the burst check and sample counts unchanged). */
+    /** These thresholds with the given shilling thresholds (the crowd share, burst check and samples unchanged). */
     public Params withShilling(double minCrowdEvidence, double minNullLikeEvidence, double maxNullZ) {
+      return withShilling(minCrowdEvidence, minNullLikeEvidence, minCrowdShare, maxNullZ);
+    }
+
+    /** These thresholds with the given shilling thresholds, the crowd share included. */
+    public Params withShilling(double minCrowdEvidence, double minNullLikeEvidence, double minCrowdShare,
+        double maxNullZ) {
       return new Params(burstWindowMillis, maxEventsPerWindow, minGroup, minProfile, minCrowdEvidence,
-          minNullLikeEvidence, maxNullZ, nullSamples);
+          minNullLikeEvidence, minCrowdShare, maxNullZ, nullSamples);
     }
   }
 
@@ -151,33 +171,33 @@ public final class AbuseDetector {
 
     boolean[] flaggedForShilling = new boolean[users];
     List<String> pushed = new ArrayList<>();
-    tastelessCrowds(data, consumers, c.nullZ(), flaggedForShilling, quarantined, flags, pushed);
+    int[] profileSize = new int[users];
+    for (int u = 0; u < users; u++) profileSize[u] = profiles[u].length;
+    tastelessCrowds(data, consumers, profileSize, c.nullZ(), flaggedForShilling, quarantined, flags, pushed);
     flags.sort((a, b) -> Integer.compare(a.userIndex(), b.userIndex()));
     return new Report(List.copyOf(flags), quarantined, List.copyOf(pushed), coherence);
   }
 
   /** The shilling check: items whose consumers are a crowd of taste-less profiles, the strongest first. */
-  private void tastelessCrowds(Dataset data, int[][] consumers, double[] nullZ, boolean[] flaggedForShilling,
-      boolean[] quarantined, List<Flag> flags, List<String> pushed) {
+  private void tastelessCrowds(Dataset data, int[][] consumers, int[] profileSize, double[] nullZ,
+      boolean[] flaggedForShilling, boolean[] quarantined, List<Flag> flags, List<String> pushed) {
     int items = consumers.length;
     int bands = CROWD_BANDS.length;
-    // each band's share among the judged users: what an audience drawn like the users at large would hold
-    double[] base = new double[bands];
-    int judged = 0;
-    for (double z : nullZ) {
-      if (!Double.isFinite(z)) continue;
-      judged++;
-      for (int b = 0; b < bands; b++) if (inBand(z, b)) base[b]++;
-    }
-    if (judged == 0) return;
+    SizeClasses classes = sizeClasses(profileSize, nullZ);
+    if (classes == null) return;
+    int classCount = classes.users().length;
     double[] threshold = new double[bands];
     for (int b = 0; b < bands; b++) {
-      base[b] = Math.min(1 - 1e-9, Math.max(1.0 / judged, base[b] / judged));
       threshold[b] = CROWD_BANDS[b][0] == Double.NEGATIVE_INFINITY ? params.minCrowdEvidence()
           : params.minNullLikeEvidence();
     }
     boolean[] explained = new boolean[nullZ.length];
     boolean[] done = new boolean[items];
+    // per item: its judged consumers per size class (all, and not yet explained), and those in each band
+    int[] audienceInClass = new int[classCount];
+    int[][] audienceInClassAndBand = new int[bands][classCount];
+    int[] currentInClass = new int[classCount];
+    int[] currentInBand = new int[bands];
     while (true) {
       int best = -1;
       int bestBand = -1;
@@ -185,16 +205,32 @@ public final class AbuseDetector {
       double bestExcess = 0;
       for (int i = 0; i < items; i++) {
         if (done[i] || consumers[i].length < params.minGroup()) continue;
+        Arrays.fill(audienceInClass, 0);
+        Arrays.fill(currentInClass, 0);
+        Arrays.fill(currentInBand, 0);
+        for (int[] row : audienceInClassAndBand) Arrays.fill(row, 0);
+        int m = 0;
+        int audience = 0;
+        for (int u : consumers[i]) {
+          if (!Double.isFinite(nullZ[u])) continue;
+          int c = classes.of()[u];
+          audience++;
+          audienceInClass[c]++;
+          for (int b = 0; b < bands; b++) if (inBand(nullZ[u], b)) audienceInClassAndBand[b][c]++;
+          if (explained[u]) continue;
+          m++;
+          currentInClass[c]++;
+          for (int b = 0; b < bands; b++) if (inBand(nullZ[u], b)) currentInBand[b]++;
+        }
+        if (m < params.minGroup()) continue;
         for (int b = 0; b < bands; b++) {
-          int m = 0;
-          int k = 0;
-          for (int u : consumers[i]) {
-            if (explained[u] || !Double.isFinite(nullZ[u])) continue;
-            m++;
-            if (inBand(nullZ[u], b)) k++;
-          }
+          int k = currentInBand[b];
           if (k < params.minGroup()) continue;
-          double evidence = -log10BinomialTail(k, m, base[b]);
+          double p = expectedShare(classes, b, audience, audienceInClass, audienceInClassAndBand[b], currentInClass)
+              / m;
+          double evidence = -log10BinomialTail(k, m, p);
+          double share = crowdShareLower(k, m, p);
+          if (evidence < threshold[b] || share < params.minCrowdShare()) continue;
           if (evidence - threshold[b] >= bestExcess) {
             best = i;
             bestBand = b;
@@ -217,11 +253,110 @@ public final class AbuseDetector {
         quarantined[u] = true;
         flags.add(new Flag(u, data.userIds().id(u), "shilling", String.format(Locale.ROOT,
             "profile no more coherent than random popular items (null z %.2f); one of a crowd of %d among the %d"
-                + " consumers of item %s with null z in [%.0f, %.0f), a chance of 1e-%.1f for users at large",
+                + " consumers of item %s with null z in [%.0f, %.0f), a chance of 1e-%.1f for users of their"
+                + " profile sizes",
             nullZ[u], crowd, consumers[best].length, itemId, CROWD_BANDS[bestBand][0], CROWD_BANDS[bestBand][1],
             bestEvidence)));
       }
     }
+  }
+
+  /** Ratio between the bounds of consecutive profile-size classes of {@link #sizeClasses}. */
+  static final double SIZE_CLASS_RATIO = 1.5;
+
+  /** Weight, in users, of the overall band share in each size class's share (for thin classes). */
+  static final double SIZE_CLASS_PRIOR = 20;
+
+  /**
+   * Judged users by profile size.
+   *
+   * @param of each user's class (0 when not judged)
+   * @param users judged users per class
+   * @param inBand judged users per band and class whose null z falls in the band
+   * @param judged judged users
+   * @param judgedInBand judged users per band in the band
+   */
+  private record SizeClasses(int[] of, int[] users, int[][] inBand, int judged, int[] judgedInBand) {}
+
+  /**
+   * Classes of profile size growing by {@link #SIZE_CLASS_RATIO} from {@code minProfile}. Why: the null z
+   * drifts with profile size (profiles longer than {@link #MAX_NULL_PROFILE} are compared with shorter random
+   * ones, and heavy users cover the niche), so items watched by heavy users have audiences rich in low null z
+   * for no fault of theirs; against the overall share, such real items looked like pushes on MovieLens-1M (among
+   * its users with 600–1,000 items, 72% had a null z below 0, against 15% overall). Null when nobody is judged.
+   */
+  private SizeClasses sizeClasses(int[] profileSize, double[] nullZ) {
+    int bands = CROWD_BANDS.length;
+    int users = nullZ.length;
+    int[] of = new int[users];
+    int count = 0;
+    int judged = 0;
+    for (int u = 0; u < users; u++) {
+      if (!Double.isFinite(nullZ[u])) continue;
+      judged++;
+      of[u] = Math.max(0, (int) Math.floor(Math.log((double) profileSize[u] / params.minProfile())
+          / Math.log(SIZE_CLASS_RATIO)));
+      count = Math.max(count, of[u] + 1);
+    }
+    if (judged == 0) return null;
+    int[] inClass = new int[count];
+    int[][] inBand = new int[bands][count];
+    int[] judgedInBand = new int[bands];
+    for (int u = 0; u < users; u++) {
+      if (!Double.isFinite(nullZ[u])) continue;
+      inClass[of[u]]++;
+      for (int b = 0; b < bands; b++) {
+        if (inBand(nullZ[u], b)) {
+          inBand[b][of[u]]++;
+          judgedInBand[b]++;
+        }
+      }
+    }
+    return new SizeClasses(of, inClass, inBand, judged, judgedInBand);
+  }
+
+  /**
+   * How many of an item's current (judged, not yet explained) consumers would fall in band {@code b} if each
+   * were drawn like the <em>other</em> users of their profile size: the item's whole audience is left out of the
+   * class shares, so a crowd (fakes often share one profile size) cannot raise the expectation it is judged by.
+   * Each class share is shrunk toward the overall one (also without the audience) with {@link
+   * #SIZE_CLASS_PRIOR} users' weight, since heavy-user classes are thin.
+   */
+  private static double expectedShare(SizeClasses classes, int b, int audience, int[] audienceInClass,
+      int[] audienceInClassAndBand, int[] currentInClass) {
+    double others = Math.max(1, classes.judged() - audience);
+    double overall = Math.max(1 / others, (classes.judgedInBand()[b]
+        - Arrays.stream(audienceInClassAndBand).sum()) / others);
+    double sum = 0;
+    for (int c = 0; c < currentInClass.length; c++) {
+      if (currentInClass[c] == 0) continue;
+      double share = (classes.inBand()[b][c] - audienceInClassAndBand[c] + SIZE_CLASS_PRIOR * overall)
+          / (classes.users()[c] - audienceInClass[c] + SIZE_CLASS_PRIOR);
+      sum += currentInClass[c] * Math.min(1 - 1e-9, Math.max(1 / others, share));
+    }
+    return sum;
+  }
+
+  /** Standard deviations of the Wilson bound of {@link #crowdShareLower}. */
+  static final double CROWD_SHARE_Z = 2;
+
+  /**
+   * How much of an audience a crowd must make up: if the audience were a mixture of a share w of profiles all in
+   * the band and 1 − w drawn like users of their sizes (band share p), the band's share would be w + (1 − w) p,
+   * so w = (share − p) / (1 − p). Computed from the Wilson lower bound of the share ({@link #CROWD_SHARE_Z}
+   * standard deviations), so a handful of consumers cannot make a crowd by chance. Unlike the binomial evidence
+   * this does not grow with the audience: a large real audience with a mild skew has a huge evidence but a small
+   * w, a pushed item's audience is mostly its fakes.
+   */
+  static double crowdShareLower(int k, int m, double p) {
+    return (wilsonLower(k, m, CROWD_SHARE_Z) - p) / (1 - p);
+  }
+
+  /** Wilson score lower bound of a share k/m at z standard deviations. */
+  static double wilsonLower(int k, int m, double z) {
+    double p = (double) k / m;
+    double z2 = z * z;
+    return (p + z2 / (2.0 * m) - z * Math.sqrt(p * (1 - p) / m + z2 / (4.0 * m * m))) / (1 + z2 / m);
   }
 
   private static boolean inBand(double nullZ, int band) {
