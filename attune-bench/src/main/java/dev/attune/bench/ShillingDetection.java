@@ -28,14 +28,14 @@ import java.util.SplittableRandom;
  * Filler counts follow the real users' profile sizes (a real profile is drawn and its size copied); the target
  * is a random item with fewer than 20 consumers; fake events have the data's own event type and value and are
  * spread uniformly over its time range (except for bots), so only the co-visitation evidence can catch them.
- * Last.fm and the implicit MovieLens-1M have no clock times, so their bots are random attacks. Reports the share of fake profiles quarantined and
- * the share of real users wrongly quarantined, for several seeds.
+ * Last.fm and the implicit MovieLens-1M have no clock times, so their bots are random attacks. Reports the share
+ * of fake profiles quarantined and the share of real users wrongly quarantined, for several seeds.
  *
  * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection
- * [ml-100k|lastfm|ml-1m]
- * [attack size as a share of the users] [seeds] [minCrowdEvidence minNullLikeEvidence maxNullZ [minCrowdShare]]} (defaults ml-100k,
- * 0.05, 5 seeds and {@link AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k},
- * {@code ../shared/data/lastfm-hetrec2011-2k} or {@code ../shared/data/movielens-1m/implicit_colakg}. An attack
+ * [ml-100k|lastfm|ml-1m] [attack size as a share of the users] [seeds]
+ * [minCrowdEvidence minNullLikeEvidence maxNullZ [minCrowdShare]]} (defaults ml-100k, 0.05, 5 seeds and {@link
+ * AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k}, {@code
+ * ../shared/data/lastfm-hetrec2011-2k} or {@code ../shared/data/movielens-1m/implicit_colakg}. An attack
  * share of 0 runs the detector once on the untouched data (the real users it flags are all false positives).
  */
 public final class ShillingDetection {

@@ -46,7 +46,8 @@ import java.util.SplittableRandom;
  *
  * <p>Cost: O(Σ profile²) time over the distinct (user, item) pairs (the random profiles are capped at {@link
  * #MAX_NULL_PROFILE} items), plus O(Σ audience + items × size classes) per pushed item found, and O(users +
- * items) memory beside the dataset. Deterministic (the random profiles come from a fixed seed). Thread-safe (no state).
+ * items) memory beside the dataset. Deterministic (the random profiles come from a fixed seed). Thread-safe (no
+ * state).
  */
 public final class AbuseDetector {
   /** Largest random profile drawn for the popularity null; longer profiles are compared with this size. */
@@ -78,7 +79,7 @@ public final class AbuseDetector {
    *     3 of 20 runs)
    * @param minCrowdShare least share of the audience the crowd must make up (the mixture weight w from the
    *     Wilson lower bound, see the class comment), in [0, 1): 0.4, chosen on MovieLens-100K between its real
-   *     items (at most 0.27 near the evidence thresholds, in diagnostic runs) and pushed items (0.44 and up); 0
+   *     items past the evidence thresholds (at most 0.29 in diagnostic runs) and pushed items (0.47 and up); 0
    *     turns the requirement off
    * @param maxNullZ consumers of a pushed item (crowd check) are flagged when their coherence is less than this
    *     many standard deviations above that of random popularity-drawn profiles of their size
