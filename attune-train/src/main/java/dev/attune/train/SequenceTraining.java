@@ -42,7 +42,7 @@ import java.util.function.Function;
  * with {@link Options#allWindows} a longer sequence adds the windows ending T, 2T, ... steps earlier, so every step
  * is a target once ({@link Examples}). Users with fewer than 2 positive steps are not trained on.
  *
- * <p>Batches: every epoch shuffles the users with a seeded stream, sorts each pool of 16 batches by window
+ * <p>Batches: every epoch shuffles the windows with a seeded stream, sorts each pool of 16 batches by window
  * length, cuts the pool into batches and shuffles the batches. A batch is then only as long as its longest
  * window (the networks index positions from the newest step, so a shorter window changes nothing), which on
  * sparse data (Beauty: 8.9 steps per user against T = 50) removes most of the padding the encoder would
@@ -77,7 +77,7 @@ public final class SequenceTraining {
    * @param maxLength T, the input window, &gt; 0
    * @param dropout dropout rate in [0, 1)
    * @param learningRate Adam's α, &gt; 0
-   * @param batchSize users per batch, &gt; 0
+   * @param batchSize windows (one per user unless {@code allWindows}) per batch, &gt; 0
    * @param epochs maximum passes over the users, &gt; 0
    * @param loss the objective, non-null
    * @param negatives negatives per position for {@link Loss#SAMPLED_SOFTMAX}, &gt; 0 (BCE always uses one;
@@ -342,7 +342,10 @@ public final class SequenceTraining {
     }
   }
 
-  /** The users of each batch of an epoch: shuffled, length-bucketed within pools, batches shuffled. */
+  /**
+   * The examples (windows, or users) of each batch of an epoch: shuffled, length-bucketed within pools, batches
+   * shuffled.
+   */
   static int[][] batches(int[] users, int[] windowLength, int batchSize, SplittableRandom random) {
     int[] order = users.clone();
     shuffle(order, random);
@@ -382,16 +385,16 @@ public final class SequenceTraining {
     long positions = 0;
     long sequences = 0;
     int skipped = 0;
-    for (int[] users : batches) { // example ids: one window each
+    for (int[] windows : batches) { // window ids of Examples
       int t = 0;
-      for (int x : users) t = Math.max(t, ex.windowLength[x]);
-      SequenceBatch batch = new SequenceBatch(users.length, t);
-      long[] validAt = new long[users.length * t];
-      int[] targets = new int[users.length * t];
-      int[] rowUser = new int[users.length * t];
+      for (int x : windows) t = Math.max(t, ex.windowLength[x]);
+      SequenceBatch batch = new SequenceBatch(windows.length, t);
+      long[] validAt = new long[windows.length * t];
+      int[] targets = new int[windows.length * t];
+      int[] rowUser = new int[windows.length * t];
       int valid = 0;
-      for (int r = 0; r < users.length; r++) {
-        int x = users[r];
+      for (int r = 0; r < windows.length; r++) {
+        int x = windows[r];
         int u = ex.user[x];
         int len = ex.windowLength[x];
         batch.fill(r, ex.items[u], ex.types[u], ex.end[x]);
@@ -420,12 +423,12 @@ public final class SequenceTraining {
           positions += valid;
         } else {
           skipped++;
-          report.status("skipped a batch of " + users.length + " sequences (window " + t + "): loss " + lossValue
+          report.status("skipped a batch of " + windows.length + " sequences (window " + t + "): loss " + lossValue
               + ", non-finite gradients in " + nonFinite(store));
         }
         store.zeroGradients();
       }
-      sequences += users.length;
+      sequences += windows.length;
       report.progress(stage, sequences, ex.user.length);
       report.status(String.format("loss %.4f", lossSum / Math.max(1, positions))
           + (skipped > 0 ? ", " + skipped + " non-finite batches skipped" : ""));
