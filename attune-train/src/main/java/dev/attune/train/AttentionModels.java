@@ -59,6 +59,7 @@ public final class AttentionModels {
     return new SequenceTraining.Options(p.integer("maxLength", d.maxLength()), p.flt("dropout", d.dropout()),
         p.flt("learningRate", d.learningRate()), p.integer("batchSize", d.batchSize()), p.integer("epochs", d.epochs()),
         p.choice("loss", d.loss()), p.integer("negatives", d.negatives()), p.bool("useTypes", d.useTypes()), seed,
-        threads, p.integer("patience", d.patience()), p.integer("validateEvery", d.validateEvery()));
+        threads, p.integer("patience", d.patience()), p.integer("validateEvery", d.validateEvery()),
+        p.bool("allWindows", d.allWindows()));
   }
 }

@@ -41,7 +41,8 @@ import java.util.function.Function;
  *
  * <p>NOTE: departures from the paper, all within the contract. Q, K and V are all computed from the
  * normalised input (the reference implementation takes K and V from the unnormalised x). Only the last T + 1
- * steps of a long sequence are used, as in the paper. Dropout acts on the embedding sum, the attention
+ * steps of a long sequence are used, as in the paper, unless {@link SequenceTraining.Options#allWindows} asks for
+ * every step (which closes most of the gap to the published numbers on LastFM, docs/benchmarks.md). Dropout acts on the embedding sum, the attention
  * probabilities and the feed-forward output. Weights are Xavier-normal (items, positions, types, attributes
  * and all linear maps), biases and betas zero, gammas one; padding row 0 starts and stays zero.
  *

@@ -38,10 +38,11 @@ import java.util.function.Function;
  * checkpoints and resume. A model contributes only its {@link SequenceNetwork}.
  *
  * <p>Examples: for a user's positive steps s_1..s_n (the {@link Sequences} entries with weight &gt; 0), the input
- * window is the last T of s_1..s_{n−1}, left-padded, and the target at every real position is the next step.
- * Users with fewer than 2 positive steps are not trained on.
+ * window is the last T of s_1..s_{n−1}, left-padded, and the target at every real position is the next step;
+ * with {@link Options#allWindows} a longer sequence adds the windows ending T, 2T, ... steps earlier, so every step
+ * is a target once ({@link Examples}). Users with fewer than 2 positive steps are not trained on.
  *
- * <p>Batches: every epoch shuffles the users with a seeded stream, sorts each pool of 16 batches by window
+ * <p>Batches: every epoch shuffles the windows with a seeded stream, sorts each pool of 16 batches by window
  * length, cuts the pool into batches and shuffles the batches. A batch is then only as long as its longest
  * window (the networks index positions from the newest step, so a shorter window changes nothing), which on
  * sparse data (Beauty: 8.9 steps per user against T = 50) removes most of the padding the encoder would
@@ -76,7 +77,7 @@ public final class SequenceTraining {
    * @param maxLength T, the input window, &gt; 0
    * @param dropout dropout rate in [0, 1)
    * @param learningRate Adam's α, &gt; 0
-   * @param batchSize users per batch, &gt; 0
+   * @param batchSize windows (one per user unless {@code allWindows}) per batch, &gt; 0
    * @param epochs maximum passes over the users, &gt; 0
    * @param loss the objective, non-null
    * @param negatives negatives per position for {@link Loss#SAMPLED_SOFTMAX}, &gt; 0 (BCE always uses one;
@@ -86,10 +87,13 @@ public final class SequenceTraining {
    * @param threads intra-op threads of the PyTorch engine (process-wide), &gt; 0
    * @param patience validations without improvement before stopping early, &gt;= 0 (0 = never stop early)
    * @param validateEvery epochs between validations, &gt; 0
+   * @param allWindows whether a sequence longer than T + 1 steps is trained on every step (as consecutive windows
+   *     of T targets, the newest window first) rather than only on its last window; the last T steps alone
+   *     leave half of LastFM's training steps unused (48 events per user, T 50)
    */
   public record Options(
       int maxLength, float dropout, float learningRate, int batchSize, int epochs, Loss loss, int negatives,
-      boolean useTypes, long seed, int threads, int patience, int validateEvery) {
+      boolean useTypes, long seed, int threads, int patience, int validateEvery, boolean allWindows) {
 
     public Options {
       if (maxLength <= 0) throw new IllegalArgumentException("maxLength must be > 0: " + maxLength);
@@ -104,40 +108,54 @@ public final class SequenceTraining {
       if (validateEvery <= 0) throw new IllegalArgumentException("validateEvery must be > 0: " + validateEvery);
     }
 
+    /** Options that train on the last window of each sequence only ({@code allWindows} false). */
+    public Options(
+        int maxLength, float dropout, float learningRate, int batchSize, int epochs, Loss loss, int negatives,
+        boolean useTypes, long seed, int threads, int patience, int validateEvery) {
+      this(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, useTypes, seed, threads, patience,
+          validateEvery, false);
+    }
+
     /** A copy with another number of epochs. */
     public Options withEpochs(int newEpochs) {
       return new Options(maxLength, dropout, learningRate, batchSize, newEpochs, loss, negatives, useTypes, seed,
-          threads, patience, validateEvery);
+          threads, patience, validateEvery, allWindows);
     }
 
     /** A copy with another loss and number of negatives. */
     public Options withLoss(Loss newLoss, int newNegatives) {
       return new Options(maxLength, dropout, learningRate, batchSize, epochs, newLoss, newNegatives, useTypes, seed,
-          threads, patience, validateEvery);
+          threads, patience, validateEvery, allWindows);
     }
 
     /** A copy with event types switched on or off. */
     public Options withTypes(boolean newUseTypes) {
       return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, newUseTypes, seed,
-          threads, patience, validateEvery);
+          threads, patience, validateEvery, allWindows);
     }
 
     /** A copy with another seed. */
     public Options withSeed(long newSeed) {
       return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, useTypes, newSeed,
-          threads, patience, validateEvery);
+          threads, patience, validateEvery, allWindows);
     }
 
     /** A copy with another number of engine threads. */
     public Options withThreads(int newThreads) {
       return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, useTypes, seed,
-          newThreads, patience, validateEvery);
+          newThreads, patience, validateEvery, allWindows);
+    }
+
+    /** A copy that trains on every window of long sequences, or on the last one only. */
+    public Options withAllWindows(boolean newAllWindows) {
+      return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, useTypes, seed,
+          threads, patience, validateEvery, newAllWindows);
     }
 
     /** A copy with other early-stopping settings. */
     public Options withValidation(int newPatience, int newValidateEvery) {
       return new Options(maxLength, dropout, learningRate, batchSize, epochs, loss, negatives, useTypes, seed,
-          threads, newPatience, newValidateEvery);
+          threads, newPatience, newValidateEvery, allWindows);
     }
   }
 
@@ -324,7 +342,10 @@ public final class SequenceTraining {
     }
   }
 
-  /** The users of each batch of an epoch: shuffled, length-bucketed within pools, batches shuffled. */
+  /**
+   * The examples (windows, or users) of each batch of an epoch: shuffled, length-bucketed within pools, batches
+   * shuffled.
+   */
   static int[][] batches(int[] users, int[] windowLength, int batchSize, SplittableRandom random) {
     int[] order = users.clone();
     shuffle(order, random);
@@ -357,29 +378,29 @@ public final class SequenceTraining {
     long seed = epochSeed(options.seed(), epoch);
     Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
     SplittableRandom random = new SplittableRandom(seed);
-    int[][] batches = batches(ex.users, ex.windowLength, options.batchSize(), random);
+    int[][] batches = batches(ex.examples(), ex.windowLength, options.batchSize(), random);
     String stage = "epoch " + (epoch + 1) + "/" + options.epochs();
     ParameterStore store = net.parameters();
     double lossSum = 0;
     long positions = 0;
     long sequences = 0;
     int skipped = 0;
-    for (int[] users : batches) {
+    for (int[] windows : batches) { // window ids of Examples
       int t = 0;
-      for (int u : users) t = Math.max(t, ex.windowLength[u]);
-      SequenceBatch batch = new SequenceBatch(users.length, t);
-      long[] validAt = new long[users.length * t];
-      int[] targets = new int[users.length * t];
-      int[] rowUser = new int[users.length * t];
+      for (int x : windows) t = Math.max(t, ex.windowLength[x]);
+      SequenceBatch batch = new SequenceBatch(windows.length, t);
+      long[] validAt = new long[windows.length * t];
+      int[] targets = new int[windows.length * t];
+      int[] rowUser = new int[windows.length * t];
       int valid = 0;
-      for (int r = 0; r < users.length; r++) {
-        int u = users[r];
-        int n = ex.items[u].length;
-        int len = ex.windowLength[u];
-        batch.fill(r, ex.items[u], ex.types[u], n - 1);
+      for (int r = 0; r < windows.length; r++) {
+        int x = windows[r];
+        int u = ex.user[x];
+        int len = ex.windowLength[x];
+        batch.fill(r, ex.items[u], ex.types[u], ex.end[x]);
         for (int j = 0; j < len; j++) {
           validAt[valid] = (long) r * t + (t - len + j);
-          targets[valid] = ex.items[u][n - len + j];
+          targets[valid] = ex.items[u][ex.targetStep(x, j)];
           rowUser[valid] = u;
           valid++;
         }
@@ -402,13 +423,13 @@ public final class SequenceTraining {
           positions += valid;
         } else {
           skipped++;
-          report.status("skipped a batch of " + users.length + " sequences (window " + t + "): loss " + lossValue
+          report.status("skipped a batch of " + windows.length + " sequences (window " + t + "): loss " + lossValue
               + ", non-finite gradients in " + nonFinite(store));
         }
         store.zeroGradients();
       }
-      sequences += users.length;
-      report.progress(stage, sequences, ex.users.length);
+      sequences += windows.length;
+      report.progress(stage, sequences, ex.user.length);
       report.status(String.format("loss %.4f", lossSum / Math.max(1, positions))
           + (skipped > 0 ? ", " + skipped + " non-finite batches skipped" : ""));
     }
@@ -568,8 +589,14 @@ public final class SequenceTraining {
     return new Evaluator().evaluate(model, stage, options).mean("NDCG@10");
   }
 
-  /** The positive steps of every user, their window lengths, the users to train on and each user's items. */
-  private record Examples(int[][] items, int[][] types, int[][] seen, int[] windowLength, int[] users,
+  /**
+   * The positive steps of every user and the training windows: window x belongs to user {@code user[x]}, its input
+   * is the last {@code windowLength[x]} steps before index {@code end[x]}, and its targets are the steps
+   * {@code end[x] − windowLength[x] + 1 .. end[x]} (each input step's next step). Every user with at least 2
+   * positive steps has the window ending at its newest step; with {@link Options#allWindows} a longer sequence
+   * also has the windows ending T, 2T, ... steps earlier, so that every step but the first is a target exactly once.
+   */
+  record Examples(int[][] items, int[][] types, int[][] seen, int[] user, int[] end, int[] windowLength,
       int numItems) {
     static Examples of(TrainingSet train, Options options) {
       Sequences s = train.sequences();
@@ -577,21 +604,40 @@ public final class SequenceTraining {
       int[][] items = new int[n][];
       int[][] types = new int[n][];
       int[][] seen = new int[n][];
-      int[] windowLength = new int[n];
-      int trainable = 0;
+      List<int[]> windows = new ArrayList<>();
       for (int u = 0; u < n; u++) {
         items[u] = s.positiveItemsOf(u);
         types[u] = options.useTypes() ? s.positiveTypesOf(u) : null;
         seen[u] = Arrays.stream(items[u]).sorted().distinct().toArray();
-        windowLength[u] = Math.min(options.maxLength(), Math.max(0, items[u].length - 1));
-        if (items[u].length >= 2) trainable++;
+        for (int end = items[u].length - 1; end >= 1; end -= options.maxLength()) {
+          windows.add(new int[] {u, end, Math.min(options.maxLength(), end)});
+          if (!options.allWindows()) break;
+        }
       }
-      int[] users = new int[trainable];
-      int w = 0;
-      for (int u = 0; u < n; u++) {
-        if (items[u].length >= 2) users[w++] = u;
+      int[] user = new int[windows.size()];
+      int[] end = new int[windows.size()];
+      int[] windowLength = new int[windows.size()];
+      for (int x = 0; x < user.length; x++) {
+        user[x] = windows.get(x)[0];
+        end[x] = windows.get(x)[1];
+        windowLength[x] = windows.get(x)[2];
       }
-      return new Examples(items, types, seen, windowLength, users, train.numItems());
+      return new Examples(items, types, seen, user, end, windowLength, train.numItems());
+    }
+
+    /**
+     * The step of its user that window {@code x} predicts at input position {@code j} (0 = its oldest input):
+     * the input there is step {@code end[x] − windowLength[x] + j}, the target the step after it.
+     */
+    int targetStep(int x, int j) {
+      return end[x] - windowLength[x] + 1 + j;
+    }
+
+    /** The ids of all windows, 0 .. count − 1. */
+    int[] examples() {
+      int[] ids = new int[user.length];
+      for (int x = 0; x < ids.length; x++) ids[x] = x;
+      return ids;
     }
   }
 

@@ -10,12 +10,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import dev.attune.data.TrainingSet;
 import dev.attune.train.nn.ParameterStore;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The batching and the non-finite-gradient guard of {@link SequenceTraining}. */
+/** The windows, the batching and the non-finite-gradient guard of {@link SequenceTraining}. */
 class SequenceTrainingTest {
 
   @Test
@@ -46,6 +47,51 @@ class SequenceTrainingTest {
     assertTrue(padded < 1.2 * real, "padding " + padded + " for " + real + " real steps");
     int[][] again = SequenceTraining.batches(ids, length, 32, new SplittableRandom(7));
     for (int b = 0; b < batches.length; b++) assertArrayEquals(batches[b], again[b], "same seed, same batches");
+  }
+
+  @Test
+  void allWindowsMakeEveryStepButTheFirstATargetOnce() {
+    TrainingSet train = PlantedSequences.split().tuning().train();
+    int t = 3; // far shorter than the planted sequences, so most have several windows
+    SequenceTraining.Options last = SasRec.Params.DEFAULTS.training().withLoss(SequenceTraining.Loss.FULL_CE, 1)
+        .withSeed(1L);
+    last = new SequenceTraining.Options(t, last.dropout(), last.learningRate(), last.batchSize(), last.epochs(),
+        last.loss(), last.negatives(), false, 1L, 1, last.patience(), last.validateEvery());
+    SequenceTraining.Examples one = SequenceTraining.Examples.of(train, last);
+    SequenceTraining.Examples all = SequenceTraining.Examples.of(train, last.withAllWindows(true));
+    int trainable = 0;
+    int longer = 0;
+    for (int u = 0; u < one.items().length; u++) {
+      if (one.items()[u].length >= 2) trainable++;
+      if (one.items()[u].length > t + 1) longer++;
+    }
+    assertTrue(longer > 0, "the planted data must have sequences longer than T + 1");
+    // last window only: one per trainable user, ending at the newest step, T or fewer targets
+    assertEquals(trainable, one.user().length);
+    for (int x = 0; x < one.user().length; x++) {
+      int n = one.items()[one.user()[x]].length;
+      assertEquals(n - 1, one.end()[x]);
+      assertEquals(Math.min(t, n - 1), one.windowLength()[x]);
+    }
+    // every window: targets end − len + 1 .. end of its user, covering 1 .. n − 1 exactly once, each window <= T
+    int[][] hits = new int[all.items().length][];
+    for (int u = 0; u < hits.length; u++) hits[u] = new int[all.items()[u].length];
+    for (int x = 0; x < all.user().length; x++) {
+      int len = all.windowLength()[x];
+      assertTrue(len >= 1 && len <= t && all.end()[x] - len >= 0, "window " + x);
+      for (int j = 0; j < len; j++) {
+        int k = all.targetStep(x, j);
+        assertTrue(k > all.end()[x] - len + j && k <= all.end()[x], "the target follows its input step");
+        hits[all.user()[x]][k]++;
+      }
+      assertEquals(all.end()[x], all.targetStep(x, len - 1), "the newest input predicts the step at end");
+    }
+    for (int u = 0; u < hits.length; u++) {
+      if (hits[u].length < 2) continue;
+      assertEquals(0, hits[u][0], "the first step has no history, user " + u);
+      for (int k = 1; k < hits[u].length; k++) assertEquals(1, hits[u][k], "user " + u + ", step " + k);
+    }
+    assertTrue(all.user().length > one.user().length);
   }
 
   @Test
