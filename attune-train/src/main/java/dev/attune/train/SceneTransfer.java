@@ -51,6 +51,12 @@ import java.util.function.Function;
  * the history, Σ_k β_ik α_kj, sums to 1 and says which past events drove its score; since s(i) is linear in the
  * values, each past event's share of the score is exact ({@link SceneTransferModel#explain}).
  *
+ * <p>The served score is a blend ({@link SceneTransferModel}): s(i) above, iALS fitted on the target scene alone
+ * and popularity, mixed with weights chosen by the user's number of target-scene events. {@link #train} adds the
+ * iALS factors and popularity ({@link #addBlend}) with a gate of (1, 0, 0), the attention score alone;
+ * {@link SceneBlendGate} tunes the gate on validation users. Why: the attention score alone lost clearly to
+ * target-only iALS for warm users on Douban (see {@code docs/benchmarks.md}).
+ *
  * <p>Training: one example per (user, scene t the user has items in). Its target-scene items are shuffled; the
  * first r join the input history (r uniform in 0..min(3, n − 1) for half of the examples, uniform in 0..n − 1 for
  * the rest, so the network sees cold and warm users alike) and the others are predicted from the history, which
