@@ -44,7 +44,8 @@ import java.util.Map;
  * </ul>
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
- * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [key=value scene-transfer overrides]} with
+ * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [key=value
+ * scene-transfer overrides]} with
  * DJL_CACHE_DIR set to a writable folder. Prints one Markdown table row per (direction, setting, model).
  */
 public final class SceneTransferQuality {
@@ -59,10 +60,12 @@ public final class SceneTransferQuality {
   public static void main(String[] args) throws Exception {
     long seed = Long.parseLong(args[0]);
     int maxEpochs = 30;
+    String only = null;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int k = 1; k < args.length; k++) {
       String[] kv = args[k].split("=", 2);
       if (kv[0].equals("maxEpochs")) maxEpochs = Integer.parseInt(kv[1]);
+      else if (kv[0].equals("only")) only = kv[1];
       else overrides.put(kv[0], kv[1]);
     }
     Importer importer = Importer.forFormat("douban");
@@ -78,6 +81,7 @@ public final class SceneTransferQuality {
     System.out.println("|---|---|---|---|---|---|---|---|");
     for (String target : new String[] {"music", "book"}) {
       for (int keep : SETTINGS) {
+        if (only != null && !only.equals(target + "/" + (keep >= 0 ? Integer.toString(keep) : "warm"))) continue;
         Split split = keep >= 0
             ? Splits.coldInScene(ds, weights, target, keep, TEST_USERS, VALIDATION_USERS, seed)
             : Splits.warmInScene(ds, weights, target, WARM_TEST_FRACTION, TEST_USERS, VALIDATION_USERS, seed);
