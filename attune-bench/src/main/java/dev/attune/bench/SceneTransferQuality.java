@@ -15,6 +15,7 @@ import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
 import dev.attune.model.Recommender;
 import dev.attune.model.cf.ClassicModels;
+import dev.attune.train.SceneBlendGate;
 import dev.attune.train.SceneTransfer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +44,8 @@ import java.util.Map;
  * </ul>
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
- * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [key=value scene-transfer overrides]} with
+ * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [key=value
+ * scene-transfer overrides]} with
  * DJL_CACHE_DIR set to a writable folder. Prints one Markdown table row per (direction, setting, model).
  */
 public final class SceneTransferQuality {
@@ -58,10 +60,12 @@ public final class SceneTransferQuality {
   public static void main(String[] args) throws Exception {
     long seed = Long.parseLong(args[0]);
     int maxEpochs = 30;
+    String only = null;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int k = 1; k < args.length; k++) {
       String[] kv = args[k].split("=", 2);
       if (kv[0].equals("maxEpochs")) maxEpochs = Integer.parseInt(kv[1]);
+      else if (kv[0].equals("only")) only = kv[1];
       else overrides.put(kv[0], kv[1]);
     }
     Importer importer = Importer.forFormat("douban");
@@ -77,6 +81,7 @@ public final class SceneTransferQuality {
     System.out.println("|---|---|---|---|---|---|---|---|");
     for (String target : new String[] {"music", "book"}) {
       for (int keep : SETTINGS) {
+        if (only != null && !only.equals(target + "/" + (keep >= 0 ? Integer.toString(keep) : "warm"))) continue;
         Split split = keep >= 0
             ? Splits.coldInScene(ds, weights, target, keep, TEST_USERS, VALIDATION_USERS, seed)
             : Splits.warmInScene(ds, weights, target, WARM_TEST_FRACTION, TEST_USERS, VALIDATION_USERS, seed);
@@ -89,11 +94,15 @@ public final class SceneTransferQuality {
             Split.VALIDATION);
         List<Row> rows = new ArrayList<>();
         rows.add(classic("pop target-only", "pop", Map.of(), targetOnly, split, target, options, seed));
-        rows.add(tunedAls("als target-only", tuneTarget, targetOnly, split, target, options, seed));
+        Row alsTarget = tunedAls("als target-only", tuneTarget, targetOnly, split, target, options, seed);
+        rows.add(alsTarget);
         rows.add(tunedAls("als merged", tuneMerged, merged, split, target, options, seed));
         rows.add(classic("itemknn target-only", "itemknn", Map.of(), targetOnly, split, target, options, seed));
         rows.add(classic("itemknn merged", "itemknn", Map.of(), merged, split, target, options, seed));
-        rows.add(transfer(params, maxEpochs, split, target, setting, options));
+        // the blend's iALS takes the target-only iALS setting the validation users picked
+        SceneTransfer.Params withCf = params.with(Map.of("cfFactors", alsTarget.params().get("factors"),
+            "cfRegularization", alsTarget.params().get("regularization")));
+        rows.addAll(transfer(withCf, maxEpochs, split, target, setting, options, seed));
         for (Row r : rows) {
           System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.4f | %s | %.1f |%n", target, setting,
               r.result.users(SceneResult.ALL), r.label, r.result.mean(SceneResult.ALL, "NDCG@10"),
@@ -104,7 +113,11 @@ public final class SceneTransferQuality {
     }
   }
 
-  private record Row(String label, SceneResult result, String tuned, double seconds) {}
+  private record Row(String label, SceneResult result, String tuned, double seconds, Map<String, String> params) {
+    Row(String label, SceneResult result, String tuned, double seconds) {
+      this(label, result, tuned, seconds, Map.of());
+    }
+  }
 
   private static Row classic(String label, String name, Map<String, String> p, TrainingSet train, Split split,
       String target, EvalOptions options, long seed) {
@@ -132,15 +145,23 @@ public final class SceneTransferQuality {
       }
     }
     Row r = classic(label, "als", best, full, split, target, options, seed);
-    return new Row(label, r.result, new java.util.TreeMap<>(best).toString(), (System.nanoTime() - start) / 1e9);
+    return new Row(label, r.result, new java.util.TreeMap<>(best).toString(), (System.nanoTime() - start) / 1e9,
+        best);
   }
 
-  private static Row transfer(SceneTransfer.Params params, int maxEpochs, Split split, String target,
-      String setting, EvalOptions options) {
+  /**
+   * The transfer model: epochs picked by the attention score's validation NDCG@10, the blend's gate tuned on the
+   * validation users with those weights ({@link SceneBlendGate}), then a refit on training + validation with the
+   * picked epochs and the tuned gate. Two rows: the blend (the served model) and, from the same refit weights,
+   * the attention score alone (gate (1, 0, 0)).
+   */
+  private static List<Row> transfer(SceneTransfer.Params params, int maxEpochs, Split split, String target,
+      String setting, EvalOptions options, long seed) {
     long start = System.nanoTime();
     TrainingSet tuningTrain = split.tuning().train();
     double[] bestScore = {Double.NEGATIVE_INFINITY};
     int[] bestEpoch = {1};
+    WeightFile[] bestWeights = {null};
     new SceneTransfer(params.withEpochs(maxEpochs)).train(tuningTrain, FitListener.NONE, (epoch, w) -> {
       SceneTransferModel m = SceneTransferModel.fromWeights(w, tuningTrain.interactions(), target);
       double score = SceneResult.evaluate(m, split.tuning(), target, options).mean(SceneResult.ALL, "NDCG@10");
@@ -149,12 +170,22 @@ public final class SceneTransferQuality {
       if (score > bestScore[0]) {
         bestScore[0] = score;
         bestEpoch[0] = epoch;
+        bestWeights[0] = w;
       }
     });
+    SceneTransfer.addBlend(bestWeights[0], tuningTrain, params);
+    SceneBlendGate.Tuned gate = SceneBlendGate.tune(bestWeights[0], split.tuning(), target, seed);
+    System.err.printf(Locale.ROOT, "  %s %s gate %s (%.0f s)%n", target, setting, gate,
+        (System.nanoTime() - start) / 1e9);
     TrainingSet full = split.trainAndValidation();
     WeightFile w = new SceneTransfer(params.withEpochs(bestEpoch[0])).train(full, FitListener.NONE);
+    SceneTransferModel attentionOnly = SceneTransferModel.fromWeights(w, full.interactions(), target);
+    SceneBlendGate.apply(w, target, gate);
     SceneTransferModel model = SceneTransferModel.fromWeights(w, full.interactions(), target);
-    return new Row("scene-transfer", SceneResult.evaluate(model, split, target, options),
-        "epochs=" + bestEpoch[0], (System.nanoTime() - start) / 1e9);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    String tuned = "epochs=" + bestEpoch[0] + ", cf " + params.cfFactors() + "/" + params.cfRegularization();
+    return List.of(new Row("scene-transfer", SceneResult.evaluate(model, split, target, options),
+        tuned + ", gate " + gate, seconds),
+        new Row("attention only", SceneResult.evaluate(attentionOnly, split, target, options), tuned, seconds));
   }
 }

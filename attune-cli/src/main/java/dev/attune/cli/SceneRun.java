@@ -11,6 +11,7 @@ import dev.attune.events.EventWeights;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.infer.SceneTransferModel;
 import dev.attune.infer.WeightFile;
+import dev.attune.train.SceneBlendGate;
 import dev.attune.train.SceneTransfer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,13 +26,19 @@ import java.util.Map;
  * warm-in-scene protocol, trains {@link SceneTransfer} on the training part, scores the held-out target-scene
  * items with the pure-Java {@link SceneTransferModel} (full ranking over the target scene, training items
  * excluded, per group of {@link SceneResult}) and writes the model directory, whose {@code model.json} names the
- * target scene.
+ * target scene. Training runs twice: on the training part, to tune the blend's gate on the validation users'
+ * hidden events, then on training + validation with that gate.
  */
 final class SceneRun {
   /** The {@code --model} name. */
   static final String MODEL = "scene-transfer";
   /** Share of the users active in both scenes whose target-scene events are held out. */
   static final double TEST_USER_SHARE = 0.2;
+  /**
+   * Share of the users active in both scenes who are validation users: their hidden target-scene events tune the
+   * blend's gate ({@link SceneBlendGate}). The test users are the same as without them.
+   */
+  static final double VALIDATION_USER_SHARE = 0.1;
   /** Share of a warm test user's target-scene events held out. */
   static final double WARM_TEST_FRACTION = 0.2;
 
@@ -66,10 +73,17 @@ final class SceneRun {
     long start = System.nanoTime();
     WeightFile weights;
     TrainingHistory history;
+    SceneBlendGate.Tuned gate;
+    try (Progress progress = new Progress(trainer.name() + " (gate tuning)", quiet, err)) {
+      WeightFile tuning = trainer.train(split.tuning().train(), progress);
+      gate = SceneBlendGate.tune(tuning, split.tuning(), target, seed);
+    }
+    err.println("blend gate (attention/iALS/popularity by " + target + " events): " + gate);
     try (Progress progress = new Progress(trainer.name(), quiet, err)) {
       history = new TrainingHistory(progress);
       weights = trainer.train(split.trainAndValidation(), history);
     }
+    SceneBlendGate.apply(weights, target, gate);
     double trainSeconds = (System.nanoTime() - start) / 1e9;
     SceneTransferModel served = SceneTransferModel.fromWeights(weights, split.trainAndValidation().interactions(), target);
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false);
@@ -77,6 +91,7 @@ final class SceneRun {
 
     Map<String, Object> info = TrainCommand.runInfo(trainer.name(), dataset, split, seed, threads, params);
     info.put("target", target);
+    info.put("gate", gate.toString());
     info.put("scenes", dataset.sceneNames().ids());
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     Map<String, Object> groups = new LinkedHashMap<>();
@@ -106,7 +121,8 @@ final class SceneRun {
   static Split split(Dataset dataset, String target, String protocol, long seed) {
     EventWeights weights = EventWeights.defaults();
     if (protocol.equals("warm")) {
-      return Splits.warmInScene(dataset, weights, target, WARM_TEST_FRACTION, TEST_USER_SHARE, seed);
+      return Splits.warmInScene(dataset, weights, target, WARM_TEST_FRACTION, TEST_USER_SHARE, VALIDATION_USER_SHARE,
+          seed);
     }
     if (protocol.startsWith("cold-")) {
       int keep;
@@ -115,7 +131,7 @@ final class SceneRun {
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("protocol cold-<k> needs a number k: " + protocol, e);
       }
-      return Splits.coldInScene(dataset, weights, target, keep, TEST_USER_SHARE, seed);
+      return Splits.coldInScene(dataset, weights, target, keep, TEST_USER_SHARE, VALIDATION_USER_SHARE, seed);
     }
     throw new IllegalArgumentException("unknown protocol '" + protocol + "' for scene-transfer; use cold-0, cold-1, "
         + "cold-3 or warm");

@@ -12,6 +12,8 @@ import dev.attune.data.TrainingSet;
 import dev.attune.infer.SceneTransferModel;
 import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
+import dev.attune.model.cf.Als;
+import dev.attune.model.cf.FactorModel;
 import dev.attune.train.nn.SharedQueryAttention;
 import dev.attune.train.nn.CausalSelfAttention;
 import dev.attune.train.nn.Embedding;
@@ -48,6 +50,12 @@ import java.util.function.Function;
  * can be the target: the same weights serve book → music and music → book. The effective attention of item i over
  * the history, Σ_k β_ik α_kj, sums to 1 and says which past events drove its score; since s(i) is linear in the
  * values, each past event's share of the score is exact ({@link SceneTransferModel#explain}).
+ *
+ * <p>The served score is a blend ({@link SceneTransferModel}): s(i) above, iALS fitted on the target scene alone
+ * and popularity, mixed with weights chosen by the user's number of target-scene events. {@link #train} adds the
+ * iALS factors and popularity ({@link #addBlend}) with a gate of (1, 0, 0), the attention score alone;
+ * {@link SceneBlendGate} tunes the gate on validation users. Why: the attention score alone lost clearly to
+ * target-only iALS for warm users on Douban (see {@code docs/benchmarks.md}).
  *
  * <p>Training: one example per (user, scene t the user has items in). Its target-scene items are shuffled; the
  * first r join the input history (r uniform in 0..min(3, n − 1) for half of the examples, uniform in 0..n − 1 for
@@ -91,18 +99,21 @@ public final class SceneTransfer {
    * @param epochs passes over the examples, &gt; 0
    * @param seed random seed
    * @param threads intra-op threads of the PyTorch engine (process-wide), &gt; 0
+   * @param cfFactors factors of the blend's iALS, fitted on each scene alone, &gt; 0
+   * @param cfRegularization λ of the blend's iALS, &gt; 0
    */
   public record Params(int dim, int interests, int maxHistory, float historyDropout, float learningRate,
-      int batchSize, int epochs, long seed, int threads) {
+      int batchSize, int epochs, long seed, int threads, int cfFactors, float cfRegularization) {
     /**
      * d 32, K 4, L 128, history dropout 0.8, α 5e-3, batch 64, 12 epochs, seed 42, one thread. Why: Douban users
      * have 40-90 ratings per scene, so L 128 keeps nearly every history whole; d 32 because 1,566 shared users cannot
      * fill wider embeddings; without dropout the model overfit within 6 epochs and fell below popularity for cold
      * music users, with 0.8 it held 0.11-0.12 NDCG@10 from epoch 6 to 24 (0.5: peak at 6, then down); 12 epochs
      * from the validation curves of the benchmark; one thread because the machine is shared (see
-     * {@link CtrTraining.Options#DEFAULTS}).
+     * {@link CtrTraining.Options#DEFAULTS}); the blend's iALS with 128 factors and λ 10, the setting the benchmark's
+     * validation users picked most often for iALS on one Douban scene.
      */
-    public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1);
+    public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f);
 
     public Params {
       if (dim <= 0) throw new IllegalArgumentException("dim must be > 0: " + dim);
@@ -115,16 +126,20 @@ public final class SceneTransfer {
       if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be > 0: " + batchSize);
       if (epochs <= 0) throw new IllegalArgumentException("epochs must be > 0: " + epochs);
       if (threads <= 0) throw new IllegalArgumentException("threads must be > 0: " + threads);
+      if (cfFactors <= 0) throw new IllegalArgumentException("cfFactors must be > 0: " + cfFactors);
+      if (!(cfRegularization > 0)) throw new IllegalArgumentException("cfRegularization must be > 0: " + cfRegularization);
     }
 
     /** A copy with another seed. */
     public Params withSeed(long newSeed) {
-      return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, epochs, newSeed, threads);
+      return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, epochs, newSeed, threads,
+          cfFactors, cfRegularization);
     }
 
     /** A copy with another number of epochs. */
     public Params withEpochs(int newEpochs) {
-      return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, newEpochs, seed, threads);
+      return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, newEpochs, seed, threads,
+          cfFactors, cfRegularization);
     }
 
     /**
@@ -140,10 +155,13 @@ public final class SceneTransfer {
           o.containsKey("historyDropout") ? Float.parseFloat(o.remove("historyDropout")) : historyDropout,
           o.containsKey("learningRate") ? Float.parseFloat(o.remove("learningRate")) : learningRate,
           integer(o.remove("batchSize"), batchSize), integer(o.remove("epochs"), epochs),
-          o.containsKey("seed") ? Long.parseLong(o.remove("seed")) : seed, integer(o.remove("threads"), threads));
+          o.containsKey("seed") ? Long.parseLong(o.remove("seed")) : seed, integer(o.remove("threads"), threads),
+          integer(o.remove("cfFactors"), cfFactors),
+          o.containsKey("cfRegularization") ? Float.parseFloat(o.remove("cfRegularization")) : cfRegularization);
       if (!o.isEmpty()) {
         throw new IllegalArgumentException("unknown scene-transfer parameters " + o.keySet() + "; known: dim, "
-            + "interests, maxHistory, historyDropout, learningRate, batchSize, epochs, seed, threads");
+            + "interests, maxHistory, historyDropout, learningRate, batchSize, epochs, seed, threads, cfFactors, "
+            + "cfRegularization");
       }
       return p;
     }
@@ -222,8 +240,78 @@ public final class SceneTransfer {
       }
       WeightFile w = net.toWeights(sceneNames, train.itemScenes());
       w.property("epochs", Integer.toString(params.epochs()));
+      addBlend(w, train, params);
       return w;
     }
+  }
+
+  /**
+   * Adds the blend's single-scene parts to a weight file ({@code docs/design/scene-transfer.md}): per scene, iALS
+   * fitted on that scene's positive training items alone ({@code cf_item_factors}, each item's row from its own
+   * scene's fit), {@code item_popularity} = ln(1 + users of the item), and a gate of (1, 0, 0) in every bucket
+   * (the attention score alone) until {@link SceneBlendGate} tunes it on validation users. Replaces any earlier
+   * blend in {@code w}. Deterministic for a seed: iALS starts from the seeded factors and its result does not depend
+   * on the thread count.
+   *
+   * @param train the training set the network was trained on
+   */
+  public static void addBlend(WeightFile w, TrainingSet train, Params params) {
+    int numItems = train.numItems();
+    int[] itemScenes = train.itemScenes();
+    int numScenes = Integer.parseInt(w.property("numScenes"));
+    Interactions positive = train.interactions().positive();
+    int f = params.cfFactors();
+    float alpha = Als.Params.DEFAULTS.alpha();
+    float[] factors = new float[numItems * f];
+    for (int s = 0; s < numScenes; s++) {
+      // the scene's items only; other items have no entries, so their factors stay 0 and do not touch the scene's
+      // fit (the same solution as iALS on a matrix of the scene's items)
+      Interactions scene = onlyScene(positive, itemScenes, s);
+      TrainingSet sceneSet = new TrainingSet(train.dataset(), scene, train.sequences(), train.itemFeatures(),
+          itemScenes, train.latestTime());
+      Als.Params p = new Als.Params(f, params.cfRegularization(), alpha, Als.Params.DEFAULTS.iterations(),
+          Als.Params.DEFAULTS.cgSteps(), params.threads(), params.seed());
+      FactorModel m = new Als(p).fit(sceneSet, FitListener.NONE);
+      for (int i = 0; i < numItems; i++) {
+        if (itemScenes[i] == s) System.arraycopy(m.itemVector(i), 0, factors, i * f, f);
+      }
+    }
+    float[] popularity = new float[numItems];
+    int[] counts = positive.itemCounts();
+    for (int i = 0; i < numItems; i++) popularity[i] = (float) Math.log1p(counts[i]);
+    int[] buckets = SceneTransferModel.DEFAULT_BUCKETS;
+    float[] gate = new float[numScenes * buckets.length * SceneTransferModel.COMPONENTS];
+    for (int k = 0; k < gate.length; k += SceneTransferModel.COMPONENTS) gate[k] = 1f;
+    StringBuilder bounds = new StringBuilder();
+    for (int b : buckets) bounds.append(bounds.length() == 0 ? "" : ",").append(b);
+    w.property("cfFactors", Integer.toString(f)).property("cfAlpha", Float.toString(alpha))
+        .property("cfRegularization", Float.toString(params.cfRegularization()))
+        .property("blendBuckets", bounds.toString());
+    w.put("cf_item_factors", new int[] {numItems, f}, factors);
+    w.put("item_popularity", new int[] {numItems}, popularity);
+    w.put("blend_gate", new int[] {numScenes, buckets.length, SceneTransferModel.COMPONENTS}, gate);
+  }
+
+  /** The entries of {@code m} whose item is in scene {@code s}. */
+  private static Interactions onlyScene(Interactions m, int[] itemScenes, int s) {
+    int[] indptr = m.indptr();
+    int[] indices = m.indices();
+    float[] values = m.values();
+    int nnz = 0;
+    for (int q = 0; q < indptr[m.numUsers()]; q++) if (itemScenes[indices[q]] == s) nnz++;
+    int[] users = new int[nnz];
+    int[] items = new int[nnz];
+    float[] weights = new float[nnz];
+    int k = 0;
+    for (int u = 0; u < m.numUsers(); u++) {
+      for (int q = indptr[u]; q < indptr[u + 1]; q++) {
+        if (itemScenes[indices[q]] != s) continue;
+        users[k] = u;
+        items[k] = indices[q];
+        weights[k++] = values[q];
+      }
+    }
+    return Interactions.fromTriples(m.numUsers(), m.numItems(), users, items, weights);
   }
 
   private double runEpoch(Network net, Adam adam, Examples ex, int epoch, FitListener report) {

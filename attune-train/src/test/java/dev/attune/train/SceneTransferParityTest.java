@@ -45,7 +45,7 @@ class SceneTransferParityTest {
           float[] attention = djl.lastAttentionWeights(); // [B, M, L]
           int longest = histories[2].length;
           for (int b = 0; b < histories.length; b++) {
-            float[] actual = served.score(histories[b], candidates);
+            float[] actual = served.transferScore(histories[b], candidates);
             for (int c = 0; c < candidates.length; c++) {
               assertEquals(expected[b * candidates.length + c], actual[c], TOLERANCE,
                   scene + " history " + b + " item " + candidates[c]);

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class SceneTransferTest {
   private static final EventWeights WEIGHTS = EventWeights.defaults();
   private static final TwoSceneGenerator.Generated DATA = TwoSceneGenerator.generate(TwoSceneGenerator.Params.SMALL);
-  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20, 7L, 1);
+  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20, 7L, 1, 32, 1f);
   private static final EvalOptions OPTIONS = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false);
 
   @Test
@@ -116,6 +116,54 @@ class SceneTransferTest {
       perUser[run] = r.groups().get(SceneResult.ALL).perUser("NDCG@10");
     }
     assertArrayEquals(perUser[0], perUser[1], 0.0);
+  }
+
+  @Test
+  void blendServesWarmUsersAtLeastAsWellAsTargetOnlyIalsAndKeepsTheTransferForColdOnes() {
+    Dataset ds = DATA.dataset();
+    Map<String, String> cf = Map.of("factors", Integer.toString(PARAMS.cfFactors()), "regularization",
+        Float.toString(PARAMS.cfRegularization()));
+    for (int keep : new int[] {-1, 0}) { // warm (keeps 80%), then cold with no music event
+      Split split = keep < 0 ? Splits.warmInScene(ds, WEIGHTS, "music", 0.2, 0.3, 0.2, 3L)
+          : Splits.coldInScene(ds, WEIGHTS, "music", keep, 0.3, 0.2, 3L);
+      WeightFile tuning = new SceneTransfer(PARAMS).train(split.tuning().train(), FitListener.NONE);
+      SceneBlendGate.Tuned gate = SceneBlendGate.tune(tuning, split.tuning(), "music", 3L);
+      TrainingSet train = split.trainAndValidation();
+      WeightFile w = new SceneTransfer(PARAMS).train(train, FitListener.NONE);
+      SceneTransferModel attentionOnly = SceneTransferModel.fromWeights(w, train.interactions(), "music");
+      SceneBlendGate.apply(w, "music", gate);
+      SceneTransferModel blend = SceneTransferModel.fromWeights(w, train.interactions(), "music");
+      TrainingSet targetOnly = DatasetBuilder.buildScene(ds, split.roles(), WEIGHTS, "music", Split.TRAIN,
+          Split.VALIDATION);
+      double b = ndcg(blend, split, "music");
+      double t = ndcg(attentionOnly, split, "music");
+      double a = ndcg(ClassicModels.create("als", cf, 3L, 1).fit(targetOnly, FitListener.NONE), split, "music");
+      double p = ndcg(ClassicModels.create("pop", Map.of(), 3L, 1).fit(targetOnly, FitListener.NONE), split, "music");
+      System.out.printf("#5 blend, music %s: blend %.4f, attention only %.4f, target-only ALS %.4f, popularity %.4f;"
+          + " gate %s%n", keep < 0 ? "warm" : "cold-" + keep, b, t, a, p, gate);
+      for (int k = 0; k < gate.gate().length; k += 3) {
+        assertEquals(1.0, gate.gate()[k] + gate.gate()[k + 1] + gate.gate()[k + 2], 1e-5, "gate weights sum to 1");
+      }
+      if (keep < 0) {
+        assertTrue(b >= a, "warm users: blend " + b + " vs target-only ALS " + a);
+      } else {
+        assertTrue(b > 2 * a && b > 2 * p, "cold users keep the transfer: blend " + b + " vs ALS " + a + ", pop " + p);
+      }
+      // the explanation of the served score still adds up, with the blend's terms
+      int u = firstTested(split);
+      int item = blend.recommend(Query.forUser(u, 1)).item(0);
+      dev.attune.model.Explanation e = blend.explain(Query.forUser(u, 1), item);
+      double sum = 0;
+      for (dev.attune.model.Explanation.Contribution c : e.contributions()) sum += c.weight();
+      float served = blend.score(train.interactions().positive().row(u), new int[] {item})[0];
+      assertEquals(served, e.score(), 1e-4, "explained score is the served score");
+      assertEquals(e.score(), sum, 1e-3, "contributions add up to the served score");
+    }
+  }
+
+  private static int firstTested(Split split) {
+    for (int u = 0; u < split.dataset().numUsers(); u++) if (split.test().itemsOf(u).length > 0) return u;
+    throw new AssertionError("no test user");
   }
 
   private static double ndcg(Recommender model, Split split, String scene) {

@@ -1,0 +1,126 @@
+package dev.attune.infer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.attune.data.Interactions;
+import dev.attune.model.Explanation;
+import dev.attune.model.Query;
+import dev.attune.model.cf.FactorModel;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The blend of {@link SceneTransferModel} (docs/design/scene-transfer.md) on random weights, without DJL: each gate
+ * row selects the documented component (iALS fold-in, popularity, attention score), the bucket follows the number
+ * of target-scene events, and the explanation adds up to the served score.
+ */
+class SceneTransferBlendTest {
+  private static final int N = 30;
+  private static final int D = 4;
+  private static final int K = 2;
+  private static final int F = 3;
+  private static final float ALPHA = 1f;
+  private static final float LAMBDA = 0.5f;
+  private static final int[] SCENES = IntStream.range(0, N).map(i -> i % 3 == 0 ? 1 : 0).toArray(); // 1 = music
+  private static final int[] MUSIC = IntStream.range(0, N).filter(i -> SCENES[i] == 1).toArray();
+  private static final Interactions EMPTY = Interactions.fromTriples(1, N, new int[0], new int[0], new float[0]);
+
+  /** Random weights; the gate of music (scene 1) per bucket as given, books (1, 0, 0). */
+  private static WeightFile weights(float[][] musicGate) {
+    SplittableRandom r = new SplittableRandom(11L);
+    WeightFile w = new WeightFile().property("model", SceneTransferModel.MODEL_KIND).property("numItems", "" + N)
+        .property("numScenes", "2").property("dim", "" + D).property("interests", "" + K)
+        .property("scenes", "books,music").property("cfFactors", "" + F).property("cfAlpha", "" + ALPHA)
+        .property("cfRegularization", "" + LAMBDA);
+    w.put("item_embedding", new int[] {N, D}, random(r, N * D));
+    w.put("target_embedding", new int[] {N, D}, random(r, N * D));
+    w.put("scene_embedding", new int[] {2, D}, random(r, 2 * D));
+    w.put("interest_embedding", new int[] {K, D}, random(r, K * D));
+    w.put("item_bias", new int[] {N}, random(r, N));
+    for (String name : new String[] {"own_scene_projection", "attention.query", "attention.key", "attention.value"}) {
+      w.put(name, new int[] {D, D}, random(r, D * D));
+    }
+    float[] scenes = new float[N];
+    for (int i = 0; i < N; i++) scenes[i] = SCENES[i];
+    w.put("item_scenes", new int[] {N}, scenes);
+    float[] cf = random(r, N * F);
+    w.put("cf_item_factors", new int[] {N, F}, cf);
+    float[] pop = new float[N];
+    for (int i = 0; i < N; i++) pop[i] = (float) Math.log1p(r.nextInt(50));
+    w.put("item_popularity", new int[] {N}, pop);
+    int buckets = SceneTransferModel.DEFAULT_BUCKETS.length;
+    float[] gate = new float[2 * buckets * 3];
+    for (int b = 0; b < buckets; b++) {
+      gate[3 * b] = 1;
+      System.arraycopy(musicGate[Math.min(b, musicGate.length - 1)], 0, gate, (buckets + b) * 3, 3);
+    }
+    w.put("blend_gate", new int[] {2, buckets, 3}, gate);
+    return w;
+  }
+
+  private static float[] random(SplittableRandom r, int n) {
+    float[] v = new float[n];
+    for (int k = 0; k < n; k++) v[k] = (float) (0.5 * r.nextGaussian());
+    return v;
+  }
+
+  private static float[] standardised(float[] x) {
+    double mean = 0;
+    for (float v : x) mean += v / x.length;
+    double sq = 0;
+    for (float v : x) sq += (v - mean) * (v - mean) / x.length;
+    float[] out = new float[x.length];
+    for (int k = 0; k < x.length; k++) out[k] = (float) ((x[k] - mean) / Math.sqrt(sq));
+    return out;
+  }
+
+  @Test
+  void gateRowsSelectPopularityIalsOrAttentionByTargetSceneEvents() {
+    // bucket 0 (no music event): popularity; bucket 1 (one): the attention score; 2+ : iALS
+    WeightFile w = weights(new float[][] {{0, 0, 1}, {1, 0, 0}, {0, 1, 0}});
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, EMPTY, "music");
+    float[] pop = new float[MUSIC.length];
+    for (int r = 0; r < MUSIC.length; r++) pop[r] = w.tensor("item_popularity").values()[MUSIC[r]];
+    int[] booksOnly = {1, 2, 4, 5};
+    assertArrayEquals(standardised(pop), model.score(booksOnly, MUSIC), 1e-4f, "no music event: popularity");
+
+    int[] oneMusic = {1, 2, 3};
+    assertArrayEquals(standardised(model.transferScore(oneMusic, MUSIC)), model.score(oneMusic, MUSIC), 1e-4f,
+        "one music event: the attention score");
+
+    // three music events: the iALS fold-in over the music items only, as FactorModel computes it when the other
+    // scenes' factors are 0 (iALS fitted on music alone)
+    int[] history = {1, 2, 3, 6, 9};
+    float[] cf = w.tensor("cf_item_factors").values().clone();
+    for (int i = 0; i < N; i++) if (SCENES[i] != 1) for (int a = 0; a < F; a++) cf[i * F + a] = 0;
+    FactorModel als = new FactorModel("als", EMPTY, F, new float[F], cf, ALPHA, LAMBDA);
+    float[] x = als.foldIn(new int[] {3, 6, 9});
+    float[] expected = new float[MUSIC.length];
+    for (int r = 0; r < MUSIC.length; r++) {
+      for (int a = 0; a < F; a++) expected[r] += x[a] * cf[MUSIC[r] * F + a];
+    }
+    assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "3 music events: iALS");
+    assertArrayEquals(new float[] {0, 1, 0}, model.gate(history), 0f);
+  }
+
+  @Test
+  void explanationAddsUpToTheServedScoreAndRecommendationsStayInTheTargetScene() {
+    WeightFile w = weights(new float[][] {{0.6f, 0f, 0.4f}, {0.5f, 0.3f, 0.2f}});
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, EMPTY, "music");
+    for (int[] history : new int[][] {{}, {1, 2}, {1, 3, 4, 6}}) {
+      float[] served = model.score(history, MUSIC);
+      for (int r = 0; r < MUSIC.length; r++) {
+        Explanation e = model.explain(Query.forHistory(history, 5), MUSIC[r]);
+        double sum = 0;
+        for (Explanation.Contribution c : e.contributions()) sum += c.weight();
+        assertEquals(served[r], e.score(), 1e-4, "explained score");
+        assertEquals(e.score(), sum, 1e-4, "contributions add up");
+      }
+      for (int item : model.recommend(Query.forHistory(history, 5)).items()) assertEquals(1, SCENES[item]);
+    }
+    assertThrows(IllegalArgumentException.class, () -> model.score(new int[0], new int[] {1}), "a books item");
+  }
+}

@@ -1,0 +1,206 @@
+package dev.attune.train;
+
+import dev.attune.data.Holdout;
+import dev.attune.data.Interactions;
+import dev.attune.data.Split;
+import dev.attune.infer.SceneTransferModel;
+import dev.attune.infer.WeightFile;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Tunes the gate of the scene-transfer model's blend ({@link SceneTransferModel}, {@code
+ * docs/design/scene-transfer.md}) on validation users: for each bucket of target-scene events, the weights
+ * (w_T, w_C, w_P) of the attention score, the iALS score and popularity that maximise the mean NDCG@10 of the
+ * validation users' held-out target-scene items. Never reads test data: the caller passes {@link Split#tuning()}.
+ *
+ * <p>Search: the simplex grid of step {@link #STEP} (66 weight triples), best mean first; ties keep the earlier
+ * triple, the order starting at (1, 0, 0), so the attention score alone wins a tie. Examples: each validation user
+ * at their own number n of target-scene training items, and again at every bucket lower bound below n with a
+ * seeded random subset of that many of their target-scene items (the user's other scenes always kept), so a
+ * warm validation set also informs the buckets of sparse users. The held-out items are the targets and all the
+ * user's training items stay excluded from the ranking in every variant (a dropped training item is neither a
+ * target nor a candidate: the components were fitted with it). A bucket without examples copies the nearest tuned
+ * bucket (the lower one on a tie); with no example at all the gate stays (1, 0, 0).
+ *
+ * @implNote Cost: examples × (one forward pass of the model + 66 × M) for a target scene of M items.
+ */
+public final class SceneBlendGate {
+  /** Grid step of the weights. */
+  public static final int STEPS = 10;
+  /** The grid step as a fraction. */
+  public static final double STEP = 1.0 / STEPS;
+  private static final int K = 10;
+
+  private SceneBlendGate() {}
+
+  /**
+   * The tuned gate of one target scene.
+   *
+   * @param gate (w_T, w_C, w_P) per bucket, row-major [buckets, 3]
+   * @param buckets the buckets' lower bounds (target-scene events)
+   * @param examples validation examples per bucket (0: copied from the nearest tuned bucket)
+   * @param ndcg the best mean validation NDCG@10 per bucket (NaN where copied)
+   */
+  public record Tuned(float[] gate, int[] buckets, int[] examples, double[] ndcg) {
+    /** A readable summary, one bucket per entry. */
+    @Override
+    public String toString() {
+      StringBuilder sb = new StringBuilder();
+      for (int b = 0; b < buckets.length; b++) {
+        sb.append(b == 0 ? "" : "; ").append(buckets[b]).append(b + 1 < buckets.length ? "-" + (buckets[b + 1] - 1) : "+")
+            .append(String.format(java.util.Locale.ROOT, ": %.1f/%.1f/%.1f", gate[3 * b], gate[3 * b + 1],
+                gate[3 * b + 2]))
+            .append(examples[b] == 0 ? " (copied)" : String.format(java.util.Locale.ROOT, " (n=%d, %.4f)",
+                examples[b], ndcg[b]));
+      }
+      return sb.toString();
+    }
+  }
+
+  /**
+   * Tunes the gate of {@code target} for a weight file with the blend (see {@link SceneTransfer#addBlend}).
+   *
+   * @param w the weights, trained on {@code validation.train()}
+   * @param validation the tuning stage: its training set and the validation users' held-out events
+   * @param seed for the subsets of the simulated sparser histories
+   * @throws IllegalArgumentException if the file has no blend or the scene is unknown
+   */
+  public static Tuned tune(WeightFile w, Split.Stage validation, String target, long seed) {
+    Interactions positive = validation.train().interactions().positive();
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, validation.train().interactions(), target);
+    if (!model.hasBlend()) throw new IllegalArgumentException("the weight file has no blend; call addBlend first");
+    int scene = model.scenes().indexOf(target);
+    int[] targetItems = model.targetItems();
+    int[] rowOf = new int[positive.numItems()];
+    Arrays.fill(rowOf, -1);
+    for (int r = 0; r < targetItems.length; r++) rowOf[targetItems[r]] = r;
+    int[] buckets = model.gateBuckets();
+    List<List<Example>> byBucket = new ArrayList<>();
+    for (int b = 0; b < buckets.length; b++) byBucket.add(new ArrayList<>());
+    Holdout holdout = validation.holdout();
+    for (int u = 0; u < positive.numUsers(); u++) {
+      int[] row = positive.row(u);
+      boolean[] excluded = new boolean[targetItems.length];
+      for (int i : row) if (rowOf[i] >= 0) excluded[rowOf[i]] = true;
+      int[] relevant = Arrays.stream(holdout.distinctItemsOf(u)).filter(i -> rowOf[i] >= 0 && !excluded[rowOf[i]])
+          .map(i -> rowOf[i]).toArray();
+      if (relevant.length == 0) continue;
+      int[] own = Arrays.stream(row).filter(i -> model.sceneOf(i) == scene).toArray();
+      int[] others = Arrays.stream(row).filter(i -> model.sceneOf(i) != scene).toArray();
+      SplittableRandom random = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (u + 1)));
+      for (int j = own.length - 1; j > 0; j--) { // one seeded order per user; the subsets are its prefixes
+        int k = random.nextInt(j + 1);
+        int t = own[j];
+        own[j] = own[k];
+        own[k] = t;
+      }
+      int actual = SceneTransferModel.bucketOf(buckets, own.length);
+      for (int b = 0; b <= actual; b++) { // the user as they are, and sparser at each lower bucket's lower bound
+        int n = b == actual ? own.length : buckets[b];
+        int[] history = Arrays.copyOf(others, others.length + n);
+        System.arraycopy(own, 0, history, others.length, n);
+        byBucket.get(b).add(new Example(history, relevant, excluded));
+      }
+    }
+    int nb = buckets.length;
+    float[] gate = new float[nb * 3];
+    int[] examples = new int[nb];
+    double[] ndcg = new double[nb];
+    Arrays.fill(ndcg, Double.NaN);
+    float[][] grid = grid();
+    for (int b = 0; b < nb; b++) {
+      List<Example> list = byBucket.get(b);
+      examples[b] = list.size();
+      if (list.isEmpty()) continue;
+      double[] sums = new double[grid.length];
+      float[] combined = new float[targetItems.length];
+      for (Example e : list) {
+        float[][] c = model.components(e.history);
+        for (int g = 0; g < grid.length; g++) sums[g] += ndcg(c, grid[g], e, combined);
+      }
+      int best = 0;
+      for (int g = 1; g < grid.length; g++) if (sums[g] > sums[best]) best = g;
+      System.arraycopy(grid[best], 0, gate, 3 * b, 3);
+      ndcg[b] = sums[best] / list.size();
+    }
+    for (int b = 0; b < nb; b++) {
+      if (examples[b] > 0) continue;
+      int from = -1;
+      for (int d = 1; d < nb && from < 0; d++) {
+        if (b - d >= 0 && examples[b - d] > 0) from = b - d;
+        else if (b + d < nb && examples[b + d] > 0) from = b + d;
+      }
+      if (from >= 0) System.arraycopy(gate, 3 * from, gate, 3 * b, 3);
+      else gate[3 * b] = 1f;
+    }
+    return new Tuned(gate, buckets, examples, ndcg);
+  }
+
+  /**
+   * Writes a tuned gate into the {@code blend_gate} rows of {@code target} (other scenes keep theirs).
+   *
+   * @throws IllegalArgumentException if the file has no blend, the scene is unknown or the buckets differ
+   */
+  public static void apply(WeightFile w, String target, Tuned tuned) {
+    if (!w.has("blend_gate")) throw new IllegalArgumentException("the weight file has no blend");
+    int scene = List.of(w.property("scenes").split(",")).indexOf(target);
+    if (scene < 0) throw new IllegalArgumentException("unknown scene '" + target + "'");
+    int[] buckets = SceneTransferModel.buckets(w.propertyOr("blendBuckets", null));
+    if (!Arrays.equals(buckets, tuned.buckets())) {
+      throw new IllegalArgumentException("gate buckets " + Arrays.toString(tuned.buckets()) + " differ from the file's "
+          + Arrays.toString(buckets));
+    }
+    WeightFile.Tensor t = w.tensor("blend_gate");
+    float[] values = t.values().clone();
+    System.arraycopy(tuned.gate(), 0, values, scene * buckets.length * 3, buckets.length * 3);
+    w.put("blend_gate", t.shape(), values);
+  }
+
+  private record Example(int[] history, int[] relevant, boolean[] excluded) {}
+
+  /** The simplex grid, (1, 0, 0) first, then w_T falling. */
+  private static float[][] grid() {
+    List<float[]> out = new ArrayList<>();
+    for (int t = STEPS; t >= 0; t--) {
+      for (int c = 0; c <= STEPS - t; c++) out.add(new float[] {t / (float) STEPS, c / (float) STEPS, (STEPS - t - c) / (float) STEPS});
+    }
+    return out.toArray(new float[0][]);
+  }
+
+  /** NDCG@10 of one example under weights {@code g} (binary relevance, excluded items never ranked). */
+  private static double ndcg(float[][] c, float[] g, Example e, float[] combined) {
+    int m = combined.length;
+    for (int r = 0; r < m; r++) combined[r] = g[0] * c[0][r] + g[1] * c[1][r] + g[2] * c[2][r];
+    int[] top = new int[K];
+    float[] topScore = new float[K];
+    int filled = 0;
+    for (int r = 0; r < m; r++) {
+      if (e.excluded[r]) continue;
+      float s = combined[r];
+      if (filled == K && s <= topScore[K - 1]) continue;
+      int at = filled < K ? filled++ : K - 1;
+      while (at > 0 && topScore[at - 1] < s) {
+        topScore[at] = topScore[at - 1];
+        top[at] = top[at - 1];
+        at--;
+      }
+      topScore[at] = s;
+      top[at] = r;
+    }
+    double dcg = 0;
+    for (int k = 0; k < filled; k++) {
+      for (int rel : e.relevant) {
+        if (rel == top[k]) {
+          dcg += 1 / (Math.log(k + 2) / Math.log(2));
+          break;
+        }
+      }
+    }
+    double ideal = 0;
+    for (int k = 0; k < Math.min(K, e.relevant.length); k++) ideal += 1 / (Math.log(k + 2) / Math.log(2));
+    return dcg / ideal;
+  }
+}
