@@ -27,7 +27,7 @@ import dev.attune.train.SequenceTraining;
  * same threads.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
- * dev.attune.bench.SasRecTrainingSpeed [threads] [epochs]} with DJL_CACHE_DIR set to a writable folder.
+ * dev.attune.bench.SasRecTrainingSpeed [threads] [epochs] [batch size]} with DJL_CACHE_DIR set to a writable folder.
  */
 public final class SasRecTrainingSpeed {
   private SasRecTrainingSpeed() {}
@@ -46,6 +46,12 @@ public final class SasRecTrainingSpeed {
     TrainingSet train = Splits.leaveOneOut(ds, EventWeights.defaults()).testing().train();
     SasRec.Params p = SasRec.Params.DEFAULTS.withEpochs(epochs).withLoss(SequenceTraining.Loss.FULL_CE, 1)
         .withThreads(threads);
+    if (args.length > 2) { // sequences per batch (default: SASRec's); the FLOPs of an epoch do not depend on it
+      SequenceTraining.Options o = p.training();
+      p = p.withTraining(new SequenceTraining.Options(o.maxLength(), o.dropout(), o.learningRate(),
+          Integer.parseInt(args[2]), o.epochs(), o.loss(), o.negatives(), o.useTypes(), o.seed(), o.threads(),
+          o.patience(), o.validateEvery(), o.allWindows()));
+    }
     double flops = epochFlops(train, p);
     double floor = flops / rate;
     System.out.printf("%s: one FULL_CE epoch = %.1f GFLOP (real positions, forward + backward) -> floor %.2f s%n",
