@@ -1,55 +1,56 @@
 package dev.attune.model;
 
 import dev.attune.data.TrainingSet;
-import dev.attune.kernel.TopKSelector;
+import java.util.stream.IntStream;
 
 /**
  * A {@link CandidateRanker} used as a recommender over the whole catalogue: every item is a candidate. For
  * rankers that need no retrieval stage (a {@link TransitionRanker}, which scores the whole catalogue in one pass
  * over its followers), or as the reference row that shows what a ranker does without one.
  *
- * @param name the name on leaderboards
- * @param ranker the ranker, fitted on {@code train}
- * @param train the training data: user histories (for queries by user) and seen items
+ * <p>A known user's history is their training sequence in time order (rankers such as the transitions read its
+ * newest items), not the training row; exclusions, filters and top-k are {@link ScoringRecommender}'s.
  */
-public record RankerRecommender(String name, CandidateRanker ranker, TrainingSet train) implements Recommender {
-  /** Checks the arguments. */
-  public RankerRecommender {
+public final class RankerRecommender extends ScoringRecommender {
+  private final String name;
+  private final CandidateRanker ranker;
+  private final TrainingSet trainingSet;
+  /** 0..numItems−1, the candidates of a ranker without a whole-catalogue pass. */
+  private final int[] allItems;
+
+  /**
+   * @param name the name on leaderboards
+   * @param ranker the ranker, fitted on {@code train}
+   * @param train the training data: user histories (for queries by user) and seen items
+   */
+  public RankerRecommender(String name, CandidateRanker ranker, TrainingSet train) {
+    super(requireTrain(name, ranker, train).interactions());
+    this.name = name;
+    this.ranker = ranker;
+    this.trainingSet = train;
+    this.allItems = ranker instanceof TransitionRanker ? null : IntStream.range(0, numItems()).toArray();
+  }
+
+  private static TrainingSet requireTrain(String name, CandidateRanker ranker, TrainingSet train) {
     if (name == null || name.isBlank() || ranker == null || train == null) {
       throw new IllegalArgumentException("name, ranker and train are required");
     }
+    return train;
   }
 
   @Override
-  public int numUsers() {
-    return train.numUsers();
+  public String name() {
+    return name;
   }
 
   @Override
-  public int numItems() {
-    return train.numItems();
-  }
-
-  @Override
-  public TopK recommend(Query query) {
-    int[] history = query.history() != null ? query.history() : train.sequences().positiveItemsOf(query.userIndex());
-    float[] scores;
+  protected void scoreAll(int userIndex, int[] history, boolean useTrainingRow, float[] scores) {
+    int[] ordered = useTrainingRow ? trainingSet.sequences().positiveItemsOf(userIndex) : history;
     if (ranker instanceof TransitionRanker transitions) { // one pass over the followers instead of a search per item
-      scores = new float[numItems()];
-      transitions.scoreAll(history, scores);
+      transitions.scoreAll(ordered, scores);
     } else {
-      int[] all = new int[numItems()];
-      for (int i = 0; i < all.length; i++) all[i] = i;
-      scores = ranker.score(query.userIndex(), history, all);
+      System.arraycopy(ranker.score(userIndex, ordered, allItems), 0, scores, 0, allItems.length);
     }
-    if (query.excludeSeen()) {
-      if (query.history() == null) {
-        for (int i : train.interactions().row(query.userIndex())) scores[i] = Float.NaN;
-      } else {
-        for (int i : history) scores[i] = Float.NaN;
-      }
-    }
-    return TopKSelector.select(scores, numItems(), query.k(), query.filter());
   }
 
   /** None: a candidate ranker scores items for a history, not items for an item. */

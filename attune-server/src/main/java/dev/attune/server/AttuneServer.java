@@ -3,6 +3,7 @@ package dev.attune.server;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.data.TrainingSet;
 import dev.attune.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -52,6 +53,11 @@ public final class AttuneServer {
   private final LongSupplier clock;
   private Javalin app;
   private final CountDownLatch fallbackReady = new CountDownLatch(1);
+  /**
+   * The store's events as training data when start-up already read them (to fit a two-stage model's retrievers),
+   * so the fallback model is fitted on the same snapshot instead of reading the store again; dropped once it is.
+   */
+  private volatile TrainingSet startupEvents;
   private final ModelLifecycle lifecycle;
 
   private AttuneServer(ServerConfig config, Store store, ModelTrainer trainer, LongSupplier clock) {
@@ -71,7 +77,7 @@ public final class AttuneServer {
     Store.ModelVersion active = store.activeModel().orElse(null);
     if (active != null && Files.isRegularFile(Path.of(active.path()).resolve("model.json"))) {
       try {
-        model = ServingModel.read(Path.of(active.path()), () -> ServedVersion.storeEvents(store));
+        model = ServingModel.read(Path.of(active.path()), this::readStartupEvents);
         servedDir = Path.of(active.path());
         LOG.info("serving the store's active model version {} ({}){}", active.id(), active.path(),
             config.modelDir() == null ? "" : " instead of the configured " + config.modelDir());
@@ -85,7 +91,7 @@ public final class AttuneServer {
     }
     if (model == null && config.modelDir() != null) {
       try {
-        model = ServingModel.read(config.modelDir(), () -> ServedVersion.storeEvents(store));
+        model = ServingModel.read(config.modelDir(), this::readStartupEvents);
         servedDir = config.modelDir();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read the model directory " + config.modelDir(), e);
@@ -111,6 +117,13 @@ public final class AttuneServer {
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
         served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
+  }
+
+  /** Reads the store's events for start-up and keeps them for the fallback model ({@link #startupEvents}). */
+  private TrainingSet readStartupEvents() {
+    TrainingSet events = ServedVersion.storeEvents(store);
+    startupEvents = events;
+    return events;
   }
 
   /** 32 random hex digits from a strong generator. */
@@ -168,7 +181,9 @@ public final class AttuneServer {
       Thread.ofVirtual().name("attune-fallback-fit").start(() -> {
         try {
           long t0 = System.nanoTime();
-          recommendations.fallback(FallbackModel.fit(store, config.fallbackModel(), 42L));
+          TrainingSet events = startupEvents != null ? startupEvents : ServedVersion.storeEvents(store);
+          startupEvents = null;
+          recommendations.fallback(FallbackModel.fit(events, config.fallbackModel(), 42L));
           LOG.info("fallback model {} fitted in {} ms", config.fallbackModel(), (System.nanoTime() - t0) / 1_000_000);
         } catch (RuntimeException | LinkageError e) {
           LOG.error("fallback model {} could not be fitted; serving without it", config.fallbackModel(), e);

@@ -5,7 +5,6 @@ import dev.attune.data.TrainingSet;
 import dev.attune.model.FitListener;
 import dev.attune.model.Recommender;
 import dev.attune.model.cf.ClassicModels;
-import dev.attune.store.Store;
 import java.util.Map;
 
 /**
@@ -20,13 +19,12 @@ import java.util.Map;
 record FallbackModel(Recommender model, IdIndex items, String kind) {
 
   /**
-   * Fits {@code kind} on the store's users, items and events.
+   * Fits {@code kind} on the store's users, items and events ({@link ServedVersion#storeEvents}).
    *
    * @return null when the store holds no events
    * @throws IllegalArgumentException for a model name {@link ClassicModels} does not know
    */
-  static FallbackModel fit(Store store, String kind, long seed) {
-    TrainingSet train = ServedVersion.storeEvents(store);
+  static FallbackModel fit(TrainingSet train, String kind, long seed) {
     if (train.dataset().events().size() == 0) return null;
     Recommender model = ClassicModels.create(kind, Map.of(), seed, 0).fit(train, FitListener.NONE);
     return new FallbackModel(model, train.dataset().itemIds(), kind);

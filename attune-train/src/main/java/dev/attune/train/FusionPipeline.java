@@ -90,8 +90,8 @@ public final class FusionPipeline {
    * when it is asked for), as {@link TwoStageModel} records and refits them.
    */
   public static List<String> retrieverNames(Params params) {
-    List<String> names = new ArrayList<>(List.of("als", "itemknn", "pop"));
-    if (params.transitionRetriever()) names.add(TwoStageModel.TRANSITIONS);
+    List<String> names = new ArrayList<>(TwoStageModel.DEFAULT_RETRIEVERS);
+    if (!params.transitionRetriever()) names.remove(TwoStageModel.TRANSITIONS);
     return names;
   }
 
