@@ -40,12 +40,13 @@ import java.util.Map;
  *       validation NDCG@10 after every epoch; the best epoch count is refit;
  *   <li>iALS on the target scene only ({@code target-only}) and on both scenes merged without scene information
  *       ({@code merged}): factors in {32, 128} × regularisation in {1, 10}, best by validation NDCG@10;
+ *   <li>UserKNN target-only and merged: 20, 50, 100 or 200 neighbours, best by validation NDCG@10;
  *   <li>ItemKNN (100 neighbours) target-only and merged, and popularity in the target scene (no tuning).
  * </ul>
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
- * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [key=value
- * scene-transfer overrides]} with
+ * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
+ * [key=value scene-transfer overrides]} with
  * DJL_CACHE_DIR set to a writable folder. Prints one Markdown table row per (direction, setting, model).
  */
 public final class SceneTransferQuality {
@@ -61,11 +62,13 @@ public final class SceneTransferQuality {
     long seed = Long.parseLong(args[0]);
     int maxEpochs = 30;
     String only = null;
+    boolean classicOnly = false;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int k = 1; k < args.length; k++) {
       String[] kv = args[k].split("=", 2);
       if (kv[0].equals("maxEpochs")) maxEpochs = Integer.parseInt(kv[1]);
       else if (kv[0].equals("only")) only = kv[1];
+      else if (kv[0].equals("classicOnly")) classicOnly = Boolean.parseBoolean(kv[1]);
       else overrides.put(kv[0], kv[1]);
     }
     Importer importer = Importer.forFormat("douban");
@@ -94,15 +97,18 @@ public final class SceneTransferQuality {
             Split.VALIDATION);
         List<Row> rows = new ArrayList<>();
         rows.add(classic("pop target-only", "pop", Map.of(), targetOnly, split, target, options, seed));
-        Row alsTarget = tunedAls("als target-only", tuneTarget, targetOnly, split, target, options, seed);
+        Row alsTarget = tuned("als target-only", "als", ALS_GRID, tuneTarget, targetOnly, split, target, options, seed);
         rows.add(alsTarget);
-        rows.add(tunedAls("als merged", tuneMerged, merged, split, target, options, seed));
+        rows.add(tuned("als merged", "als", ALS_GRID, tuneMerged, merged, split, target, options, seed));
         rows.add(classic("itemknn target-only", "itemknn", Map.of(), targetOnly, split, target, options, seed));
         rows.add(classic("itemknn merged", "itemknn", Map.of(), merged, split, target, options, seed));
+        rows.add(tuned("userknn target-only", "userknn", USERKNN_GRID, tuneTarget, targetOnly, split, target, options,
+            seed));
+        rows.add(tuned("userknn merged", "userknn", USERKNN_GRID, tuneMerged, merged, split, target, options, seed));
         // the blend's iALS takes the target-only iALS setting the validation users picked
         SceneTransfer.Params withCf = params.with(Map.of("cfFactors", alsTarget.params().get("factors"),
             "cfRegularization", alsTarget.params().get("regularization")));
-        rows.addAll(transfer(withCf, maxEpochs, split, target, setting, options, seed));
+        if (!classicOnly) rows.addAll(transfer(withCf, maxEpochs, split, target, setting, options, seed));
         for (Row r : rows) {
           System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.4f | %s | %.1f |%n", target, setting,
               r.result.users(SceneResult.ALL), r.label, r.result.mean(SceneResult.ALL, "NDCG@10"),
@@ -128,23 +134,27 @@ public final class SceneTransferQuality {
         seconds);
   }
 
-  private static Row tunedAls(String label, Split.Stage tuning, TrainingSet full, Split split, String target,
-      EvalOptions options, long seed) {
+  private static final List<Map<String, String>> ALS_GRID = List.of(
+      Map.of("factors", "32", "regularization", "1"), Map.of("factors", "32", "regularization", "10"),
+      Map.of("factors", "128", "regularization", "1"), Map.of("factors", "128", "regularization", "10"));
+  private static final List<Map<String, String>> USERKNN_GRID = List.of(Map.of("neighbours", "20"),
+      Map.of("neighbours", "50"), Map.of("neighbours", "100"), Map.of("neighbours", "200"));
+
+  /** The setting of {@code grid} with the best validation NDCG@10 (first wins a tie), refit on {@code full}. */
+  private static Row tuned(String label, String name, List<Map<String, String>> grid, Split.Stage tuning,
+      TrainingSet full, Split split, String target, EvalOptions options, long seed) {
     long start = System.nanoTime();
     Map<String, String> best = null;
     double bestScore = Double.NEGATIVE_INFINITY;
-    for (String factors : new String[] {"32", "128"}) {
-      for (String reg : new String[] {"1", "10"}) {
-        Map<String, String> p = Map.of("factors", factors, "regularization", reg);
-        Recommender m = ClassicModels.create("als", p, seed, 1).fit(tuning.train(), FitListener.NONE);
-        double score = SceneResult.evaluate(m, tuning, target, options).mean(SceneResult.ALL, "NDCG@10");
-        if (score > bestScore) {
-          bestScore = score;
-          best = p;
-        }
+    for (Map<String, String> p : grid) {
+      Recommender m = ClassicModels.create(name, p, seed, 1).fit(tuning.train(), FitListener.NONE);
+      double score = SceneResult.evaluate(m, tuning, target, options).mean(SceneResult.ALL, "NDCG@10");
+      if (score > bestScore) {
+        bestScore = score;
+        best = p;
       }
     }
-    Row r = classic(label, "als", best, full, split, target, options, seed);
+    Row r = classic(label, name, best, full, split, target, options, seed);
     return new Row(label, r.result, new java.util.TreeMap<>(best).toString(), (System.nanoTime() - start) / 1e9,
         best);
   }

@@ -13,8 +13,10 @@ import dev.attune.model.TopK;
 import dev.attune.kernel.TopKSelector;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The pure-Java serving and explanation of the multi-scene transfer model (#5) trained by
@@ -31,15 +33,22 @@ import java.util.Locale;
  * history is their positive training row (all scenes); the whole history is read (no window).
  *
  * <p>The blend (when the file holds {@code cf_item_factors}, {@code item_popularity} and {@code blend_gate}): the
- * served score is a per-user mix of three target-scene scores, each standardised over the items of t for this
+ * served score is a per-user mix of four target-scene scores, each standardised over the items of t for this
  * history (z = (x − mean) / standard deviation, 0 when the deviation is 0):
  * <pre>
- *   n        = number of past items of t in H;  (w_T, w_C, w_P) = gate[t][bucket(n)]
+ *   n        = number of past items of t in H;  (w_T, w_C, w_P, w_N) = gate[t][bucket(n)]
  *   s_C(i)   = x·y_i,  x = (Σ_{i'∈t} y_i' y_i'ᵀ + λI + α Σ_{j∈H∩t} y_j y_jᵀ)⁻¹ Σ_{j∈H∩t} (1 + α) y_j   iALS fold-in
  *   s_P(i)   = ln(1 + users of i)                                                             popularity
- *   blend(i) = w_T z(s)(i) + w_C z(s_C)(i) + w_P z(s_P)(i)
+ *   s_N(i)   = Σ_{u∈N(H)} sim(H, u) [i ∈ I_u],  sim(H, u) = |H ∩ I_u| / √(|H| |I_u|)          neighbours
+ *   blend(i) = w_T z(s)(i) + w_C z(s_C)(i) + w_P z(s_P)(i) + w_N z(s_N)(i)
  * </pre>
- * with y the iALS item factors fitted on scene t alone. Why: on Douban the attention score alone lost to iALS on
+ * with y the iALS item factors fitted on scene t alone, I_u the distinct positive training items of user u (every
+ * scene), H the distinct items of the history, and N(H) the {@code blendNeighbours} training users of highest sim
+ * (ties: lower user index first). s_N is user-based collaborative filtering across scenes: users who share a
+ * user's books vote for their own music. On Douban it was the strongest single signal for users with 0-1 events
+ * in the target scene (docs/benchmarks.md). A known user is among their own neighbours; that only adds to items
+ * they already have, which are never returned. Files whose gate has three components (written before s_N) read
+ * w_N = 0. Why: on Douban the attention score alone lost to iALS on
  * the target scene for users with many target events (−20% to −37% NDCG@10) and was level with popularity for
  * users with none; the gate, tuned on validation users by the number of target events, keeps the transfer where
  * it helps and falls back to the single-scene models where they are stronger. Without those tensors (files written
@@ -51,9 +60,10 @@ import java.util.Locale;
  * items of the target scene t, so {@link #explain} lists each past
  * item's c_ij and the bias, and {@link #attend} gives a_i, which says which past behaviour drove the score.
  * With the blend, {@link #explain} scales those terms by w_T / sd and adds each past item of t its iALS term
- * (1 + α) y_iᵀ W⁻¹ y_j (Hu, Koren and Volinsky, §5) scaled by w_C / sd; the popularity entry holds the rest
- * (the bias and popularity terms and the per-history centring, the same for every item), so the contributions
- * still add up to the served score. {@link #attend} always describes the attention score s(i).
+ * (1 + α) y_iᵀ W⁻¹ y_j (Hu, Koren and Volinsky, §5) scaled by w_C / sd, and each past item j its neighbour
+ * term Σ_{u∈N(H), i∈I_u, j∈I_u} 1 / √(|H| |I_u|) (split evenly over repeats of j) scaled by w_N / sd; the
+ * popularity entry holds the rest (the bias and popularity terms and the per-history centring, the same for every
+ * item), so the contributions still add up to the served score. {@link #attend} always describes the attention score s(i).
  *
  * <p>Immutable and thread-safe; {@link #forScene} shares the weights.
  *
@@ -64,8 +74,10 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   public static final String MODEL_KIND = "scene-transfer";
   /** Lower bounds of the gate's buckets of target-scene events when the file names none: 0, 1, 2-3, 4-7, ... 32+. */
   public static final int[] DEFAULT_BUCKETS = {0, 1, 2, 4, 8, 16, 32};
-  /** Components of a gate row: the attention score, the iALS score, popularity. */
-  public static final int COMPONENTS = 3;
+  /** Components of a gate row: the attention score, the iALS score, popularity, the users' neighbours. */
+  public static final int COMPONENTS = 4;
+  /** Neighbours of s_N when a file has a four-component gate but no {@code blendNeighbours} property. */
+  public static final int DEFAULT_NEIGHBOURS = 200;
 
   private final Weights w;
   private final int targetScene;
@@ -75,6 +87,10 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   private final float[] queries;
   /** Σ_{i∈t} y_i y_iᵀ + λI of the iALS factors over the target scene, [f, f]; null without the blend. */
   private final double[] cfGram;
+  /** I_u: each training user's distinct positive items, ascending; null without s_N. */
+  private final int[][] userItems;
+  /** The training users of each item, ascending; null without s_N. */
+  private final int[][] itemUsers;
 
   /** Everything read from the weight file, shared by the models of every target scene. */
   private record Weights(int numItems, int dim, int interests, List<String> scenes, int[] itemScenes, float[] items,
@@ -83,7 +99,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
 
   /** The blend's state; absent (null) in files written before it. */
   private record Blend(int factors, float alpha, float regularization, float[] itemFactors, float[] popularity,
-      int[] buckets, float[] gate) {}
+      int[] buckets, float[] gate, int neighbours) {}
 
   private SceneTransferModel(Interactions train, Weights w, int targetScene) {
     super(train);
@@ -100,6 +116,22 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     for (int k = 0; k < w.interests; k++) {
       for (int c = 0; c < d; c++) x[c] = w.sceneEmbedding[targetScene * d + c] + w.interestEmbedding[k * d + c];
       w.query.forward(x, 0, queries, k * d);
+    }
+    if (w.blend == null || w.blend.neighbours == 0) {
+      this.userItems = null;
+      this.itemUsers = null;
+    } else {
+      Interactions positive = train.positive();
+      this.userItems = new int[positive.numUsers()][];
+      int[] counts = new int[w.numItems];
+      for (int u = 0; u < userItems.length; u++) {
+        userItems[u] = Arrays.stream(positive.row(u)).sorted().distinct().toArray();
+        for (int i : userItems[u]) counts[i]++;
+      }
+      this.itemUsers = new int[w.numItems][];
+      for (int i = 0; i < w.numItems; i++) itemUsers[i] = new int[counts[i]];
+      Arrays.fill(counts, 0);
+      for (int u = 0; u < userItems.length; u++) for (int i : userItems[u]) itemUsers[i][counts[i]++] = u;
     }
     if (w.blend == null) {
       this.cfGram = null;
@@ -175,9 +207,17 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
           + ", cfRegularization " + regularization);
     }
     int[] buckets = buckets(file.propertyOr("blendBuckets", null));
+    // a gate of three components predates s_N: its rows are read with w_N = 0
+    int[] shape = file.tensor("blend_gate").shape();
+    int components = shape.length == 3 && shape[2] == COMPONENTS - 1 ? COMPONENTS - 1 : COMPONENTS;
+    float[] read = file.tensor("blend_gate", numScenes, buckets.length, components).values();
+    float[] gate = new float[numScenes * buckets.length * COMPONENTS];
+    for (int r = 0; r < numScenes * buckets.length; r++) System.arraycopy(read, r * components, gate, r * COMPONENTS, components);
+    int neighbours = components < COMPONENTS ? 0
+        : SequentialModel.intProperty(file, "blendNeighbours", Integer.toString(DEFAULT_NEIGHBOURS));
+    if (neighbours < 0) throw new IllegalArgumentException("bad blendNeighbours: " + neighbours);
     return new Blend(f, alpha, regularization, file.tensor("cf_item_factors", numItems, f).values().clone(),
-        file.tensor("item_popularity", numItems).values().clone(), buckets,
-        file.tensor("blend_gate", numScenes, buckets.length, COMPONENTS).values().clone());
+        file.tensor("item_popularity", numItems).values().clone(), buckets, gate, neighbours);
   }
 
   /**
@@ -402,20 +442,21 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   }
 
   /**
-   * The blend weights (w_T, w_C, w_P) for a history: the gate row of its number of target-scene items; (1, 0, 0)
-   * without the blend.
+   * The blend weights (w_T, w_C, w_P, w_N) for a history: the gate row of its number of target-scene items;
+   * (1, 0, 0, 0) without the blend.
    */
   public float[] gate(int[] history) {
-    if (w.blend == null) return new float[] {1, 0, 0};
+    if (w.blend == null) return new float[] {1, 0, 0, 0};
     int b = bucketOf(w.blend.buckets, ownCount(history));
     int o = (targetScene * w.blend.buckets.length + b) * COMPONENTS;
     return Arrays.copyOfRange(w.blend.gate, o, o + COMPONENTS);
   }
 
   /**
-   * The three standardised component scores of the blend for a history, over {@link #targetItems} in order: row 0
-   * the attention score s, row 1 the iALS score s_C, row 2 popularity s_P (each (x − mean) / sd over the target
-   * scene, 0 when sd is 0). The gate tuning of the trainer combines these.
+   * The four standardised component scores of the blend for a history, over {@link #targetItems} in order: row 0
+   * the attention score s, row 1 the iALS score s_C, row 2 popularity s_P, row 3 the neighbours' score s_N (each
+   * (x − mean) / sd over the target scene, 0 when sd is 0; s_N is 0 for a file without it). The gate tuning of
+   * the trainer combines these.
    *
    * @throws IllegalStateException without the blend
    */
@@ -545,13 +586,16 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       for (int k = 0; k < COMPONENTS; k++) scale[k] = standardise(raw[k]); // {mean, 1/sd}
       float wt = g[0] * scale[0][1];
       float wc = g[1] * scale[1][1];
+      float wn = g[3] * scale[3][1];
       for (int j = 0; j < share.length; j++) share[j] *= wt;
       float[] cf = cfContributions(history, itemIndex);
-      for (int j = 0; j < share.length; j++) share[j] += wc * cf[j];
+      float[] nb = neighbourContributions(history, itemIndex);
+      for (int j = 0; j < share.length; j++) share[j] += wc * cf[j] + wn * nb[j];
       // everything that is not a past item: the attention bias and popularity terms and the per-history centring
       popularity = wt * a.bias() + g[2] * scale[2][1] * w.blend.popularity[itemIndex]
-          - wt * scale[0][0] - wc * scale[1][0] - g[2] * scale[2][1] * scale[2][0];
-      score = g[0] * raw[0][r] + g[1] * raw[1][r] + g[2] * raw[2][r];
+          - wt * scale[0][0] - wc * scale[1][0] - g[2] * scale[2][1] * scale[2][0] - wn * scale[3][0];
+      score = 0;
+      for (int k = 0; k < COMPONENTS; k++) score += g[k] * raw[k][r];
     }
     List<Explanation.Contribution> parts = new ArrayList<>();
     for (int j = 0; j < history.length; j++) {
@@ -566,13 +610,14 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
         : String.format(Locale.ROOT, "most attended: item %d of scene %s (attention %.2f of %d past items)",
             history[top], w.scenes.get(w.itemScenes[history[top]]), a.weights()[top], history.length);
     if (w.blend != null) {
-      summary += String.format(Locale.ROOT, "; blend of %d %s events: attention %.2f, iALS %.2f, popularity %.2f",
-          ownCount(history), targetScene(), g[0], g[1], g[2]);
+      summary += String.format(Locale.ROOT,
+          "; blend of %d %s events: attention %.2f, iALS %.2f, popularity %.2f, neighbours %.2f",
+          ownCount(history), targetScene(), g[0], g[1], g[2], g[3]);
     }
     return new Explanation(itemIndex, score, parts, summary);
   }
 
-  /** {@link #components} before standardisation (rows: s, s_C, s_P over the target items). */
+  /** {@link #components} before standardisation (rows: s, s_C, s_P, s_N over the target items). */
   private float[][] rawComponents(int[] history) {
     int m = targetItems.length;
     float[][] c = new float[COMPONENTS][m];
@@ -583,7 +628,65 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     int f = w.blend.factors;
     if (x != null) for (int r = 0; r < m; r++) c[1][r] = VectorOps.dot(x, 0, w.blend.itemFactors, targetItems[r] * f, f);
     for (int r = 0; r < m; r++) c[2][r] = w.blend.popularity[targetItems[r]];
+    Neighbourhood nh = neighbourhood(history);
+    for (int k = 0; k < nh.users.length; k++) {
+      for (int i : userItems[nh.users[k]]) {
+        if (w.itemScenes[i] == targetScene) c[3][Arrays.binarySearch(targetItems, i)] += nh.similarity[k];
+      }
+    }
     return c;
+  }
+
+  /** N(H): the neighbours of a history, most similar first, with sim(H, u); empty without s_N or history. */
+  private record Neighbourhood(int[] users, float[] similarity, int historySize) {}
+
+  private Neighbourhood neighbourhood(int[] history) {
+    int[] distinct = Arrays.stream(history).sorted().distinct().toArray();
+    if (userItems == null || distinct.length == 0) return new Neighbourhood(new int[0], new float[0], distinct.length);
+    int[] overlap = new int[userItems.length];
+    int touched = 0;
+    int[] candidates = new int[userItems.length];
+    for (int j : distinct) {
+      for (int u : itemUsers[j]) if (overlap[u]++ == 0) candidates[touched++] = u;
+    }
+    float[] sim = new float[touched];
+    Integer[] order = new Integer[touched];
+    for (int k = 0; k < touched; k++) {
+      int u = candidates[k];
+      sim[k] = (float) (overlap[u] / Math.sqrt((double) distinct.length * userItems[u].length));
+      order[k] = k;
+    }
+    Arrays.sort(order, (x, y) -> sim[x] != sim[y] ? Float.compare(sim[y], sim[x])
+        : Integer.compare(candidates[x], candidates[y]));
+    int k = Math.min(w.blend.neighbours, touched);
+    int[] users = new int[k];
+    float[] similarity = new float[k];
+    for (int r = 0; r < k; r++) {
+      users[r] = candidates[order[r]];
+      similarity[r] = sim[order[r]];
+    }
+    return new Neighbourhood(users, similarity, distinct.length);
+  }
+
+  /**
+   * Each past item's exact share of s_N(i): Σ over the neighbours u having both i and the item of 1 / √(|H| |I_u|),
+   * split evenly over the history's repeats of the item (so the shares add up to s_N(i)).
+   */
+  private float[] neighbourContributions(int[] history, int itemIndex) {
+    float[] out = new float[history.length];
+    Neighbourhood nh = neighbourhood(history);
+    if (nh.users.length == 0) return out;
+    Map<Integer, Integer> repeats = new HashMap<>();
+    for (int j : history) repeats.merge(j, 1, Integer::sum);
+    for (int k = 0; k < nh.users.length; k++) {
+      int[] items = userItems[nh.users[k]];
+      if (Arrays.binarySearch(items, itemIndex) < 0) continue;
+      float unit = (float) (1 / Math.sqrt((double) nh.historySize * items.length));
+      for (int j = 0; j < history.length; j++) {
+        if (Arrays.binarySearch(items, history[j]) >= 0) out[j] += unit / repeats.get(history[j]);
+      }
+    }
+    return out;
   }
 
   /** Each past item's exact share of s_C(i): (1 + α) y_iᵀ W⁻¹ y_j for items of t, 0 for the others. */

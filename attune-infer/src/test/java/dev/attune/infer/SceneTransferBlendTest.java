@@ -3,6 +3,7 @@ package dev.attune.infer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Interactions;
 import dev.attune.model.Explanation;
@@ -14,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The blend of {@link SceneTransferModel} (docs/design/scene-transfer.md) on random weights, without DJL: each gate
- * row selects the documented component (iALS fold-in, popularity, attention score), the bucket follows the number
- * of target-scene events, and the explanation adds up to the served score.
+ * row selects the documented component (iALS fold-in, popularity, attention score, the neighbours' score), the
+ * bucket follows the number of target-scene events, and the explanation adds up to the served score. Gates of three
+ * components (files written before the neighbours' score) still read, with its weight 0.
  */
 class SceneTransferBlendTest {
   private static final int N = 30;
@@ -28,8 +30,11 @@ class SceneTransferBlendTest {
   private static final int[] MUSIC = IntStream.range(0, N).filter(i -> SCENES[i] == 1).toArray();
   private static final Interactions EMPTY = Interactions.fromTriples(1, N, new int[0], new int[0], new float[0]);
 
-  /** Random weights; the gate of music (scene 1) per bucket as given, books (1, 0, 0). */
-  private static WeightFile weights(float[][] musicGate) {
+  /**
+   * Random weights; the gate of music (scene 1) per bucket as given (rows of 3 or 4 components, the tensor as
+   * wide), books (1, 0, ...); with 4 components, {@code neighbours} as |N(H)|.
+   */
+  private static WeightFile weights(float[][] musicGate, int neighbours) {
     SplittableRandom r = new SplittableRandom(11L);
     WeightFile w = new WeightFile().property("model", SceneTransferModel.MODEL_KIND).property("numItems", "" + N)
         .property("numScenes", "2").property("dim", "" + D).property("interests", "" + K)
@@ -52,12 +57,14 @@ class SceneTransferBlendTest {
     for (int i = 0; i < N; i++) pop[i] = (float) Math.log1p(r.nextInt(50));
     w.put("item_popularity", new int[] {N}, pop);
     int buckets = SceneTransferModel.DEFAULT_BUCKETS.length;
-    float[] gate = new float[2 * buckets * 3];
+    int c = musicGate[0].length;
+    float[] gate = new float[2 * buckets * c];
     for (int b = 0; b < buckets; b++) {
-      gate[3 * b] = 1;
-      System.arraycopy(musicGate[Math.min(b, musicGate.length - 1)], 0, gate, (buckets + b) * 3, 3);
+      gate[c * b] = 1;
+      System.arraycopy(musicGate[Math.min(b, musicGate.length - 1)], 0, gate, (buckets + b) * c, c);
     }
-    w.put("blend_gate", new int[] {2, buckets, 3}, gate);
+    w.put("blend_gate", new int[] {2, buckets, c}, gate);
+    if (c == SceneTransferModel.COMPONENTS) w.property("blendNeighbours", Integer.toString(neighbours));
     return w;
   }
 
@@ -80,7 +87,7 @@ class SceneTransferBlendTest {
   @Test
   void gateRowsSelectPopularityIalsOrAttentionByTargetSceneEvents() {
     // bucket 0 (no music event): popularity; bucket 1 (one): the attention score; 2+ : iALS
-    WeightFile w = weights(new float[][] {{0, 0, 1}, {1, 0, 0}, {0, 1, 0}});
+    WeightFile w = weights(new float[][] {{0, 0, 1}, {1, 0, 0}, {0, 1, 0}}, 0);
     SceneTransferModel model = SceneTransferModel.fromWeights(w, EMPTY, "music");
     float[] pop = new float[MUSIC.length];
     for (int r = 0; r < MUSIC.length; r++) pop[r] = w.tensor("item_popularity").values()[MUSIC[r]];
@@ -103,14 +110,14 @@ class SceneTransferBlendTest {
       for (int a = 0; a < F; a++) expected[r] += x[a] * cf[MUSIC[r] * F + a];
     }
     assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "3 music events: iALS");
-    assertArrayEquals(new float[] {0, 1, 0}, model.gate(history), 0f);
+    assertArrayEquals(new float[] {0, 1, 0, 0}, model.gate(history), 0f, "a three-component gate reads w_N = 0");
   }
 
   @Test
   void explanationAddsUpToTheServedScoreAndRecommendationsStayInTheTargetScene() {
-    WeightFile w = weights(new float[][] {{0.6f, 0f, 0.4f}, {0.5f, 0.3f, 0.2f}});
-    SceneTransferModel model = SceneTransferModel.fromWeights(w, EMPTY, "music");
-    for (int[] history : new int[][] {{}, {1, 2}, {1, 3, 4, 6}}) {
+    WeightFile w = weights(new float[][] {{0.5f, 0f, 0.3f, 0.2f}, {0.4f, 0.3f, 0.1f, 0.2f}}, 3);
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, TRAIN, "music");
+    for (int[] history : new int[][] {{}, {1, 2}, {1, 3, 4, 6}, {1, 1, 3, 4, 4, 6}}) {
       float[] served = model.score(history, MUSIC);
       for (int r = 0; r < MUSIC.length; r++) {
         Explanation e = model.explain(Query.forHistory(history, 5), MUSIC[r]);
@@ -122,5 +129,62 @@ class SceneTransferBlendTest {
       for (int item : model.recommend(Query.forHistory(history, 5)).items()) assertEquals(1, SCENES[item]);
     }
     assertThrows(IllegalArgumentException.class, () -> model.score(new int[0], new int[] {1}), "a books item");
+  }
+
+  /** Five training users over both scenes (rows as item lists). */
+  private static final int[][] ROWS = {{1, 2, 3, 6}, {1, 4, 9, 12}, {2, 5, 6, 15, 18}, {7, 8, 21}, {1, 2, 4, 5, 24, 27}};
+  private static final Interactions TRAIN = interactions(ROWS);
+
+  private static Interactions interactions(int[][] rows) {
+    int nnz = 0;
+    for (int[] row : rows) nnz += row.length;
+    int[] users = new int[nnz];
+    int[] items = new int[nnz];
+    int k = 0;
+    for (int u = 0; u < rows.length; u++) {
+      for (int i : rows[u]) {
+        users[k] = u;
+        items[k++] = i;
+      }
+    }
+    float[] ones = new float[nnz];
+    java.util.Arrays.fill(ones, 1f);
+    return Interactions.fromTriples(rows.length, N, users, items, ones);
+  }
+
+  /**
+   * A gate of (0, 0, 0, 1) serves the neighbours' score alone: computed here by brute force from the documented
+   * formula (cosine of distinct item sets, the 3 most similar users, lower index first on a tie), a history of books
+   * only gets music from the users who share its books.
+   */
+  @Test
+  void aNeighbourGateServesUserBasedScoresAcrossScenes() {
+    WeightFile w = weights(new float[][] {{0, 0, 0, 1}}, 3);
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, TRAIN, "music");
+    int[] history = {1, 2, 2, 4}; // books only; distinct {1, 2, 4}
+    int[] distinct = {1, 2, 4};
+    double[] sim = new double[ROWS.length];
+    for (int u = 0; u < ROWS.length; u++) {
+      int overlap = 0;
+      for (int i : distinct) for (int j : ROWS[u]) if (i == j) overlap++;
+      sim[u] = overlap / Math.sqrt((double) distinct.length * ROWS[u].length);
+    }
+    Integer[] order = IntStream.range(0, ROWS.length).boxed().toArray(Integer[]::new);
+    java.util.Arrays.sort(order, (x, y) -> sim[x] != sim[y] ? Double.compare(sim[y], sim[x]) : Integer.compare(x, y));
+    float[] expected = new float[MUSIC.length];
+    for (int k = 0; k < 3; k++) {
+      for (int i : ROWS[order[k]]) {
+        int r = java.util.Arrays.binarySearch(MUSIC, i);
+        if (r >= 0 && sim[order[k]] > 0) expected[r] += (float) sim[order[k]];
+      }
+    }
+    assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "s_N standardised");
+    assertArrayEquals(new float[] {0, 0, 0, 1}, model.gate(history), 0f);
+    // the neighbours are users 4 (3 shared books of 6 items), 0 and 1 (2 of 4; tie, lower index first); user 2
+    // (1 of 5) is not, so its music (15, 18) gets nothing, and user 4's music comes first
+    int top = model.recommend(Query.forHistory(history, 1)).item(0);
+    assertTrue(top == 24 || top == 27, "top music item " + top);
+    float[] served = model.score(history, new int[] {15, 3});
+    assertTrue(served[0] < served[1], "a non-neighbour's music scores below a neighbour's");
   }
 }

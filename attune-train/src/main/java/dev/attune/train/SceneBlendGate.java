@@ -13,19 +13,19 @@ import java.util.SplittableRandom;
 /**
  * Tunes the gate of the scene-transfer model's blend ({@link SceneTransferModel}, {@code
  * docs/design/scene-transfer.md}) on validation users: for each bucket of target-scene events, the weights
- * (w_T, w_C, w_P) of the attention score, the iALS score and popularity that maximise the mean NDCG@10 of the
+ * (w_T, w_C, w_P, w_N) of the attention score, the iALS score, popularity and the neighbours' score that maximise the mean NDCG@10 of the
  * validation users' held-out target-scene items. Never reads test data: the caller passes {@link Split#tuning()}.
  *
- * <p>Search: the simplex grid of step {@link #STEP} (66 weight triples), best mean first; ties keep the earlier
- * triple, the order starting at (1, 0, 0), so the attention score alone wins a tie. Examples: each validation user
+ * <p>Search: the simplex grid of step {@link #STEP} (286 weight quadruples), best mean first; ties keep the
+ * earlier point, the order starting at (1, 0, 0, 0), so the attention score alone wins a tie. Examples: each validation user
  * at their own number n of target-scene training items, and again at every bucket lower bound below n with a
  * seeded random subset of that many of their target-scene items (the user's other scenes always kept), so a
  * warm validation set also informs the buckets of sparse users. The held-out items are the targets and all the
  * user's training items stay excluded from the ranking in every variant (a dropped training item is neither a
  * target nor a candidate: the components were fitted with it). A bucket without examples copies the nearest tuned
- * bucket (the lower one on a tie); with no example at all the gate stays (1, 0, 0).
+ * bucket (the lower one on a tie); with no example at all the gate stays (1, 0, 0, 0).
  *
- * @implNote Cost: examples × (one forward pass of the model + 66 × M) for a target scene of M items.
+ * @implNote Cost: examples × (one forward pass of the model + 286 × M) for a target scene of M items.
  */
 public final class SceneBlendGate {
   /** Grid step of the weights. */
@@ -33,13 +33,14 @@ public final class SceneBlendGate {
   /** The grid step as a fraction. */
   public static final double STEP = 1.0 / STEPS;
   private static final int K = 10;
+  private static final int C = SceneTransferModel.COMPONENTS;
 
   private SceneBlendGate() {}
 
   /**
    * The tuned gate of one target scene.
    *
-   * @param gate (w_T, w_C, w_P) per bucket, row-major [buckets, 3]
+   * @param gate (w_T, w_C, w_P, w_N) per bucket, row-major [buckets, 4]
    * @param buckets the buckets' lower bounds (target-scene events)
    * @param examples validation examples per bucket (0: copied from the nearest tuned bucket)
    * @param ndcg the best mean validation NDCG@10 per bucket (NaN where copied)
@@ -51,8 +52,8 @@ public final class SceneBlendGate {
       StringBuilder sb = new StringBuilder();
       for (int b = 0; b < buckets.length; b++) {
         sb.append(b == 0 ? "" : "; ").append(buckets[b]).append(b + 1 < buckets.length ? "-" + (buckets[b + 1] - 1) : "+")
-            .append(String.format(java.util.Locale.ROOT, ": %.1f/%.1f/%.1f", gate[3 * b], gate[3 * b + 1],
-                gate[3 * b + 2]))
+            .append(String.format(java.util.Locale.ROOT, ": %.1f/%.1f/%.1f/%.1f", gate[C * b], gate[C * b + 1],
+                gate[C * b + 2], gate[C * b + 3]))
             .append(examples[b] == 0 ? " (copied)" : String.format(java.util.Locale.ROOT, " (n=%d, %.4f)",
                 examples[b], ndcg[b]));
       }
@@ -106,7 +107,7 @@ public final class SceneBlendGate {
       }
     }
     int nb = buckets.length;
-    float[] gate = new float[nb * 3];
+    float[] gate = new float[nb * C];
     int[] examples = new int[nb];
     double[] ndcg = new double[nb];
     Arrays.fill(ndcg, Double.NaN);
@@ -123,7 +124,7 @@ public final class SceneBlendGate {
       }
       int best = 0;
       for (int g = 1; g < grid.length; g++) if (sums[g] > sums[best]) best = g;
-      System.arraycopy(grid[best], 0, gate, 3 * b, 3);
+      System.arraycopy(grid[best], 0, gate, C * b, C);
       ndcg[b] = sums[best] / list.size();
     }
     for (int b = 0; b < nb; b++) {
@@ -133,8 +134,8 @@ public final class SceneBlendGate {
         if (b - d >= 0 && examples[b - d] > 0) from = b - d;
         else if (b + d < nb && examples[b + d] > 0) from = b + d;
       }
-      if (from >= 0) System.arraycopy(gate, 3 * from, gate, 3 * b, 3);
-      else gate[3 * b] = 1f;
+      if (from >= 0) System.arraycopy(gate, C * from, gate, C * b, C);
+      else gate[C * b] = 1f;
     }
     return new Tuned(gate, buckets, examples, ndcg);
   }
@@ -155,17 +156,26 @@ public final class SceneBlendGate {
     }
     WeightFile.Tensor t = w.tensor("blend_gate");
     float[] values = t.values().clone();
-    System.arraycopy(tuned.gate(), 0, values, scene * buckets.length * 3, buckets.length * 3);
+    if (values.length != t.shape()[0] * buckets.length * C) {
+      throw new IllegalArgumentException("the file's gate has " + (values.length / (t.shape()[0] * buckets.length))
+          + " components, not " + C + "; call addBlend again");
+    }
+    System.arraycopy(tuned.gate(), 0, values, scene * buckets.length * C, buckets.length * C);
     w.put("blend_gate", t.shape(), values);
   }
 
   private record Example(int[] history, int[] relevant, boolean[] excluded) {}
 
-  /** The simplex grid, (1, 0, 0) first, then w_T falling. */
+  /** The simplex grid, (1, 0, 0, 0) first, then w_T falling, then w_C, then w_P. */
   private static float[][] grid() {
     List<float[]> out = new ArrayList<>();
     for (int t = STEPS; t >= 0; t--) {
-      for (int c = 0; c <= STEPS - t; c++) out.add(new float[] {t / (float) STEPS, c / (float) STEPS, (STEPS - t - c) / (float) STEPS});
+      for (int c = 0; c <= STEPS - t; c++) {
+        for (int p = 0; p <= STEPS - t - c; p++) {
+          out.add(new float[] {t / (float) STEPS, c / (float) STEPS, p / (float) STEPS,
+              (STEPS - t - c - p) / (float) STEPS});
+        }
+      }
     }
     return out.toArray(new float[0][]);
   }
@@ -173,7 +183,7 @@ public final class SceneBlendGate {
   /** NDCG@10 of one example under weights {@code g} (binary relevance, excluded items never ranked). */
   private static double ndcg(float[][] c, float[] g, Example e, float[] combined) {
     int m = combined.length;
-    for (int r = 0; r < m; r++) combined[r] = g[0] * c[0][r] + g[1] * c[1][r] + g[2] * c[2][r];
+    for (int r = 0; r < m; r++) combined[r] = g[0] * c[0][r] + g[1] * c[1][r] + g[2] * c[2][r] + g[3] * c[3][r];
     int[] top = new int[K];
     float[] topScore = new float[K];
     int filled = 0;

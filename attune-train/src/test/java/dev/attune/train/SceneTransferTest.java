@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class SceneTransferTest {
   private static final EventWeights WEIGHTS = EventWeights.defaults();
   private static final TwoSceneGenerator.Generated DATA = TwoSceneGenerator.generate(TwoSceneGenerator.Params.SMALL);
-  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20, 7L, 1, 32, 1f);
+  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20, 7L, 1, 32, 1f, 50);
   private static final EvalOptions OPTIONS = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false);
 
   @Test
@@ -141,8 +141,10 @@ class SceneTransferTest {
       double p = ndcg(ClassicModels.create("pop", Map.of(), 3L, 1).fit(targetOnly, FitListener.NONE), split, "music");
       System.out.printf("#5 blend, music %s: blend %.4f, attention only %.4f, target-only ALS %.4f, popularity %.4f;"
           + " gate %s%n", keep < 0 ? "warm" : "cold-" + keep, b, t, a, p, gate);
-      for (int k = 0; k < gate.gate().length; k += 3) {
-        assertEquals(1.0, gate.gate()[k] + gate.gate()[k + 1] + gate.gate()[k + 2], 1e-5, "gate weights sum to 1");
+      for (int k = 0; k < gate.gate().length; k += SceneTransferModel.COMPONENTS) {
+        double total = 0;
+        for (int c = 0; c < SceneTransferModel.COMPONENTS; c++) total += gate.gate()[k + c];
+        assertEquals(1.0, total, 1e-5, "gate weights sum to 1");
       }
       if (keep < 0) {
         assertTrue(b >= a, "warm users: blend " + b + " vs target-only ALS " + a);
