@@ -63,7 +63,8 @@ import java.util.Map;
  * (1 + α) y_iᵀ W⁻¹ y_j (Hu, Koren and Volinsky, §5) scaled by w_C / sd, and each past item j its neighbour
  * term Σ_{u∈N(H), i∈I_u, j∈I_u} 1 / √(|H| |I_u|) (split evenly over repeats of j) scaled by w_N / sd; the
  * popularity entry holds the rest (the bias and popularity terms and the per-history centring, the same for every
- * item), so the contributions still add up to the served score. {@link #attend} always describes the attention score s(i).
+ * item), so the contributions still add up to the served score. {@link #attend} always describes the attention
+ * score s(i).
  *
  * <p>Immutable and thread-safe; {@link #forScene} shares the weights.
  *
@@ -212,7 +213,9 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     int components = shape.length == 3 && shape[2] == COMPONENTS - 1 ? COMPONENTS - 1 : COMPONENTS;
     float[] read = file.tensor("blend_gate", numScenes, buckets.length, components).values();
     float[] gate = new float[numScenes * buckets.length * COMPONENTS];
-    for (int r = 0; r < numScenes * buckets.length; r++) System.arraycopy(read, r * components, gate, r * COMPONENTS, components);
+    for (int r = 0; r < numScenes * buckets.length; r++) {
+      System.arraycopy(read, r * components, gate, r * COMPONENTS, components);
+    }
     int neighbours = components < COMPONENTS ? 0
         : SequentialModel.intProperty(file, "blendNeighbours", Integer.toString(DEFAULT_NEIGHBOURS));
     if (neighbours < 0) throw new IllegalArgumentException("bad blendNeighbours: " + neighbours);
@@ -640,6 +643,13 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   /** N(H): the neighbours of a history, most similar first, with sim(H, u); empty without s_N or history. */
   private record Neighbourhood(int[] users, float[] similarity, int historySize) {}
 
+  /**
+   * N(H) by an inverted index from items to users.
+   *
+   * @implNote Cost per history: Σ_{j∈H} |users of j| to count overlaps, a sort of the users met, and an int per
+   *     training user (the overlap counts). A platform with millions of users would want a sampled or indexed
+   *     neighbour search instead.
+   */
   private Neighbourhood neighbourhood(int[] history) {
     int[] distinct = Arrays.stream(history).sorted().distinct().toArray();
     if (userItems == null || distinct.length == 0) return new Neighbourhood(new int[0], new float[0], distinct.length);
