@@ -33,22 +33,24 @@ import java.util.Map;
  * history is their positive training row (all scenes); the whole history is read (no window).
  *
  * <p>The blend (when the file holds {@code cf_item_factors}, {@code item_popularity} and {@code blend_gate}): the
- * served score is a per-user mix of four target-scene scores, each standardised over the items of t for this
+ * served score is a per-user mix of five target-scene scores, each standardised over the items of t for this
  * history (z = (x − mean) / standard deviation, 0 when the deviation is 0):
  * <pre>
- *   n        = number of past items of t in H;  (w_T, w_C, w_P, w_N) = gate[t][bucket(n)]
+ *   n        = number of past items of t in H;  (w_T, w_C, w_P, w_N, w_U) = gate[t][bucket(n)]
  *   s_C(i)   = x·y_i,  x = (Σ_{i'∈t} y_i' y_i'ᵀ + λI + α Σ_{j∈H∩t} y_j y_jᵀ)⁻¹ Σ_{j∈H∩t} (1 + α) y_j   iALS fold-in
  *   s_P(i)   = ln(1 + users of i)                                                             popularity
  *   s_N(i)   = Σ_{u∈N(H)} sim(H, u) [i ∈ I_u],  sim(H, u) = |H ∩ I_u| / √(|H| |I_u|)          neighbours
- *   blend(i) = w_T z(s)(i) + w_C z(s_C)(i) + w_P z(s_P)(i) + w_N z(s_N)(i)
+ *   s_U(i)   = the same with H and every I_u cut to the items of t, over N_t(H)        neighbours in t
+ *   blend(i) = w_T z(s)(i) + w_C z(s_C)(i) + w_P z(s_P)(i) + w_N z(s_N)(i) + w_U z(s_U)(i)
  * </pre>
  * with y the iALS item factors fitted on scene t alone, I_u the distinct positive training items of user u (every
  * scene), H the distinct items of the history, and N(H) the {@code blendNeighbours} training users of highest sim
- * (ties: lower user index first). s_N is user-based collaborative filtering across scenes: users who share a
- * user's books vote for their own music. On Douban it was the strongest single signal for users with 0-1 events
- * in the target scene (docs/benchmarks.md). A known user is among their own neighbours; that only adds to items
- * they already have, which are never returned. Files whose gate has three components (written before s_N) read
- * w_N = 0. Why: on Douban the attention score alone lost to iALS on
+ * (ties: lower user index first); N_t(H) the {@code blendTargetNeighbours} of highest sim on the items of t. s_N
+ * is user-based collaborative filtering across scenes: users who share a user's books vote for their own music.
+ * On Douban it was the strongest single signal for users with 0-1 events in the target scene, and UserKNN on the
+ * target scene alone (s_U) the strongest single-scene model for users with 1-3 (docs/benchmarks.md). A known user
+ * is among their own neighbours; that only adds to items they already have, which are never returned. Files whose
+ * gate has fewer components (three: written before s_N; four: before s_U) read the missing weights as 0. Why: on Douban the attention score alone lost to iALS on
  * the target scene for users with many target events (−20% to −37% NDCG@10) and was level with popularity for
  * users with none; the gate, tuned on validation users by the number of target events, keeps the transfer where
  * it helps and falls back to the single-scene models where they are stronger. Without those tensors (files written
@@ -61,7 +63,8 @@ import java.util.Map;
  * item's c_ij and the bias, and {@link #attend} gives a_i, which says which past behaviour drove the score.
  * With the blend, {@link #explain} scales those terms by w_T / sd and adds each past item of t its iALS term
  * (1 + α) y_iᵀ W⁻¹ y_j (Hu, Koren and Volinsky, §5) scaled by w_C / sd, and each past item j its neighbour
- * term Σ_{u∈N(H), i∈I_u, j∈I_u} 1 / √(|H| |I_u|) (split evenly over repeats of j) scaled by w_N / sd; the
+ * term Σ_{u∈N(H), i∈I_u, j∈I_u} 1 / √(|H| |I_u|) (split evenly over repeats of j) scaled by w_N / sd, and
+ * likewise for s_U over the past items of t; the
  * popularity entry holds the rest (the bias and popularity terms and the per-history centring, the same for every
  * item), so the contributions still add up to the served score. {@link #attend} always describes the attention
  * score s(i).
@@ -75,10 +78,15 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   public static final String MODEL_KIND = "scene-transfer";
   /** Lower bounds of the gate's buckets of target-scene events when the file names none: 0, 1, 2-3, 4-7, ... 32+. */
   public static final int[] DEFAULT_BUCKETS = {0, 1, 2, 4, 8, 16, 32};
-  /** Components of a gate row: the attention score, the iALS score, popularity, the users' neighbours. */
-  public static final int COMPONENTS = 4;
-  /** Neighbours of s_N when a file has a four-component gate but no {@code blendNeighbours} property. */
+  /**
+   * Components of a gate row: the attention score, the iALS score, popularity, the users' neighbours over every
+   * scene, the users' neighbours in the target scene.
+   */
+  public static final int COMPONENTS = 5;
+  /** |N(H)| of s_N when the file names none. */
   public static final int DEFAULT_NEIGHBOURS = 200;
+  /** |N_t(H)| of s_U when the file names none. */
+  public static final int DEFAULT_TARGET_NEIGHBOURS = 50;
 
   private final Weights w;
   private final int targetScene;
@@ -88,9 +96,11 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   private final float[] queries;
   /** Σ_{i∈t} y_i y_iᵀ + λI of the iALS factors over the target scene, [f, f]; null without the blend. */
   private final double[] cfGram;
-  /** I_u: each training user's distinct positive items, ascending; null without s_N. */
+  /** I_u: each training user's distinct positive items, ascending; null without s_N and s_U. */
   private final int[][] userItems;
-  /** The training users of each item, ascending; null without s_N. */
+  /** I_u cut to the target scene; null without s_N and s_U. */
+  private final int[][] userTargetItems;
+  /** The training users of each item, ascending; null without s_N and s_U. */
   private final int[][] itemUsers;
 
   /** Everything read from the weight file, shared by the models of every target scene. */
@@ -100,7 +110,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
 
   /** The blend's state; absent (null) in files written before it. */
   private record Blend(int factors, float alpha, float regularization, float[] itemFactors, float[] popularity,
-      int[] buckets, float[] gate, int neighbours) {}
+      int[] buckets, float[] gate, int neighbours, int targetNeighbours) {}
 
   private SceneTransferModel(Interactions train, Weights w, int targetScene) {
     super(train);
@@ -118,8 +128,9 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       for (int c = 0; c < d; c++) x[c] = w.sceneEmbedding[targetScene * d + c] + w.interestEmbedding[k * d + c];
       w.query.forward(x, 0, queries, k * d);
     }
-    if (w.blend == null || w.blend.neighbours == 0) {
+    if (w.blend == null || w.blend.neighbours == 0 && w.blend.targetNeighbours == 0) {
       this.userItems = null;
+      this.userTargetItems = null;
       this.itemUsers = null;
     } else {
       Interactions positive = train.positive();
@@ -133,6 +144,10 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       for (int i = 0; i < w.numItems; i++) itemUsers[i] = new int[counts[i]];
       Arrays.fill(counts, 0);
       for (int u = 0; u < userItems.length; u++) for (int i : userItems[u]) itemUsers[i][counts[i]++] = u;
+      this.userTargetItems = new int[userItems.length][];
+      for (int u = 0; u < userItems.length; u++) {
+        userTargetItems[u] = Arrays.stream(userItems[u]).filter(i -> w.itemScenes[i] == targetScene).toArray();
+      }
     }
     if (w.blend == null) {
       this.cfGram = null;
@@ -208,19 +223,24 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
           + ", cfRegularization " + regularization);
     }
     int[] buckets = buckets(file.propertyOr("blendBuckets", null));
-    // a gate of three components predates s_N: its rows are read with w_N = 0
+    // a gate of three components predates s_N, one of four s_U: the missing weights read as 0
     int[] shape = file.tensor("blend_gate").shape();
-    int components = shape.length == 3 && shape[2] == COMPONENTS - 1 ? COMPONENTS - 1 : COMPONENTS;
+    int components = shape.length == 3 && shape[2] >= 3 && shape[2] < COMPONENTS ? shape[2] : COMPONENTS;
     float[] read = file.tensor("blend_gate", numScenes, buckets.length, components).values();
     float[] gate = new float[numScenes * buckets.length * COMPONENTS];
     for (int r = 0; r < numScenes * buckets.length; r++) {
       System.arraycopy(read, r * components, gate, r * COMPONENTS, components);
     }
-    int neighbours = components < COMPONENTS ? 0
+    int neighbours = components < 4 ? 0
         : SequentialModel.intProperty(file, "blendNeighbours", Integer.toString(DEFAULT_NEIGHBOURS));
-    if (neighbours < 0) throw new IllegalArgumentException("bad blendNeighbours: " + neighbours);
+    int targetNeighbours = components < 5 ? 0
+        : SequentialModel.intProperty(file, "blendTargetNeighbours", Integer.toString(DEFAULT_TARGET_NEIGHBOURS));
+    if (neighbours < 0 || targetNeighbours < 0) {
+      throw new IllegalArgumentException("bad blendNeighbours " + neighbours + " or blendTargetNeighbours "
+          + targetNeighbours);
+    }
     return new Blend(f, alpha, regularization, file.tensor("cf_item_factors", numItems, f).values().clone(),
-        file.tensor("item_popularity", numItems).values().clone(), buckets, gate, neighbours);
+        file.tensor("item_popularity", numItems).values().clone(), buckets, gate, neighbours, targetNeighbours);
   }
 
   /**
@@ -445,21 +465,21 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   }
 
   /**
-   * The blend weights (w_T, w_C, w_P, w_N) for a history: the gate row of its number of target-scene items;
-   * (1, 0, 0, 0) without the blend.
+   * The blend weights (w_T, w_C, w_P, w_N, w_U) for a history: the gate row of its number of target-scene items;
+   * (1, 0, 0, 0, 0) without the blend.
    */
   public float[] gate(int[] history) {
-    if (w.blend == null) return new float[] {1, 0, 0, 0};
+    if (w.blend == null) return new float[] {1, 0, 0, 0, 0};
     int b = bucketOf(w.blend.buckets, ownCount(history));
     int o = (targetScene * w.blend.buckets.length + b) * COMPONENTS;
     return Arrays.copyOfRange(w.blend.gate, o, o + COMPONENTS);
   }
 
   /**
-   * The four standardised component scores of the blend for a history, over {@link #targetItems} in order: row 0
-   * the attention score s, row 1 the iALS score s_C, row 2 popularity s_P, row 3 the neighbours' score s_N (each
-   * (x − mean) / sd over the target scene, 0 when sd is 0; s_N is 0 for a file without it). The gate tuning of
-   * the trainer combines these.
+   * The five standardised component scores of the blend for a history, over {@link #targetItems} in order: row 0
+   * the attention score s, row 1 the iALS score s_C, row 2 popularity s_P, row 3 the neighbours' score s_N, row 4
+   * the target-scene neighbours' score s_U (each (x − mean) / sd over the target scene, 0 when sd is 0; s_N and
+   * s_U are 0 for a file without them). The gate tuning of the trainer combines these.
    *
    * @throws IllegalStateException without the blend
    */
@@ -590,13 +610,16 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       float wt = g[0] * scale[0][1];
       float wc = g[1] * scale[1][1];
       float wn = g[3] * scale[3][1];
+      float wu = g[4] * scale[4][1];
       for (int j = 0; j < share.length; j++) share[j] *= wt;
       float[] cf = cfContributions(history, itemIndex);
-      float[] nb = neighbourContributions(history, itemIndex);
-      for (int j = 0; j < share.length; j++) share[j] += wc * cf[j] + wn * nb[j];
+      float[] nb = neighbourContributions(history, itemIndex, false);
+      float[] nt = neighbourContributions(history, itemIndex, true);
+      for (int j = 0; j < share.length; j++) share[j] += wc * cf[j] + wn * nb[j] + wu * nt[j];
       // everything that is not a past item: the attention bias and popularity terms and the per-history centring
       popularity = wt * a.bias() + g[2] * scale[2][1] * w.blend.popularity[itemIndex]
-          - wt * scale[0][0] - wc * scale[1][0] - g[2] * scale[2][1] * scale[2][0] - wn * scale[3][0];
+          - wt * scale[0][0] - wc * scale[1][0] - g[2] * scale[2][1] * scale[2][0] - wn * scale[3][0]
+          - wu * scale[4][0];
       score = 0;
       for (int k = 0; k < COMPONENTS; k++) score += g[k] * raw[k][r];
     }
@@ -614,13 +637,13 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
             history[top], w.scenes.get(w.itemScenes[history[top]]), a.weights()[top], history.length);
     if (w.blend != null) {
       summary += String.format(Locale.ROOT,
-          "; blend of %d %s events: attention %.2f, iALS %.2f, popularity %.2f, neighbours %.2f",
-          ownCount(history), targetScene(), g[0], g[1], g[2], g[3]);
+          "; blend of %d %s events: attention %.2f, iALS %.2f, popularity %.2f, neighbours %.2f, neighbours in %s"
+              + " %.2f", ownCount(history), targetScene(), g[0], g[1], g[2], g[3], targetScene(), g[4]);
     }
     return new Explanation(itemIndex, score, parts, summary);
   }
 
-  /** {@link #components} before standardisation (rows: s, s_C, s_P, s_N over the target items). */
+  /** {@link #components} before standardisation (rows: s, s_C, s_P, s_N, s_U over the target items). */
   private float[][] rawComponents(int[] history) {
     int m = targetItems.length;
     float[][] c = new float[COMPONENTS][m];
@@ -631,28 +654,37 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     int f = w.blend.factors;
     if (x != null) for (int r = 0; r < m; r++) c[1][r] = VectorOps.dot(x, 0, w.blend.itemFactors, targetItems[r] * f, f);
     for (int r = 0; r < m; r++) c[2][r] = w.blend.popularity[targetItems[r]];
-    Neighbourhood nh = neighbourhood(history);
-    for (int k = 0; k < nh.users.length; k++) {
-      for (int i : userItems[nh.users[k]]) {
-        if (w.itemScenes[i] == targetScene) c[3][Arrays.binarySearch(targetItems, i)] += nh.similarity[k];
+    for (int component = 3; component <= 4; component++) {
+      boolean inTarget = component == 4;
+      Neighbourhood nh = neighbourhood(history, inTarget);
+      for (int k = 0; k < nh.users.length; k++) {
+        for (int i : (inTarget ? userTargetItems : userItems)[nh.users[k]]) {
+          if (w.itemScenes[i] == targetScene) c[component][Arrays.binarySearch(targetItems, i)] += nh.similarity[k];
+        }
       }
     }
     return c;
   }
 
-  /** N(H): the neighbours of a history, most similar first, with sim(H, u); empty without s_N or history. */
+  /** N(H) or N_t(H): the neighbours of a history, most similar first, with their sim; possibly empty. */
   private record Neighbourhood(int[] users, float[] similarity, int historySize) {}
 
   /**
-   * N(H) by an inverted index from items to users.
+   * N(H), or with {@code inTarget} N_t(H) (the history and every I_u cut to the target scene), by an inverted
+   * index from items to users.
    *
    * @implNote Cost per history: Σ_{j∈H} |users of j| to count overlaps, a sort of the users met, and an int per
    *     training user (the overlap counts). A platform with millions of users would want a sampled or indexed
    *     neighbour search instead.
    */
-  private Neighbourhood neighbourhood(int[] history) {
-    int[] distinct = Arrays.stream(history).sorted().distinct().toArray();
-    if (userItems == null || distinct.length == 0) return new Neighbourhood(new int[0], new float[0], distinct.length);
+  private Neighbourhood neighbourhood(int[] history, boolean inTarget) {
+    int[] distinct = Arrays.stream(history).filter(i -> !inTarget || w.itemScenes[i] == targetScene).sorted()
+        .distinct().toArray();
+    int size = inTarget ? w.blend.targetNeighbours : w.blend.neighbours;
+    if (userItems == null || size == 0 || distinct.length == 0) {
+      return new Neighbourhood(new int[0], new float[0], distinct.length);
+    }
+    int[][] rows = inTarget ? userTargetItems : userItems;
     int[] overlap = new int[userItems.length];
     int touched = 0;
     int[] candidates = new int[userItems.length];
@@ -663,12 +695,12 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     Integer[] order = new Integer[touched];
     for (int k = 0; k < touched; k++) {
       int u = candidates[k];
-      sim[k] = (float) (overlap[u] / Math.sqrt((double) distinct.length * userItems[u].length));
+      sim[k] = (float) (overlap[u] / Math.sqrt((double) distinct.length * rows[u].length));
       order[k] = k;
     }
     Arrays.sort(order, (x, y) -> sim[x] != sim[y] ? Float.compare(sim[y], sim[x])
         : Integer.compare(candidates[x], candidates[y]));
-    int k = Math.min(w.blend.neighbours, touched);
+    int k = Math.min(size, touched);
     int[] users = new int[k];
     float[] similarity = new float[k];
     for (int r = 0; r < k; r++) {
@@ -679,17 +711,18 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   }
 
   /**
-   * Each past item's exact share of s_N(i): Σ over the neighbours u having both i and the item of 1 / √(|H| |I_u|),
-   * split evenly over the history's repeats of the item (so the shares add up to s_N(i)).
+   * Each past item's exact share of s_N(i) (or, with {@code inTarget}, of s_U(i)): Σ over the neighbours u having
+   * both i and the item of 1 / √(|H| |I_u|), split evenly over the history's repeats of the item (so the shares
+   * add up to the score); with {@code inTarget} only past items of the target scene share.
    */
-  private float[] neighbourContributions(int[] history, int itemIndex) {
+  private float[] neighbourContributions(int[] history, int itemIndex, boolean inTarget) {
     float[] out = new float[history.length];
-    Neighbourhood nh = neighbourhood(history);
+    Neighbourhood nh = neighbourhood(history, inTarget);
     if (nh.users.length == 0) return out;
     Map<Integer, Integer> repeats = new HashMap<>();
     for (int j : history) repeats.merge(j, 1, Integer::sum);
     for (int k = 0; k < nh.users.length; k++) {
-      int[] items = userItems[nh.users[k]];
+      int[] items = (inTarget ? userTargetItems : userItems)[nh.users[k]];
       if (Arrays.binarySearch(items, itemIndex) < 0) continue;
       float unit = (float) (1 / Math.sqrt((double) nh.historySize * items.length));
       for (int j = 0; j < history.length; j++) {

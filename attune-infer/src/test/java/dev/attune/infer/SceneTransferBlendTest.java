@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The blend of {@link SceneTransferModel} (docs/design/scene-transfer.md) on random weights, without DJL: each gate
- * row selects the documented component (iALS fold-in, popularity, attention score, the neighbours' score), the
- * bucket follows the number of target-scene events, and the explanation adds up to the served score. Gates of three
- * components (files written before the neighbours' score) still read, with its weight 0.
+ * row selects the documented component (iALS fold-in, popularity, attention score, the two neighbours' scores),
+ * the bucket follows the number of target-scene events, and the explanation adds up to the served score. Gates of
+ * three or four components (files written before the neighbours' scores) still read, the missing weights 0.
  */
 class SceneTransferBlendTest {
   private static final int N = 30;
@@ -31,8 +31,8 @@ class SceneTransferBlendTest {
   private static final Interactions EMPTY = Interactions.fromTriples(1, N, new int[0], new int[0], new float[0]);
 
   /**
-   * Random weights; the gate of music (scene 1) per bucket as given (rows of 3 or 4 components, the tensor as
-   * wide), books (1, 0, ...); with 4 components, {@code neighbours} as |N(H)|.
+   * Random weights; the gate of music (scene 1) per bucket as given (rows of 3 to 5 components, the tensor as
+   * wide), books (1, 0, ...); {@code neighbours} as |N(H)| and |N_t(H)| where the gate has their weights.
    */
   private static WeightFile weights(float[][] musicGate, int neighbours) {
     SplittableRandom r = new SplittableRandom(11L);
@@ -64,7 +64,8 @@ class SceneTransferBlendTest {
       System.arraycopy(musicGate[Math.min(b, musicGate.length - 1)], 0, gate, (buckets + b) * c, c);
     }
     w.put("blend_gate", new int[] {2, buckets, c}, gate);
-    if (c == SceneTransferModel.COMPONENTS) w.property("blendNeighbours", Integer.toString(neighbours));
+    if (c >= 4) w.property("blendNeighbours", Integer.toString(neighbours));
+    if (c >= 5) w.property("blendTargetNeighbours", Integer.toString(neighbours));
     return w;
   }
 
@@ -110,12 +111,12 @@ class SceneTransferBlendTest {
       for (int a = 0; a < F; a++) expected[r] += x[a] * cf[MUSIC[r] * F + a];
     }
     assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "3 music events: iALS");
-    assertArrayEquals(new float[] {0, 1, 0, 0}, model.gate(history), 0f, "a three-component gate reads w_N = 0");
+    assertArrayEquals(new float[] {0, 1, 0, 0, 0}, model.gate(history), 0f, "a three-component gate reads w_N = w_U = 0");
   }
 
   @Test
   void explanationAddsUpToTheServedScoreAndRecommendationsStayInTheTargetScene() {
-    WeightFile w = weights(new float[][] {{0.5f, 0f, 0.3f, 0.2f}, {0.4f, 0.3f, 0.1f, 0.2f}}, 3);
+    WeightFile w = weights(new float[][] {{0.5f, 0f, 0.3f, 0.2f, 0f}, {0.3f, 0.3f, 0.1f, 0.2f, 0.1f}}, 3);
     SceneTransferModel model = SceneTransferModel.fromWeights(w, TRAIN, "music");
     for (int[] history : new int[][] {{}, {1, 2}, {1, 3, 4, 6}, {1, 1, 3, 4, 4, 6}}) {
       float[] served = model.score(history, MUSIC);
@@ -153,9 +154,9 @@ class SceneTransferBlendTest {
   }
 
   /**
-   * A gate of (0, 0, 0, 1) serves the neighbours' score alone: computed here by brute force from the documented
-   * formula (cosine of distinct item sets, the 3 most similar users, lower index first on a tie), a history of books
-   * only gets music from the users who share its books.
+   * A gate of (0, 0, 0, 1) (a file of four components) serves the neighbours' score alone: computed here by brute
+   * force from the documented formula (cosine of distinct item sets, the 3 most similar users, lower index first on
+   * a tie), a history of books only gets music from the users who share its books.
    */
   @Test
   void aNeighbourGateServesUserBasedScoresAcrossScenes() {
@@ -179,12 +180,49 @@ class SceneTransferBlendTest {
       }
     }
     assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "s_N standardised");
-    assertArrayEquals(new float[] {0, 0, 0, 1}, model.gate(history), 0f);
+    assertArrayEquals(new float[] {0, 0, 0, 1, 0}, model.gate(history), 0f, "a four-component gate reads w_U = 0");
     // the neighbours are users 4 (3 shared books of 6 items), 0 and 1 (2 of 4; tie, lower index first); user 2
     // (1 of 5) is not, so its music (15, 18) gets nothing, and user 4's music comes first
     int top = model.recommend(Query.forHistory(history, 1)).item(0);
     assertTrue(top == 24 || top == 27, "top music item " + top);
     float[] served = model.score(history, new int[] {15, 3});
     assertTrue(served[0] < served[1], "a non-neighbour's music scores below a neighbour's");
+  }
+
+  /**
+   * A gate of (0, 0, 0, 0, 1) serves the target-scene neighbours' score alone: the same brute force on the music
+   * items only (the history's books play no part), with the 2 most similar users.
+   */
+  @Test
+  void aTargetNeighbourGateServesUserBasedScoresWithinTheTargetScene() {
+    WeightFile w = weights(new float[][] {{0, 0, 0, 0, 1}}, 2);
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, TRAIN, "music");
+    int[] history = {1, 2, 6, 6, 3, 4}; // music {3, 6}; the books must not matter
+    int[] music = {3, 6};
+    double[] sim = new double[ROWS.length];
+    int[][] musicRows = new int[ROWS.length][];
+    for (int u = 0; u < ROWS.length; u++) {
+      musicRows[u] = java.util.Arrays.stream(ROWS[u]).filter(i -> SCENES[i] == 1).toArray();
+      int overlap = 0;
+      for (int i : music) for (int j : musicRows[u]) if (i == j) overlap++;
+      sim[u] = musicRows[u].length == 0 ? 0 : overlap / Math.sqrt((double) music.length * musicRows[u].length);
+    }
+    Integer[] order = IntStream.range(0, ROWS.length).boxed().toArray(Integer[]::new);
+    java.util.Arrays.sort(order, (x, y) -> sim[x] != sim[y] ? Double.compare(sim[y], sim[x]) : Integer.compare(x, y));
+    float[] expected = new float[MUSIC.length];
+    for (int k = 0; k < 2; k++) {
+      for (int i : musicRows[order[k]]) {
+        if (sim[order[k]] > 0) expected[java.util.Arrays.binarySearch(MUSIC, i)] += (float) sim[order[k]];
+      }
+    }
+    assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "s_U standardised");
+    assertArrayEquals(standardised(expected), model.score(new int[] {6, 3}, MUSIC), 1e-4f, "books play no part");
+    Explanation e = model.explain(Query.forHistory(history, 1), 15);
+    double sum = 0;
+    for (Explanation.Contribution c : e.contributions()) {
+      sum += c.weight();
+      if (c.kind() == Explanation.Kind.HISTORY_ITEM && SCENES[c.index()] == 0) assertEquals(0f, c.weight(), 1e-6f);
+    }
+    assertEquals(e.score(), sum, 1e-4, "contributions add up; books contribute nothing to s_U");
   }
 }

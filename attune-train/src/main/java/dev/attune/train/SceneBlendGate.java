@@ -13,19 +13,21 @@ import java.util.SplittableRandom;
 /**
  * Tunes the gate of the scene-transfer model's blend ({@link SceneTransferModel}, {@code
  * docs/design/scene-transfer.md}) on validation users: for each bucket of target-scene events, the weights
- * (w_T, w_C, w_P, w_N) of the attention score, the iALS score, popularity and the neighbours' score that maximise the mean NDCG@10 of the
+ * (w_T, w_C, w_P, w_N, w_U) of the attention score, the iALS score, popularity and the two neighbours' scores that
+ * maximise the mean NDCG@10 of the
  * validation users' held-out target-scene items. Never reads test data: the caller passes {@link Split#tuning()}.
  *
- * <p>Search: the simplex grid of step {@link #STEP} (286 weight quadruples), best mean first; ties keep the
- * earlier point, the order starting at (1, 0, 0, 0), so the attention score alone wins a tie. Examples: each validation user
+ * <p>Search: the simplex grid of step {@link #STEP} (1,001 points), best mean first; ties keep the earlier point,
+ * the order starting at (1, 0, 0, 0, 0), so the attention score alone wins a tie. Examples: each validation user
  * at their own number n of target-scene training items, and again at every bucket lower bound below n with a
  * seeded random subset of that many of their target-scene items (the user's other scenes always kept), so a
  * warm validation set also informs the buckets of sparse users. The held-out items are the targets and all the
  * user's training items stay excluded from the ranking in every variant (a dropped training item is neither a
- * target nor a candidate: the components were fitted with it). A bucket without examples copies the nearest tuned
- * bucket (the lower one on a tie); with no example at all the gate stays (1, 0, 0, 0).
+ * target nor a candidate: the components were fitted with it). A component that is 0 for every example of a
+ * bucket gets weight 0 there and the others are rescaled to sum 1 (the same ranking). A bucket without examples
+ * copies the nearest tuned bucket (the lower one on a tie); with no example at all the gate stays (1, 0, 0, 0, 0).
  *
- * @implNote Cost: examples × (one forward pass of the model + 286 × M) for a target scene of M items.
+ * @implNote Cost: examples × (one forward pass of the model + 1,001 × 5 × M) for a target scene of M items.
  */
 public final class SceneBlendGate {
   /** Grid step of the weights. */
@@ -40,7 +42,7 @@ public final class SceneBlendGate {
   /**
    * The tuned gate of one target scene.
    *
-   * @param gate (w_T, w_C, w_P, w_N) per bucket, row-major [buckets, 4]
+   * @param gate (w_T, w_C, w_P, w_N, w_U) per bucket, row-major [buckets, 5]
    * @param buckets the buckets' lower bounds (target-scene events)
    * @param examples validation examples per bucket (0: copied from the nearest tuned bucket)
    * @param ndcg the best mean validation NDCG@10 per bucket (NaN where copied)
@@ -52,8 +54,8 @@ public final class SceneBlendGate {
       StringBuilder sb = new StringBuilder();
       for (int b = 0; b < buckets.length; b++) {
         sb.append(b == 0 ? "" : "; ").append(buckets[b]).append(b + 1 < buckets.length ? "-" + (buckets[b + 1] - 1) : "+")
-            .append(String.format(java.util.Locale.ROOT, ": %.1f/%.1f/%.1f/%.1f", gate[C * b], gate[C * b + 1],
-                gate[C * b + 2], gate[C * b + 3]))
+            .append(String.format(java.util.Locale.ROOT, ": %.2f/%.2f/%.2f/%.2f/%.2f", gate[C * b],
+                gate[C * b + 1], gate[C * b + 2], gate[C * b + 3], gate[C * b + 4]))
             .append(examples[b] == 0 ? " (copied)" : String.format(java.util.Locale.ROOT, " (n=%d, %.4f)",
                 examples[b], ndcg[b]));
       }
@@ -118,13 +120,15 @@ public final class SceneBlendGate {
       if (list.isEmpty()) continue;
       double[] sums = new double[grid.length];
       float[] combined = new float[targetItems.length];
+      boolean[] active = new boolean[C];
       for (Example e : list) {
         float[][] c = model.components(e.history);
+        for (int k = 0; k < C; k++) for (float v : c[k]) active[k] |= v != 0;
         for (int g = 0; g < grid.length; g++) sums[g] += ndcg(c, grid[g], e, combined);
       }
       int best = 0;
       for (int g = 1; g < grid.length; g++) if (sums[g] > sums[best]) best = g;
-      System.arraycopy(grid[best], 0, gate, C * b, C);
+      System.arraycopy(withoutInert(grid[best], active), 0, gate, C * b, C);
       ndcg[b] = sums[best] / list.size();
     }
     for (int b = 0; b < nb; b++) {
@@ -166,24 +170,54 @@ public final class SceneBlendGate {
 
   private record Example(int[] history, int[] relevant, boolean[] excluded) {}
 
-  /** The simplex grid, (1, 0, 0, 0) first, then w_T falling, then w_C, then w_P. */
+  /**
+   * The weights with those of components that were 0 for every example of the bucket (iALS and the target-scene
+   * neighbours for users with no target-scene event) set to 0 and the rest rescaled to sum 1: the same ranking
+   * (all scores scaled alike), and the gate a user sees in an explanation names only what can move their list.
+   * (1, 0, ..., 0) if only inert components had weight.
+   */
+  private static float[] withoutInert(float[] weights, boolean[] active) {
+    float[] out = new float[C];
+    float total = 0;
+    for (int k = 0; k < C; k++) if (active[k]) total += weights[k];
+    if (total == 0) {
+      out[0] = 1f;
+      return out;
+    }
+    for (int k = 0; k < C; k++) out[k] = active[k] ? weights[k] / total : 0f;
+    return out;
+  }
+
+  /** The simplex grid of C weights in steps of 1/STEPS, (1, 0, ..., 0) first, then w_T falling, then w_C, ... */
   private static float[][] grid() {
     List<float[]> out = new ArrayList<>();
-    for (int t = STEPS; t >= 0; t--) {
-      for (int c = 0; c <= STEPS - t; c++) {
-        for (int p = 0; p <= STEPS - t - c; p++) {
-          out.add(new float[] {t / (float) STEPS, c / (float) STEPS, p / (float) STEPS,
-              (STEPS - t - c - p) / (float) STEPS});
-        }
-      }
-    }
+    addPoints(new int[C], 0, STEPS, out);
     return out.toArray(new float[0][]);
+  }
+
+  private static void addPoints(int[] steps, int at, int left, List<float[]> out) {
+    if (at == C - 1) {
+      steps[at] = left;
+      float[] g = new float[C];
+      for (int k = 0; k < C; k++) g[k] = steps[k] / (float) STEPS;
+      out.add(g);
+      return;
+    }
+    // the first weight counts down from all steps, the others up from 0, so (1, 0, ..., 0) comes first
+    for (int k = 0; k <= left; k++) {
+      steps[at] = at == 0 ? left - k : k;
+      addPoints(steps, at + 1, left - steps[at], out);
+    }
   }
 
   /** NDCG@10 of one example under weights {@code g} (binary relevance, excluded items never ranked). */
   private static double ndcg(float[][] c, float[] g, Example e, float[] combined) {
     int m = combined.length;
-    for (int r = 0; r < m; r++) combined[r] = g[0] * c[0][r] + g[1] * c[1][r] + g[2] * c[2][r] + g[3] * c[3][r];
+    Arrays.fill(combined, 0f);
+    for (int k = 0; k < C; k++) {
+      if (g[k] == 0) continue;
+      for (int r = 0; r < m; r++) combined[r] += g[k] * c[k][r];
+    }
     int[] top = new int[K];
     float[] topScore = new float[K];
     int filled = 0;

@@ -52,9 +52,10 @@ import java.util.function.Function;
  * values, each past event's share of the score is exact ({@link SceneTransferModel#explain}).
  *
  * <p>The served score is a blend ({@link SceneTransferModel}): s(i) above, iALS fitted on the target scene alone,
- * popularity, and the target-scene items of the user's nearest training users over every scene, mixed with
- * weights chosen by the user's number of target-scene events. {@link #train} adds the iALS factors, popularity
- * and the neighbour count ({@link #addBlend}) with a gate of (1, 0, 0, 0), the attention score alone;
+ * popularity, and the target-scene items of the user's nearest training users over every scene and over the
+ * target scene alone, mixed with weights chosen by the user's number of target-scene events. {@link #train} adds
+ * the iALS factors, popularity and the neighbour counts ({@link #addBlend}) with a gate of (1, 0, 0, 0, 0), the
+ * attention score alone;
  * {@link SceneBlendGate} tunes the gate on validation users. Why: the attention score alone lost clearly to
  * target-only iALS for warm users on Douban, and to UserKNN over both scenes for books users new to a scene (see
  * {@code docs/benchmarks.md}).
@@ -104,9 +105,11 @@ public final class SceneTransfer {
    * @param cfFactors factors of the blend's iALS, fitted on each scene alone, &gt; 0
    * @param cfRegularization λ of the blend's iALS, &gt; 0
    * @param neighbours |N(H)|, the training users whose items make the blend's neighbour score s_N, &gt; 0
+   * @param targetNeighbours |N_t(H)|, the same for s_U, the neighbours on the target scene's items alone, &gt; 0
    */
   public record Params(int dim, int interests, int maxHistory, float historyDropout, float learningRate,
-      int batchSize, int epochs, long seed, int threads, int cfFactors, float cfRegularization, int neighbours) {
+      int batchSize, int epochs, long seed, int threads, int cfFactors, float cfRegularization, int neighbours,
+      int targetNeighbours) {
     /**
      * d 32, K 4, L 128, history dropout 0.8, α 5e-3, batch 64, 12 epochs, seed 42, one thread. Why: Douban users
      * have 40-90 ratings per scene, so L 128 keeps nearly every history whole; d 32 because 1,566 shared users cannot
@@ -114,10 +117,11 @@ public final class SceneTransfer {
      * music users, with 0.8 it held 0.11-0.12 NDCG@10 from epoch 6 to 24 (0.5: peak at 6, then down); 12 epochs
      * from the validation curves of the benchmark; one thread because the machine is shared (see
      * {@link CtrTraining.Options#DEFAULTS}); the blend's iALS with 128 factors and λ 10, the setting the benchmark's
-     * validation users picked most often for iALS on one Douban scene; 200 neighbours for s_N, the best of 20, 100
-     * and 200 for UserKNN on both Douban scenes merged (cold users, seed 1; docs/benchmarks.md).
+     * validation users picked most often for iALS on one Douban scene; 200 neighbours for s_N, what the validation
+     * users picked for UserKNN on both Douban scenes merged in every cold setting, and 50 for s_U, in the middle
+     * of the 20-200 they picked for UserKNN on one scene (docs/benchmarks.md).
      */
-    public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f, 200);
+    public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f, 200, 50);
 
     public Params {
       if (dim <= 0) throw new IllegalArgumentException("dim must be > 0: " + dim);
@@ -133,18 +137,21 @@ public final class SceneTransfer {
       if (cfFactors <= 0) throw new IllegalArgumentException("cfFactors must be > 0: " + cfFactors);
       if (!(cfRegularization > 0)) throw new IllegalArgumentException("cfRegularization must be > 0: " + cfRegularization);
       if (neighbours <= 0) throw new IllegalArgumentException("neighbours must be > 0: " + neighbours);
+      if (targetNeighbours <= 0) {
+        throw new IllegalArgumentException("targetNeighbours must be > 0: " + targetNeighbours);
+      }
     }
 
     /** A copy with another seed. */
     public Params withSeed(long newSeed) {
       return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, epochs, newSeed, threads,
-          cfFactors, cfRegularization, neighbours);
+          cfFactors, cfRegularization, neighbours, targetNeighbours);
     }
 
     /** A copy with another number of epochs. */
     public Params withEpochs(int newEpochs) {
       return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, newEpochs, seed, threads,
-          cfFactors, cfRegularization, neighbours);
+          cfFactors, cfRegularization, neighbours, targetNeighbours);
     }
 
     /**
@@ -163,11 +170,11 @@ public final class SceneTransfer {
           o.containsKey("seed") ? Long.parseLong(o.remove("seed")) : seed, integer(o.remove("threads"), threads),
           integer(o.remove("cfFactors"), cfFactors),
           o.containsKey("cfRegularization") ? Float.parseFloat(o.remove("cfRegularization")) : cfRegularization,
-          integer(o.remove("neighbours"), neighbours));
+          integer(o.remove("neighbours"), neighbours), integer(o.remove("targetNeighbours"), targetNeighbours));
       if (!o.isEmpty()) {
         throw new IllegalArgumentException("unknown scene-transfer parameters " + o.keySet() + "; known: dim, "
             + "interests, maxHistory, historyDropout, learningRate, batchSize, epochs, seed, threads, cfFactors, "
-            + "cfRegularization, neighbours");
+            + "cfRegularization, neighbours, targetNeighbours");
       }
       return p;
     }
@@ -254,9 +261,9 @@ public final class SceneTransfer {
   /**
    * Adds the blend's single-scene parts to a weight file ({@code docs/design/scene-transfer.md}): per scene, iALS
    * fitted on that scene's positive training items alone ({@code cf_item_factors}, each item's row from its own
-   * scene's fit), {@code item_popularity} = ln(1 + users of the item), {@code blendNeighbours} for the
-   * neighbours' score (computed at serving time from the training matrix), and a gate of (1, 0, 0, 0) in every
-   * bucket (the attention score alone) until {@link SceneBlendGate} tunes it on validation users. Replaces any earlier
+   * scene's fit), {@code item_popularity} = ln(1 + users of the item), {@code blendNeighbours} and {@code
+   * blendTargetNeighbours} for the neighbours' scores (computed at serving time from the training matrix), and a
+   * gate of (1, 0, 0, 0, 0) in every bucket (the attention score alone) until {@link SceneBlendGate} tunes it on validation users. Replaces any earlier
    * blend in {@code w}. Deterministic for a seed: iALS starts from the seeded factors and its result does not depend
    * on the thread count.
    *
@@ -294,7 +301,8 @@ public final class SceneTransfer {
     w.property("cfFactors", Integer.toString(f)).property("cfAlpha", Float.toString(alpha))
         .property("cfRegularization", Float.toString(params.cfRegularization()))
         .property("blendBuckets", bounds.toString())
-        .property("blendNeighbours", Integer.toString(params.neighbours()));
+        .property("blendNeighbours", Integer.toString(params.neighbours()))
+        .property("blendTargetNeighbours", Integer.toString(params.targetNeighbours()));
     w.put("cf_item_factors", new int[] {numItems, f}, factors);
     w.put("item_popularity", new int[] {numItems}, popularity);
     w.put("blend_gate", new int[] {numScenes, buckets.length, SceneTransferModel.COMPONENTS}, gate);

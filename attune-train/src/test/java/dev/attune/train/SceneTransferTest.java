@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class SceneTransferTest {
   private static final EventWeights WEIGHTS = EventWeights.defaults();
   private static final TwoSceneGenerator.Generated DATA = TwoSceneGenerator.generate(TwoSceneGenerator.Params.SMALL);
-  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20, 7L, 1, 32, 1f, 50);
+  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20, 7L, 1, 32, 1f, 50, 20);
   private static final EvalOptions OPTIONS = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false);
 
   @Test
