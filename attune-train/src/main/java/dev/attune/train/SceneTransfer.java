@@ -118,8 +118,8 @@ public final class SceneTransfer {
      * from the validation curves of the benchmark; one thread because the machine is shared (see
      * {@link CtrTraining.Options#DEFAULTS}); the blend's iALS with 128 factors and λ 10, the setting the benchmark's
      * validation users picked most often for iALS on one Douban scene; 200 neighbours for s_N, what the validation
-     * users picked for UserKNN on both Douban scenes merged in every cold setting, and 50 for s_U, in the middle
-     * of the 20-200 they picked for UserKNN on one scene (docs/benchmarks.md).
+     * users picked for UserKNN on both Douban scenes merged in every cold setting of seeds 1 and 2, and 50 for s_U,
+     * in the middle of the 20-200 they picked for UserKNN on one scene (docs/benchmarks.md).
      */
     public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f, 200, 50);
 
