@@ -30,7 +30,7 @@ import java.util.Map;
  * target scene's items with the user's training items excluded ({@link SceneResult}).
  *
  * <p>Users: of those with ratings in both scenes and at least 4 in the target, a seeded 20% are test users and
- * another 10% validation users, treated alike ({@link Splits#coldInScene(Dataset, EventWeights, String, int,
+ * another 10% (or {@code validationUsers}) validation users, treated alike ({@link Splits#coldInScene(Dataset, EventWeights, String, int,
  * double, double, long)}); the same users in every setting of a direction. Every rating (1-5) is a positive
  * (implicit feedback).
  *
@@ -46,7 +46,7 @@ import java.util.Map;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
- * [key=value scene-transfer overrides]} with
+ * [validationUsers=0.1] [key=value scene-transfer overrides]} with
  * DJL_CACHE_DIR set to a writable folder. Prints one Markdown table row per (direction, setting, model).
  */
 public final class SceneTransferQuality {
@@ -55,7 +55,6 @@ public final class SceneTransferQuality {
   /** Keeps in training per cold setting; -1 marks the warm setting. */
   private static final int[] SETTINGS = {0, 1, 3, -1};
   private static final double TEST_USERS = 0.2;
-  private static final double VALIDATION_USERS = 0.1;
   private static final double WARM_TEST_FRACTION = 0.2;
 
   public static void main(String[] args) throws Exception {
@@ -63,19 +62,21 @@ public final class SceneTransferQuality {
     int maxEpochs = 30;
     String only = null;
     boolean classicOnly = false;
+    double validationUsers = 0.1;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int k = 1; k < args.length; k++) {
       String[] kv = args[k].split("=", 2);
       if (kv[0].equals("maxEpochs")) maxEpochs = Integer.parseInt(kv[1]);
       else if (kv[0].equals("only")) only = kv[1];
       else if (kv[0].equals("classicOnly")) classicOnly = Boolean.parseBoolean(kv[1]);
+      else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
       else overrides.put(kv[0], kv[1]);
     }
     Importer importer = Importer.forFormat("douban");
     Dataset ds = importer.newDataset("douban-book-music");
     importer.importInto(ds, SharedData.root().resolve("douban-book-music"), ImportOptions.DEFAULTS);
     System.out.println("# " + ds + ", seed " + seed + ", test users " + TEST_USERS + ", validation users "
-        + VALIDATION_USERS + ", max epochs " + maxEpochs);
+        + validationUsers + ", max epochs " + maxEpochs);
     EventWeights weights = EventWeights.defaults();
     SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(overrides).withSeed(seed);
     System.out.println("# " + params);
@@ -86,8 +87,8 @@ public final class SceneTransferQuality {
       for (int keep : SETTINGS) {
         if (only != null && !only.equals(target + "/" + (keep >= 0 ? Integer.toString(keep) : "warm"))) continue;
         Split split = keep >= 0
-            ? Splits.coldInScene(ds, weights, target, keep, TEST_USERS, VALIDATION_USERS, seed)
-            : Splits.warmInScene(ds, weights, target, WARM_TEST_FRACTION, TEST_USERS, VALIDATION_USERS, seed);
+            ? Splits.coldInScene(ds, weights, target, keep, TEST_USERS, validationUsers, seed)
+            : Splits.warmInScene(ds, weights, target, WARM_TEST_FRACTION, TEST_USERS, validationUsers, seed);
         String setting = keep >= 0 ? "cold, keeps " + keep : "warm, keeps 80%";
         Split.Stage tuneMerged = split.tuning();
         Split.Stage tuneTarget = new Split.Stage(
