@@ -30,8 +30,9 @@ import java.util.Map;
  * target scene's items with the user's training items excluded ({@link SceneResult}).
  *
  * <p>Users: of those with ratings in both scenes and at least 4 in the target, a seeded 20% are test users and
- * another 10% (or {@code validationUsers}) validation users, treated alike ({@link Splits#coldInScene(Dataset, EventWeights, String, int,
- * double, double, long)}); the same users in every setting of a direction. Every rating (1-5) is a positive
+ * another 10% (or {@code validationUsers}) validation users, treated alike ({@link Splits#coldInScene(Dataset,
+ * EventWeights, String, int, double, double, long)}); the same users in every setting of a direction, and the same
+ * test users whatever the validation share. Every rating (1-5) is a positive
  * (implicit feedback).
  *
  * <p>Models, each tuned on the validation users and then refit on training + validation data:
