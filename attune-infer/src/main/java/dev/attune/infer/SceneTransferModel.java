@@ -47,11 +47,12 @@ import java.util.Map;
  * scene), H the distinct items of the history, and N(H) the {@code blendNeighbours} training users of highest sim
  * (ties: lower user index first); N_t(H) the {@code blendTargetNeighbours} of highest sim on the items of t. s_N
  * is user-based collaborative filtering across scenes: users who share a user's books vote for their own music.
- * On Douban it was the strongest single signal for users with 0-1 events in the target scene, and UserKNN on the
- * target scene alone (s_U) the strongest single-scene model for users with 1-3 (docs/benchmarks.md). A known user
- * is among their own neighbours; that only adds to items they already have, which are never returned. Files whose
- * gate has fewer components (three: written before s_N; four: before s_U) read the missing weights as 0. Why: on Douban the attention score alone lost to iALS on
- * the target scene for users with many target events (−20% to −37% NDCG@10) and was level with popularity for
+ * On Douban, for users with one event in the target scene, it beat popularity and iALS on both scenes merged and
+ * was the best of the classic models, and UserKNN on the target scene alone (s_U) was the strongest single-scene
+ * model for users with 1-3 (docs/benchmarks.md). A known user is among their own neighbours; that only adds to
+ * items they already have, which are never returned. Files whose gate has fewer components (three: written before
+ * s_N; four: before s_U) read the missing weights as 0. Why the blend: on Douban the attention score alone lost to
+ * iALS on the target scene for users with many target events (−20% to −37% NDCG@10) and was level with popularity for
  * users with none; the gate, tuned on validation users by the number of target events, keeps the transfer where
  * it helps and falls back to the single-scene models where they are stronger. Without those tensors (files written
  * before the blend), the served score is s(i). Buckets of n: lower bounds {@code blendBuckets}

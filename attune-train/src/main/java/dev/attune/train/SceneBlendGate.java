@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * Tunes the gate of the scene-transfer model's blend ({@link SceneTransferModel}, {@code
  * docs/design/scene-transfer.md}) on validation users: for each bucket of target-scene events, the weights
  * (w_T, w_C, w_P, w_N, w_U) of the attention score, the iALS score, popularity and the two neighbours' scores that
- * maximise the mean NDCG@10 of the validation users' held-out target-scene items. Never reads test data: the caller passes {@link Split#tuning()}.
+ * maximise the mean NDCG@10 of the validation users' held-out target-scene items. Never reads test data: the
+ * caller passes {@link Split#tuning()}.
  *
  * <p>Search: the simplex grid of step {@link #STEP} (1,001 points), best mean first; ties keep the earlier point,
  * the order starting at (1, 0, 0, 0, 0), so the attention score alone wins a tie. Examples: each validation user

@@ -118,8 +118,8 @@ public final class SceneTransfer {
      * from the validation curves of the benchmark; one thread because the machine is shared (see
      * {@link CtrTraining.Options#DEFAULTS}); the blend's iALS with 128 factors and λ 10, the setting the benchmark's
      * validation users picked most often for iALS on one Douban scene; 200 neighbours for s_N, what the validation
-     * users picked for UserKNN on both Douban scenes merged in every cold setting of seeds 1 and 2, and 50 for s_U,
-     * in the middle of the 20-200 they picked for UserKNN on one scene (docs/benchmarks.md).
+     * users picked most often (25 of 30 cold settings over five seeds) for UserKNN on both Douban scenes merged, and
+     * 50 for s_U, in the middle of the 20-200 they picked for UserKNN on one scene (docs/benchmarks.md).
      */
     public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f, 200, 50);
 
@@ -263,9 +263,9 @@ public final class SceneTransfer {
    * fitted on that scene's positive training items alone ({@code cf_item_factors}, each item's row from its own
    * scene's fit), {@code item_popularity} = ln(1 + users of the item), {@code blendNeighbours} and {@code
    * blendTargetNeighbours} for the neighbours' scores (computed at serving time from the training matrix), and a
-   * gate of (1, 0, 0, 0, 0) in every bucket (the attention score alone) until {@link SceneBlendGate} tunes it on validation users. Replaces any earlier
-   * blend in {@code w}. Deterministic for a seed: iALS starts from the seeded factors and its result does not depend
-   * on the thread count.
+   * gate of (1, 0, 0, 0, 0) in every bucket (the attention score alone) until {@link SceneBlendGate} tunes it on
+   * validation users. Replaces any earlier blend in {@code w}. Deterministic for a seed: iALS starts from the seeded
+   * factors and its result does not depend on the thread count.
    *
    * @param train the training set the network was trained on
    */
