@@ -47,7 +47,7 @@ import java.util.Map;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
- * [validationUsers=0.1] [key=value scene-transfer overrides]} with
+ * [validationUsers=0.1] [gateSteps=10] [key=value scene-transfer overrides]} with
  * DJL_CACHE_DIR set to a writable folder. Prints one Markdown table row per (direction, setting, model).
  */
 public final class SceneTransferQuality {
@@ -64,6 +64,7 @@ public final class SceneTransferQuality {
     String only = null;
     boolean classicOnly = false;
     double validationUsers = 0.1;
+    int gateSteps = SceneBlendGate.STEPS;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int k = 1; k < args.length; k++) {
       String[] kv = args[k].split("=", 2);
@@ -71,6 +72,7 @@ public final class SceneTransferQuality {
       else if (kv[0].equals("only")) only = kv[1];
       else if (kv[0].equals("classicOnly")) classicOnly = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
+      else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);
     }
     Importer importer = Importer.forFormat("douban");
@@ -110,7 +112,9 @@ public final class SceneTransferQuality {
         // the blend's iALS takes the target-only iALS setting the validation users picked
         SceneTransfer.Params withCf = params.with(Map.of("cfFactors", alsTarget.params().get("factors"),
             "cfRegularization", alsTarget.params().get("regularization")));
-        if (!classicOnly) rows.addAll(transfer(withCf, maxEpochs, split, target, setting, options, seed));
+        if (!classicOnly) {
+          rows.addAll(transfer(withCf, maxEpochs, gateSteps, split, target, setting, options, seed));
+        }
         for (Row r : rows) {
           System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.4f | %s | %.1f |%n", target, setting,
               r.result.users(SceneResult.ALL), r.label, r.result.mean(SceneResult.ALL, "NDCG@10"),
@@ -165,10 +169,10 @@ public final class SceneTransferQuality {
    * The transfer model: epochs picked by the attention score's validation NDCG@10, the blend's gate tuned on the
    * validation users with those weights ({@link SceneBlendGate}), then a refit on training + validation with the
    * picked epochs and the tuned gate. Two rows: the blend (the served model) and, from the same refit weights,
-   * the attention score alone (gate (1, 0, 0)).
+   * the attention score alone (gate (1, 0, 0, 0, 0)).
    */
-  private static List<Row> transfer(SceneTransfer.Params params, int maxEpochs, Split split, String target,
-      String setting, EvalOptions options, long seed) {
+  private static List<Row> transfer(SceneTransfer.Params params, int maxEpochs, int gateSteps, Split split,
+      String target, String setting, EvalOptions options, long seed) {
     long start = System.nanoTime();
     TrainingSet tuningTrain = split.tuning().train();
     double[] bestScore = {Double.NEGATIVE_INFINITY};
@@ -186,7 +190,7 @@ public final class SceneTransferQuality {
       }
     });
     SceneTransfer.addBlend(bestWeights[0], tuningTrain, params);
-    SceneBlendGate.Tuned gate = SceneBlendGate.tune(bestWeights[0], split.tuning(), target, seed);
+    SceneBlendGate.Tuned gate = SceneBlendGate.tune(bestWeights[0], split.tuning(), target, seed, gateSteps);
     System.err.printf(Locale.ROOT, "  %s %s gate %s (%.0f s)%n", target, setting, gate,
         (System.nanoTime() - start) / 1e9);
     TrainingSet full = split.trainAndValidation();

@@ -72,6 +72,17 @@ public final class SceneBlendGate {
    * @throws IllegalArgumentException if the file has no blend or the scene is unknown
    */
   public static Tuned tune(WeightFile w, Split.Stage validation, String target, long seed) {
+    return tune(w, validation, target, seed, STEPS);
+  }
+
+  /**
+   * {@link #tune(WeightFile, Split.Stage, String, long)} on a grid of step 1 / {@code steps} (fewer steps, fewer
+   * points to choose from: C(steps + 4, 4) of them).
+   *
+   * @param steps grid steps per unit weight, &gt; 0
+   */
+  public static Tuned tune(WeightFile w, Split.Stage validation, String target, long seed, int steps) {
+    if (steps <= 0) throw new IllegalArgumentException("steps must be > 0: " + steps);
     Interactions positive = validation.train().interactions().positive();
     SceneTransferModel model = SceneTransferModel.fromWeights(w, validation.train().interactions(), target);
     if (!model.hasBlend()) throw new IllegalArgumentException("the weight file has no blend; call addBlend first");
@@ -113,7 +124,7 @@ public final class SceneBlendGate {
     int[] examples = new int[nb];
     double[] ndcg = new double[nb];
     Arrays.fill(ndcg, Double.NaN);
-    float[][] grid = grid();
+    float[][] grid = grid(steps);
     for (int b = 0; b < nb; b++) {
       List<Example> list = byBucket.get(b);
       examples[b] = list.size();
@@ -188,25 +199,25 @@ public final class SceneBlendGate {
     return out;
   }
 
-  /** The simplex grid of C weights in steps of 1/STEPS, (1, 0, ..., 0) first, then w_T falling, then w_C, ... */
-  private static float[][] grid() {
+  /** The simplex grid of C weights in steps of 1/units, (1, 0, ..., 0) first, then w_T falling, then w_C, ... */
+  private static float[][] grid(int units) {
     List<float[]> out = new ArrayList<>();
-    addPoints(new int[C], 0, STEPS, out);
+    addPoints(new int[C], 0, units, units, out);
     return out.toArray(new float[0][]);
   }
 
-  private static void addPoints(int[] steps, int at, int left, List<float[]> out) {
+  private static void addPoints(int[] steps, int at, int left, int units, List<float[]> out) {
     if (at == C - 1) {
       steps[at] = left;
       float[] g = new float[C];
-      for (int k = 0; k < C; k++) g[k] = steps[k] / (float) STEPS;
+      for (int k = 0; k < C; k++) g[k] = steps[k] / (float) units;
       out.add(g);
       return;
     }
     // the first weight counts down from all steps, the others up from 0, so (1, 0, ..., 0) comes first
     for (int k = 0; k <= left; k++) {
       steps[at] = at == 0 ? left - k : k;
-      addPoints(steps, at + 1, left - steps[at], out);
+      addPoints(steps, at + 1, left - steps[at], units, out);
     }
   }
 
