@@ -671,12 +671,11 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   private record Neighbourhood(int[] users, float[] similarity, int historySize) {}
 
   /**
-   * N(H), or with {@code inTarget} N_t(H) (the history and every I_u cut to the target scene), by an inverted
-   * index from items to users.
+   * N(H), or with {@code inTarget} N_t(H) (the history and every I_u cut to the target scene): overlaps counted
+   * through an inverted index from items to users, the best by {@link TopKSelector} (ties: lower user index).
    *
-   * @implNote Cost per history: Σ_{j∈H} |users of j| to count overlaps, a sort of the users met, and an int per
-   *     training user (the overlap counts). A platform with millions of users would want a sampled or indexed
-   *     neighbour search instead.
+   * @implNote Cost per history: Σ_{j∈H} |users of j| to count overlaps and a pass over every training user. A
+   *     platform with millions of users would want a sampled or indexed neighbour search instead.
    */
   private Neighbourhood neighbourhood(int[] history, boolean inTarget) {
     int[] distinct = Arrays.stream(history).filter(i -> !inTarget || w.itemScenes[i] == targetScene).sorted()
@@ -686,29 +685,13 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       return new Neighbourhood(new int[0], new float[0], distinct.length);
     }
     int[][] rows = inTarget ? userTargetItems : userItems;
-    int[] overlap = new int[userItems.length];
-    int touched = 0;
-    int[] candidates = new int[userItems.length];
-    for (int j : distinct) {
-      for (int u : itemUsers[j]) if (overlap[u]++ == 0) candidates[touched++] = u;
+    float[] sim = new float[rows.length]; // overlap counts, then cosines; NaN = no overlap, never a neighbour
+    for (int j : distinct) for (int u : itemUsers[j]) sim[u]++;
+    for (int u = 0; u < sim.length; u++) {
+      sim[u] = sim[u] == 0 ? Float.NaN : (float) (sim[u] / Math.sqrt((double) distinct.length * rows[u].length));
     }
-    float[] sim = new float[touched];
-    Integer[] order = new Integer[touched];
-    for (int k = 0; k < touched; k++) {
-      int u = candidates[k];
-      sim[k] = (float) (overlap[u] / Math.sqrt((double) distinct.length * rows[u].length));
-      order[k] = k;
-    }
-    Arrays.sort(order, (x, y) -> sim[x] != sim[y] ? Float.compare(sim[y], sim[x])
-        : Integer.compare(candidates[x], candidates[y]));
-    int k = Math.min(size, touched);
-    int[] users = new int[k];
-    float[] similarity = new float[k];
-    for (int r = 0; r < k; r++) {
-      users[r] = candidates[order[r]];
-      similarity[r] = sim[order[r]];
-    }
-    return new Neighbourhood(users, similarity, distinct.length);
+    TopK top = TopKSelector.select(sim, sim.length, size, ItemFilter.ALL);
+    return new Neighbourhood(top.items(), top.scores(), distinct.length);
   }
 
   /**
