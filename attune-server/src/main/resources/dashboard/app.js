@@ -289,7 +289,9 @@ async function users(userId) {
       card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'))),
     card('Attention heat map — how much each history event weighed in each recommendation',
       attention(recs.items, events, label, modelKind, 'heatmap'),
-      h('p', { class: 'note' }, modelKind
+      h('p', { class: 'note' }, modelKind === 'scene-transfer'
+        ? 'Each event\'s exact share of the served score of the cross-scene blend (attention over every scene, iALS and the neighbours\' terms); negative shares lower the score. The shares and the popularity term add up to the score.'
+        : modelKind
         ? `Attention at the newest position, averaged over heads. In ${modelKind} it does not depend on the candidate item, so the columns agree; the influence map below differs per item. Per-level weights are shown for hierarchical models; the served model (${modelKind}) has none.`
         : '')),
     card('Influence heat map — how much each history event raises each recommendation\'s score (leave it out and rescore)',
@@ -341,7 +343,8 @@ function attention(items, events, label, modelKind, testid) {
   }));
   return h('div', { class: 'scroll' }, heatMap({ rows: rows.map(k => rowLabel.get(k)), cols: explained.map(i => label(i.itemId)),
     values, rowTitle: 'history event (oldest at top)', colTitle: 'recommended item (best first)',
-    legendTitle: 'attention weight (share of 1 per column)', testid }));
+    legendTitle: modelKind === 'scene-transfer' ? 'share of the served score' : 'attention weight (share of 1 per column)',
+    diverging: modelKind === 'scene-transfer', testid }));
 }
 
 /** The occlusion heat map of the model's items in `items` for a history (POST /v1/admin/influence). */

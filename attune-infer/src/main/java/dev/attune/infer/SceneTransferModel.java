@@ -486,7 +486,8 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
    */
   public float[][] components(int[] history) {
     if (w.blend == null) throw new IllegalStateException("this weight file has no blend (no iALS factors)");
-    float[][] c = rawComponents(checked(history));
+    checked(history);
+    float[][] c = rawComponents(history, neighbourhood(history, false), neighbourhood(history, true));
     for (float[] row : c) standardise(row);
     return c;
   }
@@ -598,37 +599,15 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   @Override
   public Explanation explain(Query query, int itemIndex) {
     int[] history = validatedHistory(query);
-    Attention a = attend(history, itemIndex);
-    float[] share = a.contributions().clone();
-    float popularity = a.bias();
-    float score = a.score();
-    float[] g = gate(history);
-    if (w.blend != null) {
-      int r = row(itemIndex);
-      float[][] raw = rawComponents(history);
-      float[][] scale = new float[COMPONENTS][];
-      for (int k = 0; k < COMPONENTS; k++) scale[k] = standardise(raw[k]); // {mean, 1/sd}
-      float wt = g[0] * scale[0][1];
-      float wc = g[1] * scale[1][1];
-      float wn = g[3] * scale[3][1];
-      float wu = g[4] * scale[4][1];
-      for (int j = 0; j < share.length; j++) share[j] *= wt;
-      float[] cf = cfContributions(history, itemIndex);
-      float[] nb = neighbourContributions(history, itemIndex, false);
-      float[] nt = neighbourContributions(history, itemIndex, true);
-      for (int j = 0; j < share.length; j++) share[j] += wc * cf[j] + wn * nb[j] + wu * nt[j];
-      // everything that is not a past item: the attention bias and popularity terms and the per-history centring
-      popularity = wt * a.bias() + g[2] * scale[2][1] * w.blend.popularity[itemIndex]
-          - wt * scale[0][0] - wc * scale[1][0] - g[2] * scale[2][1] * scale[2][0] - wn * scale[3][0]
-          - wu * scale[4][0];
-      score = 0;
-      for (int k = 0; k < COMPONENTS; k++) score += g[k] * raw[k][r];
-    }
+    Decomposition dec = decompose(history, itemIndex);
+    float[] share = dec.shares();
+    Attention a = dec.attention();
+    float[] g = dec.gate();
     List<Explanation.Contribution> parts = new ArrayList<>();
     for (int j = 0; j < history.length; j++) {
       parts.add(new Explanation.Contribution(Explanation.Kind.HISTORY_ITEM, history[j], share[j]));
     }
-    parts.add(new Explanation.Contribution(Explanation.Kind.POPULARITY, itemIndex, popularity));
+    parts.add(new Explanation.Contribution(Explanation.Kind.POPULARITY, itemIndex, dec.rest()));
     parts.sort((x, y) -> Float.compare(Math.abs(y.weight()), Math.abs(x.weight())));
     int top = -1;
     for (int j = 0; j < history.length; j++) if (top < 0 || a.weights()[j] > a.weights()[top]) top = j;
@@ -641,11 +620,95 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
           "; blend of %d %s events: attention %.2f, iALS %.2f, popularity %.2f, neighbours %.2f, neighbours in %s"
               + " %.2f", ownCount(history), targetScene(), g[0], g[1], g[2], g[3], targetScene(), g[4]);
     }
-    return new Explanation(itemIndex, score, parts, summary);
+    return new Explanation(itemIndex, dec.score(), parts, summary);
+  }
+
+  /**
+   * Each past item's exact share of the served score of each of {@code items}, by history position (what {@link
+   * #explain} lists, in history order; repeats of an item have equal shares). The work that depends on the history
+   * alone (components, neighbourhoods, the iALS fold-in) is done once for all the items.
+   *
+   * @return per item, its shares ({@code history.length} of them): they add up to the served score less the term
+   *     that is no past item's
+   * @throws IllegalArgumentException if the item is not in the target scene or an index is out of range
+   */
+  public float[][] historyShares(int[] history, int[] items) {
+    HistoryState state = historyState(checked(history));
+    float[][] out = new float[items.length][];
+    for (int k = 0; k < items.length; k++) out[k] = decompose(history, state, items[k]).shares();
+    return out;
+  }
+
+  /**
+   * The served score of an item split into past items' shares and the rest.
+   *
+   * @param shares by history position
+   * @param rest what is no past item's: the bias and popularity terms and the per-history centring
+   * @param score the served score, = Σ shares + rest
+   * @param attention the attention score's own split
+   * @param gate the blend weights applied (all 0 but the first without the blend)
+   */
+  private record Decomposition(float[] shares, float rest, float score, Attention attention, float[] gate) {}
+
+  /**
+   * What the decompositions of every item share for one history.
+   *
+   * @param gate the blend weights
+   * @param components the standardised components over the target items; null without the blend
+   * @param scale each component's {mean, 1/sd} before standardisation
+   * @param neighbours N(H)
+   * @param targetNeighbours N_t(H)
+   * @param foldIn the Cholesky factor of the iALS fold-in's matrix, or null (no past item of t)
+   */
+  private record HistoryState(float[] gate, float[][] components, float[][] scale, Neighbourhood neighbours,
+      Neighbourhood targetNeighbours, double[] foldIn) {}
+
+  private HistoryState historyState(int[] history) {
+    float[] g = gate(history);
+    if (w.blend == null) return new HistoryState(g, null, null, null, null, null);
+    Neighbourhood all = neighbourhood(history, false);
+    Neighbourhood own = neighbourhood(history, true);
+    float[][] c = rawComponents(history, all, own);
+    float[][] scale = new float[COMPONENTS][];
+    for (int k = 0; k < COMPONENTS; k++) scale[k] = standardise(c[k]); // {mean, 1/sd}
+    return new HistoryState(g, c, scale, all, own, foldInFactor(history));
+  }
+
+  private Decomposition decompose(int[] history, int itemIndex) {
+    return decompose(history, historyState(history), itemIndex);
+  }
+
+  private Decomposition decompose(int[] history, HistoryState state, int itemIndex) {
+    Attention a = attend(history, itemIndex);
+    float[] share = a.contributions().clone();
+    float popularity = a.bias();
+    float score = a.score();
+    float[] g = state.gate();
+    if (w.blend != null) {
+      int r = row(itemIndex);
+      float[][] raw = state.components();
+      float[][] scale = state.scale();
+      float wt = g[0] * scale[0][1];
+      float wc = g[1] * scale[1][1];
+      float wn = g[3] * scale[3][1];
+      float wu = g[4] * scale[4][1];
+      for (int j = 0; j < share.length; j++) share[j] *= wt;
+      float[] cf = cfContributions(history, state.foldIn(), itemIndex);
+      float[] nb = neighbourContributions(history, state.neighbours(), itemIndex, false);
+      float[] nt = neighbourContributions(history, state.targetNeighbours(), itemIndex, true);
+      for (int j = 0; j < share.length; j++) share[j] += wc * cf[j] + wn * nb[j] + wu * nt[j];
+      // everything that is not a past item: the attention bias and popularity terms and the per-history centring
+      popularity = wt * a.bias() + g[2] * scale[2][1] * w.blend.popularity[itemIndex]
+          - wt * scale[0][0] - wc * scale[1][0] - g[2] * scale[2][1] * scale[2][0] - wn * scale[3][0]
+          - wu * scale[4][0];
+      score = 0;
+      for (int k = 0; k < COMPONENTS; k++) score += g[k] * raw[k][r];
+    }
+    return new Decomposition(share, popularity, score, a, g);
   }
 
   /** {@link #components} before standardisation (rows: s, s_C, s_P, s_N, s_U over the target items). */
-  private float[][] rawComponents(int[] history) {
+  private float[][] rawComponents(int[] history, Neighbourhood neighbours, Neighbourhood targetNeighbours) {
     int m = targetItems.length;
     float[][] c = new float[COMPONENTS][m];
     Encoded e = encode(history);
@@ -657,7 +720,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     for (int r = 0; r < m; r++) c[2][r] = w.blend.popularity[targetItems[r]];
     for (int component = 3; component <= 4; component++) {
       boolean inTarget = component == 4;
-      Neighbourhood nh = neighbourhood(history, inTarget);
+      Neighbourhood nh = inTarget ? targetNeighbours : neighbours;
       for (int k = 0; k < nh.users.length; k++) {
         for (int i : (inTarget ? userTargetItems : userItems)[nh.users[k]]) {
           if (w.itemScenes[i] == targetScene) c[component][Arrays.binarySearch(targetItems, i)] += nh.similarity[k];
@@ -699,9 +762,8 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
    * both i and the item of 1 / √(|H| |I_u|), split evenly over the history's repeats of the item (so the shares
    * add up to the score); with {@code inTarget} only past items of the target scene share.
    */
-  private float[] neighbourContributions(int[] history, int itemIndex, boolean inTarget) {
+  private float[] neighbourContributions(int[] history, Neighbourhood nh, int itemIndex, boolean inTarget) {
     float[] out = new float[history.length];
-    Neighbourhood nh = neighbourhood(history, inTarget);
     if (nh.users.length == 0) return out;
     Map<Integer, Integer> repeats = new HashMap<>();
     for (int j : history) repeats.merge(j, 1, Integer::sum);
@@ -717,9 +779,8 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   }
 
   /** Each past item's exact share of s_C(i): (1 + α) y_iᵀ W⁻¹ y_j for items of t, 0 for the others. */
-  private float[] cfContributions(int[] history, int itemIndex) {
+  private float[] cfContributions(int[] history, double[] l, int itemIndex) {
     float[] out = new float[history.length];
-    double[] l = foldInFactor(history);
     if (l == null) return out;
     int f = w.blend.factors;
     float[] y = w.blend.itemFactors;

@@ -9,7 +9,8 @@ import dev.attune.data.Interactions;
 import dev.attune.model.Explanation;
 import dev.attune.model.Query;
 import dev.attune.model.cf.FactorModel;
-import java.util.SplittableRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -21,11 +22,9 @@ import org.junit.jupiter.api.Test;
  */
 class SceneTransferBlendTest {
   private static final int N = 30;
-  private static final int D = 4;
-  private static final int K = 2;
-  private static final int F = 3;
-  private static final float ALPHA = 1f;
-  private static final float LAMBDA = 0.5f;
+  private static final int F = RandomSceneTransfer.FACTORS;
+  private static final float ALPHA = RandomSceneTransfer.ALPHA;
+  private static final float LAMBDA = RandomSceneTransfer.REGULARIZATION;
   private static final int[] SCENES = IntStream.range(0, N).map(i -> i % 3 == 0 ? 1 : 0).toArray(); // 1 = music
   private static final int[] MUSIC = IntStream.range(0, N).filter(i -> SCENES[i] == 1).toArray();
   private static final Interactions EMPTY = Interactions.fromTriples(1, N, new int[0], new int[0], new float[0]);
@@ -35,44 +34,9 @@ class SceneTransferBlendTest {
    * wide), books (1, 0, ...); {@code neighbours} as |N(H)| and |N_t(H)| where the gate has their weights.
    */
   private static WeightFile weights(float[][] musicGate, int neighbours) {
-    SplittableRandom r = new SplittableRandom(11L);
-    WeightFile w = new WeightFile().property("model", SceneTransferModel.MODEL_KIND).property("numItems", "" + N)
-        .property("numScenes", "2").property("dim", "" + D).property("interests", "" + K)
-        .property("scenes", "books,music").property("cfFactors", "" + F).property("cfAlpha", "" + ALPHA)
-        .property("cfRegularization", "" + LAMBDA);
-    w.put("item_embedding", new int[] {N, D}, random(r, N * D));
-    w.put("target_embedding", new int[] {N, D}, random(r, N * D));
-    w.put("scene_embedding", new int[] {2, D}, random(r, 2 * D));
-    w.put("interest_embedding", new int[] {K, D}, random(r, K * D));
-    w.put("item_bias", new int[] {N}, random(r, N));
-    for (String name : new String[] {"own_scene_projection", "attention.query", "attention.key", "attention.value"}) {
-      w.put(name, new int[] {D, D}, random(r, D * D));
-    }
-    float[] scenes = new float[N];
-    for (int i = 0; i < N; i++) scenes[i] = SCENES[i];
-    w.put("item_scenes", new int[] {N}, scenes);
-    float[] cf = random(r, N * F);
-    w.put("cf_item_factors", new int[] {N, F}, cf);
-    float[] pop = new float[N];
-    for (int i = 0; i < N; i++) pop[i] = (float) Math.log1p(r.nextInt(50));
-    w.put("item_popularity", new int[] {N}, pop);
-    int buckets = SceneTransferModel.DEFAULT_BUCKETS.length;
-    int c = musicGate[0].length;
-    float[] gate = new float[2 * buckets * c];
-    for (int b = 0; b < buckets; b++) {
-      gate[c * b] = 1;
-      System.arraycopy(musicGate[Math.min(b, musicGate.length - 1)], 0, gate, (buckets + b) * c, c);
-    }
-    w.put("blend_gate", new int[] {2, buckets, c}, gate);
-    if (c >= 4) w.property("blendNeighbours", Integer.toString(neighbours));
-    if (c >= 5) w.property("blendTargetNeighbours", Integer.toString(neighbours));
-    return w;
-  }
-
-  private static float[] random(SplittableRandom r, int n) {
-    float[] v = new float[n];
-    for (int k = 0; k < n; k++) v[k] = (float) (0.5 * r.nextGaussian());
-    return v;
+    float[] books = new float[musicGate[0].length];
+    books[0] = 1;
+    return RandomSceneTransfer.weights(SCENES, "books,music", new float[][][] {{books}, musicGate}, neighbours, 11L);
   }
 
   private static float[] standardised(float[] x) {
@@ -120,12 +84,29 @@ class SceneTransferBlendTest {
     SceneTransferModel model = SceneTransferModel.fromWeights(w, TRAIN, "music");
     for (int[] history : new int[][] {{}, {1, 2}, {1, 3, 4, 6}, {1, 1, 3, 4, 4, 6}}) {
       float[] served = model.score(history, MUSIC);
+      float[][] allShares = model.historyShares(history, MUSIC);
       for (int r = 0; r < MUSIC.length; r++) {
         Explanation e = model.explain(Query.forHistory(history, 5), MUSIC[r]);
         double sum = 0;
         for (Explanation.Contribution c : e.contributions()) sum += c.weight();
         assertEquals(served[r], e.score(), 1e-4, "explained score");
         assertEquals(e.score(), sum, 1e-4, "contributions add up");
+        // by position: the explanation's past-item entries in history order, repeats alike
+        float[] shares = allShares[r];
+        List<Float> listed = new ArrayList<>();
+        for (Explanation.Contribution c : e.contributions()) {
+          if (c.kind() == Explanation.Kind.HISTORY_ITEM) listed.add(c.weight());
+        }
+        List<Float> byPosition = new ArrayList<>();
+        for (float v : shares) byPosition.add(v);
+        listed.sort(null);
+        byPosition.sort(null);
+        assertEquals(listed, byPosition, "the same shares");
+        for (int j = 0; j < history.length; j++) {
+          for (int j2 = 0; j2 < history.length; j2++) {
+            if (history[j] == history[j2]) assertEquals(shares[j], shares[j2], 0f, "repeats share alike");
+          }
+        }
       }
       for (int item : model.recommend(Query.forHistory(history, 5)).items()) assertEquals(1, SCENES[item]);
     }

@@ -44,7 +44,8 @@ final class Api {
       new Route.Param("diversity", "number", "MMR trade-off in [0, 1] (default 0: by score only)"),
       new Route.Param("maxPerCreator", "integer", "at most this many items per artist/creator (default 0: no cap)"),
       new Route.Param("allowRepeats", "boolean", "let items already consumed come back (default false)"),
-      new Route.Param("explain", "boolean", "attach the attention explanation of each model recommendation"));
+      new Route.Param("explain", "boolean", "attach the explanation of each model recommendation: every history "
+          + "event's attention weight (for scene-transfer, its share of the served score)"));
 
   private final Store store;
   private final ObjectMapper json;

@@ -11,12 +11,14 @@ import dev.attune.model.Query;
 import dev.attune.model.TopK;
 import dev.attune.store.Store;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -95,7 +97,7 @@ final class Recommendations {
     }
     boolean[] blocked = new boolean[m.items().size()];
     int[] sceneOf = new int[m.items().size()];
-    java.util.Arrays.fill(blocked, true);
+    Arrays.fill(blocked, true);
     for (Store.StoredItem i : catalog.all()) {
       int index = m.items().indexOf(i.item().id());
       if (index < 0) {
@@ -235,7 +237,7 @@ final class Recommendations {
         int[] sceneOf = v.sceneOf();
         ItemFilter keep = i -> !blocked[i] && (sceneId < 0 || sceneOf[i] == sceneId)
             && (o.category() == null || catalog.get(m.items().id(i)).item().categories().contains(o.category()));
-        TopK top = m.recommend(modelHistory, fetch, excluded, keep);
+        TopK top = m.recommend(modelHistory, fetch, excluded, keep, o.scene());
         for (int r = 0; r < top.size(); r++) {
           String id = m.items().id(top.item(r));
           pool.put(id, new Candidate(id, top.score(r), m.kind(), top.item(r)));
@@ -255,8 +257,10 @@ final class Recommendations {
       }
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
-    Map<Candidate, Explained> explained = o.explain() && m != null && m.explains() && modelHistory != null
-        ? explain(m, modelHistory, modelEvents, ranked) : Map.of();
+    Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
+        : m.explains() ? explain(m, modelHistory, modelEvents, ranked)
+        : m.sceneTarget(o.scene()) != null ? explainTransfer(m, o.scene(), modelHistory, modelEvents, ranked)
+        : Map.of();
     List<Recommended> out = new ArrayList<>(ranked.size());
     for (Candidate c : ranked) out.add(new Recommended(c.itemId, c.finalScore, c.source, explained.get(c)));
     return out;
@@ -326,8 +330,8 @@ final class Recommendations {
         if (i >= 0) out[n++] = i;
       }
     }
-    int[] sorted = java.util.Arrays.copyOf(out, n);
-    java.util.Arrays.sort(sorted);
+    int[] sorted = Arrays.copyOf(out, n);
+    Arrays.sort(sorted);
     return sorted;
   }
 
@@ -472,6 +476,55 @@ final class Recommendations {
       String top = steps.isEmpty() ? null : steps.get(0).itemId();
       out.put(fromModel.get(k), new Explained(steps, top, finiteOrZero(a.topStepDrop()), finiteOrZero(a.randomStepDrop())));
     }
+    return out;
+  }
+
+  /**
+   * Explanations of a transfer model's candidates among {@code ranked}: every history event with its exact share of
+   * the served score (attention, iALS and neighbour terms; {@link ServingModel#sceneTransferShares}), largest first,
+   * and the score's drop when the top event, or a seeded random other one, is left out of the history.
+   */
+  private static Map<Candidate, Explained> explainTransfer(ServingModel m, String scene, int[] history,
+      List<Event> events, List<Candidate> ranked) {
+    List<Candidate> fromModel = new ArrayList<>();
+    for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
+    int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
+    // one pass of the blend scores every candidate: once for the history, once per left-out event
+    float[] full = m.sceneTransferScores(history, items, scene);
+    Map<Integer, float[]> withoutEvent = new HashMap<>();
+    SplittableRandom random = new SplittableRandom(SequentialModel.DEFAULT_EXPLAIN_SEED);
+    Map<Candidate, Explained> out = new HashMap<>();
+    float[][] allShares = m.sceneTransferShares(history, items, scene);
+    for (int k = 0; k < items.length; k++) {
+      float[] shares = allShares[k];
+      Integer[] order = new Integer[history.length];
+      for (int j = 0; j < order.length; j++) order[j] = j;
+      Arrays.sort(order, (x, y) -> Float.compare(shares[y], shares[x]));
+      List<Step> steps = new ArrayList<>(history.length);
+      for (int j : order) {
+        Event e = events.get(j);
+        steps.add(new Step(e.itemId(), e.timestamp(), e.type(), shares[j]));
+      }
+      int top = order[0];
+      float topDrop = full[k] - withoutEvent.computeIfAbsent(top,
+          j -> m.sceneTransferScores(without(history, j), items, scene))[k];
+      float randomDrop = Float.NaN;
+      if (history.length > 1) {
+        int other = random.nextInt(history.length - 1);
+        if (other >= top) other++;
+        randomDrop = full[k] - withoutEvent.computeIfAbsent(other,
+            j -> m.sceneTransferScores(without(history, j), items, scene))[k];
+      }
+      out.put(fromModel.get(k), new Explained(steps, steps.get(0).itemId(), finiteOrZero(topDrop),
+          finiteOrZero(randomDrop)));
+    }
+    return out;
+  }
+
+  private static int[] without(int[] history, int position) {
+    int[] out = new int[history.length - 1];
+    System.arraycopy(history, 0, out, 0, position);
+    System.arraycopy(history, position + 1, out, position, out.length - position);
     return out;
   }
 

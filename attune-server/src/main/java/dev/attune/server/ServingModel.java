@@ -5,6 +5,7 @@ import dev.attune.data.Interactions;
 import dev.attune.data.TrainingSet;
 import dev.attune.infer.BatchedScoring;
 import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.SceneTransferModel;
 import dev.attune.infer.SequentialModel;
 import dev.attune.infer.SequentialModels;
 import dev.attune.infer.TwoStageModel;
@@ -14,12 +15,16 @@ import dev.attune.model.Recommender;
 import dev.attune.model.TopK;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * A trained model as the service uses it: a recommender over histories of item indices and the external ids of
- * its items. Two kinds:
+ * its items. Three kinds:
  *
  * <ul>
  *   <li>a sequential attention network ({@code sasrec}, {@code gru-attn}): scores any history of known items and
@@ -28,6 +33,13 @@ import java.util.function.Supplier;
  *   <li>the two-stage pipeline ({@code two-stage}, {@link TwoStageModel}): its retrievers are refitted, when the
  *       directory is read, on the data the caller supplies (the store's events when serving), and re-ranked by the
  *       directory's fusion ranker; it has no attention, so no explanations, and its items are that data's.
+ *   <li>the multi-scene transfer model ({@code scene-transfer}, {@link SceneTransferModel}): one model per scene
+ *       it was trained on, each recommending items of its scene only; a request's {@code scene} picks the target
+ *       (none: the scene named at training). The blend's two neighbour scores need training users: they are the
+ *       data the caller supplies (the store's events when the directory is read), mapped to the model's items, so
+ *       users who arrived after training count as neighbours too; events stored later count from the next read.
+ *       Only the training target's gate was tuned: another scene is served by its attention score alone. Explained
+ *       per history event by the exact shares of the served score ({@link SceneTransferModel#historyShares}).
  * </ul>
  *
  * @param recommender answers history queries (thread-safe)
@@ -36,11 +48,12 @@ import java.util.function.Supplier;
  *     null for a pipeline
  * @param items external id of each model item index
  * @param kind model name, reported as the source of its recommendations ({@code sasrec}, {@code gru-attn},
- *     {@code two-stage})
+ *     {@code two-stage}, {@code scene-transfer})
  * @param version the model directory's name, reported in responses and {@code /metrics}
+ * @param sceneTargets for a transfer model, its model for each scene it was trained on; else null
  */
 record ServingModel(Recommender recommender, SequentialModel sequential, BatchedScoring scoring, IdIndex items,
-    String kind, String version) {
+    String kind, String version, Map<String, SceneTransferModel> sceneTargets) {
   /** Requests scored in one pass over the item matrix, at most: the widest scoring kernel takes eight users. */
   static final int MAX_BATCH = 8;
 
@@ -62,12 +75,80 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
         throw new IllegalArgumentException("a two-stage model needs events to fit its retrievers on; the store has none");
       }
       Recommender pipeline = TwoStageModel.assemble(d.weights(), train, 1);
-      return new ServingModel(pipeline, null, null, train.dataset().itemIds(), TwoStageModel.KIND, version);
+      return new ServingModel(pipeline, null, null, train.dataset().itemIds(), TwoStageModel.KIND, version, null);
     }
     IdIndex items = IdIndex.of(d.itemIds());
+    if (SceneTransferModel.MODEL_KIND.equals(d.kind())) {
+      SceneTransferModel first = SceneTransferModel.fromDirectory(d, onModelItems(pipelineData.get(), items), null);
+      Map<String, SceneTransferModel> targets = new LinkedHashMap<>();
+      targets.put(first.targetScene(), first);
+      for (String scene : first.scenes()) targets.computeIfAbsent(scene, first::forScene);
+      return new ServingModel(first, null, null, items, SceneTransferModel.MODEL_KIND, version, Map.copyOf(targets));
+    }
     Interactions none = new Interactions(0, items.size(), new int[] {0}, new int[0], new float[0], new long[0]);
     SequentialModel model = SequentialModels.fromWeights(d.weights(), none);
-    return new ServingModel(model, model, new BatchedScoring(model, MAX_BATCH), items, d.kind(), version);
+    return new ServingModel(model, model, new BatchedScoring(model, MAX_BATCH), items, d.kind(), version, null);
+  }
+
+  /**
+   * {@code data}'s interactions with its items renumbered to the model's ({@code items}); items the model does not
+   * know are dropped, so are users left with none. Null or no data gives a matrix without users.
+   */
+  static Interactions onModelItems(TrainingSet data, IdIndex items) {
+    if (data == null) return new Interactions(0, items.size(), new int[] {0}, new int[0], new float[0], new long[0]);
+    Interactions m = data.interactions();
+    int[] toModel = new int[data.numItems()];
+    for (int i = 0; i < toModel.length; i++) toModel[i] = items.indexOf(data.dataset().itemIds().id(i));
+    List<int[]> rows = new ArrayList<>();
+    List<float[]> values = new ArrayList<>();
+    List<long[]> times = new ArrayList<>();
+    int nnz = 0;
+    for (int u = 0; u < m.numUsers(); u++) {
+      int from = m.indptr()[u];
+      int to = m.indptr()[u + 1];
+      long[] packed = new long[to - from]; // model index in the high half, CSR position in the low: sorts by item
+      int n = 0;
+      for (int p = from; p < to; p++) {
+        int i = toModel[m.indices()[p]];
+        if (i >= 0) packed[n++] = ((long) i << 32) | p;
+      }
+      if (n == 0) continue;
+      Arrays.sort(packed, 0, n);
+      int[] row = new int[n];
+      float[] v = new float[n];
+      long[] t = new long[n];
+      for (int k = 0; k < n; k++) {
+        int p = (int) packed[k];
+        row[k] = (int) (packed[k] >>> 32);
+        v[k] = m.values()[p];
+        t[k] = m.lastTimes()[p];
+      }
+      rows.add(row);
+      values.add(v);
+      times.add(t);
+      nnz += n;
+    }
+    int[] indptr = new int[rows.size() + 1];
+    int[] indices = new int[nnz];
+    float[] v = new float[nnz];
+    long[] t = new long[nnz];
+    for (int u = 0; u < rows.size(); u++) {
+      int n = rows.get(u).length;
+      System.arraycopy(rows.get(u), 0, indices, indptr[u], n);
+      System.arraycopy(values.get(u), 0, v, indptr[u], n);
+      System.arraycopy(times.get(u), 0, t, indptr[u], n);
+      indptr[u + 1] = indptr[u] + n;
+    }
+    return new Interactions(rows.size(), items.size(), indptr, indices, v, t);
+  }
+
+  /**
+   * The transfer model serving {@code scene} (null: the default target), or null when this is not a transfer model
+   * or the scene is not one of its.
+   */
+  SceneTransferModel sceneTarget(String scene) {
+    if (sceneTargets == null) return null;
+    return scene == null ? (SceneTransferModel) recommender : sceneTargets.get(scene);
   }
 
   /**
@@ -76,14 +157,46 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
    * @param excluded item indices never returned, sorted ascending
    */
   TopK recommend(int[] history, int k, int[] excluded, ItemFilter keep) {
+    return recommend(history, k, excluded, keep, null);
+  }
+
+  /**
+   * As {@link #recommend(int[], int, int[], ItemFilter)}, for a request limited to {@code scene} (null: any): a
+   * transfer model recommends with its model for that scene, and nothing for a scene it was not trained on.
+   */
+  TopK recommend(int[] history, int k, int[] excluded, ItemFilter keep, String scene) {
     if (scoring != null) return scoring.recommend(history, null, k, excluded, keep);
+    Recommender target = sceneTargets == null ? recommender : sceneTarget(scene);
+    if (target == null) return TopK.empty();
     ItemFilter allowed = excluded.length == 0 ? keep : i -> Arrays.binarySearch(excluded, i) < 0 && keep.accepts(i);
-    return recommender.recommend(new Query(-1, history, k, allowed, false));
+    return target.recommend(new Query(-1, history, k, allowed, false));
   }
 
   /** Whether the model explains its recommendations by attention (a sequential network). */
   boolean explains() {
     return sequential != null;
+  }
+
+  /**
+   * How a transfer model's served score of each of {@code items} for {@code history} splits over the history's
+   * positions ({@link SceneTransferModel#historyShares}), for the model serving {@code scene} (null: the default
+   * target).
+   *
+   * @throws IllegalStateException if this is not a transfer model for that scene
+   */
+  float[][] sceneTransferShares(int[] history, int[] items, String scene) {
+    return transferModel(scene).historyShares(history, items);
+  }
+
+  /** A transfer model's served scores of {@code items}, for the model serving {@code scene} (null: the default). */
+  float[] sceneTransferScores(int[] history, int[] items, String scene) {
+    return transferModel(scene).score(history, items);
+  }
+
+  private SceneTransferModel transferModel(String scene) {
+    SceneTransferModel m = sceneTarget(scene);
+    if (m == null) throw new IllegalStateException(kind + " is not a scene-transfer model for scene " + scene);
+    return m;
   }
 
   /** The item's learned representation (for diversity), or null when the model has none. */

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.infer.RandomSasRec;
+import dev.attune.infer.RandomSceneTransfer;
 import dev.attune.store.Store;
 import java.io.IOException;
 import java.net.URI;
@@ -556,6 +557,54 @@ abstract class ApiContract {
    * A two-stage pipeline version is activated like any other: its retrievers are fitted on the store's events at
    * activation, its recommendations name it as their source, and the attention routes say it has none (#4).
    */
+  /**
+   * A scene-transfer version is served per requested scene over the store's users: music for {@code scene=music},
+   * books for {@code scene=book}, each explanation listing the history events with their shares of the score, and
+   * the attention-only routes saying it has no attention network (#5).
+   */
+  @Test
+  void aSceneTransferVersionIsServedPerScene() throws Exception {
+    int n = 30;
+    int[] scenes = new int[n];
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      scenes[i] = i % 3 == 0 ? 1 : 0;
+      ids.add((scenes[i] == 1 ? "m" : "b") + i);
+    }
+    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.3f, 0.1f}};
+    ModelDirectory.write(dir.resolve("transfer"), RandomSceneTransfer.weights(scenes, "book,music",
+        new float[][][] {gate, gate}, 5, 3L), ids, Map.of("model", "scene-transfer", "target", "music"));
+    StringBuilder events = new StringBuilder("[");
+    for (int u = 0; u < 20; u++) {
+      for (int t = 0; t < 4; t++) {
+        int i = (u * 7 + t * 5) % n;
+        if (events.length() > 1) events.append(',');
+        events.append("{\"userId\":\"u").append(u).append("\",\"itemId\":\"").append(ids.get(i))
+            .append("\",\"type\":\"play\",\"scene\":\"").append(scenes[i] == 1 ? "music" : "book")
+            .append("\",\"timestamp\":").append(1_000_000L + u * 100 + t).append('}');
+      }
+    }
+    assertEquals(200, post("/v1/events", events + "]").statusCode());
+    json(admin("POST", "/v1/admin/models/transfer/activate", null), 200);
+    String history = "\"history\":[{\"itemId\":\"b1\"},{\"itemId\":\"b2\"},{\"itemId\":\"m3\"}]";
+    for (String scene : List.of("music", "book")) {
+      JsonNode r = json(post("/v1/recommendations", "{" + history + ",\"k\":4,\"scene\":\"" + scene
+          + "\",\"explain\":true}"), 200);
+      assertEquals("transfer", r.get("model").asText());
+      assertEquals(4, r.get("items").size(), r.toString());
+      for (JsonNode item : r.get("items")) {
+        assertEquals("scene-transfer", item.get("source").asText(), r.toString());
+        assertTrue(item.get("itemId").asText().startsWith(scene.equals("music") ? "m" : "b"), r.toString());
+        JsonNode steps = item.get("explanation").get("steps");
+        assertEquals(3, steps.size(), "every history event: " + item);
+        assertTrue(steps.get(0).get("weight").asDouble() >= steps.get(2).get("weight").asDouble(), "largest first");
+      }
+    }
+    JsonNode influence = json(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"b1\"}],"
+        + "\"items\":[\"m3\"]}"), 409);
+    assertEquals("no_attention", influence.get("error").asText(), influence.toString());
+  }
+
   @Test
   void aTwoStagePipelineVersionIsServedOverTheStoresEvents() throws Exception {
     ModelDirectory.write(dir.resolve("pipeline"), RandomPipeline.weights(3L), List.of("song0"),

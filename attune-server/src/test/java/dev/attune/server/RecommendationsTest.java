@@ -10,16 +10,24 @@ import dev.attune.data.TrainingSet;
 import dev.attune.events.Event;
 import dev.attune.events.Item;
 import dev.attune.infer.ModelDirectory;
+import dev.attune.data.IdIndex;
+import dev.attune.data.Interactions;
 import dev.attune.infer.RandomSasRec;
+import dev.attune.infer.RandomSceneTransfer;
+import dev.attune.infer.SceneTransferModel;
+import dev.attune.infer.WeightFile;
 import dev.attune.infer.TwoStageModel;
+import dev.attune.model.ItemFilter;
 import dev.attune.model.Query;
 import dev.attune.model.TopK;
 import dev.attune.store.Store;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,5 +148,105 @@ class RecommendationsTest {
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> ServingModel.read(dir.resolve("p"), () -> DatasetBuilder.build(empty, Recommendations.WEIGHTS)));
     assertTrue(e.getMessage().contains("needs events"), e.getMessage());
+  }
+
+  /**
+   * A scene-transfer directory is served per requested scene over the users of the supplied events (mapped to the
+   * model's items, items it does not know dropped): the same lists as the model built here from those events, a
+   * request for books gets books, an unknown scene gets nothing from the model, and each explanation lists every
+   * history event the model knows with its exact share of the served score, the top event's removal measured.
+   */
+  @Test
+  void aSceneTransferModelServesTheRequestedSceneOverTheSuppliedUsers(@TempDir Path dir) throws Exception {
+    int n = 30;
+    int[] scenes = new int[n];
+    List<String> modelIds = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      scenes[i] = i % 3 == 0 ? 1 : 0;
+      modelIds.add((scenes[i] == 1 ? "m" : "b") + i);
+    }
+    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.3f, 0.1f}};
+    WeightFile w = RandomSceneTransfer.weights(scenes, "book,music", new float[][][] {gate, gate}, 3, 7L);
+    ModelDirectory.write(dir.resolve("st"), w, modelIds, Map.of("model", SceneTransferModel.MODEL_KIND,
+        "target", "music"));
+
+    Dataset events = new Dataset("store", Dataset.TimeKind.CLOCK);
+    SplittableRandom random = new SplittableRandom(3);
+    for (int u = 0; u < 40; u++) {
+      for (int t = 0; t < 6; t++) {
+        int i = n - 1 - random.nextInt(n); // met in another order than the model's
+        events.addEvent(new Event("u" + u, modelIds.get(i), "play", 1f, 100L * u + t, scenes[i] == 1 ? "music" : "book"));
+      }
+    }
+    events.addEvent(new Event("u-new-only", "new-item", "play", 1f, 9_000L, "music")); // a user the model cannot use
+    TrainingSet train = DatasetBuilder.build(events, Recommendations.WEIGHTS);
+    ServingModel served = ServingModel.read(dir.resolve("st"), () -> train);
+    assertEquals(SceneTransferModel.MODEL_KIND, served.kind());
+    assertFalse(served.explains(), "no attention network for the occlusion view");
+    assertEquals("music", served.sceneTarget(null).targetScene());
+
+    IdIndex items = IdIndex.of(modelIds);
+    List<int[]> pairs = new ArrayList<>();
+    for (int u = 0; u < train.numUsers(); u++) {
+      for (int p : train.interactions().row(u)) {
+        int i = items.indexOf(train.dataset().itemIds().id(p));
+        if (i >= 0) pairs.add(new int[] {u, i});
+      }
+    }
+    Interactions byModelItems = Interactions.fromTriples(train.numUsers(), n,
+        pairs.stream().mapToInt(x -> x[0]).toArray(), pairs.stream().mapToInt(x -> x[1]).toArray(),
+        new float[pairs.size()]);
+    float[] ones = byModelItems.values();
+    Arrays.fill(ones, 1f);
+    SceneTransferModel music = SceneTransferModel.fromWeights(w, byModelItems, "music");
+
+    Catalog catalog = new Catalog();
+    for (int i = 0; i < n; i++) {
+      catalog.put(new Store.StoredItem(Item.bare(modelIds.get(i), scenes[i] == 1 ? "music" : "book"), false, 0L));
+    }
+    catalog.put(new Store.StoredItem(Item.bare("new-item", "music"), false, 0L));
+    Recommendations r = new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS, served);
+    List<Event> history = List.of(new Event("v", "b1", "play", 1f, 1L, "book"),
+        new Event("v", "b2", "play", 1f, 2L, "book"), new Event("v", "new-item", "play", 1f, 3L, "music"),
+        new Event("v", "m3", "play", 1f, 4L, "music"));
+    int[] h = {items.indexOf("b1"), items.indexOf("b2"), items.indexOf("m3")};
+    ItemFilter unseen = i -> i != h[0] && i != h[1] && i != h[2];
+
+    var musicFive = new Recommendations.Options(5, "music", Set.of(), null, 0, 0, false, true);
+    List<Recommendations.Recommended> got = r.recommend(history, musicFive, 0L);
+    TopK expected = music.recommend(new Query(-1, h, 5, unseen, false));
+    List<String> expectedIds = new ArrayList<>();
+    for (int k = 0; k < expected.size(); k++) expectedIds.add(modelIds.get(expected.item(k)));
+    assertEquals(expectedIds, ids(got), "the model's own order over the supplied users");
+    var noScene = new Recommendations.Options(5, null, Set.of(), null, 0, 0, false, false);
+    assertEquals(expectedIds, ids(r.recommend(history, noScene, 0L)), "no scene: the trained target");
+
+    Recommendations.Recommended first = got.get(0);
+    assertEquals(SceneTransferModel.MODEL_KIND, first.source());
+    int item = items.indexOf(first.itemId());
+    float[] shares = music.historyShares(h, new int[] {item})[0];
+    Recommendations.Explained e = first.explanation();
+    assertEquals(3, e.steps().size(), "every history event the model knows");
+    for (int k = 0; k < 3; k++) {
+      Recommendations.Step step = e.steps().get(k);
+      int position = Arrays.asList("b1", "b2", "m3").indexOf(step.itemId());
+      assertEquals(shares[position], step.weight(), 1e-6, step.itemId());
+      if (k > 0) assertTrue(step.weight() <= e.steps().get(k - 1).weight(), "largest first");
+    }
+    assertEquals(e.steps().get(0).itemId(), e.topItemId());
+    int top = Arrays.asList("b1", "b2", "m3").indexOf(e.topItemId());
+    int[] withoutTop = Arrays.stream(new int[] {0, 1, 2}).filter(j -> j != top).map(j -> h[j]).toArray();
+    float full = music.score(h, new int[] {item})[0];
+    assertEquals(full - music.score(withoutTop, new int[] {item})[0], e.topStepDrop(), 1e-5);
+
+    var books = new Recommendations.Options(5, "book", Set.of(), null, 0, 0, false, false);
+    TopK expectedBooks = music.forScene("book").recommend(new Query(-1, h, 5, unseen, false));
+    List<String> bookIds = new ArrayList<>();
+    for (int k = 0; k < expectedBooks.size(); k++) bookIds.add(modelIds.get(expectedBooks.item(k)));
+    assertEquals(bookIds, ids(r.recommend(history, books, 0L)), "a request for books: the model serving books");
+    var podcasts = new Recommendations.Options(5, "podcast", Set.of(), null, 0, 0, false, false);
+    for (Recommendations.Recommended x : r.recommend(history, podcasts, 0L)) {
+      assertFalse(x.source().equals(SceneTransferModel.MODEL_KIND), "a scene the model was not trained on");
+    }
   }
 }

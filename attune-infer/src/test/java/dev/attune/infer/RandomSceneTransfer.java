@@ -1,0 +1,71 @@
+package dev.attune.infer;
+
+import java.util.SplittableRandom;
+
+/**
+ * Seeded random weight files of the multi-scene transfer model ({@link SceneTransferModel}) with the blend, for tests:
+ * d {@link #DIM}, {@link #INTERESTS} interest queries, iALS factors of rank {@link #FACTORS} with {@link #ALPHA} and
+ * {@link #REGULARIZATION}, popularity ln(1 + a random count below 50), and a gate given per scene.
+ */
+public final class RandomSceneTransfer {
+  public static final int DIM = 4;
+  public static final int INTERESTS = 2;
+  public static final int FACTORS = 3;
+  public static final float ALPHA = 1f;
+  public static final float REGULARIZATION = 0.5f;
+
+  private RandomSceneTransfer() {}
+
+  /**
+   * A random model over items of the given scenes.
+   *
+   * @param itemScenes scene index of each item
+   * @param sceneNames comma-separated scene names, by index
+   * @param gates per scene, its gate rows by bucket of {@link SceneTransferModel#DEFAULT_BUCKETS} (the last row
+   *     repeats for the buckets beyond); every row of the same width, 3 to 5 components
+   * @param neighbours |N(H)| and |N_t(H)|, where the gate is wide enough to have their weights
+   */
+  public static WeightFile weights(int[] itemScenes, String sceneNames, float[][][] gates, int neighbours, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    int n = itemScenes.length;
+    int scenes = gates.length;
+    int d = DIM;
+    WeightFile w = new WeightFile().property("model", SceneTransferModel.MODEL_KIND).property("numItems", "" + n)
+        .property("numScenes", "" + scenes).property("dim", "" + d).property("interests", "" + INTERESTS)
+        .property("scenes", sceneNames).property("cfFactors", "" + FACTORS).property("cfAlpha", "" + ALPHA)
+        .property("cfRegularization", "" + REGULARIZATION);
+    w.put("item_embedding", new int[] {n, d}, random(r, n * d));
+    w.put("target_embedding", new int[] {n, d}, random(r, n * d));
+    w.put("scene_embedding", new int[] {scenes, d}, random(r, scenes * d));
+    w.put("interest_embedding", new int[] {INTERESTS, d}, random(r, INTERESTS * d));
+    w.put("item_bias", new int[] {n}, random(r, n));
+    for (String name : new String[] {"own_scene_projection", "attention.query", "attention.key", "attention.value"}) {
+      w.put(name, new int[] {d, d}, random(r, d * d));
+    }
+    float[] sceneOf = new float[n];
+    for (int i = 0; i < n; i++) sceneOf[i] = itemScenes[i];
+    w.put("item_scenes", new int[] {n}, sceneOf);
+    w.put("cf_item_factors", new int[] {n, FACTORS}, random(r, n * FACTORS));
+    float[] pop = new float[n];
+    for (int i = 0; i < n; i++) pop[i] = (float) Math.log1p(r.nextInt(50));
+    w.put("item_popularity", new int[] {n}, pop);
+    int buckets = SceneTransferModel.DEFAULT_BUCKETS.length;
+    int c = gates[0][0].length;
+    float[] gate = new float[scenes * buckets * c];
+    for (int s = 0; s < scenes; s++) {
+      for (int b = 0; b < buckets; b++) {
+        System.arraycopy(gates[s][Math.min(b, gates[s].length - 1)], 0, gate, (s * buckets + b) * c, c);
+      }
+    }
+    w.put("blend_gate", new int[] {scenes, buckets, c}, gate);
+    if (c >= 4) w.property("blendNeighbours", Integer.toString(neighbours));
+    if (c >= 5) w.property("blendTargetNeighbours", Integer.toString(neighbours));
+    return w;
+  }
+
+  private static float[] random(SplittableRandom r, int n) {
+    float[] v = new float[n];
+    for (int k = 0; k < n; k++) v[k] = (float) (0.5 * r.nextGaussian());
+    return v;
+  }
+}
