@@ -42,12 +42,13 @@ import java.util.Map;
  *   <li>iALS on the target scene only ({@code target-only}) and on both scenes merged without scene information
  *       ({@code merged}): factors in {32, 128} × regularisation in {1, 10}, best by validation NDCG@10;
  *   <li>UserKNN target-only and merged: 20, 50, 100 or 200 neighbours, best by validation NDCG@10;
+ *   <li>EASE target-only and merged: λ in {500, 2000, 8000}, best by validation NDCG@10;
  *   <li>ItemKNN (100 neighbours) target-only and merged, and popularity in the target scene (no tuning).
  * </ul>
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
- * [validationUsers=0.1] [gateSteps=10] [key=value scene-transfer overrides]} with
+ * [transferOnly=true] [validationUsers=0.1] [gateSteps=10] [key=value scene-transfer overrides]} with
  * DJL_CACHE_DIR set to a writable folder. Prints one Markdown table row per (direction, setting, model).
  */
 public final class SceneTransferQuality {
@@ -63,6 +64,7 @@ public final class SceneTransferQuality {
     int maxEpochs = 30;
     String only = null;
     boolean classicOnly = false;
+    boolean transferOnly = false;
     double validationUsers = 0.1;
     int gateSteps = SceneBlendGate.STEPS;
     Map<String, String> overrides = new LinkedHashMap<>();
@@ -71,6 +73,7 @@ public final class SceneTransferQuality {
       if (kv[0].equals("maxEpochs")) maxEpochs = Integer.parseInt(kv[1]);
       else if (kv[0].equals("only")) only = kv[1];
       else if (kv[0].equals("classicOnly")) classicOnly = Boolean.parseBoolean(kv[1]);
+      else if (kv[0].equals("transferOnly")) transferOnly = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
       else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);
@@ -100,18 +103,26 @@ public final class SceneTransferQuality {
         TrainingSet targetOnly = DatasetBuilder.buildScene(ds, split.roles(), weights, target, Split.TRAIN,
             Split.VALIDATION);
         List<Row> rows = new ArrayList<>();
-        rows.add(classic("pop target-only", "pop", Map.of(), targetOnly, split, target, options, seed));
+        // the blend's iALS and EASE are tuned as these target-only rows are, so they run in every mode
         Row alsTarget = tuned("als target-only", "als", ALS_GRID, tuneTarget, targetOnly, split, target, options, seed);
-        rows.add(alsTarget);
-        rows.add(tuned("als merged", "als", ALS_GRID, tuneMerged, merged, split, target, options, seed));
-        rows.add(classic("itemknn target-only", "itemknn", Map.of(), targetOnly, split, target, options, seed));
-        rows.add(classic("itemknn merged", "itemknn", Map.of(), merged, split, target, options, seed));
-        rows.add(tuned("userknn target-only", "userknn", USERKNN_GRID, tuneTarget, targetOnly, split, target, options,
-            seed));
-        rows.add(tuned("userknn merged", "userknn", USERKNN_GRID, tuneMerged, merged, split, target, options, seed));
-        // the blend's iALS takes the target-only iALS setting the validation users picked
+        Row easeTarget = tuned("ease target-only", "ease", EASE_GRID, tuneTarget, targetOnly, split, target, options,
+            seed);
+        if (!transferOnly) {
+          rows.add(classic("pop target-only", "pop", Map.of(), targetOnly, split, target, options, seed));
+          rows.add(alsTarget);
+          rows.add(tuned("als merged", "als", ALS_GRID, tuneMerged, merged, split, target, options, seed));
+          rows.add(classic("itemknn target-only", "itemknn", Map.of(), targetOnly, split, target, options, seed));
+          rows.add(classic("itemknn merged", "itemknn", Map.of(), merged, split, target, options, seed));
+          rows.add(tuned("userknn target-only", "userknn", USERKNN_GRID, tuneTarget, targetOnly, split, target,
+              options, seed));
+          rows.add(tuned("userknn merged", "userknn", USERKNN_GRID, tuneMerged, merged, split, target, options, seed));
+          rows.add(easeTarget);
+          rows.add(tuned("ease merged", "ease", EASE_GRID, tuneMerged, merged, split, target, options, seed));
+        }
+        // the blend's iALS and EASE take the target-only settings the validation users picked
         SceneTransfer.Params withCf = params.with(Map.of("cfFactors", alsTarget.params().get("factors"),
-            "cfRegularization", alsTarget.params().get("regularization")));
+            "cfRegularization", alsTarget.params().get("regularization"),
+            "easeRegularization", easeTarget.params().get("regularization")));
         if (!classicOnly) {
           rows.addAll(transfer(withCf, maxEpochs, gateSteps, split, target, setting, options, seed));
         }
@@ -143,6 +154,8 @@ public final class SceneTransferQuality {
   private static final List<Map<String, String>> ALS_GRID = List.of(
       Map.of("factors", "32", "regularization", "1"), Map.of("factors", "32", "regularization", "10"),
       Map.of("factors", "128", "regularization", "1"), Map.of("factors", "128", "regularization", "10"));
+  private static final List<Map<String, String>> EASE_GRID = List.of(Map.of("regularization", "500"),
+      Map.of("regularization", "2000"), Map.of("regularization", "8000"));
   private static final List<Map<String, String>> USERKNN_GRID = List.of(Map.of("neighbours", "20"),
       Map.of("neighbours", "50"), Map.of("neighbours", "100"), Map.of("neighbours", "200"));
 
@@ -199,7 +212,8 @@ public final class SceneTransferQuality {
     SceneBlendGate.apply(w, target, gate);
     SceneTransferModel model = SceneTransferModel.fromWeights(w, full.interactions(), target);
     double seconds = (System.nanoTime() - start) / 1e9;
-    String tuned = "epochs=" + bestEpoch[0] + ", cf " + params.cfFactors() + "/" + params.cfRegularization();
+    String tuned = "epochs=" + bestEpoch[0] + ", cf " + params.cfFactors() + "/" + params.cfRegularization()
+        + ", ease " + params.easeRegularization();
     return List.of(new Row("scene-transfer", SceneResult.evaluate(model, split, target, options),
         tuned + ", gate " + gate, seconds),
         new Row("attention only", SceneResult.evaluate(attentionOnly, split, target, options), tuned, seconds));

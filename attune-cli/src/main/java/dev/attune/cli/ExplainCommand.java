@@ -142,8 +142,8 @@ final class ExplainCommand implements Callable<Integer> {
       for (int i : history) if (model.sceneOf(i) == model.scenes().indexOf(target)) inTarget++;
       float[] gate = model.gate(history);
       out.printf(java.util.Locale.ROOT, "user %s (%d past items, %d in %s; blend attention %.2f, iALS %.2f, "
-          + "popularity %.2f, neighbours %.2f, neighbours in %s %.2f):%n", dataset.userIds().id(u), history.length,
-          inTarget, target, gate[0], gate[1], gate[2], gate[3], target, gate[4]);
+          + "popularity %.2f, neighbours %.2f, neighbours in %s %.2f, EASE %.2f):%n", dataset.userIds().id(u),
+          history.length, inTarget, target, gate[0], gate[1], gate[2], gate[3], target, gate[4], gate[5]);
       TopK top = model.recommend(Query.forUser(u, k));
       for (int r = 0; r < top.size(); r++) {
         SceneTransferModel.Attention a = model.attend(history, top.item(r));

@@ -78,7 +78,7 @@ final class SceneRun {
       WeightFile tuning = trainer.train(split.tuning().train(), progress);
       gate = SceneBlendGate.tune(tuning, split.tuning(), target, seed);
     }
-    err.println("blend gate (attention/iALS/popularity/neighbours/neighbours in " + target + ", by " + target
+    err.println("blend gate (attention/iALS/popularity/neighbours/neighbours in " + target + "/EASE, by " + target
         + " events): " + gate);
     try (Progress progress = new Progress(trainer.name(), quiet, err)) {
       history = new TrainingHistory(progress);

@@ -229,12 +229,16 @@ class AttuneCliTest {
         "--sample", "10");
     assertEquals(0, explain.code(), explain.err());
     assertTrue(explain.out().contains("attended: ") && explain.out().contains("books:")
-        && explain.out().contains("faithfulness over 10 users") && explain.out().contains("neighbours "),
-        explain.out());
+        && explain.out().contains("faithfulness over 10 users") && explain.out().contains("neighbours ")
+        && explain.out().contains("EASE "), explain.out());
     Run noNeighbours = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString(), "--quiet", "--param", "scene-transfer.neighbours=0");
     assertEquals(AttuneCli.USAGE_ERROR, noNeighbours.code(), noNeighbours.err());
     assertTrue(noNeighbours.err().contains("neighbours must be > 0"), noNeighbours.err());
+    Run badEase = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+        "--out", dir.resolve("models/none").toString(), "--quiet", "--param", "scene-transfer.easeRegularization=-1");
+    assertEquals(AttuneCli.USAGE_ERROR, badEase.code(), badEase.err());
+    assertTrue(badEase.err().contains("easeRegularization must be > 0"), badEase.err());
   }
 
   @Test

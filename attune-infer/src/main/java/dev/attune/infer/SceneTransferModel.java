@@ -33,15 +33,16 @@ import java.util.Map;
  * history is their positive training row (all scenes); the whole history is read (no window).
  *
  * <p>The blend (when the file holds {@code cf_item_factors}, {@code item_popularity} and {@code blend_gate}): the
- * served score is a per-user mix of five target-scene scores, each standardised over the items of t for this
+ * served score is a per-user mix of six target-scene scores, each standardised over the items of t for this
  * history (z = (x − mean) / standard deviation, 0 when the deviation is 0):
  * <pre>
- *   n        = number of past items of t in H;  (w_T, w_C, w_P, w_N, w_U) = gate[t][bucket(n)]
+ *   n        = number of past items of t in H;  (w_T, w_C, w_P, w_N, w_U, w_E) = gate[t][bucket(n)]
  *   s_C(i)   = x·y_i,  x = (Σ_{i'∈t} y_i' y_i'ᵀ + λI + α Σ_{j∈H∩t} y_j y_jᵀ)⁻¹ Σ_{j∈H∩t} (1 + α) y_j   iALS fold-in
  *   s_P(i)   = ln(1 + users of i)                                                             popularity
  *   s_N(i)   = Σ_{u∈N(H)} sim(H, u) [i ∈ I_u],  sim(H, u) = |H ∩ I_u| / √(|H| |I_u|)          neighbours
  *   s_U(i)   = the same with H and every I_u cut to the items of t, over N_t(H)        neighbours in t
- *   blend(i) = w_T z(s)(i) + w_C z(s_C)(i) + w_P z(s_P)(i) + w_N z(s_N)(i) + w_U z(s_U)(i)
+ *   s_E(i)   = Σ_{j∈H∩t} B_t[j, i]                                                             EASE on t
+ *   blend(i) = w_T z(s)(i) + w_C z(s_C)(i) + w_P z(s_P)(i) + w_N z(s_N)(i) + w_U z(s_U)(i) + w_E z(s_E)(i)
  * </pre>
  * with y the iALS item factors fitted on scene t alone, I_u the distinct positive training items of user u (every
  * scene), H the distinct items of the history, and N(H) the {@code blendNeighbours} training users of highest sim
@@ -49,9 +50,12 @@ import java.util.Map;
  * is user-based collaborative filtering across scenes: users who share a user's books vote for their own music.
  * On Douban, for users with one event in the target scene, it beat popularity and iALS on both scenes merged and
  * was the best of the classic models, and UserKNN on the target scene alone (s_U) was the strongest single-scene
- * model for users with 1-3 (docs/benchmarks.md). A known user is among their own neighbours; that only adds to
- * items they already have, which are never returned. Files whose gate has fewer components (three: written before
- * s_N; four: before s_U) read the missing weights as 0. Why the blend: on Douban the attention score alone lost to
+ * model for users with 1-3 (docs/benchmarks.md). B_t is EASE (Steck 2019) fitted on the items of t alone, each
+ * item's column cut to its {@code easeNeighbours} largest weights (tensors {@code ease_items}, {@code
+ * ease_weights}); H ∩ t counts each distinct past item once. EASE on one scene was the strongest single-scene model
+ * on Douban for users with 3 target events (docs/benchmarks.md). A known user is among their own neighbours; that
+ * only adds to items they already have, which are never returned. Files whose gate has fewer components (three:
+ * written before s_N; four: before s_U; five: before s_E) read the missing weights as 0. Why the blend: on Douban the attention score alone lost to
  * iALS on the target scene for users with many target events (−20% to −37% NDCG@10) and was level with popularity for
  * users with none; the gate, tuned on validation users by the number of target events, keeps the transfer where
  * it helps and falls back to the single-scene models where they are stronger. Without those tensors (files written
@@ -65,8 +69,8 @@ import java.util.Map;
  * With the blend, {@link #explain} scales those terms by w_T / sd and adds each past item of t its iALS term
  * (1 + α) y_iᵀ W⁻¹ y_j (Hu, Koren and Volinsky, §5) scaled by w_C / sd, and each past item j its neighbour
  * term Σ_{u∈N(H), i∈I_u, j∈I_u} 1 / √(|H| |I_u|) (split evenly over repeats of j) scaled by w_N / sd, and
- * likewise for s_U over the past items of t; the
- * popularity entry holds the rest (the bias and popularity terms and the per-history centring, the same for every
+ * likewise for s_U over the past items of t, and each distinct past item j of t its B_t[j, i] (split evenly over its
+ * repeats) scaled by w_E / sd; the popularity entry holds the rest (the bias and popularity terms and the per-history centring, the same for every
  * item), so the contributions still add up to the served score. {@link #attend} always describes the attention
  * score s(i).
  *
@@ -81,9 +85,9 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   public static final int[] DEFAULT_BUCKETS = {0, 1, 2, 4, 8, 16, 32};
   /**
    * Components of a gate row: the attention score, the iALS score, popularity, the users' neighbours over every
-   * scene, the users' neighbours in the target scene.
+   * scene, the users' neighbours in the target scene, EASE on the target scene.
    */
-  public static final int COMPONENTS = 5;
+  public static final int COMPONENTS = 6;
   /** |N(H)| of s_N when the file names none. */
   public static final int DEFAULT_NEIGHBOURS = 200;
   /** |N_t(H)| of s_U when the file names none. */
@@ -103,6 +107,10 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   private final int[][] userTargetItems;
   /** The training users of each item, ascending; null without s_N and s_U. */
   private final int[][] itemUsers;
+  /** For each past item j: the rows (in {@link #targetItems}) of the items i whose kept B_t[j, i] it has; null without s_E. */
+  private final int[][] easeRows;
+  /** The matching B_t[j, i]; null without s_E. */
+  private final float[][] easeWeights;
 
   /** Everything read from the weight file, shared by the models of every target scene. */
   private record Weights(int numItems, int dim, int interests, List<String> scenes, int[] itemScenes, float[] items,
@@ -111,7 +119,10 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
 
   /** The blend's state; absent (null) in files written before it. */
   private record Blend(int factors, float alpha, float regularization, float[] itemFactors, float[] popularity,
-      int[] buckets, float[] gate, int neighbours, int targetNeighbours) {}
+      int[] buckets, float[] gate, int neighbours, int targetNeighbours, Ease ease) {}
+
+  /** B_t of s_E, as exported: row i holds the largest B[j, i] (j as an item index, −1 for none); null before s_E. */
+  private record Ease(int kept, float[] items, float[] weights) {}
 
   private SceneTransferModel(Interactions train, Weights w, int targetScene) {
     super(train);
@@ -148,6 +159,32 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       this.userTargetItems = new int[userItems.length][];
       for (int u = 0; u < userItems.length; u++) {
         userTargetItems[u] = Arrays.stream(userItems[u]).filter(i -> w.itemScenes[i] == targetScene).toArray();
+      }
+    }
+    if (w.blend == null || w.blend.ease == null) {
+      this.easeRows = null;
+      this.easeWeights = null;
+    } else {
+      Ease e = w.blend.ease;
+      int[] counts = new int[w.numItems];
+      for (int i : targetItems) {
+        for (int k = 0; k < e.kept; k++) if (e.items[i * e.kept + k] >= 0) counts[(int) e.items[i * e.kept + k]]++;
+      }
+      this.easeRows = new int[w.numItems][];
+      this.easeWeights = new float[w.numItems][];
+      for (int j = 0; j < w.numItems; j++) {
+        easeRows[j] = new int[counts[j]];
+        easeWeights[j] = new float[counts[j]];
+      }
+      Arrays.fill(counts, 0);
+      for (int r = 0; r < targetItems.length; r++) {
+        int i = targetItems[r];
+        for (int k = 0; k < e.kept; k++) {
+          int j = (int) e.items[i * e.kept + k];
+          if (j < 0) continue;
+          easeRows[j][counts[j]] = r;
+          easeWeights[j][counts[j]++] = e.weights[i * e.kept + k];
+        }
       }
     }
     if (w.blend == null) {
@@ -236,12 +273,25 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
         : SequentialModel.intProperty(file, "blendNeighbours", Integer.toString(DEFAULT_NEIGHBOURS));
     int targetNeighbours = components < 5 ? 0
         : SequentialModel.intProperty(file, "blendTargetNeighbours", Integer.toString(DEFAULT_TARGET_NEIGHBOURS));
+    Ease ease = null;
+    if (components == COMPONENTS) {
+      int[] easeShape = file.tensor("ease_items").shape();
+      int kept = easeShape.length == 2 ? easeShape[1] : -1;
+      if (kept <= 0) throw new IllegalArgumentException("ease_items must be [numItems, kept], got " + Arrays.toString(easeShape));
+      float[] items = file.tensor("ease_items", numItems, kept).values().clone();
+      for (float v : items) {
+        if (v != Math.rint(v) || v < -1 || v >= numItems) {
+          throw new IllegalArgumentException("ease_items holds " + v + ", not an item index or -1");
+        }
+      }
+      ease = new Ease(kept, items, file.tensor("ease_weights", numItems, kept).values().clone());
+    }
     if (neighbours < 0 || targetNeighbours < 0) {
       throw new IllegalArgumentException("bad blendNeighbours " + neighbours + " or blendTargetNeighbours "
           + targetNeighbours);
     }
     return new Blend(f, alpha, regularization, file.tensor("cf_item_factors", numItems, f).values().clone(),
-        file.tensor("item_popularity", numItems).values().clone(), buckets, gate, neighbours, targetNeighbours);
+        file.tensor("item_popularity", numItems).values().clone(), buckets, gate, neighbours, targetNeighbours, ease);
   }
 
   /**
@@ -479,8 +529,8 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   /**
    * The five standardised component scores of the blend for a history, over {@link #targetItems} in order: row 0
    * the attention score s, row 1 the iALS score s_C, row 2 popularity s_P, row 3 the neighbours' score s_N, row 4
-   * the target-scene neighbours' score s_U (each (x − mean) / sd over the target scene, 0 when sd is 0; s_N and
-   * s_U are 0 for a file without them). The gate tuning of the trainer combines these.
+   * the target-scene neighbours' score s_U, row 5 EASE's s_E (each (x − mean) / sd over the target scene, 0 when sd
+   * is 0; s_N, s_U and s_E are 0 for a file without them). The gate tuning of the trainer combines these.
    *
    * @throws IllegalStateException without the blend
    */
@@ -618,7 +668,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     if (w.blend != null) {
       summary += String.format(Locale.ROOT,
           "; blend of %d %s events: attention %.2f, iALS %.2f, popularity %.2f, neighbours %.2f, neighbours in %s"
-              + " %.2f", ownCount(history), targetScene(), g[0], g[1], g[2], g[3], targetScene(), g[4]);
+              + " %.2f, EASE %.2f", ownCount(history), targetScene(), g[0], g[1], g[2], g[3], targetScene(), g[4], g[5]);
     }
     return new Explanation(itemIndex, dec.score(), parts, summary);
   }
@@ -692,22 +742,24 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       float wc = g[1] * scale[1][1];
       float wn = g[3] * scale[3][1];
       float wu = g[4] * scale[4][1];
+      float we = g[5] * scale[5][1];
       for (int j = 0; j < share.length; j++) share[j] *= wt;
       float[] cf = cfContributions(history, state.foldIn(), itemIndex);
       float[] nb = neighbourContributions(history, state.neighbours(), itemIndex, false);
       float[] nt = neighbourContributions(history, state.targetNeighbours(), itemIndex, true);
-      for (int j = 0; j < share.length; j++) share[j] += wc * cf[j] + wn * nb[j] + wu * nt[j];
+      float[] ease = easeContributions(history, itemIndex);
+      for (int j = 0; j < share.length; j++) share[j] += wc * cf[j] + wn * nb[j] + wu * nt[j] + we * ease[j];
       // everything that is not a past item: the attention bias and popularity terms and the per-history centring
       popularity = wt * a.bias() + g[2] * scale[2][1] * w.blend.popularity[itemIndex]
           - wt * scale[0][0] - wc * scale[1][0] - g[2] * scale[2][1] * scale[2][0] - wn * scale[3][0]
-          - wu * scale[4][0];
+          - wu * scale[4][0] - we * scale[5][0];
       score = 0;
       for (int k = 0; k < COMPONENTS; k++) score += g[k] * raw[k][r];
     }
     return new Decomposition(share, popularity, score, a, g);
   }
 
-  /** {@link #components} before standardisation (rows: s, s_C, s_P, s_N, s_U over the target items). */
+  /** {@link #components} before standardisation (rows: s, s_C, s_P, s_N, s_U, s_E over the target items). */
   private float[][] rawComponents(int[] history, Neighbourhood neighbours, Neighbourhood targetNeighbours) {
     int m = targetItems.length;
     float[][] c = new float[COMPONENTS][m];
@@ -727,7 +779,37 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
         }
       }
     }
+    if (easeRows != null) {
+      for (int j : distinctInTarget(history)) {
+        for (int k = 0; k < easeRows[j].length; k++) c[5][easeRows[j][k]] += easeWeights[j][k];
+      }
+    }
     return c;
+  }
+
+  /** The distinct past items of the target scene, ascending. */
+  private int[] distinctInTarget(int[] history) {
+    return Arrays.stream(history).filter(i -> w.itemScenes[i] == targetScene).sorted().distinct().toArray();
+  }
+
+  /**
+   * Each past item's exact share of s_E(i): B_t[j, i] for a past item j of t whose kept weights hold i, split evenly
+   * over the history's repeats of j; 0 for the others.
+   */
+  private float[] easeContributions(int[] history, int itemIndex) {
+    float[] out = new float[history.length];
+    if (easeRows == null) return out;
+    int r = row(itemIndex);
+    Map<Integer, Integer> repeats = new HashMap<>();
+    for (int j : history) repeats.merge(j, 1, Integer::sum);
+    for (int p = 0; p < history.length; p++) {
+      int j = history[p];
+      if (w.itemScenes[j] != targetScene) continue;
+      for (int k = 0; k < easeRows[j].length; k++) {
+        if (easeRows[j][k] == r) out[p] += easeWeights[j][k] / repeats.get(j);
+      }
+    }
+    return out;
   }
 
   /** N(H) or N_t(H): the neighbours of a history, most similar first, with their sim; possibly empty. */

@@ -5,7 +5,9 @@ import java.util.SplittableRandom;
 /**
  * Seeded random weight files of the multi-scene transfer model ({@link SceneTransferModel}) with the blend, for tests:
  * d {@link #DIM}, {@link #INTERESTS} interest queries, iALS factors of rank {@link #FACTORS} with {@link #ALPHA} and
- * {@link #REGULARIZATION}, popularity ln(1 + a random count below 50), and a gate given per scene.
+ * {@link #REGULARIZATION}, popularity ln(1 + a random count below 50), a gate given per scene and, with a gate of
+ * six components, EASE weights from {@link #EASE_KEPT} random other items of each item's scene (N(0, 0.5²), largest
+ * first).
  */
 public final class RandomSceneTransfer {
   public static final int DIM = 4;
@@ -13,6 +15,7 @@ public final class RandomSceneTransfer {
   public static final int FACTORS = 3;
   public static final float ALPHA = 1f;
   public static final float REGULARIZATION = 0.5f;
+  public static final int EASE_KEPT = 3;
 
   private RandomSceneTransfer() {}
 
@@ -60,6 +63,28 @@ public final class RandomSceneTransfer {
     w.put("blend_gate", new int[] {scenes, buckets, c}, gate);
     if (c >= 4) w.property("blendNeighbours", Integer.toString(neighbours));
     if (c >= 5) w.property("blendTargetNeighbours", Integer.toString(neighbours));
+    if (c >= 6) {
+      float[] items = new float[n * EASE_KEPT];
+      float[] weights = new float[n * EASE_KEPT];
+      for (int i = 0; i < n; i++) {
+        final int item = i;
+        int[] sameScene = java.util.stream.IntStream.range(0, n)
+            .filter(j -> j != item && itemScenes[j] == itemScenes[item]).toArray();
+        float[] picked = random(r, EASE_KEPT);
+        java.util.Arrays.sort(picked);
+        for (int k = 0; k < EASE_KEPT; k++) {
+          // distinct picks: a partial Fisher-Yates shuffle of the scene's other items
+          int at = k + r.nextInt(sameScene.length - k);
+          int t = sameScene[k];
+          sameScene[k] = sameScene[at];
+          sameScene[at] = t;
+          items[i * EASE_KEPT + k] = sameScene[k];
+          weights[i * EASE_KEPT + k] = picked[EASE_KEPT - 1 - k];
+        }
+      }
+      w.put("ease_items", new int[] {n, EASE_KEPT}, items);
+      w.put("ease_weights", new int[] {n, EASE_KEPT}, weights);
+    }
     return w;
   }
 

@@ -75,12 +75,13 @@ class SceneTransferBlendTest {
       for (int a = 0; a < F; a++) expected[r] += x[a] * cf[MUSIC[r] * F + a];
     }
     assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "3 music events: iALS");
-    assertArrayEquals(new float[] {0, 1, 0, 0, 0}, model.gate(history), 0f, "a three-component gate reads w_N = w_U = 0");
+    assertArrayEquals(new float[] {0, 1, 0, 0, 0, 0}, model.gate(history), 0f,
+        "a three-component gate reads w_N = w_U = w_E = 0");
   }
 
   @Test
   void explanationAddsUpToTheServedScoreAndRecommendationsStayInTheTargetScene() {
-    WeightFile w = weights(new float[][] {{0.5f, 0f, 0.3f, 0.2f, 0f}, {0.3f, 0.3f, 0.1f, 0.2f, 0.1f}}, 3);
+    WeightFile w = weights(new float[][] {{0.5f, 0f, 0.3f, 0.2f, 0f, 0f}, {0.3f, 0.2f, 0.1f, 0.2f, 0.1f, 0.1f}}, 3);
     SceneTransferModel model = SceneTransferModel.fromWeights(w, TRAIN, "music");
     for (int[] history : new int[][] {{}, {1, 2}, {1, 3, 4, 6}, {1, 1, 3, 4, 4, 6}}) {
       float[] served = model.score(history, MUSIC);
@@ -161,7 +162,7 @@ class SceneTransferBlendTest {
       }
     }
     assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "s_N standardised");
-    assertArrayEquals(new float[] {0, 0, 0, 1, 0}, model.gate(history), 0f, "a four-component gate reads w_U = 0");
+    assertArrayEquals(new float[] {0, 0, 0, 1, 0, 0}, model.gate(history), 0f, "a four-component gate: w_U = w_E = 0");
     // the neighbours are users 4 (3 shared books of 6 items), 0 and 1 (2 of 4; tie, lower index first); user 2
     // (1 of 5) is not, so its music (15, 18) gets nothing, and user 4's music comes first
     int top = model.recommend(Query.forHistory(history, 1)).item(0);
@@ -205,5 +206,39 @@ class SceneTransferBlendTest {
       if (c.kind() == Explanation.Kind.HISTORY_ITEM && SCENES[c.index()] == 0) assertEquals(0f, c.weight(), 1e-6f);
     }
     assertEquals(e.score(), sum, 1e-4, "contributions add up; books contribute nothing to s_U");
+  }
+
+  /**
+   * A gate of (0, 0, 0, 0, 0, 1) serves EASE's score alone: brute force from the exported weights (s_E(i) = Σ over
+   * the distinct past music items j of the kept B[j, i]), books and repeats playing no part; the explanation's
+   * shares still add up to the served score.
+   */
+  @Test
+  void anEaseGateServesTheKeptItemWeightsOfThePastTargetItems() {
+    WeightFile w = weights(new float[][] {{0, 0, 0, 0, 0, 1}}, 2);
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, TRAIN, "music");
+    float[] items = w.tensor("ease_items").values();
+    float[] weights = w.tensor("ease_weights").values();
+    int kept = RandomSceneTransfer.EASE_KEPT;
+    int[] history = {1, 3, 3, 6, 2}; // music {3, 6}
+    float[] expected = new float[MUSIC.length];
+    for (int r = 0; r < MUSIC.length; r++) {
+      for (int k = 0; k < kept; k++) {
+        int j = (int) items[MUSIC[r] * kept + k];
+        if (j == 3 || j == 6) expected[r] += weights[MUSIC[r] * kept + k];
+      }
+    }
+    assertTrue(IntStream.range(0, expected.length).anyMatch(r -> expected[r] != 0), "the history reaches some items");
+    assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f, "s_E standardised");
+    assertArrayEquals(standardised(expected), model.score(new int[] {6, 3}, MUSIC), 1e-4f, "books, repeats: no part");
+    for (int r = 0; r < MUSIC.length; r++) {
+      Explanation e = model.explain(Query.forHistory(history, 1), MUSIC[r]);
+      double sum = 0;
+      for (Explanation.Contribution c : e.contributions()) sum += c.weight();
+      assertEquals(model.score(history, new int[] {MUSIC[r]})[0], sum, 1e-4, "contributions add up");
+    }
+    assertArrayEquals(new float[] {0, 0, 0, 0, 0, 1}, model.gate(history), 0f);
+    float[] five = model.gate(new int[] {3});
+    assertEquals(1f, five[5], 0f, "one bucket row copied to every bucket");
   }
 }

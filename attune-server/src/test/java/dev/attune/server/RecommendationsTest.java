@@ -165,7 +165,7 @@ class RecommendationsTest {
       scenes[i] = i % 3 == 0 ? 1 : 0;
       modelIds.add((scenes[i] == 1 ? "m" : "b") + i);
     }
-    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.3f, 0.1f}};
+    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.2f, 0.1f, 0.1f}};
     WeightFile w = RandomSceneTransfer.weights(scenes, "book,music", new float[][][] {gate, gate}, 3, 7L);
     ModelDirectory.write(dir.resolve("st"), w, modelIds, Map.of("model", SceneTransferModel.MODEL_KIND,
         "target", "music"));

@@ -13,21 +13,21 @@ import java.util.SplittableRandom;
 /**
  * Tunes the gate of the scene-transfer model's blend ({@link SceneTransferModel}, {@code
  * docs/design/scene-transfer.md}) on validation users: for each bucket of target-scene events, the weights
- * (w_T, w_C, w_P, w_N, w_U) of the attention score, the iALS score, popularity and the two neighbours' scores that
- * maximise the mean NDCG@10 of the validation users' held-out target-scene items. Never reads test data: the
+ * (w_T, w_C, w_P, w_N, w_U, w_E) of the attention score, the iALS score, popularity, the two neighbours' scores and
+ * EASE's that maximise the mean NDCG@10 of the validation users' held-out target-scene items. Never reads test data: the
  * caller passes {@link Split#tuning()}.
  *
- * <p>Search: the simplex grid of step {@link #STEP} (1,001 points), best mean first; ties keep the earlier point,
- * the order starting at (1, 0, 0, 0, 0), so the attention score alone wins a tie. Examples: each validation user
+ * <p>Search: the simplex grid of step {@link #STEP} (3,003 points), best mean first; ties keep the earlier point,
+ * the order starting at (1, 0, ..., 0), so the attention score alone wins a tie. Examples: each validation user
  * at their own number n of target-scene training items, and again at every bucket lower bound below n with a
  * seeded random subset of that many of their target-scene items (the user's other scenes always kept), so a
  * warm validation set also informs the buckets of sparse users. The held-out items are the targets and all the
  * user's training items stay excluded from the ranking in every variant (a dropped training item is neither a
  * target nor a candidate: the components were fitted with it). A component that is 0 for every example of a
  * bucket gets weight 0 there and the others are rescaled to sum 1 (the same ranking). A bucket without examples
- * copies the nearest tuned bucket (the lower one on a tie); with no example at all the gate stays (1, 0, 0, 0, 0).
+ * copies the nearest tuned bucket (the lower one on a tie); with no example at all the gate stays (1, 0, ..., 0).
  *
- * @implNote Cost: examples × (one forward pass of the model + 1,001 × 5 × M) for a target scene of M items.
+ * @implNote Cost: examples × (one forward pass of the model + 3,003 × 6 × M) for a target scene of M items.
  */
 public final class SceneBlendGate {
   /** Grid step of the weights. */
@@ -42,7 +42,7 @@ public final class SceneBlendGate {
   /**
    * The tuned gate of one target scene.
    *
-   * @param gate (w_T, w_C, w_P, w_N, w_U) per bucket, row-major [buckets, 5]
+   * @param gate (w_T, w_C, w_P, w_N, w_U, w_E) per bucket, row-major [buckets, 6]
    * @param buckets the buckets' lower bounds (target-scene events)
    * @param examples validation examples per bucket (0: copied from the nearest tuned bucket)
    * @param ndcg the best mean validation NDCG@10 per bucket (NaN where copied)
@@ -54,9 +54,9 @@ public final class SceneBlendGate {
       StringBuilder sb = new StringBuilder();
       for (int b = 0; b < buckets.length; b++) {
         sb.append(b == 0 ? "" : "; ").append(buckets[b]).append(b + 1 < buckets.length ? "-" + (buckets[b + 1] - 1) : "+")
-            .append(String.format(java.util.Locale.ROOT, ": %.2f/%.2f/%.2f/%.2f/%.2f", gate[C * b],
-                gate[C * b + 1], gate[C * b + 2], gate[C * b + 3], gate[C * b + 4]))
-            .append(examples[b] == 0 ? " (copied)" : String.format(java.util.Locale.ROOT, " (n=%d, %.4f)",
+            .append(':');
+        for (int k = 0; k < C; k++) sb.append(String.format(java.util.Locale.ROOT, k == 0 ? " %.2f" : "/%.2f", gate[C * b + k]));
+        sb.append(examples[b] == 0 ? " (copied)" : String.format(java.util.Locale.ROOT, " (n=%d, %.4f)",
                 examples[b], ndcg[b]));
       }
       return sb.toString();
@@ -77,7 +77,7 @@ public final class SceneBlendGate {
 
   /**
    * {@link #tune(WeightFile, Split.Stage, String, long)} on a grid of step 1 / {@code steps} (fewer steps, fewer
-   * points to choose from: C(steps + 4, 4) of them).
+   * points to choose from: C(steps + 5, 5) of them).
    *
    * @param steps grid steps per unit weight, &gt; 0
    */

@@ -11,8 +11,12 @@ import dev.attune.data.Interactions;
 import dev.attune.data.TrainingSet;
 import dev.attune.infer.SceneTransferModel;
 import dev.attune.infer.WeightFile;
+import dev.attune.kernel.TopKSelector;
 import dev.attune.model.FitListener;
+import dev.attune.model.ItemFilter;
+import dev.attune.model.TopK;
 import dev.attune.model.cf.Als;
+import dev.attune.model.cf.Ease;
 import dev.attune.model.cf.FactorModel;
 import dev.attune.train.nn.SharedQueryAttention;
 import dev.attune.train.nn.CausalSelfAttention;
@@ -25,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Multi-scene interest transfer (#5): a user active in one scene (books) and new or sparse in another (music) gets
@@ -106,10 +111,12 @@ public final class SceneTransfer {
    * @param cfRegularization λ of the blend's iALS, &gt; 0
    * @param neighbours |N(H)|, the training users whose items make the blend's neighbour score s_N, &gt; 0
    * @param targetNeighbours |N_t(H)|, the same for s_U, the neighbours on the target scene's items alone, &gt; 0
+   * @param easeRegularization λ of the blend's EASE, fitted on each scene alone, &gt; 0
+   * @param easeNeighbours the largest EASE weights kept per item (from past items of its scene), &gt; 0
    */
   public record Params(int dim, int interests, int maxHistory, float historyDropout, float learningRate,
       int batchSize, int epochs, long seed, int threads, int cfFactors, float cfRegularization, int neighbours,
-      int targetNeighbours) {
+      int targetNeighbours, float easeRegularization, int easeNeighbours) {
     /**
      * d 32, K 4, L 128, history dropout 0.8, α 5e-3, batch 64, 12 epochs, seed 42, one thread. Why: Douban users
      * have 40-90 ratings per scene, so L 128 keeps nearly every history whole; d 32 because 1,566 shared users cannot
@@ -119,9 +126,13 @@ public final class SceneTransfer {
      * {@link CtrTraining.Options#DEFAULTS}); the blend's iALS with 128 factors and λ 10, the setting the benchmark's
      * validation users picked most often for iALS on one Douban scene; 200 neighbours for s_N, what the validation
      * users picked most often (25 of 30 cold settings over five seeds) for UserKNN on both Douban scenes merged, and
-     * 50 for s_U, in the middle of the 20-200 they picked for UserKNN on one scene (docs/benchmarks.md).
+     * 50 for s_U, in the middle of the 20-200 they picked for UserKNN on one scene (docs/benchmarks.md); EASE with λ
+     * 2000, where EASE on one Douban scene was at its best for users with 3 events in it (seed 1: books 0.2065
+     * NDCG@10 against 0.1990 at λ 500), and the 100 largest weights per item, which hold most of a score (a user has
+     * 40-90 items per scene).
      */
-    public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f, 200, 50);
+    public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f, 200, 50,
+        2000f, 100);
 
     public Params {
       if (dim <= 0) throw new IllegalArgumentException("dim must be > 0: " + dim);
@@ -140,18 +151,22 @@ public final class SceneTransfer {
       if (targetNeighbours <= 0) {
         throw new IllegalArgumentException("targetNeighbours must be > 0: " + targetNeighbours);
       }
+      if (!(easeRegularization > 0)) {
+        throw new IllegalArgumentException("easeRegularization must be > 0: " + easeRegularization);
+      }
+      if (easeNeighbours <= 0) throw new IllegalArgumentException("easeNeighbours must be > 0: " + easeNeighbours);
     }
 
     /** A copy with another seed. */
     public Params withSeed(long newSeed) {
       return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, epochs, newSeed, threads,
-          cfFactors, cfRegularization, neighbours, targetNeighbours);
+          cfFactors, cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours);
     }
 
     /** A copy with another number of epochs. */
     public Params withEpochs(int newEpochs) {
       return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, newEpochs, seed, threads,
-          cfFactors, cfRegularization, neighbours, targetNeighbours);
+          cfFactors, cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours);
     }
 
     /**
@@ -170,11 +185,13 @@ public final class SceneTransfer {
           o.containsKey("seed") ? Long.parseLong(o.remove("seed")) : seed, integer(o.remove("threads"), threads),
           integer(o.remove("cfFactors"), cfFactors),
           o.containsKey("cfRegularization") ? Float.parseFloat(o.remove("cfRegularization")) : cfRegularization,
-          integer(o.remove("neighbours"), neighbours), integer(o.remove("targetNeighbours"), targetNeighbours));
+          integer(o.remove("neighbours"), neighbours), integer(o.remove("targetNeighbours"), targetNeighbours),
+          o.containsKey("easeRegularization") ? Float.parseFloat(o.remove("easeRegularization")) : easeRegularization,
+          integer(o.remove("easeNeighbours"), easeNeighbours));
       if (!o.isEmpty()) {
         throw new IllegalArgumentException("unknown scene-transfer parameters " + o.keySet() + "; known: dim, "
             + "interests, maxHistory, historyDropout, learningRate, batchSize, epochs, seed, threads, cfFactors, "
-            + "cfRegularization, neighbours, targetNeighbours");
+            + "cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours");
       }
       return p;
     }
@@ -290,6 +307,11 @@ public final class SceneTransfer {
         if (itemScenes[i] == s) System.arraycopy(m.itemVector(i), 0, factors, i * f, f);
       }
     }
+    int kept = params.easeNeighbours();
+    float[] easeItems = new float[numItems * kept];
+    float[] easeWeights = new float[numItems * kept];
+    Arrays.fill(easeItems, -1f);
+    for (int s = 0; s < numScenes; s++) addEase(positive, itemScenes, s, params, easeItems, easeWeights);
     float[] popularity = new float[numItems];
     int[] counts = positive.itemCounts();
     for (int i = 0; i < numItems; i++) popularity[i] = (float) Math.log1p(counts[i]);
@@ -302,10 +324,47 @@ public final class SceneTransfer {
         .property("cfRegularization", Float.toString(params.cfRegularization()))
         .property("blendBuckets", bounds.toString())
         .property("blendNeighbours", Integer.toString(params.neighbours()))
-        .property("blendTargetNeighbours", Integer.toString(params.targetNeighbours()));
+        .property("blendTargetNeighbours", Integer.toString(params.targetNeighbours()))
+        .property("easeRegularization", Float.toString(params.easeRegularization()));
     w.put("cf_item_factors", new int[] {numItems, f}, factors);
+    w.put("ease_items", new int[] {numItems, kept}, easeItems);
+    w.put("ease_weights", new int[] {numItems, kept}, easeWeights);
     w.put("item_popularity", new int[] {numItems}, popularity);
     w.put("blend_gate", new int[] {numScenes, buckets.length, SceneTransferModel.COMPONENTS}, gate);
+  }
+
+  /**
+   * EASE fitted on scene {@code s} alone (its items renumbered densely, so the inverse is of the scene's size): for
+   * each item i of s, the {@code easeNeighbours} largest B[j, i] over the other items j of s, largest first, into
+   * row i of {@code items} (j as a float, −1 where the scene has fewer items) and {@code weights}.
+   */
+  private static void addEase(Interactions positive, int[] itemScenes, int s, Params params, float[] items,
+      float[] weights) {
+    int[] sceneItems = IntStream.range(0, itemScenes.length).filter(i -> itemScenes[i] == s).toArray();
+    int n = sceneItems.length;
+    if (n == 0) return;
+    int[] local = new int[itemScenes.length];
+    Arrays.fill(local, -1);
+    for (int c = 0; c < n; c++) local[sceneItems[c]] = c;
+    Interactions scene = onlyScene(positive, itemScenes, s);
+    int[] indices = scene.indices().clone();
+    for (int q = 0; q < indices.length; q++) indices[q] = local[indices[q]];
+    Interactions compact = new Interactions(scene.numUsers(), n, scene.indptr(), indices, scene.values(),
+        scene.lastTimes()); // renumbering keeps each row ascending
+    float[] b = new Ease(new Ease.Params(params.easeRegularization(), Math.max(n, Ease.Params.DEFAULTS.maxItems())))
+        .itemWeights(compact, FitListener.NONE);
+    int kept = params.easeNeighbours();
+    float[] column = new float[n];
+    for (int c = 0; c < n; c++) {
+      for (int r = 0; r < n; r++) column[r] = b[r * n + c];
+      column[c] = Float.NaN; // B[i, i] = 0 by construction: never its own neighbour
+      TopK top = TopKSelector.select(column, n, Math.min(kept, n - 1), ItemFilter.ALL);
+      int i = sceneItems[c];
+      for (int k = 0; k < top.size(); k++) {
+        items[i * kept + k] = sceneItems[top.item(k)];
+        weights[i * kept + k] = top.score(k);
+      }
+    }
   }
 
   /** The entries of {@code m} whose item is in scene {@code s}. */

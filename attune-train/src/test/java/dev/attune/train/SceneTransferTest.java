@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Dataset;
 import dev.attune.data.DatasetBuilder;
+import dev.attune.data.Interactions;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.data.TrainingSet;
@@ -19,8 +20,13 @@ import dev.attune.model.Query;
 import dev.attune.model.Recommender;
 import dev.attune.model.TopK;
 import dev.attune.model.cf.ClassicModels;
+import dev.attune.model.cf.Ease;
 import dev.attune.synth.TwoSceneGenerator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +37,8 @@ import org.junit.jupiter.api.Test;
 class SceneTransferTest {
   private static final EventWeights WEIGHTS = EventWeights.defaults();
   private static final TwoSceneGenerator.Generated DATA = TwoSceneGenerator.generate(TwoSceneGenerator.Params.SMALL);
-  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20, 7L, 1, 32, 1f, 50, 20);
+  private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20,
+      7L, 1, 32, 1f, 50, 20, 200f, 50);
   private static final EvalOptions OPTIONS = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false);
 
   @Test
@@ -170,5 +177,51 @@ class SceneTransferTest {
 
   private static double ndcg(Recommender model, Split split, String scene) {
     return SceneResult.evaluate(model, split, scene, OPTIONS).mean(SceneResult.ALL, "NDCG@10");
+  }
+
+  /**
+   * The blend's EASE rows: for each item, the largest weights of its column of EASE fitted on its scene alone. The
+   * reference is {@link Ease} on the scene's entries over the whole catalogue (the other scene's items have no
+   * entries, so the inverse is block-diagonal and the scene's block is what the trainer computes on the scene's
+   * items renumbered).
+   */
+  @Test
+  void theBlendsEaseRowsAreTheLargestWeightsOfEaseOnEachSceneAlone() {
+    TrainingSet train = DatasetBuilder.build(DATA.dataset(), WEIGHTS);
+    WeightFile w = new WeightFile().property("numScenes", "2");
+    SceneTransfer.addBlend(w, train, PARAMS);
+    int kept = PARAMS.easeNeighbours();
+    float[] items = w.tensor("ease_items", train.numItems(), kept).values();
+    float[] weights = w.tensor("ease_weights", train.numItems(), kept).values();
+    int[] scenes = train.itemScenes();
+    Interactions positive = train.interactions().positive();
+    for (int s = 0; s < 2; s++) {
+      final int scene = s;
+      List<int[]> pairs = new ArrayList<>();
+      for (int u = 0; u < positive.numUsers(); u++) {
+        for (int i : positive.row(u)) if (scenes[i] == scene) pairs.add(new int[] {u, i});
+      }
+      float[] ones = new float[pairs.size()];
+      Arrays.fill(ones, 1f);
+      Interactions sceneOnly = Interactions.fromTriples(positive.numUsers(), positive.numItems(),
+          pairs.stream().mapToInt(p -> p[0]).toArray(), pairs.stream().mapToInt(p -> p[1]).toArray(), ones);
+      Ease.Model reference = new Ease(new Ease.Params(PARAMS.easeRegularization(), 20_000)).fit(
+          new TrainingSet(train.dataset(), sceneOnly, train.sequences(), train.itemFeatures(), scenes,
+              train.latestTime()), FitListener.NONE);
+      int[] sceneItems = IntStream.range(0, scenes.length).filter(i -> scenes[i] == scene).toArray();
+      for (int i : sceneItems) {
+        float[] column = new float[sceneItems.length - 1];
+        int n = 0;
+        for (int j : sceneItems) if (j != i) column[n++] = reference.weight(j, i);
+        Arrays.sort(column);
+        for (int k = 0; k < kept; k++) {
+          int j = (int) items[i * kept + k];
+          assertEquals(scene, scenes[j], "a weight from the item's own scene");
+          assertTrue(j != i);
+          assertEquals(reference.weight(j, i), weights[i * kept + k], 1e-4, "B[" + j + ", " + i + "]");
+          assertEquals(column[column.length - 1 - k], weights[i * kept + k], 1e-4, "the " + k + "-th largest");
+        }
+      }
+    }
   }
 }

@@ -67,7 +67,17 @@ public final class Ease implements Trainer<Ease.Model> {
    */
   @Override
   public Model fit(TrainingSet train, FitListener listener) {
-    Interactions x = train.interactions().positive();
+    return new Model(train.interactions(), itemWeights(train.interactions().positive(), listener));
+  }
+
+  /**
+   * B of the class documentation for the positive matrix {@code x}, row-major [items, items]: a user's scores are
+   * Σ_j x_uj B[j, ·].
+   *
+   * @throws IllegalArgumentException if the catalogue exceeds {@link Params#maxItems}
+   * @throws IllegalStateException if the Gram matrix is not positive definite
+   */
+  public float[] itemWeights(Interactions x, FitListener listener) {
     int n = x.numItems();
     if (n > params.maxItems()) {
       throw new IllegalArgumentException("EASE needs a dense " + n + " x " + n + " matrix; the limit is "
@@ -105,7 +115,7 @@ public final class Ease implements Trainer<Ease.Model> {
       }
     }
     listener.progress("EASE inverse", 1, 1);
-    return new Model(train.interactions(), b);
+    return b;
   }
 
   /** A fitted EASE model: scores are x_u B. Immutable and thread-safe. */
