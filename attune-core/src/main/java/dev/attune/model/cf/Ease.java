@@ -27,8 +27,8 @@ import java.util.List;
  * <p>NOTE: the paper uses binary X; we use the summed positive event weights, which equal 1 for plain
  * implicit data and carry play counts (log-scaled) or purchase strength when present.
  *
- * <p>Cost of {@code fit}: O(Σ_u |row_u|²) for the Gram matrix plus O(items³) for the SPD inverse
- * ({@link SpdInverse}, in place, all cores), and 8 × items² bytes while fitting. Items beyond
+ * <p>Cost of {@code fit}: O(Σ_u |row_u|²) for the Gram matrix plus O(m³) for the SPD inverse over the m items
+ * with entries ({@link SpdInverse}, in place, all cores), and 8 m² + 4 items² bytes while fitting. Items beyond
  * {@link Params#maxItems} are refused rather than left to exhaust memory.
  */
 public final class Ease implements Trainer<Ease.Model> {
@@ -78,21 +78,30 @@ public final class Ease implements Trainer<Ease.Model> {
    * @throws IllegalStateException if the Gram matrix is not positive definite
    */
   public float[] itemWeights(Interactions x, FitListener listener) {
-    int n = x.numItems();
-    if (n > params.maxItems()) {
-      throw new IllegalArgumentException("EASE needs a dense " + n + " x " + n + " matrix; the limit is "
+    int numItems = x.numItems();
+    if (numItems > params.maxItems()) {
+      throw new IllegalArgumentException("EASE needs a dense " + numItems + " x " + numItems + " matrix; the limit is "
           + params.maxItems() + " items (raise maxItems if memory allows)");
     }
+    // An item without entries has a Gram row and column of 0 but for λ on the diagonal, so the inverse is block
+    // diagonal and its weights to and from every other item are 0: the inverse is taken over the items with entries
+    // only (a catalogue of several scenes fitted on one of them costs that scene's size, not the catalogue's).
+    int[] counts = x.itemCounts();
+    int[] active = java.util.stream.IntStream.range(0, numItems).filter(i -> counts[i] > 0).toArray();
+    int[] local = new int[numItems];
+    java.util.Arrays.fill(local, -1);
+    for (int a = 0; a < active.length; a++) local[active[a]] = a;
+    int n = active.length;
     double[] gram = new double[n * n];
     int[] indptr = x.indptr();
     int[] indices = x.indices();
     float[] values = x.values();
     for (int u = 0; u < x.numUsers(); u++) {
       for (int p = indptr[u]; p < indptr[u + 1]; p++) {
-        int row = indices[p] * n;
+        int row = local[indices[p]] * n;
         double v = values[p];
         for (int q = p; q < indptr[u + 1]; q++) {
-          gram[row + indices[q]] += v * values[q]; // upper triangle (row items ascending)
+          gram[row + local[indices[q]]] += v * values[q]; // upper triangle (row items ascending, so local ones too)
         }
       }
       if ((u & 1023) == 0) listener.progress("EASE Gram matrix", u, x.numUsers());
@@ -108,10 +117,11 @@ public final class Ease implements Trainer<Ease.Model> {
       throw new IllegalStateException("Gram matrix is not positive definite; raise regularization", e);
     }
     double[] p = gram;
-    float[] b = new float[n * n];
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < n; j++) {
-        b[i * n + j] = i == j ? 0f : (float) (-p[i * n + j] / p[j * n + j]);
+    float[] b = new float[numItems * numItems];
+    for (int a = 0; a < n; a++) {
+      int i = active[a];
+      for (int c = 0; c < n; c++) {
+        if (a != c) b[i * numItems + active[c]] = (float) (-p[a * n + c] / p[c * n + c]);
       }
     }
     listener.progress("EASE inverse", 1, 1);

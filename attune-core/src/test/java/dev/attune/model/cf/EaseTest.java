@@ -1,11 +1,49 @@
 package dev.attune.model.cf;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.attune.data.Interactions;
+import dev.attune.model.FitListener;
 import dev.attune.model.Trainer;
 import dev.attune.model.contract.RecommenderContract;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 class EaseTest extends RecommenderContract {
   @Override
   protected Trainer<?> newTrainer() {
     return new Ease(new Ease.Params(100f, 5000));
+  }
+
+  /**
+   * Items without entries are left out of the inverse: the other items' weights are those of a fit on a catalogue
+   * without them (the Gram matrix is block-diagonal), and theirs are 0 both ways.
+   */
+  @Test
+  void itemsWithoutEntriesGetNoWeightsAndChangeNoOthers() {
+    SplittableRandom random = new SplittableRandom(5);
+    int users = 60;
+    int items = 12; // in the wide catalogue, the odd items have no entries
+    int nnz = 240;
+    int[] u = new int[nnz];
+    int[] narrow = new int[nnz];
+    int[] wide = new int[nnz];
+    float[] ones = new float[nnz];
+    for (int k = 0; k < nnz; k++) {
+      u[k] = random.nextInt(users);
+      narrow[k] = random.nextInt(items);
+      wide[k] = 2 * narrow[k];
+      ones[k] = 1f;
+    }
+    Ease ease = new Ease(new Ease.Params(10f, 100));
+    float[] b = ease.itemWeights(Interactions.fromTriples(users, items, u, narrow, ones).positive(), FitListener.NONE);
+    float[] b2 = ease.itemWeights(Interactions.fromTriples(users, 2 * items, u, wide, ones).positive(),
+        FitListener.NONE);
+    for (int i = 0; i < 2 * items; i++) {
+      for (int j = 0; j < 2 * items; j++) {
+        float expected = i % 2 == 0 && j % 2 == 0 ? b[(i / 2) * items + j / 2] : 0f;
+        assertEquals(expected, b2[i * 2 * items + j], 1e-6f, "B[" + i + ", " + j + "]");
+      }
+    }
   }
 }
