@@ -15,10 +15,8 @@ import dev.attune.model.Recommender;
 import dev.attune.model.TopK;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -91,55 +89,29 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
   }
 
   /**
-   * {@code data}'s interactions with its items renumbered to the model's ({@code items}); items the model does not
-   * know are dropped, so are users left with none. Null or no data gives a matrix without users.
+   * {@code data}'s interactions with its items renumbered to the model's ({@code items}), same users; entries of
+   * items the model does not know are dropped. Null data gives a matrix without users.
    */
   static Interactions onModelItems(TrainingSet data, IdIndex items) {
-    if (data == null) return new Interactions(0, items.size(), new int[] {0}, new int[0], new float[0], new long[0]);
+    if (data == null) return Interactions.fromTriples(0, items.size(), new int[0], new int[0], new float[0]);
     Interactions m = data.interactions();
     int[] toModel = new int[data.numItems()];
     for (int i = 0; i < toModel.length; i++) toModel[i] = items.indexOf(data.dataset().itemIds().id(i));
-    List<int[]> rows = new ArrayList<>();
-    List<float[]> values = new ArrayList<>();
-    List<long[]> times = new ArrayList<>();
-    int nnz = 0;
+    int[] users = new int[m.nnz()];
+    int[] mapped = new int[m.nnz()];
+    float[] values = new float[m.nnz()];
+    int n = 0;
     for (int u = 0; u < m.numUsers(); u++) {
-      int from = m.indptr()[u];
-      int to = m.indptr()[u + 1];
-      long[] packed = new long[to - from]; // model index in the high half, CSR position in the low: sorts by item
-      int n = 0;
-      for (int p = from; p < to; p++) {
+      for (int p = m.indptr()[u]; p < m.indptr()[u + 1]; p++) {
         int i = toModel[m.indices()[p]];
-        if (i >= 0) packed[n++] = ((long) i << 32) | p;
+        if (i < 0) continue;
+        users[n] = u;
+        mapped[n] = i;
+        values[n++] = m.values()[p];
       }
-      if (n == 0) continue;
-      Arrays.sort(packed, 0, n);
-      int[] row = new int[n];
-      float[] v = new float[n];
-      long[] t = new long[n];
-      for (int k = 0; k < n; k++) {
-        int p = (int) packed[k];
-        row[k] = (int) (packed[k] >>> 32);
-        v[k] = m.values()[p];
-        t[k] = m.lastTimes()[p];
-      }
-      rows.add(row);
-      values.add(v);
-      times.add(t);
-      nnz += n;
     }
-    int[] indptr = new int[rows.size() + 1];
-    int[] indices = new int[nnz];
-    float[] v = new float[nnz];
-    long[] t = new long[nnz];
-    for (int u = 0; u < rows.size(); u++) {
-      int n = rows.get(u).length;
-      System.arraycopy(rows.get(u), 0, indices, indptr[u], n);
-      System.arraycopy(values.get(u), 0, v, indptr[u], n);
-      System.arraycopy(times.get(u), 0, t, indptr[u], n);
-      indptr[u + 1] = indptr[u] + n;
-    }
-    return new Interactions(rows.size(), items.size(), indptr, indices, v, t);
+    return Interactions.fromTriples(m.numUsers(), items.size(), Arrays.copyOf(users, n), Arrays.copyOf(mapped, n),
+        Arrays.copyOf(values, n));
   }
 
   /**
