@@ -55,12 +55,12 @@ import java.util.Map;
  * ease_weights}); H ∩ t counts each distinct past item once. EASE on one scene was the strongest single-scene model
  * on Douban for users with 3 target events (docs/benchmarks.md). A known user is among their own neighbours; that
  * only adds to items they already have, which are never returned. Files whose gate has fewer components (three:
- * written before s_N; four: before s_U; five: before s_E) read the missing weights as 0. Why the blend: on Douban the attention score alone lost to
- * iALS on the target scene for users with many target events (−20% to −37% NDCG@10) and was level with popularity for
- * users with none; the gate, tuned on validation users by the number of target events, keeps the transfer where
- * it helps and falls back to the single-scene models where they are stronger. Without those tensors (files written
- * before the blend), the served score is s(i). Buckets of n: lower bounds {@code blendBuckets}
- * (property, default {@link #DEFAULT_BUCKETS}).
+ * written before s_N; four: before s_U; five: before s_E) read the missing weights as 0. Why the blend: on Douban
+ * the attention score alone lost to iALS on the target scene for users with many target events (−20% to −37% NDCG@10)
+ * and was level with popularity for users with none; the gate, tuned on validation users by the number of target
+ * events, keeps the transfer where it helps and falls back to the single-scene models where they are stronger. Without
+ * those tensors (files written before the blend), the served score is s(i). Buckets of n: lower bounds {@code
+ * blendBuckets} (property, default {@link #DEFAULT_BUCKETS}).
  *
  * <p>Explanations are exact: with the effective attention a_ij = Σ_k β_ik α_kj (it sums to 1 over the history),
  * s(i) = b[i] + Σ_j c_ij with c_ij = a_ij (v_j·C[i]) + [j in t] (h_j·W_o·C[i]) / n_t, n_t the number of past
@@ -70,9 +70,9 @@ import java.util.Map;
  * (1 + α) y_iᵀ W⁻¹ y_j (Hu, Koren and Volinsky, §5) scaled by w_C / sd, and each past item j its neighbour
  * term Σ_{u∈N(H), i∈I_u, j∈I_u} 1 / √(|H| |I_u|) (split evenly over repeats of j) scaled by w_N / sd, and
  * likewise for s_U over the past items of t, and each distinct past item j of t its B_t[j, i] (split evenly over its
- * repeats) scaled by w_E / sd; the popularity entry holds the rest (the bias and popularity terms and the per-history centring, the same for every
- * item), so the contributions still add up to the served score. {@link #attend} always describes the attention
- * score s(i).
+ * repeats) scaled by w_E / sd; the popularity entry holds the rest (the bias and popularity terms and the
+ * per-history centring, the same for every item), so the contributions still add up to the served score. {@link
+ * #attend} always describes the attention score s(i).
  *
  * <p>Immutable and thread-safe; {@link #forScene} shares the weights.
  *
@@ -107,7 +107,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   private final int[][] userTargetItems;
   /** The training users of each item, ascending; null without s_N and s_U. */
   private final int[][] itemUsers;
-  /** For each past item j: the rows (in {@link #targetItems}) of the items i whose kept B_t[j, i] it has; null without s_E. */
+  /** Per past item j: the rows (in {@link #targetItems}) of the items i with a kept B_t[j, i]; null without s_E. */
   private final int[][] easeRows;
   /** The matching B_t[j, i]; null without s_E. */
   private final float[][] easeWeights;
@@ -277,7 +277,9 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     if (components == COMPONENTS) {
       int[] easeShape = file.tensor("ease_items").shape();
       int kept = easeShape.length == 2 ? easeShape[1] : -1;
-      if (kept <= 0) throw new IllegalArgumentException("ease_items must be [numItems, kept], got " + Arrays.toString(easeShape));
+      if (kept <= 0) {
+        throw new IllegalArgumentException("ease_items must be [numItems, kept], got " + Arrays.toString(easeShape));
+      }
       float[] items = file.tensor("ease_items", numItems, kept).values().clone();
       for (float v : items) {
         if (v != Math.rint(v) || v < -1 || v >= numItems) {
@@ -527,7 +529,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   }
 
   /**
-   * The five standardised component scores of the blend for a history, over {@link #targetItems} in order: row 0
+   * The six standardised component scores of the blend for a history, over {@link #targetItems} in order: row 0
    * the attention score s, row 1 the iALS score s_C, row 2 popularity s_P, row 3 the neighbours' score s_N, row 4
    * the target-scene neighbours' score s_U, row 5 EASE's s_E (each (x − mean) / sd over the target scene, 0 when sd
    * is 0; s_N, s_U and s_E are 0 for a file without them). The gate tuning of the trainer combines these.
@@ -668,7 +670,8 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     if (w.blend != null) {
       summary += String.format(Locale.ROOT,
           "; blend of %d %s events: attention %.2f, iALS %.2f, popularity %.2f, neighbours %.2f, neighbours in %s"
-              + " %.2f, EASE %.2f", ownCount(history), targetScene(), g[0], g[1], g[2], g[3], targetScene(), g[4], g[5]);
+              + " %.2f, EASE %.2f", ownCount(history), targetScene(), g[0], g[1], g[2], g[3], targetScene(), g[4],
+          g[5]);
     }
     return new Explanation(itemIndex, dec.score(), parts, summary);
   }
