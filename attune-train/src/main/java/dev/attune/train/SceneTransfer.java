@@ -113,10 +113,12 @@ public final class SceneTransfer {
    * @param targetNeighbours |N_t(H)|, the same for s_U, the neighbours on the target scene's items alone, &gt; 0
    * @param easeRegularization λ of the blend's EASE, fitted on each scene alone, &gt; 0
    * @param easeNeighbours the largest EASE weights kept per item (from past items of its scene), &gt; 0
+   * @param blendBuckets lower bounds of the gate's buckets of target-scene events, comma-separated, from 0 and
+   *     increasing (each bucket gets its own tuned weights)
    */
   public record Params(int dim, int interests, int maxHistory, float historyDropout, float learningRate,
       int batchSize, int epochs, long seed, int threads, int cfFactors, float cfRegularization, int neighbours,
-      int targetNeighbours, float easeRegularization, int easeNeighbours) {
+      int targetNeighbours, float easeRegularization, int easeNeighbours, String blendBuckets) {
     /**
      * d 32, K 4, L 128, history dropout 0.8, α 5e-3, batch 64, 12 epochs, seed 42, one thread. Why: Douban users
      * have 40-90 ratings per scene, so L 128 keeps nearly every history whole; d 32 because 1,566 shared users cannot
@@ -132,7 +134,7 @@ public final class SceneTransfer {
      * 40-90 items per scene).
      */
     public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f, 200, 50,
-        2000f, 100);
+        2000f, 100, "0,1,2,4,8,16,32");
 
     public Params {
       if (dim <= 0) throw new IllegalArgumentException("dim must be > 0: " + dim);
@@ -155,18 +157,23 @@ public final class SceneTransfer {
         throw new IllegalArgumentException("easeRegularization must be > 0: " + easeRegularization);
       }
       if (easeNeighbours <= 0) throw new IllegalArgumentException("easeNeighbours must be > 0: " + easeNeighbours);
+      try {
+        SceneTransferModel.buckets(blendBuckets);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("blendBuckets must be comma-separated integers from 0: " + blendBuckets);
+      }
     }
 
     /** A copy with another seed. */
     public Params withSeed(long newSeed) {
       return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, epochs, newSeed, threads,
-          cfFactors, cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours);
+          cfFactors, cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours, blendBuckets);
     }
 
     /** A copy with another number of epochs. */
     public Params withEpochs(int newEpochs) {
       return new Params(dim, interests, maxHistory, historyDropout, learningRate, batchSize, newEpochs, seed, threads,
-          cfFactors, cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours);
+          cfFactors, cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours, blendBuckets);
     }
 
     /**
@@ -187,11 +194,12 @@ public final class SceneTransfer {
           o.containsKey("cfRegularization") ? Float.parseFloat(o.remove("cfRegularization")) : cfRegularization,
           integer(o.remove("neighbours"), neighbours), integer(o.remove("targetNeighbours"), targetNeighbours),
           o.containsKey("easeRegularization") ? Float.parseFloat(o.remove("easeRegularization")) : easeRegularization,
-          integer(o.remove("easeNeighbours"), easeNeighbours));
+          integer(o.remove("easeNeighbours"), easeNeighbours),
+          o.containsKey("blendBuckets") ? o.remove("blendBuckets") : blendBuckets);
       if (!o.isEmpty()) {
         throw new IllegalArgumentException("unknown scene-transfer parameters " + o.keySet() + "; known: dim, "
             + "interests, maxHistory, historyDropout, learningRate, batchSize, epochs, seed, threads, cfFactors, "
-            + "cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours");
+            + "cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours, blendBuckets");
       }
       return p;
     }
@@ -315,7 +323,7 @@ public final class SceneTransfer {
     float[] popularity = new float[numItems];
     int[] counts = positive.itemCounts();
     for (int i = 0; i < numItems; i++) popularity[i] = (float) Math.log1p(counts[i]);
-    int[] buckets = SceneTransferModel.DEFAULT_BUCKETS;
+    int[] buckets = SceneTransferModel.buckets(params.blendBuckets());
     float[] gate = new float[numScenes * buckets.length * SceneTransferModel.COMPONENTS];
     for (int k = 0; k < gate.length; k += SceneTransferModel.COMPONENTS) gate[k] = 1f;
     StringBuilder bounds = new StringBuilder();

@@ -38,7 +38,7 @@ class SceneTransferTest {
   private static final EventWeights WEIGHTS = EventWeights.defaults();
   private static final TwoSceneGenerator.Generated DATA = TwoSceneGenerator.generate(TwoSceneGenerator.Params.SMALL);
   private static final SceneTransfer.Params PARAMS = new SceneTransfer.Params(16, 8, 32, 0f, 5e-3f, 64, 20,
-      7L, 1, 32, 1f, 50, 20, 200f, 50);
+      7L, 1, 32, 1f, 50, 20, 200f, 50, "0,1,2,4,8,16,32");
   private static final EvalOptions OPTIONS = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false);
 
   @Test
@@ -222,6 +222,21 @@ class SceneTransferTest {
           assertEquals(column[column.length - 1 - k], weights[i * kept + k], 1e-4, "the " + k + "-th largest");
         }
       }
+    }
+  }
+
+  /** The gate's buckets are a parameter: the blend's gate has one row per bucket given, and bad bounds are refused. */
+  @Test
+  void theGateHasARowPerBucketGiven() {
+    TrainingSet train = DatasetBuilder.build(DATA.dataset(), WEIGHTS);
+    WeightFile w = new WeightFile().property("numScenes", "2");
+    SceneTransfer.addBlend(w, train, PARAMS.with(Map.of("blendBuckets", "0,1,4")));
+    assertArrayEquals(new int[] {2, 3, SceneTransferModel.COMPONENTS}, w.tensor("blend_gate").shape());
+    assertEquals("0,1,4", w.property("blendBuckets"));
+    for (String bad : new String[] {"1,2", "0,2,2", "0,x"}) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> PARAMS.with(Map.of("blendBuckets", bad)));
+      assertTrue(e.getMessage().contains("blendBuckets"), e.getMessage());
     }
   }
 }
