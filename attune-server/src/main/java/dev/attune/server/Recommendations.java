@@ -481,14 +481,15 @@ final class Recommendations {
 
   /**
    * Explanations of a transfer model's candidates among {@code ranked}: every history event with its exact share of
-   * the served score (attention, iALS and neighbour terms; {@link ServingModel#sceneTransferShares}), largest first,
-   * and the score's drop when the top event, or a seeded random other one, is left out of the history.
+   * the served score (attention, iALS, neighbour and EASE terms; {@link ServingModel#sceneTransferShares}), largest
+   * first, and the score's drop when the top event, or a seeded random other one, is left out of the history.
    */
   private static Map<Candidate, Explained> explainTransfer(ServingModel m, String scene, int[] history,
       List<Event> events, List<Candidate> ranked) {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
+    if (items.length == 0) return Map.of();
     // one pass of the blend scores every candidate: once for the history, once per left-out event
     float[] full = m.sceneTransferScores(history, items, scene);
     Map<Integer, float[]> withoutEvent = new HashMap<>();
