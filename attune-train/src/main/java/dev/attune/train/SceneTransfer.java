@@ -129,9 +129,10 @@ public final class SceneTransfer {
      * validation users picked most often for iALS on one Douban scene; 200 neighbours for s_N, what the validation
      * users picked most often (25 of 30 cold settings over five seeds) for UserKNN on both Douban scenes merged, and
      * 50 for s_U, in the middle of the 20-200 they picked for UserKNN on one scene (docs/benchmarks.md); EASE with λ
-     * 2000, where EASE on one Douban scene was at its best for users with 3 events in it (seed 1: books 0.2065
-     * NDCG@10 against 0.1990 at λ 500), and the 100 largest weights per item, which hold most of a score (a user has
-     * 40-90 items per scene).
+     * 2000, between what they picked for EASE on one Douban scene (500 for warm users, 8000 for 15 of 16 settings
+     * with 1-3 events; the CLI's protocols are of both kinds), and the 100 largest weights per item, which hold most
+     * of a score (a user has 40-90 items per scene); the seven buckets of {@link SceneTransferModel#DEFAULT_BUCKETS}
+     * (one gate for all users with 4+ events was the same within the seed spread).
      */
     public static final Params DEFAULTS = new Params(32, 4, 128, 0.8f, 5e-3f, 64, 12, 42L, 1, 128, 10f, 200, 50,
         2000f, 100, "0,1,2,4,8,16,32");
