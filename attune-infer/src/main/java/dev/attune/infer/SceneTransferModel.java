@@ -539,18 +539,23 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   public float[][] components(int[] history) {
     if (w.blend == null) throw new IllegalStateException("this weight file has no blend (no iALS factors)");
     checked(history);
-    float[][] c = rawComponents(history, neighbourhood(history, false), neighbourhood(history, true));
+    float[][] c = rawComponents(history, neighbourhood(history, false), neighbourhood(history, true), ALL_COMPONENTS);
     for (float[] row : c) standardise(row);
     return c;
   }
 
   /** Blend scores over {@link #targetItems}. */
   private float[] blend(int[] history) {
-    float[][] c = components(history);
     float[] g = gate(history);
+    // a component the gate gives no weight is not computed (standardising each alone, the others are unchanged)
+    boolean[] needed = new boolean[COMPONENTS];
+    for (int k = 0; k < COMPONENTS; k++) needed[k] = g[k] != 0;
+    float[][] c = rawComponents(history, needed[3] ? neighbourhood(history, false) : null,
+        needed[4] ? neighbourhood(history, true) : null, needed);
     float[] out = new float[targetItems.length];
     for (int k = 0; k < COMPONENTS; k++) {
-      if (g[k] == 0) continue;
+      if (!needed[k]) continue;
+      standardise(c[k]);
       for (int r = 0; r < out.length; r++) out[r] += g[k] * c[k][r];
     }
     return out;
@@ -721,7 +726,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     if (w.blend == null) return new HistoryState(g, null, null, null, null, null);
     Neighbourhood all = neighbourhood(history, false);
     Neighbourhood own = neighbourhood(history, true);
-    float[][] c = rawComponents(history, all, own);
+    float[][] c = rawComponents(history, all, own, ALL_COMPONENTS);
     float[][] scale = new float[COMPONENTS][];
     for (int k = 0; k < COMPONENTS; k++) scale[k] = standardise(c[k]); // {mean, 1/sd}
     return new HistoryState(g, c, scale, all, own, foldInFactor(history));
@@ -762,18 +767,27 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     return new Decomposition(share, popularity, score, a, g);
   }
 
-  /** {@link #components} before standardisation (rows: s, s_C, s_P, s_N, s_U, s_E over the target items). */
-  private float[][] rawComponents(int[] history, Neighbourhood neighbours, Neighbourhood targetNeighbours) {
+  private static final boolean[] ALL_COMPONENTS = {true, true, true, true, true, true};
+
+  /**
+   * {@link #components} before standardisation (rows: s, s_C, s_P, s_N, s_U, s_E over the target items); rows not
+   * {@code needed} stay 0 (their neighbourhood may then be null).
+   */
+  private float[][] rawComponents(int[] history, Neighbourhood neighbours, Neighbourhood targetNeighbours,
+      boolean[] needed) {
     int m = targetItems.length;
     float[][] c = new float[COMPONENTS][m];
-    Encoded e = encode(history);
-    float[] beta = new float[w.interests];
-    for (int r = 0; r < m; r++) c[0][r] = score(e, targetItems[r], beta);
-    float[] x = foldIn(history);
+    if (needed[0]) {
+      Encoded e = encode(history);
+      float[] beta = new float[w.interests];
+      for (int r = 0; r < m; r++) c[0][r] = score(e, targetItems[r], beta);
+    }
+    float[] x = needed[1] ? foldIn(history) : null;
     int f = w.blend.factors;
     if (x != null) for (int r = 0; r < m; r++) c[1][r] = VectorOps.dot(x, 0, w.blend.itemFactors, targetItems[r] * f, f);
-    for (int r = 0; r < m; r++) c[2][r] = w.blend.popularity[targetItems[r]];
+    if (needed[2]) for (int r = 0; r < m; r++) c[2][r] = w.blend.popularity[targetItems[r]];
     for (int component = 3; component <= 4; component++) {
+      if (!needed[component]) continue;
       boolean inTarget = component == 4;
       Neighbourhood nh = inTarget ? targetNeighbours : neighbours;
       for (int k = 0; k < nh.users.length; k++) {
@@ -782,7 +796,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
         }
       }
     }
-    if (easeRows != null) {
+    if (easeRows != null && needed[5]) {
       for (int j : distinctInTarget(history)) {
         for (int k = 0; k < easeRows[j].length; k++) c[5][easeRows[j][k]] += easeWeights[j][k];
       }
