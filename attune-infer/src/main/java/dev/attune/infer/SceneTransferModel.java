@@ -124,7 +124,28 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
   /** B_t of s_E, as exported: row i holds the largest B[j, i] (j as an item index, −1 for none); null before s_E. */
   private record Ease(int kept, float[] items, float[] weights) {}
 
-  private SceneTransferModel(Interactions train, Weights w, int targetScene) {
+  /**
+   * I_u and the users of each item, for s_N and s_U: the same for every target scene, so {@link #forScene} shares it.
+   */
+  private record UserIndex(int[][] userItems, int[][] itemUsers) {
+    static UserIndex of(Interactions train, int numItems) {
+      Interactions positive = train.positive();
+      int[][] userItems = new int[positive.numUsers()][];
+      int[] counts = new int[numItems];
+      for (int u = 0; u < userItems.length; u++) {
+        userItems[u] = Arrays.stream(positive.row(u)).sorted().distinct().toArray();
+        for (int i : userItems[u]) counts[i]++;
+      }
+      int[][] itemUsers = new int[numItems][];
+      for (int i = 0; i < numItems; i++) itemUsers[i] = new int[counts[i]];
+      Arrays.fill(counts, 0);
+      for (int u = 0; u < userItems.length; u++) for (int i : userItems[u]) itemUsers[i][counts[i]++] = u;
+      return new UserIndex(userItems, itemUsers);
+    }
+  }
+
+  /** @param users the index of another scene's model over the same training matrix, or null to build it */
+  private SceneTransferModel(Interactions train, Weights w, int targetScene, UserIndex users) {
     super(train);
     this.w = w;
     this.targetScene = targetScene;
@@ -145,17 +166,9 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       this.userTargetItems = null;
       this.itemUsers = null;
     } else {
-      Interactions positive = train.positive();
-      this.userItems = new int[positive.numUsers()][];
-      int[] counts = new int[w.numItems];
-      for (int u = 0; u < userItems.length; u++) {
-        userItems[u] = Arrays.stream(positive.row(u)).sorted().distinct().toArray();
-        for (int i : userItems[u]) counts[i]++;
-      }
-      this.itemUsers = new int[w.numItems][];
-      for (int i = 0; i < w.numItems; i++) itemUsers[i] = new int[counts[i]];
-      Arrays.fill(counts, 0);
-      for (int u = 0; u < userItems.length; u++) for (int i : userItems[u]) itemUsers[i][counts[i]++] = u;
+      UserIndex index = users != null ? users : UserIndex.of(train, w.numItems);
+      this.userItems = index.userItems();
+      this.itemUsers = index.itemUsers();
       this.userTargetItems = new int[userItems.length][];
       for (int u = 0; u < userItems.length; u++) {
         userTargetItems[u] = Arrays.stream(userItems[u]).filter(i -> w.itemScenes[i] == targetScene).toArray();
@@ -247,7 +260,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
         file.tensor("item_bias", numItems).values().clone(),
         linear(file, "attention.query", d), linear(file, "attention.key", d), linear(file, "attention.value", d),
         linear(file, "own_scene_projection", d), blend(file, numItems, numScenes));
-    return new SceneTransferModel(train, w, sceneIndex(scenes, targetScene));
+    return new SceneTransferModel(train, w, sceneIndex(scenes, targetScene), null);
   }
 
   /** The blend's state, or null if the file has no {@code blend_gate}. */
@@ -352,7 +365,8 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
    * @throws IllegalArgumentException if the scene is unknown
    */
   public SceneTransferModel forScene(String scene) {
-    return new SceneTransferModel(train, w, sceneIndex(w.scenes, scene));
+    return new SceneTransferModel(train, w, sceneIndex(w.scenes, scene),
+        userItems == null ? null : new UserIndex(userItems, itemUsers));
   }
 
   /** The scene whose items are recommended. */

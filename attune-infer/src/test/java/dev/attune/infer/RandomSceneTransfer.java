@@ -19,6 +19,16 @@ public final class RandomSceneTransfer {
 
   private RandomSceneTransfer() {}
 
+  /** Scenes of a catalogue of {@code n} items for serving tests: every third item music (scene 1), the rest books. */
+  public static int[] everyThirdMusic(int n) {
+    return java.util.stream.IntStream.range(0, n).map(i -> i % 3 == 0 ? 1 : 0).toArray();
+  }
+
+  /** External ids for {@link #everyThirdMusic}'s items, by scene: {@code "m" + index} for music, {@code "b" + index} for books. */
+  public static java.util.List<String> ids(int[] scenes) {
+    return java.util.stream.IntStream.range(0, scenes.length).mapToObj(i -> (scenes[i] == 1 ? "m" : "b") + i).toList();
+  }
+
   /**
    * A random model over items of the given scenes.
    *

@@ -565,12 +565,8 @@ abstract class ApiContract {
   @Test
   void aSceneTransferVersionIsServedPerScene() throws Exception {
     int n = 30;
-    int[] scenes = new int[n];
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      scenes[i] = i % 3 == 0 ? 1 : 0;
-      ids.add((scenes[i] == 1 ? "m" : "b") + i);
-    }
+    int[] scenes = RandomSceneTransfer.everyThirdMusic(n);
+    List<String> ids = RandomSceneTransfer.ids(scenes);
     float[][] gate = {{0.3f, 0.2f, 0.1f, 0.3f, 0.1f}};
     ModelDirectory.write(dir.resolve("transfer"), RandomSceneTransfer.weights(scenes, "book,music",
         new float[][][] {gate, gate}, 5, 3L), ids, Map.of("model", "scene-transfer", "target", "music"));

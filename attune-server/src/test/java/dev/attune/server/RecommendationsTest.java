@@ -159,12 +159,8 @@ class RecommendationsTest {
   @Test
   void aSceneTransferModelServesTheRequestedSceneOverTheSuppliedUsers(@TempDir Path dir) throws Exception {
     int n = 30;
-    int[] scenes = new int[n];
-    List<String> modelIds = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      scenes[i] = i % 3 == 0 ? 1 : 0;
-      modelIds.add((scenes[i] == 1 ? "m" : "b") + i);
-    }
+    int[] scenes = RandomSceneTransfer.everyThirdMusic(n);
+    List<String> modelIds = RandomSceneTransfer.ids(scenes);
     float[][] gate = {{0.3f, 0.2f, 0.1f, 0.2f, 0.1f, 0.1f}};
     WeightFile w = RandomSceneTransfer.weights(scenes, "book,music", new float[][][] {gate, gate}, 3, 7L);
     ModelDirectory.write(dir.resolve("st"), w, modelIds, Map.of("model", SceneTransferModel.MODEL_KIND,

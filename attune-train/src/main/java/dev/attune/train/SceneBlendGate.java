@@ -55,7 +55,9 @@ public final class SceneBlendGate {
       for (int b = 0; b < buckets.length; b++) {
         sb.append(b == 0 ? "" : "; ").append(buckets[b]).append(b + 1 < buckets.length ? "-" + (buckets[b + 1] - 1) : "+")
             .append(':');
-        for (int k = 0; k < C; k++) sb.append(String.format(java.util.Locale.ROOT, k == 0 ? " %.2f" : "/%.2f", gate[C * b + k]));
+        for (int k = 0; k < C; k++) {
+          sb.append(String.format(java.util.Locale.ROOT, k == 0 ? " %.2f" : "/%.2f", gate[C * b + k]));
+        }
         sb.append(examples[b] == 0 ? " (copied)" : String.format(java.util.Locale.ROOT, " (n=%d, %.4f)",
                 examples[b], ndcg[b]));
       }

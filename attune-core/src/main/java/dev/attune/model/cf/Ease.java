@@ -14,8 +14,10 @@ import dev.attune.model.ScoringRecommender;
 import dev.attune.model.TopK;
 import dev.attune.model.Trainer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * EASE: an item-item linear model with a closed-form solution.
@@ -87,9 +89,9 @@ public final class Ease implements Trainer<Ease.Model> {
     // diagonal and its weights to and from every other item are 0: the inverse is taken over the items with entries
     // only (a catalogue of several scenes fitted on one of them costs that scene's size, not the catalogue's).
     int[] counts = x.itemCounts();
-    int[] active = java.util.stream.IntStream.range(0, numItems).filter(i -> counts[i] > 0).toArray();
+    int[] active = IntStream.range(0, numItems).filter(i -> counts[i] > 0).toArray();
     int[] local = new int[numItems];
-    java.util.Arrays.fill(local, -1);
+    Arrays.fill(local, -1);
     for (int a = 0; a < active.length; a++) local[active[a]] = a;
     int n = active.length;
     double[] gram = new double[n * n];
