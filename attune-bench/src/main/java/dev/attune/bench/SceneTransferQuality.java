@@ -49,9 +49,10 @@ import java.util.Map;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
- * [transferOnly=true] [oracleGate=true] [validationUsers=0.1] [gateSteps=10] [key=value scene-transfer overrides]}
- * with DJL_CACHE_DIR set to a writable folder; {@code oracleGate} adds the blend with its gate tuned on the test
- * users, an upper bound of what a gate over these components can reach, not a result. Prints one Markdown table row per (direction, setting, model) with the
+ * [transferOnly=true] [merged=false] [oracleGate=true] [validationUsers=0.1] [gateSteps=10] [key=value
+ * scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code merged=false} leaves out the
+ * merged baselines (EASE merged alone takes minutes per setting); {@code oracleGate} adds the blend with its gate
+ * tuned on the test users, an upper bound of what a gate over these components can reach, not a result. Prints one Markdown table row per (direction, setting, model) with the
  * model's validation NDCG@10, and per setting a comment line naming the best target-only model picked by validation
  * NDCG@10 and by test NDCG@10, with the transfer model's change against each.
  */
@@ -70,6 +71,7 @@ public final class SceneTransferQuality {
     boolean classicOnly = false;
     boolean transferOnly = false;
     boolean oracleGate = false;
+    boolean merged = true;
     double validationUsers = 0.1;
     int gateSteps = SceneBlendGate.STEPS;
     Map<String, String> overrides = new LinkedHashMap<>();
@@ -80,6 +82,7 @@ public final class SceneTransferQuality {
       else if (kv[0].equals("classicOnly")) classicOnly = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("transferOnly")) transferOnly = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("oracleGate")) oracleGate = Boolean.parseBoolean(kv[1]);
+      else if (kv[0].equals("merged")) merged = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
       else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);
@@ -105,7 +108,7 @@ public final class SceneTransferQuality {
         Split.Stage tuneMerged = split.tuning();
         Split.Stage tuneTarget = new Split.Stage(
             DatasetBuilder.buildScene(ds, split.roles(), weights, target, Split.TRAIN), split.validation());
-        TrainingSet merged = split.trainAndValidation();
+        TrainingSet mergedSet = split.trainAndValidation();
         TrainingSet targetOnly = DatasetBuilder.buildScene(ds, split.roles(), weights, target, Split.TRAIN,
             Split.VALIDATION);
         List<Row> rows = new ArrayList<>();
@@ -117,16 +120,19 @@ public final class SceneTransferQuality {
           rows.add(tuned("pop target-only", "pop", List.of(Map.of()), tuneTarget, targetOnly, split, target, options,
               seed));
           rows.add(alsTarget);
-          rows.add(tuned("als merged", "als", ALS_GRID, tuneMerged, merged, split, target, options, seed));
           rows.add(tuned("itemknn target-only", "itemknn", List.of(Map.of()), tuneTarget, targetOnly, split, target,
               options, seed));
-          rows.add(tuned("itemknn merged", "itemknn", List.of(Map.of()), tuneMerged, merged, split, target, options,
-              seed));
           rows.add(tuned("userknn target-only", "userknn", USERKNN_GRID, tuneTarget, targetOnly, split, target,
               options, seed));
-          rows.add(tuned("userknn merged", "userknn", USERKNN_GRID, tuneMerged, merged, split, target, options, seed));
           rows.add(easeTarget);
-          rows.add(tuned("ease merged", "ease", EASE_GRID, tuneMerged, merged, split, target, options, seed));
+          if (merged) {
+            rows.add(tuned("als merged", "als", ALS_GRID, tuneMerged, mergedSet, split, target, options, seed));
+            rows.add(tuned("itemknn merged", "itemknn", List.of(Map.of()), tuneMerged, mergedSet, split, target,
+                options, seed));
+            rows.add(tuned("userknn merged", "userknn", USERKNN_GRID, tuneMerged, mergedSet, split, target, options,
+                seed));
+            rows.add(tuned("ease merged", "ease", EASE_GRID, tuneMerged, mergedSet, split, target, options, seed));
+          }
         }
         // the blend's iALS and EASE take the target-only settings the validation users picked
         SceneTransfer.Params withCf = params.with(Map.of("cfFactors", alsTarget.params().get("factors"),
