@@ -49,9 +49,10 @@ import java.util.Map;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
- * [transferOnly=true] [merged=false] [oracleGate=true] [validationUsers=0.1] [gateSteps=10] [key=value
- * scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code merged=false} leaves out the
- * merged baselines (EASE merged alone takes minutes per setting); {@code oracleGate} adds the blend with its gate
+ * [transferOnly=true] [merged=false] [gateBootstraps=0] [oracleGate=true] [validationUsers=0.1] [gateSteps=10]
+ * [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code merged=false} leaves out
+ * the merged baselines (EASE merged alone takes minutes per setting); {@code gateBootstraps=200} adds the blend with
+ * the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code oracleGate} adds the blend with its gate
  * tuned on the test users, an upper bound of what a gate over these components can reach, not a result. Prints one Markdown table row per (direction, setting, model) with the
  * model's validation NDCG@10, and per setting a comment line naming the best target-only model picked by validation
  * NDCG@10 and by test NDCG@10, with the transfer model's change against each.
@@ -72,6 +73,7 @@ public final class SceneTransferQuality {
     boolean transferOnly = false;
     boolean oracleGate = false;
     boolean merged = true;
+    int gateBootstraps = 0;
     double validationUsers = 0.1;
     int gateSteps = SceneBlendGate.STEPS;
     Map<String, String> overrides = new LinkedHashMap<>();
@@ -83,6 +85,7 @@ public final class SceneTransferQuality {
       else if (kv[0].equals("transferOnly")) transferOnly = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("oracleGate")) oracleGate = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("merged")) merged = Boolean.parseBoolean(kv[1]);
+      else if (kv[0].equals("gateBootstraps")) gateBootstraps = Integer.parseInt(kv[1]);
       else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
       else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);
@@ -139,7 +142,8 @@ public final class SceneTransferQuality {
             "cfRegularization", alsTarget.params().get("regularization"),
             "easeRegularization", easeTarget.params().get("regularization")));
         if (!classicOnly) {
-          rows.addAll(transfer(withCf, maxEpochs, gateSteps, oracleGate, split, target, setting, options, seed));
+          rows.addAll(transfer(withCf, maxEpochs, gateSteps, gateBootstraps, oracleGate, split, target, setting,
+              options, seed));
         }
         for (Row r : rows) {
           System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.4f | %s | %s | %.1f |%n", target, setting,
@@ -233,8 +237,8 @@ public final class SceneTransferQuality {
    * picked epochs and the tuned gate. Two rows: the blend (the served model) and, from the same refit weights,
    * the attention score alone (gate (1, 0, 0, 0, 0)).
    */
-  private static List<Row> transfer(SceneTransfer.Params params, int maxEpochs, int gateSteps, boolean oracleGate,
-      Split split, String target, String setting, EvalOptions options, long seed) {
+  private static List<Row> transfer(SceneTransfer.Params params, int maxEpochs, int gateSteps, int gateBootstraps,
+      boolean oracleGate, Split split, String target, String setting, EvalOptions options, long seed) {
     long start = System.nanoTime();
     TrainingSet tuningTrain = split.tuning().train();
     double[] bestScore = {Double.NEGATIVE_INFINITY};
@@ -266,6 +270,14 @@ public final class SceneTransferQuality {
     List<Row> rows = new ArrayList<>(List.of(new Row("scene-transfer", SceneResult.evaluate(model, split, target,
         options), tuned + ", gate " + gate, seconds),
         new Row("attention only", SceneResult.evaluate(attentionOnly, split, target, options), tuned, seconds)));
+    if (gateBootstraps > 0) {
+      SceneBlendGate.Tuned bagged = SceneBlendGate.tune(bestWeights[0], split.tuning(), target, seed, gateSteps,
+          gateBootstraps);
+      SceneBlendGate.apply(w, target, bagged);
+      SceneTransferModel baggedModel = SceneTransferModel.fromWeights(w, full.interactions(), target);
+      rows.add(new Row("scene-transfer, bagged gate", SceneResult.evaluate(baggedModel, split, target, options),
+          "gate " + bagged, (System.nanoTime() - start) / 1e9));
+    }
     if (oracleGate) {
       // an upper bound, not a model: the gate that suits the test users best, to tell whether the components hold
       // more than the validation-tuned gate finds

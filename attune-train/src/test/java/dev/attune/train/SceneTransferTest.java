@@ -170,6 +170,40 @@ class SceneTransferTest {
     }
   }
 
+  /**
+   * The bagged gate (the mean of the best points of resamples of the validation users) is a gate: weights summing
+   * to 1 in every bucket, the same for the same seed, and on the planted cold users it keeps the transfer as the
+   * single best point does.
+   */
+  @Test
+  void baggedGateIsReproducibleSumsToOneAndKeepsTheTransferForColdUsers() {
+    Split split = Splits.coldInScene(DATA.dataset(), WEIGHTS, "music", 0, 0.3, 0.2, 3L);
+    WeightFile tuning = new SceneTransfer(PARAMS).train(split.tuning().train(), FitListener.NONE);
+    SceneBlendGate.Tuned single = SceneBlendGate.tune(tuning, split.tuning(), "music", 3L, SceneBlendGate.STEPS, 0);
+    SceneBlendGate.Tuned bagged = SceneBlendGate.tune(tuning, split.tuning(), "music", 3L, SceneBlendGate.STEPS, 50);
+    assertArrayEquals(bagged.gate(), SceneBlendGate.tune(tuning, split.tuning(), "music", 3L, SceneBlendGate.STEPS,
+        50).gate(), 0f, "same seed, same gate");
+    for (int k = 0; k < bagged.gate().length; k += SceneTransferModel.COMPONENTS) {
+      double total = 0;
+      for (int c = 0; c < SceneTransferModel.COMPONENTS; c++) total += bagged.gate()[k + c];
+      assertEquals(1.0, total, 1e-5, "bagged gate weights sum to 1");
+    }
+    TrainingSet train = split.trainAndValidation();
+    WeightFile w = new SceneTransfer(PARAMS).train(train, FitListener.NONE);
+    SceneBlendGate.apply(w, "music", bagged);
+    double b = ndcg(SceneTransferModel.fromWeights(w, train.interactions(), "music"), split, "music");
+    SceneBlendGate.apply(w, "music", single);
+    double s = ndcg(SceneTransferModel.fromWeights(w, train.interactions(), "music"), split, "music");
+    TrainingSet targetOnly = DatasetBuilder.buildScene(DATA.dataset(), split.roles(), WEIGHTS, "music", Split.TRAIN,
+        Split.VALIDATION);
+    double p = ndcg(ClassicModels.create("pop", Map.of(), 3L, 1).fit(targetOnly, FitListener.NONE), split, "music");
+    System.out.printf("#5 bagged gate, music cold-0: bagged %.4f, single best point %.4f, popularity %.4f; gate %s%n",
+        b, s, p, bagged);
+    assertTrue(b > 2 * p, "cold users keep the transfer with the bagged gate: " + b + " vs pop " + p);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> SceneBlendGate.tune(tuning, split.tuning(), "music", 3L, SceneBlendGate.STEPS, -1));
+  }
+
   private static int firstTested(Split split) {
     for (int u = 0; u < split.dataset().numUsers(); u++) if (split.test().itemsOf(u).length > 0) return u;
     throw new AssertionError("no test user");
