@@ -76,7 +76,8 @@ final class SceneRun {
     SceneBlendGate.Tuned gate;
     try (Progress progress = new Progress(trainer.name() + " (gate tuning)", quiet, err)) {
       WeightFile tuning = trainer.train(split.tuning().train(), progress);
-      gate = SceneBlendGate.tune(tuning, split.tuning(), target, seed);
+      gate = SceneBlendGate.tune(tuning, split.tuning(), target, seed, SceneBlendGate.STEPS,
+          SceneBlendGate.BOOTSTRAPS);
     }
     err.println("blend gate (attention/iALS/popularity/neighbours/neighbours in " + target + "/EASE, by " + target
         + " events): " + gate);
