@@ -52,10 +52,11 @@ import java.util.Map;
  * [transferOnly=true] [merged=false] [gateBootstraps=0] [oracleGate=true] [validationUsers=0.1] [gateSteps=10]
  * [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code merged=false} leaves out
  * the merged baselines (EASE merged alone takes minutes per setting); {@code gateBootstraps=200} adds the blend with
- * the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code oracleGate} adds the blend with its gate
- * tuned on the test users, an upper bound of what a gate over these components can reach, not a result. Prints one Markdown table row per (direction, setting, model) with the
- * model's validation NDCG@10, and per setting a comment line naming the best target-only model picked by validation
- * NDCG@10 and by test NDCG@10, with the transfer model's change against each.
+ * the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code oracleGate} adds
+ * the blend with its gate tuned on the test users, an upper bound of what a gate over these components can reach, not a
+ * result. Prints one Markdown table row per (direction, setting, model) with the model's validation NDCG@10, and per
+ * setting a comment line naming the best target-only model picked by validation NDCG@10 and by test NDCG@10, with the
+ * transfer model's change against each.
  */
 public final class SceneTransferQuality {
   private SceneTransferQuality() {}
