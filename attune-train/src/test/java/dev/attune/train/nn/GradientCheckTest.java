@@ -12,6 +12,8 @@ import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Finite-difference gradient checks of every layer in float64 on tiny shapes: the autograd gradient of
@@ -90,15 +92,16 @@ class GradientCheckTest {
     }
   }
 
-  @Test
-  void embeddingAndAttributeMeanGradientsMatchFiniteDifferences() {
+  @ParameterizedTest(name = "dense {0}")
+  @ValueSource(booleans = {false, true})
+  void embeddingAndAttributeMeanGradientsMatchFiniteDifferences(boolean dense) {
     try (NDManager m = NDManager.newBaseManager("PyTorch");
         ParameterStore store = new ParameterStore(m, DataType.FLOAT64, SEED)) {
       Embedding items = new Embedding(store, "item_embedding", 5, 3, true);
       Embedding attributes = new Embedding(store, "attribute_embedding", 4, 3, false);
       // Token 1 has attributes {0, 2}, token 2 none, token 3 {3}, token 4 {1, 2, 3}.
       AttributeMean mean = new AttributeMean(m, DataType.FLOAT64, new int[] {0, 0, 2, 2, 3, 6},
-          new int[] {0, 2, 3, 1, 2, 3}, 4);
+          new int[] {0, 2, 3, 1, 2, 3}, 4, dense);
       NDArray tokens = m.create(new long[] {1, 4, 4, 0, 2, 3}, new Shape(2, 3));
       check(store, () -> {
         NDArray table = items.weight().add(mean.forward(attributes.weight()));
