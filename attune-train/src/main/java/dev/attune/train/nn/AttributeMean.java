@@ -84,10 +84,16 @@ public final class AttributeMean {
 
   /** Mean attribute vector of every token [rows, d], given the attribute table [numAttributes, d]. */
   public NDArray forward(NDArray attributeTable) {
+    // An op's result belongs to its first operand's manager: the constants are lent to the table's manager (a
+    // training batch's scope) so that what a pass makes from them is freed with the batch. Without it every pass
+    // left its results with the long-lived constants, and a LastFM training run grew to 14 GB and was killed.
+    NDManager scope = attributeTable.getManager();
+    if (weights.getManager() != scope) {
+      scope.tempAttachAll(index == null ? new NDArray[] {weights} : new NDArray[] {index, weights});
+    }
     if (index == null) return weights.matMul(attributeTable);
     long d = attributeTable.getShape().get(1);
-    NDArray padded = attributeTable.concat(
-        attributeTable.getManager().zeros(new Shape(1, d), attributeTable.getDataType()), 0);
+    NDArray padded = attributeTable.concat(scope.zeros(new Shape(1, d), attributeTable.getDataType()), 0);
     return Embedding.lookup(padded, index).reshape(rows, width, d).mul(weights).sum(new int[] {1});
   }
 }

@@ -114,6 +114,27 @@ class GradientCheckTest {
     }
   }
 
+  @ParameterizedTest(name = "dense {0}")
+  @ValueSource(booleans = {false, true})
+  void attributeMeanLeavesItsResultsWithTheTablesScope(boolean dense) {
+    try (NDManager m = NDManager.newBaseManager("PyTorch");
+        NDManager constants = m.newSubManager();
+        ParameterStore store = new ParameterStore(m, DataType.FLOAT32, SEED)) {
+      new Embedding(store, "attribute_embedding", 4, 3, false);
+      AttributeMean mean = new AttributeMean(constants, DataType.FLOAT32, new int[] {0, 2, 2, 3},
+          new int[] {0, 2, 3}, 4, dense);
+      int before = ((ai.djl.ndarray.BaseNDManager) constants).getManagedArrays().size();
+      for (int pass = 0; pass < 3; pass++) {
+        try (NDManager scope = m.newSubManager()) {
+          store.attachTo(scope);
+          assertEquals(3, mean.forward(store.get("attribute_embedding")).getShape().get(0));
+        }
+      }
+      // a training run calls forward once per batch: anything left with the constants' manager grows without bound
+      assertEquals(before, ((ai.djl.ndarray.BaseNDManager) constants).getManagedArrays().size());
+    }
+  }
+
   @Test
   void gruGradientsMatchFiniteDifferences() {
     try (NDManager m = NDManager.newBaseManager("PyTorch");
