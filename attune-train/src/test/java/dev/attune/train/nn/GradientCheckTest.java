@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -123,7 +124,7 @@ class GradientCheckTest {
       new Embedding(store, "attribute_embedding", 4, 3, false);
       AttributeMean mean = new AttributeMean(constants, DataType.FLOAT32, new int[] {0, 2, 2, 3},
           new int[] {0, 2, 3}, 4, dense);
-      int before = ((ai.djl.ndarray.BaseNDManager) constants).getManagedArrays().size();
+      int before = ((BaseNDManager) constants).getManagedArrays().size();
       for (int pass = 0; pass < 3; pass++) {
         try (NDManager scope = m.newSubManager()) {
           store.attachTo(scope);
@@ -131,7 +132,7 @@ class GradientCheckTest {
         }
       }
       // a training run calls forward once per batch: anything left with the constants' manager grows without bound
-      assertEquals(before, ((ai.djl.ndarray.BaseNDManager) constants).getManagedArrays().size());
+      assertEquals(before, ((BaseNDManager) constants).getManagedArrays().size());
     }
   }
 
