@@ -41,7 +41,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
   Path data;
 
-  @Option(names = "--models", split = ",", description = "Models to compare (default: ${DEFAULT-VALUE}). Known: pop, pop-decay, itemknn, userknn, als, bpr, ease, bias, and the attention models sasrec, gru-attn (trained here with early stopping on the validation part).",
+  @Option(names = "--models", split = ",", description = "Models to compare (default: ${DEFAULT-VALUE}). Known: pop, pop-decay, itemknn, userknn, als, bpr, ease, bias, and the attention models sasrec, bert4rec, gru-attn (trained here with early stopping on the validation part).",
       defaultValue = ClassicModels.DEFAULT_LEADERBOARD_SPEC)
   List<String> models;
 

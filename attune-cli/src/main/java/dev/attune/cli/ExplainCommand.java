@@ -72,7 +72,7 @@ final class ExplainCommand implements Callable<Integer> {
     if (SceneRun.MODEL.equals(dir.kind())) return explainScene(dir, dataset, out);
     if (dev.attune.infer.TwoStageModel.isPipeline(dir)) {
       throw new IllegalArgumentException(modelDir + " holds a two-stage pipeline, which has no attention weights to"
-          + " explain; explain an attention model (sasrec, gru-attn, scene-transfer)");
+          + " explain; explain an attention model (sasrec, bert4rec, gru-attn, scene-transfer)");
     }
     String splitProtocol = protocol != null ? protocol : protocolOf(dir);
     Split split = EvaluateCommand.split(dataset, splitProtocol, seed);

@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, description = "Model to train: sasrec, gru-attn (next-item), two-stage (retrievers re-ranked by a learned fusion ranker; 'attune serve' serves it), the CTR ranking models fm, ncf, din, afm, shan, or scene-transfer (cross-scene, needs --target).")
+  @Option(names = "--model", required = true, description = "Model to train: sasrec, bert4rec, gru-attn (next-item), two-stage (retrievers re-ranked by a learned fusion ranker; 'attune serve' serves it), the CTR ranking models fm, ncf, din, afm, shan, or scene-transfer (cross-scene, needs --target).")
   String model;
 
   @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")

@@ -44,9 +44,12 @@ import dev.attune.model.Query;
  * @implNote one user representation costs about L × (6 n d² + 2 n² d + 2 n d · ffnHidden) multiply-adds
  *     (the last block only d² × (2n + 2) for its one query row); scoring adds one gemv of N × d. Loading
  *     precomputes r in O(N × d + attribute nnz × d).
+ * <p>{@link Bert4RecModel} is this network with bidirectional attention and a [MASK] input after the history
+ * ({@code docs/design/bert4rec.md}); the few places where the two differ test {@link #bidirectional}.
+ *
  * @apiNote Experimental.
  */
-public final class SasRecModel extends SequentialModel {
+public sealed class SasRecModel extends SequentialModel permits Bert4RecModel {
   /** Value of the {@code model} property this class reads. */
   public static final String MODEL_KIND = "sasrec";
 
@@ -54,6 +57,10 @@ public final class SasRecModel extends SequentialModel {
   private final int heads;
   private final float embeddingScale;
   private final float[] positionEmbedding;
+  /** Whether attention sees both directions and u is read at a [MASK] step after the history (BERT4Rec). */
+  final boolean bidirectional;
+  /** {@code mask_embedding} [d] of BERT4Rec, or null. */
+  private final float[] maskEmbedding;
 
   private final LayerNorm[] attentionNorm;
   private final MultiHeadAttention[] attention;
@@ -84,7 +91,13 @@ public final class SasRecModel extends SequentialModel {
   }
 
   private SasRecModel(WeightFile w, Interactions train, Sequences sequences) {
-    super(w, MODEL_KIND, true, train, sequences);
+    this(w, MODEL_KIND, false, train, sequences);
+  }
+
+  /** Reads the network; {@code bidirectional} for the BERT4Rec contract (kind {@code bert4rec}). */
+  SasRecModel(WeightFile w, String kind, boolean bidirectional, Interactions train, Sequences sequences) {
+    super(w, kind, true, train, sequences);
+    this.bidirectional = bidirectional;
     this.blocks = intProperty(w, "blocks", "2");
     this.heads = intProperty(w, "heads", "2");
     int ffnHidden = intProperty(w, "ffnHidden", Integer.toString(dim));
@@ -102,6 +115,10 @@ public final class SasRecModel extends SequentialModel {
           + embeddingScale);
     }
     this.positionEmbedding = w.tensor("position_embedding", maxLength, dim).values().clone();
+    if (bidirectional && maxLength < 2) {
+      throw new IllegalArgumentException("maxLength must be >= 2 (a step and [MASK]): " + maxLength);
+    }
+    this.maskEmbedding = bidirectional ? w.tensor("mask_embedding", 1, dim).values().clone() : null;
 
     this.attentionNorm = new LayerNorm[blocks];
     this.attention = new MultiHeadAttention[blocks];
@@ -112,7 +129,7 @@ public final class SasRecModel extends SequentialModel {
       attentionNorm[l] = layerNorm(w, b + "attention_norm", eps);
       attention[l] = new MultiHeadAttention(heads, linear(w, b + "attention.query", dim, dim),
           linear(w, b + "attention.key", dim, dim), linear(w, b + "attention.value", dim, dim),
-          linear(w, b + "attention.output", dim, dim));
+          linear(w, b + "attention.output", dim, dim), !bidirectional);
       ffnNorm[l] = layerNorm(w, b + "ffn_norm", eps);
       ffn[l] = new FeedForward(
           new Linear(dim, ffnHidden, w.tensor(b + "ffn.w1", dim, ffnHidden).values(), w.tensor(b + "ffn.b1", ffnHidden).values()),
@@ -182,7 +199,8 @@ public final class SasRecModel extends SequentialModel {
    */
   @Override
   float[][][] encode(int[] history, int[] types, float[] u, boolean explain) {
-    int n = Math.min(history.length, maxLength);
+    int steps = Math.min(history.length, historyWindow());
+    int n = bidirectional ? steps + 1 : steps; // rows of the pass: the steps, then [MASK] when bidirectional
     float[][] probs = null;
     if (explain) {
       probs = new float[blocks][];
@@ -193,39 +211,64 @@ public final class SasRecModel extends SequentialModel {
     }
     forward(history, types, u, n == 0 ? null : probs);
     if (!explain) return null;
-    float[][][] out = new float[blocks][heads][n];
+    float[][][] out = new float[blocks][heads][steps];
     for (int b = 0; b < blocks; b++) {
       int l = blocks - 1 - b;
       int rows = l == blocks - 1 ? 1 : n;
       for (int j = 0; j < heads; j++) {
-        System.arraycopy(probs[l], (j * rows + rows - 1) * n, out[b][j], 0, n);
+        System.arraycopy(probs[l], (j * rows + rows - 1) * n, out[b][j], 0, steps);
+        if (bidirectional) renormalise(out[b][j]);
       }
     }
     return out;
   }
 
+  /** Scales {@code w} to sum to 1 (the weight [MASK] gave itself is left out); all zero stays zero. */
+  private static void renormalise(float[] w) {
+    double sum = 0;
+    for (float v : w) sum += v;
+    if (sum <= 0) return;
+    for (int k = 0; k < w.length; k++) w[k] = (float) (w[k] / sum);
+  }
+
+  @Override
+  int historyWindow() {
+    return bidirectional ? maxLength - 1 : maxLength;
+  }
+
   @Override
   String attentionSource() {
-    return "the last block's attention at the newest step, averaged over " + heads + " heads";
+    return bidirectional
+        ? "the last block's attention at the [MASK] step after the history, averaged over " + heads
+            + " heads (its weight on itself left out, the rest renormalised)"
+        : "the last block's attention at the newest step, averaged over " + heads + " heads";
   }
 
   /**
    * Runs the network and writes u. When {@code probs} is non-null, {@code probs[l]} receives block l's
    * attention probabilities in the {@link MultiHeadAttention#forward} layout: [H][n][n] for every block but
-   * the last, [H][1][n] for the last (n = real steps in the window).
+   * the last, [H][1][n] for the last (n = real steps in the window, [MASK] included when bidirectional).
    */
   private void forward(int[] history, int[] types, float[] u, float[][] probs) {
-    int n = Math.min(history.length, maxLength);
+    int steps = Math.min(history.length, historyWindow());
+    int n = bidirectional ? steps + 1 : steps;
     if (n == 0) {
       finalNorm.forward(new float[dim], 0, u, 0);
       return;
     }
     Workspace w = workspace.get();
     float[] x = w.x;
-    int start = history.length - n;
+    int start = history.length - steps;
     int firstPosition = maxLength - n;
     boolean addTypes = usesTypes && types != null;
-    for (int j = 0; j < n; j++) {
+    if (bidirectional) {
+      int o = steps * dim;
+      int po = (maxLength - 1) * dim;
+      for (int c = 0; c < dim; c++) {
+        x[o + c] = maskEmbedding[c] * embeddingScale + positionEmbedding[po + c];
+      }
+    }
+    for (int j = 0; j < steps; j++) {
       int o = j * dim;
       int ro = history[start + j] * dim;
       int po = (firstPosition + j) * dim;

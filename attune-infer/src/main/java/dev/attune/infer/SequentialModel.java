@@ -231,6 +231,14 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
     return maxLength;
   }
 
+  /**
+   * How many of a history's newest steps the network reads: T, or fewer when the window holds something else
+   * too (BERT4Rec's [MASK] step).
+   */
+  int historyWindow() {
+    return maxLength;
+  }
+
   /** Whether event types enter the input (property {@code usesTypes}). */
   public boolean usesTypes() {
     return usesTypes;
@@ -473,7 +481,7 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
     if (history.length == 0) {
       return new Explanation(itemIndex, score, List.of(), "no history to explain from");
     }
-    int n = Math.min(history.length, maxLength);
+    int n = Math.min(history.length, historyWindow());
     int start = history.length - n;
     float[] stepWeights = headAverage(weights[0], n);
     int[] order = orderByWeight(stepWeights);
@@ -483,7 +491,7 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
     }
     String summary = "weights are " + attentionSource() + " (they sum to 1 and are not additive parts of the score"
         + " u\u00b7r = " + score + ")"
-        + (start > 0 ? "; the " + start + " oldest steps are outside the window of " + maxLength : "");
+        + (start > 0 ? "; the " + start + " oldest steps are outside the window of " + historyWindow() : "");
     return new Explanation(itemIndex, score, parts, summary);
   }
 
@@ -519,7 +527,7 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
   public AttentionExplanation[] explainAttention(int[] history, int[] types, int[] items, long seed) {
     for (int item : items) checkItem(item);
     checkHistory(history, types);
-    int n = Math.min(history.length, maxLength);
+    int n = Math.min(history.length, historyWindow());
     int start = history.length - n;
     int[] window = Arrays.copyOfRange(history, start, history.length);
     int[] windowTypes = types == null ? null : Arrays.copyOfRange(types, start, types.length);

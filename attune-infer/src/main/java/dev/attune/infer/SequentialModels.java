@@ -5,7 +5,8 @@ import dev.attune.data.TrainingSet;
 
 /**
  * Loads any sequential model from its weight file, picking the class by the {@code model} property:
- * {@value SasRecModel#MODEL_KIND} ({@link SasRecModel}, {@code docs/design/sasrec.md}) or
+ * {@value SasRecModel#MODEL_KIND} ({@link SasRecModel}, {@code docs/design/sasrec.md}),
+ * {@value Bert4RecModel#MODEL_KIND} ({@link Bert4RecModel}, {@code docs/design/bert4rec.md}) or
  * {@value GruAttentionModel#MODEL_KIND} ({@link GruAttentionModel}, {@code docs/design/gru-attn.md}).
  */
 public final class SequentialModels {
@@ -20,6 +21,7 @@ public final class SequentialModels {
   public static SequentialModel fromWeights(WeightFile weights, TrainingSet trainingSet) {
     return switch (kind(weights)) {
       case SasRecModel.MODEL_KIND -> SasRecModel.fromWeights(weights, trainingSet);
+      case Bert4RecModel.MODEL_KIND -> Bert4RecModel.fromWeights(weights, trainingSet);
       case GruAttentionModel.MODEL_KIND -> GruAttentionModel.fromWeights(weights, trainingSet);
       default -> throw unknown(weights);
     };
@@ -34,6 +36,7 @@ public final class SequentialModels {
   public static SequentialModel fromWeights(WeightFile weights, Interactions train) {
     return switch (kind(weights)) {
       case SasRecModel.MODEL_KIND -> SasRecModel.fromWeights(weights, train);
+      case Bert4RecModel.MODEL_KIND -> Bert4RecModel.fromWeights(weights, train);
       case GruAttentionModel.MODEL_KIND -> GruAttentionModel.fromWeights(weights, train);
       default -> throw unknown(weights);
     };
@@ -43,14 +46,14 @@ public final class SequentialModels {
     String kind = weights.propertyOr("model", null);
     if (kind == null) {
       throw new IllegalArgumentException("weight file has no 'model' property; expected '" + SasRecModel.MODEL_KIND
-          + "' or '" + GruAttentionModel.MODEL_KIND + "'");
+          + "', '" + Bert4RecModel.MODEL_KIND + "' or '" + GruAttentionModel.MODEL_KIND + "'");
     }
     return kind;
   }
 
   private static IllegalArgumentException unknown(WeightFile weights) {
     return new IllegalArgumentException("unknown sequential model '" + weights.propertyOr("model", null)
-        + "' in weight file property 'model'; expected '" + SasRecModel.MODEL_KIND + "' or '"
-        + GruAttentionModel.MODEL_KIND + "'");
+        + "' in weight file property 'model'; expected '" + SasRecModel.MODEL_KIND + "', '"
+        + Bert4RecModel.MODEL_KIND + "' or '" + GruAttentionModel.MODEL_KIND + "'");
   }
 }

@@ -9,15 +9,15 @@ import java.util.Map;
  * Creates the DJL-trained sequential models by name with optional hyper-parameter overrides, for the CLI and
  * benchmarks (the classic models are in {@link dev.attune.model.cf.ClassicModels}).
  *
- * <p>Names: {@code sasrec}, {@code gru-attn}. Override keys are the {@code Params} component names of the model
- * (SASRec: {@code hidden}, {@code blocks}, {@code heads}, {@code useAttributes}; GRU: {@code hidden},
- * {@code gruHidden}) and the shared training options ({@code maxLength},
+ * <p>Names: {@code sasrec}, {@code bert4rec}, {@code gru-attn}. Override keys are the {@code Params} component
+ * names of the model (SASRec: {@code hidden}, {@code blocks}, {@code heads}, {@code useAttributes}; BERT4Rec:
+ * the same and {@code maskProbability}; GRU: {@code hidden}, {@code gruHidden}) and the shared training options ({@code maxLength},
  * {@code dropout}, {@code learningRate}, {@code batchSize}, {@code epochs}, {@code loss} = bce | sampled-softmax
  * | full-ce, {@code negatives}, {@code useTypes}, {@code patience}, {@code validateEvery}).
  */
 public final class AttentionModels {
   /** Names accepted by {@link #create}. */
-  public static final List<String> NAMES = List.of("sasrec", "gru-attn");
+  public static final List<String> NAMES = List.of("sasrec", "bert4rec", "gru-attn");
 
   private AttentionModels() {}
 
@@ -42,6 +42,12 @@ public final class AttentionModels {
         yield new SasRec(new SasRec.Params(p.integer("hidden", d.hidden()), p.integer("blocks", d.blocks()),
             p.integer("heads", d.heads()), p.bool("useAttributes", d.useAttributes()),
             options(p, d.training(), seed, threadCount)));
+      }
+      case "bert4rec" -> {
+        Bert4Rec.Params d = Bert4Rec.Params.DEFAULTS;
+        yield new Bert4Rec(new Bert4Rec.Params(p.integer("hidden", d.hidden()), p.integer("blocks", d.blocks()),
+            p.integer("heads", d.heads()), p.bool("useAttributes", d.useAttributes()),
+            p.flt("maskProbability", d.maskProbability()), options(p, d.training(), seed, threadCount)));
       }
       case "gru-attn" -> {
         GruAttention.Params d = GruAttention.Params.DEFAULTS;

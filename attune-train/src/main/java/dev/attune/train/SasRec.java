@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import dev.attune.data.ItemFeatures;
 import dev.attune.data.TrainingSet;
+import dev.attune.infer.Bert4RecModel;
 import dev.attune.infer.SasRecModel;
 import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
@@ -19,6 +20,7 @@ import dev.attune.train.nn.LayerNorm;
 import dev.attune.train.nn.ParameterStore;
 import dev.attune.train.nn.Scalars;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -188,11 +190,23 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
 
 
   private Network.Config config(TrainingSet train) {
-    int numTypes = params.training().useTypes() ? Math.max(1, train.dataset().typeNames().size()) : 0;
+    return config(train, params.hidden(), params.blocks(), params.heads(), params.useAttributes(), params.training(),
+        false);
+  }
+
+  /**
+   * The network shape for {@code train}: d-wide feed-forward layers, ε 1e-6, input scale sqrt(d), the type and
+   * attribute vocabularies of the training set when used.
+   *
+   * @throws IllegalArgumentException if attributes are asked for and the training set has none
+   */
+  static Network.Config config(TrainingSet train, int hidden, int blocks, int heads, boolean useAttributes,
+      SequenceTraining.Options training, boolean bidirectional) {
+    int numTypes = training.useTypes() ? Math.max(1, train.dataset().typeNames().size()) : 0;
     int[] indptr = null;
     int[] indices = null;
     int numAttributes = 0;
-    if (params.useAttributes()) {
+    if (useAttributes) {
       ItemFeatures f = train.itemFeatures();
       if (f == null || f.numFeatures() == 0 || f.numItems() != train.numItems()) {
         throw new IllegalArgumentException("useAttributes needs item features covering the catalogue");
@@ -201,14 +215,17 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       indices = f.indices();
       numAttributes = f.numFeatures();
     }
-    return new Network.Config(train.numItems(), params.hidden(), params.blocks(), params.heads(), params.hidden(),
-        params.training().maxLength(), LAYER_NORM_EPS, (float) Math.sqrt(params.hidden()), numTypes, numAttributes, indptr,
-        indices);
+    return new Network.Config(train.numItems(), hidden, blocks, heads, hidden, training.maxLength(), LAYER_NORM_EPS,
+        (float) Math.sqrt(hidden), numTypes, numAttributes, indptr, indices, bidirectional);
   }
 
   /**
    * The SASRec network of the contract on DJL: parameters named as in the weight file, a training forward pass
    * (with dropout) and an inference one ({@link #scores}), and export ({@link #toWeights}).
+   *
+   * <p>With {@link Config#bidirectional} it is the BERT4Rec network of {@code docs/design/bert4rec.md} that
+   * {@link Bert4Rec} trains: attention over every real step in both directions and a learned [MASK] input
+   * ({@code mask_embedding}, token N + 1); everything else is shared, which is why both live here.
    *
    * <p>Owns a base {@link NDManager}; every call works in a sub-manager it closes, so memory stays bounded. Not
    * thread-safe.
@@ -229,15 +246,17 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
      * @param numAttributes attribute vocabulary, 0 when attributes are not used
      * @param attributeIndptr CSR row pointers of each item's attributes (length N + 1), or null
      * @param attributeIndices attribute ids, or null
+     * @param bidirectional whether this is the BERT4Rec network (bidirectional attention, a [MASK] input)
      */
     public record Config(
         int numItems, int hidden, int blocks, int heads, int ffnHidden, int maxLength, float layerNormEps,
-        float embeddingScale, int numTypes, int numAttributes, int[] attributeIndptr, int[] attributeIndices) {
+        float embeddingScale, int numTypes, int numAttributes, int[] attributeIndptr, int[] attributeIndices,
+        boolean bidirectional) {
 
       /** The weight-file properties of this shape. */
       public Map<String, String> properties() {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("model", SasRecModel.MODEL_KIND);
+        p.put("model", bidirectional ? Bert4RecModel.MODEL_KIND : SasRecModel.MODEL_KIND);
         p.put("numItems", Integer.toString(numItems));
         p.put("hidden", Integer.toString(hidden));
         p.put("blocks", Integer.toString(blocks));
@@ -262,6 +281,8 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
     private final Embedding type;
     private final Embedding attribute;
     private final AttributeMean attributeMean;
+    /** The [MASK] input of BERT4Rec, or null. */
+    private final Embedding maskInput;
     private final LayerNorm[] attentionNorm;
     private final CausalSelfAttention[] attention;
     private final LayerNorm[] ffnNorm;
@@ -283,6 +304,7 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       this.item = new Embedding(store, "item_embedding", config.numItems() + 1, d, true);
       this.position = new Embedding(store, "position_embedding", config.maxLength(), d, false);
       this.type = config.numTypes() > 0 ? new Embedding(store, "type_embedding", config.numTypes(), d, false) : null;
+      this.maskInput = config.bidirectional() ? new Embedding(store, "mask_embedding", 1, d, false) : null;
       if (config.numAttributes() > 0) {
         this.attribute = new Embedding(store, "attribute_embedding", config.numAttributes(), d, false);
         int[] tokenIndptr = new int[config.numItems() + 2]; // token 0 (padding) has no attributes
@@ -329,7 +351,8 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
           Integer.parseInt(w.property("maxLength")), Float.parseFloat(w.propertyOr("layerNormEps", "1e-6")),
           Float.parseFloat(w.propertyOr("embeddingScale", Double.toString(Math.sqrt(hidden)))),
           types ? Integer.parseInt(w.property("numTypes")) : 0,
-          attributes ? Integer.parseInt(w.property("numAttributes")) : 0, indptr, indices);
+          attributes ? Integer.parseInt(w.property("numAttributes")) : 0, indptr, indices,
+          Bert4RecModel.MODEL_KIND.equals(w.property("model")));
       return new Network(c, DataType.FLOAT32, 0L, name -> w.tensor(name).values());
     }
 
@@ -360,7 +383,10 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       return attributeMean == null ? table : table.add(attributeMean.forward(attribute.weight()));
     }
 
-    /** LN(x; final_norm) at every position [B, T, d]; parameters must be attached to {@code scope}. */
+    /**
+     * LN(x; final_norm) at every position [B, T, d]; parameters must be attached to {@code scope}. In the
+     * bidirectional network token N + 1 is the [MASK] input.
+     */
     @Override
     public NDArray encode(NDManager scope, NDArray table, SequenceBatch batch, boolean training, float dropout) {
       int b = batch.size;
@@ -369,12 +395,14 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       NDArray tokens = scope.create(batch.tokens, new Shape(b, t));
       // the newest step is always position T − 1, whatever the batch's length
       NDArray positions = t == config.maxLength() ? position.weight() : position.weight().get((config.maxLength() - t) + ":");
-      NDArray x = Scalars.times(Embedding.lookup(table, tokens), config.embeddingScale()).add(positions);
+      NDArray inputs = maskInput == null ? table : table.concat(maskInput.weight(), 0);
+      NDArray x = Scalars.times(Embedding.lookup(inputs, tokens), config.embeddingScale()).add(positions);
       if (type != null) x = x.add(type.forward(scope.create(batch.types, new Shape(b, t))));
       x = dropout(x, dropout, training);
       NDArray rows = scope.create(batch.mask, new Shape(b, t, 1)).toType(dt, false);
       x = x.mul(rows);
-      NDArray mask = CausalSelfAttention.mask(scope, dt, batch.mask, b, t);
+      NDArray mask = config.bidirectional() ? CausalSelfAttention.bidirectionalMask(scope, dt, batch.mask, b, t)
+          : CausalSelfAttention.mask(scope, dt, batch.mask, b, t);
       for (int l = 0; l < attention.length; l++) {
         NDArray o = attention[l].forward(attentionNorm[l].forward(x), mask, dropout, training).output();
         x = x.add(o).mul(rows);
@@ -390,7 +418,8 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
 
     /**
      * Scores every item for a history in inference mode (no dropout): score(i) = u · r_i with u the final
-     * representation at the newest step, the DJL twin of {@link SasRecModel#scoreAll}.
+     * representation at the newest step, the DJL twin of {@link SasRecModel#scoreAll}. The bidirectional network
+     * reads the last T − 1 steps followed by [MASK], and u is the state at [MASK].
      *
      * @param history item indices, oldest first (the last T are used)
      * @param types event type per step, or null (then type 0 when the network uses types)
@@ -400,7 +429,14 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       try (NDManager scope = manager.newSubManager()) {
         store.attachTo(scope);
         SequenceBatch batch = new SequenceBatch(1, config.maxLength());
-        batch.fill(0, history, types, history.length);
+        if (maskInput == null) {
+          batch.fill(0, history, types, history.length);
+        } else {
+          int[] window = Arrays.copyOfRange(history, Math.max(0, history.length - (config.maxLength() - 1)),
+              history.length + 1);
+          window[window.length - 1] = config.numItems(); // item index N is token N + 1, the [MASK] input
+          batch.fill(0, window, null, window.length);
+        }
         NDArray table = itemTable();
         NDArray u = encode(scope, table, batch, false, 0f).get(0, config.maxLength() - 1);
         return table.get("1:").matMul(u).toType(DataType.FLOAT32, false).toFloatArray();

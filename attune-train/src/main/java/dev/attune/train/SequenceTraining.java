@@ -178,6 +178,25 @@ public final class SequenceTraining {
   }
 
   /**
+   * The Cloze objective of BERT4Rec (Sun et al., CIKM 2019) in place of next-item prediction: a window is the last
+   * T steps of a user's sequence itself (not of the sequence but its newest step), each real step is replaced by
+   * the [MASK] input with probability ρ (independently, from the epoch's seeded stream), and the loss is the chosen
+   * {@link Loss} of the hidden item at every masked position. A window where no step was drawn gets its newest step
+   * masked, the only position inference asks about, so every window trains.
+   *
+   * @param maskProbability ρ, in (0, 1]
+   * @param maskItem the item index whose token (index + 1) the network reads as [MASK]: N, one past the catalogue
+   */
+  public record Cloze(float maskProbability, int maskItem) {
+    public Cloze {
+      if (!(maskProbability > 0 && maskProbability <= 1)) {
+        throw new IllegalArgumentException("maskProbability must be in (0, 1]: " + maskProbability);
+      }
+      if (maskItem <= 0) throw new IllegalArgumentException("maskItem must be > 0: " + maskItem);
+    }
+  }
+
+  /**
    * Bytes of training state: parameters plus Adam's two moments (float32 each), split into what grows with the
    * catalogue and what is fixed, and the examples' bytes per training step. There is no per-user parameter:
    * a user is their sequence.
@@ -247,9 +266,20 @@ public final class SequenceTraining {
   public static WeightFile train(TrainingSet train, Options options,
       Function<Function<String, float[]>, SequenceNetwork> build, Function<WeightFile, Recommender> serve, Run run,
       FitListener listener) {
+    return train(train, options, null, build, serve, run, listener);
+  }
+
+  /**
+   * As {@link #train(TrainingSet, Options, Function, Function, Run, FitListener)}, with the {@link Cloze}
+   * objective when {@code cloze} is non-null (the network must then be bidirectional and read token
+   * {@code cloze.maskItem() + 1} as [MASK]).
+   */
+  public static WeightFile train(TrainingSet train, Options options, Cloze cloze,
+      Function<Function<String, float[]>, SequenceNetwork> build, Function<WeightFile, Recommender> serve, Run run,
+      FitListener listener) {
     FitListener report = listener == null ? FitListener.NONE : listener;
     Run runOptions = run == null ? Run.NONE : run;
-    Examples examples = Examples.of(train, options);
+    Examples examples = Examples.of(train, options, cloze != null);
     Engine.getEngine("PyTorch"); // loads the native library before the thread count is set
     JniUtils.setNumThreads(options.threads());
     // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that loaded the engine,
@@ -288,7 +318,7 @@ public final class SequenceTraining {
         net.parameters().requireGradients();
         boolean stop = patienceExhausted(options, badChecks);
         for (int epoch = startEpoch; epoch < options.epochs() && !stop; epoch++) {
-          double loss = runEpoch(net, adam, examples, options, epoch, report);
+          double loss = runEpoch(net, adam, examples, options, cloze, epoch, report);
           report.epochEnd(epoch + 1, loss);
           boolean last = epoch + 1 == options.epochs();
           if (runOptions.validation() != null && ((epoch + 1) % options.validateEvery() == 0 || last)) {
@@ -373,8 +403,8 @@ public final class SequenceTraining {
   }
 
   /** One pass over the users; returns the mean loss per trained position. */
-  private static double runEpoch(SequenceNetwork net, Adam adam, Examples ex, Options options, int epoch,
-      FitListener report) {
+  private static double runEpoch(SequenceNetwork net, Adam adam, Examples ex, Options options, Cloze cloze,
+      int epoch, FitListener report) {
     long seed = epochSeed(options.seed(), epoch);
     Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
     SplittableRandom random = new SplittableRandom(seed);
@@ -398,6 +428,10 @@ public final class SequenceTraining {
         int u = ex.user[x];
         int len = ex.windowLength[x];
         batch.fill(r, ex.items[u], ex.types[u], ex.end[x]);
+        if (cloze != null) {
+          valid = mask(batch, r, len, ex.items[u], ex.end[x], u, cloze, random, validAt, targets, rowUser, valid);
+          continue;
+        }
         for (int j = 0; j < len; j++) {
           validAt[valid] = (long) r * t + (t - len + j);
           targets[valid] = ex.items[u][ex.targetStep(x, j)];
@@ -435,6 +469,29 @@ public final class SequenceTraining {
     }
     if (skipped > 0) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
     return positions == 0 ? Double.NaN : lossSum / positions;
+  }
+
+  /**
+   * Draws the Cloze masks of row {@code r} (a window of {@code len} steps ending before index {@code end} of the
+   * user's {@code items}): each masked step's token becomes [MASK] and it is appended as a valid position with its
+   * item as the target. Returns the new count of valid positions.
+   */
+  static int mask(SequenceBatch batch, int r, int len, int[] items, int end, int user, Cloze cloze,
+      SplittableRandom random, long[] validAt, int[] targets, int[] rowUser, int valid) {
+    int t = batch.length;
+    int first = valid;
+    for (int j = 0; j < len; j++) {
+      boolean newestAndNoneYet = j == len - 1 && valid == first;
+      if (random.nextFloat() < cloze.maskProbability() || newestAndNoneYet) {
+        int at = r * t + (t - len + j);
+        batch.tokens[at] = cloze.maskItem() + 1L;
+        validAt[valid] = at;
+        targets[valid] = items[end - len + j];
+        rowUser[valid] = user;
+        valid++;
+      }
+    }
+    return valid;
   }
 
   /** Negatives per valid position: [valid][1] for BCE, [valid][negatives] for sampled softmax, null for FULL_CE. */
@@ -599,6 +656,15 @@ public final class SequenceTraining {
   record Examples(int[][] items, int[][] types, int[][] seen, int[] user, int[] end, int[] windowLength,
       int numItems) {
     static Examples of(TrainingSet train, Options options) {
+      return of(train, options, false);
+    }
+
+    /**
+     * With {@code cloze} a window's input is the last T steps of the sequence itself (its targets are chosen
+     * per epoch): the windows end at the newest step and, with {@link Options#allWindows}, T, 2T, ... steps
+     * earlier, down to windows of 2 steps.
+     */
+    static Examples of(TrainingSet train, Options options, boolean cloze) {
       Sequences s = train.sequences();
       int n = s.numUsers();
       int[][] items = new int[n][];
@@ -609,7 +675,9 @@ public final class SequenceTraining {
         items[u] = s.positiveItemsOf(u);
         types[u] = options.useTypes() ? s.positiveTypesOf(u) : null;
         seen[u] = Arrays.stream(items[u]).sorted().distinct().toArray();
-        for (int end = items[u].length - 1; end >= 1; end -= options.maxLength()) {
+        int newest = cloze ? items[u].length : items[u].length - 1;
+        int shortest = cloze ? 2 : 1;
+        for (int end = newest; end >= shortest && items[u].length >= 2; end -= options.maxLength()) {
           windows.add(new int[] {u, end, Math.min(options.maxLength(), end)});
           if (!options.allWindows()) break;
         }

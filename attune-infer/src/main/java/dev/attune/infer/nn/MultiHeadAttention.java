@@ -4,11 +4,12 @@ import dev.attune.kernel.VectorOps;
 import java.util.Arrays;
 
 /**
- * Causal multi-head self-attention with a key padding mask, as in {@code docs/design/sasrec.md}.
+ * Multi-head self-attention with a key padding mask, causal as in {@code docs/design/sasrec.md} or
+ * bidirectional as in {@code docs/design/bert4rec.md}.
  *
  * <p>For an input h of {@code len} rows of width d (already layer-normalised): Q = h·Wq + bq,
  * K = h·Wk + bk, V = h·Wv + bv; head j uses features [j·d/H, (j+1)·d/H). For query row t and key row s,
- * logits[t, s] = Q_j[t] · K_j[s] / sqrt(d/H), plus −1e9 where s &gt; t (causal) or key s is padding.
+ * logits[t, s] = Q_j[t] · K_j[s] / sqrt(d/H), plus −1e9 where s &gt; t (when causal) or key s is padding.
  * P = softmax over s; head output = P · V_j; the heads are concatenated and O = concat · Wo + bo.
  *
  * <p>The masking constant is the finite −1e9, so a row whose keys are all masked stays defined (it is
@@ -34,6 +35,7 @@ public final class MultiHeadAttention {
   private final Linear key;
   private final Linear value;
   private final Linear output;
+  private final boolean causal;
 
   /**
    * Per-thread working memory for sequences of up to {@code maxLength} rows. Not thread-safe: one per
@@ -66,12 +68,23 @@ public final class MultiHeadAttention {
   }
 
   /**
-   * Wraps the four projections, each [d, d].
+   * Causal attention over the four projections, each [d, d].
    *
    * @param heads H, dividing d
    * @throws IllegalArgumentException if a projection is not [d, d] or H does not divide d
    */
   public MultiHeadAttention(int heads, Linear query, Linear key, Linear value, Linear output) {
+    this(heads, query, key, value, output, true);
+  }
+
+  /**
+   * Attention over the four projections, each [d, d].
+   *
+   * @param heads H, dividing d
+   * @param causal whether query t sees keys s &lt;= t only (SASRec) or every key (BERT4Rec)
+   * @throws IllegalArgumentException if a projection is not [d, d] or H does not divide d
+   */
+  public MultiHeadAttention(int heads, Linear query, Linear key, Linear value, Linear output, boolean causal) {
     int d = query.in();
     for (Linear l : new Linear[] {query, key, value, output}) {
       if (l.in() != d || l.out() != d) {
@@ -90,6 +103,7 @@ public final class MultiHeadAttention {
     this.key = key;
     this.value = value;
     this.output = output;
+    this.causal = causal;
   }
 
   /** Model width d. */
@@ -139,18 +153,19 @@ public final class MultiHeadAttention {
     key.forwardRows(h, 0, len, k, 0);
     value.forwardRows(h, 0, len, v, 0);
     for (int t = firstQuery; t < len; t++) {
+      int lastVisible = causal ? t : len - 1;
       boolean anyKey = false;
-      for (int s = 0; s <= t && !anyKey; s++) {
+      for (int s = 0; s <= lastVisible && !anyKey; s++) {
         anyKey = keyMask == null || keyMask[s];
       }
       Arrays.fill(concat, 0f);
       for (int j = 0; j < heads; j++) {
         int ho = j * headDim;
-        // Keys that take part: s <= t and not padding, or every key when all are masked (literal rule).
-        int lastKey = anyKey ? t : len - 1;
+        // Keys that take part: visible and not padding, or every key when all are masked (literal rule).
+        int lastKey = anyKey ? lastVisible : len - 1;
         float max = Float.NEGATIVE_INFINITY;
         for (int s = 0; s <= lastKey; s++) {
-          boolean masked = s > t || (keyMask != null && !keyMask[s]);
+          boolean masked = s > lastVisible || (keyMask != null && !keyMask[s]);
           if (anyKey && masked) {
             continue;
           }
@@ -163,7 +178,7 @@ public final class MultiHeadAttention {
         }
         double sum = 0;
         for (int s = 0; s <= lastKey; s++) {
-          boolean masked = s > t || (keyMask != null && !keyMask[s]);
+          boolean masked = s > lastVisible || (keyMask != null && !keyMask[s]);
           if (anyKey && masked) {
             logits[s] = 0f;
             continue;

@@ -7,9 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 
 /**
- * Causal multi-head self-attention as in the SASRec contract ({@code docs/design/sasrec.md}): Q = h·Wq + bq,
+ * Multi-head self-attention as in the SASRec contract ({@code docs/design/sasrec.md}): Q = h·Wq + bq,
  * K = h·Wk + bk, V = h·Wv + bv; head j uses features [j·d/H, (j+1)·d/H); logits Q_j K_jᵀ / sqrt(d/H) plus an
- * additive mask ({@link #mask}); P = softmax over keys; output concat_j(P_j V_j) · Wo + bo.
+ * additive mask; P = softmax over keys; output concat_j(P_j V_j) · Wo + bo. The mask decides the direction:
+ * {@link #mask} is causal (SASRec), {@link #bidirectionalMask} hides padding only (BERT4Rec).
  *
  * <p>Parameters {@code <prefix>.{query,key,value,output}.weight} [d, d] (Xavier normal) and {@code .bias} [d]
  * (zeros). In training, dropout is applied to P.
@@ -65,12 +66,28 @@ public final class CausalSelfAttention {
    * @param keyMask B × T flags, row-major: 1 for a real step, 0 for padding
    */
   public static NDArray mask(NDManager manager, DataType dataType, float[] keyMask, int batch, int length) {
+    return mask(manager, dataType, keyMask, batch, length, true);
+  }
+
+  /**
+   * The additive mask [B, 1, T, T] of bidirectional attention: 0 where key s is a real step, {@link #MASKED}
+   * where it is padding, whatever the query.
+   *
+   * @param keyMask B × T flags, row-major: 1 for a real step, 0 for padding
+   */
+  public static NDArray bidirectionalMask(NDManager manager, DataType dataType, float[] keyMask, int batch,
+      int length) {
+    return mask(manager, dataType, keyMask, batch, length, false);
+  }
+
+  private static NDArray mask(NDManager manager, DataType dataType, float[] keyMask, int batch, int length,
+      boolean causal) {
     double[] m = new double[batch * length * length];
     for (int b = 0; b < batch; b++) {
       for (int t = 0; t < length; t++) {
         int row = (b * length + t) * length;
         for (int s = 0; s < length; s++) {
-          boolean allowed = s <= t && keyMask[b * length + s] != 0;
+          boolean allowed = (!causal || s <= t) && keyMask[b * length + s] != 0;
           m[row + s] = allowed ? 0 : MASKED;
         }
       }
