@@ -206,6 +206,35 @@ class AttuneCliTest {
   }
 
   @Test
+  void trainsBert4RecAndRanksItInTheLeaderboard() throws Exception {
+    Path data = dir.resolve("music-b4r");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "120", "--seed", "5").code());
+    Path model = dir.resolve("models/bert4rec");
+    Run train = run("train", "--model", "bert4rec", "--data", data.toString(), "--out", model.toString(), "--quiet",
+        "--param", "bert4rec.epochs=2", "--param", "bert4rec.hidden=16", "--param", "bert4rec.blocks=1",
+        "--param", "bert4rec.maskProbability=0.4", "--param", "bert4rec.validateEvery=1", "--threads", "2");
+    assertEquals(0, train.code(), train.err());
+    JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
+    assertEquals("bert4rec", info.get("model").asText());
+    assertEquals(0.4, info.get("params").get("maskProbability").asDouble(), 1e-6);
+    assertTrue(info.get("test").get("metrics").has("NDCG@10"), info.toString());
+
+    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
+    assertEquals(0, eval.code(), eval.err());
+    assertTrue(eval.out().contains("Bert4Rec") && eval.out().contains("Popularity"), eval.out());
+    Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
+        "--sample", "10");
+    assertEquals(0, explain.code(), explain.err());
+    assertTrue(explain.out().contains("attended:") && explain.out().contains("faithfulness over 10 users"),
+        explain.out());
+
+    Run types = run("train", "--model", "bert4rec", "--data", data.toString(), "--out", model.toString(),
+        "--param", "bert4rec.useTypes=true");
+    assertEquals(AttuneCli.USAGE_ERROR, types.code());
+    assertTrue(types.err().contains("useTypes"), types.err());
+  }
+
+  @Test
   void trainsAndExplainsTheSceneTransferModel() throws Exception {
     // #5 attune train --model scene-transfer --target <scene>, then attune explain on the written directory
     Path data = dir.resolve("two-scenes");

@@ -68,6 +68,13 @@ public final class RandomSasRec {
     return w;
   }
 
+  /** A random BERT4Rec weight file ({@code docs/design/bert4rec.md}): the SASRec tensors and a [MASK] input. */
+  public static WeightFile bert4rec(Config c) {
+    WeightFile w = weights(c).property("model", "bert4rec");
+    w.put("mask_embedding", new int[] {1, c.hidden()}, gaussian(new SplittableRandom(c.seed() + 1), c.hidden(), 0.3));
+    return w;
+  }
+
   /** An empty training matrix with {@code users} users, for serving with explicit histories. */
   static Interactions emptyTrain(int users, int items) {
     return new Interactions(users, items, new int[users + 1], new int[0], new float[0], new long[0]);

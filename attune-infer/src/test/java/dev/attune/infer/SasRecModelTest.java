@@ -43,7 +43,8 @@ class SasRecModelTest {
    * The forward pass of docs/design/sasrec.md in double precision, written literally: a full padded
    * window of T, the −1e9 mask added to every masked logit, every position of every block computed.
    * Returns the scores of all items; {@code lastProbs} (if non-null, [H][T]) receives the last block's
-   * attention at query T − 1.
+   * attention at query T − 1. For a {@code bert4rec} file, the forward pass of docs/design/bert4rec.md: the
+   * last T − 1 steps, then the [MASK] input at T − 1, and no causal term in the mask.
    */
   static double[] referenceScores(WeightFile w, int[] history, int[] types, double[][] lastProbs) {
     int n = Integer.parseInt(w.property("numItems"));
@@ -56,6 +57,7 @@ class SasRecModelTest {
     double scale = Double.parseDouble(w.propertyOr("embeddingScale", Double.toString(Math.sqrt(d))));
     boolean useTypes = w.property("usesTypes").equals("true");
     boolean useAttributes = w.property("usesAttributes").equals("true");
+    boolean bidirectional = w.property("model").equals("bert4rec");
 
     // 1. item representations
     double[][] r = new double[n][d];
@@ -80,13 +82,17 @@ class SasRecModelTest {
     int[] type = new int[t];
     double[] mask = new double[t];
     java.util.Arrays.fill(token, -1);
-    int len = Math.min(history.length, t);
+    int len = Math.min(history.length, bidirectional ? t - 1 : t);
     for (int k = 0; k < len; k++) {
       int src = history.length - len + k;
-      int pos = t - len + k;
+      int pos = (bidirectional ? t - 1 : t) - len + k;
       token[pos] = history[src];
       type[pos] = types == null ? -1 : types[src];
       mask[pos] = 1;
+    }
+    if (bidirectional) {
+      mask[t - 1] = 1; // [MASK] is a real step without an event type
+      type[t - 1] = -1;
     }
     // 3. input
     double[][] x = new double[t][d];
@@ -94,6 +100,7 @@ class SasRecModelTest {
     for (int p = 0; p < t; p++) {
       for (int c = 0; c < d; c++) {
         double v = (token[p] >= 0 ? r[token[p]][c] : emb[c]) * scale + pe[p * d + c];
+        if (bidirectional && p == t - 1) v = w.tensor("mask_embedding").values()[c] * scale + pe[p * d + c];
         if (useTypes && type[p] >= 0) v += w.tensor("type_embedding").values()[type[p] * d + c];
         x[p][c] = v * mask[p];
       }
@@ -115,7 +122,8 @@ class SasRecModelTest {
           for (int s = 0; s < t; s++) {
             double dot = 0;
             for (int c = j * dh; c < (j + 1) * dh; c++) dot += q[qi][c] * k[s][c];
-            logits[s] = dot / Math.sqrt(dh) + ((s > qi || mask[s] == 0) ? -1e9 : 0);
+            boolean hidden = (!bidirectional && s > qi) || mask[s] == 0;
+            logits[s] = dot / Math.sqrt(dh) + (hidden ? -1e9 : 0);
             max = Math.max(max, logits[s]);
           }
           double sum = 0;
@@ -221,6 +229,48 @@ class SasRecModelTest {
       }
       System.out.printf("SasRecModelTest seed %d: max |score diff| vs double reference = %.3g%n", c.seed(), worst);
     }
+  }
+
+  @Test
+  void bert4RecMatchesDoublePrecisionReferenceAndReadsTMinusOneSteps() {
+    for (RandomSasRec.Config c : List.of(PLAIN, DEEP, FOUR_HEADS_ATTRIBUTES)) {
+      WeightFile w = RandomSasRec.bert4rec(c);
+      Bert4RecModel m = Bert4RecModel.fromWeights(w, RandomSasRec.emptyTrain(1, c.numItems()));
+      SplittableRandom r = new SplittableRandom(c.seed() * 37);
+      int t = c.maxLength();
+      for (int len : new int[] {0, 1, 2, t - 2, t - 1, t, 3 * t + 2}) {
+        int[] history = RandomSasRec.history(r, len, c.numItems());
+        double[] expected = referenceScores(w, history, null, null);
+        float[] actual = new float[c.numItems()];
+        m.scoreAll(history, null, actual);
+        for (int i = 0; i < actual.length; i++) {
+          assertEquals(expected[i], actual[i], 1e-4, "seed " + c.seed() + " length " + len + " item " + i);
+        }
+        if (len >= t - 1) { // an older step outside the window of T − 1 changes nothing
+          int[] longer = new int[len + 1];
+          longer[0] = (history.length == 0 ? 0 : history[0] + 1) % c.numItems();
+          System.arraycopy(history, 0, longer, 1, len);
+          float[] same = new float[c.numItems()];
+          m.scoreAll(longer, null, same);
+          assertArrayEquals(actual, same, 0f);
+        }
+      }
+      int[] history = RandomSasRec.history(r, t + 3, c.numItems());
+      AttentionExplanation e = m.explainAttention(history, null, 1);
+      assertEquals(t - 1, e.steps().length, "the explanation covers the steps the network read");
+      assertEquals(4, e.firstStep());
+      for (float[] head : e.headWeights()) assertEquals(1.0, sum(head), 1e-5);
+      assertTrue(m.explain(new Query(0, history, 5, null, false), 1).summary().contains("[MASK]"));
+    }
+    WeightFile noMask = RandomSasRec.bert4rec(PLAIN);
+    WeightFile stripped = new WeightFile();
+    noMask.properties().forEach(stripped::property);
+    for (String name : noMask.names()) {
+      if (!name.equals("mask_embedding")) stripped.put(name, noMask.tensor(name).shape(), noMask.tensor(name).values());
+    }
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> Bert4RecModel.fromWeights(stripped, RandomSasRec.emptyTrain(1, PLAIN.numItems())));
+    assertTrue(e.getMessage().contains("mask_embedding"), e.getMessage());
   }
 
   @Test
