@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * <p>Names: {@code sasrec}, {@code bert4rec}, {@code gru-attn}. Override keys are the {@code Params} component
  * names of the model (SASRec: {@code hidden}, {@code blocks}, {@code heads}, {@code useAttributes}; BERT4Rec:
- * the same and {@code maskProbability}; GRU: {@code hidden}, {@code gruHidden}) and the shared training options ({@code maxLength},
+ * the same and {@code maskProbability}, {@code lastOnlyProbability}; GRU: {@code hidden}, {@code gruHidden}) and the shared training options ({@code maxLength},
  * {@code dropout}, {@code learningRate}, {@code batchSize}, {@code epochs}, {@code loss} = bce | sampled-softmax
  * | full-ce, {@code negatives}, {@code useTypes}, {@code patience}, {@code validateEvery}).
  */
@@ -47,7 +47,8 @@ public final class AttentionModels {
         Bert4Rec.Params d = Bert4Rec.Params.DEFAULTS;
         yield new Bert4Rec(new Bert4Rec.Params(p.integer("hidden", d.hidden()), p.integer("blocks", d.blocks()),
             p.integer("heads", d.heads()), p.bool("useAttributes", d.useAttributes()),
-            p.flt("maskProbability", d.maskProbability()), options(p, d.training(), seed, threadCount)));
+            p.flt("maskProbability", d.maskProbability()), p.flt("lastOnlyProbability", d.lastOnlyProbability()),
+            options(p, d.training(), seed, threadCount)));
       }
       case "gru-attn" -> {
         GruAttention.Params d = GruAttention.Params.DEFAULTS;

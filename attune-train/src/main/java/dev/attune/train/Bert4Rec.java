@@ -18,8 +18,10 @@ import java.io.UncheckedIOException;
  * N (the sequence length) = {@link SequenceTraining.Options#maxLength}, [mask] = {@code mask_embedding}.
  *
  * <p>Training ({@link SequenceTraining} with {@link SequenceTraining.Cloze}): each window of the last T steps has
- * its steps hidden behind [MASK] with probability ρ (at least its newest one), and the loss is that of each hidden
- * item at its position; inference appends [MASK] after the history and scores items against its state.
+ * its steps hidden behind [MASK] with probability ρ (at least its newest one), or, with probability
+ * {@link Params#lastOnlyProbability}, its newest step only (the paper's extra samples that match the task); the
+ * loss is that of each hidden item at its position; inference appends [MASK] after the history and scores items
+ * against its state.
  *
  * <p>NOTE: departures from the paper, all within the contract. The network is {@link SasRec.Network} with
  * bidirectional attention, so it keeps SASRec's pre-LayerNorm blocks, relu feed-forward layers and the plain
@@ -43,17 +45,18 @@ public final class Bert4Rec implements Trainer<Bert4RecModel>, WeightTrainer {
    * @param heads attention heads, &gt; 0
    * @param useAttributes whether item representations include the mean of their attribute embeddings
    * @param maskProbability ρ, the share of steps hidden in training, in (0, 1]
+   * @param lastOnlyProbability the share of windows that hide only their newest step in an epoch, in [0, 1]
    * @param training the shared training options (window T = {@code maxLength}); {@code useTypes} must be false
    */
   public record Params(int hidden, int blocks, int heads, boolean useAttributes, float maskProbability,
-      SequenceTraining.Options training) {
+      float lastOnlyProbability, SequenceTraining.Options training) {
 
     /**
      * The paper's settings where they exist: d 64, 2 blocks, 2 heads, ρ 0.2 (tune it per data set: the paper
-     * found larger ρ better for short sequences), T 50, dropout 0.1, α 1e-3, batch 256, full softmax; then early stopping as SASRec's (200 epochs at most,
+     * found larger ρ better for short sequences), a tenth of the windows hiding their newest step only, T 50, dropout 0.1, α 1e-3, batch 256, full softmax; then early stopping as SASRec's (200 epochs at most,
      * patience 5, validation every 5 epochs), seed 42, one thread per processor.
      */
-    public static final Params DEFAULTS = new Params(64, 2, 2, false, 0.2f, new SequenceTraining.Options(50, 0.1f,
+    public static final Params DEFAULTS = new Params(64, 2, 2, false, 0.2f, 0.1f, new SequenceTraining.Options(50, 0.1f,
         1e-3f, 256, 200, SequenceTraining.Loss.FULL_CE, 100, false, 42L, Runtime.getRuntime().availableProcessors(),
         5, 5));
 
@@ -64,6 +67,9 @@ public final class Bert4Rec implements Trainer<Bert4RecModel>, WeightTrainer {
       if (blocks <= 0) throw new IllegalArgumentException("blocks must be > 0: " + blocks);
       if (!(maskProbability > 0 && maskProbability <= 1)) {
         throw new IllegalArgumentException("maskProbability must be in (0, 1]: " + maskProbability);
+      }
+      if (!(lastOnlyProbability >= 0 && lastOnlyProbability <= 1)) {
+        throw new IllegalArgumentException("lastOnlyProbability must be in [0, 1]: " + lastOnlyProbability);
       }
       if (training == null) throw new IllegalArgumentException("training options must not be null");
       if (training.useTypes()) {
@@ -76,7 +82,7 @@ public final class Bert4Rec implements Trainer<Bert4RecModel>, WeightTrainer {
 
     /** A copy with other training options. */
     public Params withTraining(SequenceTraining.Options newTraining) {
-      return new Params(hidden, blocks, heads, useAttributes, maskProbability, newTraining);
+      return new Params(hidden, blocks, heads, useAttributes, maskProbability, lastOnlyProbability, newTraining);
     }
 
     /** A copy with another number of epochs. */
@@ -131,7 +137,8 @@ public final class Bert4Rec implements Trainer<Bert4RecModel>, WeightTrainer {
   public WeightFile train(TrainingSet train, SequenceTraining.Run run, FitListener listener) {
     SasRec.Network.Config config = SasRec.config(train, params.hidden(), params.blocks(), params.heads(),
         params.useAttributes(), params.training(), true);
-    SequenceTraining.Cloze cloze = new SequenceTraining.Cloze(params.maskProbability(), train.numItems());
+    SequenceTraining.Cloze cloze = new SequenceTraining.Cloze(params.maskProbability(), params.lastOnlyProbability(),
+        train.numItems());
     return SequenceTraining.train(train, params.training(), cloze,
         preset -> new SasRec.Network(config, DataType.FLOAT32, params.training().seed(), preset),
         weights -> Bert4RecModel.fromWeights(weights, train), run, listener);

@@ -182,15 +182,21 @@ public final class SequenceTraining {
    * T steps of a user's sequence itself (not of the sequence but its newest step), each real step is replaced by
    * the [MASK] input with probability ρ (independently, from the epoch's seeded stream), and the loss is the chosen
    * {@link Loss} of the hidden item at every masked position. A window where no step was drawn gets its newest step
-   * masked, the only position inference asks about, so every window trains.
+   * masked, the only position inference asks about, so every window trains. As in the paper, some windows hide
+   * their newest step only (the task inference poses): each with probability {@code lastOnlyProbability}.
    *
    * @param maskProbability ρ, in (0, 1]
+   * @param lastOnlyProbability the share of windows, drawn per window and epoch, that hide only their newest step,
+   *     in [0, 1]
    * @param maskItem the item index whose token (index + 1) the network reads as [MASK]: N, one past the catalogue
    */
-  public record Cloze(float maskProbability, int maskItem) {
+  public record Cloze(float maskProbability, float lastOnlyProbability, int maskItem) {
     public Cloze {
       if (!(maskProbability > 0 && maskProbability <= 1)) {
         throw new IllegalArgumentException("maskProbability must be in (0, 1]: " + maskProbability);
+      }
+      if (!(lastOnlyProbability >= 0 && lastOnlyProbability <= 1)) {
+        throw new IllegalArgumentException("lastOnlyProbability must be in [0, 1]: " + lastOnlyProbability);
       }
       if (maskItem <= 0) throw new IllegalArgumentException("maskItem must be > 0: " + maskItem);
     }
@@ -480,9 +486,11 @@ public final class SequenceTraining {
       SplittableRandom random, long[] validAt, int[] targets, int[] rowUser, int valid) {
     int t = batch.length;
     int first = valid;
+    boolean lastOnly = random.nextFloat() < cloze.lastOnlyProbability();
     for (int j = 0; j < len; j++) {
       boolean newestAndNoneYet = j == len - 1 && valid == first;
-      if (random.nextFloat() < cloze.maskProbability() || newestAndNoneYet) {
+      boolean drawn = random.nextFloat() < cloze.maskProbability() && !lastOnly;
+      if (drawn || newestAndNoneYet) {
         int at = r * t + (t - len + j);
         batch.tokens[at] = cloze.maskItem() + 1L;
         validAt[valid] = at;

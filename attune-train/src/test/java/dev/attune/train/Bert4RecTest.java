@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /** {@link Bert4Rec} on the planted music platform, and the Cloze masking it trains with. */
 class Bert4RecTest {
   private static final long SEED = 11L;
-  /** d 32, 1 block, 2 heads, ρ 0.3, T 30, dropout 0.2, α 5e-3, batch 64, 12 epochs, full softmax, 2 threads. */
-  private static final Bert4Rec.Params TINY = new Bert4Rec.Params(32, 1, 2, false, 0.3f,
+  /** d 32, 1 block, 2 heads, ρ 0.3, a tenth of windows hiding the newest step only, T 30, dropout 0.2, α 5e-3, batch 64, 12 epochs, full softmax, 2 threads. */
+  private static final Bert4Rec.Params TINY = new Bert4Rec.Params(32, 1, 2, false, 0.3f, 0f,
       new SequenceTraining.Options(30, 0.2f, 5e-3f, 64, 12, SequenceTraining.Loss.FULL_CE, 1, false, SEED, 2, 0, 4));
 
   @Test
@@ -45,7 +45,7 @@ class Bert4RecTest {
     int t = 10;
     int windows = 4000;
     int maskItem = 500;
-    SequenceTraining.Cloze cloze = new SequenceTraining.Cloze(0.25f, maskItem);
+    SequenceTraining.Cloze cloze = new SequenceTraining.Cloze(0.25f, 0f, maskItem);
     long steps = 0;
     int valid = 0;
     int forced = 0;
@@ -86,6 +86,25 @@ class Bert4RecTest {
   }
 
   @Test
+  void lastOnlyWindowsHideTheirNewestStepAlone() {
+    SplittableRandom random = new SplittableRandom(4L);
+    SequenceTraining.Cloze always = new SequenceTraining.Cloze(0.9f, 1f, 50);
+    for (int w = 0; w < 200; w++) {
+      int len = 2 + random.nextInt(8);
+      int[] items = new int[len];
+      for (int k = 0; k < len; k++) items[k] = random.nextInt(50);
+      SequenceBatch batch = new SequenceBatch(1, 10);
+      batch.fill(0, items, null, len);
+      long[] validAt = new long[10];
+      int[] targets = new int[10];
+      int count = SequenceTraining.mask(batch, 0, len, items, len, 0, always, random, validAt, targets, new int[10], 0);
+      assertEquals(1, count);
+      assertEquals(9, validAt[0]);
+      assertEquals(items[len - 1], targets[0]);
+    }
+  }
+
+  @Test
   void exportFollowsTheContractAndLoadsByKind() {
     var train = split().testing().train();
     WeightFile w = new Bert4Rec(TINY.withEpochs(1)).train(train, SequenceTraining.Run.NONE, FitListener.NONE);
@@ -99,7 +118,7 @@ class Bert4RecTest {
 
   @Test
   void rejectsEventTypesAndUnknownOptionsWithClearMessages() {
-    var e = assertThrows(IllegalArgumentException.class, () -> new Bert4Rec.Params(32, 1, 2, false, 0.2f,
+    var e = assertThrows(IllegalArgumentException.class, () -> new Bert4Rec.Params(32, 1, 2, false, 0.2f, 0f,
         TINY.training().withTypes(true)));
     assertTrue(e.getMessage().contains("useTypes"), e.getMessage());
     var rho = assertThrows(IllegalArgumentException.class,

@@ -50,7 +50,7 @@ class SasRecParityTest {
   @Test
   void bert4RecDjlAndJavaScoresAgree() {
     TrainingSet train = train();
-    Bert4Rec.Params p = new Bert4Rec.Params(32, 2, 2, false, 0.3f, new SequenceTraining.Options(12, 0.2f, 5e-3f, 32,
+    Bert4Rec.Params p = new Bert4Rec.Params(32, 2, 2, false, 0.3f, 0.1f, new SequenceTraining.Options(12, 0.2f, 5e-3f, 32,
         2, SequenceTraining.Loss.FULL_CE, 1, false, SEED, 2, 0, 1));
     compare(train, new Bert4Rec(p).train(train, SequenceTraining.Run.NONE, FitListener.NONE), false);
   }
@@ -58,7 +58,7 @@ class SasRecParityTest {
   @Test
   void bert4RecDjlAndJavaScoresAgreeWithAttributes() {
     TrainingSet train = train();
-    Bert4Rec.Params p = new Bert4Rec.Params(16, 1, 4, true, 0.5f, new SequenceTraining.Options(8, 0.2f, 5e-3f, 32, 1,
+    Bert4Rec.Params p = new Bert4Rec.Params(16, 1, 4, true, 0.5f, 0f, new SequenceTraining.Options(8, 0.2f, 5e-3f, 32, 1,
         SequenceTraining.Loss.SAMPLED_SOFTMAX, 5, false, SEED, 2, 0, 1));
     compare(train, new Bert4Rec(p).train(train, SequenceTraining.Run.NONE, FitListener.NONE), false);
   }
