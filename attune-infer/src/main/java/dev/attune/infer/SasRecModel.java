@@ -41,12 +41,12 @@ import dev.attune.model.Query;
  * workspace of about (4 T + 3) × d floats), so concurrent requests do not share state; a model
  * instance should be long-lived, as each serving thread keeps its workspace while the model lives.
  *
+ * <p>{@link Bert4RecModel} is this network with bidirectional attention and a [MASK] input after the history
+ * ({@code docs/design/bert4rec.md}); the few places where the two differ test {@code bidirectional}.
+ *
  * @implNote one user representation costs about L × (6 n d² + 2 n² d + 2 n d · ffnHidden) multiply-adds
  *     (the last block only d² × (2n + 2) for its one query row); scoring adds one gemv of N × d. Loading
  *     precomputes r in O(N × d + attribute nnz × d).
- * <p>{@link Bert4RecModel} is this network with bidirectional attention and a [MASK] input after the history
- * ({@code docs/design/bert4rec.md}); the few places where the two differ test {@link #bidirectional}.
- *
  * @apiNote Experimental.
  */
 public sealed class SasRecModel extends SequentialModel permits Bert4RecModel {

@@ -31,8 +31,10 @@ public interface SequenceNetwork extends AutoCloseable {
   NDArray itemTable();
 
   /**
-   * The state at every position of the batch [B, T, d] (T = {@link SequenceBatch#length}); the state at
-   * position t may depend on steps at positions &lt;= t only (causal), so it predicts the step after t.
+   * The state at every position of the batch [B, T, d] (T = {@link SequenceBatch#length}). For next-item
+   * training the state at position t may depend on steps at positions &lt;= t only (causal), so it predicts the
+   * step after t; a network trained with {@link SequenceTraining.Cloze} sees every step and predicts the item
+   * behind the [MASK] at t.
    *
    * @param table the result of {@link #itemTable()} in this scope (inputs and outputs share it)
    * @param training whether dropout is applied

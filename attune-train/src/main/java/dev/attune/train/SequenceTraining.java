@@ -35,7 +35,8 @@ import java.util.function.Function;
 /**
  * The training loop every next-item model shares: examples from each user's time-ordered positive steps, seeded
  * shuffling into length-bucketed batches, the three losses, {@link Adam}, validation with early stopping,
- * checkpoints and resume. A model contributes only its {@link SequenceNetwork}.
+ * checkpoints and resume. A model contributes only its {@link SequenceNetwork}. BERT4Rec trains through the same
+ * loop with the {@link Cloze} objective instead of next-item targets.
  *
  * <p>Examples: for a user's positive steps s_1..s_n (the {@link Sequences} entries with weight &gt; 0), the input
  * window is the last T of s_1..s_{n−1}, left-padded, and the target at every real position is the next step;
@@ -179,7 +180,8 @@ public final class SequenceTraining {
 
   /**
    * The Cloze objective of BERT4Rec (Sun et al., CIKM 2019) in place of next-item prediction: a window is the last
-   * T steps of a user's sequence itself (not of the sequence but its newest step), each real step is replaced by
+   * T steps of a user's sequence, its newest step included (a next-item window stops one step short of it, which
+   * is its last target), each real step is replaced by
    * the [MASK] input with probability ρ (independently, from the epoch's seeded stream), and the loss is the chosen
    * {@link Loss} of the hidden item at every masked position. A window where no step was drawn gets its newest step
    * masked, the only position inference asks about, so every window trains. As in the paper, some windows hide
