@@ -469,9 +469,12 @@ class GruAttentionModelTest {
     SasRecModel.fromWeights(sasrec, train).scoreAll(new int[] {1, 2}, null, direct);
     s.scoreAll(new int[] {1, 2}, null, viaBase);
     assertArrayEquals(direct, viaBase, 0f);
+    WeightFile bert4rec = RandomSasRec.bert4rec(new RandomSasRec.Config(37, 8, 1, 2, 8, 6, 0, 0, null, null, 1L));
+    assertInstanceOf(Bert4RecModel.class, SequentialModels.fromWeights(bert4rec, train));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SequentialModels.fromWeights(RandomGruAttention.weights(PLAIN).property("model", "bert4rec"), train));
-    assertTrue(e.getMessage().contains("bert4rec") && e.getMessage().contains("gru-attn"), e.getMessage());
+        () -> SequentialModels.fromWeights(RandomGruAttention.weights(PLAIN).property("model", "nextitnet"), train));
+    assertTrue(e.getMessage().contains("nextitnet") && e.getMessage().contains("bert4rec")
+        && e.getMessage().contains("gru-attn"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> SequentialModels.fromWeights(new WeightFile(), train));
   }
 }
