@@ -25,9 +25,9 @@ import java.util.function.Supplier;
  * its items. Three kinds:
  *
  * <ul>
- *   <li>a sequential attention network ({@code sasrec}, {@code bert4rec}, {@code gru-attn}): scores any history of known items and
- *       explains by attention; users are never looked up in it (histories come from {@link RecentHistory}), so it
- *       is built over an empty user matrix;
+ *   <li>a sequential attention network ({@code sasrec}, {@code bert4rec}, {@code gru-attn}): scores any history
+ *       of known items and explains by attention; users are never looked up in it (histories come from
+ *       {@link RecentHistory}), so it is built over an empty user matrix;
  *   <li>the two-stage pipeline ({@code two-stage}, {@link TwoStageModel}): its retrievers are refitted, when the
  *       directory is read, on the data the caller supplies (the store's events when serving), and re-ranked by the
  *       directory's fusion ranker; it has no attention, so no explanations, and its items are that data's.
