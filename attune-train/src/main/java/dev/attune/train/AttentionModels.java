@@ -11,9 +11,10 @@ import java.util.Map;
  *
  * <p>Names: {@code sasrec}, {@code bert4rec}, {@code gru-attn}. Override keys are the {@code Params} component
  * names of the model (SASRec: {@code hidden}, {@code blocks}, {@code heads}, {@code useAttributes}; BERT4Rec:
- * the same and {@code maskProbability}, {@code lastOnlyProbability}; GRU: {@code hidden}, {@code gruHidden}) and the shared training options ({@code maxLength},
- * {@code dropout}, {@code learningRate}, {@code batchSize}, {@code epochs}, {@code loss} = bce | sampled-softmax
- * | full-ce, {@code negatives}, {@code useTypes}, {@code patience}, {@code validateEvery}).
+ * the same and {@code maskProbability}, {@code lastOnlyProbability}; GRU: {@code hidden}, {@code gruHidden}) and
+ * the shared training options ({@code maxLength}, {@code dropout}, {@code learningRate}, {@code batchSize},
+ * {@code epochs}, {@code loss} = bce | sampled-softmax | full-ce, {@code negatives}, {@code useTypes},
+ * {@code patience}, {@code validateEvery}).
  */
 public final class AttentionModels {
   /** Names accepted by {@link #create}. */

@@ -53,8 +53,9 @@ public final class Bert4Rec implements Trainer<Bert4RecModel>, WeightTrainer {
 
     /**
      * The paper's settings where they exist: d 64, 2 blocks, 2 heads, ρ 0.2 (tune it per data set: the paper
-     * found larger ρ better for short sequences), a tenth of the windows hiding their newest step only, T 50, dropout 0.1, α 1e-3, batch 256, full softmax; then early stopping as SASRec's (200 epochs at most,
-     * patience 5, validation every 5 epochs), seed 42, one thread per processor.
+     * found larger ρ better for short sequences), a tenth of the windows hiding their newest step only, T 50,
+     * dropout 0.1, α 1e-3, batch 256, full softmax; then early stopping as SASRec's (200 epochs at most, patience
+     * 5, validation every 5 epochs), seed 42, one thread per processor.
      */
     public static final Params DEFAULTS = new Params(64, 2, 2, false, 0.2f, 0.1f, new SequenceTraining.Options(50, 0.1f,
         1e-3f, 256, 200, SequenceTraining.Loss.FULL_CE, 100, false, 42L, Runtime.getRuntime().availableProcessors(),

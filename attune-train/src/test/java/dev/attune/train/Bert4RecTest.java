@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
 /** {@link Bert4Rec} on the planted music platform, and the Cloze masking it trains with. */
 class Bert4RecTest {
   private static final long SEED = 11L;
-  /** d 32, 1 block, 2 heads, ρ 0.3, a tenth of windows hiding the newest step only, T 30, dropout 0.2, α 5e-3, batch 64, 12 epochs, full softmax, 2 threads. */
+  /**
+   * d 32, 1 block, 2 heads, ρ 0.3, no newest-only windows, T 30, dropout 0.2, α 5e-3, batch 64, 12 epochs, full
+   * softmax, 2 threads.
+   */
   private static final Bert4Rec.Params TINY = new Bert4Rec.Params(32, 1, 2, false, 0.3f, 0f,
       new SequenceTraining.Options(30, 0.2f, 5e-3f, 64, 12, SequenceTraining.Loss.FULL_CE, 1, false, SEED, 2, 0, 4));
 
