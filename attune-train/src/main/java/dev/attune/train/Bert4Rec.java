@@ -66,12 +66,7 @@ public final class Bert4Rec implements Trainer<Bert4RecModel>, WeightTrainer {
         throw new IllegalArgumentException("hidden must be > 0 and a multiple of heads: " + hidden + ", " + heads);
       }
       if (blocks <= 0) throw new IllegalArgumentException("blocks must be > 0: " + blocks);
-      if (!(maskProbability > 0 && maskProbability <= 1)) {
-        throw new IllegalArgumentException("maskProbability must be in (0, 1]: " + maskProbability);
-      }
-      if (!(lastOnlyProbability >= 0 && lastOnlyProbability <= 1)) {
-        throw new IllegalArgumentException("lastOnlyProbability must be in [0, 1]: " + lastOnlyProbability);
-      }
+      SequenceTraining.Cloze.checkProbabilities(maskProbability, lastOnlyProbability);
       if (training == null) throw new IllegalArgumentException("training options must not be null");
       if (training.useTypes()) {
         throw new IllegalArgumentException("bert4rec does not use event types (useTypes must be false)");

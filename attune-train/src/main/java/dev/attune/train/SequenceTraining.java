@@ -194,13 +194,22 @@ public final class SequenceTraining {
    */
   public record Cloze(float maskProbability, float lastOnlyProbability, int maskItem) {
     public Cloze {
+      checkProbabilities(maskProbability, lastOnlyProbability);
+      if (maskItem <= 0) throw new IllegalArgumentException("maskItem must be > 0: " + maskItem);
+    }
+
+    /**
+     * Checks ρ and the newest-only share, for hyper-parameters that must fail before training starts.
+     *
+     * @throws IllegalArgumentException if ρ is outside (0, 1] or the share outside [0, 1]
+     */
+    static void checkProbabilities(float maskProbability, float lastOnlyProbability) {
       if (!(maskProbability > 0 && maskProbability <= 1)) {
         throw new IllegalArgumentException("maskProbability must be in (0, 1]: " + maskProbability);
       }
       if (!(lastOnlyProbability >= 0 && lastOnlyProbability <= 1)) {
         throw new IllegalArgumentException("lastOnlyProbability must be in [0, 1]: " + lastOnlyProbability);
       }
-      if (maskItem <= 0) throw new IllegalArgumentException("maskItem must be > 0: " + maskItem);
     }
   }
 
@@ -687,7 +696,7 @@ public final class SequenceTraining {
         seen[u] = Arrays.stream(items[u]).sorted().distinct().toArray();
         int newest = cloze ? items[u].length : items[u].length - 1;
         int shortest = cloze ? 2 : 1;
-        for (int end = newest; end >= shortest && items[u].length >= 2; end -= options.maxLength()) {
+        for (int end = newest; end >= shortest; end -= options.maxLength()) {
           windows.add(new int[] {u, end, Math.min(options.maxLength(), end)});
           if (!options.allWindows()) break;
         }
