@@ -64,7 +64,19 @@ final class SceneRun {
     if (dataset.sceneNames().indexOf(target) < 0) {
       throw new IllegalArgumentException("unknown target scene '" + target + "'; scenes: " + dataset.sceneNames().ids());
     }
+    if (dataset.sceneNames().size() < 2) {
+      throw new IllegalArgumentException("--model scene-transfer learns one scene from the others, but "
+          + dataset.name() + " has one scene only: " + dataset.sceneNames().ids()
+          + "; import events that name their scene (--format douban, or csv/jsonl with --columns ...,scene=<column>)");
+    }
     Split split = split(dataset, target, protocol == null ? "cold-0" : protocol.toLowerCase(Locale.ROOT), seed);
+    if (split.test().numUsersWithItems() == 0) {
+      // without test users every metric would be NaN: say why instead of writing an untested model
+      throw new IllegalArgumentException("no test users for " + split.protocol() + ": the protocol tests a share of"
+          + " the users with events in '" + target + "' and another scene and at least "
+          + Math.max(Splits.SCENE_MIN_TARGETS, keepOf(split.protocol()) + 1) + " in '" + target + "'; "
+          + dataset.name() + " has too few such users");
+    }
     SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(overrides.get(MODEL)).withSeed(seed);
     params = params.with(Map.of("threads", Integer.toString(threads)));
     SceneTransfer trainer = new SceneTransfer(params);
@@ -137,6 +149,12 @@ final class SceneRun {
     }
     throw new IllegalArgumentException("unknown protocol '" + protocol + "' for scene-transfer; use cold-0, cold-1, "
         + "cold-3 or warm");
+  }
+
+  /** The k of a {@code cold-in-scene(..., keep=k, ...)} protocol description; 0 for another. */
+  private static int keepOf(String protocol) {
+    int at = protocol.indexOf("keep=");
+    return at < 0 ? 0 : Integer.parseInt(protocol.substring(at + 5, protocol.indexOf(',', at)));
   }
 
   /** The protocol name of a model directory's recorded protocol, or null. */

@@ -268,6 +268,18 @@ class AttuneCliTest {
         "--out", dir.resolve("models/none").toString(), "--quiet", "--param", "scene-transfer.easeRegularization=-1");
     assertEquals(AttuneCli.USAGE_ERROR, badEase.code(), badEase.err());
     assertTrue(badEase.err().contains("easeRegularization must be > 0"), badEase.err());
+    Run tooCold = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+        "--out", dir.resolve("models/none").toString(), "--quiet", "--protocol", "cold-500");
+    assertEquals(AttuneCli.USAGE_ERROR, tooCold.code(), tooCold.err());
+    assertTrue(tooCold.err().contains("no test users") && tooCold.err().contains("at least 501 in 'music'"),
+        tooCold.err());
+    Path oneScene = dir.resolve("one-scene");
+    assertEquals(0, run("generate", "--out", oneScene.toString(), "--users", "40", "--seed", "3").code());
+    Run single = run("train", "--model", "scene-transfer", "--target", "music", "--data", oneScene.toString(),
+        "--out", dir.resolve("models/none").toString(), "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, single.code(), single.err());
+    assertTrue(single.err().contains("has one scene only: [music]"), single.err());
+    assertFalse(Files.exists(dir.resolve("models/none")), "no model directory written for a usage error");
   }
 
   @Test
