@@ -48,7 +48,8 @@ final class SceneRun {
    * Runs the command.
    *
    * @param protocol {@code cold-<k>} (the test users keep k target-scene events) or {@code warm}; null = cold-0
-   * @throws IllegalArgumentException for a missing or unknown target, an unknown protocol or parameter
+   * @throws IllegalArgumentException for a missing or unknown target, an unknown protocol or parameter, a data set
+   *     with one scene, or a protocol that leaves no test users
    */
   static int train(Path data, Path out, String target, String protocol, Map<String, Map<String, String>> overrides,
       long seed, int threads, boolean quiet, PrintWriter o, PrintWriter err) throws IOException {
