@@ -70,12 +70,13 @@ final class SceneRun {
           + dataset.name() + " has one scene only: " + dataset.sceneNames().ids()
           + "; import events that name their scene (--format douban, or csv/jsonl with --columns ...,scene=<column>)");
     }
-    Split split = split(dataset, target, protocol == null ? "cold-0" : protocol.toLowerCase(Locale.ROOT), seed);
+    String protocolName = protocol == null ? "cold-0" : protocol.toLowerCase(Locale.ROOT);
+    Split split = split(dataset, target, protocolName, seed);
     if (split.test().numUsersWithItems() == 0) {
       // without test users every metric would be NaN: say why instead of writing an untested model
       throw new IllegalArgumentException("no test users for " + split.protocol() + ": the protocol tests a share of"
           + " the users with events in '" + target + "' and another scene and at least "
-          + Math.max(Splits.SCENE_MIN_TARGETS, keepOf(split.protocol()) + 1) + " in '" + target + "'; "
+          + Math.max(Splits.SCENE_MIN_TARGETS, keepOf(protocolName) + 1) + " in '" + target + "'; "
           + dataset.name() + " has too few such users");
     }
     SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(overrides.get(MODEL)).withSeed(seed);
@@ -140,22 +141,25 @@ final class SceneRun {
           seed);
     }
     if (protocol.startsWith("cold-")) {
-      int keep;
-      try {
-        keep = Integer.parseInt(protocol.substring(5));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("protocol cold-<k> needs a number k: " + protocol, e);
-      }
-      return Splits.coldInScene(dataset, weights, target, keep, TEST_USER_SHARE, VALIDATION_USER_SHARE, seed);
+      return Splits.coldInScene(dataset, weights, target, keepOf(protocol), TEST_USER_SHARE, VALIDATION_USER_SHARE,
+          seed);
     }
     throw new IllegalArgumentException("unknown protocol '" + protocol + "' for scene-transfer; use cold-0, cold-1, "
         + "cold-3 or warm");
   }
 
-  /** The k of a {@code cold-in-scene(..., keep=k, ...)} protocol description; 0 for another. */
+  /**
+   * The k of a protocol name {@code cold-<k>}; 0 for another name.
+   *
+   * @throws IllegalArgumentException if k is not a number
+   */
   private static int keepOf(String protocol) {
-    int at = protocol.indexOf("keep=");
-    return at < 0 ? 0 : Integer.parseInt(protocol.substring(at + 5, protocol.indexOf(',', at)));
+    if (!protocol.startsWith("cold-")) return 0;
+    try {
+      return Integer.parseInt(protocol.substring(5));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("protocol cold-<k> needs a number k: " + protocol, e);
+    }
   }
 
   /** The protocol name of a model directory's recorded protocol, or null. */
