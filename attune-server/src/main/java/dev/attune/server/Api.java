@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.events.Event;
 import dev.attune.events.Item;
 import dev.attune.events.User;
+import dev.attune.model.Recommender;
 import dev.attune.model.TopK;
 import dev.attune.store.Store;
 import io.javalin.http.Context;
@@ -34,18 +35,21 @@ import java.util.function.LongSupplier;
 final class Api {
   static final String VERSION = "1";
   private static final List<Route.Param> LIST_PARAMS = List.of(
-      new Route.Param("scene", "string", "only items of this scene"),
+      new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has)"),
       new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"));
   private static final List<Route.Param> RECOMMEND_PARAMS = List.of(
       new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"),
-      new Route.Param("scene", "string", "only items of this scene"),
+      new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has); a scene-transfer"
+          + " model recommends in this scene, or without it in the scene it was trained for"),
       new Route.Param("exclude", "string", "comma-separated item ids never to return"),
       new Route.Param("category", "string", "only items with this category"),
       new Route.Param("diversity", "number", "MMR trade-off in [0, 1] (default 0: by score only)"),
       new Route.Param("maxPerCreator", "integer", "at most this many items per artist/creator (default 0: no cap)"),
       new Route.Param("allowRepeats", "boolean", "let items already consumed come back (default false)"),
       new Route.Param("explain", "boolean", "attach the explanation of each model recommendation: every history "
-          + "event's attention weight (for scene-transfer, its share of the served score)"));
+          + "event's attention weight (for scene-transfer, its share of modelScore, with rest the share no event has),"
+          + " topItemId, and topStepDrop / randomStepDrop: modelScore less modelScore without the top / a random"
+          + " other event"));
 
   private final Store store;
   private final ObjectMapper json;
@@ -365,7 +369,7 @@ final class Api {
     events.sort((x, y) -> Long.compare(x.timestamp(), y.timestamp()));
     Recommendations.Options o = new Recommendations.Options(
         b.has("k") ? intField(b, "k", 1, 1000) : 10,
-        b.has("scene") ? RequestBodies.requiredId(b, "", "scene") : null,
+        b.has("scene") ? knownScene(RequestBodies.requiredId(b, "", "scene")) : null,
         new HashSet<>(RequestBodies.stringList(b, "", "exclude")),
         b.has("category") ? RequestBodies.requiredId(b, "", "category") : null,
         range(RequestBodies.optionalNumber(b, "", "diversity", 0), 0, 1, "diversity"),
@@ -393,10 +397,8 @@ final class Api {
     if (ex != null && !ex.isBlank()) {
       for (String s : ex.split(",")) exclude.add(RequestBodies.pathId(s.trim(), "exclude"));
     }
-    String scene = ctx.queryParam("scene");
     String category = ctx.queryParam("category");
-    return new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000),
-        scene == null ? null : RequestBodies.pathId(scene, "scene"), exclude,
+    return new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), sceneParam(ctx), exclude,
         category == null ? null : RequestBodies.pathId(category, "category"),
         doubleParam(ctx, "diversity", 0, 0, 1), intParam(ctx, "maxPerCreator", 0, 0, 1000),
         boolParam(ctx, "allowRepeats"), boolParam(ctx, "explain"));
@@ -453,12 +455,14 @@ final class Api {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     Store.StoredItem item = requireItem(id);
     int k = intParam(ctx, "k", 10, 1, 1000);
-    String scene = ctx.queryParam("scene");
     ServingModel m = recommendations.model();
+    String scene = m == null ? sceneParam(ctx) : m.sceneOrDefault(sceneParam(ctx));
+    // a transfer model's neighbours are items of the scene it serves: the requested one, else its training target
+    Recommender similarFrom = m == null ? null : m.sceneTargets() == null ? m.recommender() : m.sceneTarget(scene);
     List<Map<String, Object>> out = new ArrayList<>();
-    int index = m == null ? -1 : m.items().indexOf(id);
+    int index = similarFrom == null ? -1 : m.items().indexOf(id);
     if (index >= 0) {
-      TopK top = m.recommender().similarItems(index, k, i -> keep(m.items().id(i), scene) && !m.items().id(i).equals(id));
+      TopK top = similarFrom.similarItems(index, k, i -> keep(m.items().id(i), scene) && !m.items().id(i).equals(id));
       for (int r = 0; r < top.size(); r++) out.add(ranked(m.items().id(top.item(r)), top.score(r), m.kind()));
     } else {
       // not in the model: items sharing a category, most popular first
@@ -472,7 +476,7 @@ final class Api {
   }
 
   private void popular(Context ctx) {
-    String scene = ctx.queryParam("scene");
+    String scene = sceneParam(ctx);
     List<Map<String, Object>> out = new ArrayList<>();
     for (ItemCounters.Ranked r : counters.popular(intParam(ctx, "k", 10, 1, 1000), i -> keep(i, scene))) {
       out.add(ranked(r.itemId(), r.count(), "popular"));
@@ -481,7 +485,7 @@ final class Api {
   }
 
   private void trending(Context ctx) {
-    String scene = ctx.queryParam("scene");
+    String scene = sceneParam(ctx);
     List<Map<String, Object>> out = new ArrayList<>();
     int hours = intParam(ctx, "hours", config.trendingHours(), 1, config.trendingHours());
     for (ItemCounters.Ranked r : counters.trending(clock.getAsLong(), hours, intParam(ctx, "k", 10, 1, 1000),
@@ -492,7 +496,7 @@ final class Api {
   }
 
   private void newest(Context ctx) {
-    String scene = ctx.queryParam("scene");
+    String scene = sceneParam(ctx);
     int k = intParam(ctx, "k", 10, 1, 1000);
     int days = intParam(ctx, "days", config.newItemDays(), 1, 3650);
     long since = clock.getAsLong() - days * 86_400_000L;
@@ -582,6 +586,23 @@ final class Api {
     Store.StoredItem s = catalog.get(id);
     if (s == null) throw ApiException.notFound("item", id);
     return s;
+  }
+
+  /** The {@code scene} query parameter: null when absent, else a scene some item has (400 otherwise). */
+  private String sceneParam(Context ctx) {
+    String scene = ctx.queryParam("scene");
+    return scene == null ? null : knownScene(RequestBodies.pathId(scene, "scene"));
+  }
+
+  /**
+   * {@code scene} when some item has it. An unknown scene is a client's mistake (a typo, or the wrong case), not an
+   * empty scene, so it is refused with the scenes there are rather than answered with an empty list.
+   */
+  private String knownScene(String scene) {
+    if (!catalog.hasScene(scene)) {
+      throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.scenes());
+    }
+    return scene;
   }
 
   private boolean keep(String itemId, String scene) {

@@ -198,6 +198,9 @@ public final class AttuneServer {
       c.http.defaultContentType = "application/json";
       c.startup.showJavalinBanner = false;
       c.jsonMapper(new JavalinJackson(json, true));
+      // requests Jetty refuses before routing (a malformed path) get the API's JSON error, not an HTML page
+      c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+      c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
       for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), access.wrap(r));
       if (!config.access().corsOrigins().isEmpty()) {
         c.registerPlugin(new CorsPlugin(cors -> cors.addRule(rule -> {

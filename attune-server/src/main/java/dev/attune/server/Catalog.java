@@ -3,6 +3,8 @@ package dev.attune.server;
 import dev.attune.events.Item;
 import dev.attune.store.Store;
 import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -13,11 +15,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Catalog {
   private final ConcurrentHashMap<String, Store.StoredItem> items = new ConcurrentHashMap<>();
+  /**
+   * Every scene an item has had since start. It only grows: a scene whose items were all deleted stays valid, so
+   * a request naming it gets an empty list rather than an error that would come and go with deletions.
+   */
+  private final Set<String> scenes = ConcurrentHashMap.newKeySet();
 
   /** Loads every stored item. */
   static Catalog load(Store store) {
     Catalog c = new Catalog();
-    store.forEachItem(i -> c.items.put(i.item().id(), i));
+    store.forEachItem(c::put);
     return c;
   }
 
@@ -33,11 +40,25 @@ final class Catalog {
 
   void put(Store.StoredItem item) {
     items.put(item.item().id(), item);
+    scenes.add(item.item().scene());
   }
 
   /** Records an item first seen in an event (bare, in the event's scene), unless known. */
   void putIfAbsent(String itemId, String scene, long nowMillis) {
-    items.computeIfAbsent(itemId, id -> new Store.StoredItem(Item.bare(id, scene), false, nowMillis));
+    items.computeIfAbsent(itemId, id -> {
+      scenes.add(scene);
+      return new Store.StoredItem(Item.bare(id, scene), false, nowMillis);
+    });
+  }
+
+  /** Whether some item has had this scene. */
+  boolean hasScene(String scene) {
+    return scenes.contains(scene);
+  }
+
+  /** The scenes items have had, sorted (for error messages). */
+  Set<String> scenes() {
+    return new TreeSet<>(scenes);
   }
 
   void remove(String itemId) {

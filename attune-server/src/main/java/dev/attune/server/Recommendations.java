@@ -150,7 +150,8 @@ final class Recommendations {
    * A request's options.
    *
    * @param k items wanted, 1..1000
-   * @param scene only items of this scene, or null
+   * @param scene only items of this scene, or null (any scene; for a transfer model, the scene it was trained
+   *     to recommend in)
    * @param exclude item ids never to return
    * @param category only items with this category, or null
    * @param diversity MMR trade-off in [0, 1]
@@ -159,7 +160,11 @@ final class Recommendations {
    * @param explain whether to attach attention explanations
    */
   record Options(int k, String scene, Set<String> exclude, String category, double diversity, int maxPerCreator,
-      boolean allowRepeats, boolean explain) {}
+      boolean allowRepeats, boolean explain) {
+    Options inScene(String scene) {
+      return new Options(k, scene, exclude, category, diversity, maxPerCreator, allowRepeats, explain);
+    }
+  }
 
   /**
    * What a user said they like at onboarding; used only while their history is short ({@link #COLD_EVENTS}).
@@ -180,11 +185,28 @@ final class Recommendations {
   /** How many popular items of the preferred categories or creators seed a cold history. */
   static final int SEED_ITEMS = 5;
 
-  /** One recommended item; {@code explanation} is null unless asked for and the source is the model. */
-  record Recommended(String itemId, double score, String source, Explained explanation) {}
+  /**
+   * One recommended item.
+   *
+   * @param score the rank score in [0, 1] of this response (see {@link #rank}): min-max over the request's model
+   *     candidates, so the same item's score moves with {@code k} and the other candidates
+   * @param modelScore the score the model it came from (the served one, or the fallback) gave it for this history,
+   *     comparable across requests; null for content and popularity candidates
+   * @param explanation null unless asked for and the source is the served model
+   */
+  record Recommended(String itemId, double score, Double modelScore, String source, Explained explanation) {}
 
-  /** The attention explanation of one item: history events with their weights, largest first. */
-  record Explained(List<Step> steps, String topItemId, double topStepDrop, double randomStepDrop) {}
+  /**
+   * The explanation of one item: history events with their weights, largest first.
+   *
+   * @param rest for a transfer model, the part of {@code modelScore} no history event accounts for (the bias and
+   *     popularity terms and the per-history centring), so the step weights plus {@code rest} equal the model
+   *     score; null for an attention network, whose weights are attention, not shares
+   * @param topStepDrop the model score less the model score without the top event (may be negative: for a transfer
+   *     model, leaving an event out also re-standardises every component over the scene)
+   * @param randomStepDrop the same for a seeded random other event of the history (0 when it has one event)
+   */
+  record Explained(List<Step> steps, Double rest, String topItemId, double topStepDrop, double randomStepDrop) {}
 
   /** A history event in an explanation. */
   record Step(String itemId, long timestamp, String type, double weight) {}
@@ -199,9 +221,11 @@ final class Recommendations {
    * the most popular items matching {@code preferences} are put before it as if chosen (type {@link
    * #ONBOARD_TYPE}, not excluded as seen), so a new user gets a personalised list from the first request.
    */
-  List<Recommended> recommend(List<Event> history, Preferences preferences, Options o, long nowMillis) {
+  List<Recommended> recommend(List<Event> history, Preferences preferences, Options requested, long nowMillis) {
     IndexView v = view; // one read: the model and its flags belong together, even during a swap
     ServingModel m = v == null ? null : v.model();
+    // a transfer model asked for no scene answers in its training target, and so do the fallbacks and popularity
+    Options o = m == null ? requested : requested.inScene(m.sceneOrDefault(requested.scene()));
     Set<String> seen = new HashSet<>();
     List<Event> positive = new ArrayList<>();
     for (Event e : history) {
@@ -262,7 +286,10 @@ final class Recommendations {
         : m.sceneTarget(o.scene()) != null ? explainTransfer(m, o.scene(), modelHistory, modelEvents, ranked)
         : Map.of();
     List<Recommended> out = new ArrayList<>(ranked.size());
-    for (Candidate c : ranked) out.add(new Recommended(c.itemId, c.finalScore, c.source, explained.get(c)));
+    for (Candidate c : ranked) {
+      Double modelScore = Double.isNaN(c.modelScore) ? null : c.modelScore;
+      out.add(new Recommended(c.itemId, c.finalScore, modelScore, c.source, explained.get(c)));
+    }
     return out;
   }
 
@@ -474,7 +501,8 @@ final class Recommendations {
         steps.add(new Step(e.itemId(), e.timestamp(), e.type(), a.stepWeights()[p]));
       }
       String top = steps.isEmpty() ? null : steps.get(0).itemId();
-      out.put(fromModel.get(k), new Explained(steps, top, finiteOrZero(a.topStepDrop()), finiteOrZero(a.randomStepDrop())));
+      out.put(fromModel.get(k), new Explained(steps, null, top, finiteOrZero(a.topStepDrop()),
+          finiteOrZero(a.randomStepDrop())));
     }
     return out;
   }
@@ -516,8 +544,10 @@ final class Recommendations {
         randomDrop = full[k] - withoutEvent.computeIfAbsent(other,
             j -> m.sceneTransferScores(without(history, j), items, scene))[k];
       }
-      out.put(fromModel.get(k), new Explained(steps, steps.get(0).itemId(), finiteOrZero(topDrop),
-          finiteOrZero(randomDrop)));
+      double attributed = 0;
+      for (float share : shares) attributed += share;
+      out.put(fromModel.get(k), new Explained(steps, full[k] - attributed, steps.get(0).itemId(),
+          finiteOrZero(topDrop), finiteOrZero(randomDrop)));
     }
     return out;
   }

@@ -124,6 +124,14 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
   }
 
   /**
+   * The scene a request for {@code scene} is answered in: {@code scene} itself, or for a transfer model asked for
+   * no scene, the scene it was trained to recommend in (its items only, whichever source answers).
+   */
+  String sceneOrDefault(String scene) {
+    return scene != null || sceneTargets == null ? scene : ((SceneTransferModel) recommender).targetScene();
+  }
+
+  /**
    * The best {@code k} items for {@code history} among those {@code keep} accepts, leaving out {@code excluded}.
    *
    * @param excluded item indices never returned, sorted ascending

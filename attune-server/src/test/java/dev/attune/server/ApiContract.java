@@ -596,6 +596,28 @@ abstract class ApiContract {
         assertTrue(steps.get(0).get("weight").asDouble() >= steps.get(2).get("weight").asDouble(), "largest first");
       }
     }
+    JsonNode explained = json(post("/v1/recommendations", "{" + history + ",\"k\":2,\"explain\":true}"), 200);
+    for (JsonNode item : explained.get("items")) {
+      assertTrue(item.get("itemId").asText().startsWith("m"), "no scene: the trained target, music: " + explained);
+      double shares = item.get("explanation").get("rest").asDouble();
+      for (JsonNode step : item.get("explanation").get("steps")) shares += step.get("weight").asDouble();
+      assertEquals(item.get("modelScore").asDouble(), shares, 1e-4, "shares + rest = the model's score: " + item);
+    }
+    // nothing the model can read: the popularity fill, still in the trained target scene
+    JsonNode cold = json(post("/v1/recommendations", "{\"history\":[],\"k\":5}"), 200);
+    assertEquals(5, cold.get("items").size(), cold.toString());
+    for (JsonNode item : cold.get("items")) {
+      assertFalse(item.get("itemId").asText().startsWith("b"), "popular music, not books: " + cold);
+      assertTrue(item.get("modelScore").isNull(), cold.toString());
+    }
+    JsonNode similarBooks = json(get("/v1/items/b1/similar?scene=book&k=3"), 200);
+    assertEquals(3, similarBooks.get("items").size(), similarBooks.toString());
+    for (JsonNode item : similarBooks.get("items")) {
+      assertTrue(item.get("itemId").asText().startsWith("b"), "books like b1 when asked for books: " + similarBooks);
+    }
+    HttpResponse<String> wrongCase = get("/v1/users/u1/recommendations?scene=Music");
+    assertError(wrongCase, 400, "invalid_field", "scene");
+    assertTrue(wrongCase.body().contains("[book, music"), "names the scenes there are: " + wrongCase.body());
     JsonNode influence = json(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"b1\"}],"
         + "\"items\":[\"m3\"]}"), 409);
     assertEquals("no_attention", influence.get("error").asText(), influence.toString());

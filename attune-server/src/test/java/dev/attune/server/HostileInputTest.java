@@ -137,6 +137,35 @@ class HostileInputTest {
         + " (" + accepted + " accepted)");
   }
 
+  /**
+   * A path Jetty refuses before routing (broken percent encoding, a NUL byte, invalid UTF-8) gets the API's JSON
+   * error body, like every other client mistake, not the web server's HTML page.
+   */
+  @Test
+  void aMalformedPathGetsTheJsonErrorBody() throws Exception {
+    for (String path : List.of("/v1/items/%zz", "/v1/users/a%00b/recommendations", "/v1/users/%E0%A4%A/recommendations")) {
+      String response = rawResponse("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertTrue(response.startsWith("HTTP/1.1 400"), path + ": " + response);
+      int bodyStart = response.indexOf("\r\n\r\n") + 4;
+      String head = response.substring(0, bodyStart).toLowerCase(java.util.Locale.ROOT);
+      assertTrue(head.contains("content-type: application/json"), path + ": " + head);
+      var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.substring(bodyStart));
+      assertEquals("bad_request", body.get("error").asText(), path + ": " + response);
+      assertTrue(body.get("message").asText().startsWith("the request could not be read"), response);
+      assertTrue(body.has("field"), response);
+    }
+  }
+
+  /** The whole response to {@code request}, written raw to a socket (the server closes the connection). */
+  private String rawResponse(String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
   /** What the store holds that a request could change: every user, item and the event counts. */
   private String fingerprint() {
     return store.users(0, 100_000) + "|" + store.items(0, 100_000) + "|" + store.counts();

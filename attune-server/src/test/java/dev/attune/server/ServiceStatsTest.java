@@ -42,10 +42,10 @@ class ServiceStatsTest {
   @Test
   void answersCountByHowTheyWereServed() {
     ServiceStats stats = new ServiceStats(null);
-    var model = new Recommendations.Recommended("a", 1, "sasrec", null);
-    var fallback = new Recommendations.Recommended("b", 1, "itemknn", null);
-    var popular = new Recommendations.Recommended("c", 0.4, "popular", null);
-    var content = new Recommendations.Recommended("d", 0.6, "content", null);
+    var model = new Recommendations.Recommended("a", 1, null, "sasrec", null);
+    var fallback = new Recommendations.Recommended("b", 1, null, "itemknn", null);
+    var popular = new Recommendations.Recommended("c", 0.4, null, "popular", null);
+    var content = new Recommendations.Recommended("d", 0.6, null, "content", null);
     stats.served(List.of(model, popular), "sasrec", "itemknn");
     stats.served(List.of(fallback, popular), "sasrec", "itemknn");
     stats.served(List.of(content, popular), "sasrec", "itemknn");

@@ -1,0 +1,33 @@
+package dev.attune.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's answer to a request it rejects before any route sees it (a path with a NUL byte or broken percent
+ * encoding, say), in the API's error shape {@code {error, message, field}} instead of Jetty's HTML page, so a
+ * client parses every error the same way. Errors raised inside routes never reach it: {@link AttuneServer} maps
+ * those.
+ */
+final class JsonErrorHandler extends ErrorHandler {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Override
+  protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+      Callback callback) throws java.io.IOException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", code == 400 ? "bad_request" : "http_" + code);
+    body.put("message", "the request could not be read: " + (message == null || message.isBlank()
+        ? "HTTP " + code : message));
+    body.put("field", null);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);
+  }
+}
