@@ -56,6 +56,16 @@ final class SceneRun {
     for (String m : overrides.keySet()) {
       if (!m.equals(MODEL)) throw new IllegalArgumentException("--param " + m + ".* does not apply to model " + MODEL);
     }
+    Map<String, String> own = overrides.getOrDefault(MODEL, Map.of());
+    for (String option : new String[] {"seed", "threads"}) {
+      // the command's own options set these for the split and the evaluation too; a --param would be overridden
+      if (own.containsKey(option)) {
+        throw new IllegalArgumentException("--param " + MODEL + "." + option + " is set by --" + option + "; use that");
+      }
+    }
+    // checked before the data set is read, so a typo fails at once
+    SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(own).withSeed(seed)
+        .with(Map.of("threads", Integer.toString(threads)));
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
     if (target == null) {
@@ -79,8 +89,6 @@ final class SceneRun {
           + Math.max(Splits.SCENE_MIN_TARGETS, keepOf(protocolName) + 1) + " in '" + target + "'; "
           + dataset.name() + " has too few such users");
     }
-    SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(overrides.get(MODEL)).withSeed(seed);
-    params = params.with(Map.of("threads", Integer.toString(threads)));
     SceneTransfer trainer = new SceneTransfer(params);
     err.println("training " + trainer.name() + " on " + split.trainAndValidation().numUsers() + " users, "
         + dataset.numItems() + " items of " + dataset.sceneNames().size() + " scenes (" + split.protocol() + ")");
@@ -144,8 +152,8 @@ final class SceneRun {
       return Splits.coldInScene(dataset, weights, target, keepOf(protocol), TEST_USER_SHARE, VALIDATION_USER_SHARE,
           seed);
     }
-    throw new IllegalArgumentException("unknown protocol '" + protocol + "' for scene-transfer; use cold-0, cold-1, "
-        + "cold-3 or warm");
+    throw new IllegalArgumentException("unknown protocol '" + protocol + "' for scene-transfer; use cold-<k> (test"
+        + " users keep k target-scene events: cold-0, cold-1, cold-3 are the benchmark's) or warm");
   }
 
   /**

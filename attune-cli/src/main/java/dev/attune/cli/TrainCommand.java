@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed for the split and training (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--threads", defaultValue = "0", description = "Training and evaluation threads, 0 = all processors (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--threads", defaultValue = "0", description = "Training and evaluation threads; 0 (default) = all processors for sasrec, bert4rec, gru-attn and two-stage, one engine thread for scene-transfer and the CTR models (what their benchmarks ran with).")
   int threads;
 
   @Option(names = "--resume", description = "Continue from the checkpoint in <out>/checkpoints when there is one.")
@@ -77,7 +77,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bars; one line per epoch.")
   boolean quiet;
 
-  @Option(names = "--target", description = "scene-transfer: the scene to recommend in (the model learns from every scene); protocols cold-0, cold-1, cold-3 (default cold-0) or warm.")
+  @Option(names = "--force", description = "Replace the model already in --out (without it, an --out that holds a model.json is refused).")
+  boolean force;
+
+  @Option(names = "--target", description = "scene-transfer: the scene to recommend in (the model learns from every scene); protocols cold-<k> (the test users keep k events of that scene: cold-0 (default), cold-1, cold-3) or warm (they keep 80%%).")
   String target;
 
   @Option(names = "--positive-min", defaultValue = "4", description = "CTR models: an event is a positive impression when its value is at least this (default: ${DEFAULT-VALUE}, ratings 4-5).")
@@ -90,6 +93,14 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (target != null && !model.equalsIgnoreCase(SceneRun.MODEL)) {
+      throw new IllegalArgumentException("--target applies to --model " + SceneRun.MODEL + " only, not " + model);
+    }
+    if (ModelDirectory.holdsModel(out) && !resume && !force) {
+      // a finished model took minutes to hours to train: replacing it takes an explicit choice
+      throw new IllegalArgumentException(out + " already holds a trained model; choose another --out, or pass --force"
+          + " to replace it (--resume continues its checkpoints)");
+    }
     if (dev.attune.train.CtrModels.knows(model)) return trainCtr(o, err);
     if (model.equalsIgnoreCase(PipelineRun.MODEL)) {
       Map<String, Map<String, String>> overrides = ModelParams.parse(params);

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -199,7 +200,11 @@ class AttuneCliTest {
     Run notAModel = run("explain", "--model", data.toString(), "--data", data.toString());
     assertEquals(AttuneCli.USAGE_ERROR, notAModel.code());
     assertTrue(notAModel.err().contains("not a model directory"), notAModel.err());
-    Run badLoss = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
+    Run again = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString());
+    assertEquals(AttuneCli.USAGE_ERROR, again.code());
+    assertTrue(again.err().contains("already holds a trained model") && again.err().contains("--force"), again.err());
+    assertTrue(Files.exists(model.resolve("weights.atw")), "the trained model is kept");
+    Run badLoss = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--force",
         "--param", "sasrec.loss=hinge");
     assertEquals(AttuneCli.USAGE_ERROR, badLoss.code());
     assertTrue(badLoss.err().contains("bce, sampled-softmax, full-ce"), badLoss.err());
@@ -228,7 +233,7 @@ class AttuneCliTest {
     assertTrue(explain.out().contains("attended:") && explain.out().contains("faithfulness over 10 users"),
         explain.out());
 
-    Run types = run("train", "--model", "bert4rec", "--data", data.toString(), "--out", model.toString(),
+    Run types = run("train", "--model", "bert4rec", "--data", data.toString(), "--out", model.toString(), "--force",
         "--param", "bert4rec.useTypes=true");
     assertEquals(AttuneCli.USAGE_ERROR, types.code());
     assertTrue(types.err().contains("useTypes"), types.err());
@@ -279,7 +284,31 @@ class AttuneCliTest {
         "--out", dir.resolve("models/none").toString(), "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, single.code(), single.err());
     assertTrue(single.err().contains("has one scene only: [music]"), single.err());
+    Run seedParam = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+        "--out", dir.resolve("models/none").toString(), "--param", "scene-transfer.seed=7");
+    assertEquals(AttuneCli.USAGE_ERROR, seedParam.code(), seedParam.err());
+    assertTrue(seedParam.err().contains("is set by --seed"), seedParam.err());
+    Run notANumber = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+        "--out", dir.resolve("models/none").toString(), "--param", "scene-transfer.dim=abc");
+    assertEquals(AttuneCli.USAGE_ERROR, notANumber.code(), notANumber.err());
+    assertTrue(notANumber.err().contains("scene-transfer.dim: not an integer: 'abc'"), notANumber.err());
+    Run targetElsewhere = run("train", "--model", "sasrec", "--target", "music", "--data", data.toString(),
+        "--out", dir.resolve("models/none").toString());
+    assertEquals(AttuneCli.USAGE_ERROR, targetElsewhere.code(), targetElsewhere.err());
+    assertTrue(targetElsewhere.err().contains("--target applies to --model scene-transfer only"),
+        targetElsewhere.err());
     assertFalse(Files.exists(dir.resolve("models/none")), "no model directory written for a usage error");
+
+    // the planted two-scene set from the CLI: two scenes sharing their users
+    Path generated = dir.resolve("generated-two-scenes");
+    Run twoScenes = run("generate", "--kind", "two-scenes", "--users", "60", "--seed", "3", "--out",
+        generated.toString());
+    assertEquals(0, twoScenes.code(), twoScenes.err());
+    assertEquals(List.of("books", "music"),
+        dev.attune.data.DatasetIo.read(generated).sceneNames().ids().stream().sorted().toList());
+    Run badKind = run("generate", "--kind", "podcasts", "--out", dir.resolve("nothing").toString());
+    assertEquals(AttuneCli.USAGE_ERROR, badKind.code(), badKind.err());
+    assertTrue(badKind.err().contains("use music or two-scenes"), badKind.err());
   }
 
   @Test

@@ -49,6 +49,11 @@ public final class ModelDirectory {
     this.itemIds = List.copyOf(itemIds);
   }
 
+  /** Whether {@code dir} already holds a model written by {@link #write} (its {@code model.json}). */
+  public static boolean holdsModel(Path dir) {
+    return Files.isRegularFile(dir.resolve(INFO));
+  }
+
   /**
    * Writes a model directory (created if missing; these three files replaced).
    *

@@ -14,6 +14,7 @@ import dev.attune.infer.WeightFile;
 import dev.attune.kernel.TopKSelector;
 import dev.attune.model.FitListener;
 import dev.attune.model.ItemFilter;
+import dev.attune.model.ModelParams;
 import dev.attune.model.TopK;
 import dev.attune.model.cf.Als;
 import dev.attune.model.cf.Ease;
@@ -24,7 +25,6 @@ import dev.attune.train.nn.Embedding;
 import dev.attune.train.nn.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -183,30 +183,16 @@ public final class SceneTransfer {
      * @throws IllegalArgumentException for an unknown name or a bad value
      */
     public Params with(Map<String, String> overrides) {
-      Map<String, String> o = new HashMap<>(overrides == null ? Map.of() : overrides);
-      Params p = new Params(
-          integer(o.remove("dim"), dim), integer(o.remove("interests"), interests),
-          integer(o.remove("maxHistory"), maxHistory),
-          o.containsKey("historyDropout") ? Float.parseFloat(o.remove("historyDropout")) : historyDropout,
-          o.containsKey("learningRate") ? Float.parseFloat(o.remove("learningRate")) : learningRate,
-          integer(o.remove("batchSize"), batchSize), integer(o.remove("epochs"), epochs),
-          o.containsKey("seed") ? Long.parseLong(o.remove("seed")) : seed, integer(o.remove("threads"), threads),
-          integer(o.remove("cfFactors"), cfFactors),
-          o.containsKey("cfRegularization") ? Float.parseFloat(o.remove("cfRegularization")) : cfRegularization,
-          integer(o.remove("neighbours"), neighbours), integer(o.remove("targetNeighbours"), targetNeighbours),
-          o.containsKey("easeRegularization") ? Float.parseFloat(o.remove("easeRegularization")) : easeRegularization,
-          integer(o.remove("easeNeighbours"), easeNeighbours),
-          o.containsKey("blendBuckets") ? o.remove("blendBuckets") : blendBuckets);
-      if (!o.isEmpty()) {
-        throw new IllegalArgumentException("unknown scene-transfer parameters " + o.keySet() + "; known: dim, "
-            + "interests, maxHistory, historyDropout, learningRate, batchSize, epochs, seed, threads, cfFactors, "
-            + "cfRegularization, neighbours, targetNeighbours, easeRegularization, easeNeighbours, blendBuckets");
-      }
+      ModelParams o = new ModelParams("scene-transfer", overrides);
+      Params p = new Params(o.integer("dim", dim), o.integer("interests", interests),
+          o.integer("maxHistory", maxHistory), o.flt("historyDropout", historyDropout),
+          o.flt("learningRate", learningRate), o.integer("batchSize", batchSize), o.integer("epochs", epochs),
+          o.lng("seed", seed), o.integer("threads", threads), o.integer("cfFactors", cfFactors),
+          o.flt("cfRegularization", cfRegularization), o.integer("neighbours", neighbours),
+          o.integer("targetNeighbours", targetNeighbours), o.flt("easeRegularization", easeRegularization),
+          o.integer("easeNeighbours", easeNeighbours), o.str("blendBuckets", blendBuckets));
+      o.checkAllUsed();
       return p;
-    }
-
-    private static int integer(String v, int fallback) {
-      return v == null ? fallback : Integer.parseInt(v.trim());
     }
   }
 
