@@ -9,6 +9,7 @@ import dev.attune.model.ItemFilter;
 import dev.attune.model.Query;
 import dev.attune.model.RatingPredictor;
 import dev.attune.model.Recommender;
+import dev.attune.model.SceneRecommender;
 import dev.attune.model.TopK;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,6 +50,10 @@ import java.util.concurrent.ThreadFactory;
  * {@link RankingMetrics#auc(int[], float[], int[], int)} for how left-out items rank. Cost: an
  * O(numItems log numItems) selection and an O(numItems) copy per user instead of O(numItems log maxK): turn it
  * off for large catalogues.
+ *
+ * <h2>One scene</h2>
+ * A model restricted to one scene ({@link SceneRecommender}) is evaluated over that scene's items: they are its
+ * catalogue for the protocol's description, AUC's candidates, sampled negatives, coverage and Gini.
  *
  * <h2>Sampled negatives</h2>
  * When {@link EvalOptions#sampledNegatives()} is N &gt; 0, each user also gets N items drawn uniformly without
@@ -215,6 +220,13 @@ public final class Evaluator {
     /** The cut-offs, copied once. */
     private final int[] ks;
     private final int numItems;
+    /**
+     * The items the model can recommend when it is restricted to one scene ({@link SceneRecommender}), else null
+     * (every item): candidates for AUC and sampled negatives, and the catalogue of coverage and Gini.
+     */
+    private final boolean[] catalogue;
+    /** How many items {@link #catalogue} holds ({@link #numItems} without one). */
+    private final int catalogueSize;
     private final int maxK;
     private final int listK;
     private final int diversityK;
@@ -242,6 +254,18 @@ public final class Evaluator {
       this.numItems = model.numItems();
       if (numItems != train.numItems()) {
         throw new IllegalArgumentException("model has " + numItems + " items, training set " + train.numItems());
+      }
+      if (model instanceof SceneRecommender inScene) {
+        this.catalogue = new boolean[numItems];
+        int size = 0;
+        for (int i = 0; i < numItems; i++) {
+          catalogue[i] = inScene.inScene(i);
+          if (catalogue[i]) size++;
+        }
+        this.catalogueSize = size;
+      } else {
+        this.catalogue = null;
+        this.catalogueSize = numItems;
       }
       this.maxK = options.maxK();
       this.listK = options.computeAuc() ? Math.max(1, numItems) : maxK;
@@ -395,12 +419,16 @@ public final class Evaluator {
       throw new AssertionError(k);
     }
 
+    private boolean inCatalogue(int item) {
+      return catalogue == null || catalogue[item];
+    }
+
     /**
      * Items that could be recommended to u: all, or when seen items are excluded all but the training items
      * that are not held out.
      */
     private int numCandidates(int u, int[] relevant) {
-      if (!options.excludeSeen()) return numItems;
+      if (!options.excludeSeen()) return catalogueSize;
       int[] indptr = train.indptr();
       int[] indices = train.indices();
       int seenOnly = 0;
@@ -408,9 +436,9 @@ public final class Evaluator {
       for (int p = indptr[u]; p < indptr[u + 1]; p++) {
         int item = indices[p];
         while (r < relevant.length && relevant[r] < item) r++;
-        if (r == relevant.length || relevant[r] != item) seenOnly++;
+        if ((r == relevant.length || relevant[r] != item) && inCatalogue(item)) seenOnly++;
       }
-      return numItems - seenOnly;
+      return catalogueSize - seenOnly;
     }
 
     /**
@@ -424,13 +452,13 @@ public final class Evaluator {
       int blockedCount = 0;
       for (int p = indptr[u]; p < indptr[u + 1]; p++) {
         blocked[indices[p]] = true;
-        blockedCount++;
+        if (inCatalogue(indices[p])) blockedCount++;
       }
       for (int i : relevant) {
-        if (!blocked[i]) blockedCount++;
+        if (!blocked[i] && inCatalogue(i)) blockedCount++;
         blocked[i] = true;
       }
-      int available = numItems - blockedCount;
+      int available = catalogueSize - blockedCount;
       int n = Math.min(options.sampledNegatives(), available);
       int[] negatives = s.negatives;
       SplittableRandom random = new SplittableRandom(options.seed() ^ (0x9E3779B97F4A7C15L * (u + 1L)));
@@ -439,7 +467,7 @@ public final class Evaluator {
         int[] pool = new int[available];
         int w = 0;
         for (int i = 0; i < numItems; i++) {
-          if (!blocked[i]) pool[w++] = i;
+          if (!blocked[i] && inCatalogue(i)) pool[w++] = i;
         }
         for (int j = 0; j < n; j++) {
           int pick = j + random.nextInt(available - j);
@@ -453,7 +481,7 @@ public final class Evaluator {
         int w = 0;
         while (w < n) {
           int i = random.nextInt(numItems);
-          if (!blocked[i]) {
+          if (!blocked[i] && inCatalogue(i)) {
             blocked[i] = true;
             negatives[w++] = i;
           }
@@ -501,8 +529,14 @@ public final class Evaluator {
         if (list == null) continue;
         for (int i : list) counts[i]++;
       }
-      aggregates.put(Metric.at(Metric.Kind.COVERAGE, diversityK), CatalogMetrics.coverage(counts));
-      aggregates.put(Metric.at(Metric.Kind.GINI, diversityK), CatalogMetrics.gini(counts));
+      int[] catalogueCounts = counts;
+      if (catalogue != null) { // a scene's model: coverage and Gini over the scene's items, not every scene's
+        catalogueCounts = new int[catalogueSize];
+        int w = 0;
+        for (int i = 0; i < numItems; i++) if (catalogue[i]) catalogueCounts[w++] = counts[i];
+      }
+      aggregates.put(Metric.at(Metric.Kind.COVERAGE, diversityK), CatalogMetrics.coverage(catalogueCounts));
+      aggregates.put(Metric.at(Metric.Kind.GINI, diversityK), CatalogMetrics.gini(catalogueCounts));
       aggregates.put(Metric.at(Metric.Kind.DIVERSITY, diversityK), diversity());
       int[] itemUsers = train.positive().itemCounts();
       aggregates.put(Metric.at(Metric.Kind.NOVELTY, diversityK),
@@ -527,7 +561,8 @@ public final class Evaluator {
     private String protocol(String splitProtocol) {
       StringBuilder b = new StringBuilder();
       if (splitProtocol != null) b.append(splitProtocol).append("; ");
-      b.append(String.format(Locale.ROOT, "full ranking of %d items", numItems));
+      b.append(String.format(Locale.ROOT, "full ranking of %d items", catalogueSize));
+      if (catalogue != null) b.append(" of scene ").append(((SceneRecommender) model).sceneName());
       b.append(options.excludeSeen() ? ", seen items excluded" : ", seen items kept");
       b.append(String.format(Locale.ROOT, "; MRR cut-off %d", maxK));
       b.append(String.format(Locale.ROOT, "; %d of %d users with held-out items", users.length, usersWithHoldout));

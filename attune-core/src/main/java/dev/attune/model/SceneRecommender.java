@@ -30,6 +30,16 @@ public final class SceneRecommender implements Recommender {
     this.sceneName = sceneName;
   }
 
+  /** Whether {@code item} is in the scene, i.e. one this recommender may return. */
+  public boolean inScene(int item) {
+    return inScene.accepts(item);
+  }
+
+  /** The scene's name. */
+  public String sceneName() {
+    return sceneName;
+  }
+
   /** The wrapped model. */
   public Recommender model() {
     return model;

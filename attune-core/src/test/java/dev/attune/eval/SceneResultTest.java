@@ -35,5 +35,11 @@ class SceneResultTest {
     assertTrue(r.users(SceneResult.ALL) > 20);
     assertEquals(r.mean(SceneResult.ALL, "NDCG@10"), r.mean(SceneResult.FEW, "NDCG@10"), 1e-12);
     assertTrue(Double.isNaN(r.mean(SceneResult.NONE, "NDCG@10")));
+    // the scene's 40 items are the catalogue: popularity's lists (the 11 most popular music items less the one each
+    // user kept) cover 10 or 11 of them, a quarter or more; over both scenes' 80 items it would be at most 11/80
+    EvalResult all = r.groups().get(SceneResult.ALL);
+    assertTrue(all.protocol().contains("full ranking of 40 items of scene music"), all.protocol());
+    double coverage = all.mean("Coverage@10");
+    assertTrue(coverage >= 10 / 40.0 - 1e-9 && coverage <= 11 / 40.0 + 1e-9, "coverage over music only: " + coverage);
   }
 }
