@@ -123,8 +123,10 @@ final class ExplainCommand implements Callable<Integer> {
 
   /**
    * The scene-transfer branch (#5): for users of the split's test part (cold or warm in the target scene), the
-   * target-scene recommendations with the past items of any scene the candidate attended to most; then the same
-   * faithfulness share as for the sequential models, with each past item removed from the history in turn.
+   * target-scene recommendations with the past items of any scene that hold the largest shares of each one's
+   * served score, and those it attended to most; then the same faithfulness share as for the sequential models
+   * (removing the most-attended past item against a random one, on the attention score and the served blend), and
+   * the same for the past item with the largest share, on the served blend.
    */
   private int explainScene(ModelDirectory dir, Dataset dataset, PrintWriter out) {
     String splitProtocol = protocol != null ? protocol : SceneRun.protocolOf(dir);
@@ -145,18 +147,15 @@ final class ExplainCommand implements Callable<Integer> {
           + "popularity %.2f, neighbours %.2f, neighbours in %s %.2f, EASE %.2f):%n", dataset.userIds().id(u),
           history.length, inTarget, target, gate[0], gate[1], gate[2], gate[3], target, gate[4], gate[5]);
       TopK top = model.recommend(Query.forUser(u, k));
-      for (int r = 0; r < top.size(); r++) {
-        SceneTransferModel.Attention a = model.attend(history, top.item(r));
-        Integer[] order = new Integer[history.length];
-        for (int j = 0; j < order.length; j++) order[j] = j;
-        java.util.Arrays.sort(order, (x, y) -> Float.compare(a.weights()[y], a.weights()[x]));
-        StringBuilder because = new StringBuilder();
-        for (int j = 0; j < Math.min(3, order.length); j++) {
-          because.append(j == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%s %.2f",
-              label(dataset, history[order[j]]), a.weights()[order[j]]));
-        }
-        out.printf("  %2d. %s  <- attended: %s%n", r + 1, label(dataset, top.item(r)),
-            because.length() == 0 ? "(no history: popularity)" : because);
+      int[] items = new int[top.size()];
+      for (int r = 0; r < items.length; r++) items[r] = top.item(r);
+      // the shares split this item's whole served score (every blend term), so they differ between items; the
+      // attention weights explain the attention term only, and on Douban they hardly depend on the item
+      float[][] shares = model.historyShares(history, items);
+      for (int r = 0; r < items.length; r++) {
+        SceneTransferModel.Attention a = model.attend(history, items[r]);
+        out.printf("  %2d. %s  <- largest shares of the score: %s; attended: %s%n", r + 1, label(dataset, items[r]),
+            topThree(dataset, history, shares[r]), topThree(dataset, history, a.weights()));
       }
     }
     if (sample > 0) {
@@ -164,6 +163,9 @@ final class ExplainCommand implements Callable<Integer> {
       int cases = 0;
       int wins = 0;
       int servedWins = 0;
+      int shareWins = 0;
+      // its own draws, so adding this check left the attention figures' draws (and documented values) unchanged
+      SplittableRandom shareRandom = new SplittableRandom(seed ^ 0x5DEECE66DL);
       int[] candidates = java.util.stream.IntStream.range(0, dataset.numUsers())
           .filter(u -> train.interactions().positive().rowLength(u) >= 2).toArray();
       int n = Math.min(sample, candidates.length);
@@ -176,6 +178,9 @@ final class ExplainCommand implements Callable<Integer> {
         candidates[j] = u;
         int[] history = train.interactions().positive().row(u);
         TopK top = model.recommend(Query.forUser(u, k));
+        int[] items = new int[top.size()];
+        for (int r = 0; r < items.length; r++) items[r] = top.item(r);
+        float[][] shares = model.historyShares(history, items);
         for (int r = 0; r < top.size(); r++) {
           int item = top.item(r);
           SceneTransferModel.Attention a = model.attend(history, item);
@@ -194,14 +199,35 @@ final class ExplainCommand implements Callable<Integer> {
           float servedWithoutMost = model.score(without(history, most), new int[] {item})[0];
           float servedWithoutOther = model.score(without(history, other), new int[] {item})[0];
           if (served - servedWithoutMost > served - servedWithoutOther) servedWins++;
+          int largestShare = 0;
+          for (int s = 1; s < history.length; s++) if (shares[r][s] > shares[r][largestShare]) largestShare = s;
+          int shareOther = shareRandom.nextInt(history.length - 1);
+          if (shareOther >= largestShare) shareOther++;
+          float servedWithoutLargest = model.score(without(history, largestShare), new int[] {item})[0];
+          float servedWithoutShareOther = model.score(without(history, shareOther), new int[] {item})[0];
+          if (served - servedWithoutLargest > served - servedWithoutShareOther) shareWins++;
         }
       }
       out.printf(java.util.Locale.ROOT, "faithfulness over %d users x top-%d (%d recommendations): removing the"
           + " most-attended past item lowers the score more than removing a random one in %.1f%% (attention score),"
-          + " %.1f%% (served blend)%n", n, k, cases, cases == 0 ? Double.NaN : 100.0 * wins / cases,
-          cases == 0 ? Double.NaN : 100.0 * servedWins / cases);
+          + " %.1f%% (served blend); removing the item with the largest share lowers the served blend more than"
+          + " removing a random one in %.1f%%%n", n, k, cases, cases == 0 ? Double.NaN : 100.0 * wins / cases,
+          cases == 0 ? Double.NaN : 100.0 * servedWins / cases, cases == 0 ? Double.NaN : 100.0 * shareWins / cases);
     }
     return 0;
+  }
+
+  /** The three past items with the largest {@code values} (by history position), or a note for no history. */
+  private static String topThree(Dataset dataset, int[] history, float[] values) {
+    Integer[] order = new Integer[history.length];
+    for (int j = 0; j < order.length; j++) order[j] = j;
+    java.util.Arrays.sort(order, (x, y) -> Float.compare(values[y], values[x]));
+    StringBuilder b = new StringBuilder();
+    for (int j = 0; j < Math.min(3, order.length); j++) {
+      b.append(j == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%s %.2f",
+          label(dataset, history[order[j]]), values[order[j]]));
+    }
+    return b.length() == 0 ? "(no history: popularity)" : b.toString();
   }
 
   private static int[] without(int[] history, int position) {

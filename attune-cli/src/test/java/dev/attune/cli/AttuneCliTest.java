@@ -262,6 +262,8 @@ class AttuneCliTest {
     Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
         "--sample", "10");
     assertEquals(0, explain.code(), explain.err());
+    assertTrue(explain.out().contains("largest shares of the score: books:")
+        && explain.out().contains("removing the item with the largest share"), explain.out());
     assertTrue(explain.out().contains("attended: ") && explain.out().contains("books:")
         && explain.out().contains("faithfulness over 10 users") && explain.out().contains("neighbours ")
         && explain.out().contains("EASE "), explain.out());
