@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,7 +22,7 @@ final class JsonErrorHandler extends ErrorHandler {
 
   @Override
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
-      Callback callback) throws java.io.IOException {
+      Callback callback) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", code == 400 ? "bad_request" : "http_" + code);
     body.put("message", "the request could not be read: " + (message == null || message.isBlank()
