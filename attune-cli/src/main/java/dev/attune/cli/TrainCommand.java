@@ -16,6 +16,7 @@ import dev.attune.train.SequenceTraining;
 import dev.attune.train.WeightTrainer;
 import java.io.PrintWriter;
 import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +40,9 @@ import picocli.CommandLine.Spec;
         "NDCG@10, and is then tested on the held-out part (full ranking over every item). Checkpoints after every",
         "epoch go to <out>/checkpoints; --resume continues an interrupted run."})
 final class TrainCommand implements Callable<Integer> {
+  /** Where an attention model's per-epoch checkpoints go, under {@code --out}; {@code --resume} reads them. */
+  private static final String CHECKPOINTS = "checkpoints";
+
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true, description = "Model to train: sasrec, bert4rec, gru-attn (next-item), two-stage (retrievers re-ranked by a learned fusion ranker; 'attune serve' serves it), the CTR ranking models fm, ncf, din, afm, shan, or scene-transfer (cross-scene, needs --target).")
@@ -62,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "Training and evaluation threads; 0 (default) = all processors for sasrec, bert4rec, gru-attn and two-stage, one engine thread for scene-transfer and the CTR models (what their benchmarks ran with).")
   int threads;
 
-  @Option(names = "--resume", description = "Continue from the checkpoint in <out>/checkpoints when there is one.")
+  @Option(names = "--resume", description = "sasrec, bert4rec, gru-attn: continue from the checkpoint in <out>/checkpoints when there is one.")
   boolean resume;
 
   @Option(names = "--no-validation", description = "Train the fixed number of epochs on training + validation data, without early stopping.")
@@ -96,10 +100,13 @@ final class TrainCommand implements Callable<Integer> {
     if (target != null && !model.equalsIgnoreCase(SceneRun.MODEL)) {
       throw new IllegalArgumentException("--target applies to --model " + SceneRun.MODEL + " only, not " + model);
     }
-    if (ModelDirectory.holdsModel(out) && !resume && !force) {
+    if (resume && !AttentionModels.knows(model)) {
+      throw new IllegalArgumentException("--resume applies to " + AttentionModels.NAMES + " only, not " + model);
+    }
+    if (ModelDirectory.holdsModel(out) && !force && !(resume && Files.isDirectory(out.resolve(CHECKPOINTS)))) {
       // a finished model took minutes to hours to train: replacing it takes an explicit choice
       throw new IllegalArgumentException(out + " already holds a trained model; choose another --out, or pass --force"
-          + " to replace it (--resume continues its checkpoints)");
+          + " to replace it (or --resume to continue from its checkpoint)");
     }
     if (dev.attune.train.CtrModels.knows(model)) return trainCtr(o, err);
     if (model.equalsIgnoreCase(PipelineRun.MODEL)) {
@@ -135,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
     Split split = EvaluateCommand.split(dataset, protocol, seed);
     Split.Stage tuning = split.tuning();
     var trainSet = noValidation ? split.trainAndValidation() : tuning.train();
-    SequenceTraining.Run run = new SequenceTraining.Run(noValidation ? null : tuning, out.resolve("checkpoints"), resume);
+    SequenceTraining.Run run = new SequenceTraining.Run(noValidation ? null : tuning, out.resolve(CHECKPOINTS), resume);
     err.println("training " + trainer.name() + " on " + trainSet.numUsers() + " users, " + trainSet.numItems()
         + " items (" + split.protocol() + (noValidation ? ", no validation" : ", early stopping on validation NDCG@10")
         + ")");

@@ -294,6 +294,11 @@ class AttuneCliTest {
         "--out", dir.resolve("models/none").toString(), "--param", "scene-transfer.dim=abc");
     assertEquals(AttuneCli.USAGE_ERROR, notANumber.code(), notANumber.err());
     assertTrue(notANumber.err().contains("scene-transfer.dim: not an integer: 'abc'"), notANumber.err());
+    Run resumeTransfer = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+        "--out", model.toString(), "--resume");
+    assertEquals(AttuneCli.USAGE_ERROR, resumeTransfer.code(), resumeTransfer.err());
+    assertTrue(resumeTransfer.err().contains("--resume applies to [sasrec, bert4rec, gru-attn] only"),
+        "--resume does not let a model without checkpoints replace a trained one: " + resumeTransfer.err());
     Run targetElsewhere = run("train", "--model", "sasrec", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString());
     assertEquals(AttuneCli.USAGE_ERROR, targetElsewhere.code(), targetElsewhere.err());

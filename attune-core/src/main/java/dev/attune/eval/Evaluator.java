@@ -428,7 +428,9 @@ public final class Evaluator {
      * that are not held out.
      */
     private int numCandidates(int u, int[] relevant) {
-      if (!options.excludeSeen()) return catalogueSize;
+      int outside = 0; // held-out items of other scenes than the model's: ranked last, but candidates all the same
+      if (catalogue != null) for (int i : relevant) if (!catalogue[i]) outside++;
+      if (!options.excludeSeen()) return catalogueSize + outside;
       int[] indptr = train.indptr();
       int[] indices = train.indices();
       int seenOnly = 0;
@@ -438,7 +440,7 @@ public final class Evaluator {
         while (r < relevant.length && relevant[r] < item) r++;
         if ((r == relevant.length || relevant[r] != item) && inCatalogue(item)) seenOnly++;
       }
-      return catalogueSize - seenOnly;
+      return catalogueSize + outside - seenOnly;
     }
 
     /**

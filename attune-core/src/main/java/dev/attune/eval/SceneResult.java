@@ -41,7 +41,7 @@ public record SceneResult(String scene, Map<String, EvalResult> groups) {
    * events), against the split's test part, ranking only the items of {@code scene}.
    *
    * @param model the trained model, over the split's whole catalogue
-   * @param options as for {@link Evaluator}; AUC must be off (it ranks the whole catalogue)
+   * @param options as for {@link Evaluator}; AUC must be off
    * @throws IllegalArgumentException if the scene is unknown, AUC is on, or as {@link Evaluator#evaluate}
    */
   public static SceneResult evaluate(Recommender model, Split split, String scene, EvalOptions options) {

@@ -705,9 +705,34 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
    * @throws IllegalArgumentException if the item is not in the target scene or an index is out of range
    */
   public float[][] historyShares(int[] history, int[] items) {
-    HistoryState state = historyState(checked(history));
+    ScoreSplit[] splits = scoreSplits(history, items);
     float[][] out = new float[items.length][];
-    for (int k = 0; k < items.length; k++) out[k] = decompose(history, state, items[k]).shares();
+    for (int k = 0; k < items.length; k++) out[k] = splits[k].shares();
+    return out;
+  }
+
+  /**
+   * The served score of an item for a history, split over the past items.
+   *
+   * @param shares each past item's exact share, by history position ({@link #historyShares})
+   * @param rest the part that is no past item's: the bias and popularity terms and the per-history centring
+   * @param score the served score ({@link #score}), = Σ shares + rest up to rounding
+   */
+  public record ScoreSplit(float[] shares, float rest, float score) {}
+
+  /**
+   * As {@link #historyShares}, with each item's rest and served score: the whole of what {@link #explain} lists,
+   * for many items at the cost of one history.
+   *
+   * @throws IllegalArgumentException if an item is not in the target scene or an index is out of range
+   */
+  public ScoreSplit[] scoreSplits(int[] history, int[] items) {
+    HistoryState state = historyState(checked(history));
+    ScoreSplit[] out = new ScoreSplit[items.length];
+    for (int k = 0; k < items.length; k++) {
+      Decomposition d = decompose(history, state, items[k]);
+      out[k] = new ScoreSplit(d.shares(), d.rest(), d.score());
+    }
     return out;
   }
 

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.events.Event;
 import dev.attune.events.Item;
 import dev.attune.events.User;
-import dev.attune.model.Recommender;
 import dev.attune.model.TopK;
 import dev.attune.store.Store;
 import io.javalin.http.Context;
@@ -35,11 +34,12 @@ import java.util.function.LongSupplier;
 final class Api {
   static final String VERSION = "1";
   private static final List<Route.Param> LIST_PARAMS = List.of(
-      new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has)"),
+      new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had); similar items"
+          + " of a scene-transfer model are of this scene, or without it of the scene it was trained for"),
       new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"));
   private static final List<Route.Param> RECOMMEND_PARAMS = List.of(
       new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"),
-      new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has); a scene-transfer"
+      new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had); a scene-transfer"
           + " model recommends in this scene, or without it in the scene it was trained for"),
       new Route.Param("exclude", "string", "comma-separated item ids never to return"),
       new Route.Param("category", "string", "only items with this category"),
@@ -457,15 +457,14 @@ final class Api {
     int k = intParam(ctx, "k", 10, 1, 1000);
     ServingModel m = recommendations.model();
     String scene = m == null ? sceneParam(ctx) : m.sceneOrDefault(sceneParam(ctx));
-    // a transfer model's neighbours are items of the scene it serves: the requested one, else its training target
-    Recommender similarFrom = m == null ? null : m.sceneTargets() == null ? m.recommender() : m.sceneTarget(scene);
     List<Map<String, Object>> out = new ArrayList<>();
-    int index = similarFrom == null ? -1 : m.items().indexOf(id);
-    if (index >= 0) {
-      TopK top = similarFrom.similarItems(index, k, i -> keep(m.items().id(i), scene) && !m.items().id(i).equals(id));
+    int index = m == null ? -1 : m.items().indexOf(id);
+    TopK top = index < 0 ? TopK.empty()
+        : m.similarItems(index, k, i -> keep(m.items().id(i), scene) && !m.items().id(i).equals(id), scene);
+    if (top.size() > 0) {
       for (int r = 0; r < top.size(); r++) out.add(ranked(m.items().id(top.item(r)), top.score(r), m.kind()));
     } else {
-      // not in the model: items sharing a category, most popular first
+      // not in the model (or nothing like it in the requested scene): items sharing a category, most popular first
       Set<String> categories = new HashSet<>(item.item().categories());
       for (ItemCounters.Ranked r : counters.popular(k, i -> !i.equals(id) && keep(i, scene)
           && catalog.get(i).item().categories().stream().anyMatch(categories::contains))) {
@@ -588,14 +587,14 @@ final class Api {
     return s;
   }
 
-  /** The {@code scene} query parameter: null when absent, else a scene some item has (400 otherwise). */
+  /** The {@code scene} query parameter: null when absent, else a scene some item has had (400 otherwise). */
   private String sceneParam(Context ctx) {
     String scene = ctx.queryParam("scene");
     return scene == null ? null : knownScene(RequestBodies.pathId(scene, "scene"));
   }
 
   /**
-   * {@code scene} when some item has it. An unknown scene is a client's mistake (a typo, or the wrong case), not an
+   * {@code scene} when some item has had it. An unknown scene is a client's mistake (a typo, or the wrong case), not an
    * empty scene, so it is refused with the scenes there are rather than answered with an empty list.
    */
   private String knownScene(String scene) {

@@ -13,9 +13,9 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's answer to a request it rejects before any route sees it (a path with a NUL byte or broken percent
- * encoding, say), in the API's error shape {@code {error, message, field}} instead of Jetty's HTML page, so a
- * client parses every error the same way. Errors raised inside routes never reach it: {@link AttuneServer} maps
- * those.
+ * encoding, headers too large, say), in the API's error shape {@code {error, message, field}} instead of Jetty's
+ * HTML page, so a client parses every error the same way. Errors raised inside routes never reach it: {@link
+ * AttuneServer} maps those.
  */
 final class JsonErrorHandler extends ErrorHandler {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,9 +24,16 @@ final class JsonErrorHandler extends ErrorHandler {
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
       Callback callback) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("error", code == 400 ? "bad_request" : "http_" + code);
-    body.put("message", "the request could not be read: " + (message == null || message.isBlank()
-        ? "HTTP " + code : message));
+    // the same error names as the routes' answers (AttuneServer); a 5xx says no more than theirs do
+    body.put("error", switch (code) {
+      case 400 -> "bad_request";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 413 -> "body_too_large";
+      default -> code >= 500 ? "internal" : "http_" + code;
+    });
+    body.put("message", code >= 500 ? "the server failed to answer; the cause is in its log"
+        : "the request could not be read: " + (message == null || message.isBlank() ? "HTTP " + code : message));
     body.put("field", null);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);

@@ -5,6 +5,7 @@ import dev.attune.events.EventType;
 import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
 import dev.attune.infer.AttentionExplanation;
+import dev.attune.infer.SceneTransferModel;
 import dev.attune.infer.SequentialModel;
 import dev.attune.model.ItemFilter;
 import dev.attune.model.Query;
@@ -509,7 +510,7 @@ final class Recommendations {
 
   /**
    * Explanations of a transfer model's candidates among {@code ranked}: every history event with its exact share of
-   * the served score (attention, iALS, neighbour and EASE terms; {@link ServingModel#sceneTransferShares}), largest
+   * the served score (attention, iALS, neighbour and EASE terms; {@link ServingModel#sceneTransferSplits}), largest
    * first, and the score's drop when the top event, or a seeded random other one, is left out of the history.
    */
   private static Map<Candidate, Explained> explainTransfer(ServingModel m, String scene, int[] history,
@@ -523,9 +524,9 @@ final class Recommendations {
     Map<Integer, float[]> withoutEvent = new HashMap<>();
     SplittableRandom random = new SplittableRandom(SequentialModel.DEFAULT_EXPLAIN_SEED);
     Map<Candidate, Explained> out = new HashMap<>();
-    float[][] allShares = m.sceneTransferShares(history, items, scene);
+    SceneTransferModel.ScoreSplit[] splits = m.sceneTransferSplits(history, items, scene);
     for (int k = 0; k < items.length; k++) {
-      float[] shares = allShares[k];
+      float[] shares = splits[k].shares();
       Integer[] order = new Integer[history.length];
       for (int j = 0; j < order.length; j++) order[j] = j;
       Arrays.sort(order, (x, y) -> Float.compare(shares[y], shares[x]));
@@ -544,9 +545,7 @@ final class Recommendations {
         randomDrop = full[k] - withoutEvent.computeIfAbsent(other,
             j -> m.sceneTransferScores(without(history, j), items, scene))[k];
       }
-      double attributed = 0;
-      for (float share : shares) attributed += share;
-      out.put(fromModel.get(k), new Explained(steps, full[k] - attributed, steps.get(0).itemId(),
+      out.put(fromModel.get(k), new Explained(steps, (double) splits[k].rest(), steps.get(0).itemId(),
           finiteOrZero(topDrop), finiteOrZero(randomDrop)));
     }
     return out;

@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  *       data the caller supplies (the store's events when the directory is read), mapped to the model's items, so
  *       users who arrived after training count as neighbours too; events stored later count from the next read.
  *       Only the training target's gate was tuned: another scene is served by its attention score alone. Explained
- *       per history event by the exact shares of the served score ({@link SceneTransferModel#historyShares}).
+ *       per history event by the exact shares of the served score ({@link SceneTransferModel#scoreSplits}).
  * </ul>
  *
  * @param recommender answers history queries (thread-safe)
@@ -152,6 +152,16 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
     return target.recommend(new Query(-1, history, k, allowed, false));
   }
 
+  /**
+   * Items like {@code item} among those {@code keep} accepts, for a request limited to {@code scene} (null: any): a
+   * transfer model answers with its model for that scene (none: its training target), and nothing for a scene it
+   * was not trained on.
+   */
+  TopK similarItems(int item, int k, ItemFilter keep, String scene) {
+    Recommender from = sceneTargets == null ? recommender : sceneTarget(scene);
+    return from == null ? TopK.empty() : from.similarItems(item, k, keep);
+  }
+
   /** Whether the model explains its recommendations by attention (a sequential network). */
   boolean explains() {
     return sequential != null;
@@ -159,13 +169,13 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
 
   /**
    * How a transfer model's served score of each of {@code items} for {@code history} splits over the history's
-   * positions ({@link SceneTransferModel#historyShares}), for the model serving {@code scene} (null: the default
-   * target).
+   * positions and the rest ({@link SceneTransferModel#scoreSplits}), for the model serving {@code scene} (null: the
+   * default target).
    *
    * @throws IllegalStateException if this is not a transfer model for that scene
    */
-  float[][] sceneTransferShares(int[] history, int[] items, String scene) {
-    return transferModel(scene).historyShares(history, items);
+  SceneTransferModel.ScoreSplit[] sceneTransferSplits(int[] history, int[] items, String scene) {
+    return transferModel(scene).scoreSplits(history, items);
   }
 
   /** A transfer model's served scores of {@code items}, for the model serving {@code scene} (null: the default). */

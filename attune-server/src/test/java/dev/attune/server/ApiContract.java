@@ -597,7 +597,9 @@ abstract class ApiContract {
       }
     }
     JsonNode explained = json(post("/v1/recommendations", "{" + history + ",\"k\":2,\"explain\":true}"), 200);
+    assertEquals(2, explained.get("items").size(), explained.toString());
     for (JsonNode item : explained.get("items")) {
+      assertEquals("scene-transfer", item.get("source").asText(), explained.toString());
       assertTrue(item.get("itemId").asText().startsWith("m"), "no scene: the trained target, music: " + explained);
       double shares = item.get("explanation").get("rest").asDouble();
       for (JsonNode step : item.get("explanation").get("steps")) shares += step.get("weight").asDouble();

@@ -234,6 +234,11 @@ class RecommendationsTest {
     int[] withoutTop = Arrays.stream(new int[] {0, 1, 2}).filter(j -> j != top).map(j -> h[j]).toArray();
     float full = music.score(h, new int[] {item})[0];
     assertEquals(full - music.score(withoutTop, new int[] {item})[0], e.topStepDrop(), 1e-5);
+    assertEquals(full, first.modelScore(), 1e-5, "the model's own score, not the answer's rank score");
+    // the rest is the model's own non-history term (what its explain lists as popularity), not a difference
+    double popularity = music.explain(new Query(-1, h, 5, unseen, false), item).contributions().stream()
+        .filter(c -> c.kind() == dev.attune.model.Explanation.Kind.POPULARITY).mapToDouble(c -> c.weight()).sum();
+    assertEquals(popularity, e.rest(), 1e-5);
 
     var books = new Recommendations.Options(5, "book", Set.of(), null, 0, 0, false, false);
     TopK expectedBooks = music.forScene("book").recommend(new Query(-1, h, 5, unseen, false));
