@@ -1,20 +1,18 @@
 package dev.attune.bench;
 
 import dev.attune.data.Dataset;
-import dev.attune.data.DatasetBuilder;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.data.TrainingSet;
 import dev.attune.data.importers.ImportOptions;
 import dev.attune.data.importers.Importer;
 import dev.attune.eval.EvalOptions;
+import dev.attune.eval.SceneBaselines;
 import dev.attune.eval.SceneResult;
 import dev.attune.events.EventWeights;
 import dev.attune.infer.SceneTransferModel;
 import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
-import dev.attune.model.Recommender;
-import dev.attune.model.cf.ClassicModels;
 import dev.attune.train.SceneBlendGate;
 import dev.attune.train.SceneTransfer;
 import java.util.ArrayList;
@@ -35,7 +33,8 @@ import java.util.Map;
  * test users whatever the validation share. Every rating (1-5) is a positive
  * (implicit feedback).
  *
- * <p>Models, each tuned on the validation users and then refit on training + validation data:
+ * <p>Models, each tuned on the validation users and then refit on training + validation data (the classic ones by
+ * {@link SceneBaselines}, as {@code attune train --model scene-transfer --baselines} runs them):
  * <ul>
  *   <li>{@link SceneTransfer} (served by {@link SceneTransferModel}): trained up to {@code maxEpochs} with the
  *       validation NDCG@10 after every epoch; the best epoch count is refit;
@@ -109,33 +108,20 @@ public final class SceneTransferQuality {
             ? Splits.coldInScene(ds, weights, target, keep, TEST_USERS, validationUsers, seed)
             : Splits.warmInScene(ds, weights, target, WARM_TEST_FRACTION, TEST_USERS, validationUsers, seed);
         String setting = keep >= 0 ? "cold, keeps " + keep : "warm, keeps 80%";
-        Split.Stage tuneMerged = split.tuning();
-        Split.Stage tuneTarget = new Split.Stage(
-            DatasetBuilder.buildScene(ds, split.roles(), weights, target, Split.TRAIN), split.validation());
-        TrainingSet mergedSet = split.trainAndValidation();
-        TrainingSet targetOnly = DatasetBuilder.buildScene(ds, split.roles(), weights, target, Split.TRAIN,
-            Split.VALIDATION);
         List<Row> rows = new ArrayList<>();
         // the blend's iALS and EASE are tuned as these target-only rows are, so they run in every mode
-        Row alsTarget = tuned("als target-only", "als", ALS_GRID, tuneTarget, targetOnly, split, target, options, seed);
-        Row easeTarget = tuned("ease target-only", "ease", EASE_GRID, tuneTarget, targetOnly, split, target, options,
-            seed);
+        Row alsTarget = baseline("als", false, ds, split, target, weights, options, seed);
+        Row easeTarget = baseline("ease", false, ds, split, target, weights, options, seed);
         if (!transferOnly) {
-          rows.add(tuned("pop target-only", "pop", List.of(Map.of()), tuneTarget, targetOnly, split, target, options,
-              seed));
+          rows.add(baseline("pop", false, ds, split, target, weights, options, seed));
           rows.add(alsTarget);
-          rows.add(tuned("itemknn target-only", "itemknn", List.of(Map.of()), tuneTarget, targetOnly, split, target,
-              options, seed));
-          rows.add(tuned("userknn target-only", "userknn", USERKNN_GRID, tuneTarget, targetOnly, split, target,
-              options, seed));
+          rows.add(baseline("itemknn", false, ds, split, target, weights, options, seed));
+          rows.add(baseline("userknn", false, ds, split, target, weights, options, seed));
           rows.add(easeTarget);
           if (merged) {
-            rows.add(tuned("als merged", "als", ALS_GRID, tuneMerged, mergedSet, split, target, options, seed));
-            rows.add(tuned("itemknn merged", "itemknn", List.of(Map.of()), tuneMerged, mergedSet, split, target,
-                options, seed));
-            rows.add(tuned("userknn merged", "userknn", USERKNN_GRID, tuneMerged, mergedSet, split, target, options,
-                seed));
-            rows.add(tuned("ease merged", "ease", EASE_GRID, tuneMerged, mergedSet, split, target, options, seed));
+            for (String model : List.of("als", "itemknn", "userknn", "ease")) {
+              rows.add(baseline(model, true, ds, split, target, weights, options, seed));
+            }
           }
         }
         // the blend's iALS and EASE take the target-only settings the validation users picked
@@ -196,40 +182,12 @@ public final class SceneTransferQuality {
         : String.format(Locale.ROOT, ", scene-transfer %+.1f%%", 100 * (blend.test() / comparator.test() - 1));
   }
 
-  private static Row classic(String label, String name, Map<String, String> p, TrainingSet train, Split split,
-      String target, EvalOptions options, long seed) {
-    long start = System.nanoTime();
-    Recommender model = ClassicModels.create(name, p, seed, 1).fit(train, FitListener.NONE);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    return new Row(label, SceneResult.evaluate(model, split, target, options), p.isEmpty() ? "-" : p.toString(),
-        seconds);
-  }
-
-  private static final List<Map<String, String>> ALS_GRID = List.of(
-      Map.of("factors", "32", "regularization", "1"), Map.of("factors", "32", "regularization", "10"),
-      Map.of("factors", "128", "regularization", "1"), Map.of("factors", "128", "regularization", "10"));
-  private static final List<Map<String, String>> EASE_GRID = List.of(Map.of("regularization", "500"),
-      Map.of("regularization", "2000"), Map.of("regularization", "8000"));
-  private static final List<Map<String, String>> USERKNN_GRID = List.of(Map.of("neighbours", "20"),
-      Map.of("neighbours", "50"), Map.of("neighbours", "100"), Map.of("neighbours", "200"));
-
-  /** The setting of {@code grid} with the best validation NDCG@10 (first wins a tie), refit on {@code full}. */
-  private static Row tuned(String label, String name, List<Map<String, String>> grid, Split.Stage tuning,
-      TrainingSet full, Split split, String target, EvalOptions options, long seed) {
-    long start = System.nanoTime();
-    Map<String, String> best = null;
-    double bestScore = Double.NEGATIVE_INFINITY;
-    for (Map<String, String> p : grid) {
-      Recommender m = ClassicModels.create(name, p, seed, 1).fit(tuning.train(), FitListener.NONE);
-      double score = SceneResult.evaluate(m, tuning, target, options).mean(SceneResult.ALL, "NDCG@10");
-      if (score > bestScore) {
-        bestScore = score;
-        best = p;
-      }
-    }
-    Row r = classic(label, name, best, full, split, target, options, seed);
-    return new Row(label, r.result, best.isEmpty() ? "-" : new java.util.TreeMap<>(best).toString(),
-        (System.nanoTime() - start) / 1e9, best, bestScore);
+  /** A baseline of {@link SceneBaselines} (tuned on the validation users, refit, scored) as a row. */
+  private static Row baseline(String model, boolean merged, Dataset ds, Split split, String target,
+      EventWeights weights, EvalOptions options, long seed) {
+    SceneBaselines.Baseline b = SceneBaselines.baseline(model, merged, ds, split, target, weights, options, seed, 1);
+    return new Row(b.label(), b.result(), b.params().isEmpty() ? "-" : b.params().toString(), b.seconds(),
+        b.params(), b.validationNdcg10());
   }
 
   /**

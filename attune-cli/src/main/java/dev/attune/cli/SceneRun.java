@@ -6,6 +6,7 @@ import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.EvalResult;
+import dev.attune.eval.SceneBaselines;
 import dev.attune.eval.SceneResult;
 import dev.attune.events.EventWeights;
 import dev.attune.infer.ModelDirectory;
@@ -17,7 +18,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -27,7 +30,9 @@ import java.util.Map;
  * items with the pure-Java {@link SceneTransferModel} (full ranking over the target scene, training items
  * excluded, per group of {@link SceneResult}) and writes the model directory, whose {@code model.json} names the
  * target scene. Training runs twice: on the training part, to tune the blend's gate on the validation users'
- * hidden events, then on training + validation with that gate.
+ * hidden events, then on training + validation with that gate. In the same run, on the same split, the
+ * single-scene baselines ({@link SceneBaselines}) are tuned, trained and tested, and the model is compared with
+ * the best target-only one picked on the validation users.
  */
 final class SceneRun {
   /** The {@code --model} name. */
@@ -48,11 +53,13 @@ final class SceneRun {
    * Runs the command.
    *
    * @param protocol {@code cold-<k>} (the test users keep k target-scene events) or {@code warm}; null = cold-0
+   * @param baselines which single-scene baselines to run beside the model, or null for none
    * @throws IllegalArgumentException for a missing or unknown target, an unknown protocol or parameter, a data set
    *     with one scene, or a protocol that leaves no test users
    */
   static int train(Path data, Path out, String target, String protocol, Map<String, Map<String, String>> overrides,
-      long seed, int threads, boolean quiet, PrintWriter o, PrintWriter err) throws IOException {
+      SceneBaselines.Scope baselines, long seed, int threads, boolean quiet, PrintWriter o, PrintWriter err)
+      throws IOException {
     for (String m : overrides.keySet()) {
       if (!m.equals(MODEL)) throw new IllegalArgumentException("--param " + m + ".* does not apply to model " + MODEL);
     }
@@ -112,6 +119,9 @@ final class SceneRun {
     SceneTransferModel served = SceneTransferModel.fromWeights(weights, split.trainAndValidation().interactions(), target);
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false);
     SceneResult test = SceneResult.evaluate(served, split, target, options);
+    List<SceneBaselines.Baseline> compared = baselines == null ? List.of()
+        : SceneBaselines.run(dataset, split, target, EventWeights.defaults(), baselines, options, seed, threads,
+            err::println);
 
     Map<String, Object> info = TrainCommand.runInfo(trainer.name(), dataset, split, seed, threads, params);
     info.put("target", target);
@@ -121,6 +131,7 @@ final class SceneRun {
     Map<String, Object> groups = new LinkedHashMap<>();
     for (Map.Entry<String, EvalResult> g : test.groups().entrySet()) groups.put(g.getKey(), g.getValue().toMap());
     info.put("test", groups);
+    if (!compared.isEmpty()) info.put("baselines", baselineInfo(compared, test));
     info.put("history", history.toList());
     info.put("created", Instant.now().toString());
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
@@ -131,10 +142,54 @@ final class SceneRun {
           trainer.name(), target, g.getKey(), r.numUsers(), r.mean("HR@10"), r.mean("NDCG@10"), r.mean("HR@20"),
           r.mean("NDCG@20"));
     }
+    for (SceneBaselines.Baseline b : compared) {
+      o.printf(Locale.ROOT, "%s -> %s, all (%d users): HR@10 %.4f  NDCG@10 %.4f  (validation NDCG@10 %.4f%s)%n",
+          b.label(), target, b.result().users(SceneResult.ALL), b.result().mean(SceneResult.ALL, "HR@10"),
+          b.testNdcg10(), b.validationNdcg10(), b.params().isEmpty() ? "" : ", " + b.params());
+    }
+    SceneBaselines.Baseline best = SceneBaselines.bestTargetOnly(compared);
+    if (best != null) {
+      o.printf(Locale.ROOT, "best single-scene model by validation: %s, test NDCG@10 %.4f; scene-transfer %.4f"
+          + " (%+.1f%%)%n", best.label(), best.testNdcg10(), test.mean(SceneResult.ALL, "NDCG@10"),
+          100 * (test.mean(SceneResult.ALL, "NDCG@10") / best.testNdcg10() - 1));
+    }
     o.printf(Locale.ROOT, "trained %.1f s on %s (%s, full ranking over %s items, seen items excluded)%n", trainSeconds,
         dataset.name(), split.protocol(), target);
     o.println("wrote " + out);
     return 0;
+  }
+
+  /**
+   * The {@code --baselines} value: {@code target-only}, {@code all}, or {@code none} (null).
+   *
+   * @throws IllegalArgumentException for another value
+   */
+  static SceneBaselines.Scope baselineScope(String value) {
+    return switch (value == null ? "target-only" : value.toLowerCase(Locale.ROOT)) {
+      case "target-only" -> SceneBaselines.Scope.TARGET_ONLY;
+      case "all" -> SceneBaselines.Scope.ALL;
+      case "none" -> null;
+      default -> throw new IllegalArgumentException("unknown --baselines '" + value + "'; use target-only, all or none");
+    };
+  }
+
+  /** model.json's baselines: each one's picked settings and test metrics per group, and the comparison. */
+  private static List<Map<String, Object>> baselineInfo(List<SceneBaselines.Baseline> baselines, SceneResult model) {
+    SceneBaselines.Baseline best = SceneBaselines.bestTargetOnly(baselines);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (SceneBaselines.Baseline b : baselines) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("model", b.label());
+      m.put("params", b.params());
+      m.put("validationNdcg10", b.validationNdcg10());
+      m.put("bestSingleScene", b == best);
+      if (b == best) m.put("sceneTransferChange", model.mean(SceneResult.ALL, "NDCG@10") / b.testNdcg10() - 1);
+      Map<String, Object> groups = new LinkedHashMap<>();
+      for (Map.Entry<String, EvalResult> g : b.result().groups().entrySet()) groups.put(g.getKey(), g.getValue().toMap());
+      m.put("test", groups);
+      out.add(m);
+    }
+    return out;
   }
 
   /**

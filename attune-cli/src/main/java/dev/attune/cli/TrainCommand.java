@@ -81,6 +81,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bars; one line per epoch.")
   boolean quiet;
 
+  @Option(names = "--baselines", description = "scene-transfer: the single-scene baselines tuned, trained and tested in the same run: target-only (pop, iALS, ItemKNN, UserKNN, EASE on the target scene alone; default), all (also on every scene merged; minutes more) or none.")
+  String baselines;
+
   @Option(names = "--force", description = "Replace the model already in --out (without it, an --out that holds a model.json is refused).")
   boolean force;
 
@@ -97,8 +100,9 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (target != null && !model.equalsIgnoreCase(SceneRun.MODEL)) {
-      throw new IllegalArgumentException("--target applies to --model " + SceneRun.MODEL + " only, not " + model);
+    if ((target != null || baselines != null) && !model.equalsIgnoreCase(SceneRun.MODEL)) {
+      throw new IllegalArgumentException((target != null ? "--target" : "--baselines") + " applies to --model "
+          + SceneRun.MODEL + " only, not " + model);
     }
     if (resume && !AttentionModels.knows(model)) {
       throw new IllegalArgumentException("--resume applies to " + AttentionModels.NAMES + " only, not " + model);
@@ -120,8 +124,8 @@ final class TrainCommand implements Callable<Integer> {
           threads == 0 ? Runtime.getRuntime().availableProcessors() : threads, quiet, o, err);
     }
     if (model.equalsIgnoreCase(SceneRun.MODEL)) {
-      return SceneRun.train(data, out, target, protocol, ModelParams.parse(params), seed, threads == 0 ? 1 : threads,
-          quiet, o, err);
+      return SceneRun.train(data, out, target, protocol, ModelParams.parse(params), SceneRun.baselineScope(baselines),
+          seed, threads == 0 ? 1 : threads, quiet, o, err);
     }
     if (!AttentionModels.knows(model)) {
       throw new IllegalArgumentException("unknown model '" + model + "'; trainable here: " + AttentionModels.NAMES

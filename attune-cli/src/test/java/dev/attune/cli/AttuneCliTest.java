@@ -254,10 +254,21 @@ class AttuneCliTest {
         "--param", "scene-transfer.dim=8");
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().contains("SceneTransfer -> music, 1-3 in scene"), train.out());
+    // the single-scene baselines of the same run, and the comparison with the validation users' pick
+    assertTrue(train.out().contains("pop target-only -> music, all") && train.out().contains("ease target-only")
+        && train.out().contains("best single-scene model by validation: "), train.out());
     JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
     assertEquals("scene-transfer", info.get("model").asText());
     assertEquals("music", info.get("target").asText());
     assertTrue(info.get("test").get("all").get("metrics").has("NDCG@10"), info.toString());
+    JsonNode baselines = info.get("baselines");
+    assertEquals(5, baselines.size(), info.toString());
+    int picked = 0;
+    for (JsonNode b : baselines) {
+      assertTrue(b.get("test").get("all").get("metrics").has("NDCG@10"), b.toString());
+      if (b.get("bestSingleScene").asBoolean()) picked++;
+    }
+    assertEquals(1, picked, "one best single-scene model: " + baselines);
 
     Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
         "--sample", "10");
@@ -299,6 +310,10 @@ class AttuneCliTest {
     assertEquals(AttuneCli.USAGE_ERROR, resumeTransfer.code(), resumeTransfer.err());
     assertTrue(resumeTransfer.err().contains("--resume applies to [sasrec, bert4rec, gru-attn] only"),
         "--resume does not let a model without checkpoints replace a trained one: " + resumeTransfer.err());
+    Run badBaselines = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+        "--out", dir.resolve("models/none").toString(), "--baselines", "some");
+    assertEquals(AttuneCli.USAGE_ERROR, badBaselines.code(), badBaselines.err());
+    assertTrue(badBaselines.err().contains("use target-only, all or none"), badBaselines.err());
     Run targetElsewhere = run("train", "--model", "sasrec", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString());
     assertEquals(AttuneCli.USAGE_ERROR, targetElsewhere.code(), targetElsewhere.err());

@@ -1,0 +1,45 @@
+package dev.attune.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.data.Dataset;
+import dev.attune.data.Split;
+import dev.attune.data.Splits;
+import dev.attune.events.EventWeights;
+import dev.attune.synth.TwoSceneGenerator;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * #5 baselines: on the planted two-scene set, users with no music in training can only get music from what
+ * they read through a model that saw both scenes, so every merged neighbour model beats the best target-only one;
+ * the best target-only one is the validation users' pick.
+ */
+class SceneBaselinesTest {
+  @Test
+  void mergedModelsTransferWhereTargetOnlyOnesCannot() {
+    Dataset data = TwoSceneGenerator.generate(
+        new TwoSceneGenerator.Params(300, 8, 10, 8, 6, 0.2, "books", "music", 5L)).dataset();
+    Split split = Splits.coldInScene(data, EventWeights.defaults(), "music", 0, 0.2, 0.2, 3L);
+    EvalOptions options = EvalOptions.DEFAULTS.withThreads(1).withComputeAuc(false).withKs(10);
+    List<String> lines = new ArrayList<>();
+    List<SceneBaselines.Baseline> all = SceneBaselines.run(data, split, "music", EventWeights.defaults(),
+        SceneBaselines.Scope.ALL, options, 1L, 1, lines::add);
+
+    assertEquals(List.of("pop target-only", "als target-only", "itemknn target-only", "userknn target-only",
+        "ease target-only", "als merged", "itemknn merged", "userknn merged", "ease merged"),
+        all.stream().map(SceneBaselines.Baseline::label).toList());
+    assertEquals(all.size(), lines.size(), "one progress line per baseline");
+    SceneBaselines.Baseline best = SceneBaselines.bestTargetOnly(all);
+    for (SceneBaselines.Baseline b : all) {
+      if (!b.merged()) assertTrue(b.validationNdcg10() <= best.validationNdcg10(), b + " vs " + best);
+    }
+    SceneBaselines.Baseline userknnMerged = all.get(7);
+    assertTrue(userknnMerged.testNdcg10() > 1.5 * best.testNdcg10(),
+        "books predict music only through both scenes: " + userknnMerged + " vs " + best);
+    assertTrue(List.of("20", "50", "100", "200").contains(userknnMerged.params().get("neighbours")),
+        "a point of the grid: " + userknnMerged.params());
+  }
+}
