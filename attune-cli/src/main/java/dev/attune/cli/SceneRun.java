@@ -30,9 +30,10 @@ import java.util.Map;
  * items with the pure-Java {@link SceneTransferModel} (full ranking over the target scene, training items
  * excluded, per group of {@link SceneResult}) and writes the model directory, whose {@code model.json} names the
  * target scene. Training runs twice: on the training part, to tune the blend's gate on the validation users'
- * hidden events, then on training + validation with that gate. In the same run, on the same split, the
- * single-scene baselines ({@link SceneBaselines}) are tuned, trained and tested, and the model is compared with
- * the best target-only one picked on the validation users.
+ * hidden events, then on training + validation with that gate. Before it, on the same split, the single-scene
+ * baselines ({@link SceneBaselines}) are tuned, trained and tested; the blend's iALS and EASE take the settings the
+ * validation users picked for their target-only versions (unless given with --param), as in the benchmark, and
+ * the model is compared with the best target-only baseline picked on the validation users.
  */
 final class SceneRun {
   /** The {@code --model} name. */
@@ -96,7 +97,13 @@ final class SceneRun {
           + Math.max(Splits.SCENE_MIN_TARGETS, keepOf(protocolName) + 1) + " in '" + target + "'; "
           + dataset.name() + " has too few such users");
     }
-    SceneTransfer trainer = new SceneTransfer(params);
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false);
+    List<SceneBaselines.Baseline> compared = baselines == null ? List.of()
+        : SceneBaselines.run(dataset, split, target, EventWeights.defaults(), baselines, options, seed, threads,
+            err::println);
+    Map<String, String> picks = blendPicks(compared, own);
+    if (!picks.isEmpty()) err.println("the blend's iALS and EASE take the target-only baselines' picks: " + picks);
+    SceneTransfer trainer = new SceneTransfer(picks.isEmpty() ? params : params.with(picks));
     err.println("training " + trainer.name() + " on " + split.trainAndValidation().numUsers() + " users, "
         + dataset.numItems() + " items of " + dataset.sceneNames().size() + " scenes (" + split.protocol() + ")");
     long start = System.nanoTime();
@@ -117,13 +124,9 @@ final class SceneRun {
     SceneBlendGate.apply(weights, target, gate);
     double trainSeconds = (System.nanoTime() - start) / 1e9;
     SceneTransferModel served = SceneTransferModel.fromWeights(weights, split.trainAndValidation().interactions(), target);
-    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false);
     SceneResult test = SceneResult.evaluate(served, split, target, options);
-    List<SceneBaselines.Baseline> compared = baselines == null ? List.of()
-        : SceneBaselines.run(dataset, split, target, EventWeights.defaults(), baselines, options, seed, threads,
-            err::println);
 
-    Map<String, Object> info = TrainCommand.runInfo(trainer.name(), dataset, split, seed, threads, params);
+    Map<String, Object> info = TrainCommand.runInfo(trainer.name(), dataset, split, seed, threads, trainer.params());
     info.put("target", target);
     info.put("gate", gate.toString());
     info.put("scenes", dataset.sceneNames().ids());
@@ -171,6 +174,24 @@ final class SceneRun {
       case "none" -> null;
       default -> throw new IllegalArgumentException("unknown --baselines '" + value + "'; use target-only, all or none");
     };
+  }
+
+  /**
+   * The blend's iALS and EASE settings from the target-only baselines the validation users tuned (what the
+   * benchmark does), for each setting the user did not give with --param.
+   */
+  private static Map<String, String> blendPicks(List<SceneBaselines.Baseline> baselines, Map<String, String> given) {
+    Map<String, String> picks = new LinkedHashMap<>();
+    for (SceneBaselines.Baseline b : baselines) {
+      if (b.merged()) continue;
+      if (b.model().equals("als")) {
+        if (!given.containsKey("cfFactors")) picks.put("cfFactors", b.params().get("factors"));
+        if (!given.containsKey("cfRegularization")) picks.put("cfRegularization", b.params().get("regularization"));
+      } else if (b.model().equals("ease") && !given.containsKey("easeRegularization")) {
+        picks.put("easeRegularization", b.params().get("regularization"));
+      }
+    }
+    return picks;
   }
 
   /** model.json's baselines: each one's picked settings and test metrics per group, and the comparison. */

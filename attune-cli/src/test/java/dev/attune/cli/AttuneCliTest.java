@@ -269,6 +269,10 @@ class AttuneCliTest {
       if (b.get("bestSingleScene").asBoolean()) picked++;
     }
     assertEquals(1, picked, "one best single-scene model: " + baselines);
+    // the blend's iALS and EASE settings are the target-only baselines' validation picks
+    assertEquals(baselines.get(1).get("params").get("factors").asInt(), info.get("params").get("cfFactors").asInt());
+    assertEquals(baselines.get(4).get("params").get("regularization").asDouble(),
+        info.get("params").get("easeRegularization").asDouble(), 1e-9, info.toString());
 
     Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
         "--sample", "10");
