@@ -189,8 +189,9 @@ final class Recommendations {
   /**
    * One recommended item.
    *
-   * @param score the rank score in [0, 1] of this response (see {@link #rank}): min-max over the request's model
-   *     candidates, so the same item's score moves with {@code k} and the other candidates
+   * @param score the rank score of this response (see {@link #rank}): min-max over the request's model candidates
+   *     into [0.5, 1], popularity below 0.5, times 1 + the freshness boost for new releases, so the same item's
+   *     score moves with {@code k} and the other candidates
    * @param modelScore the score the model it came from (the served one, or the fallback) gave it for this history,
    *     comparable across requests; null for content and popularity candidates
    * @param explanation null unless asked for and the source is the served model
