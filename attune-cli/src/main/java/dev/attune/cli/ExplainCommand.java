@@ -180,9 +180,11 @@ final class ExplainCommand implements Callable<Integer> {
         TopK top = model.recommend(Query.forUser(u, k));
         int[] items = new int[top.size()];
         for (int r = 0; r < items.length; r++) items[r] = top.item(r);
-        float[][] shares = model.historyShares(history, items);
+        // one pass over the history: each item's shares and served score
+        SceneTransferModel.ScoreSplit[] splits = model.scoreSplits(history, items);
         for (int r = 0; r < top.size(); r++) {
           int item = top.item(r);
+          float[] shares = splits[r].shares();
           SceneTransferModel.Attention a = model.attend(history, item);
           int most = 0;
           for (int s = 1; s < history.length; s++) if (a.weights()[s] > a.weights()[most]) most = s;
@@ -195,12 +197,12 @@ final class ExplainCommand implements Callable<Integer> {
           float withoutOther = model.transferScore(without(history, other), new int[] {item})[0];
           cases++;
           if (a.score() - withoutMost > a.score() - withoutOther) wins++;
-          float served = model.score(history, new int[] {item})[0];
+          float served = splits[r].score();
           float servedWithoutMost = model.score(without(history, most), new int[] {item})[0];
           float servedWithoutOther = model.score(without(history, other), new int[] {item})[0];
           if (served - servedWithoutMost > served - servedWithoutOther) servedWins++;
           int largestShare = 0;
-          for (int s = 1; s < history.length; s++) if (shares[r][s] > shares[r][largestShare]) largestShare = s;
+          for (int s = 1; s < history.length; s++) if (shares[s] > shares[largestShare]) largestShare = s;
           int shareOther = shareRandom.nextInt(history.length - 1);
           if (shareOther >= largestShare) shareOther++;
           float servedWithoutLargest = model.score(without(history, largestShare), new int[] {item})[0];

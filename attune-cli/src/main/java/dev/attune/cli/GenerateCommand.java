@@ -41,12 +41,8 @@ final class GenerateCommand implements Callable<Integer> {
     var dataset = switch (kind) {
       case "music" -> MusicPlatformGenerator.generate(
           MusicPlatformGenerator.Params.DEMO.withUsers(users).withSeed(seed)).dataset();
-      case "two-scenes" -> {
-        TwoSceneGenerator.Params small = TwoSceneGenerator.Params.SMALL;
-        yield TwoSceneGenerator.generate(new TwoSceneGenerator.Params(users, small.genres(), small.itemsPerGenre(),
-            small.firstEvents(), small.secondEvents(), small.noise(), small.firstScene(), small.secondScene(),
-            seed)).dataset();
-      }
+      case "two-scenes" -> TwoSceneGenerator.generate(
+          TwoSceneGenerator.Params.SMALL.withUsers(users).withSeed(seed)).dataset();
       default -> throw new IllegalArgumentException("unknown --kind '" + kind + "'; use music or two-scenes");
     };
     DatasetIo.write(dataset, out);

@@ -88,14 +88,16 @@ public final class SceneBaselines {
   public static List<Baseline> run(Dataset dataset, Split split, String target, EventWeights weights, Scope scope,
       EvalOptions options, long seed, int threads, Consumer<String> progress) {
     List<Baseline> out = new ArrayList<>();
+    Data targetOnly = Data.of(false, dataset, split, target, weights); // built once for every model
     for (Candidate c : CANDIDATES) {
-      out.add(baseline(c.model(), false, dataset, split, target, weights, options, seed, threads));
+      out.add(tuned(c, targetOnly, split, target, options, seed, threads));
       progress.accept(out.get(out.size() - 1).toString());
     }
     if (scope == Scope.ALL) {
+      Data merged = Data.of(true, dataset, split, target, weights);
       for (Candidate c : CANDIDATES) {
         if (c.model().equals("pop")) continue; // popularity over every scene ranks the target scene's items alike
-        out.add(baseline(c.model(), true, dataset, split, target, weights, options, seed, threads));
+        out.add(tuned(c, merged, split, target, options, seed, threads));
         progress.accept(out.get(out.size() - 1).toString());
       }
     }
@@ -113,25 +115,41 @@ public final class SceneBaselines {
     Candidate c = CANDIDATES.stream().filter(x -> x.model().equals(model)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no scene baseline '" + model + "'; have pop, als, itemknn,"
             + " userknn, ease"));
+    return tuned(c, Data.of(merged, dataset, split, target, weights), split, target, options, seed, threads);
+  }
+
+  /**
+   * What a baseline trains on.
+   *
+   * @param tuning the training part with the validation users' held-out items, for the grid
+   * @param full training + validation, for the refit
+   */
+  private record Data(boolean merged, Split.Stage tuning, TrainingSet full) {
+    static Data of(boolean merged, Dataset dataset, Split split, String target, EventWeights weights) {
+      if (merged) return new Data(true, split.tuning(), split.trainAndValidation());
+      return new Data(false, new Split.Stage(DatasetBuilder.buildScene(dataset, split.roles(), weights, target,
+          Split.TRAIN), split.validation()), DatasetBuilder.buildScene(dataset, split.roles(), weights, target,
+          Split.TRAIN, Split.VALIDATION));
+    }
+  }
+
+  private static Baseline tuned(Candidate c, Data data, Split split, String target, EvalOptions options, long seed,
+      int threads) {
     long start = System.nanoTime();
-    Split.Stage tuning = merged ? split.tuning() : new Split.Stage(
-        DatasetBuilder.buildScene(dataset, split.roles(), weights, target, Split.TRAIN), split.validation());
-    TrainingSet full = merged ? split.trainAndValidation()
-        : DatasetBuilder.buildScene(dataset, split.roles(), weights, target, Split.TRAIN, Split.VALIDATION);
     Map<String, String> best = c.grid().get(0);
     double bestScore = Double.NEGATIVE_INFINITY;
     for (Map<String, String> p : c.grid()) {
-      Recommender m = ClassicModels.create(model, p, seed, threads).fit(tuning.train(), FitListener.NONE);
-      double score = SceneResult.evaluate(m, tuning, target, options).mean(SceneResult.ALL, "NDCG@10");
+      Recommender m = ClassicModels.create(c.model(), p, seed, threads).fit(data.tuning().train(), FitListener.NONE);
+      double score = SceneResult.evaluate(m, data.tuning(), target, options).mean(SceneResult.ALL, "NDCG@10");
       if (score > bestScore) {
         bestScore = score;
         best = p;
       }
     }
-    Recommender refit = ClassicModels.create(model, best, seed, threads).fit(full, FitListener.NONE);
+    Recommender refit = ClassicModels.create(c.model(), best, seed, threads).fit(data.full(), FitListener.NONE);
     SceneResult result = SceneResult.evaluate(refit, split, target, options);
-    return new Baseline(model + (merged ? " merged" : " target-only"), model, merged, new TreeMap<>(best), bestScore,
-        result, (System.nanoTime() - start) / 1e9);
+    return new Baseline(c.model() + (data.merged() ? " merged" : " target-only"), c.model(), data.merged(),
+        new TreeMap<>(best), bestScore, result, (System.nanoTime() - start) / 1e9);
   }
 
   /**

@@ -64,6 +64,11 @@ public final class TwoSceneGenerator {
     public Params withSeed(long newSeed) {
       return new Params(users, genres, itemsPerGenre, firstEvents, secondEvents, noise, firstScene, secondScene, newSeed);
     }
+
+    /** A copy with another number of users. */
+    public Params withUsers(int newUsers) {
+      return new Params(newUsers, genres, itemsPerGenre, firstEvents, secondEvents, noise, firstScene, secondScene, seed);
+    }
   }
 
   /**

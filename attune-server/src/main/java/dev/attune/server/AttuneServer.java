@@ -227,7 +227,7 @@ public final class AttuneServer {
           return;
         }
         LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-        error(ctx, 500, "internal", "the server failed to answer; the cause is in its log", null);
+        error(ctx, 500, "internal", INTERNAL_MESSAGE, null);
       });
       c.routes.error(404, ctx -> {
         if (matchedRoute(ctx) == null) error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path(), null);
@@ -280,11 +280,19 @@ public final class AttuneServer {
   }
 
   private static void error(Context ctx, int status, String error, String message, String field) {
+    ctx.status(status).json(errorBody(error, message, field));
+  }
+
+  /** What a server failure says to the client: no more (the cause goes to the log). */
+  static final String INTERNAL_MESSAGE = "the server failed to answer; the cause is in its log";
+
+  /** The body of every error answer: {@code {error, message, field}} ({@code field} may be null). */
+  static Map<String, Object> errorBody(String error, String message, String field) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", error);
     body.put("message", message);
     body.put("field", field);
-    ctx.status(status).json(body);
+    return body;
   }
 
   /**

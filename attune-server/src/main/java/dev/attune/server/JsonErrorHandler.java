@@ -3,7 +3,6 @@ package dev.attune.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -23,18 +22,16 @@ final class JsonErrorHandler extends ErrorHandler {
   @Override
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
       Callback callback) throws IOException {
-    Map<String, Object> body = new LinkedHashMap<>();
     // the same error names as the routes' answers (AttuneServer); a 5xx says no more than theirs do
-    body.put("error", switch (code) {
+    String error = switch (code) {
       case 400 -> "bad_request";
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
       case 413 -> "body_too_large";
       default -> code >= 500 ? "internal" : "http_" + code;
-    });
-    body.put("message", code >= 500 ? "the server failed to answer; the cause is in its log"
-        : "the request could not be read: " + (message == null || message.isBlank() ? "HTTP " + code : message));
-    body.put("field", null);
+    };
+    Map<String, Object> body = AttuneServer.errorBody(error, code >= 500 ? AttuneServer.INTERNAL_MESSAGE
+        : "the request could not be read: " + (message == null || message.isBlank() ? "HTTP " + code : message), null);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);
   }

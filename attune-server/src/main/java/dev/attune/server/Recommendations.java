@@ -520,13 +520,13 @@ final class Recommendations {
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
     if (items.length == 0) return Map.of();
-    // one pass of the blend scores every candidate: once for the history, once per left-out event
-    float[] full = m.sceneTransferScores(history, items, scene);
+    // one pass over the history splits every candidate's score (and gives the score); one blend per left-out event
+    SceneTransferModel.ScoreSplit[] splits = m.sceneTransferSplits(history, items, scene);
     Map<Integer, float[]> withoutEvent = new HashMap<>();
     SplittableRandom random = new SplittableRandom(SequentialModel.DEFAULT_EXPLAIN_SEED);
     Map<Candidate, Explained> out = new HashMap<>();
-    SceneTransferModel.ScoreSplit[] splits = m.sceneTransferSplits(history, items, scene);
     for (int k = 0; k < items.length; k++) {
+      float full = splits[k].score();
       float[] shares = splits[k].shares();
       Integer[] order = new Integer[history.length];
       for (int j = 0; j < order.length; j++) order[j] = j;
@@ -537,13 +537,13 @@ final class Recommendations {
         steps.add(new Step(e.itemId(), e.timestamp(), e.type(), shares[j]));
       }
       int top = order[0];
-      float topDrop = full[k] - withoutEvent.computeIfAbsent(top,
+      float topDrop = full - withoutEvent.computeIfAbsent(top,
           j -> m.sceneTransferScores(without(history, j), items, scene))[k];
       float randomDrop = Float.NaN;
       if (history.length > 1) {
         int other = random.nextInt(history.length - 1);
         if (other >= top) other++;
-        randomDrop = full[k] - withoutEvent.computeIfAbsent(other,
+        randomDrop = full - withoutEvent.computeIfAbsent(other,
             j -> m.sceneTransferScores(without(history, j), items, scene))[k];
       }
       out.put(fromModel.get(k), new Explained(steps, (double) splits[k].rest(), steps.get(0).itemId(),
