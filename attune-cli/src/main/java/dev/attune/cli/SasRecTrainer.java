@@ -11,6 +11,7 @@ import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
 import dev.attune.server.ModelTrainer;
 import dev.attune.train.AttentionModels;
+import dev.attune.train.SceneTransfer;
 import dev.attune.train.SequenceTraining;
 import dev.attune.train.WeightTrainer;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import java.util.Map;
 
 /**
  * The service's training engine (#7): SASRec (hidden 32, full softmax) trained with DJL for a fixed number of
- * epochs, written as a model directory the server serves in pure Java. {@code attune serve} and {@code attune
+ * epochs, written as a model directory the server serves in pure Java; while a transfer model is served, its own
+ * engine instead ({@link #forServed}). {@code attune serve} and {@code attune
  * demo} give it to the server ({@link dev.attune.server.AttuneServer#create(dev.attune.server.ServerConfig,
  * dev.attune.store.Store, ModelTrainer)}), whose lifecycle calls {@link #train} for each candidate; {@code attune
  * demo} and the dashboard's browser test also write versions with {@link #write}.
@@ -48,6 +50,17 @@ final class SasRecTrainer implements ModelTrainer {
   @Override
   public String kind() {
     return "sasrec";
+  }
+
+  /**
+   * A served transfer model is retrained as one ({@link SceneTransferTrainer}, with its recorded settings), so
+   * retraining never swaps it for SASRec; anything else (or nothing) is retrained as SASRec.
+   */
+  @Override
+  public ModelTrainer forServed(Path servedDir) {
+    Map<String, Object> info = servedDir == null ? null : SceneTransferTrainer.infoOrNull(servedDir);
+    return info != null && SceneTransfer.MODEL_KIND.equals(info.get("model")) ? SceneTransferTrainer.of(info, threads)
+        : this;
   }
 
   @Override

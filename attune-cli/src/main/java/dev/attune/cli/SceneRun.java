@@ -29,8 +29,10 @@ import java.util.Map;
  * warm-in-scene protocol, trains {@link SceneTransfer} on the training part, scores the held-out target-scene
  * items with the pure-Java {@link SceneTransferModel} (full ranking over the target scene, training items
  * excluded, per group of {@link SceneResult}) and writes the model directory, whose {@code model.json} names the
- * target scene. Training runs twice: on the training part, to tune the blend's gate on the validation users'
- * hidden events, then on training + validation with that gate. Before it, on the same split, the single-scene
+ * target scene. Training runs once per scene and once more: on the training part, to tune the blend's gate on the
+ * validation users' hidden events; for each other scene, on a warm-in-scene split of training + validation to tune
+ * that scene's gate ({@link SceneBlendGate#tuneWarm}: the file serves every scene); then on training +
+ * validation with those gates. Before it, on the same split, the single-scene
  * baselines ({@link SceneBaselines}) are tuned, trained and tested; the blend's iALS and EASE take the settings the
  * validation users picked for their target-only versions (unless given with --param), as in the benchmark, and
  * the model is compared with the best target-only baseline picked on the validation users.
@@ -117,18 +119,36 @@ final class SceneRun {
     }
     err.println("blend gate (attention/iALS/popularity/neighbours/neighbours in " + target + "/EASE, by " + target
         + " events): " + gate);
+    // the other scenes' gates too: the file serves every scene (a request's scene), each with its tuned blend
+    Map<String, Object> blendGates = new LinkedHashMap<>();
+    blendGates.put(target, gate + " (" + split.tuning().holdout().numUsersWithItems() + " validation users)");
+    Map<String, SceneBlendGate.Tuned> otherGates = new LinkedHashMap<>();
+    Dataset trainable = split.trainingDataset();
+    for (String scene : dataset.sceneNames().ids()) {
+      if (scene.equals(target)) continue;
+      SceneBlendGate.WarmTuned other;
+      try (Progress progress = new Progress(trainer.name() + " (gate of " + scene + ")", quiet, err)) {
+        other = SceneBlendGate.tuneWarm(trainer, trainable, scene, seed, progress);
+      }
+      if (other.gate() != null) otherGates.put(scene, other.gate());
+      blendGates.put(scene, other.description());
+      err.println("blend gate of " + scene + " (for requests in " + scene + "): " + other.description());
+    }
     try (Progress progress = new Progress(trainer.name(), quiet, err)) {
       history = new TrainingHistory(progress);
       weights = trainer.train(split.trainAndValidation(), history);
     }
     SceneBlendGate.apply(weights, target, gate);
+    for (Map.Entry<String, SceneBlendGate.Tuned> g : otherGates.entrySet()) {
+      SceneBlendGate.apply(weights, g.getKey(), g.getValue());
+    }
     double trainSeconds = (System.nanoTime() - start) / 1e9;
     SceneTransferModel served = SceneTransferModel.fromWeights(weights, split.trainAndValidation().interactions(), target);
     SceneResult test = SceneResult.evaluate(served, split, target, options);
 
     Map<String, Object> info = TrainCommand.runInfo(trainer.name(), dataset, split, seed, threads, trainer.params());
     info.put("target", target);
-    info.put("gate", gate.toString());
+    info.put("blendGates", blendGates);
     info.put("scenes", dataset.sceneNames().ids());
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     Map<String, Object> groups = new LinkedHashMap<>();

@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
  *             ATTUNE_LOG_LEVEL    (environment only)  INFO
  * </pre>
  *
- * <p>The server retrains SASRec on the store (see {@link dev.attune.server.LifecycleConfig}): when the admin asks
+ * <p>The server retrains on the store (see {@link dev.attune.server.LifecycleConfig}) the kind it serves: a
+ * scene-transfer model as one ({@link SceneTransferTrainer}), anything else as SASRec; when the admin asks
  * ("train now"), on the schedule, and after the number of new events; each candidate is published only if the
  * model gate passes. At start it serves the store's active model version when its directory exists, else
  * {@code --model}.
@@ -66,7 +67,8 @@ import picocli.CommandLine.Spec;
         "with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):",
         "ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_CORS_ORIGINS (file keys",
         "requireApiKeys, rateLimit, rateBurst, corsOrigins).",
-        "Retraining (SASRec on the store, published only if the model gate passes): --train-every,",
+        "Retraining (on the store; a served scene-transfer model as scene-transfer with its settings, anything else",
+        "as SASRec; published only if the model gate passes): --train-every,",
         "--retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,",
         "file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
         "At start the store's active model version is served when its directory exists, else --model.",
@@ -112,7 +114,8 @@ final class ServeCommand implements Callable<Integer> {
       + " least the active version's minus this (default 0).")
   Double gateMargin;
 
-  @Option(names = "--train-epochs", description = "SASRec epochs per retraining (default 12).")
+  @Option(names = "--train-epochs", description = "SASRec epochs per retraining (default 12; a scene-transfer model"
+      + " retrains with the epochs it was trained with).")
   Integer trainEpochs;
 
   @Override

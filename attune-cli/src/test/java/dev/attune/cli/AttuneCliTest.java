@@ -261,6 +261,17 @@ class AttuneCliTest {
     assertEquals("scene-transfer", info.get("model").asText());
     assertEquals("music", info.get("target").asText());
     assertTrue(info.get("test").get("all").get("metrics").has("NDCG@10"), info.toString());
+    // every scene's gate is tuned (requests may name either scene), the target's on the validation users
+    JsonNode gates = info.get("blendGates");
+    assertTrue(gates.get("music").asText().contains("validation users")
+        && gates.get("books").asText().endsWith(" users)"), gates.toString());
+    float[] rows = dev.attune.infer.ModelDirectory.read(model).weights().tensor("blend_gate").values();
+    for (int scene = 0; scene < 2; scene++) {
+      int per = rows.length / 2;
+      boolean blended = false;
+      for (int b = 0; b < per; b += 6) blended |= rows[scene * per + b] != 1f;
+      assertTrue(blended, "scene " + scene + " serves a tuned blend: " + java.util.Arrays.toString(rows));
+    }
     JsonNode baselines = info.get("baselines");
     assertEquals(5, baselines.size(), info.toString());
     int picked = 0;

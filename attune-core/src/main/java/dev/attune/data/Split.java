@@ -39,6 +39,25 @@ public record Split(
     return new Stage(trainAndValidation, test);
   }
 
+  /**
+   * A data set with the same users, items (in the same order, so the same indices) and scenes as {@link #dataset}
+   * holding only the events of roles {@link #TRAIN} and {@link #VALIDATION}: what a model tested on this split may
+   * learn from, for splitting again (the service tunes a candidate on a split of the events before its holdout).
+   * The given test part is not copied.
+   */
+  public Dataset trainingDataset() {
+    Dataset out = new Dataset(dataset.name(), dataset.timeKind());
+    for (String scene : dataset.repeatScenes()) out.allowRepeats(scene);
+    for (String scene : dataset.sceneNames().ids()) out.registerScene(scene);
+    for (int u = 0; u < dataset.numUsers(); u++) out.putUser(dataset.user(u));
+    for (int i = 0; i < dataset.numItems(); i++) out.putItem(dataset.item(i));
+    EventLog log = dataset.events();
+    for (int r = 0; r < log.size(); r++) {
+      if (roles[r] == TRAIN || roles[r] == VALIDATION) out.addEvent(dataset.event(log, r));
+    }
+    return out;
+  }
+
   /** A training set and the holdout scored against it. */
   public record Stage(TrainingSet train, Holdout holdout) {}
 }

@@ -91,6 +91,26 @@ public final class ModelDirectory {
    * @throws IOException if a file cannot be read
    */
   public static ModelDirectory read(Path dir) throws IOException {
+    Map<String, Object> info = readInfo(dir);
+    for (String f : new String[] {WEIGHTS, ITEMS}) {
+      if (!Files.isRegularFile(dir.resolve(f))) throw new IllegalArgumentException(dir + " lacks " + f);
+    }
+    WeightFile weights = WeightFile.read(dir.resolve(WEIGHTS));
+    List<String> ids = Files.readAllLines(dir.resolve(ITEMS), StandardCharsets.UTF_8);
+    String numItems = weights.propertyOr("numItems", null);
+    if (numItems != null && Integer.parseInt(numItems) != ids.size()) {
+      throw new IllegalArgumentException(dir + ": " + ITEMS + " lists " + ids.size() + " items, the weights " + numItems);
+    }
+    return new ModelDirectory(dir, info, weights, ids);
+  }
+
+  /**
+   * A model directory's {@code model.json} alone (its kind and how it was trained), without reading the weights.
+   *
+   * @throws IllegalArgumentException if there is no model.json, it is not JSON, or its format is unknown
+   * @throws IOException if it cannot be read
+   */
+  public static Map<String, Object> readInfo(Path dir) throws IOException {
     Path infoFile = dir.resolve(INFO);
     if (!Files.isRegularFile(infoFile)) {
       throw new IllegalArgumentException(dir + " is not a model directory (no " + INFO + "; train one with 'attune train')");
@@ -105,16 +125,7 @@ public final class ModelDirectory {
     if (!(format instanceof Number n) || n.intValue() > FORMAT) {
       throw new IllegalArgumentException(infoFile + ": unsupported format " + format + " (this Attune reads " + FORMAT + ")");
     }
-    for (String f : new String[] {WEIGHTS, ITEMS}) {
-      if (!Files.isRegularFile(dir.resolve(f))) throw new IllegalArgumentException(dir + " lacks " + f);
-    }
-    WeightFile weights = WeightFile.read(dir.resolve(WEIGHTS));
-    List<String> ids = Files.readAllLines(dir.resolve(ITEMS), StandardCharsets.UTF_8);
-    String numItems = weights.propertyOr("numItems", null);
-    if (numItems != null && Integer.parseInt(numItems) != ids.size()) {
-      throw new IllegalArgumentException(dir + ": " + ITEMS + " lists " + ids.size() + " items, the weights " + numItems);
-    }
-    return new ModelDirectory(dir, info, weights, ids);
+    return info;
   }
 
   /** The directory. */

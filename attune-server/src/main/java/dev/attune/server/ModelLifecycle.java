@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A job: reads everything the store holds; cuts it by time ({@link Splits#temporalFraction}, the newest {@link
  * LifecycleConfig#holdoutFraction} of events held out); trains a candidate on the events before the cut with the
- * {@link ModelTrainer} into a new version directory ({@code <modelRoot>/<kind>-<yyyyMMdd-HHmmss>}); measures the
+ * {@link ModelTrainer}'s engine for the model served when the job starts ({@link ModelTrainer#forServed}) into a new
+ * version directory ({@code <modelRoot>/<kind>-<yyyyMMdd-HHmmss>}); measures the
  * candidate and the active version on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model gate</b>:
  * the candidate is published only if its NDCG@10 is at least the active version's minus {@link
  * LifecycleConfig#gateMargin} (always, when nothing is served or the active version cannot be measured). The
@@ -111,9 +112,9 @@ final class ModelLifecycle implements AutoCloseable {
     return trainer != null;
   }
 
-  /** The trainer's model name, or null. */
+  /** The model name the next job trains (the engine for what is served now), or null without a trainer. */
   String trainerKind() {
-    return trainer == null ? null : trainer.kind();
+    return trainer == null ? null : trainer.forServed(recommendations.model() == null ? null : served.dir()).kind();
   }
 
   /**
@@ -124,7 +125,7 @@ final class ModelLifecycle implements AutoCloseable {
   Map<String, Object> trainNow() {
     if (trainer == null) {
       throw new ApiException(503, "no_trainer", "this server has no training engine; start it with 'attune serve'"
-          + " (which trains SASRec) or train with 'attune train --out <dir>' and activate the directory", null);
+          + " (which retrains a served scene-transfer model as one, anything else as SASRec) or train with 'attune train --out <dir>' and activate the directory", null);
     }
     Job j = tryStart("admin");
     if (j == null) {
@@ -210,6 +211,7 @@ final class ModelLifecycle implements AutoCloseable {
       // the holdout: the newest holdoutFraction of events, or, when the active version was trained by this lifecycle
       // on later events than that cut, only the events after its training data (which it has not seen) if enough
       Path activeAtStart = recommendations.model() == null ? null : served.dir();
+      ModelTrainer engine = trainer.forServed(activeAtStart);
       Long activeUntil = activeAtStart == null ? null : trainedUntil(activeAtStart);
       long cutoff = fractionCutoff(ds, config.holdoutFraction());
       String holdoutNote = null;
@@ -233,12 +235,12 @@ final class ModelLifecycle implements AutoCloseable {
             + " with events before and after the time cut");
       }
       j.holdout = split.protocol();
-      out = newVersionDir();
+      out = newVersionDir(engine.kind());
       j.version = out.getFileName().toString();
-      trainer.train(ds, split, out, config.seed(), j);
+      engine.train(ds, split, out, config.seed(), j);
       j.checkCancelled();
       j.state = "evaluating";
-      Map<String, Double> candidate = trainer.evaluate(out, ds, split);
+      Map<String, Double> candidate = engine.evaluate(out, ds, split);
       Double candidateNdcg = candidate.get("NDCG@10");
       if (candidateNdcg == null || !Double.isFinite(candidateNdcg)) {
         throw new IllegalStateException("the candidate's NDCG@10 could not be measured: " + candidate);
@@ -249,7 +251,7 @@ final class ModelLifecycle implements AutoCloseable {
       String note = null;
       if (activeDir != null) {
         try {
-          activeNdcg = trainer.evaluate(activeDir, ds, split).get("NDCG@10");
+          activeNdcg = engine.evaluate(activeDir, ds, split).get("NDCG@10");
         } catch (IOException | RuntimeException e) {
           note = "the active version could not be measured: " + e.getMessage();
         }
@@ -276,7 +278,7 @@ final class ModelLifecycle implements AutoCloseable {
           config.gateMargin(), split.protocol(), j.trigger);
       j.checkCancelled();
       writeGate(out, gate, cutoff);
-      store.saveModelVersion(new Store.ModelVersion(j.version, trainer.kind(), out.toString(), clock.getAsLong(),
+      store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
           candidate, false));
       if (publish) {
         served.serve(j.version, out, served.read(out), true);
@@ -331,12 +333,12 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /** A fresh, not yet existing directory for a new version under the model root. */
-  private Path newVersionDir() throws IOException {
+  private Path newVersionDir(String kind) throws IOException {
     Path root = config.modelRoot() != null ? config.modelRoot()
         : served.dir() != null && served.dir().getParent() != null ? served.dir().getParent() : Path.of("models");
     root = root.toAbsolutePath().normalize();
     Files.createDirectories(root);
-    String base = trainer.kind() + "-" + VERSION_TIME.format(Instant.ofEpochMilli(clock.getAsLong()));
+    String base = kind + "-" + VERSION_TIME.format(Instant.ofEpochMilli(clock.getAsLong()));
     Path dir = root.resolve(base);
     for (int n = 2; Files.exists(dir); n++) dir = root.resolve(base + "-" + n);
     return dir;

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The training engine the service retrains with ({@link ModelLifecycle}): trains a candidate model directory from
  * the store's data, and measures a model directory on a holdout. The server itself has no training engine (it
- * must not depend on DJL); {@code attune serve} and {@code attune demo} pass the SASRec one from {@code attune-cli}.
+ * must not depend on DJL); {@code attune serve} and {@code attune demo} pass the one from {@code attune-cli}, which
+ * retrains a served transfer model as one and anything else as SASRec ({@link #forServed}).
  * Without a trainer, the admin route that trains answers 503 and the schedule is off.
  *
  * <p>Called from one background thread at a time (one training job at a time).
@@ -18,6 +19,16 @@ import java.util.Map;
 public interface ModelTrainer {
   /** The model name written into the registry and version ids ({@code sasrec}). */
   String kind();
+
+  /**
+   * The engine for a job that starts while {@code servedDir} is served (null: no model is), so the service can
+   * retrain the kind of model it serves; its {@link #kind} names the versions it writes. The default is this
+   * engine whatever is served. Called once per job and for status reports; must not fail (an unreadable directory
+   * gets this engine).
+   */
+  default ModelTrainer forServed(Path servedDir) {
+    return this;
+  }
 
   /**
    * Trains a candidate on {@code split.trainAndValidation()} (everything before the holdout's time cut) and writes a

@@ -1,10 +1,14 @@
 package dev.attune.train;
 
+import dev.attune.data.Dataset;
 import dev.attune.data.Holdout;
 import dev.attune.data.Interactions;
 import dev.attune.data.Split;
+import dev.attune.data.Splits;
+import dev.attune.events.EventWeights;
 import dev.attune.infer.SceneTransferModel;
 import dev.attune.infer.WeightFile;
+import dev.attune.model.FitListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -196,6 +200,57 @@ public final class SceneBlendGate {
       else gate[C * b] = 1f;
     }
     return new Tuned(gate, buckets, examples, ndcg);
+  }
+
+  /** Share of the users active in a scene and another whose hidden events tune that scene's gate in {@link #tuneWarm}. */
+  public static final double WARM_USER_SHARE = 0.2;
+  /** Share of such a user's events in the scene hidden for tuning in {@link #tuneWarm}. */
+  public static final double WARM_HIDDEN_FRACTION = 0.2;
+
+  /**
+   * A scene's gate from {@link #tuneWarm}.
+   *
+   * @param gate the tuned gate, or null when no user could tune it
+   * @param users users whose hidden events tuned it
+   * @param scene the scene
+   */
+  public record WarmTuned(Tuned gate, int users, String scene) {
+    /** The gate and its users, or why it is untuned (what {@code model.json}'s {@code blendGates} records). */
+    public String description() {
+      return gate == null ? "untuned (no user with " + Splits.SCENE_MIN_TARGETS + "+ events in " + scene
+          + " and events in another scene): attention score alone" : gate + " (" + users + " users)";
+    }
+  }
+
+  /**
+   * Tunes the gate of {@code scene} without a protocol's validation users, for a file that serves every scene: a
+   * warm-in-scene split of {@code data} (a seeded {@link #WARM_USER_SHARE} of the users with events in {@code
+   * scene} and another hide {@link #WARM_HIDDEN_FRACTION} of their events there), the network trained on the rest,
+   * and the bagged gate ({@link #BOOTSTRAPS}) that ranks the hidden events best. {@code data} must hold nothing a
+   * later test scores. Costs one training run.
+   *
+   * @param listener gets the training run's progress and status (not its epochs: they are not the caller's)
+   */
+  public static WarmTuned tuneWarm(SceneTransfer trainer, Dataset data, String scene, long seed,
+      FitListener listener) {
+    Split tuning = Splits.warmInScene(data, EventWeights.defaults(), scene, WARM_HIDDEN_FRACTION, WARM_USER_SHARE,
+        seed);
+    int users = tuning.test().numUsersWithItems();
+    if (users == 0) return new WarmTuned(null, 0, scene);
+    FitListener progressOnly = new FitListener() {
+      @Override
+      public void progress(String stage, long done, long total) {
+        listener.progress(stage, done, total);
+      }
+
+      @Override
+      public void status(String message) {
+        listener.status(message);
+      }
+    };
+    WeightFile w = trainer.train(tuning.trainAndValidation(), progressOnly);
+    listener.status("tuning the gate of " + scene + " on " + users + " users");
+    return new WarmTuned(tune(w, tuning.testing(), scene, seed, STEPS, BOOTSTRAPS), users, scene);
   }
 
   /**

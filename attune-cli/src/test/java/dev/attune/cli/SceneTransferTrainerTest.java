@@ -1,0 +1,134 @@
+package dev.attune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.data.Dataset;
+import dev.attune.data.Splits;
+import dev.attune.events.Event;
+import dev.attune.events.EventWeights;
+import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.SceneTransferModel;
+import dev.attune.infer.WeightFile;
+import dev.attune.model.FitListener;
+import dev.attune.server.AttuneServer;
+import dev.attune.server.LifecycleConfig;
+import dev.attune.server.ServerConfig;
+import dev.attune.store.Store;
+import dev.attune.synth.TwoSceneGenerator;
+import dev.attune.train.SceneTransfer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retraining a served transfer model (#5, #7): a server serving {@code scene-transfer} on a planted two-scene
+ * platform retrains scene-transfer (not SASRec) with the served model's settings when the admin asks, tunes the
+ * blend's gate of every scene, and serves the new version in each scene.
+ */
+class SceneTransferTrainerTest {
+  private static final String KEY = "scene-transfer-trainer-test-key";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  @Test
+  void aServedTransferModelIsRetrainedAsOneWithEveryScenesGateTuned() throws Exception {
+    Dataset planted = TwoSceneGenerator.generate(new TwoSceneGenerator.Params(300, 6, 15, 12, 10, 0.2, "books",
+        "music", 7L)).dataset();
+    // the generator's events have no order; the service's holdout is by time, so spread them over a day
+    SplittableRandom random = new SplittableRandom(7L);
+    List<Store.NewEvent> events = new ArrayList<>();
+    for (int row = 0; row < planted.events().size(); row++) {
+      Event e = planted.event(planted.events(), row);
+      events.add(new Store.NewEvent(null, new Event(e.userId(), e.itemId(), e.type(), e.value(),
+          1_700_000_000_000L + random.nextLong(86_400_000L), e.scene(), e.context())));
+    }
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("attune.db"))) {
+      store.upsertUsers(planted.users());
+      store.upsertItems(planted.items());
+      store.appendEvents(events);
+      // the served model: trained by the same engine, 3 epochs, recommending music when asked for no scene
+      Path served = dir.resolve("models").resolve("first");
+      Dataset stored = store.toDataset("store");
+      SceneTransfer.Params small = SceneTransfer.Params.DEFAULTS.with(Map.of("dim", "16", "epochs", "3"));
+      new SceneTransferTrainer(small, "music", null).train(stored,
+          Splits.temporalFraction(stored, EventWeights.defaults(), 0.2), served, 1L, FitListener.NONE);
+      assertUntunedNowhere(ModelDirectory.read(served).weights(), "the engine tunes every scene's gate");
+
+      ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(KEY)
+          .withModelDir(served).withLifecycle(LifecycleConfig.DEFAULTS.withModelRoot(dir.resolve("models"))
+              .withGateMargin(1)); // publish whatever the holdout says: this test is about what is trained
+      AttuneServer server = AttuneServer.create(config, store, new SasRecTrainer(12, 1)).start();
+      try {
+        String base = "http://127.0.0.1:" + server.port();
+        assertEquals("scene-transfer", call(base, "GET", "/v1/admin/training", 200).get("trainer").asText(),
+            "a served transfer model is retrained as one");
+        call(base, "POST", "/v1/admin/models/train", 202);
+        JsonNode job = null;
+        for (int i = 0; i < 3000; i++) {
+          job = call(base, "GET", "/v1/admin/training", 200).get("job");
+          if (List.of("published", "rejected", "failed").contains(job.get("state").asText())) break;
+          Thread.sleep(100);
+        }
+        assertEquals("published", job.get("state").asText(), job.toString());
+        assertEquals(3, job.get("epoch").asInt(), "the served model's epochs, not --train-epochs: " + job);
+        String version = job.get("version").asText();
+        assertTrue(version.startsWith("scene-transfer-"), version);
+        ModelDirectory retrained = ModelDirectory.read(dir.resolve("models").resolve(version));
+        assertEquals("scene-transfer", retrained.kind());
+        assertEquals("music", retrained.info().get("target"));
+        assertEquals(16, ((Map<?, ?>) retrained.info().get("params")).get("dim"), "the served model's settings");
+        assertUntunedNowhere(retrained.weights(), "the retrained version");
+        for (String scene : List.of("books", "music")) {
+          JsonNode recs = call(base, "GET", "/v1/users/" + planted.userIds().id(0) + "/recommendations?k=5&scene="
+              + scene, 200);
+          assertEquals(version, recs.get("model").asText(), recs.toString());
+          assertEquals(5, recs.get("items").size(), recs.toString());
+          for (JsonNode item : recs.get("items")) {
+            int index = planted.itemIds().indexOf(item.get("itemId").asText());
+            assertEquals(scene, planted.sceneNames().id(planted.itemScenes()[index]), recs.toString());
+          }
+        }
+      } finally {
+        server.stop();
+      }
+    }
+  }
+
+  /** Every scene's gate differs from the attention score alone in some bucket (it was tuned). */
+  private static void assertUntunedNowhere(WeightFile weights, String what) {
+    float[] gate = weights.tensor("blend_gate").values();
+    int scenes = weights.property("scenes").split(",").length;
+    int perScene = gate.length / scenes;
+    for (int s = 0; s < scenes; s++) {
+      boolean tuned = false;
+      for (int b = 0; b < perScene; b += SceneTransferModel.COMPONENTS) {
+        float[] row = Arrays.copyOfRange(gate, s * perScene + b, s * perScene + b + SceneTransferModel.COMPONENTS);
+        float[] alone = new float[SceneTransferModel.COMPONENTS];
+        alone[0] = 1;
+        tuned |= !Arrays.equals(row, alone);
+      }
+      assertTrue(tuned, what + ": scene " + s + " has no tuned gate: " + Arrays.toString(gate));
+    }
+  }
+
+  private static JsonNode call(String base, String method, String path, int status) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY)
+        .method(method, HttpRequest.BodyPublishers.noBody()).build();
+    HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(status, r.statusCode(), r.body());
+    return JSON.readTree(r.body());
+  }
+}
