@@ -48,10 +48,12 @@ import java.util.Map;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
- * [transferOnly=true] [merged=false] [gateBootstraps=0] [oracleGate=true] [validationUsers=0.1] [gateSteps=10]
+ * [transferOnly=true] [merged=false] [gateBootstraps=0] [warmSplitGate=true] [oracleGate=true] [validationUsers=0.1] [gateSteps=10]
  * [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code merged=false} leaves out
  * the merged baselines (EASE merged alone takes minutes per setting); {@code gateBootstraps=200} adds the blend with
- * the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code oracleGate} adds
+ * the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code warmSplitGate=true}
+ * adds the blend with the gate {@link SceneBlendGate#tuneWarm} tunes without validation users (what a file's scenes
+ * other than its {@code --target} and the server's retraining get); {@code oracleGate} adds
  * the blend with its gate tuned on the test users, an upper bound of what a gate over these components can reach, not a
  * result. Prints one Markdown table row per (direction, setting, model) with the model's validation NDCG@10, and per
  * setting a comment line naming the best target-only model picked by validation NDCG@10 and by test NDCG@10, with the
@@ -74,6 +76,7 @@ public final class SceneTransferQuality {
     boolean oracleGate = false;
     boolean merged = true;
     int gateBootstraps = 0;
+    boolean warmSplitGate = false;
     double validationUsers = 0.1;
     int gateSteps = SceneBlendGate.STEPS;
     Map<String, String> overrides = new LinkedHashMap<>();
@@ -86,6 +89,7 @@ public final class SceneTransferQuality {
       else if (kv[0].equals("oracleGate")) oracleGate = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("merged")) merged = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("gateBootstraps")) gateBootstraps = Integer.parseInt(kv[1]);
+      else if (kv[0].equals("warmSplitGate")) warmSplitGate = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
       else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);
@@ -129,8 +133,8 @@ public final class SceneTransferQuality {
             "cfRegularization", alsTarget.params().get("regularization"),
             "easeRegularization", easeTarget.params().get("regularization")));
         if (!classicOnly) {
-          rows.addAll(transfer(withCf, maxEpochs, gateSteps, gateBootstraps, oracleGate, split, target, setting,
-              options, seed));
+          rows.addAll(transfer(withCf, maxEpochs, gateSteps, gateBootstraps, oracleGate, warmSplitGate, split, target,
+              setting, options, seed));
         }
         for (Row r : rows) {
           System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.4f | %s | %s | %.1f |%n", target, setting,
@@ -197,7 +201,7 @@ public final class SceneTransferQuality {
    * the attention score alone (gate (1, 0, 0, 0, 0)).
    */
   private static List<Row> transfer(SceneTransfer.Params params, int maxEpochs, int gateSteps, int gateBootstraps,
-      boolean oracleGate, Split split, String target, String setting, EvalOptions options, long seed) {
+      boolean oracleGate, boolean warmSplitGate, Split split, String target, String setting, EvalOptions options, long seed) {
     long start = System.nanoTime();
     TrainingSet tuningTrain = split.tuning().train();
     double[] bestScore = {Double.NEGATIVE_INFINITY};
@@ -236,6 +240,18 @@ public final class SceneTransferQuality {
       SceneTransferModel baggedModel = SceneTransferModel.fromWeights(w, full.interactions(), target);
       rows.add(new Row("scene-transfer, bagged gate", SceneResult.evaluate(baggedModel, split, target, options),
           "gate " + bagged, (System.nanoTime() - start) / 1e9));
+    }
+    if (warmSplitGate) {
+      // the gate a file's other scenes and the server's retraining get: no validation users, a warm split of the
+      // training data (validation users' hidden events included; never the test users')
+      SceneBlendGate.WarmTuned warm = SceneBlendGate.tuneWarm(new SceneTransfer(params.withEpochs(bestEpoch[0])),
+          split.trainingDataset(), target, seed, FitListener.NONE);
+      if (warm.gate() != null) {
+        SceneBlendGate.apply(w, target, warm.gate());
+        SceneTransferModel warmModel = SceneTransferModel.fromWeights(w, full.interactions(), target);
+        rows.add(new Row("scene-transfer, gate tuned on a warm split", SceneResult.evaluate(warmModel, split, target,
+            options), "gate " + warm.description(), (System.nanoTime() - start) / 1e9));
+      }
     }
     if (oracleGate) {
       // an upper bound, not a model: the gate that suits the test users best, to tell whether the components hold

@@ -206,6 +206,7 @@ public final class SceneBlendGate {
   public static final double WARM_USER_SHARE = 0.2;
   /** Share of such a user's events in the scene hidden for tuning in {@link #tuneWarm}. */
   public static final double WARM_HIDDEN_FRACTION = 0.2;
+  private static final long WARM_SEED_SALT = 0x6A09E667F3BCC909L;
 
   /**
    * A scene's gate from {@link #tuneWarm}.
@@ -233,8 +234,11 @@ public final class SceneBlendGate {
    */
   public static WarmTuned tuneWarm(SceneTransfer trainer, Dataset data, String scene, long seed,
       FitListener listener) {
+    // a stream of its own: with the caller's seed the users drawn would be those a protocol split with that seed
+    // drew for its test (on Douban, cold test users, none of them eligible here)
+    long splitSeed = new SplittableRandom(seed ^ WARM_SEED_SALT).nextLong();
     Split tuning = Splits.warmInScene(data, EventWeights.defaults(), scene, WARM_HIDDEN_FRACTION, WARM_USER_SHARE,
-        seed);
+        splitSeed);
     int users = tuning.test().numUsersWithItems();
     if (users == 0) return new WarmTuned(null, 0, scene);
     FitListener progressOnly = new FitListener() {

@@ -196,6 +196,12 @@ class SceneTransferTest {
     System.out.printf("#5 gate tuned on a warm split, music warm: blend %.4f, attention only %.4f, target-only ALS"
         + " %.4f; gate %s%n", b, t, a, tuned.description());
     assertTrue(b >= a && b >= 0.97 * t, "blend " + b + " vs target-only ALS " + a + " and attention only " + t);
+    // after a cold split with the same seed its users are drawn afresh: the cold test users (no music event left)
+    // are not the ones drawn again, which would leave nobody to tune on
+    Split cold = Splits.coldInScene(ds, WEIGHTS, "music", 0, 0.3, 3L);
+    SceneBlendGate.WarmTuned afterCold = SceneBlendGate.tuneWarm(new SceneTransfer(PARAMS.withEpochs(1)),
+        cold.trainingDataset(), "music", 3L, FitListener.NONE);
+    assertTrue(afterCold.users() > 0.1 * tuned.users(), afterCold.description());
   }
 
   /**
