@@ -89,18 +89,8 @@ final class SceneTransferTrainer implements ModelTrainer {
     Map<String, Object> gateInfo = new LinkedHashMap<>();
     for (int s = 0; s < scenes.size(); s++) {
       String scene = scenes.get(s);
-      String stage = "gate of " + scene + " (" + (s + 1) + "/" + scenes.size() + "): ";
-      SceneBlendGate.WarmTuned g = SceneBlendGate.tuneWarm(trainer, beforeHoldout, scene, seed, new FitListener() {
-        @Override
-        public void progress(String name, long done, long total) {
-          listener.progress(stage + name, done, total);
-        }
-
-        @Override
-        public void status(String message) {
-          listener.status(stage + message);
-        }
-      });
+      SceneBlendGate.WarmTuned g = SceneBlendGate.tuneWarm(trainer, beforeHoldout, scene, seed,
+          FitListener.progressOnly(listener, "gate of " + scene + " (" + (s + 1) + "/" + scenes.size() + "): "));
       if (g.gate() != null) gates.put(scene, g.gate());
       gateInfo.put(scene, g.description());
     }

@@ -4,16 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.data.Dataset;
 import dev.attune.server.AttuneServer;
 import dev.attune.server.ServerConfig;
 import dev.attune.store.Store;
 import dev.attune.synth.MusicPlatformGenerator;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SasRecTrainerTest {
   private static final String KEY = "sasrec-trainer-test-key-42";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
@@ -46,17 +40,11 @@ class SasRecTrainerTest {
           .withLifecycle(dev.attune.server.LifecycleConfig.DEFAULTS.withModelRoot(dir.resolve("models")));
       AttuneServer server = AttuneServer.create(config, store, new SasRecTrainer(1, 1)).start();
       try {
-        String base = "http://127.0.0.1:" + server.port();
+        AdminCalls admin = new AdminCalls("http://127.0.0.1:" + server.port(), KEY);
         String user = ds.userIds().id(0);
-        assertTrue(call(base, "GET", "/v1/users/" + user + "/recommendations?k=5", 200).get("model").isNull(),
+        assertTrue(admin.call("GET", "/v1/users/" + user + "/recommendations?k=5", 200).get("model").isNull(),
             "no model yet");
-        call(base, "POST", "/v1/admin/models/train", 202);
-        JsonNode job = null;
-        for (int i = 0; i < 1200; i++) {
-          job = call(base, "GET", "/v1/admin/training", 200).get("job");
-          if (List.of("published", "rejected", "failed").contains(job.get("state").asText())) break;
-          Thread.sleep(100);
-        }
+        JsonNode job = admin.trainNowAndWait();
         assertEquals("published", job.get("state").asText(), job.toString());
         assertEquals(1, job.get("epoch").asInt(), job.toString());
         double ndcg = job.get("gate").get("candidateNdcg10").asDouble();
@@ -66,7 +54,7 @@ class SasRecTrainerTest {
         for (String file : List.of("model.json", "weights.atw", "items.txt")) {
           assertTrue(Files.isRegularFile(versionDir.resolve(file)), file);
         }
-        JsonNode recs = call(base, "GET", "/v1/users/" + user + "/recommendations?k=5", 200);
+        JsonNode recs = admin.call("GET", "/v1/users/" + user + "/recommendations?k=5", 200);
         assertEquals(version, recs.get("model").asText());
         assertEquals("sasrec", recs.get("items").get(0).get("source").asText(), recs.toString());
       } finally {
@@ -87,13 +75,5 @@ class SasRecTrainerTest {
       assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
       assertTrue(!Files.exists(dir.resolve("never.db")), "nothing is opened before the settings are checked");
     }
-  }
-
-  private static JsonNode call(String base, String method, String path, int status) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY)
-        .method(method, HttpRequest.BodyPublishers.noBody()).build();
-    HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-    assertEquals(status, r.statusCode(), r.body());
-    return JSON.readTree(r.body());
   }
 }

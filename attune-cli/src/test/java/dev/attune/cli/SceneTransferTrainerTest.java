@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.data.Dataset;
 import dev.attune.data.Splits;
 import dev.attune.events.Event;
@@ -19,10 +18,6 @@ import dev.attune.server.ServerConfig;
 import dev.attune.store.Store;
 import dev.attune.synth.TwoSceneGenerator;
 import dev.attune.train.SceneTransfer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SceneTransferTrainerTest {
   private static final String KEY = "scene-transfer-trainer-test-key";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
@@ -72,16 +66,10 @@ class SceneTransferTrainerTest {
               .withGateMargin(1)); // publish whatever the holdout says: this test is about what is trained
       AttuneServer server = AttuneServer.create(config, store, new SasRecTrainer(12, 1)).start();
       try {
-        String base = "http://127.0.0.1:" + server.port();
-        assertEquals("scene-transfer", call(base, "GET", "/v1/admin/training", 200).get("trainer").asText(),
+        AdminCalls admin = new AdminCalls("http://127.0.0.1:" + server.port(), KEY);
+        assertEquals("scene-transfer", admin.call("GET", "/v1/admin/training", 200).get("trainer").asText(),
             "a served transfer model is retrained as one");
-        call(base, "POST", "/v1/admin/models/train", 202);
-        JsonNode job = null;
-        for (int i = 0; i < 3000; i++) {
-          job = call(base, "GET", "/v1/admin/training", 200).get("job");
-          if (List.of("published", "rejected", "failed").contains(job.get("state").asText())) break;
-          Thread.sleep(100);
-        }
+        JsonNode job = admin.trainNowAndWait();
         assertEquals("published", job.get("state").asText(), job.toString());
         assertEquals(3, job.get("epoch").asInt(), "the served model's epochs, not --train-epochs: " + job);
         String version = job.get("version").asText();
@@ -92,7 +80,7 @@ class SceneTransferTrainerTest {
         assertEquals(16, ((Map<?, ?>) retrained.info().get("params")).get("dim"), "the served model's settings");
         assertUntunedNowhere(retrained.weights(), "the retrained version");
         for (String scene : List.of("books", "music")) {
-          JsonNode recs = call(base, "GET", "/v1/users/" + planted.userIds().id(0) + "/recommendations?k=5&scene="
+          JsonNode recs = admin.call("GET", "/v1/users/" + planted.userIds().id(0) + "/recommendations?k=5&scene="
               + scene, 200);
           assertEquals(version, recs.get("model").asText(), recs.toString());
           assertEquals(5, recs.get("items").size(), recs.toString());
@@ -122,13 +110,5 @@ class SceneTransferTrainerTest {
       }
       assertTrue(tuned, what + ": scene " + s + " has no tuned gate: " + Arrays.toString(gate));
     }
-  }
-
-  private static JsonNode call(String base, String method, String path, int status) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY)
-        .method(method, HttpRequest.BodyPublishers.noBody()).build();
-    HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-    assertEquals(status, r.statusCode(), r.body());
-    return JSON.readTree(r.body());
   }
 }

@@ -22,4 +22,23 @@ public interface FitListener {
 
   /** Reports the validation score (NDCG@10 for the sequence models) measured after {@code epoch} (1-based). */
   default void validated(int epoch, double score) {}
+
+  /**
+   * A listener that passes progress and status on to {@code next} with {@code prefix} before the stage and the
+   * message, and drops epochs and validation scores: for a run inside a larger one whose epochs are not the
+   * caller's (a tuning run before the final training).
+   */
+  static FitListener progressOnly(FitListener next, String prefix) {
+    return new FitListener() {
+      @Override
+      public void progress(String stage, long done, long total) {
+        next.progress(prefix + stage, done, total);
+      }
+
+      @Override
+      public void status(String message) {
+        next.status(prefix + message);
+      }
+    };
+  }
 }

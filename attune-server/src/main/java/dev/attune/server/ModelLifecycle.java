@@ -37,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>A job: reads everything the store holds; cuts it by time ({@link Splits#temporalFraction}, the newest {@link
  * LifecycleConfig#holdoutFraction} of events held out); trains a candidate on the events before the cut with the
  * {@link ModelTrainer}'s engine for the model served when the job starts ({@link ModelTrainer#forServed}) into a new
- * version directory ({@code <modelRoot>/<kind>-<yyyyMMdd-HHmmss>}); measures the
- * candidate and the active version on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model gate</b>:
- * the candidate is published only if its NDCG@10 is at least the active version's minus {@link
- * LifecycleConfig#gateMargin} (always, when nothing is served or the active version cannot be measured). The
+ * version directory ({@code <modelRoot>/<kind>-<yyyyMMdd-HHmmss>}); measures the candidate and the active version
+ * on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model gate</b>: the candidate is published only if
+ * its NDCG@10 is at least the active version's minus {@link LifecycleConfig#gateMargin} (always, when nothing is
+ * served or the active version cannot be measured). The
  * decision and both numbers are logged (one line starting {@code model gate:}), written into the version's {@code
  * model.json} as {@code gate}, and the version is registered in the store with its holdout metrics either way.
  * Publication marks it active in the registry and hot-swaps it ({@link ServedVersion#serve}: requests already
@@ -125,7 +125,8 @@ final class ModelLifecycle implements AutoCloseable {
   Map<String, Object> trainNow() {
     if (trainer == null) {
       throw new ApiException(503, "no_trainer", "this server has no training engine; start it with 'attune serve'"
-          + " (which retrains a served scene-transfer model as one, anything else as SASRec) or train with 'attune train --out <dir>' and activate the directory", null);
+          + " (which retrains a served scene-transfer model as one, anything else as SASRec) or train with 'attune"
+          + " train --out <dir>' and activate the directory", null);
     }
     Job j = tryStart("admin");
     if (j == null) {

@@ -241,18 +241,7 @@ public final class SceneBlendGate {
         splitSeed);
     int users = tuning.test().numUsersWithItems();
     if (users == 0) return new WarmTuned(null, 0, scene);
-    FitListener progressOnly = new FitListener() {
-      @Override
-      public void progress(String stage, long done, long total) {
-        listener.progress(stage, done, total);
-      }
-
-      @Override
-      public void status(String message) {
-        listener.status(message);
-      }
-    };
-    WeightFile w = trainer.train(tuning.trainAndValidation(), progressOnly);
+    WeightFile w = trainer.train(tuning.trainAndValidation(), FitListener.progressOnly(listener, ""));
     listener.status("tuning the gate of " + scene + " on " + users + " users");
     return new WarmTuned(tune(w, tuning.testing(), scene, seed, STEPS, BOOTSTRAPS), users, scene);
   }
