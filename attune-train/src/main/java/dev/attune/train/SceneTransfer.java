@@ -216,7 +216,9 @@ public final class SceneTransfer {
   /**
    * Trains on the positive training items of every user and scene of {@code train}. Progress:
    * {@link FitListener#progress} in examples (stage {@code "epoch e/E"}), {@link FitListener#epochEnd} with the
-   * mean loss.
+   * mean loss per held-out target, −log softmax(s)_i in nats (the loss trained on sums it over each example's
+   * targets, whose number is drawn anew every epoch, so its per-example mean moves with the draw; on Douban it
+   * stayed within 254-268 while validation NDCG@10 rose).
    *
    * @return the weights, with the scene names and each item's scene, ready for {@link SceneTransferModel}
    * @throws IllegalArgumentException if the training set has no positive interaction
@@ -391,7 +393,7 @@ public final class SceneTransfer {
     List<int[]> batches = ex.batches(params.batchSize(), random);
     String stage = "epoch " + (epoch + 1) + "/" + params.epochs();
     double lossSum = 0;
-    long seen = 0;
+    long targets = 0;
     long done = 0;
     for (int[] rows : batches) {
       Batch batch = ex.batch(rows, params, random);
@@ -405,8 +407,8 @@ public final class SceneTransfer {
         }
         if (Float.isFinite(value) && SequenceTraining.gradientsFinite(net.store, scope)) {
           adam.update(net.store, scope);
-          lossSum += value * (double) rows.length;
-          seen += rows.length;
+          lossSum += value * (double) rows.length; // the batch's loss is a mean over its examples
+          targets += batch.targetCount();
         } else {
           report.status("skipped a batch with a non-finite loss or gradient at epoch " + (epoch + 1));
         }
@@ -415,7 +417,7 @@ public final class SceneTransfer {
       done += rows.length;
       report.progress(stage, done, ex.size());
     }
-    return seen == 0 ? Double.NaN : lossSum / seen;
+    return targets == 0 ? Double.NaN : lossSum / targets;
   }
 
   // ---------------------------------------------------------------- examples and batches
@@ -604,6 +606,13 @@ public final class SceneTransfer {
       this.candidates = new long[m];
       this.candidateMask = new float[b * m];
       this.labels = new float[b * m];
+    }
+
+    /** The number of targets (labels set to 1) over the batch's rows. */
+    long targetCount() {
+      long n = 0;
+      for (float y : labels) if (y > 0) n++;
+      return n;
     }
 
     /**
