@@ -25,8 +25,8 @@ import java.util.Map;
  * tuned blend. A scene with too few such users keeps the attention score alone, which {@code model.json}'s {@code
  * blendGates} says.
  *
- * <p>Cost: one training per scene plus one (three for two scenes); on Douban book + music about 50 s each at the
- * default 12 epochs, one engine thread.
+ * <p>Cost: one training run per scene plus one, and a gate search per scene; on Douban book + music (12 epochs, one
+ * engine thread) 160 s in all, 40 s per run and 16-23 s per search (docs/benchmarks.md).
  */
 final class SceneTransferTrainer implements ModelTrainer {
   private final SceneTransfer.Params params;
