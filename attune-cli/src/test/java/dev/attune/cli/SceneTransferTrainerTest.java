@@ -95,6 +95,29 @@ class SceneTransferTrainerTest {
     }
   }
 
+  @Test
+  void settingsItCannotReadFallBackToTheDefaultsAndOneSceneIsRefusedWithAMessage() throws Exception {
+    SceneTransferTrainer fromAnOlderFile = SceneTransferTrainer.of(Map.of("model", "scene-transfer", "target", "music",
+        "params", Map.of("dim", "8", "retired", "1")), 1);
+    Dataset oneScene = dev.attune.synth.MusicPlatformGenerator.generate(
+        new dev.attune.synth.MusicPlatformGenerator.Params(30, 2, 2, 2, 4, 10, 0.7, 0.15, 3L)).dataset();
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> fromAnOlderFile.train(oneScene, Splits.temporalFraction(oneScene, EventWeights.defaults(), 0.2),
+            dir.resolve("never"), 1L, FitListener.NONE));
+    assertTrue(e.getMessage().contains("one scene only"), e.getMessage());
+    assertTrue(!java.nio.file.Files.exists(dir.resolve("never")), "nothing written");
+    // with two scenes it trains, with the defaults, and says why
+    Dataset planted = TwoSceneGenerator.generate(new TwoSceneGenerator.Params(120, 4, 10, 8, 6, 0.2, "books",
+        "music", 5L)).dataset();
+    SceneTransferTrainer quick = SceneTransferTrainer.of(Map.of("model", "scene-transfer", "target", "music",
+        "params", Map.of("epochs", "1", "retired", "1")), 1);
+    Path out = dir.resolve("defaults");
+    quick.train(planted, Splits.randomRatio(planted, EventWeights.defaults(), 0.2, 5L), out, 1L, FitListener.NONE);
+    Map<String, Object> info = ModelDirectory.readInfo(out);
+    assertTrue(String.valueOf(info.get("note")).contains("retired"), info.toString());
+    assertEquals(32, ((Map<?, ?>) info.get("params")).get("dim"), "the defaults: " + info);
+  }
+
   /** Every scene's gate differs from the attention score alone in some bucket (it was tuned). */
   private static void assertUntunedNowhere(WeightFile weights, String what) {
     float[] gate = weights.tensor("blend_gate").values();
