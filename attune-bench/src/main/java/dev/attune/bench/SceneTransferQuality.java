@@ -53,7 +53,8 @@ import java.util.Map;
  * the merged baselines (EASE merged alone takes minutes per setting); {@code gateBootstraps=200} adds the blend with
  * the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code warmSplitGate=true}
  * adds the blend with the gate {@link SceneBlendGate#tuneWarm} tunes without validation users (what a file's scenes
- * other than its {@code --target} and the server's retraining get); {@code oracleGate} adds
+ * other than its {@code --target} and the server's retraining get) and with one tuned on both sets of examples
+ * pooled (bagged as {@code gateBootstraps} says); {@code oracleGate} adds
  * the blend with its gate tuned on the test users, an upper bound of what a gate over these components can reach, not a
  * result. Prints one Markdown table row per (direction, setting, model) with the model's validation NDCG@10, and per
  * setting a comment line naming the best target-only model picked by validation NDCG@10 and by test NDCG@10, with the
@@ -251,6 +252,13 @@ public final class SceneTransferQuality {
         SceneTransferModel warmModel = SceneTransferModel.fromWeights(w, full.interactions(), target);
         rows.add(new Row("scene-transfer, gate tuned on a warm split", SceneResult.evaluate(warmModel, split, target,
             options), "gate " + warm.description(), (System.nanoTime() - start) / 1e9));
+        // both sets of examples at once, each scored by the network trained without its users' hidden events
+        SceneBlendGate.Tuned pooled = SceneBlendGate.tune(List.of(new SceneBlendGate.Source(bestWeights[0],
+            split.tuning()), warm.source()), target, seed, gateSteps, Math.max(gateBootstraps, 0));
+        SceneBlendGate.apply(w, target, pooled);
+        SceneTransferModel pooledModel = SceneTransferModel.fromWeights(w, full.interactions(), target);
+        rows.add(new Row("scene-transfer, pooled gate", SceneResult.evaluate(pooledModel, split, target, options),
+            "gate " + pooled, (System.nanoTime() - start) / 1e9));
       }
     }
     if (oracleGate) {

@@ -112,19 +112,108 @@ public final class SceneBlendGate {
    */
   public static Tuned tune(WeightFile w, Split.Stage validation, String target, long seed, int steps,
       int bootstraps) {
+    return tune(List.of(new Source(w, validation)), target, seed, steps, bootstraps);
+  }
+
+  /**
+   * Weights and the held-out events they were trained without, one source of examples for {@link #tune(List,
+   * String, long, int, int)}.
+   */
+  public record Source(WeightFile weights, Split.Stage validation) {}
+
+  /**
+   * {@link #tune(WeightFile, Split.Stage, String, long, int, int)} on the examples of several sources at once (say
+   * the protocol's validation users with the network trained without their events, and a warm split's users with
+   * one trained without theirs): each example is scored by its own source's network, and every bucket is tuned on
+   * all of them. More examples per bucket, less of the pick's noise. The sources must share the gate's buckets.
+   */
+  public static Tuned tune(List<Source> sources, String target, long seed, int steps, int bootstraps) {
     if (steps <= 0) throw new IllegalArgumentException("steps must be > 0: " + steps);
     if (bootstraps < 0) throw new IllegalArgumentException("bootstraps must be >= 0: " + bootstraps);
+    if (sources.isEmpty()) throw new IllegalArgumentException("no source of examples");
+    int[] buckets = null;
+    int targetCount = -1;
+    List<List<Example>> byBucket = new ArrayList<>();
+    for (Source source : sources) {
+      SceneTransferModel model = SceneTransferModel.fromWeights(source.weights(),
+          source.validation().train().interactions(), target);
+      if (!model.hasBlend()) throw new IllegalArgumentException("the weight file has no blend; call addBlend first");
+      if (buckets == null) {
+        buckets = model.gateBuckets();
+        targetCount = model.targetItems().length;
+        for (int b = 0; b < buckets.length; b++) byBucket.add(new ArrayList<>());
+      } else if (!Arrays.equals(buckets, model.gateBuckets()) || targetCount != model.targetItems().length) {
+        throw new IllegalArgumentException("the sources differ in their gate buckets or target items");
+      }
+      addExamples(model, source.validation(), seed, byBucket);
+    }
+    int nb = buckets.length;
+    float[] gate = new float[nb * C];
+    int[] examples = new int[nb];
+    double[] ndcg = new double[nb];
+    Arrays.fill(ndcg, Double.NaN);
+    float[][] grid = grid(steps);
+    for (int b = 0; b < nb; b++) {
+      List<Example> list = byBucket.get(b);
+      examples[b] = list.size();
+      if (list.isEmpty()) continue;
+      float[] combined = new float[targetCount];
+      boolean[] active = new boolean[C];
+      double[][] byExample = new double[list.size()][grid.length]; // NDCG@10 of each example at each grid point
+      for (int x = 0; x < list.size(); x++) {
+        Example e = list.get(x);
+        float[][] c = e.model.components(e.history);
+        for (int k = 0; k < C; k++) for (float v : c[k]) active[k] |= v != 0;
+        int[] rows = contenders(c, e.excluded, K);
+        for (int g = 0; g < grid.length; g++) byExample[x][g] = ndcg(c, grid[g], e, rows, combined);
+      }
+      if (bootstraps == 0) {
+        int best = bestPoint(byExample, null);
+        System.arraycopy(withoutInert(grid[best], active), 0, gate, C * b, C);
+        ndcg[b] = columnMean(byExample, best);
+      } else {
+        float[] mean = new float[C];
+        int[] counts = new int[list.size()];
+        SplittableRandom random = new SplittableRandom(seed ^ (0xC2B2AE3D27D4EB4FL * (b + 1)));
+        for (int r = 0; r < bootstraps; r++) {
+          Arrays.fill(counts, 0);
+          for (int x = 0; x < counts.length; x++) counts[random.nextInt(counts.length)]++;
+          float[] pick = grid[bestPoint(byExample, counts)];
+          for (int k = 0; k < C; k++) mean[k] += pick[k] / bootstraps;
+        }
+        float[] bagged = withoutInert(mean, active);
+        System.arraycopy(bagged, 0, gate, C * b, C);
+        double total = 0;
+        for (Example e : list) total += ndcg(e.model.components(e.history), bagged, e, combined);
+        ndcg[b] = total / list.size();
+      }
+    }
+    for (int b = 0; b < nb; b++) {
+      if (examples[b] > 0) continue;
+      int from = -1;
+      for (int d = 1; d < nb && from < 0; d++) {
+        if (b - d >= 0 && examples[b - d] > 0) from = b - d;
+        else if (b + d < nb && examples[b + d] > 0) from = b + d;
+      }
+      if (from >= 0) System.arraycopy(gate, C * from, gate, C * b, C);
+      else gate[C * b] = 1f;
+    }
+    return new Tuned(gate, buckets, examples, ndcg);
+  }
+
+  /**
+   * The examples of one source: each validation user at their own number of target-scene items and at each lower
+   * bucket's bound with a seeded subset of them.
+   */
+  private static void addExamples(SceneTransferModel model, Split.Stage validation, long seed,
+      List<List<Example>> byBucket) {
     Interactions positive = validation.train().interactions().positive();
-    SceneTransferModel model = SceneTransferModel.fromWeights(w, validation.train().interactions(), target);
-    if (!model.hasBlend()) throw new IllegalArgumentException("the weight file has no blend; call addBlend first");
-    int scene = model.scenes().indexOf(target);
+    int scene = model.scenes().indexOf(model.targetScene());
     int[] targetItems = model.targetItems();
     int[] rowOf = new int[positive.numItems()];
     Arrays.fill(rowOf, -1);
     for (int r = 0; r < targetItems.length; r++) rowOf[targetItems[r]] = r;
     int[] buckets = model.gateBuckets();
-    List<List<Example>> byBucket = new ArrayList<>();
-    for (int b = 0; b < buckets.length; b++) byBucket.add(new ArrayList<>());
     Holdout holdout = validation.holdout();
     for (int u = 0; u < positive.numUsers(); u++) {
       int[] row = positive.row(u);
@@ -147,61 +236,9 @@ public final class SceneBlendGate {
         int n = b == actual ? own.length : buckets[b];
         int[] history = Arrays.copyOf(others, others.length + n);
         System.arraycopy(own, 0, history, others.length, n);
-        byBucket.get(b).add(new Example(history, relevant, excluded));
+        byBucket.get(b).add(new Example(model, history, relevant, excluded));
       }
     }
-    int nb = buckets.length;
-    float[] gate = new float[nb * C];
-    int[] examples = new int[nb];
-    double[] ndcg = new double[nb];
-    Arrays.fill(ndcg, Double.NaN);
-    float[][] grid = grid(steps);
-    for (int b = 0; b < nb; b++) {
-      List<Example> list = byBucket.get(b);
-      examples[b] = list.size();
-      if (list.isEmpty()) continue;
-      float[] combined = new float[targetItems.length];
-      boolean[] active = new boolean[C];
-      double[][] byExample = new double[list.size()][grid.length]; // NDCG@10 of each example at each grid point
-      for (int x = 0; x < list.size(); x++) {
-        Example e = list.get(x);
-        float[][] c = model.components(e.history);
-        for (int k = 0; k < C; k++) for (float v : c[k]) active[k] |= v != 0;
-        int[] rows = contenders(c, e.excluded, K);
-        for (int g = 0; g < grid.length; g++) byExample[x][g] = ndcg(c, grid[g], e, rows, combined);
-      }
-      if (bootstraps == 0) {
-        int best = bestPoint(byExample, null);
-        System.arraycopy(withoutInert(grid[best], active), 0, gate, C * b, C);
-        ndcg[b] = columnMean(byExample, best);
-      } else {
-        float[] mean = new float[C];
-        int[] counts = new int[list.size()];
-        SplittableRandom random = new SplittableRandom(seed ^ (0xC2B2AE3D27D4EB4FL * (b + 1)));
-        for (int r = 0; r < bootstraps; r++) {
-          Arrays.fill(counts, 0);
-          for (int x = 0; x < counts.length; x++) counts[random.nextInt(counts.length)]++;
-          float[] pick = grid[bestPoint(byExample, counts)];
-          for (int k = 0; k < C; k++) mean[k] += pick[k] / bootstraps;
-        }
-        float[] bagged = withoutInert(mean, active);
-        System.arraycopy(bagged, 0, gate, C * b, C);
-        double total = 0;
-        for (Example e : list) total += ndcg(model.components(e.history), bagged, e, combined);
-        ndcg[b] = total / list.size();
-      }
-    }
-    for (int b = 0; b < nb; b++) {
-      if (examples[b] > 0) continue;
-      int from = -1;
-      for (int d = 1; d < nb && from < 0; d++) {
-        if (b - d >= 0 && examples[b - d] > 0) from = b - d;
-        else if (b + d < nb && examples[b + d] > 0) from = b + d;
-      }
-      if (from >= 0) System.arraycopy(gate, C * from, gate, C * b, C);
-      else gate[C * b] = 1f;
-    }
-    return new Tuned(gate, buckets, examples, ndcg);
   }
 
   /** Share of the users active in a scene and another whose hidden events tune that scene's gate in {@link #tuneWarm}. */
@@ -216,8 +253,10 @@ public final class SceneBlendGate {
    * @param gate the tuned gate, or null when no user could tune it
    * @param users users whose hidden events tuned it
    * @param scene the scene
+   * @param source the network trained without those events and the split's stage, to pool with other examples
+   *     ({@link #tune(List, String, long, int, int)}); null with the gate
    */
-  public record WarmTuned(Tuned gate, int users, String scene) {
+  public record WarmTuned(Tuned gate, int users, String scene, Source source) {
     /** The gate and its users, or why it is untuned (what {@code model.json}'s {@code blendGates} records). */
     public String description() {
       return gate == null ? "untuned (no user with " + Splits.SCENE_MIN_TARGETS + "+ events in " + scene
@@ -242,10 +281,11 @@ public final class SceneBlendGate {
     Split tuning = Splits.warmInScene(data, EventWeights.defaults(), scene, WARM_HIDDEN_FRACTION, WARM_USER_SHARE,
         splitSeed);
     int users = tuning.test().numUsersWithItems();
-    if (users == 0) return new WarmTuned(null, 0, scene);
+    if (users == 0) return new WarmTuned(null, 0, scene, null);
     WeightFile w = trainer.train(tuning.trainAndValidation(), FitListener.progressOnly(listener, ""));
     listener.status("tuning the gate of " + scene + " on " + users + " users");
-    return new WarmTuned(tune(w, tuning.testing(), scene, seed, STEPS, BOOTSTRAPS), users, scene);
+    return new WarmTuned(tune(w, tuning.testing(), scene, seed, STEPS, BOOTSTRAPS), users, scene,
+        new Source(w, tuning.testing()));
   }
 
   /**
@@ -272,7 +312,8 @@ public final class SceneBlendGate {
     w.put("blend_gate", t.shape(), values);
   }
 
-  record Example(int[] history, int[] relevant, boolean[] excluded) {}
+  /** A validation user's history scored by {@code model}, with the held-out items and those not ranked. */
+  record Example(SceneTransferModel model, int[] history, int[] relevant, boolean[] excluded) {}
 
   /**
    * The items not excluded that can be among the top {@code k} of some blend of the components {@code c} with weights

@@ -26,7 +26,7 @@ class SceneBlendGateTest {
       for (int r = 0; r < ITEMS; r++) excluded[r] = random.nextDouble() < 0.1;
       int[] relevant = new int[5];
       for (int j = 0; j < relevant.length; j++) relevant[j] = random.nextInt(ITEMS);
-      SceneBlendGate.Example e = new SceneBlendGate.Example(new int[0], relevant, excluded);
+      SceneBlendGate.Example e = new SceneBlendGate.Example(null, new int[0], relevant, excluded);
       int[] rows = SceneBlendGate.contenders(c, excluded, 10);
       for (int j = 1; j < rows.length; j++) assertTrue(rows[j - 1] < rows[j], "ascending");
       for (int r : rows) assertTrue(!excluded[r], "an excluded item is never a contender");
