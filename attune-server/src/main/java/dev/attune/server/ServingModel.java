@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  *       (none: the scene named at training). The blend's two neighbour scores need training users: they are the
  *       data the caller supplies (the store's events when the directory is read), mapped to the model's items, so
  *       users who arrived after training count as neighbours too; events stored later count from the next read.
- *       Each scene is served with its own tuned gate (a scene too small to tune by its attention score alone).
+ *       Each scene is served with its own tuned gate (one too small to tune, or every scene but the target in a file
+ *       written before 2026-12-04, by its attention score alone).
  *       Explained per history event by the exact shares of the served score ({@link SceneTransferModel#scoreSplits}).
  * </ul>
  *
