@@ -48,10 +48,10 @@ import java.util.Map;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
- * [transferOnly=true] [merged=false] [gateBootstraps=0] [warmSplitGate=true] [oracleGate=true] [validationUsers=0.1] [gateSteps=10]
- * [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code merged=false} leaves out
- * the merged baselines (EASE merged alone takes minutes per setting); {@code gateBootstraps=200} adds the blend with
- * the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code warmSplitGate=true}
+ * [transferOnly=true] [merged=false] [gateBootstraps=0] [warmSplitGate=true] [oracleGate=true] [validationUsers=0.1]
+ * [gateSteps=10] [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code
+ * merged=false} leaves out the merged baselines (EASE merged alone takes minutes per setting); {@code
+ * gateBootstraps=200} adds the blend with the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code warmSplitGate=true}
  * adds the blend with the gate {@link SceneBlendGate#tuneWarm} tunes without validation users (what a file's scenes
  * other than its {@code --target} and the server's retraining get) and with one tuned on both sets of examples
  * pooled (bagged as {@code gateBootstraps} says); {@code oracleGate} adds
@@ -202,7 +202,8 @@ public final class SceneTransferQuality {
    * the attention score alone (gate (1, 0, 0, 0, 0)).
    */
   private static List<Row> transfer(SceneTransfer.Params params, int maxEpochs, int gateSteps, int gateBootstraps,
-      boolean oracleGate, boolean warmSplitGate, Split split, String target, String setting, EvalOptions options, long seed) {
+      boolean oracleGate, boolean warmSplitGate, Split split, String target, String setting, EvalOptions options,
+      long seed) {
     long start = System.nanoTime();
     TrainingSet tuningTrain = split.tuning().train();
     double[] bestScore = {Double.NEGATIVE_INFINITY};
@@ -254,7 +255,7 @@ public final class SceneTransferQuality {
             options), "gate " + warm.description(), (System.nanoTime() - start) / 1e9));
         // both sets of examples at once, each scored by the network trained without its users' hidden events
         SceneBlendGate.Tuned pooled = SceneBlendGate.tune(List.of(new SceneBlendGate.Source(bestWeights[0],
-            split.tuning()), warm.source()), target, seed, gateSteps, Math.max(gateBootstraps, 0));
+            split.tuning()), warm.source()), target, seed, gateSteps, gateBootstraps);
         SceneBlendGate.apply(w, target, pooled);
         SceneTransferModel pooledModel = SceneTransferModel.fromWeights(w, full.interactions(), target);
         rows.add(new Row("scene-transfer, pooled gate", SceneResult.evaluate(pooledModel, split, target, options),

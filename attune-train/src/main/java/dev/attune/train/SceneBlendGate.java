@@ -184,7 +184,9 @@ public final class SceneBlendGate {
         float[] bagged = withoutInert(mean, active);
         System.arraycopy(bagged, 0, gate, C * b, C);
         double total = 0;
-        for (Example e : list) total += ndcg(e.model.components(e.history), bagged, e, combined);
+        for (Example e : list) {
+          total += ndcg(e.model.components(e.history), bagged, e, notExcluded(e.excluded), combined);
+        }
         ndcg[b] = total / list.size();
       }
     }
@@ -241,7 +243,7 @@ public final class SceneBlendGate {
     }
   }
 
-  /** Share of the users active in a scene and another whose hidden events tune that scene's gate in {@link #tuneWarm}. */
+  /** Share of the users active in a scene and another whose hidden events tune its gate in {@link #tuneWarm}. */
   public static final double WARM_USER_SHARE = 0.2;
   /** Share of such a user's events in the scene hidden for tuning in {@link #tuneWarm}. */
   public static final double WARM_HIDDEN_FRACTION = 0.2;
@@ -321,13 +323,15 @@ public final class SceneBlendGate {
    * for every gate when it is at least as high in every component that varies over the items and has the lower
    * index (the ranking's tie-break: a blend with no weight on those components ties them, and float products can
    * tie where the components differ, so a higher value alone is not enough). With rounding monotone, d's blend is
-   * then never below r's. Exact, so the gate search over these items finds what it finds over all of them. Why: the search ranks the scene's items at each of 3,003 grid
-   * points per example; on Douban that was most of a gate tuning's minutes, and few items can reach a top 10.
+   * then never below r's. Exact, so the gate search over these items finds what it finds over all of them. Why: the
+   * search ranks the scene's items at each of 3,003 grid points per example; on Douban that was most of a gate
+   * tuning's minutes, and few items can reach a top 10.
    *
    * <p>Items are visited by the sum of the varying components, highest first, ties by index (an item that beats
    * another has a sum at least as high and the lower index, so it comes first), and each is compared only with the
    * contenders found so far: if k items beat it, k contenders do (beating is transitive; a non-contender among them
-   * that no other non-contender among them beats is beaten by k items, all contenders). Cost: items × contenders × components at most, usually far less.
+   * that no other non-contender among them beats is beaten by k items, all contenders). Cost: items × contenders ×
+   * components at most, usually far less.
    */
   static int[] contenders(float[][] c, boolean[] excluded, int k) {
     int m = excluded.length;
@@ -439,14 +443,6 @@ public final class SceneBlendGate {
   }
 
   /** NDCG@10 of one example under weights {@code g} (binary relevance, excluded items never ranked). */
-  private static double ndcg(float[][] c, float[] g, Example e, float[] combined) {
-    int m = combined.length;
-    int[] rows = new int[m];
-    int n = 0;
-    for (int r = 0; r < m; r++) if (!e.excluded[r]) rows[n++] = r;
-    return ndcg(c, g, e, Arrays.copyOf(rows, n), combined);
-  }
-
   /**
    * NDCG@K of the blend {@code g} over the items {@code rows} (ascending; the ranking breaks a tie by the lower
    * index), which must hold every item that can be in the top K: all items not excluded, or {@link #contenders}.
