@@ -35,12 +35,14 @@ import org.slf4j.LoggerFactory;
  * of new events ({@link LifecycleConfig#retrainAfterEvents}).
  *
  * <p>A job: reads everything the store holds; cuts it by time ({@link Splits#temporalFraction}, the newest {@link
- * LifecycleConfig#holdoutFraction} of events held out); trains a candidate on the events before the cut with the
- * {@link ModelTrainer}'s engine for the model served when the job starts ({@link ModelTrainer#forServed}) into a new
- * version directory ({@code <modelRoot>/<kind>-<yyyyMMdd-HHmmss>}); measures the candidate and the active version
- * on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model gate</b>: the candidate is published only if
- * its NDCG@10 is at least the active version's minus {@link LifecycleConfig#gateMargin} (always, when nothing is
- * served or the active version cannot be measured). The
+ * LifecycleConfig#holdoutFraction} of events held out; when no event lies before that cut, as when ratings were
+ * imported without time, a seeded random share of each user's items instead ({@link Splits#randomRatio}), and the
+ * version's {@code trainedUntilMillis} is just after the newest event); trains a candidate on the events before the
+ * cut with the {@link ModelTrainer}'s engine for the model served when the job starts ({@link
+ * ModelTrainer#forServed}) into a new version directory ({@code <modelRoot>/<kind>-<yyyyMMdd-HHmmss>}); measures
+ * the candidate and the active version on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model
+ * gate</b>: the candidate is published only if its NDCG@10 is at least the active version's minus {@link
+ * LifecycleConfig#gateMargin} (always, when nothing is served or the active version cannot be measured). The
  * decision and both numbers are logged (one line starting {@code model gate:}), written into the version's {@code
  * model.json} as {@code gate}, and the version is registered in the store with its holdout metrics either way.
  * Publication marks it active in the registry and hot-swaps it ({@link ServedVersion#serve}: requests already
@@ -230,10 +232,25 @@ final class ModelLifecycle implements AutoCloseable {
         holdoutNote = "the active version was not trained by the server: it may have been trained on part of the"
             + " holdout";
       }
+      if (split == null && !anyBefore(ds, cutoff)) {
+        // the times do not separate a newest share (e.g. an import of ratings without time: every event at one
+        // time), so a time cut would leave nothing to train on: hold out a seeded random share of each user's items
+        long newest = newestTime(ds);
+        long cutoffBefore = cutoff;
+        split = Splits.randomRatio(ds, EventWeights.defaults(), config.holdoutFraction(), config.seed());
+        cutoff = newest + 1;
+        String why = "the events' times do not separate the newest " + config.holdoutFraction() + " of them (no"
+            + " event before " + Instant.ofEpochMilli(cutoffBefore) + "): the holdout is a random "
+            + config.holdoutFraction() + " of each user's items";
+        holdoutNote = holdoutNote == null ? why : why + "; " + holdoutNote;
+      }
       if (split == null) split = Splits.temporal(ds, EventWeights.defaults(), cutoff);
       if (split.testing().holdout().numUsersWithItems() == 0) {
-        throw new IllegalStateException("the holdout (newest " + config.holdoutFraction() + " of events) has no user"
-            + " with events before and after the time cut");
+        throw new IllegalStateException(split.protocol().startsWith("random")
+            ? "the holdout (a random " + config.holdoutFraction() + " of each user's items) is empty: no user has"
+                + " two or more items"
+            : "the holdout (newest " + config.holdoutFraction() + " of events) has no user with events before and"
+                + " after the time cut");
       }
       j.holdout = split.protocol();
       out = newVersionDir(engine.kind());
@@ -322,6 +339,20 @@ final class ModelLifecycle implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /** Whether any event lies before {@code cutoff} (a time cut then has something to train on). */
+  private static boolean anyBefore(Dataset ds, long cutoff) {
+    for (int r = 0; r < ds.events().size(); r++) {
+      if (ds.events().time(r) < cutoff) return true;
+    }
+    return false;
+  }
+
+  private static long newestTime(Dataset ds) {
+    long newest = Long.MIN_VALUE;
+    for (int r = 0; r < ds.events().size(); r++) newest = Math.max(newest, ds.events().time(r));
+    return newest;
   }
 
   /** The cut that leaves {@code fraction} of all events at or after it (as {@link Splits#temporalFraction}). */

@@ -231,6 +231,42 @@ abstract class ModelLifecycleContract {
   }
 
   @Test
+  void eventsAllAtOneTimeAreHeldOutAtRandomAndTheNextJobHoldsOutOnlyLaterEvents() throws Exception {
+    // ratings imported without time: every event at one instant, so no time cut leaves anything to train on
+    for (int u = 0; u < 10; u++) store.deleteUser("u" + u);
+    List<Store.NewEvent> events = new ArrayList<>();
+    for (int u = 0; u < 10; u++) {
+      for (int k = 0; k < 8; k++) {
+        events.add(new Store.NewEvent(null, new Event("r" + u, "song" + ((u * 3 + k) % 40), "like", 1f, 0L,
+            "music")));
+      }
+    }
+    store.appendEvents(events);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("published", job.get("state").asText(), job.toString());
+    JsonNode gate = job.get("gate");
+    assertTrue(gate.get("holdout").asText().startsWith("random(test=0.1"), gate.toString());
+    assertTrue(gate.get("note").asText().contains("do not separate"), "the gate says why: " + gate);
+    long trainedUntil = JSON.readTree(dir.resolve(job.get("version").asText()).resolve("model.json").toFile())
+        .get("trainedUntilMillis").asLong();
+    assertEquals(1L, trainedUntil, "the candidate saw events up to the newest time");
+    // events that arrive later are a holdout the published version never saw
+    postPlays(0, 12);
+    for (int u = 0; u < 10; u++) {
+      json(send("POST", "/v1/events", "{\"userId\":\"r" + u + "\",\"itemId\":\"song" + (39 - u)
+          + "\",\"type\":\"like\"}", false), 200);
+    }
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode second = awaitJob();
+    assertEquals("published", second.get("state").asText(), second.toString());
+    assertTrue(second.get("gate").get("holdout").asText().startsWith("temporal"), second.toString());
+    assertTrue(second.get("gate").get("holdoutFromMillis").asLong() >= trainedUntil, second.toString());
+    assertFalse(second.get("gate").has("note"), "the active version never saw the later events: " + second);
+  }
+
+  @Test
   void aJobWithTooFewEventsFailsAndSaysWhy() throws Exception {
     for (int u = 0; u < 10; u++) store.deleteUser("u" + u);
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
