@@ -13,7 +13,9 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li><b>burst</b>: more than {@code maxEventsPerWindow} events within any {@code burstWindowMillis} (a bot,
- *       or a script replaying a profile). Only on data with clock times ({@link Dataset.TimeKind#CLOCK}).
+ *       or a script replaying a profile). Only on data with clock times ({@link Dataset.TimeKind#CLOCK}), and
+ *       only over events with a time: time 0 ({@link #UNKNOWN_TIME}) is how ratings imported without time arrive
+ *       (every event of a user at one instant), which says nothing about how fast anyone acted.
  *   <li><b>shilling, taste-less crowd</b>: fake profiles pushing an item share that item and nothing else; their
  *       other items are independent draws (uniform, in proportion to popularity, or from the most popular items).
  *       Each user gets a <em>coherence</em>: for every item of the profile, the mean cosine (item-item
@@ -50,6 +52,8 @@ import java.util.SplittableRandom;
  * state).
  */
 public final class AbuseDetector {
+  /** The time of an event whose time is not known (ratings imported without time); never part of a burst. */
+  public static final long UNKNOWN_TIME = 0L;
   /** Largest random profile drawn for the popularity null; longer profiles are compared with this size. */
   public static final int MAX_NULL_PROFILE = 400;
 
@@ -404,7 +408,7 @@ public final class AbuseDetector {
       if (!report.quarantined()[log.user(r)]) out.addEvent(data.event(log, r));
     }
     EventLog test = data.givenTest();
-    for (int r = 0; r < test.size(); r++) {
+    for (int r = 0; test != null && r < test.size(); r++) {
       if (!report.quarantined()[test.user(r)]) out.addGivenTestEvent(data.event(test, r));
     }
     return out;
@@ -414,10 +418,14 @@ public final class AbuseDetector {
     int users = data.numUsers();
     long[][] times = new long[users][];
     int[] count = new int[users];
-    for (int r = 0; r < log.size(); r++) count[log.user(r)]++;
+    for (int r = 0; r < log.size(); r++) {
+      if (log.time(r) != UNKNOWN_TIME) count[log.user(r)]++;
+    }
     for (int u = 0; u < users; u++) times[u] = new long[count[u]];
     Arrays.fill(count, 0);
-    for (int r = 0; r < log.size(); r++) times[log.user(r)][count[log.user(r)]++] = log.time(r);
+    for (int r = 0; r < log.size(); r++) {
+      if (log.time(r) != UNKNOWN_TIME) times[log.user(r)][count[log.user(r)]++] = log.time(r);
+    }
     for (int u = 0; u < users; u++) {
       long[] t = times[u];
       if (t.length <= params.maxEventsPerWindow()) continue;

@@ -249,6 +249,31 @@ class AbuseDetectorTest {
   }
 
   @Test
+  void eventsWithoutATimeAreNoBurstAndQuarantinedUsersLeaveTraining() {
+    // the fakes' 25 events 0.2 s apart are a burst; the same events imported without time (all at 0) are not
+    Dataset timed = attacked(300, 11, true);
+    AbuseDetector.Params twentyPerMinute = new AbuseDetector.Params(60_000L, 20, 5, 5, 16, 10, 0.4, 2.0, 24);
+    Dataset untimed = new Dataset("untimed", Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < timed.numUsers(); u++) untimed.putUser(timed.user(u));
+    for (int r = 0; r < timed.events().size(); r++) {
+      Event e = timed.event(timed.events(), r);
+      boolean fake = e.userId().startsWith("fake");
+      untimed.addEvent(new Event(e.userId(), e.itemId(), e.type(), e.value(),
+          fake ? AbuseDetector.UNKNOWN_TIME : e.timestamp(), e.scene()));
+    }
+    AbuseDetector.Report report = new AbuseDetector(twentyPerMinute).detect(untimed);
+    assertTrue(report.flags().stream().noneMatch(f -> f.reason().equals("burst")), report.flags().toString());
+    // a data set without a given test part (what a store gives) loses its quarantined users' events
+    AbuseDetector.Report bursts = new AbuseDetector(twentyPerMinute).detect(timed);
+    Dataset kept = AbuseDetector.withoutQuarantined(timed, bursts);
+    assertEquals(timed.numUsers() - bursts.quarantinedCount(), kept.numUsers());
+    for (int r = 0; r < kept.events().size(); r++) {
+      assertTrue(!kept.userIds().id(kept.events().user(r)).startsWith("fake"), "a fake's event was kept");
+    }
+    assertEquals(FAKES, bursts.quarantinedCount(), bursts.flags().toString());
+  }
+
+  @Test
   void parametersAreChecked() {
     assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(0, 60, 5, 5, 16, 10, 0.4, 2, 24));
     assertThrows(IllegalArgumentException.class, () -> new AbuseDetector.Params(1000, 60, 1, 5, 16, 10, 0.4, 2, 24));
