@@ -267,6 +267,25 @@ abstract class ModelLifecycleContract {
   }
 
   @Test
+  void aBotIsLeftOutOfTrainingAndTheJobStillPublishes() throws Exception {
+    // 80 likes within 8 seconds: more than the 60 per minute a person manages
+    List<Store.NewEvent> events = new ArrayList<>();
+    for (int k = 0; k < 80; k++) {
+      events.add(new Store.NewEvent(null, new Event("bot", "song" + (k % 40), "like", 1f,
+          1_760_000_000_000L + k * 100L, "music")));
+    }
+    store.appendEvents(events);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("published", job.get("state").asText(), job.toString());
+    assertEquals(1, job.get("quarantined").asInt(), job.toString());
+    JsonNode quality = json(send("GET", "/v1/admin/quality", null, true), 200).get("quarantine");
+    assertEquals("bot", quality.get("users").get(0).get("userId").asText(), quality.toString());
+    assertEquals("burst", quality.get("users").get(0).get("reason").asText(), quality.toString());
+  }
+
+  @Test
   void aJobWithTooFewEventsFailsAndSaysWhy() throws Exception {
     for (int u = 0; u < 10; u++) store.deleteUser("u" + u);
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
