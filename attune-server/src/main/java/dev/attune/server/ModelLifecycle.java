@@ -232,7 +232,8 @@ final class ModelLifecycle implements AutoCloseable {
         holdoutNote = "the active version was not trained by the server: it may have been trained on part of the"
             + " holdout";
       }
-      if (split == null && !anyBefore(ds, cutoff)) {
+      boolean randomHoldout = split == null && !anyBefore(ds, cutoff);
+      if (randomHoldout) {
         // the times do not separate a newest share (e.g. an import of ratings without time: every event at one
         // time), so a time cut would leave nothing to train on: hold out a seeded random share of each user's items
         long newest = newestTime(ds);
@@ -246,7 +247,7 @@ final class ModelLifecycle implements AutoCloseable {
       }
       if (split == null) split = Splits.temporal(ds, EventWeights.defaults(), cutoff);
       if (split.testing().holdout().numUsersWithItems() == 0) {
-        throw new IllegalStateException(split.protocol().startsWith("random")
+        throw new IllegalStateException(randomHoldout
             ? "the holdout (a random " + config.holdoutFraction() + " of each user's items) is empty: no user has"
                 + " two or more items"
             : "the holdout (newest " + config.holdoutFraction() + " of events) has no user with events before and"
