@@ -304,7 +304,8 @@ final class Api {
     if (!chosen.isEmpty()) ingest(chosen, now);
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), null, Set.of(), null, 0,
         0, false, false);
-    answer(ctx, id, recommendations.recommend(history.of(id), preferences(attributes), o, now));
+    RecentHistory.UserHistory h = history.of(id);
+    answer(ctx, id, recommendations.recommend(h.recent(), h.earlierItems(), preferences(attributes), o, now));
   }
 
   static final String ONBOARDING_CATEGORIES = "onboarding.categories";
@@ -333,14 +334,15 @@ final class Api {
   private void userRecommendations(Context ctx) {
     String id = userId(ctx);
     Recommendations.Options o = options(ctx);
-    List<Event> recent = history.of(id);
+    RecentHistory.UserHistory h = history.of(id);
+    List<Event> recent = h.recent();
     Recommendations.Preferences prefs = Recommendations.Preferences.NONE;
     if (recent.size() < Recommendations.COLD_EVENTS) {
       // a cold user: the profile may hold onboarding choices (one store read, only for users this new)
       User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", id));
       prefs = preferences(u.attributes());
     }
-    answer(ctx, id, recommendations.recommend(recent, prefs, o, clock.getAsLong()));
+    answer(ctx, id, recommendations.recommend(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
   }
 
   private void anonymousRecommendations(Context ctx) {

@@ -224,11 +224,20 @@ final class Recommendations {
    * #ONBOARD_TYPE}, not excluded as seen), so a new user gets a personalised list from the first request.
    */
   List<Recommended> recommend(List<Event> history, Preferences preferences, Options requested, long nowMillis) {
+    return recommend(history, Set.of(), preferences, requested, nowMillis);
+  }
+
+  /**
+   * As {@link #recommend(List, Preferences, Options, long)}, for a user who also consumed {@code earlierItems}
+   * before {@code history} (the window the models read): those are left out too unless repeats are allowed.
+   */
+  List<Recommended> recommend(List<Event> history, Set<String> earlierItems, Preferences preferences,
+      Options requested, long nowMillis) {
     IndexView v = view; // one read: the model and its flags belong together, even during a swap
     ServingModel m = v == null ? null : v.model();
     // a transfer model asked for no scene answers in its training target, and so do the fallbacks and popularity
     Options o = m == null ? requested : requested.inScene(m.sceneOrDefault(requested.scene()));
-    Set<String> seen = new HashSet<>();
+    Set<String> seen = new HashSet<>(earlierItems);
     List<Event> positive = new ArrayList<>();
     for (Event e : history) {
       seen.add(e.itemId());

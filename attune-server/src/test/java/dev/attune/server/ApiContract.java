@@ -143,6 +143,37 @@ abstract class ApiContract {
   }
 
   @Test
+  void itemsConsumedBeforeTheModelsWindowAreLeftOutToo() throws Exception {
+    // 60 events, more than the window of 50 the models read: song0-9 are played only among the 10 oldest
+    long t0 = System.currentTimeMillis() - 3_600_000L;
+    StringBuilder b = new StringBuilder("[");
+    for (int k = 0; k < 60; k++) {
+      int song = k < 30 ? k : 20 + k % 10;
+      if (k > 0) b.append(',');
+      b.append("{\"userId\":\"long\",\"itemId\":\"song").append(song).append("\",\"type\":\"play\",")
+          .append("\"timestamp\":").append(t0 + k * 1000L).append('}');
+    }
+    assertEquals(200, post("/v1/events", b + "]").statusCode());
+    List<String> loaded = ids(json(get("/v1/users/long/recommendations?k=10"), 200));
+    assertEquals(10, loaded.size(), "the ten songs never played: " + loaded);
+    for (String id : loaded) assertTrue(Integer.parseInt(id.substring(4)) >= 30, "a consumed song: " + loaded);
+    // five more plays push song10-14 out of the (now cached) window; they stay excluded
+    b = new StringBuilder("[");
+    for (int k = 0; k < 5; k++) {
+      if (k > 0) b.append(',');
+      b.append("{\"userId\":\"long\",\"itemId\":\"song").append(25 + k).append("\",\"type\":\"play\",")
+          .append("\"timestamp\":").append(t0 + (60 + k) * 1000L).append('}');
+    }
+    assertEquals(200, post("/v1/events", b + "]").statusCode());
+    List<String> cached = ids(json(get("/v1/users/long/recommendations?k=10"), 200));
+    for (String id : cached) assertTrue(Integer.parseInt(id.substring(4)) >= 30, "a consumed song: " + cached);
+    assertEquals(Set.copyOf(loaded), Set.copyOf(cached));
+    // asked for repeats, the older songs may come back
+    List<String> repeats = ids(json(get("/v1/users/long/recommendations?k=40&allowRepeats=true"), 200));
+    assertEquals(40, repeats.size(), repeats.toString());
+  }
+
+  @Test
   void aUserWithoutKnownItemsGetsPopularItems() throws Exception {
     post("/v1/events", "[{\"userId\":\"a\",\"itemId\":\"song7\",\"type\":\"play\"},"
         + "{\"userId\":\"b\",\"itemId\":\"song7\",\"type\":\"play\"},{\"userId\":\"c\",\"itemId\":\"brand-new\","
