@@ -247,7 +247,7 @@ public final class SceneTransferQuality {
       // the gate a file's other scenes and the server's retraining get: no validation users, a warm split of the
       // training data (validation users' hidden events included; never the test users')
       SceneBlendGate.WarmTuned warm = SceneBlendGate.tuneWarm(new SceneTransfer(params.withEpochs(bestEpoch[0])),
-          split.trainingDataset(), target, seed, FitListener.NONE);
+          split.trainingDataset(), EventWeights.defaults(), target, seed, FitListener.NONE);
       if (warm.gate() != null) {
         SceneBlendGate.apply(w, target, warm.gate());
         SceneTransferModel warmModel = SceneTransferModel.fromWeights(w, full.interactions(), target);

@@ -128,7 +128,7 @@ final class SceneRun {
       if (scene.equals(target)) continue;
       SceneBlendGate.WarmTuned other;
       try (Progress progress = new Progress(trainer.name() + " (gate of " + scene + ")", quiet, err)) {
-        other = SceneBlendGate.tuneWarm(trainer, trainable, scene, seed, progress);
+        other = SceneBlendGate.tuneWarm(trainer, trainable, EventWeights.defaults(), scene, seed, progress);
       }
       if (other.gate() != null) otherGates.put(scene, other.gate());
       blendGates.put(scene, other.description());

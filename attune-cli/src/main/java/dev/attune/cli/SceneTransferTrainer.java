@@ -89,7 +89,7 @@ final class SceneTransferTrainer implements ModelTrainer {
     Map<String, Object> gateInfo = new LinkedHashMap<>();
     for (int s = 0; s < scenes.size(); s++) {
       String scene = scenes.get(s);
-      SceneBlendGate.WarmTuned g = SceneBlendGate.tuneWarm(trainer, beforeHoldout, scene, seed,
+      SceneBlendGate.WarmTuned g = SceneBlendGate.tuneWarm(trainer, beforeHoldout, ModelTrainer.WEIGHTS, scene, seed,
           FitListener.progressOnly(listener, "gate of " + scene + " (" + (s + 1) + "/" + scenes.size() + "): "));
       if (g.gate() != null) gates.put(scene, g.gate());
       gateInfo.put(scene, g.description());

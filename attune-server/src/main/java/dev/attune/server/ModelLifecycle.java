@@ -220,7 +220,7 @@ final class ModelLifecycle implements AutoCloseable {
       String holdoutNote = null;
       Split split = null;
       if (activeUntil != null && activeUntil > cutoff) {
-        Split later = Splits.temporal(ds, EventWeights.defaults(), activeUntil);
+        Split later = Splits.temporal(ds, ModelTrainer.WEIGHTS, activeUntil);
         if (later.testing().holdout().numUsersWithItems() >= MIN_HOLDOUT_USERS) {
           split = later;
           cutoff = activeUntil;
@@ -238,14 +238,14 @@ final class ModelLifecycle implements AutoCloseable {
         // time), so a time cut would leave nothing to train on: hold out a seeded random share of each user's items
         long newest = newestTime(ds);
         long cutoffBefore = cutoff;
-        split = Splits.randomRatio(ds, EventWeights.defaults(), config.holdoutFraction(), config.seed());
+        split = Splits.randomRatio(ds, ModelTrainer.WEIGHTS, config.holdoutFraction(), config.seed());
         cutoff = newest + 1;
         String why = "the events' times do not separate the newest " + config.holdoutFraction() + " of them (no"
             + " event before " + Instant.ofEpochMilli(cutoffBefore) + "): the holdout is a random "
             + config.holdoutFraction() + " of each user's items";
         holdoutNote = holdoutNote == null ? why : why + "; " + holdoutNote;
       }
-      if (split == null) split = Splits.temporal(ds, EventWeights.defaults(), cutoff);
+      if (split == null) split = Splits.temporal(ds, ModelTrainer.WEIGHTS, cutoff);
       if (split.testing().holdout().numUsersWithItems() == 0) {
         throw new IllegalStateException(randomHoldout
             ? "the holdout (a random " + config.holdoutFraction() + " of each user's items) is empty: no user has"

@@ -2,6 +2,8 @@ package dev.attune.server;
 
 import dev.attune.data.Dataset;
 import dev.attune.data.Split;
+import dev.attune.events.EventType;
+import dev.attune.events.EventWeights;
 import dev.attune.model.FitListener;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,6 +19,15 @@ import java.util.Map;
  * <p>Called from one background thread at a time (one training job at a time).
  */
 public interface ModelTrainer {
+  /**
+   * How the service weighs its events, in serving and in training alike: the default table, plus {@code onboard}
+   * (an item chosen at sign-up, weight 2); types the table does not know count as positive (weight 1), since the API
+   * accepts any type name. A trainer splitting the store's data again uses these, never the default table (which
+   * rejects unknown types).
+   */
+  EventWeights WEIGHTS = EventWeights.defaults()
+      .with(new EventType(Recommendations.ONBOARD_TYPE, 2f, EventType.ValueRule.IGNORE)).withUnknownTypeWeight(1f);
+
   /** The model name written into the registry and version ids ({@code sasrec}). */
   String kind();
 

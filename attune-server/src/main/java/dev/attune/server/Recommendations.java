@@ -1,7 +1,6 @@
 package dev.attune.server;
 
 import dev.attune.events.Event;
-import dev.attune.events.EventType;
 import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
 import dev.attune.infer.AttentionExplanation;
@@ -50,12 +49,8 @@ final class Recommendations {
 
   private final Catalog catalog;
   private final ItemCounters counters;
-  /**
-   * Which events count as liking: the default table, plus {@code onboard} (an item chosen at sign-up, weight 2);
-   * types the table does not know count as positive (weight 1), since the API accepts any type name.
-   */
-  static final EventWeights WEIGHTS = EventWeights.defaults()
-      .with(new EventType(ONBOARD_TYPE, 2f, EventType.ValueRule.IGNORE)).withUnknownTypeWeight(1f);
+  /** Which events count as liking: the service's table ({@link ModelTrainer#WEIGHTS}). */
+  static final EventWeights WEIGHTS = ModelTrainer.WEIGHTS;
   /** At most this many items outside the model are scanned per request for content candidates. */
   static final int MAX_CONTENT_SCAN = 10_000;
 

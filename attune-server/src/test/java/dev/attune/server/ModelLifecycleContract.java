@@ -286,6 +286,23 @@ abstract class ModelLifecycleContract {
   }
 
   @Test
+  void eventTypesOutsideTheDefaultTableTrainAsTheyServe() throws Exception {
+    // the API accepts any type name, and onboarding stores its own: a job must train on them, not fail
+    List<Store.NewEvent> events = new ArrayList<>();
+    for (int u = 0; u < 10; u++) {
+      events.add(new Store.NewEvent(null, new Event("u" + u, "song" + (39 - u), "zap", 1f,
+          1_760_000_000_000L + (90L + u) * 60_000L, "music")));
+      events.add(new Store.NewEvent(null, new Event("u" + u, "song" + (30 - u), Recommendations.ONBOARD_TYPE, 1f,
+          1_760_000_000_000L + u * 60_000L, "music")));
+    }
+    store.appendEvents(events);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("published", job.get("state").asText(), job.toString());
+  }
+
+  @Test
   void aJobWithTooFewEventsFailsAndSaysWhy() throws Exception {
     for (int u = 0; u < 10; u++) store.deleteUser("u" + u);
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);

@@ -273,15 +273,15 @@ public final class SceneBlendGate {
    * and the bagged gate ({@link #BOOTSTRAPS}) that ranks the hidden events best. {@code data} must hold nothing a
    * later test scores. Costs one training run.
    *
+   * @param weights how {@code data}'s events weigh (the table its caller trains with)
    * @param listener gets the training run's progress and status (not its epochs: they are not the caller's)
    */
-  public static WarmTuned tuneWarm(SceneTransfer trainer, Dataset data, String scene, long seed,
+  public static WarmTuned tuneWarm(SceneTransfer trainer, Dataset data, EventWeights weights, String scene, long seed,
       FitListener listener) {
     // a stream of its own: with the caller's seed the users drawn would be those a protocol split with that seed
     // drew for its test (on Douban, cold test users, none of them eligible here)
     long splitSeed = new SplittableRandom(seed ^ WARM_SEED_SALT).nextLong();
-    Split tuning = Splits.warmInScene(data, EventWeights.defaults(), scene, WARM_HIDDEN_FRACTION, WARM_USER_SHARE,
-        splitSeed);
+    Split tuning = Splits.warmInScene(data, weights, scene, WARM_HIDDEN_FRACTION, WARM_USER_SHARE, splitSeed);
     int users = tuning.test().numUsersWithItems();
     if (users == 0) return new WarmTuned(null, 0, scene, null);
     WeightFile w = trainer.train(tuning.trainAndValidation(), FitListener.progressOnly(listener, ""));

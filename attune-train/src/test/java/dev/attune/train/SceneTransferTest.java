@@ -181,7 +181,7 @@ class SceneTransferTest {
     Dataset ds = DATA.dataset();
     Split split = Splits.warmInScene(ds, WEIGHTS, "music", 0.2, 0.3, 3L); // test users only
     SceneBlendGate.WarmTuned tuned = SceneBlendGate.tuneWarm(new SceneTransfer(PARAMS), split.trainingDataset(),
-        "music", 3L, FitListener.NONE);
+        WEIGHTS, "music", 3L, FitListener.NONE);
     assertTrue(tuned.users() > 0 && tuned.description().endsWith(" users)"), tuned.description());
     TrainingSet train = split.trainAndValidation();
     WeightFile w = new SceneTransfer(PARAMS).train(train, FitListener.NONE);
@@ -200,7 +200,7 @@ class SceneTransferTest {
     // are not the ones drawn again, which would leave nobody to tune on
     Split cold = Splits.coldInScene(ds, WEIGHTS, "music", 0, 0.3, 3L);
     SceneBlendGate.WarmTuned afterCold = SceneBlendGate.tuneWarm(new SceneTransfer(PARAMS.withEpochs(1)),
-        cold.trainingDataset(), "music", 3L, FitListener.NONE);
+        cold.trainingDataset(), WEIGHTS, "music", 3L, FitListener.NONE);
     assertTrue(afterCold.users() > 0.1 * tuned.users(), afterCold.description());
   }
 
