@@ -436,6 +436,8 @@ final class Recommendations {
     List<Candidate> chosen = new ArrayList<>(o.k());
     Map<String, Integer> perCreator = new HashMap<>();
     boolean[] used = new boolean[pool.size()];
+    // each candidate's largest similarity to those chosen so far, updated after every pick: O(k × pool) similarities
+    double[] maxSimilarity = o.diversity() > 0 ? new double[pool.size()] : null;
     while (chosen.size() < o.k()) {
       int best = -1;
       double bestValue = Double.NEGATIVE_INFINITY;
@@ -448,9 +450,7 @@ final class Recommendations {
         }
         double value = c.finalScore;
         if (o.diversity() > 0 && !chosen.isEmpty()) {
-          double sim = 0;
-          for (Candidate s : chosen) sim = Math.max(sim, similarity(m, c, s));
-          value = (1 - o.diversity()) * c.finalScore - o.diversity() * sim;
+          value = (1 - o.diversity()) * c.finalScore - o.diversity() * maxSimilarity[j];
         }
         if (value > bestValue) {
           bestValue = value;
@@ -462,6 +462,11 @@ final class Recommendations {
       used[best] = true;
       Candidate c = pool.get(best);
       chosen.add(c);
+      if (maxSimilarity != null && chosen.size() < o.k()) {
+        for (int j = 0; j < pool.size(); j++) {
+          if (!used[j]) maxSimilarity[j] = Math.max(maxSimilarity[j], similarity(m, pool.get(j), c));
+        }
+      }
       String creator = c.item.creator();
       if (creator != null) perCreator.merge(creator, 1, Integer::sum);
     }
