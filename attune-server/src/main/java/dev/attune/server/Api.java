@@ -524,7 +524,7 @@ final class Api {
     if (events == null) { // not a valid batch of the common shape: the tree path accepts the rest or says why not
       events = new ArrayList<>();
       for (var e : RequestBodies.oneOrMany(body(ctx), "events", config.maxBatch())) {
-        events.add(RequestBodies.event(e.getKey(), e.getValue(), now));
+        events.add(RequestBodies.event(e.getKey(), e.getValue(), now, now + events.size()));
       }
     }
     if (userIds.pseudonymised()) {

@@ -53,7 +53,7 @@ final class EventBatches {
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
         if (events.size() == max) return null; // 413 with the count: the tree path says it
-        Store.NewEvent e = event(p, nowMillis);
+        Store.NewEvent e = event(p, nowMillis, nowMillis + events.size());
         if (e == null) return null;
         events.add(e);
       }
@@ -65,15 +65,18 @@ final class EventBatches {
     }
   }
 
-  /** One event object, the parser on its START_OBJECT; null when it is not a valid event of the common shape. */
-  private static Store.NewEvent event(JsonParser p, long nowMillis) throws IOException {
+  /**
+   * One event object, the parser on its START_OBJECT; null when it is not a valid event of the common shape. An
+   * absent timestamp is {@code absentTimestamp} (see {@link RequestBodies#event(String, com.fasterxml.jackson.databind.JsonNode, long, long)}).
+   */
+  private static Store.NewEvent event(JsonParser p, long nowMillis, long absentTimestamp) throws IOException {
     int seen = 0;
     String id = null;
     String userId = null;
     String itemId = null;
     String type = null;
     double value = 1.0;
-    long timestamp = nowMillis;
+    long timestamp = absentTimestamp;
     String scene = Event.DEFAULT_SCENE;
     Map<String, String> context = Map.of();
     JsonToken t;

@@ -52,6 +52,15 @@ final class RequestBodies {
   }
 
   static Store.NewEvent event(String path, JsonNode n, long nowMillis) {
+    return event(path, n, nowMillis, nowMillis);
+  }
+
+  /**
+   * One event; without a timestamp it gets {@code absentTimestamp}: a batch gives its k-th event the receipt time
+   * plus k milliseconds, so that repeats of the same item in one batch (three plays of a track) stay three events
+   * rather than collapsing as duplicates of one content, and keep their order.
+   */
+  static Store.NewEvent event(String path, JsonNode n, long nowMillis, long absentTimestamp) {
     requireObject(path, n, EVENT_FIELDS);
     String id = optionalId(n, path, "id");
     String userId = requiredId(n, path, "userId");
@@ -59,7 +68,7 @@ final class RequestBodies {
     String type = requiredId(n, path, "type");
     double value = optionalNumber(n, path, "value", 1.0);
     if (Math.abs(value) > Float.MAX_VALUE) throw ApiException.invalid(at(path, "value"), "value is out of range");
-    long timestamp = n.has("timestamp") ? requiredLong(n, path, "timestamp") : nowMillis;
+    long timestamp = n.has("timestamp") ? requiredLong(n, path, "timestamp") : absentTimestamp;
     if (timestamp < 0 || timestamp > nowMillis + MAX_CLOCK_SKEW_MILLIS) {
       throw ApiException.invalid(at(path, "timestamp"),
           "timestamp must be milliseconds since 1970 and not more than a day ahead: " + timestamp);

@@ -121,6 +121,15 @@ abstract class ApiContract {
     assertEquals(3, retry.get("duplicates").asInt());
     JsonNode events = json(get("/v1/users/u1/events"), 200).get("events");
     assertEquals(3, events.size());
+    // three plays of one track in one batch, without ids or timestamps, are three plays (not duplicates), in order
+    String plays = "[{\"userId\":\"u9\",\"itemId\":\"song4\",\"type\":\"play\"},"
+        + "{\"userId\":\"u9\",\"itemId\":\"song4\",\"type\":\"play\"},"
+        + "{\"userId\":\"u9\",\"itemId\":\"song4\",\"type\":\"play\",\"value\":0.9}]";
+    JsonNode repeats = json(post("/v1/events", plays), 200);
+    assertEquals(3, repeats.get("inserted").asInt(), repeats.toString());
+    JsonNode stored = json(get("/v1/users/u9/events"), 200).get("events");
+    assertEquals(3, stored.size());
+    assertEquals(0.9, stored.get(2).get("value").asDouble(), 1e-6, "the last one posted is the newest: " + stored);
   }
 
   @Test

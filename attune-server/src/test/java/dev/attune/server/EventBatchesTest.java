@@ -29,7 +29,7 @@ class EventBatchesTest {
   private static List<Store.NewEvent> tree(String body) throws Exception {
     List<Store.NewEvent> out = new ArrayList<>();
     for (var e : RequestBodies.oneOrMany(MAPPER.readTree(body), "events", MAX)) {
-      out.add(RequestBodies.event(e.getKey(), e.getValue(), NOW));
+      out.add(RequestBodies.event(e.getKey(), e.getValue(), NOW, NOW + out.size()));
     }
     return out;
   }
