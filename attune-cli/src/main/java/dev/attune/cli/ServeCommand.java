@@ -211,7 +211,20 @@ final class ServeCommand implements Callable<Integer> {
       if (parent != null) Files.createDirectories(parent);
     }
     Store st = Store.open(url);
-    AttuneServer server = AttuneServer.create(cfg, st, trainer).start();
+    AttuneServer server;
+    try {
+      server = AttuneServer.create(cfg, st, trainer).start();
+    } catch (RuntimeException e) {
+      st.close();
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof java.net.BindException) {
+          // a taken port is the caller's to fix, not an internal error: one line, the usage exit code
+          throw new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " ("
+              + c.getMessage() + "): another process may hold the port; choose one with --port");
+        }
+      }
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.stop();

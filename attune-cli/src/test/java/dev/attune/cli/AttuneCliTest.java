@@ -36,6 +36,17 @@ class AttuneCliTest {
   }
 
   @Test
+  void servingOnATakenPortSaysSoInOneLine() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Run r = run("serve", "--port", Integer.toString(taken.getLocalPort()), "--store",
+          "jdbc:sqlite:" + dir.resolve("a.db"));
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), r.err());
+      assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+  }
+
+  @Test
   void serveSettingsHaveWorkingDefaultsAndNamedErrors() throws Exception {
     ServeCommand.Settings defaults = serveSettings(java.util.Map.of());
     assertEquals("jdbc:sqlite:attune-data/attune.db", defaults.storeUrl());
