@@ -27,6 +27,16 @@ final class RequestBodies {
   private static final Set<String> ITEM_FIELDS = Set.of("id", "scene", "title", "creator", "album", "categories",
       "tags", "durationSeconds", "releaseTime", "text", "attributes");
   private static final Set<String> USER_FIELDS = Set.of("id", "attributes");
+  /** Every field name an ingestion body may hold (events, items, users, and a batch's wrapper). */
+  static final Set<String> INGESTION_FIELDS;
+
+  static {
+    Set<String> all = new java.util.HashSet<>(EVENT_FIELDS);
+    all.addAll(ITEM_FIELDS);
+    all.addAll(USER_FIELDS);
+    all.addAll(Set.of("events", "items", "users"));
+    INGESTION_FIELDS = Set.copyOf(all);
+  }
 
   private RequestBodies() {}
 

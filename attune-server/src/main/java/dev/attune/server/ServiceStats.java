@@ -60,7 +60,8 @@ final class ServiceStats {
   /**
    * The reason a rejected request is counted under: the error code, and the field at fault without batch
    * indices ({@code invalid_field: timestamp} for {@code events[3].timestamp}), so one kind of mistake in many
-   * batches counts as one reason.
+   * batches counts as one reason. A field no ingestion body has (a client's misspelling, or made-up names) counts
+   * as {@code <error>: unknown field}, so clients cannot add reasons, and metric series, without bound.
    */
   static String reason(String error, String field) {
     if (field == null || field.isEmpty()) return error;
@@ -72,7 +73,8 @@ final class ServiceStats {
         break;
       }
     }
-    return f.isEmpty() ? error : error + ": " + f;
+    if (f.isEmpty()) return error;
+    return RequestBodies.INGESTION_FIELDS.contains(f) ? error + ": " + f : error + ": unknown field";
   }
 
   /** Counts an ingestion request answered with a 4xx. */
