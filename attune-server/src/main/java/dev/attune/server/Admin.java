@@ -90,11 +90,15 @@ final class Admin {
     ctx.json(body);
   }
 
+  /** Most buckets of the per-day series; a longer log is shown in buckets of several days. */
+  static final int MAX_DAY_BUCKETS = 3650;
+
   /**
    * Events per bucket of event time: {@code bucket=minute} for the last {@code count} minutes up to now (the
    * live view), {@code bucket=day} for the {@code count} days up to the newest event (by default every day from
-   * the first event to the newest, so a log of past events still shows); optionally for one item, whose own
-   * first and newest events then set the default days.
+   * the first event to the newest, so a log of past events still shows, in buckets of several days when it spans
+   * more than {@link #MAX_DAY_BUCKETS}); optionally for one item, whose own first and newest events then set the
+   * default days.
    */
   void eventsOverTime(Context ctx) {
     String bucket = ctx.queryParam("bucket") == null ? "minute" : ctx.queryParam("bucket");
@@ -116,9 +120,16 @@ final class Admin {
         long[] range = itemId == null ? all : store.stats().timeRange(itemId);
         if (range == null) range = all == null ? new long[] {now, now} : new long[] {all[1], all[1]};
         end = (range[1] / DAY + 1) * DAY;
-        // default: every day from the first event to the last (of the item, when one is given)
-        int span = (int) Math.min(3650, end / DAY - range[0] / DAY);
-        count = Api.intParam(ctx, "count", span, 1, 3650);
+        // default: every day from the first event to the last (of the item, when one is given); a log longer than
+        // MAX_DAY_BUCKETS days gets buckets of several days, so the whole of it still shows
+        long span = end / DAY - range[0] / DAY;
+        if (ctx.queryParam("count") == null && span > MAX_DAY_BUCKETS) {
+          long days = (span + MAX_DAY_BUCKETS - 1) / MAX_DAY_BUCKETS;
+          size = days * DAY;
+          count = (int) ((span + days - 1) / days);
+        } else {
+          count = Api.intParam(ctx, "count", (int) span, 1, MAX_DAY_BUCKETS);
+        }
       }
       default -> throw ApiException.invalid("bucket", "bucket must be minute or day: " + bucket);
     }

@@ -757,5 +757,12 @@ abstract class ApiContract {
     JsonNode one = json(admin("GET", "/v1/admin/events/over-time?bucket=day&itemId=song2", null), 200);
     assertEquals(1, one.get("counts").size(), "the item's own days");
     assertEquals(12 * day, one.get("fromMillis").asLong());
+    // a log of more than 3,650 days: buckets of two days cover all of it
+    assertEquals(200, post("/v1/events", "{\"userId\":\"a\",\"itemId\":\"song3\",\"type\":\"play\","
+        + "\"timestamp\":" + (5000 * day) + "}").statusCode());
+    JsonNode longLog = json(admin("GET", "/v1/admin/events/over-time?bucket=day", null), 200);
+    assertEquals(2 * day, longLog.get("bucketMillis").asLong(), longLog.toString());
+    assertEquals(3, longLog.get("total").asLong(), "every event is in the series");
+    assertTrue(longLog.get("counts").size() <= 3650);
   }
 }
