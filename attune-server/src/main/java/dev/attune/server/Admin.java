@@ -50,6 +50,8 @@ final class Admin {
   private final LongSupplier clock;
   /** The model directory served now (changes on activation and publication). */
   private final ServedVersion served;
+  /** The directory {@code --model} named, listed among the versions whatever is served. */
+  private final Path configuredModelDir;
   private final ModelLifecycle lifecycle;
   /** Flags listed on the data-quality page, at most. */
   static final int MAX_LISTED_FLAGS = 200;
@@ -64,6 +66,7 @@ final class Admin {
     this.clock = clock;
     this.served = served;
     this.lifecycle = lifecycle;
+    this.configuredModelDir = config.modelDir();
   }
 
   // ---------------------------------------------------------------- overview
@@ -262,22 +265,24 @@ final class Admin {
       Path p = Path.of(r.path()).toAbsolutePath().normalize();
       byPath.put(p, version(p, r.id(), r));
     }
-    Path servedDir = served.dir();
-    if (servedDir != null) {
-      List<Path> dirs = new ArrayList<>();
-      dirs.add(servedDir);
-      Path parent = servedDir.getParent();
+    // the served directory and the configured one (--model: after another version was activated it is no longer
+    // the served one, and must stay listed to be activated again), each with the model directories beside it
+    List<Path> dirs = new ArrayList<>();
+    for (Path d : new Path[] {served.dir(), configuredModelDir}) {
+      if (d == null || !Files.isRegularFile(d.resolve("model.json"))) continue;
+      dirs.add(d);
+      Path parent = d.toAbsolutePath().getParent();
       if (parent != null && Files.isDirectory(parent)) {
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, Files::isDirectory)) {
-          for (Path d : siblings) if (Files.isRegularFile(d.resolve("model.json"))) dirs.add(d);
+          for (Path sibling : siblings) if (Files.isRegularFile(sibling.resolve("model.json"))) dirs.add(sibling);
         } catch (IOException e) {
-          // a parent we may not list: the served directory alone
+          // a parent we may not list: the directory alone
         }
       }
-      for (Path d : dirs) {
-        Path p = d.toAbsolutePath().normalize();
-        byPath.putIfAbsent(p, version(p, p.getFileName().toString(), null));
-      }
+    }
+    for (Path d : dirs) {
+      Path p = d.toAbsolutePath().normalize();
+      byPath.putIfAbsent(p, version(p, p.getFileName().toString(), null));
     }
     List<Map<String, Object>> out = new ArrayList<>(byPath.values());
     out.sort((a, b) -> Long.compare(asLong(b.get("createdAtMillis")), asLong(a.get("createdAtMillis"))));

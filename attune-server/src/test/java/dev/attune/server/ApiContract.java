@@ -591,6 +591,17 @@ abstract class ApiContract {
     assertEquals(409, admin("POST", "/v1/admin/models/broken/activate", null).statusCode());
     assertEquals("model-b", json(get("/health"), 200).get("model").asText(), "a failed activation changes nothing");
     assertEquals(404, admin("POST", "/v1/admin/models/nope/activate", null).statusCode());
+    // a registered version in another folder (as the server's retraining writes them): once it is served, the
+    // configured directory is beside neither it nor anything served, and is still listed and can come back
+    ModelDirectory.write(dir.resolve("root/model-c"), weights, ids, Map.of());
+    store.saveModelVersion(new Store.ModelVersion("model-c", "sasrec", dir.resolve("root/model-c").toString(),
+        System.currentTimeMillis(), Map.of(), false));
+    assertEquals(200, admin("POST", "/v1/admin/models/model-c/activate", null).statusCode());
+    assertEquals("model-c", json(get("/health"), 200).get("model").asText());
+    JsonNode listed = json(admin("GET", "/v1/admin/models", null), 200).get("versions");
+    assertTrue(listed.findValuesAsText("id").contains("model"), listed.toString());
+    assertEquals(200, admin("POST", "/v1/admin/models/model/activate", null).statusCode());
+    assertEquals("model", json(get("/health"), 200).get("model").asText(), "back to the configured directory");
   }
 
   /**
