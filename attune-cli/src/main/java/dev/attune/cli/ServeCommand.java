@@ -235,6 +235,10 @@ final class ServeCommand implements Callable<Integer> {
     String version = server.modelVersion();
     out.println("Attune is serving on " + base + " (store " + url + ", model "
         + (version == null ? "none: popularity only" : version) + "); Ctrl-C stops it.");
+    if (server.startedFromActiveVersion()) {
+      out.println("The store's active version " + version + " is served rather than " + cfg.modelDir()
+          + " (a version published or activated before wins); the dashboard's Models page activates either.");
+    }
     out.println("API document: " + base + "/v1/openapi.json");
     out.println("Dashboard: " + base + "/dashboard/  admin key: "
         + (cfg.adminKey() == null ? server.adminKey() : "(the configured one)"));

@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class AttuneServer {
   private static final Logger LOG = LoggerFactory.getLogger(AttuneServer.class);
 
+  private final boolean startedFromActiveVersion;
   private final ServerConfig config;
   private final Store store;
   private final Recommendations recommendations;
@@ -109,6 +110,8 @@ public final class AttuneServer {
     this.stats = new ServiceStats(metrics);
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();
     ServedVersion served = new ServedVersion(recommendations, store, model == null ? null : servedDir);
+    this.startedFromActiveVersion = model != null && config.modelDir() != null
+        && !servedDir.toAbsolutePath().normalize().equals(config.modelDir().toAbsolutePath().normalize());
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
     // training jobs by outcome, with their durations (attune_training_seconds_count / _sum / _max)
     lifecycle.onJobFinished((outcome, millis) -> Timer.builder("attune_training_seconds")
@@ -302,6 +305,14 @@ public final class AttuneServer {
    */
   public boolean awaitFallback(long timeout, TimeUnit unit) throws InterruptedException {
     return fallbackReady.await(timeout, unit);
+  }
+
+  /**
+   * Whether the server started with the store's active version rather than the configured model directory (a
+   * version published or activated before a restart wins; the configured one is listed and can be activated).
+   */
+  public boolean startedFromActiveVersion() {
+    return startedFromActiveVersion;
   }
 
   /** The served model version (its directory's name), or null when none is served. */

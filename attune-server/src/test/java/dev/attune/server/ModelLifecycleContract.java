@@ -125,6 +125,7 @@ abstract class ModelLifecycleContract {
   void aBetterCandidateIsPublishedHotSwappedAndRestoredAfterARestart() throws Exception {
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
     assertEquals("model", recommendationsModel());
+    assertFalse(server.startedFromActiveVersion(), "the configured directory");
     assertTrue(json(send("GET", "/v1/admin/models", null, true), 200).get("canTrain").asBoolean());
     json(send("POST", "/v1/admin/models/train", null, true), 202);
     JsonNode job = awaitJob();
@@ -157,6 +158,7 @@ abstract class ModelLifecycleContract {
     server = null;
     start(null, LifecycleConfig.DEFAULTS);
     assertEquals(version, json(send("GET", "/health", null, false), 200).get("model").asText());
+    assertTrue(server.startedFromActiveVersion(), "attune serve says so at start");
     assertEquals(version, recommendationsModel());
     assertEquals(version, json(send("GET", "/v1/admin/models", null, true), 200).get("active").asText());
   }
