@@ -32,6 +32,8 @@ final class AccessControl {
   static final long RELOAD_NANOS = 2_000_000_000L;
   private final Store store;
   private final AccessConfig config;
+  /** Request attribute set to true when the request carries the admin key or an API key with the admin scope. */
+  static final String ADMIN_ATTRIBUTE = "attune.admin";
   private final byte[] adminKey;
   private final LongSupplier nanos;
   private volatile Map<String, Store.ApiKey> keys = Map.of();
@@ -80,6 +82,7 @@ final class AccessControl {
     }
     // constant-time comparison: the time taken says nothing about how much of the key was right
     if (adminKey != null && MessageDigest.isEqual(adminKey, given.getBytes(StandardCharsets.UTF_8))) {
+      ctx.attribute(ADMIN_ATTRIBUTE, Boolean.TRUE);
       return; // the server's admin key may do everything
     }
     if (!given.startsWith("atk_")) {
@@ -92,6 +95,7 @@ final class AccessControl {
             .getBytes(StandardCharsets.US_ASCII))) {
       throw unauthorized(ctx, key != null && key.revoked() ? "this API key was revoked" : "unknown API key");
     }
+    if (key.scopes().contains("admin")) ctx.attribute(ADMIN_ATTRIBUTE, Boolean.TRUE);
     if (!key.scopes().contains(scope) && !key.scopes().contains("admin")) {
       throw new ApiException(403, "forbidden", "this API key has the scopes " + new java.util.TreeSet<>(key.scopes())
           + ", and this route needs '" + scope + "'", "Authorization");

@@ -220,9 +220,15 @@ final class Api {
     ctx.json(Map.of("upserted", users.size()));
   }
 
-  /** The stored id of the user named in the path ({@link UserIds}: pseudonymised when the server has a key). */
+  /**
+   * The stored id of the user named in the path ({@link UserIds}: pseudonymised when the server has a key). An admin
+   * may also name a user by the pseudonym the admin routes list (the dashboard's user explorer does), which is then
+   * taken as stored rather than pseudonymised again.
+   */
   private String userId(Context ctx) {
-    return userIds.stored(RequestBodies.pathId(ctx.pathParam("id"), "id"));
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    if (userIds.isPseudonym(id) && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE))) return id;
+    return userIds.stored(id);
   }
 
   private void getUser(Context ctx) {

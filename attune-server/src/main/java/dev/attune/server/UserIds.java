@@ -39,6 +39,13 @@ final class UserIds {
     return prototype != null;
   }
 
+  /** Whether {@code id} has the form of a pseudonym this class makes (with a key set). */
+  boolean isPseudonym(String id) {
+    return prototype != null && PSEUDONYM.matcher(id).matches();
+  }
+
+  private static final java.util.regex.Pattern PSEUDONYM = java.util.regex.Pattern.compile("p:[A-Za-z0-9_-]{22}");
+
   /** The id stored for a client's user id. */
   String stored(String clientId) {
     if (prototype == null) return clientId;

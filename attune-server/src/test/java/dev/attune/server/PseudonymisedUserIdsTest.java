@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** With a user-id key, the store only ever holds pseudonyms, while clients keep using their own ids. (#7) */
 class PseudonymisedUserIdsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ADMIN_KEY = "test-admin-key-0123456789";
   @TempDir Path dir;
 
   @Test
@@ -32,7 +33,7 @@ class PseudonymisedUserIdsTest {
 
     try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("attune.db"))) {
       AttuneServer server = AttuneServer.create(ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none")
-          .withUserIdKey(key), store).start();
+          .withUserIdKey(key).withAdminKey(ADMIN_KEY), store).start();
       try {
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + server.port();
@@ -46,6 +47,14 @@ class PseudonymisedUserIdsTest {
         assertEquals(2, store.recentEvents(alice, 10).size());
         JsonNode events = JSON.readTree(send(http, "GET", base + "/v1/users/alice/events", null).body());
         assertEquals(2, events.get("events").size(), "the client reads with its own id");
+        // the dashboard lists pseudonyms and opens a user by one: taken as stored for the admin only
+        JsonNode listed = JSON.readTree(send(http, "GET", base + "/v1/admin/users?prefix=p:", null, true).body());
+        assertEquals(alice, listed.get("users").get(0).asText(), listed.toString());
+        JsonNode byPseudonym = JSON.readTree(send(http, "GET", base + "/v1/users/" + alice + "/events", null, true)
+            .body());
+        assertEquals(2, byPseudonym.get("events").size(), byPseudonym.toString());
+        assertEquals(404, send(http, "GET", base + "/v1/users/" + alice + "/events", null).statusCode(),
+            "without the admin key a pseudonym is a client id like any other, pseudonymised again");
         JsonNode export = JSON.readTree(send(http, "GET", base + "/v1/users/alice/export", null).body());
         assertEquals(alice, export.get("userId").asText());
         assertTrue(export.get("pseudonymised").asBoolean());
@@ -58,8 +67,14 @@ class PseudonymisedUserIdsTest {
   }
 
   private static HttpResponse<String> send(HttpClient http, String method, String url, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    return send(http, method, url, body, false);
+  }
+
+  private static HttpResponse<String> send(HttpClient http, String method, String url, String body, boolean admin)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json");
+    if (admin) b.header("Authorization", "Bearer " + ADMIN_KEY);
+    return http.send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }
