@@ -83,6 +83,12 @@ final class ItemCounters {
     for (var m : hourly.values()) m.remove(itemId);
   }
 
+  /** The item's number of events (0 for an unknown item). */
+  long count(String itemId) {
+    LongAdder c = total.get(itemId);
+    return c == null ? 0 : c.sum();
+  }
+
   /** The k items with most events that pass {@code keep}, most first (ties by id). */
   List<Ranked> popular(int k, Predicate<String> keep) {
     Map<String, Long> counts = new HashMap<>();

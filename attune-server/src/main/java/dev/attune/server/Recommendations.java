@@ -12,6 +12,7 @@ import dev.attune.model.TopK;
 import dev.attune.store.Store;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -238,7 +239,8 @@ final class Recommendations {
       seen.add(e.itemId());
       if (weights.weight(e.type(), e.value(), Float.NaN) > 0) positive.add(e);
     }
-    if (positive.size() < COLD_EVENTS && !preferences.isEmpty()) {
+    boolean onboarding = positive.size() < COLD_EVENTS && !preferences.isEmpty();
+    if (onboarding) {
       List<Event> seeds = new ArrayList<>();
       for (ItemCounters.Ranked r : counters.popular(SEED_ITEMS, id -> !seen.contains(id) && matches(id, preferences))) {
         seeds.add(new Event("onboarding", r.itemId(), ONBOARD_TYPE, 1f, 0L, catalog.get(r.itemId()).item().scene()));
@@ -277,6 +279,15 @@ final class Recommendations {
     FallbackModel f = fallback;
     if (pool.isEmpty() && f != null) addFallbackCandidates(pool, f, positive, o, seen);
     addContentCandidates(pool, positive, o, seen);
+    if (onboarding) {
+      // the most popular items of the chosen categories and creators are candidates whatever the model says
+      for (ItemCounters.Ranked r : counters.popular(o.k(),
+          id -> !pool.containsKey(id) && accepts(id, o, seen) && matches(id, preferences))) {
+        pool.put(r.itemId(), new Candidate(r.itemId(), Double.NaN, "popular", m == null ? -1 : m.items().indexOf(r.itemId())));
+        pool.get(r.itemId()).popularity = r.count();
+      }
+      for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences);
+    }
     if (pool.size() < o.k() * OVERFETCH) {
       int need = o.k() * OVERFETCH - pool.size();
       for (ItemCounters.Ranked r : counters.popular(need + pool.size(),
@@ -336,6 +347,7 @@ final class Recommendations {
     }
     if (categoryCounts.isEmpty() && creatorCounts.isEmpty()) return;
     int scanned = 0;
+    List<Candidate> found = new ArrayList<>();
     for (String id : unmodelled) {
       if (++scanned > MAX_CONTENT_SCAN) break;
       if (pool.containsKey(id) || !accepts(id, o, seen)) continue;
@@ -345,8 +357,12 @@ final class Recommendations {
       if (matches == 0) continue;
       Candidate c = new Candidate(id, Double.NaN, "content", -1);
       c.affinity = matches / (double) positive.size();
-      pool.put(id, c);
+      c.popularity = counters.count(id);
+      found.add(c);
     }
+    // into the pool by affinity, equal affinities by popularity (the ranking keeps this order for equal scores)
+    found.sort(Comparator.comparing((Candidate c) -> -c.affinity).thenComparing(c -> -c.popularity));
+    for (Candidate c : found) pool.put(c.itemId, c);
   }
 
   /** Model indices of the excluded items and (unless repeats are allowed) the seen ones, sorted. */
@@ -392,6 +408,8 @@ final class Recommendations {
     final String source;
     final int modelIndex;
     long popularity;
+    /** Whether it matches the onboarding choices of a user they still apply to: such candidates rank first. */
+    boolean preferred;
     /** For content candidates: the share of liked events sharing a category or the creator, in (0, 1]. */
     double affinity = Double.NaN;
     double finalScore;
@@ -415,7 +433,7 @@ final class Recommendations {
       if (!Double.isNaN(c.modelScore)) {
         min = Math.min(min, c.modelScore);
         max = Math.max(max, c.modelScore);
-      } else {
+      } else if (Double.isNaN(c.affinity)) {
         maxPop = Math.max(maxPop, c.popularity);
       }
     }
@@ -432,7 +450,8 @@ final class Recommendations {
       }
       c.finalScore = base;
     }
-    pool.sort((a, b) -> Double.compare(b.finalScore, a.finalScore));
+    // matches of onboarding choices first, then by score (a stable sort: equal scores keep the pool's order)
+    pool.sort(Comparator.comparing((Candidate c) -> !c.preferred).thenComparing(c -> -c.finalScore));
     List<Candidate> chosen = new ArrayList<>(o.k());
     Map<String, Integer> perCreator = new HashMap<>();
     boolean[] used = new boolean[pool.size()];

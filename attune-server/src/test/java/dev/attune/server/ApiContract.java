@@ -312,6 +312,8 @@ abstract class ApiContract {
     assertEquals(5, jazz.get("items").size());
     assertEquals("sasrec", jazz.get("items").get(0).get("source").asText(), "scored by the model, not popularity");
     assertNotEquals(ids(jazz), ids(rock), "different choices, different lists");
+    for (String id : ids(jazz)) assertEquals(1, Integer.parseInt(id.substring(4)) % 2, "jazz songs only: " + ids(jazz));
+    for (String id : ids(rock)) assertEquals(0, Integer.parseInt(id.substring(4)) % 2, "rock songs only: " + ids(rock));
     // the profile keeps the choices, so later requests stay personalised until real events arrive
     assertEquals(ids(jazz), ids(json(get("/v1/users/new1/recommendations?k=5"), 200)));
     JsonNode chosen = json(post("/v1/users/new3/onboarding", "{\"items\":[\"song3\",\"song5\"]}"), 200);
