@@ -276,7 +276,7 @@ async function users(userId) {
   const events = timeline.events;
   const whatIf = h('div', { id: 'whatif-result' });
   const itemInput = h('input', { id: 'whatif-item', placeholder: 'item id', required: true, value: recs.items[0] ? recs.items[0].itemId : '' });
-  const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favorite', 'share', 'skip', 'dislike', 'view', 'purchase']
+  const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favourite', 'share', 'skip', 'dislike', 'view', 'purchase']
     .map(t => h('option', { value: t }, t)));
   parts.push(
     h('h2', { 'data-testid': 'user-id' }, `User ${userId}`),

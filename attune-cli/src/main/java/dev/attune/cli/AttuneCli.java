@@ -42,7 +42,7 @@ public final class AttuneCli {
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
       if (cause instanceof IllegalArgumentException || cause instanceof IOException) {
-        commandLine.getErr().println("attune: " + cause.getMessage());
+        commandLine.getErr().println("attune: " + message(cause));
         return USAGE_ERROR;
       }
       commandLine.getErr().println("attune: internal error: " + cause);
@@ -50,5 +50,20 @@ public final class AttuneCli {
       return INTERNAL_ERROR;
     });
     return cli.execute(args);
+  }
+
+  /** A message for the user: file system errors carry only the path in their message, so say what went wrong. */
+  static String message(Throwable e) {
+    String what = switch (e) {
+      case java.nio.file.NoSuchFileException x -> "no such file or folder";
+      case java.nio.file.FileAlreadyExistsException x -> "already exists";
+      case java.nio.file.NotDirectoryException x -> "not a folder";
+      case java.nio.file.DirectoryNotEmptyException x -> "folder not empty";
+      case java.nio.file.AccessDeniedException x -> "permission denied";
+      default -> null;
+    };
+    if (what == null) return e.getMessage();
+    java.nio.file.FileSystemException f = (java.nio.file.FileSystemException) e;
+    return what + ": " + f.getFile() + (f.getReason() == null ? "" : " (" + f.getReason() + ")");
   }
 }

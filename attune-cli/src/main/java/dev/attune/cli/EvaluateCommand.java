@@ -75,7 +75,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--auc", description = "Also compute each user's full-ranking AUC (ranks the whole catalogue per user: slower).")
   boolean auc;
 
-  @Option(names = "--ctr", split = ",", description = "Also train and score CTR ranking models (fm, ncf, din, afm, shan) on the click task: events with value >= --positive-min are positives, each user's last 20% of events are test; prints AUC, GAUC and log-loss.")
+  @Option(names = "--ctr", split = ",", description = "Also train and score CTR ranking models (fm, ncf, din, afm, shan) on the click task: events with value >= --positive-min are positives, each user's last 20%% of events are test; prints AUC, GAUC and log-loss.")
   List<String> ctrModels = new ArrayList<>();
 
   @Option(names = "--positive-min", defaultValue = "4", description = "With --ctr: the smallest event value that is a positive (default: ${DEFAULT-VALUE}).")

@@ -56,6 +56,12 @@ final class ImportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Importer importer = Importer.forFormat(format);
+    if (!java.nio.file.Files.exists(input)) {
+      throw new IllegalArgumentException("--input " + input + " does not exist");
+    }
+    if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+      throw new IllegalArgumentException("--out " + out + " is a file; the data set is written into a folder");
+    }
     ImportOptions options = ImportOptions.DEFAULTS.withStrict(!lenient);
     if (encoding != null) {
       if (!Charset.isSupported(encoding)) throw new IllegalArgumentException("unknown encoding: " + encoding);

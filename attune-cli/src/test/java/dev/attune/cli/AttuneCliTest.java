@@ -160,7 +160,7 @@ class AttuneCliTest {
   }
 
   @Test
-  void clientMistakesGiveAMessageNotAStackTrace() {
+  void clientMistakesGiveAMessageNotAStackTrace() throws Exception {
     Run missing = run("evaluate", "--data", dir.resolve("nope").toString(), "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());
     assertTrue(missing.err().contains("not an Attune data set"), missing.err());
@@ -176,6 +176,22 @@ class AttuneCliTest {
     Run badFormat = run("import", "--format", "nope", "--input", dir.toString(), "--out", dir.resolve("x").toString());
     assertEquals(AttuneCli.USAGE_ERROR, badFormat.code());
     assertTrue(badFormat.err().contains("nope"), badFormat.err());
+
+    Run noInput = run("import", "--format", "csv", "--input", dir.resolve("missing.csv").toString(), "--out",
+        dir.resolve("x").toString());
+    assertEquals(AttuneCli.USAGE_ERROR, noInput.code());
+    assertTrue(noInput.err().contains("missing.csv does not exist"), noInput.err());
+    Files.writeString(dir.resolve("a-file"), "x");
+    Run outIsAFile = run("import", "--format", "csv", "--input", dir.resolve("a-file").toString(), "--out",
+        dir.resolve("a-file").toString());
+    assertEquals(AttuneCli.USAGE_ERROR, outIsAFile.code());
+    assertTrue(outIsAFile.err().contains("is a file"), outIsAFile.err());
+    assertEquals("no such file or folder: /nowhere/x", AttuneCli.message(new java.nio.file.NoSuchFileException(
+        "/nowhere/x")));
+    Run untrainable = run("train", "--model", "magic", "--data", dir.toString(), "--out", dir.resolve("m").toString());
+    assertEquals(AttuneCli.USAGE_ERROR, untrainable.code());
+    assertTrue(untrainable.err().contains("scene-transfer") && untrainable.err().contains("din"),
+        "every trainable model is named: " + untrainable.err());
   }
 
   @Test
