@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * metrics.
  *
  * <p>Errors: an {@link ApiException} (a client mistake or unknown id) becomes its status with {@code {error,
- * message, field}}; malformed JSON 400; a body over {@link ServerConfig#maxBodyBytes} 413; an unknown route 404;
- * anything else 500 with a generic message (the cause is logged, never sent).
+ * message, field}}; malformed JSON 400; a body over {@link ServerConfig#maxBodyBytes} 413; an unknown route 404, a
+ * known one with another method 405; anything else 500 with a generic message (the cause is logged, never sent).
  */
 public final class AttuneServer {
   private static final Logger LOG = LoggerFactory.getLogger(AttuneServer.class);
@@ -199,6 +199,7 @@ public final class AttuneServer {
       c.concurrency.useVirtualThreads = true;
       c.http.maxRequestSize = config.maxBodyBytes();
       c.http.defaultContentType = "application/json";
+      c.http.prefer405over404 = true; // a known path with another method: 405, not "no route"
       c.startup.showJavalinBanner = false;
       c.jsonMapper(new JavalinJackson(json, true));
       // requests Jetty refuses before routing (a malformed path) get the API's JSON error, not an HTML page

@@ -296,6 +296,9 @@ abstract class ApiContract {
         "invalid_field", "categories");
     assertError(post("/v1/recommendations", "{\"history\":\"song1\"}"), 400, "invalid_field", "history");
     assertError(post("/v1/users/u/hide", null), 404, "not_found", null);
+    HttpResponse<String> wrongMethod = send("PATCH", "/v1/users/u1", "{}");
+    assertEquals(405, wrongMethod.statusCode(), wrongMethod.body());
+    assertTrue(wrongMethod.body().contains("method_not_allowed"), wrongMethod.body());
   }
 
   @Test
