@@ -54,6 +54,22 @@ final class CtrRun {
    */
   record Outcome(CtrTrainer trainer, CtrTraining.Result result, CtrTraining.Scores test, double trainSeconds) {}
 
+  /**
+   * Refuses a click task whose training or test part holds only one label: nothing to learn, or AUC undefined
+   * (for example no event reaches {@code --positive-min}).
+   */
+  static void requireBothLabels(CtrDataset data) {
+    for (var part : java.util.List.of(java.util.Map.entry("training", data.train()),
+        java.util.Map.entry("test", data.test()))) {
+      double rate = part.getValue().positiveRate();
+      if (part.getValue().size() == 0 || rate == 0 || rate == 1) {
+        throw new IllegalArgumentException("the click task's " + part.getKey() + " part has "
+            + (part.getValue().size() == 0 ? "no events" : rate == 0 ? "no positive (no event with value >= "
+            + data.params().positiveMin() + ")" : "no negative") + ": choose another --positive-min");
+      }
+    }
+  }
+
   /** Trains {@code name} on {@code data} and scores its test part. */
   static Outcome train(String name, Map<String, String> overrides, CtrDataset data, long seed, int threads,
       boolean quiet, PrintWriter err) {

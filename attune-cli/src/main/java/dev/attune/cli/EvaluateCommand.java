@@ -119,6 +119,10 @@ final class EvaluateCommand implements Callable<Integer> {
     Dataset dataset = DatasetIo.read(data);
     for (ModelDirectory d : directories) d.requireSameItems(dataset.itemIds());
     err.println("loaded " + dataset);
+    if (sampledNegatives >= dataset.numItems()) {
+      throw new IllegalArgumentException("--sampled-negatives " + sampledNegatives + " is not below the catalogue's "
+          + dataset.numItems() + " items: that is full ranking, which is reported anyway (leave the option out)");
+    }
     Split split = split(dataset, protocol, seed);
     err.println("protocol " + split.protocol() + ": " + split.test().numUsersWithItems() + " test users, "
         + split.test().size() + " test events");
@@ -182,6 +186,7 @@ final class EvaluateCommand implements Callable<Integer> {
   private void evaluateCtr(Dataset dataset, java.io.PrintWriter out, java.io.PrintWriter err) {
     var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null));
     err.println(ctr);
+    CtrRun.requireBothLabels(ctr);
     var overrides = ClassicModels.parseOverrides(params);
     out.println();
     out.println(dataset.name() + " | CTR: value >= " + positiveMin + " positive, last 20% of each user's events test"

@@ -223,6 +223,7 @@ final class TrainCommand implements Callable<Integer> {
     err.println("loaded " + dataset);
     var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, userFields));
     err.println(ctr);
+    CtrRun.requireBothLabels(ctr);
     int threadCount = threads == 0 ? 1 : threads;
     CtrRun.Outcome outcome = CtrRun.train(name, overrides.get(name), ctr, seed, threadCount, quiet, err);
     CtrRun.write(out, outcome, dataset, ctr, seed);

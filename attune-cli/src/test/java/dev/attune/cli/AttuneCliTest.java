@@ -394,6 +394,14 @@ class AttuneCliTest {
     Run unknown = run("evaluate", "--data", data.toString(), "--ctr", "deepfm", "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, unknown.code(), unknown.err());
     assertTrue(unknown.err().contains("unknown CTR model"), unknown.err());
+    Run noPositives = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("none")
+        .toString(), "--quiet", "--positive-min", "1000");
+    assertEquals(AttuneCli.USAGE_ERROR, noPositives.code(), noPositives.err());
+    assertTrue(noPositives.err().contains("no positive"), noPositives.err());
+    Run samplesAll = run("evaluate", "--data", data.toString(), "--models", "pop", "--sampled-negatives", "100000",
+        "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, samplesAll.code(), samplesAll.err());
+    assertTrue(samplesAll.err().contains("full ranking"), samplesAll.err());
   }
 
   @Test

@@ -54,6 +54,7 @@ public final class SequentialModels {
   private static IllegalArgumentException unknown(WeightFile weights) {
     return new IllegalArgumentException("unknown sequential model '" + weights.propertyOr("model", null)
         + "' in weight file property 'model'; expected '" + SasRecModel.MODEL_KIND + "', '"
-        + Bert4RecModel.MODEL_KIND + "' or '" + GruAttentionModel.MODEL_KIND + "'");
+        + Bert4RecModel.MODEL_KIND + "' or '" + GruAttentionModel.MODEL_KIND + "' (CTR rankers such as din score"
+        + " candidates in 'attune evaluate --ctr' and are not served)");
   }
 }
