@@ -76,6 +76,10 @@ import picocli.CommandLine.Spec;
         "level (default INFO)."})
 final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
+  /** The keys a --config file may hold. */
+  static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
+      "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "corsOrigins", "modelRoot", "trainEvery",
+      "retrainAfterEvents", "gateMargin", "trainEpochs");
 
   @Spec CommandSpec spec;
 
@@ -147,6 +151,12 @@ final class ServeCommand implements Callable<Integer> {
       if (!Files.isRegularFile(config)) throw new IllegalArgumentException("no config file " + config);
       try (InputStream in = Files.newInputStream(config)) {
         file.load(in);
+      }
+      for (String key : file.stringPropertyNames()) {
+        // a misspelt key would otherwise leave its setting at the default without a word
+        if (!FILE_KEYS.contains(key)) {
+          throw new IllegalArgumentException("unknown key '" + key + "' in " + config + "; known: " + FILE_KEYS);
+        }
       }
     }
     String url = pick(store, env.get("ATTUNE_STORE"), file.getProperty("store"), DEFAULT_STORE);

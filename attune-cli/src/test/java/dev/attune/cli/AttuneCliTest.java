@@ -63,6 +63,14 @@ class AttuneCliTest {
     IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> serveSettings(java.util.Map.of("ATTUNE_RATE_BURST", "lots")));
     assertTrue(bad.getMessage().contains("rateBurst"), bad.getMessage());
+
+    Path file = dir.resolve("attune.properties");
+    Files.writeString(file, "port=9200\ntrainEvry=6h\n");
+    IllegalArgumentException misspelt = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(java.util.Map.of(), "--config", file.toString()));
+    assertTrue(misspelt.getMessage().contains("unknown key 'trainEvry'"), misspelt.getMessage());
+    Files.writeString(file, "port=9200\ntrainEvery=6h\n");
+    assertEquals(9200, serveSettings(java.util.Map.of(), "--config", file.toString()).config().port());
   }
 
   @Test
