@@ -34,6 +34,16 @@ final class CtrRun {
    */
   static CtrDataset.Params params(Dataset dataset, float positiveMin, List<String> fields) {
     List<String> names = fields;
+    if (names != null) {
+      java.util.TreeSet<String> known = new java.util.TreeSet<>();
+      for (var u : dataset.users()) known.addAll(u.attributes().keySet());
+      for (String f : names) {
+        if (!known.contains(f)) {
+          throw new IllegalArgumentException("--user-fields: no user has the field '" + f + "'; the data set's: "
+              + known);
+        }
+      }
+    }
     if (names == null) {
       java.util.TreeSet<String> seen = new java.util.TreeSet<>();
       for (var u : dataset.users()) seen.addAll(u.attributes().keySet());

@@ -114,6 +114,15 @@ final class EvaluateCommand implements Callable<Integer> {
             + AttentionModels.NAMES);
       }
     }
+    java.util.Set<String> compared = new java.util.HashSet<>();
+    for (String m : models) compared.add(m.toLowerCase(Locale.ROOT));
+    for (String m : ctrModels) compared.add(m.toLowerCase(Locale.ROOT));
+    for (String m : ClassicModels.parseOverrides(params).keySet()) {
+      // a setting for a model that is not run would be ignored without a word
+      if (!compared.contains(m.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("--param " + m + ".* is for a model not in --models or --ctr: " + compared);
+      }
+    }
     List<ModelDirectory> directories = new ArrayList<>();
     for (Path dir : trained) directories.add(ModelDirectory.read(dir));
     Dataset dataset = DatasetIo.read(data);

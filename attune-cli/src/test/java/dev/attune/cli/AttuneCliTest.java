@@ -410,6 +410,15 @@ class AttuneCliTest {
         "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, samplesAll.code(), samplesAll.err());
     assertTrue(samplesAll.err().contains("full ranking"), samplesAll.err());
+    Run paramForNoModel = run("evaluate", "--data", data.toString(), "--models", "pop", "--param", "sasrec.epochs=2",
+        "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, paramForNoModel.code(), paramForNoModel.err());
+    assertTrue(paramForNoModel.err().contains("not in --models"), paramForNoModel.err());
+    Run noSuchField = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("nf").toString(),
+        "--quiet", "--positive-min", "0.5", "--user-fields", "nosuch");
+    assertEquals(AttuneCli.USAGE_ERROR, noSuchField.code(), noSuchField.err());
+    assertTrue(noSuchField.err().contains("'nosuch'") && noSuchField.err().contains("favourite_genre"),
+        noSuchField.err());
   }
 
   @Test
