@@ -129,7 +129,8 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (!AttentionModels.knows(model)) {
       throw new IllegalArgumentException("unknown model '" + model + "'; trainable here: " + AttentionModels.NAMES
-          + ", " + PipelineRun.MODEL + ", " + SceneRun.MODEL + " and the CTR rankers " + dev.attune.train.CtrModels.NAMES
+          + ", " + PipelineRun.MODEL + ", " + SceneRun.MODEL + " and the CTR rankers "
+          + dev.attune.train.CtrModels.NAMES
           + " (classic models train inside 'attune evaluate')");
     }
     if (refit && noValidation) {

@@ -67,7 +67,8 @@ final class EventBatches {
 
   /**
    * One event object, the parser on its START_OBJECT; null when it is not a valid event of the common shape. An
-   * absent timestamp is {@code absentTimestamp} (see {@link RequestBodies#event(String, com.fasterxml.jackson.databind.JsonNode, long, long)}).
+   * absent timestamp is {@code absentTimestamp} (see {@link
+   * RequestBodies#event(String, com.fasterxml.jackson.databind.JsonNode, long, long)}).
    */
   private static Store.NewEvent event(JsonParser p, long nowMillis, long absentTimestamp) throws IOException {
     int seen = 0;

@@ -283,8 +283,9 @@ final class Recommendations {
       // the most popular items of the chosen categories and creators are candidates whatever the model says
       for (ItemCounters.Ranked r : counters.popular(o.k(),
           id -> !pool.containsKey(id) && accepts(id, o, seen) && matches(id, preferences))) {
-        pool.put(r.itemId(), new Candidate(r.itemId(), Double.NaN, "popular", m == null ? -1 : m.items().indexOf(r.itemId())));
-        pool.get(r.itemId()).popularity = r.count();
+        Candidate c = new Candidate(r.itemId(), Double.NaN, "popular", m == null ? -1 : m.items().indexOf(r.itemId()));
+        c.popularity = r.count();
+        pool.put(r.itemId(), c);
       }
       for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences);
     }
