@@ -54,6 +54,8 @@ public final class AttuneServer {
   private final LongSupplier clock;
   private Javalin app;
   private final CountDownLatch fallbackReady = new CountDownLatch(1);
+  /** Held by a fallback fit, so that fits run one at a time. */
+  private final Object fallbackFit = new Object();
   /**
    * The store's events as training data when start-up already read them (to fit a two-stage model's retrievers),
    * so the fallback model is fitted on the same snapshot instead of reading the store again; dropped once it is.
@@ -114,9 +116,12 @@ public final class AttuneServer {
         && !servedDir.toAbsolutePath().normalize().equals(config.modelDir().toAbsolutePath().normalize());
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
     // training jobs by outcome, with their durations (attune_training_seconds_count / _sum / _max)
-    lifecycle.onJobFinished((outcome, millis) -> Timer.builder("attune_training_seconds")
-        .description("training jobs of the model lifecycle, by outcome").tag("outcome", outcome)
-        .register(metrics).record(millis, TimeUnit.MILLISECONDS));
+    lifecycle.onJobFinished((outcome, millis) -> {
+      Timer.builder("attune_training_seconds").description("training jobs of the model lifecycle, by outcome")
+          .tag("outcome", outcome).register(metrics).record(millis, TimeUnit.MILLISECONDS);
+      // the classic fallback learns from the events that arrived since it was fitted, as the job's model did
+      if (!outcome.equals("failed")) fitFallback(null);
+    });
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
         served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
@@ -178,23 +183,9 @@ public final class AttuneServer {
    * fallback model in the background (requests are served meanwhile, by the attention model and popularity).
    */
   public AttuneServer start() {
-    if (config.fallbackModel().equals("none")) {
-      fallbackReady.countDown();
-    } else {
-      Thread.ofVirtual().name("attune-fallback-fit").start(() -> {
-        try {
-          long t0 = System.nanoTime();
-          TrainingSet events = startupEvents != null ? startupEvents : ServedVersion.storeEvents(store);
-          startupEvents = null;
-          recommendations.fallback(FallbackModel.fit(events, config.fallbackModel(), 42L));
-          LOG.info("fallback model {} fitted in {} ms", config.fallbackModel(), (System.nanoTime() - t0) / 1_000_000);
-        } catch (RuntimeException | LinkageError e) {
-          LOG.error("fallback model {} could not be fitted; serving without it", config.fallbackModel(), e);
-        } finally {
-          fallbackReady.countDown();
-        }
-      });
-    }
+    TrainingSet events = startupEvents;
+    startupEvents = null;
+    fitFallback(events);
     app = Javalin.create(c -> {
       c.concurrency.useVirtualThreads = true;
       c.http.maxRequestSize = config.maxBodyBytes();
@@ -297,6 +288,32 @@ public final class AttuneServer {
     body.put("message", message);
     body.put("field", field);
     return body;
+  }
+
+  /**
+   * Fits the classic fallback model in the background on {@code events} (null: the store's events now) and swaps it
+   * in; at start, and again after every training job that did not fail (a server started on an empty store would
+   * otherwise never have one). Fits run one at a time.
+   */
+  private void fitFallback(TrainingSet events) {
+    if (config.fallbackModel().equals("none")) {
+      fallbackReady.countDown();
+      return;
+    }
+    Thread.ofVirtual().name("attune-fallback-fit").start(() -> {
+      synchronized (fallbackFit) {
+        try {
+          long t0 = System.nanoTime();
+          TrainingSet data = events != null ? events : ServedVersion.storeEvents(store);
+          recommendations.fallback(FallbackModel.fit(data, config.fallbackModel(), 42L));
+          LOG.info("fallback model {} fitted in {} ms", config.fallbackModel(), (System.nanoTime() - t0) / 1_000_000);
+        } catch (RuntimeException | LinkageError e) {
+          LOG.error("fallback model {} could not be fitted; serving without it", config.fallbackModel(), e);
+        } finally {
+          fallbackReady.countDown();
+        }
+      }
+    });
   }
 
   /**

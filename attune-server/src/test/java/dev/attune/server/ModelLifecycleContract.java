@@ -78,8 +78,12 @@ abstract class ModelLifecycleContract {
   }
 
   void start(ModelTrainer trainer, LifecycleConfig lifecycle) {
+    start(trainer, lifecycle, "none");
+  }
+
+  void start(ModelTrainer trainer, LifecycleConfig lifecycle, String fallback) {
     if (server != null) server.stop();
-    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model")).withFallbackModel("none")
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model")).withFallbackModel(fallback)
         .withAdminKey(ADMIN_KEY).withLifecycle(lifecycle);
     server = AttuneServer.create(config, store, trainer).start();
     base = "http://127.0.0.1:" + server.port();
@@ -302,6 +306,37 @@ abstract class ModelLifecycleContract {
     json(send("POST", "/v1/admin/models/train", null, true), 202);
     JsonNode job = awaitJob();
     assertEquals("published", job.get("state").asText(), job.toString());
+  }
+
+  @Test
+  void theFallbackModelLearnsEventsThatArrivedAfterTheStartWithEachJob() throws Exception {
+    // the candidate is rejected, so the served model stays the one over song0-39
+    start(new FakeTrainer(0.2, false, 0.1), LifecycleConfig.DEFAULTS, "itemknn");
+    assertTrue(server.awaitFallback(30, java.util.concurrent.TimeUnit.SECONDS));
+    // items the served model does not know, co-consumed after the start: only a refitted fallback connects them
+    StringBuilder b = new StringBuilder("[");
+    for (int u = 0; u < 6; u++) {
+      b.append(u > 0 ? "," : "").append("{\"userId\":\"late").append(u).append("\",\"itemId\":\"extra-a\",")
+          .append("\"type\":\"like\"},{\"userId\":\"late").append(u).append("\",\"itemId\":\"extra-b\",")
+          .append("\"type\":\"like\"}");
+    }
+    json(send("POST", "/v1/events", b + "]", false), 200);
+    json(send("POST", "/v1/events", "{\"userId\":\"probe\",\"itemId\":\"extra-a\",\"type\":\"like\"}", false),
+        200);
+    String before = json(send("GET", "/v1/users/probe/recommendations?k=1", null, false), 200).get("items").get(0)
+        .get("source").asText();
+    assertNotEquals("itemknn", before, "the fallback fitted at start knows neither item");
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    assertEquals("rejected", awaitJob().get("state").asText());
+    long end = System.nanoTime() + 30_000_000_000L;
+    JsonNode top = null;
+    while (System.nanoTime() < end) {
+      top = json(send("GET", "/v1/users/probe/recommendations?k=1", null, false), 200).get("items").get(0);
+      if (top.get("source").asText().equals("itemknn")) break;
+      Thread.sleep(50);
+    }
+    assertEquals("extra-b", top.get("itemId").asText(), top.toString());
+    assertEquals("itemknn", top.get("source").asText(), top.toString());
   }
 
   @Test
