@@ -221,6 +221,11 @@ class AttuneCliTest {
     assertTrue(info.get("refit").asBoolean() && Files.exists(model.resolve("checkpoints-refit/checkpoint.atw")));
     assertTrue(info.get("test").get("metrics").has("NDCG@10"), info.toString());
     assertTrue(train.err().contains("epoch 3"), "one line per epoch when quiet: " + train.err());
+    Run otherShape = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
+        "--quiet", "--param", "sasrec.epochs=4", "--param", "sasrec.hidden=32", "--param", "sasrec.blocks=1",
+        "--param", "sasrec.loss=full-ce", "--threads", "2", "--resume");
+    assertEquals(AttuneCli.USAGE_ERROR, otherShape.code(), otherShape.err());
+    assertTrue(otherShape.err().contains("written by a run with other settings"), otherShape.err());
 
     Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());

@@ -321,7 +321,7 @@ public final class SequenceTraining {
         badChecks = Integer.parseInt(checkpoint.property("badChecks"));
         if (Files.exists(dir.resolve(BEST))) best = WeightFile.read(dir.resolve(BEST));
       }
-      try (SequenceNetwork net = build.apply(preset);
+      try (SequenceNetwork net = buildFrom(build, preset, checkpoint, dir);
           Adam adam = new Adam(net.parameters(), options.learningRate(), 0.9f, 0.98f, 1e-8f)) {
         if (checkpoint != null) {
           for (Map.Entry<String, String> e : net.properties().entrySet()) {
@@ -368,6 +368,22 @@ public final class SequenceTraining {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("checkpoint in " + dir, e);
+    }
+  }
+
+  /**
+   * Builds the network, from the checkpoint's tensors when resuming; a checkpoint of another shape (written with other
+   * settings) is named as such rather than by the first tensor that does not fit.
+   */
+  private static SequenceNetwork buildFrom(Function<Function<String, float[]>, SequenceNetwork> build,
+      Function<String, float[]> preset, WeightFile checkpoint, Path dir) {
+    if (checkpoint == null) return build.apply(preset);
+    try {
+      return build.apply(preset);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the checkpoint in " + dir + " was written by a run with other settings or"
+          + " another model (" + e.getMessage() + "): resume with the same --param values, or train afresh with"
+          + " --force", e);
     }
   }
 
