@@ -339,7 +339,7 @@ public final class SceneTransfer {
       float[] weights) {
     int[] sceneItems = IntStream.range(0, itemScenes.length).filter(i -> itemScenes[i] == s).toArray();
     int n = sceneItems.length;
-    if (n == 0) return;
+    if (n < 2) return; // an item is never its own neighbour: a scene of one item has none (its row stays −1)
     int[] local = new int[itemScenes.length];
     Arrays.fill(local, -1);
     for (int c = 0; c < n; c++) local[sceneItems[c]] = c;

@@ -42,6 +42,21 @@ class SceneTransferTest {
   private static final EvalOptions OPTIONS = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false);
 
   @Test
+  void aSceneOfOneItemTrainsAndServes() {
+    // one stray item in a third scene (an item stored without a scene): no EASE neighbours there, and no failure
+    Dataset ds = TwoSceneGenerator.generate(TwoSceneGenerator.Params.SMALL).dataset();
+    String user = ds.userIds().id(0);
+    ds.addEvent(new dev.attune.events.Event(user, "stray", "play", 1f, 0L, "default"));
+    Split split = Splits.coldInScene(ds, WEIGHTS, "music", 0, 0.3, 3L);
+    TrainingSet train = split.trainAndValidation();
+    WeightFile w = new SceneTransfer(PARAMS.withEpochs(1)).train(train, FitListener.NONE);
+    assertTrue(ndcg(SceneTransferModel.fromWeights(w, train.interactions(), "music"), split, "music") > 0);
+    int stray = ds.itemIds().indexOf("stray");
+    int kept = w.tensor("ease_items").shape()[1];
+    for (int k = 0; k < kept; k++) assertEquals(-1f, w.tensor("ease_items").values()[stray * kept + k]);
+  }
+
+  @Test
   void transferRecoversThePlantedTasteForColdUsersAndSingleSceneBaselinesDoNot() {
     Dataset ds = DATA.dataset();
     for (String target : new String[] {"music", "books"}) { // any scene can be the target
