@@ -142,6 +142,7 @@ final class EventBatches {
       RequestBodies.checkId(key, "context." + key);
       if (p.nextToken() != JsonToken.VALUE_STRING) return null; // numbers and booleans: the tree path's text
       String text = p.getText();
+      RequestBodies.checkText(text, "context." + key);
       if (text.length() > 10_000 || out.put(key, text) != null || out.size() > 1000) return null;
     }
     return t == JsonToken.END_OBJECT ? out : null;

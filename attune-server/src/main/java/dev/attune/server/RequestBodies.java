@@ -171,7 +171,21 @@ final class RequestBodies {
     if (v == null || v.isNull()) return null;
     if (!v.isTextual()) throw ApiException.invalid(at(path, field), field + " must be a string");
     if (v.asText().length() > 10_000) throw ApiException.invalid(at(path, field), field + " is too long");
+    checkText(v.asText(), at(path, field));
     return v.asText();
+  }
+
+  /**
+   * Free text (titles, attribute and context values): anything but NUL and broken surrogate pairs, which no UTF-8
+   * text can hold (PostgreSQL refuses them, and the whole batch with them).
+   */
+  static void checkText(String text, String field) {
+    for (int k = 0; k < text.length(); k++) {
+      char c = text.charAt(k);
+      if (c == 0 || Character.isSurrogate(c) && !validSurrogateAt(text, k)) {
+        throw ApiException.invalid(field, field + " contains a NUL character or a broken surrogate pair");
+      }
+    }
   }
 
   static double optionalNumber(JsonNode n, String path, String field, double absent) {
@@ -222,6 +236,7 @@ final class RequestBodies {
         throw ApiException.invalid(p, "must be a string, number or boolean");
       }
       if (e.getValue().asText().length() > 10_000) throw ApiException.invalid(p, "is too long");
+      checkText(e.getValue().asText(), p);
       out.put(e.getKey(), e.getValue().asText());
     }
     return out;
