@@ -354,7 +354,14 @@ async function influence(events, items, label, modelKind, testid) {
     return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, 'No recommendation came from the attention model.');
   }
   const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value ?? 1 }));
-  const r = await api('/v1/admin/influence', { method: 'POST', body: { history, items: modelItems } });
+  let r;
+  try {
+    r = await api('/v1/admin/influence', { method: 'POST', body: { history, items: modelItems } });
+  } catch (e) {
+    if (e instanceof Unauthorized) throw e;
+    // a model without an attention network (scene-transfer, two-stage) has no occlusion map; the rest of the page stays
+    return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, `No influence map: ${e.message}`);
+  }
   return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.type}: ${label(s.itemId)}`),
     cols: r.items.map(label), values: r.drops, diverging: true, digits: 2, rowTitle: 'history event the model reads (oldest at top)',
     colTitle: 'recommended item (best first)', legendTitle: 'score change from the event (blue raised it, red lowered it)', testid }),

@@ -533,15 +533,17 @@ final class Api {
         events.add(RequestBodies.event(e.getKey(), e.getValue(), now, now + events.size()));
       }
     }
-    if (userIds.pseudonymised()) {
-      List<Store.NewEvent> stored = new ArrayList<>(events.size());
-      for (Store.NewEvent ne : events) {
-        Event ev = ne.event();
-        stored.add(new Store.NewEvent(ne.eventId(), new Event(userIds.stored(ev.userId()), ev.itemId(), ev.type(),
-            ev.value(), ev.timestamp(), ev.scene(), ev.context())));
-      }
-      events = stored;
+    List<Store.NewEvent> stored = new ArrayList<>(events.size());
+    for (Store.NewEvent ne : events) {
+      Event ev = ne.event();
+      // an event that names no scene (the default) happens in its item's scene, when the item is known to have one
+      Store.StoredItem known = ev.scene().equals(Event.DEFAULT_SCENE) ? catalog.get(ev.itemId()) : null;
+      String scene = known != null ? known.item().scene() : ev.scene();
+      String user = userIds.stored(ev.userId());
+      stored.add(scene.equals(ev.scene()) && user.equals(ev.userId()) ? ne : new Store.NewEvent(ne.eventId(),
+          new Event(user, ev.itemId(), ev.type(), ev.value(), ev.timestamp(), scene, ev.context())));
     }
+    events = stored;
     Store.AppendResult result = ingest(events, now);
     ctx.json(Map.of("inserted", result.inserted(), "duplicates", result.duplicates()));
   }

@@ -133,6 +133,15 @@ abstract class ApiContract {
   }
 
   @Test
+  void anEventWithoutASceneHappensInItsItemsScene() throws Exception {
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"s1\",\"itemId\":\"song2\",\"type\":\"play\"},"
+        + "{\"userId\":\"s1\",\"itemId\":\"unheard\",\"type\":\"play\"}]").statusCode());
+    JsonNode events = json(get("/v1/users/s1/events"), 200).get("events");
+    assertEquals("music", events.get(0).get("scene").asText(), "song2 is a music item: " + events);
+    assertEquals("default", events.get(1).get("scene").asText(), "an unknown item has no scene to take: " + events);
+  }
+
+  @Test
   void aRecommendationRightAfterAnEventReflectsIt() throws Exception {
     assertEquals(200, post("/v1/events", "{\"userId\":\"u2\",\"itemId\":\"song5\",\"type\":\"play\"}").statusCode());
     JsonNode before = json(get("/v1/users/u2/recommendations?k=10&explain=true"), 200);
