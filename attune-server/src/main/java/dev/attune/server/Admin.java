@@ -315,7 +315,10 @@ final class Admin {
     }
     v.put("createdAtMillis", created);
     Map<String, Double> metrics = new LinkedHashMap<>();
-    JsonNode test = info == null ? null : info.path("test").path("metrics");
+    // a scene-transfer file reports its test per group of users; "all" is the one comparable with other versions
+    JsonNode testNode = info == null ? null : info.path("test").has("all") ? info.path("test").path("all")
+        : info.path("test");
+    JsonNode test = testNode == null ? null : testNode.path("metrics");
     if (test != null && test.isObject()) {
       for (Iterator<Map.Entry<String, JsonNode>> it = test.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
@@ -324,7 +327,7 @@ final class Admin {
     }
     if (registered != null) metrics.putAll(registered.metrics());
     v.put("metrics", metrics);
-    v.put("protocol", info == null ? null : text(info.path("test"), "protocol"));
+    v.put("protocol", testNode == null ? null : text(testNode, "protocol"));
     v.put("trainSeconds", info == null || !info.path("trainSeconds").isNumber() ? null
         : info.get("trainSeconds").asDouble());
     v.put("bestEpoch", info == null ? null : text(info, "bestEpoch"));

@@ -642,7 +642,9 @@ abstract class ApiContract {
     List<String> ids = RandomSceneTransfer.ids(scenes);
     float[][] gate = {{0.3f, 0.2f, 0.1f, 0.3f, 0.1f}};
     ModelDirectory.write(dir.resolve("transfer"), RandomSceneTransfer.weights(scenes, "book,music",
-        new float[][][] {gate, gate}, 5, 3L), ids, Map.of("model", "scene-transfer", "target", "music"));
+        new float[][][] {gate, gate}, 5, 3L), ids, Map.of("model", "scene-transfer", "target", "music", "test",
+        Map.of("all", Map.of("protocol", "cold-0 in music", "metrics", Map.of("NDCG@10", 0.104)),
+            "0 in scene", Map.of("metrics", Map.of("NDCG@10", 0.1)))));
     StringBuilder events = new StringBuilder("[");
     for (int u = 0; u < 20; u++) {
       for (int t = 0; t < 4; t++) {
@@ -655,6 +657,12 @@ abstract class ApiContract {
     }
     assertEquals(200, post("/v1/events", events + "]").statusCode());
     json(admin("POST", "/v1/admin/models/transfer/activate", null), 200);
+    JsonNode listed = null;
+    for (JsonNode v : json(admin("GET", "/v1/admin/models", null), 200).get("versions")) {
+      if (v.get("id").asText().equals("transfer")) listed = v;
+    }
+    assertEquals(0.104, listed.get("metrics").get("NDCG@10").asDouble(), 1e-9, "the test over all users: " + listed);
+    assertEquals("cold-0 in music", listed.get("protocol").asText());
     String history = "\"history\":[{\"itemId\":\"b1\"},{\"itemId\":\"b2\"},{\"itemId\":\"m3\"}]";
     for (String scene : List.of("music", "book")) {
       JsonNode r = json(post("/v1/recommendations", "{" + history + ",\"k\":4,\"scene\":\"" + scene
