@@ -41,7 +41,8 @@ public final class AttuneCli {
     cli.setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
-      if (cause instanceof IllegalArgumentException || cause instanceof IOException) {
+      if (cause instanceof IllegalArgumentException || cause instanceof IOException
+          || cause instanceof dev.attune.store.StoreException s && s.whileOpening()) {
         commandLine.getErr().println("attune: " + message(cause));
         return USAGE_ERROR;
       }

@@ -194,6 +194,10 @@ class AttuneCliTest {
         dir.resolve("a-file").toString());
     assertEquals(AttuneCli.USAGE_ERROR, outIsAFile.code());
     assertTrue(outIsAFile.err().contains("is a file"), outIsAFile.err());
+    Run unreachable = run("keys", "list", "--store", "jdbc:postgresql://127.0.0.1:1/nosuchdb?user=postgres");
+    assertEquals(AttuneCli.USAGE_ERROR, unreachable.code(), unreachable.err());
+    assertTrue(unreachable.err().startsWith("attune: open failed on") && !unreachable.err().contains("\tat "),
+        unreachable.err());
     assertEquals("no such file or folder: /nowhere/x", AttuneCli.message(new java.nio.file.NoSuchFileException(
         "/nowhere/x")));
     Run untrainable = run("train", "--model", "magic", "--data", dir.toString(), "--out", dir.resolve("m").toString());

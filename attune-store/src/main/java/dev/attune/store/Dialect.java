@@ -169,8 +169,7 @@ enum Dialect {
         Files.createDirectories(parent);
       }
     } catch (IOException e) {
-      throw new StoreException("open failed on " + describe(jdbcUrl) + ": cannot create folder " + parent
-          + ": " + e, e);
+      throw StoreException.cannotOpen(describe(jdbcUrl), "cannot create folder " + parent + ": " + e, e);
     }
     createWithPageSize(jdbcUrl, Path.of(location));
   }
@@ -197,7 +196,7 @@ enum Dialect {
       st.execute("PRAGMA page_size = " + PAGE_SIZE);
       st.execute("PRAGMA journal_mode = WAL");
     } catch (SQLException e) {
-      throw StoreException.of("open", describe(jdbcUrl), e);
+      throw StoreException.cannotOpen(describe(jdbcUrl), e.getMessage(), e);
     }
   }
 

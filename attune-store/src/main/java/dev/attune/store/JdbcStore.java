@@ -249,7 +249,7 @@ public final class JdbcStore implements Store {
       return new HikariDataSource(config);
     } catch (RuntimeException e) {
       // HikariCP's PoolInitializationException; its message carries the driver's reason.
-      throw new StoreException("open failed on " + database + ": " + reason(e), e);
+      throw StoreException.cannotOpen(database, reason(e), e);
     }
   }
 

@@ -14,6 +14,9 @@ public final class StoreException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /** Whether it happened while opening the store. */
+  private final boolean opening;
+
   /**
    * A failure with a complete message.
    *
@@ -21,7 +24,22 @@ public final class StoreException extends RuntimeException {
    * @param cause the underlying exception, or null
    */
   public StoreException(String message, Throwable cause) {
+    this(message, cause, false);
+  }
+
+  private StoreException(String message, Throwable cause, boolean opening) {
     super(message, cause);
+    this.opening = opening;
+  }
+
+  /** The store could not be opened (unreachable, refused, no such database, a folder that cannot be made). */
+  static StoreException cannotOpen(String database, String reason, Throwable cause) {
+    return new StoreException("open failed on " + database + ": " + reason, cause, true);
+  }
+
+  /** Whether this failure happened while opening the store: a setting to fix, not a failure of running work. */
+  public boolean whileOpening() {
+    return opening;
   }
 
   /**
