@@ -38,7 +38,8 @@ async function api(path, { method = 'GET', body } = {}) {
   return data;
 }
 
-const time = ms => (ms === null || ms === undefined ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+// time 0 is how events without a known time arrive (ratings imported without time)
+const time = ms => (ms === null || ms === undefined ? '–' : ms === 0 ? 'unknown' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
 const hhmm = ms => new Date(ms).toISOString().slice(11, 16);
 const day = ms => new Date(ms).toISOString().slice(0, 10);
 const pct = v => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);

@@ -99,9 +99,13 @@ public final class StoreStats {
     return new Series(fromMillis, bucketMillis, counts);
   }
 
-  /** The time of the oldest and the newest event ({@code [min, max]}), or null when there are none. */
+  /**
+   * The time of the oldest and the newest event with a known time ({@code [min, max]}; time 0 means unknown, as for
+   * ratings imported without time), or null when there are none.
+   */
   public long[] timeRange(String itemId) {
-    String sql = "SELECT MIN(ts), MAX(ts), COUNT(*) FROM events" + (itemId == null ? "" : " WHERE item_id = ?");
+    String sql = "SELECT MIN(ts), MAX(ts), COUNT(*) FROM events WHERE ts <> 0" + (itemId == null ? ""
+        : " AND item_id = ?");
     return store.readSnapshot("timeRange", c -> {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         if (itemId != null) ps.setString(1, itemId);

@@ -756,6 +756,10 @@ abstract class StoreContract {
     assertEquals(null, store.stats().timeRange("nothing"));
     assertEquals(List.of(99L, 140L), asList(store.stats().timeRange(null)));
     assertEquals(List.of(99L, 140L), asList(store.stats().timeRange("a")), "e1 at 99 is item a too");
+    // time 0 is unknown (ratings imported without time): not the start of the range
+    store.appendEvents(List.of(withId("e7", play("u4", "a", 0)), withId("e8", play("u4", "z", 0))));
+    assertEquals(List.of(99L, 140L), asList(store.stats().timeRange(null)));
+    assertEquals(null, store.stats().timeRange("z"), "only events of unknown time");
   }
 
   @Test
