@@ -563,8 +563,12 @@ final class Api {
     history.append(committed, duplicates);
     // a batch with duplicates is not counted: which of its events were new is not known here
     if (!duplicates) committed.forEach(counters::add);
-    metrics.counter("attune_events_ingested_total").increment(result.inserted());
-    metrics.counter("attune_events_duplicate_total").increment(result.duplicates());
+    io.micrometer.core.instrument.Counter.builder("attune_events_ingested")
+        .description("events stored (new ones; duplicates are counted apart)").register(metrics)
+        .increment(result.inserted());
+    io.micrometer.core.instrument.Counter.builder("attune_events_duplicate")
+        .description("events skipped as duplicates of stored ones (a retried batch)").register(metrics)
+        .increment(result.duplicates());
     if (lifecycle != null) lifecycle.eventsStored(result.inserted());
     return result;
   }

@@ -230,6 +230,7 @@ public final class AttuneServer {
       c.routes.error(405, ctx -> error(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on "
           + ctx.path(), null));
       c.requestLogger.http((ctx, ms) -> Timer.builder("attune_http_requests")
+          .description("HTTP requests by method, route and status")
           .tag("method", ctx.method().name())
           .tag("route", matchedRoute(ctx) == null ? "unmatched" : matchedRoute(ctx))
           .tag("status", Integer.toString(ctx.statusCode()))

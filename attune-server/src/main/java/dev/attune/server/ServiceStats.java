@@ -81,7 +81,10 @@ final class ServiceStats {
   void rejected(long nowMillis, String route, String error, String field, String message) {
     String reason = reason(error, field);
     rejects.computeIfAbsent(reason, r -> new LongAdder()).increment();
-    if (metrics != null) Counter.builder("attune_ingestion_rejected").tag("reason", reason).register(metrics).increment();
+    if (metrics != null) {
+      Counter.builder("attune_ingestion_rejected").description("ingestion requests answered 4xx, by reason")
+          .tag("reason", reason).register(metrics).increment();
+    }
     synchronized (recent) {
       if (recent.size() == RECENT_REJECTS) recent.removeLast();
       recent.addFirst(new Reject(nowMillis, route, reason, field, message));
@@ -115,7 +118,10 @@ final class ServiceStats {
     }
     String by = model ? SERVED_BY_MODEL : fallback ? SERVED_BY_FALLBACK : SERVED_BY_COLD_START;
     servedBy.computeIfAbsent(by, s -> new LongAdder()).increment();
-    if (metrics != null) Counter.builder("attune_recommendations").tag("served_by", by).register(metrics).increment();
+    if (metrics != null) {
+      Counter.builder("attune_recommendations").description("recommendation answers by what served them")
+          .tag("served_by", by).register(metrics).increment();
+    }
   }
 
   /** Recommendation answers by how they were served, sorted by key. */

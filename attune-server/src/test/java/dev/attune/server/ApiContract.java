@@ -395,10 +395,16 @@ abstract class ApiContract {
   @Test
   void metricsCountRequestsInPrometheusFormat() throws Exception {
     get("/health");
+    post("/v1/events", "{\"userId\":\"m\",\"itemId\":\"song1\",\"type\":\"play\"}");
+    get("/v1/users/m/recommendations?k=2");
     HttpResponse<String> r = get("/metrics");
     assertEquals(200, r.statusCode());
     assertTrue(r.body().contains("attune_http_requests_seconds_count{method=\"GET\",route=\"/health\",status=\"200\"}"),
         r.body());
+    // every series says what it counts
+    List<String> blank = r.body().lines().filter(l -> l.startsWith("# HELP attune_")
+        && (l.split(" ", 4).length < 4 || l.split(" ", 4)[3].isBlank())).toList();
+    assertTrue(blank.isEmpty(), "metrics without a description: " + blank);
   }
 
   // ---------------------------------------------------------------- helpers
