@@ -68,6 +68,13 @@ final class Api {
   private final ModelLifecycle lifecycle;
   private static final JsonNode JSON_EMPTY_ARRAY = new ObjectMapper().createArrayNode();
 
+  /** Run after a user was deleted (the server refits its fallback model); null = nothing. */
+  private volatile Runnable onUserDeleted;
+
+  void onUserDeleted(Runnable action) {
+    this.onUserDeleted = action;
+  }
+
   Api(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, RecentHistory history,
       ItemCounters counters, Recommendations recommendations, PrometheusMeterRegistry metrics, LongSupplier clock,
       ServiceStats stats, ServedVersion served, ModelLifecycle lifecycle) {
@@ -247,8 +254,10 @@ final class Api {
   /**
    * Deletes the user's profile and events from the store, then from everything derived from them here: the
    * recent-history cache and the popular and trending counters. The served models keep no per-user state (a user
-   * is their history), so nothing of the user is left to shape a response or an explanation; the aggregate
-   * parameters of a model trained before the deletion (item vectors) change at the next training.
+   * is their history), so nothing of the user is left to shape a response or an explanation; the classic fallback
+   * (item co-occurrence) is refitted at once in the background and the user leaves the last abuse review; the
+   * aggregate parameters of an attention model trained before the deletion (item vectors) change at the next
+   * training.
    */
   private void deleteUser(Context ctx) {
     String id = userId(ctx);
@@ -256,6 +265,9 @@ final class Api {
     if (!store.deleteUser(id)) throw ApiException.notFound("user", id);
     history.forget(id);
     for (Store.StoredEvent e : events) counters.remove(e.event());
+    if (lifecycle != null) lifecycle.forgetUser(id);
+    Runnable refit = onUserDeleted;
+    if (refit != null) refit.run();
     ctx.status(204);
   }
 

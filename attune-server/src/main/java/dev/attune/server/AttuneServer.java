@@ -125,6 +125,7 @@ public final class AttuneServer {
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
         served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
+    api.onUserDeleted(() -> fitFallback(null)); // co-occurrence only they made must not outlive them
   }
 
   /** Reads the store's events for start-up and keeps them for the fallback model ({@link #startupEvents}). */

@@ -6,7 +6,6 @@ import dev.attune.abuse.AbuseDetector;
 import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
-import dev.attune.events.EventWeights;
 import dev.attune.model.FitListener;
 import dev.attune.store.Store;
 import java.io.IOException;
@@ -18,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -165,6 +165,18 @@ final class ModelLifecycle implements AutoCloseable {
   /** The latest job's abuse detection, or null before the first job. */
   AbuseReview lastAbuseReview() {
     return lastAbuse;
+  }
+
+  /** Drops a deleted user from the last review (the flag named them, and what the service holds on them goes). */
+  void forgetUser(String userId) {
+    AbuseReview r = lastAbuse;
+    if (r == null) return;
+    List<AbuseDetector.Flag> kept = r.report().flags().stream().filter(f -> !f.userId().equals(userId)).toList();
+    if (kept.size() == r.report().flags().size()) return;
+    boolean[] quarantined = r.report().quarantined().clone();
+    for (AbuseDetector.Flag f : r.report().flags()) if (f.userId().equals(userId)) quarantined[f.userIndex()] = false;
+    lastAbuse = new AbuseReview(new AbuseDetector.Report(kept, quarantined, r.report().pushedItems(),
+        r.report().coherence()), r.atMillis());
   }
 
   Map<String, Object> status() {

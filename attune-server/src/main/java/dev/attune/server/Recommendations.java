@@ -325,7 +325,8 @@ final class Recommendations {
     ItemFilter keep = i -> accepts(f.items().id(i), o, seen);
     TopK top = f.model().recommend(new Query(-1, history, fetch, keep, false));
     for (int r = 0; r < top.size(); r++) {
-      if (!Float.isFinite(top.score(r))) continue;
+      // no score (or exactly 0: item co-occurrence with nothing of the history) is no evidence for the item
+      if (!Float.isFinite(top.score(r)) || top.score(r) == 0f) continue;
       String id = f.items().id(top.item(r));
       pool.put(id, new Candidate(id, top.score(r), f.kind(), -1));
     }

@@ -340,6 +340,28 @@ abstract class ModelLifecycleContract {
   }
 
   @Test
+  void deletingAUserRefitsTheFallbackWithoutTheirCoOccurrences() throws Exception {
+    // only the victim consumed extra-a and extra-b together (items the served model does not know)
+    store.appendEvents(List.of(
+        new Store.NewEvent(null, new Event("victim", "extra-a", "like", 1f, 1_760_000_000_000L, "music")),
+        new Store.NewEvent(null, new Event("victim", "extra-b", "like", 1f, 1_760_000_060_000L, "music"))));
+    start(null, LifecycleConfig.DEFAULTS, "itemknn");
+    assertTrue(server.awaitFallback(30, java.util.concurrent.TimeUnit.SECONDS));
+    String ask = "{\"history\":[{\"itemId\":\"extra-a\",\"type\":\"like\"}],\"k\":3}";
+    JsonNode before = json(send("POST", "/v1/recommendations", ask, false), 200).get("items").get(0);
+    assertEquals("extra-b", before.get("itemId").asText(), before.toString());
+    assertEquals("itemknn", before.get("source").asText(), before.toString());
+    assertEquals(204, send("DELETE", "/v1/users/victim", null, false).statusCode());
+    long end = System.nanoTime() + 30_000_000_000L;
+    JsonNode after = before;
+    while (System.nanoTime() < end && after.get("source").asText().equals("itemknn")) {
+      Thread.sleep(50);
+      after = json(send("POST", "/v1/recommendations", ask, false), 200).get("items").get(0);
+    }
+    assertNotEquals("itemknn", after.get("source").asText(), "nothing left links extra-a to anything: " + after);
+  }
+
+  @Test
   void aJobWithTooFewEventsFailsAndSaysWhy() throws Exception {
     for (int u = 0; u < 10; u++) store.deleteUser("u" + u);
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
