@@ -300,7 +300,7 @@ async function users(userId) {
     card('What if? Add a hypothetical event and see the list change (nothing is stored)',
       h('form', { class: 'inline', 'data-testid': 'whatif-form', onsubmit: async ev => {
         ev.preventDefault();
-        await runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf);
+        await runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf, userId);
       } }, h('label', { for: 'whatif-item' }, 'item'), itemInput, h('label', { for: 'whatif-type' }, 'type'), typeInput,
       h('button', { type: 'submit' }, 'Recommend with this event')),
       whatIf));
@@ -369,14 +369,17 @@ async function influence(events, items, label, modelKind, testid) {
   h('p', { class: 'note' }, 'Each cell: the item\'s model score with the whole history minus its score with that one event left out.'));
 }
 
-async function runWhatIf(events, itemId, type, modelKind, out) {
+async function runWhatIf(events, itemId, type, modelKind, out, userId) {
   if (!itemId) return;
   const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value, scene: e.scene }));
   const now = Math.max(Date.now(), ...events.map(e => e.timestamp + 1));
   try {
+    // the timeline holds the newest events only: items the user consumed before them stay out of both lists too
+    const all = userId ? await api(`/v1/users/${encodeURIComponent(userId)}/events?limit=1000`) : { events: [] };
+    const exclude = [...new Set(all.events.map(e => e.itemId))].filter(id => !events.some(e => e.itemId === id));
     const [before, after] = await Promise.all([
-      api('/v1/recommendations', { method: 'POST', body: { history, k: 10, explain: true } }),
-      api('/v1/recommendations', { method: 'POST', body: { history: [...history, { itemId, type, timestamp: now }], k: 10, explain: true } })]);
+      api('/v1/recommendations', { method: 'POST', body: { history, exclude, k: 10, explain: true } }),
+      api('/v1/recommendations', { method: 'POST', body: { history: [...history, { itemId, type, timestamp: now }], exclude, k: 10, explain: true } })]);
     const titles = await itemTitles([...before.items, ...after.items].map(i => i.itemId).concat([itemId], events.map(e => e.itemId)));
     const label = id => titles[id] ? `${titles[id]} (${id})` : id;
     const changed = after.items.filter(i => !before.items.some(b => b.itemId === i.itemId)).length;
