@@ -126,6 +126,15 @@ public final class AttuneServer {
         served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
     api.onUserDeleted(() -> fitFallback(null)); // co-occurrence only they made must not outlive them
+    if (config.userIdKey() != null) {
+      UserIds ids = new UserIds(config.userIdKey());
+      long plain = store.users(0, 1000).stream().filter(u -> !ids.isPseudonym(u.id())).count();
+      if (plain > 0) {
+        LOG.warn("user ids are pseudonymised (ATTUNE_USER_ID_KEY), but {} of the store's first 1,000 users are stored"
+            + " under plain ids (stored before the key was set): requests name users by their own ids, which now map"
+            + " to pseudonyms, so these users cannot be reached, exported or deleted through the API", plain);
+      }
+    }
   }
 
   /** Reads the store's events for start-up and keeps them for the fallback model ({@link #startupEvents}). */
