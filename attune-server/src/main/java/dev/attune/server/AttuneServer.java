@@ -56,6 +56,8 @@ public final class AttuneServer {
   private final CountDownLatch fallbackReady = new CountDownLatch(1);
   /** Held by a fallback fit, so that fits run one at a time. */
   private final Object fallbackFit = new Object();
+  /** A refit on the store is waiting for the lock: another request joins it (it reads the store when it starts). */
+  private final java.util.concurrent.atomic.AtomicBoolean refitQueued = new java.util.concurrent.atomic.AtomicBoolean();
   /**
    * The store's events as training data when start-up already read them (to fit a two-stage model's retrievers),
    * so the fallback model is fitted on the same snapshot instead of reading the store again; dropped once it is.
@@ -304,15 +306,18 @@ public final class AttuneServer {
   /**
    * Fits the classic fallback model in the background on {@code events} (null: the store's events now) and swaps it
    * in; at start, and again after every training job that did not fail (a server started on an empty store would
-   * otherwise never have one). Fits run one at a time.
+   * otherwise never have one), and after a user's deletion. Fits run one at a time, and requests for a refit while
+   * one waits join it (a burst of deletions costs one more fit, not one each).
    */
   private void fitFallback(TrainingSet events) {
     if (config.fallbackModel().equals("none")) {
       fallbackReady.countDown();
       return;
     }
+    if (events == null && !refitQueued.compareAndSet(false, true)) return;
     Thread.ofVirtual().name("attune-fallback-fit").start(() -> {
       synchronized (fallbackFit) {
+        if (events == null) refitQueued.set(false); // from here on a new request needs a fit of its own
         try {
           long t0 = System.nanoTime();
           TrainingSet data = events != null ? events : ServedVersion.storeEvents(store);

@@ -174,7 +174,9 @@ final class ModelLifecycle implements AutoCloseable {
     List<AbuseDetector.Flag> kept = r.report().flags().stream().filter(f -> !f.userId().equals(userId)).toList();
     if (kept.size() == r.report().flags().size()) return;
     boolean[] quarantined = r.report().quarantined().clone();
-    for (AbuseDetector.Flag f : r.report().flags()) if (f.userId().equals(userId)) quarantined[f.userIndex()] = false;
+    for (AbuseDetector.Flag f : r.report().flags()) {
+      if (f.userId().equals(userId)) quarantined[f.userIndex()] = false;
+    }
     lastAbuse = new AbuseReview(new AbuseDetector.Report(kept, quarantined, r.report().pushedItems(),
         r.report().coherence()), r.atMillis());
   }
