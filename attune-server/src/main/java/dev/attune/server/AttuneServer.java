@@ -102,6 +102,7 @@ public final class AttuneServer {
         throw new UncheckedIOException("cannot read the model directory " + config.modelDir(), e);
       }
     }
+    if (model != null) warnIfItemsMissing(model, catalog);
     this.recommendations = new Recommendations(catalog, counters, config, model);
     // mean requests per pass over the item matrix = requests / passes (see BatchedScoring); reset on a model swap
     FunctionCounter.builder("attune_scoring_passes", recommendations, r -> scoringStat(r, 0))
@@ -339,6 +340,19 @@ public final class AttuneServer {
    */
   public boolean awaitFallback(long timeout, TimeUnit unit) throws InterruptedException {
     return fallbackReady.await(timeout, unit);
+  }
+
+  /**
+   * Only items of the store's catalogue are recommended (they carry the metadata, scenes and rules), so a model
+   * served over a store that lacks most of its items recommends little; say so at start rather than leave it silent.
+   */
+  private static void warnIfItemsMissing(ServingModel model, Catalog catalog) {
+    int known = 0;
+    for (int i = 0; i < model.items().size(); i++) if (catalog.get(model.items().id(i)) != null) known++;
+    if (known < model.items().size() / 2) {
+      LOG.warn("the store knows {} of the served model's {} items; only those can be recommended: post the items"
+          + " (POST /v1/items) or the events the model was trained on (POST /v1/events)", known, model.items().size());
+    }
   }
 
   /**
