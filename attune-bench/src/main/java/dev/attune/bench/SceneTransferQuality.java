@@ -51,10 +51,10 @@ import java.util.Map;
  * [transferOnly=true] [merged=false] [gateBootstraps=0] [warmSplitGate=true] [oracleGate=true] [validationUsers=0.1]
  * [gateSteps=10] [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code
  * merged=false} leaves out the merged baselines (EASE merged alone takes minutes per setting); {@code
- * gateBootstraps=200} adds the blend with the gate bagged over that many resamples of the validation users ({@link SceneBlendGate}); {@code warmSplitGate=true}
- * adds the blend with the gate {@link SceneBlendGate#tuneWarm} tunes without validation users (what a file's scenes
- * other than its {@code --target} and the server's retraining get) and with one tuned on both sets of examples
- * pooled (bagged as {@code gateBootstraps} says); {@code oracleGate} adds
+ * gateBootstraps=200} adds the blend with the gate bagged over that many resamples of the validation users ({@link
+ * SceneBlendGate}); {@code warmSplitGate=true} adds the blend with the gate {@link SceneBlendGate#tuneWarm} tunes
+ * without validation users (what a file's scenes other than its {@code --target} and the server's retraining get)
+ * and with one tuned on both sets of examples pooled (bagged as {@code gateBootstraps} says); {@code oracleGate} adds
  * the blend with its gate tuned on the test users, an upper bound of what a gate over these components can reach, not a
  * result. Prints one Markdown table row per (direction, setting, model) with the model's validation NDCG@10, and per
  * setting a comment line naming the best target-only model picked by validation NDCG@10 and by test NDCG@10, with the

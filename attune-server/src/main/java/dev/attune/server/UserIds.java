@@ -16,6 +16,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Thread-safe.
  */
 final class UserIds {
+  /** What {@link #stored} makes of an id when a key is set. */
+  private static final java.util.regex.Pattern PSEUDONYM = java.util.regex.Pattern.compile("p:[A-Za-z0-9_-]{22}");
   /** Initialised with the key; each call works on a clone (a Mac is not thread-safe, and cloning skips the init). */
   private final Mac prototype;
 
@@ -43,8 +45,6 @@ final class UserIds {
   boolean isPseudonym(String id) {
     return prototype != null && PSEUDONYM.matcher(id).matches();
   }
-
-  private static final java.util.regex.Pattern PSEUDONYM = java.util.regex.Pattern.compile("p:[A-Za-z0-9_-]{22}");
 
   /** The id stored for a client's user id. */
   String stored(String clientId) {

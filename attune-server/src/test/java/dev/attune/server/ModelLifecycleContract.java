@@ -83,8 +83,8 @@ abstract class ModelLifecycleContract {
 
   void start(ModelTrainer trainer, LifecycleConfig lifecycle, String fallback) {
     if (server != null) server.stop();
-    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model")).withFallbackModel(fallback)
-        .withAdminKey(ADMIN_KEY).withLifecycle(lifecycle);
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(dir.resolve("model"))
+        .withFallbackModel(fallback).withAdminKey(ADMIN_KEY).withLifecycle(lifecycle);
     server = AttuneServer.create(config, store, trainer).start();
     base = "http://127.0.0.1:" + server.port();
   }

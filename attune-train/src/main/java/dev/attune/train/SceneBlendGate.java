@@ -442,10 +442,10 @@ public final class SceneBlendGate {
     }
   }
 
-  /** NDCG@10 of one example under weights {@code g} (binary relevance, excluded items never ranked). */
   /**
-   * NDCG@K of the blend {@code g} over the items {@code rows} (ascending; the ranking breaks a tie by the lower
-   * index), which must hold every item that can be in the top K: all items not excluded, or {@link #contenders}.
+   * NDCG@K of one example under the blend {@code g} (binary relevance) over the items {@code rows} (ascending; the
+   * ranking breaks a tie by the lower index), which must hold every item that can be in the top K: all items not
+   * excluded, or {@link #contenders}.
    */
   static double ndcg(float[][] c, float[] g, Example e, int[] rows, float[] combined) {
     for (int r : rows) combined[r] = 0f;
