@@ -131,9 +131,11 @@ final class Api {
         new Route(POST, "/v1/events", "Record events: one object, an array, or {events: [...]}; idempotent by id",
             List.of(), "an event {id?, userId, itemId, type, value?, timestamp?, scene?, context?} or a batch", 200,
             this::postEvents),
-        new Route(GET, "/v1/popular", "Most consumed items", LIST_PARAMS, null, 200, this::popular),
-        new Route(GET, "/v1/trending", "Most consumed items in the last hours", withParam(LIST_PARAMS,
-            new Route.Param("hours", "integer", "window in hours, 1 to the server's trendingHours (default that)")),
+        new Route(GET, "/v1/popular", "Items with most users (distinct users with a positive event: not a skip, a"
+            + " dislike or a short play; a user counts once per item)", LIST_PARAMS, null, 200, this::popular),
+        new Route(GET, "/v1/trending", "Items with most users active on them (as for /v1/popular) in the last hours",
+            withParam(LIST_PARAMS, new Route.Param("hours", "integer",
+                "window in hours, 1 to the server's trendingHours (default that)")),
             null, 200, this::trending),
         new Route(GET, "/v1/new", "Newest releases", withParam(LIST_PARAMS,
             new Route.Param("days", "integer", "released within this many days (default the server's newItemDays)")),
@@ -264,7 +266,7 @@ final class Api {
     List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
     if (!store.deleteUser(id)) throw ApiException.notFound("user", id);
     history.forget(id);
-    for (Store.StoredEvent e : events) counters.remove(e.event());
+    counters.removeAll(events.stream().map(Store.StoredEvent::event).toList());
     if (lifecycle != null) lifecycle.forgetUser(id);
     Runnable refit = onUserDeleted;
     if (refit != null) refit.run();
@@ -573,8 +575,7 @@ final class Api {
     }
     boolean duplicates = result.duplicates() > 0;
     history.append(committed, duplicates);
-    // a batch with duplicates is not counted: which of its events were new is not known here
-    if (!duplicates) committed.forEach(counters::add);
+    counters.addAll(committed); // counts users, not events: a retried batch's stored events change nothing
     io.micrometer.core.instrument.Counter.builder("attune_events_ingested")
         .description("events stored (new ones; duplicates are counted apart)").register(metrics)
         .increment(result.inserted());

@@ -1,6 +1,10 @@
 package dev.attune.server;
 
+import com.carrotsearch.hppc.LongHashSet;
+import com.carrotsearch.hppc.LongLongHashMap;
+import com.carrotsearch.hppc.ObjectIntHashMap;
 import dev.attune.events.Event;
+import dev.attune.events.EventWeights;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,85 +15,129 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
 /**
- * Live consumption counts per item: all-time (for {@code /v1/popular} and the last fallback) and per hour (for
- * {@code /v1/trending} over a window). Updated on every committed event; built from the store at start. Scenes
- * are the items' own (callers filter with the catalogue), so an event logged without a scene still counts for its
- * item.
+ * Live audience counts per item: all-time (for {@code /v1/popular} and the last fallback) and per hour (for
+ * {@code /v1/trending} over a window). An item's count is the number of distinct users with a positive event on it
+ * (weight above 0 under {@link ModelTrainer#WEIGHTS}): a skip, a dislike or a short play does not make an item
+ * popular, and one client replaying an item a thousand times counts once, as does a retried batch. Trending counts
+ * each user at the hour of their latest positive event on the item, so a window holds every user active on the item
+ * in it exactly once. Updated on every committed event; built from the store at start. Scenes are the items' own
+ * (callers filter with the catalogue), so an event logged without a scene still counts for its item.
  *
- * <p>Thread-safe. A ranking costs O(counted items · log k).
+ * <p>Users are remembered as 64-bit hashes of (user id, item), 8-16 bytes per pair counted (all-time) plus as much
+ * again per pair active in the trending window; two users whose hashes collide on an item would count once, which
+ * at 64 bits does not happen in practice.
+ *
+ * <p>Thread-safe: writers take one lock per batch; readers see the counts without locking. A ranking costs
+ * O(counted items · log k).
  */
 final class ItemCounters {
   private static final long HOUR = 3_600_000L;
+  private static final long NO_HOUR = Long.MIN_VALUE;
 
+  private final EventWeights weights = ModelTrainer.WEIGHTS;
+  /** item → distinct users with a positive event on it. */
   private final ConcurrentHashMap<String, LongAdder> total = new ConcurrentHashMap<>();
-  /** hour → item → count; hours older than the window are dropped as new hours arrive. */
+  /**
+   * hour → item → users whose latest positive event on the item falls in that hour; hours older than the window are
+   * dropped as new hours arrive.
+   */
   private final ConcurrentHashMap<Long, ConcurrentHashMap<String, LongAdder>> hourly = new ConcurrentHashMap<>();
   private final int windowHours;
-  /** The newest hour seen; hours before {@code newestHour - windowHours} are neither kept nor counted. */
-  private volatile long newestHour = Long.MIN_VALUE;
-  /** The hour the last event counted fell in, and its map: most events fall in the same hour as the last. */
-  private volatile Hour latestHour;
 
-  private record Hour(long hour, ConcurrentHashMap<String, LongAdder> items) {}
+  // the (user, item) pairs behind the counts; guarded by this
+  /** Pairs counted in {@link #total}. */
+  private final LongHashSet counted = new LongHashSet();
+  /** Pair → the hour it is counted in within {@link #hourly} (pairs whose hour left the window are pruned). */
+  private final LongLongHashMap latestHour = new LongLongHashMap();
+  /** Item id → its number in pair keys; a deleted item's id gets a new number, so its old pairs count for nothing. */
+  private final ObjectIntHashMap<String> itemNumbers = new ObjectIntHashMap<>();
+  private int nextItemNumber;
+  /** The newest hour seen; hours before {@code newestHour - windowHours} are neither kept nor counted. */
+  private long newestHour = NO_HOUR;
 
   ItemCounters(int windowHours) {
     this.windowHours = windowHours;
   }
 
-  /** Counts one event. */
-  void add(Event e) {
-    counter(total, e.itemId()).increment();
-    long hour = e.timestamp() / HOUR;
+  /** Counts one event (nothing when it is not positive or its user already counts for its item). */
+  synchronized void add(Event e) {
+    count(e);
+  }
+
+  /** Counts a committed batch under one lock; events stored before (a retried batch) change nothing. */
+  synchronized void addAll(List<Event> events) {
+    for (Event e : events) count(e);
+  }
+
+  private void count(Event e) {
+    if (!(weights.weight(e.type(), e.value(), Float.NaN) > 0)) return;
+    long pair = pairKey(e.userId(), itemNumber(e.itemId()));
+    if (counted.add(pair)) counter(total, e.itemId()).increment();
+    long hour = Math.floorDiv(e.timestamp(), HOUR);
     if (hour > newestHour) advanceTo(hour);
     if (hour < newestHour - windowHours) return; // older than any trending window
-    Hour latest = latestHour;
-    ConcurrentHashMap<String, LongAdder> items = latest != null && latest.hour() == hour ? latest.items() : null;
-    if (items == null) {
-      items = hourly.computeIfAbsent(hour, h -> new ConcurrentHashMap<>());
-      latestHour = new Hour(hour, items);
-    }
-    counter(items, e.itemId()).increment();
+    long previous = latestHour.getOrDefault(pair, NO_HOUR);
+    if (previous >= hour) return; // already counted at this hour or a later one
+    if (previous != NO_HOUR) uncount(previous, e.itemId());
+    latestHour.put(pair, hour);
+    counter(hourly.computeIfAbsent(hour, h -> new ConcurrentHashMap<>()), e.itemId()).increment();
   }
 
   /**
    * The item's counter, made when missing. A lookup first: {@code computeIfAbsent} alone locks the key's bin
-   * whenever the key is not the bin's first, and ingestion counts every event.
+   * whenever the key is not the bin's first.
    */
   private static LongAdder counter(ConcurrentHashMap<String, LongAdder> counts, String itemId) {
     LongAdder c = counts.get(itemId);
     return c != null ? c : counts.computeIfAbsent(itemId, i -> new LongAdder());
   }
 
-  /** Uncounts one event counted before (its user was deleted), so it no longer shapes popular and trending. */
-  void remove(Event e) {
-    LongAdder t = total.get(e.itemId());
-    if (t != null) t.decrement();
-    var hour = hourly.get(e.timestamp() / HOUR);
-    LongAdder h = hour == null ? null : hour.get(e.itemId());
-    if (h != null) h.decrement();
+  private void uncount(long hour, String itemId) {
+    var items = hourly.get(hour);
+    LongAdder c = items == null ? null : items.get(itemId);
+    if (c != null) c.decrement();
   }
 
-  private synchronized void advanceTo(long hour) {
-    if (hour <= newestHour) return;
+  /**
+   * Uncounts the events of a deleted user, counted before, so they no longer shape popular and trending; the same
+   * user id coming back counts afresh.
+   */
+  synchronized void removeAll(List<Event> events) {
+    for (Event e : events) {
+      if (!(weights.weight(e.type(), e.value(), Float.NaN) > 0) || !itemNumbers.containsKey(e.itemId())) continue;
+      long pair = pairKey(e.userId(), itemNumbers.get(e.itemId()));
+      if (counted.remove(pair)) {
+        LongAdder t = total.get(e.itemId());
+        if (t != null) t.decrement();
+      }
+      long hour = latestHour.getOrDefault(pair, NO_HOUR);
+      if (hour != NO_HOUR) {
+        latestHour.remove(pair);
+        uncount(hour, e.itemId());
+      }
+    }
+  }
+
+  private void advanceTo(long hour) {
     newestHour = hour;
-    hourly.keySet().removeIf(h -> h < hour - windowHours);
-    Hour latest = latestHour;
-    if (latest != null && latest.hour() < hour - windowHours) latestHour = null; // dropped from hourly
+    long oldest = hour - windowHours;
+    if (hourly.keySet().removeIf(h -> h < oldest)) latestHour.removeAll((pair, h) -> h < oldest);
   }
 
   /** Forgets an item everywhere (after deletion). */
-  void forget(String itemId) {
+  synchronized void forget(String itemId) {
     total.remove(itemId);
     for (var m : hourly.values()) m.remove(itemId);
+    itemNumbers.remove(itemId);
   }
 
-  /** The item's number of events (0 for an unknown item). */
+  /** The item's number of users (0 for an unknown item). */
   long count(String itemId) {
     LongAdder c = total.get(itemId);
     return c == null ? 0 : c.sum();
   }
 
-  /** The k items with most events that pass {@code keep}, most first (ties by id). */
+  /** The k items with most users that pass {@code keep}, most first (ties by id). */
   List<Ranked> popular(int k, Predicate<String> keep) {
     Map<String, Long> counts = new HashMap<>();
     for (var c : total.entrySet()) counts.put(c.getKey(), c.getValue().sum());
@@ -97,11 +145,11 @@ final class ItemCounters {
   }
 
   /**
-   * The k items with most events in the {@code hours} (at most the window) ending at {@code nowMillis} that pass
-   * {@code keep}, most first.
+   * The k items with most users active on them in the {@code hours} (at most the window) ending at {@code
+   * nowMillis} that pass {@code keep}, most first.
    */
   List<Ranked> trending(long nowMillis, int hours, int k, Predicate<String> keep) {
-    long from = nowMillis / HOUR - Math.min(hours, windowHours) + 1;
+    long from = Math.floorDiv(nowMillis, HOUR) - Math.min(hours, windowHours) + 1;
     Map<String, Long> counts = new HashMap<>();
     for (var h : hourly.entrySet()) {
       if (h.getKey() < from) continue;
@@ -109,16 +157,42 @@ final class ItemCounters {
     }
     return top(counts, k, keep);
   }
-  /** An item and its count. */
+
+  /** An item and its number of users. */
   record Ranked(String itemId, long count) {}
 
   private static List<Ranked> top(Map<String, Long> counts, int k, Predicate<String> keep) {
     List<Ranked> all = new ArrayList<>();
     for (var e : counts.entrySet()) {
-      // zero once every event of an item was uncounted (its users deleted): not popular at all
+      // zero once every user of an item was uncounted (deleted) or moved to a later hour: not popular at all
       if (e.getValue() > 0 && keep.test(e.getKey())) all.add(new Ranked(e.getKey(), e.getValue()));
     }
     all.sort(Comparator.comparingLong(Ranked::count).reversed().thenComparing(Ranked::itemId));
     return all.size() > k ? new ArrayList<>(all.subList(0, k)) : all;
+  }
+
+  private int itemNumber(String itemId) {
+    int slot = itemNumbers.indexOf(itemId);
+    if (itemNumbers.indexExists(slot)) return itemNumbers.indexGet(slot);
+    int number = nextItemNumber++;
+    itemNumbers.indexInsert(slot, itemId, number);
+    return number;
+  }
+
+  /** A 64-bit hash of (user id, item number): FNV-1a over the id's chars, then a finaliser mixing in the item. */
+  static long pairKey(String userId, int itemNumber) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < userId.length(); i++) {
+      h ^= userId.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    h ^= itemNumber * 0x9E3779B97F4A7C15L;
+    // murmur3's 64-bit finaliser, so nearby ids and item numbers spread over all bits
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb93fe53a87ebL;
+    h ^= h >>> 33;
+    return h;
   }
 }
