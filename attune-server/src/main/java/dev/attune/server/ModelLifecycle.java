@@ -64,6 +64,8 @@ final class ModelLifecycle implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelLifecycle.class);
   private static final DateTimeFormatter VERSION_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter JOB_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
   /** Fewest events a job trains on; fewer fail the job with a message. */
   static final int MIN_EVENTS = 20;
   /** Fewest holdout users for a holdout limited to events the active version has not seen. */
@@ -203,7 +205,9 @@ final class ModelLifecycle implements AutoCloseable {
     Job j;
     synchronized (this) {
       if (job != null && !job.finished()) return null;
-      j = new Job("job-" + jobs.incrementAndGet(), trigger, clock.getAsLong());
+      long now = clock.getAsLong();
+      // the start time to the millisecond keeps ids unique across restarts (a counter alone began at job-1 again)
+      j = new Job("job-" + JOB_TIME.format(Instant.ofEpochMilli(now)) + "-" + jobs.incrementAndGet(), trigger, now);
       job = j;
       eventsSinceTraining.set(0);
     }

@@ -111,7 +111,13 @@ abstract class ModelLifecycleContract {
     assertEquals(List.of(42L), trainer.seeds, "the configured seed");
     // the job is done: another may start
     assertEquals(202, send("POST", "/v1/admin/models/train", null, true).statusCode());
+    String second = awaitJob().get("id").asText();
+    assertTrue(job.get("id").asText().matches("job-\\d{8}-\\d{6}-\\d{3}-1"), job.toString());
+    assertNotEquals(job.get("id").asText(), second);
+    start(trainer, LifecycleConfig.DEFAULTS); // a restart: the counter begins again, the id does not repeat
+    String afterRestart = json(send("POST", "/v1/admin/models/train", null, true), 202).get("id").asText();
     awaitJob();
+    assertFalse(Set.of(job.get("id").asText(), second).contains(afterRestart), afterRestart);
   }
 
   @Test
