@@ -3,6 +3,8 @@ package dev.attune.cli;
 import dev.attune.server.ApiKeys;
 import dev.attune.store.Store;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -47,6 +49,7 @@ final class KeysCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
+    if (!action.equals("create")) requireExistingSqliteFile(url);
     try (Store s = Store.open(url)) {
       switch (action) {
         case "create" -> {
@@ -60,7 +63,9 @@ final class KeysCommand implements Callable<Integer> {
           out.println(key.token());
         }
         case "list" -> {
-          for (Store.ApiKey k : s.apiKeys()) {
+          List<Store.ApiKey> keys = s.apiKeys();
+          if (keys.isEmpty()) out.println("no API keys in " + url);
+          for (Store.ApiKey k : keys) {
             out.printf("%s  %-17s  %-8s  %s%n", k.id(), String.join(",", new java.util.TreeSet<>(k.scopes())),
                 k.revoked() ? "revoked" : "active", k.name());
           }
@@ -75,5 +80,17 @@ final class KeysCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** Listing or revoking reads a store: a mistyped SQLite path must not create an empty one that lists nothing. */
+  private static void requireExistingSqliteFile(String url) {
+    if (!url.startsWith("jdbc:sqlite:")) return;
+    String location = url.substring("jdbc:sqlite:".length());
+    int query = location.indexOf('?');
+    Path file = Path.of(query >= 0 ? location.substring(0, query) : location);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("no store at " + file.toAbsolutePath() + " (--store, else ATTUNE_STORE, else "
+          + ServeCommand.DEFAULT_STORE + "); 'keys create' or 'serve' makes one");
+    }
   }
 }

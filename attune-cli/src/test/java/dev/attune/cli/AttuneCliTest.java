@@ -152,6 +152,10 @@ class AttuneCliTest {
   @Test
   void keysAreCreatedOnceListedWithoutSecretsAndRevoked() {
     String store = "jdbc:sqlite:" + dir.resolve("keys.db");
+    Run noStore = run("keys", "list", "--store", store);
+    assertEquals(AttuneCli.USAGE_ERROR, noStore.code(), noStore.out());
+    assertTrue(noStore.err().contains("no store at"), noStore.err());
+    assertFalse(Files.exists(dir.resolve("keys.db")), "listing a mistyped path does not create a store");
     Run created = run("keys", "create", "--store", store, "--scopes", "read,write", "--name", "app");
     assertEquals(0, created.code(), created.err());
     String token = created.out().lines().filter(l -> l.startsWith("atk_")).findFirst().orElseThrow();
