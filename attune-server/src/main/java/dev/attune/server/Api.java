@@ -532,7 +532,13 @@ final class Api {
     fresh.sort((a, b) -> a.item().releaseTime() != b.item().releaseTime()
         ? Long.compare(b.item().releaseTime(), a.item().releaseTime()) : a.item().id().compareTo(b.item().id()));
     List<Map<String, Object>> out = new ArrayList<>();
-    for (Store.StoredItem s : fresh.subList(0, Math.min(k, fresh.size()))) out.add(itemJson(s));
+    for (Store.StoredItem s : fresh.subList(0, Math.min(k, fresh.size()))) {
+      // the fields of /v1/popular first (score: the release time it is ranked by), then the whole record
+      Map<String, Object> m = ranked(s.item().id(), 0, "new");
+      m.put("score", s.item().releaseTime()); // milliseconds, written whole
+      m.putAll(itemJson(s));
+      out.add(m);
+    }
     ctx.json(Map.of("days", days, "items", out));
   }
 

@@ -255,7 +255,11 @@ abstract class ApiContract {
     assertEquals(3, similar.get("items").size());
     assertFalse(ids(similar).contains("song4"));
     post("/v1/items", "{\"id\":\"fresh\",\"scene\":\"music\",\"releaseTime\":" + (now - 1000) + "}");
-    assertEquals("fresh", json(get("/v1/new?k=1"), 200).get("items").get(0).get("id").asText());
+    JsonNode fresh = json(get("/v1/new?k=1"), 200).get("items").get(0);
+    assertEquals("fresh", fresh.get("id").asText());
+    assertEquals("fresh", fresh.get("itemId").asText(), "read like /v1/popular: " + fresh);
+    assertEquals("new", fresh.get("source").asText());
+    assertEquals(now - 1000, fresh.get("score").asLong());
     post("/v1/items", "{\"id\":\"older\",\"scene\":\"music\",\"releaseTime\":" + (now - 10 * 86_400_000L) + "}");
     assertEquals(1, json(get("/v1/new?days=5"), 200).get("items").size());
     assertEquals(2, json(get("/v1/new?days=20"), 200).get("items").size());
