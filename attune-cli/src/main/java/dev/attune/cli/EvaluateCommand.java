@@ -48,7 +48,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--trained", split = ",", description = "Model directories from 'attune train' to add to the leaderboard without retraining (trained on this data set and protocol).")
   List<Path> trained = new ArrayList<>();
 
-  @Option(names = "--protocol", description = "loo (leave-one-out), temporal:<test fraction>, random:<test fraction> (per user), or given (the source's own test part). Default: given when the data set has one, else loo.")
+  @Option(names = "--protocol", description = "loo (leave-one-out), temporal:<test fraction>, random:<test fraction> (per user), or given (the source's own test part). Default: given when the data set has one, else loo; random:0.2 for data without any order (no times, no sequences), where loo and temporal are refused.")
   String protocol;
 
   @Option(names = "--k", split = ",", defaultValue = "10,20", description = "Cut-offs for top-k metrics (default: ${DEFAULT-VALUE}).")
@@ -132,6 +132,10 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--sampled-negatives " + sampledNegatives + " is not below the catalogue's "
           + dataset.numItems() + " items: that is full ranking, which is reported anyway (leave the option out)");
     }
+    if (protocol == null && dataset.givenTest() == null && dataset.timeKind() == Dataset.TimeKind.NONE) {
+      err.println("attune: note: " + dataset.name() + " has no event order, so the split is " + DEFAULT_UNORDERED_PROTOCOL
+          + " per user (seeded), not leave-one-out");
+    }
     Split split = split(dataset, protocol, seed);
     err.println("protocol " + split.protocol() + ": " + split.test().numUsersWithItems() + " test users, "
         + split.test().size() + " test events");
@@ -213,11 +217,46 @@ final class EvaluateCommand implements Callable<Integer> {
    * @throws IllegalArgumentException for an unknown protocol or a bad fraction
    */
   static Split split(Dataset dataset, String protocol, long seed) {
+    Split split = splitOrEmpty(dataset, protocol, seed);
+    if (split.test().numUsersWithItems() == 0) {
+      // every metric would be NaN over nobody
+      throw new IllegalArgumentException("protocol " + split.protocol() + " leaves no test users in " + dataset.name()
+          + " (" + dataset.numUsers() + " users, " + dataset.events().size() + " events): "
+          + (dataset.events().size() == 0 ? "the data set is empty"
+              : "a user needs at least 3 consumed items to be tested (2 under random:<fraction>)"));
+    }
+    return split;
+  }
+
+  /** The default protocol: the source's own test part, else leave-one-out, else (no order at all) random 20%. */
+  static String defaultProtocol(Dataset dataset) {
+    if (dataset.givenTest() != null) return "given";
+    return dataset.timeKind() == Dataset.TimeKind.NONE ? DEFAULT_UNORDERED_PROTOCOL : "loo";
+  }
+
+  static final String DEFAULT_UNORDERED_PROTOCOL = "random:0.2";
+
+  private static Split splitOrEmpty(Dataset dataset, String protocol, long seed) {
     EventWeights weights = EventWeights.defaults();
-    String p = protocol == null ? (dataset.givenTest() != null ? "given" : "loo") : protocol.toLowerCase(Locale.ROOT);
-    if (p.equals("loo") || p.equals("leave-one-out")) return Splits.leaveOneOut(dataset, weights);
+    String p = protocol == null ? defaultProtocol(dataset) : protocol.toLowerCase(Locale.ROOT);
+    if (p.equals("loo") || p.equals("leave-one-out")) {
+      if (dataset.timeKind() == Dataset.TimeKind.NONE) {
+        // the "last" item would be whichever the file lists last (for some sources, the largest id)
+        throw new IllegalArgumentException(dataset.name() + " has no event order (its source gives neither times nor"
+            + " sequences), so leave-one-out has no last item to hold out: use --protocol random:<fraction>, e.g. "
+            + DEFAULT_UNORDERED_PROTOCOL + " (the default for such data)");
+      }
+      return Splits.leaveOneOut(dataset, weights);
+    }
     if (p.equals("given")) return Splits.given(dataset, weights);
-    if (p.startsWith("temporal:")) return Splits.temporalFraction(dataset, weights, fraction(p));
+    if (p.startsWith("temporal:")) {
+      if (dataset.timeKind() != Dataset.TimeKind.CLOCK) {
+        throw new IllegalArgumentException("temporal:<fraction> cuts every user at one clock time, and " + dataset.name()
+            + " has no clock time (" + (dataset.timeKind() == Dataset.TimeKind.ORDINAL ? "only each user's order: use"
+                + " loo or random:<fraction>)" : "nor any order: use random:<fraction>)"));
+      }
+      return Splits.temporalFraction(dataset, weights, fraction(p));
+    }
     if (p.startsWith("random:")) return Splits.randomRatio(dataset, weights, fraction(p), seed);
     throw new IllegalArgumentException("unknown protocol '" + protocol + "'; use loo, temporal:<fraction>, random:<fraction> or given");
   }

@@ -23,9 +23,14 @@ import java.util.Map;
 
 /** Trains each named model on a split's testing stage and evaluates it; shared by evaluate and demo. */
 final class LeaderboardRun {
-  final Leaderboard leaderboard = new Leaderboard().compareToBest("NDCG@10");
+  final Leaderboard leaderboard;
   final List<EvalResult> results = new ArrayList<>();
   final Map<String, Recommender> models = new LinkedHashMap<>();
+
+  private LeaderboardRun(EvalOptions options) {
+    leaderboard = new Leaderboard(Leaderboard.columnsFor(options))
+        .compareToBest(Leaderboard.significanceMetricFor(options));
+  }
 
   /**
    * Runs every model; a model that cannot run on this data (EASE on a huge catalogue) is reported and
@@ -33,7 +38,7 @@ final class LeaderboardRun {
    */
   static LeaderboardRun run(Split split, List<String> names, Map<String, Map<String, String>> overrides,
       long seed, int threads, EvalOptions options, boolean quiet, PrintWriter err) {
-    LeaderboardRun run = new LeaderboardRun();
+    LeaderboardRun run = new LeaderboardRun(options);
     for (String name : names) {
       Map<String, String> params = overrides.get(name.toLowerCase(Locale.ROOT));
       Recommender model;

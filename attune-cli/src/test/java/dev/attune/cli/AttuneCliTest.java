@@ -92,6 +92,40 @@ class AttuneCliTest {
   }
 
   @Test
+  void dataWithoutOrderIsSplitAtRandomAndAnEmptyTestIsRefused() throws Exception {
+    Path unordered = dir.resolve("two-scenes-eval");
+    assertEquals(0, run("generate", "--kind", "two-scenes", "--users", "200", "--seed", "3", "--out",
+        unordered.toString()).code());
+    Run eval = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--quiet");
+    assertEquals(0, eval.code(), eval.err());
+    assertTrue(eval.err().contains("no event order") && eval.err().contains("random"), eval.err());
+    assertFalse(eval.out().contains("NaN"), eval.out());
+    for (String protocol : List.of("loo", "temporal:0.2")) {
+      Run refused = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--protocol", protocol,
+          "--quiet");
+      assertEquals(AttuneCli.USAGE_ERROR, refused.code(), protocol + ": " + refused.out());
+      assertTrue(refused.err().contains("random:<fraction>"), refused.err());
+    }
+    // --k and --auc shape the table: no column of dashes for metrics that were computed
+    Run cutOffs = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--k", "1,5", "--auc",
+        "--quiet");
+    assertEquals(0, cutOffs.code(), cutOffs.err());
+    String header = cutOffs.out().lines().filter(l -> l.startsWith("model")).findFirst().orElseThrow();
+    assertTrue(header.contains("HR@1 ") && header.contains("NDCG@1 ") && header.contains("Recall@5")
+        && header.contains("AUC") && header.contains("p vs best (NDCG@1)"), cutOffs.out());
+    String row = cutOffs.out().lines().filter(l -> l.startsWith("Popularity")).findFirst().orElseThrow();
+    assertFalse(row.matches(".*\\s-\\s.*"), "no empty cell: " + cutOffs.out());
+
+    Path few = dir.resolve("few.csv");
+    Files.writeString(few, "user,item\nu1,a\nu2,a\nu3,b\n"); // one item per user: nothing to hold out
+    Path tiny = dir.resolve("tiny");
+    assertEquals(0, run("import", "--format", "csv", "--input", few.toString(), "--out", tiny.toString()).code());
+    Run empty = run("evaluate", "--data", tiny.toString(), "--models", "pop", "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, empty.code(), empty.out());
+    assertTrue(empty.err().contains("leaves no test users"), empty.err());
+  }
+
+  @Test
   void evaluatesTheTwoStagePipelineBesideItsRetrievers() throws Exception {
     Path data = dir.resolve("music");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "300", "--seed", "3").code());

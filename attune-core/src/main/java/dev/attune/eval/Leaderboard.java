@@ -38,6 +38,32 @@ public final class Leaderboard {
   public static final List<String> DEFAULT_COLUMNS =
       List.of(MODEL, "HR@10", "NDCG@10", "Recall@20", "MRR", "Coverage@10", TRAIN_SECONDS);
 
+  /**
+   * The columns for results evaluated with {@code options}: HR and NDCG at the first cut-off, Recall at the
+   * largest, MRR, Coverage at the first (the evaluator's catalogue metrics use the first), AUC when computed, the
+   * sampled HR and NDCG at the first cut-off when sampled, and training seconds. With the cut-offs {10, 20}, AUC off
+   * and no sampling this is {@link #DEFAULT_COLUMNS}; every other metric is in the results (and a JSON report) but
+   * not the table.
+   */
+  public static List<String> columnsFor(EvalOptions options) {
+    int first = options.ks()[0];
+    List<String> columns = new ArrayList<>(List.of(MODEL, Metric.at(Metric.Kind.HIT_RATE, first).label(),
+        Metric.at(Metric.Kind.NDCG, first).label(), Metric.at(Metric.Kind.RECALL, options.maxK()).label(),
+        Metric.of(Metric.Kind.MRR).label(), Metric.at(Metric.Kind.COVERAGE, first).label()));
+    if (options.computeAuc()) columns.add(Metric.of(Metric.Kind.AUC).label());
+    if (options.sampledNegatives() > 0) {
+      columns.add(Metric.sampled(Metric.Kind.HIT_RATE, first, options.sampledNegatives()).label());
+      columns.add(Metric.sampled(Metric.Kind.NDCG, first, options.sampledNegatives()).label());
+    }
+    columns.add(TRAIN_SECONDS);
+    return columns;
+  }
+
+  /** The metric a leaderboard for {@code options} tests significance on: NDCG at the first cut-off. */
+  public static String significanceMetricFor(EvalOptions options) {
+    return Metric.at(Metric.Kind.NDCG, options.ks()[0]).label();
+  }
+
   private final List<String> columns;
   private final List<EvalResult> results = new ArrayList<>();
   private String significanceMetric;

@@ -124,6 +124,22 @@ class EvaluatorTest {
     return EvalOptions.DEFAULTS.withKs(2, 3).withThreads(threads);
   }
 
+  /** Every column a leaderboard shows for a run's options is a metric the evaluator computed under them. */
+  @Test
+  void theLeaderboardColumnsForTheOptionsAreAllComputed() {
+    Split.Stage stage = randomSplit(3).testing();
+    Recommender model = new FixedOrder(new int[] {5, 4, 3, 2, 1, 0}, stage.train().interactions());
+    for (EvalOptions o : List.of(options(1), options(1).withKs(1, 5).withComputeAuc(false),
+        options(1).withKs(20, 5).withComputeAuc(true).withSampledNegatives(30))) {
+      EvalResult r = new Evaluator().evaluate(model, stage, o);
+      List<String> columns = Leaderboard.columnsFor(o);
+      for (String c : columns.subList(1, columns.size() - 1)) assertTrue(r.has(c), c + " for " + o);
+      assertEquals(o.computeAuc(), columns.contains("AUC"), columns.toString());
+      assertEquals(o.sampledNegatives() > 0, columns.stream().anyMatch(c -> c.contains("sampled")), columns.toString());
+      assertTrue(r.has(Leaderboard.significanceMetricFor(o)));
+    }
+  }
+
   @Test
   void matchesHandComputedMetrics() {
     Split split = tinySplit();
