@@ -108,6 +108,7 @@ public final class Ease implements Trainer<Ease.Model> {
       }
       if ((u & 1023) == 0) listener.progress("EASE Gram matrix", u, x.numUsers());
     }
+    listener.progress("EASE Gram matrix", x.numUsers(), x.numUsers()); // the bar ends full, not at its last tick
     for (int a = 0; a < n; a++) {
       gram[a * n + a] += params.regularization();
       for (int b = a + 1; b < n; b++) gram[b * n + a] = gram[a * n + b];

@@ -46,4 +46,28 @@ class EaseTest extends RecommenderContract {
       }
     }
   }
+
+  /** Progress bars end full: every stage's last report has done equal to total. */
+  @Test
+  void everyStageReportsItsEnd() {
+    int users = 1500; // not a multiple of the reporting stride
+    int[] u = new int[2 * users];
+    int[] i = new int[2 * users];
+    float[] ones = new float[2 * users];
+    for (int k = 0; k < 2 * users; k++) {
+      u[k] = k / 2;
+      i[k] = (k * 7) % 20;
+      ones[k] = 1f;
+    }
+    java.util.Map<String, long[]> last = new java.util.LinkedHashMap<>();
+    new Ease(new Ease.Params(10f, 100)).itemWeights(Interactions.fromTriples(users, 20, u, i, ones).positive(),
+        new FitListener() {
+          @Override
+          public void progress(String stage, long done, long total) {
+            last.put(stage, new long[] {done, total});
+          }
+        });
+    assertEquals(java.util.Set.of("EASE Gram matrix", "EASE inverse"), last.keySet());
+    for (var e : last.entrySet()) assertEquals(e.getValue()[1], e.getValue()[0], e.getKey());
+  }
 }
