@@ -39,6 +39,17 @@ public final class AttuneCli {
     CommandLine cli = new CommandLine(new AttuneCli());
     cli.setOut(out);
     cli.setErr(err);
+    cli.setParameterExceptionHandler((e, arguments) -> {
+      // one line, as for every other client mistake; the full usage is one --help away
+      CommandLine command = e.getCommandLine();
+      String hint = command.getCommandSpec().qualifiedName() + " --help";
+      String message = e.getMessage();
+      if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+        message += "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+      }
+      command.getErr().println("attune: " + message + " (see '" + hint + "')");
+      return USAGE_ERROR;
+    });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
       if (cause instanceof IllegalArgumentException || cause instanceof IOException

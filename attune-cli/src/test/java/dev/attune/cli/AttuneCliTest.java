@@ -206,6 +206,19 @@ class AttuneCliTest {
   }
 
   @Test
+  void aBadOptionIsOneLineNotTheWholeUsage() {
+    for (String[] args : List.of(new String[] {"evaluate", "--data", "d", "--k", "5,abc"},
+        new String[] {"evaluate", "--data", "d", "--bogus"}, new String[] {"serve", "--port", "abc"},
+        new String[] {"import", "--format", "csv"}, new String[] {"evalute"})) {
+      Run r = run(args);
+      assertEquals(AttuneCli.USAGE_ERROR, r.code(), String.join(" ", args));
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().startsWith("attune: ") && r.err().contains("--help"), r.err());
+    }
+    assertTrue(run("evalute").err().contains("did you mean evaluate"), run("evalute").err());
+  }
+
+  @Test
   void clientMistakesGiveAMessageNotAStackTrace() throws Exception {
     Run missing = run("evaluate", "--data", dir.resolve("nope").toString(), "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());
