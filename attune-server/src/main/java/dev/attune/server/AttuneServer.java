@@ -209,7 +209,8 @@ public final class AttuneServer {
       // requests Jetty refuses before routing (a malformed path) get the API's JSON error, not an HTML page
       c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
       c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
-      for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), access.wrap(r));
+      // the key check first: a client without access learns nothing from the query check
+      for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), access.wrap(r.checkingQuery()));
       if (!config.access().corsOrigins().isEmpty()) {
         c.registerPlugin(new CorsPlugin(cors -> cors.addRule(rule -> {
           List<String> origins = config.access().corsOrigins();

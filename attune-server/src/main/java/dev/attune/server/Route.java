@@ -2,7 +2,11 @@ package dev.attune.server;
 
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One row of the route table ({@link Api#routes}): the table is the only place routes are registered, and {@link
@@ -22,4 +26,48 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
 
   /** A documented query parameter. */
   record Param(String name, String type, String description) {}
+
+  /**
+   * This route with its handler behind {@link #checkQuery}: a misspelt parameter ({@code exlude=}) would otherwise
+   * be ignored without a word, as unknown JSON fields are not.
+   */
+  Route checkingQuery() {
+    Handler inner = handler;
+    return new Route(method, path, summary, queryParams, requestBody, successStatus, ctx -> {
+      checkQuery(ctx.queryString());
+      inner.handle(ctx);
+    });
+  }
+
+  /**
+   * Checks a raw query string: valid percent-encoding, only the documented parameters, each at most once.
+   *
+   * @throws ApiException 400 {@code invalid_query} otherwise
+   */
+  void checkQuery(String query) {
+    if (query == null || query.isEmpty()) return;
+    Set<String> seen = new HashSet<>();
+    for (String part : query.split("&")) {
+      if (part.isEmpty()) continue;
+      int eq = part.indexOf('=');
+      String name;
+      try {
+        name = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
+        if (eq >= 0) URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(400, "invalid_query", "the query string is not valid percent-encoding near '"
+            + (part.length() > 40 ? part.substring(0, 40) + "..." : part) + "': " + e.getMessage(), null);
+      }
+      if (queryParams.stream().noneMatch(p -> p.name().equals(name))) {
+        // the field stays null: names a client makes up must not each become a reject reason
+        throw new ApiException(400, "invalid_query", "unknown query parameter '"
+            + (name.length() > 40 ? name.substring(0, 40) + "..." : name) + "'; " + method + " " + path
+            + (queryParams.isEmpty() ? " takes none"
+                : " takes " + String.join(", ", queryParams.stream().map(Param::name).toList())), null);
+      }
+      if (!seen.add(name)) {
+        throw new ApiException(400, "invalid_query", "the query parameter '" + name + "' is given twice", name);
+      }
+    }
+  }
 }

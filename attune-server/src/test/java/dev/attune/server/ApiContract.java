@@ -247,6 +247,15 @@ abstract class ApiContract {
     assertEquals("song4", json(get("/v1/trending?k=2"), 200).get("items").get(0).get("itemId").asText());
     assertEquals("song4", json(get("/v1/trending?k=2&hours=1"), 200).get("items").get(0).get("itemId").asText());
     assertError(get("/v1/trending?hours=100"), 400, "invalid_field", "hours");
+    // the query string is checked as strictly as a body: a misspelt or repeated parameter is a 400 (and a
+    // mis-encoded one, HostileInputTest)
+    HttpResponse<String> misspelt = get("/v1/users/p/recommendations?k=2&exlude=song1");
+    assertError(misspelt, 400, "invalid_query", null);
+    assertTrue(misspelt.body().contains("'exlude'") && misspelt.body().contains("exclude"), misspelt.body());
+    assertError(get("/v1/popular?k=1&k=2"), 400, "invalid_query", "k");
+    assertError(get("/v1/items/song4?k=1"), 400, "invalid_query", null);
+    assertEquals(2, json(get("/v1/popular?k=2&"), 200).get("items").size(), "an empty part is nothing");
+    assertEquals(1, json(get("/v1/popular?%6B=1"), 200).get("items").size(), "an encoded name is its name");
     post("/v1/events", "{\"userId\":\"old\",\"itemId\":\"song30\",\"type\":\"play\",\"timestamp\":"
         + (now - 5 * 3_600_000L) + "}");
     assertFalse(ids(json(get("/v1/trending?k=40&hours=2"), 200)).contains("song30"), "five hours ago is outside");

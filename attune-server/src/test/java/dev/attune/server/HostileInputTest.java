@@ -156,6 +156,16 @@ class HostileInputTest {
     }
   }
 
+  /** Broken percent-encoding in the query is a 400, not a parameter dropped without a word (the default k here). */
+  @Test
+  void aMalformedQueryIsRefused() throws Exception {
+    String response = rawResponse("GET /v1/popular?k=%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertTrue(response.startsWith("HTTP/1.1 400"), response);
+    var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.substring(
+        response.indexOf("\r\n\r\n") + 4));
+    assertEquals("invalid_query", body.get("error").asText(), response);
+  }
+
   /** The whole response to {@code request}, written raw to a socket (the server closes the connection). */
   private String rawResponse(String request) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
