@@ -21,6 +21,9 @@ final class RequestBodies {
   static final int MAX_ID_LENGTH = 256;
   /** Timestamps must lie between 1970 and one day from now. */
   static final long MAX_CLOCK_SKEW_MILLIS = 24L * 3600 * 1000;
+  /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, the range of an item's release time. */
+  static final long FIRST_RELEASE_MILLIS = -62_135_596_800_000L;
+  static final long LAST_RELEASE_MILLIS = 253_402_300_799_999L;
 
   private static final Set<String> EVENT_FIELDS =
       Set.of("id", "userId", "itemId", "type", "value", "timestamp", "scene", "context");
@@ -99,8 +102,13 @@ final class RequestBodies {
     if (!Double.isNaN(duration) && duration < 0) {
       throw ApiException.invalid(at(path, "durationSeconds"), "durationSeconds must be >= 0");
     }
-    long release = n.has("releaseTime") && !n.get("releaseTime").isNull() ? requiredLong(n, path, "releaseTime")
-        : Item.UNKNOWN_TIME;
+    boolean dated = n.has("releaseTime") && !n.get("releaseTime").isNull();
+    long release = dated ? requiredLong(n, path, "releaseTime") : Item.UNKNOWN_TIME;
+    // years 1 to 9999: before 1970 is fine (old recordings), and Long.MIN_VALUE is the "no date" marker
+    if (dated && (release < FIRST_RELEASE_MILLIS || release > LAST_RELEASE_MILLIS)) {
+      throw ApiException.invalid(at(path, "releaseTime"), "releaseTime must be milliseconds since 1970 between the"
+          + " years 1 and 9999 (" + FIRST_RELEASE_MILLIS + " to " + LAST_RELEASE_MILLIS + "): " + release);
+    }
     return new Item(id, scene, optionalText(n, path, "title"), optionalText(n, path, "creator"),
         optionalText(n, path, "album"), stringList(n, path, "categories"), stringList(n, path, "tags"),
         (float) duration, release, optionalText(n, path, "text"), stringMap(n, path, "attributes"));

@@ -270,6 +270,11 @@ abstract class ApiContract {
     assertEquals("new", fresh.get("source").asText());
     assertEquals(now - 1000, fresh.get("score").asLong());
     post("/v1/items", "{\"id\":\"older\",\"scene\":\"music\",\"releaseTime\":" + (now - 10 * 86_400_000L) + "}");
+    // the "no date" marker is not a date a client can send; 1950 is
+    assertError(post("/v1/items", "{\"id\":\"x\",\"releaseTime\":" + Long.MIN_VALUE + "}"), 400, "invalid_field",
+        "releaseTime");
+    assertEquals(200, post("/v1/items", "{\"id\":\"old-record\",\"releaseTime\":-631152000000}").statusCode());
+    assertEquals(-631152000000L, json(get("/v1/items/old-record"), 200).get("releaseTime").asLong());
     assertEquals(1, json(get("/v1/new?days=5"), 200).get("items").size());
     assertEquals(2, json(get("/v1/new?days=20"), 200).get("items").size());
   }
