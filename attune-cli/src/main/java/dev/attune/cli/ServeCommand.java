@@ -139,6 +139,21 @@ final class ServeCommand implements Callable<Integer> {
    */
   record Settings(String storeUrl, ServerConfig config, int trainEpochs) {}
 
+  /** ServerConfig's field names in its messages, as a user sets them (see the table above). */
+  private static final Map<String, String> SETTING_NAMES = Map.of(
+      "host", "--host (ATTUNE_HOST, file key host)",
+      "port", "--port (ATTUNE_PORT, file key port)",
+      "fallbackModel", "--fallback (ATTUNE_FALLBACK, file key fallback)",
+      "adminKey", "ATTUNE_ADMIN_KEY (file key adminKey)");
+
+  /** {@code message} with a leading ServerConfig field name replaced by the option, variable and file key. */
+  static String withSettingNames(String message) {
+    int space = message.indexOf(' ');
+    String field = space < 0 ? message : message.substring(0, space);
+    String named = SETTING_NAMES.get(field);
+    return named == null ? message : named + message.substring(field.length());
+  }
+
   /**
    * The settings from the options, then {@code env}, then the {@code --config} file, then the defaults.
    *
@@ -169,12 +184,18 @@ final class ServeCommand implements Callable<Integer> {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("port must be a number: " + listenPort);
     }
-    ServerConfig cfg = new ServerConfig(listenHost, portNumber, ServerConfig.DEFAULTS.maxBatch(),
-        ServerConfig.DEFAULTS.maxBodyBytes(), ServerConfig.DEFAULTS.recentEvents(), ServerConfig.DEFAULTS.cachedUsers(),
-        ServerConfig.DEFAULTS.trendingHours(), ServerConfig.DEFAULTS.newItemDays(),
-        ServerConfig.DEFAULTS.freshnessBoost(), modelDir == null ? null : Path.of(modelDir),
-        pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"),
-        pick(env.get("ATTUNE_ADMIN_KEY"), file.getProperty("adminKey")));
+    ServerConfig cfg;
+    try {
+      cfg = new ServerConfig(listenHost, portNumber, ServerConfig.DEFAULTS.maxBatch(),
+          ServerConfig.DEFAULTS.maxBodyBytes(), ServerConfig.DEFAULTS.recentEvents(),
+          ServerConfig.DEFAULTS.cachedUsers(), ServerConfig.DEFAULTS.trendingHours(),
+          ServerConfig.DEFAULTS.newItemDays(), ServerConfig.DEFAULTS.freshnessBoost(),
+          modelDir == null ? null : Path.of(modelDir),
+          pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"),
+          pick(env.get("ATTUNE_ADMIN_KEY"), file.getProperty("adminKey")));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(withSettingNames(e.getMessage()), e);
+    }
     String root = pick(modelRoot == null ? null : modelRoot.toString(), env.get("ATTUNE_MODEL_ROOT"),
         file.getProperty("modelRoot"));
     LifecycleConfig lifecycle = new LifecycleConfig(root == null ? null : Path.of(root),
@@ -210,6 +231,12 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** A taken port is the caller's to fix, not an internal error: one line, the usage exit code. */
+  private static IllegalArgumentException portTaken(ServerConfig cfg, java.net.BindException e) {
+    return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + e.getMessage()
+        + "): another process may hold the port; choose one with --port");
+  }
+
   /**
    * Opens the store, starts the server (retraining with {@code trainer}, or not when null), prints where it listens
    * (and {@code examples}), and blocks until killed.
@@ -220,6 +247,14 @@ final class ServeCommand implements Callable<Integer> {
       Path parent = Path.of(url.substring("jdbc:sqlite:".length())).toAbsolutePath().getParent();
       if (parent != null) Files.createDirectories(parent);
     }
+    // tried before the store opens and the server starts: the web server would log its own error first
+    if (cfg.port() != 0) {
+      try (var probe = new java.net.ServerSocket()) {
+        probe.bind(new java.net.InetSocketAddress(cfg.host(), cfg.port()));
+      } catch (java.net.BindException e) {
+        throw portTaken(cfg, e);
+      }
+    }
     Store st = Store.open(url);
     AttuneServer server;
     try {
@@ -227,11 +262,7 @@ final class ServeCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       st.close();
       for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof java.net.BindException) {
-          // a taken port is the caller's to fix, not an internal error: one line, the usage exit code
-          throw new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " ("
-              + c.getMessage() + "): another process may hold the port; choose one with --port");
-        }
+        if (c instanceof java.net.BindException b) throw portTaken(cfg, b); // taken since the probe
       }
       throw e;
     }

@@ -63,6 +63,10 @@ class AttuneCliTest {
     IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> serveSettings(java.util.Map.of("ATTUNE_RATE_BURST", "lots")));
     assertTrue(bad.getMessage().contains("rateBurst"), bad.getMessage());
+    IllegalArgumentException fallback = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(java.util.Map.of(), "--fallback", "knn"));
+    assertTrue(fallback.getMessage().startsWith("--fallback (ATTUNE_FALLBACK, file key fallback) must be"),
+        fallback.getMessage());
 
     Path file = dir.resolve("attune.properties");
     Files.writeString(file, "port=9200\ntrainEvry=6h\n");
