@@ -6,10 +6,17 @@ import dev.attune.data.importers.ColumnMapping;
 import dev.attune.data.importers.ImportOptions;
 import dev.attune.data.importers.ImportReport;
 import dev.attune.data.importers.Importer;
+import java.io.IOException;
 import java.nio.charset.Charset;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,10 +63,10 @@ final class ImportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Importer importer = Importer.forFormat(format);
-    if (!java.nio.file.Files.exists(input)) {
+    if (!Files.exists(input)) {
       throw new IllegalArgumentException("--input " + input + " does not exist");
     }
-    if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+    if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new IllegalArgumentException("--out " + out + " is a file; the data set is written into a folder");
     }
     ImportOptions options = ImportOptions.DEFAULTS.withStrict(!lenient);
@@ -71,14 +78,85 @@ final class ImportCommand implements Callable<Integer> {
     if (columns != null) options = options.withColumns(ColumnMapping.parse(columns));
     String datasetName = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
     Dataset dataset = importer.newDataset(datasetName, options);
+    boolean outIsNew = !Files.exists(out);
+    createOut(out);
     spec.commandLine().getErr().println("importing " + input + " as " + format + "...");
-    ImportReport report = importer.importInto(dataset, input, options);
-    for (String s : repeatScenes) dataset.allowRepeats(s);
-    DatasetIo.write(dataset, out);
+    ImportReport report;
+    try {
+      report = importer.importInto(dataset, input, options);
+      // an empty data set would only fail later, in evaluate or train, further from the cause
+      if (report.eventsAccepted() == 0) throw new IllegalArgumentException(nothingImported(report));
+      for (String s : repeatScenes) dataset.allowRepeats(s);
+      DatasetIo.write(dataset, out);
+    } catch (Exception e) {
+      if (outIsNew) deleteIfEmpty(out);
+      throw e;
+    }
     var o = spec.commandLine().getOut();
     o.println(report);
     o.println("wrote " + dataset + " to " + out);
     o.printf("memory: %.1f bytes per event in the event log%n", dataset.events().bytesPerEvent());
     return 0;
+  }
+
+  /**
+   * Creates the output folder before importing, so that a path which cannot hold a data set fails at once
+   * rather than after a long import.
+   *
+   * @throws IllegalArgumentException naming the folder and why it cannot be created
+   */
+  private static void createOut(Path out) {
+    try {
+      Files.createDirectories(out);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot create " + out + ": " + whyNotCreated(out, e), e);
+    }
+  }
+
+  /**
+   * Why {@link Files#createDirectories} failed on {@code out}, in words: file system exceptions often carry
+   * only a path. Names the path that failed when it is a parent of {@code out}.
+   */
+  static String whyNotCreated(Path out, IOException e) {
+    if (!(e instanceof FileSystemException f) || f.getFile() == null) return String.valueOf(e.getMessage());
+    Path failed = Path.of(f.getFile());
+    String at = failed.equals(out) ? "" : " (at " + failed + ")";
+    if (e instanceof NoSuchFileException) {
+      // createDirectories makes missing parents, so a missing entry means its parent refuses new ones (/proc)
+      Path parent = failed.toAbsolutePath().getParent();
+      return parent != null && Files.isDirectory(parent) ? parent + " does not accept new folders"
+          : "no such file or folder" + at;
+    }
+    if (e instanceof AccessDeniedException) return "permission denied" + at;
+    String reason = f.getReason() == null ? e.getClass().getSimpleName() : f.getReason();
+    return reason.substring(0, 1).toLowerCase(Locale.ROOT) + reason.substring(1) + at;
+  }
+
+  /** Removes a folder this command created when the import into it failed, so no empty data set is left. */
+  private static void deleteIfEmpty(Path out) {
+    try (var entries = Files.list(out)) {
+      if (entries.findAny().isEmpty()) Files.delete(out);
+    } catch (IOException ignored) {
+      // best effort: the import's own error is the one to report
+    }
+  }
+
+  /** Why an import added no events, as one line: the rejected rows by reason and the first of them. */
+  static String nothingImported(ImportReport report) {
+    String prefix = "nothing imported from " + report.input() + ": ";
+    long rows = report.rowsRead();
+    long rejected = report.rejectedRows();
+    if (rejected == 0) {
+      return prefix + (rows == 0 ? "it holds no event rows" : "its " + rows + " rows hold no events");
+    }
+    StringBuilder reasons = new StringBuilder();
+    for (Map.Entry<String, Long> e : report.rejected().entrySet()) {
+      reasons.append(reasons.isEmpty() ? "" : ", ").append(e.getKey()).append(": ").append(e.getValue());
+    }
+    String first = report.rejectionSamples().isEmpty() ? ""
+        : "; first: " + report.rejectionSamples().get(0).replace('\n', ' ').replace('\r', ' ');
+    String which = rows == 1 ? "its one row was" : rejected == rows ? "all " + rows + " rows were"
+        : rejected + " of " + rows + " rows were";
+    return prefix + which + " rejected (" + reasons + ")" + first;
   }
 }

@@ -10,7 +10,6 @@ import dev.attune.data.Dataset;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,15 +22,16 @@ import java.util.List;
  * parser: fields may be quoted with {@code "} (a quoted field may span lines; {@code ""} is a literal
  * quote). With {@link ColumnMapping#header()} the first record names the columns and every mapped column
  * must be among them; without it the mapping names 0-based column indices. Columns the mapping does not
- * name are ignored. Blank records are skipped.
+ * name are ignored, repeated ones included. Blank records are skipped.
  *
  * <p>Validation per record: user and item must be present (any text: ids are not required to be numeric);
  * the type, if mapped, must be present and accepted by {@link ImportOptions#weights()}
  * ({@link ImportReport#UNKNOWN_EVENT_TYPE} otherwise); value and timestamp, if mapped, must parse (see
  * {@link ColumnMapping.TimeFormat}) and timestamps must not be negative. A record holding bytes invalid in the
  * charset is rejected as {@link ImportReport#BAD_ENCODING}. An unclosed quote ends the import with an
- * {@link ImportException} ({@link ImportReport#BAD_CSV}) in both modes, since the parser cannot find the next
- * record reliably; so does a header that lacks a mapped column.
+ * {@link ImportException} ({@link ImportReport#BAD_CSV}, at the line where the quote opens) in both modes, since
+ * the parser cannot find the next record reliably; so does a header that lacks a mapped column or names one
+ * twice (which of the two was meant cannot be told), and a file without a header line at all (empty or blank).
  *
  * <p>Scene: the scene column, else {@link ColumnMapping#defaultScene()}, else {@link ImportOptions#scene()},
  * else {@code default}. Time kind: {@link ColumnMapping.TimeFormat#timeKind()} of the mapping.
@@ -64,9 +64,7 @@ public final class CsvImporter implements Importer {
   @Override
   public ImportReport importInto(Dataset dataset, Path input, ImportOptions options) throws IOException {
     ImportContext cx = new ImportContext(this, dataset, input, options);
-    if (!Files.isRegularFile(input)) {
-      throw new NoSuchFileException(input.toString(), null, FORMAT + " needs a delimited text file");
-    }
+    Inputs.singleFile(input, FORMAT, "a delimited text file", null, ".csv", ".tsv", ".txt");
     ColumnMapping m = options.columns();
     String[] names = {m.user(), m.item(), m.type(), m.value(), m.timestamp(), m.scene()};
     int[] columns = m.header() ? null : indices(names);
@@ -116,12 +114,48 @@ public final class CsvImporter implements Importer {
           }
         }
       } catch (JsonProcessingException e) {
-        JsonLocation at = e.getLocation();
-        throw new ImportException(input, at == null ? 0 : Math.max(0, at.getLineNr()), ImportReport.BAD_CSV,
-            "bad csv: " + e.getOriginalMessage());
+        throw csvError(input, p, e);
       }
     }
+    if (columns == null) {
+      throw new ImportException(input, 0, ImportReport.MISSING_FIELD, (Files.size(input) == 0 ? "the file is empty"
+          : "the file holds only blank lines") + "; expected a header line naming the columns " + mapped(names));
+    }
     return cx.finish();
+  }
+
+  /** A parse error as an import failure at the line where the broken field starts. */
+  private static ImportException csvError(Path input, CsvParser p, JsonProcessingException e) {
+    // Jackson reports where it gave up: for an unclosed quote, the end of the file, having read the rest of it
+    // as one field; when a later quote closes it, the line of that quote. The token location is where the
+    // field, and so the unpaired quote, starts.
+    long opened = lineOf(p.currentTokenLocation());
+    long at = lineOf(e.getLocation());
+    String message = String.valueOf(e.getOriginalMessage());
+    if (message.startsWith("Missing closing quote") && opened > 0) {
+      return new ImportException(input, opened, ImportReport.BAD_CSV,
+          "bad csv: a quote opened on line " + opened + " is never closed");
+    }
+    if (message.startsWith("Unexpected character") && opened > 0 && opened < at) {
+      return new ImportException(input, opened, ImportReport.BAD_CSV, "bad csv: a quote opened on line " + opened
+          + " closes only on line " + at + ", where text follows it; is the quote on line " + opened + " unpaired?");
+    }
+    return new ImportException(input, at, ImportReport.BAD_CSV, "bad csv: " + JacksonErrors.describe(e, "file"));
+  }
+
+  private static long lineOf(JsonLocation location) {
+    return location == null ? 0 : Math.max(0, location.getLineNr());
+  }
+
+  /** The mapped column names, such as {@code [user, item]}. */
+  private static List<String> mapped(String[] names) {
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      if (n != null) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   private static boolean isBlank(List<String> cells) {
@@ -166,10 +200,14 @@ public final class CsvImporter implements Importer {
         continue;
       }
       for (int c = 0; c < header.size(); c++) {
-        if (header.get(c).trim().equals(names[k])) {
-          columns[k] = c;
-          break;
+        if (!header.get(c).trim().equals(names[k])) {
+          continue;
         }
+        if (columns[k] >= 0) {
+          throw new ImportException(input, line, ImportReport.BAD_CSV, "duplicate column '" + names[k]
+              + "' in the header " + header + " (columns " + (columns[k] + 1) + " and " + (c + 1) + ")");
+        }
+        columns[k] = c;
       }
       if (columns[k] < 0) {
         throw new ImportException(input, line, ImportReport.MISSING_FIELD,

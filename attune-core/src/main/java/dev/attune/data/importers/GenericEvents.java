@@ -65,30 +65,48 @@ final class GenericEvents {
     return cell.trim();
   }
 
+  /**
+   * Epoch milliseconds of {@code seconds[.fraction]}: the first three fraction digits are milliseconds and
+   * further digits are dropped. Every message quotes the whole text, not the part that failed.
+   */
   private long epochSeconds(String text) throws BadRow {
     String field = m.timestamp();
     int dot = text.indexOf('.');
     if (dot < 0) {
       return Fields.secondsToMillis(Fields.parseLong(text, 0, text.length(), field), field, text);
     }
-    long whole = dot == 0 ? 0 : Fields.parseLong(text, 0, dot, field);
-    if (whole < 0 || text.charAt(0) == '-') {
-      throw BadRow.negative(field, text);
-    }
-    int digits = text.length() - dot - 1;
-    if (digits == 0) {
+    int start = text.charAt(0) == '-' ? 1 : 0;
+    if (!isDigits(text, start, dot) || !isDigits(text, dot + 1, text.length()) || dot + 1 == text.length()) {
       throw BadRow.badNumber(field, text);
     }
-    long fraction = Fields.parseId(text, dot + 1, text.length(), field);
-    long millis = Fields.secondsToMillis(whole, field, text);
-    // first three fraction digits are milliseconds; further digits are dropped
-    for (int k = digits; k > 3; k--) {
-      fraction /= 10;
+    if (start > 0) {
+      throw BadRow.negative(field, text);
     }
-    for (int k = digits; k < 3; k++) {
-      fraction *= 10;
+    long whole;
+    try {
+      whole = dot == 0 ? 0 : Fields.parseLong(text, 0, dot, field);
+    } catch (BadRow tooManyDigits) {
+      throw BadRow.badNumber(field, text);
+    }
+    long millis = Fields.secondsToMillis(whole, field, text);
+    long fraction = 0;
+    for (int k = dot + 1; k <= dot + 3; k++) {
+      fraction = fraction * 10 + (k < text.length() ? text.charAt(k) - '0' : 0);
+    }
+    if (millis > Long.MAX_VALUE - fraction) {
+      throw BadRow.outOfRange(field, text, "epoch seconds up to " + Long.MAX_VALUE / 1000);
     }
     return millis + fraction;
+  }
+
+  private static boolean isDigits(String s, int from, int to) {
+    for (int k = from; k < to; k++) {
+      char c = s.charAt(k);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private long epochMillis(String text) throws BadRow {

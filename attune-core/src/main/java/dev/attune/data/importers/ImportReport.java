@@ -50,7 +50,7 @@ public final class ImportReport {
   public static final String BAD_DATE = "bad date";
   /** A JSON line or file that cannot be parsed, or is not shaped as the format requires. */
   public static final String BAD_JSON = "bad json";
-  /** A CSV record that cannot be parsed (an unclosed quote). */
+  /** A CSV record that cannot be parsed (an unclosed quote), or a header naming a mapped column twice. */
   public static final String BAD_CSV = "bad csv";
   /** An id that a mapping or lookup file does not define. */
   public static final String UNKNOWN_ID = "unknown id";

@@ -59,6 +59,8 @@ public interface Importer {
    * @return counts, rejected rows by reason and timing
    * @throws ImportException in strict mode, at the first bad row (file, line, reason)
    * @throws java.nio.file.NoSuchFileException if a required file is missing
+   * @throws java.nio.file.FileSystemException if {@code input} is a folder where the format reads one file; the
+   *     message names the folder's likely files
    * @throws IOException if reading fails
    * @throws IllegalArgumentException if an argument is null, the time kinds differ, or the options' event
    *     weights reject an event type the format always uses

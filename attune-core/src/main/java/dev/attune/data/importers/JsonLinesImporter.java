@@ -1,14 +1,16 @@
 package dev.attune.data.importers;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.attune.data.Dataset;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -17,21 +19,31 @@ import java.nio.file.Path;
  *
  * <p>Input: one file, UTF-8 unless {@link ImportOptions#charset()} says otherwise. Each non-blank line must be
  * one JSON object, parsed with Jackson; a mapped name selects a top-level field, or a nested one when it is a
- * JSON pointer such as {@code /context/item}. Fields may be strings or numbers (a number's decimal text is
- * used, so {@code "user": 7} and {@code "user": "7"} are the same user); a null or absent field counts as
- * missing, and an object or array where a value is expected is {@link ImportReport#BAD_JSON}. Fields the
- * mapping does not name are ignored.
+ * JSON pointer such as {@code /context/item}. Fields may be strings or numbers. A number is read as the
+ * plain decimal text of its value, then parsed like a CSV cell: {@code "user": 7} and {@code "user": "7"} are
+ * the same user, and {@code "ts": 1700000001.5}, {@code "ts": 1.7000000015e9} and {@code "ts": "1700000001.5"}
+ * the same epoch-seconds timestamp. A null or absent field counts as missing, and an object or array where a
+ * value is expected is {@link ImportReport#BAD_JSON}. Fields the mapping does not name are ignored.
  *
  * <p>Validation, scene and time kind are as in {@link CsvImporter}. A line that is not valid JSON, holds more
- * than one value or is not an object is rejected as {@link ImportReport#BAD_JSON}; since every line stands
- * alone, lenient mode carries on with the next one.
+ * than one value, is not an object or repeats a key (at any depth, as the HTTP API refuses too) is rejected as
+ * {@link ImportReport#BAD_JSON}; since every line stands alone, lenient mode carries on with the next one.
  */
 public final class JsonLinesImporter implements Importer {
   /** The format name. */
   public static final String FORMAT = "jsonl";
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** Largest decimal exponent written out in full; beyond it the exponent form is kept (1e999999999). */
+  private static final int MAX_PLAIN_SCALE = 1000;
+
+  // Decimals are kept as BigDecimal, trailing zeros included, so a number's text is its exact value ("7.0",
+  // "1700000001.5") rather than a double's rendering ("1.7000000015E9").
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+      .build();
 
   /** Creates the importer; prefer {@code Importer.forFormat("jsonl")}. */
   public JsonLinesImporter() {}
@@ -49,9 +61,7 @@ public final class JsonLinesImporter implements Importer {
   @Override
   public ImportReport importInto(Dataset dataset, Path input, ImportOptions options) throws IOException {
     ImportContext cx = new ImportContext(this, dataset, input, options);
-    if (!Files.isRegularFile(input)) {
-      throw new NoSuchFileException(input.toString(), null, FORMAT + " needs a file of JSON objects, one per line");
-    }
+    Inputs.singleFile(input, FORMAT, "a file of JSON objects, one per line", null, ".jsonl", ".ndjson", ".json");
     ColumnMapping m = options.columns();
     GenericEvents events = new GenericEvents(cx);
     try (LineReader r = cx.open(input, StandardCharsets.UTF_8)) {
@@ -60,7 +70,7 @@ public final class JsonLinesImporter implements Importer {
         try {
           node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-          throw new BadRow(ImportReport.BAD_JSON, "bad json: " + e.getOriginalMessage());
+          throw new BadRow(ImportReport.BAD_JSON, "bad json: " + JacksonErrors.describe(e, "line"));
         }
         if (node == null || !node.isObject()) {
           throw new BadRow(ImportReport.BAD_JSON, "bad json: expected one object per line");
@@ -82,6 +92,10 @@ public final class JsonLinesImporter implements Importer {
     }
     if (!v.isValueNode()) {
       throw new BadRow(ImportReport.BAD_JSON, "bad json: field '" + name + "' is not a string or number");
+    }
+    if (v.isFloatingPointNumber()) {
+      BigDecimal d = v.decimalValue();
+      return Math.abs(d.scale()) <= MAX_PLAIN_SCALE ? d.toPlainString() : d.toString();
     }
     return v.asText();
   }

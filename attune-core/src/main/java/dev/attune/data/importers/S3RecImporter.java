@@ -11,7 +11,6 @@ import dev.attune.events.Item;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,9 +59,7 @@ public final class S3RecImporter implements Importer {
   public ImportReport importInto(Dataset dataset, Path input, ImportOptions options) throws IOException {
     ImportContext cx = new ImportContext(this, dataset, input, options);
     cx.requireType(TYPE);
-    if (!Files.isRegularFile(input)) {
-      throw new NoSuchFileException(input.toString(), null, FORMAT + " needs a sequence file such as Beauty.txt");
-    }
+    Inputs.singleFile(input, FORMAT, "one sequence file such as Beauty.txt", null, ".txt");
     String scene = options.sceneOr(Event.DEFAULT_SCENE);
     readSequences(cx, input, scene);
     String name = input.getFileName().toString();
@@ -135,7 +132,7 @@ public final class S3RecImporter implements Importer {
         cx.report.note("reading " + file.getFileName() + " stopped at a JSON error; attributes read before it were kept");
       } catch (JsonProcessingException e) {
         cx.reject(file, lineOf(e.getLocation()),
-            new BadRow(ImportReport.BAD_JSON, "bad json: " + e.getOriginalMessage()));
+            new BadRow(ImportReport.BAD_JSON, "bad json: " + JacksonErrors.describe(e, "file")));
         cx.report.note("reading " + file.getFileName() + " stopped at a JSON error; attributes read before it were kept");
       }
     }

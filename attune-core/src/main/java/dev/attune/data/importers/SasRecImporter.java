@@ -4,8 +4,6 @@ import dev.attune.data.Dataset;
 import dev.attune.events.Event;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -42,9 +40,7 @@ public final class SasRecImporter implements Importer {
   public ImportReport importInto(Dataset dataset, Path input, ImportOptions options) throws IOException {
     ImportContext cx = new ImportContext(this, dataset, input, options);
     cx.requireType(TYPE);
-    if (!Files.isRegularFile(input)) {
-      throw new NoSuchFileException(input.toString(), null, FORMAT + " needs a file of 'user item' lines");
-    }
+    Inputs.singleFile(input, FORMAT, "a file of 'user item' lines", null, ".txt");
     String scene = options.sceneOr(Event.DEFAULT_SCENE);
     Fields f = new Fields("user", "item");
     NumericIds users = new NumericIds();

@@ -5,8 +5,6 @@ import dev.attune.events.Event;
 import dev.attune.events.Item;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +12,8 @@ import java.util.Map;
 /**
  * Format {@code taobao}: Alibaba's Taobao {@code UserBehavior.csv} (Tianchi data set 649; Zhu et al., KDD 2018).
  *
- * <p>Input: the CSV file (UTF-8/ASCII, no header): {@code user_id,item_id,category_id,behavior_type,unix_ts}.
+ * <p>Input: the CSV file, or a folder holding {@code UserBehavior.csv} (UTF-8/ASCII, no header):
+ * {@code user_id,item_id,category_id,behavior_type,unix_ts}.
  * Each row becomes an event whose type is the behaviour ({@code pv}, {@code cart}, {@code fav},
  * {@code buy}; any type the options' weights accept), value 1, timestamp = seconds × 1000. An item seen
  * for the first time is added with {@code categories = [category_id]}. The fields are plain numbers and
@@ -45,15 +44,13 @@ public final class TaobaoImporter implements Importer {
   @Override
   public ImportReport importInto(Dataset dataset, Path input, ImportOptions options) throws IOException {
     ImportContext cx = new ImportContext(this, dataset, input, options);
-    if (!Files.isRegularFile(input)) {
-      throw new NoSuchFileException(input.toString(), null, FORMAT + " needs a UserBehavior.csv file");
-    }
+    Path file = Inputs.singleFile(input, FORMAT, "a UserBehavior.csv file", "UserBehavior.csv", ".csv");
     String scene = options.sceneOr(SCENE);
     Fields f = new Fields("user_id", "item_id", "category_id", "behavior_type", "unix_ts");
     NumericIds users = new NumericIds();
     NumericIds items = new NumericIds();
     NumericIds categories = new NumericIds();
-    try (LineReader r = cx.open(input, StandardCharsets.UTF_8)) {
+    try (LineReader r = cx.open(file, StandardCharsets.UTF_8)) {
       cx.readRows(r, false, line -> {
         f.split(line, ',');
         f.require(5);

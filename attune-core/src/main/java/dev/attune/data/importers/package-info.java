@@ -27,7 +27,8 @@
  *       <td>view</td><td>ORDINAL</td></tr>
  *   <tr><td>{@code douban}</td><td>a Douban ratings file or folder ({@link dev.attune.data.importers.DoubanImporter})</td>
  *       <td>rating</td><td>NONE</td></tr>
- *   <tr><td>{@code taobao}</td><td>UserBehavior.csv ({@link dev.attune.data.importers.TaobaoImporter})</td>
+ *   <tr><td>{@code taobao}</td><td>UserBehavior.csv or a folder holding it
+ *       ({@link dev.attune.data.importers.TaobaoImporter})</td>
  *       <td>pv, cart, fav, buy</td><td>CLOCK</td></tr>
  *   <tr><td>{@code csv}</td><td>any delimited file ({@link dev.attune.data.importers.CsvImporter})</td>
  *       <td>mapped</td><td>mapped</td></tr>

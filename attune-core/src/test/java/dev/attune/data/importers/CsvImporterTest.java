@@ -117,11 +117,95 @@ class CsvImporterTest {
   }
 
   @Test
-  void unclosedQuoteFailsInBothModes() throws IOException {
-    Path file = write(dir.resolve("e.csv"), "user,item\na,b\n\"c,d\n");
+  void unclosedQuoteFailsInBothModesAtTheLineWhereItOpens() throws IOException {
+    Path file = write(dir.resolve("e.csv"), "user,item\na,b\nc,\"d\ne,f\n\ng,h\n");
+    for (ImportOptions options : List.of(ImportOptions.DEFAULTS, ImportOptions.DEFAULTS.lenient())) {
+      ImportException e = assertThrows(ImportException.class,
+          () -> IMPORTER.importInto(IMPORTER.newDataset("c"), file, options));
+      assertEquals(ImportReport.BAD_CSV, e.reason());
+      assertEquals("e.csv:3: bad csv: a quote opened on line 3 is never closed", e.getMessage());
+    }
+    // a quote opening the first field of a record, after a blank line
+    Path first = write(dir.resolve("f.csv"), "user,item\na,b\n\n\"c,d\ne,f\n");
     ImportException e = assertThrows(ImportException.class,
-        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), file, ImportOptions.DEFAULTS.lenient()));
-    assertEquals(ImportReport.BAD_CSV, e.reason());
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), first, ImportOptions.DEFAULTS));
+    assertEquals("f.csv:4: bad csv: a quote opened on line 4 is never closed", e.getMessage());
+    // a later quote closes it: Jackson fails there, but the unpaired quote is the one that opened the field
+    Path paired = write(dir.resolve("g.csv"), "user,item\na,b\nc,\"d\ne,f\n\n\"g,h\n");
+    e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), paired, ImportOptions.DEFAULTS));
+    assertEquals("g.csv:3: bad csv: a quote opened on line 3 closes only on line 6, where text follows it; "
+        + "is the quote on line 3 unpaired?", e.getMessage());
+  }
+
+  @Test
+  void timestampMessagesQuoteTheWholeField() throws IOException {
+    ImportOptions options = mapping("timestamp=ts,time-format=epoch-seconds");
+    for (String ts : List.of("1.7e9", "1700000000.5e3", "17x0.5", "1700000000.", "99999999999999999999.5")) {
+      Path file = write(dir.resolve("e.csv"), "user,item,ts\na,b," + ts + "\n");
+      ImportException e = assertThrows(ImportException.class,
+          () -> IMPORTER.importInto(IMPORTER.newDataset("c", options), file, options));
+      assertEquals("e.csv:2: bad number in field 'ts': \"" + ts + "\"", e.getMessage());
+    }
+    Path negative = write(dir.resolve("n.csv"), "user,item,ts\na,b,-1.5\n");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c", options), negative, options));
+    assertEquals("n.csv:2: negative value in field 'ts': \"-1.5\"", e.getMessage());
+    Path overflow = write(dir.resolve("o.csv"), "user,item,ts\na,b,9223372036854775.999\n");
+    e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c", options), overflow, options));
+    assertEquals(ImportReport.OUT_OF_RANGE, e.reason());
+  }
+
+  @Test
+  void fractionalSecondsKeepTheirFirstThreeDigits() throws IOException {
+    Path file = write(dir.resolve("e.csv"),
+        "user,item,ts\na,1,1700000000.5\na,2,.25\na,3,1700000000.99999999999999999999\n");
+    ImportOptions options = mapping("timestamp=ts,time-format=epoch-seconds");
+    Dataset ds = IMPORTER.newDataset("c", options);
+    IMPORTER.importInto(ds, file, options);
+    assertEquals(1700000000500L, only(ds, "a", "1").timestamp());
+    assertEquals(250L, only(ds, "a", "2").timestamp());
+    assertEquals(1700000000999L, only(ds, "a", "3").timestamp()); // digits past milliseconds are dropped
+  }
+
+  @Test
+  void aMappedColumnNamedTwiceInTheHeaderFailsInBothModes() throws IOException {
+    Path file = write(dir.resolve("e.csv"), "uid,uid,iid\n1,2,a\n");
+    ImportOptions options = mapping("user=uid,item=iid").lenient();
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), file, options));
+    assertEquals("e.csv:1: duplicate column 'uid' in the header [uid, uid, iid] (columns 1 and 2)", e.getMessage());
+
+    // columns the mapping does not name may repeat: they are ignored either way
+    Path unmapped = write(dir.resolve("u.csv"), "user,note,item,note\n1,x,a,y\n");
+    Dataset ds = IMPORTER.newDataset("c");
+    assertEquals(1, IMPORTER.importInto(ds, unmapped, ImportOptions.DEFAULTS).eventsAccepted());
+  }
+
+  @Test
+  void aFileWithoutAHeaderLineFails() throws IOException {
+    Path empty = write(dir.resolve("empty.csv"), "");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), empty, ImportOptions.DEFAULTS.lenient()));
+    assertEquals("empty.csv: the file is empty; expected a header line naming the columns [user, item]",
+        e.getMessage());
+    Path blank = write(dir.resolve("blank.csv"), "\n  \n");
+    e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), blank, ImportOptions.DEFAULTS));
+    assertEquals("blank.csv: the file holds only blank lines; expected a header line naming the columns "
+        + "[user, item]", e.getMessage());
+  }
+
+  @Test
+  void aFolderIsRefusedWithTheFilesItHolds() throws IOException {
+    write(dir.resolve("in/b.csv"), "user,item\n");
+    write(dir.resolve("in/a.tsv"), "user\titem\n");
+    write(dir.resolve("in/notes.md"), "x\n");
+    java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), dir.resolve("in"), ImportOptions.DEFAULTS));
+    assertEquals(dir.resolve("in") + ": is a folder, but csv needs a delimited text file; the folder holds a.tsv, "
+        + "b.csv: pass one of them as the input", e.getMessage());
   }
 
   @Test

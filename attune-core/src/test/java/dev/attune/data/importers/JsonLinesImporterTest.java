@@ -4,12 +4,15 @@ import static dev.attune.data.importers.TestFiles.only;
 import static dev.attune.data.importers.TestFiles.write;
 import static dev.attune.data.importers.TestFiles.writeBytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Dataset;
 import dev.attune.events.Event;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,5 +64,74 @@ class JsonLinesImporterTest {
     assertEquals(4, report.rejected(ImportReport.BAD_JSON));
     assertEquals(1, report.rejected(ImportReport.MISSING_FIELD));
     assertEquals(1, report.rejected(ImportReport.BAD_ENCODING));
+  }
+
+  @Test
+  void numbersAreReadAsTheirDecimalValueLikeCsvText() throws IOException {
+    Path file = write(dir.resolve("e.jsonl"), """
+        {"u": 1, "i": "a", "ts": 1700000000}
+        {"u": 1, "i": "b", "ts": 1700000001.5}
+        {"u": 1, "i": "c", "ts": 1.7000000025e9}
+        {"u": 1, "i": "d", "ts": "1700000003.25"}
+        {"u": 1, "i": "e", "ts": 1700000004.99999999999999999999}
+        {"u": 7.0, "i": "f", "ts": 1700000005}
+        """);
+    ImportOptions options = mapping("user=u,item=i,timestamp=ts,time-format=epoch-seconds");
+    Dataset ds = IMPORTER.newDataset("j", options);
+    IMPORTER.importInto(ds, file, options);
+    assertEquals(1700000000000L, only(ds, "1", "a").timestamp());
+    assertEquals(1700000001500L, only(ds, "1", "b").timestamp());
+    assertEquals(1700000002500L, only(ds, "1", "c").timestamp());
+    assertEquals(1700000003250L, only(ds, "1", "d").timestamp());
+    assertEquals(1700000004999L, only(ds, "1", "e").timestamp()); // truncated to milliseconds, as in CSV
+    assertEquals(1700000005000L, only(ds, "7.0", "f").timestamp()); // a number's text keeps its zeros
+
+    Path bad = write(dir.resolve("bad.jsonl"), "{\"u\": 1, \"i\": \"a\", \"ts\": 1e999999999}\n");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("j", options), bad, options));
+    assertEquals("bad.jsonl:1: bad number in field 'ts': \"1E+999999999\"", e.getMessage());
+  }
+
+  @Test
+  void aRepeatedKeyRejectsItsLine() throws IOException {
+    Path file = write(dir.resolve("e.jsonl"), """
+        {"user": "1", "item": "a"}
+        {"user": "3", "user": "4", "item": "b"}
+        {"user": "5", "item": "c", "ctx": {"app": 1, "app": 2}}
+        {"user": "6", "item": "d"}
+        """);
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("j"), file, ImportOptions.DEFAULTS));
+    assertEquals("e.jsonl:2: bad json: duplicate key 'user'", e.getMessage());
+
+    Dataset ds = IMPORTER.newDataset("j");
+    ImportReport report = IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS.lenient());
+    assertEquals(2, report.eventsAccepted());
+    assertEquals(2, report.rejected(ImportReport.BAD_JSON));
+    assertEquals(List.of("e.jsonl:2: bad json: duplicate key 'user'", "e.jsonl:3: bad json: duplicate key 'app'"),
+        report.rejectionSamples());
+  }
+
+  @Test
+  void malformedLinesGetShortMessagesWithoutParserInternals() throws IOException {
+    String[][] cases = {
+        {"{\"user\": \"1\"", "the object is not closed (unexpected end of line)"},
+        {"{\"user\": \"1\", \"item\": ", "the object is not closed (unexpected end of line)"},
+        {"{\"user\": \"1", "a string is not closed (unexpected end of line)"},
+        {"{\"user\": [1, ", "an array is not closed (unexpected end of line)"},
+        {"{\"us", "a key is not closed (unexpected end of line)"},
+        {"{\"user\": \"1\"} {}", "more than one value in the line"},
+    };
+    for (String[] c : cases) {
+      Path file = write(dir.resolve("d.jsonl"), "{\"user\": \"0\", \"item\": \"a\"}\n" + c[0] + "\n");
+      ImportException e = assertThrows(ImportException.class,
+          () -> IMPORTER.importInto(IMPORTER.newDataset("j"), file, ImportOptions.DEFAULTS));
+      assertEquals("d.jsonl:2: bad json: " + c[1], e.getMessage(), c[0]);
+    }
+    Path file = write(dir.resolve("d.jsonl"), "{\"user\": 1]\n");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("j"), file, ImportOptions.DEFAULTS));
+    assertTrue(e.getMessage().startsWith("d.jsonl:1: bad json: Unexpected close marker ']'"), e.getMessage());
+    assertFalse(e.getMessage().contains("Source"), e.getMessage());
   }
 }

@@ -82,4 +82,15 @@ class S3RecImporterTest {
     assertEquals(1, report.rejected(ImportReport.BAD_JSON));
     assertEquals(List.of("a1", "a2"), ds.item(0).tags()); // read before the error
   }
+
+  @Test
+  void aFolderIsRefusedWithTheSequenceFilesItHolds() throws IOException {
+    write(dir.resolve("Beauty.txt"), "1 1 2\n");
+    write(dir.resolve("Yelp.txt"), "1 1 2\n");
+    write(dir.resolve("Beauty_item2attributes.json"), "{}");
+    java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("s"), dir, ImportOptions.DEFAULTS));
+    assertEquals(dir + ": is a folder, but s3rec needs one sequence file such as Beauty.txt; the folder holds "
+        + "Beauty.txt, Yelp.txt: pass one of them as the input", e.getMessage());
+  }
 }

@@ -9,6 +9,7 @@ import dev.attune.data.Dataset;
 import dev.attune.events.EventType;
 import dev.attune.events.EventWeights;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -57,5 +58,23 @@ class TaobaoImporterTest {
     ds = IMPORTER.newDataset("t");
     report = IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS.withWeights(weights));
     assertEquals(2, report.eventsAccepted());
+  }
+
+  @Test
+  void aFolderIsReadThroughItsUserBehaviorCsv() throws IOException {
+    write(dir.resolve("UserBehavior.csv"), "1,2,3,pv,10\n");
+    Dataset ds = IMPORTER.newDataset("t");
+    assertEquals(1, IMPORTER.importInto(ds, dir, ImportOptions.DEFAULTS).eventsAccepted());
+  }
+
+  @Test
+  void aFolderWithoutUserBehaviorCsvNamesTheCsvFilesItHolds() throws IOException {
+    write(dir.resolve("UserBehavior_head.csv"), "1,2,3,pv,10\n");
+    write(dir.resolve("SOURCE.md"), "sample\n");
+    NoSuchFileException e = assertThrows(NoSuchFileException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("t"), dir, ImportOptions.DEFAULTS));
+    assertEquals(dir.resolve("UserBehavior.csv").toString(), e.getFile());
+    assertEquals("taobao needs UserBehavior.csv; the folder holds UserBehavior_head.csv: pass that file as the input",
+        e.getReason());
   }
 }

@@ -1,0 +1,142 @@
+package dev.attune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attune.data.DatasetIo;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code attune import}: what reaches the user when an import cannot be done, and that nothing is written then. */
+class ImportCommandTest {
+  @TempDir Path dir;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = AttuneCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  /** Runs an import that must fail, checks exit code 2 and a single error line, and returns that line. */
+  private static String failure(String... args) {
+    Run r = run(args);
+    assertEquals(AttuneCli.USAGE_ERROR, r.code(), r.out() + r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    List<String> errors = r.err().lines().filter(l -> l.startsWith("attune: ")).toList();
+    assertEquals(1, errors.size(), r.err());
+    assertEquals(1, r.err().lines().filter(l -> !l.startsWith("importing ")).count(), "one line: " + r.err());
+    return errors.get(0);
+  }
+
+  private Path write(String name, String text) throws Exception {
+    Path file = dir.resolve(name);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, text);
+    return file;
+  }
+
+  @Test
+  void fractionalEpochSecondsInJsonLinesImport() throws Exception {
+    Path file = write("b.jsonl", "{\"u\":\"1\",\"i\":\"a\",\"t\":\"play\",\"ts\":1700000000}\n"
+        + "{\"u\":\"1\",\"i\":\"b\",\"t\":\"play\",\"ts\":1700000001.5}\n");
+    Run r = run("import", "--format", "jsonl", "--input", file.toString(), "--out", dir.resolve("b").toString(),
+        "--columns", "user=u,item=i,type=t,timestamp=ts,time-format=epoch-seconds");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("(1 users, 2 items, 2 events)"), r.out());
+  }
+
+  @Test
+  void emptyCsvFailsWithoutWritingADataSet() throws Exception {
+    Path file = write("empty.csv", "");
+    Path out = dir.resolve("empty");
+    String error = failure("import", "--format", "csv", "--input", file.toString(), "--out", out.toString());
+    assertEquals("attune: empty.csv: the file is empty; expected a header line naming the columns [user, item]",
+        error);
+    assertFalse(Files.exists(out), "the output folder made for the import is removed again");
+  }
+
+  @Test
+  void anImportThatRejectsEveryRowFailsAndSaysWhy() throws Exception {
+    Path file = write("bad.csv", "user,item,ts\na,1,x\nb,2,-5\nc,3,y\n");
+    Path out = dir.resolve("bad");
+    String error = failure("import", "--format", "csv", "--input", file.toString(), "--out", out.toString(),
+        "--columns", "timestamp=ts", "--lenient");
+    assertEquals("attune: nothing imported from " + file + ": all 3 rows were rejected (bad number: 2, negative "
+        + "value: 1); first: bad.csv:2: bad number in field 'ts': \"x\"", error);
+    assertFalse(Files.exists(out));
+
+    // an existing data set is left as it was
+    Path good = write("good.csv", "user,item\na,1\n");
+    assertEquals(0, run("import", "--format", "csv", "--input", good.toString(), "--out", out.toString()).code());
+    Path manifest = out.resolve(DatasetIo.MANIFEST);
+    String before = Files.readString(manifest);
+    failure("import", "--format", "csv", "--input", file.toString(), "--out", out.toString(), "--columns",
+        "timestamp=ts", "--lenient");
+    assertEquals(before, Files.readString(manifest));
+  }
+
+  @Test
+  void duplicateKeysAndColumnsAreNamed() throws Exception {
+    Path jsonl = write("dup.jsonl", "{\"u\":\"3\",\"u\":\"4\",\"i\":\"a\"}\n");
+    String error = failure("import", "--format", "jsonl", "--input", jsonl.toString(), "--out",
+        dir.resolve("d").toString(), "--columns", "user=u,item=i");
+    assertEquals("attune: dup.jsonl:1: bad json: duplicate key 'u'", error);
+
+    Path csv = write("dup.csv", "uid,uid,iid,action,ts\n1,2,a,play,1700000000\n");
+    error = failure("import", "--format", "csv", "--input", csv.toString(), "--out", dir.resolve("d").toString(),
+        "--columns", "user=uid,item=iid,type=action,timestamp=ts,time-format=epoch-seconds", "--lenient");
+    assertEquals("attune: dup.csv:1: duplicate column 'uid' in the header [uid, uid, iid, action, ts] "
+        + "(columns 1 and 2)", error);
+  }
+
+  @Test
+  void parseErrorsNameTheLineWhereTheProblemStarts() throws Exception {
+    Path csv = write("unterminated.csv", "user,item\na,1\nb,\"2\nc,3\nd,4\n");
+    String error = failure("import", "--format", "csv", "--input", csv.toString(), "--out",
+        dir.resolve("u").toString(), "--lenient");
+    assertEquals("attune: unterminated.csv:3: bad csv: a quote opened on line 3 is never closed", error);
+
+    Path jsonl = write("d.jsonl", "{\"user\":\"1\",\"item\":\"a\"}\n{\"user\":\"1\"\n");
+    error = failure("import", "--format", "jsonl", "--input", jsonl.toString(), "--out", dir.resolve("d").toString());
+    assertEquals("attune: d.jsonl:2: bad json: the object is not closed (unexpected end of line)", error);
+  }
+
+  @Test
+  void aFolderWithoutTheFileTheFormatReadsNamesTheFilesItHolds() throws Exception {
+    Path taobao = dir.resolve("taobao");
+    write("taobao/UserBehavior_head.csv", "1,2,3,pv,1511544070\n");
+    String error = failure("import", "--format", "taobao", "--input", taobao.toString(), "--out",
+        dir.resolve("t").toString());
+    assertEquals("attune: no such file or folder: " + taobao.resolve("UserBehavior.csv") + " (taobao needs "
+        + "UserBehavior.csv; the folder holds UserBehavior_head.csv: pass that file as the input)", error);
+
+    Path s3rec = dir.resolve("s3rec");
+    write("s3rec/Beauty.txt", "1 1 2\n");
+    write("s3rec/Yelp.txt", "1 1 2\n");
+    error = failure("import", "--format", "s3rec", "--input", s3rec.toString(), "--out", dir.resolve("s").toString());
+    assertEquals("attune: " + s3rec + ": is a folder, but s3rec needs one sequence file such as Beauty.txt; the "
+        + "folder holds Beauty.txt, Yelp.txt: pass one of them as the input", error);
+  }
+
+  @Test
+  void anOutputFolderThatCannotBeCreatedSaysWhy() throws Exception {
+    Path input = write("ok.csv", "user,item\na,1\n");
+    Path underAFile = input.resolve("x");
+    String error = failure("import", "--format", "csv", "--input", input.toString(), "--out", underAFile.toString());
+    assertEquals("attune: cannot create " + underAFile + ": not a directory", error);
+
+    Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc file system");
+    error = failure("import", "--format", "csv", "--input", input.toString(), "--out", "/proc/x");
+    assertEquals("attune: cannot create /proc/x: /proc does not accept new folders", error);
+  }
+}
