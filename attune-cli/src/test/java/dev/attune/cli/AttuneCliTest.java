@@ -1,13 +1,12 @@
 package dev.attune.cli;
 
+import static dev.attune.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,14 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 class AttuneCliTest {
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = AttuneCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
 
   /** The settings of {@code attune serve} as picocli parses them, without serving. */
   private static ServeCommand.Settings serveSettings(java.util.Map<String, String> env, String... args)
@@ -38,7 +29,7 @@ class AttuneCliTest {
   @Test
   void servingOnATakenPortSaysSoInOneLine() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      Run r = run("serve", "--port", Integer.toString(taken.getLocalPort()), "--store",
+      CliRun r = run("serve", "--port", Integer.toString(taken.getLocalPort()), "--store",
           "jdbc:sqlite:" + dir.resolve("a.db"));
       assertEquals(2, r.code(), r.err());
       assertTrue(r.err().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), r.err());
@@ -80,12 +71,12 @@ class AttuneCliTest {
   @Test
   void generatesEvaluatesAndWritesJson() throws Exception {
     Path data = dir.resolve("music");
-    Run gen = run("generate", "--out", data.toString(), "--users", "300", "--seed", "3");
+    CliRun gen = run("generate", "--out", data.toString(), "--users", "300", "--seed", "3");
     assertEquals(0, gen.code(), gen.err());
     assertTrue(Files.exists(data.resolve("dataset.json")));
 
     Path json = dir.resolve("out/results.json");
-    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop,itemknn", "--protocol", "loo",
+    CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop,itemknn", "--protocol", "loo",
         "--json", json.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.out().contains("NDCG@10"), eval.out());
@@ -100,18 +91,18 @@ class AttuneCliTest {
     Path unordered = dir.resolve("two-scenes-eval");
     assertEquals(0, run("generate", "--kind", "two-scenes", "--users", "200", "--seed", "3", "--out",
         unordered.toString()).code());
-    Run eval = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--quiet");
+    CliRun eval = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--quiet");
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.err().contains("no event order") && eval.err().contains("random"), eval.err());
     assertFalse(eval.out().contains("NaN"), eval.out());
     for (String protocol : List.of("loo", "temporal:0.2")) {
-      Run refused = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--protocol", protocol,
+      CliRun refused = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--protocol", protocol,
           "--quiet");
       assertEquals(AttuneCli.USAGE_ERROR, refused.code(), protocol + ": " + refused.out());
       assertTrue(refused.err().contains("random:<fraction>"), refused.err());
     }
     // --k and --auc shape the table: no column of dashes for metrics that were computed
-    Run cutOffs = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--k", "1,5", "--auc",
+    CliRun cutOffs = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--k", "1,5", "--auc",
         "--quiet");
     assertEquals(0, cutOffs.code(), cutOffs.err());
     String header = cutOffs.out().lines().filter(l -> l.startsWith("model")).findFirst().orElseThrow();
@@ -124,7 +115,7 @@ class AttuneCliTest {
     Files.writeString(few, "user,item\nu1,a\nu2,a\nu3,b\n"); // one item per user: nothing to hold out
     Path tiny = dir.resolve("tiny");
     assertEquals(0, run("import", "--format", "csv", "--input", few.toString(), "--out", tiny.toString()).code());
-    Run empty = run("evaluate", "--data", tiny.toString(), "--models", "pop", "--quiet");
+    CliRun empty = run("evaluate", "--data", tiny.toString(), "--models", "pop", "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, empty.code(), empty.out());
     assertTrue(empty.err().contains("leaves no test users"), empty.err());
   }
@@ -134,7 +125,7 @@ class AttuneCliTest {
     Path data = dir.resolve("music");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "300", "--seed", "3").code());
     Path json = dir.resolve("two-stage.json");
-    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop,itemknn", "--protocol", "loo",
+    CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop,itemknn", "--protocol", "loo",
         "--two-stage", "--threads", "1", "--json", json.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.out().contains("TwoStage(100)+Fusion") && eval.out().contains("Transitions"), eval.out());
@@ -144,7 +135,7 @@ class AttuneCliTest {
     }
     // the generated platform plants genre tastes: the pipeline must beat popularity, one of its own retrievers
     assertTrue(ndcg.get("TwoStage(100)+Fusion") > ndcg.get("Popularity"), ndcg.toString());
-    Run bad = run("evaluate", "--data", data.toString(), "--two-stage", "--two-stage-sasrec-epochs", "-1", "--quiet");
+    CliRun bad = run("evaluate", "--data", data.toString(), "--two-stage", "--two-stage-sasrec-epochs", "-1", "--quiet");
     assertEquals(2, bad.code(), bad.out() + bad.err());
     assertTrue(bad.err().contains("--two-stage-sasrec-epochs"), bad.err());
   }
@@ -159,7 +150,7 @@ class AttuneCliTest {
     Path data = dir.resolve("music");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "300", "--seed", "3").code());
     Path model = dir.resolve("pipeline");
-    Run train = run("train", "--model", "two-stage", "--data", data.toString(), "--out", model.toString(),
+    CliRun train = run("train", "--model", "two-stage", "--data", data.toString(), "--out", model.toString(),
         "--threads", "1", "--param", "two-stage.candidates=50", "--quiet");
     assertEquals(0, train.code(), train.err());
     JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
@@ -168,7 +159,7 @@ class AttuneCliTest {
     double trained = info.get("test").get("metrics").get("NDCG@10").asDouble();
 
     Path json = dir.resolve("eval.json");
-    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(),
+    CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(),
         "--threads", "1", "--json", json.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());
     Map<String, Double> ndcg = new java.util.HashMap<>();
@@ -178,10 +169,10 @@ class AttuneCliTest {
     assertEquals(trained, ndcg.get("TwoStage(50)+Fusion"), 1e-12, ndcg.toString());
     assertTrue(trained > ndcg.get("Popularity"), ndcg.toString());
 
-    Run explain = run("explain", "--model", model.toString(), "--data", data.toString());
+    CliRun explain = run("explain", "--model", model.toString(), "--data", data.toString());
     assertEquals(AttuneCli.USAGE_ERROR, explain.code(), explain.out() + explain.err());
     assertTrue(explain.err().contains("no attention weights"), explain.err());
-    Run bad = run("train", "--model", "two-stage", "--data", data.toString(), "--out", dir.resolve("x").toString(),
+    CliRun bad = run("train", "--model", "two-stage", "--data", data.toString(), "--out", dir.resolve("x").toString(),
         "--param", "two-stage.candidates=0", "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, bad.code());
     assertTrue(bad.err().contains("two-stage.candidates"), bad.err());
@@ -190,21 +181,21 @@ class AttuneCliTest {
   @Test
   void keysAreCreatedOnceListedWithoutSecretsAndRevoked() {
     String store = "jdbc:sqlite:" + dir.resolve("keys.db");
-    Run noStore = run("keys", "list", "--store", store);
+    CliRun noStore = run("keys", "list", "--store", store);
     assertEquals(AttuneCli.USAGE_ERROR, noStore.code(), noStore.out());
     assertTrue(noStore.err().contains("no store at"), noStore.err());
     assertFalse(Files.exists(dir.resolve("keys.db")), "listing a mistyped path does not create a store");
-    Run created = run("keys", "create", "--store", store, "--scopes", "read,write", "--name", "app");
+    CliRun created = run("keys", "create", "--store", store, "--scopes", "read,write", "--name", "app");
     assertEquals(0, created.code(), created.err());
     String token = created.out().lines().filter(l -> l.startsWith("atk_")).findFirst().orElseThrow();
     String id = token.substring(4, token.indexOf('_', 4));
-    Run list = run("keys", "list", "--store", store);
+    CliRun list = run("keys", "list", "--store", store);
     assertTrue(list.out().contains(id) && list.out().contains("read,write") && list.out().contains("active"),
         list.out());
     assertFalse(list.out().contains(token.substring(token.indexOf('_', 4) + 1)), "the secret is never shown again");
     assertEquals(0, run("keys", "revoke", id, "--store", store).code());
     assertTrue(run("keys", "list", "--store", store).out().contains("revoked"));
-    Run bad = run("keys", "create", "--store", store, "--scopes", "root");
+    CliRun bad = run("keys", "create", "--store", store, "--scopes", "root");
     assertEquals(AttuneCli.USAGE_ERROR, bad.code());
     assertTrue(bad.err().contains("--scopes takes read, write, admin"), bad.err());
   }
@@ -214,7 +205,7 @@ class AttuneCliTest {
     for (String[] args : List.of(new String[] {"evaluate", "--data", "d", "--k", "5,abc"},
         new String[] {"evaluate", "--data", "d", "--bogus"}, new String[] {"serve", "--port", "abc"},
         new String[] {"import", "--format", "csv"}, new String[] {"evalute"})) {
-      Run r = run(args);
+      CliRun r = run(args);
       assertEquals(AttuneCli.USAGE_ERROR, r.code(), String.join(" ", args));
       assertEquals(1, r.err().lines().count(), r.err());
       assertTrue(r.err().startsWith("attune: ") && r.err().contains("--help"), r.err());
@@ -224,38 +215,38 @@ class AttuneCliTest {
 
   @Test
   void clientMistakesGiveAMessageNotAStackTrace() throws Exception {
-    Run missing = run("evaluate", "--data", dir.resolve("nope").toString(), "--quiet");
+    CliRun missing = run("evaluate", "--data", dir.resolve("nope").toString(), "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());
     assertTrue(missing.err().contains("not an Attune data set"), missing.err());
     assertFalse(missing.err().contains("\tat "), "no stack trace: " + missing.err());
 
-    Run unknownModel = run("evaluate", "--data", dir.toString(), "--models", "magic");
+    CliRun unknownModel = run("evaluate", "--data", dir.toString(), "--models", "magic");
     assertEquals(AttuneCli.USAGE_ERROR, unknownModel.code());
     assertTrue(unknownModel.err().contains("unknown model 'magic'"), unknownModel.err());
 
-    Run badOption = run("evaluate", "--frobnicate");
+    CliRun badOption = run("evaluate", "--frobnicate");
     assertEquals(AttuneCli.USAGE_ERROR, badOption.code());
 
-    Run badFormat = run("import", "--format", "nope", "--input", dir.toString(), "--out", dir.resolve("x").toString());
+    CliRun badFormat = run("import", "--format", "nope", "--input", dir.toString(), "--out", dir.resolve("x").toString());
     assertEquals(AttuneCli.USAGE_ERROR, badFormat.code());
     assertTrue(badFormat.err().contains("nope"), badFormat.err());
 
-    Run noInput = run("import", "--format", "csv", "--input", dir.resolve("missing.csv").toString(), "--out",
+    CliRun noInput = run("import", "--format", "csv", "--input", dir.resolve("missing.csv").toString(), "--out",
         dir.resolve("x").toString());
     assertEquals(AttuneCli.USAGE_ERROR, noInput.code());
     assertTrue(noInput.err().contains("missing.csv does not exist"), noInput.err());
     Files.writeString(dir.resolve("a-file"), "x");
-    Run outIsAFile = run("import", "--format", "csv", "--input", dir.resolve("a-file").toString(), "--out",
+    CliRun outIsAFile = run("import", "--format", "csv", "--input", dir.resolve("a-file").toString(), "--out",
         dir.resolve("a-file").toString());
     assertEquals(AttuneCli.USAGE_ERROR, outIsAFile.code());
     assertTrue(outIsAFile.err().contains("is a file"), outIsAFile.err());
-    Run unreachable = run("keys", "list", "--store", "jdbc:postgresql://127.0.0.1:1/nosuchdb?user=postgres");
+    CliRun unreachable = run("keys", "list", "--store", "jdbc:postgresql://127.0.0.1:1/nosuchdb?user=postgres");
     assertEquals(AttuneCli.USAGE_ERROR, unreachable.code(), unreachable.err());
     assertTrue(unreachable.err().startsWith("attune: open failed on") && !unreachable.err().contains("\tat "),
         unreachable.err());
     assertEquals("no such file or folder: /nowhere/x", AttuneCli.message(new java.nio.file.NoSuchFileException(
         "/nowhere/x")));
-    Run untrainable = run("train", "--model", "magic", "--data", dir.toString(), "--out", dir.resolve("m").toString());
+    CliRun untrainable = run("train", "--model", "magic", "--data", dir.toString(), "--out", dir.resolve("m").toString());
     assertEquals(AttuneCli.USAGE_ERROR, untrainable.code());
     assertTrue(untrainable.err().contains("scene-transfer") && untrainable.err().contains("din"),
         "every trainable model is named: " + untrainable.err());
@@ -266,7 +257,7 @@ class AttuneCliTest {
     Path data = dir.resolve("music");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "120", "--seed", "5").code());
     Path model = dir.resolve("models/sasrec");
-    Run train = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--quiet",
+    CliRun train = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--quiet",
         "--param", "sasrec.epochs=3", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
         "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--refit");
     assertEquals(0, train.code(), train.err());
@@ -280,30 +271,30 @@ class AttuneCliTest {
     assertTrue(info.get("refit").asBoolean() && Files.exists(model.resolve("checkpoints-refit/checkpoint.atw")));
     assertTrue(info.get("test").get("metrics").has("NDCG@10"), info.toString());
     assertTrue(train.err().contains("epoch 3"), "one line per epoch when quiet: " + train.err());
-    Run otherShape = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
+    CliRun otherShape = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
         "--quiet", "--param", "sasrec.epochs=4", "--param", "sasrec.hidden=32", "--param", "sasrec.blocks=1",
         "--param", "sasrec.loss=full-ce", "--threads", "2", "--resume");
     assertEquals(AttuneCli.USAGE_ERROR, otherShape.code(), otherShape.err());
     assertTrue(otherShape.err().contains("written by a run with other settings"), otherShape.err());
 
-    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
+    CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.out().contains("SasRec") && eval.out().contains("Popularity"), eval.out());
 
-    Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
+    CliRun explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
         "--sample", "20");
     assertEquals(0, explain.code(), explain.err());
     assertTrue(explain.out().contains("attended:") && explain.out().contains("faithfulness over 20 users"),
         explain.out());
 
-    Run notAModel = run("explain", "--model", data.toString(), "--data", data.toString());
+    CliRun notAModel = run("explain", "--model", data.toString(), "--data", data.toString());
     assertEquals(AttuneCli.USAGE_ERROR, notAModel.code());
     assertTrue(notAModel.err().contains("not a model directory"), notAModel.err());
-    Run again = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString());
+    CliRun again = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString());
     assertEquals(AttuneCli.USAGE_ERROR, again.code());
     assertTrue(again.err().contains("already holds a trained model") && again.err().contains("--force"), again.err());
     assertTrue(Files.exists(model.resolve("weights.atw")), "the trained model is kept");
-    Run badLoss = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--force",
+    CliRun badLoss = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--force",
         "--param", "sasrec.loss=hinge");
     assertEquals(AttuneCli.USAGE_ERROR, badLoss.code());
     assertTrue(badLoss.err().contains("bce, sampled-softmax, full-ce"), badLoss.err());
@@ -314,7 +305,7 @@ class AttuneCliTest {
     Path data = dir.resolve("music-b4r");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "120", "--seed", "5").code());
     Path model = dir.resolve("models/bert4rec");
-    Run train = run("train", "--model", "bert4rec", "--data", data.toString(), "--out", model.toString(), "--quiet",
+    CliRun train = run("train", "--model", "bert4rec", "--data", data.toString(), "--out", model.toString(), "--quiet",
         "--param", "bert4rec.epochs=2", "--param", "bert4rec.hidden=16", "--param", "bert4rec.blocks=1",
         "--param", "bert4rec.maskProbability=0.4", "--param", "bert4rec.validateEvery=1", "--threads", "2");
     assertEquals(0, train.code(), train.err());
@@ -323,16 +314,16 @@ class AttuneCliTest {
     assertEquals(0.4, info.get("params").get("maskProbability").asDouble(), 1e-6);
     assertTrue(info.get("test").get("metrics").has("NDCG@10"), info.toString());
 
-    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
+    CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.out().contains("Bert4Rec") && eval.out().contains("Popularity"), eval.out());
-    Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
+    CliRun explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
         "--sample", "10");
     assertEquals(0, explain.code(), explain.err());
     assertTrue(explain.out().contains("attended:") && explain.out().contains("faithfulness over 10 users"),
         explain.out());
 
-    Run types = run("train", "--model", "bert4rec", "--data", data.toString(), "--out", model.toString(), "--force",
+    CliRun types = run("train", "--model", "bert4rec", "--data", data.toString(), "--out", model.toString(), "--force",
         "--param", "bert4rec.useTypes=true");
     assertEquals(AttuneCli.USAGE_ERROR, types.code());
     assertTrue(types.err().contains("useTypes"), types.err());
@@ -345,10 +336,10 @@ class AttuneCliTest {
     dev.attune.data.DatasetIo.write(dev.attune.synth.TwoSceneGenerator.generate(
         new dev.attune.synth.TwoSceneGenerator.Params(200, 4, 12, 10, 8, 0.2, "books", "music", 4L)).dataset(), data);
     Path model = dir.resolve("models/scene");
-    Run noTarget = run("train", "--model", "scene-transfer", "--data", data.toString(), "--out", model.toString());
+    CliRun noTarget = run("train", "--model", "scene-transfer", "--data", data.toString(), "--out", model.toString());
     assertEquals(AttuneCli.USAGE_ERROR, noTarget.code());
     assertTrue(noTarget.err().contains("needs --target"), noTarget.err());
-    Run train = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(), "--out",
+    CliRun train = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(), "--out",
         model.toString(), "--quiet", "--protocol", "cold-1", "--param", "scene-transfer.epochs=3",
         "--param", "scene-transfer.dim=8");
     assertEquals(0, train.code(), train.err());
@@ -384,7 +375,7 @@ class AttuneCliTest {
     assertEquals(baselines.get(4).get("params").get("regularization").asDouble(),
         info.get("params").get("easeRegularization").asDouble(), 1e-9, info.toString());
 
-    Run explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
+    CliRun explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3",
         "--sample", "10");
     assertEquals(0, explain.code(), explain.err());
     assertTrue(explain.out().contains("largest shares of the score: books:")
@@ -392,43 +383,43 @@ class AttuneCliTest {
     assertTrue(explain.out().contains("attended: ") && explain.out().contains("books:")
         && explain.out().contains("faithfulness over 10 users") && explain.out().contains("neighbours ")
         && explain.out().contains("EASE "), explain.out());
-    Run noNeighbours = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+    CliRun noNeighbours = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString(), "--quiet", "--param", "scene-transfer.neighbours=0");
     assertEquals(AttuneCli.USAGE_ERROR, noNeighbours.code(), noNeighbours.err());
     assertTrue(noNeighbours.err().contains("neighbours must be > 0"), noNeighbours.err());
-    Run badEase = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+    CliRun badEase = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString(), "--quiet", "--param", "scene-transfer.easeRegularization=-1");
     assertEquals(AttuneCli.USAGE_ERROR, badEase.code(), badEase.err());
     assertTrue(badEase.err().contains("easeRegularization must be > 0"), badEase.err());
-    Run tooCold = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+    CliRun tooCold = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString(), "--quiet", "--protocol", "cold-500");
     assertEquals(AttuneCli.USAGE_ERROR, tooCold.code(), tooCold.err());
     assertTrue(tooCold.err().contains("no test users") && tooCold.err().contains("at least 501 in 'music'"),
         tooCold.err());
     Path oneScene = dir.resolve("one-scene");
     assertEquals(0, run("generate", "--out", oneScene.toString(), "--users", "40", "--seed", "3").code());
-    Run single = run("train", "--model", "scene-transfer", "--target", "music", "--data", oneScene.toString(),
+    CliRun single = run("train", "--model", "scene-transfer", "--target", "music", "--data", oneScene.toString(),
         "--out", dir.resolve("models/none").toString(), "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, single.code(), single.err());
     assertTrue(single.err().contains("has one scene only: [music]"), single.err());
-    Run seedParam = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+    CliRun seedParam = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString(), "--param", "scene-transfer.seed=7");
     assertEquals(AttuneCli.USAGE_ERROR, seedParam.code(), seedParam.err());
     assertTrue(seedParam.err().contains("is set by --seed"), seedParam.err());
-    Run notANumber = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+    CliRun notANumber = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString(), "--param", "scene-transfer.dim=abc");
     assertEquals(AttuneCli.USAGE_ERROR, notANumber.code(), notANumber.err());
     assertTrue(notANumber.err().contains("scene-transfer.dim: not an integer: 'abc'"), notANumber.err());
-    Run resumeTransfer = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+    CliRun resumeTransfer = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
         "--out", model.toString(), "--resume");
     assertEquals(AttuneCli.USAGE_ERROR, resumeTransfer.code(), resumeTransfer.err());
     assertTrue(resumeTransfer.err().contains("--resume applies to [sasrec, bert4rec, gru-attn] only"),
         "--resume does not let a model without checkpoints replace a trained one: " + resumeTransfer.err());
-    Run badBaselines = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
+    CliRun badBaselines = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString(), "--baselines", "some");
     assertEquals(AttuneCli.USAGE_ERROR, badBaselines.code(), badBaselines.err());
     assertTrue(badBaselines.err().contains("use target-only, all or none"), badBaselines.err());
-    Run targetElsewhere = run("train", "--model", "sasrec", "--target", "music", "--data", data.toString(),
+    CliRun targetElsewhere = run("train", "--model", "sasrec", "--target", "music", "--data", data.toString(),
         "--out", dir.resolve("models/none").toString());
     assertEquals(AttuneCli.USAGE_ERROR, targetElsewhere.code(), targetElsewhere.err());
     assertTrue(targetElsewhere.err().contains("--target applies to --model scene-transfer only"),
@@ -437,12 +428,12 @@ class AttuneCliTest {
 
     // the planted two-scene set from the CLI: two scenes sharing their users
     Path generated = dir.resolve("generated-two-scenes");
-    Run twoScenes = run("generate", "--kind", "two-scenes", "--users", "60", "--seed", "3", "--out",
+    CliRun twoScenes = run("generate", "--kind", "two-scenes", "--users", "60", "--seed", "3", "--out",
         generated.toString());
     assertEquals(0, twoScenes.code(), twoScenes.err());
     assertEquals(List.of("books", "music"),
         dev.attune.data.DatasetIo.read(generated).sceneNames().ids().stream().sorted().toList());
-    Run badKind = run("generate", "--kind", "podcasts", "--out", dir.resolve("nothing").toString());
+    CliRun badKind = run("generate", "--kind", "podcasts", "--out", dir.resolve("nothing").toString());
     assertEquals(AttuneCli.USAGE_ERROR, badKind.code(), badKind.err());
     assertTrue(badKind.err().contains("use music or two-scenes"), badKind.err());
   }
@@ -453,32 +444,32 @@ class AttuneCliTest {
     Path data = dir.resolve("ctr-data");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "150", "--seed", "7").code());
     Path model = dir.resolve("ctr-din");
-    Run train = run("train", "--model", "din", "--data", data.toString(), "--out", model.toString(), "--quiet",
+    CliRun train = run("train", "--model", "din", "--data", data.toString(), "--out", model.toString(), "--quiet",
         "--positive-min", "0.5", "--user-fields", "favourite_genre", "--threads", "1", "--param", "din.epochs=2",
         "--param", "din.dim=8");
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().contains("GAUC"), train.out());
     assertTrue(Files.exists(model.resolve("weights.atw")), "model directory written");
-    Run eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--ctr", "fm,ncf", "--positive-min",
+    CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--ctr", "fm,ncf", "--positive-min",
         "0.5", "--param", "fm.epochs=1", "--param", "ncf.epochs=1", "--quiet", "--threads", "1");
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.out().contains("fm    test AUC") && eval.out().contains("ncf   test AUC"), eval.out());
-    Run unknown = run("evaluate", "--data", data.toString(), "--ctr", "deepfm", "--quiet");
+    CliRun unknown = run("evaluate", "--data", data.toString(), "--ctr", "deepfm", "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, unknown.code(), unknown.err());
     assertTrue(unknown.err().contains("unknown CTR model"), unknown.err());
-    Run noPositives = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("none")
+    CliRun noPositives = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("none")
         .toString(), "--quiet", "--positive-min", "1000");
     assertEquals(AttuneCli.USAGE_ERROR, noPositives.code(), noPositives.err());
     assertTrue(noPositives.err().contains("no positive"), noPositives.err());
-    Run samplesAll = run("evaluate", "--data", data.toString(), "--models", "pop", "--sampled-negatives", "100000",
+    CliRun samplesAll = run("evaluate", "--data", data.toString(), "--models", "pop", "--sampled-negatives", "100000",
         "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, samplesAll.code(), samplesAll.err());
     assertTrue(samplesAll.err().contains("full ranking"), samplesAll.err());
-    Run paramForNoModel = run("evaluate", "--data", data.toString(), "--models", "pop", "--param", "sasrec.epochs=2",
+    CliRun paramForNoModel = run("evaluate", "--data", data.toString(), "--models", "pop", "--param", "sasrec.epochs=2",
         "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, paramForNoModel.code(), paramForNoModel.err());
     assertTrue(paramForNoModel.err().contains("not in --models"), paramForNoModel.err());
-    Run noSuchField = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("nf").toString(),
+    CliRun noSuchField = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("nf").toString(),
         "--quiet", "--positive-min", "0.5", "--user-fields", "nosuch");
     assertEquals(AttuneCli.USAGE_ERROR, noSuchField.code(), noSuchField.err());
     assertTrue(noSuchField.err().contains("'nosuch'") && noSuchField.err().contains("favourite_genre"),
@@ -489,7 +480,7 @@ class AttuneCliTest {
   void badModelParameterIsRejectedByName() {
     Path data = dir.resolve("small");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "50").code());
-    Run r = run("evaluate", "--data", data.toString(), "--models", "als", "--param", "als.factorz=8", "--quiet");
+    CliRun r = run("evaluate", "--data", data.toString(), "--models", "als", "--param", "als.factorz=8", "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, r.code());
     assertTrue(r.err().contains("factorz"), r.err());
   }
@@ -503,7 +494,7 @@ class AttuneCliTest {
     }
     Files.writeString(csv, sb.toString());
     Path out = dir.resolve("csvset");
-    Run r = run("import", "--format", "csv", "--input", csv.toString(), "--out", out.toString(),
+    CliRun r = run("import", "--format", "csv", "--input", csv.toString(), "--out", out.toString(),
         "--columns", "user=uid,item=iid,type=action,timestamp=ts");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("20"), r.out());

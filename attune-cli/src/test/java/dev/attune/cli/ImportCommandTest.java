@@ -1,12 +1,11 @@
 package dev.attune.cli;
 
+import static dev.attune.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.DatasetIo;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,18 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ImportCommandTest {
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = AttuneCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
 
   /** Runs an import that must fail, checks exit code 2 and a single error line, and returns that line. */
   private static String failure(String... args) {
-    Run r = run(args);
+    CliRun r = run(args);
     assertEquals(AttuneCli.USAGE_ERROR, r.code(), r.out() + r.err());
     assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     List<String> errors = r.err().lines().filter(l -> l.startsWith("attune: ")).toList();
@@ -49,7 +40,7 @@ class ImportCommandTest {
   void fractionalEpochSecondsInJsonLinesImport() throws Exception {
     Path file = write("b.jsonl", "{\"u\":\"1\",\"i\":\"a\",\"t\":\"play\",\"ts\":1700000000}\n"
         + "{\"u\":\"1\",\"i\":\"b\",\"t\":\"play\",\"ts\":1700000001.5}\n");
-    Run r = run("import", "--format", "jsonl", "--input", file.toString(), "--out", dir.resolve("b").toString(),
+    CliRun r = run("import", "--format", "jsonl", "--input", file.toString(), "--out", dir.resolve("b").toString(),
         "--columns", "user=u,item=i,type=t,timestamp=ts,time-format=epoch-seconds");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("(1 users, 2 items, 2 events)"), r.out());
