@@ -49,7 +49,7 @@ final class Api {
       new Route.Param("explain", "boolean", "attach the explanation of each model recommendation: every history "
           + "event's attention weight (for scene-transfer, its share of modelScore, with rest the share no event has),"
           + " topItemId, and topStepDrop / randomStepDrop: modelScore less modelScore without the top / a random"
-          + " other event"));
+          + " other event (null without another)"));
 
   private final Store store;
   private final ObjectMapper json;

@@ -202,9 +202,9 @@ final class Recommendations {
    *     score; null for an attention network, whose weights are attention, not shares
    * @param topStepDrop the model score less the model score without the top event (may be negative: for a transfer
    *     model, leaving an event out also re-standardises every component over the scene)
-   * @param randomStepDrop the same for a seeded random other event of the history (0 when it has one event)
+   * @param randomStepDrop the same for a seeded random other event of the history; null when it has no other
    */
-  record Explained(List<Step> steps, Double rest, String topItemId, double topStepDrop, double randomStepDrop) {}
+  record Explained(List<Step> steps, Double rest, String topItemId, double topStepDrop, Double randomStepDrop) {}
 
   /** A history event in an explanation. */
   record Step(String itemId, long timestamp, String type, double weight) {}
@@ -534,7 +534,7 @@ final class Recommendations {
       }
       String top = steps.isEmpty() ? null : steps.get(0).itemId();
       out.put(fromModel.get(k), new Explained(steps, null, top, finiteOrZero(a.topStepDrop()),
-          finiteOrZero(a.randomStepDrop())));
+          finiteOrNull(a.randomStepDrop())));
     }
     return out;
   }
@@ -577,7 +577,7 @@ final class Recommendations {
             j -> m.sceneTransferScores(without(history, j), items, scene))[k];
       }
       out.put(fromModel.get(k), new Explained(steps, (double) splits[k].rest(), steps.get(0).itemId(),
-          finiteOrZero(topDrop), finiteOrZero(randomDrop)));
+          finiteOrZero(topDrop), finiteOrNull(randomDrop)));
     }
     return out;
   }
@@ -591,5 +591,10 @@ final class Recommendations {
 
   private static double finiteOrZero(float v) {
     return Float.isFinite(v) ? v : 0;
+  }
+
+  /** NaN means there was nothing to measure (a one-event history has no other event to leave out). */
+  private static Double finiteOrNull(float v) {
+    return Float.isFinite(v) ? (double) v : null;
   }
 }

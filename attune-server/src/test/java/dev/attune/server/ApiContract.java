@@ -146,6 +146,8 @@ abstract class ApiContract {
     assertEquals(200, post("/v1/events", "{\"userId\":\"u2\",\"itemId\":\"song5\",\"type\":\"play\"}").statusCode());
     JsonNode before = json(get("/v1/users/u2/recommendations?k=10&explain=true"), 200);
     assertEquals("sasrec", before.get("items").get(0).get("source").asText());
+    JsonNode alone = before.get("items").get(0).get("explanation");
+    assertTrue(alone.get("randomStepDrop").isNull(), "one event: no other to leave out, not a drop of 0: " + alone);
     String topBefore = before.get("items").get(0).get("itemId").asText();
     assertEquals(200, post("/v1/events", "{\"userId\":\"u2\",\"itemId\":\"" + topBefore + "\",\"type\":\"play\"}")
         .statusCode());
@@ -158,6 +160,7 @@ abstract class ApiContract {
     double sum = 0;
     for (JsonNode s : steps) sum += s.get("weight").asDouble();
     assertEquals(1.0, sum, 1e-4, "attention weights sum to 1");
+    assertTrue(after.get("items").get(0).get("explanation").get("randomStepDrop").isNumber());
   }
 
   @Test
