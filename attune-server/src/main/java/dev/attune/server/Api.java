@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -53,6 +54,11 @@ final class Api {
 
   private final Store store;
   private final ObjectMapper json;
+  /**
+   * Ingestion (read side: batches run side by side) against user deletion (write side): a deletion sees every event
+   * of the user that was committed and counted, and none is committed while it runs.
+   */
+  private final ReentrantReadWriteLock ingestion = new ReentrantReadWriteLock();
   private final ServerConfig config;
   private final UserIds userIds;
   private final MultiGauge servedVersion;
@@ -263,10 +269,17 @@ final class Api {
    */
   private void deleteUser(Context ctx) {
     String id = userId(ctx);
-    List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
-    if (!store.deleteUser(id)) throw ApiException.notFound("user", id);
-    history.forget(id);
-    counters.removeAll(events.stream().map(Store.StoredEvent::event).toList());
+    // alone against ingestion: an event committed between reading the user's events and deleting them would stay
+    // counted, and on PostgreSQL an append racing the deletion would break the events' foreign key
+    ingestion.writeLock().lock();
+    try {
+      List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
+      if (!store.deleteUser(id)) throw ApiException.notFound("user", id);
+      history.forget(id);
+      counters.removeAll(events.stream().map(Store.StoredEvent::event).toList());
+    } finally {
+      ingestion.writeLock().unlock();
+    }
     if (lifecycle != null) lifecycle.forgetUser(id);
     Runnable refit = onUserDeleted;
     if (refit != null) refit.run();
@@ -570,6 +583,15 @@ final class Api {
 
   /** Commits events, then updates the catalogue, the recent-history cache and the counters (read-your-writes). */
   private Store.AppendResult ingest(List<Store.NewEvent> events, long now) {
+    ingestion.readLock().lock(); // shared among batches; a user's deletion waits for those in flight
+    try {
+      return ingestLocked(events, now);
+    } finally {
+      ingestion.readLock().unlock();
+    }
+  }
+
+  private Store.AppendResult ingestLocked(List<Store.NewEvent> events, long now) {
     Store.AppendResult result = store.appendEvents(events);
     List<Event> committed = new ArrayList<>(events.size());
     for (Store.NewEvent e : events) {

@@ -473,6 +473,38 @@ abstract class ApiContract {
     }
   }
 
+  /**
+   * Events posted while their user is being deleted: no post fails (on PostgreSQL an append racing the deletion
+   * broke the events' foreign key: 500), and once the user is gone nothing of theirs is counted in popular.
+   */
+  @Test
+  void postsRacingAUsersDeletionNeitherFailNorLeaveCounts() throws Exception {
+    assertEquals(200, post("/v1/items", "{\"id\":\"race-i\",\"scene\":\"race\"}").statusCode());
+    List<Integer> postStatuses = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(3)) {
+      for (int t = 0; t < 2; t++) {
+        int thread = t;
+        pool.submit(() -> {
+          for (int k = 0; k < 150; k++) {
+            postStatuses.add(post("/v1/events", "{\"id\":\"race-" + thread + "-" + k + "\",\"userId\":\"r1\","
+                + "\"itemId\":\"race-i\",\"type\":\"like\"}").statusCode());
+          }
+          return null;
+        });
+      }
+      pool.submit(() -> {
+        for (int k = 0; k < 150; k++) send("DELETE", "/v1/users/r1", null);
+        return null;
+      });
+    }
+    assertEquals(300, postStatuses.size());
+    assertEquals(List.of(), postStatuses.stream().filter(s -> s != 200).toList(), "every post stored");
+    send("DELETE", "/v1/users/r1", null); // whatever the last post left
+    assertEquals(404, get("/v1/users/r1/events").statusCode());
+    assertEquals(0, json(get("/v1/popular?scene=race"), 200).get("items").size(), "r1 is gone from the counts");
+    assertEquals(0, json(get("/v1/trending?scene=race"), 200).get("items").size());
+  }
+
   static List<String> ids(JsonNode response) {
     List<String> out = new ArrayList<>();
     for (JsonNode i : response.get("items")) out.add(i.get("itemId").asText());
