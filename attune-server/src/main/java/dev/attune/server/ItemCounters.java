@@ -146,10 +146,12 @@ final class ItemCounters {
 
   /**
    * The k items with most users active on them in the {@code hours} (at most the window) ending at {@code
-   * nowMillis} that pass {@code keep}, most first.
+   * nowMillis} that pass {@code keep}, most first. The counts are per clock hour, so the window is rounded out to
+   * the start of the hour holding {@code nowMillis - hours}: nothing in the last {@code hours} hours is left out,
+   * and up to an hour more may count.
    */
   List<Ranked> trending(long nowMillis, int hours, int k, Predicate<String> keep) {
-    long from = Math.floorDiv(nowMillis, HOUR) - Math.min(hours, windowHours) + 1;
+    long from = Math.floorDiv(nowMillis - Math.min(hours, windowHours) * HOUR, HOUR);
     Map<String, Long> counts = new HashMap<>();
     for (var h : hourly.entrySet()) {
       if (h.getKey() < from) continue;

@@ -69,6 +69,17 @@ class ItemCountersTest {
     assertEquals(List.of("x=2"), popular(c));
   }
 
+  /** The last hour is the last 60 minutes (rounded out), not the clock hour so far. */
+  @Test
+  void aWindowCoversItsWholeLengthBackFromNow() {
+    ItemCounters c = new ItemCounters(24);
+    assertEquals(26, NOW % HOUR / 60_000, "NOW is 26 minutes past the hour");
+    c.add(play("a", "half-hour-ago", NOW - 30 * 60_000));
+    c.add(play("a", "day-ago", NOW - 23 * HOUR - 40 * 60_000)); // 23 h 40 min ago: inside the last 24 hours
+    assertEquals(List.of("half-hour-ago=1"), trending(c, 1));
+    assertEquals(List.of("day-ago=1", "half-hour-ago=1"), trending(c, 24));
+  }
+
   /** Against a direct count over a random log: every window, every item, deletions included. */
   @Test
   void matchesDistinctUsersCountedDirectly() {
@@ -90,7 +101,7 @@ class ItemCountersTest {
       String id = "i" + item;
       assertEquals(users(kept, id, Long.MIN_VALUE), c.count(id), id);
       for (int hours : new int[] {1, 5, 24}) {
-        long from = (NOW / HOUR - hours + 1) * HOUR;
+        long from = Math.floorDiv(NOW - hours * HOUR, HOUR) * HOUR; // rounded out to the clock hour
         long expected = users(kept, id, from);
         long counted = c.trending(NOW, hours, 15, i -> i.equals(id)).stream().mapToLong(ItemCounters.Ranked::count)
             .sum();
