@@ -85,6 +85,15 @@ public final class ModelDirectory {
   }
 
   /**
+   * Whether {@code dir} holds every file of a model directory ({@code model.json}, the weights and the item list),
+   * without reading them: a directory copied or pruned by hand may hold {@code model.json} alone.
+   */
+  public static boolean isComplete(Path dir) {
+    return Files.isRegularFile(dir.resolve(INFO)) && Files.isRegularFile(dir.resolve(WEIGHTS))
+        && Files.isRegularFile(dir.resolve(ITEMS));
+  }
+
+  /**
    * Reads a model directory.
    *
    * @throws IllegalArgumentException if it is not a complete model directory of a known format

@@ -3,6 +3,7 @@ package dev.attune.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.abuse.AbuseDetector;
+import dev.attune.infer.ModelDirectory;
 import dev.attune.store.Store;
 import dev.attune.store.StoreStats;
 import io.javalin.http.Context;
@@ -243,7 +244,16 @@ final class Admin {
       throw new ApiException(409, "not_servable", "model version '" + id + "' cannot be served: " + e.getMessage(),
           null);
     }
-    served.serve(id, dir, next, Boolean.TRUE.equals(v.get("registered")));
+    if (!Boolean.TRUE.equals(v.get("registered"))) {
+      // a directory trained by hand ('attune train --out'): registered now, so that the activation survives a
+      // restart as a published or registered version's does
+      @SuppressWarnings("unchecked")
+      Map<String, Double> metrics = (Map<String, Double>) v.get("metrics");
+      Object created = v.get("createdAtMillis");
+      store.saveModelVersion(new Store.ModelVersion(id, next.kind(), dir.toString(),
+          created instanceof Number n ? n.longValue() : clock.getAsLong(), metrics, false));
+    }
+    served.serve(id, dir, next, true);
     ctx.json(Map.of("active", id, "version", next.version()));
   }
 
@@ -274,7 +284,11 @@ final class Admin {
       Path parent = d.toAbsolutePath().getParent();
       if (parent != null && Files.isDirectory(parent)) {
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, Files::isDirectory)) {
-          for (Path sibling : siblings) if (Files.isRegularFile(sibling.resolve("model.json"))) dirs.add(sibling);
+          for (Path sibling : siblings) {
+            // a version a training job is still building (or a killed job left) is not one to activate
+            if (ModelLifecycle.isPartialVersion(sibling.getFileName().toString())) continue;
+            if (Files.isRegularFile(sibling.resolve("model.json"))) dirs.add(sibling);
+          }
         } catch (IOException e) {
           // a parent we may not list: the directory alone
         }
@@ -301,7 +315,7 @@ final class Admin {
     v.put("registered", registered != null);
     v.put("active", dir.equals(served.dir()) && recommendations.model() != null);
     JsonNode info = readInfo(dir);
-    v.put("readable", info != null);
+    v.put("readable", info != null && ModelDirectory.isComplete(dir));
     v.put("kind", registered != null ? registered.kind() : info == null ? null : text(info, "model"));
     v.put("name", info == null ? null : text(info, "name"));
     v.put("dataset", info == null ? null : text(info, "dataset"));

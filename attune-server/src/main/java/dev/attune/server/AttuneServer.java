@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.data.TrainingSet;
+import dev.attune.infer.ModelDirectory;
 import dev.attune.store.Store;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -19,6 +20,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,6 +96,26 @@ public final class AttuneServer {
     } else if (active != null) {
       LOG.warn("the store's active model version {} has no model directory at {}; serving the configured one",
           active.id(), active.path());
+    }
+    if (model == null && active != null) {
+      // the newest other registered version the gate did not reject, rather than popularity alone
+      List<Store.ModelVersion> others = new ArrayList<>(store.modelVersions());
+      others.sort(Comparator.comparingLong(Store.ModelVersion::createdAtMillis).reversed());
+      for (Store.ModelVersion v : others) {
+        Path dir = Path.of(v.path());
+        if (v.id().equals(active.id()) || !ModelDirectory.isComplete(dir) || rejectedByGate(dir)) continue;
+        try {
+          model = ServingModel.read(dir, this::readStartupEvents);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("registered model version {} ({}) cannot be read either: {}", v.id(), v.path(), e.getMessage());
+          continue;
+        }
+        servedDir = dir;
+        store.activateModel(v.id());
+        LOG.warn("serving {} ({}), the newest readable registered version, in place of {}, and marked it active",
+            v.id(), v.path(), active.id());
+        break;
+      }
     }
     if (model == null && config.modelDir() != null) {
       try {
@@ -353,6 +376,16 @@ public final class AttuneServer {
     if (known < model.items().size() / 2) {
       LOG.warn("the store knows {} of the served model's {} items; only those can be recommended: post the items"
           + " (POST /v1/items) or the events the model was trained on (POST /v1/events)", known, model.items().size());
+    }
+  }
+
+  /** Whether the version in {@code dir} was trained by a job whose model gate rejected it. */
+  private static boolean rejectedByGate(Path dir) {
+    try {
+      return ModelDirectory.readInfo(dir).get("gate") instanceof Map<?, ?> gate
+          && "rejected".equals(gate.get("decision"));
+    } catch (IOException | RuntimeException e) {
+      return true; // unreadable: not one to fall back on
     }
   }
 

@@ -70,6 +70,8 @@ final class ModelLifecycle implements AutoCloseable {
   static final int MIN_EVENTS = 20;
   /** Fewest holdout users for a holdout limited to events the active version has not seen. */
   static final int MIN_HOLDOUT_USERS = 10;
+  /** The suffix of a version's directory while its job builds it ({@code .<version>.partial}). */
+  static final String PARTIAL_SUFFIX = ".partial";
 
   private final Store store;
   private final ModelTrainer trainer;
@@ -101,8 +103,12 @@ final class ModelLifecycle implements AutoCloseable {
             .unstarted(r));
   }
 
-  /** Starts the schedule, if one is configured and a trainer is present. */
+  /**
+   * Starts the schedule, if one is configured and a trainer is present, after removing the half-built versions of
+   * jobs killed before they finished.
+   */
   void start() {
+    if (trainer != null) removePartialVersions();
     if (scheduler != null) {
       long every = config.trainEvery().toMillis();
       scheduler.scheduleAtFixedRate(() -> {
@@ -272,8 +278,11 @@ final class ModelLifecycle implements AutoCloseable {
                 + " after the time cut");
       }
       j.holdout = split.protocol();
-      out = newVersionDir(engine.kind());
-      j.version = out.getFileName().toString();
+      Path versionDir = newVersionDir(engine.kind());
+      j.version = versionDir.getFileName().toString();
+      // built under a hidden name and renamed once registered: a job killed midway (SIGKILL) leaves no directory
+      // that looks like a finished version beside the served one; start() removes such leftovers
+      out = versionDir.resolveSibling("." + j.version + PARTIAL_SUFFIX);
       engine.train(ds, split, out, config.seed(), j);
       j.checkCancelled();
       j.state = "evaluating";
@@ -286,17 +295,21 @@ final class ModelLifecycle implements AutoCloseable {
       String activeVersion = activeDir == null ? null : recommendations.model().version();
       Double activeNdcg = null;
       String note = null;
+      boolean activeMeasured = activeDir == null;
       if (activeDir != null) {
         try {
           activeNdcg = engine.evaluate(activeDir, ds, split).get("NDCG@10");
+          activeMeasured = activeNdcg != null && Double.isFinite(activeNdcg);
         } catch (IOException | RuntimeException e) {
-          note = "the active version could not be measured: " + e.getMessage();
+          note = "the active version could not be measured (" + e.getMessage() + "): the candidate is not compared,"
+              + " so it is kept but not served; activate it by hand if it should be";
         }
       } else {
         note = "no model was served";
       }
       if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;
-      boolean publish = activeNdcg == null || candidateNdcg >= activeNdcg - config.gateMargin();
+      // a served version the gate cannot measure is not beaten by default: an unchecked candidate could be worse
+      boolean publish = activeMeasured && (activeNdcg == null || candidateNdcg >= activeNdcg - config.gateMargin());
       Map<String, Object> gate = new LinkedHashMap<>();
       gate.put("decision", publish ? "published" : "rejected");
       gate.put("candidateNdcg10", candidateNdcg);
@@ -315,6 +328,8 @@ final class ModelLifecycle implements AutoCloseable {
           config.gateMargin(), split.protocol(), j.trigger);
       j.checkCancelled();
       writeGate(out, gate, cutoff);
+      Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      out = versionDir;
       store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
           candidate, false));
       if (publish) {
@@ -385,13 +400,13 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** A fresh, not yet existing directory for a new version under the model root. */
   private Path newVersionDir(String kind) throws IOException {
-    Path root = config.modelRoot() != null ? config.modelRoot()
-        : served.dir() != null && served.dir().getParent() != null ? served.dir().getParent() : Path.of("models");
-    root = root.toAbsolutePath().normalize();
+    Path root = modelRoot();
     Files.createDirectories(root);
     String base = kind + "-" + VERSION_TIME.format(Instant.ofEpochMilli(clock.getAsLong()));
     Path dir = root.resolve(base);
-    for (int n = 2; Files.exists(dir); n++) dir = root.resolve(base + "-" + n);
+    for (int n = 2; Files.exists(dir) || Files.exists(root.resolve("." + dir.getFileName() + PARTIAL_SUFFIX)); n++) {
+      dir = root.resolve(base + "-" + n);
+    }
     return dir;
   }
 
@@ -408,6 +423,32 @@ final class ModelLifecycle implements AutoCloseable {
     Path tmp = dir.resolve("model.json.tmp");
     json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The model root a job writes versions under. */
+  private Path modelRoot() {
+    Path root = config.modelRoot() != null ? config.modelRoot()
+        : served.dir() != null && served.dir().getParent() != null ? served.dir().getParent() : Path.of("models");
+    return root.toAbsolutePath().normalize();
+  }
+
+  /** Deletes {@code .<version>.partial} directories under the model root: only a job killed midway leaves one. */
+  private void removePartialVersions() {
+    Path root = modelRoot();
+    if (!Files.isDirectory(root)) return;
+    try (Stream<Path> dirs = Files.list(root)) {
+      for (Path d : dirs.filter(d -> isPartialVersion(d.getFileName().toString())).toList()) {
+        LOG.info("removing {}, left by a training job that did not finish", d);
+        deleteQuietly(d);
+      }
+    } catch (IOException e) {
+      LOG.warn("could not list the model root {} for unfinished versions", root, e);
+    }
+  }
+
+  /** Whether a directory name is a version still being built (hidden from version lists). */
+  static boolean isPartialVersion(String name) {
+    return name.startsWith(".") && name.endsWith(PARTIAL_SUFFIX);
   }
 
   private static void deleteQuietly(Path dir) {

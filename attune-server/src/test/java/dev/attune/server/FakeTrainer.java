@@ -59,7 +59,9 @@ final class FakeTrainer implements ModelTrainer {
   }
 
   @Override
-  public Map<String, Double> evaluate(Path modelDir, Dataset dataset, Split split) {
+  public Map<String, Double> evaluate(Path modelDir, Dataset dataset, Split split) throws java.io.IOException {
+    // as a real engine, which reads the weights: a directory without them cannot be measured
+    if (!ModelDirectory.isComplete(modelDir)) throw new java.io.IOException(modelDir + " lacks its weights");
     double ndcg = byVersion.getOrDefault(modelDir.getFileName().toString(), activeNdcg);
     return Map.of("NDCG@10", ndcg, "HR@10", ndcg * 2);
   }

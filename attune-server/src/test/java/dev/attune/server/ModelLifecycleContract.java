@@ -201,6 +201,85 @@ abstract class ModelLifecycleContract {
   }
 
   @Test
+  void aVersionTrainedByHandAndActivatedStaysActiveAfterARestart() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) ids.add("song" + i);
+    ModelDirectory.write(dir.resolve("by-hand"), RandomSasRec.weights(new RandomSasRec.Config(40, 16, 1, 2, 16, 20,
+        0, 0, null, null, 11L)), ids, Map.of());
+    Files.createDirectories(dir.resolve("pruned")); // model.json alone: listed, not servable
+    Files.copy(dir.resolve("model/model.json"), dir.resolve("pruned/model.json"));
+    start(null, LifecycleConfig.DEFAULTS);
+    assertFalse(versionOf("pruned").get("readable").asBoolean(), versionOf("pruned").toString());
+    assertTrue(versionOf("by-hand").get("readable").asBoolean());
+    assertFalse(versionOf("by-hand").get("registered").asBoolean());
+    json(send("POST", "/v1/admin/models/by-hand/activate", null, true), 200);
+    assertTrue(versionOf("by-hand").get("registered").asBoolean(), "registered on activation");
+    server.stop();
+    server = null;
+    start(null, LifecycleConfig.DEFAULTS);
+    assertEquals("by-hand", recommendationsModel(), "the activation survived the restart");
+  }
+
+  @Test
+  void aVersionBeingBuiltIsNotListedAndAKilledJobsLeftoverIsRemoved() throws Exception {
+    Path leftover = dir.resolve(".sasrec-20200101-000000" + ModelLifecycle.PARTIAL_SUFFIX);
+    Files.createDirectories(leftover);
+    for (String f : List.of("model.json", "weights.atw", "items.txt")) {
+      Files.copy(dir.resolve("model").resolve(f), leftover.resolve(f));
+    }
+    FakeTrainer trainer = new FakeTrainer(0.2, true, 0.3);
+    start(trainer, LifecycleConfig.DEFAULTS);
+    assertFalse(Files.exists(leftover), "removed at start: only a job killed midway leaves one");
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode building = null;
+    for (int k = 0; k < 600 && (building == null || building.get("version").isNull()); k++) {
+      if (k > 0) Thread.sleep(50); // the version is named once the job has cut its holdout
+      building = json(send("GET", "/v1/admin/training", null, true), 200).get("job");
+    }
+    String version = building.get("version").asText();
+    assertTrue(version.startsWith("sasrec-"), building.toString());
+    for (JsonNode v : json(send("GET", "/v1/admin/models", null, true), 200).get("versions")) {
+      assertFalse(v.get("id").asText().contains(version), "not listed while it is built: " + v);
+    }
+    trainer.release();
+    assertEquals("published", awaitJob().get("state").asText());
+    assertTrue(Files.isRegularFile(dir.resolve(version).resolve("weights.atw")), "under its own name once done");
+    try (var names = Files.list(dir)) {
+      assertEquals(List.of(), names.map(p -> p.getFileName().toString())
+          .filter(ModelLifecycle::isPartialVersion).toList());
+    }
+  }
+
+  @Test
+  void theGateRejectsWhenTheServedVersionCannotBeMeasured() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    Files.delete(dir.resolve("model/weights.atw")); // still served from memory; no longer measurable
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("rejected", job.get("state").asText(), job.toString());
+    assertTrue(job.get("gate").get("note").asText().contains("could not be measured"), job.toString());
+    assertEquals("model", recommendationsModel(), "an unchecked candidate is not served");
+  }
+
+  @Test
+  void aBrokenActiveVersionFallsBackToTheNewestReadableRegisteredOne() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.3, 0.4), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    String first = awaitJob().get("version").asText();
+    Thread.sleep(1100); // version names carry the second
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode second = awaitJob();
+    assertEquals("published", second.get("state").asText(), second.toString());
+    String broken = second.get("version").asText();
+    server.stop();
+    server = null;
+    Files.write(dir.resolve(broken).resolve("weights.atw"), new byte[100]); // truncated
+    start(null, LifecycleConfig.DEFAULTS);
+    assertEquals(first, recommendationsModel(), "the previous published version, not popularity alone");
+    assertEquals(first, store.activeModel().orElseThrow().id());
+  }
+
+  @Test
   void theGateMarginLetsASlightlyWorseCandidateThrough() throws Exception {
     // 0.16 >= 0.2 - 0.05: published; without the margin the same candidate is rejected
     start(new FakeTrainer(0.2, false, 0.16), LifecycleConfig.DEFAULTS.withGateMargin(0.05));
