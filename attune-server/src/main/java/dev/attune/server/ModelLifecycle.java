@@ -6,6 +6,7 @@ import dev.attune.abuse.AbuseDetector;
 import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
+import dev.attune.infer.ModelDirectory;
 import dev.attune.model.FitListener;
 import dev.attune.store.Store;
 import java.io.IOException;
@@ -70,6 +71,8 @@ final class ModelLifecycle implements AutoCloseable {
   static final int MIN_EVENTS = 20;
   /** Fewest holdout users for a holdout limited to events the active version has not seen. */
   static final int MIN_HOLDOUT_USERS = 10;
+  /** The store's number of events when the job began, in its version's {@code model.json}. */
+  static final String STORE_EVENTS_KEY = "storeEventsAtJob";
   /** The suffix of a version's directory while its job builds it ({@code .<version>.partial}). */
   static final String PARTIAL_SUFFIX = ".partial";
 
@@ -108,12 +111,54 @@ final class ModelLifecycle implements AutoCloseable {
    * jobs killed before they finished.
    */
   void start() {
-    if (trainer != null) removePartialVersions();
+    if (trainer != null) {
+      removePartialVersions();
+      restoreLastJob();
+    }
     if (scheduler != null) {
       long every = config.trainEvery().toMillis();
+      // counted from the last job, not from this start: a server restarted more often than its schedule still trains
+      Job last = current();
+      long first = last == null ? every : Math.max(0, last.finishedAtMillis + every - clock.getAsLong());
       scheduler.scheduleAtFixedRate(() -> {
         if (tryStart("schedule") == null) LOG.info("scheduled training skipped: a job is still running");
-      }, every, every, TimeUnit.MILLISECONDS);
+      }, first, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * The last job of an earlier run of the server, from the newest registered version with a gate decision: shown as
+   * the last job, and the events stored since it count toward {@code retrainAfterEvents} again.
+   */
+  private void restoreLastJob() {
+    Store.ModelVersion newest = null;
+    Map<?, ?> gate = null;
+    Object eventsAtJob = null;
+    for (Store.ModelVersion v : store.modelVersions()) {
+      if (newest != null && v.createdAtMillis() <= newest.createdAtMillis()) continue;
+      try {
+        Map<String, Object> info = ModelDirectory.readInfo(Path.of(v.path()));
+        if (!(info.get("gate") instanceof Map<?, ?> g)) continue; // not trained by a job
+        newest = v;
+        gate = g;
+        eventsAtJob = info.get(STORE_EVENTS_KEY);
+      } catch (IOException | RuntimeException e) {
+        // a version whose directory is gone tells nothing about the last job
+      }
+    }
+    if (newest == null) return;
+    long decided = gate.get("decidedAtMillis") instanceof Number n ? n.longValue() : newest.createdAtMillis();
+    Job restored = new Job("job-" + JOB_TIME.format(Instant.ofEpochMilli(decided)) + "-before-restart",
+        String.valueOf(gate.get("trigger")), decided);
+    restored.version = newest.id();
+    restored.holdout = gate.get("holdout") == null ? null : String.valueOf(gate.get("holdout"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> restoredGate = (Map<String, Object>) gate;
+    restored.gate = restoredGate;
+    restored.finish(String.valueOf(gate.get("decision")), decided, null);
+    if (eventsAtJob instanceof Number n) eventsSinceTraining.set(Math.max(0, store.counts().events() - n.longValue()));
+    synchronized (this) {
+      if (job == null) job = restored;
     }
   }
 
@@ -327,7 +372,7 @@ final class ModelLifecycle implements AutoCloseable {
           + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
           config.gateMargin(), split.protocol(), j.trigger);
       j.checkCancelled();
-      writeGate(out, gate, cutoff);
+      writeGate(out, gate, cutoff, stored.events().size());
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
       store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
@@ -411,14 +456,16 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /**
-   * Adds {@code gate} and {@code trainedUntilMillis} (the candidate saw only events before it) to the version's {@code
-   * model.json} (written to a temporary file, then moved over it).
+   * Adds {@code gate}, {@code trainedUntilMillis} (the candidate saw only events before it) and the store's event count
+   * at the job's start to the version's {@code model.json} (written to a temporary file, then moved over it).
    */
-  private void writeGate(Path dir, Map<String, Object> gate, long trainedUntilMillis) throws IOException {
+  private void writeGate(Path dir, Map<String, Object> gate, long trainedUntilMillis, long storeEvents)
+      throws IOException {
     Path file = dir.resolve("model.json");
     ObjectNode info = Files.isRegularFile(file) && json.readTree(file.toFile()) instanceof ObjectNode o ? o
         : json.createObjectNode();
     info.put("trainedUntilMillis", trainedUntilMillis);
+    info.put(STORE_EVENTS_KEY, storeEvents);
     info.set("gate", json.valueToTree(gate));
     Path tmp = dir.resolve("model.json.tmp");
     json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);

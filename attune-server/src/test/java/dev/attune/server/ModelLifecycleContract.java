@@ -298,6 +298,27 @@ abstract class ModelLifecycleContract {
     assertEquals(published, recommendationsModel());
   }
 
+  /** A restart keeps the last job on show and the events since it counting toward the next one. */
+  @Test
+  void theLastJobAndTheEventsSinceItOutliveARestart() throws Exception {
+    LifecycleConfig afterTen = LifecycleConfig.DEFAULTS.withRetrainAfterEvents(10);
+    start(new FakeTrainer(0.2, false, 0.3), afterTen);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    String version = awaitJob().get("version").asText();
+    postPlays(0, 6);
+    server.stop();
+    server = null;
+    start(new FakeTrainer(0.2, false, 0.3), afterTen);
+    JsonNode status = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertEquals(6, status.get("triggers").get("eventsSinceTraining").asLong(), status.toString());
+    assertEquals(version, status.get("job").get("version").asText(), "the last job, from its version: " + status);
+    assertEquals("published", status.get("job").get("state").asText());
+    postPlays(6, 4); // 10 since the last job, across the restart
+    JsonNode job = awaitJob();
+    assertEquals("events", job.get("trigger").asText(), job.toString());
+    assertNotEquals(version, job.get("version").asText());
+  }
+
   @Test
   void retrainsAfterTheConfiguredNumberOfNewEvents() throws Exception {
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
