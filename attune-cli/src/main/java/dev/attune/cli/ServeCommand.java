@@ -52,6 +52,9 @@ import picocli.CommandLine.Spec;
  * model gate passes. At start it serves the store's active model version when its directory exists, else
  * {@code --model}.
  *
+ * <p>One server per store: the server keeps the catalogue, counters and recent histories in memory, so a second
+ * server on the same store is refused at start ({@link dev.attune.store.Store#tryLockForServing}).
+ *
  * <p>The admin key (for the dashboard and {@code /v1/admin/...}) and the user-id key (HMAC secret that
  * pseudonymises user ids as they enter) have no option, so that they never show in a process list.
  */
@@ -238,11 +241,49 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Opens the store, starts the server (retraining with {@code trainer}, or not when null), prints where it listens
-   * (and {@code examples}), and blocks until killed.
+   * Refuses a model root that a training job could not write a version into, at start rather than at each job's
+   * end (where the job failed with only the path as its error). Like the jobs, it accepts a folder that does not
+   * exist yet when it can be created: the nearest folder above it that exists must be writable.
+   *
+   * @param root the configured model root, or null (the default: beside the served model, chosen at start)
+   * @throws IllegalArgumentException naming the setting, the path and what is wrong with it
+   */
+  static void requireWritableModelRoot(Path root) {
+    if (root == null) return;
+    Path absolute = root.toAbsolutePath().normalize();
+    Path existing = absolute;
+    while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
+    String setting = "--model-root (ATTUNE_MODEL_ROOT, file key modelRoot) " + root;
+    String where = existing.equals(absolute) ? "" : " cannot be created: " + existing;
+    String wrong = !Files.isDirectory(existing) ? " is a file, not a folder"
+        : !Files.isWritable(existing) ? " is not writable" : null;
+    if (wrong != null) {
+      throw new IllegalArgumentException(setting + where + wrong + "; each training job writes its version into a"
+          + " new folder there");
+    }
+  }
+
+  /**
+   * What a second server on a claimed store is told ({@link Store#tryLockForServing}). {@code url} without its
+   * parameters, which may carry a password.
+   */
+  static String anotherServerMessage(String url) {
+    int query = url.indexOf('?');
+    return "another attune server is serving this store (" + (query < 0 ? url : url.substring(0, query))
+        + "); one server per store: its caches and counters live in memory";
+  }
+
+  /**
+   * Checks the model root, opens the store, claims it for this server ({@link Store#tryLockForServing}: a second
+   * server on the same store is refused), starts the server (retraining with {@code trainer}, or not when null),
+   * prints where it listens (and {@code examples}), and blocks until killed; the claim ends with the process.
+   *
+   * @throws IllegalArgumentException when the port is taken, the model root is not a writable folder, or another
+   *     server holds the store
    */
   static void serveUntilStopped(String url, ServerConfig cfg, PrintWriter out, String examples, ModelTrainer trainer)
       throws InterruptedException, IOException {
+    if (trainer != null) requireWritableModelRoot(cfg.lifecycle().modelRoot());
     if (url.startsWith("jdbc:sqlite:")) {
       Path parent = Path.of(url.substring("jdbc:sqlite:".length())).toAbsolutePath().getParent();
       if (parent != null) Files.createDirectories(parent);
@@ -256,11 +297,20 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     Store st = Store.open(url);
+    Store.ServingLock serving;
+    try {
+      // before the server loads the store into its caches: a second server's would go stale at once
+      serving = st.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(anotherServerMessage(url)));
+    } catch (RuntimeException e) {
+      st.close();
+      throw e;
+    }
     AttuneServer server;
     try {
       server = AttuneServer.create(cfg, st, trainer).start();
     } catch (RuntimeException e) {
       st.close();
+      serving.close();
       for (Throwable c = e; c != null; c = c.getCause()) {
         if (c instanceof java.net.BindException b) throw portTaken(cfg, b); // taken since the probe
       }
@@ -270,6 +320,7 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.stop();
       st.close();
+      serving.close();
       stopped.countDown();
     }, "attune-shutdown"));
     String base = "http://" + cfg.host() + ":" + server.port();

@@ -156,14 +156,8 @@ enum Dialect {
       throw new IllegalArgumentException("in-memory SQLite is not supported (each pooled connection would see "
           + "its own database): use jdbc:sqlite:<file>");
     }
-    int query = location.indexOf('?');
-    if (query >= 0) {
-      location = location.substring(0, query);
-    }
-    if (location.startsWith("file:")) {
-      location = location.substring("file:".length());
-    }
-    Path parent = Path.of(location).toAbsolutePath().getParent();
+    Path file = sqliteFile(jdbcUrl);
+    Path parent = file.toAbsolutePath().getParent();
     try {
       if (parent != null) {
         Files.createDirectories(parent);
@@ -171,7 +165,21 @@ enum Dialect {
     } catch (IOException e) {
       throw StoreException.cannotOpen(describe(jdbcUrl), "cannot create folder " + parent + ": " + e, e);
     }
-    createWithPageSize(jdbcUrl, Path.of(location));
+    createWithPageSize(jdbcUrl, file);
+  }
+
+  /** SQLite only: the database file a {@code jdbc:sqlite:} URL names (without its parameters). */
+  Path sqliteFile(String jdbcUrl) {
+    assert this == SQLITE : "only SQLite has a file";
+    String location = jdbcUrl.substring(urlPrefix.length());
+    int query = location.indexOf('?');
+    if (query >= 0) {
+      location = location.substring(0, query);
+    }
+    if (location.startsWith("file:")) {
+      location = location.substring("file:".length());
+    }
+    return Path.of(location);
   }
 
   /**

@@ -119,6 +119,8 @@ public final class JdbcStore implements Store {
           + "ORDER BY position ON CONFLICT (event_id) DO NOTHING";
 
   private final Dialect dialect;
+  /** The URL the store was opened with, for the connection of {@link #tryLockForServing}. */
+  private final String jdbcUrl;
   private final String database;
   /** Most user ids, and most item ids, remembered as stored (about 100 bytes each). */
   static final int KNOWN_IDS = 2_000_000;
@@ -162,9 +164,10 @@ public final class JdbcStore implements Store {
   private final String insertEvent;
   private final String upsertModel;
 
-  private JdbcStore(Dialect dialect, String database, HikariDataSource readPool, HikariDataSource writePool,
-      Options options, ReentrantLock writeLock, WalCheckpointer checkpointer) {
+  private JdbcStore(Dialect dialect, String jdbcUrl, String database, HikariDataSource readPool,
+      HikariDataSource writePool, Options options, ReentrantLock writeLock, WalCheckpointer checkpointer) {
     this.dialect = dialect;
+    this.jdbcUrl = jdbcUrl;
     this.database = database;
     this.readPool = readPool;
     this.writePool = writePool;
@@ -227,7 +230,7 @@ public final class JdbcStore implements Store {
     }
     HikariDataSource readPool = writePool;
     if (!dialect.singleWriter()) {
-      return new JdbcStore(dialect, database, readPool, writePool, options, null, null);
+      return new JdbcStore(dialect, jdbcUrl, database, readPool, writePool, options, null, null);
     }
     ReentrantLock writeLock = new ReentrantLock(true); // fair: see the field
     WalCheckpointer checkpointer = null;
@@ -241,7 +244,7 @@ public final class JdbcStore implements Store {
       writePool.close();
       throw e;
     }
-    return new JdbcStore(dialect, database, readPool, writePool, options, writeLock, checkpointer);
+    return new JdbcStore(dialect, jdbcUrl, database, readPool, writePool, options, writeLock, checkpointer);
   }
 
   private static HikariDataSource startPool(HikariConfig config, String database) {
@@ -998,6 +1001,16 @@ public final class JdbcStore implements Store {
         return ps.executeUpdate() > 0;
       }
     });
+  }
+
+  // ---- serving ----
+
+  /** {@inheritDoc} The claim is made outside the pools ({@link ServingLocks}). */
+  @Override
+  public Optional<ServingLock> tryLockForServing() {
+    requireOpen("tryLockForServing");
+    return dialect == Dialect.SQLITE ? ServingLocks.onSqlite(dialect.sqliteFile(jdbcUrl), database)
+        : ServingLocks.onPostgresql(jdbcUrl, database);
   }
 
   @Override

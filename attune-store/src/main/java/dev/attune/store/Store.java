@@ -145,6 +145,27 @@ public interface Store extends AutoCloseable {
    */
   boolean revokeApiKey(String keyId);
 
+  // ---- serving ----
+
+  /**
+   * Claims the store for the one server that may serve it. A server keeps what it reads from the store in memory
+   * (the catalogue, popularity counters, recent histories) and updates it only from its own requests, so a second
+   * server on the same store would answer from data the first one changed under it. Other users of the store,
+   * such as {@code attune keys}, take no claim and keep working while a server holds it.
+   *
+   * <p>The claim is not part of the connection pool: on PostgreSQL it is a session-level advisory lock, keyed by
+   * the database and schema the store uses, held on a connection of its own (a pooled connection is retired and
+   * replaced by the pool at times, which would drop the lock); on SQLite an exclusive lock on the file {@code
+   * <database file>.serve.lock} beside the database, which stays when the claim ends. It lasts until {@link
+   * ServingLock#close}, or until the process ends or loses that connection (the operating system or the database
+   * then releases it), and is independent of {@link #close}.
+   *
+   * @return the claim, or empty when another process, or another claim in this one, holds it
+   * @throws StoreException if the claim cannot be tried (the database or the lock file cannot be opened), or the
+   *     store is closed
+   */
+  Optional<ServingLock> tryLockForServing();
+
   /** Whether the database answers (for {@code /health}). */
   boolean healthy();
 
@@ -178,6 +199,14 @@ public interface Store extends AutoCloseable {
       scopes = java.util.Set.copyOf(scopes);
       name = name == null ? "" : name;
     }
+  }
+
+  /** A claim on a store by its one server ({@link #tryLockForServing}); closing it ends the claim. */
+  interface ServingLock extends AutoCloseable {
+
+    /** Ends the claim, so that another server may start on the store. Idempotent; does not throw. */
+    @Override
+    void close();
   }
 
   /** An item with its service flags. */

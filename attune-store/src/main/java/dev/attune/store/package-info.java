@@ -8,7 +8,7 @@
  * idempotent: a client's own id, or a content hash ({@code ContentIds}). Failures in the database surface as
  * the unchecked {@link dev.attune.store.StoreException}. On SQLite, concurrent appends share one transaction and
  * commit ({@code GroupCommit}), and a thread of the store checkpoints the log beside the writer ({@code
- * WalCheckpointer}).
+ * WalCheckpointer}). The one server of a store claims it with a lock outside the pool ({@code ServingLocks}).
  *
  * <p>Imports {@code dev.attune.events} and {@code dev.attune.data} (for {@link dev.attune.data.Dataset}) only:
  * nothing from models, training, inference or the server, and no HTTP. Start reading at

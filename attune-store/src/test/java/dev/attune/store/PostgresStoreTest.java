@@ -1,5 +1,6 @@
 package dev.attune.store;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.sql.Connection;
@@ -10,6 +11,7 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The store contract on PostgreSQL, each test in a schema of its own that is dropped afterwards.
@@ -72,6 +74,23 @@ final class PostgresStoreTest extends StoreContract {
         + "RETURN NEW; END $$");
     execute("CREATE TRIGGER reject_event BEFORE INSERT ON " + schema + ".events FOR EACH ROW EXECUTE FUNCTION "
         + schema + ".reject_event()");
+  }
+
+  @Test
+  void storesInOtherSchemasAreClaimedApart() throws Exception {
+    String other = "attune_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    execute("CREATE SCHEMA " + other);
+    try (Store.ServingLock here = store.tryLockForServing().orElseThrow();
+        Store elsewhere = Store.open(withParameter(SERVER_URL, "currentSchema=" + other));
+        Store.ServingLock there = elsewhere.tryLockForServing().orElseThrow()) {
+      // two URLs that reach this schema meet on one claim: the key comes from the session, not the URL's text
+      try (Store sameSchema = Store.open(withParameter(SERVER_URL.replace("127.0.0.1", "localhost"),
+          "currentSchema=" + schema))) {
+        assertTrue(sameSchema.tryLockForServing().isEmpty());
+      }
+    } finally {
+      execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+    }
   }
 
   private static String withParameter(String url, String parameter) {

@@ -131,6 +131,21 @@ final class SqliteStoreTest extends StoreContract {
   }
 
   @Test
+  void theServingClaimLocksAFileBesideTheDatabaseThatOtherNamesOfItMeet() throws Exception {
+    Path lockFile = folder.resolve("nested/deeper/attune.db" + ServingLocks.SQLITE_LOCK_SUFFIX);
+    try (Store.ServingLock claim = store.tryLockForServing().orElseThrow()) {
+      assertTrue(Files.isRegularFile(lockFile));
+      // another spelling of the same file: through a relative path with ".." in it
+      Path relative = Path.of("").toAbsolutePath().relativize(folder.resolve("nested/../nested/deeper/attune.db"));
+      try (Store sameFile = Store.open("jdbc:sqlite:" + relative)) {
+        assertTrue(sameFile.tryLockForServing().isEmpty());
+      }
+    }
+    assertTrue(Files.isRegularFile(lockFile), "the lock file stays: deleting it could split the claim in two");
+    store.tryLockForServing().orElseThrow().close();
+  }
+
+  @Test
   void inMemoryDatabasesAreRejected() {
     // Every pooled connection would get its own empty database.
     assertThrows(IllegalArgumentException.class, () -> Store.open("jdbc:sqlite::memory:"));

@@ -17,6 +17,7 @@ import dev.attune.store.Store.ModelVersion;
 import dev.attune.store.Store.NewEvent;
 import dev.attune.store.Store.StoredEvent;
 import dev.attune.store.Store.StoredItem;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -799,6 +800,60 @@ abstract class StoreContract {
     assertEquals(List.of("song-1", "song-2"), store.stats().itemIds("song", 10));
     assertEquals(List.of(), store.stats().itemIds("%", 10), "no wildcards");
     assertThrows(IllegalArgumentException.class, () -> store.stats().userIds(null, 10));
+  }
+
+  // ---- serving claim ----
+
+  @Test
+  void oneServingClaimAtATimeWhileTheStoreStaysOpenToAll() {
+    try (Store secondServer = JdbcStore.open(url, JdbcStore.Options.DEFAULTS)) {
+      Store.ServingLock first = store.tryLockForServing().orElseThrow();
+      assertTrue(secondServer.tryLockForServing().isEmpty(), "a second server on the same store is refused");
+      assertTrue(store.tryLockForServing().isEmpty(), "a second claim through the same store is refused");
+      // what attune keys does while a server runs: the claim keeps out servers only
+      secondServer.saveApiKey(new ApiKey("k1", "a".repeat(64), Set.of("read"), "app", 1L, false));
+      assertEquals(List.of("k1"), store.apiKeys().stream().map(ApiKey::id).toList());
+      first.close();
+      first.close(); // idempotent
+      try (Store.ServingLock next = secondServer.tryLockForServing().orElseThrow()) {
+        assertTrue(store.tryLockForServing().isEmpty(), "the new holder keeps it");
+      }
+    }
+  }
+
+  @Test
+  void theServingClaimOutlivesTheConnectionPool() {
+    try (Store.ServingLock claim = store.tryLockForServing().orElseThrow()) {
+      store.close(); // every pooled connection is closed: the claim is not on one of them
+      try (Store other = JdbcStore.open(url, JdbcStore.Options.DEFAULTS)) {
+        assertTrue(other.tryLockForServing().isEmpty());
+      }
+    }
+    assertThrows(StoreException.class, store::tryLockForServing, "a closed store makes no claim");
+  }
+
+  @Test
+  void aServingClaimOfAnotherProcessIsRefusedAndEndsWhenThatProcessIsKilled() throws Exception {
+    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), ServingLockHolder.class.getName(), url)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      String answer = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+      assertEquals("held", answer, "the other process took the claim");
+      assertTrue(store.tryLockForServing().isEmpty(), "the other process holds it");
+    } finally {
+      holder.destroyForcibly(); // as a server that crashed: it never closes its claim
+      assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
+    }
+    // The database notices the dead session a moment later; a liveness bound, not a speed check.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    java.util.Optional<Store.ServingLock> claim = store.tryLockForServing();
+    while (claim.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      claim = store.tryLockForServing();
+    }
+    assertTrue(claim.isPresent(), "the claim ended with the process that held it");
+    claim.get().close();
   }
 
   private static List<Long> asList(long[] values) {

@@ -1,0 +1,176 @@
+package dev.attune.store;
+
+import dev.attune.store.Store.ServingLock;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The claims of {@link Store#tryLockForServing}: a PostgreSQL advisory lock on a connection of its own, or an
+ * exclusive lock on a file beside the SQLite database. Both end with the process that holds them, so a server that
+ * was killed never leaves a claim behind.
+ */
+final class ServingLocks {
+
+  /** Ends the name of the file beside a SQLite database whose lock is the claim. */
+  static final String SQLITE_LOCK_SUFFIX = ".serve.lock";
+
+  /**
+   * The SQLite lock files this JVM holds. Checked before a file is opened: the JVM refuses a second lock on a file
+   * it already locks, but closing the channel of that failed attempt would drop the first lock at the operating
+   * system (POSIX locks belong to the process and end when any of its descriptors for the file closes).
+   */
+  private static final Set<Path> HELD_FILES = ConcurrentHashMap.newKeySet();
+
+  private ServingLocks() {}
+
+  /**
+   * Tries the claim on a PostgreSQL store: {@code pg_try_advisory_lock} with a key made from the database and the
+   * schema that {@code jdbcUrl} resolves to, so stores in other schemas or databases of the same server do not
+   * contend, and two URLs that reach the same schema do. The connection is opened here, outside the store's pool,
+   * and kept open (with TCP keep-alive, so a dead peer is noticed) until the claim is closed.
+   *
+   * @param database the store's description, for messages
+   * @throws StoreException if the database cannot be reached
+   */
+  static Optional<ServingLock> onPostgresql(String jdbcUrl, String database) {
+    Properties properties = new Properties();
+    properties.setProperty("ApplicationName", "attune serve (store claim)"); // names it in pg_stat_activity
+    properties.setProperty("tcpKeepAlive", "true");
+    Connection connection;
+    try {
+      connection = DriverManager.getConnection(jdbcUrl, properties);
+    } catch (SQLException e) {
+      throw StoreException.of("tryLockForServing", database, e);
+    }
+    try {
+      String scope;
+      try (PreparedStatement ps = connection.prepareStatement(
+          "SELECT current_database(), coalesce(current_schema(), '')");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        scope = rs.getString(1) + "." + rs.getString(2);
+      }
+      boolean locked;
+      try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+        ps.setLong(1, advisoryKey(scope));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          locked = rs.getBoolean(1);
+        }
+      }
+      if (!locked) {
+        connection.close();
+        return Optional.empty();
+      }
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw StoreException.of("tryLockForServing", database, e);
+    }
+    // Closing the session releases its advisory locks: no unlock statement that could fail on a dead connection.
+    return Optional.of(once(() -> closeQuietly(connection)));
+  }
+
+  /**
+   * The advisory lock key of a database and schema ({@code "<database>.<schema>"}): the first 8 bytes of a SHA-256
+   * of it with a prefix of ours, so that it is unlikely to meet another application's key (Flyway's included).
+   */
+  static long advisoryKey(String scope) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(("attune-serve:" + scope).getBytes(StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(digest).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError("every JDK has SHA-256", e);
+    }
+  }
+
+  /**
+   * Tries the claim on a SQLite store: an exclusive lock on {@code <database file>.serve.lock} (created when
+   * missing), not on the database file itself, whose locks belong to SQLite. The file stays when the claim ends:
+   * deleting it could let two processes lock two different files of the same name.
+   *
+   * @param databaseFile the store's file, which exists (the store is open)
+   * @param database the store's description, for messages
+   * @throws StoreException if the lock file cannot be opened
+   */
+  static Optional<ServingLock> onSqlite(Path databaseFile, String database) {
+    Path lockFile;
+    try {
+      // the real path: two names of one database (a relative one, a link) must meet on one lock file
+      lockFile = databaseFile.toRealPath().resolveSibling(databaseFile.toRealPath().getFileName()
+          + SQLITE_LOCK_SUFFIX);
+    } catch (IOException e) {
+      throw new StoreException("tryLockForServing failed on " + database + ": " + e, e);
+    }
+    if (!HELD_FILES.add(lockFile)) {
+      return Optional.empty();
+    }
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        channel.close();
+        HELD_FILES.remove(lockFile);
+        return Optional.empty();
+      }
+      FileChannel held = channel;
+      return Optional.of(once(() -> {
+        try {
+          held.close(); // releases the lock
+        } catch (IOException e) {
+          // the descriptor is gone either way, and with it the lock
+        } finally {
+          HELD_FILES.remove(lockFile);
+        }
+      }));
+    } catch (IOException | OverlappingFileLockException e) {
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // failing already
+        }
+      }
+      HELD_FILES.remove(lockFile);
+      throw new StoreException("tryLockForServing failed on " + database + ": cannot lock " + lockFile + ": " + e,
+          e);
+    }
+  }
+
+  /** A claim whose release runs once, however often it is closed. */
+  private static ServingLock once(Runnable release) {
+    AtomicBoolean closed = new AtomicBoolean();
+    return () -> {
+      if (closed.compareAndSet(false, true)) {
+        release.run();
+      }
+    };
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException ignored) {
+      // closing is all that was left to do
+    }
+  }
+}
