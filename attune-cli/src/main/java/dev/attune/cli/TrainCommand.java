@@ -96,6 +96,33 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--user-fields", split = ",", description = "CTR models: user attributes used as features (default: every attribute but zip).")
   List<String> userFields;
 
+  /**
+   * Fails before any data is read when {@code --out} cannot hold a model (a file, a read-only folder) or is the data
+   * set's own folder: otherwise this is found only after training, and the training is lost.
+   */
+  private void requireUsableOut() {
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new IllegalArgumentException("--out " + out + " is a file; a model is written into a folder");
+    }
+    if (Files.isDirectory(data) && out.toAbsolutePath().normalize().equals(data.toAbsolutePath().normalize())) {
+      throw new IllegalArgumentException("--out is the data set's own folder " + data + "; choose another");
+    }
+    try {
+      Files.createDirectories(out);
+      Path probe = Files.createTempFile(out, ".write-check", ".tmp");
+      Files.delete(probe);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot write into --out " + out + ": " + AttuneCli.message(e), e);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    if (!Files.isDirectory(dir)) return;
+    try (var all = Files.walk(dir)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
@@ -111,6 +138,11 @@ final class TrainCommand implements Callable<Integer> {
       // a finished model took minutes to hours to train: replacing it takes an explicit choice
       throw new IllegalArgumentException(out + " already holds a trained model; choose another --out, or pass --force"
           + " to replace it (or --resume to continue from its checkpoint)");
+    }
+    requireUsableOut();
+    if (force && !resume) {
+      // a run that replaces a model starts afresh: a later --resume must not pick up the replaced run's checkpoints
+      for (String folder : List.of(CHECKPOINTS, CHECKPOINTS + "-refit")) deleteTree(out.resolve(folder));
     }
     if (dev.attune.train.CtrModels.knows(model)) return trainCtr(o, err);
     if (model.equalsIgnoreCase(PipelineRun.MODEL)) {

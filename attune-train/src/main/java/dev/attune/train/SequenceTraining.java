@@ -305,6 +305,8 @@ public final class SequenceTraining {
     // grad is being used in an in-place operation" otherwise.
     JniUtils.setGradMode(false);
     Path dir = runOptions.checkpointDir();
+    Map<String, String> settings = runSettings(options, examples, cloze, runOptions);
+    StringBuilder history = new StringBuilder();
     int startEpoch = 0;
     double bestScore = Double.NEGATIVE_INFINITY;
     int badChecks = 0;
@@ -316,10 +318,18 @@ public final class SequenceTraining {
         checkpoint = WeightFile.read(dir.resolve(CHECKPOINT));
         WeightFile saved = checkpoint;
         preset = name -> saved.tensor(name).values();
+        requireSameRun(checkpoint, settings, dir);
         startEpoch = Integer.parseInt(checkpoint.property("epoch"));
         bestScore = Double.parseDouble(checkpoint.property("bestScore"));
         badChecks = Integer.parseInt(checkpoint.property("badChecks"));
-        if (Files.exists(dir.resolve(BEST))) best = WeightFile.read(dir.resolve(BEST));
+        // the epochs before the interruption, for the listener's record (model.json's training curve)
+        String before = checkpoint.propertyOr(HISTORY, "");
+        history.append(before);
+        replayHistory(before, report);
+        // a run without validation keeps no best weights: a best file there is another run's
+        if (runOptions.validation() != null && Files.exists(dir.resolve(BEST))) {
+          best = WeightFile.read(dir.resolve(BEST));
+        }
       }
       try (SequenceNetwork net = buildFrom(build, preset, checkpoint, dir);
           Adam adam = new Adam(net.parameters(), options.learningRate(), 0.9f, 0.98f, 1e-8f)) {
@@ -331,17 +341,25 @@ public final class SequenceTraining {
             }
           }
           adam.load(dir.resolve(OPTIMIZER));
+          String steps = checkpoint.propertyOr("adamStep", null);
+          if (steps != null && Long.parseLong(steps) != adam.step()) {
+            // the two files are written one after the other: a kill between them leaves them an epoch apart
+            throw new IllegalArgumentException("the checkpoint in " + dir + " is torn (its weights and optimizer state"
+                + " are from different epochs: a run was killed while writing them); train afresh with --force");
+          }
         }
         net.parameters().requireGradients();
         boolean stop = patienceExhausted(options, badChecks);
         for (int epoch = startEpoch; epoch < options.epochs() && !stop; epoch++) {
           double loss = runEpoch(net, adam, examples, options, cloze, epoch, report);
           report.epochEnd(epoch + 1, loss);
+          history.append(history.isEmpty() ? "" : ";").append(epoch + 1).append(':').append(loss);
           boolean last = epoch + 1 == options.epochs();
           if (runOptions.validation() != null && ((epoch + 1) % options.validateEvery() == 0 || last)) {
             WeightFile current = net.toWeights();
             double score = validate(serve.apply(current), runOptions.validation(), options.threads());
             report.validated(epoch + 1, score);
+            history.append(':').append(score);
             report.status(String.format("validation NDCG@10 %.4f after epoch %d (best %.4f)", score, epoch + 1,
                 Math.max(score, bestScore)));
             if (score > bestScore) {
@@ -359,7 +377,10 @@ public final class SequenceTraining {
             WeightFile state = net.toWeights()
                 .property("epoch", Integer.toString(epoch + 1))
                 .property("bestScore", Double.toString(bestScore))
-                .property("badChecks", Integer.toString(badChecks));
+                .property("badChecks", Integer.toString(badChecks))
+                .property("adamStep", Long.toString(adam.step()))
+                .property(HISTORY, history.toString());
+            for (Map.Entry<String, String> e : settings.entrySet()) state.property(e.getKey(), e.getValue());
             adam.save(dir.resolve(OPTIMIZER));
             state.write(dir.resolve(CHECKPOINT));
           }
@@ -368,6 +389,66 @@ public final class SequenceTraining {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("checkpoint in " + dir, e);
+    }
+  }
+
+  /** Checkpoint property: the epochs so far, {@code epoch:loss[:validation score]} separated by {@code ;}. */
+  private static final String HISTORY = "history";
+  /** Prefix of the checkpoint properties a resumed run must match. */
+  private static final String RUN_PREFIX = "run.";
+
+  /**
+   * What a resumed run must share with the run that wrote the checkpoint: every option but the number of epochs
+   * (raising it continues a finished run) and the thread count (results do not depend on it), the objective, whether
+   * it validates, and a fingerprint of its training examples and validation users (another data set or protocol).
+   */
+  private static Map<String, String> runSettings(Options o, Examples ex, Cloze cloze, Run run) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    m.put(RUN_PREFIX + "seed", Long.toString(o.seed()));
+    m.put(RUN_PREFIX + "maxLength", Integer.toString(o.maxLength()));
+    m.put(RUN_PREFIX + "dropout", Float.toString(o.dropout()));
+    m.put(RUN_PREFIX + "learningRate", Float.toString(o.learningRate()));
+    m.put(RUN_PREFIX + "batchSize", Integer.toString(o.batchSize()));
+    m.put(RUN_PREFIX + "loss", o.loss().name());
+    m.put(RUN_PREFIX + "negatives", Integer.toString(o.negatives()));
+    m.put(RUN_PREFIX + "useTypes", Boolean.toString(o.useTypes()));
+    m.put(RUN_PREFIX + "patience", Integer.toString(o.patience()));
+    m.put(RUN_PREFIX + "validateEvery", Integer.toString(o.validateEvery()));
+    m.put(RUN_PREFIX + "allWindows", Boolean.toString(o.allWindows()));
+    m.put(RUN_PREFIX + "objective", cloze == null ? "next item" : cloze.toString());
+    m.put(RUN_PREFIX + "validation", run.validation() == null ? "none"
+        : run.validation().holdout().numUsersWithItems() + " users, " + run.validation().holdout().size() + " events");
+    long h = ex.numItems();
+    for (int[] seq : ex.items()) h = h * 31 + java.util.Arrays.hashCode(seq);
+    h = h * 31 + java.util.Arrays.hashCode(ex.user());
+    h = h * 31 + java.util.Arrays.hashCode(ex.end());
+    m.put(RUN_PREFIX + "data", ex.user().length + " windows over " + ex.numItems() + " items, hash "
+        + Long.toHexString(h));
+    return m;
+  }
+
+  /** Refuses a checkpoint written by a run with other settings (a checkpoint from before they were kept passes). */
+  private static void requireSameRun(WeightFile checkpoint, Map<String, String> settings, Path dir) {
+    List<String> differences = new ArrayList<>();
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      String saved = checkpoint.propertyOr(e.getKey(), null);
+      if (saved != null && !saved.equals(e.getValue())) {
+        differences.add(e.getKey().substring(RUN_PREFIX.length()) + " " + saved + " there, " + e.getValue() + " here");
+      }
+    }
+    if (!differences.isEmpty()) {
+      throw new IllegalArgumentException("the checkpoint in " + dir + " was written by a run with other settings ("
+          + String.join("; ", differences) + "): resume with the same ones, or train afresh with --force");
+    }
+  }
+
+  /** Tells the listener the epochs a checkpoint recorded, as they were reported then. */
+  private static void replayHistory(String history, FitListener report) {
+    if (history.isEmpty()) return;
+    for (String epoch : history.split(";")) {
+      String[] f = epoch.split(":");
+      report.epochEnd(Integer.parseInt(f[0]), Double.parseDouble(f[1]));
+      if (f.length > 2) report.validated(Integer.parseInt(f[0]), Double.parseDouble(f[2]));
     }
   }
 

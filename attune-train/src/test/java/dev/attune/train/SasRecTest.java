@@ -4,6 +4,7 @@ import static dev.attune.train.PlantedSequences.options;
 import static dev.attune.train.PlantedSequences.split;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Split;
@@ -70,18 +71,44 @@ class SasRecTest {
     Losses first = new Losses();
     new SasRec(TINY.withEpochs(2)).train(train, new SequenceTraining.Run(null, dir, false), first);
     assertTrue(Files.exists(dir.resolve("checkpoint.atw")) && Files.exists(dir.resolve("optimizer.atw")));
+    List<Integer> epochs = new ArrayList<>();
     List<Double> resumedLosses = new ArrayList<>();
     WeightFile resumed = new SasRec(four).train(train, new SequenceTraining.Run(null, dir, true), new FitListener() {
       @Override
       public void epochEnd(int epoch, double loss) {
-        assertTrue(epoch > 2, "resumed run starts after epoch 2: " + epoch);
+        epochs.add(epoch);
         resumedLosses.add(loss);
       }
     });
-    List<Double> joined = new ArrayList<>(first.values);
-    joined.addAll(resumedLosses);
-    assertEquals(straight.values, joined);
+    // the checkpoint's epochs are told again first (the whole training curve), then the run goes on from epoch 3
+    assertEquals(List.of(1, 2, 3, 4), epochs);
+    assertEquals(first.values, resumedLosses.subList(0, 2));
+    assertEquals(straight.values, resumedLosses);
     assertArrayEquals(expected.tensor("block0.ffn.w1").values(), resumed.tensor("block0.ffn.w1").values());
+  }
+
+  /** A checkpoint is resumed only by the run that wrote it, and only when its two files are from one epoch. */
+  @Test
+  void resumeRefusesOtherSettingsAndATornCheckpoint(@TempDir Path dir) throws Exception {
+    var train = split().testing().train();
+    new SasRec(TINY.withEpochs(2)).train(train, new SequenceTraining.Run(null, dir, false), FitListener.NONE);
+    IllegalArgumentException otherSeed = assertThrows(IllegalArgumentException.class, () -> new SasRec(
+        TINY.withEpochs(3).withSeed(SEED + 1)).train(train, new SequenceTraining.Run(null, dir, true), FitListener.NONE));
+    assertTrue(otherSeed.getMessage().contains("seed " + SEED + " there, " + (SEED + 1) + " here"),
+        otherSeed.getMessage());
+    var otherData = split().tuning().train(); // the same users without their validation items
+    IllegalArgumentException otherSplit = assertThrows(IllegalArgumentException.class, () -> new SasRec(
+        TINY.withEpochs(3)).train(otherData, new SequenceTraining.Run(null, dir, true), FitListener.NONE));
+    assertTrue(otherSplit.getMessage().contains("data "), otherSplit.getMessage());
+
+    Path epochTwo = dir.resolve("checkpoint-2.atw");
+    Files.copy(dir.resolve("checkpoint.atw"), epochTwo);
+    new SasRec(TINY.withEpochs(3)).train(train, new SequenceTraining.Run(null, dir, true), FitListener.NONE);
+    // as a kill between the two writes of epoch 3 would leave them: the optimizer at 3, the weights at 2
+    Files.copy(epochTwo, dir.resolve("checkpoint.atw"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    IllegalArgumentException torn = assertThrows(IllegalArgumentException.class, () -> new SasRec(
+        TINY.withEpochs(4)).train(train, new SequenceTraining.Run(null, dir, true), FitListener.NONE));
+    assertTrue(torn.getMessage().contains("torn"), torn.getMessage());
   }
 
   @Test
