@@ -200,6 +200,27 @@ class AttuneCliTest {
     assertTrue(bad.err().contains("--scopes takes read, write, admin"), bad.err());
   }
 
+  /** An --out that cannot take a model is refused before any training, and --force starts without old checkpoints. */
+  @Test
+  void trainRefusesAnUnusableOutBeforeTrainingAndForceClearsOldCheckpoints() throws Exception {
+    Path data = dir.resolve("music-out");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "50", "--seed", "3").code());
+    Path file = Files.writeString(dir.resolve("afile"), "x");
+    CliRun intoFile = run("train", "--model", "sasrec", "--data", data.toString(), "--out", file.toString(), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, intoFile.code(), intoFile.out());
+    assertTrue(intoFile.err().contains("is a file"), intoFile.err());
+    CliRun intoData = run("train", "--model", "fm", "--data", data.toString(), "--out", data.toString(), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, intoData.code());
+    assertTrue(intoData.err().contains("the data set's own folder"), intoData.err());
+    Path stale = Files.createDirectories(dir.resolve("m/checkpoints"));
+    Files.writeString(stale.resolve("checkpoint.atw"), "an earlier run's");
+    // a bad parameter ends the run before training; the old checkpoints are gone all the same
+    CliRun forced = run("train", "--model", "sasrec", "--data", data.toString(), "--out", dir.resolve("m").toString(),
+        "--force", "--param", "sasrec.nosuch=1", "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, forced.code(), forced.err());
+    assertFalse(Files.exists(stale), "--force starts afresh");
+  }
+
   @Test
   void aBadOptionIsOneLineNotTheWholeUsage() {
     for (String[] args : List.of(new String[] {"evaluate", "--data", "d", "--k", "5,abc"},
