@@ -81,7 +81,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--positive-min", defaultValue = "4", description = "With --ctr: the smallest event value that is a positive (default: ${DEFAULT-VALUE}).")
   float positiveMin;
 
-  @Option(names = "--json", description = "Write all metrics, per model, to this JSON file.")
+  @Option(names = "--json", description = "Write all metrics, per model, to this JSON file; '-' writes it to standard output (the table then goes to standard error).")
   Path json;
 
   @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
@@ -156,13 +156,16 @@ final class EvaluateCommand implements Callable<Integer> {
           seconds instanceof Number n ? n.doubleValue() : Double.NaN, split, options, quiet);
     }
     if (twoStage) addTwoStage(run, split, options, err);
-    out.println();
-    out.println(dataset.name() + " | " + split.protocol() + " | full ranking" + (excludeSeen ? ", seen items excluded" : ", seen items kept"));
-    out.print(run.leaderboard.render());
-    if (!ctrModels.isEmpty()) evaluateCtr(dataset, out, err);
+    // with --json - the JSON alone goes to standard output (for a pipe), the table to standard error
+    boolean jsonToStdout = json != null && json.toString().equals("-");
+    var table = jsonToStdout ? err : out;
+    table.println();
+    table.println(dataset.name() + " | " + split.protocol() + " | full ranking" + (excludeSeen ? ", seen items excluded" : ", seen items kept"));
+    table.print(run.leaderboard.render());
+    if (!ctrModels.isEmpty()) evaluateCtr(dataset, table, err);
     if (json != null) {
-      writeJson(dataset, split, options, run.results);
-      out.println("wrote " + json);
+      writeJson(dataset, split, options, run.results, jsonToStdout ? out : null);
+      if (!jsonToStdout) out.println("wrote " + json);
     }
     return 0;
   }
@@ -270,7 +273,9 @@ final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  private void writeJson(Dataset dataset, Split split, EvalOptions options, List<EvalResult> results) throws java.io.IOException {
+  /** Writes the JSON report to {@code --json}, or to {@code stdout} when it is non-null ({@code --json -}). */
+  private void writeJson(Dataset dataset, Split split, EvalOptions options, List<EvalResult> results,
+      java.io.PrintWriter stdout) throws java.io.IOException {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("dataset", dataset.name());
     doc.put("users", dataset.numUsers());
@@ -285,8 +290,13 @@ final class EvaluateCommand implements Callable<Integer> {
     List<Object> rows = new ArrayList<>();
     for (EvalResult r : results) rows.add(r.toMap());
     doc.put("results", rows);
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    if (stdout != null) {
+      stdout.println(mapper.writeValueAsString(doc));
+      return;
+    }
     Path parent = json.toAbsolutePath().getParent();
     if (parent != null) Files.createDirectories(parent);
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), doc);
+    mapper.writeValue(json.toFile(), doc);
   }
 }

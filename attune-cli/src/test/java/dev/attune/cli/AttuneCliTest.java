@@ -84,6 +84,13 @@ class AttuneCliTest {
     JsonNode doc = new ObjectMapper().readTree(json.toFile());
     assertEquals("leave-one-out", doc.get("protocol").asText());
     assertEquals(2, doc.get("results").size());
+    // --json -: standard output is the JSON alone, for a pipe
+    CliRun piped = run("evaluate", "--data", data.toString(), "--models", "pop", "--protocol", "loo", "--json", "-",
+        "--quiet");
+    assertEquals(0, piped.code(), piped.err());
+    assertEquals(1, new ObjectMapper().readTree(piped.out()).get("results").size(), piped.out());
+    assertTrue(piped.err().contains("Popularity"), "the table on standard error: " + piped.err());
+    assertFalse(Files.exists(Path.of("-")), "no file named '-'");
   }
 
   @Test
