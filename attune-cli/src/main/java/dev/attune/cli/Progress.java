@@ -45,9 +45,27 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
         .setStyle(ProgressBarStyle.ASCII)
         .setUpdateIntervalMillis(250)
         .showSpeed()
-        .setConsumer(new ConsoleProgressBarConsumer(System.err, 110))
+        .setConsumer(onTerminal() ? new ConsoleProgressBarConsumer(System.err)
+            : new ConsoleProgressBarConsumer(System.err, UNWRAPPED_WIDTH))
         .build();
     return bar;
+  }
+
+  /**
+   * Width of a bar written to a file or pipe, where nothing wraps: room for the longest status line. On a terminal the
+   * bar takes the terminal's width, since a wider one wraps and scrolls at every update.
+   */
+  private static final int UNWRAPPED_WIDTH = 160;
+
+  private static boolean onTerminal() {
+    java.io.Console console = System.console();
+    if (console == null) return false;
+    try {
+      // JDK 22+ returns a console for redirected streams too, and says whether it is a terminal (not in --release 21)
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true; // JDK 21: a console exists only on a terminal
+    }
   }
 
   @Override
@@ -59,7 +77,7 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   @Override
   public void status(String message) {
     if (!quiet && bar != null) {
-      bar.setExtraMessage(message);
+      bar.setExtraMessage(" " + message); // the bar writes it right after the rate
     } else if (quiet && log != null && !message.startsWith("loss ")) {
       log.println(task + ": " + message);
     }
@@ -70,7 +88,7 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     double seconds = (System.nanoTime() - epochStart) / 1e9;
     epochStart = System.nanoTime();
     if (!quiet && bar != null && !Double.isNaN(loss)) {
-      bar.setExtraMessage(String.format("loss %.4f", loss));
+      bar.setExtraMessage(String.format(" loss %.4f", loss));
     } else if (quiet && log != null) {
       log.printf("%s: epoch %d loss %.4f (%.1f s)%n", task, epoch, loss, seconds);
     }
