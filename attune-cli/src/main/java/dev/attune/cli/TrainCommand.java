@@ -197,6 +197,11 @@ final class TrainCommand implements Callable<Integer> {
       history = new TrainingHistory(progress);
       weights = trainer.train(trainSet, run, history);
     }
+    if (resume) {
+      // a mistyped --out would otherwise train from scratch without a word
+      err.println(history.resumedAfter() < 0 ? "no checkpoint in " + out.resolve(CHECKPOINTS) + ": trained afresh"
+          : "resumed from the checkpoint after epoch " + history.resumedAfter());
+    }
     TrainingHistory refitHistory = null;
     String validationNdcg = weights.propertyOr("validationNdcg10", null);
     String bestEpoch = weights.propertyOr("epoch", null);
@@ -211,7 +216,9 @@ final class TrainCommand implements Callable<Integer> {
             new SequenceTraining.Run(null, out.resolve("checkpoints-refit"), resume), refitHistory);
       }
     }
-    double trainSeconds = (System.nanoTime() - start) / 1e9;
+    // with --resume, the interrupted runs' training time too
+    double trainSeconds = (System.nanoTime() - start) / 1e9 + history.secondsBefore()
+        + (refitHistory == null ? 0 : refitHistory.secondsBefore());
 
     boolean excludeSeen = !dataset.allScenesAllowRepeats();
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withExcludeSeen(excludeSeen).withThreads(threadCount)

@@ -16,6 +16,8 @@ import java.util.TreeMap;
 final class TrainingHistory implements FitListener {
   private final FitListener next;
   private final TreeMap<Integer, Map<String, Object>> epochs = new TreeMap<>();
+  private int resumedAfter = -1;
+  private double secondsBefore;
 
   TrainingHistory(FitListener next) {
     this.next = next == null ? FitListener.NONE : next;
@@ -41,6 +43,23 @@ final class TrainingHistory implements FitListener {
   public void validated(int epoch, double score) {
     epoch(epoch).put("validationNdcg10", Double.isFinite(score) ? score : null);
     next.validated(epoch, score);
+  }
+
+  @Override
+  public void resumed(int epochsDone, double secondsBefore) {
+    resumedAfter = epochsDone;
+    this.secondsBefore = Double.isFinite(secondsBefore) ? secondsBefore : 0;
+    next.resumed(epochsDone, secondsBefore);
+  }
+
+  /** The epochs a resumed run found done in its checkpoint; -1 when the run started afresh. */
+  int resumedAfter() {
+    return resumedAfter;
+  }
+
+  /** The seconds of training before a resumed run (0 for a fresh one, or when the checkpoint does not say). */
+  double secondsBefore() {
+    return secondsBefore;
   }
 
   private Map<String, Object> epoch(int epoch) {

@@ -24,6 +24,13 @@ public interface FitListener {
   default void validated(int epoch, double score) {}
 
   /**
+   * Reports that training continues from a checkpoint written after {@code epochsDone} epochs, which took {@code
+   * secondsBefore} seconds of training (NaN when the checkpoint does not say); called before those epochs are
+   * reported again through {@link #epochEnd} and {@link #validated}.
+   */
+  default void resumed(int epochsDone, double secondsBefore) {}
+
+  /**
    * A listener that passes progress and status on to {@code next} with {@code prefix} before the stage and the
    * message, and drops epochs and validation scores: for a run inside a larger one whose epochs are not the
    * caller's (a tuning run before the final training).

@@ -307,6 +307,8 @@ public final class SequenceTraining {
     Path dir = runOptions.checkpointDir();
     Map<String, String> settings = runSettings(options, examples, cloze, runOptions);
     StringBuilder history = new StringBuilder();
+    long runStart = System.nanoTime();
+    double secondsBefore = 0;
     int startEpoch = 0;
     double bestScore = Double.NEGATIVE_INFINITY;
     int badChecks = 0;
@@ -322,6 +324,8 @@ public final class SequenceTraining {
         startEpoch = Integer.parseInt(checkpoint.property("epoch"));
         bestScore = Double.parseDouble(checkpoint.property("bestScore"));
         badChecks = Integer.parseInt(checkpoint.property("badChecks"));
+        secondsBefore = Double.parseDouble(checkpoint.propertyOr(TRAIN_SECONDS, "NaN"));
+        report.resumed(startEpoch, secondsBefore);
         // the epochs before the interruption, for the listener's record (model.json's training curve)
         String before = checkpoint.propertyOr(HISTORY, "");
         history.append(before);
@@ -379,7 +383,8 @@ public final class SequenceTraining {
                 .property("bestScore", Double.toString(bestScore))
                 .property("badChecks", Integer.toString(badChecks))
                 .property("adamStep", Long.toString(adam.step()))
-                .property(HISTORY, history.toString());
+                .property(HISTORY, history.toString())
+                .property(TRAIN_SECONDS, Double.toString(secondsBefore + (System.nanoTime() - runStart) / 1e9));
             for (Map.Entry<String, String> e : settings.entrySet()) state.property(e.getKey(), e.getValue());
             adam.save(dir.resolve(OPTIMIZER));
             state.write(dir.resolve(CHECKPOINT));
@@ -392,6 +397,8 @@ public final class SequenceTraining {
     }
   }
 
+  /** Checkpoint property: the seconds of training up to the checkpoint, over every run that led to it. */
+  private static final String TRAIN_SECONDS = "trainSeconds";
   /** Checkpoint property: the epochs so far, {@code epoch:loss[:validation score]} separated by {@code ;}. */
   private static final String HISTORY = "history";
   /** Prefix of the checkpoint properties a resumed run must match. */

@@ -73,13 +73,22 @@ class SasRecTest {
     assertTrue(Files.exists(dir.resolve("checkpoint.atw")) && Files.exists(dir.resolve("optimizer.atw")));
     List<Integer> epochs = new ArrayList<>();
     List<Double> resumedLosses = new ArrayList<>();
+    double[] resumedAt = {-1, Double.NaN};
     WeightFile resumed = new SasRec(four).train(train, new SequenceTraining.Run(null, dir, true), new FitListener() {
+      @Override
+      public void resumed(int epochsDone, double secondsBefore) {
+        resumedAt[0] = epochsDone;
+        resumedAt[1] = secondsBefore;
+      }
+
       @Override
       public void epochEnd(int epoch, double loss) {
         epochs.add(epoch);
         resumedLosses.add(loss);
       }
     });
+    assertEquals(2, resumedAt[0], "told where it resumed");
+    assertTrue(resumedAt[1] > 0, "and how long the first run trained: " + resumedAt[1]);
     // the checkpoint's epochs are told again first (the whole training curve), then the run goes on from epoch 3
     assertEquals(List.of(1, 2, 3, 4), epochs);
     assertEquals(first.values, resumedLosses.subList(0, 2));
