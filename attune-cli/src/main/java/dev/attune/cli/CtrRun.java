@@ -99,7 +99,7 @@ final class CtrRun {
   }
 
   /** Writes a model directory for a CTR outcome (weights, item ids, model.json with the scores). */
-  static void write(Path out, Outcome o, Dataset dataset, CtrDataset data, long seed) throws IOException {
+  static void write(Path out, Outcome o, Dataset dataset, CtrDataset data, long seed, int threads) throws IOException {
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("name", o.trainer().name());
     info.put("task", "ctr");
@@ -107,6 +107,8 @@ final class CtrRun {
     info.put("positiveMin", data.params().positiveMin());
     info.put("userFields", data.params().userAttributes());
     info.put("seed", seed);
+    info.put("threads", threads);
+    info.put("params", TrainCommand.flatten(o.trainer().params())); // enough to run it again
     info.put("bestEpoch", o.result().bestEpoch());
     info.put("trainSeconds", Math.round(o.trainSeconds() * 10) / 10.0);
     info.put("secondsPerEpoch", Math.round(o.result().secondsPerEpoch() * 100) / 100.0);

@@ -272,7 +272,7 @@ final class TrainCommand implements Callable<Integer> {
     CtrRun.requireBothLabels(ctr);
     int threadCount = threads == 0 ? 1 : threads;
     CtrRun.Outcome outcome = CtrRun.train(name, overrides.get(name), ctr, seed, threadCount, quiet, err);
-    CtrRun.write(out, outcome, dataset, ctr, seed);
+    CtrRun.write(out, outcome, dataset, ctr, seed, threadCount);
     o.println(CtrRun.line(outcome) + " on " + dataset.name());
     o.println("wrote " + out);
     return 0;
@@ -303,6 +303,7 @@ final class TrainCommand implements Callable<Integer> {
         if (v instanceof Record nested) out.putAll(flatten(nested));
         else if (v instanceof Enum<?> e) out.put(c.getName(), e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         else if (v == null || v instanceof Number || v instanceof Boolean || v instanceof String) out.put(c.getName(), v);
+        else if (v instanceof int[] a) out.put(c.getName(), java.util.Arrays.stream(a).boxed().toList()); // layer sizes
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
       }

@@ -478,6 +478,10 @@ class AttuneCliTest {
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().contains("GAUC"), train.out());
     assertTrue(Files.exists(model.resolve("weights.atw")), "model directory written");
+    JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
+    assertEquals(8, info.get("params").get("dim").asInt(), "the run's settings, to run it again: " + info);
+    assertEquals(2, info.get("params").get("epochs").asInt());
+    assertEquals(1, info.get("threads").asInt());
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--ctr", "fm,ncf", "--positive-min",
         "0.5", "--param", "fm.epochs=1", "--param", "ncf.epochs=1", "--quiet", "--threads", "1");
     assertEquals(0, eval.code(), eval.err());

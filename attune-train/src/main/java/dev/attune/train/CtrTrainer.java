@@ -16,4 +16,7 @@ public interface CtrTrainer {
 
   /** The options of the shared loop. */
   CtrTraining.Options options();
+
+  /** Every hyper-parameter of the run, the training options included (written into {@code model.json}). */
+  Record params();
 }

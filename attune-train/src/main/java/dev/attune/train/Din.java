@@ -84,6 +84,7 @@ public final class Din implements CtrTrainer {
   }
 
   /** The hyper-parameters. */
+  @Override
   public Params params() {
     return params;
   }

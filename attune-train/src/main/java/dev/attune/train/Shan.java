@@ -76,6 +76,11 @@ public final class Shan implements CtrTrainer {
     return params.training();
   }
 
+  @Override
+  public Params params() {
+    return params;
+  }
+
   /** Trains on {@code data} (early stopping on its validation part) and exports the best weights. */
   @Override
   public CtrTraining.Result train(CtrDataset data, FitListener listener) {
