@@ -143,7 +143,8 @@ public final class Afm implements CtrTrainer {
 
     /** Builds a network of the shape {@code properties} give (see {@link Afm#train}). */
     public Network(Map<String, String> properties, DataType dataType, long seed, Function<String, float[]> preset) {
-      this.properties = Map.copyOf(properties);
+      // insertion order, not Map.copyOf's per-run order: the same seed writes the same weight file byte for byte
+      this.properties = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(properties));
       this.manager = NDManager.newBaseManager("PyTorch");
       this.store = new ParameterStore(manager, dataType, seed);
       store.preset(preset);

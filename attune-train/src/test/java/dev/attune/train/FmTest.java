@@ -70,6 +70,24 @@ class FmTest {
     }
   }
 
+  /** The weight file lists the properties in the order given, not Map.copyOf's per-JVM one: same seed, same bytes. */
+  @Test
+  void theWeightFileKeepsThePropertiesInTheirOrder() {
+    CtrDataset data = PlantedCtr.generate(20, 5, 2, 3, 8, 0.1, SEED);
+    Map<String, String> properties = new java.util.LinkedHashMap<>();
+    properties.put("model", Fm.MODEL_KIND);
+    properties.put("numUsers", "" + data.numUsers());
+    properties.put("numAttributeValues", "" + data.numAttributeValues());
+    properties.put("numFields", "" + data.numUserFields());
+    properties.put("numItems", "" + data.numItems());
+    properties.put("numCategories", "" + data.numCategories());
+    properties.put("dim", "3");
+    properties.put("maxHistory", "4");
+    try (Fm.Network net = new Fm.Network(properties, DataType.FLOAT32, SEED, null)) {
+      assertEquals(List.copyOf(properties.keySet()), List.copyOf(net.toWeights().properties().keySet()));
+    }
+  }
+
   private static void add(WeightFile w, String table, int row, double value, List<float[]> v, List<Float> bias,
       List<Double> x) {
     float[] e = w.tensor(table + "_embedding").values();
