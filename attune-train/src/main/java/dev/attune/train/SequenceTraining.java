@@ -361,7 +361,8 @@ public final class SequenceTraining {
           boolean last = epoch + 1 == options.epochs();
           if (runOptions.validation() != null && ((epoch + 1) % options.validateEvery() == 0 || last)) {
             WeightFile current = net.toWeights();
-            double score = validate(serve.apply(current), runOptions.validation(), options.threads());
+            double score = validate(serve.apply(current), runOptions.validation(), options.threads(), report,
+                epoch + 1);
             report.validated(epoch + 1, score);
             history.append(':').append(score);
             report.status(String.format("validation NDCG@10 %.4f after epoch %d (best %.4f)", score, epoch + 1,
@@ -764,9 +765,11 @@ public final class SequenceTraining {
     return Activation.relu(z).add(z.abs().neg().exp().add(1).log());
   }
 
-  private static double validate(Recommender model, Split.Stage stage, int threads) {
+  /** Validation NDCG@10, with its own progress stage: it can take as long as an epoch on a large catalogue. */
+  private static double validate(Recommender model, Split.Stage stage, int threads, FitListener report, int epoch) {
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false).withThreads(threads);
-    return new Evaluator().evaluate(model, stage, options).mean("NDCG@10");
+    return new Evaluator().evaluate(model, stage, options,
+        (done, total) -> report.progress("validation after epoch " + epoch, done, total)).mean("NDCG@10");
   }
 
   /**
