@@ -26,16 +26,40 @@ function h(name, attrs = {}, ...children) {
 }
 
 class Unauthorized extends Error {}
+/** Thrown to a page whose answer came after the user had moved to another page: it must not draw over that one. */
+class Stale extends Error {}
 
-/** Calls the API; JSON in and out. A 401 logs out; other errors throw with the server's message. */
+/** Counts page changes; an answer to an earlier page is {@link Stale}. */
+let navigation = 0;
+
+/**
+ * Calls the API; JSON in and out. A 401 logs out (every call carries the admin key, the user explorer's public
+ * routes too, so a 401 anywhere means the key is no longer the server's); a server that does not answer shows the
+ * offline banner; other errors throw with the server's message.
+ */
 async function api(path, { method = 'GET', body } = {}) {
-  const headers = { Authorization: `Bearer ${sessionStorage.getItem(KEY) || ''}` };
+  const page = navigation;
+  // the preview header keeps the dashboard's own recommendation requests out of the traffic it reports
+  const headers = { Authorization: `Bearer ${sessionStorage.getItem(KEY) || ''}`, 'X-Attune-Dashboard': 'preview' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let r;
+  try {
+    r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    offline(true);
+    throw new Error(`the server does not answer (${e.message})`);
+  }
+  offline(false);
   const data = await r.json().catch(() => ({}));
-  if (r.status === 401 && path.startsWith('/v1/admin/')) throw new Unauthorized(data.message || 'unauthorized');
+  if (page !== navigation) throw new Stale();
+  if (r.status === 401) throw new Unauthorized(data.message || 'unauthorized');
   if (!r.ok) throw new Error(`${r.status} ${data.error || ''}: ${data.message || r.statusText}`);
   return data;
+}
+
+/** Shows or hides the banner that says the server does not answer (the page's numbers may then be old). */
+function offline(down) {
+  document.getElementById('offline').hidden = !down;
 }
 
 // time 0 is how events without a known time arrive (ratings imported without time)
@@ -47,6 +71,17 @@ const pct = v => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1
 function kpi(label, value, sub, testid) {
   return h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
     h('div', { class: 'value', 'data-testid': testid }, value), sub ? h('div', { class: 'sub' }, sub) : null);
+}
+
+/** Runs {@code work} with the form's buttons disabled, so a slow answer cannot be asked for twice. */
+async function busy(form, work) {
+  const buttons = [...form.querySelectorAll('button')];
+  for (const b of buttons) b.disabled = true;
+  try {
+    return await work();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
 }
 
 function card(title, ...children) {
@@ -94,9 +129,9 @@ async function overview() {
       card('Events by type', barChart({ rows: entries(c.eventsByType), xLabel: 'events (count)', testid: 'chart-types' })),
       card('Events by scene', barChart({ rows: entries(c.eventsByScene), xLabel: 'events (count)', color: PALETTE[2], testid: 'chart-scenes' }))),
     h('div', { class: 'grid' },
-      card('Events per day — the whole log, first to newest event (UTC)',
-        lineChart({ series: [{ name: `events per day (${fmt(days.counts.length)} days, ${fmt(days.total)} events)`, points: points(days) }], xLabel: 'day (UTC)',
-          yLabel: 'events per day', xFormat: day, testid: 'chart-days' })),
+      card(`Events ${perBucket(days)} — the whole log, first to newest event (UTC)`,
+        lineChart({ series: [{ name: `events ${perBucket(days)} (${fmt(days.counts.length)} points, ${fmt(days.total)} events)`, points: points(days) }], xLabel: 'day (UTC)',
+          yLabel: `events ${perBucket(days)}`, xFormat: day, testid: 'chart-days' })),
       card('Ingestion rejects by reason (since start)',
         barChart({ rows: entries(o.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'chart-rejects' }))),
     h('div', { class: 'grid' },
@@ -104,10 +139,22 @@ async function overview() {
         c.eventsByTypeAndScene.map(r => h('tr', {}, h('td', {}, r.type), h('td', {}, r.scene), h('td', { class: 'num' }, fmt(r.events)))))),
       card('Active model: offline metrics', modelMetrics(model))));
   refreshTimer = setInterval(async () => {
-    const fresh = await api('/v1/admin/events/over-time?bucket=minute&count=60').catch(() => null);
+    let fresh = null;
+    try {
+      fresh = await api('/v1/admin/events/over-time?bucket=minute&count=60');
+    } catch (e) {
+      if (e instanceof Unauthorized) logout(); // a restarted server with another admin key
+      return; // a server that does not answer: the offline banner says so
+    }
     const live = document.getElementById('live');
     if (fresh && live) live.replaceChildren(liveChart(fresh));
   }, 5000);
+}
+
+/** "per day", or "per 3 days" when the server merged days to keep a long log to a bounded number of points. */
+function perBucket(series) {
+  const days = Math.round((series.bucketMillis || 86400000) / 86400000);
+  return days <= 1 ? 'per day' : `per ${days} days`;
 }
 
 function liveChart(s) {
@@ -131,7 +178,8 @@ async function models() {
   const m = await api('/v1/admin/models');
   const metric = (v, k) => fmt(v.metrics[k], 4);
   const rows = m.versions.map(v => h('tr', { class: v.active ? 'active' : null, 'data-version': v.id },
-    h('td', {}, h('b', {}, v.id), h('div', { class: 'muted' }, v.kind || '?')),
+    h('td', {}, h('b', {}, v.id), h('div', { class: 'muted' }, v.kind || '?'),
+      v.readable ? null : h('span', { class: 'tag gone', title: 'its folder lacks the weights or item list: it cannot be served' }, 'not readable')),
     h('td', { class: 'num' }, metric(v, 'NDCG@10')),
     h('td', { class: 'num' }, metric(v, 'HR@10')),
     h('td', { class: 'num' }, metric(v, 'Coverage@10')),
@@ -139,7 +187,8 @@ async function models() {
     h('td', {}, time(v.createdAtMillis)),
     h('td', {}, gateCell(v)),
     h('td', {}, v.active ? h('span', { class: 'tag model' }, 'serving')
-      : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.readable, onclick: () => activate(v.id) }, 'Activate'))));
+      : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.readable,
+        title: v.readable ? null : 'not readable: nothing to serve', onclick: ev => activate(v.id, ev.currentTarget) }, 'Activate'))));
   const sorted = [...m.versions].sort((a, b) => (b.metrics['NDCG@10'] ?? -1) - (a.metrics['NDCG@10'] ?? -1));
   const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
   const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' }, jobText(m.job));
@@ -165,7 +214,9 @@ function gateCell(v) {
     : `active ${g.activeVersion} ${fmt(g.activeNdcg10, 4)}${g.margin ? ` − margin ${fmt(g.margin, 4)}` : ''}`;
   return h('div', { 'data-testid': `gate-${v.id}`, 'data-decision': g.decision, title: g.rule || '' },
     h('span', { class: `tag ${g.decision === 'published' ? 'new' : 'gone'}` }, g.decision),
-    h('div', { class: 'muted' }, `NDCG@10 ${fmt(g.candidateNdcg10, 4)} vs ${against}`));
+    h('div', { class: 'muted' }, `NDCG@10 ${fmt(g.candidateNdcg10, 4)} vs ${against}`),
+    // why two numbers may not compare as they seem (the active version saw part of the holdout, ...)
+    g.note && g.activeNdcg10 != null ? h('div', { class: 'note' }, g.note) : null);
 }
 
 function jobText(j) {
@@ -173,7 +224,10 @@ function jobText(j) {
   const parts = [`Training job ${j.id} (${j.trigger}): ${j.state}`];
   if (j.version) parts.push(`version ${j.version}`);
   if (j.epoch) parts.push(`epoch ${j.epoch}${j.loss != null ? `, loss ${fmt(j.loss, 4)}` : ''}`);
-  if (j.state === 'training' && j.progress && j.progress.total) parts.push(`${Math.round(100 * j.progress.done / j.progress.total)}% of the epoch`);
+  if (j.state === 'training' && j.progress && j.progress.total) {
+    parts.push(`${j.progress.stage || 'stage'}: ${Math.round(100 * j.progress.done / j.progress.total)}%`);
+  }
+  if (j.gate && j.gate.note) parts.push(`note: ${j.gate.note}`);
   if (j.gate) {
     parts.push(`gate: ${j.gate.decision} (NDCG@10 ${fmt(j.gate.candidateNdcg10, 4)} vs active ${fmt(j.gate.activeNdcg10, 4)})`);
   }
@@ -231,16 +285,20 @@ function curves(v) {
       : h('p', { class: 'muted' }, 'Trained without a validation split (no validation curve).'));
 }
 
-async function activate(id) {
+async function activate(id, button) {
   const out = document.getElementById('activate-result');
+  if (button) button.disabled = true; // one activation at a time; the page redraws when it is done
+  out.textContent = 'Activating…';
   try {
     await api(`/v1/admin/models/${encodeURIComponent(id)}/activate`, { method: 'POST' });
     await models();
     document.getElementById('activate-result').textContent = `Now serving ${id}.`;
   } catch (e) {
+    if (e instanceof Stale) return;
     if (e instanceof Unauthorized) return logout();
     out.textContent = e.message;
     out.classList.add('error');
+    if (button) button.disabled = false;
   }
 }
 
@@ -249,7 +307,15 @@ function searchBox(placeholder, prefixRoute, listKey, open) {
   const input = h('input', { type: 'search', placeholder, 'aria-label': placeholder, 'data-testid': 'search' });
   const form = h('form', { class: 'inline', onsubmit: async ev => {
     ev.preventDefault();
-    const found = await api(`${prefixRoute}?prefix=${encodeURIComponent(input.value)}&limit=30`);
+    let found;
+    try {
+      found = await busy(form, () => api(`${prefixRoute}?prefix=${encodeURIComponent(input.value)}&limit=30`));
+    } catch (e) {
+      if (e instanceof Stale) return;
+      if (e instanceof Unauthorized) return logout();
+      results.replaceChildren(h('span', { class: 'error' }, e.message));
+      return;
+    }
     const list = found[listKey];
     results.replaceChildren(...(list.length ? list.map(x => {
       const id = typeof x === 'string' ? x : x.id;
@@ -277,7 +343,7 @@ async function users(userId) {
   const events = timeline.events;
   const whatIf = h('div', { id: 'whatif-result' });
   const itemInput = h('input', { id: 'whatif-item', placeholder: 'item id', required: true, value: recs.items[0] ? recs.items[0].itemId : '' });
-  const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favourite', 'share', 'skip', 'dislike', 'view', 'purchase']
+  const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favourite', 'share', 'rating', 'skip', 'dislike', 'view', 'purchase']
     .map(t => h('option', { value: t }, t)));
   parts.push(
     h('h2', { 'data-testid': 'user-id' }, `User ${userId}`),
@@ -300,7 +366,7 @@ async function users(userId) {
     card('What if? Add a hypothetical event and see the list change (nothing is stored)',
       h('form', { class: 'inline', 'data-testid': 'whatif-form', onsubmit: async ev => {
         ev.preventDefault();
-        await runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf, userId);
+        await busy(ev.currentTarget, () => runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf, userId));
       } }, h('label', { for: 'whatif-item' }, 'item'), itemInput, h('label', { for: 'whatif-type' }, 'type'), typeInput,
       h('button', { type: 'submit' }, 'Recommend with this event')),
       whatIf));
@@ -430,9 +496,9 @@ async function items(itemId) {
         h('td', {}, r + 1), h('td', {}, h('a', { href: `#/items/${encodeURIComponent(s.itemId)}` }, titles[s.itemId] ? `${titles[s.itemId]} (${s.itemId})` : s.itemId)),
         h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }))),
     h('div', { class: 'two' },
-      card('Popularity — events per day, from its first to its newest event (UTC)',
-        lineChart({ series: [{ name: `events on this item per day (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
-          yLabel: 'events per day', xFormat: day, width: 560, testid: 'chart-popularity' })),
+      card(`Popularity — events ${perBucket(days)}, from its first to its newest event (UTC)`,
+        lineChart({ series: [{ name: `events on this item ${perBucket(days)} (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
+          yLabel: `events ${perBucket(days)}`, xFormat: day, width: 560, testid: 'chart-popularity' })),
       card('Who consumes it',
         h('p', {}, h('b', { 'data-testid': 'consumer-users' }, fmt(consumers.users)), ' users, ',
           h('b', { 'data-testid': 'consumer-events' }, fmt(consumers.events)), ' events in all. Most active:'),
@@ -476,6 +542,7 @@ function logout() {
 
 async function show() {
   clearInterval(refreshTimer);
+  navigation++;
   const loggedIn = !!sessionStorage.getItem(KEY);
   document.getElementById('login').hidden = loggedIn;
   document.getElementById('nav').hidden = !loggedIn;
@@ -492,6 +559,7 @@ async function show() {
     await (pages[page] || overview)(id ? decodeURIComponent(id) : undefined);
     main.setAttribute('data-ready', page);
   } catch (e) {
+    if (e instanceof Stale) return; // the user has moved on; the newer page draws itself
     if (e instanceof Unauthorized) return logout();
     main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error' }, e.message));
   }
@@ -500,7 +568,13 @@ async function show() {
 document.getElementById('login-form').addEventListener('submit', async ev => {
   ev.preventDefault();
   const key = document.getElementById('key').value.trim();
-  const r = await fetch('/v1/admin/overview', { headers: { Authorization: `Bearer ${key}` } });
+  let r;
+  try {
+    r = await fetch('/v1/admin/overview', { headers: { Authorization: `Bearer ${key}` } });
+  } catch (e) {
+    document.getElementById('login-error').textContent = `The server does not answer (${e.message}).`;
+    return;
+  }
   if (r.status === 200) {
     sessionStorage.setItem(KEY, key);
     document.getElementById('login-error').textContent = '';

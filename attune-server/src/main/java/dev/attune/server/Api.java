@@ -52,6 +52,10 @@ final class Api {
           + " topItemId, and topStepDrop / randomStepDrop: modelScore less modelScore without the top / a random"
           + " other event (null without another)"));
 
+  /** The header the dashboard sends with its requests: answers to them are left out of the traffic counts. */
+  static final String PREVIEW_HEADER = "X-Attune-Dashboard";
+  static final String PREVIEW_VALUE = "preview";
+
   private final Store store;
   private final ObjectMapper json;
   /**
@@ -418,7 +422,9 @@ final class Api {
   private void answer(Context ctx, String userId, List<Recommendations.Recommended> items) {
     ServingModel m = recommendations.model();
     FallbackModel f = recommendations.fallback();
-    if (stats != null) stats.served(items, m == null ? null : m.kind(), f == null ? null : f.kind());
+    // the dashboard's own previews (a user's page, a what-if) are not traffic: they would skew the shares it shows
+    boolean preview = PREVIEW_VALUE.equals(ctx.header(PREVIEW_HEADER));
+    if (stats != null && !preview) stats.served(items, m == null ? null : m.kind(), f == null ? null : f.kind());
     Map<String, Object> body = new LinkedHashMap<>();
     if (userId != null) body.put("userId", userId);
     body.put("model", m == null ? null : m.version());

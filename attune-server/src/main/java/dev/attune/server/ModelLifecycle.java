@@ -71,6 +71,8 @@ final class ModelLifecycle implements AutoCloseable {
   static final int MIN_EVENTS = 20;
   /** Fewest holdout users for a holdout limited to events the active version has not seen. */
   static final int MIN_HOLDOUT_USERS = 10;
+  /** The job that trained a version, in its {@code model.json}: id, trigger, start, last epoch and loss. */
+  static final String JOB_KEY = "job";
   /** The store's number of events when the job began, in its version's {@code model.json}. */
   static final String STORE_EVENTS_KEY = "storeEventsAtJob";
   /** The suffix of a version's directory while its job builds it ({@code .<version>.partial}). */
@@ -133,6 +135,7 @@ final class ModelLifecycle implements AutoCloseable {
   private void restoreLastJob() {
     Store.ModelVersion newest = null;
     Map<?, ?> gate = null;
+    Map<?, ?> jobInfo = Map.of();
     Object eventsAtJob = null;
     for (Store.ModelVersion v : store.modelVersions()) {
       if (newest != null && v.createdAtMillis() <= newest.createdAtMillis()) continue;
@@ -141,6 +144,7 @@ final class ModelLifecycle implements AutoCloseable {
         if (!(info.get("gate") instanceof Map<?, ?> g)) continue; // not trained by a job
         newest = v;
         gate = g;
+        jobInfo = info.get(JOB_KEY) instanceof Map<?, ?> m ? m : Map.of();
         eventsAtJob = info.get(STORE_EVENTS_KEY);
       } catch (IOException | RuntimeException e) {
         // a version whose directory is gone tells nothing about the last job
@@ -148,8 +152,12 @@ final class ModelLifecycle implements AutoCloseable {
     }
     if (newest == null) return;
     long decided = gate.get("decidedAtMillis") instanceof Number n ? n.longValue() : newest.createdAtMillis();
-    Job restored = new Job("job-" + JOB_TIME.format(Instant.ofEpochMilli(decided)) + "-before-restart",
-        String.valueOf(gate.get("trigger")), decided);
+    long started = jobInfo.get("startedAtMillis") instanceof Number n ? n.longValue() : decided;
+    Job restored = new Job(jobInfo.get("id") instanceof String id ? id
+        : "job-" + JOB_TIME.format(Instant.ofEpochMilli(decided)) + "-before-restart",
+        String.valueOf(gate.get("trigger")), started);
+    if (jobInfo.get("epoch") instanceof Number n) restored.epoch = n.intValue();
+    if (jobInfo.get("loss") instanceof Number n) restored.loss = n.doubleValue();
     restored.version = newest.id();
     restored.holdout = gate.get("holdout") == null ? null : String.valueOf(gate.get("holdout"));
     @SuppressWarnings("unchecked")
@@ -372,7 +380,7 @@ final class ModelLifecycle implements AutoCloseable {
           + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
           config.gateMargin(), split.protocol(), j.trigger);
       j.checkCancelled();
-      writeGate(out, gate, cutoff, stored.events().size());
+      writeGate(out, gate, cutoff, stored.events().size(), j);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
       store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
@@ -459,7 +467,7 @@ final class ModelLifecycle implements AutoCloseable {
    * Adds {@code gate}, {@code trainedUntilMillis} (the candidate saw only events before it) and the store's event count
    * at the job's start to the version's {@code model.json} (written to a temporary file, then moved over it).
    */
-  private void writeGate(Path dir, Map<String, Object> gate, long trainedUntilMillis, long storeEvents)
+  private void writeGate(Path dir, Map<String, Object> gate, long trainedUntilMillis, long storeEvents, Job job)
       throws IOException {
     Path file = dir.resolve("model.json");
     ObjectNode info = Files.isRegularFile(file) && json.readTree(file.toFile()) instanceof ObjectNode o ? o
@@ -467,6 +475,14 @@ final class ModelLifecycle implements AutoCloseable {
     info.put("trainedUntilMillis", trainedUntilMillis);
     info.put(STORE_EVENTS_KEY, storeEvents);
     info.set("gate", json.valueToTree(gate));
+    // the job as the dashboard showed it, so that a restart shows the same last job
+    Map<String, Object> jobInfo = new LinkedHashMap<>();
+    jobInfo.put("id", job.id);
+    jobInfo.put("trigger", job.trigger);
+    jobInfo.put("startedAtMillis", job.startedAtMillis);
+    jobInfo.put("epoch", job.epoch);
+    jobInfo.put("loss", Double.isFinite(job.loss) ? job.loss : null);
+    info.set(JOB_KEY, json.valueToTree(jobInfo));
     Path tmp = dir.resolve("model.json.tmp");
     json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

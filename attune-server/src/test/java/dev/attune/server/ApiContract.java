@@ -632,6 +632,11 @@ abstract class ApiContract {
   void coldStartShareCountsAnswersWithoutAModelItem() throws Exception {
     json(post("/v1/recommendations", "{\"history\":[],\"k\":5}"), 200); // popularity only
     json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song3\"}],\"k\":5}"), 200); // the model
+    // the dashboard's previews are not traffic
+    HttpRequest preview = HttpRequest.newBuilder(URI.create(base + "/v1/recommendations"))
+        .header("Content-Type", "application/json").header(Api.PREVIEW_HEADER, Api.PREVIEW_VALUE)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"history\":[],\"k\":5}")).build();
+    assertEquals(200, http.send(preview, HttpResponse.BodyHandlers.ofString()).statusCode());
     JsonNode t = json(admin("GET", "/v1/admin/quality", null), 200).get("traffic");
     assertEquals(2, t.get("answers").asLong());
     assertEquals(1, t.get("coldStartAnswers").asLong());

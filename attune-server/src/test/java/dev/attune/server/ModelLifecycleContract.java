@@ -304,7 +304,8 @@ abstract class ModelLifecycleContract {
     LifecycleConfig afterTen = LifecycleConfig.DEFAULTS.withRetrainAfterEvents(10);
     start(new FakeTrainer(0.2, false, 0.3), afterTen);
     json(send("POST", "/v1/admin/models/train", null, true), 202);
-    String version = awaitJob().get("version").asText();
+    JsonNode before = awaitJob();
+    String version = before.get("version").asText();
     postPlays(0, 6);
     server.stop();
     server = null;
@@ -313,6 +314,8 @@ abstract class ModelLifecycleContract {
     assertEquals(6, status.get("triggers").get("eventsSinceTraining").asLong(), status.toString());
     assertEquals(version, status.get("job").get("version").asText(), "the last job, from its version: " + status);
     assertEquals("published", status.get("job").get("state").asText());
+    assertEquals(before.get("id").asText(), status.get("job").get("id").asText(), "the same job, not a copy");
+    assertEquals(before.get("epoch").asInt(), status.get("job").get("epoch").asInt());
     postPlays(6, 4); // 10 since the last job, across the restart
     JsonNode job = awaitJob();
     assertEquals("events", job.get("trigger").asText(), job.toString());
