@@ -68,6 +68,8 @@ const hhmm = ms => new Date(ms).toISOString().slice(11, 16);
 const day = ms => new Date(ms).toISOString().slice(0, 10);
 const pct = v => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);
 
+const plural = (n, noun) => `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
+
 function kpi(label, value, sub, testid) {
   return h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
     h('div', { class: 'value', 'data-testid': testid }, value), sub ? h('div', { class: 'sub' }, sub) : null);
@@ -120,7 +122,7 @@ async function overview() {
     h('div', { class: 'kpis' },
       kpi('Users', fmt(c.users), null, 'kpi-users'),
       kpi('Items', fmt(c.items), null, 'kpi-items'),
-      kpi('Events', fmt(c.events), `${Object.keys(c.eventsByType).length} types, ${Object.keys(c.eventsByScene).length} scenes`, 'kpi-events'),
+      kpi('Events', fmt(c.events), `${plural(Object.keys(c.eventsByType).length, 'type')}, ${plural(Object.keys(c.eventsByScene).length, 'scene')}`, 'kpi-events'),
       kpi('Rejected requests', fmt(o.rejects.total), 'ingestion, since start', 'kpi-rejects'),
       kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.answers)} answer${t.answers === 1 ? '' : 's'} since start`, 'kpi-cold'),
       kpi('Active model', model ? model.id : 'none', model ? `${model.kind || ''}` : 'popularity only', 'kpi-model')),
@@ -199,6 +201,7 @@ async function models() {
     card('Leaderboard of trained versions (NDCG@10 on each version\'s test split or, for versions the server trained, its time-based holdout)',
       table(['version', { label: 'NDCG@10', num: true }, { label: 'HR@10', num: true }, { label: 'Coverage@10', num: true },
         { label: 'training (s)', num: true }, 'created (UTC)', 'model gate', ''], rows, { 'data-testid': 'leaderboard' }),
+      rows.length ? null : h('p', { class: 'muted' }, 'No versions yet: train one here, or with `attune train --out` beside the served model.'),
       h('div', { class: 'row', style: 'margin-top:10px' }, button, h('span', { class: 'note' }, m.training)),
       job,
       h('p', { id: 'activate-result', class: 'note' })),
@@ -333,10 +336,18 @@ async function users(userId) {
     main.replaceChildren(...parts);
     return;
   }
-  const [timeline, recs, overview] = await Promise.all([
-    api(`/v1/users/${encodeURIComponent(userId)}/events?limit=50`),
-    api(`/v1/users/${encodeURIComponent(userId)}/recommendations?k=10&explain=true`),
-    api('/v1/admin/overview')]);
+  let timeline, recs, overview;
+  try {
+    [timeline, recs, overview] = await Promise.all([
+      api(`/v1/users/${encodeURIComponent(userId)}/events?limit=50`),
+      api(`/v1/users/${encodeURIComponent(userId)}/recommendations?k=10&explain=true`),
+      api('/v1/admin/overview')]);
+  } catch (e) {
+    if (e instanceof Stale || e instanceof Unauthorized) throw e;
+    // an unknown user: the search stays, to look for another
+    main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e.message));
+    return;
+  }
   const modelKind = overview.model ? overview.model.kind : null;
   const titles = await itemTitles([...timeline.events.map(e => e.itemId), ...recs.items.map(i => i.itemId)]);
   const label = id => titles[id] ? `${titles[id]} (${id})` : id;
@@ -449,7 +460,14 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
     const titles = await itemTitles([...before.items, ...after.items].map(i => i.itemId).concat([itemId], events.map(e => e.itemId)));
     const label = id => titles[id] ? `${titles[id]} (${id})` : id;
     const changed = after.items.filter(i => !before.items.some(b => b.itemId === i.itemId)).length;
+    // an id the catalogue does not hold is still a history event, but most likely a typo: say so
+    const known = await api(`/v1/items/${encodeURIComponent(itemId)}`).then(() => true, e => {
+      if (e instanceof Stale || e instanceof Unauthorized) throw e;
+      return false;
+    });
     out.replaceChildren(
+      known ? null : h('p', { class: 'error', 'data-testid': 'whatif-unknown' },
+        `No item "${itemId}" in the catalogue: the list below treats it as an event on an unknown item.`),
       h('p', { 'data-testid': 'whatif-summary' }, `With one more "${type}" of ${label(itemId)}: ${changed} of ${after.items.length} items are new to the list.`),
       h('div', { class: 'two' },
         h('div', {}, h('h2', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
@@ -481,8 +499,16 @@ async function items(itemId) {
     return;
   }
   const enc = encodeURIComponent(itemId);
-  const [item, similar, consumers, days] = await Promise.all([api(`/v1/items/${enc}`), api(`/v1/items/${enc}/similar?k=10`),
-    api(`/v1/admin/items/${enc}/consumers?limit=15`), api(`/v1/admin/events/over-time?bucket=day&itemId=${enc}`)]);
+  let item, similar, consumers, days;
+  try {
+    [item, similar, consumers, days] = await Promise.all([api(`/v1/items/${enc}`), api(`/v1/items/${enc}/similar?k=10`),
+      api(`/v1/admin/items/${enc}/consumers?limit=15`), api(`/v1/admin/events/over-time?bucket=day&itemId=${enc}`)]);
+  } catch (e) {
+    if (e instanceof Stale || e instanceof Unauthorized) throw e;
+    // an unknown item: the search stays, to look for another
+    main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e.message));
+    return;
+  }
   const titles = await itemTitles(similar.items.map(i => i.itemId));
   const meta = [['id', item.id], ['title', item.title], ['creator', item.creator], ['album', item.album], ['scene', item.scene],
     ['categories', (item.categories || []).join(', ')], ['tags', (item.tags || []).join(', ')],
