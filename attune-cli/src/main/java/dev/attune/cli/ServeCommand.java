@@ -234,6 +234,33 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** Seconds between checks that this server still holds its claim on the store. */
+  static final int CLAIM_CHECK_SECONDS = 30;
+
+  /**
+   * {@code claim} while it holds; else the claim taken again, logged as a warning, or, when another server has taken
+   * the store meanwhile (or the store does not answer), {@code claim} as it is, logged as an error, to be tried again
+   * at the next check. Never throws: it runs on a timer.
+   */
+  static Store.ServingLock keepClaim(Store store, String url, Store.ServingLock claim) {
+    if (claim.held()) return claim;
+    claim.close();
+    try {
+      var again = store.tryLockForServing();
+      if (again.isPresent()) {
+        CLAIM_LOG.warn("this server's claim on its store was lost (its database session ended) and is taken again");
+        return again.get();
+      }
+      CLAIM_LOG.error("{}: this server lost its claim on the store and another server now holds it; their caches"
+          + " and counters disagree: stop one of them", anotherServerMessage(url));
+    } catch (RuntimeException e) {
+      CLAIM_LOG.error("this server lost its claim on the store and cannot take it again yet: {}", e.getMessage());
+    }
+    return claim;
+  }
+
+  private static final org.slf4j.Logger CLAIM_LOG = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
+
   /** A taken port is the caller's to fix, not an internal error: one line, the usage exit code. */
   private static IllegalArgumentException portTaken(ServerConfig cfg, java.net.BindException e) {
     return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + e.getMessage()
@@ -316,11 +343,19 @@ final class ServeCommand implements Callable<Integer> {
       }
       throw e;
     }
+    // a PostgreSQL claim ends with its session (a database restart): checked and taken again while the server runs
+    java.util.concurrent.atomic.AtomicReference<Store.ServingLock> claim =
+        new java.util.concurrent.atomic.AtomicReference<>(serving);
+    var keeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().daemon().name("attune-store-claim").unstarted(r));
+    keeper.scheduleWithFixedDelay(() -> claim.set(keepClaim(st, url, claim.get())), CLAIM_CHECK_SECONDS,
+        CLAIM_CHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      keeper.shutdownNow();
       server.stop();
       st.close();
-      serving.close();
+      claim.get().close();
       stopped.countDown();
     }, "attune-shutdown"));
     String base = "http://" + cfg.host() + ":" + server.port();

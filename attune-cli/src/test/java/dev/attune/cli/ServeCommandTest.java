@@ -142,6 +142,25 @@ class ServeCommandTest {
     assertTrue(Long.parseLong(launcherFunction("memory_mib")) > 0, "this machine's memory is read");
   }
 
+  /** A lost claim is taken again; when another server took the store meanwhile, the lost one is kept, to retry. */
+  @Test
+  void aLostClaimIsTakenAgainUnlessAnotherServerHoldsTheStore() {
+    String url = "jdbc:sqlite:" + dir.resolve("claim.db");
+    try (Store store = Store.open(url); Store other = Store.open(url)) {
+      Store.ServingLock claim = store.tryLockForServing().orElseThrow();
+      assertTrue(ServeCommand.keepClaim(store, url, claim) == claim, "a claim that holds is kept as it is");
+      claim.close(); // as a PostgreSQL session that ended
+      Store.ServingLock again = ServeCommand.keepClaim(store, url, claim);
+      assertTrue(again.held(), "taken again");
+      again.close();
+      try (Store.ServingLock theirs = other.tryLockForServing().orElseThrow()) {
+        Store.ServingLock kept = ServeCommand.keepClaim(store, url, again);
+        assertFalse(kept.held(), "another server holds the store: nothing to take");
+        assertTrue(theirs.held());
+      }
+    }
+  }
+
   @Test
   void aMissingModelRootThatCanBeCreatedIsAccepted() {
     ServeCommand.requireWritableModelRoot(dir.resolve("models/not/yet"));

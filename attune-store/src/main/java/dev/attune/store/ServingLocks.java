@@ -85,7 +85,13 @@ final class ServingLocks {
       throw StoreException.of("tryLockForServing", database, e);
     }
     // Closing the session releases its advisory locks: no unlock statement that could fail on a dead connection.
-    return Optional.of(once(() -> closeQuietly(connection)));
+    return Optional.of(claim(() -> closeQuietly(connection), () -> {
+      try {
+        return connection.isValid(5); // a round trip: false once the session (and its lock) is gone
+      } catch (SQLException e) {
+        return false;
+      }
+    }));
   }
 
   /**
@@ -133,7 +139,7 @@ final class ServingLocks {
         return Optional.empty();
       }
       FileChannel held = channel;
-      return Optional.of(once(() -> {
+      return Optional.of(claim(() -> {
         try {
           held.close(); // releases the lock
         } catch (IOException e) {
@@ -141,7 +147,7 @@ final class ServingLocks {
         } finally {
           HELD_FILES.remove(lockFile);
         }
-      }));
+      }, () -> held.isOpen() && lock.isValid()));
     } catch (IOException | OverlappingFileLockException e) {
       if (channel != null) {
         try {
@@ -157,11 +163,20 @@ final class ServingLocks {
   }
 
   /** A claim whose release runs once, however often it is closed. */
-  private static ServingLock once(Runnable release) {
+  /** A claim that {@code release}s once, however often it is closed, and is held while {@code stillHeld} says so. */
+  private static ServingLock claim(Runnable release, java.util.function.BooleanSupplier stillHeld) {
     AtomicBoolean closed = new AtomicBoolean();
-    return () -> {
-      if (closed.compareAndSet(false, true)) {
-        release.run();
+    return new ServingLock() {
+      @Override
+      public boolean held() {
+        return !closed.get() && stillHeld.getAsBoolean();
+      }
+
+      @Override
+      public void close() {
+        if (closed.compareAndSet(false, true)) {
+          release.run();
+        }
       }
     };
   }

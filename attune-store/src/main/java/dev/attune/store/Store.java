@@ -204,6 +204,12 @@ public interface Store extends AutoCloseable {
   /** A claim on a store by its one server ({@link #tryLockForServing}); closing it ends the claim. */
   interface ServingLock extends AutoCloseable {
 
+    /**
+     * Whether the claim still holds: false once closed, or once the database session that holds a PostgreSQL claim is
+     * gone (a database restart, a dropped connection), after which another server could take the store.
+     */
+    boolean held();
+
     /** Ends the claim, so that another server may start on the store. Idempotent; does not throw. */
     @Override
     void close();

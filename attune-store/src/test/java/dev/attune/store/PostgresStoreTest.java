@@ -1,5 +1,6 @@
 package dev.attune.store;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -95,6 +96,22 @@ final class PostgresStoreTest extends StoreContract {
 
   private static String withParameter(String url, String parameter) {
     return url + (url.contains("?") ? "&" : "?") + parameter;
+  }
+
+  /** A claim whose session the database ends (a restart, an administrator) says so, and can be taken again. */
+  @Test
+  void aClaimWhoseSessionEndsIsNoLongerHeld() throws Exception {
+    Store.ServingLock claim = store.tryLockForServing().orElseThrow();
+    assertTrue(claim.held());
+    execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        + " WHERE application_name = 'attune serve (store claim)' AND pid <> pg_backend_pid()");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (claim.held() && System.nanoTime() < deadline) Thread.sleep(50);
+    assertFalse(claim.held(), "the session is gone, and the lock with it");
+    claim.close();
+    try (Store.ServingLock again = store.tryLockForServing().orElseThrow()) {
+      assertTrue(again.held());
+    }
   }
 
   private static void execute(String sql) throws SQLException {

@@ -808,6 +808,7 @@ abstract class StoreContract {
   void oneServingClaimAtATimeWhileTheStoreStaysOpenToAll() {
     try (Store secondServer = JdbcStore.open(url, JdbcStore.Options.DEFAULTS)) {
       Store.ServingLock first = store.tryLockForServing().orElseThrow();
+      assertTrue(first.held());
       assertTrue(secondServer.tryLockForServing().isEmpty(), "a second server on the same store is refused");
       assertTrue(store.tryLockForServing().isEmpty(), "a second claim through the same store is refused");
       // what attune keys does while a server runs: the claim keeps out servers only
@@ -815,6 +816,7 @@ abstract class StoreContract {
       assertEquals(List.of("k1"), store.apiKeys().stream().map(ApiKey::id).toList());
       first.close();
       first.close(); // idempotent
+      assertFalse(first.held(), "a closed claim holds nothing");
       try (Store.ServingLock next = secondServer.tryLockForServing().orElseThrow()) {
         assertTrue(store.tryLockForServing().isEmpty(), "the new holder keeps it");
       }
