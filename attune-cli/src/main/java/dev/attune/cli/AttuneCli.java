@@ -64,6 +64,28 @@ public final class AttuneCli {
     return cli.execute(args);
   }
 
+  /**
+   * Why {@link java.nio.file.Files#createDirectories} (or a first file in the folder) failed on {@code out}, in
+   * words: file system exceptions often carry only a path. Names the path that failed when it is a parent of {@code
+   * out}.
+   */
+  static String whyNotCreated(java.nio.file.Path out, IOException e) {
+    if (!(e instanceof java.nio.file.FileSystemException f) || f.getFile() == null) {
+      return String.valueOf(e.getMessage());
+    }
+    java.nio.file.Path failed = java.nio.file.Path.of(f.getFile());
+    String at = failed.equals(out) ? "" : " (at " + failed + ")";
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      // createDirectories makes missing parents, so a missing entry means its parent refuses new ones (/proc)
+      java.nio.file.Path parent = failed.toAbsolutePath().getParent();
+      return parent != null && java.nio.file.Files.isDirectory(parent) ? parent + " does not accept new folders"
+          : "no such file or folder" + at;
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) return "permission denied" + at;
+    String reason = f.getReason() == null ? e.getClass().getSimpleName() : f.getReason();
+    return reason.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + reason.substring(1) + at;
+  }
+
   /** A message for the user: file system errors carry only the path in their message, so say what went wrong. */
   static String message(Throwable e) {
     String what = switch (e) {

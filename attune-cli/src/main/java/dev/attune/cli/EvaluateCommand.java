@@ -132,9 +132,9 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--sampled-negatives " + sampledNegatives + " is not below the catalogue's "
           + dataset.numItems() + " items: that is full ranking, which is reported anyway (leave the option out)");
     }
-    if (protocol == null && dataset.givenTest() == null && dataset.timeKind() == Dataset.TimeKind.NONE) {
-      err.println("attune: note: " + dataset.name() + " has no event order, so the split is " + DEFAULT_UNORDERED_PROTOCOL
-          + " per user (seeded), not leave-one-out");
+    if (protocol == null && defaultProtocol(dataset).equals(DEFAULT_UNORDERED_PROTOCOL)) {
+      err.println("attune: note: " + dataset.name() + " has no event order, so the split is "
+          + DEFAULT_UNORDERED_PROTOCOL + " per user (seeded), not leave-one-out");
     }
     Split split = split(dataset, protocol, seed);
     err.println("protocol " + split.protocol() + ": " + split.test().numUsersWithItems() + " test users, "

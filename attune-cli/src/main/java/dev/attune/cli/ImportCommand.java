@@ -8,14 +8,10 @@ import dev.attune.data.importers.ImportReport;
 import dev.attune.data.importers.Importer;
 import java.io.IOException;
 import java.nio.charset.Charset;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -109,27 +105,8 @@ final class ImportCommand implements Callable<Integer> {
     try {
       Files.createDirectories(out);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot create " + out + ": " + whyNotCreated(out, e), e);
+      throw new IllegalArgumentException("cannot create " + out + ": " + AttuneCli.whyNotCreated(out, e), e);
     }
-  }
-
-  /**
-   * Why {@link Files#createDirectories} failed on {@code out}, in words: file system exceptions often carry
-   * only a path. Names the path that failed when it is a parent of {@code out}.
-   */
-  static String whyNotCreated(Path out, IOException e) {
-    if (!(e instanceof FileSystemException f) || f.getFile() == null) return String.valueOf(e.getMessage());
-    Path failed = Path.of(f.getFile());
-    String at = failed.equals(out) ? "" : " (at " + failed + ")";
-    if (e instanceof NoSuchFileException) {
-      // createDirectories makes missing parents, so a missing entry means its parent refuses new ones (/proc)
-      Path parent = failed.toAbsolutePath().getParent();
-      return parent != null && Files.isDirectory(parent) ? parent + " does not accept new folders"
-          : "no such file or folder" + at;
-    }
-    if (e instanceof AccessDeniedException) return "permission denied" + at;
-    String reason = f.getReason() == null ? e.getClass().getSimpleName() : f.getReason();
-    return reason.substring(0, 1).toLowerCase(Locale.ROOT) + reason.substring(1) + at;
   }
 
   /** Removes a folder this command created when the import into it failed, so no empty data set is left. */

@@ -118,7 +118,8 @@ final class TrainCommand implements Callable<Integer> {
         Files.delete(p);
       }
     } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("cannot write into --out " + out + ": " + AttuneCli.message(e), e);
+      throw new IllegalArgumentException("cannot write into --out " + out + ": " + AttuneCli.whyNotCreated(out, e),
+          e);
     }
   }
 

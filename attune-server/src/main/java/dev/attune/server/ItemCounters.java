@@ -69,8 +69,13 @@ final class ItemCounters {
     for (Event e : events) count(e);
   }
 
+  /** Whether an event says its user wants the item (a skip, a dislike or a short play does not). */
+  private boolean positive(Event e) {
+    return weights.weight(e.type(), e.value(), Float.NaN) > 0;
+  }
+
   private void count(Event e) {
-    if (!(weights.weight(e.type(), e.value(), Float.NaN) > 0)) return;
+    if (!positive(e)) return;
     long pair = pairKey(e.userId(), itemNumber(e.itemId()));
     if (counted.add(pair)) counter(total, e.itemId()).increment();
     long hour = Math.floorDiv(e.timestamp(), HOUR);
@@ -104,7 +109,7 @@ final class ItemCounters {
    */
   synchronized void removeAll(List<Event> events) {
     for (Event e : events) {
-      if (!(weights.weight(e.type(), e.value(), Float.NaN) > 0) || !itemNumbers.containsKey(e.itemId())) continue;
+      if (!positive(e) || !itemNumbers.containsKey(e.itemId())) continue;
       long pair = pairKey(e.userId(), itemNumbers.get(e.itemId()));
       if (counted.remove(pair)) {
         LongAdder t = total.get(e.itemId());

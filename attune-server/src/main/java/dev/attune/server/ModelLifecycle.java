@@ -137,8 +137,10 @@ final class ModelLifecycle implements AutoCloseable {
     Map<?, ?> gate = null;
     Map<?, ?> jobInfo = Map.of();
     Object eventsAtJob = null;
-    for (Store.ModelVersion v : store.modelVersions()) {
-      if (newest != null && v.createdAtMillis() <= newest.createdAtMillis()) continue;
+    // newest first, reading model.json files only until the first a job wrote
+    List<Store.ModelVersion> versions = new java.util.ArrayList<>(store.modelVersions());
+    versions.sort(Comparator.comparingLong(Store.ModelVersion::createdAtMillis).reversed());
+    for (Store.ModelVersion v : versions) {
       try {
         Map<String, Object> info = ModelDirectory.readInfo(Path.of(v.path()));
         if (!(info.get("gate") instanceof Map<?, ?> g)) continue; // not trained by a job
@@ -146,6 +148,7 @@ final class ModelLifecycle implements AutoCloseable {
         gate = g;
         jobInfo = info.get(JOB_KEY) instanceof Map<?, ?> m ? m : Map.of();
         eventsAtJob = info.get(STORE_EVENTS_KEY);
+        break;
       } catch (IOException | RuntimeException e) {
         // a version whose directory is gone tells nothing about the last job
       }
@@ -335,7 +338,7 @@ final class ModelLifecycle implements AutoCloseable {
       j.version = versionDir.getFileName().toString();
       // built under a hidden name and renamed once registered: a job killed midway (SIGKILL) leaves no directory
       // that looks like a finished version beside the served one; start() removes such leftovers
-      out = versionDir.resolveSibling("." + j.version + PARTIAL_SUFFIX);
+      out = partialDir(versionDir);
       engine.train(ds, split, out, config.seed(), j);
       j.checkCancelled();
       j.state = "evaluating";
@@ -457,7 +460,7 @@ final class ModelLifecycle implements AutoCloseable {
     Files.createDirectories(root);
     String base = kind + "-" + VERSION_TIME.format(Instant.ofEpochMilli(clock.getAsLong()));
     Path dir = root.resolve(base);
-    for (int n = 2; Files.exists(dir) || Files.exists(root.resolve("." + dir.getFileName() + PARTIAL_SUFFIX)); n++) {
+    for (int n = 2; Files.exists(dir) || Files.exists(partialDir(dir)); n++) {
       dir = root.resolve(base + "-" + n);
     }
     return dir;
@@ -507,6 +510,11 @@ final class ModelLifecycle implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("could not list the model root {} for unfinished versions", root, e);
     }
+  }
+
+  /** Where a job builds {@code versionDir} before it is registered: {@code .<version>.partial} beside it. */
+  private static Path partialDir(Path versionDir) {
+    return versionDir.resolveSibling("." + versionDir.getFileName() + PARTIAL_SUFFIX);
   }
 
   /** Whether a directory name is a version still being built (hidden from version lists). */
