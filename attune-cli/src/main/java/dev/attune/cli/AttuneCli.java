@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     name = "attune",
     mixinStandardHelpOptions = true,
     version = "Attune 0.1.0",
-    description = "Recommendation engine for content platforms: import data, train and evaluate recommenders.",
+    description = "Recommendation engine for content platforms: import data, then train, evaluate, explain and serve recommenders.",
     subcommands = {
         ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
         CommandLine.HelpCommand.class})

@@ -35,9 +35,10 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-        "Generate a synthetic music platform, train the classic models (leave-one-out), print the leaderboard",
-        "and a few listeners' recommendations with the reasons behind them; then store the platform in SQLite,",
-        "train SASRec on it and serve the HTTP API on localhost (--no-serve to stop after printing)."})
+        "Generate a music platform, compare the classic models on it, then train SASRec and serve the API.",
+        "The synthetic platform is split leave-one-out; the classic models' leaderboard is printed with a few",
+        "listeners' recommendations and the reasons behind them; then the platform is stored in SQLite, SASRec",
+        "trained on it and the HTTP API served on localhost (--no-serve to stop after printing)."})
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

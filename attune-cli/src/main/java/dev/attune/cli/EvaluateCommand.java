@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Split a data set, train each model on the training part and rank the full catalogue for every test user.",
-        "Prints a leaderboard (HR@10, NDCG@10, Recall@20, MRR, coverage, training time, p-value vs the best) and",
+        "It prints a leaderboard (HR@10, NDCG@10, Recall@20, MRR, coverage, training time, p-value vs the best) and",
         "optionally writes every metric as JSON."})
 final class EvaluateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -17,9 +17,11 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = "Generate a synthetic data set directory with planted structure: --kind music (a music platform:"
-        + " planted tastes, album order, skips) or two-scenes (books and music; a user's music genres are their book"
-        + " genres shifted by one, 8 genres of 25 items per scene, 15 book and 12 music ratings per user).")
+    description = {
+        "Generate a synthetic data set directory with planted structure.",
+        "--kind music: a music platform (planted tastes, album order, skips); two-scenes: books and music, where a"
+            + " user's music genres are their book genres shifted by one (8 genres of 25 items per scene, 15 book and"
+            + " 12 music ratings per user)."})
 final class GenerateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "import",
     mixinStandardHelpOptions = true,
     description = {
-        "Read a data file or folder into an Attune data set directory (used by evaluate).",
+        "Read a data file or folder into an Attune data set directory (for train, evaluate and explain).",
         "Formats: movielens-100k, movielens-1m, ml1m-implicit, lastfm-hetrec, s3rec, sasrec, douban, taobao, csv, jsonl."})
 final class ImportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-        "Train an attention model (DJL, on the CPU) and write a model directory: model.json, weights.atw, items.txt.",
+        "Train a model on a data set (the neural ones with DJL on the CPU) and write its model directory.",
         "The data set is split by --protocol; the model trains on the tuning part, stops early on the validation",
         "NDCG@10, and is then tested on the held-out part (full ranking over every item). Checkpoints after every",
         "epoch go to <out>/checkpoints; --resume continues an interrupted run."})

@@ -229,6 +229,18 @@ class AttuneCliTest {
   }
 
   @Test
+  void everyCommandSummaryIsAWholeSentence() {
+    // 'attune --help' lists each command with its description's first line only
+    var commands = new picocli.CommandLine(AttuneCli.class).getSubcommands();
+    for (var command : commands.entrySet()) {
+      String[] description = command.getValue().getCommandSpec().usageMessage().description();
+      String summary = description.length == 0 ? "" : description[0];
+      assertTrue(summary.endsWith("."), command.getKey() + ": '" + summary + "'");
+    }
+    assertTrue(commands.size() >= 8, commands.keySet().toString());
+  }
+
+  @Test
   void aBadOptionIsOneLineNotTheWholeUsage() {
     for (String[] args : List.of(new String[] {"evaluate", "--data", "d", "--k", "5,abc"},
         new String[] {"evaluate", "--data", "d", "--bogus"}, new String[] {"serve", "--port", "abc"},
