@@ -137,8 +137,10 @@ final class EvaluateCommand implements Callable<Integer> {
           + DEFAULT_UNORDERED_PROTOCOL + " per user (seeded), not leave-one-out");
     }
     Split split = split(dataset, protocol, seed);
-    err.println("protocol " + split.protocol() + ": " + split.test().numUsersWithItems() + " test users, "
-        + split.test().size() + " test events");
+    int testUsers = split.test().numUsersWithItems();
+    boolean sampled = maxUsers > 0 && maxUsers < testUsers;
+    err.println("protocol " + split.protocol() + ": " + testUsers + " test users, " + split.test().size()
+        + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them" : ""));
     boolean excludeSeen = includeSeen == null ? !dataset.allScenesAllowRepeats() : !includeSeen;
     int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     EvalOptions options = EvalOptions.DEFAULTS.withKs(ks).withExcludeSeen(excludeSeen).withThreads(threadCount)
@@ -160,7 +162,9 @@ final class EvaluateCommand implements Callable<Integer> {
     boolean jsonToStdout = json != null && json.toString().equals("-");
     var table = jsonToStdout ? err : out;
     table.println();
-    table.println(dataset.name() + " | " + split.protocol() + " | full ranking" + (excludeSeen ? ", seen items excluded" : ", seen items kept"));
+    table.println(dataset.name() + " | " + split.protocol() + " | full ranking"
+        + (excludeSeen ? ", seen items excluded" : ", seen items kept") + " | MRR within the top " + options.maxK()
+        + (sampled ? " | " + maxUsers + " of " + testUsers + " test users (seeded sample)" : ""));
     table.print(run.leaderboard.render());
     if (!ctrModels.isEmpty()) evaluateCtr(dataset, table, err);
     if (json != null) {

@@ -49,9 +49,17 @@ final class LeaderboardRun {
       Trainer<?> classicTrainer = attention ? null : ClassicModels.create(name, params, seed, threads);
       try (Progress progress = new Progress(name, quiet, attention ? err : null)) {
         if (attention) {
-          // attention models stop early on the tuning stage's validation, then serve the full histories
-          WeightFile weights = attentionTrainer.train(split.tuning().train(),
-              new SequenceTraining.Run(split.tuning(), null, false), progress);
+          // attention models stop early on the tuning stage's validation, then serve the full histories; without a
+          // validation part (a given split) they train their fixed number of epochs on everything
+          boolean validates = split.tuning().holdout().numUsersWithItems() > 0;
+          if (!validates) {
+            err.println("attune: note: " + split.protocol() + " has no validation part: " + name + " trains its fixed "
+                + attentionTrainer.options().epochs() + " epochs without early stopping");
+          }
+          WeightFile weights = validates
+              ? attentionTrainer.train(split.tuning().train(), new SequenceTraining.Run(split.tuning(), null, false),
+                  progress)
+              : attentionTrainer.train(split.trainAndValidation(), SequenceTraining.Run.NONE, progress);
           model = SequentialModels.fromWeights(weights, split.trainAndValidation());
         } else {
           model = classicTrainer.fit(split.trainAndValidation(), quiet ? FitListener.NONE : progress);

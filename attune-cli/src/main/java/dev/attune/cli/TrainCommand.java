@@ -184,8 +184,23 @@ final class TrainCommand implements Callable<Integer> {
     WeightTrainer trainer = AttentionModels.create(name, overrides.get(name), seed, threadCount);
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
+    if (dataset.timeKind() == Dataset.TimeKind.NONE) {
+      // a sequence model reads each history in the order the source file happened to list it
+      err.println("attune: note: " + dataset.name() + " has no event order (neither times nor sequences): "
+          + trainer.name() + " learns from each user's events in file order");
+    }
     Split split = EvaluateCommand.split(dataset, protocol, seed);
     Split.Stage tuning = split.tuning();
+    if (!noValidation && tuning.holdout().numUsersWithItems() == 0) {
+      // early stopping would compare scores of nothing (NaN) and stop after 'patience' checks at the last weights
+      if (refit) {
+        throw new IllegalArgumentException("--refit takes its epoch count from validation, and " + split.protocol()
+            + " has no validation part: drop --refit");
+      }
+      err.println("attune: note: " + split.protocol() + " has no validation part: training the fixed "
+          + trainer.options().epochs() + " epochs without early stopping");
+      noValidation = true;
+    }
     var trainSet = noValidation ? split.trainAndValidation() : tuning.train();
     SequenceTraining.Run run = new SequenceTraining.Run(noValidation ? null : tuning, out.resolve(CHECKPOINTS), resume);
     err.println("training " + trainer.name() + " on " + trainSet.numUsers() + " users, " + trainSet.numItems()
@@ -232,8 +247,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     Map<String, Object> info = runInfo(trainer.name(), dataset, split, seed, threadCount, trainer.params());
-    info.put("bestEpoch", bestEpoch);
-    info.put("validationNdcg10", validationNdcg);
+    info.put("bestEpoch", bestEpoch == null ? null : Integer.valueOf(bestEpoch));
+    info.put("validationNdcg10", validationNdcg == null ? null : Double.valueOf(validationNdcg));
     info.put("refit", refit && bestEpoch != null);
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     info.put("stateSize", SequenceTraining.stateSize(weights).toString());

@@ -108,6 +108,15 @@ class AttuneCliTest {
       assertEquals(AttuneCli.USAGE_ERROR, refused.code(), protocol + ": " + refused.out());
       assertTrue(refused.err().contains("random:<fraction>"), refused.err());
     }
+    // the random split has a validation part, so a sequence model stops early on real scores (it had none: every
+    // validation was NaN, and training stopped after 'patience' checks at the last weights)
+    Path model = dir.resolve("unordered-sasrec");
+    CliRun train = run("train", "--model", "sasrec", "--data", unordered.toString(), "--out", model.toString(),
+        "--param", "sasrec.epochs=2", "--refit", "-q");
+    assertEquals(0, train.code(), train.err());
+    assertTrue(train.err().contains("no event order") && train.err().contains("refitting"), train.err());
+    JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
+    assertTrue(info.get("validationNdcg10").asDouble() > 0, info.toString());
     // --k and --auc shape the table: no column of dashes for metrics that were computed
     CliRun cutOffs = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--k", "1,5", "--auc",
         "--quiet");
@@ -117,6 +126,9 @@ class AttuneCliTest {
         && header.contains("AUC") && header.contains("p vs best (NDCG@1)"), cutOffs.out());
     String row = cutOffs.out().lines().filter(l -> l.startsWith("Popularity")).findFirst().orElseThrow();
     assertFalse(row.matches(".*\\s-\\s.*"), "no empty cell: " + cutOffs.out());
+    assertTrue(cutOffs.out().contains("MRR within the top 5"), "MRR's cut-off follows --k: " + cutOffs.out());
+    CliRun sample = run("evaluate", "--data", unordered.toString(), "--models", "pop", "--max-users", "7", "--quiet");
+    assertTrue(sample.out().contains("| 7 of ") && sample.err().contains("sample of 7"), sample.out() + sample.err());
 
     Path few = dir.resolve("few.csv");
     Files.writeString(few, "user,item\nu1,a\nu2,a\nu3,b\n"); // one item per user: nothing to hold out

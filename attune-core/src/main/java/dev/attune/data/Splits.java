@@ -84,30 +84,70 @@ public final class Splits {
    * before the cut-off in a scene without repeats) are dropped. No validation part.
    */
   public static Split temporal(Dataset dataset, EventWeights weights, long cutoff) {
-    EventLog log = dataset.events();
-    float[] w = DatasetBuilder.weigh(dataset, log, weights);
-    boolean[] repeatScene = repeatScenes(dataset);
-    boolean[] hasTrain = new boolean[dataset.numUsers()];
-    java.util.HashSet<Long> consumedBefore = new java.util.HashSet<>();
-    for (int r = 0; r < log.size(); r++) {
-      if (log.time(r) < cutoff) {
-        hasTrain[log.user(r)] = true;
-        if (w[r] > 0) consumedBefore.add(((long) log.user(r) << 32) | log.item(r));
-      }
-    }
-    byte[] roles = new byte[log.size()];
-    for (int r = 0; r < log.size(); r++) {
-      if (log.time(r) < cutoff) continue;
-      long key = ((long) log.user(r) << 32) | log.item(r);
-      boolean target = hasTrain[log.user(r)] && w[r] > 0
-          && (repeatScene[log.scene(r)] || !consumedBefore.contains(key));
-      roles[r] = target ? Split.TEST : Split.DROPPED;
-    }
-    return assemble("temporal(cutoff=" + cutoff + ")", dataset, roles, weights);
+    return temporal(dataset, weights, cutoff, cutoff);
   }
 
   /**
-   * Global temporal cut at the time that leaves {@code testFraction} of all events after it.
+   * Global temporal cut with a validation period: as {@link #temporal(Dataset, EventWeights, long)} for the test,
+   * and the events from {@code validationCutoff} to {@code cutoff} are the validation period, cut the same way
+   * against the events before it: items a user first consumes there (having an event before the period) are
+   * validation targets. Every event of the period is left out of tuning ({@link Split#tuning()} trains only on
+   * what came before it, so never on anything later than a validation target) and trains the tested model.
+   *
+   * @param validationCutoff start of the validation period, at most {@code cutoff} (equal: no validation part)
+   * @throws IllegalArgumentException if {@code validationCutoff > cutoff}
+   */
+  public static Split temporal(Dataset dataset, EventWeights weights, long validationCutoff, long cutoff) {
+    if (validationCutoff > cutoff) {
+      throw new IllegalArgumentException("validationCutoff " + validationCutoff + " is after cutoff " + cutoff);
+    }
+    byte[] roles = new byte[dataset.events().size()];
+    // the validation period's events that are not targets (skips, renewed plays) train the tested model but are
+    // no validation targets: they are marked VALIDATION in the roles and left out of the validation holdout
+    byte[] validationTargets = new byte[roles.length];
+    cutAt(dataset, weights, validationCutoff, cutoff, Split.VALIDATION, roles, validationTargets);
+    cutAt(dataset, weights, cutoff, Long.MAX_VALUE, Split.TEST, roles, null);
+    String protocol = validationCutoff == cutoff ? "temporal(cutoff=" + cutoff + ")"
+        : "temporal(cutoff=" + cutoff + ", validation from " + validationCutoff + ")";
+    return assemble(protocol, dataset, roles, validationTargets, weights);
+  }
+
+  /**
+   * Marks the events of {@code [from, until)} with {@code role}: targets (a positive event of a user with an event
+   * before {@code from}, on an item that user had not consumed before {@code from} unless its scene allows repeats)
+   * in {@code roles} and in {@code targets} (when given), the rest in {@code roles} only, or as dropped without
+   * {@code targets} (the test period).
+   */
+  private static void cutAt(Dataset dataset, EventWeights weights, long from, long until, byte role,
+      byte[] roles, byte[] targets) {
+    EventLog log = dataset.events();
+    float[] w = DatasetBuilder.weigh(dataset, log, weights);
+    boolean[] repeatScene = repeatScenes(dataset);
+    boolean[] hasEarlier = new boolean[dataset.numUsers()];
+    java.util.HashSet<Long> consumedBefore = new java.util.HashSet<>();
+    for (int r = 0; r < log.size(); r++) {
+      if (log.time(r) < from) {
+        hasEarlier[log.user(r)] = true;
+        if (w[r] > 0) consumedBefore.add(((long) log.user(r) << 32) | log.item(r));
+      }
+    }
+    for (int r = 0; r < log.size(); r++) {
+      if (log.time(r) < from || log.time(r) >= until) continue;
+      long key = ((long) log.user(r) << 32) | log.item(r);
+      boolean target = hasEarlier[log.user(r)] && w[r] > 0
+          && (repeatScene[log.scene(r)] || !consumedBefore.contains(key));
+      if (targets != null) {
+        roles[r] = role;
+        if (target) targets[r] = role;
+      } else {
+        roles[r] = target ? role : Split.DROPPED;
+      }
+    }
+  }
+
+  /**
+   * Global temporal cut at the time that leaves {@code testFraction} of all events after it, with a validation
+   * period cut the same way from the events before it: the time that leaves {@code testFraction} of those after it.
    *
    * @throws IllegalArgumentException if {@code testFraction} is not in (0, 1)
    */
@@ -119,15 +159,25 @@ public final class Splits {
     long[] times = new long[log.size()];
     for (int r = 0; r < times.length; r++) times[r] = log.time(r);
     java.util.Arrays.sort(times);
-    long cutoff = times.length == 0 ? 0 : times[(int) Math.min(times.length - 1, Math.floor(times.length * (1 - testFraction)))];
-    return temporal(dataset, weights, cutoff);
+    long cutoff = quantile(times, times.length, 1 - testFraction);
+    // the validation period is cut from the events before the test period as that one is from all of them
+    int before = 0;
+    while (before < times.length && times[before] < cutoff) before++;
+    long validationCutoff = quantile(times, before, 1 - testFraction);
+    return temporal(dataset, weights, Math.min(validationCutoff, cutoff), cutoff);
+  }
+
+  /** The time at {@code share} of the first {@code n} sorted {@code times} (0 for none). */
+  private static long quantile(long[] times, int n, double share) {
+    return n == 0 ? 0 : times[(int) Math.min(n - 1, Math.floor(n * share))];
   }
 
   /**
    * Random ratio per user: each user's targets (first positive event per item, or every positive event in
    * scenes with repeats) are shuffled (seeded) and {@code testFraction} of them, rounded, at least one and
-   * never all, go to test. Other events on a test item are dropped in scenes without repeats. Users with one
-   * target keep it in training.
+   * never all, go to test; then {@code testFraction} of the rest, drawn the same way, are validation targets
+   * (none for a user with fewer than two left). Other events on a test item are dropped, and on a validation item
+   * move with it, in scenes without repeats. Users with one target keep it in training.
    *
    * @throws IllegalArgumentException if {@code testFraction} is not in (0, 1)
    */
@@ -144,6 +194,7 @@ public final class Splits {
     int[] buffer = new int[16];
     java.util.HashSet<Integer> seen = new java.util.HashSet<>();
     java.util.HashSet<Integer> testItems = new java.util.HashSet<>();
+    java.util.HashSet<Integer> validationItems = new java.util.HashSet<>();
     for (int u = 0; u < dataset.numUsers(); u++) {
       SplittableRandom userRandom = random.split(); // one stream per user: adding a user shifts no one else
       int n = 0;
@@ -156,22 +207,36 @@ public final class Splits {
         buffer[n++] = row;
       }
       if (n < 2) continue;
-      int tests = (int) Math.min(n - 1, Math.max(1, Math.round(n * testFraction)));
+      int tests = heldOutOf(n, testFraction);
+      // the validation targets are drawn the same way from the rest, after the test ones, so the test part is the
+      // same as without them
+      int validations = n - tests < 2 ? 0 : heldOutOf(n - tests, testFraction);
       testItems.clear();
-      for (int j = 0; j < tests; j++) {
+      validationItems.clear();
+      for (int j = 0; j < tests + validations; j++) {
         int pick = j + userRandom.nextInt(n - j);
         int tmp = buffer[j];
         buffer[j] = buffer[pick];
         buffer[pick] = tmp;
-        roles[buffer[j]] = Split.TEST;
-        if (!repeatScene[log.scene(buffer[j])]) testItems.add(log.item(buffer[j]));
+        roles[buffer[j]] = j < tests ? Split.TEST : Split.VALIDATION;
+        if (!repeatScene[log.scene(buffer[j])]) (j < tests ? testItems : validationItems).add(log.item(buffer[j]));
       }
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
         int row = order.rows[p];
-        if (roles[row] != Split.TEST && testItems.contains(log.item(row))) roles[row] = Split.DROPPED;
+        if (roles[row] == Split.TEST || roles[row] == Split.VALIDATION) continue;
+        if (testItems.contains(log.item(row))) {
+          roles[row] = Split.DROPPED;
+        } else if (validationItems.contains(log.item(row))) {
+          roles[row] = Split.VALIDATION; // moves with its item, out of tuning (as the test item's are dropped)
+        }
       }
     }
     return assemble("random(test=" + testFraction + ", seed=" + seed + ")", dataset, roles, weights);
+  }
+
+  /** Targets held out of {@code n}: {@code fraction} of them rounded, at least one and never all. */
+  private static int heldOutOf(int n, double fraction) {
+    return (int) Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
   }
 
   /**
@@ -266,6 +331,7 @@ public final class Splits {
     int[] buffer = new int[16];
     java.util.HashSet<Integer> seen = new java.util.HashSet<>();
     java.util.HashSet<Integer> testItems = new java.util.HashSet<>();
+    java.util.HashSet<Integer> validationItems = new java.util.HashSet<>();
     for (int u = 0; u < dataset.numUsers(); u++) {
       SplittableRandom userRandom = random.split(); // one stream per user: adding a user shifts no one else
       int n = 0;
@@ -326,13 +392,22 @@ public final class Splits {
   }
 
   private static Split assemble(String protocol, Dataset dataset, byte[] roles, EventWeights weights) {
+    return assemble(protocol, dataset, roles, roles, weights);
+  }
+
+  /**
+   * @param validationTargets the roles that pick the validation targets: equal to {@code roles}, or with the
+   *     validation events that are not targets marked otherwise
+   */
+  private static Split assemble(String protocol, Dataset dataset, byte[] roles, byte[] validationTargets,
+      EventWeights weights) {
     TrainingSet trainOnly = DatasetBuilder.build(dataset, roles, weights, Split.TRAIN);
     boolean hasValidation = false;
     for (byte r : roles) hasValidation |= r == Split.VALIDATION;
     TrainingSet trainAndValidation = hasValidation
         ? DatasetBuilder.build(dataset, roles, weights, Split.TRAIN, Split.VALIDATION)
         : trainOnly; // identical inputs: build once
-    Holdout validation = DatasetBuilder.holdout(dataset, dataset.events(), roles, Split.VALIDATION, weights);
+    Holdout validation = DatasetBuilder.holdout(dataset, dataset.events(), validationTargets, Split.VALIDATION, weights);
     Holdout test = DatasetBuilder.holdout(dataset, dataset.events(), roles, Split.TEST, weights);
     return new Split(protocol, dataset, roles, trainOnly, trainAndValidation, validation, test);
   }

@@ -118,6 +118,32 @@ class SplitsTest {
     double actual = 0;
     for (float v : train.values()) actual += v;
     assertEquals(expected, actual, 1e-3 * Math.abs(expected));
+    assertTuningDoesNotLeak(split, temporalProtocol);
+  }
+
+  /** The tuning stage (training part, validation targets) keeps the same rules as the test stage. */
+  private static void assertTuningDoesNotLeak(Split split, boolean temporalProtocol) {
+    EventLog log = split.dataset().events();
+    Interactions tuning = split.trainOnly().interactions().positive();
+    assertTrue(split.validation().size() > 0, split.protocol() + " has no validation targets");
+    for (int u = 0; u < split.dataset().numUsers(); u++) {
+      for (int i : split.validation().itemsOf(u)) {
+        assertEquals(0f, tuning.get(u, i), split.protocol() + ": validation pair visible in tuning");
+      }
+    }
+    if (!temporalProtocol) return;
+    long[] earliestValidation = new long[split.dataset().numUsers()];
+    java.util.Arrays.fill(earliestValidation, Long.MAX_VALUE);
+    for (int r = 0; r < log.size(); r++) {
+      if (split.roles()[r] == Split.VALIDATION) {
+        earliestValidation[log.user(r)] = Math.min(earliestValidation[log.user(r)], log.time(r));
+      }
+    }
+    for (int r = 0; r < log.size(); r++) {
+      if (split.roles()[r] == Split.TRAIN) {
+        assertTrue(log.time(r) <= earliestValidation[log.user(r)], split.protocol() + ": tuning event after validation");
+      }
+    }
   }
 
   @Test
@@ -153,6 +179,40 @@ class SplitsTest {
     assertArrayEquals(new int[] {ds.itemIds().indexOf("d")}, s.test().itemsOf(ds.userIds().indexOf("u0")));
     assertEquals(1, s.test().size()); // the skip at 50 is not a target
     assertEquals(0, s.validation().size());
+  }
+
+  @Test
+  void temporalValidationPeriodIsCutLikeTheTestPeriod() {
+    Dataset ds = tiny();
+    ds.addEvent(new Event("u0", "a", "view", 1, 27, "s")); // a renewed play in the validation period: no target
+    ds.addEvent(new Event("u0", "f", "skip", 1, 28, "s")); // a skip there: no target
+    ds.addEvent(new Event("u3", "a", "view", 1, 29, "s")); // a user new in the period: nobody to validate
+    Split s = Splits.temporal(ds, WEIGHTS, 25, 35);
+    int u0 = ds.userIds().indexOf("u0");
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("c")}, s.validation().itemsOf(u0));
+    assertEquals(1, s.validation().size());
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("d")}, s.test().itemsOf(u0));
+    // tuning trains on what came before the period; the tested model on everything before the test period
+    int[] beforePeriod = {ds.itemIds().indexOf("a"), ds.itemIds().indexOf("b")};
+    assertArrayEquals(beforePeriod, s.trainOnly().sequences().itemsOf(u0));
+    assertEquals(5, s.trainAndValidation().sequences().length(u0));
+    assertEquals(1, s.trainAndValidation().sequences().length(ds.userIds().indexOf("u3")));
+    assertThrows(IllegalArgumentException.class, () -> Splits.temporal(ds, WEIGHTS, 36, 35));
+  }
+
+  @Test
+  void randomRatioDrawsValidationFromWhatTestLeaves() {
+    Split s = Splits.randomRatio(MUSIC, WEIGHTS, 0.2, 11);
+    int validated = 0;
+    for (int u = 0; u < MUSIC.numUsers(); u++) {
+      Set<Integer> test = new HashSet<>();
+      for (int i : s.test().itemsOf(u)) test.add(i);
+      for (int i : s.validation().itemsOf(u)) assertTrue(!test.contains(i), "user " + u + " item " + i);
+      if (s.validation().itemsOf(u).length > 0) validated++;
+    }
+    assertTrue(validated > MUSIC.numUsers() / 2, validated + " users validated");
+    double share = (double) s.validation().size() / (s.validation().size() + s.trainOnly().interactions().positive().nnz());
+    assertEquals(0.2, share, 0.03);
   }
 
   @Test

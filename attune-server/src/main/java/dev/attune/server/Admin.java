@@ -344,7 +344,8 @@ final class Admin {
     v.put("protocol", testNode == null ? null : text(testNode, "protocol"));
     v.put("trainSeconds", info == null || !info.path("trainSeconds").isNumber() ? null
         : info.get("trainSeconds").asDouble());
-    v.put("bestEpoch", info == null ? null : text(info, "bestEpoch"));
+    Double bestEpoch = info == null ? null : number(info, "bestEpoch"); // a string in files written before 2026-12-05
+    v.put("bestEpoch", bestEpoch == null ? null : bestEpoch.intValue());
     v.put("validationNdcg10", info == null ? null : number(info, "validationNdcg10"));
     v.put("params", info == null ? null : info.get("params"));
     v.put("history", info == null || !info.path("history").isArray() ? List.of() : info.get("history"));

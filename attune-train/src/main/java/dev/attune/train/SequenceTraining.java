@@ -164,7 +164,7 @@ public final class SequenceTraining {
    * Options of one training run that are not hyper-parameters.
    *
    * @param validation the stage scored for early stopping (its {@code train()} must be the training set being
-   *     trained on), or null for none
+   *     trained on, its holdout must hold a user), or null for none
    * @param checkpointDir directory receiving {@code checkpoint.atw} (weights and progress), {@code optimizer.atw}
    *     (Adam state) after every epoch and {@code best.atw} at every improvement, or null for none
    * @param resume whether to continue from the checkpoint in {@code checkpointDir} when one exists
@@ -175,6 +175,10 @@ public final class SequenceTraining {
 
     public Run {
       if (resume && checkpointDir == null) throw new IllegalArgumentException("resume needs a checkpointDir");
+      // every score would be NaN, never better than the last: training would stop after 'patience' checks
+      if (validation != null && validation.holdout().numUsersWithItems() == 0) {
+        throw new IllegalArgumentException("the validation part holds no user: train without validation");
+      }
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
@@ -31,7 +32,8 @@ import java.util.stream.IntStream;
  *
  * <p>Cost of {@code fit}: O(Σ_u |row_u|²) for the Gram matrix plus O(m³) for the SPD inverse over the m items
  * with entries ({@link SpdInverse}, in place, all cores), and 8 m² + 4 items² bytes while fitting. Items beyond
- * {@link Params#maxItems} are refused rather than left to exhaust memory.
+ * {@link Params#maxItems}, or more than 90% of the heap's limit in those bytes, are refused rather than left to
+ * exhaust memory.
  */
 public final class Ease implements Trainer<Ease.Model> {
 
@@ -65,7 +67,7 @@ public final class Ease implements Trainer<Ease.Model> {
   /**
    * Fits B.
    *
-   * @throws IllegalArgumentException if the catalogue exceeds {@link Params#maxItems}
+   * @throws IllegalArgumentException if the catalogue exceeds {@link Params#maxItems} or its matrices the heap
    */
   @Override
   public Model fit(TrainingSet train, FitListener listener) {
@@ -76,7 +78,7 @@ public final class Ease implements Trainer<Ease.Model> {
    * B of the class documentation for the positive matrix {@code x}, row-major [items, items]: a user's scores are
    * Σ_j x_uj B[j, ·].
    *
-   * @throws IllegalArgumentException if the catalogue exceeds {@link Params#maxItems}
+   * @throws IllegalArgumentException if the catalogue exceeds {@link Params#maxItems} or its matrices the heap
    * @throws IllegalStateException if the Gram matrix is not positive definite
    */
   public float[] itemWeights(Interactions x, FitListener listener) {
@@ -94,6 +96,15 @@ public final class Ease implements Trainer<Ease.Model> {
     Arrays.fill(local, -1);
     for (int a = 0; a < active.length; a++) local[active[a]] = a;
     int n = active.length;
+    // refused before the O(n³) work, not by an OutOfMemoryError after it: the Gram matrix (doubles) and B (floats over
+    // the whole catalogue) live side by side
+    long needed = 8L * n * n + 4L * numItems * numItems;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (needed > heap * 0.9) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "EASE on %,d items needs about %.1f GB of heap for"
+          + " its matrices, and this JVM may use %.1f GB: give it more (ATTUNE_JAVA_OPTS=-Xmx...) or leave EASE out",
+          numItems, needed / 1e9, heap / 1e9));
+    }
     double[] gram = new double[n * n];
     int[] indptr = x.indptr();
     int[] indices = x.indices();

@@ -1,6 +1,7 @@
 package dev.attune.model.cf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Interactions;
 import dev.attune.model.FitListener;
@@ -69,5 +70,18 @@ class EaseTest extends RecommenderContract {
         });
     assertEquals(java.util.Set.of("EASE Gram matrix", "EASE inverse"), last.keySet());
     for (var e : last.entrySet()) assertEquals(e.getValue()[1], e.getValue()[0], e.getKey());
+  }
+
+  @Test
+  void aCatalogueWhoseMatricesExceedTheHeapIsRefusedBeforeTheWork() {
+    // 46,000 items: B alone is 8.5 GB of floats, more than any test JVM here is given
+    int items = 46_000;
+    org.junit.jupiter.api.Assumptions.assumeTrue(4L * items * items > Runtime.getRuntime().maxMemory(),
+        "the test JVM's heap holds B");
+    Interactions x = Interactions.fromTriples(2, items, new int[] {0, 1}, new int[] {0, 1}, new float[] {1f, 1f});
+    Ease ease = new Ease(new Ease.Params(10f, items));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ease.itemWeights(x.positive(), FitListener.NONE));
+    assertTrue(e.getMessage().contains("46,000 items") && e.getMessage().contains("-Xmx"), e.getMessage());
   }
 }
