@@ -130,6 +130,19 @@ abstract class ApiContract {
     JsonNode stored = json(get("/v1/users/u9/events"), 200).get("events");
     assertEquals(3, stored.size());
     assertEquals(0.9, stored.get(2).get("value").asDouble(), 1e-6, "the last one posted is the newest: " + stored);
+    // one id reused for many users' plays is stored once, and counted once in popular and trending
+    StringBuilder reused = new StringBuilder("[");
+    for (int u = 0; u < 30; u++) {
+      reused.append(u == 0 ? "" : ",").append("{\"id\":\"same\",\"userId\":\"r").append(u)
+          .append("\",\"itemId\":\"inflated\",\"type\":\"play\"}");
+    }
+    JsonNode once = json(post("/v1/events", reused.append("]").toString()), 200);
+    assertEquals(1, once.get("inserted").asInt(), once.toString());
+    for (String list : List.of("/v1/popular?k=50", "/v1/trending?k=50")) {
+      for (JsonNode item : json(get(list), 200).get("items")) {
+        if (item.get("itemId").asText().equals("inflated")) assertEquals(1.0, item.get("score").asDouble(), list);
+      }
+    }
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,7 +117,7 @@ public final class JdbcStore implements Store {
           + "FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), "
           + "CAST(? AS real[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[])) WITH ORDINALITY "
           + "AS t (event_id, user_id, item_id, type, value, ts, scene, context, position) "
-          + "ORDER BY position ON CONFLICT (event_id) DO NOTHING";
+          + "ORDER BY position ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
 
   private final Dialect dialect;
   /** The URL the store was opened with, for the connection of {@link #tryLockForServing}. */
@@ -416,12 +417,12 @@ public final class JdbcStore implements Store {
     requireElements(events, "events");
     if (events.isEmpty()) {
       requireOpen("appendEvents");
-      return new AppendResult(0, 0);
+      return new AppendResult(0, 0, new BitSet());
     }
     PreparedAppend batch = prepare(events);
     if (appends == null) {
-      int inserted = write("appendEvents", c -> appendRows(c, List.of(batch))[0]);
-      return new AppendResult(inserted, batch.size() - inserted);
+      write("appendEvents", c -> appendRows(c, List.of(batch)));
+      return batch.result();
     }
     enter("appendEvents");
     try {
@@ -492,7 +493,8 @@ public final class JdbcStore implements Store {
     Arrays.sort(items);
     String[] scenes = new String[items.length];
     for (int k = 0; k < items.length; k++) scenes[k] = itemScenes.get(items[k]);
-    return new PreparedAppend(events, ids, contexts, users, items, scenes, new ArrayList<>(), new ArrayList<>());
+    return new PreparedAppend(events, ids, contexts, users, items, scenes, new ArrayList<>(), new ArrayList<>(),
+        new BitSet());
   }
 
   /**
@@ -509,9 +511,16 @@ public final class JdbcStore implements Store {
    * @param insertedItems the same for items
    */
   private record PreparedAppend(List<NewEvent> events, String[] ids, String[] contexts, String[] users,
-      String[] items, String[] itemScenes, List<String> insertedUsers, List<String> insertedItems) {
+      String[] items, String[] itemScenes, List<String> insertedUsers, List<String> insertedItems,
+      BitSet duplicateAt) {
     int size() {
       return ids.length;
+    }
+
+    /** The outcome of the call's last (successful) write. */
+    AppendResult result() {
+      int duplicates = duplicateAt.cardinality();
+      return new AppendResult(size() - duplicates, duplicates, duplicateAt);
     }
   }
 
@@ -534,11 +543,9 @@ public final class JdbcStore implements Store {
       return outcomes;
     }
     try {
-      int[] inserted = transact("appendEvents", c -> appendRows(c, group));
+      transact("appendEvents", c -> appendRows(c, group));
       for (PreparedAppend call : group) remember(call);
-      for (int i = 0; i < group.size(); i++) {
-        outcomes.add(GroupCommit.Outcome.of(new AppendResult(inserted[i], group.get(i).size() - inserted[i])));
-      }
+      for (PreparedAppend call : group) outcomes.add(GroupCommit.Outcome.of(call.result()));
       return outcomes;
     } catch (RuntimeException groupFailure) {
       // If something outside this store deleted a user or item it remembers, the appends that skipped its
@@ -551,9 +558,9 @@ public final class JdbcStore implements Store {
     }
     for (PreparedAppend call : group) {
       try {
-        int inserted = transact("appendEvents", c -> appendRows(c, List.of(call))[0]);
+        transact("appendEvents", c -> appendRows(c, List.of(call)));
         remember(call);
-        outcomes.add(GroupCommit.Outcome.of(new AppendResult(inserted, call.size() - inserted)));
+        outcomes.add(GroupCommit.Outcome.of(call.result()));
       } catch (RuntimeException e) {
         outcomes.add(GroupCommit.Outcome.failed(e));
       }
@@ -583,36 +590,31 @@ public final class JdbcStore implements Store {
    * Inserts the calls' users, items and events, call after call on the same statements; returns how many of
    * each call's events were new.
    */
-  private int[] appendRows(Connection c, List<PreparedAppend> calls) throws SQLException {
-    int[] inserted = new int[calls.size()];
+  /** Writes each call's rows; each call's {@code duplicateAt} then marks its events skipped as duplicates. */
+  private Void appendRows(Connection c, List<PreparedAppend> calls) throws SQLException {
     long now = System.currentTimeMillis();
     if (dialect.insertsFromArrays()) {
       try (PreparedStatement users = c.prepareStatement(INSERT_USERS_FROM_ARRAY);
           PreparedStatement items = c.prepareStatement(INSERT_ITEMS_FROM_ARRAYS);
           PreparedStatement events = c.prepareStatement(INSERT_EVENTS_FROM_ARRAYS)) {
-        for (int i = 0; i < inserted.length; i++) {
-          inserted[i] = appendFromArrays(c, users, items, events, calls.get(i), now);
-        }
+        for (PreparedAppend call : calls) appendFromArrays(c, users, items, events, call, now);
       }
     } else {
       try (PreparedStatement users = c.prepareStatement("INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO NOTHING");
           PreparedStatement items = c.prepareStatement(
               "INSERT INTO items (id, scene, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
           PreparedStatement events = c.prepareStatement(insertEvent)) {
-        for (int i = 0; i < inserted.length; i++) {
-          PreparedAppend call = calls.get(i);
-          inserted[i] = appendInBatches(users, items, events, call, knownUsers, knownItems, now);
-        }
+        for (PreparedAppend call : calls) appendInBatches(users, items, events, call, knownUsers, knownItems, now);
       }
     }
-    return inserted;
+    return null;
   }
 
   /**
-   * One call of {@link #appendEvents} as JDBC batches of one row per statement; returns how many events were new.
-   * Users and items in {@code knownUsers} / {@code knownItems} (null = none known) are not inserted again.
+   * One call of {@link #appendEvents} as JDBC batches of one row per statement, marking the events skipped as
+   * duplicates. Users and items in {@code knownUsers} / {@code knownItems} (null = none known) are not inserted again.
    */
-  private static int appendInBatches(PreparedStatement users, PreparedStatement items, PreparedStatement events,
+  private static void appendInBatches(PreparedStatement users, PreparedStatement items, PreparedStatement events,
       PreparedAppend call, KnownIds knownUsers, KnownIds knownItems, long now) throws SQLException {
     int pending = 0;
     call.insertedUsers().clear(); // a retry after a failed group starts again
@@ -643,7 +645,7 @@ public final class JdbcStore implements Store {
       }
     }
     if (pending > 0) items.executeBatch();
-    int added = 0;
+    call.duplicateAt().clear();
     String[] ids = call.ids();
     for (int i = 0; i < ids.length; i++) {
       Event e = call.events().get(i).event();
@@ -657,20 +659,20 @@ public final class JdbcStore implements Store {
       events.setString(8, call.contexts()[i]);
       events.addBatch();
       if ((i + 1) % BATCH_ROWS == 0 || i == ids.length - 1) {
-        added += rowsInserted(events.executeBatch());
+        markDuplicates(events.executeBatch(), i + 1 - (i % BATCH_ROWS + 1), call.duplicateAt());
       }
     }
-    return added;
   }
 
   /**
    * One call of {@link #appendEvents} as one statement per table that reads its rows from arrays ({@code
    * unnest}), for PostgreSQL: a batch of one-row statements costs the server a parse-bind-execute round per row.
    * The events go in batch order ({@code WITH ORDINALITY ... ORDER BY}), so their sequence numbers follow it.
-   * Returns how many events were new: the statement's row count, as {@code ON CONFLICT DO NOTHING} skips a row
-   * whose id is stored or was inserted earlier by the same statement.
+   * Marks the events skipped as duplicates: those whose id the statement did not return, as {@code ON CONFLICT DO
+   * NOTHING} skips a row whose id is stored or was inserted earlier by the same statement (so of a repeated id, the
+   * first occurrence is the one inserted).
    */
-  private static int appendFromArrays(Connection c, PreparedStatement users, PreparedStatement items,
+  private static void appendFromArrays(Connection c, PreparedStatement users, PreparedStatement items,
       PreparedStatement events, PreparedAppend call, long now) throws SQLException {
     String[] userIds = call.users();
     for (int from = 0; from < userIds.length; from += ARRAY_ROWS) {
@@ -686,7 +688,7 @@ public final class JdbcStore implements Store {
       items.setArray(3, c.createArrayOf("text", Arrays.copyOfRange(call.itemScenes(), from, to)));
       items.executeUpdate();
     }
-    int added = 0;
+    call.duplicateAt().clear();
     String[] ids = call.ids();
     for (int from = 0; from < ids.length; from += ARRAY_ROWS) {
       int size = Math.min(ids.length - from, ARRAY_ROWS);
@@ -713,23 +715,36 @@ public final class JdbcStore implements Store {
       events.setArray(6, c.createArrayOf("int8", timestamps));
       events.setArray(7, c.createArrayOf("text", scenes));
       events.setArray(8, c.createArrayOf("text", Arrays.copyOfRange(call.contexts(), from, from + size)));
-      added += events.executeUpdate();
+      Map<String, Integer> returned = new HashMap<>();
+      try (ResultSet rs = events.executeQuery()) {
+        while (rs.next()) returned.merge(rs.getString(1), 1, Integer::sum);
+      }
+      for (int i = from; i < from + size; i++) {
+        Integer left = returned.get(ids[i]);
+        if (left == null) {
+          call.duplicateAt().set(i);
+        } else if (left == 1) {
+          returned.remove(ids[i]);
+        } else {
+          returned.put(ids[i], left - 1);
+        }
+      }
     }
-    return added;
   }
 
-  /** Sums a batch's update counts, each 1 (inserted) or 0 (skipped as a duplicate). */
-  private static int rowsInserted(int[] counts) throws SQLException {
-    int sum = 0;
-    for (int count : counts) {
-      if (count < 0) {
+  /**
+   * Marks in {@code duplicateAt} the rows of a batch whose update count is 0 (skipped as a duplicate; 1 = inserted),
+   * the batch's first row being the call's event {@code first}.
+   */
+  private static void markDuplicates(int[] counts, int first, BitSet duplicateAt) throws SQLException {
+    for (int r = 0; r < counts.length; r++) {
+      if (counts[r] < 0) {
         // SUCCESS_NO_INFO: a driver option (such as pgjdbc's reWriteBatchedInserts) hid the counts, and the
         // duplicates could no longer be counted. Fail rather than report wrong numbers.
-        throw new SQLException("the driver did not report per-row insert counts (" + count + ")");
+        throw new SQLException("the driver did not report per-row insert counts (" + counts[r] + ")");
       }
-      sum += count;
+      if (counts[r] == 0) duplicateAt.set(first + r);
     }
-    return sum;
   }
 
   /**

@@ -242,8 +242,31 @@ public interface Store extends AutoCloseable {
   /** A stored event with its arrival sequence number (strictly increasing in arrival order). */
   record StoredEvent(long sequence, String eventId, dev.attune.events.Event event) {}
 
-  /** Result of {@link #appendEvents}. */
-  record AppendResult(int inserted, int duplicates) {}
+  /**
+   * Result of {@link #appendEvents}.
+   *
+   * @param inserted events stored
+   * @param duplicates events skipped as duplicates of stored ones (their id was stored, or came earlier in the call)
+   * @param duplicateAt the positions in the call of the skipped events ({@code duplicates} bits set)
+   */
+  record AppendResult(int inserted, int duplicates, java.util.BitSet duplicateAt) {
+    public AppendResult {
+      if (duplicateAt.cardinality() != duplicates) {
+        throw new IllegalArgumentException(duplicates + " duplicates at " + duplicateAt);
+      }
+      duplicateAt = (java.util.BitSet) duplicateAt.clone();
+    }
+
+    @Override
+    public java.util.BitSet duplicateAt() {
+      return (java.util.BitSet) duplicateAt.clone();
+    }
+
+    /** Whether the event at {@code position} of the call was stored (not skipped as a duplicate). */
+    public boolean stored(int position) {
+      return !duplicateAt.get(position);
+    }
+  }
 
   /** Row counts. */
   record Counts(long users, long items, long events, Map<String, Long> eventsByType, Map<String, Long> eventsByScene) {}

@@ -44,7 +44,7 @@ final class SqliteStoreTest extends StoreContract {
       st.execute("DELETE FROM events WHERE user_id = 'u1'");
       st.execute("DELETE FROM users WHERE id = 'u1'");
     }
-    assertEquals(new Store.AppendResult(1, 0), store.appendEvents(List.of(withId("e2", play("u1", "i1", 2)))));
+    assertEquals(StoreContract.appended(1), store.appendEvents(List.of(withId("e2", play("u1", "i1", 2)))));
     assertTrue(store.user("u1").isPresent(), "the store forgot what it remembered and inserted the user");
   }
 
@@ -79,7 +79,7 @@ final class SqliteStoreTest extends StoreContract {
       st.execute("VACUUM"); // writes the header, so the file exists with its page size
     }
     try (Store elsewhere = Store.open("jdbc:sqlite:" + other)) {
-      assertEquals(new Store.AppendResult(1, 0), elsewhere.appendEvents(List.of(withId("e1", play("u1", "i1", 1)))));
+      assertEquals(StoreContract.appended(1), elsewhere.appendEvents(List.of(withId("e1", play("u1", "i1", 1)))));
     }
     assertEquals("4096", pragma("jdbc:sqlite:" + other, "page_size"));
   }
