@@ -293,9 +293,11 @@ async function activate(id, button) {
   if (button) button.disabled = true; // one activation at a time; the page redraws when it is done
   out.textContent = 'Activating…';
   try {
-    await api(`/v1/admin/models/${encodeURIComponent(id)}/activate`, { method: 'POST' });
+    const answer = await api(`/v1/admin/models/${encodeURIComponent(id)}/activate`, { method: 'POST' });
     await models();
-    document.getElementById('activate-result').textContent = `Now serving ${id}.`;
+    const result = document.getElementById('activate-result');
+    result.textContent = `Now serving ${id}.` + (answer && answer.warning ? ` Warning: ${answer.warning}.` : '');
+    if (answer && answer.warning) result.classList.add('error');
   } catch (e) {
     if (e instanceof Stale) return;
     if (e instanceof Unauthorized) return logout();

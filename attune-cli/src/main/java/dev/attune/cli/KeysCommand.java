@@ -85,11 +85,8 @@ final class KeysCommand implements Callable<Integer> {
 
   /** Listing or revoking reads a store: a mistyped SQLite path must not create an empty one that lists nothing. */
   private static void requireExistingSqliteFile(String url) {
-    if (!url.startsWith("jdbc:sqlite:")) return;
-    String location = url.substring("jdbc:sqlite:".length());
-    int query = location.indexOf('?');
-    Path file = Path.of(query >= 0 ? location.substring(0, query) : location);
-    if (!Files.isRegularFile(file)) {
+    Path file = dev.attune.store.Store.sqliteFile(url).orElse(null);
+    if (file != null && !Files.isRegularFile(file)) {
       throw new IllegalArgumentException("no store at " + file.toAbsolutePath() + " (--store, else ATTUNE_STORE, else "
           + ServeCommand.DEFAULT_STORE + "); 'keys create' or 'serve' makes one");
     }

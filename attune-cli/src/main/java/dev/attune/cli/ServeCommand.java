@@ -208,20 +208,49 @@ final class ServeCommand implements Callable<Integer> {
         number("gateMargin", pick(gateMargin == null ? null : gateMargin.toString(), env.get("ATTUNE_GATE_MARGIN"),
             file.getProperty("gateMargin"), "0")).doubleValue(),
         LifecycleConfig.DEFAULTS.holdoutFraction(), LifecycleConfig.DEFAULTS.seed());
-    int epochs = number("trainEpochs", pick(trainEpochs == null ? null : trainEpochs.toString(),
-        env.get("ATTUNE_TRAIN_EPOCHS"), file.getProperty("trainEpochs"), "12")).intValue();
-    if (epochs <= 0) throw new IllegalArgumentException("trainEpochs must be > 0: " + epochs);
+    int epochs = count("--train-epochs (ATTUNE_TRAIN_EPOCHS, file key trainEpochs)", pick(
+        trainEpochs == null ? null : trainEpochs.toString(), env.get("ATTUNE_TRAIN_EPOCHS"),
+        file.getProperty("trainEpochs"), "12"));
     cfg = cfg.withUserIdKey(pick(env.get("ATTUNE_USER_ID_KEY"), file.getProperty("userIdKey")));
     String origins = java.util.Objects.requireNonNullElse(
         pick(env.get("ATTUNE_CORS_ORIGINS"), file.getProperty("corsOrigins")), "");
+    double rate = number("rateLimit", pick(env.get("ATTUNE_RATE_LIMIT"), file.getProperty("rateLimit"),
+        Double.toString(AccessConfig.DEFAULTS.requestsPerSecond()))).doubleValue();
+    if (!(rate > 0) || Double.isInfinite(rate)) {
+      throw new IllegalArgumentException("ATTUNE_RATE_LIMIT (file key rateLimit) must be a number of requests per"
+          + " second > 0: " + rate);
+    }
     cfg = cfg.withAccess(new AccessConfig(
-        Boolean.parseBoolean(pick(env.get("ATTUNE_REQUIRE_API_KEYS"), file.getProperty("requireApiKeys"), "false")),
-        number("rateLimit", pick(env.get("ATTUNE_RATE_LIMIT"), file.getProperty("rateLimit"),
-            Double.toString(AccessConfig.DEFAULTS.requestsPerSecond()))).doubleValue(),
-        number("rateBurst", pick(env.get("ATTUNE_RATE_BURST"), file.getProperty("rateBurst"),
-            Integer.toString(AccessConfig.DEFAULTS.burst()))).intValue(),
+        flag("ATTUNE_REQUIRE_API_KEYS (file key requireApiKeys)", pick(env.get("ATTUNE_REQUIRE_API_KEYS"),
+            file.getProperty("requireApiKeys"), "false")),
+        rate,
+        count("ATTUNE_RATE_BURST (file key rateBurst)", pick(env.get("ATTUNE_RATE_BURST"),
+            file.getProperty("rateBurst"), Integer.toString(AccessConfig.DEFAULTS.burst()))),
         java.util.Arrays.stream(origins.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList()));
     return new Settings(url, cfg.withLifecycle(lifecycle), epochs);
+  }
+
+  /**
+   * A switch: true, yes, on or 1; false, no, off or 0 (any case). Anything else is refused: a security switch such
+   * as requireApiKeys read as off because it said "yes" would leave the API open without a word.
+   */
+  static boolean flag(String name, String text) {
+    return switch (text.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new IllegalArgumentException(name + " must be true or false: " + text);
+    };
+  }
+
+  /** A setting that counts something: a whole number from 1 to 2,147,483,647 (a larger one wrapped around). */
+  private static int count(String name, String text) {
+    try {
+      long value = Long.parseLong(text.trim());
+      if (value >= 1 && value <= Integer.MAX_VALUE) return (int) value;
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new IllegalArgumentException(name + " must be a whole number from 1 to " + Integer.MAX_VALUE + ": " + text);
   }
 
   /** A setting's number: whole for counts, decimal for the margin and the rate. */
@@ -311,10 +340,6 @@ final class ServeCommand implements Callable<Integer> {
   static void serveUntilStopped(String url, ServerConfig cfg, PrintWriter out, String examples, ModelTrainer trainer)
       throws InterruptedException, IOException {
     if (trainer != null) requireWritableModelRoot(cfg.lifecycle().modelRoot());
-    if (url.startsWith("jdbc:sqlite:")) {
-      Path parent = Path.of(url.substring("jdbc:sqlite:".length())).toAbsolutePath().getParent();
-      if (parent != null) Files.createDirectories(parent);
-    }
     // tried before the store opens and the server starts: the web server would log its own error first
     if (cfg.port() != 0) {
       try (var probe = new java.net.ServerSocket()) {

@@ -54,6 +54,18 @@ class AttuneCliTest {
     IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> serveSettings(java.util.Map.of("ATTUNE_RATE_BURST", "lots")));
     assertTrue(bad.getMessage().contains("rateBurst"), bad.getMessage());
+    // a security switch is read in its common spellings, and anything else is refused (it was read as off)
+    for (String yes : List.of("true", "YES", "on", "1")) {
+      assertTrue(serveSettings(Map.of("ATTUNE_REQUIRE_API_KEYS", yes)).config().access().requireApiKeys(), yes);
+    }
+    assertFalse(serveSettings(Map.of("ATTUNE_REQUIRE_API_KEYS", "off")).config().access().requireApiKeys());
+    for (Map<String, String> wrong : List.of(Map.of("ATTUNE_REQUIRE_API_KEYS", "ja"),
+        Map.of("ATTUNE_RATE_BURST", "4294967297"), Map.of("ATTUNE_RATE_LIMIT", "0"),
+        Map.of("ATTUNE_TRAIN_EPOCHS", "4294967297"))) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> serveSettings(wrong), wrong.toString());
+      assertTrue(e.getMessage().contains(wrong.keySet().iterator().next()), e.getMessage());
+    }
     IllegalArgumentException fallback = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> serveSettings(java.util.Map.of(), "--fallback", "knn"));
     assertTrue(fallback.getMessage().startsWith("--fallback (ATTUNE_FALLBACK, file key fallback) must be"),

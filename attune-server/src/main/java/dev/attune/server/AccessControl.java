@@ -68,6 +68,12 @@ final class AccessControl {
 
   private void check(Context ctx, String scope) {
     String auth = ctx.header("Authorization");
+    // "Bearer" alone (an empty key, its space trimmed on the way) is no key
+    if (auth != null && (auth.isBlank() || auth.strip().equalsIgnoreCase("Bearer"))) auth = null;
+    if (auth != null && !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      // a key sent another way (Token, Basic, bare) is still a key: served as anonymous, it escaped its scope
+      throw unauthorized(ctx, "send the key as 'Authorization: Bearer <key>'");
+    }
     String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
     if (given == null || given.isEmpty()) {
       if (scope.equals("admin")) {

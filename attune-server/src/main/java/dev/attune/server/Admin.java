@@ -40,6 +40,7 @@ final class Admin {
   static final java.util.Set<String> INGESTION_ROUTES = java.util.Set.of("POST /v1/events", "POST /v1/users",
       "PUT /v1/users/{id}", "POST /v1/items", "PUT /v1/items/{id}");
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Admin.class);
   private static final long MINUTE = 60_000L;
   private static final long DAY = 86_400_000L;
 
@@ -254,7 +255,25 @@ final class Admin {
           created instanceof Number n ? n.longValue() : clock.getAsLong(), metrics, false));
     }
     served.serve(id, dir, next, true);
-    ctx.json(Map.of("active", id, "version", next.version()));
+    Map<String, Object> answer = new LinkedHashMap<>(Map.of("active", id, "version", next.version()));
+    String warning = unknownItemsWarning(next);
+    if (warning != null) {
+      LOG.warn("model version {}: {}", id, warning);
+      answer.put("warning", warning);
+    }
+    ctx.json(answer);
+  }
+
+  /**
+   * Why a model may answer poorly here: the catalogue holds items but fewer than half of the model's (a model trained
+   * on another data set: only the shared ids, if any, can be recommended, and they may mean other things), or null.
+   */
+  private String unknownItemsWarning(ServingModel model) {
+    if (catalog.size() == 0) return null;
+    int known = catalog.countKnown(model.items());
+    if (known * 2 >= model.items().size()) return null;
+    return "the catalogue knows " + known + " of its " + model.items().size() + " items: was it trained on this"
+        + " store's data? Only known items can be recommended";
   }
 
   /** Starts a training job: 202 with it (see {@link ModelLifecycle#trainNow}). */

@@ -87,8 +87,10 @@ public final class AttuneServer {
       try {
         model = ServingModel.read(Path.of(active.path()), this::readStartupEvents);
         servedDir = Path.of(active.path());
+        boolean another = config.modelDir() != null
+            && !config.modelDir().toAbsolutePath().normalize().equals(servedDir.toAbsolutePath().normalize());
         LOG.info("serving the store's active model version {} ({}){}", active.id(), active.path(),
-            config.modelDir() == null ? "" : " instead of the configured " + config.modelDir());
+            another ? " instead of the configured " + config.modelDir() : "");
       } catch (IOException | RuntimeException e) {
         LOG.warn("the store's active model version {} ({}) cannot be read; serving the configured one: {}",
             active.id(), active.path(), e.getMessage());
@@ -371,8 +373,7 @@ public final class AttuneServer {
    * served over a store that lacks most of its items recommends little; say so at start rather than leave it silent.
    */
   private static void warnIfItemsMissing(ServingModel model, Catalog catalog) {
-    int known = 0;
-    for (int i = 0; i < model.items().size(); i++) if (catalog.get(model.items().id(i)) != null) known++;
+    int known = catalog.countKnown(model.items());
     if (known < model.items().size() / 2) {
       LOG.warn("the store knows {} of the served model's {} items; only those can be recommended: post the items"
           + " (POST /v1/items) or the events the model was trained on (POST /v1/events)", known, model.items().size());

@@ -69,6 +69,13 @@ final class Catalog {
     return items.values();
   }
 
+  /** How many of {@code ids} the catalogue holds. */
+  int countKnown(dev.attune.data.IdIndex ids) {
+    int known = 0;
+    for (int i = 0; i < ids.size(); i++) if (items.containsKey(ids.id(i))) known++;
+    return known;
+  }
+
   int size() {
     return items.size();
   }

@@ -288,8 +288,11 @@ final class ModelLifecycle implements AutoCloseable {
       j.quarantined = abuse.quarantinedCount();
       Dataset ds = abuse.quarantinedCount() == 0 ? stored : AbuseDetector.withoutQuarantined(stored, abuse);
       if (ds.events().size() < MIN_EVENTS) {
-        throw new IllegalStateException("the store holds " + ds.events().size() + " events; training needs at least "
-            + MIN_EVENTS);
+        throw new IllegalStateException(abuse.quarantinedCount() == 0
+            ? "the store holds " + ds.events().size() + " events; training needs at least " + MIN_EVENTS
+            : "the store holds " + stored.events().size() + " events, " + ds.events().size() + " of them from users"
+                + " who are not quarantined (" + abuse.quarantinedCount() + " are: GET /v1/admin/quality); training"
+                + " needs at least " + MIN_EVENTS);
       }
       // the holdout: the newest holdoutFraction of events, or, when the active version was trained by this lifecycle
       // on later events than that cut, only the events after its training data (which it has not seen) if enough

@@ -64,7 +64,8 @@ final class ServiceStats {
    * as {@code <error>: unknown field}, so clients cannot add reasons, and metric series, without bound.
    */
   static String reason(String error, String field) {
-    if (field == null || field.isEmpty()) return error;
+    // the key check names the header, not a body field: "unauthorized", not "unauthorized: unknown field"
+    if (field == null || field.isEmpty() || field.equals("Authorization")) return error;
     String f = BATCH_ELEMENT.matcher(field).replaceFirst("");
     // keep the first name only: what follows may be a client's own key (context.x, attributes.y)
     for (int k = 0; k < f.length(); k++) {

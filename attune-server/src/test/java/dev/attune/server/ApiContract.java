@@ -565,6 +565,12 @@ abstract class ApiContract {
     HttpRequest wrong = HttpRequest.newBuilder(URI.create(base + "/v1/admin/models"))
         .header("Authorization", "Bearer " + ADMIN_KEY + "x").build();
     assertEquals(401, http.send(wrong, HttpResponse.BodyHandlers.ofString()).statusCode());
+    // keys are optional here, but one sent without 'Bearer ' is not taken for no key (it escaped its scope)
+    HttpRequest token = HttpRequest.newBuilder(URI.create(base + "/v1/popular"))
+        .header("Authorization", "Token atk_000000000000_secret").build();
+    HttpResponse<String> tokenAnswer = http.send(token, HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, tokenAnswer.statusCode(), tokenAnswer.body());
+    assertTrue(tokenAnswer.body().contains("Bearer"), tokenAnswer.body());
     for (Route r : apiRoutes()) {
       if (!r.path().startsWith("/v1/admin/")) continue;
       HttpResponse<String> anonymous = send(r.method().name(), r.path().replace("{id}", "song1"), null);
@@ -684,6 +690,7 @@ abstract class ApiContract {
 
     JsonNode activated = json(admin("POST", "/v1/admin/models/model-b/activate", null), 200);
     assertEquals("model-b", activated.get("active").asText());
+    assertFalse(activated.has("warning"), "its items are the catalogue's: " + activated);
     assertEquals("model-b", json(get("/health"), 200).get("model").asText(), "served from now on");
     assertEquals("model-b", json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song3\"}]}"), 200)
         .get("model").asText());
@@ -702,6 +709,12 @@ abstract class ApiContract {
     assertTrue(listed.findValuesAsText("id").contains("model"), listed.toString());
     assertEquals(200, admin("POST", "/v1/admin/models/model/activate", null).statusCode());
     assertEquals("model", json(get("/health"), 200).get("model").asText(), "back to the configured directory");
+    // a version trained on another data set (none of its item ids in the catalogue) is served, with a warning
+    List<String> elsewhere = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) elsewhere.add("book" + i);
+    ModelDirectory.write(dir.resolve("model-books"), weights, elsewhere, Map.of());
+    JsonNode warned = json(admin("POST", "/v1/admin/models/model-books/activate", null), 200);
+    assertTrue(warned.path("warning").asText().contains("knows 0 of its " + ITEMS + " items"), warned.toString());
   }
 
   /**

@@ -21,6 +21,7 @@ class ServiceStatsTest {
     // a client's own map keys would make one reason per key: only the first name counts
     assertEquals("invalid_field: context", ServiceStats.reason("invalid_field", "events[1].context.my-key"));
     assertEquals("invalid_field: categories", ServiceStats.reason("invalid_field", "categories[2]"));
+    assertEquals("unauthorized", ServiceStats.reason("unauthorized", "Authorization"), "a header, not a body field");
     // names a client makes up share one reason, however many there are
     assertEquals("invalid_field: unknown field", ServiceStats.reason("invalid_field", "events[0].f123"));
     assertEquals("invalid_field: unknown field", ServiceStats.reason("invalid_field", "x".repeat(3000)));

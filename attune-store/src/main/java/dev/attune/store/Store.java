@@ -33,6 +33,15 @@ public interface Store extends AutoCloseable {
     return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS);
   }
 
+  /**
+   * The database file of a {@code jdbc:sqlite:} URL, as the store reads it (a {@code file:} prefix and the
+   * parameters left out); empty for another database.
+   */
+  static java.util.Optional<java.nio.file.Path> sqliteFile(String jdbcUrl) {
+    return jdbcUrl.startsWith("jdbc:sqlite:") ? java.util.Optional.of(Dialect.SQLITE.sqliteFile(jdbcUrl))
+        : java.util.Optional.empty();
+  }
+
   // ---- users ----
 
   /** Creates or replaces users (profile attributes), in one transaction. */
