@@ -232,7 +232,14 @@ public final class AttuneServer {
       c.startup.showJavalinBanner = false;
       c.jsonMapper(new JavalinJackson(json, true));
       // requests Jetty refuses before routing (a malformed path) get the API's JSON error, not an HTML page
-      c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+      c.jetty.modifyServer(server -> {
+        server.setErrorHandler(new JsonErrorHandler());
+        // a stop (SIGTERM, Ctrl-C) refuses new requests and lets those running answer, for up to STOP_MILLIS: they
+        // were cut off with their batches committed, and the store was closed under them (Javalin puts its handler
+        // inside this one)
+        server.setHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
+        server.setStopTimeout(STOP_MILLIS);
+      });
       c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
       // the key check first: a client without access learns nothing from the query check
       for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), access.wrap(r.checkingQuery()));
@@ -258,6 +265,13 @@ public final class AttuneServer {
           // the client broke the request (a body shorter than its Content-Length, a bad chunk): its mistake
           error(ctx, unreadable.getCode(), "bad_request", "the request could not be read: " + unreadable.getReason(),
               null);
+          return;
+        }
+        if (e instanceof dev.attune.store.StoreException s && s.unreachable()) {
+          // a database restart or a stop: nothing was committed, and the client should retry, not report a bug
+          LOG.warn("{} {}: the store is unavailable: {}", ctx.method(), ctx.path(), s.getMessage());
+          ctx.header("Retry-After", "5");
+          error(ctx, 503, "unavailable", "the store is unavailable; retry shortly", null);
           return;
         }
         LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
@@ -409,7 +423,13 @@ public final class AttuneServer {
     return app.port();
   }
 
-  /** Stops listening and any training job; the store stays open (the caller owns it). */
+  /** How long a stop waits for the requests being answered. */
+  static final long STOP_MILLIS = 10_000;
+
+  /**
+   * Stops listening, lets the requests being answered finish (up to {@link #STOP_MILLIS}), and stops any training
+   * job; the store stays open (the caller owns it).
+   */
   public void stop() {
     lifecycle.close();
     if (app != null) app.stop();

@@ -34,10 +34,14 @@ final class JsonErrorHandler extends ErrorHandler {
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
       case 413 -> "body_too_large";
+      case 503 -> "unavailable"; // the server is stopping: it lets the requests it had finish and refuses new ones
       default -> code >= 500 ? "internal" : "http_" + code;
     };
-    Map<String, Object> body = AttuneServer.errorBody(error, code >= 500 ? AttuneServer.INTERNAL_MESSAGE
-        : "the request could not be read: " + (message == null || message.isBlank() ? "HTTP " + code : message), null);
+    String text = code == 503 ? "the server is stopping; retry shortly"
+        : code >= 500 ? AttuneServer.INTERNAL_MESSAGE
+        : "the request could not be read: " + (message == null || message.isBlank() ? "HTTP " + code : message);
+    Map<String, Object> body = AttuneServer.errorBody(error, text, null);
+    if (code == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);
   }

@@ -78,6 +78,15 @@ abstract class ApiContract {
   }
 
   @Test
+  void aStoreThatCannotBeReachedAnswers503WithRetryAfter() throws Exception {
+    store.close(); // as a database gone away does: the request fails in the store, through no fault of the client
+    HttpResponse<String> r = post("/v1/events", "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"play\"}");
+    assertEquals(503, r.statusCode(), r.body());
+    assertEquals("unavailable", JSON.readTree(r.body()).get("error").asText(), r.body());
+    assertEquals("5", r.headers().firstValue("Retry-After").orElse(null));
+  }
+
+  @Test
   void healthAnswersOkWithTheModelVersion() throws Exception {
     JsonNode body = json(get("/health"), 200);
     assertEquals("ok", body.get("status").asText());

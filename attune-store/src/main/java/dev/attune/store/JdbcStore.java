@@ -1183,7 +1183,9 @@ public final class JdbcStore implements Store {
   }
 
   private StoreException closedException(String operation) {
-    return new StoreException(operation + " failed on " + database + ": the store is closed", null);
+    // a connection-class cause: a caller answering requests says "unavailable, retry", as for a lost database
+    return new StoreException(operation + " failed on " + database + ": the store is closed",
+        new java.sql.SQLNonTransientConnectionException("the store is closed", "08003"));
   }
 
   private <T> T inTransaction(SqlWork<T> work) throws SQLException {

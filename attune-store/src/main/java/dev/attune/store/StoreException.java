@@ -1,6 +1,8 @@
 package dev.attune.store;
 
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 
 /**
  * A store operation failed in the database: it could not be reached, a statement failed, or stored data could
@@ -35,6 +37,22 @@ public final class StoreException extends RuntimeException {
   /** The store could not be opened (unreachable, refused, no such database, a folder that cannot be made). */
   static StoreException cannotOpen(String database, String reason, Throwable cause) {
     return new StoreException("open failed on " + database + ": " + reason, cause, true);
+  }
+
+  /**
+   * Whether the database could not be reached (a lost or refused connection, a database shutting down, no pooled
+   * connection in time): a failure that retrying later may cure, unlike a statement that failed.
+   */
+  public boolean unreachable() {
+    for (Throwable c = getCause(); c != null; c = c.getCause()) {
+      if (c instanceof SQLTransientConnectionException || c instanceof SQLNonTransientConnectionException) return true;
+      // SQLState class 08: connection exception; 57P01-57P03: the server is shutting down or not accepting
+      if (c instanceof SQLException e && e.getSQLState() != null
+          && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether this failure happened while opening the store: a setting to fix, not a failure of running work. */
