@@ -579,8 +579,16 @@ final class Api {
       Store.StoredItem known = ev.scene().equals(Event.DEFAULT_SCENE) ? catalog.get(ev.itemId()) : null;
       String scene = known != null ? known.item().scene() : ev.scene();
       String user = userIds.stored(ev.userId());
-      stored.add(scene.equals(ev.scene()) && user.equals(ev.userId()) ? ne : new Store.NewEvent(ne.eventId(),
-          new Event(user, ev.itemId(), ev.type(), ev.value(), ev.timestamp(), scene, ev.context())));
+      if (scene.equals(ev.scene()) && user.equals(ev.userId())) {
+        stored.add(ne);
+        continue;
+      }
+      // the content id of an event without one hashes the scene as the client sent it: hashed after the item's
+      // scene filled it in, a retry after the item got a scene (or another one) was stored again
+      String id = ne.eventId() != null ? ne.eventId() : Store.NewEvent.contentId(
+          new Event(user, ev.itemId(), ev.type(), ev.value(), ev.timestamp(), ev.scene(), ev.context()));
+      stored.add(new Store.NewEvent(id, new Event(user, ev.itemId(), ev.type(), ev.value(), ev.timestamp(), scene,
+          ev.context())));
     }
     events = stored;
     Store.AppendResult result = ingest(events, now);

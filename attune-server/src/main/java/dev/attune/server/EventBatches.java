@@ -101,12 +101,19 @@ final class EventBatches {
           if (!Double.isFinite(value) || Math.abs(value) > Float.MAX_VALUE) return null;
         }
         case 5 -> {
+          if (v == JsonToken.VALUE_NULL) {
+            seen &= ~(1 << field); // null is no timestamp, as for the other optional fields
+            break;
+          }
           if (v != JsonToken.VALUE_NUMBER_INT) return null;
           JsonParser.NumberType type5 = p.getNumberType();
           if (type5 != JsonParser.NumberType.INT && type5 != JsonParser.NumberType.LONG) return null;
           timestamp = p.getLongValue();
         }
-        case 6 -> scene = id(p, v, "scene");
+        case 6 -> {
+          if (v == JsonToken.VALUE_NULL) break;
+          scene = id(p, v, "scene");
+        }
         default -> {
           if (v == JsonToken.VALUE_NULL) break;
           context = context(p, v);
@@ -116,7 +123,9 @@ final class EventBatches {
     }
     if (t != JsonToken.END_OBJECT || userId == null || itemId == null || type == null) return null;
     if (timestamp < 0 || timestamp > nowMillis + RequestBodies.MAX_CLOCK_SKEW_MILLIS) return null;
-    return new Store.NewEvent(id, new Event(userId, itemId, type, (float) value, timestamp, scene, context));
+    boolean timed = (seen & (1 << 5)) != 0;
+    return new Store.NewEvent(id == null && !timed ? RequestBodies.receiptId() : id,
+        new Event(userId, itemId, type, (float) value, timestamp, scene, context));
   }
 
   private static int fieldIndex(String name) {

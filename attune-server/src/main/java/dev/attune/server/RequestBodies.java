@@ -81,14 +81,29 @@ final class RequestBodies {
     String type = requiredId(n, path, "type");
     double value = optionalNumber(n, path, "value", 1.0);
     if (Math.abs(value) > Float.MAX_VALUE) throw ApiException.invalid(at(path, "value"), "value is out of range");
-    long timestamp = n.has("timestamp") ? requiredLong(n, path, "timestamp") : absentTimestamp;
+    boolean timed = n.hasNonNull("timestamp");
+    long timestamp = timed ? requiredLong(n, path, "timestamp") : absentTimestamp;
     if (timestamp < 0 || timestamp > nowMillis + MAX_CLOCK_SKEW_MILLIS) {
       throw ApiException.invalid(at(path, "timestamp"),
           "timestamp must be milliseconds since 1970 and not more than a day ahead: " + timestamp);
     }
-    String scene = n.has("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
+    String scene = n.hasNonNull("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
     Map<String, String> context = stringMap(n, path, "context");
-    return new Store.NewEvent(id, new Event(userId, itemId, type, (float) value, timestamp, scene, context));
+    return new Store.NewEvent(id == null && !timed ? receiptId() : id,
+        new Event(userId, itemId, type, (float) value, timestamp, scene, context));
+  }
+
+  /** This process's prefix of {@link #receiptId}s: a restart draws another. */
+  private static final String RECEIPT_PREFIX = "r:" + java.util.UUID.randomUUID() + ":";
+  private static final java.util.concurrent.atomic.AtomicLong RECEIPTS = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * A new id for an event that came with neither id nor timestamp: its content, timed at receipt, would equal that of
+   * the same action received in the same millisecond by another request, and be stored once (such an event is never
+   * a retry's duplicate: without id or time nothing says it is the same event).
+   */
+  static String receiptId() {
+    return RECEIPT_PREFIX + RECEIPTS.incrementAndGet();
   }
 
   static Item item(String path, JsonNode n, String idFromPath) {
@@ -97,7 +112,7 @@ final class RequestBodies {
     if (idFromPath != null && n.has("id") && !idFromPath.equals(n.get("id").asText())) {
       throw ApiException.invalid(at(path, "id"), "id in the body differs from the id in the path");
     }
-    String scene = n.has("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
+    String scene = n.hasNonNull("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
     double duration = optionalNumber(n, path, "durationSeconds", Double.NaN);
     if (!Double.isNaN(duration) && duration < 0) {
       throw ApiException.invalid(at(path, "durationSeconds"), "durationSeconds must be >= 0");

@@ -161,6 +161,17 @@ abstract class ApiContract {
     JsonNode events = json(get("/v1/users/s1/events"), 200).get("events");
     assertEquals("music", events.get(0).get("scene").asText(), "song2 is a music item: " + events);
     assertEquals("default", events.get(1).get("scene").asText(), "an unknown item has no scene to take: " + events);
+    // a retry is a duplicate however the item's scene changed meanwhile (the content id hashes the scene as sent)
+    String timed = "{\"userId\":\"s2\",\"itemId\":\"new-track\",\"type\":\"play\",\"timestamp\":1700000000000}";
+    assertEquals(1, json(post("/v1/events", timed), 200).get("inserted").asInt());
+    assertEquals(200, put("/v1/items/new-track", "{\"scene\":\"music\"}").statusCode());
+    JsonNode retry = json(post("/v1/events", timed), 200);
+    assertEquals(1, retry.get("duplicates").asInt(), retry.toString());
+    // the same untimed action in two requests is two events, even within one millisecond of the server's clock
+    String untimed = "{\"userId\":\"s3\",\"itemId\":\"song2\",\"type\":\"play\",\"scene\":null}";
+    assertEquals(1, json(post("/v1/events", untimed), 200).get("inserted").asInt());
+    assertEquals(1, json(post("/v1/events", "[" + untimed + "]"), 200).get("inserted").asInt());
+    assertEquals(2, json(get("/v1/users/s3/events"), 200).get("events").size());
   }
 
   @Test
