@@ -511,12 +511,6 @@ final class Admin {
   }
 
   private JsonNode bodyJson(Context ctx) {
-    byte[] bytes = ctx.bodyAsBytes();
-    if (bytes.length == 0) throw ApiException.invalid(null, "the body is empty; expected JSON");
-    try {
-      return json.readTree(bytes);
-    } catch (IOException e) {
-      throw new ApiException(400, "invalid_json", "the body is not valid JSON", null);
-    }
+    return RequestBodies.readJson(json, ctx.bodyAsBytes());
   }
 }

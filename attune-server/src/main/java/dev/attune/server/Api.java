@@ -16,7 +16,6 @@ import io.javalin.http.Context;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -637,19 +636,7 @@ final class Api {
   // ---------------------------------------------------------------- helpers
 
   private JsonNode body(Context ctx) {
-    byte[] bytes = ctx.bodyAsBytes();
-    if (bytes.length == 0) throw ApiException.invalid(null, "the body is empty; expected JSON");
-    try {
-      return json.readTree(bytes);
-    } catch (IOException e) {
-      throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()), null);
-    }
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) return "";
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return RequestBodies.readJson(json, ctx.bodyAsBytes());
   }
 
   private void requireUser(String id) {
@@ -726,13 +713,15 @@ final class Api {
   static int intParam(Context ctx, String name, int absent, int min, int max) {
     String v = ctx.queryParam(name);
     if (v == null || v.isEmpty()) return absent;
+    long n;
     try {
-      int n = Integer.parseInt(v.trim());
-      if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + n);
-      return n;
+      n = Long.parseLong(v.trim());
     } catch (NumberFormatException e) {
       throw ApiException.invalid(name, name + " must be an integer: " + v);
     }
+    // "must be an integer" for 99999999999 said the wrong thing: it is one, out of range
+    if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + v);
+    return (int) n;
   }
 
   static double doubleParam(Context ctx, String name, double absent, double min, double max) {

@@ -69,6 +69,31 @@ final class RequestBodies {
   }
 
   /**
+   * A request body as JSON: 400 {@code invalid_json} naming the parser's reason and where (line, column), without
+   * the parser's internals, or 400 {@code invalid_field} for an empty body or {@code null}.
+   */
+  static JsonNode readJson(com.fasterxml.jackson.databind.ObjectMapper json, byte[] bytes) {
+    if (bytes.length == 0) throw ApiException.invalid(null, "the body is empty; expected JSON");
+    JsonNode body;
+    try {
+      body = json.readTree(bytes);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
+      int marker = reason.indexOf(" (start marker at"); // the parser's source description: not for clients
+      if (marker >= 0) reason = reason.substring(0, marker);
+      var where = e.getLocation();
+      throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + reason + (where == null ? ""
+          : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"), null);
+    } catch (java.io.IOException e) {
+      throw new ApiException(400, "invalid_json", "the body is not valid JSON", null);
+    }
+    if (body == null || body.isNull() || body.isMissingNode()) {
+      throw ApiException.invalid(null, "the body is null; expected a JSON object or array");
+    }
+    return body;
+  }
+
+  /**
    * One event; without a timestamp it gets {@code absentTimestamp}: a batch gives its k-th event the receipt time
    * plus k milliseconds, so that repeats of the same item in one batch (three plays of a track) stay three events
    * rather than collapsing as duplicates of one content, and keep their order.
@@ -193,7 +218,9 @@ final class RequestBodies {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) return null;
     if (!v.isTextual()) throw ApiException.invalid(at(path, field), field + " must be a string");
-    if (v.asText().length() > 10_000) throw ApiException.invalid(at(path, field), field + " is too long");
+    if (v.asText().length() > 10_000) {
+      throw ApiException.invalid(at(path, field), field + " is too long (at most 10,000 characters)");
+    }
     checkText(v.asText(), at(path, field));
     return v.asText();
   }
@@ -258,7 +285,9 @@ final class RequestBodies {
       if (!e.getValue().isTextual() && !e.getValue().isNumber() && !e.getValue().isBoolean()) {
         throw ApiException.invalid(p, "must be a string, number or boolean");
       }
-      if (e.getValue().asText().length() > 10_000) throw ApiException.invalid(p, "is too long");
+      if (e.getValue().asText().length() > 10_000) {
+        throw ApiException.invalid(p, p + " is too long (at most 10,000 characters)");
+      }
       checkText(e.getValue().asText(), p);
       out.put(e.getKey(), e.getValue().asText());
     }

@@ -87,6 +87,21 @@ abstract class ApiContract {
   }
 
   @Test
+  void errorMessagesSayWhatIsWrongInTheClientsTerms() throws Exception {
+    HttpResponse<String> truncated = post("/v1/items", "{\"id\":\"x\",\"title\":\"a\"");
+    assertError(truncated, 400, "invalid_json", null);
+    String message = JSON.readTree(truncated.body()).get("message").asText();
+    assertTrue(message.contains("line 1, column") && !message.contains("REDACTED"), message);
+    assertTrue(JSON.readTree(post("/v1/events", "null").body()).get("message").asText().contains("null"));
+    HttpResponse<String> huge = get("/v1/users/u1/events?limit=99999999999");
+    assertError(huge, 400, "invalid_field", "limit");
+    assertTrue(huge.body().contains("must be in [1, "), huge.body());
+    String longContext = "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"play\",\"context\":{\"a\":\""
+        + "y".repeat(10_001) + "\"}}";
+    assertTrue(post("/v1/events", longContext).body().contains("at most 10,000 characters"));
+  }
+
+  @Test
   void healthAnswersOkWithTheModelVersion() throws Exception {
     JsonNode body = json(get("/health"), 200);
     assertEquals("ok", body.get("status").asText());
