@@ -37,6 +37,9 @@ public final class AttuneCli {
   /** Runs the command line with the given streams and returns the exit code (for tests). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new AttuneCli());
+    // every command's --version (its help lists it) prints the version, not nothing
+    String[] version = cli.getCommandSpec().version();
+    for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().version(version);
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler((e, arguments) -> {

@@ -70,6 +70,14 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    // checked before the minutes of work they would otherwise end
+    if (users <= 0) throw new IllegalArgumentException("--users must be > 0: " + users);
+    if (show < 0) throw new IllegalArgumentException("--show must be >= 0: " + show);
+    if (epochs <= 0) throw new IllegalArgumentException("--epochs must be > 0: " + epochs);
+    if (!noServe) {
+      ServeCommand.requireFreePort(ServerConfig.DEFAULTS.withPort(port));
+      requireWritableDir(dir);
+    }
     MusicPlatformGenerator.Params params = MusicPlatformGenerator.Params.DEMO.withUsers(users).withSeed(seed);
     var generated = MusicPlatformGenerator.generate(params);
     Dataset ds = generated.dataset();
@@ -99,6 +107,20 @@ final class DemoCommand implements Callable<Integer> {
     for (int r = 0; r < top.size(); r++) out.println("    " + describe(ds.item(top.item(r))));
     if (!noServe) serve(out, err, ds, split);
     return 0;
+  }
+
+  /** Fails when {@code dir} cannot be made or written into; leaves nothing behind. */
+  private static void requireWritableDir(Path dir) {
+    Path absolute = dir.toAbsolutePath().normalize();
+    Path existing = absolute;
+    while (existing != null && !java.nio.file.Files.exists(existing)) existing = existing.getParent();
+    try {
+      java.nio.file.Files.createDirectories(dir);
+      java.nio.file.Files.delete(java.nio.file.Files.createTempFile(dir, ".write-check", ".tmp"));
+      for (Path p = absolute; p != null && !p.equals(existing); p = p.getParent()) java.nio.file.Files.delete(p);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot write into --dir " + dir + ": " + AttuneCli.whyNotCreated(dir, e), e);
+    }
   }
 
   /**

@@ -103,6 +103,16 @@ final class EvaluateCommand implements Callable<Integer> {
     if (twoStageSasrecEpochs < 0) {
       throw new IllegalArgumentException("--two-stage-sasrec-epochs must be >= 0: " + twoStageSasrecEpochs);
     }
+    if (twoStageSasrecEpochs > 0 && !twoStage) {
+      throw new IllegalArgumentException("--two-stage-sasrec-epochs applies with --two-stage only");
+    }
+    java.util.Set<String> named = new java.util.HashSet<>();
+    for (String m : models) {
+      if (!named.add(m.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("--models names " + m + " twice");
+      }
+    }
+    if (json != null && !json.toString().equals("-")) requireWritableFile(json, "--json");
     for (String m : ctrModels) {
       if (!dev.attune.train.CtrModels.knows(m)) {
         throw new IllegalArgumentException("unknown CTR model '" + m + "'; known: " + dev.attune.train.CtrModels.NAMES);
@@ -166,9 +176,9 @@ final class EvaluateCommand implements Callable<Integer> {
         + (excludeSeen ? ", seen items excluded" : ", seen items kept") + " | MRR within the top " + options.maxK()
         + (sampled ? " | " + maxUsers + " of " + testUsers + " test users (seeded sample)" : ""));
     table.print(run.leaderboard.render());
-    if (!ctrModels.isEmpty()) evaluateCtr(dataset, table, err);
+    List<Map<String, Object>> ctrRows = ctrModels.isEmpty() ? List.of() : evaluateCtr(dataset, table, err);
     if (json != null) {
-      writeJson(dataset, split, options, run.results, jsonToStdout ? out : null);
+      writeJson(dataset, split, options, run.results, ctrRows, jsonToStdout ? out : null);
       if (!jsonToStdout) out.println("wrote " + json);
     }
     return 0;
@@ -203,7 +213,8 @@ final class EvaluateCommand implements Callable<Integer> {
   }
 
   /** Trains every {@code --ctr} model on the click task and prints its test AUC, GAUC and log-loss. */
-  private void evaluateCtr(Dataset dataset, java.io.PrintWriter out, java.io.PrintWriter err) {
+  /** Trains and tests the {@code --ctr} models, printing a line each; returns their rows for the JSON report. */
+  private List<Map<String, Object>> evaluateCtr(Dataset dataset, java.io.PrintWriter out, java.io.PrintWriter err) {
     var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null));
     err.println(ctr);
     CtrRun.requireBothLabels(ctr);
@@ -211,10 +222,47 @@ final class EvaluateCommand implements Callable<Integer> {
     out.println();
     out.println(dataset.name() + " | CTR: value >= " + positiveMin + " positive, last 20% of each user's events test"
         + " | user fields " + ctr.params().userAttributes());
+    List<Map<String, Object>> rows = new ArrayList<>();
     for (String m : ctrModels) {
       String name = m.toLowerCase(Locale.ROOT);
-      out.println(CtrRun.line(CtrRun.train(name, overrides.get(name), ctr, seed, threads == 0 ? 1 : threads, quiet,
-          err)));
+      CtrRun.Outcome o = CtrRun.train(name, overrides.get(name), ctr, seed, threads == 0 ? 1 : threads, quiet, err);
+      out.println(CtrRun.line(o));
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("model", o.trainer().name());
+      row.put("positiveMin", positiveMin);
+      row.put("userFields", ctr.params().userAttributes());
+      row.put("AUC", o.test().auc());
+      row.put("GAUC", o.test().groupAuc());
+      row.put("logLoss", o.test().logLoss());
+      row.put("bestEpoch", o.result().bestEpoch());
+      row.put("epochsRun", o.result().epochsRun());
+      row.put("trainSeconds", o.trainSeconds());
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  /**
+   * Fails when {@code file} cannot be written (a folder, a path under a file or a read-only folder), before the work
+   * whose results it would hold: found after it, the work is lost. Leaves nothing behind.
+   */
+  static void requireWritableFile(Path file, String option) {
+    if (Files.isDirectory(file)) throw new IllegalArgumentException(option + " " + file + " is a folder; name a file");
+    Path absolute = file.toAbsolutePath().normalize();
+    Path existing = absolute.getParent();
+    while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+    boolean existed = Files.exists(file);
+    try {
+      Files.createDirectories(absolute.getParent());
+      if (!existed) Files.createFile(file);
+      if (!Files.isWritable(file)) throw new java.io.IOException("not writable");
+      if (!existed) {
+        Files.delete(file);
+        for (Path p = absolute.getParent(); p != null && !p.equals(existing); p = p.getParent()) Files.delete(p);
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot write " + option + " " + file + ": " + AttuneCli.whyNotCreated(file, e),
+          e);
     }
   }
 
@@ -279,7 +327,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   /** Writes the JSON report to {@code --json}, or to {@code stdout} when it is non-null ({@code --json -}). */
   private void writeJson(Dataset dataset, Split split, EvalOptions options, List<EvalResult> results,
-      java.io.PrintWriter stdout) throws java.io.IOException {
+      List<Map<String, Object>> ctrRows, java.io.PrintWriter stdout) throws java.io.IOException {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("dataset", dataset.name());
     doc.put("users", dataset.numUsers());
@@ -289,11 +337,15 @@ final class EvaluateCommand implements Callable<Integer> {
     doc.put("excludeSeen", options.excludeSeen());
     doc.put("seed", seed);
     doc.put("date", Instant.now().toString());
-    doc.put("machine", Map.of("processors", Runtime.getRuntime().availableProcessors(),
-        "java", System.getProperty("java.version"), "os", System.getProperty("os.name")));
+    Map<String, Object> machine = new LinkedHashMap<>(); // in one order: reports of two runs compare line by line
+    machine.put("processors", Runtime.getRuntime().availableProcessors());
+    machine.put("java", System.getProperty("java.version"));
+    machine.put("os", System.getProperty("os.name"));
+    doc.put("machine", machine);
     List<Object> rows = new ArrayList<>();
     for (EvalResult r : results) rows.add(r.toMap());
     doc.put("results", rows);
+    if (!ctrRows.isEmpty()) doc.put("ctr", ctrRows);
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     if (stdout != null) {
       stdout.println(mapper.writeValueAsString(doc));

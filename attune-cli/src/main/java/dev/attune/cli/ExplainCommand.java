@@ -65,6 +65,7 @@ final class ExplainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     if (k <= 0) throw new IllegalArgumentException("--k must be > 0");
+    if (show < 0) throw new IllegalArgumentException("--show must be >= 0");
     if (sample < 0) throw new IllegalArgumentException("--sample must be >= 0");
     ModelDirectory dir = ModelDirectory.read(modelDir);
     Dataset dataset = DatasetIo.read(data);
@@ -112,6 +113,8 @@ final class ExplainCommand implements Callable<Integer> {
           caseItems.add(top.item(r));
         }
       }
+      spec.commandLine().getErr().println("measuring faithfulness over " + caseItems.size() + " recommendations of "
+          + n + " users ...");
       AttentionExplanation.Faithfulness f = AttentionExplanation.faithfulness(model, caseHistories, caseTypes,
           caseItems.stream().mapToInt(Integer::intValue).toArray(), seed);
       out.printf("faithfulness over %d users x top-%d (%d recommendations, %d skipped with < 2 events): removing the"
@@ -171,44 +174,48 @@ final class ExplainCommand implements Callable<Integer> {
       int n = Math.min(sample, candidates.length);
       // the shuffle's draws interleave with the body's (a random other item per case), so it stays inline: the
       // documented faithfulness figure (docs/benchmarks.md) depends on that order
-      for (int j = 0; j < n; j++) {
-        int pick = j + random.nextInt(candidates.length - j);
-        int u = candidates[pick];
-        candidates[pick] = candidates[j];
-        candidates[j] = u;
-        int[] history = train.interactions().positive().row(u);
-        TopK top = model.recommend(Query.forUser(u, k));
-        int[] items = new int[top.size()];
-        for (int r = 0; r < items.length; r++) items[r] = top.item(r);
-        // one pass over the history: each item's shares and served score
-        SceneTransferModel.ScoreSplit[] splits = model.scoreSplits(history, items);
-        for (int r = 0; r < top.size(); r++) {
-          int item = top.item(r);
-          float[] shares = splits[r].shares();
-          SceneTransferModel.Attention a = model.attend(history, item);
-          int most = 0;
-          for (int s = 1; s < history.length; s++) if (a.weights()[s] > a.weights()[most]) most = s;
-          int other = random.nextInt(history.length - 1);
-          if (other >= most) other++;
-          // the attention weights explain the attention score, so that is what the removal is checked on; the
-          // served score (the blend) is reported too: its per-history standardisation and gate bucket also move
-          // when an item is removed, so the attention need not predict it
-          float withoutMost = model.transferScore(without(history, most), new int[] {item})[0];
-          float withoutOther = model.transferScore(without(history, other), new int[] {item})[0];
-          cases++;
-          if (a.score() - withoutMost > a.score() - withoutOther) wins++;
-          float served = splits[r].score();
-          float servedWithoutMost = model.score(without(history, most), new int[] {item})[0];
-          float servedWithoutOther = model.score(without(history, other), new int[] {item})[0];
-          if (served - servedWithoutMost > served - servedWithoutOther) servedWins++;
-          int largestShare = 0;
-          for (int s = 1; s < history.length; s++) if (shares[s] > shares[largestShare]) largestShare = s;
-          int shareOther = shareRandom.nextInt(history.length - 1);
-          if (shareOther >= largestShare) shareOther++;
-          float servedWithoutLargest = model.score(without(history, largestShare), new int[] {item})[0];
-          float servedWithoutShareOther = model.score(without(history, shareOther), new int[] {item})[0];
-          if (served - servedWithoutLargest > served - servedWithoutShareOther) shareWins++;
+      try (Progress progress = new Progress("faithfulness", false)) {
+        for (int j = 0; j < n; j++) {
+          progress.progress("users", j, n);
+          int pick = j + random.nextInt(candidates.length - j);
+          int u = candidates[pick];
+          candidates[pick] = candidates[j];
+          candidates[j] = u;
+          int[] history = train.interactions().positive().row(u);
+          TopK top = model.recommend(Query.forUser(u, k));
+          int[] items = new int[top.size()];
+          for (int r = 0; r < items.length; r++) items[r] = top.item(r);
+          // one pass over the history: each item's shares and served score
+          SceneTransferModel.ScoreSplit[] splits = model.scoreSplits(history, items);
+          for (int r = 0; r < top.size(); r++) {
+            int item = top.item(r);
+            float[] shares = splits[r].shares();
+            SceneTransferModel.Attention a = model.attend(history, item);
+            int most = 0;
+            for (int s = 1; s < history.length; s++) if (a.weights()[s] > a.weights()[most]) most = s;
+            int other = random.nextInt(history.length - 1);
+            if (other >= most) other++;
+            // the attention weights explain the attention score, so that is what the removal is checked on; the
+            // served score (the blend) is reported too: its per-history standardisation and gate bucket also move
+            // when an item is removed, so the attention need not predict it
+            float withoutMost = model.transferScore(without(history, most), new int[] {item})[0];
+            float withoutOther = model.transferScore(without(history, other), new int[] {item})[0];
+            cases++;
+            if (a.score() - withoutMost > a.score() - withoutOther) wins++;
+            float served = splits[r].score();
+            float servedWithoutMost = model.score(without(history, most), new int[] {item})[0];
+            float servedWithoutOther = model.score(without(history, other), new int[] {item})[0];
+            if (served - servedWithoutMost > served - servedWithoutOther) servedWins++;
+            int largestShare = 0;
+            for (int s = 1; s < history.length; s++) if (shares[s] > shares[largestShare]) largestShare = s;
+            int shareOther = shareRandom.nextInt(history.length - 1);
+            if (shareOther >= largestShare) shareOther++;
+            float servedWithoutLargest = model.score(without(history, largestShare), new int[] {item})[0];
+            float servedWithoutShareOther = model.score(without(history, shareOther), new int[] {item})[0];
+            if (served - servedWithoutLargest > served - servedWithoutShareOther) shareWins++;
+          }
         }
+        progress.progress("users", n, n);
       }
       out.printf(java.util.Locale.ROOT, "faithfulness over %d users x top-%d (%d recommendations): removing the"
           + " most-attended past item lowers the score more than removing a random one in %.1f%% (attention score),"

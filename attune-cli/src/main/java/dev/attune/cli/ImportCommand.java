@@ -82,7 +82,14 @@ final class ImportCommand implements Callable<Integer> {
       report = importer.importInto(dataset, input, options);
       // an empty data set would only fail later, in evaluate or train, further from the cause
       if (report.eventsAccepted() == 0) throw new IllegalArgumentException(nothingImported(report));
-      for (String s : repeatScenes) dataset.allowRepeats(s);
+      for (String s : repeatScenes) {
+        // a misspelt scene would leave the real one without repeats, silently changing what evaluate measures
+        if (!dataset.sceneNames().ids().contains(s)) {
+          throw new IllegalArgumentException("--repeats names scene '" + s + "', which no event has; scenes: "
+              + dataset.sceneNames().ids());
+        }
+        dataset.allowRepeats(s);
+      }
       DatasetIo.write(dataset, out);
     } catch (Exception e) {
       if (outIsNew) deleteIfEmpty(out);

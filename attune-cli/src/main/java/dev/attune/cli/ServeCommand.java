@@ -64,7 +64,7 @@ import picocli.CommandLine.Spec;
     description = {
         "Serve the HTTP API (see README: API) over a store, with a model directory from 'attune train'.",
         "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT, ATTUNE_FALLBACK)",
-        "> --config file (keys store, model, host, port, fallback) > defaults.",
+        "> --config file (the keys of --config below) > defaults.",
         "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),",
         "else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids",
         "with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):",
@@ -74,7 +74,8 @@ import picocli.CommandLine.Spec;
         "as SASRec; published only if the model gate passes): --train-every,",
         "--retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,",
         "file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
-        "At start the store's active model version is served when its directory exists, else --model.",
+        "At start the store's active model version is served when its directory exists, else the newest other",
+        "registered version the gate did not reject, else --model.",
         "Logs go to standard error: ATTUNE_LOG_FORMAT=json writes one JSON object per line, ATTUNE_LOG_LEVEL sets the",
         "level (default INFO)."})
 final class ServeCommand implements Callable<Integer> {
@@ -104,7 +105,8 @@ final class ServeCommand implements Callable<Integer> {
   String fallback;
 
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
-      + " modelRoot, trainEvery, retrainAfterEvents, gateMargin, trainEpochs.")
+      + " userIdKey, requireApiKeys, rateLimit, rateBurst, corsOrigins, modelRoot, trainEvery, retrainAfterEvents,"
+      + " gateMargin, trainEpochs (any other key is refused).")
   Path config;
 
   @Option(names = "--model-root", description = "Folder for newly trained versions (default: the served model's"
@@ -291,6 +293,24 @@ final class ServeCommand implements Callable<Integer> {
   private static final org.slf4j.Logger CLAIM_LOG = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
 
   /** A taken port is the caller's to fix, not an internal error: one line, the usage exit code. */
+  /**
+   * Fails when the server could not listen at {@code cfg}'s host and port (taken, or a host that is no address
+   * here); port 0 (any free one) always can.
+   */
+  static void requireFreePort(ServerConfig cfg) throws IOException {
+    if (cfg.port() == 0) return;
+    var address = new java.net.InetSocketAddress(cfg.host(), cfg.port());
+    if (address.isUnresolved()) {
+      throw new IllegalArgumentException("--host (ATTUNE_HOST, file key host) " + cfg.host() + " is not an address"
+          + " of this machine, nor a name it can resolve");
+    }
+    try (var probe = new java.net.ServerSocket()) {
+      probe.bind(address);
+    } catch (java.net.BindException e) {
+      throw portTaken(cfg, e);
+    }
+  }
+
   private static IllegalArgumentException portTaken(ServerConfig cfg, java.net.BindException e) {
     return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + e.getMessage()
         + "): another process may hold the port; choose one with --port");
@@ -341,13 +361,7 @@ final class ServeCommand implements Callable<Integer> {
       throws InterruptedException, IOException {
     if (trainer != null) requireWritableModelRoot(cfg.lifecycle().modelRoot());
     // tried before the store opens and the server starts: the web server would log its own error first
-    if (cfg.port() != 0) {
-      try (var probe = new java.net.ServerSocket()) {
-        probe.bind(new java.net.InetSocketAddress(cfg.host(), cfg.port()));
-      } catch (java.net.BindException e) {
-        throw portTaken(cfg, e);
-      }
-    }
+    requireFreePort(cfg);
     Store st = Store.open(url);
     Store.ServingLock serving;
     try {

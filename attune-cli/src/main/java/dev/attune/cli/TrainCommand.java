@@ -134,11 +134,37 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    boolean attention = AttentionModels.knows(model);
+    boolean ctr = dev.attune.train.CtrModels.knows(model);
+    if (!attention && !ctr && !model.equalsIgnoreCase(PipelineRun.MODEL) && !model.equalsIgnoreCase(SceneRun.MODEL)) {
+      throw new IllegalArgumentException("unknown model '" + model + "'; trainable here: " + AttentionModels.NAMES
+          + ", " + PipelineRun.MODEL + ", " + SceneRun.MODEL + " and the CTR rankers "
+          + dev.attune.train.CtrModels.NAMES
+          + " (classic models train inside 'attune evaluate')");
+    }
+    // checked before any data is read: found after training, the training was lost; ignored, the run was not the
+    // one asked for (a CTR model "refitted" on nothing)
+    if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0 (0 = the default): " + threads);
+    if (sampledNegatives < 0) {
+      throw new IllegalArgumentException("--sampled-negatives must be >= 0 (0 = off): " + sampledNegatives);
+    }
+    var given = spec.commandLine().getParseResult();
+    for (String option : List.of("--refit", "--no-validation", "--sampled-negatives")) {
+      if (!attention && given.hasMatchedOption(option)) {
+        throw new IllegalArgumentException(option + " applies to " + AttentionModels.NAMES + " only, not " + model);
+      }
+    }
+    for (String option : List.of("--positive-min", "--user-fields")) {
+      if (!ctr && given.hasMatchedOption(option)) {
+        throw new IllegalArgumentException(option + " applies to the CTR models " + dev.attune.train.CtrModels.NAMES
+            + " only, not " + model);
+      }
+    }
     if ((target != null || baselines != null) && !model.equalsIgnoreCase(SceneRun.MODEL)) {
       throw new IllegalArgumentException((target != null ? "--target" : "--baselines") + " applies to --model "
           + SceneRun.MODEL + " only, not " + model);
     }
-    if (resume && !AttentionModels.knows(model)) {
+    if (resume && !attention) {
       throw new IllegalArgumentException("--resume applies to " + AttentionModels.NAMES + " only, not " + model);
     }
     if (ModelDirectory.holdsModel(out) && !force && !(resume && Files.isDirectory(out.resolve(CHECKPOINTS)))) {
@@ -165,12 +191,6 @@ final class TrainCommand implements Callable<Integer> {
     if (model.equalsIgnoreCase(SceneRun.MODEL)) {
       return SceneRun.train(data, out, target, protocol, ModelParams.parse(params), SceneRun.baselineScope(baselines),
           seed, threads == 0 ? 1 : threads, quiet, o, err);
-    }
-    if (!AttentionModels.knows(model)) {
-      throw new IllegalArgumentException("unknown model '" + model + "'; trainable here: " + AttentionModels.NAMES
-          + ", " + PipelineRun.MODEL + ", " + SceneRun.MODEL + " and the CTR rankers "
-          + dev.attune.train.CtrModels.NAMES
-          + " (classic models train inside 'attune evaluate')");
     }
     if (refit && noValidation) {
       throw new IllegalArgumentException("--refit takes its epoch count from validation; drop --no-validation");
@@ -206,6 +226,12 @@ final class TrainCommand implements Callable<Integer> {
     err.println("training " + trainer.name() + " on " + trainSet.numUsers() + " users, " + trainSet.numItems()
         + " items (" + split.protocol() + (noValidation ? ", no validation" : ", early stopping on validation NDCG@10")
         + ")");
+    if (resume) {
+      // said before the epochs: a mistyped --out would otherwise train from scratch, and say so only hours later
+      err.println(SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))
+          ? "resuming from the checkpoint in " + out.resolve(CHECKPOINTS)
+          : "no checkpoint in " + out.resolve(CHECKPOINTS) + ": training afresh");
+    }
     long start = System.nanoTime();
     WeightFile weights;
     TrainingHistory history;
@@ -213,10 +239,8 @@ final class TrainCommand implements Callable<Integer> {
       history = new TrainingHistory(progress);
       weights = trainer.train(trainSet, run, history);
     }
-    if (resume) {
-      // a mistyped --out would otherwise train from scratch without a word
-      err.println(history.resumedAfter() < 0 ? "no checkpoint in " + out.resolve(CHECKPOINTS) + ": trained afresh"
-          : "resumed from the checkpoint after epoch " + history.resumedAfter());
+    if (resume && history.resumedAfter() >= 0) {
+      err.println("resumed from the checkpoint after epoch " + history.resumedAfter());
     }
     TrainingHistory refitHistory = null;
     String validationNdcg = weights.propertyOr("validationNdcg10", null);

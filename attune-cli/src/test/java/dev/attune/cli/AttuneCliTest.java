@@ -265,6 +265,33 @@ class AttuneCliTest {
   }
 
   @Test
+  void optionsThatCannotWorkAreRefusedBeforeTheWork() throws Exception {
+    Path data = dir.resolve("early");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "60", "--seed", "3").code());
+    String set = data.toString();
+    String model = dir.resolve("early-model").toString();
+    // each would have trained (or generated) for nothing, or run something else than asked
+    List<String[]> refused = List.of(
+        new String[] {"train", "--model", "fm", "--data", set, "--out", model, "--refit"},
+        new String[] {"train", "--model", "sasrec", "--data", set, "--out", model, "--positive-min", "3"},
+        new String[] {"train", "--model", "sasrec", "--data", set, "--out", model, "--threads", "-1"},
+        new String[] {"evaluate", "--data", set, "--models", "pop", "--json", dir.toString()},
+        new String[] {"evaluate", "--data", set, "--models", "pop", "--two-stage-sasrec-epochs", "3"},
+        new String[] {"evaluate", "--data", set, "--models", "pop,pop"},
+        new String[] {"generate", "--out", dir.resolve("huge").toString(), "--users", "2000000000"},
+        new String[] {"demo", "--port", "99999", "--dir", dir.resolve("demo").toString()},
+        new String[] {"explain", "--model", model, "--data", set, "--show", "-1"});
+    for (String[] args : refused) {
+      CliRun r = run(args);
+      assertEquals(AttuneCli.USAGE_ERROR, r.code(), String.join(" ", args) + ": " + r.err());
+      assertFalse(r.err().contains("epoch 1") || r.out().contains("Generated") || r.out().contains("Popularity"),
+          "refused before the work: " + String.join(" ", args) + ": " + r.out() + r.err());
+    }
+    assertFalse(Files.exists(Path.of(model)), "nothing written");
+    assertTrue(run("train", "--version").out().startsWith("Attune"), "every command's --version answers");
+  }
+
+  @Test
   void aBadOptionIsOneLineNotTheWholeUsage() {
     for (String[] args : List.of(new String[] {"evaluate", "--data", "d", "--k", "5,abc"},
         new String[] {"evaluate", "--data", "d", "--bogus"}, new String[] {"serve", "--port", "abc"},
@@ -519,9 +546,12 @@ class AttuneCliTest {
     assertEquals(2, info.get("params").get("epochs").asInt());
     assertEquals(1, info.get("threads").asInt());
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--ctr", "fm,ncf", "--positive-min",
-        "0.5", "--param", "fm.epochs=1", "--param", "ncf.epochs=1", "--quiet", "--threads", "1");
+        "0.5", "--param", "fm.epochs=1", "--param", "ncf.epochs=1", "--quiet", "--threads", "1", "--json", "-");
     assertEquals(0, eval.code(), eval.err());
-    assertTrue(eval.out().contains("fm    test AUC") && eval.out().contains("ncf   test AUC"), eval.out());
+    assertTrue(eval.err().contains("fm    test AUC") && eval.err().contains("ncf   test AUC"), eval.err());
+    JsonNode ctrRows = new ObjectMapper().readTree(eval.out()).get("ctr"); // the JSON report has them too
+    assertEquals(2, ctrRows.size(), eval.out());
+    assertTrue(ctrRows.get(0).get("AUC").asDouble() > 0.5, ctrRows.toString());
     CliRun unknown = run("evaluate", "--data", data.toString(), "--ctr", "deepfm", "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, unknown.code(), unknown.err());
     assertTrue(unknown.err().contains("unknown CTR model"), unknown.err());

@@ -47,6 +47,19 @@ class ImportCommandTest {
   }
 
   @Test
+  void repeatsNamingNoSceneOfTheDataIsRefused() throws Exception {
+    Path file = write("r.csv", "user,item\nu1,a\nu1,b\n");
+    Path out = dir.resolve("r");
+    String error = failure("import", "--format", "csv", "--input", file.toString(), "--out", out.toString(),
+        "--repeats", "musc");
+    assertTrue(error.contains("'musc'") && error.contains("[default]"), error);
+    assertFalse(Files.exists(out));
+    CliRun ok = run("import", "--format", "csv", "--input", file.toString(), "--out", out.toString(), "--repeats",
+        "default");
+    assertEquals(0, ok.code(), ok.err());
+  }
+
+  @Test
   void emptyCsvFailsWithoutWritingADataSet() throws Exception {
     Path file = write("empty.csv", "");
     Path out = dir.resolve("empty");

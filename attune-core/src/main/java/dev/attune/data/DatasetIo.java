@@ -49,7 +49,7 @@ public final class DatasetIo {
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(MANIFEST));
     writeJsonLines(dir.resolve("users.jsonl"), dataset.users());
-    writeJsonLines(dir.resolve("items.jsonl"), dataset.items());
+    writeJsonLines(dir.resolve("items.jsonl"), dataset.items().stream().map(DatasetIo::itemRecord).toList());
     writeLog(dir.resolve("events.bin"), dataset.events());
     Path given = dir.resolve("given-test.bin");
     if (dataset.givenTest() != null) {
@@ -83,21 +83,45 @@ public final class DatasetIo {
     if (!Files.isRegularFile(manifestPath)) {
       throw new IOException(dir + " is not an Attune data set (no " + MANIFEST + "); create one with 'attune import'");
     }
-    Map<?, ?> manifest = JSON.readValue(manifestPath.toFile(), Map.class);
+    Map<?, ?> manifest;
+    try {
+      manifest = JSON.readValue(manifestPath.toFile(), Map.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw malformed(manifestPath, e);
+    }
     Object format = manifest.get("format");
     if (!(format instanceof Number n) || n.intValue() != VERSION) {
       throw new IOException(manifestPath + ": unsupported format " + format);
     }
-    Dataset ds = new Dataset((String) manifest.get("name"),
-        Dataset.TimeKind.valueOf((String) manifest.get("timeKind")));
-    for (Object s : (List<?>) manifest.get("scenes")) ds.registerScene((String) s);
-    for (Object t : (List<?>) manifest.get("eventTypes")) ds.registerType((String) t);
-    for (Object s : (List<?>) manifest.get("repeatScenes")) ds.allowRepeats((String) s);
-    try (MappingIterator<User> it = JSON.readerFor(User.class).readValues(dir.resolve("users.jsonl").toFile())) {
-      while (it.hasNext()) ds.putUser(it.next());
+    Dataset ds;
+    try {
+      ds = new Dataset((String) manifest.get("name"), Dataset.TimeKind.valueOf((String) manifest.get("timeKind")));
+      for (Object s : (List<?>) manifest.get("scenes")) ds.registerScene((String) s);
+      for (Object t : (List<?>) manifest.get("eventTypes")) ds.registerType((String) t);
+      for (Object s : (List<?>) manifest.get("repeatScenes")) ds.allowRepeats((String) s);
+    } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
+      throw new IOException(manifestPath + ": a field is missing or of the wrong kind (" + e.getMessage() + ")", e);
     }
-    try (MappingIterator<Item> it = JSON.readerFor(Item.class).readValues(dir.resolve("items.jsonl").toFile())) {
-      while (it.hasNext()) ds.putItem(it.next());
+    Path users = dir.resolve("users.jsonl");
+    try (MappingIterator<User> it = JSON.readerFor(User.class).readValues(users.toFile())) {
+      while (it.hasNext()) ds.putUser(it.next());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw malformed(users, e);
+    } catch (RuntimeException e) {
+      // the iterator wraps a parse error of a later line in a RuntimeException
+      if (e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException) throw malformed(users, e);
+      throw e;
+    }
+    Path items = dir.resolve("items.jsonl");
+    try (MappingIterator<com.fasterxml.jackson.databind.JsonNode> it = JSON.readerFor(
+        com.fasterxml.jackson.databind.JsonNode.class).readValues(items.toFile())) {
+      while (it.hasNext()) ds.putItem(item(it.next()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw malformed(items, e);
+    } catch (RuntimeException e) {
+      // the iterator wraps a parse error of a later line in a RuntimeException
+      if (e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException) throw malformed(items, e);
+      throw e;
     }
     readLog(dir.resolve("events.bin"), ds.events(), ds);
     Path given = dir.resolve("given-test.bin");
@@ -107,6 +131,39 @@ public final class DatasetIo {
       ds.setGivenTest(log);
     }
     return ds;
+  }
+
+  /**
+   * An item as a line of {@code items.jsonl}: unknown values (duration NaN, release time {@link Item#UNKNOWN_TIME})
+   * left out, so that a line is also a body {@code POST /v1/items} takes (it wrote "NaN" and Long.MIN_VALUE).
+   */
+  private static Map<String, Object> itemRecord(Item item) {
+    Map<String, Object> m = JSON.convertValue(item, new com.fasterxml.jackson.core.type.TypeReference<>() {});
+    if (Float.isNaN(item.durationSeconds())) m.remove("durationSeconds");
+    if (!item.hasReleaseTime()) m.remove("releaseTime");
+    m.values().removeIf(java.util.Objects::isNull);
+    return m;
+  }
+
+  /** An item from a line of {@code items.jsonl}, also as written before unknown values were left out. */
+  private static Item item(com.fasterxml.jackson.databind.JsonNode n) {
+    var duration = n.get("durationSeconds");
+    var release = n.get("releaseTime");
+    com.fasterxml.jackson.databind.node.ObjectNode known = n.deepCopy();
+    known.put("durationSeconds", duration == null || duration.isNull() ? Float.NaN : (float) duration.asDouble());
+    known.put("releaseTime", release == null || release.isNull() ? Item.UNKNOWN_TIME : release.asLong());
+    return JSON.convertValue(known, Item.class);
+  }
+
+  /** A JSON file that cannot be read, named with the parser's reason and the line (not the parser's internals). */
+  private static IOException malformed(Path file, Exception e) {
+    Throwable cause = e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j : e;
+    String reason = cause instanceof com.fasterxml.jackson.core.JsonProcessingException j
+        ? String.valueOf(j.getOriginalMessage()).lines().findFirst().orElse("") : String.valueOf(e.getMessage());
+    int marker = reason.indexOf(" (start marker at");
+    if (marker >= 0) reason = reason.substring(0, marker);
+    var where = cause instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getLocation() : null;
+    return new IOException(file + (where == null ? "" : ":" + where.getLineNr()) + ": not valid: " + reason, e);
   }
 
   private static void writeJsonLines(Path file, List<?> values) throws IOException {

@@ -41,6 +41,13 @@ class DatasetIoTest {
       assertEquals(ds.event(ds.events(), r), back.event(back.events(), r));
     }
     assertEquals(ds.event(ds.givenTest(), 0), back.event(back.givenTest(), 0));
+    // unknown values are left out (a line is a body POST /v1/items takes), and files written before still read
+    String podcast = Files.readAllLines(dir.resolve("items.jsonl")).stream().filter(l -> l.contains("podcast-1"))
+        .findFirst().orElseThrow();
+    assertTrue(!podcast.contains("durationSeconds") && !podcast.contains("releaseTime"), podcast);
+    Files.writeString(dir.resolve("items.jsonl"), Files.readString(dir.resolve("items.jsonl")).replace(podcast,
+        "{\"durationSeconds\":\"NaN\",\"releaseTime\":" + Long.MIN_VALUE + "," + podcast.substring(1)));
+    assertEquals(ds.items(), DatasetIo.read(dir).items());
   }
 
   @Test
@@ -58,5 +65,18 @@ class DatasetIoTest {
     Files.write(dir.resolve("events.bin"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
     IOException e = assertThrows(IOException.class, () -> DatasetIo.read(dir));
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+  }
+
+  @Test
+  void namesTheFileAndLineOfABrokenJsonFile() throws IOException {
+    Dataset ds = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(5)).dataset();
+    DatasetIo.write(ds, dir);
+    Files.writeString(dir.resolve("items.jsonl"), "\ngarbage\n", java.nio.file.StandardOpenOption.APPEND);
+    IOException items = assertThrows(IOException.class, () -> DatasetIo.read(dir));
+    assertTrue(items.getMessage().startsWith(dir.resolve("items.jsonl") + ":"), items.getMessage());
+    assertTrue(items.getMessage().contains("garbage") && !items.getMessage().contains("REDACTED"), items.getMessage());
+    Files.writeString(dir.resolve("dataset.json"), "{\"format\":1,");
+    IOException manifest = assertThrows(IOException.class, () -> DatasetIo.read(dir));
+    assertTrue(manifest.getMessage().startsWith(dir.resolve("dataset.json") + ":"), manifest.getMessage());
   }
 }

@@ -240,6 +240,11 @@ public final class SequenceTraining {
   }
 
   private static final String CHECKPOINT = "checkpoint.atw";
+
+  /** Whether {@code checkpointDir} holds a checkpoint a {@link Run#resume} run would continue from. */
+  public static boolean hasCheckpoint(Path checkpointDir) {
+    return Files.exists(checkpointDir.resolve(CHECKPOINT));
+  }
   private static final String OPTIMIZER = "optimizer.atw";
   private static final String BEST = "best.atw";
   private static final int NEGATIVE_REDRAWS = 64;
