@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     version = "Attune 0.1.0",
     description = "Recommendation engine for content platforms: import data, then train, evaluate, explain and serve recommenders.",
     subcommands = {
-        ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
+        ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class,
+        LoadCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
         CommandLine.HelpCommand.class})
 public final class AttuneCli {
 

@@ -344,9 +344,14 @@ final class ServeCommand implements Callable<Integer> {
    * parameters, which may carry a password.
    */
   static String anotherServerMessage(String url) {
-    int query = url.indexOf('?');
-    return "another attune server is serving this store (" + (query < 0 ? url : url.substring(0, query))
+    return "another attune server is serving this store (" + withoutParameters(url)
         + "); one server per store: its caches and counters live in memory";
+  }
+
+  /** A store URL as messages show it: without its parameters, which may carry a password. */
+  static String withoutParameters(String url) {
+    int query = url.indexOf('?');
+    return query < 0 ? url : url.substring(0, query);
   }
 
   /**

@@ -210,6 +210,31 @@ class AttuneCliTest {
   }
 
   @Test
+  void loadPutsADataSetIntoAStoreOnceAndNotUnderARunningServer() throws Exception {
+    Path data = dir.resolve("to-load");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "40", "--seed", "5").code());
+    var dataset = dev.attune.data.DatasetIo.read(data);
+    String url = "jdbc:sqlite:" + dir.resolve("loaded/attune.db");
+    CliRun first = run("load", "--data", data.toString(), "--store", url, "-q");
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains(String.format(java.util.Locale.ROOT, "%,d events stored (0 already there)",
+        dataset.events().size())), first.out());
+    CliRun again = run("load", "--data", data.toString(), "--store", url, "-q");
+    assertTrue(again.out().contains("0 events stored"), "nothing twice: " + again.out());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertEquals(dataset.events().size(), store.counts().events());
+      assertEquals(dataset.numItems(), store.counts().items());
+      assertEquals(dataset.item(3), store.item(dataset.item(3).id()).orElseThrow().item(), "items whole");
+      // while a server holds the store, its caches would not see the load: refused
+      try (var claim = store.tryLockForServing().orElseThrow()) {
+        CliRun refused = run("load", "--data", data.toString(), "--store", url, "-q");
+        assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.err());
+        assertTrue(refused.err().contains("another attune server"), refused.err());
+      }
+    }
+  }
+
+  @Test
   void keysAreCreatedOnceListedWithoutSecretsAndRevoked() {
     String store = "jdbc:sqlite:" + dir.resolve("keys.db");
     CliRun noStore = run("keys", "list", "--store", store);

@@ -234,11 +234,8 @@ public final class AttuneServer {
       // requests Jetty refuses before routing (a malformed path) get the API's JSON error, not an HTML page
       c.jetty.modifyServer(server -> {
         server.setErrorHandler(new JsonErrorHandler());
-        // a stop (SIGTERM, Ctrl-C) refuses new requests and lets those running answer, for up to STOP_MILLIS: they
-        // were cut off with their batches committed, and the store was closed under them (Javalin puts its handler
-        // inside this one)
-        server.setHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
-        server.setStopTimeout(STOP_MILLIS);
+        // counts the requests being answered, so that stop() lets them finish (Javalin puts its handler inside)
+        server.setHandler(graceful);
       });
       c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
       // the key check first: a client without access learns nothing from the query check
@@ -425,12 +422,28 @@ public final class AttuneServer {
 
   /** How long a stop waits for the requests being answered. */
   static final long STOP_MILLIS = 10_000;
+  private final org.eclipse.jetty.server.handler.GracefulHandler graceful =
+      new org.eclipse.jetty.server.handler.GracefulHandler();
 
   /**
    * Stops listening, lets the requests being answered finish (up to {@link #STOP_MILLIS}), and stops any training
    * job; the store stays open (the caller owns it).
    */
   public void stop() {
+    if (app != null) {
+      // new requests are refused (503) and those being answered finish: they were cut off with their batches
+      // committed, and the store was closed under them. Waiting here rather than through Jetty's stop timeout, which
+      // also waits on idle keep-alive connections (a second more per stop)
+      try {
+        graceful.shutdown().get(STOP_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        LOG.warn("requests still running after {} ms are cut off", STOP_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException e) {
+        LOG.warn("waiting for running requests failed", e);
+      }
+    }
     lifecycle.close();
     if (app != null) app.stop();
   }

@@ -1,0 +1,92 @@
+package dev.attune.cli;
+
+import dev.attune.data.Dataset;
+import dev.attune.data.DatasetIo;
+import dev.attune.events.Item;
+import dev.attune.events.User;
+import dev.attune.store.Store;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code attune load}: a data set directory into a store, so that {@code attune serve} serves a model trained on it
+ * over its users, items and events. Events go in with the content ids the API gives events without an id, so loading
+ * the same data set again stores nothing twice. The server keeps the catalogue and the counters in memory, so the load
+ * takes the store's serving claim: it is refused while a server runs on the store.
+ */
+@Command(
+    name = "load",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Load a data set's users, items and events into a store, for 'attune serve'.",
+        "Loading again stores nothing twice (events are identified by their content). The store is --store, else",
+        "ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + "; it is created when missing, and refused while a",
+        "server runs on it. The data set's given test part, if any, is not loaded."})
+final class LoadCommand implements Callable<Integer> {
+  /** Rows per store call: the store's own batches are 1,000 rows (SQLite) and 10,000 (PostgreSQL arrays). */
+  private static final int BATCH = 10_000;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
+  Path data;
+
+  @Option(names = "--store", description = "JDBC URL of the store (default: ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + ").")
+  String store;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Dataset dataset = DatasetIo.read(data);
+    err.println("loaded " + dataset);
+    String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
+    long start = System.nanoTime();
+    long inserted = 0;
+    long duplicates = 0;
+    try (Store s = Store.open(url)) {
+      // a running server would keep serving its own view of the catalogue and the counters, without these
+      Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
+          ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
+      try (claim; Progress progress = new Progress("load", quiet, err)) {
+        List<User> users = dataset.users();
+        for (int from = 0; from < users.size(); from += BATCH) {
+          s.upsertUsers(users.subList(from, Math.min(users.size(), from + BATCH)));
+          progress.progress("users", Math.min(users.size(), from + BATCH), users.size());
+        }
+        List<Item> items = dataset.items();
+        for (int from = 0; from < items.size(); from += BATCH) {
+          s.upsertItems(items.subList(from, Math.min(items.size(), from + BATCH)));
+          progress.progress("items", Math.min(items.size(), from + BATCH), items.size());
+        }
+        int events = dataset.events().size();
+        List<Store.NewEvent> batch = new ArrayList<>(BATCH);
+        for (int row = 0; row < events; row++) {
+          batch.add(new Store.NewEvent(null, dataset.event(dataset.events(), row)));
+          if (batch.size() == BATCH || row == events - 1) {
+            Store.AppendResult r = s.appendEvents(batch);
+            inserted += r.inserted();
+            duplicates += r.duplicates();
+            batch.clear();
+            progress.progress("events", row + 1, events);
+          }
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items, %,d events stored (%,d already there) in %.1f s%n",
+        dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(), inserted, duplicates, seconds);
+    return 0;
+  }
+}
