@@ -50,6 +50,19 @@ final class KeysCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
+    if (!List.of("create", "list", "revoke").contains(action)) {
+      throw new IllegalArgumentException("unknown action '" + action + "': create, list or revoke");
+    }
+    // what does not apply would be ignored without a word
+    if (keyId != null && !action.equals("revoke")) {
+      throw new IllegalArgumentException("'keys " + action + "' takes no key id (" + keyId + "); 'keys revoke <id>'"
+          + " does");
+    }
+    for (String option : List.of("--scopes", "--name")) {
+      if (!action.equals("create") && spec.commandLine().getParseResult().hasMatchedOption(option)) {
+        throw new IllegalArgumentException(option + " applies to 'keys create' only");
+      }
+    }
     if (!action.equals("create")) requireExistingSqliteFile(url);
     try (Store s = Store.open(url)) {
       switch (action) {

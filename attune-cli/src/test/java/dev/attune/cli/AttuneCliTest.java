@@ -254,6 +254,9 @@ class AttuneCliTest {
     CliRun bad = run("keys", "create", "--store", store, "--scopes", "root");
     assertEquals(AttuneCli.USAGE_ERROR, bad.code());
     assertTrue(bad.err().contains("--scopes takes read, write, admin"), bad.err());
+    // what does not apply is refused, not ignored
+    assertTrue(run("keys", "list", "extra", "--store", store).err().contains("takes no key id"));
+    assertTrue(run("keys", "revoke", id, "--name", "x", "--store", store).err().contains("'keys create' only"));
   }
 
   /** An --out that cannot take a model is refused before any training, and --force starts without old checkpoints. */
