@@ -212,7 +212,6 @@ final class EvaluateCommand implements Callable<Integer> {
     run.add(fitted.pipeline().name(), fitted.pipeline(), seconds, split, options, quiet);
   }
 
-  /** Trains every {@code --ctr} model on the click task and prints its test AUC, GAUC and log-loss. */
   /** Trains and tests the {@code --ctr} models, printing a line each; returns their rows for the JSON report. */
   private List<Map<String, Object>> evaluateCtr(Dataset dataset, java.io.PrintWriter out, java.io.PrintWriter err) {
     var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null));

@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code attune load}: a data set directory into a store, so that {@code attune serve} serves a model trained on it
- * over its users, items and events. Events go in with the content ids the API gives events without an id, so loading
- * the same data set again stores nothing twice. The server keeps the catalogue and the counters in memory, so the load
+ * over its users, items and events. Event {@code r} of data set {@code name} gets the id {@code name:r}, so loading
+ * the same data set again stores nothing twice; user ids are pseudonymised as the server does when {@code
+ * ATTUNE_USER_ID_KEY} is set. The server keeps the catalogue and the counters in memory, so the load
  * takes the store's serving claim: it is refused while a server runs on the store.
  */
 @Command(
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Load a data set's users, items and events into a store, for 'attune serve'.",
-        "Loading again stores nothing twice (events are identified by their content). The store is --store, else",
+        "Loading again stores no event twice (event r of data set n has the id n:r). The store is --store, else",
         "ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + "; it is created when missing, and refused while a",
         "server runs on it. The data set's given test part, if any, is not loaded."})
 final class LoadCommand implements Callable<Integer> {
@@ -36,10 +37,12 @@ final class LoadCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--data", required = true, description = "Data set directory (from 'attune import' or 'attune generate').")
+  @Option(names = "--data", required = true,
+      description = "Data set directory (from 'attune import' or 'attune generate').")
   Path data;
 
-  @Option(names = "--store", description = "JDBC URL of the store (default: ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + ").")
+  @Option(names = "--store",
+      description = "JDBC URL of the store (default: ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + ").")
   String store;
 
   @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
@@ -52,6 +55,8 @@ final class LoadCommand implements Callable<Integer> {
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
     String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
+    // as the server stores them: with ATTUNE_USER_ID_KEY set, pseudonyms, never the plain ids
+    dev.attune.server.UserIds userIds = new dev.attune.server.UserIds(System.getenv("ATTUNE_USER_ID_KEY"));
     long start = System.nanoTime();
     long inserted = 0;
     long duplicates = 0;
@@ -60,7 +65,8 @@ final class LoadCommand implements Callable<Integer> {
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
           ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
       try (claim; Progress progress = new Progress("load", quiet, err)) {
-        List<User> users = dataset.users();
+        List<User> users = dataset.users().stream().map(u -> new User(userIds.stored(u.id()), u.attributes()))
+            .toList();
         for (int from = 0; from < users.size(); from += BATCH) {
           s.upsertUsers(users.subList(from, Math.min(users.size(), from + BATCH)));
           progress.progress("users", Math.min(users.size(), from + BATCH), users.size());
@@ -73,7 +79,11 @@ final class LoadCommand implements Callable<Integer> {
         int events = dataset.events().size();
         List<Store.NewEvent> batch = new ArrayList<>(BATCH);
         for (int row = 0; row < events; row++) {
-          batch.add(new Store.NewEvent(null, dataset.event(dataset.events(), row)));
+          dev.attune.events.Event e = dataset.event(dataset.events(), row);
+          // an id per row (not the content's): repeated rows are repeated events (every rating at time 0 when the
+          // source has no times), and loading again finds the same ids
+          batch.add(new Store.NewEvent(dataset.name() + ":" + row, new dev.attune.events.Event(userIds.stored(
+              e.userId()), e.itemId(), e.type(), e.value(), e.timestamp(), e.scene(), e.context())));
           if (batch.size() == BATCH || row == events - 1) {
             Store.AppendResult r = s.appendEvents(batch);
             inserted += r.inserted();
@@ -85,8 +95,9 @@ final class LoadCommand implements Callable<Integer> {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items, %,d events stored (%,d already there) in %.1f s%n",
-        dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(), inserted, duplicates, seconds);
+    out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items, %,d events stored (%,d already there) in"
+        + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
+        inserted, duplicates, seconds);
     return 0;
   }
 }

@@ -292,7 +292,6 @@ final class ServeCommand implements Callable<Integer> {
 
   private static final org.slf4j.Logger CLAIM_LOG = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
 
-  /** A taken port is the caller's to fix, not an internal error: one line, the usage exit code. */
   /**
    * Fails when the server could not listen at {@code cfg}'s host and port (taken, or a host that is no address
    * here); port 0 (any free one) always can.
@@ -311,6 +310,7 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** A taken port is the caller's to fix, not an internal error: one line, the usage exit code. */
   private static IllegalArgumentException portTaken(ServerConfig cfg, java.net.BindException e) {
     return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + e.getMessage()
         + "): another process may hold the port; choose one with --port");

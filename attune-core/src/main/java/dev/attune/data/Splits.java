@@ -223,10 +223,12 @@ public final class Splits {
       }
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
         int row = order.rows[p];
-        if (roles[row] == Split.TEST || roles[row] == Split.VALIDATION) continue;
+        if (roles[row] == Split.TEST) continue;
+        // a test item's other events are dropped, a validation target's among them (the same item in a scene with
+        // repeats): trained on, it would show the tested model its test item
         if (testItems.contains(log.item(row))) {
           roles[row] = Split.DROPPED;
-        } else if (validationItems.contains(log.item(row))) {
+        } else if (roles[row] != Split.VALIDATION && validationItems.contains(log.item(row))) {
           roles[row] = Split.VALIDATION; // moves with its item, out of tuning (as the test item's are dropped)
         }
       }
@@ -331,7 +333,6 @@ public final class Splits {
     int[] buffer = new int[16];
     java.util.HashSet<Integer> seen = new java.util.HashSet<>();
     java.util.HashSet<Integer> testItems = new java.util.HashSet<>();
-    java.util.HashSet<Integer> validationItems = new java.util.HashSet<>();
     for (int u = 0; u < dataset.numUsers(); u++) {
       SplittableRandom userRandom = random.split(); // one stream per user: adding a user shifts no one else
       int n = 0;

@@ -201,6 +201,28 @@ class SplitsTest {
   }
 
   @Test
+  void randomRatioNeverTrainsOnATestItemSeenInAnotherScene() {
+    // item x is consumed in a scene without repeats and in one with them: drawn for test in the first and for
+    // validation in the second, its validation event must still be dropped
+    Dataset ds = new Dataset("mixed", Dataset.TimeKind.CLOCK);
+    ds.allowRepeats("music");
+    String[][] plays = {{"a", "books"}, {"x", "books"}, {"b", "books"}, {"x", "music"}, {"c", "music"},
+        {"d", "books"}};
+    for (int t = 0; t < plays.length; t++) ds.addEvent(new Event("u", plays[t][0], "view", 1, t, plays[t][1]));
+    int x = ds.itemIds().indexOf("x");
+    int leaks = 0;
+    int cases = 0;
+    for (long seed = 0; seed < 200; seed++) {
+      Split s = Splits.randomRatio(ds, WEIGHTS, 0.4, seed);
+      if (s.roles()[1] != Split.TEST) continue; // x tested in books (row 1), the scene without repeats
+      cases++;
+      if (s.trainAndValidation().interactions().positive().get(0, x) != 0f) leaks++;
+    }
+    assertTrue(cases > 0, "some seed tests x");
+    assertEquals(0, leaks, "seeds whose tested model trained on its test item x");
+  }
+
+  @Test
   void randomRatioDrawsValidationFromWhatTestLeaves() {
     Split s = Splits.randomRatio(MUSIC, WEIGHTS, 0.2, 11);
     int validated = 0;

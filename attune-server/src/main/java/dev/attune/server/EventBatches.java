@@ -78,6 +78,7 @@ final class EventBatches {
     String type = null;
     double value = 1.0;
     long timestamp = absentTimestamp;
+    boolean timed = false;
     String scene = Event.DEFAULT_SCENE;
     Map<String, String> context = Map.of();
     JsonToken t;
@@ -101,14 +102,12 @@ final class EventBatches {
           if (!Double.isFinite(value) || Math.abs(value) > Float.MAX_VALUE) return null;
         }
         case 5 -> {
-          if (v == JsonToken.VALUE_NULL) {
-            seen &= ~(1 << field); // null is no timestamp, as for the other optional fields
-            break;
-          }
+          if (v == JsonToken.VALUE_NULL) break; // null is no timestamp, as for the other optional fields
           if (v != JsonToken.VALUE_NUMBER_INT) return null;
           JsonParser.NumberType type5 = p.getNumberType();
           if (type5 != JsonParser.NumberType.INT && type5 != JsonParser.NumberType.LONG) return null;
           timestamp = p.getLongValue();
+          timed = true;
         }
         case 6 -> {
           if (v == JsonToken.VALUE_NULL) break;
@@ -123,7 +122,6 @@ final class EventBatches {
     }
     if (t != JsonToken.END_OBJECT || userId == null || itemId == null || type == null) return null;
     if (timestamp < 0 || timestamp > nowMillis + RequestBodies.MAX_CLOCK_SKEW_MILLIS) return null;
-    boolean timed = (seen & (1 << 5)) != 0;
     return new Store.NewEvent(id == null && !timed ? RequestBodies.receiptId() : id,
         new Event(userId, itemId, type, (float) value, timestamp, scene, context));
   }

@@ -15,14 +15,14 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Thread-safe.
  */
-final class UserIds {
+public final class UserIds {
   /** What {@link #stored} makes of an id when a key is set. */
   private static final java.util.regex.Pattern PSEUDONYM = java.util.regex.Pattern.compile("p:[A-Za-z0-9_-]{22}");
   /** Initialised with the key; each call works on a clone (a Mac is not thread-safe, and cloning skips the init). */
   private final Mac prototype;
 
   /** @param secret the HMAC key, or null to store ids as given */
-  UserIds(String secret) {
+  public UserIds(String secret) {
     if (secret == null) {
       this.prototype = null;
       return;
@@ -47,7 +47,7 @@ final class UserIds {
   }
 
   /** The id stored for a client's user id. */
-  String stored(String clientId) {
+  public String stored(String clientId) {
     if (prototype == null) return clientId;
     Mac mac;
     try {

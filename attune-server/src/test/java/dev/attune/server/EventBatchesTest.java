@@ -138,7 +138,7 @@ class EventBatchesTest {
         "[{" + ok + ",\"value\":\"1\"}]", "[{" + ok + ",\"value\":1e400}]", "[{" + ok + ",\"value\":3.5e38}]",
         "[{" + ok + ",\"timestamp\":1.5}]", "[{" + ok + ",\"timestamp\":-1}]",
         "[{" + ok + ",\"timestamp\":" + (NOW + 86_400_001L) + "}]", "[{" + ok + ",\"timestamp\":99999999999999999999}]",
-        "[{" + ok + ",\"scene\":1}]",
+        "[{" + ok + ",\"scene\":1}]", "[{" + ok + ",\"timestamp\":null,\"timestamp\":5}]",
         "[{" + ok + ",\"context\":[\"a\"]}]", "[{" + ok + ",\"context\":{\"a\":\"1\",\"a\":\"2\"}}]",
         "[{" + ok + ",\"context\":{\" \":\"1\"}}]", "[{" + ok + ",\"context\":{\"a\":{\"b\":\"c\"}}}]",
         "[{" + ok + ",\"context\":{\"a\":\"" + "y".repeat(10_001) + "\"}}]",

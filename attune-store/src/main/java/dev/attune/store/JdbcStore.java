@@ -587,10 +587,9 @@ public final class JdbcStore implements Store {
   }
 
   /**
-   * Inserts the calls' users, items and events, call after call on the same statements; returns how many of
-   * each call's events were new.
+   * Inserts the calls' users, items and events, call after call on the same statements; each call's {@code
+   * duplicateAt} then marks its events skipped as duplicates.
    */
-  /** Writes each call's rows; each call's {@code duplicateAt} then marks its events skipped as duplicates. */
   private Void appendRows(Connection c, List<PreparedAppend> calls) throws SQLException {
     long now = System.currentTimeMillis();
     if (dialect.insertsFromArrays()) {
@@ -659,7 +658,7 @@ public final class JdbcStore implements Store {
       events.setString(8, call.contexts()[i]);
       events.addBatch();
       if ((i + 1) % BATCH_ROWS == 0 || i == ids.length - 1) {
-        markDuplicates(events.executeBatch(), i + 1 - (i % BATCH_ROWS + 1), call.duplicateAt());
+        markDuplicates(events.executeBatch(), i - i % BATCH_ROWS, call.duplicateAt());
       }
     }
   }

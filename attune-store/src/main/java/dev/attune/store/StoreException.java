@@ -46,9 +46,10 @@ public final class StoreException extends RuntimeException {
   public boolean unreachable() {
     for (Throwable c = getCause(); c != null; c = c.getCause()) {
       if (c instanceof SQLTransientConnectionException || c instanceof SQLNonTransientConnectionException) return true;
-      // SQLState class 08: connection exception; 57P01-57P03: the server is shutting down or not accepting
-      if (c instanceof SQLException e && e.getSQLState() != null
-          && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
+      // SQLState class 08: connection exception; 57P01-57P03: the server is shutting down or not accepting (not
+      // 57P04, a dropped database: no retry cures that)
+      if (c instanceof SQLException e && e.getSQLState() != null && (e.getSQLState().startsWith("08")
+          || java.util.Set.of("57P01", "57P02", "57P03").contains(e.getSQLState()))) {
         return true;
       }
     }
