@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     name = "attune",
     mixinStandardHelpOptions = true,
     version = "Attune 0.1.0",
-    description = "Recommendation engine for content platforms: import data, then train, evaluate, explain and serve recommenders.",
+    description = "Recommendation engine for content platforms: import data, then train, evaluate, explain and serve"
+        + " recommenders.",
     subcommands = {
         ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class,
         LoadCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
@@ -66,6 +67,25 @@ public final class AttuneCli {
       return INTERNAL_ERROR;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * Fails when the folder {@code option} names cannot be made or written into: tried for real (permissions alone miss
+   * a read-only mount or an immutable folder), then undone, so a run that fails later leaves no empty folder behind.
+   */
+  static void requireWritableFolder(java.nio.file.Path dir, String option) {
+    java.nio.file.Path existing = dir.toAbsolutePath().normalize();
+    while (existing != null && !java.nio.file.Files.exists(existing)) existing = existing.getParent();
+    try {
+      java.nio.file.Files.createDirectories(dir);
+      java.nio.file.Files.delete(java.nio.file.Files.createTempFile(dir, ".write-check", ".tmp"));
+      for (java.nio.file.Path p = dir.toAbsolutePath().normalize(); p != null && !p.equals(existing);
+          p = p.getParent()) {
+        java.nio.file.Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot write into " + option + " " + dir + ": " + whyNotCreated(dir, e), e);
+    }
   }
 
   /**

@@ -18,8 +18,6 @@ import dev.attune.store.Store;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -76,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
     if (epochs <= 0) throw new IllegalArgumentException("--epochs must be > 0: " + epochs);
     if (!noServe) {
       ServeCommand.requireFreePort(ServerConfig.DEFAULTS.withPort(port));
-      requireWritableDir(dir);
+      AttuneCli.requireWritableFolder(dir, "--dir");
     }
     MusicPlatformGenerator.Params params = MusicPlatformGenerator.Params.DEMO.withUsers(users).withSeed(seed);
     var generated = MusicPlatformGenerator.generate(params);
@@ -107,20 +105,6 @@ final class DemoCommand implements Callable<Integer> {
     for (int r = 0; r < top.size(); r++) out.println("    " + describe(ds.item(top.item(r))));
     if (!noServe) serve(out, err, ds, split);
     return 0;
-  }
-
-  /** Fails when {@code dir} cannot be made or written into; leaves nothing behind. */
-  private static void requireWritableDir(Path dir) {
-    Path absolute = dir.toAbsolutePath().normalize();
-    Path existing = absolute;
-    while (existing != null && !java.nio.file.Files.exists(existing)) existing = existing.getParent();
-    try {
-      java.nio.file.Files.createDirectories(dir);
-      java.nio.file.Files.delete(java.nio.file.Files.createTempFile(dir, ".write-check", ".tmp"));
-      for (Path p = absolute; p != null && !p.equals(existing); p = p.getParent()) java.nio.file.Files.delete(p);
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("cannot write into --dir " + dir + ": " + AttuneCli.whyNotCreated(dir, e), e);
-    }
   }
 
   /**
@@ -174,17 +158,7 @@ final class DemoCommand implements Callable<Integer> {
     for (String suffix : new String[] {"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
     String url = "jdbc:sqlite:" + db;
     try (Store store = Store.open(url)) {
-      store.upsertUsers(ds.users());
-      store.upsertItems(ds.items());
-      List<Store.NewEvent> batch = new ArrayList<>();
-      for (int row = 0; row < ds.events().size(); row++) {
-        batch.add(new Store.NewEvent(null, ds.event(ds.events(), row)));
-        if (batch.size() == 5000) {
-          store.appendEvents(batch);
-          batch.clear();
-        }
-      }
-      if (!batch.isEmpty()) store.appendEvents(batch);
+      LoadCommand.load(store, ds, new dev.attune.server.UserIds(null), dev.attune.model.FitListener.NONE);
     }
     Path modelDir = dir.resolve("sasrec");
     Map<String, Double> metrics = trainVersion(modelDir, ds, split, seed, epochs, false, quiet, err);

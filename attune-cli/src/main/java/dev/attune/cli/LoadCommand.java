@@ -58,46 +58,54 @@ final class LoadCommand implements Callable<Integer> {
     // as the server stores them: with ATTUNE_USER_ID_KEY set, pseudonyms, never the plain ids
     dev.attune.server.UserIds userIds = new dev.attune.server.UserIds(System.getenv("ATTUNE_USER_ID_KEY"));
     long start = System.nanoTime();
-    long inserted = 0;
-    long duplicates = 0;
+    int inserted;
     try (Store s = Store.open(url)) {
       // a running server would keep serving its own view of the catalogue and the counters, without these
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
           ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
       try (claim; Progress progress = new Progress("load", quiet, err)) {
-        List<User> users = dataset.users().stream().map(u -> new User(userIds.stored(u.id()), u.attributes()))
-            .toList();
-        for (int from = 0; from < users.size(); from += BATCH) {
-          s.upsertUsers(users.subList(from, Math.min(users.size(), from + BATCH)));
-          progress.progress("users", Math.min(users.size(), from + BATCH), users.size());
-        }
-        List<Item> items = dataset.items();
-        for (int from = 0; from < items.size(); from += BATCH) {
-          s.upsertItems(items.subList(from, Math.min(items.size(), from + BATCH)));
-          progress.progress("items", Math.min(items.size(), from + BATCH), items.size());
-        }
-        int events = dataset.events().size();
-        List<Store.NewEvent> batch = new ArrayList<>(BATCH);
-        for (int row = 0; row < events; row++) {
-          dev.attune.events.Event e = dataset.event(dataset.events(), row);
-          // an id per row (not the content's): repeated rows are repeated events (every rating at time 0 when the
-          // source has no times), and loading again finds the same ids
-          batch.add(new Store.NewEvent(dataset.name() + ":" + row, new dev.attune.events.Event(userIds.stored(
-              e.userId()), e.itemId(), e.type(), e.value(), e.timestamp(), e.scene(), e.context())));
-          if (batch.size() == BATCH || row == events - 1) {
-            Store.AppendResult r = s.appendEvents(batch);
-            inserted += r.inserted();
-            duplicates += r.duplicates();
-            batch.clear();
-            progress.progress("events", row + 1, events);
-          }
-        }
+        inserted = load(s, dataset, userIds, progress);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items, %,d events stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
-        inserted, duplicates, seconds);
+        inserted, dataset.events().size() - inserted, seconds);
     return 0;
+  }
+
+  /**
+   * Writes {@code dataset}'s users, items and events into {@code store}, {@value #BATCH} rows per call, reporting
+   * progress; event {@code r} gets the id {@code <name>:r} and user ids go through {@code userIds}. Returns how many
+   * events were stored (the rest were there already).
+   */
+  static int load(Store store, Dataset dataset, dev.attune.server.UserIds userIds,
+      dev.attune.model.FitListener progress) {
+    List<User> users = dataset.users().stream().map(u -> new User(userIds.stored(u.id()), u.attributes())).toList();
+    for (int from = 0; from < users.size(); from += BATCH) {
+      store.upsertUsers(users.subList(from, Math.min(users.size(), from + BATCH)));
+      progress.progress("users", Math.min(users.size(), from + BATCH), users.size());
+    }
+    List<Item> items = dataset.items();
+    for (int from = 0; from < items.size(); from += BATCH) {
+      store.upsertItems(items.subList(from, Math.min(items.size(), from + BATCH)));
+      progress.progress("items", Math.min(items.size(), from + BATCH), items.size());
+    }
+    int events = dataset.events().size();
+    int inserted = 0;
+    List<Store.NewEvent> batch = new ArrayList<>(BATCH);
+    for (int row = 0; row < events; row++) {
+      dev.attune.events.Event e = dataset.event(dataset.events(), row);
+      // an id per row (not the content's): repeated rows are repeated events (every rating at time 0 when the
+      // source has no times), and loading again finds the same ids
+      batch.add(new Store.NewEvent(dataset.name() + ":" + row, new dev.attune.events.Event(userIds.stored(
+          e.userId()), e.itemId(), e.type(), e.value(), e.timestamp(), e.scene(), e.context())));
+      if (batch.size() == BATCH || row == events - 1) {
+        inserted += store.appendEvents(batch).inserted();
+        batch.clear();
+        progress.progress("events", row + 1, events);
+      }
+    }
+    return inserted;
   }
 }

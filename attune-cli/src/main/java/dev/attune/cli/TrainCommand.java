@@ -107,20 +107,7 @@ final class TrainCommand implements Callable<Integer> {
     if (Files.isDirectory(data) && out.toAbsolutePath().normalize().equals(data.toAbsolutePath().normalize())) {
       throw new IllegalArgumentException("--out is the data set's own folder " + data + "; choose another");
     }
-    // tried for real (permissions alone miss a read-only mount or an immutable folder), then undone: a run that
-    // fails later on a usage error leaves no empty model folder behind
-    Path existing = out.toAbsolutePath().normalize();
-    while (existing != null && !Files.exists(existing)) existing = existing.getParent();
-    try {
-      Files.createDirectories(out);
-      Files.delete(Files.createTempFile(out, ".write-check", ".tmp"));
-      for (Path p = out.toAbsolutePath().normalize(); p != null && !p.equals(existing); p = p.getParent()) {
-        Files.delete(p);
-      }
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("cannot write into --out " + out + ": " + AttuneCli.whyNotCreated(out, e),
-          e);
-    }
+    AttuneCli.requireWritableFolder(out, "--out");
   }
 
   private static void deleteTree(Path dir) throws java.io.IOException {

@@ -87,7 +87,7 @@ public final class DatasetIo {
     try {
       manifest = JSON.readValue(manifestPath.toFile(), Map.class);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw malformed(manifestPath, e);
+      throw malformed(manifestPath, e, "file");
     }
     Object format = manifest.get("format");
     if (!(format instanceof Number n) || n.intValue() != VERSION) {
@@ -102,27 +102,9 @@ public final class DatasetIo {
     } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
       throw new IOException(manifestPath + ": a field is missing or of the wrong kind (" + e.getMessage() + ")", e);
     }
-    Path users = dir.resolve("users.jsonl");
-    try (MappingIterator<User> it = JSON.readerFor(User.class).readValues(users.toFile())) {
-      while (it.hasNext()) ds.putUser(it.next());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw malformed(users, e);
-    } catch (RuntimeException e) {
-      // the iterator wraps a parse error of a later line in a RuntimeException
-      if (e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException) throw malformed(users, e);
-      throw e;
-    }
-    Path items = dir.resolve("items.jsonl");
-    try (MappingIterator<com.fasterxml.jackson.databind.JsonNode> it = JSON.readerFor(
-        com.fasterxml.jackson.databind.JsonNode.class).readValues(items.toFile())) {
-      while (it.hasNext()) ds.putItem(item(it.next()));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw malformed(items, e);
-    } catch (RuntimeException e) {
-      // the iterator wraps a parse error of a later line in a RuntimeException
-      if (e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException) throw malformed(items, e);
-      throw e;
-    }
+    readJsonLines(dir.resolve("users.jsonl"), User.class, ds::putUser);
+    readJsonLines(dir.resolve("items.jsonl"), com.fasterxml.jackson.databind.JsonNode.class,
+        line -> ds.putItem(item(line)));
     readLog(dir.resolve("events.bin"), ds.events(), ds);
     Path given = dir.resolve("given-test.bin");
     if (Files.exists(given)) {
@@ -155,15 +137,27 @@ public final class DatasetIo {
     return JSON.convertValue(known, Item.class);
   }
 
-  /** A JSON file that cannot be read, named with the parser's reason and the line (not the parser's internals). */
-  private static IOException malformed(Path file, Exception e) {
-    Throwable cause = e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j : e;
-    String reason = cause instanceof com.fasterxml.jackson.core.JsonProcessingException j
-        ? String.valueOf(j.getOriginalMessage()).lines().findFirst().orElse("") : String.valueOf(e.getMessage());
-    int marker = reason.indexOf(" (start marker at");
-    if (marker >= 0) reason = reason.substring(0, marker);
-    var where = cause instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getLocation() : null;
-    return new IOException(file + (where == null ? "" : ":" + where.getLineNr()) + ": not valid: " + reason, e);
+  /** Reads each line of a JSON-lines file as a {@code type}; a line that cannot be read names the file and line. */
+  private static <T> void readJsonLines(Path file, Class<T> type, java.util.function.Consumer<T> each)
+      throws IOException {
+    try (MappingIterator<T> it = JSON.readerFor(type).readValues(file.toFile())) {
+      while (it.hasNext()) each.accept(it.next());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw malformed(file, e, "line");
+    } catch (RuntimeException e) {
+      // the iterator wraps a parse error of a later line in a RuntimeException
+      if (e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+        throw malformed(file, j, "line");
+      }
+      throw e;
+    }
+  }
+
+  /** A JSON file that cannot be read, named with the line and the parser's reason (not its internals). */
+  private static IOException malformed(Path file, com.fasterxml.jackson.core.JsonProcessingException e, String unit) {
+    var where = e.getLocation();
+    return new IOException(file + (where == null ? "" : ":" + where.getLineNr()) + ": not valid: "
+        + dev.attune.data.importers.JacksonErrors.describe(e, unit), e);
   }
 
   private static void writeJsonLines(Path file, List<?> values) throws IOException {

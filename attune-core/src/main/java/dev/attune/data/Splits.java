@@ -105,23 +105,25 @@ public final class Splits {
     // the validation period's events that are not targets (skips, renewed plays) train the tested model but are
     // no validation targets: they are marked VALIDATION in the roles and left out of the validation holdout
     byte[] validationTargets = new byte[roles.length];
-    cutAt(dataset, weights, validationCutoff, cutoff, Split.VALIDATION, roles, validationTargets);
-    cutAt(dataset, weights, cutoff, Long.MAX_VALUE, Split.TEST, roles, null);
+    float[] w = DatasetBuilder.weigh(dataset, dataset.events(), weights);
+    if (validationCutoff < cutoff) {
+      cutAt(dataset, w, validationCutoff, cutoff, Split.VALIDATION, roles, validationTargets);
+    }
+    cutAt(dataset, w, cutoff, Long.MAX_VALUE, Split.TEST, roles, null);
     String protocol = validationCutoff == cutoff ? "temporal(cutoff=" + cutoff + ")"
         : "temporal(cutoff=" + cutoff + ", validation from " + validationCutoff + ")";
     return assemble(protocol, dataset, roles, validationTargets, weights);
   }
 
   /**
-   * Marks the events of {@code [from, until)} with {@code role}: targets (a positive event of a user with an event
-   * before {@code from}, on an item that user had not consumed before {@code from} unless its scene allows repeats)
-   * in {@code roles} and in {@code targets} (when given), the rest in {@code roles} only, or as dropped without
-   * {@code targets} (the test period).
+   * Marks the events of {@code [from, until)} ({@code w}: every event's weight) with {@code role}: targets (a
+   * positive event of a user with an event before {@code from}, on an item that user had not consumed before {@code
+   * from} unless its scene allows repeats) in {@code roles} and in {@code targets} (when given), the rest in {@code
+   * roles} only, or as dropped without {@code targets} (the test period).
    */
-  private static void cutAt(Dataset dataset, EventWeights weights, long from, long until, byte role,
-      byte[] roles, byte[] targets) {
+  private static void cutAt(Dataset dataset, float[] w, long from, long until, byte role, byte[] roles,
+      byte[] targets) {
     EventLog log = dataset.events();
-    float[] w = DatasetBuilder.weigh(dataset, log, weights);
     boolean[] repeatScene = repeatScenes(dataset);
     boolean[] hasEarlier = new boolean[dataset.numUsers()];
     java.util.HashSet<Long> consumedBefore = new java.util.HashSet<>();

@@ -265,7 +265,8 @@ public final class AttuneServer {
           return;
         }
         if (e instanceof dev.attune.store.StoreException s && s.unreachable()) {
-          // a database restart or a stop: nothing was committed, and the client should retry, not report a bug
+          // a database restart or a stop: the client should retry (events with an id or a time are never stored
+          // twice), not report a bug
           LOG.warn("{} {}: the store is unavailable: {}", ctx.method(), ctx.path(), s.getMessage());
           ctx.header("Retry-After", "5");
           error(ctx, 503, "unavailable", "the store is unavailable; retry shortly", null);

@@ -78,11 +78,9 @@ final class RequestBodies {
     try {
       body = json.readTree(bytes);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
-      int marker = reason.indexOf(" (start marker at"); // the parser's source description: not for clients
-      if (marker >= 0) reason = reason.substring(0, marker);
       var where = e.getLocation();
-      throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + reason + (where == null ? ""
+      throw new ApiException(400, "invalid_json", "the body is not valid JSON: "
+          + dev.attune.data.importers.JacksonErrors.describe(e, "body") + (where == null ? ""
           : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"), null);
     } catch (java.io.IOException e) {
       throw new ApiException(400, "invalid_json", "the body is not valid JSON", null);

@@ -714,19 +714,13 @@ public final class JdbcStore implements Store {
       events.setArray(6, c.createArrayOf("int8", timestamps));
       events.setArray(7, c.createArrayOf("text", scenes));
       events.setArray(8, c.createArrayOf("text", Arrays.copyOfRange(call.contexts(), from, from + size)));
-      Map<String, Integer> returned = new HashMap<>();
+      // event ids are unique, so each comes back at most once: for its first occurrence in the call
+      Set<String> returned = new HashSet<>();
       try (ResultSet rs = events.executeQuery()) {
-        while (rs.next()) returned.merge(rs.getString(1), 1, Integer::sum);
+        while (rs.next()) returned.add(rs.getString(1));
       }
       for (int i = from; i < from + size; i++) {
-        Integer left = returned.get(ids[i]);
-        if (left == null) {
-          call.duplicateAt().set(i);
-        } else if (left == 1) {
-          returned.remove(ids[i]);
-        } else {
-          returned.put(ids[i], left - 1);
-        }
+        if (!returned.remove(ids[i])) call.duplicateAt().set(i);
       }
     }
   }

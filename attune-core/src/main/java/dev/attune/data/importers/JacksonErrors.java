@@ -3,11 +3,11 @@ package dev.attune.data.importers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
- * Short descriptions of Jackson's parse errors for import messages. Jackson's own messages may embed its
+ * Short descriptions of Jackson's parse errors for messages (imports, data set files, request bodies). Jackson's own messages may embed its
  * location internals ({@code (start marker at [Source: REDACTED ...; line: 1, column: 1])}); an import message
  * already names file and line, so those are dropped, and the common cases get plain wording.
  */
-final class JacksonErrors {
+public final class JacksonErrors {
   private JacksonErrors() {}
 
   /**
@@ -16,7 +16,7 @@ final class JacksonErrors {
    *
    * @param unit what one parse reads, {@code line} or {@code file}, for "unexpected end of ..."
    */
-  static String describe(JsonProcessingException e, String unit) {
+  public static String describe(JsonProcessingException e, String unit) {
     String message = withoutLocation(String.valueOf(e.getOriginalMessage()));
     if (message.startsWith("Unexpected end-of-input")) {
       String end = " (unexpected end of " + unit + ")";
