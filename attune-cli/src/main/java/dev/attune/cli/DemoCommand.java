@@ -34,9 +34,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Generate a music platform, compare the classic models on it, then train SASRec and serve the API.",
-        "The synthetic platform is split leave-one-out; the classic models' leaderboard is printed with a few",
-        "listeners' recommendations and the reasons behind them; then the platform is stored in SQLite, SASRec",
-        "trained on it and the HTTP API served on localhost (--no-serve to stop after printing)."})
+        "The synthetic platform is split leave-one-out; the classic models' leaderboard is printed with a few"
+            + " listeners' recommendations and the reasons behind them; then the platform is stored in SQLite, SASRec"
+            + " trained on it and the HTTP API served on localhost (--no-serve to stop after printing)."})
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

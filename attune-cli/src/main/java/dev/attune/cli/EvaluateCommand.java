@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Split a data set, train each model on the training part and rank the full catalogue for every test user.",
-        "It prints a leaderboard (HR@10, NDCG@10, Recall@20, MRR, coverage, training time, p-value vs the best) and",
-        "optionally writes every metric as JSON."})
+        "It prints a leaderboard (HR@10, NDCG@10, Recall@20, MRR, coverage, training time, p-value vs the best) and"
+            + " optionally writes every metric as JSON."})
 final class EvaluateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -161,6 +161,15 @@ final class EvaluateCommand implements Callable<Integer> {
       Object protocolTrained = d.info().get("protocol");
       if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
         err.println("attune: note: " + d.dir() + " was trained under " + protocolTrained + ", evaluated under " + split.protocol());
+      }
+      // the same catalogue is required above; other events (another sample, another generator seed) are allowed,
+      // since a model may be measured on newer data, but the leaderboard should not pass for a like-for-like one
+      Object usersTrained = d.info().get("users");
+      Object eventsTrained = d.info().get("events");
+      if (usersTrained instanceof Number u && eventsTrained instanceof Number e
+          && (u.intValue() != dataset.numUsers() || e.intValue() != dataset.events().size())) {
+        err.println("attune: note: " + d.dir() + " was trained on a data set of " + u + " users and " + e
+            + " events, this one has " + dataset.numUsers() + " and " + dataset.events().size());
       }
       Object seconds = d.info().get("trainSeconds");
       String label = String.valueOf(d.info().getOrDefault("name", d.kind())) + " (" + d.dir().getFileName() + ")";

@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Show a trained attention model's recommendations for some users with the history events behind each.",
-        "Then measure faithfulness: over a sample of users and each of their top-k items, the share where removing",
-        "the most-attended event lowers the item's score more than removing a random other event (0.5 = chance)."})
+        "Then measure faithfulness: over a sample of users and each of their top-k items, the share where removing"
+            + " the most-attended event lowers the item's score more than removing a random other event (0.5 = chance)."})
 final class ExplainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -24,8 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     description = {
         "Manage the API keys of a store.",
-        "'keys create --scopes read,write --name app' prints a new key once;",
-        "'keys list' shows id, scopes, name and whether revoked; 'keys revoke <id>' stops a key.",
+        "'keys create --scopes read,write --name app' prints a new key once;"
+            + " 'keys list' shows id, scopes, name and whether revoked; 'keys revoke <id>' stops a key.",
         "Scopes: read (recommendations, lookups), write (events, users, items), admin (everything).",
         "The store is --store, else ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + "."})
 final class KeysCommand implements Callable<Integer> {

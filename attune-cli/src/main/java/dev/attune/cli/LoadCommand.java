@@ -28,9 +28,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Load a data set's users, items and events into a store, for 'attune serve'.",
-        "Loading again stores no event twice (event r of data set n has the id n:r). The store is --store, else",
-        "ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + "; it is created when missing, and refused while a",
-        "server runs on it. The data set's given test part, if any, is not loaded."})
+        "Loading again stores no event twice (event r of data set n has the id n:r). The store is --store, else"
+            + " ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + "; it is created when missing, and refused while a"
+            + " server runs on it. The data set's given test part, if any, is not loaded."})
 final class LoadCommand implements Callable<Integer> {
   /** Rows per store call: the store's own batches are 1,000 rows (SQLite) and 10,000 (PostgreSQL arrays). */
   private static final int BATCH = 10_000;

@@ -83,9 +83,9 @@ final class PipelineRun {
     info.put("history", history.toList());
     info.put("created", Instant.now().toString());
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
-    o.printf("two-stage on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR %.4f%n",
+    o.printf("two-stage on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR@%d %.4f%n",
         dataset.name(), split.protocol(), excludeSeen ? ", seen items excluded" : "", test.mean("HR@10"),
-        test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), test.mean("MRR"));
+        test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), options.maxK(), test.mean("MRR"));
     o.printf("trained %.1f s (fusion ranker: best epoch %d of %d, validation NDCG@10 %.4f)%n", trainSeconds,
         fitted.ranker().bestEpoch(), fitted.ranker().epochsRun(), fitted.ranker().validationNdcg());
     o.println("wrote " + out);

@@ -63,21 +63,21 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Serve the HTTP API (see README: API) over a store, with a model directory from 'attune train'.",
-        "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT, ATTUNE_FALLBACK)",
-        "> --config file (the keys of --config below) > defaults.",
-        "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),",
-        "else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids",
-        "with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):",
-        "ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_CORS_ORIGINS (file keys",
-        "requireApiKeys, rateLimit, rateBurst, corsOrigins).",
-        "Retraining (on the store; a served scene-transfer model as scene-transfer with its settings, anything else",
-        "as SASRec; published only if the model gate passes): --train-every,",
-        "--retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,",
-        "file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
-        "At start the store's active model version is served when its directory exists, else the newest other",
-        "registered version the gate did not reject, else --model.",
-        "Logs go to standard error: ATTUNE_LOG_FORMAT=json writes one JSON object per line, ATTUNE_LOG_LEVEL sets the",
-        "level (default INFO)."})
+        "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT, ATTUNE_FALLBACK)"
+            + " > --config file (the keys of --config below) > defaults.",
+        "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),"
+            + " else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids"
+            + " with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):"
+            + " ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_CORS_ORIGINS (file keys"
+            + " requireApiKeys, rateLimit, rateBurst, corsOrigins).",
+        "Retraining (on the store; a served scene-transfer model as scene-transfer with its settings, anything else"
+            + " as SASRec; published only if the model gate passes): --train-every,"
+            + " --retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,"
+            + " file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
+        "At start the store's active model version is served when its directory exists, else the newest other"
+            + " registered version the gate did not reject, else --model.",
+        "Logs go to standard error: ATTUNE_LOG_FORMAT=json writes one JSON object per line, ATTUNE_LOG_LEVEL sets the"
+            + " level (default INFO)."})
 final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
   /** The keys a --config file may hold. */

@@ -36,9 +36,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Train a model on a data set (the neural ones with DJL on the CPU) and write its model directory.",
-        "The data set is split by --protocol; the model trains on the tuning part, stops early on the validation",
-        "NDCG@10, and is then tested on the held-out part (full ranking over every item). Checkpoints after every",
-        "epoch go to <out>/checkpoints; --resume continues an interrupted run."})
+        "The data set is split by --protocol; the model trains on the tuning part, stops early on the validation"
+            + " NDCG@10, and is then tested on the held-out part (full ranking over every item). Checkpoints after every"
+            + " epoch go to <out>/checkpoints; --resume continues an interrupted run."})
 final class TrainCommand implements Callable<Integer> {
   /** Where an attention model's per-epoch checkpoints go, under {@code --out}; {@code --resume} reads them. */
   private static final String CHECKPOINTS = "checkpoints";
@@ -269,9 +269,9 @@ final class TrainCommand implements Callable<Integer> {
     info.put("created", Instant.now().toString());
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
 
-    o.printf("%s on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR %.4f%n",
+    o.printf("%s on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR@%d %.4f%n",
         trainer.name(), dataset.name(), split.protocol(), excludeSeen ? ", seen items excluded" : "",
-        test.mean("HR@10"), test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), test.mean("MRR"));
+        test.mean("HR@10"), test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), options.maxK(), test.mean("MRR"));
     for (var m : test.metrics()) {
       if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));
     }

@@ -199,6 +199,14 @@ class AttuneCliTest {
     }
     assertEquals(trained, ndcg.get("TwoStage(50)+Fusion"), 1e-12, ndcg.toString());
     assertTrue(trained > ndcg.get("Popularity"), ndcg.toString());
+    assertFalse(eval.err().contains("was trained on a data set of"), eval.err());
+    // another generator seed: the same catalogue, other events; measured, with a note
+    Path other = dir.resolve("music-other");
+    assertEquals(0, run("generate", "--out", other.toString(), "--users", "300", "--seed", "4").code());
+    CliRun elsewhere = run("evaluate", "--data", other.toString(), "--models", "pop", "--trained", model.toString(),
+        "--threads", "1", "--quiet");
+    assertEquals(0, elsewhere.code(), elsewhere.err());
+    assertTrue(elsewhere.err().contains("was trained on a data set of 300 users and "), elsewhere.err());
 
     CliRun explain = run("explain", "--model", model.toString(), "--data", data.toString());
     assertEquals(AttuneCli.USAGE_ERROR, explain.code(), explain.out() + explain.err());
