@@ -105,6 +105,7 @@ public final class DatasetBuilder {
     int[] indptr = new int[dataset.numUsers() + 1];
     int[] items = new int[log.size()];
     float[] values = new float[log.size()];
+    short[] types = new short[log.size()];
     int k = 0;
     for (int u = 0; u < dataset.numUsers(); u++) {
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
@@ -112,11 +113,12 @@ public final class DatasetBuilder {
         if (roles[row] != role || eventWeights[row] <= 0) continue;
         items[k] = log.item(row);
         values[k] = log.value(row);
+        types[k] = (short) log.type(row);
         k++;
       }
       indptr[u + 1] = k;
     }
-    return new Holdout(indptr, Arrays.copyOf(items, k), Arrays.copyOf(values, k));
+    return new Holdout(indptr, Arrays.copyOf(items, k), Arrays.copyOf(values, k), Arrays.copyOf(types, k));
   }
 
   /**

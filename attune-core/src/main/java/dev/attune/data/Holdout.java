@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * Held-out events per user: the items a user went on to consume, which an evaluation asks models to
  * predict. Row {@code u} lists user {@code u}'s held-out items in time order, with their raw event values
- * (ratings, for error metrics). Users with nothing held out have empty rows.
+ * (ratings, for error metrics) and types. Users with nothing held out have empty rows.
  *
  * <p>Immutable and thread-safe; array accessors return internal arrays: do not modify.
  */
@@ -13,16 +13,18 @@ public final class Holdout {
   private final int[] indptr;
   private final int[] items;
   private final float[] values;
+  private final short[] types;
 
-  Holdout(int[] indptr, int[] items, float[] values) {
+  Holdout(int[] indptr, int[] items, float[] values, short[] types) {
     this.indptr = indptr;
     this.items = items;
     this.values = values;
+    this.types = types;
   }
 
   /** An empty holdout for {@code numUsers} users. */
   public static Holdout empty(int numUsers) {
-    return new Holdout(new int[numUsers + 1], new int[0], new float[0]);
+    return new Holdout(new int[numUsers + 1], new int[0], new float[0], new short[0]);
   }
 
   public int numUsers() {
@@ -53,6 +55,11 @@ public final class Holdout {
 
   public float[] values() {
     return values;
+  }
+
+  /** Each held-out event's type, an index into the data set's {@code typeNames()}. */
+  public short[] types() {
+    return types;
   }
 
   /** A copy of user {@code u}'s held-out items (time order, repeats possible). */

@@ -22,7 +22,9 @@ public final class Splits {
    * a scene without repeats the test item is one the user had never consumed before: every other event on
    * the test item (an earlier skip, a later like) is dropped, and events on the validation item move with
    * it. In scenes that {@linkplain Dataset#allowRepeats allow repeats} every positive event is a target and
-   * earlier plays of the same item stay in training. Events after the test target are dropped.
+   * earlier plays of the same item stay in training. Events after the test target are dropped. The events between
+   * the validation and the test target (renewed plays of earlier items, skips) train the tested model but are no
+   * validation targets: the validation holdout is the one item, as the test holdout is.
    */
   public static Split leaveOneOut(Dataset dataset, EventWeights weights) {
     EventLog log = dataset.events();
@@ -30,6 +32,7 @@ public final class Splits {
     boolean[] repeatScene = repeatScenes(dataset);
     DatasetBuilder.UserOrder order = DatasetBuilder.UserOrder.of(log, dataset.numUsers());
     byte[] roles = new byte[log.size()];
+    byte[] validationTargets = new byte[log.size()];
     java.util.HashSet<Integer> seen = new java.util.HashSet<>();
     for (int u = 0; u < dataset.numUsers(); u++) {
       int start = order.indptr[u];
@@ -53,6 +56,7 @@ public final class Splits {
       int testItem = log.item(order.rows[testAt]);
       boolean validRepeats = repeatScene[log.scene(order.rows[validAt])];
       boolean testRepeats = repeatScene[log.scene(order.rows[testAt])];
+      validationTargets[order.rows[validAt]] = Split.VALIDATION;
       for (int p = start; p < end; p++) {
         int row = order.rows[p];
         int item = log.item(row);
@@ -65,7 +69,7 @@ public final class Splits {
         }
       }
     }
-    return assemble("leave-one-out", dataset, roles, weights);
+    return assemble("leave-one-out", dataset, roles, validationTargets, weights);
   }
 
   private static boolean[] repeatScenes(Dataset dataset) {
@@ -119,7 +123,9 @@ public final class Splits {
    * Marks the events of {@code [from, until)} ({@code w}: every event's weight) with {@code role}: targets (a
    * positive event of a user with an event before {@code from}, on an item that user had not consumed before {@code
    * from} unless its scene allows repeats) in {@code roles} and in {@code targets} (when given), the rest in {@code
-   * roles} only, or as dropped without {@code targets} (the test period).
+   * roles} only, or as dropped without {@code targets} (the test period). In a scene without repeats, the user's
+   * earlier events on a target item (a skip: nothing earlier on it is positive) leave the training part with it,
+   * as in leave-one-out: kept, they would make the target a seen item, excluded from the ranking and so a sure miss.
    */
   private static void cutAt(Dataset dataset, float[] w, long from, long until, byte role, byte[] roles,
       byte[] targets) {
@@ -133,6 +139,7 @@ public final class Splits {
         if (w[r] > 0) consumedBefore.add(((long) log.user(r) << 32) | log.item(r));
       }
     }
+    java.util.HashSet<Long> firstConsumed = new java.util.HashSet<>();
     for (int r = 0; r < log.size(); r++) {
       if (log.time(r) < from || log.time(r) >= until) continue;
       long key = ((long) log.user(r) << 32) | log.item(r);
@@ -143,6 +150,14 @@ public final class Splits {
         if (target) targets[r] = role;
       } else {
         roles[r] = target ? role : Split.DROPPED;
+      }
+      if (target && !repeatScene[log.scene(r)]) firstConsumed.add(key);
+    }
+    if (firstConsumed.isEmpty()) return;
+    for (int r = 0; r < log.size(); r++) {
+      if (log.time(r) >= from || roles[r] == Split.DROPPED) continue;
+      if (firstConsumed.contains(((long) log.user(r) << 32) | log.item(r))) {
+        roles[r] = targets != null ? role : Split.DROPPED;
       }
     }
   }

@@ -239,7 +239,9 @@ public final class Evaluator {
     private final double[][] values;
     /** Each user's top diversityK items, for the beyond-accuracy metrics. */
     private final int[][] topLists;
-    /** Offset of each user's held-out events in predicted/actual (length users + 1), when rating. */
+    /** Index of the rating predictor's event type in the data set's type names; -1 for none. */
+    private final int ratingType;
+    /** Offset of each user's held-out ratings in predicted/actual (length users + 1), when rating. */
     private final int[] ratingOffsets;
     private final float[] predicted;
     private final float[] actual;
@@ -280,15 +282,15 @@ public final class Evaluator {
       this.columns = columns(options);
       this.values = new double[columns.length][users.length];
       this.topLists = new int[users.length][];
-      boolean rate = model instanceof RatingPredictor && holdout.size() > 0
-          && holdout.values().length == holdout.items().length;
+      // the predictions are compared with held-out events of the rating type only (a held-out view has another
+      // scale); without any, RMSE and MAE are not reported
+      this.ratingType = model instanceof RatingPredictor r
+          ? trainingSet.dataset().typeNames().indexOf(r.ratingType()) : -1;
+      int[] offsets = ratingType < 0 ? null : ratingOffsets(users, holdout, ratingType);
+      boolean rate = offsets != null && offsets[users.length] > 0;
       this.ratings = rate ? (RatingPredictor) model : null;
       if (rate) {
-        ratingOffsets = new int[users.length + 1];
-        int[] indptr = holdout.indptr();
-        for (int p = 0; p < users.length; p++) {
-          ratingOffsets[p + 1] = ratingOffsets[p] + indptr[users[p] + 1] - indptr[users[p]];
-        }
+        ratingOffsets = offsets;
         predicted = new float[ratingOffsets[users.length]];
         actual = new float[predicted.length];
       } else {
@@ -404,10 +406,13 @@ public final class Evaluator {
         int[] indptr = holdout.indptr();
         int[] items = holdout.items();
         float[] observed = holdout.values();
+        short[] types = holdout.types();
         int w = ratingOffsets[position];
-        for (int p = indptr[u]; p < indptr[u + 1]; p++, w++) {
+        for (int p = indptr[u]; p < indptr[u + 1]; p++) {
+          if (types[p] != ratingType) continue;
           predicted[w] = ratings.predictRating(u, items[p]);
           actual[w] = observed[p];
+          w++;
         }
       }
     }
@@ -515,6 +520,21 @@ public final class Evaluator {
         candidate[negatives[j]] = false;
       }
       return ranks;
+    }
+
+    /** Where each sampled user's held-out events of type {@code type} start in a packed array (users + 1 entries). */
+    private static int[] ratingOffsets(int[] users, Holdout holdout, int type) {
+      int[] offsets = new int[users.length + 1];
+      int[] indptr = holdout.indptr();
+      short[] types = holdout.types();
+      for (int p = 0; p < users.length; p++) {
+        int n = 0;
+        for (int j = indptr[users[p]]; j < indptr[users[p] + 1]; j++) {
+          if (types[j] == type) n++;
+        }
+        offsets[p + 1] = offsets[p] + n;
+      }
+      return offsets;
     }
 
     /** Assembles the result; aggregates are summed in user order, so they do not depend on threads. */

@@ -8,4 +8,10 @@ public interface RatingPredictor {
    * @throws IllegalArgumentException if an index is out of range
    */
   float predictRating(int userIndex, int itemIndex);
+
+  /**
+   * The event type whose values are the ratings predicted. An evaluation compares the predictions with the
+   * held-out events of this type only: a held-out view or play has a value on another scale, or none.
+   */
+  String ratingType();
 }

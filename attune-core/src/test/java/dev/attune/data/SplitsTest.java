@@ -173,6 +173,46 @@ class SplitsTest {
   }
 
   @Test
+  void leaveOneOutValidatesOnTheOneItemBeforeTheTestItem() {
+    // a, b, c, a again, d: the renewed play of a (no repeats here) lies between the two targets; it trains the
+    // tested model but is no validation target, which would be a sure miss (a is seen)
+    Dataset ds = new Dataset("renewed", Dataset.TimeKind.CLOCK);
+    String[] views = {"a", "b", "c", "a", "d"};
+    for (int t = 0; t < views.length; t++) ds.addEvent(new Event("u", views[t], "view", 1, t, "s"));
+    Split s = Splits.leaveOneOut(ds, WEIGHTS);
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("c")}, s.validation().itemsOf(0));
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("d")}, s.test().itemsOf(0));
+    assertEquals(2, s.trainOnly().sequences().length(0));
+    assertEquals(4, s.trainAndValidation().sequences().length(0));
+  }
+
+  @Test
+  void temporalCutTakesAnEarlierSkipOfATargetOutOfTraining() {
+    // u skips b before the cut and views it after: b is a target, and the skip must not make it a seen item
+    Dataset ds = new Dataset("skipped", Dataset.TimeKind.CLOCK);
+    ds.addEvent(new Event("u", "a", "view", 1, 1, "s"));
+    ds.addEvent(new Event("u", "b", "skip", 1, 2, "s"));
+    ds.addEvent(new Event("u", "c", "skip", 1, 3, "s"));
+    ds.addEvent(new Event("u", "b", "view", 1, 10, "s"));
+    ds.addEvent(new Event("v", "b", "view", 1, 1, "s"));
+    ds.addEvent(new Event("v", "a", "view", 1, 2, "s"));
+    int b = ds.itemIds().indexOf("b");
+    Split test = Splits.temporal(ds, WEIGHTS, 5);
+    assertArrayEquals(new int[] {b}, test.test().itemsOf(0));
+    assertEquals(0f, test.trainAndValidation().interactions().get(0, b));
+    assertEquals(2, test.trainAndValidation().sequences().length(0), "a and the skip of c stay");
+
+    // the same in a validation period: the skip leaves tuning with its target and trains the tested model
+    ds.addEvent(new Event("u", "d", "view", 1, 20, "s"));
+    Split validated = Splits.temporal(ds, WEIGHTS, 5, 15);
+    assertArrayEquals(new int[] {b}, validated.validation().itemsOf(0));
+    assertEquals(0f, validated.trainOnly().interactions().get(0, b));
+    assertEquals(2, validated.trainOnly().sequences().length(0));
+    assertEquals(4, validated.trainAndValidation().sequences().length(0));
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("d")}, validated.test().itemsOf(0));
+  }
+
+  @Test
   void temporalCutKeepsOnlyLaterPositiveEventsOfKnownUsers() {
     Dataset ds = tiny();
     Split s = Splits.temporal(ds, WEIGHTS, 35);

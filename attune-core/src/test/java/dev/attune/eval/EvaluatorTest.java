@@ -118,6 +118,11 @@ class EvaluatorTest {
     public float predictRating(int userIndex, int itemIndex) {
       return 3f;
     }
+
+    @Override
+    public String ratingType() {
+      return "view";
+    }
   }
 
   private static EvalOptions options(int threads) {

@@ -774,9 +774,14 @@ public final class SequenceTraining {
     return Activation.relu(z).add(z.abs().neg().exp().add(1).log());
   }
 
-  /** Validation NDCG@10, with its own progress stage: it can take as long as an epoch on a large catalogue. */
+  /**
+   * Validation NDCG@10, with its own progress stage: it can take as long as an epoch on a large catalogue. Seen
+   * items are excluded unless every scene allows repeats, the rule the test uses (else a repeat in the validation
+   * part would be a sure miss here and a possible hit in the test, and the epoch picked for another protocol).
+   */
   private static double validate(Recommender model, Split.Stage stage, int threads, FitListener report, int epoch) {
-    EvalOptions options = EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false).withThreads(threads);
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10).withComputeAuc(false).withThreads(threads)
+        .withExcludeSeen(!stage.train().dataset().allScenesAllowRepeats());
     return new Evaluator().evaluate(model, stage, options,
         (done, total) -> report.progress("validation after epoch " + epoch, done, total)).mean("NDCG@10");
   }

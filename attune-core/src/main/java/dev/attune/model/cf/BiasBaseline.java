@@ -105,17 +105,19 @@ public final class BiasBaseline implements Trainer<BiasBaseline.Model> {
       }
       listener.progress("bias passes", it + 1, params.iterations());
     }
-    return new Model(train, mu, bu, bi);
+    return new Model(train, params.ratingType(), mu, bu, bi);
   }
 
   /** Fitted biases. Immutable and thread-safe. */
   public static final class Model extends ScoringRecommender implements RatingPredictor {
+    private final String ratingType;
     private final float mu;
     private final float[] userBias;
     private final float[] itemBias;
 
-    Model(TrainingSet train, float mu, float[] userBias, float[] itemBias) {
+    Model(TrainingSet train, String ratingType, float mu, float[] userBias, float[] itemBias) {
       super(train.interactions());
+      this.ratingType = ratingType;
       this.mu = mu;
       this.userBias = userBias;
       this.itemBias = itemBias;
@@ -124,6 +126,11 @@ public final class BiasBaseline implements Trainer<BiasBaseline.Model> {
     @Override
     public String name() {
       return "BiasBaseline";
+    }
+
+    @Override
+    public String ratingType() {
+      return ratingType;
     }
 
     @Override

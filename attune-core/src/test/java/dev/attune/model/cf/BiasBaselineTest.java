@@ -1,6 +1,7 @@
 package dev.attune.model.cf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,48 @@ class BiasBaselineTest {
     // Higher-quality items are predicted higher: item quality +1 (i2) above quality -1 (i0).
     int user = ds.userIds().indexOf("u1");
     assertTrue(model.predictRating(user, ds.itemIds().indexOf("i2")) > model.predictRating(user, ds.itemIds().indexOf("i0")) + 1);
+  }
+
+  /**
+   * A like (value 0, not a rating) ends every even user's history, so leave-one-out holds it out for them: RMSE and
+   * MAE compare the predictions with the odd users' held-out ratings only, and without any rating held out they are
+   * not reported (a like's value is on no rating scale).
+   */
+  @Test
+  void errorMetricsCompareOnlyHeldOutRatings() {
+    Dataset ds = plantedRatings();
+    for (int u = 0; u < 200; u += 2) ds.addEvent(new Event("u" + u, "liked" + u, "like", 0, 100, "movies"));
+    Split split = Splits.leaveOneOut(ds, EventWeights.defaults());
+    BiasBaseline.Model model = new BiasBaseline(BiasBaseline.Params.DEFAULTS).fit(split.trainAndValidation(), FitListener.NONE);
+    EvalResult result = new Evaluator().evaluate(model, split, EvalOptions.DEFAULTS.withComputeAuc(false), null);
+    int rating = ds.typeNames().indexOf("rating");
+    var test = split.test();
+    double sq = 0;
+    int n = 0;
+    int likes = 0;
+    for (int u = 0; u < test.numUsers(); u++) {
+      for (int p = test.indptr()[u]; p < test.indptr()[u + 1]; p++) {
+        if (test.types()[p] != rating) {
+          likes++;
+          continue;
+        }
+        double d = model.predictRating(u, test.items()[p]) - test.values()[p];
+        sq += d * d;
+        n++;
+      }
+    }
+    assertEquals(100, likes);
+    assertTrue(n >= 90, "held-out ratings " + n);
+    assertEquals(Math.sqrt(sq / n), result.mean("RMSE"), 1e-6);
+
+    Dataset likesOnly = plantedRatings();
+    for (int u = 0; u < 200; u++) likesOnly.addEvent(new Event("u" + u, "liked" + u, "like", 0, 100, "movies"));
+    Split onlyLikesHeldOut = Splits.leaveOneOut(likesOnly, EventWeights.defaults());
+    BiasBaseline.Model again = new BiasBaseline(BiasBaseline.Params.DEFAULTS)
+        .fit(onlyLikesHeldOut.trainAndValidation(), FitListener.NONE);
+    EvalResult none = new Evaluator().evaluate(again, onlyLikesHeldOut, EvalOptions.DEFAULTS.withComputeAuc(false), null);
+    assertFalse(none.has("RMSE"), none.metrics().toString());
+    assertFalse(none.has("MAE"), none.metrics().toString());
   }
 
   @Test
