@@ -198,6 +198,8 @@ try {
   check(await page.locator('[data-testid="whatif-after"] .tag.new').count() > 0, 'new items are marked');
   check(await page.locator('[data-testid="whatif-influence"] rect[data-value]').count() > 0, 'the what-if has an influence map');
   check(await page.getByTestId('whatif-unknown').count() === 0, 'a catalogue item is not flagged');
+  check(await page.evaluate(() => [...document.getElementById('whatif-result').childNodes].every(n => n.nodeType === 1)),
+    'the what-if result holds elements only (no stray "null" text)');
   expectFailures = true;
   await page.fill('#whatif-item', 'no-such-item-xyz');
   await page.click('[data-testid="whatif-form"] button');
@@ -260,6 +262,14 @@ try {
   await page.unroute('**/v1/admin/quality');
   await open(page, '#/overview', 'overview');
   check(!(await page.isVisible('#offline')), 'and goes once the server answers');
+  // a page that does not poll (Models) learns it too, from the heartbeat
+  await open(page, '#/models', 'models');
+  await page.route('**/health', route => route.abort('connectionrefused'));
+  await page.waitForSelector('#offline:not([hidden])', { timeout: 12000 });
+  check(true, 'the banner shows on a page that does not poll');
+  await page.unroute('**/health');
+  await page.waitForSelector('#offline', { state: 'hidden', timeout: 12000 });
+  check(true, 'and goes there too once the server answers');
 
   // ---- an unknown user or item: the message, and the search box stays
   expectFailures = true;
@@ -271,9 +281,12 @@ try {
     'an unknown item keeps the search');
   expectFailures = false;
 
-  // ---- a phone: the page is no wider than the screen
+  // ---- a phone: the page is no wider than the screen, also for an item with a long id and title without spaces
+  const longId = 'https://news.example/' + 'x'.repeat(200);
+  check((await api('/v1/items', { method: 'POST', auth: false, body: { id: longId, title: 'T'.repeat(240) } })).status === 200,
+    'an item with a long id');
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const [hash, ready] of [['#/overview', 'overview'], ['#/models', 'models']]) {
+  for (const [hash, ready] of [['#/overview', 'overview'], ['#/models', 'models'], [`#/items/${encodeURIComponent(longId)}`, 'items']]) {
     await open(page, hash, ready);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 375, `${ready} fits 375 px (${width} px wide)`);
@@ -283,6 +296,7 @@ try {
   // ---- logged out, the header offers nothing but the login
   await page.click('#logout');
   check(!(await page.isVisible('#nav')), 'no page links while logged out');
+  check(await page.inputValue('#key') === '', 'logging out leaves no key in the login form');
 
   check(errors.length === 0, `no page errors: ${errors.join('; ')}`);
   console.log(`dashboard: ${checks} checks passed`);

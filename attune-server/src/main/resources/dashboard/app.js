@@ -26,6 +26,14 @@ function h(name, attrs = {}, ...children) {
 }
 
 class Unauthorized extends Error {}
+/** An answer other than 2xx or 401: the server's status and error code, with its message. */
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(`${status} ${code || ''}: ${message}`);
+    this.status = status;
+    this.code = code;
+  }
+}
 /** Thrown to a page whose answer came after the user had moved to another page: it must not draw over that one. */
 class Stale extends Error {}
 
@@ -53,13 +61,27 @@ async function api(path, { method = 'GET', body } = {}) {
   const data = await r.json().catch(() => ({}));
   if (page !== navigation) throw new Stale();
   if (r.status === 401) throw new Unauthorized(data.message || 'unauthorized');
-  if (!r.ok) throw new Error(`${r.status} ${data.error || ''}: ${data.message || r.statusText}`);
+  if (!r.ok) throw new ApiError(r.status, data.error, data.message || r.statusText);
   return data;
 }
 
 /** Shows or hides the banner that says the server does not answer (the page's numbers may then be old). */
 function offline(down) {
   document.getElementById('offline').hidden = !down;
+}
+
+/**
+ * Asks /health every 5 s while logged in, on every page (most pages do not poll), so the banner appears when the
+ * server stops answering and goes when it is back.
+ */
+async function heartbeat() {
+  if (!sessionStorage.getItem(KEY)) return;
+  try {
+    await fetch('/health', { cache: 'no-store' });
+    offline(false);
+  } catch (e) {
+    offline(true);
+  }
 }
 
 // time 0 is how events without a known time arrive (ratings imported without time)
@@ -247,30 +269,43 @@ async function train(button, out) {
     out.dataset.state = j.state;
     followJob(out);
   } catch (e) {
+    if (e instanceof Stale) return;
     if (e instanceof Unauthorized) return logout();
+    if (e instanceof ApiError && e.status === 409) {
+      // another tab, the schedule or the event trigger started one: follow it as if this page had
+      out.textContent = 'A training job is already running; following it.';
+      followJob(out);
+      return;
+    }
     out.textContent = e.message;
     out.classList.add('error');
     button.disabled = false;
   }
 }
 
-/** Shows the job's progress every second; when it is done, reloads the page (the new version and its gate). */
+/**
+ * Shows the job's progress every second; when it is done, reloads the page (the new version and its gate). The
+ * timer stops itself only: an answer that comes after the user moved to another page must not stop that page's.
+ */
 function followJob(out) {
   clearInterval(refreshTimer);
-  refreshTimer = setInterval(async () => {
+  const timer = setInterval(async () => {
     try {
       const s = await api('/v1/admin/training');
       out.textContent = jobText(s.job);
+      out.dataset.state = s.job ? s.job.state : 'none';
       if (!s.running) {
-        clearInterval(refreshTimer);
+        clearInterval(timer);
         await models();
       }
     } catch (e) {
-      clearInterval(refreshTimer);
+      clearInterval(timer);
+      if (e instanceof Stale) return;
       if (e instanceof Unauthorized) return logout();
       out.textContent = e.message;
     }
   }, 1000);
+  refreshTimer = timer;
 }
 
 function curves(v) {
@@ -307,14 +342,16 @@ async function activate(id, button) {
   }
 }
 
+const SEARCH_LIMIT = 30;
+
 function searchBox(placeholder, prefixRoute, listKey, open) {
-  const results = h('div', { class: 'results', 'data-testid': 'search-results' });
+  const results = h('div', { class: 'results', 'data-testid': 'search-results', 'aria-live': 'polite' });
   const input = h('input', { type: 'search', placeholder, 'aria-label': placeholder, 'data-testid': 'search' });
   const form = h('form', { class: 'inline', onsubmit: async ev => {
     ev.preventDefault();
     let found;
     try {
-      found = await busy(form, () => api(`${prefixRoute}?prefix=${encodeURIComponent(input.value)}&limit=30`));
+      found = await busy(form, () => api(`${prefixRoute}?prefix=${encodeURIComponent(input.value)}&limit=${SEARCH_LIMIT}`));
     } catch (e) {
       if (e instanceof Stale) return;
       if (e instanceof Unauthorized) return logout();
@@ -326,7 +363,9 @@ function searchBox(placeholder, prefixRoute, listKey, open) {
       const id = typeof x === 'string' ? x : x.id;
       const label = typeof x === 'string' ? x : `${x.id}${x.title ? ' — ' + x.title : ''}`;
       return h('button', { type: 'button', onclick: () => open(id) }, label);
-    }) : [h('span', { class: 'muted' }, 'no match')]));
+    }) : [h('span', { class: 'muted' }, 'no match')]),
+    ...(list.length >= SEARCH_LIMIT
+      ? [h('p', { class: 'note' }, `The first ${SEARCH_LIMIT} matches; type more of the id to narrow them.`)] : []));
   } }, input, h('button', { type: 'submit' }, 'Search'));
   return card('Search by id prefix', form, results);
 }
@@ -361,7 +400,7 @@ async function users(userId) {
   parts.push(
     h('h2', { 'data-testid': 'user-id' }, `User ${userId}`),
     h('div', { class: 'two' },
-      card(`Timeline — newest ${events.length} events, oldest first`,
+      card(`Timeline — newest ${plural(events.length, 'event')}, oldest first`,
         h('div', { class: 'scroll', style: 'max-height:420px;overflow-y:auto' },
           table(['time (UTC)', 'type', 'scene', 'item'], events.map(e => h('tr', {},
             h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', {}, label(e.itemId)))),
@@ -467,7 +506,7 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
       if (e instanceof Stale || e instanceof Unauthorized) throw e;
       return false;
     });
-    out.replaceChildren(
+    out.replaceChildren(...[
       known ? null : h('p', { class: 'error', 'data-testid': 'whatif-unknown' },
         `No item "${itemId}" in the catalogue: the list below treats it as an event on an unknown item.`),
       h('p', { 'data-testid': 'whatif-summary' }, `With one more "${type}" of ${label(itemId)}: ${changed} of ${after.items.length} items are new to the list.`),
@@ -475,16 +514,20 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
         h('div', {}, h('h2', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
         h('div', {}, h('h2', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
       h('h2', {}, 'Influence with the event'),
-      await influence([...events, { itemId, type, timestamp: now }], after.items, label, modelKind, 'whatif-influence'));
+      await influence([...events, { itemId, type, timestamp: now }], after.items, label, modelKind, 'whatif-influence')]
+      .filter(c => c !== null)); // replaceChildren would write a null as the text "null"
   } catch (e) {
     if (e instanceof Unauthorized) return logout();
     out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, e.message));
   }
 }
 
-/** Item titles by id (one request per item; at most 60 distinct ids). */
+/**
+ * Item titles by id (one request per item; at most 100 distinct ids: two lists of 10, the what-if item and a
+ * timeline of 50 fit).
+ */
 async function itemTitles(ids) {
-  const unique = [...new Set(ids)].slice(0, 60);
+  const unique = [...new Set(ids)].slice(0, 100);
   const out = {};
   await Promise.all(unique.map(async id => {
     const item = await api(`/v1/items/${encodeURIComponent(id)}`).catch(() => null);
@@ -522,7 +565,8 @@ async function items(itemId) {
       card('Metadata', table(['field', 'value'], meta.map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, v ?? '–'))), { 'data-testid': 'item-meta' })),
       card('Similar items', table(['#', 'item', 'source', { label: 'score', num: true }], similar.items.map((s, r) => h('tr', {},
         h('td', {}, r + 1), h('td', {}, h('a', { href: `#/items/${encodeURIComponent(s.itemId)}` }, titles[s.itemId] ? `${titles[s.itemId]} (${s.itemId})` : s.itemId)),
-        h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }))),
+        h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }),
+        similar.items.length ? null : h('p', { class: 'muted' }, 'None: the model knows no item like it yet.'))),
     h('div', { class: 'two' },
       card(`Popularity — events ${perBucket(days)}, from its first to its newest event (UTC)`,
         lineChart({ series: [{ name: `events on this item ${perBucket(days)} (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
@@ -544,7 +588,7 @@ async function quality() {
     h('div', { class: 'kpis' },
       kpi('Rejected requests', fmt(q.rejects.total), 'ingestion, since start', 'q-rejects'),
       kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.coldStartAnswers)} of ${fmt(t.answers)} answers`, 'q-cold'),
-      kpi('Quarantined users', q.quarantine.available ? fmt(q.quarantine.count) : 'n/a', q.quarantine.available ? 'left out of the latest training' : 'no training job yet', 'q-quarantine')),
+      kpi('Quarantined users', q.quarantine.available ? fmt(q.quarantine.count) : 'n/a', q.quarantine.available ? 'left out of the latest training' : 'no training job since the server started', 'q-quarantine')),
     h('div', { class: 'grid' },
       card('Rejected ingestion requests by reason (since start)',
         barChart({ rows: entries(q.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'q-chart-rejects' })),
@@ -565,8 +609,12 @@ async function quality() {
 
 function logout() {
   sessionStorage.removeItem(KEY);
+  document.getElementById('key').value = ''; // the key must not wait in the form for the next person at this browser
   show();
 }
+
+/** Whether the next {@link show} follows a move within the dashboard (then focus goes to the new page). */
+let moved = false;
 
 async function show() {
   clearInterval(refreshTimer);
@@ -577,15 +625,27 @@ async function show() {
   document.getElementById('logout').hidden = !loggedIn;
   if (!loggedIn) {
     main.replaceChildren();
+    document.getElementById('key').focus();
     return;
   }
-  const [, page = 'overview', id] = location.hash.match(/^#\/([a-z]+)(?:\/(.+))?/) || [];
-  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === page);
   const pages = { overview, models, users, items, quality };
+  let [, page = 'overview', id] = location.hash.match(/^#\/([a-z]+)(?:\/(.+))?/) || [];
+  if (!pages[page]) [page, id] = ['overview', undefined];
+  for (const a of document.querySelectorAll('#nav a')) {
+    a.classList.toggle('active', a.dataset.page === page);
+    if (a.dataset.page === page) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
   main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
   try {
-    await (pages[page] || overview)(id ? decodeURIComponent(id) : undefined);
+    await pages[page](id ? decodeURIComponent(id) : undefined);
     main.setAttribute('data-ready', page);
+    // after a move (a link, a search result), a keyboard or screen-reader user continues at the new page's heading
+    const heading = moved ? main.querySelector('h2[data-testid], h1') : null;
+    if (heading) {
+      heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    }
   } catch (e) {
     if (e instanceof Stale) return; // the user has moved on; the newer page draws itself
     if (e instanceof Unauthorized) return logout();
@@ -605,13 +665,20 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
   }
   if (r.status === 200) {
     sessionStorage.setItem(KEY, key);
+    document.getElementById('key').value = '';
     document.getElementById('login-error').textContent = '';
+    // setting the hash draws the page through hashchange; drawing it here as well would load it twice
     if (!location.hash) location.hash = '#/overview';
-    show();
+    else show();
   } else {
     document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.' : `The server answered ${r.status}.`;
   }
 });
 document.getElementById('logout').addEventListener('click', logout);
-window.addEventListener('hashchange', () => { main.removeAttribute('data-ready'); show(); });
+window.addEventListener('hashchange', () => {
+  main.removeAttribute('data-ready');
+  moved = true;
+  show().finally(() => { moved = false; });
+});
+setInterval(heartbeat, 5000);
 show();

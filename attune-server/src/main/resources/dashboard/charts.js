@@ -166,6 +166,23 @@ function mix(a, b, t) {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
+/** Relative luminance (WCAG) of an `rgb(r,g,b)` colour. */
+function luminance(rgb) {
+  const [r, g, b] = rgb.match(/\d+/g).map(v => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** White or ink, whichever contrasts more with a cell of colour `rgb`. */
+function textOn(rgb) {
+  const l = luminance(rgb);
+  const onWhite = 1.05 / (l + 0.05);
+  const onInk = (l + 0.05) / (0.0162 + 0.05); // #1d2330
+  return onWhite > onInk ? '#fff' : '#1d2330';
+}
+
 /**
  * A heat map: values[r][c] for row labels (left) and column labels (top, slanted), with each cell's value
  * written in it and a colour legend. Sequential (default): white = 0 to blue = the largest value. Diverging:
@@ -189,16 +206,17 @@ export function heatMap(opts) {
   const color = v => (opts.diverging ? diverging(v / top) : blues(v / top));
   root.append(svg('text', { x: m.left + opts.cols.length * cell / 2, y: 14, 'text-anchor': 'middle', class: 'title' },
     opts.colTitle));
-  root.append(svg('text', { x: 4, y: m.top - 8, class: 'title' }, opts.rowTitle));
+  // ends left of the first column, whose slanted label starts there
+  root.append(svg('text', { x: m.left - 6, y: m.top - 8, 'text-anchor': 'end', class: 'title' }, opts.rowTitle));
   opts.cols.forEach((label, c) => {
     const x = m.left + c * cell + cell / 2;
     const y = m.top - 6;
-    const t = svg('text', { x, y, transform: `rotate(-55 ${x} ${y})` }, short(label, 30));
+    const t = svg('text', { x, y, transform: `rotate(-55 ${x} ${y})` }, shortKeepingId(label, 30));
     t.append(svg('title', {}, label));
     root.append(t);
   });
   opts.rows.forEach((label, r) => {
-    const t = svg('text', { x: m.left - 6, y: m.top + r * cell + cell / 2 + 4, 'text-anchor': 'end' }, short(label, 44));
+    const t = svg('text', { x: m.left - 6, y: m.top + r * cell + cell / 2 + 4, 'text-anchor': 'end' }, shortKeepingId(label, 44));
     t.append(svg('title', {}, label));
     root.append(t);
     opts.cols.forEach((col, c) => {
@@ -211,7 +229,7 @@ export function heatMap(opts) {
       root.append(rect);
       if (v !== null) {
         root.append(svg('text', { x: x + cell / 2, y: y + cell / 2 + 4, 'text-anchor': 'middle',
-          style: `fill:${Math.abs(v) / top > 0.55 ? '#fff' : '#1d2330'};font-size:10px` }, v.toFixed(digits)));
+          style: `fill:${textOn(color(v))};font-size:10px` }, v.toFixed(digits)));
       }
     });
   });
@@ -236,4 +254,11 @@ export function heatMap(opts) {
 
 function short(s, n) {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+/** As {@link short}, but a label "title (id)" loses letters of its title first: the id tells items apart. */
+function shortKeepingId(s, n) {
+  const m = s.length > n ? s.match(/^(.*) (\([^()]*\))$/) : null;
+  if (!m || m[2].length > n - 6) return short(s, n);
+  return `${m[1].slice(0, n - m[2].length - 2)}… ${m[2]}`;
 }

@@ -58,9 +58,13 @@ final class Admin {
   /** Flags listed on the data-quality page, at most. */
   static final int MAX_LISTED_FLAGS = 200;
 
+  /** The server's id mapping, for finding a user by the client's id in a store of pseudonyms. */
+  private final UserIds userIds;
+
   Admin(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, Recommendations recommendations,
       ServiceStats stats, LongSupplier clock, ServedVersion served, ModelLifecycle lifecycle) {
     this.store = store;
+    this.userIds = new UserIds(config.userIdKey());
     this.json = json;
     this.catalog = catalog;
     this.recommendations = recommendations;
@@ -406,7 +410,18 @@ final class Admin {
     String prefix = ctx.queryParam("prefix") == null ? "" : ctx.queryParam("prefix");
     if (!prefix.isEmpty()) RequestBodies.pathId(prefix, "prefix");
     int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
-    ctx.json(Map.of("prefix", prefix, "users", store.stats().userIds(prefix, limit)));
+    List<String> found = store.stats().userIds(prefix, limit);
+    // a store of pseudonyms holds no client id to match a prefix of; the whole id, pseudonymised, finds its user
+    if (userIds.pseudonymised() && !prefix.isEmpty() && !userIds.isPseudonym(prefix)) {
+      String stored = userIds.stored(prefix);
+      if (!found.contains(stored) && store.user(stored).isPresent()) {
+        List<String> withIt = new ArrayList<>(found.size() + 1);
+        withIt.add(stored);
+        withIt.addAll(found.subList(0, Math.min(found.size(), limit - 1)));
+        found = withIt;
+      }
+    }
+    ctx.json(Map.of("prefix", prefix, "users", found));
   }
 
   void searchItems(Context ctx) {

@@ -241,7 +241,8 @@ final class Api {
   /**
    * The stored id of the user named in the path ({@link UserIds}: pseudonymised when the server has a key). An admin
    * may also name a user by the pseudonym the admin routes list (the dashboard's user explorer does), which is then
-   * taken as stored rather than pseudonymised again.
+   * taken as stored rather than pseudonymised again. A 404 names the user as the client sent it ({@code
+   * ctx.pathParam("id")}), never as stored: a pseudonym of its own id would puzzle it.
    */
   private String userId(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
@@ -251,7 +252,7 @@ final class Api {
 
   private void getUser(Context ctx) {
     String id = userId(ctx);
-    User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", id));
+    User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
     ctx.json(u);
   }
 
@@ -277,7 +278,7 @@ final class Api {
     ingestion.writeLock().lock();
     try {
       List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
-      if (!store.deleteUser(id)) throw ApiException.notFound("user", id);
+      if (!store.deleteUser(id)) throw ApiException.notFound("user", ctx.pathParam("id"));
       history.forget(id);
       counters.removeAll(events.stream().map(Store.StoredEvent::event).toList());
     } finally {
@@ -294,7 +295,7 @@ final class Api {
     String id = userId(ctx);
     Optional<User> user = store.user(id);
     List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
-    if (user.isEmpty() && events.isEmpty()) throw ApiException.notFound("user", id);
+    if (user.isEmpty() && events.isEmpty()) throw ApiException.notFound("user", ctx.pathParam("id"));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("userId", id);
     body.put("pseudonymised", userIds.pseudonymised());
@@ -359,7 +360,7 @@ final class Api {
   private void userEvents(Context ctx) {
     String id = userId(ctx);
     int limit = intParam(ctx, "limit", 50, 1, 1000);
-    requireUser(id);
+    if (store.user(id).isEmpty()) throw ApiException.notFound("user", ctx.pathParam("id"));
     List<Map<String, Object>> out = new ArrayList<>();
     for (Store.StoredEvent e : store.recentEvents(id, limit)) out.add(eventJson(e.eventId(), e.event()));
     ctx.json(Map.of("userId", id, "events", out));
@@ -375,7 +376,7 @@ final class Api {
     Recommendations.Preferences prefs = Recommendations.Preferences.NONE;
     if (recent.size() < Recommendations.COLD_EVENTS) {
       // a cold user: the profile may hold onboarding choices (one store read, only for users this new)
-      User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", id));
+      User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
       prefs = preferences(u.attributes());
     }
     answer(ctx, id, recommendations.recommend(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
@@ -637,10 +638,6 @@ final class Api {
 
   private JsonNode body(Context ctx) {
     return RequestBodies.readJson(json, ctx.bodyAsBytes());
-  }
-
-  private void requireUser(String id) {
-    if (store.user(id).isEmpty()) throw ApiException.notFound("user", id);
   }
 
   private Store.StoredItem requireItem(String id) {

@@ -386,7 +386,7 @@ final class ModelLifecycle implements AutoCloseable {
           + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
           config.gateMargin(), split.protocol(), j.trigger);
       j.checkCancelled();
-      writeGate(out, gate, cutoff, stored.events().size(), j);
+      writeGate(out, gate, candidate, cutoff, stored.events().size(), j);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
       store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
@@ -470,14 +470,22 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /**
-   * Adds {@code gate}, {@code trainedUntilMillis} (the candidate saw only events before it) and the store's event count
-   * at the job's start to the version's {@code model.json} (written to a temporary file, then moved over it).
+   * Adds {@code gate}, {@code trainedUntilMillis} (the candidate saw only events before it), the store's event count
+   * at the job's start and, as its {@code test} (unless the training wrote one), the holdout's metrics to the
+   * version's {@code model.json} (written to a temporary file, then moved over it): the store registers them too, but
+   * a version folder read without that store (copied, or beside a model another store serves) shows them then.
    */
-  private void writeGate(Path dir, Map<String, Object> gate, long trainedUntilMillis, long storeEvents, Job job)
-      throws IOException {
+  private void writeGate(Path dir, Map<String, Object> gate, Map<String, Double> holdoutMetrics,
+      long trainedUntilMillis, long storeEvents, Job job) throws IOException {
     Path file = dir.resolve("model.json");
     ObjectNode info = Files.isRegularFile(file) && json.readTree(file.toFile()) instanceof ObjectNode o ? o
         : json.createObjectNode();
+    if (!info.has("test")) {
+      Map<String, Object> test = new LinkedHashMap<>();
+      test.put("protocol", gate.get("holdout"));
+      test.put("metrics", holdoutMetrics);
+      info.set("test", json.valueToTree(test));
+    }
     info.put("trainedUntilMillis", trainedUntilMillis);
     info.put(STORE_EVENTS_KEY, storeEvents);
     info.set("gate", json.valueToTree(gate));

@@ -158,6 +158,10 @@ abstract class ModelLifecycleContract {
     assertTrue(listed.get("active").asBoolean() && listed.get("registered").asBoolean(), listed.toString());
     assertEquals("published", listed.get("gate").get("decision").asText());
     assertEquals(0.3, listed.get("metrics").get("NDCG@10").asDouble(), 1e-12);
+    // the folder says so itself too, for a store that did not register it
+    JsonNode written = JSON.readTree(dir.resolve(version).resolve("model.json").toFile()).get("test");
+    assertEquals(0.3, written.get("metrics").get("NDCG@10").asDouble(), 1e-12);
+    assertEquals(gate.get("holdout").asText(), written.get("protocol").asText());
     assertEquals(store.activeModel().orElseThrow().id(), version);
     String metrics = send("GET", "/metrics", null, false).body();
     assertTrue(metrics.contains("attune_training_seconds_count{outcome=\"published\"} 1"), "training metrics");

@@ -50,6 +50,14 @@ class PseudonymisedUserIdsTest {
         // the dashboard lists pseudonyms and opens a user by one: taken as stored for the admin only
         JsonNode listed = JSON.readTree(send(http, "GET", base + "/v1/admin/users?prefix=p:", null, true).body());
         assertEquals(alice, listed.get("users").get(0).asText(), listed.toString());
+        // the store holds no "alice" to match a prefix of, but the whole client id finds her pseudonym
+        JsonNode byClientId = JSON.readTree(send(http, "GET", base + "/v1/admin/users?prefix=alice", null, true).body());
+        assertEquals(alice, byClientId.get("users").get(0).asText(), byClientId.toString());
+        assertEquals(0, JSON.readTree(send(http, "GET", base + "/v1/admin/users?prefix=ali", null, true).body())
+            .get("users").size());
+        HttpResponse<String> unknown = send(http, "GET", base + "/v1/users/nobody/events", null);
+        assertEquals(404, unknown.statusCode());
+        assertTrue(unknown.body().contains("'nobody'"), "named as sent, not by its pseudonym: " + unknown.body());
         JsonNode byPseudonym = JSON.readTree(send(http, "GET", base + "/v1/users/" + alice + "/events", null, true)
             .body());
         assertEquals(2, byPseudonym.get("events").size(), byPseudonym.toString());
