@@ -78,7 +78,7 @@ final class KeysCommand implements Callable<Integer> {
         }
         case "list" -> {
           List<Store.ApiKey> keys = s.apiKeys();
-          if (keys.isEmpty()) out.println("no API keys in " + url);
+          if (keys.isEmpty()) out.println("no API keys in " + Store.redacted(url));
           for (Store.ApiKey k : keys) {
             out.printf("%s  %-17s  %-8s  %s%n", k.id(), String.join(",", new java.util.TreeSet<>(k.scopes())),
                 k.revoked() ? "revoked" : "active", k.name());

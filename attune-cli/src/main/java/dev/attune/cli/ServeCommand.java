@@ -404,7 +404,7 @@ final class ServeCommand implements Callable<Integer> {
     }, "attune-shutdown"));
     String base = "http://" + cfg.host() + ":" + server.port();
     String version = server.modelVersion();
-    out.println("Attune is serving on " + base + " (store " + url + ", model "
+    out.println("Attune is serving on " + base + " (store " + Store.redacted(url) + ", model "
         + (version == null ? "none: popularity only" : version) + "); Ctrl-C stops it.");
     if (server.startedFromActiveVersion()) {
       out.println("The store's active version " + version + " is served rather than " + cfg.modelDir()

@@ -25,11 +25,15 @@ import java.util.function.LongSupplier;
  * refilled at {@code requestsPerSecond}).
  *
  * <p>Keys are read from the store at most once per {@link #RELOAD_NANOS}, so a new or revoked key takes effect
- * within that time. Thread-safe.
+ * within that time. A read waits at most {@link #RELOAD_WAIT}: when the store does not answer (a database restart),
+ * the keys read last stand, so that a request which needs nothing else of the store (popular items) is served at once
+ * and the others meet the store's own 503. Thread-safe.
  */
 final class AccessControl {
   /** How long the keys read from the store are used before they are read again. */
   static final long RELOAD_NANOS = 2_000_000_000L;
+  /** How long a request waits for the keys to be read again before it uses those read last. */
+  private static final java.time.Duration RELOAD_WAIT = java.time.Duration.ofSeconds(1);
   private final Store store;
   private final AccessConfig config;
   /** Request attribute set to true when the request carries the admin key or an API key with the admin scope. */
@@ -40,6 +44,7 @@ final class AccessControl {
   private volatile long loadedAt;
   private volatile boolean loaded;
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final SharedCall<Map<String, Store.ApiKey>> reload = new SharedCall<>(this::readKeys);
 
   AccessControl(Store store, AccessConfig config, String adminKey, LongSupplier nanos) {
     this.store = store;
@@ -122,17 +127,27 @@ final class AccessControl {
   }
 
   private Store.ApiKey key(String id) {
-    long now = nanos.getAsLong();
-    Store.ApiKey k = keys.get(id);
-    if (!loaded || now - loadedAt > RELOAD_NANOS) { // also picks up revocations
-      Map<String, Store.ApiKey> fresh = new ConcurrentHashMap<>();
-      for (Store.ApiKey a : store.apiKeys()) fresh.put(a.id(), a);
-      keys = fresh;
-      loadedAt = now;
-      loaded = true;
-      k = fresh.get(id);
+    if (loaded && nanos.getAsLong() - loadedAt <= RELOAD_NANOS) return keys.get(id);
+    try {
+      return reload.get(RELOAD_WAIT).get(id); // also picks up revocations
+    } catch (java.util.concurrent.TimeoutException | dev.attune.store.StoreException e) {
+      if (!loaded) {
+        if (e instanceof dev.attune.store.StoreException s) throw s; // the server's 503
+        throw new dev.attune.store.StoreException("reading the API keys took over " + RELOAD_WAIT.toMillis() + " ms",
+            new java.sql.SQLTransientConnectionException("the store did not answer in time")); // so: 503
+      }
+      return keys.get(id); // the keys read last stand while the store does not answer
     }
-    return k;
+  }
+
+  /** Reads every key from the store and makes them the current ones. */
+  private Map<String, Store.ApiKey> readKeys() {
+    Map<String, Store.ApiKey> fresh = new ConcurrentHashMap<>();
+    for (Store.ApiKey a : store.apiKeys()) fresh.put(a.id(), a);
+    keys = fresh;
+    loadedAt = nanos.getAsLong();
+    loaded = true;
+    return fresh;
   }
 
   /** A token bucket: tokens refill continuously up to the burst. */

@@ -484,14 +484,15 @@ final class Admin {
       RequestBodies.requireObject(p, e, java.util.Set.of("itemId", "type", "timestamp", "value", "scene"));
       String item = RequestBodies.requiredId(e, p, "itemId");
       String type = e.has("type") ? RequestBodies.requiredId(e, p, "type") : "view";
-      double value = RequestBodies.optionalNumber(e, p, "value", 1.0);
+      float value = RequestBodies.optionalFloat(e, p, "value", 1f);
       int index = m.items().indexOf(item);
       // the events the recommendation route gives the model: liked ones of items it knows
-      if (index < 0 || Recommendations.WEIGHTS.weight(type, (float) value, Float.NaN) <= 0) continue;
+      Long timestamp = e.hasNonNull("timestamp") ? RequestBodies.timestamp(e, p, clock.getAsLong()) : null;
+      if (index < 0 || Recommendations.WEIGHTS.weight(type, value, Float.NaN) <= 0) continue;
       Map<String, Object> step = new LinkedHashMap<>();
       step.put("itemId", item);
       step.put("type", type);
-      step.put("timestamp", e.has("timestamp") ? RequestBodies.requiredLong(e, p, "timestamp") : null);
+      step.put("timestamp", timestamp);
       steps.add(step);
       indices.add(index);
     }

@@ -32,6 +32,10 @@ import java.util.function.LongSupplier;
  * under {@code /v1} except {@code /health} and {@code /metrics}.
  */
 final class Api {
+  /** How long {@code /health} waits for the store's answer before it says the store is unavailable. */
+  private static final java.time.Duration HEALTH_WAIT = java.time.Duration.ofSeconds(2);
+  /** The store's health check, shared by probes that come while one runs. */
+  private final SharedCall<Boolean> healthCheck;
   static final String VERSION = "1";
   private static final List<Route.Param> LIST_PARAMS = List.of(
       new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had); similar items"
@@ -88,6 +92,7 @@ final class Api {
       ItemCounters counters, Recommendations recommendations, PrometheusMeterRegistry metrics, LongSupplier clock,
       ServiceStats stats, ServedVersion served, ModelLifecycle lifecycle) {
     this.store = store;
+    this.healthCheck = new SharedCall<>(store::healthy);
     this.json = json;
     this.config = config;
     this.servedVersion = metrics == null ? null : MultiGauge.builder("attune_model_served")
@@ -206,7 +211,12 @@ final class Api {
   // ---------------------------------------------------------------- service routes
 
   private void health(Context ctx) {
-    boolean ok = store.healthy();
+    boolean ok;
+    try {
+      ok = healthCheck.get(HEALTH_WAIT);
+    } catch (java.util.concurrent.TimeoutException e) {
+      ok = false; // a probe waits seconds, not the pool's connection timeout
+    }
     ServingModel m = recommendations.model();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", ok ? "ok" : "store unavailable");
@@ -400,8 +410,8 @@ final class Api {
       RequestBodies.requireObject(p, e, Set.of("itemId", "type", "timestamp", "value", "scene"));
       String item = RequestBodies.requiredId(e, p, "itemId");
       String type = e.has("type") ? RequestBodies.requiredId(e, p, "type") : "view";
-      long ts = e.has("timestamp") ? RequestBodies.requiredLong(e, p, "timestamp") : now - h.size() + k;
-      float value = (float) RequestBodies.optionalNumber(e, p, "value", 1.0);
+      long ts = e.hasNonNull("timestamp") ? RequestBodies.timestamp(e, p, now) : now - h.size() + k;
+      float value = RequestBodies.optionalFloat(e, p, "value", 1f);
       String scene = e.has("scene") ? RequestBodies.requiredId(e, p, "scene") : Event.DEFAULT_SCENE;
       events.add(new Event("anonymous", item, type, value, ts, scene));
     }
@@ -478,8 +488,7 @@ final class Api {
   private void deleteItem(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     if (!store.deleteItem(id)) throw ApiException.notFound("item", id);
-    catalog.remove(id);
-    counters.forget(id);
+    catalog.remove(id); // popular and trending leave out what the catalogue lacks; the counts stay (ItemCounters)
     recommendations.itemChanged(id);
     ctx.status(204);
   }

@@ -11,7 +11,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
-import io.javalin.plugin.bundled.CorsPlugin;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -241,10 +240,12 @@ public final class AttuneServer {
       // the key check first: a client without access learns nothing from the query check
       for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), access.wrap(r.checkingQuery()));
       if (!config.access().corsOrigins().isEmpty()) {
-        c.registerPlugin(new CorsPlugin(cors -> cors.addRule(rule -> {
-          List<String> origins = config.access().corsOrigins();
-          rule.allowHost(origins.get(0), origins.subList(1, origins.size()).toArray(String[]::new));
-        })));
+        // not Javalin's CORS plugin: it answered a request from another origin 400 after running it
+        CorsPolicy cors = new CorsPolicy(config.access().corsOrigins());
+        c.routes.before(cors::decorate);
+        for (String path : api.routes().stream().map(Route::path).distinct().toList()) {
+          c.routes.addHttpHandler(io.javalin.http.HandlerType.OPTIONS, path, cors::preflight);
+        }
       }
       // the dashboard: static files from the classpath, same origin as the API (its pages call /v1/admin/...)
       c.staticFiles.add(files -> {

@@ -21,7 +21,9 @@ import java.util.function.Predicate;
  * popular, and one client replaying an item a thousand times counts once, as does a retried batch. Trending counts
  * each user at the hour of their latest positive event on the item, so a window holds every user active on the item
  * in it exactly once. Updated on every committed event; built from the store at start. Scenes are the items' own
- * (callers filter with the catalogue), so an event logged without a scene still counts for its item.
+ * (callers filter with the catalogue), so an event logged without a scene still counts for its item. A deleted
+ * item keeps its counts, left out by that filter: its events stay in the store, so an event that makes it an item
+ * again finds it with its earlier audience, as the counts built from the store at the next start would.
  *
  * <p>Users are remembered as 64-bit hashes of (user id, item), 8-16 bytes per pair counted (all-time) plus as much
  * again per pair active in the trending window; two users whose hashes collide on an item would count once, which
@@ -49,7 +51,7 @@ final class ItemCounters {
   private final LongHashSet counted = new LongHashSet();
   /** Pair → the hour it is counted in within {@link #hourly} (pairs whose hour left the window are pruned). */
   private final LongLongHashMap latestHour = new LongLongHashMap();
-  /** Item id → its number in pair keys; a deleted item's id gets a new number, so its old pairs count for nothing. */
+  /** Item id → its number in pair keys. */
   private final ObjectIntHashMap<String> itemNumbers = new ObjectIntHashMap<>();
   private int nextItemNumber;
   /** The newest hour seen; hours before {@code newestHour - windowHours} are neither kept nor counted. */
@@ -127,13 +129,6 @@ final class ItemCounters {
     newestHour = hour;
     long oldest = hour - windowHours;
     if (hourly.keySet().removeIf(h -> h < oldest)) latestHour.removeAll((pair, h) -> h < oldest);
-  }
-
-  /** Forgets an item everywhere (after deletion). */
-  synchronized void forget(String itemId) {
-    total.remove(itemId);
-    for (var m : hourly.values()) m.remove(itemId);
-    itemNumbers.remove(itemId);
   }
 
   /** The item's number of users (0 for an unknown item). */

@@ -102,18 +102,36 @@ final class RequestBodies {
     String userId = requiredId(n, path, "userId");
     String itemId = requiredId(n, path, "itemId");
     String type = requiredId(n, path, "type");
-    double value = optionalNumber(n, path, "value", 1.0);
-    if (Math.abs(value) > Float.MAX_VALUE) throw ApiException.invalid(at(path, "value"), "value is out of range");
+    float value = optionalFloat(n, path, "value", 1f);
     boolean timed = n.hasNonNull("timestamp");
-    long timestamp = timed ? requiredLong(n, path, "timestamp") : absentTimestamp;
+    long timestamp = timed ? timestamp(n, path, nowMillis) : absentTimestamp;
+    String scene = n.hasNonNull("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
+    Map<String, String> context = stringMap(n, path, "context");
+    return new Store.NewEvent(id == null && !timed ? receiptId() : id,
+        new Event(userId, itemId, type, value, timestamp, scene, context));
+  }
+
+  /**
+   * A float field: a number within float range (one beyond would become infinity in the model), or {@code absent}
+   * when left out.
+   */
+  static float optionalFloat(JsonNode n, String path, String field, float absent) {
+    double v = optionalNumber(n, path, field, absent);
+    if (Math.abs(v) > Float.MAX_VALUE) throw ApiException.invalid(at(path, field), field + " is out of range: " + v);
+    return (float) v;
+  }
+
+  /**
+   * The required {@code timestamp} of an event, in a stored event or a history sent for recommendations alike:
+   * milliseconds since 1970 (0: the time is not known) and not more than a day ahead of {@code nowMillis}.
+   */
+  static long timestamp(JsonNode n, String path, long nowMillis) {
+    long timestamp = requiredLong(n, path, "timestamp");
     if (timestamp < 0 || timestamp > nowMillis + MAX_CLOCK_SKEW_MILLIS) {
       throw ApiException.invalid(at(path, "timestamp"),
           "timestamp must be milliseconds since 1970 and not more than a day ahead: " + timestamp);
     }
-    String scene = n.hasNonNull("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
-    Map<String, String> context = stringMap(n, path, "context");
-    return new Store.NewEvent(id == null && !timed ? receiptId() : id,
-        new Event(userId, itemId, type, (float) value, timestamp, scene, context));
+    return timestamp;
   }
 
   /** This process's prefix of {@link #receiptId}s: a restart draws another. */
@@ -136,8 +154,8 @@ final class RequestBodies {
       throw ApiException.invalid(at(path, "id"), "id in the body differs from the id in the path");
     }
     String scene = n.hasNonNull("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
-    double duration = optionalNumber(n, path, "durationSeconds", Double.NaN);
-    if (!Double.isNaN(duration) && duration < 0) {
+    float duration = optionalFloat(n, path, "durationSeconds", Float.NaN);
+    if (!Float.isNaN(duration) && duration < 0) {
       throw ApiException.invalid(at(path, "durationSeconds"), "durationSeconds must be >= 0");
     }
     boolean dated = n.has("releaseTime") && !n.get("releaseTime").isNull();
@@ -149,12 +167,15 @@ final class RequestBodies {
     }
     return new Item(id, scene, optionalText(n, path, "title"), optionalText(n, path, "creator"),
         optionalText(n, path, "album"), stringList(n, path, "categories"), stringList(n, path, "tags"),
-        (float) duration, release, optionalText(n, path, "text"), stringMap(n, path, "attributes"));
+        duration, release, optionalText(n, path, "text"), stringMap(n, path, "attributes"));
   }
 
   static User user(String path, JsonNode n, String idFromPath) {
     requireObject(path, n, USER_FIELDS);
     String id = idFromPath != null ? idFromPath : requiredId(n, path, "id");
+    if (idFromPath != null && n.has("id") && !idFromPath.equals(n.get("id").asText())) {
+      throw ApiException.invalid(at(path, "id"), "id in the body differs from the id in the path");
+    }
     return new User(id, stringMap(n, path, "attributes"));
   }
 

@@ -102,6 +102,61 @@ class AccessControlTest {
     HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create(base + "/health"))
         .header("Origin", "https://evil.example.com").GET().build(), HttpResponse.BodyHandlers.ofString());
     assertTrue(other.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+    // another origin's request is served as from no browser (the browser hides the answer), never half-refused
+    HttpResponse<String> write = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
+        .header("Origin", "https://evil.example.com").header("Authorization", "Bearer " + writer)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, write.statusCode(), write.body());
+    assertTrue(write.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+    // preflights need no key: answered for a listed origin, refused with a reason for another
+    HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
+        .header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "POST")
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(204, preflight.statusCode(), preflight.body());
+    assertTrue(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("").contains("POST"));
+    assertTrue(preflight.headers().firstValue("Access-Control-Allow-Headers").orElse("").contains("Authorization"));
+    HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/users/u/recommendations"))
+        .header("Origin", "https://evil.example.com").header("Access-Control-Request-Method", "GET")
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, refused.statusCode());
+    assertTrue(refused.body().contains("origin_not_allowed"), refused.body());
+  }
+
+  /**
+   * A database that stops answering (its reads hang, as a pool waits out its connection timeout) delays neither
+   * the probes nor a keyed request that needs nothing else of it: /health says 503 within seconds, and the keys read
+   * last stand.
+   */
+  @Test
+  void aStoreThatHangsDelaysNeitherHealthNorKeyChecks() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean hang = new java.util.concurrent.atomic.AtomicBoolean();
+    Store hanging = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(),
+        new Class<?>[] {Store.class}, (proxy, method, args) -> {
+          if (hang.get() && (method.getName().equals("apiKeys") || method.getName().equals("healthy"))) {
+            Thread.sleep(20_000);
+          }
+          try {
+            return method.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    server.stop();
+    server = AttuneServer.create(ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(ADMIN_KEY)
+        .withAccess(new AccessConfig(true, 100, 100, List.of())), hanging).start();
+    base = "http://127.0.0.1:" + server.port();
+    assertEquals(200, send("GET", "/v1/popular", null, reader).statusCode(), "keys read while the store answers");
+    hang.set(true);
+    Thread.sleep(AccessControl.RELOAD_NANOS / 1_000_000 + 200); // the keys are due to be read again
+    long start = System.nanoTime();
+    assertEquals(200, send("GET", "/v1/popular", null, reader).statusCode(), "served with the keys read last");
+    HttpResponse<String> health = send("GET", "/health", null, null);
+    assertEquals(503, health.statusCode(), health.body());
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(seconds < 10, "both answered in " + seconds + " s, not after the store's 20 s");
+    hang.set(false);
   }
 
   private HttpResponse<String> send(String method, String path, String body, String bearer) throws Exception {

@@ -90,10 +90,9 @@ enum Dialect {
         + "': the store runs on jdbc:sqlite:<file> or jdbc:postgresql://<host>:<port>/<database>");
   }
 
-  /** The URL as messages show it: without its parameters, which may carry a password. */
+  /** The URL as messages show it: {@link Store#redacted}, a password masked. */
   String describe(String jdbcUrl) {
-    int query = jdbcUrl.indexOf('?');
-    return query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+    return Store.redacted(jdbcUrl);
   }
 
   /** The Flyway location of this dialect's migrations. */

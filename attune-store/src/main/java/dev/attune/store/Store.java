@@ -22,6 +22,14 @@ import java.util.function.Consumer;
 public interface Store extends AutoCloseable {
 
   /**
+   * A JDBC URL fit for messages and logs: its {@code password} and {@code sslpassword} parameters masked, the rest
+   * (host, database, {@code currentSchema}) kept, since it says which store is meant.
+   */
+  static String redacted(String jdbcUrl) {
+    return jdbcUrl.replaceAll("(?i)([?&;](?:ssl)?password=)[^&;]*", "$1***");
+  }
+
+  /**
    * Opens (and migrates) the store at {@code jdbcUrl}: {@code jdbc:sqlite:<file>} or {@code
    * jdbc:postgresql://host:port/db}, with {@link JdbcStore.Options#DEFAULTS}; {@link JdbcStore#open(String,
    * JdbcStore.Options)} takes other pool sizes and timeouts.

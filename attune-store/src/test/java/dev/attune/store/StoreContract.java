@@ -734,6 +734,9 @@ abstract class StoreContract {
         () -> JdbcStore.open("jdbc:mysql://localhost/db?password=secret", JdbcStore.Options.DEFAULTS));
     assertTrue(e.getMessage().contains("jdbc:mysql:"), e.getMessage());
     assertFalse(e.getMessage().contains("secret"), "no URL parameters in messages: " + e.getMessage());
+    assertEquals("jdbc:postgresql://h:5432/db?user=u&password=***&currentSchema=s&sslpassword=***",
+        Store.redacted("jdbc:postgresql://h:5432/db?user=u&password=p%40ss&currentSchema=s&sslpassword=k"));
+    assertEquals("jdbc:postgresql://h/db?PASSWORD=***", Store.redacted("jdbc:postgresql://h/db?PASSWORD=x"));
     assertThrows(IllegalArgumentException.class, () -> Store.open("postgresql://localhost/db"));
     assertThrows(IllegalArgumentException.class, () -> Store.open(null));
     assertThrows(IllegalArgumentException.class, () -> JdbcStore.open(url, null));

@@ -1,0 +1,65 @@
+package dev.attune.server;
+
+import io.javalin.http.Context;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Cross-origin access for the browser origins of {@link AccessConfig#corsOrigins} (e.g. {@code
+ * https://app.example.com}; a bare host means https). An allowed origin is told it may read every answer, and its
+ * preflights ({@code OPTIONS} with {@code Access-Control-Request-Method}) are answered 204 with the methods and
+ * headers the API takes. A request from another origin is served as if it came from no browser, without those
+ * headers, so the browser keeps the answer from the page: the API authenticates by {@code Authorization} keys, not
+ * cookies, so another site has no credentials of the user's to ride on, and refusing such requests would also refuse
+ * the dashboard's own (a browser sends {@code Origin} on a same-origin POST too). Only a preflight from another origin
+ * is refused, 403 {@code origin_not_allowed}, which says why in the browser's network log.
+ *
+ * <p>Immutable and thread-safe.
+ */
+final class CorsPolicy {
+  private static final String METHODS = "GET, POST, PUT, DELETE";
+  private static final String HEADERS = "Authorization, Content-Type";
+  private final Set<String> origins;
+
+  /** @param origins origins as configured: {@code scheme://host[:port]} or a bare host (https) */
+  CorsPolicy(List<String> origins) {
+    Set<String> normalised = new LinkedHashSet<>();
+    for (String o : origins) normalised.add(normalise(o.contains("://") ? o : "https://" + o));
+    this.origins = Set.copyOf(normalised);
+  }
+
+  /** Lower case, without a trailing slash: the form a browser's {@code Origin} header has. */
+  private static String normalise(String origin) {
+    String o = origin.trim().toLowerCase(Locale.ROOT);
+    return o.endsWith("/") ? o.substring(0, o.length() - 1) : o;
+  }
+
+  boolean allows(String origin) {
+    return origin != null && origins.contains(normalise(origin));
+  }
+
+  /** Before every request: an allowed origin may read the answer (and its {@code Retry-After}). */
+  void decorate(Context ctx) {
+    String origin = ctx.header("Origin");
+    ctx.header("Vary", "Origin"); // a cache must not give one origin's answer to another
+    if (!allows(origin)) return;
+    ctx.header("Access-Control-Allow-Origin", origin);
+    ctx.header("Access-Control-Expose-Headers", "Retry-After");
+  }
+
+  /** {@code OPTIONS} on an API path: a preflight from an allowed origin is answered; from another, refused. */
+  void preflight(Context ctx) {
+    if (!allows(ctx.header("Origin"))) {
+      ctx.status(403).json(Map.of("error", "origin_not_allowed", "message", "origin " + ctx.header("Origin")
+          + " is not among the server's CORS origins (ATTUNE_CORS_ORIGINS)", "field", "Origin"));
+      return;
+    }
+    ctx.header("Access-Control-Allow-Methods", METHODS);
+    ctx.header("Access-Control-Allow-Headers", HEADERS);
+    ctx.header("Access-Control-Max-Age", "600");
+    ctx.status(204);
+  }
+}
