@@ -103,6 +103,9 @@ final class EvaluateCommand implements Callable<Integer> {
     if (twoStageSasrecEpochs < 0) {
       throw new IllegalArgumentException("--two-stage-sasrec-epochs must be >= 0: " + twoStageSasrecEpochs);
     }
+    if (ctrModels.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--positive-min")) {
+      throw new IllegalArgumentException("--positive-min applies with --ctr only");
+    }
     if (twoStageSasrecEpochs > 0 && !twoStage) {
       throw new IllegalArgumentException("--two-stage-sasrec-epochs applies with --two-stage only");
     }
@@ -134,7 +137,16 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     }
     List<ModelDirectory> directories = new ArrayList<>();
-    for (Path dir : trained) directories.add(ModelDirectory.read(dir));
+    for (Path dir : trained) {
+      ModelDirectory d = ModelDirectory.read(dir);
+      // said before the data set is read and split: the kinds a leaderboard row can be made of
+      if (!dev.attune.infer.SequentialModels.KINDS.contains(d.kind()) && !dev.attune.infer.TwoStageModel.isPipeline(d)) {
+        throw new IllegalArgumentException(dir + " holds a " + d.kind() + " model: --trained takes sasrec, bert4rec,"
+            + " gru-attn and two-stage directories (a scene-transfer model is measured per group of users by its own"
+            + " 'attune train' run; CTR rankers by 'attune evaluate --ctr')");
+      }
+      directories.add(d);
+    }
     Dataset dataset = DatasetIo.read(data);
     for (ModelDirectory d : directories) d.requireSameItems(dataset.itemIds());
     err.println("loaded " + dataset);
@@ -173,7 +185,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       Object seconds = d.info().get("trainSeconds");
       String label = String.valueOf(d.info().getOrDefault("name", d.kind())) + " (" + d.dir().getFileName() + ")";
-      run.add(label, PipelineRun.open(d, split.trainAndValidation(), threadCount),
+      run.addDirectory(label, PipelineRun.open(d, split.trainAndValidation(), threadCount),
           seconds instanceof Number n ? n.doubleValue() : Double.NaN, split, options, quiet);
     }
     if (twoStage) addTwoStage(run, split, options, err);
@@ -187,7 +199,7 @@ final class EvaluateCommand implements Callable<Integer> {
     table.print(run.leaderboard.render());
     List<Map<String, Object>> ctrRows = ctrModels.isEmpty() ? List.of() : evaluateCtr(dataset, table, err);
     if (json != null) {
-      writeJson(dataset, split, options, run.results, ctrRows, jsonToStdout ? out : null);
+      writeJson(dataset, split, options, run.leaderboard, run.results, ctrRows, jsonToStdout ? out : null);
       if (!jsonToStdout) out.println("wrote " + json);
     }
     return 0;
@@ -307,7 +319,8 @@ final class EvaluateCommand implements Callable<Integer> {
         // the "last" item would be whichever the file lists last (for some sources, the largest id)
         throw new IllegalArgumentException(dataset.name() + " has no event order (its source gives neither times nor"
             + " sequences), so leave-one-out has no last item to hold out: use --protocol random:<fraction>, e.g. "
-            + DEFAULT_UNORDERED_PROTOCOL + " (the default for such data)");
+            + DEFAULT_UNORDERED_PROTOCOL + (dataset.givenTest() != null
+                ? ", or leave --protocol out for the source's own test part (given)" : " (the default for such data)"));
       }
       return Splits.leaveOneOut(dataset, weights);
     }
@@ -334,8 +347,9 @@ final class EvaluateCommand implements Callable<Integer> {
   }
 
   /** Writes the JSON report to {@code --json}, or to {@code stdout} when it is non-null ({@code --json -}). */
-  private void writeJson(Dataset dataset, Split split, EvalOptions options, List<EvalResult> results,
-      List<Map<String, Object>> ctrRows, java.io.PrintWriter stdout) throws java.io.IOException {
+  private void writeJson(Dataset dataset, Split split, EvalOptions options, dev.attune.eval.Leaderboard board,
+      List<EvalResult> results, List<Map<String, Object>> ctrRows, java.io.PrintWriter stdout)
+      throws java.io.IOException {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("dataset", dataset.name());
     doc.put("users", dataset.numUsers());
@@ -350,8 +364,14 @@ final class EvaluateCommand implements Callable<Integer> {
     machine.put("java", System.getProperty("java.version"));
     machine.put("os", System.getProperty("os.name"));
     doc.put("machine", machine);
+    // the table's p-values too: the one figure the per-metric means do not let a reader recompute
+    doc.put("significanceMetric", board.significanceMetric());
     List<Object> rows = new ArrayList<>();
-    for (EvalResult r : results) rows.add(r.toMap());
+    for (EvalResult r : results) {
+      Map<String, Object> row = r.toMap();
+      row.put("pValueVsBest", board.pValueVsBest(r));
+      rows.add(row);
+    }
     doc.put("results", rows);
     if (!ctrRows.isEmpty()) doc.put("ctr", ctrRows);
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

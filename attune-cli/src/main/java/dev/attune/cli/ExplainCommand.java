@@ -77,6 +77,12 @@ final class ExplainCommand implements Callable<Integer> {
     }
     String splitProtocol = protocol != null ? protocol : protocolOf(dir);
     Split split = EvaluateCommand.split(dataset, splitProtocol, seed);
+    Object protocolTrained = dir.info().get("protocol");
+    if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
+      // the histories shown then hold items the model was tested on, or lack some it learnt from
+      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
+          + ", explained under " + split.protocol());
+    }
     TrainingSet histories = split.trainAndValidation();
     SequentialModel model = SequentialModels.fromWeights(dir.weights(), histories);
     Sequences sequences = histories.sequences();

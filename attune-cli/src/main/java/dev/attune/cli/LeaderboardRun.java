@@ -74,13 +74,28 @@ final class LeaderboardRun {
     return run;
   }
 
-  /** Evaluates a model trained elsewhere (a model directory) and adds it to the board. */
+  /** Evaluates a model trained elsewhere and adds it to the board (under the model's name). */
   void add(String name, Recommender model, double trainSeconds, Split split, EvalOptions options, boolean quiet) {
+    add(name, model, trainSeconds, split, options, quiet, false);
+  }
+
+  /**
+   * Evaluates a model directory's model and adds it to the board under {@code label}: two directories of one kind
+   * would otherwise share a row name.
+   */
+  void addDirectory(String label, Recommender model, double trainSeconds, Split split, EvalOptions options,
+      boolean quiet) {
+    add(label, model, trainSeconds, split, options, quiet, true);
+  }
+
+  private void add(String name, Recommender model, double trainSeconds, Split split, EvalOptions options,
+      boolean quiet, boolean named) {
     EvalResult result;
     try (Progress progress = new Progress(name, quiet)) {
       result = new Evaluator().evaluate(model, split, options, quiet ? Evaluator.Progress.NONE : progress)
           .withTrainSeconds(trainSeconds);
     }
+    if (named) result = result.withModelName(name);
     results.add(result);
     leaderboard.add(result);
     models.put(name, model);

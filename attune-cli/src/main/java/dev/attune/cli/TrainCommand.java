@@ -154,6 +154,9 @@ final class TrainCommand implements Callable<Integer> {
     if (resume && !attention) {
       throw new IllegalArgumentException("--resume applies to " + AttentionModels.NAMES + " only, not " + model);
     }
+    if (resume && force) {
+      throw new IllegalArgumentException("--resume continues the model in --out and --force replaces it: pass one");
+    }
     if (ModelDirectory.holdsModel(out) && !force && !(resume && Files.isDirectory(out.resolve(CHECKPOINTS)))) {
       // a finished model took minutes to hours to train: replacing it takes an explicit choice
       throw new IllegalArgumentException(out + " already holds a trained model; choose another --out, or pass --force"

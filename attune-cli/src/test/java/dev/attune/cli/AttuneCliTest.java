@@ -96,6 +96,18 @@ class AttuneCliTest {
     JsonNode doc = new ObjectMapper().readTree(json.toFile());
     assertEquals("leave-one-out", doc.get("protocol").asText());
     assertEquals(2, doc.get("results").size());
+    // the table's p-values: null for the best row, a probability for the other
+    assertEquals("NDCG@10", doc.get("significanceMetric").asText());
+    int best = 0;
+    for (JsonNode r : doc.get("results")) {
+      JsonNode p = r.get("pValueVsBest");
+      assertTrue(p != null && (p.isNull() || p.asDouble() >= 0 && p.asDouble() <= 1), r.toString());
+      if (p.isNull()) best++;
+    }
+    assertEquals(1, best, doc.toString());
+    CliRun ctrOnly = run("evaluate", "--data", data.toString(), "--models", "pop", "--positive-min", "3", "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, ctrOnly.code());
+    assertTrue(ctrOnly.err().contains("--positive-min applies with --ctr only"), ctrOnly.err());
     // --json -: standard output is the JSON alone, for a pipe
     CliRun piped = run("evaluate", "--data", data.toString(), "--models", "pop", "--protocol", "loo", "--json", "-",
         "--quiet");
@@ -197,7 +209,8 @@ class AttuneCliTest {
     for (JsonNode r : new ObjectMapper().readTree(json.toFile()).get("results")) {
       ndcg.put(r.get("model").asText(), r.get("metrics").get("NDCG@10").asDouble());
     }
-    assertEquals(trained, ndcg.get("TwoStage(50)+Fusion"), 1e-12, ndcg.toString());
+    // a directory's row is named by its kind and folder, so two directories of one kind are told apart
+    assertEquals(trained, ndcg.get("two-stage (pipeline)"), 1e-12, ndcg.toString());
     assertTrue(trained > ndcg.get("Popularity"), ndcg.toString());
     assertFalse(eval.err().contains("was trained on a data set of"), eval.err());
     // another generator seed: the same catalogue, other events; measured, with a note
@@ -403,6 +416,15 @@ class AttuneCliTest {
         "--param", "sasrec.loss=full-ce", "--threads", "2", "--resume");
     assertEquals(AttuneCli.USAGE_ERROR, otherShape.code(), otherShape.err());
     assertTrue(otherShape.err().contains("written by a run with other settings"), otherShape.err());
+    CliRun fewerEpochs = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
+        "--quiet", "--param", "sasrec.epochs=2", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
+        "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--resume");
+    assertEquals(AttuneCli.USAGE_ERROR, fewerEpochs.code(), fewerEpochs.err());
+    assertTrue(fewerEpochs.err().contains("more than the 2 epochs asked for"), fewerEpochs.err());
+    CliRun both = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--quiet",
+        "--resume", "--force");
+    assertEquals(AttuneCli.USAGE_ERROR, both.code(), both.err());
+    assertTrue(both.err().contains("pass one"), both.err());
 
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());

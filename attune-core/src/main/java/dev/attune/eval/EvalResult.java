@@ -83,8 +83,11 @@ public final class EvalResult {
     this.trainSeconds = trainSeconds;
   }
 
-  private EvalResult(EvalResult other, double trainSeconds) {
-    this.modelName = other.modelName;
+  private EvalResult(EvalResult other, String modelName, double trainSeconds) {
+    if (modelName == null || modelName.isBlank()) {
+      throw new IllegalArgumentException("modelName must not be blank");
+    }
+    this.modelName = modelName;
     this.protocol = other.protocol;
     this.evaluatedUsers = other.evaluatedUsers;
     this.metrics = other.metrics;
@@ -220,7 +223,12 @@ public final class EvalResult {
 
   /** This result with the model's training time recorded, for leaderboards. */
   public EvalResult withTrainSeconds(double seconds) {
-    return new EvalResult(this, seconds);
+    return new EvalResult(this, modelName, seconds);
+  }
+
+  /** This result under another name, e.g. to tell apart two directories of one kind of model on a leaderboard. */
+  public EvalResult withModelName(String name) {
+    return new EvalResult(this, name, trainSeconds);
   }
 
   /**

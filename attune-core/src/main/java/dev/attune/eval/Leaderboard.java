@@ -199,6 +199,25 @@ public final class Leaderboard {
     };
   }
 
+  /** The metric of the significance column, or null when the table has none. */
+  public String significanceMetric() {
+    return significanceMetric;
+  }
+
+  /**
+   * The paired t-test p-value of {@code r} against the best result on {@link #significanceMetric()}, as the table
+   * shows it: null for the best itself, without a significance metric, or where no per-user pairing exists.
+   */
+  public Double pValueVsBest(EvalResult r) {
+    EvalResult best = significanceMetric == null ? null : best(significanceMetric);
+    if (best == null || r == best || !r.has(significanceMetric) || !r.alignedWith(best)
+        || !r.metric(significanceMetric).kind().perUser()) {
+      return null;
+    }
+    double p = Significance.pairedTTest(r, best, significanceMetric);
+    return Double.isNaN(p) ? null : p;
+  }
+
   private String pValueCell(EvalResult r, EvalResult best) {
     if (best == null || !r.has(significanceMetric)) return "-";
     if (r == best) return "best";

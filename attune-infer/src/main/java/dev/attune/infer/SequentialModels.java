@@ -12,6 +12,10 @@ import dev.attune.data.TrainingSet;
 public final class SequentialModels {
   private SequentialModels() {}
 
+  /** The model kinds {@link #fromWeights} reads. */
+  public static final java.util.Set<String> KINDS =
+      java.util.Set.of(SasRecModel.MODEL_KIND, Bert4RecModel.MODEL_KIND, GruAttentionModel.MODEL_KIND);
+
   /**
    * The model of {@code weights}, whose known users' histories are their time-ordered positive training steps.
    *

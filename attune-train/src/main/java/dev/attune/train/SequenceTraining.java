@@ -331,6 +331,12 @@ public final class SequenceTraining {
         preset = name -> saved.tensor(name).values();
         requireSameRun(checkpoint, settings, dir);
         startEpoch = Integer.parseInt(checkpoint.property("epoch"));
+        if (startEpoch > options.epochs()) {
+          // the weights would be those of the longer run while the model's settings said the shorter
+          throw new IllegalArgumentException("the checkpoint in " + dir + " is after epoch " + startEpoch
+              + ", more than the " + options.epochs() + " epochs asked for: ask for at least " + startEpoch
+              + " to continue it, or train afresh without --resume");
+        }
         bestScore = Double.parseDouble(checkpoint.property("bestScore"));
         badChecks = Integer.parseInt(checkpoint.property("badChecks"));
         secondsBefore = Double.parseDouble(checkpoint.propertyOr(TRAIN_SECONDS, "NaN"));
