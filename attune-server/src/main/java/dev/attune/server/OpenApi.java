@@ -54,6 +54,11 @@ final class OpenApi {
       ObjectNode responses = op.putObject("responses");
       responses.putObject(Integer.toString(r.successStatus())).put("description", "success");
       responses.putObject("4XX").put("description", "client mistake: {error, message, field}");
+      if (!r.path().equals("/v1/openapi.json") && !r.path().equals("/metrics")) {
+        // the server stopping or its store unreachable: worth a retry, unlike a 4xx
+        responses.putObject("503").put("description", "unavailable (the store cannot be reached, or the server is"
+            + " stopping): {error, message}, with Retry-After in seconds; retry");
+      }
     }
     return doc;
   }

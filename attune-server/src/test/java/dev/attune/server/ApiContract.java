@@ -128,6 +128,7 @@ abstract class ApiContract {
     Set<String> served = new HashSet<>();
     for (Route r : apiRoutes()) served.add(r.method().name() + " " + r.path());
     assertEquals(served, documented);
+    assertTrue(doc.get("paths").get("/v1/events").get("post").get("responses").has("503"), "a retry is documented");
     // and every documented route is really there: a request to it never answers "no route"
     for (String route : documented) {
       String[] parts = route.split(" ");
