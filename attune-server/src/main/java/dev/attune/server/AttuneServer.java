@@ -75,7 +75,7 @@ public final class AttuneServer {
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Catalog catalog = Catalog.load(store);
-    ItemCounters counters = new ItemCounters(config.trendingHours());
+    ItemCounters counters = new ItemCounters(config.trendingHours(), clock);
     store.forEachEvent(e -> counters.add(e.event()));
     // the store's active version, when its directory can be read, wins over the configured directory (#7: a
     // published or activated version survives a restart)

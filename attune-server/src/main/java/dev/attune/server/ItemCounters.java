@@ -54,11 +54,22 @@ final class ItemCounters {
   /** Item id → its number in pair keys. */
   private final ObjectIntHashMap<String> itemNumbers = new ObjectIntHashMap<>();
   private int nextItemNumber;
-  /** The newest hour seen; hours before {@code newestHour - windowHours} are neither kept nor counted. */
+  /**
+   * The newest hour seen, up to the clock's; hours before {@code newestHour - windowHours} are neither kept nor
+   * counted.
+   */
   private long newestHour = NO_HOUR;
 
+  /** The time now, in milliseconds: hours are dropped from the window by the clock, never by an event's own time. */
+  private final java.util.function.LongSupplier clock;
+
   ItemCounters(int windowHours) {
+    this(windowHours, System::currentTimeMillis);
+  }
+
+  ItemCounters(int windowHours, java.util.function.LongSupplier clock) {
     this.windowHours = windowHours;
+    this.clock = clock;
   }
 
   /** Counts one event (nothing when it is not positive or its user already counts for its item). */
@@ -81,7 +92,10 @@ final class ItemCounters {
     long pair = pairKey(e.userId(), itemNumber(e.itemId()));
     if (counted.add(pair)) counter(total, e.itemId()).increment();
     long hour = Math.floorDiv(e.timestamp(), HOUR);
-    if (hour > newestHour) advanceTo(hour);
+    // an event stamped ahead of the clock (up to a day is accepted) counts at its hour, but moves the window only as
+    // far as now: it must not push the last day's hours out of /v1/trending
+    long windowEnd = Math.min(hour, Math.floorDiv(clock.getAsLong(), HOUR));
+    if (windowEnd > newestHour) advanceTo(windowEnd);
     if (hour < newestHour - windowHours) return; // older than any trending window
     long previous = latestHour.getOrDefault(pair, NO_HOUR);
     if (previous >= hour) return; // already counted at this hour or a later one

@@ -17,7 +17,9 @@ import java.util.Set;
  * <p>Read-your-writes: {@link #append} runs after the store has committed a batch and before the request that
  * posted it is answered, so a recommendation requested after that answer sees the events. A batch in which the
  * store skipped duplicates drops the users it names instead, so a retried batch never counts an event twice; the
- * next read reloads them from the store.
+ * next read reloads them from the store. A load reads the store outside the lock; an append or a deletion for that
+ * user meanwhile makes its result stale (it may lack the appended event, or hold the deleted ones), so it is read
+ * again rather than cached.
  *
  * <p>Thread-safe (one lock; every operation is O(window), a load O(the user's events)).
  */
@@ -52,6 +54,13 @@ final class RecentHistory {
   private final Store store;
   private final int window;
   private final LinkedHashMap<String, Cached> byUser;
+  /**
+   * Users being loaded → {loads in flight, changes since}: an append or a deletion counts a change, and a load that
+   * saw one does not cache what it read. Guarded by {@code byUser}; holds only users with a load in flight.
+   */
+  private final Map<String, long[]> loading = new java.util.HashMap<>();
+  /** Loads of one user in a row that may find it changed before one is cached as is; rare (a race per load). */
+  private static final int LOAD_ATTEMPTS = 3;
 
   RecentHistory(Store store, int window, int capacity) {
     this.store = store;
@@ -66,10 +75,38 @@ final class RecentHistory {
 
   /** The user's newest events (at most the window), oldest first, and their earlier items; empty if unknown. */
   UserHistory of(String userId) {
-    synchronized (byUser) {
-      Cached cached = byUser.get(userId);
-      if (cached != null) return cached.copy();
+    for (int attempt = 1; ; attempt++) {
+      long[] inFlight;
+      long changesBefore;
+      synchronized (byUser) {
+        Cached cached = byUser.get(userId);
+        if (cached != null) return cached.copy();
+        inFlight = loading.computeIfAbsent(userId, u -> new long[2]);
+        inFlight[0]++;
+        changesBefore = inFlight[1];
+      }
+      Cached loaded;
+      try {
+        loaded = load(userId);
+      } finally {
+        synchronized (byUser) {
+          if (--inFlight[0] == 0) loading.remove(userId);
+        }
+      }
+      synchronized (byUser) {
+        boolean unchanged = inFlight[1] == changesBefore;
+        if (unchanged) {
+          byUser.putIfAbsent(userId, loaded);
+          return byUser.get(userId).copy();
+        }
+        // changed while it loaded: the store has the change now, so read again; after a few races in a row, answer
+        // with this read (it held everything committed before the request) without caching it
+        if (attempt == LOAD_ATTEMPTS) return loaded.copy();
+      }
     }
+  }
+
+  private Cached load(String userId) {
     // one more than the window tells whether there is anything before it; only then is the rest read
     List<Store.StoredEvent> stored = store.recentEvents(userId, window + 1);
     if (stored.size() > window) stored = store.recentEvents(userId, MAX_LOADED_EVENTS);
@@ -80,17 +117,20 @@ final class RecentHistory {
       if (p < from) earlier.add(stored.get(p).event().itemId());
       else recent.add(stored.get(p).event());
     }
-    synchronized (byUser) {
-      // an append that raced with the load has already reached the store, so the loaded list holds it too
-      byUser.putIfAbsent(userId, new Cached(recent, earlier));
-      return byUser.get(userId).copy();
-    }
+    return new Cached(recent, earlier);
+  }
+
+  /** Counts a change of a user being loaded (guarded by {@code byUser}). */
+  private void changed(String userId) {
+    long[] inFlight = loading.get(userId);
+    if (inFlight != null) inFlight[1]++;
   }
 
   /** Adds committed events to the users already cached; see the class note for batches with duplicates. */
   void append(List<Event> committed, boolean hadDuplicates) {
     synchronized (byUser) {
       for (Event e : committed) {
+        changed(e.userId());
         if (hadDuplicates) {
           byUser.remove(e.userId());
           continue;
@@ -109,6 +149,7 @@ final class RecentHistory {
   /** Forgets a user (after deletion). */
   void forget(String userId) {
     synchronized (byUser) {
+      changed(userId);
       byUser.remove(userId);
     }
   }

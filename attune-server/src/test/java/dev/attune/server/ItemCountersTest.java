@@ -46,6 +46,18 @@ class ItemCountersTest {
     assertEquals(0, c.count("skipped"));
   }
 
+  /** One event stamped hours ahead (accepted up to a day) must not push the last day out of the window. */
+  @Test
+  void anEventAheadOfTheClockKeepsTheWindow() {
+    ItemCounters c = new ItemCounters(24, () -> NOW);
+    List<Event> day = new ArrayList<>();
+    for (int u = 0; u < 20; u++) day.add(play("u" + u, "x", NOW - u * 3_600_000L));
+    c.addAll(day);
+    assertEquals(List.of("x=20"), trending(c, 24));
+    c.add(play("early", "y", NOW + 23 * 3_600_000L));
+    assertEquals(List.of("x=20", "y=1"), trending(c, 24));
+  }
+
   @Test
   void aRetriedBatchChangesNothing() {
     ItemCounters c = new ItemCounters(24);
