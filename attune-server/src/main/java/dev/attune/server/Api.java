@@ -268,7 +268,12 @@ final class Api {
 
   private void putUser(Context ctx) {
     String id = userId(ctx);
-    User u = RequestBodies.user("", body(ctx), id);
+    JsonNode b = body(ctx);
+    // compared with the id as the client sent it in the path: the stored one may be its pseudonym
+    if (b.isObject() && b.has("id") && !b.get("id").asText().equals(ctx.pathParam("id"))) {
+      throw ApiException.invalid("id", "id in the body differs from the id in the path");
+    }
+    User u = RequestBodies.user("", b, id);
     store.upsertUsers(List.of(u));
     ctx.json(u);
   }
@@ -487,8 +492,15 @@ final class Api {
 
   private void deleteItem(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
-    if (!store.deleteItem(id)) throw ApiException.notFound("item", id);
-    catalog.remove(id); // popular and trending leave out what the catalogue lacks; the counts stay (ItemCounters)
+    // alone against ingestion: a batch committed just before, adding the item to the catalogue just after the
+    // deletion, would bring it back in memory only (served, yet 404 to DELETE and hide)
+    ingestion.writeLock().lock();
+    try {
+      if (!store.deleteItem(id)) throw ApiException.notFound("item", id);
+      catalog.remove(id); // popular and trending leave out what the catalogue lacks; the counts stay (ItemCounters)
+    } finally {
+      ingestion.writeLock().unlock();
+    }
     recommendations.itemChanged(id);
     ctx.status(204);
   }

@@ -265,12 +265,12 @@ public final class AttuneServer {
               null);
           return;
         }
-        if (e instanceof dev.attune.store.StoreException s && s.unreachable()) {
-          // a database restart or a stop: the client should retry (events with an id or a time are never stored
-          // twice), not report a bug
+        if (e instanceof dev.attune.store.StoreException s && s.retryable()) {
+          // a database restart, a stop, or a store too busy for now: the client should retry (events with an id or a
+          // time are never stored twice), not report a bug
           LOG.warn("{} {}: the store is unavailable: {}", ctx.method(), ctx.path(), s.getMessage());
           ctx.header("Retry-After", "5");
-          error(ctx, 503, "unavailable", "the store is unavailable; retry shortly", null);
+          error(ctx, 503, "unavailable", "the store is unavailable or busy; retry shortly", null);
           return;
         }
         LOG.error("{} {} failed", ctx.method(), ctx.path(), e);

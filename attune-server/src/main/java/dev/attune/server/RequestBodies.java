@@ -173,9 +173,6 @@ final class RequestBodies {
   static User user(String path, JsonNode n, String idFromPath) {
     requireObject(path, n, USER_FIELDS);
     String id = idFromPath != null ? idFromPath : requiredId(n, path, "id");
-    if (idFromPath != null && n.has("id") && !idFromPath.equals(n.get("id").asText())) {
-      throw ApiException.invalid(at(path, "id"), "id in the body differs from the id in the path");
-    }
     return new User(id, stringMap(n, path, "attributes"));
   }
 

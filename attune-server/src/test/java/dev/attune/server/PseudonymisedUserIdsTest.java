@@ -42,6 +42,8 @@ class PseudonymisedUserIdsTest {
         assertEquals(200, send(http, "POST", base + "/v1/events", "[{\"userId\":\"alice\",\"itemId\":\"song1\","
             + "\"type\":\"play\"},{\"userId\":\"alice\",\"itemId\":\"song2\",\"type\":\"like\"}]").statusCode());
 
+        assertEquals(200, send(http, "PUT", base + "/v1/users/alice", "{\"id\":\"alice\",\"attributes\":{\"age\":\"30\"}}")
+            .statusCode(), "the body may repeat the client's own id");
         assertTrue(store.user("alice").isEmpty(), "the client's id is never stored");
         assertEquals(Map.of("age", "30"), store.user(alice).orElseThrow().attributes());
         assertEquals(2, store.recentEvents(alice, 10).size());

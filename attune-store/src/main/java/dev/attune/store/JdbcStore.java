@@ -94,7 +94,7 @@ public final class JdbcStore implements Store {
   /** Rows PostgreSQL sends per round trip when a visitor streams a table (without it, the whole table). */
   private static final int FETCH_ROWS = 5_000;
   /** Attempts of a PostgreSQL write transaction that deadlocked; a deadlock needs two unlucky batches. */
-  private static final int MAX_ATTEMPTS = 4;
+  private static final int MAX_ATTEMPTS = 6;
   /**
    * Events one group commit takes at most ({@link GroupCommit}), unless its first call is larger alone: about
    * 10 batches of 500. Larger groups commit less often but make the calls at the end of a group wait longer.
@@ -182,7 +182,9 @@ public final class JdbcStore implements Store {
         : null;
     this.appends = dialect.groupsAppends()
         ? new GroupCommit<>(writeLock, MAX_GROUP_EVENTS, PreparedAppend::size, this::writeAppendGroup, writerThread,
-            (reason, cause) -> new StoreException("appendEvents failed on " + database + ": " + reason, cause))
+            // a wait that timed out has no cause of its own: a timeout, so that the failure reads as retryable()
+            (reason, cause) -> new StoreException("appendEvents failed on " + database + ": " + reason,
+                cause != null ? cause : new java.sql.SQLTimeoutException(reason)))
         : null;
     String json = dialect.jsonParameter();
     this.upsertUser = "INSERT INTO users (id, attributes) VALUES (?, " + json + ") "
@@ -988,13 +990,14 @@ public final class JdbcStore implements Store {
     return read("apiKeys", c -> {
       List<ApiKey> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
-              "SELECT id, secret_hash, scopes, name, created_at, revoked FROM api_keys ORDER BY id");
+              "SELECT id, secret_hash, scopes, name, created_at, revoked FROM api_keys");
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(new ApiKey(rs.getString(1), rs.getString(2), java.util.Set.of(rs.getString(3).split(",")),
               rs.getString(4), rs.getLong(5), rs.getBoolean(6)));
         }
       }
+      out.sort(java.util.Comparator.comparing(ApiKey::id)); // by id in code-point order, whatever the collation
       return out;
     });
   }
@@ -1112,8 +1115,10 @@ public final class JdbcStore implements Store {
       if (writeLock != null) {
         try {
           if (!writeLock.tryLock(writeWaitMillis, TimeUnit.MILLISECONDS)) {
-            throw new StoreException(operation + " failed on " + database + ": waited " + writeWaitMillis
-                + " ms for the other writes to finish (SQLite takes one writer at a time)", null);
+            String reason = "waited " + writeWaitMillis + " ms for the other writes to finish (SQLite takes one"
+                + " writer at a time)";
+            throw new StoreException(operation + " failed on " + database + ": " + reason,
+                new java.sql.SQLTimeoutException(reason)); // busy, not broken: retryable()
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -1143,6 +1148,13 @@ public final class JdbcStore implements Store {
         return inTransaction(work);
       } catch (SQLException e) {
         if (attempt == MAX_ATTEMPTS || !dialect.isRetryable(e)) {
+          throw StoreException.of(operation, database, e);
+        }
+        // a deadlock's transactions would meet again if retried at once: each waits a random few ms, longer each time
+        try {
+          Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 20L * attempt));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
           throw StoreException.of(operation, database, e);
         }
       }
@@ -1286,17 +1298,19 @@ public final class JdbcStore implements Store {
     }
   }
 
-  /** Event counts grouped by {@code column} (a constant, never user input), sorted by key. */
+  /**
+   * Event counts grouped by {@code column} (a constant, never user input), sorted by key in code-point order (sorted
+   * here: a PostgreSQL database whose default collation is a language's would order them otherwise than SQLite).
+   */
   private static Map<String, Long> countBy(Connection c, String column) throws SQLException {
-    Map<String, Long> counts = new LinkedHashMap<>();
+    Map<String, Long> counts = new java.util.TreeMap<>();
     try (Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(
-            "SELECT " + column + ", COUNT(*) FROM events GROUP BY " + column + " ORDER BY " + column)) {
+        ResultSet rs = st.executeQuery("SELECT " + column + ", COUNT(*) FROM events GROUP BY " + column)) {
       while (rs.next()) {
         counts.put(rs.getString(1), rs.getLong(2));
       }
     }
-    return Collections.unmodifiableMap(counts);
+    return Collections.unmodifiableMap(new LinkedHashMap<>(counts));
   }
 
   private static void bindItem(PreparedStatement ps, Item item, long now) throws SQLException {

@@ -122,10 +122,12 @@ public final class StoreStats {
     return store.readSnapshot("eventsByTypeAndScene", c -> {
       List<TypeScene> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT type, scene, COUNT(*) FROM events GROUP BY type, scene ORDER BY type, scene");
+          "SELECT type, scene, COUNT(*) FROM events GROUP BY type, scene");
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) out.add(new TypeScene(rs.getString(1), rs.getString(2), rs.getLong(3)));
       }
+      // sorted here, in code-point order: a database's language collation would order them otherwise than SQLite
+      out.sort(java.util.Comparator.comparing(TypeScene::type).thenComparing(TypeScene::scene));
       return Collections.unmodifiableList(out);
     });
   }

@@ -346,6 +346,9 @@ abstract class StoreContract {
     Counts counts = store.counts();
     assertEquals(new Counts(3, 3, 3, Map.of("play", 2L, "skip", 1L), Map.of("music", 2L, "podcast", 1L)), counts);
     assertEquals(List.of("play", "skip"), List.copyOf(counts.eventsByType().keySet()), "sorted by key");
+    store.appendEvents(List.of(withId("e4", new Event("u2", "i3", "Zap", 1f, 4, "podcast"))));
+    assertEquals(List.of("Zap", "play", "skip"), List.copyOf(store.counts().eventsByType().keySet()),
+        "in code-point order, as SQLite sorts, whatever a PostgreSQL database's collation");
 
     assertEquals(new Counts(0, 0, 0, Map.of(), Map.of()), emptyCounts());
   }
