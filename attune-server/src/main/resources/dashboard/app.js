@@ -403,7 +403,7 @@ async function users(userId) {
       card(`Timeline — newest ${plural(events.length, 'event')}, oldest first`,
         h('div', { class: 'scroll', style: 'max-height:420px;overflow-y:auto' },
           table(['time (UTC)', 'type', 'scene', 'item'], events.map(e => h('tr', {},
-            h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', {}, label(e.itemId)))),
+            h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', { class: 'text' }, label(e.itemId)))),
           { 'data-testid': 'timeline' }))),
       card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'))),
     card('Attention heat map — how much each history event weighed in each recommendation',
@@ -428,7 +428,7 @@ async function users(userId) {
 function recTable(items, modelKind, label, testid, previous) {
   const before = previous ? new Map(previous.map((i, r) => [i.itemId, r])) : null;
   return table(['#', 'item', 'source', { label: 'score', num: true }, ...(before ? ['change'] : [])], items.map((i, r) => h('tr', { 'data-item': i.itemId },
-    h('td', {}, r + 1), h('td', {}, label(i.itemId)), h('td', {}, sourceTag(i.source, modelKind)),
+    h('td', {}, r + 1), h('td', { class: 'text' }, label(i.itemId)), h('td', {}, sourceTag(i.source, modelKind)),
     h('td', { class: 'num' }, i.score.toFixed(3)),
     before ? h('td', {}, !before.has(i.itemId) ? h('span', { class: 'tag new' }, 'new')
       : before.get(i.itemId) === r ? '' : `${before.get(i.itemId) > r ? '▲' : '▼'} ${Math.abs(before.get(i.itemId) - r)}`) : null)),
@@ -562,9 +562,9 @@ async function items(itemId) {
   parts.push(
     h('h2', { 'data-testid': 'item-id' }, `Item ${item.title || item.id}`),
     h('div', { class: 'two' },
-      card('Metadata', table(['field', 'value'], meta.map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, v ?? '–'))), { 'data-testid': 'item-meta' })),
+      card('Metadata', table(['field', 'value'], meta.map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'text' }, v ?? '–'))), { 'data-testid': 'item-meta' })),
       card('Similar items', table(['#', 'item', 'source', { label: 'score', num: true }], similar.items.map((s, r) => h('tr', {},
-        h('td', {}, r + 1), h('td', {}, h('a', { href: `#/items/${encodeURIComponent(s.itemId)}` }, titles[s.itemId] ? `${titles[s.itemId]} (${s.itemId})` : s.itemId)),
+        h('td', {}, r + 1), h('td', { class: 'text' }, h('a', { href: `#/items/${encodeURIComponent(s.itemId)}` }, titles[s.itemId] ? `${titles[s.itemId]} (${s.itemId})` : s.itemId)),
         h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }),
         similar.items.length ? null : h('p', { class: 'muted' }, 'None: the model knows no item like it yet.'))),
     h('div', { class: 'two' },
@@ -575,7 +575,7 @@ async function items(itemId) {
         h('p', {}, h('b', { 'data-testid': 'consumer-users' }, fmt(consumers.users)), ' users, ',
           h('b', { 'data-testid': 'consumer-events' }, fmt(consumers.events)), ' events in all. Most active:'),
         table(['user', { label: 'events', num: true }, 'latest (UTC)'], consumers.top.map(u => h('tr', {},
-          h('td', {}, h('a', { href: `#/users/${encodeURIComponent(u.userId)}` }, u.userId)), h('td', { class: 'num' }, fmt(u.events)),
+          h('td', { class: 'text' }, h('a', { href: `#/users/${encodeURIComponent(u.userId)}` }, u.userId)), h('td', { class: 'num' }, fmt(u.events)),
           h('td', {}, time(u.lastMillis)))), { 'data-testid': 'consumers' }))));
   main.replaceChildren(...parts);
 }

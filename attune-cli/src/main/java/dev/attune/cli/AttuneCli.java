@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
     subcommands = {
         ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class,
         LoadCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
-        CommandLine.HelpCommand.class})
+        CommandLine.HelpCommand.class},
+    footer = {"", "The launcher itself also takes 'test': ./attune test runs every test (./mvnw -B verify)."})
 public final class AttuneCli {
 
   /** Exit code for a client mistake (bad option, missing file, malformed data). */

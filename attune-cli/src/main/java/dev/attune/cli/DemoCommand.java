@@ -156,6 +156,16 @@ final class DemoCommand implements Callable<Integer> {
     Path db = dir.resolve("attune.db");
     Files.createDirectories(dir);
     for (String suffix : new String[] {"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
+    // the versions an earlier run's server trained (Train button): they belong to the store just replaced, and
+    // beside the new model the Models page would offer them as versions of this one
+    try (var children = Files.list(dir)) {
+      for (Path child : children.toList()) {
+        String name = child.getFileName().toString();
+        if (name.matches("\\.?sasrec-\\d{8}-\\d{6}(-\\d+)?(\\.partial)?") && Files.isDirectory(child)) {
+          TrainCommand.deleteTree(child);
+        }
+      }
+    }
     String url = "jdbc:sqlite:" + db;
     try (Store store = Store.open(url)) {
       LoadCommand.load(store, ds, new dev.attune.server.UserIds(null), dev.attune.model.FitListener.NONE);

@@ -110,7 +110,7 @@ final class TrainCommand implements Callable<Integer> {
     AttuneCli.requireWritableFolder(out, "--out");
   }
 
-  private static void deleteTree(Path dir) throws java.io.IOException {
+  static void deleteTree(Path dir) throws java.io.IOException {
     if (!Files.isDirectory(dir)) return;
     try (var all = Files.walk(dir)) {
       for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);

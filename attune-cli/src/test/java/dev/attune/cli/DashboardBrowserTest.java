@@ -50,7 +50,7 @@ class DashboardBrowserTest {
   void everyPageShowsTheApisNumbersAndTheWhatIfChangesTheList() throws Exception {
     String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
     String missing = !Files.isExecutable(Path.of(chromium)) ? "no Chromium at " + chromium
-        : !onPath("node") ? "no node on the PATH" : npmInstalled();
+        : !onPath("node") ? "no node on the PATH" : nodeTooOld() != null ? nodeTooOld() : npmInstalled();
     if (missing != null) {
       if ("1".equals(System.getenv("ATTUNE_REQUIRE_BROWSER"))) {
         fail(missing + "; ATTUNE_REQUIRE_BROWSER=1 makes that a failure (.ci/run installs them)");
@@ -110,6 +110,21 @@ class DashboardBrowserTest {
       if (Files.isExecutable(Path.of(d, program))) return true;
     }
     return false;
+  }
+
+  /** Why the node on the PATH cannot run playwright-core (it needs Node.js 20; Debian 12's is 18), or null. */
+  private static String nodeTooOld() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("node", "-p", "process.versions.node").redirectErrorStream(true).start();
+    String version = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    p.waitFor(30, TimeUnit.SECONDS);
+    int major;
+    try {
+      major = Integer.parseInt(version.split("\\.")[0]);
+    } catch (NumberFormatException e) {
+      return "node did not say its version: " + version;
+    }
+    return major >= 20 ? null : "node " + version + " is older than 20, which playwright-core needs (.ci/run"
+        + " installs Node.js 20 from the npm registry then)";
   }
 
   /** Null when playwright-core is installed in the test folder (after {@code npm ci} if needed), else why not. */
