@@ -191,7 +191,7 @@ final class DemoCommand implements Callable<Integer> {
    */
   static Map<String, Double> trainVersion(Path modelDir, Dataset ds, Split split, long seed, int epochs,
       boolean validate, boolean quiet, PrintWriter err) throws Exception {
-    try (Progress progress = new Progress("SASRec for the service", quiet, err)) {
+    try (Progress progress = new Progress("SASRec", quiet, err)) {
       return SasRecTrainer.write(modelDir, ds, split, seed, epochs, Runtime.getRuntime().availableProcessors(),
           validate, true, progress);
     }

@@ -44,7 +44,7 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
         .setInitialMax(total)
         .setStyle(ProgressBarStyle.ASCII)
         .setUpdateIntervalMillis(250)
-        .showSpeed()
+        .showSpeed(new java.text.DecimalFormat("0.0")) // the default's "#.0" wrote 0.3/s as ".3/s"
         .setConsumer(onTerminal() ? new ConsoleProgressBarConsumer(System.err)
             : new ConsoleProgressBarConsumer(System.err, UNWRAPPED_WIDTH))
         .build();
