@@ -114,6 +114,14 @@ try {
   const ndcgText = ndcg.toLocaleString('en-US', { maximumFractionDigits: 4 });
   check(ndcg > 0 && (await text(page, 'active-metrics')).includes(ndcgText), `active model NDCG@10 ${ndcgText}`);
   await shot(page, 'overview');
+  // the counts follow new events while the page stays open (every 30 s)
+  const someItem = (await ok('/v1/admin/items?prefix=&limit=1')).items[0].id;
+  check((await api('/v1/events', { method: 'POST', auth: false, body: [{ userId: someUser, itemId: someItem, type: 'play' },
+    { userId: someUser, itemId: someItem, type: 'like' }] })).status === 200, 'two more events');
+  const grown = fmt(o.counts.events + 2);
+  await page.waitForFunction(n => document.querySelector('[data-testid="kpi-events"]').textContent === n, grown,
+    { timeout: 40000 });
+  check(true, `the events count follows to ${grown} without a reload`);
 
   // ---- models: every version with its metrics and curves; activate another one and back
   await open(page, '#/models', 'models');
