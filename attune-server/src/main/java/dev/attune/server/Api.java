@@ -356,8 +356,22 @@ final class Api {
     if (!chosen.isEmpty()) ingest(chosen, now);
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), null, Set.of(), null, 0,
         0, false, false);
-    RecentHistory.UserHistory h = history.of(id);
+    RecentHistory.UserHistory h = historyOf(id);
     answer(ctx, id, recommendations.recommend(h.recent(), h.earlierItems(), preferences(attributes), o, now));
+  }
+
+  /**
+   * The history a recommendation for stored user {@code id} reads: the cache's window for a sequential model; every
+   * event (up to {@link RecentHistory#MAX_LOADED_EVENTS}, newest kept) from the store for a model that reads the whole
+   * history, whose books a window of the newest 50 events could leave out entirely. The store has every acknowledged
+   * event, so reading it keeps read-your-writes.
+   */
+  private RecentHistory.UserHistory historyOf(String id) {
+    ServingModel m = recommendations.model();
+    if (m == null || !m.readsWholeHistory()) return history.of(id);
+    List<Event> all = new ArrayList<>();
+    for (Store.StoredEvent e : store.recentEvents(id, RecentHistory.MAX_LOADED_EVENTS)) all.add(e.event());
+    return new RecentHistory.UserHistory(all, Set.of());
   }
 
   static final String ONBOARDING_CATEGORIES = "onboarding.categories";
@@ -386,7 +400,7 @@ final class Api {
   private void userRecommendations(Context ctx) {
     String id = userId(ctx);
     Recommendations.Options o = options(ctx);
-    RecentHistory.UserHistory h = history.of(id);
+    RecentHistory.UserHistory h = historyOf(id);
     List<Event> recent = h.recent();
     Recommendations.Preferences prefs = Recommendations.Preferences.NONE;
     if (recent.size() < Recommendations.COLD_EVENTS) {

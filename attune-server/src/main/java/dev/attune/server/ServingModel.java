@@ -163,6 +163,14 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
     return from == null ? TopK.empty() : from.similarItems(item, k, keep);
   }
 
+  /**
+   * Whether the model reads a user's whole history (a transfer model: every past item of every scene counts), rather
+   * than the newest events a sequential network's window holds ({@link RecentHistory}'s).
+   */
+  boolean readsWholeHistory() {
+    return sceneTargets != null;
+  }
+
   /** Whether the model explains its recommendations by attention (a sequential network). */
   boolean explains() {
     return sequential != null;

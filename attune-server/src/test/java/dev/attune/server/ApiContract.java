@@ -869,6 +869,18 @@ abstract class ApiContract {
     for (JsonNode item : similarBooks.get("items")) {
       assertTrue(item.get("itemId").asText().startsWith("b"), "books like b1 when asked for books: " + similarBooks);
     }
+    // a stored user's whole history, past the sequential models' window of 50 events: every event is a step
+    List<String> books = new ArrayList<>();
+    for (int i = 0; i < n; i++) if (scenes[i] == 0) books.add(ids.get(i));
+    StringBuilder deep = new StringBuilder("[");
+    for (int t = 0; t < 55; t++) {
+      if (deep.length() > 1) deep.append(',');
+      deep.append("{\"userId\":\"deep\",\"itemId\":\"").append(books.get(t % books.size()))
+          .append("\",\"type\":\"play\",\"timestamp\":").append(2_000_000L + t).append('}');
+    }
+    assertEquals(200, post("/v1/events", deep + "]").statusCode());
+    JsonNode whole = json(get("/v1/users/deep/recommendations?k=1&explain=true"), 200);
+    assertEquals(55, whole.get("items").get(0).get("explanation").get("steps").size(), whole.toString());
     HttpResponse<String> wrongCase = get("/v1/users/u1/recommendations?scene=Music");
     assertError(wrongCase, 400, "invalid_field", "scene");
     assertTrue(wrongCase.body().contains("[book, music"), "names the scenes there are: " + wrongCase.body());
