@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import dev.attune.data.Dataset;
+import dev.attune.data.DatasetBuilder;
 import dev.attune.data.Sequences;
 import dev.attune.data.Split;
 import dev.attune.eval.EvalOptions;
@@ -20,7 +21,9 @@ import java.util.Map;
  * ranking, seen items excluded, k = 10 and 20). The directory's item ids are mapped to the data set's, so a model
  * trained on an older catalogue is measured on the same holdout as a fresh one: each test user's history (the
  * positive events before the cut) is given as a history query, items the model does not know are left out of the
- * history and can never be recommended by it (they count as misses).
+ * history and can never be recommended by it (they count as misses). A transfer model serves each scene with its own
+ * model: it is measured scene by scene, each scene's model on the held-out events of that scene, and the means are
+ * over every (user, scene) measured, so a candidate worse in one scene does not pass on the others' figures.
  */
 final class ModelEvaluation {
   private ModelEvaluation() {}
@@ -31,23 +34,50 @@ final class ModelEvaluation {
   static Map<String, Double> evaluate(Path modelDir, Dataset dataset, Split split) throws IOException {
     // a pipeline's retrievers are fitted on the same training part a fresh candidate was trained on
     ServingModel served = ServingModel.read(modelDir, split::trainAndValidation);
-    Recommender model = new Remapped(served, dataset, split.trainAndValidation().sequences());
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withSeed(42L).withComputeAuc(false);
-    EvalResult r = new Evaluator().evaluate(model, split, options, Evaluator.Progress.NONE);
+    Sequences histories = split.trainAndValidation().sequences();
+    if (!served.readsWholeHistory()) {
+      Recommender model = new Remapped(served.recommender(), served, dataset, histories);
+      return kept(java.util.List.of(new Evaluator().evaluate(model, split, options, Evaluator.Progress.NONE)));
+    }
+    java.util.List<EvalResult> scenes = new java.util.ArrayList<>();
+    for (String scene : served.sceneTargets().keySet()) {
+      int sceneId = dataset.sceneNames().indexOf(scene);
+      if (sceneId < 0) continue;
+      // the test events of this scene only, as the scene's model sees its part of the holdout
+      byte[] roles = split.roles().clone();
+      var log = dataset.events();
+      for (int r = 0; r < roles.length; r++) {
+        if (roles[r] == Split.TEST && log.scene(r) != sceneId) roles[r] = Split.DROPPED;
+      }
+      var holdout = DatasetBuilder.holdout(dataset, log, roles, Split.TEST, ModelTrainer.WEIGHTS);
+      if (holdout.size() == 0) continue;
+      Recommender model = new Remapped(served.sceneTarget(scene), served, dataset, histories);
+      scenes.add(new Evaluator().evaluate(model, new Split.Stage(split.trainAndValidation(), holdout), options,
+          Evaluator.Progress.NONE));
+    }
+    return kept(scenes);
+  }
+
+  /** The kept metrics, each the mean over every evaluated user of every result (one per scene, or one). */
+  private static Map<String, Double> kept(java.util.List<EvalResult> results) {
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (String label : LABELS) {
-      try {
-        double v = r.mean(label);
-        if (Double.isFinite(v)) metrics.put(label, v);
-      } catch (IllegalArgumentException notMeasured) {
-        // not among the options' metrics
+      double sum = 0;
+      long users = 0;
+      for (EvalResult r : results) {
+        if (!r.has(label) || !Double.isFinite(r.mean(label))) continue;
+        sum += r.mean(label) * r.numUsers();
+        users += r.numUsers();
       }
+      if (users > 0) metrics.put(label, sum / users);
     }
     return metrics;
   }
 
-  /** A served model over the data set's item indices. Thread-safe (the model is). */
+  /** A served model (or one scene's) over the data set's item indices. Thread-safe (the model is). */
   private static final class Remapped implements Recommender {
+    private final Recommender target;
     private final ServingModel served;
     private final Sequences sequences;
     private final int numUsers;
@@ -57,7 +87,8 @@ final class ModelEvaluation {
     /** Data set item index of each model item, or -1. */
     private final int[] toData;
 
-    Remapped(ServingModel served, Dataset dataset, Sequences sequences) {
+    Remapped(Recommender target, ServingModel served, Dataset dataset, Sequences sequences) {
+      this.target = target;
       this.served = served;
       this.sequences = sequences;
       this.numUsers = dataset.numUsers();
@@ -96,7 +127,7 @@ final class ModelEvaluation {
       if (n == 0) return TopK.empty();
       ItemFilter filter = query.filter();
       ItemFilter inData = m -> toData[m] >= 0 && filter.accepts(toData[m]);
-      TopK top = served.recommender().recommend(new Query(-1, java.util.Arrays.copyOf(mapped, n), query.k(), inData,
+      TopK top = target.recommend(new Query(-1, java.util.Arrays.copyOf(mapped, n), query.k(), inData,
           query.excludeSeen()));
       int[] items = new int[top.size()];
       for (int r = 0; r < items.length; r++) items[r] = toData[top.item(r)];

@@ -47,6 +47,36 @@ class ModelEvaluationTest {
     assertEquals(ma.get("HR@10"), mb.get("HR@10"), 1e-12);
   }
 
+  /**
+   * A transfer model serves each scene with its own model, so the gate measures each scene's held-out events with
+   * that scene's model: held-out books are measured by the book model (measured by the default target, music, they
+   * could never be hit).
+   */
+  @Test
+  void aTransferModelIsMeasuredSceneByScene() throws Exception {
+    int n = 30;
+    int[] scenes = dev.attune.infer.RandomSceneTransfer.everyThirdMusic(n);
+    List<String> ids = dev.attune.infer.RandomSceneTransfer.ids(scenes);
+    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.3f, 0.1f}};
+    ModelDirectory.write(dir.resolve("transfer"), dev.attune.infer.RandomSceneTransfer.weights(scenes, "book,music",
+        new float[][][] {gate, gate}, 5, 3L), ids, Map.of("model", "scene-transfer", "target", "music"));
+    Dataset ds = new Dataset("two", Dataset.TimeKind.CLOCK);
+    for (int i = 0; i < n; i++) ds.putItem(Item.bare(ids.get(i), scenes[i] == 1 ? "music" : "book"));
+    List<Integer> books = new ArrayList<>();
+    for (int i = 0; i < n; i++) if (scenes[i] == 0) books.add(i);
+    // every user: 4 music plays, then 4 books; the last two books are after the cut
+    for (int u = 0; u < 20; u++) {
+      for (int k = 0; k < 8; k++) {
+        int item = k < 4 ? 3 * ((u + k) % 10) : books.get((u * 3 + k) % books.size());
+        ds.addEvent(new Event("u" + u, ids.get(item), "like", 1f, 1_000_000L + (k * 20L + u) * 1000,
+            scenes[item] == 1 ? "music" : "book"));
+      }
+    }
+    Split split = Splits.temporal(ds, EventWeights.defaults(), 1_000_000L + 6 * 20 * 1000L);
+    Map<String, Double> m = ModelEvaluation.evaluate(dir.resolve("transfer"), ds, split);
+    assertTrue(m.get("HR@10") > 0, "held-out books are ranked among books: " + m);
+  }
+
   /** 20 users, 8 plays each, interleaved in time; user u plays song((u * 7 + k) % 30). */
   private static Dataset dataset(boolean reverse) {
     Dataset ds = new Dataset("t", Dataset.TimeKind.CLOCK);
