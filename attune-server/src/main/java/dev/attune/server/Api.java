@@ -38,6 +38,9 @@ final class Api {
   private final SharedCall<Boolean> healthCheck;
   static final String VERSION = "1";
   private static final List<Route.Param> LIST_PARAMS = List.of(
+      new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had)"),
+      new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"));
+  private static final List<Route.Param> SIMILAR_PARAMS = List.of(
       new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had); similar items"
           + " of a scene-transfer model are of this scene, or without it of the scene it was trained for"),
       new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"));
@@ -141,7 +144,8 @@ final class Api {
         new Route(POST, "/v1/items/{id}/hide", "Never recommend this item", List.of(), null, 200, c -> hide(c, true)),
         new Route(POST, "/v1/items/{id}/unhide", "Recommend this item again", List.of(), null, 200,
             c -> hide(c, false)),
-        new Route(GET, "/v1/items/{id}/similar", "Items similar to this one", LIST_PARAMS, null, 200, this::similar),
+        new Route(GET, "/v1/items/{id}/similar", "Items similar to this one", SIMILAR_PARAMS, null, 200,
+            this::similar),
         new Route(POST, "/v1/events", "Record events: one object, an array, or {events: [...]}; idempotent by id",
             List.of(), "an event {id?, userId, itemId, type, value?, timestamp?, scene?, context?} or a batch", 200,
             this::postEvents),

@@ -323,8 +323,12 @@ final class ModelLifecycle implements AutoCloseable {
         long cutoffBefore = cutoff;
         split = Splits.randomRatio(ds, ModelTrainer.WEIGHTS, config.holdoutFraction(), config.seed());
         cutoff = newest + 1;
-        String why = "the events' times do not separate the newest " + config.holdoutFraction() + " of them (no"
-            + " event before " + Instant.ofEpochMilli(cutoffBefore) + "): the holdout is a random "
+        long untimed = 0;
+        for (int r = 0; r < ds.events().size(); r++) if (ds.events().time(r) == 0) untimed++;
+        // say why in the data's terms: most often the events carry no time (ratings imported without one)
+        String why = "the events' times do not separate the newest " + config.holdoutFraction() + " of them ("
+            + (untimed > 0 ? untimed + " of the " + ds.events().size() + " events have no time (timestamp 0)"
+                : "no event before " + Instant.ofEpochMilli(cutoffBefore)) + "): the holdout is a random "
             + config.holdoutFraction() + " of each user's items";
         holdoutNote = holdoutNote == null ? why : why + "; " + holdoutNote;
       }

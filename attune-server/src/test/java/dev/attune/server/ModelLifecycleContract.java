@@ -368,6 +368,7 @@ abstract class ModelLifecycleContract {
     JsonNode gate = job.get("gate");
     assertTrue(gate.get("holdout").asText().startsWith("random(test=0.1"), gate.toString());
     assertTrue(gate.get("note").asText().contains("do not separate"), "the gate says why: " + gate);
+    assertTrue(gate.get("note").asText().contains("80 of the 80 events have no time"), "in the data's terms: " + gate);
     long trainedUntil = JSON.readTree(dir.resolve(job.get("version").asText()).resolve("model.json").toFile())
         .get("trainedUntilMillis").asLong();
     assertEquals(1L, trainedUntil, "the candidate saw events up to the newest time");

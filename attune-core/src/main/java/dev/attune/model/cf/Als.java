@@ -174,6 +174,12 @@ public final class Als implements Trainer<FactorModel> {
     float[] values = m.values();
     int start = indptr[u];
     int end = indptr[u + 1];
+    if (start == end) {
+      // an empty row's exact solution is 0 (b = 0); a few warm-started steps would leave part of its random start,
+      // which scored items by the other side's factor norms, a popularity of sorts, for users with no events here
+      java.util.Arrays.fill(x, xo, xo + f, 0f);
+      return;
+    }
     // r = b − A x = Σ_i [c_i − (c_i − 1) y_i·x] y_i − (YᵀY + λI) x
     matVec(gram, x, xo, r, f);
     for (int a = 0; a < f; a++) r[a] = -r[a];
