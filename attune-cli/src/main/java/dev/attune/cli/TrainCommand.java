@@ -54,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Model directory to write.")
   Path out;
 
-  @Option(names = "--protocol", description = "Split as in 'attune evaluate' (default: given when the data set has one, else loo; random:0.2 for data without any order).")
+  @Option(names = "--protocol", description = "Split as in 'attune evaluate' (default: given when the data set has one, else loo; random:0.2 for data without any order). For scene-transfer: cold-0, cold-1, cold-3 or warm (default cold-0; see --target).")
   String protocol;
 
   @Option(names = "--param", description = "Hyper-parameter, e.g. --param sasrec.loss=full-ce --param sasrec.epochs=50 --param sasrec.maxLength=200.")
