@@ -88,12 +88,15 @@ final class RecentHistory {
       Cached loaded;
       try {
         loaded = load(userId);
-      } finally {
+      } catch (RuntimeException | Error e) {
         synchronized (byUser) {
           if (--inFlight[0] == 0) loading.remove(userId);
         }
+        throw e;
       }
+      // leaving the in-flight count and caching under one lock: between the two, a change would be counted nowhere
       synchronized (byUser) {
+        if (--inFlight[0] == 0) loading.remove(userId);
         boolean unchanged = inFlight[1] == changesBefore;
         if (unchanged) {
           byUser.putIfAbsent(userId, loaded);
