@@ -284,9 +284,10 @@ final class Api {
 
   /**
    * Deletes the user's profile and events from the store, then from everything derived from them here: the
-   * recent-history cache and the popular and trending counters. The served models keep no per-user state (a user
+   * recent-history cache and the popular and trending counters. The sequential models keep no per-user state (a user
    * is their history), so nothing of the user is left to shape a response or an explanation; the classic fallback
-   * (item co-occurrence) is refitted in the background (within twice a fit's time) and the user leaves the last abuse review; the
+   * (item co-occurrence) is refitted in the background (within twice a fit's time), a served version fitted on the
+   * store's events (a pipeline, a transfer model) is read again, and the user leaves the last abuse review; the
    * aggregate parameters of an attention model trained before the deletion (item vectors) change at the next
    * training.
    */

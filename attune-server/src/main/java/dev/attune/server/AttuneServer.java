@@ -60,6 +60,30 @@ public final class AttuneServer {
   private final Object fallbackFit = new Object();
   /** A refit on the store is waiting for the lock: another request joins it (it reads the store when it starts). */
   private final java.util.concurrent.atomic.AtomicBoolean refitQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  /** A user was deleted since the last refit: a served model fitted on the store's events is read again too. */
+  /** The served version, for reading it again. */
+  private final ServedVersion served;
+  private final java.util.concurrent.atomic.AtomicBoolean reloadServedAfterDeletion =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Reads the served version again when it was fitted on the store's events as they were ({@link
+   * ServingModel#fitsOnStoreEvents}), so that deleted users leave it; unless another version is served by then.
+   */
+  private void reloadServedFittedOnTheStore() {
+    ServingModel m = recommendations.model();
+    if (m == null || !m.fitsOnStoreEvents()) return;
+    try {
+      long t0 = System.nanoTime();
+      if (served.reloadIfServing(m.version())) {
+        LOG.info("served version {} read again without the deleted users in {} ms", m.version(),
+            (System.nanoTime() - t0) / 1_000_000);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.error("served version {} could not be read again after a deletion; it serves as before", m.version(), e);
+    }
+  }
+
   /** When the last fallback fit ended and how long it took (guarded by {@code fallbackFit}). */
   private long lastFitEndNanos = System.nanoTime();
   private long lastFitNanos;
@@ -141,7 +165,7 @@ public final class AttuneServer {
     this.clock = clock;
     this.stats = new ServiceStats(metrics);
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();
-    ServedVersion served = new ServedVersion(recommendations, store, model == null ? null : servedDir);
+    this.served = new ServedVersion(recommendations, store, model == null ? null : servedDir);
     this.startedFromActiveVersion = model != null && config.modelDir() != null
         && !servedDir.toAbsolutePath().normalize().equals(config.modelDir().toAbsolutePath().normalize());
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
@@ -155,7 +179,12 @@ public final class AttuneServer {
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
         served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
-    api.onUserDeleted(() -> fitFallback(null)); // co-occurrence only they made must not outlive them
+    api.onUserDeleted(() -> {
+      // co-occurrence only they made must not outlive them: in the fallback, and in a served model fitted on the
+      // store's events when it was read (a two-stage pipeline's retrievers, a transfer model's neighbours)
+      reloadServedAfterDeletion.set(true);
+      fitFallback(null);
+    });
     if (config.userIdKey() != null) {
       UserIds ids = new UserIds(config.userIdKey());
       long plain = store.users(0, 1000).stream().filter(u -> !ids.isPseudonym(u.id())).count();
@@ -242,9 +271,24 @@ public final class AttuneServer {
       c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
       // the key check first: a client without access learns nothing from the query check
       for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), access.wrap(r.checkingQuery()));
-      if (!config.access().corsOrigins().isEmpty()) {
+      CorsPolicy cors = config.access().corsOrigins().isEmpty() ? null : new CorsPolicy(config.access().corsOrigins());
+      c.routes.before(ctx -> {
+        // HEAD would answer 200 without running the route or its key check
+        if (ctx.method() == io.javalin.http.HandlerType.HEAD) {
+          throw new ApiException(405, "method_not_allowed", "HEAD is not served; use GET", null);
+        }
+        // A write from a page of another site is refused before it runs: keys are optional by default, and a form
+        // or text/plain POST reaches the server without a preflight (CORS would only hide the answer). Clients that
+        // are not browsers send no Origin; the dashboard's own requests come from the server's origin.
+        String origin = ctx.header("Origin");
+        if (origin != null && WRITES.contains(ctx.method().name()) && !sameOrigin(origin, ctx)
+            && (cors == null || !cors.allows(origin))) {
+          throw new ApiException(403, "origin_not_allowed", "a write from origin " + origin + ", which is neither"
+              + " this server's nor among its CORS origins (ATTUNE_CORS_ORIGINS)", "Origin");
+        }
+      });
+      if (cors != null) {
         // not Javalin's CORS plugin: it answered a request from another origin 400 after running it
-        CorsPolicy cors = new CorsPolicy(config.access().corsOrigins());
         c.routes.before(cors::decorate);
         for (String path : api.routes().stream().map(Route::path).distinct().toList()) {
           c.routes.addHttpHandler(io.javalin.http.HandlerType.OPTIONS, path, cors::preflight);
@@ -255,6 +299,11 @@ public final class AttuneServer {
         files.hostedPath = "/dashboard";
         files.directory = "/dashboard";
         files.location = Location.CLASSPATH;
+        // its own scripts and styles only (it loads nothing else), never framed, never sniffed as another type
+        files.headers = Map.of("Cache-Control", "max-age=0",
+            "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
+                + " frame-ancestors 'none'",
+            "X-Content-Type-Options", "nosniff", "Referrer-Policy", "no-referrer");
       });
       c.routes.exception(ApiException.class, (e, ctx) -> rejected(ctx, e.status(), e.error(), e.getMessage(), e.field()));
       c.routes.exception(HttpResponseException.class, (e, ctx) -> rejected(ctx, e.getStatus(),
@@ -271,12 +320,14 @@ public final class AttuneServer {
         if (e instanceof dev.attune.store.StoreException s && s.retryable()) {
           // a database restart, a stop, or a store too busy for now: the client should retry (events with an id or a
           // time are never stored twice), not report a bug
-          LOG.warn("{} {}: the store is unavailable: {}", ctx.method(), ctx.path(), s.getMessage());
+          // the route, not the path: a path names the client's own user id, which must not reach the log when ids
+          // are pseudonymised
+          LOG.warn("{} {}: the store is unavailable: {}", method(ctx), loggedRoute(ctx), s.getMessage());
           ctx.header("Retry-After", "5");
           error(ctx, 503, "unavailable", "the store is unavailable or busy; retry shortly", null);
           return;
         }
-        LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+        LOG.error("{} {} failed", method(ctx), loggedRoute(ctx), e);
         error(ctx, 500, "internal", INTERNAL_MESSAGE, null);
       });
       c.routes.error(404, ctx -> {
@@ -286,7 +337,7 @@ public final class AttuneServer {
           + ctx.path(), null));
       c.requestLogger.http((ctx, ms) -> Timer.builder("attune_http_requests")
           .description("HTTP requests by method, route and status")
-          .tag("method", ctx.method().name())
+          .tag("method", method(ctx)) // the client's token for an unknown method: one series per token otherwise
           .tag("route", matchedRoute(ctx) == null ? "unmatched" : matchedRoute(ctx))
           .tag("status", Integer.toString(ctx.statusCode()))
           .register(metrics).record((long) (ms * 1e6), TimeUnit.NANOSECONDS));
@@ -295,8 +346,9 @@ public final class AttuneServer {
     LOG.info("Attune serving on http://{}:{} (model: {})", config.host(), app.port(),
         recommendations.model() == null ? "none, popularity only" : recommendations.model().version());
     if (config.adminKey() == null) {
-      LOG.info("dashboard http://{}:{}/dashboard/ ; admin key (generated; set ATTUNE_ADMIN_KEY to choose one): {}",
-          config.host(), app.port(), adminKey);
+      // the key itself only where the operator reads it (attune serve prints it), never in a log a collector ships
+      LOG.info("dashboard http://{}:{}/dashboard/ ; admin key generated at start (set ATTUNE_ADMIN_KEY to choose one)",
+          config.host(), app.port());
     } else {
       LOG.info("dashboard http://{}:{}/dashboard/ (admin key from the configuration)", config.host(), app.port());
     }
@@ -319,6 +371,34 @@ public final class AttuneServer {
       stats.rejected(clock.getAsLong(), ctx.method().name() + " " + route, error, field, message);
     }
     error(ctx, status, error, message, field);
+  }
+
+  private static final java.util.Set<String> WRITES = java.util.Set.of("POST", "PUT", "DELETE", "PATCH");
+
+  /** Whether a browser's {@code Origin} names this server as the request reached it ({@code Host}). */
+  private static boolean sameOrigin(String origin, Context ctx) {
+    try {
+      java.net.URI uri = java.net.URI.create(origin);
+      String host = ctx.host();
+      return uri.getRawAuthority() != null && host != null && uri.getRawAuthority().equalsIgnoreCase(host);
+    } catch (IllegalArgumentException e) {
+      return false; // "null" (a sandboxed page) or garbage
+    }
+  }
+
+  private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "POST", "PUT", "DELETE", "HEAD",
+      "OPTIONS", "PATCH", "TRACE");
+
+  /** The request's method for logs and metrics: one of the HTTP methods, else "other". */
+  private static String method(Context ctx) {
+    String m = ctx.method().name();
+    return METHODS.contains(m) ? m : "other";
+  }
+
+  /** The route template that matched (ids as {@code {id}}), or "unmatched". */
+  private static String loggedRoute(Context ctx) {
+    String route = matchedRoute(ctx);
+    return route == null ? "unmatched" : route;
   }
 
   /** The route table path that matched the request, or null when none did. */
@@ -355,6 +435,9 @@ public final class AttuneServer {
   private void fitFallback(TrainingSet events) {
     if (config.fallbackModel().equals("none")) {
       fallbackReady.countDown();
+      if (reloadServedAfterDeletion.getAndSet(false)) {
+        Thread.ofVirtual().name("attune-reload").start(this::reloadServedFittedOnTheStore);
+      }
       return;
     }
     if (events == null && !refitQueued.compareAndSet(false, true)) return;
@@ -374,6 +457,7 @@ public final class AttuneServer {
             }
           }
           refitQueued.set(false); // from here on a new request needs a fit of its own
+          if (reloadServedAfterDeletion.getAndSet(false)) reloadServedFittedOnTheStore();
         }
         long t0 = System.nanoTime();
         try {

@@ -44,6 +44,17 @@ final class ServedVersion {
    * Serves {@code next} (read from {@code newDir}) from the next request on, and, when the version is in the
    * registry, marks it the active one there (so a restart restores it).
    */
+  /**
+   * Reads the served directory again and serves what it reads, if version {@code version} is still the one served
+   * (a job may have published another meanwhile); returns whether it did.
+   */
+  synchronized boolean reloadIfServing(String version) throws IOException {
+    ServingModel now = recommendations.model();
+    if (dir == null || now == null || !now.version().equals(version)) return false;
+    recommendations.swap(read(dir));
+    return true;
+  }
+
   synchronized void serve(String id, Path newDir, ServingModel next, boolean registered) {
     recommendations.swap(next);
     dir = newDir.toAbsolutePath().normalize();

@@ -171,6 +171,14 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
     return sceneTargets != null;
   }
 
+  /**
+   * Whether the model was fitted on the store's events when it was read (a pipeline's retrievers, a transfer model's
+   * neighbour users), so that it holds per-user state of those events until it is read again.
+   */
+  boolean fitsOnStoreEvents() {
+    return sceneTargets != null || TwoStageModel.KIND.equals(kind);
+  }
+
   /** Whether the model explains its recommendations by attention (a sequential network). */
   boolean explains() {
     return sequential != null;

@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.store.Store;
@@ -102,14 +103,36 @@ class AccessControlTest {
     HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create(base + "/health"))
         .header("Origin", "https://evil.example.com").GET().build(), HttpResponse.BodyHandlers.ofString());
     assertTrue(other.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
-    // another origin's request is served as from no browser (the browser hides the answer), never half-refused
+    // another origin's write is refused before it runs (a page of another site could send one without a
+    // preflight); the server's own origin (the dashboard) and a listed one may write
+    String event = "{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\",\"timestamp\":1}";
     HttpResponse<String> write = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
         .header("Origin", "https://evil.example.com").header("Authorization", "Bearer " + writer)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\"}")).build(),
+        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(event)).build(),
         HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, write.statusCode(), write.body());
-    assertTrue(write.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+    assertEquals(403, write.statusCode(), write.body());
+    assertTrue(write.body().contains("origin_not_allowed"), write.body());
+    assertTrue(store.recentEvents("u", 10).isEmpty(), "nothing stored");
+    for (String origin : List.of(base, "https://app.example.com")) {
+      HttpResponse<String> allowed = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
+          .header("Origin", origin).header("Authorization", "Bearer " + writer)
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(event)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, allowed.statusCode(), origin + ": " + allowed.body());
+    }
+    // HEAD answered 200 without running the route or the key check
+    HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/admin/overview"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, head.statusCode());
+    // an unknown method token is counted as "other": one series per token would let anyone fill the heap
+    http.send(HttpRequest.newBuilder(URI.create(base + "/v1/popular")).method("XQZT", HttpRequest.BodyPublishers.noBody())
+        .build(), HttpResponse.BodyHandlers.ofString());
+    String metrics = send("GET", "/metrics", null, null).body();
+    assertFalse(metrics.contains("XQZT"), "the token is not a label value");
+    assertTrue(metrics.contains("method=\"other\""), "counted as other");
+    HttpResponse<String> page = send("GET", "/dashboard/index.html", null, null);
+    assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-ancestors 'none'"));
+    assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(null));
     // preflights need no key: answered for a listed origin, refused with a reason for another
     HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
         .header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "POST")

@@ -920,6 +920,29 @@ abstract class ApiContract {
     JsonNode influence = json(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"song10\"}],"
         + "\"items\":[\"song11\"]}"), 409);
     assertEquals("no_attention", influence.get("error").asText(), influence.toString());
+
+    // the retrievers were fitted on the store's events when it was read: a deleted user's co-occurrences leave them
+    StringBuilder victim = new StringBuilder("[");
+    for (int t = 0; t < 6; t++) {
+      victim.append(t > 0 ? "," : "").append("{\"userId\":\"victim\",\"itemId\":\"").append(t % 2 == 0 ? "nx" : "ny")
+          .append("\",\"type\":\"like\",\"timestamp\":").append(3_000_000L + t).append('}');
+    }
+    assertEquals(200, post("/v1/events", victim + "]").statusCode());
+    json(admin("POST", "/v1/admin/models/pipeline/activate", null), 200); // read again, now with the victim
+    assertTrue(similarTo("nx").contains("ny"), "only the victim put nx and ny together");
+    assertEquals(204, send("DELETE", "/v1/users/victim", null).statusCode());
+    long end = System.nanoTime() + 20_000_000_000L;
+    while (similarTo("nx").contains("ny") && System.nanoTime() < end) Thread.sleep(50);
+    assertFalse(similarTo("nx").contains("ny"), "the served pipeline was read again without the deleted user");
+  }
+
+  /** The items similar to {@code itemId} with a positive score. */
+  private List<String> similarTo(String itemId) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (JsonNode i : json(get("/v1/items/" + itemId + "/similar?k=10"), 200).get("items")) {
+      if (i.get("score").asDouble() > 0 && "two-stage".equals(i.get("source").asText())) out.add(i.get("itemId").asText());
+    }
+    return out;
   }
 
   @Test

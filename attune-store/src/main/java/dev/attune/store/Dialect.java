@@ -284,6 +284,8 @@ enum Dialect {
     // deletes the events itself: with the check off, appends were no faster within the noise of the machine
     // (2026-12-02), and it still catches a user deleted from outside the store (another process, a shell).
     sqlite.enforceForeignKeys(true);
+    // a deleted user's rows are overwritten, not left readable in the file's free pages (and in its backups)
+    sqlite.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "ON");
     return sqlite;
   }
 
