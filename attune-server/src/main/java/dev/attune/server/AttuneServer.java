@@ -60,9 +60,9 @@ public final class AttuneServer {
   private final Object fallbackFit = new Object();
   /** A refit on the store is waiting for the lock: another request joins it (it reads the store when it starts). */
   private final java.util.concurrent.atomic.AtomicBoolean refitQueued = new java.util.concurrent.atomic.AtomicBoolean();
-  /** A user was deleted since the last refit: a served model fitted on the store's events is read again too. */
   /** The served version, for reading it again. */
   private final ServedVersion served;
+  /** A user was deleted since the last refit: a served model fitted on the store's events is read again too. */
   private final java.util.concurrent.atomic.AtomicBoolean reloadServedAfterDeletion =
       new java.util.concurrent.atomic.AtomicBoolean();
 
