@@ -43,7 +43,8 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
         .setTaskName(task + ": " + name)
         .setInitialMax(total)
         .setStyle(ProgressBarStyle.ASCII)
-        .setUpdateIntervalMillis(250)
+        // a file or pipe (a log) keeps every update: one every 5 s there rather than four a second
+        .setUpdateIntervalMillis(onTerminal() ? 250 : 5000)
         .showSpeed(new java.text.DecimalFormat("0.0")) // the default's "#.0" wrote 0.3/s as ".3/s"
         .setConsumer(onTerminal() ? new ConsoleProgressBarConsumer(System.err)
             : new ConsoleProgressBarConsumer(System.err, UNWRAPPED_WIDTH))
