@@ -478,21 +478,17 @@ final class Admin {
     }
     List<Map<String, Object>> steps = new ArrayList<>();
     List<Integer> indices = new ArrayList<>();
+    long now = clock.getAsLong();
     for (int k = 0; k < h.size(); k++) {
-      String p = "history[" + k + "]";
       JsonNode e = h.get(k);
-      RequestBodies.requireObject(p, e, java.util.Set.of("itemId", "type", "timestamp", "value", "scene"));
-      String item = RequestBodies.requiredId(e, p, "itemId");
-      String type = e.has("type") ? RequestBodies.requiredId(e, p, "type") : "view";
-      float value = RequestBodies.optionalFloat(e, p, "value", 1f);
-      int index = m.items().indexOf(item);
+      dev.attune.events.Event event = RequestBodies.historyEvent("history[" + k + "]", e, now, 0L);
+      int index = m.items().indexOf(event.itemId());
       // the events the recommendation route gives the model: liked ones of items it knows
-      Long timestamp = e.hasNonNull("timestamp") ? RequestBodies.timestamp(e, p, clock.getAsLong()) : null;
-      if (index < 0 || Recommendations.WEIGHTS.weight(type, value, Float.NaN) <= 0) continue;
+      if (index < 0 || Recommendations.WEIGHTS.weight(event.type(), event.value(), Float.NaN) <= 0) continue;
       Map<String, Object> step = new LinkedHashMap<>();
-      step.put("itemId", item);
-      step.put("type", type);
-      step.put("timestamp", timestamp);
+      step.put("itemId", event.itemId());
+      step.put("type", event.type());
+      step.put("timestamp", e.hasNonNull("timestamp") ? event.timestamp() : null); // as sent: none when none
       steps.add(step);
       indices.add(index);
     }

@@ -429,15 +429,7 @@ final class Api {
     long now = clock.getAsLong();
     List<Event> events = new ArrayList<>(h.size());
     for (int k = 0; k < h.size(); k++) {
-      String p = "history[" + k + "]";
-      JsonNode e = h.get(k);
-      RequestBodies.requireObject(p, e, Set.of("itemId", "type", "timestamp", "value", "scene"));
-      String item = RequestBodies.requiredId(e, p, "itemId");
-      String type = e.has("type") ? RequestBodies.requiredId(e, p, "type") : "view";
-      long ts = e.hasNonNull("timestamp") ? RequestBodies.timestamp(e, p, now) : now - h.size() + k;
-      float value = RequestBodies.optionalFloat(e, p, "value", 1f);
-      String scene = e.has("scene") ? RequestBodies.requiredId(e, p, "scene") : Event.DEFAULT_SCENE;
-      events.add(new Event("anonymous", item, type, value, ts, scene));
+      events.add(RequestBodies.historyEvent("history[" + k + "]", h.get(k), now, now - h.size() + k));
     }
     events.sort((x, y) -> Long.compare(x.timestamp(), y.timestamp()));
     Recommendations.Options o = new Recommendations.Options(

@@ -111,6 +111,24 @@ final class RequestBodies {
         new Event(userId, itemId, type, value, timestamp, scene, context));
   }
 
+  /** The fields of an event in a history sent with a request ({@link #historyEvent}). */
+  private static final Set<String> HISTORY_EVENT_FIELDS = Set.of("itemId", "type", "timestamp", "value", "scene");
+
+  /**
+   * One event of a history sent with a request (an anonymous recommendation, the influence map): {@code itemId},
+   * {@code type} (default {@code view}), {@code value} (1), {@code timestamp} (checked as a stored event's; without
+   * one, {@code absentTimestamp}) and {@code scene} (the default scene), for user {@code "anonymous"}.
+   */
+  static Event historyEvent(String path, JsonNode e, long nowMillis, long absentTimestamp) {
+    requireObject(path, e, HISTORY_EVENT_FIELDS);
+    String item = requiredId(e, path, "itemId");
+    String type = e.has("type") ? requiredId(e, path, "type") : "view";
+    long timestamp = e.hasNonNull("timestamp") ? timestamp(e, path, nowMillis) : absentTimestamp;
+    float value = optionalFloat(e, path, "value", 1f);
+    String scene = e.has("scene") ? requiredId(e, path, "scene") : Event.DEFAULT_SCENE;
+    return new Event("anonymous", item, type, value, timestamp, scene);
+  }
+
   /**
    * A float field: a number within float range (one beyond would become infinity in the model), or {@code absent}
    * when left out.
