@@ -15,10 +15,18 @@ import dev.attune.model.TopK;
 import dev.attune.synth.MusicPlatformGenerator;
 import dev.attune.server.ServerConfig;
 import dev.attune.store.Store;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,6 +72,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--epochs", defaultValue = "12", description = "SASRec training epochs for the served model (default: ${DEFAULT-VALUE}).")
   int epochs;
 
+  @Option(names = "--retrain", description = "Train SASRec again even when --dir holds one an earlier run trained with the"
+      + " same --users, --seed and --epochs on the same build of Attune (which is reused otherwise).")
+  boolean retrain;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -103,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
     int[] history = java.util.stream.IntStream.range(0, genres.length).filter(i -> genres[i] == jazz).limit(3).toArray();
     TopK top = best.recommend(Query.forHistory(history, 5));
     for (int r = 0; r < top.size(); r++) out.println("    " + describe(ds.item(top.item(r))));
-    if (!noServe) serve(out, err, ds, split);
+    if (!noServe) serve(out, err, ds, split, retrain ? null : modelKey(params, seed, epochs));
     return 0;
   }
 
@@ -111,11 +123,16 @@ final class DemoCommand implements Callable<Integer> {
    * Stores the generated platform in a fresh SQLite file, trains SASRec on it, and serves both over HTTP until
    * stopped, after printing curl commands that work against it.
    */
-  private void serve(PrintWriter out, PrintWriter err, Dataset ds, Split split) throws Exception {
+  private void serve(PrintWriter out, PrintWriter err, Dataset ds, Split split, String modelKey) throws Exception {
     out.println();
-    out.println("Storing the platform in " + dir.resolve("attune.db") + " and training SASRec for the service ...");
+    out.println("Storing the platform in " + dir.resolve("attune.db") + " and training SASRec for the service (or"
+        + " reusing the one an earlier run trained with the same settings) ...");
     out.flush();
-    Service service = prepareService(dir, ds, split, seed, epochs, quiet, err);
+    Service service = prepareService(dir, ds, split, seed, epochs, quiet, err, modelKey);
+    if (service.reused()) {
+      out.println("Reused the SASRec model an earlier run trained with the same settings (" + service.modelDir()
+          + "; --retrain trains it again).");
+    }
     String user = ds.userIds().id(0);
     String item = ds.itemIds().id(1);
     String examples = String.join("\n",
@@ -142,17 +159,22 @@ final class DemoCommand implements Callable<Integer> {
    *
    * @param storeUrl JDBC URL of the store
    * @param modelDir the SASRec model directory (registered and active in the store's model registry)
+   * @param reused whether that model is one an earlier run trained (same key), not trained by this call
    */
-  record Service(String storeUrl, Path modelDir) {}
+  record Service(String storeUrl, Path modelDir, boolean reused) {}
 
   /**
    * The demo's service data: the platform in a fresh SQLite file ({@code dir/attune.db}, replaced), and SASRec
    * trained on the split's training + validation part, tested on its test part, written to {@code dir/sasrec}
    * (with the test metrics and per-epoch loss in {@code model.json}) and registered as the active version.
    * Used by {@code attune demo} and the dashboard's browser test.
+   *
+   * @param modelKey what determines the model ({@link #modelKey}): when {@code dir} holds a model an earlier call
+   *     trained under the same key, it is reused instead of trained again (a seeded run on the same data and build
+   *     gives the same model, and the training is most of the demo's start-up); null: always train
    */
   static Service prepareService(Path dir, Dataset ds, Split split, long seed, int epochs, boolean quiet,
-      PrintWriter err) throws Exception {
+      PrintWriter err, String modelKey) throws Exception {
     Path db = dir.resolve("attune.db");
     Files.createDirectories(dir);
     for (String suffix : new String[] {"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
@@ -171,13 +193,77 @@ final class DemoCommand implements Callable<Integer> {
       LoadCommand.load(store, ds, new dev.attune.server.UserIds(null), dev.attune.model.FitListener.NONE);
     }
     Path modelDir = dir.resolve("sasrec");
-    Map<String, Double> metrics = trainVersion(modelDir, ds, split, seed, epochs, false, quiet, err);
+    Path keyFile = dir.resolve("sasrec.demo-key.json");
+    Map<String, Double> metrics = modelKey == null ? null : reusableMetrics(keyFile, modelDir, modelKey);
+    boolean reused = metrics != null;
+    if (!reused) {
+      // gone before the model changes, so a run stopped during training never pairs the old key with a new model
+      Files.deleteIfExists(keyFile);
+      metrics = trainVersion(modelDir, ds, split, seed, epochs, false, quiet, err);
+      if (modelKey != null) JSON.writeValue(keyFile.toFile(), Map.of("key", modelKey, "metrics", metrics));
+    }
     try (Store store = Store.open(url)) {
       store.saveModelVersion(new Store.ModelVersion("sasrec", "sasrec", modelDir.toAbsolutePath().toString(),
           System.currentTimeMillis(), metrics, false));
       store.activateModel("sasrec");
     }
-    return new Service(url, modelDir);
+    return new Service(url, modelDir, reused);
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The test metrics recorded beside {@code modelDir} when an earlier run trained it under {@code modelKey}, else null. */
+  private static Map<String, Double> reusableMetrics(Path keyFile, Path modelDir, String modelKey) {
+    if (!Files.isRegularFile(keyFile) || !Files.isRegularFile(modelDir.resolve("model.json"))) return null;
+    try {
+      JsonNode recorded = JSON.readTree(keyFile.toFile());
+      if (!modelKey.equals(recorded.path("key").asText())) return null;
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      recorded.path("metrics").properties().forEach(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
+      return metrics;
+    } catch (IOException unreadable) {
+      return null; // trained again, and the file rewritten
+    }
+  }
+
+  /**
+   * What the demo's SASRec model is a function of: the platform's settings, the seed, the epochs, and the build of
+   * the code that generates, trains and stores (each jar's or class folder's size and time, so a rebuild after a
+   * change trains again).
+   */
+  static String modelKey(MusicPlatformGenerator.Params params, long seed, int epochs) throws IOException {
+    StringBuilder key = new StringBuilder(params + "|seed=" + seed + "|epochs=" + epochs);
+    Set<Path> code = new TreeSet<>();
+    for (Class<?> part : new Class<?>[] {DemoCommand.class, Dataset.class, MusicPlatformGenerator.class,
+        SasRecTrainer.class, dev.attune.train.AttentionModels.class, dev.attune.infer.SequentialModels.class,
+        Store.class}) {
+      try {
+        code.add(Path.of(part.getProtectionDomain().getCodeSource().getLocation().toURI()));
+      } catch (URISyntaxException | NullPointerException | SecurityException unknown) {
+        return null; // where the code came from is unknown: always train
+      }
+    }
+    for (Path location : code) {
+      long newest;
+      long bytes;
+      if (Files.isDirectory(location)) {
+        try (var files = Files.walk(location)) {
+          long[] sum = {0, 0};
+          files.filter(Files::isRegularFile).forEach(f -> {
+            File file = f.toFile();
+            sum[0] = Math.max(sum[0], file.lastModified());
+            sum[1] += file.length();
+          });
+          newest = sum[0];
+          bytes = sum[1];
+        }
+      } else {
+        newest = Files.getLastModifiedTime(location).toMillis();
+        bytes = Files.size(location);
+      }
+      key.append('|').append(location).append(':').append(bytes).append(':').append(newest);
+    }
+    return key.toString();
   }
 
   /**

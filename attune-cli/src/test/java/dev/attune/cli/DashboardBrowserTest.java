@@ -66,7 +66,7 @@ class DashboardBrowserTest {
     Dataset ds = generated.dataset();
     Split split = Splits.leaveOneOut(ds, EventWeights.defaults());
     PrintWriter log = new PrintWriter(new StringWriter());
-    DemoCommand.Service service = DemoCommand.prepareService(dir.resolve("demo"), ds, split, 7, 3, true, log);
+    DemoCommand.Service service = DemoCommand.prepareService(dir.resolve("demo"), ds, split, 7, 3, true, log, null);
     DemoCommand.trainVersion(dir.resolve("demo/sasrec-validated"), ds, split, 11, 3, true, true, log);
     System.err.printf("DashboardBrowserTest: data and two models ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
