@@ -448,8 +448,10 @@ final class Api {
   private void answer(Context ctx, String userId, List<Recommendations.Recommended> items) {
     ServingModel m = recommendations.model();
     FallbackModel f = recommendations.fallback();
-    // the dashboard's own previews (a user's page, a what-if) are not traffic: they would skew the shares it shows
-    boolean preview = PREVIEW_VALUE.equals(ctx.header(PREVIEW_HEADER));
+    // the dashboard's own previews (a user's page, a what-if) are not traffic: they would skew the shares it shows;
+    // they carry the admin key, and the header from any other client is ignored (it could hide its answers)
+    boolean preview = PREVIEW_VALUE.equals(ctx.header(PREVIEW_HEADER))
+        && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE));
     if (stats != null && !preview) stats.served(items, m == null ? null : m.kind(), f == null ? null : f.kind());
     Map<String, Object> body = new LinkedHashMap<>();
     if (userId != null) body.put("userId", userId);

@@ -731,15 +731,21 @@ abstract class ApiContract {
   void coldStartShareCountsAnswersWithoutAModelItem() throws Exception {
     json(post("/v1/recommendations", "{\"history\":[],\"k\":5}"), 200); // popularity only
     json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song3\"}],\"k\":5}"), 200); // the model
-    // the dashboard's previews are not traffic
-    HttpRequest preview = HttpRequest.newBuilder(URI.create(base + "/v1/recommendations"))
+    // the dashboard's previews (they carry the admin key) are not traffic; the header from anyone else is ignored,
+    // or any client could keep its answers out of the counts
+    HttpRequest.Builder preview = HttpRequest.newBuilder(URI.create(base + "/v1/recommendations"))
         .header("Content-Type", "application/json").header(Api.PREVIEW_HEADER, Api.PREVIEW_VALUE)
-        .POST(HttpRequest.BodyPublishers.ofString("{\"history\":[],\"k\":5}")).build();
-    assertEquals(200, http.send(preview, HttpResponse.BodyHandlers.ofString()).statusCode());
+        .POST(HttpRequest.BodyPublishers.ofString("{\"history\":[],\"k\":5}"));
+    assertEquals(200, http.send(preview.copy().header("Authorization", "Bearer " + ADMIN_KEY).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode());
     JsonNode t = json(admin("GET", "/v1/admin/quality", null), 200).get("traffic");
     assertEquals(2, t.get("answers").asLong());
     assertEquals(1, t.get("coldStartAnswers").asLong());
     assertEquals(0.5, t.get("coldStartShare").asDouble(), 1e-9);
+    assertEquals(200, http.send(preview.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    t = json(admin("GET", "/v1/admin/quality", null), 200).get("traffic");
+    assertEquals(3, t.get("answers").asLong(), "a preview header without the admin key is counted");
+    assertEquals(2, t.get("coldStartAnswers").asLong());
     assertEquals(1, t.get("answersByServedBy").get("model").asLong());
     assertEquals(5, t.get("itemsBySource").get("sasrec").asLong(), t.toString());
   }
