@@ -183,7 +183,7 @@ try {
   check(await page.locator('[data-testid="heatmap"] text:has-text("attention weight")').count() === 1, 'heat map legend');
   // the influence map: the API's occlusion drops, per history event and item
   const modelItems = recs.items.filter(i => i.source === o.model.kind).map(i => i.itemId);
-  const infl = await ok('/v1/admin/influence', { method: 'POST', body: { history: events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value })), items: modelItems } });
+  const infl = await ok('/v1/admin/influence', { method: 'POST', body: { userId: someUser, items: modelItems } });
   await page.waitForSelector('[data-testid="influence"]');
   const inflValues = (await page.locator('[data-testid="influence"] rect[data-value]').evaluateAll(rs => rs.map(r => r.getAttribute('data-value'))))
     .filter(v => v !== '').map(Number);
@@ -199,8 +199,10 @@ try {
   const before = await page.locator('[data-testid="whatif-before"] tbody tr').evaluateAll(rows => rows.map(r => r.dataset.item));
   const after = await page.locator('[data-testid="whatif-after"] tbody tr').evaluateAll(rows => rows.map(r => r.dataset.item));
   check(before.includes(top) && !after.includes(top), `the what-if event changes the list: ${before} -> ${after}`);
-  const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value, scene: e.scene }));
-  history.push({ itemId: top, type: 'play', timestamp: Math.max(Date.now(), ...events.map(e => e.timestamp + 1)) });
+  // the same list from the user's whole stored history sent as an anonymous one (the timeline shows the newest 50)
+  const stored = (await ok(`/v1/users/${someUser}/events?limit=1000`, { auth: false })).events;
+  const history = stored.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value, scene: e.scene }));
+  history.push({ itemId: top, type: 'play', timestamp: Math.max(Date.now(), ...stored.map(e => e.timestamp + 1)) });
   const direct = await ok('/v1/recommendations', { method: 'POST', auth: false, body: { history, k: 10 } });
   check(direct.items[0].itemId === after[0], `the what-if list is the API's: ${direct.items[0].itemId} vs ${after[0]}`);
   check(await page.locator('[data-testid="whatif-after"] .tag.new').count() > 0, 'new items are marked');

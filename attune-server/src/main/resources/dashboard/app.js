@@ -433,7 +433,7 @@ async function users(userId) {
         ? `Attention at the newest position, averaged over heads. In ${modelKind} it does not depend on the candidate item, so the columns agree; the influence map below differs per item. Per-level weights are shown for hierarchical models; the served model (${modelKind}) has none.`
         : '')),
     card('Influence heat map — how much each history event raises each recommendation\'s score (leave it out and rescore)',
-      await influence(events, recs.items, label, modelKind, 'influence')),
+      await influence(userId, [], recs.items, label, modelKind, 'influence')),
     card('What if? Add a hypothetical event and see the list change (nothing is stored)',
       h('form', { class: 'inline', 'data-testid': 'whatif-form', onsubmit: async ev => {
         ev.preventDefault();
@@ -485,38 +485,41 @@ function attention(items, events, label, modelKind, testid) {
     diverging: modelKind === 'scene-transfer', testid }));
 }
 
-/** The occlusion heat map of the model's items in `items` for a history (POST /v1/admin/influence). */
-async function influence(events, items, label, modelKind, testid) {
+/**
+ * The occlusion heat map of the model's items in `items` (POST /v1/admin/influence) for the stored user's history
+ * (as their recommendations read it) followed by `added` events.
+ */
+async function influence(userId, added, items, label, modelKind, testid) {
   const modelItems = items.filter(i => i.source === modelKind).map(i => i.itemId);
   if (!modelKind || modelItems.length === 0) {
-    return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, 'No recommendation came from the attention model.');
+    return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, 'No recommendation came from the model.');
   }
-  const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value ?? 1 }));
   let r;
   try {
-    r = await api('/v1/admin/influence', { method: 'POST', body: { history, items: modelItems } });
+    r = await api('/v1/admin/influence', { method: 'POST', body: { userId, history: added, items: modelItems } });
   } catch (e) {
     if (e instanceof Unauthorized) throw e;
-    // a model without an attention network (scene-transfer, two-stage) has no occlusion map; the rest of the page stays
+    // a model that cannot rescore a history without one event (two-stage) has no occlusion map; the page stays
     return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, `No influence map: ${e.message}`);
   }
   return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.type}: ${label(s.itemId)}`),
     cols: r.items.map(label), values: r.drops, diverging: true, digits: 2, rowTitle: 'history event the model reads (oldest at top)',
     colTitle: 'recommended item (best first)', legendTitle: 'score change from the event (blue raised it, red lowered it)', testid }),
-  h('p', { class: 'note' }, 'Each cell: the item\'s model score with the whole history minus its score with that one event left out.'));
+  h('p', { class: 'note' }, modelKind === 'scene-transfer'
+    ? 'Each cell: the item\'s model score with the whole history minus its score with that one event left out (the newest 100 events are listed).'
+    : 'Each cell: the item\'s model score minus its score with that one event left out of the events the model reads (its window of the newest liked events; no older event moves in).'));
 }
 
 async function runWhatIf(events, itemId, type, modelKind, out, userId) {
   if (!itemId) return;
-  const history = events.map(e => ({ itemId: e.itemId, type: e.type, timestamp: e.timestamp, value: e.value, scene: e.scene }));
   const now = Math.max(Date.now(), ...events.map(e => e.timestamp + 1));
+  const added = [{ itemId, type, timestamp: now }];
   try {
-    // the timeline holds the newest events only: items the user consumed before them stay out of both lists too
-    const all = userId ? await api(`/v1/users/${encodeURIComponent(userId)}/events?limit=1000`) : { events: [] };
-    const exclude = [...new Set(all.events.map(e => e.itemId))].filter(id => !events.some(e => e.itemId === id));
+    // the server reads the user's stored history as their own recommendations do (the timeline shows the newest
+    // 50 events only), and adds the event without storing it
     const [before, after] = await Promise.all([
-      api('/v1/recommendations', { method: 'POST', body: { history, exclude, k: 10, explain: true } }),
-      api('/v1/recommendations', { method: 'POST', body: { history: [...history, { itemId, type, timestamp: now }], exclude, k: 10, explain: true } })]);
+      api('/v1/recommendations', { method: 'POST', body: { userId, k: 10, explain: true } }),
+      api('/v1/recommendations', { method: 'POST', body: { userId, history: added, k: 10, explain: true } })]);
     const titles = await itemTitles([...before.items, ...after.items].map(i => i.itemId).concat([itemId], events.map(e => e.itemId)));
     const label = id => titles[id] ? `${titles[id]} (${id})` : id;
     const changed = after.items.filter(i => !before.items.some(b => b.itemId === i.itemId)).length;
@@ -533,7 +536,7 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
         h('div', {}, h('h2', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
         h('div', {}, h('h2', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
       h('h2', {}, 'Influence with the event'),
-      await influence([...events, { itemId, type, timestamp: now }], after.items, label, modelKind, 'whatif-influence')]
+      await influence(userId, added, after.items, label, modelKind, 'whatif-influence')]
       .filter(c => c !== null)); // replaceChildren would write a null as the text "null"
   } catch (e) {
     if (e instanceof Unauthorized) return logout();

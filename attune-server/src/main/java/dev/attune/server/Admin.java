@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.abuse.AbuseDetector;
 import dev.attune.infer.ModelDirectory;
+import dev.attune.infer.SceneTransferModel;
 import dev.attune.store.Store;
 import dev.attune.store.StoreStats;
 import io.javalin.http.Context;
@@ -61,9 +62,14 @@ final class Admin {
   /** The server's id mapping, for finding a user by the client's id in a store of pseudonyms. */
   private final UserIds userIds;
 
+  /** A stored user's history as their recommendations read it (the window, or the whole for a transfer model). */
+  private final java.util.function.Function<String, RecentHistory.UserHistory> historyOf;
+
   Admin(Store store, ObjectMapper json, ServerConfig config, Catalog catalog, Recommendations recommendations,
-      ServiceStats stats, LongSupplier clock, ServedVersion served, ModelLifecycle lifecycle) {
+      ServiceStats stats, LongSupplier clock, ServedVersion served, ModelLifecycle lifecycle,
+      java.util.function.Function<String, RecentHistory.UserHistory> historyOf) {
     this.store = store;
+    this.historyOf = historyOf;
     this.userIds = new UserIds(config.userIdKey());
     this.json = json;
     this.catalog = catalog;
@@ -455,62 +461,112 @@ final class Admin {
 
   // ---------------------------------------------------------------- influence (occlusion)
 
+  /** Most history events an influence map lists for a model that reads the whole history (one pass each). */
+  static final int MAX_INFLUENCE_STEPS = 100;
+
   /**
    * For a history and some items: how much each history event the model reads raises each item's score, found by
    * leaving the event out (occlusion): drop[e][i] = score_i(history) − score_i(history without event e). Unlike
-   * the attention weights, which do not depend on the item, this differs per item. Events the model does not
-   * read (not liked, item unknown to the model, older than its window) are not listed. One forward pass per
-   * listed event (at most the model's window).
+   * the attention weights, which do not depend on the item, this differs per item. The history is {@code userId}'s
+   * stored one (as their recommendations read it) followed by {@code history}, or {@code history} alone. Events the
+   * model does not read (not liked, item unknown to the model) are not listed. A sequential network reads the newest
+   * {@code maxLength} of the others, its window: an event is left out of that window, and no older one moves in, as
+   * in the explanations' {@code topStepDrop}. A transfer model reads every event, each left out of the whole history
+   * (the newest {@link #MAX_INFLUENCE_STEPS} are listed), and scores the items of {@code scene} (default: its
+   * training target). One forward pass per listed event.
    */
   void influence(Context ctx) {
     JsonNode b = bodyJson(ctx);
-    RequestBodies.requireObject("", b, java.util.Set.of("history", "items"));
-    JsonNode h = b.get("history");
+    RequestBodies.requireObject("", b, java.util.Set.of("userId", "history", "items", "scene"));
+    JsonNode h = b.has("history") ? b.get("history") : (b.has("userId") ? json.createArrayNode() : null);
     if (h == null || !h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
     if (h.size() > 1000) throw new ApiException(413, "batch_too_large", "history holds at most 1000 events", "history");
     List<String> items = RequestBodies.stringList(b, "", "items");
     if (items.isEmpty() || items.size() > 100) throw ApiException.invalid("items", "give 1 to 100 item ids");
+    String scene = b.has("scene") ? RequestBodies.requiredId(b, "", "scene") : null;
     ServingModel m = recommendations.model();
-    if (m == null) throw new ApiException(409, "no_model", "no attention model is served", null);
-    if (!m.explains()) {
-      throw new ApiException(409, "no_attention", "the served model (" + m.kind() + ") has no attention to explain",
-          null);
+    if (m == null) throw new ApiException(409, "no_model", "no model is served", null);
+    SceneTransferModel transfer = m.sceneTarget(scene);
+    if (m.sceneTargets() != null && transfer == null) {
+      throw ApiException.invalid("scene", "the served model (" + m.kind() + ") was not trained for scene '" + scene
+          + "'; its scenes: " + new java.util.TreeSet<>(m.sceneTargets().keySet()));
     }
-    List<Map<String, Object>> steps = new ArrayList<>();
-    List<Integer> indices = new ArrayList<>();
+    if (!m.explains() && transfer == null) {
+      throw new ApiException(409, "no_attention", "the served model (" + m.kind() + ") scores candidates it"
+          + " retrieves itself and cannot rescore a history without one event", null);
+    }
+    List<dev.attune.events.Event> events = new ArrayList<>();
+    List<Boolean> sentTimestamp = new ArrayList<>();
+    if (b.has("userId")) {
+      String asSent = RequestBodies.requiredId(b, "", "userId");
+      String id = userIds.isPseudonym(asSent) ? asSent : userIds.stored(asSent);
+      RecentHistory.UserHistory stored = historyOf.apply(id);
+      if (stored.recent().isEmpty() && store.user(id).isEmpty()) throw ApiException.notFound("user", asSent);
+      for (dev.attune.events.Event e : stored.recent()) {
+        events.add(e);
+        sentTimestamp.add(true);
+      }
+    }
     long now = clock.getAsLong();
     for (int k = 0; k < h.size(); k++) {
       JsonNode e = h.get(k);
-      dev.attune.events.Event event = RequestBodies.historyEvent("history[" + k + "]", e, now, 0L);
+      events.add(RequestBodies.historyEvent("history[" + k + "]", e, now, now - h.size() + k));
+      sentTimestamp.add(e.hasNonNull("timestamp"));
+    }
+    // in time order, as the recommendation routes give them to the model (stable: stored events before sent ones)
+    Integer[] order = new Integer[events.size()];
+    for (int k = 0; k < order.length; k++) order[k] = k;
+    java.util.Arrays.sort(order, (x, y) -> Long.compare(events.get(x).timestamp(), events.get(y).timestamp()));
+    List<Map<String, Object>> steps = new ArrayList<>();
+    List<Integer> indices = new ArrayList<>();
+    for (int k : order) {
+      dev.attune.events.Event event = events.get(k);
       int index = m.items().indexOf(event.itemId());
       // the events the recommendation route gives the model: liked ones of items it knows
       if (index < 0 || Recommendations.WEIGHTS.weight(event.type(), event.value(), Float.NaN) <= 0) continue;
       Map<String, Object> step = new LinkedHashMap<>();
       step.put("itemId", event.itemId());
       step.put("type", event.type());
-      step.put("timestamp", e.hasNonNull("timestamp") ? event.timestamp() : null); // as sent: none when none
+      step.put("timestamp", sentTimestamp.get(k) ? event.timestamp() : null); // as sent: none when none
       steps.add(step);
       indices.add(index);
     }
-    int window = Math.min(indices.size(), m.sequential().maxLength());
-    steps = new ArrayList<>(steps.subList(steps.size() - window, steps.size()));
-    int[] history = indices.subList(indices.size() - window, indices.size()).stream().mapToInt(Integer::intValue)
-        .toArray();
     int[] itemIndex = new int[items.size()];
     for (int j = 0; j < items.size(); j++) {
       itemIndex[j] = m.items().indexOf(items.get(j));
       if (itemIndex[j] < 0) throw ApiException.invalid("items[" + j + "]", "the model does not know '" + items.get(j) + "'");
+      if (transfer != null && transfer.sceneOf(itemIndex[j]) != transfer.scenes().indexOf(transfer.targetScene())) {
+        throw ApiException.invalid("items[" + j + "]", "'" + items.get(j) + "' is not an item of scene '"
+            + transfer.targetScene() + "', the scene asked for");
+      }
     }
-    double[][] drops = new double[history.length][items.size()];
-    if (history.length > 0) {
-      float[] full = m.sequential().userRepresentation(history, null);
-      for (int e = 0; e < history.length; e++) {
-        int[] without = new int[history.length - 1];
-        for (int k = 0, w = 0; k < history.length; k++) if (k != e) without[w++] = history[k];
-        float[] u = m.sequential().userRepresentation(without, null);
-        for (int j = 0; j < itemIndex.length; j++) {
-          float[] r = m.sequential().itemRepresentation(itemIndex[j]);
-          drops[e][j] = m.sequential().score(full, r) - m.sequential().score(u, r);
+    double[][] drops;
+    if (transfer == null) {
+      int window = Math.min(indices.size(), m.sequential().maxLength());
+      steps = new ArrayList<>(steps.subList(steps.size() - window, steps.size()));
+      int[] history = indices.subList(indices.size() - window, indices.size()).stream().mapToInt(Integer::intValue)
+          .toArray();
+      drops = new double[history.length][items.size()];
+      if (history.length > 0) {
+        float[] full = m.sequential().userRepresentation(history, null);
+        for (int e = 0; e < history.length; e++) {
+          float[] u = m.sequential().userRepresentation(without(history, e), null);
+          for (int j = 0; j < itemIndex.length; j++) {
+            float[] r = m.sequential().itemRepresentation(itemIndex[j]);
+            drops[e][j] = m.sequential().score(full, r) - m.sequential().score(u, r);
+          }
+        }
+      }
+    } else {
+      int[] history = indices.stream().mapToInt(Integer::intValue).toArray();
+      int listed = Math.min(history.length, MAX_INFLUENCE_STEPS);
+      steps = new ArrayList<>(steps.subList(steps.size() - listed, steps.size()));
+      drops = new double[listed][items.size()];
+      if (listed > 0) {
+        float[] full = transfer.score(history, itemIndex);
+        for (int e = 0; e < listed; e++) {
+          float[] left = transfer.score(without(history, history.length - listed + e), itemIndex);
+          for (int j = 0; j < itemIndex.length; j++) drops[e][j] = full[j] - left[j];
         }
       }
     }
@@ -520,6 +576,13 @@ final class Admin {
     body.put("items", items);
     body.put("drops", drops);
     ctx.json(body);
+  }
+
+  private static int[] without(int[] history, int position) {
+    int[] out = new int[history.length - 1];
+    System.arraycopy(history, 0, out, 0, position);
+    System.arraycopy(history, position + 1, out, position, out.length - position);
+    return out;
   }
 
   private JsonNode bodyJson(Context ctx) {

@@ -56,7 +56,8 @@ final class Api {
       new Route.Param("explain", "boolean", "attach the explanation of each model recommendation: every history "
           + "event's attention weight (for scene-transfer, its share of modelScore, with rest the share no event has),"
           + " topItemId, and topStepDrop / randomStepDrop: modelScore less modelScore without the top / a random"
-          + " other event (null without another)"));
+          + " other event (drawn by a seed taken from the history; left out of an attention model's window, of a"
+          + " scene-transfer model's whole history; randomStepDrop null without another)"));
 
   /** The header the dashboard sends with its requests: answers to them are left out of the traffic counts. */
   static final String PREVIEW_HEADER = "X-Attune-Dashboard";
@@ -109,7 +110,8 @@ final class Api {
     this.clock = clock;
     this.stats = stats;
     this.lifecycle = lifecycle;
-    this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, served, lifecycle);
+    this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, served, lifecycle,
+        this::historyOf);
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
         new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),
@@ -130,9 +132,11 @@ final class Api {
             this::userEvents),
         new Route(GET, "/v1/users/{id}/recommendations", "Recommendations for a user from their latest events",
             RECOMMEND_PARAMS, null, 200, this::userRecommendations),
-        new Route(POST, "/v1/recommendations", "Recommendations for an anonymous or session user", List.of(),
-            "{history: [{itemId, type?, timestamp?}], k?, scene?, exclude?, category?, diversity?, maxPerCreator?,"
-                + " allowRepeats?, explain?, categories?, creators?}", 200, this::anonymousRecommendations),
+        new Route(POST, "/v1/recommendations", "Recommendations for an anonymous or session user, or for a stored"
+            + " user with hypothetical events added (userId: their stored history, then history; nothing is stored)",
+            List.of(), "{userId?, history: [{itemId, type?, value?, timestamp?}], k?, scene?, exclude?, category?,"
+                + " diversity?, maxPerCreator?, allowRepeats?, explain?, categories?, creators?}", 200,
+            this::anonymousRecommendations),
         new Route(POST, "/v1/items", "Create or update items: one object, an array, or {items: [...]}", List.of(),
             "an item {id, scene, title, creator, album, categories, tags, durationSeconds, releaseTime, text,"
                 + " attributes} or a batch of them", 200, this::upsertItems),
@@ -195,8 +199,9 @@ final class Api {
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
             null, 200, admin::searchItems),
         new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"
-            + " leaving it out (occlusion); per item, unlike attention", List.of(),
-            "{history: [{itemId, type?, timestamp?, value?}], items: [itemId]}", 200, admin::influence),
+            + " leaving it out (occlusion); per item, unlike attention. userId: that user's stored history, then"
+            + " history", List.of(), "{userId?, history?: [{itemId, type?, timestamp?, value?}], items: [itemId],"
+                + " scene?}", 200, admin::influence),
         new Route(GET, "/v1/admin/items/{id}/consumers", "Admin: the users who consumed an item, most events first,"
             + " with totals", List.of(new Route.Param("limit", "integer", "at most this many users, 1-1000 (default 20)")),
             null, 200, admin::itemConsumers));
@@ -259,7 +264,11 @@ final class Api {
    * ctx.pathParam("id")}), never as stored: a pseudonym of its own id would puzzle it.
    */
   private String userId(Context ctx) {
-    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    return storedUserId(ctx, RequestBodies.pathId(ctx.pathParam("id"), "id"));
+  }
+
+  /** The stored id of a user a client names ({@code id}, as sent; see {@link #userId(Context)}). */
+  private String storedUserId(Context ctx, String id) {
     if (userIds.isPseudonym(id) && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE))) return id;
     return userIds.stored(id);
   }
@@ -267,7 +276,15 @@ final class Api {
   private void getUser(Context ctx) {
     String id = userId(ctx);
     User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
-    ctx.json(u);
+    ctx.json(new User(asSent(ctx), u.attributes()));
+  }
+
+  /**
+   * The user id of the path as the client sent it: what answers name the user by (with pseudonymised ids the stored
+   * one is a pseudonym the client never chose; only the export, which shows what is held, gives that).
+   */
+  private static String asSent(Context ctx) {
+    return RequestBodies.pathId(ctx.pathParam("id"), "id");
   }
 
   private void putUser(Context ctx) {
@@ -279,7 +296,7 @@ final class Api {
     }
     User u = RequestBodies.user("", b, id);
     store.upsertUsers(List.of(u));
-    ctx.json(u);
+    ctx.json(new User(asSent(ctx), u.attributes()));
   }
 
   /**
@@ -362,7 +379,7 @@ final class Api {
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), null, Set.of(), null, 0,
         0, false, false);
     RecentHistory.UserHistory h = historyOf(id);
-    answer(ctx, id, recommendations.recommend(h.recent(), h.earlierItems(), preferences(attributes), o, now));
+    answer(ctx, asSent(ctx), recommendations.recommend(h.recent(), h.earlierItems(), preferences(attributes), o, now));
   }
 
   /**
@@ -397,7 +414,7 @@ final class Api {
     if (store.user(id).isEmpty()) throw ApiException.notFound("user", ctx.pathParam("id"));
     List<Map<String, Object>> out = new ArrayList<>();
     for (Store.StoredEvent e : store.recentEvents(id, limit)) out.add(eventJson(e.eventId(), e.event()));
-    ctx.json(Map.of("userId", id, "events", out));
+    ctx.json(Map.of("userId", asSent(ctx), "events", out));
   }
 
   // ---------------------------------------------------------------- recommendations
@@ -413,12 +430,18 @@ final class Api {
       User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
       prefs = preferences(u.attributes());
     }
-    answer(ctx, id, recommendations.recommend(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
+    answer(ctx, asSent(ctx), recommendations.recommend(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
   }
 
+  /**
+   * Recommendations for a history sent with the request, nothing stored. With {@code userId}, the history is that
+   * user's stored one (as their own route reads it, with the items they consumed before it left out) followed by the
+   * events sent, in time order: "what would this user get after these events" (the dashboard's what-if), the
+   * user's own list when none are sent.
+   */
   private void anonymousRecommendations(Context ctx) {
     JsonNode b = body(ctx);
-    RequestBodies.requireObject("", b, Set.of("history", "k", "scene", "exclude", "category", "diversity",
+    RequestBodies.requireObject("", b, Set.of("userId", "history", "k", "scene", "exclude", "category", "diversity",
         "maxPerCreator", "allowRepeats", "explain", "categories", "creators"));
     JsonNode h = b.has("history") ? b.get("history") : JSON_EMPTY_ARRAY;
     if (!h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
@@ -431,7 +454,20 @@ final class Api {
     for (int k = 0; k < h.size(); k++) {
       events.add(RequestBodies.historyEvent("history[" + k + "]", h.get(k), now, now - h.size() + k));
     }
-    events.sort((x, y) -> Long.compare(x.timestamp(), y.timestamp()));
+    String userAsSent = b.has("userId") ? RequestBodies.requiredId(b, "", "userId") : null;
+    Set<String> earlierItems = Set.of();
+    Recommendations.Preferences profile = Recommendations.Preferences.NONE;
+    if (userAsSent != null) {
+      String id = storedUserId(ctx, userAsSent);
+      RecentHistory.UserHistory stored = historyOf(id);
+      if (stored.recent().size() < Recommendations.COLD_EVENTS) {
+        User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", userAsSent));
+        profile = preferences(u.attributes());
+      }
+      events.addAll(0, stored.recent());
+      earlierItems = stored.earlierItems();
+    }
+    events.sort((x, y) -> Long.compare(x.timestamp(), y.timestamp())); // stable: stored events before sent ones
     Recommendations.Options o = new Recommendations.Options(
         b.has("k") ? intField(b, "k", 1, 1000) : 10,
         b.has("scene") ? knownScene(RequestBodies.requiredId(b, "", "scene")) : null,
@@ -442,7 +478,8 @@ final class Api {
         boolField(b, "allowRepeats"), boolField(b, "explain"));
     var prefs = new Recommendations.Preferences(new HashSet<>(RequestBodies.stringList(b, "", "categories")),
         new HashSet<>(RequestBodies.stringList(b, "", "creators")));
-    answer(ctx, null, recommendations.recommend(events, prefs, o, now));
+    if (prefs.isEmpty()) prefs = profile; // the stored user's onboarding choices, unless the request makes its own
+    answer(ctx, userAsSent, recommendations.recommend(events, earlierItems, prefs, o, now));
   }
 
   private void answer(Context ctx, String userId, List<Recommendations.Recommended> items) {

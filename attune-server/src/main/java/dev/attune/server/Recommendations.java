@@ -523,7 +523,7 @@ final class Recommendations {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
-    AttentionExplanation[] all = m.sequential().explainAttention(history, null, items, SequentialModel.DEFAULT_EXPLAIN_SEED);
+    AttentionExplanation[] all = m.sequential().explainAttention(history, null, items, explainSeed(history));
     Map<Candidate, Explained> out = new HashMap<>();
     for (int k = 0; k < all.length; k++) {
       AttentionExplanation a = all[k];
@@ -553,7 +553,7 @@ final class Recommendations {
     // one pass over the history splits every candidate's score (and gives the score); one blend per left-out event
     SceneTransferModel.ScoreSplit[] splits = m.sceneTransferSplits(history, items, scene);
     Map<Integer, float[]> withoutEvent = new HashMap<>();
-    SplittableRandom random = new SplittableRandom(SequentialModel.DEFAULT_EXPLAIN_SEED);
+    SplittableRandom random = new SplittableRandom(explainSeed(history));
     Map<Candidate, Explained> out = new HashMap<>();
     for (int k = 0; k < items.length; k++) {
       float full = splits[k].score();
@@ -580,6 +580,16 @@ final class Recommendations {
           finiteOrZero(topDrop), finiteOrNull(randomDrop)));
     }
     return out;
+  }
+
+  /**
+   * The seed of the random other event an explanation leaves out (its {@code randomStepDrop}): the same for the same
+   * history, so an answer explains the same way each time, and different across histories. A fixed seed drew the
+   * same window position for every user with a full window (always one of the newest three of 20), which made the
+   * baseline anything but random across users.
+   */
+  static long explainSeed(int[] history) {
+    return SequentialModel.DEFAULT_EXPLAIN_SEED * 1_000_003L + Arrays.hashCode(history);
   }
 
   private static int[] without(int[] history, int position) {

@@ -890,9 +890,44 @@ abstract class ApiContract {
     HttpResponse<String> wrongCase = get("/v1/users/u1/recommendations?scene=Music");
     assertError(wrongCase, 400, "invalid_field", "scene");
     assertTrue(wrongCase.body().contains("[book, music"), "names the scenes there are: " + wrongCase.body());
-    JsonNode influence = json(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"b1\"}],"
-        + "\"items\":[\"m3\"]}"), 409);
-    assertEquals("no_attention", influence.get("error").asText(), influence.toString());
+    // influence: each event left out of the whole history, as the served score reads it
+    JsonNode music = json(post("/v1/recommendations", "{" + history + ",\"k\":10,\"scene\":\"music\"}"), 200);
+    JsonNode withoutB1 = json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"b2\"},{\"itemId\":\"m3\"}],"
+        + "\"k\":10,\"scene\":\"music\"}"), 200);
+    String target = music.get("items").get(0).get("itemId").asText();
+    JsonNode influence = json(admin("POST", "/v1/admin/influence", "{" + history + ",\"items\":[\"" + target
+        + "\"],\"scene\":\"music\"}"), 200);
+    assertEquals(3, influence.get("steps").size(), influence.toString());
+    assertEquals("b1", influence.get("steps").get(0).get("itemId").asText());
+    assertEquals(modelScore(music, target) - modelScore(withoutB1, target),
+        influence.get("drops").get(0).get(0).asDouble(), 1e-4, "the score less the score without b1: " + influence);
+    // a stored user's whole history, the row of the explanation's top event equal to its topStepDrop
+    JsonNode deepBook = whole.get("items").get(0);
+    JsonNode deepInfluence = json(admin("POST", "/v1/admin/influence", "{\"userId\":\"deep\",\"items\":[\""
+        + deepBook.get("itemId").asText() + "\"]}"), 200);
+    assertEquals(55, deepInfluence.get("steps").size(), "every event of the whole history: " + deepInfluence);
+    JsonNode top = deepBook.get("explanation").get("steps").get(0);
+    boolean found = false;
+    for (int e = 0; e < 55; e++) {
+      JsonNode step = deepInfluence.get("steps").get(e);
+      if (step.get("itemId").equals(top.get("itemId")) && step.get("timestamp").equals(top.get("timestamp"))) {
+        assertEquals(deepBook.get("explanation").get("topStepDrop").asDouble(),
+            deepInfluence.get("drops").get(e).get(0).asDouble(), 1e-4, deepInfluence.toString());
+        found = true;
+      }
+    }
+    assertTrue(found, "the explanation's top event is a row: " + deepInfluence);
+    assertError(admin("POST", "/v1/admin/influence", "{" + history + ",\"items\":[\"b5\"],\"scene\":\"music\"}"),
+        400, "invalid_field", "items[0]");
+    assertError(admin("POST", "/v1/admin/influence", "{" + history + ",\"items\":[\"m4\"],\"scene\":\"podcast\"}"),
+        400, "invalid_field", "scene");
+  }
+
+  private static double modelScore(JsonNode answer, String itemId) {
+    for (JsonNode item : answer.get("items")) {
+      if (item.get("itemId").asText().equals(itemId)) return item.get("modelScore").asDouble();
+    }
+    throw new AssertionError(itemId + " is not in " + answer);
   }
 
   @Test
@@ -980,8 +1015,10 @@ abstract class ApiContract {
     JsonNode r = json(admin("POST", "/v1/admin/influence", body), 200);
     JsonNode steps = r.get("steps");
     assertEquals(2, steps.size(), "the skip and the item the model does not know are not read: " + steps);
-    assertEquals("song1", steps.get(0).get("itemId").asText());
-    assertEquals(5, steps.get(1).get("timestamp").asLong());
+    // in time order, as the recommendation routes read them: an event sent without a time is taken as just now
+    assertEquals("song3", steps.get(0).get("itemId").asText());
+    assertEquals(5, steps.get(0).get("timestamp").asLong());
+    assertTrue(steps.get(1).get("timestamp").isNull(), "sent without one: " + steps);
     JsonNode drops = r.get("drops");
     assertEquals(2, drops.size());
     assertEquals(3, drops.get(0).size());
@@ -994,6 +1031,50 @@ abstract class ApiContract {
     assertEquals(400, admin("POST", "/v1/admin/influence", "{\"history\":[],\"items\":[]}").statusCode());
     assertEquals(400, admin("POST", "/v1/admin/influence", "{\"history\":[],\"items\":[\"nope\"]}").statusCode());
     assertEquals(401, post("/v1/admin/influence", body).statusCode());
+  }
+
+  /**
+   * A stored user's history with hypothetical events added (the dashboard's what-if): without events it is the
+   * user's own list; with one, the list for their stored history and that event, which nothing stores; the
+   * influence map reads the same history.
+   */
+  @Test
+  void aStoredUsersHistoryCanTakeHypotheticalEvents() throws Exception {
+    StringBuilder events = new StringBuilder("[");
+    for (int t = 0; t < 8; t++) {
+      events.append(t > 0 ? "," : "").append("{\"userId\":\"hypo\",\"itemId\":\"song").append(t * 3)
+          .append("\",\"type\":\"").append(t == 2 ? "skip" : "play").append("\",\"timestamp\":").append(1_000L + t)
+          .append('}');
+    }
+    assertEquals(200, post("/v1/events", events + "]").statusCode());
+    JsonNode own = json(get("/v1/users/hypo/recommendations?k=5&explain=true"), 200);
+    JsonNode same = json(post("/v1/recommendations", "{\"userId\":\"hypo\",\"k\":5,\"explain\":true}"), 200);
+    assertEquals(own.get("items"), same.get("items"), "no events added: the user's own list");
+    assertEquals("hypo", same.get("userId").asText());
+
+    String added = "{\"itemId\":\"song31\",\"type\":\"like\",\"timestamp\":2000}";
+    JsonNode after = json(post("/v1/recommendations", "{\"userId\":\"hypo\",\"history\":[" + added + "],\"k\":5}"), 200);
+    StringBuilder whole = new StringBuilder("{\"history\":[");
+    for (int t = 0; t < 8; t++) {
+      whole.append("{\"itemId\":\"song").append(t * 3).append("\",\"type\":\"").append(t == 2 ? "skip" : "play")
+          .append("\",\"timestamp\":").append(1_000L + t).append("},");
+    }
+    JsonNode anonymous = json(post("/v1/recommendations", whole + added + "],\"k\":5}"), 200);
+    assertEquals(anonymous.get("items"), after.get("items"), "the stored history, then the event sent");
+    assertNotEquals(own.get("items"), after.get("items"), "the event changes the list");
+    assertEquals(8, json(get("/v1/users/hypo/events"), 200).get("events").size(), "nothing was stored");
+
+    JsonNode byUser = json(admin("POST", "/v1/admin/influence", "{\"userId\":\"hypo\",\"history\":[" + added
+        + "],\"items\":[\"song5\"]}"), 200);
+    JsonNode bySent = json(admin("POST", "/v1/admin/influence", whole + added + "],\"items\":[\"song5\"]}"), 200);
+    assertEquals(8, byUser.get("steps").size(), "7 plays and the like; the skip is not read: " + byUser);
+    assertEquals(bySent.get("drops"), byUser.get("drops"));
+    assertEquals(bySent.get("steps"), byUser.get("steps"));
+
+    assertError(post("/v1/recommendations", "{\"userId\":\"nobody\",\"k\":5}"), 404, "not_found", null);
+    assertEquals(404, admin("POST", "/v1/admin/influence", "{\"userId\":\"nobody\",\"items\":[\"song5\"]}")
+        .statusCode());
+    assertError(post("/v1/recommendations", "{\"userId\":7,\"k\":5}"), 400, "invalid_field", "userId");
   }
 
   @Test

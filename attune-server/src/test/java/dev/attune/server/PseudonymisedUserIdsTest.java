@@ -49,6 +49,10 @@ class PseudonymisedUserIdsTest {
         assertEquals(2, store.recentEvents(alice, 10).size());
         JsonNode events = JSON.readTree(send(http, "GET", base + "/v1/users/alice/events", null).body());
         assertEquals(2, events.get("events").size(), "the client reads with its own id");
+        assertEquals("alice", events.get("userId").asText(), "and is answered with it");
+        assertEquals("alice", JSON.readTree(send(http, "GET", base + "/v1/users/alice/recommendations", null).body())
+            .get("userId").asText());
+        assertEquals("alice", JSON.readTree(send(http, "GET", base + "/v1/users/alice", null).body()).get("id").asText());
         // the dashboard lists pseudonyms and opens a user by one: taken as stored for the admin only
         JsonNode listed = JSON.readTree(send(http, "GET", base + "/v1/admin/users?prefix=p:", null, true).body());
         assertEquals(alice, listed.get("users").get(0).asText(), listed.toString());

@@ -250,4 +250,19 @@ class RecommendationsTest {
       assertFalse(x.source().equals(SceneTransferModel.MODEL_KIND), "a scene the model was not trained on");
     }
   }
+
+  @Test
+  void theRandomEventAnExplanationLeavesOutVariesAcrossHistoriesAndNotWithinOne() {
+    SplittableRandom r = new SplittableRandom(5);
+    Set<Integer> positions = new java.util.HashSet<>();
+    for (int user = 0; user < 100; user++) {
+      int[] history = r.ints(25, 0, ITEMS).toArray();
+      // as the attention models draw it: one of the other 19 positions of a full window of 20
+      int drawn = new SplittableRandom(Recommendations.explainSeed(history)).nextInt(19);
+      positions.add(drawn);
+      assertEquals(drawn, new SplittableRandom(Recommendations.explainSeed(history.clone())).nextInt(19),
+          "the same history draws the same event");
+    }
+    assertTrue(positions.size() >= 15, "100 histories drew only the positions " + positions);
+  }
 }
