@@ -89,8 +89,9 @@ final class ExplainCommand implements Callable<Integer> {
 
     List<Integer> shown = shownUsers(dataset, u -> sequences.positiveItemsOf(u).length > 0);
     for (int u : shown) {
-      int[][] steps = steps(sequences, u, model.usesTypes());
-      out.printf("user %s (%d events in history):%n", dataset.userIds().id(u), steps[0].length);
+      int[][] steps = steps(sequences, u, model, dataset);
+      out.printf("user %s (%d liked events in history%s):%n", dataset.userIds().id(u), steps[0].length,
+          steps[0].length > model.historyWindow() ? ", the newest " + model.historyWindow() + " read" : "");
       TopK top = model.recommend(Query.forUser(u, k));
       for (int r = 0; r < top.size(); r++) {
         AttentionExplanation e = model.explainAttention(steps[0], steps[1], top.item(r), seed);
@@ -111,7 +112,7 @@ final class ExplainCommand implements Callable<Integer> {
       int[] sampled = sampleUsers(dataset, u -> sequences.positiveItemsOf(u).length >= 2, random);
       int n = sampled.length;
       for (int u : sampled) {
-        int[][] steps = steps(sequences, u, model.usesTypes());
+        int[][] steps = steps(sequences, u, model, dataset);
         TopK top = model.recommend(Query.forUser(u, k));
         for (int r = 0; r < top.size(); r++) {
           caseHistories.add(steps[0]);
@@ -260,8 +261,16 @@ final class ExplainCommand implements Callable<Integer> {
   }
 
   /** {items, types (or null)} of user u's positive steps, oldest first. */
-  private static int[][] steps(Sequences s, int u, boolean withTypes) {
-    return new int[][] {s.positiveItemsOf(u), withTypes ? s.positiveTypesOf(u) : null};
+  /**
+   * {items, types} of user u's liked steps; the types as the model numbers them (by name, when its file names them:
+   * the data set explained may number its types otherwise than the one it was trained on), null without types.
+   */
+  private static int[][] steps(Sequences s, int u, SequentialModel model, Dataset dataset) {
+    int[] types = model.usesTypes() ? s.positiveTypesOf(u) : null;
+    if (types != null && model.namesTypes()) {
+      for (int k = 0; k < types.length; k++) types[k] = model.typeIndex(dataset.typeNames().id(types[k]));
+    }
+    return new int[][] {s.positiveItemsOf(u), types};
   }
 
 

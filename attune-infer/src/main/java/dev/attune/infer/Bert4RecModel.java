@@ -28,7 +28,7 @@ public final class Bert4RecModel extends SasRecModel {
   public static final String MODEL_KIND = "bert4rec";
 
   private Bert4RecModel(WeightFile w, Interactions train, Sequences sequences) {
-    super(w, MODEL_KIND, true, train, sequences);
+    super(w, MODEL_KIND, true, train, sequences, null);
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.attune.infer.nn.Linear;
 import dev.attune.kernel.VectorOps;
 import dev.attune.model.Query;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A GRU encoder with attention over its hidden states (NARM-style) served in pure Java from the weights that
@@ -79,8 +80,8 @@ public final class GruAttentionModel extends SequentialModel {
     }
   }
 
-  private GruAttentionModel(WeightFile w, Interactions train, Sequences sequences) {
-    super(w, MODEL_KIND, false, train, sequences);
+  private GruAttentionModel(WeightFile w, Interactions train, Sequences sequences, List<String> sequenceTypes) {
+    super(w, MODEL_KIND, false, train, sequences, sequenceTypes);
     this.gruHidden = intProperty(w, "gruHidden", "100");
     if (gruHidden <= 0) {
       throw new IllegalArgumentException("gruHidden must be > 0: " + gruHidden);
@@ -108,7 +109,7 @@ public final class GruAttentionModel extends SequentialModel {
    *     shaped differently from the contract (the message names it)
    */
   public static GruAttentionModel fromWeights(WeightFile weights, Interactions train) {
-    return new GruAttentionModel(weights, train, null);
+    return new GruAttentionModel(weights, train, null, null);
   }
 
   /**
@@ -117,7 +118,8 @@ public final class GruAttentionModel extends SequentialModel {
    * @throws IllegalArgumentException as {@link #fromWeights(WeightFile, Interactions)}
    */
   public static GruAttentionModel fromWeights(WeightFile weights, TrainingSet trainingSet) {
-    return new GruAttentionModel(weights, trainingSet.interactions(), trainingSet.sequences());
+    return new GruAttentionModel(weights, trainingSet.interactions(), trainingSet.sequences(),
+        trainingSet.dataset().typeNames().ids());
   }
 
   @Override
@@ -146,7 +148,7 @@ public final class GruAttentionModel extends SequentialModel {
       // Without attributes, r_i is exactly item_embedding[i + 1], the GRU's input.
       System.arraycopy(itemRepresentations, history[start + j] * dim, x, j * dim, dim);
       if (addTypes) {
-        VectorOps.axpy(1f, typeEmbedding, types[start + j] * dim, x, j * dim, dim);
+        if (types[start + j] != NO_TYPE) VectorOps.axpy(1f, typeEmbedding, types[start + j] * dim, x, j * dim, dim);
       }
     }
     gru.forward(x, n, w.states, w.gru);

@@ -9,6 +9,7 @@ import dev.attune.infer.nn.Linear;
 import dev.attune.infer.nn.MultiHeadAttention;
 import dev.attune.kernel.VectorOps;
 import dev.attune.model.Query;
+import java.util.List;
 
 /**
  * SASRec (self-attentive sequential recommendation) served in pure Java from the weights that
@@ -90,13 +91,14 @@ public sealed class SasRecModel extends SequentialModel permits Bert4RecModel {
     }
   }
 
-  private SasRecModel(WeightFile w, Interactions train, Sequences sequences) {
-    this(w, MODEL_KIND, false, train, sequences);
+  private SasRecModel(WeightFile w, Interactions train, Sequences sequences, List<String> sequenceTypes) {
+    this(w, MODEL_KIND, false, train, sequences, sequenceTypes);
   }
 
   /** Reads the network; {@code bidirectional} for the BERT4Rec contract (kind {@code bert4rec}). */
-  SasRecModel(WeightFile w, String kind, boolean bidirectional, Interactions train, Sequences sequences) {
-    super(w, kind, true, train, sequences);
+  SasRecModel(WeightFile w, String kind, boolean bidirectional, Interactions train, Sequences sequences,
+      List<String> sequenceTypes) {
+    super(w, kind, true, train, sequences, sequenceTypes);
     this.bidirectional = bidirectional;
     this.blocks = intProperty(w, "blocks", "2");
     this.heads = intProperty(w, "heads", "2");
@@ -152,7 +154,7 @@ public sealed class SasRecModel extends SequentialModel permits Bert4RecModel {
    *     shaped differently from the contract (the message names it)
    */
   public static SasRecModel fromWeights(WeightFile weights, Interactions train) {
-    return new SasRecModel(weights, train, null);
+    return new SasRecModel(weights, train, null, null);
   }
 
   /**
@@ -162,7 +164,8 @@ public sealed class SasRecModel extends SequentialModel permits Bert4RecModel {
    * @throws IllegalArgumentException as {@link #fromWeights(WeightFile, Interactions)}
    */
   public static SasRecModel fromWeights(WeightFile weights, TrainingSet trainingSet) {
-    return new SasRecModel(weights, trainingSet.interactions(), trainingSet.sequences());
+    return new SasRecModel(weights, trainingSet.interactions(), trainingSet.sequences(),
+        trainingSet.dataset().typeNames().ids());
   }
 
   private LayerNorm layerNorm(WeightFile w, String name, float eps) {
@@ -232,7 +235,7 @@ public sealed class SasRecModel extends SequentialModel permits Bert4RecModel {
   }
 
   @Override
-  int historyWindow() {
+  public int historyWindow() {
     return bidirectional ? maxLength - 1 : maxLength;
   }
 
@@ -276,7 +279,7 @@ public sealed class SasRecModel extends SequentialModel permits Bert4RecModel {
         x[o + c] = itemRepresentations[ro + c] * embeddingScale + positionEmbedding[po + c];
       }
       if (addTypes) {
-        VectorOps.axpy(1f, typeEmbedding, types[start + j] * dim, x, o, dim);
+        if (types[start + j] != NO_TYPE) VectorOps.axpy(1f, typeEmbedding, types[start + j] * dim, x, o, dim);
       }
     }
     for (int l = 0; l < blocks; l++) {

@@ -36,7 +36,13 @@ import java.util.SplittableRandom;
  * built with a training set; a model built from a matrix alone only knows each known user's positive row in
  * item-index order, not time order, and is meant for serving with explicit histories in the {@link Query}.
  * A {@link Query} carries no event types, so a query history is always encoded without the type term (as if
- * it were zero).
+ * it were zero); a caller that has the types of a history's events passes them to {@link #userRepresentation},
+ * {@link #scoreAll} or {@link #explainAttention}, mapped with {@link #typeIndex}.
+ *
+ * <p>Event types: a model trained with them ({@code usesTypes}) records the type name of each type id
+ * ({@value #TYPE_NAMES_PROPERTY}, one per line; files written before 2026-12-06 lack it), so that a history from
+ * another data set (the service's store) can name its types: {@link #typeIndex}. A known user's training steps are
+ * mapped the same way from the training set's type ids, which another data set may number differently.
  *
  * <p>Immutable and thread-safe when the subclass is: every buffer is per thread or per call.
  *
@@ -46,6 +52,10 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
     permits SasRecModel, GruAttentionModel {
   /** Seed of the random baseline step in {@link #explainAttention(int[], int[], int)}. */
   public static final long DEFAULT_EXPLAIN_SEED = 42L;
+  /** Weight-file property: the name of each event type id of a model that uses types, one per line, in id order. */
+  public static final String TYPE_NAMES_PROPERTY = "typeNames";
+  /** A type id meaning "no type term for this step" (an event type the model was not trained on). */
+  public static final int NO_TYPE = -1;
 
   /** N. */
   final int numItems;
@@ -57,6 +67,10 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
   final boolean usesAttributes;
   final int numTypes;
   final int numAttributes;
+  /** The name of each type id (lower case), or null when the model uses no types or its file does not name them. */
+  private final List<String> typeNames;
+  /** Model type id of each type id of {@link #sequences}, or null to read them as they are. */
+  private final int[] sequenceTypeToModel;
   /** r_i for every item, row-major [N, d]. */
   final float[] itemRepresentations;
   /**
@@ -84,10 +98,12 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
    * @param attributesSupported whether the contract of {@code kind} defines item attributes; when false a
    *     weight file with {@code usesAttributes = true} is rejected
    * @param sequences time-ordered training steps, or null
+   * @param sequenceTypes the name of each type id of {@code sequences} (its data set's), or null when unknown
    * @throws IllegalArgumentException if a property or tensor is missing, malformed or misshapen (the message
    *     names it)
    */
-  SequentialModel(WeightFile w, String kind, boolean attributesSupported, Interactions train, Sequences sequences) {
+  SequentialModel(WeightFile w, String kind, boolean attributesSupported, Interactions train, Sequences sequences,
+      List<String> sequenceTypes) {
     super(train);
     String actual = w.propertyOr("model", null);
     if (!kind.equals(actual)) {
@@ -120,6 +136,18 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
           + train.numUsers());
     }
     this.sequences = sequences;
+    String names = usesTypes ? w.propertyOr(TYPE_NAMES_PROPERTY, null) : null;
+    this.typeNames = names == null ? null : List.of(names.split("\n", -1));
+    if (typeNames != null && typeNames.size() != numTypes) {
+      throw new IllegalArgumentException("weight file names " + typeNames.size() + " event types in '"
+          + TYPE_NAMES_PROPERTY + "' but numTypes = " + numTypes);
+    }
+    if (typeNames != null && sequenceTypes != null) {
+      this.sequenceTypeToModel = new int[sequenceTypes.size()];
+      for (int t = 0; t < sequenceTypeToModel.length; t++) sequenceTypeToModel[t] = typeIndex(sequenceTypes.get(t));
+    } else {
+      this.sequenceTypeToModel = null;
+    }
 
     float[] items = w.tensor("item_embedding", numItems + 1, dim).values();
     this.paddingRow = Arrays.copyOf(items, dim);
@@ -235,7 +263,7 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
    * How many of a history's newest steps the network reads: T, or fewer when the window holds something else
    * too (BERT4Rec's [MASK] step).
    */
-  int historyWindow() {
+  public int historyWindow() {
     return maxLength;
   }
 
@@ -275,8 +303,9 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
    *
    * @param history item indices, oldest first, each in [0, numItems()); only the newest T are read; may be
    *     empty (the subclass says what u is then)
-   * @param types event type of each step, same length as {@code history}, each in [0, numTypes); null leaves
-   *     the type term out; ignored when the model does not use types
+   * @param types event type of each step, same length as {@code history}, each in [0, numTypes) or {@link
+   *     #NO_TYPE} (no type term for that step); null leaves the type term out; ignored when the model does not
+   *     use types
    * @return a new array of length d
    * @throws IllegalArgumentException if an item or type is out of range or the lengths differ
    */
@@ -348,8 +377,8 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
       }
       if (usesTypes) {
         for (int t : types) {
-          if (t < 0 || t >= numTypes) {
-            throw new IllegalArgumentException("event type " + t + " outside [0, " + numTypes + ")");
+          if (t < NO_TYPE || t >= numTypes) {
+            throw new IllegalArgumentException("event type " + t + " outside [0, " + numTypes + ") and not NO_TYPE");
           }
         }
       }
@@ -358,7 +387,30 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
 
   /** {items, types} of user u's positive training steps, oldest first (requires sequences). */
   private int[][] trainingSteps(int u) {
-    return new int[][] {sequences.positiveItemsOf(u), usesTypes ? sequences.positiveTypesOf(u) : null};
+    int[] types = usesTypes ? sequences.positiveTypesOf(u) : null;
+    if (types != null && sequenceTypeToModel != null) {
+      for (int s = 0; s < types.length; s++) types[s] = sequenceTypeToModel[types[s]];
+    }
+    return new int[][] {sequences.positiveItemsOf(u), types};
+  }
+
+  /**
+   * The model's id of an event type (case does not matter), for the {@code types} of a history: {@link #NO_TYPE}
+   * when the model was not trained on that type, or uses no types.
+   *
+   * @throws IllegalStateException if the model uses types and its file does not name them ({@link #namesTypes})
+   */
+  public int typeIndex(String type) {
+    if (!usesTypes) return NO_TYPE;
+    if (typeNames == null) {
+      throw new IllegalStateException("this model's file does not name its event types (written before 2026-12-06)");
+    }
+    return typeNames.indexOf(type.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** Whether the model reads event types and its file names them, so {@link #typeIndex} can map a history's. */
+  public boolean namesTypes() {
+    return typeNames != null;
   }
 
 

@@ -463,6 +463,43 @@ class SasRecModelTest {
     assertEquals(List.of(2, 2, 7, 9), referred);
   }
 
+  /**
+   * A file naming its event types maps another data set's type ids by name (the service's store numbers its types
+   * as events arrive), and a type it was not trained on adds no type term, as the reference does for a step
+   * without a type.
+   */
+  @Test
+  void namedEventTypesMapAnotherDataSetsTypesByName() {
+    Dataset ds = new Dataset("t", Dataset.TimeKind.CLOCK);
+    for (int i = 0; i < 37; i++) ds.putItem(Item.bare("i" + i, "music"));
+    ds.addEvent(new Event("a", "i9", "view", 1, 10, "music"));
+    ds.addEvent(new Event("a", "i2", "like", 1, 20, "music"));
+    ds.addEvent(new Event("a", "i7", "view", 1, 30, "music"));
+    TrainingSet ts = DatasetBuilder.build(ds, EventWeights.defaults());
+    RandomSasRec.Config c = new RandomSasRec.Config(37, 8, 2, 2, 8, 6, 3, 0, null, null, 23L);
+    // the trained ids: like 0, play 1, view 2; this data set has view 0, like 1
+    WeightFile w = RandomSasRec.weights(c).property(SequentialModel.TYPE_NAMES_PROPERTY, "like\nplay\nview");
+    SasRecModel m = SasRecModel.fromWeights(w, ts);
+    assertTrue(m.namesTypes());
+    assertEquals(2, m.typeIndex("VIEW"));
+    assertEquals(SequentialModel.NO_TYPE, m.typeIndex("purchase"));
+    float[] expected = new float[37];
+    m.scoreAll(new int[] {9, 2, 7}, new int[] {2, 0, 2}, expected);
+    for (int i : new int[] {9, 2, 7}) expected[i] = Float.NaN;
+    assertEquals(dev.attune.kernel.TopKSelector.select(expected, 37, 10, ItemFilter.ALL),
+        m.recommend(Query.forUser(ds.userIds().indexOf("a"), 10)), "the user's view, like, view as the model names them");
+
+    int[] history = {4, 5, 6};
+    double[] reference = referenceScores(w, history, new int[] {1, -1, 0}, null);
+    float[] actual = new float[37];
+    m.scoreAll(history, new int[] {1, SequentialModel.NO_TYPE, 0}, actual);
+    for (int i = 0; i < 37; i++) assertEquals(reference[i], actual[i], 1e-4, "item " + i);
+
+    WeightFile miscounted = RandomSasRec.weights(c).property(SequentialModel.TYPE_NAMES_PROPERTY, "like\nview");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SasRecModel.fromWeights(miscounted, ts));
+    assertTrue(e.getMessage().contains("numTypes = 3"), e.getMessage());
+  }
+
   // ------------------------------------------------------------------ (e) explanations
 
   @Test

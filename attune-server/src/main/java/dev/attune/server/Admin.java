@@ -519,6 +519,7 @@ final class Admin {
     java.util.Arrays.sort(order, (x, y) -> Long.compare(events.get(x).timestamp(), events.get(y).timestamp()));
     List<Map<String, Object>> steps = new ArrayList<>();
     List<Integer> indices = new ArrayList<>();
+    List<dev.attune.events.Event> read = new ArrayList<>();
     for (int k : order) {
       dev.attune.events.Event event = events.get(k);
       int index = m.items().indexOf(event.itemId());
@@ -530,6 +531,7 @@ final class Admin {
       step.put("timestamp", sentTimestamp.get(k) ? event.timestamp() : null); // as sent: none when none
       steps.add(step);
       indices.add(index);
+      read.add(event);
     }
     int[] itemIndex = new int[items.size()];
     for (int j = 0; j < items.size(); j++) {
@@ -542,15 +544,16 @@ final class Admin {
     }
     double[][] drops;
     if (transfer == null) {
-      int window = Math.min(indices.size(), m.sequential().maxLength());
+      int window = Math.min(indices.size(), m.sequential().historyWindow());
       steps = new ArrayList<>(steps.subList(steps.size() - window, steps.size()));
       int[] history = indices.subList(indices.size() - window, indices.size()).stream().mapToInt(Integer::intValue)
           .toArray();
+      int[] types = m.typesOf(read.subList(read.size() - window, read.size()));
       drops = new double[history.length][items.size()];
       if (history.length > 0) {
-        float[] full = m.sequential().userRepresentation(history, null);
+        float[] full = m.sequential().userRepresentation(history, types);
         for (int e = 0; e < history.length; e++) {
-          float[] u = m.sequential().userRepresentation(without(history, e), null);
+          float[] u = m.sequential().userRepresentation(without(history, e), types == null ? null : without(types, e));
           for (int j = 0; j < itemIndex.length; j++) {
             float[] r = m.sequential().itemRepresentation(itemIndex[j]);
             drops[e][j] = m.sequential().score(full, r) - m.sequential().score(u, r);

@@ -86,6 +86,11 @@ final class ModelEvaluation {
     private final int[] toModel;
     /** Data set item index of each model item, or -1. */
     private final int[] toData;
+    /**
+     * Model type id of each data set event type, for a sequential network trained with named event types (so the
+     * candidate is measured reading types, as it is served); null otherwise.
+     */
+    private final int[] typeToModel;
 
     Remapped(Recommender target, ServingModel served, Dataset dataset, Sequences sequences) {
       this.target = target;
@@ -100,6 +105,13 @@ final class ModelEvaluation {
         int m = served.items().indexOf(dataset.itemIds().id(i));
         toModel[i] = m;
         if (m >= 0) toData[m] = i;
+      }
+      dev.attune.infer.SequentialModel network = served.sequential();
+      if (network != null && network.namesTypes() && target == served.recommender()) {
+        typeToModel = new int[dataset.typeNames().size()];
+        for (int t = 0; t < typeToModel.length; t++) typeToModel[t] = network.typeIndex(dataset.typeNames().id(t));
+      } else {
+        typeToModel = null;
       }
     }
 
@@ -121,14 +133,32 @@ final class ModelEvaluation {
     @Override
     public TopK recommend(Query query) {
       int[] history = query.history() != null ? query.history() : sequences.positiveItemsOf(query.userIndex());
+      int[] types = query.history() == null && typeToModel != null ? sequences.positiveTypesOf(query.userIndex()) : null;
       int[] mapped = new int[history.length];
+      int[] mappedTypes = types == null ? null : new int[history.length];
       int n = 0;
-      for (int item : history) if (toModel[item] >= 0) mapped[n++] = toModel[item];
+      for (int s = 0; s < history.length; s++) {
+        if (toModel[history[s]] < 0) continue;
+        if (mappedTypes != null) mappedTypes[n] = typeToModel[types[s]];
+        mapped[n++] = toModel[history[s]];
+      }
       if (n == 0) return TopK.empty();
       ItemFilter filter = query.filter();
       ItemFilter inData = m -> toData[m] >= 0 && filter.accepts(toData[m]);
+      if (mappedTypes != null) {
+        // the history with its event types, as the service scores it (a Query carries no types)
+        int[] seen = query.excludeSeen() ? java.util.Arrays.stream(mapped, 0, n).sorted().distinct().toArray()
+            : new int[0];
+        TopK top = served.recommend(java.util.Arrays.copyOf(mapped, n), java.util.Arrays.copyOf(mappedTypes, n),
+            query.k(), seen, inData, null);
+        return toData(top);
+      }
       TopK top = target.recommend(new Query(-1, java.util.Arrays.copyOf(mapped, n), query.k(), inData,
           query.excludeSeen()));
+      return toData(top);
+    }
+
+    private TopK toData(TopK top) {
       int[] items = new int[top.size()];
       for (int r = 0; r < items.length; r++) items[r] = toData[top.item(r)];
       return new TopK(items, top.scores().clone());

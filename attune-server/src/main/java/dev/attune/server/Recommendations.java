@@ -250,6 +250,7 @@ final class Recommendations {
     }
     Map<String, Candidate> pool = new LinkedHashMap<>();
     int[] modelHistory = null;
+    int[] modelTypes = null;
     List<Event> modelEvents = new ArrayList<>();
     int sceneId = o.scene() == null ? -1 : sceneIds.getOrDefault(o.scene(), -2);
     if (m != null && sceneId != -2) {
@@ -263,13 +264,14 @@ final class Recommendations {
       }
       if (!idx.isEmpty()) {
         modelHistory = idx.stream().mapToInt(Integer::intValue).toArray();
+        modelTypes = m.typesOf(modelEvents);
         int fetch = Math.min(m.items().size(), o.k() * OVERFETCH);
         int[] excluded = excludedIndices(m, o, seen);
         boolean[] blocked = v.blocked();
         int[] sceneOf = v.sceneOf();
         ItemFilter keep = i -> !blocked[i] && (sceneId < 0 || sceneOf[i] == sceneId)
             && (o.category() == null || catalog.get(m.items().id(i)).item().categories().contains(o.category()));
-        TopK top = m.recommend(modelHistory, fetch, excluded, keep, o.scene());
+        TopK top = m.recommend(modelHistory, modelTypes, fetch, excluded, keep, o.scene());
         for (int r = 0; r < top.size(); r++) {
           String id = m.items().id(top.item(r));
           pool.put(id, new Candidate(id, top.score(r), m.kind(), top.item(r)));
@@ -300,7 +302,7 @@ final class Recommendations {
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
-        : m.explains() ? explain(m, modelHistory, modelEvents, ranked)
+        : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, ranked)
         : m.sceneTarget(o.scene()) != null ? explainTransfer(m, o.scene(), modelHistory, modelEvents, ranked)
         : Map.of();
     List<Recommended> out = new ArrayList<>(ranked.size());
@@ -518,12 +520,12 @@ final class Recommendations {
   }
 
   /** Attention explanations of the model's candidates among {@code ranked} (three forward passes in all). */
-  private static Map<Candidate, Explained> explain(ServingModel m, int[] history, List<Event> events,
+  private static Map<Candidate, Explained> explain(ServingModel m, int[] history, int[] types, List<Event> events,
       List<Candidate> ranked) {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
-    AttentionExplanation[] all = m.sequential().explainAttention(history, null, items, explainSeed(history));
+    AttentionExplanation[] all = m.sequential().explainAttention(history, types, items, explainSeed(history));
     Map<Candidate, Explained> out = new HashMap<>();
     for (int k = 0; k < all.length; k++) {
       AttentionExplanation a = all[k];

@@ -138,15 +138,18 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
    * @param excluded item indices never returned, sorted ascending
    */
   TopK recommend(int[] history, int k, int[] excluded, ItemFilter keep) {
-    return recommend(history, k, excluded, keep, null);
+    return recommend(history, null, k, excluded, keep, null);
   }
 
   /**
    * As {@link #recommend(int[], int, int[], ItemFilter)}, for a request limited to {@code scene} (null: any): a
    * transfer model recommends with its model for that scene, and nothing for a scene it was not trained on.
+   *
+   * @param types the event type of each history step for a sequential model that reads them ({@link #typesOf}), or
+   *     null
    */
-  TopK recommend(int[] history, int k, int[] excluded, ItemFilter keep, String scene) {
-    if (scoring != null) return scoring.recommend(history, null, k, excluded, keep);
+  TopK recommend(int[] history, int[] types, int k, int[] excluded, ItemFilter keep, String scene) {
+    if (scoring != null) return scoring.recommend(history, types, k, excluded, keep);
     Recommender target = sceneTargets == null ? recommender : sceneTarget(scene);
     if (target == null) return TopK.empty();
     ItemFilter allowed = excluded.length == 0 ? keep : i -> Arrays.binarySearch(excluded, i) < 0 && keep.accepts(i);
@@ -177,6 +180,18 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
    */
   boolean fitsOnStoreEvents() {
     return sceneTargets != null || TwoStageModel.KIND.equals(kind);
+  }
+
+  /**
+   * The model's type id of each event, for a sequential network trained with event types ({@code useTypes}): a type
+   * it was not trained on gets none ({@link SequentialModel#NO_TYPE}). Null for every other model, and for a file
+   * written before its type names were recorded, which is served without types as before.
+   */
+  int[] typesOf(java.util.List<dev.attune.events.Event> events) {
+    if (sequential == null || !sequential.namesTypes()) return null;
+    int[] out = new int[events.size()];
+    for (int k = 0; k < out.length; k++) out[k] = sequential.typeIndex(events.get(k).type());
+    return out;
   }
 
   /** Whether the model explains its recommendations by attention (a sequential network). */

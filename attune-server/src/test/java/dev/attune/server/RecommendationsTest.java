@@ -265,4 +265,39 @@ class RecommendationsTest {
     }
     assertTrue(positions.size() >= 15, "100 histories drew only the positions " + positions);
   }
+
+  /**
+   * A model trained with event types is served reading them: the same items as a play or as a like score
+   * differently, as the network scores them with those types; a type it was not trained on adds no type term.
+   */
+  @Test
+  void aModelTrainedWithEventTypesReadsTheTypesOfTheHistory(@TempDir Path dir) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("i" + i);
+    WeightFile w = RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20, 2, 0, null, null, 9L))
+        .property(dev.attune.infer.SequentialModel.TYPE_NAMES_PROPERTY, "play\nlike");
+    ModelDirectory.write(dir.resolve("typed"), w, ids, Map.of());
+    ServingModel served = ServingModel.read(dir.resolve("typed"), () -> null);
+    Catalog catalog = new Catalog();
+    for (String id : ids) catalog.put(new Store.StoredItem(Item.bare(id, "music"), false, 0L));
+    Recommendations r = new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS, served);
+    var options = new Recommendations.Options(5, null, Set.of(), null, 0, 0, false, true);
+
+    for (String[] types : new String[][] {{"play", "play"}, {"like", "play"}, {"purchase", "play"}}) {
+      List<Event> history = List.of(new Event("u", "i1", types[0], 1f, 1L, "music"),
+          new Event("u", "i2", types[1], 1f, 2L, "music"));
+      Recommendations.Recommended top = r.recommend(history, options, 0L).get(0);
+      float[] expected = new float[ITEMS];
+      int first = types[0].equals("purchase") ? dev.attune.infer.SequentialModel.NO_TYPE : types[0].equals("like") ? 1 : 0;
+      served.sequential().scoreAll(new int[] {1, 2}, new int[] {first, 0}, expected);
+      assertEquals(expected[Integer.parseInt(top.itemId().substring(1))], top.modelScore(), 1e-5,
+          "scored with the types " + Arrays.toString(types));
+      double drop = top.explanation().topStepDrop();
+      assertTrue(Double.isFinite(drop), "explained with the same types");
+    }
+    List<Event> asPlays = List.of(new Event("u", "i1", "play", 1f, 1L, "music"), new Event("u", "i2", "play", 1f, 2L, "music"));
+    List<Event> asLikes = List.of(new Event("u", "i1", "like", 1f, 1L, "music"), new Event("u", "i2", "like", 1f, 2L, "music"));
+    assertFalse(r.recommend(asPlays, options, 0L).get(0).modelScore().equals(r.recommend(asLikes, options, 0L).get(0)
+        .modelScore()), "a like is not a play to this model");
+  }
 }

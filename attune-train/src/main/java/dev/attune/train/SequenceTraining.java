@@ -406,7 +406,13 @@ public final class SequenceTraining {
             state.write(dir.resolve(CHECKPOINT));
           }
         }
-        return best != null ? best : net.toWeights();
+        WeightFile out = best != null ? best : net.toWeights();
+        if (options.useTypes()) {
+          // what each type id means, so that a history from another data set (the service's store) can name its own
+          out.property(dev.attune.infer.SequentialModel.TYPE_NAMES_PROPERTY,
+              String.join("\n", train.dataset().typeNames().ids()));
+        }
+        return out;
       }
     } catch (IOException e) {
       throw new UncheckedIOException("checkpoint in " + dir, e);
