@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
  *             ATTUNE_RATE_LIMIT   rateLimit  200 requests per second per API key
  *             ATTUNE_RATE_BURST   rateBurst  400
  *             ATTUNE_CORS_ORIGINS corsOrigins (none: same origin only; comma-separated origins)
+ *             ATTUNE_ALLOWED_HOSTS allowedHosts (none: IP addresses, localhost and --host only; comma-separated)
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
  * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
@@ -69,7 +70,8 @@ import picocli.CommandLine.Spec;
             + " else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids"
             + " with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):"
             + " ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_CORS_ORIGINS (file keys"
-            + " requireApiKeys, rateLimit, rateBurst, corsOrigins).",
+            + " requireApiKeys, rateLimit, rateBurst, corsOrigins). Requests are answered for IP addresses, localhost"
+            + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts).",
         "Retraining (on the store; a served scene-transfer model as scene-transfer with its settings, anything else"
             + " as SASRec; published only if the model gate passes): --train-every,"
             + " --retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,"
@@ -82,7 +84,8 @@ final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
   /** The keys a --config file may hold. */
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
-      "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "corsOrigins", "modelRoot", "trainEvery",
+      "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "corsOrigins", "allowedHosts", "modelRoot",
+      "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs");
 
   @Spec CommandSpec spec;
@@ -105,7 +108,8 @@ final class ServeCommand implements Callable<Integer> {
   String fallback;
 
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
-      + " userIdKey, requireApiKeys, rateLimit, rateBurst, corsOrigins, modelRoot, trainEvery, retrainAfterEvents,"
+      + " userIdKey, requireApiKeys, rateLimit, rateBurst, corsOrigins, allowedHosts, modelRoot, trainEvery,"
+      + " retrainAfterEvents,"
       + " gateMargin, trainEpochs (any other key is refused).")
   Path config;
 
@@ -228,7 +232,9 @@ final class ServeCommand implements Callable<Integer> {
         rate,
         count("ATTUNE_RATE_BURST (file key rateBurst)", pick(env.get("ATTUNE_RATE_BURST"),
             file.getProperty("rateBurst"), Integer.toString(AccessConfig.DEFAULTS.burst()))),
-        java.util.Arrays.stream(origins.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList()));
+        java.util.Arrays.stream(origins.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList(),
+        java.util.Arrays.stream(java.util.Objects.requireNonNullElse(pick(env.get("ATTUNE_ALLOWED_HOSTS"),
+            file.getProperty("allowedHosts")), "").split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList()));
     return new Settings(url, cfg.withLifecycle(lifecycle), epochs);
   }
 

@@ -12,10 +12,18 @@ import java.util.List;
  * @param burst requests a key may make at once above the sustained rate, &ge; 1
  * @param corsOrigins origins whose browsers may call the API (CORS), such as {@code https://app.example.com};
  *     empty = same origin only
+ * @param allowedHosts host names requests may name in {@code Host} besides IP addresses, localhost and the host the
+ *     server listens on ({@link HostPolicy}: {@code .example.com} allows its subdomains, {@code *} any host)
  */
-public record AccessConfig(boolean requireApiKeys, double requestsPerSecond, int burst, List<String> corsOrigins) {
+public record AccessConfig(boolean requireApiKeys, double requestsPerSecond, int burst, List<String> corsOrigins,
+    List<String> allowedHosts) {
   /** Keys optional, 200 requests per second per key with bursts of 400, no cross-origin callers. */
-  public static final AccessConfig DEFAULTS = new AccessConfig(false, 200, 400, List.of());
+  public static final AccessConfig DEFAULTS = new AccessConfig(false, 200, 400, List.of(), List.of());
+
+  /** Without host names of its own: IP addresses, localhost and the host the server listens on. */
+  public AccessConfig(boolean requireApiKeys, double requestsPerSecond, int burst, List<String> corsOrigins) {
+    this(requireApiKeys, requestsPerSecond, burst, corsOrigins, List.of());
+  }
 
   /** Checks the values. */
   public AccessConfig {
@@ -24,5 +32,6 @@ public record AccessConfig(boolean requireApiKeys, double requestsPerSecond, int
           + burst);
     }
     corsOrigins = corsOrigins == null ? List.of() : List.copyOf(corsOrigins);
+    allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
   }
 }

@@ -272,7 +272,14 @@ public final class AttuneServer {
       // the key check first: a client without access learns nothing from the query check
       for (Route r : api.routes()) c.routes.addHttpHandler(r.method(), r.path(), access.wrap(r.checkingQuery()));
       CorsPolicy cors = config.access().corsOrigins().isEmpty() ? null : new CorsPolicy(config.access().corsOrigins());
+      HostPolicy hosts = new HostPolicy(config.access().allowedHosts(), config.host());
       c.routes.before(ctx -> {
+        // DNS rebinding: a page of another site, its name pointed here, names its own host; probes may name any
+        String path = ctx.path();
+        if (!hosts.allows(ctx.header("Host")) && !path.equals("/health") && !path.equals("/metrics")) {
+          throw new ApiException(403, "host_not_allowed", "this server does not answer for host '" + ctx.header("Host")
+              + "': IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts) only", "Host");
+        }
         // HEAD would answer 200 without running the route or its key check
         if (ctx.method() == io.javalin.http.HandlerType.HEAD) {
           throw new ApiException(405, "method_not_allowed", "HEAD is not served; use GET", null);

@@ -74,6 +74,31 @@ class AccessControlTest {
     assertEquals(200, send("GET", "/v1/popular", null, ADMIN_KEY).statusCode());
   }
 
+  /**
+   * DNS rebinding: a page of another site whose name points here sends its requests with its own {@code Host};
+   * they are refused before anything runs, whatever key they carry, while probes of /health still answer.
+   */
+  @Test
+  void aRequestNamingAnotherHostIsRefused() throws Exception {
+    String rebound = raw("GET /v1/popular HTTP/1.1\r\nHost: evil.example:80\r\nAuthorization: Bearer " + reader
+        + "\r\nConnection: close\r\n\r\n");
+    assertTrue(rebound.startsWith("HTTP/1.1 403"), rebound);
+    assertTrue(rebound.contains("\"error\":\"host_not_allowed\"") && rebound.contains("ATTUNE_ALLOWED_HOSTS"), rebound);
+    String local = raw("GET /v1/popular HTTP/1.1\r\nHost: localhost:" + server.port() + "\r\nAuthorization: Bearer "
+        + reader + "\r\nConnection: close\r\n\r\n");
+    assertTrue(local.startsWith("HTTP/1.1 200"), local);
+    String probe = raw("GET /health HTTP/1.1\r\nHost: attune.svc.cluster:8080\r\nConnection: close\r\n\r\n");
+    assertTrue(probe.startsWith("HTTP/1.1 200"), probe);
+  }
+
+  /** A request written as is (the JDK's client will not send another Host). */
+  private String raw(String request) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   @Test
   void aKeyPastItsRateGets429WithRetryAfterAndARevokedKeyIsRefused() throws Exception {
     int ok = 0;

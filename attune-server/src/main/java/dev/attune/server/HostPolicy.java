@@ -1,0 +1,68 @@
+package dev.attune.server;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The host names the API answers to, against DNS rebinding: a page of another site whose name the attacker points
+ * at 127.0.0.1 (or at a machine on the server's network) reaches the server as its own origin, so the browser lets
+ * it read every answer and the origin check of writes sees {@code Origin} and {@code Host} agree. Its requests still
+ * name the attacker's host in {@code Host}, which is what this refuses. Allowed: a request without {@code Host}
+ * (HTTP/1.0, not a browser), an IP address (a name is what rebinds; an address cannot), {@code localhost} and
+ * {@code *.localhost}, the host the server listens on when it is a name, and the configured names ({@link
+ * AccessConfig#allowedHosts}: {@code attune.example.com}, {@code .example.com} for every subdomain, {@code *} for
+ * any host, as behind a proxy that checks names itself).
+ *
+ * <p>Immutable and thread-safe.
+ */
+final class HostPolicy {
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  private final Set<String> names;
+  private final List<String> suffixes;
+  private final boolean any;
+
+  /**
+   * @param allowed configured host names (case-insensitive; {@code .example.com} allows its subdomains, {@code *}
+   *     any host)
+   * @param listenHost the interface the server listens on ({@code --host}): allowed too when it is a name
+   */
+  HostPolicy(List<String> allowed, String listenHost) {
+    java.util.Set<String> n = new java.util.HashSet<>();
+    java.util.List<String> s = new java.util.ArrayList<>();
+    boolean star = false;
+    for (String a : allowed) {
+      String h = a.strip().toLowerCase(Locale.ROOT);
+      if (h.equals("*")) star = true;
+      else if (h.startsWith(".")) s.add(h);
+      else if (!h.isEmpty()) n.add(h);
+    }
+    if (listenHost != null) n.add(listenHost.strip().toLowerCase(Locale.ROOT));
+    this.names = Set.copyOf(n);
+    this.suffixes = List.copyOf(s);
+    this.any = star;
+  }
+
+  /** Whether a request whose {@code Host} header is {@code hostHeader} (null: none) is answered. */
+  boolean allows(String hostHeader) {
+    if (any || hostHeader == null) return true;
+    String host = name(hostHeader.strip().toLowerCase(Locale.ROOT));
+    if (host.isEmpty()) return false;
+    if (host.startsWith("[") || IPV4.matcher(host).matches()) return true; // an address, v6 in brackets or v4
+    if (host.equals("localhost") || host.endsWith(".localhost") || names.contains(host)) return true;
+    for (String suffix : suffixes) if (host.endsWith(suffix)) return true;
+    return false;
+  }
+
+  /** The host of a {@code Host} header, without its port (an IPv6 address keeps its brackets). */
+  private static String name(String header) {
+    if (header.startsWith("[")) {
+      int end = header.indexOf(']');
+      return end < 0 ? "" : header.substring(0, end + 1);
+    }
+    int colon = header.lastIndexOf(':');
+    String host = colon < 0 ? header : header.substring(0, colon);
+    return host.endsWith(".") ? host.substring(0, host.length() - 1) : host; // "localhost." is localhost
+  }
+}

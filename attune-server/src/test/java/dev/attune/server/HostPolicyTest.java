@@ -1,0 +1,30 @@
+package dev.attune.server;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which {@code Host} headers the API answers (DNS rebinding). */
+class HostPolicyTest {
+  @Test
+  void addressesLocalhostAndConfiguredNamesAreAnsweredAndOtherNamesAreNot() {
+    HostPolicy p = new HostPolicy(List.of("Attune.Example.com", ".corp.example"), "127.0.0.1");
+    for (String ok : new String[] {"127.0.0.1:8080", "10.1.2.3", "[::1]:8080", "[fe80::1]", "localhost:8080",
+        "LOCALHOST", "localhost.:8080", "app.localhost", "attune.example.com:443", "api.corp.example", null}) {
+      assertTrue(p.allows(ok), ok);
+    }
+    for (String refused : new String[] {"evil.example:80", "evil.example", "attune.example.com.evil.example",
+        "localhost.evil.example", "corp.example", "", "127.0.0.1.evil.example", "[::1"}) {
+      assertFalse(p.allows(refused), refused);
+    }
+  }
+
+  @Test
+  void theListenHostAndAStarAreAllowed() {
+    assertTrue(new HostPolicy(List.of(), "attune-box").allows("attune-box:8080"));
+    assertFalse(new HostPolicy(List.of(), "0.0.0.0").allows("attune-box:8080"));
+    assertTrue(new HostPolicy(List.of("*"), "127.0.0.1").allows("anything.example"));
+  }
+}
