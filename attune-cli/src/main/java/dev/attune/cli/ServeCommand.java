@@ -217,6 +217,14 @@ final class ServeCommand implements Callable<Integer> {
     int epochs = count("--train-epochs (ATTUNE_TRAIN_EPOCHS, file key trainEpochs)", pick(
         trainEpochs == null ? null : trainEpochs.toString(), env.get("ATTUNE_TRAIN_EPOCHS"),
         file.getProperty("trainEpochs"), "12"));
+    // an empty key is a mistake, not a choice: read as "off" it would store plain ids in a store of pseudonyms
+    for (String[] given : new String[][] {{"ATTUNE_USER_ID_KEY", env.get("ATTUNE_USER_ID_KEY")},
+        {"the --config file's userIdKey", file.getProperty("userIdKey")}}) {
+      if (given[1] != null && given[1].isBlank()) {
+        throw new IllegalArgumentException(given[0] + " is set but empty: give the key (at least 16 characters) or"
+            + " leave it out to store user ids as given");
+      }
+    }
     cfg = cfg.withUserIdKey(pick(env.get("ATTUNE_USER_ID_KEY"), file.getProperty("userIdKey")));
     String origins = java.util.Objects.requireNonNullElse(
         pick(env.get("ATTUNE_CORS_ORIGINS"), file.getProperty("corsOrigins")), "");

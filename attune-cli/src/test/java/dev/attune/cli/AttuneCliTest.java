@@ -51,6 +51,14 @@ class AttuneCliTest {
     assertEquals(9100, fromEnv.config().port(), "an option wins over the environment");
     assertEquals(java.util.List.of("https://a.example", "https://b.example"), fromEnv.config().access().corsOrigins());
 
+    assertEquals(java.util.List.of("attune.example.com", ".corp.example"), serveSettings(
+        Map.of("ATTUNE_ALLOWED_HOSTS", "attune.example.com, .corp.example")).config().access().allowedHosts());
+    // an empty pseudonymisation key is refused, not read as "off" (plain ids would go into a store of pseudonyms)
+    for (String blank : List.of("", "   ")) {
+      IllegalArgumentException empty = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> serveSettings(Map.of("ATTUNE_USER_ID_KEY", blank)));
+      assertTrue(empty.getMessage().contains("ATTUNE_USER_ID_KEY is set but empty"), empty.getMessage());
+    }
     IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> serveSettings(java.util.Map.of("ATTUNE_RATE_BURST", "lots")));
     assertTrue(bad.getMessage().contains("rateBurst"), bad.getMessage());

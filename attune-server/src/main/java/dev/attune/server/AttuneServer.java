@@ -185,14 +185,18 @@ public final class AttuneServer {
       reloadServedAfterDeletion.set(true);
       fitFallback(null);
     });
+    // a store kept under one setting and served under the other: warn, the users affected are out of reach
     if (config.userIdKey() != null) {
-      UserIds ids = new UserIds(config.userIdKey());
-      long plain = store.users(0, 1000).stream().filter(u -> !ids.isPseudonym(u.id())).count();
-      if (plain > 0) {
-        LOG.warn("user ids are pseudonymised (ATTUNE_USER_ID_KEY), but {} of the store's first 1,000 users are stored"
-            + " under plain ids (stored before the key was set): requests name users by their own ids, which now map"
-            + " to pseudonyms, so these users cannot be reached, exported or deleted through the API", plain);
+      List<String> plain = store.stats().userIdsWithoutPrefix(UserIds.PSEUDONYM_PREFIX, 3);
+      if (!plain.isEmpty()) {
+        LOG.warn("user ids are pseudonymised (ATTUNE_USER_ID_KEY), but the store holds users under plain ids (such as"
+            + " {}; stored before the key was set): requests name users by their own ids, which now map to"
+            + " pseudonyms, so these users cannot be reached, exported or deleted through the API", plain);
       }
+    } else if (!store.stats().userIds(UserIds.PSEUDONYM_PREFIX, 1).isEmpty()) {
+      LOG.warn("the store holds pseudonymised users ('" + UserIds.PSEUDONYM_PREFIX + "...'), but ATTUNE_USER_ID_KEY is"
+          + " not set: user ids are now stored as given, so their new events start new users under plain ids, and"
+          + " the pseudonymised ones cannot be reached by their own ids; set the key the store was kept with");
     }
   }
 

@@ -17,6 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class UserIds {
   /** What {@link #stored} makes of an id when a key is set. */
+  /** What every pseudonym starts with. */
+  static final String PSEUDONYM_PREFIX = "p:";
   private static final java.util.regex.Pattern PSEUDONYM = java.util.regex.Pattern.compile("p:[A-Za-z0-9_-]{22}");
   /** Initialised with the key; each call works on a clone (a Mac is not thread-safe, and cloning skips the init). */
   private final Mac prototype;
@@ -56,6 +58,6 @@ public final class UserIds {
       throw new IllegalStateException("the HMAC provider cannot clone", e);
     }
     byte[] digest = mac.doFinal(clientId.getBytes(StandardCharsets.UTF_8));
-    return "p:" + Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 16));
+    return PSEUDONYM_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 16));
   }
 }

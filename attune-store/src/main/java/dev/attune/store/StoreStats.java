@@ -176,6 +176,19 @@ public final class StoreStats {
   }
 
   /**
+   * User ids not starting with {@code prefix} (case-sensitive), in id order: for instance the users stored under
+   * plain ids in a store of pseudonyms. One pass over the ids.
+   *
+   * @param limit most ids, 0..{@link #MAX_ROWS}
+   */
+  public List<String> userIdsWithoutPrefix(String prefix, int limit) {
+    if (prefix == null || prefix.isEmpty()) throw new IllegalArgumentException("prefix must not be empty");
+    requireLimit(limit);
+    String sql = "SELECT id FROM users WHERE substr(id, 1, ?) <> ? ORDER BY id LIMIT ?";
+    return store.readSnapshot("search users", c -> ids(c, sql, prefix, limit));
+  }
+
+  /**
    * Item ids starting with {@code prefix} (case-sensitive; empty = all), in id order.
    *
    * @param limit most ids, 0..{@link #MAX_ROWS}

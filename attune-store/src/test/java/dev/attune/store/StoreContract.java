@@ -813,6 +813,10 @@ abstract class StoreContract {
     assertEquals(List.of("song-1", "song-2"), store.stats().itemIds("song", 10));
     assertEquals(List.of(), store.stats().itemIds("%", 10), "no wildcards");
     assertThrows(IllegalArgumentException.class, () -> store.stats().userIds(null, 10));
+    // every id outside a prefix, wherever it sorts (plain ids among pseudonyms)
+    assertEquals(List.of("U1", "u2", "\u00e9t\u00e9"), store.stats().userIdsWithoutPrefix("u1", 10));
+    assertEquals(List.of("U1"), store.stats().userIdsWithoutPrefix("u", 1));
+    assertThrows(IllegalArgumentException.class, () -> store.stats().userIdsWithoutPrefix("", 10));
   }
 
   // ---- serving claim ----
