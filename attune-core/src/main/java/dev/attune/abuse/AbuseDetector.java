@@ -397,19 +397,36 @@ public final class AbuseDetector {
    * allow repeats and the given test events of the others are kept): what training should see.
    */
   public static Dataset withoutQuarantined(Dataset data, Report report) {
+    return without(data, report.quarantined());
+  }
+
+  /**
+   * {@code data} without the users named (their profiles and events): a later copy of the data than the one a
+   * report was made on, whose user indices differ.
+   */
+  public static Dataset withoutUsers(Dataset data, java.util.Set<String> userIds) {
+    boolean[] left = new boolean[data.numUsers()];
+    for (String id : userIds) {
+      int u = data.userIds().indexOf(id);
+      if (u >= 0) left[u] = true;
+    }
+    return without(data, left);
+  }
+
+  private static Dataset without(Dataset data, boolean[] left) {
     Dataset out = new Dataset(data.name(), data.timeKind());
     for (String scene : data.repeatScenes()) out.allowRepeats(scene);
     for (int u = 0; u < data.numUsers(); u++) {
-      if (!report.quarantined()[u]) out.putUser(data.user(u));
+      if (!left[u]) out.putUser(data.user(u));
     }
     for (int i = 0; i < data.numItems(); i++) out.putItem(data.item(i));
     EventLog log = data.events();
     for (int r = 0; r < log.size(); r++) {
-      if (!report.quarantined()[log.user(r)]) out.addEvent(data.event(log, r));
+      if (!left[log.user(r)]) out.addEvent(data.event(log, r));
     }
     EventLog test = data.givenTest();
     for (int r = 0; test != null && r < test.size(); r++) {
-      if (!report.quarantined()[test.user(r)]) out.addGivenTestEvent(data.event(test, r));
+      if (!left[test.user(r)]) out.addGivenTestEvent(data.event(test, r));
     }
     return out;
   }

@@ -170,6 +170,9 @@ public final class AttuneServer {
         && !servedDir.toAbsolutePath().normalize().equals(config.modelDir().toAbsolutePath().normalize());
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
     // training jobs by outcome, with their durations (attune_training_seconds_count / _sum / _max)
+    // the users a job's abuse review quarantines count in neither popular nor trending, nor in what is fitted on the
+    // store here (the fallback, a pipeline's retrievers, a transfer model's neighbours), as they do not in training
+    lifecycle.onAbuseReviewed(() -> applyQuarantine(counters));
     lifecycle.onJobFinished((outcome, millis) -> {
       Timer.builder("attune_training_seconds").description("training jobs of the model lifecycle, by outcome")
           .tag("outcome", outcome).register(metrics).record(millis, TimeUnit.MILLISECONDS);
@@ -180,6 +183,7 @@ public final class AttuneServer {
         served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
     api.onUserDeleted(() -> {
+      applyQuarantine(counters); // a deleted user leaves the quarantine, so an id used again counts afresh
       // co-occurrence only they made must not outlive them: in the fallback, and in a served model fitted on the
       // store's events when it was read (a two-stage pipeline's retrievers, a transfer model's neighbours)
       reloadServedAfterDeletion.set(true);
@@ -198,6 +202,14 @@ public final class AttuneServer {
           + " not set: user ids are now stored as given, so their new events start new users under plain ids, and"
           + " the pseudonymised ones cannot be reached by their own ids; set the key the store was kept with");
     }
+  }
+
+  /** Leaves the users the latest abuse review quarantined out of the counters and the store's data fitted here. */
+  private void applyQuarantine(ItemCounters counters) {
+    java.util.Set<String> users = lifecycle.quarantinedUserIds();
+    served.quarantine(users);
+    counters.exclude(users, id -> store.recentEvents(id, RecentHistory.MAX_LOADED_EVENTS).stream()
+        .map(Store.StoredEvent::event).toList());
   }
 
   /** Reads the store's events for start-up and keeps them for the fallback model ({@link #startupEvents}). */
@@ -472,7 +484,7 @@ public final class AttuneServer {
         }
         long t0 = System.nanoTime();
         try {
-          TrainingSet data = events != null ? events : ServedVersion.storeEvents(store);
+          TrainingSet data = events != null ? events : served.storeEvents();
           recommendations.fallback(FallbackModel.fit(data, config.fallbackModel(), 42L));
           LOG.info("fallback model {} fitted in {} ms", config.fallbackModel(), (System.nanoTime() - t0) / 1_000_000);
         } catch (RuntimeException | LinkageError e) {

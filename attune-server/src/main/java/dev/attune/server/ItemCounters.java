@@ -87,8 +87,23 @@ final class ItemCounters {
     return weights.weight(e.type(), e.value(), Float.NaN) > 0;
   }
 
+  /** Users whose events are not counted (quarantined by the latest abuse review); guarded by this. */
+  private java.util.Set<String> excluded = java.util.Set.of();
+
+  /**
+   * Counts no event of {@code users} from now on and uncounts theirs counted before ({@code eventsOf}: a user's
+   * stored events); users excluded before and not now are counted again from their events. Pushed items must not
+   * stay popular or trending on the strength of a quarantined crowd.
+   */
+  synchronized void exclude(java.util.Set<String> users, java.util.function.Function<String, List<Event>> eventsOf) {
+    java.util.Set<String> before = excluded;
+    excluded = java.util.Set.copyOf(users);
+    for (String u : users) if (!before.contains(u)) removeAll(eventsOf.apply(u));
+    for (String u : before) if (!users.contains(u)) for (Event e : eventsOf.apply(u)) count(e);
+  }
+
   private void count(Event e) {
-    if (!positive(e)) return;
+    if (!positive(e) || excluded.contains(e.userId())) return;
     long pair = pairKey(e.userId(), itemNumber(e.itemId()));
     if (counted.add(pair)) counter(total, e.itemId()).increment();
     long hour = Math.floorDiv(e.timestamp(), HOUR);

@@ -231,6 +231,15 @@ final class ModelLifecycle implements AutoCloseable {
     return lastAbuse;
   }
 
+  /** The ids of the users the latest review quarantined (empty before the first job). */
+  java.util.Set<String> quarantinedUserIds() {
+    AbuseReview r = lastAbuse;
+    if (r == null) return java.util.Set.of();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (AbuseDetector.Flag f : r.report().flags()) if (r.report().quarantined()[f.userIndex()]) ids.add(f.userId());
+    return ids;
+  }
+
   /** Drops a deleted user from the last review (the flag named them, and what the service holds on them goes). */
   void forgetUser(String userId) {
     AbuseReview r = lastAbuse;
@@ -285,6 +294,8 @@ final class ModelLifecycle implements AutoCloseable {
       // bots and shilling profiles never train a model; the report is kept for review (GET /v1/admin/quality)
       AbuseDetector.Report abuse = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(stored);
       lastAbuse = new AbuseReview(abuse, clock.getAsLong());
+      Runnable reviewed = abuseReviewListener;
+      if (reviewed != null) reviewed.run();
       j.quarantined = abuse.quarantinedCount();
       Dataset ds = abuse.quarantinedCount() == 0 ? stored : AbuseDetector.withoutQuarantined(stored, abuse);
       if (ds.events().size() < MIN_EVENTS) {
@@ -420,6 +431,12 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   private volatile JobListener jobListener;
+  private volatile Runnable abuseReviewListener;
+
+  /** Sets who is told, before the job trains, that a job's abuse review is done ({@link #quarantinedUserIds}). */
+  void onAbuseReviewed(Runnable listener) {
+    this.abuseReviewListener = listener;
+  }
 
   /** Sets who is told when a job ends (one listener; null = none). */
   void onJobFinished(JobListener listener) {

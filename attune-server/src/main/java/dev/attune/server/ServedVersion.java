@@ -1,5 +1,7 @@
 package dev.attune.server;
 
+import dev.attune.abuse.AbuseDetector;
+import dev.attune.data.Dataset;
 import dev.attune.data.DatasetBuilder;
 import dev.attune.data.TrainingSet;
 import dev.attune.store.Store;
@@ -27,7 +29,24 @@ final class ServedVersion {
    * are now (see {@link ServingModel#read}).
    */
   ServingModel read(Path modelDir) throws IOException {
-    return ServingModel.read(modelDir, () -> storeEvents(store));
+    return ServingModel.read(modelDir, this::storeEvents);
+  }
+
+  /**
+   * The users the latest abuse review quarantined: left out of what is fitted on the store's events here (the
+   * fallback, a pipeline's retrievers, a transfer model's neighbours), as they are left out of training.
+   */
+  private volatile java.util.Set<String> quarantined = java.util.Set.of();
+
+  void quarantine(java.util.Set<String> userIds) {
+    quarantined = java.util.Set.copyOf(userIds);
+  }
+
+  /** The store's training data ({@link #storeEvents(Store)}) without the quarantined users. */
+  TrainingSet storeEvents() {
+    java.util.Set<String> left = quarantined;
+    Dataset all = store.toDataset("store");
+    return DatasetBuilder.build(left.isEmpty() ? all : AbuseDetector.withoutUsers(all, left), Recommendations.WEIGHTS);
   }
 
   /** Everything the store holds as training data, weighted as the service weighs events. */

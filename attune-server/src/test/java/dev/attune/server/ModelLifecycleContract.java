@@ -405,6 +405,63 @@ abstract class ModelLifecycleContract {
     assertEquals("burst", quality.get("users").get(0).get("reason").asText(), quality.toString());
   }
 
+  /**
+   * A crowd of bots pushing items: quarantined by the job's review, they no longer make those items popular or
+   * trending, and the fallback fitted after the job does not learn their co-occurrences; a deleted bot's id used
+   * again counts afresh.
+   */
+  @Test
+  void quarantinedUsersShapeNeitherPopularNorTrendingNorTheFallback() throws Exception {
+    List<Store.NewEvent> events = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (int b = 0; b < 5; b++) {
+      for (int k = 0; k < 80; k++) { // 80 likes within 8 seconds each
+        events.add(new Store.NewEvent(null, new Event("bot" + b, "spam" + (k % 8), "like", 1f,
+            now - 60_000L + b * 10_000L + k * 100L, "music")));
+      }
+    }
+    store.appendEvents(events);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS, "itemknn");
+    assertTrue(popular("/v1/popular?k=3").stream().allMatch(id -> id.startsWith("spam")), "pushed before the review");
+    assertTrue(popular("/v1/trending?k=3").stream().allMatch(id -> id.startsWith("spam")));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals(5, job.get("quarantined").asInt(), job.toString());
+    assertTrue(popular("/v1/popular?k=40").stream().noneMatch(id -> id.startsWith("spam")), "not popular after it");
+    assertTrue(popular("/v1/trending?k=40").stream().noneMatch(id -> id.startsWith("spam")), "nor trending");
+    // the fallback refitted after the job: the crowd's co-occurrence is gone, so spam0 has no neighbours of its own
+    long end = System.nanoTime() + 20_000_000_000L;
+    while (fallbackSimilar("spam0") && System.nanoTime() < end) Thread.sleep(50);
+    assertFalse(fallbackSimilar("spam0"), "the fallback learnt nothing from the quarantined crowd");
+
+    assertEquals(204, send("DELETE", "/v1/users/bot0", null, false).statusCode());
+    long before = popularity("song1");
+    json(send("POST", "/v1/events", "{\"userId\":\"bot0\",\"itemId\":\"song1\",\"type\":\"like\"}", false), 200);
+    assertEquals(before + 1, popularity("song1"), "the new bot0 is no longer quarantined");
+  }
+
+  private long popularity(String itemId) throws Exception {
+    for (JsonNode i : json(send("GET", "/v1/popular?k=100", null, false), 200).get("items")) {
+      if (i.get("itemId").asText().equals(itemId)) return i.get("score").asLong();
+    }
+    return 0;
+  }
+
+  private List<String> popular(String route) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (JsonNode i : json(send("GET", route, null, false), 200).get("items")) {
+      if (i.get("score").asDouble() > 0) ids.add(i.get("itemId").asText());
+    }
+    return ids;
+  }
+
+  private boolean fallbackSimilar(String itemId) throws Exception {
+    for (JsonNode i : json(send("GET", "/v1/items/" + itemId + "/similar?k=5", null, false), 200).get("items")) {
+      if ("itemknn".equals(i.get("source").asText())) return true;
+    }
+    return false;
+  }
+
   @Test
   void eventTypesOutsideTheDefaultTableTrainAsTheyServe() throws Exception {
     // the API accepts any type name, and onboarding stores its own: a job must train on them, not fail
