@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         + " recommenders.",
     subcommands = {
         ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class,
-        LoadCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
+        LoadCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class, CompactCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The launcher itself also takes 'test': ./attune test runs every test (./mvnw -B verify)."})
 public final class AttuneCli {

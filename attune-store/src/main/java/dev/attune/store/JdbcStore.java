@@ -304,7 +304,7 @@ public final class JdbcStore implements Store {
   @Override
   public boolean deleteUser(String userId) {
     requireId(userId, "userId");
-    return write("deleteUser", c -> {
+    boolean deleted = write("deleteUser", c -> {
       // Events first and explicitly: the foreign key's cascade would do it too, but only while SQLite's
       // foreign_keys pragma is on, which is per connection.
       if (knownUsers != null) knownUsers.remove(userId); // before the commit: see KnownIds
@@ -312,6 +312,38 @@ public final class JdbcStore implements Store {
       int profiles = update(c, "DELETE FROM users WHERE id = ?", userId);
       return events + profiles > 0;
     });
+    // SQLite: the write-ahead log still holds the rows as they were written; empty it soon
+    if (checkpointer != null) checkpointer.requestTruncate();
+    return deleted;
+  }
+
+  @Override
+  public void compact() {
+    enter("compact");
+    try {
+      if (writeLock != null) writeLock.lock();
+      // VACUUM runs outside a transaction, so not through write()
+      try (Connection c = writePool.getConnection(); Statement st = c.createStatement()) {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try {
+          if (dialect.singleWriter()) {
+            st.execute("VACUUM");
+            st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+          } else {
+            for (String table : new String[] {"events", "users", "items"}) st.execute("VACUUM FULL " + table);
+          }
+        } finally {
+          c.setAutoCommit(autoCommit);
+        }
+      } catch (SQLException e) {
+        throw StoreException.of("compact", database, e);
+      } finally {
+        if (writeLock != null) writeLock.unlock();
+      }
+    } finally {
+      exit();
+    }
   }
 
   @Override

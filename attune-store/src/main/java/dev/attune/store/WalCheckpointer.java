@@ -52,6 +52,8 @@ final class WalCheckpointer implements AutoCloseable {
   private volatile boolean stopped;
   /** Whether the last round failed, so that a run of failures is logged once. */
   private boolean failing;
+  /** Whether the log is to be emptied (a deletion's old pages are in it): see {@link #requestTruncate}. */
+  private volatile boolean truncateRequested;
 
   /**
    * Starts the thread.
@@ -80,6 +82,7 @@ final class WalCheckpointer implements AutoCloseable {
       }
       try {
         checkpoint();
+        if (truncateRequested) truncate();
         if (failing) {
           LOG.info("WAL checkpoints on {} work again", database);
           failing = false;
@@ -116,6 +119,26 @@ final class WalCheckpointer implements AutoCloseable {
     }
     try {
       passive();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Asks for the log to be copied into the database and cut to zero bytes within a round or a few: the log still
+   * holds the pages as they were before a deletion (the rows themselves, in the frames that wrote them), which
+   * {@code secure_delete} does not reach. A reader holding an old snapshot postpones it to a later round.
+   */
+  void requestTruncate() {
+    truncateRequested = true;
+  }
+
+  /** Empties the log with the writer excluded; leaves the request standing when a reader is in the way. */
+  private void truncate() throws SQLException, InterruptedException {
+    if (stopped || !writeLock.tryLock(CATCH_UP_LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS)) return;
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+      if (rs.next() && rs.getInt(1) == 0) truncateRequested = false; // busy = 0: all copied and the log cut
     } finally {
       writeLock.unlock();
     }

@@ -310,6 +310,49 @@ abstract class StoreContract {
     assertEquals(List.of("e1", "e3"), ids(since));
   }
 
+  /**
+   * A deleted user leaves no trace in the files once the store is compacted, and (SQLite) none in the write-ahead
+   * log within a few checkpoint rounds of the deletion even before that; the others' data stays.
+   */
+  @Test
+  void aDeletedUserLeavesNoTraceOnDiskAfterCompaction() throws Exception {
+    String secret = "erase-me-7f3a9c";
+    List<Store.NewEvent> events = new ArrayList<>();
+    for (int k = 0; k < 2_000; k++) { // enough rows to reorganise index pages
+      events.add(withId(secret + "-e" + k, play(secret, "i" + (k % 300), 1_000 + k)));
+      events.add(withId("keep-e" + k, play("keeper" + (k % 50), "i" + (k % 300), 1_000 + k)));
+    }
+    store.upsertUsers(List.of(new User(secret, Map.of("phone", secret + "-phone"))));
+    store.appendEvents(events);
+    assertTrue(store.deleteUser(secret));
+    java.util.Optional<java.nio.file.Path> file = Store.sqliteFile(url);
+    if (file.isPresent()) {
+      java.nio.file.Path wal = java.nio.file.Path.of(file.get() + "-wal");
+      long end = System.nanoTime() + 20_000_000_000L;
+      while (holds(wal, secret) && System.nanoTime() < end) Thread.sleep(100);
+      assertFalse(holds(wal, secret), "the log is emptied after a deletion");
+    }
+    store.compact();
+    if (file.isPresent()) {
+      assertFalse(holds(file.get(), secret), "no copy of the user's rows left in the database file");
+      assertFalse(holds(java.nio.file.Path.of(file.get() + "-wal"), secret));
+    }
+    assertEquals(2_000, allEvents(store).size(), "the others' events stay");
+    assertTrue(store.user(secret).isEmpty());
+  }
+
+  private static boolean holds(java.nio.file.Path file, String text) throws java.io.IOException {
+    if (!java.nio.file.Files.exists(file)) return false;
+    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+    byte[] needle = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    outer:
+    for (int i = 0; i + needle.length <= bytes.length; i++) {
+      for (int j = 0; j < needle.length; j++) if (bytes[i + j] != needle[j]) continue outer;
+      return true;
+    }
+    return false;
+  }
+
   @Test
   void deletingAUserRemovesTheirProfileAndEvents() {
     store.upsertUsers(List.of(new User("u1", Map.of("a", "b"))));
