@@ -271,11 +271,17 @@ final class ServeCommand implements Callable<Integer> {
 
   /** A setting's number: whole for counts, decimal for the margin and the rate. */
   private static Number number(String name, String text) {
+    String where = switch (name) { // named as the user may have given it
+      case "retrainAfterEvents" -> "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)";
+      case "gateMargin" -> "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)";
+      case "rateLimit" -> "ATTUNE_RATE_LIMIT (file key rateLimit)";
+      default -> name;
+    };
     try {
       return name.equals("gateMargin") || name.equals("rateLimit") ? (Number) Double.parseDouble(text.trim())
           : (Number) Long.parseLong(text.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be a number: " + text);
+      throw new IllegalArgumentException(where + " must be a number: " + text);
     }
   }
 

@@ -62,6 +62,9 @@ class AttuneCliTest {
     IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> serveSettings(java.util.Map.of("ATTUNE_RATE_BURST", "lots")));
     assertTrue(bad.getMessage().contains("rateBurst"), bad.getMessage());
+    IllegalArgumentException rate = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_RATE_LIMIT", "abc")));
+    assertTrue(rate.getMessage().startsWith("ATTUNE_RATE_LIMIT (file key rateLimit) must be a number"), rate.getMessage());
     // a security switch is read in its common spellings, and anything else is refused (it was read as off)
     for (String yes : List.of("true", "YES", "on", "1")) {
       assertTrue(serveSettings(Map.of("ATTUNE_REQUIRE_API_KEYS", yes)).config().access().requireApiKeys(), yes);

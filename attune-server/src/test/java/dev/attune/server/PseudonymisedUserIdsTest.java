@@ -69,6 +69,12 @@ class PseudonymisedUserIdsTest {
         assertEquals(2, byPseudonym.get("events").size(), byPseudonym.toString());
         assertEquals(404, send(http, "GET", base + "/v1/users/" + alice + "/events", null).statusCode(),
             "without the admin key a pseudonym is a client id like any other, pseudonymised again");
+        // a user id sent unquoted is echoed to its client by the parse error, but not kept for the dashboard
+        HttpResponse<String> malformed = send(http, "POST", base + "/v1/events",
+            "{\"userId\":bobsecret123,\"itemId\":\"song1\",\"type\":\"play\"}");
+        assertEquals(400, malformed.statusCode());
+        String quality = send(http, "GET", base + "/v1/admin/quality", null, true).body();
+        assertTrue(quality.contains("invalid_json") && !quality.contains("bobsecret123"), quality);
         JsonNode export = JSON.readTree(send(http, "GET", base + "/v1/users/alice/export", null).body());
         assertEquals(alice, export.get("userId").asText());
         assertTrue(export.get("pseudonymised").asBoolean());
