@@ -264,6 +264,26 @@ class AttuneCliTest {
         assertTrue(refused.err().contains("another attune server"), refused.err());
       }
     }
+    // another generated set has the same name: its events would all be taken for duplicates, so it is refused
+    Path other = dir.resolve("other");
+    assertEquals(0, run("generate", "--out", other.toString(), "--users", "40", "--seed", "6").code());
+    CliRun clash = run("load", "--data", other.toString(), "--store", url, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, clash.code(), clash.out());
+    assertTrue(clash.err().contains("already holds another data set named 'synthetic-music'"), clash.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertEquals(dataset.events().size(), store.counts().events(), "nothing of it was written");
+      assertEquals(dataset.numUsers(), store.counts().users());
+    }
+    // compact: refused while a server holds the store, else it rewrites the file
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url);
+        var claim = store.tryLockForServing().orElseThrow()) {
+      CliRun busy = run("compact", "--store", url);
+      assertEquals(AttuneCli.USAGE_ERROR, busy.code(), busy.out());
+    }
+    CliRun compacted = run("compact", "--store", url);
+    assertEquals(0, compacted.code(), compacted.err());
+    assertTrue(compacted.out().contains("bytes before"), compacted.out());
+    assertEquals(AttuneCli.USAGE_ERROR, run("compact", "--store", "jdbc:sqlite:" + dir.resolve("none.db")).code());
   }
 
   @Test

@@ -774,6 +774,19 @@ public final class JdbcStore implements Store {
     }
   }
 
+  @Override
+  public Optional<StoredEvent> event(String eventId) {
+    requireId(eventId, "eventId");
+    return read("event", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + EVENT_COLUMNS + " FROM events WHERE event_id = ?")) {
+        ps.setString(1, eventId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(readEvent(rs)) : Optional.<StoredEvent>empty();
+        }
+      }
+    });
+  }
+
   /**
    * {@inheritDoc}
    *

@@ -65,6 +65,9 @@ public interface Store extends AutoCloseable {
    */
   boolean deleteUser(String userId);
 
+  /** The stored event with this id, if any. */
+  Optional<StoredEvent> event(String eventId);
+
   /**
    * Rewrites the store's files so that nothing deleted is left in them: SQLite's {@code VACUUM} (its b-tree pages
    * can keep old copies of rows in space they no longer use, which {@code secure_delete} does not reach) and an

@@ -363,6 +363,8 @@ abstract class StoreContract {
     assertTrue(store.user("u1").isEmpty());
     assertEquals(List.of(), store.recentEvents("u1", 10));
     assertEquals(List.of("e2"), ids(allEvents(store)));
+    assertEquals("u2", store.event("e2").orElseThrow().event().userId(), "an event by its id");
+    assertTrue(store.event("e1").isEmpty(), "a deleted user's event is gone");
     assertFalse(store.deleteUser("u1"), "nothing left to delete");
 
     // A deleted event id may come back (the user was deleted, not the id banned), and the user with it.
