@@ -222,7 +222,9 @@ async function models() {
   const metric = (v, k) => fmt(v.metrics[k], 4);
   const rows = m.versions.map(v => h('tr', { class: v.active ? 'active' : null, 'data-version': v.id },
     h('td', {}, h('b', {}, v.id), h('div', { class: 'muted' }, v.kind || '?'),
-      v.readable ? null : h('span', { class: 'tag gone', title: 'its folder lacks the weights or item list: it cannot be served' }, 'not readable')),
+      v.readable ? null : h('span', { class: 'tag gone', title: 'its folder lacks the weights or item list: it cannot be served' }, 'not readable'),
+      v.readable && !v.servable ? h('div', { class: 'muted', 'data-testid': 'ctr-version' },
+        `CTR ranker, not served: AUC ${metric(v, 'AUC')}, GAUC ${metric(v, 'GAUC')}`) : null),
     h('td', { class: 'num' }, metric(v, 'NDCG@10')),
     h('td', { class: 'num' }, metric(v, 'HR@10')),
     h('td', { class: 'num' }, metric(v, 'Coverage@10')),
@@ -230,8 +232,9 @@ async function models() {
     h('td', {}, time(v.createdAtMillis)),
     h('td', {}, gateCell(v)),
     h('td', {}, v.active ? h('span', { class: 'tag model' }, 'serving')
-      : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.readable,
-        title: v.readable ? null : 'not readable: nothing to serve', onclick: ev => activate(v.id, ev.currentTarget) }, 'Activate'))));
+      : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.servable,
+        title: !v.readable ? 'not readable: nothing to serve' : !v.servable ? 'a CTR ranker: measured by attune evaluate --ctr, not served' : null,
+        onclick: ev => activate(v.id, ev.currentTarget) }, 'Activate'))));
   const sorted = [...m.versions].sort((a, b) => (b.metrics['NDCG@10'] ?? -1) - (a.metrics['NDCG@10'] ?? -1));
   const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
   const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' }, jobText(m.job));

@@ -63,12 +63,27 @@ public final class AttuneCli {
         commandLine.getErr().println("attune: " + message(cause));
         return USAGE_ERROR;
       }
+      if (cause instanceof NegativeArraySizeException
+          || cause instanceof ArithmeticException a && String.valueOf(a.getMessage()).contains("overflow")) {
+        // a size past what one array holds (a --param width of 10^8): the user's setting, not a bug to trace
+        commandLine.getErr().println("attune: " + TOO_LARGE + " (" + cause + ")");
+        return USAGE_ERROR;
+      }
       commandLine.getErr().println("attune: internal error: " + cause);
       cause.printStackTrace(commandLine.getErr());
       return INTERNAL_ERROR;
     });
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (OutOfMemoryError e) {
+      err.println("attune: out of memory (the Java heap holds at most " + Runtime.getRuntime().maxMemory() / (1 << 20)
+          + " MB): " + TOO_LARGE + ", or give Java more heap (ATTUNE_JAVA_OPTS=-Xmx...)");
+      return USAGE_ERROR;
+    }
   }
+
+  private static final String TOO_LARGE = "the model or the data is too large: lower the size settings you gave"
+      + " (--param ...dim, hidden, maxLength, maxHistory, candidates)";
 
   /**
    * Fails when the folder {@code option} names cannot be made or written into: tried for real (permissions alone miss

@@ -80,6 +80,66 @@ final class CtrRun {
     }
   }
 
+  /**
+   * Refuses a data set without event order: the click task holds out each user's last 20% of events and reads the
+   * positives before each impression as its history, which without order would follow the file (the test part
+   * whatever rows came last, and every history empty when all times are equal).
+   */
+  static void requireOrder(Dataset dataset) {
+    if (dataset.timeKind() == Dataset.TimeKind.NONE) {
+      throw new IllegalArgumentException("the CTR models hold out each user's last 20% of events and read the items"
+          + " before each impression as its history, and " + dataset.name() + " has no event order (its source gives"
+          + " neither times nor sequences)");
+    }
+  }
+
+  /**
+   * The baseline every CTR model should beat, scored like them: each impression's chance from how often its user
+   * and its item were positive in the training part (each rate smoothed toward the overall rate with the weight of
+   * {@value #BASELINE_PRIOR} impressions, combined as log-odds: logit(user) + logit(item) − logit(overall)). A QA
+   * run found it level with or above some trained models on MovieLens (AUC 0.762, GAUC 0.684), which without this
+   * row nobody could see.
+   */
+  static CtrTraining.Scores baseline(CtrDataset data) {
+    CtrDataset.Part train = data.train();
+    double overall = train.positiveRate();
+    double[] userPositive = new double[data.numUsers()];
+    double[] userSeen = new double[data.numUsers()];
+    double[] itemPositive = new double[data.numItems()];
+    double[] itemSeen = new double[data.numItems()];
+    for (int r = 0; r < train.size(); r++) {
+      double y = train.label()[r] ? 1 : 0;
+      userPositive[train.user()[r]] += y;
+      userSeen[train.user()[r]]++;
+      itemPositive[train.item()[r]] += y;
+      itemSeen[train.item()[r]]++;
+    }
+    CtrDataset.Part test = data.test();
+    float[] p = new float[test.size()];
+    for (int r = 0; r < p.length; r++) {
+      int u = test.user()[r];
+      int i = test.item()[r];
+      double pu = (userPositive[u] + BASELINE_PRIOR * overall) / (userSeen[u] + BASELINE_PRIOR);
+      double pi = (itemPositive[i] + BASELINE_PRIOR * overall) / (itemSeen[i] + BASELINE_PRIOR);
+      p[r] = (float) (1 / (1 + Math.exp(-(logit(pu) + logit(pi) - logit(overall)))));
+    }
+    return CtrTraining.score(p, test);
+  }
+
+  /** Impressions' worth of the overall rate each smoothed rate starts from. */
+  static final int BASELINE_PRIOR = 5;
+
+  private static double logit(double p) {
+    double q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+    return Math.log(q / (1 - q));
+  }
+
+  /** The baseline's line, in the models' format. */
+  static String baselineLine(CtrTraining.Scores s) {
+    return String.format("%-5s test AUC %.4f  GAUC %.4f  log-loss %.4f  (user and item positive rates, untrained)",
+        "rates", s.auc(), s.groupAuc(), s.logLoss());
+  }
+
   /** Trains {@code name} on {@code data} and scores its test part. */
   static Outcome train(String name, Map<String, String> overrides, CtrDataset data, long seed, int threads,
       boolean quiet, PrintWriter err) {

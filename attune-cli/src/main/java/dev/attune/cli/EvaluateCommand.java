@@ -136,6 +136,14 @@ final class EvaluateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--param " + m + ".* is for a model not in --models or --ctr: " + compared);
       }
     }
+    var ctrOverrides = ClassicModels.parseOverrides(params);
+    for (String m : ctrModels) {
+      // a misspelt setting is said now, not after the leaderboard's minutes
+      String name = m.toLowerCase(Locale.ROOT);
+      if (dev.attune.train.CtrModels.knows(name)) {
+        dev.attune.train.CtrModels.create(name, ctrOverrides.getOrDefault(name, Map.of()), seed, 1);
+      }
+    }
     List<ModelDirectory> directories = new ArrayList<>();
     for (Path dir : trained) {
       ModelDirectory d = ModelDirectory.read(dir);
@@ -148,6 +156,7 @@ final class EvaluateCommand implements Callable<Integer> {
       directories.add(d);
     }
     Dataset dataset = DatasetIo.read(data);
+    if (!ctrModels.isEmpty()) CtrRun.requireOrder(dataset); // before the leaderboard's minutes, not after them
     for (ModelDirectory d : directories) d.requireSameItems(dataset.itemIds());
     err.println("loaded " + dataset);
     if (sampledNegatives >= dataset.numItems()) {
@@ -243,6 +252,16 @@ final class EvaluateCommand implements Callable<Integer> {
     out.println(dataset.name() + " | CTR: value >= " + positiveMin + " positive, last 20% of each user's events test"
         + " | user fields " + ctr.params().userAttributes());
     List<Map<String, Object>> rows = new ArrayList<>();
+    // the untrained baseline first: a model below it has learnt nothing the rates do not already say
+    var baseline = CtrRun.baseline(ctr);
+    out.println(CtrRun.baselineLine(baseline));
+    Map<String, Object> baselineRow = new LinkedHashMap<>();
+    baselineRow.put("model", "rates");
+    baselineRow.put("positiveMin", positiveMin);
+    baselineRow.put("AUC", baseline.auc());
+    baselineRow.put("GAUC", baseline.groupAuc());
+    baselineRow.put("logLoss", baseline.logLoss());
+    rows.add(baselineRow);
     for (String m : ctrModels) {
       String name = m.toLowerCase(Locale.ROOT);
       CtrRun.Outcome o = CtrRun.train(name, overrides.get(name), ctr, seed, threads == 0 ? 1 : threads, quiet, err);

@@ -37,8 +37,10 @@ import picocli.CommandLine.Spec;
     description = {
         "Train a model on a data set (the neural ones with DJL on the CPU) and write its model directory.",
         "The data set is split by --protocol; the model trains on the tuning part, stops early on the validation"
-            + " NDCG@10, and is then tested on the held-out part (full ranking over every item). Checkpoints after every"
-            + " epoch go to <out>/checkpoints; --resume continues an interrupted run."})
+            + " NDCG@10 (the CTR models on validation GAUC, two-stage on its validation loss), and is then tested on the"
+            + " held-out part (full ranking over every item; the CTR models: AUC, GAUC and log-loss of the held-out"
+            + " impressions, each user's last 20% of events, whatever --protocol says). Checkpoints after every epoch"
+            + " go to <out>/checkpoints; --resume continues an interrupted run."})
 final class TrainCommand implements Callable<Integer> {
   /** Where an attention model's per-epoch checkpoints go, under {@code --out}; {@code --resume} reads them. */
   private static final String CHECKPOINTS = "checkpoints";
@@ -54,7 +56,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Model directory to write.")
   Path out;
 
-  @Option(names = "--protocol", description = "Split as in 'attune evaluate' (default: given when the data set has one, else loo; random:0.2 for data without any order). For scene-transfer: cold-0, cold-1, cold-3 or warm (default cold-0; see --target).")
+  @Option(names = "--protocol", description = "Split as in 'attune evaluate' (default: given when the data set has one, else loo; random:0.2 for data without any order). For scene-transfer: cold-0, cold-1, cold-3 or warm (default cold-0; see --target). Not for the CTR models, which hold out each user's last 20%% of events.")
   String protocol;
 
   @Option(names = "--param", description = "Hyper-parameter, e.g. --param sasrec.loss=full-ce --param sasrec.epochs=50 --param sasrec.maxLength=200.")
@@ -295,11 +297,18 @@ final class TrainCommand implements Callable<Integer> {
     for (String m : overrides.keySet()) {
       if (!m.equals(name)) throw new IllegalArgumentException("--param " + m + ".* does not apply to model " + name);
     }
+    if (protocol != null) {
+      throw new IllegalArgumentException("--protocol does not apply to " + name + ": the CTR models hold out each"
+          + " user's last 20% of events (and validate on the last 10% of the rest)");
+    }
+    dev.attune.train.CtrModels.create(name, overrides.getOrDefault(name, Map.of()), seed, 1); // settings before data
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
+    CtrRun.requireOrder(dataset);
     var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, userFields));
     err.println(ctr);
     CtrRun.requireBothLabels(ctr);
+    o.println(CtrRun.baselineLine(CtrRun.baseline(ctr)));
     int threadCount = threads == 0 ? 1 : threads;
     CtrRun.Outcome outcome = CtrRun.train(name, overrides.get(name), ctr, seed, threadCount, quiet, err);
     CtrRun.write(out, outcome, dataset, ctr, seed, threadCount);

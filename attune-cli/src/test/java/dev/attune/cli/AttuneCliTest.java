@@ -629,6 +629,7 @@ class AttuneCliTest {
         "--param", "din.dim=8");
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().contains("GAUC"), train.out());
+    assertTrue(train.out().contains("rates test AUC"), "the untrained baseline beside the model: " + train.out());
     assertTrue(Files.exists(model.resolve("weights.atw")), "model directory written");
     JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
     assertEquals(8, info.get("params").get("dim").asInt(), "the run's settings, to run it again: " + info);
@@ -639,8 +640,10 @@ class AttuneCliTest {
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.err().contains("fm    test AUC") && eval.err().contains("ncf   test AUC"), eval.err());
     JsonNode ctrRows = new ObjectMapper().readTree(eval.out()).get("ctr"); // the JSON report has them too
-    assertEquals(2, ctrRows.size(), eval.out());
-    assertTrue(ctrRows.get(0).get("AUC").asDouble() > 0.5, ctrRows.toString());
+    assertEquals(3, ctrRows.size(), eval.out());
+    assertEquals("rates", ctrRows.get(0).get("model").asText(), "the baseline first: " + ctrRows);
+    assertTrue(ctrRows.get(0).get("AUC").asDouble() > 0.5 && ctrRows.get(1).get("AUC").asDouble() > 0.5,
+        ctrRows.toString());
     CliRun unknown = run("evaluate", "--data", data.toString(), "--ctr", "deepfm", "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, unknown.code(), unknown.err());
     assertTrue(unknown.err().contains("unknown CTR model"), unknown.err());
@@ -656,6 +659,40 @@ class AttuneCliTest {
         "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, paramForNoModel.code(), paramForNoModel.err());
     assertTrue(paramForNoModel.err().contains("not in --models"), paramForNoModel.err());
+    // settings refused in one line, before any data is read: sizes past any use, widths that are not numbers, a key
+    // given twice, an infinite number, and --protocol (the click task has its own split)
+    for (String[] bad : new String[][] {{"din.dim=100000000", "at most 4096"}, {"din.hidden=abc", "64/32"},
+        {"din.maxHistory=100000000", "at most 10000"}, {"din.l2=Infinity", "finite"}}) {
+      CliRun refused = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("bad").toString(),
+          "--quiet", "--positive-min", "0.5", "--param", bad[0]);
+      assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.err());
+      assertTrue(refused.err().contains(bad[1]) && !refused.err().contains("\tat "), bad[0] + ": " + refused.err());
+    }
+    CliRun twice = run("train", "--model", "fm", "--data", data.toString(), "--out", dir.resolve("bad").toString(),
+        "--quiet", "--param", "fm.dim=8", "--param", "fm.dim=16");
+    assertTrue(twice.code() == AttuneCli.USAGE_ERROR && twice.err().contains("given twice"), twice.err());
+    CliRun withProtocol = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("bad")
+        .toString(), "--quiet", "--protocol", "random:0.5");
+    assertTrue(withProtocol.code() == AttuneCli.USAGE_ERROR && withProtocol.err().contains("--protocol does not apply"),
+        withProtocol.err());
+    // a loss that cannot be computed trains nothing: said, and no model is written
+    CliRun diverged = run("train", "--model", "fm", "--data", data.toString(), "--out", dir.resolve("nan").toString(),
+        "--quiet", "--positive-min", "0.5", "--threads", "1", "--param", "fm.l2=3e38", "--param", "fm.epochs=1");
+    assertTrue(diverged.code() == AttuneCli.USAGE_ERROR && diverged.err().contains("training diverged"), diverged.err());
+    assertFalse(Files.exists(dir.resolve("nan/weights.atw")));
+    // data without any order: the held-out 20% and the histories would follow the file
+    Path unordered = dir.resolve("unordered.csv");
+    Files.writeString(unordered, "user,item,rating\nu1,a,5\nu1,b,1\nu2,a,4\nu2,c,2\nu3,b,5\nu3,c,1\n");
+    Path noTime = dir.resolve("no-time");
+    assertEquals(0, run("import", "--format", "csv", "--input", unordered.toString(), "--out", noTime.toString()).code());
+    for (String[] command : new String[][] {{"train", "--model", "fm", "--out", dir.resolve("x").toString()},
+        {"evaluate", "--models", "pop", "--ctr", "fm"}}) {
+      List<String> args = new java.util.ArrayList<>(List.of(command));
+      args.addAll(List.of("--data", noTime.toString(), "--quiet"));
+      CliRun refused = run(args.toArray(String[]::new));
+      assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.err());
+      assertTrue(refused.err().contains("has no event order"), refused.err());
+    }
     CliRun noSuchField = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("nf").toString(),
         "--quiet", "--positive-min", "0.5", "--user-fields", "nosuch");
     assertEquals(AttuneCli.USAGE_ERROR, noSuchField.code(), noSuchField.err());

@@ -41,8 +41,14 @@ public final class ModelParams {
       if (dot <= 0 || eq < dot + 2 || eq == e.length() - 1) {
         throw new IllegalArgumentException("parameter '" + e + "' must look like model.name=value, e.g. als.factors=128");
       }
-      out.computeIfAbsent(e.substring(0, dot).toLowerCase(Locale.ROOT), k -> new LinkedHashMap<>())
+      String model = e.substring(0, dot).toLowerCase(Locale.ROOT);
+      String before = out.computeIfAbsent(model, k -> new LinkedHashMap<>())
           .put(e.substring(dot + 1, eq), e.substring(eq + 1));
+      if (before != null) {
+        // the last one silently won before: a typo in a long command line went unnoticed
+        throw new IllegalArgumentException("parameter " + model + "." + e.substring(dot + 1, eq) + " is given twice ("
+            + before + " and " + e.substring(eq + 1) + ")");
+      }
     }
     return out;
   }
@@ -65,12 +71,19 @@ public final class ModelParams {
 
   /** A float value, or {@code fallback} when absent. */
   public float flt(String key, float fallback) {
-    return get(key, fallback, Float::parseFloat, "a number");
+    return get(key, fallback, s -> (float) finite(s), "a finite number");
   }
 
   /** A double value, or {@code fallback} when absent. */
   public double dbl(String key, double fallback) {
-    return get(key, fallback, Double::parseDouble, "a number");
+    return get(key, fallback, ModelParams::finite, "a finite number");
+  }
+
+  /** No setting means Infinity or NaN: an infinite l2 trained nothing and still wrote a model. */
+  private static double finite(String s) {
+    double v = Double.parseDouble(s);
+    if (!Double.isFinite(v) || !Float.isFinite((float) v)) throw new IllegalArgumentException(s);
+    return v;
   }
 
   /** A long value, or {@code fallback} when absent. */

@@ -345,6 +345,9 @@ final class Admin {
     v.put("active", dir.equals(served.dir()) && recommendations.model() != null);
     JsonNode info = readInfo(dir);
     v.put("readable", info != null && ModelDirectory.isComplete(dir));
+    // a CTR ranker's directory is measured by 'attune evaluate --ctr' and re-ranks in benchmarks; nothing serves it
+    boolean ctr = info != null && "ctr".equals(text(info, "task"));
+    v.put("servable", info != null && ModelDirectory.isComplete(dir) && !ctr);
     v.put("kind", registered != null ? registered.kind() : info == null ? null : text(info, "model"));
     v.put("name", info == null ? null : text(info, "name"));
     v.put("dataset", info == null ? null : text(info, "dataset"));
@@ -366,6 +369,11 @@ final class Admin {
       for (Iterator<Map.Entry<String, JsonNode>> it = test.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         if (e.getValue().isNumber()) metrics.put(e.getKey(), e.getValue().asDouble());
+      }
+    }
+    if (ctr && info.path("test").isObject()) {
+      for (String label : new String[] {"AUC", "GAUC", "LogLoss"}) {
+        if (info.path("test").path(label).isNumber()) metrics.put(label, info.path("test").get(label).asDouble());
       }
     }
     if (registered != null) metrics.putAll(registered.metrics());

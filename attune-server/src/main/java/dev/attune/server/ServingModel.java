@@ -84,6 +84,11 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
       for (String scene : first.scenes()) targets.computeIfAbsent(scene, first::forScene);
       return new ServingModel(first, null, null, items, SceneTransferModel.MODEL_KIND, version, Map.copyOf(targets));
     }
+    if (!SequentialModels.KINDS.contains(d.kind())) {
+      throw new IllegalArgumentException("it holds a '" + d.kind() + "' model, and the service serves sasrec, bert4rec,"
+          + " gru-attn, two-stage and scene-transfer models (CTR rankers such as fm or din are measured by 'attune"
+          + " evaluate --ctr', not served)");
+    }
     Interactions none = new Interactions(0, items.size(), new int[] {0}, new int[0], new float[0], new long[0]);
     SequentialModel model = SequentialModels.fromWeights(d.weights(), none);
     return new ServingModel(model, model, new BatchedScoring(model, MAX_BATCH), items, d.kind(), version, null);

@@ -784,6 +784,17 @@ abstract class ApiContract {
     assertEquals(409, admin("POST", "/v1/admin/models/broken/activate", null).statusCode());
     assertEquals("model-b", json(get("/health"), 200).get("model").asText(), "a failed activation changes nothing");
     assertEquals(404, admin("POST", "/v1/admin/models/nope/activate", null).statusCode());
+    // a CTR ranker's directory beside them: listed with its AUC, not servable (its Activate is off)
+    ModelDirectory.write(dir.resolve("ranker"), new dev.attune.infer.WeightFile().property("model", "fm"), ids,
+        Map.of("task", "ctr", "test", Map.of("AUC", 0.71, "GAUC", 0.66, "LogLoss", 0.52)));
+    JsonNode ranker = null;
+    for (JsonNode v : json(admin("GET", "/v1/admin/models", null), 200).get("versions")) {
+      if (v.get("id").asText().equals("ranker")) ranker = v;
+    }
+    assertTrue(ranker.get("readable").asBoolean() && !ranker.get("servable").asBoolean(), ranker.toString());
+    assertEquals(0.71, ranker.get("metrics").get("AUC").asDouble(), 1e-9);
+    assertTrue(versions.get(0).get("servable").asBoolean(), "a sequence model is");
+    assertEquals(409, admin("POST", "/v1/admin/models/ranker/activate", null).statusCode());
     // a registered version in another folder (as the server's retraining writes them): once it is served, the
     // configured directory is beside neither it nor anything served, and is still listed and can come back
     ModelDirectory.write(dir.resolve("root/model-c"), weights, ids, Map.of());

@@ -37,21 +37,22 @@ public final class CtrModels {
    */
   public static CtrTrainer create(String name, Map<String, String> overrides, long seed, int threads) {
     ModelParams p = new ModelParams(name, overrides);
+    String model = name.toLowerCase(Locale.ROOT);
     CtrTraining.Options d = CtrTraining.Options.DEFAULTS;
-    CtrTraining.Options o = new CtrTraining.Options(p.integer("maxHistory", d.maxHistory()),
+    CtrTraining.Options o = new CtrTraining.Options(size(p, model, "maxHistory", d.maxHistory(), MAX_HISTORY),
         p.flt("learningRate", d.learningRate()), p.flt("l2", d.l2()), p.integer("batchSize", d.batchSize()),
         p.integer("epochs", d.epochs()), p.integer("patience", d.patience()), seed,
         threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
     CtrTrainer trainer = switch (name.toLowerCase(Locale.ROOT)) {
-      case "fm" -> new Fm(new Fm.Params(p.integer("dim", Fm.Params.DEFAULTS.dim()), o));
-      case "ncf" -> new Ncf(new Ncf.Params(p.integer("dim", Ncf.Params.DEFAULTS.dim()),
-          widths(p.str("tower", Din.join(Ncf.Params.DEFAULTS.tower()).replace(',', '/'))), o));
-      case "din" -> new Din(new Din.Params(p.integer("dim", Din.Params.DEFAULTS.dim()),
-          p.integer("attentionHidden", Din.Params.DEFAULTS.attentionHidden()),
-          widths(p.str("hidden", Din.join(Din.Params.DEFAULTS.hidden()).replace(',', '/'))), o));
-      case "afm" -> new Afm(new Afm.Params(p.integer("dim", Afm.Params.DEFAULTS.dim()),
-          p.integer("attentionHidden", Afm.Params.DEFAULTS.attentionHidden()), o));
-      case "shan" -> new Shan(new Shan.Params(p.integer("dim", Shan.Params.DEFAULTS.dim()),
+      case "fm" -> new Fm(new Fm.Params(size(p, model, "dim", Fm.Params.DEFAULTS.dim(), MAX_WIDTH), o));
+      case "ncf" -> new Ncf(new Ncf.Params(size(p, model, "dim", Ncf.Params.DEFAULTS.dim(), MAX_WIDTH),
+          widths(p, model, "tower", Ncf.Params.DEFAULTS.tower()), o));
+      case "din" -> new Din(new Din.Params(size(p, model, "dim", Din.Params.DEFAULTS.dim(), MAX_WIDTH),
+          size(p, model, "attentionHidden", Din.Params.DEFAULTS.attentionHidden(), MAX_WIDTH),
+          widths(p, model, "hidden", Din.Params.DEFAULTS.hidden()), o));
+      case "afm" -> new Afm(new Afm.Params(size(p, model, "dim", Afm.Params.DEFAULTS.dim(), MAX_WIDTH),
+          size(p, model, "attentionHidden", Afm.Params.DEFAULTS.attentionHidden(), MAX_WIDTH), o));
+      case "shan" -> new Shan(new Shan.Params(size(p, model, "dim", Shan.Params.DEFAULTS.dim(), MAX_WIDTH),
           p.integer("session", Shan.Params.DEFAULTS.session()), o));
       default -> throw new IllegalArgumentException("unknown CTR model '" + name + "'; known: " + NAMES);
     };
@@ -76,7 +77,32 @@ public final class CtrModels {
     };
   }
 
-  private static int[] widths(String s) {
-    return Din.split(s.replace('/', ','));
+  /** Widest layer or embedding a parameter may ask for: far above what these models use (16-256). */
+  static final int MAX_WIDTH = 4096;
+  /** Longest history a CTR example may read. */
+  static final int MAX_HISTORY = 10_000;
+
+  /**
+   * A size parameter, at most {@code max}: a width of 10^8 made arrays past Java's limit (NegativeArraySize, a stack
+   * trace) or ran the heap out, instead of saying which setting was at fault.
+   */
+  private static int size(ModelParams p, String model, String key, int fallback, int max) {
+    int v = p.integer(key, fallback);
+    if (v > max) throw new IllegalArgumentException(model + "." + key + " must be at most " + max + ": " + v);
+    return v;
+  }
+
+  /** Layer widths written {@code 64/32}, each at most {@link #MAX_WIDTH}. */
+  private static int[] widths(ModelParams p, String model, String key, int[] fallback) {
+    int[] out;
+    try {
+      out = Din.split(p.str(key, Din.join(fallback).replace(',', '/')).replace('/', ','));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(model + "." + key + ": " + e.getMessage());
+    }
+    for (int w : out) {
+      if (w > MAX_WIDTH) throw new IllegalArgumentException(model + "." + key + ": widths must be at most " + MAX_WIDTH + ": " + w);
+    }
+    return out;
   }
 }

@@ -222,6 +222,11 @@ public final class CtrTraining {
       }
       report.progress(stage, Math.min(n, from + options.batchSize()), n);
     }
+    if (seen == 0 && n > 0) {
+      // every batch skipped: nothing was learnt, and a model written now would be its random start
+      throw new IllegalArgumentException("training diverged: every batch of epoch " + (epoch + 1) + " had a non-finite"
+          + " loss or gradient; lower learningRate (" + options.learningRate() + ") or l2 (" + options.l2() + ")");
+    }
     return seen == 0 ? Double.NaN : lossSum / seen;
   }
 

@@ -293,7 +293,14 @@ public final class Din implements CtrTrainer {
     if (widths.isBlank()) return new int[0];
     String[] parts = widths.split(",");
     int[] out = new int[parts.length];
-    for (int k = 0; k < parts.length; k++) out[k] = Integer.parseInt(parts[k].trim());
+    for (int k = 0; k < parts.length; k++) {
+      try {
+        out[k] = Integer.parseInt(parts[k].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("layer widths are whole numbers separated by '/' (such as 64/32), not '"
+            + widths.replace(',', '/') + "'");
+      }
+    }
     return out;
   }
 }

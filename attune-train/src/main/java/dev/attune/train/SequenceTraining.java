@@ -611,6 +611,11 @@ public final class SequenceTraining {
           + (skipped > 0 ? ", " + skipped + " non-finite batches skipped" : ""));
     }
     if (skipped > 0) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
+    if (positions == 0 && skipped > 0) {
+      // every batch skipped: nothing was learnt, and a model written now would be its random start
+      throw new IllegalArgumentException("training diverged: every batch of epoch " + (epoch + 1) + " had a non-finite"
+          + " loss or gradient; lower learningRate (" + options.learningRate() + ")");
+    }
     return positions == 0 ? Double.NaN : lossSum / positions;
   }
 

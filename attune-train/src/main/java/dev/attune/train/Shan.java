@@ -53,7 +53,8 @@ public final class Shan implements CtrTrainer {
       if (dim <= 0) throw new IllegalArgumentException("dim must be > 0: " + dim);
       if (training == null) throw new IllegalArgumentException("training must not be null");
       if (session <= 0 || session >= training.maxHistory()) {
-        throw new IllegalArgumentException("session must be in [1, maxHistory): " + session);
+        throw new IllegalArgumentException("session must be in [1, maxHistory): session " + session + ", maxHistory "
+            + training.maxHistory());
       }
     }
   }
