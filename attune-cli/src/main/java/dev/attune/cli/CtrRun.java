@@ -75,7 +75,11 @@ final class CtrRun {
       if (part.getValue().size() == 0 || rate == 0 || rate == 1) {
         throw new IllegalArgumentException("the click task's " + part.getKey() + " part has "
             + (part.getValue().size() == 0 ? "no events" : rate == 0 ? "no positive (no event with value >= "
-            + data.params().positiveMin() + ")" : "no negative") + ": choose another --positive-min");
+            + data.params().positiveMin() + ")" : "no negative") + ": " + (oneValue(data.dataset())
+                ? "every event of " + data.dataset().name() + " has the same value, so no --positive-min separates"
+                    + " positives from negatives; the click task needs events that say no (low ratings, short plays,"
+                    + " impressions without a click)"
+                : "choose another --positive-min"));
       }
     }
   }
@@ -138,6 +142,13 @@ final class CtrRun {
   static String baselineLine(CtrTraining.Scores s) {
     return String.format("%-5s test AUC %.4f  GAUC %.4f  log-loss %.4f  (user and item positive rates, untrained)",
         "rates", s.auc(), s.groupAuc(), s.logLoss());
+  }
+
+  /** Whether every event of the data set has one value (implicit data: plays, clicks, purchases with value 1). */
+  private static boolean oneValue(Dataset dataset) {
+    var log = dataset.events();
+    for (int r = 1; r < log.size(); r++) if (log.value(r) != log.value(0)) return false;
+    return true;
   }
 
   /** Trains {@code name} on {@code data} and scores its test part. */

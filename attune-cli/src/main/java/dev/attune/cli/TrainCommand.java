@@ -161,8 +161,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (ModelDirectory.holdsModel(out) && !force && !(resume && Files.isDirectory(out.resolve(CHECKPOINTS)))) {
       // a finished model took minutes to hours to train: replacing it takes an explicit choice
+      boolean resumable = AttentionModels.NAMES.contains(model.toLowerCase(Locale.ROOT));
       throw new IllegalArgumentException(out + " already holds a trained model; choose another --out, or pass --force"
-          + " to replace it (or --resume to continue from its checkpoint)");
+          + " to replace it" + (resumable ? " (or --resume to continue from its checkpoint)" : ""));
     }
     requireUsableOut();
     if (force && !resume) {

@@ -680,6 +680,21 @@ class AttuneCliTest {
         "--quiet", "--positive-min", "0.5", "--threads", "1", "--param", "fm.l2=3e38", "--param", "fm.epochs=1");
     assertTrue(diverged.code() == AttuneCli.USAGE_ERROR && diverged.err().contains("training diverged"), diverged.err());
     assertFalse(Files.exists(dir.resolve("nan/weights.atw")));
+    CliRun overwrite = run("train", "--model", "din", "--data", data.toString(), "--out", model.toString(), "--quiet");
+    assertTrue(overwrite.err().contains("--force") && !overwrite.err().contains("--resume"),
+        "no --resume offered to a model that cannot resume: " + overwrite.err());
+    // implicit data (every value 1): no --positive-min separates positives from negatives, and it says so
+    Path clicks = dir.resolve("clicks.csv");
+    StringBuilder rows = new StringBuilder("user,item,ts\n");
+    for (int k = 0; k < 40; k++) rows.append("u").append(k % 8).append(",i").append(k % 13).append(',').append(k).append('\n');
+    Files.writeString(clicks, rows.toString());
+    Path implicit = dir.resolve("implicit");
+    assertEquals(0, run("import", "--format", "csv", "--input", clicks.toString(), "--out", implicit.toString(),
+        "--columns", "timestamp=ts,time-format=epoch-seconds").code());
+    CliRun oneValue = run("train", "--model", "fm", "--data", implicit.toString(), "--out", dir.resolve("y").toString(),
+        "--quiet", "--positive-min", "1");
+    assertEquals(AttuneCli.USAGE_ERROR, oneValue.code(), oneValue.err());
+    assertTrue(oneValue.err().contains("has the same value"), oneValue.err());
     // data without any order: the held-out 20% and the histories would follow the file
     Path unordered = dir.resolve("unordered.csv");
     Files.writeString(unordered, "user,item,rating\nu1,a,5\nu1,b,1\nu2,a,4\nu2,c,2\nu3,b,5\nu3,c,1\n");
