@@ -90,8 +90,11 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     epochStart = System.nanoTime();
     if (!quiet && bar != null && !Double.isNaN(loss)) {
       bar.setExtraMessage(String.format(" loss %.4f", loss));
-    } else if (quiet && log != null) {
-      log.printf("%s: epoch %d loss %.4f (%.1f s)%n", task, epoch, loss, seconds);
+    } else if (quiet && log != null || !quiet && bar == null) {
+      // a stage that reports epochs but no steps (the fusion ranker) has no bar to show them on: a line each
+      PrintWriter to = log != null ? log : new PrintWriter(System.err, true);
+      to.printf("%s: epoch %d loss %.4f (%.1f s)%n", task, epoch, loss, seconds);
+      to.flush();
     }
   }
 
