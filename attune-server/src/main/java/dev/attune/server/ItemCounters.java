@@ -95,11 +95,23 @@ final class ItemCounters {
    * stored events); users excluded before and not now are counted again from their events. Pushed items must not
    * stay popular or trending on the strength of a quarantined crowd.
    */
-  synchronized void exclude(java.util.Set<String> users, java.util.function.Function<String, List<Event>> eventsOf) {
-    java.util.Set<String> before = excluded;
-    excluded = java.util.Set.copyOf(users);
-    for (String u : users) if (!before.contains(u)) removeAll(eventsOf.apply(u));
-    for (String u : before) if (!users.contains(u)) for (Event e : eventsOf.apply(u)) count(e);
+  void exclude(java.util.Set<String> users, java.util.function.Function<String, List<Event>> eventsOf) {
+    java.util.Set<String> before;
+    synchronized (this) {
+      // first, so that an event of theirs committed from now on is not counted; the store is read outside the lock
+      before = excluded;
+      excluded = java.util.Set.copyOf(users);
+    }
+    for (String u : users) {
+      if (before.contains(u)) continue;
+      List<Event> events = eventsOf.apply(u); // every event counted before, and perhaps some never counted: harmless
+      removeAll(events);
+    }
+    for (String u : before) {
+      if (users.contains(u)) continue;
+      List<Event> events = eventsOf.apply(u);
+      addAll(events); // a pair counted meanwhile counts once
+    }
   }
 
   private void count(Event e) {

@@ -151,7 +151,7 @@ class HostileInputTest {
     requests.add("DELETE /v1/users/%FF");
     for (String request : requests) {
       String path = request;
-      String response = rawResponse(request + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      String response = rawResponse(request + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       assertTrue(response.startsWith("HTTP/1.1 400"), path + ": " + response);
       int bodyStart = response.indexOf("\r\n\r\n") + 4;
       String head = response.substring(0, bodyStart).toLowerCase(java.util.Locale.ROOT);
@@ -166,7 +166,7 @@ class HostileInputTest {
   /** Broken percent-encoding in the query is a 400, not a parameter dropped without a word (the default k here). */
   @Test
   void aMalformedQueryIsRefused() throws Exception {
-    String response = rawResponse("GET /v1/popular?k=%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String response = rawResponse("GET /v1/popular?k=%ZZ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assertTrue(response.startsWith("HTTP/1.1 400"), response);
     var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.substring(
         response.indexOf("\r\n\r\n") + 4));
@@ -299,18 +299,18 @@ class HostileInputTest {
   /** Malformed HTTP, written to a socket: what a client library would refuse to send. */
   private Answer rawRequest(SplittableRandom r) throws IOException {
     String[] raw = {
-      "GET /v1/items/%zz HTTP/1.1\r\nHost: x\r\n\r\n",
-      "GET /v1/items/%00 HTTP/1.1\r\nHost: x\r\n\r\n",
-      "GET /v1/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
-      "GET /v1/popular?k=%ff%fe HTTP/1.1\r\nHost: x\r\n\r\n",
-      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"a\":\u00ff\u00fe}",
-      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n{}",
-      "POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
-      "GET /v1/popular HTTP/1.1\r\nHost: x\r\nX-Long: " + "h".repeat(20_000) + "\r\n\r\n",
-      "BREW /v1/popular HTTP/1.1\r\nHost: x\r\n\r\n",
-      "GET /v1/popular HTTP/9.9\r\nHost: x\r\n\r\n",
-      "GET " + "/a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET /v1/items/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "GET /v1/items/%00 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "GET /v1/../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "GET /v1/popular?k=%ff%fe HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"a\":\u00ff\u00fe}",
+      "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Length: -5\r\n\r\n",
+      "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999\r\n\r\n{}",
+      "POST /v1/events HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+      "GET /v1/popular HTTP/1.1\r\nHost: localhost\r\nX-Long: " + "h".repeat(20_000) + "\r\n\r\n",
+      "BREW /v1/popular HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      "GET /v1/popular HTTP/9.9\r\nHost: localhost\r\n\r\n",
+      "GET " + "/a".repeat(10_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n",
     };
     String request = raw[r.nextInt(raw.length)];
     try (Socket socket = new Socket("127.0.0.1", port)) {
