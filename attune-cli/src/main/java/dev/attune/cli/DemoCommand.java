@@ -214,7 +214,7 @@ final class DemoCommand implements Callable<Integer> {
 
   /** The test metrics recorded beside {@code modelDir} when an earlier run trained it under {@code modelKey}, else null. */
   private static Map<String, Double> reusableMetrics(Path keyFile, Path modelDir, String modelKey) {
-    if (!Files.isRegularFile(keyFile) || !Files.isRegularFile(modelDir.resolve("model.json"))) return null;
+    if (!Files.isRegularFile(keyFile) || !dev.attune.infer.ModelDirectory.isComplete(modelDir)) return null;
     try {
       JsonNode recorded = JSON.readTree(keyFile.toFile());
       if (!modelKey.equals(recorded.path("key").asText())) return null;

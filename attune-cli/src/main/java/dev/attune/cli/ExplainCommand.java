@@ -260,7 +260,6 @@ final class ExplainCommand implements Callable<Integer> {
     return s.startsWith("leave-one-out") ? "loo" : s.startsWith("given") ? "given" : null;
   }
 
-  /** {items, types (or null)} of user u's positive steps, oldest first. */
   /**
    * {items, types} of user u's liked steps; the types as the model numbers them (by name, when its file names them:
    * the data set explained may number its types otherwise than the one it was trained on), null without types.

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
         "The data set is split by --protocol; the model trains on the tuning part, stops early on the validation"
             + " NDCG@10 (the CTR models on validation GAUC, two-stage on its validation loss), and is then tested on the"
             + " held-out part (full ranking over every item; the CTR models: AUC, GAUC and log-loss of the held-out"
-            + " impressions, each user's last 20% of events, whatever --protocol says). Checkpoints after every epoch"
+            + " impressions, each user's last 20%% of events, whatever --protocol says). Checkpoints after every epoch"
             + " go to <out>/checkpoints; --resume continues an interrupted run."})
 final class TrainCommand implements Callable<Integer> {
   /** Where an attention model's per-epoch checkpoints go, under {@code --out}; {@code --resume} reads them. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.data.TrainingSet;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.store.Store;
+import dev.attune.store.StoreStats;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -62,8 +63,11 @@ public final class AttuneServer {
   private final java.util.concurrent.atomic.AtomicBoolean refitQueued = new java.util.concurrent.atomic.AtomicBoolean();
   /** The served version, for reading it again. */
   private final ServedVersion served;
-  /** A user was deleted since the last refit: a served model fitted on the store's events is read again too. */
-  private final java.util.concurrent.atomic.AtomicBoolean reloadServedAfterDeletion =
+  /**
+   * A user was deleted, or the quarantine changed, since the last refit: a served model fitted on the store's events
+   * is read again too.
+   */
+  private final java.util.concurrent.atomic.AtomicBoolean reloadServedFromStore =
       new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
@@ -169,10 +173,16 @@ public final class AttuneServer {
     this.startedFromActiveVersion = model != null && config.modelDir() != null
         && !servedDir.toAbsolutePath().normalize().equals(config.modelDir().toAbsolutePath().normalize());
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
-    // training jobs by outcome, with their durations (attune_training_seconds_count / _sum / _max)
     // the users a job's abuse review quarantines count in neither popular nor trending, nor in what is fitted on the
-    // store here (the fallback, a pipeline's retrievers, a transfer model's neighbours), as they do not in training
-    lifecycle.onAbuseReviewed(() -> applyQuarantine(counters));
+    // store here (the fallback, a pipeline's retrievers, a transfer model's neighbours), as they do not in training:
+    // refitted at once, whatever the job's outcome (one that fails after the review would leave them in)
+    lifecycle.onAbuseReviewed(() -> {
+      if (applyQuarantine(counters)) {
+        reloadServedFromStore.set(true);
+        fitFallback(null);
+      }
+    });
+    // training jobs by outcome, with their durations (attune_training_seconds_count / _sum / _max)
     lifecycle.onJobFinished((outcome, millis) -> {
       Timer.builder("attune_training_seconds").description("training jobs of the model lifecycle, by outcome")
           .tag("outcome", outcome).register(metrics).record(millis, TimeUnit.MILLISECONDS);
@@ -186,16 +196,18 @@ public final class AttuneServer {
       applyQuarantine(counters); // a deleted user leaves the quarantine, so an id used again counts afresh
       // co-occurrence only they made must not outlive them: in the fallback, and in a served model fitted on the
       // store's events when it was read (a two-stage pipeline's retrievers, a transfer model's neighbours)
-      reloadServedAfterDeletion.set(true);
+      reloadServedFromStore.set(true);
       fitFallback(null);
     });
     // a store kept under one setting and served under the other: warn, the users affected are out of reach
     if (config.userIdKey() != null) {
-      List<String> plain = store.stats().userIdsWithoutPrefix(UserIds.PSEUDONYM_PREFIX, 3);
-      if (!plain.isEmpty()) {
-        LOG.warn("user ids are pseudonymised (ATTUNE_USER_ID_KEY), but the store holds users under plain ids (such as"
-            + " {}; stored before the key was set): requests name users by their own ids, which now map to"
-            + " pseudonyms, so these users cannot be reached, exported or deleted through the API", plain);
+      // named by count only: the ids themselves are what the key keeps out of logs
+      int plain = store.stats().userIdsWithoutPrefix(UserIds.PSEUDONYM_PREFIX, StoreStats.MAX_ROWS).size();
+      if (plain > 0) {
+        LOG.warn("user ids are pseudonymised (ATTUNE_USER_ID_KEY), but the store holds {}{} users under plain ids"
+            + " (stored before the key was set): requests name users by their own ids, which now map to pseudonyms,"
+            + " so these users cannot be reached, exported or deleted through the API", plain,
+            plain == StoreStats.MAX_ROWS ? " or more" : "");
       }
     } else if (!store.stats().userIds(UserIds.PSEUDONYM_PREFIX, 1).isEmpty()) {
       LOG.warn("the store holds pseudonymised users ('" + UserIds.PSEUDONYM_PREFIX + "...'), but ATTUNE_USER_ID_KEY is"
@@ -204,13 +216,22 @@ public final class AttuneServer {
     }
   }
 
-  /** Leaves the users the latest abuse review quarantined out of the counters and the store's data fitted here. */
-  private void applyQuarantine(ItemCounters counters) {
-    java.util.Set<String> users = lifecycle.quarantinedUserIds();
-    served.quarantine(users);
-    counters.exclude(users, id -> store.recentEvents(id, RecentHistory.MAX_LOADED_EVENTS).stream()
-        .map(Store.StoredEvent::event).toList());
+  /**
+   * Leaves the users the latest abuse review quarantined out of the counters and the store's data fitted here;
+   * returns whether the set changed.
+   */
+  private boolean applyQuarantine(ItemCounters counters) {
+    // one at a time: a deletion racing a review must not apply the set from before the review last
+    synchronized (quarantineLock) {
+      java.util.Set<String> users = lifecycle.quarantinedUserIds();
+      boolean changed = served.quarantine(users);
+      counters.exclude(users, id -> store.recentEvents(id, RecentHistory.MAX_LOADED_EVENTS).stream()
+          .map(Store.StoredEvent::event).toList());
+      return changed;
+    }
   }
+
+  private final Object quarantineLock = new Object();
 
   /** Reads the store's events for start-up and keeps them for the fallback model ({@link #startupEvents}). */
   private TrainingSet readStartupEvents() {
@@ -464,7 +485,7 @@ public final class AttuneServer {
   private void fitFallback(TrainingSet events) {
     if (config.fallbackModel().equals("none")) {
       fallbackReady.countDown();
-      if (reloadServedAfterDeletion.getAndSet(false)) {
+      if (reloadServedFromStore.getAndSet(false)) {
         Thread.ofVirtual().name("attune-reload").start(this::reloadServedFittedOnTheStore);
       }
       return;
@@ -486,7 +507,7 @@ public final class AttuneServer {
             }
           }
           refitQueued.set(false); // from here on a new request needs a fit of its own
-          if (reloadServedAfterDeletion.getAndSet(false)) reloadServedFittedOnTheStore();
+          if (reloadServedFromStore.getAndSet(false)) reloadServedFittedOnTheStore();
         }
         long t0 = System.nanoTime();
         try {

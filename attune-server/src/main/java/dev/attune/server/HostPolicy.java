@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  */
 final class HostPolicy {
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  /** An IPv6 literal as a Host header writes it: hex groups, colons, perhaps an IPv4 tail and a zone, in brackets. */
+  private static final Pattern IPV6 = Pattern.compile("\\[[0-9a-f:.]+(%25[0-9a-z._~-]+)?]");
   private final Set<String> names;
   private final List<String> suffixes;
   private final boolean any;
@@ -34,11 +36,15 @@ final class HostPolicy {
     boolean star = false;
     for (String a : allowed) {
       String h = a.strip().toLowerCase(Locale.ROOT);
-      if (h.equals("*")) star = true;
-      else if (h.startsWith(".")) s.add(h);
-      else if (!h.isEmpty()) n.add(h);
+      if (h.equals("*")) {
+        star = true;
+      } else if (h.startsWith("*.") || h.startsWith(".")) {
+        s.add(name(h.substring(h.indexOf('.')))); // *.example.com as .example.com
+      } else if (!h.isEmpty()) {
+        n.add(name(h)); // written as a Host header would be: a port and a trailing dot do not count
+      }
     }
-    if (listenHost != null) n.add(listenHost.strip().toLowerCase(Locale.ROOT));
+    if (listenHost != null) n.add(name(listenHost.strip().toLowerCase(Locale.ROOT)));
     this.names = Set.copyOf(n);
     this.suffixes = List.copyOf(s);
     this.any = star;
@@ -49,7 +55,7 @@ final class HostPolicy {
     if (any || hostHeader == null) return true;
     String host = name(hostHeader.strip().toLowerCase(Locale.ROOT));
     if (host.isEmpty()) return false;
-    if (host.startsWith("[") || IPV4.matcher(host).matches()) return true; // an address, v6 in brackets or v4
+    if (IPV6.matcher(host).matches() || IPV4.matcher(host).matches()) return true; // an address, v6 or v4
     if (host.equals("localhost") || host.endsWith(".localhost") || names.contains(host)) return true;
     for (String suffix : suffixes) if (host.endsWith(suffix)) return true;
     return false;
@@ -59,7 +65,8 @@ final class HostPolicy {
   private static String name(String header) {
     if (header.startsWith("[")) {
       int end = header.indexOf(']');
-      return end < 0 ? "" : header.substring(0, end + 1);
+      // after the brackets only a port may follow
+      return end < 0 || end + 1 < header.length() && header.charAt(end + 1) != ':' ? "" : header.substring(0, end + 1);
     }
     int colon = header.lastIndexOf(':');
     String host = colon < 0 ? header : header.substring(0, colon);

@@ -38,8 +38,12 @@ final class ServedVersion {
    */
   private volatile java.util.Set<String> quarantined = java.util.Set.of();
 
-  void quarantine(java.util.Set<String> userIds) {
-    quarantined = java.util.Set.copyOf(userIds);
+  /** Sets the quarantined users; returns whether they differ from those set before. */
+  boolean quarantine(java.util.Set<String> userIds) {
+    java.util.Set<String> next = java.util.Set.copyOf(userIds);
+    boolean changed = !next.equals(quarantined);
+    quarantined = next;
+    return changed;
   }
 
   /** The store's training data ({@link #storeEvents(Store)}) without the quarantined users. */

@@ -11,12 +11,14 @@ class HostPolicyTest {
   @Test
   void addressesLocalhostAndConfiguredNamesAreAnsweredAndOtherNamesAreNot() {
     HostPolicy p = new HostPolicy(List.of("Attune.Example.com", ".corp.example"), "127.0.0.1");
-    for (String ok : new String[] {"127.0.0.1:8080", "10.1.2.3", "[::1]:8080", "[fe80::1]", "localhost:8080",
+    for (String ok : new String[] {"127.0.0.1:8080", "10.1.2.3", "[::1]:8080", "[fe80::1]", "[fe80::1%25eth0]:80",
+        "[::ffff:127.0.0.1]", "localhost:8080",
         "LOCALHOST", "localhost.:8080", "app.localhost", "attune.example.com:443", "api.corp.example", null}) {
       assertTrue(p.allows(ok), ok);
     }
     for (String refused : new String[] {"evil.example:80", "evil.example", "attune.example.com.evil.example",
-        "localhost.evil.example", "corp.example", "", "127.0.0.1.evil.example", "[::1"}) {
+        "localhost.evil.example", "corp.example", "", "127.0.0.1.evil.example", "[::1", "[evil.example]",
+        "[::1]evil.example"}) {
       assertFalse(p.allows(refused), refused);
     }
   }
@@ -26,5 +28,9 @@ class HostPolicyTest {
     assertTrue(new HostPolicy(List.of(), "attune-box").allows("attune-box:8080"));
     assertFalse(new HostPolicy(List.of(), "0.0.0.0").allows("attune-box:8080"));
     assertTrue(new HostPolicy(List.of("*"), "127.0.0.1").allows("anything.example"));
+    // names configured as a Host header or a wildcard would write them
+    HostPolicy written = new HostPolicy(List.of("api.example.:8443", "*.corp.example"), "127.0.0.1");
+    assertTrue(written.allows("api.example") && written.allows("x.corp.example:80"));
+    assertFalse(written.allows("corp.example.evil"));
   }
 }

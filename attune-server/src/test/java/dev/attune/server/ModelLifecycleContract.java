@@ -421,18 +421,26 @@ abstract class ModelLifecycleContract {
       }
     }
     store.appendEvents(events);
-    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS, "itemknn");
+    FakeTrainer trainer = new FakeTrainer(0.2, true, 0.3); // the job waits in training until released
+    start(trainer, LifecycleConfig.DEFAULTS, "itemknn");
     assertTrue(popular("/v1/popular?k=3").stream().allMatch(id -> id.startsWith("spam")), "pushed before the review");
     assertTrue(popular("/v1/trending?k=3").stream().allMatch(id -> id.startsWith("spam")));
+    long end = System.nanoTime() + 20_000_000_000L;
+    while (!fallbackSimilar("spam0") && System.nanoTime() < end) Thread.sleep(50);
+    assertTrue(fallbackSimilar("spam0"), "the fallback fitted at start learnt the crowd's co-occurrence");
     json(send("POST", "/v1/admin/models/train", null, true), 202);
-    JsonNode job = awaitJob();
-    assertEquals(5, job.get("quarantined").asInt(), job.toString());
+    // from the review on, before the job ends (whatever its outcome): not popular, not trending, not in the fallback
+    while (popular("/v1/popular?k=40").stream().anyMatch(id -> id.startsWith("spam")) && System.nanoTime() < end) {
+      Thread.sleep(50);
+    }
     assertTrue(popular("/v1/popular?k=40").stream().noneMatch(id -> id.startsWith("spam")), "not popular after it");
     assertTrue(popular("/v1/trending?k=40").stream().noneMatch(id -> id.startsWith("spam")), "nor trending");
-    // the fallback refitted after the job: the crowd's co-occurrence is gone, so spam0 has no neighbours of its own
-    long end = System.nanoTime() + 20_000_000_000L;
     while (fallbackSimilar("spam0") && System.nanoTime() < end) Thread.sleep(50);
-    assertFalse(fallbackSimilar("spam0"), "the fallback learnt nothing from the quarantined crowd");
+    assertFalse(fallbackSimilar("spam0"), "the fallback, refitted at the review, learnt nothing from the crowd");
+    assertEquals("training", json(send("GET", "/v1/admin/training", null, true), 200).get("job").get("state").asText());
+    trainer.release();
+    JsonNode job = awaitJob();
+    assertEquals(5, job.get("quarantined").asInt(), job.toString());
 
     assertEquals(204, send("DELETE", "/v1/users/bot0", null, false).statusCode());
     long before = popularity("song1");
@@ -455,8 +463,10 @@ abstract class ModelLifecycleContract {
     return ids;
   }
 
+  /** Whether a history of {@code itemId} alone (unknown to the served model) gets items from the fallback. */
   private boolean fallbackSimilar(String itemId) throws Exception {
-    for (JsonNode i : json(send("GET", "/v1/items/" + itemId + "/similar?k=5", null, false), 200).get("items")) {
+    String body = "{\"history\":[{\"itemId\":\"" + itemId + "\"}],\"k\":5}";
+    for (JsonNode i : json(send("POST", "/v1/recommendations", body, false), 200).get("items")) {
       if ("itemknn".equals(i.get("source").asText())) return true;
     }
     return false;

@@ -329,7 +329,21 @@ public final class JdbcStore implements Store {
         try {
           if (dialect.singleWriter()) {
             st.execute("VACUUM");
-            st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            // the log must be cut too (it holds the pages as they were); a reader in the way is waited for a while
+            for (int attempt = 1; ; attempt++) {
+              try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+                if (!rs.next() || rs.getInt(1) == 0) break;
+              }
+              if (attempt == 50) {
+                throw new SQLException("the write-ahead log could not be emptied: a reader kept it busy for 5 s");
+              }
+              try {
+                Thread.sleep(100);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while emptying the write-ahead log", e);
+              }
+            }
           } else {
             for (String table : new String[] {"events", "users", "items"}) st.execute("VACUUM FULL " + table);
           }

@@ -71,8 +71,9 @@ public interface Store extends AutoCloseable {
   /**
    * Rewrites the store's files so that nothing deleted is left in them: SQLite's {@code VACUUM} (its b-tree pages
    * can keep old copies of rows in space they no longer use, which {@code secure_delete} does not reach) and an
-   * emptied write-ahead log; PostgreSQL's {@code VACUUM FULL} of the tables that hold user data. Takes as long as
-   * copying the store and excludes every other write meanwhile: for a store no server is serving.
+   * emptied write-ahead log; PostgreSQL's {@code VACUUM FULL} of the tables that hold user data, which rewrites their
+   * files (its write-ahead log and archives, and any backup, are the server's to manage). Takes as long as copying
+   * the store and excludes every other write meanwhile: for a store no server is serving.
    */
   void compact();
 

@@ -222,8 +222,9 @@ public final class CtrTraining {
       }
       report.progress(stage, Math.min(n, from + options.batchSize()), n);
     }
-    if (seen == 0 && n > 0) {
-      // every batch skipped: nothing was learnt, and a model written now would be its random start
+    if (seen == 0 && n > 0 && epoch == 0) {
+      // every batch of the first epoch skipped: nothing was learnt, and a model written now would be its random
+      // start (a later epoch that skips every batch leaves the weights as the epoch before left them)
       throw new IllegalArgumentException("training diverged: every batch of epoch " + (epoch + 1) + " had a non-finite"
           + " loss or gradient; lower learningRate (" + options.learningRate() + ") or l2 (" + options.l2() + ")");
     }

@@ -611,8 +611,9 @@ public final class SequenceTraining {
           + (skipped > 0 ? ", " + skipped + " non-finite batches skipped" : ""));
     }
     if (skipped > 0) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
-    if (positions == 0 && skipped > 0) {
-      // every batch skipped: nothing was learnt, and a model written now would be its random start
+    if (positions == 0 && skipped > 0 && epoch == 0) {
+      // every batch of the first epoch skipped: nothing was learnt, and a model written now would be its random
+      // start (a later epoch that skips every batch leaves the weights as the epoch before left them)
       throw new IllegalArgumentException("training diverged: every batch of epoch " + (epoch + 1) + " had a non-finite"
           + " loss or gradient; lower learningRate (" + options.learningRate() + ")");
     }
