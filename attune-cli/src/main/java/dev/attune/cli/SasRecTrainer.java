@@ -30,17 +30,36 @@ import java.util.Map;
 final class SasRecTrainer implements ModelTrainer {
   private final int epochs;
   private final int threads;
+  /** The sequential model trained: sasrec unless the served one is another kind. */
+  private final String modelKind;
+  /** The served model's settings a candidate is trained with (its shape, window, loss, types), or none. */
+  private final Map<String, String> carried;
 
   /**
    * @param epochs training epochs per candidate, > 0
    * @param threads the engine's threads, > 0
    */
   SasRecTrainer(int epochs, int threads) {
+    this(epochs, threads, "sasrec", Map.of());
+  }
+
+  private SasRecTrainer(int epochs, int threads, String modelKind, Map<String, String> carried) {
     if (epochs <= 0) throw new IllegalArgumentException("epochs must be > 0: " + epochs);
     if (threads <= 0) throw new IllegalArgumentException("threads must be > 0: " + threads);
     this.epochs = epochs;
     this.threads = threads;
+    this.modelKind = modelKind;
+    this.carried = Map.copyOf(carried);
   }
+
+  /**
+   * The settings of a served sequential model a retrained candidate keeps: its network's shape, window, loss and
+   * whether it reads event types (a candidate trained without them would quietly drop them when published). Not the
+   * epochs (the server's), nor item attributes (the store's items may carry other ones), nor the run's bookkeeping.
+   */
+  private static final java.util.Set<String> CARRIED_KEYS = java.util.Set.of("hidden", "blocks", "heads", "gruHidden",
+      "maskProbability", "lastOnlyProbability", "maxLength", "dropout", "learningRate", "batchSize", "loss",
+      "negatives", "useTypes", "allWindows");
 
   /** Half the processors (at least one), so a server that trains keeps answering. */
   static int backgroundThreads() {
@@ -49,7 +68,7 @@ final class SasRecTrainer implements ModelTrainer {
 
   @Override
   public String kind() {
-    return "sasrec";
+    return modelKind;
   }
 
   /**
@@ -59,13 +78,22 @@ final class SasRecTrainer implements ModelTrainer {
   @Override
   public ModelTrainer forServed(Path servedDir) {
     Map<String, Object> info = servedDir == null ? null : SceneTransferTrainer.infoOrNull(servedDir);
-    return info != null && SceneTransfer.MODEL_KIND.equals(info.get("model")) ? SceneTransferTrainer.of(info, threads)
-        : this;
+    if (info != null && SceneTransfer.MODEL_KIND.equals(info.get("model"))) return SceneTransferTrainer.of(info, threads);
+    // a served sequential model is retrained as its kind, with its settings
+    if (info != null && info.get("model") instanceof String kind && AttentionModels.knows(kind)
+        && info.get("params") instanceof Map<?, ?> params) {
+      Map<String, String> kept = new LinkedHashMap<>();
+      params.forEach((k, v) -> {
+        if (CARRIED_KEYS.contains(String.valueOf(k)) && v != null) kept.put(String.valueOf(k), String.valueOf(v));
+      });
+      return new SasRecTrainer(epochs, threads, kind, kept);
+    }
+    return this;
   }
 
   @Override
   public void train(Dataset dataset, Split split, Path outDir, long seed, FitListener listener) throws Exception {
-    write(outDir, dataset, split, seed, epochs, threads, false, false, listener);
+    write(outDir, dataset, split, seed, epochs, threads, false, false, listener, modelKind, carried);
   }
 
   /**
@@ -81,13 +109,24 @@ final class SasRecTrainer implements ModelTrainer {
    */
   static Map<String, Double> write(Path modelDir, Dataset ds, Split split, long seed, int epochs, int threads,
       boolean validate, boolean test, FitListener listener) throws Exception {
-    Map<String, String> params = new LinkedHashMap<>(Map.of("epochs", Integer.toString(epochs), "loss", "full-ce",
-        "hidden", "32"));
+    return write(modelDir, ds, split, seed, epochs, threads, validate, test, listener, "sasrec", Map.of());
+  }
+
+  /**
+   * As {@link #write(Path, Dataset, Split, long, int, int, boolean, boolean, FitListener)} for a sequential model of
+   * {@code kind} with {@code settings} over the defaults (hidden 32, full softmax).
+   */
+  static Map<String, Double> write(Path modelDir, Dataset ds, Split split, long seed, int epochs, int threads,
+      boolean validate, boolean test, FitListener listener, String kind, Map<String, String> settings)
+      throws Exception {
+    Map<String, String> params = new LinkedHashMap<>(Map.of("loss", "full-ce", "hidden", "32"));
+    params.putAll(settings);
+    params.put("epochs", Integer.toString(epochs));
     if (validate) {
       params.put("validateEvery", "1");
       params.put("patience", "0");
     }
-    WeightTrainer sasrec = AttentionModels.create("sasrec", params, seed, threads);
+    WeightTrainer sasrec = AttentionModels.create(kind, params, seed, threads);
     TrainingHistory history = new TrainingHistory(listener);
     long start = System.nanoTime();
     WeightFile weights = validate
@@ -95,7 +134,7 @@ final class SasRecTrainer implements ModelTrainer {
         : sasrec.train(split.trainAndValidation(), SequenceTraining.Run.NONE, history);
     double trainSeconds = (System.nanoTime() - start) / 1e9;
     Map<String, Object> info = new LinkedHashMap<>();
-    info.put("name", "SasRec");
+    info.put("name", sasrec.name());
     info.put("dataset", ds.name());
     info.put("seed", seed);
     info.put("params", TrainCommand.flatten(sasrec.params()));

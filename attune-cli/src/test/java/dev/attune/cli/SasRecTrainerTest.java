@@ -76,4 +76,32 @@ class SasRecTrainerTest {
       assertTrue(!Files.exists(dir.resolve("never.db")), "nothing is opened before the settings are checked");
     }
   }
+
+  /**
+   * A served sequential model is retrained as its kind with its settings: a SASRec that reads event types gets a
+   * candidate that reads them too (one trained with the defaults would drop them when published).
+   */
+  @Test
+  void aServedModelsSettingsCarryOverToItsRetrainedCandidates() throws Exception {
+    Dataset ds = MusicPlatformGenerator.generate(new MusicPlatformGenerator.Params(60, 3, 3, 2, 6, 15, 0.7, 0.15, 7L))
+        .dataset();
+    var split = dev.attune.data.Splits.leaveOneOut(ds, dev.attune.events.EventWeights.defaults());
+    Path served = dir.resolve("served");
+    SasRecTrainer.write(served, ds, split, 3, 1, 1, false, false, dev.attune.model.FitListener.NONE, "sasrec",
+        java.util.Map.of("useTypes", "true", "hidden", "16", "maxLength", "12"));
+    var candidateTrainer = new SasRecTrainer(1, 1).forServed(served);
+    assertEquals("sasrec", candidateTrainer.kind());
+    Path candidate = dir.resolve("candidate");
+    candidateTrainer.train(ds, split, candidate, 5, dev.attune.model.FitListener.NONE);
+    JsonNode params = new com.fasterxml.jackson.databind.ObjectMapper().readTree(candidate.resolve("model.json").toFile())
+        .get("params");
+    assertTrue(params.get("useTypes").asBoolean(), params.toString());
+    assertEquals(16, params.get("hidden").asInt());
+    assertEquals(12, params.get("maxLength").asInt());
+    assertEquals(1, params.get("epochs").asInt(), "the server's epochs, not the served run's");
+    var weights = dev.attune.infer.ModelDirectory.read(candidate).weights();
+    assertTrue(weights.propertyOr(dev.attune.infer.SequentialModel.TYPE_NAMES_PROPERTY, "").contains("play"),
+        "the candidate names its event types");
+    assertEquals("sasrec", new SasRecTrainer(1, 1).forServed(null).kind(), "nothing served: SASRec's defaults");
+  }
 }
