@@ -56,6 +56,8 @@ final class LoadCommand implements Callable<Integer> {
     err.println("loaded " + dataset);
     String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
     // as the server stores them: with ATTUNE_USER_ID_KEY set, pseudonyms, never the plain ids
+    // the same key rules as the server's: a store loaded under a key it refuses could not be served
+    dev.attune.server.UserIds.requireUsableKey("ATTUNE_USER_ID_KEY", System.getenv("ATTUNE_USER_ID_KEY"));
     dev.attune.server.UserIds userIds = new dev.attune.server.UserIds(System.getenv("ATTUNE_USER_ID_KEY"));
     long start = System.nanoTime();
     int inserted;

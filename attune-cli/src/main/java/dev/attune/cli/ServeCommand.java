@@ -218,12 +218,9 @@ final class ServeCommand implements Callable<Integer> {
         trainEpochs == null ? null : trainEpochs.toString(), env.get("ATTUNE_TRAIN_EPOCHS"),
         file.getProperty("trainEpochs"), "12"));
     // an empty key is a mistake, not a choice: read as "off" it would store plain ids in a store of pseudonyms
-    for (String[] given : new String[][] {{"ATTUNE_USER_ID_KEY", env.get("ATTUNE_USER_ID_KEY")},
-        {"the --config file's userIdKey", file.getProperty("userIdKey")}}) {
-      if (given[1] != null && given[1].isBlank()) {
-        throw new IllegalArgumentException(given[0] + " is set but empty: give the key (at least 16 characters) or"
-            + " leave it out to store user ids as given");
-      }
+    dev.attune.server.UserIds.requireUsableKey("ATTUNE_USER_ID_KEY", env.get("ATTUNE_USER_ID_KEY"));
+    if (env.get("ATTUNE_USER_ID_KEY") == null) {
+      dev.attune.server.UserIds.requireUsableKey("the --config file's userIdKey", file.getProperty("userIdKey"));
     }
     cfg = cfg.withUserIdKey(pick(env.get("ATTUNE_USER_ID_KEY"), file.getProperty("userIdKey")));
     String origins = java.util.Objects.requireNonNullElse(

@@ -171,7 +171,8 @@ final class Admin {
     ModelLifecycle.AbuseReview review = lifecycle == null ? null : lifecycle.lastAbuseReview();
     quarantine.put("available", review != null);
     if (review == null) {
-      quarantine.put("message", "abuse detection runs before each training job of this server; none ran yet");
+      quarantine.put("message", "abuse detection runs when the server starts on a store with events and before each"
+          + " training job; none ran yet");
       quarantine.put("users", List.of());
     } else {
       List<Map<String, Object>> users = new ArrayList<>();
@@ -183,8 +184,9 @@ final class Admin {
         u.put("detail", f.detail());
         users.add(u);
       }
-      quarantine.put("message", review.report().quarantinedCount() + " users left out of training by the detection"
-          + " before the latest job (bursts of events, or shilling profiles meeting on a pushed item); pushed items: "
+      quarantine.put("message", review.report().quarantinedCount() + " users left out of training, popular, trending"
+          + " and the fallback by the latest review (at start or before a training job: bursts of events, or shilling"
+          + " profiles meeting on a pushed item); pushed items: "
           + (review.report().pushedItems().isEmpty() ? "none" : String.join(", ", review.report().pushedItems())));
       quarantine.put("count", review.report().quarantinedCount());
       quarantine.put("atMillis", review.atMillis());

@@ -3,6 +3,7 @@ package dev.attune.server;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.data.Dataset;
 import dev.attune.data.TrainingSet;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.store.Store;
@@ -292,6 +293,16 @@ public final class AttuneServer {
     TrainingSet events = startupEvents;
     startupEvents = null;
     fitFallback(events);
+    // the quarantine is not stored: it is found again at start (in the background), or a restart would count a
+    // quarantined crowd in popular, trending and the fallback again until the next training job
+    Thread.ofVirtual().name("attune-abuse-review").start(() -> {
+      try {
+        Dataset stored = events != null ? events.dataset() : store.toDataset("store");
+        if (stored.events().size() > 0) lifecycle.review(stored);
+      } catch (RuntimeException e) {
+        LOG.warn("the abuse review at start failed; the next training job reviews again: {}", e.toString());
+      }
+    });
     app = Javalin.create(c -> {
       c.concurrency.useVirtualThreads = true;
       c.http.maxRequestSize = config.maxBodyBytes();
@@ -313,8 +324,10 @@ public final class AttuneServer {
       c.routes.before(ctx -> {
         // DNS rebinding: a page of another site, its name pointed here, names its own host; probes may name any
         String path = ctx.path();
-        if (!hosts.allows(ctx.header("Host")) && !path.equals("/health") && !path.equals("/metrics")) {
-          throw new ApiException(403, "host_not_allowed", "this server does not answer for host '" + ctx.header("Host")
+        // without a Host header (HTTP/1.0), the name an absolute request target gives (else the local address)
+        String named = ctx.header("Host") != null ? ctx.header("Host") : ctx.req().getServerName();
+        if (!hosts.allows(named) && !path.equals("/health") && !path.equals("/metrics")) {
+          throw new ApiException(403, "host_not_allowed", "this server does not answer for host '" + named
               + "': IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts) only", "Host");
         }
         // HEAD would answer 200 without running the route or its key check

@@ -231,7 +231,23 @@ final class ModelLifecycle implements AutoCloseable {
     return lastAbuse;
   }
 
-  /** The ids of the users the latest review quarantined (empty before the first job). */
+  /**
+   * Runs the abuse detection over {@code stored} (the store's events), keeps its report as the latest review and tells
+   * the listener ({@link #onAbuseReviewed}); one review at a time.
+   */
+  AbuseDetector.Report review(Dataset stored) {
+    synchronized (reviewLock) {
+      AbuseDetector.Report abuse = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(stored);
+      lastAbuse = new AbuseReview(abuse, clock.getAsLong());
+      Runnable reviewed = abuseReviewListener;
+      if (reviewed != null) reviewed.run();
+      return abuse;
+    }
+  }
+
+  private final Object reviewLock = new Object();
+
+  /** The ids of the users the latest review quarantined (empty before the first review). */
   java.util.Set<String> quarantinedUserIds() {
     AbuseReview r = lastAbuse;
     if (r == null) return java.util.Set.of();
@@ -292,10 +308,7 @@ final class ModelLifecycle implements AutoCloseable {
       j.state = "training";
       Dataset stored = store.toDataset("store");
       // bots and shilling profiles never train a model; the report is kept for review (GET /v1/admin/quality)
-      AbuseDetector.Report abuse = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(stored);
-      lastAbuse = new AbuseReview(abuse, clock.getAsLong());
-      Runnable reviewed = abuseReviewListener;
-      if (reviewed != null) reviewed.run();
+      AbuseDetector.Report abuse = review(stored);
       j.quarantined = abuse.quarantinedCount();
       Dataset ds = abuse.quarantinedCount() == 0 ? stored : AbuseDetector.withoutQuarantined(stored, abuse);
       if (ds.events().size() < MIN_EVENTS) {

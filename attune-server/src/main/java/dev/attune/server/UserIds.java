@@ -23,6 +23,25 @@ public final class UserIds {
   /** Initialised with the key; each call works on a clone (a Mac is not thread-safe, and cloning skips the init). */
   private final Mac prototype;
 
+  /**
+   * Refuses a pseudonymisation key that cannot be meant: set but empty (read as "off" it would store plain ids in a
+   * store of pseudonyms), or shorter than {@link ServerConfig#MIN_ADMIN_KEY_LENGTH} characters. {@code source} names
+   * where it came from, for the message; null (no key) passes.
+   *
+   * @throws IllegalArgumentException if the key is blank or too short
+   */
+  public static void requireUsableKey(String source, String key) {
+    if (key == null) return;
+    if (key.isBlank()) {
+      throw new IllegalArgumentException(source + " is set but empty: give the key (at least "
+          + ServerConfig.MIN_ADMIN_KEY_LENGTH + " characters) or leave it out to store user ids as given");
+    }
+    if (key.length() < ServerConfig.MIN_ADMIN_KEY_LENGTH) {
+      throw new IllegalArgumentException(source + " must be at least " + ServerConfig.MIN_ADMIN_KEY_LENGTH
+          + " characters");
+    }
+  }
+
   /** @param secret the HMAC key, or null to store ids as given */
   public UserIds(String secret) {
     if (secret == null) {

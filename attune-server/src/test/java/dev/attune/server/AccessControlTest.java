@@ -87,6 +87,11 @@ class AccessControlTest {
     String local = raw("GET /v1/popular HTTP/1.1\r\nHost: localhost:" + server.port() + "\r\nAuthorization: Bearer "
         + reader + "\r\nConnection: close\r\n\r\n");
     assertTrue(local.startsWith("HTTP/1.1 200"), local);
+    String absolute = raw("GET http://evil.example/v1/popular HTTP/1.0\r\nAuthorization: Bearer " + reader
+        + "\r\n\r\n");
+    assertTrue(absolute.startsWith("HTTP/1.1 403"), "no Host, but a name in the request target: " + absolute);
+    String plain10 = raw("GET /v1/popular HTTP/1.0\r\nAuthorization: Bearer " + reader + "\r\n\r\n");
+    assertTrue(plain10.startsWith("HTTP/1.1 200"), "no name at all: the local address: " + plain10);
     String probe = raw("GET /health HTTP/1.1\r\nHost: attune.svc.cluster:8080\r\nConnection: close\r\n\r\n");
     assertTrue(probe.startsWith("HTTP/1.1 200"), probe);
   }

@@ -412,22 +412,25 @@ abstract class ModelLifecycleContract {
    */
   @Test
   void quarantinedUsersShapeNeitherPopularNorTrendingNorTheFallback() throws Exception {
-    List<Store.NewEvent> events = new ArrayList<>();
-    long now = System.currentTimeMillis();
-    for (int b = 0; b < 5; b++) {
-      for (int k = 0; k < 80; k++) { // 80 likes within 8 seconds each
-        events.add(new Store.NewEvent(null, new Event("bot" + b, "spam" + (k % 8), "like", 1f,
-            now - 60_000L + b * 10_000L + k * 100L, "music")));
-      }
-    }
-    store.appendEvents(events);
     FakeTrainer trainer = new FakeTrainer(0.2, true, 0.3); // the job waits in training until released
     start(trainer, LifecycleConfig.DEFAULTS, "itemknn");
+    // the crowd arrives after the start (whose review found nobody): 80 likes within 8 seconds each
+    StringBuilder crowd = new StringBuilder("[");
+    long now = System.currentTimeMillis();
+    for (int b = 0; b < 5; b++) {
+      for (int k = 0; k < 80; k++) {
+        crowd.append(crowd.length() > 1 ? "," : "").append("{\"userId\":\"bot").append(b).append("\",\"itemId\":\"spam")
+            .append(k % 8).append("\",\"type\":\"like\",\"timestamp\":").append(now - 60_000L + b * 10_000L + k * 100L)
+            .append('}');
+      }
+    }
+    json(send("POST", "/v1/events", crowd + "]", false), 200);
     assertTrue(popular("/v1/popular?k=3").stream().allMatch(id -> id.startsWith("spam")), "pushed before the review");
     assertTrue(popular("/v1/trending?k=3").stream().allMatch(id -> id.startsWith("spam")));
+    assertEquals(204, send("DELETE", "/v1/users/u9", null, false).statusCode()); // refits the fallback, crowd and all
     long end = System.nanoTime() + 20_000_000_000L;
     while (!fallbackSimilar("spam0") && System.nanoTime() < end) Thread.sleep(50);
-    assertTrue(fallbackSimilar("spam0"), "the fallback fitted at start learnt the crowd's co-occurrence");
+    assertTrue(fallbackSimilar("spam0"), "the fallback refitted before the review learnt the crowd's co-occurrence");
     json(send("POST", "/v1/admin/models/train", null, true), 202);
     // from the review on, before the job ends (whatever its outcome): not popular, not trending, not in the fallback
     while (popular("/v1/popular?k=40").stream().anyMatch(id -> id.startsWith("spam")) && System.nanoTime() < end) {
@@ -441,6 +444,15 @@ abstract class ModelLifecycleContract {
     trainer.release();
     JsonNode job = awaitJob();
     assertEquals(5, job.get("quarantined").asInt(), job.toString());
+    // a restart keeps them out: the review runs again at start
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS, "itemknn");
+    while (json(send("GET", "/v1/admin/quality", null, true), 200).get("quarantine").path("count").asInt() != 5
+        && System.nanoTime() < end + 20_000_000_000L) {
+      Thread.sleep(50);
+    }
+    assertTrue(popular("/v1/popular?k=40").stream().noneMatch(id -> id.startsWith("spam")), "not popular after a restart");
+    while (fallbackSimilar("spam0") && System.nanoTime() < end + 20_000_000_000L) Thread.sleep(50);
+    assertFalse(fallbackSimilar("spam0"), "nor in the fallback");
 
     assertEquals(204, send("DELETE", "/v1/users/bot0", null, false).statusCode());
     long before = popularity("song1");
