@@ -53,6 +53,7 @@ import java.util.function.Supplier;
  */
 record ServingModel(Recommender recommender, SequentialModel sequential, BatchedScoring scoring, IdIndex items,
     String kind, String version, Map<String, SceneTransferModel> sceneTargets) {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServingModel.class);
   /** Requests scored in one pass over the item matrix, at most: the widest scoring kernel takes eight users. */
   static final int MAX_BATCH = 8;
 
@@ -91,6 +92,10 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
     }
     Interactions none = new Interactions(0, items.size(), new int[] {0}, new int[0], new float[0], new long[0]);
     SequentialModel model = SequentialModels.fromWeights(d.weights(), none);
+    if (model.usesTypes() && !model.namesTypes()) {
+      LOG.warn("model {} was trained with event types but its file does not name them (written before 2026-12-06):"
+          + " it is served without them; retrain it to serve it as trained", version);
+    }
     return new ServingModel(model, model, new BatchedScoring(model, MAX_BATCH), items, d.kind(), version, null);
   }
 
