@@ -291,14 +291,7 @@ public final class JdbcStore implements Store {
   @Override
   public Optional<User> user(String userId) {
     requireId(userId, "userId");
-    return read("user", c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT id, attributes FROM users WHERE id = ?")) {
-        ps.setString(1, userId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(readUser(rs)) : Optional.empty();
-        }
-      }
-    });
+    return byId("user", "SELECT id, attributes FROM users WHERE id = ?", userId, JdbcStore::readUser);
   }
 
   @Override
@@ -387,14 +380,7 @@ public final class JdbcStore implements Store {
   @Override
   public Optional<StoredItem> item(String itemId) {
     requireId(itemId, "itemId");
-    return read("item", c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ?")) {
-        ps.setString(1, itemId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(readItem(rs)) : Optional.empty();
-        }
-      }
-    });
+    return byId("item", "SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ?", itemId, JdbcStore::readItem);
   }
 
   @Override
@@ -791,14 +777,7 @@ public final class JdbcStore implements Store {
   @Override
   public Optional<StoredEvent> event(String eventId) {
     requireId(eventId, "eventId");
-    return read("event", c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT " + EVENT_COLUMNS + " FROM events WHERE event_id = ?")) {
-        ps.setString(1, eventId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(readEvent(rs)) : Optional.<StoredEvent>empty();
-        }
-      }
-    });
+    return byId("event", "SELECT " + EVENT_COLUMNS + " FROM events WHERE event_id = ?", eventId, JdbcStore::readEvent);
   }
 
   /**
@@ -1403,6 +1382,18 @@ public final class JdbcStore implements Store {
   }
 
   /** One page of {@code sql} (whose two parameters are LIMIT and OFFSET), unmodifiable. */
+  /** The one row {@code sql} (one string parameter: the id) finds, if any. */
+  private <T> Optional<T> byId(String operation, String sql, String id, RowReader<T> reader) {
+    return read(operation, c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(reader.read(rs)) : Optional.<T>empty();
+        }
+      }
+    });
+  }
+
   private <T> List<T> page(String operation, String sql, int offset, int limit, RowReader<T> reader) {
     return read(operation, c -> {
       List<T> page = new ArrayList<>(Math.min(limit, 1024));
