@@ -47,6 +47,8 @@ final class Recommendations {
 
   /** Candidates taken from the model per requested item, before rules and re-ranking thin them out. */
   static final int OVERFETCH = 5;
+  /** How much further down the popularity ranking the fill reads, per item it needs, under a cap per creator. */
+  static final int POPULAR_READ_PER_CAPPED = 20;
 
   private final Catalog catalog;
   private final ItemCounters counters;
@@ -293,11 +295,24 @@ final class Recommendations {
     }
     if (pool.size() < o.k() * OVERFETCH) {
       int need = o.k() * OVERFETCH - pool.size();
-      for (ItemCounters.Ranked r : counters.popular(need + pool.size(),
+      // with a cap per creator, the most popular items crowd on a few creators: read further down the ranking and
+      // take at most the cap of each creator, or the list came out shorter than k (4 of 5 with one per artist)
+      Map<String, Integer> perCreator = new HashMap<>();
+      if (o.maxPerCreator() > 0) {
+        for (String id : pool.keySet()) perCreator.merge(String.valueOf(catalog.get(id).item().creator()), 1, Integer::sum);
+      }
+      int read = o.maxPerCreator() > 0 ? need * POPULAR_READ_PER_CAPPED : need;
+      for (ItemCounters.Ranked r : counters.popular(read + pool.size(),
           id -> !pool.containsKey(id) && accepts(id, o, seen))) {
+        if (need == 0) break;
+        String creator = catalog.get(r.itemId()).item().creator();
+        if (o.maxPerCreator() > 0 && creator != null && perCreator.merge(creator, 1, Integer::sum) > o.maxPerCreator()) {
+          continue;
+        }
         // below every model score, in popularity order
         pool.put(r.itemId(), new Candidate(r.itemId(), Double.NaN, "popular", m == null ? -1 : m.items().indexOf(r.itemId())));
         pool.get(r.itemId()).popularity = r.count();
+        need--;
       }
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);

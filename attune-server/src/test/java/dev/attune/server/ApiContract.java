@@ -279,6 +279,23 @@ abstract class ApiContract {
     assertEquals(5, diverse.get("items").size());
   }
 
+  /** The popularity fill honours a cap per creator and still fills k, reading further down the ranking. */
+  @Test
+  void aCapPerCreatorStillFillsTheListFromPopularity() throws Exception {
+    StringBuilder plays = new StringBuilder("[");
+    for (int u = 0; u < 3; u++) {
+      for (int i = 0; i < ITEMS; i += 4) { // artist0's ten songs are the ten most popular
+        plays.append(plays.length() > 1 ? "," : "").append("{\"userId\":\"fan").append(u).append("\",\"itemId\":\"song")
+            .append(i).append("\",\"type\":\"play\"}");
+      }
+    }
+    plays.append(",{\"userId\":\"other\",\"itemId\":\"song1\",\"type\":\"play\"}]");
+    assertEquals(200, post("/v1/events", plays.toString()).statusCode());
+    JsonNode capped = json(post("/v1/recommendations", "{\"history\":[],\"k\":2,\"maxPerCreator\":1}"), 200);
+    assertEquals(List.of("song0", "song1").size(), capped.get("items").size(), "two creators, one item each: " + capped);
+    assertEquals("song1", capped.get("items").get(1).get("itemId").asText(), capped.toString());
+  }
+
   @Test
   void hiddenItemsAreNeverRecommended() throws Exception {
     post("/v1/events", "{\"userId\":\"u4\",\"itemId\":\"song9\",\"type\":\"play\"}");
