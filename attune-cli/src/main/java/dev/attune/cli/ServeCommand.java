@@ -354,6 +354,13 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException(setting + where + wrong + "; each training job writes its version into a"
           + " new folder there");
     }
+    // permissions alone pass where no folder can be made (/proc, a read-only mount): try it for real, then undo it
+    try {
+      AttuneCli.requireWritableFolder(root, setting);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage() + "; each training job writes its version into a new folder"
+          + " there", e);
+    }
   }
 
   /**

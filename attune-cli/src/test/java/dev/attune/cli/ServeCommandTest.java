@@ -166,5 +166,11 @@ class ServeCommandTest {
     ServeCommand.requireWritableModelRoot(dir.resolve("models/not/yet"));
     ServeCommand.requireWritableModelRoot(dir);
     ServeCommand.requireWritableModelRoot(null); // the default, chosen beside the served model
+    assertFalse(Files.exists(dir.resolve("models")), "the check made no folder it leaves behind");
+    if (Files.isDirectory(Path.of("/proc/self"))) { // writable by its permissions as root, yet no folder can be made
+      IllegalArgumentException proc = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> ServeCommand.requireWritableModelRoot(Path.of("/proc/attune-models")));
+      assertTrue(proc.getMessage().contains("--model-root"), proc.getMessage());
+    }
   }
 }
