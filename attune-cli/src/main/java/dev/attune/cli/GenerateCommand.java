@@ -37,6 +37,10 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--kind", defaultValue = "music", description = "music or two-scenes (default: ${DEFAULT-VALUE}).")
   String kind;
 
+  @Option(names = "--name", description = "Data set name (default: synthetic-music or two-scene-synthetic); a store"
+      + " holds one data set per name ('attune load').")
+  String name;
+
   @Override
   public Integer call() throws Exception {
     if (users <= 0) throw new IllegalArgumentException("--users must be > 0: " + users);
@@ -56,8 +60,9 @@ final class GenerateCommand implements Callable<Integer> {
           TwoSceneGenerator.Params.SMALL.withUsers(users).withSeed(seed)).dataset();
       default -> throw new IllegalArgumentException("unknown --kind '" + kind + "'; use music or two-scenes");
     };
-    DatasetIo.write(dataset, out);
-    spec.commandLine().getOut().println("wrote " + dataset + " to " + out);
+    if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
+    DatasetIo.write(dataset, out, name != null ? name.strip() : dataset.name());
+    spec.commandLine().getOut().println("wrote " + dataset + (name != null ? " as " + name.strip() : "") + " to " + out);
     return 0;
   }
 }

@@ -95,7 +95,8 @@ final class LoadCommand implements Callable<Integer> {
           || !held.type().equalsIgnoreCase(e.type()) || held.timestamp() != e.timestamp()) {
         throw new IllegalArgumentException("the store already holds another data set named '" + dataset.name()
             + "' (its event " + dataset.name() + ":" + row + " differs from this one's), and this data set's events"
-            + " under the same ids would be taken for its duplicates; import this one under another name ('attune import --name')"
+            + " under the same ids would be taken for its duplicates; give this one another name ('attune import --name',"
+            + " 'attune generate --name')"
             + " or load it into another store (--store)");
       }
     }

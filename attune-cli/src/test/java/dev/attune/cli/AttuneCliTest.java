@@ -274,6 +274,15 @@ class AttuneCliTest {
       assertEquals(dataset.events().size(), store.counts().events(), "nothing of it was written");
       assertEquals(dataset.numUsers(), store.counts().users());
     }
+    // the way out it names: the same data set generated under another name loads beside the first
+    Path renamed = dir.resolve("renamed");
+    assertEquals(0, run("generate", "--out", renamed.toString(), "--users", "40", "--seed", "6", "--name", "other-music")
+        .code());
+    CliRun beside = run("load", "--data", renamed.toString(), "--store", url, "-q");
+    assertEquals(0, beside.code(), beside.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertTrue(store.counts().events() > dataset.events().size(), "both data sets' events are stored");
+    }
     // compact: refused while a server holds the store, else it rewrites the file
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url);
         var claim = store.tryLockForServing().orElseThrow()) {

@@ -46,6 +46,12 @@ public final class DatasetIo {
 
   /** Writes {@code dataset} into {@code dir} (created if needed; existing data set files are replaced). */
   public static void write(Dataset dataset, Path dir) throws IOException {
+    write(dataset, dir, dataset.name());
+  }
+
+  /** As {@link #write(Dataset, Path)}, under another name (what a store's event ids are made of). */
+  public static void write(Dataset dataset, Path dir, String name) throws IOException {
+    if (name == null || name.isBlank()) throw new IllegalArgumentException("a data set needs a name");
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(MANIFEST));
     writeJsonLines(dir.resolve("users.jsonl"), dataset.users());
@@ -59,7 +65,7 @@ public final class DatasetIo {
     }
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("format", VERSION);
-    manifest.put("name", dataset.name());
+    manifest.put("name", name);
     manifest.put("timeKind", dataset.timeKind().name());
     manifest.put("users", dataset.numUsers());
     manifest.put("items", dataset.numItems());
