@@ -30,11 +30,30 @@ public final class AttuneCli {
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
+    String logging = loggingMistake(System.getenv("ATTUNE_LOG_LEVEL"), System.getenv("ATTUNE_LOG_FORMAT"));
+    if (logging != null) {
+      // before anything logs: logback reads a level it does not know as DEBUG, and a format it has no appender for
+      // as none at all
+      err.println("attune: " + logging);
+      System.exit(USAGE_ERROR);
+    }
     int code = run(args, out, err);
     // autoflush covers println only; a command may end with print
     out.flush();
     err.flush();
     System.exit(code);
+  }
+
+  /** What is wrong with the logging settings, or null when nothing is (null values: the defaults). */
+  static String loggingMistake(String level, String format) {
+    if (level != null && !java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF")
+        .contains(level.strip().toUpperCase(java.util.Locale.ROOT))) {
+      return "ATTUNE_LOG_LEVEL must be TRACE, DEBUG, INFO, WARN, ERROR or OFF: " + level;
+    }
+    if (format != null && !format.equals("text") && !format.equals("json")) {
+      return "ATTUNE_LOG_FORMAT must be text or json: " + format;
+    }
+    return null;
   }
 
   /** Runs the command line with the given streams and returns the exit code (for tests). */

@@ -27,6 +27,14 @@ class AttuneCliTest {
   }
 
   @Test
+  void loggingSettingsAreCheckedNotReadAsSomethingElse() {
+    assertEquals(null, AttuneCli.loggingMistake(null, null));
+    assertEquals(null, AttuneCli.loggingMistake("debug", "json"));
+    assertTrue(AttuneCli.loggingMistake("bogus", null).contains("ATTUNE_LOG_LEVEL"), "logback read it as DEBUG");
+    assertTrue(AttuneCli.loggingMistake(null, "xml").contains("ATTUNE_LOG_FORMAT"), "logback wrote nothing");
+  }
+
+  @Test
   void servingOnATakenPortSaysSoInOneLine() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       CliRun r = run("serve", "--port", Integer.toString(taken.getLocalPort()), "--store",
