@@ -52,9 +52,10 @@ final class LoadCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
+    Store.sqliteFile(url); // a mistyped URL is said before the data set is read
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
-    String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
     // as the server stores them: with ATTUNE_USER_ID_KEY set, pseudonyms, never the plain ids
     // the same key rules as the server's: a store loaded under a key it refuses could not be served
     dev.attune.server.UserIds.requireUsableKey("ATTUNE_USER_ID_KEY", System.getenv("ATTUNE_USER_ID_KEY"));

@@ -46,6 +46,7 @@ public interface Store extends AutoCloseable {
    * parameters left out); empty for another database.
    */
   static java.util.Optional<java.nio.file.Path> sqliteFile(String jdbcUrl) {
+    Dialect.of(jdbcUrl); // a URL of no store this opens is refused here too
     return jdbcUrl.startsWith("jdbc:sqlite:") ? java.util.Optional.of(Dialect.SQLITE.sqliteFile(jdbcUrl))
         : java.util.Optional.empty();
   }
