@@ -464,6 +464,8 @@ class AttuneCliTest {
         "--param", "sasrec.loss=full-ce", "--threads", "2", "--resume");
     assertEquals(AttuneCli.USAGE_ERROR, otherShape.code(), otherShape.err());
     assertTrue(otherShape.err().contains("written by a run with other settings"), otherShape.err());
+    assertFalse(otherShape.err().contains("epoch 1 loss"), "no epochs shown as if this run had trained them: "
+        + otherShape.err());
     CliRun fewerEpochs = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
         "--quiet", "--param", "sasrec.epochs=2", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
         "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--resume");

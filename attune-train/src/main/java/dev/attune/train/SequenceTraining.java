@@ -340,11 +340,7 @@ public final class SequenceTraining {
         bestScore = Double.parseDouble(checkpoint.property("bestScore"));
         badChecks = Integer.parseInt(checkpoint.property("badChecks"));
         secondsBefore = Double.parseDouble(checkpoint.propertyOr(TRAIN_SECONDS, "NaN"));
-        report.resumed(startEpoch, secondsBefore);
-        // the epochs before the interruption, for the listener's record (model.json's training curve)
-        String before = checkpoint.propertyOr(HISTORY, "");
-        history.append(before);
-        replayHistory(before, report);
+        history.append(checkpoint.propertyOr(HISTORY, ""));
         // a run without validation keeps no best weights: a best file there is another run's
         if (runOptions.validation() != null && Files.exists(dir.resolve(BEST))) {
           best = WeightFile.read(dir.resolve(BEST));
@@ -359,6 +355,10 @@ public final class SequenceTraining {
                   + checkpoint.propertyOr(e.getKey(), null) + ", this run " + e.getValue());
             }
           }
+          // said only once the checkpoint is known to fit this run: the earlier epochs, for the listener's record
+          // (model.json's training curve); replayed before the check, they read as if this run had trained them
+          report.resumed(startEpoch, secondsBefore);
+          replayHistory(checkpoint.propertyOr(HISTORY, ""), report);
           adam.load(dir.resolve(OPTIMIZER));
           String steps = checkpoint.propertyOr("adamStep", null);
           if (steps != null && Long.parseLong(steps) != adam.step()) {
