@@ -54,16 +54,6 @@ final class RequestBodies {
       return out;
     }
     String prefix = body.isArray() ? "" : arrayField;
-    if (body.isObject()) {
-      // the wrapper holds the batch and nothing else: another field is a mistake, never something to ignore
-      for (var names = body.fieldNames(); names.hasNext(); ) {
-        String name = names.next();
-        if (!name.equals(arrayField)) {
-          throw ApiException.invalid(name, "unknown field '" + name + "' beside " + arrayField + "; the body is {"
-              + arrayField + ": [...]}, an array, or one entry");
-        }
-      }
-    }
     if (!array.isArray()) throw ApiException.invalid(arrayField, arrayField + " must be an array");
     if (array.isEmpty()) throw ApiException.invalid(prefix.isEmpty() ? null : prefix, "the batch is empty");
     if (array.size() > max) {
