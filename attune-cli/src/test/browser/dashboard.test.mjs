@@ -248,7 +248,7 @@ try {
   const share = `${(100 * q.traffic.coldStartShare).toFixed(1)}%`;
   check(q.traffic.coldStartAnswers >= 1 && await text(page, 'q-cold') === share, `cold-start share ${share}`);
   const quarantineNote = await text(page, 'q-quarantine-note');
-  check(quarantineNote.includes('none ran yet') || quarantineNote.includes('left out of training by the detection'),
+  check(quarantineNote.includes('none ran yet') || quarantineNote.includes('left out of training, popular, trending and the fallback by the latest review'),
     'quarantine says what detection found, or that none ran: ' + quarantineNote);
   await shot(page, 'data-quality');
 
