@@ -14,6 +14,12 @@ import java.util.Set;
  * recommendation leaves out everything the user consumed, not only the window's items), kept in memory for the
  * {@code capacity} most recently used users and loaded from the store on a miss.
  *
+ * <p>The window is counted in liked events (positive weight under {@link Recommendations#WEIGHTS}), the ones a model
+ * reads: it holds the newest {@link #liked()} of them and the skips, dislikes and short plays among them, up to {@link
+ * #MAX_EVENTS_PER_LIKED} times as many events in all. Counting every event, as before, let 5 skips take 5 of a model's
+ * 50 steps. {@link #liked()} is the served model's window and a quarter more (room for events of items it does not
+ * know), at least the configured one; a model with a wider window widens it ({@link #ensureLiked}).
+ *
  * <p>Read-your-writes: {@link #append} runs after the store has committed a batch and before the request that
  * posted it is answered, so a recommendation requested after that answer sees the events. A batch in which the
  * store skipped duplicates drops the users it names instead, so a retried batch never counts an event twice; the
@@ -52,7 +58,10 @@ final class RecentHistory {
   }
 
   private final Store store;
-  private final int window;
+  /** Liked events the window holds; grows with the served model's window, never shrinks. Guarded by byUser. */
+  private int window;
+  /** Events in all a window may hold, per liked one it holds (skips among them); bounds a cached user's memory. */
+  static final int MAX_EVENTS_PER_LIKED = 4;
   private final LinkedHashMap<String, Cached> byUser;
   /**
    * Users being loaded → {loads in flight, changes since}: an append or a deletion counts a change, and a load that
@@ -62,6 +71,7 @@ final class RecentHistory {
   /** Loads of one user in a row that may find it changed before one is cached as is; rare (a race per load). */
   private static final int LOAD_ATTEMPTS = 3;
 
+  /** @param window liked events each window holds at first ({@link #ensureLiked} widens it) */
   RecentHistory(Store store, int window, int capacity) {
     this.store = store;
     this.window = window;
@@ -73,7 +83,31 @@ final class RecentHistory {
     };
   }
 
-  /** The user's newest events (at most the window), oldest first, and their earlier items; empty if unknown. */
+  /** Liked events the window holds now. */
+  int liked() {
+    synchronized (byUser) {
+      return window;
+    }
+  }
+
+  /**
+   * Widens the window to hold at least {@code liked} liked events (a served model reading more steps than it holds);
+   * the cached users are read again. A narrower request changes nothing.
+   */
+  void ensureLiked(int liked) {
+    synchronized (byUser) {
+      if (liked <= window) return;
+      window = liked;
+      byUser.clear();
+      for (long[] inFlight : loading.values()) inFlight[1]++; // a load under the narrower window is not cached
+    }
+  }
+
+  private static boolean isLiked(Event e) {
+    return Recommendations.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0;
+  }
+
+  /** The user's newest events (the window), oldest first, and their earlier items; empty if unknown. */
   UserHistory of(String userId) {
     for (int attempt = 1; ; attempt++) {
       long[] inFlight;
@@ -110,10 +144,22 @@ final class RecentHistory {
   }
 
   private Cached load(String userId) {
-    // one more than the window tells whether there is anything before it; only then is the rest read
-    List<Store.StoredEvent> stored = store.recentEvents(userId, window + 1);
-    if (stored.size() > window) stored = store.recentEvents(userId, MAX_LOADED_EVENTS);
-    int from = Math.max(0, stored.size() - window);
+    int liked = liked();
+    int most = liked * MAX_EVENTS_PER_LIKED;
+    // one more than the window's most events tells whether there is anything before it; only then is the rest read
+    List<Store.StoredEvent> stored = store.recentEvents(userId, most + 1);
+    if (stored.size() > most) stored = store.recentEvents(userId, MAX_LOADED_EVENTS);
+    // the window: back from the newest event until it holds `liked` liked events or `most` events in all
+    int from = stored.size();
+    int likedIn = 0;
+    while (from > 0 && stored.size() - from < most) {
+      boolean like = isLiked(stored.get(from - 1).event());
+      if (like && likedIn == liked) break;
+      if (like) likedIn++;
+      from--;
+    }
+    // a cut window starts at its oldest liked event: the skips before it are earlier, as in trim
+    while (from > 0 && from < stored.size() && !isLiked(stored.get(from).event())) from++;
     List<Event> recent = new ArrayList<>(stored.size() - from);
     Set<String> earlier = new HashSet<>();
     for (int p = 0; p < stored.size(); p++) {
@@ -144,9 +190,25 @@ final class RecentHistory {
         int at = list.size();
         while (at > 0 && list.get(at - 1).timestamp() > e.timestamp()) at--;
         list.add(at, e);
-        if (list.size() > window) c.earlier.add(list.remove(0).itemId());
+        trim(c);
       }
     }
+  }
+
+  /** Moves the oldest events out of the window while it holds too many liked events or too many in all. */
+  private void trim(Cached c) {
+    List<Event> list = c.recent;
+    int likedIn = 0;
+    for (Event x : list) if (isLiked(x)) likedIn++;
+    boolean cut = false;
+    while (!list.isEmpty() && (likedIn > window || list.size() > window * MAX_EVENTS_PER_LIKED)) {
+      Event oldest = list.remove(0);
+      if (isLiked(oldest)) likedIn--;
+      c.earlier.add(oldest.itemId());
+      cut = true;
+    }
+    // a cut window starts at its oldest liked event, as a loaded one does
+    while (cut && !list.isEmpty() && !isLiked(list.get(0))) c.earlier.add(list.remove(0).itemId());
   }
 
   /** Forgets a user (after deletion). */

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * @param port TCP port; 0 picks a free one
  * @param maxBatch most events, items or users accepted in one request
  * @param maxBodyBytes largest request body; larger bodies get 413
- * @param recentEvents events per user kept in the recent-history cache (the window the models read)
+ * @param recentEvents liked events per user the recent-history cache keeps at least (with the skips among them); a
+ *     served model with a wider window widens it ({@link RecentHistory})
  * @param cachedUsers users whose recent history is kept in memory (least recently used are dropped)
  * @param trendingHours window of {@code /v1/trending}, in hours
  * @param newItemDays how recent a release must be for {@code /v1/new} and the freshness boost, in days

@@ -279,6 +279,35 @@ abstract class ApiContract {
     assertEquals(5, diverse.get("items").size());
   }
 
+  /**
+   * A stored user is read as far back as the served model's window, past the configured 50 events, and skips in
+   * between take none of its steps: the same list as the history sent whole.
+   */
+  @Test
+  void aStoredUserIsReadAsFarAsTheModelsWindowAndSkipsTakeNoStep() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
+    ModelDirectory.write(dir.resolve("wide"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 80, 0, 0,
+        null, null, 4L)), ids, Map.of());
+    json(admin("POST", "/v1/admin/models/wide/activate", null), 200);
+    StringBuilder history = new StringBuilder("[");
+    for (int batch = 0; batch < 2; batch++) { // in batches the test server takes
+      StringBuilder events = new StringBuilder("[");
+      for (int t = batch * 60; t < batch * 60 + 60; t++) {
+        String type = t % 6 == 5 ? "skip" : "play"; // 100 plays, 20 skips among them
+        String e = "{\"itemId\":\"song" + (t * 7 % ITEMS) + "\",\"type\":\"" + type + "\",\"timestamp\":" + (5_000L + t) + "}";
+        events.append(events.length() > 1 ? "," : "").append(e.replace("{", "{\"userId\":\"wide\","));
+        // sent whole: the newest 100 events (as many as a request takes here), which hold the model's 80 plays
+        if (t >= 20) history.append(t > 20 ? "," : "").append(e);
+      }
+      assertEquals(200, post("/v1/events", events + "]").statusCode());
+    }
+    JsonNode stored = json(get("/v1/users/wide/recommendations?k=3&explain=true&allowRepeats=true"), 200);
+    assertEquals(80, stored.get("items").get(0).get("explanation").get("steps").size(), "the model's 80 steps: " + stored);
+    JsonNode sent = json(post("/v1/recommendations", "{\"history\":" + history + "],\"k\":3,\"allowRepeats\":true}"), 200);
+    assertEquals(ids(sent), ids(stored), "the stored user gets what the same history sent whole gets");
+  }
+
   /** The popularity fill honours a cap per creator and still fills k, reading further down the ranking. */
   @Test
   void aCapPerCreatorStillFillsTheListFromPopularity() throws Exception {

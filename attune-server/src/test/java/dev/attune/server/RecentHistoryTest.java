@@ -56,6 +56,37 @@ class RecentHistoryTest {
     }
   }
 
+  /**
+   * The window counts liked events: skips and short plays among them take no slot, so a model reading 4 steps gets
+   * 4 liked events whatever was skipped between them, loaded or appended; a model with a wider window widens it.
+   */
+  @Test
+  void theWindowHoldsItsNumberOfLikedEventsWhateverIsSkippedAmongThem() throws Exception {
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("c.db"))) {
+      List<Store.NewEvent> events = new java.util.ArrayList<>();
+      for (int t = 0; t < 10; t++) {
+        events.add(event("u", "liked" + t, 10L * t));
+        events.add(new Store.NewEvent("u:skip" + t, new Event("u", "skip" + t, "skip", 1, 10L * t + 5, "music")));
+      }
+      store.appendEvents(events);
+      RecentHistory history = new RecentHistory(store, 4, 100);
+      RecentHistory.UserHistory h = history.of("u");
+      assertEquals(List.of("liked6", "skip6", "liked7", "skip7", "liked8", "skip8", "liked9", "skip9"), items(h),
+          "four liked events and the skips among them");
+      assertTrue(h.earlierItems().contains("liked5") && h.earlierItems().contains("skip5"), "older ones are earlier");
+      Store.NewEvent next = event("u", "liked10", 200);
+      Store.NewEvent skip = new Store.NewEvent("u:skip10", new Event("u", "skip10", "play", 0.05f, 201, "music"));
+      store.appendEvents(List.of(next, skip));
+      history.append(List.of(next.event(), skip.event()), false);
+      assertEquals(List.of("liked7", "skip7", "liked8", "skip8", "liked9", "skip9", "liked10", "skip10"),
+          items(history.of("u")), "an appended like pushes the oldest like (and what came with it) out");
+      history.ensureLiked(6);
+      assertEquals(6, items(history.of("u")).stream().filter(i -> i.startsWith("liked")).count(), "widened");
+      history.ensureLiked(2);
+      assertEquals(6, history.liked(), "never narrowed");
+    }
+  }
+
   private static Store.NewEvent event(String user, String item, long timestamp) {
     return new Store.NewEvent(user + ":" + item, new Event(user, item, "play", 1, timestamp, "music"));
   }
