@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
  * </pre>
  *
  * <p>The server retrains on the store (see {@link dev.attune.server.LifecycleConfig}) the kind it serves: a
- * scene-transfer model as one ({@link SceneTransferTrainer}), anything else as SASRec; when the admin asks
+ * scene-transfer model as one ({@link SceneTransferTrainer}), a sasrec, bert4rec or gru-attn model as its kind with
+ * its settings, anything else as SASRec; when the admin asks
  * ("train now"), on the schedule, and after the number of new events; each candidate is published only if the
  * model gate passes. At start it serves the store's active model version when its directory exists, else
  * {@code --model}.
@@ -72,8 +73,8 @@ import picocli.CommandLine.Spec;
             + " ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_CORS_ORIGINS (file keys"
             + " requireApiKeys, rateLimit, rateBurst, corsOrigins). Requests are answered for IP addresses, localhost"
             + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts).",
-        "Retraining (on the store; a served scene-transfer model as scene-transfer with its settings, anything else"
-            + " as SASRec; published only if the model gate passes): --train-every,"
+        "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
+            + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
             + " --retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,"
             + " file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
         "At start the store's active model version is served when its directory exists, else the newest other"
@@ -127,8 +128,8 @@ final class ServeCommand implements Callable<Integer> {
       + " least the active version's minus this (default 0).")
   Double gateMargin;
 
-  @Option(names = "--train-epochs", description = "SASRec epochs per retraining (default 12; a scene-transfer model"
-      + " retrains with the epochs it was trained with).")
+  @Option(names = "--train-epochs", description = "Epochs per retraining of a sequential model (sasrec, bert4rec,"
+      + " gru-attn; default 12; a scene-transfer model retrains with the epochs it was trained with).")
   Integer trainEpochs;
 
   @Override
@@ -144,7 +145,7 @@ final class ServeCommand implements Callable<Integer> {
    *
    * @param storeUrl the store's JDBC URL
    * @param config the server's settings, lifecycle and access included
-   * @param trainEpochs SASRec epochs per retraining
+   * @param trainEpochs epochs per retraining of a sequential model
    */
   record Settings(String storeUrl, ServerConfig config, int trainEpochs) {}
 

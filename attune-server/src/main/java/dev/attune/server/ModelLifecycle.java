@@ -191,7 +191,7 @@ final class ModelLifecycle implements AutoCloseable {
   Map<String, Object> trainNow() {
     if (trainer == null) {
       throw new ApiException(503, "no_trainer", "this server has no training engine; start it with 'attune serve'"
-          + " (which retrains a served scene-transfer model as one, anything else as SASRec) or train with 'attune"
+          + " (which retrains a served model as its kind, or as SASRec when it cannot) or train with 'attune"
           + " train --out <dir>' and activate the directory", null);
     }
     Job j = tryStart("admin");
@@ -419,8 +419,16 @@ final class ModelLifecycle implements AutoCloseable {
       out = versionDir;
       store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
           candidate, false));
-      if (publish) {
-        served.serve(j.version, out, served.read(out), true);
+      if (publish && !served.serveIfStill(activeDir, j.version, out, served.read(out))) {
+        // the admin activated another version while this one was measured: it was compared with the version it
+        // would no longer replace, so the admin's choice stands
+        publish = false;
+        gate.put("decision", "rejected");
+        gate.put("note", "another version was activated while the candidate was measured against " + activeVersion
+            + ": not published over it, for it was never compared with it (activate the candidate by hand)");
+        writeGate(out, gate, candidate, cutoff, stored.events().size(), j);
+        LOG.info("model gate: version={} not published: another version was activated while it was measured",
+            j.version);
       }
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
     } catch (Exception | LinkageError e) {

@@ -13,7 +13,8 @@ import java.util.Map;
  * The training engine the service retrains with ({@link ModelLifecycle}): trains a candidate model directory from
  * the store's data, and measures a model directory on a holdout. The server itself has no training engine (it
  * must not depend on DJL); {@code attune serve} and {@code attune demo} pass the one from {@code attune-cli}, which
- * retrains a served transfer model as one and anything else as SASRec ({@link #forServed}).
+ * retrains a served transfer or sequential model as its kind with its settings and anything else as SASRec ({@link
+ * #forServed}).
  * Without a trainer, the admin route that trains answers 503 and the schedule is off.
  *
  * <p>Called from one background thread at a time (one training job at a time).

@@ -78,6 +78,19 @@ final class ServedVersion {
     return true;
   }
 
+  /**
+   * Serves {@code next} (registered version {@code id} in {@code newDir}) only if the version served is still the one
+   * in {@code expected} (null: none): a training job's candidate, measured against that version, must not replace
+   * one the admin activated meanwhile. Returns whether it served it.
+   */
+  synchronized boolean serveIfStill(Path expected, String id, Path newDir, ServingModel next) {
+    Path was = expected == null ? null : expected.toAbsolutePath().normalize();
+    boolean same = recommendations.model() == null ? was == null : java.util.Objects.equals(dir, was);
+    if (!same) return false;
+    serve(id, newDir, next, true);
+    return true;
+  }
+
   synchronized void serve(String id, Path newDir, ServingModel next, boolean registered) {
     recommendations.swap(next);
     dir = newDir.toAbsolutePath().normalize();

@@ -37,6 +37,9 @@ final class FakeTrainer implements ModelTrainer {
     gate.countDown();
   }
 
+  /** Run while the active version is measured (the gate's comparison), for races with the admin; null for none. */
+  volatile Runnable whileMeasuring;
+
   @Override
   public String kind() {
     return "sasrec";
@@ -62,6 +65,8 @@ final class FakeTrainer implements ModelTrainer {
   public Map<String, Double> evaluate(Path modelDir, Dataset dataset, Split split) throws java.io.IOException {
     // as a real engine, which reads the weights: a directory without them cannot be measured
     if (!ModelDirectory.isComplete(modelDir)) throw new java.io.IOException(modelDir + " lacks its weights");
+    Runnable hook = whileMeasuring;
+    if (hook != null && !byVersion.containsKey(modelDir.getFileName().toString())) hook.run(); // measuring the active
     double ndcg = byVersion.getOrDefault(modelDir.getFileName().toString(), activeNdcg);
     return Map.of("NDCG@10", ndcg, "HR@10", ndcg * 2);
   }

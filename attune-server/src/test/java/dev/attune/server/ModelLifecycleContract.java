@@ -386,6 +386,31 @@ abstract class ModelLifecycleContract {
     assertFalse(second.get("gate").has("note"), "the active version never saw the later events: " + second);
   }
 
+  /**
+   * A version the admin activates while a job measures its candidate against the one served before stays served:
+   * the candidate was never compared with it, so the gate rejects it and says why.
+   */
+  @Test
+  void anActivationWhileTheGateMeasuresIsNotOverriddenByThePublication() throws Exception {
+    FakeTrainer trainer = new FakeTrainer(0.2, false, 0.3);
+    start(trainer, LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    String first = awaitJob().get("version").asText(); // published over the configured model
+    trainer.whileMeasuring = () -> {
+      try {
+        assertEquals(200, send("POST", "/v1/admin/models/model/activate", null, true).statusCode());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("rejected", job.get("state").asText(), job.toString());
+    assertEquals(first, job.get("gate").get("activeVersion").asText(), "measured against the version served before");
+    assertTrue(job.get("gate").get("note").asText().contains("another version was activated"), job.toString());
+    assertEquals("model", json(send("GET", "/health", null, false), 200).get("model").asText(), "the admin's choice");
+  }
+
   @Test
   void aBotIsLeftOutOfTrainingAndTheJobStillPublishes() throws Exception {
     // 80 likes within 8 seconds: more than the 60 per minute a person manages
