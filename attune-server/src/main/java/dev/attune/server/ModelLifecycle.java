@@ -395,6 +395,7 @@ final class ModelLifecycle implements AutoCloseable {
         note = "no model was served";
       }
       if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;
+      j.checkCancelled(); // a stop during the measurement is not a version that "could not be measured"
       // a served version the gate cannot measure is not beaten by default: an unchecked candidate could be worse
       boolean publish = activeMeasured && (activeNdcg == null || candidateNdcg >= activeNdcg - config.gateMargin());
       Map<String, Object> gate = new LinkedHashMap<>();
@@ -432,7 +433,13 @@ final class ModelLifecycle implements AutoCloseable {
       }
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
     } catch (Exception | LinkageError e) {
-      LOG.error("training job {} ({}) failed", j.id, j.trigger, e);
+      if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
+        // what the data or the settings did not allow (too few events, no holdout): said, no stack trace
+        LOG.warn("training job {} ({}) failed: {}", j.id, j.trigger, e.getMessage());
+        LOG.debug("training job {} failed at", j.id, e); // the trace, for ATTUNE_LOG_LEVEL=DEBUG
+      } else {
+        LOG.error("training job {} ({}) failed", j.id, j.trigger, e);
+      }
       if (out != null && j.gate == null) deleteQuietly(out);
       j.finish("failed", clock.getAsLong(), e.getMessage() == null ? e.toString() : e.getMessage());
     } finally {
