@@ -563,7 +563,8 @@ final class Admin {
       if (history.length > 0) {
         float[] full = m.sequential().userRepresentation(history, types);
         for (int e = 0; e < history.length; e++) {
-          float[] u = m.sequential().userRepresentation(without(history, e), types == null ? null : without(types, e));
+          float[] u = m.sequential().userRepresentation(Recommendations.without(history, e),
+              types == null ? null : Recommendations.without(types, e));
           for (int j = 0; j < itemIndex.length; j++) {
             float[] r = m.sequential().itemRepresentation(itemIndex[j]);
             drops[e][j] = m.sequential().score(full, r) - m.sequential().score(u, r);
@@ -578,7 +579,7 @@ final class Admin {
       if (listed > 0) {
         float[] full = transfer.score(history, itemIndex);
         for (int e = 0; e < listed; e++) {
-          float[] left = transfer.score(without(history, history.length - listed + e), itemIndex);
+          float[] left = transfer.score(Recommendations.without(history, history.length - listed + e), itemIndex);
           for (int j = 0; j < itemIndex.length; j++) drops[e][j] = full[j] - left[j];
         }
       }
@@ -589,13 +590,6 @@ final class Admin {
     body.put("items", items);
     body.put("drops", drops);
     ctx.json(body);
-  }
-
-  private static int[] without(int[] history, int position) {
-    int[] out = new int[history.length - 1];
-    System.arraycopy(history, 0, out, 0, position);
-    System.arraycopy(history, position + 1, out, position, out.length - position);
-    return out;
   }
 
   private JsonNode bodyJson(Context ctx) {

@@ -609,7 +609,8 @@ final class Recommendations {
     return SequentialModel.DEFAULT_EXPLAIN_SEED * 1_000_003L + Arrays.hashCode(history);
   }
 
-  private static int[] without(int[] history, int position) {
+  /** {@code history} without the entry at {@code position}. */
+  static int[] without(int[] history, int position) {
     int[] out = new int[history.length - 1];
     System.arraycopy(history, 0, out, 0, position);
     System.arraycopy(history, position + 1, out, position, out.length - position);
