@@ -266,9 +266,8 @@ final class ExplainCommand implements Callable<Integer> {
    */
   private static int[][] steps(Sequences s, int u, SequentialModel model, Dataset dataset) {
     int[] types = model.usesTypes() ? s.positiveTypesOf(u) : null;
-    if (types != null && model.namesTypes()) {
-      for (int k = 0; k < types.length; k++) types[k] = model.typeIndex(dataset.typeNames().id(types[k]));
-    }
+    int[] toModel = types == null ? null : model.typeIds(dataset.typeNames().ids());
+    if (toModel != null) for (int k = 0; k < types.length; k++) types[k] = toModel[types[k]];
     return new int[][] {s.positiveItemsOf(u), types};
   }
 

@@ -142,12 +142,7 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
       throw new IllegalArgumentException("weight file names " + typeNames.size() + " event types in '"
           + TYPE_NAMES_PROPERTY + "' but numTypes = " + numTypes);
     }
-    if (typeNames != null && sequenceTypes != null) {
-      this.sequenceTypeToModel = new int[sequenceTypes.size()];
-      for (int t = 0; t < sequenceTypeToModel.length; t++) sequenceTypeToModel[t] = typeIndex(sequenceTypes.get(t));
-    } else {
-      this.sequenceTypeToModel = null;
-    }
+    this.sequenceTypeToModel = sequenceTypes == null ? null : typeIds(sequenceTypes);
 
     float[] items = w.tensor("item_embedding", numItems + 1, dim).values();
     this.paddingRow = Arrays.copyOf(items, dim);
@@ -406,6 +401,17 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
       throw new IllegalStateException("this model's file does not name its event types (written before 2026-12-06)");
     }
     return typeNames.indexOf(type.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /**
+   * The model's id ({@link #typeIndex}) of each of a data set's type names, in its order: what a type id of that data
+   * set is to this model. Null when the model does not name its types ({@link #namesTypes}).
+   */
+  public int[] typeIds(List<String> names) {
+    if (typeNames == null) return null;
+    int[] out = new int[names.size()];
+    for (int t = 0; t < out.length; t++) out[t] = typeIndex(names.get(t));
+    return out;
   }
 
   /** Whether the model reads event types and its file names them, so {@link #typeIndex} can map a history's. */

@@ -346,10 +346,11 @@ final class Admin {
     v.put("registered", registered != null);
     v.put("active", dir.equals(served.dir()) && recommendations.model() != null);
     JsonNode info = readInfo(dir);
-    v.put("readable", info != null && ModelDirectory.isComplete(dir));
+    boolean readable = info != null && ModelDirectory.isComplete(dir);
+    v.put("readable", readable);
     // a CTR ranker's directory is measured by 'attune evaluate --ctr' and re-ranks in benchmarks; nothing serves it
     boolean ctr = info != null && "ctr".equals(text(info, "task"));
-    v.put("servable", info != null && ModelDirectory.isComplete(dir) && !ctr);
+    v.put("servable", readable && !ctr);
     v.put("kind", registered != null ? registered.kind() : info == null ? null : text(info, "model"));
     v.put("name", info == null ? null : text(info, "name"));
     v.put("dataset", info == null ? null : text(info, "dataset"));

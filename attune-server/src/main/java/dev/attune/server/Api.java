@@ -390,11 +390,7 @@ final class Api {
    */
   private RecentHistory.UserHistory historyOf(String id) {
     ServingModel m = recommendations.model();
-    if (m != null && m.sequential() != null) {
-      // the served network's window, and a quarter more for events of items it does not know
-      int steps = m.sequential().historyWindow();
-      history.ensureLiked(steps + Math.max(1, steps / 4));
-    }
+    if (m != null && m.sequential() != null) history.ensureSteps(m.sequential().historyWindow());
     if (m == null || !m.readsWholeHistory()) return history.of(id);
     List<Event> all = new ArrayList<>();
     for (Store.StoredEvent e : store.recentEvents(id, RecentHistory.MAX_LOADED_EVENTS)) all.add(e.event());

@@ -73,7 +73,8 @@ public final class AttuneServer {
 
   /**
    * Reads the served version again when it was fitted on the store's events as they were ({@link
-   * ServingModel#fitsOnStoreEvents}), so that deleted users leave it; unless another version is served by then.
+   * ServingModel#fitsOnStoreEvents}), so that deleted and quarantined users leave it; unless another version is served
+   * by then.
    */
   private void reloadServedFittedOnTheStore() {
     ServingModel m = recommendations.model();
@@ -81,11 +82,12 @@ public final class AttuneServer {
     try {
       long t0 = System.nanoTime();
       if (served.reloadIfServing(m.version())) {
-        LOG.info("served version {} read again without the deleted users in {} ms", m.version(),
+        LOG.info("served version {} read again without the deleted or quarantined users in {} ms", m.version(),
             (System.nanoTime() - t0) / 1_000_000);
       }
     } catch (IOException | RuntimeException e) {
-      LOG.error("served version {} could not be read again after a deletion; it serves as before", m.version(), e);
+      LOG.error("served version {} could not be read again after a deletion or a quarantine; it serves as before",
+          m.version(), e);
     }
   }
 

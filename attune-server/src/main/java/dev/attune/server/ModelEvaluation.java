@@ -107,12 +107,8 @@ final class ModelEvaluation {
         if (m >= 0) toData[m] = i;
       }
       dev.attune.infer.SequentialModel network = served.sequential();
-      if (network != null && network.namesTypes() && target == served.recommender()) {
-        typeToModel = new int[dataset.typeNames().size()];
-        for (int t = 0; t < typeToModel.length; t++) typeToModel[t] = network.typeIndex(dataset.typeNames().id(t));
-      } else {
-        typeToModel = null;
-      }
+      typeToModel = network != null && target == served.recommender() ? network.typeIds(dataset.typeNames().ids())
+          : null;
     }
 
     @Override

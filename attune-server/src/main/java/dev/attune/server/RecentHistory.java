@@ -58,8 +58,11 @@ final class RecentHistory {
   }
 
   private final Store store;
-  /** Liked events the window holds; grows with the served model's window, never shrinks. Guarded by byUser. */
-  private int window;
+  /**
+   * Liked events the window holds; grows with the served model's window, never shrinks. Written under byUser;
+   * volatile so that {@link #ensureSteps}, asked on every request, reads it without the lock.
+   */
+  private volatile int window;
   /** Events in all a window may hold, per liked one it holds (skips among them); bounds a cached user's memory. */
   static final int MAX_EVENTS_PER_LIKED = 4;
   private final LinkedHashMap<String, Cached> byUser;
@@ -85,9 +88,15 @@ final class RecentHistory {
 
   /** Liked events the window holds now. */
   int liked() {
-    synchronized (byUser) {
-      return window;
-    }
+    return window;
+  }
+
+  /**
+   * Widens the window for a served model that reads {@code steps} steps: to its steps and a quarter more (room for
+   * events of items it does not know). See {@link #ensureLiked}.
+   */
+  void ensureSteps(int steps) {
+    ensureLiked(steps + Math.max(1, steps / 4));
   }
 
   /**
@@ -95,6 +104,7 @@ final class RecentHistory {
    * the cached users are read again. A narrower request changes nothing.
    */
   void ensureLiked(int liked) {
+    if (liked <= window) return; // the common case, without the lock
     synchronized (byUser) {
       if (liked <= window) return;
       window = liked;

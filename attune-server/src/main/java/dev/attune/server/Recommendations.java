@@ -299,7 +299,10 @@ final class Recommendations {
       // take at most the cap of each creator, or the list came out shorter than k (4 of 5 with one per artist)
       Map<String, Integer> perCreator = new HashMap<>();
       if (o.maxPerCreator() > 0) {
-        for (String id : pool.keySet()) perCreator.merge(String.valueOf(catalog.get(id).item().creator()), 1, Integer::sum);
+        for (String id : pool.keySet()) {
+          String creator = catalog.get(id).item().creator();
+          if (creator != null) perCreator.merge(creator, 1, Integer::sum);
+        }
       }
       int read = o.maxPerCreator() > 0 ? need * POPULAR_READ_PER_CAPPED : need;
       for (ItemCounters.Ranked r : counters.popular(read + pool.size(),

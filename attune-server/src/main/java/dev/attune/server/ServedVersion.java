@@ -1,7 +1,6 @@
 package dev.attune.server;
 
 import dev.attune.abuse.AbuseDetector;
-import dev.attune.data.Dataset;
 import dev.attune.data.DatasetBuilder;
 import dev.attune.data.TrainingSet;
 import dev.attune.store.Store;
@@ -49,8 +48,8 @@ final class ServedVersion {
   /** The store's training data ({@link #storeEvents(Store)}) without the quarantined users. */
   TrainingSet storeEvents() {
     java.util.Set<String> left = quarantined;
-    Dataset all = store.toDataset("store");
-    return DatasetBuilder.build(left.isEmpty() ? all : AbuseDetector.withoutUsers(all, left), Recommendations.WEIGHTS);
+    if (left.isEmpty()) return storeEvents(store);
+    return DatasetBuilder.build(AbuseDetector.withoutUsers(store.toDataset("store"), left), Recommendations.WEIGHTS);
   }
 
   /** Everything the store holds as training data, weighted as the service weighs events. */
@@ -63,10 +62,6 @@ final class ServedVersion {
     return dir;
   }
 
-  /**
-   * Serves {@code next} (read from {@code newDir}) from the next request on, and, when the version is in the
-   * registry, marks it the active one there (so a restart restores it).
-   */
   /**
    * Reads the served directory again and serves what it reads, if version {@code version} is still the one served
    * (a job may have published another meanwhile); returns whether it did.
@@ -91,6 +86,10 @@ final class ServedVersion {
     return true;
   }
 
+  /**
+   * Serves {@code next} (read from {@code newDir}) from the next request on, and, when the version is in the
+   * registry, marks it the active one there (so a restart restores it).
+   */
   synchronized void serve(String id, Path newDir, ServingModel next, boolean registered) {
     recommendations.swap(next);
     dir = newDir.toAbsolutePath().normalize();
