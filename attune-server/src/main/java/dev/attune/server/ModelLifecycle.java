@@ -304,6 +304,8 @@ final class ModelLifecycle implements AutoCloseable {
 
   private void run(Job j) {
     Path out = null;
+    Path lockFile = null;
+    BuildLock lock = null;
     try {
       j.state = "training";
       Dataset stored = store.toDataset("store");
@@ -370,6 +372,9 @@ final class ModelLifecycle implements AutoCloseable {
       // built under a hidden name and renamed once registered: a job killed midway (SIGKILL) leaves no directory
       // that looks like a finished version beside the served one; start() removes such leftovers
       out = partialDir(versionDir);
+      lockFile = buildLock(out);
+      lock = BuildLock.tryTake(lockFile);
+      if (lock == null) throw new IOException("another process holds " + lockFile + ", the lock of a new version");
       engine.train(ds, split, out, config.seed(), j);
       j.checkCancelled();
       j.state = "evaluating";
@@ -443,6 +448,14 @@ final class ModelLifecycle implements AutoCloseable {
       if (out != null && j.gate == null) deleteQuietly(out);
       j.finish("failed", clock.getAsLong(), e.getMessage() == null ? e.toString() : e.getMessage());
     } finally {
+      if (lock != null) {
+        try {
+          lock.close();
+          Files.deleteIfExists(lockFile);
+        } catch (IOException e) {
+          LOG.warn("could not remove the lock file {} of a finished job", lockFile, e);
+        }
+      }
       JobListener l = jobListener;
       if (l != null && j.finished()) l.finished(j.state, j.finishedAtMillis - j.startedAtMillis);
     }
@@ -558,17 +571,72 @@ final class ModelLifecycle implements AutoCloseable {
     return root.toAbsolutePath().normalize();
   }
 
-  /** Deletes {@code .<version>.partial} directories under the model root: only a job killed midway leaves one. */
+  /**
+   * Deletes the {@code .<version>.partial} directories under the model root that no job is building: those of jobs
+   * killed midway. A job holds an operating-system lock on its directory's {@link #buildLock} while it builds, which
+   * the system releases when the process dies however it ends; so the directory of a job another server runs in the
+   * same model root (its lock held) is left alone.
+   */
   private void removePartialVersions() {
     Path root = modelRoot();
     if (!Files.isDirectory(root)) return;
-    try (Stream<Path> dirs = Files.list(root)) {
-      for (Path d : dirs.filter(d -> isPartialVersion(d.getFileName().toString())).toList()) {
-        LOG.info("removing {}, left by a training job that did not finish", d);
-        deleteQuietly(d);
+    try (Stream<Path> entries = Files.list(root)) {
+      for (Path entry : entries.toList()) {
+        String name = entry.getFileName().toString();
+        // a lock file alone: its job ended between moving its version into place and deleting the file
+        boolean lone = name.endsWith(PARTIAL_SUFFIX + ".lock")
+            && !Files.exists(entry.resolveSibling(name.substring(0, name.length() - ".lock".length())));
+        if (!lone && !(isPartialVersion(name) && Files.isDirectory(entry))) continue;
+        Path lockFile = lone ? entry : buildLock(entry);
+        try (BuildLock lock = BuildLock.tryTake(lockFile)) {
+          if (lock == null) {
+            if (!lone) LOG.info("leaving {}: a training job of another process is building it", entry);
+            continue;
+          }
+          if (!lone) {
+            LOG.info("removing {}, left by a training job that did not finish", entry);
+            deleteQuietly(entry);
+          }
+          Files.deleteIfExists(lockFile);
+        }
       }
     } catch (IOException e) {
       LOG.warn("could not list the model root {} for unfinished versions", root, e);
+    }
+  }
+
+  /** The file whose lock a job holds while it builds {@code partial}: {@code .<version>.partial.lock} beside it. */
+  private static Path buildLock(Path partial) {
+    return partial.resolveSibling(partial.getFileName() + ".lock");
+  }
+
+  /** An exclusive lock on a file, held by this process until closed (the file is not deleted). */
+  private static final class BuildLock implements AutoCloseable {
+    private final java.nio.channels.FileChannel channel;
+
+    private BuildLock(java.nio.channels.FileChannel channel) {
+      this.channel = channel;
+    }
+
+    /** Takes the lock on {@code file} (created if missing), or returns null when a process holds it. */
+    static BuildLock tryTake(Path file) throws IOException {
+      java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+      try {
+        if (channel.tryLock() != null) return new BuildLock(channel);
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        // this process holds it: a job of another lifecycle in the same JVM (tests, or two servers embedded)
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+      channel.close();
+      return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close(); // releases the lock
     }
   }
 

@@ -250,8 +250,39 @@ abstract class ModelLifecycleContract {
     assertTrue(Files.isRegularFile(dir.resolve(version).resolve("weights.atw")), "under its own name once done");
     try (var names = Files.list(dir)) {
       assertEquals(List.of(), names.map(p -> p.getFileName().toString())
-          .filter(ModelLifecycle::isPartialVersion).toList());
+          .filter(n -> ModelLifecycle.isPartialVersion(n) || n.endsWith(".lock")).toList());
     }
+  }
+
+  @Test
+  void aVersionAnotherProcessIsBuildingInTheSameModelRootIsLeftAlone() throws Exception {
+    Path building = dir.resolve(".sasrec-20200101-000000" + ModelLifecycle.PARTIAL_SUFFIX);
+    Path killed = dir.resolve(".sasrec-20200101-000001" + ModelLifecycle.PARTIAL_SUFFIX);
+    Path loneLock = dir.resolve(".sasrec-20200101-000002" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
+    Files.createDirectories(building);
+    Files.createDirectories(killed);
+    Files.writeString(killed.resolveSibling(killed.getFileName() + ".lock"), ""); // its process died: no lock held
+    Files.writeString(loneLock, "");
+    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), FileLockHolder.class.getName(),
+        building.resolveSibling(building.getFileName() + ".lock").toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      String answer = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+      assertEquals("held", answer, "the other process took the lock");
+      start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+      assertTrue(Files.isDirectory(building), "another process's job is building it");
+      assertFalse(Files.exists(killed), "a killed job's leftover is removed");
+      assertFalse(Files.exists(killed.resolveSibling(killed.getFileName() + ".lock")));
+      assertFalse(Files.exists(loneLock), "a lock file without its directory is removed");
+      server.stop();
+      server = null;
+    } finally {
+      holder.destroyForcibly(); // as a server killed during its job: the system releases its lock
+      assertTrue(holder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+    }
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    assertFalse(Files.exists(building), "removed once no process builds it");
   }
 
   @Test
