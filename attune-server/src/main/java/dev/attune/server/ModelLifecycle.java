@@ -75,6 +75,11 @@ final class ModelLifecycle implements AutoCloseable {
   static final String JOB_KEY = "job";
   /** The store's number of events when the job began, in its version's {@code model.json}. */
   static final String STORE_EVENTS_KEY = "storeEventsAtJob";
+  /**
+   * The store's last arrival sequence number when the job began ({@link Store#lastSequence}), in its version's {@code
+   * model.json}: the events stored since are those after it, whatever was deleted meanwhile.
+   */
+  static final String STORE_SEQUENCE_KEY = "storeSequenceAtJob";
   /** The suffix of a version's directory while its job builds it ({@code .<version>.partial}). */
   static final String PARTIAL_SUFFIX = ".partial";
 
@@ -137,6 +142,7 @@ final class ModelLifecycle implements AutoCloseable {
     Map<?, ?> gate = null;
     Map<?, ?> jobInfo = Map.of();
     Object eventsAtJob = null;
+    Object sequenceAtJob = null;
     // newest first, reading model.json files only until the first a job wrote
     List<Store.ModelVersion> versions = new java.util.ArrayList<>(store.modelVersions());
     versions.sort(Comparator.comparingLong(Store.ModelVersion::createdAtMillis).reversed());
@@ -148,6 +154,7 @@ final class ModelLifecycle implements AutoCloseable {
         gate = g;
         jobInfo = info.get(JOB_KEY) instanceof Map<?, ?> m ? m : Map.of();
         eventsAtJob = info.get(STORE_EVENTS_KEY);
+        sequenceAtJob = info.get(STORE_SEQUENCE_KEY);
         break;
       } catch (IOException | RuntimeException e) {
         // a version whose directory is gone tells nothing about the last job
@@ -167,7 +174,12 @@ final class ModelLifecycle implements AutoCloseable {
     Map<String, Object> restoredGate = (Map<String, Object>) gate;
     restored.gate = restoredGate;
     restored.finish(String.valueOf(gate.get("decision")), decided, null);
-    if (eventsAtJob instanceof Number n) eventsSinceTraining.set(Math.max(0, store.counts().events() - n.longValue()));
+    if (sequenceAtJob instanceof Number n) {
+      eventsSinceTraining.set(store.countEventsAfter(n.longValue()));
+    } else if (eventsAtJob instanceof Number n) {
+      // a version written before the sequence was recorded: deletions since the job make this count too low
+      eventsSinceTraining.set(Math.max(0, store.counts().events() - n.longValue()));
+    }
     synchronized (this) {
       if (job == null) job = restored;
     }
@@ -308,6 +320,8 @@ final class ModelLifecycle implements AutoCloseable {
     BuildLock lock = null;
     try {
       j.state = "training";
+      // read before the data set: an event stored in between is trained on and still counted as new, not lost
+      long sequenceAtJob = store.lastSequence();
       Dataset stored = store.toDataset("store");
       // bots and shilling profiles never train a model; the report is kept for review (GET /v1/admin/quality)
       AbuseDetector.Report abuse = review(stored);
@@ -420,7 +434,7 @@ final class ModelLifecycle implements AutoCloseable {
           + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
           config.gateMargin(), split.protocol(), j.trigger);
       j.checkCancelled();
-      writeGate(out, gate, candidate, cutoff, stored.events().size(), j);
+      writeGate(out, gate, candidate, cutoff, stored.events().size(), sequenceAtJob, j);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
       store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
@@ -432,7 +446,7 @@ final class ModelLifecycle implements AutoCloseable {
         gate.put("decision", "rejected");
         gate.put("note", "another version was activated while the candidate was measured against " + activeVersion
             + ": not published over it, for it was never compared with it (activate the candidate by hand)");
-        writeGate(out, gate, candidate, cutoff, stored.events().size(), j);
+        writeGate(out, gate, candidate, cutoff, stored.events().size(), sequenceAtJob, j);
         LOG.info("model gate: version={} not published: another version was activated while it was measured",
             j.version);
       }
@@ -533,12 +547,12 @@ final class ModelLifecycle implements AutoCloseable {
 
   /**
    * Adds {@code gate}, {@code trainedUntilMillis} (the candidate saw only events before it), the store's event count
-   * at the job's start and, as its {@code test} (unless the training wrote one), the holdout's metrics to the
+   * and last sequence number at the job's start and, as its {@code test} (unless the training wrote one), the holdout's metrics to the
    * version's {@code model.json} (written to a temporary file, then moved over it): the store registers them too, but
    * a version folder read without that store (copied, or beside a model another store serves) shows them then.
    */
   private void writeGate(Path dir, Map<String, Object> gate, Map<String, Double> holdoutMetrics,
-      long trainedUntilMillis, long storeEvents, Job job) throws IOException {
+      long trainedUntilMillis, long storeEvents, long storeSequence, Job job) throws IOException {
     Path file = dir.resolve("model.json");
     ObjectNode info = Files.isRegularFile(file) && json.readTree(file.toFile()) instanceof ObjectNode o ? o
         : json.createObjectNode();
@@ -550,6 +564,7 @@ final class ModelLifecycle implements AutoCloseable {
     }
     info.put("trainedUntilMillis", trainedUntilMillis);
     info.put(STORE_EVENTS_KEY, storeEvents);
+    info.put(STORE_SEQUENCE_KEY, storeSequence);
     info.set("gate", json.valueToTree(gate));
     // the job as the dashboard showed it, so that a restart shows the same last job
     Map<String, Object> jobInfo = new LinkedHashMap<>();

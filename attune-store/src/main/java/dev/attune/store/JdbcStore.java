@@ -861,6 +861,24 @@ public final class JdbcStore implements Store {
     });
   }
 
+  @Override
+  public long lastSequence() {
+    return readSnapshot("lastSequence", c -> count(c, "SELECT COALESCE(MAX(sequence), 0) FROM events"));
+  }
+
+  @Override
+  public long countEventsAfter(long sequence) {
+    return readSnapshot("countEventsAfter", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM events WHERE sequence > ?")) {
+        ps.setLong(1, sequence);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+  }
+
   /**
    * {@inheritDoc}
    *

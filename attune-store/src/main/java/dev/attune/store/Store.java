@@ -134,6 +134,15 @@ public interface Store extends AutoCloseable {
   Counts counts();
 
   /**
+   * The highest arrival sequence number ({@link StoredEvent#sequence}) of the events stored now, 0 when there are
+   * none; events that arrive later get higher ones, also after deletions.
+   */
+  long lastSequence();
+
+  /** How many of the events stored now arrived after sequence number {@code sequence}. */
+  long countEventsAfter(long sequence);
+
+  /**
    * Builds an in-memory data set from everything stored (users, items, events), for training and for the
    * fallback models.
    */

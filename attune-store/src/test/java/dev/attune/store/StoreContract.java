@@ -373,6 +373,22 @@ abstract class StoreContract {
   }
 
   @Test
+  void eventsAfterASequenceNumberAreCountedWhateverWasDeletedBefore() {
+    assertEquals(0, store.lastSequence(), "an empty store");
+    store.appendEvents(List.of(withId("e1", play("u1", "i1", 1)), withId("e2", play("u2", "i1", 2)),
+        withId("e3", play("u1", "i2", 3))));
+    long mark = store.lastSequence();
+    assertEquals(0, store.countEventsAfter(mark));
+    assertEquals(3, store.countEventsAfter(0));
+    store.appendEvents(List.of(withId("e4", play("u3", "i1", 4)), withId("e5", play("u2", "i2", 5))));
+    assertTrue(store.deleteUser("u1"), "two events from before the mark go");
+    assertEquals(2, store.countEventsAfter(mark), "the store holds as many events as at the mark, two of them new");
+    assertTrue(store.deleteUser("u3"));
+    assertEquals(1, store.countEventsAfter(mark));
+    assertTrue(store.lastSequence() > mark);
+  }
+
+  @Test
   void aDeletedItemIsCreatedAgainByTheNextEventNamingIt() {
     store.appendEvents(List.of(withId("e1", play("u1", "i1", 1))));
     assertTrue(store.deleteItem("i1"));
