@@ -172,6 +172,7 @@ final class EvaluateCommand implements Callable<Integer> {
     boolean sampled = maxUsers > 0 && maxUsers < testUsers;
     err.println("protocol " + split.protocol() + ": " + testUsers + " test users, " + split.test().size()
         + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them" : ""));
+    noteTiedTargets(split, err);
     boolean excludeSeen = includeSeen == null ? !dataset.allScenesAllowRepeats() : !includeSeen;
     int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     EvalOptions options = EvalOptions.DEFAULTS.withKs(ks).withExcludeSeen(excludeSeen).withThreads(threadCount)
@@ -320,6 +321,20 @@ final class EvaluateCommand implements Callable<Integer> {
               : "a user needs at least 3 consumed items to be tested (2 under random:<fraction>)"));
     }
     return split;
+  }
+
+  /**
+   * Says on {@code err} how many test users' held-out item was picked by input order among items of the same time
+   * (leave-one-out only: the other protocols cut by time or at random), for that choice moves the results.
+   */
+  static void noteTiedTargets(Split split, java.io.PrintWriter err) {
+    if (!split.protocol().startsWith("leave-one-out")) return;
+    int tied = Splits.testTargetsTiedInTime(split, EventWeights.defaults());
+    if (tied == 0) return;
+    err.println("attune: note: for " + tied + " of " + split.test().numUsersWithItems() + " test users the held-out"
+        + " item has the same time as another of their items; leave-one-out holds out the later one in the input,"
+        + " so the input's order among events of one time decides what is tested (a file sorted by item id holds"
+        + " out the highest id)");
   }
 
   /** The default protocol: the source's own test part, else leave-one-out, else (no order at all) random 20%. */

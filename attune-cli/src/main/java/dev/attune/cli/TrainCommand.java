@@ -203,6 +203,7 @@ final class TrainCommand implements Callable<Integer> {
           + trainer.name() + " learns from each user's events in file order");
     }
     Split split = EvaluateCommand.split(dataset, protocol, seed);
+    EvaluateCommand.noteTiedTargets(split, err);
     Split.Stage tuning = split.tuning();
     if (!noValidation && tuning.holdout().numUsersWithItems() == 0) {
       // early stopping would compare scores of nothing (NaN) and stop after 'patience' checks at the last weights

@@ -72,6 +72,34 @@ public final class Splits {
     return assemble("leave-one-out", dataset, roles, validationTargets, weights);
   }
 
+  /**
+   * How many test users' held-out event shares its time with a positive event of theirs on another item that trains
+   * (or validates): for them the input order, not time, decided which item is held out (the later one in the input).
+   * A file sorted by item id within a user (as some copies of MovieLens are) then always holds out the highest id
+   * among items rated in the same second, which favours or disfavours models systematically; worth saying beside
+   * the results.
+   */
+  public static int testTargetsTiedInTime(Split split, EventWeights weights) {
+    Dataset dataset = split.dataset();
+    EventLog log = dataset.events();
+    float[] w = DatasetBuilder.weigh(dataset, log, weights);
+    java.util.HashMap<Integer, Long> testTime = new java.util.HashMap<>();
+    java.util.HashMap<Integer, java.util.Set<Integer>> testItems = new java.util.HashMap<>();
+    for (int r = 0; r < log.size(); r++) {
+      if (split.roles()[r] != Split.TEST || w[r] <= 0) continue;
+      testTime.merge(log.user(r), log.time(r), Math::max);
+      testItems.computeIfAbsent(log.user(r), u -> new java.util.HashSet<>()).add(log.item(r));
+    }
+    java.util.HashSet<Integer> tied = new java.util.HashSet<>();
+    for (int r = 0; r < log.size(); r++) {
+      byte role = split.roles()[r];
+      if (role != Split.TRAIN && role != Split.VALIDATION || w[r] <= 0) continue;
+      Long t = testTime.get(log.user(r));
+      if (t != null && t == log.time(r) && !testItems.get(log.user(r)).contains(log.item(r))) tied.add(log.user(r));
+    }
+    return tied.size();
+  }
+
   private static boolean[] repeatScenes(Dataset dataset) {
     boolean[] repeat = new boolean[dataset.sceneNames().size()];
     for (String scene : dataset.repeatScenes()) {

@@ -70,6 +70,21 @@ class SplitsTest {
   }
 
   @Test
+  void testTargetsTiedInTimeWithAnotherItemAreCounted() {
+    Dataset ds = tiny(); // u0: a(10) b(20) c(30) d(40), a skip at 50; no ties
+    assertEquals(0, Splits.testTargetsTiedInTime(Splits.leaveOneOut(ds, WEIGHTS), WEIGHTS));
+    ds.addEvent(new Event("u0", "f", "view", 1, 40, "s")); // after d in the input, at d's time: the test target
+    ds.addEvent(new Event("u3", "a", "view", 1, 10, "s"));
+    ds.addEvent(new Event("u3", "b", "view", 1, 20, "s"));
+    ds.addEvent(new Event("u3", "c", "view", 1, 30, "s"));
+    ds.addEvent(new Event("u3", "d", "skip", 1, 30, "s")); // a skip at the test target's time is no rival
+    Split s = Splits.leaveOneOut(ds, WEIGHTS);
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("f")}, s.test().itemsOf(ds.userIds().indexOf("u0")),
+        "ties by input order");
+    assertEquals(1, Splits.testTargetsTiedInTime(s, WEIGHTS), "u0's d and f share a time; u3 has no tie");
+  }
+
+  @Test
   void noProtocolLetsTrainingSeeHeldOutEvents() {
     // Leakage guard: for each protocol, no held-out event is in training, and training never holds an
     // event later than a held-out event of the same user.

@@ -121,6 +121,7 @@ public final class CsvImporter implements Importer {
       throw new ImportException(input, 0, ImportReport.MISSING_FIELD, (Files.size(input) == 0 ? "the file is empty"
           : "the file holds only blank lines") + "; expected a header line naming the columns " + mapped(names));
     }
+    events.noteWholeFile();
     return cx.finish();
   }
 

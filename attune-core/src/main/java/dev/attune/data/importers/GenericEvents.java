@@ -50,12 +50,37 @@ final class GenericEvents {
     String s = scene == null || scene.isBlank() ? defaultScene : scene.trim();
     long ts = switch (m.timeFormat()) {
       case EPOCH_SECONDS -> epochSeconds(required(time, m.timestamp()));
-      case EPOCH_MILLIS -> epochMillis(required(time, m.timestamp()));
+      case EPOCH_MILLIS -> {
+        long ms = epochMillis(required(time, m.timestamp()));
+        newestMillis = Math.max(newestMillis, ms);
+        yield ms;
+      }
       case ISO -> iso(required(time, m.timestamp()));
       case ORDINAL -> cx.nextPosition(u);
       case NONE -> 0L;
     };
     cx.add(new Event(u, i, t, v, ts, s));
+  }
+
+  /**
+   * Epoch milliseconds before this (1973-03-03) are rarely meant: epoch seconds of any date since 1973 are smaller,
+   * so a file of them read as milliseconds lands wholly before it.
+   */
+  static final long SECONDS_LIKELY_BELOW_MILLIS = 100_000_000_000L;
+
+  /** The newest epoch-millis timestamp read, or -1. */
+  private long newestMillis = -1;
+
+  /**
+   * Adds the import's notes on what the rows as a whole suggest: timestamps read as epoch milliseconds that all fall
+   * in 1970-1973 are most likely epoch seconds (read as given, for times of that age are possible).
+   */
+  void noteWholeFile() {
+    if (newestMillis > 0 && newestMillis < SECONDS_LIKELY_BELOW_MILLIS) {
+      cx.report.note("every timestamp read as epoch milliseconds (the default) falls before 1973-03-03 (the newest, "
+          + newestMillis + ", is " + java.time.Instant.ofEpochMilli(newestMillis) + "); if they are epoch seconds,"
+          + " import again with time-format=epoch-seconds in --columns");
+    }
   }
 
   private static String required(String cell, String column) throws BadRow {

@@ -79,6 +79,7 @@ public final class JsonLinesImporter implements Importer {
             field(node, m.value()), field(node, m.timestamp()), field(node, m.scene()));
       });
     }
+    events.noteWholeFile();
     return cx.finish();
   }
 

@@ -78,6 +78,8 @@ public final class S3RecImporter implements Importer {
     Fields f = new Fields("user", "item");
     NumericIds users = new NumericIds();
     NumericIds items = new NumericIds();
+    java.util.Set<String> usersSeen = new java.util.HashSet<>();
+    java.util.Set<String> usersRepeated = new java.util.LinkedHashSet<>();
     try (LineReader r = cx.open(file, StandardCharsets.UTF_8)) {
       cx.readRows(r, false, line -> {
         int n = f.splitWhitespace(line);
@@ -86,10 +88,17 @@ public final class S3RecImporter implements Importer {
         for (int i = 1; i < n; i++) {
           lineItems[i - 1] = f.numericId(i, items);
         }
+        if (!usersSeen.add(user)) usersRepeated.add(user);
         for (int i = 0; i < n - 1; i++) {
           cx.add(new Event(user, lineItems[i], TYPE, 1f, cx.nextPosition(user), scene));
         }
       });
+    }
+    if (!usersRepeated.isEmpty()) {
+      // S3-Rec's files have one line per user; many repeats mean another format (a ratings file, "user item ...")
+      cx.report.note(usersRepeated.size() + " of " + usersSeen.size() + " users are on more than one line (the first: "
+          + usersRepeated.iterator().next() + "), and each one's lines were joined in file order: S3-Rec files have one"
+          + " line per user, so check that this file is one (a 'user item' per line file is format sasrec)");
     }
   }
 

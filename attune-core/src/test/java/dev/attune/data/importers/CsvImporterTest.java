@@ -45,6 +45,20 @@ class CsvImporterTest {
   }
 
   @Test
+  void epochSecondsReadAsTheDefaultMillisecondsGetANote() throws IOException {
+    String rows = "ts,uid,iid\n1511544070,u1,i1\n1511544071,u2,i2\n";
+    Path file = write(dir.resolve("seconds.csv"), rows);
+    ImportOptions options = mapping("user=uid,item=iid,timestamp=ts");
+    ImportReport report = IMPORTER.importInto(IMPORTER.newDataset("csv", options), file, options);
+    assertEquals(1, report.notes().size(), report.notes().toString());
+    assertTrue(report.notes().get(0).contains("1970-01-18") && report.notes().get(0).contains("time-format=epoch-seconds"),
+        report.notes().get(0));
+    Path millis = write(dir.resolve("millis.csv"), rows.replace("1511544070", "1511544070000")); // one in 2017
+    assertEquals(java.util.List.of(), IMPORTER.importInto(IMPORTER.newDataset("csv", options), millis, options).notes(),
+        "the newest time is what counts");
+  }
+
+  @Test
   void withoutHeaderColumnsAreIndices() throws IOException {
     Path file = write(dir.resolve("e.tsv"), "a\tx\t2017-11-25T12:00:00Z\nb\ty\t2017-11-25 12:00:00\nc\tz\t2017-11-25\n");
     ImportOptions options = mapping("user=0,item=1,timestamp=2,time-format=iso,delimiter=tab,header=false,"

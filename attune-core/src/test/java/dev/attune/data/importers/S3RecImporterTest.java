@@ -45,6 +45,19 @@ class S3RecImporterTest {
   }
 
   @Test
+  void aUserOnSeveralLinesIsJoinedAndNoted() throws IOException {
+    // a MovieLens ratings file given as s3rec: "user item rating time" per line, every user on many lines
+    Path file = write(dir.resolve("u.txt"), "1 10 5 881250949\n2 11 3 891717742\n1 12 4 878887116\n");
+    Dataset ds = IMPORTER.newDataset("u");
+    ImportReport report = IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS);
+    assertEquals(List.of(3L, 4L), events(ds).stream().filter(e -> e.itemId().equals("12") || e.itemId().equals("4"))
+        .map(Event::timestamp).toList(), "positions continue on the user's next line");
+    assertEquals(2, report.notes().size(), report.notes().toString()); // and no attribute file
+    assertTrue(report.notes().get(0).startsWith("1 of 2 users are on more than one line (the first: 1)"),
+        report.notes().get(0));
+  }
+
+  @Test
   void sceneDefaultsToDefault() throws IOException {
     Path file = write(dir.resolve("LastFM.txt"), "7 8");
     Dataset ds = IMPORTER.newDataset("lastfm");
