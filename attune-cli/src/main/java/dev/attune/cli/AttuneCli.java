@@ -3,6 +3,7 @@ package dev.attune.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -69,6 +70,14 @@ public final class AttuneCli {
       CommandLine command = e.getCommandLine();
       String hint = command.getCommandSpec().qualifiedName() + " --help";
       String message = e.getMessage();
+      List<String> unmatched = command.getUnmatchedArguments();
+      if (!(e instanceof CommandLine.UnmatchedArgumentException) && !unmatched.isEmpty()) {
+        // a misspelt required option ("--modle") is first of all unknown: saying only that --model is missing hides
+        // what was typed
+        CommandLine.UnmatchedArgumentException u = new CommandLine.UnmatchedArgumentException(command, unmatched);
+        message = u.getMessage() + " (and: " + message + ")";
+        e = u;
+      }
       if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
         message += "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
       }
@@ -77,6 +86,12 @@ public final class AttuneCli {
     });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+      String diskFull = diskFull(cause);
+      if (diskFull != null) {
+        commandLine.getErr().println("attune: the disk is full (" + diskFull + "): free some space and run the command"
+            + " again");
+        return USAGE_ERROR;
+      }
       if (cause instanceof IllegalArgumentException || cause instanceof IOException
           || cause instanceof dev.attune.store.StoreException s && s.whileOpening()) {
         commandLine.getErr().println("attune: " + message(cause));
@@ -99,6 +114,22 @@ public final class AttuneCli {
           + " MB): " + TOO_LARGE + ", or give Java more heap (ATTUNE_JAVA_OPTS=-Xmx...)");
       return USAGE_ERROR;
     }
+  }
+
+  /**
+   * The message that says a disk is full, from {@code e} or its causes (SQLite's SQLITE_FULL, PostgreSQL's disk_full,
+   * the system's "No space left on device"), or null when none does.
+   */
+  static String diskFull(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      boolean pgDiskFull = t instanceof java.sql.SQLException q && "53100".equals(q.getSQLState());
+      if (pgDiskFull || m.contains("SQLITE_FULL") || m.contains("No space left on device")) {
+        return m.lines().findFirst().orElse(m).strip();
+      }
+      if (t.getCause() == t) break;
+    }
+    return null;
   }
 
   private static final String TOO_LARGE = "the model or the data is too large: lower the size settings you gave"

@@ -9,17 +9,28 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Progress bars on standard error (count, rate, ETA) for training stages and evaluation. Quiet mode shows
- * nothing, for scripts and logs. One instance per task; not thread-safe (listeners are called from one thread).
+ * Progress on standard error for training stages and evaluation: bars (count, rate, ETA) on a terminal; on a file or
+ * pipe, plain lines (one per epoch and status, and a stage's count every {@link #LINE_EVERY_NANOS}), for a bar's
+ * carriage returns make a log unreadable. Quiet mode shows no bars and no counts, and writes its lines to the log it
+ * is given, if any. One instance per task; not thread-safe (listeners are called from one thread).
  */
 final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
+  /** How often a stage's count is written as a line when standard error is not a terminal. */
+  static final long LINE_EVERY_NANOS = 30_000_000_000L;
   private final String task;
-  private final boolean quiet;
-  /** Where quiet mode still writes one line per epoch and every status, for logs; null for silence. */
-  private final PrintWriter log;
+  /** Bars on the terminal (not quiet, standard error a terminal). */
+  private final boolean bars;
+  /** Counts as lines now and then (not quiet, standard error a file or pipe). */
+  private final boolean countLines;
+  /** Where epoch ends and statuses go as plain lines; null for nowhere (bars show them, or quiet without a log). */
+  private final PrintWriter lines;
   private ProgressBar bar;
   private String stage;
   private long epochStart = System.nanoTime();
+  private long lastCountLine = System.nanoTime();
+  /** An epoch's line held until the next message, which may be that epoch's fuller status line. */
+  private String pendingEpoch;
+  private int pendingEpochNumber;
 
   Progress(String task, boolean quiet) {
     this(task, quiet, null);
@@ -27,9 +38,15 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
 
   /** With {@code log} non-null, quiet mode writes epoch ends and statuses there as plain lines. */
   Progress(String task, boolean quiet, PrintWriter log) {
+    this(task, quiet, log, stderrIsTerminal());
+  }
+
+  /** As above, with whether standard error is a terminal given (tests). */
+  Progress(String task, boolean quiet, PrintWriter log, boolean terminal) {
     this.task = task;
-    this.quiet = quiet;
-    this.log = log;
+    this.bars = !quiet && terminal;
+    this.countLines = !quiet && !terminal;
+    this.lines = quiet ? log : terminal ? null : log != null ? log : new PrintWriter(System.err, true);
   }
 
   private ProgressBar open(String name, long total) {
@@ -39,26 +56,27 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     }
     close();
     stage = name;
+    Integer columns = Integer.getInteger("attune.stderr.columns");
     bar = new ProgressBarBuilder()
         .setTaskName(task + ": " + name)
         .setInitialMax(total)
         .setStyle(ProgressBarStyle.ASCII)
-        // a file or pipe (a log) keeps every update: one every 5 s there rather than four a second
-        .setUpdateIntervalMillis(onTerminal() ? 250 : 5000)
+        .setUpdateIntervalMillis(250)
         .showSpeed(new java.text.DecimalFormat("0.0")) // the default's "#.0" wrote 0.3/s as ".3/s"
-        .setConsumer(onTerminal() ? new ConsoleProgressBarConsumer(System.err)
-            : new ConsoleProgressBarConsumer(System.err, UNWRAPPED_WIDTH))
+        // the launcher measures the terminal (the library cannot when standard output is a pipe, as in `| jq`)
+        .setConsumer(columns != null && columns > 20 ? new ConsoleProgressBarConsumer(System.err, columns - 1)
+            : new ConsoleProgressBarConsumer(System.err))
         .build();
     return bar;
   }
 
   /**
-   * Width of a bar written to a file or pipe, where nothing wraps: room for the longest status line. On a terminal the
-   * bar takes the terminal's width, since a wider one wraps and scrolls at every update.
+   * Whether standard error, where the bars go, is a terminal: as the launcher found ({@code attune.stderr.terminal},
+   * from {@code [ -t 2 ]}), else as Java can tell, which is of standard input and output only.
    */
-  private static final int UNWRAPPED_WIDTH = 160;
-
-  private static boolean onTerminal() {
+  static boolean stderrIsTerminal() {
+    String said = System.getProperty("attune.stderr.terminal");
+    if (said != null) return Boolean.parseBoolean(said);
     java.io.Console console = System.console();
     if (console == null) return false;
     try {
@@ -71,16 +89,49 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
 
   @Override
   public void progress(String stageName, long done, long total) {
-    if (quiet) return;
-    open(stageName, total).stepTo(done);
+    // a step of the next stage: the last epoch's status line, if any, has come
+    if (lines != null) flushPendingEpoch();
+    if (bars) {
+      open(stageName, total).stepTo(done);
+    } else if (countLines) {
+      count(stageName, done, total);
+    }
+  }
+
+  /** A count line when the stage changed or the last one is old enough; never for a stage's first or last step. */
+  private void count(String stageName, long done, long total) {
+    if (!stageName.equals(stage)) {
+      stage = stageName;
+      lastCountLine = System.nanoTime();
+      return;
+    }
+    if (done <= 0 || done >= total || System.nanoTime() - lastCountLine < LINE_EVERY_NANOS) return;
+    lastCountLine = System.nanoTime();
+    line(String.format("%s: %s: %,d of %,d (%d%%)", task, stageName, done, total, done * 100 / Math.max(1, total)));
+  }
+
+  private void line(String text) {
+    flushPendingEpoch();
+    lines.println(text);
+    lines.flush();
+  }
+
+  private void flushPendingEpoch() {
+    if (pendingEpoch == null) return;
+    String held = pendingEpoch;
+    pendingEpoch = null;
+    lines.println(held);
+    lines.flush();
   }
 
   @Override
   public void status(String message) {
-    if (!quiet && bar != null) {
+    if (bars && bar != null) {
       bar.setExtraMessage(" " + message); // the bar writes it right after the rate
-    } else if (quiet && log != null && !message.startsWith("loss ")) {
-      log.println(task + ": " + message);
+    } else if (lines != null && !message.startsWith("loss ")) {
+      // an epoch's own status line ("epoch 3: loss ..., validation ...") says more than its epoch line: it replaces it
+      if (pendingEpoch != null && message.startsWith("epoch " + pendingEpochNumber + ":")) pendingEpoch = null;
+      line(task + ": " + message);
     }
   }
 
@@ -88,24 +139,30 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   public void epochEnd(int epoch, double loss) {
     double seconds = (System.nanoTime() - epochStart) / 1e9;
     epochStart = System.nanoTime();
-    if (!quiet && bar != null && !Double.isNaN(loss)) {
+    if (bars && bar != null && !Double.isNaN(loss)) {
       bar.setExtraMessage(String.format(" loss %.4f", loss));
-    } else if (quiet && log != null || !quiet && bar == null) {
+    } else if (lines != null || bars) {
       // a stage that reports epochs but no steps (the fusion ranker) has no bar to show them on: a line each
-      PrintWriter to = log != null ? log : new PrintWriter(System.err, true);
-      to.printf("%s: epoch %d loss %.4f (%.1f s)%n", task, epoch, loss, seconds);
-      to.flush();
+      if (lines == null) {
+        PrintWriter to = new PrintWriter(System.err, true);
+        to.printf("%s: epoch %d loss %.4f (%.1f s)%n", task, epoch, loss, seconds);
+        to.flush();
+        return;
+      }
+      flushPendingEpoch();
+      pendingEpoch = String.format("%s: epoch %d loss %.4f (%.1f s)", task, epoch, loss, seconds);
+      pendingEpochNumber = epoch;
     }
   }
 
   @Override
   public void update(int done, int total) {
-    if (quiet) return;
-    open("evaluating users", total).stepTo(done);
+    progress("evaluating users", done, total);
   }
 
   @Override
   public void close() {
+    if (lines != null) flushPendingEpoch();
     if (bar != null) {
       bar.close();
       bar = null;

@@ -399,6 +399,24 @@ class AttuneCliTest {
       assertTrue(r.err().startsWith("attune: ") && r.err().contains("--help"), r.err());
     }
     assertTrue(run("evalute").err().contains("did you mean evaluate"), run("evalute").err());
+    // a misspelt required option is named as typed, not only as the option now missing
+    CliRun misspelt = run("train", "--modle", "sasrec", "--data", "d", "--out", "m");
+    assertEquals(1, misspelt.err().lines().count(), misspelt.err());
+    assertTrue(misspelt.err().contains("'--modle'") && misspelt.err().contains("did you mean --model")
+        && misspelt.err().contains("Missing required option: '--model=<model>'"), misspelt.err());
+  }
+
+  @Test
+  void aFullDiskIsSaidInOneLine() {
+    var full = new dev.attune.store.StoreException("upsertItems failed", new java.sql.SQLException(
+        "[SQLITE_FULL] Insertion failed because database is full (database or disk is full)"));
+    assertEquals("[SQLITE_FULL] Insertion failed because database is full (database or disk is full)",
+        AttuneCli.diskFull(new RuntimeException(full)));
+    assertEquals("could not extend file", AttuneCli.diskFull(new java.sql.SQLException("could not extend file",
+        "53100")));
+    assertEquals("/data/events.bin.tmp: No space left on device", AttuneCli.diskFull(
+        new java.nio.file.FileSystemException("/data/events.bin.tmp", null, "No space left on device")));
+    assertEquals(null, AttuneCli.diskFull(new java.io.IOException("Permission denied")));
   }
 
   @Test

@@ -1,0 +1,54 @@
+package dev.attune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Progress written to a file or pipe: plain lines, each epoch once. */
+class ProgressTest {
+
+  private static List<String> lines(StringWriter w) {
+    return w.toString().lines().map(l -> l.replaceAll("\\(\\d+\\.\\d s\\)", "(s)")).toList();
+  }
+
+  @Test
+  void onAFileEpochsAreLinesAndAnEpochsOwnStatusReplacesItsLine() {
+    for (boolean quiet : new boolean[] {false, true}) {
+      StringWriter w = new StringWriter();
+      try (Progress p = new Progress("din", quiet, new PrintWriter(w), false)) {
+        p.progress("epoch 1/3", 1, 2);
+        p.progress("epoch 1/3", 2, 2);
+        p.epochEnd(1, 0.5);
+        p.status("epoch 1: loss 0.5000, validation AUC 0.7");
+        p.progress("epoch 2/3", 1, 2); // a trainer without such a status: the epoch line comes when the next starts
+        p.epochEnd(2, 0.25);
+        p.progress("epoch 3/3", 1, 2);
+        p.epochEnd(3, 0.125);
+        p.status("validation NDCG@10 0.1 after epoch 3");
+        p.epochEnd(4, 0.0625); // the last one: written on close
+      }
+      assertEquals(List.of("din: epoch 1: loss 0.5000, validation AUC 0.7", "din: epoch 2 loss 0.2500 (s)",
+          "din: epoch 3 loss 0.1250 (s)", "din: validation NDCG@10 0.1 after epoch 3", "din: epoch 4 loss 0.0625 (s)"),
+          lines(w), "quiet " + quiet);
+      assertFalse(w.toString().contains("\r"), "no carriage returns in a log");
+    }
+  }
+
+  @Test
+  void quietWithoutALogWritesNothingAndAStagesCountIsNotALineAtItsEnds() {
+    StringWriter w = new StringWriter();
+    try (Progress p = new Progress("pop", false, new PrintWriter(w), false)) {
+      p.update(0, 943);
+      p.update(943, 943); // a fast stage: no count line at all
+    }
+    assertEquals("", w.toString());
+    try (Progress p = new Progress("pop", true, null, false)) {
+      p.epochEnd(1, 0.5); // nowhere to write: no failure
+      p.status("loaded");
+    }
+  }
+}
