@@ -100,6 +100,14 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
+    // said by the option's name, before the data set is read (the checks further in name fields, after a minute)
+    if (threads < 0) throw new IllegalArgumentException("--threads must be 0 (every processor) or more: " + threads);
+    if (maxUsers < 0) throw new IllegalArgumentException("--max-users must be 0 (every test user) or more: " + maxUsers);
+    if (sampledNegatives < 0) {
+      throw new IllegalArgumentException("--sampled-negatives must be 0 (none) or more: " + sampledNegatives);
+    }
+    for (int k : ks) if (k < 1) throw new IllegalArgumentException("--k takes cut-offs of 1 or more: " + k);
+    if (protocol != null) checkProtocol(protocol);
     if (twoStageSasrecEpochs < 0) {
       throw new IllegalArgumentException("--two-stage-sasrec-epochs must be >= 0: " + twoStageSasrecEpochs);
     }
@@ -137,6 +145,13 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     }
     var ctrOverrides = ClassicModels.parseOverrides(params);
+    for (String m : models) {
+      // a bad setting (--param als.factors=-4) is said now, not after the data set is read
+      String name = m.toLowerCase(Locale.ROOT);
+      if (ClassicModels.NAMES.contains(name)) {
+        ClassicModels.create(name, ctrOverrides.getOrDefault(name, Map.of()), seed, 1);
+      }
+    }
     for (String m : ctrModels) {
       // a misspelt setting is said now, not after the leaderboard's minutes
       String name = m.toLowerCase(Locale.ROOT);
@@ -371,13 +386,30 @@ final class EvaluateCommand implements Callable<Integer> {
     throw new IllegalArgumentException("unknown protocol '" + protocol + "'; use loo, temporal:<fraction>, random:<fraction> or given");
   }
 
+  /** Fails with the option's name when {@code protocol} is not one {@link #split} knows (the data not yet read). */
+  static void checkProtocol(String protocol) {
+    String p = protocol.toLowerCase(Locale.ROOT);
+    if (p.startsWith("temporal:") || p.startsWith("random:")) {
+      fraction(p);
+    } else if (!p.equals("loo") && !p.equals("leave-one-out") && !p.equals("given")) {
+      throw new IllegalArgumentException("unknown protocol '" + protocol + "'; use loo, temporal:<fraction>,"
+          + " random:<fraction> or given");
+    }
+  }
+
   private static double fraction(String p) {
     String v = p.substring(p.indexOf(':') + 1);
+    double fraction;
     try {
-      return Double.parseDouble(v);
+      fraction = Double.parseDouble(v);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("protocol fraction is not a number: '" + v + "'");
+      throw new IllegalArgumentException("--protocol " + p + ": the test fraction is not a number: '" + v + "'");
     }
+    if (!(fraction > 0 && fraction < 1)) {
+      throw new IllegalArgumentException("--protocol " + p + ": the test fraction must be between 0 and 1 (both"
+          + " excluded), such as " + p.substring(0, p.indexOf(':') + 1) + "0.2");
+    }
+    return fraction;
   }
 
   /** Writes the JSON report to {@code --json}, or to {@code stdout} when it is non-null ({@code --json -}). */

@@ -56,6 +56,15 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--repeats", split = ",", description = "Scenes where consuming an item again is normal (evaluation then keeps seen items).")
   List<String> repeatScenes = new ArrayList<>();
 
+  /** Whether {@code name} names a character set here (an illegal name is no name, not an error of its own). */
+  private static boolean isCharsetName(String name) {
+    try {
+      return Charset.isSupported(name);
+    } catch (java.nio.charset.IllegalCharsetNameException e) {
+      return false;
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     Importer importer = Importer.forFormat(format);
@@ -67,11 +76,21 @@ final class ImportCommand implements Callable<Integer> {
     }
     ImportOptions options = ImportOptions.DEFAULTS.withStrict(!lenient);
     if (encoding != null) {
-      if (!Charset.isSupported(encoding)) throw new IllegalArgumentException("unknown encoding: " + encoding);
+      if (!isCharsetName(encoding)) {
+        throw new IllegalArgumentException("--encoding " + encoding + " is not an encoding this Java knows (such as"
+            + " UTF-8, ISO-8859-1, windows-1252)");
+      }
       options = options.withCharset(Charset.forName(encoding));
     }
     if (scene != null) options = options.withScene(scene);
-    if (columns != null) options = options.withColumns(ColumnMapping.parse(columns));
+    if (columns != null) {
+      if (!java.util.Set.of("csv", "jsonl").contains(importer.formatName())) {
+        // the other formats have fixed columns: a mapping given for them would be silently ignored
+        throw new IllegalArgumentException("--columns maps the columns of csv and jsonl files; format "
+            + importer.formatName() + " has its own: drop --columns");
+      }
+      options = options.withColumns(ColumnMapping.parse(columns));
+    }
     String datasetName = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
     Dataset dataset = importer.newDataset(datasetName, options);
     boolean outIsNew = !Files.exists(out);

@@ -154,7 +154,10 @@ final class ServeCommand implements Callable<Integer> {
       "host", "--host (ATTUNE_HOST, file key host)",
       "port", "--port (ATTUNE_PORT, file key port)",
       "fallbackModel", "--fallback (ATTUNE_FALLBACK, file key fallback)",
-      "adminKey", "ATTUNE_ADMIN_KEY (file key adminKey)");
+      "adminKey", "ATTUNE_ADMIN_KEY (file key adminKey)",
+      "gateMargin", "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)",
+      "trainEvery", "--train-every (ATTUNE_TRAIN_EVERY, file key trainEvery)",
+      "retrainAfterEvents", "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)");
 
   /** {@code message} with a leading ServerConfig field name replaced by the option, variable and file key. */
   static String withSettingNames(String message) {
@@ -192,7 +195,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       portNumber = Integer.parseInt(listenPort.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("port must be a number: " + listenPort);
+      throw new IllegalArgumentException(withSettingNames("port must be a number: " + listenPort));
     }
     ServerConfig cfg;
     try {
@@ -208,13 +211,25 @@ final class ServeCommand implements Callable<Integer> {
     }
     String root = pick(modelRoot == null ? null : modelRoot.toString(), env.get("ATTUNE_MODEL_ROOT"),
         file.getProperty("modelRoot"));
-    LifecycleConfig lifecycle = new LifecycleConfig(root == null ? null : Path.of(root),
-        LifecycleConfig.parseDuration(pick(trainEvery, env.get("ATTUNE_TRAIN_EVERY"), file.getProperty("trainEvery"))),
-        number("retrainAfterEvents", pick(retrainAfterEvents == null ? null : retrainAfterEvents.toString(),
-            env.get("ATTUNE_RETRAIN_AFTER_EVENTS"), file.getProperty("retrainAfterEvents"), "0")).longValue(),
-        number("gateMargin", pick(gateMargin == null ? null : gateMargin.toString(), env.get("ATTUNE_GATE_MARGIN"),
-            file.getProperty("gateMargin"), "0")).doubleValue(),
-        LifecycleConfig.DEFAULTS.holdoutFraction(), LifecycleConfig.DEFAULTS.seed());
+    java.time.Duration every;
+    try {
+      every = LifecycleConfig.parseDuration(pick(trainEvery, env.get("ATTUNE_TRAIN_EVERY"),
+          file.getProperty("trainEvery")));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--train-every (ATTUNE_TRAIN_EVERY, file key trainEvery): " + e.getMessage(),
+          e);
+    }
+    LifecycleConfig lifecycle;
+    try {
+      lifecycle = new LifecycleConfig(root == null ? null : Path.of(root), every,
+          number("retrainAfterEvents", pick(retrainAfterEvents == null ? null : retrainAfterEvents.toString(),
+              env.get("ATTUNE_RETRAIN_AFTER_EVENTS"), file.getProperty("retrainAfterEvents"), "0")).longValue(),
+          number("gateMargin", pick(gateMargin == null ? null : gateMargin.toString(), env.get("ATTUNE_GATE_MARGIN"),
+              file.getProperty("gateMargin"), "0")).doubleValue(),
+          LifecycleConfig.DEFAULTS.holdoutFraction(), LifecycleConfig.DEFAULTS.seed());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(withSettingNames(e.getMessage()), e);
+    }
     int epochs = count("--train-epochs (ATTUNE_TRAIN_EPOCHS, file key trainEpochs)", pick(
         trainEpochs == null ? null : trainEpochs.toString(), env.get("ATTUNE_TRAIN_EPOCHS"),
         file.getProperty("trainEpochs"), "12"));

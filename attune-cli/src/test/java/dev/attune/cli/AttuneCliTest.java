@@ -73,6 +73,9 @@ class AttuneCliTest {
     IllegalArgumentException rate = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_RATE_LIMIT", "abc")));
     assertTrue(rate.getMessage().startsWith("ATTUNE_RATE_LIMIT (file key rateLimit) must be a number"), rate.getMessage());
+    IllegalArgumentException port = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_PORT", "abc")));
+    assertEquals("--port (ATTUNE_PORT, file key port) must be a number: abc", port.getMessage());
     // a security switch is read in its common spellings, and anything else is refused (it was read as off)
     for (String yes : List.of("true", "YES", "on", "1")) {
       assertTrue(serveSettings(Map.of("ATTUNE_REQUIRE_API_KEYS", yes)).config().access().requireApiKeys(), yes);
@@ -429,6 +432,14 @@ class AttuneCliTest {
     CliRun unknownModel = run("evaluate", "--data", dir.toString(), "--models", "magic");
     assertEquals(AttuneCli.USAGE_ERROR, unknownModel.code());
     assertTrue(unknownModel.err().contains("unknown model 'magic'"), unknownModel.err());
+
+    // out-of-range options are named as given, before the data set is read (it does not exist here)
+    for (String[] bad : new String[][] {{"--threads", "-3"}, {"--max-users", "-5"}, {"--sampled-negatives", "-1"},
+        {"--k", "0"}, {"--protocol", "temporal:1.5"}, {"--param", "als.factors=-4"}}) {
+      CliRun r = run("evaluate", "--data", dir.resolve("nope").toString(), "--models", "pop,als", bad[0], bad[1]);
+      assertEquals(AttuneCli.USAGE_ERROR, r.code(), String.join(" ", bad));
+      assertTrue(r.err().startsWith("attune: " + bad[0]) || r.err().startsWith("attune: als: factors"), r.err());
+    }
 
     CliRun badOption = run("evaluate", "--frobnicate");
     assertEquals(AttuneCli.USAGE_ERROR, badOption.code());

@@ -60,6 +60,18 @@ class ImportCommandTest {
   }
 
   @Test
+  void columnsForAFormatWithItsOwnAndAnUnknownEncodingAreRefusedByOption() throws Exception {
+    Path file = write("u.txt", "1 1 2 3\n");
+    Path out = dir.resolve("c");
+    assertEquals("attune: --columns maps the columns of csv and jsonl files; format s3rec has its own: drop --columns",
+        failure("import", "--format", "s3rec", "--input", file.toString(), "--out", out.toString(), "--columns",
+            "user=uid"));
+    assertTrue(failure("import", "--format", "s3rec", "--input", file.toString(), "--out", out.toString(),
+        "--encoding", "BOGUS!").startsWith("attune: --encoding BOGUS! is not an encoding"));
+    assertFalse(java.nio.file.Files.exists(out), "nothing written");
+  }
+
+  @Test
   void emptyCsvFailsWithoutWritingADataSet() throws Exception {
     Path file = write("empty.csv", "");
     Path out = dir.resolve("empty");

@@ -74,6 +74,7 @@ class SasRecTrainerTest {
       assertEquals(AttuneCli.USAGE_ERROR, code, String.join(" ", bad) + ": " + err);
       assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
       assertTrue(!Files.exists(dir.resolve("never.db")), "nothing is opened before the settings are checked");
+      assertTrue(err.toString().startsWith("attune: " + bad[0] + " "), "named by its option: " + err);
     }
   }
 

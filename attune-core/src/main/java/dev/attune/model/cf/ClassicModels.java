@@ -36,7 +36,20 @@ public final class ClassicModels {
    */
   public static Trainer<?> create(String name, Map<String, String> overrides, long seed, int threads) {
     ModelParams p = new ModelParams(name, overrides);
-    Trainer<?> trainer = switch (name.toLowerCase(Locale.ROOT)) {
+    Trainer<?> trainer;
+    try {
+      trainer = trainer(name, p, seed, threads);
+    } catch (IllegalArgumentException e) {
+      if (!NAMES.contains(name.toLowerCase(Locale.ROOT))) throw e;
+      // a model's own check names its field ("factors must be > 0"): say whose
+      throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+    }
+    p.checkAllUsed();
+    return trainer;
+  }
+
+  private static Trainer<?> trainer(String name, ModelParams p, long seed, int threads) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
       case "pop" -> new Popularity(new Popularity.Params(p.dbl("halfLifeDays", 0)));
       case "pop-decay" -> new Popularity(new Popularity.Params(p.dbl("halfLifeDays", 30)));
       case "itemknn" -> new ItemKnn(new ItemKnn.Params(p.integer("neighbours", ItemKnn.Params.DEFAULTS.neighbours()),
@@ -64,8 +77,6 @@ public final class ClassicModels {
       }
       default -> throw new IllegalArgumentException("unknown model '" + name + "'; known: " + NAMES);
     };
-    p.checkAllUsed();
-    return trainer;
   }
 
   /** {@link ModelParams#parse}, kept here for callers of the classic registry. */
