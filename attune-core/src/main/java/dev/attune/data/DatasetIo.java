@@ -53,16 +53,36 @@ public final class DatasetIo {
   public static void write(Dataset dataset, Path dir, String name) throws IOException {
     if (name == null || name.isBlank()) throw new IllegalArgumentException("a data set needs a name");
     Files.createDirectories(dir);
-    Files.deleteIfExists(dir.resolve(MANIFEST));
-    writeJsonLines(dir.resolve("users.jsonl"), dataset.users());
-    writeJsonLines(dir.resolve("items.jsonl"), dataset.items().stream().map(DatasetIo::itemRecord).toList());
-    writeLog(dir.resolve("events.bin"), dataset.events());
+    // every file is written beside its place first, and the old data set (if any) is replaced only once all are: a
+    // run stopped or failing while writing (a full disk) leaves the old one whole and no temporary file behind
     Path given = dir.resolve("given-test.bin");
-    if (dataset.givenTest() != null) {
-      writeLog(given, dataset.givenTest());
-    } else {
-      Files.deleteIfExists(given);
+    List<Path> written = new java.util.ArrayList<>();
+    String[] files = {"users.jsonl", "items.jsonl", "events.bin", "given-test.bin"};
+    // Ctrl-C ends the JVM without unwinding this thread: its shutdown removes what this run left half-written
+    Thread cleanUp = new Thread(() -> {
+      for (String f : files) dir.resolve(f + ".tmp").toFile().delete();
+    }, "attune-dataset-write-cleanup");
+    boolean hooked = addShutdownHook(cleanUp);
+    try {
+      try {
+        written.add(writeJsonLines(dir.resolve("users.jsonl"), dataset.users()));
+        written.add(writeJsonLines(dir.resolve("items.jsonl"),
+            dataset.items().stream().map(DatasetIo::itemRecord).toList()));
+        written.add(writeLog(dir.resolve("events.bin"), dataset.events()));
+        if (dataset.givenTest() != null) written.add(writeLog(given, dataset.givenTest()));
+      } catch (IOException | RuntimeException | Error e) {
+        for (String f : files) Files.deleteIfExists(dir.resolve(f + ".tmp")); // with the one being written
+        throw e;
+      }
+      Files.deleteIfExists(dir.resolve(MANIFEST)); // from here until the new one, the folder reads as no data set
+      for (Path tmp : written) {
+        String tmpName = tmp.getFileName().toString();
+        move(tmp, tmp.resolveSibling(tmpName.substring(0, tmpName.length() - ".tmp".length())));
+      }
+    } finally {
+      if (hooked) removeShutdownHook(cleanUp);
     }
+    if (dataset.givenTest() == null) Files.deleteIfExists(given);
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("format", VERSION);
     manifest.put("name", name);
@@ -166,16 +186,35 @@ public final class DatasetIo {
         + dev.attune.data.importers.JacksonErrors.describe(e, unit), e);
   }
 
-  private static void writeJsonLines(Path file, List<?> values) throws IOException {
+  private static boolean addShutdownHook(Thread hook) {
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+      return true;
+    } catch (IllegalStateException e) {
+      return false; // the JVM is already shutting down
+    }
+  }
+
+  private static void removeShutdownHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // shutting down: the hook runs, and finds nothing to delete once the files were moved
+    }
+  }
+
+  /** Writes {@code values} to {@code file}'s temporary sibling ({@code <file>.tmp}) and returns that. */
+  private static Path writeJsonLines(Path file, List<?> values) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
          SequenceWriter seq = JSON.writer().withRootValueSeparator("\n").writeValues(out)) {
       for (Object v : values) seq.write(v);
     }
-    move(tmp, file);
+    return tmp;
   }
 
-  private static void writeLog(Path file, EventLog log) throws IOException {
+  /** Writes {@code log} to {@code file}'s temporary sibling ({@code <file>.tmp}) and returns that. */
+  private static Path writeLog(Path file, EventLog log) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     int n = log.size();
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
@@ -189,7 +228,7 @@ public final class DatasetIo {
       for (int r = 0; r < n; r++) out.writeFloat(log.value(r));
       for (int r = 0; r < n; r++) out.writeLong(log.time(r));
     }
-    move(tmp, file);
+    return tmp;
   }
 
   private static void readLog(Path file, EventLog log, Dataset ds) throws IOException {

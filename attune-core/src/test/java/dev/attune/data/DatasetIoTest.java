@@ -79,4 +79,20 @@ class DatasetIoTest {
     IOException manifest = assertThrows(IOException.class, () -> DatasetIo.read(dir));
     assertTrue(manifest.getMessage().startsWith(dir.resolve("dataset.json") + ":"), manifest.getMessage());
   }
+
+  @Test
+  void aWriteThatFailsMidwayLeavesTheOldDataSetWholeAndNoTemporaryFile() throws IOException {
+    Dataset old = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(5)).dataset();
+    DatasetIo.write(old, dir);
+    Dataset next = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(7)).dataset();
+    Files.createDirectory(dir.resolve("events.bin.tmp")); // the event file cannot be written (as on a full disk)
+    assertThrows(IOException.class, () -> DatasetIo.write(next, dir));
+    Dataset read = DatasetIo.read(dir);
+    assertEquals(old.numUsers(), read.numUsers(), "the old data set, whole: its users file was not replaced either");
+    assertEquals(old.events().size(), read.events().size());
+    try (var names = Files.list(dir)) {
+      assertEquals(java.util.List.of(), names.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp"))
+          .toList());
+    }
+  }
 }
