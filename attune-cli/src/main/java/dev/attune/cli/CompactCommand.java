@@ -48,6 +48,8 @@ final class CompactCommand implements Callable<Integer> {
           ServeCommand.anotherServerMessage(url) + "; stop it, compact, then start it again"));
       try (claim) {
         s.compact();
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException(e.getMessage(), e); // the role the store was opened as: one line, exit 2
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;

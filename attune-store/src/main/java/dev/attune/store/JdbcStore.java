@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
@@ -338,7 +339,18 @@ public final class JdbcStore implements Store {
               }
             }
           } else {
-            for (String table : new String[] {"events", "users", "items"}) st.execute("VACUUM FULL " + table);
+            for (String table : new String[] {"events", "users", "items"}) {
+              st.clearWarnings();
+              st.execute("VACUUM FULL " + table);
+              // PostgreSQL skips a table the user does not own with a warning only ("skipping ... only table or
+              // database owner can vacuum it"): done nothing, the command must not report success
+              for (SQLWarning w = st.getWarnings(); w != null; w = w.getNextWarning()) {
+                if (String.valueOf(w.getMessage()).startsWith("skipping")) {
+                  throw new IllegalStateException("compact needs the owner of the store's tables, and the database"
+                      + " skipped table " + table + " (" + w.getMessage() + "): run it as that role (or a superuser)");
+                }
+              }
+            }
           }
         } finally {
           c.setAutoCommit(autoCommit);

@@ -75,6 +75,9 @@ public interface Store extends AutoCloseable {
    * emptied write-ahead log; PostgreSQL's {@code VACUUM FULL} of the tables that hold user data, which rewrites their
    * files (its write-ahead log and archives, and any backup, are the server's to manage). Takes as long as copying
    * the store and excludes every other write meanwhile: for a store no server is serving.
+   *
+   * @throws IllegalStateException when PostgreSQL skipped a table because the store was opened as a role that does
+   *     not own it (it only warns), so that nothing was rewritten
    */
   void compact();
 
