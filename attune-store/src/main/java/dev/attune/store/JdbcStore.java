@@ -58,6 +58,7 @@ import org.flywaydb.core.api.FlywayException;
  * <p>Thread-safe.
  */
 public final class JdbcStore implements Store {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JdbcStore.class);
 
   /**
    * How the store uses its database.
@@ -71,8 +72,12 @@ public final class JdbcStore implements Store {
    */
   public record Options(int maxPoolSize, Duration connectionTimeout, Duration busyTimeout) {
 
-    /** 8 connections, 30 s to get one, 10 s for another process's write lock. */
-    public static final Options DEFAULTS = new Options(8, Duration.ofSeconds(30), Duration.ofSeconds(10));
+    /**
+     * 8 connections, 10 s to get one, 10 s for another process's write lock. A request waits that long for a
+     * connection when the database is down (then its answer is 503, retry later): HikariCP's 30 s outlasted most
+     * clients' own timeouts, so they saw a timeout rather than the 503 (a QA run on PostgreSQL).
+     */
+    public static final Options DEFAULTS = new Options(8, Duration.ofSeconds(10), Duration.ofSeconds(10));
 
     /** Checks the components. */
     public Options {
@@ -223,14 +228,26 @@ public final class JdbcStore implements Store {
         dialect.singleWriter() ? dialect.writePoolConfig(jdbcUrl, options) : dialect.readPoolConfig(jdbcUrl, options),
         database);
     try {
-      Flyway.configure(JdbcStore.class.getClassLoader())
+      var migrated = Flyway.configure(JdbcStore.class.getClassLoader())
           .dataSource(writePool)
           .locations(dialect.migrationLocation())
+          // a schema a newer build migrated is refused (Flyway only warns): this build would misread what it added
+          .ignoreMigrationPatterns(new String[0])
           .load()
           .migrate();
+      if (migrated.migrationsExecuted > 0) {
+        LOG.info("store schema of {} migrated from version {} to {}", database,
+            migrated.initialSchemaVersion == null ? "none" : migrated.initialSchemaVersion, migrated.targetSchemaVersion);
+      }
     } catch (FlywayException e) {
       writePool.close();
-      throw new StoreException("schema migration failed on " + database + ": " + reason(e), e);
+      String reason = reason(e);
+      if (reason.contains("not resolved locally")) {
+        reason = "the store's schema was migrated by a newer Attune than this one, which would misread it: run that"
+            + " version (or a newer one), or restore a copy of the store from before the upgrade (" + reason + ")";
+      }
+      // a role without rights, or a newer schema: a setting to fix, said in one line
+      throw StoreException.cannotOpen(database, "schema migration failed: " + reason, e);
     }
     HikariDataSource readPool = writePool;
     if (!dialect.singleWriter()) {

@@ -49,6 +49,18 @@ final class SqliteStoreTest extends StoreContract {
   }
 
   @Test
+  void aSchemaANewerBuildMigratedIsRefusedAtOpen() throws Exception {
+    try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+      st.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum,"
+          + " installed_by, execution_time, success) VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0,"
+          + " 'test', 0, 1)");
+    }
+    StoreException e = assertThrows(StoreException.class, () -> Store.open(url).close());
+    assertTrue(e.whileOpening(), "a setting to fix: one line from the command line");
+    assertTrue(e.getMessage().contains("migrated by a newer Attune"), e.getMessage());
+  }
+
+  @Test
   void createsTheFileAndItsFolders() {
     assertTrue(Files.isRegularFile(folder.resolve("nested/deeper/attune.db")));
   }
