@@ -437,8 +437,17 @@ final class ModelLifecycle implements AutoCloseable {
       writeGate(out, gate, candidate, cutoff, stored.events().size(), sequenceAtJob, j);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
-      store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
-          candidate, false));
+      try {
+        store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
+            candidate, false));
+      } catch (RuntimeException e) {
+        // not registered (the store went away): a folder under a version's name, its gate saying "published", would
+        // pass for a version; back under the hidden name, for the next start to remove
+        Files.move(out, partialDir(versionDir), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        out = partialDir(versionDir);
+        j.gate = null; // so that the failure below removes it now
+        throw e;
+      }
       if (publish && !served.serveIfStill(activeDir, j.version, out, served.read(out))) {
         // the admin activated another version while this one was measured: it was compared with the version it
         // would no longer replace, so the admin's choice stands

@@ -48,6 +48,9 @@ abstract class ModelLifecycleContract {
   /** A fresh, empty store. */
   abstract Store openStore(Path dir);
 
+  /** Makes the store refuse to register model versions from now on (as a store gone away would). */
+  abstract void rejectModelVersions(Path dir) throws Exception;
+
   /** Called after the server stopped and the store closed. */
   void cleanUp() throws Exception {}
 
@@ -286,6 +289,23 @@ abstract class ModelLifecycleContract {
   }
 
   @Test
+  void aVersionTheStoreCouldNotRegisterLeavesNothingThatLooksLikeAVersion() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    rejectModelVersions(dir);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("failed", job.get("state").asText(), job.toString());
+    try (var names = Files.list(dir)) {
+      assertEquals(List.of(), names.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("sasrec-")
+          || n.startsWith(".sasrec-")).toList(), "neither the version nor its hidden folder");
+    }
+    for (JsonNode v : json(send("GET", "/v1/admin/models", null, true), 200).get("versions")) {
+      assertFalse(v.get("id").asText().startsWith("sasrec-"), "not listed: " + v);
+    }
+    assertEquals("model", recommendationsModel());
+  }
+
+  @Test
   void theGateRejectsWhenTheServedVersionCannotBeMeasured() throws Exception {
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
     Files.delete(dir.resolve("model/weights.atw")); // still served from memory; no longer measurable
@@ -507,6 +527,11 @@ abstract class ModelLifecycleContract {
     // a restart keeps them out: the review runs again at start
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS, "itemknn");
     while (json(send("GET", "/v1/admin/quality", null, true), 200).get("quarantine").path("count").asInt() != 5
+        && System.nanoTime() < end + 20_000_000_000L) {
+      Thread.sleep(50);
+    }
+    // the quality page shows the review as soon as it is made; popular is refitted right after, from it
+    while (popular("/v1/popular?k=40").stream().anyMatch(id -> id.startsWith("spam"))
         && System.nanoTime() < end + 20_000_000_000L) {
       Thread.sleep(50);
     }

@@ -19,6 +19,16 @@ class PostgresLifecycleTest extends ModelLifecycleContract {
   }
 
   @Override
+  void rejectModelVersions(Path dir) throws Exception {
+    try (var c = java.sql.DriverManager.getConnection(PostgresSchemas.SERVER); var st = c.createStatement()) {
+      st.execute("CREATE FUNCTION " + schema + ".reject_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+          + " RAISE EXCEPTION 'rejected by the test'; END $$");
+      st.execute("CREATE TRIGGER reject_version BEFORE INSERT ON " + schema + ".model_versions FOR EACH ROW EXECUTE"
+          + " FUNCTION " + schema + ".reject_version()");
+    }
+  }
+
+  @Override
   void cleanUp() throws SQLException {
     PostgresSchemas.drop(schema);
   }

@@ -9,4 +9,13 @@ class SqliteLifecycleTest extends ModelLifecycleContract {
   Store openStore(Path dir) {
     return Store.open("jdbc:sqlite:" + dir.resolve("attune.db"));
   }
+
+  @Override
+  void rejectModelVersions(Path dir) throws Exception {
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("attune.db"));
+        var st = c.createStatement()) {
+      st.execute("CREATE TRIGGER reject_version BEFORE INSERT ON model_versions BEGIN SELECT RAISE(ABORT,"
+          + " 'rejected by the test'); END");
+    }
+  }
 }
