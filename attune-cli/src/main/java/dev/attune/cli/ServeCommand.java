@@ -298,8 +298,11 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** Seconds between checks that this server still holds its claim on the store. */
-  static final int CLAIM_CHECK_SECONDS = 30;
+  /**
+   * Seconds between checks that this server still holds its claim on the store (a round trip): after a database
+   * restart ended its session, another server starting in this time could take the claim.
+   */
+  static final int CLAIM_CHECK_SECONDS = 2;
 
   /**
    * {@code claim} while it holds; else the claim taken again, logged as a warning, or, when another server has taken
@@ -307,20 +310,42 @@ final class ServeCommand implements Callable<Integer> {
    * at the next check. Never throws: it runs on a timer.
    */
   static Store.ServingLock keepClaim(Store store, String url, Store.ServingLock claim) {
-    if (claim.held()) return claim;
+    return checkClaim(store, url, claim, true).claim();
+  }
+
+  /** Checks between two error lines while the claim stays lost (once a minute, not at every check). */
+  static final int CLAIM_ERROR_EVERY = 30;
+
+  /**
+   * What a check of the claim found: the claim to keep, and whether another server holds the store's claim.
+   *
+   * @param claim the claim held now, or the lost one to try again next time
+   * @param held whether {@code claim} is held
+   * @param takenByAnother whether another server took the claim (not when the store did not answer)
+   */
+  record ClaimCheck(Store.ServingLock claim, boolean held, boolean takenByAnother) {}
+
+  /** As {@link #keepClaim}, saying whether another server holds the claim, logging a failure only when asked. */
+  static ClaimCheck checkClaim(Store store, String url, Store.ServingLock claim, boolean logFailure) {
+    if (claim.held()) return new ClaimCheck(claim, true, false);
     claim.close();
     try {
       var again = store.tryLockForServing();
       if (again.isPresent()) {
         CLAIM_LOG.warn("this server's claim on its store was lost (its database session ended) and is taken again");
-        return again.get();
+        return new ClaimCheck(again.get(), true, false);
       }
-      CLAIM_LOG.error("{}: this server lost its claim on the store and another server now holds it; their caches"
-          + " and counters disagree: stop one of them", anotherServerMessage(url));
+      if (logFailure) {
+        CLAIM_LOG.error("{}: this server lost its claim on the store and another server now holds it; their caches"
+            + " and counters disagree, and /health answers 503 here: stop one of them", anotherServerMessage(url));
+      }
+      return new ClaimCheck(claim, false, true);
     } catch (RuntimeException e) {
-      CLAIM_LOG.error("this server lost its claim on the store and cannot take it again yet: {}", e.getMessage());
+      if (logFailure) {
+        CLAIM_LOG.error("this server lost its claim on the store and cannot take it again yet: {}", e.getMessage());
+      }
+      return new ClaimCheck(claim, false, false);
     }
-    return claim;
   }
 
   private static final org.slf4j.Logger CLAIM_LOG = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
@@ -432,8 +457,13 @@ final class ServeCommand implements Callable<Integer> {
         new java.util.concurrent.atomic.AtomicReference<>(serving);
     var keeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("attune-store-claim").unstarted(r));
-    keeper.scheduleWithFixedDelay(() -> claim.set(keepClaim(st, url, claim.get())), CLAIM_CHECK_SECONDS,
-        CLAIM_CHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+    keeper.scheduleWithFixedDelay(() -> {
+      ClaimCheck check = checkClaim(st, url, claim.get(), checks.getAndIncrement() % CLAIM_ERROR_EVERY == 0);
+      if (check.held()) checks.set(0); // the next loss is logged at once
+      claim.set(check.claim());
+      server.claimTakenByAnother(check.takenByAnother());
+    }, CLAIM_CHECK_SECONDS, CLAIM_CHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       keeper.shutdownNow();

@@ -154,8 +154,9 @@ class ServeCommandTest {
       assertTrue(again.held(), "taken again");
       again.close();
       try (Store.ServingLock theirs = other.tryLockForServing().orElseThrow()) {
-        Store.ServingLock kept = ServeCommand.keepClaim(store, url, again);
-        assertFalse(kept.held(), "another server holds the store: nothing to take");
+        ServeCommand.ClaimCheck check = ServeCommand.checkClaim(store, url, again, false);
+        assertFalse(check.held() || check.claim().held(), "another server holds the store: nothing to take");
+        assertTrue(check.takenByAnother(), "and says so (for /health)");
         assertTrue(theirs.held());
       }
     }

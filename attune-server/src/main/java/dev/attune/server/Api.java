@@ -219,6 +219,13 @@ final class Api {
 
   // ---------------------------------------------------------------- service routes
 
+  private volatile boolean claimTakenByAnother;
+
+  /** See {@link AttuneServer#claimTakenByAnother}. */
+  void claimTakenByAnother(boolean taken) {
+    claimTakenByAnother = taken;
+  }
+
   private void health(Context ctx) {
     boolean ok;
     try {
@@ -228,7 +235,9 @@ final class Api {
     }
     ServingModel m = recommendations.model();
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", ok ? "ok" : "store unavailable");
+    String status = !ok ? "store unavailable" : claimTakenByAnother ? "another server holds the store" : "ok";
+    ok &= !claimTakenByAnother;
+    body.put("status", status);
     body.put("model", m == null ? null : m.version());
     ctx.status(ok ? 200 : 503).json(body);
   }

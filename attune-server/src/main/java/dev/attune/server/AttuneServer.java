@@ -585,6 +585,15 @@ public final class AttuneServer {
     return m == null ? null : m.version();
   }
 
+  /**
+   * Says whether another server has taken this one's claim on the store (after a database restart ended this one's
+   * session, before it took the claim again): {@code /health} then answers 503, so that a load balancer stops sending
+   * this server requests whose caches and counters the other server no longer shares.
+   */
+  public void claimTakenByAnother(boolean taken) {
+    api.claimTakenByAnother(taken);
+  }
+
   /** The port listened on. */
   public int port() {
     return app.port();

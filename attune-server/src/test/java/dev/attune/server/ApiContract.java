@@ -116,6 +116,10 @@ abstract class ApiContract {
     JsonNode body = json(get("/health"), 200);
     assertEquals("ok", body.get("status").asText());
     assertEquals("model", body.get("model").asText());
+    server.claimTakenByAnother(true); // a database restart let another server take the store meanwhile
+    assertEquals("another server holds the store", json(get("/health"), 503).get("status").asText());
+    server.claimTakenByAnother(false);
+    assertEquals("ok", json(get("/health"), 200).get("status").asText());
   }
 
   @Test

@@ -162,7 +162,6 @@ final class ServingLocks {
     }
   }
 
-  /** A claim whose release runs once, however often it is closed. */
   /** A claim that {@code release}s once, however often it is closed, and is held while {@code stillHeld} says so. */
   private static ServingLock claim(Runnable release, java.util.function.BooleanSupplier stillHeld) {
     AtomicBoolean closed = new AtomicBoolean();
