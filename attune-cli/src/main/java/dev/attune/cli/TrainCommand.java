@@ -220,6 +220,10 @@ final class TrainCommand implements Callable<Integer> {
     err.println("training " + trainer.name() + " on " + trainSet.numUsers() + " users, " + trainSet.numItems()
         + " items (" + split.protocol() + (noValidation ? ", no validation" : ", early stopping on validation NDCG@10")
         + ")");
+    // every setting, the defaults too: the epochs a run may take should not be found only in model.json afterwards
+    err.println("settings: " + AttentionModels.settings(name, overrides.getOrDefault(name, Map.of())).entrySet()
+        .stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(", "))
+        + " (change one with --param " + name + ".<key>=<value>)");
     if (resume) {
       // said before the epochs: a mistyped --out would otherwise train from scratch, and say so only hours later
       err.println(SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))

@@ -161,6 +161,9 @@ class AttuneCliTest {
         "--param", "sasrec.epochs=2", "--refit", "-q");
     assertEquals(0, train.code(), train.err());
     assertTrue(train.err().contains("no event order") && train.err().contains("refitting"), train.err());
+    // the run says every setting it trains with, the defaults among them
+    assertTrue(train.err().contains("settings: hidden=64, ") && train.err().contains(", epochs=2, ")
+        && train.err().contains("patience=5"), train.err());
     JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
     assertTrue(info.get("validationNdcg10").asDouble() > 0, info.toString());
     // --k and --auc shape the table: no column of dashes for metrics that were computed

@@ -56,12 +56,25 @@ public final class ModelParams {
   private <T> T get(String key, T fallback, Function<String, T> parse, String expected) {
     String v = values.get(key);
     used.put(key, true);
-    if (v == null) return fallback;
-    try {
-      return parse.apply(v.trim());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(model + "." + key + ": not " + expected + ": '" + v + "'");
+    T value;
+    if (v == null) {
+      value = fallback;
+    } else {
+      try {
+        value = parse.apply(v.trim());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(model + "." + key + ": not " + expected + ": '" + v + "'");
+      }
     }
+    settings.put(key, value instanceof Enum<?> c ? c.name().toLowerCase(Locale.ROOT).replace('_', '-') : value);
+    return value;
+  }
+
+  private final Map<String, Object> settings = new LinkedHashMap<>();
+
+  /** The value of every key read so far, given or the default, in the order read (what a run says it trains with). */
+  public Map<String, Object> settings() {
+    return java.util.Collections.unmodifiableMap(settings);
   }
 
   /** An integer value, or {@code fallback} when absent. */

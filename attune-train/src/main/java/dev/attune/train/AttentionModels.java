@@ -36,8 +36,27 @@ public final class AttentionModels {
    */
   public static WeightTrainer create(String name, Map<String, String> overrides, long seed, int threads) {
     ModelParams p = new ModelParams(name, overrides);
+    WeightTrainer trainer = build(name, p, seed, threads);
+    p.checkAllUsed();
+    return trainer;
+  }
+
+  /**
+   * The settings {@link #create} trains {@code name} with under {@code overrides}: every hyper-parameter, given or
+   * the default, by its {@code --param} key.
+   *
+   * @throws IllegalArgumentException as {@link #create}
+   */
+  public static Map<String, Object> settings(String name, Map<String, String> overrides) {
+    ModelParams p = new ModelParams(name, overrides);
+    build(name, p, 0L, 1);
+    p.checkAllUsed();
+    return p.settings();
+  }
+
+  private static WeightTrainer build(String name, ModelParams p, long seed, int threads) {
     int threadCount = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    WeightTrainer trainer = switch (name.toLowerCase(Locale.ROOT)) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
       case "sasrec" -> {
         SasRec.Params d = SasRec.Params.DEFAULTS;
         yield new SasRec(new SasRec.Params(p.integer("hidden", d.hidden()), p.integer("blocks", d.blocks()),
@@ -58,8 +77,6 @@ public final class AttentionModels {
       }
       default -> throw new IllegalArgumentException("unknown model '" + name + "'; known: " + NAMES);
     };
-    p.checkAllUsed();
-    return trainer;
   }
 
   /** The shared options with overrides read from {@code p}. */
