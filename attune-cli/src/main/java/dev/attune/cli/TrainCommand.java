@@ -162,8 +162,16 @@ final class TrainCommand implements Callable<Integer> {
     if (ModelDirectory.holdsModel(out) && !force && !(resume && Files.isDirectory(out.resolve(CHECKPOINTS)))) {
       // a finished model took minutes to hours to train: replacing it takes an explicit choice
       boolean resumable = AttentionModels.NAMES.contains(model.toLowerCase(Locale.ROOT));
-      throw new IllegalArgumentException(out + " already holds a trained model; choose another --out, or pass --force"
-          + " to replace it" + (resumable ? " (or --resume to continue from its checkpoint)" : ""));
+      throw new IllegalArgumentException(out + " already holds a trained model" + (resume
+          ? " and no checkpoint to resume from; choose another --out, or pass --force instead of --resume to replace it"
+          : "; choose another --out, or pass --force to replace it"
+              + (resumable ? " (or --resume to continue from its checkpoint)" : "")));
+    }
+    if (attention && !resume && !force && (SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))
+        || SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS + "-refit")))) {
+      // an interrupted run's epochs, maybe hours of them: starting afresh over them takes an explicit choice
+      throw new IllegalArgumentException(out + " holds the checkpoint of an interrupted run: pass --resume to continue"
+          + " it, or --force to train afresh (its checkpoint is then deleted)");
     }
     requireUsableOut();
     if (force && !resume) {
@@ -233,9 +241,23 @@ final class TrainCommand implements Callable<Integer> {
     long start = System.nanoTime();
     WeightFile weights;
     TrainingHistory history;
+    // Ctrl-C or a stop ends the JVM without unwinding this thread: say then what is kept and how to go on
+    Thread interrupted = new Thread(() -> {
+      if (SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))) {
+        System.err.println("attune: stopped; the checkpoint of the last finished epoch is in " + out.resolve(CHECKPOINTS)
+            + ": run the same command with --resume to continue from it");
+      }
+    }, "attune-train-interrupted");
+    Runtime.getRuntime().addShutdownHook(interrupted);
     try (Progress progress = new Progress(trainer.name(), quiet, err)) {
       history = new TrainingHistory(progress);
       weights = trainer.train(trainSet, run, history);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException stopping) {
+        // the JVM is stopping: the hook runs
+      }
     }
     if (resume && history.resumedAfter() >= 0) {
       err.println("resumed from the checkpoint after epoch " + history.resumedAfter());

@@ -489,6 +489,17 @@ class AttuneCliTest {
     assertEquals("sasrec", info.get("model").asText());
     assertEquals(16, info.get("params").get("hidden").asInt());
     assertTrue(info.get("refit").asBoolean() && Files.exists(model.resolve("checkpoints-refit/checkpoint.atw")));
+    // a folder holding only an interrupted run's checkpoint is not trained over without a word
+    Path interrupted = dir.resolve("models/interrupted");
+    Files.createDirectories(interrupted.resolve("checkpoints"));
+    try (var files = Files.list(model.resolve("checkpoints"))) {
+      for (Path f : files.toList()) Files.copy(f, interrupted.resolve("checkpoints").resolve(f.getFileName()));
+    }
+    CliRun afresh = run("train", "--model", "sasrec", "--data", data.toString(), "--out", interrupted.toString(), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, afresh.code(), afresh.err());
+    assertTrue(afresh.err().contains("checkpoint of an interrupted run") && afresh.err().contains("--resume"),
+        afresh.err());
+    assertTrue(Files.exists(interrupted.resolve("checkpoints/checkpoint.atw")), "kept");
     assertTrue(info.get("test").get("metrics").has("NDCG@10"), info.toString());
     assertTrue(train.err().contains("epoch 3"), "one line per epoch when quiet: " + train.err());
     CliRun otherShape = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
