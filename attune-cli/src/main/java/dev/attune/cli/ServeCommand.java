@@ -43,6 +43,8 @@ import picocli.CommandLine.Spec;
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
  * --gate-margin           ATTUNE_GATE_MARGIN           gateMargin          0 (a candidate must not be worse)
  * --train-epochs          ATTUNE_TRAIN_EPOCHS          trainEpochs         12
+ * --refit-published       ATTUNE_REFIT_PUBLISHED       refitPublished      true (serve a published candidate trained
+ *                                                                          again on every event)
  *             ATTUNE_LOG_FORMAT   (environment only)  text; json = one JSON object per log line
  *             ATTUNE_LOG_LEVEL    (environment only)  INFO
  * </pre>
@@ -75,8 +77,9 @@ import picocli.CommandLine.Spec;
             + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts).",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
-            + " --retrain-after-events, --gate-margin, --train-epochs, --model-root (env ATTUNE_TRAIN_EVERY ...,"
-            + " file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs, modelRoot); the admin can always train now.",
+            + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root (env"
+            + " ATTUNE_TRAIN_EVERY ..., file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs,"
+            + " refitPublished, modelRoot); the admin can always train now.",
         "At start the store's active model version is served when its directory exists, else the newest other"
             + " registered version the gate did not reject, else --model.",
         "Logs go to standard error: ATTUNE_LOG_FORMAT=json writes one JSON object per line, ATTUNE_LOG_LEVEL sets the"
@@ -87,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
       "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "corsOrigins", "allowedHosts", "modelRoot",
       "trainEvery",
-      "retrainAfterEvents", "gateMargin", "trainEpochs");
+      "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished");
 
   @Spec CommandSpec spec;
 
@@ -111,7 +114,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
       + " userIdKey, requireApiKeys, rateLimit, rateBurst, corsOrigins, allowedHosts, modelRoot, trainEvery,"
       + " retrainAfterEvents,"
-      + " gateMargin, trainEpochs (any other key is refused).")
+      + " gateMargin, trainEpochs, refitPublished (any other key is refused).")
   Path config;
 
   @Option(names = "--model-root", description = "Folder for newly trained versions (default: the served model's"
@@ -131,6 +134,12 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--train-epochs", description = "Epochs per retraining of a sequential model (sasrec, bert4rec,"
       + " gru-attn; default 12; a scene-transfer model retrains with the epochs it was trained with).")
   Integer trainEpochs;
+
+  @Option(names = "--refit-published", arity = "1", paramLabel = "true|false", description = "Train a published"
+      + " candidate again on every event, the held-out newest ones too, and serve that (default true: the served"
+      + " model knows the newest events and items; a job takes about twice as long); false serves the candidate as"
+      + " it was measured.")
+  String refitPublished;
 
   @Override
   public Integer call() throws Exception {
@@ -226,7 +235,9 @@ final class ServeCommand implements Callable<Integer> {
               env.get("ATTUNE_RETRAIN_AFTER_EVENTS"), file.getProperty("retrainAfterEvents"), "0")).longValue(),
           number("gateMargin", pick(gateMargin == null ? null : gateMargin.toString(), env.get("ATTUNE_GATE_MARGIN"),
               file.getProperty("gateMargin"), "0")).doubleValue(),
-          LifecycleConfig.DEFAULTS.holdoutFraction(), LifecycleConfig.DEFAULTS.seed());
+          LifecycleConfig.DEFAULTS.holdoutFraction(), LifecycleConfig.DEFAULTS.seed(),
+          flag("--refit-published (ATTUNE_REFIT_PUBLISHED, file key refitPublished)", pick(refitPublished,
+              env.get("ATTUNE_REFIT_PUBLISHED"), file.getProperty("refitPublished"), "true")));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(withSettingNames(e.getMessage()), e);
     }

@@ -17,12 +17,19 @@ import java.time.Duration;
  * @param holdoutFraction the newest share of events held out by a global time cut (in (0, 1)); candidates train on
  *     the events before the cut, and both the candidate and the active version are measured on the events after it
  * @param seed the training seed of every job
+ * @param refitPublished whether a published candidate is trained again on every event, the holdout's too, and that
+ *     model served (checked on the holdout it then learnt from: served only when it scores at least the candidate's
+ *     NDCG@10 less the margin there); else the candidate is served, and the newest {@code holdoutFraction} of events
+ *     reaches a served model only once a later job's holdout has moved past it
  */
 public record LifecycleConfig(Path modelRoot, Duration trainEvery, long retrainAfterEvents, double gateMargin,
-    double holdoutFraction, long seed) {
+    double holdoutFraction, long seed, boolean refitPublished) {
 
-  /** No schedule, no event trigger, margin 0 (a candidate must not be worse), newest 10% held out, seed 42. */
-  public static final LifecycleConfig DEFAULTS = new LifecycleConfig(null, null, 0, 0.0, 0.1, 42L);
+  /**
+   * No schedule, no event trigger, margin 0 (a candidate must not be worse), newest 10% held out, seed 42, the
+   * candidate served as it was measured (no refit; {@code attune serve} turns the refit on).
+   */
+  public static final LifecycleConfig DEFAULTS = new LifecycleConfig(null, null, 0, 0.0, 0.1, 42L, false);
 
   public LifecycleConfig {
     if (trainEvery != null && (trainEvery.isNegative() || trainEvery.toSeconds() < 1)) {
@@ -41,22 +48,27 @@ public record LifecycleConfig(Path modelRoot, Duration trainEvery, long retrainA
 
   /** These settings with another schedule (null = none). */
   public LifecycleConfig withTrainEvery(Duration every) {
-    return new LifecycleConfig(modelRoot, every, retrainAfterEvents, gateMargin, holdoutFraction, seed);
+    return new LifecycleConfig(modelRoot, every, retrainAfterEvents, gateMargin, holdoutFraction, seed, refitPublished);
+  }
+
+  /** These settings with the published candidate trained again on every event, or not. */
+  public LifecycleConfig withRefitPublished(boolean refit) {
+    return new LifecycleConfig(modelRoot, trainEvery, retrainAfterEvents, gateMargin, holdoutFraction, seed, refit);
   }
 
   /** These settings with another event trigger (0 = off). */
   public LifecycleConfig withRetrainAfterEvents(long events) {
-    return new LifecycleConfig(modelRoot, trainEvery, events, gateMargin, holdoutFraction, seed);
+    return new LifecycleConfig(modelRoot, trainEvery, events, gateMargin, holdoutFraction, seed, refitPublished);
   }
 
   /** These settings with another gate margin. */
   public LifecycleConfig withGateMargin(double margin) {
-    return new LifecycleConfig(modelRoot, trainEvery, retrainAfterEvents, margin, holdoutFraction, seed);
+    return new LifecycleConfig(modelRoot, trainEvery, retrainAfterEvents, margin, holdoutFraction, seed, refitPublished);
   }
 
   /** These settings with another folder for new versions (null = the served model's folder). */
   public LifecycleConfig withModelRoot(Path root) {
-    return new LifecycleConfig(root, trainEvery, retrainAfterEvents, gateMargin, holdoutFraction, seed);
+    return new LifecycleConfig(root, trainEvery, retrainAfterEvents, gateMargin, holdoutFraction, seed, refitPublished);
   }
 
   /**

@@ -24,6 +24,8 @@ final class FakeTrainer implements ModelTrainer {
   final double activeNdcg;
   final Map<String, Double> byVersion = new ConcurrentHashMap<>();
   final List<Long> seeds = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The number of test users of each call's split (0 for a refit on every event). */
+  final List<Integer> testUsers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final CountDownLatch gate;
   private int trained;
 
@@ -48,6 +50,7 @@ final class FakeTrainer implements ModelTrainer {
   @Override
   public void train(Dataset dataset, Split split, Path outDir, long seed, FitListener listener) throws Exception {
     seeds.add(seed);
+    testUsers.add(split.test().numUsersWithItems());
     listener.epochEnd(1, 0.9);
     if (!gate.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the test never released the job");
     var weights = RandomSasRec.weights(new RandomSasRec.Config(dataset.numItems(), 16, 1, 2, 16, 20, 0, 0, null, null,

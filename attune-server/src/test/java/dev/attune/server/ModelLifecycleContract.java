@@ -305,6 +305,40 @@ abstract class ModelLifecycleContract {
     assertEquals("model", recommendationsModel());
   }
 
+  /** A published candidate trained again on every event is served in its place, once it passes its check. */
+  @Test
+  void aPublishedCandidateIsRefitOnEveryEventAndServedWhenItsCheckPasses() throws Exception {
+    FakeTrainer trainer = new FakeTrainer(0.2, false, 0.3, 0.35, 0.4, 0.1);
+    start(trainer, LifecycleConfig.DEFAULTS.withRefitPublished(true));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("published", job.get("state").asText(), job.toString());
+    JsonNode refit = job.get("gate").get("refit");
+    assertTrue(refit.get("served").asBoolean(), job.toString());
+    assertEquals(0.35, refit.get("holdoutNdcg10").asDouble(), 1e-9);
+    assertEquals(2, trainer.testUsers.size());
+    assertTrue(trainer.testUsers.get(0) > 0 && trainer.testUsers.get(1) == 0, "the refit trains on every event: "
+        + trainer.testUsers);
+    String version = job.get("version").asText();
+    JsonNode info = JSON.readTree(dir.resolve(version).resolve("model.json").toFile());
+    long newest = 1_760_000_000_000L + 79 * 60_000L; // the newest event of prepare()
+    assertEquals(newest + 1, info.get("trainedUntilMillis").asLong(), "it learnt every event: " + info);
+    assertFalse(Files.exists(dir.resolve(version).resolve(ModelLifecycle.REFIT_DIR)));
+    assertEquals(version, recommendationsModel());
+
+    // a refit that scores below the candidate on the holdout it learnt from went wrong: the candidate is served
+    Thread.sleep(1100); // version names carry the second
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode second = awaitJob();
+    assertEquals("published", second.get("state").asText(), second.toString());
+    assertFalse(second.get("gate").get("refit").get("served").asBoolean(), second.toString());
+    assertTrue(second.get("gate").get("refit").get("note").asText().contains("the candidate is served"));
+    JsonNode secondInfo = JSON.readTree(dir.resolve(second.get("version").asText()).resolve("model.json").toFile());
+    assertEquals(second.get("gate").get("holdoutFromMillis").asLong(), secondInfo.get("trainedUntilMillis").asLong(),
+        "the candidate's own cut");
+    assertEquals(second.get("version").asText(), recommendationsModel());
+  }
+
   @Test
   void theGateRejectsWhenTheServedVersionCannotBeMeasured() throws Exception {
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
