@@ -317,6 +317,16 @@ public final class AttuneServer {
         server.setErrorHandler(new JsonErrorHandler());
         // counts the requests being answered, so that stop() lets them finish (Javalin puts its handler inside)
         server.setHandler(graceful);
+        // the system's default backlog of 50 reset connections when a few hundred clients connected at once (a QA
+        // run: 21 of 300); set on the connectors Javalin adds, before they bind
+        server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+          @Override
+          public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+            for (var connector : server.getConnectors()) {
+              if (connector instanceof org.eclipse.jetty.server.ServerConnector sc) sc.setAcceptQueueSize(ACCEPT_QUEUE);
+            }
+          }
+        });
       });
       c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
       // the key check first: a client without access learns nothing from the query check
@@ -598,6 +608,9 @@ public final class AttuneServer {
   public int port() {
     return app.port();
   }
+
+  /** Connections waiting to be accepted that the listening socket holds before the system refuses more. */
+  static final int ACCEPT_QUEUE = 1024;
 
   /** How long a stop waits for the requests being answered. */
   static final long STOP_MILLIS = 10_000;
