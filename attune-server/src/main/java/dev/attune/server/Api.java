@@ -394,13 +394,14 @@ final class Api {
   /**
    * The history a recommendation for stored user {@code id} reads: the cache's window for a sequential model; every
    * event (up to {@link RecentHistory#MAX_LOADED_EVENTS}, newest kept) from the store for a model that reads the whole
-   * history, whose books a window of the newest 50 events could leave out entirely. The store has every acknowledged
-   * event, so reading it keeps read-your-writes.
+   * history, whose books a window of the newest 50 events could leave out entirely, and when no model is served (the
+   * classic fallback, item-kNN or ALS, reads the whole history, as it does offline and in POST). The store has every
+   * acknowledged event, so reading it keeps read-your-writes.
    */
   private RecentHistory.UserHistory historyOf(String id) {
     ServingModel m = recommendations.model();
     if (m != null && m.sequential() != null) history.ensureSteps(m.sequential().historyWindow());
-    if (m == null || !m.readsWholeHistory()) return history.of(id);
+    if (m != null && !m.readsWholeHistory()) return history.of(id);
     List<Event> all = new ArrayList<>();
     for (Store.StoredEvent e : store.recentEvents(id, RecentHistory.MAX_LOADED_EVENTS)) all.add(e.event());
     return new RecentHistory.UserHistory(all, Set.of());

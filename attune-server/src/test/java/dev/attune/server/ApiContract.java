@@ -312,6 +312,41 @@ abstract class ApiContract {
     assertEquals(ids(sent), ids(stored), "the stored user gets what the same history sent whole gets");
   }
 
+  /**
+   * Without a served model the fallback (item-kNN) reads a stored user's whole history, past the cache's 50 events,
+   * as offline and as the same history sent whole: the same list either way.
+   */
+  @Test
+  void withoutAModelTheFallbackReadsAStoredUsersWholeHistory() throws Exception {
+    StringBuilder events = new StringBuilder("[");
+    StringBuilder history = new StringBuilder("[");
+    for (int t = 0; t < 90; t++) { // the user's oldest 40 plays are of songs 0-9, which the others play with 10-19
+      String e = "{\"itemId\":\"song" + (t < 40 ? t % 10 : 20 + t % 20) + "\",\"type\":\"play\",\"timestamp\":"
+          + (9_000L + t) + "}";
+      events.append(events.length() > 1 ? "," : "").append(e.replace("{", "{\"userId\":\"whole\","));
+      history.append(t > 0 ? "," : "").append(e);
+    }
+    assertEquals(200, post("/v1/events", events + "]").statusCode()); // in batches the test server takes
+    events = new StringBuilder("[{\"userId\":\"pair0\",\"itemId\":\"song0\",\"type\":\"play\"}");
+    for (int u = 0; u < 8; u++) {
+      for (int k = 0; k < 6; k++) {
+        events.append(",{\"userId\":\"pair").append(u).append("\",\"itemId\":\"song").append(k % 2 == 0 ? u : 10 + u)
+            .append("\",\"type\":\"play\",\"timestamp\":").append(8_000L + u * 10 + k).append('}');
+      }
+    }
+    assertEquals(200, post("/v1/events", events + "]").statusCode());
+    server.stop();
+    ServerConfig config = new ServerConfig("127.0.0.1", 0, 200, 64 * 1024, 50, 1000, 24, 30, 0.0, null, "itemknn",
+        ADMIN_KEY);
+    server = AttuneServer.create(config, store).start();
+    base = "http://127.0.0.1:" + server.port();
+    assertTrue(server.awaitFallback(30, java.util.concurrent.TimeUnit.SECONDS));
+    JsonNode stored = json(get("/v1/users/whole/recommendations?k=5"), 200);
+    JsonNode sent = json(post("/v1/recommendations", "{\"history\":" + history + "],\"k\":5}"), 200);
+    assertEquals(ids(sent), ids(stored), "the stored user gets what the whole history sent gets: " + stored);
+    assertTrue(ids(stored).stream().anyMatch(i -> i.matches("song1[0-9]")), "learnt from the oldest plays: " + stored);
+  }
+
   /** The popularity fill honours a cap per creator and still fills k, reading further down the ranking. */
   @Test
   void aCapPerCreatorStillFillsTheListFromPopularity() throws Exception {
