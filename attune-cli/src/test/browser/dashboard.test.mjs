@@ -134,12 +134,23 @@ try {
     check(await row.count() === 1, `leaderboard row for ${v.id}`);
     check((await row.textContent()).includes(v.metrics['NDCG@10'].toLocaleString('en-US', { maximumFractionDigits: 4 })), `NDCG@10 of ${v.id}`);
     check(v.history.length > 0 && await page.getByTestId(`loss-${v.id}`).count() === 1, `loss curve of ${v.id}`);
+    check(!v.protocol || !(await row.textContent()).includes('temporal(cutoff='), `the test of ${v.id} in words`);
   }
   check(await page.getByTestId('train').isDisabled() === !m.canTrain, `Train is offered exactly when the server can train (${m.canTrain})`);
   const other = m.versions.find(v => !v.active);
   if (activation) {
+    // Activate asks first, naming the version: dismissed, nothing changes; accepted, it serves
+    const served = (await ok('/health', { auth: false })).model;
+    page.once('dialog', d => d.dismiss());
+    await page.click(`button[data-activate="${other.id}"]`);
+    await page.waitForTimeout(300);
+    check((await ok('/health', { auth: false })).model === served, 'a dismissed confirmation activates nothing');
+    let asked = '';
+    page.once('dialog', d => { asked = d.message(); d.accept(); });
     await page.click(`button[data-activate="${other.id}"]`);
     await page.waitForFunction(id => document.getElementById('activate-result')?.textContent.includes(id), other.id);
+    check(asked.includes(other.id), `the confirmation names the version: ${asked}`);
+    check(await page.evaluate(() => document.activeElement?.id) === 'activate-result', 'the outcome takes the focus');
     check((await ok('/health', { auth: false })).model === other.id, 'the activated version serves');
     check(await page.getByTestId(`val-${m.versions.find(v => v.history.some(e => e.validationNdcg10 != null)).id}`).count() === 1, 'a validation curve');
   }
@@ -250,6 +261,10 @@ try {
   const quarantineNote = await text(page, 'q-quarantine-note');
   check(quarantineNote.includes('none ran yet') || quarantineNote.includes('left out of training, popular, trending and the fallback by the latest review'),
     'quarantine says what detection found, or that none ran: ' + quarantineNote);
+  check(await text(page, 'q-unknown-types') === fmt(q.unknownEventTypes.length), 'unknown event types counted');
+  for (const t of q.unknownEventTypes) {
+    check((await page.getByTestId('q-unknown-types-list').textContent()).includes(t.type), `unknown type ${t.type} listed`);
+  }
   await shot(page, 'data-quality');
 
   // ---- a slow page does not draw over the one the user moved to

@@ -36,6 +36,8 @@ class ApiError extends Error {
 }
 /** Thrown to a page whose answer came after the user had moved to another page: it must not draw over that one. */
 class Stale extends Error {}
+/** The server did not answer at all (stopped, restarting): the page is drawn again once it answers. */
+class Offline extends Error {}
 
 /** Counts page changes; an answer to an earlier page is {@link Stale}. */
 let navigation = 0;
@@ -55,7 +57,7 @@ async function api(path, { method = 'GET', body } = {}) {
     r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     offline(true);
-    throw new Error(`the server does not answer (${e.message})`);
+    throw new Offline(`the server does not answer (${e.message}); the page is drawn again when it answers`);
   }
   offline(false);
   const data = await r.json().catch(() => ({}));
@@ -76,9 +78,13 @@ function offline(down) {
  */
 async function heartbeat() {
   if (!sessionStorage.getItem(KEY)) return;
+  const wasDown = !document.getElementById('offline').hidden;
   try {
     await fetch('/health', { cache: 'no-store' });
     offline(false);
+    // back after an outage: a page that failed while the server was away is drawn again (others stay as they are)
+    const failed = document.querySelector('[data-testid="page-error"]');
+    if (wasDown && failed && failed.dataset.offline === 'true') show();
   } catch (e) {
     offline(true);
   }
@@ -89,6 +95,9 @@ const time = ms => (ms === null || ms === undefined ? '–' : ms === 0 ? 'unknow
 const hhmm = ms => new Date(ms).toISOString().slice(11, 16);
 const day = ms => new Date(ms).toISOString().slice(0, 10);
 const pct = v => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);
+
+/** A test protocol in words: "temporal(cutoff=<ms>)" names its cut as a UTC time. */
+const protocolText = p => (p ? String(p).replace(/temporal\(cutoff=(\d+)\)/, (_, ms) => `holdout from ${time(Number(ms))} UTC`) : '–');
 
 const plural = (n, noun) => `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -144,23 +153,21 @@ async function overview() {
     h('div', { class: 'kpis' },
       kpi('Users', fmt(c.users), null, 'kpi-users'),
       kpi('Items', fmt(c.items), null, 'kpi-items'),
-      kpi('Events', fmt(c.events), `${plural(Object.keys(c.eventsByType).length, 'type')}, ${plural(Object.keys(c.eventsByScene).length, 'scene')}`, 'kpi-events'),
+      kpi('Events', fmt(c.events), eventsSub(c), 'kpi-events'),
       kpi('Rejected requests', fmt(o.rejects.total), 'ingestion, since start', 'kpi-rejects'),
       kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.answers)} answer${t.answers === 1 ? '' : 's'} since start`, 'kpi-cold'),
       kpi('Active model', model ? model.id : 'none', model ? `${model.kind || ''}` : 'popularity only', 'kpi-model')),
     liveCard,
     h('div', { class: 'grid' },
-      card('Events by type', barChart({ rows: entries(c.eventsByType), xLabel: 'events (count)', testid: 'chart-types' })),
-      card('Events by scene', barChart({ rows: entries(c.eventsByScene), xLabel: 'events (count)', color: PALETTE[2], testid: 'chart-scenes' }))),
+      card('Events by type', h('div', { id: 'ov-types' }, typesChart(c))),
+      card('Events by scene', h('div', { id: 'ov-scenes' }, scenesChart(c)))),
     h('div', { class: 'grid' },
       card(`Events ${perBucket(days)} — the whole log, first to newest event (UTC)`,
         lineChart({ series: [{ name: `events ${perBucket(days)} (${fmt(days.counts.length)} points, ${fmt(days.total)} events)`, points: points(days) }], xLabel: 'day (UTC)',
           yLabel: `events ${perBucket(days)}`, xFormat: day, testid: 'chart-days' })),
-      card('Ingestion rejects by reason (since start)',
-        barChart({ rows: entries(o.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'chart-rejects' }))),
+      card('Ingestion rejects by reason (since start)', h('div', { id: 'ov-rejects' }, rejectsChart(o)))),
     h('div', { class: 'grid' },
-      card('Events by type and scene', table(['type', 'scene', { label: 'events', num: true }],
-        c.eventsByTypeAndScene.map(r => h('tr', {}, h('td', {}, r.type), h('td', {}, r.scene), h('td', { class: 'num' }, fmt(r.events)))))),
+      card('Events by type and scene', h('div', { id: 'ov-type-scene' }, typeSceneTable(c))),
       card('Active model: offline metrics', modelMetrics(model))));
   let ticks = 0;
   refreshTimer = setInterval(async () => {
@@ -180,12 +187,32 @@ async function overview() {
   }, 5000);
 }
 
-/** Writes fresh overview counts into the page's KPI tiles (those the page drew are found by their test ids). */
+const eventsSub = c => `${plural(Object.keys(c.eventsByType).length, 'type')}, ${plural(Object.keys(c.eventsByScene).length, 'scene')}`;
+const typesChart = c => barChart({ rows: entries(c.eventsByType), xLabel: 'events by type (count)', testid: 'chart-types' });
+const scenesChart = c => barChart({ rows: entries(c.eventsByScene), xLabel: 'events by scene (count)', color: PALETTE[2], testid: 'chart-scenes' });
+const rejectsChart = o => barChart({ rows: entries(o.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'chart-rejects' });
+const typeSceneTable = c => table(['type', 'scene', { label: 'events', num: true }],
+  c.eventsByTypeAndScene.map(r => h('tr', {}, h('td', {}, r.type), h('td', {}, r.scene), h('td', { class: 'num' }, fmt(r.events)))));
+
+/**
+ * Writes fresh overview counts into the page: the KPI tiles (found by their test ids) and every chart and table
+ * drawn from the same counts, so that no part of the page is older than another.
+ */
 function updateKpis(o) {
   const set = (testid, text) => {
     const e = document.querySelector(`[data-testid="${testid}"]`);
     if (e) e.textContent = text;
   };
+  const redraw = (id, element) => {
+    const e = document.getElementById(id);
+    if (e) e.replaceChildren(element);
+  };
+  redraw('ov-types', typesChart(o.counts));
+  redraw('ov-scenes', scenesChart(o.counts));
+  redraw('ov-rejects', rejectsChart(o));
+  redraw('ov-type-scene', typeSceneTable(o.counts));
+  const sub = document.querySelector('[data-testid="kpi-events"] + .sub');
+  if (sub) sub.textContent = eventsSub(o.counts);
   set('kpi-users', fmt(o.counts.users));
   set('kpi-items', fmt(o.counts.items));
   set('kpi-events', fmt(o.counts.events));
@@ -212,7 +239,7 @@ function modelMetrics(model) {
   const rows = Object.entries(model.metrics || {}).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, fmt(v, 4))));
   return h('div', {},
     h('p', {}, h('b', {}, model.id), ` (${model.kind || '?'})`, model.trainSeconds != null ? ` — trained in ${fmt(model.trainSeconds, 1)} s` : '',
-      model.protocol ? `, tested ${model.protocol}` : ''),
+      model.protocol ? `, tested on ${protocolText(model.protocol)}` : ''),
     rows.length ? table(['metric', { label: 'value', num: true }], rows, { 'data-testid': 'active-metrics' })
       : h('p', { class: 'muted' }, 'Its model.json records no offline metrics.'));
 }
@@ -228,13 +255,14 @@ async function models() {
     h('td', { class: 'num' }, metric(v, 'NDCG@10')),
     h('td', { class: 'num' }, metric(v, 'HR@10')),
     h('td', { class: 'num' }, metric(v, 'Coverage@10')),
+    h('td', { class: 'text' }, protocolText(v.protocol)),
     h('td', { class: 'num' }, v.trainSeconds == null ? '–' : fmt(v.trainSeconds, 1)),
     h('td', {}, time(v.createdAtMillis)),
     h('td', {}, gateCell(v)),
     h('td', {}, v.active ? h('span', { class: 'tag model' }, 'serving')
       : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.servable,
         title: !v.readable ? 'not readable: nothing to serve' : !v.servable ? 'a CTR ranker: measured by attune evaluate --ctr, not served' : null,
-        onclick: ev => activate(v.id, ev.currentTarget) }, 'Activate'))));
+        onclick: ev => activate(v, ev.currentTarget) }, 'Activate'))));
   const sorted = [...m.versions].sort((a, b) => (b.metrics['NDCG@10'] ?? -1) - (a.metrics['NDCG@10'] ?? -1));
   const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
   const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' }, jobText(m.job));
@@ -243,8 +271,9 @@ async function models() {
   main.replaceChildren(
     h('h1', {}, 'Models'),
     card('Leaderboard of trained versions (NDCG@10 on each version\'s test split or, for versions the server trained, its time-based holdout)',
+      h('p', { class: 'note' }, 'Each row is measured on its own test ("tested on"): compare rows tested the same way. The model gate column compares a candidate with the version then served on one holdout.'),
       table(['version', { label: 'NDCG@10', num: true }, { label: 'HR@10', num: true }, { label: 'Coverage@10', num: true },
-        { label: 'training (s)', num: true }, 'created (UTC)', 'model gate', ''], rows, { 'data-testid': 'leaderboard' }),
+        'tested on', { label: 'training (s)', num: true }, 'created (UTC)', 'model gate', ''], rows, { 'data-testid': 'leaderboard' }),
       rows.length ? null : h('p', { class: 'muted' }, 'No versions yet: train one here, or with `attune train --out` beside the served model.'),
       h('div', { class: 'row', style: 'margin-top:10px' }, button, h('span', { class: 'note' }, m.training)),
       job,
@@ -263,7 +292,9 @@ function gateCell(v) {
     h('span', { class: `tag ${g.decision === 'published' ? 'new' : 'gone'}` }, g.decision),
     h('div', { class: 'muted' }, `NDCG@10 ${fmt(g.candidateNdcg10, 4)} vs ${against}`),
     // why two numbers may not compare as they seem (the active version saw part of the holdout, ...)
-    g.note && g.activeNdcg10 != null ? h('div', { class: 'note' }, g.note) : null);
+    g.note && g.activeNdcg10 != null ? h('div', { class: 'note' }, g.note) : null,
+    g.refit ? h('div', { class: 'note', 'data-testid': `refit-${v.id}` }, g.refit.served
+      ? 'served as trained again on every event (the holdout too)' : `not trained again: ${g.refit.note || ''}`) : null);
 }
 
 function jobText(j) {
@@ -345,7 +376,14 @@ function curves(v) {
       : h('p', { class: 'muted' }, 'Trained without a validation split (no validation curve).'));
 }
 
-async function activate(id, button) {
+async function activate(v, button) {
+  const id = v.id;
+  const g = v.gate;
+  // it changes what every user is served at once: asked first, with what the model gate said of the version
+  const verdict = !g ? 'It was trained outside the server (no model gate).'
+    : g.decision === 'published' ? 'The model gate published it.'
+    : `The model gate REJECTED it (NDCG@10 ${fmt(g.candidateNdcg10, 4)} vs the then active ${fmt(g.activeNdcg10, 4)}).`;
+  if (!window.confirm(`Serve ${id} to every user now? ${verdict}`)) return;
   const out = document.getElementById('activate-result');
   if (button) button.disabled = true; // one activation at a time; the page redraws when it is done
   out.textContent = 'Activating…';
@@ -355,6 +393,9 @@ async function activate(id, button) {
     const result = document.getElementById('activate-result');
     result.textContent = `Now serving ${id}.` + (answer && answer.warning ? ` Warning: ${answer.warning}.` : '');
     if (answer && answer.warning) result.classList.add('error');
+    // the button pressed is gone with the redraw: the outcome takes the focus, so a keyboard user hears it
+    result.setAttribute('tabindex', '-1');
+    result.focus();
   } catch (e) {
     if (e instanceof Stale) return;
     if (e instanceof Unauthorized) return logout();
@@ -427,7 +468,8 @@ async function users(userId) {
           table(['time (UTC)', 'type', 'scene', 'item'], events.map(e => h('tr', {},
             h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', { class: 'text' }, label(e.itemId)))),
           { 'data-testid': 'timeline' }))),
-      card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'))),
+      card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'),
+        h('p', { class: 'note' }, 'Rank score: the item\'s place within this answer (the top one is 1; it moves with k, so it does not compare across requests). Model score: the model\'s own score for this history (– for popular and content items), the unit of the influence map below.'))),
     card('Attention heat map — how much each history event weighed in each recommendation',
       attention(recs.items, events, label, modelKind, 'heatmap'),
       h('p', { class: 'note' }, modelKind === 'scene-transfer'
@@ -449,9 +491,11 @@ async function users(userId) {
 
 function recTable(items, modelKind, label, testid, previous) {
   const before = previous ? new Map(previous.map((i, r) => [i.itemId, r])) : null;
-  return table(['#', 'item', 'source', { label: 'score', num: true }, ...(before ? ['change'] : [])], items.map((i, r) => h('tr', { 'data-item': i.itemId },
+  return table(['#', 'item', 'source', { label: 'rank score', num: true }, { label: 'model score', num: true },
+    ...(before ? ['change'] : [])], items.map((i, r) => h('tr', { 'data-item': i.itemId },
     h('td', {}, r + 1), h('td', { class: 'text' }, label(i.itemId)), h('td', {}, sourceTag(i.source, modelKind)),
     h('td', { class: 'num' }, i.score.toFixed(3)),
+    h('td', { class: 'num' }, i.modelScore == null ? '–' : i.modelScore.toFixed(3)),
     before ? h('td', {}, !before.has(i.itemId) ? h('span', { class: 'tag new' }, 'new')
       : before.get(i.itemId) === r ? '' : `${before.get(i.itemId) > r ? '▲' : '▼'} ${Math.abs(before.get(i.itemId) - r)}`) : null)),
   { 'data-testid': testid });
@@ -477,7 +521,10 @@ function attention(items, events, label, modelKind, testid) {
     if (!rowLabel.has(k)) { rowKeys.push(k); rowLabel.set(k, `${s.type}: ${label(s.itemId)}`); }
   }
   const attended = new Set(explained.flatMap(i => i.explanation.steps.map(key)));
-  const rows = rowKeys.filter(k => attended.has(k));
+  // oldest at top: the model may read events older than the timeline's newest 50, which belong above them
+  const at = k => Number(k.slice(k.lastIndexOf('@') + 1));
+  const rows = rowKeys.filter(k => attended.has(k)).map((k, n) => [k, n])
+    .sort((a, b) => at(a[0]) - at(b[0]) || a[1] - b[1]).map(([k]) => k);
   const values = rows.map(k => explained.map(i => {
     const s = i.explanation.steps.find(x => key(x) === k);
     return s ? s.weight : null;
@@ -613,7 +660,12 @@ async function quality() {
     h('div', { class: 'kpis' },
       kpi('Rejected requests', fmt(q.rejects.total), 'ingestion, since start', 'q-rejects'),
       kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.coldStartAnswers)} of ${fmt(t.answers)} answers`, 'q-cold'),
-      kpi('Quarantined users', q.quarantine.available ? fmt(q.quarantine.count) : 'n/a', q.quarantine.available ? 'left out of the latest training' : 'no training job since the server started', 'q-quarantine')),
+      kpi('Quarantined users', q.quarantine.available ? fmt(q.quarantine.count) : 'n/a', q.quarantine.available ? 'left out by the latest review' : 'no review since the server started', 'q-quarantine'),
+      kpi('Unknown event types', fmt(q.unknownEventTypes.length), q.unknownEventTypes.length ? 'counted as liked: see below' : 'every type is in the weights table', 'q-unknown-types')),
+    q.unknownEventTypes.length ? card('Event types the weights table does not know (each counted as a liked event, weight 1)',
+      h('p', { class: 'note' }, 'Accepted as sent, and read by the models and the fallback as a like. A misspelt type (lisen for listen) trains as a like too: correct the sender, or keep it if the type is meant.'),
+      table(['type', { label: 'events', num: true }], q.unknownEventTypes.map(t => h('tr', {}, h('td', {}, t.type), h('td', { class: 'num' }, fmt(t.events)))),
+        { 'data-testid': 'q-unknown-types-list' })) : '',
     h('div', { class: 'grid' },
       card('Rejected ingestion requests by reason (since start)',
         barChart({ rows: entries(q.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'q-chart-rejects' })),
@@ -623,7 +675,7 @@ async function quality() {
         barChart({ rows: entries(t.itemsBySource), xLabel: 'recommended items by source (count)', color: PALETTE[3], testid: 'q-chart-sources' }))),
     card(`Latest rejected requests (newest first, up to ${50})`,
       q.rejects.recent.length ? table(['time (UTC)', 'route', 'reason', 'field', 'message'], q.rejects.recent.map(r => h('tr', {},
-        h('td', {}, time(r.timeMillis)), h('td', {}, r.route), h('td', {}, r.reason), h('td', {}, r.field ?? '–'), h('td', {}, r.message))),
+        h('td', {}, time(r.timeMillis)), h('td', {}, r.route), h('td', {}, r.reason), h('td', {}, r.field ?? '–'), h('td', { class: 'text message' }, r.message))),
       { 'data-testid': 'q-recent' }) : h('p', { class: 'muted' }, 'None since the server started.')),
     card('Quarantined users (for review)', h('p', { class: 'muted', 'data-testid': 'q-quarantine-note' }, q.quarantine.message),
       q.quarantine.users.length ? table(['user', 'reason', 'what was seen'], q.quarantine.users.map(u => h('tr', {},
@@ -674,7 +726,8 @@ async function show() {
   } catch (e) {
     if (e instanceof Stale) return; // the user has moved on; the newer page draws itself
     if (e instanceof Unauthorized) return logout();
-    main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error' }, e.message));
+    main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error', 'data-offline': String(e instanceof Offline) },
+      e.message));
   }
 }
 

@@ -193,6 +193,15 @@ final class Admin {
       quarantine.put("users", users);
     }
     body.put("quarantine", quarantine);
+    // accepted, and counted as liked with weight 1 like any type the table does not know: a misspelt type ("lisen")
+    // would train every model as a like without a word
+    List<Map<String, Object>> unknownTypes = new ArrayList<>();
+    for (Map.Entry<String, Long> t : store.counts().eventsByType().entrySet()) {
+      if (Recommendations.WEIGHTS.type(t.getKey()).isEmpty()) {
+        unknownTypes.add(Map.of("type", t.getKey(), "events", t.getValue()));
+      }
+    }
+    body.put("unknownEventTypes", unknownTypes);
     body.put("traffic", traffic());
     ctx.json(body);
   }

@@ -789,6 +789,12 @@ abstract class ApiContract {
     assertEquals("durationSeconds", newest.get("field").asText());
     assertFalse(q.get("quarantine").get("available").asBoolean(), "no training job ran, so no detection yet");
     assertTrue(q.get("quarantine").get("message").asText().contains("none ran yet"));
+    assertEquals(0, q.get("unknownEventTypes").size(), "play and like are in the weights table: " + q);
+    assertEquals(200, post("/v1/events", "{\"userId\":\"a\",\"itemId\":\"song1\",\"type\":\"lisen\"}").statusCode());
+    JsonNode unknown = json(admin("GET", "/v1/admin/quality", null), 200).get("unknownEventTypes");
+    assertEquals(1, unknown.size(), unknown.toString());
+    assertEquals("lisen", unknown.get(0).get("type").asText());
+    assertEquals(1, unknown.get(0).get("events").asLong());
     String metrics = get("/metrics").body();
     assertTrue(metrics.contains("attune_ingestion_rejected_total{reason=\"invalid_field: userId\"} 2.0"), metrics);
   }
