@@ -139,18 +139,19 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   public void epochEnd(int epoch, double loss) {
     double seconds = (System.nanoTime() - epochStart) / 1e9;
     epochStart = System.nanoTime();
-    if (bars && bar != null && !Double.isNaN(loss)) {
-      bar.setExtraMessage(String.format(" loss %.4f", loss));
-    } else if (lines != null || bars) {
+    // a model without a loss to report (ALS's sweeps) says its epochs without a "loss NaN"
+    String text = Double.isNaN(loss) ? String.format("%s: epoch %d (%.1f s)", task, epoch, seconds)
+        : String.format("%s: epoch %d loss %.4f (%.1f s)", task, epoch, loss, seconds);
+    if (bars && bar != null) {
+      if (!Double.isNaN(loss)) bar.setExtraMessage(String.format(" loss %.4f", loss)); // a line would break the bar
+    } else if (bars) {
       // a stage that reports epochs but no steps (the fusion ranker) has no bar to show them on: a line each
-      if (lines == null) {
-        PrintWriter to = new PrintWriter(System.err, true);
-        to.printf("%s: epoch %d loss %.4f (%.1f s)%n", task, epoch, loss, seconds);
-        to.flush();
-        return;
-      }
+      PrintWriter to = new PrintWriter(System.err, true);
+      to.println(text);
+      to.flush();
+    } else if (lines != null) {
       flushPendingEpoch();
-      pendingEpoch = String.format("%s: epoch %d loss %.4f (%.1f s)", task, epoch, loss, seconds);
+      pendingEpoch = text;
       pendingEpochNumber = epoch;
     }
   }

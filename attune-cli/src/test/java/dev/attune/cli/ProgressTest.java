@@ -39,6 +39,15 @@ class ProgressTest {
   }
 
   @Test
+  void anEpochWithoutALossSaysNoNaN() {
+    StringWriter w = new StringWriter();
+    try (Progress p = new Progress("als", false, new PrintWriter(w), false)) {
+      p.epochEnd(1, Double.NaN);
+    }
+    assertEquals(List.of("als: epoch 1 (s)"), lines(w));
+  }
+
+  @Test
   void quietWithoutALogWritesNothingAndAStagesCountIsNotALineAtItsEnds() {
     StringWriter w = new StringWriter();
     try (Progress p = new Progress("pop", false, new PrintWriter(w), false)) {

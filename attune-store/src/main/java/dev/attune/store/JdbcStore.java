@@ -235,16 +235,26 @@ public final class JdbcStore implements Store {
           .ignoreMigrationPatterns(new String[0])
           .load()
           .migrate();
-      if (migrated.migrationsExecuted > 0) {
-        LOG.info("store schema of {} migrated from version {} to {}", database,
-            migrated.initialSchemaVersion == null ? "none" : migrated.initialSchemaVersion, migrated.targetSchemaVersion);
+      if (migrated.migrationsExecuted > 0 && migrated.initialSchemaVersion != null) {
+        // an upgrade is worth a line in the log; a new store's creation is not
+        LOG.info("store schema of {} upgraded from version {} to {}", database, migrated.initialSchemaVersion,
+            migrated.targetSchemaVersion);
       }
     } catch (FlywayException e) {
       writePool.close();
-      String reason = reason(e);
-      if (reason.contains("not resolved locally")) {
+      String reason;
+      if (String.valueOf(e.getMessage()).contains("not resolved locally")) {
+        // not Flyway's text: it suggests a repair that would let this older build misread the store
         reason = "the store's schema was migrated by a newer Attune than this one, which would misread it: run that"
-            + " version (or a newer one), or restore a copy of the store from before the upgrade (" + reason + ")";
+            + " version (or a newer one), or restore a copy of the store from before the upgrade";
+      } else {
+        // the database's own words (permission denied for table ...), not Flyway's block of lines around them
+        java.sql.SQLException sql = null;
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+          if (t instanceof java.sql.SQLException q) sql = q;
+        }
+        reason = sql != null ? sql.getMessage().lines().findFirst().orElse("") + " (SQLState " + sql.getSQLState() + ")"
+            : String.valueOf(e.getMessage()).lines().findFirst().orElse("");
       }
       // a role without rights, or a newer schema: a setting to fix, said in one line
       throw StoreException.cannotOpen(database, "schema migration failed: " + reason, e);

@@ -131,6 +131,12 @@ final class PostgresStoreTest extends StoreContract {
         assertTrue(e.getMessage().contains("owner") && e.getMessage().contains("events"), e.getMessage());
       }
       store.compact(); // as the owner it runs
+      // a role without rights on a schema of its own: one line saying so, not Flyway's block
+      execute("REVOKE ALL ON ALL TABLES IN SCHEMA " + schema + " FROM " + role);
+      StoreException denied = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+          () -> Store.open(withParameter(url, "currentSchema=" + schema)).close());
+      assertTrue(denied.whileOpening() && denied.getMessage().contains("permission denied")
+          && denied.getMessage().lines().count() == 1, denied.getMessage());
     } finally {
       execute("DROP OWNED BY " + role);
       execute("DROP ROLE " + role);

@@ -58,6 +58,7 @@ final class SqliteStoreTest extends StoreContract {
     StoreException e = assertThrows(StoreException.class, () -> Store.open(url).close());
     assertTrue(e.whileOpening(), "a setting to fix: one line from the command line");
     assertTrue(e.getMessage().contains("migrated by a newer Attune"), e.getMessage());
+    assertEquals(1, e.getMessage().lines().count(), "one line, without Flyway's advice to repair: " + e.getMessage());
   }
 
   @Test
