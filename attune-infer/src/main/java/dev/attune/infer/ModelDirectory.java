@@ -74,9 +74,15 @@ public final class ModelDirectory {
     Path weightsTmp = dir.resolve(WEIGHTS + ".tmp");
     Path itemsTmp = dir.resolve(ITEMS + ".tmp");
     Path infoTmp = dir.resolve(INFO + ".tmp");
-    weights.write(weightsTmp);
-    Files.write(itemsTmp, itemIds, StandardCharsets.UTF_8);
-    JSON.writeValue(infoTmp.toFile(), doc);
+    try {
+      weights.write(weightsTmp);
+      Files.write(itemsTmp, itemIds, StandardCharsets.UTF_8);
+      JSON.writeValue(infoTmp.toFile(), doc);
+    } catch (IOException | RuntimeException e) {
+      // half-written files (a full disk) would take the space a retry needs
+      for (Path tmp : new Path[] {weightsTmp, itemsTmp, infoTmp}) Files.deleteIfExists(tmp);
+      throw e;
+    }
     Files.move(weightsTmp, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Files.move(itemsTmp, dir.resolve(ITEMS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     // model.json last: its presence marks a complete directory

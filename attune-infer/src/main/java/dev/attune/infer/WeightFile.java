@@ -124,6 +124,21 @@ public final class WeightFile {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) Files.createDirectories(parent);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      writeTo(tmp);
+    } catch (IOException | RuntimeException e) {
+      // a half-written file (a full disk) would take the space a retry needs
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    try {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private void writeTo(Path tmp) throws IOException {
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
       out.writeInt(MAGIC);
       out.writeInt(VERSION);
@@ -140,11 +155,6 @@ public final class WeightFile {
         for (int d : shape) out.writeInt(d);
         for (float v : e.getValue().values()) out.writeFloat(v);
       }
-    }
-    try {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 
