@@ -304,6 +304,11 @@ try {
   await open(page, '#/items/no-such-item-here', 'items');
   check(await page.getByTestId('page-error').count() === 1 && await page.getByTestId('search').count() === 1,
     'an unknown item keeps the search');
+  await page.evaluate(() => { location.hash = '#/users/%E0%A4%A'; });
+  await page.waitForFunction(() => document.querySelector('[data-testid="page-error"]')?.textContent.includes('broken id'),
+    null, { timeout: 10000 });
+  check(true, 'a broken address is said in words');
+  check((await page.title()).startsWith('User explorer'), 'the tab title names the page');
   expectFailures = false;
 
   // ---- a phone: the page is no wider than the screen, also for an item with a long id and title without spaces

@@ -178,7 +178,7 @@ async function overview() {
       // the counts cost the store a scan of the events: every 30 s rather than with each live point
       if (++ticks % 6 === 0) counts = await api('/v1/admin/overview');
     } catch (e) {
-      if (e instanceof Unauthorized) logout(); // a restarted server with another admin key
+      if (e instanceof Unauthorized) keyRefused(); // a restarted server with another admin key
       return; // a server that does not answer: the offline banner says so; a page left behind: nothing to do
     }
     const live = document.getElementById('live');
@@ -323,7 +323,7 @@ async function train(button, out) {
     followJob(out);
   } catch (e) {
     if (e instanceof Stale) return;
-    if (e instanceof Unauthorized) return logout();
+    if (e instanceof Unauthorized) return keyRefused();
     if (e instanceof ApiError && e.status === 409) {
       // another tab, the schedule or the event trigger started one: follow it as if this page had
       out.textContent = 'A training job is already running; following it.';
@@ -354,7 +354,7 @@ function followJob(out) {
     } catch (e) {
       clearInterval(timer);
       if (e instanceof Stale) return;
-      if (e instanceof Unauthorized) return logout();
+      if (e instanceof Unauthorized) return keyRefused();
       out.textContent = e.message;
     }
   }, 1000);
@@ -398,7 +398,7 @@ async function activate(v, button) {
     result.focus();
   } catch (e) {
     if (e instanceof Stale) return;
-    if (e instanceof Unauthorized) return logout();
+    if (e instanceof Unauthorized) return keyRefused();
     out.textContent = e.message;
     out.classList.add('error');
     if (button) button.disabled = false;
@@ -417,7 +417,7 @@ function searchBox(placeholder, prefixRoute, listKey, open) {
       found = await busy(form, () => api(`${prefixRoute}?prefix=${encodeURIComponent(input.value)}&limit=${SEARCH_LIMIT}`));
     } catch (e) {
       if (e instanceof Stale) return;
-      if (e instanceof Unauthorized) return logout();
+      if (e instanceof Unauthorized) return keyRefused();
       results.replaceChildren(h('span', { class: 'error' }, e.message));
       return;
     }
@@ -466,7 +466,7 @@ async function users(userId) {
       card(`Timeline — newest ${plural(events.length, 'event')}, oldest first`,
         h('div', { class: 'scroll', style: 'max-height:420px;overflow-y:auto' },
           table(['time (UTC)', 'type', 'scene', 'item'], events.map(e => h('tr', {},
-            h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', { class: 'text' }, label(e.itemId)))),
+            h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', { class: 'text' }, itemLink(e.itemId, label)))),
           { 'data-testid': 'timeline' }))),
       card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'),
         h('p', { class: 'note' }, 'Rank score: the item\'s place within this answer (the top one is 1; it moves with k, so it does not compare across requests). Model score: the model\'s own score for this history (– for popular and content items), the unit of the influence map below.'))),
@@ -489,11 +489,14 @@ async function users(userId) {
   main.replaceChildren(...parts);
 }
 
+/** An item's label, linked to its page in the item explorer. */
+const itemLink = (id, label) => h('a', { href: `#/items/${encodeURIComponent(id)}` }, label(id));
+
 function recTable(items, modelKind, label, testid, previous) {
   const before = previous ? new Map(previous.map((i, r) => [i.itemId, r])) : null;
   return table(['#', 'item', 'source', { label: 'rank score', num: true }, { label: 'model score', num: true },
     ...(before ? ['change'] : [])], items.map((i, r) => h('tr', { 'data-item': i.itemId },
-    h('td', {}, r + 1), h('td', { class: 'text' }, label(i.itemId)), h('td', {}, sourceTag(i.source, modelKind)),
+    h('td', {}, r + 1), h('td', { class: 'text' }, itemLink(i.itemId, label)), h('td', {}, sourceTag(i.source, modelKind)),
     h('td', { class: 'num' }, i.score.toFixed(3)),
     h('td', { class: 'num' }, i.modelScore == null ? '–' : i.modelScore.toFixed(3)),
     before ? h('td', {}, !before.has(i.itemId) ? h('span', { class: 'tag new' }, 'new')
@@ -589,7 +592,7 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
       await influence(userId, added, after.items, label, modelKind, 'whatif-influence')]
       .filter(c => c !== null)); // replaceChildren would write a null as the text "null"
   } catch (e) {
-    if (e instanceof Unauthorized) return logout();
+    if (e instanceof Unauthorized) return keyRefused();
     out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, e.message));
   }
 }
@@ -640,12 +643,12 @@ async function items(itemId) {
         h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }),
         similar.items.length ? null : h('p', { class: 'muted' }, 'None: the model knows no item like it yet.'))),
     h('div', { class: 'two' },
-      card(`Popularity — events ${perBucket(days)}, from its first to its newest event (UTC)`,
+      card(`Events on it ${perBucket(days)}, from its first to its newest event (UTC; popular and trending count its users instead)`,
         lineChart({ series: [{ name: `events on this item ${perBucket(days)} (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
           yLabel: `events ${perBucket(days)}`, xFormat: day, width: 560, testid: 'chart-popularity' })),
       card('Who consumes it',
         h('p', {}, h('b', { 'data-testid': 'consumer-users' }, fmt(consumers.users)), ' users, ',
-          h('b', { 'data-testid': 'consumer-events' }, fmt(consumers.events)), ' events in all. Most active:'),
+          h('b', { 'data-testid': 'consumer-events' }, fmt(consumers.events)), consumers.users ? ' events in all. Most active:' : ' events: nobody has consumed it yet.'),
         table(['user', { label: 'events', num: true }, 'latest (UTC)'], consumers.top.map(u => h('tr', {},
           h('td', { class: 'text' }, h('a', { href: `#/users/${encodeURIComponent(u.userId)}` }, u.userId)), h('td', { class: 'num' }, fmt(u.events)),
           h('td', {}, time(u.lastMillis)))), { 'data-testid': 'consumers' }))));
@@ -679,16 +682,22 @@ async function quality() {
       { 'data-testid': 'q-recent' }) : h('p', { class: 'muted' }, 'None since the server started.')),
     card('Quarantined users (for review)', h('p', { class: 'muted', 'data-testid': 'q-quarantine-note' }, q.quarantine.message),
       q.quarantine.users.length ? table(['user', 'reason', 'what was seen'], q.quarantine.users.map(u => h('tr', {},
-        h('td', {}, u.userId), h('td', {}, u.reason), h('td', {}, u.detail))), { 'data-testid': 'q-quarantine-list' }) : ''));
+        h('td', { class: 'text' }, h('a', { href: `#/users/${encodeURIComponent(u.userId)}` }, u.userId)), h('td', {}, u.reason),
+        h('td', {}, u.detail))), { 'data-testid': 'q-quarantine-list' }) : ''));
 }
 
 // ------------------------------------------------------------------ login and routing
 
-function logout() {
+/** Logs out; {@code reason} (a server that no longer takes the key) is said on the login form. */
+function logout(reason) {
   sessionStorage.removeItem(KEY);
   document.getElementById('key').value = ''; // the key must not wait in the form for the next person at this browser
+  document.getElementById('login-error').textContent = typeof reason === 'string' ? reason : '';
   show();
 }
+
+/** A logout the server caused: it no longer accepts the key (restarted with another one). */
+const keyRefused = () => logout('The server no longer accepts the admin key this tab used (was it restarted with another?): log in again.');
 
 /** Whether the next {@link show} follows a move within the dashboard (then focus goes to the new page). */
 let moved = false;
@@ -713,19 +722,30 @@ async function show() {
     if (a.dataset.page === page) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  const names = { overview: 'Overview', models: 'Models', users: 'User explorer', items: 'Item explorer', quality: 'Data quality' };
+  document.title = `${names[page]} — Attune dashboard`;
   main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  let decoded;
   try {
-    await pages[page](id ? decodeURIComponent(id) : undefined);
+    decoded = id ? decodeURIComponent(id) : undefined;
+  } catch (e) {
+    // a hand-edited or cut-off link: say so in words, not the browser's "URI malformed"
+    main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error' },
+      `The address holds a broken id (${id}): it is not valid percent-encoding.`));
+    return;
+  }
+  try {
+    await pages[page](decoded);
     main.setAttribute('data-ready', page);
     // after a move (a link, a search result), a keyboard or screen-reader user continues at the new page's heading
-    const heading = moved ? main.querySelector('h2[data-testid], h1') : null;
+    const heading = moved ? main.querySelector('h2[data-testid]') || main.querySelector('h1') : null;
     if (heading) {
       heading.setAttribute('tabindex', '-1');
       heading.focus({ preventScroll: true });
     }
   } catch (e) {
     if (e instanceof Stale) return; // the user has moved on; the newer page draws itself
-    if (e instanceof Unauthorized) return logout();
+    if (e instanceof Unauthorized) return keyRefused();
     main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error', 'data-offline': String(e instanceof Offline) },
       e.message));
   }

@@ -184,7 +184,8 @@ final class Admin {
         u.put("detail", f.detail());
         users.add(u);
       }
-      quarantine.put("message", review.report().quarantinedCount() + " users left out of training, popular, trending"
+      int n = review.report().quarantinedCount();
+      quarantine.put("message", n + (n == 1 ? " user" : " users") + " left out of training, popular, trending"
           + " and the fallback by the latest review (at start or before a training job: bursts of events, or shilling"
           + " profiles meeting on a pushed item); pushed items: "
           + (review.report().pushedItems().isEmpty() ? "none" : String.join(", ", review.report().pushedItems())));
