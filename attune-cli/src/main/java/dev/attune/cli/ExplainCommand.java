@@ -93,14 +93,25 @@ final class ExplainCommand implements Callable<Integer> {
       out.printf("user %s (%d liked events in history%s):%n", dataset.userIds().id(u), steps[0].length,
           steps[0].length > model.historyWindow() ? ", the newest " + model.historyWindow() + " read" : "");
       TopK top = model.recommend(Query.forUser(u, k));
+      List<String> because = new ArrayList<>();
       for (int r = 0; r < top.size(); r++) {
         AttentionExplanation e = model.explainAttention(steps[0], steps[1], top.item(r), seed);
-        StringBuilder because = new StringBuilder();
+        StringBuilder b = new StringBuilder();
         for (int j = 0; j < Math.min(3, e.topSteps().length); j++) {
           int p = e.topSteps()[j];
-          because.append(j == 0 ? "" : ", ").append(String.format("%s %.2f", label(dataset, e.steps()[p]), e.stepWeights()[p]));
+          b.append(j == 0 ? "" : ", ").append(String.format("%s %.2f", label(dataset, e.steps()[p]), e.stepWeights()[p]));
         }
-        out.printf("  %2d. %s  <- attended: %s%n", r + 1, label(dataset, top.item(r)), because);
+        because.add(b.toString());
+      }
+      // attention at the newest position does not depend on the candidate in these models: said once, not per item
+      boolean shared = !because.isEmpty() && because.stream().distinct().count() == 1;
+      if (shared) {
+        out.printf("  attended most (attention weights, summing to 1 over the events read; the same for every"
+            + " item): %s%n", because.get(0));
+      }
+      for (int r = 0; r < top.size(); r++) {
+        out.printf(shared ? "  %2d. %s%n" : "  %2d. %s  <- attended: %s%n", r + 1, label(dataset, top.item(r)),
+            because.get(r));
       }
     }
 
@@ -125,8 +136,9 @@ final class ExplainCommand implements Callable<Integer> {
       AttentionExplanation.Faithfulness f = AttentionExplanation.faithfulness(model, caseHistories, caseTypes,
           caseItems.stream().mapToInt(Integer::intValue).toArray(), seed);
       out.printf("faithfulness over %d users x top-%d (%d recommendations, %d skipped with < 2 events): removing the"
-          + " most-attended event lowers the score more than removing a random one in %.1f%% (mean drop %.4f vs"
-          + " %.4f)%n", n, k, f.cases(), f.skipped(), 100 * f.share(), f.meanTopDrop(), f.meanRandomDrop());
+          + " most-attended event lowers the score more than removing a random one in %.1f%% (50%% is chance; mean"
+          + " drop %.4f vs %.4f)%n", n, k, f.cases(), f.skipped(), 100 * f.share(), f.meanTopDrop(),
+          f.meanRandomDrop());
     }
     return 0;
   }
