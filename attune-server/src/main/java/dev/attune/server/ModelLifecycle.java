@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * trained on. When events were back-filled so that the active version's training data reach past the cut, the
  * holdout starts after them instead (if {@link #MIN_HOLDOUT_USERS} users have events there). A version trained
  * outside the server ({@code attune train}, {@code attune demo}) may have been trained on part of the holdout, which
- * favours it; the gate then says so in {@code note}. Published versions have not learnt from the held-out newest
- * events: the next job's candidate does.
+ * favours it; the gate then says so in {@code note}. A candidate has not learnt from the held-out newest events; with
+ * {@link LifecycleConfig#refitPublished} a published one is trained again on every event and that model served
+ * ({@link #refit}), else a later job's candidate learns them once its holdout has moved past them.
  *
  * <p>States of a job: {@code queued}, {@code training}, {@code evaluating}, {@code refitting} (a published candidate
  * trained again on every event, with {@link LifecycleConfig#refitPublished}), then {@code published}, {@code
@@ -462,7 +463,7 @@ final class ModelLifecycle implements AutoCloseable {
         gate.put("decision", "rejected");
         gate.put("note", "another version was activated while the candidate was measured against " + activeVersion
             + ": not published over it, for it was never compared with it (activate the candidate by hand)");
-        writeGate(out, gate, candidate, cutoff, stored.events().size(), sequenceAtJob, j);
+        writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
         LOG.info("model gate: version={} not published: another version was activated while it was measured",
             j.version);
       }
@@ -562,10 +563,11 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /**
-   * Adds {@code gate}, {@code trainedUntilMillis} (the candidate saw only events before it), the store's event count
-   * and last sequence number at the job's start and, as its {@code test} (unless the training wrote one), the holdout's metrics to the
-   * version's {@code model.json} (written to a temporary file, then moved over it): the store registers them too, but
-   * a version folder read without that store (copied, or beside a model another store serves) shows them then.
+   * Adds {@code gate}, {@code trainedUntilMillis} (the version saw only events before it), the store's event count
+   * and last sequence number at the job's start and, as its {@code test} (unless the training wrote one), the
+   * holdout's metrics to the version's {@code model.json} (written to a temporary file, then moved over it): the store
+   * registers them too, but a version folder read without that store (copied, or beside a model another store serves)
+   * shows them then.
    */
   private void writeGate(Path dir, Map<String, Object> gate, Map<String, Double> holdoutMetrics,
       long trainedUntilMillis, long storeEvents, long storeSequence, Job job) throws IOException {
@@ -697,29 +699,45 @@ final class ModelLifecycle implements AutoCloseable {
   private static final class BuildLock implements AutoCloseable {
     private final java.nio.channels.FileChannel channel;
 
-    private BuildLock(java.nio.channels.FileChannel channel) {
+    /**
+     * The lock files this JVM holds. Checked before a file is opened: closing the channel of a failed second attempt
+     * would drop the first lock at the operating system (POSIX locks belong to the process, and end when any of its
+     * descriptors for the file closes).
+     */
+    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Path key;
+
+    private BuildLock(java.nio.channels.FileChannel channel, Path key) {
       this.channel = channel;
+      this.key = key;
     }
 
-    /** Takes the lock on {@code file} (created if missing), or returns null when a process holds it. */
+    /** Takes the lock on {@code file} (created if missing), or returns null when a process (this one too) holds it. */
     static BuildLock tryTake(Path file) throws IOException {
-      java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+      Path key = file.toAbsolutePath().normalize();
+      if (!HELD.add(key)) return null; // a job of another lifecycle in this JVM (tests, or two servers embedded)
+      java.nio.channels.FileChannel channel = null;
       try {
-        if (channel.tryLock() != null) return new BuildLock(channel);
-      } catch (java.nio.channels.OverlappingFileLockException e) {
-        // this process holds it: a job of another lifecycle in the same JVM (tests, or two servers embedded)
-      } catch (IOException | RuntimeException e) {
+        channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.WRITE);
+        if (channel.tryLock() != null) return new BuildLock(channel, key);
         channel.close();
+        HELD.remove(key);
+        return null;
+      } catch (IOException | RuntimeException e) {
+        if (channel != null) channel.close();
+        HELD.remove(key);
         throw e;
       }
-      channel.close();
-      return null;
     }
 
     @Override
     public void close() throws IOException {
-      channel.close(); // releases the lock
+      try {
+        channel.close(); // releases the lock
+      } finally {
+        HELD.remove(key);
+      }
     }
   }
 
