@@ -55,9 +55,16 @@ class ProgressTest {
       p.update(943, 943); // a fast stage: no count line at all
     }
     assertEquals("", w.toString());
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
     try (Progress p = new Progress("pop", true, null, false)) {
-      p.epochEnd(1, 0.5); // nowhere to write: no failure
+      p.progress("epoch 1/2", 1, 2);
+      p.epochEnd(1, 0.5);
       p.status("loaded");
+    } finally {
+      System.setErr(stderr);
     }
+    assertEquals("", captured.toString(), "quiet without a log writes nothing anywhere");
   }
 }

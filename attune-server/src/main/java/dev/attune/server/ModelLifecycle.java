@@ -51,9 +51,10 @@ import org.slf4j.LoggerFactory;
  * hand.
  *
  * <p>Fairness: a version trained here saw only events before its cut ({@code trainedUntilMillis} in its {@code
- * model.json}), and later cuts are later (events arrive in time order), so it is never measured on events it was
- * trained on. When events were back-filled so that the active version's training data reach past the cut, the
- * holdout starts after them instead (if {@link #MIN_HOLDOUT_USERS} users have events there). A version trained
+ * model.json}); when the active version's training data reach past the newest share's cut (a job soon after the last,
+ * or back-filled events), the holdout starts after them instead if {@link #MIN_HOLDOUT_USERS} users have events
+ * there, else the active version is measured on events it learnt, with a note, or, when it learnt every event (a
+ * refit), the job stops. A version trained
  * outside the server ({@code attune train}, {@code attune demo}) may have been trained on part of the holdout, which
  * favours it; the gate then says so in {@code note}. A candidate has not learnt from the held-out newest events; with
  * {@link LifecycleConfig#refitPublished} a published one is trained again on every event and that model served
@@ -320,6 +321,7 @@ final class ModelLifecycle implements AutoCloseable {
     Path out = null;
     Path lockFile = null;
     BuildLock lock = null;
+    boolean registered = false;
     try {
       j.state = "training";
       // read before the data set: an event stored in between is trained on and still counted as new, not lost
@@ -349,6 +351,12 @@ final class ModelLifecycle implements AutoCloseable {
         if (later.testing().holdout().numUsersWithItems() >= MIN_HOLDOUT_USERS) {
           split = later;
           cutoff = activeUntil;
+        } else if (learntEverything(activeAtStart)) {
+          // the active version learnt every event up to its job: measured on the newest share, it would be compared
+          // on events it learnt, and any candidate rejected after a training for nothing
+          throw new IllegalStateException("too few new events since the active version was trained on every event ("
+              + later.testing().holdout().numUsersWithItems() + " users have some; a holdout it has not seen needs "
+              + MIN_HOLDOUT_USERS + "): nothing to measure a candidate on yet");
         } else {
           holdoutNote = "too few events since the active version's training data for a holdout it has not seen: it"
               + " was trained on part of this one";
@@ -383,14 +391,22 @@ final class ModelLifecycle implements AutoCloseable {
                 + " after the time cut");
       }
       j.holdout = split.protocol();
-      Path versionDir = newVersionDir(engine.kind());
+      // the name is reserved by its lock, taken before anything is written: a server sharing the model root that
+      // starts a job in the same second takes the next name
+      Path versionDir = null;
+      for (Path candidateDir : versionDirs(engine.kind())) {
+        lock = BuildLock.tryTake(buildLock(partialDir(candidateDir)));
+        if (lock != null) {
+          versionDir = candidateDir;
+          break;
+        }
+      }
+      if (versionDir == null) throw new IOException("no free version name under " + modelRoot());
       j.version = versionDir.getFileName().toString();
+      lockFile = buildLock(partialDir(versionDir));
       // built under a hidden name and renamed once registered: a job killed midway (SIGKILL) leaves no directory
       // that looks like a finished version beside the served one; start() removes such leftovers
       out = partialDir(versionDir);
-      lockFile = buildLock(out);
-      lock = BuildLock.tryTake(lockFile);
-      if (lock == null) throw new IOException("another process holds " + lockFile + ", the lock of a new version");
       engine.train(ds, split, out, config.seed(), j);
       j.checkCancelled();
       j.state = "evaluating";
@@ -439,23 +455,18 @@ final class ModelLifecycle implements AutoCloseable {
       long trainedUntil = cutoff;
       if (publish && config.refitPublished()) {
         Map<String, Object> refit = refit(engine, ds, split, out, candidateNdcg, j);
+        j.checkCancelled();
         gate.put("refit", refit);
         if (Boolean.TRUE.equals(refit.get("served"))) trainedUntil = newestTime(ds) + 1;
       }
       writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
-      try {
-        store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
-            candidate, false));
-      } catch (RuntimeException e) {
-        // not registered (the store went away): a folder under a version's name, its gate saying "published", would
-        // pass for a version; back under the hidden name, for the next start to remove
-        Files.move(out, partialDir(versionDir), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        out = partialDir(versionDir);
-        j.gate = null; // so that the failure below removes it now
-        throw e;
-      }
+      // not registered (the store went away), a folder under a version's name, its gate saying "published", would
+      // pass for a version: the failure below removes it
+      store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
+          candidate, false));
+      registered = true;
       if (publish && !served.serveIfStill(activeDir, j.version, out, served.read(out))) {
         // the admin activated another version while this one was measured: it was compared with the version it
         // would no longer replace, so the admin's choice stands
@@ -476,13 +487,13 @@ final class ModelLifecycle implements AutoCloseable {
       } else {
         LOG.error("training job {} ({}) failed", j.id, j.trigger, e);
       }
-      if (out != null && j.gate == null) deleteQuietly(out);
+      if (out != null && !registered) deleteQuietly(out);
       j.finish("failed", clock.getAsLong(), e.getMessage() == null ? e.toString() : e.getMessage());
     } finally {
       if (lock != null) {
         try {
+          Files.deleteIfExists(lockFile); // while held: a process that opens the name from now on finds a new file
           lock.close();
-          Files.deleteIfExists(lockFile);
         } catch (IOException e) {
           LOG.warn("could not remove the lock file {} of a finished job", lockFile, e);
         }
@@ -527,6 +538,16 @@ final class ModelLifecycle implements AutoCloseable {
     }
   }
 
+  /** Whether the version in {@code dir} is a published candidate the server trained again on every event. */
+  private boolean learntEverything(Path dir) {
+    try {
+      var refit = json.readTree(dir.resolve("model.json").toFile()).path("gate").path("refit");
+      return refit.path("served").asBoolean(false);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Whether any event lies before {@code cutoff} (a time cut then has something to train on). */
   private static boolean anyBefore(Dataset ds, long cutoff) {
     for (int r = 0; r < ds.events().size(); r++) {
@@ -550,16 +571,20 @@ final class ModelLifecycle implements AutoCloseable {
     return n == 0 ? 0 : times[(int) Math.min(n - 1, Math.floor(n * (1 - fraction)))];
   }
 
-  /** A fresh, not yet existing directory for a new version under the model root. */
-  private Path newVersionDir(String kind) throws IOException {
+  /**
+   * Names for a new version under the model root, first the plainest ({@code <kind>-<time>}, then {@code -2}, ...),
+   * each not yet a directory nor being built; the caller reserves one by taking its lock.
+   */
+  private Iterable<Path> versionDirs(String kind) throws IOException {
     Path root = modelRoot();
     Files.createDirectories(root);
     String base = kind + "-" + VERSION_TIME.format(Instant.ofEpochMilli(clock.getAsLong()));
-    Path dir = root.resolve(base);
-    for (int n = 2; Files.exists(dir) || Files.exists(partialDir(dir)); n++) {
-      dir = root.resolve(base + "-" + n);
+    List<Path> names = new java.util.ArrayList<>();
+    for (int n = 1; names.size() < 20 && n < 1000; n++) {
+      Path dir = root.resolve(n == 1 ? base : base + "-" + n);
+      if (!Files.exists(dir) && !Files.exists(partialDir(dir))) names.add(dir);
     }
-    return dir;
+    return names;
   }
 
   /**
@@ -578,6 +603,10 @@ final class ModelLifecycle implements AutoCloseable {
       Map<String, Object> test = new LinkedHashMap<>();
       test.put("protocol", gate.get("holdout"));
       test.put("metrics", holdoutMetrics);
+      if (gate.get("refit") instanceof Map<?, ?> refit && Boolean.TRUE.equals(refit.get("served"))) {
+        // the served model learnt the holdout: these are its candidate's, the last numbers measured on unseen events
+        test.put("measured", "the candidate, before it was trained again on every event");
+      }
       info.set("test", json.valueToTree(test));
     }
     info.put("trainedUntilMillis", trainedUntilMillis);
@@ -599,6 +628,18 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** Where a published candidate is trained again on every event, inside the candidate's hidden directory. */
   static final String REFIT_DIR = "refit";
+  /** Where the candidate's files wait while the refit's take their place. */
+  private static final String CANDIDATE_DIR = "candidate";
+
+  /** Moves the entries of {@code from} into {@code to}, but those named {@code except}. */
+  private static void moveFiles(Path from, Path to, String... except) throws IOException {
+    java.util.Set<String> skip = java.util.Set.of(except);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path f : files.filter(f -> !skip.contains(f.getFileName().toString())).toList()) {
+        Files.move(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
 
   /**
    * Trains {@code engine} again on every event of {@code ds} (the holdout's too) into {@code out}'s {@link
@@ -628,19 +669,34 @@ final class ModelLifecycle implements AutoCloseable {
     } catch (java.util.concurrent.CancellationException e) {
       throw e;
     } catch (Exception e) {
+      if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+      j.checkCancelled(); // a stop that surfaced as another failure is still a stop, not a candidate to publish
+      if (Thread.currentThread().isInterrupted()) throw new java.util.concurrent.CancellationException("interrupted");
       info.put("served", false);
       info.put("note", "training on every event failed (" + e.getMessage() + "): the candidate is served");
       LOG.warn("training job {}: {}", j.id, info.get("note"));
       deleteQuietly(refitDir);
       return info;
     }
-    // the candidate's files give way to the refit's (the directory is still hidden: a stop here leaves a leftover)
-    try (Stream<Path> files = Files.list(out)) {
-      for (Path f : files.filter(f -> !f.getFileName().toString().equals(REFIT_DIR)).toList()) deleteQuietly(f);
+    // the candidate's files step aside for the refit's, and come back if the swap fails (the directory is still
+    // hidden: a stop here leaves a leftover the next start removes)
+    Path aside = out.resolve(CANDIDATE_DIR);
+    Files.createDirectory(aside);
+    try {
+      moveFiles(out, aside, REFIT_DIR, CANDIDATE_DIR);
+      moveFiles(refitDir, out);
+    } catch (IOException e) {
+      moveFiles(out, refitDir, REFIT_DIR, CANDIDATE_DIR);
+      moveFiles(aside, out);
+      deleteQuietly(aside);
+      deleteQuietly(refitDir);
+      info.put("served", false);
+      info.put("note", "the model trained on every event could not take the candidate's place (" + e.getMessage()
+          + "): the candidate is served");
+      LOG.warn("training job {}: {}", j.id, info.get("note"));
+      return info;
     }
-    try (Stream<Path> files = Files.list(refitDir)) {
-      for (Path f : files.toList()) Files.move(f, out.resolve(f.getFileName()));
-    }
+    deleteQuietly(aside);
     Files.delete(refitDir);
     info.put("served", true);
     info.put("trainedUntilMillis", newestTime(ds) + 1);
@@ -668,9 +724,12 @@ final class ModelLifecycle implements AutoCloseable {
     try (Stream<Path> entries = Files.list(root)) {
       for (Path entry : entries.toList()) {
         String name = entry.getFileName().toString();
-        // a lock file alone: its job ended between moving its version into place and deleting the file
+        // a lock file alone: a job killed between moving its version into place and deleting the file, or a job that
+        // has reserved its name and not written yet (it holds the lock; one that opened the file a minute ago and
+        // holds nothing is dead, for it locks the file as soon as it opens it)
         boolean lone = name.endsWith(PARTIAL_SUFFIX + ".lock")
-            && !Files.exists(entry.resolveSibling(name.substring(0, name.length() - ".lock".length())));
+            && !Files.exists(entry.resolveSibling(name.substring(0, name.length() - ".lock".length())))
+            && Files.getLastModifiedTime(entry).toMillis() < System.currentTimeMillis() - 60_000;
         if (!lone && !(isPartialVersion(name) && Files.isDirectory(entry))) continue;
         Path lockFile = lone ? entry : buildLock(entry);
         try (BuildLock lock = BuildLock.tryTake(lockFile)) {
@@ -682,7 +741,7 @@ final class ModelLifecycle implements AutoCloseable {
             LOG.info("removing {}, left by a training job that did not finish", entry);
             deleteQuietly(entry);
           }
-          Files.deleteIfExists(lockFile);
+          Files.deleteIfExists(lockFile); // while held: a process that opens the name from now on finds a new file
         }
       }
     } catch (IOException e) {

@@ -245,6 +245,13 @@ abstract class ModelLifecycleContract {
     }
     String version = building.get("version").asText();
     assertTrue(version.startsWith("sasrec-"), building.toString());
+    // the job holds its version's lock while it builds: another process cannot take it
+    Process probe = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), FileLockHolder.class.getName(),
+        dir.resolve("." + version + ModelLifecycle.PARTIAL_SUFFIX + ".lock").toString(), "try")
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    assertEquals("refused", new java.io.BufferedReader(new java.io.InputStreamReader(probe.getInputStream())).readLine());
+    assertTrue(probe.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
     for (JsonNode v : json(send("GET", "/v1/admin/models", null, true), 200).get("versions")) {
       assertFalse(v.get("id").asText().contains(version), "not listed while it is built: " + v);
     }
@@ -266,6 +273,9 @@ abstract class ModelLifecycleContract {
     Files.createDirectories(killed);
     Files.writeString(killed.resolveSibling(killed.getFileName() + ".lock"), ""); // its process died: no lock held
     Files.writeString(loneLock, "");
+    Files.setLastModifiedTime(loneLock, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+    Path fresh = dir.resolve(".sasrec-20200101-000003" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
+    Files.writeString(fresh, ""); // a job may have just reserved this name
     Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
         System.getProperty("java.class.path"), FileLockHolder.class.getName(),
         building.resolveSibling(building.getFileName() + ".lock").toString())
@@ -277,7 +287,8 @@ abstract class ModelLifecycleContract {
       assertTrue(Files.isDirectory(building), "another process's job is building it");
       assertFalse(Files.exists(killed), "a killed job's leftover is removed");
       assertFalse(Files.exists(killed.resolveSibling(killed.getFileName() + ".lock")));
-      assertFalse(Files.exists(loneLock), "a lock file without its directory is removed");
+      assertFalse(Files.exists(loneLock), "an old lock file without its directory is removed");
+      assertTrue(Files.exists(fresh), "a new one may be a job's that has not written yet");
       server.stop();
       server = null;
     } finally {
@@ -326,7 +337,21 @@ abstract class ModelLifecycleContract {
     assertFalse(Files.exists(dir.resolve(version).resolve(ModelLifecycle.REFIT_DIR)));
     assertEquals(version, recommendationsModel());
 
+    // with nothing new since, the version that learnt every event cannot be measured fairly: no training for nothing
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode idle = awaitJob();
+    assertEquals("failed", idle.get("state").asText(), idle.toString());
+    assertTrue(idle.get("error").asText().contains("too few new events"), idle.toString());
+    assertEquals(2, trainer.testUsers.size(), "nothing was trained");
+
     // a refit that scores below the candidate on the holdout it learnt from went wrong: the candidate is served
+    StringBuilder later = new StringBuilder("[");
+    for (int u = 0; u < 10; u++) { // after everything the refit learnt, on songs these users never played
+      later.append(u > 0 ? "," : "").append("{\"userId\":\"u").append(u).append("\",\"itemId\":\"song")
+          .append((u * 3 + 20) % 40).append("\",\"type\":\"like\",\"timestamp\":").append(newest + 60_000L * (u + 1))
+          .append('}');
+    }
+    json(send("POST", "/v1/events", later + "]", false), 200);
     Thread.sleep(1100); // version names carry the second
     json(send("POST", "/v1/admin/models/train", null, true), 202);
     JsonNode second = awaitJob();
