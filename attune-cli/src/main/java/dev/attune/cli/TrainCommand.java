@@ -244,6 +244,7 @@ final class TrainCommand implements Callable<Integer> {
     // Ctrl-C or a stop ends the JVM without unwinding this thread: say then what is kept and how to go on
     Thread interrupted = new Thread(() -> {
       if (SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))) {
+        System.err.println(); // off the line a progress bar may hold
         System.err.println("attune: stopped; the checkpoint of the last finished epoch is in " + out.resolve(CHECKPOINTS)
             + ": run the same command with --resume to continue from it");
       }

@@ -401,7 +401,8 @@ final class Api {
   private RecentHistory.UserHistory historyOf(String id) {
     ServingModel m = recommendations.model();
     if (m != null && m.sequential() != null) history.ensureSteps(m.sequential().historyWindow());
-    if (m != null && !m.readsWholeHistory()) return history.of(id);
+    // popularity alone reads a history only to leave out what the user has: the cached window and earlier items do
+    if (m != null && !m.readsWholeHistory() || m == null && recommendations.fallback() == null) return history.of(id);
     List<Event> all = new ArrayList<>();
     for (Store.StoredEvent e : store.recentEvents(id, RecentHistory.MAX_LOADED_EVENTS)) all.add(e.event());
     return new RecentHistory.UserHistory(all, Set.of());

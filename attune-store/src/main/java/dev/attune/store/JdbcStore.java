@@ -250,7 +250,7 @@ public final class JdbcStore implements Store {
       } else {
         // the database's own words (permission denied for table ...), not Flyway's block of lines around them
         java.sql.SQLException sql = null;
-        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
           if (t instanceof java.sql.SQLException q) sql = q;
         }
         reason = sql != null ? sql.getMessage().lines().findFirst().orElse("") + " (SQLState " + sql.getSQLState() + ")"
