@@ -72,6 +72,12 @@ final class ModelLifecycle implements AutoCloseable {
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
   /** Fewest events a job trains on; fewer fail the job with a message. */
   static final int MIN_EVENTS = 20;
+  /**
+   * How far below the active version a candidate trained on the active version's own events may score and still be
+   * published for the refit (a share of the active version's NDCG@10): two trainings of the same events differ by
+   * about this much (a QA run: 0.1283 against 0.1409 on MovieLens-100K, 3 and 10 epochs).
+   */
+  static final double SAME_EVENTS_TOLERANCE = 0.1;
   /** Fewest holdout users for a holdout limited to events the active version has not seen. */
   static final int MIN_HOLDOUT_USERS = 10;
   /** The job that trained a version, in its {@code model.json}: id, trigger, start, last epoch and loss. */
@@ -186,6 +192,7 @@ final class ModelLifecycle implements AutoCloseable {
     synchronized (this) {
       if (job == null) job = restored;
     }
+    dueByEvents(); // the events stored since the last job, across the restart, may have reached the trigger
   }
 
   /** Whether the server can train (it was given a trainer). */
@@ -221,8 +228,19 @@ final class ModelLifecycle implements AutoCloseable {
   /** Counts newly stored events; starts a job when {@link LifecycleConfig#retrainAfterEvents} are reached. */
   void eventsStored(int inserted) {
     if (inserted <= 0 || trainer == null) return;
-    long n = eventsSinceTraining.addAndGet(inserted);
-    if (config.retrainAfterEvents() > 0 && n >= config.retrainAfterEvents()) tryStart("events");
+    eventsSinceTraining.addAndGet(inserted);
+    dueByEvents();
+  }
+
+  /** Starts a job when the events since the last one reach {@link LifecycleConfig#retrainAfterEvents}. */
+  private void dueByEvents() {
+    if (config.retrainAfterEvents() > 0 && eventsSinceTraining.get() >= config.retrainAfterEvents()) {
+      try {
+        tryStart("events");
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // the server is stopping: no new job
+      }
+    }
   }
 
   /** The running job, or the last one, or null. */
@@ -346,11 +364,14 @@ final class ModelLifecycle implements AutoCloseable {
       long cutoff = fractionCutoff(ds, config.holdoutFraction());
       String holdoutNote = null;
       Split split = null;
+      // the candidate learns no event the active version did not: the events since it are the holdout
+      boolean sameEventsAsActive = false;
       if (activeUntil != null && activeUntil > cutoff) {
         Split later = Splits.temporal(ds, ModelTrainer.WEIGHTS, activeUntil);
         if (later.testing().holdout().numUsersWithItems() >= MIN_HOLDOUT_USERS) {
           split = later;
           cutoff = activeUntil;
+          sameEventsAsActive = true;
         } else if (learntEverything(activeAtStart)) {
           // the active version learnt every event up to its job: measured on the newest share, it would be compared
           // on events it learnt, and any candidate rejected after a training for nothing
@@ -434,14 +455,22 @@ final class ModelLifecycle implements AutoCloseable {
       if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;
       j.checkCancelled(); // a stop during the measurement is not a version that "could not be measured"
       // a served version the gate cannot measure is not beaten by default: an unchecked candidate could be worse
-      boolean publish = activeMeasured && (activeNdcg == null || candidateNdcg >= activeNdcg - config.gateMargin());
+      // a candidate of the active version's own events differs from it by its training alone: with the refit to learn
+      // the new events, the gate checks that this training worked (within 10%), not that it learnt more, which it
+      // cannot; a strict comparison of two trainings of the same events left the new events unlearnt for good
+      boolean checkOnly = sameEventsAsActive && config.refitPublished() && activeNdcg != null;
+      double allowed = checkOnly ? Math.max(config.gateMargin(), SAME_EVENTS_TOLERANCE * activeNdcg)
+          : config.gateMargin();
+      boolean publish = activeMeasured && (activeNdcg == null || candidateNdcg >= activeNdcg - allowed);
       Map<String, Object> gate = new LinkedHashMap<>();
       gate.put("decision", publish ? "published" : "rejected");
       gate.put("candidateNdcg10", candidateNdcg);
       gate.put("activeVersion", activeVersion);
       gate.put("activeNdcg10", activeNdcg);
       gate.put("margin", config.gateMargin());
-      gate.put("rule", "publish if candidate NDCG@10 >= active NDCG@10 - margin");
+      gate.put("rule", checkOnly ? "the candidate learnt the active version's events (the events since are the"
+          + " holdout), and the refit learns the new ones: publish if candidate NDCG@10 >= active NDCG@10 - max(margin,"
+          + " 10% of it)" : "publish if candidate NDCG@10 >= active NDCG@10 - margin");
       gate.put("holdout", split.protocol());
       gate.put("holdoutFromMillis", cutoff);
       gate.put("trigger", j.trigger);
@@ -473,7 +502,17 @@ final class ModelLifecycle implements AutoCloseable {
         publish = false;
         gate.put("decision", "rejected");
         gate.put("note", "another version was activated while the candidate was measured against " + activeVersion
-            + ": not published over it, for it was never compared with it (activate the candidate by hand)");
+            + " (or trained again): not published over it, for it was never compared with it (activate the candidate by"
+            + " hand)");
+        if (gate.get("refit") instanceof Map<?, ?> refit && Boolean.TRUE.equals(refit.get("served"))) {
+          // this version holds the model trained on every event, and is not served: said so, not "served"
+          Map<String, Object> kept = new LinkedHashMap<>();
+          kept.put("served", false);
+          kept.put("holdoutNdcg10", refit.get("holdoutNdcg10"));
+          kept.put("trainedUntilMillis", refit.get("trainedUntilMillis"));
+          kept.put("note", "this version holds the model trained on every event; not published");
+          gate.put("refit", kept);
+        }
         writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
         LOG.info("model gate: version={} not published: another version was activated while it was measured",
             j.version);
@@ -500,6 +539,8 @@ final class ModelLifecycle implements AutoCloseable {
       }
       JobListener l = jobListener;
       if (l != null && j.finished()) l.finished(j.state, j.finishedAtMillis - j.startedAtMillis);
+      // events that arrived during the job may have reached the trigger: a burst then quiet is learnt too
+      if (!j.cancelled) dueByEvents();
     }
   }
 
@@ -541,8 +582,9 @@ final class ModelLifecycle implements AutoCloseable {
   /** Whether the version in {@code dir} is a published candidate the server trained again on every event. */
   private boolean learntEverything(Path dir) {
     try {
+      // the refit's cut is recorded when its model took the candidate's place, published or not
       var refit = json.readTree(dir.resolve("model.json").toFile()).path("gate").path("refit");
-      return refit.path("served").asBoolean(false);
+      return refit.has("trainedUntilMillis");
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -657,11 +699,13 @@ final class ModelLifecycle implements AutoCloseable {
       j.checkCancelled();
       Double refitNdcg = engine.evaluate(refitDir, ds, split).get("NDCG@10");
       info.put("holdoutNdcg10", refitNdcg);
-      if (refitNdcg == null || !Double.isFinite(refitNdcg) || refitNdcg < candidateNdcg - config.gateMargin()) {
+      // trained on the holdout too it should score about as well there; less than half means a broken training
+      // (diverged, NaN), not noise (a short training of the same data scored 5-20% lower here at 3 epochs)
+      if (refitNdcg == null || !Double.isFinite(refitNdcg) || refitNdcg < candidateNdcg / 2 - config.gateMargin()) {
         info.put("served", false);
         info.put("note", "the model trained on every event scored NDCG@10 " + refitNdcg + " on the holdout it learnt"
-            + " from, below the candidate's " + candidateNdcg + ": its training went wrong, and the candidate is"
-            + " served");
+            + " from, less than half the candidate's " + candidateNdcg + ": its training went wrong, and the"
+            + " candidate is served");
         LOG.warn("training job {}: {}", j.id, info.get("note"));
         deleteQuietly(refitDir);
         return info;
@@ -701,7 +745,7 @@ final class ModelLifecycle implements AutoCloseable {
     info.put("served", true);
     info.put("trainedUntilMillis", newestTime(ds) + 1);
     LOG.info("training job {}: the published candidate was trained again on every event (holdout NDCG@10 {}, learnt"
-        + " from) and is served in its place", j.id, info.get("holdoutNdcg10"));
+        + " from), which takes its place", j.id, info.get("holdoutNdcg10"));
     return info;
   }
 

@@ -357,6 +357,8 @@ abstract class ModelLifecycleContract {
     JsonNode second = awaitJob();
     assertEquals("published", second.get("state").asText(), second.toString());
     assertFalse(second.get("gate").get("refit").get("served").asBoolean(), second.toString());
+    assertTrue(second.get("gate").get("rule").asText().contains("learnt the active version's events"),
+        "the candidate could learn nothing the active version did not: the gate checks its training: " + second);
     assertTrue(second.get("gate").get("refit").get("note").asText().contains("the candidate is served"));
     JsonNode secondInfo = JSON.readTree(dir.resolve(second.get("version").asText()).resolve("model.json").toFile());
     assertEquals(second.get("gate").get("holdoutFromMillis").asLong(), secondInfo.get("trainedUntilMillis").asLong(),
@@ -453,6 +455,24 @@ abstract class ModelLifecycleContract {
     assertEquals("published", job.get("state").asText(), job.toString());
     assertEquals(0, json(send("GET", "/v1/admin/training", null, true), 200).get("triggers")
         .get("eventsSinceTraining").asLong(), "the count restarts with the job");
+  }
+
+  /** Events that reach the trigger while a job runs start the next job when it ends, with no event after them. */
+  @Test
+  void eventsThatArriveDuringAJobTriggerTheNextOneWhenItEnds() throws Exception {
+    FakeTrainer trainer = new FakeTrainer(0.2, true, 0.3);
+    start(trainer, LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
+    String first = json(send("POST", "/v1/admin/models/train", null, true), 202).get("id").asText();
+    postPlays(0, 5); // during the job: the trigger is reached, but a job runs
+    trainer.release();
+    JsonNode next = null;
+    for (int k = 0; k < 600; k++) {
+      next = json(send("GET", "/v1/admin/training", null, true), 200).get("job");
+      if (!next.get("id").asText().equals(first)) break;
+      Thread.sleep(50);
+    }
+    assertNotEquals(first, next.get("id").asText(), "a second job, with no event after the first ended");
+    assertEquals("events", next.get("trigger").asText(), "started by the events that came during the first: " + next);
   }
 
   @Test
