@@ -319,6 +319,14 @@ abstract class ModelLifecycleContract {
   /** A published candidate trained again on every event is served in its place, once it passes its check. */
   @Test
   void aPublishedCandidateIsRefitOnEveryEventAndServedWhenItsCheckPasses() throws Exception {
+    List<Store.NewEvent> older = new ArrayList<>(); // so that the 10 later events below are under the newest 10%
+    for (int u = 0; u < 10; u++) {
+      for (int k = 0; k < 10; k++) {
+        older.add(new Store.NewEvent(null, new Event("v" + u, "song" + ((u * 7 + k) % 40), "like", 1f,
+            1_760_000_000_000L + (k * 10L + u) * 1_000L, "music")));
+      }
+    }
+    store.appendEvents(older);
     FakeTrainer trainer = new FakeTrainer(0.2, false, 0.3, 0.35, 0.4, 0.1);
     start(trainer, LifecycleConfig.DEFAULTS.withRefitPublished(true));
     json(send("POST", "/v1/admin/models/train", null, true), 202);
