@@ -308,7 +308,9 @@ function jobText(j) {
   if (j.gate && j.gate.note) parts.push(`note: ${j.gate.note}`);
   if (j.gate) {
     parts.push(`gate: ${j.gate.decision} (NDCG@10 ${fmt(j.gate.candidateNdcg10, 4)} vs active ${fmt(j.gate.activeNdcg10, 4)})`);
+    if (j.gate.refit) parts.push(j.gate.refit.served ? 'served as trained again on every event' : `not trained again: ${j.gate.refit.note || ''}`);
   }
+  if (j.state === 'refitting') parts.push('training the published candidate again on every event (its epochs count from 1)');
   if (j.error) parts.push(`error: ${j.error}`);
   return parts.join(' · ');
 }
