@@ -102,7 +102,9 @@ final class EvaluateCommand implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     // said by the option's name, before the data set is read (the checks further in name fields, after a minute)
     if (threads < 0) throw new IllegalArgumentException("--threads must be 0 (every processor) or more: " + threads);
-    if (maxUsers < 0) throw new IllegalArgumentException("--max-users must be 0 (every test user) or more: " + maxUsers);
+    if (maxUsers < 0) {
+      throw new IllegalArgumentException("--max-users must be 0 (every test user) or more: " + maxUsers);
+    }
     if (sampledNegatives < 0) {
       throw new IllegalArgumentException("--sampled-negatives must be 0 (none) or more: " + sampledNegatives);
     }

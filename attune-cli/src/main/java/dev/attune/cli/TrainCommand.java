@@ -245,8 +245,8 @@ final class TrainCommand implements Callable<Integer> {
     Thread interrupted = new Thread(() -> {
       if (SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))) {
         System.err.println(); // off the line a progress bar may hold
-        System.err.println("attune: stopped; the checkpoint of the last finished epoch is in " + out.resolve(CHECKPOINTS)
-            + ": run the same command with --resume to continue from it");
+        System.err.println("attune: stopped; the checkpoint of the last finished epoch is in "
+            + out.resolve(CHECKPOINTS) + ": run the same command with --resume to continue from it");
       }
     }, "attune-train-interrupted");
     Runtime.getRuntime().addShutdownHook(interrupted);

@@ -188,8 +188,8 @@ final class Api {
             + " worse than the active one's by more than the gate margin. 202 with the job; 409 while a job runs;"
             + " 503 when the server has no training engine", List.of(), null, 202, admin::trainNow),
         new Route(GET, "/v1/admin/training", "Admin: the current or last training job (state queued, training,"
-            + " evaluating, refitting, published, rejected or failed; epoch, loss, gate decision with both NDCG@10) and the"
-            + " retraining triggers", List.of(), null, 200, admin::training),
+            + " evaluating, refitting, published, rejected or failed; epoch, loss, gate decision with both NDCG@10)"
+            + " and the retraining triggers", List.of(), null, 200, admin::training),
         new Route(GET, "/v1/admin/users", "Admin: user ids starting with a prefix, in id order", List.of(
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),

@@ -48,7 +48,8 @@ public record LifecycleConfig(Path modelRoot, Duration trainEvery, long retrainA
 
   /** These settings with another schedule (null = none). */
   public LifecycleConfig withTrainEvery(Duration every) {
-    return new LifecycleConfig(modelRoot, every, retrainAfterEvents, gateMargin, holdoutFraction, seed, refitPublished);
+    return new LifecycleConfig(modelRoot, every, retrainAfterEvents, gateMargin, holdoutFraction, seed,
+        refitPublished);
   }
 
   /** These settings with the published candidate trained again on every event, or not. */
@@ -63,7 +64,8 @@ public record LifecycleConfig(Path modelRoot, Duration trainEvery, long retrainA
 
   /** These settings with another gate margin. */
   public LifecycleConfig withGateMargin(double margin) {
-    return new LifecycleConfig(modelRoot, trainEvery, retrainAfterEvents, margin, holdoutFraction, seed, refitPublished);
+    return new LifecycleConfig(modelRoot, trainEvery, retrainAfterEvents, margin, holdoutFraction, seed,
+        refitPublished);
   }
 
   /** These settings with another folder for new versions (null = the served model's folder). */

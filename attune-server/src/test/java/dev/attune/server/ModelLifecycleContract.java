@@ -250,7 +250,8 @@ abstract class ModelLifecycleContract {
         System.getProperty("java.class.path"), FileLockHolder.class.getName(),
         dir.resolve("." + version + ModelLifecycle.PARTIAL_SUFFIX + ".lock").toString(), "try")
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    assertEquals("refused", new java.io.BufferedReader(new java.io.InputStreamReader(probe.getInputStream())).readLine());
+    var answer = new java.io.BufferedReader(new java.io.InputStreamReader(probe.getInputStream()));
+    assertEquals("refused", answer.readLine());
     assertTrue(probe.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
     for (JsonNode v : json(send("GET", "/v1/admin/models", null, true), 200).get("versions")) {
       assertFalse(v.get("id").asText().contains(version), "not listed while it is built: " + v);
@@ -273,7 +274,8 @@ abstract class ModelLifecycleContract {
     Files.createDirectories(killed);
     Files.writeString(killed.resolveSibling(killed.getFileName() + ".lock"), ""); // its process died: no lock held
     Files.writeString(loneLock, "");
-    Files.setLastModifiedTime(loneLock, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+    Files.setLastModifiedTime(loneLock,
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
     Path fresh = dir.resolve(".sasrec-20200101-000003" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
     Files.writeString(fresh, ""); // a job may have just reserved this name
     Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
@@ -434,7 +436,8 @@ abstract class ModelLifecycleContract {
     JsonNode before = awaitJob();
     String version = before.get("version").asText();
     postPlays(0, 6);
-    assertEquals(204, send("DELETE", "/v1/users/u0", null, false).statusCode()); // 8 events the job had: the store now holds 2 fewer than then
+    // 8 events the job had: the store now holds 2 fewer than then
+    assertEquals(204, send("DELETE", "/v1/users/u0", null, false).statusCode());
     server.stop();
     server = null;
     start(new FakeTrainer(0.2, false, 0.3), afterTen);

@@ -370,7 +370,8 @@ public final class JdbcStore implements Store {
             // language): asked first, so that compact fails rather than reports a rewrite that did not happen
             try (ResultSet rs = st.executeQuery("SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c"
                 + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-                + " AND c.relname IN ('events', 'users', 'items') AND NOT pg_has_role(current_user, c.relowner, 'MEMBER')"
+                + " AND c.relname IN ('events', 'users', 'items')"
+                + " AND NOT pg_has_role(current_user, c.relowner, 'MEMBER')"
                 + " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
                 + " AND NOT pg_has_role(current_user, (SELECT datdba FROM pg_database"
                 + " WHERE datname = current_database()), 'MEMBER')")) {

@@ -51,8 +51,8 @@ class CsvImporterTest {
     ImportOptions options = mapping("user=uid,item=iid,timestamp=ts");
     ImportReport report = IMPORTER.importInto(IMPORTER.newDataset("csv", options), file, options);
     assertEquals(1, report.notes().size(), report.notes().toString());
-    assertTrue(report.notes().get(0).contains("1970-01-18") && report.notes().get(0).contains("time-format=epoch-seconds"),
-        report.notes().get(0));
+    String note = report.notes().get(0);
+    assertTrue(note.contains("1970-01-18") && note.contains("time-format=epoch-seconds"), note);
     Path millis = write(dir.resolve("millis.csv"), rows.replace("1511544070", "1511544070000")); // one in 2017
     assertEquals(java.util.List.of(), IMPORTER.importInto(IMPORTER.newDataset("csv", options), millis, options).notes(),
         "the newest time is what counts");
