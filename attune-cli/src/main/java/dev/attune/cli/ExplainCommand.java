@@ -99,7 +99,8 @@ final class ExplainCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder();
         for (int j = 0; j < Math.min(3, e.topSteps().length); j++) {
           int p = e.topSteps()[j];
-          b.append(j == 0 ? "" : ", ").append(String.format("%s %.2f", label(dataset, e.steps()[p]), e.stepWeights()[p]));
+          b.append(j == 0 ? "" : ", ")
+              .append(String.format("%s %.2f", label(dataset, e.steps()[p]), e.stepWeights()[p]));
         }
         because.add(b.toString());
       }
