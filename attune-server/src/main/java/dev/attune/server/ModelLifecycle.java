@@ -74,10 +74,12 @@ final class ModelLifecycle implements AutoCloseable {
   static final int MIN_EVENTS = 20;
   /**
    * How far below the active version a candidate trained on the active version's own events may score and still be
-   * published for the refit (a share of the active version's NDCG@10): two trainings of the same events differ by
-   * about this much (a QA run: 0.1283 against 0.1409 on MovieLens-100K, 3 and 10 epochs).
+   * published for the refit (a share of the active version's NDCG@10), as for the refit's own check: less than half
+   * is a broken training. Two trainings of the same events differed by up to 10% on a QA run (0.1283 against 0.1409),
+   * and on holdouts of a few hundred events from a few dozen users (the events between two jobs) by more: a run of
+   * five jobs on MovieLens-100K, 6 epochs each, measured 0.0863 against 0.0925 and 0.0637 against 0.0719.
    */
-  static final double SAME_EVENTS_TOLERANCE = 0.1;
+  static final double SAME_EVENTS_TOLERANCE = 0.5;
   /** Fewest holdout users for a holdout limited to events the active version has not seen. */
   static final int MIN_HOLDOUT_USERS = 10;
   /** The job that trained a version, in its {@code model.json}: id, trigger, start, last epoch and loss. */
@@ -456,8 +458,9 @@ final class ModelLifecycle implements AutoCloseable {
       j.checkCancelled(); // a stop during the measurement is not a version that "could not be measured"
       // a served version the gate cannot measure is not beaten by default: an unchecked candidate could be worse
       // a candidate of the active version's own events differs from it by its training alone: with the refit to learn
-      // the new events, the gate checks that this training worked (within 10%), not that it learnt more, which it
-      // cannot; a strict comparison of two trainings of the same events left the new events unlearnt for good
+      // the new events, the gate checks that this training worked (at least half the active version's score), not that
+      // it learnt more, which it cannot; a strict comparison of two trainings of one data set on a small holdout is a
+      // coin toss, which left the new events unlearnt for good when it fell against the candidate
       boolean checkOnly = sameEventsAsActive && config.refitPublished() && activeNdcg != null;
       double allowed = checkOnly ? Math.max(config.gateMargin(), SAME_EVENTS_TOLERANCE * activeNdcg)
           : config.gateMargin();
@@ -470,7 +473,7 @@ final class ModelLifecycle implements AutoCloseable {
       gate.put("margin", config.gateMargin());
       gate.put("rule", checkOnly ? "the candidate learnt the active version's events (the events since are the"
           + " holdout), and the refit learns the new ones: publish if candidate NDCG@10 >= active NDCG@10 - max(margin,"
-          + " 10% of it)" : "publish if candidate NDCG@10 >= active NDCG@10 - margin");
+          + " half of it)" : "publish if candidate NDCG@10 >= active NDCG@10 - margin");
       gate.put("holdout", split.protocol());
       gate.put("holdoutFromMillis", cutoff);
       gate.put("trigger", j.trigger);
