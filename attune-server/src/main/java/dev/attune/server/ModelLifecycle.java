@@ -485,13 +485,18 @@ final class ModelLifecycle implements AutoCloseable {
           config.gateMargin(), split.protocol(), j.trigger);
       j.checkCancelled();
       long trainedUntil = cutoff;
+      Split learnt = split;
       if (publish && config.refitPublished()) {
         Map<String, Object> refit = refit(engine, ds, split, out, candidateNdcg, j);
         j.checkCancelled();
         gate.put("refit", refit);
-        if (Boolean.TRUE.equals(refit.get("served"))) trainedUntil = newestTime(ds) + 1;
+        if (Boolean.TRUE.equals(refit.get("served"))) {
+          trainedUntil = newestTime(ds) + 1;
+          learnt = Splits.temporal(ds, ModelTrainer.WEIGHTS, Long.MAX_VALUE);
+        }
       }
       writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
+      writeUntrainedItems(out, ds, learnt);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
       // not registered (the store went away), a folder under a version's name, its gate saying "published", would
@@ -666,6 +671,27 @@ final class ModelLifecycle implements AutoCloseable {
     jobInfo.put("epoch", job.epoch);
     jobInfo.put("loss", Double.isFinite(job.loss) ? job.loss : null);
     info.set(JOB_KEY, json.valueToTree(jobInfo));
+    Path tmp = dir.resolve("model.json.tmp");
+    json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The key in {@code model.json} listing the items of the version's catalogue it learnt no liked event of. */
+  static final String UNTRAINED_ITEMS_KEY = "untrainedItems";
+
+  /**
+   * Lists in {@code dir}'s {@code model.json} ({@link #UNTRAINED_ITEMS_KEY}) the items of {@code ds} that {@code
+   * learnt}'s training part holds no liked event of: items first seen in the holdout, or known by metadata alone. Their
+   * rows in the weights were never trained on what they are, so the served model treats them as items it does not
+   * know ({@link ServingModel#read}): recommended as new content, and read in a history by the fallback.
+   */
+  private void writeUntrainedItems(Path dir, Dataset ds, Split learnt) throws IOException {
+    int[] counts = learnt.trainAndValidation().interactions().positive().itemCounts();
+    List<String> untrained = new java.util.ArrayList<>();
+    for (int i = 0; i < ds.numItems(); i++) if (i >= counts.length || counts[i] == 0) untrained.add(ds.itemIds().id(i));
+    Path file = dir.resolve("model.json");
+    ObjectNode info = (ObjectNode) json.readTree(file.toFile());
+    info.set(UNTRAINED_ITEMS_KEY, json.valueToTree(untrained));
     Path tmp = dir.resolve("model.json.tmp");
     json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -77,7 +78,7 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
       Recommender pipeline = TwoStageModel.assemble(d.weights(), train, 1);
       return new ServingModel(pipeline, null, null, train.dataset().itemIds(), TwoStageModel.KIND, version, null);
     }
-    IdIndex items = IdIndex.of(d.itemIds());
+    IdIndex items = IdIndex.of(withoutUntrained(d));
     if (SceneTransferModel.MODEL_KIND.equals(d.kind())) {
       SceneTransferModel first = SceneTransferModel.fromDirectory(d, onModelItems(pipelineData.get(), items), null);
       Map<String, SceneTransferModel> targets = new LinkedHashMap<>();
@@ -97,6 +98,24 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
           + " it is served without them; retrain it to serve it as trained", version);
     }
     return new ServingModel(model, model, new BatchedScoring(model, MAX_BATCH), items, d.kind(), version, null);
+  }
+
+  /** Stands in for an item the version never learnt: no store id matches it (ids are never empty nor hold NUL). */
+  private static final String UNTRAINED = "\u0000untrained:";
+
+  /**
+   * The directory's item ids with those its {@code model.json} lists as untrained ({@link
+   * ModelLifecycle#UNTRAINED_ITEMS_KEY}) replaced by ids no item has: looked up, they are items the model does not
+   * know (the fallback reads them in a history; new-content rules recommend them), and their rows are never ranked.
+   */
+  private static List<String> withoutUntrained(ModelDirectory d) {
+    if (!(d.info().get(ModelLifecycle.UNTRAINED_ITEMS_KEY) instanceof List<?> listed) || listed.isEmpty()) {
+      return d.itemIds();
+    }
+    java.util.Set<Object> untrained = new java.util.HashSet<>(listed);
+    List<String> ids = new java.util.ArrayList<>(d.itemIds());
+    for (int i = 0; i < ids.size(); i++) if (untrained.contains(ids.get(i))) ids.set(i, UNTRAINED + i);
+    return ids;
   }
 
   /**

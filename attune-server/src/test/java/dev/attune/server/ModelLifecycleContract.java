@@ -376,6 +376,41 @@ abstract class ModelLifecycleContract {
     assertEquals(second.get("version").asText(), recommendationsModel());
   }
 
+  /**
+   * An item first seen in the holdout was never trained on: the version lists it as untrained, and the served model
+   * treats it as an item it does not know (neither read in a history nor ranked), where it had served its untrained
+   * row as a model item.
+   */
+  @Test
+  void anItemTheVersionNeverLearntIsNotServedAsAModelItem() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    StringBuilder later = new StringBuilder("[");
+    for (int u = 0; u < 9; u++) { // the newest 9 of 89 events: the holdout (the newest 10%, cut at the 81st)
+      later.append(u > 0 ? "," : "").append("{\"userId\":\"u").append(u).append("\",\"itemId\":\"fresh\",")
+          .append("\"type\":\"like\",\"timestamp\":").append(1_760_000_000_000L + 100 * 60_000L + u).append('}');
+    }
+    json(send("POST", "/v1/events", later + "]", false), 200);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("published", job.get("state").asText(), job.toString());
+    JsonNode info = JSON.readTree(dir.resolve(job.get("version").asText()).resolve("model.json").toFile());
+    List<String> untrained = new ArrayList<>();
+    info.get(ModelLifecycle.UNTRAINED_ITEMS_KEY).forEach(n -> untrained.add(n.asText()));
+    assertTrue(untrained.contains("fresh") && !untrained.contains("song1"), info.toString());
+    JsonNode answer = json(send("POST", "/v1/recommendations",
+        "{\"history\":[{\"itemId\":\"fresh\",\"type\":\"like\"}],\"k\":5}", false), 200);
+    for (JsonNode item : answer.get("items")) {
+      assertNotEquals("sasrec", item.get("source").asText(), "not read as a model item: " + answer);
+    }
+    JsonNode known = json(send("POST", "/v1/recommendations",
+        "{\"history\":[{\"itemId\":\"song1\",\"type\":\"like\"}],\"k\":40}", false), 200);
+    assertEquals("sasrec", known.get("items").get(0).get("source").asText(), known.toString());
+    for (JsonNode item : known.get("items")) {
+      assertFalse(item.get("source").asText().equals("sasrec") && item.get("itemId").asText().equals("fresh"),
+          "nor ranked by the model: " + known);
+    }
+  }
+
   @Test
   void theGateRejectsWhenTheServedVersionCannotBeMeasured() throws Exception {
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
