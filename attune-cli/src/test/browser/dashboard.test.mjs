@@ -217,6 +217,9 @@ try {
   const direct = await ok('/v1/recommendations', { method: 'POST', auth: false, body: { history, k: 10 } });
   check(direct.items[0].itemId === after[0], `the what-if list is the API's: ${direct.items[0].itemId} vs ${after[0]}`);
   check(await page.locator('[data-testid="whatif-after"] .tag.new').count() > 0, 'new items are marked');
+  const left = before.filter(id => !after.includes(id));
+  const summary = await text(page, 'whatif-summary');
+  check(left.every(id => summary.includes(id)), `the items that left the list are named: ${left} in ${summary}`);
   check(await page.locator('[data-testid="whatif-influence"] rect[data-value]').count() > 0, 'the what-if has an influence map');
   check(await page.getByTestId('whatif-unknown').count() === 0, 'a catalogue item is not flagged');
   check(await page.evaluate(() => [...document.getElementById('whatif-result').childNodes].every(n => n.nodeType === 1)),

@@ -567,6 +567,8 @@ async function influence(userId, added, items, label, modelKind, testid) {
 
 async function runWhatIf(events, itemId, type, modelKind, out, userId) {
   if (!itemId) return;
+  // the previous answer would read as this one's while it is computed
+  out.replaceChildren(h('p', { class: 'muted' }, 'Recommending with the event…'));
   const now = Math.max(Date.now(), ...events.map(e => e.timestamp + 1));
   const added = [{ itemId, type, timestamp: now }];
   try {
@@ -578,6 +580,8 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
     const titles = await itemTitles([...before.items, ...after.items].map(i => i.itemId).concat([itemId], events.map(e => e.itemId)));
     const label = id => titles[id] ? `${titles[id]} (${id})` : id;
     const changed = after.items.filter(i => !before.items.some(b => b.itemId === i.itemId)).length;
+    // what the event pushed out of the list, named: the new ones are marked in the table, these are not in it
+    const dropped = before.items.filter(b => !after.items.some(i => i.itemId === b.itemId)).map(b => label(b.itemId));
     // an id the catalogue does not hold is still a history event, but most likely a typo: say so
     const known = await api(`/v1/items/${encodeURIComponent(itemId)}`).then(() => true, e => {
       if (e instanceof Stale || e instanceof Unauthorized) throw e;
@@ -586,7 +590,8 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
     out.replaceChildren(...[
       known ? null : h('p', { class: 'error', 'data-testid': 'whatif-unknown' },
         `No item "${itemId}" in the catalogue: the list below treats it as an event on an unknown item.`),
-      h('p', { 'data-testid': 'whatif-summary' }, `With one more "${type}" of ${label(itemId)}: ${changed} of ${after.items.length} items are new to the list.`),
+      h('p', { 'data-testid': 'whatif-summary' }, `With one more "${type}" of ${label(itemId)}: ${changed} of ${after.items.length} items are new to the list.`
+        + (dropped.length ? ` Left the list: ${dropped.join(', ')}.` : '')),
       h('div', { class: 'two' },
         h('div', {}, h('h2', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
         h('div', {}, h('h2', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
