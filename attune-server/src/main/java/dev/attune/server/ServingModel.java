@@ -104,6 +104,16 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
   private static final String UNTRAINED = "\u0000untrained:";
 
   /**
+   * How many of the model's items it never learnt (listed in its {@code model.json}): the catalogue holds them, under
+   * their own ids, though {@link #items} does not, so a count of the model's items the catalogue knows adds these.
+   */
+  int untrainedCount() {
+    int n = 0;
+    for (int i = 0; i < items.size(); i++) if (items.id(i).startsWith(UNTRAINED)) n++;
+    return n;
+  }
+
+  /**
    * The directory's item ids with those its {@code model.json} lists as untrained ({@link
    * ModelLifecycle#UNTRAINED_ITEMS_KEY}) replaced by ids no item has: looked up, they are items the model does not
    * know (the fallback reads them in a history; new-content rules recommend them), and their rows are never ranked.
