@@ -413,6 +413,24 @@ abstract class ModelLifecycleContract {
     }
   }
 
+  /** A version the admin activates while a candidate trains stays served: the job's holdout was chosen for another. */
+  @Test
+  void aVersionActivatedWhileTheCandidateTrainsStaysServed() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) ids.add("song" + i);
+    ModelDirectory.write(dir.resolve("by-hand"), RandomSasRec.weights(new RandomSasRec.Config(40, 16, 1, 2, 16, 20,
+        0, 0, null, null, 11L)), ids, Map.of());
+    FakeTrainer trainer = new FakeTrainer(0.2, true, 0.9);
+    start(trainer, LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    json(send("POST", "/v1/admin/models/by-hand/activate", null, true), 200);
+    trainer.release();
+    JsonNode job = awaitJob();
+    assertEquals("rejected", job.get("state").asText(), job.toString());
+    assertTrue(job.get("gate").get("note").asText().contains("activated while the candidate trained"), job.toString());
+    assertEquals("by-hand", recommendationsModel());
+  }
+
   @Test
   void theGateRejectsWhenTheServedVersionCannotBeMeasured() throws Exception {
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
