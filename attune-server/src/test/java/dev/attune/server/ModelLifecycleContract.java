@@ -207,12 +207,17 @@ abstract class ModelLifecycleContract {
     assertEquals(version, recommendationsModel());
   }
 
-  @Test
-  void aVersionTrainedByHandAndActivatedStaysActiveAfterARestart() throws Exception {
+  /** A servable model directory {@code by-hand} over the 40 songs, as {@code attune train --out} writes one. */
+  private void writeByHand() throws java.io.IOException {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 40; i++) ids.add("song" + i);
     ModelDirectory.write(dir.resolve("by-hand"), RandomSasRec.weights(new RandomSasRec.Config(40, 16, 1, 2, 16, 20,
         0, 0, null, null, 11L)), ids, Map.of());
+  }
+
+  @Test
+  void aVersionTrainedByHandAndActivatedStaysActiveAfterARestart() throws Exception {
+    writeByHand();
     Files.createDirectories(dir.resolve("pruned")); // model.json alone: listed, not servable
     Files.copy(dir.resolve("model/model.json"), dir.resolve("pruned/model.json"));
     start(null, LifecycleConfig.DEFAULTS);
@@ -416,10 +421,7 @@ abstract class ModelLifecycleContract {
   /** A version the admin activates while a candidate trains stays served: the job's holdout was chosen for another. */
   @Test
   void aVersionActivatedWhileTheCandidateTrainsStaysServed() throws Exception {
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < 40; i++) ids.add("song" + i);
-    ModelDirectory.write(dir.resolve("by-hand"), RandomSasRec.weights(new RandomSasRec.Config(40, 16, 1, 2, 16, 20,
-        0, 0, null, null, 11L)), ids, Map.of());
+    writeByHand();
     FakeTrainer trainer = new FakeTrainer(0.2, true, 0.9);
     start(trainer, LifecycleConfig.DEFAULTS);
     json(send("POST", "/v1/admin/models/train", null, true), 202);
