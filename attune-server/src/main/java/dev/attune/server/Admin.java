@@ -292,7 +292,7 @@ final class Admin {
    */
   private String unknownItemsWarning(ServingModel model) {
     if (catalog.size() == 0) return null;
-    int known = catalog.countKnown(model.items()) + model.untrainedCount();
+    int known = model.itemsKnownTo(catalog);
     if (known >= model.items().size() / 2) return null; // the start-up check's threshold (AttuneServer)
     return "the catalogue knows " + known + " of its " + model.items().size() + " items: was it trained on this"
         + " store's data? Only known items can be recommended";

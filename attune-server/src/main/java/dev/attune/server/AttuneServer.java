@@ -564,7 +564,7 @@ public final class AttuneServer {
    * served over a store that lacks most of its items recommends little; say so at start rather than leave it silent.
    */
   private static void warnIfItemsMissing(ServingModel model, Catalog catalog) {
-    int known = catalog.countKnown(model.items()) + model.untrainedCount();
+    int known = model.itemsKnownTo(catalog);
     if (known < model.items().size() / 2) {
       LOG.warn("the store knows {} of the served model's {} items; only those can be recommended: post the items"
           + " (POST /v1/items) or the events the model was trained on (POST /v1/events)", known, model.items().size());

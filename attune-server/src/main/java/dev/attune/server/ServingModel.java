@@ -104,13 +104,13 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
   private static final String UNTRAINED = "\u0000untrained:";
 
   /**
-   * How many of the model's items it never learnt (listed in its {@code model.json}): the catalogue holds them, under
-   * their own ids, though {@link #items} does not, so a count of the model's items the catalogue knows adds these.
+   * How many of the model's items {@code catalog} holds: those under their ids in {@link #items}, and those the model
+   * never learnt, which {@link #items} names by stand-ins but which are the model's items all the same.
    */
-  int untrainedCount() {
-    int n = 0;
-    for (int i = 0; i < items.size(); i++) if (items.id(i).startsWith(UNTRAINED)) n++;
-    return n;
+  int itemsKnownTo(Catalog catalog) {
+    int untrained = 0;
+    for (int i = 0; i < items.size(); i++) if (items.id(i).startsWith(UNTRAINED)) untrained++;
+    return catalog.countKnown(items) + untrained;
   }
 
   /**

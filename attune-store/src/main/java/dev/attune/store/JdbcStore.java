@@ -351,10 +351,7 @@ public final class JdbcStore implements Store {
           if (dialect.singleWriter()) {
             st.execute("VACUUM");
             // the log must be cut too (it holds the pages as they were); a reader in the way is waited for a while
-            for (int attempt = 1; ; attempt++) {
-              try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-                if (!rs.next() || rs.getInt(1) == 0) break;
-              }
+            for (int attempt = 1; !WalCheckpointer.truncateLog(st); attempt++) {
               if (attempt == 50) {
                 throw new SQLException("the write-ahead log could not be emptied: a reader kept it busy for 5 s");
               }

@@ -136,11 +136,20 @@ final class WalCheckpointer implements AutoCloseable {
   /** Empties the log with the writer excluded; leaves the request standing when a reader is in the way. */
   private void truncate() throws SQLException, InterruptedException {
     if (stopped || !writeLock.tryLock(CATCH_UP_LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS)) return;
-    try (Statement st = connection.createStatement();
-        ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-      if (rs.next() && rs.getInt(1) == 0) truncateRequested = false; // busy = 0: all copied and the log cut
+    try (Statement st = connection.createStatement()) {
+      if (truncateLog(st)) truncateRequested = false;
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /**
+   * Copies the log into the database and cuts it to zero bytes on {@code st}'s connection; returns whether it did
+   * (false: a reader holding an old snapshot was in the way).
+   */
+  static boolean truncateLog(Statement st) throws SQLException {
+    try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+      return rs.next() && rs.getInt(1) == 0; // busy = 0: all copied and the log cut
     }
   }
 
