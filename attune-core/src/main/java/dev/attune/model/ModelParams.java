@@ -17,6 +17,8 @@ public final class ModelParams {
   private final String model;
   private final Map<String, String> values;
   private final Map<String, Boolean> used = new LinkedHashMap<>();
+  /** The value each key read took, given or the default ({@link #settings}). */
+  private final Map<String, Object> settings = new LinkedHashMap<>();
 
   /**
    * Overrides of {@code model}.
@@ -69,8 +71,6 @@ public final class ModelParams {
     settings.put(key, value instanceof Enum<?> c ? c.name().toLowerCase(Locale.ROOT).replace('_', '-') : value);
     return value;
   }
-
-  private final Map<String, Object> settings = new LinkedHashMap<>();
 
   /** The value of every key read so far, given or the default, in the order read (what a run says it trains with). */
   public Map<String, Object> settings() {

@@ -1,5 +1,7 @@
 package dev.attune.server;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -31,8 +33,8 @@ final class HostPolicy {
    * @param listenHost the interface the server listens on ({@code --host}): allowed too when it is a name
    */
   HostPolicy(List<String> allowed, String listenHost) {
-    java.util.Set<String> n = new java.util.HashSet<>();
-    java.util.List<String> s = new java.util.ArrayList<>();
+    Set<String> n = new HashSet<>();
+    List<String> s = new ArrayList<>();
     boolean star = false;
     for (String a : allowed) {
       String h = a.strip().toLowerCase(Locale.ROOT);
