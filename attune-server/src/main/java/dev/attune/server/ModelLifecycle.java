@@ -172,7 +172,13 @@ final class ModelLifecycle implements AutoCloseable {
         // a version whose directory is gone tells nothing about the last job
       }
     }
-    if (newest == null) return;
+    if (newest == null) {
+      Job recorded = recordedJob(-1);
+      synchronized (this) {
+        if (job == null) job = recorded;
+      }
+      return;
+    }
     long decided = gate.get("decidedAtMillis") instanceof Number n ? n.longValue() : newest.createdAtMillis();
     long started = jobInfo.get("startedAtMillis") instanceof Number n ? n.longValue() : decided;
     Job restored = new Job(jobInfo.get("id") instanceof String id ? id
@@ -186,6 +192,9 @@ final class ModelLifecycle implements AutoCloseable {
     Map<String, Object> restoredGate = (Map<String, Object>) gate;
     restored.gate = restoredGate;
     restored.finish(String.valueOf(gate.get("decision")), decided, null);
+    // a job after it that built no version (it failed, or the server stopped or was killed during it) is the last job
+    Job recorded = recordedJob(started);
+    if (recorded != null && !recorded.id.equals(restored.id)) restored = recorded;
     if (sequenceAtJob instanceof Number n) {
       eventsSinceTraining.set(store.countEventsAfter(n.longValue()));
     } else if (eventsAtJob instanceof Number n) {
@@ -344,7 +353,7 @@ final class ModelLifecycle implements AutoCloseable {
     BuildLock lock = null;
     boolean registered = false;
     try {
-      j.state = "training";
+      enter(j, "training");
       // read before the data set: an event stored in between is trained on and still counted as new, not lost
       long sequenceAtJob = store.lastSequence();
       Dataset stored = store.toDataset("store");
@@ -435,7 +444,7 @@ final class ModelLifecycle implements AutoCloseable {
       j.checkCancelled();
       // measured as it will be served: without the rows of items it never learnt, as the active version is
       writeUntrainedItems(out, ds, split);
-      j.state = "evaluating";
+      enter(j, "evaluating");
       Map<String, Double> candidate = engine.evaluate(out, ds, split);
       Double candidateNdcg = candidate.get("NDCG@10");
       if (candidateNdcg == null || !Double.isFinite(candidateNdcg)) {
@@ -547,7 +556,12 @@ final class ModelLifecycle implements AutoCloseable {
       }
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
     } catch (Exception | LinkageError e) {
-      if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
+      String error = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (j.cancelled) {
+        // the stop surfaces however the trainer was waiting (an interrupt, a closed engine): said as the stop it is
+        error = STOPPED;
+        LOG.warn("training job {} ({}) stopped with the server", j.id, j.trigger);
+      } else if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
         // what the data or the settings did not allow (too few events, no holdout): said, no stack trace
         LOG.warn("training job {} ({}) failed: {}", j.id, j.trigger, e.getMessage());
         LOG.debug("training job {} failed at", j.id, e); // the trace, for ATTUNE_LOG_LEVEL=DEBUG
@@ -555,7 +569,7 @@ final class ModelLifecycle implements AutoCloseable {
         LOG.error("training job {} ({}) failed", j.id, j.trigger, e);
       }
       if (out != null && !registered) deleteQuietly(out);
-      j.finish("failed", clock.getAsLong(), e.getMessage() == null ? e.toString() : e.getMessage());
+      j.finish("failed", clock.getAsLong(), error);
     } finally {
       if (lock != null) {
         try {
@@ -568,6 +582,7 @@ final class ModelLifecycle implements AutoCloseable {
           LOG.warn("could not remove the lock file {} of a finished job", lockFile, e);
         }
       }
+      if (j.finished()) recordJob(j);
       JobListener l = jobListener;
       if (l != null && j.finished()) l.finished(j.state, j.finishedAtMillis - j.startedAtMillis);
       // events that arrived during the job may have reached the trigger: a burst then quiet is learnt too
@@ -754,7 +769,7 @@ final class ModelLifecycle implements AutoCloseable {
       Job j) throws IOException {
     Map<String, Object> info = new LinkedHashMap<>();
     Path refitDir = out.resolve(REFIT_DIR);
-    j.state = "refitting";
+    enter(j, "refitting");
     try {
       engine.train(ds, Splits.temporal(ds, ModelTrainer.WEIGHTS, Long.MAX_VALUE), refitDir, config.seed(), j);
       j.checkCancelled();
@@ -809,6 +824,74 @@ final class ModelLifecycle implements AutoCloseable {
     LOG.info("training job {}: the published candidate was trained again on every event (holdout NDCG@10 {}, learnt"
         + " from), which takes its place", j.id, info.get("holdoutNdcg10"));
     return info;
+  }
+
+  /**
+   * The file in the model root that records the last job as it goes ({@link #recordJob}): a job that builds no version
+   * (it failed, or the server was stopped or killed during it) is still the last job after a restart.
+   */
+  static final String JOB_RECORD = ".last-job.json";
+
+  /** Moves the job to {@code state} and records it (a kill from now on is reported at this state). */
+  private void enter(Job j, String state) {
+    j.state = state;
+    recordJob(j);
+  }
+
+  /** Writes {@code j} to the {@link #JOB_RECORD} (write-then-move: a kill leaves the old record or the new one). */
+  private void recordJob(Job j) {
+    Path file = modelRoot().resolve(JOB_RECORD);
+    Path tmp = file.resolveSibling(JOB_RECORD + ".tmp");
+    try {
+      Files.createDirectories(file.getParent());
+      json.writeValue(tmp.toFile(), j.toMap());
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      // the job goes on: only what a restart shows of it is lost
+      LOG.warn("could not record training job {} in {}: {}", j.id, file, e.toString());
+    }
+  }
+
+  /**
+   * The job the {@link #JOB_RECORD} holds, if it started after {@code afterMillis}: a job recorded as running was
+   * ended by a stop or a kill, and is reported failed, at the state it had reached; null when there is none.
+   */
+  private Job recordedJob(long afterMillis) {
+    Path file = modelRoot().resolve(JOB_RECORD);
+    if (!Files.isRegularFile(file)) return null;
+    try {
+      Map<?, ?> m = json.readValue(file.toFile(), Map.class);
+      if (!(m.get("id") instanceof String id) || !(m.get("startedAtMillis") instanceof Number started)
+          || started.longValue() <= afterMillis) {
+        return null;
+      }
+      Job j = new Job(id, String.valueOf(m.get("trigger")), started.longValue());
+      if (m.get("version") instanceof String v) j.version = v;
+      if (m.get("holdout") instanceof String h) j.holdout = h;
+      if (m.get("epoch") instanceof Number n) j.epoch = n.intValue();
+      if (m.get("loss") instanceof Number n) j.loss = n.doubleValue();
+      if (m.get("quarantined") instanceof Number n) j.quarantined = n.intValue();
+      if (m.get("gate") instanceof Map<?, ?> g) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> gate = (Map<String, Object>) g;
+        j.gate = gate;
+      }
+      String state = String.valueOf(m.get("state"));
+      if (m.get("finishedAtMillis") instanceof Number finished) {
+        j.finish(state, finished.longValue(), m.get("error") instanceof String e ? e : null);
+      } else {
+        // the record was last written when the job reached this state: it ended at or after that time
+        long last = Files.getLastModifiedTime(file).toMillis();
+        j.finish("failed", Math.max(last, started.longValue()), "the server stopped while the job was " + state
+            + (j.version == null ? "" : " (version " + j.version + ")") + ", at or after " + Instant.ofEpochMilli(last)
+            + ": nothing it built was kept, and the events since the last version a job built count toward the next"
+            + " job");
+      }
+      return j;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not read the last training job from {}: {}", file, e.toString());
+      return null;
+    }
   }
 
   /** The model root a job writes versions under. */
@@ -938,6 +1021,9 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /** One training job; its progress is written by the training thread and read by requests. */
+  /** The error of a job the server's stop ended. */
+  static final String STOPPED = "the server stopped during the job";
+
   static final class Job implements FitListener {
     final String id;
     final String trigger;
@@ -975,7 +1061,7 @@ final class ModelLifecycle implements AutoCloseable {
     }
 
     void checkCancelled() {
-      if (cancelled) throw new java.util.concurrent.CancellationException("the server is stopping");
+      if (cancelled) throw new java.util.concurrent.CancellationException(STOPPED);
     }
 
     @Override

@@ -801,6 +801,62 @@ abstract class ModelLifecycleContract {
         "a failed job leaves no version directory");
   }
 
+  @Test
+  void aFailedJobIsStillTheLastJobAfterARestart() throws Exception {
+    for (int u = 0; u < 10; u++) store.deleteUser("u" + u);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode failed = awaitJob();
+    assertEquals("failed", failed.get("state").asText(), failed.toString());
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    JsonNode shown = json(send("GET", "/v1/admin/training", null, true), 200).get("job");
+    assertEquals(failed.get("id").asText(), shown.get("id").asText(), "not forgotten by the restart: " + shown);
+    assertEquals("failed", shown.get("state").asText());
+    assertEquals(failed.get("error").asText(), shown.get("error").asText());
+  }
+
+  /** A job the server's stop or a kill ended shows, after a restart, as failed at the state it had reached. */
+  @Test
+  void aJobEndedByAStopOrAKillIsReportedFailedAfterARestart() throws Exception {
+    FakeTrainer trainer = new FakeTrainer(0.2, true, 0.3);
+    start(trainer, LifecycleConfig.DEFAULTS);
+    String id = json(send("POST", "/v1/admin/models/train", null, true), 202).get("id").asText();
+    Path record = dir.resolve(ModelLifecycle.JOB_RECORD);
+    String whileTraining = null;
+    for (int k = 0; k < 600 && (whileTraining == null || !whileTraining.contains("\"training\"")); k++) {
+      if (k > 0) Thread.sleep(50);
+      whileTraining = Files.exists(record) ? Files.readString(record) : null;
+    }
+    assertTrue(whileTraining != null && whileTraining.contains(id), "recorded as it goes: " + whileTraining);
+    server.stop(); // the job is stopped at the trainer's next report
+    server = null;
+    JsonNode stopped = null;
+    for (int k = 0; k < 600 && (stopped == null || stopped.get("finishedAtMillis").isNull()); k++) {
+      if (k > 0) Thread.sleep(50);
+      stopped = JSON.readTree(Files.readString(record));
+    }
+    assertEquals("failed", stopped.get("state").asText(), stopped.toString());
+    assertTrue(stopped.get("error").asText().contains("the server stopped during the job"), stopped.toString());
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    JsonNode shown = json(send("GET", "/v1/admin/training", null, true), 200).get("job");
+    assertEquals(id, shown.get("id").asText(), shown.toString());
+    assertEquals("failed", shown.get("state").asText(), shown.toString());
+    server.stop();
+    server = null;
+
+    // a kill leaves the record as it was written when the job reached its last state
+    Files.writeString(record, whileTraining);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    JsonNode killed = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertEquals(id, killed.get("job").get("id").asText(), killed.toString());
+    assertEquals("failed", killed.get("job").get("state").asText(), killed.toString());
+    assertTrue(killed.get("job").get("error").asText().startsWith("the server stopped while the job was training"),
+        killed.toString());
+    assertFalse(killed.get("running").asBoolean(), "a new job may start: " + killed);
+    assertEquals(202, send("POST", "/v1/admin/models/train", null, true).statusCode());
+    assertEquals("published", awaitJob().get("state").asText());
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private void postPlays(int from, int count) throws Exception {
