@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -178,6 +179,44 @@ final class TrainCommand implements Callable<Integer> {
       // a run that replaces a model starts afresh: a later --resume must not pick up the replaced run's checkpoints
       for (String folder : List.of(CHECKPOINTS, CHECKPOINTS + "-refit")) deleteTree(out.resolve(folder));
     }
+    long startMillis = System.currentTimeMillis();
+    // Ctrl-C or a stop ends the JVM without unwinding this thread: the hook says then what is kept and how to go on
+    onStop = () -> "attune: stopped before the model was written; nothing was written to " + out + ": run the"
+        + " command again (" + model.toLowerCase(Locale.ROOT) + " keeps no checkpoint to continue from)";
+    Thread stopped = new Thread(() -> {
+      Supplier<String> notice = onStop;
+      if (notice == null || written(startMillis)) return;
+      System.err.println(); // off the line a progress bar may hold
+      System.err.println(notice.get());
+    }, "attune-train-stopped");
+    Runtime.getRuntime().addShutdownHook(stopped);
+    try {
+      return train(o, err, attention);
+    } finally {
+      onStop = null;
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopped);
+      } catch (IllegalStateException stopping) {
+        // the JVM is stopping: the hook runs
+      }
+    }
+  }
+
+  /** What Ctrl-C or a stop says during the training (what is kept and how to go on); null when nothing. */
+  private volatile Supplier<String> onStop;
+
+  /** Whether this run has written its model into {@code --out} (it started at {@code startMillis}). */
+  private boolean written(long startMillis) {
+    try {
+      Path info = out.resolve("model.json");
+      return Files.exists(info) && Files.getLastModifiedTime(info).toMillis() >= startMillis;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** The training itself, once the options are checked: the branch for the model's kind. */
+  private int train(PrintWriter o, PrintWriter err, boolean attention) throws Exception {
     if (dev.attune.train.CtrModels.knows(model)) return trainCtr(o, err);
     if (model.equalsIgnoreCase(PipelineRun.MODEL)) {
       Map<String, Map<String, String>> overrides = ModelParams.parse(params);
@@ -241,24 +280,13 @@ final class TrainCommand implements Callable<Integer> {
     long start = System.nanoTime();
     WeightFile weights;
     TrainingHistory history;
-    // Ctrl-C or a stop ends the JVM without unwinding this thread: say then what is kept and how to go on
-    Thread interrupted = new Thread(() -> {
-      if (SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))) {
-        System.err.println(); // off the line a progress bar may hold
-        System.err.println("attune: stopped; the checkpoint of the last finished epoch is in "
-            + out.resolve(CHECKPOINTS) + ": run the same command with --resume to continue from it");
-      }
-    }, "attune-train-interrupted");
-    Runtime.getRuntime().addShutdownHook(interrupted);
+    onStop = () -> SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))
+        ? "attune: stopped; the checkpoint of the last finished epoch is in " + out.resolve(CHECKPOINTS) + ": run the"
+            + " same command with --resume to continue from it"
+        : "attune: stopped before the first epoch ended; nothing was written to " + out;
     try (Progress progress = new Progress(trainer.name(), quiet, err)) {
       history = new TrainingHistory(progress);
       weights = trainer.train(trainSet, run, history);
-    } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(interrupted);
-      } catch (IllegalStateException stopping) {
-        // the JVM is stopping: the hook runs
-      }
     }
     if (resume && history.resumedAfter() >= 0) {
       err.println("resumed from the checkpoint after epoch " + history.resumedAfter());
