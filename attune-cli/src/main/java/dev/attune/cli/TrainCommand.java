@@ -215,6 +215,24 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Whether {@code --out} holds the model of a run that has ended with this run's settings: its checkpoint trained
+   * every epoch (or stopped early), the model was written after it, and with the same {@code --refit} choice.
+   */
+  private boolean finishedRun(WeightTrainer trainer) throws java.io.IOException {
+    Path checkpoints = out.resolve(CHECKPOINTS);
+    Path info = out.resolve("model.json");
+    if (!ModelDirectory.holdsModel(out) || !SequenceTraining.checkpointEnded(checkpoints, trainer.options())) {
+      return false;
+    }
+    long written = Files.getLastModifiedTime(info).toMillis();
+    for (Path dir : List.of(checkpoints, out.resolve(CHECKPOINTS + "-refit"))) {
+      Path file = SequenceTraining.checkpointFile(dir);
+      if (Files.exists(file) && Files.getLastModifiedTime(file).toMillis() > written) return false;
+    }
+    return Boolean.valueOf(refit).equals(ModelDirectory.readInfo(out).get("refit"));
+  }
+
   /** The training itself, once the options are checked: the branch for the model's kind. */
   private int train(PrintWriter o, PrintWriter err, boolean attention) throws Exception {
     if (dev.attune.train.CtrModels.knows(model)) return trainCtr(o, err);
@@ -242,6 +260,14 @@ final class TrainCommand implements Callable<Integer> {
     }
     int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     WeightTrainer trainer = AttentionModels.create(name, overrides.get(name), seed, threadCount);
+    if (resume && finishedRun(trainer)) {
+      // resumed, it would train no epoch and write the same model again after replaying the run's epoch lines
+      err.println("attune: nothing to resume: the run in " + out + " ended (" + trainer.options().epochs()
+          + " epochs asked for, or early stopping) and wrote its model, which is left as it is; ask for more epochs"
+          + " (--param " + name + ".epochs=<n>) to train it further, or pass --force instead of --resume to train"
+          + " afresh");
+      return 0;
+    }
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
     if (dataset.timeKind() == Dataset.TimeKind.NONE) {

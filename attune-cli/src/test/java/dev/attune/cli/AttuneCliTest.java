@@ -1,6 +1,7 @@
 package dev.attune.cli;
 
 import static dev.attune.cli.CliRun.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -518,6 +519,14 @@ class AttuneCliTest {
         "--resume", "--force");
     assertEquals(AttuneCli.USAGE_ERROR, both.code(), both.err());
     assertTrue(both.err().contains("pass one"), both.err());
+    byte[] written = Files.readAllBytes(model.resolve("model.json"));
+    CliRun finished = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--quiet",
+        "--param", "sasrec.epochs=3", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
+        "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--refit", "--resume");
+    assertEquals(0, finished.code(), finished.err());
+    assertTrue(finished.err().contains("nothing to resume") && finished.err().contains("sasrec.epochs=<n>"), finished.err());
+    assertFalse(finished.err().contains("epoch 1 loss"), "the finished run's epochs are not shown finished: " + finished.err());
+    assertArrayEquals(written, Files.readAllBytes(model.resolve("model.json")), "the model is left as it is");
 
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());

@@ -243,8 +243,34 @@ public final class SequenceTraining {
 
   /** Whether {@code checkpointDir} holds a checkpoint a {@link Run#resume} run would continue from. */
   public static boolean hasCheckpoint(Path checkpointDir) {
-    return Files.exists(checkpointDir.resolve(CHECKPOINT));
+    return Files.exists(checkpointFile(checkpointDir));
   }
+
+  /** The file in {@code checkpointDir} that a {@link Run#resume} run continues from (written after every epoch). */
+  public static Path checkpointFile(Path checkpointDir) {
+    return checkpointDir.resolve(CHECKPOINT);
+  }
+
+  /**
+   * Whether the checkpoint in {@code checkpointDir} is of a run that has ended with {@code options}: exactly its epochs
+   * trained, or fewer and early stopping's patience used up; a {@link Run#resume} run would then train nothing. False
+   * without a checkpoint.
+   *
+   * @throws UncheckedIOException if the checkpoint cannot be read
+   */
+  public static boolean checkpointEnded(Path checkpointDir, Options options) {
+    if (!hasCheckpoint(checkpointDir)) return false;
+    try {
+      WeightFile checkpoint = WeightFile.read(checkpointDir.resolve(CHECKPOINT));
+      int epoch = Integer.parseInt(checkpoint.property("epoch"));
+      // past the epochs asked for is not this run's end but another's, which a resume refuses
+      return epoch == options.epochs() || epoch < options.epochs()
+          && patienceExhausted(options, Integer.parseInt(checkpoint.property("badChecks")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("checkpoint in " + checkpointDir, e);
+    }
+  }
+
   private static final String OPTIMIZER = "optimizer.atw";
   private static final String BEST = "best.atw";
   private static final int NEGATIVE_REDRAWS = 64;
