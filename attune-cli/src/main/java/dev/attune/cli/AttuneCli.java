@@ -3,6 +3,8 @@ package dev.attune.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,8 +90,9 @@ public final class AttuneCli {
       Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
       String diskFull = diskFull(cause);
       if (diskFull != null) {
-        commandLine.getErr().println("attune: the disk is full (" + diskFull + "): free some space and run the command"
-            + " again");
+        // an output stream's error names no file: the places the command writes to say where
+        commandLine.getErr().println("attune: the disk is full (" + diskFull + ")"
+            + writtenPlaces(commandLine.getParseResult()) + ": free some space and run the command again");
         return USAGE_ERROR;
       }
       if (cause instanceof IllegalArgumentException || cause instanceof IOException
@@ -132,6 +135,22 @@ public final class AttuneCli {
     return null;
   }
 
+  /**
+   * Where the command writes, for a disk-full message: its {@code --out} and file {@code --store} as given (" writing
+   * --out /data/x"); "" when it was given neither. (The space left is not said: what the command wrote before it
+   * failed is deleted by then.)
+   */
+  static String writtenPlaces(CommandLine.ParseResult parsed) {
+    List<String> places = new java.util.ArrayList<>();
+    for (String option : List.of("--out", "--store")) {
+      if (parsed == null || !parsed.hasMatchedOption(option)) continue;
+      String value = String.valueOf((Object) parsed.matchedOptionValue(option, null));
+      if (value.startsWith("jdbc:")) continue; // a database server's disk, whose error says so itself
+      places.add(option + " " + Path.of(value).toAbsolutePath().normalize());
+    }
+    return places.isEmpty() ? "" : " writing " + String.join(" and ", places);
+  }
+
   private static final String TOO_LARGE = "the model or the data is too large: lower the size settings you gave"
       + " (--param ...dim, hidden, maxLength, maxHistory, candidates)";
 
@@ -139,15 +158,15 @@ public final class AttuneCli {
    * Fails when the folder {@code option} names cannot be made or written into: tried for real (permissions alone miss
    * a read-only mount or an immutable folder), then undone, so a run that fails later leaves no empty folder behind.
    */
-  static void requireWritableFolder(java.nio.file.Path dir, String option) {
-    java.nio.file.Path existing = dir.toAbsolutePath().normalize();
-    while (existing != null && !java.nio.file.Files.exists(existing)) existing = existing.getParent();
+  static void requireWritableFolder(Path dir, String option) {
+    Path existing = dir.toAbsolutePath().normalize();
+    while (existing != null && !Files.exists(existing)) existing = existing.getParent();
     try {
-      java.nio.file.Files.createDirectories(dir);
-      java.nio.file.Files.delete(java.nio.file.Files.createTempFile(dir, ".write-check", ".tmp"));
-      for (java.nio.file.Path p = dir.toAbsolutePath().normalize(); p != null && !p.equals(existing);
+      Files.createDirectories(dir);
+      Files.delete(Files.createTempFile(dir, ".write-check", ".tmp"));
+      for (Path p = dir.toAbsolutePath().normalize(); p != null && !p.equals(existing);
           p = p.getParent()) {
-        java.nio.file.Files.delete(p);
+        Files.delete(p);
       }
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot write into " + option + " " + dir + ": " + whyNotCreated(dir, e), e);
@@ -159,16 +178,16 @@ public final class AttuneCli {
    * words: file system exceptions often carry only a path. Names the path that failed when it is a parent of {@code
    * out}.
    */
-  static String whyNotCreated(java.nio.file.Path out, IOException e) {
+  static String whyNotCreated(Path out, IOException e) {
     if (!(e instanceof java.nio.file.FileSystemException f) || f.getFile() == null) {
       return String.valueOf(e.getMessage());
     }
-    java.nio.file.Path failed = java.nio.file.Path.of(f.getFile());
+    Path failed = Path.of(f.getFile());
     String at = failed.equals(out) ? "" : " (at " + failed + ")";
     if (e instanceof java.nio.file.NoSuchFileException) {
       // createDirectories makes missing parents, so a missing entry means its parent refuses new ones (/proc)
-      java.nio.file.Path parent = failed.toAbsolutePath().getParent();
-      return parent != null && java.nio.file.Files.isDirectory(parent) ? parent + " does not accept new folders"
+      Path parent = failed.toAbsolutePath().getParent();
+      return parent != null && Files.isDirectory(parent) ? parent + " does not accept new folders"
           : "no such file or folder" + at;
     }
     if (e instanceof java.nio.file.AccessDeniedException) return "permission denied" + at;

@@ -424,6 +424,11 @@ class AttuneCliTest {
     assertEquals("/data/events.bin.tmp: No space left on device", AttuneCli.diskFull(
         new java.nio.file.FileSystemException("/data/events.bin.tmp", null, "No space left on device")));
     assertEquals(null, AttuneCli.diskFull(new java.io.IOException("Permission denied")));
+    // a stream's "No space left on device" names no file: the message names where the command writes
+    var generate = new picocli.CommandLine(new GenerateCommand()).parseArgs("--out", "rel/data");
+    assertEquals(" writing --out " + Path.of("rel/data").toAbsolutePath(), AttuneCli.writtenPlaces(generate));
+    var load = new picocli.CommandLine(new LoadCommand()).parseArgs("--data", "d", "--store", "jdbc:sqlite:x.db");
+    assertEquals("", AttuneCli.writtenPlaces(load), "a store's own error names it");
   }
 
   @Test
