@@ -177,10 +177,18 @@ try {
   await open(page, '#/users', 'users');
   await page.fill('[data-testid="search"]', someUser);
   await page.click('form.inline button[type="submit"]');
+  const itemRequests = [];
+  const countItemRequests = r => { if (new URL(r.url()).pathname.startsWith('/v1/items/')) itemRequests.push(new URL(r.url()).pathname); };
+  page.on('request', countItemRequests);
   await page.click(`[data-testid="search-results"] button:text-is("${someUser}")`);
   await page.waitForSelector('#page[data-ready="users"] [data-testid="timeline"]', { timeout: 20000 });
+  page.off('request', countItemRequests);
   const events = (await ok(`/v1/users/${someUser}/events?limit=50`, { auth: false })).events;
   check(await page.locator('[data-testid="timeline"] tbody tr').count() === events.length, 'one timeline row per event');
+  check(JSON.stringify(itemRequests) === '["/v1/items/lookup"]', `the page's titles in one request: ${itemRequests}`);
+  const firstTitle = (await ok('/v1/items/lookup', { method: 'POST', auth: false, body: { ids: [events[0].itemId] } })).items[0]?.title;
+  check(!firstTitle || (await page.locator('[data-testid="timeline"] tbody').textContent()).includes(`${firstTitle} (${events[0].itemId})`),
+    `the timeline names items by title: ${firstTitle}`);
   const recs = await ok(`/v1/users/${someUser}/recommendations?k=10&explain=true`, { auth: false });
   const shown = await page.locator('[data-testid="recs"] tbody tr').evaluateAll(rows => rows.map(r => r.dataset.item));
   check(JSON.stringify(shown) === JSON.stringify(recs.items.map(i => i.itemId)), `recommendations ${shown} vs ${recs.items.map(i => i.itemId)}`);

@@ -16,8 +16,8 @@ import java.util.function.LongSupplier;
  * <p>A key reads {@code atk_<id>_<secret>}; the store keeps its id, scopes and the SHA-256 of the secret, never
  * the secret ({@link Store.ApiKey}; {@code attune keys create} makes one). A request names its key in {@code
  * Authorization: Bearer <key>}. Each route needs one scope: {@code admin} for {@code /v1/admin/...}, {@code read}
- * for the other GET routes and {@code POST /v1/recommendations}, {@code write} for every other change; {@code
- * /health}, {@code /metrics} and {@code /v1/openapi.json} need none. An {@code admin} key may do everything, and so
+ * for the other GET routes, {@code POST /v1/recommendations} and {@code POST /v1/items/lookup}, {@code write} for
+ * every other change; {@code /health}, {@code /metrics} and {@code /v1/openapi.json} need none. An {@code admin} key may do everything, and so
  * may the server's admin key ({@link ServerConfig#adminKey}); this is the only check of admin routes. Without
  * {@link AccessConfig#requireApiKeys}, a request with no key is served (admin routes still need the admin key or
  * an admin API key); a key that is given is always checked. Answers: 401 for a missing, unknown, malformed or revoked key, 403 for a key without the
@@ -53,11 +53,14 @@ final class AccessControl {
     this.nanos = nanos;
   }
 
+  /** The POST routes that only read (their questions are too large for a URL). */
+  private static final java.util.Set<String> READ_POSTS = java.util.Set.of("/v1/recommendations", "/v1/items/lookup");
+
   /** The scope a route needs, or null for none. */
   static String scopeOf(HandlerType method, String path) {
     if (path.equals("/health") || path.equals("/metrics") || path.equals("/v1/openapi.json")) return null;
     if (path.startsWith("/v1/admin")) return "admin";
-    if (method == HandlerType.GET || method == HandlerType.POST && path.equals("/v1/recommendations")) return "read";
+    if (method == HandlerType.GET || method == HandlerType.POST && READ_POSTS.contains(path)) return "read";
     return "write";
   }
 

@@ -140,6 +140,9 @@ final class Api {
         new Route(POST, "/v1/items", "Create or update items: one object, an array, or {items: [...]}", List.of(),
             "an item {id, scene, title, creator, album, categories, tags, durationSeconds, releaseTime, text,"
                 + " attributes} or a batch of them", 200, this::upsertItems),
+        new Route(POST, "/v1/items/lookup", "Several items' metadata at once (the titles of a page in one request):"
+            + " the catalogue's items among ids, in the order asked, and the ids it does not hold", List.of(),
+            "{ids: [itemId] (1 to 1000)}", 200, this::lookupItems),
         new Route(GET, "/v1/items/{id}", "An item's metadata and flags", List.of(), null, 200, this::getItem),
         new Route(PUT, "/v1/items/{id}", "Create or replace an item", List.of(), "an item without id", 200,
             this::putItem),
@@ -546,6 +549,27 @@ final class Api {
       store.item(i.id()).ifPresent(catalog::put);
       recommendations.itemChanged(i.id());
     }
+  }
+
+  private void lookupItems(Context ctx) {
+    JsonNode b = body(ctx);
+    RequestBodies.requireObject("", b, Set.of("ids"));
+    List<String> ids = RequestBodies.stringList(b, "", "ids");
+    if (ids.isEmpty()) throw ApiException.invalid("ids", "give 1 to 1000 item ids");
+    List<Map<String, Object>> found = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String id : new java.util.LinkedHashSet<>(ids)) {
+      Store.StoredItem item = catalog.get(id);
+      if (item == null) {
+        missing.add(id);
+      } else {
+        found.add(itemJson(item));
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("items", found);
+    out.put("missing", missing);
+    ctx.json(out);
   }
 
   private void getItem(Context ctx) {

@@ -67,6 +67,9 @@ class AccessControlTest {
     HttpResponse<String> readerWrites = send("POST", "/v1/events", event, reader);
     assertEquals(403, readerWrites.statusCode(), readerWrites.body());
     assertEquals(200, send("POST", "/v1/events", event, writer).statusCode());
+    // a POST that only reads needs the read scope, as GET /v1/items/{id} does
+    assertEquals(200, send("POST", "/v1/items/lookup", "{\"ids\":[\"i1\"]}", reader).statusCode());
+    assertEquals(403, send("POST", "/v1/items/lookup", "{\"ids\":[\"i1\"]}", writer).statusCode());
     assertEquals(403, send("GET", "/v1/admin/overview", null, writer).statusCode());
     assertEquals(200, send("GET", "/v1/admin/overview", null, admin).statusCode(), "an admin key opens admin routes");
     assertEquals(200, send("POST", "/v1/events", event, admin).statusCode(), "and every other route");

@@ -439,6 +439,24 @@ abstract class ApiContract {
     assertError(send("DELETE", "/v1/items/song1", null), 404, "not_found", null);
   }
 
+  @Test
+  void severalItemsAreLookedUpInOneRequest() throws Exception {
+    assertEquals(200, put("/v1/items/song2", "{\"scene\":\"music\",\"title\":\"Two\"}").statusCode());
+    assertEquals(200, put("/v1/items/song3", "{\"scene\":\"music\",\"title\":\"Three\"}").statusCode());
+    JsonNode found = json(post("/v1/items/lookup", "{\"ids\":[\"song3\",\"nope\",\"song2\",\"song3\"]}"), 200);
+    assertEquals(2, found.get("items").size(), found.toString());
+    assertEquals("song3", found.get("items").get(0).get("id").asText(), "in the order asked: " + found);
+    assertEquals("Three", found.get("items").get(0).get("title").asText());
+    assertEquals(json(get("/v1/items/song2"), 200), found.get("items").get(1), "as GET /v1/items/{id} gives it");
+    assertEquals("[\"nope\"]", found.get("missing").toString());
+    assertError(post("/v1/items/lookup", "{\"ids\":[]}"), 400, "invalid_field", "ids");
+    assertError(post("/v1/items/lookup", "{\"ids\":\"song2\"}"), 400, "invalid_field", "ids");
+    assertError(post("/v1/items/lookup", "{\"ids\":[\"song2\"],\"k\":3}"), 400, "invalid_field", "k");
+    StringBuilder many = new StringBuilder("{\"ids\":[");
+    for (int i = 0; i < 1001; i++) many.append(i == 0 ? "" : ",").append("\"x").append(i).append('"');
+    assertError(post("/v1/items/lookup", many + "]}"), 400, "invalid_field", "ids");
+  }
+
   /**
    * A deleted item leaves popular at once; an event that makes it an item again brings it back with its earlier
    * audience (its events stayed in the store), the same count a restart rebuilds from the store.
