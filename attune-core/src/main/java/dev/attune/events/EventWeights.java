@@ -13,7 +13,9 @@ import java.util.Optional;
  * positive and grow with commitment (view &lt; like &lt; favourite &lt; purchase); skips and dislikes are
  * negative. Music plays weigh by completion: a play heard to less than {@code skipBelow} of its length counts
  * as a skip ({@code skipWeight}), otherwise as {@code weight × completion}. Play counts weigh by
- * {@code ln(1 + count)} so one obsessive listener does not dominate an item.
+ * {@code ln(1 + count)} so one obsessive listener does not dominate an item. A weight is at most {@link
+ * #MAX_WEIGHT} in size, whatever the value: one event (a purchase of 10^38 units) must not outweigh every other, nor
+ * overflow the sums of squares the similarity models take.
  *
  * <p>Immutable and thread-safe; {@link #with} returns a modified copy.
  */
@@ -23,6 +25,8 @@ public final class EventWeights {
   public static final float DEFAULT_SKIP_BELOW = 0.25f;
   /** Default weight of a play that counts as a skip. */
   public static final float DEFAULT_SKIP_WEIGHT = -0.5f;
+  /** The largest size of one event's weight (a thousand views); a larger one is cut to it. */
+  public static final float MAX_WEIGHT = 1000f;
 
   private final Map<String, EventType> types;
   private final float skipBelow;
@@ -130,7 +134,7 @@ public final class EventWeights {
 
   /** The signed weight of an event of resolved type {@code t}; see {@link #weight(String, float, float)}. */
   public float weight(EventType t, float value, float itemDurationSeconds) {
-    return switch (t.rule()) {
+    float w = switch (t.rule()) {
       case IGNORE -> t.weight();
       case SCALE -> t.weight() * value;
       case LOG1P -> t.weight() * (float) Math.log1p(Math.max(0f, value));
@@ -139,6 +143,7 @@ public final class EventWeights {
           ? t.weight() // duration unknown: a play is a play
           : playWeight(t.weight(), value / itemDurationSeconds);
     };
+    return Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, w));
   }
 
   /**

@@ -31,6 +31,13 @@ class EventWeightsTest {
   }
 
   @Test
+  void oneEventsWeightIsBounded() {
+    assertEquals(8f, w.weight("purchase", 2f, Float.NaN), "quantities scale");
+    assertEquals(EventWeights.MAX_WEIGHT, w.weight("purchase", 3e38f, Float.NaN));
+    assertEquals(-EventWeights.MAX_WEIGHT, w.weight("purchase", -3e38f, Float.NaN));
+  }
+
+  @Test
   void playCountsAreLogScaled() {
     assertEquals((float) Math.log1p(99), w.weight("play_count", 99, Float.NaN), 1e-6);
   }
