@@ -384,7 +384,7 @@ final class Api {
     long now = clock.getAsLong();
     List<Store.NewEvent> chosen = new ArrayList<>();
     for (String item : items) {
-      chosen.add(new Store.NewEvent("onboard:" + id + ":" + item, new Event(id, item, Recommendations.ONBOARD_TYPE,
+      chosen.add(new Store.NewEvent(RequestBodies.onboardEventId(id, item), new Event(id, item, Recommendations.ONBOARD_TYPE,
           1f, now, catalog.get(item).item().scene())));
     }
     if (!chosen.isEmpty()) ingest(chosen, now);

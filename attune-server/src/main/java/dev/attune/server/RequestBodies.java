@@ -96,9 +96,26 @@ final class RequestBodies {
    * plus k milliseconds, so that repeats of the same item in one batch (three plays of a track) stay three events
    * rather than collapsing as duplicates of one content, and keep their order.
    */
+  /** The start of the ids of the events onboarding stores ({@link #onboardEventId}), refused in client events. */
+  static final String ONBOARD_ID_PREFIX = "onboard:";
+
+  /**
+   * The id of the event that stores user {@code userId}'s onboarding choice of {@code itemId}: the same choice made
+   * again is a duplicate, and no two (user, item) pairs share an id (the user id's length comes first, for ids may
+   * hold ':').
+   */
+  static String onboardEventId(String userId, String itemId) {
+    return ONBOARD_ID_PREFIX + userId.length() + ":" + userId + ":" + itemId;
+  }
+
   static Store.NewEvent event(String path, JsonNode n, long nowMillis, long absentTimestamp) {
     requireObject(path, n, EVENT_FIELDS);
     String id = optionalId(n, path, "id");
+    if (id != null && id.startsWith(ONBOARD_ID_PREFIX)) {
+      // taken in advance, an onboarding choice's id would make the choice a "duplicate", silently not stored
+      throw ApiException.invalid(at(path, "id"), "event ids starting with '" + ONBOARD_ID_PREFIX + "' are the"
+          + " server's own (onboarding choices); choose another id");
+    }
     String userId = requiredId(n, path, "userId");
     String itemId = requiredId(n, path, "itemId");
     String type = requiredId(n, path, "type");

@@ -558,6 +558,14 @@ abstract class ApiContract {
     assertEquals(2, json(get("/v1/users/new3/events"), 200).get("events").size());
     assertError(post("/v1/users/new4/onboarding", "{\"items\":[\"nope\"]}"), 400, "invalid_field", "items[0]");
     assertError(post("/v1/users/new4/onboarding", "{}"), 400, "invalid_field", null);
+    // every choice is stored, whatever ':' the ids hold, and no client event can take a choice's id in advance
+    assertEquals(200, post("/v1/items", "[{\"id\":\"b:song1\",\"scene\":\"music\"},{\"id\":\"song1\",\"scene\":"
+        + "\"music\"}]").statusCode());
+    json(post("/v1/users/a/onboarding", "{\"items\":[\"b:song1\"]}"), 200);
+    json(post("/v1/users/a:b/onboarding", "{\"items\":[\"song1\"]}"), 200);
+    assertEquals(1, json(get("/v1/users/a:b/events"), 200).get("events").size(), "not taken for a's choice");
+    assertError(post("/v1/events", "{\"id\":\"onboard:victim:song2\",\"userId\":\"x\",\"itemId\":\"song2\","
+        + "\"type\":\"view\"}"), 400, "invalid_field", "id");
   }
 
   @Test
