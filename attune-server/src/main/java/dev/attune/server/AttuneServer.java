@@ -344,6 +344,8 @@ public final class AttuneServer {
         }
         // HEAD would answer 200 without running the route or its key check
         if (ctx.method() == io.javalin.http.HandlerType.HEAD) {
+          String allow = Route.allowed(api.routes(), path, cors != null);
+          if (!allow.isEmpty()) ctx.header("Allow", allow);
           throw new ApiException(405, "method_not_allowed", "HEAD is not served; use GET", null);
         }
         // A write from a page of another site is refused before it runs: keys are optional by default, and a form
@@ -402,8 +404,12 @@ public final class AttuneServer {
       c.routes.error(404, ctx -> {
         if (matchedRoute(ctx) == null) error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path(), null);
       });
-      c.routes.error(405, ctx -> error(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on "
-          + ctx.path(), null));
+      c.routes.error(405, ctx -> {
+        String allow = Route.allowed(api.routes(), ctx.path(), cors != null); // a 405 must say what is allowed
+        if (!allow.isEmpty()) ctx.header("Allow", allow);
+        error(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on " + ctx.path()
+            + (allow.isEmpty() ? "" : "; allowed: " + allow), null);
+      });
       c.requestLogger.http((ctx, ms) -> Timer.builder("attune_http_requests")
           .description("HTTP requests by method, route and status")
           .tag("method", method(ctx)) // the client's token for an unknown method: one series per token otherwise

@@ -24,6 +24,29 @@ import java.util.Set;
 record Route(HandlerType method, String path, String summary, List<Param> queryParams, String requestBody,
     int successStatus, Handler handler) {
 
+  /** Whether request path {@code requestPath} is one of this route's ({@code {name}} stands for one segment). */
+  boolean matches(String requestPath) {
+    String[] template = path.split("/", -1);
+    String[] given = requestPath.split("/", -1);
+    if (template.length != given.length) return false;
+    for (int k = 0; k < template.length; k++) {
+      boolean parameter = template[k].startsWith("{") && template[k].endsWith("}");
+      if (parameter ? given[k].isEmpty() : !template[k].equals(given[k])) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The methods {@code routes} serve at {@code requestPath}, for a 405's {@code Allow} header ("GET, PUT"), with
+   * OPTIONS when {@code preflight} (the CORS preflight answers every path); "" when none.
+   */
+  static String allowed(List<Route> routes, String requestPath, boolean preflight) {
+    Set<String> methods = new java.util.TreeSet<>();
+    for (Route r : routes) if (r.matches(requestPath)) methods.add(r.method().name());
+    if (preflight && !methods.isEmpty()) methods.add("OPTIONS");
+    return String.join(", ", methods);
+  }
+
   /** A documented query parameter. */
   record Param(String name, String type, String description) {}
 

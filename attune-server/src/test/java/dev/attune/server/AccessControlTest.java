@@ -157,6 +157,7 @@ class AccessControlTest {
     HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/admin/overview"))
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(405, head.statusCode());
+    assertEquals("GET, OPTIONS", head.headers().firstValue("Allow").orElse(null), "with CORS on, preflights too");
     // an unknown method token is counted as "other": one series per token would let anyone fill the heap
     http.send(HttpRequest.newBuilder(URI.create(base + "/v1/popular")).method("XQZT", HttpRequest.BodyPublishers.noBody())
         .build(), HttpResponse.BodyHandlers.ofString());

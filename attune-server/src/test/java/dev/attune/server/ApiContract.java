@@ -533,6 +533,8 @@ abstract class ApiContract {
     HttpResponse<String> wrongMethod = send("PATCH", "/v1/users/u1", "{}");
     assertEquals(405, wrongMethod.statusCode(), wrongMethod.body());
     assertTrue(wrongMethod.body().contains("method_not_allowed"), wrongMethod.body());
+    assertEquals("DELETE, GET, PUT", wrongMethod.headers().firstValue("Allow").orElse(null), "a 405 says what is");
+    assertEquals("GET", send("DELETE", "/v1/popular", null).headers().firstValue("Allow").orElse(null));
   }
 
   @Test
