@@ -819,7 +819,7 @@ final class Api {
     if (v == null || v.isEmpty()) return absent;
     long n;
     try {
-      n = Long.parseLong(v.trim());
+      n = Long.parseLong(v); // not trimmed: "1%00" or "1%0A" is not the number 1
     } catch (NumberFormatException e) {
       throw ApiException.invalid(name, name + " must be an integer: " + v);
     }
@@ -832,7 +832,9 @@ final class Api {
     String v = ctx.queryParam(name);
     if (v == null || v.isEmpty()) return absent;
     try {
-      return range(Double.parseDouble(v.trim()), min, max, name);
+      // parseDouble would trim: "0.5%00" or "0.5%0A" is not the number 0.5
+      if (v.chars().anyMatch(c -> c <= ' ')) throw new NumberFormatException(v);
+      return range(Double.parseDouble(v), min, max, name);
     } catch (NumberFormatException e) {
       throw ApiException.invalid(name, name + " must be a number: " + v);
     }
@@ -841,10 +843,10 @@ final class Api {
   static boolean boolParam(Context ctx, String name) {
     String v = ctx.queryParam(name);
     if (v == null || v.isEmpty()) return false;
-    return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+    return switch (v.toLowerCase(java.util.Locale.ROOT)) {
       case "true", "1", "yes" -> true;
       case "false", "0", "no" -> false;
-      default -> throw ApiException.invalid(name, name + " must be true or false: " + v);
+      default -> throw ApiException.invalid(name, name + " must be true or false (or 1/0, yes/no): " + v);
     };
   }
 

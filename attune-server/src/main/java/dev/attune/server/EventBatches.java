@@ -20,7 +20,7 @@ import java.util.Map;
  * RequestBodies#oneOrMany} and {@link RequestBodies#event} would, or {@code null} whenever the body is anything
  * but a valid batch of the common shape ({@code {"events": [...]}} or a bare array of event objects, string
  * or absent contexts). The caller then takes the tree path, which accepts the rare valid shapes (a single
- * event object, numbers or booleans in a context, other fields beside {@code events}) and words every error;
+ * event object, numbers or booleans in a context, a null beside {@code events}) and words every error;
  * so this class never decides what a client is told. {@code EventBatchesTest} holds both paths equal.
  *
  * <p>Thread-safe (no state besides the immutable factory).

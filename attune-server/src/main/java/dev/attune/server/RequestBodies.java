@@ -54,6 +54,7 @@ final class RequestBodies {
       return out;
     }
     String prefix = body.isArray() ? "" : arrayField;
+    if (body.isObject()) requireObject("", body, Set.of(arrayField)); // {"events": [...], "evnts": ...} is a typo
     if (!array.isArray()) throw ApiException.invalid(arrayField, arrayField + " must be an array");
     if (array.isEmpty()) throw ApiException.invalid(prefix.isEmpty() ? null : prefix, "the batch is empty");
     if (array.size() > max) {
@@ -88,7 +89,25 @@ final class RequestBodies {
     if (body == null || body.isNull() || body.isMissingNode()) {
       throw ApiException.invalid(null, "the body is null; expected a JSON object or array");
     }
+    withoutNullFields(body);
     return body;
+  }
+
+  /**
+   * Removes every object field whose value is {@code null}, at any depth: an optional field sent as null is left out
+   * (the README's rule, for every route), and a required one is then said to be missing.
+   */
+  private static void withoutNullFields(JsonNode node) {
+    if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+      List<String> nulls = new ArrayList<>();
+      object.properties().forEach(e -> {
+        if (e.getValue().isNull()) nulls.add(e.getKey());
+        else withoutNullFields(e.getValue());
+      });
+      object.remove(nulls);
+    } else if (node.isArray()) {
+      for (JsonNode element : node) withoutNullFields(element);
+    }
   }
 
   /**

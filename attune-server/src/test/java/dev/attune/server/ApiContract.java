@@ -535,6 +535,26 @@ abstract class ApiContract {
     assertTrue(wrongMethod.body().contains("method_not_allowed"), wrongMethod.body());
     assertEquals("DELETE, GET, PUT", wrongMethod.headers().firstValue("Allow").orElse(null), "a 405 says what is");
     assertEquals("GET", send("DELETE", "/v1/popular", null).headers().firstValue("Allow").orElse(null));
+    // an optional field sent as null is left out, on every route
+    assertEquals(200, post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\",\"type\":null,\"scene\":"
+        + "null}],\"k\":null,\"scene\":null}").statusCode());
+    assertError(post("/v1/events", "{\"userId\":null,\"itemId\":\"x\",\"type\":\"play\"}"), 400, "invalid_field",
+        "userId");
+    // a batch's wrapper has one field: another is a typo, refused as inside an event
+    assertError(post("/v1/events", "{\"events\":[{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"play\"}],"
+        + "\"dryRun\":true}"), 400, "invalid_field", "dryRun");
+    // the parser's own setting names stay out of the message
+    StringBuilder deep = new StringBuilder();
+    for (int i = 0; i < 2000; i++) deep.append('[');
+    for (String bad : List.of("{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"play\",\"value\":NaN}",
+        "/* c */{\"userId\":\"u\"}", deep.toString())) {
+      HttpResponse<String> r = post("/v1/events", bad);
+      assertError(r, 400, "invalid_json", null);
+      assertFalse(r.body().contains("`") || r.body().contains("Feature") || r.body().contains("Constraints"), r.body());
+    }
+    // a number with a control character is not the number
+    assertError(get("/v1/popular?k=1%00"), 400, "invalid_field", "k");
+    assertError(get("/v1/users/u1/recommendations?diversity=0.5%0A"), 400, "invalid_field", "diversity");
   }
 
   @Test

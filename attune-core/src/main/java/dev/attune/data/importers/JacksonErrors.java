@@ -40,6 +40,22 @@ public final class JacksonErrors {
     if (message.startsWith("Trailing token")) {
       return "more than one value in the " + unit;
     }
+    if (message.startsWith("Non-standard token '")) {
+      int end = message.indexOf('\'', "Non-standard token '".length());
+      return message.substring("Non-standard token ".length(), end + 1) + " is not a JSON value (numbers are finite)";
+    }
+    if (message.contains("ALLOW_COMMENTS")) {
+      return "comments are not JSON";
+    }
+    if (message.contains("nesting depth")) {
+      return "the " + unit + " is nested too deeply";
+    }
+    // the parser's own setting names (`JsonReadFeature...`) mean nothing to whoever wrote the JSON
+    int tick = message.indexOf('`');
+    if (tick >= 0) {
+      int cut = Math.max(message.lastIndexOf(':', tick), message.lastIndexOf(" (", tick));
+      return cut > 0 ? message.substring(0, cut) : "not valid JSON";
+    }
     return message;
   }
 
