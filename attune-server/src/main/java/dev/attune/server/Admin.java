@@ -499,12 +499,24 @@ final class Admin {
   void influence(Context ctx) {
     JsonNode b = bodyJson(ctx);
     RequestBodies.requireObject("", b, java.util.Set.of("userId", "history", "items", "scene"));
-    JsonNode h = b.has("history") ? b.get("history") : (b.has("userId") ? json.createArrayNode() : null);
-    if (h == null || !h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
-    if (h.size() > 1000) throw new ApiException(413, "batch_too_large", "history holds at most 1000 events", "history");
+    // the items first: the one field always required, whose limit is its own (100), not a list's (1000)
+    JsonNode sentItems = b.get("items");
+    if (sentItems == null || sentItems.isArray() && (sentItems.isEmpty() || sentItems.size() > 100)) {
+      throw ApiException.invalid("items", "give 1 to 100 item ids" + (sentItems == null ? "" : ", not "
+          + sentItems.size()));
+    }
     List<String> items = RequestBodies.stringList(b, "", "items");
-    if (items.isEmpty() || items.size() > 100) throw ApiException.invalid("items", "give 1 to 100 item ids");
+    if (!b.has("history") && !b.has("userId")) {
+      throw ApiException.invalid("history", "give history (an array of events), userId (a stored user's history), or"
+          + " both");
+    }
+    JsonNode h = b.has("history") ? b.get("history") : json.createArrayNode();
+    if (!h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
+    if (h.size() > 1000) throw new ApiException(413, "batch_too_large", "history holds at most 1000 events", "history");
     String scene = b.has("scene") ? RequestBodies.requiredId(b, "", "scene") : null;
+    if (scene != null && !catalog.hasScene(scene)) {
+      throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.scenes());
+    }
     ServingModel m = recommendations.model();
     if (m == null) throw new ApiException(409, "no_model", "no model is served", null);
     SceneTransferModel transfer = m.sceneTarget(scene);

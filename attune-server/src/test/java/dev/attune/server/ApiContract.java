@@ -528,6 +528,15 @@ abstract class ApiContract {
         "invalid_field", "history[0].timestamp");
     assertError(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"song1\",\"timestamp\":-9}],"
         + "\"items\":[\"song2\"]}"), 400, "invalid_field", "history[0].timestamp");
+    assertError(admin("POST", "/v1/admin/influence", "{}"), 400, "invalid_field", "items");
+    StringBuilder thousand = new StringBuilder("{\"history\":[],\"items\":[");
+    for (int i = 0; i < 1000; i++) thousand.append(i == 0 ? "" : ",").append("\"song1\"");
+    HttpResponse<String> tooMany = admin("POST", "/v1/admin/influence", thousand + "]}");
+    assertError(tooMany, 400, "invalid_field", "items");
+    assertTrue(tooMany.body().contains("1 to 100 item ids, not 1000"), tooMany.body());
+    assertError(admin("POST", "/v1/admin/influence", "{\"items\":[\"song1\"]}"), 400, "invalid_field", "history");
+    assertError(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"song1\"}],\"items\":[\"song2\"],"
+        + "\"scene\":\"nosuch\"}"), 400, "invalid_field", "scene");
     assertError(put("/v1/users/u1", "{\"id\":\"other\",\"attributes\":{}}"), 400, "invalid_field", "id");
     assertError(post("/v1/users/u/hide", null), 404, "not_found", null);
     HttpResponse<String> wrongMethod = send("PATCH", "/v1/users/u1", "{}");
