@@ -348,6 +348,7 @@ public final class AttuneServer {
           if (!allow.isEmpty()) ctx.header("Allow", allow);
           throw new ApiException(405, "method_not_allowed", "HEAD is not served; use GET", null);
         }
+        if (WRITES.contains(ctx.method().name())) requireJsonBody(ctx);
         // A write from a page of another site is refused before it runs: keys are optional by default, and a form
         // or text/plain POST reaches the server without a preflight (CORS would only hide the answer). Clients that
         // are not browsers send no Origin; the dashboard's own requests come from the server's origin.
@@ -455,6 +456,29 @@ public final class AttuneServer {
   private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("'[^']*'|\"[^\"]*\"");
 
   private static final java.util.Set<String> WRITES = java.util.Set.of("POST", "PUT", "DELETE", "PATCH");
+
+  /**
+   * Refuses (415) a body the server would misread: compressed ({@code Content-Encoding} other than identity: its
+   * bytes are not JSON) or declared as another format (XML, a multipart form, binary). JSON, and the types curl and
+   * fetch give a string body by default ({@code application/x-www-form-urlencoded}, {@code text/plain}), are read as
+   * JSON, as is a body without a type.
+   */
+  private static void requireJsonBody(Context ctx) {
+    String encoding = ctx.header("Content-Encoding");
+    if (encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity")) {
+      throw new ApiException(415, "unsupported_media_type", "the body is sent with Content-Encoding '" + encoding
+          + "'; send it uncompressed", "Content-Encoding");
+    }
+    String type = ctx.header("Content-Type");
+    if (type == null || type.isBlank()) return;
+    String media = type.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+    boolean json = media.equals("application/json") || media.equals("text/json")
+        || media.startsWith("application/") && media.endsWith("+json");
+    if (!json && !media.equals("application/x-www-form-urlencoded") && !media.equals("text/plain")) {
+      throw new ApiException(415, "unsupported_media_type", "the body is declared as '" + media + "'; the API reads"
+          + " JSON: send it with Content-Type: application/json", "Content-Type");
+    }
+  }
 
   /** Whether a browser's {@code Origin} names this server as the request reached it ({@code Host}). */
   private static boolean sameOrigin(String origin, Context ctx) {

@@ -561,6 +561,19 @@ abstract class ApiContract {
       assertError(r, 400, "invalid_json", null);
       assertFalse(r.body().contains("`") || r.body().contains("Feature") || r.body().contains("Constraints"), r.body());
     }
+    // a body declared as another format, or compressed, would be misread: 415 before it is read
+    String event = "{\"userId\":\"typed\",\"itemId\":\"song1\",\"type\":\"play\"}";
+    for (String[] header : new String[][] {{"Content-Type", "application/xml"}, {"Content-Type", "multipart/form-data;"
+        + " boundary=x"}, {"Content-Encoding", "gzip"}}) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events")).header(header[0],
+          header[1]).POST(HttpRequest.BodyPublishers.ofString(event)).build(), HttpResponse.BodyHandlers.ofString());
+      assertError(r, 415, "unsupported_media_type", header[0]);
+    }
+    assertEquals(404, get("/v1/users/typed/events").statusCode(), "nothing stored");
+    HttpResponse<String> curlDefault = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
+        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(event))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, curlDefault.statusCode(), "curl -d without a type still works: " + curlDefault.body());
     // a number with a control character is not the number
     assertError(get("/v1/popular?k=1%00"), 400, "invalid_field", "k");
     assertError(get("/v1/users/u1/recommendations?diversity=0.5%0A"), 400, "invalid_field", "diversity");
