@@ -36,6 +36,8 @@ import picocli.CommandLine.Spec;
  *             ATTUNE_REQUIRE_API_KEYS  requireApiKeys  false (keys optional; admin routes always need one)
  *             ATTUNE_RATE_LIMIT   rateLimit  200 requests per second per API key
  *             ATTUNE_RATE_BURST   rateBurst  400
+ *             ATTUNE_ANONYMOUS_RATE_LIMIT  anonymousRateLimit  0 (off; else requests per second per client address
+ *                                                             without a key, bursts of twice that)
  *             ATTUNE_CORS_ORIGINS corsOrigins (none: same origin only; comma-separated origins)
  *             ATTUNE_ALLOWED_HOSTS allowedHosts (none: IP addresses, localhost and --host only; comma-separated)
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
@@ -72,8 +74,9 @@ import picocli.CommandLine.Spec;
         "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),"
             + " else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids"
             + " with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):"
-            + " ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_CORS_ORIGINS (file keys"
-            + " requireApiKeys, rateLimit, rateBurst, corsOrigins). Requests are answered for IP addresses, localhost"
+            + " ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_ANONYMOUS_RATE_LIMIT (requests"
+            + " per second per client address without a key; default 0, off), ATTUNE_CORS_ORIGINS (file keys"
+            + " requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins). Requests are answered for IP addresses, localhost"
             + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts).",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
@@ -88,7 +91,8 @@ final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
   /** The keys a --config file may hold. */
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
-      "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "corsOrigins", "allowedHosts", "modelRoot",
+      "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "anonymousRateLimit", "corsOrigins",
+      "allowedHosts", "modelRoot",
       "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished");
 
@@ -112,7 +116,8 @@ final class ServeCommand implements Callable<Integer> {
   String fallback;
 
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
-      + " userIdKey, requireApiKeys, rateLimit, rateBurst, corsOrigins, allowedHosts, modelRoot, trainEvery,"
+      + " userIdKey, requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins, allowedHosts, modelRoot,"
+      + " trainEvery,"
       + " retrainAfterEvents,"
       + " gateMargin, trainEpochs, refitPublished (any other key is refused).")
   Path config;
@@ -258,6 +263,12 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("ATTUNE_RATE_LIMIT (file key rateLimit) must be a number of requests per"
           + " second > 0: " + rate);
     }
+    double anonymousRate = number("anonymousRateLimit", pick(env.get("ATTUNE_ANONYMOUS_RATE_LIMIT"),
+        file.getProperty("anonymousRateLimit"), "0")).doubleValue();
+    if (!(anonymousRate >= 0) || Double.isInfinite(anonymousRate)) {
+      throw new IllegalArgumentException("ATTUNE_ANONYMOUS_RATE_LIMIT (file key anonymousRateLimit) must be a number"
+          + " of requests per second >= 0 (0 = off): " + anonymousRate);
+    }
     cfg = cfg.withAccess(new AccessConfig(
         flag("ATTUNE_REQUIRE_API_KEYS (file key requireApiKeys)", pick(env.get("ATTUNE_REQUIRE_API_KEYS"),
             file.getProperty("requireApiKeys"), "false")),
@@ -266,7 +277,8 @@ final class ServeCommand implements Callable<Integer> {
             file.getProperty("rateBurst"), Integer.toString(AccessConfig.DEFAULTS.burst()))),
         java.util.Arrays.stream(origins.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList(),
         java.util.Arrays.stream(java.util.Objects.requireNonNullElse(pick(env.get("ATTUNE_ALLOWED_HOSTS"),
-            file.getProperty("allowedHosts")), "").split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList()));
+            file.getProperty("allowedHosts")), "").split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList(),
+        anonymousRate));
     return new Settings(url, cfg.withLifecycle(lifecycle), epochs);
   }
 
@@ -299,10 +311,12 @@ final class ServeCommand implements Callable<Integer> {
       case "retrainAfterEvents" -> "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)";
       case "gateMargin" -> "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)";
       case "rateLimit" -> "ATTUNE_RATE_LIMIT (file key rateLimit)";
+      case "anonymousRateLimit" -> "ATTUNE_ANONYMOUS_RATE_LIMIT (file key anonymousRateLimit)";
       default -> name;
     };
     try {
-      return name.equals("gateMargin") || name.equals("rateLimit") ? (Number) Double.parseDouble(text.trim())
+      return name.equals("gateMargin") || name.equals("rateLimit") || name.equals("anonymousRateLimit")
+          ? (Number) Double.parseDouble(text.trim())
           : (Number) Long.parseLong(text.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(where + " must be a number: " + text);

@@ -52,7 +52,14 @@ class AttuneCliTest {
     assertEquals("jdbc:sqlite:attune-data/attune.db", defaults.storeUrl());
     assertEquals(8080, defaults.config().port());
     assertEquals(200.0, defaults.config().access().requestsPerSecond());
+    assertEquals(0.0, defaults.config().access().anonymousPerSecond(), "requests without a key: not limited");
     assertEquals(12, defaults.trainEpochs());
+    assertEquals(50.0, serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "50")).config().access()
+        .anonymousPerSecond());
+    IllegalArgumentException negative = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "-1")));
+    assertTrue(negative.getMessage().contains("anonymousRateLimit") && negative.getMessage().contains(">= 0"),
+        negative.getMessage());
 
     ServeCommand.Settings fromEnv = serveSettings(java.util.Map.of("ATTUNE_RATE_LIMIT", "12.5", "ATTUNE_PORT", "9000",
         "ATTUNE_CORS_ORIGINS", "https://a.example, https://b.example"), "--port", "9100");

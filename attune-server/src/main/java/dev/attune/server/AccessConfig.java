@@ -14,15 +14,21 @@ import java.util.List;
  *     empty = same origin only
  * @param allowedHosts host names requests may name in {@code Host} besides IP addresses, localhost and the host the
  *     server listens on ({@link HostPolicy}: {@code .example.com} allows its subdomains, {@code *} any host)
+ * @param anonymousPerSecond sustained requests per second allowed per client address for requests without a key
+ *     (when keys are optional), with bursts of twice that; 0 = not limited. Behind a proxy every client shares the
+ *     proxy's address, so the limit is then the proxy's to set.
  */
 public record AccessConfig(boolean requireApiKeys, double requestsPerSecond, int burst, List<String> corsOrigins,
-    List<String> allowedHosts) {
-  /** Keys optional, 200 requests per second per key with bursts of 400, no cross-origin callers. */
-  public static final AccessConfig DEFAULTS = new AccessConfig(false, 200, 400, List.of(), List.of());
+    List<String> allowedHosts, double anonymousPerSecond) {
+  /**
+   * Keys optional, 200 requests per second per key with bursts of 400, requests without a key not limited, no
+   * cross-origin callers.
+   */
+  public static final AccessConfig DEFAULTS = new AccessConfig(false, 200, 400, List.of(), List.of(), 0);
 
-  /** Without host names of its own: IP addresses, localhost and the host the server listens on. */
+  /** Without host names of its own (IP addresses, localhost and the host the server listens on), no anonymous limit. */
   public AccessConfig(boolean requireApiKeys, double requestsPerSecond, int burst, List<String> corsOrigins) {
-    this(requireApiKeys, requestsPerSecond, burst, corsOrigins, List.of());
+    this(requireApiKeys, requestsPerSecond, burst, corsOrigins, List.of(), 0);
   }
 
   /** Checks the values. */
@@ -31,7 +37,15 @@ public record AccessConfig(boolean requireApiKeys, double requestsPerSecond, int
       throw new IllegalArgumentException("requestsPerSecond must be > 0 and burst >= 1: " + requestsPerSecond + ", "
           + burst);
     }
+    if (!(anonymousPerSecond >= 0) || Double.isInfinite(anonymousPerSecond)) {
+      throw new IllegalArgumentException("anonymousPerSecond must be >= 0 (0 = off): " + anonymousPerSecond);
+    }
     corsOrigins = corsOrigins == null ? List.of() : List.copyOf(corsOrigins);
     allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+  }
+
+  /** The burst of requests without a key one client address may make at once: twice its rate, at least 1. */
+  public int anonymousBurst() {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.ceil(2 * anonymousPerSecond)));
   }
 }

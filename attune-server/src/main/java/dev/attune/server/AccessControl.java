@@ -22,7 +22,8 @@ import java.util.function.LongSupplier;
  * {@link AccessConfig#requireApiKeys}, a request with no key is served (admin routes still need the admin key or
  * an admin API key); a key that is given is always checked. Answers: 401 for a missing, unknown, malformed or revoked key, 403 for a key without the
  * scope, 429 with {@code Retry-After} (seconds) past the key's rate (a token bucket of {@code burst} tokens
- * refilled at {@code requestsPerSecond}).
+ * refilled at {@code requestsPerSecond}); requests without a key, when they are served, share a bucket per client
+ * address if {@link AccessConfig#anonymousPerSecond} is set.
  *
  * <p>Keys are read from the store at most once per {@link #RELOAD_NANOS}, so a new or revoked key takes effect
  * within that time. A read waits at most {@link #RELOAD_WAIT}: when the store does not answer (a database restart),
@@ -44,6 +45,8 @@ final class AccessControl {
   private volatile long loadedAt;
   private volatile boolean loaded;
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+  /** The buckets of requests without a key, by client address. */
+  private final ConcurrentHashMap<String, Bucket> anonymous = new ConcurrentHashMap<>();
   private final SharedCall<Map<String, Store.ApiKey>> reload = new SharedCall<>(this::readKeys);
 
   AccessControl(Store store, AccessConfig config, String adminKey, LongSupplier nanos) {
@@ -92,6 +95,7 @@ final class AccessControl {
         throw unauthorized(ctx, "this route needs an API key with the '" + scope + "' scope in 'Authorization: Bearer"
             + " <key>'");
       }
+      if (config.anonymousPerSecond() > 0) limitAnonymous(ctx);
       return;
     }
     // constant-time comparison: the time taken says nothing about how much of the key was right
@@ -121,6 +125,26 @@ final class AccessControl {
       throw new ApiException(429, "rate_limited", "this API key made more than " + config.requestsPerSecond()
           + " requests per second (bursts of " + config.burst() + "); retry after the Retry-After header's seconds",
           null);
+    }
+  }
+
+  /** The most client addresses whose anonymous buckets are kept; past it, the full (idle) ones are dropped. */
+  static final int MAX_ANONYMOUS_CLIENTS = 100_000;
+
+  /** 429 for a request without a key past its client address's rate ({@link AccessConfig#anonymousPerSecond}). */
+  private void limitAnonymous(Context ctx) {
+    long now = nanos.getAsLong();
+    if (anonymous.size() >= MAX_ANONYMOUS_CLIENTS) {
+      // many addresses (IPv6 hands out plenty): those whose bucket has refilled are the same as new ones
+      anonymous.values().removeIf(b -> b.isFull(config.anonymousPerSecond(), config.anonymousBurst(), now));
+    }
+    long waitNanos = anonymous.computeIfAbsent(ctx.ip(), ip -> new Bucket(config.anonymousBurst(), now))
+        .take(config.anonymousPerSecond(), config.anonymousBurst(), now);
+    if (waitNanos > 0) {
+      ctx.header("Retry-After", Long.toString(Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L)));
+      throw new ApiException(429, "rate_limited", "requests without an API key from this address exceed "
+          + config.anonymousPerSecond() + " per second (bursts of " + config.anonymousBurst() + "); retry after the"
+          + " Retry-After header's seconds, or use an API key ('attune keys create')", null);
     }
   }
 
@@ -172,6 +196,11 @@ final class AccessControl {
         return 0;
       }
       return (long) Math.ceil((1 - tokens) / perSecond * 1e9);
+    }
+
+    /** Whether the bucket has refilled by {@code now}: it is then the same as a new one. */
+    synchronized boolean isFull(double perSecond, int burst, long now) {
+      return tokens + (now - at) / 1e9 * perSecond >= burst;
     }
   }
 }

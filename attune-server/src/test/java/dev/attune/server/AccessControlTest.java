@@ -2,6 +2,7 @@ package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.store.Store;
@@ -75,6 +76,23 @@ class AccessControlTest {
     assertEquals(200, send("POST", "/v1/events", event, admin).statusCode(), "and every other route");
     assertEquals(200, send("GET", "/v1/admin/overview", null, ADMIN_KEY).statusCode(), "so does the admin key");
     assertEquals(200, send("GET", "/v1/popular", null, ADMIN_KEY).statusCode());
+  }
+
+  /** With keys optional, requests without one share a bucket per client address when a rate is set for them. */
+  @Test
+  void requestsWithoutAKeyAreLimitedPerAddressWhenAskedTo() throws Exception {
+    server.stop();
+    server = AttuneServer.create(ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(ADMIN_KEY)
+        .withAccess(new AccessConfig(false, 100, 100, List.of(), List.of(), 0.5)), store).start();
+    base = "http://127.0.0.1:" + server.port();
+    assertEquals(200, send("GET", "/v1/popular", null, null).statusCode(), "a burst of twice the rate, at least 1");
+    HttpResponse<String> limited = send("GET", "/v1/popular", null, null);
+    assertEquals(429, limited.statusCode(), limited.body());
+    assertTrue(limited.body().contains("without an API key") && limited.headers().firstValue("Retry-After")
+        .map(Integer::parseInt).orElse(0) >= 1, limited.body());
+    assertEquals(200, send("GET", "/v1/popular", null, reader).statusCode(), "a key has its own bucket");
+    assertEquals(200, send("GET", "/health", null, null).statusCode(), "probes are not limited");
+    assertThrows(IllegalArgumentException.class, () -> new AccessConfig(false, 1, 1, List.of(), List.of(), -1));
   }
 
   /**
