@@ -48,6 +48,10 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
   boolean quiet;
 
+  @Option(names = "--merge", description = "Load even when the store holds items of another catalogue under the same"
+      + " ids (another data set whose ids collide with this one's): their users and items then become one.")
+  boolean merge;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -68,6 +72,7 @@ final class LoadCommand implements Callable<Integer> {
           ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
       try (claim; Progress progress = new Progress("load", quiet, err)) {
         requireSameDataIfLoadedBefore(s, dataset, userIds);
+        if (!merge) requireSameCatalogue(s, dataset);
         inserted = load(s, dataset, userIds, progress);
       }
     }
@@ -101,6 +106,43 @@ final class LoadCommand implements Callable<Integer> {
             + " or load it into another store (--store)");
       }
     }
+  }
+
+  /**
+   * Refuses, before anything is written, a data set whose item ids the store holds for items of another catalogue
+   * (another scene, or another title): two data sets with numeric ids (MovieLens and Beauty) would otherwise become
+   * one, each user's history a mix of both, and the served model would recommend the other's items. Up to 256 items
+   * spread over the data set are compared; {@code --merge} loads anyway (also the way to load a catalogue over the
+   * stand-ins that events sent before it made, in the default scene).
+   */
+  static void requireSameCatalogue(Store store, Dataset dataset) {
+    List<Item> items = dataset.items();
+    int sampled = Math.min(items.size(), 256);
+    int clashes = 0;
+    String example = null;
+    for (int k = 0; k < sampled; k++) {
+      Item item = items.get((int) ((long) k * items.size() / sampled));
+      var held = store.item(item.id());
+      if (held.isEmpty()) continue;
+      Item other = held.get().item();
+      boolean otherTitle = item.title() != null && other.title() != null && !item.title().equals(other.title());
+      if (!other.scene().equals(item.scene()) || otherTitle) {
+        clashes++;
+        if (example == null) {
+          example = "item '" + item.id() + "' is " + describe(other) + " in the store, " + describe(item) + " here";
+        }
+      }
+    }
+    if (clashes > 0) {
+      throw new IllegalArgumentException("the store holds another catalogue under the same item ids (" + clashes
+          + " of " + sampled + " items compared; " + example + "): loaded beside it, " + dataset.name() + "'s users"
+          + " and items would merge with the other data set's; load it into another store (--store), or pass --merge"
+          + " if they are one platform");
+    }
+  }
+
+  private static String describe(Item item) {
+    return "in scene '" + item.scene() + "'" + (item.title() == null ? "" : " titled '" + item.title() + "'");
   }
 
   /**

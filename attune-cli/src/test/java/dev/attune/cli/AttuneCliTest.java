@@ -305,6 +305,25 @@ class AttuneCliTest {
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
       assertTrue(store.counts().events() > dataset.events().size(), "both data sets' events are stored");
     }
+    // another catalogue under the same item ids (two numeric-id data sets) would merge with this one: refused
+    Path csv = dir.resolve("podcasts.csv");
+    Files.writeString(csv, "user,item\np1," + dataset.item(3).id() + "\np2," + dataset.item(5).id() + "\n");
+    Path podcasts = dir.resolve("podcasts");
+    assertEquals(0, run("import", "--format", "csv", "--input", csv.toString(), "--out", podcasts.toString(),
+        "--scene", "podcasts").code());
+    long before = 0;
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      before = store.counts().events();
+    }
+    CliRun collision = run("load", "--data", podcasts.toString(), "--store", url, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, collision.code(), collision.out());
+    assertTrue(collision.err().contains("another catalogue under the same item ids") && collision.err()
+        .contains("scene 'music'") && collision.err().contains("--merge"), collision.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertEquals(before, store.counts().events(), "nothing of it was written");
+    }
+    CliRun merged = run("load", "--data", podcasts.toString(), "--store", url, "-q", "--merge");
+    assertEquals(0, merged.code(), merged.err());
     // compact: refused while a server holds the store, else it rewrites the file
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url);
         var claim = store.tryLockForServing().orElseThrow()) {
