@@ -64,6 +64,8 @@ final class KeysCommand implements Callable<Integer> {
       }
     }
     if (!action.equals("create")) requireExistingSqliteFile(url);
+    Path file = Store.sqliteFile(url).orElse(null);
+    boolean newStore = file != null && !Files.isRegularFile(file);
     try (Store s = Store.open(url)) {
       switch (action) {
         case "create" -> {
@@ -73,8 +75,15 @@ final class KeysCommand implements Callable<Integer> {
           }
           ApiKeys.Created key = ApiKeys.create(wanted, name, System.currentTimeMillis());
           s.saveApiKey(key.stored());
-          out.println("key " + key.stored().id() + " (" + String.join(",", wanted) + ") created; it is shown only now:");
+          out.println("key " + key.stored().id() + " (" + String.join(",", wanted) + ") created in " + Store.redacted(url)
+              + "; it is shown only now:");
           out.println(key.token());
+          if (newStore) {
+            // a key in a store no server reads is refused as unknown: say where it went when that was a new file
+            spec.commandLine().getErr().println("attune: note: there was no store at " + file.toAbsolutePath()
+                + ", so one was made for the key; a server accepts it only when it serves that store (--store "
+                + url + "; the demo's is jdbc:sqlite:attune-demo/attune.db)");
+          }
         }
         case "list" -> {
           List<Store.ApiKey> keys = s.apiKeys();

@@ -345,6 +345,10 @@ class AttuneCliTest {
     assertFalse(Files.exists(dir.resolve("keys.db")), "listing a mistyped path does not create a store");
     CliRun created = run("keys", "create", "--store", store, "--scopes", "read,write", "--name", "app");
     assertEquals(0, created.code(), created.err());
+    assertTrue(created.out().contains("created in " + store) && created.err().contains("there was no store at")
+        && created.err().contains("--store " + store), "a new store is said, with what serves it: " + created.err());
+    CliRun second = run("keys", "create", "--store", store, "--scopes", "read", "--name", "other");
+    assertFalse(second.err().contains("no store"), "the store exists now: " + second.err());
     String token = created.out().lines().filter(l -> l.startsWith("atk_")).findFirst().orElseThrow();
     String id = token.substring(4, token.indexOf('_', 4));
     CliRun list = run("keys", "list", "--store", store);
