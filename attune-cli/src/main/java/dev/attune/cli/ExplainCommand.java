@@ -75,6 +75,12 @@ final class ExplainCommand implements Callable<Integer> {
       throw new IllegalArgumentException(modelDir + " holds a two-stage pipeline, which has no attention weights to"
           + " explain; explain an attention model (sasrec, bert4rec, gru-attn, scene-transfer)");
     }
+    if (!SequentialModels.KINDS.contains(dir.kind())) {
+      // a CTR ranker (din's target attention included) scores (user, candidate) impressions, not a history
+      throw new IllegalArgumentException(modelDir + " holds a '" + dir.kind() + "' model, a click-through ranker that"
+          + " scores impressions rather than reading a history; explain explains sasrec, bert4rec, gru-attn and"
+          + " scene-transfer models ('attune evaluate --ctr' measures the click-through rankers)");
+    }
     String splitProtocol = protocol != null ? protocol : protocolOf(dir);
     Split split = EvaluateCommand.split(dataset, splitProtocol, seed);
     Object protocolTrained = dir.info().get("protocol");

@@ -743,6 +743,10 @@ class AttuneCliTest {
     assertEquals(8, info.get("params").get("dim").asInt(), "the run's settings, to run it again: " + info);
     assertEquals(2, info.get("params").get("epochs").asInt());
     assertEquals(1, info.get("threads").asInt());
+    CliRun explain = run("explain", "--model", model.toString(), "--data", data.toString());
+    assertEquals(AttuneCli.USAGE_ERROR, explain.code(), explain.err());
+    assertTrue(explain.err().contains("holds a 'din' model, a click-through ranker") && explain.err().contains(
+        "scene-transfer") && !explain.err().contains("unknown"), "said as what it is: " + explain.err());
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--ctr", "fm,ncf", "--positive-min",
         "0.5", "--param", "fm.epochs=1", "--param", "ncf.epochs=1", "--quiet", "--threads", "1", "--json", "-");
     assertEquals(0, eval.code(), eval.err());

@@ -158,6 +158,10 @@ public final class AttuneServer {
         servedDir = config.modelDir();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read the model directory " + config.modelDir(), e);
+      } catch (IllegalArgumentException e) {
+        // "it holds a 'din' model": said of which directory
+        throw new IllegalArgumentException("cannot serve the model directory " + config.modelDir() + ": "
+            + e.getMessage(), e);
       }
     }
     if (model != null) warnIfItemsMissing(model, catalog);
