@@ -68,6 +68,7 @@ public final class CsvImporter implements Importer {
     ColumnMapping m = options.columns();
     String[] names = {m.user(), m.item(), m.type(), m.value(), m.timestamp(), m.scene()};
     int[] columns = m.header() ? null : indices(names);
+    int width = -1; // the header's number of fields; -1 without a header
     GenericEvents events = new GenericEvents(cx);
     CsvSchema schema = CsvSchema.emptySchema().withColumnSeparator(m.delimiter());
     List<String> cells = new ArrayList<>();
@@ -99,13 +100,22 @@ public final class CsvImporter implements Importer {
               throw new ImportException(input, first, ImportReport.BAD_ENCODING,
                   "bad encoding in the header: " + encodingError);
             }
-            columns = resolveHeader(input, first, cells, names);
+            columns = resolveHeader(input, first, cells, names, m.delimiter());
+            width = m.header() ? cells.size() : -1;
             continue;
           }
           cx.report.countRow(false);
           try {
             if (encodingError != null) {
               throw new BadRow(ImportReport.BAD_ENCODING, "bad encoding: " + encodingError);
+            }
+            // a field more than the header names (a delimiter inside an unquoted value) shifts the rest: the values
+            // read from their columns would be wrong; empty ones (a trailing delimiter) shift nothing
+            for (int c = Math.max(0, width); width >= 0 && c < cells.size(); c++) {
+              if (!cells.get(c).isBlank()) {
+                throw new BadRow(ImportReport.EXTRA_FIELD, cells.size() + " fields where the header names " + width
+                    + " (is a delimiter inside an unquoted value?)");
+              }
             }
             events.add(cell(cells, columns[USER]), cell(cells, columns[ITEM]), cell(cells, columns[TYPE]),
                 cell(cells, columns[VALUE]), cell(cells, columns[TIME]), cell(cells, columns[SCENE]));
@@ -146,6 +156,17 @@ public final class CsvImporter implements Importer {
 
   private static long lineOf(JsonLocation location) {
     return location == null ? 0 : Math.max(0, location.getLineNr());
+  }
+
+  /** A hint when a one-field header holds another common delimiter: the file is most likely delimited by it. */
+  private static String otherDelimiter(List<String> header, char delimiter) {
+    if (header.size() != 1) return "";
+    for (String[] d : new String[][] {{";", "semicolon"}, {"\t", "tab"}, {"|", "pipe"}}) {
+      if (d[0].charAt(0) != delimiter && header.get(0).contains(d[0])) {
+        return "; the header is one field holding '" + d[1] + "' characters: add delimiter=" + d[1] + " to --columns";
+      }
+    }
+    return "";
   }
 
   /** The mapped column names, such as {@code [user, item]}. */
@@ -192,8 +213,10 @@ public final class CsvImporter implements Importer {
     return columns;
   }
 
-  private static int[] resolveHeader(Path input, long line, List<String> header, String[] names)
+  private static int[] resolveHeader(Path input, long line, List<String> header, String[] names, char delimiter)
       throws ImportException {
+    String shown = header.toString();
+    if (shown.length() > 200) shown = shown.substring(0, 200) + "... (" + shown.length() + " characters)";
     int[] columns = new int[names.length];
     for (int k = 0; k < names.length; k++) {
       columns[k] = -1;
@@ -206,13 +229,13 @@ public final class CsvImporter implements Importer {
         }
         if (columns[k] >= 0) {
           throw new ImportException(input, line, ImportReport.BAD_CSV, "duplicate column '" + names[k]
-              + "' in the header " + header + " (columns " + (columns[k] + 1) + " and " + (c + 1) + ")");
+              + "' in the header " + shown + " (columns " + (columns[k] + 1) + " and " + (c + 1) + ")");
         }
         columns[k] = c;
       }
       if (columns[k] < 0) {
         throw new ImportException(input, line, ImportReport.MISSING_FIELD,
-            "missing column '" + names[k] + "' in the header " + header);
+            "missing column '" + names[k] + "' in the header " + shown + otherDelimiter(header, delimiter));
       }
     }
     return columns;

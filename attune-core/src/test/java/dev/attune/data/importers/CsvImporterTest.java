@@ -122,6 +122,35 @@ class CsvImporterTest {
     assertEquals(2000L, only(ds, "b", "6").timestamp());
   }
 
+  /** A row with a field more than the header (a delimiter inside an unquoted value) was read with shifted values. */
+  @Test
+  void aRowWithMoreFieldsThanTheHeaderIsBad() throws IOException {
+    Path file = write(dir.resolve("r.csv"), "user,item,rating,ts\n1,10,4,881250949\n2,Song 5,5,4,881250950\n"
+        + "3,12,3,881250951,\n");
+    ImportOptions options = mapping("value=rating,timestamp=ts,time-format=epoch-seconds");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("r", options), file, options));
+    assertEquals("r.csv:3: 5 fields where the header names 4 (is a delimiter inside an unquoted value?)", e.getMessage());
+    assertEquals(ImportReport.EXTRA_FIELD, e.reason());
+    ImportOptions lenient = options.lenient();
+    Dataset ds = IMPORTER.newDataset("r", lenient);
+    ImportReport report = IMPORTER.importInto(ds, file, lenient);
+    assertEquals(1, report.rejected(ImportReport.EXTRA_FIELD));
+    assertEquals(2, report.eventsAccepted(), "a trailing empty field shifts nothing");
+  }
+
+  @Test
+  void aHeaderOfOneFieldHoldingSemicolonsSuggestsTheDelimiter() throws IOException {
+    Path file = write(dir.resolve("s.csv"), "user;item;ts\na;b;1\n");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), file, ImportOptions.DEFAULTS));
+    assertTrue(e.getMessage().endsWith("add delimiter=semicolon to --columns"), e.getMessage());
+    Path wide = write(dir.resolve("w.csv"), "x".repeat(100_000) + "\n");
+    ImportException long1 = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("c"), wide, ImportOptions.DEFAULTS));
+    assertTrue(long1.getMessage().length() < 400, "the header is cut: " + long1.getMessage().length());
+  }
+
   @Test
   void headerWithoutAMappedColumnFails() throws IOException {
     Path file = write(dir.resolve("e.csv"), "uid,iid\n1,2\n");
