@@ -151,6 +151,29 @@ public final class AttuneCli {
     return places.isEmpty() ? "" : " writing " + String.join(" and ", places);
   }
 
+  /**
+   * Refuses a data set's {@code --out} that holds something else than a data set (a model directory, other files):
+   * the data set's files would be written among them (beside a model's weights). Missing, empty or holding a data set
+   * ({@code dataset.json}, which the write replaces) is fine.
+   *
+   * @return whether {@code out} holds a data set now, which the write replaces
+   */
+  static boolean requireDatasetOut(Path out) throws IOException {
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new IllegalArgumentException("--out " + out + " is a file; the data set is written into a folder");
+    }
+    if (!Files.isDirectory(out) || Files.exists(out.resolve("dataset.json"))) return Files.isDirectory(out);
+    try (var entries = Files.list(out)) {
+      List<String> names = entries.map(p -> p.getFileName().toString()).sorted().limit(4).toList();
+      if (!names.isEmpty()) {
+        throw new IllegalArgumentException("--out " + out + " holds other files than a data set (" + String.join(", ",
+            names) + (names.contains("model.json") ? ": a model" : "") + "); write the data set into a new or empty"
+            + " folder");
+      }
+    }
+    return false;
+  }
+
   private static final String TOO_LARGE = "the model or the data is too large: lower the size settings you gave"
       + " (--param ...dim, hidden, maxLength, maxHistory, candidates)";
 

@@ -25,7 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
 final class GenerateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--out", required = true, description = "Data set directory to write.")
+  @Option(names = "--out", required = true, description = "Data set directory to write (created, or a data set"
+      + " there replaced; a folder holding other files is refused).")
   Path out;
 
   @Option(names = "--users", defaultValue = "3000", description = "Number of users (default: ${DEFAULT-VALUE}).")
@@ -44,6 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (users <= 0) throw new IllegalArgumentException("--users must be > 0: " + users);
+    boolean replacing = AttuneCli.requireDatasetOut(out);
     // measured: 100,000 music listeners (87 events each) ran out of a 512 MB heap and fitted in 1 GB; two-scenes
     // users have 27 events each
     long bytesPerUser = kind.equals("two-scenes") ? 3_000 : 8_000;
@@ -62,7 +64,8 @@ final class GenerateCommand implements Callable<Integer> {
     };
     if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
     DatasetIo.write(dataset, out, name != null ? name.strip() : dataset.name());
-    spec.commandLine().getOut().println("wrote " + dataset + (name != null ? " as " + name.strip() : "") + " to " + out);
+    spec.commandLine().getOut().println("wrote " + dataset + (name != null ? " as " + name.strip() : "") + " to " + out
+        + (replacing ? ", replacing the data set that was there" : ""));
     return 0;
   }
 }

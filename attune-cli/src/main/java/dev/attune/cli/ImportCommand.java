@@ -35,7 +35,8 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, description = "Input file or folder.")
   Path input;
 
-  @Option(names = "--out", required = true, description = "Data set directory to write (created or replaced).")
+  @Option(names = "--out", required = true, description = "Data set directory to write (created, or a data set"
+      + " there replaced; a folder holding other files is refused).")
   Path out;
 
   @Option(names = "--name", description = "Data set name (default: the output folder's name).")
@@ -71,9 +72,7 @@ final class ImportCommand implements Callable<Integer> {
     if (!Files.exists(input)) {
       throw new IllegalArgumentException("--input " + input + " does not exist");
     }
-    if (Files.exists(out) && !Files.isDirectory(out)) {
-      throw new IllegalArgumentException("--out " + out + " is a file; the data set is written into a folder");
-    }
+    AttuneCli.requireDatasetOut(out);
     ImportOptions options = ImportOptions.DEFAULTS.withStrict(!lenient);
     if (encoding != null) {
       if (!isCharsetName(encoding)) {

@@ -116,6 +116,19 @@ class AttuneCliTest {
     CliRun gen = run("generate", "--out", data.toString(), "--users", "300", "--seed", "3");
     assertEquals(0, gen.code(), gen.err());
     assertTrue(Files.exists(data.resolve("dataset.json")));
+    // a data set is replaced, with a word; a folder holding anything else (a model) is not written into
+    Path scratch = dir.resolve("scratch");
+    assertEquals(0, run("generate", "--out", scratch.toString(), "--users", "20").code());
+    assertTrue(run("generate", "--out", scratch.toString(), "--users", "10").out().contains("replacing the data set"));
+    Path model = Files.createDirectories(dir.resolve("a-model"));
+    Files.writeString(model.resolve("model.json"), "{}");
+    for (String[] args : new String[][] {{"generate", "--out", model.toString(), "--users", "10"},
+        {"import", "--format", "csv", "--input", dir.resolve("a-model/model.json").toString(), "--out", model.toString()}}) {
+      CliRun refused = run(args);
+      assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.out());
+      assertTrue(refused.err().contains("holds other files than a data set (model.json: a model)"), refused.err());
+      assertFalse(Files.exists(model.resolve("dataset.json")), args[0]);
+    }
 
     Path json = dir.resolve("out/results.json");
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop,itemknn", "--protocol", "loo",
