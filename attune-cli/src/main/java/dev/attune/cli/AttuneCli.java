@@ -103,7 +103,7 @@ public final class AttuneCli {
       if (cause instanceof NegativeArraySizeException
           || cause instanceof ArithmeticException a && String.valueOf(a.getMessage()).contains("overflow")) {
         // a size past what one array holds (a --param width of 10^8): the user's setting, not a bug to trace
-        commandLine.getErr().println("attune: " + TOO_LARGE + " (" + cause + ")");
+        commandLine.getErr().println("attune: " + TOO_LARGE + " (an array of more than 2^31 entries)");
         return USAGE_ERROR;
       }
       commandLine.getErr().println("attune: internal error: " + cause);

@@ -515,6 +515,13 @@ class AttuneCliTest {
         unreachable.err());
     assertEquals("no such file or folder: /nowhere/x", AttuneCli.message(new java.nio.file.NoSuchFileException(
         "/nowhere/x")));
+    Path broken = Files.createDirectories(dir.resolve("broken-model"));
+    Files.writeString(broken.resolve("model.json"), "{\"format\":1,");
+    CliRun unreadable = run("explain", "--model", broken.toString(), "--data", dir.toString());
+    assertEquals(AttuneCli.USAGE_ERROR, unreadable.code());
+    assertTrue(unreadable.err().contains("model.json is not valid JSON: the object is not closed") && !unreadable.err()
+        .contains("Source") && !unreadable.err().contains("`"), "the reason, not the parser's internals: "
+        + unreadable.err());
     CliRun untrainable = run("train", "--model", "magic", "--data", dir.toString(), "--out", dir.resolve("m").toString());
     assertEquals(AttuneCli.USAGE_ERROR, untrainable.code());
     assertTrue(untrainable.err().contains("scene-transfer") && untrainable.err().contains("din"),

@@ -133,8 +133,12 @@ public final class ModelDirectory {
     Map<String, Object> info;
     try {
       info = JSON.readValue(infoFile.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IllegalArgumentException(infoFile + " is not valid JSON: " + e.getOriginalMessage());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // said as for a broken dataset.json: the reason and where, not the parser's internals
+      var where = e.getLocation();
+      throw new IllegalArgumentException(infoFile + " is not valid JSON: "
+          + dev.attune.data.importers.JacksonErrors.describe(e, "file") + (where == null ? ""
+          : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"));
     }
     Object format = info.get("format");
     if (!(format instanceof Number n) || n.intValue() > FORMAT) {
