@@ -79,7 +79,7 @@ final class CtrRun {
                 ? "every event of " + data.dataset().name() + " has the same value, so no --positive-min separates"
                     + " positives from negatives; the click task needs events that say no (low ratings, short plays,"
                     + " impressions without a click)"
-                : "choose another --positive-min"));
+                : "choose another --positive-min (" + valueRange(data.dataset()) + ")"));
       }
     }
   }
@@ -145,6 +145,19 @@ final class CtrRun {
   }
 
   /** Whether every event of the data set has one value (implicit data: plays, clicks, purchases with value 1). */
+  /** The events' values, lowest to highest: what a --positive-min can be chosen from. */
+  private static String valueRange(Dataset dataset) {
+    var log = dataset.events();
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int r = 0; r < log.size(); r++) {
+      min = Math.min(min, log.value(r));
+      max = Math.max(max, log.value(r));
+    }
+    return log.size() == 0 ? "the data set has no events"
+        : String.format(java.util.Locale.ROOT, "the events' values run from %.3g to %.3g", min, max);
+  }
+
   private static boolean oneValue(Dataset dataset) {
     var log = dataset.events();
     for (int r = 1; r < log.size(); r++) if (log.value(r) != log.value(0)) return false;

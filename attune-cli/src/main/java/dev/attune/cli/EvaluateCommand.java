@@ -173,7 +173,13 @@ final class EvaluateCommand implements Callable<Integer> {
       directories.add(d);
     }
     Dataset dataset = DatasetIo.read(data);
-    if (!ctrModels.isEmpty()) CtrRun.requireOrder(dataset); // before the leaderboard's minutes, not after them
+    // the click task is built and checked before the leaderboard's minutes, not after them
+    dev.attune.data.CtrDataset ctrData = null;
+    if (!ctrModels.isEmpty()) {
+      CtrRun.requireOrder(dataset);
+      ctrData = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null));
+      CtrRun.requireBothLabels(ctrData);
+    }
     for (ModelDirectory d : directories) d.requireSameItems(dataset.itemIds());
     err.println("loaded " + dataset);
     if (sampledNegatives >= dataset.numItems()) {
@@ -224,7 +230,7 @@ final class EvaluateCommand implements Callable<Integer> {
         + (excludeSeen ? ", seen items excluded" : ", seen items kept") + " | MRR within the top " + options.maxK()
         + (sampled ? " | " + maxUsers + " of " + testUsers + " test users (seeded sample)" : ""));
     table.print(run.leaderboard.render());
-    List<Map<String, Object>> ctrRows = ctrModels.isEmpty() ? List.of() : evaluateCtr(dataset, table, err);
+    List<Map<String, Object>> ctrRows = ctrData == null ? List.of() : evaluateCtr(ctrData, table, err);
     if (json != null) {
       writeJson(dataset, split, options, run.leaderboard, run.results, ctrRows, jsonToStdout ? out : null);
       if (!jsonToStdout) out.println("wrote " + json);
@@ -261,10 +267,10 @@ final class EvaluateCommand implements Callable<Integer> {
   }
 
   /** Trains and tests the {@code --ctr} models, printing a line each; returns their rows for the JSON report. */
-  private List<Map<String, Object>> evaluateCtr(Dataset dataset, java.io.PrintWriter out, java.io.PrintWriter err) {
-    var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null));
+  private List<Map<String, Object>> evaluateCtr(dev.attune.data.CtrDataset ctr, java.io.PrintWriter out,
+      java.io.PrintWriter err) {
+    Dataset dataset = ctr.dataset();
     err.println(ctr);
-    CtrRun.requireBothLabels(ctr);
     var overrides = ClassicModels.parseOverrides(params);
     out.println();
     out.println(dataset.name() + " | CTR: value >= " + positiveMin + " positive, last 20% of each user's events test"

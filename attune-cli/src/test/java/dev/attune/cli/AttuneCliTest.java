@@ -782,7 +782,13 @@ class AttuneCliTest {
     CliRun noPositives = run("train", "--model", "din", "--data", data.toString(), "--out", dir.resolve("none")
         .toString(), "--quiet", "--positive-min", "1000");
     assertEquals(AttuneCli.USAGE_ERROR, noPositives.code(), noPositives.err());
-    assertTrue(noPositives.err().contains("no positive"), noPositives.err());
+    assertTrue(noPositives.err().contains("no positive") && noPositives.err().contains("the events' values run from"),
+        noPositives.err());
+    // evaluate says so before the leaderboard, not after its minutes
+    CliRun early = run("evaluate", "--data", data.toString(), "--models", "pop", "--ctr", "fm", "--positive-min",
+        "1000", "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, early.code(), early.err());
+    assertTrue(early.err().contains("no positive") && !early.out().contains("Popularity"), early.out() + early.err());
     CliRun samplesAll = run("evaluate", "--data", data.toString(), "--models", "pop", "--sampled-negatives", "100000",
         "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, samplesAll.code(), samplesAll.err());
