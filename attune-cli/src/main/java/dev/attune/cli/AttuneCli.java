@@ -82,6 +82,10 @@ public final class AttuneCli {
       }
       if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
         message += "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+      } else if (e instanceof CommandLine.UnmatchedArgumentException && command.getCommandSpec().optionsMap()
+          .containsKey("--param")) {
+        // "--epochs 2": a model's own setting, which has no option of its own
+        message += "; a model's settings go in --param <model>.<key>=<value>, such as --param sasrec.epochs=20";
       }
       command.getErr().println("attune: " + message + " (see '" + hint + "')");
       return USAGE_ERROR;

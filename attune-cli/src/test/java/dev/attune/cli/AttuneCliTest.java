@@ -515,6 +515,12 @@ class AttuneCliTest {
         unreachable.err());
     assertEquals("no such file or folder: /nowhere/x", AttuneCli.message(new java.nio.file.NoSuchFileException(
         "/nowhere/x")));
+    CliRun negative = run("train", "--model", "sasrec", "--data", dir.resolve("nope").toString(), "--out",
+        dir.resolve("m").toString(), "--param", "sasrec.epochs=-1");
+    assertTrue(negative.err().startsWith("attune: sasrec: epochs must be > 0"), "names whose setting: " + negative.err());
+    CliRun asOption = run("train", "--model", "sasrec", "--data", dir.resolve("nope").toString(), "--out",
+        dir.resolve("m").toString(), "--epochs", "2");
+    assertTrue(asOption.err().contains("--param sasrec.epochs=20"), "where a model's setting goes: " + asOption.err());
     Path broken = Files.createDirectories(dir.resolve("broken-model"));
     Files.writeString(broken.resolve("model.json"), "{\"format\":1,");
     CliRun unreadable = run("explain", "--model", broken.toString(), "--data", dir.toString());

@@ -55,6 +55,16 @@ public final class AttentionModels {
   }
 
   private static WeightTrainer build(String name, ModelParams p, long seed, int threads) {
+    try {
+      return buildChecked(name, p, seed, threads);
+    } catch (IllegalArgumentException e) {
+      if (!knows(name)) throw e;
+      // a model's own check names its field ("epochs must be > 0"): say whose, as the classic models do
+      throw new IllegalArgumentException(name.toLowerCase(Locale.ROOT) + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static WeightTrainer buildChecked(String name, ModelParams p, long seed, int threads) {
     int threadCount = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "sasrec" -> {

@@ -36,6 +36,16 @@ public final class CtrModels {
    * @throws IllegalArgumentException for an unknown name, parameter or value
    */
   public static CtrTrainer create(String name, Map<String, String> overrides, long seed, int threads) {
+    try {
+      return createChecked(name, overrides, seed, threads);
+    } catch (IllegalArgumentException e) {
+      if (!knows(name)) throw e;
+      // a model's own check names its field ("epochs must be > 0"): say whose
+      throw new IllegalArgumentException(name.toLowerCase(Locale.ROOT) + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static CtrTrainer createChecked(String name, Map<String, String> overrides, long seed, int threads) {
     ModelParams p = new ModelParams(name, overrides);
     String model = name.toLowerCase(Locale.ROOT);
     CtrTraining.Options d = CtrTraining.Options.DEFAULTS;

@@ -88,7 +88,8 @@ public final class FusionRankerTraining {
               p.patience, Double.parseDouble(v), p.seed);
           case "seed" -> new Params(p.hidden, p.learningRate, p.l2, p.requestsPerBatch, p.epochs, p.patience,
               p.validationShare, Long.parseLong(v));
-          default -> throw new IllegalArgumentException("unknown fusion ranker option: " + e.getKey());
+          default -> throw new IllegalArgumentException("unknown fusion ranker option '" + e.getKey() + "'; known:"
+              + " hidden, learningRate, l2, requestsPerBatch, epochs, patience, validationShare, seed");
         };
       }
       return p;
