@@ -203,7 +203,8 @@ final class SceneRun {
   private static Map<String, String> blendPicks(List<SceneBaselines.Baseline> baselines, Map<String, String> given) {
     Map<String, String> picks = new LinkedHashMap<>();
     for (SceneBaselines.Baseline b : baselines) {
-      if (b.merged()) continue;
+      // a tie picked nothing: the blend keeps its own defaults rather than the grid's first point
+      if (b.merged() || b.tied()) continue;
       if (b.model().equals("als")) {
         if (!given.containsKey("cfFactors")) picks.put("cfFactors", b.params().get("factors"));
         if (!given.containsKey("cfRegularization")) picks.put("cfRegularization", b.params().get("regularization"));
@@ -222,6 +223,7 @@ final class SceneRun {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("model", b.label());
       m.put("params", b.params());
+      if (b.tied()) m.put("tied", true); // every grid point scored the same: params is the first, not a pick
       m.put("validationNdcg10", b.validationNdcg10());
       m.put("bestSingleScene", b == best);
       if (b == best) m.put("sceneTransferChange", model.mean(SceneResult.ALL, "NDCG@10") / b.testNdcg10() - 1);

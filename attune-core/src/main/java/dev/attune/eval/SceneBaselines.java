@@ -62,9 +62,11 @@ public final class SceneBaselines {
    * @param validationNdcg10 its NDCG@10 on the validation users, trained on the training part
    * @param result its test scores
    * @param seconds tuning, refit and scoring time
+   * @param tied whether every grid point scored the same on the validation users (the model could not tell them
+   *     apart, such as on users with no target-scene event): {@code params} is then the first point, not a pick
    */
   public record Baseline(String label, String model, boolean merged, Map<String, String> params,
-      double validationNdcg10, SceneResult result, double seconds) {
+      double validationNdcg10, SceneResult result, double seconds, boolean tied) {
     /** Test NDCG@10 over all test users. */
     public double testNdcg10() {
       return result.mean(SceneResult.ALL, "NDCG@10");
@@ -73,8 +75,9 @@ public final class SceneBaselines {
     /** One line: label, picked settings, validation and test NDCG@10, time. */
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "baseline %s%s: validation NDCG@10 %.4f, test NDCG@10 %.4f (%.1f s)", label,
-          params.isEmpty() ? "" : " " + params, validationNdcg10, testNdcg10(), seconds);
+      return String.format(Locale.ROOT, "baseline %s%s: validation NDCG@10 %.4f, test NDCG@10 %.4f (%.1f s)%s", label,
+          params.isEmpty() ? "" : " " + params, validationNdcg10, testNdcg10(), seconds,
+          tied ? "; every setting scored the same on validation, so the first was taken" : "");
     }
   }
 
@@ -138,9 +141,11 @@ public final class SceneBaselines {
     long start = System.nanoTime();
     Map<String, String> best = c.grid().get(0);
     double bestScore = Double.NEGATIVE_INFINITY;
+    double worstScore = Double.POSITIVE_INFINITY;
     for (Map<String, String> p : c.grid()) {
       Recommender m = ClassicModels.create(c.model(), p, seed, threads).fit(data.tuning().train(), FitListener.NONE);
       double score = SceneResult.evaluate(m, data.tuning(), target, options).mean(SceneResult.ALL, "NDCG@10");
+      worstScore = Math.min(worstScore, score);
       if (score > bestScore) {
         bestScore = score;
         best = p;
@@ -149,7 +154,8 @@ public final class SceneBaselines {
     Recommender refit = ClassicModels.create(c.model(), best, seed, threads).fit(data.full(), FitListener.NONE);
     SceneResult result = SceneResult.evaluate(refit, split, target, options);
     return new Baseline(c.model() + (data.merged() ? " merged" : " target-only"), c.model(), data.merged(),
-        new TreeMap<>(best), bestScore, result, (System.nanoTime() - start) / 1e9);
+        new TreeMap<>(best), bestScore, result, (System.nanoTime() - start) / 1e9,
+        c.grid().size() > 1 && worstScore == bestScore);
   }
 
   /**

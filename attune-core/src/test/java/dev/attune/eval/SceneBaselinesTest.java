@@ -41,5 +41,11 @@ class SceneBaselinesTest {
         "books predict music only through both scenes: " + userknnMerged + " vs " + best);
     assertTrue(List.of("20", "50", "100", "200").contains(userknnMerged.params().get("neighbours")),
         "a point of the grid: " + userknnMerged.params());
+    // with no music event, a target-only model scores every music item alike for a test user: its grid ties, and the
+    // "pick" (the first point) is said to be none; a merged one tells its points apart
+    SceneBaselines.Baseline easeTargetOnly = all.get(4);
+    assertTrue(easeTargetOnly.tied() && easeTargetOnly.toString().contains("every setting scored the same"),
+        easeTargetOnly.toString());
+    assertTrue(!userknnMerged.tied(), userknnMerged.toString());
   }
 }
