@@ -146,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
         "  curl '$BASE/v1/items/" + item + "/similar?k=5'",
         "  curl '$BASE/v1/popular?k=5'",
         "  curl $BASE/metrics",
-        "Open the dashboard at $BASE/dashboard/ and log in with the admin key above.", "");
+        "Open the dashboard at $BASE/dashboard/ and log in with the admin key named above.", "");
     ServerConfig config = ServerConfig.DEFAULTS.withPort(port).withModelDir(service.modelDir())
         .withAdminKey(System.getenv("ATTUNE_ADMIN_KEY"));
     // the dashboard's Train button retrains SASRec on the store (new versions beside attune-demo/sasrec)
