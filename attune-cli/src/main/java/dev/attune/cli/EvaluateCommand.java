@@ -109,6 +109,13 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--sampled-negatives must be 0 (none) or more: " + sampledNegatives);
     }
     for (int k : ks) if (k < 1) throw new IllegalArgumentException("--k takes cut-offs of 1 or more: " + k);
+    if (java.util.Arrays.stream(ks).distinct().count() < ks.length) {
+      throw new IllegalArgumentException("--k lists a cut-off twice: " + java.util.Arrays.toString(ks));
+    }
+    if (trained.stream().map(p -> p.toAbsolutePath().normalize()).distinct().count() < trained.size()) {
+      // as --models pop,pop is refused: two rows of one model would read as two results
+      throw new IllegalArgumentException("--trained lists a directory twice: " + trained);
+    }
     if (protocol != null) checkProtocol(protocol);
     if (twoStageSasrecEpochs < 0) {
       throw new IllegalArgumentException("--two-stage-sasrec-epochs must be >= 0: " + twoStageSasrecEpochs);
@@ -207,15 +214,7 @@ final class EvaluateCommand implements Callable<Integer> {
       if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
         err.println("attune: note: " + d.dir() + " was trained under " + protocolTrained + ", evaluated under " + split.protocol());
       }
-      // the same catalogue is required above; other events (another sample, another generator seed) are allowed,
-      // since a model may be measured on newer data, but the leaderboard should not pass for a like-for-like one
-      Object usersTrained = d.info().get("users");
-      Object eventsTrained = d.info().get("events");
-      if (usersTrained instanceof Number u && eventsTrained instanceof Number e
-          && (u.intValue() != dataset.numUsers() || e.intValue() != dataset.events().size())) {
-        err.println("attune: note: " + d.dir() + " was trained on a data set of " + u + " users and " + e
-            + " events, this one has " + dataset.numUsers() + " and " + dataset.events().size());
-      }
+      noteOtherData(d, dataset, err);
       Object seconds = d.info().get("trainSeconds");
       String label = String.valueOf(d.info().getOrDefault("name", d.kind())) + " (" + d.dir().getFileName() + ")";
       run.addDirectory(label, PipelineRun.open(d, split.trainAndValidation(), threadCount),
@@ -264,6 +263,21 @@ final class EvaluateCommand implements Callable<Integer> {
     Recommender transitions = fitted.retrievers().get(fitted.retrievers().size() - 1);
     run.add(transitions.name(), transitions, Double.NaN, split, options, quiet);
     run.add(fitted.pipeline().name(), fitted.pipeline(), seconds, split, options, quiet);
+  }
+
+  /**
+   * Notes a data set with other users or events than the one {@code d} was trained on. The same catalogue is required
+   * elsewhere; other events (another sample, another generator seed) are allowed, since a model may be measured on
+   * newer data, but the figures should not pass for like-for-like ones.
+   */
+  static void noteOtherData(ModelDirectory d, Dataset dataset, java.io.PrintWriter err) {
+    Object usersTrained = d.info().get("users");
+    Object eventsTrained = d.info().get("events");
+    if (usersTrained instanceof Number u && eventsTrained instanceof Number e
+        && (u.intValue() != dataset.numUsers() || e.intValue() != dataset.events().size())) {
+      err.println("attune: note: " + d.dir() + " was trained on a data set of " + u + " users and " + e
+          + " events, this one has " + dataset.numUsers() + " and " + dataset.events().size());
+    }
   }
 
   /** Trains and tests the {@code --ctr} models, printing a line each; returns their rows for the JSON report. */

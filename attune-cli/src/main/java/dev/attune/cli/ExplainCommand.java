@@ -70,6 +70,7 @@ final class ExplainCommand implements Callable<Integer> {
     ModelDirectory dir = ModelDirectory.read(modelDir);
     Dataset dataset = DatasetIo.read(data);
     dir.requireSameItems(dataset.itemIds());
+    EvaluateCommand.noteOtherData(dir, dataset, spec.commandLine().getErr());
     if (SceneRun.MODEL.equals(dir.kind())) return explainScene(dir, dataset, out);
     if (dev.attune.infer.TwoStageModel.isPipeline(dir)) {
       throw new IllegalArgumentException(modelDir + " holds a two-stage pipeline, which has no attention weights to"
@@ -165,9 +166,20 @@ final class ExplainCommand implements Callable<Integer> {
     Split split = SceneRun.split(dataset, target, splitProtocol == null ? "cold-0" : splitProtocol, splitSeed);
     TrainingSet train = split.trainAndValidation();
     SceneTransferModel model = SceneTransferModel.fromDirectory(dir, train.interactions(), null);
+    Object protocolTrained = dir.info().get("protocol");
+    if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
+      // the target-scene events a test user keeps differ: what is shown is not what the model was tested on
+      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
+          + ", explained under " + split.protocol());
+    }
     List<Integer> shown = shownUsers(dataset, u -> split.test().itemsOf(u).length > 0);
-    out.printf("scene-transfer -> %s (%s); users from the test part%n", target, split.protocol());
+    out.printf("scene-transfer -> %s (%s); %s%n", target, split.protocol(), users.isEmpty() ? "users from the test part"
+        : "the users asked for");
     for (int u : shown) {
+      if (!users.isEmpty() && split.test().itemsOf(u).length == 0) {
+        out.printf("(user %s is not a test user of %s: its %s events were learnt, so the list leaves them out)%n",
+            dataset.userIds().id(u), split.protocol(), target);
+      }
       int[] history = train.interactions().positive().row(u);
       int inTarget = 0;
       for (int i : history) if (model.sceneOf(i) == model.scenes().indexOf(target)) inTarget++;

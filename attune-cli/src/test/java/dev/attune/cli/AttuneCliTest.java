@@ -487,7 +487,8 @@ class AttuneCliTest {
 
     // out-of-range options are named as given, before the data set is read (it does not exist here)
     for (String[] bad : new String[][] {{"--threads", "-3"}, {"--max-users", "-5"}, {"--sampled-negatives", "-1"},
-        {"--k", "0"}, {"--protocol", "temporal:1.5"}, {"--param", "als.factors=-4"}}) {
+        {"--k", "0"}, {"--k", "10,10"}, {"--protocol", "temporal:1.5"}, {"--param", "als.factors=-4"},
+        {"--trained", "m,./m"}}) {
       CliRun r = run("evaluate", "--data", dir.resolve("nope").toString(), "--models", "pop,als", bad[0], bad[1]);
       assertEquals(AttuneCli.USAGE_ERROR, r.code(), String.join(" ", bad));
       assertTrue(r.err().startsWith("attune: " + bad[0]) || r.err().startsWith("attune: als: factors"), r.err());

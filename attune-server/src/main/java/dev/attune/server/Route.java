@@ -52,12 +52,17 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
 
   /**
    * This route with its handler behind {@link #checkQuery}: a misspelt parameter ({@code exlude=}) would otherwise
-   * be ignored without a word, as unknown JSON fields are not.
+   * be ignored without a word, as unknown JSON fields are not; and, for a route that takes no body, behind a check
+   * that none came (what it said would be ignored: a body meant for another route, or a misread of this one).
    */
   Route checkingQuery() {
     Handler inner = handler;
+    boolean takesBody = requestBody != null;
     return new Route(method, path, summary, queryParams, requestBody, successStatus, ctx -> {
       checkQuery(ctx.queryString());
+      if (!takesBody && ctx.bodyAsBytes().length > 0) {
+        throw ApiException.invalid(null, method + " " + path + " takes no body; send its request without one");
+      }
       inner.handle(ctx);
     });
   }

@@ -574,6 +574,11 @@ abstract class ApiContract {
         .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(event))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, curlDefault.statusCode(), "curl -d without a type still works: " + curlDefault.body());
+    // a route that takes no body refuses one rather than ignore it
+    assertEquals(200, post("/v1/events", "{\"userId\":\"keep-me\",\"itemId\":\"song1\",\"type\":\"play\"}")
+        .statusCode());
+    assertError(send("DELETE", "/v1/users/keep-me", "{\"reason\":\"gdpr\"}"), 400, "invalid_field", null);
+    assertEquals(200, get("/v1/users/keep-me/events").statusCode(), "not deleted");
     // a number with a control character is not the number
     assertError(get("/v1/popular?k=1%00"), 400, "invalid_field", "k");
     assertError(get("/v1/users/u1/recommendations?diversity=0.5%0A"), 400, "invalid_field", "diversity");
