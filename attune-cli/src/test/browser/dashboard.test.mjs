@@ -113,6 +113,9 @@ try {
   const ndcg = o.model.metrics['NDCG@10'];
   const ndcgText = ndcg.toLocaleString('en-US', { maximumFractionDigits: 4 });
   check(ndcg > 0 && (await text(page, 'active-metrics')).includes(ndcgText), `active model NDCG@10 ${ndcgText}`);
+  // a screen reader tells the charts apart by their names
+  const chartNames = await page.locator('svg[role="img"]').evaluateAll(svgs => svgs.map(s => s.getAttribute('aria-label')));
+  check(chartNames.length >= 3 && new Set(chartNames).size === chartNames.length, `distinct chart names: ${chartNames}`);
   await shot(page, 'overview');
   // the counts follow new events while the page stays open (every 30 s)
   const someItem = (await ok('/v1/admin/items?prefix=&limit=1')).items[0].id;

@@ -52,8 +52,9 @@ export function lineChart(opts) {
   const m = { left: 64, right: 40, top: 30, bottom: 48 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
+  // named by its series (which carry their totals), so two charts of one kind on a page are told apart by a reader
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
-    'aria-label': `${opts.yLabel} by ${opts.xLabel}` });
+    'aria-label': `${opts.series.map(s => s.name).join('; ')} by ${opts.xLabel}` });
   if (opts.testid) root.setAttribute('data-testid', opts.testid);
   const all = opts.series.flatMap(s => s.points);
   if (all.length === 0) {

@@ -265,6 +265,7 @@ final class Api {
       User u = RequestBodies.user(e.getKey(), e.getValue(), null);
       users.add(new User(userIds.stored(u.id()), u.attributes()));
     }
+    users = lastOfEachId(users, User::id);
     store.upsertUsers(users);
     ctx.json(Map.of("upserted", users.size()));
   }
@@ -532,8 +533,22 @@ final class Api {
     for (var e : RequestBodies.oneOrMany(body(ctx), "items", config.maxBatch())) {
       items.add(RequestBodies.item(e.getKey(), e.getValue(), null));
     }
+    items = lastOfEachId(items, Item::id);
     saveItems(items);
     ctx.json(Map.of("upserted", items.size()));
+  }
+
+  /**
+   * A batch's records with one per id, the last one sent (a later record of an id is the client's later word, as two
+   * requests in a row would be), in the order of their last occurrence: "upserted" then counts records stored.
+   */
+  static <T> List<T> lastOfEachId(List<T> records, java.util.function.Function<T, String> id) {
+    Map<String, T> last = new LinkedHashMap<>();
+    for (T r : records) {
+      last.remove(id.apply(r));
+      last.put(id.apply(r), r);
+    }
+    return last.size() == records.size() ? records : new ArrayList<>(last.values());
   }
 
   private void putItem(Context ctx) {

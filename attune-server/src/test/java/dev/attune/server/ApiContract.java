@@ -440,6 +440,18 @@ abstract class ApiContract {
   }
 
   @Test
+  void aBatchNamingAnIdTwiceStoresTheLastRecordOnce() throws Exception {
+    JsonNode items = json(post("/v1/items", "[{\"id\":\"twice\",\"title\":\"First\"},{\"id\":\"twice\",\"title\":"
+        + "\"Second\"}]"), 200);
+    assertEquals(1, items.get("upserted").asInt(), items.toString());
+    assertEquals("Second", json(get("/v1/items/twice"), 200).get("title").asText(), "the later word");
+    JsonNode users = json(post("/v1/users", "[{\"id\":\"twice\",\"attributes\":{\"a\":\"1\"}},{\"id\":\"twice\","
+        + "\"attributes\":{\"a\":\"2\"}}]"), 200);
+    assertEquals(1, users.get("upserted").asInt(), users.toString());
+    assertEquals("2", json(get("/v1/users/twice"), 200).get("attributes").get("a").asText());
+  }
+
+  @Test
   void severalItemsAreLookedUpInOneRequest() throws Exception {
     assertEquals(200, put("/v1/items/song2", "{\"scene\":\"music\",\"title\":\"Two\"}").statusCode());
     assertEquals(200, put("/v1/items/song3", "{\"scene\":\"music\",\"title\":\"Three\"}").statusCode());
