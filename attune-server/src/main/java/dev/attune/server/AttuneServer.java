@@ -463,11 +463,14 @@ public final class AttuneServer {
 
   /**
    * Refuses (415) a body the server would misread: compressed ({@code Content-Encoding} other than identity: its
-   * bytes are not JSON) or declared as another format (XML, a multipart form, binary). JSON, and the types curl and
-   * fetch give a string body by default ({@code application/x-www-form-urlencoded}, {@code text/plain}), are read as
-   * JSON, as is a body without a type.
+   * bytes are not JSON) or declared as another format (XML, a multipart form, HTML). JSON, and the types clients give
+   * a body by default ({@code application/x-www-form-urlencoded} for curl, {@code text/plain} for fetch, {@code
+   * application/octet-stream} for byte-array bodies), are read as JSON, as is a body without a type; a request
+   * without a body is not checked.
    */
   private static void requireJsonBody(Context ctx) {
+    // no body, nothing to misread: a DELETE may carry a client's default Content-Type
+    if (ctx.contentLength() == 0 || ctx.contentLength() < 0 && ctx.header("Transfer-Encoding") == null) return;
     String encoding = ctx.header("Content-Encoding");
     if (encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity")) {
       throw new ApiException(415, "unsupported_media_type", "the body is sent with Content-Encoding '" + encoding
@@ -478,7 +481,8 @@ public final class AttuneServer {
     String media = type.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
     boolean json = media.equals("application/json") || media.equals("text/json")
         || media.startsWith("application/") && media.endsWith("+json");
-    if (!json && !media.equals("application/x-www-form-urlencoded") && !media.equals("text/plain")) {
+    if (!json && !media.equals("application/x-www-form-urlencoded") && !media.equals("text/plain")
+        && !media.equals("application/octet-stream")) {
       throw new ApiException(415, "unsupported_media_type", "the body is declared as '" + media + "'; the API reads"
           + " JSON: send it with Content-Type: application/json", "Content-Type");
     }

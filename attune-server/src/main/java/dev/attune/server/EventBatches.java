@@ -91,6 +91,7 @@ final class EventBatches {
         case 0 -> {
           if (v == JsonToken.VALUE_NULL) break;
           id = id(p, v, "id");
+          RequestBodies.requireClientEventId(id, "id"); // throws ApiException, caught in read: the tree path says it
         }
         case 1 -> userId = id(p, v, "userId");
         case 2 -> itemId = id(p, v, "itemId");

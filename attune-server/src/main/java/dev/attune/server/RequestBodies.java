@@ -110,13 +110,24 @@ final class RequestBodies {
     }
   }
 
-  /**
-   * One event; without a timestamp it gets {@code absentTimestamp}: a batch gives its k-th event the receipt time
-   * plus k milliseconds, so that repeats of the same item in one batch (three plays of a track) stay three events
-   * rather than collapsing as duplicates of one content, and keep their order.
-   */
-  /** The start of the ids of the events onboarding stores ({@link #onboardEventId}), refused in client events. */
+  /** The start of the ids of the events onboarding stores ({@link #onboardEventId}). */
   static final String ONBOARD_ID_PREFIX = "onboard:";
+
+  /** The shape of an onboarding event's id, {@code onboard:<length of the user id>:...}, which client events may not use. */
+  private static final java.util.regex.Pattern ONBOARD_ID = java.util.regex.Pattern.compile("onboard:\\d+:.*",
+      java.util.regex.Pattern.DOTALL);
+
+  /**
+   * Refuses a client event id of the onboarding events' shape: taken in advance, an onboarding choice's id would make
+   * the choice a "duplicate", silently not stored. Both the batch fast path ({@link EventBatches}) and the tree path
+   * call it.
+   */
+  static void requireClientEventId(String id, String path) {
+    if (id != null && ONBOARD_ID.matcher(id).matches()) {
+      throw ApiException.invalid(path, "event ids of the shape 'onboard:<number>:...' are the server's own"
+          + " (onboarding choices); choose another id");
+    }
+  }
 
   /**
    * The id of the event that stores user {@code userId}'s onboarding choice of {@code itemId}: the same choice made
@@ -127,14 +138,15 @@ final class RequestBodies {
     return ONBOARD_ID_PREFIX + userId.length() + ":" + userId + ":" + itemId;
   }
 
+  /**
+   * One event; without a timestamp it gets {@code absentTimestamp}: a batch gives its k-th event the receipt time
+   * plus k milliseconds, so that repeats of the same item in one batch (three plays of a track) stay three events
+   * rather than collapsing as duplicates of one content, and keep their order.
+   */
   static Store.NewEvent event(String path, JsonNode n, long nowMillis, long absentTimestamp) {
     requireObject(path, n, EVENT_FIELDS);
     String id = optionalId(n, path, "id");
-    if (id != null && id.startsWith(ONBOARD_ID_PREFIX)) {
-      // taken in advance, an onboarding choice's id would make the choice a "duplicate", silently not stored
-      throw ApiException.invalid(at(path, "id"), "event ids starting with '" + ONBOARD_ID_PREFIX + "' are the"
-          + " server's own (onboarding choices); choose another id");
-    }
+    requireClientEventId(id, at(path, "id"));
     String userId = requiredId(n, path, "userId");
     String itemId = requiredId(n, path, "itemId");
     String type = requiredId(n, path, "type");

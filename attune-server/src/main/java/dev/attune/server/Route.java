@@ -26,8 +26,11 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
 
   /** Whether request path {@code requestPath} is one of this route's ({@code {name}} stands for one segment). */
   boolean matches(String requestPath) {
+    // the router ignores one trailing slash: /v1/popular/ is /v1/popular
+    String normal = requestPath.length() > 1 && requestPath.endsWith("/")
+        ? requestPath.substring(0, requestPath.length() - 1) : requestPath;
     String[] template = path.split("/", -1);
-    String[] given = requestPath.split("/", -1);
+    String[] given = normal.split("/", -1);
     if (template.length != given.length) return false;
     for (int k = 0; k < template.length; k++) {
       boolean parameter = template[k].startsWith("{") && template[k].endsWith("}");
@@ -60,11 +63,20 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
     boolean takesBody = requestBody != null;
     return new Route(method, path, summary, queryParams, requestBody, successStatus, ctx -> {
       checkQuery(ctx.queryString());
-      if (!takesBody && ctx.bodyAsBytes().length > 0) {
+      if (!takesBody && saysSomething(ctx.bodyAsBytes())) {
         throw ApiException.invalid(null, method + " " + path + " takes no body; send its request without one");
       }
       inner.handle(ctx);
     });
+  }
+
+  /**
+   * Whether a body sent to a route that takes none says anything: blank, {@code {}} and {@code null} are what client
+   * wrappers send for "no body", and are let through.
+   */
+  static boolean saysSomething(byte[] body) {
+    String text = new String(body, StandardCharsets.UTF_8).strip();
+    return !text.isEmpty() && !text.equals("{}") && !text.equals("null");
   }
 
   /**

@@ -556,6 +556,7 @@ abstract class ApiContract {
     assertTrue(wrongMethod.body().contains("method_not_allowed"), wrongMethod.body());
     assertEquals("DELETE, GET, PUT", wrongMethod.headers().firstValue("Allow").orElse(null), "a 405 says what is");
     assertEquals("GET", send("DELETE", "/v1/popular", null).headers().firstValue("Allow").orElse(null));
+    assertEquals("GET", send("PATCH", "/v1/popular/", null).headers().firstValue("Allow").orElse(null));
     // an optional field sent as null is left out, on every route
     assertEquals(200, post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\",\"type\":null,\"scene\":"
         + "null}],\"k\":null,\"scene\":null}").statusCode());
@@ -591,6 +592,12 @@ abstract class ApiContract {
         .statusCode());
     assertError(send("DELETE", "/v1/users/keep-me", "{\"reason\":\"gdpr\"}"), 400, "invalid_field", null);
     assertEquals(200, get("/v1/users/keep-me/events").statusCode(), "not deleted");
+    assertEquals(200, send("POST", "/v1/items/song1/hide", "{}").statusCode(), "a wrapper's empty object passes");
+    assertEquals(200, send("POST", "/v1/items/song1/unhide", " ").statusCode());
+    HttpResponse<String> typedNoBody = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/items/song1/unhide"))
+        .header("Content-Type", "application/xml").POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, typedNoBody.statusCode(), "no body, nothing to misread: " + typedNoBody.body());
     // a number with a control character is not the number
     assertError(get("/v1/popular?k=1%00"), 400, "invalid_field", "k");
     assertError(get("/v1/users/u1/recommendations?diversity=0.5%0A"), 400, "invalid_field", "diversity");
@@ -625,8 +632,14 @@ abstract class ApiContract {
     json(post("/v1/users/a/onboarding", "{\"items\":[\"b:song1\"]}"), 200);
     json(post("/v1/users/a:b/onboarding", "{\"items\":[\"song1\"]}"), 200);
     assertEquals(1, json(get("/v1/users/a:b/events"), 200).get("events").size(), "not taken for a's choice");
-    assertError(post("/v1/events", "{\"id\":\"onboard:victim:song2\",\"userId\":\"x\",\"itemId\":\"song2\","
-        + "\"type\":\"view\"}"), 400, "invalid_field", "id");
+    String taken = "{\"id\":\"onboard:6:victim:song2\",\"userId\":\"x\",\"itemId\":\"song2\",\"type\":\"view\"}";
+    assertError(post("/v1/events", taken), 400, "invalid_field", "id");
+    assertError(post("/v1/events", "[" + taken + "]"), 400, "invalid_field", "[0].id"); // the batch path too
+    assertError(post("/v1/events", "{\"events\":[" + taken + "]}"), 400, "invalid_field", "events[0].id");
+    assertEquals(200, post("/v1/events", "{\"id\":\"onboard:campaign-7\",\"userId\":\"x\",\"itemId\":\"song2\","
+        + "\"type\":\"view\"}").statusCode(), "only the server's own shape is refused");
+    json(post("/v1/users/victim/onboarding", "{\"items\":[\"song2\"]}"), 200);
+    assertEquals(1, json(get("/v1/users/victim/events"), 200).get("events").size(), "the choice is stored");
   }
 
   @Test

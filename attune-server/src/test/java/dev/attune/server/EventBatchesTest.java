@@ -143,7 +143,7 @@ class EventBatchesTest {
         "[{" + ok + ",\"context\":[\"a\"]}]", "[{" + ok + ",\"context\":{\"a\":\"1\",\"a\":\"2\"}}]",
         "[{" + ok + ",\"context\":{\" \":\"1\"}}]", "[{" + ok + ",\"context\":{\"a\":{\"b\":\"c\"}}}]",
         "[{" + ok + ",\"context\":{\"a\":\"" + "y".repeat(10_001) + "\"}}]",
-        "[{" + ok + "},7]",
+        "[{" + ok + "},7]", "[{" + ok + ",\"id\":\"onboard:1:u:i\"}]", // an onboarding choice's id
         "{\"events\":[{" + ok + "}],\"note\":\"a field beside events\"}", "{\"note\":1,\"events\":[{" + ok + "}]}"));
     StringBuilder tooMany = new StringBuilder("[");
     for (int k = 0; k <= MAX; k++) tooMany.append(k == 0 ? "" : ",").append("{").append(ok).append("}");
