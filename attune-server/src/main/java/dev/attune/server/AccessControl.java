@@ -7,6 +7,7 @@ import io.javalin.http.HandlerType;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -37,6 +38,9 @@ final class AccessControl {
   private static final java.time.Duration RELOAD_WAIT = java.time.Duration.ofSeconds(1);
   private final Store store;
   private final AccessConfig config;
+  /** The POST routes that only read (their questions are too large for a URL). */
+  private static final Set<String> READ_POSTS = Set.of("/v1/recommendations", "/v1/items/lookup");
+
   /** Request attribute set to true when the request carries the admin key or an API key with the admin scope. */
   static final String ADMIN_ATTRIBUTE = "attune.admin";
   private final byte[] adminKey;
@@ -55,9 +59,6 @@ final class AccessControl {
     this.adminKey = adminKey == null ? null : adminKey.getBytes(StandardCharsets.UTF_8);
     this.nanos = nanos;
   }
-
-  /** The POST routes that only read (their questions are too large for a URL). */
-  private static final java.util.Set<String> READ_POSTS = java.util.Set.of("/v1/recommendations", "/v1/items/lookup");
 
   /** The scope a route needs, or null for none. */
   static String scopeOf(HandlerType method, String path) {
@@ -131,20 +132,47 @@ final class AccessControl {
   /** The most client addresses whose anonymous buckets are kept; past it, the full (idle) ones are dropped. */
   static final int MAX_ANONYMOUS_CLIENTS = 100_000;
 
+  /** The key of every client address when {@link #MAX_ANONYMOUS_CLIENTS} are held: they then share one bucket. */
+  private static final String OVERFLOW = "overflow";
+  /** When the anonymous buckets were last swept for refilled ones (nanos); at most once a second. */
+  private final java.util.concurrent.atomic.AtomicLong sweptAt = new java.util.concurrent.atomic.AtomicLong();
+
   /** 429 for a request without a key past its client address's rate ({@link AccessConfig#anonymousPerSecond}). */
   private void limitAnonymous(Context ctx) {
     long now = nanos.getAsLong();
-    if (anonymous.size() >= MAX_ANONYMOUS_CLIENTS) {
-      // many addresses (IPv6 hands out plenty): those whose bucket has refilled are the same as new ones
+    long swept = sweptAt.get();
+    if (anonymous.size() >= MAX_ANONYMOUS_CLIENTS && now - swept > 1_000_000_000L
+        && sweptAt.compareAndSet(swept, now)) {
+      // many addresses: those whose bucket has refilled are the same as new ones; swept once a second at most, for
+      // a sweep that frees nothing would otherwise run on every request
       anonymous.values().removeIf(b -> b.isFull(config.anonymousPerSecond(), config.anonymousBurst(), now));
     }
-    long waitNanos = anonymous.computeIfAbsent(ctx.ip(), ip -> new Bucket(config.anonymousBurst(), now))
+    String client = clientKey(ctx.ip());
+    // still full: a new address shares one bucket with the others past the cap, rather than grow the map without end
+    if (anonymous.size() >= MAX_ANONYMOUS_CLIENTS && !anonymous.containsKey(client)) client = OVERFLOW;
+    long waitNanos = anonymous.computeIfAbsent(client, ip -> new Bucket(config.anonymousBurst(), now))
         .take(config.anonymousPerSecond(), config.anonymousBurst(), now);
     if (waitNanos > 0) {
       ctx.header("Retry-After", Long.toString(Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L)));
       throw new ApiException(429, "rate_limited", "requests without an API key from this address exceed "
           + config.anonymousPerSecond() + " per second (bursts of " + config.anonymousBurst() + "); retry after the"
           + " Retry-After header's seconds, or use an API key ('attune keys create')", null);
+    }
+  }
+
+  /**
+   * The bucket key of a client address: the address, or for IPv6 its /64 network (one host is given a whole /64, and
+   * could otherwise take a fresh address, and a fresh bucket, for every request).
+   */
+  static String clientKey(String ip) {
+    if (ip == null || ip.indexOf(':') < 0) return String.valueOf(ip);
+    try {
+      // a literal address: parsed, never looked up
+      byte[] a = java.net.InetAddress.getByName(ip).getAddress();
+      if (a.length != 16) return ip;
+      return java.util.HexFormat.of().formatHex(a, 0, 8) + "::/64";
+    } catch (java.net.UnknownHostException | IllegalArgumentException e) {
+      return ip;
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,6 +94,10 @@ class AccessControlTest {
     assertEquals(200, send("GET", "/v1/popular", null, reader).statusCode(), "a key has its own bucket");
     assertEquals(200, send("GET", "/health", null, null).statusCode(), "probes are not limited");
     assertThrows(IllegalArgumentException.class, () -> new AccessConfig(false, 1, 1, List.of(), List.of(), -1));
+    // an IPv6 host has a /64 to take addresses from: one bucket for it
+    assertEquals(AccessControl.clientKey("2001:db8:1:2::5"), AccessControl.clientKey("2001:db8:1:2:ffff::9"));
+    assertNotEquals(AccessControl.clientKey("2001:db8:1:2::5"), AccessControl.clientKey("2001:db8:1:3::5"));
+    assertEquals("192.0.2.7", AccessControl.clientKey("192.0.2.7"));
   }
 
   /**
