@@ -144,7 +144,6 @@ final class CtrRun {
         "rates", s.auc(), s.groupAuc(), s.logLoss());
   }
 
-  /** Whether every event of the data set has one value (implicit data: plays, clicks, purchases with value 1). */
   /** The events' values, lowest to highest: what a --positive-min can be chosen from. */
   private static String valueRange(Dataset dataset) {
     var log = dataset.events();
@@ -158,6 +157,7 @@ final class CtrRun {
         : String.format(java.util.Locale.ROOT, "the events' values run from %.3g to %.3g", min, max);
   }
 
+  /** Whether every event of the data set has one value (implicit data: plays, clicks, purchases with value 1). */
   private static boolean oneValue(Dataset dataset) {
     var log = dataset.events();
     for (int r = 1; r < log.size(); r++) if (log.value(r) != log.value(0)) return false;

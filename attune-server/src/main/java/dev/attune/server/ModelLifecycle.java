@@ -436,6 +436,7 @@ final class ModelLifecycle implements AutoCloseable {
       }
       if (versionDir == null) throw new IOException("no free version name under " + modelRoot());
       j.version = versionDir.getFileName().toString();
+      recordJob(j); // with its version: a restart tells a dead job's from a live one by that version's build
       lockFile = buildLock(partialDir(versionDir));
       // built under a hidden name and renamed once registered: a job killed midway (SIGKILL) leaves no directory
       // that looks like a finished version beside the served one; start() removes such leftovers
@@ -841,7 +842,8 @@ final class ModelLifecycle implements AutoCloseable {
   /** Writes {@code j} to the {@link #JOB_RECORD} (write-then-move: a kill leaves the old record or the new one). */
   private void recordJob(Job j) {
     Path file = modelRoot().resolve(JOB_RECORD);
-    Path tmp = file.resolveSibling(JOB_RECORD + ".tmp");
+    // a name of this process's own: servers sharing a model root would otherwise move each other's half-written file
+    Path tmp = file.resolveSibling(JOB_RECORD + "." + ProcessHandle.current().pid() + ".tmp");
     try {
       Files.createDirectories(file.getParent());
       json.writeValue(tmp.toFile(), j.toMap());
@@ -880,6 +882,9 @@ final class ModelLifecycle implements AutoCloseable {
       if (m.get("finishedAtMillis") instanceof Number finished) {
         j.finish(state, finished.longValue(), m.get("error") instanceof String e ? e : null);
       } else {
+        // a server sharing this model root may be running it: its hidden version is still there, for start() has
+        // removed those no live process holds
+        if (j.version != null && Files.exists(partialDir(modelRoot().resolve(j.version)))) return null;
         // the record was last written when the job reached this state: it ended at or after that time
         long last = Files.getLastModifiedTime(file).toMillis();
         j.finish("failed", Math.max(last, started.longValue()), "the server stopped while the job was " + state
@@ -1020,10 +1025,10 @@ final class ModelLifecycle implements AutoCloseable {
     if (worker != null) worker.shutdownNow();
   }
 
-  /** One training job; its progress is written by the training thread and read by requests. */
   /** The error of a job the server's stop ended. */
   static final String STOPPED = "the server stopped during the job";
 
+  /** One training job; its progress is written by the training thread and read by requests. */
   static final class Job implements FitListener {
     final String id;
     final String trigger;

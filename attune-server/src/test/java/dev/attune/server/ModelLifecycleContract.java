@@ -823,7 +823,8 @@ abstract class ModelLifecycleContract {
     String id = json(send("POST", "/v1/admin/models/train", null, true), 202).get("id").asText();
     Path record = dir.resolve(ModelLifecycle.JOB_RECORD);
     String whileTraining = null;
-    for (int k = 0; k < 600 && (whileTraining == null || !whileTraining.contains("\"training\"")); k++) {
+    for (int k = 0; k < 600 && (whileTraining == null || !whileTraining.contains("\"training\"")
+        || whileTraining.contains("\"version\":null")); k++) {
       if (k > 0) Thread.sleep(50);
       whileTraining = Files.exists(record) ? Files.readString(record) : null;
     }
@@ -844,14 +845,34 @@ abstract class ModelLifecycleContract {
     server.stop();
     server = null;
 
-    // a kill leaves the record as it was written when the job reached its last state
+    // a kill leaves the record as it was written when the job reached its last state; while another server sharing
+    // the model root holds that version's build (a job of its own), the record is not taken for a dead job
     Files.writeString(record, whileTraining);
+    String version = JSON.readTree(whileTraining).get("version").asText();
+    Path building = dir.resolve("." + version + ModelLifecycle.PARTIAL_SUFFIX);
+    Files.createDirectories(building);
+    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), FileLockHolder.class.getName(),
+        building.resolveSibling(building.getFileName() + ".lock").toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))
+          .readLine());
+      start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+      JsonNode shared = json(send("GET", "/v1/admin/training", null, true), 200).get("job");
+      assertTrue(shared.isNull() || !shared.get("id").asText().equals(id), "another server's job: " + shared);
+      server.stop();
+      server = null;
+    } finally {
+      holder.destroyForcibly();
+      assertTrue(holder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+    }
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
     JsonNode killed = json(send("GET", "/v1/admin/training", null, true), 200);
     assertEquals(id, killed.get("job").get("id").asText(), killed.toString());
     assertEquals("failed", killed.get("job").get("state").asText(), killed.toString());
-    assertTrue(killed.get("job").get("error").asText().startsWith("the server stopped while the job was training"),
-        killed.toString());
+    assertTrue(killed.get("job").get("error").asText().startsWith("the server stopped while the job was training"
+        + " (version " + version + ")"), killed.toString());
     assertFalse(killed.get("running").asBoolean(), "a new job may start: " + killed);
     assertEquals(202, send("POST", "/v1/admin/models/train", null, true).statusCode());
     assertEquals("published", awaitJob().get("state").asText());
