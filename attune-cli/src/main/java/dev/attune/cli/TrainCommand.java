@@ -217,9 +217,12 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * Whether {@code --out} holds the model of a run that has ended with this run's settings: its checkpoint trained
-   * every epoch (or stopped early), the model was written after it, and with the same {@code --refit} choice.
+   * every epoch (or stopped early), the model was written after it, with the same {@code --refit} choice, and on the
+   * same data, split, seed and hyper-parameters ({@code model.json}'s record of them); another of these is a run the
+   * checkpoint does not belong to, which the resume itself refuses with its reason.
    */
-  private boolean finishedRun(WeightTrainer trainer) throws java.io.IOException {
+  private boolean finishedRun(WeightTrainer trainer, Dataset dataset, Split split, int threads)
+      throws java.io.IOException {
     Path checkpoints = out.resolve(CHECKPOINTS);
     Path info = out.resolve("model.json");
     if (!ModelDirectory.holdsModel(out) || !SequenceTraining.checkpointEnded(checkpoints, trainer.options())) {
@@ -230,7 +233,18 @@ final class TrainCommand implements Callable<Integer> {
       Path file = SequenceTraining.checkpointFile(dir);
       if (Files.exists(file) && Files.getLastModifiedTime(file).toMillis() > written) return false;
     }
-    return Boolean.valueOf(refit).equals(ModelDirectory.readInfo(out).get("refit"));
+    Map<String, Object> stored = ModelDirectory.readInfo(out);
+    if (!Boolean.valueOf(refit).equals(stored.get("refit"))) return false;
+    Map<String, Object> now = runInfo(trainer.name(), dataset, split, seed, threads, trainer.params());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    // numbers by their text: a float setting read back from model.json is a double of the same digits
+    java.util.Comparator<com.fasterxml.jackson.databind.JsonNode> sameValue = (a, b) -> a.equals(b)
+        || a.isNumber() && b.isNumber() && a.asText().equals(b.asText()) ? 0 : 1;
+    for (String key : List.of("dataset", "users", "items", "events", "protocol", "seed", "params")) {
+      com.fasterxml.jackson.databind.JsonNode given = json.valueToTree(now.get(key));
+      if (!given.equals(sameValue, json.valueToTree(stored.get(key)))) return false;
+    }
+    return true;
   }
 
   /** The training itself, once the options are checked: the branch for the model's kind. */
@@ -260,14 +274,6 @@ final class TrainCommand implements Callable<Integer> {
     }
     int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     WeightTrainer trainer = AttentionModels.create(name, overrides.get(name), seed, threadCount);
-    if (resume && finishedRun(trainer)) {
-      // resumed, it would train no epoch and write the same model again after replaying the run's epoch lines
-      err.println("attune: nothing to resume: the run in " + out + " ended (" + trainer.options().epochs()
-          + " epochs asked for, or early stopping) and wrote its model, which is left as it is; ask for more epochs"
-          + " (--param " + name + ".epochs=<n>) to train it further, or pass --force instead of --resume to train"
-          + " afresh");
-      return 0;
-    }
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
     if (dataset.timeKind() == Dataset.TimeKind.NONE) {
@@ -276,6 +282,17 @@ final class TrainCommand implements Callable<Integer> {
           + trainer.name() + " learns from each user's events in file order");
     }
     Split split = EvaluateCommand.split(dataset, protocol, seed);
+    if (resume && finishedRun(trainer, dataset, split, threadCount)) {
+      // resumed, it would train no epoch and write the same model again after replaying the run's epoch lines
+      int epoch = SequenceTraining.checkpointEpoch(out.resolve(CHECKPOINTS));
+      err.println("attune: nothing to resume: the run in " + out + " ended and wrote its model, which is left as it"
+          + " is; " + (epoch < trainer.options().epochs()
+              ? "early stopping ended it after epoch " + epoch + " (patience used up): raise --param " + name
+                  + ".patience to train on, or pass --force instead of --resume to train afresh"
+              : "it trained the " + epoch + " epochs asked for: ask for more (--param " + name + ".epochs=<n>) to"
+                  + " train it further, or pass --force instead of --resume to train afresh"));
+      return 0;
+    }
     EvaluateCommand.noteTiedTargets(split, err);
     Split.Stage tuning = split.tuning();
     if (!noValidation && tuning.holdout().numUsersWithItems() == 0) {

@@ -589,6 +589,14 @@ class AttuneCliTest {
     assertTrue(finished.err().contains("nothing to resume") && finished.err().contains("sasrec.epochs=<n>"), finished.err());
     assertFalse(finished.err().contains("epoch 1 loss"), "the finished run's epochs are not shown finished: " + finished.err());
     assertArrayEquals(written, Files.readAllBytes(model.resolve("model.json")), "the model is left as it is");
+    // another seed or setting is not this run: the resume refuses it with the reason, as it does before the end
+    CliRun otherSeed = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--quiet",
+        "--param", "sasrec.epochs=3", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
+        "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--refit", "--resume",
+        "--seed", "99");
+    assertEquals(AttuneCli.USAGE_ERROR, otherSeed.code(), otherSeed.err());
+    assertFalse(otherSeed.err().contains("nothing to resume"), otherSeed.err());
+    assertArrayEquals(written, Files.readAllBytes(model.resolve("model.json")));
 
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());

@@ -271,6 +271,19 @@ public final class SequenceTraining {
     }
   }
 
+  /**
+   * The epoch the checkpoint in {@code checkpointDir} was written after.
+   *
+   * @throws UncheckedIOException if there is none or it cannot be read
+   */
+  public static int checkpointEpoch(Path checkpointDir) {
+    try {
+      return Integer.parseInt(WeightFile.read(checkpointFile(checkpointDir)).property("epoch"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("checkpoint in " + checkpointDir, e);
+    }
+  }
+
   private static final String OPTIMIZER = "optimizer.atw";
   private static final String BEST = "best.atw";
   private static final int NEGATIVE_REDRAWS = 64;
