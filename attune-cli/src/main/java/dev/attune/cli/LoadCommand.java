@@ -110,7 +110,7 @@ final class LoadCommand implements Callable<Integer> {
 
   /**
    * Refuses, before anything is written, a data set whose item ids the store holds for items of another catalogue
-   * (another scene, or another title): two data sets with numeric ids (MovieLens and Beauty) would otherwise become
+   * (another scene, title, tags or categories; a catalogue of ids alone cannot be told apart): two data sets with numeric ids (MovieLens and Beauty) would otherwise become
    * one, each user's history a mix of both, and the served model would recommend the other's items. Up to 256 items
    * spread over the data set are compared; {@code --merge} loads anyway (also the way to load a catalogue over the
    * stand-ins that events sent before it made, in the default scene).
@@ -126,7 +126,11 @@ final class LoadCommand implements Callable<Integer> {
       if (held.isEmpty()) continue;
       Item other = held.get().item();
       boolean otherTitle = item.title() != null && other.title() != null && !item.title().equals(other.title());
-      if (!other.scene().equals(item.scene()) || otherTitle) {
+      // s3rec and sasrec imports share the default scene and have no titles: their tags and categories differ
+      boolean otherTags = !item.tags().isEmpty() && !other.tags().isEmpty() && !item.tags().equals(other.tags());
+      boolean otherCategories = !item.categories().isEmpty() && !other.categories().isEmpty()
+          && !item.categories().equals(other.categories());
+      if (!other.scene().equals(item.scene()) || otherTitle || otherTags || otherCategories) {
         clashes++;
         if (example == null) {
           example = "item '" + item.id() + "' is " + describe(other) + " in the store, " + describe(item) + " here";
@@ -142,7 +146,9 @@ final class LoadCommand implements Callable<Integer> {
   }
 
   private static String describe(Item item) {
-    return "in scene '" + item.scene() + "'" + (item.title() == null ? "" : " titled '" + item.title() + "'");
+    return "in scene '" + item.scene() + "'" + (item.title() == null ? "" : " titled '" + item.title() + "'")
+        + (item.title() != null || item.tags().isEmpty() ? "" : " tagged " + String.join(", ",
+            item.tags().subList(0, Math.min(4, item.tags().size()))) + (item.tags().size() > 4 ? ", ..." : ""));
   }
 
   /**

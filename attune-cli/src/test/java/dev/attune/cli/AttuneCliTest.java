@@ -337,6 +337,20 @@ class AttuneCliTest {
     }
     CliRun merged = run("load", "--data", podcasts.toString(), "--store", url, "-q", "--merge");
     assertEquals(0, merged.code(), merged.err());
+    // two catalogues of the default scene without titles (s3rec imports) differ by their tags
+    try (dev.attune.store.Store store = dev.attune.store.Store.open("jdbc:sqlite:" + dir.resolve("tags.db"))) {
+      store.upsertItems(List.of(new dev.attune.events.Item("1", "default", null, null, null, List.of(), List.of("a173",
+          "a1"), Float.NaN, dev.attune.events.Item.UNKNOWN_TIME, null, Map.of())));
+      var lastfm = new dev.attune.data.Dataset("lastfm", dev.attune.data.Dataset.TimeKind.ORDINAL);
+      lastfm.putItem(new dev.attune.events.Item("1", "default", null, null, null, List.of(), List.of("a1", "a2"),
+          Float.NaN, dev.attune.events.Item.UNKNOWN_TIME, null, Map.of()));
+      IllegalArgumentException tags = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> LoadCommand.requireSameCatalogue(store, lastfm));
+      assertTrue(tags.getMessage().contains("tagged a173, a1 in the store"), tags.getMessage());
+      var same = new dev.attune.data.Dataset("beauty", dev.attune.data.Dataset.TimeKind.ORDINAL);
+      same.putItem(store.item("1").orElseThrow().item());
+      LoadCommand.requireSameCatalogue(store, same); // the same catalogue again: no clash
+    }
     // compact: refused while a server holds the store, else it rewrites the file
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url);
         var claim = store.tryLockForServing().orElseThrow()) {

@@ -891,6 +891,9 @@ final class ModelLifecycle implements AutoCloseable {
             + (j.version == null ? "" : " (version " + j.version + ")") + ", at or after " + Instant.ofEpochMilli(last)
             + ": nothing it built was kept, and the events since the last version a job built count toward the next"
             + " job");
+        // neither was kept: a gate saying "published" or a version naming a folder that is gone would say otherwise
+        j.gate = null;
+        j.version = null;
       }
       return j;
     } catch (IOException | RuntimeException e) {
@@ -1022,8 +1025,23 @@ final class ModelLifecycle implements AutoCloseable {
     if (scheduler != null) scheduler.shutdownNow();
     Job j = current();
     if (j != null) j.cancelled = true;
-    if (worker != null) worker.shutdownNow();
+    if (worker != null) {
+      worker.shutdownNow();
+      try {
+        // a few seconds for the job to end at its next report and say so in its record (the JVM exits soon after a
+        // stop, and a job cut off mid-step would read as one a kill ended); a step of a large model may take longer
+        if (!worker.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+          LOG.warn("training job {} did not stop within {} s; it ends with the server", j == null ? "?" : j.id,
+              STOP_WAIT_SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
+
+  /** How long a stop waits for a running job to end. */
+  static final int STOP_WAIT_SECONDS = 5;
 
   /** The error of a job the server's stop ended. */
   static final String STOPPED = "the server stopped during the job";

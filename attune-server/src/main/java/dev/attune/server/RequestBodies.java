@@ -89,25 +89,7 @@ final class RequestBodies {
     if (body == null || body.isNull() || body.isMissingNode()) {
       throw ApiException.invalid(null, "the body is null; expected a JSON object or array");
     }
-    withoutNullFields(body);
     return body;
-  }
-
-  /**
-   * Removes every object field whose value is {@code null}, at any depth: an optional field sent as null is left out
-   * (the README's rule, for every route), and a required one is then said to be missing.
-   */
-  private static void withoutNullFields(JsonNode node) {
-    if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
-      List<String> nulls = new ArrayList<>();
-      object.properties().forEach(e -> {
-        if (e.getValue().isNull()) nulls.add(e.getKey());
-        else withoutNullFields(e.getValue());
-      });
-      object.remove(nulls);
-    } else if (node.isArray()) {
-      for (JsonNode element : node) withoutNullFields(element);
-    }
   }
 
   /** The start of the ids of the events onboarding stores ({@link #onboardEventId}). */
@@ -248,16 +230,25 @@ final class RequestBodies {
     return value;
   }
 
+  /**
+   * Checks that {@code n} is an object of {@code allowed} fields only (a misspelt field, null or not, never passes
+   * silently), then removes its fields sent as {@code null}: an optional field sent as null is left out, on every
+   * route, and a required one is then said to be missing.
+   */
   static void requireObject(String path, JsonNode n, Set<String> allowed) {
     if (n == null || !n.isObject()) throw ApiException.invalid(path.isEmpty() ? null : path, "expected a JSON object");
-    Iterator<String> names = n.fieldNames();
-    while (names.hasNext()) {
-      String name = names.next();
+    List<String> nulls = new ArrayList<>();
+    Iterator<Map.Entry<String, JsonNode>> fields = n.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      String name = field.getKey();
       if (!allowed.contains(name)) {
         throw ApiException.invalid(at(path, name), "unknown field '" + name + "'; allowed: " + String.join(", ",
             allowed.stream().sorted().toList()));
       }
+      if (field.getValue().isNull()) nulls.add(name);
     }
+    ((com.fasterxml.jackson.databind.node.ObjectNode) n).remove(nulls);
   }
 
   static String at(String path, String field) {
@@ -364,6 +355,7 @@ final class RequestBodies {
       Map.Entry<String, JsonNode> e = it.next();
       String p = at(path, field) + "." + e.getKey();
       checkId(e.getKey(), p);
+      if (e.getValue().isNull()) continue; // left out, as an optional field sent as null is
       if (!e.getValue().isTextual() && !e.getValue().isNumber() && !e.getValue().isBoolean()) {
         throw ApiException.invalid(p, "must be a string, number or boolean");
       }

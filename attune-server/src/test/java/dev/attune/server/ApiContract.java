@@ -562,6 +562,10 @@ abstract class ApiContract {
         + "null}],\"k\":null,\"scene\":null}").statusCode());
     assertError(post("/v1/events", "{\"userId\":null,\"itemId\":\"x\",\"type\":\"play\"}"), 400, "invalid_field",
         "userId");
+    // a misspelt optional field sent as null is still a misspelt field
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"exlude\":null}"), 400,
+        "invalid_field", "exlude");
+    assertError(post("/v1/events", "{\"events\":null}"), 400, "invalid_field", "events");
     // a batch's wrapper has one field: another is a typo, refused as inside an event
     assertError(post("/v1/events", "{\"events\":[{\"userId\":\"u\",\"itemId\":\"x\",\"type\":\"play\"}],"
         + "\"dryRun\":true}"), 400, "invalid_field", "dryRun");

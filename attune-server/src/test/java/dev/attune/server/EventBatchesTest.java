@@ -114,7 +114,7 @@ class EventBatchesTest {
     for (String body : List.of(
         "{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\"}", // one event, not a batch
         "[{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\",\"context\":{\"n\":1,\"b\":true,\"f\":1.5e3}}]",
-        "{\"events\":[{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\"}],\"note\":null}")) {
+        "[{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\",\"context\":{\"n\":null}}]")) {
       assertNull(fast(body), body);
       assertEquals(1, tree(body).size(), body);
     }
@@ -144,7 +144,8 @@ class EventBatchesTest {
         "[{" + ok + ",\"context\":{\" \":\"1\"}}]", "[{" + ok + ",\"context\":{\"a\":{\"b\":\"c\"}}}]",
         "[{" + ok + ",\"context\":{\"a\":\"" + "y".repeat(10_001) + "\"}}]",
         "[{" + ok + "},7]", "[{" + ok + ",\"id\":\"onboard:1:u:i\"}]", // an onboarding choice's id
-        "{\"events\":[{" + ok + "}],\"note\":\"a field beside events\"}", "{\"note\":1,\"events\":[{" + ok + "}]}"));
+        "{\"events\":[{" + ok + "}],\"note\":\"a field beside events\"}", "{\"note\":1,\"events\":[{" + ok + "}]}",
+        "{\"events\":[{" + ok + "}],\"note\":null}", "{\"events\":null}", "[{" + ok + ",\"colour\":null}]"));
     StringBuilder tooMany = new StringBuilder("[");
     for (int k = 0; k <= MAX; k++) tooMany.append(k == 0 ? "" : ",").append("{").append(ok).append("}");
     bodies.add(tooMany.append("]").toString());
