@@ -83,7 +83,7 @@ public final class AttuneCli {
       if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
         message += "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
       } else if (e instanceof CommandLine.UnmatchedArgumentException && command.getCommandSpec().optionsMap()
-          .containsKey("--param")) {
+          .containsKey("--param") && unmatched.stream().anyMatch(a -> a.startsWith("--"))) {
         // "--epochs 2": a model's own setting, which has no option of its own
         message += "; a model's settings go in --param <model>.<key>=<value>, such as --param sasrec.epochs=20";
       }
@@ -140,25 +140,26 @@ public final class AttuneCli {
   }
 
   /**
-   * Where the command writes, for a disk-full message: its {@code --out} and file {@code --store} as given (" writing
-   * --out /data/x"); "" when it was given neither. (The space left is not said: what the command wrote before it
-   * failed is deleted by then.)
+   * Where the command writes, for a disk-full message: its {@code --out} and its SQLite {@code --store}'s file as given
+   * (" writing --out /data/x"); "" when it was given neither. (The space left is not said: what the command wrote
+   * before it failed is deleted by then.)
    */
   static String writtenPlaces(CommandLine.ParseResult parsed) {
     List<String> places = new java.util.ArrayList<>();
     for (String option : List.of("--out", "--store")) {
       if (parsed == null || !parsed.hasMatchedOption(option)) continue;
       String value = String.valueOf((Object) parsed.matchedOptionValue(option, null));
-      if (value.startsWith("jdbc:")) continue; // a database server's disk, whose error says so itself
-      places.add(option + " " + Path.of(value).toAbsolutePath().normalize());
+      if (value.startsWith("jdbc:postgresql:")) continue; // the database server's disk, whose error says so itself
+      Path place = value.startsWith("jdbc:") ? dev.attune.store.Store.sqliteFile(value).orElse(null) : Path.of(value);
+      if (place != null) places.add(option + " " + place.toAbsolutePath().normalize());
     }
     return places.isEmpty() ? "" : " writing " + String.join(" and ", places);
   }
 
   /**
-   * Refuses a data set's {@code --out} that holds something else than a data set (a model directory, other files):
-   * the data set's files would be written among them (beside a model's weights). Missing, empty or holding a data set
-   * ({@code dataset.json}, which the write replaces) is fine.
+   * Refuses a data set's {@code --out} that holds a model ({@code model.json}, weights, checkpoints): the data set's
+   * files would be written among a model's. Anything else (a data set, which the write replaces, the leftovers of one
+   * a crash tore, the input file itself, hidden files) is fine.
    *
    * @return whether {@code out} holds a data set now, which the write replaces
    */
@@ -166,16 +167,13 @@ public final class AttuneCli {
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new IllegalArgumentException("--out " + out + " is a file; the data set is written into a folder");
     }
-    if (!Files.isDirectory(out) || Files.exists(out.resolve("dataset.json"))) return Files.isDirectory(out);
-    try (var entries = Files.list(out)) {
-      List<String> names = entries.map(p -> p.getFileName().toString()).sorted().limit(4).toList();
-      if (!names.isEmpty()) {
-        throw new IllegalArgumentException("--out " + out + " holds other files than a data set (" + String.join(", ",
-            names) + (names.contains("model.json") ? ": a model" : "") + "); write the data set into a new or empty"
-            + " folder");
+    for (String model : List.of("model.json", "weights.atw", "checkpoints")) {
+      if (Files.exists(out.resolve(model))) {
+        throw new IllegalArgumentException("--out " + out + " holds a model (" + model + "); write the data set into"
+            + " another folder");
       }
     }
-    return false;
+    return Files.exists(out.resolve("dataset.json"));
   }
 
   private static final String TOO_LARGE = "the model or the data is too large: lower the size settings you gave"

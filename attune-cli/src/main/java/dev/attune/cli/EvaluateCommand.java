@@ -180,12 +180,10 @@ final class EvaluateCommand implements Callable<Integer> {
       directories.add(d);
     }
     Dataset dataset = DatasetIo.read(data);
-    // the click task is built and checked before the leaderboard's minutes, not after them
-    dev.attune.data.CtrDataset ctrData = null;
     if (!ctrModels.isEmpty()) {
+      // checked before the leaderboard's minutes, not after them; built again after it rather than held through it
       CtrRun.requireOrder(dataset);
-      ctrData = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null));
-      CtrRun.requireBothLabels(ctrData);
+      CtrRun.requireBothLabels(dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null)));
     }
     for (ModelDirectory d : directories) d.requireSameItems(dataset.itemIds());
     err.println("loaded " + dataset);
@@ -229,7 +227,8 @@ final class EvaluateCommand implements Callable<Integer> {
         + (excludeSeen ? ", seen items excluded" : ", seen items kept") + " | MRR within the top " + options.maxK()
         + (sampled ? " | " + maxUsers + " of " + testUsers + " test users (seeded sample)" : ""));
     table.print(run.leaderboard.render());
-    List<Map<String, Object>> ctrRows = ctrData == null ? List.of() : evaluateCtr(ctrData, table, err);
+    List<Map<String, Object>> ctrRows = ctrModels.isEmpty() ? List.of() : evaluateCtr(
+        dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, null)), table, err);
     if (json != null) {
       writeJson(dataset, split, options, run.leaderboard, run.results, ctrRows, jsonToStdout ? out : null);
       if (!jsonToStdout) out.println("wrote " + json);

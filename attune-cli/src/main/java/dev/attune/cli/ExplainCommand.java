@@ -78,9 +78,10 @@ final class ExplainCommand implements Callable<Integer> {
     }
     if (!SequentialModels.KINDS.contains(dir.kind())) {
       // a CTR ranker (din's target attention included) scores (user, candidate) impressions, not a history
-      throw new IllegalArgumentException(modelDir + " holds a '" + dir.kind() + "' model, a click-through ranker that"
-          + " scores impressions rather than reading a history; explain explains sasrec, bert4rec, gru-attn and"
-          + " scene-transfer models ('attune evaluate --ctr' measures the click-through rankers)");
+      throw new IllegalArgumentException(modelDir + " holds a '" + dir.kind() + "' model, " + (dev.attune.train
+          .CtrModels.knows(dir.kind()) ? "a click-through ranker that scores impressions rather than reading a"
+              + " history ('attune evaluate --ctr' measures it)" : "a kind this version does not know")
+          + "; explain explains sasrec, bert4rec, gru-attn and scene-transfer models");
     }
     String splitProtocol = protocol != null ? protocol : protocolOf(dir);
     Split split = EvaluateCommand.split(dataset, splitProtocol, seed);

@@ -26,7 +26,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--out", required = true, description = "Data set directory to write (created, or a data set"
-      + " there replaced; a folder holding other files is refused).")
+      + " there replaced; a folder holding a model is refused).")
   Path out;
 
   @Option(names = "--users", defaultValue = "3000", description = "Number of users (default: ${DEFAULT-VALUE}).")

@@ -36,7 +36,7 @@ final class ImportCommand implements Callable<Integer> {
   Path input;
 
   @Option(names = "--out", required = true, description = "Data set directory to write (created, or a data set"
-      + " there replaced; a folder holding other files is refused).")
+      + " there replaced; a folder holding a model is refused).")
   Path out;
 
   @Option(names = "--name", description = "Data set name (default: the output folder's name).")

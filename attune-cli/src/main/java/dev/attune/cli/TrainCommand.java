@@ -181,8 +181,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     long startMillis = System.currentTimeMillis();
     // Ctrl-C or a stop ends the JVM without unwinding this thread: the hook says then what is kept and how to go on
-    onStop = () -> "attune: stopped before the model was written; nothing was written to " + out + ": run the"
-        + " command again (" + model.toLowerCase(Locale.ROOT) + " keeps no checkpoint to continue from)";
+    onStop = attention ? this::attentionStopNotice
+        : () -> "attune: stopped before the model was written; nothing was written to " + out + ": run the command"
+            + " again (" + model.toLowerCase(Locale.ROOT) + " keeps no checkpoint to continue from)";
     Thread stopped = new Thread(() -> {
       Supplier<String> notice = onStop;
       if (notice == null || written(startMillis)) return;
@@ -200,6 +201,17 @@ final class TrainCommand implements Callable<Integer> {
         // the JVM is stopping: the hook runs
       }
     }
+  }
+
+  /**
+   * What a stop of an attention model's run says: where its checkpoint is, from the first epoch on (one an interrupted
+   * run left counts too, while the data loads), else that nothing was written.
+   */
+  private String attentionStopNotice() {
+    return SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))
+        ? "attune: stopped; the checkpoint of the last finished epoch is in " + out.resolve(CHECKPOINTS) + ": run the"
+            + " same command with --resume to continue from it"
+        : "attune: stopped before the first epoch ended; nothing was written to " + out;
   }
 
   /** What Ctrl-C or a stop says during the training (what is kept and how to go on); null when nothing. */
@@ -323,10 +335,6 @@ final class TrainCommand implements Callable<Integer> {
     long start = System.nanoTime();
     WeightFile weights;
     TrainingHistory history;
-    onStop = () -> SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))
-        ? "attune: stopped; the checkpoint of the last finished epoch is in " + out.resolve(CHECKPOINTS) + ": run the"
-            + " same command with --resume to continue from it"
-        : "attune: stopped before the first epoch ended; nothing was written to " + out;
     try (Progress progress = new Progress(trainer.name(), quiet, err)) {
       history = new TrainingHistory(progress);
       weights = trainer.train(trainSet, run, history);

@@ -116,8 +116,10 @@ class AttuneCliTest {
     CliRun gen = run("generate", "--out", data.toString(), "--users", "300", "--seed", "3");
     assertEquals(0, gen.code(), gen.err());
     assertTrue(Files.exists(data.resolve("dataset.json")));
-    // a data set is replaced, with a word; a folder holding anything else (a model) is not written into
+    // a data set is replaced, with a word; a folder holding a model is not written into; other files are left
     Path scratch = dir.resolve("scratch");
+    Files.createDirectories(scratch);
+    Files.writeString(scratch.resolve(".gitkeep"), "");
     assertEquals(0, run("generate", "--out", scratch.toString(), "--users", "20").code());
     assertTrue(run("generate", "--out", scratch.toString(), "--users", "10").out().contains("replacing the data set"));
     Path model = Files.createDirectories(dir.resolve("a-model"));
@@ -126,7 +128,7 @@ class AttuneCliTest {
         {"import", "--format", "csv", "--input", dir.resolve("a-model/model.json").toString(), "--out", model.toString()}}) {
       CliRun refused = run(args);
       assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.out());
-      assertTrue(refused.err().contains("holds other files than a data set (model.json: a model)"), refused.err());
+      assertTrue(refused.err().contains("holds a model (model.json)"), refused.err());
       assertFalse(Files.exists(model.resolve("dataset.json")), args[0]);
     }
 
@@ -485,7 +487,11 @@ class AttuneCliTest {
     var generate = new picocli.CommandLine(new GenerateCommand()).parseArgs("--out", "rel/data");
     assertEquals(" writing --out " + Path.of("rel/data").toAbsolutePath(), AttuneCli.writtenPlaces(generate));
     var load = new picocli.CommandLine(new LoadCommand()).parseArgs("--data", "d", "--store", "jdbc:sqlite:x.db");
-    assertEquals("", AttuneCli.writtenPlaces(load), "a store's own error names it");
+    assertEquals(" writing --store " + Path.of("x.db").toAbsolutePath(), AttuneCli.writtenPlaces(load),
+        "SQLite's 'database or disk is full' names no file");
+    var onServer = new picocli.CommandLine(new LoadCommand()).parseArgs("--data", "d", "--store",
+        "jdbc:postgresql://db:5432/attune");
+    assertEquals("", AttuneCli.writtenPlaces(onServer), "the database server's disk: its own error says so");
   }
 
   @Test

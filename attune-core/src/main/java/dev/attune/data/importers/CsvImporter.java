@@ -101,7 +101,7 @@ public final class CsvImporter implements Importer {
                   "bad encoding in the header: " + encodingError);
             }
             columns = resolveHeader(input, first, cells, names, m.delimiter());
-            width = m.header() ? cells.size() : -1;
+            width = cells.size();
             continue;
           }
           cx.report.countRow(false);
