@@ -75,8 +75,8 @@ final class KeysCommand implements Callable<Integer> {
           }
           ApiKeys.Created key = ApiKeys.create(wanted, name, System.currentTimeMillis());
           s.saveApiKey(key.stored());
-          out.println("key " + key.stored().id() + " (" + String.join(",", wanted) + ") created in " + Store.redacted(url)
-              + "; it is shown only now:");
+          out.println("key " + key.stored().id() + " (" + String.join(",", wanted) + ") created in "
+              + Store.redacted(url) + "; it is shown only now:");
           out.println(key.token());
           if (newStore) {
             // a key in a store no server reads is refused as unknown: say where it went when that was a new file

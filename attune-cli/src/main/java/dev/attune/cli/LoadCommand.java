@@ -110,10 +110,11 @@ final class LoadCommand implements Callable<Integer> {
 
   /**
    * Refuses, before anything is written, a data set whose item ids the store holds for items of another catalogue
-   * (another scene, title, tags or categories; a catalogue of ids alone cannot be told apart): two data sets with numeric ids (MovieLens and Beauty) would otherwise become
-   * one, each user's history a mix of both, and the served model would recommend the other's items. Up to 256 items
-   * spread over the data set are compared; {@code --merge} loads anyway (also the way to load a catalogue over the
-   * stand-ins that events sent before it made, in the default scene).
+   * (another scene, title, tags or categories; a catalogue of ids alone cannot be told apart): two data sets with
+   * numeric ids (MovieLens and Beauty) would otherwise become one, each user's history a mix of both, and the served
+   * model would recommend the other's items. Up to 256 items spread over the data set are compared; {@code --merge}
+   * loads anyway (also the way to load a catalogue over the stand-ins that events sent before it made, in the default
+   * scene).
    */
   static void requireSameCatalogue(Store store, Dataset dataset) {
     List<Item> items = dataset.items();

@@ -76,7 +76,8 @@ import picocli.CommandLine.Spec;
             + " with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):"
             + " ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_ANONYMOUS_RATE_LIMIT (requests"
             + " per second per client address without a key; default 0, off), ATTUNE_CORS_ORIGINS (file keys"
-            + " requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins). Requests are answered for IP addresses, localhost"
+            + " requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins). Requests are answered for IP"
+            + " addresses, localhost"
             + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts).",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"

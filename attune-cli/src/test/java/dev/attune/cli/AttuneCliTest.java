@@ -125,7 +125,8 @@ class AttuneCliTest {
     Path model = Files.createDirectories(dir.resolve("a-model"));
     Files.writeString(model.resolve("model.json"), "{}");
     for (String[] args : new String[][] {{"generate", "--out", model.toString(), "--users", "10"},
-        {"import", "--format", "csv", "--input", dir.resolve("a-model/model.json").toString(), "--out", model.toString()}}) {
+        {"import", "--format", "csv", "--input", dir.resolve("a-model/model.json").toString(), "--out",
+            model.toString()}}) {
       CliRun refused = run(args);
       assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.out());
       assertTrue(refused.err().contains("holds a model (model.json)"), refused.err());
@@ -538,7 +539,8 @@ class AttuneCliTest {
         "/nowhere/x")));
     CliRun negative = run("train", "--model", "sasrec", "--data", dir.resolve("nope").toString(), "--out",
         dir.resolve("m").toString(), "--param", "sasrec.epochs=-1");
-    assertTrue(negative.err().startsWith("attune: sasrec: epochs must be > 0"), "names whose setting: " + negative.err());
+    assertTrue(negative.err().startsWith("attune: sasrec: epochs must be > 0"), "names whose setting: "
+        + negative.err());
     CliRun asOption = run("train", "--model", "sasrec", "--data", dir.resolve("nope").toString(), "--out",
         dir.resolve("m").toString(), "--epochs", "2");
     assertTrue(asOption.err().contains("--param sasrec.epochs=20"), "where a model's setting goes: " + asOption.err());
@@ -606,11 +608,14 @@ class AttuneCliTest {
         "--param", "sasrec.epochs=3", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
         "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--refit", "--resume");
     assertEquals(0, finished.code(), finished.err());
-    assertTrue(finished.err().contains("nothing to resume") && finished.err().contains("sasrec.epochs=<n>"), finished.err());
-    assertFalse(finished.err().contains("epoch 1 loss"), "the finished run's epochs are not shown finished: " + finished.err());
+    assertTrue(finished.err().contains("nothing to resume") && finished.err().contains("sasrec.epochs=<n>"),
+        finished.err());
+    assertFalse(finished.err().contains("epoch 1 loss"), "the finished run's epochs are not shown again: "
+        + finished.err());
     assertArrayEquals(written, Files.readAllBytes(model.resolve("model.json")), "the model is left as it is");
     // another seed or setting is not this run: the resume refuses it with the reason, as it does before the end
-    CliRun otherSeed = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--quiet",
+    CliRun otherSeed = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
+        "--quiet",
         "--param", "sasrec.epochs=3", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
         "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--refit", "--resume",
         "--seed", "99");

@@ -14,17 +14,17 @@ import java.util.function.LongSupplier;
 /**
  * API keys with scopes, and a rate limit per key.
  *
- * <p>A key reads {@code atk_<id>_<secret>}; the store keeps its id, scopes and the SHA-256 of the secret, never
- * the secret ({@link Store.ApiKey}; {@code attune keys create} makes one). A request names its key in {@code
- * Authorization: Bearer <key>}. Each route needs one scope: {@code admin} for {@code /v1/admin/...}, {@code read}
- * for the other GET routes, {@code POST /v1/recommendations} and {@code POST /v1/items/lookup}, {@code write} for
- * every other change; {@code /health}, {@code /metrics} and {@code /v1/openapi.json} need none. An {@code admin} key may do everything, and so
- * may the server's admin key ({@link ServerConfig#adminKey}); this is the only check of admin routes. Without
- * {@link AccessConfig#requireApiKeys}, a request with no key is served (admin routes still need the admin key or
- * an admin API key); a key that is given is always checked. Answers: 401 for a missing, unknown, malformed or revoked key, 403 for a key without the
- * scope, 429 with {@code Retry-After} (seconds) past the key's rate (a token bucket of {@code burst} tokens
- * refilled at {@code requestsPerSecond}); requests without a key, when they are served, share a bucket per client
- * address if {@link AccessConfig#anonymousPerSecond} is set.
+ * <p>A key reads {@code atk_<id>_<secret>}; the store keeps its id, scopes and the SHA-256 of the secret, never the
+ * secret ({@link Store.ApiKey}; {@code attune keys create} makes one). A request names its key in {@code Authorization:
+ * Bearer <key>}. Each route needs one scope: {@code admin} for {@code /v1/admin/...}, {@code read} for the other GET
+ * routes, {@code POST /v1/recommendations} and {@code POST /v1/items/lookup}, {@code write} for every other change;
+ * {@code /health}, {@code /metrics} and {@code /v1/openapi.json} need none. An {@code admin} key may do everything, and
+ * so may the server's admin key ({@link ServerConfig#adminKey}); this is the only check of admin routes. Without {@link
+ * AccessConfig#requireApiKeys}, a request with no key is served (admin routes still need the admin key or an admin API
+ * key); a key that is given is always checked. Answers: 401 for a missing, unknown, malformed or revoked key, 403 for a
+ * key without the scope, 429 with {@code Retry-After} (seconds) past the key's rate (a token bucket of {@code burst}
+ * tokens refilled at {@code requestsPerSecond}); requests without a key, when they are served, share a bucket per
+ * client address if {@link AccessConfig#anonymousPerSecond} is set.
  *
  * <p>Keys are read from the store at most once per {@link #RELOAD_NANOS}, so a new or revoked key takes effect
  * within that time. A read waits at most {@link #RELOAD_WAIT}: when the store does not answer (a database restart),

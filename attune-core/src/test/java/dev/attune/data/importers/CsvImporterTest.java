@@ -130,7 +130,8 @@ class CsvImporterTest {
     ImportOptions options = mapping("value=rating,timestamp=ts,time-format=epoch-seconds");
     ImportException e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("r", options), file, options));
-    assertEquals("r.csv:3: 5 fields where the header names 4 (is a delimiter inside an unquoted value?)", e.getMessage());
+    assertEquals("r.csv:3: 5 fields where the header names 4 (is a delimiter inside an unquoted value?)",
+        e.getMessage());
     assertEquals(ImportReport.EXTRA_FIELD, e.reason());
     ImportOptions lenient = options.lenient();
     Dataset ds = IMPORTER.newDataset("r", lenient);
