@@ -58,14 +58,7 @@ public final class AttentionModels {
     try {
       return buildChecked(name, p, seed, threads);
     } catch (IllegalArgumentException e) {
-      String model = name.toLowerCase(Locale.ROOT);
-      // the parameter reader names the model itself ("model fm has no parameter", "sasrec.epochs: not an integer")
-      if (!knows(name) || e.getMessage() == null || e.getMessage().contains(model + ".")
-          || e.getMessage().contains("model " + model)) {
-        throw e;
-      }
-      // a model's own check names its field ("epochs must be > 0"): say whose, as the classic models do
-      throw new IllegalArgumentException(model + ": " + e.getMessage(), e);
+      throw knows(name) ? ModelParams.whose(name, e) : e; // "epochs must be > 0": say whose
     }
   }
 

@@ -40,9 +40,8 @@ public final class ClassicModels {
     try {
       trainer = trainer(name, p, seed, threads);
     } catch (IllegalArgumentException e) {
-      if (!NAMES.contains(name.toLowerCase(Locale.ROOT))) throw e;
       // a model's own check names its field ("factors must be > 0"): say whose
-      throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+      throw NAMES.contains(name.toLowerCase(Locale.ROOT)) ? ModelParams.whose(name, e) : e;
     }
     p.checkAllUsed();
     return trainer;
