@@ -160,6 +160,13 @@ try {
   // DashboardBrowserTest gives the server a training engine (one epoch): Train, follow the job, see the gate decision
   if (process.env.ATTUNE_EXPECT_TRAINING === '1') {
     check(m.canTrain, 'the server can train');
+    // Train asks first too: dismissed, no job starts; accepted, it does
+    const jobBefore = (await ok('/v1/admin/training')).job;
+    page.once('dialog', d => d.dismiss());
+    await page.getByTestId('train').click();
+    await page.waitForTimeout(300);
+    check(JSON.stringify((await ok('/v1/admin/training')).job) === JSON.stringify(jobBefore), 'a dismissed Train starts nothing');
+    page.once('dialog', d => d.accept());
     await page.getByTestId('train').click();
     await page.waitForSelector(['published', 'rejected', 'failed'].map(s => `[data-testid="training-job"][data-state="${s}"]`).join(', '), { timeout: 150000 });
     const t = await ok('/v1/admin/training');
@@ -315,6 +322,7 @@ try {
   await open(page, '#/users/no-such-user-here', 'users');
   check(await page.getByTestId('page-error').count() === 1 && await page.getByTestId('search').count() === 1,
     'an unknown user keeps the search');
+  check((await text(page, 'page-error')).startsWith("No user 'no-such-user-here' here"), 'said in words, not as a status code');
   await open(page, '#/items/no-such-item-here', 'items');
   check(await page.getByTestId('page-error').count() === 1 && await page.getByTestId('search').count() === 1,
     'an unknown item keeps the search');

@@ -109,11 +109,17 @@ function kpi(label, value, sub, testid) {
 /** Runs {@code work} with the form's buttons disabled, so a slow answer cannot be asked for twice. */
 async function busy(form, work) {
   const buttons = [...form.querySelectorAll('button')];
+  const focused = form.contains(document.activeElement) ? document.activeElement : null;
   for (const b of buttons) b.disabled = true;
   try {
     return await work();
   } finally {
     for (const b of buttons) b.disabled = false;
+    // a disabled button drops the focus to the page, and the next Tab starts at the top: given back, a keyboard
+    // user stays where they were
+    if (focused && focused.isConnected && (!document.activeElement || document.activeElement === document.body)) {
+      focused.focus();
+    }
   }
 }
 
@@ -247,7 +253,9 @@ function modelMetrics(model) {
 async function models() {
   const m = await api('/v1/admin/models');
   const metric = (v, k) => fmt(v.metrics[k], 4);
-  const rows = m.versions.map(v => h('tr', { class: v.active ? 'active' : null, 'data-version': v.id },
+  // the serving version first, then the newest: versions tested on different holdouts do not rank by their NDCG@10
+  const ordered = [...m.versions].sort((a, b) => (b.active - a.active) || (b.createdAtMillis - a.createdAtMillis));
+  const rows = ordered.map(v => h('tr', { class: v.active ? 'active' : null, 'data-version': v.id },
     h('td', {}, h('b', {}, v.id), h('div', { class: 'muted' }, v.kind || '?'),
       v.readable ? null : h('span', { class: 'tag gone', title: 'its folder lacks the weights or item list: it cannot be served' }, 'not readable'),
       v.readable && !v.servable ? h('div', { class: 'muted', 'data-testid': 'ctr-version' },
@@ -265,12 +273,13 @@ async function models() {
         onclick: ev => activate(v, ev.currentTarget) }, 'Activate'))));
   const sorted = [...m.versions].sort((a, b) => (b.metrics['NDCG@10'] ?? -1) - (a.metrics['NDCG@10'] ?? -1));
   const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
-  const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' }, jobText(m.job));
+  const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none', 'aria-live': 'polite' },
+    jobText(m.job));
   const button = h('button', { 'data-testid': 'train', disabled: !m.canTrain || running, title: m.training, onclick: () => train(button, job) },
     'Train a new version');
   main.replaceChildren(
     h('h1', {}, 'Models'),
-    card('Leaderboard of trained versions (NDCG@10 on each version\'s test split or, for versions the server trained, its time-based holdout)',
+    card('Trained versions, the serving one first, then the newest (NDCG@10 on each version\'s test split or, for versions the server trained, its time-based holdout)',
       h('p', { class: 'note' }, 'Each row is measured on its own test ("tested on"): compare rows tested the same way. The model gate column compares a candidate with the version then served on one holdout.'),
       table(['version', { label: 'NDCG@10', num: true }, { label: 'HR@10', num: true }, { label: 'Coverage@10', num: true },
         'tested on', { label: 'training (s)', num: true }, 'created (UTC)', 'model gate', ''], rows, { 'data-testid': 'leaderboard' }),
@@ -302,7 +311,9 @@ function jobText(j) {
   const parts = [`Training job ${j.id} (${j.trigger}): ${j.state}`];
   if (j.version) parts.push(`version ${j.version}`);
   if (j.epoch) parts.push(`epoch ${j.epoch}${j.loss != null ? `, loss ${fmt(j.loss, 4)}` : ''}`);
-  if (j.state === 'training' && j.progress && j.progress.total) {
+  // the progress of the stage under way, unless it is the epoch just reported as done (two counters saying one thing)
+  const stageEpoch = /^epoch (\d+)/.exec(j.progress?.stage || '');
+  if (j.state === 'training' && j.progress && j.progress.total && !(stageEpoch && Number(stageEpoch[1]) === j.epoch)) {
     parts.push(`${j.progress.stage || 'stage'}: ${Math.round(100 * j.progress.done / j.progress.total)}%`);
   }
   if (j.gate && j.gate.note) parts.push(`note: ${j.gate.note}`);
@@ -316,12 +327,18 @@ function jobText(j) {
 }
 
 async function train(button, out) {
+  // a candidate that passes the model gate is published at once, for every user: asked first, as Activate does
+  if (!window.confirm('Train a new version on the store\'s events now? If it passes the model gate it is published'
+    + ' and served to every user when the job ends.')) return;
   button.disabled = true;
   out.classList.remove('error');
   try {
     const j = await api('/v1/admin/models/train', { method: 'POST' });
     out.textContent = jobText(j);
     out.dataset.state = j.state;
+    // the button is disabled while the job runs: the job's line takes the focus, so a keyboard user hears it
+    out.setAttribute('tabindex', '-1');
+    out.focus();
     followJob(out);
   } catch (e) {
     if (e instanceof Stale) return;
@@ -416,7 +433,8 @@ function searchBox(placeholder, prefixRoute, listKey, open) {
     ev.preventDefault();
     let found;
     try {
-      found = await busy(form, () => api(`${prefixRoute}?prefix=${encodeURIComponent(input.value)}&limit=${SEARCH_LIMIT}`));
+      // a pasted id often brings a space along; ids hold none at their ends
+      found = await busy(form, () => api(`${prefixRoute}?prefix=${encodeURIComponent(input.value.trim())}&limit=${SEARCH_LIMIT}`));
     } catch (e) {
       if (e instanceof Stale) return;
       if (e instanceof Unauthorized) return keyRefused();
@@ -451,7 +469,8 @@ async function users(userId) {
   } catch (e) {
     if (e instanceof Stale || e instanceof Unauthorized) throw e;
     // an unknown user: the search stays, to look for another
-    main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e.message));
+    main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e instanceof ApiError && e.status === 404
+      ? `No user '${userId}' here (no events or profile under that id): search for another above.` : e.message));
     return;
   }
   const modelKind = overview.model ? overview.model.kind : null;
@@ -469,7 +488,9 @@ async function users(userId) {
         h('div', { class: 'scroll', style: 'max-height:420px;overflow-y:auto' },
           table(['time (UTC)', 'type', 'scene', 'item'], events.map(e => h('tr', {},
             h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', { class: 'text' }, itemLink(e.itemId, label)))),
-          { 'data-testid': 'timeline' }))),
+          { 'data-testid': 'timeline' })),
+        events.length ? null : h('p', { class: 'muted', 'data-testid': 'timeline-empty' }, 'No events yet: the recommendations'
+          + ' are the catalogue\'s popular items (and the onboarding choices, if the user made some).')),
       card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'),
         h('p', { class: 'note' }, 'Rank score: the item\'s place within this answer (the top one is 1; it moves with k, so it does not compare across requests). Model score: the model\'s own score for this history (– for popular and content items), the unit of the influence map below.'))),
     card('Attention heat map — how much each history event weighed in each recommendation',
@@ -558,7 +579,7 @@ async function influence(userId, added, items, label, modelKind, testid) {
     return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, `No influence map: ${e.message}`);
   }
   return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.type}: ${label(s.itemId)}`),
-    cols: r.items.map(label), values: r.drops, diverging: true, digits: 2, rowTitle: 'history event the model reads (oldest at top)',
+    cols: r.items.map(label), values: r.drops, diverging: true, digits: 2, rowTitle: 'history event read (oldest at top)',
     colTitle: 'recommended item (best first)', legendTitle: 'score change from the event (blue raised it, red lowered it)', testid }),
   h('p', { class: 'note' }, modelKind === 'scene-transfer'
     ? 'Each cell: the item\'s model score with the whole history minus its score with that one event left out (the newest 100 events are listed).'
@@ -632,7 +653,8 @@ async function items(itemId) {
   } catch (e) {
     if (e instanceof Stale || e instanceof Unauthorized) throw e;
     // an unknown item: the search stays, to look for another
-    main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e.message));
+    main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e instanceof ApiError && e.status === 404
+      ? `No item '${itemId}' in the catalogue: search for another above.` : e.message));
     return;
   }
   const titles = await itemTitles(similar.items.map(i => i.itemId));
@@ -650,8 +672,10 @@ async function items(itemId) {
         similar.items.length ? null : h('p', { class: 'muted' }, 'None: the model knows no item like it yet.'))),
     h('div', { class: 'two' },
       card(`Events on it ${perBucket(days)}, from its first to its newest event (UTC; popular and trending count its users instead)`,
-        lineChart({ series: [{ name: `events on this item ${perBucket(days)} (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
-          yLabel: `events ${perBucket(days)}`, xFormat: day, width: 560, testid: 'chart-popularity' })),
+        // an item nobody has touched has no first event: a chart of one zero on some day would say otherwise
+        days.total ? lineChart({ series: [{ name: `events on this item ${perBucket(days)} (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
+          yLabel: `events ${perBucket(days)}`, xFormat: day, width: 560, testid: 'chart-popularity' })
+          : h('p', { class: 'muted', 'data-testid': 'chart-popularity-empty' }, 'No events on it yet.')),
       card('Who consumes it',
         h('p', {}, h('b', { 'data-testid': 'consumer-users' }, fmt(consumers.users)), ' users, ',
           h('b', { 'data-testid': 'consumer-events' }, fmt(consumers.events)), consumers.users ? ' events in all. Most active:' : ' events: nobody has consumed it yet.'),
@@ -668,7 +692,7 @@ async function quality() {
     h('h1', {}, 'Data quality'),
     h('div', { class: 'kpis' },
       kpi('Rejected requests', fmt(q.rejects.total), 'ingestion, since start', 'q-rejects'),
-      kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.coldStartAnswers)} of ${fmt(t.answers)} answers`, 'q-cold'),
+      kpi('Cold-start share', pct(t.coldStartShare), `${fmt(t.coldStartAnswers)} of ${plural(t.answers, 'answer')}`, 'q-cold'),
       kpi('Quarantined users', q.quarantine.available ? fmt(q.quarantine.count) : 'n/a', q.quarantine.available ? 'left out by the latest review' : 'no review since the server started', 'q-quarantine'),
       kpi('Unknown event types', fmt(q.unknownEventTypes.length), q.unknownEventTypes.length ? 'counted as liked: see below' : 'every type is in the weights table', 'q-unknown-types')),
     q.unknownEventTypes.length ? card('Event types the weights table does not know (each counted as a liked event, weight 1)',

@@ -81,8 +81,15 @@ export function lineChart(opts) {
     axis.append(svg('text', { x: m.left - 6, y: sy(v) + 4, 'text-anchor': 'end' }, yFormat(Number(v.toPrecision(12)))));
   }
   const xTickCount = Math.min(6, new Set(xs).size);
-  for (let k = 0; k < xTickCount; k++) {
-    const v = xTickCount === 1 ? x0 : x0 + (x1 - x0) * k / (xTickCount - 1);
+  // whole x values (epochs) get ticks at whole values: a tick at 3.2 labelled "3" would sit beside epoch 3's dot
+  const xTicks = [];
+  if (xs.every(Number.isInteger)) {
+    const xStep = Math.max(1, Math.ceil((x1 - x0) / Math.max(1, xTickCount - 1)));
+    for (let v = x0; v <= x1; v += xStep) xTicks.push(v);
+  } else {
+    for (let k = 0; k < xTickCount; k++) xTicks.push(xTickCount === 1 ? x0 : x0 + (x1 - x0) * k / (xTickCount - 1));
+  }
+  for (const v of xTicks) {
     axis.append(svg('line', { x1: sx(v), x2: sx(v), y1: m.top + h, y2: m.top + h + 4 }));
     axis.append(svg('text', { x: sx(v), y: m.top + h + 16, 'text-anchor': 'middle' }, xFormat(v)));
   }
@@ -195,7 +202,6 @@ export function heatMap(opts) {
   const cell = 36;
   const rowLabelW = 270;
   const colLabelH = 150;
-  const digits = opts.digits ?? 2;
   const m = { left: rowLabelW, top: colLabelH + 24, right: 130, bottom: 70 };
   const width = Math.max(m.left + opts.cols.length * cell + m.right, m.left + 420);
   const height = m.top + opts.rows.length * cell + m.bottom;
@@ -204,6 +210,8 @@ export function heatMap(opts) {
   let max = 0;
   for (const row of opts.values) for (const v of row) if (v !== null && Math.abs(v) > max) max = Math.abs(v);
   const top = max > 0 ? max : 1;
+  // enough decimals for the largest value to show two significant digits: drops of 0.004 read "0.00" at two
+  const digits = Math.min(4, Math.max(opts.digits ?? 2, Math.ceil(-Math.log10(top)) + 1));
   const color = v => (opts.diverging ? diverging(v / top) : blues(v / top));
   root.append(svg('text', { x: m.left + opts.cols.length * cell / 2, y: 14, 'text-anchor': 'middle', class: 'title' },
     opts.colTitle));
