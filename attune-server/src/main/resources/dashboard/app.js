@@ -102,8 +102,10 @@ const protocolText = p => (p ? String(p).replace(/temporal\(cutoff=(\d+)\)/, (_,
 const plural = (n, noun) => `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 function kpi(label, value, sub, testid) {
+  // a long value (a model version's id) in smaller type, rather than broken over three lines that stretch the row
   return h('div', { class: 'kpi' }, h('div', { class: 'label' }, label),
-    h('div', { class: 'value', 'data-testid': testid }, value), sub ? h('div', { class: 'sub' }, sub) : null);
+    h('div', { class: String(value).length > 12 ? 'value long' : 'value', 'data-testid': testid }, value),
+    sub ? h('div', { class: 'sub' }, sub) : null);
 }
 
 /** Runs {@code work} with the form's buttons disabled, so a slow answer cannot be asked for twice. */
@@ -154,6 +156,10 @@ async function overview() {
   const liveCard = card('Events per minute — last 60 minutes, live (event time, UTC)',
     h('div', { id: 'live' }, liveChart(minutes)),
     h('p', { class: 'note' }, 'Refreshed every 5 s (the counts above every 30 s). Counts events by their timestamp; events sent with an old timestamp land in the past.'));
+  requestAnimationFrame(() => { // drawn: the newest minutes in view where the chart scrolls (a phone)
+    const live = document.getElementById('live');
+    if (live) live.scrollLeft = live.scrollWidth;
+  });
   main.replaceChildren(
     h('h1', {}, 'Overview'),
     h('div', { class: 'kpis' },
@@ -188,7 +194,12 @@ async function overview() {
       return; // a server that does not answer: the offline banner says so; a page left behind: nothing to do
     }
     const live = document.getElementById('live');
-    if (fresh && live) live.replaceChildren(liveChart(fresh));
+    if (fresh && live) {
+      // on a phone the chart scrolls sideways: it stays at the newest minutes unless the user scrolled back
+      const atEnd = live.scrollLeft + live.clientWidth >= live.scrollWidth - 2;
+      live.replaceChildren(liveChart(fresh));
+      if (atEnd) live.scrollLeft = live.scrollWidth;
+    }
     if (counts) updateKpis(counts);
   }, 5000);
 }
@@ -587,7 +598,11 @@ async function influence(userId, added, items, label, modelKind, testid) {
 }
 
 async function runWhatIf(events, itemId, type, modelKind, out, userId) {
-  if (!itemId) return;
+  if (!itemId) {
+    // the last answer would stay as if it were this one's
+    out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, 'Give an item id.'));
+    return;
+  }
   // the previous answer would read as this one's while it is computed
   out.replaceChildren(h('p', { class: 'muted' }, 'Recommending with the event…'));
   const now = Math.max(Date.now(), ...events.map(e => e.timestamp + 1));
