@@ -714,7 +714,44 @@ final class Api {
     }
     events = stored;
     Store.AppendResult result = ingest(events, now);
-    ctx.json(Map.of("inserted", result.inserted(), "duplicates", result.duplicates()));
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("inserted", result.inserted());
+    answer.put("duplicates", result.duplicates());
+    List<Map<String, Object>> conflicts = conflicts(events, result);
+    if (!conflicts.isEmpty()) answer.put("conflicts", conflicts);
+    ctx.json(answer);
+  }
+
+  /** The most duplicates of a batch whose stored event {@link #conflicts} compares (a lookup each). */
+  static final int MAX_CONFLICT_CHECKS = 20;
+
+  /**
+   * The duplicates of a batch whose id the store holds for another event (another user, item or type): a retry
+   * carries the same event, so these are ids a client reused, and their events were not stored. Up to {@link
+   * #MAX_CONFLICT_CHECKS} duplicates with a client's id are compared; the time is not, for an event sent without one
+   * gets the time of each receipt.
+   */
+  private List<Map<String, Object>> conflicts(List<Store.NewEvent> events, Store.AppendResult result) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (result.duplicates() == 0) return out;
+    int checked = 0;
+    for (int i = 0; i < events.size() && checked < MAX_CONFLICT_CHECKS; i++) {
+      Store.NewEvent sent = events.get(i);
+      if (result.stored(i) || sent.eventId() == null) continue; // a content id's duplicate is the same content
+      checked++;
+      Event held = store.event(sent.eventId()).map(Store.StoredEvent::event).orElse(null);
+      Event e = sent.event();
+      if (held != null && (!held.userId().equals(e.userId()) || !held.itemId().equals(e.itemId())
+          || !held.type().equalsIgnoreCase(e.type()))) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("index", i);
+        c.put("id", sent.eventId());
+        c.put("message", "this id is stored for another event (another user, item or type): not stored; give each"
+            + " event its own id");
+        out.add(c);
+      }
+    }
+    return out;
   }
 
   /** Commits events, then updates the catalogue, the recent-history cache and the counters (read-your-writes). */

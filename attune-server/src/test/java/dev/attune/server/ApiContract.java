@@ -158,8 +158,16 @@ abstract class ApiContract {
     JsonNode retry = json(post("/v1/events", batch), 200);
     assertEquals(0, retry.get("inserted").asInt());
     assertEquals(3, retry.get("duplicates").asInt());
+    assertFalse(retry.has("conflicts"), "a retry is the same events: " + retry);
     JsonNode events = json(get("/v1/users/u1/events"), 200).get("events");
     assertEquals(3, events.size());
+    // an id reused for another event is not a retry: said, so the client knows that event was not stored
+    JsonNode reusedId = json(post("/v1/events", "[{\"id\":\"e9\",\"userId\":\"u7\",\"itemId\":\"song5\",\"type\":"
+        + "\"play\"},{\"id\":\"e2\",\"userId\":\"other\",\"itemId\":\"song2\",\"type\":\"like\"}]"), 200);
+    assertEquals(1, reusedId.get("inserted").asInt(), reusedId.toString());
+    assertEquals(1, reusedId.get("conflicts").size(), reusedId.toString());
+    assertEquals(1, reusedId.get("conflicts").get(0).get("index").asInt());
+    assertEquals("e2", reusedId.get("conflicts").get(0).get("id").asText());
     // three plays of one track in one batch, without ids or timestamps, are three plays (not duplicates), in order
     String plays = "[{\"userId\":\"u9\",\"itemId\":\"song4\",\"type\":\"play\"},"
         + "{\"userId\":\"u9\",\"itemId\":\"song4\",\"type\":\"play\"},"
@@ -177,6 +185,7 @@ abstract class ApiContract {
     }
     JsonNode once = json(post("/v1/events", reused.append("]").toString()), 200);
     assertEquals(1, once.get("inserted").asInt(), once.toString());
+    assertEquals(Api.MAX_CONFLICT_CHECKS, once.get("conflicts").size(), "said, up to a bound: " + once);
     for (String list : List.of("/v1/popular?k=50", "/v1/trending?k=50")) {
       for (JsonNode item : json(get(list), 200).get("items")) {
         if (item.get("itemId").asText().equals("inflated")) assertEquals(1.0, item.get("score").asDouble(), list);
