@@ -684,7 +684,11 @@ async function items(itemId) {
       card('Similar items', table(['#', 'item', 'source', { label: 'score', num: true }], similar.items.map((s, r) => h('tr', {},
         h('td', {}, r + 1), h('td', { class: 'text' }, h('a', { href: `#/items/${encodeURIComponent(s.itemId)}` }, titles[s.itemId] ? `${titles[s.itemId]} (${s.itemId})` : s.itemId)),
         h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }),
-        similar.items.length ? null : h('p', { class: 'muted' }, 'None: the model knows no item like it yet.'))),
+        similar.items.length ? null : h('p', { class: 'muted' }, 'None: the model knows no item like it yet.'),
+        // two units in one column: said, so 137 is not read as a hundred times more similar than 0.93
+        similar.items.some(s => s.source !== similar.items[0].source) || (similar.items[0] && ['category', 'popular'].includes(similar.items[0].source))
+          ? h('p', { class: 'note', 'data-testid': 'similar-units' }, 'Score: the model\'s similarity for the items it ranks; for items filled in by category or popularity, their number of users.')
+          : null)),
     h('div', { class: 'two' },
       card(`Events on it ${perBucket(days)}, from its first to its newest event (UTC; popular and trending count its users instead)`,
         // an item nobody has touched has no first event: a chart of one zero on some day would say otherwise
