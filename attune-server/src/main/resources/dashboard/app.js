@@ -636,7 +636,9 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
       .filter(c => c !== null)); // replaceChildren would write a null as the text "null"
   } catch (e) {
     if (e instanceof Unauthorized) return keyRefused();
-    out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, e.message));
+    // an outage: the page is drawn again when the server answers, but a what-if is the user's to ask again
+    out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, e instanceof Offline
+      ? 'The server does not answer; ask again once it does (the banner above goes away then).' : e.message));
   }
 }
 
