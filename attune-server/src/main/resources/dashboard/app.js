@@ -276,7 +276,7 @@ async function models() {
     h('td', { class: 'num' }, metric(v, 'Coverage@10')),
     h('td', { class: 'text' }, protocolText(v.protocol)),
     h('td', { class: 'num' }, v.trainSeconds == null ? '–' : fmt(v.trainSeconds, 1)),
-    h('td', {}, time(v.createdAtMillis)),
+    h('td', { class: 'when' }, time(v.createdAtMillis)),
     h('td', {}, gateCell(v)),
     h('td', {}, v.active ? h('span', { class: 'tag model' }, 'serving')
       : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.servable,
@@ -498,7 +498,7 @@ async function users(userId) {
       card(`Timeline — newest ${plural(events.length, 'event')}, oldest first`,
         h('div', { class: 'scroll', style: 'max-height:420px;overflow-y:auto' },
           table(['time (UTC)', 'type', 'scene', 'item'], events.map(e => h('tr', {},
-            h('td', {}, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', { class: 'text' }, itemLink(e.itemId, label)))),
+            h('td', { class: 'when' }, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', { class: 'text' }, itemLink(e.itemId, label)))),
           { 'data-testid': 'timeline' })),
         events.length ? null : h('p', { class: 'muted', 'data-testid': 'timeline-empty' }, 'No events yet: the recommendations'
           + ' are the catalogue\'s popular items (and the onboarding choices, if the user made some).')),
@@ -702,7 +702,7 @@ async function items(itemId) {
           h('b', { 'data-testid': 'consumer-events' }, fmt(consumers.events)), consumers.users ? ' events in all. Most active:' : ' events: nobody has consumed it yet.'),
         table(['user', { label: 'events', num: true }, 'latest (UTC)'], consumers.top.map(u => h('tr', {},
           h('td', { class: 'text' }, h('a', { href: `#/users/${encodeURIComponent(u.userId)}` }, u.userId)), h('td', { class: 'num' }, fmt(u.events)),
-          h('td', {}, time(u.lastMillis)))), { 'data-testid': 'consumers' }))));
+          h('td', { class: 'when' }, time(u.lastMillis)))), { 'data-testid': 'consumers' }))));
   main.replaceChildren(...parts);
 }
 
@@ -729,7 +729,7 @@ async function quality() {
         barChart({ rows: entries(t.itemsBySource), xLabel: 'recommended items by source (count)', color: PALETTE[3], testid: 'q-chart-sources' }))),
     card(`Latest rejected requests (newest first, up to ${50})`,
       q.rejects.recent.length ? table(['time (UTC)', 'route', 'reason', 'field', 'message'], q.rejects.recent.map(r => h('tr', {},
-        h('td', {}, time(r.timeMillis)), h('td', {}, r.route), h('td', {}, r.reason), h('td', {}, r.field ?? '–'), h('td', { class: 'text message' }, r.message))),
+        h('td', { class: 'when' }, time(r.timeMillis)), h('td', {}, r.route), h('td', {}, r.reason), h('td', {}, r.field ?? '–'), h('td', { class: 'text message' }, r.message))),
       { 'data-testid': 'q-recent' }) : h('p', { class: 'muted' }, 'None since the server started.')),
     card('Quarantined users (for review)', h('p', { class: 'muted', 'data-testid': 'q-quarantine-note' }, q.quarantine.message),
       q.quarantine.users.length ? table(['user', 'reason', 'what was seen'], q.quarantine.users.map(u => h('tr', {},
