@@ -292,8 +292,9 @@ async function models() {
     h('h1', {}, 'Models'),
     card('Trained versions, the serving one first, then the newest (NDCG@10 on each version\'s test split or, for versions the server trained, its time-based holdout)',
       h('p', { class: 'note' }, 'Each row is measured on its own test ("tested on"): compare rows tested the same way. The model gate column compares a candidate with the version then served on one holdout.'),
-      table(['version', { label: 'NDCG@10', num: true }, { label: 'HR@10', num: true }, { label: 'Coverage@10', num: true },
-        'tested on', { label: 'training (s)', num: true }, 'created (UTC)', 'model gate', ''], rows, { 'data-testid': 'leaderboard' }),
+      // the table scrolls in its own box on a narrow screen: the card's title, notes and Train button stay in view
+      h('div', { class: 'scroll' }, table(['version', { label: 'NDCG@10', num: true }, { label: 'HR@10', num: true }, { label: 'Coverage@10', num: true },
+        'tested on', { label: 'training (s)', num: true }, 'created (UTC)', 'model gate', ''], rows, { 'data-testid': 'leaderboard' })),
       rows.length ? null : h('p', { class: 'muted' }, 'No versions yet: train one here, or with `attune train --out` beside the served model.'),
       h('div', { class: 'row', style: 'margin-top:10px' }, button, h('span', { class: 'note' }, m.training)),
       job,
