@@ -140,6 +140,9 @@ try {
     check(!v.protocol || !(await row.textContent()).includes('temporal(cutoff='), `the test of ${v.id} in words`);
   }
   check(await page.getByTestId('train').isDisabled() === !m.canTrain, `Train is offered exactly when the server can train (${m.canTrain})`);
+  // versions tested on different holdouts are not ranked: the serving one first, then the newest
+  const firstRow = await page.locator('[data-testid="leaderboard"] tbody tr').first().getAttribute('data-version');
+  check(firstRow === m.versions.find(v => v.active)?.id, `the serving version first: ${firstRow}`);
   const other = m.versions.find(v => !v.active);
   if (activation) {
     // Activate asks first, naming the version: dismissed, nothing changes; accepted, it serves
@@ -171,6 +174,8 @@ try {
     await page.waitForSelector(['published', 'rejected', 'failed'].map(s => `[data-testid="training-job"][data-state="${s}"]`).join(', '), { timeout: 150000 });
     const t = await ok('/v1/admin/training');
     check(['published', 'rejected'].includes(t.job.state) && t.job.gate.decision === t.job.state, `the job ended with a gate decision: ${JSON.stringify(t.job)}`);
+    await page.waitForFunction(() => document.activeElement?.dataset?.testid === 'training-job', null, { timeout: 5000 })
+      .then(() => check(true, 'the outcome takes the focus'), () => check(false, 'the outcome takes the focus'));
     check((await text(page, 'training-job')).includes(t.job.gate.decision), 'the job line shows the decision');
     const after = await ok('/v1/admin/models');
     check(after.versions.length === m.versions.length + 1, `one new version: ${after.versions.length}`);

@@ -218,7 +218,9 @@ const typeSceneTable = c => table(['type', 'scene', { label: 'events', num: true
 function updateKpis(o) {
   const set = (testid, text) => {
     const e = document.querySelector(`[data-testid="${testid}"]`);
-    if (e) e.textContent = text;
+    if (!e) return;
+    e.textContent = text;
+    e.classList.toggle('long', String(text).length > 12); // as kpi() sizes it
   };
   const redraw = (id, element) => {
     const e = document.getElementById(id);
@@ -282,9 +284,8 @@ async function models() {
       : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.servable,
         title: !v.readable ? 'not readable: nothing to serve' : !v.servable ? 'a CTR ranker: measured by attune evaluate --ctr, not served' : null,
         onclick: ev => activate(v, ev.currentTarget) }, 'Activate'))));
-  const sorted = [...m.versions].sort((a, b) => (b.metrics['NDCG@10'] ?? -1) - (a.metrics['NDCG@10'] ?? -1));
   const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
-  const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none', 'aria-live': 'polite' },
+  const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' },
     jobText(m.job));
   const button = h('button', { 'data-testid': 'train', disabled: !m.canTrain || running, title: m.training, onclick: () => train(button, job) },
     'Train a new version');
@@ -299,7 +300,7 @@ async function models() {
       h('div', { class: 'row', style: 'margin-top:10px' }, button, h('span', { class: 'note' }, m.training)),
       job,
       h('p', { id: 'activate-result', class: 'note' })),
-    ...sorted.map(v => card(`Training curves — ${v.id}`, curves(v))));
+    ...ordered.map(v => card(`Training curves — ${v.id}`, curves(v))));
   if (running) followJob(job);
 }
 
@@ -358,12 +359,15 @@ async function train(button, out) {
     if (e instanceof ApiError && e.status === 409) {
       // another tab, the schedule or the event trigger started one: follow it as if this page had
       out.textContent = 'A training job is already running; following it.';
+      out.setAttribute('tabindex', '-1');
+      out.focus();
       followJob(out);
       return;
     }
     out.textContent = e.message;
     out.classList.add('error');
     button.disabled = false;
+    button.focus(); // it was disabled while it held the focus
   }
 }
 
@@ -381,6 +385,13 @@ function followJob(out) {
       if (!s.running) {
         clearInterval(timer);
         await models();
+        // the redraw took the focus with the old line: the new one, which holds the gate's decision, takes it, so a
+        // keyboard or screen-reader user hears the outcome (as after Activate)
+        const done = document.querySelector('[data-testid="training-job"]');
+        if (done && (!document.activeElement || document.activeElement === document.body)) {
+          done.setAttribute('tabindex', '-1');
+          done.focus();
+        }
       }
     } catch (e) {
       clearInterval(timer);
@@ -479,7 +490,8 @@ async function users(userId) {
       api(`/v1/users/${encodeURIComponent(userId)}/recommendations?k=10&explain=true`),
       api('/v1/admin/overview')]);
   } catch (e) {
-    if (e instanceof Stale || e instanceof Unauthorized) throw e;
+    // an outage goes to the page's own error, which is drawn again once the server answers
+    if (e instanceof Stale || e instanceof Unauthorized || e instanceof Offline) throw e;
     // an unknown user: the search stays, to look for another
     main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e instanceof ApiError && e.status === 404
       ? `No user '${userId}' here (no events or profile under that id): search for another above.` : e.message));
@@ -669,7 +681,8 @@ async function items(itemId) {
     [item, similar, consumers, days] = await Promise.all([api(`/v1/items/${enc}`), api(`/v1/items/${enc}/similar?k=10`),
       api(`/v1/admin/items/${enc}/consumers?limit=15`), api(`/v1/admin/events/over-time?bucket=day&itemId=${enc}`)]);
   } catch (e) {
-    if (e instanceof Stale || e instanceof Unauthorized) throw e;
+    // an outage goes to the page's own error, which is drawn again once the server answers
+    if (e instanceof Stale || e instanceof Unauthorized || e instanceof Offline) throw e;
     // an unknown item: the search stays, to look for another
     main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e instanceof ApiError && e.status === 404
       ? `No item '${itemId}' in the catalogue: search for another above.` : e.message));
@@ -689,8 +702,8 @@ async function items(itemId) {
         h('td', {}, s.source), h('td', { class: 'num' }, fmt(s.score, 3)))), { 'data-testid': 'similar' }),
         similar.items.length ? null : h('p', { class: 'muted' }, 'None: the model knows no item like it yet.'),
         // two units in one column: said, so 137 is not read as a hundred times more similar than 0.93
-        similar.items.some(s => s.source !== similar.items[0].source) || (similar.items[0] && ['category', 'popular'].includes(similar.items[0].source))
-          ? h('p', { class: 'note', 'data-testid': 'similar-units' }, 'Score: the model\'s similarity for the items it ranks; for items filled in by category or popularity, their number of users.')
+        similar.items[0] && ['category', 'popular'].includes(similar.items[0].source)
+          ? h('p', { class: 'note', 'data-testid': 'similar-units' }, 'The model knows no item like it, so these share its category (or are popular); their score is their number of users, not a similarity.')
           : null)),
     h('div', { class: 'two' },
       card(`Events on it ${perBucket(days)}, from its first to its newest event (UTC; popular and trending count its users instead)`,

@@ -81,9 +81,12 @@ export function lineChart(opts) {
     axis.append(svg('text', { x: m.left - 6, y: sy(v) + 4, 'text-anchor': 'end' }, yFormat(Number(v.toPrecision(12)))));
   }
   const xTickCount = Math.min(6, new Set(xs).size);
-  // whole x values (epochs) get ticks at whole values: a tick at 3.2 labelled "3" would sit beside epoch 3's dot
+  // whole x values (epochs, not times in ms) get ticks at whole values: a tick at 3.2 labelled "3" would sit beside
+  // epoch 3's dot
   const xTicks = [];
-  if (xs.every(Number.isInteger)) {
+  if (x1 === x0 + 1 && Math.max(...xs) === x0) {
+    xTicks.push(x0); // one x value: the axis was widened by 1 to draw it, and has one tick
+  } else if (xs.every(Number.isInteger) && x1 - x0 <= 10000) {
     const xStep = Math.max(1, Math.ceil((x1 - x0) / Math.max(1, xTickCount - 1)));
     for (let v = x0; v <= x1; v += xStep) xTicks.push(v);
   } else {
@@ -211,7 +214,7 @@ export function heatMap(opts) {
   for (const row of opts.values) for (const v of row) if (v !== null && Math.abs(v) > max) max = Math.abs(v);
   const top = max > 0 ? max : 1;
   // enough decimals for the largest value to show two significant digits: drops of 0.004 read "0.00" at two
-  const digits = Math.min(4, Math.max(opts.digits ?? 2, Math.ceil(-Math.log10(top)) + 1));
+  const digits = Math.min(3, Math.max(opts.digits ?? 2, Math.ceil(-Math.log10(top)) + 1)); // "-0.0043" overflows a cell
   const color = v => (opts.diverging ? diverging(v / top) : blues(v / top));
   root.append(svg('text', { x: m.left + opts.cols.length * cell / 2, y: 14, 'text-anchor': 'middle', class: 'title' },
     opts.colTitle));

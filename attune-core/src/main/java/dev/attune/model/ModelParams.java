@@ -21,22 +21,22 @@ public final class ModelParams {
   private final Map<String, Object> settings = new LinkedHashMap<>();
 
   /**
+   * {@code e}, a model's own check of its settings ("epochs must be > 0"), said of {@code model} ("sasrec: epochs must
+   * be > 0"), unless it names the model already (this class's messages: "model fm has no parameter ...",
+   * "sasrec.epochs: not an integer") or says nothing.
+   */
+  public static IllegalArgumentException whose(String model, IllegalArgumentException e) {
+    String name = model.toLowerCase(Locale.ROOT);
+    String message = e.getMessage();
+    if (message == null || message.startsWith(name + ".") || message.startsWith("model " + name + " ")) return e;
+    return new IllegalArgumentException(name + ": " + message, e);
+  }
+
+  /**
    * Overrides of {@code model}.
    *
    * @param values key to value, or null for none
    */
-  /**
-   * {@code e}, a model's own check of its settings ("epochs must be > 0"), said of {@code model} ("sasrec: epochs must
-   * be > 0"), unless it names the model already (this class's messages: "model fm has no parameter", "sasrec.epochs:
-   * not an integer").
-   */
-  public static IllegalArgumentException whose(String model, IllegalArgumentException e) {
-    String name = model.toLowerCase(java.util.Locale.ROOT);
-    String message = String.valueOf(e.getMessage());
-    if (message.contains(name + ".") || message.contains("model " + name)) return e;
-    return new IllegalArgumentException(name + ": " + message, e);
-  }
-
   public ModelParams(String model, Map<String, String> values) {
     this.model = model;
     this.values = values == null ? Map.of() : values;

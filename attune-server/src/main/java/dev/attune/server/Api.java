@@ -694,6 +694,10 @@ final class Api {
         events.add(RequestBodies.event(e.getKey(), e.getValue(), now, now + events.size()));
       }
     }
+    // which events came with the client's own id: only those can be reused ids (a content id is its content, a
+    // receipt id unique), and the rewrite below gives some events without one a content id
+    boolean[] clientIds = new boolean[events.size()];
+    for (int i = 0; i < events.size(); i++) clientIds[i] = RequestBodies.isClientEventId(events.get(i).eventId());
     List<Store.NewEvent> stored = new ArrayList<>(events.size());
     for (Store.NewEvent ne : events) {
       Event ev = ne.event();
@@ -717,7 +721,7 @@ final class Api {
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("inserted", result.inserted());
     answer.put("duplicates", result.duplicates());
-    List<Map<String, Object>> conflicts = conflicts(events, result);
+    List<Map<String, Object>> conflicts = conflicts(events, clientIds, result);
     if (!conflicts.isEmpty()) answer.put("conflicts", conflicts);
     ctx.json(answer);
   }
@@ -727,17 +731,18 @@ final class Api {
 
   /**
    * The duplicates of a batch whose id the store holds for another event (another user, item or type): a retry
-   * carries the same event, so these are ids a client reused, and their events were not stored. Up to {@link
-   * #MAX_CONFLICT_CHECKS} duplicates with a client's id are compared; the time is not, for an event sent without one
-   * gets the time of each receipt.
+   * carries the same event, so these are ids a client reused, and their events were not stored. The first {@link
+   * #MAX_CONFLICT_CHECKS} duplicates with a client's id ({@code clientIds}) are compared; the time is not, for an event
+   * sent without one gets the time of each receipt.
    */
-  private List<Map<String, Object>> conflicts(List<Store.NewEvent> events, Store.AppendResult result) {
+  private List<Map<String, Object>> conflicts(List<Store.NewEvent> events, boolean[] clientIds,
+      Store.AppendResult result) {
     List<Map<String, Object>> out = new ArrayList<>();
     if (result.duplicates() == 0) return out;
     int checked = 0;
     for (int i = 0; i < events.size() && checked < MAX_CONFLICT_CHECKS; i++) {
       Store.NewEvent sent = events.get(i);
-      if (result.stored(i) || sent.eventId() == null) continue; // a content id's duplicate is the same content
+      if (result.stored(i) || !clientIds[i]) continue;
       checked++;
       Event held = store.event(sent.eventId()).map(Store.StoredEvent::event).orElse(null);
       Event e = sent.event();

@@ -191,6 +191,11 @@ final class RequestBodies {
    * the same action received in the same millisecond by another request, and be stored once (such an event is never
    * a retry's duplicate: without id or time nothing says it is the same event).
    */
+  /** Whether {@code id} is one a client gave (not absent, not a receipt id of this server's). */
+  static boolean isClientEventId(String id) {
+    return id != null && !id.startsWith(RECEIPT_PREFIX);
+  }
+
   static String receiptId() {
     return RECEIPT_PREFIX + RECEIPTS.incrementAndGet();
   }

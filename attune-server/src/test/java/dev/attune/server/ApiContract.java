@@ -168,6 +168,20 @@ abstract class ApiContract {
     assertEquals(1, reusedId.get("conflicts").size(), reusedId.toString());
     assertEquals(1, reusedId.get("conflicts").get(0).get("index").asInt());
     assertEquals("e2", reusedId.get("conflicts").get(0).get("id").asText());
+    // retried events without an id (whose scene the item fills in, a rewrite that gives them content ids) do not use
+    // up the checks: the reused id after them is still found
+    assertEquals(200, put("/v1/items/song6", "{\"scene\":\"music\"}").statusCode());
+    StringBuilder timed = new StringBuilder("[");
+    for (int t = 0; t < 25; t++) {
+      timed.append(t == 0 ? "" : ",").append("{\"userId\":\"u8\",\"itemId\":\"song6\",\"type\":\"play\","
+          + "\"timestamp\":").append(1_700_000_000_000L + t).append('}');
+    }
+    json(post("/v1/events", timed + "]"), 200);
+    JsonNode afterRetries = json(post("/v1/events", timed + ",{\"id\":\"e2\",\"userId\":\"another\",\"itemId\":"
+        + "\"song2\",\"type\":\"like\"}]"), 200);
+    assertEquals(26, afterRetries.get("duplicates").asInt(), afterRetries.toString());
+    assertEquals(1, afterRetries.get("conflicts").size(), afterRetries.toString());
+    assertEquals(25, afterRetries.get("conflicts").get(0).get("index").asInt());
     // three plays of one track in one batch, without ids or timestamps, are three plays (not duplicates), in order
     String plays = "[{\"userId\":\"u9\",\"itemId\":\"song4\",\"type\":\"play\"},"
         + "{\"userId\":\"u9\",\"itemId\":\"song4\",\"type\":\"play\"},"
