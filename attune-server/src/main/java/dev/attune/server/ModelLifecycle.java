@@ -340,6 +340,9 @@ final class ModelLifecycle implements AutoCloseable {
       long now = clock.getAsLong();
       // the start time to the millisecond keeps ids unique across restarts (a counter alone began at job-1 again)
       j = new Job("job-" + JOB_TIME.format(Instant.ofEpochMilli(now)) + "-" + jobs.incrementAndGet(), trigger, now);
+      // the version served when the job is asked for, not when its thread gets to it: an activation in between is
+      // one the candidate was not measured against
+      j.activeAtStart = recommendations.model() == null ? null : served.dir();
       job = j;
       eventsSinceTraining.set(0);
     }
@@ -370,7 +373,7 @@ final class ModelLifecycle implements AutoCloseable {
       }
       // the holdout: the newest holdoutFraction of events, or, when the active version was trained by this lifecycle
       // on later events than that cut, only the events after its training data (which it has not seen) if enough
-      Path activeAtStart = recommendations.model() == null ? null : served.dir();
+      Path activeAtStart = j.activeAtStart;
       ModelTrainer engine = trainer.forServed(activeAtStart);
       Long activeUntil = activeAtStart == null ? null : trainedUntil(activeAtStart);
       long cutoff = fractionCutoff(ds, config.holdoutFraction());
@@ -1066,6 +1069,8 @@ final class ModelLifecycle implements AutoCloseable {
     volatile long finishedAtMillis = -1;
     /** Set when the server stops; the job then ends at the next progress report. */
     volatile boolean cancelled;
+    /** The directory served when the job was asked for (null: nothing was served). */
+    volatile Path activeAtStart;
 
     Job(String id, String trigger, long startedAtMillis) {
       this.id = id;
