@@ -228,25 +228,27 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * Whether {@code --out} holds the model of a run that has ended with this run's settings: its checkpoint trained
-   * every epoch (or stopped early), the model was written after it, with the same {@code --refit} choice, and on the
-   * same data, split, seed and hyper-parameters ({@code model.json}'s record of them); another of these is a run the
-   * checkpoint does not belong to, which the resume itself refuses with its reason.
+   * The epoch the run in {@code --out} ended after, if it holds the model of a run that has ended with this run's
+   * settings: its checkpoint trained every epoch (or stopped early), the model was written after it, with the same
+   * {@code --refit} choice, and on the same data, split, seed and hyper-parameters ({@code model.json}'s record of
+   * them); else empty (another of these is a run the checkpoint does not belong to, which the resume itself refuses
+   * with its reason).
    */
-  private boolean finishedRun(WeightTrainer trainer, Dataset dataset, Split split, int threads)
+  private java.util.OptionalInt finishedRun(WeightTrainer trainer, Dataset dataset, Split split, int threads)
       throws java.io.IOException {
     Path checkpoints = out.resolve(CHECKPOINTS);
     Path info = out.resolve("model.json");
-    if (!ModelDirectory.holdsModel(out) || !SequenceTraining.checkpointEnded(checkpoints, trainer.options())) {
-      return false;
-    }
+    java.util.OptionalInt none = java.util.OptionalInt.empty();
+    java.util.OptionalInt ended = ModelDirectory.holdsModel(out)
+        ? SequenceTraining.endedAtEpoch(checkpoints, trainer.options()) : none;
+    if (ended.isEmpty()) return none;
     long written = Files.getLastModifiedTime(info).toMillis();
     for (Path dir : List.of(checkpoints, out.resolve(CHECKPOINTS + "-refit"))) {
       Path file = SequenceTraining.checkpointFile(dir);
-      if (Files.exists(file) && Files.getLastModifiedTime(file).toMillis() > written) return false;
+      if (Files.exists(file) && Files.getLastModifiedTime(file).toMillis() > written) return none;
     }
     Map<String, Object> stored = ModelDirectory.readInfo(out);
-    if (!Boolean.valueOf(refit).equals(stored.get("refit"))) return false;
+    if (!Boolean.valueOf(refit).equals(stored.get("refit"))) return none;
     Map<String, Object> now = runInfo(trainer.name(), dataset, split, seed, threads, trainer.params());
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
     // numbers by their text: a float setting read back from model.json is a double of the same digits
@@ -254,9 +256,9 @@ final class TrainCommand implements Callable<Integer> {
         || a.isNumber() && b.isNumber() && a.asText().equals(b.asText()) ? 0 : 1;
     for (String key : List.of("dataset", "users", "items", "events", "protocol", "seed", "params")) {
       com.fasterxml.jackson.databind.JsonNode given = json.valueToTree(now.get(key));
-      if (!given.equals(sameValue, json.valueToTree(stored.get(key)))) return false;
+      if (!given.equals(sameValue, json.valueToTree(stored.get(key)))) return none;
     }
-    return true;
+    return ended;
   }
 
   /** The training itself, once the options are checked: the branch for the model's kind. */
@@ -294,9 +296,11 @@ final class TrainCommand implements Callable<Integer> {
           + trainer.name() + " learns from each user's events in file order");
     }
     Split split = EvaluateCommand.split(dataset, protocol, seed);
-    if (resume && finishedRun(trainer, dataset, split, threadCount)) {
+    java.util.OptionalInt endedAt = resume ? finishedRun(trainer, dataset, split, threadCount)
+        : java.util.OptionalInt.empty();
+    if (endedAt.isPresent()) {
       // resumed, it would train no epoch and write the same model again after replaying the run's epoch lines
-      int epoch = SequenceTraining.checkpointEpoch(out.resolve(CHECKPOINTS));
+      int epoch = endedAt.getAsInt();
       err.println("attune: nothing to resume: the run in " + out + " ended and wrote its model, which is left as it"
           + " is; " + (epoch < trainer.options().epochs()
               ? "early stopping ended it after epoch " + epoch + " (patience used up): raise --param " + name

@@ -134,11 +134,9 @@ public final class ModelDirectory {
     try {
       info = JSON.readValue(infoFile.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      // said as for a broken dataset.json: the reason and where, not the parser's internals
-      var where = e.getLocation();
+      // as a request body's: the reason and where, not the parser's internals
       throw new IllegalArgumentException(infoFile + " is not valid JSON: "
-          + dev.attune.data.importers.JacksonErrors.describe(e, "file") + (where == null ? ""
-          : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"));
+          + dev.attune.data.importers.JacksonErrors.describeAt(e, "file"));
     }
     Object format = info.get("format");
     if (!(format instanceof Number n) || n.intValue() > FORMAT) {

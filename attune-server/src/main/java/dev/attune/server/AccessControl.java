@@ -122,11 +122,15 @@ final class AccessControl {
     long waitNanos = buckets.computeIfAbsent(key.id(), id -> new Bucket(config.burst(), nanos.getAsLong()))
         .take(config.requestsPerSecond(), config.burst(), nanos.getAsLong());
     if (waitNanos > 0) {
-      ctx.header("Retry-After", Long.toString(Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L)));
-      throw new ApiException(429, "rate_limited", "this API key made more than " + config.requestsPerSecond()
-          + " requests per second (bursts of " + config.burst() + "); retry after the Retry-After header's seconds",
-          null);
+      throw rateLimited(ctx, waitNanos, "this API key made more than " + config.requestsPerSecond()
+          + " requests per second (bursts of " + config.burst() + "); retry after the Retry-After header's seconds");
     }
+  }
+
+  /** The 429 for a request {@code waitNanos} too early: {@code Retry-After} in whole seconds, at least 1. */
+  private static ApiException rateLimited(Context ctx, long waitNanos, String message) {
+    ctx.header("Retry-After", Long.toString(Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L)));
+    return new ApiException(429, "rate_limited", message, null);
   }
 
   /** The most client addresses whose anonymous buckets are kept; past it, the full (idle) ones are dropped. */
@@ -153,10 +157,9 @@ final class AccessControl {
     long waitNanos = anonymous.computeIfAbsent(client, ip -> new Bucket(config.anonymousBurst(), now))
         .take(config.anonymousPerSecond(), config.anonymousBurst(), now);
     if (waitNanos > 0) {
-      ctx.header("Retry-After", Long.toString(Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L)));
-      throw new ApiException(429, "rate_limited", "requests without an API key from this address exceed "
+      throw rateLimited(ctx, waitNanos, "requests without an API key from this address exceed "
           + config.anonymousPerSecond() + " per second (bursts of " + config.anonymousBurst() + "); retry after the"
-          + " Retry-After header's seconds, or use an API key ('attune keys create')", null);
+          + " Retry-After header's seconds, or use an API key ('attune keys create')");
     }
   }
 

@@ -697,31 +697,41 @@ final class ModelLifecycle implements AutoCloseable {
    */
   private void writeGate(Path dir, Map<String, Object> gate, Map<String, Double> holdoutMetrics,
       long trainedUntilMillis, long storeEvents, long storeSequence, Job job) throws IOException {
+    updateModelJson(dir, info -> {
+      if (!info.has("test")) {
+        Map<String, Object> test = new LinkedHashMap<>();
+        test.put("protocol", gate.get("holdout"));
+        test.put("metrics", holdoutMetrics);
+        if (gate.get("refit") instanceof Map<?, ?> refit && Boolean.TRUE.equals(refit.get("served"))) {
+          // the served model learnt the holdout: these are its candidate's, the last numbers measured on unseen events
+          test.put("measured", "the candidate, before it was trained again on every event");
+        }
+        info.set("test", json.valueToTree(test));
+      }
+      info.put("trainedUntilMillis", trainedUntilMillis);
+      info.put(STORE_EVENTS_KEY, storeEvents);
+      info.put(STORE_SEQUENCE_KEY, storeSequence);
+      info.set("gate", json.valueToTree(gate));
+      // the job as the dashboard showed it, so that a restart shows the same last job
+      Map<String, Object> jobInfo = new LinkedHashMap<>();
+      jobInfo.put("id", job.id);
+      jobInfo.put("trigger", job.trigger);
+      jobInfo.put("startedAtMillis", job.startedAtMillis);
+      jobInfo.put("epoch", job.epoch);
+      jobInfo.put("loss", Double.isFinite(job.loss) ? job.loss : null);
+      info.set(JOB_KEY, json.valueToTree(jobInfo));
+    });
+  }
+
+  /**
+   * Changes {@code dir}'s {@code model.json} (an empty object when there is none) by {@code change}, written to a
+   * temporary file and moved over it: a kill leaves the old file or the new one.
+   */
+  private void updateModelJson(Path dir, java.util.function.Consumer<ObjectNode> change) throws IOException {
     Path file = dir.resolve("model.json");
     ObjectNode info = Files.isRegularFile(file) && json.readTree(file.toFile()) instanceof ObjectNode o ? o
         : json.createObjectNode();
-    if (!info.has("test")) {
-      Map<String, Object> test = new LinkedHashMap<>();
-      test.put("protocol", gate.get("holdout"));
-      test.put("metrics", holdoutMetrics);
-      if (gate.get("refit") instanceof Map<?, ?> refit && Boolean.TRUE.equals(refit.get("served"))) {
-        // the served model learnt the holdout: these are its candidate's, the last numbers measured on unseen events
-        test.put("measured", "the candidate, before it was trained again on every event");
-      }
-      info.set("test", json.valueToTree(test));
-    }
-    info.put("trainedUntilMillis", trainedUntilMillis);
-    info.put(STORE_EVENTS_KEY, storeEvents);
-    info.put(STORE_SEQUENCE_KEY, storeSequence);
-    info.set("gate", json.valueToTree(gate));
-    // the job as the dashboard showed it, so that a restart shows the same last job
-    Map<String, Object> jobInfo = new LinkedHashMap<>();
-    jobInfo.put("id", job.id);
-    jobInfo.put("trigger", job.trigger);
-    jobInfo.put("startedAtMillis", job.startedAtMillis);
-    jobInfo.put("epoch", job.epoch);
-    jobInfo.put("loss", Double.isFinite(job.loss) ? job.loss : null);
-    info.set(JOB_KEY, json.valueToTree(jobInfo));
+    change.accept(info);
     Path tmp = dir.resolve("model.json.tmp");
     json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -740,12 +750,7 @@ final class ModelLifecycle implements AutoCloseable {
     int[] counts = learnt.trainAndValidation().interactions().positive().itemCounts();
     List<String> untrained = new java.util.ArrayList<>();
     for (int i = 0; i < ds.numItems(); i++) if (i >= counts.length || counts[i] == 0) untrained.add(ds.itemIds().id(i));
-    Path file = dir.resolve("model.json");
-    ObjectNode info = (ObjectNode) json.readTree(file.toFile());
-    info.set(UNTRAINED_ITEMS_KEY, json.valueToTree(untrained));
-    Path tmp = dir.resolve("model.json.tmp");
-    json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), info);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    updateModelJson(dir, info -> info.set(UNTRAINED_ITEMS_KEY, json.valueToTree(untrained)));
   }
 
   /** Where a published candidate is trained again on every event, inside the candidate's hidden directory. */

@@ -79,10 +79,8 @@ final class RequestBodies {
     try {
       body = json.readTree(bytes);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      var where = e.getLocation();
       throw new ApiException(400, "invalid_json", "the body is not valid JSON: "
-          + dev.attune.data.importers.JacksonErrors.describe(e, "body") + (where == null ? ""
-          : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"), null);
+          + dev.attune.data.importers.JacksonErrors.describeAt(e, "body"), null);
     } catch (java.io.IOException e) {
       throw new ApiException(400, "invalid_json", "the body is not valid JSON", null);
     }

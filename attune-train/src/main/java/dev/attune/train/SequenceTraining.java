@@ -252,33 +252,21 @@ public final class SequenceTraining {
   }
 
   /**
-   * Whether the checkpoint in {@code checkpointDir} is of a run that has ended with {@code options}: exactly its epochs
-   * trained, or fewer and early stopping's patience used up; a {@link Run#resume} run would then train nothing. False
-   * without a checkpoint.
+   * The epoch the run whose checkpoint is in {@code checkpointDir} ended after, if it has ended with {@code options}:
+   * exactly its epochs trained, or fewer and early stopping's patience used up (a {@link Run#resume} run would then
+   * train nothing); empty when it has not, or without a checkpoint.
    *
    * @throws UncheckedIOException if the checkpoint cannot be read
    */
-  public static boolean checkpointEnded(Path checkpointDir, Options options) {
-    if (!hasCheckpoint(checkpointDir)) return false;
+  public static java.util.OptionalInt endedAtEpoch(Path checkpointDir, Options options) {
+    if (!hasCheckpoint(checkpointDir)) return java.util.OptionalInt.empty();
     try {
-      WeightFile checkpoint = WeightFile.read(checkpointDir.resolve(CHECKPOINT));
+      WeightFile checkpoint = WeightFile.read(checkpointFile(checkpointDir));
       int epoch = Integer.parseInt(checkpoint.property("epoch"));
       // past the epochs asked for is not this run's end but another's, which a resume refuses
-      return epoch == options.epochs() || epoch < options.epochs()
+      boolean ended = epoch == options.epochs() || epoch < options.epochs()
           && patienceExhausted(options, Integer.parseInt(checkpoint.property("badChecks")));
-    } catch (IOException e) {
-      throw new UncheckedIOException("checkpoint in " + checkpointDir, e);
-    }
-  }
-
-  /**
-   * The epoch the checkpoint in {@code checkpointDir} was written after.
-   *
-   * @throws UncheckedIOException if there is none or it cannot be read
-   */
-  public static int checkpointEpoch(Path checkpointDir) {
-    try {
-      return Integer.parseInt(WeightFile.read(checkpointFile(checkpointDir)).property("epoch"));
+      return ended ? java.util.OptionalInt.of(epoch) : java.util.OptionalInt.empty();
     } catch (IOException e) {
       throw new UncheckedIOException("checkpoint in " + checkpointDir, e);
     }

@@ -11,6 +11,16 @@ public final class JacksonErrors {
   private JacksonErrors() {}
 
   /**
+   * What went wrong ({@link #describe}) and where, for a document read whole (a request body, a model.json): for
+   * example {@code the object is not closed (unexpected end of file) (line 1, column 13)}.
+   */
+  public static String describeAt(JsonProcessingException e, String unit) {
+    var where = e.getLocation();
+    return describe(e, unit) + (where == null ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr()
+        + ")");
+  }
+
+  /**
    * What went wrong, without a location: for example {@code the object is not closed (unexpected end of line)}
    * or {@code duplicate key 'user'}.
    *
