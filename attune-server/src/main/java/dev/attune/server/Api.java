@@ -772,21 +772,21 @@ final class Api {
   private Store.AppendResult ingestLocked(List<Store.NewEvent> events, long now) {
     Store.AppendResult result = store.appendEvents(events);
     List<Event> committed = new ArrayList<>(events.size());
-    for (Store.NewEvent e : events) {
-      committed.add(e.event());
-      if (catalog.get(e.event().itemId()) == null) {
-        catalog.putIfAbsent(e.event().itemId(), e.event().scene(), now);
-        recommendations.itemChanged(e.event().itemId());
+    // only what was stored: a duplicate may carry other content than the stored event of its id, and counted, it
+    // lifted an item the store holds once (200 events with one id made it the most popular until a restart); nor
+    // does it make an item of the id it names (the store created none for it)
+    List<Event> stored = new ArrayList<>(result.inserted());
+    for (int i = 0; i < events.size(); i++) {
+      Event e = events.get(i).event();
+      committed.add(e);
+      if (!result.stored(i)) continue;
+      stored.add(e);
+      if (catalog.get(e.itemId()) == null) {
+        catalog.putIfAbsent(e.itemId(), e.scene(), now);
+        recommendations.itemChanged(e.itemId());
       }
     }
-    boolean duplicates = result.duplicates() > 0;
-    history.append(committed, duplicates);
-    // only what was stored: a duplicate may carry other content than the stored event of its id, and counted, it
-    // lifted an item the store holds once (200 events with one id made it the most popular until a restart)
-    List<Event> stored = new ArrayList<>(result.inserted());
-    for (int i = 0; i < committed.size(); i++) {
-      if (result.stored(i)) stored.add(committed.get(i));
-    }
+    history.append(committed, result.duplicates() > 0);
     counters.addAll(stored);
     io.micrometer.core.instrument.Counter.builder("attune_events_ingested")
         .description("events stored (new ones; duplicates are counted apart)").register(metrics)

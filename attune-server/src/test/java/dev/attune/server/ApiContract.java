@@ -168,6 +168,11 @@ abstract class ApiContract {
     assertEquals(1, reusedId.get("conflicts").size(), reusedId.toString());
     assertEquals(1, reusedId.get("conflicts").get(0).get("index").asInt());
     assertEquals("e2", reusedId.get("conflicts").get(0).get("id").asText());
+    assertEquals(404, get("/v1/users/other").statusCode(), "an event not stored makes no user");
+    JsonNode newItem = json(post("/v1/events", "{\"id\":\"e2\",\"userId\":\"u1\",\"itemId\":\"unheard\","
+        + "\"type\":\"play\"}"), 200);
+    assertEquals(1, newItem.get("conflicts").size(), newItem.toString());
+    assertEquals(404, get("/v1/items/unheard").statusCode(), "nor an item");
     // retried events without an id (whose scene the item fills in, a rewrite that gives them content ids) do not use
     // up the checks: the reused id after them is still found
     assertEquals(200, put("/v1/items/song6", "{\"scene\":\"music\"}").statusCode());

@@ -113,10 +113,10 @@ public final class JdbcStore implements Store {
   private static final String EVENT_COLUMNS = "sequence, event_id, user_id, item_id, type, value, ts, scene, context";
   private static final String MODEL_COLUMNS = "id, kind, path, created_at, metrics, active";
   private static final String INSERT_USERS_FROM_ARRAY =
-      "INSERT INTO users (id) SELECT unnest(CAST(? AS text[])) ON CONFLICT (id) DO NOTHING";
+      "INSERT INTO users (id) SELECT unnest(CAST(? AS text[])) ON CONFLICT (id) DO NOTHING RETURNING id";
   private static final String INSERT_ITEMS_FROM_ARRAYS = "INSERT INTO items (id, scene, created_at) "
       + "SELECT id, scene, ? FROM unnest(CAST(? AS text[]), CAST(? AS text[])) AS t (id, scene) "
-      + "ON CONFLICT (id) DO NOTHING";
+      + "ON CONFLICT (id) DO NOTHING RETURNING id";
   private static final String INSERT_EVENTS_FROM_ARRAYS =
       "INSERT INTO events (event_id, user_id, item_id, type, value, ts, scene, context) "
           + "SELECT event_id, user_id, item_id, type, value, ts, scene, CAST(context AS jsonb) "
@@ -579,7 +579,7 @@ public final class JdbcStore implements Store {
     String[] scenes = new String[items.length];
     for (int k = 0; k < items.length; k++) scenes[k] = itemScenes.get(items[k]);
     return new PreparedAppend(events, ids, contexts, users, items, scenes, new ArrayList<>(), new ArrayList<>(),
-        new BitSet());
+        new HashSet<>(), new HashSet<>(), new BitSet());
   }
 
   /**
@@ -594,10 +594,12 @@ public final class JdbcStore implements Store {
    * @param insertedUsers SQLite: the users the latest attempt inserted (or found stored) because they were not
    *     known, to remember once it commits
    * @param insertedItems the same for items
+   * @param createdUsers the users whose row the latest attempt created (not stored before)
+   * @param createdItems the same for items
    */
   private record PreparedAppend(List<NewEvent> events, String[] ids, String[] contexts, String[] users,
       String[] items, String[] itemScenes, List<String> insertedUsers, List<String> insertedItems,
-      BitSet duplicateAt) {
+      Set<String> createdUsers, Set<String> createdItems, BitSet duplicateAt) {
     int size() {
       return ids.length;
     }
@@ -703,32 +705,36 @@ public final class JdbcStore implements Store {
     int pending = 0;
     call.insertedUsers().clear(); // a retry after a failed group starts again
     call.insertedItems().clear();
+    call.createdUsers().clear();
+    call.createdItems().clear();
+    List<String> inserted = call.insertedUsers();
     for (String userId : call.users()) {
       if (knownUsers != null && knownUsers.contains(userId)) continue;
-      call.insertedUsers().add(userId);
+      inserted.add(userId);
       users.setString(1, userId);
       users.addBatch();
       if (++pending == BATCH_ROWS) {
-        users.executeBatch();
+        markCreated(users.executeBatch(), inserted, inserted.size() - pending, call.createdUsers());
         pending = 0;
       }
     }
-    if (pending > 0) users.executeBatch();
+    if (pending > 0) markCreated(users.executeBatch(), inserted, inserted.size() - pending, call.createdUsers());
     pending = 0;
     String[] itemIds = call.items();
+    inserted = call.insertedItems();
     for (int i = 0; i < itemIds.length; i++) {
       if (knownItems != null && knownItems.contains(itemIds[i])) continue;
-      call.insertedItems().add(itemIds[i]);
+      inserted.add(itemIds[i]);
       items.setString(1, itemIds[i]);
       items.setString(2, call.itemScenes()[i]);
       items.setLong(3, now);
       items.addBatch();
       if (++pending == BATCH_ROWS) {
-        items.executeBatch();
+        markCreated(items.executeBatch(), inserted, inserted.size() - pending, call.createdItems());
         pending = 0;
       }
     }
-    if (pending > 0) items.executeBatch();
+    if (pending > 0) markCreated(items.executeBatch(), inserted, inserted.size() - pending, call.createdItems());
     call.duplicateAt().clear();
     String[] ids = call.ids();
     for (int i = 0; i < ids.length; i++) {
@@ -746,6 +752,49 @@ public final class JdbcStore implements Store {
         markDuplicates(events.executeBatch(), i - i % BATCH_ROWS, call.duplicateAt());
       }
     }
+    dropRowsOfDuplicatesOnly(events.getConnection(), call);
+  }
+
+  /** Adds to {@code created} the ids of a batch whose update count is 1 ({@code ids} from {@code first} on). */
+  private static void markCreated(int[] counts, List<String> ids, int first, Set<String> created) {
+    for (int r = 0; r < counts.length; r++) {
+      if (counts[r] > 0) created.add(ids.get(first + r));
+    }
+  }
+
+  /**
+   * Deletes the users and items a call created only for events it skipped as duplicates. A duplicate is not stored,
+   * so neither is the user or item it names: an event id reused for another user left that user's row behind, empty,
+   * counted among the users and listed by the dashboard. Rows stored before the call are never touched.
+   */
+  private static void dropRowsOfDuplicatesOnly(Connection c, PreparedAppend call) throws SQLException {
+    if (call.duplicateAt().isEmpty() || call.createdUsers().isEmpty() && call.createdItems().isEmpty()) return;
+    Set<String> orphanUsers = new HashSet<>(call.createdUsers());
+    Set<String> orphanItems = new HashSet<>(call.createdItems());
+    for (int i = 0; i < call.size(); i++) {
+      if (call.duplicateAt().get(i)) continue;
+      Event e = call.events().get(i).event();
+      orphanUsers.remove(e.userId());
+      orphanItems.remove(e.itemId());
+    }
+    deleteRows(c, "DELETE FROM users WHERE id = ?", orphanUsers);
+    deleteRows(c, "DELETE FROM items WHERE id = ?", orphanItems);
+    // not stored after all: the known-id caches must not remember them
+    call.insertedUsers().removeAll(orphanUsers);
+    call.insertedItems().removeAll(orphanItems);
+    call.createdUsers().removeAll(orphanUsers);
+    call.createdItems().removeAll(orphanItems);
+  }
+
+  private static void deleteRows(Connection c, String sql, Set<String> ids) throws SQLException {
+    if (ids.isEmpty()) return;
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (String id : ids) {
+        ps.setString(1, id);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
   }
 
   /**
@@ -758,11 +807,13 @@ public final class JdbcStore implements Store {
    */
   private static void appendFromArrays(Connection c, PreparedStatement users, PreparedStatement items,
       PreparedStatement events, PreparedAppend call, long now) throws SQLException {
+    call.createdUsers().clear(); // a retry after a failed group starts again
+    call.createdItems().clear();
     String[] userIds = call.users();
     for (int from = 0; from < userIds.length; from += ARRAY_ROWS) {
       int to = Math.min(userIds.length, from + ARRAY_ROWS);
       users.setArray(1, c.createArrayOf("text", Arrays.copyOfRange(userIds, from, to)));
-      users.executeUpdate();
+      readIds(users, call.createdUsers());
     }
     String[] itemIds = call.items();
     for (int from = 0; from < itemIds.length; from += ARRAY_ROWS) {
@@ -770,7 +821,7 @@ public final class JdbcStore implements Store {
       items.setLong(1, now);
       items.setArray(2, c.createArrayOf("text", Arrays.copyOfRange(itemIds, from, to)));
       items.setArray(3, c.createArrayOf("text", Arrays.copyOfRange(call.itemScenes(), from, to)));
-      items.executeUpdate();
+      readIds(items, call.createdItems());
     }
     call.duplicateAt().clear();
     String[] ids = call.ids();
@@ -807,6 +858,14 @@ public final class JdbcStore implements Store {
       for (int i = from; i < from + size; i++) {
         if (!returned.remove(ids[i])) call.duplicateAt().set(i);
       }
+    }
+    dropRowsOfDuplicatesOnly(c, call);
+  }
+
+  /** Runs an insert that returns the ids of the rows it created, adding them to {@code created}. */
+  private static void readIds(PreparedStatement insert, Set<String> created) throws SQLException {
+    try (ResultSet rs = insert.executeQuery()) {
+      while (rs.next()) created.add(rs.getString(1));
     }
   }
 

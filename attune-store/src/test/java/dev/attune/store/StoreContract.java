@@ -220,6 +220,28 @@ abstract class StoreContract {
   }
 
   @Test
+  void aReusedIdCreatesNoUserOrItem() {
+    store.upsertUsers(List.of(new User("kept", Map.of())));
+    assertEquals(appended(1), store.appendEvents(List.of(withId("e1", play("u1", "i1", 1)))));
+    // the id again, for a user and an item the store does not hold (and one it holds, which stays): not stored, so
+    // neither is what it names; a user of the same call whose event is stored is kept
+    List<NewEvent> reused = List.of(withId("e1", play("stranger", "unheard", 2)), withId("e1", play("kept", "i9", 3)),
+        withId("e2", play("u2", "i1", 4)));
+    assertEquals(appended(1, 0, 1), store.appendEvents(reused));
+    assertTrue(store.user("stranger").isEmpty(), "a duplicate makes no user");
+    assertTrue(store.item("unheard").isEmpty(), "nor an item");
+    assertTrue(store.item("i9").isEmpty());
+    assertTrue(store.user("kept").isPresent(), "a user stored before stays");
+    assertTrue(store.user("u2").isPresent());
+    assertEquals(3, store.counts().users(), "kept, u1, u2: " + store.counts());
+    // not remembered as stored either: the user's first real event creates them
+    assertEquals(appended(1), store.appendEvents(List.of(withId("e3", play("stranger", "unheard", 5)))));
+    assertTrue(store.user("stranger").isPresent());
+    assertTrue(store.item("unheard").isPresent());
+    assertEquals(List.of("e1", "e2", "e3"), allEvents(store).stream().map(StoredEvent::eventId).toList());
+  }
+
+  @Test
   void eventsWithoutIdAreDeduplicatedByContent() {
     Event e = new Event("u1", "i1", "play", 0.5f, 42L, "music", Map.of("device", "tv"));
     Event sameActionOtherContext = new Event("u1", "i1", "play", 0.5f, 42L, "music", Map.of("device", "phone"));
