@@ -449,7 +449,10 @@ async function activate(v, button) {
 
 const SEARCH_LIMIT = 30;
 
-function searchBox(placeholder, prefixRoute, listKey, open) {
+// search: {title, placeholder, route, param, listKey, narrow}; param 'prefix' (user ids) or 'q' (items: id, title or
+// creator, in any case)
+function searchBox(search, open) {
+  const { title, placeholder, route, param, listKey, narrow } = search;
   const results = h('div', { class: 'results', 'data-testid': 'search-results', 'aria-live': 'polite' });
   const input = h('input', { type: 'search', placeholder, 'aria-label': placeholder, 'data-testid': 'search' });
   const form = h('form', { class: 'inline', onsubmit: async ev => {
@@ -457,7 +460,7 @@ function searchBox(placeholder, prefixRoute, listKey, open) {
     let found;
     try {
       // a pasted id often brings a space along; ids hold none at their ends
-      found = await busy(form, () => api(`${prefixRoute}?prefix=${encodeURIComponent(input.value.trim())}&limit=${SEARCH_LIMIT}`));
+      found = await busy(form, () => api(`${route}?${param}=${encodeURIComponent(input.value.trim())}&limit=${SEARCH_LIMIT}`));
     } catch (e) {
       if (e instanceof Stale) return;
       if (e instanceof Unauthorized) return keyRefused();
@@ -471,14 +474,16 @@ function searchBox(placeholder, prefixRoute, listKey, open) {
       return h('button', { type: 'button', onclick: () => open(id) }, label);
     }) : [h('span', { class: 'muted' }, 'no match')]),
     ...(list.length >= SEARCH_LIMIT
-      ? [h('p', { class: 'note' }, `The first ${SEARCH_LIMIT} matches; type more of the id to narrow them.`)] : []));
+      ? [h('p', { class: 'note' }, `The first ${SEARCH_LIMIT} matches; ${narrow}.`)] : []));
   } }, input, h('button', { type: 'submit' }, 'Search'));
-  return card('Search by id prefix', form, results);
+  return card(title, form, results);
 }
 
 async function users(userId) {
   const parts = [h('h1', {}, 'User explorer'),
-    searchBox('user id prefix, e.g. u1', '/v1/admin/users', 'users', id => { location.hash = `#/users/${encodeURIComponent(id)}`; })];
+    searchBox({ title: 'Search by id prefix', placeholder: 'user id prefix, e.g. u1', route: '/v1/admin/users',
+      param: 'prefix', listKey: 'users', narrow: 'type more of the id to narrow them' },
+    id => { location.hash = `#/users/${encodeURIComponent(id)}`; })];
   if (!userId) {
     main.replaceChildren(...parts);
     return;
@@ -670,7 +675,9 @@ async function itemTitles(ids) {
 
 async function items(itemId) {
   const parts = [h('h1', {}, 'Item explorer'),
-    searchBox('item id prefix, e.g. t1', '/v1/admin/items', 'items', id => { location.hash = `#/items/${encodeURIComponent(id)}`; })];
+    searchBox({ title: 'Search by id, title or creator', placeholder: 'id, title or creator, e.g. t1',
+      route: '/v1/admin/items', param: 'q', listKey: 'items', narrow: 'type more to narrow them' },
+    id => { location.hash = `#/items/${encodeURIComponent(id)}`; })];
   if (!itemId) {
     main.replaceChildren(...parts);
     return;

@@ -452,19 +452,31 @@ final class Admin {
   }
 
   void searchItems(Context ctx) {
+    String q = ctx.queryParam("q");
+    int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
+    if (q != null) {
+      if (ctx.queryParam("prefix") != null) throw ApiException.invalid("q", "give prefix or q, not both");
+      String text = q.strip();
+      if (text.isEmpty()) throw ApiException.invalid("q", "q must not be blank");
+      RequestBodies.pathId(text, "q");
+      List<Map<String, Object>> items = new ArrayList<>();
+      for (Store.StoredItem s : ItemSearch.find(catalog.all(), text, limit)) items.add(searchResult(s.item().id(), s));
+      ctx.json(Map.of("q", text, "items", items));
+      return;
+    }
     String prefix = ctx.queryParam("prefix") == null ? "" : ctx.queryParam("prefix");
     if (!prefix.isEmpty()) RequestBodies.pathId(prefix, "prefix");
-    int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
     List<Map<String, Object>> items = new ArrayList<>();
-    for (String id : store.stats().itemIds(prefix, limit)) {
-      Store.StoredItem s = catalog.get(id);
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("id", id);
-      m.put("title", s == null ? null : s.item().title());
-      m.put("creator", s == null ? null : s.item().creator());
-      items.add(m);
-    }
+    for (String id : store.stats().itemIds(prefix, limit)) items.add(searchResult(id, catalog.get(id)));
     ctx.json(Map.of("prefix", prefix, "items", items));
+  }
+
+  private static Map<String, Object> searchResult(String id, Store.StoredItem s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", id);
+    m.put("title", s == null ? null : s.item().title());
+    m.put("creator", s == null ? null : s.item().creator());
+    return m;
   }
 
   void itemConsumers(Context ctx) {

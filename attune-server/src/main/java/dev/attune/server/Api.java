@@ -197,8 +197,12 @@ final class Api {
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
             null, 200, admin::searchUsers),
-        new Route(GET, "/v1/admin/items", "Admin: items whose id starts with a prefix, in id order", List.of(
+        new Route(GET, "/v1/admin/items", "Admin: items whose id starts with a prefix, in id order; or, with q,"
+            + " items whose id, title or creator holds a text", List.of(
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
+                new Route.Param("q", "string", "instead of prefix: text found in the id, title or creator, in any"
+                    + " case; ids that are it or start with it first, then titles and creators that start with it,"
+                    + " then the rest"),
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
             null, 200, admin::searchItems),
         new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"

@@ -1232,6 +1232,19 @@ abstract class ApiContract {
     assertEquals(5, items.size(), "song3 and song30..song39, capped at 5: " + items);
     assertEquals("song3", items.get(0).get("id").asText());
     assertEquals("song30", items.get(1).get("id").asText(), "id order");
+    // by text in any case: ids, then titles, then creators that start with it, then a word, then anywhere
+    assertEquals(200, put("/v1/items/Track-A", "{\"title\":\"Blue Monday\",\"creator\":\"New Order\"}").statusCode());
+    assertEquals(200, put("/v1/items/x2", "{\"title\":\"Monday Morning\",\"creator\":\"Blue Lagoon\"}").statusCode());
+    assertEquals(200, put("/v1/items/x3", "{\"title\":\"Someday\",\"creator\":\"Mondays Band\"}").statusCode());
+    assertEquals(200, put("/v1/items/x4", "{\"title\":\"Lemondays\"}").statusCode());
+    assertEquals(List.of("x2", "x3", "Track-A", "x4"), searchedIds("q=MONDAY"));
+    assertEquals(List.of("Track-A", "x2"), searchedIds("q=%20blue%20"));
+    assertEquals(List.of("song3", "song30"), searchedIds("q=Song3&limit=2"));
+    assertEquals("Blue Monday", json(admin("GET", "/v1/admin/items?q=track-a", null), 200).get("items").get(0)
+        .get("title").asText());
+    assertEquals(List.of(), searchedIds("q=nothing-like-it"));
+    assertEquals(400, admin("GET", "/v1/admin/items?q=%20", null).statusCode(), "blank");
+    assertEquals(400, admin("GET", "/v1/admin/items?q=a&prefix=a", null).statusCode(), "one or the other");
     JsonNode consumers = json(admin("GET", "/v1/admin/items/song1/consumers", null), 200);
     assertEquals(2, consumers.get("users").asLong());
     assertEquals(3, consumers.get("events").asLong());
@@ -1239,6 +1252,12 @@ abstract class ApiContract {
     assertEquals(2, consumers.get("top").get(0).get("events").asLong());
     assertEquals(404, admin("GET", "/v1/admin/items/nope/consumers", null).statusCode());
     assertEquals(400, admin("GET", "/v1/admin/users?limit=0", null).statusCode());
+  }
+
+  private List<String> searchedIds(String query) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (JsonNode i : json(admin("GET", "/v1/admin/items?" + query, null), 200).get("items")) ids.add(i.get("id").asText());
+    return ids;
   }
 
   @Test
