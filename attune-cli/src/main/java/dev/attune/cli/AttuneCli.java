@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
         + " recommenders.",
     subcommands = {
         ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class,
-        LoadCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class, CompactCommand.class,
+        LoadCommand.class, ExportCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
+        CompactCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The launcher itself also takes 'test': ./attune test runs every test (./mvnw -B verify)."})
 public final class AttuneCli {
@@ -148,6 +149,7 @@ public final class AttuneCli {
     List<String> places = new java.util.ArrayList<>();
     for (String option : List.of("--out", "--store")) {
       if (parsed == null || !parsed.hasMatchedOption(option)) continue;
+      if (option.equals("--store") && parsed.commandSpec().name().equals("export")) continue; // only read
       String value = String.valueOf((Object) parsed.matchedOptionValue(option, null));
       if (value.startsWith("jdbc:postgresql:")) continue; // the database server's disk, whose error says so itself
       Path place = value.startsWith("jdbc:") ? dev.attune.store.Store.sqliteFile(value).orElse(null) : Path.of(value);

@@ -72,6 +72,7 @@ final class LoadCommand implements Callable<Integer> {
           ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
       try (claim; Progress progress = new Progress("load", quiet, err)) {
         requireSameDataIfLoadedBefore(s, dataset, userIds);
+        requireEventsNotHeldUnderOtherIds(s, dataset, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
         inserted = load(s, dataset, userIds, progress);
       }
@@ -97,7 +98,7 @@ final class LoadCommand implements Callable<Integer> {
       if (stored.isEmpty()) continue;
       dev.attune.events.Event e = dataset.event(dataset.events(), row);
       dev.attune.events.Event held = stored.get().event();
-      if (!held.userId().equals(userIds.stored(e.userId())) || !held.itemId().equals(e.itemId())
+      if (!held.userId().equals(storedUserId(userIds, e.userId())) || !held.itemId().equals(e.itemId())
           || !held.type().equalsIgnoreCase(e.type()) || held.timestamp() != e.timestamp()) {
         throw new IllegalArgumentException("the store already holds another data set named '" + dataset.name()
             + "' (its event " + dataset.name() + ":" + row + " differs from this one's), and this data set's events"
@@ -106,6 +107,48 @@ final class LoadCommand implements Callable<Integer> {
             + " or load it into another store (--store)");
       }
     }
+  }
+
+  /**
+   * Refuses, before anything is written, a data set whose events the store holds already under other ids: an export
+   * of this store ({@code attune export}), or a data set loaded before under another name. Each of its events would be
+   * stored a second time. Up to 16 rows spread over the data set are looked for among their user's newest 1,000 events
+   * (same item, type and time); rows stored under this data set's own ids are a load repeated, which stores nothing
+   * twice, and are not counted. Refused when at least half of the rows looked for are found.
+   */
+  static void requireEventsNotHeldUnderOtherIds(Store store, Dataset dataset, dev.attune.server.UserIds userIds) {
+    int n = dataset.events().size();
+    int sampled = Math.min(n, 16);
+    int looked = 0;
+    int found = 0;
+    for (int k = 0; k < sampled; k++) {
+      int row = (int) ((long) k * (n - 1) / Math.max(1, sampled - 1));
+      String ownId = dataset.name() + ":" + row;
+      if (store.event(ownId).isPresent()) continue;
+      looked++;
+      dev.attune.events.Event e = dataset.event(dataset.events(), row);
+      for (Store.StoredEvent held : store.recentEvents(storedUserId(userIds, e.userId()), 1_000)) {
+        dev.attune.events.Event h = held.event();
+        if (h.itemId().equals(e.itemId()) && h.type().equalsIgnoreCase(e.type()) && h.timestamp() == e.timestamp()) {
+          found++;
+          break;
+        }
+      }
+    }
+    if (looked > 0 && 2 * found >= looked) {
+      throw new IllegalArgumentException("the store already holds this data set's events under other ids (" + found
+          + " of " + looked + " events looked for): it was exported from this store ('attune export') or loaded"
+          + " before under another name, and loading it would store every event twice; load it into another store"
+          + " (--store)");
+    }
+  }
+
+  /**
+   * The id a data set's user is stored under: pseudonymised as the server does with {@code ATTUNE_USER_ID_KEY} set,
+   * unless it is one already (an export of a store kept with the key).
+   */
+  static String storedUserId(dev.attune.server.UserIds userIds, String id) {
+    return userIds.isPseudonym(id) ? id : userIds.stored(id);
   }
 
   /**
@@ -159,7 +202,8 @@ final class LoadCommand implements Callable<Integer> {
    */
   static int load(Store store, Dataset dataset, dev.attune.server.UserIds userIds,
       dev.attune.model.FitListener progress) {
-    List<User> users = dataset.users().stream().map(u -> new User(userIds.stored(u.id()), u.attributes())).toList();
+    List<User> users = dataset.users().stream().map(u -> new User(storedUserId(userIds, u.id()), u.attributes()))
+        .toList();
     for (int from = 0; from < users.size(); from += BATCH) {
       store.upsertUsers(users.subList(from, Math.min(users.size(), from + BATCH)));
       progress.progress("users", Math.min(users.size(), from + BATCH), users.size());
@@ -176,7 +220,7 @@ final class LoadCommand implements Callable<Integer> {
       dev.attune.events.Event e = dataset.event(dataset.events(), row);
       // an id per row (not the content's): repeated rows are repeated events (every rating at time 0 when the
       // source has no times), and loading again finds the same ids
-      batch.add(new Store.NewEvent(dataset.name() + ":" + row, new dev.attune.events.Event(userIds.stored(
+      batch.add(new Store.NewEvent(dataset.name() + ":" + row, new dev.attune.events.Event(storedUserId(userIds,
           e.userId()), e.itemId(), e.type(), e.value(), e.timestamp(), e.scene(), e.context())));
       if (batch.size() == BATCH || row == events - 1) {
         inserted += store.appendEvents(batch).inserted();

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -364,6 +365,81 @@ class AttuneCliTest {
     assertEquals(0, compacted.code(), compacted.err());
     assertTrue(compacted.out().contains("bytes before"), compacted.out());
     assertEquals(AttuneCli.USAGE_ERROR, run("compact", "--store", "jdbc:sqlite:" + dir.resolve("none.db")).code());
+  }
+
+  @Test
+  void exportWritesAStoreAsADataSetThatLoadsIntoAnotherStoreButNotBack() throws Exception {
+    Path data = dir.resolve("source");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "40", "--seed", "5").code());
+    String url = "jdbc:sqlite:" + dir.resolve("live/attune.db");
+    assertEquals(0, run("load", "--data", data.toString(), "--store", url, "-q").code());
+    String item = dev.attune.data.DatasetIo.read(data).item(0).id();
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      // what the service collected besides: a profile, events with the clients' ids, and a bot's burst
+      store.upsertUsers(List.of(new dev.attune.events.User("listener", Map.of("country", "se"))));
+      List<dev.attune.store.Store.NewEvent> events = new ArrayList<>();
+      events.add(new dev.attune.store.Store.NewEvent("c1", new dev.attune.events.Event("listener", item, "like", 1f,
+          1_750_000_000_000L, "music")));
+      for (int e = 0; e < 80; e++) {
+        events.add(new dev.attune.store.Store.NewEvent("b" + e, new dev.attune.events.Event("bot", item, "play", 1f,
+            1_750_000_000_000L + 100L * e, "music")));
+      }
+      assertEquals(81, store.appendEvents(events).inserted());
+    }
+    long users;
+    long items;
+    long events;
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      users = store.counts().users();
+      items = store.counts().items();
+      events = store.counts().events();
+    }
+    Path exported = dir.resolve("exported");
+    CliRun export = run("export", "--store", url, "--out", exported.toString(), "--name", "live");
+    assertEquals(0, export.code(), export.err());
+    assertTrue(export.out().contains(String.format(java.util.Locale.ROOT, "%,d events", events)), export.out());
+    var dataset = dev.attune.data.DatasetIo.read(exported);
+    assertEquals(List.of(users, items, events), List.of((long) dataset.numUsers(), (long) dataset.numItems(),
+        (long) dataset.events().size()));
+    assertEquals("se", dataset.users().stream().filter(u -> u.id().equals("listener")).findFirst().orElseThrow()
+        .attributes().get("country"), "profiles whole");
+    // offline work on what the service collected
+    CliRun evaluated = run("evaluate", "--data", exported.toString(), "--models", "pop", "-q");
+    assertEquals(0, evaluated.code(), evaluated.err());
+    // into another store: the same users, items and events; again: nothing twice
+    String other = "jdbc:sqlite:" + dir.resolve("other/attune.db");
+    assertEquals(0, run("load", "--data", exported.toString(), "--store", other, "-q").code());
+    assertTrue(run("load", "--data", exported.toString(), "--store", other, "-q").out().contains("0 events stored"));
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(other)) {
+      assertEquals(List.of(users, items, events), List.of(store.counts().users(), store.counts().items(),
+          store.counts().events()));
+    }
+    // back into the store it came from, every event would be stored twice: refused, nothing written
+    CliRun back = run("load", "--data", exported.toString(), "--store", url, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, back.code(), back.out());
+    assertTrue(back.err().contains("already holds this data set's events under other ids"), back.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertEquals(events, store.counts().events());
+    }
+    // as the server trains: without the users its abuse review quarantines
+    CliRun clean = run("export", "--store", url, "--out", dir.resolve("clean").toString(), "--drop-quarantined");
+    assertEquals(0, clean.code(), clean.err());
+    assertTrue(clean.out().contains("1 quarantined users left out"), clean.out());
+    assertTrue(dev.attune.data.DatasetIo.read(dir.resolve("clean")).users().stream().noneMatch(u -> u.id().equals("bot")));
+    // mistakes
+    CliRun missing = run("export", "--store", "jdbc:sqlite:" + dir.resolve("none.db"), "--out", dir.resolve("x").toString());
+    assertEquals(AttuneCli.USAGE_ERROR, missing.code());
+    assertTrue(missing.err().contains("no store at"), missing.err());
+    Files.createDirectories(dir.resolve("model"));
+    Files.writeString(dir.resolve("model/model.json"), "{}");
+    CliRun intoModel = run("export", "--store", url, "--out", dir.resolve("model").toString());
+    assertEquals(AttuneCli.USAGE_ERROR, intoModel.code());
+    assertTrue(intoModel.err().contains("holds a model"), intoModel.err());
+    // an export of a store kept with a user id key holds pseudonyms: loaded with the key, they stay as they are
+    var keyed = new dev.attune.server.UserIds("a key of at least sixteen characters");
+    String pseudonym = keyed.stored("alice");
+    assertEquals(pseudonym, LoadCommand.storedUserId(keyed, pseudonym));
+    assertEquals(pseudonym, LoadCommand.storedUserId(keyed, "alice"));
   }
 
   @Test

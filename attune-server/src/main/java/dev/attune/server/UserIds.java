@@ -63,7 +63,7 @@ public final class UserIds {
   }
 
   /** Whether {@code id} has the form of a pseudonym this class makes (with a key set). */
-  boolean isPseudonym(String id) {
+  public boolean isPseudonym(String id) {
     return prototype != null && PSEUDONYM.matcher(id).matches();
   }
 
