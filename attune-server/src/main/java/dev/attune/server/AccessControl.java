@@ -50,7 +50,9 @@ final class AccessControl {
   private volatile boolean loaded;
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
   /** The buckets of requests without a key, by client address. */
-  private final ConcurrentHashMap<String, Bucket> anonymous = new ConcurrentHashMap<>();
+  private final AddressBuckets anonymous = new AddressBuckets();
+  /** The buckets of wrong keys, by client address: each 401 for a key takes a token. */
+  private final AddressBuckets failedKeys = new AddressBuckets();
   private final SharedCall<Map<String, Store.ApiKey>> reload = new SharedCall<>(this::readKeys);
 
   AccessControl(Store store, AccessConfig config, String adminKey, LongSupplier nanos) {
@@ -99,6 +101,22 @@ final class AccessControl {
       if (config.anonymousPerSecond() > 0) limitAnonymous(ctx);
       return;
     }
+    String client = clientKey(ctx.ip());
+    long refusedFor = failedKeys.waitNanos(client, FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, nanos.getAsLong());
+    if (refusedFor > 0) {
+      // guessing keys: this address is not heard until its failures have drained, whether this key is right or not
+      throw rateLimited(ctx, refusedFor, "too many wrong keys from this address (more than " + FAILED_KEYS_BURST
+          + ", then " + (int) FAILED_KEYS_PER_SECOND + " per second); retry after the Retry-After header's seconds");
+    }
+    try {
+      checkKey(ctx, scope, given);
+    } catch (ApiException e) {
+      if (e.status() == 401) failedKeys.take(client, FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, nanos.getAsLong());
+      throw e;
+    }
+  }
+
+  private void checkKey(Context ctx, String scope, String given) {
     // constant-time comparison: the time taken says nothing about how much of the key was right
     if (adminKey != null && MessageDigest.isEqual(adminKey, given.getBytes(StandardCharsets.UTF_8))) {
       ctx.attribute(ADMIN_ATTRIBUTE, Boolean.TRUE);
@@ -109,11 +127,11 @@ final class AccessControl {
     }
     int sep = given.indexOf('_', 4);
     Store.ApiKey key = sep < 0 ? null : key(given.substring(4, sep));
-    if (key == null || key.revoked() || !MessageDigest.isEqual(
-        key.secretHash().getBytes(StandardCharsets.US_ASCII), ApiKeys.sha256Hex(given.substring(sep + 1))
-            .getBytes(StandardCharsets.US_ASCII))) {
-      throw unauthorized(ctx, key != null && key.revoked() ? "this API key was revoked" : "unknown API key");
-    }
+    boolean secretMatches = key != null && MessageDigest.isEqual(key.secretHash().getBytes(StandardCharsets.US_ASCII),
+        ApiKeys.sha256Hex(given.substring(sep + 1)).getBytes(StandardCharsets.US_ASCII));
+    // "revoked" only to the key's holder: to anyone else, which ids exist or were revoked is not for telling
+    if (!secretMatches) throw unauthorized(ctx, "unknown API key");
+    if (key.revoked()) throw unauthorized(ctx, "this API key was revoked");
     if (key.scopes().contains("admin")) ctx.attribute(ADMIN_ATTRIBUTE, Boolean.TRUE);
     if (!key.scopes().contains(scope) && !key.scopes().contains("admin")) {
       throw new ApiException(403, "forbidden", "this API key has the scopes " + new java.util.TreeSet<>(key.scopes())
@@ -133,29 +151,16 @@ final class AccessControl {
     return new ApiException(429, "rate_limited", message, null);
   }
 
-  /** The most client addresses whose anonymous buckets are kept; past it, the full (idle) ones are dropped. */
+  /** The most client addresses whose buckets are kept; past it, the full (idle) ones are dropped. */
   static final int MAX_ANONYMOUS_CLIENTS = 100_000;
-
-  /** The key of every client address when {@link #MAX_ANONYMOUS_CLIENTS} are held: they then share one bucket. */
-  private static final String OVERFLOW = "overflow";
-  /** When the anonymous buckets were last swept for refilled ones (nanos); at most once a second. */
-  private final java.util.concurrent.atomic.AtomicLong sweptAt = new java.util.concurrent.atomic.AtomicLong();
+  /** Wrong keys an address may send at once, and then per second: a client with a mistyped key is told quickly. */
+  static final int FAILED_KEYS_BURST = 20;
+  static final double FAILED_KEYS_PER_SECOND = 1;
 
   /** 429 for a request without a key past its client address's rate ({@link AccessConfig#anonymousPerSecond}). */
   private void limitAnonymous(Context ctx) {
-    long now = nanos.getAsLong();
-    long swept = sweptAt.get();
-    if (anonymous.size() >= MAX_ANONYMOUS_CLIENTS && now - swept > 1_000_000_000L
-        && sweptAt.compareAndSet(swept, now)) {
-      // many addresses: those whose bucket has refilled are the same as new ones; swept once a second at most, for
-      // a sweep that frees nothing would otherwise run on every request
-      anonymous.values().removeIf(b -> b.isFull(config.anonymousPerSecond(), config.anonymousBurst(), now));
-    }
-    String client = clientKey(ctx.ip());
-    // still full: a new address shares one bucket with the others past the cap, rather than grow the map without end
-    if (anonymous.size() >= MAX_ANONYMOUS_CLIENTS && !anonymous.containsKey(client)) client = OVERFLOW;
-    long waitNanos = anonymous.computeIfAbsent(client, ip -> new Bucket(config.anonymousBurst(), now))
-        .take(config.anonymousPerSecond(), config.anonymousBurst(), now);
+    long waitNanos = anonymous.take(clientKey(ctx.ip()), config.anonymousPerSecond(), config.anonymousBurst(),
+        nanos.getAsLong());
     if (waitNanos > 0) {
       throw rateLimited(ctx, waitNanos, "requests without an API key from this address exceed "
           + config.anonymousPerSecond() + " per second (bursts of " + config.anonymousBurst() + "); retry after the"
@@ -208,6 +213,43 @@ final class AccessControl {
     return fresh;
   }
 
+  /**
+   * Token buckets by client address, at most {@link #MAX_ANONYMOUS_CLIENTS} of them: past that, the full (idle) ones
+   * are dropped, at most once a second, and a new address shares one bucket with the others past the cap rather than
+   * grow the map without end.
+   */
+  private static final class AddressBuckets {
+    /** The key of every address past the cap. */
+    private static final String OVERFLOW = "overflow";
+    private final ConcurrentHashMap<String, Bucket> byAddress = new ConcurrentHashMap<>();
+    /** When the buckets were last swept for refilled ones (nanos). */
+    private final java.util.concurrent.atomic.AtomicLong sweptAt = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Takes a token of {@code client}'s bucket; returns 0, or how long until one is there. */
+    long take(String client, double perSecond, int burst, long now) {
+      return bucket(client, perSecond, burst, now).take(perSecond, burst, now);
+    }
+
+    /** 0 when {@code client}'s bucket holds a token (none is taken), else how long until one is there. */
+    long waitNanos(String client, double perSecond, int burst, long now) {
+      Bucket b = byAddress.get(client);
+      if (b == null && byAddress.size() >= MAX_ANONYMOUS_CLIENTS) b = byAddress.get(OVERFLOW);
+      return b == null ? 0 : b.waitNanos(perSecond, burst, now);
+    }
+
+    private Bucket bucket(String client, double perSecond, int burst, long now) {
+      long swept = sweptAt.get();
+      if (byAddress.size() >= MAX_ANONYMOUS_CLIENTS && now - swept > 1_000_000_000L
+          && sweptAt.compareAndSet(swept, now)) {
+        // those whose bucket has refilled are the same as new ones; swept once a second at most, for a sweep that
+        // frees nothing would otherwise run on every request
+        byAddress.values().removeIf(b -> b.isFull(perSecond, burst, now));
+      }
+      String key = byAddress.size() >= MAX_ANONYMOUS_CLIENTS && !byAddress.containsKey(client) ? OVERFLOW : client;
+      return byAddress.computeIfAbsent(key, ip -> new Bucket(burst, now));
+    }
+  }
+
   /** A token bucket: tokens refill continuously up to the burst. */
   private static final class Bucket {
     private double tokens;
@@ -227,6 +269,12 @@ final class AccessControl {
         return 0;
       }
       return (long) Math.ceil((1 - tokens) / perSecond * 1e9);
+    }
+
+    /** 0 when a token is there (none is taken), else how long until one is. */
+    synchronized long waitNanos(double perSecond, int burst, long now) {
+      double available = Math.min(burst, tokens + (now - at) / 1e9 * perSecond);
+      return available >= 1 ? 0 : (long) Math.ceil((1 - available) / perSecond * 1e9);
     }
 
     /** Whether the bucket has refilled by {@code now}: it is then the same as a new one. */

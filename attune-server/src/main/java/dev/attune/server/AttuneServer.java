@@ -338,6 +338,9 @@ public final class AttuneServer {
       CorsPolicy cors = config.access().corsOrigins().isEmpty() ? null : new CorsPolicy(config.access().corsOrigins());
       HostPolicy hosts = new HostPolicy(config.access().allowedHosts(), config.host());
       c.routes.before(ctx -> {
+        // JSON is never to be read as another type; answers name users and change with every event: not cached
+        ctx.header("X-Content-Type-Options", "nosniff");
+        if (ctx.path().startsWith("/v1/")) ctx.header("Cache-Control", "no-store");
         // DNS rebinding: a page of another site, its name pointed here, names its own host; probes may name any
         String path = ctx.path();
         // without a Host header (HTTP/1.0), the name an absolute request target gives (else the local address)

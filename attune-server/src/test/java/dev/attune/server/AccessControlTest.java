@@ -57,7 +57,11 @@ class AccessControlTest {
 
   @Test
   void everyRouteChecksItsScope() throws Exception {
-    assertEquals(200, send("GET", "/health", null, null).statusCode(), "health needs no key");
+    HttpResponse<String> health = send("GET", "/health", null, null);
+    assertEquals(200, health.statusCode(), "health needs no key");
+    assertEquals("nosniff", health.headers().firstValue("X-Content-Type-Options").orElse(null), "JSON is JSON");
+    HttpResponse<String> openapi = send("GET", "/v1/openapi.json", null, null);
+    assertEquals("no-store", openapi.headers().firstValue("Cache-Control").orElse(null), "API answers are not cached");
     assertEquals(200, send("GET", "/v1/openapi.json", null, null).statusCode());
     HttpResponse<String> none = send("GET", "/v1/popular", null, null);
     assertEquals(401, none.statusCode());
@@ -149,6 +153,25 @@ class AccessControlTest {
     HttpResponse<String> revoked = send("GET", "/v1/items/x", null, reader);
     assertEquals(401, revoked.statusCode());
     assertTrue(revoked.body().contains("revoked"), revoked.body());
+    // to anyone without its secret, a revoked id is as unknown as an id that never was
+    HttpResponse<String> guessed = send("GET", "/v1/items/x", null, "atk_" + id + "_wrongsecret");
+    assertEquals(401, guessed.statusCode());
+    assertTrue(guessed.body().contains("unknown API key"), guessed.body());
+  }
+
+  @Test
+  void anAddressSendingWrongKeysIsHeldOff() throws Exception {
+    for (int i = 0; i < AccessControl.FAILED_KEYS_BURST; i++) {
+      assertEquals(401, send("GET", "/v1/admin/overview", null, "a-guess-at-the-admin-key-" + i).statusCode());
+    }
+    // past the burst, no key from this address is checked, a right one neither, until the failures drain
+    HttpResponse<String> held = send("GET", "/v1/admin/overview", null, ADMIN_KEY);
+    assertEquals(429, held.statusCode(), held.body());
+    assertTrue(held.body().contains("too many wrong keys"), held.body());
+    assertTrue(Integer.parseInt(held.headers().firstValue("Retry-After").orElseThrow()) >= 1);
+    assertEquals(200, send("GET", "/health", null, null).statusCode(), "routes without a key are not held");
+    Thread.sleep(1_100);
+    assertEquals(200, send("GET", "/v1/admin/overview", null, ADMIN_KEY).statusCode(), "one try a second after");
   }
 
   @Test
