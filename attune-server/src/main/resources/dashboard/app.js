@@ -204,9 +204,13 @@ async function overview() {
   }, 5000);
 }
 
-const eventsSub = c => `${plural(Object.keys(c.eventsByType).length, 'type')}, ${plural(Object.keys(c.eventsByScene).length, 'scene')}`;
-const typesChart = c => barChart({ rows: entries(c.eventsByType), xLabel: 'events by type (count)', testid: 'chart-types' });
-const scenesChart = c => barChart({ rows: entries(c.eventsByScene), xLabel: 'events by scene (count)', color: PALETTE[2], testid: 'chart-scenes' });
+// the server lists the types, scenes and pairs with the most events (50 of each) and says how many there are
+const eventsSub = c => `${plural(c.eventTypes, 'type')}, ${plural(c.eventScenes, 'scene')}`;
+const largestOf = (shown, all, what) => shown < all ? ` (the ${shown} ${what} with the most events of ${fmt(all)})` : '';
+const typesChart = c => barChart({ rows: entries(c.eventsByType), testid: 'chart-types',
+  xLabel: `events by type (count)${largestOf(Object.keys(c.eventsByType).length, c.eventTypes, 'types')}` });
+const scenesChart = c => barChart({ rows: entries(c.eventsByScene), color: PALETTE[2], testid: 'chart-scenes',
+  xLabel: `events by scene (count)${largestOf(Object.keys(c.eventsByScene).length, c.eventScenes, 'scenes')}` });
 const rejectsChart = o => barChart({ rows: entries(o.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'chart-rejects' });
 const typeSceneTable = c => table(['type', 'scene', { label: 'events', num: true }],
   c.eventsByTypeAndScene.map(r => h('tr', {}, h('td', {}, r.type), h('td', {}, r.scene), h('td', { class: 'num' }, fmt(r.events)))));

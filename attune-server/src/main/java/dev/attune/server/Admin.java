@@ -83,15 +83,35 @@ final class Admin {
 
   // ---------------------------------------------------------------- overview
 
+  /** The most event types, scenes and (type, scene) pairs the overview lists: those with the most events. */
+  static final int MAX_BREAKDOWN_ROWS = 50;
+
+  /** The {@link #MAX_BREAKDOWN_ROWS} entries with the largest counts, in key order. */
+  static Map<String, Long> largest(Map<String, Long> counts) {
+    if (counts.size() <= MAX_BREAKDOWN_ROWS) return counts;
+    Map<String, Long> top = new java.util.TreeMap<>();
+    counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(MAX_BREAKDOWN_ROWS).forEach(e -> top.put(e.getKey(), e.getValue()));
+    return top;
+  }
+
   void overview(Context ctx) {
     Store.Counts counts = store.counts();
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("users", counts.users());
     c.put("items", counts.items());
     c.put("events", counts.events());
-    c.put("eventsByType", counts.eventsByType());
-    c.put("eventsByScene", counts.eventsByScene());
-    c.put("eventsByTypeAndScene", store.stats().eventsByTypeAndScene());
+    // writers name types and scenes freely: the largest only, and how many there are (20,000 scenes made a 9 MB page)
+    c.put("eventsByType", largest(counts.eventsByType()));
+    c.put("eventTypes", counts.eventsByType().size());
+    c.put("eventsByScene", largest(counts.eventsByScene()));
+    c.put("eventScenes", counts.eventsByScene().size());
+    List<StoreStats.TypeScene> pairs = store.stats().eventsByTypeAndScene();
+    c.put("eventsByTypeAndScene", pairs.size() <= MAX_BREAKDOWN_ROWS ? pairs : pairs.stream()
+        .sorted(java.util.Comparator.comparingLong(StoreStats.TypeScene::events).reversed()).limit(MAX_BREAKDOWN_ROWS)
+        .sorted(java.util.Comparator.comparing(StoreStats.TypeScene::type).thenComparing(StoreStats.TypeScene::scene))
+        .toList());
+    c.put("typeScenePairs", pairs.size());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("counts", c);
     body.put("rejects", rejects(false));
@@ -527,7 +547,7 @@ final class Admin {
     if (h.size() > 1000) throw new ApiException(413, "batch_too_large", "history holds at most 1000 events", "history");
     String scene = b.has("scene") ? RequestBodies.requiredId(b, "", "scene") : null;
     if (scene != null && !catalog.hasScene(scene)) {
-      throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.scenes());
+      throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.describeScenes());
     }
     ServingModel m = recommendations.model();
     if (m == null) throw new ApiException(409, "no_model", "no model is served", null);

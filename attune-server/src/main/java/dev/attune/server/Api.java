@@ -50,14 +50,15 @@ final class Api {
           + " model recommends in this scene, or without it in the scene it was trained for"),
       new Route.Param("exclude", "string", "comma-separated item ids never to return"),
       new Route.Param("category", "string", "only items with this category"),
-      new Route.Param("diversity", "number", "MMR trade-off in [0, 1] (default 0: by score only)"),
+      new Route.Param("diversity", "number", "MMR trade-off in [0, 1] (default 0: by score only); with it, k is at"
+          + " most 200"),
       new Route.Param("maxPerCreator", "integer", "at most this many items per artist/creator (default 0: no cap)"),
       new Route.Param("allowRepeats", "boolean", "let items already consumed come back (default false)"),
       new Route.Param("explain", "boolean", "attach the explanation of each model recommendation: every history "
           + "event's attention weight (for scene-transfer, its share of modelScore, with rest the share no event has),"
           + " topItemId, and topStepDrop / randomStepDrop: modelScore less modelScore without the top / a random"
           + " other event (drawn by a seed taken from the history; left out of an attention model's window, of a"
-          + " scene-transfer model's whole history; randomStepDrop null without another)"));
+          + " scene-transfer model's whole history; randomStepDrop null without another); with it, k is at most 100"));
 
   /** The header the dashboard sends with its requests: answers to them are left out of the traffic counts. */
   static final String PREVIEW_HEADER = "X-Attune-Dashboard";
@@ -496,6 +497,7 @@ final class Api {
         range(RequestBodies.optionalNumber(b, "", "diversity", 0), 0, 1, "diversity"),
         b.has("maxPerCreator") ? intField(b, "maxPerCreator", 0, 1000) : 0,
         boolField(b, "allowRepeats"), boolField(b, "explain"));
+    requireAffordable(o);
     var prefs = new Recommendations.Preferences(new HashSet<>(RequestBodies.stringList(b, "", "categories")),
         new HashSet<>(RequestBodies.stringList(b, "", "creators")));
     if (prefs.isEmpty()) prefs = profile; // the stored user's onboarding choices, unless the request makes its own
@@ -524,10 +526,30 @@ final class Api {
       for (String s : ex.split(",")) exclude.add(RequestBodies.pathId(s.trim(), "exclude"));
     }
     String category = ctx.queryParam("category");
-    return new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), sceneParam(ctx), exclude,
+    Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), sceneParam(ctx), exclude,
         category == null ? null : RequestBodies.pathId(category, "category"),
         doubleParam(ctx, "diversity", 0, 0, 1), intParam(ctx, "maxPerCreator", 0, 0, 1000),
         boolParam(ctx, "allowRepeats"), boolParam(ctx, "explain"));
+    requireAffordable(o);
+    return o;
+  }
+
+  /**
+   * The most items a diversified answer holds: MMR compares every pick with its pool of 5 × k candidates, so its cost
+   * grows with k²; at k = 1,000 one request took 0.4 to 1.3 s of a core (a QA run), at 200 a few milliseconds.
+   */
+  static final int MAX_K_DIVERSIFIED = 200;
+  /** The most items an explained answer holds: each carries its history's steps (k = 1,000 answered 4.8 MB). */
+  static final int MAX_K_EXPLAINED = 100;
+
+  /** Refuses the options whose answer would cost far more than a client's request: a large k with MMR or explain. */
+  private static void requireAffordable(Recommendations.Options o) {
+    if (o.diversity() > 0 && o.k() > MAX_K_DIVERSIFIED) {
+      throw ApiException.invalid("k", "with diversity, k is at most " + MAX_K_DIVERSIFIED + ": " + o.k());
+    }
+    if (o.explain() && o.k() > MAX_K_EXPLAINED) {
+      throw ApiException.invalid("k", "with explain, k is at most " + MAX_K_EXPLAINED + ": " + o.k());
+    }
   }
 
   // ---------------------------------------------------------------- items
@@ -826,7 +848,7 @@ final class Api {
    */
   private String knownScene(String scene) {
     if (!catalog.hasScene(scene)) {
-      throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.scenes());
+      throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.describeScenes());
     }
     return scene;
   }

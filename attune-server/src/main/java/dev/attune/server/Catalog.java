@@ -56,9 +56,16 @@ final class Catalog {
     return scenes.contains(scene);
   }
 
-  /** The scenes items have had, sorted (for error messages). */
+  /** The scenes items have had, sorted. */
   Set<String> scenes() {
     return new TreeSet<>(scenes);
+  }
+
+  /** The scenes for a message: all of them up to 20, else the first 20 and how many more (writers name scenes). */
+  String describeScenes() {
+    Set<String> all = scenes();
+    if (all.size() <= 20) return all.toString();
+    return all.stream().limit(20).toList() + " and " + (all.size() - 20) + " more";
   }
 
   void remove(String itemId) {

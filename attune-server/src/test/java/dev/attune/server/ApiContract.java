@@ -554,6 +554,15 @@ abstract class ApiContract {
     assertError(get("/v1/users/u/recommendations?k=0"), 400, "invalid_field", "k");
     assertError(get("/v1/users/u/recommendations?k=ten"), 400, "invalid_field", "k");
     assertError(get("/v1/users/u/recommendations?diversity=2"), 400, "invalid_field", "diversity");
+    // answers that would cost far more than the request: refused, with the bound
+    assertError(get("/v1/users/u/recommendations?diversity=0.5&k=201"), 400, "invalid_field", "k");
+    assertError(get("/v1/users/u/recommendations?explain=true&k=101"), 400, "invalid_field", "k");
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"k\":500,\"diversity\":0.3}"), 400,
+        "invalid_field", "k");
+    assertEquals(200, post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"k\":200,\"diversity\":0.3}")
+        .statusCode());
+    assertEquals(200, post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"k\":100,\"explain\":true}")
+        .statusCode());
     assertError(get("/v1/users/u/recommendations?explain=maybe"), 400, "invalid_field", "explain");
     assertError(get("/v1/no/such/route"), 404, "not_found", null);
     assertError(post("/v1/items", "{\"id\":\"\",\"scene\":\"music\"}"), 400, "invalid_field", "id");
@@ -907,6 +916,8 @@ abstract class ApiContract {
     assertEquals(2, c.get("eventsByType").get("play").asLong());
     assertEquals(1, c.get("eventsByScene").get("radio").asLong());
     assertEquals(2, c.get("eventsByTypeAndScene").size(), "play in music, like on radio");
+    assertEquals(2, c.get("eventScenes").asInt());
+    assertEquals(2, c.get("eventTypes").asInt());
     JsonNode rejects = o.get("rejects");
     assertEquals(4, rejects.get("total").asLong());
     assertEquals(2, rejects.get("byReason").get("invalid_field: userId").asLong(), rejects.toString());
@@ -1258,6 +1269,25 @@ abstract class ApiContract {
     List<String> ids = new ArrayList<>();
     for (JsonNode i : json(admin("GET", "/v1/admin/items?" + query, null), 200).get("items")) ids.add(i.get("id").asText());
     return ids;
+  }
+
+  @Test
+  void manyScenesAreListedByTheLargestAndCounted() throws Exception {
+    StringBuilder events = new StringBuilder("[");
+    for (int i = 0; i < 60; i++) {
+      events.append(i == 0 ? "" : ",").append("{\"userId\":\"w\",\"itemId\":\"scene-item").append(i)
+          .append("\",\"type\":\"play\",\"scene\":\"s").append(i < 10 ? "0" : "").append(i).append("\"}");
+    }
+    events.append(",{\"userId\":\"w2\",\"itemId\":\"scene-item59\",\"type\":\"play\",\"scene\":\"s59\"}]");
+    assertEquals(200, post("/v1/events", events.toString()).statusCode());
+    JsonNode c = json(admin("GET", "/v1/admin/overview", null), 200).get("counts");
+    assertTrue(c.get("eventScenes").asInt() >= 60, c.toString());
+    assertEquals(Admin.MAX_BREAKDOWN_ROWS, c.get("eventsByScene").size(), "the largest only: " + c.get("eventsByScene"));
+    assertEquals(2, c.get("eventsByScene").get("s59").asLong(), "the scene with the most events is among them");
+    assertTrue(c.get("eventsByTypeAndScene").size() <= Admin.MAX_BREAKDOWN_ROWS);
+    JsonNode unknown = json(get("/v1/popular?scene=nope"), 400);
+    assertTrue(unknown.get("message").asText().contains(" more"), "a message lists 20 scenes: " + unknown);
+    assertTrue(unknown.get("message").asText().length() < 1_000, unknown.toString());
   }
 
   @Test
