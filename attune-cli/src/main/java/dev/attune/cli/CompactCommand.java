@@ -36,11 +36,8 @@ final class CompactCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
-    Path file = Store.sqliteFile(url).orElse(null);
-    if (file != null && !Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("no store at " + file + " (--store)");
-    }
+    String url = ServeCommand.storeUrl(store);
+    Path file = ServeCommand.existingSqliteFile(url);
     long before = file == null ? -1 : Files.size(file);
     long start = System.nanoTime();
     try (Store s = Store.open(url)) {

@@ -5,7 +5,6 @@ import dev.attune.data.Dataset;
 import dev.attune.data.DatasetIo;
 import dev.attune.store.Store;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -59,11 +58,8 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter printed = spec.commandLine().getOut();
-    String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
-    Path file = Store.sqliteFile(url).orElse(null);
-    if (file != null && !Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("no store at " + file + " (--store)");
-    }
+    String url = ServeCommand.storeUrl(store);
+    ServeCommand.existingSqliteFile(url); // a mistyped file is said, not created empty
     if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
     String dataName = name != null ? name.strip() : "export-" + NAME_TIME.format(java.time.Instant.now());
     boolean replacing = AttuneCli.requireDatasetOut(out);

@@ -49,7 +49,7 @@ final class KeysCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
+    String url = ServeCommand.storeUrl(store);
     if (!List.of("create", "list", "revoke").contains(action)) {
       throw new IllegalArgumentException("unknown action '" + action + "': create, list or revoke");
     }

@@ -56,7 +56,7 @@ final class LoadCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    String url = store != null ? store : System.getenv().getOrDefault("ATTUNE_STORE", ServeCommand.DEFAULT_STORE);
+    String url = ServeCommand.storeUrl(store);
     Store.sqliteFile(url); // a mistyped URL is said before the data set is read
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);

@@ -90,6 +90,18 @@ import picocli.CommandLine.Spec;
             + " level (default INFO)."})
 final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_STORE = "jdbc:sqlite:attune-data/attune.db";
+
+  /** The store a command other than serve names: its --store, else ATTUNE_STORE, else {@link #DEFAULT_STORE}. */
+  static String storeUrl(String option) {
+    return option != null ? option : System.getenv().getOrDefault("ATTUNE_STORE", DEFAULT_STORE);
+  }
+
+  /** The SQLite file of {@code url} (null for PostgreSQL), refused when it does not exist: a command that only reads. */
+  static Path existingSqliteFile(String url) {
+    Path file = Store.sqliteFile(url).orElse(null);
+    if (file != null && !Files.isRegularFile(file)) throw new IllegalArgumentException("no store at " + file + " (--store)");
+    return file;
+  }
   /** The keys a --config file may hold. */
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
       "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "anonymousRateLimit", "corsOrigins",
