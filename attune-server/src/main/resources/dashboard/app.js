@@ -212,8 +212,10 @@ const typesChart = c => barChart({ rows: entries(c.eventsByType), testid: 'chart
 const scenesChart = c => barChart({ rows: entries(c.eventsByScene), color: PALETTE[2], testid: 'chart-scenes',
   xLabel: `events by scene (count)${largestOf(Object.keys(c.eventsByScene).length, c.eventScenes, 'scenes')}` });
 const rejectsChart = o => barChart({ rows: entries(o.rejects.byReason), xLabel: 'rejected requests (count)', color: '#b3261e', testid: 'chart-rejects' });
-const typeSceneTable = c => table(['type', 'scene', { label: 'events', num: true }],
-  c.eventsByTypeAndScene.map(r => h('tr', {}, h('td', {}, r.type), h('td', {}, r.scene), h('td', { class: 'num' }, fmt(r.events)))));
+const typeSceneTable = c => h('div', {}, table(['type', 'scene', { label: 'events', num: true }],
+  c.eventsByTypeAndScene.map(r => h('tr', {}, h('td', {}, r.type), h('td', {}, r.scene), h('td', { class: 'num' }, fmt(r.events))))),
+  ...(c.eventsByTypeAndScene.length < c.typeScenePairs
+    ? [h('p', { class: 'note' }, `The ${c.eventsByTypeAndScene.length} pairs with the most events, of ${fmt(c.typeScenePairs)}.`)] : []));
 
 /**
  * Writes fresh overview counts into the page: the KPI tiles (found by their test ids) and every chart and table
