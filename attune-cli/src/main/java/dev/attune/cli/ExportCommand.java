@@ -51,6 +51,9 @@ final class ExportCommand implements Callable<Integer> {
       + " after it.")
   String name;
 
+  @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+  boolean quiet;
+
   @Option(names = "--drop-quarantined", description = "Leave out the users the server's abuse review would quarantine"
       + " (bursts, shilling crowds), as its retraining does; without it, every user is written.")
   boolean dropQuarantined;
@@ -65,8 +68,8 @@ final class ExportCommand implements Callable<Integer> {
     boolean replacing = AttuneCli.requireDatasetOut(out);
     long start = System.nanoTime();
     Dataset dataset;
-    try (Store s = Store.open(url)) {
-      dataset = s.toDataset(dataName);
+    try (Store s = Store.open(url); Progress progress = new Progress("export", quiet, spec.commandLine().getErr())) {
+      dataset = s.toDataset(dataName, progress);
     }
     if (dataset.events().size() == 0) {
       throw new IllegalArgumentException("the store " + ServeCommand.withoutParameters(url) + " holds no events; nothing"

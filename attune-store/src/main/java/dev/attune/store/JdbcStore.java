@@ -1001,8 +1001,23 @@ public final class JdbcStore implements Store {
    */
   @Override
   public Dataset toDataset(String name) {
+    return toDataset(name, dev.attune.model.FitListener.NONE);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Dataset toDataset(String name, dev.attune.model.FitListener progress) {
     Dataset dataset = new Dataset(name, Dataset.TimeKind.CLOCK);
     return readSnapshot("toDataset", c -> {
+      long total = 0;
+      if (progress != dev.attune.model.FitListener.NONE) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM events"); ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          total = rs.getLong(1);
+        }
+      }
+      long events = total;
+      long[] read = {0};
       try (PreparedStatement ps = streaming(c, "SELECT id, attributes FROM users ORDER BY id");
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -1010,8 +1025,11 @@ public final class JdbcStore implements Store {
         }
       }
       visitItems(c, stored -> dataset.putItem(stored.item()));
-      visitEvents(c, "SELECT " + EVENT_COLUMNS + " FROM events ORDER BY sequence", null,
-          stored -> dataset.addEvent(stored.event()));
+      visitEvents(c, "SELECT " + EVENT_COLUMNS + " FROM events ORDER BY sequence", null, stored -> {
+        dataset.addEvent(stored.event());
+        if (++read[0] % 100_000 == 0) progress.progress("events", read[0], Math.max(events, read[0]));
+      });
+      progress.progress("events", read[0], Math.max(events, read[0]));
       return dataset;
     });
   }

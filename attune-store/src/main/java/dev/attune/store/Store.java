@@ -151,6 +151,12 @@ public interface Store extends AutoCloseable {
    */
   Dataset toDataset(String name);
 
+  /**
+   * As {@link #toDataset(String)}, reporting the events read so far to {@code progress} (stage "events", every
+   * 100,000 events and at the end; the total is the count when the read began).
+   */
+  Dataset toDataset(String name, dev.attune.model.FitListener progress);
+
   /** Aggregate reads for dashboards: events over time, by type and scene, an item's consumers, id search. */
   StoreStats stats();
 

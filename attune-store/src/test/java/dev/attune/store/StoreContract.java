@@ -472,6 +472,16 @@ abstract class StoreContract {
         new Event("u1", "i1", "like", 1f, 100, "music"), // the data set lower-cases types
         new Event("u1", "i9", "purchase", 2f, 200, "shop")), events);
     assertThrows(IllegalArgumentException.class, () -> store.toDataset(" "));
+    // the same read with its progress: the events read of the events there were
+    List<String> reported = new ArrayList<>();
+    Dataset watched = store.toDataset("live", new dev.attune.model.FitListener() {
+      @Override
+      public void progress(String stage, long done, long total) {
+        reported.add(stage + " " + done + "/" + total);
+      }
+    });
+    assertEquals(3, watched.events().size());
+    assertEquals(List.of("events 3/3"), reported);
   }
 
   // ---- model registry ----
