@@ -51,8 +51,8 @@ final class AccessControl {
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
   /** The buckets of requests without a key, by client address. */
   private final AddressBuckets anonymous = new AddressBuckets();
-  /** The buckets of wrong keys, by client address: each 401 for a key takes a token. */
-  private final AddressBuckets failedKeys = new AddressBuckets();
+  /** The buckets of wrong admin keys, by client address: each 401 for a key that is not an API key takes a token. */
+  private final AddressBuckets adminTries = new AddressBuckets();
   private final SharedCall<Map<String, Store.ApiKey>> reload = new SharedCall<>(this::readKeys);
 
   AccessControl(Store store, AccessConfig config, String adminKey, LongSupplier nanos) {
@@ -101,17 +101,25 @@ final class AccessControl {
       if (config.anonymousPerSecond() > 0) limitAnonymous(ctx);
       return;
     }
+    if (given.startsWith("atk_")) {
+      // an API key's secret is 192 random bits, past guessing: not throttled, so a client behind the same proxy
+      // retrying a stale key, or a key used before the server has read it, holds nobody else off
+      checkKey(ctx, scope, given);
+      return;
+    }
+    // anything else is a try at the admin key, which an operator chose (16 characters at least): guessable. Tries
+    // are throttled per address, a right one too while the address is held off, or the throttle would tell right
+    // from wrong at full speed
     String client = clientKey(ctx.ip());
-    long refusedFor = failedKeys.waitNanos(client, FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, nanos.getAsLong());
+    long refusedFor = adminTries.waitNanos(client, FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, nanos.getAsLong());
     if (refusedFor > 0) {
-      // guessing keys: this address is not heard until its failures have drained, whether this key is right or not
-      throw rateLimited(ctx, refusedFor, "too many wrong keys from this address (more than " + FAILED_KEYS_BURST
-          + ", then " + (int) FAILED_KEYS_PER_SECOND + " per second); retry after the Retry-After header's seconds");
+      throw rateLimited(ctx, refusedFor, "too many wrong admin keys from this address (" + FAILED_KEYS_BURST
+          + ", then one a second); retry after the Retry-After header's seconds");
     }
     try {
       checkKey(ctx, scope, given);
     } catch (ApiException e) {
-      if (e.status() == 401) failedKeys.take(client, FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, nanos.getAsLong());
+      if (e.status() == 401) adminTries.take(client, FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, nanos.getAsLong());
       throw e;
     }
   }
@@ -153,7 +161,7 @@ final class AccessControl {
 
   /** The most client addresses whose buckets are kept; past it, the full (idle) ones are dropped. */
   static final int MAX_ANONYMOUS_CLIENTS = 100_000;
-  /** Wrong keys an address may send at once, and then per second: a client with a mistyped key is told quickly. */
+  /** Wrong admin keys an address may send at once, then per second: an operator's typos are told quickly. */
   static final int FAILED_KEYS_BURST = 20;
   static final double FAILED_KEYS_PER_SECOND = 1;
 
