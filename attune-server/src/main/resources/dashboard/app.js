@@ -847,7 +847,10 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
     if (!location.hash) location.hash = '#/overview';
     else show();
   } else {
-    document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.' : `The server answered ${r.status}.`;
+    const wait = r.headers.get('Retry-After');
+    document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.'
+      : r.status === 429 ? `Too many wrong keys from this address; try again in ${wait ?? 'a few'} s.`
+        : `The server answered ${r.status}.`;
   }
 });
 document.getElementById('logout').addEventListener('click', logout);
