@@ -765,20 +765,36 @@ public final class JdbcStore implements Store {
   /**
    * Deletes the users and items a call created only for events it skipped as duplicates. A duplicate is not stored,
    * so neither is the user or item it names: an event id reused for another user left that user's row behind, empty,
-   * counted among the users and listed by the dashboard. Rows stored before the call are never touched.
+   * counted among the users and listed by the dashboard. An item the call created takes the scene of its first stored
+   * event, as the server's catalogue does. Rows stored before the call are never touched.
    */
   private static void dropRowsOfDuplicatesOnly(Connection c, PreparedAppend call) throws SQLException {
     if (call.duplicateAt().isEmpty() || call.createdUsers().isEmpty() && call.createdItems().isEmpty()) return;
     Set<String> orphanUsers = new HashSet<>(call.createdUsers());
     Set<String> orphanItems = new HashSet<>(call.createdItems());
+    // a created item took its scene from the first event naming it, which may be a duplicate: the first stored one's
+    Map<String, String> rescened = new java.util.LinkedHashMap<>();
     for (int i = 0; i < call.size(); i++) {
       if (call.duplicateAt().get(i)) continue;
       Event e = call.events().get(i).event();
       orphanUsers.remove(e.userId());
-      orphanItems.remove(e.itemId());
+      if (orphanItems.remove(e.itemId())) {
+        String given = call.itemScenes()[Arrays.binarySearch(call.items(), e.itemId())];
+        if (!given.equals(e.scene())) rescened.put(e.itemId(), e.scene());
+      }
     }
     deleteRows(c, "DELETE FROM users WHERE id = ?", orphanUsers);
     deleteRows(c, "DELETE FROM items WHERE id = ?", orphanItems);
+    if (!rescened.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE items SET scene = ? WHERE id = ?")) {
+        for (Map.Entry<String, String> e : rescened.entrySet()) {
+          ps.setString(1, e.getValue());
+          ps.setString(2, e.getKey());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
     // not stored after all: the known-id caches must not remember them
     call.insertedUsers().removeAll(orphanUsers);
     call.insertedItems().removeAll(orphanItems);

@@ -239,6 +239,11 @@ abstract class StoreContract {
     assertTrue(store.user("stranger").isPresent());
     assertTrue(store.item("unheard").isPresent());
     assertEquals(List.of("e1", "e2", "e3"), allEvents(store).stream().map(StoredEvent::eventId).toList());
+    // a new item named first by a duplicate takes the scene of its first stored event
+    assertEquals(appended(1, 0), store.appendEvents(List.of(
+        withId("e1", new Event("u1", "fresh", "play", 1f, 6, "radio")),
+        withId("e4", new Event("u1", "fresh", "play", 1f, 7, "music")))));
+    assertEquals("music", store.item("fresh").orElseThrow().item().scene());
   }
 
   @Test
