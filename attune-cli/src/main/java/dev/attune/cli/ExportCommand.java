@@ -82,10 +82,36 @@ final class ExportCommand implements Callable<Integer> {
       dropped = String.format(Locale.ROOT, "; %,d quarantined users left out", review.quarantinedCount());
     }
     DatasetIo.write(dataset, out, dataName);
-    printed.printf(Locale.ROOT, "exported %s to %s as %s: %,d users, %,d items, %,d events%s in %.1f s%s%n",
-        ServeCommand.withoutParameters(url), out, dataName, dataset.numUsers(), dataset.numItems(),
+    int hidden = writeHiddenItems(url, dataset);
+    printed.printf(Locale.ROOT, "exported %s to %s as %s: %,d users, %,d items (%,d hidden), %,d events%s in %.1f s%s%n",
+        ServeCommand.withoutParameters(url), out, dataName, dataset.numUsers(), dataset.numItems(), hidden,
         dataset.events().size(), dropped, (System.nanoTime() - start) / 1e9,
         replacing ? ", replacing the data set that was there" : "");
     return 0;
+  }
+
+  /** The file of an export that lists its hidden items (a data set has no such flag), read by {@code attune load}. */
+  static final String HIDDEN_ITEMS = "hidden-items.json";
+
+  /**
+   * Writes the ids of the data set's items the store hides into {@link #HIDDEN_ITEMS} (removed when there are none):
+   * an item taken down must stay down in the store the export is loaded into. Returns how many.
+   */
+  private int writeHiddenItems(String url, Dataset dataset) throws java.io.IOException {
+    java.util.List<String> hidden = new java.util.ArrayList<>();
+    try (Store s = Store.open(url)) {
+      s.forEachItem(item -> {
+        if (item.hidden() && dataset.itemIds().indexOf(item.item().id()) >= 0) hidden.add(item.item().id());
+      });
+    }
+    Path file = out.resolve(HIDDEN_ITEMS);
+    if (hidden.isEmpty()) {
+      java.nio.file.Files.deleteIfExists(file);
+    } else {
+      Path partial = out.resolve(HIDDEN_ITEMS + ".partial");
+      new com.fasterxml.jackson.databind.ObjectMapper().writeValue(partial.toFile(), hidden);
+      java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return hidden.size();
   }
 }

@@ -66,6 +66,7 @@ final class LoadCommand implements Callable<Integer> {
     dev.attune.server.UserIds userIds = new dev.attune.server.UserIds(System.getenv("ATTUNE_USER_ID_KEY"));
     long start = System.nanoTime();
     int inserted;
+    int hidden;
     try (Store s = Store.open(url)) {
       // a running server would keep serving its own view of the catalogue and the counters, without these
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
@@ -75,12 +76,14 @@ final class LoadCommand implements Callable<Integer> {
         requireEventsNotHeldUnderOtherIds(s, dataset, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
         inserted = load(s, dataset, userIds, progress);
+        hidden = hideListedItems(s, data);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items, %,d events stored (%,d already there) in"
+    out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items%s, %,d events stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
-        inserted, dataset.events().size() - inserted, seconds);
+        hidden > 0 ? String.format(Locale.ROOT, " (%,d hidden)", hidden) : "", inserted,
+        dataset.events().size() - inserted, seconds);
     return 0;
   }
 
@@ -112,28 +115,28 @@ final class LoadCommand implements Callable<Integer> {
   /**
    * Refuses, before anything is written, a data set whose events the store holds already under other ids: an export
    * of this store ({@code attune export}), or a data set loaded before under another name. Each of its events would be
-   * stored a second time. Up to 16 rows spread over the data set are looked for among their user's newest 1,000 events
-   * (same item, type and time); rows stored under this data set's own ids are a load repeated, which stores nothing
-   * twice, and are not counted. Refused when at least half of the rows looked for are found.
+   * stored a second time. Up to 16 rows with a time, spread over the data set, are looked for (same user, item, type
+   * and time); rows stored under this data set's own ids are a load repeated, which stores nothing twice, and are not
+   * counted. Refused when at least half of the rows looked for are found. Rows without a time (0) are not looked
+   * for: another week of plays imported without times repeats the first week's, and is not the same data.
    */
   static void requireEventsNotHeldUnderOtherIds(Store store, Dataset dataset, dev.attune.server.UserIds userIds) {
-    int n = dataset.events().size();
+    dev.attune.data.EventLog log = dataset.events();
+    int[] timed = new int[log.size()];
+    int n = 0;
+    for (int row = 0; row < log.size(); row++) if (log.time(row) != 0) timed[n++] = row;
     int sampled = Math.min(n, 16);
     int looked = 0;
     int found = 0;
     for (int k = 0; k < sampled; k++) {
-      int row = (int) ((long) k * (n - 1) / Math.max(1, sampled - 1));
+      int row = timed[(int) ((long) k * (n - 1) / Math.max(1, sampled - 1))];
       String ownId = dataset.name() + ":" + row;
       if (store.event(ownId).isPresent()) continue;
       looked++;
-      dev.attune.events.Event e = dataset.event(dataset.events(), row);
-      for (Store.StoredEvent held : store.recentEvents(storedUserId(userIds, e.userId()), 1_000)) {
-        dev.attune.events.Event h = held.event();
-        if (h.itemId().equals(e.itemId()) && h.type().equalsIgnoreCase(e.type()) && h.timestamp() == e.timestamp()) {
-          found++;
-          break;
-        }
-      }
+      dev.attune.events.Event e = dataset.event(log, row);
+      dev.attune.events.Event stored = new dev.attune.events.Event(storedUserId(userIds, e.userId()), e.itemId(),
+          e.type(), e.value(), e.timestamp(), e.scene());
+      if (store.holdsEventLike(stored, ownId)) found++;
     }
     if (looked > 0 && 2 * found >= looked) {
       throw new IllegalArgumentException("the store already holds this data set's events under other ids (" + found
@@ -193,6 +196,19 @@ final class LoadCommand implements Callable<Integer> {
     return "in scene '" + item.scene() + "'" + (item.title() == null ? "" : " titled '" + item.title() + "'")
         + (item.title() != null || item.tags().isEmpty() ? "" : " tagged " + String.join(", ",
             item.tags().subList(0, Math.min(4, item.tags().size()))) + (item.tags().size() > 4 ? ", ..." : ""));
+  }
+
+  /**
+   * Hides the items an export lists as hidden in its store ({@link ExportCommand#HIDDEN_ITEMS}): an item taken down
+   * stays down where the export is loaded. Returns how many; 0 for a data set without the file.
+   */
+  static int hideListedItems(Store store, Path data) throws java.io.IOException {
+    Path file = data.resolve(ExportCommand.HIDDEN_ITEMS);
+    if (!java.nio.file.Files.exists(file)) return 0;
+    String[] ids = new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(), String[].class);
+    int hidden = 0;
+    for (String id : ids) if (store.setHidden(id, true)) hidden++;
+    return hidden;
   }
 
   /**

@@ -385,6 +385,7 @@ class AttuneCliTest {
             1_750_000_000_000L + 100L * e, "music")));
       }
       assertEquals(81, store.appendEvents(events).inserted());
+      assertTrue(store.setHidden(item, true), "an item taken down");
     }
     long users;
     long items;
@@ -413,6 +414,7 @@ class AttuneCliTest {
     try (dev.attune.store.Store store = dev.attune.store.Store.open(other)) {
       assertEquals(List.of(users, items, events), List.of(store.counts().users(), store.counts().items(),
           store.counts().events()));
+      assertTrue(store.item(item).orElseThrow().hidden(), "stays down where the export is loaded");
     }
     // back into the store it came from, every event would be stored twice: refused, nothing written
     CliRun back = run("load", "--data", exported.toString(), "--store", url, "-q");
@@ -435,6 +437,27 @@ class AttuneCliTest {
     CliRun intoModel = run("export", "--store", url, "--out", dir.resolve("model").toString());
     assertEquals(AttuneCli.USAGE_ERROR, intoModel.code());
     assertTrue(intoModel.err().contains("holds a model"), intoModel.err());
+    // a user with more events than a recent-history read holds: their events are still found under other ids
+    try (dev.attune.store.Store store = dev.attune.store.Store.open("jdbc:sqlite:" + dir.resolve("heavy.db"))) {
+      var again = new dev.attune.data.Dataset("again", dev.attune.data.Dataset.TimeKind.CLOCK);
+      var week2 = new dev.attune.data.Dataset("week2", dev.attune.data.Dataset.TimeKind.CLOCK);
+      List<dev.attune.store.Store.NewEvent> first = new ArrayList<>();
+      for (int e = 0; e < 3_000; e++) {
+        var play = new dev.attune.events.Event("heavy", "t" + e % 50, "play", 1f, 1_750_000_000_000L + e, "music");
+        var untimed = new dev.attune.events.Event("listener" + e % 40, "t" + e % 50, "play", 1f, 0L, "music");
+        first.add(new dev.attune.store.Store.NewEvent("week1:" + e, play));
+        first.add(new dev.attune.store.Store.NewEvent("untimed:" + e, untimed));
+        again.addEvent(play);
+        week2.addEvent(untimed);
+      }
+      store.appendEvents(first);
+      var none = new dev.attune.server.UserIds(null);
+      IllegalArgumentException twice = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> LoadCommand.requireEventsNotHeldUnderOtherIds(store, again, none));
+      assertTrue(twice.getMessage().contains("16 of 16"), twice.getMessage());
+      // plays without a time repeat one another's content: another week of them is not the same data
+      LoadCommand.requireEventsNotHeldUnderOtherIds(store, week2, none);
+    }
     // an export of a store kept with a user id key holds pseudonyms: loaded with the key, they stay as they are
     var keyed = new dev.attune.server.UserIds("a key of at least sixteen characters");
     String pseudonym = keyed.stored("alice");

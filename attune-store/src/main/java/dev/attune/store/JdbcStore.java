@@ -906,6 +906,24 @@ public final class JdbcStore implements Store {
     return byId("event", "SELECT " + EVENT_COLUMNS + " FROM events WHERE event_id = ?", eventId, JdbcStore::readEvent);
   }
 
+  /** {@inheritDoc} One lookup on the (user, time) index. */
+  @Override
+  public boolean holdsEventLike(Event event, String exceptId) {
+    return read("holdsEventLike", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM events WHERE user_id = ? AND ts = ? AND item_id = ?"
+          + " AND lower(type) = lower(?) AND event_id <> ? LIMIT 1")) {
+        ps.setString(1, event.userId());
+        ps.setLong(2, event.timestamp());
+        ps.setString(3, event.itemId());
+        ps.setString(4, event.type());
+        ps.setString(5, exceptId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
   /**
    * {@inheritDoc}
    *

@@ -70,6 +70,12 @@ public interface Store extends AutoCloseable {
   Optional<StoredEvent> event(String eventId);
 
   /**
+   * Whether the store holds an event of {@code event}'s user, item, type (in any case) and time under another id than
+   * {@code exceptId}: the same event stored under another name (a data set loaded twice under two names).
+   */
+  boolean holdsEventLike(dev.attune.events.Event event, String exceptId);
+
+  /**
    * Rewrites the store's files so that nothing deleted is left in them: SQLite's {@code VACUUM} (its b-tree pages
    * can keep old copies of rows in space they no longer use, which {@code secure_delete} does not reach) and an
    * emptied write-ahead log; PostgreSQL's {@code VACUUM FULL} of the tables that hold user data, which rewrites their

@@ -244,6 +244,10 @@ abstract class StoreContract {
         withId("e1", new Event("u1", "fresh", "play", 1f, 6, "radio")),
         withId("e4", new Event("u1", "fresh", "play", 1f, 7, "music")))));
     assertEquals("music", store.item("fresh").orElseThrow().item().scene());
+    // the same event under another id is found; under its own, or at another time, not
+    assertTrue(store.holdsEventLike(play("u1", "i1", 1), "u1-again"));
+    assertFalse(store.holdsEventLike(play("u1", "i1", 1), "e1"));
+    assertFalse(store.holdsEventLike(play("u1", "i1", 99), "u1-again"));
   }
 
   @Test
