@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Finds catalogue items by a text an operator types: part of an id, a title or a creator, in any case (the
- * dashboard's item search). An operator rarely knows an id's exact prefix and case, but knows the song.
+ * Finds catalogue items by a text an operator types: part of an id, a title or a creator, in any case and with or
+ * without accents (the dashboard's item search). An operator rarely knows an id's exact prefix and case, but knows
+ * the song: "istanbul" finds "İstanbul Nights", "strasse" finds "Straße", "cafe" finds "Café".
  *
  * <p>Ranking, best first: the id is the text; the id starts with it; the title starts with it; the creator starts
  * with it; a word of the title or creator starts with it; the id, title or creator holds it elsewhere. Ties go in id
@@ -29,11 +30,11 @@ final class ItemSearch {
   /**
    * The items matching {@code text}, best first.
    *
-   * @param text not blank; compared in lower case (Locale.ROOT)
+   * @param text not blank; compared {@linkplain #fold folded}
    * @param limit most items returned, at least 1
    */
   static List<Store.StoredItem> find(Collection<Store.StoredItem> catalogue, String text, int limit) {
-    String needle = text.toLowerCase(Locale.ROOT);
+    String needle = fold(text);
     record Match(Store.StoredItem item, int rank) {}
     List<Match> matches = new ArrayList<>();
     for (Store.StoredItem s : catalogue) {
@@ -46,13 +47,13 @@ final class ItemSearch {
     return out;
   }
 
-  /** How well {@code item} matches {@code needle} (lower case): one of the ranks above. */
+  /** How well {@code item} matches {@code needle} (folded): one of the ranks above. */
   static int rank(Item item, String needle) {
-    String id = item.id().toLowerCase(Locale.ROOT);
+    String id = fold(item.id());
     if (id.equals(needle)) return ID_EQUALS;
     if (id.startsWith(needle)) return ID_STARTS;
-    String title = lower(item.title());
-    String creator = lower(item.creator());
+    String title = fold(item.title());
+    String creator = fold(item.creator());
     if (title.startsWith(needle)) return TITLE_STARTS;
     if (creator.startsWith(needle)) return CREATOR_STARTS;
     if (wordStarts(title, needle) || wordStarts(creator, needle)) return WORD_STARTS;
@@ -60,8 +61,19 @@ final class ItemSearch {
     return NO_MATCH;
   }
 
-  private static String lower(String s) {
-    return s == null ? "" : s.toLowerCase(Locale.ROOT);
+  private static final java.util.regex.Pattern MARKS = java.util.regex.Pattern.compile("\\p{M}+");
+
+  /**
+   * {@code s} in one case and without accents: upper then lower case (so "ß" is "ss", as "SS" would be), decomposed,
+   * with its combining marks left out ("İ" is "i", "é" is "e"); "" for null. ASCII text only changes case.
+   */
+  static String fold(String s) {
+    if (s == null) return "";
+    boolean ascii = true;
+    for (int k = 0; k < s.length() && ascii; k++) ascii = s.charAt(k) < 0x80;
+    if (ascii) return s.toLowerCase(Locale.ROOT);
+    String cased = s.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+    return MARKS.matcher(java.text.Normalizer.normalize(cased, java.text.Normalizer.Form.NFD)).replaceAll("");
   }
 
   /** Whether a word of {@code s} (after a character that is not a letter or digit) starts with {@code needle}. */

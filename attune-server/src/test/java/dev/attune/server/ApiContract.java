@@ -1254,6 +1254,11 @@ abstract class ApiContract {
     assertEquals("Blue Monday", json(admin("GET", "/v1/admin/items?q=track-a", null), 200).get("items").get(0)
         .get("title").asText());
     assertEquals(List.of(), searchedIds("q=nothing-like-it"));
+    // without accents, and letters whose case changes their length
+    assertEquals(200, put("/v1/items/x5", "{\"title\":\"İstanbul Nights\",\"creator\":\"Café Straße\"}").statusCode());
+    assertEquals(List.of("x5"), searchedIds("q=istanbul"));
+    assertEquals(List.of("x5"), searchedIds("q=cafe%20strasse"));
+    assertEquals(List.of("x5"), searchedIds("q=" + java.net.URLEncoder.encode("STRASSE", java.nio.charset.StandardCharsets.UTF_8)));
     assertEquals(400, admin("GET", "/v1/admin/items?q=%20", null).statusCode(), "blank");
     assertEquals(400, admin("GET", "/v1/admin/items?q=a&prefix=a", null).statusCode(), "one or the other");
     JsonNode consumers = json(admin("GET", "/v1/admin/items/song1/consumers", null), 200);
