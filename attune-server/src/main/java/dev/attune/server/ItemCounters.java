@@ -180,9 +180,9 @@ final class ItemCounters {
 
   /** The k items with most users that pass {@code keep}, most first (ties by id). */
   List<Ranked> popular(int k, Predicate<String> keep) {
-    Map<String, Long> counts = new HashMap<>();
-    for (var c : total.entrySet()) counts.put(c.getKey(), c.getValue().sum());
-    return top(counts, k, keep);
+    TopK top = new TopK(k);
+    for (var c : total.entrySet()) top.offer(c.getKey(), c.getValue().sum(), keep);
+    return top.ranked();
   }
 
   /**
@@ -198,20 +198,49 @@ final class ItemCounters {
       if (h.getKey() < from) continue;
       for (var c : h.getValue().entrySet()) counts.merge(c.getKey(), c.getValue().sum(), Long::sum);
     }
-    return top(counts, k, keep);
+    TopK top = new TopK(k);
+    for (var e : counts.entrySet()) top.offer(e.getKey(), e.getValue(), keep);
+    return top.ranked();
   }
 
   /** An item and its number of users. */
   record Ranked(String itemId, long count) {}
 
-  private static List<Ranked> top(Map<String, Long> counts, int k, Predicate<String> keep) {
-    List<Ranked> all = new ArrayList<>();
-    for (var e : counts.entrySet()) {
-      // zero once every user of an item was uncounted (deleted) or moved to a later hour: not popular at all
-      if (e.getValue() > 0 && keep.test(e.getKey())) all.add(new Ranked(e.getKey(), e.getValue()));
+  /** Most users first, then by id. */
+  private static final Comparator<Ranked> BEST_FIRST =
+      Comparator.comparingLong(Ranked::count).reversed().thenComparing(Ranked::itemId);
+
+  /**
+   * The k best of the items offered, in a heap of k: one comparison for most items, where sorting the whole catalogue
+   * made {@code /v1/popular} take 20 ms on 12,000 items (a QA run's slowest read route).
+   */
+  private static final class TopK {
+    private final int k;
+    /** The worst of those kept on top. */
+    private final java.util.PriorityQueue<Ranked> kept;
+
+    TopK(int k) {
+      this.k = k;
+      this.kept = new java.util.PriorityQueue<>(Math.min(k, 1024) + 1, BEST_FIRST.reversed());
     }
-    all.sort(Comparator.comparingLong(Ranked::count).reversed().thenComparing(Ranked::itemId));
-    return all.size() > k ? new ArrayList<>(all.subList(0, k)) : all;
+
+    void offer(String itemId, long count, Predicate<String> keep) {
+      // zero once every user of an item was uncounted (deleted) or moved to a later hour: not popular at all
+      if (count <= 0) return;
+      Ranked worst = kept.size() < k ? null : kept.peek();
+      if (worst != null && (count < worst.count() || count == worst.count() && itemId.compareTo(worst.itemId()) > 0)) {
+        return; // not better than the k-th: its filter need not be asked
+      }
+      if (!keep.test(itemId)) return;
+      kept.add(new Ranked(itemId, count));
+      if (kept.size() > k) kept.poll();
+    }
+
+    List<Ranked> ranked() {
+      List<Ranked> out = new ArrayList<>(kept);
+      out.sort(BEST_FIRST);
+      return out;
+    }
   }
 
   private int itemNumber(String itemId) {

@@ -46,6 +46,31 @@ class ItemCountersTest {
     assertEquals(0, c.count("skipped"));
   }
 
+  /** The heap of k gives what sorting every item gives: most users first, ties by id, the filter applied. */
+  @Test
+  void theTopKAreThoseAFullSortGives() {
+    ItemCounters c = new ItemCounters(24, () -> NOW);
+    Random random = new Random(11);
+    List<Event> events = new ArrayList<>();
+    int[] users = new int[300];
+    for (int i = 0; i < users.length; i++) {
+      users[i] = random.nextInt(12); // few distinct counts: many ties
+      for (int u = 0; u < users[i]; u++) events.add(play("u" + u, "item" + i, NOW - u));
+    }
+    c.addAll(events);
+    java.util.function.Predicate<String> keep = id -> id.hashCode() % 3 != 0;
+    List<ItemCounters.Ranked> sorted = new ArrayList<>();
+    for (int i = 0; i < users.length; i++) {
+      if (users[i] > 0 && keep.test("item" + i)) sorted.add(new ItemCounters.Ranked("item" + i, users[i]));
+    }
+    sorted.sort(java.util.Comparator.comparingLong(ItemCounters.Ranked::count).reversed()
+        .thenComparing(ItemCounters.Ranked::itemId));
+    for (int k : new int[] {1, 7, 50, 1000}) {
+      assertEquals(sorted.subList(0, Math.min(k, sorted.size())), c.popular(k, keep), "k=" + k);
+      assertEquals(sorted.subList(0, Math.min(k, sorted.size())), c.trending(NOW, 24, k, keep), "k=" + k);
+    }
+  }
+
   /** One event stamped hours ahead (accepted up to a day) must not push the last day out of the window. */
   @Test
   void anEventAheadOfTheClockKeepsTheWindow() {
