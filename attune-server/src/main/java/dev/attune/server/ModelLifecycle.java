@@ -363,6 +363,8 @@ final class ModelLifecycle implements AutoCloseable {
       // bots and shilling profiles never train a model; the report is kept for review (GET /v1/admin/quality)
       AbuseDetector.Report abuse = review(stored);
       j.quarantined = abuse.quarantinedCount();
+      LOG.info("training job {} ({}) started: {} events of {} users, {} quarantined", j.id, j.trigger,
+          stored.events().size(), stored.numUsers(), abuse.quarantinedCount());
       Dataset ds = abuse.quarantinedCount() == 0 ? stored : AbuseDetector.withoutQuarantined(stored, abuse);
       if (ds.events().size() < MIN_EVENTS) {
         throw new IllegalStateException(abuse.quarantinedCount() == 0
@@ -559,6 +561,8 @@ final class ModelLifecycle implements AutoCloseable {
             j.version);
       }
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
+      LOG.info("training job {} ({}) {} version {} in {} s", j.id, j.trigger, j.state, j.version,
+          (j.finishedAtMillis - j.startedAtMillis) / 1000);
     } catch (Exception | LinkageError e) {
       String error = e.getMessage() == null ? e.toString() : e.getMessage();
       if (j.cancelled) {
