@@ -202,8 +202,8 @@ final class Api {
             + " items whose id, title or creator holds a text", List.of(
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
                 new Route.Param("q", "string", "instead of prefix: text found in the id, title or creator, in any"
-                    + " case; ids that are it or start with it first, then titles and creators that start with it,"
-                    + " then the rest"),
+                    + " case, accents optional; ids that are it or start with it first, then titles and creators that"
+                    + " start with it, then the rest"),
                 new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
             null, 200, admin::searchItems),
         new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"
