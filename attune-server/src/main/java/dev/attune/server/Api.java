@@ -805,7 +805,17 @@ final class Api {
     for (int i = 0; i < events.size(); i++) {
       Event e = events.get(i).event();
       committed.add(e);
-      if (!result.stored(i)) continue;
+      if (!result.stored(i)) {
+        // the retry of an append whose commit went through unacknowledged (a connection lost at the commit): its
+        // item is in the store, and belongs in the catalogue too
+        if (catalog.get(e.itemId()) == null) {
+          store.item(e.itemId()).ifPresent(item -> {
+            catalog.put(item);
+            recommendations.itemChanged(item.item().id());
+          });
+        }
+        continue;
+      }
       stored.add(e);
       if (catalog.get(e.itemId()) == null) {
         catalog.putIfAbsent(e.itemId(), e.scene(), now);

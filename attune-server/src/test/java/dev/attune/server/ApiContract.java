@@ -173,6 +173,15 @@ abstract class ApiContract {
         + "\"type\":\"play\"}"), 200);
     assertEquals(1, newItem.get("conflicts").size(), newItem.toString());
     assertEquals(404, get("/v1/items/unheard").statusCode(), "nor an item");
+    // an append whose commit went through unacknowledged (the connection lost at the commit), then its retry: the
+    // retry is a duplicate, and the item the store holds is in the catalogue after it
+    store.appendEvents(List.of(new Store.NewEvent("lost-ack", new dev.attune.events.Event("u1", "behind", "play", 1f,
+        1_700_000_000_000L, "music"))));
+    assertEquals(404, get("/v1/items/behind").statusCode(), "the server never heard of it");
+    JsonNode retried = json(post("/v1/events", "{\"id\":\"lost-ack\",\"userId\":\"u1\",\"itemId\":\"behind\","
+        + "\"type\":\"play\",\"timestamp\":1700000000000}"), 200);
+    assertEquals(1, retried.get("duplicates").asInt(), retried.toString());
+    assertEquals(200, get("/v1/items/behind").statusCode());
     // retried events without an id (whose scene the item fills in, a rewrite that gives them content ids) do not use
     // up the checks: the reused id after them is still found
     assertEquals(200, put("/v1/items/song6", "{\"scene\":\"music\"}").statusCode());
