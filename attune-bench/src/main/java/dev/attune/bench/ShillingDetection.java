@@ -32,10 +32,11 @@ import java.util.SplittableRandom;
  * of fake profiles quarantined and the share of real users wrongly quarantined, for several seeds.
  *
  * <p>Run: {@code java -cp attune-bench/target/attune-bench.jar dev.attune.bench.ShillingDetection
- * [ml-100k|lastfm|ml-1m] [attack size as a share of the users] [seeds]
+ * [ml-100k|lastfm|ml-1m|beauty|toys] [attack size as a share of the users] [seeds]
  * [minCrowdEvidence minNullLikeEvidence maxNullZ [minCrowdShare]]} (defaults ml-100k, 0.05, 5 seeds and {@link
  * AbuseDetector.Params#DEFAULTS}); reads {@code ../shared/data/movielens-100k}, {@code
- * ../shared/data/lastfm-hetrec2011-2k} or {@code ../shared/data/movielens-1m/implicit_colakg}. An attack
+ * ../shared/data/lastfm-hetrec2011-2k}, {@code ../shared/data/movielens-1m/implicit_colakg} or {@code
+ * ../shared/data/s3rec-sequential/Beauty.txt} ({@code Toys_and_Games.txt}, format {@code s3rec}). An attack
  * share of 0 runs the detector once on the untouched data (the real users it flags are all false positives).
  */
 public final class ShillingDetection {
@@ -49,8 +50,8 @@ public final class ShillingDetection {
    */
   public static void main(String[] args) throws Exception {
     String dataName = args.length > 0 ? args[0] : "ml-100k";
-    if (!dataName.equals("ml-100k") && !dataName.equals("lastfm") && !dataName.equals("ml-1m")) {
-      throw new IllegalArgumentException("data set: ml-100k, lastfm or ml-1m, not " + dataName);
+    if (!List.of("ml-100k", "lastfm", "ml-1m", "beauty", "toys").contains(dataName)) {
+      throw new IllegalArgumentException("data set: ml-100k, lastfm, ml-1m, beauty or toys, not " + dataName);
     }
     double attackShare = args.length > 1 ? Double.parseDouble(args[1]) : 0.05;
     int seeds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
@@ -105,11 +106,14 @@ public final class ShillingDetection {
     String format = switch (dataName) {
       case "ml-100k" -> "movielens-100k";
       case "ml-1m" -> "ml1m-implicit";
+      case "beauty", "toys" -> "s3rec";
       default -> "lastfm-hetrec";
     };
     String folder = switch (dataName) {
       case "ml-100k" -> "movielens-100k";
       case "ml-1m" -> "movielens-1m/implicit_colakg";
+      case "beauty" -> "s3rec-sequential/Beauty.txt";
+      case "toys" -> "s3rec-sequential/Toys_and_Games.txt";
       default -> "lastfm-hetrec2011-2k";
     };
     Importer importer = Importer.forFormat(format);
