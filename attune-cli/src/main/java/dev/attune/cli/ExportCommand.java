@@ -93,6 +93,9 @@ final class ExportCommand implements Callable<Integer> {
   /** The file of an export that lists its hidden items (a data set has no such flag), read by {@code attune load}. */
   static final String HIDDEN_ITEMS = "hidden-items.json";
 
+  /** What {@link #HIDDEN_ITEMS} holds: the data set it belongs to, so that another written over it ignores it. */
+  record HiddenItems(String dataset, java.util.List<String> hidden) {}
+
   /**
    * Writes the ids of the data set's items the store hides into {@link #HIDDEN_ITEMS} (removed when there are none):
    * an item taken down must stay down in the store the export is loaded into. Returns how many.
@@ -109,7 +112,8 @@ final class ExportCommand implements Callable<Integer> {
       java.nio.file.Files.deleteIfExists(file);
     } else {
       Path partial = out.resolve(HIDDEN_ITEMS + ".partial");
-      new com.fasterxml.jackson.databind.ObjectMapper().writeValue(partial.toFile(), hidden);
+      new com.fasterxml.jackson.databind.ObjectMapper().writeValue(partial.toFile(),
+          new HiddenItems(dataset.name(), hidden));
       java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     return hidden.size();

@@ -52,6 +52,11 @@ final class LoadCommand implements Callable<Integer> {
       + " ids (another data set whose ids collide with this one's): their users and items then become one.")
   boolean merge;
 
+  @Option(names = "--allow-same-events", description = "Load even when the store holds this data set's events under"
+      + " other ids: other data whose events repeat those (plays imported without times), not an export of this"
+      + " store.")
+  boolean allowSameEvents;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -73,10 +78,10 @@ final class LoadCommand implements Callable<Integer> {
           ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
       try (claim; Progress progress = new Progress("load", quiet, err)) {
         requireSameDataIfLoadedBefore(s, dataset, userIds);
-        requireEventsNotHeldUnderOtherIds(s, dataset, userIds);
+        if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
         inserted = load(s, dataset, userIds, progress);
-        hidden = hideListedItems(s, data);
+        hidden = hideListedItems(s, data, dataset);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -115,16 +120,20 @@ final class LoadCommand implements Callable<Integer> {
   /**
    * Refuses, before anything is written, a data set whose events the store holds already under other ids: an export
    * of this store ({@code attune export}), or a data set loaded before under another name. Each of its events would be
-   * stored a second time. Up to 16 rows with a time, spread over the data set, are looked for (same user, item, type
-   * and time); rows stored under this data set's own ids are a load repeated, which stores nothing twice, and are not
-   * counted. Refused when at least half of the rows looked for are found. Rows without a time (0) are not looked
-   * for: another week of plays imported without times repeats the first week's, and is not the same data.
+   * stored a second time. Up to 16 rows spread over the data set are looked for (same user, item, type and time):
+   * rows with a time when it has some, for another week of plays imported without times (0) repeats the first week's
+   * content and is not the same data; else its rows without one (then that week is refused too, and {@code
+   * --allow-same-events} loads it). Rows stored under this data set's own ids are a load repeated, which stores
+   * nothing twice, and are not counted. Refused when at least half of the rows looked for are found.
    */
   static void requireEventsNotHeldUnderOtherIds(Store store, Dataset dataset, dev.attune.server.UserIds userIds) {
     dev.attune.data.EventLog log = dataset.events();
     int[] timed = new int[log.size()];
     int n = 0;
     for (int row = 0; row < log.size(); row++) if (log.time(row) != 0) timed[n++] = row;
+    if (n == 0) { // no time anywhere (Last.fm, Douban): only the content can tell
+      for (int row = 0; row < log.size(); row++) timed[n++] = row;
+    }
     int sampled = Math.min(n, 16);
     int looked = 0;
     int found = 0;
@@ -142,7 +151,7 @@ final class LoadCommand implements Callable<Integer> {
       throw new IllegalArgumentException("the store already holds this data set's events under other ids (" + found
           + " of " + looked + " events looked for): it was exported from this store ('attune export') or loaded"
           + " before under another name, and loading it would store every event twice; load it into another store"
-          + " (--store)");
+          + " (--store), or pass --allow-same-events if it is other data whose events repeat these");
     }
   }
 
@@ -202,12 +211,15 @@ final class LoadCommand implements Callable<Integer> {
    * Hides the items an export lists as hidden in its store ({@link ExportCommand#HIDDEN_ITEMS}): an item taken down
    * stays down where the export is loaded. Returns how many; 0 for a data set without the file.
    */
-  static int hideListedItems(Store store, Path data) throws java.io.IOException {
+  static int hideListedItems(Store store, Path data, Dataset dataset) throws java.io.IOException {
     Path file = data.resolve(ExportCommand.HIDDEN_ITEMS);
     if (!java.nio.file.Files.exists(file)) return 0;
-    String[] ids = new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(), String[].class);
+    ExportCommand.HiddenItems listed =
+        new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(), ExportCommand.HiddenItems.class);
+    // the list of another data set left in the folder (one written over an export) is not this one's
+    if (!dataset.name().equals(listed.dataset())) return 0;
     int hidden = 0;
-    for (String id : ids) if (store.setHidden(id, true)) hidden++;
+    for (String id : listed.hidden()) if (store.setHidden(id, true)) hidden++;
     return hidden;
   }
 

@@ -455,9 +455,21 @@ class AttuneCliTest {
       IllegalArgumentException twice = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
           () -> LoadCommand.requireEventsNotHeldUnderOtherIds(store, again, none));
       assertTrue(twice.getMessage().contains("16 of 16"), twice.getMessage());
-      // plays without a time repeat one another's content: another week of them is not the same data
+      // a data set without times (an export of Last.fm's store) is judged by its untimed events: refused, with the way
+      // to load another week of plays that repeats the first
+      IllegalArgumentException untimed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> LoadCommand.requireEventsNotHeldUnderOtherIds(store, week2, none));
+      assertTrue(untimed.getMessage().contains("--allow-same-events"), untimed.getMessage());
+      // with times, those are what is looked for: untimed plays repeating the store's do not make it the same data
+      week2.addEvent(new dev.attune.events.Event("listener1", "t1", "play", 1f, 1_760_000_000_000L, "music"));
       LoadCommand.requireEventsNotHeldUnderOtherIds(store, week2, none);
     }
+    // another data set written over an export does not take its hidden items
+    assertEquals(0, run("generate", "--out", exported.toString(), "--users", "20", "--seed", "9", "--name", "fresh")
+        .code());
+    CliRun fresh = run("load", "--data", exported.toString(), "--store", "jdbc:sqlite:" + dir.resolve("fresh.db"), "-q");
+    assertEquals(0, fresh.code(), fresh.err());
+    assertFalse(fresh.out().contains("hidden"), fresh.out());
     // an export of a store kept with a user id key holds pseudonyms: loaded with the key, they stay as they are
     var keyed = new dev.attune.server.UserIds("a key of at least sixteen characters");
     String pseudonym = keyed.stored("alice");

@@ -66,6 +66,10 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
       throw new IllegalArgumentException("adminKey must be at least " + MIN_ADMIN_KEY_LENGTH
           + " printable characters without spaces");
     }
+    if (adminKey != null && adminKey.startsWith("atk_")) {
+      // an API key's shape: such a key would be taken for one, and tries at it would go unthrottled
+      throw new IllegalArgumentException("adminKey must not start with 'atk_', the prefix of API keys");
+    }
     if (userIdKey != null && userIdKey.length() < MIN_ADMIN_KEY_LENGTH) {
       throw new IllegalArgumentException("userIdKey must be at least " + MIN_ADMIN_KEY_LENGTH + " characters");
     }

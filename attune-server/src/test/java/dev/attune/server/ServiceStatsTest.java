@@ -70,6 +70,8 @@ class ServiceStatsTest {
         () -> ServerConfig.DEFAULTS.withAdminKey("short"));
     assertFalse(shortKey.getMessage().contains("short"), "the key is not echoed");
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.DEFAULTS.withAdminKey("has a space in it here"));
+    // an API key's shape would escape the throttle on admin-key tries
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.DEFAULTS.withAdminKey("atk_operator-chosen-1"));
     assertTrue(config.withPort(0).adminKey().equals(key), "copies keep the key");
   }
 }
