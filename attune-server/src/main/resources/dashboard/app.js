@@ -847,9 +847,10 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
     if (!location.hash) location.hash = '#/overview';
     else show();
   } else {
-    const wait = r.headers.get('Retry-After');
+    // a 429 is the server's to explain: too many wrong admin keys from here, or an admin API key past its rate
+    const said = r.status === 429 ? (await r.json().catch(() => ({}))).message : null;
     document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.'
-      : r.status === 429 ? `Too many wrong keys from this address; try again in ${wait ?? 'a few'} s.`
+      : r.status === 429 ? `Refused for now (${said ?? 'too many requests'}); try again in ${r.headers.get('Retry-After') ?? 'a few'} s.`
         : `The server answered ${r.status}.`;
   }
 });

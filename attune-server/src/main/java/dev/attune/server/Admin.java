@@ -477,7 +477,7 @@ final class Admin {
     if (q != null) {
       if (ctx.queryParam("prefix") != null) throw ApiException.invalid("q", "give prefix or q, not both");
       String text = q.strip();
-      if (text.isEmpty()) throw ApiException.invalid("q", "q must not be blank");
+      if (ItemSearch.fold(text).isEmpty()) throw ApiException.invalid("q", "q must hold a letter or digit");
       RequestBodies.pathId(text, "q");
       List<Map<String, Object>> items = new ArrayList<>();
       for (Store.StoredItem s : ItemSearch.find(catalog.all(), text, limit)) items.add(searchResult(s.item().id(), s));

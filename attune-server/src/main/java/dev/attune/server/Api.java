@@ -802,13 +802,15 @@ final class Api {
     // lifted an item the store holds once (200 events with one id made it the most popular until a restart); nor
     // does it make an item of the id it names (the store created none for it)
     List<Event> stored = new ArrayList<>(result.inserted());
+    Set<String> lookedUp = new HashSet<>();
     for (int i = 0; i < events.size(); i++) {
       Event e = events.get(i).event();
       committed.add(e);
       if (!result.stored(i)) {
         // the retry of an append whose commit went through unacknowledged (a connection lost at the commit): its
-        // item is in the store, and belongs in the catalogue too
-        if (catalog.get(e.itemId()) == null) {
+        // item is in the store, and belongs in the catalogue too; a few reads a batch at most (a flood of reused ids
+        // naming unknown items would cost one each)
+        if (catalog.get(e.itemId()) == null && lookedUp.size() < MAX_CONFLICT_CHECKS && lookedUp.add(e.itemId())) {
           store.item(e.itemId()).ifPresent(item -> {
             catalog.put(item);
             recommendations.itemChanged(item.item().id());

@@ -1269,6 +1269,7 @@ abstract class ApiContract {
     assertEquals(List.of("x5"), searchedIds("q=cafe%20strasse"));
     assertEquals(List.of("x5"), searchedIds("q=" + java.net.URLEncoder.encode("STRASSE", java.nio.charset.StandardCharsets.UTF_8)));
     assertEquals(400, admin("GET", "/v1/admin/items?q=%20", null).statusCode(), "blank");
+    assertEquals(400, admin("GET", "/v1/admin/items?q=%CC%81", null).statusCode(), "an accent alone matches nothing");
     assertEquals(400, admin("GET", "/v1/admin/items?q=a&prefix=a", null).statusCode(), "one or the other");
     JsonNode consumers = json(admin("GET", "/v1/admin/items/song1/consumers", null), 200);
     assertEquals(2, consumers.get("users").asLong());

@@ -906,19 +906,24 @@ public final class JdbcStore implements Store {
     return byId("event", "SELECT " + EVENT_COLUMNS + " FROM events WHERE event_id = ?", eventId, JdbcStore::readEvent);
   }
 
-  /** {@inheritDoc} One lookup on the (user, time) index. */
+  /**
+   * {@inheritDoc} One lookup on the (user, time) index; the type is compared here, since SQL's {@code lower} folds
+   * only ASCII in SQLite (and under PostgreSQL's C collation), and types are any text ("ÉCOUTE").
+   */
   @Override
   public boolean holdsEventLike(Event event, String exceptId) {
     return read("holdsEventLike", c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM events WHERE user_id = ? AND ts = ? AND item_id = ?"
-          + " AND lower(type) = lower(?) AND event_id <> ? LIMIT 1")) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT type FROM events WHERE user_id = ? AND ts = ? AND item_id = ? AND event_id <> ?")) {
         ps.setString(1, event.userId());
         ps.setLong(2, event.timestamp());
         ps.setString(3, event.itemId());
-        ps.setString(4, event.type());
-        ps.setString(5, exceptId);
+        ps.setString(4, exceptId);
         try (ResultSet rs = ps.executeQuery()) {
-          return rs.next();
+          while (rs.next()) {
+            if (rs.getString(1).equalsIgnoreCase(event.type())) return true;
+          }
+          return false;
         }
       }
     });

@@ -248,6 +248,8 @@ abstract class StoreContract {
     assertTrue(store.holdsEventLike(play("u1", "i1", 1), "u1-again"));
     assertFalse(store.holdsEventLike(play("u1", "i1", 1), "e1"));
     assertFalse(store.holdsEventLike(play("u1", "i1", 99), "u1-again"));
+    store.appendEvents(List.of(withId("fr", new Event("u1", "i1", "ÉCOUTE", 1f, 8, "music"))));
+    assertTrue(store.holdsEventLike(new Event("u1", "i1", "écoute", 1f, 8, "music"), "elsewhere"), "any case");
   }
 
   @Test
