@@ -752,6 +752,9 @@ final class Api {
     ctx.json(answer);
   }
 
+  /** The most items a batch's duplicates name that the catalogue lacks and the store is asked for (a read each). */
+  static final int MAX_DUPLICATE_ITEM_READS = 20;
+
   /** The most duplicates of a batch whose stored event {@link #conflicts} compares (a lookup each). */
   static final int MAX_CONFLICT_CHECKS = 20;
 
@@ -810,7 +813,7 @@ final class Api {
         // the retry of an append whose commit went through unacknowledged (a connection lost at the commit): its
         // item is in the store, and belongs in the catalogue too; a few reads a batch at most (a flood of reused ids
         // naming unknown items would cost one each)
-        if (catalog.get(e.itemId()) == null && lookedUp.size() < MAX_CONFLICT_CHECKS && lookedUp.add(e.itemId())) {
+        if (catalog.get(e.itemId()) == null && lookedUp.size() < MAX_DUPLICATE_ITEM_READS && lookedUp.add(e.itemId())) {
           store.item(e.itemId()).ifPresent(item -> {
             catalog.put(item);
             recommendations.itemChanged(item.item().id());
