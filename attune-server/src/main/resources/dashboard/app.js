@@ -466,7 +466,9 @@ function searchBox(search, open) {
     let found;
     try {
       // a pasted id often brings a space along; ids hold none at their ends
-      found = await busy(form, () => api(`${route}?${param}=${encodeURIComponent(input.value.trim())}&limit=${SEARCH_LIMIT}`));
+      // nothing typed lists the first ids (a text search needs a text)
+      const asked = input.value.trim() ? param : 'prefix';
+      found = await busy(form, () => api(`${route}?${asked}=${encodeURIComponent(input.value.trim())}&limit=${SEARCH_LIMIT}`));
     } catch (e) {
       if (e instanceof Stale) return;
       if (e instanceof Unauthorized) return keyRefused();
