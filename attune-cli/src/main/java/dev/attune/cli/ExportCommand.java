@@ -3,11 +3,17 @@ package dev.attune.cli;
 import dev.attune.abuse.AbuseDetector;
 import dev.attune.data.Dataset;
 import dev.attune.data.DatasetIo;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.store.Store;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -68,12 +74,16 @@ final class ExportCommand implements Callable<Integer> {
     boolean replacing = AttuneCli.requireDatasetOut(out);
     long start = System.nanoTime();
     Dataset dataset;
+    List<String> hiddenIds = new ArrayList<>();
     try (Store s = Store.open(url); Progress progress = new Progress("export", quiet, spec.commandLine().getErr())) {
       dataset = s.toDataset(dataName, progress);
+      s.forEachItem(item -> {
+        if (item.hidden()) hiddenIds.add(item.item().id());
+      });
     }
     if (dataset.events().size() == 0) {
-      throw new IllegalArgumentException("the store " + ServeCommand.withoutParameters(url) + " holds no events; nothing"
-          + " to export");
+      throw new IllegalArgumentException("the store " + ServeCommand.withoutParameters(url)
+          + " holds no events; nothing to export");
     }
     String dropped = "";
     if (dropQuarantined) {
@@ -82,8 +92,12 @@ final class ExportCommand implements Callable<Integer> {
       dropped = String.format(Locale.ROOT, "; %,d quarantined users left out", review.quarantinedCount());
     }
     DatasetIo.write(dataset, out, dataName);
-    int hidden = writeHiddenItems(url, dataset);
-    printed.printf(Locale.ROOT, "exported %s to %s as %s: %,d users, %,d items (%,d hidden), %,d events%s in %.1f s%s%n",
+    Dataset written = dataset;
+    hiddenIds.removeIf(id -> written.itemIds().indexOf(id) < 0); // an item no event or record of the export names
+    writeHiddenItems(out, dataName, hiddenIds);
+    int hidden = hiddenIds.size();
+    printed.printf(Locale.ROOT,
+        "exported %s to %s as %s: %,d users, %,d items (%,d hidden), %,d events%s in %.1f s%s%n",
         ServeCommand.withoutParameters(url), out, dataName, dataset.numUsers(), dataset.numItems(), hidden,
         dataset.events().size(), dropped, (System.nanoTime() - start) / 1e9,
         replacing ? ", replacing the data set that was there" : "");
@@ -94,28 +108,33 @@ final class ExportCommand implements Callable<Integer> {
   static final String HIDDEN_ITEMS = "hidden-items.json";
 
   /** What {@link #HIDDEN_ITEMS} holds: the data set it belongs to, so that another written over it ignores it. */
-  record HiddenItems(String dataset, java.util.List<String> hidden) {}
+  record HiddenItems(String dataset, List<String> hidden) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * Writes the ids of the data set's items the store hides into {@link #HIDDEN_ITEMS} (removed when there are none):
-   * an item taken down must stay down in the store the export is loaded into. Returns how many.
+   * Writes {@code hidden}, the ids of the export's items its store hides, into {@code dir}'s {@link #HIDDEN_ITEMS}
+   * (removed when there are none): an item taken down must stay down in the store the export is loaded into.
    */
-  private int writeHiddenItems(String url, Dataset dataset) throws java.io.IOException {
-    java.util.List<String> hidden = new java.util.ArrayList<>();
-    try (Store s = Store.open(url)) {
-      s.forEachItem(item -> {
-        if (item.hidden() && dataset.itemIds().indexOf(item.item().id()) >= 0) hidden.add(item.item().id());
-      });
-    }
-    Path file = out.resolve(HIDDEN_ITEMS);
+  static void writeHiddenItems(Path dir, String dataset, List<String> hidden) throws IOException {
+    Path file = dir.resolve(HIDDEN_ITEMS);
     if (hidden.isEmpty()) {
-      java.nio.file.Files.deleteIfExists(file);
-    } else {
-      Path partial = out.resolve(HIDDEN_ITEMS + ".partial");
-      new com.fasterxml.jackson.databind.ObjectMapper().writeValue(partial.toFile(),
-          new HiddenItems(dataset.name(), hidden));
-      java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.deleteIfExists(file);
+      return;
     }
-    return hidden.size();
+    Path partial = dir.resolve(HIDDEN_ITEMS + ".partial");
+    JSON.writeValue(partial.toFile(), new HiddenItems(dataset, hidden));
+    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * The ids {@code dir}'s {@link #HIDDEN_ITEMS} lists as hidden for data set {@code dataset}: none without the file, or
+   * when it belongs to another data set (one written over an export leaves the export's list behind).
+   */
+  static List<String> hiddenItems(Path dir, String dataset) throws IOException {
+    Path file = dir.resolve(HIDDEN_ITEMS);
+    if (!Files.exists(file)) return List.of();
+    HiddenItems listed = JSON.readValue(file.toFile(), HiddenItems.class);
+    return dataset.equals(listed.dataset()) ? listed.hidden() : List.of();
   }
 }

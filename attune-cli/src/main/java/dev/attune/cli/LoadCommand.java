@@ -212,14 +212,8 @@ final class LoadCommand implements Callable<Integer> {
    * stays down where the export is loaded. Returns how many; 0 for a data set without the file.
    */
   static int hideListedItems(Store store, Path data, Dataset dataset) throws java.io.IOException {
-    Path file = data.resolve(ExportCommand.HIDDEN_ITEMS);
-    if (!java.nio.file.Files.exists(file)) return 0;
-    ExportCommand.HiddenItems listed =
-        new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(), ExportCommand.HiddenItems.class);
-    // the list of another data set left in the folder (one written over an export) is not this one's
-    if (!dataset.name().equals(listed.dataset())) return 0;
     int hidden = 0;
-    for (String id : listed.hidden()) if (store.setHidden(id, true)) hidden++;
+    for (String id : ExportCommand.hiddenItems(data, dataset.name())) if (store.setHidden(id, true)) hidden++;
     return hidden;
   }
 

@@ -96,10 +96,12 @@ final class ServeCommand implements Callable<Integer> {
     return option != null ? option : System.getenv().getOrDefault("ATTUNE_STORE", DEFAULT_STORE);
   }
 
-  /** The SQLite file of {@code url} (null for PostgreSQL), refused when it does not exist: a command that only reads. */
+  /** The SQLite file of {@code url} (null for PostgreSQL), refused when missing: for a command that only reads. */
   static Path existingSqliteFile(String url) {
     Path file = Store.sqliteFile(url).orElse(null);
-    if (file != null && !Files.isRegularFile(file)) throw new IllegalArgumentException("no store at " + file + " (--store)");
+    if (file != null && !Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("no store at " + file + " (--store)");
+    }
     return file;
   }
   /** The keys a --config file may hold. */

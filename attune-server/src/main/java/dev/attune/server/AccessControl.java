@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  * key); a key that is given is always checked. Answers: 401 for a missing, unknown, malformed or revoked key, 403 for a
  * key without the scope, 429 with {@code Retry-After} (seconds) past the key's rate (a token bucket of {@code burst}
  * tokens refilled at {@code requestsPerSecond}); requests without a key, when they are served, share a bucket per
- * client address if {@link AccessConfig#anonymousPerSecond} is set.
+ * client address if {@link AccessConfig#anonymousPerSecond} is set; and tries at the admin key (any key not shaped as
+ * an API key) are held off per address after {@link #FAILED_KEYS_BURST} wrong ones (429, the right key too).
  *
  * <p>Keys are read from the store at most once per {@link #RELOAD_NANOS}, so a new or revoked key takes effect
  * within that time. A read waits at most {@link #RELOAD_WAIT}: when the store does not answer (a database restart),
@@ -159,8 +160,8 @@ final class AccessControl {
     return new ApiException(429, "rate_limited", message, null);
   }
 
-  /** The most client addresses whose buckets are kept; past it, the full (idle) ones are dropped. */
-  static final int MAX_ANONYMOUS_CLIENTS = 100_000;
+  /** The most client addresses an {@link AddressBuckets} keeps; past it, the full (idle) ones are dropped. */
+  static final int MAX_CLIENT_ADDRESSES = 100_000;
   /** Wrong admin keys an address may send at once, then per second: an operator's typos are told quickly. */
   static final int FAILED_KEYS_BURST = 20;
   static final double FAILED_KEYS_PER_SECOND = 1;
@@ -222,7 +223,7 @@ final class AccessControl {
   }
 
   /**
-   * Token buckets by client address, at most {@link #MAX_ANONYMOUS_CLIENTS} of them: past that, the full (idle) ones
+   * Token buckets by client address, at most {@link #MAX_CLIENT_ADDRESSES} of them: past that, the full (idle) ones
    * are dropped, at most once a second, and a new address shares one bucket with the others past the cap rather than
    * grow the map without end.
    */
@@ -241,19 +242,19 @@ final class AccessControl {
     /** 0 when {@code client}'s bucket holds a token (none is taken), else how long until one is there. */
     long waitNanos(String client, double perSecond, int burst, long now) {
       Bucket b = byAddress.get(client);
-      if (b == null && byAddress.size() >= MAX_ANONYMOUS_CLIENTS) b = byAddress.get(OVERFLOW);
+      if (b == null && byAddress.size() >= MAX_CLIENT_ADDRESSES) b = byAddress.get(OVERFLOW);
       return b == null ? 0 : b.waitNanos(perSecond, burst, now);
     }
 
     private Bucket bucket(String client, double perSecond, int burst, long now) {
       long swept = sweptAt.get();
-      if (byAddress.size() >= MAX_ANONYMOUS_CLIENTS && now - swept > 1_000_000_000L
+      if (byAddress.size() >= MAX_CLIENT_ADDRESSES && now - swept > 1_000_000_000L
           && sweptAt.compareAndSet(swept, now)) {
         // those whose bucket has refilled are the same as new ones; swept once a second at most, for a sweep that
         // frees nothing would otherwise run on every request
         byAddress.values().removeIf(b -> b.isFull(perSecond, burst, now));
       }
-      String key = byAddress.size() >= MAX_ANONYMOUS_CLIENTS && !byAddress.containsKey(client) ? OVERFLOW : client;
+      String key = byAddress.size() >= MAX_CLIENT_ADDRESSES && !byAddress.containsKey(client) ? OVERFLOW : client;
       return byAddress.computeIfAbsent(key, ip -> new Bucket(burst, now));
     }
   }

@@ -390,8 +390,8 @@ final class Api {
     long now = clock.getAsLong();
     List<Store.NewEvent> chosen = new ArrayList<>();
     for (String item : items) {
-      chosen.add(new Store.NewEvent(RequestBodies.onboardEventId(id, item), new Event(id, item, Recommendations.ONBOARD_TYPE,
-          1f, now, catalog.get(item).item().scene())));
+      chosen.add(new Store.NewEvent(RequestBodies.onboardEventId(id, item), new Event(id, item,
+          Recommendations.ONBOARD_TYPE, 1f, now, catalog.get(item).item().scene())));
     }
     if (!chosen.isEmpty()) ingest(chosen, now);
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), null, Set.of(), null, 0,

@@ -93,7 +93,7 @@ final class RequestBodies {
   /** The start of the ids of the events onboarding stores ({@link #onboardEventId}). */
   static final String ONBOARD_ID_PREFIX = "onboard:";
 
-  /** The shape of an onboarding event's id, {@code onboard:<length of the user id>:...}, which client events may not use. */
+  /** An onboarding event's id, {@code onboard:<length of the user id>:...}, a shape client events may not use. */
   private static final java.util.regex.Pattern ONBOARD_ID = java.util.regex.Pattern.compile("onboard:\\d+:.*",
       java.util.regex.Pattern.DOTALL);
 
@@ -184,16 +184,16 @@ final class RequestBodies {
   private static final String RECEIPT_PREFIX = "r:" + java.util.UUID.randomUUID() + ":";
   private static final java.util.concurrent.atomic.AtomicLong RECEIPTS = new java.util.concurrent.atomic.AtomicLong();
 
-  /**
-   * A new id for an event that came with neither id nor timestamp: its content, timed at receipt, would equal that of
-   * the same action received in the same millisecond by another request, and be stored once (such an event is never
-   * a retry's duplicate: without id or time nothing says it is the same event).
-   */
   /** Whether {@code id} is one a client gave (not absent, not a receipt id of this server's). */
   static boolean isClientEventId(String id) {
     return id != null && !id.startsWith(RECEIPT_PREFIX);
   }
 
+  /**
+   * A new id for an event that came with neither id nor timestamp: its content, timed at receipt, would equal that of
+   * the same action received in the same millisecond by another request, and be stored once (such an event is never
+   * a retry's duplicate: without id or time nothing says it is the same event).
+   */
   static String receiptId() {
     return RECEIPT_PREFIX + RECEIPTS.incrementAndGet();
   }

@@ -1050,7 +1050,8 @@ public final class JdbcStore implements Store {
     return readSnapshot("toDataset", c -> {
       long total = 0;
       if (progress != dev.attune.model.FitListener.NONE) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM events"); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM events");
+            ResultSet rs = ps.executeQuery()) {
           rs.next();
           total = rs.getLong(1);
         }
