@@ -190,7 +190,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     String url = "jdbc:sqlite:" + db;
     try (Store store = Store.open(url)) {
-      LoadCommand.load(store, ds, new dev.attune.server.UserIds(null), dev.attune.model.FitListener.NONE);
+      LoadCommand.load(store, ds, null, new dev.attune.server.UserIds(null), dev.attune.model.FitListener.NONE);
     }
     Path modelDir = dir.resolve("sasrec");
     Path keyFile = dir.resolve("sasrec.demo-key.json");

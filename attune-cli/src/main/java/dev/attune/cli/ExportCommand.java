@@ -28,9 +28,10 @@ import picocli.CommandLine.Spec;
  *
  * <p>It reads one snapshot of the store and runs beside a server (a reader does not change what the server keeps in
  * memory). User ids are written as stored: pseudonyms in a store kept with {@code ATTUNE_USER_ID_KEY}, which {@code
- * attune load} keeps as they are. The events' own ids are not written: loaded, event {@code r} gets the id {@code
- * <name>:r}, so the name is the export's time by default, and loading the export into the store it came from is
- * refused by {@code load}, which would store every event twice.
+ * attune load} keeps as they are. The events' ids and contexts, which a data set has no columns for, are written
+ * beside it ({@link ExportedEvents}), and {@code load} stores the events under them: the export loaded anywhere,
+ * also back into its own store, stores no event twice, and a client retrying an event after its store was moved
+ * finds it there.
  */
 @Command(
     name = "export",
@@ -75,8 +76,9 @@ final class ExportCommand implements Callable<Integer> {
     long start = System.nanoTime();
     Dataset dataset;
     List<String> hiddenIds = new ArrayList<>();
+    ExportedEvents exported = new ExportedEvents();
     try (Store s = Store.open(url); Progress progress = new Progress("export", quiet, spec.commandLine().getErr())) {
-      dataset = s.toDataset(dataName, progress);
+      dataset = s.toDataset(dataName, progress, stored -> exported.add(stored.eventId(), stored.event().context()));
       s.forEachItem(item -> {
         if (item.hidden()) hiddenIds.add(item.item().id());
       });
@@ -86,12 +88,21 @@ final class ExportCommand implements Callable<Integer> {
           + " holds no events; nothing to export");
     }
     String dropped = "";
+    ExportedEvents kept = exported;
     if (dropQuarantined) {
       AbuseDetector.Report review = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(dataset);
-      if (review.quarantinedCount() > 0) dataset = AbuseDetector.withoutQuarantined(dataset, review);
+      if (review.quarantinedCount() > 0) {
+        boolean[] keptRows = new boolean[dataset.events().size()];
+        for (int row = 0; row < keptRows.length; row++) {
+          keptRows[row] = !review.quarantined()[dataset.events().user(row)];
+        }
+        kept = exported.keep(keptRows);
+        dataset = AbuseDetector.withoutQuarantined(dataset, review);
+      }
       dropped = String.format(Locale.ROOT, "; %,d quarantined users left out", review.quarantinedCount());
     }
     DatasetIo.write(dataset, out, dataName);
+    kept.write(out, dataName);
     Dataset written = dataset;
     hiddenIds.removeIf(id -> written.itemIds().indexOf(id) < 0); // an item no event or record of the export names
     writeHiddenItems(out, dataName, hiddenIds);

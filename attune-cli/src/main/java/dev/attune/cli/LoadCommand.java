@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code attune load}: a data set directory into a store, so that {@code attune serve} serves a model trained on it
- * over its users, items and events. Event {@code r} of data set {@code name} gets the id {@code name:r}, so loading
- * the same data set again stores nothing twice; user ids are pseudonymised as the server does when {@code
+ * over its users, items and events. Event {@code r} of data set {@code name} gets the id {@code name:r} (an export's
+ * events the ids they had in its store), so loading the same data set again stores nothing twice; user ids are pseudonymised as the server does when {@code
  * ATTUNE_USER_ID_KEY} is set. The server keeps the catalogue and the counters in memory, so the load
  * takes the store's serving claim: it is refused while a server runs on the store.
  */
@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Load a data set's users, items and events into a store, for 'attune serve'.",
-        "Loading again stores no event twice (event r of data set n has the id n:r). The store is --store, else"
+        "Loading again stores no event twice (event r of data set n has the id n:r; an export's events keep their"
+            + " ids). The store is --store, else"
             + " ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + "; it is created when missing, and refused while a"
             + " server runs on it. The data set's given test part, if any, is not loaded."})
 final class LoadCommand implements Callable<Integer> {
@@ -38,7 +39,7 @@ final class LoadCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--data", required = true,
-      description = "Data set directory (from 'attune import' or 'attune generate').")
+      description = "Data set directory (from 'attune import', 'attune generate' or 'attune export').")
   Path data;
 
   @Option(names = "--store",
@@ -53,8 +54,8 @@ final class LoadCommand implements Callable<Integer> {
   boolean merge;
 
   @Option(names = "--allow-same-events", description = "Load even when the store holds this data set's events under"
-      + " other ids: other data whose events repeat those (plays imported without times), not an export of this"
-      + " store.")
+      + " other ids: other data whose events repeat those (plays imported without times), not this store's own"
+      + " events.")
   boolean allowSameEvents;
 
   @Override
@@ -64,7 +65,9 @@ final class LoadCommand implements Callable<Integer> {
     String url = ServeCommand.storeUrl(store);
     Store.sqliteFile(url); // a mistyped URL is said before the data set is read
     Dataset dataset = DatasetIo.read(data);
-    err.println("loaded " + dataset);
+    // an export's events keep their ids and contexts in the store they are loaded into
+    ExportedEvents exported = ExportedEvents.read(data, dataset.name(), dataset.events().size());
+    err.println("loaded " + dataset + (exported == null ? "" : ", with its events' ids and contexts"));
     // as the server stores them: with ATTUNE_USER_ID_KEY set, pseudonyms, never the plain ids
     // the same key rules as the server's: a store loaded under a key it refuses could not be served
     dev.attune.server.UserIds.requireUsableKey("ATTUNE_USER_ID_KEY", System.getenv("ATTUNE_USER_ID_KEY"));
@@ -77,10 +80,10 @@ final class LoadCommand implements Callable<Integer> {
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
           ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
       try (claim; Progress progress = new Progress("load", quiet, err)) {
-        requireSameDataIfLoadedBefore(s, dataset, userIds);
-        if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, userIds);
+        requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
+        if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
-        inserted = load(s, dataset, userIds, progress);
+        inserted = load(s, dataset, exported, userIds, progress);
         hidden = hideListedItems(s, data, dataset);
       }
     }
@@ -93,23 +96,39 @@ final class LoadCommand implements Callable<Integer> {
   }
 
   /**
-   * Refuses, before anything is written, a data set whose event ids ({@code <name>:<row>}) the store already holds
-   * for other events: another data set of the same name was loaded before, and every event of this one would be
-   * taken for a duplicate and left out (a load of a second generated set stored 0 of its 52,750 events). A few rows
-   * spread over the data set are compared.
+   * The id event {@code row} is stored under: the one it had in the store an export was made of, else {@code
+   * <name>:<row>}.
    */
-  static void requireSameDataIfLoadedBefore(Store store, Dataset dataset, dev.attune.server.UserIds userIds) {
+  static String eventId(Dataset dataset, ExportedEvents exported, int row) {
+    return exported != null ? exported.id(row) : dataset.name() + ":" + row;
+  }
+
+  /**
+   * Refuses, before anything is written, a data set whose event ids ({@link #eventId}) the store already holds
+   * for other events: another data set of the same name was loaded before (or an export of another store whose
+   * clients gave the same ids), and every event of this one would be taken for a duplicate and left out (a load of a
+   * second generated set stored 0 of its 52,750 events). A few rows spread over the data set are compared.
+   */
+  static void requireSameDataIfLoadedBefore(Store store, Dataset dataset, ExportedEvents exported,
+      dev.attune.server.UserIds userIds) {
     int n = dataset.events().size();
     for (int k = 0; k < Math.min(n, 16); k++) {
       int row = (int) ((long) k * (n - 1) / Math.max(1, Math.min(n, 16) - 1));
-      var stored = store.event(dataset.name() + ":" + row);
+      String id = eventId(dataset, exported, row);
+      var stored = store.event(id);
       if (stored.isEmpty()) continue;
       dev.attune.events.Event e = dataset.event(dataset.events(), row);
       dev.attune.events.Event held = stored.get().event();
       if (!held.userId().equals(storedUserId(userIds, e.userId())) || !held.itemId().equals(e.itemId())
           || !held.type().equalsIgnoreCase(e.type()) || held.timestamp() != e.timestamp()) {
+        if (exported != null) {
+          throw new IllegalArgumentException("the store already holds other events under this export's event ids"
+              + " (its event '" + id + "' differs from this one's), and they would be taken for its duplicates: the"
+              + " export comes from another store whose events were named alike; load it into another store"
+              + " (--store)");
+        }
         throw new IllegalArgumentException("the store already holds another data set named '" + dataset.name()
-            + "' (its event " + dataset.name() + ":" + row + " differs from this one's), and this data set's events"
+            + "' (its event " + id + " differs from this one's), and this data set's events"
             + " under the same ids would be taken for its duplicates; give this one another name ('attune import --name',"
             + " 'attune generate --name')"
             + " or load it into another store (--store)");
@@ -118,15 +137,17 @@ final class LoadCommand implements Callable<Integer> {
   }
 
   /**
-   * Refuses, before anything is written, a data set whose events the store holds already under other ids: an export
-   * of this store ({@code attune export}), or a data set loaded before under another name. Each of its events would be
+   * Refuses, before anything is written, a data set whose events the store holds already under other ids: a data set
+   * loaded before under another name, or an export of this store ({@code attune export}) without its events' ids. Each of its events would be
    * stored a second time. Up to 16 rows spread over the data set are looked for (same user, item, type and time):
    * rows with a time when it has some, for another week of plays imported without times (0) repeats the first week's
    * content and is not the same data; else its rows without one (then that week is refused too, and {@code
-   * --allow-same-events} loads it). Rows stored under this data set's own ids are a load repeated, which stores
-   * nothing twice, and are not counted. Refused when at least half of the rows looked for are found.
+   * --allow-same-events} loads it). Rows stored under this data set's own ids ({@link #eventId}: an export's are
+   * those of its store) are a load repeated, which stores nothing twice, and are not counted. Refused when at least
+   * half of the rows looked for are found.
    */
-  static void requireEventsNotHeldUnderOtherIds(Store store, Dataset dataset, dev.attune.server.UserIds userIds) {
+  static void requireEventsNotHeldUnderOtherIds(Store store, Dataset dataset, ExportedEvents exported,
+      dev.attune.server.UserIds userIds) {
     dev.attune.data.EventLog log = dataset.events();
     int[] timed = new int[log.size()];
     int n = 0;
@@ -139,7 +160,7 @@ final class LoadCommand implements Callable<Integer> {
     int found = 0;
     for (int k = 0; k < sampled; k++) {
       int row = timed[(int) ((long) k * (n - 1) / Math.max(1, sampled - 1))];
-      String ownId = dataset.name() + ":" + row;
+      String ownId = eventId(dataset, exported, row);
       if (store.event(ownId).isPresent()) continue;
       looked++;
       dev.attune.events.Event e = dataset.event(log, row);
@@ -149,8 +170,9 @@ final class LoadCommand implements Callable<Integer> {
     }
     if (looked > 0 && 2 * found >= looked) {
       throw new IllegalArgumentException("the store already holds this data set's events under other ids (" + found
-          + " of " + looked + " events looked for): it was exported from this store ('attune export') or loaded"
-          + " before under another name, and loading it would store every event twice; load it into another store"
+          + " of " + looked + " events looked for): it was loaded before under another name (or is an export of"
+          + " this store without its " + ExportedEvents.FILE + "), and loading it would store every event twice;"
+          + " load it into another store"
           + " (--store), or pass --allow-same-events if it is other data whose events repeat these");
     }
   }
@@ -219,10 +241,10 @@ final class LoadCommand implements Callable<Integer> {
 
   /**
    * Writes {@code dataset}'s users, items and events into {@code store}, {@value #BATCH} rows per call, reporting
-   * progress; event {@code r} gets the id {@code <name>:r} and user ids go through {@code userIds}. Returns how many
-   * events were stored (the rest were there already).
+   * progress; event {@code r} gets its id by {@link #eventId} (and an export's context) and user ids go through
+   * {@code userIds}. Returns how many events were stored (the rest were there already).
    */
-  static int load(Store store, Dataset dataset, dev.attune.server.UserIds userIds,
+  static int load(Store store, Dataset dataset, ExportedEvents exported, dev.attune.server.UserIds userIds,
       dev.attune.model.FitListener progress) {
     List<User> users = dataset.users().stream().map(u -> new User(storedUserId(userIds, u.id()), u.attributes()))
         .toList();
@@ -242,8 +264,9 @@ final class LoadCommand implements Callable<Integer> {
       dev.attune.events.Event e = dataset.event(dataset.events(), row);
       // an id per row (not the content's): repeated rows are repeated events (every rating at time 0 when the
       // source has no times), and loading again finds the same ids
-      batch.add(new Store.NewEvent(dataset.name() + ":" + row, new dev.attune.events.Event(storedUserId(userIds,
-          e.userId()), e.itemId(), e.type(), e.value(), e.timestamp(), e.scene(), e.context())));
+      batch.add(new Store.NewEvent(eventId(dataset, exported, row), new dev.attune.events.Event(storedUserId(userIds,
+          e.userId()), e.itemId(), e.type(), e.value(), e.timestamp(), e.scene(),
+          exported != null ? exported.context(row) : e.context())));
       if (batch.size() == BATCH || row == events - 1) {
         inserted += store.appendEvents(batch).inserted();
         batch.clear();

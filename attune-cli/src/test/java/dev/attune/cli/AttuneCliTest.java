@@ -368,7 +368,7 @@ class AttuneCliTest {
   }
 
   @Test
-  void exportWritesAStoreAsADataSetThatLoadsIntoAnotherStoreButNotBack() throws Exception {
+  void exportWritesAStoreAsADataSetThatLoadsAnywhereStoringNoEventTwice() throws Exception {
     Path data = dir.resolve("source");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "40", "--seed", "5").code());
     String url = "jdbc:sqlite:" + dir.resolve("live/attune.db");
@@ -379,7 +379,7 @@ class AttuneCliTest {
       store.upsertUsers(List.of(new dev.attune.events.User("listener", Map.of("country", "se"))));
       List<dev.attune.store.Store.NewEvent> events = new ArrayList<>();
       events.add(new dev.attune.store.Store.NewEvent("c1", new dev.attune.events.Event("listener", item, "like", 1f,
-          1_750_000_000_000L, "music")));
+          1_750_000_000_000L, "music", Map.of("device", "phone"))));
       for (int e = 0; e < 80; e++) {
         events.add(new dev.attune.store.Store.NewEvent("b" + e, new dev.attune.events.Event("bot", item, "play", 1f,
             1_750_000_000_000L + 100L * e, "music")));
@@ -407,27 +407,81 @@ class AttuneCliTest {
     // offline work on what the service collected
     CliRun evaluated = run("evaluate", "--data", exported.toString(), "--models", "pop", "-q");
     assertEquals(0, evaluated.code(), evaluated.err());
-    // into another store: the same users, items and events; again: nothing twice
+    // into another store: the same users, items and events, under their ids and with their contexts (a client
+    // retrying its event after the move finds it there); again: nothing twice
     String other = "jdbc:sqlite:" + dir.resolve("other/attune.db");
     assertEquals(0, run("load", "--data", exported.toString(), "--store", other, "-q").code());
     assertTrue(run("load", "--data", exported.toString(), "--store", other, "-q").out().contains("0 events stored"));
-    try (dev.attune.store.Store store = dev.attune.store.Store.open(other)) {
+    try (dev.attune.store.Store source = dev.attune.store.Store.open(url);
+        dev.attune.store.Store store = dev.attune.store.Store.open(other)) {
       assertEquals(List.of(users, items, events), List.of(store.counts().users(), store.counts().items(),
           store.counts().events()));
       assertTrue(store.item(item).orElseThrow().hidden(), "stays down where the export is loaded");
+      assertEquals(new dev.attune.events.Event("listener", item, "like", 1f, 1_750_000_000_000L, "music",
+          Map.of("device", "phone")), store.event("c1").orElseThrow().event());
+      // the generated set's events keep the ids its load gave them, not the export's name
+      String firstLoaded = dev.attune.data.DatasetIo.read(data).name() + ":0";
+      assertEquals(source.event(firstLoaded).orElseThrow().event(), store.event(firstLoaded).orElseThrow().event());
+      var retried = store.appendEvents(List.of(new dev.attune.store.Store.NewEvent("c1",
+          new dev.attune.events.Event("listener", item, "like", 1f, 1_750_000_000_000L, "music"))));
+      assertEquals(0, retried.inserted(), "a retry after the move is a duplicate");
     }
-    // back into the store it came from, every event would be stored twice: refused, nothing written
+    // back into the store it came from: nothing twice
     CliRun back = run("load", "--data", exported.toString(), "--store", url, "-q");
-    assertEquals(AttuneCli.USAGE_ERROR, back.code(), back.out());
-    assertTrue(back.err().contains("already holds this data set's events under other ids"), back.err());
+    assertEquals(0, back.code(), back.err());
+    assertTrue(back.out().contains("0 events stored"), back.out());
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
       assertEquals(events, store.counts().events());
     }
-    // as the server trains: without the users its abuse review quarantines
-    CliRun clean = run("export", "--store", url, "--out", dir.resolve("clean").toString(), "--drop-quarantined");
+    // an export without its ids (its file lost): back into its store, every event would be stored twice: refused
+    Path withoutIds = dir.resolve("without-ids");
+    assertEquals(0, run("export", "--store", url, "--out", withoutIds.toString(), "-q").code());
+    Files.delete(withoutIds.resolve(ExportedEvents.FILE));
+    CliRun doubled = run("load", "--data", withoutIds.toString(), "--store", url, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, doubled.code(), doubled.out());
+    assertTrue(doubled.err().contains("already holds this data set's events under other ids"), doubled.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertEquals(events, store.counts().events());
+    }
+    // into a store whose clients gave other events the same ids: they would be taken for duplicates: refused
+    String alike = "jdbc:sqlite:" + dir.resolve("alike.db");
+    Path renamed = dir.resolve("renamed");
+    assertEquals(0, run("export", "--store", url, "--out", renamed.toString(), "-q").code());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(alike)) {
+      var ds = dev.attune.data.DatasetIo.read(renamed);
+      var ids = ExportedEvents.read(renamed, ds.name(), ds.events().size());
+      List<dev.attune.store.Store.NewEvent> clash = new ArrayList<>();
+      for (int row = 0; row < ds.events().size(); row++) {
+        clash.add(new dev.attune.store.Store.NewEvent(ids.id(row),
+            new dev.attune.events.Event("someone", "else", "play", 1f, 1_700_000_000_000L + row, "music")));
+      }
+      store.appendEvents(clash);
+    }
+    CliRun clashing = run("load", "--data", renamed.toString(), "--store", alike, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, clashing.code(), clashing.out());
+    assertTrue(clashing.err().contains("other events under this export's event ids"), clashing.err());
+    // as the server trains: without the users its abuse review quarantines, the others' ids still in their rows
+    Path cleanDir = dir.resolve("clean");
+    CliRun clean = run("export", "--store", url, "--out", cleanDir.toString(), "--drop-quarantined");
     assertEquals(0, clean.code(), clean.err());
     assertTrue(clean.out().contains("1 quarantined users left out"), clean.out());
-    assertTrue(dev.attune.data.DatasetIo.read(dir.resolve("clean")).users().stream().noneMatch(u -> u.id().equals("bot")));
+    var cleanData = dev.attune.data.DatasetIo.read(cleanDir);
+    assertTrue(cleanData.users().stream().noneMatch(u -> u.id().equals("bot")));
+    var cleanIds = ExportedEvents.read(cleanDir, cleanData.name(), cleanData.events().size());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      for (int row = 0; row < cleanData.events().size(); row++) {
+        var e = cleanData.event(cleanData.events(), row);
+        var held = store.event(cleanIds.id(row)).orElseThrow().event();
+        assertEquals(List.of(held.userId(), held.itemId(), held.timestamp()),
+            List.of(e.userId(), e.itemId(), e.timestamp()), "row " + row);
+      }
+    }
+    // a damaged file is named, nothing loaded
+    byte[] whole = Files.readAllBytes(cleanDir.resolve(ExportedEvents.FILE));
+    Files.write(cleanDir.resolve(ExportedEvents.FILE), java.util.Arrays.copyOf(whole, whole.length / 2));
+    CliRun damaged = run("load", "--data", cleanDir.toString(), "--store", "jdbc:sqlite:" + dir.resolve("d.db"), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, damaged.code(), damaged.out());
+    assertTrue(damaged.err().contains(ExportedEvents.FILE), damaged.err());
     // mistakes
     CliRun missing = run("export", "--store", "jdbc:sqlite:" + dir.resolve("none.db"), "--out", dir.resolve("x").toString());
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());
@@ -453,16 +507,16 @@ class AttuneCliTest {
       store.appendEvents(first);
       var none = new dev.attune.server.UserIds(null);
       IllegalArgumentException twice = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-          () -> LoadCommand.requireEventsNotHeldUnderOtherIds(store, again, none));
+          () -> LoadCommand.requireEventsNotHeldUnderOtherIds(store, again, null, none));
       assertTrue(twice.getMessage().contains("16 of 16"), twice.getMessage());
       // a data set without times (an export of Last.fm's store) is judged by its untimed events: refused, with the way
       // to load another week of plays that repeats the first
       IllegalArgumentException untimed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-          () -> LoadCommand.requireEventsNotHeldUnderOtherIds(store, week2, none));
+          () -> LoadCommand.requireEventsNotHeldUnderOtherIds(store, week2, null, none));
       assertTrue(untimed.getMessage().contains("--allow-same-events"), untimed.getMessage());
       // with times, those are what is looked for: untimed plays repeating the store's do not make it the same data
       week2.addEvent(new dev.attune.events.Event("listener1", "t1", "play", 1f, 1_760_000_000_000L, "music"));
-      LoadCommand.requireEventsNotHeldUnderOtherIds(store, week2, none);
+      LoadCommand.requireEventsNotHeldUnderOtherIds(store, week2, null, none);
     }
     // another data set written over an export does not take its hidden items
     assertEquals(0, run("generate", "--out", exported.toString(), "--users", "20", "--seed", "9", "--name", "fresh")

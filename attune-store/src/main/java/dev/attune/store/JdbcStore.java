@@ -1033,8 +1033,9 @@ public final class JdbcStore implements Store {
    *
    * <p>The data set's times are clock time ({@link Dataset.TimeKind#CLOCK}). Users come first in id order,
    * then items in id order (hidden ones too: they are part of users' histories), then the events in arrival
-   * order; an event whose item's metadata was deleted gets a bare item in its scene. Event contexts are not
-   * carried over.
+   * order; an event whose item's metadata was deleted gets a bare item in its scene. Event ids and contexts are not
+   * carried over (a data set has no columns for them; see {@link #toDataset(String, dev.attune.model.FitListener,
+   * Consumer)}).
    *
    * @throws IllegalArgumentException if name is blank
    */
@@ -1046,6 +1047,12 @@ public final class JdbcStore implements Store {
   /** {@inheritDoc} */
   @Override
   public Dataset toDataset(String name, dev.attune.model.FitListener progress) {
+    return toDataset(name, progress, stored -> {});
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Dataset toDataset(String name, dev.attune.model.FitListener progress, Consumer<StoredEvent> eachEvent) {
     Dataset dataset = new Dataset(name, Dataset.TimeKind.CLOCK);
     return readSnapshot("toDataset", c -> {
       long total = 0;
@@ -1067,6 +1074,7 @@ public final class JdbcStore implements Store {
       visitItems(c, stored -> dataset.putItem(stored.item()));
       visitEvents(c, "SELECT " + EVENT_COLUMNS + " FROM events ORDER BY sequence", null, stored -> {
         dataset.addEvent(stored.event());
+        eachEvent.accept(stored);
         if (++read[0] % 100_000 == 0) progress.progress("events", read[0], Math.max(events, read[0]));
       });
       progress.progress("events", read[0], Math.max(events, read[0]));

@@ -163,6 +163,14 @@ public interface Store extends AutoCloseable {
    */
   Dataset toDataset(String name, dev.attune.model.FitListener progress);
 
+  /**
+   * As {@link #toDataset(String, dev.attune.model.FitListener)}, also handing each stored event to {@code eachEvent}
+   * in the data set's row order (row {@code r} is the {@code r}-th call): what the data set has no place for, the
+   * events' ids and contexts, for a copy of the store that keeps them ({@code attune export}).
+   */
+  Dataset toDataset(String name, dev.attune.model.FitListener progress,
+      java.util.function.Consumer<StoredEvent> eachEvent);
+
   /** Aggregate reads for dashboards: events over time, by type and scene, an item's consumers, id search. */
   StoreStats stats();
 

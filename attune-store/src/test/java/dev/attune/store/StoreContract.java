@@ -493,6 +493,17 @@ abstract class StoreContract {
     });
     assertEquals(3, watched.events().size());
     assertEquals(List.of("events 3/3"), reported);
+    // and with what a data set has no columns for: each event's id and context, in the rows' order
+    store.appendEvents(List.of(withId("e4", new Event("u1", "i1", "play", 1f, 400, "music", Map.of("device", "tv")))));
+    List<String> ids = new ArrayList<>();
+    List<Map<String, String>> contexts = new ArrayList<>();
+    Dataset described = store.toDataset("live", dev.attune.model.FitListener.NONE, stored -> {
+      ids.add(stored.eventId());
+      contexts.add(stored.event().context());
+    });
+    assertEquals(List.of("e1", "e2", "e3", "e4"), ids);
+    assertEquals(List.of(Map.of(), Map.of(), Map.of(), Map.of("device", "tv")), contexts);
+    assertEquals("i1", described.item(described.events().item(3)).id());
   }
 
   // ---- model registry ----
