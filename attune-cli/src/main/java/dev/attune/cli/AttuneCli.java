@@ -29,6 +29,13 @@ public final class AttuneCli {
   /** Exit code for a failure that is not the user's fault. */
   public static final int INTERNAL_ERROR = 1;
 
+  /**
+   * How the commands weigh events: as the service does ({@code ModelTrainer.WEIGHTS}), so that an export of a store
+   * (its {@code onboard} events, types the API took without knowing them) is split, trained on and evaluated as the
+   * server would. An import holds only types of the default table, which this one agrees with.
+   */
+  static final dev.attune.events.EventWeights WEIGHTS = dev.attune.server.ModelTrainer.WEIGHTS;
+
   private AttuneCli() {}
 
   public static void main(String[] args) {

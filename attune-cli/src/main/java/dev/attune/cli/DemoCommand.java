@@ -4,7 +4,6 @@ import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
-import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
 import dev.attune.model.Explainable;
 import dev.attune.model.Explanation;
@@ -93,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
     Dataset ds = generated.dataset();
     out.println("Generated " + ds + ": " + params.genres() + " genres, " + params.genres() * params.artistsPerGenre()
         + " artists; each listener loves one or two genres, plays albums in order and skips what they dislike.");
-    Split split = Splits.leaveOneOut(ds, EventWeights.defaults());
+    Split split = Splits.leaveOneOut(ds, AttuneCli.WEIGHTS);
     EvalOptions options = EvalOptions.DEFAULTS.withSeed(seed).withComputeAuc(false);
     LeaderboardRun run = LeaderboardRun.run(split, ClassicModels.DEFAULT_LEADERBOARD,
         Map.of(), seed, 0, options, quiet, err);

@@ -365,7 +365,7 @@ final class EvaluateCommand implements Callable<Integer> {
    */
   static void noteTiedTargets(Split split, java.io.PrintWriter err) {
     if (!split.protocol().startsWith("leave-one-out")) return;
-    int tied = Splits.testTargetsTiedInTime(split, EventWeights.defaults());
+    int tied = Splits.testTargetsTiedInTime(split, AttuneCli.WEIGHTS);
     if (tied == 0) return;
     err.println("attune: note: for " + tied + " of " + split.test().numUsersWithItems() + " test users the held-out"
         + " item has the same time as another of their items; leave-one-out holds out the later one in the input,"
@@ -382,7 +382,7 @@ final class EvaluateCommand implements Callable<Integer> {
   static final String DEFAULT_UNORDERED_PROTOCOL = "random:0.2";
 
   private static Split splitOrEmpty(Dataset dataset, String protocol, long seed) {
-    EventWeights weights = EventWeights.defaults();
+    EventWeights weights = AttuneCli.WEIGHTS;
     String p = protocol == null ? defaultProtocol(dataset) : protocol.toLowerCase(Locale.ROOT);
     if (p.equals("loo") || p.equals("leave-one-out")) {
       if (dataset.timeKind() == Dataset.TimeKind.NONE) {

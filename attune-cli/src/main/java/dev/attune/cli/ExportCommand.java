@@ -76,10 +76,12 @@ final class ExportCommand implements Callable<Integer> {
     long start = System.nanoTime();
     Dataset dataset;
     List<String> hiddenIds = new ArrayList<>();
+    java.util.Set<String> catalogue = new java.util.HashSet<>();
     ExportedEvents exported = new ExportedEvents();
     try (Store s = Store.open(url); Progress progress = new Progress("export", quiet, spec.commandLine().getErr())) {
       dataset = s.toDataset(dataName, progress, stored -> exported.add(stored.eventId(), stored.event().context()));
       s.forEachItem(item -> {
+        catalogue.add(item.item().id());
         if (item.hidden()) hiddenIds.add(item.item().id());
       });
     }
@@ -101,51 +103,84 @@ final class ExportCommand implements Callable<Integer> {
       }
       dropped = String.format(Locale.ROOT, "; %,d quarantined users left out", review.quarantinedCount());
     }
-    DatasetIo.write(dataset, out, dataName);
+    DatasetIo.write(dataset, out, dataName, timeKindOf(dataset.events()));
     kept.write(out, dataName);
     Dataset written = dataset;
     hiddenIds.removeIf(id -> written.itemIds().indexOf(id) < 0); // an item no event or record of the export names
-    writeHiddenItems(out, dataName, hiddenIds);
-    int hidden = hiddenIds.size();
+    // an item deleted through the API whose events are kept: the data set lists it (its events name it), bare
+    List<String> deletedIds = dataset.itemIds().ids().stream().filter(id -> !catalogue.contains(id)).toList();
+    ItemFlags flags = new ItemFlags(dataName, hiddenIds, deletedIds);
+    flags.write(out);
     printed.printf(Locale.ROOT,
-        "exported %s to %s as %s: %,d users, %,d items (%,d hidden), %,d events%s in %.1f s%s%n",
-        ServeCommand.withoutParameters(url), out, dataName, dataset.numUsers(), dataset.numItems(), hidden,
-        dataset.events().size(), dropped, (System.nanoTime() - start) / 1e9,
+        "exported %s to %s as %s: %,d users, %,d items (%,d hidden, %,d deleted with their events kept), %,d events%s"
+            + " in %.1f s%s%n",
+        ServeCommand.withoutParameters(url), out, dataName, dataset.numUsers(), dataset.numItems(), hiddenIds.size(),
+        deletedIds.size(), dataset.events().size(), dropped, (System.nanoTime() - start) / 1e9,
         replacing ? ", replacing the data set that was there" : "");
     return 0;
   }
 
-  /** The file of an export that lists its hidden items (a data set has no such flag), read by {@code attune load}. */
-  static final String HIDDEN_ITEMS = "hidden-items.json";
-
-  /** What {@link #HIDDEN_ITEMS} holds: the data set it belongs to, so that another written over it ignores it. */
-  record HiddenItems(String dataset, List<String> hidden) {}
+  /**
+   * What a store's event times are: none when every one is 0 (a data set without time loaded, such as Last.fm's, which
+   * 'evaluate' must then split at random, not by a time that is not there), positions when all are below {@link
+   * AbuseDetector#FIRST_CLOCK_TIME} (an s3rec import's 0, 1, 2...), else clock time.
+   */
+  static Dataset.TimeKind timeKindOf(dev.attune.data.EventLog events) {
+    long oldest = Long.MAX_VALUE;
+    long newest = Long.MIN_VALUE;
+    for (int row = 0; row < events.size(); row++) {
+      oldest = Math.min(oldest, events.time(row));
+      newest = Math.max(newest, events.time(row));
+    }
+    if (oldest < 0 || newest >= AbuseDetector.FIRST_CLOCK_TIME) return Dataset.TimeKind.CLOCK;
+    return newest == 0 ? Dataset.TimeKind.NONE : Dataset.TimeKind.ORDINAL;
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * Writes {@code hidden}, the ids of the export's items its store hides, into {@code dir}'s {@link #HIDDEN_ITEMS}
-   * (removed when there are none): an item taken down must stay down in the store the export is loaded into.
+   * What an export says of its items that a data set has no place for: which its store hides, and which were deleted
+   * from its catalogue (through the API) while their events were kept. {@code attune load} hides and deletes them in
+   * turn: an item taken down must stay down where the export is loaded. Kept in {@link #FILE} with the data set's
+   * name, so that another data set written over the export does not take it.
    */
-  static void writeHiddenItems(Path dir, String dataset, List<String> hidden) throws IOException {
-    Path file = dir.resolve(HIDDEN_ITEMS);
-    if (hidden.isEmpty()) {
-      Files.deleteIfExists(file);
-      return;
-    }
-    Path partial = dir.resolve(HIDDEN_ITEMS + ".partial");
-    JSON.writeValue(partial.toFile(), new HiddenItems(dataset, hidden));
-    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
-  }
+  record ItemFlags(String dataset, List<String> hidden, List<String> deleted) {
+    /** The file beside the data set. */
+    static final String FILE = "item-flags.json";
 
-  /**
-   * The ids {@code dir}'s {@link #HIDDEN_ITEMS} lists as hidden for data set {@code dataset}: none without the file, or
-   * when it belongs to another data set (one written over an export leaves the export's list behind).
-   */
-  static List<String> hiddenItems(Path dir, String dataset) throws IOException {
-    Path file = dir.resolve(HIDDEN_ITEMS);
-    if (!Files.exists(file)) return List.of();
-    HiddenItems listed = JSON.readValue(file.toFile(), HiddenItems.class);
-    return dataset.equals(listed.dataset()) ? listed.hidden() : List.of();
+    ItemFlags {
+      hidden = hidden == null ? List.of() : List.copyOf(hidden);
+      deleted = deleted == null ? List.of() : List.copyOf(deleted);
+    }
+
+    /** Writes {@code dir}'s {@link #FILE}, or removes it when no item is hidden or deleted. */
+    void write(Path dir) throws IOException {
+      Path file = dir.resolve(FILE);
+      if (hidden.isEmpty() && deleted.isEmpty()) {
+        Files.deleteIfExists(file);
+        return;
+      }
+      Path partial = dir.resolve(FILE + ".partial");
+      JSON.writeValue(partial.toFile(), this);
+      Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * What {@code dir}'s {@link #FILE} says for data set {@code dataset}: nothing without the file, or when it belongs
+     * to another data set (one written over an export leaves the export's file behind).
+     */
+    static ItemFlags read(Path dir, String dataset) throws IOException {
+      Path file = dir.resolve(FILE);
+      ItemFlags none = new ItemFlags(dataset, List.of(), List.of());
+      if (!Files.exists(file)) return none;
+      ItemFlags listed;
+      try {
+        listed = JSON.readValue(file.toFile(), ItemFlags.class);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IOException(file + ": not valid: " + dev.attune.data.importers.JacksonErrors.describeAt(e, "file"),
+            e);
+      }
+      return dataset.equals(listed.dataset()) ? listed : none;
+    }
   }
 }

@@ -74,7 +74,7 @@ final class LoadCommand implements Callable<Integer> {
     dev.attune.server.UserIds userIds = new dev.attune.server.UserIds(System.getenv("ATTUNE_USER_ID_KEY"));
     long start = System.nanoTime();
     int inserted;
-    int hidden;
+    ExportCommand.ItemFlags flags;
     try (Store s = Store.open(url)) {
       // a running server would keep serving its own view of the catalogue and the counters, without these
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
@@ -84,13 +84,13 @@ final class LoadCommand implements Callable<Integer> {
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
         inserted = load(s, dataset, exported, userIds, progress);
-        hidden = hideListedItems(s, data, dataset);
+        flags = applyItemFlags(s, data, dataset);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items%s, %,d events stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
-        hidden > 0 ? String.format(Locale.ROOT, " (%,d hidden)", hidden) : "", inserted,
+        describe(flags), inserted,
         dataset.events().size() - inserted, seconds);
     return 0;
   }
@@ -230,13 +230,24 @@ final class LoadCommand implements Callable<Integer> {
   }
 
   /**
-   * Hides the items an export lists as hidden in its store ({@link ExportCommand#HIDDEN_ITEMS}): an item taken down
-   * stays down where the export is loaded. Returns how many; 0 for a data set without the file.
+   * Hides and deletes the items an export says its store hid or deleted ({@link ExportCommand.ItemFlags}), once their
+   * events are loaded (an event naming a deleted item made it an item again): an item taken down stays down where the
+   * export is loaded. Returns what was applied; nothing for a data set without the file.
    */
-  static int hideListedItems(Store store, Path data, Dataset dataset) throws java.io.IOException {
-    int hidden = 0;
-    for (String id : ExportCommand.hiddenItems(data, dataset.name())) if (store.setHidden(id, true)) hidden++;
-    return hidden;
+  static ExportCommand.ItemFlags applyItemFlags(Store store, Path data, Dataset dataset) throws java.io.IOException {
+    ExportCommand.ItemFlags flags = ExportCommand.ItemFlags.read(data, dataset.name());
+    List<String> hidden = flags.hidden().stream().filter(id -> store.setHidden(id, true)).toList();
+    List<String> deleted = flags.deleted().stream().filter(store::deleteItem).toList();
+    return new ExportCommand.ItemFlags(dataset.name(), hidden, deleted);
+  }
+
+  private static String describe(ExportCommand.ItemFlags applied) {
+    List<String> parts = new ArrayList<>();
+    if (!applied.hidden().isEmpty()) parts.add(String.format(Locale.ROOT, "%,d hidden", applied.hidden().size()));
+    if (!applied.deleted().isEmpty()) {
+      parts.add(String.format(Locale.ROOT, "%,d deleted with their events kept", applied.deleted().size()));
+    }
+    return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
   }
 
   /**

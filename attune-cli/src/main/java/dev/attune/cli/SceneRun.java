@@ -101,7 +101,7 @@ final class SceneRun {
     }
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false);
     List<SceneBaselines.Baseline> compared = baselines == null ? List.of()
-        : SceneBaselines.run(dataset, split, target, EventWeights.defaults(), baselines, options, seed, threads,
+        : SceneBaselines.run(dataset, split, target, AttuneCli.WEIGHTS, baselines, options, seed, threads,
             err::println);
     Map<String, String> picks = blendPicks(compared, own);
     if (!picks.isEmpty()) err.println("the blend's iALS and EASE take the target-only baselines' picks: " + picks);
@@ -128,7 +128,7 @@ final class SceneRun {
       if (scene.equals(target)) continue;
       SceneBlendGate.WarmTuned other;
       try (Progress progress = new Progress(trainer.name() + " (gate of " + scene + ")", quiet, err)) {
-        other = SceneBlendGate.tuneWarm(trainer, trainable, EventWeights.defaults(), scene, seed, progress);
+        other = SceneBlendGate.tuneWarm(trainer, trainable, AttuneCli.WEIGHTS, scene, seed, progress);
       }
       if (other.gate() != null) otherGates.put(scene, other.gate());
       blendGates.put(scene, other.description());
@@ -241,7 +241,7 @@ final class SceneRun {
    * @throws IllegalArgumentException for another name
    */
   static Split split(Dataset dataset, String target, String protocol, long seed) {
-    EventWeights weights = EventWeights.defaults();
+    EventWeights weights = AttuneCli.WEIGHTS;
     if (protocol.equals("warm")) {
       return Splits.warmInScene(dataset, weights, target, WARM_TEST_FRACTION, TEST_USER_SHARE, VALIDATION_USER_SHARE,
           seed);

@@ -384,8 +384,14 @@ class AttuneCliTest {
         events.add(new dev.attune.store.Store.NewEvent("b" + e, new dev.attune.events.Event("bot", item, "play", 1f,
             1_750_000_000_000L + 100L * e, "music")));
       }
-      assertEquals(81, store.appendEvents(events).inserted());
+      // types the API takes and an import does not: an onboarding choice, a client's own type
+      events.add(new dev.attune.store.Store.NewEvent("onboard:1:listener", new dev.attune.events.Event("listener",
+          "withdrawn", "onboard", 1f, 1_750_000_000_001L, "music")));
+      events.add(new dev.attune.store.Store.NewEvent("c2", new dev.attune.events.Event("listener", item, "bookmark",
+          1f, 1_750_000_000_002L, "music")));
+      assertEquals(83, store.appendEvents(events).inserted());
       assertTrue(store.setHidden(item, true), "an item taken down");
+      assertTrue(store.deleteItem("withdrawn"), "an item deleted, its events kept");
     }
     long users;
     long items;
@@ -399,14 +405,21 @@ class AttuneCliTest {
     CliRun export = run("export", "--store", url, "--out", exported.toString(), "--name", "live");
     assertEquals(0, export.code(), export.err());
     assertTrue(export.out().contains(String.format(java.util.Locale.ROOT, "%,d events", events)), export.out());
+    assertTrue(export.out().contains("(1 hidden, 1 deleted with their events kept)"), export.out());
     var dataset = dev.attune.data.DatasetIo.read(exported);
-    assertEquals(List.of(users, items, events), List.of((long) dataset.numUsers(), (long) dataset.numItems(),
+    // the deleted item too, bare: its events name it
+    assertEquals(List.of(users, items + 1, events), List.of((long) dataset.numUsers(), (long) dataset.numItems(),
         (long) dataset.events().size()));
     assertEquals("se", dataset.users().stream().filter(u -> u.id().equals("listener")).findFirst().orElseThrow()
         .attributes().get("country"), "profiles whole");
-    // offline work on what the service collected
-    CliRun evaluated = run("evaluate", "--data", exported.toString(), "--models", "pop", "-q");
+    assertEquals(dev.attune.data.Dataset.TimeKind.CLOCK, dataset.timeKind());
+    // offline work on what the service collected, weighed as the service does (onboard, bookmark)
+    CliRun evaluated = run("evaluate", "--data", exported.toString(), "--models", "pop,itemknn", "-q");
     assertEquals(0, evaluated.code(), evaluated.err());
+    CliRun trained = run("train", "--model", "sasrec", "--data", exported.toString(), "--out",
+        dir.resolve("from-export").toString(), "-q", "--param", "sasrec.epochs=1", "--param", "sasrec.hidden=16",
+        "--param", "sasrec.blocks=1", "--param", "sasrec.useTypes=true");
+    assertEquals(0, trained.code(), trained.err());
     // into another store: the same users, items and events, under their ids and with their contexts (a client
     // retrying its event after the move finds it there); again: nothing twice
     String other = "jdbc:sqlite:" + dir.resolve("other/attune.db");
@@ -417,6 +430,8 @@ class AttuneCliTest {
       assertEquals(List.of(users, items, events), List.of(store.counts().users(), store.counts().items(),
           store.counts().events()));
       assertTrue(store.item(item).orElseThrow().hidden(), "stays down where the export is loaded");
+      assertTrue(store.item("withdrawn").isEmpty(), "deleted where the export is loaded too");
+      assertEquals("withdrawn", store.event("onboard:1:listener").orElseThrow().event().itemId(), "its event kept");
       assertEquals(new dev.attune.events.Event("listener", item, "like", 1f, 1_750_000_000_000L, "music",
           Map.of("device", "phone")), store.event("c1").orElseThrow().event());
       // the generated set's events keep the ids its load gave them, not the export's name
@@ -524,6 +539,29 @@ class AttuneCliTest {
     CliRun fresh = run("load", "--data", exported.toString(), "--store", "jdbc:sqlite:" + dir.resolve("fresh.db"), "-q");
     assertEquals(0, fresh.code(), fresh.err());
     assertFalse(fresh.out().contains("hidden"), fresh.out());
+    // a store of data without time (Last.fm's loaded) exports as such, so evaluate splits it at random, not by a
+    // time that is not there; positions (an s3rec import) as an order; times before 1970 as clock time
+    String untimed = "jdbc:sqlite:" + dir.resolve("untimed.db");
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(untimed)) {
+      List<dev.attune.store.Store.NewEvent> plays = new ArrayList<>();
+      for (int e = 0; e < 400; e++) {
+        plays.add(new dev.attune.store.Store.NewEvent("p" + e, new dev.attune.events.Event("u" + e % 20,
+            "t" + (e * 7) % 31, "play_count", 3f, 0L, "music")));
+      }
+      store.appendEvents(plays);
+    }
+    Path untimedOut = dir.resolve("untimed");
+    assertEquals(0, run("export", "--store", untimed, "--out", untimedOut.toString(), "-q").code());
+    assertEquals(dev.attune.data.Dataset.TimeKind.NONE, dev.attune.data.DatasetIo.read(untimedOut).timeKind());
+    CliRun unordered = run("evaluate", "--data", untimedOut.toString(), "--models", "pop", "-q");
+    assertEquals(0, unordered.code(), unordered.err());
+    assertTrue(unordered.out().contains("random(test=0.2"), unordered.out());
+    var positions = new dev.attune.data.EventLog();
+    positions.add(0, 0, 0, 1f, 0L, 0);
+    positions.add(0, 1, 0, 1f, 1L, 0);
+    assertEquals(dev.attune.data.Dataset.TimeKind.ORDINAL, ExportCommand.timeKindOf(positions));
+    positions.add(0, 2, 0, 1f, -86_400_000L, 0);
+    assertEquals(dev.attune.data.Dataset.TimeKind.CLOCK, ExportCommand.timeKindOf(positions));
     // an export of a store kept with a user id key holds pseudonyms: loaded with the key, they stay as they are
     var keyed = new dev.attune.server.UserIds("a key of at least sixteen characters");
     String pseudonym = keyed.stored("alice");

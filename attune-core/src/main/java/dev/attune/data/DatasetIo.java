@@ -51,6 +51,14 @@ public final class DatasetIo {
 
   /** As {@link #write(Dataset, Path)}, under another name (what a store's event ids are made of). */
   public static void write(Dataset dataset, Path dir, String name) throws IOException {
+    write(dataset, dir, name, dataset.timeKind());
+  }
+
+  /**
+   * As {@link #write(Dataset, Path, String)}, declaring what its times are: a store's data set reads as clock time, and
+   * only its times tell that they are none (0) or positions (a data set without clock time loaded into the store).
+   */
+  public static void write(Dataset dataset, Path dir, String name, Dataset.TimeKind timeKind) throws IOException {
     if (name == null || name.isBlank()) throw new IllegalArgumentException("a data set needs a name");
     Files.createDirectories(dir);
     // every file is written beside its place first, and the old data set (if any) is replaced only once all are: a
@@ -86,7 +94,7 @@ public final class DatasetIo {
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("format", VERSION);
     manifest.put("name", name);
-    manifest.put("timeKind", dataset.timeKind().name());
+    manifest.put("timeKind", timeKind.name());
     manifest.put("users", dataset.numUsers());
     manifest.put("items", dataset.numItems());
     manifest.put("events", dataset.events().size());
