@@ -581,7 +581,8 @@ function attention(items, events, label, modelKind, testid) {
   }
   for (const i of explained) for (const s of i.explanation.steps) {
     const k = key(s);
-    if (!rowLabel.has(k)) { rowKeys.push(k); rowLabel.set(k, `${s.type}: ${label(s.itemId)}`); }
+    // an item standing in for a new user's history is not an event of theirs: said so
+    if (!rowLabel.has(k)) { rowKeys.push(k); rowLabel.set(k, `${s.standIn ? 'stand-in' : s.type}: ${label(s.itemId)}`); }
   }
   const attended = new Set(explained.flatMap(i => i.explanation.steps.map(key)));
   // oldest at top: the model may read events older than the timeline's newest 50, which belong above them

@@ -397,7 +397,7 @@ final class Api {
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), null, Set.of(), null, 0,
         0, false, false);
     RecentHistory.UserHistory h = historyOf(id);
-    answer(ctx, asSent(ctx), recommendations.recommend(h.recent(), h.earlierItems(), preferences(attributes), o, now));
+    answer(ctx, asSent(ctx), recommendations.answer(h.recent(), h.earlierItems(), preferences(attributes), o, now));
   }
 
   /**
@@ -451,7 +451,7 @@ final class Api {
       User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
       prefs = preferences(u.attributes());
     }
-    answer(ctx, asSent(ctx), recommendations.recommend(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
+    answer(ctx, asSent(ctx), recommendations.answer(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
   }
 
   /**
@@ -501,12 +501,13 @@ final class Api {
     var prefs = new Recommendations.Preferences(new HashSet<>(RequestBodies.stringList(b, "", "categories")),
         new HashSet<>(RequestBodies.stringList(b, "", "creators")));
     if (prefs.isEmpty()) prefs = profile; // the stored user's onboarding choices, unless the request makes its own
-    answer(ctx, userAsSent, recommendations.recommend(events, earlierItems, prefs, o, now));
+    answer(ctx, userAsSent, recommendations.answer(events, earlierItems, prefs, o, now));
   }
 
-  private void answer(Context ctx, String userId, List<Recommendations.Recommended> items) {
-    ServingModel m = recommendations.model();
-    FallbackModel f = recommendations.fallback();
+  private void answer(Context ctx, String userId, Recommendations.Answer answer) {
+    List<Recommendations.Recommended> items = answer.items();
+    ServingModel m = answer.model(); // what answered, not what is served now: a swap may have come in between
+    FallbackModel f = answer.fallback();
     // the dashboard's own previews (a user's page, a what-if) are not traffic: they would skew the shares it shows;
     // they carry the admin key, and the header from any other client is ignored (it could hide its answers)
     boolean preview = PREVIEW_VALUE.equals(ctx.header(PREVIEW_HEADER))

@@ -208,8 +208,13 @@ final class Recommendations {
    */
   record Explained(List<Step> steps, Double rest, String topItemId, double topStepDrop, Double randomStepDrop) {}
 
-  /** A history event in an explanation. */
-  record Step(String itemId, long timestamp, String type, double weight) {}
+  /**
+   * A history event in an explanation.
+   *
+   * @param standIn whether it is not the user's own event but an item standing in for a history while they have few
+   *     (the most popular of the categories and creators they chose at onboarding; timestamp 0)
+   */
+  record Step(String itemId, long timestamp, String type, double weight, boolean standIn) {}
 
   /** Recommends for {@code history} (oldest first). */
   List<Recommended> recommend(List<Event> history, Options o, long nowMillis) {
@@ -231,6 +236,18 @@ final class Recommendations {
    */
   List<Recommended> recommend(List<Event> history, Set<String> earlierItems, Preferences preferences,
       Options requested, long nowMillis) {
+    return answer(history, earlierItems, preferences, requested, nowMillis).items();
+  }
+
+  /**
+   * What {@link #recommend(List, Set, Preferences, Options, long)} answered, with the model and the fallback that
+   * answered it (either may be null): read again after the answer, they could name a version swapped in meanwhile.
+   */
+  record Answer(List<Recommended> items, ServingModel model, FallbackModel fallback) {}
+
+  /** As {@link #recommend(List, Set, Preferences, Options, long)}, with what answered. */
+  Answer answer(List<Event> history, Set<String> earlierItems, Preferences preferences, Options requested,
+      long nowMillis) {
     IndexView v = view; // one read: the model and its flags belong together, even during a swap
     ServingModel m = v == null ? null : v.model();
     // a transfer model asked for no scene answers in its training target, and so do the fallbacks and popularity
@@ -242,11 +259,14 @@ final class Recommendations {
       if (weights.weight(e.type(), e.value(), Float.NaN) > 0) positive.add(e);
     }
     boolean onboarding = positive.size() < COLD_EVENTS && !preferences.isEmpty();
+    Set<Event> standIns = Set.of(); // by identity: a user's own event may equal one
     if (onboarding) {
       List<Event> seeds = new ArrayList<>();
+      standIns = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       for (ItemCounters.Ranked r : counters.popular(SEED_ITEMS, id -> !seen.contains(id) && matches(id, preferences))) {
         seeds.add(new Event("onboarding", r.itemId(), ONBOARD_TYPE, 1f, 0L, catalog.get(r.itemId()).item().scene()));
       }
+      standIns.addAll(seeds);
       seeds.addAll(positive);
       positive = seeds;
     }
@@ -320,15 +340,15 @@ final class Recommendations {
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
-        : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, ranked)
-        : m.sceneTarget(o.scene()) != null ? explainTransfer(m, o.scene(), modelHistory, modelEvents, ranked)
+        : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, ranked)
+        : m.sceneTarget(o.scene()) != null ? explainTransfer(m, o.scene(), modelHistory, modelEvents, standIns, ranked)
         : Map.of();
     List<Recommended> out = new ArrayList<>(ranked.size());
     for (Candidate c : ranked) {
       Double modelScore = Double.isNaN(c.modelScore) ? null : c.modelScore;
       out.add(new Recommended(c.itemId, c.finalScore, modelScore, c.source, explained.get(c)));
     }
-    return out;
+    return new Answer(out, m, f);
   }
 
   /** The classic model's top items for the history's items it knows, scored by it (source = its name). */
@@ -539,7 +559,7 @@ final class Recommendations {
 
   /** Attention explanations of the model's candidates among {@code ranked} (three forward passes in all). */
   private static Map<Candidate, Explained> explain(ServingModel m, int[] history, int[] types, List<Event> events,
-      List<Candidate> ranked) {
+      Set<Event> standIns, List<Candidate> ranked) {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
@@ -550,7 +570,7 @@ final class Recommendations {
       List<Step> steps = new ArrayList<>(a.topSteps().length);
       for (int p : a.topSteps()) {
         Event e = events.get(a.firstStep() + p);
-        steps.add(new Step(e.itemId(), e.timestamp(), e.type(), a.stepWeights()[p]));
+        steps.add(new Step(e.itemId(), e.timestamp(), e.type(), a.stepWeights()[p], standIns.contains(e)));
       }
       String top = steps.isEmpty() ? null : steps.get(0).itemId();
       out.put(fromModel.get(k), new Explained(steps, null, top, finiteOrZero(a.topStepDrop()),
@@ -565,7 +585,7 @@ final class Recommendations {
    * first, and the score's drop when the top event, or a seeded random other one, is left out of the history.
    */
   private static Map<Candidate, Explained> explainTransfer(ServingModel m, String scene, int[] history,
-      List<Event> events, List<Candidate> ranked) {
+      List<Event> events, Set<Event> standIns, List<Candidate> ranked) {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
@@ -584,7 +604,7 @@ final class Recommendations {
       List<Step> steps = new ArrayList<>(history.length);
       for (int j : order) {
         Event e = events.get(j);
-        steps.add(new Step(e.itemId(), e.timestamp(), e.type(), shares[j]));
+        steps.add(new Step(e.itemId(), e.timestamp(), e.type(), shares[j], standIns.contains(e)));
       }
       int top = order[0];
       float topDrop = full - withoutEvent.computeIfAbsent(top,

@@ -674,6 +674,16 @@ abstract class ApiContract {
     JsonNode chosen = json(post("/v1/users/new3/onboarding", "{\"items\":[\"song3\",\"song5\"]}"), 200);
     assertFalse(ids(chosen).contains("song3"), "chosen items count as consumed");
     assertEquals(2, json(get("/v1/users/new3/events"), 200).get("events").size());
+    // explained, the popular songs standing in for a history are told apart from the user's own choices
+    json(post("/v1/users/new5/onboarding", "{\"items\":[\"song3\"],\"categories\":[\"jazz\"]}"), 200);
+    JsonNode steps = json(get("/v1/users/new5/recommendations?k=3&explain=true"), 200).get("items").get(0)
+        .get("explanation").get("steps");
+    List<String> own = new ArrayList<>();
+    List<String> standIns = new ArrayList<>();
+    for (JsonNode step : steps) (step.get("standIn").asBoolean() ? standIns : own).add(step.get("itemId").asText());
+    assertEquals(List.of("song3"), own, steps.toString());
+    assertFalse(standIns.isEmpty(), steps.toString());
+    assertFalse(standIns.contains("song3"), "a chosen item is consumed, not a stand-in: " + steps);
     assertError(post("/v1/users/new4/onboarding", "{\"items\":[\"nope\"]}"), 400, "invalid_field", "items[0]");
     assertError(post("/v1/users/new4/onboarding", "{}"), 400, "invalid_field", null);
     // every choice is stored, whatever ':' the ids hold, and no client event can take a choice's id in advance

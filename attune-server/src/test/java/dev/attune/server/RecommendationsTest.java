@@ -2,6 +2,8 @@ package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Dataset;
@@ -131,6 +133,13 @@ class RecommendationsTest {
     List<String> expectedIds = new ArrayList<>();
     for (int k = 0; k < expected.size(); k++) expectedIds.add(index.id(expected.item(k)));
     assertEquals(expectedIds, ids(got), "the pipeline's own order");
+    // an answer names the model that made it, whatever is served by the time it is sent (a swap in between had the
+    // API name the new version over the old one's items)
+    Recommendations.Answer answered = r.answer(history, Set.of(), Recommendations.Preferences.NONE, ten, 0L);
+    r.swap(null);
+    assertSame(served, answered.model());
+    assertEquals(got, answered.items());
+    assertNull(r.model());
     for (Recommendations.Recommended x : got) {
       assertEquals(TwoStageModel.KIND, x.source());
       assertEquals(null, x.explanation(), "a pipeline has no attention to explain");
