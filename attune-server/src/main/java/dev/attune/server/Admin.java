@@ -340,8 +340,11 @@ final class Admin {
     // the served one, and must stay listed to be activated again), each with the model directories beside it
     List<Path> dirs = new ArrayList<>();
     for (Path d : new Path[] {served.dir(), configuredModelDir}) {
-      if (d == null || !Files.isRegularFile(d.resolve("model.json"))) continue;
-      dirs.add(d);
+      if (d == null) continue;
+      // a served version whose directory was moved away is still served (from memory): listed, as not readable
+      boolean servedFromMemory = d.equals(served.dir()) && recommendations.model() != null;
+      if (Files.isRegularFile(d.resolve("model.json")) || servedFromMemory) dirs.add(d);
+      // and the versions beside it can still be activated
       Path parent = d.toAbsolutePath().getParent();
       if (parent != null && Files.isDirectory(parent)) {
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, Files::isDirectory)) {

@@ -1065,6 +1065,18 @@ abstract class ApiContract {
     ModelDirectory.write(dir.resolve("model-books"), weights, elsewhere, Map.of());
     JsonNode warned = json(admin("POST", "/v1/admin/models/model-books/activate", null), 200);
     assertTrue(warned.path("warning").asText().contains("knows 0 of its " + ITEMS + " items"), warned.toString());
+    // the served (and configured) directory moved away: still served from memory and listed, and the versions
+    // beside it can still be activated
+    assertEquals(200, admin("POST", "/v1/admin/models/model/activate", null).statusCode());
+    java.nio.file.Files.move(dir.resolve("model"), dir.resolve("moved-away"));
+    JsonNode left = json(admin("GET", "/v1/admin/models", null), 200).get("versions");
+    assertTrue(left.findValuesAsText("id").containsAll(List.of("model", "model-b", "moved-away")), left.toString());
+    for (JsonNode v : left) {
+      if (v.get("id").asText().equals("model")) {
+        assertTrue(v.get("active").asBoolean() && !v.get("readable").asBoolean(), v.toString());
+      }
+    }
+    assertEquals(200, admin("POST", "/v1/admin/models/model-b/activate", null).statusCode());
   }
 
   /**
