@@ -654,7 +654,10 @@ final class Api {
     if (top.size() > 0) {
       for (int r = 0; r < top.size(); r++) out.add(ranked(m.items().id(top.item(r)), top.score(r), m.kind()));
     } else {
-      // not in the model (or nothing like it in the requested scene): items sharing a category, most popular first
+      out.addAll(similarByFallback(id, k, scene));
+    }
+    if (out.isEmpty()) {
+      // not in the models (or nothing like it in the requested scene): items sharing a category, most popular first
       Set<String> categories = new HashSet<>(item.item().categories());
       for (ItemCounters.Ranked r : counters.popular(k, i -> !i.equals(id) && keep(i, scene)
           && catalog.get(i).item().categories().stream().anyMatch(categories::contains))) {
@@ -662,6 +665,28 @@ final class Api {
       }
     }
     ctx.json(Map.of("itemId", id, "items", out));
+  }
+
+  /**
+   * The classic fallback's items for a history of this one item (ItemKNN: its nearest items; ALS: the items its
+   * factors score highest), those it has some evidence for; none when it does not know the item. Without a served
+   * model (or when the model does not know the item) this is what similar items are, before items sharing a
+   * category: catalogues without categories (Last.fm's tags) had none.
+   */
+  private List<Map<String, Object>> similarByFallback(String id, int k, String scene) {
+    FallbackModel f = recommendations.fallback();
+    int index = f == null ? -1 : f.items().indexOf(id);
+    if (index < 0) return List.of();
+    TopK top = f.model().recommend(new dev.attune.model.Query(-1, new int[] {index}, k,
+        i -> i != index && keep(f.items().id(i), scene), true));
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (int r = 0; r < top.size(); r++) {
+      // no score (or exactly 0: co-occurring with nothing) is no evidence of likeness
+      if (Float.isFinite(top.score(r)) && top.score(r) != 0f) {
+        out.add(ranked(f.items().id(top.item(r)), top.score(r), f.kind()));
+      }
+    }
+    return out;
   }
 
   private void popular(Context ctx) {

@@ -382,6 +382,15 @@ abstract class ApiContract {
     JsonNode sent = json(post("/v1/recommendations", "{\"history\":" + history + "],\"k\":5}"), 200);
     assertEquals(ids(sent), ids(stored), "the stored user gets what the whole history sent gets: " + stored);
     assertTrue(ids(stored).stream().anyMatch(i -> i.matches("song1[0-9]")), "learnt from the oldest plays: " + stored);
+    // items similar to one are the fallback's nearest (items song3's listeners played), not its category's
+    // best-sellers
+    JsonNode similar = json(get("/v1/items/song3/similar?k=3"), 200).get("items");
+    assertEquals(3, similar.size(), similar.toString());
+    for (JsonNode i : similar) {
+      assertEquals("itemknn", i.get("source").asText(), similar.toString());
+      int song = Integer.parseInt(i.get("itemId").asText().substring(4));
+      assertTrue(song != 3 && (song < 10 || song == 13 || song >= 20), "played with song3: " + similar);
+    }
   }
 
   /** The popularity fill honours a cap per creator and still fills k, reading further down the ranking. */
