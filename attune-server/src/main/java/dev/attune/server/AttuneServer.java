@@ -125,12 +125,12 @@ public final class AttuneServer {
         LOG.info("serving the store's active model version {} ({}){}", active.id(), active.path(),
             another ? " instead of the configured " + config.modelDir() : "");
       } catch (IOException | RuntimeException e) {
-        LOG.warn("the store's active model version {} ({}) cannot be read; serving the configured one: {}",
-            active.id(), active.path(), e.getMessage());
+        LOG.warn("the store's active model version {} ({}) cannot be read ({}); serving the newest readable registered"
+            + " version, else the configured one", active.id(), active.path(), e.getMessage());
       }
     } else if (active != null) {
-      LOG.warn("the store's active model version {} has no model directory at {}; serving the configured one",
-          active.id(), active.path());
+      LOG.warn("the store's active model version {} has no model directory at {}; serving the newest readable"
+          + " registered version, else the configured one", active.id(), active.path());
     }
     if (model == null && active != null) {
       // the newest other registered version the gate did not reject, rather than popularity alone

@@ -67,7 +67,25 @@ final class LineReader implements Closeable {
     } else {
       mode = Mode.DECODER;
     }
-    this.in = Files.newInputStream(file);
+    this.in = openMaybeGzipped(file);
+  }
+
+  /**
+   * The file's bytes, decompressed when it is gzipped (it starts with gzip's magic bytes, whatever its name):
+   * event logs are often kept as {@code .csv.gz} or {@code .jsonl.gz}, and unpacking a large one first costs its
+   * whole size on disk again.
+   */
+  static InputStream openMaybeGzipped(Path file) throws IOException {
+    java.io.BufferedInputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16);
+    try {
+      raw.mark(2);
+      boolean gzipped = raw.read() == 0x1f && raw.read() == 0x8b;
+      raw.reset();
+      return gzipped ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
+    } catch (IOException | RuntimeException e) {
+      raw.close();
+      throw e;
+    }
   }
 
   /**
@@ -170,7 +188,13 @@ final class LineReader implements Closeable {
       }
       buf = Arrays.copyOf(buf, buf.length * 2);
     }
-    int n = in.read(buf, limit, buf.length - limit);
+    int n;
+    try {
+      n = in.read(buf, limit, buf.length - limit);
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      throw new IOException(file + ": its gzip data is damaged or cut short after line " + number + " ("
+          + e.getMessage() + ")", e);
+    }
     if (n < 0) {
       eof = true;
     } else {

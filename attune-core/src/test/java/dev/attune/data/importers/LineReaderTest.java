@@ -37,6 +37,25 @@ class LineReaderTest {
   }
 
   @Test
+  void readsAGzippedFileByItsBytesWhateverItsNameAndNamesOneCutShort() throws IOException {
+    java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+    try (var gz = new java.util.zip.GZIPOutputStream(packed)) {
+      gz.write("user,item\r\nu1,naïve\n".repeat(3).getBytes(StandardCharsets.UTF_8));
+    }
+    Path f = dir.resolve("events.csv"); // no .gz: the bytes tell
+    java.nio.file.Files.write(f, packed.toByteArray());
+    assertEquals(List.of("1:user,item", "2:u1,naïve", "3:user,item", "4:u1,naïve", "5:user,item", "6:u1,naïve"),
+        lines(f, StandardCharsets.UTF_8));
+    Path cut = dir.resolve("cut.csv.gz");
+    java.nio.file.Files.write(cut, java.util.Arrays.copyOf(packed.toByteArray(), packed.size() - 6));
+    IOException e = assertThrows(IOException.class, () -> lines(cut, StandardCharsets.UTF_8));
+    assertTrue(e.getMessage().contains("cut.csv.gz: its gzip data is damaged or cut short"), e.getMessage());
+    // a plain file starting with the first magic byte alone is read as it is
+    Path plain = writeBytes(dir.resolve("p.txt"), new byte[] {0x1f}, "x\n");
+    assertEquals(List.of("1:\u001fx"), lines(plain, StandardCharsets.UTF_8));
+  }
+
+  @Test
   void emptyFileHasNoLines() throws IOException {
     Path f = writeBytes(dir.resolve("e.txt"), "");
     assertEquals(List.of(), lines(f, StandardCharsets.UTF_8));
