@@ -19,9 +19,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code attune load}: a data set directory into a store, so that {@code attune serve} serves a model trained on it
  * over its users, items and events. Event {@code r} of data set {@code name} gets the id {@code name:r} (an export's
- * events the ids they had in its store), so loading the same data set again stores nothing twice; user ids are pseudonymised as the server does when {@code
- * ATTUNE_USER_ID_KEY} is set. The server keeps the catalogue and the counters in memory, so the load
- * takes the store's serving claim: it is refused while a server runs on the store.
+ * events the ids they had in its store), so loading the same data set again stores nothing twice; user ids are
+ * pseudonymised as the server does when {@code ATTUNE_USER_ID_KEY} is set. The server keeps the catalogue and the
+ * counters in memory, so the load takes the store's serving claim: it is refused while a server runs on the store.
  */
 @Command(
     name = "load",
@@ -67,6 +67,8 @@ final class LoadCommand implements Callable<Integer> {
     Dataset dataset = DatasetIo.read(data);
     // an export's events keep their ids and contexts in the store they are loaded into
     ExportedEvents exported = ExportedEvents.read(data, dataset.name(), dataset.events().size());
+    // read before anything is written: a damaged file must not stop a load half done
+    ExportCommand.ItemFlags flags = ExportCommand.ItemFlags.read(data, dataset.name());
     err.println("loaded " + dataset + (exported == null ? "" : ", with its events' ids and contexts"));
     // as the server stores them: with ATTUNE_USER_ID_KEY set, pseudonyms, never the plain ids
     // the same key rules as the server's: a store loaded under a key it refuses could not be served
@@ -74,7 +76,7 @@ final class LoadCommand implements Callable<Integer> {
     dev.attune.server.UserIds userIds = new dev.attune.server.UserIds(System.getenv("ATTUNE_USER_ID_KEY"));
     long start = System.nanoTime();
     int inserted;
-    ExportCommand.ItemFlags flags;
+    ExportCommand.ItemFlags applied;
     try (Store s = Store.open(url)) {
       // a running server would keep serving its own view of the catalogue and the counters, without these
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
@@ -84,13 +86,13 @@ final class LoadCommand implements Callable<Integer> {
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
         inserted = load(s, dataset, exported, userIds, progress);
-        flags = applyItemFlags(s, data, dataset);
+        applied = applyItemFlags(s, flags);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items%s, %,d events stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
-        describe(flags), inserted,
+        describe(applied), inserted,
         dataset.events().size() - inserted, seconds);
     return 0;
   }
@@ -138,13 +140,13 @@ final class LoadCommand implements Callable<Integer> {
 
   /**
    * Refuses, before anything is written, a data set whose events the store holds already under other ids: a data set
-   * loaded before under another name, or an export of this store ({@code attune export}) without its events' ids. Each of its events would be
-   * stored a second time. Up to 16 rows spread over the data set are looked for (same user, item, type and time):
-   * rows with a time when it has some, for another week of plays imported without times (0) repeats the first week's
-   * content and is not the same data; else its rows without one (then that week is refused too, and {@code
-   * --allow-same-events} loads it). Rows stored under this data set's own ids ({@link #eventId}: an export's are
-   * those of its store) are a load repeated, which stores nothing twice, and are not counted. Refused when at least
-   * half of the rows looked for are found.
+   * loaded before under another name, or an export of this store ({@code attune export}) without its events' ids. Each
+   * of its events would be stored a second time. Up to 16 rows spread over the data set are looked for (same user,
+   * item, type and time): rows with a time when it has some, for another week of plays imported without times (0)
+   * repeats the first week's content and is not the same data; else its rows without one (then that week is refused
+   * too, and {@code --allow-same-events} loads it). Rows stored under this data set's own ids ({@link #eventId}: an
+   * export's are those of its store) are a load repeated, which stores nothing twice, and are not counted. Refused when
+   * at least half of the rows looked for are found.
    */
   static void requireEventsNotHeldUnderOtherIds(Store store, Dataset dataset, ExportedEvents exported,
       dev.attune.server.UserIds userIds) {
@@ -232,13 +234,12 @@ final class LoadCommand implements Callable<Integer> {
   /**
    * Hides and deletes the items an export says its store hid or deleted ({@link ExportCommand.ItemFlags}), once their
    * events are loaded (an event naming a deleted item made it an item again): an item taken down stays down where the
-   * export is loaded. Returns what was applied; nothing for a data set without the file.
+   * export is loaded. Returns what was applied.
    */
-  static ExportCommand.ItemFlags applyItemFlags(Store store, Path data, Dataset dataset) throws java.io.IOException {
-    ExportCommand.ItemFlags flags = ExportCommand.ItemFlags.read(data, dataset.name());
+  static ExportCommand.ItemFlags applyItemFlags(Store store, ExportCommand.ItemFlags flags) {
     List<String> hidden = flags.hidden().stream().filter(id -> store.setHidden(id, true)).toList();
     List<String> deleted = flags.deleted().stream().filter(store::deleteItem).toList();
-    return new ExportCommand.ItemFlags(dataset.name(), hidden, deleted);
+    return new ExportCommand.ItemFlags(flags.dataset(), hidden, deleted);
   }
 
   private static String describe(ExportCommand.ItemFlags applied) {
