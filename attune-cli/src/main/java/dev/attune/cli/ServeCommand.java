@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
  *                                                             without a key, bursts of twice that)
  *             ATTUNE_CORS_ORIGINS corsOrigins (none: same origin only; comma-separated origins)
  *             ATTUNE_ALLOWED_HOSTS allowedHosts (none: IP addresses, localhost and --host only; comma-separated)
+ *             ATTUNE_MAX_CONNECTIONS  maxConnections  half the process's file descriptors, 64 to 10,000
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
  * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
@@ -78,7 +79,9 @@ import picocli.CommandLine.Spec;
             + " per second per client address without a key; default 0, off), ATTUNE_CORS_ORIGINS (file keys"
             + " requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins). Requests are answered for IP"
             + " addresses, localhost"
-            + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts).",
+            + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts)."
+            + " ATTUNE_MAX_CONNECTIONS (file key maxConnections) caps the connections held open at once (default: half"
+            + " the process's file descriptors, 64 to 10,000).",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
             + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root (env"
@@ -107,7 +110,7 @@ final class ServeCommand implements Callable<Integer> {
   /** The keys a --config file may hold. */
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
       "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "anonymousRateLimit", "corsOrigins",
-      "allowedHosts", "modelRoot",
+      "allowedHosts", "maxConnections", "modelRoot",
       "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished");
 
@@ -131,7 +134,8 @@ final class ServeCommand implements Callable<Integer> {
   String fallback;
 
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
-      + " userIdKey, requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins, allowedHosts, modelRoot,"
+      + " userIdKey, requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins, allowedHosts,"
+      + " maxConnections, modelRoot,"
       + " trainEvery,"
       + " retrainAfterEvents,"
       + " gateMargin, trainEpochs, refitPublished (any other key is refused).")
@@ -293,7 +297,9 @@ final class ServeCommand implements Callable<Integer> {
         java.util.Arrays.stream(origins.split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList(),
         java.util.Arrays.stream(java.util.Objects.requireNonNullElse(pick(env.get("ATTUNE_ALLOWED_HOSTS"),
             file.getProperty("allowedHosts")), "").split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList(),
-        anonymousRate));
+        anonymousRate,
+        count("ATTUNE_MAX_CONNECTIONS (file key maxConnections)", pick(env.get("ATTUNE_MAX_CONNECTIONS"),
+            file.getProperty("maxConnections"), Integer.toString(AccessConfig.automaticMaxConnections())))));
     return new Settings(url, cfg.withLifecycle(lifecycle), epochs);
   }
 

@@ -68,6 +68,11 @@ class AttuneCliTest {
     assertEquals(9100, fromEnv.config().port(), "an option wins over the environment");
     assertEquals(java.util.List.of("https://a.example", "https://b.example"), fromEnv.config().access().corsOrigins());
 
+    int automatic = defaults.config().access().connectionLimit();
+    assertTrue(automatic >= 64 && automatic <= 10_000, "from the file descriptors: " + automatic);
+    assertEquals(500, serveSettings(Map.of("ATTUNE_MAX_CONNECTIONS", "500")).config().access().connectionLimit());
+    assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_MAX_CONNECTIONS", "0"))).getMessage().contains("maxConnections"));
     assertEquals(java.util.List.of("attune.example.com", ".corp.example"), serveSettings(
         Map.of("ATTUNE_ALLOWED_HOSTS", "attune.example.com, .corp.example")).config().access().allowedHosts());
     // an empty pseudonymisation key is refused, not read as "off" (plain ids would go into a store of pseudonyms)

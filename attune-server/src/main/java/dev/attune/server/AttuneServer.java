@@ -328,9 +328,14 @@ public final class AttuneServer {
           public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
             for (var connector : server.getConnectors()) {
               if (connector instanceof org.eclipse.jetty.server.ServerConnector sc) sc.setAcceptQueueSize(ACCEPT_QUEUE);
+              if (connector instanceof org.eclipse.jetty.server.AbstractConnector ac) {
+                ac.addEventListener(new FirstRequestDeadline(ac.getScheduler(), firstRequestMillis));
+              }
             }
           }
         });
+        // a client holding 20,000 connections open used up the process's file descriptors (a QA run)
+        server.addBean(new ClosingConnectionLimit(config.access().connectionLimit(), server));
       });
       c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
       // the key check first: a client without access learns nothing from the query check
@@ -652,6 +657,68 @@ public final class AttuneServer {
 
   /** Connections waiting to be accepted that the listening socket holds before the system refuses more. */
   static final int ACCEPT_QUEUE = 1024;
+
+  /**
+   * How long a new connection may take to send its first request's headers, however slowly it trickles them (the idle
+   * timeout restarts with every byte: one every 10 s held a connection for good). Tests shorten it.
+   */
+  static long firstRequestMillis = 10_000;
+
+  /**
+   * Jetty's {@link org.eclipse.jetty.server.NetworkConnectionLimit}, except that at the limit it keeps accepting and
+   * closes each connection past the limit at once. Jetty's own pauses accepting instead: new connections then wait in
+   * the system's accept queue ({@link #ACCEPT_QUEUE} deep, first come first served), and while one client holds more
+   * connections than the limit, each slot a closed connection frees goes to that client's next queued one, so every
+   * other client waits (queue / limit) idle timeouts or gives up: it looked as if accepting had stopped for good. A
+   * refused client now fails at once and may retry.
+   */
+  static final class ClosingConnectionLimit extends org.eclipse.jetty.server.NetworkConnectionLimit {
+    private long reached;
+    private long warnedAt;
+    private boolean warned;
+
+    ClosingConnectionLimit(int max, org.eclipse.jetty.server.Server server) {
+      super(max, server);
+    }
+
+    @Override
+    protected void limit() { // under the limit's lock; under a flood it is reached again with each slot freed
+      reached++;
+      long now = System.nanoTime();
+      if (!warned || now - warnedAt >= TimeUnit.MINUTES.toNanos(1)) {
+        warned = true;
+        warnedAt = now;
+        LOG.warn("{} connections are open, the most this server holds (ATTUNE_MAX_CONNECTIONS): new ones are closed"
+            + " until some end (reached {} times since start)", getMaxNetworkConnectionCount(), reached);
+      }
+    }
+
+    @Override
+    protected void unlimit() {
+      // accepting was never paused
+    }
+  }
+
+  /**
+   * Closes a connection that has not sent its first request's headers {@code millis} after it opened: the idle
+   * timeout restarts with every byte, so a client sending one byte every few seconds held it forever.
+   */
+  static final class FirstRequestDeadline implements org.eclipse.jetty.io.Connection.Listener {
+    private final org.eclipse.jetty.util.thread.Scheduler scheduler;
+    private final long millis;
+
+    FirstRequestDeadline(org.eclipse.jetty.util.thread.Scheduler scheduler, long millis) {
+      this.scheduler = scheduler;
+      this.millis = millis;
+    }
+
+    @Override
+    public void onOpened(org.eclipse.jetty.io.Connection connection) {
+      scheduler.schedule(() -> {
+        if (connection.getMessagesIn() == 0) connection.getEndPoint().close();
+      }, millis, TimeUnit.MILLISECONDS);
+    }
+  }
 
   /** How long a stop waits for the requests being answered. */
   static final long STOP_MILLIS = 10_000;

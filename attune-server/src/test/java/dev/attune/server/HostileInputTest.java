@@ -141,6 +141,74 @@ class HostileInputTest {
    * A path Jetty refuses before routing (broken percent encoding, a NUL byte, invalid UTF-8) gets the API's JSON
    * error body, like every other client mistake, not the web server's HTML page.
    */
+  /**
+   * A client holding connections open cannot use up the server's file descriptors: past the limit a connection is
+   * closed as soon as it is accepted (Jetty's own limit paused accepting, and the accept queue then held every other
+   * client off), and one that trickles bytes without finishing a request's headers is closed at the deadline (each
+   * byte restarts the idle timeout). Once they are gone a new client is served at once.
+   */
+  @Test
+  void connectionsPastTheLimitAreClosedAtOnceAndTricklingOnesAtTheDeadline() throws Exception {
+    server.stop();
+    long deadline = AttuneServer.firstRequestMillis;
+    AttuneServer.firstRequestMillis = 3_000;
+    try {
+      ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(ADMIN_KEY)
+          .withAccess(new AccessConfig(false, 200, 400, List.of(), List.of(), 0, 8));
+      server = AttuneServer.create(config, store).start();
+      List<Socket> held = new ArrayList<>();
+      try {
+        for (int c = 0; c < 12; c++) {
+          Socket socket = new Socket("127.0.0.1", server.port());
+          socket.setSoTimeout(50);
+          socket.getOutputStream().write('G'); // the start of a request that never ends
+          held.add(socket);
+        }
+        Thread.sleep(300);
+        int closedAtOnce = 0;
+        for (Socket socket : held) if (closedByServer(socket)) closedAtOnce++;
+        assertEquals(4, closedAtOnce, "the 4 past the limit of 8");
+        // the rest trickle a byte every pass (8 reads of up to 50 ms), which the idle timeout alone would never end
+        long start = System.nanoTime();
+        int open = 8;
+        while (open > 0 && System.nanoTime() - start < 10_000_000_000L) {
+          open = 0;
+          for (Socket socket : held) {
+            if (socket.isClosed()) continue;
+            try {
+              socket.getOutputStream().write('E');
+              if (closedByServer(socket)) socket.close();
+              else open++;
+            } catch (IOException e) {
+              socket.close();
+            }
+          }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(0, open, "all closed at the deadline");
+        assertTrue(seconds < 8, "closed at the 3 s deadline, not by chance later: " + seconds);
+        HttpResponse<String> served = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+            + "/health")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, served.statusCode(), served.body());
+      } finally {
+        for (Socket socket : held) socket.close();
+      }
+    } finally {
+      AttuneServer.firstRequestMillis = deadline;
+    }
+  }
+
+  /** Whether the server closed {@code socket} (end of stream or reset), waiting up to its read timeout. */
+  private static boolean closedByServer(Socket socket) {
+    try {
+      return socket.getInputStream().read() < 0;
+    } catch (java.net.SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
   @Test
   void aMalformedPathGetsTheJsonErrorBody() throws Exception {
     List<String> requests = new java.util.ArrayList<>();
