@@ -296,6 +296,7 @@ final class TrainCommand implements Callable<Integer> {
           + trainer.name() + " learns from each user's events in file order");
     }
     Split split = EvaluateCommand.split(dataset, protocol, seed);
+    EvaluateCommand.noteGivenTestLeftOut(dataset, split, err);
     java.util.OptionalInt endedAt = resume ? finishedRun(trainer, dataset, split, threadCount)
         : java.util.OptionalInt.empty();
     if (endedAt.isPresent()) {

@@ -36,6 +36,25 @@ class AttuneCliTest {
     assertTrue(AttuneCli.loggingMistake(null, "xml").contains("ATTUNE_LOG_FORMAT"), "logback wrote nothing");
   }
 
+  /** A data set's given test part left out by another protocol is said, not dropped silently. */
+  @Test
+  void aGivenTestPartLeftOutByAnotherProtocolIsSaid() {
+    var ds = new dev.attune.data.Dataset("withtest", dev.attune.data.Dataset.TimeKind.ORDINAL);
+    for (int u = 0; u < 30; u++) {
+      for (int i = 0; i < 6; i++) ds.addEvent(new dev.attune.events.Event("u" + u, "i" + (u + i) % 20, "view", 1f, i,
+          "default"));
+      ds.addGivenTestEvent(new dev.attune.events.Event("u" + u, "i" + (u + 7) % 20, "view", 1f, 7, "default"));
+    }
+    java.io.StringWriter said = new java.io.StringWriter();
+    EvaluateCommand.noteGivenTestLeftOut(ds, dev.attune.data.Splits.randomRatio(ds, AttuneCli.WEIGHTS, 0.2, 1),
+        new java.io.PrintWriter(said, true));
+    assertTrue(said.toString().contains("given test part (30 events) is neither trained on nor tested"), said.toString());
+    java.io.StringWriter silent = new java.io.StringWriter();
+    EvaluateCommand.noteGivenTestLeftOut(ds, dev.attune.data.Splits.given(ds, AttuneCli.WEIGHTS),
+        new java.io.PrintWriter(silent, true));
+    assertEquals("", silent.toString(), "tested on under given");
+  }
+
   @Test
   void servingOnATakenPortSaysSoInOneLine() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
