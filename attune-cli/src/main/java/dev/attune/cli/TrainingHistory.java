@@ -33,16 +33,20 @@ final class TrainingHistory implements FitListener {
     next.status(message);
   }
 
+  /**
+   * Records the epoch; passes it on unless it is one a resumed run replays from its checkpoint (passed on, they
+   * printed as "epoch 1 ... (0.0 s)", as if trained again in no time).
+   */
   @Override
   public void epochEnd(int epoch, double loss) {
     epoch(epoch).put("loss", Double.isFinite(loss) ? loss : null);
-    next.epochEnd(epoch, loss);
+    if (epoch > resumedAfter) next.epochEnd(epoch, loss);
   }
 
   @Override
   public void validated(int epoch, double score) {
     epoch(epoch).put("validationNdcg10", Double.isFinite(score) ? score : null);
-    next.validated(epoch, score);
+    if (epoch > resumedAfter) next.validated(epoch, score);
   }
 
   @Override
@@ -50,6 +54,7 @@ final class TrainingHistory implements FitListener {
     resumedAfter = epochsDone;
     this.secondsBefore = Double.isFinite(secondsBefore) ? secondsBefore : 0;
     next.resumed(epochsDone, secondsBefore);
+    next.status("epochs 1 to " + epochsDone + " are the checkpoint's; training goes on from epoch " + (epochsDone + 1));
   }
 
   /** The epochs a resumed run found done in its checkpoint; -1 when the run started afresh. */

@@ -849,6 +849,22 @@ class AttuneCliTest {
     assertEquals(AttuneCli.USAGE_ERROR, otherSeed.code(), otherSeed.err());
     assertFalse(otherSeed.err().contains("nothing to resume"), otherSeed.err());
     assertArrayEquals(written, Files.readAllBytes(model.resolve("model.json")));
+    // one more epoch on the finished run: the checkpoint's epochs are said to be its, not printed as trained again
+    Path longer = dir.resolve("models/longer");
+    Files.createDirectories(longer);
+    try (var files = Files.list(model.resolve("checkpoints"))) {
+      Files.createDirectories(longer.resolve("checkpoints"));
+      for (Path f : files.toList()) Files.copy(f, longer.resolve("checkpoints").resolve(f.getFileName()));
+    }
+    CliRun more = run("train", "--model", "sasrec", "--data", data.toString(), "--out", longer.toString(), "--quiet",
+        "--param", "sasrec.epochs=4", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
+        "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--resume");
+    assertEquals(0, more.code(), more.err());
+    assertTrue(more.err().contains("epochs 1 to 3 are the checkpoint's") && more.err().contains("epoch 4"),
+        more.err());
+    assertFalse(more.err().contains("epoch 1 loss"), "replayed epochs are not printed as trained: " + more.err());
+    assertEquals(4, new ObjectMapper().readTree(longer.resolve("model.json").toFile()).get("history").size(),
+        "the curve keeps every epoch");
 
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());
