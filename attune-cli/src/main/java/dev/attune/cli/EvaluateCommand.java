@@ -213,6 +213,11 @@ final class EvaluateCommand implements Callable<Integer> {
         + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them" : ""));
     noteTiedTargets(split, err);
     noteGivenTestLeftOut(dataset, split, err);
+    if (testUsers < FEW_TEST_USERS) {
+      // a QA run: temporal:0.999 tested 3 users and printed p-values as if they meant something
+      err.println("attune: note: only " + testUsers + " test users: the figures below and their differences are"
+          + " mostly chance");
+    }
     boolean excludeSeen = includeSeen == null ? !dataset.allScenesAllowRepeats() : !includeSeen;
     int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     EvalOptions options = EvalOptions.DEFAULTS.withKs(ks).withExcludeSeen(excludeSeen).withThreads(threadCount)
@@ -402,6 +407,9 @@ final class EvaluateCommand implements Callable<Integer> {
   }
 
   static final String DEFAULT_UNORDERED_PROTOCOL = "random:0.2";
+
+  /** Fewer test users than this get a note that the figures are mostly chance (HR@10's 95% interval is ±0.1 or more). */
+  static final int FEW_TEST_USERS = 100;
 
   private static Split splitOrEmpty(Dataset dataset, String protocol, long seed) {
     EventWeights weights = AttuneCli.WEIGHTS;
