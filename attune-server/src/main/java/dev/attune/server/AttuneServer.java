@@ -329,7 +329,7 @@ public final class AttuneServer {
             for (var connector : server.getConnectors()) {
               if (connector instanceof org.eclipse.jetty.server.ServerConnector sc) sc.setAcceptQueueSize(ACCEPT_QUEUE);
               if (connector instanceof org.eclipse.jetty.server.AbstractConnector ac) {
-                ac.addEventListener(new FirstRequestDeadline(ac.getScheduler(), firstRequestMillis));
+                ac.addEventListener(new StalledConnections(ac.getScheduler(), connectionCheckMillis));
               }
             }
           }
@@ -659,10 +659,11 @@ public final class AttuneServer {
   static final int ACCEPT_QUEUE = 1024;
 
   /**
-   * How long a new connection may take to send its first request's headers, however slowly it trickles them (the idle
-   * timeout restarts with every byte: one every 10 s held a connection for good). Tests shorten it.
+   * How often each connection is checked by {@link StalledConnections}: a new one must have sent a whole request's
+   * headers by the first check, and one that keeps sending bytes for {@link StalledConnections#STALLED_CHECKS} checks
+   * in a row without being answered is closed. Tests shorten it.
    */
-  static long firstRequestMillis = 10_000;
+  static long connectionCheckMillis = 10_000;
 
   /**
    * Jetty's {@link org.eclipse.jetty.server.NetworkConnectionLimit}, except that at the limit it keeps accepting and
@@ -700,23 +701,74 @@ public final class AttuneServer {
   }
 
   /**
-   * Closes a connection that has not sent its first request's headers {@code millis} after it opened: the idle
-   * timeout restarts with every byte, so a client sending one byte every few seconds held it forever.
+   * Closes connections that hold a place without being served: one that has not sent a whole request's headers by its
+   * first check ({@code millis} after it opened), and one that keeps sending bytes for {@link #STALLED_CHECKS} checks
+   * in a row while no answer on it completes (a request's headers or body trickled a byte at a time, after an earlier
+   * request or not). The idle timeout alone restarts with every byte: a byte every 10 s held a connection for good, and
+   * with the connection limit, 64 such connections after one request each kept every other client out. An idle
+   * keep-alive connection (no bytes) is left to the idle timeout; a request the server is still answering to a client
+   * that sends nothing more is not touched. An upload of 8 MB must keep above about 270 KB/s.
    */
-  static final class FirstRequestDeadline implements org.eclipse.jetty.io.Connection.Listener {
+  static final class StalledConnections implements org.eclipse.jetty.io.Connection.Listener {
+    /** Checks in a row with bytes coming in and no answer completed, after which a connection is closed. */
+    static final int STALLED_CHECKS = 3;
+
     private final org.eclipse.jetty.util.thread.Scheduler scheduler;
     private final long millis;
 
-    FirstRequestDeadline(org.eclipse.jetty.util.thread.Scheduler scheduler, long millis) {
+    StalledConnections(org.eclipse.jetty.util.thread.Scheduler scheduler, long millis) {
       this.scheduler = scheduler;
       this.millis = millis;
     }
 
     @Override
     public void onOpened(org.eclipse.jetty.io.Connection connection) {
-      scheduler.schedule(() -> {
-        if (connection.getMessagesIn() == 0) connection.getEndPoint().close();
-      }, millis, TimeUnit.MILLISECONDS);
+      Watch watch = new Watch(connection);
+      connection.addEventListener(watch); // its onClosed cancels the next check: a closed connection is not kept
+      watch.schedule();
+    }
+
+    /** One connection's checks. */
+    private final class Watch implements org.eclipse.jetty.io.Connection.Listener {
+      private final org.eclipse.jetty.io.Connection connection;
+      private volatile org.eclipse.jetty.util.thread.Scheduler.Task next;
+      private volatile boolean closed;
+      private long bytesIn;
+      private long answered;
+      private int stalled;
+
+      Watch(org.eclipse.jetty.io.Connection connection) {
+        this.connection = connection;
+      }
+
+      void schedule() {
+        if (!closed) next = scheduler.schedule(this::check, millis, TimeUnit.MILLISECONDS);
+      }
+
+      private void check() {
+        if (closed) return;
+        if (connection.getMessagesIn() == 0) { // no whole request's headers since it opened
+          connection.getEndPoint().close();
+          return;
+        }
+        long bytes = connection.getBytesIn();
+        long out = connection.getMessagesOut();
+        stalled = bytes != bytesIn && out == answered ? stalled + 1 : 0;
+        bytesIn = bytes;
+        answered = out;
+        if (stalled >= STALLED_CHECKS) {
+          connection.getEndPoint().close();
+          return;
+        }
+        schedule();
+      }
+
+      @Override
+      public void onClosed(org.eclipse.jetty.io.Connection c) {
+        closed = true;
+        var task = next;
+        if (task != null) task.cancel();
+      }
     }
   }
 
