@@ -73,6 +73,11 @@ final class ExportCommand implements Callable<Integer> {
     if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
     String dataName = name != null ? name.strip() : "export-" + NAME_TIME.format(java.time.Instant.now());
     boolean replacing = AttuneCli.requireDatasetOut(out);
+    // an earlier export's own files go first: one that failed half-way must not leave them beside another data set
+    // (with its name and count, its ids would be taken for this one's rows)
+    for (String companion : List.of(ExportedEvents.FILE, ItemFlags.FILE, ItemFlags.EARLIER_FILE)) {
+      Files.deleteIfExists(out.resolve(companion));
+    }
     long start = System.nanoTime();
     Dataset dataset;
     List<String> hiddenIds = new ArrayList<>();
@@ -147,6 +152,8 @@ final class ExportCommand implements Callable<Integer> {
   record ItemFlags(String dataset, List<String> hidden, List<String> deleted) {
     /** The file beside the data set. */
     static final String FILE = "item-flags.json";
+    /** What exports wrote before they listed deleted items: the hidden ones, in the same shape without "deleted". */
+    static final String EARLIER_FILE = "hidden-items.json";
 
     ItemFlags {
       hidden = hidden == null ? List.of() : List.copyOf(hidden);
@@ -172,6 +179,8 @@ final class ExportCommand implements Callable<Integer> {
     static ItemFlags read(Path dir, String dataset) throws IOException {
       Path file = dir.resolve(FILE);
       ItemFlags none = new ItemFlags(dataset, List.of(), List.of());
+      // an export written before item flags listed its hidden items alone, as {dataset, hidden}, in this file
+      if (!Files.exists(file) && Files.exists(dir.resolve(EARLIER_FILE))) file = dir.resolve(EARLIER_FILE);
       if (!Files.exists(file)) return none;
       ItemFlags listed;
       try {

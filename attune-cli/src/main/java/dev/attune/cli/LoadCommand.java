@@ -53,6 +53,11 @@ final class LoadCommand implements Callable<Integer> {
       + " ids (another data set whose ids collide with this one's): their users and items then become one.")
   boolean merge;
 
+  @Option(names = "--reload", description = "Load an export into a store that holds most of its events already (the"
+      + " store it came from, or one it was loaded into): no event is stored twice, but its users and items are written"
+      + " over the store's, so users deleted since come back and edits made since are undone (a restore).")
+  boolean reload;
+
   @Option(names = "--allow-same-events", description = "Load even when the store holds this data set's events under"
       + " other ids: other data whose events repeat those (plays imported without times), not this store's own"
       + " events.")
@@ -75,7 +80,7 @@ final class LoadCommand implements Callable<Integer> {
     dev.attune.server.UserIds.requireUsableKey("ATTUNE_USER_ID_KEY", System.getenv("ATTUNE_USER_ID_KEY"));
     dev.attune.server.UserIds userIds = new dev.attune.server.UserIds(System.getenv("ATTUNE_USER_ID_KEY"));
     long start = System.nanoTime();
-    int inserted;
+    Loaded loaded;
     ExportCommand.ItemFlags applied;
     try (Store s = Store.open(url)) {
       // a running server would keep serving its own view of the catalogue and the counters, without these
@@ -83,17 +88,24 @@ final class LoadCommand implements Callable<Integer> {
           ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
       try (claim; Progress progress = new Progress("load", quiet, err)) {
         requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
+        if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
-        inserted = load(s, dataset, exported, userIds, progress);
+        loaded = load(s, dataset, exported, userIds, progress);
         applied = applyItemFlags(s, flags);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items%s, %,d events stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
-        describe(applied), inserted,
-        dataset.events().size() - inserted, seconds);
+        describe(applied), loaded.inserted(), dataset.events().size() - loaded.inserted(), seconds);
+    if (loaded.conflicts() > 0) {
+      // the rest is loaded; these are not, and a script must not take the load for whole
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s%,d events were not loaded: the store holds"
+          + " other events under their ids (such as '%s'; %,d of the first %,d found there already), which its clients"
+          + " gave them; load the data set into another store", loaded.compared() == MAX_COMPARED ? "at least " : "",
+          loaded.conflicts(), loaded.example(), loaded.conflicts(), loaded.compared()));
+    }
     return 0;
   }
 
@@ -135,6 +147,29 @@ final class LoadCommand implements Callable<Integer> {
             + " 'attune generate --name')"
             + " or load it into another store (--store)");
       }
+    }
+  }
+
+  /**
+   * Refuses, before anything is written, an export most of whose events the store holds already under their own ids:
+   * it was exported from this store or loaded into it before. No event would be stored twice, but its users and items
+   * would be written over the store's: users deleted since would come back with their events (an erasure undone), and
+   * edits made since would be lost. Up to 16 rows spread over it are looked for; refused when at least half are there.
+   * {@code --reload} loads it anyway (a restore).
+   */
+  static void requireExportNotHeldAlready(Store store, Dataset dataset, ExportedEvents exported) {
+    int n = dataset.events().size();
+    int sampled = Math.min(n, 16);
+    int held = 0;
+    for (int k = 0; k < sampled; k++) {
+      int row = (int) ((long) k * (n - 1) / Math.max(1, sampled - 1));
+      if (store.event(exported.id(row)).isPresent()) held++;
+    }
+    if (sampled > 0 && 2 * held >= sampled) {
+      throw new IllegalArgumentException("the store holds this export's events already under their ids (" + held + " of "
+          + sampled + " looked for): it was exported from this store or loaded into it before; loading it again"
+          + " would store no event but write its users and items over the store's, bringing back users deleted since"
+          + " and undoing edits made since; pass --reload to do so (a restore), or load it into another store");
     }
   }
 
@@ -256,7 +291,7 @@ final class LoadCommand implements Callable<Integer> {
    * progress; event {@code r} gets its id by {@link #eventId} (and an export's context) and user ids go through
    * {@code userIds}. Returns how many events were stored (the rest were there already).
    */
-  static int load(Store store, Dataset dataset, ExportedEvents exported, dev.attune.server.UserIds userIds,
+  static Loaded load(Store store, Dataset dataset, ExportedEvents exported, dev.attune.server.UserIds userIds,
       dev.attune.model.FitListener progress) {
     List<User> users = dataset.users().stream().map(u -> new User(storedUserId(userIds, u.id()), u.attributes()))
         .toList();
@@ -271,6 +306,9 @@ final class LoadCommand implements Callable<Integer> {
     }
     int events = dataset.events().size();
     int inserted = 0;
+    int compared = 0;
+    int conflicts = 0;
+    String example = null;
     List<Store.NewEvent> batch = new ArrayList<>(BATCH);
     for (int row = 0; row < events; row++) {
       dev.attune.events.Event e = dataset.event(dataset.events(), row);
@@ -280,11 +318,39 @@ final class LoadCommand implements Callable<Integer> {
           e.userId()), e.itemId(), e.type(), e.value(), e.timestamp(), e.scene(),
           exported != null ? exported.context(row) : e.context())));
       if (batch.size() == BATCH || row == events - 1) {
-        inserted += store.appendEvents(batch).inserted();
+        Store.AppendResult appended = store.appendEvents(batch);
+        inserted += appended.inserted();
+        // a duplicate is the same event loaded before, or another event the store holds under its id (a client's
+        // "1", "2"...): the second is not loaded, and must be said; the first MAX_COMPARED are looked at
+        java.util.BitSet duplicates = appended.duplicateAt();
+        for (int at = duplicates.nextSetBit(0); at >= 0 && compared < MAX_COMPARED; at = duplicates.nextSetBit(at + 1)) {
+          compared++;
+          Store.NewEvent sent = batch.get(at);
+          var held = store.event(sent.eventId());
+          if (held.isPresent() && !sameEvent(held.get().event(), sent.event())) {
+            conflicts++;
+            if (example == null) example = sent.eventId();
+          }
+        }
         batch.clear();
         progress.progress("events", row + 1, events);
       }
     }
-    return inserted;
+    return new Loaded(inserted, compared, conflicts, example);
+  }
+
+  /** Duplicates a load compares with what the store holds under their ids (one indexed read each). */
+  static final int MAX_COMPARED = 10_000;
+
+  /**
+   * What {@link #load} did: {@code inserted} events stored; of the first {@code compared} found in the store already,
+   * {@code conflicts} were other events held under their ids (not loaded; {@code example} is the first one's id).
+   */
+  record Loaded(int inserted, int compared, int conflicts, String example) {}
+
+  /** Whether two events are one (user, item, type in any case, time), as a retry of it would be. */
+  private static boolean sameEvent(dev.attune.events.Event a, dev.attune.events.Event b) {
+    return a.userId().equals(b.userId()) && a.itemId().equals(b.itemId()) && a.type().equalsIgnoreCase(b.type())
+        && a.timestamp() == b.timestamp();
   }
 }

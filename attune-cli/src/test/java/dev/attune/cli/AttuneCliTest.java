@@ -445,10 +445,15 @@ class AttuneCliTest {
         "--param", "sasrec.blocks=1", "--param", "sasrec.useTypes=true");
     assertEquals(0, trained.code(), trained.err());
     // into another store: the same users, items and events, under their ids and with their contexts (a client
-    // retrying its event after the move finds it there); again: nothing twice
+    // retrying its event after the move finds it there); again: refused, unless as a restore, which stores nothing twice
     String other = "jdbc:sqlite:" + dir.resolve("other/attune.db");
     assertEquals(0, run("load", "--data", exported.toString(), "--store", other, "-q").code());
-    assertTrue(run("load", "--data", exported.toString(), "--store", other, "-q").out().contains("0 events stored"));
+    CliRun loadedTwice = run("load", "--data", exported.toString(), "--store", other, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, loadedTwice.code(), loadedTwice.out());
+    assertTrue(loadedTwice.err().contains("holds this export's events already")
+        && loadedTwice.err().contains("--reload"), loadedTwice.err());
+    assertTrue(run("load", "--data", exported.toString(), "--store", other, "-q", "--reload").out()
+        .contains("0 events stored"));
     try (dev.attune.store.Store source = dev.attune.store.Store.open(url);
         dev.attune.store.Store store = dev.attune.store.Store.open(other)) {
       assertEquals(List.of(users, items, events), List.of(store.counts().users(), store.counts().items(),
@@ -465,10 +470,21 @@ class AttuneCliTest {
           new dev.attune.events.Event("listener", item, "like", 1f, 1_750_000_000_000L, "music"))));
       assertEquals(0, retried.inserted(), "a retry after the move is a duplicate");
     }
-    // back into the store it came from: nothing twice
+    // back into the store it came from: refused (a user erased since would come back), nothing written
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertTrue(store.deleteUser("listener"), "an erasure after the export");
+    }
     CliRun back = run("load", "--data", exported.toString(), "--store", url, "-q");
-    assertEquals(0, back.code(), back.err());
-    assertTrue(back.out().contains("0 events stored"), back.out());
+    assertEquals(AttuneCli.USAGE_ERROR, back.code(), back.out());
+    assertTrue(back.err().contains("bringing back users deleted since"), back.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertTrue(store.user("listener").isEmpty(), "still erased");
+      assertEquals(events - 3, store.counts().events(), "the listener's 3 events stay erased");
+    }
+    // as a restore: the store as it was at the export, nothing twice
+    CliRun restored = run("load", "--data", exported.toString(), "--store", url, "-q", "--reload");
+    assertEquals(0, restored.code(), restored.err());
+    assertTrue(restored.out().contains("3 events stored"), restored.out());
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
       assertEquals(events, store.counts().events());
     }
@@ -499,6 +515,33 @@ class AttuneCliTest {
     CliRun clashing = run("load", "--data", renamed.toString(), "--store", alike, "-q");
     assertEquals(AttuneCli.USAGE_ERROR, clashing.code(), clashing.out());
     assertTrue(clashing.err().contains("other events under this export's event ids"), clashing.err());
+    // an export written before item flags: its hidden-items.json is still applied
+    Path legacy = dir.resolve("legacy");
+    assertEquals(0, run("export", "--store", url, "--out", legacy.toString(), "--name", "legacy", "-q").code());
+    Files.delete(legacy.resolve(ExportCommand.ItemFlags.FILE));
+    Files.writeString(legacy.resolve(ExportCommand.ItemFlags.EARLIER_FILE),
+        "{\"dataset\":\"legacy\",\"hidden\":[\"" + item + "\"]}");
+    String legacyStore = "jdbc:sqlite:" + dir.resolve("legacy.db");
+    CliRun legacyLoad = run("load", "--data", legacy.toString(), "--store", legacyStore, "-q");
+    assertEquals(0, legacyLoad.code(), legacyLoad.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(legacyStore)) {
+      assertTrue(store.item(item).orElseThrow().hidden(), "still taken down");
+    }
+    // a store whose client gave one other event the id of one the sample does not look at: that one is said, not
+    // taken silently for a duplicate
+    String partly = "jdbc:sqlite:" + dir.resolve("partly.db");
+    var renamedData = dev.attune.data.DatasetIo.read(renamed);
+    String takenId = ExportedEvents.read(renamed, renamedData.name(), renamedData.events().size()).id(1);
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(partly)) {
+      store.appendEvents(List.of(new dev.attune.store.Store.NewEvent(takenId,
+          new dev.attune.events.Event("someone", "else", "play", 1f, 1_700_000_000_000L, "music"))));
+    }
+    CliRun partial = run("load", "--data", renamed.toString(), "--store", partly, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, partial.code(), partial.out());
+    assertTrue(partial.err().contains("1 events were not loaded") && partial.err().contains(takenId), partial.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(partly)) {
+      assertEquals(renamedData.events().size(), store.counts().events(), "the others loaded, that one kept");
+    }
     // as the server trains: without the users its abuse review quarantines, the others' ids still in their rows
     Path cleanDir = dir.resolve("clean");
     CliRun clean = run("export", "--store", url, "--out", cleanDir.toString(), "--drop-quarantined");

@@ -82,6 +82,9 @@ final class LineReader implements Closeable {
       boolean gzipped = raw.read() == 0x1f && raw.read() == 0x8b;
       raw.reset();
       return gzipped ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
+    } catch (java.util.zip.ZipException | java.io.EOFException e) { // a gzip header cut short or damaged
+      raw.close();
+      throw new IOException(file + ": its gzip data is damaged or cut short at the start (" + e.getMessage() + ")", e);
     } catch (IOException | RuntimeException e) {
       raw.close();
       throw e;
