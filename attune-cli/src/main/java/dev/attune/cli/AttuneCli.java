@@ -172,6 +172,17 @@ public final class AttuneCli {
    *
    * @return whether {@code out} holds a data set now, which the write replaces
    */
+  /**
+   * Removes what an export wrote beside its data set ({@link ExportedEvents#FILE}, {@link ExportCommand.ItemFlags}'
+   * files) from {@code out}, whose data set was just replaced: they describe the data set that was there, and one of
+   * the same name would take them (a QA run: an import over an export got the export's event ids and hidden items).
+   */
+  static void removeExportFiles(Path out) throws IOException {
+    for (String file : List.of(ExportedEvents.FILE, ExportCommand.ItemFlags.FILE, ExportCommand.ItemFlags.EARLIER_FILE)) {
+      Files.deleteIfExists(out.resolve(file));
+    }
+  }
+
   static boolean requireDatasetOut(Path out) throws IOException {
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new IllegalArgumentException("--out " + out + " is a file; the data set is written into a folder");

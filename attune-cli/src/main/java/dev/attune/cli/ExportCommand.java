@@ -75,9 +75,7 @@ final class ExportCommand implements Callable<Integer> {
     boolean replacing = AttuneCli.requireDatasetOut(out);
     // an earlier export's own files go first: one that failed half-way must not leave them beside another data set
     // (with its name and count, its ids would be taken for this one's rows)
-    for (String companion : List.of(ExportedEvents.FILE, ItemFlags.FILE, ItemFlags.EARLIER_FILE)) {
-      Files.deleteIfExists(out.resolve(companion));
-    }
+    AttuneCli.removeExportFiles(out);
     long start = System.nanoTime();
     Dataset dataset;
     List<String> hiddenIds = new ArrayList<>();
@@ -90,9 +88,9 @@ final class ExportCommand implements Callable<Integer> {
         if (item.hidden()) hiddenIds.add(item.item().id());
       });
     }
-    if (dataset.events().size() == 0) {
+    if (dataset.numUsers() == 0 && dataset.numItems() == 0) {
       throw new IllegalArgumentException("the store " + ServeCommand.withoutParameters(url)
-          + " holds no events; nothing to export");
+          + " holds no users, items or events; nothing to export");
     }
     String dropped = "";
     ExportedEvents kept = exported;
@@ -106,7 +104,8 @@ final class ExportCommand implements Callable<Integer> {
         kept = exported.keep(keptRows);
         dataset = AbuseDetector.withoutQuarantined(dataset, review);
       }
-      dropped = String.format(Locale.ROOT, "; %,d quarantined users left out", review.quarantinedCount());
+      dropped = String.format(Locale.ROOT, "; %,d quarantined user%s left out", review.quarantinedCount(),
+          review.quarantinedCount() == 1 ? "" : "s");
     }
     DatasetIo.write(dataset, out, dataName, timeKindOf(dataset.events()));
     kept.write(out, dataName);
@@ -131,6 +130,7 @@ final class ExportCommand implements Callable<Integer> {
    * AbuseDetector#FIRST_CLOCK_TIME} (an s3rec import's 0, 1, 2...), else clock time.
    */
   static Dataset.TimeKind timeKindOf(dev.attune.data.EventLog events) {
+    if (events.size() == 0) return Dataset.TimeKind.CLOCK; // a catalogue and profiles alone: what the service adds
     long oldest = Long.MAX_VALUE;
     long newest = Long.MIN_VALUE;
     for (int row = 0; row < events.size(); row++) {

@@ -125,7 +125,8 @@ final class ExportedEvents {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IOException(file + ": not valid: " + dev.attune.data.importers.JacksonErrors.describeAt(e, "file"), e);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
-      throw new IOException(file + ": not a whole gzip file (" + e.getMessage() + ")", e);
+      throw new IOException(file + ": not a whole gzip file" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"),
+          e);
     }
   }
 

@@ -64,6 +64,7 @@ final class GenerateCommand implements Callable<Integer> {
     };
     if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
     DatasetIo.write(dataset, out, name != null ? name.strip() : dataset.name());
+    AttuneCli.removeExportFiles(out);
     spec.commandLine().getOut().println("wrote " + dataset + (name != null ? " as " + name.strip() : "") + " to " + out
         + (replacing ? ", replacing the data set that was there" : ""));
     return 0;

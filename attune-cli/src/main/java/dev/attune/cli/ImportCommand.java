@@ -109,6 +109,7 @@ final class ImportCommand implements Callable<Integer> {
         dataset.allowRepeats(s);
       }
       DatasetIo.write(dataset, out);
+      AttuneCli.removeExportFiles(out);
     } catch (Exception e) {
       if (outIsNew) deleteIfEmpty(out);
       throw e;

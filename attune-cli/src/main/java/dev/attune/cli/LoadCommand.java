@@ -74,6 +74,17 @@ final class LoadCommand implements Callable<Integer> {
     ExportedEvents exported = ExportedEvents.read(data, dataset.name(), dataset.events().size());
     // read before anything is written: a damaged file must not stop a load half done
     ExportCommand.ItemFlags flags = ExportCommand.ItemFlags.read(data, dataset.name());
+    // files another data set's export left (a copy, a crash) are not this one's: said, not applied silently
+    if (exported == null && java.nio.file.Files.exists(data.resolve(ExportedEvents.FILE))) {
+      err.println("attune: note: " + data.resolve(ExportedEvents.FILE) + " is another data set's (not "
+          + dataset.name() + " of " + dataset.events().size() + " events): its event ids and contexts are not used");
+    }
+    if (flags.hidden().isEmpty() && flags.deleted().isEmpty()
+        && (java.nio.file.Files.exists(data.resolve(ExportCommand.ItemFlags.FILE))
+            || java.nio.file.Files.exists(data.resolve(ExportCommand.ItemFlags.EARLIER_FILE)))) {
+      err.println("attune: note: the item flags in " + data + " are another data set's (not " + dataset.name()
+          + "): its hidden and deleted items are not applied");
+    }
     err.println("loaded " + dataset + (exported == null ? "" : ", with its events' ids and contexts"));
     // as the server stores them: with ATTUNE_USER_ID_KEY set, pseudonyms, never the plain ids
     // the same key rules as the server's: a store loaded under a key it refuses could not be served
@@ -82,6 +93,7 @@ final class LoadCommand implements Callable<Integer> {
     long start = System.nanoTime();
     Loaded loaded;
     ExportCommand.ItemFlags applied;
+    int unhidden = 0;
     try (Store s = Store.open(url)) {
       // a running server would keep serving its own view of the catalogue and the counters, without these
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
@@ -93,12 +105,15 @@ final class LoadCommand implements Callable<Integer> {
         if (!merge) requireSameCatalogue(s, dataset);
         loaded = load(s, dataset, exported, userIds, progress);
         applied = applyItemFlags(s, flags);
+        // a restore puts back the export's catalogue as it was: an item hidden since is shown again
+        if (reload && exported != null) unhidden = unhideShownThen(s, dataset, flags);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items%s, %,d events stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
-        describe(applied), loaded.inserted(), dataset.events().size() - loaded.inserted(), seconds);
+        describe(applied) + (unhidden > 0 ? String.format(Locale.ROOT, " (%,d hidden since shown again)", unhidden)
+            : ""), loaded.inserted(), dataset.events().size() - loaded.inserted(), seconds);
     if (loaded.conflicts() > 0) {
       // the rest is loaded; these are not, and a script must not take the load for whole
       throw new IllegalArgumentException(String.format(Locale.ROOT, "%s%,d events were not loaded: the store holds"
@@ -275,6 +290,22 @@ final class LoadCommand implements Callable<Integer> {
     List<String> hidden = flags.hidden().stream().filter(id -> store.setHidden(id, true)).toList();
     List<String> deleted = flags.deleted().stream().filter(store::deleteItem).toList();
     return new ExportCommand.ItemFlags(flags.dataset(), hidden, deleted);
+  }
+
+  /**
+   * Shows again the items the store hides that the export showed (hidden since it was made), for a restore; returns
+   * how many. Only the store's hidden items are read.
+   */
+  static int unhideShownThen(Store store, Dataset dataset, ExportCommand.ItemFlags flags) {
+    java.util.Set<String> hiddenThen = new java.util.HashSet<>(flags.hidden());
+    List<String> shownThen = new ArrayList<>();
+    store.forEachItem(item -> {
+      String id = item.item().id();
+      if (item.hidden() && !hiddenThen.contains(id) && dataset.itemIds().indexOf(id) >= 0) shownThen.add(id);
+    });
+    int shown = 0;
+    for (String id : shownThen) if (store.setHidden(id, false)) shown++;
+    return shown;
   }
 
   private static String describe(ExportCommand.ItemFlags applied) {

@@ -481,12 +481,18 @@ class AttuneCliTest {
       assertTrue(store.user("listener").isEmpty(), "still erased");
       assertEquals(events - 3, store.counts().events(), "the listener's 3 events stay erased");
     }
-    // as a restore: the store as it was at the export, nothing twice
+    // as a restore: the store as it was at the export, nothing twice, its hidden items as they were
+    String other1 = dataset.item(1).id().equals(item) ? dataset.item(2).id() : dataset.item(1).id();
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertTrue(store.setHidden(item, false) && store.setHidden(other1, true), "edits since the export");
+    }
     CliRun restored = run("load", "--data", exported.toString(), "--store", url, "-q", "--reload");
     assertEquals(0, restored.code(), restored.err());
-    assertTrue(restored.out().contains("3 events stored"), restored.out());
+    assertTrue(restored.out().contains("3 events stored") && restored.out().contains("1 hidden since shown again"),
+        restored.out());
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
       assertEquals(events, store.counts().events());
+      assertTrue(store.item(item).orElseThrow().hidden() && !store.item(other1).orElseThrow().hidden());
     }
     // an export without its ids (its file lost): back into its store, every event would be stored twice: refused
     Path withoutIds = dir.resolve("without-ids");
@@ -546,7 +552,7 @@ class AttuneCliTest {
     Path cleanDir = dir.resolve("clean");
     CliRun clean = run("export", "--store", url, "--out", cleanDir.toString(), "--drop-quarantined");
     assertEquals(0, clean.code(), clean.err());
-    assertTrue(clean.out().contains("1 quarantined users left out"), clean.out());
+    assertTrue(clean.out().contains("1 quarantined user left out"), clean.out());
     var cleanData = dev.attune.data.DatasetIo.read(cleanDir);
     assertTrue(cleanData.users().stream().noneMatch(u -> u.id().equals("bot")));
     var cleanIds = ExportedEvents.read(cleanDir, cleanData.name(), cleanData.events().size());
@@ -564,6 +570,15 @@ class AttuneCliTest {
     CliRun damaged = run("load", "--data", cleanDir.toString(), "--store", "jdbc:sqlite:" + dir.resolve("d.db"), "-q");
     assertEquals(AttuneCli.USAGE_ERROR, damaged.code(), damaged.out());
     assertTrue(damaged.err().contains(ExportedEvents.FILE), damaged.err());
+    // a store of a catalogue and profiles, no event yet, is exported too (it can be moved)
+    String catalogueOnly = "jdbc:sqlite:" + dir.resolve("catalogue.db");
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(catalogueOnly)) {
+      store.upsertItems(List.of(dev.attune.events.Item.bare("track", "music")));
+      store.upsertUsers(List.of(new dev.attune.events.User("early", Map.of("plan", "trial"))));
+    }
+    CliRun noEvents = run("export", "--store", catalogueOnly, "--out", dir.resolve("catalogue").toString(), "-q");
+    assertEquals(0, noEvents.code(), noEvents.err());
+    assertTrue(noEvents.out().contains("1 users, 1 items") && noEvents.out().contains("0 events"), noEvents.out());
     // mistakes
     CliRun missing = run("export", "--store", "jdbc:sqlite:" + dir.resolve("none.db"), "--out", dir.resolve("x").toString());
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());
@@ -600,9 +615,11 @@ class AttuneCliTest {
       week2.addEvent(new dev.attune.events.Event("listener1", "t1", "play", 1f, 1_760_000_000_000L, "music"));
       LoadCommand.requireEventsNotHeldUnderOtherIds(store, week2, null, none);
     }
-    // another data set written over an export does not take its hidden items
+    // another data set written over an export does not take its hidden items or event ids: they go with it
     assertEquals(0, run("generate", "--out", exported.toString(), "--users", "20", "--seed", "9", "--name", "fresh")
         .code());
+    assertFalse(Files.exists(exported.resolve(ExportedEvents.FILE)) || Files.exists(exported.resolve(
+        ExportCommand.ItemFlags.FILE)), "an earlier data set's files");
     CliRun fresh = run("load", "--data", exported.toString(), "--store", "jdbc:sqlite:" + dir.resolve("fresh.db"), "-q");
     assertEquals(0, fresh.code(), fresh.err());
     assertFalse(fresh.out().contains("hidden"), fresh.out());
