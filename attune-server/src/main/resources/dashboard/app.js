@@ -616,7 +616,7 @@ async function influence(userId, added, items, label, modelKind, testid) {
     // a model that cannot rescore a history without one event (two-stage) has no occlusion map; the page stays
     return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, `No influence map: ${e.message}`);
   }
-  return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.type}: ${label(s.itemId)}`),
+  return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.standIn ? 'stand-in' : s.type}: ${label(s.itemId)}`),
     cols: r.items.map(label), values: r.drops, diverging: true, digits: 2, rowTitle: 'history event read (oldest at top)',
     colTitle: 'recommended item (best first)', legendTitle: 'score change from the event (blue raised it, red lowered it)', testid }),
   h('p', { class: 'note' }, modelKind === 'scene-transfer'

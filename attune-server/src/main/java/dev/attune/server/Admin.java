@@ -524,7 +524,8 @@ final class Admin {
    * For a history and some items: how much each history event the model reads raises each item's score, found by
    * leaving the event out (occlusion): drop[e][i] = score_i(history) − score_i(history without event e). Unlike
    * the attention weights, which do not depend on the item, this differs per item. The history is {@code userId}'s
-   * stored one (as their recommendations read it) followed by {@code history}, or {@code history} alone. Events the
+   * stored one (as their recommendations read it, a new user's stand-ins first: {@code standIn}) followed by {@code
+   * history}, or {@code history} alone. Events the
    * model does not read (not liked, item unknown to the model) are not listed. A sequential network reads the newest
    * {@code maxLength} of the others, its window: an event is left out of that window, and no older one moves in, as
    * in the explanations' {@code topStepDrop}. A transfer model reads every event, each left out of the whole history
@@ -565,11 +566,16 @@ final class Admin {
     }
     List<dev.attune.events.Event> events = new ArrayList<>();
     List<Boolean> sentTimestamp = new ArrayList<>();
+    Recommendations.Preferences chosen = Recommendations.Preferences.NONE;
+    java.util.Set<String> seen = new java.util.HashSet<>();
     if (b.has("userId")) {
       String asSent = RequestBodies.requiredId(b, "", "userId");
       String id = userIds.isPseudonym(asSent) ? asSent : userIds.stored(asSent);
       RecentHistory.UserHistory stored = historyOf.apply(id);
-      if (stored.recent().isEmpty() && store.user(id).isEmpty()) throw ApiException.notFound("user", asSent);
+      var profile = store.user(id);
+      if (stored.recent().isEmpty() && profile.isEmpty()) throw ApiException.notFound("user", asSent);
+      if (profile.isPresent()) chosen = Api.preferences(profile.get().attributes());
+      seen.addAll(stored.earlierItems());
       for (dev.attune.events.Event e : stored.recent()) {
         events.add(e);
         sentTimestamp.add(true);
@@ -580,6 +586,18 @@ final class Admin {
       JsonNode e = h.get(k);
       events.add(RequestBodies.historyEvent("history[" + k + "]", e, now, now - h.size() + k));
       sentTimestamp.add(e.hasNonNull("timestamp"));
+    }
+    // a new user's stand-ins come first, as the recommendation routes put them (their choices, while they have few
+    // liked events): the map reads the history their recommendations read
+    List<dev.attune.events.Event> liked = new ArrayList<>();
+    for (dev.attune.events.Event e : events) {
+      seen.add(e.itemId());
+      if (Recommendations.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0) liked.add(e);
+    }
+    List<dev.attune.events.Event> standIns = recommendations.standIns(liked, seen, chosen);
+    for (int k = standIns.size() - 1; k >= 0; k--) {
+      events.addFirst(standIns.get(k));
+      sentTimestamp.addFirst(false);
     }
     // in time order, as the recommendation routes give them to the model (stable: stored events before sent ones)
     Integer[] order = new Integer[events.size()];
@@ -597,6 +615,7 @@ final class Admin {
       step.put("itemId", event.itemId());
       step.put("type", event.type());
       step.put("timestamp", sentTimestamp.get(k) ? event.timestamp() : null); // as sent: none when none
+      step.put("standIn", k < standIns.size());
       steps.add(step);
       indices.add(index);
       read.add(event);

@@ -420,7 +420,8 @@ final class Api {
   static final String ONBOARDING_CATEGORIES = "onboarding.categories";
   static final String ONBOARDING_CREATORS = "onboarding.creators";
 
-  private static Recommendations.Preferences preferences(Map<String, String> attributes) {
+  /** A stored user's onboarding choices, from their profile. */
+  static Recommendations.Preferences preferences(Map<String, String> attributes) {
     return new Recommendations.Preferences(splitBars(attributes.get(ONBOARDING_CATEGORIES)),
         splitBars(attributes.get(ONBOARDING_CREATORS)));
   }

@@ -216,6 +216,21 @@ final class Recommendations {
    */
   record Step(String itemId, long timestamp, String type, double weight, boolean standIn) {}
 
+  /**
+   * The items that stand in for a new user's history, put before their {@code liked} events: the most popular of the
+   * categories and creators they chose at onboarding that they have not {@code seen}, as {@code onboard} events at
+   * time 0 (new objects: tell them from the user's own by identity). None once they have {@link #COLD_EVENTS} liked
+   * events, or chose nothing.
+   */
+  List<Event> standIns(List<Event> liked, Set<String> seen, Preferences preferences) {
+    if (liked.size() >= COLD_EVENTS || preferences.isEmpty()) return List.of();
+    List<Event> seeds = new ArrayList<>();
+    for (ItemCounters.Ranked r : counters.popular(SEED_ITEMS, id -> !seen.contains(id) && matches(id, preferences))) {
+      seeds.add(new Event("onboarding", r.itemId(), ONBOARD_TYPE, 1f, 0L, catalog.get(r.itemId()).item().scene()));
+    }
+    return seeds;
+  }
+
   /** Recommends for {@code history} (oldest first). */
   List<Recommended> recommend(List<Event> history, Options o, long nowMillis) {
     return recommend(history, Preferences.NONE, o, nowMillis);
@@ -261,11 +276,8 @@ final class Recommendations {
     boolean onboarding = positive.size() < COLD_EVENTS && !preferences.isEmpty();
     Set<Event> standIns = Set.of(); // by identity: a user's own event may equal one
     if (onboarding) {
-      List<Event> seeds = new ArrayList<>();
+      List<Event> seeds = new ArrayList<>(standIns(positive, seen, preferences));
       standIns = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-      for (ItemCounters.Ranked r : counters.popular(SEED_ITEMS, id -> !seen.contains(id) && matches(id, preferences))) {
-        seeds.add(new Event("onboarding", r.itemId(), ONBOARD_TYPE, 1f, 0L, catalog.get(r.itemId()).item().scene()));
-      }
       standIns.addAll(seeds);
       seeds.addAll(positive);
       positive = seeds;

@@ -693,6 +693,16 @@ abstract class ApiContract {
     assertEquals(List.of("song3"), own, steps.toString());
     assertFalse(standIns.isEmpty(), steps.toString());
     assertFalse(standIns.contains("song3"), "a chosen item is consumed, not a stand-in: " + steps);
+    // the influence map reads the same history: the stand-ins first, said to be such, then the user's own choice
+    JsonNode influence = json(admin("POST", "/v1/admin/influence", "{\"userId\":\"new5\",\"items\":[\""
+        + ids(json(get("/v1/users/new5/recommendations?k=1"), 200)).get(0) + "\"]}"), 200).get("steps");
+    List<String> influenceOwn = new ArrayList<>();
+    List<String> influenceStandIns = new ArrayList<>();
+    for (JsonNode step : influence) {
+      (step.get("standIn").asBoolean() ? influenceStandIns : influenceOwn).add(step.get("itemId").asText());
+    }
+    assertEquals(List.of("song3"), influenceOwn, influence.toString());
+    assertEquals(new java.util.HashSet<>(standIns), new java.util.HashSet<>(influenceStandIns), influence.toString());
     assertError(post("/v1/users/new4/onboarding", "{\"items\":[\"nope\"]}"), 400, "invalid_field", "items[0]");
     assertError(post("/v1/users/new4/onboarding", "{}"), 400, "invalid_field", null);
     // every choice is stored, whatever ':' the ids hold, and no client event can take a choice's id in advance
