@@ -511,7 +511,10 @@ async function users(userId) {
     return;
   }
   const modelKind = overview.model ? overview.model.kind : null;
-  const titles = await itemTitles([...timeline.events.map(e => e.itemId), ...recs.items.map(i => i.itemId)]);
+  // the items standing in for a new user's history are rows of the maps too: their titles as well
+  const stepItems = recs.items.flatMap(i => i.explanation ? i.explanation.steps.map(s => s.itemId) : []);
+  const titles = await itemTitles([...timeline.events.map(e => e.itemId), ...recs.items.map(i => i.itemId), ...stepItems]);
+  const standingIn = recs.items.some(i => i.explanation && i.explanation.steps.some(s => s.standIn));
   const label = id => titles[id] ? `${titles[id]} (${id})` : id;
   const events = timeline.events;
   const whatIf = h('div', { id: 'whatif-result' });
@@ -526,8 +529,11 @@ async function users(userId) {
           table(['time (UTC)', 'type', 'scene', 'item'], events.map(e => h('tr', {},
             h('td', { class: 'when' }, time(e.timestamp)), h('td', {}, e.type), h('td', {}, e.scene), h('td', { class: 'text' }, itemLink(e.itemId, label)))),
           { 'data-testid': 'timeline' })),
-        events.length ? null : h('p', { class: 'muted', 'data-testid': 'timeline-empty' }, 'No events yet: the recommendations'
-          + ' are the catalogue\'s popular items (and the onboarding choices, if the user made some).')),
+        events.length ? null : h('p', { class: 'muted', 'data-testid': 'timeline-empty' }, standingIn
+          ? 'No events yet: the most popular items of the categories and creators chosen at onboarding stand in for a'
+            + ' history ("stand-in" in the maps below), and the model recommends from them.'
+          : 'No events yet: the recommendations are the catalogue\'s popular items (and the onboarding choices, if the'
+            + ' user made some).')),
       card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'),
         h('p', { class: 'note' }, 'Rank score: the item\'s place within this answer (the top one is 1; it moves with k, so it does not compare across requests). Model score: the model\'s own score for this history (– for popular and content items), the unit of the influence map below.'))),
     card('Attention heat map — how much each history event weighed in each recommendation',
@@ -850,10 +856,11 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
     if (!location.hash) location.hash = '#/overview';
     else show();
   } else {
-    // a 429 is the server's to explain: too many wrong admin keys from here, or an admin API key past its rate
-    const said = r.status === 429 ? (await r.json().catch(() => ({}))).message : null;
+    // a 429: too many wrong admin keys from this address (the right one waits too), or an admin API key past its
+    // rate; the server's message is written for API clients, so the form says it in its own words
+    const wait = r.headers.get('Retry-After');
     document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.'
-      : r.status === 429 ? `Refused for now (${said ?? 'too many requests'}); try again in ${r.headers.get('Retry-After') ?? 'a few'} s.`
+      : r.status === 429 ? `Too many tries from here for now: try again in ${wait ? plural(Number(wait), 'second') : 'a few seconds'}.`
         : `The server answered ${r.status}.`;
   }
 });
