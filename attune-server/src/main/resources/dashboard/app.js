@@ -57,7 +57,7 @@ async function api(path, { method = 'GET', body } = {}) {
     r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     offline(true);
-    throw new Offline(`the server does not answer (${e.message}); the page is drawn again when it answers`);
+    throw new Offline(`the server does not answer (${e.message})`);
   }
   offline(false);
   const data = await r.json().catch(() => ({}));
@@ -472,7 +472,9 @@ function searchBox(search, open) {
     } catch (e) {
       if (e instanceof Stale) return;
       if (e instanceof Unauthorized) return keyRefused();
-      results.replaceChildren(h('span', { class: 'error' }, e.message));
+      // a search is not run again by itself once the server is back: say to run it
+      results.replaceChildren(h('span', { class: 'error' }, e instanceof Offline
+        ? `${e.message}; search again once it answers` : e.message));
       return;
     }
     const list = found[listKey];
@@ -834,7 +836,7 @@ async function show() {
     if (e instanceof Stale) return; // the user has moved on; the newer page draws itself
     if (e instanceof Unauthorized) return keyRefused();
     main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error', 'data-offline': String(e instanceof Offline) },
-      e.message));
+      e instanceof Offline ? `${e.message}; the page is drawn again when it answers` : e.message));
   }
 }
 
