@@ -862,7 +862,7 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
     // rate; the server's message is written for API clients, so the form says it in its own words
     const wait = r.headers.get('Retry-After');
     document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.'
-      : r.status === 429 ? `Too many tries from here for now: try again in ${wait ? plural(Number(wait), 'second') : 'a few seconds'}.`
+      : r.status === 429 ? `Too many requests from here for now: try again in ${wait ? plural(Number(wait), 'second') : 'a few seconds'}.`
         : `The server answered ${r.status}.`;
   }
 });

@@ -166,13 +166,6 @@ public final class AttuneCli {
   }
 
   /**
-   * Refuses a data set's {@code --out} that holds a model ({@code model.json}, weights, checkpoints): the data set's
-   * files would be written among a model's. Anything else (a data set, which the write replaces, the leftovers of one
-   * a crash tore, the input file itself, hidden files) is fine.
-   *
-   * @return whether {@code out} holds a data set now, which the write replaces
-   */
-  /**
    * Removes what an export wrote beside its data set ({@link ExportedEvents#FILE}, {@link ExportCommand.ItemFlags}'
    * files) from {@code out}, whose data set was just replaced: they describe the data set that was there, and one of
    * the same name would take them (a QA run: an import over an export got the export's event ids and hidden items).
@@ -183,6 +176,13 @@ public final class AttuneCli {
     }
   }
 
+  /**
+   * Refuses a data set's {@code --out} that holds a model ({@code model.json}, weights, checkpoints): the data set's
+   * files would be written among a model's. Anything else (a data set, which the write replaces, the leftovers of one
+   * a crash tore, the input file itself, hidden files) is fine.
+   *
+   * @return whether {@code out} holds a data set now, which the write replaces
+   */
   static boolean requireDatasetOut(Path out) throws IOException {
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new IllegalArgumentException("--out " + out + " is a file; the data set is written into a folder");

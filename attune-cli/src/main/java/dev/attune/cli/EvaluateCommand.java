@@ -213,9 +213,10 @@ final class EvaluateCommand implements Callable<Integer> {
         + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them" : ""));
     noteTiedTargets(split, err);
     noteGivenTestLeftOut(dataset, split, err);
-    if (testUsers < FEW_TEST_USERS) {
+    int evaluatedUsers = sampled ? maxUsers : testUsers;
+    if (evaluatedUsers < FEW_TEST_USERS) {
       // a QA run: temporal:0.999 tested 3 users and printed p-values as if they meant something
-      err.println("attune: note: only " + testUsers + " test users: the figures below and their differences are"
+      err.println("attune: note: only " + evaluatedUsers + " test users: the figures below and their differences are"
           + " mostly chance");
     }
     boolean excludeSeen = includeSeen == null ? !dataset.allScenesAllowRepeats() : !includeSeen;

@@ -73,9 +73,6 @@ final class ExportCommand implements Callable<Integer> {
     if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
     String dataName = name != null ? name.strip() : "export-" + NAME_TIME.format(java.time.Instant.now());
     boolean replacing = AttuneCli.requireDatasetOut(out);
-    // an earlier export's own files go first: one that failed half-way must not leave them beside another data set
-    // (with its name and count, its ids would be taken for this one's rows)
-    AttuneCli.removeExportFiles(out);
     long start = System.nanoTime();
     Dataset dataset;
     List<String> hiddenIds = new ArrayList<>();
@@ -107,6 +104,9 @@ final class ExportCommand implements Callable<Integer> {
       dropped = String.format(Locale.ROOT, "; %,d quarantined user%s left out", review.quarantinedCount(),
           review.quarantinedCount() == 1 ? "" : "s");
     }
+    // an earlier export's own files go just before the data set is replaced (not before the store was read: a failed
+    // export leaves the earlier one whole): one that failed half-way must not leave them beside another data set
+    AttuneCli.removeExportFiles(out);
     DatasetIo.write(dataset, out, dataName, timeKindOf(dataset.events()));
     kept.write(out, dataName);
     Dataset written = dataset;
@@ -160,28 +160,26 @@ final class ExportCommand implements Callable<Integer> {
       deleted = deleted == null ? List.of() : List.copyOf(deleted);
     }
 
-    /** Writes {@code dir}'s {@link #FILE}, or removes it when no item is hidden or deleted. */
+    /**
+     * Writes {@code dir}'s {@link #FILE}, also when no item is hidden or deleted: a restore ({@code load --reload})
+     * shows again the items hidden since the export only when the file says which were hidden then.
+     */
     void write(Path dir) throws IOException {
       Path file = dir.resolve(FILE);
-      if (hidden.isEmpty() && deleted.isEmpty()) {
-        Files.deleteIfExists(file);
-        return;
-      }
       Path partial = dir.resolve(FILE + ".partial");
       JSON.writeValue(partial.toFile(), this);
       Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**
-     * What {@code dir}'s {@link #FILE} says for data set {@code dataset}: nothing without the file, or when it belongs
-     * to another data set (one written over an export leaves the export's file behind).
+     * What {@code dir}'s {@link #FILE} says for data set {@code dataset}; null without the file, or when it belongs to
+     * another data set (one written over an export leaves the export's file behind).
      */
     static ItemFlags read(Path dir, String dataset) throws IOException {
       Path file = dir.resolve(FILE);
-      ItemFlags none = new ItemFlags(dataset, List.of(), List.of());
       // an export written before item flags listed its hidden items alone, as {dataset, hidden}, in this file
       if (!Files.exists(file) && Files.exists(dir.resolve(EARLIER_FILE))) file = dir.resolve(EARLIER_FILE);
-      if (!Files.exists(file)) return none;
+      if (!Files.exists(file)) return null;
       ItemFlags listed;
       try {
         listed = JSON.readValue(file.toFile(), ItemFlags.class);
@@ -189,7 +187,7 @@ final class ExportCommand implements Callable<Integer> {
         throw new IOException(file + ": not valid: " + dev.attune.data.importers.JacksonErrors.describeAt(e, "file"),
             e);
       }
-      return dataset.equals(listed.dataset()) ? listed : none;
+      return dataset.equals(listed.dataset()) ? listed : null;
     }
   }
 }

@@ -79,9 +79,8 @@ final class LoadCommand implements Callable<Integer> {
       err.println("attune: note: " + data.resolve(ExportedEvents.FILE) + " is another data set's (not "
           + dataset.name() + " of " + dataset.events().size() + " events): its event ids and contexts are not used");
     }
-    if (flags.hidden().isEmpty() && flags.deleted().isEmpty()
-        && (java.nio.file.Files.exists(data.resolve(ExportCommand.ItemFlags.FILE))
-            || java.nio.file.Files.exists(data.resolve(ExportCommand.ItemFlags.EARLIER_FILE)))) {
+    if (flags == null && (java.nio.file.Files.exists(data.resolve(ExportCommand.ItemFlags.FILE))
+        || java.nio.file.Files.exists(data.resolve(ExportCommand.ItemFlags.EARLIER_FILE)))) {
       err.println("attune: note: the item flags in " + data + " are another data set's (not " + dataset.name()
           + "): its hidden and deleted items are not applied");
     }
@@ -104,16 +103,18 @@ final class LoadCommand implements Callable<Integer> {
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
         loaded = load(s, dataset, exported, userIds, progress);
-        applied = applyItemFlags(s, flags);
-        // a restore puts back the export's catalogue as it was: an item hidden since is shown again
-        if (reload && exported != null) unhidden = unhideShownThen(s, dataset, flags);
+        applied = flags == null ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of())
+            : applyItemFlags(s, flags);
+        // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the export
+        // says which were hidden then (without its item flags, nothing is shown)
+        if (reload && exported != null && flags != null) unhidden = unhideShownThen(s, dataset, flags);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items%s, %,d events stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
         describe(applied) + (unhidden > 0 ? String.format(Locale.ROOT, " (%,d hidden since shown again)", unhidden)
-            : ""), loaded.inserted(), dataset.events().size() - loaded.inserted(), seconds);
+            : ""), loaded.inserted(), dataset.events().size() - loaded.inserted() - loaded.conflicts(), seconds);
     if (loaded.conflicts() > 0) {
       // the rest is loaded; these are not, and a script must not take the load for whole
       throw new IllegalArgumentException(String.format(Locale.ROOT, "%s%,d events were not loaded: the store holds"

@@ -54,7 +54,7 @@ final class TrainingHistory implements FitListener {
     resumedAfter = epochsDone;
     this.secondsBefore = Double.isFinite(secondsBefore) ? secondsBefore : 0;
     next.resumed(epochsDone, secondsBefore);
-    next.status("epochs 1 to " + epochsDone + " are the checkpoint's; training goes on from epoch " + (epochsDone + 1));
+    next.status("epochs 1 to " + epochsDone + " are the checkpoint's, not trained again");
   }
 
   /** The epochs a resumed run found done in its checkpoint; -1 when the run started afresh. */

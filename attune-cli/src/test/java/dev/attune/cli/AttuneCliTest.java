@@ -494,6 +494,28 @@ class AttuneCliTest {
       assertEquals(events, store.counts().events());
       assertTrue(store.item(item).orElseThrow().hidden() && !store.item(other1).orElseThrow().hidden());
     }
+    // without the export's item flags, a restore cannot tell which items were hidden then: it shows none again
+    Path noFlags = dir.resolve("no-flags");
+    assertEquals(0, run("export", "--store", url, "--out", noFlags.toString(), "-q").code());
+    Files.delete(noFlags.resolve(ExportCommand.ItemFlags.FILE));
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertTrue(store.setHidden(other1, true));
+    }
+    CliRun withoutFlags = run("load", "--data", noFlags.toString(), "--store", url, "-q", "--reload");
+    assertEquals(0, withoutFlags.code(), withoutFlags.err());
+    assertFalse(withoutFlags.out().contains("shown again"), withoutFlags.out());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertTrue(store.item(other1).orElseThrow().hidden(), "left hidden");
+      assertTrue(store.setHidden(other1, false));
+    }
+    // an export that fails (a store with nothing in it) leaves the earlier one whole, its files too
+    String empty = "jdbc:sqlite:" + dir.resolve("empty.db");
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(empty)) {
+      assertEquals(0, store.counts().events());
+    }
+    CliRun failed = run("export", "--store", empty, "--out", noFlags.toString(), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, failed.code(), failed.out());
+    assertTrue(Files.exists(noFlags.resolve(ExportedEvents.FILE)), "the earlier export's ids kept");
     // an export without its ids (its file lost): back into its store, every event would be stored twice: refused
     Path withoutIds = dir.resolve("without-ids");
     assertEquals(0, run("export", "--store", url, "--out", withoutIds.toString(), "-q").code());
@@ -920,7 +942,7 @@ class AttuneCliTest {
         "--param", "sasrec.epochs=4", "--param", "sasrec.hidden=16", "--param", "sasrec.blocks=1",
         "--param", "sasrec.loss=full-ce", "--param", "sasrec.validateEvery=1", "--threads", "2", "--resume");
     assertEquals(0, more.code(), more.err());
-    assertTrue(more.err().contains("epochs 1 to 3 are the checkpoint's") && more.err().contains("epoch 4"),
+    assertTrue(more.err().contains("epochs 1 to 3 are the checkpoint's") && more.err().contains("epoch 4 loss"),
         more.err());
     assertFalse(more.err().contains("epoch 1 loss"), "replayed epochs are not printed as trained: " + more.err());
     assertEquals(4, new ObjectMapper().readTree(longer.resolve("model.json").toFile()).get("history").size(),

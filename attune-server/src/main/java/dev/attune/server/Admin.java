@@ -574,7 +574,10 @@ final class Admin {
       RecentHistory.UserHistory stored = historyOf.apply(id);
       var profile = store.user(id);
       if (stored.recent().isEmpty() && profile.isEmpty()) throw ApiException.notFound("user", asSent);
-      if (profile.isPresent()) chosen = Api.preferences(profile.get().attributes());
+      // as the recommendation routes read them: the choices of a user with fewer than COLD_EVENTS stored events
+      if (profile.isPresent() && stored.recent().size() < Recommendations.COLD_EVENTS) {
+        chosen = Api.preferences(profile.get().attributes());
+      }
       seen.addAll(stored.earlierItems());
       for (dev.attune.events.Event e : stored.recent()) {
         events.add(e);

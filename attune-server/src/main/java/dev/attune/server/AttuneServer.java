@@ -255,6 +255,16 @@ public final class AttuneServer {
   }
 
   /** The HTTP-level client error (4xx) that caused {@code e}, such as a body that ended early, or null. */
+  /** Whether {@code e} comes of the connection closing under the request being read. */
+  private static boolean connectionClosed(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.ClosedChannelException || t instanceof org.eclipse.jetty.io.EofException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static HttpException clientProtocolFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) return h;
@@ -399,6 +409,12 @@ public final class AttuneServer {
           // the client broke the request (a body shorter than its Content-Length, a bad chunk): its mistake
           error(ctx, unreadable.getCode(), "bad_request", "the request could not be read: " + unreadable.getReason(),
               null);
+          return;
+        }
+        if (connectionClosed(e)) {
+          // the connection closed under the request (the client went, or was closed as a trickle): one line, no trace
+          LOG.info("{} {}: the connection closed before the request was read", method(ctx), loggedRoute(ctx));
+          error(ctx, 400, "bad_request", "the connection closed before the request was read", null);
           return;
         }
         if (e instanceof dev.attune.store.StoreException s && s.retryable()) {
@@ -660,8 +676,8 @@ public final class AttuneServer {
 
   /**
    * How often each connection is checked by {@link StalledConnections}: a new one must have sent a whole request's
-   * headers by the first check, and one that keeps sending bytes for {@link StalledConnections#STALLED_CHECKS} checks
-   * in a row without being answered is closed. Tests shorten it.
+   * headers by the first check, and one that trickles through {@link StalledConnections#STALLED_CHECKS} checks in a row
+   * without an answer starting is closed. Tests shorten it.
    */
   static long connectionCheckMillis = 10_000;
 
@@ -702,16 +718,19 @@ public final class AttuneServer {
 
   /**
    * Closes connections that hold a place without being served: one that has not sent a whole request's headers by its
-   * first check ({@code millis} after it opened), and one that keeps sending bytes for {@link #STALLED_CHECKS} checks
-   * in a row while no answer on it completes (a request's headers or body trickled a byte at a time, after an earlier
-   * request or not). The idle timeout alone restarts with every byte: a byte every 10 s held a connection for good, and
-   * with the connection limit, 64 such connections after one request each kept every other client out. An idle
-   * keep-alive connection (no bytes) is left to the idle timeout; a request the server is still answering to a client
-   * that sends nothing more is not touched. An upload of 8 MB must keep above about 270 KB/s.
+   * first check ({@code millis} after it opened), and one that trickles, sending some bytes but fewer than {@link
+   * #MIN_BYTES_PER_CHECK} between checks, through {@link #STALLED_CHECKS} checks in a row while no answer on it starts
+   * (a request's headers or body a few bytes at a time, after an earlier request or not). The idle timeout alone
+   * restarts with every byte: a byte every 10 s held a connection for good, and with the connection limit, 64 such
+   * connections after one request each kept every other client out. An idle keep-alive connection (no bytes) is left to
+   * the idle timeout; a request the server is still answering to a client that sends nothing more is not touched; an
+   * upload faster than {@link #MIN_BYTES_PER_CHECK} per check goes on however long it takes.
    */
   static final class StalledConnections implements org.eclipse.jetty.io.Connection.Listener {
-    /** Checks in a row with bytes coming in and no answer completed, after which a connection is closed. */
+    /** Checks in a row with a trickle coming in and no answer started, after which a connection is closed. */
     static final int STALLED_CHECKS = 3;
+    /** Fewer bytes than this between two checks, but some, is a trickle (6.4 KB/s at the 10 s checks). */
+    static final long MIN_BYTES_PER_CHECK = 64 * 1024;
 
     private final org.eclipse.jetty.util.thread.Scheduler scheduler;
     private final long millis;
@@ -753,7 +772,9 @@ public final class AttuneServer {
         }
         long bytes = connection.getBytesIn();
         long out = connection.getMessagesOut();
-        stalled = bytes != bytesIn && out == answered ? stalled + 1 : 0;
+        // Jetty counts an answer out once it is committed
+        long arrived = bytes - bytesIn;
+        stalled = arrived > 0 && arrived < MIN_BYTES_PER_CHECK && out == answered ? stalled + 1 : 0;
         bytesIn = bytes;
         answered = out;
         if (stalled >= STALLED_CHECKS) {

@@ -703,6 +703,14 @@ abstract class ApiContract {
     }
     assertEquals(List.of("song3"), influenceOwn, influence.toString());
     assertEquals(new java.util.HashSet<>(standIns), new java.util.HashSet<>(influenceStandIns), influence.toString());
+    assertEquals("song3", influence.get(influence.size() - 1).get("itemId").asText(), "the stand-ins come first");
+    // a user with as many events as a new user may have (skips, none liked) gets no stand-ins from the routes: nor
+    // from the map
+    json(post("/v1/users/new6/onboarding", "{\"categories\":[\"jazz\"]}"), 200);
+    post("/v1/events", "[{\"userId\":\"new6\",\"itemId\":\"song2\",\"type\":\"skip\"},{\"userId\":\"new6\","
+        + "\"itemId\":\"song4\",\"type\":\"skip\"},{\"userId\":\"new6\",\"itemId\":\"song6\",\"type\":\"skip\"}]");
+    JsonNode skipped = json(admin("POST", "/v1/admin/influence", "{\"userId\":\"new6\",\"items\":[\"song1\"]}"), 200);
+    assertEquals(0, skipped.get("steps").size(), skipped.toString());
     assertError(post("/v1/users/new4/onboarding", "{\"items\":[\"nope\"]}"), 400, "invalid_field", "items[0]");
     assertError(post("/v1/users/new4/onboarding", "{}"), 400, "invalid_field", null);
     // every choice is stored, whatever ':' the ids hold, and no client event can take a choice's id in advance

@@ -84,7 +84,8 @@ final class LineReader implements Closeable {
       return gzipped ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
     } catch (java.util.zip.ZipException | java.io.EOFException e) { // a gzip header cut short or damaged
       raw.close();
-      throw new IOException(file + ": its gzip data is damaged or cut short at the start (" + e.getMessage() + ")", e);
+      throw new IOException(file + ": its gzip data is damaged or cut short at the start"
+          + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
     } catch (IOException | RuntimeException e) {
       raw.close();
       throw e;
@@ -195,8 +196,8 @@ final class LineReader implements Closeable {
     try {
       n = in.read(buf, limit, buf.length - limit);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
-      throw new IOException(file + ": its gzip data is damaged or cut short after line " + number + " ("
-          + e.getMessage() + ")", e);
+      throw new IOException(file + ": its gzip data is damaged or cut short after line " + number
+          + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
     }
     if (n < 0) {
       eof = true;
