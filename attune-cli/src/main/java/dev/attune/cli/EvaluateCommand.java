@@ -209,8 +209,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Split split = split(dataset, protocol, seed);
     int testUsers = split.test().numUsersWithItems();
     boolean sampled = maxUsers > 0 && maxUsers < testUsers;
-    err.println("protocol " + split.protocol() + ": " + testUsers + " test users, " + split.test().size()
-        + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them" : ""));
+    err.println("protocol " + split.protocol() + readableCutoff(split.protocol()) + ": " + testUsers + " test users, "
+        + split.test().size() + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them"
+        : ""));
     noteTiedTargets(split, err);
     noteGivenTestLeftOut(dataset, split, err);
     int evaluatedUsers = sampled ? maxUsers : testUsers;
@@ -375,6 +376,17 @@ final class EvaluateCommand implements Callable<Integer> {
               : "a user needs at least 3 consumed items to be tested (2 under random:<fraction>)"));
     }
     return split;
+  }
+
+  private static final java.util.regex.Pattern CUTOFF = java.util.regex.Pattern.compile("cutoff=(\\d{10,})");
+
+  /**
+   * A temporal protocol's cutoff as a date, for the line that names the protocol in milliseconds (which model.json
+   * records and compares, so it stays as it is): " (cutoff 1998-03-30T21:29:29Z)"; empty for another protocol.
+   */
+  static String readableCutoff(String protocol) {
+    var m = CUTOFF.matcher(protocol);
+    return m.find() ? " (cutoff " + java.time.Instant.ofEpochMilli(Long.parseLong(m.group(1))) + ")" : "";
   }
 
   /**

@@ -53,6 +53,10 @@ class AttuneCliTest {
     EvaluateCommand.noteGivenTestLeftOut(ds, dev.attune.data.Splits.given(ds, AttuneCli.WEIGHTS),
         new java.io.PrintWriter(silent, true));
     assertEquals("", silent.toString(), "tested on under given");
+    // a temporal protocol's cutoff in milliseconds is also said as a date
+    assertEquals(" (cutoff 1998-03-31T22:11:49Z)",
+        EvaluateCommand.readableCutoff("temporal(cutoff=891382309000, validation from 889502198000)"));
+    assertEquals("", EvaluateCommand.readableCutoff("leave-one-out"));
   }
 
   @Test
