@@ -127,7 +127,7 @@ final class ExportCommand implements Callable<Integer> {
   /**
    * What a store's event times are: none when every one is 0 (a data set without time loaded, such as Last.fm's, which
    * 'evaluate' must then split at random, not by a time that is not there), positions when all are below {@link
-   * AbuseDetector#FIRST_CLOCK_TIME} (an s3rec import's 0, 1, 2...), else clock time.
+   * Dataset#FIRST_CLOCK_TIME} (an s3rec import's 0, 1, 2...), else clock time.
    */
   static Dataset.TimeKind timeKindOf(dev.attune.data.EventLog events) {
     if (events.size() == 0) return Dataset.TimeKind.CLOCK; // a catalogue and profiles alone: what the service adds
@@ -137,7 +137,7 @@ final class ExportCommand implements Callable<Integer> {
       oldest = Math.min(oldest, events.time(row));
       newest = Math.max(newest, events.time(row));
     }
-    if (oldest < 0 || newest >= AbuseDetector.FIRST_CLOCK_TIME) return Dataset.TimeKind.CLOCK;
+    if (oldest < 0 || newest >= Dataset.FIRST_CLOCK_TIME) return Dataset.TimeKind.CLOCK;
     return newest == 0 ? Dataset.TimeKind.NONE : Dataset.TimeKind.ORDINAL;
   }
 

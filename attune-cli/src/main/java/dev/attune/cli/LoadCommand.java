@@ -148,9 +148,8 @@ final class LoadCommand implements Callable<Integer> {
       var stored = store.event(id);
       if (stored.isEmpty()) continue;
       dev.attune.events.Event e = dataset.event(dataset.events(), row);
-      dev.attune.events.Event held = stored.get().event();
-      if (!held.userId().equals(storedUserId(userIds, e.userId())) || !held.itemId().equals(e.itemId())
-          || !held.type().equalsIgnoreCase(e.type()) || held.timestamp() != e.timestamp()) {
+      if (!sameEvent(stored.get().event(), new dev.attune.events.Event(storedUserId(userIds, e.userId()), e.itemId(),
+          e.type(), e.value(), e.timestamp(), e.scene()))) {
         if (exported != null) {
           throw new IllegalArgumentException("the store already holds other events under this export's event ids"
               + " (its event '" + id + "' differs from this one's), and they would be taken for its duplicates: the"

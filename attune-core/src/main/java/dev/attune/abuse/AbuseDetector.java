@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  *       or a script replaying a profile). Only on data with clock times ({@link Dataset.TimeKind#CLOCK}), and
  *       only over events with a time: time 0 ({@link #UNKNOWN_TIME}) is how ratings imported without time arrive
  *       (every event of a user at one instant), which says nothing about how fast anyone acted; nor do sequence
- *       positions stored as times ({@link #FIRST_CLOCK_TIME}).
+ *       positions stored as times ({@link Dataset#FIRST_CLOCK_TIME}: a long s3rec history looked like 72 events
+ *       within a minute, and 87 of Beauty's real users were flagged so).
  *   <li><b>shilling, taste-less crowd</b>: fake profiles pushing an item share that item and nothing else; their
  *       other items are independent draws (uniform, in proportion to popularity, or from the most popular items).
  *       Each user gets a <em>coherence</em>: for every item of the profile, the mean cosine (item-item
@@ -57,13 +58,6 @@ import java.util.SplittableRandom;
 public final class AbuseDetector {
   /** The time of an event whose time is not known (ratings imported without time); never part of a burst. */
   public static final long UNKNOWN_TIME = 0L;
-  /**
-   * Times before 10^9 ms (12 days into 1970) are not clock times and never part of a burst: a sequence data set
-   * imported without times ({@code s3rec}) holds positions (0, 1, 2, ...), which a store reads as milliseconds, so a
-   * long history looked like 72 events within a minute (on Beauty, 87 real users were flagged so). Real logs, even
-   * MovieLens-100K's from 1997, are far past it.
-   */
-  public static final long FIRST_CLOCK_TIME = 1_000_000_000L;
   /** Largest random profile drawn for the popularity null; longer profiles are compared with this size. */
   public static final int MAX_NULL_PROFILE = 400;
 
@@ -458,12 +452,12 @@ public final class AbuseDetector {
     long[][] times = new long[users][];
     int[] count = new int[users];
     for (int r = 0; r < log.size(); r++) {
-      if (log.time(r) >= FIRST_CLOCK_TIME) count[log.user(r)]++;
+      if (log.time(r) >= Dataset.FIRST_CLOCK_TIME) count[log.user(r)]++;
     }
     for (int u = 0; u < users; u++) times[u] = new long[count[u]];
     Arrays.fill(count, 0);
     for (int r = 0; r < log.size(); r++) {
-      if (log.time(r) >= FIRST_CLOCK_TIME) times[log.user(r)][count[log.user(r)]++] = log.time(r);
+      if (log.time(r) >= Dataset.FIRST_CLOCK_TIME) times[log.user(r)][count[log.user(r)]++] = log.time(r);
     }
     for (int u = 0; u < users; u++) {
       long[] t = times[u];

@@ -30,6 +30,13 @@ public final class Dataset {
     NONE
   }
 
+  /**
+   * Times before 10^9 ms (12 days into 1970) are not clock times: a sequence data set imported without times
+   * ({@code s3rec}) holds positions (0, 1, 2, ...), which a store keeps as milliseconds. Real logs, even
+   * MovieLens-100K's from 1997, are far past it.
+   */
+  public static final long FIRST_CLOCK_TIME = 1_000_000_000L;
+
   private final String name;
   private final TimeKind timeKind;
   private final IdIndex userIds = new IdIndex();

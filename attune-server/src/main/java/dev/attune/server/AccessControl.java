@@ -102,7 +102,7 @@ final class AccessControl {
       if (config.anonymousPerSecond() > 0) limitAnonymous(ctx);
       return;
     }
-    if (given.startsWith("atk_")) {
+    if (given.startsWith(ApiKeys.PREFIX)) {
       // an API key's secret is 192 random bits, past guessing: not throttled, so a client behind the same proxy
       // retrying a stale key, or a key used before the server has read it, holds nobody else off
       checkKey(ctx, scope, given);
@@ -131,11 +131,12 @@ final class AccessControl {
       ctx.attribute(ADMIN_ATTRIBUTE, Boolean.TRUE);
       return; // the server's admin key may do everything
     }
-    if (!given.startsWith("atk_")) {
-      throw unauthorized(ctx, scope.equals("admin") ? "the admin key is wrong" : "not an API key (they start with 'atk_')");
+    if (!given.startsWith(ApiKeys.PREFIX)) {
+      throw unauthorized(ctx, scope.equals("admin") ? "the admin key is wrong"
+          : "not an API key (they start with '" + ApiKeys.PREFIX + "')");
     }
-    int sep = given.indexOf('_', 4);
-    Store.ApiKey key = sep < 0 ? null : key(given.substring(4, sep));
+    int sep = given.indexOf('_', ApiKeys.PREFIX.length());
+    Store.ApiKey key = sep < 0 ? null : key(given.substring(ApiKeys.PREFIX.length(), sep));
     boolean secretMatches = key != null && MessageDigest.isEqual(key.secretHash().getBytes(StandardCharsets.US_ASCII),
         ApiKeys.sha256Hex(given.substring(sep + 1)).getBytes(StandardCharsets.US_ASCII));
     // "revoked" only to the key's holder: to anyone else, which ids exist or were revoked is not for telling

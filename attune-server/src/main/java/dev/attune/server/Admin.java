@@ -522,15 +522,14 @@ final class Admin {
 
   /**
    * For a history and some items: how much each history event the model reads raises each item's score, found by
-   * leaving the event out (occlusion): drop[e][i] = score_i(history) − score_i(history without event e). Unlike
-   * the attention weights, which do not depend on the item, this differs per item. The history is {@code userId}'s
-   * stored one (as their recommendations read it, a new user's stand-ins first: {@code standIn}) followed by {@code
-   * history}, or {@code history} alone. Events the
-   * model does not read (not liked, item unknown to the model) are not listed. A sequential network reads the newest
-   * {@code maxLength} of the others, its window: an event is left out of that window, and no older one moves in, as
-   * in the explanations' {@code topStepDrop}. A transfer model reads every event, each left out of the whole history
-   * (the newest {@link #MAX_INFLUENCE_STEPS} are listed), and scores the items of {@code scene} (default: its
-   * training target). One forward pass per listed event.
+   * leaving the event out (occlusion): drop[e][i] = score_i(history) − score_i(history without event e). Unlike the
+   * attention weights, which do not depend on the item, this differs per item. The history is {@code userId}'s stored
+   * one (as their recommendations read it, a new user's stand-ins first: {@code standIn}) followed by {@code history},
+   * or {@code history} alone. Events the model does not read (not liked, item unknown to the model) are not listed. A
+   * sequential network reads the newest {@code maxLength} of the others, its window: an event is left out of that
+   * window, and no older one moves in, as in the explanations' {@code topStepDrop}. A transfer model reads every event,
+   * each left out of the whole history (the newest {@link #MAX_INFLUENCE_STEPS} are listed), and scores the items of
+   * {@code scene} (default: its training target). One forward pass per listed event.
    */
   void influence(Context ctx) {
     JsonNode b = bodyJson(ctx);

@@ -21,6 +21,9 @@ public final class ApiKeys {
    */
   public record Created(String token, Store.ApiKey stored) {}
 
+  /** The start of every API key: it tells one from the admin key, whose tries are throttled. */
+  static final String PREFIX = "atk_";
+
   /**
    * Makes a key with a random id and secret.
    *
@@ -37,7 +40,7 @@ public final class ApiKeys {
     String idText = HexFormat.of().formatHex(id);
     // no '_' in the secret: it separates the parts
     String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret).replace('_', '-');
-    return new Created("atk_" + idText + "_" + secretText,
+    return new Created(PREFIX + idText + "_" + secretText,
         new Store.ApiKey(idText, sha256Hex(secretText), scopes, name, nowMillis, false));
   }
 

@@ -66,7 +66,7 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
       throw new IllegalArgumentException("adminKey must be at least " + MIN_ADMIN_KEY_LENGTH
           + " printable characters without spaces");
     }
-    if (adminKey != null && adminKey.startsWith("atk_")) {
+    if (adminKey != null && adminKey.startsWith(ApiKeys.PREFIX)) {
       // an API key's shape: such a key would be taken for one, and tries at it would go unthrottled
       throw new IllegalArgumentException("adminKey must not start with 'atk_', the prefix of API keys");
     }
