@@ -121,6 +121,11 @@ final class ExportedEvents {
       if (read.size() != events) {
         throw new IOException(file + ": " + read.size() + " events, where its head and the data set say " + events);
       }
+      int[] repeated = read.firstRepeatedId();
+      if (repeated != null) {
+        throw new IOException(file + ": events " + repeated[0] + " and " + repeated[1] + " have the same id "
+            + read.id(repeated[0]) + " (a store gives every event its own; was the file edited?)");
+      }
       return read;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IOException(file + ": not valid: " + dev.attune.data.importers.JacksonErrors.describeAt(e, "file"), e);
@@ -128,6 +133,38 @@ final class ExportedEvents {
       throw new IOException(file + ": not a whole gzip file" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"),
           e);
     }
+  }
+
+  /**
+   * The first two rows (in row order of the later one) that share an id, or null when every id is its own. Sorts
+   * 64-bit hashes of the ids rather than the ids (an export of 8.7 million events sorts them in well under a second,
+   * in 70 MB), then compares the rows behind equal hashes.
+   */
+  int[] firstRepeatedId() {
+    long[] hashes = new long[ids.size()];
+    for (int row = 0; row < hashes.length; row++) hashes[row] = hash64(ids.get(row));
+    long[] sorted = hashes.clone();
+    java.util.Arrays.sort(sorted);
+    java.util.Set<Long> shared = new java.util.HashSet<>();
+    for (int k = 1; k < sorted.length; k++) if (sorted[k] == sorted[k - 1]) shared.add(sorted[k]);
+    if (shared.isEmpty()) return null;
+    Map<String, Integer> firstRow = new HashMap<>();
+    for (int row = 0; row < hashes.length; row++) {
+      if (!shared.contains(hashes[row])) continue;
+      Integer earlier = firstRow.putIfAbsent(ids.get(row), row);
+      if (earlier != null) return new int[] {earlier, row};
+    }
+    return null; // equal hashes of different ids only
+  }
+
+  /** A 64-bit FNV-1a hash of the id's characters: two of 8.7 million ids share one with odds of about 2 in a million. */
+  private static long hash64(String id) {
+    long h = 0xcbf29ce484222325L;
+    for (int k = 0; k < id.length(); k++) {
+      h ^= id.charAt(k);
+      h *= 0x100000001b3L;
+    }
+    return h;
   }
 
   /** A line of the file after its head. */

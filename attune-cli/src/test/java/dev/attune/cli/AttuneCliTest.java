@@ -596,6 +596,19 @@ class AttuneCliTest {
     CliRun damaged = run("load", "--data", cleanDir.toString(), "--store", "jdbc:sqlite:" + dir.resolve("d.db"), "-q");
     assertEquals(AttuneCli.USAGE_ERROR, damaged.code(), damaged.out());
     assertTrue(damaged.err().contains(ExportedEvents.FILE), damaged.err());
+    // an id given to two rows (a hand-edited file) is the file's fault, said before anything is loaded
+    ExportedEvents repeated = new ExportedEvents();
+    for (int row = 0; row < cleanIds.size(); row++) {
+      repeated.add(cleanIds.id(row == 2 ? 0 : row), cleanIds.context(row));
+    }
+    repeated.write(cleanDir, cleanData.name());
+    String repeatedStore = "jdbc:sqlite:" + dir.resolve("r.db");
+    CliRun sameId = run("load", "--data", cleanDir.toString(), "--store", repeatedStore, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, sameId.code(), sameId.out());
+    assertTrue(sameId.err().contains("events 0 and 2 have the same id " + cleanIds.id(0)), sameId.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(repeatedStore)) {
+      assertEquals(0, store.counts().events(), "nothing loaded");
+    }
     // a store of a catalogue and profiles, no event yet, is exported too (it can be moved)
     String catalogueOnly = "jdbc:sqlite:" + dir.resolve("catalogue.db");
     try (dev.attune.store.Store store = dev.attune.store.Store.open(catalogueOnly)) {
