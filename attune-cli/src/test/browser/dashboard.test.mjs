@@ -349,6 +349,18 @@ try {
     await open(page, hash, ready);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 375, `${ready} fits 375 px (${width} px wide)`);
+    if (ready === 'overview') {
+      // the live chart opens at its newest minutes, scrolled past its left axis: the right one is in view
+      const inView = await page.evaluate(() => {
+        const box = document.getElementById('live').getBoundingClientRect();
+        const ticks = [...document.querySelectorAll('[data-testid="chart-live"] text.right-tick')];
+        return ticks.length > 0 && ticks.every(t => {
+          const r = t.getBoundingClientRect();
+          return r.left >= box.left && r.right <= box.right;
+        });
+      });
+      check(inView, 'the live chart shows a y scale on a phone');
+    }
   }
   await page.setViewportSize({ width: 1320, height: 900 });
 

@@ -254,7 +254,8 @@ function perBucket(series) {
 
 function liveChart(s) {
   const chart = lineChart({ series: [{ name: `events per minute (total ${fmt(s.total)})`, points: points(s) }],
-    xLabel: 'time (UTC, HH:MM)', yLabel: 'events per minute', xFormat: hhmm, width: 1180, height: 240, testid: 'chart-live' });
+    xLabel: 'time (UTC, HH:MM)', yLabel: 'events per minute', xFormat: hhmm, width: 1180, height: 240, rightAxis: true,
+    testid: 'chart-live' });
   chart.setAttribute('data-total', s.total);
   return chart;
 }

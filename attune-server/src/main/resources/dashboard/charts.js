@@ -44,12 +44,14 @@ function legend(root, series, x, y) {
 /**
  * A line chart of one or more series over a shared numeric x axis.
  * opts: { series: [{name, points: [[x, y]], color?}], xLabel, yLabel, xFormat?, yFormat?, width?, height?,
- *         yMin?: number (default 0), testid? }
+ *         yMin?: number (default 0), rightAxis?: boolean, testid? }
+ * rightAxis repeats the y tick labels at the right end: a chart that opens scrolled to its newest x values (the live
+ * chart on a phone) keeps a y scale in view.
  */
 export function lineChart(opts) {
   const width = opts.width || 600;
   const height = opts.height || 260;
-  const m = { left: 64, right: 40, top: 30, bottom: 48 };
+  const m = { left: 64, right: opts.rightAxis ? 64 : 40, top: 30, bottom: 48 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   // named by its series (which carry their totals), so two charts of one kind on a page are told apart by a reader
@@ -79,7 +81,12 @@ export function lineChart(opts) {
   for (let v = y0; v <= y1 + step / 2; v += step) {
     grid.append(svg('line', { x1: m.left, x2: m.left + w, y1: sy(v), y2: sy(v) }));
     axis.append(svg('text', { x: m.left - 6, y: sy(v) + 4, 'text-anchor': 'end' }, yFormat(Number(v.toPrecision(12)))));
+    if (opts.rightAxis) {
+      axis.append(svg('text', { x: m.left + w + 6, y: sy(v) + 4, 'text-anchor': 'start', class: 'right-tick' },
+        yFormat(Number(v.toPrecision(12)))));
+    }
   }
+  if (opts.rightAxis) axis.append(svg('line', { x1: m.left + w, x2: m.left + w, y1: m.top, y2: m.top + h }));
   const xTickCount = Math.min(6, new Set(xs).size);
   // whole x values (epochs, not times in ms) get ticks at whole values: a tick at 3.2 labelled "3" would sit beside
   // epoch 3's dot

@@ -9,6 +9,7 @@ import dev.attune.data.importers.Importer;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.SceneBaselines;
 import dev.attune.eval.SceneResult;
+import dev.attune.events.EventType;
 import dev.attune.events.EventWeights;
 import dev.attune.infer.SceneTransferModel;
 import dev.attune.infer.WeightFile;
@@ -80,6 +81,7 @@ public final class SceneTransferQuality {
     boolean warmSplitGate = false;
     double validationUsers = 0.1;
     int gateSteps = SceneBlendGate.STEPS;
+    boolean ratingScaled = false;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int k = 1; k < args.length; k++) {
       String[] kv = args[k].split("=", 2);
@@ -91,6 +93,7 @@ public final class SceneTransferQuality {
       else if (kv[0].equals("merged")) merged = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("gateBootstraps")) gateBootstraps = Integer.parseInt(kv[1]);
       else if (kv[0].equals("warmSplitGate")) warmSplitGate = Boolean.parseBoolean(kv[1]);
+      else if (kv[0].equals("ratingWeights")) ratingScaled = kv[1].equals("scaled");
       else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
       else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);
@@ -99,8 +102,12 @@ public final class SceneTransferQuality {
     Dataset ds = importer.newDataset("douban-book-music");
     importer.importInto(ds, SharedData.root().resolve("douban-book-music"), ImportOptions.DEFAULTS);
     System.out.println("# " + ds + ", seed " + seed + ", test users " + TEST_USERS + ", validation users "
-        + validationUsers + ", max epochs " + maxEpochs);
-    EventWeights weights = EventWeights.defaults();
+        + validationUsers + ", max epochs " + maxEpochs + ", ratings " + (ratingScaled ? "scaled" : "unit"));
+    // scaled: a rating weighs rating / 5 (a 5 weighs 1 as every rating does by default), in both scenes and for
+    // every model, target-only ones included
+    EventWeights weights = ratingScaled
+        ? EventWeights.defaults().with(new EventType("rating", 0.2f, EventType.ValueRule.SCALE))
+        : EventWeights.defaults();
     SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(overrides).withSeed(seed);
     System.out.println("# " + params);
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false).withSeed(seed);
