@@ -81,7 +81,8 @@ final class ExportedEvents {
         Map<String, String> context = contexts.get(row);
         if (context != null) {
           json.writeObjectFieldStart("context");
-          for (var e : context.entrySet()) json.writeStringField(e.getKey(), e.getValue());
+          // by name: the map's own order changes from one run to the next, and so would the file
+          for (var e : new java.util.TreeMap<>(context).entrySet()) json.writeStringField(e.getKey(), e.getValue());
           json.writeEndObject();
         }
         json.writeEndObject();

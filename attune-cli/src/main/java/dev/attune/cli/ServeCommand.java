@@ -311,7 +311,7 @@ final class ServeCommand implements Callable<Integer> {
     return switch (text.strip().toLowerCase(java.util.Locale.ROOT)) {
       case "true", "yes", "on", "1" -> true;
       case "false", "no", "off", "0" -> false;
-      default -> throw new IllegalArgumentException(name + " must be true or false: " + text);
+      default -> throw new IllegalArgumentException(name + " must be true or false (or yes/no, on/off, 1/0): " + text);
     };
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attune.events.Item;
 import dev.attune.events.User;
 import java.io.BufferedInputStream;
@@ -215,7 +216,10 @@ public final class DatasetIo {
   private static Path writeJsonLines(Path file, List<?> values) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
-         SequenceWriter seq = JSON.writer().withRootValueSeparator("\n").writeValues(out)) {
+         // attributes sorted by name: their maps (Map.copyOf) iterate in an order that changes from one run of the
+         // JVM to the next, and two exports of one store differed byte for byte (a QA run)
+         SequenceWriter seq = JSON.writer().with(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+             .withRootValueSeparator("\n").writeValues(out)) {
       for (Object v : values) seq.write(v);
     }
     return tmp;

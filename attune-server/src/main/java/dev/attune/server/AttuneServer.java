@@ -361,6 +361,7 @@ public final class AttuneServer {
         // without a Host header (HTTP/1.0), the name an absolute request target gives (else the local address)
         String named = ctx.header("Host") != null ? ctx.header("Host") : ctx.req().getServerName();
         if (!hosts.allows(named) && !path.equals("/health") && !path.equals("/metrics")) {
+          hosts.refused(named);
           throw new ApiException(403, "host_not_allowed", "this server does not answer for host '" + named
               + "': IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts) only", "Host");
         }

@@ -17,15 +17,22 @@ import java.util.regex.Pattern;
  * AccessConfig#allowedHosts}: {@code attune.example.com}, {@code .example.com} for every subdomain, {@code *} for
  * any host, as behind a proxy that checks names itself).
  *
- * <p>Immutable and thread-safe.
+ * <p>A name refused for the first time is logged once ({@link #refused}), so that an operator whose proxy passes its
+ * clients' {@code Host} on sees why the API answers 403 while {@code /health} answers 200.
+ *
+ * <p>Thread-safe.
  */
 final class HostPolicy {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostPolicy.class);
+  /** Most refused names logged: a rebinding page can make up names without end, and must not fill the log. */
+  static final int MAX_LOGGED_NAMES = 20;
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   /** An IPv6 literal as a Host header writes it: hex groups, colons, perhaps an IPv4 tail and a zone, in brackets. */
   private static final Pattern IPV6 = Pattern.compile("\\[[0-9a-f:.]+(%25[0-9a-z._~-]+)?]");
   private final Set<String> names;
   private final List<String> suffixes;
   private final boolean any;
+  private final Set<String> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param allowed configured host names (case-insensitive; {@code .example.com} allows its subdomains, {@code *}
@@ -61,6 +68,28 @@ final class HostPolicy {
     if (host.equals("localhost") || host.endsWith(".localhost") || names.contains(host)) return true;
     for (String suffix : suffixes) if (host.endsWith(suffix)) return true;
     return false;
+  }
+
+  /**
+   * Notes that a request for {@code hostHeader} was refused: the first refusal of each name is logged as a warning,
+   * up to {@link #MAX_LOGGED_NAMES} names, then one line saying that further names are not logged. Returns whether
+   * this call logged.
+   */
+  boolean refused(String hostHeader) {
+    String host = name(String.valueOf(hostHeader).strip().toLowerCase(Locale.ROOT));
+    if (logged.size() > MAX_LOGGED_NAMES || logged.contains(host)) return false;
+    if (logged.size() == MAX_LOGGED_NAMES) {
+      if (!logged.add("")) return false; // the closing line's own mark, taken once
+      LOG.warn("requests for more host names were refused; they are not logged (a page rebinding its names to this"
+          + " server makes them up)");
+      return true;
+    }
+    if (!logged.add(host)) return false;
+    LOG.warn("refused a request for host '{}' (403 host_not_allowed; /health and /metrics answer it): this server"
+        + " answers IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts); add the"
+        + " name there if clients or a proxy passing their Host on reach it by that name. Later refusals of it are"
+        + " not logged", host);
+    return true;
   }
 
   /** The host of a {@code Host} header, without its port (an IPv6 address keeps its brackets). */

@@ -80,10 +80,14 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
   }
 
   /**
-   * Checks a raw query string: valid percent-encoding, only the documented parameters, each at most once.
+   * Checks a raw query string: valid percent-encoding, only the documented parameters (and {@link #CACHE_BUSTER}),
+   * each at most once.
    *
    * @throws ApiException 400 {@code invalid_query} otherwise
    */
+  /** The query parameter every route ignores: a client library's cache-buster ({@code _=1733480000000}). */
+  static final String CACHE_BUSTER = "_";
+
   void checkQuery(String query) {
     if (query == null || query.isEmpty()) return;
     Set<String> seen = new HashSet<>();
@@ -98,6 +102,9 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
         throw new ApiException(400, "invalid_query", "the query string is not valid percent-encoding near '"
             + (part.length() > 40 ? part.substring(0, 40) + "..." : part) + "': " + e.getMessage(), null);
       }
+      // "_" is the cache-buster a browser library adds to every GET (jQuery's cache: false), not a misspelling;
+      // answers are not cached anyway (no-store)
+      if (name.equals(CACHE_BUSTER)) continue;
       if (queryParams.stream().noneMatch(p -> p.name().equals(name))) {
         // the field stays null: names a client makes up must not each become a reject reason
         throw new ApiException(400, "invalid_query", "unknown query parameter '"

@@ -449,6 +449,8 @@ abstract class ApiContract {
     assertError(get("/v1/items/song4?k=1"), 400, "invalid_query", null);
     assertEquals(2, json(get("/v1/popular?k=2&"), 200).get("items").size(), "an empty part is nothing");
     assertEquals(1, json(get("/v1/popular?%6B=1"), 200).get("items").size(), "an encoded name is its name");
+    assertEquals(2, json(get("/v1/users/p/recommendations?k=2&_=1733480000000"), 200).get("items").size(),
+        "a browser library's cache-buster is ignored");
     post("/v1/events", "{\"userId\":\"old\",\"itemId\":\"song30\",\"type\":\"play\",\"timestamp\":"
         + (now - 5 * 3_600_000L) + "}");
     assertFalse(ids(json(get("/v1/trending?k=40&hours=2"), 200)).contains("song30"), "five hours ago is outside");

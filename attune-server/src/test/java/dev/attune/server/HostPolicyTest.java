@@ -33,4 +33,15 @@ class HostPolicyTest {
     assertTrue(written.allows("api.example") && written.allows("x.corp.example:80"));
     assertFalse(written.allows("corp.example.evil"));
   }
+
+  @Test
+  void eachRefusedNameIsLoggedOnceAndMadeUpNamesCannotFillTheLog() {
+    HostPolicy p = new HostPolicy(List.of(), "127.0.0.1");
+    assertTrue(p.refused("recs.internal:8080"), "a proxy's name: the operator learns why the API answers 403");
+    assertFalse(p.refused("RECS.internal"), "once per name, whatever its case and port");
+    for (int k = 1; k < HostPolicy.MAX_LOGGED_NAMES; k++) assertTrue(p.refused("n" + k + ".rebind.example"));
+    assertTrue(p.refused("more.rebind.example"), "one line says that further names are not logged");
+    assertFalse(p.refused("yet-another.rebind.example"));
+    assertFalse(p.refused("recs.internal"));
+  }
 }
