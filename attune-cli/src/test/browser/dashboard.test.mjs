@@ -340,6 +340,20 @@ try {
   check((await page.title()).startsWith('User explorer'), 'the tab title names the page');
   expectFailures = false;
 
+  // ---- a log whose busy periods lie years apart (past data loaded beside today's): one chart per period
+  const unsplit = await ok('/v1/admin/events/over-time?bucket=day');
+  await ok('/v1/events', { method: 'POST', auth: false, body: { userId: 'archive-user', itemId: popular[0], type: 'play',
+    timestamp: unsplit.fromMillis - 10 * 365 * 86400000 } });
+  const split = await ok('/v1/admin/events/over-time?bucket=day');
+  check(split.periods.length === 2 && split.periods[0].total === 1, `the API cuts the log in two (${split.periods.length})`);
+  await open(page, '#/overview', 'overview');
+  check(await page.getAttribute('[data-testid="chart-days"]', 'data-periods') === '2'
+    && await page.locator('[data-testid="chart-days-0"]').count() === 1
+    && await page.locator('[data-testid="chart-days-1"]').count() === 1, 'a chart per busy period');
+  check((await page.getByTestId('chart-days-1').getAttribute('aria-label')).includes(`${fmt(split.periods[1].total)} events`),
+    'the later period holds the rest of the log');
+  await open(page, '#/models', 'models'); // the phone's overview below is drawn anew, at the phone's width
+
   // ---- a phone: the page is no wider than the screen, also for an item with a long id and title without spaces
   const longId = 'https://news.example/' + 'x'.repeat(200);
   check((await api('/v1/items', { method: 'POST', auth: false, body: { id: longId, title: 'T'.repeat(240) } })).status === 200,
@@ -351,14 +365,15 @@ try {
     check(width <= 375, `${ready} fits 375 px (${width} px wide)`);
     if (ready === 'overview') {
       // the live chart opens at its newest minutes, scrolled past its left axis: the right one is in view
-      const inView = await page.evaluate(() => {
+      // (once drawn: the chart is scrolled to its newest minutes in the frame after it is added)
+      const inView = await page.waitForFunction(() => {
         const box = document.getElementById('live').getBoundingClientRect();
         const ticks = [...document.querySelectorAll('[data-testid="chart-live"] text.right-tick')];
         return ticks.length > 0 && ticks.every(t => {
           const r = t.getBoundingClientRect();
           return r.left >= box.left && r.right <= box.right;
         });
-      });
+      }, null, { timeout: 5000 }).then(() => true, () => false);
       check(inView, 'the live chart shows a y scale on a phone');
     }
   }

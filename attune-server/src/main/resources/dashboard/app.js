@@ -145,6 +145,26 @@ const entries = map => Object.entries(map || {}).map(([label, value]) => ({ labe
 /** A per-bucket series as chart points [bucket start ms, count]. */
 const points = s => s.counts.map((c, i) => [s.fromMillis + i * s.bucketMillis, c]);
 
+/**
+ * A whole-log chart of events per day: one chart, or, when the log's busy periods lie a year or more apart (a data
+ * set of past events loaded beside today's), one chart per period, each readable, where a single chart over the
+ * decades between them squeezed each into a few pixels.
+ */
+function wholeLogChart(days, { subject, width, testid }) {
+  const periods = days.periods || [];
+  if (periods.length <= 1) {
+    return lineChart({ series: [{ name: `${subject} ${perBucket(days)} (${fmt(days.counts.length)} points, ${fmt(days.total)} events)`,
+      points: points(days) }], xLabel: 'day (UTC)', yLabel: `events ${perBucket(days)}`, xFormat: day, width, testid });
+  }
+  return h('div', { 'data-testid': testid, 'data-periods': periods.length },
+    h('p', { class: 'note' }, `The log has ${periods.length} busy periods with a year or more without events between them; each is drawn on its own.`),
+    ...periods.map((p, i) => lineChart({ series: [{ name: `${day(p.fromMillis)} to ${day(p.toMillis - 86400000)}: ${subject} ${perBucket(p)} (${fmt(p.total)} events)`,
+      points: points(p) }], xLabel: 'day (UTC)', yLabel: `events ${perBucket(p)}`, xFormat: day, width, testid: `${testid}-${i}` })));
+}
+
+/** A whole-log chart's bucket for its card's title: none when its periods are drawn each with their own. */
+const wholeLogBucket = days => ((days.periods || []).length > 1 ? '' : ` ${perBucket(days)}`);
+
 // ------------------------------------------------------------------ pages
 
 async function overview() {
@@ -174,9 +194,8 @@ async function overview() {
       card('Events by type', h('div', { id: 'ov-types' }, typesChart(c))),
       card('Events by scene', h('div', { id: 'ov-scenes' }, scenesChart(c)))),
     h('div', { class: 'grid' },
-      card(`Events ${perBucket(days)} — the whole log, first to newest event (UTC)`,
-        lineChart({ series: [{ name: `events ${perBucket(days)} (${fmt(days.counts.length)} points, ${fmt(days.total)} events)`, points: points(days) }], xLabel: 'day (UTC)',
-          yLabel: `events ${perBucket(days)}`, xFormat: day, testid: 'chart-days' })),
+      card(`Events${wholeLogBucket(days)} — the whole log, first to newest event (UTC)`,
+        wholeLogChart(days, { subject: 'events', testid: 'chart-days' })),
       card('Ingestion rejects by reason (since start)', h('div', { id: 'ov-rejects' }, rejectsChart(o)))),
     h('div', { class: 'grid' },
       card('Events by type and scene', h('div', { id: 'ov-type-scene' }, typeSceneTable(c))),
@@ -731,10 +750,9 @@ async function items(itemId) {
           ? h('p', { class: 'note', 'data-testid': 'similar-units' }, 'The model knows no item like it, so these share its category (or are popular); their score is their number of users, not a similarity.')
           : null)),
     h('div', { class: 'two' },
-      card(`Events on it ${perBucket(days)}, from its first to its newest event (UTC; popular and trending count its users instead)`,
+      card(`Events on it${wholeLogBucket(days)}, from its first to its newest event (UTC; popular and trending count its users instead)`,
         // an item nobody has touched has no first event: a chart of one zero on some day would say otherwise
-        days.total ? lineChart({ series: [{ name: `events on this item ${perBucket(days)} (total ${fmt(days.total)})`, points: points(days) }], xLabel: 'day (UTC)',
-          yLabel: `events ${perBucket(days)}`, xFormat: day, width: 560, testid: 'chart-popularity' })
+        days.total ? wholeLogChart(days, { subject: 'events on this item', width: 560, testid: 'chart-popularity' })
           : h('p', { class: 'muted', 'data-testid': 'chart-popularity-empty' }, 'No events on it yet.')),
       card('Who consumes it',
         h('p', {}, h('b', { 'data-testid': 'consumer-users' }, fmt(consumers.users)), ' users, ',

@@ -132,8 +132,8 @@ final class Admin {
    * Events per bucket of event time: {@code bucket=minute} for the last {@code count} minutes up to now (the
    * live view), {@code bucket=day} for the {@code count} days up to the newest event (by default every day from
    * the first event to the newest, so a log of past events still shows, in buckets of several days when it spans
-   * more than {@link #MAX_DAY_BUCKETS}); optionally for one item, whose own first and newest events then set the
-   * default days.
+   * more than {@link #MAX_DAY_BUCKETS}, and with {@code periods}, the log cut at its long empty stretches, {@link
+   * LogPeriods}); optionally for one item, whose own first and newest events then set the default days.
    */
   void eventsOverTime(Context ctx) {
     String bucket = ctx.queryParam("bucket") == null ? "minute" : ctx.queryParam("bucket");
@@ -143,6 +143,8 @@ final class Admin {
     long size;
     int count;
     long end;
+    StoreStats.Buckets wholeLog = null; // the default days: every day with events, read once for both views
+    long origin = 0;
     switch (bucket) {
       case "minute" -> {
         size = MINUTE;
@@ -165,11 +167,16 @@ final class Admin {
         } else {
           count = Api.intParam(ctx, "count", (int) span, 1, MAX_DAY_BUCKETS);
         }
+        if (ctx.queryParam("count") == null) {
+          origin = range[0] / DAY * DAY;
+          wholeLog = store.stats().nonEmptyBuckets(itemId, origin, end, DAY);
+        }
       }
       default -> throw ApiException.invalid("bucket", "bucket must be minute or day: " + bucket);
     }
     if (itemId != null && catalog.get(itemId) == null) throw ApiException.notFound("item", itemId);
-    StoreStats.Series s = store.stats().eventsOverTime(itemId, end - count * size, end, size);
+    StoreStats.Series s = wholeLog == null ? store.stats().eventsOverTime(itemId, end - count * size, end, size)
+        : inBuckets(wholeLog, origin, end - count * size, size, count);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("bucket", bucket);
     body.put("bucketMillis", size);
@@ -178,8 +185,19 @@ final class Admin {
     if (itemId != null) body.put("itemId", itemId);
     body.put("counts", s.counts());
     body.put("total", s.total());
+    if (wholeLog != null) body.put("periods", LogPeriods.of(wholeLog, origin));
     body.put("nowMillis", now);
     ctx.json(body);
+  }
+
+  /** Days with events (since {@code origin}) summed into {@code count} buckets of {@code size} from {@code from}. */
+  private static StoreStats.Series inBuckets(StoreStats.Buckets days, long origin, long from, long size, int count) {
+    long[] counts = new long[count];
+    for (int k = 0; k < days.size(); k++) {
+      long at = origin + days.buckets()[k] * DAY;
+      if (at >= from) counts[(int) Math.min(count - 1, (at - from) / size)] += days.counts()[k];
+    }
+    return new StoreStats.Series(from, size, counts);
   }
 
   // ---------------------------------------------------------------- data quality

@@ -174,7 +174,7 @@ final class Api {
             + " event, by event time", List.of(
                 new Route.Param("bucket", "string", "minute (default) or day"),
                 new Route.Param("count", "integer", "buckets: minutes 1-1440 (default 60) or days 1-3650 (default: from"
-                    + " the first event to the newest)"),
+                    + " the first event to the newest, with the log's busy periods in 'periods')"),
                 new Route.Param("itemId", "string", "only this item's events")),
             null, 200, admin::eventsOverTime),
         new Route(GET, "/v1/admin/quality", "Admin: rejected ingestion requests by reason and the latest ones,"

@@ -1437,6 +1437,8 @@ abstract class ApiContract {
     assertEquals(3 * day, all.get("fromMillis").asLong());
     assertEquals(1, all.get("counts").get(0).asLong());
     assertEquals(1, all.get("counts").get(9).asLong());
+    assertEquals(1, all.get("periods").size(), "a gap of 8 days does not cut the log: " + all.get("periods"));
+    assertEquals(all.get("counts"), all.get("periods").get(0).get("counts"));
     JsonNode one = json(admin("GET", "/v1/admin/events/over-time?bucket=day&itemId=song2", null), 200);
     assertEquals(1, one.get("counts").size(), "the item's own days");
     assertEquals(12 * day, one.get("fromMillis").asLong());
@@ -1447,5 +1449,16 @@ abstract class ApiContract {
     assertEquals(2 * day, longLog.get("bucketMillis").asLong(), longLog.toString());
     assertEquals(3, longLog.get("total").asLong(), "every event is in the series");
     assertTrue(longLog.get("counts").size() <= 3650);
+    // the two busy stretches 13 years apart are drawn as periods of their own, by the day
+    JsonNode periods = longLog.get("periods");
+    assertEquals(2, periods.size(), periods.toString());
+    assertEquals(List.of(3 * day, 13 * day, day, 2L), List.of(periods.get(0).get("fromMillis").asLong(),
+        periods.get(0).get("toMillis").asLong(), periods.get(0).get("bucketMillis").asLong(),
+        periods.get(0).get("total").asLong()));
+    assertEquals(10, periods.get(0).get("counts").size());
+    assertEquals(List.of(5000 * day, 5001 * day, 1L), List.of(periods.get(1).get("fromMillis").asLong(),
+        periods.get(1).get("toMillis").asLong(), periods.get(1).get("total").asLong()));
+    assertTrue(json(admin("GET", "/v1/admin/events/over-time?bucket=day&count=20", null), 200).get("periods")
+        == null, "a count asks for the days up to the newest, not the whole log");
   }
 }

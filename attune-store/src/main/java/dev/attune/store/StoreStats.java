@@ -81,9 +81,34 @@ public final class StoreStats {
       throw new IllegalArgumentException("at most " + MAX_BUCKETS + " buckets: " + buckets);
     }
     long[] counts = new long[(int) buckets];
+    Buckets held = nonEmptyBuckets(itemId, fromMillis, toMillis, bucketMillis);
+    for (int k = 0; k < held.size(); k++) counts[(int) held.buckets()[k]] += held.counts()[k];
+    return new Series(fromMillis, bucketMillis, counts);
+  }
+
+  /**
+   * The buckets that hold events, in order, and their counts: bucket b holds timestamps in [from + b·bucket, from +
+   * (b + 1)·bucket).
+   */
+  public record Buckets(long[] buckets, long[] counts) {
+    public int size() {
+      return buckets.length;
+    }
+  }
+
+  /**
+   * Events with a timestamp in [fromMillis, toMillis) counted per bucket, only the buckets that hold some: a log of
+   * decades with a few busy months costs what they hold, not a bucket per day of the decades.
+   *
+   * @param itemId only this item's events, or null for all
+   * @param bucketMillis bucket length, &gt; 0
+   */
+  public Buckets nonEmptyBuckets(String itemId, long fromMillis, long toMillis, long bucketMillis) {
+    if (bucketMillis <= 0) throw new IllegalArgumentException("bucketMillis must be > 0: " + bucketMillis);
     String sql = "SELECT (ts - ?) / ?, COUNT(*) FROM events WHERE ts >= ? AND ts < ?"
-        + (itemId == null ? "" : " AND item_id = ?") + " GROUP BY 1";
-    store.readSnapshot("eventsOverTime", c -> {
+        + (itemId == null ? "" : " AND item_id = ?") + " GROUP BY 1 ORDER BY 1";
+    return store.readSnapshot("eventsOverTime", c -> {
+      List<long[]> rows = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setLong(1, fromMillis);
         ps.setLong(2, bucketMillis);
@@ -91,12 +116,17 @@ public final class StoreStats {
         ps.setLong(4, toMillis);
         if (itemId != null) ps.setString(5, itemId);
         try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) counts[(int) rs.getLong(1)] += rs.getLong(2);
+          while (rs.next()) rows.add(new long[] {rs.getLong(1), rs.getLong(2)});
         }
       }
-      return null;
+      long[] buckets = new long[rows.size()];
+      long[] counts = new long[rows.size()];
+      for (int k = 0; k < rows.size(); k++) {
+        buckets[k] = rows.get(k)[0];
+        counts[k] = rows.get(k)[1];
+      }
+      return new Buckets(buckets, counts);
     });
-    return new Series(fromMillis, bucketMillis, counts);
   }
 
   /**
