@@ -158,9 +158,12 @@ function wholeLogChart(days, { subject, width, testid }) {
   }
   return h('div', { 'data-testid': testid, 'data-periods': periods.length },
     h('p', { class: 'note' }, `The log has ${periods.length} busy periods with a year or more without events between them; each is drawn on its own.`),
-    ...periods.map((p, i) => lineChart({ series: [{ name: `${day(p.fromMillis)} to ${day(p.toMillis - 86400000)}: ${subject} ${perBucket(p)} (${fmt(p.total)} events)`,
+    ...periods.map((p, i) => lineChart({ series: [{ name: `${dayRange(p.fromMillis, p.toMillis - 86400000)}: ${subject} ${perBucket(p)} (${fmt(p.total)} events)`,
       points: points(p) }], xLabel: 'day (UTC)', yLabel: `events ${perBucket(p)}`, xFormat: day, width, testid: `${testid}-${i}` })));
 }
+
+/** Two days as "from to to", or one when they are the same. */
+const dayRange = (from, to) => (day(from) === day(to) ? day(from) : `${day(from)} to ${day(to)}`);
 
 /** A whole-log chart's bucket for its card's title: none when its periods are drawn each with their own. */
 const wholeLogBucket = days => ((days.periods || []).length > 1 ? '' : ` ${perBucket(days)}`);
