@@ -341,17 +341,18 @@ try {
   expectFailures = false;
 
   // ---- a log whose busy periods lie years apart (past data loaded beside today's): one chart per period
-  const unsplit = await ok('/v1/admin/events/over-time?bucket=day');
+  // (the test's data set lies in 2025 and its live events today: whether those two are cut apart depends on the date)
+  const earlier = await ok('/v1/admin/events/over-time?bucket=day');
   await ok('/v1/events', { method: 'POST', auth: false, body: { userId: 'archive-user', itemId: popular[0], type: 'play',
-    timestamp: unsplit.fromMillis - 10 * 365 * 86400000 } });
+    timestamp: earlier.fromMillis - 10 * 365 * 86400000 } });
   const split = await ok('/v1/admin/events/over-time?bucket=day');
-  check(split.periods.length === 2 && split.periods[0].total === 1, `the API cuts the log in two (${split.periods.length})`);
+  const periodCount = split.periods.length;
+  check(periodCount >= 2 && split.periods[0].total === 1, `the API cuts the archive event off (${periodCount} periods)`);
   await open(page, '#/overview', 'overview');
-  check(await page.getAttribute('[data-testid="chart-days"]', 'data-periods') === '2'
-    && await page.locator('[data-testid="chart-days-0"]').count() === 1
-    && await page.locator('[data-testid="chart-days-1"]').count() === 1, 'a chart per busy period');
-  check((await page.getByTestId('chart-days-1').getAttribute('aria-label')).includes(`${fmt(split.periods[1].total)} events`),
-    'the later period holds the rest of the log');
+  check(await page.getAttribute('[data-testid="chart-days"]', 'data-periods') === String(periodCount)
+    && await page.locator('[data-testid^="chart-days-"]').count() === periodCount, 'a chart per busy period');
+  check((await page.getByTestId(`chart-days-${periodCount - 1}`).getAttribute('aria-label')).includes(`${fmt(split.periods[periodCount - 1].total)} events`),
+    'the newest period holds its events');
   await open(page, '#/models', 'models'); // the phone's overview below is drawn anew, at the phone's width
 
   // ---- a phone: the page is no wider than the screen, also for an item with a long id and title without spaces

@@ -93,7 +93,12 @@ public final class SceneTransferQuality {
       else if (kv[0].equals("merged")) merged = Boolean.parseBoolean(kv[1]);
       else if (kv[0].equals("gateBootstraps")) gateBootstraps = Integer.parseInt(kv[1]);
       else if (kv[0].equals("warmSplitGate")) warmSplitGate = Boolean.parseBoolean(kv[1]);
-      else if (kv[0].equals("ratingWeights")) ratingScaled = kv[1].equals("scaled");
+      else if (kv[0].equals("ratingWeights")) {
+        if (!kv[1].equals("unit") && !kv[1].equals("scaled")) {
+          throw new IllegalArgumentException("ratingWeights must be unit or scaled: " + kv[1]);
+        }
+        ratingScaled = kv[1].equals("scaled");
+      }
       else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
       else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);

@@ -127,6 +127,11 @@ final class Admin {
 
   /** Most buckets of the per-day series; a longer log is shown in buckets of several days. */
   static final int MAX_DAY_BUCKETS = 3650;
+  /**
+   * Longest whole log, in days, that is read by the day to find its busy periods ({@link LogPeriods}): 200 years, so
+   * at most 73,000 rows, where MovieLens of 1998 or S3Rec's positions (January 1970) beside today's events span 56.
+   */
+  static final long MAX_PERIOD_SPAN_DAYS = 73_000;
 
   /**
    * Events per bucket of event time: {@code bucket=minute} for the last {@code count} minutes up to now (the
@@ -156,10 +161,11 @@ final class Admin {
         long[] all = store.stats().timeRange(null);
         long[] range = itemId == null ? all : store.stats().timeRange(itemId);
         if (range == null) range = all == null ? new long[] {now, now} : new long[] {all[1], all[1]};
-        end = (range[1] / DAY + 1) * DAY;
+        // by whole UTC days, also before 1970 (attune load takes any time): division rounding down, not to zero
+        end = (Math.floorDiv(range[1], DAY) + 1) * DAY;
         // default: every day from the first event to the last (of the item, when one is given); a log longer than
         // MAX_DAY_BUCKETS days gets buckets of several days, so the whole of it still shows
-        long span = end / DAY - range[0] / DAY;
+        long span = end / DAY - Math.floorDiv(range[0], DAY);
         if (ctx.queryParam("count") == null && span > MAX_DAY_BUCKETS) {
           long days = (span + MAX_DAY_BUCKETS - 1) / MAX_DAY_BUCKETS;
           size = days * DAY;
@@ -167,8 +173,10 @@ final class Admin {
         } else {
           count = Api.intParam(ctx, "count", (int) span, 1, MAX_DAY_BUCKETS);
         }
-        if (ctx.queryParam("count") == null) {
-          origin = range[0] / DAY * DAY;
+        // the days that hold events, for the periods: a span of more than MAX_PERIOD_SPAN_DAYS is not a log of
+        // real times (nanoseconds read as milliseconds) and could hold a row per event; it gets the series alone
+        if (ctx.queryParam("count") == null && span <= MAX_PERIOD_SPAN_DAYS) {
+          origin = Math.floorDiv(range[0], DAY) * DAY;
           wholeLog = store.stats().nonEmptyBuckets(itemId, origin, end, DAY);
         }
       }
@@ -185,7 +193,9 @@ final class Admin {
     if (itemId != null) body.put("itemId", itemId);
     body.put("counts", s.counts());
     body.put("total", s.total());
-    if (wholeLog != null) body.put("periods", LogPeriods.of(wholeLog, origin));
+    if (ctx.queryParam("count") == null && "day".equals(bucket)) {
+      body.put("periods", wholeLog == null ? List.of() : LogPeriods.of(wholeLog, origin));
+    }
     body.put("nowMillis", now);
     ctx.json(body);
   }

@@ -33,6 +33,8 @@ final class HostPolicy {
   private final List<String> suffixes;
   private final boolean any;
   private final Set<String> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Log lines taken: one per name up to {@link #MAX_LOGGED_NAMES}, then the closing line, then no more. */
+  private final java.util.concurrent.atomic.AtomicInteger loggedLines = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * @param allowed configured host names (case-insensitive; {@code .example.com} allows its subdomains, {@code *}
@@ -77,14 +79,16 @@ final class HostPolicy {
    */
   boolean refused(String hostHeader) {
     String host = name(String.valueOf(hostHeader).strip().toLowerCase(Locale.ROOT));
-    if (logged.size() > MAX_LOGGED_NAMES || logged.contains(host)) return false;
-    if (logged.size() == MAX_LOGGED_NAMES) {
-      if (!logged.add("")) return false; // the closing line's own mark, taken once
+    if (host.isEmpty() || logged.contains(host)) return false; // a blank Host names nobody's proxy
+    // a line is claimed before it is written, so that threads refusing new names at once never write past the cap
+    int line = loggedLines.getAndUpdate(taken -> taken > MAX_LOGGED_NAMES ? taken : taken + 1);
+    if (line > MAX_LOGGED_NAMES) return false;
+    if (line == MAX_LOGGED_NAMES) {
       LOG.warn("requests for more host names were refused; they are not logged (a page rebinding its names to this"
           + " server makes them up)");
       return true;
     }
-    if (!logged.add(host)) return false;
+    logged.add(host); // two threads refusing one new name at once may both log it: a line more, never past the cap
     LOG.warn("refused a request for host '{}' (403 host_not_allowed; /health and /metrics answer it): this server"
         + " answers IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts); add the"
         + " name there if clients or a proxy passing their Host on reach it by that name. Later refusals of it are"

@@ -29,32 +29,32 @@ final class LogPeriods {
    * {@code bucketMillis}, {@code counts} and {@code total}. One period when there is no cut; none for no events.
    */
   static List<Map<String, Object>> of(StoreStats.Buckets days, long originMillis) {
-    int n = days.size();
+    int busyDays = days.size();
     List<Map<String, Object>> periods = new ArrayList<>();
-    if (n == 0) return periods;
-    long[] d = days.buckets();
-    long span = d[n - 1] - d[0] + 1;
-    // where the periods start: the first day, and each day after a stretch that cuts
+    if (busyDays == 0) return periods;
+    long[] dayNumbers = days.buckets();
+    long span = dayNumbers[busyDays - 1] - dayNumbers[0] + 1;
+    // where the periods start: the first busy day, and each one after a stretch that cuts
     List<Integer> starts = new ArrayList<>(List.of(0));
-    for (int k = 1; k < n; k++) {
-      long empty = d[k] - d[k - 1] - 1;
+    for (int k = 1; k < busyDays; k++) {
+      long empty = dayNumbers[k] - dayNumbers[k - 1] - 1;
       if (empty >= MIN_GAP_DAYS && empty * 4 >= span) starts.add(k);
     }
     for (int p = 0; p < starts.size(); p++) {
       int first = starts.get(p);
-      int end = p + 1 < starts.size() ? starts.get(p + 1) : n; // exclusive
-      long fromDay = d[first];
-      long spanDays = d[end - 1] - fromDay + 1;
+      int end = p + 1 < starts.size() ? starts.get(p + 1) : busyDays; // exclusive
+      long fromDay = dayNumbers[first];
+      long spanDays = dayNumbers[end - 1] - fromDay + 1;
       long daysPerBucket = (spanDays + Admin.MAX_DAY_BUCKETS - 1) / Admin.MAX_DAY_BUCKETS;
       long[] counts = new long[(int) ((spanDays + daysPerBucket - 1) / daysPerBucket)];
       long total = 0;
       for (int k = first; k < end; k++) {
-        counts[(int) ((d[k] - fromDay) / daysPerBucket)] += days.counts()[k];
+        counts[(int) ((dayNumbers[k] - fromDay) / daysPerBucket)] += days.counts()[k];
         total += days.counts()[k];
       }
       Map<String, Object> period = new LinkedHashMap<>();
       period.put("fromMillis", originMillis + fromDay * DAY);
-      period.put("toMillis", originMillis + (d[end - 1] + 1) * DAY);
+      period.put("toMillis", originMillis + (dayNumbers[end - 1] + 1) * DAY);
       period.put("bucketMillis", daysPerBucket * DAY);
       period.put("counts", counts);
       period.put("total", total);

@@ -79,15 +79,15 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
     return !text.isEmpty() && !text.equals("{}") && !text.equals("null");
   }
 
-  /**
-   * Checks a raw query string: valid percent-encoding, only the documented parameters (and {@link #CACHE_BUSTER}),
-   * each at most once.
-   *
-   * @throws ApiException 400 {@code invalid_query} otherwise
-   */
   /** The query parameter every route ignores: a client library's cache-buster ({@code _=1733480000000}). */
   static final String CACHE_BUSTER = "_";
 
+  /**
+   * Checks a raw query string: valid percent-encoding, only the documented parameters, each at most once (and
+   * {@link #CACHE_BUSTER}, any number of times).
+   *
+   * @throws ApiException 400 {@code invalid_query} otherwise
+   */
   void checkQuery(String query) {
     if (query == null || query.isEmpty()) return;
     Set<String> seen = new HashSet<>();

@@ -39,6 +39,7 @@ class HostPolicyTest {
     HostPolicy p = new HostPolicy(List.of(), "127.0.0.1");
     assertTrue(p.refused("recs.internal:8080"), "a proxy's name: the operator learns why the API answers 403");
     assertFalse(p.refused("RECS.internal"), "once per name, whatever its case and port");
+    assertFalse(p.refused("") || p.refused("[::1]x"), "a blank host names nobody's proxy and takes no line");
     for (int k = 1; k < HostPolicy.MAX_LOGGED_NAMES; k++) assertTrue(p.refused("n" + k + ".rebind.example"));
     assertTrue(p.refused("more.rebind.example"), "one line says that further names are not logged");
     assertFalse(p.refused("yet-another.rebind.example"));

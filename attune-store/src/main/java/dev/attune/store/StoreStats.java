@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -64,7 +65,7 @@ public final class StoreStats {
   public record ItemConsumers(long users, long events, List<Consumer> top) {}
 
   /**
-   * Events with a timestamp in [fromMillis, toMillis), counted per bucket; empty buckets are 0.
+   * Events with a known time (not 0) in [fromMillis, toMillis), counted per bucket; empty buckets are 0.
    *
    * @param itemId only this item's events, or null for all
    * @param bucketMillis bucket length, &gt; 0; the last bucket may reach past {@code toMillis} (it counts only
@@ -97,18 +98,22 @@ public final class StoreStats {
   }
 
   /**
-   * Events with a timestamp in [fromMillis, toMillis) counted per bucket, only the buckets that hold some: a log of
-   * decades with a few busy months costs what they hold, not a bucket per day of the decades.
+   * Events with a known time (not 0, see {@link #timeRange}) in [fromMillis, toMillis) counted per bucket, only the
+   * buckets that hold some: a log of decades with a few busy months costs what they hold, not a bucket per day of the
+   * decades. Its cost is a scan of the events in range and a row per bucket that holds some: the caller bounds the
+   * buckets, {@code (toMillis - fromMillis) / bucketMillis}.
    *
    * @param itemId only this item's events, or null for all
    * @param bucketMillis bucket length, &gt; 0
    */
   public Buckets nonEmptyBuckets(String itemId, long fromMillis, long toMillis, long bucketMillis) {
     if (bucketMillis <= 0) throw new IllegalArgumentException("bucketMillis must be > 0: " + bucketMillis);
-    String sql = "SELECT (ts - ?) / ?, COUNT(*) FROM events WHERE ts >= ? AND ts < ?"
+    String sql = "SELECT (ts - ?) / ?, COUNT(*) FROM events WHERE ts >= ? AND ts < ? AND ts <> 0"
         + (itemId == null ? "" : " AND item_id = ?") + " GROUP BY 1 ORDER BY 1";
-    return store.readSnapshot("eventsOverTime", c -> {
-      List<long[]> rows = new ArrayList<>();
+    return store.readSnapshot("nonEmptyBuckets", c -> {
+      long[] buckets = new long[64];
+      long[] counts = new long[64];
+      int size = 0;
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setLong(1, fromMillis);
         ps.setLong(2, bucketMillis);
@@ -116,16 +121,17 @@ public final class StoreStats {
         ps.setLong(4, toMillis);
         if (itemId != null) ps.setString(5, itemId);
         try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) rows.add(new long[] {rs.getLong(1), rs.getLong(2)});
+          while (rs.next()) {
+            if (size == buckets.length) {
+              buckets = Arrays.copyOf(buckets, size * 2);
+              counts = Arrays.copyOf(counts, size * 2);
+            }
+            buckets[size] = rs.getLong(1);
+            counts[size++] = rs.getLong(2);
+          }
         }
       }
-      long[] buckets = new long[rows.size()];
-      long[] counts = new long[rows.size()];
-      for (int k = 0; k < rows.size(); k++) {
-        buckets[k] = rows.get(k)[0];
-        counts[k] = rows.get(k)[1];
-      }
-      return new Buckets(buckets, counts);
+      return new Buckets(Arrays.copyOf(buckets, size), Arrays.copyOf(counts, size));
     });
   }
 

@@ -889,6 +889,12 @@ abstract class StoreContract {
     store.appendEvents(List.of(withId("e7", play("u4", "a", 0)), withId("e8", play("u4", "z", 0))));
     assertEquals(List.of(99L, 140L), asList(store.stats().timeRange(null)));
     assertEquals(null, store.stats().timeRange("z"), "only events of unknown time");
+    // the buckets that hold events, in order, the unknown times left out as by timeRange
+    store.appendEvents(List.of(withId("e9", play("u5", "a", 1)), withId("e10", play("u5", "b", -15))));
+    StoreStats.Buckets held = store.stats().nonEmptyBuckets(null, -20, 140, 10);
+    assertEquals(List.of(0L, 2L, 11L, 12L, 14L), asList(held.buckets()), "[-20,-10) [0,10) [90,100) [100,110) [120,130)");
+    assertEquals(List.of(1L, 1L, 1L, 2L, 2L), asList(held.counts()), "e10; e9 (not e7, e8 at 0); e1; e2, e3; e4, e5");
+    assertEquals(List.of(0L), asList(store.stats().nonEmptyBuckets("b", 100, 140, 10).buckets()), "e3 at 109");
   }
 
   @Test
