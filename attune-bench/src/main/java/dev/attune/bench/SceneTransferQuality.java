@@ -50,7 +50,9 @@ import java.util.Map;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
  * [transferOnly=true] [merged=false] [gateBootstraps=0] [warmSplitGate=true] [oracleGate=true] [validationUsers=0.1]
- * [gateSteps=10] [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable folder; {@code
+ * [gateSteps=10] [ratingWeights=unit] [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable
+ * folder; {@code ratingWeights=scaled} weighs a rating by its value / 5 for every model (unit: 1 whatever its
+ * value, as the service does); {@code
  * merged=false} leaves out the merged baselines (EASE merged alone takes minutes per setting); {@code
  * gateBootstraps=200} adds the blend with the gate bagged over that many resamples of the validation users ({@link
  * SceneBlendGate}); {@code warmSplitGate=true} adds the blend with the gate {@link SceneBlendGate#tuneWarm} tunes
