@@ -353,7 +353,6 @@ try {
     && await page.locator('[data-testid^="chart-days-"]').count() === periodCount, 'a chart per busy period');
   check((await page.getByTestId(`chart-days-${periodCount - 1}`).getAttribute('aria-label')).includes(`${fmt(split.periods[periodCount - 1].total)} events`),
     'the newest period holds its events');
-  await open(page, '#/models', 'models'); // the phone's overview below is drawn anew, at the phone's width
 
   // ---- a phone: the page is no wider than the screen, also for an item with a long id and title without spaces
   const longId = 'https://news.example/' + 'x'.repeat(200);
@@ -366,7 +365,7 @@ try {
     check(width <= 375, `${ready} fits 375 px (${width} px wide)`);
     if (ready === 'overview') {
       // the live chart opens at its newest minutes, scrolled past its left axis: the right one is in view
-      // (once drawn: the chart is scrolled to its newest minutes in the frame after it is added)
+      // (the overview drawn on the desktop above, then the window made narrow: it scrolls to its newest minutes)
       const inView = await page.waitForFunction(() => {
         const box = document.getElementById('live').getBoundingClientRect();
         const ticks = [...document.querySelectorAll('[data-testid="chart-live"] text.right-tick')];

@@ -889,6 +889,16 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
   }
 });
 document.getElementById('logout').addEventListener('click', logout);
+// a window made narrower (a phone turned, a desktop window resized) keeps the live chart at its newest minutes,
+// unless the user scrolled it back: the chart only scrolls once it is wider than its card
+let liveScrolledBack = false;
+document.addEventListener('scroll', e => {
+  if (e.target.id === 'live') liveScrolledBack = e.target.scrollLeft + e.target.clientWidth < e.target.scrollWidth - 2;
+}, true);
+window.addEventListener('resize', () => {
+  const live = document.getElementById('live');
+  if (live && !liveScrolledBack) live.scrollLeft = live.scrollWidth;
+});
 window.addEventListener('hashchange', () => {
   main.removeAttribute('data-ready');
   moved = true;
