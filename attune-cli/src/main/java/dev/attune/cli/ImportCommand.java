@@ -51,7 +51,7 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--scene", description = "Scene for formats that do not name one (default per format).")
   String scene;
 
-  @Option(names = "--columns", description = "Column mapping for csv/jsonl, e.g. user=uid,item=iid,type=action,timestamp=ts,time-format=epoch-seconds.")
+  @Option(names = "--columns", description = "Column mapping for csv/jsonl, comma-separated key=value: user, item, type, value, timestamp, scene (column names; 0-based indices with header=false; JSON pointers such as /user/id for jsonl), default-type (view), default-value (1), default-scene, time-format (epoch-millis by default, epoch-seconds, iso, ordinal, none), time-zone (of ISO times without one; UTC), delimiter (comma, tab, semicolon, pipe, space or a character), header (true). E.g. user=user_id,item=product_id,type=event_type,timestamp=created_at,time-format=iso.")
   String columns;
 
   @Option(names = "--repeats", split = ",", description = "Scenes where consuming an item again is normal (evaluation then keeps seen items).")
@@ -73,7 +73,9 @@ final class ImportCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--input " + input + " does not exist");
     }
     AttuneCli.requireDatasetOut(out);
-    ImportOptions options = ImportOptions.DEFAULTS.withStrict(!lenient);
+    // the weights the service uses: an event type the table does not name is taken, as POST /v1/events takes it,
+    // and counted positive (a QA run's add_to_wishlist rows were refused here and accepted by the API)
+    ImportOptions options = ImportOptions.DEFAULTS.withStrict(!lenient).withWeights(AttuneCli.WEIGHTS);
     if (encoding != null) {
       if (!isCharsetName(encoding)) {
         throw new IllegalArgumentException("--encoding " + encoding + " is not an encoding this Java knows (such as"

@@ -28,6 +28,12 @@ final class BadRow extends Exception {
     return inField(ImportReport.BAD_NUMBER, field, value);
   }
 
+  /** A bad number with what it looks like instead ({@code hint}): a date-time, a decimal comma. */
+  static BadRow badNumber(String field, String value, String hint) {
+    return new BadRow(ImportReport.BAD_NUMBER, ImportReport.BAD_NUMBER + " in field '" + field + "': " + quote(value)
+        + "; " + hint);
+  }
+
   static BadRow negative(String field, String value) {
     return inField(ImportReport.NEGATIVE_VALUE, field, value);
   }
@@ -39,6 +45,13 @@ final class BadRow extends Exception {
 
   static BadRow unknownType(String field, String value) {
     return inField(ImportReport.UNKNOWN_EVENT_TYPE, field, value);
+  }
+
+  /** An unknown type, with the known ones (the first 20) so the message says what would be taken. */
+  static BadRow unknownType(String field, String value, java.util.List<String> known) {
+    return new BadRow(ImportReport.UNKNOWN_EVENT_TYPE, ImportReport.UNKNOWN_EVENT_TYPE + " in field '" + field + "': "
+        + quote(value) + " (known: " + String.join(", ", known.subList(0, Math.min(20, known.size())))
+        + (known.size() > 20 ? ", ..." : "") + ")");
   }
 
   static BadRow unknownId(String field, String value, String where) {

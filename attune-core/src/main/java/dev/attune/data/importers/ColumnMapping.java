@@ -1,6 +1,8 @@
 package dev.attune.data.importers;
 
 import dev.attune.data.Dataset;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Locale;
 
 /**
@@ -33,6 +35,8 @@ import java.util.Locale;
  *   <tr><td>{@code delimiter}</td><td>CSV separator: {@code comma}, {@code tab}, {@code semicolon}, {@code pipe},
  *       {@code space} or any single character but a comma or a quote</td><td>{@code comma}</td></tr>
  *   <tr><td>{@code header}</td><td>whether the first CSV record names the columns</td><td>{@code true}</td></tr>
+ *   <tr><td>{@code time-zone}</td><td>the zone of ISO times written without one ({@code Europe/Berlin},
+ *       {@code +02:00})</td><td>{@code UTC}</td></tr>
  * </table>
  * Keys and values are trimmed; column names given in a spec cannot contain commas or {@code =} (build the
  * record directly for those).
@@ -50,14 +54,16 @@ import java.util.Locale;
  * @param timeFormat how timestamps are written, non-null
  * @param delimiter CSV field separator; not a quote, CR or LF
  * @param header whether the first CSV record is a header naming the columns
+ * @param timeZone the zone of ISO times written without a zone or offset; null for UTC
  */
 public record ColumnMapping(String user, String item, String type, String value, String timestamp, String scene,
     String defaultType, float defaultValue, String defaultScene, TimeFormat timeFormat, char delimiter,
-    boolean header) {
+    boolean header, ZoneId timeZone) {
 
   /** Columns {@code user} and {@code item}, type {@code view}, value 1, no time, comma-separated with a header. */
   public static final ColumnMapping DEFAULTS =
-      new ColumnMapping("user", "item", null, null, null, null, "view", 1f, null, TimeFormat.NONE, ',', true);
+      new ColumnMapping("user", "item", null, null, null, null, "view", 1f, null, TimeFormat.NONE, ',', true,
+          ZoneOffset.UTC);
 
   /** How a timestamp column is written. */
   public enum TimeFormat {
@@ -151,6 +157,7 @@ public record ColumnMapping(String user, String item, String type, String value,
       throw new IllegalArgumentException("time format " + timeFormat.id() + " takes no timestamp column, but '"
           + timestamp + "' was given");
     }
+    timeZone = timeZone == null ? ZoneOffset.UTC : timeZone;
     if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
       throw new IllegalArgumentException("delimiter must not be a quote, CR or LF");
     }
@@ -180,6 +187,7 @@ public record ColumnMapping(String user, String item, String type, String value,
     TimeFormat timeFormat = null;
     char delimiter = d.delimiter;
     boolean header = d.header;
+    ZoneId timeZone = d.timeZone;
     if (spec != null) {
       for (String pair : spec.split(",")) {
         if (pair.isBlank()) {
@@ -204,9 +212,10 @@ public record ColumnMapping(String user, String item, String type, String value,
           case "time-format" -> timeFormat = TimeFormat.of(v);
           case "delimiter" -> delimiter = parseDelimiter(v);
           case "header" -> header = parseBoolean(v);
+          case "time-zone" -> timeZone = parseZone(v);
           default -> throw new IllegalArgumentException("unknown column mapping key '" + key + "'; known: user, "
               + "item, type, value, timestamp, scene, default-type, default-value, default-scene, time-format, "
-              + "delimiter, header");
+              + "time-zone, delimiter, header");
         }
       }
     }
@@ -214,7 +223,16 @@ public record ColumnMapping(String user, String item, String type, String value,
       timeFormat = timestamp == null || timestamp.isBlank() ? TimeFormat.NONE : TimeFormat.EPOCH_MILLIS;
     }
     return new ColumnMapping(user, item, type, value, timestamp, scene, defaultType, defaultValue, defaultScene,
-        timeFormat, delimiter, header);
+        timeFormat, delimiter, header, timeZone);
+  }
+
+  private static ZoneId parseZone(String v) {
+    try {
+      return ZoneId.of(v);
+    } catch (java.time.DateTimeException e) {
+      throw new IllegalArgumentException("time-zone must be a zone such as Europe/Berlin, UTC or +02:00: '" + v + "'",
+          e);
+    }
   }
 
   private static float parseValue(String v) {
@@ -279,6 +297,9 @@ public record ColumnMapping(String user, String item, String type, String value,
       default -> String.valueOf(delimiter);
     });
     sb.append(",header=").append(header);
+    if (!timeZone.equals(ZoneOffset.UTC)) {
+      sb.append(",time-zone=").append(timeZone.getId());
+    }
     return sb.toString();
   }
 }

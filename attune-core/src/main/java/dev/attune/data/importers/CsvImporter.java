@@ -98,7 +98,7 @@ public final class CsvImporter implements Importer {
           if (columns == null) {
             if (encodingError != null) {
               throw new ImportException(input, first, ImportReport.BAD_ENCODING,
-                  "bad encoding in the header: " + encodingError);
+                  "bad encoding in the header: " + encodingError + encodingHint(options));
             }
             columns = resolveHeader(input, first, cells, names, m.delimiter());
             width = cells.size();
@@ -107,7 +107,7 @@ public final class CsvImporter implements Importer {
           cx.report.countRow(false);
           try {
             if (encodingError != null) {
-              throw new BadRow(ImportReport.BAD_ENCODING, "bad encoding: " + encodingError);
+              throw new BadRow(ImportReport.BAD_ENCODING, "bad encoding: " + encodingError + encodingHint(options));
             }
             // a field more than the header names (a delimiter inside an unquoted value) shifts the rest: the values
             // read from their columns would be wrong; empty ones (a trailing delimiter) shift nothing
@@ -160,13 +160,22 @@ public final class CsvImporter implements Importer {
 
   /** A hint when a one-field header holds another common delimiter: the file is most likely delimited by it. */
   private static String otherDelimiter(List<String> header, char delimiter) {
-    if (header.size() != 1) return "";
+    if (header.size() != 1) return "; name the file's columns with --columns (such as user=user_id,item=product_id)";
     for (String[] d : new String[][] {{";", "semicolon"}, {"\t", "tab"}, {"|", "pipe"}}) {
       if (d[0].charAt(0) != delimiter && header.get(0).contains(d[0])) {
         return "; the header is one field holding '" + d[1] + "' characters: add delimiter=" + d[1] + " to --columns";
       }
     }
-    return "";
+    return "; name the file's columns with --columns (such as user=user_id,item=product_id)";
+  }
+
+  /**
+   * What to try when UTF-8 (the default) does not decode: a spreadsheet saved on Windows writes windows-1252. A zip
+   * archive fails here too, in its first bytes, so it is named.
+   */
+  private static String encodingHint(ImportOptions options) {
+    return options.charset() != null ? "" : " (a file saved by a spreadsheet on Windows is most likely"
+        + " windows-1252: add --encoding windows-1252; a zip archive must be unpacked first)";
   }
 
   /** The mapped column names, such as {@code [user, item]}. */
