@@ -8,9 +8,14 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Builds the OpenAPI 3.1 document of a route table. */
+/**
+ * Builds the OpenAPI 3.1 document of a route table: each route's parameters, the key scope it needs ({@link
+ * AccessControl#scopeOf}), the error body every 4xx and 503 carries, and {@code Retry-After} where a retry is meant.
+ * Success bodies are described in words (the route's summary) and typed only as JSON objects.
+ */
 final class OpenApi {
   private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
+  private static final String ERROR = "#/components/schemas/Error";
 
   private OpenApi() {}
 
@@ -21,13 +26,38 @@ final class OpenApi {
     info.put("title", "Attune API");
     info.put("version", version);
     info.put("description", "Ingest behaviour, recommend in real time, explain. Errors are JSON {error, message,"
-        + " field} with a 4xx status for client mistakes.");
+        + " field} with a 4xx status for client mistakes. Keys go in 'Authorization: Bearer <key>': the admin routes"
+        + " need the admin key or an API key with the admin scope; the others need a key with the scope they name"
+        + " only when the server requires keys (ATTUNE_REQUIRE_API_KEYS), and are served without one otherwise.");
+    doc.putArray("servers").addObject().put("url", "/");
+    ObjectNode components = doc.putObject("components");
+    ObjectNode bearer = components.putObject("securitySchemes").putObject("bearer");
+    bearer.put("type", "http");
+    bearer.put("scheme", "bearer");
+    bearer.put("description", "An API key (atk_<id>_<secret>, scopes read, write, admin) or the admin key");
+    ObjectNode error = components.putObject("schemas").putObject("Error");
+    error.put("type", "object");
+    error.putArray("required").add("error").add("message").add("field");
+    ObjectNode errorProps = error.putObject("properties");
+    errorProps.putObject("error").put("type", "string").put("description", "a stable code, such as invalid_field,"
+        + " not_found, unauthorized, forbidden, rate_limited, unavailable");
+    errorProps.putObject("message").put("type", "string").put("description", "what is wrong, for a person");
+    errorProps.putObject("field").putArray("type").add("string").add("null");
     ObjectNode paths = doc.putObject("paths");
     for (Route r : routes) {
       ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
       ObjectNode op = path.putObject(r.method().name().toLowerCase(Locale.ROOT));
       op.put("summary", r.summary());
-      op.put("operationId", r.method().name().toLowerCase(Locale.ROOT) + r.path().replaceAll("[^A-Za-z0-9]+", "_"));
+      op.put("operationId", operationId(r));
+      String scope = AccessControl.scopeOf(r.method(), r.path());
+      op.putArray("tags").add(tag(r.path(), scope));
+      ArrayNode security = op.putArray("security");
+      if (scope != null) {
+        // read and write keys are optional unless the server requires them: no key ({}) is one way in
+        if (!scope.equals("admin")) security.addObject();
+        security.addObject().putArray("bearer").add(scope);
+        op.put("x-required-scope", scope);
+      }
       ArrayNode params = op.putArray("parameters");
       Matcher m = PATH_PARAM.matcher(r.path());
       while (m.find()) {
@@ -52,14 +82,65 @@ final class OpenApi {
         body.putObject("content").putObject("application/json").putObject("schema").put("type", "object");
       }
       ObjectNode responses = op.putObject("responses");
-      responses.putObject(Integer.toString(r.successStatus())).put("description", "success");
-      responses.putObject("4XX").put("description", "client mistake: {error, message, field}");
-      if (!r.path().equals("/v1/openapi.json") && !r.path().equals("/metrics")) {
+      ObjectNode success = responses.putObject(Integer.toString(r.successStatus()));
+      success.put("description", "success");
+      if (r.successStatus() != 204) {
+        success.putObject("content").putObject(r.path().equals("/metrics") ? "text/plain" : "application/json")
+            .putObject("schema").put("type", r.path().equals("/metrics") ? "string" : "object");
+      }
+      errorResponse(responses, "4XX", "client mistake");
+      ObjectNode limited = errorResponse(responses, "429", "too many requests for the key or the address; retry"
+          + " after Retry-After seconds");
+      retryAfter(limited);
+      if (r.path().equals("/health")) {
+        // a probe's answer: its body says what is wrong, in the shape of the 200's
+        responses.putObject("503").put("description", "the store does not answer, or another server holds it:"
+            + " {status, model}").putObject("content").putObject("application/json").putObject("schema")
+            .put("type", "object");
+      } else if (!r.path().equals("/v1/openapi.json") && !r.path().equals("/metrics")) {
         // the server stopping or its store unreachable: worth a retry, unlike a 4xx
-        responses.putObject("503").put("description", "unavailable (the store cannot be reached, or the server is"
-            + " stopping): {error, message}, with Retry-After in seconds; retry");
+        retryAfter(errorResponse(responses, "503", "unavailable (the store cannot be reached, or the server is"
+            + " stopping); retry after Retry-After seconds"));
       }
     }
     return doc;
+  }
+
+  private static ObjectNode errorResponse(ObjectNode responses, String status, String description) {
+    ObjectNode response = responses.putObject(status);
+    response.put("description", description);
+    response.putObject("content").putObject("application/json").putObject("schema").put("$ref", ERROR);
+    return response;
+  }
+
+  private static void retryAfter(ObjectNode response) {
+    ObjectNode header = response.putObject("headers").putObject("Retry-After");
+    header.put("description", "seconds to wait before a retry");
+    header.putObject("schema").put("type", "integer");
+  }
+
+  /** {@code getUsersByIdRecommendations} for {@code GET /v1/users/{id}/recommendations}: unique per route. */
+  static String operationId(Route r) {
+    StringBuilder id = new StringBuilder(r.method().name().toLowerCase(Locale.ROOT));
+    for (String segment : r.path().split("/")) {
+      if (segment.isEmpty() || segment.equals("v1")) continue;
+      String word = segment.startsWith("{") ? "by-" + segment.substring(1, segment.length() - 1) : segment;
+      for (String part : word.split("[^A-Za-z0-9]+")) {
+        if (!part.isEmpty()) id.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+      }
+    }
+    return id.toString();
+  }
+
+  /** The group a route is listed under: admin, users, items, events, recommendations, or operations. */
+  private static String tag(String path, String scope) {
+    if (scope == null) return "operations";
+    if (scope.equals("admin")) return "admin";
+    for (String group : List.of("users", "items", "events")) {
+      if (path.equals("/v1/" + group) || path.startsWith("/v1/" + group + "/")) {
+        return path.endsWith("/recommendations") || path.endsWith("/similar") ? "recommendations" : group;
+      }
+    }
+    return "recommendations";
   }
 }

@@ -133,6 +133,21 @@ abstract class ApiContract {
     for (Route r : apiRoutes()) served.add(r.method().name() + " " + r.path());
     assertEquals(served, documented);
     assertTrue(doc.get("paths").get("/v1/events").get("post").get("responses").has("503"), "a retry is documented");
+    // what a client generator needs (a QA run's client found none of it): keys and scopes, the error body, ids
+    JsonNode events = doc.get("paths").get("/v1/events").get("post");
+    assertEquals("[{},{\"bearer\":[\"write\"]}]", events.get("security").toString(), "a write key, optional by default");
+    assertEquals("[{\"bearer\":[\"admin\"]}]", doc.get("paths").get("/v1/admin/overview").get("get").get("security")
+        .toString());
+    assertEquals("[]", doc.get("paths").get("/health").get("get").get("security").toString());
+    assertEquals("#/components/schemas/Error", events.get("responses").get("4XX").get("content").get("application/json")
+        .get("schema").get("$ref").asText());
+    assertTrue(events.get("responses").get("503").get("headers").has("Retry-After"));
+    assertTrue(doc.get("components").get("schemas").get("Error").get("required").toString().contains("field"));
+    Set<String> operationIds = new HashSet<>();
+    doc.get("paths").forEach(p -> p.forEach(op -> operationIds.add(op.get("operationId").asText())));
+    assertEquals(documented.size(), operationIds.size(), "unique: " + operationIds);
+    assertTrue(operationIds.contains("getUsersByIdRecommendations"), operationIds.toString());
+    assertTrue(operationIds.stream().allMatch(id -> id.matches("[a-z]+[A-Za-z0-9]*")), operationIds.toString());
     // and every documented route is really there: a request to it never answers "no route"
     for (String route : documented) {
       String[] parts = route.split(" ");
