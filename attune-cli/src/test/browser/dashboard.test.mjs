@@ -375,6 +375,16 @@ try {
         });
       }, null, { timeout: 5000 }).then(() => true, () => false);
       check(inView, 'the live chart shows a y scale on a phone');
+      // and drawn anew at the phone's width, it opens there
+      await open(page, '#/models', 'models');
+      await open(page, '#/overview', 'overview');
+      const drawnInView = await page.waitForFunction(() => {
+        const box = document.getElementById('live').getBoundingClientRect();
+        const ticks = [...document.querySelectorAll('[data-testid="chart-live"] text.right-tick')];
+        return ticks.length > 0 && ticks.every(t => t.getBoundingClientRect().right <= box.right
+          && t.getBoundingClientRect().left >= box.left);
+      }, null, { timeout: 5000 }).then(() => true, () => false);
+      check(drawnInView, 'the live chart drawn on a phone opens at its newest minutes');
     }
   }
   await page.setViewportSize({ width: 1320, height: 900 });

@@ -170,6 +170,10 @@ const wholeLogBucket = days => ((days.periods || []).length > 1 ? '' : ` ${perBu
 
 // ------------------------------------------------------------------ pages
 
+// a window made narrower (a phone turned, a desktop window resized) keeps the live chart at its newest minutes,
+// unless the user scrolled it back: the chart only scrolls once it is wider than its card; each overview starts anew
+let liveScrolledBack = false;
+
 async function overview() {
   const [o, minutes, days] = await Promise.all([api('/v1/admin/overview'),
     api('/v1/admin/events/over-time?bucket=minute&count=60'), api('/v1/admin/events/over-time?bucket=day')]);
@@ -179,6 +183,7 @@ async function overview() {
   const liveCard = card('Events per minute — last 60 minutes, live (event time, UTC)',
     h('div', { id: 'live' }, liveChart(minutes)),
     h('p', { class: 'note' }, 'Refreshed every 5 s (the counts above every 30 s). Counts events by their timestamp; events sent with an old timestamp land in the past.'));
+  liveScrolledBack = false;
   requestAnimationFrame(() => { // drawn: the newest minutes in view where the chart scrolls (a phone)
     const live = document.getElementById('live');
     if (live) live.scrollLeft = live.scrollWidth;
@@ -889,9 +894,6 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
   }
 });
 document.getElementById('logout').addEventListener('click', logout);
-// a window made narrower (a phone turned, a desktop window resized) keeps the live chart at its newest minutes,
-// unless the user scrolled it back: the chart only scrolls once it is wider than its card
-let liveScrolledBack = false;
 document.addEventListener('scroll', e => {
   if (e.target.id === 'live') liveScrolledBack = e.target.scrollLeft + e.target.clientWidth < e.target.scrollWidth - 2;
 }, true);

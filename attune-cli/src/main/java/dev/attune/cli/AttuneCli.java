@@ -32,7 +32,7 @@ public final class AttuneCli {
   /**
    * How the commands weigh events: as the service does ({@code ModelTrainer.WEIGHTS}), so that an export of a store
    * (its {@code onboard} events, types the API took without knowing them) is split, trained on and evaluated as the
-   * server would. An import holds only types of the default table, which this one agrees with.
+   * server would. {@code attune import} takes them too: a type the table does not name weighs 1 there as here.
    */
   static final dev.attune.events.EventWeights WEIGHTS = dev.attune.server.ModelTrainer.WEIGHTS;
 

@@ -236,7 +236,7 @@ final class EvaluateCommand implements Callable<Integer> {
       String label = String.valueOf(d.info().getOrDefault("name", d.kind())) + " (" + d.dir().getFileName() + ")";
       run.addDirectory(label, PipelineRun.open(d, split.trainAndValidation(), threadCount),
           seconds instanceof Number n ? n.doubleValue() : Double.NaN, split, options, quiet);
-      noteNotReproduced(d, run.results.get(run.results.size() - 1), err);
+      noteNotReproduced(d, dataset, run.results.get(run.results.size() - 1), err);
     }
     if (twoStage) addTwoStage(run, split, options, err);
     // with --json - the JSON alone goes to standard output (for a pipe), the table to standard error
@@ -290,9 +290,14 @@ final class EvaluateCommand implements Callable<Integer> {
    * give HR@10 0.1919 where its training run had 0.1898, unsaid: its retrievers are fitted again when it is opened,
    * and a later build fitted them otherwise.
    */
-  static void noteNotReproduced(ModelDirectory d, EvalResult here, java.io.PrintWriter err) {
+  static void noteNotReproduced(ModelDirectory d, Dataset dataset, EvalResult here, java.io.PrintWriter err) {
     if (!(d.info().get("test") instanceof Map<?, ?> recorded) || !here.protocol().equals(recorded.get("protocol"))
         || !(recorded.get("metrics") instanceof Map<?, ?> metrics)) {
+      return;
+    }
+    // other events under the same protocol give other figures, and noteOtherData says so already
+    if (!(d.info().get("users") instanceof Number users) || users.intValue() != dataset.numUsers()
+        || !(d.info().get("events") instanceof Number events) || events.intValue() != dataset.events().size()) {
       return;
     }
     for (String label : List.of("NDCG@10", "HR@10")) {
@@ -303,7 +308,8 @@ final class EvaluateCommand implements Callable<Integer> {
             + " protocol: %s%n", d.dir(), label, now, then.doubleValue(), d.kind().equals("two-stage")
                 ? "its retrievers are fitted again when it is opened, and this build fits them otherwise than the one"
                     + " that trained it"
-                : "another build or machine computes it otherwise (docs/benchmarks.md: reproducibility)");
+                : "another build or machine computes it otherwise (docs/benchmarks.md: the vector width changes"
+                    + " the last digits)");
         return;
       }
     }

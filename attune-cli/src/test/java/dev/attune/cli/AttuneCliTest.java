@@ -310,6 +310,7 @@ class AttuneCliTest {
         "--threads", "1", "--quiet");
     assertEquals(0, elsewhere.code(), elsewhere.err());
     assertTrue(elsewhere.err().contains("was trained on a data set of 300 users and "), elsewhere.err());
+    assertFalse(elsewhere.err().contains("in its training run"), "other data, not another build: " + elsewhere.err());
 
     CliRun explain = run("explain", "--model", model.toString(), "--data", data.toString());
     assertEquals(AttuneCli.USAGE_ERROR, explain.code(), explain.out() + explain.err());

@@ -46,6 +46,30 @@ class ImportCommandTest {
     assertTrue(r.out().contains("(1 users, 2 items, 2 events)"), r.out());
   }
 
+  /** The API takes any event type; so does import, as the service weighs it (a QA run's rows were refused here). */
+  @Test
+  void typesTheWeightTableDoesNotNameAreTakenAsTheServerTakesThemAndAMisMappedColumnIsNot() throws Exception {
+    Path file = write("w.jsonl", "{\"u\":\"1\",\"i\":\"a\",\"t\":\"add_to_wishlist\"}\n"
+        + "{\"u\":\"1\",\"i\":\"b\",\"t\":\"onboard\"}\n{\"u\":\"2\",\"i\":\"a\",\"t\":null}\n");
+    CliRun r = run("import", "--format", "jsonl", "--input", file.toString(), "--out", dir.resolve("w").toString(),
+        "--columns", "user=u,item=i,type=t");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("(2 users, 2 items, 3 events)"), r.out());
+    assertTrue(r.out().contains("as the server counts them: add_to_wishlist (1)")
+        && r.out().contains("1 row had an empty or NULL 't' and took the default type view"), r.out());
+    // a JSON field left out is missing, as before: a misspelt name is not read as an empty type
+    String misspelt = failure("import", "--format", "jsonl", "--input", file.toString(), "--out",
+        dir.resolve("x").toString(), "--columns", "user=u,item=i,type=evnt");
+    assertTrue(misspelt.contains("missing field 'evnt'"), misspelt);
+    // a column of titles mapped as the type: refused with what it looks like, not a type per row
+    StringBuilder titles = new StringBuilder("user,item,title\n");
+    for (int k = 0; k <= 1000; k++) titles.append("u,i").append(k).append(",Title ").append(k).append('\n');
+    String mapped = failure("import", "--format", "csv", "--input", write("t.csv", titles.toString()).toString(),
+        "--out", dir.resolve("t").toString(), "--columns", "type=title");
+    assertTrue(mapped.contains("column 'title' holds more than 1000 event types the weight table does not name"),
+        mapped);
+  }
+
   @Test
   void repeatsNamingNoSceneOfTheDataIsRefused() throws Exception {
     Path file = write("r.csv", "user,item\nu1,a\nu1,b\n");

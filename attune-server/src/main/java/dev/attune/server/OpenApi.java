@@ -89,9 +89,10 @@ final class OpenApi {
             .putObject("schema").put("type", r.path().equals("/metrics") ? "string" : "object");
       }
       errorResponse(responses, "4XX", "client mistake");
-      ObjectNode limited = errorResponse(responses, "429", "too many requests for the key or the address; retry"
-          + " after Retry-After seconds");
-      retryAfter(limited);
+      if (scope != null) { // the key checks hold rates; the open probes have none
+        retryAfter(errorResponse(responses, "429", "too many requests for the key or the address; retry after"
+            + " Retry-After seconds"));
+      }
       if (r.path().equals("/health")) {
         // a probe's answer: its body says what is wrong, in the shape of the 200's
         responses.putObject("503").put("description", "the store does not answer, or another server holds it:"

@@ -25,8 +25,10 @@ import java.util.Locale;
  *   <tr><td>{@code user}, {@code item}</td><td>user and item id columns (required)</td><td>{@code user}, {@code item}</td></tr>
  *   <tr><td>{@code type}, {@code value}, {@code timestamp}, {@code scene}</td><td>optional columns; an empty value
  *       ({@code type=}) removes the column</td><td>none</td></tr>
- *   <tr><td>{@code default-type}</td><td>event type when there is no type column</td><td>{@code view}</td></tr>
- *   <tr><td>{@code default-value}</td><td>event value when there is no value column</td><td>{@code 1}</td></tr>
+ *   <tr><td>{@code default-type}</td><td>event type without a type column, or for an empty or NULL cell</td>
+ *       <td>{@code view}</td></tr>
+ *   <tr><td>{@code default-value}</td><td>event value without a value column, or for an empty or NULL cell</td>
+ *       <td>{@code 1}</td></tr>
  *   <tr><td>{@code default-scene}</td><td>scene when there is no scene column or its cell is empty; otherwise
  *       {@link ImportOptions#scene()}, else {@code default}</td><td>none</td></tr>
  *   <tr><td>{@code time-format}</td><td>{@code epoch-seconds}, {@code epoch-millis}, {@code iso}, {@code ordinal}
@@ -65,6 +67,14 @@ public record ColumnMapping(String user, String item, String type, String value,
       new ColumnMapping("user", "item", null, null, null, null, "view", 1f, null, TimeFormat.NONE, ',', true,
           ZoneOffset.UTC);
 
+  /** The mapping before {@code timeZone} was one: local ISO times read as UTC. */
+  public ColumnMapping(String user, String item, String type, String value, String timestamp, String scene,
+      String defaultType, float defaultValue, String defaultScene, TimeFormat timeFormat, char delimiter,
+      boolean header) {
+    this(user, item, type, value, timestamp, scene, defaultType, defaultValue, defaultScene, timeFormat, delimiter,
+        header, ZoneOffset.UTC);
+  }
+
   /** How a timestamp column is written. */
   public enum TimeFormat {
     /** Seconds since the epoch, optionally with a fraction ({@code 1511544070}, {@code 1511544070.25}). */
@@ -72,9 +82,10 @@ public record ColumnMapping(String user, String item, String type, String value,
     /** Milliseconds since the epoch ({@code 1511544070000}). */
     EPOCH_MILLIS("epoch-millis"),
     /**
-     * ISO-8601: an instant or offset date-time ({@code 2017-11-25T12:00:00Z},
-     * {@code 2017-11-25T20:00:00+08:00}), a local date-time taken as UTC ({@code 2017-11-25T12:00:00} or
-     * with a space instead of {@code T}), or a date taken as midnight UTC ({@code 2017-11-25}).
+     * ISO-8601: an instant or offset date-time ({@code 2017-11-25T12:00:00Z}, {@code 2017-11-25T20:00:00+08:00},
+     * {@code +0800}, PostgreSQL's {@code +08}), a local date-time read in {@link #timeZone()} (UTC by default;
+     * {@code 2017-11-25T12:00:00} or with a space instead of {@code T}), or a date, read as its midnight there
+     * ({@code 2017-11-25}).
      */
     ISO("iso"),
     /**

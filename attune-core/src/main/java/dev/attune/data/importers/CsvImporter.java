@@ -25,8 +25,9 @@ import java.util.List;
  * name are ignored, repeated ones included. Blank records are skipped.
  *
  * <p>Validation per record: user and item must be present (any text: ids are not required to be numeric);
- * the type, if mapped, must be present and accepted by {@link ImportOptions#weights()}
- * ({@link ImportReport#UNKNOWN_EVENT_TYPE} otherwise); value and timestamp, if mapped, must parse (see
+ * the type, if mapped, must be in the record (an empty or NULL cell takes the default type) and accepted by {@link
+ * ImportOptions#weights()} ({@link ImportReport#UNKNOWN_EVENT_TYPE} otherwise); value and timestamp, if mapped, must
+ * parse (an empty or NULL value takes the default value; see
  * {@link ColumnMapping.TimeFormat}) and timestamps must not be negative. A record holding bytes invalid in the
  * charset is rejected as {@link ImportReport#BAD_ENCODING}. An unclosed quote ends the import with an
  * {@link ImportException} ({@link ImportReport#BAD_CSV}, at the line where the quote opens) in both modes, since

@@ -1,6 +1,7 @@
 package dev.attune.data.importers;
 
 import dev.attune.events.Event;
+import dev.attune.events.EventType;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -11,6 +12,11 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAccessor;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Turns the cells of one generic row ({@link CsvImporter}, {@link JsonLinesImporter}) into an event under a
@@ -36,59 +42,61 @@ final class GenericEvents {
   void add(String user, String item, String type, String value, String time, String scene) throws BadRow {
     String u = required(user, m.user());
     String i = required(item, m.item());
-    String t;
-    if (m.type() == null) {
-      t = m.defaultType();
-    } else if (isNull(type)) {
-      t = m.defaultType(); // a database export leaves a cell it has no value for empty, or writes NULL
-      typesDefaulted++;
-    } else {
-      t = type.trim();
-    }
+    // a database export leaves a cell it has no value for empty, or writes NULL (\\N in MySQL): the type and the
+    // value take their defaults there; a cell absent from the row (a short CSV row, a JSON field left out) is missing
+    boolean typeDefaulted = m.type() != null && isNull(present(type, m.type()));
+    String t = m.type() == null || typeDefaulted ? m.defaultType() : type.trim();
     if (!cx.acceptsType(t)) {
       throw BadRow.unknownType(m.type() == null ? "default-type" : m.type(), t, cx.options.weights().types().stream()
-          .map(dev.attune.events.EventType::name).sorted().toList());
+          .map(EventType::name).sorted().toList());
     }
-    if (cx.options.weights().type(t).isEmpty()) unknownTypes.merge(t, 1L, Long::sum);
+    String typeName = t.toLowerCase(Locale.ROOT); // as the data set keeps it
+    boolean unknownType = cx.options.weights().type(t).isEmpty();
+    if (unknownType && !unknownTypes.containsKey(typeName) && unknownTypes.size() == MAX_UNKNOWN_TYPES) {
+      // a column of titles or ids mapped as the type would make every row a type of its own
+      throw new IllegalArgumentException("column '" + m.type() + "' holds more than " + MAX_UNKNOWN_TYPES + " event"
+          + " types the weight table does not name (such as " + String.join(", ", unknownTypes.keySet().stream()
+              .limit(5).toList()) + "): is it the column of event types? Map type= to it in --columns");
+    }
     float v = m.defaultValue();
-    if (m.value() != null) {
-      if (isNull(value)) {
-        valuesDefaulted++; // an amount set on purchases only: the views' cells are empty
-      } else {
-        String text = value.trim();
-        try {
-          v = Fields.parseFloat(text, 0, text.length(), m.value());
-        } catch (BadRow e) {
-          if (DECIMAL_COMMA.matcher(text).matches()) {
-            throw BadRow.badNumber(m.value(), text, "a decimal comma: write decimals with a point (a spreadsheet"
-                + " saved in a locale that writes 15,50 does this; save it as CSV in an English locale, or replace"
-                + " the commas)");
-          }
-          throw e;
+    boolean valueDefaulted = m.value() != null && isNull(present(value, m.value()));
+    if (m.value() != null && !valueDefaulted) {
+      String text = value.trim();
+      try {
+        v = Fields.parseFloat(text, 0, text.length(), m.value());
+      } catch (BadRow e) {
+        if (NUMBER_WITH_COMMA.matcher(text).matches()) {
+          throw BadRow.badNumber(m.value(), text, "a decimal comma or a thousands separator: write numbers without"
+              + " separators and with a decimal point (a spreadsheet saved in a locale that writes 15,50 does this;"
+              + " save it as CSV in an English locale)");
         }
+        throw e;
       }
     }
-    if (v != Math.rint(v) && cx.options.weights().type(t)
-        .filter(known -> known.rule() == dev.attune.events.EventType.ValueRule.SCALE).isPresent()) {
-      fractionalScaled.merge(t, 1L, Long::sum); // an amount of money where a quantity is meant
-    }
-    String s = scene == null || scene.isBlank() ? defaultScene : scene.trim();
+    String s = isNull(scene) ? defaultScene : scene.trim();
+    boolean[] zoneless = new boolean[1];
     long ts = switch (m.timeFormat()) {
-      case EPOCH_SECONDS -> {
-        long ms = epochSeconds(required(time, m.timestamp()));
-        oldestSecondsMillis = Math.min(oldestSecondsMillis, ms);
-        yield ms;
-      }
-      case EPOCH_MILLIS -> {
-        long ms = epochMillis(required(time, m.timestamp()));
-        newestMillis = Math.max(newestMillis, ms);
-        yield ms;
-      }
-      case ISO -> iso(required(time, m.timestamp()));
+      case EPOCH_SECONDS -> epochSeconds(required(time, m.timestamp()));
+      case EPOCH_MILLIS -> epochMillis(required(time, m.timestamp()));
+      case ISO -> iso(required(time, m.timestamp()), zoneless);
       case ORDINAL -> cx.nextPosition(u);
       case NONE -> 0L;
     };
     cx.add(new Event(u, i, t, v, ts, s));
+    // counted once the row is in: a row refused further on takes no part in the notes
+    switch (m.timeFormat()) {
+      case EPOCH_SECONDS -> oldestSecondsMillis = Math.min(oldestSecondsMillis, ts);
+      case EPOCH_MILLIS -> newestMillis = Math.max(newestMillis, ts);
+      default -> { }
+    }
+    if (zoneless[0]) zonelessTimes++;
+    if (typeDefaulted) typesDefaulted++;
+    if (valueDefaulted) valuesDefaulted++;
+    if (unknownType) unknownTypes.merge(typeName, 1L, Long::sum);
+    if (v != Math.rint(v) && cx.options.weights().type(t).filter(known -> known.rule() == EventType.ValueRule.SCALE)
+        .isPresent()) {
+      fractionalScaled.merge(typeName, 1L, Long::sum); // an amount of money where a quantity is meant
+    }
   }
 
   /**
@@ -103,10 +111,15 @@ final class GenericEvents {
    */
   static final long MILLIS_LIKELY_ABOVE_SECONDS = 32_503_680_000_000L;
 
-  /** A number written with a decimal comma, as spreadsheets in many locales save it. */
-  private static final java.util.regex.Pattern DECIMAL_COMMA = java.util.regex.Pattern.compile("-?\\d+,\\d+");
+  /** A number written with a decimal comma or a thousands separator, as spreadsheets in many locales save it. */
+  private static final Pattern NUMBER_WITH_COMMA = Pattern.compile("-?\\d+(,\\d+)+");
   /** The start of an ISO-8601 date, for a hint when one is read as a number. */
-  private static final java.util.regex.Pattern ISO_DATE_START = java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}.*");
+  private static final Pattern ISO_DATE_START = Pattern.compile("\\d{4}-\\d{2}-\\d{2}.*");
+  /**
+   * Most event types the weight table does not name that one file may hold: past it, the mapped type column is most
+   * likely another (titles, ids), and the data set could not hold its types (at most 32,767).
+   */
+  static final int MAX_UNKNOWN_TYPES = 1000;
 
   /** The newest epoch-millis timestamp read, or -1. */
   private long newestMillis = -1;
@@ -114,13 +127,14 @@ final class GenericEvents {
   private long oldestSecondsMillis = Long.MAX_VALUE;
   /** ISO times read without a zone or offset (taken in the mapping's time zone, UTC by default). */
   private long zonelessTimes;
-  /** Empty or NULL cells of the value and type columns, read as the defaults. */
+  /** Empty or NULL cells of the value column, read as the default value. */
   private long valuesDefaulted;
+  /** Empty or NULL cells of the type column, read as the default type. */
   private long typesDefaulted;
   /** Events of types the weight table does not name, by type (accepted when the weights weigh unknown types). */
-  private final java.util.Map<String, Long> unknownTypes = new java.util.TreeMap<>();
+  private final Map<String, Long> unknownTypes = new TreeMap<>();
   /** Values that are not whole numbers of types whose weight scales by the value (a purchase's quantity), by type. */
-  private final java.util.Map<String, Long> fractionalScaled = new java.util.TreeMap<>();
+  private final Map<String, Long> fractionalScaled = new TreeMap<>();
 
   /**
    * Adds the import's notes on what the rows as a whole suggest: timestamps read as epoch milliseconds that all fall
@@ -146,35 +160,56 @@ final class GenericEvents {
               + " time-zone=Europe/Berlin) to --columns" : ""));
     }
     if (valuesDefaulted > 0) {
-      cx.report.note(valuesDefaulted + " rows had an empty or NULL '" + m.value() + "' and took the default value "
+      cx.report.note(rows(valuesDefaulted) + " an empty or NULL '" + m.value() + "' and took the default value "
           + m.defaultValue() + " (default-value in --columns)");
     }
     if (typesDefaulted > 0) {
-      cx.report.note(typesDefaulted + " rows had an empty or NULL '" + m.type() + "' and took the default type "
+      cx.report.note(rows(typesDefaulted) + " an empty or NULL '" + m.type() + "' and took the default type "
           + m.defaultType() + " (default-type in --columns)");
     }
-    fractionalScaled.forEach((type, n) -> cx.report.note(n + " " + type + " values are not whole numbers: a " + type
-        + " weighs as many times as its value says (a quantity), so an amount of money such as 20.99 weighs as 21 of"
-        + " them; map value to a quantity, or leave it out"));
+    fractionalScaled.forEach((type, n) -> cx.report.note(n + " " + type + " value" + (n == 1 ? " is" : "s are")
+        + " not a whole number: a " + type + " weighs as many times as its value says (a quantity), so an amount of"
+        + " money such as 20.99 weighs as 21 of them; map value to a quantity, or leave it out"));
     if (!unknownTypes.isEmpty()) {
       StringBuilder list = new StringBuilder();
-      unknownTypes.forEach((type, n) -> list.append(list.isEmpty() ? "" : ", ").append(type).append(" (").append(n)
-          .append(')'));
+      unknownTypes.entrySet().stream().limit(LISTED_TYPES).forEach(e -> list.append(list.isEmpty() ? "" : ", ")
+          .append(e.getKey()).append(" (").append(e.getValue()).append(')'));
+      if (unknownTypes.size() > LISTED_TYPES) list.append(" and ").append(unknownTypes.size() - LISTED_TYPES)
+          .append(" more");
       cx.report.note("event types the weight table does not name, each counted as a positive event of weight 1, as"
           + " the server counts them: " + list);
     }
   }
 
-  /** Whether a cell says nothing: absent, blank, or the NULL a database export writes. */
-  private static boolean isNull(String cell) {
-    return cell == null || cell.isBlank() || cell.strip().equalsIgnoreCase("null");
+  /** Unknown types named in the note; the rest are counted. */
+  private static final int LISTED_TYPES = 20;
+
+  /** "1 row had" or "n rows had". */
+  private static String rows(long n) {
+    return n + (n == 1 ? " row had" : " rows had");
   }
 
+  /** Whether a cell says nothing: absent, blank, or the NULL a database export writes ({@code \\N} in MySQL's). */
+  private static boolean isNull(String cell) {
+    if (cell == null || cell.isBlank()) return true;
+    String text = cell.strip();
+    return text.equalsIgnoreCase("null") || text.equals("\\N");
+  }
+
+  /** A cell that must hold something: absent, blank and NULL are missing (a NULL user id is nobody). */
   private static String required(String cell, String column) throws BadRow {
-    if (cell == null || cell.isBlank()) {
+    if (isNull(cell)) {
       throw BadRow.missing(column);
     }
     return cell.trim();
+  }
+
+  /** A cell that must be in the row, though it may say nothing (empty, NULL). */
+  private static String present(String cell, String column) throws BadRow {
+    if (cell == null) {
+      throw BadRow.missing(column);
+    }
+    return cell;
   }
 
   /**
@@ -249,12 +284,13 @@ final class GenericEvents {
     return ms;
   }
 
-  private long iso(String text) throws BadRow {
+  /** Epoch milliseconds of an ISO text; {@code zoneless[0]} is set when it names no zone (read in the mapping's). */
+  private long iso(String text, boolean[] zoneless) throws BadRow {
     long ms;
     try {
       TemporalAccessor t = parseIsoTemporal(text);
       if (t instanceof LocalDateTime local) {
-        zonelessTimes++;
+        zoneless[0] = true;
         ms = local.atZone(m.timeZone()).toInstant().toEpochMilli();
       } else {
         ms = toEpochMillis(t);
@@ -272,14 +308,13 @@ final class GenericEvents {
    * ISO-8601 local date-times with the offsets databases write beside the extended {@code +02:00}: PostgreSQL's
    * {@code +02} (its default text of a timestamptz) and the basic {@code +0200}.
    */
-  private static final DateTimeFormatter LOCAL_WITH_ANY_OFFSET = new DateTimeFormatterBuilder()
-      .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
-      .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
-      .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
-      .optionalStart().appendOffset("+HH", "Z").optionalEnd()
-      .toFormatter();
+  private static final List<DateTimeFormatter> LOCAL_WITH_OFFSET = List.of(
+      new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_DATE_TIME).appendOffset("+HHMM", "Z")
+          .toFormatter(),
+      new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_DATE_TIME).appendOffset("+HH", "Z")
+          .toFormatter());
 
-  /** Epoch milliseconds of an ISO-8601 text, a time without zone taken as UTC; see {@link ColumnMapping.TimeFormat#ISO}. */
+  /** Epoch milliseconds of an ISO-8601 text, one without a zone read as UTC ({@link ColumnMapping.TimeFormat#ISO}). */
   static long parseIso(String text) {
     TemporalAccessor t = parseIsoTemporal(text);
     return t instanceof LocalDateTime local ? local.toInstant(ZoneOffset.UTC).toEpochMilli() : toEpochMillis(t);
@@ -297,7 +332,15 @@ final class GenericEvents {
     try {
       return DateTimeFormatter.ISO_DATE_TIME.parseBest(s, ZonedDateTime::from, LocalDateTime::from);
     } catch (DateTimeParseException e) {
-      return LOCAL_WITH_ANY_OFFSET.parseBest(s, OffsetDateTime::from, LocalDateTime::from);
+      // one offset, whole: each form on its own, so that "ZZ" or "+02:00+0200" is no date
+      for (DateTimeFormatter withOffset : LOCAL_WITH_OFFSET) {
+        try {
+          return OffsetDateTime.parse(s, withOffset);
+        } catch (DateTimeParseException other) {
+          e.addSuppressed(other);
+        }
+      }
+      throw e;
     }
   }
 

@@ -22,8 +22,9 @@ import java.nio.file.Path;
  * JSON pointer such as {@code /context/item}. Fields may be strings or numbers. A number is read as the
  * plain decimal text of its value, then parsed like a CSV cell: {@code "user": 7} and {@code "user": "7"} are
  * the same user, and {@code "ts": 1700000001.5}, {@code "ts": 1.7000000015e9} and {@code "ts": "1700000001.5"}
- * the same epoch-seconds timestamp. A null or absent field counts as missing, and an object or array where a
- * value is expected is {@link ImportReport#BAD_JSON}. Fields the mapping does not name are ignored.
+ * the same epoch-seconds timestamp. An absent field counts as missing; a null one as an empty CSV cell (a type or
+ * value takes its default, an id or time is missing); an object or array where a value is expected is {@link
+ * ImportReport#BAD_JSON}. Fields the mapping does not name are ignored.
  *
  * <p>Validation, scene and time kind are as in {@link CsvImporter}. A line that is not valid JSON, holds more
  * than one value, is not an object or repeats a key (at any depth, as the HTTP API refuses too) is rejected as
@@ -88,8 +89,11 @@ public final class JsonLinesImporter implements Importer {
       return null;
     }
     JsonNode v = name.startsWith("/") ? node.at(name) : node.get(name);
-    if (v == null || v.isNull() || v.isMissingNode()) {
-      return null;
+    if (v == null || v.isMissingNode()) {
+      return null; // absent: missing
+    }
+    if (v.isNull()) {
+      return ""; // present and empty, as an empty CSV cell: a type or value takes its default, an id is missing
     }
     if (!v.isValueNode()) {
       throw new BadRow(ImportReport.BAD_JSON, "bad json: field '" + name + "' is not a string or number");

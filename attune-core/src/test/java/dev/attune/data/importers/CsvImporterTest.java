@@ -206,9 +206,9 @@ class CsvImporterTest {
     assertEquals("view", only(ds, "4", "168").type());
     assertTrue(report.notes().contains("2 rows had an empty or NULL 'amount' and took the default value 1.0"
         + " (default-value in --columns)"), report.notes().toString());
-    assertTrue(report.notes().contains("1 rows had an empty or NULL 'event_type' and took the default type view"
+    assertTrue(report.notes().contains("1 row had an empty or NULL 'event_type' and took the default type view"
         + " (default-type in --columns)"), report.notes().toString());
-    assertTrue(report.notes().contains("1 purchase values are not whole numbers: a purchase weighs as many times as"
+    assertTrue(report.notes().contains("1 purchase value is not a whole number: a purchase weighs as many times as"
         + " its value says (a quantity), so an amount of money such as 20.99 weighs as 21 of them; map value to a"
         + " quantity, or leave it out"), report.notes().toString());
     // times without a zone are read as UTC, said, or in the zone the mapping names
@@ -232,7 +232,24 @@ class CsvImporterTest {
         + "value=amount,delimiter=semicolon");
     e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("c", semicolon), comma, semicolon));
-    assertTrue(e.getMessage().contains("\"15,50\"; a decimal comma"), e.getMessage());
+    assertTrue(e.getMessage().contains("\"15,50\"; a decimal comma or a thousands separator"), e.getMessage());
+    // one offset, whole: a doubled one is no date
+    Path doubled = write(dir.resolve("d.csv"), header + "1,168,view,2024-03-01T11:55:20+02:00+0200,1\n");
+    e = assertThrows(ImportException.class, () -> IMPORTER.importInto(IMPORTER.newDataset("d", iso), doubled, iso));
+    assertEquals(ImportReport.BAD_DATE, e.reason());
+    // a NULL user is nobody (it had merged every such row into one user called NULL); a NULL scene is no scene
+    Path nullUser = write(dir.resolve("n.csv"), "user,item,scene\nNULL,1,\\N\n2,1,NULL\n");
+    ImportOptions lenientScene = mapping("scene=scene").lenient();
+    Dataset nulls = IMPORTER.newDataset("n", lenientScene);
+    ImportReport nullReport = IMPORTER.importInto(nulls, nullUser, lenientScene);
+    assertEquals(1, nullReport.rejected(ImportReport.MISSING_FIELD));
+    assertEquals("default", only(nulls, "2", "1").scene());
+    // notes count the rows taken: a row refused further on is not among those that took a default
+    Path refused = write(dir.resolve("r.csv"), header + "1,168,,notatime,1\n");
+    ImportOptions lenientIso = iso.lenient();
+    ImportReport refusedReport = IMPORTER.importInto(IMPORTER.newDataset("r", lenientIso), refused, lenientIso);
+    assertEquals(1, refusedReport.rejected(ImportReport.BAD_DATE));
+    assertTrue(refusedReport.notes().stream().noneMatch(n -> n.contains("default type")), refusedReport.notes().toString());
     // epoch milliseconds read as seconds land after the year 3000: said, as the opposite mistake is
     ImportOptions seconds = mapping("user=user_id,item=product_id,timestamp=created_at,time-format=epoch-seconds");
     Path millis = write(dir.resolve("ms.csv"), "user_id,product_id,created_at\n1,168,1709294120123\n");
