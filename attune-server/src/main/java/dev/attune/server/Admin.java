@@ -125,6 +125,13 @@ final class Admin {
     ctx.json(body);
   }
 
+  /** Rows of a search. */
+  static final Route.Param LIMIT = Route.Param.integer("limit", "at most this many, 1-1000 (default 20)", 1,
+      StoreStats.MAX_ROWS, 20);
+  /** Rows of an item's consumers. */
+  static final Route.Param CONSUMERS_LIMIT = Route.Param.integer("limit", "at most this many users, 1-1000 (default"
+      + " 20)", 1, StoreStats.MAX_ROWS, 20);
+
   /** Most buckets of the per-day series; a longer log is shown in buckets of several days. */
   static final int MAX_DAY_BUCKETS = 3650;
   /**
@@ -487,7 +494,7 @@ final class Admin {
   void searchUsers(Context ctx) {
     String prefix = ctx.queryParam("prefix") == null ? "" : ctx.queryParam("prefix");
     if (!prefix.isEmpty()) RequestBodies.pathId(prefix, "prefix");
-    int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
+    int limit = Api.intParam(ctx, LIMIT);
     List<String> found = store.stats().userIds(prefix, limit);
     // a store of pseudonyms holds no client id to match a prefix of; the whole id, pseudonymised, finds its user
     if (userIds.pseudonymised() && !prefix.isEmpty() && !userIds.isPseudonym(prefix)) {
@@ -504,7 +511,7 @@ final class Admin {
 
   void searchItems(Context ctx) {
     String q = ctx.queryParam("q");
-    int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
+    int limit = Api.intParam(ctx, LIMIT);
     if (q != null) {
       if (ctx.queryParam("prefix") != null) throw ApiException.invalid("q", "give prefix or q, not both");
       String text = q.strip();
@@ -533,7 +540,7 @@ final class Admin {
   void itemConsumers(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     if (catalog.get(id) == null) throw ApiException.notFound("item", id);
-    int limit = Api.intParam(ctx, "limit", 20, 1, StoreStats.MAX_ROWS);
+    int limit = Api.intParam(ctx, CONSUMERS_LIMIT);
     StoreStats.ItemConsumers c = store.stats().itemConsumers(id, limit);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("itemId", id);

@@ -37,22 +37,32 @@ final class Api {
   /** The store's health check, shared by probes that come while one runs. */
   private final SharedCall<Boolean> healthCheck;
   static final String VERSION = "1";
+  /** Longest window of /v1/new, in days. */
+  private static final int MAX_NEW_DAYS = 3650;
+  /** Number of items of a list: the bounds the handlers check and the document states. */
+  static final Route.Param K = Route.Param.integer("k", "number of items, 1-1000 (default 10)", 1, 1000, 10);
+  /** Rows of a user's events. */
+  private static final Route.Param EVENTS_LIMIT = Route.Param.integer("limit", "at most this many, 1-1000 (default 50)",
+      1, 1000, 50);
+  static final Route.Param DIVERSITY = Route.Param.number("diversity", "MMR trade-off in [0, 1] (default 0: by score"
+      + " only); with it, k is at most 200", 0, 1, 0);
+  static final Route.Param MAX_PER_CREATOR = Route.Param.integer("maxPerCreator", "at most this many items per"
+      + " artist/creator (default 0: no cap)", 0, 1000, 0);
   private static final List<Route.Param> LIST_PARAMS = List.of(
       new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had)"),
-      new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"));
+      K);
   private static final List<Route.Param> SIMILAR_PARAMS = List.of(
       new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had); similar items"
           + " of a scene-transfer model are of this scene, or without it of the scene it was trained for"),
-      new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"));
+      K);
   private static final List<Route.Param> RECOMMEND_PARAMS = List.of(
-      new Route.Param("k", "integer", "number of items, 1-1000 (default 10)"),
+      K,
       new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had); a scene-transfer"
           + " model recommends in this scene, or without it in the scene it was trained for"),
       new Route.Param("exclude", "string", "comma-separated item ids never to return"),
       new Route.Param("category", "string", "only items with this category"),
-      new Route.Param("diversity", "number", "MMR trade-off in [0, 1] (default 0: by score only); with it, k is at"
-          + " most 200"),
-      new Route.Param("maxPerCreator", "integer", "at most this many items per artist/creator (default 0: no cap)"),
+      DIVERSITY,
+      MAX_PER_CREATOR,
       new Route.Param("allowRepeats", "boolean", "let items already consumed come back (default false)"),
       new Route.Param("explain", "boolean", "attach the explanation of each model recommendation: every history "
           + "event's attention weight (for scene-transfer, its share of modelScore, with rest the share no event has),"
@@ -126,10 +136,10 @@ final class Api {
         new Route(GET, "/v1/users/{id}/export", "Everything held on a user: profile and every event", List.of(), null,
             200, this::exportUser),
         new Route(POST, "/v1/users/{id}/onboarding", "Cold start: a new user's chosen items, categories and creators;"
-            + " answers their first recommendations", List.of(new Route.Param("k", "integer", "number of items (10)")),
+            + " answers their first recommendations", List.of(K),
             "{items?: [itemId], categories?: [string], creators?: [string], attributes?: {}}", 200, this::onboarding),
         new Route(GET, "/v1/users/{id}/events", "A user's most recent events, oldest first",
-            List.of(new Route.Param("limit", "integer", "at most this many, 1-1000 (default 50)")), null, 200,
+            List.of(EVENTS_LIMIT), null, 200,
             this::userEvents),
         new Route(GET, "/v1/users/{id}/recommendations", "Recommendations for a user from their latest events",
             RECOMMEND_PARAMS, null, 200, this::userRecommendations),
@@ -161,10 +171,12 @@ final class Api {
             + " dislike or a short play; a user counts once per item)", LIST_PARAMS, null, 200, this::popular),
         new Route(GET, "/v1/trending", "Items with most users active on them (as for /v1/popular) in the last hours",
             withParam(LIST_PARAMS, new Route.Param("hours", "integer",
-                "window in hours, 1 to the server's trendingHours (default that)")),
+                "window in hours, 1 to the server's trendingHours (default that)", 1, config.trendingHours(),
+                config.trendingHours())),
             null, 200, this::trending),
         new Route(GET, "/v1/new", "Newest releases", withParam(LIST_PARAMS,
-            new Route.Param("days", "integer", "released within this many days (default the server's newItemDays)")),
+            new Route.Param("days", "integer", "released within this many days (default the server's newItemDays)",
+                1, MAX_NEW_DAYS, config.newItemDays())),
             null, 200, this::newest),
         // the dashboard's routes: Authorization: Bearer <admin key>, else 401 (see Admin)
         new Route(GET, "/v1/admin/overview", "Admin: counts of users, items and events (by type, scene and both),"
@@ -196,7 +208,7 @@ final class Api {
             + " and the retraining triggers", List.of(), null, 200, admin::training),
         new Route(GET, "/v1/admin/users", "Admin: user ids starting with a prefix, in id order", List.of(
                 new Route.Param("prefix", "string", "case-sensitive prefix (default: all)"),
-                new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
+                Admin.LIMIT),
             null, 200, admin::searchUsers),
         new Route(GET, "/v1/admin/items", "Admin: items whose id starts with a prefix, in id order; or, with q,"
             + " items whose id, title or creator holds a text", List.of(
@@ -204,14 +216,14 @@ final class Api {
                 new Route.Param("q", "string", "instead of prefix: text found in the id, title or creator, in any"
                     + " case, accents optional; ids that are it or start with it first, then titles and creators that"
                     + " start with it, then the rest"),
-                new Route.Param("limit", "integer", "at most this many, 1-1000 (default 20)")),
+                Admin.LIMIT),
             null, 200, admin::searchItems),
         new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"
             + " leaving it out (occlusion); per item, unlike attention. userId: that user's stored history, then"
             + " history", List.of(), "{userId?, history?: [{itemId, type?, timestamp?, value?}], items: [itemId],"
                 + " scene?}", 200, admin::influence),
         new Route(GET, "/v1/admin/items/{id}/consumers", "Admin: the users who consumed an item, most events first,"
-            + " with totals", List.of(new Route.Param("limit", "integer", "at most this many users, 1-1000 (default 20)")),
+            + " with totals", List.of(Admin.CONSUMERS_LIMIT),
             null, 200, admin::itemConsumers));
   }
 
@@ -394,7 +406,7 @@ final class Api {
           Recommendations.ONBOARD_TYPE, 1f, now, catalog.get(item).item().scene())));
     }
     if (!chosen.isEmpty()) ingest(chosen, now);
-    Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), null, Set.of(), null, 0,
+    Recommendations.Options o = new Recommendations.Options(intParam(ctx, K), null, Set.of(), null, 0,
         0, false, false);
     RecentHistory.UserHistory h = historyOf(id);
     answer(ctx, asSent(ctx), recommendations.answer(h.recent(), h.earlierItems(), preferences(attributes), o, now));
@@ -432,7 +444,7 @@ final class Api {
 
   private void userEvents(Context ctx) {
     String id = userId(ctx);
-    int limit = intParam(ctx, "limit", 50, 1, 1000);
+    int limit = intParam(ctx, EVENTS_LIMIT);
     if (store.user(id).isEmpty()) throw ApiException.notFound("user", ctx.pathParam("id"));
     List<Map<String, Object>> out = new ArrayList<>();
     for (Store.StoredEvent e : store.recentEvents(id, limit)) out.add(eventJson(e.eventId(), e.event()));
@@ -528,9 +540,9 @@ final class Api {
       for (String s : ex.split(",")) exclude.add(RequestBodies.pathId(s.trim(), "exclude"));
     }
     String category = ctx.queryParam("category");
-    Recommendations.Options o = new Recommendations.Options(intParam(ctx, "k", 10, 1, 1000), sceneParam(ctx), exclude,
+    Recommendations.Options o = new Recommendations.Options(intParam(ctx, K), sceneParam(ctx), exclude,
         category == null ? null : RequestBodies.pathId(category, "category"),
-        doubleParam(ctx, "diversity", 0, 0, 1), intParam(ctx, "maxPerCreator", 0, 0, 1000),
+        doubleParam(ctx, DIVERSITY), intParam(ctx, MAX_PER_CREATOR),
         boolParam(ctx, "allowRepeats"), boolParam(ctx, "explain"));
     requireAffordable(o);
     return o;
@@ -645,7 +657,7 @@ final class Api {
   private void similar(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     Store.StoredItem item = requireItem(id);
-    int k = intParam(ctx, "k", 10, 1, 1000);
+    int k = intParam(ctx, K);
     ServingModel m = recommendations.model();
     String scene = m == null ? sceneParam(ctx) : m.sceneOrDefault(sceneParam(ctx));
     List<Map<String, Object>> out = new ArrayList<>();
@@ -693,7 +705,7 @@ final class Api {
   private void popular(Context ctx) {
     String scene = sceneParam(ctx);
     List<Map<String, Object>> out = new ArrayList<>();
-    for (ItemCounters.Ranked r : counters.popular(intParam(ctx, "k", 10, 1, 1000), i -> keep(i, scene))) {
+    for (ItemCounters.Ranked r : counters.popular(intParam(ctx, K), i -> keep(i, scene))) {
       out.add(ranked(r.itemId(), r.count(), "popular"));
     }
     ctx.json(Map.of("items", out));
@@ -703,7 +715,7 @@ final class Api {
     String scene = sceneParam(ctx);
     List<Map<String, Object>> out = new ArrayList<>();
     int hours = intParam(ctx, "hours", config.trendingHours(), 1, config.trendingHours());
-    for (ItemCounters.Ranked r : counters.trending(clock.getAsLong(), hours, intParam(ctx, "k", 10, 1, 1000),
+    for (ItemCounters.Ranked r : counters.trending(clock.getAsLong(), hours, intParam(ctx, K),
         i -> keep(i, scene))) {
       out.add(ranked(r.itemId(), r.count(), "trending"));
     }
@@ -712,8 +724,8 @@ final class Api {
 
   private void newest(Context ctx) {
     String scene = sceneParam(ctx);
-    int k = intParam(ctx, "k", 10, 1, 1000);
-    int days = intParam(ctx, "days", config.newItemDays(), 1, 3650);
+    int k = intParam(ctx, K);
+    int days = intParam(ctx, "days", config.newItemDays(), 1, MAX_NEW_DAYS);
     long since = clock.getAsLong() - days * 86_400_000L;
     List<Store.StoredItem> fresh = new ArrayList<>();
     for (Store.StoredItem s : catalog.all()) {
@@ -951,6 +963,17 @@ final class Api {
     // "must be an integer" for 99999999999 said the wrong thing: it is one, out of range
     if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + v);
     return (int) n;
+  }
+
+  /** A documented integer parameter, within the bounds and with the default it documents. */
+  static int intParam(Context ctx, Route.Param p) {
+    return intParam(ctx, p.name(), p.defaultValue().intValue(), p.minimum().intValue(), p.maximum().intValue());
+  }
+
+  /** A documented number parameter, within the bounds and with the default it documents. */
+  static double doubleParam(Context ctx, Route.Param p) {
+    return doubleParam(ctx, p.name(), p.defaultValue().doubleValue(), p.minimum().doubleValue(),
+        p.maximum().doubleValue());
   }
 
   static double doubleParam(Context ctx, String name, double absent, double min, double max) {

@@ -73,7 +73,10 @@ final class OpenApi {
         p.put("in", "query");
         p.put("required", false);
         p.put("description", q.description());
-        p.putObject("schema").put("type", q.type());
+        ObjectNode schema = p.putObject("schema").put("type", q.type());
+        if (q.minimum() != null) schema.putPOJO("minimum", q.minimum());
+        if (q.maximum() != null) schema.putPOJO("maximum", q.maximum());
+        if (q.defaultValue() != null) schema.putPOJO("default", q.defaultValue());
       }
       if (r.requestBody() != null) {
         ObjectNode body = op.putObject("requestBody");

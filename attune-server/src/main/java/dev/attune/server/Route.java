@@ -50,8 +50,29 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
     return String.join(", ", methods);
   }
 
-  /** A documented query parameter. */
-  record Param(String name, String type, String description) {}
+  /**
+   * A documented query parameter; a numeric one may carry its bounds and default, which the handler reads from it
+   * ({@link Api#intParam(io.javalin.http.Context, Param)}), so the document states what is enforced.
+   *
+   * @param minimum the least value taken, or null
+   * @param maximum the largest value taken, or null
+   * @param defaultValue the value when it is absent, or null
+   */
+  record Param(String name, String type, String description, Number minimum, Number maximum, Number defaultValue) {
+    Param(String name, String type, String description) {
+      this(name, type, description, null, null, null);
+    }
+
+    /** An integer parameter of {@code [minimum, maximum]}, {@code defaultValue} when absent. */
+    static Param integer(String name, String description, int minimum, int maximum, int defaultValue) {
+      return new Param(name, "integer", description, minimum, maximum, defaultValue);
+    }
+
+    /** A number parameter of {@code [minimum, maximum]}, {@code defaultValue} when absent. */
+    static Param number(String name, String description, double minimum, double maximum, double defaultValue) {
+      return new Param(name, "number", description, minimum, maximum, defaultValue);
+    }
+  }
 
   /**
    * This route with its handler behind {@link #checkQuery}: a misspelt parameter ({@code exlude=}) would otherwise

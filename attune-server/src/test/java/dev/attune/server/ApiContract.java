@@ -147,6 +147,17 @@ abstract class ApiContract {
     doc.get("paths").forEach(p -> p.forEach(op -> operationIds.add(op.get("operationId").asText())));
     assertEquals(documented.size(), operationIds.size(), "unique: " + operationIds);
     assertTrue(operationIds.contains("getUsersByIdRecommendations"), operationIds.toString());
+    // bounds and defaults come from the parameters the handlers read: what is stated is what is enforced
+    JsonNode parameters = doc.get("paths").get("/v1/users/{id}/recommendations").get("get").get("parameters");
+    JsonNode k = null;
+    JsonNode diversity = null;
+    for (JsonNode p : parameters) {
+      if (p.get("name").asText().equals("k")) k = p.get("schema");
+      if (p.get("name").asText().equals("diversity")) diversity = p.get("schema");
+    }
+    assertEquals("{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":10}", String.valueOf(k));
+    assertEquals(1.0, diversity.get("maximum").asDouble());
+    assertError(get("/v1/popular?k=" + (k.get("maximum").asInt() + 1)), 400, "invalid_field", "k");
     assertTrue(operationIds.stream().allMatch(id -> id.matches("[a-z]+[A-Za-z0-9]*")), operationIds.toString());
     // and every documented route is really there: a request to it never answers "no route"
     for (String route : documented) {
