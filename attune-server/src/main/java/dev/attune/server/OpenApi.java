@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * Builds the OpenAPI 3.1 document of a route table: each route's parameters, the key scope it needs ({@link
  * AccessControl#scopeOf}), the error body every 4xx and 503 carries, and {@code Retry-After} where a retry is meant.
- * Success bodies are described in words (the route's summary) and typed only as JSON objects.
+ * The ingestion bodies (events, items, users) have schemas of their fields ({@link RequestBodies}); other request
+ * bodies and the success bodies are described in words (the route's summary) and typed only as JSON objects.
  */
 final class OpenApi {
   private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
@@ -43,6 +44,12 @@ final class OpenApi {
         + " not_found, unauthorized, forbidden, rate_limited, unavailable");
     errorProps.putObject("message").put("type", "string").put("description", "what is wrong, for a person");
     errorProps.putObject("field").putArray("type").add("string").add("null");
+    ObjectNode schemas = (ObjectNode) components.get("schemas");
+    schemas.set("Event", entity(json, true, "userId", "itemId", "type"));
+    schemas.set("Item", entity(json, false, "id"));
+    schemas.set("ItemWithoutId", entity(json, false));
+    schemas.set("User", entity(json, null, "id"));
+    schemas.set("UserWithoutId", entity(json, null));
     ObjectNode paths = doc.putObject("paths");
     for (Route r : routes) {
       ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
@@ -82,7 +89,7 @@ final class OpenApi {
         ObjectNode body = op.putObject("requestBody");
         body.put("required", true);
         body.put("description", r.requestBody());
-        body.putObject("content").putObject("application/json").putObject("schema").put("type", "object");
+        body.putObject("content").putObject("application/json").set("schema", bodySchema(json, r));
       }
       ObjectNode responses = op.putObject("responses");
       ObjectNode success = responses.putObject(Integer.toString(r.successStatus()));
@@ -108,6 +115,81 @@ final class OpenApi {
       }
     }
     return doc;
+  }
+
+  /**
+   * The schema of a route's body: one entity, an array of them or {@code {events|items|users: [...]}} for the
+   * ingestion routes, the entity for their PUT, else a JSON object.
+   */
+  private static ObjectNode bodySchema(ObjectMapper json, Route r) {
+    String entity = switch (r.path()) {
+      case "/v1/events" -> "Event";
+      case "/v1/items" -> "Item";
+      case "/v1/users" -> "User";
+      case "/v1/items/{id}" -> "ItemWithoutId";
+      case "/v1/users/{id}" -> "UserWithoutId";
+      default -> null;
+    };
+    ObjectNode schema = json.createObjectNode();
+    if (entity == null) return schema.put("type", "object");
+    String ref = "#/components/schemas/" + entity;
+    if (r.method() == io.javalin.http.HandlerType.PUT) return schema.put("$ref", ref);
+    ArrayNode oneOf = schema.putArray("oneOf");
+    oneOf.addObject().put("$ref", ref);
+    oneOf.addObject().put("type", "array").putObject("items").put("$ref", ref);
+    ObjectNode wrapped = oneOf.addObject().put("type", "object").put("additionalProperties", false);
+    String field = r.path().substring("/v1/".length());
+    wrapped.putArray("required").add(field);
+    wrapped.putObject("properties").putObject(field).put("type", "array").putObject("items").put("$ref", ref);
+    return schema;
+  }
+
+  /**
+   * An ingestion entity's schema: an event ({@code event} true), an item (false) or a user (null), with {@code
+   * required} fields; an optional field may be sent as null (it is then left out). Its properties are the fields
+   * {@link RequestBodies} takes, which a test holds them to.
+   */
+  private static ObjectNode entity(ObjectMapper json, Boolean event, String... required) {
+    ObjectNode schema = json.createObjectNode().put("type", "object").put("additionalProperties", false);
+    ArrayNode req = schema.putArray("required");
+    for (String f : required) req.add(f);
+    ObjectNode props = schema.putObject("properties");
+    java.util.Set<String> requiredSet = java.util.Set.of(required);
+    java.util.function.BiConsumer<String, String> field = (name, type) -> {
+      ObjectNode p = props.putObject(name);
+      if (requiredSet.contains(name)) p.put("type", type);
+      else p.putArray("type").add(type).add("null");
+    };
+    java.util.function.Consumer<String> stringMap = name -> {
+      ObjectNode p = props.putObject(name);
+      p.putArray("type").add("object").add("null");
+      p.putObject("additionalProperties").put("type", "string");
+    };
+    if (Boolean.TRUE.equals(event)) {
+      field.accept("id", "string");
+      field.accept("userId", "string");
+      field.accept("itemId", "string");
+      field.accept("type", "string");
+      field.accept("value", "number");
+      field.accept("timestamp", "integer");
+      field.accept("scene", "string");
+      stringMap.accept("context");
+    } else if (Boolean.FALSE.equals(event)) {
+      field.accept("id", "string"); // in a PUT, the path's id, or the same one
+      for (String text : List.of("scene", "title", "creator", "album", "text")) field.accept(text, "string");
+      for (String list : List.of("categories", "tags")) {
+        ObjectNode p = props.putObject(list);
+        p.putArray("type").add("array").add("null");
+        p.putObject("items").put("type", "string");
+      }
+      field.accept("durationSeconds", "number");
+      field.accept("releaseTime", "integer");
+      stringMap.accept("attributes");
+    } else {
+      field.accept("id", "string");
+      stringMap.accept("attributes");
+    }
+    return schema;
   }
 
   private static ObjectNode errorResponse(ObjectNode responses, String status, String description) {

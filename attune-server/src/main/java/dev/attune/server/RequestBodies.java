@@ -25,11 +25,11 @@ final class RequestBodies {
   static final long FIRST_RELEASE_MILLIS = -62_135_596_800_000L;
   static final long LAST_RELEASE_MILLIS = 253_402_300_799_999L;
 
-  private static final Set<String> EVENT_FIELDS =
+  static final Set<String> EVENT_FIELDS =
       Set.of("id", "userId", "itemId", "type", "value", "timestamp", "scene", "context");
-  private static final Set<String> ITEM_FIELDS = Set.of("id", "scene", "title", "creator", "album", "categories",
+  static final Set<String> ITEM_FIELDS = Set.of("id", "scene", "title", "creator", "album", "categories",
       "tags", "durationSeconds", "releaseTime", "text", "attributes");
-  private static final Set<String> USER_FIELDS = Set.of("id", "attributes");
+  static final Set<String> USER_FIELDS = Set.of("id", "attributes");
   /** Every field name an ingestion body may hold (events, items, users, and a batch's wrapper). */
   static final Set<String> INGESTION_FIELDS;
 

@@ -147,6 +147,17 @@ abstract class ApiContract {
     doc.get("paths").forEach(p -> p.forEach(op -> operationIds.add(op.get("operationId").asText())));
     assertEquals(documented.size(), operationIds.size(), "unique: " + operationIds);
     assertTrue(operationIds.contains("getUsersByIdRecommendations"), operationIds.toString());
+    // the ingestion bodies' schemas hold exactly the fields the server takes (an item's PUT takes its id in the path)
+    JsonNode schemas = doc.get("components").get("schemas");
+    for (var entity : Map.of("Event", RequestBodies.EVENT_FIELDS, "Item", RequestBodies.ITEM_FIELDS, "User",
+        RequestBodies.USER_FIELDS).entrySet()) {
+      Set<String> properties = new HashSet<>();
+      schemas.get(entity.getKey()).get("properties").fieldNames().forEachRemaining(properties::add);
+      assertEquals(entity.getValue(), properties, entity.getKey());
+    }
+    assertEquals("[\"userId\",\"itemId\",\"type\"]", schemas.get("Event").get("required").toString());
+    assertEquals(3, events.get("requestBody").get("content").get("application/json").get("schema").get("oneOf").size(),
+        "one event, an array, or {events: [...]}");
     // bounds and defaults come from the parameters the handlers read: what is stated is what is enforced
     JsonNode parameters = doc.get("paths").get("/v1/users/{id}/recommendations").get("get").get("parameters");
     JsonNode k = null;
