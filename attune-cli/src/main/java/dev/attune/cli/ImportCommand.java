@@ -92,6 +92,8 @@ final class ImportCommand implements Callable<Integer> {
       }
       options = options.withColumns(ColumnMapping.parse(columns));
     }
+    // what --out held before, said when it is replaced (a lenient import of 108 events had replaced 19,747, unsaid)
+    String replaced = earlierDataSet(out);
     String datasetName = name != null ? name : out.toAbsolutePath().normalize().getFileName().toString();
     Dataset dataset = importer.newDataset(datasetName, options);
     boolean outIsNew = !Files.exists(out);
@@ -118,12 +120,29 @@ final class ImportCommand implements Callable<Integer> {
     }
     var o = spec.commandLine().getOut();
     o.println(report);
-    o.println("wrote " + dataset + " to " + out);
+    o.println("wrote " + dataset + " to " + out + (replaced == null ? "" : ", replacing " + replaced));
+    if (lenient && report.rejectedRows() > report.rowsRead() / 2) {
+      // most rows refused is rather a mapping or format mistake than dirty data
+      spec.commandLine().getErr().println("attune: warning: " + report.rejectedRows() + " of " + report.rowsRead()
+          + " rows were rejected (reasons above): check --columns and --format before using this data set");
+    }
     // the log's fixed part divided by a handful of events says nothing about its cost per event
     if (dataset.events().size() >= 10_000) {
       o.printf("memory: %.1f bytes per event in the event log%n", dataset.events().bytesPerEvent());
     }
     return 0;
+  }
+
+  /** The data set {@code out} holds, as "name (n events)", or null when it holds none (or an unreadable one). */
+  private static String earlierDataSet(Path out) {
+    Path manifest = out.resolve(DatasetIo.MANIFEST);
+    if (!Files.isRegularFile(manifest)) return null;
+    try {
+      var head = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest.toFile());
+      return "data set " + head.path("name").asText("?") + " (" + head.path("events").asLong() + " events)";
+    } catch (IOException e) {
+      return null; // a damaged manifest names nothing worth saying; the import replaces it all the same
+    }
   }
 
   /**

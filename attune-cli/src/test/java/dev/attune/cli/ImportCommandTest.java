@@ -68,6 +68,13 @@ class ImportCommandTest {
         "--out", dir.resolve("t").toString(), "--columns", "type=title");
     assertTrue(mapped.contains("column 'title' holds more than 1000 event types the weight table does not name"),
         mapped);
+    // importing over a data set says what it replaced; a lenient import that refuses most rows warns
+    Path mostlyBad = write("m.csv", "user,item,ts\nu,a,1\nu,b,x\nu,c,y\n");
+    CliRun over = run("import", "--format", "csv", "--input", mostlyBad.toString(), "--out", dir.resolve("w").toString(),
+        "--columns", "timestamp=ts", "--lenient");
+    assertEquals(0, over.code(), over.err());
+    assertTrue(over.out().contains("to " + dir.resolve("w") + ", replacing data set w (3 events)"), over.out());
+    assertTrue(over.err().contains("attune: warning: 2 of 3 rows were rejected"), over.err());
   }
 
   @Test
