@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
  * <pre>
  * option      environment       file key     default
  * --store     ATTUNE_STORE      store        jdbc:sqlite:attune-data/attune.db
- * --model     ATTUNE_MODEL      model        (none: popularity only)
+ * --model     ATTUNE_MODEL      model        (none: the classic fallback, popular items until it is fitted)
  * --host      ATTUNE_HOST       host         127.0.0.1
  * --port      ATTUNE_PORT       port         8080
  * --fallback  ATTUNE_FALLBACK   fallback     itemknn
@@ -521,7 +521,7 @@ final class ServeCommand implements Callable<Integer> {
     String base = "http://" + cfg.host() + ":" + server.port();
     String version = server.modelVersion();
     out.println("Attune is serving on " + base + " (store " + Store.redacted(url) + ", model "
-        + (version == null ? "none: popularity only" : version) + "); Ctrl-C stops it.");
+        + (version == null ? AttuneServer.withoutModel(cfg.fallbackModel()) : version) + "); Ctrl-C stops it.");
     if (server.startedFromActiveVersion()) {
       out.println("The store's active version " + version + " is served rather than " + cfg.modelDir()
           + " (a version published or activated before wins); the dashboard's Models page activates either.");

@@ -449,7 +449,7 @@ public final class AttuneServer {
     }).start(config.host(), config.port());
     lifecycle.start();
     LOG.info("Attune serving on http://{}:{} (model: {})", config.host(), app.port(),
-        recommendations.model() == null ? "none, popularity only" : recommendations.model().version());
+        recommendations.model() == null ? withoutModel(config.fallbackModel()) : recommendations.model().version());
     if (config.adminKey() == null) {
       // the key itself only where the operator reads it (attune serve prints it), never in a log a collector ships
       LOG.info("dashboard http://{}:{}/dashboard/ ; admin key generated at start (set ATTUNE_ADMIN_KEY to choose one)",
@@ -820,5 +820,14 @@ public final class AttuneServer {
     }
     lifecycle.close();
     if (app != null) app.stop();
+  }
+
+  /**
+   * What answers without a served model: the classic fallback once it is fitted on the store, popular items until
+   * then (a QA run read "popularity only" while ALS answers came 11 s later), or popular items alone.
+   */
+  public static String withoutModel(String fallbackModel) {
+    return fallbackModel == null || fallbackModel.equals("none") ? "none: popular items only"
+        : "none: the " + fallbackModel + " fallback once it is fitted on the store, popular items until then";
   }
 }
