@@ -75,7 +75,12 @@ final class ImportCommand implements Callable<Integer> {
     AttuneCli.requireDatasetOut(out);
     // the weights the service uses: an event type the table does not name is taken, as POST /v1/events takes it,
     // and counted positive (a QA run's add_to_wishlist rows were refused here and accepted by the API)
-    ImportOptions options = ImportOptions.DEFAULTS.withStrict(!lenient).withWeights(AttuneCli.WEIGHTS);
+    var err = spec.commandLine().getErr();
+    long started = System.nanoTime();
+    ImportOptions options = ImportOptions.DEFAULTS.withStrict(!lenient).withWeights(AttuneCli.WEIGHTS)
+        // a line per million rows: a file of 50 million said nothing for minutes between its first and last line
+        .withProgress(rows -> err.printf(java.util.Locale.ROOT, "  %,d rows read (%.0f s)%n", rows,
+            (System.nanoTime() - started) / 1e9));
     if (encoding != null) {
       if (!isCharsetName(encoding)) {
         throw new IllegalArgumentException("--encoding " + encoding + " is not an encoding this Java knows (such as"

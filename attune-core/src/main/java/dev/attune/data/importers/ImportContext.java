@@ -47,6 +47,7 @@ final class ImportContext {
     this.dataset = dataset;
     this.options = options;
     this.report = new ImportReport(importer.formatName(), input);
+    report.reportProgressTo(options.progress());
   }
 
   /** Opens {@code file} in the options' charset, or {@code formatDefault} if none is set. */

@@ -19,12 +19,21 @@ import java.nio.charset.Charset;
  *     null means {@link EventWeights#defaults()}
  * @param columns column mapping for the generic {@code csv} and {@code jsonl} formats (ignored by the
  *     others); null means {@link ColumnMapping#DEFAULTS}
+ * @param progress hears the rows read (events and metadata) every {@link #PROGRESS_EVERY_ROWS}; null for nobody
  */
 public record ImportOptions(boolean strict, Charset charset, String scene, EventWeights weights,
-    ColumnMapping columns) {
+    ColumnMapping columns, java.util.function.LongConsumer progress) {
 
-  /** Strict, each file's own encoding, each format's own scene, default weights, default columns. */
-  public static final ImportOptions DEFAULTS = new ImportOptions(true, null, null, null, null);
+  /** Strict, each file's own encoding, each format's own scene, default weights, default columns, no progress. */
+  public static final ImportOptions DEFAULTS = new ImportOptions(true, null, null, null, null, null);
+
+  /** Every this many rows read, {@link #progress} hears the count. */
+  public static final long PROGRESS_EVERY_ROWS = 1L << 20;
+
+  /** The options without progress reports. */
+  public ImportOptions(boolean strict, Charset charset, String scene, EventWeights weights, ColumnMapping columns) {
+    this(strict, charset, scene, weights, columns, null);
+  }
 
   /**
    * Checks and normalises the components.
@@ -49,27 +58,35 @@ public record ImportOptions(boolean strict, Charset charset, String scene, Event
 
   /** A copy with {@code strict} replaced. */
   public ImportOptions withStrict(boolean strict) {
-    return new ImportOptions(strict, charset, scene, weights, columns);
+    return new ImportOptions(strict, charset, scene, weights, columns, progress);
   }
 
   /** A copy with {@code charset} replaced; null restores each file's own encoding. */
   public ImportOptions withCharset(Charset charset) {
-    return new ImportOptions(strict, charset, scene, weights, columns);
+    return new ImportOptions(strict, charset, scene, weights, columns, progress);
   }
 
   /** A copy with {@code scene} replaced; null restores the format's own scene. */
   public ImportOptions withScene(String scene) {
-    return new ImportOptions(strict, charset, scene, weights, columns);
+    return new ImportOptions(strict, charset, scene, weights, columns, progress);
   }
 
   /** A copy with {@code weights} replaced; null restores the defaults. */
   public ImportOptions withWeights(EventWeights weights) {
-    return new ImportOptions(strict, charset, scene, weights, columns);
+    return new ImportOptions(strict, charset, scene, weights, columns, progress);
   }
 
   /** A copy with {@code columns} replaced; null restores the defaults. */
   public ImportOptions withColumns(ColumnMapping columns) {
-    return new ImportOptions(strict, charset, scene, weights, columns);
+    return new ImportOptions(strict, charset, scene, weights, columns, progress);
+  }
+
+  /**
+   * A copy that reports the rows read so far to {@code progress} every {@link #PROGRESS_EVERY_ROWS} rows (a long
+   * import shows it is going on); null for none.
+   */
+  public ImportOptions withProgress(java.util.function.LongConsumer progress) {
+    return new ImportOptions(strict, charset, scene, weights, columns, progress);
   }
 
   /** The configured charset, or {@code formatDefault} when none is set. */

@@ -78,11 +78,21 @@ public final class ImportReport {
     this.input = input;
   }
 
+  /** Hears the rows read every {@link ImportOptions#PROGRESS_EVERY_ROWS}; null for nobody. */
+  private java.util.function.LongConsumer progress;
+
+  void reportProgressTo(java.util.function.LongConsumer progress) {
+    this.progress = progress;
+  }
+
   void countRow(boolean metadata) {
     if (metadata) {
       metadataRows++;
     } else {
       rowsRead++;
+    }
+    if (progress != null && (rowsRead + metadataRows) % ImportOptions.PROGRESS_EVERY_ROWS == 0) {
+      progress.accept(rowsRead + metadataRows);
     }
   }
 

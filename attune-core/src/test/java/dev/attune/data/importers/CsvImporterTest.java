@@ -270,6 +270,19 @@ class CsvImporterTest {
   }
 
   @Test
+  void aLongImportReportsTheRowsReadAsItGoes() throws IOException {
+    StringBuilder rows = new StringBuilder("user,item\n");
+    long n = 2 * ImportOptions.PROGRESS_EVERY_ROWS + 5;
+    for (long k = 0; k < n; k++) rows.append(k % 1000).append(',').append(k % 777).append('\n');
+    Path file = write(dir.resolve("long.csv"), rows.toString());
+    List<Long> heard = new java.util.ArrayList<>();
+    ImportOptions options = ImportOptions.DEFAULTS.withProgress(heard::add);
+    ImportReport report = IMPORTER.importInto(IMPORTER.newDataset("long", options), file, options);
+    assertEquals(n, report.rowsRead());
+    assertEquals(List.of(ImportOptions.PROGRESS_EVERY_ROWS, 2 * ImportOptions.PROGRESS_EVERY_ROWS), heard);
+  }
+
+  @Test
   void timestampMessagesQuoteTheWholeField() throws IOException {
     ImportOptions options = mapping("timestamp=ts,time-format=epoch-seconds");
     for (String ts : List.of("1.7e9", "1700000000.5e3", "17x0.5", "1700000000.", "99999999999999999999.5")) {
