@@ -66,6 +66,7 @@ public final class JsonLinesImporter implements Importer {
     ColumnMapping m = options.columns();
     GenericEvents events = new GenericEvents(cx);
     try (LineReader r = cx.open(input, StandardCharsets.UTF_8)) {
+      refuseAnArray(r, input);
       cx.readRows(r, false, line -> {
         JsonNode node;
         try {
@@ -76,12 +77,50 @@ public final class JsonLinesImporter implements Importer {
         if (node == null || !node.isObject()) {
           throw new BadRow(ImportReport.BAD_JSON, "bad json: expected one object per line");
         }
-        events.add(field(node, m.user()), field(node, m.item()), field(node, m.type()),
-            field(node, m.value()), field(node, m.timestamp()), field(node, m.scene()));
+        try {
+          events.add(field(node, m.user()), field(node, m.item()), field(node, m.type()),
+              field(node, m.value()), field(node, m.timestamp()), field(node, m.scene()));
+        } catch (BadRow b) {
+          throw withPointerHint(b, node, m);
+        }
       });
     }
     events.noteWholeFile();
     return cx.finish();
+  }
+
+  /**
+   * Refuses a file that opens a JSON array, as many tools export objects: every line would be refused, each for
+   * another reason. Leaves the first line to be read otherwise.
+   */
+  private static void refuseAnArray(LineReader r, Path input) throws IOException {
+    while (r.next()) {
+      String line = r.text();
+      if (line != null && line.isBlank()) continue;
+      if (line != null && line.strip().startsWith("[")) {
+        throw new ImportException(input, r.number(), ImportReport.BAD_JSON, "bad json: the file is a JSON array;"
+            + " jsonl takes one object per line (jq -c '.[]' " + input.getFileName() + " writes it so)");
+      }
+      r.pushBack();
+      return;
+    }
+  }
+
+  /**
+   * A missing field named with dots ({@code user.id}) whose pointer ({@code /user/id}) is there: said, as the
+   * mapping takes a pointer for a nested field.
+   */
+  private static BadRow withPointerHint(BadRow b, JsonNode node, ColumnMapping m) {
+    if (!b.reason.equals(ImportReport.MISSING_FIELD)) return b;
+    for (String name : java.util.Arrays.asList(m.user(), m.item(), m.type(), m.value(), m.timestamp(), m.scene())) {
+      if (name == null || name.startsWith("/") || !name.contains(".") || node.has(name)) continue;
+      String pointer = "/" + name.replace('.', '/');
+      if (!node.at(pointer).isMissingNode()) {
+        return new BadRow(b.reason, b.getMessage() + "; for the nested field write the JSON pointer " + pointer
+            + " in --columns");
+      }
+    }
+    return b;
   }
 
   private static String field(JsonNode node, String name) throws BadRow {

@@ -41,6 +41,21 @@ class JsonLinesImporterTest {
     assertEquals(new Event("8", "Café", "skip", 0f, 1700000000001L, "podcast"), only(ds, "8", "Café"));
   }
 
+  /** What tools export instead of JSON lines, and a nested field named with dots, are said as such (a QA run). */
+  @Test
+  void anArrayAndADottedNameSayWhatToDo() throws IOException {
+    Path array = write(dir.resolve("a.json"), "\n[\n  {\"user\": \"a\", \"item\": \"1\"},\n  {\"user\": \"b\", \"item\": \"2\"}\n]\n");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("j"), array, ImportOptions.DEFAULTS.lenient()));
+    assertEquals("a.json:2: bad json: the file is a JSON array; jsonl takes one object per line (jq -c '.[]' a.json"
+        + " writes it so)", e.getMessage());
+    Path nested = write(dir.resolve("n.jsonl"), "{\"user\": {\"id\": 7}, \"item\": \"1\"}\n");
+    ImportOptions dotted = mapping("user=user.id");
+    e = assertThrows(ImportException.class, () -> IMPORTER.importInto(IMPORTER.newDataset("j", dotted), nested, dotted));
+    assertTrue(e.getMessage().endsWith("missing field 'user.id'; for the nested field write the JSON pointer /user/id"
+        + " in --columns"), e.getMessage());
+  }
+
   @Test
   void badLinesAreRejectedOneByOne() throws IOException {
     Path file = writeBytes(dir.resolve("e.jsonl"),
