@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
 /**
  * Builds the OpenAPI 3.1 document of a route table: each route's parameters, the key scope it needs ({@link
  * AccessControl#scopeOf}), the error body every 4xx and 503 carries, and {@code Retry-After} where a retry is meant.
- * The ingestion bodies (events, items, users) have schemas of their fields ({@link RequestBodies}); other request
- * bodies and the success bodies are described in words (the route's summary) and typed only as JSON objects.
+ * The ingestion bodies (events, items, users) have schemas of their fields ({@link RequestBodies}), as do the
+ * answers with recommendations ({@link Recommendations.Recommended}) and of event ingestion; other bodies are
+ * described in words (the route's summary) and typed only as JSON objects.
  */
 final class OpenApi {
   private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
@@ -50,6 +51,7 @@ final class OpenApi {
     schemas.set("ItemWithoutId", entity(json, false));
     schemas.set("User", entity(json, null, "id"));
     schemas.set("UserWithoutId", entity(json, null));
+    answerSchemas(json, schemas);
     ObjectNode paths = doc.putObject("paths");
     for (Route r : routes) {
       ObjectNode path = paths.has(r.path()) ? (ObjectNode) paths.get(r.path()) : paths.putObject(r.path());
@@ -95,8 +97,11 @@ final class OpenApi {
       ObjectNode success = responses.putObject(Integer.toString(r.successStatus()));
       success.put("description", "success");
       if (r.successStatus() != 204) {
-        success.putObject("content").putObject(r.path().equals("/metrics") ? "text/plain" : "application/json")
-            .putObject("schema").put("type", r.path().equals("/metrics") ? "string" : "object");
+        ObjectNode schema = success.putObject("content")
+            .putObject(r.path().equals("/metrics") ? "text/plain" : "application/json").putObject("schema");
+        String answer = ANSWERS.get(r.method().name() + " " + r.path());
+        if (answer != null) schema.put("$ref", "#/components/schemas/" + answer);
+        else schema.put("type", r.path().equals("/metrics") ? "string" : "object");
       }
       errorResponse(responses, "4XX", "client mistake");
       if (scope != null) { // the key checks hold rates; the open probes have none
@@ -190,6 +195,74 @@ final class OpenApi {
       stringMap.accept("attributes");
     }
     return schema;
+  }
+
+  /** The routes whose success body has a schema of its own, by "METHOD path". */
+  private static final java.util.Map<String, String> ANSWERS = java.util.Map.of(
+      "GET /v1/users/{id}/recommendations", "Recommendations",
+      "POST /v1/recommendations", "Recommendations",
+      "POST /v1/users/{id}/onboarding", "Recommendations",
+      "POST /v1/events", "Ingested");
+
+  /**
+   * The answers' schemas: recommendations ({@code userId} as sent, absent for an anonymous history; {@code model}, the
+   * version that answered or null; {@code items}, each a {@link Recommendations.Recommended}, its explanation a
+   * {@link Recommendations.Explained} of {@link Recommendations.Step}s) and event ingestion.
+   */
+  private static void answerSchemas(ObjectMapper json, ObjectNode schemas) {
+    ObjectNode answer = object(schemas.putObject("Recommendations"), "model", "items");
+    props(answer).putObject("userId").put("type", "string");
+    nullable(props(answer).putObject("model"), "string");
+    props(answer).putObject("items").put("type", "array").putObject("items").put("$ref",
+        "#/components/schemas/Recommended");
+    ObjectNode item = object(schemas.putObject("Recommended"), "itemId", "score", "modelScore", "source",
+        "explanation");
+    props(item).putObject("itemId").put("type", "string");
+    props(item).putObject("score").put("type", "number");
+    nullable(props(item).putObject("modelScore"), "number");
+    props(item).putObject("source").put("type", "string").put("description", "the model kind (sasrec, two-stage,"
+        + " scene-transfer, itemknn, als...), content, category or popular");
+    ArrayNode explained = props(item).putObject("explanation").putArray("anyOf");
+    explained.addObject().put("$ref", "#/components/schemas/Explanation");
+    explained.addObject().put("type", "null");
+    ObjectNode explanation = object(schemas.putObject("Explanation"), "steps", "rest", "topItemId", "topStepDrop",
+        "randomStepDrop");
+    props(explanation).putObject("steps").put("type", "array").putObject("items").put("$ref",
+        "#/components/schemas/Step");
+    nullable(props(explanation).putObject("rest"), "number");
+    props(explanation).putObject("topItemId").put("type", "string");
+    props(explanation).putObject("topStepDrop").put("type", "number");
+    nullable(props(explanation).putObject("randomStepDrop"), "number");
+    ObjectNode step = object(schemas.putObject("Step"), "itemId", "timestamp", "type", "weight", "standIn");
+    props(step).putObject("itemId").put("type", "string");
+    props(step).putObject("timestamp").put("type", "integer");
+    props(step).putObject("type").put("type", "string");
+    props(step).putObject("weight").put("type", "number");
+    props(step).putObject("standIn").put("type", "boolean");
+    ObjectNode ingested = object(schemas.putObject("Ingested"), "inserted", "duplicates");
+    props(ingested).putObject("inserted").put("type", "integer");
+    props(ingested).putObject("duplicates").put("type", "integer");
+    ObjectNode conflict = object(props(ingested).putObject("conflicts").put("type", "array").put("description",
+        "only when some duplicates' ids are stored for another event").putObject("items"), "index", "id", "message");
+    props(conflict).putObject("index").put("type", "integer");
+    props(conflict).putObject("id").put("type", "string");
+    props(conflict).putObject("message").put("type", "string");
+  }
+
+  private static ObjectNode object(ObjectNode schema, String... required) {
+    schema.put("type", "object");
+    ArrayNode names = schema.putArray("required");
+    for (String name : required) names.add(name);
+    schema.putObject("properties");
+    return schema;
+  }
+
+  private static ObjectNode props(ObjectNode schema) {
+    return (ObjectNode) schema.get("properties");
+  }
+
+  private static void nullable(ObjectNode property, String type) {
+    property.putArray("type").add(type).add("null");
   }
 
   private static ObjectNode errorResponse(ObjectNode responses, String status, String description) {

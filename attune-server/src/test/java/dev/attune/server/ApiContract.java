@@ -158,6 +158,18 @@ abstract class ApiContract {
     assertEquals("[\"userId\",\"itemId\",\"type\"]", schemas.get("Event").get("required").toString());
     assertEquals(3, events.get("requestBody").get("content").get("application/json").get("schema").get("oneOf").size(),
         "one event, an array, or {events: [...]}");
+    // the answers' schemas name the fields the answers' records have
+    for (var answer : Map.of("Recommended", Recommendations.Recommended.class, "Explanation",
+        Recommendations.Explained.class, "Step", Recommendations.Step.class).entrySet()) {
+      Set<String> properties = new HashSet<>();
+      schemas.get(answer.getKey()).get("properties").fieldNames().forEachRemaining(properties::add);
+      Set<String> fields = new HashSet<>();
+      for (var c : answer.getValue().getRecordComponents()) fields.add(c.getName());
+      assertEquals(fields, properties, answer.getKey());
+    }
+    assertEquals("#/components/schemas/Recommendations", doc.get("paths").get("/v1/users/{id}/recommendations")
+        .get("get").get("responses").get("200").get("content").get("application/json").get("schema").get("$ref")
+        .asText());
     // bounds and defaults come from the parameters the handlers read: what is stated is what is enforced
     JsonNode parameters = doc.get("paths").get("/v1/users/{id}/recommendations").get("get").get("parameters");
     JsonNode k = null;
