@@ -198,11 +198,19 @@ final class OpenApi {
   }
 
   /** The routes whose success body has a schema of its own, by "METHOD path". */
-  private static final java.util.Map<String, String> ANSWERS = java.util.Map.of(
-      "GET /v1/users/{id}/recommendations", "Recommendations",
-      "POST /v1/recommendations", "Recommendations",
-      "POST /v1/users/{id}/onboarding", "Recommendations",
-      "POST /v1/events", "Ingested");
+  private static final java.util.Map<String, String> ANSWERS = java.util.Map.ofEntries(
+      java.util.Map.entry("GET /v1/users/{id}/recommendations", "Recommendations"),
+      java.util.Map.entry("POST /v1/recommendations", "Recommendations"),
+      java.util.Map.entry("POST /v1/users/{id}/onboarding", "Recommendations"),
+      java.util.Map.entry("POST /v1/events", "Ingested"),
+      java.util.Map.entry("GET /v1/items/{id}", "StoredItem"),
+      java.util.Map.entry("PUT /v1/items/{id}", "StoredItem"),
+      java.util.Map.entry("POST /v1/items/{id}/hide", "StoredItem"),
+      java.util.Map.entry("POST /v1/items/{id}/unhide", "StoredItem"),
+      java.util.Map.entry("GET /v1/items/{id}/similar", "SimilarItems"),
+      java.util.Map.entry("GET /v1/popular", "PopularItems"),
+      java.util.Map.entry("GET /v1/trending", "TrendingItems"),
+      java.util.Map.entry("GET /v1/new", "NewItems"));
 
   /**
    * The answers' schemas: recommendations ({@code userId} as sent, absent for an anonymous history; {@code model}, the
@@ -239,6 +247,31 @@ final class OpenApi {
     props(step).putObject("type").put("type", "string");
     props(step).putObject("weight").put("type", "number");
     props(step).putObject("standIn").put("type", "boolean");
+    // an item as the catalogue holds it (Api.itemJson), and the ranked lists of items
+    ObjectNode stored = object(schemas.putObject("StoredItem"), "id", "scene", "hidden", "createdAt");
+    for (String text : List.of("id", "scene")) props(stored).putObject(text).put("type", "string");
+    for (String text : List.of("title", "creator", "album", "text")) nullable(props(stored).putObject(text), "string");
+    for (String list : List.of("categories", "tags")) {
+      props(stored).putObject(list).put("type", "array").putObject("items").put("type", "string");
+    }
+    nullable(props(stored).putObject("durationSeconds"), "number");
+    nullable(props(stored).putObject("releaseTime"), "integer");
+    props(stored).putObject("attributes").put("type", "object").putObject("additionalProperties").put("type",
+        "string");
+    props(stored).putObject("hidden").put("type", "boolean");
+    props(stored).putObject("createdAt").put("type", "integer");
+    ObjectNode ranked = object(schemas.putObject("RankedItem"), "itemId", "score", "source");
+    props(ranked).putObject("itemId").put("type", "string");
+    props(ranked).putObject("score").put("type", "number").put("description", "users (popular, trending), a"
+        + " similarity (similar), the release time (new)");
+    props(ranked).putObject("source").put("type", "string");
+    rankedList(schemas, "PopularItems", null, "#/components/schemas/RankedItem");
+    rankedList(schemas, "SimilarItems", "itemId", "#/components/schemas/RankedItem");
+    rankedList(schemas, "TrendingItems", "windowHours", "#/components/schemas/RankedItem");
+    ObjectNode newItems = rankedList(schemas, "NewItems", "days", null);
+    ArrayNode both = ((ObjectNode) props(newItems).get("items").get("items")).putArray("allOf");
+    both.addObject().put("$ref", "#/components/schemas/RankedItem");
+    both.addObject().put("$ref", "#/components/schemas/StoredItem");
     ObjectNode ingested = object(schemas.putObject("Ingested"), "inserted", "duplicates");
     props(ingested).putObject("inserted").put("type", "integer");
     props(ingested).putObject("duplicates").put("type", "integer");
@@ -247,6 +280,16 @@ final class OpenApi {
     props(conflict).putObject("index").put("type", "integer");
     props(conflict).putObject("id").put("type", "string");
     props(conflict).putObject("message").put("type", "string");
+  }
+
+  /** {@code {items: [entry]}}, with a field that says what was asked ({@code windowHours}, {@code days}) if any. */
+  private static ObjectNode rankedList(ObjectNode schemas, String name, String asked, String entryRef) {
+    ObjectNode list = asked == null ? object(schemas.putObject(name), "items")
+        : object(schemas.putObject(name), asked, "items");
+    if (asked != null) props(list).putObject(asked).put("type", asked.equals("itemId") ? "string" : "integer");
+    ObjectNode entry = props(list).putObject("items").put("type", "array").putObject("items");
+    if (entryRef != null) entry.put("$ref", entryRef);
+    return list;
   }
 
   private static ObjectNode object(ObjectNode schema, String... required) {

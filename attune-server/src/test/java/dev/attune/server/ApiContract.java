@@ -167,6 +167,10 @@ abstract class ApiContract {
       for (var c : answer.getValue().getRecordComponents()) fields.add(c.getName());
       assertEquals(fields, properties, answer.getKey());
     }
+    Set<String> itemProperties = new HashSet<>();
+    schemas.get("StoredItem").get("properties").fieldNames().forEachRemaining(itemProperties::add);
+    assertEquals(Api.itemJson(new dev.attune.store.Store.StoredItem(dev.attune.events.Item.bare("x", "music"), false,
+        0L)).keySet(), itemProperties, "StoredItem");
     assertEquals("#/components/schemas/Recommendations", doc.get("paths").get("/v1/users/{id}/recommendations")
         .get("get").get("responses").get("200").get("content").get("application/json").get("schema").get("$ref")
         .asText());
