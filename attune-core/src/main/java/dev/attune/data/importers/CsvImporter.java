@@ -176,7 +176,8 @@ public final class CsvImporter implements Importer {
    */
   private static String encodingHint(ImportOptions options) {
     return options.charset() != null ? "" : " (a file saved by a spreadsheet on Windows is most likely"
-        + " windows-1252: add --encoding windows-1252; a zip archive must be unpacked first)";
+        + " windows-1252: add --encoding windows-1252; one saved as Unicode text is UTF-16, to be saved as UTF-8"
+        + " first; a zip archive must be unpacked first)";
   }
 
   /** The mapped column names, such as {@code [user, item]}. */

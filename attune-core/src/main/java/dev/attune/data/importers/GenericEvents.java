@@ -11,6 +11,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.time.temporal.TemporalAccessor;
 import java.util.List;
 import java.util.Locale;
@@ -59,7 +60,9 @@ final class GenericEvents {
               .limit(5).toList()) + "): is it the column of event types? Map type= to it in --columns");
     }
     float v = m.defaultValue();
-    boolean valueDefaulted = m.value() != null && isNull(present(value, m.value()));
+    // a value left out takes the default too (JSON lines whose purchases alone carry a quantity); the note counts it,
+    // so a misspelt name shows as every row without one
+    boolean valueDefaulted = m.value() != null && isNull(value);
     if (m.value() != null && !valueDefaulted) {
       String text = value.trim();
       try {
@@ -73,6 +76,7 @@ final class GenericEvents {
         throw e;
       }
     }
+    boolean sceneDefaulted = m.scene() != null && isNull(scene);
     String s = isNull(scene) ? defaultScene : scene.trim();
     boolean[] zoneless = new boolean[1];
     long ts = switch (m.timeFormat()) {
@@ -83,15 +87,24 @@ final class GenericEvents {
       case NONE -> 0L;
     };
     cx.add(new Event(u, i, t, v, ts, s));
+    rowsTaken++;
     // counted once the row is in: a row refused further on takes no part in the notes
     switch (m.timeFormat()) {
       case EPOCH_SECONDS -> oldestSecondsMillis = Math.min(oldestSecondsMillis, ts);
-      case EPOCH_MILLIS -> newestMillis = Math.max(newestMillis, ts);
+      case EPOCH_MILLIS -> {
+        newestMillis = Math.max(newestMillis, ts);
+        oldestMillis = Math.min(oldestMillis, ts);
+      }
       default -> { }
     }
     if (zoneless[0]) zonelessTimes++;
     if (typeDefaulted) typesDefaulted++;
     if (valueDefaulted) valuesDefaulted++;
+    if (sceneDefaulted) scenesDefaulted++;
+    if (v > 1 && cx.options.weights().type(t).filter(known -> known.rule() == EventType.ValueRule.PLAY_RATIO)
+        .isPresent()) {
+      playsOverOne++; // seconds where a share is meant
+    }
     if (unknownType) unknownTypes.merge(typeName, 1L, Long::sum);
     if (v != Math.rint(v) && cx.options.weights().type(t).filter(known -> known.rule() == EventType.ValueRule.SCALE)
         .isPresent()) {
@@ -123,6 +136,8 @@ final class GenericEvents {
 
   /** The newest epoch-millis timestamp read, or -1. */
   private long newestMillis = -1;
+  /** The oldest epoch-millis timestamp read, or Long.MAX_VALUE. */
+  private long oldestMillis = Long.MAX_VALUE;
   /** The oldest epoch-seconds timestamp read (in milliseconds), or Long.MAX_VALUE. */
   private long oldestSecondsMillis = Long.MAX_VALUE;
   /** ISO times read without a zone or offset (taken in the mapping's time zone, UTC by default). */
@@ -131,6 +146,12 @@ final class GenericEvents {
   private long valuesDefaulted;
   /** Empty or NULL cells of the type column, read as the default type. */
   private long typesDefaulted;
+  /** Rows without a scene in the scene column (left out, empty or NULL), put in the default scene. */
+  private long scenesDefaulted;
+  /** Values over 1 of a type whose value is the share of the item heard ({@code play}). */
+  private long playsOverOne;
+  /** Rows taken, for notes that say "every row". */
+  private long rowsTaken;
   /** Events of types the weight table does not name, by type (accepted when the weights weigh unknown types). */
   private final Map<String, Long> unknownTypes = new TreeMap<>();
   /** Values that are not whole numbers of types whose weight scales by the value (a purchase's quantity), by type. */
@@ -148,6 +169,11 @@ final class GenericEvents {
           + newestMillis + ", is " + java.time.Instant.ofEpochMilli(newestMillis) + "); if they are epoch seconds,"
           + " import again with time-format=epoch-seconds in --columns");
     }
+    if (newestMillis > MILLIS_LIKELY_ABOVE_SECONDS && oldestMillis > MILLIS_LIKELY_ABOVE_SECONDS) {
+      cx.report.note("every timestamp read as epoch milliseconds (the default) falls after the year 3000 (the oldest is "
+          + java.time.Instant.ofEpochMilli(oldestMillis) + "); microseconds or nanoseconds must be divided to"
+          + " milliseconds first");
+    }
     if (oldestSecondsMillis != Long.MAX_VALUE && oldestSecondsMillis > MILLIS_LIKELY_ABOVE_SECONDS) {
       cx.report.note("every timestamp read as epoch seconds falls after the year 3000 (the oldest is "
           + java.time.Instant.ofEpochMilli(oldestSecondsMillis) + "); if they are epoch milliseconds, import again"
@@ -160,8 +186,16 @@ final class GenericEvents {
               + " time-zone=Europe/Berlin) to --columns" : ""));
     }
     if (valuesDefaulted > 0) {
-      cx.report.note(rows(valuesDefaulted) + " an empty or NULL '" + m.value() + "' and took the default value "
-          + m.defaultValue() + " (default-value in --columns)");
+      cx.report.note(rows(valuesDefaulted) + " no '" + m.value() + "' (left out, empty or NULL) and took the default"
+          + " value " + m.defaultValue() + " (default-value in --columns)" + everyRow(valuesDefaulted));
+    }
+    if (scenesDefaulted > 0) {
+      cx.report.note(rows(scenesDefaulted) + " no '" + m.scene() + "' (left out, empty or NULL) and took the scene "
+          + defaultScene + everyRow(scenesDefaulted));
+    }
+    if (playsOverOne > 0) {
+      cx.report.note(playsOverOne + " play values are over 1: a play's value is the share of the item heard (0 to"
+          + " 1); seconds heard are the type play_seconds (with the item's duration)");
     }
     if (typesDefaulted > 0) {
       cx.report.note(rows(typesDefaulted) + " an empty or NULL '" + m.type() + "' and took the default type "
@@ -183,6 +217,11 @@ final class GenericEvents {
 
   /** Unknown types named in the note; the rest are counted. */
   private static final int LISTED_TYPES = 20;
+
+  /** When every row taken lacked the column: most likely its name is wrong. */
+  private String everyRow(long n) {
+    return n == rowsTaken ? "; every row did: is the column's name right?" : "";
+  }
 
   /** "1 row had" or "n rows had". */
   private static String rows(long n) {
@@ -309,10 +348,11 @@ final class GenericEvents {
    * {@code +02} (its default text of a timestamptz) and the basic {@code +0200}.
    */
   private static final List<DateTimeFormatter> LOCAL_WITH_OFFSET = List.of(
+      // strict, as ISO_DATE_TIME is: the default smart resolver took 2024-02-31 for 2024-02-29 (a QA run)
       new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_DATE_TIME).appendOffset("+HHMM", "Z")
-          .toFormatter(),
+          .toFormatter().withResolverStyle(ResolverStyle.STRICT),
       new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_DATE_TIME).appendOffset("+HH", "Z")
-          .toFormatter());
+          .toFormatter().withResolverStyle(ResolverStyle.STRICT));
 
   /** Epoch milliseconds of an ISO-8601 text, one without a zone read as UTC ({@link ColumnMapping.TimeFormat#ISO}). */
   static long parseIso(String text) {

@@ -204,8 +204,8 @@ class CsvImporterTest {
     // an empty or NULL amount or type takes the default, said once for the file, where it threw the row away
     assertEquals(1f, only(ds, "2", "168").value());
     assertEquals("view", only(ds, "4", "168").type());
-    assertTrue(report.notes().contains("2 rows had an empty or NULL 'amount' and took the default value 1.0"
-        + " (default-value in --columns)"), report.notes().toString());
+    assertTrue(report.notes().contains("2 rows had no 'amount' (left out, empty or NULL) and took the default value"
+        + " 1.0 (default-value in --columns)"), report.notes().toString());
     assertTrue(report.notes().contains("1 row had an empty or NULL 'event_type' and took the default type view"
         + " (default-type in --columns)"), report.notes().toString());
     assertTrue(report.notes().contains("1 purchase value is not a whole number: a purchase weighs as many times as"
@@ -233,6 +233,22 @@ class CsvImporterTest {
     e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("c", semicolon), comma, semicolon));
     assertTrue(e.getMessage().contains("\"15,50\"; a decimal comma or a thousands separator"), e.getMessage());
+    // a day the month does not have is no date, whatever the offset (a lenient parser had moved it to the 29th)
+    for (String impossible : List.of("2024-02-31T10:00:00+0200", "2023-02-29T10:00:00+02", "2024-04-31 10:00:00+02")) {
+      Path day = write(dir.resolve("day.csv"), header + "1,168,view," + impossible + ",1\n");
+      e = assertThrows(ImportException.class, () -> IMPORTER.importInto(IMPORTER.newDataset("d", iso), day, iso));
+      assertEquals(ImportReport.BAD_DATE, e.reason(), impossible);
+    }
+    // a scene column that says nothing: the default scene, said, and when every row lacks it, the name questioned;
+    // play values over 1 (seconds where a share is meant) and epoch microseconds are said too
+    Path sceneless = write(dir.resolve("s.csv"), "user,item,type,value,ts,scn\n1,a,play,1260,1709294120123000,\n");
+    ImportOptions scenes = mapping("type=type,value=value,timestamp=ts,scene=scn");
+    List<String> notes = IMPORTER.importInto(IMPORTER.newDataset("s", scenes), sceneless, scenes).notes();
+    assertTrue(notes.contains("1 row had no 'scn' (left out, empty or NULL) and took the scene default; every row did:"
+        + " is the column's name right?"), notes.toString());
+    assertTrue(notes.stream().anyMatch(n -> n.startsWith("1 play values are over 1")), notes.toString());
+    assertTrue(notes.stream().anyMatch(n -> n.contains("after the year 3000") && n.contains("microseconds")),
+        notes.toString());
     // one offset, whole: a doubled one is no date
     Path doubled = write(dir.resolve("d.csv"), header + "1,168,view,2024-03-01T11:55:20+02:00+0200,1\n");
     e = assertThrows(ImportException.class, () -> IMPORTER.importInto(IMPORTER.newDataset("d", iso), doubled, iso));

@@ -49,6 +49,15 @@ class JsonLinesImporterTest {
         () -> IMPORTER.importInto(IMPORTER.newDataset("j"), array, ImportOptions.DEFAULTS.lenient()));
     assertEquals("a.json:2: bad json: the file is a JSON array; jsonl takes one object per line (jq -c '.[]' a.json"
         + " writes it so)", e.getMessage());
+    // a value only some lines carry (a purchase's quantity) takes the default where it is left out
+    Path sparse = write(dir.resolve("q.jsonl"), "{\"user\": \"a\", \"item\": \"1\", \"quantity\": 3}\n"
+        + "{\"user\": \"a\", \"item\": \"2\"}\n");
+    ImportOptions quantity = mapping("value=quantity");
+    Dataset ds = IMPORTER.newDataset("q", quantity);
+    ImportReport report = IMPORTER.importInto(ds, sparse, quantity);
+    assertEquals(List.of(3f, 1f), List.of(only(ds, "a", "1").value(), only(ds, "a", "2").value()));
+    assertTrue(report.notes().contains("1 row had no 'quantity' (left out, empty or NULL) and took the default value"
+        + " 1.0 (default-value in --columns)"), report.notes().toString());
     Path nested = write(dir.resolve("n.jsonl"), "{\"user\": {\"id\": 7}, \"item\": \"1\"}\n");
     ImportOptions dotted = mapping("user=user.id");
     e = assertThrows(ImportException.class, () -> IMPORTER.importInto(IMPORTER.newDataset("j", dotted), nested, dotted));
