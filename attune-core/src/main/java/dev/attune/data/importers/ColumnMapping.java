@@ -169,6 +169,11 @@ public record ColumnMapping(String user, String item, String type, String value,
           + timestamp + "' was given");
     }
     timeZone = timeZone == null ? ZoneOffset.UTC : timeZone;
+    if (!timeZone.equals(ZoneOffset.UTC) && timeFormat != TimeFormat.ISO) {
+      // epoch times name their instant: a zone given for them would be ignored without a word
+      throw new IllegalArgumentException("time-zone applies to ISO times written without a zone (time-format=iso),"
+          + " not to " + timeFormat.id());
+    }
     if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
       throw new IllegalArgumentException("delimiter must not be a quote, CR or LF");
     }

@@ -78,9 +78,18 @@ final class LineReader implements Closeable {
   static InputStream openMaybeGzipped(Path file) throws IOException {
     java.io.BufferedInputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16);
     try {
-      raw.mark(2);
-      boolean gzipped = raw.read() == 0x1f && raw.read() == 0x8b;
+      raw.mark(4);
+      int[] head = {raw.read(), raw.read(), raw.read(), raw.read()};
       raw.reset();
+      boolean gzipped = head[0] == 0x1f && head[1] == 0x8b;
+      // two kinds of file a user hands over that no line of them would decode: said as what they are
+      if (head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+        throw new IOException(file + " is a zip archive: unpack it first (a gzipped file is read as it is)");
+      }
+      if (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
+        throw new IOException(file + " is UTF-16 text (its first bytes are a UTF-16 byte-order mark, as a"
+            + " spreadsheet's \"Unicode text\" has): save it as UTF-8 first");
+      }
       return gzipped ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
     } catch (java.util.zip.ZipException | java.io.EOFException e) { // a gzip header cut short or damaged
       raw.close();

@@ -24,6 +24,19 @@ class ColumnMappingTest {
   }
 
   @Test
+  void aTimeZoneIsForIsoTimesAndRoundTrips() {
+    ColumnMapping berlin = ColumnMapping.parse("timestamp=ts,time-format=iso,time-zone=Europe/Berlin");
+    assertEquals(java.time.ZoneId.of("Europe/Berlin"), berlin.timeZone());
+    assertEquals(berlin, ColumnMapping.parse(berlin.toSpec()));
+    // epoch times name their instant: a zone for them would be ignored, so it is refused
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ColumnMapping.parse("timestamp=ts,time-format=epoch-seconds,time-zone=Europe/Berlin"));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("time-format=iso"), e.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ColumnMapping.parse("timestamp=ts,time-format=iso,time-zone=Mars/Olympus"));
+  }
+
+  @Test
   void emptySpecGivesDefaults() {
     assertEquals(ColumnMapping.DEFAULTS, ColumnMapping.parse(""));
     assertEquals(ColumnMapping.DEFAULTS, ColumnMapping.parse(null));

@@ -124,4 +124,21 @@ class LineReaderTest {
     assertTrue(lines.get(0).startsWith("1:!unmappable windows-1252 input at byte 2"), lines.toString());
     assertEquals("2:\u20ac", lines.get(1)); // 0x80 is the euro sign
   }
+
+  @Test
+  void aZipArchiveAndUtf16TextAreNamedAsWhatTheyAre() throws IOException {
+    Path zip = dir.resolve("events.csv");
+    try (var out = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(zip))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("events.csv"));
+      out.write("user,item\nu,i\n".getBytes(StandardCharsets.UTF_8));
+    }
+    IOException e = assertThrows(IOException.class, () -> LineReader.openMaybeGzipped(zip));
+    assertTrue(e.getMessage().endsWith("is a zip archive: unpack it first (a gzipped file is read as it is)"),
+        e.getMessage());
+    // a spreadsheet's "Unicode text": a byte-order mark, then UTF-16 (little-endian)
+    Path utf16 = writeBytes(dir.resolve("unicode.txt"), new byte[] {(byte) 0xff, (byte) 0xfe},
+        "user\titem\n".getBytes(StandardCharsets.UTF_16LE));
+    e = assertThrows(IOException.class, () -> LineReader.openMaybeGzipped(utf16));
+    assertTrue(e.getMessage().contains("is UTF-16 text"), e.getMessage());
+  }
 }
