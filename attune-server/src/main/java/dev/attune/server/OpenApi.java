@@ -11,9 +11,10 @@ import java.util.regex.Pattern;
 /**
  * Builds the OpenAPI 3.1 document of a route table: each route's parameters, the key scope it needs ({@link
  * AccessControl#scopeOf}), the error body every 4xx and 503 carries, and {@code Retry-After} where a retry is meant.
- * The ingestion bodies (events, items, users) have schemas of their fields ({@link RequestBodies}), as do the
- * answers with recommendations ({@link Recommendations.Recommended}) and of event ingestion; other bodies are
- * described in words (the route's summary) and typed only as JSON objects.
+ * The ingestion bodies (events, items, users) and a lookup's have schemas of their fields ({@link RequestBodies}),
+ * as do the answers of the public routes (recommendations, items and their lists, users and their data, ingestion);
+ * other bodies (the admin routes', a recommendation or onboarding request) are described in words (the route's
+ * summary) and typed only as JSON objects.
  */
 final class OpenApi {
   private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
@@ -136,6 +137,12 @@ final class OpenApi {
       default -> null;
     };
     ObjectNode schema = json.createObjectNode();
+    if (r.path().equals("/v1/items/lookup")) {
+      ObjectNode ids = object(schema.put("additionalProperties", false), "ids");
+      props(ids).putObject("ids").put("type", "array").put("minItems", 1).put("maxItems", 1000).putObject("items")
+          .put("type", "string");
+      return schema;
+    }
     if (entity == null) return schema.put("type", "object");
     String ref = "#/components/schemas/" + entity;
     if (r.method() == io.javalin.http.HandlerType.PUT) return schema.put("$ref", ref);
@@ -210,7 +217,14 @@ final class OpenApi {
       java.util.Map.entry("GET /v1/items/{id}/similar", "SimilarItems"),
       java.util.Map.entry("GET /v1/popular", "PopularItems"),
       java.util.Map.entry("GET /v1/trending", "TrendingItems"),
-      java.util.Map.entry("GET /v1/new", "NewItems"));
+      java.util.Map.entry("GET /v1/new", "NewItems"),
+      java.util.Map.entry("POST /v1/users", "Upserted"),
+      java.util.Map.entry("POST /v1/items", "Upserted"),
+      java.util.Map.entry("GET /v1/users/{id}", "UserProfile"),
+      java.util.Map.entry("PUT /v1/users/{id}", "UserProfile"),
+      java.util.Map.entry("GET /v1/users/{id}/events", "UserEvents"),
+      java.util.Map.entry("GET /v1/users/{id}/export", "UserExport"),
+      java.util.Map.entry("POST /v1/items/lookup", "LookedUp"));
 
   /**
    * The answers' schemas: recommendations ({@code userId} as sent, absent for an anonymous history; {@code model}, the
@@ -272,6 +286,36 @@ final class OpenApi {
     ArrayNode both = ((ObjectNode) props(newItems).get("items").get("items")).putArray("allOf");
     both.addObject().put("$ref", "#/components/schemas/RankedItem");
     both.addObject().put("$ref", "#/components/schemas/StoredItem");
+    // users and their data, as the user routes answer them (Api: the profile, eventJson, the export)
+    ObjectNode upserted = object(schemas.putObject("Upserted"), "upserted");
+    props(upserted).putObject("upserted").put("type", "integer").put("description", "records stored, one per id");
+    ObjectNode profile = object(schemas.putObject("UserProfile"), "id", "attributes");
+    props(profile).putObject("id").put("type", "string").put("description", "as the client sent it");
+    props(profile).putObject("attributes").put("type", "object").putObject("additionalProperties").put("type",
+        "string");
+    ObjectNode event = object(schemas.putObject("StoredEvent"), "id", "itemId", "type", "value", "timestamp",
+        "scene");
+    for (String text : List.of("id", "itemId", "type", "scene")) props(event).putObject(text).put("type", "string");
+    props(event).putObject("value").put("type", "number");
+    props(event).putObject("timestamp").put("type", "integer");
+    props(event).putObject("context").put("type", "object").put("description", "only when the event has one")
+        .putObject("additionalProperties").put("type", "string");
+    ObjectNode userEvents = object(schemas.putObject("UserEvents"), "userId", "events");
+    props(userEvents).putObject("userId").put("type", "string");
+    props(userEvents).putObject("events").put("type", "array").putObject("items").put("$ref",
+        "#/components/schemas/StoredEvent");
+    ObjectNode export = object(schemas.putObject("UserExport"), "userId", "pseudonymised", "attributes", "events",
+        "exportedAtMillis");
+    props(export).putObject("userId").put("type", "string").put("description", "as stored (a pseudonym when the"
+        + " server pseudonymises)");
+    props(export).putObject("pseudonymised").put("type", "boolean");
+    props(export).set("attributes", props(profile).get("attributes").deepCopy());
+    props(export).set("events", props(userEvents).get("events").deepCopy());
+    props(export).putObject("exportedAtMillis").put("type", "integer");
+    ObjectNode lookedUp = object(schemas.putObject("LookedUp"), "items", "missing");
+    props(lookedUp).putObject("items").put("type", "array").putObject("items").put("$ref",
+        "#/components/schemas/StoredItem");
+    props(lookedUp).putObject("missing").put("type", "array").putObject("items").put("type", "string");
     ObjectNode ingested = object(schemas.putObject("Ingested"), "inserted", "duplicates");
     props(ingested).putObject("inserted").put("type", "integer");
     props(ingested).putObject("duplicates").put("type", "integer");

@@ -171,6 +171,13 @@ abstract class ApiContract {
     schemas.get("StoredItem").get("properties").fieldNames().forEachRemaining(itemProperties::add);
     assertEquals(Api.itemJson(new dev.attune.store.Store.StoredItem(dev.attune.events.Item.bare("x", "music"), false,
         0L)).keySet(), itemProperties, "StoredItem");
+    assertEquals(200, post("/v1/events", "{\"userId\":\"schema\",\"itemId\":\"song1\",\"type\":\"play\","
+        + "\"context\":{\"device\":\"tv\"}}").statusCode());
+    Set<String> eventFields = new HashSet<>();
+    json(get("/v1/users/schema/events"), 200).get("events").get(0).fieldNames().forEachRemaining(eventFields::add);
+    Set<String> eventProperties = new HashSet<>();
+    schemas.get("StoredEvent").get("properties").fieldNames().forEachRemaining(eventProperties::add);
+    assertEquals(eventFields, eventProperties, "StoredEvent, context included");
     assertEquals("#/components/schemas/Recommendations", doc.get("paths").get("/v1/users/{id}/recommendations")
         .get("get").get("responses").get("200").get("content").get("application/json").get("schema").get("$ref")
         .asText());
