@@ -111,9 +111,9 @@ final class OpenApi {
       }
       if (r.path().equals("/health")) {
         // a probe's answer: its body says what is wrong, in the shape of the 200's
-        responses.putObject("503").put("description", "the store does not answer, or another server holds it:"
-            + " {status, model}").putObject("content").putObject("application/json").putObject("schema")
-            .put("type", "object");
+        responses.putObject("503").put("description", "the store does not answer, or another server holds it")
+            .putObject("content").putObject("application/json").putObject("schema")
+            .put("$ref", "#/components/schemas/Health");
       } else if (!r.path().equals("/v1/openapi.json") && !r.path().equals("/metrics")) {
         // the server stopping or its store unreachable: worth a retry, unlike a 4xx
         retryAfter(errorResponse(responses, "503", "unavailable (the store cannot be reached, or the server is"
@@ -224,7 +224,8 @@ final class OpenApi {
       java.util.Map.entry("PUT /v1/users/{id}", "UserProfile"),
       java.util.Map.entry("GET /v1/users/{id}/events", "UserEvents"),
       java.util.Map.entry("GET /v1/users/{id}/export", "UserExport"),
-      java.util.Map.entry("POST /v1/items/lookup", "LookedUp"));
+      java.util.Map.entry("POST /v1/items/lookup", "LookedUp"),
+      java.util.Map.entry("GET /health", "Health"));
 
   /**
    * The answers' schemas: recommendations ({@code userId} as sent, absent for an anonymous history; {@code model}, the
@@ -316,6 +317,10 @@ final class OpenApi {
     props(lookedUp).putObject("items").put("type", "array").putObject("items").put("$ref",
         "#/components/schemas/StoredItem");
     props(lookedUp).putObject("missing").put("type", "array").putObject("items").put("type", "string");
+    ObjectNode health = object(schemas.putObject("Health"), "status", "model");
+    props(health).putObject("status").put("type", "string").putArray("enum").add("ok").add("store unavailable")
+        .add("another server holds the store");
+    nullable(props(health).putObject("model"), "string");
     ObjectNode ingested = object(schemas.putObject("Ingested"), "inserted", "duplicates");
     props(ingested).putObject("inserted").put("type", "integer");
     props(ingested).putObject("duplicates").put("type", "integer");

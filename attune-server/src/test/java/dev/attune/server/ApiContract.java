@@ -178,6 +178,9 @@ abstract class ApiContract {
     Set<String> eventProperties = new HashSet<>();
     schemas.get("StoredEvent").get("properties").fieldNames().forEachRemaining(eventProperties::add);
     assertEquals(eventFields, eventProperties, "StoredEvent, context included");
+    JsonNode healthEnum = schemas.get("Health").get("properties").get("status").get("enum");
+    assertTrue(healthEnum.toString().contains("\"" + json(get("/health"), 200).get("status").asText() + "\""),
+        healthEnum.toString());
     assertEquals("#/components/schemas/Recommendations", doc.get("paths").get("/v1/users/{id}/recommendations")
         .get("get").get("responses").get("200").get("content").get("application/json").get("schema").get("$ref")
         .asText());
