@@ -43,8 +43,8 @@ final class GenericEvents {
   void add(String user, String item, String type, String value, String time, String scene) throws BadRow {
     String u = required(user, m.user());
     String i = required(item, m.item());
-    // a database export leaves a cell it has no value for empty, or writes NULL (\\N in MySQL): the type and the
-    // value take their defaults there; a cell absent from the row (a short CSV row, a JSON field left out) is missing
+    // a database export leaves a cell it has no value for empty, or writes NULL (\\N in MySQL): the type, value and
+    // scene take their defaults there; a type absent from the row (a short CSV row, a JSON field left out) is missing
     boolean typeDefaulted = m.type() != null && isNull(present(type, m.type()));
     String t = m.type() == null || typeDefaulted ? m.defaultType() : type.trim();
     if (!cx.acceptsType(t)) {
