@@ -37,6 +37,11 @@ final class Api {
   /** The store's health check, shared by probes that come while one runs. */
   private final SharedCall<Boolean> healthCheck;
   static final String VERSION = "1";
+  /** The fields of a recommendation request ({@code POST /v1/recommendations}), as the API document lists them. */
+  static final Set<String> RECOMMEND_FIELDS = Set.of("userId", "history", "k", "scene", "exclude", "category",
+      "diversity", "maxPerCreator", "allowRepeats", "explain", "categories", "creators");
+  /** The fields of an onboarding request. */
+  static final Set<String> ONBOARDING_FIELDS = Set.of("items", "categories", "creators", "attributes");
   /** Longest window of /v1/new, in days. */
   private static final int MAX_NEW_DAYS = 3650;
   /** Number of items of a list: the bounds the handlers check and the document states. */
@@ -382,7 +387,7 @@ final class Api {
   private void onboarding(Context ctx) {
     String id = userId(ctx);
     JsonNode b = body(ctx);
-    RequestBodies.requireObject("", b, Set.of("items", "categories", "creators", "attributes"));
+    RequestBodies.requireObject("", b, ONBOARDING_FIELDS);
     List<String> items = RequestBodies.stringList(b, "", "items");
     List<String> categories = RequestBodies.stringList(b, "", "categories");
     List<String> creators = RequestBodies.stringList(b, "", "creators");
@@ -475,8 +480,7 @@ final class Api {
    */
   private void anonymousRecommendations(Context ctx) {
     JsonNode b = body(ctx);
-    RequestBodies.requireObject("", b, Set.of("userId", "history", "k", "scene", "exclude", "category", "diversity",
-        "maxPerCreator", "allowRepeats", "explain", "categories", "creators"));
+    RequestBodies.requireObject("", b, RECOMMEND_FIELDS);
     JsonNode h = b.has("history") ? b.get("history") : JSON_EMPTY_ARRAY;
     if (!h.isArray()) throw ApiException.invalid("history", "history must be an array of events");
     if (h.size() > config.maxBatch()) {

@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
  * Builds the OpenAPI 3.1 document of a route table: each route's parameters, the key scope it needs ({@link
  * AccessControl#scopeOf}), the error body every 4xx and 503 carries, and {@code Retry-After} where a retry is meant.
  * The ingestion bodies (events, items, users) and a lookup's have schemas of their fields ({@link RequestBodies}),
- * as do the answers of the public routes (recommendations, items and their lists, users and their data, ingestion);
- * other bodies (the admin routes', a recommendation or onboarding request) are described in words (the route's
- * summary) and typed only as JSON objects.
+ * as do the requests for recommendations and onboarding and the answers of the public routes (recommendations,
+ * items and their lists, users and their data, ingestion); the admin routes' bodies are described in words (the
+ * route's summary) and typed only as JSON objects.
  */
 final class OpenApi {
   private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
@@ -143,6 +143,10 @@ final class OpenApi {
           .put("type", "string");
       return schema;
     }
+    if (r.method() == io.javalin.http.HandlerType.POST && r.path().equals("/v1/recommendations")) {
+      return schema.put("$ref", "#/components/schemas/RecommendRequest");
+    }
+    if (r.path().equals("/v1/users/{id}/onboarding")) return schema.put("$ref", "#/components/schemas/Onboarding");
     if (entity == null) return schema.put("type", "object");
     String ref = "#/components/schemas/" + entity;
     if (r.method() == io.javalin.http.HandlerType.PUT) return schema.put("$ref", ref);
@@ -317,6 +321,36 @@ final class OpenApi {
     props(lookedUp).putObject("items").put("type", "array").putObject("items").put("$ref",
         "#/components/schemas/StoredItem");
     props(lookedUp).putObject("missing").put("type", "array").putObject("items").put("type", "string");
+    // the requests for recommendations (a history, or a stored user's with events after it) and onboarding
+    ObjectNode historyEvent = object(schemas.putObject("HistoryEvent").put("additionalProperties", false), "itemId");
+    props(historyEvent).putObject("itemId").put("type", "string");
+    nullable(props(historyEvent).putObject("type"), "string");
+    nullable(props(historyEvent).putObject("timestamp"), "integer");
+    nullable(props(historyEvent).putObject("value"), "number");
+    nullable(props(historyEvent).putObject("scene"), "string");
+    ObjectNode ask = object(schemas.putObject("RecommendRequest").put("additionalProperties", false));
+    nullable(props(ask).putObject("userId"), "string");
+    props(ask).putObject("history").putArray("type").add("array").add("null");
+    ((ObjectNode) props(ask).get("history")).putObject("items").put("$ref", "#/components/schemas/HistoryEvent");
+    ObjectNode k = props(ask).putObject("k");
+    k.putArray("type").add("integer").add("null");
+    k.put("minimum", Api.K.minimum().intValue()).put("maximum", Api.K.maximum().intValue())
+        .put("default", Api.K.defaultValue().intValue());
+    for (String text : List.of("scene", "category")) nullable(props(ask).putObject(text), "string");
+    for (String list : List.of("exclude", "categories", "creators")) stringList(props(ask), list);
+    ObjectNode diversity = props(ask).putObject("diversity");
+    diversity.putArray("type").add("number").add("null");
+    diversity.put("minimum", 0).put("maximum", 1);
+    ObjectNode perCreator = props(ask).putObject("maxPerCreator");
+    perCreator.putArray("type").add("integer").add("null");
+    perCreator.put("minimum", 0).put("maximum", 1000);
+    for (String flag : List.of("allowRepeats", "explain")) nullable(props(ask).putObject(flag), "boolean");
+    ObjectNode onboarding = object(schemas.putObject("Onboarding").put("additionalProperties", false)
+        .put("description", "at least one of items, categories and creators"));
+    for (String list : List.of("items", "categories", "creators")) stringList(props(onboarding), list);
+    ObjectNode attributes = props(onboarding).putObject("attributes");
+    attributes.putArray("type").add("object").add("null");
+    attributes.putObject("additionalProperties").put("type", "string");
     ObjectNode health = object(schemas.putObject("Health"), "status", "model");
     props(health).putObject("status").put("type", "string").putArray("enum").add("ok").add("store unavailable")
         .add("another server holds the store");
@@ -339,6 +373,12 @@ final class OpenApi {
     ObjectNode entry = props(list).putObject("items").put("type", "array").putObject("items");
     if (entryRef != null) entry.put("$ref", entryRef);
     return list;
+  }
+
+  private static void stringList(ObjectNode properties, String name) {
+    ObjectNode list = properties.putObject(name);
+    list.putArray("type").add("array").add("null");
+    list.putObject("items").put("type", "string");
   }
 
   private static ObjectNode object(ObjectNode schema, String... required) {

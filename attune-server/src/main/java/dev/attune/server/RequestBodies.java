@@ -140,7 +140,7 @@ final class RequestBodies {
   }
 
   /** The fields of an event in a history sent with a request ({@link #historyEvent}). */
-  private static final Set<String> HISTORY_EVENT_FIELDS = Set.of("itemId", "type", "timestamp", "value", "scene");
+  static final Set<String> HISTORY_EVENT_FIELDS = Set.of("itemId", "type", "timestamp", "value", "scene");
 
   /**
    * One event of a history sent with a request (an anonymous recommendation, the influence map): {@code itemId},

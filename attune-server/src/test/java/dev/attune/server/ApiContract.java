@@ -178,6 +178,12 @@ abstract class ApiContract {
     Set<String> eventProperties = new HashSet<>();
     schemas.get("StoredEvent").get("properties").fieldNames().forEachRemaining(eventProperties::add);
     assertEquals(eventFields, eventProperties, "StoredEvent, context included");
+    for (var request : Map.of("RecommendRequest", Api.RECOMMEND_FIELDS, "Onboarding", Api.ONBOARDING_FIELDS,
+        "HistoryEvent", RequestBodies.HISTORY_EVENT_FIELDS).entrySet()) {
+      Set<String> properties = new HashSet<>();
+      schemas.get(request.getKey()).get("properties").fieldNames().forEachRemaining(properties::add);
+      assertEquals(request.getValue(), properties, request.getKey());
+    }
     JsonNode healthEnum = schemas.get("Health").get("properties").get("status").get("enum");
     assertTrue(healthEnum.toString().contains("\"" + json(get("/health"), 200).get("status").asText() + "\""),
         healthEnum.toString());
