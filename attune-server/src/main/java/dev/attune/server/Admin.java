@@ -174,7 +174,7 @@ final class Admin {
         // MAX_DAY_BUCKETS days gets buckets of several days, so the whole of it still shows
         long span = end / DAY - Math.floorDiv(range[0], DAY);
         if (ctx.queryParam("count") == null && span > MAX_DAY_BUCKETS) {
-          long days = (span + MAX_DAY_BUCKETS - 1) / MAX_DAY_BUCKETS;
+          long days = daysPerBucket(span);
           size = days * DAY;
           count = (int) ((span + days - 1) / days);
         } else {
@@ -205,6 +205,11 @@ final class Admin {
     }
     body.put("nowMillis", now);
     ctx.json(body);
+  }
+
+  /** Days per bucket of a stretch of {@code spanDays} days, so that it takes at most {@link #MAX_DAY_BUCKETS}. */
+  static long daysPerBucket(long spanDays) {
+    return (spanDays + MAX_DAY_BUCKETS - 1) / MAX_DAY_BUCKETS;
   }
 
   /** Days with events (since {@code origin}) summed into {@code count} buckets of {@code size} from {@code from}. */

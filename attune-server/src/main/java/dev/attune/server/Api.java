@@ -175,13 +175,10 @@ final class Api {
         new Route(GET, "/v1/popular", "Items with most users (distinct users with a positive event: not a skip, a"
             + " dislike or a short play; a user counts once per item)", LIST_PARAMS, null, 200, this::popular),
         new Route(GET, "/v1/trending", "Items with most users active on them (as for /v1/popular) in the last hours",
-            withParam(LIST_PARAMS, new Route.Param("hours", "integer",
-                "window in hours, 1 to the server's trendingHours (default that)", 1, config.trendingHours(),
-                config.trendingHours())),
+            withParam(LIST_PARAMS, trendingHoursParam()),
             null, 200, this::trending),
         new Route(GET, "/v1/new", "Newest releases", withParam(LIST_PARAMS,
-            new Route.Param("days", "integer", "released within this many days (default the server's newItemDays)",
-                1, MAX_NEW_DAYS, config.newItemDays())),
+            newDaysParam()),
             null, 200, this::newest),
         // the dashboard's routes: Authorization: Bearer <admin key>, else 401 (see Admin)
         new Route(GET, "/v1/admin/overview", "Admin: counts of users, items and events (by type, scene and both),"
@@ -706,6 +703,18 @@ final class Api {
     return out;
   }
 
+  /** The trending window: 1 to the hours the server counts, all of them by default (this server's settings). */
+  private Route.Param trendingHoursParam() {
+    return Route.Param.integer("hours", "window in hours, 1 to the server's trendingHours (default that)", 1,
+        config.trendingHours(), config.trendingHours());
+  }
+
+  /** The window of new releases, in days: the server's newItemDays by default. */
+  private Route.Param newDaysParam() {
+    return Route.Param.integer("days", "released within this many days (default the server's newItemDays)", 1,
+        MAX_NEW_DAYS, config.newItemDays());
+  }
+
   private void popular(Context ctx) {
     String scene = sceneParam(ctx);
     List<Map<String, Object>> out = new ArrayList<>();
@@ -718,7 +727,7 @@ final class Api {
   private void trending(Context ctx) {
     String scene = sceneParam(ctx);
     List<Map<String, Object>> out = new ArrayList<>();
-    int hours = intParam(ctx, "hours", config.trendingHours(), 1, config.trendingHours());
+    int hours = intParam(ctx, trendingHoursParam());
     for (ItemCounters.Ranked r : counters.trending(clock.getAsLong(), hours, intParam(ctx, K),
         i -> keep(i, scene))) {
       out.add(ranked(r.itemId(), r.count(), "trending"));
@@ -729,7 +738,7 @@ final class Api {
   private void newest(Context ctx) {
     String scene = sceneParam(ctx);
     int k = intParam(ctx, K);
-    int days = intParam(ctx, "days", config.newItemDays(), 1, MAX_NEW_DAYS);
+    int days = intParam(ctx, newDaysParam());
     long since = clock.getAsLong() - days * 86_400_000L;
     List<Store.StoredItem> fresh = new ArrayList<>();
     for (Store.StoredItem s : catalog.all()) {

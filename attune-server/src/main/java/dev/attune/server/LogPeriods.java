@@ -45,7 +45,7 @@ final class LogPeriods {
       int end = p + 1 < starts.size() ? starts.get(p + 1) : busyDays; // exclusive
       long fromDay = dayNumbers[first];
       long spanDays = dayNumbers[end - 1] - fromDay + 1;
-      long daysPerBucket = (spanDays + Admin.MAX_DAY_BUCKETS - 1) / Admin.MAX_DAY_BUCKETS;
+      long daysPerBucket = Admin.daysPerBucket(spanDays);
       long[] counts = new long[(int) ((spanDays + daysPerBucket - 1) / daysPerBucket)];
       long total = 0;
       for (int k = first; k < end; k++) {

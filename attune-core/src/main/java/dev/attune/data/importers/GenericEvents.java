@@ -52,7 +52,9 @@ final class GenericEvents {
           .map(EventType::name).sorted().toList());
     }
     String typeName = t.toLowerCase(Locale.ROOT); // as the data set keeps it
-    boolean unknownType = cx.options.weights().type(t).isEmpty();
+    // looked up once per row: the rule says what the row's value means, its absence that the type is unknown
+    EventType.ValueRule rule = cx.options.weights().type(t).map(EventType::rule).orElse(null);
+    boolean unknownType = rule == null;
     if (unknownType && !unknownTypes.containsKey(typeName) && unknownTypes.size() == MAX_UNKNOWN_TYPES) {
       // a column of titles or ids mapped as the type would make every row a type of its own
       throw new IllegalArgumentException("column '" + m.type() + "' holds more than " + MAX_UNKNOWN_TYPES + " event"
@@ -78,11 +80,10 @@ final class GenericEvents {
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
     String s = isNull(scene) ? defaultScene : scene.trim();
-    boolean[] zoneless = new boolean[1];
     long ts = switch (m.timeFormat()) {
       case EPOCH_SECONDS -> epochSeconds(required(time, m.timestamp()));
       case EPOCH_MILLIS -> epochMillis(required(time, m.timestamp()));
-      case ISO -> iso(required(time, m.timestamp()), zoneless);
+      case ISO -> iso(required(time, m.timestamp()));
       case ORDINAL -> cx.nextPosition(u);
       case NONE -> 0L;
     };
@@ -95,19 +96,19 @@ final class GenericEvents {
         newestMillis = Math.max(newestMillis, ts);
         oldestMillis = Math.min(oldestMillis, ts);
       }
+      case ISO -> {
+        if (rowZoneless) zonelessTimes++;
+      }
       default -> { }
     }
-    if (zoneless[0]) zonelessTimes++;
     if (typeDefaulted) typesDefaulted++;
     if (valueDefaulted) valuesDefaulted++;
     if (sceneDefaulted) scenesDefaulted++;
-    if (v > 1 && cx.options.weights().type(t).filter(known -> known.rule() == EventType.ValueRule.PLAY_RATIO)
-        .isPresent()) {
+    if (v > 1 && rule == EventType.ValueRule.PLAY_RATIO) {
       playsOverOne++; // seconds where a share is meant
     }
     if (unknownType) unknownTypes.merge(typeName, 1L, Long::sum);
-    if (v != Math.rint(v) && cx.options.weights().type(t).filter(known -> known.rule() == EventType.ValueRule.SCALE)
-        .isPresent()) {
+    if (v != Math.rint(v) && rule == EventType.ValueRule.SCALE) {
       fractionalScaled.merge(typeName, 1L, Long::sum); // an amount of money where a quantity is meant
     }
   }
@@ -323,13 +324,17 @@ final class GenericEvents {
     return ms;
   }
 
-  /** Epoch milliseconds of an ISO text; {@code zoneless[0]} is set when it names no zone (read in the mapping's). */
-  private long iso(String text, boolean[] zoneless) throws BadRow {
+  /** Whether the last ISO time read named no zone (it was read in the mapping's). */
+  private boolean rowZoneless;
+
+  /** Epoch milliseconds of an ISO text; sets {@link #rowZoneless}. */
+  private long iso(String text) throws BadRow {
+    rowZoneless = false;
     long ms;
     try {
       TemporalAccessor t = parseIsoTemporal(text);
       if (t instanceof LocalDateTime local) {
-        zoneless[0] = true;
+        rowZoneless = true;
         ms = local.atZone(m.timeZone()).toInstant().toEpochMilli();
       } else {
         ms = toEpochMillis(t);
