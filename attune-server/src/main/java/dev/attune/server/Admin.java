@@ -317,16 +317,9 @@ final class Admin {
    */
   void activate(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
-    Map<String, Object> v = versions().stream().filter(x -> id.equals(x.get("id"))).findFirst()
-        .orElseThrow(() -> ApiException.notFound("model version", id));
+    Map<String, Object> v = version(id);
     Path dir = Path.of((String) v.get("path"));
-    ServingModel next;
-    try {
-      next = served.read(dir);
-    } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new ApiException(409, "not_servable", "model version '" + id + "' cannot be served: " + e.getMessage(),
-          null);
-    }
+    ServingModel next = read(id, dir);
     if (!Boolean.TRUE.equals(v.get("registered"))) {
       // a directory trained by hand ('attune train --out'): registered now, so that the activation survives a
       // restart as a published or registered version's does
@@ -344,6 +337,29 @@ final class Admin {
       answer.put("warning", warning);
     }
     ctx.json(answer);
+  }
+
+  /** A known version ({@link #versions}) by id; 404 when there is none. */
+  private Map<String, Object> version(String id) {
+    return versions().stream().filter(x -> id.equals(x.get("id"))).findFirst()
+        .orElseThrow(() -> ApiException.notFound("model version", id));
+  }
+
+  private ServingModel read(String id, Path dir) {
+    try {
+      return served.read(dir);
+    } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ApiException(409, "not_servable", "model version '" + id + "' cannot be served: " + e.getMessage(),
+          null);
+    }
+  }
+
+  /**
+   * Reads model version {@code id} (a registered one, or a directory beside the served one) to serve beside the
+   * active one, as an experiment's arm: 404 when there is no such version, 409 when it cannot be served.
+   */
+  ServingModel readVersion(String id) {
+    return read(id, Path.of((String) version(id).get("path")));
   }
 
   /**

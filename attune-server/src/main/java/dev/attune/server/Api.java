@@ -98,6 +98,7 @@ final class Api {
   private final List<Route> routes;
   private final ServiceStats stats;
   private final Admin admin;
+  private final Experiments experiments;
   private final ModelLifecycle lifecycle;
   private static final JsonNode JSON_EMPTY_ARRAY = new ObjectMapper().createArrayNode();
 
@@ -128,6 +129,8 @@ final class Api {
     this.lifecycle = lifecycle;
     this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, served, lifecycle,
         this::historyOf);
+    this.experiments = new Experiments(store, recommendations,
+        model -> new Recommendations(catalog, counters, config, model), admin::readVersion, clock);
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
         new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),
@@ -136,9 +139,10 @@ final class Api {
             "a user {id, attributes} or a batch of them", 200, this::upsertUsers),
         new Route(GET, "/v1/users/{id}", "A user's profile", List.of(), null, 200, this::getUser),
         new Route(PUT, "/v1/users/{id}", "Create or replace a user", List.of(), "{attributes}", 200, this::putUser),
-        new Route(DELETE, "/v1/users/{id}", "Delete a user: their profile and events, from the store, the history"
-            + " cache and the popular/trending counters", List.of(), null, 204, this::deleteUser),
-        new Route(GET, "/v1/users/{id}/export", "Everything held on a user: profile and every event", List.of(), null,
+        new Route(DELETE, "/v1/users/{id}", "Delete a user: their profile, events and experiment exposures, from the"
+            + " store, the history cache and the popular/trending counters", List.of(), null, 204, this::deleteUser),
+        new Route(GET, "/v1/users/{id}/export", "Everything held on a user: profile, every event, what A/B experiments"
+            + " recorded as shown them", List.of(), null,
             200, this::exportUser),
         new Route(POST, "/v1/users/{id}/onboarding", "Cold start: a new user's chosen items, categories and creators;"
             + " answers their first recommendations", List.of(K),
@@ -226,7 +230,20 @@ final class Api {
                 + " scene?}", 200, admin::influence),
         new Route(GET, "/v1/admin/items/{id}/consumers", "Admin: the users who consumed an item, most events first,"
             + " with totals", List.of(Admin.CONSUMERS_LIMIT),
-            null, 200, admin::itemConsumers));
+            null, 200, admin::itemConsumers),
+        new Route(GET, "/v1/admin/experiments", "Admin: every A/B experiment, newest first", List.of(), null, 200,
+            experiments::list),
+        new Route(POST, "/v1/admin/experiments", "Admin: start an A/B experiment: from now on each user asking for"
+            + " their recommendations is given one arm (by a hash of the experiment and user ids), whose model version"
+            + " answers them; 201 with it; 404 for an unknown version, 409 for one that cannot be served, or while"
+            + " another experiment runs", List.of(), "{name, id?, arms: [{name, version, share?}],"
+            + " windowMinutes?, conversionTypes?, minUsersPerArm?}", 201, ctx -> experiments.start(ctx, body(ctx))),
+        new Route(GET, "/v1/admin/experiments/{id}", "Admin: an experiment and its results so far: per arm users,"
+            + " answers, conversions (uses of what was shown within the window); each arm against the control with"
+            + " intervals and p-values, the split's check and a verdict", List.of(), null, 200, experiments::show),
+        new Route(POST, "/v1/admin/experiments/{id}/stop", "Admin: stop an experiment (every user gets the active"
+            + " version again) and answer its results; stopping a stopped one answers them as they are", List.of(),
+            null, 200, experiments::stop));
   }
 
   private static List<Route.Param> withParam(List<Route.Param> params, Route.Param extra) {
@@ -347,7 +364,9 @@ final class Api {
     ingestion.writeLock().lock();
     try {
       List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
-      if (!store.deleteUser(id)) throw ApiException.notFound("user", ctx.pathParam("id"));
+      if (!experiments.deleting(id, () -> store.deleteUser(id))) {
+        throw ApiException.notFound("user", ctx.pathParam("id"));
+      }
       history.forget(id);
       counters.removeAll(events.stream().map(Store.StoredEvent::event).toList());
     } finally {
@@ -372,8 +391,21 @@ final class Api {
     List<Map<String, Object>> list = new ArrayList<>(events.size());
     for (Store.StoredEvent e : events) list.add(eventJson(e.eventId(), e.event()));
     body.put("events", list);
+    List<Map<String, Object>> exposures = new ArrayList<>();
+    experiments.flush(); // answers given up to now are held on the user too
+    store.forEachExposure(null, id, x -> exposures.add(exposureJson(x)));
+    body.put("exposures", exposures);
     body.put("exportedAtMillis", clock.getAsLong());
     ctx.json(body);
+  }
+
+  private static Map<String, Object> exposureJson(Store.Exposure x) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("experimentId", x.experimentId());
+    out.put("arm", x.arm());
+    out.put("timestamp", x.timestampMillis());
+    out.put("itemIds", x.itemIds());
+    return out;
   }
 
   /**
@@ -410,8 +442,21 @@ final class Api {
     if (!chosen.isEmpty()) ingest(chosen, now);
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, K), null, Set.of(), null, 0,
         0, false, false);
-    RecentHistory.UserHistory h = historyOf(id);
-    answer(ctx, asSent(ctx), recommendations.answer(h.recent(), h.earlierItems(), preferences(attributes), o, now));
+    Experiments.Assignment arm = experiments.assign(id);
+    Recommendations answering = answering(arm);
+    RecentHistory.UserHistory h = historyOf(id, answering);
+    answer(ctx, asSent(ctx), id, arm,
+        answering.answer(h.recent(), h.earlierItems(), preferences(attributes), o, now));
+  }
+
+  /** What answers a user given {@code arm} (null: no experiment runs): the arm's model, or the served one. */
+  private Recommendations answering(Experiments.Assignment arm) {
+    return arm == null ? recommendations : arm.recommendations();
+  }
+
+  /** The experiments (for the server: restored at start, told of fallback refits, closed at stop). */
+  Experiments experiments() {
+    return experiments;
   }
 
   /**
@@ -422,10 +467,15 @@ final class Api {
    * acknowledged event, so reading it keeps read-your-writes.
    */
   private RecentHistory.UserHistory historyOf(String id) {
-    ServingModel m = recommendations.model();
+    return historyOf(id, recommendations);
+  }
+
+  /** As {@link #historyOf(String)}, for the model {@code answering} serves (an experiment's arm may hold another). */
+  private RecentHistory.UserHistory historyOf(String id, Recommendations answering) {
+    ServingModel m = answering.model();
     if (m != null && m.sequential() != null) history.ensureSteps(m.sequential().historyWindow());
     // popularity alone reads a history only to leave out what the user has: the cached window and earlier items do
-    if (m != null && !m.readsWholeHistory() || m == null && recommendations.fallback() == null) return history.of(id);
+    if (m != null && !m.readsWholeHistory() || m == null && answering.fallback() == null) return history.of(id);
     List<Event> all = new ArrayList<>();
     for (Store.StoredEvent e : store.recentEvents(id, RecentHistory.MAX_LOADED_EVENTS)) all.add(e.event());
     return new RecentHistory.UserHistory(all, Set.of());
@@ -458,7 +508,9 @@ final class Api {
   private void userRecommendations(Context ctx) {
     String id = userId(ctx);
     Recommendations.Options o = options(ctx);
-    RecentHistory.UserHistory h = historyOf(id);
+    Experiments.Assignment arm = experiments.assign(id);
+    Recommendations answering = answering(arm);
+    RecentHistory.UserHistory h = historyOf(id, answering);
     List<Event> recent = h.recent();
     Recommendations.Preferences prefs = Recommendations.Preferences.NONE;
     if (recent.size() < Recommendations.COLD_EVENTS) {
@@ -466,7 +518,7 @@ final class Api {
       User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
       prefs = preferences(u.attributes());
     }
-    answer(ctx, asSent(ctx), recommendations.answer(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
+    answer(ctx, asSent(ctx), id, arm, answering.answer(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
   }
 
   /**
@@ -492,9 +544,12 @@ final class Api {
     String userAsSent = b.has("userId") ? RequestBodies.requiredId(b, "", "userId") : null;
     Set<String> earlierItems = Set.of();
     Recommendations.Preferences profile = Recommendations.Preferences.NONE;
+    String id = userAsSent == null ? null : storedUserId(ctx, userAsSent);
+    // an anonymous history has no user to give an arm to: answered by the served model, outside any experiment
+    Experiments.Assignment arm = id == null ? null : experiments.assign(id);
+    Recommendations answering = answering(arm);
     if (userAsSent != null) {
-      String id = storedUserId(ctx, userAsSent);
-      RecentHistory.UserHistory stored = historyOf(id);
+      RecentHistory.UserHistory stored = historyOf(id, answering);
       if (stored.recent().size() < Recommendations.COLD_EVENTS) {
         User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", userAsSent));
         profile = preferences(u.attributes());
@@ -515,10 +570,15 @@ final class Api {
     var prefs = new Recommendations.Preferences(new HashSet<>(RequestBodies.stringList(b, "", "categories")),
         new HashSet<>(RequestBodies.stringList(b, "", "creators")));
     if (prefs.isEmpty()) prefs = profile; // the stored user's onboarding choices, unless the request makes its own
-    answer(ctx, userAsSent, recommendations.answer(events, earlierItems, prefs, o, now));
+    answer(ctx, userAsSent, id, arm, answering.answer(events, earlierItems, prefs, o, now));
   }
 
-  private void answer(Context ctx, String userId, Recommendations.Answer answer) {
+  /**
+   * Answers recommendations; {@code storedUserId} (the user as stored, null for an anonymous history) in experiment
+   * arm {@code arm} (null: none) is recorded as shown them, unless the answer is the dashboard's preview.
+   */
+  private void answer(Context ctx, String userId, String storedUserId, Experiments.Assignment arm,
+      Recommendations.Answer answer) {
     List<Recommendations.Recommended> items = answer.items();
     ServingModel m = answer.model(); // what answered, not what is served now: a swap may have come in between
     FallbackModel f = answer.fallback();
@@ -527,9 +587,11 @@ final class Api {
     boolean preview = PREVIEW_VALUE.equals(ctx.header(PREVIEW_HEADER))
         && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE));
     if (stats != null && !preview) stats.served(items, m == null ? null : m.kind(), f == null ? null : f.kind());
+    if (arm != null && !preview) experiments.exposed(arm, storedUserId, items, clock.getAsLong());
     Map<String, Object> body = new LinkedHashMap<>();
     if (userId != null) body.put("userId", userId);
     body.put("model", m == null ? null : m.version());
+    if (arm != null) body.put("experiment", Map.of("id", arm.experiment().id(), "arm", arm.armName()));
     body.put("items", items);
     ctx.json(body);
   }
@@ -603,7 +665,7 @@ final class Api {
     store.upsertItems(items);
     for (Item i : items) {
       store.item(i.id()).ifPresent(catalog::put);
-      recommendations.itemChanged(i.id());
+      itemChanged(i.id());
     }
   }
 
@@ -643,7 +705,7 @@ final class Api {
     } finally {
       ingestion.writeLock().unlock();
     }
-    recommendations.itemChanged(id);
+    itemChanged(id);
     ctx.status(204);
   }
 
@@ -651,7 +713,7 @@ final class Api {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     if (!store.setHidden(id, hidden)) throw ApiException.notFound("item", id);
     store.item(id).ifPresent(catalog::put);
-    recommendations.itemChanged(id);
+    itemChanged(id);
     ctx.json(itemJson(catalog.get(id)));
   }
 
@@ -868,7 +930,7 @@ final class Api {
         if (catalog.get(e.itemId()) == null && lookedUp.size() < MAX_DUPLICATE_ITEM_READS && lookedUp.add(e.itemId())) {
           store.item(e.itemId()).ifPresent(item -> {
             catalog.put(item);
-            recommendations.itemChanged(item.item().id());
+            itemChanged(item.item().id());
           });
         }
         continue;
@@ -876,7 +938,7 @@ final class Api {
       stored.add(e);
       if (catalog.get(e.itemId()) == null) {
         catalog.putIfAbsent(e.itemId(), e.scene(), now);
-        recommendations.itemChanged(e.itemId());
+        itemChanged(e.itemId());
       }
     }
     history.append(committed, result.duplicates() > 0);
@@ -892,6 +954,12 @@ final class Api {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Tells the served model and every experiment arm's that an item entered, changed in or left the catalogue. */
+  private void itemChanged(String itemId) {
+    recommendations.itemChanged(itemId);
+    experiments.itemChanged(itemId);
+  }
 
   private JsonNode body(Context ctx) {
     return RequestBodies.readJson(json, ctx.bodyAsBytes());

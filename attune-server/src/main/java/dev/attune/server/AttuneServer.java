@@ -308,6 +308,8 @@ public final class AttuneServer {
   public AttuneServer start() {
     TrainingSet events = startupEvents;
     startupEvents = null;
+    // a running experiment's arms answer from the first request on (the fallback reaches them once it is fitted)
+    api.experiments().restore();
     fitFallback(events);
     // the quarantine is not stored: it is found again at start (in the background), or a restart would count a
     // quarantined crowd in popular, trending and the fallback again until the next training job
@@ -595,12 +597,17 @@ public final class AttuneServer {
             }
           }
           refitQueued.set(false); // from here on a new request needs a fit of its own
-          if (reloadServedFromStore.getAndSet(false)) reloadServedFittedOnTheStore();
+          if (reloadServedFromStore.getAndSet(false)) {
+            reloadServedFittedOnTheStore();
+            api.experiments().reloadArmsFittedOnTheStore();
+          }
         }
         long t0 = System.nanoTime();
         try {
           TrainingSet data = events != null ? events : served.storeEvents();
-          recommendations.fallback(FallbackModel.fit(data, config.fallbackModel(), 42L));
+          FallbackModel fitted = FallbackModel.fit(data, config.fallbackModel(), 42L);
+          recommendations.fallback(fitted);
+          api.experiments().fallback(fitted);
           LOG.info("fallback model {} fitted in {} ms", config.fallbackModel(), (System.nanoTime() - t0) / 1_000_000);
         } catch (RuntimeException | LinkageError e) {
           LOG.error("fallback model {} could not be fitted; serving without it", config.fallbackModel(), e);
@@ -819,6 +826,7 @@ public final class AttuneServer {
       }
     }
     lifecycle.close();
+    api.experiments().close(); // after the last answers: their exposures are written
     if (app != null) app.stop();
   }
 

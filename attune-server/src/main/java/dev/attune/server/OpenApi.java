@@ -147,6 +147,9 @@ final class OpenApi {
       return schema.put("$ref", "#/components/schemas/RecommendRequest");
     }
     if (r.path().equals("/v1/users/{id}/onboarding")) return schema.put("$ref", "#/components/schemas/Onboarding");
+    if (r.method() == io.javalin.http.HandlerType.POST && r.path().equals("/v1/admin/experiments")) {
+      return schema.put("$ref", "#/components/schemas/ExperimentRequest");
+    }
     if (entity == null) return schema.put("type", "object");
     String ref = "#/components/schemas/" + entity;
     if (r.method() == io.javalin.http.HandlerType.PUT) return schema.put("$ref", ref);
@@ -229,6 +232,10 @@ final class OpenApi {
       java.util.Map.entry("GET /v1/users/{id}/events", "UserEvents"),
       java.util.Map.entry("GET /v1/users/{id}/export", "UserExport"),
       java.util.Map.entry("POST /v1/items/lookup", "LookedUp"),
+      java.util.Map.entry("GET /v1/admin/experiments", "Experiments"),
+      java.util.Map.entry("POST /v1/admin/experiments", "Experiment"),
+      java.util.Map.entry("GET /v1/admin/experiments/{id}", "Experiment"),
+      java.util.Map.entry("POST /v1/admin/experiments/{id}/stop", "Experiment"),
       java.util.Map.entry("GET /health", "Health"));
 
   /**
@@ -242,6 +249,10 @@ final class OpenApi {
     nullable(props(answer).putObject("model"), "string");
     props(answer).putObject("items").put("type", "array").putObject("items").put("$ref",
         "#/components/schemas/Recommended");
+    ObjectNode inExperiment = object(props(answer).putObject("experiment").put("description", "only while an A/B"
+        + " experiment runs and the answer is for a user: the experiment and the arm that answered"), "id", "arm");
+    props(inExperiment).putObject("id").put("type", "string");
+    props(inExperiment).putObject("arm").put("type", "string");
     ObjectNode item = object(schemas.putObject("Recommended"), "itemId", "score", "modelScore", "source",
         "explanation");
     props(item).putObject("itemId").put("type", "string");
@@ -310,12 +321,18 @@ final class OpenApi {
     props(userEvents).putObject("events").put("type", "array").putObject("items").put("$ref",
         "#/components/schemas/StoredEvent");
     ObjectNode export = object(schemas.putObject("UserExport"), "userId", "pseudonymised", "attributes", "events",
-        "exportedAtMillis");
+        "exposures", "exportedAtMillis");
     props(export).putObject("userId").put("type", "string").put("description", "as stored (a pseudonym when the"
         + " server pseudonymises)");
     props(export).putObject("pseudonymised").put("type", "boolean");
     props(export).set("attributes", props(profile).get("attributes").deepCopy());
     props(export).set("events", props(userEvents).get("events").deepCopy());
+    ObjectNode exposure = object(props(export).putObject("exposures").put("type", "array").put("description",
+        "what A/B experiments recorded as shown to the user").putObject("items"), "experimentId", "arm",
+        "timestamp", "itemIds");
+    for (String text : List.of("experimentId", "arm")) props(exposure).putObject(text).put("type", "string");
+    props(exposure).putObject("timestamp").put("type", "integer");
+    props(exposure).putObject("itemIds").put("type", "array").putObject("items").put("type", "string");
     props(export).putObject("exportedAtMillis").put("type", "integer");
     ObjectNode lookedUp = object(schemas.putObject("LookedUp"), "items", "missing");
     props(lookedUp).putObject("items").put("type", "array").putObject("items").put("$ref",
@@ -351,6 +368,7 @@ final class OpenApi {
     ObjectNode attributes = props(onboarding).putObject("attributes");
     attributes.putArray("type").add("object").add("null");
     attributes.putObject("additionalProperties").put("type", "string");
+    experimentSchemas(schemas);
     ObjectNode health = object(schemas.putObject("Health"), "status", "model");
     props(health).putObject("status").put("type", "string").putArray("enum").add("ok").add("store unavailable")
         .add("another server holds the store");
@@ -363,6 +381,65 @@ final class OpenApi {
     props(conflict).putObject("index").put("type", "integer");
     props(conflict).putObject("id").put("type", "string");
     props(conflict).putObject("message").put("type", "string");
+  }
+
+  /**
+   * A/B experiments: the request that starts one ({@link Experiments#START_FIELDS}, an arm's {@link
+   * Experiments#ARM_FIELDS}), and the experiment as answered, with its results where a route reads them.
+   */
+  private static void experimentSchemas(ObjectNode schemas) {
+    ObjectNode ask = object(schemas.putObject("ExperimentRequest").put("additionalProperties", false), "name",
+        "arms");
+    props(ask).putObject("name").put("type", "string");
+    nullable(props(ask).putObject("id"), "string");
+    ((ObjectNode) props(ask).get("id")).put("pattern", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+        .put("description", "default ab-<UTC time of the start>");
+    ObjectNode armRequest = object(props(ask).putObject("arms").put("type", "array").put("minItems", 2)
+        .put("maxItems", Experiments.MAX_ARMS).put("description", "the first is the control").putObject("items")
+        .put("additionalProperties", false), "name", "version");
+    props(armRequest).putObject("name").put("type", "string");
+    props(armRequest).putObject("version").put("type", "string").put("description", "a model version's id (as"
+        + " GET /v1/admin/models lists them), or '" + Experiments.ACTIVE + "': the one served to everyone else");
+    ObjectNode share = props(armRequest).putObject("share");
+    share.putArray("type").add("number").add("null");
+    share.put("exclusiveMinimum", 0).put("exclusiveMaximum", 1).put("description", "the arm's fraction of users;"
+        + " every arm's or none (equal)");
+    ObjectNode window = props(ask).putObject("windowMinutes");
+    window.putArray("type").add("integer").add("null");
+    window.put("minimum", 1).put("maximum", Experiments.MAX_WINDOW_MINUTES)
+        .put("default", Experiments.DEFAULT_WINDOW_MINUTES).put("description", "how long after an answer an event"
+            + " on one of its items counts as a use of it");
+    stringList(props(ask), "conversionTypes");
+    ((ObjectNode) props(ask).get("conversionTypes")).put("description", "the event types that count as a use"
+        + " (default: " + String.join(", ", new java.util.TreeSet<>(Experiments.DEFAULT_CONVERSION_TYPES)) + ")");
+    ObjectNode minUsers = props(ask).putObject("minUsersPerArm");
+    minUsers.putArray("type").add("integer").add("null");
+    minUsers.put("minimum", 1).put("maximum", Experiments.MAX_MIN_USERS_PER_ARM)
+        .put("default", Experiments.DEFAULT_MIN_USERS_PER_ARM).put("description", "no verdict before every arm has"
+            + " this many users");
+    ObjectNode experiment = object(schemas.putObject("Experiment"), "id", "name", "state", "arms", "windowMinutes",
+        "conversionTypes", "minUsersPerArm", "startedAtMillis", "stoppedAtMillis");
+    for (String text : List.of("id", "name", "note")) props(experiment).putObject(text).put("type", "string");
+    props(experiment).putObject("state").put("type", "string").putArray("enum").add("running").add("stopped");
+    ObjectNode arm = object(props(experiment).putObject("arms").put("type", "array").putObject("items"), "name",
+        "version", "share", "control");
+    for (String text : List.of("name", "version")) props(arm).putObject(text).put("type", "string");
+    props(arm).putObject("share").put("type", "number");
+    props(arm).putObject("control").put("type", "boolean");
+    nullable(props(arm).putObject("servedVersion"), "string");
+    for (String n : List.of("windowMinutes", "minUsersPerArm", "startedAtMillis", "droppedExposures")) {
+      props(experiment).putObject(n).put("type", "integer");
+    }
+    nullable(props(experiment).putObject("stoppedAtMillis"), "integer");
+    props(experiment).putObject("conversionTypes").put("type", "array").putObject("items").put("type", "string");
+    props(experiment).putObject("results").put("type", "object").put("description", "on GET of one experiment and"
+        + " on stop: per arm users, answers, itemsShown, conversions, convertedUsers, conversionRate {estimate,"
+        + " lower, upper}, conversionsPerUser; comparisons of each arm with the control (conversionRate and"
+        + " conversionsPerUser: difference, lower, upper, relative, pValue, significant); sampleRatio {pValue,"
+        + " mismatch}; state collecting, ready or sample_ratio_mismatch; verdict");
+    ObjectNode list = object(schemas.putObject("Experiments"), "experiments");
+    props(list).putObject("experiments").put("type", "array").putObject("items").put("$ref",
+        "#/components/schemas/Experiment");
   }
 
   /** {@code {items: [entry]}}, with a field that says what was asked ({@code windowHours}, {@code days}) if any. */

@@ -179,11 +179,16 @@ abstract class ApiContract {
     schemas.get("StoredEvent").get("properties").fieldNames().forEachRemaining(eventProperties::add);
     assertEquals(eventFields, eventProperties, "StoredEvent, context included");
     for (var request : Map.of("RecommendRequest", Api.RECOMMEND_FIELDS, "Onboarding", Api.ONBOARDING_FIELDS,
-        "HistoryEvent", RequestBodies.HISTORY_EVENT_FIELDS).entrySet()) {
+        "HistoryEvent", RequestBodies.HISTORY_EVENT_FIELDS, "ExperimentRequest", Experiments.START_FIELDS)
+        .entrySet()) {
       Set<String> properties = new HashSet<>();
       schemas.get(request.getKey()).get("properties").fieldNames().forEachRemaining(properties::add);
       assertEquals(request.getValue(), properties, request.getKey());
     }
+    Set<String> armProperties = new HashSet<>();
+    schemas.get("ExperimentRequest").get("properties").get("arms").get("items").get("properties").fieldNames()
+        .forEachRemaining(armProperties::add);
+    assertEquals(Experiments.ARM_FIELDS, armProperties, "an arm of ExperimentRequest");
     JsonNode healthEnum = schemas.get("Health").get("properties").get("status").get("enum");
     assertTrue(healthEnum.toString().contains("\"" + json(get("/health"), 200).get("status").asText() + "\""),
         healthEnum.toString());
@@ -1175,6 +1180,188 @@ abstract class ApiContract {
       }
     }
     assertEquals(200, admin("POST", "/v1/admin/models/model-b/activate", null).statusCode());
+  }
+
+  // ---------------------------------------------------------------- A/B experiments
+
+  /**
+   * An experiment with a planted difference: users of arm "new" (another model version) use their first
+   * recommendation half of the time, the control's a tenth. The arms answer their own users, always the same arm per
+   * user; only uses of what was shown, within the window after it, count; the results find the planted difference
+   * and the split's check passes; a restart serves the experiment on; a stop ends it.
+   */
+  @Test
+  void anExperimentSplitsUsersBetweenVersionsAndFindsAPlantedDifference() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
+    ModelDirectory.write(dir.resolve("model-b"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20,
+        0, 0, null, null, 8L)), ids, Map.of());
+    int users = 300;
+    List<String> plays = new ArrayList<>();
+    for (int u = 0; u < users; u++) {
+      plays.add("{\"userId\":\"ab" + u + "\",\"itemId\":\"song" + u % ITEMS + "\",\"type\":\"play\"}");
+    }
+    postEvents(plays);
+    JsonNode experimentSchema = json(get("/v1/openapi.json"), 200).get("components").get("schemas").get("Experiment");
+    JsonNode started = json(admin("POST", "/v1/admin/experiments", "{\"id\":\"ab-test\",\"name\":\"model-b against"
+        + " the active one\",\"arms\":[{\"name\":\"control\",\"version\":\"active\"},{\"name\":\"new\","
+        + "\"version\":\"model-b\"}],\"windowMinutes\":60,\"minUsersPerArm\":100}"), 201);
+    assertEquals("running", started.get("state").asText());
+    assertEquals(0.5, started.get("arms").get(1).get("share").asDouble(), 1e-12, "equal shares by default");
+    assertEquals("model-b", started.get("arms").get(1).get("servedVersion").asText());
+    started.fieldNames().forEachRemaining(f -> assertTrue(experimentSchema.get("properties").has(f), f));
+    started.get("arms").get(0).fieldNames().forEachRemaining(f -> assertTrue(experimentSchema.get("properties")
+        .get("arms").get("items").get("properties").has(f), f));
+
+    java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+    Map<String, String> armOf = new java.util.HashMap<>();
+    List<String> uses = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (int u = 0; u < users; u++) {
+      JsonNode answer = json(get("/v1/users/ab" + u + "/recommendations?k=5"), 200);
+      String arm = answer.get("experiment").get("arm").asText();
+      assertEquals("ab-test", answer.get("experiment").get("id").asText());
+      assertEquals(arm.equals("new") ? "model-b" : "model", answer.get("model").asText(), "the arm's version answers");
+      armOf.put("ab" + u, arm);
+      String first = ids(answer).get(0);
+      String user = "{\"userId\":\"ab" + u + "\",\"itemId\":\"";
+      if (random.nextDouble() < (arm.equals("new") ? 0.5 : 0.1)) {
+        uses.add(user + first + "\",\"type\":\"click\",\"timestamp\":" + (now + 1_000) + "}");
+      }
+      // what does not count: an item not shown, a use before the answer or after the window, a view
+      String unshown = ids.stream().filter(i -> !ids(answer).contains(i)).findFirst().orElseThrow();
+      uses.add(user + unshown + "\",\"type\":\"click\"}");
+      if (arm.equals("control")) {
+        for (long at : new long[] {now - 3_600_000, now + 2 * 3_600_000}) {
+          uses.add(user + first + "\",\"type\":\"like\",\"timestamp\":" + at + "}");
+        }
+        uses.add(user + first + "\",\"type\":\"view\",\"timestamp\":" + (now + 2_000) + "}");
+      }
+    }
+    postEvents(uses);
+    long inNew = armOf.values().stream().filter("new"::equals).count();
+    assertTrue(inNew > 110 && inNew < 190, "about half of the users: " + inNew);
+    for (int u = 0; u < 20; u++) {
+      assertEquals(armOf.get("ab" + u), json(get("/v1/users/ab" + u + "/recommendations?k=5"), 200).get("experiment")
+          .get("arm").asText(), "a user keeps their arm");
+    }
+    assertEquals(armOf.get("ab7"), json(post("/v1/recommendations", "{\"userId\":\"ab7\"}"), 200).get("experiment")
+        .get("arm").asText(), "a stored user's POST is answered by their arm too");
+    assertFalse(json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}]}"), 200).has("experiment"),
+        "an anonymous history is in no experiment");
+
+    JsonNode shown = json(admin("GET", "/v1/admin/experiments/ab-test", null), 200);
+    JsonNode results = shown.get("results");
+    assertEquals("ready", results.get("state").asText(), results.toString());
+    JsonNode control = results.get("arms").get(0);
+    JsonNode treated = results.get("arms").get(1);
+    assertEquals(users - inNew, control.get("users").asLong());
+    assertEquals(inNew, treated.get("users").asLong());
+    // one answer per user, 20 asked again, ab7's POST: each counted once, in its user's arm
+    long repeatsInControl = java.util.stream.IntStream.range(0, 20).filter(u -> armOf.get("ab" + u).equals("control"))
+        .count() + (armOf.get("ab7").equals("control") ? 1 : 0);
+    assertEquals(users - inNew + repeatsInControl, control.get("answers").asLong());
+    assertEquals(users + 21, control.get("answers").asLong() + treated.get("answers").asLong());
+    // the planted rates, to within what 100-200 users allow; nothing else was credited
+    double rateNew = treated.get("conversionRate").get("estimate").asDouble();
+    double rateControl = control.get("conversionRate").get("estimate").asDouble();
+    assertTrue(rateNew > 0.35 && rateNew < 0.65, "about half: " + rateNew);
+    assertTrue(rateControl < 0.2, "about a tenth, the unshown, early, late and viewed items not counted: "
+        + rateControl);
+    assertEquals(treated.get("convertedUsers").asLong(), treated.get("conversions").asLong(), "one use each");
+    JsonNode comparison = results.get("comparisons").get(0);
+    assertEquals("new", comparison.get("arm").asText());
+    assertTrue(comparison.get("conversionRate").get("significant").asBoolean(), comparison.toString());
+    assertTrue(comparison.get("conversionRate").get("lower").asDouble() > 0, comparison.toString());
+    assertFalse(results.get("sampleRatio").get("mismatch").asBoolean(), results.toString());
+    assertTrue(results.get("verdict").asText().startsWith("new beats the control"), results.toString());
+
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"second\",\"arms\":[{\"name\":\"a\","
+        + "\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}"), 409, "experiment_running", null);
+    restart();
+    assertEquals(armOf.get("ab3"), json(get("/v1/users/ab3/recommendations?k=5"), 200).get("experiment").get("arm")
+        .asText(), "a restart serves the experiment on, with the same arms");
+    JsonNode export = json(get("/v1/users/ab3/export"), 200);
+    assertTrue(export.get("exposures").size() >= 2, "the user's exposures are theirs to see: " + export);
+    assertEquals(armOf.get("ab3"), export.get("exposures").get(0).get("arm").asText());
+
+    JsonNode stopped = json(admin("POST", "/v1/admin/experiments/ab-test/stop", null), 200);
+    assertEquals("stopped", stopped.get("state").asText());
+    assertTrue(stopped.get("results").get("comparisons").get(0).get("conversionRate").get("significant")
+        .asBoolean());
+    JsonNode after = json(get("/v1/users/ab3/recommendations?k=5"), 200);
+    assertFalse(after.has("experiment"), after.toString());
+    assertEquals("model", after.get("model").asText(), "everyone gets the active version again");
+    JsonNode listed = json(admin("GET", "/v1/admin/experiments", null), 200).get("experiments");
+    assertEquals(1, listed.size());
+    assertEquals("stopped", listed.get(0).get("state").asText());
+    assertFalse(listed.get(0).has("results"), "the list leaves results out");
+    assertEquals(200, admin("POST", "/v1/admin/experiments/ab-test/stop", null).statusCode(), "stopping twice");
+
+    // a deleted user's exposures go with them
+    assertEquals(204, send("DELETE", "/v1/users/ab3", null).statusCode());
+    List<Store.Exposure> left = new ArrayList<>();
+    store.forEachExposure(null, "ab3", left::add);
+    assertEquals(List.of(), left);
+  }
+
+  /** Posts events given as JSON objects, as many batches as the server's batch size asks for. */
+  private void postEvents(List<String> events) throws Exception {
+    for (int from = 0; from < events.size(); from += 100) {
+      String batch = String.join(",", events.subList(from, Math.min(events.size(), from + 100)));
+      assertEquals(200, post("/v1/events", "[" + batch + "]").statusCode());
+    }
+  }
+
+  @Test
+  void experimentMistakesGetClearFourHundreds() throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("broken"));
+    java.nio.file.Files.writeString(dir.resolve("broken/model.json"), "{\"format\":1,\"model\":\"sasrec\"}");
+    String two = "[{\"name\":\"a\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"active\"}]";
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\"}"), 400, "invalid_field", "arms");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"arms\":" + two + "}"), 400, "invalid_field", "name");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
+        + "\"version\":\"active\"}]}"), 400, "invalid_field", "arms");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
+        + "\"version\":\"active\"},{\"name\":\"a\",\"version\":\"active\"}]}"), 400, "invalid_field",
+        "arms[1].name");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
+        + "\"version\":\"active\",\"share\":0.7},{\"name\":\"b\",\"version\":\"active\",\"share\":0.2}]}"),
+        400, "invalid_field", "arms");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
+        + "\"version\":\"active\",\"share\":0.5},{\"name\":\"b\",\"version\":\"active\"}]}"), 400,
+        "invalid_field", "arms");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
+        + "\"version\":\"active\",\"weight\":1},{\"name\":\"b\",\"version\":\"active\"}]}"), 400,
+        "invalid_field", "arms[0].weight");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":" + two
+        + ",\"windowMinutes\":0}"), 400, "invalid_field", "windowMinutes");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":" + two
+        + ",\"conversionTypes\":[]}"), 400, "invalid_field", "conversionTypes");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"id\":\"a/b\",\"arms\":" + two + "}"),
+        400, "invalid_field", "id");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
+        + "\"version\":\"active\"},{\"name\":\"b\",\"version\":\"nope\"}]}"), 404, "not_found", null);
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
+        + "\"version\":\"active\"},{\"name\":\"b\",\"version\":\"broken\"}]}"), 409, "not_servable", null);
+    assertEquals(0, json(admin("GET", "/v1/admin/experiments", null), 200).get("experiments").size(),
+        "nothing refused was stored");
+    assertFalse(json(get("/v1/users/anyone/recommendations"), 404).has("experiment"));
+    assertError(admin("GET", "/v1/admin/experiments/nope", null), 404, "not_found", null);
+    assertError(admin("POST", "/v1/admin/experiments/nope/stop", null), 404, "not_found", null);
+    assertEquals(401, post("/v1/admin/experiments", "{\"name\":\"x\",\"arms\":" + two + "}").statusCode(),
+        "the admin key is needed");
+
+    JsonNode started = json(admin("POST", "/v1/admin/experiments", "{\"name\":\"a/a\",\"arms\":" + two + "}"), 201);
+    assertTrue(started.get("id").asText().startsWith("ab-"), "an id is made when none is given: " + started);
+    JsonNode collecting = json(admin("GET", "/v1/admin/experiments/" + started.get("id").asText(), null), 200)
+        .get("results");
+    assertEquals("collecting", collecting.get("state").asText());
+    assertTrue(collecting.get("arms").get(0).get("conversionRate").get("estimate").isNull(), "no users, no rate");
+    assertTrue(collecting.get("verdict").asText().contains("of the 1000 users"), collecting.toString());
+    json(admin("POST", "/v1/admin/experiments/" + started.get("id").asText() + "/stop", null), 200);
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"id\":\"" + started.get("id").asText()
+        + "\",\"arms\":" + two + "}"), 409, "experiment_exists", "id");
   }
 
   /**

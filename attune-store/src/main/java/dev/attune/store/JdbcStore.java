@@ -331,7 +331,8 @@ public final class JdbcStore implements Store {
       if (knownUsers != null) knownUsers.remove(userId); // before the commit: see KnownIds
       int events = update(c, "DELETE FROM events WHERE user_id = ?", userId);
       int profiles = update(c, "DELETE FROM users WHERE id = ?", userId);
-      return events + profiles > 0;
+      int exposures = update(c, "DELETE FROM exposures WHERE user_id = ?", userId);
+      return events + profiles + exposures > 0;
     });
     // SQLite: the write-ahead log still holds the rows as they were written; empty it soon
     if (checkpointer != null) checkpointer.requestTruncate();
@@ -367,7 +368,7 @@ public final class JdbcStore implements Store {
             // language): asked first, so that compact fails rather than reports a rewrite that did not happen
             try (ResultSet rs = st.executeQuery("SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c"
                 + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
-                + " AND c.relname IN ('events', 'users', 'items')"
+                + " AND c.relname IN ('events', 'users', 'items', 'exposures')"
                 + " AND NOT pg_has_role(current_user, c.relowner, 'MEMBER')"
                 + " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
                 + " AND NOT pg_has_role(current_user, (SELECT datdba FROM pg_database"
@@ -378,7 +379,7 @@ public final class JdbcStore implements Store {
                     + " or a superuser), and this role does not own " + notOwned + ": run it as their owner");
               }
             }
-            for (String table : new String[] {"events", "users", "items"}) {
+            for (String table : new String[] {"events", "users", "items", "exposures"}) {
               st.clearWarnings();
               st.execute("VACUUM FULL " + table);
               // PostgreSQL skips a table the user does not own with a warning only ("skipping ... only table or
@@ -1243,6 +1244,124 @@ public final class JdbcStore implements Store {
         ps.setString(2, keyId);
         return ps.executeUpdate() > 0;
       }
+    });
+  }
+
+  // ---- experiments ----
+
+  @Override
+  public void saveExperiment(Experiment experiment) {
+    if (experiment == null) {
+      throw new IllegalArgumentException("experiment must not be null");
+    }
+    write("saveExperiment", c -> {
+      // arms go with their experiment (ON DELETE CASCADE), and are deleted here too: SQLite cascades only while
+      // the foreign_keys pragma is on
+      update(c, "DELETE FROM experiment_arms WHERE experiment_id = ?", experiment.id());
+      update(c, "DELETE FROM experiments WHERE id = ?", experiment.id());
+      try (PreparedStatement ins = c.prepareStatement("INSERT INTO experiments (id, name, window_ms, conversion_types,"
+              + " min_users_per_arm, started_at, stopped_at) VALUES (?, ?, ?, " + dialect.jsonParameter()
+              + ", ?, ?, ?)");
+          PreparedStatement arm = c.prepareStatement(
+              "INSERT INTO experiment_arms (experiment_id, position, name, version, share) VALUES (?, ?, ?, ?, ?)")) {
+        ins.setString(1, experiment.id());
+        ins.setString(2, experiment.name());
+        ins.setLong(3, experiment.windowMillis());
+        ins.setString(4, JsonColumns.write(List.copyOf(new java.util.TreeSet<>(experiment.conversionTypes()))));
+        ins.setInt(5, experiment.minUsersPerArm());
+        ins.setLong(6, experiment.startedAtMillis());
+        if (experiment.stoppedAtMillis() == null) ins.setNull(7, Types.BIGINT);
+        else ins.setLong(7, experiment.stoppedAtMillis());
+        ins.executeUpdate();
+        for (int position = 0; position < experiment.arms().size(); position++) {
+          Arm a = experiment.arms().get(position);
+          arm.setString(1, experiment.id());
+          arm.setInt(2, position);
+          arm.setString(3, a.name());
+          arm.setString(4, a.version());
+          arm.setDouble(5, a.share());
+          arm.addBatch();
+        }
+        arm.executeBatch();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public List<Experiment> experiments() {
+    return readSnapshot("experiments", c -> {
+      Map<String, List<Arm>> arms = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(
+              "SELECT experiment_id, name, version, share FROM experiment_arms ORDER BY experiment_id, position");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          arms.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+              .add(new Arm(rs.getString(2), rs.getString(3), rs.getDouble(4)));
+        }
+      }
+      List<Experiment> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT id, name, window_ms, conversion_types, min_users_per_arm,"
+              + " started_at, stopped_at FROM experiments");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long stopped = rs.getLong(7);
+          Long stoppedAt = rs.wasNull() ? null : stopped;
+          out.add(new Experiment(rs.getString(1), rs.getString(2), arms.getOrDefault(rs.getString(1), List.of()),
+              rs.getLong(3), new java.util.HashSet<>(JsonColumns.stringList(rs.getString(4))), rs.getInt(5),
+              rs.getLong(6), stoppedAt));
+        }
+      }
+      out.sort(java.util.Comparator.comparingLong(Experiment::startedAtMillis).reversed()
+          .thenComparing(Experiment::id));
+      return out;
+    });
+  }
+
+  @Override
+  public void recordExposures(List<Exposure> exposures) {
+    if (exposures == null || exposures.stream().anyMatch(java.util.Objects::isNull)) {
+      throw new IllegalArgumentException("exposures must not be or hold null");
+    }
+    if (exposures.isEmpty()) return;
+    write("recordExposures", c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO exposures (experiment_id, user_id, arm, ts, items)"
+          + " VALUES (?, ?, ?, ?, " + dialect.jsonParameter() + ")")) {
+        for (int i = 0; i < exposures.size(); i++) {
+          Exposure e = exposures.get(i);
+          ps.setString(1, e.experimentId());
+          ps.setString(2, e.userId());
+          ps.setString(3, e.arm());
+          ps.setLong(4, e.timestampMillis());
+          ps.setString(5, JsonColumns.write(e.itemIds()));
+          ps.addBatch();
+          if ((i + 1) % BATCH_ROWS == 0 || i == exposures.size() - 1) ps.executeBatch();
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void forEachExposure(String experimentId, String userId, Consumer<Exposure> visitor) {
+    requireVisitor(visitor);
+    StringBuilder sql = new StringBuilder("SELECT experiment_id, user_id, arm, ts, items FROM exposures WHERE 1 = 1");
+    if (experimentId != null) sql.append(" AND experiment_id = ?");
+    if (userId != null) sql.append(" AND user_id = ?");
+    sql.append(" ORDER BY sequence");
+    readSnapshot("forEachExposure", c -> {
+      try (PreparedStatement ps = streaming(c, sql.toString())) {
+        int parameter = 1;
+        if (experimentId != null) ps.setString(parameter++, experimentId);
+        if (userId != null) ps.setString(parameter, userId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            visitor.accept(new Exposure(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                JsonColumns.stringList(rs.getString(5))));
+          }
+        }
+      }
+      return null;
     });
   }
 

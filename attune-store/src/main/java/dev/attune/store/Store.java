@@ -60,7 +60,7 @@ public interface Store extends AutoCloseable {
   Optional<User> user(String userId);
 
   /**
-   * Deletes a user's profile and every event of theirs.
+   * Deletes a user's profile, every event of theirs and what experiments recorded of them.
    *
    * @return whether anything was deleted
    */
@@ -207,7 +207,24 @@ public interface Store extends AutoCloseable {
    */
   boolean revokeApiKey(String keyId);
 
-  // ---- serving ----
+  // ---- experiments ----
+
+  /** Records an online experiment with its arms (creates or replaces by id). */
+  void saveExperiment(Experiment experiment);
+
+  /** Every experiment, newest (latest start) first. */
+  List<Experiment> experiments();
+
+  /** Appends exposures (answers given in an experiment) in one transaction. */
+  void recordExposures(List<Exposure> exposures);
+
+  /**
+   * Visits exposures in the order they were recorded: those of {@code experimentId} (null: any), of {@code userId}
+   * (null: any).
+   */
+  void forEachExposure(String experimentId, String userId, Consumer<Exposure> visitor);
+
+    // ---- serving ----
 
   /**
    * Claims the store for the one server that may serve it. A server keeps what it reads from the store in memory
@@ -260,6 +277,79 @@ public interface Store extends AutoCloseable {
       }
       scopes = java.util.Set.copyOf(scopes);
       name = name == null ? "" : name;
+    }
+  }
+
+  /**
+   * An online experiment: each of its users is assigned one arm, whose model version answers their
+   * recommendations while it runs; what they then use of what they were shown is credited to that arm.
+   *
+   * @param id unique
+   * @param name what it tests, for people
+   * @param arms two or more, the first the control the others are compared with; shares sum to 1
+   * @param windowMillis how long after an answer an event on one of its items counts as a use of it, > 0
+   * @param conversionTypes the event types that count as a use, not empty
+   * @param minUsersPerArm the users every arm needs before the experiment gives a verdict, > 0
+   * @param startedAtMillis when it started
+   * @param stoppedAtMillis when it stopped, or null while it runs
+   */
+  record Experiment(String id, String name, List<Arm> arms, long windowMillis, java.util.Set<String> conversionTypes,
+      int minUsersPerArm, long startedAtMillis, Long stoppedAtMillis) {
+    /** Checks the fields. */
+    public Experiment {
+      if (id == null || id.isBlank()) throw new IllegalArgumentException("an experiment needs an id");
+      if (arms == null || arms.size() < 2) throw new IllegalArgumentException("an experiment needs two arms or more");
+      double sum = 0;
+      for (Arm a : arms) sum += a.share();
+      if (Math.abs(sum - 1) > 1e-9) throw new IllegalArgumentException("the arms' shares sum to " + sum + ", not 1");
+      if (arms.stream().map(Arm::name).distinct().count() != arms.size()) {
+        throw new IllegalArgumentException("two arms have one name: " + arms);
+      }
+      if (windowMillis <= 0) throw new IllegalArgumentException("windowMillis must be > 0: " + windowMillis);
+      if (conversionTypes == null || conversionTypes.isEmpty()) {
+        throw new IllegalArgumentException("an experiment needs an event type that counts as a use");
+      }
+      if (minUsersPerArm <= 0) throw new IllegalArgumentException("minUsersPerArm must be > 0: " + minUsersPerArm);
+      name = name == null ? "" : name;
+      arms = List.copyOf(arms);
+      conversionTypes = java.util.Set.copyOf(conversionTypes);
+    }
+
+    /** Whether it is running (not stopped). */
+    public boolean running() {
+      return stoppedAtMillis == null;
+    }
+  }
+
+  /**
+   * One arm of an {@link Experiment}.
+   *
+   * @param name unique in its experiment
+   * @param version the model version that answers its users: a registered version's id, or {@code active} for the
+   *     version served to everyone else
+   * @param share the fraction of the experiment's users it gets, in (0, 1]
+   */
+  record Arm(String name, String version, double share) {
+    /** Checks the fields. */
+    public Arm {
+      if (name == null || name.isBlank()) throw new IllegalArgumentException("an arm needs a name");
+      if (version == null || version.isBlank()) throw new IllegalArgumentException("an arm needs a model version");
+      if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("an arm's share must be in (0, 1]: " + share);
+    }
+  }
+
+  /**
+   * An answer given in an experiment: what the user was shown, by which arm, when.
+   *
+   * @param itemIds the items shown, best first
+   */
+  record Exposure(String experimentId, String userId, String arm, long timestampMillis, List<String> itemIds) {
+    /** Checks the fields. */
+    public Exposure {
+      if (experimentId == null || userId == null || arm == null || itemIds == null) {
+        throw new IllegalArgumentException("an exposure needs an experiment, a user, an arm and items");
+      }
+      itemIds = List.copyOf(itemIds);
     }
   }
 

@@ -357,6 +357,7 @@ abstract class StoreContract {
     }
     store.upsertUsers(List.of(new User(secret, Map.of("phone", secret + "-phone"))));
     store.appendEvents(events);
+    store.recordExposures(List.of(new Store.Exposure("ab1", secret, "control", 1_500, List.of("i1", "i2"))));
     assertTrue(store.deleteUser(secret));
     java.util.Optional<java.nio.file.Path> file = Store.sqliteFile(url);
     if (file.isPresent()) {
@@ -392,8 +393,13 @@ abstract class StoreContract {
     store.appendEvents(List.of(withId("e1", play("u1", "i1", 1)), withId("e2", play("u2", "i1", 2)),
         withId("e3", play("u1", "i2", 3))));
 
+    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", 5, List.of("i3")),
+        new Store.Exposure("ab1", "u2", "control", 5, List.of("i3"))));
+
     assertTrue(store.deleteUser("u1"));
     assertTrue(store.user("u1").isEmpty());
+    assertEquals(List.of("u2"), exposures(null, null).stream().map(Store.Exposure::userId).toList(),
+        "what an experiment recorded of the user is gone, the others' stays");
     assertEquals(List.of(), store.recentEvents("u1", 10));
     assertEquals(List.of("e2"), ids(allEvents(store)));
     assertEquals("u2", store.event("e2").orElseThrow().event().userId(), "an event by its id");
@@ -524,6 +530,52 @@ abstract class StoreContract {
     assertFalse(store.revokeApiKey("nope"));
     assertTrue(store.apiKeys().get(1).revoked());
     assertThrows(IllegalArgumentException.class, () -> new ApiKey("k3", hash, Set.of("root"), "x", 0L, false));
+  }
+
+  @Test
+  void experimentsRoundTripWithTheirArmsNewestFirst() {
+    Store.Experiment older = new Store.Experiment("ab-old", "first", List.of(new Store.Arm("control", "active", 0.5),
+        new Store.Arm("new", "sasrec-1", 0.5)), 60_000, Set.of("play", "like"), 100, 1_000, 2_000L);
+    Store.Experiment newer = new Store.Experiment("ab-new", "three arms", List.of(
+        new Store.Arm("b", "v2", 0.25), new Store.Arm("a", "active", 0.5), new Store.Arm("c", "v3", 0.25)),
+        3_600_000, Set.of("purchase"), 500, 5_000, null);
+    store.saveExperiment(older);
+    store.saveExperiment(newer);
+    assertEquals(List.of(newer, older), store.experiments(), "the arms keep their order: the first is the control");
+    assertTrue(store.experiments().get(0).running());
+
+    Store.Experiment stopped = new Store.Experiment("ab-new", "three arms", newer.arms(), 3_600_000,
+        Set.of("purchase"), 500, 5_000, 9_000L);
+    store.saveExperiment(stopped);
+    assertEquals(List.of(stopped, older), store.experiments(), "saving again replaces, arms and all");
+    assertThrows(IllegalArgumentException.class, () -> new Store.Experiment("x", "", List.of(
+        new Store.Arm("a", "active", 0.5), new Store.Arm("b", "v", 0.4)), 1, Set.of("play"), 1, 0, null),
+        "shares must sum to 1");
+  }
+
+  @Test
+  void exposuresAreVisitedByExperimentAndUserInTheOrderRecorded() {
+    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", 30, List.of("i1", "i2")),
+        new Store.Exposure("ab2", "u1", "new", 10, List.of()),
+        new Store.Exposure("ab1", "u2", "new", 20, List.of("i3"))));
+    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", 5, List.of("i9"))));
+    store.recordExposures(List.of());
+
+    assertEquals(List.of("u1:control@30[i1, i2]", "u2:new@20[i3]", "u1:control@5[i9]"), describe(exposures("ab1", null)),
+        "in the order recorded, whatever their times");
+    assertEquals(List.of("u1:control@30[i1, i2]", "u1:control@5[i9]"), describe(exposures("ab1", "u1")));
+    assertEquals(4, exposures(null, null).size());
+    assertEquals(List.of("u1:new@10[]"), describe(exposures("ab2", "u1")));
+  }
+
+  private List<Store.Exposure> exposures(String experimentId, String userId) {
+    List<Store.Exposure> out = new ArrayList<>();
+    store.forEachExposure(experimentId, userId, out::add);
+    return out;
+  }
+
+  private static List<String> describe(List<Store.Exposure> exposures) {
+    return exposures.stream().map(e -> e.userId() + ":" + e.arm() + "@" + e.timestampMillis() + e.itemIds()).toList();
   }
 
   @Test

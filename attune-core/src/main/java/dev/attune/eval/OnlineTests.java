@@ -1,0 +1,171 @@
+package dev.attune.eval;
+
+import org.apache.commons.math3.distribution.NormalDistribution;
+import org.apache.commons.math3.distribution.TDistribution;
+import org.apache.commons.math3.special.Gamma;
+
+/**
+ * The statistics of an online A/B test, where users (not requests) are the unit each arm is given to: did more of
+ * arm B's users use what they were shown than of the control's, by more than chance would give? Unlike {@link
+ * Significance}, nothing is paired: each user sees one arm only.
+ *
+ * <ul>
+ *   <li>A share of users (who converted): Wilson score interval; two arms compared by the two-proportion z-test
+ *       (pooled variance for the p-value, unpooled for the interval of the difference), without continuity
+ *       correction, as R's {@code prop.test(correct = FALSE)}.
+ *   <li>A mean per user (conversions per user): Welch's t-test, interval by the Welch-Satterthwaite degrees of
+ *       freedom.
+ *   <li>Sample ratio mismatch: Pearson's chi-squared goodness of fit of the users per arm against the shares asked
+ *       for. A tiny p-value says the split itself is broken (users lost or counted twice on one side), and then no
+ *       comparison can be trusted.
+ *   <li>Minimum detectable difference: the smallest true rise of a share that the test at level {@code alpha}
+ *       finds with probability {@code power}, at the users there are.
+ * </ul>
+ *
+ * <p>Degenerate input gives NaN rather than an exception (an arm with no users yet, no variance at all): the
+ * experiment is simply not readable yet. Stateless and thread-safe.
+ */
+public final class OnlineTests {
+
+  private static final NormalDistribution STANDARD_NORMAL = new NormalDistribution(null, 0, 1);
+
+  private OnlineTests() {}
+
+  /**
+   * An estimate with a two-sided confidence interval.
+   *
+   * @param estimate the point estimate
+   * @param lower lower end of the interval
+   * @param upper upper end of the interval
+   */
+  public record Interval(double estimate, double lower, double upper) {}
+
+  /**
+   * Arm B against arm A.
+   *
+   * @param difference B - A
+   * @param lower lower end of the interval of the difference
+   * @param upper upper end of the interval of the difference
+   * @param relative (B - A) / A, NaN when A is 0
+   * @param pValue two-sided p-value of "no difference"
+   */
+  public record Comparison(double difference, double lower, double upper, double relative, double pValue) {}
+
+  /** The z of a two-sided interval at {@code confidence} (1.96 for 0.95). */
+  static double z(double confidence) {
+    if (!(confidence > 0 && confidence < 1)) {
+      throw new IllegalArgumentException("confidence must be in (0, 1): " + confidence);
+    }
+    return STANDARD_NORMAL.inverseCumulativeProbability(0.5 + confidence / 2);
+  }
+
+  /** Wilson score interval of a share {@code successes / trials}; NaN for no trials. */
+  public static Interval wilson(long successes, long trials, double confidence) {
+    checkCounts(successes, trials);
+    if (trials == 0) return new Interval(Double.NaN, Double.NaN, Double.NaN);
+    double z = z(confidence);
+    double p = (double) successes / trials;
+    double z2n = z * z / trials;
+    double centre = (p + z2n / 2) / (1 + z2n);
+    double half = z * Math.sqrt(p * (1 - p) / trials + z2n / (4.0 * trials)) / (1 + z2n);
+    return new Interval(p, Math.max(0, centre - half), Math.min(1, centre + half));
+  }
+
+  /** Two shares compared: {@code xB / nB} against {@code xA / nA}. */
+  public static Comparison proportions(long xA, long nA, long xB, long nB, double confidence) {
+    checkCounts(xA, nA);
+    checkCounts(xB, nB);
+    double z = z(confidence);
+    if (nA == 0 || nB == 0) return new Comparison(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    double pA = (double) xA / nA;
+    double pB = (double) xB / nB;
+    double difference = pB - pA;
+    double unpooled = Math.sqrt(pA * (1 - pA) / nA + pB * (1 - pB) / nB);
+    double pooledShare = (double) (xA + xB) / (nA + nB);
+    double pooled = Math.sqrt(pooledShare * (1 - pooledShare) * (1.0 / nA + 1.0 / nB));
+    double pValue = pooled == 0 ? 1 : 2 * STANDARD_NORMAL.cumulativeProbability(-Math.abs(difference) / pooled);
+    return new Comparison(difference, difference - z * unpooled, difference + z * unpooled,
+        pA == 0 ? Double.NaN : difference / pA, pValue);
+  }
+
+  /**
+   * Two means per user compared by Welch's t-test: B's against A's, each given by its sum and sum of squares over
+   * {@code n} users.
+   */
+  public static Comparison means(double sumA, double sumSquaresA, long nA, double sumB, double sumSquaresB, long nB,
+      double confidence) {
+    z(confidence); // checks it
+    if (nA < 2 || nB < 2) return new Comparison(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    double meanA = sumA / nA;
+    double meanB = sumB / nB;
+    double varA = Math.max(0, (sumSquaresA - nA * meanA * meanA) / (nA - 1));
+    double varB = Math.max(0, (sumSquaresB - nB * meanB * meanB) / (nB - 1));
+    double difference = meanB - meanA;
+    double relative = meanA == 0 ? Double.NaN : difference / meanA;
+    double se2 = varA / nA + varB / nB;
+    if (se2 == 0) {
+      return new Comparison(difference, difference, difference, relative, difference == 0 ? 1 : 0);
+    }
+    double se = Math.sqrt(se2);
+    double df = se2 * se2 / (Math.pow(varA / nA, 2) / (nA - 1) + Math.pow(varB / nB, 2) / (nB - 1));
+    TDistribution t = new TDistribution(null, df);
+    double pValue = 2 * t.cumulativeProbability(-Math.abs(difference) / se);
+    double q = t.inverseCumulativeProbability(0.5 + confidence / 2);
+    return new Comparison(difference, difference - q * se, difference + q * se, relative, pValue);
+  }
+
+  /**
+   * The p-value of Pearson's chi-squared test that {@code counts} were drawn with the probabilities {@code shares}
+   * (which sum to 1); NaN when there are no counts.
+   */
+  public static double sampleRatioPValue(long[] counts, double[] shares) {
+    if (counts.length != shares.length || counts.length < 2) {
+      throw new IllegalArgumentException("one share per count, two or more: " + counts.length + " and "
+          + shares.length);
+    }
+    long total = 0;
+    for (long c : counts) {
+      if (c < 0) throw new IllegalArgumentException("counts must be >= 0");
+      total += c;
+    }
+    if (total == 0) return Double.NaN;
+    double statistic = 0;
+    for (int k = 0; k < counts.length; k++) {
+      if (!(shares[k] > 0)) throw new IllegalArgumentException("shares must be > 0: " + shares[k]);
+      double expected = total * shares[k];
+      statistic += (counts[k] - expected) * (counts[k] - expected) / expected;
+    }
+    // the upper tail directly: 1 - cdf loses every digit below 1e-16, and a broken split gives p far smaller
+    return Gamma.regularizedGammaQ((counts.length - 1) / 2.0, statistic / 2);
+  }
+
+  /**
+   * The smallest rise of a share from {@code baseline} (arm A's) that the two-sided test of {@link #proportions} at
+   * level {@code alpha} detects with probability {@code power}, with {@code nA} and {@code nB} users: the normal
+   * approximation with the pooled share's variance under "no difference" and each arm's own under the rise (solved
+   * by fixed-point iteration); NaN without users, or when no rise below 1 - baseline is detectable.
+   */
+  public static double minimumDetectableDifference(double baseline, long nA, long nB, double alpha, double power) {
+    if (!(baseline >= 0 && baseline < 1)) throw new IllegalArgumentException("baseline must be in [0, 1)");
+    if (!(power > 0 && power < 1)) throw new IllegalArgumentException("power must be in (0, 1): " + power);
+    if (nA <= 0 || nB <= 0) return Double.NaN;
+    double zAlpha = z(1 - alpha);
+    double zPower = STANDARD_NORMAL.inverseCumulativeProbability(power);
+    double d = 0;
+    for (int iteration = 0; iteration < 100; iteration++) {
+      double pB = Math.min(1, baseline + d);
+      double pooled = (baseline * nA + pB * nB) / (nA + nB);
+      double next = zAlpha * Math.sqrt(pooled * (1 - pooled) * (1.0 / nA + 1.0 / nB))
+          + zPower * Math.sqrt(baseline * (1 - baseline) / nA + pB * (1 - pB) / nB);
+      if (Math.abs(next - d) < 1e-12) return baseline + next > 1 ? Double.NaN : next;
+      d = next;
+    }
+    return baseline + d > 1 ? Double.NaN : d;
+  }
+
+  private static void checkCounts(long successes, long trials) {
+    if (trials < 0 || successes < 0 || successes > trials) {
+      throw new IllegalArgumentException("need 0 <= successes <= trials: " + successes + " of " + trials);
+    }
+  }
+}

@@ -1,0 +1,534 @@
+package dev.attune.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attune.store.Store;
+import dev.attune.store.StoreException;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Online A/B experiments: while one runs, each user who asks for their recommendations is given one of its arms,
+ * always the same one ({@link #armOf}: a hash of the experiment and the user id, so no assignment is stored and every
+ * server that serves the store agrees), and that arm's model version answers them. Each answer is recorded as an
+ * exposure (what was shown, by which arm, when); {@link ExperimentResults} credits to an arm the events its users
+ * then had on what they were shown, and compares the arms.
+ *
+ * <p>At most one experiment runs at a time: a user in two overlapping experiments would be answered by one arm of
+ * each at once. Answers to requests without a user (an anonymous history) are not part of an experiment: there is
+ * no unit to give an arm to. The dashboard's previews are answered by the user's arm (it shows what they get) and
+ * recorded as nothing.
+ *
+ * <p>Exposures are written in batches by a background thread ({@link #FLUSH_MILLIS}), off the answer's path: a
+ * recommendation waits for no write. A store that refuses them keeps them queued (up to {@link #MAX_PENDING}, the
+ * newest beyond are counted as dropped and the results say so); a stop writes what is queued. A crash loses at most
+ * the last {@link #FLUSH_MILLIS} of exposures, which the comparison tolerates: both arms lose alike.
+ *
+ * <p>Thread-safe.
+ */
+final class Experiments implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Experiments.class);
+
+  /** An arm's version that means "the version served to everyone else", whichever it is at the time. */
+  static final String ACTIVE = "active";
+  static final int MAX_ARMS = 10;
+  static final int DEFAULT_WINDOW_MINUTES = 24 * 60;
+  static final int MAX_WINDOW_MINUTES = 30 * 24 * 60;
+  static final int DEFAULT_MIN_USERS_PER_ARM = 1_000;
+  static final int MAX_MIN_USERS_PER_ARM = 100_000_000;
+  /**
+   * The events that count as a use of what was shown, unless the experiment names its own: every type the service
+   * weighs as liked, except those that say only that an item was seen or searched for (a client may log the display
+   * of a recommendation itself as a view, which would credit every answer).
+   */
+  static final Set<String> DEFAULT_CONVERSION_TYPES = Set.of("click", "play", "play_seconds", "play_count", "rating",
+      "tag", "like", "comment", "cart", "favourite", "fav", "share", "purchase", "buy");
+  static final long FLUSH_MILLIS = 250;
+  static final int MAX_PENDING = 200_000;
+  private static final int MAX_BATCH = 10_000;
+
+  /** The fields of a request that starts an experiment, and of one of its arms. */
+  static final Set<String> START_FIELDS = Set.of("id", "name", "arms", "windowMinutes", "conversionTypes",
+      "minUsersPerArm");
+  static final Set<String> ARM_FIELDS = Set.of("name", "version", "share");
+
+  /** Reads the model of a registered version (404 unknown, 409 not servable). */
+  interface VersionReader {
+    ServingModel read(String versionId);
+  }
+
+  /**
+   * The arm a user is given while an experiment runs.
+   *
+   * @param arm its position in the experiment's arms (0: the control)
+   * @param recommendations what answers the arm's users
+   */
+  record Assignment(Store.Experiment experiment, int arm, Recommendations recommendations) {
+    String armName() {
+      return experiment.arms().get(arm).name();
+    }
+  }
+
+  /** A running experiment and, by arm, what answers it (the served one for {@link #ACTIVE}). */
+  private record Running(Store.Experiment experiment, Recommendations[] byArm) {}
+
+  private final Store store;
+  private final Recommendations served;
+  private final Function<ServingModel, Recommendations> recommendationsOf;
+  private final VersionReader versions;
+  private final LongSupplier clock;
+  private volatile Running running;
+  /** Why the running experiment in the store is not served (an arm's version could not be read at start), or null. */
+  private volatile String notServed;
+  private final ConcurrentLinkedQueue<Store.Exposure> pending = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger pendingCount = new AtomicInteger();
+  private final AtomicLong dropped = new AtomicLong();
+  /** A batch the store refused, written again before anything newer (guarded by {@code this}). */
+  private List<Store.Exposure> unwritten = List.of();
+  private ScheduledExecutorService flusher; // started with the first experiment served (guarded by this)
+
+  Experiments(Store store, Recommendations served, Function<ServingModel, Recommendations> recommendationsOf,
+      VersionReader versions, LongSupplier clock) {
+    this.store = store;
+    this.served = served;
+    this.recommendationsOf = recommendationsOf;
+    this.versions = versions;
+    this.clock = clock;
+  }
+
+  // ---------------------------------------------------------------- serving
+
+  /** The arm {@code userId} (as stored) is given, or null when no experiment runs. */
+  Assignment assign(String userId) {
+    Running r = running;
+    if (r == null) return null;
+    int arm = armOf(r.experiment(), userId);
+    return new Assignment(r.experiment(), arm, r.byArm()[arm]);
+  }
+
+  /**
+   * The arm of {@code userId} in {@code experiment}: the first 64 bits of SHA-256(experiment id, NUL, user id) as a
+   * fraction of 2^64, placed among the arms' cumulative shares. Another experiment shuffles the users anew.
+   */
+  static int armOf(Store.Experiment experiment, String userId) {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    sha.update(experiment.id().getBytes(StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    byte[] digest = sha.digest(userId.getBytes(StandardCharsets.UTF_8));
+    long bits = 0;
+    for (int k = 0; k < 8; k++) bits = bits << 8 | (digest[k] & 0xff);
+    double position = (bits >>> 11) * 0x1.0p-53; // uniform in [0, 1)
+    double cumulative = 0;
+    List<Store.Arm> arms = experiment.arms();
+    for (int k = 0; k < arms.size() - 1; k++) {
+      cumulative += arms.get(k).share();
+      if (position < cumulative) return k;
+    }
+    return arms.size() - 1;
+  }
+
+  /** Records that {@code userId} (as stored) was shown {@code items} by their arm. */
+  void exposed(Assignment a, String userId, List<Recommendations.Recommended> items, long nowMillis) {
+    if (pendingCount.get() >= MAX_PENDING) {
+      // the store has refused writes for a while: the newest are counted, not kept, so memory stays bounded
+      dropped.incrementAndGet();
+      return;
+    }
+    List<String> ids = new ArrayList<>(items.size());
+    for (Recommendations.Recommended r : items) ids.add(r.itemId());
+    pending.add(new Store.Exposure(a.experiment().id(), userId, a.armName(), nowMillis, ids));
+    pendingCount.incrementAndGet();
+  }
+
+  /**
+   * Runs {@code deletion} of user {@code userId} (as stored) with none of their exposures left queued before or after
+   * it: one written after the store deleted theirs would outlive the deletion. Returns what the deletion returns.
+   */
+  synchronized boolean deleting(String userId, java.util.function.BooleanSupplier deletion) {
+    forget(userId);
+    boolean deleted = deletion.getAsBoolean();
+    forget(userId);
+    return deleted;
+  }
+
+  /** Drops the queued exposures of {@code userId}; returns whether there were any. */
+  private boolean forget(String userId) {
+    boolean any = false;
+    for (var it = pending.iterator(); it.hasNext(); ) {
+      if (it.next().userId().equals(userId)) {
+        it.remove();
+        pendingCount.decrementAndGet();
+        any = true;
+      }
+    }
+    if (unwritten.stream().anyMatch(e -> e.userId().equals(userId))) {
+      unwritten = unwritten.stream().filter(e -> !e.userId().equals(userId)).toList();
+      any = true;
+    }
+    return any;
+  }
+
+  /** Tells every arm's model that an item entered, changed in or left the catalogue. */
+  void itemChanged(String itemId) {
+    Running r = running;
+    if (r == null) return;
+    for (Recommendations arm : r.byArm()) if (arm != served) arm.itemChanged(itemId);
+  }
+
+  /** Gives every arm the classic fallback the served model has. */
+  void fallback(FallbackModel next) {
+    Running r = running;
+    if (r == null) return;
+    for (Recommendations arm : r.byArm()) if (arm != served) arm.fallback(next);
+  }
+
+  /**
+   * Reads the arms' versions again whose models are fitted on the store's events when read (a deleted or quarantined
+   * user must leave them, as they leave the served one).
+   */
+  synchronized void reloadArmsFittedOnTheStore() {
+    Running r = running;
+    if (r == null) return;
+    for (int k = 0; k < r.byArm().length; k++) {
+      Recommendations arm = r.byArm()[k];
+      if (arm == served || arm.model() == null || !arm.model().fitsOnStoreEvents()) continue;
+      String version = r.experiment().arms().get(k).version();
+      try {
+        arm.swap(versions.read(version));
+      } catch (RuntimeException e) {
+        LOG.error("experiment {}: arm {} ({}) could not be read again after a deletion or a quarantine; it serves as"
+            + " before", r.experiment().id(), r.experiment().arms().get(k).name(), version, e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Serves the experiment the store says is running, if any (at start-up). */
+  synchronized void restore() {
+    for (Store.Experiment e : store.experiments()) {
+      if (!e.running()) continue;
+      try {
+        serve(e);
+        LOG.info("experiment {} ('{}') runs on: {}", e.id(), e.name(), describeArms(e));
+      } catch (ApiException ex) {
+        notServed = "an arm's model version cannot be served (" + ex.getMessage() + "): every user gets the served"
+            + " model until the experiment is stopped";
+        LOG.error("experiment {} is running but not served: {}", e.id(), notServed);
+      }
+      return; // one runs at a time
+    }
+  }
+
+  private void serve(Store.Experiment e) {
+    publish(prepare(e));
+  }
+
+  /** Reads every arm's version; serves nothing yet. */
+  private Running prepare(Store.Experiment e) {
+    Recommendations[] byArm = new Recommendations[e.arms().size()];
+    for (int k = 0; k < byArm.length; k++) {
+      String version = e.arms().get(k).version();
+      if (version.equals(ACTIVE)) {
+        byArm[k] = served;
+      } else {
+        Recommendations arm = recommendationsOf.apply(versions.read(version));
+        arm.fallback(served.fallback());
+        byArm[k] = arm;
+      }
+    }
+    return new Running(e, byArm);
+  }
+
+  private synchronized void publish(Running r) {
+    if (flusher == null) {
+      flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("attune-exposures").daemon()
+          .factory());
+      flusher.scheduleWithFixedDelay(this::flushQuietly, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+    notServed = null;
+    running = r;
+  }
+
+  /** Writes the queued exposures; those the store refuses stay queued. */
+  synchronized void flush() {
+    while (true) {
+      List<Store.Exposure> batch = new ArrayList<>(unwritten);
+      while (batch.size() < MAX_BATCH) {
+        Store.Exposure e = pending.poll();
+        if (e == null) break;
+        pendingCount.decrementAndGet();
+        batch.add(e);
+      }
+      if (batch.isEmpty()) return;
+      unwritten = batch; // kept until written
+      store.recordExposures(batch);
+      unwritten = List.of();
+      if (batch.size() < MAX_BATCH) return;
+    }
+  }
+
+  private void flushQuietly() {
+    try {
+      flush();
+    } catch (StoreException | IllegalStateException e) {
+      LOG.warn("exposures not written yet ({} waiting): {}", unwrittenCount(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("exposures not written yet ({} waiting)", unwrittenCount(), e);
+    }
+  }
+
+  private synchronized int unwrittenCount() {
+    return unwritten.size() + pendingCount.get();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (flusher != null) {
+      flusher.shutdown();
+      try {
+        flusher.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    flushQuietly();
+    running = null;
+  }
+
+  // ---------------------------------------------------------------- admin routes
+
+  /** GET /v1/admin/experiments: every experiment, newest first, without results. */
+  void list(Context ctx) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Store.Experiment e : store.experiments()) out.add(describe(e));
+    ctx.json(Map.of("experiments", out));
+  }
+
+  /** GET /v1/admin/experiments/{id}: the experiment and its results so far. */
+  void show(Context ctx) {
+    Store.Experiment e = find(RequestBodies.pathId(ctx.pathParam("id"), "id"));
+    ctx.json(withResults(e));
+  }
+
+  /** POST /v1/admin/experiments: starts one (201); 409 while another runs. */
+  void start(Context ctx, JsonNode body) {
+    Store.Experiment e = parse(body, clock.getAsLong());
+    synchronized (this) {
+      Running r = running;
+      for (Store.Experiment other : store.experiments()) {
+        if (other.id().equals(e.id())) {
+          throw new ApiException(409, "experiment_exists", "an experiment '" + e.id() + "' exists already (" + state(
+              other) + "); give another id", "id");
+        }
+        if (other.running()) {
+          throw new ApiException(409, "experiment_running", "experiment '" + other.id() + "' is running; stop it"
+              + " first (POST /v1/admin/experiments/" + other.id() + "/stop): a user in two at once would get two"
+              + " arms", null);
+        }
+      }
+      if (r != null) throw new IllegalStateException("served experiment " + r.experiment().id() + " is not running");
+      Running next = prepare(e); // an arm's version that cannot be served refuses the start, nothing stored
+      store.saveExperiment(e);
+      publish(next);
+    }
+    LOG.info("experiment {} ('{}') started: {}", e.id(), e.name(), describeArms(e));
+    ctx.status(201).json(describe(e));
+  }
+
+  /** POST /v1/admin/experiments/{id}/stop: stops it and answers its results; a stopped one is answered as is. */
+  void stop(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    Store.Experiment e;
+    synchronized (this) {
+      e = find(id);
+      if (e.running()) {
+        Store.Experiment stopped = new Store.Experiment(e.id(), e.name(), e.arms(), e.windowMillis(),
+            e.conversionTypes(), e.minUsersPerArm(), e.startedAtMillis(), clock.getAsLong());
+        store.saveExperiment(stopped);
+        Running r = running;
+        if (r != null && r.experiment().id().equals(id)) running = null;
+        notServed = null;
+        e = stopped;
+        LOG.info("experiment {} stopped", id);
+      }
+    }
+    ctx.json(withResults(e));
+  }
+
+  private Store.Experiment find(String id) {
+    return store.experiments().stream().filter(x -> x.id().equals(id)).findFirst()
+        .orElseThrow(() -> ApiException.notFound("experiment", id));
+  }
+
+  private Map<String, Object> withResults(Store.Experiment e) {
+    try {
+      flush(); // what was answered up to now counts
+    } catch (StoreException ex) {
+      LOG.warn("exposures not written before results: {}", ex.getMessage());
+    }
+    Map<String, Object> out = describe(e);
+    out.put("results", ExperimentResults.compute(store, e, clock.getAsLong(), Recommendations.WEIGHTS).toJson());
+    long lost = dropped.get();
+    if (lost > 0) {
+      out.put("droppedExposures", lost);
+    }
+    return out;
+  }
+
+  private Map<String, Object> describe(Store.Experiment e) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", e.id());
+    out.put("name", e.name());
+    out.put("state", state(e));
+    Running r = running;
+    boolean servedNow = r != null && r.experiment().id().equals(e.id());
+    if (e.running() && !servedNow && notServed != null) out.put("note", notServed);
+    List<Map<String, Object>> arms = new ArrayList<>();
+    for (int k = 0; k < e.arms().size(); k++) {
+      Store.Arm a = e.arms().get(k);
+      Map<String, Object> arm = new LinkedHashMap<>();
+      arm.put("name", a.name());
+      arm.put("version", a.version());
+      arm.put("share", a.share());
+      arm.put("control", k == 0);
+      if (servedNow) {
+        ServingModel m = r.byArm()[k].model();
+        arm.put("servedVersion", m == null ? null : m.version());
+      }
+      arms.add(arm);
+    }
+    out.put("arms", arms);
+    out.put("windowMinutes", e.windowMillis() / 60_000);
+    out.put("conversionTypes", new TreeSet<>(e.conversionTypes()));
+    out.put("minUsersPerArm", e.minUsersPerArm());
+    out.put("startedAtMillis", e.startedAtMillis());
+    out.put("stoppedAtMillis", e.stoppedAtMillis());
+    return out;
+  }
+
+  private static String state(Store.Experiment e) {
+    return e.running() ? "running" : "stopped";
+  }
+
+  private static String describeArms(Store.Experiment e) {
+    StringBuilder b = new StringBuilder();
+    for (Store.Arm a : e.arms()) {
+      if (!b.isEmpty()) b.append(", ");
+      b.append(a.name()).append(" = ").append(a.version()).append(String.format(Locale.ROOT, " (%.0f%%)",
+          100 * a.share()));
+    }
+    return b.toString();
+  }
+
+  // ---------------------------------------------------------------- the request
+
+  /** Reads and checks a request to start an experiment (400 for what is wrong in it). */
+  static Store.Experiment parse(JsonNode b, long nowMillis) {
+    RequestBodies.requireObject("", b, START_FIELDS);
+    String name = RequestBodies.requiredId(b, "", "name");
+    String id = b.has("id") ? RequestBodies.requiredId(b, "", "id") : defaultId(nowMillis);
+    if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw ApiException.invalid("id", "id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or"
+          + " digit (it goes into URLs): '" + id + "'");
+    }
+    JsonNode armsNode = b.get("arms");
+    if (armsNode == null || !armsNode.isArray()) {
+      throw ApiException.invalid("arms", "arms is required: an array of {name, version, share?}, the first the"
+          + " control, e.g. [{\"name\": \"control\", \"version\": \"active\"}, {\"name\": \"new\", \"version\":"
+          + " \"<a model version id>\"}]");
+    }
+    if (armsNode.size() < 2 || armsNode.size() > MAX_ARMS) {
+      throw ApiException.invalid("arms", "an experiment has 2 to " + MAX_ARMS + " arms, not " + armsNode.size());
+    }
+    List<String> names = new ArrayList<>();
+    List<String> versionIds = new ArrayList<>();
+    double[] shares = new double[armsNode.size()];
+    int withShare = 0;
+    for (int k = 0; k < armsNode.size(); k++) {
+      String path = "arms[" + k + "]";
+      JsonNode a = armsNode.get(k);
+      RequestBodies.requireObject(path, a, ARM_FIELDS);
+      String armName = RequestBodies.requiredId(a, path, "name");
+      if (names.contains(armName)) throw ApiException.invalid(path + ".name", "two arms are named '" + armName + "'");
+      names.add(armName);
+      versionIds.add(RequestBodies.requiredId(a, path, "version"));
+      if (a.has("share")) {
+        double share = RequestBodies.optionalNumber(a, path, "share", 0);
+        if (!(share > 0 && share < 1)) {
+          throw ApiException.invalid(path + ".share", "share must be a fraction in (0, 1): " + share);
+        }
+        shares[k] = share;
+        withShare++;
+      }
+    }
+    if (withShare != 0 && withShare != shares.length) {
+      throw ApiException.invalid("arms", "give every arm a share or none (then they are equal)");
+    }
+    double sum = 0;
+    for (double s : shares) sum += s;
+    if (withShare == 0) {
+      java.util.Arrays.fill(shares, 1.0 / shares.length);
+    } else if (Math.abs(sum - 1) > 1e-6) {
+      throw ApiException.invalid("arms", "the arms' shares sum to " + sum + "; they must sum to 1");
+    }
+    List<Store.Arm> arms = new ArrayList<>();
+    double given = 0;
+    for (int k = 0; k < shares.length; k++) {
+      // the last takes what the others leave, so that the shares sum to 1 exactly
+      double share = k == shares.length - 1 ? 1 - given : shares[k];
+      given += shares[k];
+      arms.add(new Store.Arm(names.get(k), versionIds.get(k), share));
+    }
+    int windowMinutes = intField(b, "windowMinutes", 1, MAX_WINDOW_MINUTES, DEFAULT_WINDOW_MINUTES);
+    int minUsers = intField(b, "minUsersPerArm", 1, MAX_MIN_USERS_PER_ARM, DEFAULT_MIN_USERS_PER_ARM);
+    Set<String> types = new TreeSet<>();
+    for (String t : RequestBodies.stringList(b, "", "conversionTypes")) types.add(t.toLowerCase(Locale.ROOT));
+    if (b.has("conversionTypes") && types.isEmpty()) {
+      throw ApiException.invalid("conversionTypes", "conversionTypes must name at least one event type (leave it out"
+          + " for the default: " + String.join(", ", new TreeSet<>(DEFAULT_CONVERSION_TYPES)) + ")");
+    }
+    if (types.isEmpty()) types.addAll(DEFAULT_CONVERSION_TYPES);
+    return new Store.Experiment(id, name, arms, windowMinutes * 60_000L, types, minUsers, nowMillis, null);
+  }
+
+  private static String defaultId(long nowMillis) {
+    return "ab-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC)
+        .format(Instant.ofEpochMilli(nowMillis));
+  }
+
+  private static int intField(JsonNode b, String name, int min, int max, int absent) {
+    JsonNode v = b.get(name);
+    if (v == null || v.isNull()) return absent;
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw ApiException.invalid(name, name + " must be an integer");
+    int n = v.asInt();
+    if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + n);
+    return n;
+  }
+}
