@@ -3,10 +3,11 @@
 #   1. ingestion over HTTP (POST /v1/events, batches of 500) into SQLite and/or PostgreSQL, and the store-only rate;
 #   2. GET /v1/users/{id}/recommendations?k=10 under wrk: 100k items, 100k users with 20 events, random SASRec;
 #   3. read-your-writes: POST of a play event -> the first GET that no longer lists the played item.
-# Usage: attune-bench/service-bench.sh [sqlite|postgres|all|serve|hot-swap|ingest-wrk] [output dir, default attune-bench/target/service-bench]
+# Usage: attune-bench/service-bench.sh [sqlite|postgres|all|serve|hot-swap|ingest-wrk|experiment] [output dir, default attune-bench/target/service-bench]
 #   sqlite   = 1 on SQLite, then 2 and 3 (on SQLite);  postgres = 1 on PostgreSQL;  all = both (default);
 #   serve    = 2 and 3 only;  hot-swap = 2 while the model is switched every second (issue 7);
-#   ingest-wrk = 1 into SQLite with wrk as the client, outside the server's JVM (INGEST_WRK_ARGS, default -t2 -c4 -d30s).
+#   ingest-wrk = 1 into SQLite with wrk as the client, outside the server's JVM (INGEST_WRK_ARGS, default -t2 -c4 -d30s);
+#   experiment = 2 in rounds without and with an A/B experiment running (EXPERIMENT_WRK_ARGS, default -t2 -c32 -d20s).
 # Environment: SKIP_BUILD=1 uses the jar as built; THREADS (4), EVENTS (1000000) for 1; WRK_ARGS ("-t2 -c32 -d30s");
 #   RYW_TRIALS (1000 per path) for 3;
 #   POSTGRES_URL (jdbc:postgresql://127.0.0.1:5432/test?user=postgres; a fresh schema is made and dropped);
@@ -17,8 +18,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode="${1:-all}"
 out="${2:-$root/attune-bench/target/service-bench}"
-case "$mode" in sqlite|postgres|all|serve|hot-swap|ingest-wrk) ;;
-  *) echo "usage: $0 [sqlite|postgres|all|serve|hot-swap|ingest-wrk] [output dir]" >&2; exit 2;; esac
+case "$mode" in sqlite|postgres|all|serve|hot-swap|ingest-wrk|experiment) ;;
+  *) echo "usage: $0 [sqlite|postgres|all|serve|hot-swap|ingest-wrk|experiment] [output dir]" >&2; exit 2;; esac
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 cd "$root"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then ./mvnw -B -q -o -pl attune-bench -am package -DskipTests; fi
@@ -165,8 +166,44 @@ hot_swap() {
   stop_server
 }
 
+# A/B experiment overhead: wrk drives recommendations in rounds without and with an experiment running (the served
+# version against model-b, half of the users each), interleaved so that other load on the machine falls on both;
+# after each experiment round, the exposures stored are checked against the answers wrk counted.
+experiment() {
+  local lua="$root/attune-bench/wrk/recommendations.lua" round id summary answered stored
+  local auth="Authorization: Bearer service-bench-admin-key" db="$out/recommend/run/store.db"
+  start_server
+  wrk -t2 -c32 -d10s -s "$lua" "$url" -- 100000 | grep '^summary' | sed 's/^/warm-up (10 s, not recorded) /'
+  for round in 1 2 3; do
+    load "round $round, before wrk without an experiment"
+    echo "round $round without an experiment, wrk ${EXPERIMENT_WRK_ARGS:--t2 -c32 -d20s}:"
+    # shellcheck disable=SC2086
+    wrk_cpu "$server" ${EXPERIMENT_WRK_ARGS:--t2 -c32 -d20s} --latency -s "$lua" "$url" -- 100000 \
+      | grep -E '^summary|^server CPU'
+    id="bench-$round-$(date +%s)"
+    curl -sf -X POST -H "$auth" -H 'Content-Type: application/json' "$url/v1/admin/experiments" -d \
+      "{\"id\":\"$id\",\"name\":\"overhead\",\"arms\":[{\"name\":\"control\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}" \
+      > /dev/null
+    load "round $round, before wrk with experiment $id"
+    echo "round $round with experiment $id running:"
+    # shellcheck disable=SC2086
+    summary="$(wrk_cpu "$server" ${EXPERIMENT_WRK_ARGS:--t2 -c32 -d20s} --latency -s "$lua" "$url" -- 100000)"
+    echo "$summary" | grep -E '^summary|^server CPU'
+    curl -sf -X POST -H "$auth" "$url/v1/admin/experiments/$id/stop" > "$out/experiment-$round.json"
+    answered="$(echo "$summary" | sed -n 's/^summary: .*, \([0-9]*\) requests,.*/\1/p')"
+    stored="$(sqlite3 "$db" "SELECT count(*) FROM exposures WHERE experiment_id = '$id'")"
+    echo "check: $answered answers counted by wrk, $stored exposures stored (answers in flight when wrk stopped are"\
+      "stored too)$([ "$stored" -ge "$answered" ] && [ "$stored" -le $((answered + 64)) ] && echo ' - consistent' \
+      || echo ' - INCONSISTENT')"
+    echo "results: $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("users", [a["users"] for a in r["arms"]], "sample ratio p", r["sampleRatio"]["pValue"])' "$out/experiment-$round.json")"
+  done
+  load "after the rounds"
+  stop_server
+}
+
 case "$mode" in
   sqlite) ingest sqlite; recommend ;;
+  experiment) experiment ;;
   serve) recommend ;;
   hot-swap) hot_swap ;;
   ingest-wrk) ingest_wrk ;;
