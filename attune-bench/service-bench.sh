@@ -7,7 +7,8 @@
 #   sqlite   = 1 on SQLite, then 2 and 3 (on SQLite);  postgres = 1 on PostgreSQL;  all = both (default);
 #   serve    = 2 and 3 only;  hot-swap = 2 while the model is switched every second (issue 7);
 #   ingest-wrk = 1 into SQLite with wrk as the client, outside the server's JVM (INGEST_WRK_ARGS, default -t2 -c4 -d30s);
-#   experiment = 2 in rounds without and with an A/B experiment running (EXPERIMENT_WRK_ARGS, default -t2 -c32 -d20s).
+#   experiment = 2 in rounds without and with an A/B experiment running (EXPERIMENT_WRK_ARGS, default -t2 -c32 -d20s;
+#     EXPERIMENT_ARMS=aa for an experiment whose two arms both serve the active version).
 # Environment: SKIP_BUILD=1 uses the jar as built; THREADS (4), EVENTS (1000000) for 1; WRK_ARGS ("-t2 -c32 -d30s");
 #   RYW_TRIALS (1000 per path) for 3;
 #   POSTGRES_URL (jdbc:postgresql://127.0.0.1:5432/test?user=postgres; a fresh schema is made and dropped);
@@ -172,6 +173,10 @@ hot_swap() {
 experiment() {
   local lua="$root/attune-bench/wrk/recommendations.lua" round id summary answered stored
   local auth="Authorization: Bearer service-bench-admin-key" db="$out/recommend/run/store.db"
+  # EXPERIMENT_ARMS=aa: both arms serve the active version, which leaves the experiment's own cost (assignment,
+  # exposures) without that of a second model
+  local arm_b; arm_b="$([ "${EXPERIMENT_ARMS:-ab}" = aa ] && echo active || echo model-b)"
+  echo "experiment arms: control = active (model), b = $arm_b"
   start_server
   wrk -t2 -c32 -d10s -s "$lua" "$url" -- 100000 | grep '^summary' | sed 's/^/warm-up (10 s, not recorded) /'
   for round in 1 2 3; do
@@ -182,7 +187,7 @@ experiment() {
       | grep -E '^summary|^server CPU'
     id="bench-$round-$(date +%s)"
     curl -sf -X POST -H "$auth" -H 'Content-Type: application/json' "$url/v1/admin/experiments" -d \
-      "{\"id\":\"$id\",\"name\":\"overhead\",\"arms\":[{\"name\":\"control\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}" \
+      "{\"id\":\"$id\",\"name\":\"overhead\",\"arms\":[{\"name\":\"control\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"$arm_b\"}]}" \
       > /dev/null
     load "round $round, before wrk with experiment $id"
     echo "round $round with experiment $id running:"
