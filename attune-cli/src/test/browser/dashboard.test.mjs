@@ -188,6 +188,52 @@ try {
   await shot(page, 'models');
   if (activation) await ok(`/v1/admin/models/${encodeURIComponent(m.active)}/activate`, { method: 'POST' });
 
+  // ---- A/B experiment from the models page: start one against the other version, users split, results, stop
+  if (activation) {
+    await open(page, '#/models', 'models');
+    const candidate = (await ok('/v1/admin/models')).versions.find(v => v.servable && !v.active);
+    const before = (await ok('/v1/admin/experiments')).experiments.length;
+    await page.selectOption('[data-testid="experiment-version"]', candidate.id);
+    await page.fill('[data-testid="experiment-min-users"]', '5');
+    page.once('dialog', d => d.dismiss());
+    await page.getByTestId('experiment-start').click();
+    await page.waitForTimeout(300);
+    check((await ok('/v1/admin/experiments')).experiments.length === before, 'a dismissed Start starts nothing');
+    let asked = '';
+    page.once('dialog', d => { asked = d.message(); d.accept(); });
+    await page.getByTestId('experiment-start').click();
+    await page.waitForFunction(() => document.getElementById('experiment-result')?.textContent.includes('started'));
+    check(asked.includes(candidate.id), `the confirmation names the version: ${asked}`);
+    const running = (await ok('/v1/admin/experiments')).experiments.find(e => e.state === 'running');
+    check(running && running.arms[1].version === candidate.id && running.minUsersPerArm === 5, `running with the chosen version: ${JSON.stringify(running)}`);
+    check(await page.getByTestId('experiment-start').isDisabled(), 'one experiment at a time: Start is off');
+    // the users asking for their recommendations are split between the arms, each served by its version
+    const users = (await ok('/v1/admin/users?limit=40')).users;
+    const byArm = { control: 0, candidate: 0 };
+    for (const u of users) {
+      const r = await ok(`/v1/users/${encodeURIComponent(u)}/recommendations?k=5`, { auth: false });
+      byArm[r.experiment.arm]++;
+      if (r.experiment.arm === 'candidate' && r.items.length) {
+        check(r.model === candidate.id, `the candidate arm answers with ${candidate.id}: ${r.model}`);
+        await ok('/v1/events', { method: 'POST', auth: false, body: { userId: u, itemId: r.items[0].itemId, type: 'click' } });
+      }
+    }
+    check(byArm.control > 0 && byArm.candidate > 0, `both arms have users: ${JSON.stringify(byArm)}`);
+    await page.reload(); // the page is already #/models: a goto to it would not draw it again
+    await page.waitForSelector('#page[data-ready="models"] [data-testid="experiment-arms"] tr[data-arm="candidate"]');
+    const candidateRow = await page.locator('[data-testid="experiment-arms"] tr[data-arm="candidate"]').textContent();
+    check(candidateRow.includes(String(byArm.candidate)), `the candidate's users on the page: ${candidateRow}`);
+    const verdict = page.getByTestId('experiment-verdict');
+    check(['ready', 'collecting', 'sample_ratio_mismatch'].includes(await verdict.getAttribute('data-state')) && (await verdict.textContent()).length > 20,
+      `a verdict: ${await verdict.textContent()}`);
+    page.once('dialog', d => d.accept());
+    await page.getByTestId('experiment-stop').click();
+    await page.waitForFunction(() => document.getElementById('experiment-result')?.textContent.includes('stopped'));
+    check((await ok(`/v1/admin/experiments/${running.id}`)).state === 'stopped', 'Stop stops it');
+    check(!('experiment' in await ok(`/v1/users/${encodeURIComponent(users[0])}/recommendations?k=5`, { auth: false })), 'answers name no experiment after it');
+    await shot(page, 'experiment');
+  }
+
   // ---- user explorer: search, click through to the timeline, recommendations and heat map
   await open(page, '#/users', 'users');
   await page.fill('[data-testid="search"]', someUser);

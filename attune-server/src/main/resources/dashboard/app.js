@@ -298,7 +298,7 @@ function modelMetrics(model) {
 }
 
 async function models() {
-  const m = await api('/v1/admin/models');
+  const [m, ex] = await Promise.all([api('/v1/admin/models'), api('/v1/admin/experiments')]);
   const metric = (v, k) => fmt(v.metrics[k], 4);
   // the serving version first, then the newest: versions tested on different holdouts do not rank by their NDCG@10
   const ordered = [...m.versions].sort((a, b) => (b.active - a.active) || (b.createdAtMillis - a.createdAtMillis));
@@ -334,8 +334,122 @@ async function models() {
       h('div', { class: 'row', style: 'margin-top:10px' }, button, h('span', { class: 'note' }, m.training)),
       job,
       h('p', { id: 'activate-result', class: 'note' })),
+    experimentsCard(m, ex.experiments),
     ...ordered.map(v => card(`Training curves — ${v.id}`, curves(v))));
   if (running) followJob(job);
+  const shown = ex.experiments.find(e => e.state === 'running') || ex.experiments[0];
+  if (shown) showExperiment(shown.id);
+}
+
+// ------------------------------------------------------------------ A/B experiments (on the models page)
+
+/**
+ * The experiments card: a form that tests a version against the served one (two arms, half of the users each; more
+ * arms through the API), the experiments so far, and the results of the running one (or of one picked).
+ */
+function experimentsCard(m, experiments) {
+  const running = experiments.find(e => e.state === 'running');
+  const candidates = m.versions.filter(v => v.servable && !v.active);
+  const choice = h('select', { 'data-testid': 'experiment-version', 'aria-label': 'version to test' },
+    candidates.map(v => h('option', { value: v.id }, `${v.id} (${v.kind || '?'})`)));
+  const minUsers = h('input', { type: 'number', min: 1, value: 1000, 'data-testid': 'experiment-min-users', 'aria-label': 'users per arm before a verdict', style: 'width:7em' });
+  const hours = h('input', { type: 'number', min: 1, max: 720, value: 24, 'aria-label': 'hours after an answer a use counts', style: 'width:5em' });
+  const out = h('p', { class: 'note', id: 'experiment-result', 'data-testid': 'experiment-result' });
+  const form = h('form', { class: 'inline', onsubmit: ev => { ev.preventDefault(); startExperiment(m, choice.value, Number(minUsers.value), Number(hours.value), form, out); } },
+    h('label', {}, 'Test ', choice, ' against the serving version'), ' ',
+    h('label', {}, 'users per arm ', minUsers), ' ',
+    h('label', {}, 'uses count for (hours) ', hours), ' ',
+    h('button', { type: 'submit', 'data-testid': 'experiment-start', disabled: !!running || !candidates.length }, 'Start experiment'));
+  const rows = experiments.map(e => h('tr', { 'data-experiment': e.id, class: e.state === 'running' ? 'active' : null },
+    h('td', {}, h('b', {}, e.id), h('div', { class: 'muted' }, e.name)),
+    h('td', {}, e.state === 'running' ? h('span', { class: 'tag model' }, 'running') : 'stopped'),
+    h('td', { class: 'text' }, e.arms.map(a => `${a.name}: ${a.version} (${pct(a.share)})`).join(', ')),
+    h('td', { class: 'when' }, time(e.startedAtMillis)),
+    h('td', { class: 'when' }, time(e.stoppedAtMillis)),
+    h('td', {}, h('button', { class: 'secondary', onclick: () => showExperiment(e.id) }, 'Results'))));
+  return card('A/B experiments: model versions on live traffic',
+    h('p', { class: 'note' }, running
+      ? `Experiment ${running.id} is running: each user asking for their recommendations gets one arm, always the same. Stop it to start another.`
+      : 'Half of the users who ask for their own recommendations get the chosen version, half the serving one; what they then use of what they were shown decides. The verdict waits for the users per arm.'),
+    form, out,
+    rows.length ? h('div', { class: 'scroll' }, table(['experiment', 'state', 'arms', 'started (UTC)', 'stopped (UTC)', ''], rows, { 'data-testid': 'experiments' })) : null,
+    h('div', { id: 'experiment-detail', 'data-testid': 'experiment-detail' }));
+}
+
+async function startExperiment(m, version, minUsersPerArm, hours, form, out) {
+  if (!window.confirm(`Split the users who ask for recommendations between ${m.active || 'the serving version'} and ${version} now? Half of them are served ${version} until the experiment is stopped.`)) return;
+  out.classList.remove('error');
+  try {
+    const e = await busy(form, () => api('/v1/admin/experiments', { method: 'POST', body: {
+      name: `${version} against ${m.active || 'the serving version'}`, minUsersPerArm, windowMinutes: 60 * hours,
+      arms: [{ name: 'control', version: 'active' }, { name: 'candidate', version }] } }));
+    await models();
+    const result = document.getElementById('experiment-result');
+    result.textContent = `Experiment ${e.id} started.`;
+    result.setAttribute('tabindex', '-1');
+    result.focus();
+  } catch (e) {
+    if (e instanceof Stale) return;
+    if (e instanceof Unauthorized) return keyRefused();
+    out.textContent = e.message;
+    out.classList.add('error');
+  }
+}
+
+/** Draws an experiment's results below the list: per arm, each arm against the control, the verdict. */
+async function showExperiment(id) {
+  const detail = document.getElementById('experiment-detail');
+  if (!detail) return;
+  let e;
+  try {
+    e = await api(`/v1/admin/experiments/${encodeURIComponent(id)}`);
+  } catch (err) {
+    if (err instanceof Stale) return;
+    if (err instanceof Unauthorized) return keyRefused();
+    detail.replaceChildren(h('p', { class: 'error' }, err.message));
+    return;
+  }
+  const r = e.results;
+  const interval = c => `${pct(c.estimate)} (${pct(c.lower)}–${pct(c.upper)})`;
+  const armRows = r.arms.map((a, k) => h('tr', { 'data-arm': a.name },
+    h('td', {}, h('b', {}, a.name), h('div', { class: 'muted' }, `${e.arms[k].version}${k === 0 ? ', control' : ''}`)),
+    h('td', { class: 'num' }, fmt(a.users)), h('td', { class: 'num' }, fmt(a.answers)),
+    h('td', { class: 'num' }, fmt(a.convertedUsers)), h('td', { class: 'num' }, interval(a.conversionRate)),
+    h('td', { class: 'num' }, fmt(a.conversionsPerUser, 3))));
+  const versus = r.comparisons.map(c => h('tr', { 'data-compared': c.arm },
+    h('td', {}, `${c.arm} vs ${c.control}`),
+    h('td', { class: 'num' }, c.conversionRate.difference == null ? '–' : `${(100 * c.conversionRate.difference).toFixed(2)} points (${(100 * c.conversionRate.lower).toFixed(2)} to ${(100 * c.conversionRate.upper).toFixed(2)})`),
+    h('td', { class: 'num' }, fmt(c.conversionRate.pValue, 3)),
+    h('td', {}, c.conversionRate.significant ? h('span', { class: `tag ${c.conversionRate.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant')));
+  const buttons = e.state === 'running'
+    ? h('button', { class: 'secondary', 'data-testid': 'experiment-stop', onclick: ev => stopExperiment(e, ev.currentTarget) }, 'Stop experiment') : null;
+  detail.replaceChildren(
+    h('h3', {}, `${e.id}: ${e.name} (${e.state})`),
+    h('p', { 'data-testid': 'experiment-verdict', 'data-state': r.state, class: r.state === 'sample_ratio_mismatch' ? 'error' : 'note' }, r.verdict),
+    h('div', { class: 'scroll' }, table(['arm', { label: 'users', num: true }, { label: 'answers', num: true }, { label: 'users who used one', num: true },
+      { label: 'conversion rate (95%)', num: true }, { label: 'uses per user', num: true }], armRows, { 'data-testid': 'experiment-arms' })),
+    versus.length ? h('div', { class: 'scroll' }, table(['comparison', { label: 'conversion rate difference (95%)', num: true }, { label: 'p', num: true }, `at level ${fmt(r.level, 4)}`], versus)) : null,
+    h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, within ${fmt(e.windowMinutes)} minutes after it was shown. Split check: p = ${fmt(r.sampleRatio.pValue, 3)}.`),
+    ...(buttons ? [buttons] : [])); // replaceChildren writes a null as the text "null"
+}
+
+async function stopExperiment(e, button) {
+  if (!window.confirm(`Stop experiment ${e.id}? Every user gets the serving version again; its results stay.`)) return;
+  button.disabled = true;
+  try {
+    await api(`/v1/admin/experiments/${encodeURIComponent(e.id)}/stop`, { method: 'POST' });
+    await models();
+    await showExperiment(e.id);
+    const result = document.getElementById('experiment-result');
+    result.textContent = `Experiment ${e.id} stopped.`;
+    result.setAttribute('tabindex', '-1');
+    result.focus();
+  } catch (err) {
+    if (err instanceof Stale) return;
+    if (err instanceof Unauthorized) return keyRefused();
+    button.disabled = false;
+    document.getElementById('experiment-result').textContent = err.message;
+  }
 }
 
 /** The model gate's decision for a version the server trained: published or rejected, with both NDCG@10. */

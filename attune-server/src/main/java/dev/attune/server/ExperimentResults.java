@@ -253,17 +253,20 @@ final class ExperimentResults {
       OnlineTests.Comparison c = conversionRate(k);
       double shareB = (double) b.convertedUsers() / b.users();
       if (c.pValue() < comparisonLevel()) {
+        // relative to a control no one converted in, a rise has no size in per cent
+        String relative = Double.isFinite(c.relative()) ? String.format(Locale.ROOT, "%+.1f%%, ", 100 * c.relative())
+            : "";
         parts.add(String.format(Locale.ROOT, "%s %s the control: %.2f%% of its users used a recommendation against"
-            + " %.2f%% (%+.1f%%, 95%% interval %+.2f to %+.2f points, p = %.2g)", b.arm().name(),
-            c.difference() > 0 ? "beats" : "loses to", 100 * shareB, 100 * baseline, 100 * c.relative(),
+            + " %.2f%% (%s95%% interval %+.2f to %+.2f points, p = %.2g)", b.arm().name(),
+            c.difference() > 0 ? "beats" : "loses to", 100 * shareB, 100 * baseline, relative,
             100 * c.lower(), 100 * c.upper(), c.pValue()));
       } else {
         double detectable = baseline >= 1 ? Double.NaN : OnlineTests.minimumDetectableDifference(baseline,
             control.users(), b.users(), comparisonLevel(), POWER);
+        String relative = baseline == 0 ? "" : String.format(Locale.ROOT, " (%.0f%%)", 100 * detectable / baseline);
         parts.add(String.format(Locale.ROOT, "%s: no difference from the control found (%.2f%% against %.2f%%, p ="
-            + " %.2g); these users would find a rise of %.2f points (%.0f%%) 8 times in 10", b.arm().name(),
-            100 * shareB, 100 * baseline, c.pValue(), 100 * detectable,
-            baseline == 0 ? Double.NaN : 100 * detectable / baseline));
+            + " %.2g); these users would find a rise of %.2f points%s 8 times in 10", b.arm().name(),
+            100 * shareB, 100 * baseline, c.pValue(), 100 * detectable, relative));
       }
     }
     return String.join("; ", parts);
