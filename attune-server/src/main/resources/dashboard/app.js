@@ -109,6 +109,16 @@ function kpi(label, value, sub, testid) {
 }
 
 /** Runs {@code work} with the form's buttons disabled, so a slow answer cannot be asked for twice. */
+/**
+ * Shows an outcome in {@code element} and gives it the focus: the button pressed is often gone with a redraw (or
+ * disabled), so a keyboard or screen-reader user hears what happened.
+ */
+function announce(element, text) {
+  if (text !== undefined) element.textContent = text;
+  element.setAttribute('tabindex', '-1');
+  element.focus();
+}
+
 async function busy(form, work) {
   const buttons = [...form.querySelectorAll('button')];
   const focused = form.contains(document.activeElement) ? document.activeElement : null;
@@ -384,10 +394,7 @@ async function startExperiment(m, version, minUsersPerArm, hours, form, out) {
       name: `${version} against ${m.active || 'the serving version'}`, minUsersPerArm, windowMinutes: 60 * hours,
       arms: [{ name: 'control', version: 'active' }, { name: 'candidate', version }] } }));
     await models();
-    const result = document.getElementById('experiment-result');
-    result.textContent = `Experiment ${e.id} started.`;
-    result.setAttribute('tabindex', '-1');
-    result.focus();
+    announce(document.getElementById('experiment-result'), `Experiment ${e.id} started.`);
   } catch (e) {
     if (e instanceof Stale) return;
     if (e instanceof Unauthorized) return keyRefused();
@@ -440,10 +447,7 @@ async function stopExperiment(e, button) {
     await api(`/v1/admin/experiments/${encodeURIComponent(e.id)}/stop`, { method: 'POST' });
     await models();
     await showExperiment(e.id);
-    const result = document.getElementById('experiment-result');
-    result.textContent = `Experiment ${e.id} stopped.`;
-    result.setAttribute('tabindex', '-1');
-    result.focus();
+    announce(document.getElementById('experiment-result'), `Experiment ${e.id} stopped.`);
   } catch (err) {
     if (err instanceof Stale) return;
     if (err instanceof Unauthorized) return keyRefused();
@@ -495,20 +499,16 @@ async function train(button, out) {
   out.classList.remove('error');
   try {
     const j = await api('/v1/admin/models/train', { method: 'POST' });
-    out.textContent = jobText(j);
     out.dataset.state = j.state;
     // the button is disabled while the job runs: the job's line takes the focus, so a keyboard user hears it
-    out.setAttribute('tabindex', '-1');
-    out.focus();
+    announce(out, jobText(j));
     followJob(out);
   } catch (e) {
     if (e instanceof Stale) return;
     if (e instanceof Unauthorized) return keyRefused();
     if (e instanceof ApiError && e.status === 409) {
       // another tab, the schedule or the event trigger started one: follow it as if this page had
-      out.textContent = 'A training job is already running; following it.';
-      out.setAttribute('tabindex', '-1');
-      out.focus();
+      announce(out, 'A training job is already running; following it.');
       followJob(out);
       return;
     }
@@ -536,10 +536,7 @@ function followJob(out) {
         // the redraw took the focus with the old line: the new one, which holds the gate's decision, takes it, so a
         // keyboard or screen-reader user hears the outcome (as after Activate)
         const done = document.querySelector('[data-testid="training-job"]');
-        if (done && (!document.activeElement || document.activeElement === document.body)) {
-          done.setAttribute('tabindex', '-1');
-          done.focus();
-        }
+        if (done && (!document.activeElement || document.activeElement === document.body)) announce(done);
       }
     } catch (e) {
       clearInterval(timer);
@@ -581,11 +578,8 @@ async function activate(v, button) {
     const answer = await api(`/v1/admin/models/${encodeURIComponent(id)}/activate`, { method: 'POST' });
     await models();
     const result = document.getElementById('activate-result');
-    result.textContent = `Now serving ${id}.` + (answer && answer.warning ? ` Warning: ${answer.warning}.` : '');
     if (answer && answer.warning) result.classList.add('error');
-    // the button pressed is gone with the redraw: the outcome takes the focus, so a keyboard user hears it
-    result.setAttribute('tabindex', '-1');
-    result.focus();
+    announce(result, `Now serving ${id}.` + (answer && answer.warning ? ` Warning: ${answer.warning}.` : ''));
   } catch (e) {
     if (e instanceof Stale) return;
     if (e instanceof Unauthorized) return keyRefused();

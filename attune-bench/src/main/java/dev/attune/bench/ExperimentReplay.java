@@ -60,13 +60,8 @@ public final class ExperimentReplay {
   private ExperimentReplay() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new LinkedHashMap<>(Map.of("seed", "42", "epochsA", "1", "epochsB", "20", "threads", "2",
-        "dir", "attune-bench/target/experiment-replay"));
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      if (eq < 0 || !a.containsKey(arg.substring(0, eq))) throw new IllegalArgumentException("unknown argument " + arg);
-      a.put(arg.substring(0, eq), arg.substring(eq + 1));
-    }
+    Map<String, String> a = SharedData.arguments(Map.of("seed", "42", "epochsA", "1", "epochsB", "20", "threads",
+        "2", "dir", "attune-bench/target/experiment-replay"), args);
     long seed = Long.parseLong(a.get("seed"));
     int threads = Integer.parseInt(a.get("threads"));
     Path dir = Path.of(a.get("dir")).toAbsolutePath();

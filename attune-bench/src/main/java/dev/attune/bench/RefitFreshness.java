@@ -15,7 +15,6 @@ import dev.attune.model.FitListener;
 import dev.attune.train.AttentionModels;
 import dev.attune.train.SequenceTraining;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -37,13 +36,8 @@ public final class RefitFreshness {
   private RefitFreshness() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new LinkedHashMap<>(Map.of("seed", "42", "epochs", "12", "storeShare", "0.85", "holdout",
-        "0.1", "threads", "1"));
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      if (eq < 0 || !a.containsKey(arg.substring(0, eq))) throw new IllegalArgumentException("unknown argument " + arg);
-      a.put(arg.substring(0, eq), arg.substring(eq + 1));
-    }
+    Map<String, String> a = SharedData.arguments(Map.of("seed", "42", "epochs", "12", "storeShare", "0.85",
+        "holdout", "0.1", "threads", "1"), args);
     long seed = Long.parseLong(a.get("seed"));
     int threads = Integer.parseInt(a.get("threads"));
     Importer importer = Importer.forFormat("movielens-100k");

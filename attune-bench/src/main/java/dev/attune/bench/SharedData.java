@@ -22,4 +22,21 @@ final class SharedData {
     }
     throw new IllegalStateException("shared data not found (looked at ../shared/data; set -Dattune.data=<dir>)");
   }
+
+  /**
+   * A benchmark's {@code name=value} arguments over its {@code defaults} (in their order).
+   *
+   * @throws IllegalArgumentException for an argument without '=' or of a name the defaults do not have
+   */
+  static java.util.Map<String, String> arguments(java.util.Map<String, String> defaults, String[] args) {
+    java.util.Map<String, String> a = new java.util.LinkedHashMap<>(defaults);
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (eq < 0 || !a.containsKey(arg.substring(0, eq))) {
+        throw new IllegalArgumentException("unknown argument " + arg + "; takes " + String.join(", ", a.keySet()));
+      }
+      a.put(arg.substring(0, eq), arg.substring(eq + 1));
+    }
+    return a;
+  }
 }
