@@ -130,7 +130,7 @@ final class Api {
     this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, served, lifecycle,
         this::historyOf);
     this.experiments = new Experiments(store, recommendations,
-        model -> new Recommendations(catalog, counters, config, model), admin::readVersion, clock);
+        model -> new Recommendations(catalog, counters, config, model), admin::readVersion, clock, metrics);
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
         new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.attune.store.Store;
 import dev.attune.store.StoreException;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -108,13 +112,24 @@ final class Experiments implements AutoCloseable {
   private List<Store.Exposure> unwritten = List.of();
   private ScheduledExecutorService flusher; // started with the first experiment served (guarded by this)
 
+  /** Where answers per arm, and the exposure queue's state, are counted for {@code /metrics}; null: nowhere. */
+  private final MeterRegistry metrics;
+
   Experiments(Store store, Recommendations served, Function<ServingModel, Recommendations> recommendationsOf,
-      VersionReader versions, LongSupplier clock) {
+      VersionReader versions, LongSupplier clock, MeterRegistry metrics) {
     this.store = store;
     this.served = served;
     this.recommendationsOf = recommendationsOf;
     this.versions = versions;
     this.clock = clock;
+    this.metrics = metrics;
+    if (metrics != null) {
+      Gauge.builder("attune_experiment_exposures_queued", pendingCount, AtomicInteger::get)
+          .description("exposures answered and not yet written to the store").register(metrics);
+      FunctionCounter.builder("attune_experiment_exposures_dropped", dropped, AtomicLong::get)
+          .description("exposures not kept because the queue was full (the store refused writes for a while)")
+          .register(metrics);
+    }
   }
 
   // ---------------------------------------------------------------- serving
@@ -164,6 +179,10 @@ final class Experiments implements AutoCloseable {
     for (Recommendations.Recommended r : items) ids.add(r.itemId());
     pending.add(new Store.Exposure(a.experiment().id(), userId, a.armName(), nowMillis, ids));
     pendingCount.incrementAndGet();
+    if (metrics != null) {
+      Counter.builder("attune_experiment_answers").description("recommendation answers given in an A/B experiment")
+          .tag("experiment", a.experiment().id()).tag("arm", a.armName()).register(metrics).increment();
+    }
   }
 
   /**

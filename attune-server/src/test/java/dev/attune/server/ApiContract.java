@@ -1216,9 +1216,9 @@ abstract class ApiContract {
     java.util.SplittableRandom random = new java.util.SplittableRandom(11);
     Map<String, String> armOf = new java.util.HashMap<>();
     List<String> uses = new ArrayList<>();
-    long now = System.currentTimeMillis();
     for (int u = 0; u < users; u++) {
       JsonNode answer = json(get("/v1/users/ab" + u + "/recommendations?k=5"), 200);
+      long now = System.currentTimeMillis(); // after the answer: its exposure is no later (a slow machine takes s)
       String arm = answer.get("experiment").get("arm").asText();
       assertEquals("ab-test", answer.get("experiment").get("id").asText());
       assertEquals(arm.equals("new") ? "model-b" : "model", answer.get("model").asText(), "the arm's version answers");
@@ -1275,6 +1275,10 @@ abstract class ApiContract {
     assertTrue(comparison.get("conversionRate").get("lower").asDouble() > 0, comparison.toString());
     assertFalse(results.get("sampleRatio").get("mismatch").asBoolean(), results.toString());
     assertTrue(results.get("verdict").asText().startsWith("new beats the control"), results.toString());
+    String metrics = get("/metrics").body();
+    assertTrue(metrics.contains("attune_experiment_answers_total{arm=\"new\",experiment=\"ab-test\"} "
+        + treated.get("answers").asLong() + ".0"), "answers per arm in /metrics");
+    assertTrue(metrics.contains("attune_experiment_exposures_queued "), "the exposure queue in /metrics");
 
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"second\",\"arms\":[{\"name\":\"a\","
         + "\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}"), 409, "experiment_running", null);
