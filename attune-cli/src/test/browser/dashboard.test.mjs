@@ -219,13 +219,15 @@ try {
       }
     }
     check(byArm.control > 0 && byArm.candidate > 0, `both arms have users: ${JSON.stringify(byArm)}`);
+    await page.waitForTimeout(1100); // results are computed at most once a second: the page's first look was one
     await page.reload(); // the page is already #/models: a goto to it would not draw it again
     await page.waitForSelector('#page[data-ready="models"] [data-testid="experiment-arms"] tr[data-arm="candidate"]');
-    const candidateRow = await page.locator('[data-testid="experiment-arms"] tr[data-arm="candidate"]').textContent();
-    check(candidateRow.includes(String(byArm.candidate)), `the candidate's users on the page: ${candidateRow}`);
+    const usersCell = await page.locator('[data-testid="experiment-arms"] tr[data-arm="candidate"] td').nth(1).textContent();
+    check(usersCell === String(byArm.candidate), `the candidate's users on the page: ${usersCell} vs ${byArm.candidate}`);
     const verdict = page.getByTestId('experiment-verdict');
-    check(['ready', 'collecting', 'sample_ratio_mismatch'].includes(await verdict.getAttribute('data-state')) && (await verdict.textContent()).length > 20,
-      `a verdict: ${await verdict.textContent()}`);
+    const shownResults = (await ok(`/v1/admin/experiments/${running.id}`)).results;
+    check(await verdict.getAttribute('data-state') === shownResults.state && (await verdict.textContent()) === shownResults.verdict,
+      `the verdict as the API gives it: ${await verdict.textContent()}`);
     page.once('dialog', d => d.accept());
     await page.getByTestId('experiment-stop').click();
     await page.waitForFunction(() => document.getElementById('experiment-result')?.textContent.includes('stopped'));

@@ -362,8 +362,8 @@ function experimentsCard(m, experiments) {
   const candidates = m.versions.filter(v => v.servable && !v.active);
   const choice = h('select', { 'data-testid': 'experiment-version', 'aria-label': 'version to test' },
     candidates.map(v => h('option', { value: v.id }, `${v.id} (${v.kind || '?'})`)));
-  const minUsers = h('input', { type: 'number', min: 1, value: 1000, 'data-testid': 'experiment-min-users', 'aria-label': 'users per arm before a verdict', style: 'width:7em' });
-  const hours = h('input', { type: 'number', min: 1, max: 720, value: 24, 'aria-label': 'hours after an answer a use counts', style: 'width:5em' });
+  const minUsers = h('input', { type: 'number', min: 1, value: 1000, required: true, 'data-testid': 'experiment-min-users', 'aria-label': 'users per arm before a verdict', style: 'width:7em' });
+  const hours = h('input', { type: 'number', min: 1, max: 720, value: 24, required: true, 'aria-label': 'hours after an answer a use counts', style: 'width:5em' });
   const out = h('p', { class: 'note', id: 'experiment-result', 'data-testid': 'experiment-result' });
   const form = h('form', { class: 'inline', onsubmit: ev => { ev.preventDefault(); startExperiment(m, choice.value, Number(minUsers.value), Number(hours.value), form, out); } },
     h('label', {}, 'Test ', choice, ' against the serving version'), ' ',
@@ -378,9 +378,11 @@ function experimentsCard(m, experiments) {
     h('td', { class: 'when' }, time(e.stoppedAtMillis)),
     h('td', {}, h('button', { class: 'secondary', onclick: () => showExperiment(e.id) }, 'Results'))));
   return card('A/B experiments: model versions on live traffic',
-    h('p', { class: 'note' }, running
-      ? `Experiment ${running.id} is running: each user asking for their recommendations gets one arm, always the same. Stop it to start another.`
-      : 'Half of the users who ask for their own recommendations get the chosen version, half the serving one; what they then use of what they were shown decides. The verdict waits for the users per arm.'),
+    running && !running.served
+      ? h('p', { class: 'error', 'data-testid': 'experiment-not-served' }, `Experiment ${running.id} is running but not served: ${running.note || 'an arm cannot be served'}`)
+      : h('p', { class: 'note' }, running
+        ? `Experiment ${running.id} is running: each user asking for their recommendations gets one arm, always the same. Stop it to start another.`
+        : 'Half of the users who ask for their own recommendations get the chosen version, half the serving one; what they then use of what they were shown decides. The verdict waits for the users per arm.'),
     form, out,
     rows.length ? h('div', { class: 'scroll' }, table(['experiment', 'state', 'arms', 'started (UTC)', 'stopped (UTC)', ''], rows, { 'data-testid': 'experiments' })) : null,
     h('div', { id: 'experiment-detail', 'data-testid': 'experiment-detail' }));
@@ -418,15 +420,18 @@ async function showExperiment(id) {
   }
   const r = e.results;
   const interval = c => `${pct(c.estimate)} (${pct(c.lower)}–${pct(c.upper)})`;
+  // a p-value is read by its size: 2.6e-5 must not show as 0
+  const pValue = p => (p === null || p === undefined ? '–' : p < 0.001 ? p.toExponential(1) : fmt(p, 3));
   const armRows = r.arms.map((a, k) => h('tr', { 'data-arm': a.name },
-    h('td', {}, h('b', {}, a.name), h('div', { class: 'muted' }, `${e.arms[k].version}${k === 0 ? ', control' : ''}`)),
+    h('td', {}, h('b', {}, a.name), h('div', { class: 'muted' }, `${e.arms[k].version}${k === 0 ? ', control' : ''}`),
+      h('div', { class: 'muted' }, Object.entries(a.answersByVersion || {}).map(([v, n]) => `${v}: ${fmt(n)} answers`).join(', '))),
     h('td', { class: 'num' }, fmt(a.users)), h('td', { class: 'num' }, fmt(a.answers)),
     h('td', { class: 'num' }, fmt(a.convertedUsers)), h('td', { class: 'num' }, interval(a.conversionRate)),
     h('td', { class: 'num' }, fmt(a.conversionsPerUser, 3))));
   const versus = r.comparisons.map(c => h('tr', { 'data-compared': c.arm },
     h('td', {}, `${c.arm} vs ${c.control}`),
     h('td', { class: 'num' }, c.conversionRate.difference == null ? '–' : `${(100 * c.conversionRate.difference).toFixed(2)} points (${(100 * c.conversionRate.lower).toFixed(2)} to ${(100 * c.conversionRate.upper).toFixed(2)})`),
-    h('td', { class: 'num' }, fmt(c.conversionRate.pValue, 3)),
+    h('td', { class: 'num' }, pValue(c.conversionRate.pValue)),
     h('td', {}, c.conversionRate.significant ? h('span', { class: `tag ${c.conversionRate.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant')));
   const buttons = e.state === 'running'
     ? h('button', { class: 'secondary', 'data-testid': 'experiment-stop', onclick: ev => stopExperiment(e, ev.currentTarget) }, 'Stop experiment') : null;
@@ -435,8 +440,8 @@ async function showExperiment(id) {
     h('p', { 'data-testid': 'experiment-verdict', 'data-state': r.state, class: r.state === 'sample_ratio_mismatch' ? 'error' : 'note' }, r.verdict),
     h('div', { class: 'scroll' }, table(['arm', { label: 'users', num: true }, { label: 'answers', num: true }, { label: 'users who used one', num: true },
       { label: 'conversion rate (95%)', num: true }, { label: 'uses per user', num: true }], armRows, { 'data-testid': 'experiment-arms' })),
-    versus.length ? h('div', { class: 'scroll' }, table(['comparison', { label: 'conversion rate difference (95%)', num: true }, { label: 'p', num: true }, `at level ${fmt(r.level, 4)}`], versus)) : null,
-    h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, within ${fmt(e.windowMinutes)} minutes after it was shown. Split check: p = ${fmt(r.sampleRatio.pValue, 3)}.`),
+    versus.length ? h('div', { class: 'scroll' }, table(['comparison', { label: `conversion rate difference (${fmt(100 * (1 - r.level), 2)}%)`, num: true }, { label: 'p', num: true }, `at level ${fmt(r.level, 4)}`], versus)) : null,
+    h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, within ${fmt(e.windowMinutes)} minutes after it was shown. Split check: p = ${pValue(r.sampleRatio.pValue)}.`),
     ...(buttons ? [buttons] : [])); // replaceChildren writes a null as the text "null"
 }
 

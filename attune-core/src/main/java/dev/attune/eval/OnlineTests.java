@@ -151,8 +151,9 @@ public final class OnlineTests {
     if (nA <= 0 || nB <= 0) return Double.NaN;
     double zAlpha = z(1 - alpha);
     double zPower = STANDARD_NORMAL.inverseCumulativeProbability(power);
-    double d = 0;
-    for (int iteration = 0; iteration < 100; iteration++) {
+    // from one user's worth rather than 0: with a baseline of 0 the iteration would stay at its fixed point 0
+    double d = 1.0 / Math.min(nA, nB);
+    for (int iteration = 0; iteration < 200; iteration++) {
       double pB = Math.min(1, baseline + d);
       double pooled = (baseline * nA + pB * nB) / (nA + nB);
       double next = zAlpha * Math.sqrt(pooled * (1 - pooled) * (1.0 / nA + 1.0 / nB))

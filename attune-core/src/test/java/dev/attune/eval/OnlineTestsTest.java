@@ -82,6 +82,9 @@ class OnlineTestsTest {
       long b = converted(random, users, baseline + detectable);
       if (OnlineTests.proportions(a, users, b, users, 0.95).pValue() < 0.05) found++;
     }
+    // no conversion at all yet: a rise is still detectable from some size on, not from any (a QA run read "0.00")
+    double fromNothing = OnlineTests.minimumDetectableDifference(0, users, users, 0.05, 0.8);
+    assertTrue(fromNothing > 0.001 && fromNothing < 0.01, "from 0: " + fromNothing);
     double falseAlarmRate = (double) falseAlarms / runs;
     double power = (double) found / runs;
     assertTrue(falseAlarmRate > 0.03 && falseAlarmRate < 0.07, "A/A false alarms: " + falseAlarmRate);

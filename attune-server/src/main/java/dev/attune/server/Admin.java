@@ -331,12 +331,24 @@ final class Admin {
     }
     served.serve(id, dir, next, true);
     Map<String, Object> answer = new LinkedHashMap<>(Map.of("active", id, "version", next.version()));
-    String warning = unknownItemsWarning(next);
-    if (warning != null) {
+    List<String> warnings = new ArrayList<>();
+    String unknownItems = unknownItemsWarning(next);
+    if (unknownItems != null) warnings.add(unknownItems);
+    String experiment = activationWarning.get();
+    if (experiment != null) warnings.add(experiment);
+    if (!warnings.isEmpty()) {
+      String warning = String.join("; ", warnings);
       LOG.warn("model version {}: {}", id, warning);
       answer.put("warning", warning);
     }
     ctx.json(answer);
+  }
+
+  /** What an activation changes beyond the served version (an experiment's arm that serves it), or null. */
+  private volatile java.util.function.Supplier<String> activationWarning = () -> null;
+
+  void onActivation(java.util.function.Supplier<String> warning) {
+    this.activationWarning = warning;
   }
 
   /** A known version ({@link #versions}) by id; 404 when there is none. */

@@ -32,6 +32,7 @@ import java.util.function.LongSupplier;
  * under {@code /v1} except {@code /health} and {@code /metrics}.
  */
 final class Api {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Api.class);
   /** How long {@code /health} waits for the store's answer before it says the store is unavailable. */
   private static final java.time.Duration HEALTH_WAIT = java.time.Duration.ofSeconds(2);
   /** The store's health check, shared by probes that come while one runs. */
@@ -130,7 +131,12 @@ final class Api {
     this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, served, lifecycle,
         this::historyOf);
     this.experiments = new Experiments(store, recommendations,
-        model -> new Recommendations(catalog, counters, config, model), admin::readVersion, clock, metrics);
+        model -> new Recommendations(catalog, counters, config, model), admin::readVersion, clock, metrics,
+        itemId -> {
+          Store.StoredItem item = catalog.get(itemId);
+          return item == null ? Double.NaN : item.item().durationSeconds();
+        });
+    admin.onActivation(experiments::activeArmWarning);
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
         new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),
@@ -243,7 +249,9 @@ final class Api {
             + " intervals and p-values, the split's check and a verdict", List.of(), null, 200, experiments::show),
         new Route(POST, "/v1/admin/experiments/{id}/stop", "Admin: stop an experiment (every user gets the active"
             + " version again) and answer its results; stopping a stopped one answers them as they are", List.of(),
-            null, 200, experiments::stop));
+            null, 200, experiments::stop),
+        new Route(DELETE, "/v1/admin/experiments/{id}", "Admin: delete a stopped experiment with its exposures (409"
+            + " while it runs)", List.of(), null, 204, experiments::delete));
   }
 
   private static List<Route.Param> withParam(List<Route.Param> params, Route.Param extra) {
@@ -362,14 +370,16 @@ final class Api {
     // alone against ingestion: an event committed between reading the user's events and deleting them would stay
     // counted, and on PostgreSQL an append racing the deletion would break the events' foreign key
     ingestion.writeLock().lock();
+    // none of the user's exposures is queued or written while the deletion runs, nor after it for a request that
+    // came before its end
+    experiments.deletionStarts(id);
     try {
       List<Store.StoredEvent> events = store.recentEvents(id, Integer.MAX_VALUE);
-      if (!experiments.deleting(id, () -> store.deleteUser(id))) {
-        throw ApiException.notFound("user", ctx.pathParam("id"));
-      }
+      if (!store.deleteUser(id)) throw ApiException.notFound("user", ctx.pathParam("id"));
       history.forget(id);
       counters.removeAll(events.stream().map(Store.StoredEvent::event).toList());
     } finally {
+      experiments.deletionEnded(id);
       ingestion.writeLock().unlock();
     }
     if (lifecycle != null) lifecycle.forgetUser(id);
@@ -392,7 +402,11 @@ final class Api {
     for (Store.StoredEvent e : events) list.add(eventJson(e.eventId(), e.event()));
     body.put("events", list);
     List<Map<String, Object>> exposures = new ArrayList<>();
-    experiments.flush(); // answers given up to now are held on the user too
+    try {
+      experiments.flush(); // answers given up to now are held on the user too
+    } catch (dev.attune.store.StoreException e) {
+      LOG.warn("exposures not written before an export: {}", e.getMessage()); // the stored ones are listed
+    }
     store.forEachExposure(null, id, x -> exposures.add(exposureJson(x)));
     body.put("exposures", exposures);
     body.put("exportedAtMillis", clock.getAsLong());
@@ -403,6 +417,7 @@ final class Api {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("experimentId", x.experimentId());
     out.put("arm", x.arm());
+    out.put("version", x.version());
     out.put("timestamp", x.timestampMillis());
     out.put("itemIds", x.itemIds());
     return out;
@@ -445,7 +460,7 @@ final class Api {
     Experiments.Assignment arm = experiments.assign(id);
     Recommendations answering = answering(arm);
     RecentHistory.UserHistory h = historyOf(id, answering);
-    answer(ctx, asSent(ctx), id, arm,
+    answer(ctx, asSent(ctx), id, arm, true, now,
         answering.answer(h.recent(), h.earlierItems(), preferences(attributes), o, now));
   }
 
@@ -507,6 +522,7 @@ final class Api {
 
   private void userRecommendations(Context ctx) {
     String id = userId(ctx);
+    long asked = clock.getAsLong();
     Recommendations.Options o = options(ctx);
     Experiments.Assignment arm = experiments.assign(id);
     Recommendations answering = answering(arm);
@@ -518,7 +534,8 @@ final class Api {
       User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
       prefs = preferences(u.attributes());
     }
-    answer(ctx, asSent(ctx), id, arm, answering.answer(recent, h.earlierItems(), prefs, o, clock.getAsLong()));
+    answer(ctx, asSent(ctx), id, arm, true, asked, answering.answer(recent, h.earlierItems(), prefs, o,
+        clock.getAsLong()));
   }
 
   /**
@@ -570,15 +587,17 @@ final class Api {
     var prefs = new Recommendations.Preferences(new HashSet<>(RequestBodies.stringList(b, "", "categories")),
         new HashSet<>(RequestBodies.stringList(b, "", "creators")));
     if (prefs.isEmpty()) prefs = profile; // the stored user's onboarding choices, unless the request makes its own
-    answer(ctx, userAsSent, id, arm, answering.answer(events, earlierItems, prefs, o, now));
+    // with events sent, the list is for a history the user may never have: a what-if, not what they were shown
+    answer(ctx, userAsSent, id, arm, h.isEmpty(), now, answering.answer(events, earlierItems, prefs, o, now));
   }
 
   /**
-   * Answers recommendations; {@code storedUserId} (the user as stored, null for an anonymous history) in experiment
-   * arm {@code arm} (null: none) is recorded as shown them, unless the answer is the dashboard's preview.
+   * Answers recommendations; when {@code shown}, the items are recorded as shown to {@code storedUserId} (the user as
+   * stored) by experiment arm {@code arm} (null: none) at {@code askedAtMillis}, unless the answer is the dashboard's
+   * preview.
    */
-  private void answer(Context ctx, String userId, String storedUserId, Experiments.Assignment arm,
-      Recommendations.Answer answer) {
+  private void answer(Context ctx, String userId, String storedUserId, Experiments.Assignment arm, boolean shown,
+      long askedAtMillis, Recommendations.Answer answer) {
     List<Recommendations.Recommended> items = answer.items();
     ServingModel m = answer.model(); // what answered, not what is served now: a swap may have come in between
     FallbackModel f = answer.fallback();
@@ -587,7 +606,9 @@ final class Api {
     boolean preview = PREVIEW_VALUE.equals(ctx.header(PREVIEW_HEADER))
         && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE));
     if (stats != null && !preview) stats.served(items, m == null ? null : m.kind(), f == null ? null : f.kind());
-    if (arm != null && !preview) experiments.exposed(arm, storedUserId, items, clock.getAsLong());
+    if (arm != null && shown && !preview) {
+      experiments.exposed(arm, storedUserId, m == null ? null : m.version(), items, askedAtMillis);
+    }
     Map<String, Object> body = new LinkedHashMap<>();
     if (userId != null) body.put("userId", userId);
     body.put("model", m == null ? null : m.version());

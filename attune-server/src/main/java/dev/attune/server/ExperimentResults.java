@@ -4,32 +4,40 @@ import dev.attune.eval.OnlineTests;
 import dev.attune.events.EventWeights;
 import dev.attune.store.Store;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * What an experiment's arms did, from the store: each user's exposures ({@link Store#forEachExposure}) and their
  * events since the experiment started.
  *
  * <p>A conversion is a user's use of an item an arm showed them: an event of one of the experiment's conversion
- * types that the service weighs as liked (a play heard to under a quarter is a skip, not a use), on an item of one of
- * their answers, timed from that answer's time to the end of the experiment's window after it. A user's item counts
- * once, however often it was shown or used. Events are timed by their own timestamps, as clients send them.
+ * types that the service weighs as liked (a play heard to under a quarter of the item is a skip, not a use), on an
+ * item of one of their answers, timed from {@link #CLOCK_TOLERANCE_MILLIS} before that answer's request (clients'
+ * clocks run behind the server's by seconds or minutes, and events carry the client's time) to the end of the
+ * experiment's window after it. A user's item counts once, however often it was shown or used. A user answered by two
+ * arms (possible only when user ids change meaning, as with a new pseudonym key) is left out and counted.
  *
- * <p>The unit is the user, as the split is by user: the share of an arm's users with a conversion ("conversion rate",
- * compared by the two-proportion z-test) and conversions per user (compared by Welch's t-test), each arm against the
- * first (the control), at a level of 5% divided by the number of comparisons (Bonferroni), with 95% intervals. The
- * split itself is checked first (sample ratio mismatch, {@link OnlineTests#sampleRatioPValue} below 0.001): when the
- * users per arm are not what the shares say, something lost or doubled users on one side and no comparison is read.
+ * <p>The unit is the user, as the split is by user. The primary measure is the share of an arm's users with a
+ * conversion ("conversion rate", compared by the two-proportion z-test); conversions per user (Welch's t-test) is shown
+ * beside it at the same level, not corrected for being a second measure. Each arm is compared with the first (the
+ * control), at a level of 5% divided by the number of comparisons (Bonferroni), and the intervals of the differences
+ * are at one minus that level, so that "significant" and "the interval leaves out 0" say the same. The split itself
+ * is checked first (sample ratio mismatch, {@link OnlineTests#sampleRatioPValue} below 0.001): when the users per arm
+ * are not what the shares say, something lost or doubled users on one side and no comparison is read.
  *
- * <p>A verdict is given only once every arm has the experiment's {@code minUsersPerArm}: results read every time
- * someone looks, and stopped at the first significant one, find differences that are not there far more often than
- * 5% of the time. The minimum detectable rise says how large a difference the users so far could find.
+ * <p>A verdict is given only once every arm has the experiment's {@code minUsersPerArm}. That does not make repeated
+ * looks safe: each look after it is a test of its own, and stopping at the first significant one finds differences
+ * that are not there more often than the level says; read the verdict once, when the planned users are reached.
+ *
+ * <p>Memory: per exposure its time and its items as small ints (item ids are numbered once), about 60 bytes for ten
+ * items, and a map entry per user.
  */
 final class ExperimentResults {
 
@@ -38,6 +46,8 @@ final class ExperimentResults {
   static final double POWER = 0.8;
   /** Below this p-value the users per arm are taken to differ from the shares asked for. */
   static final double SAMPLE_RATIO_ALPHA = 0.001;
+  /** How long before an answer an event on one of its items still counts: clients' clocks run behind. */
+  static final long CLOCK_TOLERANCE_MILLIS = 5 * 60_000;
 
   /**
    * One arm's counts.
@@ -48,14 +58,14 @@ final class ExperimentResults {
    * @param conversions users' items used after being shown (each user's item once)
    * @param convertedUsers users with a conversion
    * @param sumSquares the sum over its users of their conversions squared (for the variance of conversions per user)
+   * @param answersByVersion answers by the model version that gave them ("none": the fallback or popularity)
    */
   record Arm(Store.Arm arm, long users, long answers, long itemsShown, long conversions, long convertedUsers,
-      double sumSquares) {}
+      double sumSquares, Map<String, Long> answersByVersion) {}
 
   private final Store.Experiment experiment;
   private final List<Arm> arms;
   private final long asOfMillis;
-  /** Users answered by two arms (possible only when user ids change meaning, such as a new pseudonym key). */
   private final long usersInTwoArms;
 
   private ExperimentResults(Store.Experiment experiment, List<Arm> arms, long asOfMillis, long usersInTwoArms) {
@@ -65,57 +75,87 @@ final class ExperimentResults {
     this.usersInTwoArms = usersInTwoArms;
   }
 
-  /** Per user: their arm and their answers (times and items). */
+  /** Per user: their arm and their answers (request times, and the items shown as sorted item numbers). */
   private static final class Exposed {
     final int arm;
-    final List<Long> times = new ArrayList<>();
-    final List<Set<String>> shown = new ArrayList<>();
-    Set<String> used;
+    long[] times = new long[2];
+    int[][] shown = new int[2][];
+    int answers;
+    int[] used; // item numbers credited, unsorted; null: none
+    int usedCount;
     boolean inTwoArms;
 
     Exposed(int arm) {
       this.arm = arm;
     }
+
+    void add(long time, int[] items) {
+      if (answers == times.length) {
+        times = Arrays.copyOf(times, answers * 2);
+        shown = Arrays.copyOf(shown, answers * 2);
+      }
+      times[answers] = time;
+      shown[answers++] = items;
+    }
+
+    boolean used(int item) {
+      for (int k = 0; k < usedCount; k++) if (used[k] == item) return true;
+      return false;
+    }
+
+    void use(int item) {
+      if (used == null) used = new int[4];
+      if (usedCount == used.length) used = Arrays.copyOf(used, usedCount * 2);
+      used[usedCount++] = item;
+    }
   }
 
-  /** Reads the experiment's exposures and its users' events since it started. */
-  static ExperimentResults compute(Store store, Store.Experiment e, long nowMillis, EventWeights weights) {
+  /**
+   * Reads the experiment's exposures and its users' events since it started.
+   *
+   * @param durations an item's length in seconds, NaN when unknown (a play's seconds become a share of it)
+   */
+  static ExperimentResults compute(Store store, Store.Experiment e, long nowMillis, EventWeights weights,
+      ToDoubleFunction<String> durations) {
     Map<String, Integer> armIndex = new HashMap<>();
     for (int k = 0; k < e.arms().size(); k++) armIndex.put(e.arms().get(k).name(), k);
     int n = e.arms().size();
     long[] answers = new long[n];
     long[] itemsShown = new long[n];
+    List<Map<String, Long>> versions = new ArrayList<>();
+    for (int k = 0; k < n; k++) versions.add(new TreeMap<>());
+    Map<String, Integer> itemNumbers = new HashMap<>();
     Map<String, Exposed> byUser = new HashMap<>();
-    long[] twoArms = {0};
     store.forEachExposure(e.id(), null, x -> {
       Integer arm = armIndex.get(x.arm());
       if (arm == null) return; // not one of its arms: written by another build, nothing to credit it to
-      Exposed u = byUser.get(x.userId());
-      if (u == null) {
-        u = new Exposed(arm);
-        byUser.put(x.userId(), u);
-      } else if (u.arm != arm) {
-        if (!u.inTwoArms) twoArms[0]++;
+      Exposed u = byUser.computeIfAbsent(x.userId(), id -> new Exposed(arm));
+      if (u.arm != arm) {
         u.inTwoArms = true;
-        return; // the first arm keeps them
+        return;
       }
       answers[arm]++;
       itemsShown[arm] += x.itemIds().size();
-      u.times.add(x.timestampMillis());
-      u.shown.add(new HashSet<>(x.itemIds()));
+      versions.get(arm).merge(x.version() == null ? "none" : x.version(), 1L, Long::sum);
+      int[] items = new int[x.itemIds().size()];
+      for (int k = 0; k < items.length; k++) {
+        items[k] = itemNumbers.computeIfAbsent(x.itemIds().get(k), id -> itemNumbers.size());
+      }
+      Arrays.sort(items);
+      u.add(x.timestampMillis(), items);
     });
-    store.forEachEventSince(e.startedAtMillis(), stored -> {
+    store.forEachEventSince(e.startedAtMillis() - CLOCK_TOLERANCE_MILLIS, stored -> {
       dev.attune.events.Event ev = stored.event();
       Exposed u = byUser.get(ev.userId());
-      if (u == null || !e.conversionTypes().contains(ev.type().toLowerCase(Locale.ROOT))) return;
-      if (!(weights.weight(ev.type(), ev.value(), Float.NaN) > 0)) return;
-      if (u.used != null && u.used.contains(ev.itemId())) return;
-      for (int k = 0; k < u.times.size(); k++) {
-        long shownAt = u.times.get(k);
-        if (ev.timestamp() >= shownAt && ev.timestamp() <= shownAt + e.windowMillis()
-            && u.shown.get(k).contains(ev.itemId())) {
-          if (u.used == null) u.used = new HashSet<>();
-          u.used.add(ev.itemId());
+      if (u == null || u.inTwoArms || !e.conversionTypes().contains(ev.type().toLowerCase(Locale.ROOT))) return;
+      Integer item = itemNumbers.get(ev.itemId());
+      if (item == null || u.used(item)) return; // never shown to anyone, or credited already
+      if (!(weights.weight(ev.type(), ev.value(), (float) durations.applyAsDouble(ev.itemId())) > 0)) return;
+      for (int k = 0; k < u.answers; k++) {
+        long shownAt = u.times[k];
+        if (ev.timestamp() >= shownAt - CLOCK_TOLERANCE_MILLIS && ev.timestamp() <= shownAt + e.windowMillis()
+            && Arrays.binarySearch(u.shown[k], item) >= 0) {
+          u.use(item);
           return;
         }
       }
@@ -124,19 +164,24 @@ final class ExperimentResults {
     long[] conversions = new long[n];
     long[] converted = new long[n];
     double[] sumSquares = new double[n];
+    long twoArms = 0;
     for (Exposed u : byUser.values()) {
-      int c = u.used == null ? 0 : u.used.size();
+      if (u.inTwoArms) {
+        // left out of both arms' users and conversions: which arm's answers made them act cannot be told
+        twoArms++;
+        continue;
+      }
       users[u.arm]++;
-      conversions[u.arm] += c;
-      if (c > 0) converted[u.arm]++;
-      sumSquares[u.arm] += (double) c * c;
+      conversions[u.arm] += u.usedCount;
+      if (u.usedCount > 0) converted[u.arm]++;
+      sumSquares[u.arm] += (double) u.usedCount * u.usedCount;
     }
     List<Arm> arms = new ArrayList<>();
     for (int k = 0; k < n; k++) {
       arms.add(new Arm(e.arms().get(k), users[k], answers[k], itemsShown[k], conversions[k], converted[k],
-          sumSquares[k]));
+          sumSquares[k], versions.get(k)));
     }
-    return new ExperimentResults(e, arms, nowMillis, twoArms[0]);
+    return new ExperimentResults(e, arms, nowMillis, twoArms);
   }
 
   List<Arm> arms() {
@@ -154,11 +199,12 @@ final class ExperimentResults {
     return OnlineTests.sampleRatioPValue(counts, shares);
   }
 
-  /** Arm {@code k}'s conversion rate against the control's. */
+  /** Arm {@code k}'s conversion rate against the control's, its interval at one minus {@link #comparisonLevel}. */
   OnlineTests.Comparison conversionRate(int k) {
     Arm a = arms.get(0);
     Arm b = arms.get(k);
-    return OnlineTests.proportions(a.convertedUsers(), a.users(), b.convertedUsers(), b.users(), CONFIDENCE);
+    return OnlineTests.proportions(a.convertedUsers(), a.users(), b.convertedUsers(), b.users(),
+        1 - comparisonLevel());
   }
 
   /** Arm {@code k}'s conversions per user against the control's. */
@@ -166,7 +212,7 @@ final class ExperimentResults {
     Arm a = arms.get(0);
     Arm b = arms.get(k);
     return OnlineTests.means(a.conversions(), a.sumSquares(), a.users(), b.conversions(), b.sumSquares(), b.users(),
-        CONFIDENCE);
+        1 - comparisonLevel());
   }
 
   /** The level each comparison is tested at: 5% shared among the comparisons with the control. */
@@ -179,14 +225,19 @@ final class ExperimentResults {
     return arms.stream().allMatch(a -> a.users() >= experiment.minUsersPerArm());
   }
 
+  /** collecting, ready, too_few_users (stopped before every arm had its users) or sample_ratio_mismatch. */
+  String state() {
+    if (sampleRatioPValue() < SAMPLE_RATIO_ALPHA) return "sample_ratio_mismatch";
+    if (enoughUsers()) return "ready";
+    return experiment.running() ? "collecting" : "too_few_users";
+  }
+
   /** The answer's {@code results} object (NaN written as null: JSON has no NaN). */
   Map<String, Object> toJson() {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("asOfMillis", asOfMillis);
     double srm = sampleRatioPValue();
-    boolean mismatch = srm < SAMPLE_RATIO_ALPHA;
-    boolean ready = enoughUsers();
-    out.put("state", mismatch ? "sample_ratio_mismatch" : ready ? "ready" : "collecting");
+    out.put("state", state());
     List<Map<String, Object>> armRows = new ArrayList<>();
     for (Arm a : arms) {
       Map<String, Object> row = new LinkedHashMap<>();
@@ -201,6 +252,7 @@ final class ExperimentResults {
       row.put("conversionsPerUser", number(a.users() == 0 ? Double.NaN : (double) a.conversions() / a.users()));
       row.put("conversionsPerItemShown", number(a.itemsShown() == 0 ? Double.NaN
           : (double) a.conversions() / a.itemsShown()));
+      row.put("answersByVersion", a.answersByVersion());
       armRows.add(row);
     }
     out.put("arms", armRows);
@@ -210,26 +262,27 @@ final class ExperimentResults {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("arm", arms.get(k).arm().name());
       row.put("control", arms.get(0).arm().name());
-      OnlineTests.Comparison rate = conversionRate(k);
-      OnlineTests.Comparison perUser = conversionsPerUser(k);
-      row.put("conversionRate", comparison(rate, level));
-      row.put("conversionsPerUser", comparison(perUser, level));
+      // a difference of two shares lies in [-1, 1]: a normal interval on few users can reach past it
+      row.put("conversionRate", comparison(conversionRate(k), level, -1, 1));
+      row.put("conversionsPerUser", comparison(conversionsPerUser(k), level, Double.NEGATIVE_INFINITY,
+          Double.POSITIVE_INFINITY));
       comparisons.add(row);
     }
     out.put("comparisons", comparisons);
     out.put("level", level);
     Map<String, Object> split = new LinkedHashMap<>();
     split.put("pValue", number(srm));
-    split.put("mismatch", mismatch);
+    split.put("mismatch", srm < SAMPLE_RATIO_ALPHA);
     out.put("sampleRatio", split);
-    if (usersInTwoArms > 0) out.put("usersInTwoArms", usersInTwoArms);
-    out.put("verdict", verdict(srm, ready));
+    out.put("usersInTwoArms", usersInTwoArms);
+    out.put("verdict", verdict());
     return out;
   }
 
   /** One sentence for people: what can be read from the results now. */
-  String verdict(double srm, boolean ready) {
-    if (srm < SAMPLE_RATIO_ALPHA) {
+  String verdict() {
+    String state = state();
+    if (state.equals("sample_ratio_mismatch")) {
       StringBuilder counts = new StringBuilder();
       for (Arm a : arms) {
         if (!counts.isEmpty()) counts.append(", ");
@@ -238,16 +291,17 @@ final class ExperimentResults {
       }
       return String.format(Locale.ROOT, "the split is broken: users per arm %s differ from the shares asked for"
           + " (p = %.2g); read no comparison until the cause is found (user ids that change between requests, a cache"
-          + " or a client in front of one arm)", counts, srm);
+          + " or a client in front of one arm)", counts, sampleRatioPValue());
     }
-    if (!ready) {
+    if (!state.equals("ready")) {
       Arm fewest = arms.stream().min(java.util.Comparator.comparingLong(Arm::users)).orElseThrow();
-      return String.format(Locale.ROOT, "collecting: arm %s has %d of the %d users each arm needs before a verdict",
-          fewest.arm().name(), fewest.users(), experiment.minUsersPerArm());
+      return String.format(Locale.ROOT, "%s: arm %s has %d of the %d users each arm needs before a verdict",
+          experiment.running() ? "collecting" : "stopped too early", fewest.arm().name(), fewest.users(),
+          experiment.minUsersPerArm());
     }
     List<String> parts = new ArrayList<>();
     Arm control = arms.get(0);
-    double baseline = control.users() == 0 ? 0 : (double) control.convertedUsers() / control.users();
+    double baseline = (double) control.convertedUsers() / control.users();
     for (int k = 1; k < arms.size(); k++) {
       Arm b = arms.get(k);
       OnlineTests.Comparison c = conversionRate(k);
@@ -257,16 +311,29 @@ final class ExperimentResults {
         String relative = Double.isFinite(c.relative()) ? String.format(Locale.ROOT, "%+.1f%%, ", 100 * c.relative())
             : "";
         parts.add(String.format(Locale.ROOT, "%s %s the control: %.2f%% of its users used a recommendation against"
-            + " %.2f%% (%s95%% interval %+.2f to %+.2f points, p = %.2g)", b.arm().name(),
+            + " %.2f%% (%s%.4g%% interval %+.2f to %+.2f points, p = %.2g)", b.arm().name(),
             c.difference() > 0 ? "beats" : "loses to", 100 * shareB, 100 * baseline, relative,
-            100 * c.lower(), 100 * c.upper(), c.pValue()));
+            100 * (1 - comparisonLevel()), 100 * Math.max(-1, c.lower()), 100 * Math.min(1, c.upper()), c.pValue()));
       } else {
+        String found = String.format(Locale.ROOT, "%s: no difference from the control found (%.2f%% against %.2f%%,"
+            + " p = %.2g)", b.arm().name(), 100 * shareB, 100 * baseline, c.pValue());
         double detectable = baseline >= 1 ? Double.NaN : OnlineTests.minimumDetectableDifference(baseline,
             control.users(), b.users(), comparisonLevel(), POWER);
-        String relative = baseline == 0 ? "" : String.format(Locale.ROOT, " (%.0f%%)", 100 * detectable / baseline);
-        parts.add(String.format(Locale.ROOT, "%s: no difference from the control found (%.2f%% against %.2f%%, p ="
-            + " %.2g); these users would find a rise of %.2f points%s 8 times in 10", b.arm().name(),
-            100 * shareB, 100 * baseline, c.pValue(), 100 * detectable, relative));
+        if (Double.isNaN(detectable)) {
+          parts.add(found + "; no rise above the control's is possible or detectable at these users");
+        } else {
+          String relative = baseline == 0 ? "" : String.format(Locale.ROOT, " (%.0f%%)", 100 * detectable / baseline);
+          parts.add(String.format(Locale.ROOT, "%s; these users would find a rise of %.2f points%s 8 times in 10",
+              found, 100 * detectable, relative));
+        }
+      }
+    }
+    for (Arm a : arms) {
+      // the control's "active" follows activations and publications: its answers may come from several versions
+      long modelVersions = a.answersByVersion().keySet().stream().filter(v -> !v.equals("none")).count();
+      if (modelVersions > 1) {
+        parts.add(String.format(Locale.ROOT, "arm %s was answered by %d model versions (%s): its figures mix them",
+            a.arm().name(), modelVersions, String.join(", ", a.answersByVersion().keySet())));
       }
     }
     return String.join("; ", parts);
@@ -280,11 +347,11 @@ final class ExperimentResults {
     return out;
   }
 
-  private static Map<String, Object> comparison(OnlineTests.Comparison c, double level) {
+  private static Map<String, Object> comparison(OnlineTests.Comparison c, double level, double least, double most) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("difference", number(c.difference()));
-    out.put("lower", number(c.lower()));
-    out.put("upper", number(c.upper()));
+    out.put("lower", number(Math.max(least, c.lower())));
+    out.put("upper", number(Math.min(most, c.upper())));
     out.put("relative", number(c.relative()));
     out.put("pValue", number(c.pValue()));
     out.put("significant", c.pValue() < level);

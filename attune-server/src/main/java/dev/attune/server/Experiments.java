@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,11 +46,14 @@ import org.slf4j.LoggerFactory;
  * recorded as nothing.
  *
  * <p>Exposures are written in batches by a background thread ({@link #FLUSH_MILLIS}), off the answer's path: a
- * recommendation waits for no write. A store that refuses them keeps them queued (up to {@link #MAX_PENDING}, the
- * newest beyond are counted as dropped and the results say so); a stop writes what is queued. A crash loses at most
- * the last {@link #FLUSH_MILLIS} of exposures, which the comparison tolerates: both arms lose alike.
+ * recommendation waits for no write. A store that refuses them keeps them queued (up to {@link #MAX_PENDING}; the
+ * newest beyond are counted as dropped, per experiment, and its results say so until a restart); a stop writes what is
+ * queued. A crash loses what is queued: normally the last {@link #FLUSH_MILLIS}, more while the store refuses writes;
+ * both arms lose alike.
  *
- * <p>Thread-safe.
+ * <p>Two locks: {@link #lifecycle} for starting, stopping, restoring and reloading (which read model versions, seconds
+ * for a pipeline refitted on the store), and {@link #queue} for the exposure queue, its writes and a user's deletion,
+ * which so never wait for a model to load. The answer path takes neither. Thread-safe.
  */
 final class Experiments implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Experiments.class);
@@ -61,6 +65,8 @@ final class Experiments implements AutoCloseable {
   static final int MAX_WINDOW_MINUTES = 30 * 24 * 60;
   static final int DEFAULT_MIN_USERS_PER_ARM = 1_000;
   static final int MAX_MIN_USERS_PER_ARM = 100_000_000;
+  /** The smallest share an arm may have: a tenth of a per cent. */
+  static final double MIN_SHARE = 0.001;
   /**
    * The events that count as a use of what was shown, unless the experiment names its own: every type the service
    * weighs as liked, except those that say only that an item was seen or searched for (a client may log the display
@@ -105,18 +111,33 @@ final class Experiments implements AutoCloseable {
   private volatile Running running;
   /** Why the running experiment in the store is not served (an arm's version could not be read at start), or null. */
   private volatile String notServed;
+  private final Object lifecycle = new Object();
+  private final Object queue = new Object();
   private final ConcurrentLinkedQueue<Store.Exposure> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final AtomicLong dropped = new AtomicLong();
-  /** A batch the store refused, written again before anything newer (guarded by {@code this}). */
+  private final Map<String, AtomicLong> droppedByExperiment = new ConcurrentHashMap<>();
+  /**
+   * Users being deleted or just deleted: their exposures asked for up to the time given are not kept (while the
+   * deletion runs, {@code Long.MAX_VALUE}). A request that came before the deletion ended may be answered after it;
+   * its exposure must not outlive the deletion. Kept {@link #TOMBSTONE_MILLIS}.
+   */
+  private final Map<String, Long> deletedUntil = new ConcurrentHashMap<>();
+  static final long TOMBSTONE_MILLIS = 10 * 60_000;
+  /** A batch the store refused, written again before anything newer (guarded by {@link #queue}). */
   private List<Store.Exposure> unwritten = List.of();
-  private ScheduledExecutorService flusher; // started with the first experiment served (guarded by this)
+  private ScheduledExecutorService flusher; // started with the first experiment served (guarded by lifecycle)
 
   /** Where answers per arm, and the exposure queue's state, are counted for {@code /metrics}; null: nowhere. */
   private final MeterRegistry metrics;
 
+  /** An item's length in seconds, NaN when unknown (a play's seconds become a share of it). */
+  private final java.util.function.ToDoubleFunction<String> durations;
+
   Experiments(Store store, Recommendations served, Function<ServingModel, Recommendations> recommendationsOf,
-      VersionReader versions, LongSupplier clock, MeterRegistry metrics) {
+      VersionReader versions, LongSupplier clock, MeterRegistry metrics,
+      java.util.function.ToDoubleFunction<String> durations) {
+    this.durations = durations;
     this.store = store;
     this.served = served;
     this.recommendationsOf = recommendationsOf;
@@ -168,16 +189,22 @@ final class Experiments implements AutoCloseable {
     return arms.size() - 1;
   }
 
-  /** Records that {@code userId} (as stored) was shown {@code items} by their arm. */
-  void exposed(Assignment a, String userId, List<Recommendations.Recommended> items, long nowMillis) {
+  /**
+   * Records that {@code userId} (as stored), asking at {@code askedAtMillis}, was shown {@code items} by their arm's
+   * {@code version} (null: the fallback or popularity answered).
+   */
+  void exposed(Assignment a, String userId, String version, List<Recommendations.Recommended> items,
+      long askedAtMillis) {
+    if (deleted(userId, askedAtMillis)) return;
     if (pendingCount.get() >= MAX_PENDING) {
       // the store has refused writes for a while: the newest are counted, not kept, so memory stays bounded
       dropped.incrementAndGet();
+      droppedByExperiment.computeIfAbsent(a.experiment().id(), k -> new AtomicLong()).incrementAndGet();
       return;
     }
     List<String> ids = new ArrayList<>(items.size());
     for (Recommendations.Recommended r : items) ids.add(r.itemId());
-    pending.add(new Store.Exposure(a.experiment().id(), userId, a.armName(), nowMillis, ids));
+    pending.add(new Store.Exposure(a.experiment().id(), userId, a.armName(), version, askedAtMillis, ids));
     pendingCount.incrementAndGet();
     if (metrics != null) {
       Counter.builder("attune_experiment_answers").description("recommendation answers given in an A/B experiment")
@@ -186,31 +213,59 @@ final class Experiments implements AutoCloseable {
   }
 
   /**
-   * Runs {@code deletion} of user {@code userId} (as stored) with none of their exposures left queued before or after
-   * it: one written after the store deleted theirs would outlive the deletion. Returns what the deletion returns.
+   * Marks user {@code userId} (as stored) as being deleted: from now until {@link #deletionEnded}, none of their
+   * exposures is queued or written, and those queued are dropped (one written after the store deleted theirs would
+   * outlive the deletion).
    */
-  synchronized boolean deleting(String userId, java.util.function.BooleanSupplier deletion) {
-    forget(userId);
-    boolean deleted = deletion.getAsBoolean();
-    forget(userId);
-    return deleted;
+  void deletionStarts(String userId) {
+    synchronized (queue) {
+      deletedUntil.put(userId, Long.MAX_VALUE);
+      forget(userId);
+    }
   }
 
-  /** Drops the queued exposures of {@code userId}; returns whether there were any. */
-  private boolean forget(String userId) {
-    boolean any = false;
+  /**
+   * Ends the deletion of {@code userId}: exposures of requests that came before now are still dropped (a request may
+   * be answered after the deletion from what it read before), those of later requests are a new user's.
+   */
+  void deletionEnded(String userId) {
+    synchronized (queue) {
+      deletedUntil.put(userId, clock.getAsLong());
+      forget(userId);
+    }
+  }
+
+  private boolean deleted(String userId, long askedAtMillis) {
+    Long until = deletedUntil.get(userId);
+    return until != null && askedAtMillis <= until;
+  }
+
+  /** Drops the queued exposures of {@code userId} (guarded by {@link #queue}). */
+  private void forget(String userId) {
     for (var it = pending.iterator(); it.hasNext(); ) {
       if (it.next().userId().equals(userId)) {
         it.remove();
         pendingCount.decrementAndGet();
-        any = true;
       }
     }
     if (unwritten.stream().anyMatch(e -> e.userId().equals(userId))) {
       unwritten = unwritten.stream().filter(e -> !e.userId().equals(userId)).toList();
-      any = true;
     }
-    return any;
+  }
+
+  /**
+   * What activating another version does to the running experiment, for the activation's answer: an arm serving
+   * {@link #ACTIVE} serves the new version from now on, and its results mix both. Null when no arm serves it.
+   */
+  String activeArmWarning() {
+    Running r = running;
+    if (r == null) return null;
+    List<String> arms = new ArrayList<>();
+    for (Store.Arm a : r.experiment().arms()) if (a.version().equals(ACTIVE)) arms.add(a.name());
+    if (arms.isEmpty()) return null;
+    return "experiment " + r.experiment().id() + " is running and its arm " + String.join(", ", arms) + " serves the"
+        + " active version: it serves this one from now on, and its results mix the two (per version in"
+        + " answersByVersion)";
   }
 
   /** Tells every arm's model that an item entered, changed in or left the catalogue. */
@@ -231,18 +286,20 @@ final class Experiments implements AutoCloseable {
    * Reads the arms' versions again whose models are fitted on the store's events when read (a deleted or quarantined
    * user must leave them, as they leave the served one).
    */
-  synchronized void reloadArmsFittedOnTheStore() {
-    Running r = running;
-    if (r == null) return;
-    for (int k = 0; k < r.byArm().length; k++) {
-      Recommendations arm = r.byArm()[k];
-      if (arm == served || arm.model() == null || !arm.model().fitsOnStoreEvents()) continue;
-      String version = r.experiment().arms().get(k).version();
-      try {
-        arm.swap(versions.read(version));
-      } catch (RuntimeException e) {
-        LOG.error("experiment {}: arm {} ({}) could not be read again after a deletion or a quarantine; it serves as"
-            + " before", r.experiment().id(), r.experiment().arms().get(k).name(), version, e);
+  void reloadArmsFittedOnTheStore() {
+    synchronized (lifecycle) {
+      Running r = running;
+      if (r == null) return;
+      for (int k = 0; k < r.byArm().length; k++) {
+        Recommendations arm = r.byArm()[k];
+        if (arm == served || arm.model() == null || !arm.model().fitsOnStoreEvents()) continue;
+        String version = r.experiment().arms().get(k).version();
+        try {
+          arm.swap(versions.read(version));
+        } catch (RuntimeException e) {
+          LOG.error("experiment {}: arm {} ({}) could not be read again after a deletion or a quarantine; it serves"
+              + " as before", r.experiment().id(), r.experiment().arms().get(k).name(), version, e);
+        }
       }
     }
   }
@@ -250,23 +307,21 @@ final class Experiments implements AutoCloseable {
   // ---------------------------------------------------------------- lifecycle
 
   /** Serves the experiment the store says is running, if any (at start-up). */
-  synchronized void restore() {
-    for (Store.Experiment e : store.experiments()) {
-      if (!e.running()) continue;
-      try {
-        serve(e);
-        LOG.info("experiment {} ('{}') runs on: {}", e.id(), e.name(), describeArms(e));
-      } catch (ApiException ex) {
-        notServed = "an arm's model version cannot be served (" + ex.getMessage() + "): every user gets the served"
-            + " model until the experiment is stopped";
-        LOG.error("experiment {} is running but not served: {}", e.id(), notServed);
+  void restore() {
+    synchronized (lifecycle) {
+      for (Store.Experiment e : store.experiments()) {
+        if (!e.running()) continue;
+        try {
+          publish(prepare(e));
+          LOG.info("experiment {} ('{}') runs on: {}", e.id(), e.name(), describeArms(e));
+        } catch (ApiException ex) {
+          notServed = "an arm's model version cannot be served (" + ex.getMessage() + "): every user gets the served"
+              + " model until the experiment is stopped (and started again, once the version can be read)";
+          LOG.error("experiment {} is running but not served: {}", e.id(), notServed);
+        }
+        return; // one runs at a time
       }
-      return; // one runs at a time
     }
-  }
-
-  private void serve(Store.Experiment e) {
-    publish(prepare(e));
   }
 
   /** Reads every arm's version; serves nothing yet. */
@@ -277,7 +332,13 @@ final class Experiments implements AutoCloseable {
       if (version.equals(ACTIVE)) {
         byArm[k] = served;
       } else {
-        Recommendations arm = recommendationsOf.apply(versions.read(version));
+        ServingModel model;
+        try {
+          model = versions.read(version);
+        } catch (ApiException ex) {
+          throw new ApiException(ex.status(), ex.error(), ex.getMessage(), "arms[" + k + "].version");
+        }
+        Recommendations arm = recommendationsOf.apply(model);
         arm.fallback(served.fallback());
         byArm[k] = arm;
       }
@@ -285,7 +346,8 @@ final class Experiments implements AutoCloseable {
     return new Running(e, byArm);
   }
 
-  private synchronized void publish(Running r) {
+  /** Serves {@code r} (guarded by {@link #lifecycle}). */
+  private void publish(Running r) {
     if (flusher == null) {
       flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("attune-exposures").daemon()
           .factory());
@@ -293,23 +355,35 @@ final class Experiments implements AutoCloseable {
     }
     notServed = null;
     running = r;
+    // an item changed or a fallback fitted while the arms were read reached only what was running then: the arms
+    // take the catalogue's flags and the fallback as they are now
+    for (Recommendations arm : r.byArm()) {
+      if (arm == served) continue;
+      arm.swap(arm.model());
+      arm.fallback(served.fallback());
+    }
   }
 
   /** Writes the queued exposures; those the store refuses stay queued. */
-  synchronized void flush() {
-    while (true) {
-      List<Store.Exposure> batch = new ArrayList<>(unwritten);
-      while (batch.size() < MAX_BATCH) {
-        Store.Exposure e = pending.poll();
-        if (e == null) break;
-        pendingCount.decrementAndGet();
-        batch.add(e);
+  void flush() {
+    synchronized (queue) {
+      long now = clock.getAsLong();
+      deletedUntil.values().removeIf(until -> until != Long.MAX_VALUE && until < now - TOMBSTONE_MILLIS);
+      while (true) {
+        List<Store.Exposure> batch = new ArrayList<>(unwritten);
+        while (batch.size() < MAX_BATCH) {
+          Store.Exposure e = pending.poll();
+          if (e == null) break;
+          pendingCount.decrementAndGet();
+          // queued before its user's deletion began, by a request answered after forget() looked
+          if (!deleted(e.userId(), e.timestampMillis())) batch.add(e);
+        }
+        if (batch.isEmpty()) return;
+        unwritten = batch; // kept until written
+        store.recordExposures(batch);
+        unwritten = List.of();
+        if (batch.size() < MAX_BATCH) return;
       }
-      if (batch.isEmpty()) return;
-      unwritten = batch; // kept until written
-      store.recordExposures(batch);
-      unwritten = List.of();
-      if (batch.size() < MAX_BATCH) return;
     }
   }
 
@@ -323,22 +397,28 @@ final class Experiments implements AutoCloseable {
     }
   }
 
-  private synchronized int unwrittenCount() {
-    return unwritten.size() + pendingCount.get();
+  private int unwrittenCount() {
+    synchronized (queue) {
+      return unwritten.size() + pendingCount.get();
+    }
   }
 
   @Override
-  public synchronized void close() {
-    if (flusher != null) {
-      flusher.shutdown();
+  public void close() {
+    ScheduledExecutorService f;
+    synchronized (lifecycle) {
+      f = flusher;
+      running = null;
+    }
+    if (f != null) {
+      f.shutdown(); // its last flush may be running: waited for, holding no lock it needs
       try {
-        flusher.awaitTermination(5, TimeUnit.SECONDS);
+        f.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
     flushQuietly();
-    running = null;
   }
 
   // ---------------------------------------------------------------- admin routes
@@ -359,12 +439,12 @@ final class Experiments implements AutoCloseable {
   /** POST /v1/admin/experiments: starts one (201); 409 while another runs. */
   void start(Context ctx, JsonNode body) {
     Store.Experiment e = parse(body, clock.getAsLong());
-    synchronized (this) {
-      Running r = running;
+    synchronized (lifecycle) {
       for (Store.Experiment other : store.experiments()) {
         if (other.id().equals(e.id())) {
           throw new ApiException(409, "experiment_exists", "an experiment '" + e.id() + "' exists already (" + state(
-              other) + "); give another id", "id");
+              other) + "); give another id, or delete that one (DELETE /v1/admin/experiments/" + e.id() + ")",
+              "id");
         }
         if (other.running()) {
           throw new ApiException(409, "experiment_running", "experiment '" + other.id() + "' is running; stop it"
@@ -372,20 +452,21 @@ final class Experiments implements AutoCloseable {
               + " arms", null);
         }
       }
-      if (r != null) throw new IllegalStateException("served experiment " + r.experiment().id() + " is not running");
-      Running next = prepare(e); // an arm's version that cannot be served refuses the start, nothing stored
+      // the arms' versions are read first (holding no lock the answers, the exposures or a deletion need): one that
+      // cannot be served refuses the start, nothing stored
+      Running next = prepare(e);
       store.saveExperiment(e);
       publish(next);
     }
     LOG.info("experiment {} ('{}') started: {}", e.id(), e.name(), describeArms(e));
-    ctx.status(201).json(describe(e));
+    ctx.status(201).header("Location", "/v1/admin/experiments/" + e.id()).json(describe(e));
   }
 
   /** POST /v1/admin/experiments/{id}/stop: stops it and answers its results; a stopped one is answered as is. */
   void stop(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     Store.Experiment e;
-    synchronized (this) {
+    synchronized (lifecycle) {
       e = find(id);
       if (e.running()) {
         Store.Experiment stopped = new Store.Experiment(e.id(), e.name(), e.arms(), e.windowMillis(),
@@ -401,23 +482,51 @@ final class Experiments implements AutoCloseable {
     ctx.json(withResults(e));
   }
 
+  /** DELETE /v1/admin/experiments/{id}: a stopped experiment, its arms and exposures (409 while it runs). */
+  void delete(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    synchronized (lifecycle) {
+      if (find(id).running()) {
+        throw new ApiException(409, "experiment_running", "experiment '" + id + "' is running; stop it first", null);
+      }
+      synchronized (queue) {
+        flush(); // none of its answers may be written after its rows are deleted
+        store.deleteExperiment(id);
+      }
+      results.remove(id);
+    }
+    LOG.info("experiment {} deleted", id);
+    ctx.status(204);
+  }
+
   private Store.Experiment find(String id) {
     return store.experiments().stream().filter(x -> x.id().equals(id)).findFirst()
         .orElseThrow(() -> ApiException.notFound("experiment", id));
   }
 
+  /** Results computed in the last {@link #RESULTS_FRESH_MILLIS}, by experiment: one look from every open dashboard. */
+  private final Map<String, CachedResults> results = new ConcurrentHashMap<>();
+  private record CachedResults(Long stoppedAtMillis, long computedAtMillis, Map<String, Object> json) {}
+  static final long RESULTS_FRESH_MILLIS = 1_000;
+
   private Map<String, Object> withResults(Store.Experiment e) {
-    try {
-      flush(); // what was answered up to now counts
-    } catch (StoreException ex) {
-      LOG.warn("exposures not written before results: {}", ex.getMessage());
-    }
     Map<String, Object> out = describe(e);
-    out.put("results", ExperimentResults.compute(store, e, clock.getAsLong(), Recommendations.WEIGHTS).toJson());
-    long lost = dropped.get();
-    if (lost > 0) {
-      out.put("droppedExposures", lost);
+    long now = clock.getAsLong();
+    CachedResults cached = results.get(e.id());
+    if (cached == null || !java.util.Objects.equals(cached.stoppedAtMillis(), e.stoppedAtMillis())
+        || now - cached.computedAtMillis() > RESULTS_FRESH_MILLIS || now < cached.computedAtMillis()) {
+      try {
+        flush(); // what was answered up to now counts
+      } catch (StoreException ex) {
+        LOG.warn("exposures not written before results: {}", ex.getMessage());
+      }
+      cached = new CachedResults(e.stoppedAtMillis(), now, ExperimentResults.compute(store, e, now,
+          Recommendations.WEIGHTS, durations).toJson());
+      results.put(e.id(), cached);
     }
+    out.put("results", cached.json());
+    AtomicLong lost = droppedByExperiment.get(e.id());
+    if (lost != null) out.put("droppedExposures", lost.get());
     return out;
   }
 
@@ -429,6 +538,7 @@ final class Experiments implements AutoCloseable {
     Running r = running;
     boolean servedNow = r != null && r.experiment().id().equals(e.id());
     if (e.running() && !servedNow && notServed != null) out.put("note", notServed);
+    out.put("served", servedNow);
     List<Map<String, Object>> arms = new ArrayList<>();
     for (int k = 0; k < e.arms().size(); k++) {
       Store.Arm a = e.arms().get(k);
@@ -500,8 +610,8 @@ final class Experiments implements AutoCloseable {
       versionIds.add(RequestBodies.requiredId(a, path, "version"));
       if (a.has("share")) {
         double share = RequestBodies.optionalNumber(a, path, "share", 0);
-        if (!(share > 0 && share < 1)) {
-          throw ApiException.invalid(path + ".share", "share must be a fraction in (0, 1): " + share);
+        if (!(share >= MIN_SHARE && share < 1)) {
+          throw ApiException.invalid(path + ".share", "share must be a fraction in [" + MIN_SHARE + ", 1): " + share);
         }
         shares[k] = share;
         withShare++;
@@ -513,22 +623,32 @@ final class Experiments implements AutoCloseable {
     double sum = 0;
     for (double s : shares) sum += s;
     if (withShare == 0) {
-      java.util.Arrays.fill(shares, 1.0 / shares.length);
+      java.util.Arrays.fill(shares, 1.0);
+      sum = shares.length;
     } else if (Math.abs(sum - 1) > 1e-6) {
       throw ApiException.invalid("arms", "the arms' shares sum to " + sum + "; they must sum to 1");
     }
     List<Store.Arm> arms = new ArrayList<>();
     double given = 0;
     for (int k = 0; k < shares.length; k++) {
-      // the last takes what the others leave, so that the shares sum to 1 exactly
-      double share = k == shares.length - 1 ? 1 - given : shares[k];
-      given += shares[k];
+      // scaled to sum to 1, the last taking what the others leave, so that the sum is 1 exactly
+      double share = k == shares.length - 1 ? 1 - given : shares[k] / sum;
+      given += share;
       arms.add(new Store.Arm(names.get(k), versionIds.get(k), share));
     }
     int windowMinutes = intField(b, "windowMinutes", 1, MAX_WINDOW_MINUTES, DEFAULT_WINDOW_MINUTES);
     int minUsers = intField(b, "minUsersPerArm", 1, MAX_MIN_USERS_PER_ARM, DEFAULT_MIN_USERS_PER_ARM);
     Set<String> types = new TreeSet<>();
-    for (String t : RequestBodies.stringList(b, "", "conversionTypes")) types.add(t.toLowerCase(Locale.ROOT));
+    List<String> asked = RequestBodies.stringList(b, "", "conversionTypes");
+    for (int k = 0; k < asked.size(); k++) {
+      String type = asked.get(k).toLowerCase(Locale.ROOT);
+      var known = Recommendations.WEIGHTS.type(type);
+      if (known.isPresent() && known.get().weight() <= 0) {
+        throw ApiException.invalid("conversionTypes[" + k + "]", "'" + type + "' is weighed as disliked, never as a"
+            + " use of what was shown: it would never count");
+      }
+      types.add(type);
+    }
     if (b.has("conversionTypes") && types.isEmpty()) {
       throw ApiException.invalid("conversionTypes", "conversionTypes must name at least one event type (leave it out"
           + " for the default: " + String.join(", ", new TreeSet<>(DEFAULT_CONVERSION_TYPES)) + ")");
@@ -538,7 +658,7 @@ final class Experiments implements AutoCloseable {
   }
 
   private static String defaultId(long nowMillis) {
-    return "ab-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC)
+    return "ab-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS", Locale.ROOT).withZone(ZoneOffset.UTC)
         .format(Instant.ofEpochMilli(nowMillis));
   }
 

@@ -329,8 +329,9 @@ final class OpenApi {
     props(export).set("events", props(userEvents).get("events").deepCopy());
     ObjectNode exposure = object(props(export).putObject("exposures").put("type", "array").put("description",
         "what A/B experiments recorded as shown to the user").putObject("items"), "experimentId", "arm",
-        "timestamp", "itemIds");
+        "version", "timestamp", "itemIds");
     for (String text : List.of("experimentId", "arm")) props(exposure).putObject(text).put("type", "string");
+    nullable(props(exposure).putObject("version"), "string");
     props(exposure).putObject("timestamp").put("type", "integer");
     props(exposure).putObject("itemIds").put("type", "array").putObject("items").put("type", "string");
     props(export).putObject("exportedAtMillis").put("type", "integer");
@@ -390,27 +391,29 @@ final class OpenApi {
   private static void experimentSchemas(ObjectNode schemas) {
     ObjectNode ask = object(schemas.putObject("ExperimentRequest").put("additionalProperties", false), "name",
         "arms");
-    props(ask).putObject("name").put("type", "string");
+    props(ask).putObject("name").put("type", "string").put("minLength", 1);
     nullable(props(ask).putObject("id"), "string");
     ((ObjectNode) props(ask).get("id")).put("pattern", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
         .put("description", "default ab-<UTC time of the start>");
     ObjectNode armRequest = object(props(ask).putObject("arms").put("type", "array").put("minItems", 2)
         .put("maxItems", Experiments.MAX_ARMS).put("description", "the first is the control").putObject("items")
         .put("additionalProperties", false), "name", "version");
-    props(armRequest).putObject("name").put("type", "string");
-    props(armRequest).putObject("version").put("type", "string").put("description", "a model version's id (as"
+    props(armRequest).putObject("name").put("type", "string").put("minLength", 1);
+    props(armRequest).putObject("version").put("type", "string").put("minLength", 1).put("description", "a model"
+        + " version's id (as"
         + " GET /v1/admin/models lists them), or '" + Experiments.ACTIVE + "': the one served to everyone else");
     ObjectNode share = props(armRequest).putObject("share");
     share.putArray("type").add("number").add("null");
-    share.put("exclusiveMinimum", 0).put("exclusiveMaximum", 1).put("description", "the arm's fraction of users;"
-        + " every arm's or none (equal)");
+    share.put("minimum", Experiments.MIN_SHARE).put("exclusiveMaximum", 1).put("description", "the arm's fraction"
+        + " of users; every arm's or none (equal); they sum to 1");
     ObjectNode window = props(ask).putObject("windowMinutes");
     window.putArray("type").add("integer").add("null");
     window.put("minimum", 1).put("maximum", Experiments.MAX_WINDOW_MINUTES)
         .put("default", Experiments.DEFAULT_WINDOW_MINUTES).put("description", "how long after an answer an event"
             + " on one of its items counts as a use of it");
     stringList(props(ask), "conversionTypes");
-    ((ObjectNode) props(ask).get("conversionTypes")).put("description", "the event types that count as a use"
+    ((ObjectNode) props(ask).get("conversionTypes")).put("minItems", 1).put("description", "the event types that"
+        + " count as a use, not ones weighed as disliked"
         + " (default: " + String.join(", ", new java.util.TreeSet<>(Experiments.DEFAULT_CONVERSION_TYPES)) + ")");
     ObjectNode minUsers = props(ask).putObject("minUsersPerArm");
     minUsers.putArray("type").add("integer").add("null");
@@ -419,7 +422,10 @@ final class OpenApi {
             + " this many users");
     ObjectNode experiment = object(schemas.putObject("Experiment"), "id", "name", "state", "arms", "windowMinutes",
         "conversionTypes", "minUsersPerArm", "startedAtMillis", "stoppedAtMillis");
-    for (String text : List.of("id", "name", "note")) props(experiment).putObject(text).put("type", "string");
+    for (String text : List.of("id", "name")) props(experiment).putObject(text).put("type", "string");
+    props(experiment).putObject("note").put("type", "string").put("description", "only when it runs but is not"
+        + " served (an arm's version could not be read at start)");
+    props(experiment).putObject("served").put("type", "boolean").put("description", "whether its arms answer now");
     props(experiment).putObject("state").put("type", "string").putArray("enum").add("running").add("stopped");
     ObjectNode arm = object(props(experiment).putObject("arms").put("type", "array").putObject("items"), "name",
         "version", "share", "control");
@@ -432,11 +438,51 @@ final class OpenApi {
     }
     nullable(props(experiment).putObject("stoppedAtMillis"), "integer");
     props(experiment).putObject("conversionTypes").put("type", "array").putObject("items").put("type", "string");
-    props(experiment).putObject("results").put("type", "object").put("description", "on GET of one experiment and"
-        + " on stop: per arm users, answers, itemsShown, conversions, convertedUsers, conversionRate {estimate,"
-        + " lower, upper}, conversionsPerUser; comparisons of each arm with the control (conversionRate and"
-        + " conversionsPerUser: difference, lower, upper, relative, pValue, significant); sampleRatio {pValue,"
-        + " mismatch}; state collecting, ready or sample_ratio_mismatch; verdict");
+    props(experiment).putObject("results").put("$ref", "#/components/schemas/ExperimentResults")
+        .put("description", "on GET of one experiment and on stop");
+    ObjectNode results = object(schemas.putObject("ExperimentResults"), "asOfMillis", "state", "arms",
+        "comparisons", "level", "sampleRatio", "usersInTwoArms", "verdict");
+    props(results).putObject("asOfMillis").put("type", "integer");
+    props(results).putObject("state").put("type", "string").putArray("enum").add("collecting").add("ready")
+        .add("too_few_users").add("sample_ratio_mismatch");
+    props(results).putObject("level").put("type", "number").put("description", "each comparison's level: 0.05"
+        + " over the comparisons (Bonferroni); the differences' intervals are at one minus it");
+    props(results).putObject("usersInTwoArms").put("type", "integer").put("description", "users answered by two"
+        + " arms, left out");
+    props(results).putObject("verdict").put("type", "string");
+    ObjectNode estimate = object(schemas.putObject("Estimate").put("description", "null numbers: no users yet"),
+        "estimate", "lower", "upper");
+    for (String n : List.of("estimate", "lower", "upper")) nullable(props(estimate).putObject(n), "number");
+    ObjectNode armResult = object(props(results).putObject("arms").put("type", "array").putObject("items"), "name",
+        "users", "answers", "itemsShown", "conversions", "convertedUsers", "conversionRate", "conversionsPerUser",
+        "conversionsPerItemShown", "answersByVersion");
+    props(armResult).putObject("name").put("type", "string");
+    for (String n : List.of("users", "answers", "itemsShown", "conversions", "convertedUsers")) {
+      props(armResult).putObject(n).put("type", "integer");
+    }
+    props(armResult).putObject("conversionRate").put("$ref", "#/components/schemas/Estimate").put("description",
+        "the share of its users with a conversion, Wilson 95% interval");
+    for (String n : List.of("conversionsPerUser", "conversionsPerItemShown")) {
+      nullable(props(armResult).putObject(n), "number");
+    }
+    props(armResult).putObject("answersByVersion").put("type", "object").put("description", "answers by the model"
+        + " version that gave them (none: the fallback or popularity)").putObject("additionalProperties")
+        .put("type", "integer");
+    ObjectNode compared = object(props(results).putObject("comparisons").put("type", "array").putObject("items"),
+        "arm", "control", "conversionRate", "conversionsPerUser");
+    props(compared).putObject("arm").put("type", "string");
+    props(compared).putObject("control").put("type", "string");
+    ObjectNode difference = object(schemas.putObject("Difference").put("description", "an arm less the control;"
+        + " null numbers: not measurable yet"), "difference", "lower", "upper", "relative", "pValue", "significant");
+    for (String n : List.of("difference", "lower", "upper", "relative", "pValue")) {
+      nullable(props(difference).putObject(n), "number");
+    }
+    props(difference).putObject("significant").put("type", "boolean");
+    props(compared).putObject("conversionRate").put("$ref", "#/components/schemas/Difference");
+    props(compared).putObject("conversionsPerUser").put("$ref", "#/components/schemas/Difference");
+    ObjectNode split = object(props(results).putObject("sampleRatio"), "pValue", "mismatch");
+    nullable(props(split).putObject("pValue"), "number");
+    props(split).putObject("mismatch").put("type", "boolean");
     ObjectNode list = object(schemas.putObject("Experiments"), "experiments");
     props(list).putObject("experiments").put("type", "array").putObject("items").put("$ref",
         "#/components/schemas/Experiment");

@@ -1247,6 +1247,8 @@ abstract class ApiContract {
     }
     assertEquals(armOf.get("ab7"), json(post("/v1/recommendations", "{\"userId\":\"ab7\"}"), 200).get("experiment")
         .get("arm").asText(), "a stored user's POST is answered by their arm too");
+    assertEquals(armOf.get("ab8"), json(post("/v1/recommendations", "{\"userId\":\"ab8\",\"history\":[{\"itemId\":"
+        + "\"song30\"}]}"), 200).get("experiment").get("arm").asText(), "a what-if is answered by the arm, not recorded");
     assertFalse(json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}]}"), 200).has("experiment"),
         "an anonymous history is in no experiment");
 
@@ -1282,6 +1284,9 @@ abstract class ApiContract {
 
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"second\",\"arms\":[{\"name\":\"a\","
         + "\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}"), 409, "experiment_running", null);
+    assertError(admin("DELETE", "/v1/admin/experiments/ab-test", null), 409, "experiment_running", null);
+    assertEquals("{\"model\":" + control.get("answers").asLong() + "}", control.get("answersByVersion").toString(),
+        "answers by the version that gave them");
     restart();
     assertEquals(armOf.get("ab3"), json(get("/v1/users/ab3/recommendations?k=5"), 200).get("experiment").get("arm")
         .asText(), "a restart serves the experiment on, with the same arms");
@@ -1298,6 +1303,7 @@ abstract class ApiContract {
     assertEquals("model", after.get("model").asText(), "everyone gets the active version again");
     JsonNode listed = json(admin("GET", "/v1/admin/experiments", null), 200).get("experiments");
     assertEquals(1, listed.size());
+    assertFalse(listed.get(0).get("served").asBoolean());
     assertEquals("stopped", listed.get(0).get("state").asText());
     assertFalse(listed.get(0).has("results"), "the list leaves results out");
     assertEquals(200, admin("POST", "/v1/admin/experiments/ab-test/stop", null).statusCode(), "stopping twice");
@@ -1307,6 +1313,28 @@ abstract class ApiContract {
     List<Store.Exposure> left = new ArrayList<>();
     store.forEachExposure(null, "ab3", left::add);
     assertEquals(List.of(), left);
+    // and a stopped experiment with all of its exposures
+    assertEquals(204, admin("DELETE", "/v1/admin/experiments/ab-test", null).statusCode());
+    assertEquals(0, json(admin("GET", "/v1/admin/experiments", null), 200).get("experiments").size());
+    store.forEachExposure("ab-test", null, left::add);
+    assertEquals(List.of(), left);
+    assertError(admin("DELETE", "/v1/admin/experiments/ab-test", null), 404, "not_found", null);
+  }
+
+  /** Activating another version while an experiment's arm serves the active one warns that its results will mix. */
+  @Test
+  void activatingAnotherVersionDuringAnExperimentWarns() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
+    ModelDirectory.write(dir.resolve("model-b"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20,
+        0, 0, null, null, 8L)), ids, Map.of());
+    HttpResponse<String> created = admin("POST", "/v1/admin/experiments", "{\"id\":\"warned\",\"name\":\"n\","
+        + "\"arms\":[{\"name\":\"control\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}");
+    assertEquals(201, created.statusCode(), created.body());
+    assertEquals("/v1/admin/experiments/warned", created.headers().firstValue("Location").orElse(null));
+    JsonNode activated = json(admin("POST", "/v1/admin/models/model-b/activate", null), 200);
+    assertTrue(activated.path("warning").asText().contains("experiment warned is running and its arm control"),
+        activated.toString());
   }
 
   /** Posts events given as JSON objects, as many batches as the server's batch size asks for. */
@@ -1345,7 +1373,7 @@ abstract class ApiContract {
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"id\":\"a/b\",\"arms\":" + two + "}"),
         400, "invalid_field", "id");
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
-        + "\"version\":\"active\"},{\"name\":\"b\",\"version\":\"nope\"}]}"), 404, "not_found", null);
+        + "\"version\":\"active\"},{\"name\":\"b\",\"version\":\"nope\"}]}"), 404, "not_found", "arms[1].version");
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
         + "\"version\":\"active\"},{\"name\":\"b\",\"version\":\"broken\"}]}"), 409, "not_servable", null);
     assertEquals(0, json(admin("GET", "/v1/admin/experiments", null), 200).get("experiments").size(),

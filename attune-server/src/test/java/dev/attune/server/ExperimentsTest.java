@@ -28,7 +28,9 @@ class ExperimentsTest {
       double sd = Math.sqrt(users * shares[k] * (1 - shares[k]));
       assertEquals(users * shares[k], counts[k], 4 * sd, "arm " + k + ": " + counts[k]);
     }
-    assertEquals(Experiments.armOf(e, "user-7"), Experiments.armOf(e, "user-7"), "the same arm every time");
+    // pinned: a change of the hash would move every running experiment's users to other arms on upgrade
+    assertEquals(List.of(0, 2, 1, 1, 2), java.util.stream.IntStream.range(0, 5)
+        .mapToObj(u -> Experiments.armOf(e, "user-" + u)).toList());
   }
 
   @Test
@@ -45,12 +47,65 @@ class ExperimentsTest {
   }
 
   @Test
+  void sharesAreScaledToSumToOneAndTypesThatNeverCountAreRefused() {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    java.util.function.Function<String, Store.Experiment> parse = body -> {
+      try {
+        return Experiments.parse(json.readTree(body), 0);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    String thirds = "{\"name\":\"n\",\"arms\":[{\"name\":\"a\",\"version\":\"active\",\"share\":0.3333333},"
+        + "{\"name\":\"b\",\"version\":\"v\",\"share\":0.3333333},{\"name\":\"c\",\"version\":\"w\","
+        + "\"share\":0.3333334}]}";
+    Store.Experiment e = parse.apply(thirds);
+    assertEquals(1.0, e.arms().stream().mapToDouble(Store.Arm::share).sum(), 1e-15);
+    // within the sum's tolerance, but an arm of a ten-millionth: refused, not a 500 (a QA run's)
+    ApiException tiny = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class, () -> parse.apply(
+        "{\"name\":\"n\",\"arms\":[{\"name\":\"a\",\"version\":\"active\",\"share\":0.5},{\"name\":\"b\","
+        + "\"version\":\"v\",\"share\":0.5000005},{\"name\":\"c\",\"version\":\"w\",\"share\":1e-7}]}"));
+    assertEquals("arms[2].share", tiny.field());
+    ApiException skip = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class, () -> parse.apply(
+        "{\"name\":\"n\",\"arms\":[{\"name\":\"a\",\"version\":\"active\"},{\"name\":\"b\","
+        + "\"version\":\"v\"}],\"conversionTypes\":[\"play\",\"skip\"]}"));
+    assertEquals("conversionTypes[1]", skip.field());
+  }
+
+  /**
+   * A user's exposures queued when their deletion starts, and those of requests that came before it ended but are
+   * answered after it, are never written; a request after the deletion is a new user's.
+   */
+  @Test
+  void noExposureOfADeletedUserOutlivesTheDeletion(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    long[] now = {1_000_000};
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("store.db"))) {
+      Experiments experiments = new Experiments(store, null, null, null, () -> now[0], null, id -> Double.NaN);
+      Experiments.Assignment arm = new Experiments.Assignment(experiment("ab-1", 0.5, 0.5), 0, null);
+      List<Recommendations.Recommended> shown = List.of();
+      experiments.exposed(arm, "gone", "v", shown, now[0] - 10); // queued before the deletion
+      experiments.exposed(arm, "kept", "v", shown, now[0] - 10);
+      experiments.deletionStarts("gone");
+      experiments.exposed(arm, "gone", "v", shown, now[0] + 5); // answered while it runs
+      now[0] += 100;
+      experiments.deletionEnded("gone");
+      experiments.exposed(arm, "gone", "v", shown, now[0] - 50); // asked before the end, answered after it
+      now[0] += 100;
+      experiments.exposed(arm, "gone", "v", shown, now[0]); // a new request: a new user of that id
+      experiments.flush();
+      List<String> written = new java.util.ArrayList<>();
+      store.forEachExposure(null, null, x -> written.add(x.userId() + "@" + x.timestampMillis()));
+      assertEquals(List.of("kept@999990", "gone@1000200"), written);
+    }
+  }
+
+  @Test
   void theRequestIsReadWithDefaults() {
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
     Store.Experiment e = Experiments.parse(json.createObjectNode().put("name", "n").set("arms", json.createArrayNode()
         .add(json.createObjectNode().put("name", "a").put("version", "active").put("share", 0.3))
         .add(json.createObjectNode().put("name", "b").put("version", "v2").put("share", 0.7))), 1_733_480_000_000L);
-    assertEquals("ab-20241206-101320", e.id());
+    assertEquals("ab-20241206-101320-000", e.id());
     assertEquals(1.0, e.arms().get(0).share() + e.arms().get(1).share(), 0, "shares sum to exactly 1");
     assertEquals(Experiments.DEFAULT_WINDOW_MINUTES * 60_000L, e.windowMillis());
     assertEquals(Experiments.DEFAULT_CONVERSION_TYPES, e.conversionTypes());

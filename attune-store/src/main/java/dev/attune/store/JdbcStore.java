@@ -1319,21 +1319,32 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public boolean deleteExperiment(String experimentId) {
+    requireId(experimentId, "experimentId");
+    return write("deleteExperiment", c -> {
+      update(c, "DELETE FROM exposures WHERE experiment_id = ?", experimentId);
+      update(c, "DELETE FROM experiment_arms WHERE experiment_id = ?", experimentId);
+      return update(c, "DELETE FROM experiments WHERE id = ?", experimentId) > 0;
+    });
+  }
+
+  @Override
   public void recordExposures(List<Exposure> exposures) {
     if (exposures == null || exposures.stream().anyMatch(java.util.Objects::isNull)) {
       throw new IllegalArgumentException("exposures must not be or hold null");
     }
     if (exposures.isEmpty()) return;
     write("recordExposures", c -> {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO exposures (experiment_id, user_id, arm, ts, items)"
-          + " VALUES (?, ?, ?, ?, " + dialect.jsonParameter() + ")")) {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO exposures (experiment_id, user_id, arm, version, ts,"
+          + " items) VALUES (?, ?, ?, ?, ?, " + dialect.jsonParameter() + ")")) {
         for (int i = 0; i < exposures.size(); i++) {
           Exposure e = exposures.get(i);
           ps.setString(1, e.experimentId());
           ps.setString(2, e.userId());
           ps.setString(3, e.arm());
-          ps.setLong(4, e.timestampMillis());
-          ps.setString(5, JsonColumns.write(e.itemIds()));
+          ps.setString(4, e.version());
+          ps.setLong(5, e.timestampMillis());
+          ps.setString(6, JsonColumns.write(e.itemIds()));
           ps.addBatch();
           if ((i + 1) % BATCH_ROWS == 0 || i == exposures.size() - 1) ps.executeBatch();
         }
@@ -1345,7 +1356,8 @@ public final class JdbcStore implements Store {
   @Override
   public void forEachExposure(String experimentId, String userId, Consumer<Exposure> visitor) {
     requireVisitor(visitor);
-    StringBuilder sql = new StringBuilder("SELECT experiment_id, user_id, arm, ts, items FROM exposures WHERE 1 = 1");
+    StringBuilder sql = new StringBuilder("SELECT experiment_id, user_id, arm, version, ts, items FROM exposures"
+        + " WHERE 1 = 1");
     if (experimentId != null) sql.append(" AND experiment_id = ?");
     if (userId != null) sql.append(" AND user_id = ?");
     sql.append(" ORDER BY sequence");
@@ -1356,8 +1368,8 @@ public final class JdbcStore implements Store {
         if (userId != null) ps.setString(parameter, userId);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            visitor.accept(new Exposure(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                JsonColumns.stringList(rs.getString(5))));
+            visitor.accept(new Exposure(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getLong(5), JsonColumns.stringList(rs.getString(6))));
           }
         }
       }

@@ -215,6 +215,13 @@ public interface Store extends AutoCloseable {
   /** Every experiment, newest (latest start) first. */
   List<Experiment> experiments();
 
+  /**
+   * Deletes an experiment, its arms and its exposures.
+   *
+   * @return whether it existed
+   */
+  boolean deleteExperiment(String experimentId);
+
   /** Appends exposures (answers given in an experiment) in one transaction. */
   void recordExposures(List<Exposure> exposures);
 
@@ -224,7 +231,7 @@ public interface Store extends AutoCloseable {
    */
   void forEachExposure(String experimentId, String userId, Consumer<Exposure> visitor);
 
-    // ---- serving ----
+  // ---- serving ----
 
   /**
    * Claims the store for the one server that may serve it. A server keeps what it reads from the store in memory
@@ -339,11 +346,14 @@ public interface Store extends AutoCloseable {
   }
 
   /**
-   * An answer given in an experiment: what the user was shown, by which arm, when.
+   * An answer given in an experiment: what the user was shown, by which arm and model version, when.
    *
+   * @param version the model version that answered, or null (the classic fallback or popularity answered)
+   * @param timestampMillis when the request came
    * @param itemIds the items shown, best first
    */
-  record Exposure(String experimentId, String userId, String arm, long timestampMillis, List<String> itemIds) {
+  record Exposure(String experimentId, String userId, String arm, String version, long timestampMillis,
+      List<String> itemIds) {
     /** Checks the fields. */
     public Exposure {
       if (experimentId == null || userId == null || arm == null || itemIds == null) {

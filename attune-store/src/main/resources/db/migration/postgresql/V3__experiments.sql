@@ -26,9 +26,11 @@ CREATE TABLE exposures (
   experiment_id text COLLATE "C" NOT NULL,
   user_id       text COLLATE "C" NOT NULL,
   arm           text             NOT NULL,
-  ts            bigint           NOT NULL,
+  version       text COLLATE "C",           -- the model version that answered; NULL: the fallback or popularity
+  ts            bigint           NOT NULL,  -- when the request came
   items         jsonb            NOT NULL    -- array of the item ids shown, in order
 );
 
-CREATE INDEX exposures_experiment ON exposures (experiment_id, ts, sequence);
+-- forEachExposure reads an experiment's rows in sequence order
+CREATE INDEX exposures_experiment ON exposures (experiment_id, sequence);
 CREATE INDEX exposures_user ON exposures (user_id);

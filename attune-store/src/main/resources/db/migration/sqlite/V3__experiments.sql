@@ -26,9 +26,11 @@ CREATE TABLE exposures (
   experiment_id TEXT    NOT NULL,
   user_id       TEXT    NOT NULL,
   arm           TEXT    NOT NULL,
-  ts            INTEGER NOT NULL,
+  version       TEXT,                           -- the model version that answered; NULL: the fallback or popularity
+  ts            INTEGER NOT NULL,               -- when the request came
   items         TEXT    NOT NULL                -- JSON array of the item ids shown, in order
 );
 
-CREATE INDEX exposures_experiment ON exposures (experiment_id, ts);
+-- forEachExposure reads an experiment's rows in sequence order (the rowid is part of every SQLite index)
+CREATE INDEX exposures_experiment ON exposures (experiment_id);
 CREATE INDEX exposures_user ON exposures (user_id);
