@@ -311,9 +311,12 @@ final class ExperimentResults {
         String relative = Double.isFinite(c.relative()) ? String.format(Locale.ROOT, "%+.1f%%, ", 100 * c.relative())
             : "";
         parts.add(String.format(Locale.ROOT, "%s %s the control: %.2f%% of its users used a recommendation against"
-            + " %.2f%% (%s%.4g%% interval %+.2f to %+.2f points, p = %.2g)", b.arm().name(),
+            + " %.2f%% (%s%s%% interval %+.2f to %+.2f points, p = %.2g)", b.arm().name(),
             c.difference() > 0 ? "beats" : "loses to", 100 * shareB, 100 * baseline, relative,
-            100 * (1 - comparisonLevel()), 100 * Math.max(-1, c.lower()), 100 * Math.min(1, c.upper()), c.pValue()));
+            // 95, 97.5, 98.33: the interval's level as people write it
+            java.math.BigDecimal.valueOf(100 * (1 - comparisonLevel())).setScale(2, java.math.RoundingMode.HALF_UP)
+                .stripTrailingZeros().toPlainString(),
+            100 * Math.max(-1, c.lower()), 100 * Math.min(1, c.upper()), c.pValue()));
       } else {
         String found = String.format(Locale.ROOT, "%s: no difference from the control found (%.2f%% against %.2f%%,"
             + " p = %.2g)", b.arm().name(), 100 * shareB, 100 * baseline, c.pValue());
