@@ -230,9 +230,16 @@ final class Experiments implements AutoCloseable {
    */
   void deletionEnded(String userId) {
     synchronized (queue) {
-      deletedUntil.put(userId, clock.getAsLong());
+      long now = clock.getAsLong();
+      deletedUntil.put(userId, now);
       forget(userId);
+      pruneTombstones(now); // here too: a server that runs no experiment never flushes
     }
+  }
+
+  /** Forgets deletions older than {@link #TOMBSTONE_MILLIS} (guarded by {@link #queue}). */
+  private void pruneTombstones(long now) {
+    deletedUntil.values().removeIf(until -> until != Long.MAX_VALUE && until < now - TOMBSTONE_MILLIS);
   }
 
   private boolean deleted(String userId, long askedAtMillis) {
@@ -367,8 +374,7 @@ final class Experiments implements AutoCloseable {
   /** Writes the queued exposures; those the store refuses stay queued. */
   void flush() {
     synchronized (queue) {
-      long now = clock.getAsLong();
-      deletedUntil.values().removeIf(until -> until != Long.MAX_VALUE && until < now - TOMBSTONE_MILLIS);
+      pruneTombstones(clock.getAsLong());
       while (true) {
         List<Store.Exposure> batch = new ArrayList<>(unwritten);
         while (batch.size() < MAX_BATCH) {
