@@ -1192,10 +1192,7 @@ abstract class ApiContract {
    */
   @Test
   void anExperimentSplitsUsersBetweenVersionsAndFindsAPlantedDifference() throws Exception {
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
-    ModelDirectory.write(dir.resolve("model-b"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20,
-        0, 0, null, null, 8L)), ids, Map.of());
+    writeSecondVersion();
     int users = 300;
     List<String> plays = new ArrayList<>();
     for (int u = 0; u < users; u++) {
@@ -1228,8 +1225,9 @@ abstract class ApiContract {
       if (random.nextDouble() < (arm.equals("new") ? 0.5 : 0.1)) {
         uses.add(user + first + "\",\"type\":\"click\",\"timestamp\":" + (now + 1_000) + "}");
       }
-      // what does not count: an item not shown, a use before the answer or after the window, a view
-      String unshown = ids.stream().filter(i -> !ids(answer).contains(i)).findFirst().orElseThrow();
+      // what does not count: an item not shown, a use an hour before the answer or after the window, a view
+      String unshown = java.util.stream.IntStream.range(0, ITEMS).mapToObj(i -> "song" + i)
+          .filter(i -> !ids(answer).contains(i)).findFirst().orElseThrow();
       uses.add(user + unshown + "\",\"type\":\"click\"}");
       if (arm.equals("control")) {
         for (long at : new long[] {now - 3_600_000, now + 2 * 3_600_000}) {
@@ -1324,10 +1322,7 @@ abstract class ApiContract {
   /** Activating another version while an experiment's arm serves the active one warns that its results will mix. */
   @Test
   void activatingAnotherVersionDuringAnExperimentWarns() throws Exception {
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
-    ModelDirectory.write(dir.resolve("model-b"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20,
-        0, 0, null, null, 8L)), ids, Map.of());
+    writeSecondVersion();
     HttpResponse<String> created = admin("POST", "/v1/admin/experiments", "{\"id\":\"warned\",\"name\":\"n\","
         + "\"arms\":[{\"name\":\"control\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}");
     assertEquals(201, created.statusCode(), created.body());
@@ -1335,6 +1330,14 @@ abstract class ApiContract {
     JsonNode activated = json(admin("POST", "/v1/admin/models/model-b/activate", null), 200);
     assertTrue(activated.path("warning").asText().contains("experiment warned is running and its arm control"),
         activated.toString());
+  }
+
+  /** A second version beside the served one, {@code model-b}: a random SASRec of another seed over the same songs. */
+  private void writeSecondVersion() throws IOException {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
+    ModelDirectory.write(dir.resolve("model-b"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20,
+        0, 0, null, null, 8L)), ids, Map.of());
   }
 
   /** Posts events given as JSON objects, as many batches as the server's batch size asks for. */
