@@ -419,7 +419,7 @@ async function showExperiment(id) {
     return;
   }
   const r = e.results;
-  const interval = c => `${pct(c.estimate)} (${pct(c.lower)}–${pct(c.upper)})`;
+  const interval = c => (c.estimate === null ? '–' : `${pct(c.estimate)} (${pct(c.lower)}–${pct(c.upper)})`);
   // a p-value is read by its size: 2.6e-5 must not show as 0
   const pValue = p => (p === null || p === undefined ? '–' : p < 0.001 ? p.toExponential(1) : fmt(p, 3));
   const armRows = r.arms.map((a, k) => h('tr', { 'data-arm': a.name },
@@ -457,7 +457,9 @@ async function stopExperiment(e, button) {
     if (err instanceof Stale) return;
     if (err instanceof Unauthorized) return keyRefused();
     button.disabled = false;
-    document.getElementById('experiment-result').textContent = err.message;
+    const out = document.getElementById('experiment-result');
+    out.textContent = err.message;
+    out.classList.add('error');
   }
 }
 

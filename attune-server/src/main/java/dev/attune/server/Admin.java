@@ -329,12 +329,15 @@ final class Admin {
       store.saveModelVersion(new Store.ModelVersion(id, next.kind(), dir.toString(),
           created instanceof Number n ? n.longValue() : clock.getAsLong(), metrics, false));
     }
+    ServingModel before = recommendations.model();
     served.serve(id, dir, next, true);
     Map<String, Object> answer = new LinkedHashMap<>(Map.of("active", id, "version", next.version()));
     List<String> warnings = new ArrayList<>();
     String unknownItems = unknownItemsWarning(next);
     if (unknownItems != null) warnings.add(unknownItems);
-    String experiment = activationWarning.get();
+    // activating the version served already changes nothing an experiment serves
+    String experiment = before != null && before.version().equals(next.version()) ? null
+        : activationWarning.apply(id);
     if (experiment != null) warnings.add(experiment);
     if (!warnings.isEmpty()) {
       String warning = String.join("; ", warnings);
@@ -345,9 +348,10 @@ final class Admin {
   }
 
   /** What an activation changes beyond the served version (an experiment's arm that serves it), or null. */
-  private volatile java.util.function.Supplier<String> activationWarning = () -> null;
+  private volatile java.util.function.UnaryOperator<String> activationWarning = version -> null;
 
-  void onActivation(java.util.function.Supplier<String> warning) {
+  /** What to warn of when version {@code id} is activated: a function of its id giving a warning or null. */
+  void onActivation(java.util.function.UnaryOperator<String> warning) {
     this.activationWarning = warning;
   }
 

@@ -293,13 +293,14 @@ final class ExperimentResults {
           + " (p = %.2g); read no comparison until the cause is found (user ids that change between requests, a cache"
           + " or a client in front of one arm)", counts, sampleRatioPValue());
     }
+    List<String> parts = new ArrayList<>();
     if (!state.equals("ready")) {
       Arm fewest = arms.stream().min(java.util.Comparator.comparingLong(Arm::users)).orElseThrow();
-      return String.format(Locale.ROOT, "%s: arm %s has %d of the %d users each arm needs before a verdict",
+      parts.add(String.format(Locale.ROOT, "%s: arm %s has %d of the %d users each arm needs before a verdict",
           experiment.running() ? "collecting" : "stopped too early", fewest.arm().name(), fewest.users(),
-          experiment.minUsersPerArm());
+          experiment.minUsersPerArm()));
+      return withMixedVersions(parts);
     }
-    List<String> parts = new ArrayList<>();
     Arm control = arms.get(0);
     double baseline = (double) control.convertedUsers() / control.users();
     for (int k = 1; k < arms.size(); k++) {
@@ -331,6 +332,11 @@ final class ExperimentResults {
         }
       }
     }
+    return withMixedVersions(parts);
+  }
+
+  /** {@code parts} joined, with a note for each arm answered by several model versions. */
+  private String withMixedVersions(List<String> parts) {
     for (Arm a : arms) {
       // the control's "active" follows activations and publications: its answers may come from several versions
       long modelVersions = a.answersByVersion().keySet().stream().filter(v -> !v.equals("none")).count();

@@ -261,18 +261,28 @@ final class Experiments implements AutoCloseable {
   }
 
   /**
-   * What activating another version does to the running experiment, for the activation's answer: an arm serving
-   * {@link #ACTIVE} serves the new version from now on, and its results mix both. Null when no arm serves it.
+   * What activating version {@code versionId} (another than the one served) does to the running experiment, for the
+   * activation's answer: an arm serving {@link #ACTIVE} serves it from now on, and its results mix the two; if another
+   * arm serves that version too, the two arms now compare it with itself. Null when no arm serves the active version.
    */
-  String activeArmWarning() {
+  String activeArmWarning(String versionId) {
     Running r = running;
     if (r == null) return null;
-    List<String> arms = new ArrayList<>();
-    for (Store.Arm a : r.experiment().arms()) if (a.version().equals(ACTIVE)) arms.add(a.name());
-    if (arms.isEmpty()) return null;
-    return "experiment " + r.experiment().id() + " is running and its arm " + String.join(", ", arms) + " serves the"
-        + " active version: it serves this one from now on, and its results mix the two (per version in"
+    List<String> following = new ArrayList<>();
+    List<String> same = new ArrayList<>();
+    for (Store.Arm a : r.experiment().arms()) {
+      if (a.version().equals(ACTIVE)) following.add(a.name());
+      else if (a.version().equals(versionId)) same.add(a.name());
+    }
+    if (following.isEmpty()) return null;
+    String warning = "experiment " + r.experiment().id() + " is running and its arm " + String.join(", ", following)
+        + " serves the active version: it serves this one from now on, and its results mix the two (per version in"
         + " answersByVersion)";
+    if (!same.isEmpty()) {
+      warning += "; arm " + String.join(", ", same) + " serves " + versionId + " too, so from now on the experiment"
+          + " compares it with itself";
+    }
+    return warning;
   }
 
   /** Tells every arm's model that an item entered, changed in or left the catalogue. */

@@ -391,15 +391,15 @@ final class OpenApi {
   private static void experimentSchemas(ObjectNode schemas) {
     ObjectNode ask = object(schemas.putObject("ExperimentRequest").put("additionalProperties", false), "name",
         "arms");
-    props(ask).putObject("name").put("type", "string").put("minLength", 1);
+    props(ask).putObject("name").put("type", "string").put("pattern", "\\S"); // not blank
     nullable(props(ask).putObject("id"), "string");
     ((ObjectNode) props(ask).get("id")).put("pattern", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
         .put("description", "default ab-<UTC time of the start>");
     ObjectNode armRequest = object(props(ask).putObject("arms").put("type", "array").put("minItems", 2)
         .put("maxItems", Experiments.MAX_ARMS).put("description", "the first is the control").putObject("items")
         .put("additionalProperties", false), "name", "version");
-    props(armRequest).putObject("name").put("type", "string").put("minLength", 1);
-    props(armRequest).putObject("version").put("type", "string").put("minLength", 1).put("description", "a model"
+    props(armRequest).putObject("name").put("type", "string").put("pattern", "\\S");
+    props(armRequest).putObject("version").put("type", "string").put("pattern", "\\S").put("description", "a model"
         + " version's id (as"
         + " GET /v1/admin/models lists them), or '" + Experiments.ACTIVE + "': the one served to everyone else");
     ObjectNode share = props(armRequest).putObject("share");
@@ -412,6 +412,7 @@ final class OpenApi {
         .put("default", Experiments.DEFAULT_WINDOW_MINUTES).put("description", "how long after an answer an event"
             + " on one of its items counts as a use of it");
     stringList(props(ask), "conversionTypes");
+    ((ObjectNode) props(ask).get("conversionTypes").get("items")).put("pattern", "\\S");
     ((ObjectNode) props(ask).get("conversionTypes")).put("minItems", 1).put("description", "the event types that"
         + " count as a use, not ones weighed as disliked"
         + " (default: " + String.join(", ", new java.util.TreeSet<>(Experiments.DEFAULT_CONVERSION_TYPES)) + ")");

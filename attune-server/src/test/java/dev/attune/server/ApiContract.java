@@ -1319,7 +1319,10 @@ abstract class ApiContract {
     assertError(admin("DELETE", "/v1/admin/experiments/ab-test", null), 404, "not_found", null);
   }
 
-  /** Activating another version while an experiment's arm serves the active one warns that its results will mix. */
+  /**
+   * Activating another version while an experiment's arm serves the active one warns that its results will mix, and
+   * that the experiment compares a version with itself when another arm serves it; the version served already, not.
+   */
   @Test
   void activatingAnotherVersionDuringAnExperimentWarns() throws Exception {
     writeSecondVersion();
@@ -1330,6 +1333,9 @@ abstract class ApiContract {
     JsonNode activated = json(admin("POST", "/v1/admin/models/model-b/activate", null), 200);
     assertTrue(activated.path("warning").asText().contains("experiment warned is running and its arm control"),
         activated.toString());
+    assertTrue(activated.path("warning").asText().contains("arm b serves model-b too"), activated.toString());
+    assertFalse(json(admin("POST", "/v1/admin/models/model-b/activate", null), 200).has("warning"),
+        "activating the version served already changes nothing");
   }
 
   /** A second version beside the served one, {@code model-b}: a random SASRec of another seed over the same songs. */
