@@ -119,6 +119,12 @@ final class ImportCommand implements Callable<Integer> {
       }
       DatasetIo.write(dataset, out);
       AttuneCli.removeExportFiles(out);
+    } catch (dev.attune.data.importers.ImportException e) {
+      if (outIsNew) deleteIfEmpty(out);
+      // a bad row stops a strict import: say how to import the rest (a broken quote stops a lenient one as well)
+      if (lenient || !e.skippable()) throw e;
+      throw dev.attune.data.importers.ImportException.skippableRow(e.file(), e.line(), e.reason(), e.detail()
+          + " (--lenient skips such rows and counts them by reason)");
     } catch (Exception e) {
       if (outIsNew) deleteIfEmpty(out);
       throw e;

@@ -113,6 +113,15 @@ class ImportCommandTest {
   }
 
   @Test
+  void aStrictImportStoppedByABadRowSaysHowToSkipSuchRows() throws Exception {
+    Path file = write("one-bad.csv", "user,item,ts\na,1,5\nb,2,x\n");
+    String error = failure("import", "--format", "csv", "--input", file.toString(), "--out",
+        dir.resolve("one-bad").toString(), "--columns", "timestamp=ts");
+    assertEquals("attune: one-bad.csv:3: bad number in field 'ts': \"x\" (--lenient skips such rows and counts them"
+        + " by reason)", error);
+  }
+
+  @Test
   void anImportThatRejectsEveryRowFailsAndSaysWhy() throws Exception {
     Path file = write("bad.csv", "user,item,ts\na,1,x\nb,2,-5\nc,3,y\n");
     Path out = dir.resolve("bad");
@@ -137,7 +146,8 @@ class ImportCommandTest {
     Path jsonl = write("dup.jsonl", "{\"u\":\"3\",\"u\":\"4\",\"i\":\"a\"}\n");
     String error = failure("import", "--format", "jsonl", "--input", jsonl.toString(), "--out",
         dir.resolve("d").toString(), "--columns", "user=u,item=i");
-    assertEquals("attune: dup.jsonl:1: bad json: duplicate key 'u'", error);
+    assertEquals("attune: dup.jsonl:1: bad json: duplicate key 'u' (--lenient skips such rows and counts them by"
+        + " reason)", error);
 
     Path csv = write("dup.csv", "uid,uid,iid,action,ts\n1,2,a,play,1700000000\n");
     error = failure("import", "--format", "csv", "--input", csv.toString(), "--out", dir.resolve("d").toString(),
@@ -155,7 +165,8 @@ class ImportCommandTest {
 
     Path jsonl = write("d.jsonl", "{\"user\":\"1\",\"item\":\"a\"}\n{\"user\":\"1\"\n");
     error = failure("import", "--format", "jsonl", "--input", jsonl.toString(), "--out", dir.resolve("d").toString());
-    assertEquals("attune: d.jsonl:2: bad json: the object is not closed (unexpected end of line)", error);
+    assertEquals("attune: d.jsonl:2: bad json: the object is not closed (unexpected end of line) (--lenient skips"
+        + " such rows and counts them by reason)", error);
   }
 
   @Test

@@ -136,7 +136,7 @@ final class ImportContext {
 
   /** Handles a bad row at {@code line} of {@code file}; see {@link #reject(LineReader, BadRow)}. */
   void reject(Path file, long line, BadRow bad) throws ImportException {
-    ImportException e = new ImportException(file, line, bad.reason, bad.getMessage());
+    ImportException e = ImportException.skippableRow(file, line, bad.reason, bad.getMessage());
     if (options.strict()) {
       throw e;
     }

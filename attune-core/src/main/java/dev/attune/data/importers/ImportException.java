@@ -21,6 +21,7 @@ public final class ImportException extends IOException {
   private final long line;
   private final String reason;
   private final String detail;
+  private final boolean skippable;
 
   /**
    * A failure at one line of one file.
@@ -33,7 +34,20 @@ public final class ImportException extends IOException {
    *     {@code bad number in field 'rating': "x"}; non-null
    */
   public ImportException(Path file, long line, String reason, String detail) {
+    this(file, line, reason, detail, false);
+  }
+
+  /**
+   * A bad row that stopped a strict import, which a lenient one would have counted and skipped (as opposed to a
+   * problem that stops both, such as a quote never closed).
+   */
+  public static ImportException skippableRow(Path file, long line, String reason, String detail) {
+    return new ImportException(file, line, reason, detail, true);
+  }
+
+  private ImportException(Path file, long line, String reason, String detail, boolean skippable) {
     super(location(file, line) + ": " + detail);
+    this.skippable = skippable;
     if (file == null || reason == null || detail == null) {
       throw new IllegalArgumentException("file, reason and detail must not be null");
     }
@@ -70,5 +84,10 @@ public final class ImportException extends IOException {
   /** The description without the {@code file:line: } prefix. */
   public String detail() {
     return detail;
+  }
+
+  /** Whether a lenient import would have skipped this row and gone on ({@link #skippableRow}). */
+  public boolean skippable() {
+    return skippable;
   }
 }
