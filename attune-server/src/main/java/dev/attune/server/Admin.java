@@ -351,6 +351,13 @@ final class Admin {
   private volatile java.util.function.UnaryOperator<String> activationWarning = version -> null;
 
   /** What to warn of when version {@code id} is activated: a function of its id giving a warning or null. */
+  /** What answers a stored user (the arm of a running experiment, or the served model); set by the Api. */
+  private volatile java.util.function.Function<String, Recommendations> answeringFor; // null: the served model
+
+  void answeringFor(java.util.function.Function<String, Recommendations> answering) {
+    this.answeringFor = answering;
+  }
+
   void onActivation(java.util.function.UnaryOperator<String> warning) {
     this.activationWarning = warning;
   }
@@ -624,7 +631,12 @@ final class Admin {
     if (scene != null && !catalog.hasScene(scene)) {
       throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.describeScenes());
     }
-    ServingModel m = recommendations.model();
+    String userAsSent = b.has("userId") ? RequestBodies.requiredId(b, "", "userId") : null;
+    String id = userAsSent == null ? null : userIds.isPseudonym(userAsSent) ? userAsSent : userIds.stored(userAsSent);
+    // a stored user in an experiment's arm: the map reads the model their recommendations come from
+    var arms = answeringFor;
+    Recommendations answering = id == null || arms == null ? recommendations : arms.apply(id);
+    ServingModel m = answering.model();
     if (m == null) throw new ApiException(409, "no_model", "no model is served", null);
     SceneTransferModel transfer = m.sceneTarget(scene);
     if (m.sceneTargets() != null && transfer == null) {
@@ -639,12 +651,10 @@ final class Admin {
     List<Boolean> sentTimestamp = new ArrayList<>();
     Recommendations.Preferences chosen = Recommendations.Preferences.NONE;
     java.util.Set<String> seen = new java.util.HashSet<>();
-    if (b.has("userId")) {
-      String asSent = RequestBodies.requiredId(b, "", "userId");
-      String id = userIds.isPseudonym(asSent) ? asSent : userIds.stored(asSent);
+    if (id != null) {
       RecentHistory.UserHistory stored = historyOf.apply(id);
       var profile = store.user(id);
-      if (stored.recent().isEmpty() && profile.isEmpty()) throw ApiException.notFound("user", asSent);
+      if (stored.recent().isEmpty() && profile.isEmpty()) throw ApiException.notFound("user", userAsSent);
       // as the recommendation routes read them: the choices of a user with fewer than COLD_EVENTS stored events
       if (profile.isPresent() && stored.recent().size() < Recommendations.COLD_EVENTS) {
         chosen = Api.preferences(profile.get().attributes());
@@ -668,7 +678,7 @@ final class Admin {
       seen.add(e.itemId());
       if (Recommendations.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0) liked.add(e);
     }
-    List<dev.attune.events.Event> standIns = recommendations.standIns(liked, seen, chosen);
+    List<dev.attune.events.Event> standIns = answering.standIns(liked, seen, chosen);
     for (int k = standIns.size() - 1; k >= 0; k--) {
       events.addFirst(standIns.get(k));
       sentTimestamp.addFirst(false);

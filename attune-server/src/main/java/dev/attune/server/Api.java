@@ -129,7 +129,7 @@ final class Api {
     this.stats = stats;
     this.lifecycle = lifecycle;
     this.admin = new Admin(store, json, config, catalog, recommendations, stats, clock, served, lifecycle,
-        this::historyOf);
+        this::historyForAdmin);
     this.experiments = new Experiments(store, recommendations,
         model -> new Recommendations(catalog, counters, config, model), admin::readVersion, clock, metrics,
         itemId -> {
@@ -137,6 +137,7 @@ final class Api {
           return item == null ? Double.NaN : item.item().durationSeconds();
         });
     admin.onActivation(experiments::activeArmWarning);
+    admin.answeringFor(id -> answering(experiments.assign(id)));
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
         new Route(GET, "/metrics", "Prometheus metrics", List.of(), null, 200, this::metrics),
@@ -469,6 +470,11 @@ final class Api {
     return arm == null ? recommendations : arm.recommendations();
   }
 
+  /** A stored user's history as their recommendations read it: by their experiment arm's model, if they have one. */
+  private RecentHistory.UserHistory historyForAdmin(String id) {
+    return historyOf(id, answering(experiments.assign(id)));
+  }
+
   /** The experiments (for the server: restored at start, told of fallback refits, closed at stop). */
   Experiments experiments() {
     return experiments;
@@ -480,12 +486,9 @@ final class Api {
    * history, whose books a window of the newest 50 events could leave out entirely, and when no model is served (the
    * classic fallback, item-kNN or ALS, reads the whole history, as it does offline and in POST). The store has every
    * acknowledged event, so reading it keeps read-your-writes.
+   *
+   * <p>{@code answering} is what answers the user: an experiment's arm may hold another model than the served one.
    */
-  private RecentHistory.UserHistory historyOf(String id) {
-    return historyOf(id, recommendations);
-  }
-
-  /** As {@link #historyOf(String)}, for the model {@code answering} serves (an experiment's arm may hold another). */
   private RecentHistory.UserHistory historyOf(String id, Recommendations answering) {
     ServingModel m = answering.model();
     if (m != null && m.sequential() != null) history.ensureSteps(m.sequential().historyWindow());

@@ -1249,6 +1249,12 @@ abstract class ApiContract {
         + "\"song30\"}]}"), 200).get("experiment").get("arm").asText(), "a what-if is answered by the arm, not recorded");
     assertFalse(json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}]}"), 200).has("experiment"),
         "an anonymous history is in no experiment");
+    for (String user : List.of("ab1", "ab2", "ab3", "ab4")) {
+      JsonNode influence = json(admin("POST", "/v1/admin/influence", "{\"userId\":\"" + user + "\",\"items\":"
+          + "[\"song5\"]}"), 200);
+      assertEquals(armOf.get(user).equals("new") ? "model-b" : "model", influence.get("model").asText(),
+          "the dashboard's influence map reads the model the user's recommendations come from");
+    }
 
     JsonNode shown = json(admin("GET", "/v1/admin/experiments/ab-test", null), 200);
     JsonNode results = shown.get("results");
