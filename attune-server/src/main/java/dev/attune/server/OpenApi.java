@@ -150,6 +150,7 @@ final class OpenApi {
     if (r.method() == io.javalin.http.HandlerType.POST && r.path().equals("/v1/admin/experiments")) {
       return schema.put("$ref", "#/components/schemas/ExperimentRequest");
     }
+    if (r.path().equals("/v1/admin/influence")) return schema.put("$ref", "#/components/schemas/InfluenceRequest");
     if (entity == null) return schema.put("type", "object");
     String ref = "#/components/schemas/" + entity;
     if (r.method() == io.javalin.http.HandlerType.PUT) return schema.put("$ref", ref);
@@ -232,6 +233,17 @@ final class OpenApi {
       java.util.Map.entry("GET /v1/users/{id}/events", "UserEvents"),
       java.util.Map.entry("GET /v1/users/{id}/export", "UserExport"),
       java.util.Map.entry("POST /v1/items/lookup", "LookedUp"),
+      java.util.Map.entry("GET /v1/admin/overview", "AdminOverview"),
+      java.util.Map.entry("GET /v1/admin/events/over-time", "EventsOverTime"),
+      java.util.Map.entry("GET /v1/admin/quality", "AdminQuality"),
+      java.util.Map.entry("GET /v1/admin/models", "ModelVersions"),
+      java.util.Map.entry("POST /v1/admin/models/{id}/activate", "Activated"),
+      java.util.Map.entry("POST /v1/admin/models/train", "TrainingJob"),
+      java.util.Map.entry("GET /v1/admin/training", "TrainingStatus"),
+      java.util.Map.entry("GET /v1/admin/users", "UserIdList"),
+      java.util.Map.entry("GET /v1/admin/items", "ItemSearchResults"),
+      java.util.Map.entry("POST /v1/admin/influence", "Influence"),
+      java.util.Map.entry("GET /v1/admin/items/{id}/consumers", "ItemConsumers"),
       java.util.Map.entry("GET /v1/admin/experiments", "Experiments"),
       java.util.Map.entry("POST /v1/admin/experiments", "Experiment"),
       java.util.Map.entry("GET /v1/admin/experiments/{id}", "Experiment"),
@@ -370,6 +382,7 @@ final class OpenApi {
     attributes.putArray("type").add("object").add("null");
     attributes.putObject("additionalProperties").put("type", "string");
     experimentSchemas(schemas);
+    adminSchemas(schemas);
     ObjectNode health = object(schemas.putObject("Health"), "status", "model");
     props(health).putObject("status").put("type", "string").putArray("enum").add("ok").add("store unavailable")
         .add("another server holds the store");
@@ -382,6 +395,211 @@ final class OpenApi {
     props(conflict).putObject("index").put("type", "integer");
     props(conflict).putObject("id").put("type", "string");
     props(conflict).putObject("message").put("type", "string");
+  }
+
+  /**
+   * The other admin routes' answers, for the dashboard and operators' scripts: their fields with types and what they
+   * mean, nested objects as far as they are the server's own (a version's {@code params} and {@code metrics} are
+   * what its model.json holds). A test holds each to the fields a live answer has.
+   */
+  private static void adminSchemas(ObjectNode schemas) {
+    java.util.function.BiFunction<ObjectNode, String, ObjectNode> integerMap = (props, name) -> {
+      ObjectNode map = props.putObject(name).put("type", "object");
+      map.putObject("additionalProperties").put("type", "integer");
+      return map;
+    };
+    ObjectNode traffic = object(schemas.putObject("Traffic").put("description", "recommendation answers since the"
+        + " server started, not counting the dashboard's previews"), "answers", "answersByServedBy",
+        "coldStartAnswers", "coldStartShare", "itemsBySource");
+    props(traffic).putObject("answers").put("type", "integer");
+    integerMap.apply(props(traffic), "answersByServedBy").put("description", "model, fallback or popular");
+    props(traffic).putObject("coldStartAnswers").put("type", "integer").put("description", "answers holding no item"
+        + " the model scored");
+    nullable(props(traffic).putObject("coldStartShare"), "number");
+    integerMap.apply(props(traffic), "itemsBySource");
+    ObjectNode overview = object(schemas.putObject("AdminOverview"), "counts", "rejects", "model", "fallback",
+        "traffic", "nowMillis");
+    ObjectNode counts = object(props(overview).putObject("counts"), "users", "items", "events", "eventsByType",
+        "eventTypes", "eventsByScene", "eventScenes", "eventsByTypeAndScene", "typeScenePairs");
+    for (String n : List.of("users", "items", "events", "eventTypes", "eventScenes", "typeScenePairs")) {
+      props(counts).putObject(n).put("type", "integer");
+    }
+    integerMap.apply(props(counts), "eventsByType").put("description", "the 50 types with most events");
+    integerMap.apply(props(counts), "eventsByScene").put("description", "the 50 scenes with most events");
+    ObjectNode pair = object(props(counts).putObject("eventsByTypeAndScene").put("type", "array")
+        .put("description", "the 50 pairs with most events").putObject("items"), "type", "scene", "events");
+    props(pair).putObject("type").put("type", "string");
+    props(pair).putObject("scene").put("type", "string");
+    props(pair).putObject("events").put("type", "integer");
+    ObjectNode rejects = object(props(overview).putObject("rejects"), "total", "byReason");
+    props(rejects).putObject("total").put("type", "integer");
+    integerMap.apply(props(rejects), "byReason");
+    ArrayNode activeModel = props(overview).putObject("model").put("description", "the served version, as GET"
+        + " /v1/admin/models lists it; null when none is served").putArray("anyOf");
+    activeModel.addObject().put("$ref", "#/components/schemas/ModelVersionInfo");
+    activeModel.addObject().put("type", "null");
+    nullable(props(overview).putObject("fallback"), "string");
+    props(overview).putObject("traffic").put("$ref", "#/components/schemas/Traffic");
+    props(overview).putObject("nowMillis").put("type", "integer");
+
+    ObjectNode overTime = object(schemas.putObject("EventsOverTime"), "bucket", "bucketMillis", "fromMillis",
+        "toMillis", "counts", "total", "nowMillis");
+    props(overTime).putObject("bucket").put("type", "string").putArray("enum").add("minute").add("day");
+    for (String n : List.of("bucketMillis", "fromMillis", "toMillis", "total", "nowMillis")) {
+      props(overTime).putObject(n).put("type", "integer");
+    }
+    props(overTime).putObject("counts").put("type", "array").put("description", "events per bucket from fromMillis")
+        .putObject("items").put("type", "integer");
+    props(overTime).putObject("itemId").put("type", "string").put("description", "only when asked for one item");
+    ObjectNode period = object(props(overTime).putObject("periods").put("type", "array").put("description", "days"
+        + " of the whole log: cut where a year or more, and a quarter of its span, passed without events")
+        .putObject("items"), "fromMillis", "toMillis", "bucketMillis", "counts", "total");
+    for (String n : List.of("fromMillis", "toMillis", "bucketMillis", "total")) {
+      props(period).putObject(n).put("type", "integer");
+    }
+    props(period).putObject("counts").put("type", "array").putObject("items").put("type", "integer");
+
+    ObjectNode quality = object(schemas.putObject("AdminQuality"), "rejects", "quarantine", "unknownEventTypes",
+        "traffic");
+    ObjectNode recentRejects = object(props(quality).putObject("rejects"), "total", "byReason", "recent");
+    props(recentRejects).putObject("total").put("type", "integer");
+    integerMap.apply(props(recentRejects), "byReason");
+    ObjectNode reject = object(props(recentRejects).putObject("recent").put("type", "array").put("description",
+        "the latest 50, newest first").putObject("items"), "timeMillis", "route", "reason", "message");
+    props(reject).putObject("timeMillis").put("type", "integer");
+    for (String n : List.of("route", "reason", "message")) props(reject).putObject(n).put("type", "string");
+    nullable(props(reject).putObject("field"), "string");
+    ObjectNode quarantine = object(props(quality).putObject("quarantine").put("description", "the users the latest"
+        + " abuse review left out of training, popular, trending and the fallback"), "available");
+    props(quarantine).putObject("available").put("type", "boolean");
+    props(quarantine).putObject("message").put("type", "string");
+    props(quarantine).putObject("count").put("type", "integer");
+    props(quarantine).putObject("atMillis").put("type", "integer");
+    ObjectNode flagged = object(props(quarantine).putObject("users").put("type", "array").putObject("items"),
+        "userId", "reason", "detail");
+    for (String n : List.of("userId", "reason", "detail")) props(flagged).putObject(n).put("type", "string");
+    ObjectNode unknownType = object(props(quality).putObject("unknownEventTypes").put("type", "array")
+        .put("description", "event types outside the weight table, weighed 1").putObject("items"), "type", "events");
+    props(unknownType).putObject("type").put("type", "string");
+    props(unknownType).putObject("events").put("type", "integer");
+    props(quality).putObject("traffic").put("$ref", "#/components/schemas/Traffic");
+
+    ObjectNode version = object(schemas.putObject("ModelVersionInfo").put("description", "a model version: a"
+        + " registry row or a model directory beside the served one"), "id", "path", "registered", "active",
+        "readable", "servable");
+    for (String n : List.of("id", "path")) props(version).putObject(n).put("type", "string");
+    for (String n : List.of("registered", "active", "readable", "servable")) {
+      props(version).putObject(n).put("type", "boolean");
+    }
+    for (String n : List.of("kind", "name", "dataset", "protocol")) nullable(props(version).putObject(n), "string");
+    nullable(props(version).putObject("createdAtMillis"), "integer");
+    props(version).putObject("metrics").put("type", "object").put("description", "offline metrics by name (NDCG@10,"
+        + " HR@10 ...; AUC, GAUC for a CTR ranker)").putObject("additionalProperties").put("type", "number");
+    nullable(props(version).putObject("trainSeconds"), "number");
+    nullable(props(version).putObject("bestEpoch"), "integer");
+    nullable(props(version).putObject("validationNdcg10"), "number");
+    props(version).putObject("params").put("description", "the training settings its model.json records, or null")
+        .putArray("type").add("object").add("null");
+    ObjectNode epoch = object(props(version).putObject("history").put("type", "array").put("description", "per"
+        + " epoch").putObject("items"), "epoch");
+    props(epoch).putObject("epoch").put("type", "integer");
+    nullable(props(epoch).putObject("loss"), "number");
+    nullable(props(epoch).putObject("validationNdcg10"), "number");
+    props(version).putObject("gate").putArray("type").add("object").add("null");
+    ((ObjectNode) props(version).get("gate")).put("description", "the model gate's decision for a version the"
+        + " server trained: decision, candidateNdcg10, activeVersion, activeNdcg10, margin, holdout, note, refit");
+    props(version).putObject("error").put("type", "string").put("description", "why it cannot be read");
+    ObjectNode versions = object(schemas.putObject("ModelVersions"), "active", "canTrain", "training", "job",
+        "versions");
+    nullable(props(versions).putObject("active"), "string");
+    props(versions).putObject("canTrain").put("type", "boolean");
+    props(versions).putObject("training").put("type", "string").put("description", "what Train does, in words");
+    ArrayNode lastJob = props(versions).putObject("job").put("description", "the current or last training job;"
+        + " null when none ran since the server started").putArray("anyOf");
+    lastJob.addObject().put("$ref", "#/components/schemas/TrainingJob");
+    lastJob.addObject().put("type", "null");
+    props(versions).putObject("versions").put("type", "array").put("description", "newest first").putObject("items")
+        .put("$ref", "#/components/schemas/ModelVersionInfo");
+    ObjectNode activated = object(schemas.putObject("Activated"), "active", "version");
+    props(activated).putObject("active").put("type", "string");
+    props(activated).putObject("version").put("type", "string");
+    props(activated).putObject("warning").put("type", "string").put("description", "only when there is one: the"
+        + " catalogue lacks most of the version's items, or a running experiment's arm follows the active version");
+
+    ObjectNode job = object(schemas.putObject("TrainingJob"), "id", "trigger", "state", "startedAtMillis", "epoch");
+    for (String n : List.of("id", "trigger")) props(job).putObject(n).put("type", "string");
+    props(job).putObject("state").put("type", "string").putArray("enum").add("queued").add("training")
+        .add("evaluating").add("refitting").add("published").add("rejected").add("failed");
+    for (String n : List.of("version", "holdout", "error")) nullable(props(job).putObject(n), "string");
+    props(job).putObject("startedAtMillis").put("type", "integer");
+    nullable(props(job).putObject("finishedAtMillis"), "integer");
+    props(job).putObject("epoch").put("type", "integer");
+    nullable(props(job).putObject("loss"), "number");
+    ObjectNode progress = object(props(job).putObject("progress"), "done", "total");
+    nullable(props(progress).putObject("stage"), "string");
+    props(progress).putObject("done").put("type", "integer");
+    props(progress).putObject("total").put("type", "integer");
+    props(job).putObject("gate").putArray("type").add("object").add("null");
+    props(job).putObject("quarantined").put("type", "integer");
+    ObjectNode status = object(schemas.putObject("TrainingStatus").put("description", "a server without a model"
+        + " lifecycle answers only {available: false}"), "available");
+    props(status).putObject("available").put("type", "boolean");
+    nullable(props(status).putObject("trainer"), "string");
+    ((ObjectNode) props(status).get("trainer")).put("description", "the model kind a job trains; null without an"
+        + " engine");
+    props(status).putObject("running").put("type", "boolean");
+    ArrayNode statusJob = props(status).putObject("job").putArray("anyOf");
+    statusJob.addObject().put("$ref", "#/components/schemas/TrainingJob");
+    statusJob.addObject().put("type", "null");
+    ObjectNode triggers = object(props(status).putObject("triggers"), "retrainAfterEvents", "eventsSinceTraining");
+    nullable(props(triggers).putObject("trainEvery"), "string");
+    props(triggers).putObject("retrainAfterEvents").put("type", "integer");
+    props(triggers).putObject("eventsSinceTraining").put("type", "integer");
+    props(status).putObject("gateMargin").put("type", "number");
+    props(status).putObject("holdoutFraction").put("type", "number");
+
+    ObjectNode userIds = object(schemas.putObject("UserIdList"), "prefix", "users");
+    props(userIds).putObject("prefix").put("type", "string");
+    props(userIds).putObject("users").put("type", "array").putObject("items").put("type", "string");
+    ObjectNode itemSearch = object(schemas.putObject("ItemSearchResults").put("description", "prefix or q, as"
+        + " asked"), "items");
+    props(itemSearch).putObject("prefix").put("type", "string");
+    props(itemSearch).putObject("q").put("type", "string");
+    ObjectNode found = object(props(itemSearch).putObject("items").put("type", "array").putObject("items"), "id");
+    props(found).putObject("id").put("type", "string");
+    nullable(props(found).putObject("title"), "string");
+    nullable(props(found).putObject("creator"), "string");
+    ObjectNode consumers = object(schemas.putObject("ItemConsumers"), "itemId", "users", "events", "top");
+    props(consumers).putObject("itemId").put("type", "string");
+    props(consumers).putObject("users").put("type", "integer");
+    props(consumers).putObject("events").put("type", "integer");
+    ObjectNode consumer = object(props(consumers).putObject("top").put("type", "array").put("description", "most"
+        + " events first").putObject("items"), "userId", "events", "lastMillis");
+    props(consumer).putObject("userId").put("type", "string");
+    props(consumer).putObject("events").put("type", "integer");
+    props(consumer).putObject("lastMillis").put("type", "integer");
+
+    ObjectNode influenceAsk = object(schemas.putObject("InfluenceRequest").put("additionalProperties", false)
+        .put("description", "userId, history or both"), "items");
+    nullable(props(influenceAsk).putObject("userId"), "string");
+    props(influenceAsk).putObject("history").putArray("type").add("array").add("null");
+    ((ObjectNode) props(influenceAsk).get("history")).put("maxItems", 1000).putObject("items").put("$ref",
+        "#/components/schemas/HistoryEvent");
+    props(influenceAsk).putObject("items").put("type", "array").put("minItems", 1).put("maxItems", 100)
+        .putObject("items").put("type", "string");
+    nullable(props(influenceAsk).putObject("scene"), "string");
+    ObjectNode influence = object(schemas.putObject("Influence"), "model", "steps", "items", "drops");
+    props(influence).putObject("model").put("type", "string");
+    ObjectNode influenceStep = object(props(influence).putObject("steps").put("type", "array").put("description",
+        "the events the model reads, in time order").putObject("items"), "itemId", "type", "timestamp", "standIn");
+    props(influenceStep).putObject("itemId").put("type", "string");
+    props(influenceStep).putObject("type").put("type", "string");
+    nullable(props(influenceStep).putObject("timestamp"), "integer");
+    props(influenceStep).putObject("standIn").put("type", "boolean");
+    props(influence).putObject("items").put("type", "array").putObject("items").put("type", "string");
+    props(influence).putObject("drops").put("type", "array").put("description", "per step, per item: the score less"
+        + " the score without the step").putObject("items").put("type", "array").putObject("items")
+        .put("type", "number");
   }
 
   /**

@@ -1206,9 +1206,8 @@ abstract class ApiContract {
     assertEquals("running", started.get("state").asText());
     assertEquals(0.5, started.get("arms").get(1).get("share").asDouble(), 1e-12, "equal shares by default");
     assertEquals("model-b", started.get("arms").get(1).get("servedVersion").asText());
-    started.fieldNames().forEachRemaining(f -> assertTrue(experimentSchema.get("properties").has(f), f));
-    started.get("arms").get(0).fieldNames().forEachRemaining(f -> assertTrue(experimentSchema.get("properties")
-        .get("arms").get("items").get("properties").has(f), f));
+    JsonNode schemas = json(get("/v1/openapi.json"), 200).get("components").get("schemas");
+    assertFits(started, experimentSchema, schemas, "Experiment");
 
     java.util.SplittableRandom random = new java.util.SplittableRandom(11);
     Map<String, String> armOf = new java.util.HashMap<>();
@@ -1257,6 +1256,7 @@ abstract class ApiContract {
     }
 
     JsonNode shown = json(admin("GET", "/v1/admin/experiments/ab-test", null), 200);
+    assertFits(shown, experimentSchema, schemas, "Experiment");
     JsonNode results = shown.get("results");
     assertEquals("ready", results.get("state").asText(), results.toString());
     JsonNode control = results.get("arms").get(0);
@@ -1305,6 +1305,8 @@ abstract class ApiContract {
     JsonNode after = json(get("/v1/users/ab3/recommendations?k=5"), 200);
     assertFalse(after.has("experiment"), after.toString());
     assertEquals("model", after.get("model").asText(), "everyone gets the active version again");
+    assertFits(json(admin("GET", "/v1/admin/experiments", null), 200), schemas.get("Experiments"), schemas,
+        "Experiments");
     JsonNode listed = json(admin("GET", "/v1/admin/experiments", null), 200).get("experiments");
     assertEquals(1, listed.size());
     assertFalse(listed.get(0).get("served").asBoolean());
@@ -1350,6 +1352,90 @@ abstract class ApiContract {
     for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
     ModelDirectory.write(dir.resolve("model-b"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20,
         0, 0, null, null, 8L)), ids, Map.of());
+  }
+
+  /**
+   * Every admin answer fits its schema in the API document: each field a live answer has is a property of its schema,
+   * of the type it states, and every required property is there, nested objects and arrays included.
+   */
+  @Test
+  void adminAnswersFitTheirSchemas() throws Exception {
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"s1\",\"itemId\":\"song1\",\"type\":\"play\"},"
+        + "{\"userId\":\"s1\",\"itemId\":\"song2\",\"type\":\"play\"},{\"userId\":\"s2\",\"itemId\":"
+        + "\"song1\",\"type\":\"listen_later\"}]").statusCode());
+    assertEquals(400, post("/v1/events", "{\"userId\":\"s3\"}").statusCode()); // a reject to list
+    JsonNode schemas = json(get("/v1/openapi.json"), 200).get("components").get("schemas");
+    Map<String, HttpResponse<String>> answers = new java.util.LinkedHashMap<>();
+    answers.put("AdminOverview", admin("GET", "/v1/admin/overview", null));
+    answers.put("AdminQuality", admin("GET", "/v1/admin/quality", null));
+    answers.put("ModelVersions", admin("GET", "/v1/admin/models", null));
+    answers.put("TrainingStatus", admin("GET", "/v1/admin/training", null));
+    answers.put("EventsOverTime", admin("GET", "/v1/admin/events/over-time?bucket=day&itemId=song1", null));
+    answers.put("UserIdList", admin("GET", "/v1/admin/users?prefix=s", null));
+    answers.put("ItemSearchResults", admin("GET", "/v1/admin/items?q=song", null));
+    answers.put("ItemConsumers", admin("GET", "/v1/admin/items/song1/consumers", null));
+    answers.put("Influence", admin("POST", "/v1/admin/influence", "{\"userId\":\"s1\",\"items\":[\"song3\"]}"));
+    answers.put("Activated", admin("POST", "/v1/admin/models/model/activate", null));
+    answers.put("Recommendations", get("/v1/users/s1/recommendations?k=3&explain=true"));
+    answers.put("UserExport", get("/v1/users/s1/export"));
+    for (var answer : answers.entrySet()) {
+      assertEquals(200, answer.getValue().statusCode(), answer.getKey() + ": " + answer.getValue().body());
+      assertFits(JSON.readTree(answer.getValue().body()), schemas.get(answer.getKey()), schemas, answer.getKey());
+    }
+    JsonNode quality = JSON.readTree(answers.get("AdminQuality").body());
+    assertEquals(1, quality.get("unknownEventTypes").size(), "a type outside the table is listed: " + quality);
+    assertEquals(1, quality.get("rejects").get("recent").size());
+  }
+
+  /** Checks {@code value} against {@code schema} as far as the document states it (see above). */
+  private static void assertFits(JsonNode value, JsonNode schema, JsonNode schemas, String at) {
+    if (schema.has("$ref")) {
+      schema = schemas.get(schema.get("$ref").asText().substring("#/components/schemas/".length()));
+    }
+    if (schema.has("anyOf") || schema.has("oneOf") || schema.has("allOf")) {
+      JsonNode options = schema.has("anyOf") ? schema.get("anyOf") : schema.has("oneOf") ? schema.get("oneOf")
+          : schema.get("allOf");
+      List<String> failures = new ArrayList<>();
+      for (JsonNode option : options) {
+        try {
+          assertFits(value, option, schemas, at);
+          if (!schema.has("allOf")) return;
+        } catch (AssertionError e) {
+          failures.add(e.getMessage());
+        }
+      }
+      assertTrue(schema.has("allOf") && failures.isEmpty(), at + " fits none of its schemas: " + failures);
+      return;
+    }
+    JsonNode type = schema.get("type");
+    if (type != null) {
+      List<String> types = new ArrayList<>();
+      if (type.isArray()) type.forEach(t -> types.add(t.asText()));
+      else types.add(type.asText());
+      String actual = value.isNull() ? "null" : value.isIntegralNumber() ? "integer" : value.isNumber() ? "number"
+          : value.isTextual() ? "string" : value.isBoolean() ? "boolean" : value.isArray() ? "array" : "object";
+      assertTrue(types.contains(actual) || actual.equals("integer") && types.contains("number"),
+          at + " is " + actual + ", the document says " + types + ": " + value);
+    }
+    if (value.isObject()) {
+      JsonNode properties = schema.get("properties");
+      JsonNode extra = schema.get("additionalProperties");
+      if (schema.has("required")) {
+        for (JsonNode name : schema.get("required")) assertTrue(value.has(name.asText()), at + " lacks " + name);
+      }
+      for (var field : (Iterable<Map.Entry<String, JsonNode>>) value::fields) {
+        String path = at + "." + field.getKey();
+        if (properties != null && properties.has(field.getKey())) {
+          assertFits(field.getValue(), properties.get(field.getKey()), schemas, path);
+        } else if (extra != null && extra.isObject()) {
+          assertFits(field.getValue(), extra, schemas, path);
+        } else {
+          assertTrue(properties == null && (extra == null || extra.asBoolean()), path + " is not in the document");
+        }
+      }
+    } else if (value.isArray() && schema.has("items")) {
+      for (int k = 0; k < value.size(); k++) assertFits(value.get(k), schema.get("items"), schemas, at + "[" + k + "]");
+    }
   }
 
   /** Posts events given as JSON objects, as many batches as the server's batch size asks for. */
