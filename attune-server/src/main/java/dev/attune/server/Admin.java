@@ -329,14 +329,14 @@ final class Admin {
       store.saveModelVersion(new Store.ModelVersion(id, next.kind(), dir.toString(),
           created instanceof Number n ? n.longValue() : clock.getAsLong(), metrics, false));
     }
-    ServingModel before = recommendations.model();
+    Path before = recommendations.model() == null ? null : served.dir();
     served.serve(id, dir, next, true);
     Map<String, Object> answer = new LinkedHashMap<>(Map.of("active", id, "version", next.version()));
     List<String> warnings = new ArrayList<>();
     String unknownItems = unknownItemsWarning(next);
     if (unknownItems != null) warnings.add(unknownItems);
     // activating the version served already changes nothing an experiment serves
-    String experiment = before != null && before.version().equals(next.version()) ? null
+    String experiment = before != null && before.equals(dir.toAbsolutePath().normalize()) ? null
         : activationWarning.apply(id);
     if (experiment != null) warnings.add(experiment);
     if (!warnings.isEmpty()) {
@@ -350,7 +350,6 @@ final class Admin {
   /** What an activation changes beyond the served version (an experiment's arm that serves it), or null. */
   private volatile java.util.function.UnaryOperator<String> activationWarning = version -> null;
 
-  /** What to warn of when version {@code id} is activated: a function of its id giving a warning or null. */
   /** What answers a stored user (the arm of a running experiment, or the served model); set by the Api. */
   private volatile java.util.function.Function<String, Recommendations> answeringFor; // null: the served model
 
@@ -358,6 +357,7 @@ final class Admin {
     this.answeringFor = answering;
   }
 
+  /** What to warn of when version {@code id} is activated: a function of its id giving a warning or null. */
   void onActivation(java.util.function.UnaryOperator<String> warning) {
     this.activationWarning = warning;
   }

@@ -461,7 +461,7 @@ final class Api {
     Experiments.Assignment arm = experiments.assign(id);
     Recommendations answering = answering(arm);
     RecentHistory.UserHistory h = historyOf(id, answering);
-    answer(ctx, asSent(ctx), id, arm, true, now,
+    answer(ctx, asSent(ctx), id, arm, true, now, newestTime(h.recent()),
         answering.answer(h.recent(), h.earlierItems(), preferences(attributes), o, now));
   }
 
@@ -537,8 +537,8 @@ final class Api {
       User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
       prefs = preferences(u.attributes());
     }
-    answer(ctx, asSent(ctx), id, arm, true, asked, answering.answer(recent, h.earlierItems(), prefs, o,
-        clock.getAsLong()));
+    answer(ctx, asSent(ctx), id, arm, true, asked, newestTime(recent), answering.answer(recent, h.earlierItems(),
+        prefs, o, clock.getAsLong()));
   }
 
   /**
@@ -591,16 +591,24 @@ final class Api {
         new HashSet<>(RequestBodies.stringList(b, "", "creators")));
     if (prefs.isEmpty()) prefs = profile; // the stored user's onboarding choices, unless the request makes its own
     // with events sent, the list is for a history the user may never have: a what-if, not what they were shown
-    answer(ctx, userAsSent, id, arm, h.isEmpty(), now, answering.answer(events, earlierItems, prefs, o, now));
+    answer(ctx, userAsSent, id, arm, h.isEmpty(), now, newestTime(events),
+        answering.answer(events, earlierItems, prefs, o, now));
+  }
+
+  /** The newest time among {@code events}, {@link Long#MIN_VALUE} for none. */
+  private static long newestTime(List<Event> events) {
+    long newest = Long.MIN_VALUE;
+    for (Event e : events) newest = Math.max(newest, e.timestamp());
+    return newest;
   }
 
   /**
    * Answers recommendations; when {@code shown}, the items are recorded as shown to {@code storedUserId} (the user as
-   * stored) by experiment arm {@code arm} (null: none) at {@code askedAtMillis}, unless the answer is the dashboard's
-   * preview.
+   * stored) by experiment arm {@code arm} (null: none) at {@code askedAtMillis}, having read events up to {@code
+   * readUntilMillis}, unless the answer is the dashboard's preview.
    */
   private void answer(Context ctx, String userId, String storedUserId, Experiments.Assignment arm, boolean shown,
-      long askedAtMillis, Recommendations.Answer answer) {
+      long askedAtMillis, long readUntilMillis, Recommendations.Answer answer) {
     List<Recommendations.Recommended> items = answer.items();
     ServingModel m = answer.model(); // what answered, not what is served now: a swap may have come in between
     FallbackModel f = answer.fallback();
@@ -610,7 +618,7 @@ final class Api {
         && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE));
     if (stats != null && !preview) stats.served(items, m == null ? null : m.kind(), f == null ? null : f.kind());
     if (arm != null && shown && !preview) {
-      experiments.exposed(arm, storedUserId, m == null ? null : m.version(), items, askedAtMillis);
+      experiments.exposed(arm, storedUserId, m == null ? null : m.version(), items, askedAtMillis, readUntilMillis);
     }
     Map<String, Object> body = new LinkedHashMap<>();
     if (userId != null) body.put("userId", userId);

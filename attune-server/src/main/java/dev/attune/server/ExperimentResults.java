@@ -20,17 +20,20 @@ import java.util.function.ToDoubleFunction;
  * <p>A conversion is a user's use of an item an arm showed them: an event of one of the experiment's conversion
  * types that the service weighs as liked (a play heard to under a quarter of the item is a skip, not a use), on an
  * item of one of their answers, timed from {@link #CLOCK_TOLERANCE_MILLIS} before that answer's request (clients'
- * clocks run behind the server's by seconds or minutes, and events carry the client's time) to the end of the
- * experiment's window after it. A user's item counts once, however often it was shown or used. A user answered by two
+ * clocks run behind the server's by seconds or minutes, and events carry the client's time), but after every event
+ * the answer read, to the end of the experiment's window after it. A user's item counts once, however often it was shown or used. A user answered by two
  * arms (possible only when user ids change meaning, as with a new pseudonym key) is left out and counted.
  *
  * <p>The unit is the user, as the split is by user. The primary measure is the share of an arm's users with a
  * conversion ("conversion rate", compared by the two-proportion z-test); conversions per user (Welch's t-test) is shown
  * beside it at the same level, not corrected for being a second measure. Each arm is compared with the first (the
- * control), at a level of 5% divided by the number of comparisons (Bonferroni), and the intervals of the differences
- * are at one minus that level, so that "significant" and "the interval leaves out 0" say the same. The split itself
- * is checked first (sample ratio mismatch, {@link OnlineTests#sampleRatioPValue} below 0.001): when the users per arm
- * are not what the shares say, something lost or doubled users on one side and no comparison is read.
+ * control), at a level of 5% divided by the number of comparisons (Bonferroni), with the intervals of the differences
+ * at one minus that level. The conversion rate's p-value takes the pooled variance and its interval each arm's own,
+ * as usual, so at the edge (very unequal arms) a significant difference can come with an interval that touches 0;
+ * "significant" goes by the p-value. The split itself
+ * is checked first (sample ratio mismatch, {@link OnlineTests#sampleRatioPValue} below 0.001, once every arm expects 5
+ * users): when the users per arm are not what the shares say, something lost or doubled users on one side and no
+ * comparison is read.
  *
  * <p>A verdict is given only once every arm has the experiment's {@code minUsersPerArm}. That does not make repeated
  * looks safe: each look after it is a test of its own, and stopping at the first significant one finds differences
@@ -79,6 +82,7 @@ final class ExperimentResults {
   private static final class Exposed {
     final int arm;
     long[] times = new long[2];
+    long[] readUntil = new long[2];
     int[][] shown = new int[2][];
     int answers;
     int[] used; // item numbers credited, unsorted; null: none
@@ -89,12 +93,14 @@ final class ExperimentResults {
       this.arm = arm;
     }
 
-    void add(long time, int[] items) {
+    void add(long time, long read, int[] items) {
       if (answers == times.length) {
         times = Arrays.copyOf(times, answers * 2);
+        readUntil = Arrays.copyOf(readUntil, answers * 2);
         shown = Arrays.copyOf(shown, answers * 2);
       }
       times[answers] = time;
+      readUntil[answers] = read;
       shown[answers++] = items;
     }
 
@@ -129,6 +135,7 @@ final class ExperimentResults {
     store.forEachExposure(e.id(), null, x -> {
       Integer arm = armIndex.get(x.arm());
       if (arm == null) return; // not one of its arms: written by another build, nothing to credit it to
+      if (x.timestampMillis() < e.startedAtMillis()) return; // an earlier experiment's of the same id, in flight
       Exposed u = byUser.computeIfAbsent(x.userId(), id -> new Exposed(arm));
       if (u.arm != arm) {
         u.inTwoArms = true;
@@ -142,7 +149,7 @@ final class ExperimentResults {
         items[k] = itemNumbers.computeIfAbsent(x.itemIds().get(k), id -> itemNumbers.size());
       }
       Arrays.sort(items);
-      u.add(x.timestampMillis(), items);
+      u.add(x.timestampMillis(), x.readUntilMillis(), items);
     });
     store.forEachEventSince(e.startedAtMillis() - CLOCK_TOLERANCE_MILLIS, stored -> {
       dev.attune.events.Event ev = stored.event();
@@ -153,7 +160,11 @@ final class ExperimentResults {
       if (!(weights.weight(ev.type(), ev.value(), (float) durations.applyAsDouble(ev.itemId())) > 0)) return;
       for (int k = 0; k < u.answers; k++) {
         long shownAt = u.times[k];
-        if (ev.timestamp() >= shownAt - CLOCK_TOLERANCE_MILLIS && ev.timestamp() <= shownAt + e.windowMillis()
+        // from a little before the request (a client's clock behind), but never an event the answer read itself (a
+        // replay of what it then showed again, where repeats are allowed)
+        long from = Math.max(shownAt - CLOCK_TOLERANCE_MILLIS, u.readUntil[k] == Long.MIN_VALUE ? Long.MIN_VALUE
+            : u.readUntil[k] + 1);
+        if (ev.timestamp() >= from && ev.timestamp() <= shownAt + e.windowMillis()
             && Arrays.binarySearch(u.shown[k], item) >= 0) {
           u.use(item);
           return;
@@ -186,6 +197,20 @@ final class ExperimentResults {
 
   List<Arm> arms() {
     return arms;
+  }
+
+  /**
+   * Whether the split can be checked: the chi-squared test holds only when every arm expects 5 users or more (an arm of
+   * a 0.001 share among 500 users expects half of one, and 3 would read as a broken split).
+   */
+  boolean sampleRatioTestable() {
+    long total = arms.stream().mapToLong(Arm::users).sum();
+    return arms.stream().allMatch(a -> total * a.arm().share() >= 5);
+  }
+
+  /** Whether the users per arm differ from the shares asked for beyond chance ({@link #SAMPLE_RATIO_ALPHA}). */
+  boolean sampleRatioMismatch() {
+    return sampleRatioTestable() && sampleRatioPValue() < SAMPLE_RATIO_ALPHA;
   }
 
   /** The p-value of the users per arm against the shares asked for; NaN without users. */
@@ -227,7 +252,7 @@ final class ExperimentResults {
 
   /** collecting, ready, too_few_users (stopped before every arm had its users) or sample_ratio_mismatch. */
   String state() {
-    if (sampleRatioPValue() < SAMPLE_RATIO_ALPHA) return "sample_ratio_mismatch";
+    if (sampleRatioMismatch()) return "sample_ratio_mismatch";
     if (enoughUsers()) return "ready";
     return experiment.running() ? "collecting" : "too_few_users";
   }
@@ -272,7 +297,8 @@ final class ExperimentResults {
     out.put("level", level);
     Map<String, Object> split = new LinkedHashMap<>();
     split.put("pValue", number(srm));
-    split.put("mismatch", srm < SAMPLE_RATIO_ALPHA);
+    split.put("mismatch", sampleRatioMismatch());
+    split.put("testable", sampleRatioTestable());
     out.put("sampleRatio", split);
     out.put("usersInTwoArms", usersInTwoArms);
     out.put("verdict", verdict());
@@ -289,9 +315,10 @@ final class ExperimentResults {
         counts.append(a.arm().name()).append(' ').append(a.users()).append(String.format(Locale.ROOT, " (%.0f%%"
             + " asked)", 100 * a.arm().share()));
       }
-      return String.format(Locale.ROOT, "the split is broken: users per arm %s differ from the shares asked for"
-          + " (p = %.2g); read no comparison until the cause is found (user ids that change between requests, a cache"
-          + " or a client in front of one arm)", counts, sampleRatioPValue());
+      return withMixedVersions(new ArrayList<>(List.of(String.format(Locale.ROOT, "the split is broken: users per"
+          + " arm %s differ from the shares asked for (p = %.2g); read no comparison until the cause is found (user"
+          + " ids that change between requests, a cache or a client in front of one arm)", counts,
+          sampleRatioPValue()))));
     }
     List<String> parts = new ArrayList<>();
     if (!state.equals("ready")) {

@@ -124,12 +124,17 @@ final class Experiments implements AutoCloseable {
    */
   private final Map<String, Long> deletedUntil = new ConcurrentHashMap<>();
   static final long TOMBSTONE_MILLIS = 10 * 60_000;
+  private long lastPruneMillis; // guarded by queue
+  /** Experiments deleted since the start: answers of theirs still queued are not written. */
+  private final Set<String> deletedExperiments = ConcurrentHashMap.newKeySet();
   /** A batch the store refused, written again before anything newer (guarded by {@link #queue}). */
   private List<Store.Exposure> unwritten = List.of();
   private ScheduledExecutorService flusher; // started with the first experiment served (guarded by lifecycle)
 
   /** Where answers per arm, and the exposure queue's state, are counted for {@code /metrics}; null: nowhere. */
   private final MeterRegistry metrics;
+  /** The answer counter of each experiment and arm, looked up once (the answer path asks for it every time). */
+  private final Map<String, Counter> answerCounters = new ConcurrentHashMap<>();
 
   /** An item's length in seconds, NaN when unknown (a play's seconds become a share of it). */
   private final java.util.function.ToDoubleFunction<String> durations;
@@ -191,10 +196,11 @@ final class Experiments implements AutoCloseable {
 
   /**
    * Records that {@code userId} (as stored), asking at {@code askedAtMillis}, was shown {@code items} by their arm's
-   * {@code version} (null: the fallback or popularity answered).
+   * {@code version} (null: the fallback or popularity answered), which read their events up to {@code
+   * readUntilMillis} ({@link Long#MIN_VALUE}: none).
    */
   void exposed(Assignment a, String userId, String version, List<Recommendations.Recommended> items,
-      long askedAtMillis) {
+      long askedAtMillis, long readUntilMillis) {
     if (deleted(userId, askedAtMillis)) return;
     if (pendingCount.get() >= MAX_PENDING) {
       // the store has refused writes for a while: the newest are counted, not kept, so memory stays bounded
@@ -204,11 +210,13 @@ final class Experiments implements AutoCloseable {
     }
     List<String> ids = new ArrayList<>(items.size());
     for (Recommendations.Recommended r : items) ids.add(r.itemId());
-    pending.add(new Store.Exposure(a.experiment().id(), userId, a.armName(), version, askedAtMillis, ids));
+    pending.add(new Store.Exposure(a.experiment().id(), userId, a.armName(), version, askedAtMillis, readUntilMillis,
+        ids));
     pendingCount.incrementAndGet();
     if (metrics != null) {
-      Counter.builder("attune_experiment_answers").description("recommendation answers given in an A/B experiment")
-          .tag("experiment", a.experiment().id()).tag("arm", a.armName()).register(metrics).increment();
+      answerCounters.computeIfAbsent(a.experiment().id() + "\u0000" + a.armName(), k -> Counter
+          .builder("attune_experiment_answers").description("recommendation answers given in an A/B experiment")
+          .tag("experiment", a.experiment().id()).tag("arm", a.armName()).register(metrics)).increment();
     }
   }
 
@@ -239,6 +247,8 @@ final class Experiments implements AutoCloseable {
 
   /** Forgets deletions older than {@link #TOMBSTONE_MILLIS} (guarded by {@link #queue}). */
   private void pruneTombstones(long now) {
+    if (now - lastPruneMillis < 60_000 && now >= lastPruneMillis) return; // a scan of every tombstone, once a minute
+    lastPruneMillis = now;
     deletedUntil.values().removeIf(until -> until != Long.MAX_VALUE && until < now - TOMBSTONE_MILLIS);
   }
 
@@ -383,22 +393,28 @@ final class Experiments implements AutoCloseable {
 
   /** Writes the queued exposures; those the store refuses stay queued. */
   void flush() {
-    synchronized (queue) {
-      pruneTombstones(clock.getAsLong());
-      while (true) {
+    boolean more = true;
+    while (more) {
+      // the lock is given up between batches: a backlog after an outage must not hold a user's deletion (which
+      // holds ingestion) for all of it
+      synchronized (queue) {
+        pruneTombstones(clock.getAsLong());
         List<Store.Exposure> batch = new ArrayList<>(unwritten);
         while (batch.size() < MAX_BATCH) {
           Store.Exposure e = pending.poll();
           if (e == null) break;
           pendingCount.decrementAndGet();
-          // queued before its user's deletion began, by a request answered after forget() looked
-          if (!deleted(e.userId(), e.timestampMillis())) batch.add(e);
+          // queued before its user's deletion began, by a request answered after forget() looked; or an answer of
+          // an experiment deleted since (in flight across its stop)
+          if (!deleted(e.userId(), e.timestampMillis()) && !deletedExperiments.contains(e.experimentId())) {
+            batch.add(e);
+          }
         }
         if (batch.isEmpty()) return;
         unwritten = batch; // kept until written
         store.recordExposures(batch);
         unwritten = List.of();
-        if (batch.size() < MAX_BATCH) return;
+        more = batch.size() == MAX_BATCH;
       }
     }
   }
@@ -472,6 +488,7 @@ final class Experiments implements AutoCloseable {
       // cannot be served refuses the start, nothing stored
       Running next = prepare(e);
       store.saveExperiment(e);
+      deletedExperiments.remove(e.id()); // an id used again (results read only exposures from its start on)
       publish(next);
     }
     LOG.info("experiment {} ('{}') started: {}", e.id(), e.name(), describeArms(e));
@@ -505,10 +522,9 @@ final class Experiments implements AutoCloseable {
       if (find(id).running()) {
         throw new ApiException(409, "experiment_running", "experiment '" + id + "' is running; stop it first", null);
       }
-      synchronized (queue) {
-        flush(); // none of its answers may be written after its rows are deleted
-        store.deleteExperiment(id);
-      }
+      deletedExperiments.add(id); // its answers still queued or in flight are not written after its rows go
+      flush();
+      store.deleteExperiment(id);
       results.remove(id);
     }
     LOG.info("experiment {} deleted", id);
@@ -523,22 +539,29 @@ final class Experiments implements AutoCloseable {
   /** Results computed in the last {@link #RESULTS_FRESH_MILLIS}, by experiment: one look from every open dashboard. */
   private final Map<String, CachedResults> results = new ConcurrentHashMap<>();
   private record CachedResults(Long stoppedAtMillis, long computedAtMillis, Map<String, Object> json) {}
+  private final Map<String, Object> resultsLocks = new ConcurrentHashMap<>();
   static final long RESULTS_FRESH_MILLIS = 1_000;
 
   private Map<String, Object> withResults(Store.Experiment e) {
     Map<String, Object> out = describe(e);
-    long now = clock.getAsLong();
-    CachedResults cached = results.get(e.id());
-    if (cached == null || !java.util.Objects.equals(cached.stoppedAtMillis(), e.stoppedAtMillis())
-        || now - cached.computedAtMillis() > RESULTS_FRESH_MILLIS || now < cached.computedAtMillis()) {
-      try {
-        flush(); // what was answered up to now counts
-      } catch (StoreException ex) {
-        LOG.warn("exposures not written before results: {}", ex.getMessage());
+    CachedResults cached;
+    // one computation per experiment at a time (over a million exposures it takes seconds and a few hundred MB):
+    // the requests that come meanwhile wait for it and share it
+    synchronized (resultsLocks.computeIfAbsent(e.id(), k -> new Object())) {
+      cached = results.get(e.id());
+      long now = clock.getAsLong();
+      if (cached == null || !java.util.Objects.equals(cached.stoppedAtMillis(), e.stoppedAtMillis())
+          || now - cached.computedAtMillis() > RESULTS_FRESH_MILLIS || now < cached.computedAtMillis()) {
+        try {
+          flush(); // what was answered up to now counts
+        } catch (StoreException ex) {
+          LOG.warn("exposures not written before results: {}", ex.getMessage());
+        }
+        Map<String, Object> json = ExperimentResults.compute(store, e, now, Recommendations.WEIGHTS, durations)
+            .toJson();
+        cached = new CachedResults(e.stoppedAtMillis(), clock.getAsLong(), json); // fresh from when it is done
+        results.put(e.id(), cached);
       }
-      cached = new CachedResults(e.stoppedAtMillis(), now, ExperimentResults.compute(store, e, now,
-          Recommendations.WEIGHTS, durations).toJson());
-      results.put(e.id(), cached);
     }
     out.put("results", cached.json());
     AtomicLong lost = droppedByExperiment.get(e.id());

@@ -699,9 +699,11 @@ final class OpenApi {
     props(difference).putObject("significant").put("type", "boolean");
     props(compared).putObject("conversionRate").put("$ref", "#/components/schemas/Difference");
     props(compared).putObject("conversionsPerUser").put("$ref", "#/components/schemas/Difference");
-    ObjectNode split = object(props(results).putObject("sampleRatio"), "pValue", "mismatch");
+    ObjectNode split = object(props(results).putObject("sampleRatio"), "pValue", "mismatch", "testable");
     nullable(props(split).putObject("pValue"), "number");
     props(split).putObject("mismatch").put("type", "boolean");
+    props(split).putObject("testable").put("type", "boolean").put("description", "every arm expects 5 users or"
+        + " more: before, no mismatch is declared");
     ObjectNode list = object(schemas.putObject("Experiments"), "experiments");
     props(list).putObject("experiments").put("type", "array").putObject("items").put("$ref",
         "#/components/schemas/Experiment");

@@ -1378,6 +1378,8 @@ abstract class ApiContract {
     answers.put("Activated", admin("POST", "/v1/admin/models/model/activate", null));
     answers.put("Recommendations", get("/v1/users/s1/recommendations?k=3&explain=true"));
     answers.put("UserExport", get("/v1/users/s1/export"));
+    answers.put("PopularItems", get("/v1/popular?k=3"));
+    answers.put("SimilarItems", get("/v1/items/song1/similar?k=3"));
     for (var answer : answers.entrySet()) {
       assertEquals(200, answer.getValue().statusCode(), answer.getKey() + ": " + answer.getValue().body());
       assertFits(JSON.readTree(answer.getValue().body()), schemas.get(answer.getKey()), schemas, answer.getKey());
@@ -1387,55 +1389,8 @@ abstract class ApiContract {
     assertEquals(1, quality.get("rejects").get("recent").size());
   }
 
-  /** Checks {@code value} against {@code schema} as far as the document states it (see above). */
   private static void assertFits(JsonNode value, JsonNode schema, JsonNode schemas, String at) {
-    if (schema.has("$ref")) {
-      schema = schemas.get(schema.get("$ref").asText().substring("#/components/schemas/".length()));
-    }
-    if (schema.has("anyOf") || schema.has("oneOf") || schema.has("allOf")) {
-      JsonNode options = schema.has("anyOf") ? schema.get("anyOf") : schema.has("oneOf") ? schema.get("oneOf")
-          : schema.get("allOf");
-      List<String> failures = new ArrayList<>();
-      for (JsonNode option : options) {
-        try {
-          assertFits(value, option, schemas, at);
-          if (!schema.has("allOf")) return;
-        } catch (AssertionError e) {
-          failures.add(e.getMessage());
-        }
-      }
-      assertTrue(schema.has("allOf") && failures.isEmpty(), at + " fits none of its schemas: " + failures);
-      return;
-    }
-    JsonNode type = schema.get("type");
-    if (type != null) {
-      List<String> types = new ArrayList<>();
-      if (type.isArray()) type.forEach(t -> types.add(t.asText()));
-      else types.add(type.asText());
-      String actual = value.isNull() ? "null" : value.isIntegralNumber() ? "integer" : value.isNumber() ? "number"
-          : value.isTextual() ? "string" : value.isBoolean() ? "boolean" : value.isArray() ? "array" : "object";
-      assertTrue(types.contains(actual) || actual.equals("integer") && types.contains("number"),
-          at + " is " + actual + ", the document says " + types + ": " + value);
-    }
-    if (value.isObject()) {
-      JsonNode properties = schema.get("properties");
-      JsonNode extra = schema.get("additionalProperties");
-      if (schema.has("required")) {
-        for (JsonNode name : schema.get("required")) assertTrue(value.has(name.asText()), at + " lacks " + name);
-      }
-      for (var field : (Iterable<Map.Entry<String, JsonNode>>) value::fields) {
-        String path = at + "." + field.getKey();
-        if (properties != null && properties.has(field.getKey())) {
-          assertFits(field.getValue(), properties.get(field.getKey()), schemas, path);
-        } else if (extra != null && extra.isObject()) {
-          assertFits(field.getValue(), extra, schemas, path);
-        } else {
-          assertTrue(properties == null && (extra == null || extra.asBoolean()), path + " is not in the document");
-        }
-      }
-    } else if (value.isArray() && schema.has("items")) {
-      for (int k = 0; k < value.size(); k++) assertFits(value.get(k), schema.get("items"), schemas, at + "[" + k + "]");
-    }
+    ApiSchemas.assertFits(value, schema, schemas, at);
   }
 
   /** Posts events given as JSON objects, as many batches as the server's batch size asks for. */

@@ -36,7 +36,11 @@ class ExperimentResultsTest {
   }
 
   private void shown(String user, String arm, long at, String... items) {
-    exposures.add(new Store.Exposure("x", user, arm, arm.equals("a") ? "va" : "vb", at, List.of(items)));
+    shownAfterReading(user, arm, at, Long.MIN_VALUE, items);
+  }
+
+  private void shownAfterReading(String user, String arm, long at, long readUntil, String... items) {
+    exposures.add(new Store.Exposure("x", user, arm, arm.equals("a") ? "va" : "vb", at, readUntil, List.of(items)));
   }
 
   private void did(String user, String item, String type, float value, long at) {
@@ -66,6 +70,8 @@ class ExperimentResultsTest {
     did("after-window", "i1", "like", 1, t + WINDOW + 1);
     shown("clock-behind", "a", t, "i1");
     did("clock-behind", "i1", "like", 1, t - 2_000); // the client's clock is 2 s behind: still counts
+    shownAfterReading("read-it", "a", t, t - 1_000, "i1"); // the answer read a play of i1 a second before
+    did("read-it", "i1", "play", 1, t - 1_000); // where repeats are allowed: not a use of what it then showed
     shown("long-before", "a", t, "i1");
     did("long-before", "i1", "like", 1, t - ExperimentResults.CLOCK_TOLERANCE_MILLIS - 1);
     shown("not-shown", "a", t, "i1");
@@ -88,11 +94,11 @@ class ExperimentResultsTest {
     ExperimentResults r = results();
     ExperimentResults.Arm a = r.arms().get(0);
     ExperimentResults.Arm b = r.arms().get(1);
-    // a: twice (2), at-window-end, clock-behind: 3 users of 8 converted (two-arms left out)
-    assertEquals(8, a.users());
+    // a: twice (2), at-window-end, clock-behind: 3 users of 9 converted (two-arms left out)
+    assertEquals(9, a.users());
     assertEquals(4, a.conversions());
     assertEquals(3, a.convertedUsers());
-    assertEquals(Map.of("va", 9L), a.answersByVersion(), "the two-arms user's first answer was given");
+    assertEquals(Map.of("va", 10L), a.answersByVersion(), "the two-arms user's first answer was given");
     // b: long-seconds, second-answer: 2 of 3
     assertEquals(3, b.users());
     assertEquals(2, b.convertedUsers());

@@ -83,15 +83,15 @@ class ExperimentsTest {
       Experiments experiments = new Experiments(store, null, null, null, () -> now[0], null, id -> Double.NaN);
       Experiments.Assignment arm = new Experiments.Assignment(experiment("ab-1", 0.5, 0.5), 0, null);
       List<Recommendations.Recommended> shown = List.of();
-      experiments.exposed(arm, "gone", "v", shown, now[0] - 10); // queued before the deletion
-      experiments.exposed(arm, "kept", "v", shown, now[0] - 10);
+      experiments.exposed(arm, "gone", "v", shown, now[0] - 10, Long.MIN_VALUE); // queued before the deletion
+      experiments.exposed(arm, "kept", "v", shown, now[0] - 10, Long.MIN_VALUE);
       experiments.deletionStarts("gone");
-      experiments.exposed(arm, "gone", "v", shown, now[0] + 5); // answered while it runs
+      experiments.exposed(arm, "gone", "v", shown, now[0] + 5, Long.MIN_VALUE); // answered while it runs
       now[0] += 100;
       experiments.deletionEnded("gone");
-      experiments.exposed(arm, "gone", "v", shown, now[0] - 50); // asked before the end, answered after it
+      experiments.exposed(arm, "gone", "v", shown, now[0] - 50, Long.MIN_VALUE); // asked before the end, answered after it
       now[0] += 100;
-      experiments.exposed(arm, "gone", "v", shown, now[0]); // a new request: a new user of that id
+      experiments.exposed(arm, "gone", "v", shown, now[0], Long.MIN_VALUE); // a new request: a new user of that id
       experiments.flush();
       List<String> written = new java.util.ArrayList<>();
       store.forEachExposure(null, null, x -> written.add(x.userId() + "@" + x.timestampMillis()));

@@ -99,15 +99,21 @@ abstract class ModelLifecycleContract {
     assertEquals(401, send("POST", "/v1/admin/models/train", null, false).statusCode());
     assertEquals(401, send("GET", "/v1/admin/training", null, false).statusCode());
     JsonNode job = json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode schemas = json(send("GET", "/v1/openapi.json", null, false), 200).get("components").get("schemas");
+    ApiSchemas.assertFits(job, schemas.get("TrainingJob"), schemas, "TrainingJob");
     assertEquals("admin", job.get("trigger").asText());
     assertTrue(Set.of("queued", "training").contains(job.get("state").asText()), job.toString());
     JsonNode conflict = json(send("POST", "/v1/admin/models/train", null, true), 409);
     assertEquals("training_running", conflict.get("error").asText());
     JsonNode running = json(send("GET", "/v1/admin/training", null, true), 200);
+    ApiSchemas.assertFits(running, schemas.get("TrainingStatus"), schemas, "TrainingStatus");
     assertTrue(running.get("running").asBoolean());
     assertTrue(running.get("available").asBoolean());
     trainer.release();
     JsonNode done = awaitJob();
+    ApiSchemas.assertFits(done, schemas.get("TrainingJob"), schemas, "TrainingJob");
+    ApiSchemas.assertFits(json(send("GET", "/v1/admin/models", null, true), 200), schemas.get("ModelVersions"),
+        schemas, "ModelVersions");
     assertEquals("published", done.get("state").asText(), done.toString());
     assertEquals(2, done.get("epoch").asInt(), "the job reports the trainer's epochs: " + done);
     assertEquals(0.7, done.get("loss").asDouble(), 1e-9);

@@ -1336,7 +1336,7 @@ public final class JdbcStore implements Store {
     if (exposures.isEmpty()) return;
     write("recordExposures", c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO exposures (experiment_id, user_id, arm, version, ts,"
-          + " items) VALUES (?, ?, ?, ?, ?, " + dialect.jsonParameter() + ")")) {
+          + " read_until, items) VALUES (?, ?, ?, ?, ?, ?, " + dialect.jsonParameter() + ")")) {
         for (int i = 0; i < exposures.size(); i++) {
           Exposure e = exposures.get(i);
           ps.setString(1, e.experimentId());
@@ -1344,7 +1344,9 @@ public final class JdbcStore implements Store {
           ps.setString(3, e.arm());
           ps.setString(4, e.version());
           ps.setLong(5, e.timestampMillis());
-          ps.setString(6, JsonColumns.write(e.itemIds()));
+          if (e.readUntilMillis() == Long.MIN_VALUE) ps.setNull(6, Types.BIGINT);
+          else ps.setLong(6, e.readUntilMillis());
+          ps.setString(7, JsonColumns.write(e.itemIds()));
           ps.addBatch();
           if ((i + 1) % BATCH_ROWS == 0 || i == exposures.size() - 1) ps.executeBatch();
         }
@@ -1356,8 +1358,8 @@ public final class JdbcStore implements Store {
   @Override
   public void forEachExposure(String experimentId, String userId, Consumer<Exposure> visitor) {
     requireVisitor(visitor);
-    StringBuilder sql = new StringBuilder("SELECT experiment_id, user_id, arm, version, ts, items FROM exposures"
-        + " WHERE 1 = 1");
+    StringBuilder sql = new StringBuilder("SELECT experiment_id, user_id, arm, version, ts, read_until, items FROM"
+        + " exposures WHERE 1 = 1");
     if (experimentId != null) sql.append(" AND experiment_id = ?");
     if (userId != null) sql.append(" AND user_id = ?");
     sql.append(" ORDER BY sequence");
@@ -1368,8 +1370,10 @@ public final class JdbcStore implements Store {
         if (userId != null) ps.setString(parameter, userId);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
+            long readUntil = rs.getLong(6);
+            if (rs.wasNull()) readUntil = Long.MIN_VALUE;
             visitor.accept(new Exposure(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                rs.getLong(5), JsonColumns.stringList(rs.getString(6))));
+                rs.getLong(5), readUntil, JsonColumns.stringList(rs.getString(7))));
           }
         }
       }

@@ -350,10 +350,12 @@ public interface Store extends AutoCloseable {
    *
    * @param version the model version that answered, or null (the classic fallback or popularity answered)
    * @param timestampMillis when the request came
+   * @param readUntilMillis the newest time among the events the answer read, {@link Long#MIN_VALUE} when it read
+   *     none: an event timed up to then cannot be a use of what the answer showed
    * @param itemIds the items shown, best first
    */
   record Exposure(String experimentId, String userId, String arm, String version, long timestampMillis,
-      List<String> itemIds) {
+      long readUntilMillis, List<String> itemIds) {
     /** Checks the fields. */
     public Exposure {
       if (experimentId == null || userId == null || arm == null || itemIds == null) {

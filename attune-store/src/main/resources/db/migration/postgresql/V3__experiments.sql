@@ -28,6 +28,7 @@ CREATE TABLE exposures (
   arm           text             NOT NULL,
   version       text COLLATE "C",           -- the model version that answered; NULL: the fallback or popularity
   ts            bigint           NOT NULL,  -- when the request came
+  read_until    bigint,                     -- the newest event time the answer read; NULL: it read none
   items         jsonb            NOT NULL    -- array of the item ids shown, in order
 );
 

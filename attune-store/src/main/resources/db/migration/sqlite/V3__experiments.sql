@@ -28,6 +28,7 @@ CREATE TABLE exposures (
   arm           TEXT    NOT NULL,
   version       TEXT,                           -- the model version that answered; NULL: the fallback or popularity
   ts            INTEGER NOT NULL,               -- when the request came
+  read_until    INTEGER,                        -- the newest event time the answer read; NULL: it read none
   items         TEXT    NOT NULL                -- JSON array of the item ids shown, in order
 );
 

@@ -357,7 +357,8 @@ abstract class StoreContract {
     }
     store.upsertUsers(List.of(new User(secret, Map.of("phone", secret + "-phone"))));
     store.appendEvents(events);
-    store.recordExposures(List.of(new Store.Exposure("ab1", secret, "control", "v1", 1_500, List.of("i1", "i2"))));
+    store.recordExposures(List.of(new Store.Exposure("ab1", secret, "control", "v1", 1_500, Long.MIN_VALUE,
+        List.of("i1", "i2"))));
     assertTrue(store.deleteUser(secret));
     java.util.Optional<java.nio.file.Path> file = Store.sqliteFile(url);
     if (file.isPresent()) {
@@ -393,8 +394,9 @@ abstract class StoreContract {
     store.appendEvents(List.of(withId("e1", play("u1", "i1", 1)), withId("e2", play("u2", "i1", 2)),
         withId("e3", play("u1", "i2", 3))));
 
-    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", "v1", 5, List.of("i3")),
-        new Store.Exposure("ab1", "u2", "control", "v1", 5, List.of("i3"))));
+    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", "v1", 5, Long.MIN_VALUE,
+        List.of("i3")),
+        new Store.Exposure("ab1", "u2", "control", "v1", 5, Long.MIN_VALUE, List.of("i3"))));
 
     assertTrue(store.deleteUser("u1"));
     assertTrue(store.user("u1").isEmpty());
@@ -555,10 +557,11 @@ abstract class StoreContract {
 
   @Test
   void exposuresAreVisitedByExperimentAndUserInTheOrderRecorded() {
-    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", "v1", 30, List.of("i1", "i2")),
-        new Store.Exposure("ab2", "u1", "new", "v1", 10, List.of()),
-        new Store.Exposure("ab1", "u2", "new", "v1", 20, List.of("i3"))));
-    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", "v1", 5, List.of("i9"))));
+    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", "v1", 30, 25, List.of("i1", "i2")),
+        new Store.Exposure("ab2", "u1", "new", "v1", 10, Long.MIN_VALUE, List.of()),
+        new Store.Exposure("ab1", "u2", "new", "v1", 20, Long.MIN_VALUE, List.of("i3"))));
+    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", "v1", 5, Long.MIN_VALUE,
+        List.of("i9"))));
     store.recordExposures(List.of());
 
     assertEquals(List.of("u1:control@30[i1, i2]", "u2:new@20[i3]", "u1:control@5[i9]"), describe(exposures("ab1", null)),
@@ -567,7 +570,9 @@ abstract class StoreContract {
     assertEquals(4, exposures(null, null).size());
     assertEquals(List.of("u1:new@10[]"), describe(exposures("ab2", "u1")));
     assertEquals("v1", exposures("ab2", "u1").get(0).version());
-    store.recordExposures(List.of(new Store.Exposure("ab2", "u3", "new", null, 11, List.of("i1"))));
+    assertEquals(25, exposures("ab1", "u1").get(0).readUntilMillis());
+    assertEquals(Long.MIN_VALUE, exposures("ab1", "u1").get(1).readUntilMillis(), "it read no event");
+    store.recordExposures(List.of(new Store.Exposure("ab2", "u3", "new", null, 11, Long.MIN_VALUE, List.of("i1"))));
     assertEquals(null, exposures("ab2", "u3").get(0).version(), "no version: the fallback answered");
 
     store.saveExperiment(new Store.Experiment("ab1", "", List.of(new Store.Arm("control", "active", 0.5),
