@@ -78,12 +78,14 @@ final class ExportCommand implements Callable<Integer> {
     List<String> hiddenIds = new ArrayList<>();
     java.util.Set<String> catalogue = new java.util.HashSet<>();
     ExportedEvents exported = new ExportedEvents();
+    String leftInStore;
     try (Store s = Store.open(url); Progress progress = new Progress("export", quiet, spec.commandLine().getErr())) {
       dataset = s.toDataset(dataName, progress, stored -> exported.add(stored.eventId(), stored.event().context()));
       s.forEachItem(item -> {
         catalogue.add(item.item().id());
         if (item.hidden()) hiddenIds.add(item.item().id());
       });
+      leftInStore = leftInStore(s);
     }
     if (dataset.numUsers() == 0 && dataset.numItems() == 0) {
       throw new IllegalArgumentException("the store " + ServeCommand.withoutParameters(url)
@@ -121,7 +123,22 @@ final class ExportCommand implements Callable<Integer> {
         ServeCommand.withoutParameters(url), out, dataName, dataset.numUsers(), dataset.numItems(), hiddenIds.size(),
         deletedIds.size(), dataset.events().size(), dropped, (System.nanoTime() - start) / 1e9,
         replacing ? ", replacing the data set that was there" : "");
+    // what a data set has no place for: said, so that nobody takes the export for a whole copy of the store
+    if (leftInStore != null) printed.println("not exported (they stay in the store): " + leftInStore);
     return 0;
+  }
+
+  /** The store's own records an export does not carry, counted ("2 model versions, 1 API key"), or null for none. */
+  private static String leftInStore(Store s) {
+    List<String> parts = new ArrayList<>();
+    int versions = s.modelVersions().size();
+    int keys = s.apiKeys().size();
+    int experiments = s.experiments().size();
+    if (versions > 0) parts.add(versions + (versions == 1 ? " model version" : " model versions"));
+    if (keys > 0) parts.add(keys + (keys == 1 ? " API key" : " API keys"));
+    if (experiments > 0) parts.add(experiments + (experiments == 1 ? " A/B experiment" : " A/B experiments")
+        + " with their exposures");
+    return parts.isEmpty() ? null : String.join(", ", parts);
   }
 
   /**

@@ -433,6 +433,9 @@ class AttuneCliTest {
       assertEquals(83, store.appendEvents(events).inserted());
       assertTrue(store.setHidden(item, true), "an item taken down");
       assertTrue(store.deleteItem("withdrawn"), "an item deleted, its events kept");
+      store.saveExperiment(new dev.attune.store.Store.Experiment("ab", "", List.of(
+          new dev.attune.store.Store.Arm("a", "active", 0.5), new dev.attune.store.Store.Arm("b", "v", 0.5)), 60_000,
+          java.util.Set.of("play"), 1, 0, 1L));
     }
     long users;
     long items;
@@ -447,6 +450,8 @@ class AttuneCliTest {
     assertEquals(0, export.code(), export.err());
     assertTrue(export.out().contains(String.format(java.util.Locale.ROOT, "%,d events", events)), export.out());
     assertTrue(export.out().contains("(1 hidden, 1 deleted with their events kept)"), export.out());
+    assertTrue(export.out().contains("not exported (they stay in the store): 1 A/B experiment with their exposures"),
+        export.out());
     var dataset = dev.attune.data.DatasetIo.read(exported);
     // the deleted item too, bare: its events name it
     assertEquals(List.of(users, items + 1, events), List.of((long) dataset.numUsers(), (long) dataset.numItems(),
