@@ -79,7 +79,10 @@ final class ExportCommand implements Callable<Integer> {
     java.util.Set<String> catalogue = new java.util.HashSet<>();
     ExportedEvents exported = new ExportedEvents();
     String leftInStore;
-    try (Store s = Store.open(url); Progress progress = new Progress("export", quiet, spec.commandLine().getErr())) {
+    // as it is: a copy kept with a new build before an upgrade must not upgrade the store (the earlier build would
+    // refuse it)
+    try (Store s = Store.openAsItIs(url);
+        Progress progress = new Progress("export", quiet, spec.commandLine().getErr())) {
       dataset = s.toDataset(dataName, progress, stored -> exported.add(stored.eventId(), stored.event().context()));
       s.forEachItem(item -> {
         catalogue.add(item.item().id());

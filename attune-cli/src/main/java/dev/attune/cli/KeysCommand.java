@@ -66,7 +66,8 @@ final class KeysCommand implements Callable<Integer> {
     if (!action.equals("create")) requireExistingSqliteFile(url);
     Path file = Store.sqliteFile(url).orElse(null);
     boolean newStore = file != null && !Files.isRegularFile(file);
-    try (Store s = Store.open(url)) {
+    // as it is: keys are in every schema, and managing them must not upgrade a store an earlier build still serves
+    try (Store s = Store.openAsItIs(url)) {
       switch (action) {
         case "create" -> {
           Set<String> wanted = new LinkedHashSet<>(scopes);

@@ -93,6 +93,13 @@ public final class JdbcStore implements Store {
     }
   }
 
+  /** The schema version of this build's migrations (the highest {@code V<n>__} file). */
+  static final int SCHEMA_VERSION = 3;
+  /** The schema version the store was opened at: below {@link #SCHEMA_VERSION} when read as an earlier build left it. */
+  private final int schemaVersion;
+  /** The first schema version with A/B experiments. */
+  private static final int EXPERIMENTS_SCHEMA = 3;
+
   /** Rows sent to the driver per executeBatch call; bounds the driver's buffers for very large appends. */
   private static final int BATCH_ROWS = 1_000;
   /** Rows per array statement on PostgreSQL ({@link #appendFromArrays}); bounds the size of one statement. */
@@ -172,7 +179,9 @@ public final class JdbcStore implements Store {
   private final String upsertModel;
 
   private JdbcStore(Dialect dialect, String jdbcUrl, String database, HikariDataSource readPool,
-      HikariDataSource writePool, Options options, ReentrantLock writeLock, WalCheckpointer checkpointer) {
+      HikariDataSource writePool, Options options, ReentrantLock writeLock, WalCheckpointer checkpointer,
+      int schemaVersion) {
+    this.schemaVersion = schemaVersion;
     this.dialect = dialect;
     this.jdbcUrl = jdbcUrl;
     this.database = database;
@@ -217,6 +226,14 @@ public final class JdbcStore implements Store {
    * @throws StoreException if the database cannot be reached or migrated
    */
   public static Store open(String jdbcUrl, Options options) {
+    return open(jdbcUrl, options, true);
+  }
+
+  /**
+   * As {@link #open(String, Options)}; with {@code migrate} false, a schema an earlier build made is left as it is
+   * ({@link Store#openAsItIs}).
+   */
+  static Store open(String jdbcUrl, Options options, boolean migrate) {
     Dialect dialect = Dialect.of(jdbcUrl);
     if (options == null) {
       throw new IllegalArgumentException("options must not be null");
@@ -227,18 +244,29 @@ public final class JdbcStore implements Store {
     HikariDataSource writePool = startPool(
         dialect.singleWriter() ? dialect.writePoolConfig(jdbcUrl, options) : dialect.readPoolConfig(jdbcUrl, options),
         database);
+    int schemaVersion;
     try {
-      var migrated = Flyway.configure(JdbcStore.class.getClassLoader())
+      var configuration = Flyway.configure(JdbcStore.class.getClassLoader())
           .dataSource(writePool)
           .locations(dialect.migrationLocation())
           // a schema a newer build migrated is refused (Flyway only warns): this build would misread what it added
-          .ignoreMigrationPatterns(new String[0])
-          .load()
-          .migrate();
-      if (migrated.migrationsExecuted > 0 && migrated.initialSchemaVersion != null) {
-        // an upgrade is worth a line in the log; a new store's creation is not
-        LOG.info("store schema of {} upgraded from version {} to {}", database, migrated.initialSchemaVersion,
-            migrated.targetSchemaVersion);
+          .ignoreMigrationPatterns(new String[0]);
+      Flyway flyway = configuration.load();
+      var current = migrate ? null : flyway.info().current();
+      if (current != null && flyway.info().pending().length > 0) {
+        // an earlier build's schema, read as it is; one a newer build made is still refused, as by migrate()
+        configuration.ignoreMigrationPatterns("*:pending").load().validate();
+        schemaVersion = Integer.parseInt(current.getVersion().getVersion());
+        LOG.info("store schema of {} read as version {}, as an earlier build left it (not migrated)", database,
+            schemaVersion);
+      } else {
+        var migrated = flyway.migrate();
+        if (migrated.migrationsExecuted > 0 && migrated.initialSchemaVersion != null) {
+          // an upgrade is worth a line in the log; a new store's creation is not
+          LOG.info("store schema of {} upgraded from version {} to {}", database, migrated.initialSchemaVersion,
+              migrated.targetSchemaVersion);
+        }
+        schemaVersion = SCHEMA_VERSION;
       }
     } catch (FlywayException e) {
       writePool.close();
@@ -261,7 +289,7 @@ public final class JdbcStore implements Store {
     }
     HikariDataSource readPool = writePool;
     if (!dialect.singleWriter()) {
-      return new JdbcStore(dialect, jdbcUrl, database, readPool, writePool, options, null, null);
+      return new JdbcStore(dialect, jdbcUrl, database, readPool, writePool, options, null, null, schemaVersion);
     }
     ReentrantLock writeLock = new ReentrantLock(true); // fair: see the field
     WalCheckpointer checkpointer = null;
@@ -275,7 +303,8 @@ public final class JdbcStore implements Store {
       writePool.close();
       throw e;
     }
-    return new JdbcStore(dialect, jdbcUrl, database, readPool, writePool, options, writeLock, checkpointer);
+    return new JdbcStore(dialect, jdbcUrl, database, readPool, writePool, options, writeLock, checkpointer,
+        schemaVersion);
   }
 
   private static HikariDataSource startPool(HikariConfig config, String database) {
@@ -331,7 +360,8 @@ public final class JdbcStore implements Store {
       if (knownUsers != null) knownUsers.remove(userId); // before the commit: see KnownIds
       int events = update(c, "DELETE FROM events WHERE user_id = ?", userId);
       int profiles = update(c, "DELETE FROM users WHERE id = ?", userId);
-      int exposures = update(c, "DELETE FROM exposures WHERE user_id = ?", userId);
+      int exposures = schemaVersion < EXPERIMENTS_SCHEMA ? 0
+          : update(c, "DELETE FROM exposures WHERE user_id = ?", userId);
       return events + profiles + exposures > 0;
     });
     // SQLite: the write-ahead log still holds the rows as they were written; empty it soon
@@ -379,7 +409,9 @@ public final class JdbcStore implements Store {
                     + " or a superuser), and this role does not own " + notOwned + ": run it as their owner");
               }
             }
-            for (String table : new String[] {"events", "users", "items", "exposures"}) {
+            String[] tables = schemaVersion < EXPERIMENTS_SCHEMA ? new String[] {"events", "users", "items"}
+                : new String[] {"events", "users", "items", "exposures"};
+            for (String table : tables) {
               st.clearWarnings();
               st.execute("VACUUM FULL " + table);
               // PostgreSQL skips a table the user does not own with a warning only ("skipping ... only table or
@@ -1249,11 +1281,20 @@ public final class JdbcStore implements Store {
 
   // ---- experiments ----
 
+  /** Refuses a write of what an earlier build's schema lacks (a store opened {@linkplain Store#openAsItIs as it is}). */
+  private void requireSchema(int version, String operation) {
+    if (schemaVersion < version) {
+      throw new IllegalStateException(operation + " needs the store's schema at version " + version + "; it was"
+          + " opened as an earlier build left it (version " + schemaVersion + "): open it to migrate");
+    }
+  }
+
   @Override
   public void saveExperiment(Experiment experiment) {
     if (experiment == null) {
       throw new IllegalArgumentException("experiment must not be null");
     }
+    requireSchema(EXPERIMENTS_SCHEMA, "saveExperiment");
     write("saveExperiment", c -> {
       // arms go with their experiment (ON DELETE CASCADE), and are deleted here too: SQLite cascades only while
       // the foreign_keys pragma is on
@@ -1290,6 +1331,7 @@ public final class JdbcStore implements Store {
 
   @Override
   public List<Experiment> experiments() {
+    if (schemaVersion < EXPERIMENTS_SCHEMA) return List.of(); // an earlier build's store has none
     return readSnapshot("experiments", c -> {
       Map<String, List<Arm>> arms = new HashMap<>();
       try (PreparedStatement ps = c.prepareStatement(
@@ -1321,6 +1363,7 @@ public final class JdbcStore implements Store {
   @Override
   public boolean deleteExperiment(String experimentId) {
     requireId(experimentId, "experimentId");
+    if (schemaVersion < EXPERIMENTS_SCHEMA) return false;
     return write("deleteExperiment", c -> {
       update(c, "DELETE FROM exposures WHERE experiment_id = ?", experimentId);
       update(c, "DELETE FROM experiment_arms WHERE experiment_id = ?", experimentId);
@@ -1334,6 +1377,7 @@ public final class JdbcStore implements Store {
       throw new IllegalArgumentException("exposures must not be or hold null");
     }
     if (exposures.isEmpty()) return;
+    requireSchema(EXPERIMENTS_SCHEMA, "recordExposures");
     write("recordExposures", c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO exposures (experiment_id, user_id, arm, version, ts,"
           + " read_until, items) VALUES (?, ?, ?, ?, ?, ?, " + dialect.jsonParameter() + ")")) {
@@ -1358,6 +1402,7 @@ public final class JdbcStore implements Store {
   @Override
   public void forEachExposure(String experimentId, String userId, Consumer<Exposure> visitor) {
     requireVisitor(visitor);
+    if (schemaVersion < EXPERIMENTS_SCHEMA) return;
     StringBuilder sql = new StringBuilder("SELECT experiment_id, user_id, arm, version, ts, read_until, items FROM"
         + " exposures WHERE 1 = 1");
     if (experimentId != null) sql.append(" AND experiment_id = ?");

@@ -42,6 +42,17 @@ public interface Store extends AutoCloseable {
   }
 
   /**
+   * As {@link #open(String)}, but a store whose schema an earlier build made is read as it is, not migrated: for the
+   * commands that only read it or write what every schema has ({@code attune export}, {@code attune keys}), so that
+   * running one of them with a new build, to keep a copy before an upgrade, does not upgrade the store and lock the
+   * earlier build out. What the earlier schema lacks reads as empty (no experiments); writing it fails. A new store is
+   * created, and a schema a newer build migrated refused, as by {@link #open(String)}.
+   */
+  static Store openAsItIs(String jdbcUrl) {
+    return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS, false);
+  }
+
+  /**
    * The database file of a {@code jdbc:sqlite:} URL, as the store reads it (a {@code file:} prefix and the
    * parameters left out); empty for another database.
    */

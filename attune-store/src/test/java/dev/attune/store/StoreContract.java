@@ -534,6 +534,41 @@ abstract class StoreContract {
     assertThrows(IllegalArgumentException.class, () -> new ApiKey("k3", hash, Set.of("root"), "x", 0L, false));
   }
 
+  /**
+   * A store an earlier build made (schema version 2) is read as it is by {@link Store#openAsItIs}, not migrated, so the
+   * earlier build can still open it; opened the usual way, it is migrated.
+   */
+  @Test
+  void aStoreOfAnEarlierSchemaIsReadAsItIsWhenAskedAndMigratedOtherwise() throws Exception {
+    String earlier = createDatabase();
+    if (earlier.equals(url)) earlier = url.replace(".db", "-earlier.db"); // SQLite: a file of its own
+    try {
+      String location = earlier.startsWith("jdbc:sqlite:") ? "sqlite" : "postgresql";
+      org.flywaydb.core.Flyway flyway = org.flywaydb.core.Flyway.configure().dataSource(earlier, null, null)
+          .locations("classpath:db/migration/" + location).target("2").load();
+      flyway.migrate();
+      try (Store asItIs = Store.openAsItIs(earlier)) {
+        asItIs.appendEvents(List.of(withId("e1", play("u1", "i1", 1))));
+        assertEquals(1, asItIs.counts().events());
+        assertEquals(List.of(), asItIs.experiments(), "an earlier schema holds none");
+        List<Store.Exposure> none = new ArrayList<>();
+        asItIs.forEachExposure(null, null, none::add);
+        assertEquals(List.of(), none);
+        assertTrue(asItIs.deleteUser("u1"));
+        assertThrows(IllegalStateException.class, () -> asItIs.recordExposures(List.of(new Store.Exposure("x", "u",
+            "a", null, 1, Long.MIN_VALUE, List.of()))), "what the schema lacks cannot be written");
+      }
+      assertEquals("2", flyway.info().current().getVersion().getVersion(), "left as it was");
+      try (Store migrated = Store.open(earlier)) {
+        assertEquals(List.of(), migrated.experiments());
+      }
+      assertEquals(Integer.toString(JdbcStore.SCHEMA_VERSION), flyway.info().current().getVersion().getVersion(),
+          "migrated by the usual open, to this build's version");
+    } finally {
+      dropDatabase(earlier);
+    }
+  }
+
   @Test
   void experimentsRoundTripWithTheirArmsNewestFirst() {
     Store.Experiment older = new Store.Experiment("ab-old", "first", List.of(new Store.Arm("control", "active", 0.5),
