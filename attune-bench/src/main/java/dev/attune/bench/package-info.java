@@ -2,6 +2,7 @@
  * Benchmarks, never shipped: JMH kernel benchmarks ({@code *Benchmark}), offline runs on the public data
  * in {@code ../shared/data} ({@link dev.attune.bench.ImportSpeed}, {@link dev.attune.bench.AlsSpeed}), and the
  * service benchmark on synthetic data ({@link dev.attune.bench.ServiceBenchmark}, driven by
- * {@code attune-bench/service-bench.sh}). Commands and results are recorded in {@code docs/benchmarks.md}.
+ * {@code attune-bench/service-bench.sh}, whose {@code experiment} mode measures an A/B experiment's serving cost), and
+ * an A/B experiment replayed on MovieLens-100K through the server ({@link dev.attune.bench.ExperimentReplay}). Commands and results are recorded in {@code docs/benchmarks.md}.
  */
 package dev.attune.bench;
