@@ -579,12 +579,12 @@ final class Api {
     }
     events.sort((x, y) -> Long.compare(x.timestamp(), y.timestamp())); // stable: stored events before sent ones
     Recommendations.Options o = new Recommendations.Options(
-        b.has("k") ? intField(b, "k", 1, 1000) : 10,
+        RequestBodies.optionalInt(b, "k", 1, 1000, 10),
         b.has("scene") ? knownScene(RequestBodies.requiredId(b, "", "scene")) : null,
         new HashSet<>(RequestBodies.stringList(b, "", "exclude")),
         b.has("category") ? RequestBodies.requiredId(b, "", "category") : null,
         range(RequestBodies.optionalNumber(b, "", "diversity", 0), 0, 1, "diversity"),
-        b.has("maxPerCreator") ? intField(b, "maxPerCreator", 0, 1000) : 0,
+        RequestBodies.optionalInt(b, "maxPerCreator", 0, 1000, 0),
         boolField(b, "allowRepeats"), boolField(b, "explain"));
     requireAffordable(o);
     var prefs = new Recommendations.Preferences(new HashSet<>(RequestBodies.stringList(b, "", "categories")),
@@ -1114,14 +1114,6 @@ final class Api {
   private static double range(double v, double min, double max, String name) {
     if (!(v >= min && v <= max)) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + v);
     return v;
-  }
-
-  private static int intField(JsonNode b, String name, int min, int max) {
-    JsonNode v = b.get(name);
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw ApiException.invalid(name, name + " must be an integer");
-    int n = v.asInt();
-    if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + n);
-    return n;
   }
 
   private static boolean boolField(JsonNode b, String name) {

@@ -93,15 +93,19 @@ final class Experiments implements AutoCloseable {
    *
    * @param arm its position in the experiment's arms (0: the control)
    * @param recommendations what answers the arm's users
+   * @param answers counts the arm's answers for {@code /metrics}, or null
    */
-  record Assignment(Store.Experiment experiment, int arm, Recommendations recommendations) {
+  record Assignment(Store.Experiment experiment, int arm, Recommendations recommendations, Counter answers) {
     String armName() {
       return experiment.arms().get(arm).name();
     }
   }
 
-  /** A running experiment and, by arm, what answers it (the served one for {@link #ACTIVE}). */
-  private record Running(Store.Experiment experiment, Recommendations[] byArm) {}
+  /**
+   * A running experiment and, by arm, what answers it (the served one for {@link #ACTIVE}) and the counter of its
+   * answers (registered once here, not looked up on every answer; null without metrics).
+   */
+  private record Running(Store.Experiment experiment, Recommendations[] byArm, Counter[] answers) {}
 
   private final Store store;
   private final Recommendations served;
@@ -133,8 +137,6 @@ final class Experiments implements AutoCloseable {
 
   /** Where answers per arm, and the exposure queue's state, are counted for {@code /metrics}; null: nowhere. */
   private final MeterRegistry metrics;
-  /** The answer counter of each experiment and arm, looked up once (the answer path asks for it every time). */
-  private final Map<String, Counter> answerCounters = new ConcurrentHashMap<>();
 
   /** An item's length in seconds, NaN when unknown (a play's seconds become a share of it). */
   private final java.util.function.ToDoubleFunction<String> durations;
@@ -165,7 +167,7 @@ final class Experiments implements AutoCloseable {
     Running r = running;
     if (r == null) return null;
     int arm = armOf(r.experiment(), userId);
-    return new Assignment(r.experiment(), arm, r.byArm()[arm]);
+    return new Assignment(r.experiment(), arm, r.byArm()[arm], r.answers()[arm]);
   }
 
   /**
@@ -213,11 +215,7 @@ final class Experiments implements AutoCloseable {
     pending.add(new Store.Exposure(a.experiment().id(), userId, a.armName(), version, askedAtMillis, readUntilMillis,
         ids));
     pendingCount.incrementAndGet();
-    if (metrics != null) {
-      answerCounters.computeIfAbsent(a.experiment().id() + "\u0000" + a.armName(), k -> Counter
-          .builder("attune_experiment_answers").description("recommendation answers given in an A/B experiment")
-          .tag("experiment", a.experiment().id()).tag("arm", a.armName()).register(metrics)).increment();
-    }
+    if (a.answers() != null) a.answers().increment();
   }
 
   /**
@@ -370,7 +368,12 @@ final class Experiments implements AutoCloseable {
         byArm[k] = arm;
       }
     }
-    return new Running(e, byArm);
+    Counter[] answers = new Counter[byArm.length];
+    for (int k = 0; k < answers.length && metrics != null; k++) {
+      answers[k] = Counter.builder("attune_experiment_answers").description("recommendation answers given in an A/B"
+          + " experiment").tag("experiment", e.id()).tag("arm", e.arms().get(k).name()).register(metrics);
+    }
+    return new Running(e, byArm, answers);
   }
 
   /** Serves {@code r} (guarded by {@link #lifecycle}). */
@@ -675,8 +678,8 @@ final class Experiments implements AutoCloseable {
       given += share;
       arms.add(new Store.Arm(names.get(k), versionIds.get(k), share));
     }
-    int windowMinutes = intField(b, "windowMinutes", 1, MAX_WINDOW_MINUTES, DEFAULT_WINDOW_MINUTES);
-    int minUsers = intField(b, "minUsersPerArm", 1, MAX_MIN_USERS_PER_ARM, DEFAULT_MIN_USERS_PER_ARM);
+    int windowMinutes = RequestBodies.optionalInt(b, "windowMinutes", 1, MAX_WINDOW_MINUTES, DEFAULT_WINDOW_MINUTES);
+    int minUsers = RequestBodies.optionalInt(b, "minUsersPerArm", 1, MAX_MIN_USERS_PER_ARM, DEFAULT_MIN_USERS_PER_ARM);
     Set<String> types = new TreeSet<>();
     List<String> asked = RequestBodies.stringList(b, "", "conversionTypes");
     for (int k = 0; k < asked.size(); k++) {
@@ -699,14 +702,5 @@ final class Experiments implements AutoCloseable {
   private static String defaultId(long nowMillis) {
     return "ab-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS", Locale.ROOT).withZone(ZoneOffset.UTC)
         .format(Instant.ofEpochMilli(nowMillis));
-  }
-
-  private static int intField(JsonNode b, String name, int min, int max, int absent) {
-    JsonNode v = b.get(name);
-    if (v == null || v.isNull()) return absent;
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw ApiException.invalid(name, name + " must be an integer");
-    int n = v.asInt();
-    if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + n);
-    return n;
   }
 }

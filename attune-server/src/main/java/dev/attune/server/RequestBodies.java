@@ -323,6 +323,19 @@ final class RequestBodies {
     return d;
   }
 
+  /**
+   * Top-level integer field {@code field} of {@code n} in {@code [min, max]}, {@code absent} when it is left out or
+   * null (400 for another type or a value out of range).
+   */
+  static int optionalInt(JsonNode n, String field, int min, int max, int absent) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) return absent;
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw ApiException.invalid(field, field + " must be an integer");
+    int i = v.asInt();
+    if (i < min || i > max) throw ApiException.invalid(field, field + " must be in [" + min + ", " + max + "]: " + i);
+    return i;
+  }
+
   static long requiredLong(JsonNode n, String path, String field) {
     JsonNode v = n.get(field);
     if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {

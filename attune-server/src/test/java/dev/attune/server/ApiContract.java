@@ -1207,7 +1207,7 @@ abstract class ApiContract {
     assertEquals(0.5, started.get("arms").get(1).get("share").asDouble(), 1e-12, "equal shares by default");
     assertEquals("model-b", started.get("arms").get(1).get("servedVersion").asText());
     JsonNode schemas = json(get("/v1/openapi.json"), 200).get("components").get("schemas");
-    assertFits(started, experimentSchema, schemas, "Experiment");
+    ApiSchemas.assertFits(started, experimentSchema, schemas, "Experiment");
 
     java.util.SplittableRandom random = new java.util.SplittableRandom(11);
     Map<String, String> armOf = new java.util.HashMap<>();
@@ -1256,7 +1256,7 @@ abstract class ApiContract {
     }
 
     JsonNode shown = json(admin("GET", "/v1/admin/experiments/ab-test", null), 200);
-    assertFits(shown, experimentSchema, schemas, "Experiment");
+    ApiSchemas.assertFits(shown, experimentSchema, schemas, "Experiment");
     JsonNode results = shown.get("results");
     assertEquals("ready", results.get("state").asText(), results.toString());
     JsonNode control = results.get("arms").get(0);
@@ -1305,8 +1305,8 @@ abstract class ApiContract {
     JsonNode after = json(get("/v1/users/ab3/recommendations?k=5"), 200);
     assertFalse(after.has("experiment"), after.toString());
     assertEquals("model", after.get("model").asText(), "everyone gets the active version again");
-    assertFits(json(admin("GET", "/v1/admin/experiments", null), 200), schemas.get("Experiments"), schemas,
-        "Experiments");
+    ApiSchemas.assertFits(json(admin("GET", "/v1/admin/experiments", null), 200), schemas.get("Experiments"),
+        schemas, "Experiments");
     JsonNode listed = json(admin("GET", "/v1/admin/experiments", null), 200).get("experiments");
     assertEquals(1, listed.size());
     assertFalse(listed.get(0).get("served").asBoolean());
@@ -1382,15 +1382,12 @@ abstract class ApiContract {
     answers.put("SimilarItems", get("/v1/items/song1/similar?k=3"));
     for (var answer : answers.entrySet()) {
       assertEquals(200, answer.getValue().statusCode(), answer.getKey() + ": " + answer.getValue().body());
-      assertFits(JSON.readTree(answer.getValue().body()), schemas.get(answer.getKey()), schemas, answer.getKey());
+      ApiSchemas.assertFits(JSON.readTree(answer.getValue().body()), schemas.get(answer.getKey()), schemas,
+          answer.getKey());
     }
     JsonNode quality = JSON.readTree(answers.get("AdminQuality").body());
     assertEquals(1, quality.get("unknownEventTypes").size(), "a type outside the table is listed: " + quality);
     assertEquals(1, quality.get("rejects").get("recent").size());
-  }
-
-  private static void assertFits(JsonNode value, JsonNode schema, JsonNode schemas, String at) {
-    ApiSchemas.assertFits(value, schema, schemas, at);
   }
 
   /** Posts events given as JSON objects, as many batches as the server's batch size asks for. */

@@ -81,7 +81,7 @@ class ExperimentsTest {
     long[] now = {1_000_000};
     try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("store.db"))) {
       Experiments experiments = new Experiments(store, null, null, null, () -> now[0], null, id -> Double.NaN);
-      Experiments.Assignment arm = new Experiments.Assignment(experiment("ab-1", 0.5, 0.5), 0, null);
+      Experiments.Assignment arm = new Experiments.Assignment(experiment("ab-1", 0.5, 0.5), 0, null, null);
       List<Recommendations.Recommended> shown = List.of();
       experiments.exposed(arm, "gone", "v", shown, now[0] - 10, Long.MIN_VALUE); // queued before the deletion
       experiments.exposed(arm, "kept", "v", shown, now[0] - 10, Long.MIN_VALUE);
