@@ -432,7 +432,9 @@ async function showExperiment(id) {
     h('td', {}, `${c.arm} vs ${c.control}`),
     h('td', { class: 'num' }, c.conversionRate.difference == null ? '–' : `${(100 * c.conversionRate.difference).toFixed(2)} points (${(100 * c.conversionRate.lower).toFixed(2)} to ${(100 * c.conversionRate.upper).toFixed(2)})`),
     h('td', { class: 'num' }, pValue(c.conversionRate.pValue)),
-    h('td', {}, c.conversionRate.significant ? h('span', { class: `tag ${c.conversionRate.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant')));
+    h('td', {}, c.conversionRate.significant ? h('span', { class: `tag ${c.conversionRate.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant'),
+    h('td', { class: 'num' }, pValue(c.conversionRateAlwaysValid.pValue)),
+    h('td', {}, c.conversionRateAlwaysValid.significant ? h('span', { class: `tag ${c.conversionRateAlwaysValid.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant')));
   const buttons = e.state === 'running'
     ? h('button', { class: 'secondary', 'data-testid': 'experiment-stop', onclick: ev => stopExperiment(e, ev.currentTarget) }, 'Stop experiment') : null;
   detail.replaceChildren(
@@ -440,7 +442,8 @@ async function showExperiment(id) {
     h('p', { 'data-testid': 'experiment-verdict', 'data-state': r.state, class: r.state === 'sample_ratio_mismatch' ? 'error' : 'note' }, r.verdict),
     h('div', { class: 'scroll' }, table(['arm', { label: 'users', num: true }, { label: 'answers', num: true }, { label: 'users who used one', num: true },
       { label: 'conversion rate (95%)', num: true }, { label: 'uses per user', num: true }], armRows, { 'data-testid': 'experiment-arms' })),
-    versus.length ? h('div', { class: 'scroll' }, table(['comparison', { label: `conversion rate difference (${fmt(100 * (1 - r.level), 2)}%)`, num: true }, { label: 'p', num: true }, `at level ${fmt(r.level, 4)}`], versus)) : null,
+    versus.length ? h('div', { class: 'scroll' }, table(['comparison', { label: `conversion rate difference (${fmt(100 * (1 - r.level), 2)}%)`, num: true }, { label: 'p (read once, at the planned users)', num: true }, `at level ${fmt(r.level, 4)}`,
+      { label: 'always-valid p (read at any look)', num: true }, 'always-valid'], versus)) : null,
     h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, within ${fmt(e.windowMinutes)} minutes after it was shown. Split check: p = ${pValue(r.sampleRatio.pValue)}.`),
     ...(buttons ? [buttons] : [])); // replaceChildren writes a null as the text "null"
 }

@@ -20,6 +20,9 @@ import org.apache.commons.math3.special.Gamma;
  *       comparison can be trusted.
  *   <li>Minimum detectable difference: the smallest true rise of a share that the test at level {@code alpha}
  *       finds with probability {@code power}, at the users there are.
+ *   <li>Always-valid comparison of two shares ({@link #sequentialProportions}): the mixture sequential probability
+ *       ratio test of Johari, Pekelis and Walsh ("Always valid inference", 2022), whose p-value and interval may be
+ *       read after every user, and acted on at any look, at the level asked for.
  * </ul>
  *
  * <p>Degenerate input gives NaN rather than an exception (an arm with no users yet, no variance at all): the
@@ -162,6 +165,85 @@ public final class OnlineTests {
       d = next;
     }
     return baseline + d > 1 ? Double.NaN : d;
+  }
+
+  /**
+   * Two shares compared so that the result may be looked at as often as one likes: {@code xB / nB} against {@code
+   * xA / nA}, with a p-value that stays above {@code alpha} at every look with probability 1 - {@code alpha} when
+   * there is no difference, and an interval (a confidence sequence) that holds the true difference at every look at
+   * once with that probability. The fixed-horizon test of {@link #proportions} is valid only at one look decided
+   * beforehand; stopping an experiment at the first of many looks where it is significant finds differences that
+   * are not there several times as often as its level says.
+   *
+   * <p>The statistic is the likelihood ratio of the observed difference under a normal mixture of true differences
+   * against none, {@code Λ = sqrt(1 / (1 + ρ)) exp(z² ρ / (2 (1 + ρ)))}, with z the pooled-variance z of {@link
+   * #proportions} and ρ the mixture's variance over the estimate's; a martingale under "no difference", so by Ville's
+   * inequality {@code Λ} passes {@code 1 / alpha} with probability at most {@code alpha} ever, and the p-value is
+   * {@code min(1, 1 / Λ)}. The mixture is set in units of the per-user standard deviation so that the interval is
+   * narrowest when every arm has {@code plannedUsersPerArm} users (it holds before and after too): ρ = r (2 / m) /
+   * (1 / nA + 1 / nB), where r solves {@code r = 2 ln(1 / alpha) + ln(1 + r)} (8.2 at 5%). The interval is the
+   * difference ± {@code sqrt(V (1 + ρ) / ρ (2 ln(1 / alpha) + ln(1 + ρ)))}, V the variance of the difference from
+   * each arm's share with one success and one failure added (Agresti and Caffo's, so that arms with no conversion
+   * yet do not give an interval of width 0). The normal approximation makes the guarantee hold for counts large
+   * enough for the z-test itself.
+   *
+   * @param alpha the level: the p-value is compared with it, the interval holds with probability 1 - alpha
+   * @param plannedUsersPerArm the users per arm where the interval should be narrowest (a design choice made before
+   *     the data: choosing it from the data would void the guarantee)
+   */
+  public static Comparison sequentialProportions(long xA, long nA, long xB, long nB, double alpha,
+      long plannedUsersPerArm) {
+    checkCounts(xA, nA);
+    checkCounts(xB, nB);
+    if (!(alpha > 0 && alpha < 1)) throw new IllegalArgumentException("alpha must be in (0, 1): " + alpha);
+    if (plannedUsersPerArm < 1) throw new IllegalArgumentException("plannedUsersPerArm must be >= 1");
+    if (nA == 0 || nB == 0) return new Comparison(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    double pA = (double) xA / nA;
+    double pB = (double) xB / nB;
+    double difference = pB - pA;
+    double rho = mixtureRatio(alpha) * (2.0 / plannedUsersPerArm) / (1.0 / nA + 1.0 / nB);
+    double pooledShare = (double) (xA + xB) / (nA + nB);
+    double pooledVariance = pooledShare * (1 - pooledShare) * (1.0 / nA + 1.0 / nB);
+    double pValue = pooledVariance == 0 ? 1
+        : Math.min(1, 1 / Math.exp(logMixtureLikelihoodRatio(difference * difference / pooledVariance, rho)));
+    double tildeA = (xA + 1.0) / (nA + 2);
+    double tildeB = (xB + 1.0) / (nB + 2);
+    double variance = tildeA * (1 - tildeA) / (nA + 2) + tildeB * (1 - tildeB) / (nB + 2);
+    double half = Math.sqrt(variance) * boundaryInStandardErrors(rho, alpha);
+    return new Comparison(difference, difference - half, difference + half, pA == 0 ? Double.NaN : difference / pA,
+        pValue);
+  }
+
+  /**
+   * ln Λ of the normal mixture: {@code -ln(1 + ρ) / 2 + z² ρ / (2 (1 + ρ))}, for a squared z of {@code zSquared}
+   * and a mixture variance {@code rho} times the estimate's.
+   */
+  static double logMixtureLikelihoodRatio(double zSquared, double rho) {
+    return -0.5 * Math.log1p(rho) + zSquared * rho / (2 * (1 + rho));
+  }
+
+  /**
+   * How many standard errors from the estimate the confidence sequence reaches: where {@link
+   * #logMixtureLikelihoodRatio} equals ln(1 / alpha).
+   */
+  static double boundaryInStandardErrors(double rho, double alpha) {
+    return Math.sqrt((1 + rho) / rho * (2 * Math.log(1 / alpha) + Math.log1p(rho)));
+  }
+
+  /**
+   * The mixture variance, in units of the estimate's variance, at which the confidence sequence is narrowest: the
+   * root of {@code r = 2 ln(1 / alpha) + ln(1 + r)} (the derivative of the squared width in r set to 0).
+   */
+  static double mixtureRatio(double alpha) {
+    double twoLog = 2 * Math.log(1 / alpha);
+    double r = twoLog;
+    // a contraction: the derivative of ln(1 + r) is below 1/3 for r > 2, and the root is above 2 ln(1 / alpha)
+    for (int iteration = 0; iteration < 100; iteration++) {
+      double next = twoLog + Math.log1p(r);
+      if (Math.abs(next - r) < 1e-12) return next;
+      r = next;
+    }
+    return r;
   }
 
   private static void checkCounts(long successes, long trials) {

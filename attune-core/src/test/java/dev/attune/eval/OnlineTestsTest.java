@@ -91,6 +91,120 @@ class OnlineTestsTest {
     assertTrue(power > 0.76 && power < 0.84, "power at the detectable difference: " + power);
   }
 
+  /** The closed form of the mixture's likelihood ratio is the integral it stands for, computed numerically. */
+  @Test
+  void mixtureLikelihoodRatioIsTheIntegralOverTheMixture() {
+    for (double rho : new double[] {0.1, 1, 8.2, 50}) {
+      for (double z : new double[] {0, 0.5, 1.96, 3, -4}) {
+        // in standard errors: the estimate z ~ N(θ, 1), so the ratio of θ to none is exp(θ z - θ² / 2), and θ ~
+        // N(0, rho); Simpson's rule over ±12 standard deviations of the mixture
+        double sd = Math.sqrt(rho);
+        int steps = 20_000;
+        double from = -12 * sd;
+        double h = 24 * sd / steps;
+        double sum = 0;
+        for (int k = 0; k <= steps; k++) {
+          double theta = from + k * h;
+          double f = Math.exp(theta * z - theta * theta / 2) * Math.exp(-theta * theta / (2 * rho))
+              / Math.sqrt(2 * Math.PI * rho);
+          sum += f * (k == 0 || k == steps ? 1 : k % 2 == 1 ? 4 : 2);
+        }
+        double integral = sum * h / 3;
+        assertEquals(Math.log(integral), OnlineTests.logMixtureLikelihoodRatio(z * z, rho), 1e-9,
+            "rho " + rho + ", z " + z);
+      }
+    }
+  }
+
+  /** The interval ends where the test would reject a difference at that end: the two agree. */
+  @Test
+  void confidenceSequenceEndsWhereTheTestRejects() {
+    for (double alpha : new double[] {0.05, 0.025, 0.001}) {
+      double r = OnlineTests.mixtureRatio(alpha);
+      assertEquals(2 * Math.log(1 / alpha) + Math.log1p(r), r, 1e-9);
+      for (double rho : new double[] {0.01, 1, r, 100}) {
+        double b = OnlineTests.boundaryInStandardErrors(rho, alpha);
+        assertEquals(Math.log(1 / alpha), OnlineTests.logMixtureLikelihoodRatio(b * b, rho), 1e-9);
+      }
+      // the ratio picked gives the narrowest boundary
+      double atRoot = OnlineTests.boundaryInStandardErrors(r, alpha);
+      assertTrue(atRoot < OnlineTests.boundaryInStandardErrors(0.8 * r, alpha));
+      assertTrue(atRoot < OnlineTests.boundaryInStandardErrors(1.25 * r, alpha));
+    }
+    assertEquals(8.2, OnlineTests.mixtureRatio(0.05), 0.05);
+  }
+
+  @Test
+  void sequentialComparisonOfDegenerateCounts() {
+    OnlineTests.Comparison none = OnlineTests.sequentialProportions(0, 0, 3, 10, 0.05, 100);
+    assertTrue(Double.isNaN(none.pValue()) && Double.isNaN(none.lower()));
+    // no conversion anywhere yet: nothing found, and the interval is not a point
+    OnlineTests.Comparison zero = OnlineTests.sequentialProportions(0, 50, 0, 50, 0.05, 100);
+    assertEquals(1, zero.pValue());
+    assertTrue(zero.lower() < -0.05 && zero.upper() > 0.05, zero.toString());
+    // the always-valid test asks for more than the fixed one at the same counts
+    OnlineTests.Comparison fixed = OnlineTests.proportions(100, 1000, 135, 1000, 0.95);
+    OnlineTests.Comparison sequential = OnlineTests.sequentialProportions(100, 1000, 135, 1000, 0.05, 1000);
+    assertEquals(fixed.difference(), sequential.difference(), 1e-15);
+    assertTrue(fixed.pValue() < 0.05 && sequential.pValue() > fixed.pValue(), fixed + " " + sequential);
+    assertTrue(sequential.upper() - sequential.lower() > fixed.upper() - fixed.lower());
+    assertThrows(IllegalArgumentException.class, () -> OnlineTests.sequentialProportions(1, 10, 1, 10, 0, 100));
+    assertThrows(IllegalArgumentException.class, () -> OnlineTests.sequentialProportions(1, 10, 1, 10, 0.05, 0));
+  }
+
+  /**
+   * Simulated experiments looked at every 50 users per arm, up to ten times the planned users: with no true
+   * difference, stopping at the first look where the fixed-horizon test is significant finds a difference far more
+   * often than 5%, the always-valid test at most 5%; with a true rise it finds it, and its interval holds the true
+   * difference at every look in at least 95% of the runs.
+   */
+  @Test
+  void peekingAtTheAlwaysValidTestKeepsItsLevel() {
+    SplittableRandom random = new SplittableRandom(11);
+    int runs = 1_000;
+    int planned = 1_000;
+    int looks = 200;
+    int step = 50;
+    double baseline = 0.1;
+    double rise = OnlineTests.minimumDetectableDifference(baseline, planned, planned, 0.05, 0.8);
+    int fixedAlarms = 0;
+    int sequentialAlarms = 0;
+    int found = 0;
+    int intervalMissed = 0;
+    for (int run = 0; run < runs; run++) {
+      long a = 0;
+      long b = 0;
+      long c = 0;
+      boolean fixedAlarm = false;
+      boolean sequentialAlarm = false;
+      boolean foundRise = false;
+      boolean missed = false;
+      for (int look = 1; look <= looks; look++) {
+        a += converted(random, step, baseline);
+        b += converted(random, step, baseline);
+        c += converted(random, step, baseline + rise);
+        long n = (long) look * step;
+        fixedAlarm |= OnlineTests.proportions(a, n, b, n, 0.95).pValue() < 0.05;
+        OnlineTests.Comparison aa = OnlineTests.sequentialProportions(a, n, b, n, 0.05, planned);
+        sequentialAlarm |= aa.pValue() < 0.05;
+        OnlineTests.Comparison ab = OnlineTests.sequentialProportions(a, n, c, n, 0.05, planned);
+        foundRise |= ab.pValue() < 0.05;
+        missed |= ab.lower() > rise || ab.upper() < rise;
+      }
+      if (fixedAlarm) fixedAlarms++;
+      if (sequentialAlarm) sequentialAlarms++;
+      if (foundRise) found++;
+      if (missed) intervalMissed++;
+    }
+    double fixedRate = (double) fixedAlarms / runs;
+    double sequentialRate = (double) sequentialAlarms / runs;
+    assertTrue(fixedRate > 0.2, "peeking at the fixed-horizon test: " + fixedRate);
+    assertTrue(sequentialRate < 0.05, "peeking at the always-valid test: " + sequentialRate);
+    assertTrue((double) found / runs > 0.9, "a rise the fixed test finds 8 times in 10 at the planned users, found"
+        + " within ten times as many: " + found);
+    assertTrue((double) intervalMissed / runs < 0.05, "intervals that missed at some look: " + intervalMissed);
+  }
+
   private static long converted(SplittableRandom random, int users, double share) {
     long n = 0;
     for (int u = 0; u < users; u++) if (random.nextDouble() < share) n++;

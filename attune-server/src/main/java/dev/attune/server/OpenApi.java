@@ -688,7 +688,7 @@ final class OpenApi {
         + " version that gave them (none: the fallback or popularity)").putObject("additionalProperties")
         .put("type", "integer");
     ObjectNode compared = object(props(results).putObject("comparisons").put("type", "array").putObject("items"),
-        "arm", "control", "conversionRate", "conversionsPerUser");
+        "arm", "control", "conversionRate", "conversionRateAlwaysValid", "conversionsPerUser");
     props(compared).putObject("arm").put("type", "string");
     props(compared).putObject("control").put("type", "string");
     ObjectNode difference = object(schemas.putObject("Difference").put("description", "an arm less the control;"
@@ -697,7 +697,11 @@ final class OpenApi {
       nullable(props(difference).putObject(n), "number");
     }
     props(difference).putObject("significant").put("type", "boolean");
-    props(compared).putObject("conversionRate").put("$ref", "#/components/schemas/Difference");
+    props(compared).putObject("conversionRate").put("$ref", "#/components/schemas/Difference").put("description",
+        "the fixed-horizon test (two-proportion z-test): valid read once, when every arm has minUsersPerArm users");
+    props(compared).putObject("conversionRateAlwaysValid").put("$ref", "#/components/schemas/Difference")
+        .put("description", "the always-valid test (mixture sequential probability ratio test, its mixture tuned to"
+            + " minUsersPerArm): may be read at every look and acted on at any; its interval holds at every look");
     props(compared).putObject("conversionsPerUser").put("$ref", "#/components/schemas/Difference");
     ObjectNode split = object(props(results).putObject("sampleRatio"), "pValue", "mismatch", "testable");
     nullable(props(split).putObject("pValue"), "number");

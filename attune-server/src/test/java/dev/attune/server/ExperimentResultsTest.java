@@ -48,10 +48,14 @@ class ExperimentResultsTest {
   }
 
   private ExperimentResults results() {
+    return results(1);
+  }
+
+  private ExperimentResults results(int minUsersPerArm) {
     store.recordExposures(exposures);
     store.appendEvents(events);
     Store.Experiment e = new Store.Experiment("x", "", List.of(new Store.Arm("a", "active", 0.5),
-        new Store.Arm("b", "vb", 0.5)), WINDOW, Set.of("play", "play_seconds", "like"), 1, START, null);
+        new Store.Arm("b", "vb", 0.5)), WINDOW, Set.of("play", "play_seconds", "like"), minUsersPerArm, START, null);
     Map<String, Double> durations = Map.of("long-song", 300.0);
     return ExperimentResults.compute(store, e, START + 10 * WINDOW, Recommendations.WEIGHTS,
         id -> durations.getOrDefault(id, Double.NaN));
@@ -115,5 +119,56 @@ class ExperimentResultsTest {
     // nobody converted: the smallest detectable rise is not 0 (a QA run read "a rise of 0.00 points")
     assertTrue(verdict.contains("no difference") && !verdict.contains(" 0.00 points") && !verdict.contains("NaN"),
         verdict);
+  }
+
+  /** Users per arm, of whom the first {@code converting} use what they were shown. */
+  private void arm(String arm, int users, int converting) {
+    for (int u = 0; u < users; u++) {
+      shown(arm + u, arm, START + u, "i1");
+      if (u < converting) did(arm + u, "i1", "like", 1, START + u + 10);
+    }
+  }
+
+  @Test
+  void theAlwaysValidTestMayStopAnExperimentBeforeItsPlannedUsers() {
+    arm("a", 300, 30);
+    arm("b", 300, 90); // 10% against 30%: far beyond chance even for a test read at every look
+    Map<String, Object> json = results(1_000).toJson();
+    assertEquals("collecting", json.get("state"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> compared = ((List<Map<String, Object>>) json.get("comparisons")).get(0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> alwaysValid = (Map<String, Object>) compared.get("conversionRateAlwaysValid");
+    assertEquals(true, alwaysValid.get("significant"));
+    assertEquals(0.2, (double) alwaysValid.get("difference"), 1e-12);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> fixed = (Map<String, Object>) compared.get("conversionRate");
+    assertTrue((double) alwaysValid.get("lower") < (double) fixed.get("lower")
+        && (double) alwaysValid.get("pValue") > (double) fixed.get("pValue"), "wider, and asks for more: " + compared);
+    String verdict = (String) json.get("verdict");
+    assertTrue(verdict.startsWith("collecting: arm a has 300 of the 1000 users")
+        && verdict.contains("already finds: b beats the control: 30.00% of its users used a recommendation against"
+            + " 10.00%") && verdict.endsWith("the experiment may be stopped now"), verdict);
+  }
+
+  @Test
+  void theAlwaysValidTestDoesNotCallASmallDifferenceEarly() {
+    arm("a", 300, 30);
+    arm("b", 300, 48); // 10% against 16%: the fixed test read now would call it (p 0.029), not this one (0.34)
+    ExperimentResults r = results(1_000);
+    assertTrue(r.conversionRate(1).pValue() < 0.05, r.conversionRate(1).toString());
+    assertTrue(r.conversionRateAlwaysValid(1).pValue() > 0.05, r.conversionRateAlwaysValid(1).toString());
+    String verdict = r.verdict();
+    assertTrue(verdict.endsWith("the always-valid test, which may be read at any look, finds no difference yet"),
+        verdict);
+  }
+
+  @Test
+  void onceReadyBothTestsAreRead() {
+    arm("a", 400, 40);
+    arm("b", 400, 80);
+    String verdict = results(400).verdict();
+    assertTrue(verdict.startsWith("b beats the control: 20.00% of its users used a recommendation against 10.00%")
+        && verdict.contains("; the always-valid test, read at any look, agrees (p = "), verdict);
   }
 }
