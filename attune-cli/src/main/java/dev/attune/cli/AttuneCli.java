@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class,
         LoadCommand.class, ExportCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
-        CompactCommand.class,
+        ExperimentCommand.class, CompactCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The launcher itself also takes 'test': ./attune test runs every test (./mvnw -B verify)."})
 public final class AttuneCli {

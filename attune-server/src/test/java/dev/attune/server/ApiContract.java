@@ -1279,6 +1279,11 @@ abstract class ApiContract {
     assertEquals("new", comparison.get("arm").asText());
     assertTrue(comparison.get("conversionRate").get("significant").asBoolean(), comparison.toString());
     assertTrue(comparison.get("conversionRate").get("lower").asDouble() > 0, comparison.toString());
+    // 50% against 10%: the always-valid test finds it too, with a wider interval
+    JsonNode alwaysValid = comparison.get("conversionRateAlwaysValid");
+    assertTrue(alwaysValid.get("significant").asBoolean() && alwaysValid.get("lower").asDouble() > 0
+        && alwaysValid.get("lower").asDouble() < comparison.get("conversionRate").get("lower").asDouble(),
+        comparison.toString());
     assertFalse(results.get("sampleRatio").get("mismatch").asBoolean(), results.toString());
     assertTrue(results.get("verdict").asText().startsWith("new beats the control"), results.toString());
     String metrics = get("/metrics").body();

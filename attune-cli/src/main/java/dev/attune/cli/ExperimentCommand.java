@@ -1,0 +1,477 @@
+package dev.attune.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code attune experiment list|start|show|stop|delete}: the A/B experiments of a running server, over its admin API
+ * ({@code /v1/admin/experiments}), for operators and scripts without a browser. An experiment lives in the server
+ * (it assigns the users and records what each arm showed), so this command talks to one rather than to its store.
+ *
+ * <p>Errors: a refusal by the server (400, 404, 409) is the user's mistake and says what the server said, with exit
+ * code 2; so is a server that does not answer or refuses the key; a server's own failure (5xx) exits with 1.
+ */
+@Command(
+    name = "experiment",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Start, watch and stop the A/B experiments of a running server (its /v1/admin/experiments API).",
+        "The server is --server, else ATTUNE_SERVER, else " + ExperimentCommand.DEFAULT_SERVER + "; the admin key"
+            + " comes from ATTUNE_ADMIN_KEY or the first line of --key-file (never from the command line, where"
+            + " other users of the machine would see it)."},
+    subcommands = {
+        ExperimentCommand.ListExperiments.class, ExperimentCommand.Start.class, ExperimentCommand.Show.class,
+        ExperimentCommand.Stop.class, ExperimentCommand.Delete.class})
+final class ExperimentCommand implements Callable<Integer> {
+
+  static final String DEFAULT_SERVER = "http://localhost:8080";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final DateTimeFormatter UTC_MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'",
+      Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  @Override
+  public Integer call() {
+    throw new IllegalArgumentException("'attune experiment' needs what to do: list, start, show <id>, stop <id> or"
+        + " delete <id>");
+  }
+
+  /** Where the server is and the key to it: every subcommand's options. */
+  static final class ServerOptions {
+    @Option(names = "--server", description = "the server's base URL (default: ATTUNE_SERVER, else "
+        + DEFAULT_SERVER + ")")
+    String server;
+
+    @Option(names = "--key-file", description = "a file whose first line is the admin key (default: the"
+        + " ATTUNE_ADMIN_KEY variable)")
+    Path keyFile;
+
+    @Option(names = "--json", description = "print the server's answer as JSON instead of tables")
+    boolean json;
+
+    String base() {
+      String url = server != null ? server : System.getenv().getOrDefault("ATTUNE_SERVER", DEFAULT_SERVER);
+      url = url.strip();
+      while (url.endsWith("/")) url = url.substring(0, url.length() - 1);
+      URI uri;
+      try {
+        uri = URI.create(url);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--server " + url + " is not a URL: " + e.getMessage());
+      }
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw new IllegalArgumentException("--server must be an http or https URL such as " + DEFAULT_SERVER + ": "
+            + url);
+      }
+      return url;
+    }
+
+    String key() throws IOException {
+      if (keyFile != null) {
+        if (!Files.isRegularFile(keyFile)) throw new IllegalArgumentException("--key-file " + keyFile + ": no such file");
+        String first = Files.readAllLines(keyFile, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+        if (first.isEmpty()) throw new IllegalArgumentException("--key-file " + keyFile + " is empty");
+        return first;
+      }
+      String key = System.getenv("ATTUNE_ADMIN_KEY");
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException("no admin key: set ATTUNE_ADMIN_KEY or give --key-file (the server prints"
+            + " its key at start, or takes the one set with ATTUNE_ADMIN_KEY)");
+      }
+      return key.strip();
+    }
+
+    /**
+     * Calls the admin API and returns the answer's JSON (null for 204); a refusal throws {@link
+     * IllegalArgumentException} with the server's message, a server failure {@link ServerFailed}.
+     */
+    JsonNode call(String method, String path, JsonNode body) throws IOException, InterruptedException {
+      String base = base();
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(2))
+          .header("Authorization", "Bearer " + key()).header("Accept", "application/json");
+      if (body != null) {
+        request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(
+            JSON.writeValueAsString(body)));
+      } else {
+        request.method(method, HttpRequest.BodyPublishers.noBody());
+      }
+      HttpResponse<String> response;
+      try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+        response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (ConnectException | HttpConnectTimeoutException e) {
+        throw new IllegalArgumentException("no server answers at " + base + " (start one with 'attune serve' or"
+            + " 'attune demo', or give --server)");
+      } catch (HttpTimeoutException e) {
+        throw new ServerFailed("the server at " + base + " did not answer within 2 minutes");
+      }
+      int status = response.statusCode();
+      if (status == 204) return null;
+      JsonNode answer;
+      try {
+        answer = JSON.readTree(response.body());
+      } catch (IOException e) {
+        answer = null; // a proxy's page, or not an Attune server
+      }
+      boolean attuneError = answer != null && answer.hasNonNull("message");
+      if (status >= 200 && status < 300) {
+        if (answer != null) return answer;
+        throw new ServerFailed("the server at " + base + " answered " + method + " " + path + " with HTTP " + status
+            + " but no JSON: " + firstLine(response.body()));
+      }
+      if (status >= 500) {
+        throw new ServerFailed("the server failed (HTTP " + status + "): " + (attuneError
+            ? answer.get("message").asText() : firstLine(response.body())));
+      }
+      if (!attuneError) {
+        // a 404 from a server without this API, a redirect to https, a proxy's refusal
+        throw new IllegalArgumentException("the server at " + base + " answered " + method + " " + path + " with HTTP "
+            + status + response.headers().firstValue("Location").map(l -> " (to " + l + ")").orElse("") + ": is"
+            + " --server an Attune server's address?");
+      }
+      // the field names the option to correct (arms[1].version: the second --arm)
+      String message = answer.get("message").asText() + (answer.hasNonNull("field") ? " (field " + answer.get("field")
+          .asText() + ")" : "");
+      if (status == 401 || status == 403) {
+        throw new IllegalArgumentException("the server at " + base + " refused the admin key: " + message
+            + "; the key comes from ATTUNE_ADMIN_KEY or --key-file");
+      }
+      if (status == 404 && message.startsWith("no route ")) {
+        message += ": is --server the server's base address, such as " + DEFAULT_SERVER + "?";
+      }
+      throw new IllegalArgumentException(message);
+    }
+
+    private static String firstLine(String body) {
+      String line = body.strip().lines().findFirst().orElse("");
+      return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    }
+  }
+
+  /** The server failed (5xx, no answer in time): not the user's mistake, exit code 1. */
+  static final class ServerFailed extends RuntimeException {
+    ServerFailed(String message) {
+      super(message);
+    }
+  }
+
+  /** Runs {@code body}, turning a server's failure into its one line and exit code 1. */
+  private static int run(CommandSpec spec, Callable<Integer> body) throws Exception {
+    try {
+      return body.call();
+    } catch (ServerFailed e) {
+      spec.commandLine().getErr().println("attune: " + e.getMessage());
+      return AttuneCli.INTERNAL_ERROR;
+    }
+  }
+
+  private static String path(String id) {
+    if (id == null || id.isBlank()) throw new IllegalArgumentException("give the experiment's id ('attune experiment"
+        + " list' shows them)");
+    return "/v1/admin/experiments/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private static void printJson(PrintWriter out, JsonNode answer) throws IOException {
+    out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(answer));
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the server's experiments, newest"
+      + " first.")
+  static final class ListExperiments implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ServerOptions server;
+
+    @Override
+    public Integer call() throws Exception {
+      return run(spec, () -> {
+        PrintWriter out = spec.commandLine().getOut();
+        JsonNode answer = server.call("GET", "/v1/admin/experiments", null);
+        if (server.json) {
+          printJson(out, answer);
+          return 0;
+        }
+        JsonNode list = answer.path("experiments");
+        if (list.isEmpty()) out.println("no experiments on " + server.base());
+        for (JsonNode e : list) {
+          out.printf(Locale.ROOT, "%s  %-7s  %s  %s  (%s)%n", e.path("id").asText(), e.path("state").asText(),
+              UTC_MINUTE.format(Instant.ofEpochMilli(e.path("startedAtMillis").asLong())), e.path("name").asText(),
+              arms(e));
+          if (e.hasNonNull("note")) out.println("    " + e.get("note").asText());
+        }
+        return 0;
+      });
+    }
+  }
+
+  @Command(name = "start", mixinStandardHelpOptions = true, description = {
+      "Start an experiment: each user who asks for their recommendations gets one arm's model version, the same"
+          + " every time; the first arm is the control.",
+      "Example: attune experiment start --name 'SASRec against the served model' --arm control=active"
+          + " --arm sasrec=sasrec-20261206-0912 --min-users-per-arm 2000"})
+  static final class Start implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ServerOptions server;
+
+    @Option(names = "--name", required = true, description = "what it tests")
+    String name;
+
+    @Option(names = "--arm", required = true, description = "name=version[:share], two to ten, the first the"
+        + " control; version is a model version id ('attune experiment' lists none: GET /v1/admin/models or the"
+        + " dashboard's Models page does) or 'active'; shares for every arm or none (equal)")
+    List<String> arms = new ArrayList<>();
+
+    @Option(names = "--id", description = "1-64 letters, digits, '.', '_', '-' (default ab-<UTC start time>)")
+    String id;
+
+    @Option(names = "--window-minutes", description = "how long after an answer a use of its items counts"
+        + " (server default 1440)")
+    Integer windowMinutes;
+
+    @Option(names = "--min-users-per-arm", description = "users each arm needs before the fixed-horizon verdict"
+        + " (server default 1000)")
+    Integer minUsersPerArm;
+
+    @Option(names = "--conversion-types", split = ",", description = "event types that count as a use (server"
+        + " default: every type weighed as liked but view, pv and search)")
+    List<String> conversionTypes;
+
+    @Override
+    public Integer call() throws Exception {
+      return run(spec, () -> {
+        ObjectNode body = JSON.createObjectNode().put("name", name);
+        if (id != null) body.put("id", id);
+        ArrayNode armList = body.putArray("arms");
+        for (String arm : arms) armList.add(arm(arm));
+        if (windowMinutes != null) body.put("windowMinutes", windowMinutes);
+        if (minUsersPerArm != null) body.put("minUsersPerArm", minUsersPerArm);
+        if (conversionTypes != null) {
+          ArrayNode types = body.putArray("conversionTypes");
+          conversionTypes.forEach(types::add);
+        }
+        JsonNode e = server.call("POST", "/v1/admin/experiments", body);
+        PrintWriter out = spec.commandLine().getOut();
+        if (server.json) {
+          printJson(out, e);
+          return 0;
+        }
+        out.printf(Locale.ROOT, "experiment %s started: %s%n", e.path("id").asText(), arms(e));
+        out.printf(Locale.ROOT, "results: attune experiment show %s (the always-valid test may be read at any"
+            + " look; the fixed-horizon verdict once every arm has %d users)%n", e.path("id").asText(),
+            e.path("minUsersPerArm").asInt());
+        return 0;
+      });
+    }
+
+    /** {@code name=version[:share]} as the API's arm. */
+    static ObjectNode arm(String text) {
+      int eq = text.indexOf('=');
+      if (eq <= 0 || eq == text.length() - 1) {
+        throw new IllegalArgumentException("--arm takes name=version[:share], such as control=active or"
+            + " sasrec=sasrec-20261206-0912:0.2: " + text);
+      }
+      ObjectNode arm = JSON.createObjectNode().put("name", text.substring(0, eq));
+      String version = text.substring(eq + 1);
+      int colon = version.lastIndexOf(':');
+      if (colon > 0) {
+        String share = version.substring(colon + 1);
+        try {
+          arm.put("share", Double.parseDouble(share));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--arm " + text + ": the share after ':' must be a fraction such as"
+              + " 0.2, not '" + share + "'");
+        }
+        version = version.substring(0, colon);
+      }
+      return arm.put("version", version);
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show an experiment's results: per arm,"
+      + " each arm against the control (the fixed-horizon and the always-valid test), the split's check and the"
+      + " verdict.")
+  static final class Show implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ServerOptions server;
+
+    @Parameters(index = "0", description = "the experiment's id")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      return run(spec, () -> {
+        JsonNode e = server.call("GET", path(id), null);
+        if (server.json) {
+          printJson(spec.commandLine().getOut(), e);
+        } else {
+          printResults(spec.commandLine().getOut(), e);
+        }
+        return 0;
+      });
+    }
+  }
+
+  @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop an experiment (every user gets the"
+      + " served version again) and show its results; uses within the window of its last answers still count.")
+  static final class Stop implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ServerOptions server;
+
+    @Parameters(index = "0", description = "the experiment's id")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      return run(spec, () -> {
+        JsonNode e = server.call("POST", path(id) + "/stop", null);
+        if (server.json) {
+          printJson(spec.commandLine().getOut(), e);
+        } else {
+          printResults(spec.commandLine().getOut(), e);
+        }
+        return 0;
+      });
+    }
+  }
+
+  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a stopped experiment with its"
+      + " recorded exposures (its results are gone after).")
+  static final class Delete implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ServerOptions server;
+
+    @Parameters(index = "0", description = "the experiment's id")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      return run(spec, () -> {
+        server.call("DELETE", path(id), null);
+        spec.commandLine().getOut().println("experiment " + id + " deleted, with its exposures");
+        return 0;
+      });
+    }
+  }
+
+  /** "control = active (50%), new = model-b (50%)". */
+  static String arms(JsonNode e) {
+    List<String> parts = new ArrayList<>();
+    for (JsonNode a : e.path("arms")) {
+      String served = a.hasNonNull("servedVersion") && !a.get("servedVersion").asText().equals(a.path("version")
+          .asText()) ? " -> " + a.get("servedVersion").asText() : "";
+      parts.add(String.format(Locale.ROOT, "%s = %s%s (%.0f%%)", a.path("name").asText(), a.path("version").asText(),
+          served, 100 * a.path("share").asDouble()));
+    }
+    return String.join(", ", parts);
+  }
+
+  /** An experiment with its results as tables. */
+  static void printResults(PrintWriter out, JsonNode e) {
+    out.printf(Locale.ROOT, "experiment %s: %s (%s since %s%s; window %d min; %d users per arm planned)%n",
+        e.path("id").asText(), e.path("name").asText(), e.path("state").asText(),
+        UTC_MINUTE.format(Instant.ofEpochMilli(e.path("startedAtMillis").asLong())),
+        e.hasNonNull("stoppedAtMillis") ? ", stopped " + UTC_MINUTE.format(Instant.ofEpochMilli(
+            e.get("stoppedAtMillis").asLong())) : "", e.path("windowMinutes").asInt(), e.path("minUsersPerArm").asInt());
+    if (e.hasNonNull("note")) out.println("note: " + e.get("note").asText());
+    JsonNode r = e.path("results");
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"arm", "version", "users", "answers", "users who used one", "conversion rate (95%)",
+        "uses per user"});
+    JsonNode armsAsked = e.path("arms");
+    for (int k = 0; k < r.path("arms").size(); k++) {
+      JsonNode a = r.path("arms").get(k);
+      JsonNode rate = a.path("conversionRate");
+      rows.add(new String[] {a.path("name").asText() + (k == 0 ? " (control)" : ""),
+          armsAsked.path(k).path("version").asText(), a.path("users").asText(), a.path("answers").asText(),
+          a.path("convertedUsers").asText(), rate.path("estimate").isNull() ? "-" : String.format(Locale.ROOT,
+              "%s (%s to %s)", percent(rate.path("estimate")), percent(rate.path("lower")), percent(rate.path("upper"))),
+          number(a.path("conversionsPerUser"), "%.3f")});
+    }
+    printTable(out, rows, 2);
+    if (!r.path("comparisons").isEmpty()) {
+      String level = java.math.BigDecimal.valueOf(100 * (1 - r.path("level").asDouble()))
+          .setScale(2, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+      List<String[]> compared = new ArrayList<>();
+      compared.add(new String[] {"comparison", "difference (" + level + "%, fixed)", "p (read once)",
+          "difference (" + level + "%, always-valid)", "p (any look)"});
+      for (JsonNode c : r.path("comparisons")) {
+        JsonNode fixed = c.path("conversionRate");
+        JsonNode always = c.path("conversionRateAlwaysValid");
+        compared.add(new String[] {c.path("arm").asText() + " vs " + c.path("control").asText(), points(fixed),
+            pValue(fixed), points(always), pValue(always)});
+      }
+      out.println();
+      printTable(out, compared, 1);
+    }
+    out.println();
+    JsonNode split = r.path("sampleRatio");
+    out.println("split check: p = " + (split.path("pValue").isNull() ? "-" : String.format(Locale.ROOT, "%.3g",
+        split.path("pValue").asDouble())) + (split.path("testable").asBoolean() ? "" : " (not testable yet)")
+        + (r.path("usersInTwoArms").asLong() > 0 ? "; users in two arms, left out: " + r.path("usersInTwoArms")
+            .asLong() : ""));
+    out.println("state: " + r.path("state").asText());
+    out.println("verdict: " + r.path("verdict").asText());
+  }
+
+  /** Rows with aligned columns; columns from {@code numericFrom} on are aligned right. */
+  private static void printTable(PrintWriter out, List<String[]> rows, int numericFrom) {
+    int[] width = new int[rows.get(0).length];
+    for (String[] row : rows) for (int c = 0; c < row.length; c++) width[c] = Math.max(width[c], row[c].length());
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int c = 0; c < row.length; c++) {
+        if (c > 0) line.append("  ");
+        String cell = row[c];
+        String pad = " ".repeat(width[c] - cell.length());
+        line.append(c >= numericFrom ? pad + cell : cell + (c == row.length - 1 ? "" : pad));
+      }
+      out.println(line.toString().stripTrailing());
+    }
+  }
+
+  private static String percent(JsonNode share) {
+    return share.isNull() || share.isMissingNode() ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * share.asDouble());
+  }
+
+  private static String number(JsonNode n, String format) {
+    return n.isNull() || n.isMissingNode() ? "-" : String.format(Locale.ROOT, format, n.asDouble());
+  }
+
+  private static String points(JsonNode d) {
+    if (d.path("difference").isNull() || d.path("difference").isMissingNode()) return "-";
+    return String.format(Locale.ROOT, "%+.2f points (%+.2f to %+.2f)", 100 * d.path("difference").asDouble(),
+        100 * d.path("lower").asDouble(), 100 * d.path("upper").asDouble());
+  }
+
+  private static String pValue(JsonNode d) {
+    JsonNode p = d.path("pValue");
+    if (p.isNull() || p.isMissingNode()) return "-";
+    return String.format(Locale.ROOT, "%.2g%s", p.asDouble(), d.path("significant").asBoolean() ? " *" : "");
+  }
+}

@@ -1,0 +1,191 @@
+package dev.attune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attune.server.AttuneServer;
+import dev.attune.server.ServerConfig;
+import dev.attune.store.Store;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code attune experiment} against a server in this JVM (its fallback model answering both arms of an A/A
+ * experiment): the whole life of an experiment from the command line, and every way a call can fail said in one line
+ * with the right exit code.
+ */
+class ExperimentCommandTest {
+  private static final String KEY = "experiment-command-test-admin-key";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  Store store;
+  AttuneServer server;
+  String base;
+  Path keyFile;
+
+  @BeforeEach
+  void start() throws Exception {
+    store = Store.open("jdbc:sqlite:" + dir.resolve("store.db"));
+    server = AttuneServer.create(ServerConfig.DEFAULTS.withPort(0).withAdminKey(KEY), store).start();
+    base = "http://127.0.0.1:" + server.port();
+    keyFile = dir.resolve("admin.key");
+    Files.writeString(keyFile, KEY + "\n");
+    List<String> plays = new ArrayList<>();
+    for (int u = 0; u < 60; u++) {
+      for (int i = 0; i < 3; i++) {
+        plays.add("{\"userId\":\"u" + u + "\",\"itemId\":\"song" + (u + i) % 20 + "\",\"type\":\"play\"}");
+      }
+    }
+    assertEquals(200, send("POST", "/v1/events", "[" + String.join(",", plays) + "]").statusCode());
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) server.stop();
+    if (store != null) store.close();
+  }
+
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + KEY);
+    r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) r.header("Content-Type", "application/json");
+    return HttpClient.newHttpClient().send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private CliRun experiment(String... args) {
+    List<String> all = new ArrayList<>(List.of("experiment"));
+    all.addAll(List.of(args));
+    all.addAll(List.of("--server", base, "--key-file", keyFile.toString()));
+    return CliRun.run(all.toArray(String[]::new));
+  }
+
+  @Test
+  void anExperimentIsStartedWatchedStoppedAndDeletedFromTheCommandLine() throws Exception {
+    CliRun started = experiment("start", "--name", "the same model twice", "--id", "ab-cli", "--arm",
+        "control=active", "--arm", "again=active", "--min-users-per-arm", "20", "--window-minutes", "30");
+    assertEquals(0, started.code(), started.err());
+    assertTrue(started.out().startsWith("experiment ab-cli started: control = active"), started.out());
+
+    CliRun second = experiment("start", "--name", "another", "--arm", "a=active", "--arm", "b=active");
+    assertEquals(2, second.code());
+    assertTrue(second.err().startsWith("attune: experiment 'ab-cli' is running; stop it first")
+        && second.err().lines().count() == 1, second.err());
+
+    assertTrue(server.awaitFallback(60, TimeUnit.SECONDS), "the fallback model is fitted");
+    List<String> uses = new ArrayList<>();
+    for (int u = 0; u < 60; u++) {
+      JsonNode answer = JSON.readTree(send("GET", "/v1/users/u" + u + "/recommendations?k=5", null).body());
+      assertEquals("ab-cli", answer.path("experiment").path("id").asText(), answer.toString());
+      if (u % 3 == 0) {
+        uses.add("{\"userId\":\"u" + u + "\",\"itemId\":\"" + answer.path("items").get(0).path("itemId").asText()
+            + "\",\"type\":\"like\",\"timestamp\":" + (System.currentTimeMillis() + 1_000) + "}");
+      }
+    }
+    assertEquals(200, send("POST", "/v1/events", "[" + String.join(",", uses) + "]").statusCode());
+
+    CliRun shown = experiment("show", "ab-cli");
+    assertEquals(0, shown.code(), shown.err());
+    JsonNode results = JSON.readTree(send("GET", "/v1/admin/experiments/ab-cli", null).body()).get("results");
+    long users = results.get("arms").get(0).get("users").asLong();
+    String out = shown.out();
+    assertTrue(out.startsWith("experiment ab-cli: the same model twice (running since ")
+        && out.contains("window 30 min; 20 users per arm planned"), out);
+    // the arms' table: the server's figures, aligned under their headers
+    String controlRow = out.lines().filter(l -> l.startsWith("control (control)")).findFirst().orElseThrow();
+    assertTrue(controlRow.matches("control \\(control\\)\\s+active\\s+" + users + "\\s+\\d+\\s+\\d+\\s+.*"),
+        controlRow);
+    assertTrue(out.contains("again vs control") && out.contains("p (any look)"), out);
+    assertTrue(out.contains("verdict: " + results.get("verdict").asText()), out);
+    assertTrue(out.contains("state: " + results.get("state").asText()), out);
+    assertEquals(60, results.get("arms").get(0).get("users").asLong() + results.get("arms").get(1).get("users")
+        .asLong());
+
+    CliRun asJson = experiment("show", "ab-cli", "--json");
+    assertEquals(0, asJson.code(), asJson.err());
+    assertEquals(users, JSON.readTree(asJson.out()).get("results").get("arms").get(0).get("users").asLong());
+
+    CliRun listed = experiment("list");
+    assertTrue(listed.code() == 0 && listed.out().startsWith("ab-cli  running  "), listed.out() + listed.err());
+
+    CliRun deleteRunning = experiment("delete", "ab-cli");
+    assertEquals(2, deleteRunning.code());
+    assertTrue(deleteRunning.err().startsWith("attune: experiment 'ab-cli' is running; stop it first"),
+        deleteRunning.err());
+
+    CliRun stopped = experiment("stop", "ab-cli");
+    assertEquals(0, stopped.code(), stopped.err());
+    assertTrue(stopped.out().contains("(stopped since ") && stopped.out().contains(", stopped "), stopped.out());
+    CliRun deleted = experiment("delete", "ab-cli");
+    assertEquals(0, deleted.code(), deleted.err());
+    assertEquals("experiment ab-cli deleted, with its exposures", deleted.out().strip());
+    CliRun gone = experiment("show", "ab-cli");
+    assertEquals(2, gone.code());
+    assertEquals("attune: experiment 'ab-cli' does not exist", gone.err().strip());
+    CliRun none = experiment("list");
+    assertEquals("no experiments on " + base, none.out().strip());
+  }
+
+  @Test
+  void everyFailureIsOneLineWithTheRightExitCode() throws Exception {
+    // what the server refuses: its message, exit 2
+    CliRun oneArm = experiment("start", "--name", "n", "--arm", "a=active");
+    assertEquals(2, oneArm.code());
+    assertEquals("attune: an experiment has 2 to 10 arms, not 1 (field arms)", oneArm.err().strip());
+    CliRun unknownVersion = experiment("start", "--name", "n", "--arm", "a=active", "--arm", "b=no-such-version");
+    assertEquals(2, unknownVersion.code());
+    assertTrue(unknownVersion.err().startsWith("attune: ") && unknownVersion.err().contains("no-such-version")
+        && unknownVersion.err().strip().endsWith("(field arms[1].version)") && unknownVersion.err().lines().count() == 1,
+        unknownVersion.err());
+    // what the command itself refuses
+    CliRun badArm = experiment("start", "--name", "n", "--arm", "a=active", "--arm", "b=v:half");
+    assertEquals(2, badArm.code());
+    assertTrue(badArm.err().contains("the share after ':' must be a fraction"), badArm.err());
+    CliRun nothing = CliRun.run("experiment");
+    assertEquals(2, nothing.code());
+    assertTrue(nothing.err().contains("list, start, show <id>, stop <id> or delete <id>"), nothing.err());
+    // the key
+    Path wrong = dir.resolve("wrong.key");
+    Files.writeString(wrong, "not-the-key");
+    CliRun refused = CliRun.run("experiment", "list", "--server", base, "--key-file", wrong.toString());
+    assertEquals(2, refused.code());
+    assertTrue(refused.err().startsWith("attune: the server at " + base + " refused the admin key: ")
+        && refused.err().lines().count() == 1, refused.err());
+    CliRun noKeyFile = CliRun.run("experiment", "list", "--server", base, "--key-file", dir.resolve("none").toString());
+    assertEquals(2, noKeyFile.code());
+    assertTrue(noKeyFile.err().contains("no such file"), noKeyFile.err());
+    // no server, or not one
+    int free;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      free = socket.getLocalPort();
+    }
+    CliRun noServer = CliRun.run("experiment", "list", "--server", "http://127.0.0.1:" + free, "--key-file",
+        keyFile.toString());
+    assertEquals(2, noServer.code());
+    assertEquals("attune: no server answers at http://127.0.0.1:" + free + " (start one with 'attune serve' or"
+        + " 'attune demo', or give --server)", noServer.err().strip());
+    CliRun notHttp = CliRun.run("experiment", "list", "--server", "ftp://example", "--key-file", keyFile.toString());
+    assertEquals(2, notHttp.code());
+    assertTrue(notHttp.err().startsWith("attune: --server must be an http or https URL"), notHttp.err());
+    CliRun notAttune = CliRun.run("experiment", "show", "x", "--server", base + "/dashboard", "--key-file",
+        keyFile.toString());
+    assertEquals(2, notAttune.code());
+    assertTrue(notAttune.err().contains("is --server the server's base address"), notAttune.err());
+    assertFalse(refused.err().contains("Exception"), refused.err());
+  }
+}
