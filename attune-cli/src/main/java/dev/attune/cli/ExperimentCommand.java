@@ -313,20 +313,21 @@ final class ExperimentCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show an experiment's results: per arm,"
-      + " each arm against the control (the fixed-horizon and the always-valid test), the split's check and the"
-      + " verdict.")
-  static final class Show implements Callable<Integer> {
+  /** A subcommand that answers one experiment with its results: printed as tables, or as the server's JSON. */
+  abstract static class ResultsOfOne implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ServerOptions server;
 
     @Parameters(index = "0", description = "the experiment's id")
     String id;
 
+    /** The server's answer: the experiment with its results. */
+    abstract JsonNode answer() throws IOException, InterruptedException;
+
     @Override
     public Integer call() throws Exception {
       return run(spec, () -> {
-        JsonNode e = server.call("GET", path(id), null);
+        JsonNode e = answer();
         if (server.json) {
           printJson(spec.commandLine().getOut(), e);
         } else {
@@ -337,26 +338,22 @@ final class ExperimentCommand implements Callable<Integer> {
     }
   }
 
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show an experiment's results: per arm,"
+      + " each arm against the control (the fixed-horizon and the always-valid test), the split's check and the"
+      + " verdict.")
+  static final class Show extends ResultsOfOne {
+    @Override
+    JsonNode answer() throws IOException, InterruptedException {
+      return server.call("GET", path(id), null);
+    }
+  }
+
   @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop an experiment (every user gets the"
       + " served version again) and show its results; uses within the window of its last answers still count.")
-  static final class Stop implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin ServerOptions server;
-
-    @Parameters(index = "0", description = "the experiment's id")
-    String id;
-
+  static final class Stop extends ResultsOfOne {
     @Override
-    public Integer call() throws Exception {
-      return run(spec, () -> {
-        JsonNode e = server.call("POST", path(id) + "/stop", null);
-        if (server.json) {
-          printJson(spec.commandLine().getOut(), e);
-        } else {
-          printResults(spec.commandLine().getOut(), e);
-        }
-        return 0;
-      });
+    JsonNode answer() throws IOException, InterruptedException {
+      return server.call("POST", path(id) + "/stop", null);
     }
   }
 
