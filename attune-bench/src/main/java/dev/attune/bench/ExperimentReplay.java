@@ -193,6 +193,10 @@ public final class ExperimentReplay {
         c.get("difference").asDouble(), c.get("lower").asDouble(), c.get("upper").asDouble(),
         c.get("pValue").asDouble(), results.get("sampleRatio").get("pValue").asDouble(),
         results.get("state").asText());
+    JsonNode always = results.get("comparisons").get(0).get("conversionRateAlwaysValid");
+    System.out.printf(Locale.ROOT, "b against a, always-valid: %+.4f (95%% %+.4f to %+.4f), p %.3g%n",
+        always.get("difference").asDouble(), always.get("lower").asDouble(), always.get("upper").asDouble(),
+        always.get("pValue").asDouble());
     System.out.println("verdict: " + results.get("verdict").asText());
   }
 
