@@ -228,6 +228,14 @@ try {
     const shownResults = (await ok(`/v1/admin/experiments/${running.id}`)).results;
     check(await verdict.getAttribute('data-state') === shownResults.state && (await verdict.textContent()) === shownResults.verdict,
       `the verdict as the API gives it: ${await verdict.textContent()}`);
+    // both tests' p-values, the always-valid one beside the fixed one, as the API gives them
+    const asShown = p => (p === null ? '–' : p < 0.001 ? p.toExponential(1) : p.toLocaleString('en-US', { maximumFractionDigits: 3 }));
+    const compared = shownResults.comparisons[0];
+    const comparedCells = await page.locator('tr[data-compared="candidate"] td').allTextContents();
+    check(comparedCells.length === 6 && comparedCells[2] === asShown(compared.conversionRate.pValue)
+      && comparedCells[4] === asShown(compared.conversionRateAlwaysValid.pValue)
+      && comparedCells[5] === (compared.conversionRateAlwaysValid.significant ? 'significant' : 'not significant'),
+      `the comparison's p-values on the page: ${JSON.stringify(comparedCells)} vs ${JSON.stringify(compared)}`);
     page.once('dialog', d => d.accept());
     await page.getByTestId('experiment-stop').click();
     await page.waitForFunction(() => document.getElementById('experiment-result')?.textContent.includes('stopped'));
