@@ -147,6 +147,10 @@ final class EvaluateCommand implements Callable<Integer> {
     java.util.Set<String> compared = new java.util.HashSet<>();
     for (String m : models) compared.add(m.toLowerCase(Locale.ROOT));
     for (String m : ctrModels) compared.add(m.toLowerCase(Locale.ROOT));
+    if (twoStage) {
+      compared.add(PipelineRun.MODEL);
+      PipelineRun.params(twoStageOverrides(), null, seed, 1); // a bad setting is said before the data set is read
+    }
     for (String m : ClassicModels.parseOverrides(params).keySet()) {
       // a setting for a model that is not run would be ignored without a word
       if (!compared.contains(m.toLowerCase(Locale.ROOT))) {
@@ -187,10 +191,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     for (ModelDirectory d : directories) d.requireSameItems(dataset.itemIds());
     err.println("loaded " + dataset);
-    if (sampledNegatives >= dataset.numItems()) {
-      throw new IllegalArgumentException("--sampled-negatives " + sampledNegatives + " is not below the catalogue's "
-          + dataset.numItems() + " items: that is full ranking, which is reported anyway (leave the option out)");
-    }
+    requireSampledBelowCatalogue(sampledNegatives, dataset);
     if (protocol == null && defaultProtocol(dataset).equals(DEFAULT_UNORDERED_PROTOCOL)) {
       err.println("attune: note: " + dataset.name() + " has no event order, so the split is "
           + DEFAULT_UNORDERED_PROTOCOL + " per user (seeded), not leave-one-out");
@@ -239,6 +240,11 @@ final class EvaluateCommand implements Callable<Integer> {
       noteNotReproduced(d, dataset, run.results.get(run.results.size() - 1), err);
     }
     if (twoStage) addTwoStage(run, split, options, err);
+    if (run.results.isEmpty() && ctrModels.isEmpty()) {
+      // an empty table with exit code 0 would read as a run that measured something
+      throw new IllegalArgumentException("no model could be evaluated on " + dataset.name() + ": every one asked for"
+          + " was skipped (the reasons above)");
+    }
     // with --json - the JSON alone goes to standard output (for a pipe), the table to standard error
     boolean jsonToStdout = json != null && json.toString().equals("-");
     var table = jsonToStdout ? err : out;
@@ -256,10 +262,14 @@ final class EvaluateCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The {@code --param two-stage.*} settings. */
+  private Map<String, String> twoStageOverrides() {
+    return ClassicModels.parseOverrides(params).getOrDefault(PipelineRun.MODEL, Map.of());
+  }
+
   /** Fits the two-stage pipeline on the split and adds it, and its transitions retriever, to the leaderboard. */
   private void addTwoStage(LeaderboardRun run, Split split, EvalOptions options, java.io.PrintWriter err) {
     int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-    dev.attune.train.FusionPipeline.Params defaults = dev.attune.train.FusionPipeline.Params.defaults(seed);
     dev.attune.train.SequenceTraining.Options sasrec = null;
     if (twoStageSasrecEpochs > 0) {
       var d = dev.attune.train.SasRec.Params.DEFAULTS.training();
@@ -267,8 +277,7 @@ final class EvaluateCommand implements Callable<Integer> {
           d.batchSize(), twoStageSasrecEpochs, dev.attune.train.SequenceTraining.Loss.FULL_CE, 1, false, seed,
           threadCount, 0, 1);
     }
-    var params = new dev.attune.train.FusionPipeline.Params(defaults.candidates(), sasrec,
-        defaults.transitionRetriever(), seed, threadCount, defaults.ranker());
+    var params = PipelineRun.params(twoStageOverrides(), sasrec, seed, threadCount);
     long start = System.nanoTime();
     var fitted = dev.attune.train.FusionPipeline.fit(split, params, new dev.attune.model.FitListener() {
       @Override
@@ -408,6 +417,44 @@ final class EvaluateCommand implements Callable<Integer> {
               : "a user needs at least 3 consumed items to be tested (2 under random:<fraction>)"));
     }
     return split;
+  }
+
+  /** Refuses as many sampled negatives as the catalogue has items or more: that is full ranking, labelled otherwise. */
+  static void requireSampledBelowCatalogue(int sampledNegatives, Dataset dataset) {
+    if (sampledNegatives >= dataset.numItems()) {
+      throw new IllegalArgumentException("--sampled-negatives " + sampledNegatives + " is not below the catalogue's "
+          + dataset.numItems() + " items: that is full ranking, which is reported anyway (leave the option out)");
+    }
+  }
+
+  private static final java.util.regex.Pattern RECORDED_RANDOM = java.util.regex.Pattern.compile(
+      "random\\(test=([0-9.eE-]+), seed=(-?\\d+)\\)");
+  private static final java.util.regex.Pattern RECORDED_TEMPORAL = java.util.regex.Pattern.compile(
+      "temporal\\(cutoff=(-?\\d+)(?:, validation from (-?\\d+))?\\)");
+
+  /**
+   * The split a model directory records it was trained under ({@code model.json}'s {@code protocol}, as {@link
+   * Split#protocol} names it), made again on {@code dataset}: the same random fraction and seed, the same temporal
+   * cutoffs; null for a protocol this does not know. Where a model was trained decides which events its test users'
+   * histories hold, so what explains or scores it again must split as it did.
+   */
+  static Split splitAsRecorded(Dataset dataset, Object recorded) {
+    if (recorded == null) return null;
+    String p = recorded.toString();
+    if (p.startsWith("leave-one-out")) return split(dataset, "loo", 0);
+    if (p.startsWith("given")) return split(dataset, "given", 0);
+    var random = RECORDED_RANDOM.matcher(p);
+    if (random.matches()) {
+      return Splits.randomRatio(dataset, AttuneCli.WEIGHTS, Double.parseDouble(random.group(1)),
+          Long.parseLong(random.group(2)));
+    }
+    var temporal = RECORDED_TEMPORAL.matcher(p);
+    if (temporal.matches() && dataset.timeKind() == Dataset.TimeKind.CLOCK) {
+      long cutoff = Long.parseLong(temporal.group(1));
+      long validationCutoff = temporal.group(2) == null ? cutoff : Long.parseLong(temporal.group(2));
+      return Splits.temporal(dataset, AttuneCli.WEIGHTS, validationCutoff, cutoff);
+    }
+    return null;
   }
 
   private static final java.util.regex.Pattern CUTOFF = java.util.regex.Pattern.compile("cutoff=(\\d{10,})");

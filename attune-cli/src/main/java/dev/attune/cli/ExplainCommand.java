@@ -83,9 +83,12 @@ final class ExplainCommand implements Callable<Integer> {
               + " history ('attune evaluate --ctr' measures it)" : "a kind this version does not know")
           + "; explain explains sasrec, bert4rec, gru-attn and scene-transfer models");
     }
-    String splitProtocol = protocol != null ? protocol : protocolOf(dir);
-    Split split = EvaluateCommand.split(dataset, splitProtocol, seed);
     Object protocolTrained = dir.info().get("protocol");
+    // by default the split the model was trained under, its fraction, seed and cutoffs included
+    Split recorded = protocol == null ? EvaluateCommand.splitAsRecorded(dataset, protocolTrained) : null;
+    Object recordedSeed = dir.info().get("seed");
+    Split split = recorded != null ? recorded : EvaluateCommand.split(dataset, protocol,
+        recordedSeed instanceof Number n ? n.longValue() : seed);
     if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
       // the histories shown then hold items the model was tested on, or lack some it learnt from
       spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
@@ -283,13 +286,6 @@ final class ExplainCommand implements Callable<Integer> {
     System.arraycopy(history, 0, out, 0, position);
     System.arraycopy(history, position + 1, out, position, history.length - position - 1);
     return out;
-  }
-
-  private static String protocolOf(ModelDirectory dir) {
-    Object p = dir.info().get("protocol");
-    if (p == null) return null;
-    String s = p.toString().toLowerCase(java.util.Locale.ROOT);
-    return s.startsWith("leave-one-out") ? "loo" : s.startsWith("given") ? "given" : null;
   }
 
   /**

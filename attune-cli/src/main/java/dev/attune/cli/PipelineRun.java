@@ -39,15 +39,36 @@ final class PipelineRun {
    * @param overrides {@code two-stage.*} parameters: {@code candidates} (N per retriever) and the fusion ranker's
    *     ({@link FusionRankerTraining.Params#with})
    */
+  /**
+   * The pipeline's settings: the defaults with {@code two-stage.*} parameters over them ({@code candidates}, N per
+   * retriever, and the fusion ranker's, {@link FusionRankerTraining.Params#with}).
+   *
+   * @param sasrec the SASRec retriever's training, null for none
+   * @throws IllegalArgumentException for an unknown key or a bad value, and for {@code seed}, which --seed sets
+   */
+  static FusionPipeline.Params params(Map<String, String> overrides, dev.attune.train.SequenceTraining.Options sasrec,
+      long seed, int threads) {
+    Map<String, String> rankerOverrides = new LinkedHashMap<>(overrides);
+    if (rankerOverrides.containsKey("seed")) {
+      // one run, one seed: model.json would otherwise record --seed's beside another in its settings
+      throw new IllegalArgumentException("--param two-stage.seed is set by --seed; use that");
+    }
+    String candidates = rankerOverrides.remove("candidates");
+    for (String key : rankerOverrides.keySet()) {
+      if (!FusionRankerTraining.Params.KEYS.contains(key) || key.equals("seed")) {
+        throw new IllegalArgumentException("unknown --param two-stage." + key + "; known: candidates, "
+            + String.join(", ", FusionRankerTraining.Params.KEYS.stream().filter(k -> !k.equals("seed")).toList()));
+      }
+    }
+    FusionPipeline.Params defaults = FusionPipeline.Params.defaults(seed);
+    return new FusionPipeline.Params(candidates == null ? defaults.candidates()
+        : positiveInt("two-stage.candidates", candidates), sasrec, defaults.transitionRetriever(), seed, threads,
+        defaults.ranker().with(rankerOverrides));
+  }
+
   static int train(Path data, Path out, String protocol, Map<String, String> overrides, long seed, int threads,
       boolean quiet, PrintWriter o, PrintWriter err) throws IOException {
-    Map<String, String> rankerOverrides = new LinkedHashMap<>(overrides);
-    rankerOverrides.putIfAbsent("seed", Long.toString(seed));
-    String candidates = rankerOverrides.remove("candidates");
-    FusionPipeline.Params defaults = FusionPipeline.Params.defaults(seed);
-    FusionPipeline.Params params = new FusionPipeline.Params(
-        candidates == null ? defaults.candidates() : positiveInt("two-stage.candidates", candidates), null,
-        defaults.transitionRetriever(), seed, threads, defaults.ranker().with(rankerOverrides));
+    FusionPipeline.Params params = params(overrides, null, seed, threads);
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
     Split split = EvaluateCommand.split(dataset, protocol, seed);
@@ -77,7 +98,9 @@ final class PipelineRun {
     info.put("retrievers", FusionPipeline.retrieverNames(params));
     info.put("candidatesPerRetriever", params.candidates());
     info.put("bestEpoch", fitted.ranker().bestEpoch());
-    info.put("validationNdcg10", fitted.ranker().validationNdcg());
+    double validationNdcg = fitted.ranker().validationNdcg();
+    // NaN: the ranker's validation share of the requests held none (a tiny data set); JSON has no NaN
+    info.put("validationNdcg10", Double.isNaN(validationNdcg) ? null : validationNdcg);
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     info.put("test", test.toMap());
     info.put("history", history.toList());
@@ -86,8 +109,13 @@ final class PipelineRun {
     o.printf("two-stage on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR@%d %.4f%n",
         dataset.name(), split.protocol(), excludeSeen ? ", seen items excluded" : "", test.mean("HR@10"),
         test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), options.maxK(), test.mean("MRR"));
-    o.printf("trained %.1f s (fusion ranker: best epoch %d of %d, validation NDCG@10 %.4f)%n", trainSeconds,
-        fitted.ranker().bestEpoch(), fitted.ranker().epochsRun(), fitted.ranker().validationNdcg());
+    if (Double.isNaN(validationNdcg)) {
+      o.printf("trained %.1f s (fusion ranker: %d epochs without early stopping: its validation share of the"
+          + " requests held none, too few users to validate on)%n", trainSeconds, fitted.ranker().epochsRun());
+    } else {
+      o.printf("trained %.1f s (fusion ranker: best epoch %d of %d, validation NDCG@10 %.4f)%n", trainSeconds,
+          fitted.ranker().bestEpoch(), fitted.ranker().epochsRun(), validationNdcg);
+    }
     o.println("wrote " + out);
     return 0;
   }

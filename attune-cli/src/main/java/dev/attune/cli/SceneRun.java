@@ -74,8 +74,13 @@ final class SceneRun {
       }
     }
     // checked before the data set is read, so a typo fails at once
-    SceneTransfer.Params params = SceneTransfer.Params.DEFAULTS.with(own).withSeed(seed)
-        .with(Map.of("threads", Integer.toString(threads)));
+    SceneTransfer.Params params;
+    try {
+      params = SceneTransfer.Params.DEFAULTS.with(own).withSeed(seed).with(Map.of("threads", Integer.toString(threads)));
+    } catch (IllegalArgumentException e) {
+      // the known keys of the model's parameters include the two the command's own options set (refused above)
+      throw new IllegalArgumentException(String.valueOf(e.getMessage()).replace(", seed, threads", ""), e);
+    }
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
     if (target == null) {

@@ -290,6 +290,7 @@ final class TrainCommand implements Callable<Integer> {
     WeightTrainer trainer = AttentionModels.create(name, overrides.get(name), seed, threadCount);
     Dataset dataset = DatasetIo.read(data);
     err.println("loaded " + dataset);
+    EvaluateCommand.requireSampledBelowCatalogue(sampledNegatives, dataset);
     if (dataset.timeKind() == Dataset.TimeKind.NONE) {
       // a sequence model reads each history in the order the source file happened to list it
       err.println("attune: note: " + dataset.name() + " has no event order (neither times nor sequences): "

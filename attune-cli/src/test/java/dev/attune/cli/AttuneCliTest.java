@@ -1008,6 +1008,62 @@ class AttuneCliTest {
     assertTrue(badLoss.err().contains("bce, sampled-softmax, full-ce"), badLoss.err());
   }
 
+  /** What a QA run found accepted or ignored without a word: each refused, or said, now. */
+  @Test
+  void settingsThatWouldBeIgnoredOrMislabelledAreRefused() throws Exception {
+    Path data = dir.resolve("music-small");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "60", "--seed", "3").code());
+    int items = dev.attune.data.DatasetIo.read(data).numItems();
+    // every model skipped: not an empty table with exit code 0
+    CliRun skipped = run("evaluate", "--data", data.toString(), "--models", "bias", "--threads", "1", "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, skipped.code(), skipped.out());
+    assertTrue(skipped.err().contains("skipped bias") && skipped.err().contains("no model could be evaluated"),
+        skipped.err());
+    // as many sampled negatives as items is full ranking labelled as sampled: train refuses it as evaluate does
+    CliRun sampled = run("train", "--model", "sasrec", "--data", data.toString(), "--out",
+        dir.resolve("models/s").toString(), "--sampled-negatives", Integer.toString(items), "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, sampled.code());
+    assertTrue(sampled.err().contains("is not below the catalogue's " + items + " items"), sampled.err());
+    // the two-stage pipeline's settings apply in evaluate too; its seed is --seed's, and the known keys are its own
+    CliRun seedParam = run("evaluate", "--data", data.toString(), "--models", "pop", "--two-stage", "--param",
+        "two-stage.seed=5");
+    assertEquals(AttuneCli.USAGE_ERROR, seedParam.code());
+    assertTrue(seedParam.err().contains("two-stage.seed is set by --seed"), seedParam.err());
+    CliRun typo = run("train", "--model", "two-stage", "--data", data.toString(), "--out",
+        dir.resolve("models/t").toString(), "--param", "two-stage.epoch=3");
+    assertEquals(AttuneCli.USAGE_ERROR, typo.code());
+    assertTrue(typo.err().contains("unknown --param two-stage.epoch; known: candidates, hidden,")
+        && !typo.err().contains("seed"), typo.err());
+    CliRun sceneTypo = run("train", "--model", "scene-transfer", "--data", data.toString(), "--target", "music",
+        "--out", dir.resolve("models/st").toString(), "--param", "scene-transfer.dims=3");
+    assertEquals(AttuneCli.USAGE_ERROR, sceneTypo.code());
+    assertTrue(sceneTypo.err().contains("has no parameter 'dims'") && !sceneTypo.err().contains("threads"),
+        sceneTypo.err());
+  }
+
+  /**
+   * A model trained under a random split is explained under that split by default, its fraction and seed included
+   * (a QA run: explain fell back to leave-one-out for every protocol but loo and given, and split with its own seed).
+   */
+  @Test
+  void explainSplitsAsTheModelWasTrained() throws Exception {
+    Path data = dir.resolve("music-random");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "120", "--seed", "6").code());
+    Path model = dir.resolve("models/random-split");
+    CliRun trained = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(),
+        "--quiet", "--protocol", "random:0.3", "--seed", "7", "--param", "sasrec.epochs=1", "--param",
+        "sasrec.hidden=16", "--param", "sasrec.blocks=1", "--threads", "1", "--no-validation");
+    assertEquals(0, trained.code(), trained.err());
+    CliRun explain = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3");
+    assertEquals(0, explain.code(), explain.err());
+    assertFalse(explain.err().contains("explained under"), "the recorded split: " + explain.err());
+    CliRun otherSeed = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k",
+        "3", "--protocol", "random:0.2");
+    assertEquals(0, otherSeed.code(), otherSeed.err());
+    assertTrue(otherSeed.err().contains("was trained under random(test=0.3, seed=7), explained under random(test=0.2,"
+        + " seed=7)"), "another split asked for is said; the model's seed is kept: " + otherSeed.err());
+  }
+
   @Test
   void trainsBert4RecAndRanksItInTheLeaderboard() throws Exception {
     Path data = dir.resolve("music-b4r");

@@ -228,6 +228,8 @@ public final class Evaluator {
     /** How many items {@link #catalogue} holds ({@link #numItems} without one). */
     private final int catalogueSize;
     private final int maxK;
+    /** Users whose unseen items were fewer than the sampled negatives asked for (counted once per user). */
+    private final java.util.concurrent.atomic.AtomicInteger usersWithFewerNegatives;
     private final int listK;
     private final int diversityK;
     private final ItemFeatures features;
@@ -270,6 +272,7 @@ public final class Evaluator {
         this.catalogueSize = numItems;
       }
       this.maxK = options.maxK();
+      this.usersWithFewerNegatives = new java.util.concurrent.atomic.AtomicInteger();
       this.listK = options.computeAuc() ? Math.max(1, numItems) : maxK;
       this.diversityK = ks[0];
       this.features = options.itemFeatures() != null ? options.itemFeatures() : trainingSet.itemFeatures();
@@ -467,6 +470,7 @@ public final class Evaluator {
       }
       int available = catalogueSize - blockedCount;
       int n = Math.min(options.sampledNegatives(), available);
+      if (n < options.sampledNegatives()) usersWithFewerNegatives.incrementAndGet();
       int[] negatives = s.negatives;
       SplittableRandom random = new SplittableRandom(options.seed() ^ (0x9E3779B97F4A7C15L * (u + 1L)));
       if (available <= 2 * n) {
@@ -594,6 +598,12 @@ public final class Evaluator {
       if (options.sampledNegatives() > 0) {
         b.append(String.format(Locale.ROOT, "; sampled metrics: %d uniform unseen negatives per user, seed %d",
             options.sampledNegatives(), options.seed()));
+        int fewer = usersWithFewerNegatives.get();
+        if (fewer > 0) {
+          // the label says N; these users' ranks are among fewer, so the metrics are higher than N would give
+          b.append(String.format(Locale.ROOT, " (%d of the users had fewer unseen items and were ranked among all"
+              + " of theirs)", fewer));
+        }
       }
       return b.toString();
     }

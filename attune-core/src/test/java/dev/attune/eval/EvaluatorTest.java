@@ -216,6 +216,11 @@ class EvaluatorTest {
     assertEquals(0.75, r.mean("HR@3 (sampled, 100 negatives)"), EPS);
     assertEquals((0.5 + 1 / log2(3) + 0.5) / 4, r.mean("NDCG@3 (sampled, 100 negatives)"), EPS);
     assertTrue(r.protocol().contains("sampled"), r.protocol());
+    // the label says 100: the description says that the four users were ranked among fewer
+    assertTrue(r.protocol().endsWith("(4 of the users had fewer unseen items and were ranked among all of theirs)"),
+        r.protocol());
+    assertFalse(new Evaluator().evaluate(model, stage, options(1).withSampledNegatives(2)).protocol()
+        .contains("had fewer"), "two negatives each are there");
     // The full-ranking metrics keep their own labels and values.
     assertEquals(0.75, r.mean("HR@3"), EPS);
   }

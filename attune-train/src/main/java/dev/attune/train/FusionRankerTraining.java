@@ -67,6 +67,10 @@ public final class FusionRankerTraining {
     }
 
     /** These options with {@code key=value} overrides (the record's component names). */
+    /** The keys {@link #with} takes. */
+    public static final java.util.List<String> KEYS = java.util.List.of("hidden", "learningRate", "l2",
+        "requestsPerBatch", "epochs", "patience", "validationShare", "seed");
+
     public Params with(java.util.Map<String, String> overrides) {
       Params p = this;
       for (var e : overrides.entrySet()) {
@@ -88,8 +92,8 @@ public final class FusionRankerTraining {
               p.patience, Double.parseDouble(v), p.seed);
           case "seed" -> new Params(p.hidden, p.learningRate, p.l2, p.requestsPerBatch, p.epochs, p.patience,
               p.validationShare, Long.parseLong(v));
-          default -> throw new IllegalArgumentException("unknown fusion ranker option '" + e.getKey() + "'; known:"
-              + " hidden, learningRate, l2, requestsPerBatch, epochs, patience, validationShare, seed");
+          default -> throw new IllegalArgumentException("unknown fusion ranker option '" + e.getKey() + "'; known: "
+              + String.join(", ", KEYS));
         };
       }
       return p;

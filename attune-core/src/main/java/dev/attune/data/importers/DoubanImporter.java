@@ -15,7 +15,7 @@ import java.util.List;
  *
  * <p>Input: a folder holding any of {@code douban_book_ratings.dat}, {@code douban_music_ratings.dat} and
  * {@code douban_movie_ratings.dat} (each imported into the scene {@code book}, {@code music} or
- * {@code movie}; {@link ImportOptions#scene()} is ignored), or one ratings file, whose scene is
+ * {@code movie}; an {@link ImportOptions#scene()} is refused), or one ratings file, whose scene is
  * {@link ImportOptions#scene()}, else the domain in a {@code douban_<domain>_ratings.dat} name, else
  * {@code default}.
  *
@@ -53,6 +53,12 @@ public final class DoubanImporter implements Importer {
     cx.requireType(TYPE);
     NumericIds users = new NumericIds();
     if (Files.isDirectory(input)) {
+      if (options.scene() != null) {
+        // each file's scene is its domain: a scene asked for would be ignored without a word
+        throw new IllegalArgumentException("a Douban folder's files each go into their own scene (book, music,"
+            + " movie), so a scene of '" + options.scene() + "' does not apply; leave --scene out, or import one"
+            + " ratings file to put it in that scene");
+      }
       int found = 0;
       for (String domain : DOMAINS) {
         Path file = input.resolve(fileName(domain));

@@ -37,6 +37,10 @@ class DoubanImporterTest {
     assertEquals(3f, only(ds, "2", "music:1630").value());
     assertEquals("music", ds.item(ds.itemIds().indexOf("music:7")).scene());
     assertEquals(List.of("book", "music"), ds.sceneNames().ids());
+    // a scene asked for a folder would be ignored: refused (a QA run's --scene podcasts, silently dropped)
+    IllegalArgumentException scene = assertThrows(IllegalArgumentException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("d"), dir, ImportOptions.DEFAULTS.withScene("podcasts")));
+    assertEquals(true, scene.getMessage().contains("'podcasts' does not apply"), scene.getMessage());
   }
 
   @Test
