@@ -232,9 +232,10 @@ try {
     const asShown = p => (p === null ? '–' : p < 0.001 ? p.toExponential(1) : p.toLocaleString('en-US', { maximumFractionDigits: 3 }));
     const compared = shownResults.comparisons[0];
     const comparedCells = await page.locator('tr[data-compared="candidate"] td').allTextContents();
-    check(comparedCells.length === 6 && comparedCells[2] === asShown(compared.conversionRate.pValue)
-      && comparedCells[4] === asShown(compared.conversionRateAlwaysValid.pValue)
-      && comparedCells[5] === (compared.conversionRateAlwaysValid.significant ? 'significant' : 'not significant'),
+    check(comparedCells.length === 7 && comparedCells[2] === asShown(compared.conversionRate.pValue)
+      && comparedCells[4].startsWith(`${(100 * compared.conversionRateAlwaysValid.difference).toFixed(2)} points (${(100 * compared.conversionRateAlwaysValid.lower).toFixed(2)} to`)
+      && comparedCells[5] === asShown(compared.conversionRateAlwaysValid.pValue)
+      && comparedCells[6] === (compared.conversionRateAlwaysValid.significant ? 'significant' : 'not significant'),
       `the comparison's p-values on the page: ${JSON.stringify(comparedCells)} vs ${JSON.stringify(compared)}`);
     page.once('dialog', d => d.accept());
     await page.getByTestId('experiment-stop').click();

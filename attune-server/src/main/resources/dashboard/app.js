@@ -428,13 +428,17 @@ async function showExperiment(id) {
     h('td', { class: 'num' }, fmt(a.users)), h('td', { class: 'num' }, fmt(a.answers)),
     h('td', { class: 'num' }, fmt(a.convertedUsers)), h('td', { class: 'num' }, interval(a.conversionRate)),
     h('td', { class: 'num' }, fmt(a.conversionsPerUser, 3))));
+  const points = d => (d.difference == null ? '–' : `${(100 * d.difference).toFixed(2)} points (${(100 * d.lower).toFixed(2)} to ${(100 * d.upper).toFixed(2)})`);
+  // "significant" is the API's decision: the fixed test's only once every arm has its users
+  const decision = d => (d.significant ? h('span', { class: `tag ${d.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant');
   const versus = r.comparisons.map(c => h('tr', { 'data-compared': c.arm },
     h('td', {}, `${c.arm} vs ${c.control}`),
-    h('td', { class: 'num' }, c.conversionRate.difference == null ? '–' : `${(100 * c.conversionRate.difference).toFixed(2)} points (${(100 * c.conversionRate.lower).toFixed(2)} to ${(100 * c.conversionRate.upper).toFixed(2)})`),
+    h('td', { class: 'num' }, points(c.conversionRate)),
     h('td', { class: 'num' }, pValue(c.conversionRate.pValue)),
-    h('td', {}, c.conversionRate.significant ? h('span', { class: `tag ${c.conversionRate.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant'),
+    h('td', {}, decision(c.conversionRate)),
+    h('td', { class: 'num' }, points(c.conversionRateAlwaysValid)),
     h('td', { class: 'num' }, pValue(c.conversionRateAlwaysValid.pValue)),
-    h('td', {}, c.conversionRateAlwaysValid.significant ? h('span', { class: `tag ${c.conversionRateAlwaysValid.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant')));
+    h('td', {}, decision(c.conversionRateAlwaysValid))));
   const buttons = e.state === 'running'
     ? h('button', { class: 'secondary', 'data-testid': 'experiment-stop', onclick: ev => stopExperiment(e, ev.currentTarget) }, 'Stop experiment') : null;
   detail.replaceChildren(
@@ -443,7 +447,7 @@ async function showExperiment(id) {
     h('div', { class: 'scroll' }, table(['arm', { label: 'users', num: true }, { label: 'answers', num: true }, { label: 'users who used one', num: true },
       { label: 'conversion rate (95%)', num: true }, { label: 'uses per user', num: true }], armRows, { 'data-testid': 'experiment-arms' })),
     versus.length ? h('div', { class: 'scroll' }, table(['comparison', { label: `conversion rate difference (${fmt(100 * (1 - r.level), 2)}%)`, num: true }, { label: 'p (read once, at the planned users)', num: true }, `at level ${fmt(r.level, 4)}`,
-      { label: 'always-valid p (read at any look)', num: true }, 'always-valid'], versus)) : null,
+      { label: 'always-valid difference (any look)', num: true }, { label: 'always-valid p', num: true }, 'always-valid'], versus)) : null,
     h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, within ${fmt(e.windowMinutes)} minutes after it was shown. Split check: p = ${pValue(r.sampleRatio.pValue)}.`),
     ...(buttons ? [buttons] : [])); // replaceChildren writes a null as the text "null"
 }

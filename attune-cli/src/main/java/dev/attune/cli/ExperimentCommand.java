@@ -96,9 +96,21 @@ final class ExperimentCommand implements Callable<Integer> {
 
     String key() throws IOException {
       if (keyFile != null) {
+        if (Files.isDirectory(keyFile)) throw new IllegalArgumentException("--key-file " + keyFile + " is a folder");
         if (!Files.isRegularFile(keyFile)) throw new IllegalArgumentException("--key-file " + keyFile + ": no such file");
-        String first = Files.readAllLines(keyFile, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
-        if (first.isEmpty()) throw new IllegalArgumentException("--key-file " + keyFile + " is empty");
+        List<String> lines;
+        try {
+          lines = Files.readAllLines(keyFile, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+          throw new IllegalArgumentException("--key-file " + keyFile + " is not UTF-8 text: the key goes on its first"
+              + " line");
+        }
+        if (lines.isEmpty()) throw new IllegalArgumentException("--key-file " + keyFile + " is empty");
+        String first = lines.get(0).strip();
+        if (first.isEmpty()) {
+          throw new IllegalArgumentException("--key-file " + keyFile + ": its first line is blank; the key goes on the"
+              + " first line");
+        }
         return first;
       }
       String key = System.getenv("ATTUNE_ADMIN_KEY");
@@ -131,6 +143,11 @@ final class ExperimentCommand implements Callable<Integer> {
             + " 'attune demo', or give --server)");
       } catch (HttpTimeoutException e) {
         throw new ServerFailed("the server at " + base + " did not answer within 2 minutes");
+      } catch (IOException e) {
+        // a TLS client at a plain port, a database's or broker's port: Java's message alone names neither
+        throw new IllegalArgumentException("the server at " + base + " did not answer as an Attune server over "
+            + URI.create(base).getScheme() + " (" + firstLine(String.valueOf(e.getMessage()), 80) + "): is --server"
+            + " right?");
       }
       int status = response.statusCode();
       if (status == 204) return null;
@@ -144,11 +161,11 @@ final class ExperimentCommand implements Callable<Integer> {
       if (status >= 200 && status < 300) {
         if (answer != null) return answer;
         throw new ServerFailed("the server at " + base + " answered " + method + " " + path + " with HTTP " + status
-            + " but no JSON: " + firstLine(response.body()));
+            + " but no JSON: " + firstLine(response.body(), 200));
       }
       if (status >= 500) {
         throw new ServerFailed("the server failed (HTTP " + status + "): " + (attuneError
-            ? answer.get("message").asText() : firstLine(response.body())));
+            ? answer.get("message").asText() : firstLine(response.body(), 200)));
       }
       if (!attuneError) {
         // a 404 from a server without this API, a redirect to https, a proxy's refusal
@@ -169,9 +186,19 @@ final class ExperimentCommand implements Callable<Integer> {
       throw new IllegalArgumentException(message);
     }
 
-    private static String firstLine(String body) {
+    private static String firstLine(String body, int most) {
       String line = body.strip().lines().findFirst().orElse("");
-      return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+      return line.length() > most ? line.substring(0, most) + "..." : line;
+    }
+
+    /** {@link #call} for an answer that must be an object with {@code field}: else the server is not Attune's. */
+    JsonNode callFor(String field, String method, String path, JsonNode body) throws IOException, InterruptedException {
+      JsonNode answer = call(method, path, body);
+      if (answer == null || !answer.isObject() || !answer.has(field)) {
+        throw new ServerFailed("the server at " + base() + " answered " + method + " " + path + " without '" + field
+            + "': not as an Attune server does");
+      }
+      return answer;
     }
   }
 
@@ -212,17 +239,19 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
       return run(spec, () -> {
         PrintWriter out = spec.commandLine().getOut();
-        JsonNode answer = server.call("GET", "/v1/admin/experiments", null);
+        JsonNode answer = server.callFor("experiments", "GET", "/v1/admin/experiments", null);
         if (server.json) {
           printJson(out, answer);
           return 0;
         }
         JsonNode list = answer.path("experiments");
         if (list.isEmpty()) out.println("no experiments on " + server.base());
+        int idWidth = 0;
+        for (JsonNode e : list) idWidth = Math.max(idWidth, e.path("id").asText().length());
         for (JsonNode e : list) {
-          out.printf(Locale.ROOT, "%s  %-7s  %s  %s  (%s)%n", e.path("id").asText(), e.path("state").asText(),
-              UTC_MINUTE.format(Instant.ofEpochMilli(e.path("startedAtMillis").asLong())), e.path("name").asText(),
-              arms(e));
+          out.printf(Locale.ROOT, "%-" + idWidth + "s  %-7s  %s  %s  (%s)%n", e.path("id").asText(),
+              e.path("state").asText(), UTC_MINUTE.format(Instant.ofEpochMilli(e.path("startedAtMillis").asLong())),
+              e.path("name").asText(), arms(e));
           if (e.hasNonNull("note")) out.println("    " + e.get("note").asText());
         }
         return 0;
@@ -254,8 +283,8 @@ final class ExperimentCommand implements Callable<Integer> {
         + " (server default 1440)")
     Integer windowMinutes;
 
-    @Option(names = "--min-users-per-arm", description = "users each arm needs before the fixed-horizon verdict"
-        + " (server default 1000)")
+    @Option(names = "--min-users-per-arm", description = "users each arm needs before the fixed-horizon verdict;"
+        + " also where the always-valid test is tuned to be sharpest (server default 1000)")
     Integer minUsersPerArm;
 
     @Option(names = "--conversion-types", split = ",", description = "event types that count as a use (server"
@@ -275,7 +304,7 @@ final class ExperimentCommand implements Callable<Integer> {
           ArrayNode types = body.putArray("conversionTypes");
           conversionTypes.forEach(types::add);
         }
-        JsonNode e = server.call("POST", "/v1/admin/experiments", body);
+        JsonNode e = server.callFor("arms", "POST", "/v1/admin/experiments", body);
         PrintWriter out = spec.commandLine().getOut();
         if (server.json) {
           printJson(out, e);
@@ -299,7 +328,7 @@ final class ExperimentCommand implements Callable<Integer> {
       ObjectNode arm = JSON.createObjectNode().put("name", text.substring(0, eq));
       String version = text.substring(eq + 1);
       int colon = version.lastIndexOf(':');
-      if (colon > 0) {
+      if (colon >= 0) {
         String share = version.substring(colon + 1);
         try {
           arm.put("share", Double.parseDouble(share));
@@ -308,6 +337,10 @@ final class ExperimentCommand implements Callable<Integer> {
               + " 0.2, not '" + share + "'");
         }
         version = version.substring(0, colon);
+      }
+      if (version.isBlank()) {
+        throw new IllegalArgumentException("--arm " + text + " names no version: name=version[:share], such as"
+            + " control=active");
       }
       return arm.put("version", version);
     }
@@ -344,7 +377,7 @@ final class ExperimentCommand implements Callable<Integer> {
   static final class Show extends ResultsOfOne {
     @Override
     JsonNode answer() throws IOException, InterruptedException {
-      return server.call("GET", path(id), null);
+      return server.callFor("results", "GET", path(id), null);
     }
   }
 
@@ -353,7 +386,7 @@ final class ExperimentCommand implements Callable<Integer> {
   static final class Stop extends ResultsOfOne {
     @Override
     JsonNode answer() throws IOException, InterruptedException {
-      return server.call("POST", path(id) + "/stop", null);
+      return server.callFor("results", "POST", path(id) + "/stop", null);
     }
   }
 
@@ -370,7 +403,12 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
       return run(spec, () -> {
         server.call("DELETE", path(id), null);
-        spec.commandLine().getOut().println("experiment " + id + " deleted, with its exposures");
+        if (server.json) {
+          // the server answers 204 without a body: a script reading --json gets an object all the same
+          printJson(spec.commandLine().getOut(), JSON.createObjectNode().put("id", id).put("deleted", true));
+        } else {
+          spec.commandLine().getOut().println("experiment " + id + " deleted, with its exposures");
+        }
         return 0;
       });
     }
@@ -390,11 +428,12 @@ final class ExperimentCommand implements Callable<Integer> {
 
   /** An experiment with its results as tables. */
   static void printResults(PrintWriter out, JsonNode e) {
-    out.printf(Locale.ROOT, "experiment %s: %s (%s since %s%s; window %d min; %d users per arm planned)%n",
-        e.path("id").asText(), e.path("name").asText(), e.path("state").asText(),
-        UTC_MINUTE.format(Instant.ofEpochMilli(e.path("startedAtMillis").asLong())),
-        e.hasNonNull("stoppedAtMillis") ? ", stopped " + UTC_MINUTE.format(Instant.ofEpochMilli(
-            e.get("stoppedAtMillis").asLong())) : "", e.path("windowMinutes").asInt(), e.path("minUsersPerArm").asInt());
+    String started = UTC_MINUTE.format(Instant.ofEpochMilli(e.path("startedAtMillis").asLong()));
+    out.printf(Locale.ROOT, "experiment %s: %s (%s; window %d min; %d users per arm planned)%n",
+        e.path("id").asText(), e.path("name").asText(), e.hasNonNull("stoppedAtMillis") ? "started " + started
+            + ", stopped " + UTC_MINUTE.format(Instant.ofEpochMilli(e.get("stoppedAtMillis").asLong()))
+            : e.path("state").asText() + " since " + started, e.path("windowMinutes").asInt(),
+        e.path("minUsersPerArm").asInt());
     if (e.hasNonNull("note")) out.println("note: " + e.get("note").asText());
     JsonNode r = e.path("results");
     List<String[]> rows = new ArrayList<>();

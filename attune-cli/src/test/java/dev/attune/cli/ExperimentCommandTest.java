@@ -130,10 +130,11 @@ class ExperimentCommandTest {
 
     CliRun stopped = experiment("stop", "ab-cli");
     assertEquals(0, stopped.code(), stopped.err());
-    assertTrue(stopped.out().contains("(stopped since ") && stopped.out().contains(", stopped "), stopped.out());
-    CliRun deleted = experiment("delete", "ab-cli");
+    assertTrue(stopped.out().contains(": the same model twice (started ") && stopped.out().contains(", stopped "),
+        stopped.out());
+    CliRun deleted = experiment("delete", "ab-cli", "--json");
     assertEquals(0, deleted.code(), deleted.err());
-    assertEquals("experiment ab-cli deleted, with its exposures", deleted.out().strip());
+    assertEquals("ab-cli", JSON.readTree(deleted.out()).get("id").asText(), "--json gives an object: " + deleted.out());
     CliRun gone = experiment("show", "ab-cli");
     assertEquals(2, gone.code());
     assertEquals("attune: experiment 'ab-cli' does not exist", gone.err().strip());
@@ -156,6 +157,9 @@ class ExperimentCommandTest {
     CliRun badArm = experiment("start", "--name", "n", "--arm", "a=active", "--arm", "b=v:half");
     assertEquals(2, badArm.code());
     assertTrue(badArm.err().contains("the share after ':' must be a fraction"), badArm.err());
+    CliRun noVersion = experiment("start", "--name", "n", "--arm", "a=active", "--arm", "b=:0.5");
+    assertEquals(2, noVersion.code());
+    assertTrue(noVersion.err().contains("names no version"), noVersion.err());
     CliRun nothing = CliRun.run("experiment");
     assertEquals(2, nothing.code());
     assertTrue(nothing.err().contains("list, start, show <id>, stop <id> or delete <id>"), nothing.err());
@@ -169,6 +173,28 @@ class ExperimentCommandTest {
     CliRun noKeyFile = CliRun.run("experiment", "list", "--server", base, "--key-file", dir.resolve("none").toString());
     assertEquals(2, noKeyFile.code());
     assertTrue(noKeyFile.err().contains("no such file"), noKeyFile.err());
+    Path blankFirst = dir.resolve("blank-first.key");
+    Files.writeString(blankFirst, "\n" + KEY + "\n");
+    CliRun blank = CliRun.run("experiment", "list", "--server", base, "--key-file", blankFirst.toString());
+    assertEquals(2, blank.code());
+    assertTrue(blank.err().contains("its first line is blank"), blank.err());
+    // a port that speaks something else than HTTP (a database's, a broker's): named, not Java's parser message
+    try (ServerSocket other = new ServerSocket(0)) {
+      Thread banner = Thread.ofVirtual().start(() -> {
+        try (var socket = other.accept()) {
+          socket.getOutputStream().write("INFO {\"server_id\":\"x\"}\r\n".getBytes());
+          socket.getOutputStream().flush();
+        } catch (java.io.IOException ignored) {
+          // the client went away: nothing to answer
+        }
+      });
+      String url = "http://127.0.0.1:" + other.getLocalPort();
+      CliRun notHttpServer = CliRun.run("experiment", "list", "--server", url, "--key-file", keyFile.toString());
+      banner.join(10_000);
+      assertEquals(2, notHttpServer.code());
+      assertTrue(notHttpServer.err().startsWith("attune: the server at " + url + " did not answer as an Attune server"
+          + " over http (") && notHttpServer.err().lines().count() == 1, notHttpServer.err());
+    }
     // no server, or not one
     int free;
     try (ServerSocket socket = new ServerSocket(0)) {

@@ -176,16 +176,17 @@ public final class OnlineTests {
    * are not there several times as often as its level says.
    *
    * <p>The statistic is the likelihood ratio of the observed difference under a normal mixture of true differences
-   * against none, {@code Λ = sqrt(1 / (1 + ρ)) exp(z² ρ / (2 (1 + ρ)))}, with z the pooled-variance z of {@link
-   * #proportions} and ρ the mixture's variance over the estimate's; a martingale under "no difference", so by Ville's
+   * against none, {@code Λ = sqrt(1 / (1 + ρ)) exp(z² ρ / (2 (1 + ρ)))}, with z the difference over its standard
+   * error and ρ the mixture's variance over the estimate's; a martingale under "no difference", so by Ville's
    * inequality {@code Λ} passes {@code 1 / alpha} with probability at most {@code alpha} ever, and the p-value is
    * {@code min(1, 1 / Λ)}. The mixture is set in units of the per-user standard deviation so that the interval is
    * narrowest when every arm has {@code plannedUsersPerArm} users (it holds before and after too): ρ = r (2 / m) /
    * (1 / nA + 1 / nB), where r solves {@code r = 2 ln(1 / alpha) + ln(1 + r)} (8.2 at 5%). The interval is the
-   * difference ± {@code sqrt(V (1 + ρ) / ρ (2 ln(1 / alpha) + ln(1 + ρ)))}, V the variance of the difference from
-   * each arm's share with one success and one failure added (Agresti and Caffo's, so that arms with no conversion
-   * yet do not give an interval of width 0). The normal approximation makes the guarantee hold for counts large
-   * enough for the z-test itself.
+   * difference ± {@code sqrt(V (1 + ρ) / ρ (2 ln(1 / alpha) + ln(1 + ρ)))}: the differences the test would not
+   * reject. V, the variance of the difference in both, is from each arm's share with one success and one failure
+   * added (Agresti and Caffo's: arms with no conversion yet do not give a variance of 0, and few users a larger one
+   * than the shares alone). The normal approximation makes the guarantee hold for counts large enough for the
+   * z-test itself.
    *
    * @param alpha the level: the p-value is compared with it, the interval holds with probability 1 - alpha
    * @param plannedUsersPerArm the users per arm where the interval should be narrowest (a design choice made before
@@ -202,13 +203,12 @@ public final class OnlineTests {
     double pB = (double) xB / nB;
     double difference = pB - pA;
     double rho = mixtureRatio(alpha) * (2.0 / plannedUsersPerArm) / (1.0 / nA + 1.0 / nB);
-    double pooledShare = (double) (xA + xB) / (nA + nB);
-    double pooledVariance = pooledShare * (1 - pooledShare) * (1.0 / nA + 1.0 / nB);
-    double pValue = pooledVariance == 0 ? 1
-        : Math.min(1, 1 / Math.exp(logMixtureLikelihoodRatio(difference * difference / pooledVariance, rho)));
+    // one variance for the p-value and the interval, so that the interval leaves out 0 exactly when p < alpha (a QA
+    // run saw the pooled p-value above the level beside an interval that left 0 out)
     double tildeA = (xA + 1.0) / (nA + 2);
     double tildeB = (xB + 1.0) / (nB + 2);
     double variance = tildeA * (1 - tildeA) / (nA + 2) + tildeB * (1 - tildeB) / (nB + 2);
+    double pValue = Math.min(1, Math.exp(-logMixtureLikelihoodRatio(difference * difference / variance, rho)));
     double half = Math.sqrt(variance) * boundaryInStandardErrors(rho, alpha);
     return new Comparison(difference, difference - half, difference + half, pA == 0 ? Double.NaN : difference / pA,
         pValue);

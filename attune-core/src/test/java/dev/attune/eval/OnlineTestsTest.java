@@ -148,6 +148,12 @@ class OnlineTestsTest {
     assertEquals(fixed.difference(), sequential.difference(), 1e-15);
     assertTrue(fixed.pValue() < 0.05 && sequential.pValue() > fixed.pValue(), fixed + " " + sequential);
     assertTrue(sequential.upper() - sequential.lower() > fixed.upper() - fixed.lower());
+    // the interval leaves 0 out exactly when the p-value is below the level (a QA run's 3 of 45 against 17 of 55,
+    // planned 50: the interval left 0 out beside a p-value of 0.053 when the two used different variances)
+    for (long[] c : new long[][] {{3, 45, 17, 55}, {30, 300, 48, 300}, {0, 20, 6, 20}, {10, 100, 10, 100}}) {
+      OnlineTests.Comparison s = OnlineTests.sequentialProportions(c[0], c[1], c[2], c[3], 0.05, 50);
+      assertEquals(s.pValue() < 0.05, s.lower() > 0 || s.upper() < 0, s.toString());
+    }
     assertThrows(IllegalArgumentException.class, () -> OnlineTests.sequentialProportions(1, 10, 1, 10, 0, 100));
     assertThrows(IllegalArgumentException.class, () -> OnlineTests.sequentialProportions(1, 10, 1, 10, 0.05, 0));
   }

@@ -300,11 +300,15 @@ final class ExperimentResults {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("arm", arms.get(k).arm().name());
       row.put("control", arms.get(0).arm().name());
-      // a difference of two shares lies in [-1, 1]: a normal interval on few users can reach past it
-      row.put("conversionRate", comparison(conversionRate(k), level, -1, 1));
-      row.put("conversionRateAlwaysValid", comparison(conversionRateAlwaysValid(k), level, -1, 1));
+      // a difference of two shares lies in [-1, 1]: a normal interval on few users can reach past it. "significant"
+      // is a decision: the fixed-horizon tests' only once every arm has its users (before, a significant look is
+      // the peeking the always-valid test is for), and no test's under a broken split (a QA run saw both flagged)
+      boolean splitSound = !sampleRatioMismatch();
+      boolean horizon = splitSound && enoughUsers();
+      row.put("conversionRate", comparison(conversionRate(k), level, -1, 1, horizon));
+      row.put("conversionRateAlwaysValid", comparison(conversionRateAlwaysValid(k), level, -1, 1, splitSound));
       row.put("conversionsPerUser", comparison(conversionsPerUser(k), level, Double.NEGATIVE_INFINITY,
-          Double.POSITIVE_INFINITY));
+          Double.POSITIVE_INFINITY, horizon));
       comparisons.add(row);
     }
     out.put("comparisons", comparisons);
@@ -366,10 +370,10 @@ final class ExperimentResults {
       OnlineTests.Comparison c = conversionRate(k);
       OnlineTests.Comparison always = conversionRateAlwaysValid(k);
       double shareB = (double) b.convertedUsers() / b.users();
-      String alwaysValid = String.format(Locale.ROOT, "; the always-valid test, read at any look, %s (p = %.2g)",
-          always.pValue() < comparisonLevel() ? "agrees" : "does not find it yet", always.pValue());
+      boolean alwaysFinds = always.pValue() < comparisonLevel();
       if (c.pValue() < comparisonLevel()) {
-        parts.add(difference(b, c, shareB, baseline, "") + alwaysValid);
+        parts.add(difference(b, c, shareB, baseline, "") + String.format(Locale.ROOT, "; the always-valid test, read"
+            + " at any look, %s (p = %.2g)", alwaysFinds ? "agrees" : "does not find it yet", always.pValue()));
       } else {
         String found = String.format(Locale.ROOT, "%s: no difference from the control found (%.2f%% against %.2f%%,"
             + " p = %.2g)", b.arm().name(), 100 * shareB, 100 * baseline, c.pValue());
@@ -382,9 +386,13 @@ final class ExperimentResults {
           parts.add(String.format(Locale.ROOT, "%s; these users would find a rise of %.2f points%s 8 times in 10",
               found, 100 * detectable, relative));
         }
-        if (always.pValue() < comparisonLevel()) {
-          // the two tests weigh the evidence differently, so rarely the always-valid one finds what the fixed misses
+        if (alwaysFinds) {
+          // their variances differ (pooled; each arm's with a success and a failure added), so rarely the
+          // always-valid test finds what the fixed one misses
           parts.add(difference(b, always, shareB, baseline, "by the always-valid test, "));
+        } else {
+          parts.add(String.format(Locale.ROOT, "the always-valid test, read at any look, finds none either (p ="
+              + " %.2g)", always.pValue()));
         }
       }
     }
@@ -426,14 +434,15 @@ final class ExperimentResults {
     return out;
   }
 
-  private static Map<String, Object> comparison(OnlineTests.Comparison c, double level, double least, double most) {
+  private static Map<String, Object> comparison(OnlineTests.Comparison c, double level, double least, double most,
+      boolean decidable) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("difference", number(c.difference()));
     out.put("lower", number(Math.max(least, c.lower())));
     out.put("upper", number(Math.min(most, c.upper())));
     out.put("relative", number(c.relative()));
     out.put("pValue", number(c.pValue()));
-    out.put("significant", c.pValue() < level);
+    out.put("significant", decidable && c.pValue() < level);
     return out;
   }
 

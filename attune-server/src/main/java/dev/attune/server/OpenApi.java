@@ -696,7 +696,9 @@ final class OpenApi {
     for (String n : List.of("difference", "lower", "upper", "relative", "pValue")) {
       nullable(props(difference).putObject(n), "number");
     }
-    props(difference).putObject("significant").put("type", "boolean");
+    props(difference).putObject("significant").put("type", "boolean").put("description", "a decision: the p-value"
+        + " is below the level, and for the fixed-horizon tests every arm has minUsersPerArm users; never under a"
+        + " sample ratio mismatch");
     props(compared).putObject("conversionRate").put("$ref", "#/components/schemas/Difference").put("description",
         "the fixed-horizon test (two-proportion z-test): valid read once, when every arm has minUsersPerArm users");
     props(compared).putObject("conversionRateAlwaysValid").put("$ref", "#/components/schemas/Difference")

@@ -161,6 +161,24 @@ class ExperimentResultsTest {
     String verdict = r.verdict();
     assertTrue(verdict.endsWith("the always-valid test, which may be read at any look, finds no difference yet"),
         verdict);
+    // the fixed test's p is below 5%, but read before the planned users it decides nothing: not flagged
+    assertEquals(false, comparison(r.toJson(), "conversionRate").get("significant"));
+  }
+
+  @Test
+  void underABrokenSplitNoTestIsFlagged() {
+    arm("a", 300, 30);
+    arm("b", 100, 60); // asked half and half: users were lost on one side
+    Map<String, Object> json = results(100).toJson();
+    assertEquals("sample_ratio_mismatch", json.get("state"));
+    assertEquals(false, comparison(json, "conversionRate").get("significant"));
+    assertEquals(false, comparison(json, "conversionRateAlwaysValid").get("significant"));
+    assertTrue((double) comparison(json, "conversionRateAlwaysValid").get("pValue") < 1e-6, json.toString());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> comparison(Map<String, Object> json, String test) {
+    return (Map<String, Object>) ((List<Map<String, Object>>) json.get("comparisons")).get(0).get(test);
   }
 
   @Test
@@ -170,5 +188,17 @@ class ExperimentResultsTest {
     String verdict = results(400).verdict();
     assertTrue(verdict.startsWith("b beats the control: 20.00% of its users used a recommendation against 10.00%")
         && verdict.contains("; the always-valid test, read at any look, agrees (p = "), verdict);
+  }
+
+  @Test
+  void onceReadyTheAlwaysValidTestIsSaidWhenNeitherFindsADifference() {
+    arm("a", 400, 40);
+    arm("b", 400, 44);
+    ExperimentResults r = results(400);
+    assertEquals(true, comparison(r.toJson(), "conversionRate").get("pValue") != null);
+    String verdict = r.verdict();
+    assertTrue(verdict.startsWith("b: no difference from the control found (11.00% against 10.00%")
+        && verdict.matches(".*; the always-valid test, read at any look, finds none either \\(p = [0-9.e-]+\\)$"),
+        verdict);
   }
 }
