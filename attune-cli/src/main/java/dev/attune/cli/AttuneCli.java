@@ -115,7 +115,7 @@ public final class AttuneCli {
       if (cause instanceof NegativeArraySizeException
           || cause instanceof ArithmeticException a && String.valueOf(a.getMessage()).contains("overflow")) {
         // a size past what one array holds (a --param width of 10^8): the user's setting, not a bug to trace
-        commandLine.getErr().println("attune: " + TOO_LARGE + " (an array of more than 2^31 entries)");
+        commandLine.getErr().println("attune: " + tooLarge(parseResult) + " (an array of more than 2^31 entries)");
         return USAGE_ERROR;
       }
       commandLine.getErr().println("attune: internal error: " + cause);
@@ -126,7 +126,7 @@ public final class AttuneCli {
       return cli.execute(args);
     } catch (OutOfMemoryError e) {
       err.println("attune: out of memory (the Java heap holds at most " + Runtime.getRuntime().maxMemory() / (1 << 20)
-          + " MB): " + TOO_LARGE + ", or give Java more heap (ATTUNE_JAVA_OPTS=-Xmx...)");
+          + " MB): " + tooLarge(cli.getParseResult()) + ", or give Java more heap (ATTUNE_JAVA_OPTS=-Xmx...)");
       return USAGE_ERROR;
     }
   }
@@ -196,8 +196,19 @@ public final class AttuneCli {
     return Files.exists(out.resolve("dataset.json"));
   }
 
-  private static final String TOO_LARGE = "the model or the data is too large: lower the size settings you gave"
-      + " (--param ...dim, hidden, maxLength, maxHistory, candidates)";
+  /**
+   * What to lower when an array or the heap ran out: the {@code --param} settings the command was given (a QA run's
+   * {@code als.factors=100000000} was not among the names a fixed message listed), else the usual size settings.
+   */
+  static String tooLarge(CommandLine.ParseResult parsed) {
+    List<String> given = List.of();
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--param")) given = p.matchedOptionValue("--param", List.of());
+    }
+    return "the model or the data is too large: lower the size settings you gave (--param "
+        + (given.isEmpty() ? "...factors, dim, hidden, maxLength, maxHistory, candidates" : String.join(", --param ",
+            given)) + ")";
+  }
 
   /**
    * Fails when the folder {@code option} names cannot be made or written into: tried for real (permissions alone miss

@@ -192,6 +192,12 @@ final class EvaluateCommand implements Callable<Integer> {
     for (ModelDirectory d : directories) d.requireSameItems(dataset.itemIds());
     err.println("loaded " + dataset);
     requireSampledBelowCatalogue(sampledNegatives, dataset);
+    int largestK = java.util.Arrays.stream(ks).max().orElse(0);
+    if (largestK >= dataset.numItems()) {
+      // HR@k over every item is 1 whatever the model: a typo (100000 for 100) would read as a perfect model
+      err.println("attune: note: --k " + largestK + " is not below the catalogue's " + dataset.numItems() + " items:"
+          + " metrics at that cut-off rank every item, so every model finds every held-out item there");
+    }
     if (protocol == null && defaultProtocol(dataset).equals(DEFAULT_UNORDERED_PROTOCOL)) {
       err.println("attune: note: " + dataset.name() + " has no event order, so the split is "
           + DEFAULT_UNORDERED_PROTOCOL + " per user (seeded), not leave-one-out");

@@ -1008,6 +1008,17 @@ class AttuneCliTest {
     assertTrue(badLoss.err().contains("bce, sampled-softmax, full-ce"), badLoss.err());
   }
 
+  /** Out of memory or past an array's size: the message names the settings the command was given. */
+  @Test
+  void aModelTooLargeNamesTheSettingsGiven() {
+    var withParam = new picocli.CommandLine(AttuneCli.class).parseArgs("evaluate", "--data", "d", "--models", "als",
+        "--param", "als.factors=100000000");
+    assertTrue(AttuneCli.tooLarge(withParam).endsWith("(--param als.factors=100000000)"),
+        AttuneCli.tooLarge(withParam));
+    var without = new picocli.CommandLine(AttuneCli.class).parseArgs("evaluate", "--data", "d", "--models", "als");
+    assertTrue(AttuneCli.tooLarge(without).contains("...factors, dim, hidden"), AttuneCli.tooLarge(without));
+  }
+
   /** What a QA run found accepted or ignored without a word: each refused, or said, now. */
   @Test
   void settingsThatWouldBeIgnoredOrMislabelledAreRefused() throws Exception {

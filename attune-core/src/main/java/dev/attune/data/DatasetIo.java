@@ -115,6 +115,9 @@ public final class DatasetIo {
    */
   public static Dataset read(Path dir) throws IOException {
     Path manifestPath = dir.resolve(MANIFEST);
+    if (!Files.exists(dir)) {
+      throw new IOException(dir + " does not exist; create a data set there with 'attune import' or 'attune generate'");
+    }
     if (!Files.isRegularFile(manifestPath)) {
       throw new IOException(dir + " is not an Attune data set (no " + MANIFEST + "); create one with 'attune import'");
     }

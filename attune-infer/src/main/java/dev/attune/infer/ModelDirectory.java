@@ -127,6 +127,10 @@ public final class ModelDirectory {
    */
   public static Map<String, Object> readInfo(Path dir) throws IOException {
     Path infoFile = dir.resolve(INFO);
+    if (dir.toString().isBlank()) throw new IllegalArgumentException("a model directory's path is empty");
+    if (!Files.exists(dir)) {
+      throw new IllegalArgumentException(dir + " does not exist (a model directory; train one with 'attune train')");
+    }
     if (!Files.isRegularFile(infoFile)) {
       throw new IllegalArgumentException(dir + " is not a model directory (no " + INFO + "; train one with 'attune train')");
     }

@@ -70,12 +70,7 @@ final class GenericEvents {
       try {
         v = Fields.parseFloat(text, 0, text.length(), m.value());
       } catch (BadRow e) {
-        if (NUMBER_WITH_COMMA.matcher(text).matches()) {
-          throw BadRow.badNumber(m.value(), text, "a decimal comma or a thousands separator: write numbers without"
-              + " separators and with a decimal point (a spreadsheet saved in a locale that writes 15,50 does this;"
-              + " save it as CSV in an English locale)");
-        }
-        throw e;
+        throw withCommaHint(m.value(), text, e);
       }
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
@@ -308,7 +303,15 @@ final class GenericEvents {
   private BadRow badTime(String text, BadRow e) {
     return ISO_DATE_START.matcher(text).matches()
         ? BadRow.badNumber(m.timestamp(), text, "it is a date-time: add time-format=iso to --columns")
-        : e;
+        : withCommaHint(m.timestamp(), text, e);
+  }
+
+  /** {@code e}, or for a number written with a decimal comma or thousands separators the bad number saying so. */
+  private static BadRow withCommaHint(String field, String text, BadRow e) {
+    if (!NUMBER_WITH_COMMA.matcher(text).matches()) return e;
+    return BadRow.badNumber(field, text, "a decimal comma or a thousands separator: write numbers without"
+        + " separators and with a decimal point (a spreadsheet saved in a locale that writes 15,50 does this; save"
+        + " it as CSV in an English locale)");
   }
 
   private long epochMillis(String text) throws BadRow {

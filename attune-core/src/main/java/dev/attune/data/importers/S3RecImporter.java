@@ -94,6 +94,14 @@ public final class S3RecImporter implements Importer {
         }
       });
     }
+    if (cx.options.strict() && usersRepeated.size() * 2 > usersSeen.size()) {
+      // most users on several lines: another format (a ratings file, "user item rating time"), whose values and
+      // times would become item ids (a QA run imported MovieLens' u.data as 50,964 "items")
+      throw new IllegalArgumentException(file.getFileName() + ": " + usersRepeated.size() + " of " + usersSeen.size()
+          + " users are on more than one line, so this is not an S3-Rec file (one line per user: the user, then"
+          + " their items in order); a 'user item' per line file is format sasrec, a ratings file csv; --lenient"
+          + " imports it anyway, joining each user's lines");
+    }
     if (!usersRepeated.isEmpty()) {
       // S3-Rec's files have one line per user; many repeats mean another format (a ratings file, "user item ...")
       cx.report.note(usersRepeated.size() + " of " + usersSeen.size() + " users are on more than one line (the first: "

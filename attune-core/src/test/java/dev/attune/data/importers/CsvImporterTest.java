@@ -233,6 +233,14 @@ class CsvImporterTest {
     e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("c", semicolon), comma, semicolon));
     assertTrue(e.getMessage().contains("\"15,50\"; a decimal comma or a thousands separator"), e.getMessage());
+    // in the time column too (a QA run's epoch seconds with a decimal comma got no hint)
+    Path commaTime = write(dir.resolve("t.csv"), "user_id;product_id;event_type;created_at;amount\n"
+        + "1;168;view;1700000000,5;1\n");
+    ImportOptions commaSeconds = mapping("user=user_id,item=product_id,type=event_type,timestamp=created_at,"
+        + "value=amount,delimiter=semicolon,time-format=epoch-seconds");
+    e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("t", commaSeconds), commaTime, commaSeconds));
+    assertTrue(e.getMessage().contains("\"1700000000,5\"; a decimal comma or a thousands separator"), e.getMessage());
     // a day the month does not have is no date, whatever the offset (a lenient parser had moved it to the 29th)
     for (String impossible : List.of("2024-02-31T10:00:00+0200", "2023-02-29T10:00:00+02", "2024-04-31 10:00:00+02")) {
       Path day = write(dir.resolve("day.csv"), header + "1,168,view," + impossible + ",1\n");

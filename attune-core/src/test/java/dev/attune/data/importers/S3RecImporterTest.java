@@ -58,6 +58,19 @@ class S3RecImporterTest {
   }
 
   @Test
+  void aFileWithMostUsersOnSeveralLinesIsRefusedUnlessLenient() throws IOException {
+    Path file = write(dir.resolve("u.data"), "1 10 5 881250949\n2 11 3 891717742\n1 12 4 878887116\n"
+        + "2 13 4 878887116\n3 10 1 878887116\n3 14 2 878887116\n");
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("u"), file, ImportOptions.DEFAULTS));
+    assertTrue(e.getMessage().startsWith("u.data: 3 of 3 users are on more than one line, so this is not an S3-Rec"
+        + " file") && e.getMessage().contains("--lenient"), e.getMessage());
+    Dataset ds = IMPORTER.newDataset("u");
+    IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS.lenient());
+    assertEquals(18, ds.events().size(), "every line's items joined, as asked");
+  }
+
+  @Test
   void sceneDefaultsToDefault() throws IOException {
     Path file = write(dir.resolve("LastFM.txt"), "7 8");
     Dataset ds = IMPORTER.newDataset("lastfm");
