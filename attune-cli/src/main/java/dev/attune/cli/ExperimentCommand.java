@@ -305,6 +305,7 @@ final class ExperimentCommand implements Callable<Integer> {
           conversionTypes.forEach(types::add);
         }
         JsonNode e = server.callFor("arms", "POST", "/v1/admin/experiments", body);
+        if (e.hasNonNull("warning")) spec.commandLine().getErr().println("attune: warning: " + e.get("warning").asText());
         PrintWriter out = spec.commandLine().getOut();
         if (server.json) {
           printJson(out, e);

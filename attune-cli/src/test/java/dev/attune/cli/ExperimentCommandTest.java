@@ -157,6 +157,13 @@ class ExperimentCommandTest {
     CliRun badArm = experiment("start", "--name", "n", "--arm", "a=active", "--arm", "b=v:half");
     assertEquals(2, badArm.code());
     assertTrue(badArm.err().contains("the share after ':' must be a fraction"), badArm.err());
+    // a conversion type nothing has nor weighs: started, with a warning (a misspelling would count nothing)
+    CliRun misspelt = experiment("start", "--name", "n", "--id", "typo", "--arm", "a=active", "--arm", "b=active",
+        "--conversion-types", "klick,play");
+    assertEquals(0, misspelt.code(), misspelt.err());
+    assertTrue(misspelt.err().startsWith("attune: warning: no stored event has the conversion type klick, and the"
+        + " weight table does not name it") && misspelt.err().contains("stored types: play"), misspelt.err());
+    assertEquals(0, experiment("stop", "typo").code());
     CliRun noVersion = experiment("start", "--name", "n", "--arm", "a=active", "--arm", "b=:0.5");
     assertEquals(2, noVersion.code());
     assertTrue(noVersion.err().contains("names no version"), noVersion.err());

@@ -495,7 +495,29 @@ final class Experiments implements AutoCloseable {
       publish(next);
     }
     LOG.info("experiment {} ('{}') started: {}", e.id(), e.name(), describeArms(e));
-    ctx.status(201).header("Location", "/v1/admin/experiments/" + e.id()).json(describe(e));
+    Map<String, Object> answer = describe(e);
+    String warning = unknownConversionTypes(e);
+    if (warning != null) answer.put("warning", warning);
+    ctx.status(201).header("Location", "/v1/admin/experiments/" + e.id()).json(answer);
+  }
+
+  /**
+   * A warning for conversion types that neither the weight table names nor any stored event has (a misspelt {@code
+   * klick} would count no conversion, unsaid); null when there are none. Not refused: a client may start sending a
+   * type of its own with the experiment.
+   */
+  private String unknownConversionTypes(Store.Experiment e) {
+    List<String> unknown = e.conversionTypes().stream().filter(t -> Recommendations.WEIGHTS.type(t).isEmpty())
+        .sorted().toList();
+    if (unknown.isEmpty()) return null;
+    Set<String> stored = new TreeSet<>();
+    for (String type : store.counts().eventsByType().keySet()) stored.add(type.toLowerCase(Locale.ROOT));
+    List<String> never = unknown.stream().filter(t -> !stored.contains(t)).toList();
+    if (never.isEmpty()) return null;
+    return "no stored event has the conversion type" + (never.size() == 1 ? " " : "s ") + String.join(", ", never)
+        + ", and the weight table does not name " + (never.size() == 1 ? "it" : "them") + ": if misspelt, no use"
+        + " will count (stop the experiment and start it again with the type corrected); stored types: "
+        + String.join(", ", stored);
   }
 
   /** POST /v1/admin/experiments/{id}/stop: stops it and answers its results; a stopped one is answered as is. */

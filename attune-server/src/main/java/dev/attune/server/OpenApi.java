@@ -645,6 +645,8 @@ final class OpenApi {
     props(experiment).putObject("note").put("type", "string").put("description", "only when it runs but is not"
         + " served (an arm's version could not be read at start)");
     props(experiment).putObject("served").put("type", "boolean").put("description", "whether its arms answer now");
+    props(experiment).putObject("warning").put("type", "string").put("description", "only on a start that has one:"
+        + " conversion types that no stored event has and the weight table does not name (misspelt?)");
     props(experiment).putObject("state").put("type", "string").putArray("enum").add("running").add("stopped");
     ObjectNode arm = object(props(experiment).putObject("arms").put("type", "array").putObject("items"), "name",
         "version", "share", "control");
