@@ -843,7 +843,7 @@ class AttuneCliTest {
   void clientMistakesGiveAMessageNotAStackTrace() throws Exception {
     CliRun missing = run("evaluate", "--data", dir.resolve("nope").toString(), "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());
-    assertTrue(missing.err().contains("not an Attune data set"), missing.err());
+    assertTrue(missing.err().contains("nope does not exist; create a data set there"), missing.err());
     assertFalse(missing.err().contains("\tat "), "no stack trace: " + missing.err());
 
     CliRun unknownModel = run("evaluate", "--data", dir.toString(), "--models", "magic");
