@@ -441,26 +441,38 @@ final class EvaluateCommand implements Callable<Integer> {
   /**
    * The split a model directory records it was trained under ({@code model.json}'s {@code protocol}, as {@link
    * Split#protocol} names it), made again on {@code dataset}: the same random fraction and seed, the same temporal
-   * cutoffs; null for a protocol this does not know. Where a model was trained decides which events its test users'
-   * histories hold, so what explains or scores it again must split as it did.
+   * cutoffs; null for a protocol this does not know (or a hand-edited one it cannot read). Where a model was trained
+   * decides which events its test users' histories hold, so explaining it splits as it did.
+   *
+   * @throws IllegalArgumentException when that split leaves no test users in {@code dataset}
    */
   static Split splitAsRecorded(Dataset dataset, Object recorded) {
     if (recorded == null) return null;
     String p = recorded.toString();
     if (p.startsWith("leave-one-out")) return split(dataset, "loo", 0);
     if (p.startsWith("given")) return split(dataset, "given", 0);
-    var random = RECORDED_RANDOM.matcher(p);
-    if (random.matches()) {
-      return Splits.randomRatio(dataset, AttuneCli.WEIGHTS, Double.parseDouble(random.group(1)),
-          Long.parseLong(random.group(2)));
+    Split split = null;
+    try {
+      var random = RECORDED_RANDOM.matcher(p);
+      var temporal = RECORDED_TEMPORAL.matcher(p);
+      if (random.matches()) {
+        double fraction = Double.parseDouble(random.group(1));
+        if (!(fraction > 0 && fraction < 1)) return null;
+        split = Splits.randomRatio(dataset, AttuneCli.WEIGHTS, fraction, Long.parseLong(random.group(2)));
+      } else if (temporal.matches() && dataset.timeKind() == Dataset.TimeKind.CLOCK) {
+        long cutoff = Long.parseLong(temporal.group(1));
+        long validationCutoff = temporal.group(2) == null ? cutoff : Long.parseLong(temporal.group(2));
+        if (validationCutoff > cutoff) return null;
+        split = Splits.temporal(dataset, AttuneCli.WEIGHTS, validationCutoff, cutoff);
+      }
+    } catch (NumberFormatException e) {
+      return null; // a model.json edited by hand: the caller splits by its options
     }
-    var temporal = RECORDED_TEMPORAL.matcher(p);
-    if (temporal.matches() && dataset.timeKind() == Dataset.TimeKind.CLOCK) {
-      long cutoff = Long.parseLong(temporal.group(1));
-      long validationCutoff = temporal.group(2) == null ? cutoff : Long.parseLong(temporal.group(2));
-      return Splits.temporal(dataset, AttuneCli.WEIGHTS, validationCutoff, cutoff);
+    if (split != null && split.test().numUsersWithItems() == 0) {
+      throw new IllegalArgumentException("the split " + p + " the model records leaves no test users in "
+          + dataset.name() + "; give --protocol");
     }
-    return null;
+    return split;
   }
 
   private static final java.util.regex.Pattern CUTOFF = java.util.regex.Pattern.compile("cutoff=(\\d{10,})");

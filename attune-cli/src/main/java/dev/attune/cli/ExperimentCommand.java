@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -38,7 +37,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * (it assigns the users and records what each arm showed), so this command talks to one rather than to its store.
  *
  * <p>Errors: a refusal by the server (400, 404, 409) is the user's mistake and says what the server said, with exit
- * code 2; so is a server that does not answer or refuses the key; a server's own failure (5xx) exits with 1.
+ * code 2; so are an address where no server accepts a connection or none speaks HTTP, and a refused key; a server's
+ * own failure (5xx, no answer within 2 minutes, an answer not shaped as Attune's) exits with 1.
  */
 @Command(
     name = "experiment",
@@ -76,6 +76,15 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print the server's answer as JSON instead of tables")
     boolean json;
+
+    /** Where a warning goes (the command's standard error, set by the subcommand). */
+    PrintWriter warnings = new PrintWriter(System.err, true);
+    private boolean warnedPlainHttp;
+
+    private static boolean loopback(String host) {
+      String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+      return h.equalsIgnoreCase("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+    }
 
     String base() {
       String url = server != null ? server : System.getenv().getOrDefault("ATTUNE_SERVER", DEFAULT_SERVER);
@@ -127,8 +136,16 @@ final class ExperimentCommand implements Callable<Integer> {
      */
     JsonNode call(String method, String path, JsonNode body) throws IOException, InterruptedException {
       String base = base();
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(2))
-          .header("Authorization", "Bearer " + key()).header("Accept", "application/json");
+      String key = key();
+      URI uri = URI.create(base + path);
+      if (uri.getScheme().equals("http") && !loopback(uri.getHost()) && !warnedPlainHttp) {
+        // the admin key would cross the network readable by anyone on the way
+        warnedPlainHttp = true;
+        warnings.println("attune: warning: the admin key goes to " + uri.getHost() + " over plain http; use https"
+            + " (a proxy in front of the server) for a server on another machine");
+      }
+      HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(2))
+          .header("Authorization", "Bearer " + key).header("Accept", "application/json");
       if (body != null) {
         request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(
             JSON.writeValueAsString(body)));
@@ -210,7 +227,8 @@ final class ExperimentCommand implements Callable<Integer> {
   }
 
   /** Runs {@code body}, turning a server's failure into its one line and exit code 1. */
-  private static int run(CommandSpec spec, Callable<Integer> body) throws Exception {
+  private static int run(CommandSpec spec, ServerOptions server, Callable<Integer> body) throws Exception {
+    server.warnings = spec.commandLine().getErr();
     try {
       return body.call();
     } catch (ServerFailed e) {
@@ -222,7 +240,12 @@ final class ExperimentCommand implements Callable<Integer> {
   private static String path(String id) {
     if (id == null || id.isBlank()) throw new IllegalArgumentException("give the experiment's id ('attune experiment"
         + " list' shows them)");
-    return "/v1/admin/experiments/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
+    // the server's own pattern: an id that cannot be one is said here, not as a URL the server cannot route
+    if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw new IllegalArgumentException("no experiment can have the id '" + id + "': ids are 1-64 letters, digits,"
+          + " '.', '_' or '-', starting with a letter or digit ('attune experiment list' shows them)");
+    }
+    return "/v1/admin/experiments/" + id;
   }
 
   private static void printJson(PrintWriter out, JsonNode answer) throws IOException {
@@ -237,7 +260,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      return run(spec, () -> {
+      return run(spec, server, () -> {
         PrintWriter out = spec.commandLine().getOut();
         JsonNode answer = server.callFor("experiments", "GET", "/v1/admin/experiments", null);
         if (server.json) {
@@ -293,7 +316,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      return run(spec, () -> {
+      return run(spec, server, () -> {
         ObjectNode body = JSON.createObjectNode().put("name", name);
         if (id != null) body.put("id", id);
         ArrayNode armList = body.putArray("arms");
@@ -360,7 +383,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      return run(spec, () -> {
+      return run(spec, server, () -> {
         JsonNode e = answer();
         if (server.json) {
           printJson(spec.commandLine().getOut(), e);
@@ -402,7 +425,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      return run(spec, () -> {
+      return run(spec, server, () -> {
         server.call("DELETE", path(id), null);
         if (server.json) {
           // the server answers 204 without a body: a script reading --json gets an object all the same

@@ -34,12 +34,6 @@ final class PipelineRun {
   private PipelineRun() {}
 
   /**
-   * Trains, evaluates and writes the directory.
-   *
-   * @param overrides {@code two-stage.*} parameters: {@code candidates} (N per retriever) and the fusion ranker's
-   *     ({@link FusionRankerTraining.Params#with})
-   */
-  /**
    * The pipeline's settings: the defaults with {@code two-stage.*} parameters over them ({@code candidates}, N per
    * retriever, and the fusion ranker's, {@link FusionRankerTraining.Params#with}).
    *
@@ -55,7 +49,7 @@ final class PipelineRun {
     }
     String candidates = rankerOverrides.remove("candidates");
     for (String key : rankerOverrides.keySet()) {
-      if (!FusionRankerTraining.Params.KEYS.contains(key) || key.equals("seed")) {
+      if (!FusionRankerTraining.Params.KEYS.contains(key)) {
         throw new IllegalArgumentException("unknown --param two-stage." + key + "; known: candidates, "
             + String.join(", ", FusionRankerTraining.Params.KEYS.stream().filter(k -> !k.equals("seed")).toList()));
       }
@@ -66,6 +60,12 @@ final class PipelineRun {
         defaults.ranker().with(rankerOverrides));
   }
 
+  /**
+   * Trains, evaluates and writes the directory.
+   *
+   * @param overrides {@code two-stage.*} parameters: {@code candidates} (N per retriever) and the fusion ranker's
+   *     ({@link FusionRankerTraining.Params#with})
+   */
   static int train(Path data, Path out, String protocol, Map<String, String> overrides, long seed, int threads,
       boolean quiet, PrintWriter o, PrintWriter err) throws IOException {
     FusionPipeline.Params params = params(overrides, null, seed, threads);

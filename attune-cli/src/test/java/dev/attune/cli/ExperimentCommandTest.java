@@ -219,6 +219,44 @@ class ExperimentCommandTest {
         keyFile.toString());
     assertEquals(2, notAttune.code());
     assertTrue(notAttune.err().contains("is --server the server's base address"), notAttune.err());
-    assertFalse(refused.err().contains("Exception"), refused.err());
+    for (CliRun r : List.of(refused, noKeyFile, blank, noServer, notHttp, notAttune)) {
+      assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), r.err());
+    }
+    CliRun oddId = experiment("show", "../admin");
+    assertEquals(2, oddId.code());
+    assertTrue(oddId.err().contains("no experiment can have the id '../admin'"), oddId.err());
+  }
+
+  /** A server failing (5xx) or answering not as Attune does: exit code 1, one line. */
+  @Test
+  void aServersFailureExitsWithOne() throws Exception {
+    com.sun.net.httpserver.HttpServer stub = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    stub.createContext("/v1/admin/experiments", exchange -> {
+      // /x: a page, not JSON; /y/stop: JSON without an experiment's fields; anything else: a failure
+      String path = exchange.getRequestURI().getPath();
+      String text = path.endsWith("/x") ? "<html>maintenance</html>" : path.endsWith("/y/stop") ? "{}"
+          : "{\"error\":\"internal\",\"message\":\"boom\"}";
+      byte[] body = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(path.endsWith("/x") || path.endsWith("/y/stop") ? 200 : 500, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    stub.start();
+    try {
+      String url = "http://127.0.0.1:" + stub.getAddress().getPort();
+      CliRun failed = CliRun.run("experiment", "list", "--server", url, "--key-file", keyFile.toString());
+      assertEquals(AttuneCli.INTERNAL_ERROR, failed.code());
+      assertEquals("attune: the server failed (HTTP 500): boom", failed.err().strip());
+      CliRun notJson = CliRun.run("experiment", "show", "x", "--server", url, "--key-file", keyFile.toString());
+      assertEquals(AttuneCli.INTERNAL_ERROR, notJson.code());
+      assertTrue(notJson.err().startsWith("attune: the server at " + url + " answered GET /v1/admin/experiments/x with"
+          + " HTTP 200 but no JSON"), notJson.err());
+      CliRun shapeless = CliRun.run("experiment", "stop", "y", "--server", url, "--key-file", keyFile.toString());
+      assertEquals(AttuneCli.INTERNAL_ERROR, shapeless.code(), shapeless.err());
+      assertTrue(shapeless.err().contains("without 'results': not as an Attune server does"), shapeless.err());
+    } finally {
+      stub.stop(0);
+    }
   }
 }

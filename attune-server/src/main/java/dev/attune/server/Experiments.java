@@ -474,6 +474,9 @@ final class Experiments implements AutoCloseable {
   /** POST /v1/admin/experiments: starts one (201); 409 while another runs. */
   void start(Context ctx, JsonNode body) {
     Store.Experiment e = parse(body, clock.getAsLong());
+    // read before anything is stored: a store failing here refuses the start rather than failing an answer to a
+    // start that happened
+    String warning = unknownConversionTypes(e);
     synchronized (lifecycle) {
       for (Store.Experiment other : store.experiments()) {
         if (other.id().equals(e.id())) {
@@ -496,7 +499,6 @@ final class Experiments implements AutoCloseable {
     }
     LOG.info("experiment {} ('{}') started: {}", e.id(), e.name(), describeArms(e));
     Map<String, Object> answer = describe(e);
-    String warning = unknownConversionTypes(e);
     if (warning != null) answer.put("warning", warning);
     ctx.status(201).header("Location", "/v1/admin/experiments/" + e.id()).json(answer);
   }

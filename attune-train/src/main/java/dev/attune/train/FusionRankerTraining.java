@@ -66,11 +66,11 @@ public final class FusionRankerTraining {
       }
     }
 
-    /** These options with {@code key=value} overrides (the record's component names). */
     /** The keys {@link #with} takes. */
     public static final java.util.List<String> KEYS = java.util.List.of("hidden", "learningRate", "l2",
         "requestsPerBatch", "epochs", "patience", "validationShare", "seed");
 
+    /** These options with {@code key=value} overrides (the record's component names, {@link #KEYS}). */
     public Params with(java.util.Map<String, String> overrides) {
       Params p = this;
       for (var e : overrides.entrySet()) {
