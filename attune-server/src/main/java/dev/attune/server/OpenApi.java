@@ -705,7 +705,8 @@ final class OpenApi {
         "the fixed-horizon test (two-proportion z-test): valid read once, when every arm has minUsersPerArm users");
     props(compared).putObject("conversionRateAlwaysValid").put("$ref", "#/components/schemas/Difference")
         .put("description", "the always-valid test (mixture sequential probability ratio test, its mixture tuned to"
-            + " minUsersPerArm): may be read at every look and acted on at any; its interval holds at every look");
+            + " minUsersPerArm): may be read at every look and acted on at any; its level, and its interval's coverage, hold"
+            + " at every look at once (approximately: conversions are counted as they arrive)");
     props(compared).putObject("conversionsPerUser").put("$ref", "#/components/schemas/Difference");
     ObjectNode split = object(props(results).putObject("sampleRatio"), "pValue", "mismatch", "testable");
     nullable(props(split).putObject("pValue"), "number");
