@@ -387,8 +387,8 @@ final class ExperimentResults {
               found, 100 * detectable, relative));
         }
         if (alwaysFinds) {
-          // their variances differ (pooled; each arm's with a success and a failure added), so rarely the
-          // always-valid test finds what the fixed one misses
+          // their variances differ (the fixed test's pooled one; the larger of the pooled and the arms' own, each
+          // with a success and a failure added), so rarely the always-valid test finds what the fixed one misses
           parts.add(difference(b, always, shareB, baseline, "by the always-valid test, "));
         } else {
           parts.add(String.format(Locale.ROOT, "the always-valid test, read at any look, finds none either (p ="
