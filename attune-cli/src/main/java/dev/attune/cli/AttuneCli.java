@@ -171,6 +171,12 @@ public final class AttuneCli {
    * the same name would take them (a QA run: an import over an export got the export's event ids and hidden items).
    */
   static void removeExportFiles(Path out) throws IOException {
+    removeExportFiles(out, false);
+  }
+
+  /** As {@link #removeExportFiles(Path)}; {@code keepUnfinishedMark}: for the export that set it. */
+  static void removeExportFiles(Path out, boolean keepUnfinishedMark) throws IOException {
+    if (!keepUnfinishedMark) Files.deleteIfExists(out.resolve(ExportCommand.UNFINISHED));
     for (String file : List.of(ExportedEvents.FILE, ExportCommand.ItemFlags.FILE, ExportCommand.ItemFlags.EARLIER_FILE)) {
       Files.deleteIfExists(out.resolve(file));
     }
@@ -184,6 +190,10 @@ public final class AttuneCli {
    * @return whether {@code out} holds a data set now, which the write replaces
    */
   static boolean requireDatasetOut(Path out) throws IOException {
+    if (out.toString().isBlank()) {
+      // an unset variable in a script ("--out $OUT"): the current folder would take the data set's files
+      throw new IllegalArgumentException("--out is empty: give the folder to write the data set into");
+    }
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new IllegalArgumentException("--out " + out + " is a file; the data set is written into a folder");
     }

@@ -109,9 +109,14 @@ final class ExportCommand implements Callable<Integer> {
       dropped = String.format(Locale.ROOT, "; %,d quarantined user%s left out", review.quarantinedCount(),
           review.quarantinedCount() == 1 ? "" : "s");
     }
+    // marked unfinished from before anything is replaced until its last file is written: an export killed half-way
+    // must not load as a whole one, its events under new ids (a QA run's kill -9 did that); load refuses the mark
+    java.nio.file.Files.createDirectories(out);
+    Path unfinished = out.resolve(UNFINISHED);
+    java.nio.file.Files.writeString(unfinished, "an 'attune export' into this folder did not finish; export again\n");
     // an earlier export's own files go just before the data set is replaced (not before the store was read: a failed
     // export leaves the earlier one whole): one that failed half-way must not leave them beside another data set
-    AttuneCli.removeExportFiles(out);
+    AttuneCli.removeExportFiles(out, true);
     DatasetIo.write(dataset, out, dataName, timeKindOf(dataset.events()));
     kept.write(out, dataName);
     Dataset written = dataset;
@@ -120,6 +125,7 @@ final class ExportCommand implements Callable<Integer> {
     List<String> deletedIds = dataset.itemIds().ids().stream().filter(id -> !catalogue.contains(id)).toList();
     ItemFlags flags = new ItemFlags(dataName, hiddenIds, deletedIds);
     flags.write(out);
+    java.nio.file.Files.delete(unfinished);
     printed.printf(Locale.ROOT,
         "exported %s to %s as %s: %,d users, %,d items (%,d hidden, %,d deleted with their events kept), %,d events%s"
             + " in %.1f s%s%n",
@@ -169,6 +175,9 @@ final class ExportCommand implements Callable<Integer> {
    * turn: an item taken down must stay down where the export is loaded. Kept in {@link #FILE} with the data set's
    * name, so that another data set written over the export does not take it.
    */
+  /** The file that marks an export under way or one that did not finish: {@code load} refuses such a folder. */
+  static final String UNFINISHED = "export-unfinished";
+
   record ItemFlags(String dataset, List<String> hidden, List<String> deleted) {
     /** The file beside the data set. */
     static final String FILE = "item-flags.json";

@@ -67,7 +67,7 @@ final class KeysCommand implements Callable<Integer> {
     Path file = Store.sqliteFile(url).orElse(null);
     boolean newStore = file != null && !Files.isRegularFile(file);
     // as it is: keys are in every schema, and managing them must not upgrade a store an earlier build still serves
-    try (Store s = Store.openAsItIs(url)) {
+    try (Store s = action.equals("create") ? Store.openAsItIsOrNew(url) : Store.openAsItIs(url)) {
       switch (action) {
         case "create" -> {
           Set<String> wanted = new LinkedHashSet<>(scopes);

@@ -69,6 +69,11 @@ final class LoadCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String url = ServeCommand.storeUrl(store);
     Store.sqliteFile(url); // a mistyped URL is said before the data set is read
+    if (java.nio.file.Files.exists(data.resolve(ExportCommand.UNFINISHED))) {
+      // its event ids and item flags are missing or half written: loaded, its events would take new ids
+      throw new IllegalArgumentException(data + " holds an export that did not finish (stopped or failed while it"
+          + " wrote; " + ExportCommand.UNFINISHED + " marks it): run 'attune export' again");
+    }
     Dataset dataset = DatasetIo.read(data);
     // an export's events keep their ids and contexts in the store they are loaded into
     ExportedEvents exported = ExportedEvents.read(data, dataset.name(), dataset.events().size());
@@ -84,7 +89,8 @@ final class LoadCommand implements Callable<Integer> {
       err.println("attune: note: the item flags in " + data + " are another data set's (not " + dataset.name()
           + "): its hidden and deleted items are not applied");
     }
-    err.println("loaded " + dataset + (exported == null ? "" : ", with its events' ids and contexts"));
+    // not with --quiet: a refusal that follows is then its one line
+    if (!quiet) err.println("read " + dataset + (exported == null ? "" : ", with its events' ids and contexts"));
     // as the server stores them: with ATTUNE_USER_ID_KEY set, pseudonyms, never the plain ids
     // the same key rules as the server's: a store loaded under a key it refuses could not be served
     dev.attune.server.UserIds.requireUsableKey("ATTUNE_USER_ID_KEY", System.getenv("ATTUNE_USER_ID_KEY"));
@@ -102,7 +108,22 @@ final class LoadCommand implements Callable<Integer> {
         if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
-        loaded = load(s, dataset, exported, userIds, progress);
+        // Ctrl-C ends the JVM without unwinding: said from its shutdown, with how to finish (each batch is committed
+        // whole, so what was stored stays and a second run stores the rest)
+        Thread stopped = new Thread(() -> err.println("attune: the load stopped before it finished; what it stored"
+            + " is kept: run the same command again to store the rest" + (exported == null ? ""
+                : " (if past half of this export was stored, the store refuses it as loaded before: add --reload)")),
+            "attune-load-stopped");
+        Runtime.getRuntime().addShutdownHook(stopped);
+        try {
+          loaded = load(s, dataset, exported, userIds, progress);
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(stopped);
+          } catch (IllegalStateException shuttingDown) {
+            // stopped while it ran: the hook says so
+          }
+        }
         applied = flags == null ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of())
             : applyItemFlags(s, flags);
         // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the export
@@ -184,7 +205,8 @@ final class LoadCommand implements Callable<Integer> {
       throw new IllegalArgumentException("the store holds this export's events already under their ids (" + held + " of "
           + sampled + " looked for): it was exported from this store or loaded into it before; loading it again"
           + " would store no event but write its users and items over the store's, bringing back users deleted since"
-          + " and undoing edits made since; pass --reload to do so (a restore), or load it into another store");
+          + " and undoing edits made since; pass --reload to do so (a restore, or to finish a load of it that was"
+          + " interrupted), or load it into another store");
     }
   }
 

@@ -455,8 +455,9 @@ final class ServeCommand implements Callable<Integer> {
    * parameters, which may carry a password.
    */
   static String anotherServerMessage(String url) {
-    return "another attune server is serving this store (" + withoutParameters(url)
-        + "); one server per store: its caches and counters live in memory";
+    // the claim is one lock for servers, loads and compactions alike: which of them holds it is not recorded
+    return "another attune server is serving this store, or an 'attune load' or 'attune compact' is running on it ("
+        + withoutParameters(url) + "); one at a time per store: a server's caches and counters live in memory";
   }
 
   /** A store URL as messages show it: without its parameters, which may carry a password. */

@@ -226,14 +226,22 @@ public final class JdbcStore implements Store {
    * @throws StoreException if the database cannot be reached or migrated
    */
   public static Store open(String jdbcUrl, Options options) {
-    return open(jdbcUrl, options, true);
+    return open(jdbcUrl, options, SchemaUse.MIGRATE);
   }
 
-  /**
-   * As {@link #open(String, Options)}; with {@code migrate} false, a schema an earlier build made is left as it is
-   * ({@link Store#openAsItIs}).
-   */
-  static Store open(String jdbcUrl, Options options, boolean migrate) {
+  /** What opening does with the schema it finds. */
+  enum SchemaUse {
+    /** Migrates it to this build's version, creating it in an empty database ({@link Store#open}). */
+    MIGRATE,
+    /** Reads an earlier build's as it is; refuses a database without one ({@link Store#openAsItIs}). */
+    AS_IT_IS,
+    /** As {@link #AS_IT_IS}, but creates the schema in an empty database ({@link Store#openAsItIsOrNew}). */
+    AS_IT_IS_OR_NEW
+  }
+
+  /** As {@link #open(String, Options)}, with the schema used as {@code use} says. */
+  static Store open(String jdbcUrl, Options options, SchemaUse use) {
+    boolean migrate = use == SchemaUse.MIGRATE;
     Dialect dialect = Dialect.of(jdbcUrl);
     if (options == null) {
       throw new IllegalArgumentException("options must not be null");
@@ -253,6 +261,12 @@ public final class JdbcStore implements Store {
           .ignoreMigrationPatterns(new String[0]);
       Flyway flyway = configuration.load();
       var current = migrate ? null : flyway.info().current();
+      if (use == SchemaUse.AS_IT_IS && current == null) {
+        // a command that only reads (export, keys list) must not make a store in a mistyped empty database
+        writePool.close();
+        throw StoreException.cannotOpen(database, "it holds no Attune store (no Attune schema): 'attune load' or"
+            + " 'attune serve' makes one", null);
+      }
       if (current != null && flyway.info().pending().length > 0) {
         // an earlier build's schema, read as it is; one a newer build made is still refused, as by migrate()
         configuration.ignoreMigrationPatterns("*:pending").load().validate();

@@ -45,11 +45,17 @@ public interface Store extends AutoCloseable {
    * As {@link #open(String)}, but a store whose schema an earlier build made is read as it is, not migrated: for the
    * commands that only read it or write what every schema has ({@code attune export}, {@code attune keys}), so that
    * running one of them with a new build, to keep a copy before an upgrade, does not upgrade the store and lock the
-   * earlier build out. What the earlier schema lacks reads as empty (no experiments); writing it fails. A new store is
-   * created, and a schema a newer build migrated refused, as by {@link #open(String)}.
+   * earlier build out. What the earlier schema lacks reads as empty (no experiments); writing it fails. A schema a
+   * newer build migrated is refused, as by {@link #open(String)}, and so is a database without an Attune schema (a
+   * mistyped empty database is not made a store by a command that reads one).
    */
   static Store openAsItIs(String jdbcUrl) {
-    return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS, false);
+    return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS, JdbcStore.SchemaUse.AS_IT_IS);
+  }
+
+  /** As {@link #openAsItIs}, but an empty database is made a new store ({@code attune keys create}). */
+  static Store openAsItIsOrNew(String jdbcUrl) {
+    return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS, JdbcStore.SchemaUse.AS_IT_IS_OR_NEW);
   }
 
   /**

@@ -567,6 +567,20 @@ abstract class StoreContract {
     } finally {
       dropDatabase(earlier);
     }
+    // a database without an Attune schema is not made a store by a command that reads one (a QA run's 'keys list'
+    // on a mistyped empty database created every table)
+    String empty = createDatabase();
+    if (empty.equals(url)) empty = url.replace(".db", "-empty.db");
+    try {
+      String emptyUrl = empty;
+      StoreException refused = assertThrows(StoreException.class, () -> Store.openAsItIs(emptyUrl));
+      assertTrue(refused.getMessage().contains("it holds no Attune store"), refused.getMessage());
+      try (Store made = Store.openAsItIsOrNew(emptyUrl)) {
+        assertEquals(0, made.counts().events(), "keys create makes a new store there");
+      }
+    } finally {
+      dropDatabase(empty);
+    }
   }
 
   @Test
