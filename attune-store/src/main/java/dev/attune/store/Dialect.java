@@ -162,7 +162,10 @@ enum Dialect {
         Files.createDirectories(parent);
       }
     } catch (IOException e) {
-      throw StoreException.cannotOpen(describe(jdbcUrl), "cannot create folder " + parent + ": " + e, e);
+      // the system's reason without Java's class name: "Not a directory" when a part of the path is a file
+      String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
+      throw StoreException.cannotOpen(describe(jdbcUrl), "cannot create folder " + parent + " (" + reason + ")", e);
     }
     createWithPageSize(jdbcUrl, file);
   }

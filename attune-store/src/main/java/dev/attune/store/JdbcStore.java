@@ -285,7 +285,11 @@ public final class JdbcStore implements Store {
     } catch (FlywayException e) {
       writePool.close();
       String reason;
-      if (String.valueOf(e.getMessage()).contains("not resolved locally")) {
+      if (String.valueOf(e.getMessage()).contains("non-empty schema")) {
+        // Flyway's advice (baselineOnMigrate) would write a store's tables among another application's
+        reason = "the database (or schema) holds other tables and no Attune store: give a store an empty database or"
+            + " schema of its own";
+      } else if (String.valueOf(e.getMessage()).contains("not resolved locally")) {
         // not Flyway's text: it suggests a repair that would let this older build misread the store
         reason = "the store's schema was migrated by a newer Attune than this one, which would misread it: run that"
             + " version (or a newer one), or restore a copy of the store from before the upgrade";
@@ -335,7 +339,8 @@ public final class JdbcStore implements Store {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = String.valueOf(e.getMessage());
+    // HikariCP's own words before the driver's say nothing an operator can act on
+    String message = String.valueOf(e.getMessage()).replaceFirst("^Failed to initialize pool: ", "");
     String rootMessage = String.valueOf(root.getMessage());
     return root == e || message.contains(rootMessage) ? message : message + " (" + rootMessage + ")";
   }
