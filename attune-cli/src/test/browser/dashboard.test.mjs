@@ -235,7 +235,7 @@ try {
     const compared = shownResults.comparisons[0];
     const comparedCells = await page.locator('tr[data-compared="candidate"] td').allTextContents();
     check(comparedCells.length === 7 && comparedCells[2] === asShown(compared.conversionRate.pValue)
-      && comparedCells[4].startsWith(`${(100 * compared.conversionRateAlwaysValid.difference).toFixed(2)} points (${(100 * compared.conversionRateAlwaysValid.lower).toFixed(2)} to`)
+      && comparedCells[4].startsWith(`${compared.conversionRateAlwaysValid.difference > 0 ? '+' : ''}${(100 * compared.conversionRateAlwaysValid.difference).toFixed(2)} points (`)
       && comparedCells[5] === asShown(compared.conversionRateAlwaysValid.pValue)
       && comparedCells[6] === (compared.conversionRateAlwaysValid.significant ? 'significant' : 'not significant'),
       `the comparison's p-values on the page: ${JSON.stringify(comparedCells)} vs ${JSON.stringify(compared)}`);

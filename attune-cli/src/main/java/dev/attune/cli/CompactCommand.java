@@ -40,7 +40,7 @@ final class CompactCommand implements Callable<Integer> {
     Path file = ServeCommand.existingSqliteFile(url);
     long before = file == null ? -1 : Files.size(file);
     long start = System.nanoTime();
-    try (Store s = Store.open(url)) {
+    try (Store s = Store.openExisting(url)) {
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
           ServeCommand.anotherServerMessage(url) + "; stop it, compact, then start it again"));
       try (claim) {

@@ -172,6 +172,9 @@ final class EvaluateCommand implements Callable<Integer> {
         dev.attune.train.CtrModels.create(name, ctrOverrides.getOrDefault(name, Map.of()), seed, 1);
       }
     }
+    if (trained.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--trained")) {
+      throw new IllegalArgumentException("--trained names no model directory");
+    }
     List<ModelDirectory> directories = new ArrayList<>();
     for (Path dir : trained) {
       ModelDirectory d = ModelDirectory.read(dir);
@@ -246,6 +249,7 @@ final class EvaluateCommand implements Callable<Integer> {
       noteNotReproduced(d, dataset, run.results.get(run.results.size() - 1), err);
     }
     if (twoStage) addTwoStage(run, split, options, err);
+    if (!run.results.isEmpty()) noteFewerNegatives(run.results.get(0).protocol(), sampledNegatives, err);
     if (run.results.isEmpty() && ctrModels.isEmpty()) {
       // an empty table with exit code 0 would read as a run that measured something
       throw new IllegalArgumentException("no model could be evaluated on " + dataset.name() + ": every one asked for"
@@ -292,8 +296,13 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     });
     double seconds = (System.nanoTime() - start) / 1e9;
-    err.printf(Locale.ROOT, "two-stage: fusion ranker best epoch %d of %d; %.1f s for every stage%n",
-        fitted.ranker().bestEpoch(), fitted.ranker().epochsRun(), seconds);
+    if (Double.isNaN(fitted.ranker().validationNdcg())) {
+      err.printf(Locale.ROOT, "two-stage: fusion ranker %d epochs without early stopping (its validation share of the"
+          + " requests held none); %.1f s for every stage%n", fitted.ranker().epochsRun(), seconds);
+    } else {
+      err.printf(Locale.ROOT, "two-stage: fusion ranker best epoch %d of %d; %.1f s for every stage%n",
+          fitted.ranker().bestEpoch(), fitted.ranker().epochsRun(), seconds);
+    }
     Recommender transitions = fitted.retrievers().get(fitted.retrievers().size() - 1);
     run.add(transitions.name(), transitions, Double.NaN, split, options, quiet);
     run.add(fitted.pipeline().name(), fitted.pipeline(), seconds, split, options, quiet);
@@ -423,6 +432,22 @@ final class EvaluateCommand implements Callable<Integer> {
               : "a user needs at least 3 consumed items to be tested (2 under random:<fraction>)"));
     }
     return split;
+  }
+
+  private static final java.util.regex.Pattern FEWER_NEGATIVES = java.util.regex.Pattern.compile(
+      "\\((\\d+) of the users had fewer unseen items");
+
+  /**
+   * Says on the terminal what the evaluation's description says of users ranked among fewer unseen items than the
+   * sampled negatives asked for (the description reaches only the JSON and model.json): their sampled metrics are
+   * higher than the label's N would give.
+   */
+  static void noteFewerNegatives(String protocol, int sampledNegatives, java.io.PrintWriter err) {
+    var m = FEWER_NEGATIVES.matcher(String.valueOf(protocol));
+    if (sampledNegatives > 0 && m.find()) {
+      err.println("attune: note: " + m.group(1) + " test users had fewer than " + sampledNegatives + " unseen items:"
+          + " their sampled metrics rank among all of theirs, fewer than the columns' " + sampledNegatives);
+    }
   }
 
   /** Refuses as many sampled negatives as the catalogue has items or more: that is full ranking, labelled otherwise. */

@@ -318,7 +318,10 @@ final class ExperimentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
       return run(spec, server, () -> {
         ObjectNode body = JSON.createObjectNode().put("name", name);
-        if (id != null) body.put("id", id);
+        if (id != null) {
+          path(id); // an id no experiment can have is said before the server is called
+          body.put("id", id);
+        }
         ArrayNode armList = body.putArray("arms");
         for (String arm : arms) armList.add(arm(arm));
         if (windowMinutes != null) body.put("windowMinutes", windowMinutes);

@@ -394,6 +394,7 @@ final class TrainCommand implements Callable<Integer> {
     for (var m : test.metrics()) {
       if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));
     }
+    EvaluateCommand.noteFewerNegatives(test.protocol(), sampledNegatives, spec.commandLine().getErr());
     o.printf("trained %.1f s (best epoch: %s, validation NDCG@10: %s%s); state %s%n", trainSeconds,
         bestEpoch == null ? "-" : bestEpoch, validationNdcg == null ? "-" : String.format("%.4f", Double.parseDouble(validationNdcg)),
         refit && bestEpoch != null ? ", refit on training + validation" : "", SequenceTraining.stateSize(weights));

@@ -164,7 +164,8 @@ enum Dialect {
     } catch (IOException e) {
       // the system's reason without Java's class name: "Not a directory" when a part of the path is a file
       String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-          : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : e instanceof java.nio.file.FileAlreadyExistsException ? "a file is there" : String.valueOf(e.getMessage());
       throw StoreException.cannotOpen(describe(jdbcUrl), "cannot create folder " + parent + " (" + reason + ")", e);
     }
     createWithPageSize(jdbcUrl, file);

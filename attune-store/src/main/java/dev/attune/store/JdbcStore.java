@@ -236,12 +236,14 @@ public final class JdbcStore implements Store {
     /** Reads an earlier build's as it is; refuses a database without one ({@link Store#openAsItIs}). */
     AS_IT_IS,
     /** As {@link #AS_IT_IS}, but creates the schema in an empty database ({@link Store#openAsItIsOrNew}). */
-    AS_IT_IS_OR_NEW
+    AS_IT_IS_OR_NEW,
+    /** Migrates an existing one; refuses a database without one ({@link Store#openExisting}). */
+    MIGRATE_EXISTING
   }
 
   /** As {@link #open(String, Options)}, with the schema used as {@code use} says. */
   static Store open(String jdbcUrl, Options options, SchemaUse use) {
-    boolean migrate = use == SchemaUse.MIGRATE;
+    boolean migrate = use == SchemaUse.MIGRATE || use == SchemaUse.MIGRATE_EXISTING;
     Dialect dialect = Dialect.of(jdbcUrl);
     if (options == null) {
       throw new IllegalArgumentException("options must not be null");
@@ -260,12 +262,18 @@ public final class JdbcStore implements Store {
           // a schema a newer build migrated is refused (Flyway only warns): this build would misread what it added
           .ignoreMigrationPatterns(new String[0]);
       Flyway flyway = configuration.load();
+      if (use == SchemaUse.MIGRATE_EXISTING && flyway.info().current() == null) {
+        // compacting an empty database would only make a store there
+        writePool.close();
+        throw StoreException.cannotOpen(database, "it holds no Attune store (no Attune schema): nothing to compact",
+            null);
+      }
       var current = migrate ? null : flyway.info().current();
       if (use == SchemaUse.AS_IT_IS && current == null) {
         // a command that only reads (export, keys list) must not make a store in a mistyped empty database
         writePool.close();
-        throw StoreException.cannotOpen(database, "it holds no Attune store (no Attune schema): 'attune load' or"
-            + " 'attune serve' makes one", null);
+        throw StoreException.cannotOpen(database, "it holds no Attune store (no Attune schema); an empty database"
+            + " or schema becomes one with 'attune load', 'attune serve' or 'attune keys create'", null);
       }
       if (current != null && flyway.info().pending().length > 0) {
         // an earlier build's schema, read as it is; one a newer build made is still refused, as by migrate()

@@ -53,6 +53,11 @@ public interface Store extends AutoCloseable {
     return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS, JdbcStore.SchemaUse.AS_IT_IS);
   }
 
+  /** As {@link #open(String)}, but a database without an Attune store is refused ({@code attune compact}). */
+  static Store openExisting(String jdbcUrl) {
+    return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS, JdbcStore.SchemaUse.MIGRATE_EXISTING);
+  }
+
   /** As {@link #openAsItIs}, but an empty database is made a new store ({@code attune keys create}). */
   static Store openAsItIsOrNew(String jdbcUrl) {
     return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS, JdbcStore.SchemaUse.AS_IT_IS_OR_NEW);

@@ -575,6 +575,8 @@ abstract class StoreContract {
       String emptyUrl = empty;
       StoreException refused = assertThrows(StoreException.class, () -> Store.openAsItIs(emptyUrl));
       assertTrue(refused.getMessage().contains("it holds no Attune store"), refused.getMessage());
+      StoreException nothingToCompact = assertThrows(StoreException.class, () -> Store.openExisting(emptyUrl));
+      assertTrue(nothingToCompact.getMessage().contains("nothing to compact"), nothingToCompact.getMessage());
       try (Store made = Store.openAsItIsOrNew(emptyUrl)) {
         assertEquals(0, made.counts().events(), "keys create makes a new store there");
       }
