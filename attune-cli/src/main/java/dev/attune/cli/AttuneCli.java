@@ -166,6 +166,19 @@ public final class AttuneCli {
   }
 
   /**
+   * Reads a data set, noting one an export left unfinished: its data is whole once readable, but its event ids and
+   * item flags may be missing (which {@code load} needs, and refuses it for; evaluating or training on it is fine).
+   */
+  static dev.attune.data.Dataset readDataset(Path data, PrintWriter err) throws IOException {
+    dev.attune.data.Dataset dataset = dev.attune.data.DatasetIo.read(data);
+    if (Files.exists(data.resolve(ExportCommand.UNFINISHED))) {
+      err.println("attune: note: " + data + " holds an export that did not finish: its data set is whole, but its"
+          + " event ids and item flags may be missing (hidden items are not marked); 'attune export' again for them");
+    }
+    return dataset;
+  }
+
+  /**
    * Removes what an export wrote beside its data set ({@link ExportedEvents#FILE}, {@link ExportCommand.ItemFlags}'
    * files) from {@code out}, whose data set was just replaced: they describe the data set that was there, and one of
    * the same name would take them (a QA run: an import over an export got the export's event ids and hidden items).

@@ -3,7 +3,6 @@ package dev.attune.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.attune.data.Dataset;
-import dev.attune.data.DatasetIo;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
@@ -186,7 +185,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       directories.add(d);
     }
-    Dataset dataset = DatasetIo.read(data);
+    Dataset dataset = AttuneCli.readDataset(data, err);
     if (!ctrModels.isEmpty()) {
       // checked before the leaderboard's minutes, not after them; built again after it rather than held through it
       CtrRun.requireOrder(dataset);

@@ -1,7 +1,6 @@
 package dev.attune.cli;
 
 import dev.attune.data.Dataset;
-import dev.attune.data.DatasetIo;
 import dev.attune.data.Sequences;
 import dev.attune.data.Split;
 import dev.attune.data.TrainingSet;
@@ -68,7 +67,7 @@ final class ExplainCommand implements Callable<Integer> {
     if (show < 0) throw new IllegalArgumentException("--show must be >= 0");
     if (sample < 0) throw new IllegalArgumentException("--sample must be >= 0");
     ModelDirectory dir = ModelDirectory.read(modelDir);
-    Dataset dataset = DatasetIo.read(data);
+    Dataset dataset = AttuneCli.readDataset(data, spec.commandLine().getErr());
     dir.requireSameItems(dataset.itemIds());
     EvaluateCommand.noteOtherData(dir, dataset, spec.commandLine().getErr());
     if (SceneRun.MODEL.equals(dir.kind())) return explainScene(dir, dataset, out);

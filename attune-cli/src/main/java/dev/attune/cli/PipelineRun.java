@@ -1,7 +1,6 @@
 package dev.attune.cli;
 
 import dev.attune.data.Dataset;
-import dev.attune.data.DatasetIo;
 import dev.attune.data.Split;
 import dev.attune.data.TrainingSet;
 import dev.attune.eval.EvalOptions;
@@ -69,7 +68,7 @@ final class PipelineRun {
   static int train(Path data, Path out, String protocol, Map<String, String> overrides, long seed, int threads,
       boolean quiet, PrintWriter o, PrintWriter err) throws IOException {
     FusionPipeline.Params params = params(overrides, null, seed, threads);
-    Dataset dataset = DatasetIo.read(data);
+    Dataset dataset = AttuneCli.readDataset(data, err);
     err.println("loaded " + dataset);
     Split split = EvaluateCommand.split(dataset, protocol, seed);
     err.println("training the two-stage pipeline (" + String.join(", ", FusionPipeline.retrieverNames(params))

@@ -1,7 +1,6 @@
 package dev.attune.cli;
 
 import dev.attune.data.Dataset;
-import dev.attune.data.DatasetIo;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
@@ -81,7 +80,7 @@ final class SceneRun {
       // the known keys of the model's parameters include the two the command's own options set (refused above)
       throw new IllegalArgumentException(String.valueOf(e.getMessage()).replace(", seed, threads", ""), e);
     }
-    Dataset dataset = DatasetIo.read(data);
+    Dataset dataset = AttuneCli.readDataset(data, err);
     err.println("loaded " + dataset);
     if (target == null) {
       throw new IllegalArgumentException("--model scene-transfer needs --target <scene>; scenes: "

@@ -1,7 +1,6 @@
 package dev.attune.cli;
 
 import dev.attune.data.Dataset;
-import dev.attune.data.DatasetIo;
 import dev.attune.data.Split;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.EvalResult;
@@ -288,7 +287,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     WeightTrainer trainer = AttentionModels.create(name, overrides.get(name), seed, threadCount);
-    Dataset dataset = DatasetIo.read(data);
+    Dataset dataset = AttuneCli.readDataset(data, err);
     err.println("loaded " + dataset);
     EvaluateCommand.requireSampledBelowCatalogue(sampledNegatives, dataset);
     if (dataset.timeKind() == Dataset.TimeKind.NONE) {
@@ -417,7 +416,7 @@ final class TrainCommand implements Callable<Integer> {
           + " user's last 20% of events (and validate on the last 10% of the rest)");
     }
     dev.attune.train.CtrModels.create(name, overrides.getOrDefault(name, Map.of()), seed, 1); // settings before data
-    Dataset dataset = DatasetIo.read(data);
+    Dataset dataset = AttuneCli.readDataset(data, err);
     err.println("loaded " + dataset);
     CtrRun.requireOrder(dataset);
     var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, userFields));

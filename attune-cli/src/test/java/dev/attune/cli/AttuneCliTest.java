@@ -548,6 +548,10 @@ class AttuneCliTest {
         "-q");
     assertEquals(AttuneCli.USAGE_ERROR, unfinished.code(), unfinished.out());
     assertTrue(unfinished.err().contains("holds an export that did not finish"), unfinished.err());
+    CliRun evaluatedUnfinished = run("evaluate", "--data", withoutIds.toString(), "--models", "pop", "--quiet");
+    assertEquals(0, evaluatedUnfinished.code(), evaluatedUnfinished.err());
+    assertTrue(evaluatedUnfinished.err().contains("holds an export that did not finish: its data set is whole"),
+        "evaluated, with a note: " + evaluatedUnfinished.err());
     Files.delete(withoutIds.resolve(ExportCommand.UNFINISHED));
     CliRun noOut = run("export", "--store", url, "--out", "", "-q");
     assertEquals(AttuneCli.USAGE_ERROR, noOut.code());
