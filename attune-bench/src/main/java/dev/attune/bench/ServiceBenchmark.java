@@ -646,7 +646,6 @@ public final class ServiceBenchmark {
         .getProcessCpuTime();
   }
 
-  /** {@code --name value} pairs. */
   /** {@code --name value} pairs of a command line. */
   static final class Options {
     private final Map<String, String> values = new HashMap<>();

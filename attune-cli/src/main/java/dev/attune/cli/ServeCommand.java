@@ -529,8 +529,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     out.println("API document: " + base + "/v1/openapi.json");
     out.println("Dashboard: " + base + "/dashboard/  admin key: "
-        + (cfg.adminKey() == null ? server.adminKey() : "the configured one (ATTUNE_ADMIN_KEY or the --config file's"
-            + " adminKey)"));
+        + (cfg.adminKey() == null ? server.adminKey() : "the configured one (ATTUNE_ADMIN_KEY, or the adminKey of"
+            + " serve's --config file)"));
     if (examples != null) out.print(examples.replace("$BASE", base));
     out.flush();
     stopped.await();

@@ -367,6 +367,12 @@ public final class AttuneServer {
           throw new ApiException(403, "host_not_allowed", "this server does not answer for host '" + named
               + "': IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts) only", "Host");
         }
+        if (path.equals("/dashboard") && ctx.method() == io.javalin.http.HandlerType.GET) {
+          // served without its slash, the page's relative links would name /app.js and /style.css: a blank page
+          ctx.redirect("/dashboard/", io.javalin.http.HttpStatus.MOVED_PERMANENTLY);
+          ctx.skipRemainingHandlers();
+          return;
+        }
         // HEAD would answer 200 without running the route or its key check
         if (ctx.method() == io.javalin.http.HandlerType.HEAD) {
           String allow = Route.allowed(api.routes(), path, cors != null);

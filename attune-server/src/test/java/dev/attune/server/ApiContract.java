@@ -1015,6 +1015,10 @@ abstract class ApiContract {
     assertTrue(page.body().contains("<script type=\"module\" src=\"app.js\">"), page.body());
     assertEquals(200, get("/dashboard/app.js").statusCode());
     assertEquals(200, get("/dashboard/").statusCode(), "the folder serves its index");
+    // without its slash the page's relative links would miss (a blank page): sent to the folder
+    HttpResponse<String> bare = get("/dashboard");
+    assertEquals(301, bare.statusCode(), bare.body());
+    assertEquals("/dashboard/", bare.headers().firstValue("Location").orElse(null));
   }
 
   @Test
