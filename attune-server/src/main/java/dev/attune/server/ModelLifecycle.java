@@ -507,7 +507,7 @@ final class ModelLifecycle implements AutoCloseable {
       gate.put("trigger", j.trigger);
       gate.put("decidedAtMillis", clock.getAsLong());
       if (note != null) gate.put("note", note);
-      j.gate = gate;
+      j.publishGate(gate);
       LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
           + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
           config.gateMargin(), split.protocol(), j.trigger);
@@ -518,6 +518,7 @@ final class ModelLifecycle implements AutoCloseable {
         Map<String, Object> refit = refit(engine, ds, split, out, candidateNdcg, j);
         j.checkCancelled();
         gate.put("refit", refit);
+        j.publishGate(gate);
         if (Boolean.TRUE.equals(refit.get("served"))) {
           trainedUntil = refitCut(ds);
           learnt = Splits.temporal(ds, ModelTrainer.WEIGHTS, Long.MAX_VALUE);
@@ -528,6 +529,7 @@ final class ModelLifecycle implements AutoCloseable {
           gate.put("decision", "rejected");
           gate.put("note", "the candidate learnt only the active version's events and the refit did not take its"
               + " place: nothing new to serve");
+          j.publishGate(gate);
         }
       }
       writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
@@ -556,6 +558,7 @@ final class ModelLifecycle implements AutoCloseable {
           kept.put("note", "this version holds the model trained on every event; not published");
           gate.put("refit", kept);
         }
+        j.publishGate(gate);
         writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
         LOG.info("model gate: version={} not published: another version was activated while it was measured",
             j.version);
@@ -1072,6 +1075,15 @@ final class ModelLifecycle implements AutoCloseable {
     volatile long done;
     volatile long total;
     volatile Map<String, Object> gate;
+
+    /**
+     * Shows {@code decided} as the job's gate: a copy, for the training thread goes on changing its own map (the
+     * refit, a decision reversed) while a status request serializes this one (a CI run's GET /v1/admin/training
+     * failed on a ConcurrentModificationException).
+     */
+    void publishGate(Map<String, Object> decided) {
+      gate = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(decided));
+    }
     volatile String error;
     /** Users left out of this job's training data by abuse detection. */
     volatile int quarantined;
