@@ -190,9 +190,10 @@ final class ExperimentCommand implements Callable<Integer> {
             + status + response.headers().firstValue("Location").map(l -> " (to " + l + ")").orElse("") + ": is"
             + " --server an Attune server's address?");
       }
-      // the field names the option to correct (arms[1].version: the second --arm)
-      String message = answer.get("message").asText() + (answer.hasNonNull("field") ? " (field " + answer.get("field")
-          .asText() + ")" : "");
+      // the field names the option to correct (arms[1].version: the second --arm); the routes the server's messages
+      // name are said as the commands that call them
+      String message = asCommands(answer.get("message").asText()) + (answer.hasNonNull("field") ? " (field "
+          + answer.get("field").asText() + ")" : "");
       if (status == 401 || status == 403) {
         throw new IllegalArgumentException("the server at " + base + " refused the admin key: " + message
             + "; the key comes from ATTUNE_ADMIN_KEY or --key-file");
@@ -201,6 +202,12 @@ final class ExperimentCommand implements Callable<Integer> {
         message += ": is --server the server's base address, such as " + DEFAULT_SERVER + "?";
       }
       throw new IllegalArgumentException(message);
+    }
+
+    /** A server message's experiment routes as this command's subcommands ("POST …/x/stop": "attune experiment stop x"). */
+    static String asCommands(String message) {
+      return message.replaceAll("POST /v1/admin/experiments/([A-Za-z0-9._-]+)/stop", "attune experiment stop $1")
+          .replaceAll("DELETE /v1/admin/experiments/([A-Za-z0-9._-]+)", "attune experiment delete $1");
     }
 
     private static String firstLine(String body, int most) {

@@ -84,8 +84,8 @@ class ExperimentCommandTest {
 
     CliRun second = experiment("start", "--name", "another", "--arm", "a=active", "--arm", "b=active");
     assertEquals(2, second.code());
-    assertTrue(second.err().startsWith("attune: experiment 'ab-cli' is running; stop it first")
-        && second.err().lines().count() == 1, second.err());
+    assertTrue(second.err().startsWith("attune: experiment 'ab-cli' is running; stop it first (attune experiment stop"
+        + " ab-cli)") && second.err().lines().count() == 1, second.err());
 
     assertTrue(server.awaitFallback(60, TimeUnit.SECONDS), "the fallback model is fitted");
     List<String> uses = new ArrayList<>();
