@@ -166,6 +166,25 @@ public final class AttuneCli {
   }
 
   /**
+   * Runs {@code body}; when the JVM stops meanwhile (Ctrl-C ends it without unwinding this thread), {@code onStop} runs
+   * from its shutdown, to say what is kept and how to go on.
+   */
+  static <T> T sayingOnStop(String threadName, Runnable onStop, java.util.concurrent.Callable<T> body)
+      throws Exception {
+    Thread hook = new Thread(onStop, threadName);
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return body.call();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException stopping) {
+        // the JVM is stopping: the hook runs
+      }
+    }
+  }
+
+  /**
    * Reads a data set, noting one an export left unfinished: its data is whole once readable, but its event ids and
    * item flags may be missing (which {@code load} needs, and refuses it for; evaluating or training on it is fine).
    */

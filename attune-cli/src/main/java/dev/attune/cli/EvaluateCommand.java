@@ -248,7 +248,7 @@ final class EvaluateCommand implements Callable<Integer> {
       noteNotReproduced(d, dataset, run.results.get(run.results.size() - 1), err);
     }
     if (twoStage) addTwoStage(run, split, options, err);
-    if (!run.results.isEmpty()) noteFewerNegatives(run.results.get(0).protocol(), sampledNegatives, err);
+    if (!run.results.isEmpty()) noteFewerNegatives(run.results.get(0), sampledNegatives, err);
     if (run.results.isEmpty() && ctrModels.isEmpty()) {
       // an empty table with exit code 0 would read as a run that measured something
       throw new IllegalArgumentException("no model could be evaluated on " + dataset.name() + ": every one asked for"
@@ -433,19 +433,16 @@ final class EvaluateCommand implements Callable<Integer> {
     return split;
   }
 
-  private static final java.util.regex.Pattern FEWER_NEGATIVES = java.util.regex.Pattern.compile(
-      "\\((\\d+) of the users had fewer unseen items");
-
   /**
-   * Says on the terminal what the evaluation's description says of users ranked among fewer unseen items than the
-   * sampled negatives asked for (the description reaches only the JSON and model.json): their sampled metrics are
-   * higher than the label's N would give.
+   * Says on the terminal how many users were ranked among fewer unseen items than the sampled negatives asked for
+   * (the evaluation's description, which says it too, reaches only the JSON and model.json): their sampled metrics
+   * are higher than the label's N would give.
    */
-  static void noteFewerNegatives(String protocol, int sampledNegatives, java.io.PrintWriter err) {
-    var m = FEWER_NEGATIVES.matcher(String.valueOf(protocol));
-    if (sampledNegatives > 0 && m.find()) {
-      err.println("attune: note: " + m.group(1) + " test users had fewer than " + sampledNegatives + " unseen items:"
-          + " their sampled metrics rank among all of theirs, fewer than the columns' " + sampledNegatives);
+  static void noteFewerNegatives(EvalResult result, int sampledNegatives, java.io.PrintWriter err) {
+    if (sampledNegatives > 0 && result.usersWithFewerNegatives() > 0) {
+      err.println("attune: note: " + result.usersWithFewerNegatives() + " test users had fewer than " + sampledNegatives
+          + " unseen items: their sampled metrics rank among all of theirs, fewer than the columns' "
+          + sampledNegatives);
     }
   }
 

@@ -108,22 +108,11 @@ final class LoadCommand implements Callable<Integer> {
         if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
-        // Ctrl-C ends the JVM without unwinding: said from its shutdown, with how to finish (each batch is committed
-        // whole, so what was stored stays and a second run stores the rest)
-        Thread stopped = new Thread(() -> err.println("attune: the load stopped before it finished; what it stored"
-            + " is kept: run the same command again to store the rest" + (exported == null ? ""
-                : " (if past half of this export was stored, the store refuses it as loaded before: add --reload)")),
-            "attune-load-stopped");
-        Runtime.getRuntime().addShutdownHook(stopped);
-        try {
-          loaded = load(s, dataset, exported, userIds, progress);
-        } finally {
-          try {
-            Runtime.getRuntime().removeShutdownHook(stopped);
-          } catch (IllegalStateException shuttingDown) {
-            // stopped while it ran: the hook says so
-          }
-        }
+        // each batch is committed whole, so what was stored stays and a second run stores the rest
+        loaded = AttuneCli.sayingOnStop("attune-load-stopped", () -> err.println("attune: the load stopped before it"
+            + " finished; what it stored is kept: run the same command again to store the rest" + (exported == null
+                ? "" : " (if past half of this export was stored, the store refuses it as loaded before: add"
+                    + " --reload)")), () -> load(s, dataset, exported, userIds, progress));
         applied = flags == null ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of())
             : applyItemFlags(s, flags);
         // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the export

@@ -183,22 +183,15 @@ final class TrainCommand implements Callable<Integer> {
     onStop = attention ? this::attentionStopNotice
         : () -> "attune: stopped before the model was written; nothing was written to " + out + ": run the command"
             + " again (" + model.toLowerCase(Locale.ROOT) + " keeps no checkpoint to continue from)";
-    Thread stopped = new Thread(() -> {
-      Supplier<String> notice = onStop;
-      if (notice == null || written(startMillis)) return;
-      System.err.println(); // off the line a progress bar may hold
-      System.err.println(notice.get());
-    }, "attune-train-stopped");
-    Runtime.getRuntime().addShutdownHook(stopped);
     try {
-      return train(o, err, attention);
+      return AttuneCli.sayingOnStop("attune-train-stopped", () -> {
+        Supplier<String> notice = onStop;
+        if (notice == null || written(startMillis)) return;
+        System.err.println(); // off the line a progress bar may hold
+        System.err.println(notice.get());
+      }, () -> train(o, err, attention));
     } finally {
       onStop = null;
-      try {
-        Runtime.getRuntime().removeShutdownHook(stopped);
-      } catch (IllegalStateException stopping) {
-        // the JVM is stopping: the hook runs
-      }
     }
   }
 
@@ -393,7 +386,7 @@ final class TrainCommand implements Callable<Integer> {
     for (var m : test.metrics()) {
       if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));
     }
-    EvaluateCommand.noteFewerNegatives(test.protocol(), sampledNegatives, spec.commandLine().getErr());
+    EvaluateCommand.noteFewerNegatives(test, sampledNegatives, spec.commandLine().getErr());
     o.printf("trained %.1f s (best epoch: %s, validation NDCG@10: %s%s); state %s%n", trainSeconds,
         bestEpoch == null ? "-" : bestEpoch, validationNdcg == null ? "-" : String.format("%.4f", Double.parseDouble(validationNdcg)),
         refit && bestEpoch != null ? ", refit on training + validation" : "", SequenceTraining.stateSize(weights));

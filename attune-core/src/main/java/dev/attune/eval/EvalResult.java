@@ -26,6 +26,8 @@ public final class EvalResult {
   private final Map<String, Double> means;
   private final double elapsedSeconds;
   private final double trainSeconds;
+  /** Users ranked among fewer unseen items than the sampled negatives asked for (0 without sampling). */
+  private final int usersWithFewerNegatives;
 
   /**
    * Assembles a result. The metric order (per-user first, then aggregates, each in the maps' iteration order) is
@@ -81,9 +83,10 @@ public final class EvalResult {
     }
     this.elapsedSeconds = elapsedSeconds;
     this.trainSeconds = trainSeconds;
+    this.usersWithFewerNegatives = 0;
   }
 
-  private EvalResult(EvalResult other, String modelName, double trainSeconds) {
+  private EvalResult(EvalResult other, String modelName, double trainSeconds, int usersWithFewerNegatives) {
     if (modelName == null || modelName.isBlank()) {
       throw new IllegalArgumentException("modelName must not be blank");
     }
@@ -95,6 +98,7 @@ public final class EvalResult {
     this.means = other.means;
     this.elapsedSeconds = other.elapsedSeconds;
     this.trainSeconds = trainSeconds;
+    this.usersWithFewerNegatives = usersWithFewerNegatives;
   }
 
   private void put(Metric m, double mean) {
@@ -221,14 +225,28 @@ public final class EvalResult {
     return trainSeconds;
   }
 
+  /**
+   * How many evaluated users had fewer unseen items than {@link EvalOptions#sampledNegatives()} and were ranked among
+   * all of theirs: their sampled metrics are higher than the label's N would give (0 without sampling, and in a
+   * group's subset).
+   */
+  public int usersWithFewerNegatives() {
+    return usersWithFewerNegatives;
+  }
+
+  /** This result with {@link #usersWithFewerNegatives} set, by the evaluator that counted them. */
+  EvalResult withUsersWithFewerNegatives(int users) {
+    return new EvalResult(this, modelName, trainSeconds, users);
+  }
+
   /** This result with the model's training time recorded, for leaderboards. */
   public EvalResult withTrainSeconds(double seconds) {
-    return new EvalResult(this, modelName, seconds);
+    return new EvalResult(this, modelName, seconds, usersWithFewerNegatives);
   }
 
   /** This result under another name, e.g. to tell apart two directories of one kind of model on a leaderboard. */
   public EvalResult withModelName(String name) {
-    return new EvalResult(this, name, trainSeconds);
+    return new EvalResult(this, name, trainSeconds, usersWithFewerNegatives);
   }
 
   /**

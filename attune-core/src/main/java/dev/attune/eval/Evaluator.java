@@ -569,7 +569,7 @@ public final class Evaluator {
           train.numUsers() == 0 ? Double.NaN : CatalogMetrics.novelty(counts, itemUsers, train.numUsers()));
       double elapsedSeconds = (System.nanoTime() - startNanos) / 1e9;
       return new EvalResult(model.name(), protocol(splitProtocol), users, perUser, aggregates, elapsedSeconds,
-          Double.NaN);
+          Double.NaN).withUsersWithFewerNegatives(usersWithFewerNegatives.get());
     }
 
     private double diversity() {

@@ -219,6 +219,8 @@ class EvaluatorTest {
     // the label says 100: the description says that the four users were ranked among fewer
     assertTrue(r.protocol().endsWith("(4 of the users had fewer unseen items and were ranked among all of theirs)"),
         r.protocol());
+    assertEquals(4, r.usersWithFewerNegatives());
+    assertEquals(4, r.withTrainSeconds(1).usersWithFewerNegatives(), "kept with the training time");
     assertFalse(new Evaluator().evaluate(model, stage, options(1).withSampledNegatives(2)).protocol()
         .contains("had fewer"), "two negatives each are there");
     // The full-ranking metrics keep their own labels and values.
