@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         ImportCommand.class, GenerateCommand.class, TrainCommand.class, EvaluateCommand.class, ExplainCommand.class,
         LoadCommand.class, ExportCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class,
-        ExperimentCommand.class, CompactCommand.class,
+        ExperimentCommand.class, CompactCommand.class, CopyCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The launcher itself also takes 'test': ./attune test runs every test (./mvnw -B verify)."})
 public final class AttuneCli {
@@ -154,7 +154,7 @@ public final class AttuneCli {
    */
   static String writtenPlaces(CommandLine.ParseResult parsed) {
     List<String> places = new java.util.ArrayList<>();
-    for (String option : List.of("--out", "--store")) {
+    for (String option : List.of("--out", "--store", "--to")) {
       if (parsed == null || !parsed.hasMatchedOption(option)) continue;
       if (option.equals("--store") && parsed.commandSpec().name().equals("export")) continue; // only read
       String value = String.valueOf((Object) parsed.matchedOptionValue(option, null));

@@ -133,7 +133,9 @@ final class ExportCommand implements Callable<Integer> {
         deletedIds.size(), dataset.events().size(), dropped, (System.nanoTime() - start) / 1e9,
         replacing ? ", replacing the data set that was there" : "");
     // what a data set has no place for: said, so that nobody takes the export for a whole copy of the store
-    if (leftInStore != null) printed.println("not exported (they stay in the store): " + leftInStore);
+    if (leftInStore != null) {
+      printed.println("not exported (they stay in the store; 'attune copy' copies a whole store): " + leftInStore);
+    }
     return 0;
   }
 

@@ -456,7 +456,7 @@ final class ServeCommand implements Callable<Integer> {
    */
   static String anotherServerMessage(String url) {
     // the claim is one lock for servers, loads and compactions alike: which of them holds it is not recorded
-    return "another attune server is serving this store, or an 'attune load' or 'attune compact' is running on it ("
+    return "another attune server is serving this store, or an 'attune load', 'compact' or 'copy' is running on it ("
         + withoutParameters(url) + "); one at a time per store: a server's caches and counters live in memory";
   }
 

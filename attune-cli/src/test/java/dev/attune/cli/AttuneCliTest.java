@@ -450,7 +450,8 @@ class AttuneCliTest {
     assertEquals(0, export.code(), export.err());
     assertTrue(export.out().contains(String.format(java.util.Locale.ROOT, "%,d events", events)), export.out());
     assertTrue(export.out().contains("(1 hidden, 1 deleted with their events kept)"), export.out());
-    assertTrue(export.out().contains("not exported (they stay in the store): 1 A/B experiment with their exposures"),
+    assertTrue(export.out().contains("not exported (they stay in the store; 'attune copy' copies a whole store): 1 A/B"
+        + " experiment with their exposures"),
         export.out());
     var dataset = dev.attune.data.DatasetIo.read(exported);
     // the deleted item too, bare: its events name it

@@ -53,8 +53,8 @@ class ServeCommandTest {
   private static void refusesASecondServer(String url, String urlInMessage) {
     try (Store running = Store.open(url); Store.ServingLock claim = running.tryLockForServing().orElseThrow()) {
       CliRun r = refusedServe("--store", url);
-      assertTrue(r.err().contains("attune: another attune server is serving this store, or an 'attune load' or"
-          + " 'attune compact' is running on it (" + urlInMessage + "); one at a time per store"), r.err());
+      assertTrue(r.err().contains("attune: another attune server is serving this store, or an 'attune load',"
+          + " 'compact' or 'copy' is running on it (" + urlInMessage + "); one at a time per store"), r.err());
 
       CliRun created = run("keys", "create", "--store", url, "--scopes", "read", "--name", "app");
       assertEquals(0, created.code(), "keys work beside a running server: " + created.err());

@@ -304,4 +304,49 @@ enum Dialect {
       connection.setReadOnly(true);
     }
   }
+
+  /**
+   * The number the last row of {@code table} took from its counter ({@code AUTOINCREMENT} / {@code bigserial}
+   * column {@code sequence}), 0 when none did: at least its highest {@code sequence}, more when the newest rows were
+   * deleted, since a number is never given twice.
+   */
+  long lastNumber(Connection connection, String table) throws SQLException {
+    String sql = this == SQLITE ? "SELECT seq FROM sqlite_sequence WHERE name = ?"
+        : "SELECT COALESCE(pg_sequence_last_value(CAST(pg_get_serial_sequence(?, 'sequence') AS regclass)), 0)";
+    try (var ps = connection.prepareStatement(sql)) {
+      ps.setString(1, table);
+      try (var rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  /** Sets {@code table}'s counter so that its next row gets {@code last} + 1 (or more, if its rows are past it). */
+  void setLastNumber(Connection connection, String table, long last) throws SQLException {
+    try (var max = connection.prepareStatement("SELECT COALESCE(MAX(sequence), 0) FROM " + table);
+        var rs = max.executeQuery()) {
+      rs.next();
+      last = Math.max(last, rs.getLong(1));
+    }
+    if (last == 0) return;
+    if (this == SQLITE) {
+      // explicit numbers already moved the counter to the highest row; a row inserted makes its entry
+      try (var ps = connection.prepareStatement("UPDATE sqlite_sequence SET seq = ? WHERE name = ?")) {
+        ps.setLong(1, last);
+        ps.setString(2, table);
+        if (ps.executeUpdate() == 1) return;
+      }
+      try (var ps = connection.prepareStatement("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)")) {
+        ps.setString(1, table);
+        ps.setLong(2, last);
+        ps.executeUpdate();
+      }
+    } else {
+      try (var ps = connection.prepareStatement("SELECT setval(pg_get_serial_sequence(?, 'sequence'), ?)")) {
+        ps.setString(1, table);
+        ps.setLong(2, last);
+        ps.executeQuery().close();
+      }
+    }
+  }
 }

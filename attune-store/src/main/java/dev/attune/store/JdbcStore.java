@@ -1600,6 +1600,21 @@ public final class JdbcStore implements Store {
     }
   }
 
+  /** Runs {@code work} in one write transaction and commits it ({@link StoreCopy}). */
+  <T> T writeTransaction(String operation, SqlWork<T> work) {
+    return write(operation, work);
+  }
+
+  /** The schema version the store was opened at: {@link #SCHEMA_VERSION}, or an earlier build's read as it is. */
+  int schemaVersion() {
+    return schemaVersion;
+  }
+
+  /** The database it runs on. */
+  Dialect dialect() {
+    return dialect;
+  }
+
   /** Fails a call made after {@link #close} with a message that says so, rather than the pool's. */
   private void requireOpen(String operation) {
     if (closed) {

@@ -69,6 +69,20 @@ final class PostgresStoreTest extends StoreContract {
   }
 
   @Override
+  String anotherDatabase(String name) throws SQLException {
+    Assumptions.assumeTrue(UNREACHABLE == null, () -> UNREACHABLE + ": skipped");
+    String other = "attune_test_" + name + "_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    execute("CREATE SCHEMA " + other);
+    return withParameter(SERVER_URL, "currentSchema=" + other);
+  }
+
+  @Override
+  void dropAnotherDatabase(String url) throws SQLException {
+    execute("DROP SCHEMA IF EXISTS " + url.substring(url.indexOf("currentSchema=") + "currentSchema=".length())
+        + " CASCADE");
+  }
+
+  @Override
   void rejectEventId(String eventId) throws SQLException {
     execute("CREATE FUNCTION " + schema + ".reject_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         + "IF NEW.event_id = '" + eventId + "' THEN RAISE EXCEPTION 'rejected by the test'; END IF; "
@@ -91,6 +105,28 @@ final class PostgresStoreTest extends StoreContract {
       }
     } finally {
       execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+    }
+  }
+
+  /**
+   * The way from the embedded store to production and back: SQLite copied into PostgreSQL, that copy into a new
+   * SQLite file, each holding what the first held (JSON kept as text in one and jsonb in the other, booleans as 0/1
+   * and as booleans, NULLs as NULLs).
+   */
+  @Test
+  void aStoreCopiedFromSqliteIntoPostgresqlAndBackHoldsTheSame(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    try (Store sqlite = Store.open("jdbc:sqlite:" + dir.resolve("first.db"));
+        Store back = Store.open("jdbc:sqlite:" + dir.resolve("back.db"))) {
+      fillWithEverything(sqlite);
+      StoreCopy.copy(sqlite, store, dev.attune.model.FitListener.NONE);
+      assertSameContents(sqlite, store);
+      StoreCopy.copy(store, back, dev.attune.model.FitListener.NONE);
+      assertSameContents(sqlite, back);
+      for (Store s : java.util.List.of(sqlite, store, back)) {
+        s.appendEvents(java.util.List.of(withId("next", play("u1", "i1", 9_000))));
+      }
+      assertSameContents(sqlite, store);
+      assertSameContents(sqlite, back);
     }
   }
 

@@ -30,6 +30,17 @@ final class SqliteStoreTest extends StoreContract {
   }
 
   @Override
+  String anotherDatabase(String name) throws java.io.IOException {
+    // made, so that a test may make its schema with Flyway itself, which does not create folders
+    return "jdbc:sqlite:" + Files.createDirectories(folder.resolve(name)).resolve("attune.db");
+  }
+
+  @Override
+  void dropAnotherDatabase(String url) {
+    // the temporary folder goes with the test
+  }
+
+  @Override
   void rejectEventId(String eventId) throws Exception {
     try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
       st.execute("CREATE TRIGGER reject_event BEFORE INSERT ON events WHEN NEW.event_id = '" + eventId + "' "

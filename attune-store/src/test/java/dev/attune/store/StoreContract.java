@@ -53,6 +53,12 @@ abstract class StoreContract {
    */
   abstract void rejectEventId(String eventId) throws Exception;
 
+  /** A JDBC URL of another new, empty database beside the test's own, told apart by {@code name}. */
+  abstract String anotherDatabase(String name) throws Exception;
+
+  /** Removes what {@link #anotherDatabase} made; called after its store is closed. */
+  abstract void dropAnotherDatabase(String url) throws Exception;
+
   String url;
   Store store;
 
@@ -1113,6 +1119,160 @@ abstract class StoreContract {
     }
     assertTrue(claim.isPresent(), "the claim ended with the process that held it");
     claim.get().close();
+  }
+
+  // ---- copying a whole store ----
+
+  /**
+   * Fills {@code s} with one of everything a store holds, in the shapes a copy could lose: unicode profiles, an item
+   * with every field and one with none, a hidden and a deleted item, events with ids and contexts (two of one time,
+   * whose order is their arrival), a deleted user (a gap in the arrival numbers) and deleted newest events (numbers
+   * the next event must not take again), the model registry with its active version, a revoked key, and a stopped and
+   * a running experiment with exposures, one without a version.
+   */
+  static void fillWithEverything(Store s) {
+    s.upsertUsers(List.of(new User("u1", Map.of("country", "NZ", "ü", "ß", "escapes", "tab\tnew\nline\\back\r")),
+        new User("u2", Map.of()), new User("gone", Map.of("a", "b")), new User("late", Map.of())));
+    s.upsertItems(List.of(fullItem("i1"), Item.bare("i2", "podcasts"), fullItem("i3"), fullItem("deleted"),
+        new Item("tab\there", "music", "\\N is not null", "a\nb", null, List.of("x\ty"), List.of(), 1.1f, 0L,
+            "line\r\nend", Map.of())));
+    s.appendEvents(List.of(withId("e1", new Event("u1", "i1", "play", 0.75f, 1_000, "music", Map.of("device", "tv"))),
+        withId("e2", play("gone", "i1", 2_000)),
+        withId("e3", new Event("u2", "i2", "like", 1f, 3_000, "podcasts")),
+        withId("e4", new Event("u2", "i1", "skip", 1f, 3_000, "music")),
+        withId("e5", play("u1", "deleted", 4_000)),
+        withId("e6", play("late", "newest", 5_000))));
+    s.setHidden("i3", true);
+    s.deleteItem("deleted");
+    s.deleteUser("gone");
+    s.saveModelVersion(new ModelVersion("v1", "sasrec", "/models/v1", 10, Map.of("ndcg@10", 0.25), false));
+    s.saveModelVersion(new ModelVersion("v2", "two-stage", "/models/v2", 20, Map.of("nan", Double.NaN), false));
+    s.activateModel("v2");
+    s.saveApiKey(new ApiKey("k1", "a".repeat(64), Set.of("read", "write"), "app", 30, false));
+    s.saveApiKey(new ApiKey("k2", "b".repeat(64), Set.of("admin"), "old", 31, false));
+    s.revokeApiKey("k2");
+    s.saveExperiment(new Store.Experiment("ab-1", "first", List.of(new Store.Arm("control", "active", 0.5),
+        new Store.Arm("new", "v1", 0.5)), 60_000, Set.of("play"), 100, 40, 50L));
+    s.saveExperiment(new Store.Experiment("ab-2", "ünïcode", List.of(new Store.Arm("b", "v2", 0.25),
+        new Store.Arm("a", "active", 0.75)), 3_600_000, Set.of("like", "purchase"), 7, 60, null));
+    s.recordExposures(List.of(new Store.Exposure("ab-1", "u1", "new", "v1", 41, 1_000, List.of("i1", "i2")),
+        new Store.Exposure("ab-2", "u1", "a", null, 61, Long.MIN_VALUE, List.of())));
+    // the newest event's number is used up: a copy must not give it to the next event
+    s.deleteUser("late");
+  }
+
+  /** Asserts that two stores hold the same, read through the store's own methods, arrival numbers included. */
+  static void assertSameContents(Store expected, Store actual) {
+    assertEquals(StoreCopy.rowCounts(expected), StoreCopy.rowCounts(actual));
+    assertEquals(expected.users(0, 100), actual.users(0, 100));
+    assertEquals(expected.items(0, 100), actual.items(0, 100));
+    assertEquals(allEvents(expected), allEvents(actual), "ids, contexts and arrival numbers");
+    assertEquals(expected.modelVersions().toString(), actual.modelVersions().toString(), "NaN metrics included");
+    assertEquals(expected.activeModel().map(ModelVersion::id), actual.activeModel().map(ModelVersion::id));
+    assertEquals(expected.apiKeys(), actual.apiKeys());
+    assertEquals(expected.experiments(), actual.experiments());
+    List<Store.Exposure> want = new ArrayList<>();
+    expected.forEachExposure(null, null, want::add);
+    List<Store.Exposure> got = new ArrayList<>();
+    actual.forEachExposure(null, null, got::add);
+    assertEquals(want, got);
+    assertEquals(expected.lastSequence(), actual.lastSequence());
+  }
+
+  @Test
+  void aCopyHoldsWhatTheStoreHeldAndNumbersTheNextEventAsTheStoreWould() throws Exception {
+    fillWithEverything(store);
+    String copyUrl = anotherDatabase("copy");
+    try (Store copy = Store.open(copyUrl)) {
+      Map<String, Long> copied = StoreCopy.copy(store, copy, dev.attune.model.FitListener.NONE);
+      assertEquals(StoreCopy.rowCounts(store), copied);
+      assertTrue(copied.values().stream().allMatch(n -> n > 0), "every table has a row to copy: " + copied);
+      assertSameContents(store, copy);
+      assertEquals(Set.of(), copy.item("deleted").map(i -> Set.of("held")).orElse(Set.of()), "deleted stays deleted");
+      assertTrue(copy.item("i3").orElseThrow().hidden());
+      // the next event and exposure take the numbers they would have taken in the source
+      store.appendEvents(List.of(withId("after", play("u1", "i1", 9_000))));
+      copy.appendEvents(List.of(withId("after", play("u1", "i1", 9_000))));
+      assertEquals(store.event("after").orElseThrow().sequence(), copy.event("after").orElseThrow().sequence());
+      assertTrue(copy.event("after").orElseThrow().sequence() > 6, "past the deleted newest events");
+      assertSameContents(store, copy);
+    } finally {
+      dropAnotherDatabase(copyUrl);
+    }
+  }
+
+  @Test
+  void aCopyIntoAStoreThatHoldsAnythingIsRefusedAndWritesNothing() throws Exception {
+    fillWithEverything(store);
+    String copyUrl = anotherDatabase("copy");
+    try (Store copy = Store.open(copyUrl)) {
+      copy.saveApiKey(new ApiKey("k9", "c".repeat(64), Set.of("read"), "there first", 1, false));
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> StoreCopy.copy(store, copy, dev.attune.model.FitListener.NONE));
+      assertTrue(e.getMessage().contains("not empty: it holds 1 api keys"), e.getMessage());
+      assertEquals(1, copy.apiKeys().size());
+      assertEquals(0, copy.counts().users());
+    } finally {
+      dropAnotherDatabase(copyUrl);
+    }
+  }
+
+  @Test
+  void aCopyThatFailsHalfWayLeavesTheTargetEmpty() throws Exception {
+    String sourceUrl = anotherDatabase("source");
+    try (Store source = Store.open(sourceUrl)) {
+      fillWithEverything(source);
+      rejectEventId("e3"); // in this test's own store, the target
+      assertThrows(StoreException.class, () -> StoreCopy.copy(source, store, dev.attune.model.FitListener.NONE));
+      assertEquals(0L, StoreCopy.rowCounts(store).values().stream().mapToLong(Long::longValue).sum(),
+          "the users, items and first events written before the failure are rolled back with it");
+    } finally {
+      dropAnotherDatabase(sourceUrl);
+    }
+  }
+
+  @Test
+  void aStoreOfAnEarlierSchemaIsCopiedAsItIsIntoThisBuildsSchema() throws Exception {
+    String earlier = anotherDatabase("earlier");
+    try {
+      String location = earlier.startsWith("jdbc:sqlite:") ? "sqlite" : "postgresql";
+      org.flywaydb.core.Flyway.configure().dataSource(earlier, null, null)
+          .locations("classpath:db/migration/" + location).target("2").load().migrate();
+      try (Store old = Store.openAsItIs(earlier)) {
+        old.appendEvents(List.of(withId("e1", play("u1", "i1", 1))));
+        old.saveApiKey(new ApiKey("k1", "a".repeat(64), Set.of("read"), "app", 3, false));
+        Map<String, Long> copied = StoreCopy.copy(old, store, dev.attune.model.FitListener.NONE);
+        assertEquals(1L, copied.get("api_keys"));
+        assertEquals(0L, copied.get("experiments"), "the earlier schema has none");
+        assertSameContents(old, store);
+      }
+    } finally {
+      dropAnotherDatabase(earlier);
+    }
+  }
+
+  /** A migration that adds a table or a column fails here until {@link StoreCopy} copies it too. */
+  @Test
+  void aCopyWritesEveryTableAndColumnOfTheSchema() throws Exception {
+    Map<String, List<String>> schema = new java.util.LinkedHashMap<>();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url)) {
+      var meta = c.getMetaData();
+      String inSchema = c.getSchema();
+      try (var tables = meta.getTables(null, inSchema, "%", new String[] {"TABLE"})) {
+        while (tables.next()) {
+          String table = tables.getString("TABLE_NAME");
+          if (table.equals("flyway_schema_history") || table.startsWith("sqlite_")) continue;
+          List<String> columns = new ArrayList<>();
+          try (var cols = meta.getColumns(null, inSchema, table, "%")) {
+            while (cols.next()) columns.add(cols.getString("COLUMN_NAME"));
+          }
+          schema.put(table, columns);
+        }
+      }
+    }
+    Map<String, List<String>> copied = new java.util.TreeMap<>();
+    for (String table : StoreCopy.tables()) copied.put(table, StoreCopy.columns(table));
+    assertEquals(copied, new java.util.TreeMap<>(schema));
   }
 
   private static List<Long> asList(long[] values) {

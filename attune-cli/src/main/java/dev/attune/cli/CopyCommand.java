@@ -1,0 +1,118 @@
+package dev.attune.cli;
+
+import dev.attune.store.Store;
+import dev.attune.store.StoreCopy;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code attune copy}: a whole store into a new, empty one ({@link StoreCopy}), the way from the embedded SQLite store
+ * to PostgreSQL. {@code attune export} and {@code load} move the data a model learns from; this moves the service with
+ * it: the API keys its clients hold, the versions its server trained and the one it serves, its experiments. Both
+ * stores' serving claims are held throughout, so neither is served, loaded or compacted meanwhile, and a source that
+ * kept taking events would not lose those sent after its snapshot.
+ */
+@Command(
+    name = "copy",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Copy a whole store into a new, empty one: users, items, events, the model registry, API keys and A/B"
+            + " experiments with their exposures.",
+        "How an installation moves from the embedded SQLite store to PostgreSQL, or back: unlike 'attune export' and"
+            + " 'attune load', it keeps the keys clients hold, the model versions the server trained and the one it"
+            + " serves, and the experiments. Run it with the server stopped (both stores are refused while a server,"
+            + " a load or a compaction runs on them). The target is created when missing and must hold nothing; the"
+            + " copy is one transaction, so a copy that stops or fails leaves the target empty."})
+final class CopyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--from",
+      description = "JDBC URL of the store to copy (default: ATTUNE_STORE, else " + ServeCommand.DEFAULT_STORE + ").")
+  String from;
+
+  @Option(names = "--to", required = true,
+      description = "JDBC URL of the new store: a new SQLite file (jdbc:sqlite:<file>), or an empty PostgreSQL"
+          + " database or schema (jdbc:postgresql://host:5432/db?currentSchema=attune); created when missing.")
+  String to;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String fromUrl = ServeCommand.storeUrl(from);
+    Path fromFile = Store.sqliteFile(fromUrl).orElse(null);
+    Path toFile = Store.sqliteFile(to).orElse(null); // a mistyped URL is said before anything is opened
+    if (fromFile != null && !Files.isRegularFile(fromFile)) {
+      throw new IllegalArgumentException("no store at " + fromFile + " (--from)");
+    }
+    if (fromFile != null && toFile != null
+        && fromFile.toAbsolutePath().normalize().equals(toFile.toAbsolutePath().normalize())) {
+      throw new IllegalArgumentException("--from and --to name the same store (" + fromFile + ")");
+    }
+    long start = System.nanoTime();
+    Map<String, Long> copied;
+    List<Store.ModelVersion> versions;
+    // the source as an earlier build left it: a copy reads it and must not upgrade it
+    try (Store source = Store.openAsItIs(fromUrl)) {
+      Store.ServingLock sourceClaim = source.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
+          ServeCommand.anotherServerMessage(fromUrl) + "; stop it, copy, then start the server on the new store"));
+      try (sourceClaim;
+          // not migrated before it is claimed: the same store as the source under another URL would be upgraded
+          Store claimed = Store.openAsItIsOrNew(to)) {
+        Store.ServingLock targetClaim = claimed.tryLockForServing().orElse(null);
+        if (targetClaim == null) {
+          sourceClaim.close(); // the target's claim is free once the source's is let go: they are one store
+          boolean same = claimed.tryLockForServing().map(c -> {
+            c.close();
+            return true;
+          }).orElse(false);
+          throw new IllegalArgumentException(same ? "--from and --to name the same store (" + Store.redacted(to) + ")"
+              : ServeCommand.anotherServerMessage(to) + " (--to)");
+        }
+        try (targetClaim) {
+          Map<String, Long> held = StoreCopy.rowCounts(claimed);
+          if (held.values().stream().anyMatch(n -> n > 0)) {
+            throw new IllegalArgumentException("the store at --to is not empty: it holds " + StoreCopy.describe(held)
+                + "; copy into a new store (a new SQLite file, or an empty PostgreSQL database or schema:"
+                + " ?currentSchema=<name>), so that nothing is merged or written over");
+          }
+          try (Store target = Store.open(to); Progress progress = new Progress("copy", quiet, err)) {
+            copied = AttuneCli.sayingOnStop("attune-copy-stopped", () -> err.println("attune: the copy stopped before"
+                + " it finished; the store at --to holds none of it (the copy is one transaction): run the same command"
+                + " again"), () -> StoreCopy.copy(source, target, progress));
+            versions = target.modelVersions();
+          }
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    out.printf(Locale.ROOT, "copied %s into %s in %.1f s: %s%n", Store.redacted(fromUrl), Store.redacted(to), seconds,
+        StoreCopy.describe(copied));
+    List<String> missing = new ArrayList<>();
+    for (Store.ModelVersion v : versions) {
+      if (!Files.isDirectory(Path.of(v.path()))) missing.add(v.id() + " (" + v.path() + ")");
+    }
+    if (!missing.isEmpty()) {
+      // the registry holds paths, not the models: a server elsewhere needs the folders at the same places
+      err.printf(Locale.ROOT, "attune: note: %d of %d model versions have no directory here: %s; a server on the new"
+          + " store serves and activates only versions whose directories it can read, so copy them to the same"
+          + " paths on the machine that serves it%n", missing.size(), versions.size(),
+          String.join(", ", missing.subList(0, Math.min(3, missing.size())))
+              + (missing.size() > 3 ? " and " + (missing.size() - 3) + " more" : ""));
+    }
+    return 0;
+  }
+}
