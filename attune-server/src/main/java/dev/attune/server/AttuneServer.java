@@ -379,6 +379,12 @@ public final class AttuneServer {
           if (!allow.isEmpty()) ctx.header("Allow", allow);
           throw new ApiException(405, "method_not_allowed", "HEAD is not served; use GET", null);
         }
+        if (cors == null && ctx.method() == io.javalin.http.HandlerType.OPTIONS && ctx.header("Origin") != null
+            && ctx.header("Access-Control-Request-Method") != null && !Route.allowed(api.routes(), path, false).isEmpty()) {
+          // a browser's preflight: refused as one from an unlisted origin is when origins are listed, not as a method
+          throw new ApiException(403, "origin_not_allowed", "origin " + ctx.header("Origin") + " is not among the"
+              + " server's CORS origins (ATTUNE_CORS_ORIGINS, none set)", "Origin");
+        }
         if (WRITES.contains(ctx.method().name())) requireJsonBody(ctx);
         // A write from a page of another site is refused before it runs: keys are optional by default, and a form
         // or text/plain POST reaches the server without a preflight (CORS would only hide the answer). Clients that
@@ -479,6 +485,12 @@ public final class AttuneServer {
   /** Writes an error answer; a 4xx on an ingestion route also counts as a rejected request by reason. */
   private void rejected(Context ctx, int status, String error, String message, String field) {
     String route = matchedRoute(ctx);
+    if (route == null) {
+      // refused before its route ran (a body of another format, a write from another origin): still a reject of it
+      for (Route r : api.routes()) {
+        if (r.method() == ctx.method() && r.matches(ctx.path())) route = r.path();
+      }
+    }
     if (status >= 400 && status < 500 && route != null
         && Admin.INGESTION_ROUTES.contains(ctx.method().name() + " " + route)) {
       // kept for the dashboard: with pseudonymised ids, what the message quotes of the body (a user id sent

@@ -344,11 +344,25 @@ final class RequestBodies {
     return v.asLong();
   }
 
+  /** The most entries a list or an object of a body holds, as a batch does. */
+  static final int MAX_ENTRIES = 1000;
+
+  /**
+   * Refuses a list or object of more than {@value #MAX_ENTRIES} entries as a batch that large is refused: 413, the
+   * request too large, not a mistake in a value (ids to look up, onboarding choices, an item's tags alike).
+   */
+  private static void requireAtMostMaxEntries(JsonNode v, String path, String field) {
+    if (v.size() > MAX_ENTRIES) {
+      throw new ApiException(413, "batch_too_large", field + " holds at most " + MAX_ENTRIES + " entries, got "
+          + v.size(), at(path, field));
+    }
+  }
+
   static List<String> stringList(JsonNode n, String path, String field) {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) return List.of();
     if (!v.isArray()) throw ApiException.invalid(at(path, field), field + " must be an array of strings");
-    if (v.size() > 1000) throw ApiException.invalid(at(path, field), field + " holds more than 1000 entries");
+    requireAtMostMaxEntries(v, path, field);
     List<String> out = new ArrayList<>(v.size());
     for (int k = 0; k < v.size(); k++) {
       JsonNode e = v.get(k);
@@ -364,7 +378,7 @@ final class RequestBodies {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) return Map.of();
     if (!v.isObject()) throw ApiException.invalid(at(path, field), field + " must be an object of strings");
-    if (v.size() > 1000) throw ApiException.invalid(at(path, field), field + " holds more than 1000 entries");
+    requireAtMostMaxEntries(v, path, field);
     Map<String, String> out = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = v.fields();
     while (it.hasNext()) {

@@ -64,8 +64,9 @@ final class ServiceStats {
    * as {@code <error>: unknown field}, so clients cannot add reasons, and metric series, without bound.
    */
   static String reason(String error, String field) {
-    // the key check names the header, not a body field: "unauthorized", not "unauthorized: unknown field"
-    if (field == null || field.isEmpty() || field.equals("Authorization")) return error;
+    // the checks of headers name the header (Authorization, Origin, Content-Type), upper-case unlike every body field:
+    // "unauthorized", not "unauthorized: unknown field"
+    if (field == null || field.isEmpty() || Character.isUpperCase(field.charAt(0))) return error;
     String f = BATCH_ELEMENT.matcher(field).replaceFirst("");
     // keep the first name only: what follows may be a client's own key (context.x, attributes.y)
     for (int k = 0; k < f.length(); k++) {

@@ -588,7 +588,10 @@ abstract class ApiContract {
     assertError(post("/v1/items/lookup", "{\"ids\":[\"song2\"],\"k\":3}"), 400, "invalid_field", "k");
     StringBuilder many = new StringBuilder("{\"ids\":[");
     for (int i = 0; i < 1001; i++) many.append(i == 0 ? "" : ",").append("\"x").append(i).append('"');
-    assertError(post("/v1/items/lookup", many + "]}"), 400, "invalid_field", "ids");
+    // too many ids is a request too large, as a batch of too many events is
+    assertError(post("/v1/items/lookup", many + "]}"), 413, "batch_too_large", "ids");
+    assertError(post("/v1/users/many/onboarding", many.toString().replace("ids", "items") + "]}"), 413,
+        "batch_too_large", "items");
   }
 
   /**
@@ -1021,6 +1024,20 @@ abstract class ApiContract {
     assertEquals("/dashboard/", bare.headers().firstValue("Location").orElse(null));
   }
 
+  /** Without CORS origins, a browser's preflight is refused for its origin (403), as with origins listed. */
+  @Test
+  void aPreflightIsRefusedForItsOriginWhenNoOriginIsListed() throws Exception {
+    HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
+        .header("Origin", "https://evil.example").header("Access-Control-Request-Method", "POST")
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertError(preflight, 403, "origin_not_allowed", "Origin");
+    assertTrue(preflight.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+    // OPTIONS that is no preflight is a method the route does not take
+    HttpResponse<String> options = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, options.statusCode(), options.body());
+  }
+
   @Test
   void overviewCountsWhatWasStoredAndWhatWasRejected() throws Exception {
     assertEquals(200, post("/v1/events", "[{\"userId\":\"a\",\"itemId\":\"song1\",\"type\":\"play\",\"scene\":\"music\"},"
@@ -1033,6 +1050,13 @@ abstract class ApiContract {
     assertEquals(400, post("/v1/events", "{not json").statusCode());
     assertEquals(400, post("/v1/items", "{\"id\":\"x\",\"durationSeconds\":-1}").statusCode());
     assertEquals(404, get("/v1/users/nobody").statusCode(), "a read is not an ingestion reject");
+    // refused before the route runs, by the checks every write passes first: rejects of the route all the same
+    HttpRequest xml = HttpRequest.newBuilder(URI.create(base + "/v1/events")).header("Content-Type", "application/xml")
+        .POST(HttpRequest.BodyPublishers.ofString("<event/>")).build();
+    assertEquals(415, http.send(xml, HttpResponse.BodyHandlers.ofString()).statusCode());
+    HttpRequest foreign = HttpRequest.newBuilder(URI.create(base + "/v1/users/x")).header("Origin", "https://evil.example")
+        .PUT(HttpRequest.BodyPublishers.ofString("{}")).build();
+    assertEquals(403, http.send(foreign, HttpResponse.BodyHandlers.ofString()).statusCode());
 
     JsonNode o = json(admin("GET", "/v1/admin/overview", null), 200);
     JsonNode c = o.get("counts");
@@ -1045,7 +1069,9 @@ abstract class ApiContract {
     assertEquals(2, c.get("eventScenes").asInt());
     assertEquals(2, c.get("eventTypes").asInt());
     JsonNode rejects = o.get("rejects");
-    assertEquals(4, rejects.get("total").asLong());
+    assertEquals(6, rejects.get("total").asLong());
+    assertEquals(1, rejects.get("byReason").get("unsupported_media_type").asLong(), rejects.toString());
+    assertEquals(1, rejects.get("byReason").get("origin_not_allowed").asLong(), rejects.toString());
     assertEquals(2, rejects.get("byReason").get("invalid_field: userId").asLong(), rejects.toString());
     assertEquals(1, rejects.get("byReason").get("invalid_json").asLong(), rejects.toString());
     assertEquals(1, rejects.get("byReason").get("invalid_field: durationSeconds").asLong(), rejects.toString());
@@ -1054,8 +1080,8 @@ abstract class ApiContract {
 
     JsonNode q = json(admin("GET", "/v1/admin/quality", null), 200);
     JsonNode newest = q.get("rejects").get("recent").get(0);
-    assertEquals("POST /v1/items", newest.get("route").asText());
-    assertEquals("durationSeconds", newest.get("field").asText());
+    assertEquals("PUT /v1/users/{id}", newest.get("route").asText());
+    assertEquals("Origin", newest.get("field").asText());
     assertFalse(q.get("quarantine").get("available").asBoolean(), "no training job ran, so no detection yet");
     assertTrue(q.get("quarantine").get("message").asText().contains("none ran yet"));
     assertEquals(0, q.get("unknownEventTypes").size(), "play and like are in the weights table: " + q);
