@@ -127,11 +127,12 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
       // answers are not cached anyway (no-store)
       if (name.equals(CACHE_BUSTER)) continue;
       if (queryParams.stream().noneMatch(p -> p.name().equals(name))) {
-        // the field stays null: names a client makes up must not each become a reject reason
-        throw new ApiException(400, "invalid_query", "unknown query parameter '"
-            + (name.length() > 40 ? name.substring(0, 40) + "..." : name) + "'; " + method + " " + path
+        // the field names it, as for a body's unknown field (a reject reason counts it as "unknown field", so names a
+        // client makes up add no reasons)
+        String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
+        throw new ApiException(400, "invalid_query", "unknown query parameter '" + shown + "'; " + method + " " + path
             + (queryParams.isEmpty() ? " takes none"
-                : " takes " + String.join(", ", queryParams.stream().map(Param::name).toList())), null);
+                : " takes " + String.join(", ", queryParams.stream().map(Param::name).toList())), shown);
       }
       if (!seen.add(name)) {
         throw new ApiException(400, "invalid_query", "the query parameter '" + name + "' is given twice", name);

@@ -517,10 +517,10 @@ abstract class ApiContract {
     // the query string is checked as strictly as a body: a misspelt or repeated parameter is a 400 (and a
     // mis-encoded one, HostileInputTest)
     HttpResponse<String> misspelt = get("/v1/users/p/recommendations?k=2&exlude=song1");
-    assertError(misspelt, 400, "invalid_query", null);
+    assertError(misspelt, 400, "invalid_query", "exlude");
     assertTrue(misspelt.body().contains("'exlude'") && misspelt.body().contains("exclude"), misspelt.body());
     assertError(get("/v1/popular?k=1&k=2"), 400, "invalid_query", "k");
-    assertError(get("/v1/items/song4?k=1"), 400, "invalid_query", null);
+    assertError(get("/v1/items/song4?k=1"), 400, "invalid_query", "k");
     assertEquals(2, json(get("/v1/popular?k=2&"), 200).get("items").size(), "an empty part is nothing");
     assertEquals(1, json(get("/v1/popular?%6B=1"), 200).get("items").size(), "an encoded name is its name");
     assertEquals(2, json(get("/v1/users/p/recommendations?k=2&_=1733480000000"), 200).get("items").size(),

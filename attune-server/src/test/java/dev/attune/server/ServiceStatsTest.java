@@ -22,6 +22,9 @@ class ServiceStatsTest {
     assertEquals("invalid_field: context", ServiceStats.reason("invalid_field", "events[1].context.my-key"));
     assertEquals("invalid_field: categories", ServiceStats.reason("invalid_field", "categories[2]"));
     assertEquals("unauthorized", ServiceStats.reason("unauthorized", "Authorization"), "a header, not a body field");
+    assertEquals("unsupported_media_type", ServiceStats.reason("unsupported_media_type", "Content-Type"));
+    assertEquals("origin_not_allowed", ServiceStats.reason("origin_not_allowed", "Origin"));
+    assertEquals("invalid_query: unknown field", ServiceStats.reason("invalid_query", "dryrun"), "a made-up parameter");
     // names a client makes up share one reason, however many there are
     assertEquals("invalid_field: unknown field", ServiceStats.reason("invalid_field", "events[0].f123"));
     assertEquals("invalid_field: unknown field", ServiceStats.reason("invalid_field", "x".repeat(3000)));
