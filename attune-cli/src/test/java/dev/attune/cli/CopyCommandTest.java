@@ -12,22 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code attune copy}: a whole store into a new one, and its refusals (exit code 2, one line). */
 final class CopyCommandTest {
-  private static final String POSTGRES_URL = System.getenv().getOrDefault("ATTUNE_TEST_POSTGRES_URL",
-      "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
   @TempDir Path dir;
 
@@ -122,13 +116,9 @@ final class CopyCommandTest {
   /** SQLite into PostgreSQL, the move to production; the same schema reached under another URL is one store. */
   @Test
   void copiesASqliteStoreIntoPostgresqlAndKnowsTheSameSchemaUnderAnotherUrl() throws Exception {
-    try (Connection c = DriverManager.getConnection(POSTGRES_URL + "&connectTimeout=3&loginTimeout=3")) {
-      Assumptions.assumeTrue(c.isValid(3), "PostgreSQL does not answer at " + POSTGRES_URL);
-    } catch (SQLException e) {
-      Assumptions.abort("PostgreSQL is not reachable at " + POSTGRES_URL + ": " + e.getMessage());
-    }
-    String schema = "attune_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-    String target = POSTGRES_URL + "&currentSchema=" + schema;
+    TestPostgres.assumeReachable();
+    String schema = TestPostgres.newSchemaName();
+    String target = TestPostgres.URL + "&currentSchema=" + schema;
     try {
       CliRun copied = run("copy", "--from", source, "--to", target, "-q");
       assertEquals(0, copied.code(), copied.err());
@@ -136,14 +126,12 @@ final class CopyCommandTest {
         assertEquals(StoreCopy.rowCounts(from), StoreCopy.rowCounts(to));
         assertEquals(from.apiKeys(), to.apiKeys());
       }
-      String sameSchema = POSTGRES_URL.replace("127.0.0.1", "localhost") + "&currentSchema=" + schema;
+      String sameSchema = TestPostgres.URL.replace("127.0.0.1", "localhost") + "&currentSchema=" + schema;
       CliRun back = run("copy", "--from", target, "--to", sameSchema);
       assertEquals(AttuneCli.USAGE_ERROR, back.code());
       assertTrue(back.err().contains("--from and --to name the same store"), back.err());
     } finally {
-      try (Connection c = DriverManager.getConnection(POSTGRES_URL); Statement st = c.createStatement()) {
-        st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-      }
+      TestPostgres.dropSchema(schema);
     }
   }
 }

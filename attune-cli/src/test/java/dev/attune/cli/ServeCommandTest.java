@@ -9,13 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attune.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,8 +25,6 @@ class ServeCommandTest {
   private static final Duration REFUSAL_BOUND = Duration.ofSeconds(30);
 
   /** The PostgreSQL server of the store tests; the PostgreSQL case is skipped when it cannot be reached. */
-  private static final String POSTGRES_URL = System.getenv().getOrDefault("ATTUNE_TEST_POSTGRES_URL",
-      "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
   @TempDir Path dir;
 
@@ -72,20 +65,14 @@ class ServeCommandTest {
 
   @Test
   void aSecondServerOnTheSamePostgresqlSchemaIsRefused() throws SQLException {
-    try (Connection c = DriverManager.getConnection(POSTGRES_URL + "&connectTimeout=3&loginTimeout=3")) {
-      Assumptions.assumeTrue(c.isValid(3), "PostgreSQL does not answer at " + POSTGRES_URL);
-    } catch (SQLException e) {
-      Assumptions.abort("PostgreSQL is not reachable at " + POSTGRES_URL + ": " + e.getMessage());
-    }
-    String schema = "attune_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    TestPostgres.assumeReachable();
+    String schema = TestPostgres.newSchemaName();
     try {
       // the message leaves out the URL's parameters: they may hold a password
-      refusesASecondServer(POSTGRES_URL + "&currentSchema=" + schema,
-          POSTGRES_URL.substring(0, POSTGRES_URL.indexOf('?')));
+      refusesASecondServer(TestPostgres.URL + "&currentSchema=" + schema,
+          TestPostgres.URL.substring(0, TestPostgres.URL.indexOf('?')));
     } finally {
-      try (Connection c = DriverManager.getConnection(POSTGRES_URL); Statement st = c.createStatement()) {
-        st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-      }
+      TestPostgres.dropSchema(schema);
     }
   }
 
