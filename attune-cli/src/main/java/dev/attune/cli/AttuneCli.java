@@ -289,7 +289,10 @@ public final class AttuneCli {
           : "no such file or folder" + at;
     }
     if (e instanceof java.nio.file.AccessDeniedException) return "permission denied" + at;
-    String reason = f.getReason() == null ? e.getClass().getSimpleName() : f.getReason();
+    if (e instanceof java.nio.file.FileAlreadyExistsException && !Files.isDirectory(failed)) {
+      return failed + " is a file, not a folder"; // a parent named like a file the user has
+    }
+    String reason = f.getReason() == null ? "it cannot be made there" : f.getReason();
     return reason.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + reason.substring(1) + at;
   }
 

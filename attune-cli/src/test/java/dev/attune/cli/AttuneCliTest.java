@@ -812,6 +812,11 @@ class AttuneCliTest {
           "refused before the work: " + String.join(" ", args) + ": " + r.out() + r.err());
     }
     assertFalse(Files.exists(Path.of(model)), "nothing written");
+    // a file where a folder of the path should be is said in words, not by the exception's name
+    Path file = Files.writeString(dir.resolve("scores.csv"), "x");
+    CliRun underFile = run("evaluate", "--data", set, "--models", "pop", "--json", file.resolve("x.json").toString());
+    assertEquals(AttuneCli.USAGE_ERROR, underFile.code());
+    assertTrue(underFile.err().contains(file + " is a file, not a folder"), underFile.err());
     assertTrue(run("train", "--version").out().startsWith("Attune"), "every command's --version answers");
   }
 
@@ -1303,6 +1308,13 @@ class AttuneCliTest {
         "--quiet", "--positive-min", "0.5", "--threads", "1", "--param", "fm.l2=3e38", "--param", "fm.epochs=1");
     assertTrue(diverged.code() == AttuneCli.USAGE_ERROR && diverged.err().contains("training diverged"), diverged.err());
     assertFalse(Files.exists(dir.resolve("nan/weights.atw")));
+    // steps so large that batches overflow: stopped as diverged, saying what to lower (a QA run's fm ended on the AUC's
+    // complaint about NaN scores)
+    CliRun hugeFm = run("train", "--model", "fm", "--data", data.toString(), "--out", dir.resolve("huge-fm").toString(),
+        "--quiet", "--positive-min", "0.5", "--threads", "1", "--param", "fm.learningRate=1e20", "--param", "fm.epochs=1");
+    assertEquals(AttuneCli.USAGE_ERROR, hugeFm.code(), hugeFm.err());
+    assertTrue(hugeFm.err().contains("training diverged") && hugeFm.err().contains("lower learningRate (1.0E20)"),
+        hugeFm.err());
     CliRun overwrite = run("train", "--model", "din", "--data", data.toString(), "--out", model.toString(), "--quiet");
     assertTrue(overwrite.err().contains("--force") && !overwrite.err().contains("--resume"),
         "no --resume offered to a model that cannot resume: " + overwrite.err());

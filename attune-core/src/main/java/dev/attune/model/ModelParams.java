@@ -96,13 +96,19 @@ public final class ModelParams {
 
   /** A float value, or {@code fallback} when absent. */
   public float flt(String key, float fallback) {
-    return get(key, fallback, s -> (float) finite(s), "a finite number");
+    return get(key, fallback, s -> (float) finite(s), FINITE);
   }
 
   /** A double value, or {@code fallback} when absent. */
   public double dbl(String key, double fallback) {
-    return get(key, fallback, ModelParams::finite, "a finite number");
+    return get(key, fallback, ModelParams::finite, FINITE);
   }
+
+  /**
+   * What {@link #finite} takes, for messages: the bound is a float's, which the models compute in (1e300 is finite, but
+   * not as a float).
+   */
+  private static final String FINITE = "a finite number within ±3.4e38";
 
   /** No setting means Infinity or NaN: an infinite l2 trained nothing and still wrote a model. */
   private static double finite(String s) {

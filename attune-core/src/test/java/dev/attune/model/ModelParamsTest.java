@@ -21,4 +21,14 @@ class ModelParamsTest {
     IllegalArgumentException silent = new IllegalArgumentException();
     assertSame(silent, ModelParams.whose("din", silent), "nothing to say of it");
   }
+
+  /** A number too large for the float the models compute in is refused saying so, not called infinite. */
+  @Test
+  void numbersAreTakenWithinAFloatsRange() {
+    ModelParams params = new ModelParams("ease", java.util.Map.of("regularization", "1e300", "l2", "1e20"));
+    assertEquals(1e20, params.dbl("l2", 1), 1e5);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> params.dbl("regularization", 1));
+    assertEquals("ease.regularization: not a finite number within ±3.4e38: '1e300'", e.getMessage());
+  }
 }

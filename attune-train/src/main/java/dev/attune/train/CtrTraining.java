@@ -189,6 +189,8 @@ public final class CtrTraining {
     String stage = "epoch " + (epoch + 1) + "/" + options.epochs();
     double lossSum = 0;
     long seen = 0;
+    int batches = 0;
+    int skipped = 0;
     for (int from = 0; from < n; from += options.batchSize()) {
       int[] rows = java.util.Arrays.copyOfRange(order, from, Math.min(n, from + options.batchSize()));
       CtrBatch batch = CtrBatch.of(data, train, rows, options.maxHistory(), slots);
@@ -215,19 +217,17 @@ public final class CtrTraining {
           adam.update(store, scope);
           lossSum += value * (double) rows.length;
           seen += rows.length;
-        } else {
+        } else if (skipped++ == 0) {
           report.status("skipped a batch with a non-finite loss or gradient at epoch " + (epoch + 1));
         }
         store.zeroGradients();
       }
+      batches++;
       report.progress(stage, Math.min(n, from + options.batchSize()), n);
     }
-    if (seen == 0 && n > 0 && epoch == 0) {
-      // every batch of the first epoch skipped: nothing was learnt, and a model written now would be its random
-      // start (a later epoch that skips every batch leaves the weights as the epoch before left them)
-      throw new IllegalArgumentException("training diverged: every batch of epoch " + (epoch + 1) + " had a non-finite"
-          + " loss or gradient; lower learningRate (" + options.learningRate() + ") or l2 (" + options.l2() + ")");
-    }
+    if (skipped > 1) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
+    SequenceTraining.requireConverging(epoch, skipped, batches, "learningRate (" + options.learningRate() + ") or l2 ("
+        + options.l2() + ")");
     return seen == 0 ? Double.NaN : lossSum / seen;
   }
 
@@ -255,6 +255,13 @@ public final class CtrTraining {
 
   /** AUC, GAUC (by user) and log-loss of {@code probabilities} against {@code part}'s labels. */
   public static Scores score(float[] probabilities, CtrDataset.Part part) {
+    int nan = 0;
+    for (float p : probabilities) if (Float.isNaN(p)) nan++;
+    if (nan > 0) {
+      // weights that overflowed in a step too large: what to change, not the metric's own complaint
+      throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "training diverged: the model predicts"
+          + " NaN for %,d of %,d impressions; lower learningRate or l2", nan, probabilities.length));
+    }
     return new Scores(RankingMetrics.auc(probabilities, part.label()),
         RankingMetrics.groupAuc(probabilities, part.label(), part.user()),
         RankingMetrics.logLoss(probabilities, part.label()));

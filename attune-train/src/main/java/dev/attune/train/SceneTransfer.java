@@ -395,6 +395,7 @@ public final class SceneTransfer {
     double lossSum = 0;
     long targets = 0;
     long done = 0;
+    int skipped = 0;
     for (int[] rows : batches) {
       Batch batch = ex.batch(rows, params, random);
       try (NDManager scope = net.manager.newSubManager()) {
@@ -409,7 +410,7 @@ public final class SceneTransfer {
           adam.update(net.store, scope);
           lossSum += value * (double) rows.length; // the batch's loss is a mean over its examples
           targets += batch.targetCount();
-        } else {
+        } else if (skipped++ == 0) {
           report.status("skipped a batch with a non-finite loss or gradient at epoch " + (epoch + 1));
         }
         net.store.zeroGradients();
@@ -417,6 +418,8 @@ public final class SceneTransfer {
       done += rows.length;
       report.progress(stage, done, ex.size());
     }
+    if (skipped > 1) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
+    SequenceTraining.requireConverging(epoch, skipped, batches.size(), "learningRate (" + params.learningRate() + ")");
     return targets == 0 ? Double.NaN : lossSum / targets;
   }
 

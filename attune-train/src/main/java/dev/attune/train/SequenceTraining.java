@@ -625,8 +625,8 @@ public final class SequenceTraining {
           adam.update(store, scope);
           lossSum += lossValue * (double) valid;
           positions += valid;
-        } else {
-          skipped++;
+        } else if (skipped++ == 0) {
+          // the tensors once an epoch: a diverging run would print their list for every batch
           report.status("skipped a batch of " + windows.length + " sequences (window " + t + "): loss " + lossValue
               + ", non-finite gradients in " + nonFinite(store));
         }
@@ -638,13 +638,24 @@ public final class SequenceTraining {
           + (skipped > 0 ? ", " + skipped + " non-finite batches skipped" : ""));
     }
     if (skipped > 0) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
-    if (positions == 0 && skipped > 0 && epoch == 0) {
-      // every batch of the first epoch skipped: nothing was learnt, and a model written now would be its random
-      // start (a later epoch that skips every batch leaves the weights as the epoch before left them)
-      throw new IllegalArgumentException("training diverged: every batch of epoch " + (epoch + 1) + " had a non-finite"
-          + " loss or gradient; lower learningRate (" + options.learningRate() + ")");
-    }
+    requireConverging(epoch, skipped, batches.length, "learningRate (" + options.learningRate() + ")");
     return positions == 0 ? Double.NaN : lossSum / positions;
+  }
+
+  /**
+   * Stops a run most of whose batches in an epoch had a non-finite loss or gradient: it has diverged. The few
+   * batches that passed moved the weights by steps too large, so its scores are noise (a QA run with learningRate
+   * 1e20 skipped 7 of 8 batches, then wrote a model of HR@10 0 and exited as if it had trained), and the epochs after
+   * only skip more.
+   *
+   * @param lower the settings to lower, for the message ("learningRate (0.001)")
+   * @throws IllegalArgumentException when more than half of the epoch's {@code batches} were {@code skipped}
+   */
+  static void requireConverging(int epoch, int skipped, int batches, String lower) {
+    if (skipped > 0 && 2L * skipped > batches) {
+      throw new IllegalArgumentException("training diverged: " + skipped + " of " + batches + " batches of epoch "
+          + (epoch + 1) + " had a non-finite loss or gradient; lower " + lower);
+    }
   }
 
   /**
