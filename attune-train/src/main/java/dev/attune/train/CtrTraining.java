@@ -143,13 +143,21 @@ public final class CtrTraining {
       ParameterStore store = net.parameters();
       store.requireGradients();
       for (int epoch = 0; epoch < options.epochs(); epoch++) {
-        long start = System.nanoTime();
-        double loss = runEpoch(net, adam, data, train, options, slots, epoch, report);
-        seconds += (System.nanoTime() - start) / 1e9;
+        double loss;
+        Scores s = null;
+        try {
+          long start = System.nanoTime();
+          loss = runEpoch(net, adam, data, train, options, slots, epoch, report);
+          seconds += (System.nanoTime() - start) / 1e9;
+          if (validate) s = score(predict(net, data, data.validation(), options.maxHistory(), slots), data.validation());
+        } catch (SequenceTraining.Diverged diverged) {
+          if (best == null) throw diverged;
+          report.status(diverged.getMessage() + "; stopped, keeping epoch " + bestEpoch + ", the best validated");
+          break;
+        }
         epochsRun++;
         report.epochEnd(epoch + 1, loss);
         if (!validate) continue;
-        Scores s = score(predict(net, data, data.validation(), options.maxHistory(), slots), data.validation());
         report.status(String.format("epoch %d: loss %.4f, validation %s", epoch + 1, loss, s));
         if (s.groupAuc() > bestGauc) {
           bestGauc = s.groupAuc();
@@ -259,8 +267,8 @@ public final class CtrTraining {
     for (float p : probabilities) if (Float.isNaN(p)) nan++;
     if (nan > 0) {
       // weights that overflowed in a step too large: what to change, not the metric's own complaint
-      throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "training diverged: the model predicts"
-          + " NaN for %,d of %,d impressions; lower learningRate or l2", nan, probabilities.length));
+      throw new SequenceTraining.Diverged(String.format(java.util.Locale.ROOT, "training diverged: the model"
+          + " predicts NaN for %,d of %,d impressions; lower learningRate or l2", nan, probabilities.length));
     }
     return new Scores(RankingMetrics.auc(probabilities, part.label()),
         RankingMetrics.groupAuc(probabilities, part.label(), part.user()),

@@ -56,8 +56,10 @@ public final class FusionRankerTraining {
 
     public Params {
       if (hidden <= 0) throw new IllegalArgumentException("hidden must be > 0: " + hidden);
-      if (!(learningRate > 0)) throw new IllegalArgumentException("learningRate must be > 0: " + learningRate);
-      if (!(l2 >= 0)) throw new IllegalArgumentException("l2 must be >= 0: " + l2);
+      if (!(learningRate > 0 && Float.isFinite(learningRate))) {
+        throw new IllegalArgumentException("learningRate must be finite and > 0: " + learningRate);
+      }
+      if (!(l2 >= 0 && Float.isFinite(l2))) throw new IllegalArgumentException("l2 must be finite and >= 0: " + l2);
       if (requestsPerBatch <= 0) throw new IllegalArgumentException("requestsPerBatch must be > 0: " + requestsPerBatch);
       if (epochs <= 0) throw new IllegalArgumentException("epochs must be > 0: " + epochs);
       if (patience < 0) throw new IllegalArgumentException("patience must be >= 0: " + patience);
@@ -263,6 +265,15 @@ public final class FusionRankerTraining {
         adam(theta, grad, m1, m2, step);
       }
       trainLoss /= order.length;
+      if (!Double.isFinite(trainLoss)) {
+        // steps too large: the weights overflowed, and every epoch after starts from them
+        SequenceTraining.Diverged diverged = new SequenceTraining.Diverged("training diverged: the fusion ranker's"
+            + " training loss is " + trainLoss + " at epoch " + epoch + "; lower learningRate (" + params.learningRate()
+            + ")");
+        if (bestEpoch == 0 || validation.isEmpty()) throw diverged;
+        listener.status(diverged.getMessage() + "; stopped, keeping epoch " + bestEpoch + ", the best validated");
+        break;
+      }
       listener.epochEnd(epoch, trainLoss);
       if (validation.isEmpty()) {
         best = theta.clone();

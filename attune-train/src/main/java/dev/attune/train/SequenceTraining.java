@@ -397,7 +397,15 @@ public final class SequenceTraining {
         net.parameters().requireGradients();
         boolean stop = patienceExhausted(options, badChecks);
         for (int epoch = startEpoch; epoch < options.epochs() && !stop; epoch++) {
-          double loss = runEpoch(net, adam, examples, options, cloze, epoch, report);
+          double loss;
+          try {
+            loss = runEpoch(net, adam, examples, options, cloze, epoch, report);
+          } catch (Diverged diverged) {
+            if (best == null) throw diverged;
+            report.status(diverged.getMessage() + "; stopped, keeping epoch " + best.property("epoch")
+                + ", the best validated");
+            break;
+          }
           report.epochEnd(epoch + 1, loss);
           history.append(history.isEmpty() ? "" : ";").append(epoch + 1).append(':').append(loss);
           boolean last = epoch + 1 == options.epochs();
@@ -653,8 +661,19 @@ public final class SequenceTraining {
    */
   static void requireConverging(int epoch, int skipped, int batches, String lower) {
     if (skipped > 0 && 2L * skipped > batches) {
-      throw new IllegalArgumentException("training diverged: " + skipped + " of " + batches + " batches of epoch "
-          + (epoch + 1) + " had a non-finite loss or gradient; lower " + lower);
+      throw new Diverged("training diverged: " + skipped + " of " + batches + " batches of epoch " + (epoch + 1)
+          + " had a non-finite loss or gradient; lower " + lower);
+    }
+  }
+
+  /**
+   * A run that diverged ({@link #requireConverging}). A loop that keeps the best validated weights stops on it and
+   * keeps those, which no skipped batch touched; before any epoch was validated there is nothing to keep, and the run
+   * fails with it (a setting to change: the command's one-line message).
+   */
+  static final class Diverged extends IllegalArgumentException {
+    Diverged(String message) {
+      super(message);
     }
   }
 

@@ -136,6 +136,24 @@ class FusionRankerTrainingTest {
     assertTrue(best < 0.1 && rrf < 0.1, "single retrievers " + best + ", rank fusion " + rrf + " (seed " + SEED + ")");
   }
 
+  /**
+   * Steps so large that the weights overflow: the run stops as diverged rather than write its starting weights as if
+   * trained (a NaN validation loss never beat the first), or keeps its best validated epoch when it had one.
+   */
+  @Test
+  void aRunWhoseLossOverflowsStopsAsDiverged() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new FusionRankerTraining.Params(8, Float.POSITIVE_INFINITY, 0f, 8, 40, 5, 0.2, SEED));
+    try {
+      FusionRankerTraining.Result r = new FusionRankerTraining(new FusionRankerTraining.Params(8, 1e30f, 0f, 8, 40, 5,
+          0.2, SEED)).train(impressions, FitListener.NONE);
+      assertTrue(r.bestEpoch() >= 1 && Double.isFinite(r.validationLoss()), "kept a validated epoch: " + r);
+    } catch (IllegalArgumentException diverged) {
+      assertTrue(diverged.getMessage().startsWith("training diverged: the fusion ranker's training loss is"),
+          diverged.getMessage());
+    }
+  }
+
   @Test
   void sameSeedGivesTheSameWeightsAndTheExportScoresAlike(@TempDir Path dir) throws Exception {
     FusionRankerTraining.Result again = new FusionRankerTraining(
