@@ -90,9 +90,27 @@ final class CopyCommand implements Callable<Integer> {
                 + " ?currentSchema=<name>), so that nothing is merged or written over");
           }
           try (Store target = Store.open(to); Progress progress = new Progress("copy", quiet, err)) {
-            copied = AttuneCli.sayingOnStop("attune-copy-stopped", () -> err.println("attune: the copy stopped before"
-                + " it finished; the store at --to holds none of it (the copy is one transaction): run the same command"
-                + " again"), () -> StoreCopy.copy(source, target, progress));
+            try {
+              copied = AttuneCli.sayingOnStop("attune-copy-stopped", () -> err.println("attune: the copy stopped before"
+                  + " it finished; the store at --to holds none of it (the copy is one transaction): run the same"
+                  + " command again"), () -> StoreCopy.copy(source, target, progress));
+            } catch (dev.attune.store.StoreException e) {
+              // a row one database takes and the other refuses, a lost connection, a full disk: said in one line
+              throw new IllegalArgumentException("the copy failed, and the store at --to holds none of it: "
+                  + String.join("; ", e.getMessage().lines().map(String::strip).toList())
+                  + "; run the same command again once that is mended", e);
+            }
+            try {
+              StoreCopy.requireHolds(target, copied);
+            } catch (IllegalStateException e) {
+              throw new IllegalArgumentException(e.getMessage() + " (such as 'attune keys create', which takes no"
+                  + " claim on a store); check it before serving it", e);
+            }
+            if (!sourceClaim.held() || !targetClaim.held()) {
+              // a PostgreSQL claim ends with its connection (a database restart): a server may have started meanwhile
+              err.println("attune: note: the claim on " + (sourceClaim.held() ? "--to" : "--from") + " was lost during"
+                  + " the copy (a database restart?): check that no server started on it meanwhile");
+            }
             versions = target.modelVersions();
           }
         }

@@ -126,6 +126,24 @@ final class CopyCommandTest {
         assertEquals(StoreCopy.rowCounts(from), StoreCopy.rowCounts(to));
         assertEquals(from.apiKeys(), to.apiKeys());
       }
+      // a row PostgreSQL refuses (a NUL in a JSON text, which only a store written around the API holds) fails the
+      // copy in one line, and the target keeps none of it
+      try (Store s = Store.open(source)) {
+        s.recordExposures(List.of(new Store.Exposure("ab", "u1", "control", null, 1, 0, List.of("bad\u0000id"))));
+      }
+      String other = TestPostgres.newSchemaName();
+      try {
+        CliRun failed = run("copy", "--from", source, "--to", TestPostgres.URL + "&currentSchema=" + other, "-q");
+        assertEquals(AttuneCli.USAGE_ERROR, failed.code(), failed.err());
+        assertTrue(failed.err().startsWith("attune: the copy failed, and the store at --to holds none of it: "),
+            failed.err());
+        assertEquals(1, failed.err().strip().lines().count(), failed.err());
+        try (Store to = Store.open(TestPostgres.URL + "&currentSchema=" + other)) {
+          assertEquals(0L, StoreCopy.rowCounts(to).values().stream().mapToLong(Long::longValue).sum());
+        }
+      } finally {
+        TestPostgres.dropSchema(other);
+      }
       String sameSchema = TestPostgres.URL.replace("127.0.0.1", "localhost") + "&currentSchema=" + schema;
       CliRun back = run("copy", "--from", target, "--to", sameSchema);
       assertEquals(AttuneCli.USAGE_ERROR, back.code());

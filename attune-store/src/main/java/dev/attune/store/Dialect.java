@@ -321,14 +321,26 @@ enum Dialect {
     }
   }
 
-  /** Sets {@code table}'s counter so that its next row gets {@code last} + 1 (or more, if its rows are past it). */
+  /**
+   * Sets {@code table}'s counter so that its next row gets {@code last} + 1 (or more, if its rows are past it); 0 sets
+   * an empty table's back to its start.
+   */
   void setLastNumber(Connection connection, String table, long last) throws SQLException {
     try (var max = connection.prepareStatement("SELECT COALESCE(MAX(sequence), 0) FROM " + table);
         var rs = max.executeQuery()) {
       rs.next();
       last = Math.max(last, rs.getLong(1));
     }
-    if (last == 0) return;
+    if (last == 0) {
+      // SQLite: no entry is the start; PostgreSQL: the next value is 1 again
+      String sql = this == SQLITE ? "DELETE FROM sqlite_sequence WHERE name = ?"
+          : "SELECT setval(pg_get_serial_sequence(?, 'sequence'), 1, false)";
+      try (var ps = connection.prepareStatement(sql)) {
+        ps.setString(1, table);
+        ps.execute();
+      }
+      return;
+    }
     if (this == SQLITE) {
       // explicit numbers already moved the counter to the highest row; a row inserted makes its entry
       try (var ps = connection.prepareStatement("UPDATE sqlite_sequence SET seq = ? WHERE name = ?")) {

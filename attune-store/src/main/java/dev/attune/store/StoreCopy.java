@@ -125,10 +125,10 @@ public final class StoreCopy {
    *
    * @param progress told each table's rows done of its rows, as the stage named by the table ("experiment arms"), every
    *     {@value #PROGRESS_ROWS} rows and at its end
-   * @return the rows copied per table, in copy order, checked against a count of the target after the commit
-   * @throws IllegalStateException if the target is not empty (nothing is written), or holds other counts after the
-   *     copy than were copied (it was written to meanwhile)
-   * @throws StoreException if either database fails; the target then holds none of the copy
+   * @return the rows copied per table, in copy order ({@link #requireHolds} checks the target against them)
+   * @throws IllegalStateException if the target is not empty (nothing is written)
+   * @throws StoreException if either database fails; the target then holds none of the copy, and its counters are
+   *     set back
    */
   public static Map<String, Long> copy(Store from, Store to, FitListener progress) {
     JdbcStore source = jdbc(from, "from");
@@ -140,28 +140,49 @@ public final class StoreCopy {
     if (held.values().stream().anyMatch(n -> n > 0)) {
       throw new IllegalStateException("the target store is not empty: it holds " + describe(held));
     }
-    Map<String, Long> copied = source.readSnapshot("copy", read -> {
-      Map<String, Long> total = rowCounts(read, source.schemaVersion());
-      return target.writeTransaction("copy", write -> {
-        Map<String, Long> rows = new LinkedHashMap<>();
-        for (Table t : TABLES) {
-          long n = t.sinceSchema() <= source.schemaVersion()
-              ? copyTable(t, read, write, target.dialect(), total.get(t.name()), progress) : 0;
-          if (t.numbered() && t.sinceSchema() <= source.schemaVersion()) {
-            // the next row gets the number it would have got in the source, also past rows deleted at its end
-            target.dialect().setLastNumber(write, t.name(), source.dialect().lastNumber(read, t.name()));
+    try {
+      return source.readSnapshot("copy", read -> {
+        Map<String, Long> total = rowCounts(read, source.schemaVersion());
+        return target.writeTransaction("copy", write -> {
+          Map<String, Long> rows = new LinkedHashMap<>();
+          for (Table t : TABLES) {
+            long n = t.sinceSchema() <= source.schemaVersion()
+                ? copyTable(t, read, write, target.dialect(), total.get(t.name()), progress) : 0;
+            if (t.numbered() && t.sinceSchema() <= source.schemaVersion()) {
+              // the next row gets the number it would have got in the source, also past rows deleted at its end
+              target.dialect().setLastNumber(write, t.name(), source.dialect().lastNumber(read, t.name()));
+            }
+            rows.put(t.name(), n);
           }
-          rows.put(t.name(), n);
-        }
-        return rows;
+          return rows;
+        });
       });
-    });
-    Map<String, Long> after = rowCounts(target);
-    if (!after.equals(copied)) {
-      throw new IllegalStateException("the target store holds " + describe(after) + " after the copy, not the "
-          + describe(copied) + " copied: it was written to meanwhile");
+    } catch (RuntimeException e) {
+      // PostgreSQL's counters are not rolled back with the rows: the empty store's next event would not be number 1
+      try {
+        target.writeTransaction("copy: counters back", write -> {
+          for (Table t : TABLES) if (t.numbered()) target.dialect().setLastNumber(write, t.name(), 0);
+          return null;
+        });
+      } catch (RuntimeException again) {
+        e.addSuppressed(again);
+      }
+      throw e;
     }
-    return copied;
+  }
+
+  /**
+   * Checks that {@code to} holds the rows {@link #copy} reported, after its commit: a command that took no claim on
+   * it (an {@code attune keys create}) may have written to it meanwhile.
+   *
+   * @throws IllegalStateException if it holds other counts; the copy is in it all the same
+   */
+  public static void requireHolds(Store to, Map<String, Long> copied) {
+    Map<String, Long> after = rowCounts(to);
+    if (!after.equals(copied)) {
+      throw new IllegalStateException("the copy was committed, but the target store holds " + describe(after)
+          + ", not the " + describe(copied) + " copied: something wrote to it meanwhile");
+    }
   }
 
   /** "3 users, 0 items, ...": counts for a message, the non-zero ones, else "nothing". */
