@@ -112,6 +112,13 @@ public final class AttuneCli {
         commandLine.getErr().println("attune: " + message(cause));
         return USAGE_ERROR;
       }
+      if (cause instanceof dev.attune.store.StoreException s && s.retryable()) {
+        // busy (another process writing to the store: a copy into it, a load) or gone for now: not a bug to trace
+        commandLine.getErr().println("attune: " + String.join("; ", String.valueOf(s.getMessage()).lines()
+            .map(String::strip).toList()) + "; the store is busy or unreachable for now: run the command again (when"
+            + " a copy or load into it has finished)");
+        return INTERNAL_ERROR;
+      }
       if (cause instanceof NegativeArraySizeException
           || cause instanceof ArithmeticException a && String.valueOf(a.getMessage()).contains("overflow")) {
         // a size past what one array holds (a --param width of 10^8): the user's setting, not a bug to trace

@@ -55,6 +55,9 @@ final class CopyCommand implements Callable<Integer> {
     String fromUrl = ServeCommand.storeUrl(from);
     Path fromFile = Store.sqliteFile(fromUrl).orElse(null);
     Path toFile = Store.sqliteFile(to).orElse(null); // a mistyped URL is said before anything is opened
+    if (fromFile != null && fromFile.toString().isEmpty()) {
+      throw new IllegalArgumentException("--from " + fromUrl + " names no file: jdbc:sqlite:<file>");
+    }
     if (fromFile != null && !Files.isRegularFile(fromFile)) {
       throw new IllegalArgumentException("no store at " + fromFile + " (--from)");
     }
@@ -105,6 +108,11 @@ final class CopyCommand implements Callable<Integer> {
             } catch (IllegalStateException e) {
               throw new IllegalArgumentException(e.getMessage() + " (such as 'attune keys create', which takes no"
                   + " claim on a store); check it before serving it", e);
+            }
+            int carried = StoreCopy.carryKeysOver(source, target);
+            if (carried > 0) {
+              err.println("attune: note: " + carried + (carried == 1 ? " API key was" : " API keys were") + " created or"
+                  + " revoked on --from while it was copied: carried over to --to");
             }
             if (!sourceClaim.held() || !targetClaim.held()) {
               // a PostgreSQL claim ends with its connection (a database restart): a server may have started meanwhile

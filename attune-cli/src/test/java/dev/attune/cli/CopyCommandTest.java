@@ -53,7 +53,7 @@ final class CopyCommandTest {
     CliRun copied = run("copy", "--from", source, "--to", target, "--quiet");
     assertEquals(0, copied.code(), copied.err());
     assertTrue(copied.out().startsWith("copied " + source + " into " + target + " in "), copied.out());
-    assertTrue(copied.out().contains(": 2 users, 1 items, 2 events, 2 model versions, 1 api keys, 1 experiments,"
+    assertTrue(copied.out().contains(": 2 users, 1 item, 2 events, 2 model versions, 1 API key, 1 experiment,"
         + " 2 experiment arms"), copied.out());
     // the registry holds paths: the one missing here is named, the one present is not
     assertTrue(copied.err().contains("note: 1 of 2 model versions have no directory here: sasrec-0 ("
@@ -69,7 +69,7 @@ final class CopyCommandTest {
     // a second copy into it is refused: it is not empty any more
     CliRun again = run("copy", "--from", source, "--to", target);
     assertEquals(AttuneCli.USAGE_ERROR, again.code());
-    assertTrue(again.err().startsWith("attune: the store at --to is not empty: it holds 2 users, 1 items, 2 events,"),
+    assertTrue(again.err().startsWith("attune: the store at --to is not empty: it holds 2 users, 1 item, 2 events,"),
         again.err());
     assertEquals(1, again.err().lines().count(), again.err());
   }
@@ -81,6 +81,8 @@ final class CopyCommandTest {
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());
     assertEquals("attune: no store at " + dir.resolve("nowhere.db") + " (--from)", missing.err().strip());
     assertFalse(Files.exists(dir.resolve("nowhere.db")), "a mistyped source is not created");
+    CliRun noFile = run("copy", "--from", "jdbc:sqlite:", "--to", target);
+    assertEquals("attune: --from jdbc:sqlite: names no file: jdbc:sqlite:<file>", noFile.err().strip());
 
     CliRun same = run("copy", "--from", source, "--to", "jdbc:sqlite:" + dir.resolve("source/../source/attune.db"));
     assertEquals(AttuneCli.USAGE_ERROR, same.code());
@@ -111,6 +113,22 @@ final class CopyCommandTest {
           busy.err());
     }
     assertEquals(0, run("copy", "--from", source, "--to", target, "-q").code(), "free again");
+  }
+
+  /**
+   * A command that writes to a store another process holds for writing (a copy into it, here a transaction of the
+   * test's own) waits its turn, then says the store is busy in one line (a QA run got a stack trace from 'keys create').
+   */
+  @Test
+  void aStoreBusyWithAnotherWriterIsSaidInOneLine() throws Exception {
+    try (Connection c = DriverManager.getConnection(source); Statement st = c.createStatement()) {
+      st.execute("BEGIN IMMEDIATE"); // SQLite's write lock, held as a copy's transaction holds it
+      CliRun busy = run("keys", "create", "--store", source, "--scopes", "read", "--name", "late");
+      assertEquals(AttuneCli.INTERNAL_ERROR, busy.code(), busy.err());
+      assertTrue(busy.err().contains("the store is busy or unreachable for now: run the command again"), busy.err());
+      assertEquals(1, busy.err().strip().lines().count(), "no stack trace: " + busy.err());
+      st.execute("ROLLBACK");
+    }
   }
 
   /** SQLite into PostgreSQL, the move to production; the same schema reached under another URL is one store. */

@@ -139,6 +139,26 @@ enum Dialect {
   }
 
   /**
+   * Refuses a PostgreSQL URL whose {@code currentSchema} is not lower-case plain names: the driver quotes it in the
+   * session's search path, so {@code QA3Up} names a schema {@code "QA3Up"} that an unquoted statement never finds. A
+   * QA run's store on one failed to migrate ("no schema has been selected to create in"), left a schema behind that
+   * the next open could not read, and every tool that names it unquoted misses it.
+   */
+  private static void requirePlainSchemaNames(String jdbcUrl) {
+    int query = jdbcUrl.indexOf('?');
+    if (query < 0) return;
+    for (String part : jdbcUrl.substring(query + 1).split("&")) {
+      int eq = part.indexOf('=');
+      if (eq < 0 || !part.substring(0, eq).equalsIgnoreCase("currentSchema")) continue;
+      String value = java.net.URLDecoder.decode(part.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+      if (!value.matches("[a-z_][a-z0-9_$]*(,[a-z_][a-z0-9_$]*)*")) {
+        throw new IllegalArgumentException("currentSchema '" + value + "' must be a lower-case name (a-z, digits, _):"
+            + " PostgreSQL reads unquoted names in lower case, so a schema named otherwise is missed by the name given");
+      }
+    }
+  }
+
+  /**
    * Readies the database's location: for SQLite, creates the folders above the file.
    *
    * @throws IllegalArgumentException for an in-memory SQLite URL: every pooled connection would see its own
@@ -147,6 +167,7 @@ enum Dialect {
    */
   void prepare(String jdbcUrl) {
     if (this != SQLITE) {
+      requirePlainSchemaNames(jdbcUrl);
       return;
     }
     String location = jdbcUrl.substring(urlPrefix.length());

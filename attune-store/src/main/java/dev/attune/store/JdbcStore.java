@@ -269,6 +269,12 @@ public final class JdbcStore implements Store {
             null);
       }
       var current = migrate ? null : flyway.info().current();
+      if (current != null && current.getVersion() == null) {
+        // only Flyway's own marker of the schema it created: a first migration failed there, and nothing is readable
+        writePool.close();
+        throw StoreException.cannotOpen(database, "its schema holds no completed Attune migration (one failed there"
+            + " before): give the store an empty database or schema, or drop this one", null);
+      }
       if (use == SchemaUse.AS_IT_IS && current == null) {
         // a command that only reads (export, keys list) must not make a store in a mistyped empty database
         writePool.close();

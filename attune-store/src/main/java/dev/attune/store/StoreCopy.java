@@ -185,12 +185,39 @@ public final class StoreCopy {
     }
   }
 
-  /** "3 users, 0 items, ...": counts for a message, the non-zero ones, else "nothing". */
+  /**
+   * Writes into {@code to} the API keys {@code from} holds now that {@code to} does not hold alike: keys created or
+   * revoked on the source while it was copied. {@code attune keys} takes no claim on a store (keys are managed while
+   * a server runs), so a copy cannot keep it out; a key revoked then, a leaked one say, would otherwise work again on
+   * the new store.
+   *
+   * @return how many keys were written
+   */
+  public static int carryKeysOver(Store from, Store to) {
+    Map<String, Store.ApiKey> held = new LinkedHashMap<>();
+    for (Store.ApiKey k : to.apiKeys()) held.put(k.id(), k);
+    int written = 0;
+    for (Store.ApiKey k : from.apiKeys()) {
+      if (!k.equals(held.get(k.id()))) {
+        to.saveApiKey(k);
+        written++;
+      }
+    }
+    return written;
+  }
+
+  /** "3 users, 1 API key, ...": the non-zero counts for a message, else "nothing". */
   public static String describe(Map<String, Long> counts) {
     String held = counts.entrySet().stream().filter(e -> e.getValue() > 0)
-        .map(e -> String.format(java.util.Locale.ROOT, "%,d %s", e.getValue(), e.getKey().replace('_', ' ')))
+        .map(e -> String.format(java.util.Locale.ROOT, "%,d %s", e.getValue(), label(e.getKey(), e.getValue())))
         .collect(Collectors.joining(", "));
     return held.isEmpty() ? "nothing" : held;
+  }
+
+  /** What a row of {@code table} is called, {@code n} of them ("1 API key", "2 experiment arms"). */
+  private static String label(String table, long n) {
+    String plural = table.equals("api_keys") ? "API keys" : table.replace('_', ' ');
+    return n == 1 ? plural.substring(0, plural.length() - 1) : plural;
   }
 
   private static long copyTable(Table t, Connection read, Connection write, Dialect targetDialect, long total,

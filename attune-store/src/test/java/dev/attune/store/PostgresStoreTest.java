@@ -130,6 +130,21 @@ final class PostgresStoreTest extends StoreContract {
     }
   }
 
+  /** A schema name PostgreSQL would read in another case than given is refused before anything is made. */
+  @Test
+  void aSchemaNameOfCapitalsIsRefusedBeforeAnythingIsMade() throws SQLException {
+    for (String name : new String[] {"QA3Up", "%22Quoted%22"}) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> Store.open(withParameter(SERVER_URL, "currentSchema=" + name)));
+      assertTrue(e.getMessage().contains("must be a lower-case name"), e.getMessage());
+    }
+    try (Connection c = DriverManager.getConnection(SERVER_URL); Statement st = c.createStatement();
+        var rs = st.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname IN ('QA3Up', '\"Quoted\"')")) {
+      rs.next();
+      org.junit.jupiter.api.Assertions.assertEquals(0, rs.getInt(1), "no schema left behind");
+    }
+  }
+
   private static String withParameter(String url, String parameter) {
     return url + (url.contains("?") ? "&" : "?") + parameter;
   }

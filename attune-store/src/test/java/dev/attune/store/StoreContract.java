@@ -1195,6 +1195,12 @@ abstract class StoreContract {
       assertTrue(copy.event("after").orElseThrow().sequence() > 6, "past the deleted newest events");
       assertSameContents(store, copy);
       StoreCopy.requireHolds(copy, StoreCopy.rowCounts(copy));
+      // keys made or revoked on the source while it was copied are carried over, and only those
+      assertEquals(0, StoreCopy.carryKeysOver(store, copy));
+      store.revokeApiKey("k1");
+      store.saveApiKey(new ApiKey("k3", "c".repeat(64), Set.of("read"), "made meanwhile", 50, false));
+      assertEquals(2, StoreCopy.carryKeysOver(store, copy));
+      assertEquals(store.apiKeys(), copy.apiKeys());
       IllegalStateException meanwhile = assertThrows(IllegalStateException.class, () -> StoreCopy.requireHolds(copy,
           copied), "the event appended since is not the copy's");
       assertTrue(meanwhile.getMessage().startsWith("the copy was committed, but the target store holds"),
@@ -1212,7 +1218,7 @@ abstract class StoreContract {
       copy.saveApiKey(new ApiKey("k9", "c".repeat(64), Set.of("read"), "there first", 1, false));
       IllegalStateException e = assertThrows(IllegalStateException.class,
           () -> StoreCopy.copy(store, copy, dev.attune.model.FitListener.NONE));
-      assertTrue(e.getMessage().contains("not empty: it holds 1 api keys"), e.getMessage());
+      assertTrue(e.getMessage().contains("not empty: it holds 1 API key"), e.getMessage());
       assertEquals(1, copy.apiKeys().size());
       assertEquals(0, copy.counts().users());
     } finally {
