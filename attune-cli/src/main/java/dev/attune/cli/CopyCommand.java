@@ -31,8 +31,9 @@ import picocli.CommandLine.Spec;
         "How an installation moves from the embedded SQLite store to PostgreSQL, or back: unlike 'attune export' and"
             + " 'attune load', it keeps the keys clients hold, the model versions the server trained and the one it"
             + " serves, and the experiments. Run it with the server stopped (both stores are refused while a server,"
-            + " a load or a compaction runs on them). The target is created when missing and must hold nothing; the"
-            + " copy is one transaction, so a copy that stops or fails leaves the target empty."})
+            + " a load or a compaction runs on them), or with --snapshot for a backup of a served store. The target"
+            + " is created when missing and must hold nothing; the copy is one transaction, so a copy that stops or"
+            + " fails leaves the target empty."})
 final class CopyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -44,6 +45,10 @@ final class CopyCommand implements Callable<Integer> {
       description = "JDBC URL of the new store: a new SQLite file (jdbc:sqlite:<file>), or an empty PostgreSQL"
           + " database or schema (jdbc:postgresql://host:5432/db?currentSchema=attune); created when missing.")
   String to;
+
+  @Option(names = "--snapshot", description = "Copy the store as it is now even while a server runs on it (a"
+      + " backup): the copy holds what was committed when it began, and what the server stores after is not in it.")
+  boolean snapshot;
 
   @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
   boolean quiet;
@@ -70,18 +75,24 @@ final class CopyCommand implements Callable<Integer> {
     List<Store.ModelVersion> versions;
     // the source as an earlier build left it: a copy reads it and must not upgrade it
     try (Store source = Store.openAsItIs(fromUrl)) {
-      Store.ServingLock sourceClaim = source.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
-          ServeCommand.anotherServerMessage(fromUrl) + "; stop it, copy, then start the server on the new store"));
+      Store.ServingLock sourceClaim = source.tryLockForServing().orElse(null);
+      if (sourceClaim == null && !snapshot) {
+        throw new IllegalArgumentException(ServeCommand.anotherServerMessage(fromUrl) + "; stop it, copy, then start"
+            + " the server on the new store (or, for a backup, copy the store as it is now with --snapshot)");
+      }
       try (sourceClaim;
           // not migrated before it is claimed: the same store as the source under another URL would be upgraded
           Store claimed = Store.openAsItIsOrNew(to)) {
         Store.ServingLock targetClaim = claimed.tryLockForServing().orElse(null);
         if (targetClaim == null) {
-          sourceClaim.close(); // the target's claim is free once the source's is let go: they are one store
-          boolean same = claimed.tryLockForServing().map(c -> {
-            c.close();
-            return true;
-          }).orElse(false);
+          boolean same = false;
+          if (sourceClaim != null) {
+            sourceClaim.close(); // the target's claim is free once the source's is let go: they are one store
+            same = claimed.tryLockForServing().map(c -> {
+              c.close();
+              return true;
+            }).orElse(false);
+          }
           throw new IllegalArgumentException(same ? "--from and --to name the same store (" + Store.redacted(to) + ")"
               : ServeCommand.anotherServerMessage(to) + " (--to)");
         }
@@ -114,10 +125,15 @@ final class CopyCommand implements Callable<Integer> {
               err.println("attune: note: " + carried + (carried == 1 ? " API key was" : " API keys were") + " created or"
                   + " revoked on --from while it was copied: carried over to --to");
             }
-            if (!sourceClaim.held() || !targetClaim.held()) {
+            boolean sourceLost = sourceClaim != null && !sourceClaim.held();
+            if (sourceLost || !targetClaim.held()) {
               // a PostgreSQL claim ends with its connection (a database restart): a server may have started meanwhile
-              err.println("attune: note: the claim on " + (sourceClaim.held() ? "--to" : "--from") + " was lost during"
-                  + " the copy (a database restart?): check that no server started on it meanwhile");
+              err.println("attune: note: the claim on " + (sourceLost ? "--from" : "--to") + " was lost during the"
+                  + " copy (a database restart?): check that no server started on it meanwhile");
+            }
+            if (sourceClaim == null) {
+              err.println("attune: note: --from is being served: the copy holds the store as it was when the copy"
+                  + " began; what the server stored since is not in it");
             }
             versions = target.modelVersions();
           }

@@ -104,7 +104,21 @@ final class CopyCommandTest {
       CliRun busy = run("copy", "--from", source, "--to", target);
       assertEquals(AttuneCli.USAGE_ERROR, busy.code());
       assertTrue(busy.err().contains("another attune server is serving this store") && busy.err().contains(
-          "stop it, copy, then start the server on the new store"), busy.err());
+          "stop it, copy, then start the server on the new store (or, for a backup, copy the store as it is now with"
+              + " --snapshot)"), busy.err());
+      // a backup of the served store as it is now
+      String backup = "jdbc:sqlite:" + dir.resolve("backup/attune.db");
+      CliRun snapshot = run("copy", "--from", source, "--to", backup, "--snapshot", "-q");
+      assertEquals(0, snapshot.code(), snapshot.err());
+      assertTrue(snapshot.err().contains("note: --from is being served: the copy holds the store as it was when the"
+          + " copy began"), snapshot.err());
+      try (Store copy = Store.open(backup)) {
+        assertEquals(StoreCopy.rowCounts(s), StoreCopy.rowCounts(copy));
+        assertEquals(s.apiKeys(), copy.apiKeys());
+      }
+      CliRun sameAsServed = run("copy", "--from", source, "--to", source.replace("source/", "source/./"),
+          "--snapshot");
+      assertEquals(AttuneCli.USAGE_ERROR, sameAsServed.code(), sameAsServed.err());
     }
     try (Store t = Store.open(target); Store.ServingLock served = t.tryLockForServing().orElseThrow()) {
       CliRun busy = run("copy", "--from", source, "--to", target);
