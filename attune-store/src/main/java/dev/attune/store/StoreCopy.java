@@ -119,9 +119,9 @@ public final class StoreCopy {
 
   /**
    * Copies everything {@code from} holds into {@code to}, which must be empty and at this build's schema ({@link
-   * Store#open} makes it so); {@code from} may be at an earlier build's ({@link Store#openAsItIs}). Neither may be
-   * served meanwhile: the caller holds both stores' serving claims ({@link Store#tryLockForServing}), so that no
-   * write to the source comes after its snapshot and none to the target mixes in.
+   * Store#open} makes it so); {@code from} may be at an earlier build's ({@link Store#openAsItIs}). The caller holds
+   * the target's serving claim ({@link Store#tryLockForServing}), so that no server's writes mix in, and the source's
+   * for a move, so that none comes after its snapshot; a backup of a served source copies that snapshot.
    *
    * @param progress told each table's rows done of its rows, as the stage named by the table ("experiment arms"), every
    *     {@value #PROGRESS_ROWS} rows and at its end
