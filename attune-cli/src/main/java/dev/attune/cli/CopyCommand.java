@@ -63,6 +63,9 @@ final class CopyCommand implements Callable<Integer> {
     if (fromFile != null && fromFile.toString().isEmpty()) {
       throw new IllegalArgumentException("--from " + fromUrl + " names no file: jdbc:sqlite:<file>");
     }
+    if (toFile != null && toFile.toString().isEmpty()) {
+      throw new IllegalArgumentException("--to " + to + " names no file: jdbc:sqlite:<file>");
+    }
     if (fromFile != null && !Files.isRegularFile(fromFile)) {
       throw new IllegalArgumentException("no store at " + fromFile + " (--from)");
     }
@@ -124,6 +127,7 @@ final class CopyCommand implements Callable<Integer> {
             if (carried > 0) {
               err.println("attune: note: " + carried + (carried == 1 ? " API key was" : " API keys were") + " created or"
                   + " revoked on --from while it was copied: carried over to --to");
+              copied = StoreCopy.rowCounts(target); // the summary says what --to holds
             }
             boolean sourceLost = sourceClaim != null && !sourceClaim.held();
             if (sourceLost || !targetClaim.held()) {
@@ -149,10 +153,11 @@ final class CopyCommand implements Callable<Integer> {
     }
     if (!missing.isEmpty()) {
       // the registry holds paths, not the models: a server elsewhere needs the folders at the same places
-      err.printf(Locale.ROOT, "attune: note: %d of %d model versions have no directory here: %s; a server on the new"
-          + " store serves and activates only versions whose directories it can read, so copy them to the same"
-          + " paths on the machine that serves it%n", missing.size(), versions.size(),
-          String.join(", ", missing.subList(0, Math.min(3, missing.size())))
+      String which = versions.size() == 1 ? "the one model version has" : missing.size() + " of " + versions.size()
+          + " model versions have";
+      err.printf(Locale.ROOT, "attune: note: %s no directory here: %s; a server on the new store serves and activates"
+          + " only versions whose directories it can read, so copy them to the same paths on the machine that serves"
+          + " it%n", which, String.join(", ", missing.subList(0, Math.min(3, missing.size())))
               + (missing.size() > 3 ? " and " + (missing.size() - 3) + " more" : ""));
     }
     return 0;

@@ -69,4 +69,28 @@ class LoggingConfigTest {
     assertFalse(lines.get(0).startsWith("{"), "text, not JSON: " + lines.get(0));
     assertTrue(lines.get(1).contains("DEBUG") && lines.get(1).endsWith("debug detail"), lines.get(1));
   }
+
+  /** A connection the pool found broken is one line in text (the store's own error says what it meant). */
+  @Test
+  void thePoolsBrokenConnectionWarningIsOneLineInText() throws Exception {
+    for (String format : new String[] {null, "json"}) {
+      PrintStream original = System.err;
+      ByteArrayOutputStream captured = new ByteArrayOutputStream();
+      LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+      try {
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        configure(context, format, null);
+        context.getLogger("com.zaxxer.hikari.pool.ProxyConnection").warn("connection marked as broken",
+            new java.sql.SQLException("I/O error", "08006"));
+        context.stop();
+      } finally {
+        System.setErr(original);
+        configure(context, null, null);
+      }
+      List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+      assertEquals(1, lines.size(), format + ": " + lines);
+      assertTrue(lines.get(0).contains("connection marked as broken"), lines.get(0));
+      if (format != null) assertTrue(lines.get(0).contains("java.sql.SQLException"), "JSON keeps the throwable");
+    }
+  }
 }
