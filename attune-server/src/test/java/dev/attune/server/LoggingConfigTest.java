@@ -19,15 +19,23 @@ import org.slf4j.LoggerFactory;
 class LoggingConfigTest {
   /** Configures logging from logback.xml with the given format, logs two lines and returns what reached stderr. */
   private static List<String> logWith(String format, String level) throws Exception {
+    return logged(format, level, context -> {
+      org.slf4j.Logger log = context.getLogger("dev.attune.test");
+      log.info("model gate: {} \"{}\"", "accepted", "v2");
+      log.debug("debug detail");
+    });
+  }
+
+  /** Configures logging from logback.xml with the given format, runs {@code logging}, returns what reached stderr. */
+  private static List<String> logged(String format, String level,
+      java.util.function.Consumer<LoggerContext> logging) throws Exception {
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     try {
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
       configure(context, format, level);
-      org.slf4j.Logger log = context.getLogger("dev.attune.test");
-      log.info("model gate: {} \"{}\"", "accepted", "v2");
-      log.debug("debug detail");
+      logging.accept(context);
       context.stop();
     } finally {
       System.setErr(original);
@@ -74,20 +82,8 @@ class LoggingConfigTest {
   @Test
   void thePoolsBrokenConnectionWarningIsOneLineInText() throws Exception {
     for (String format : new String[] {null, "json"}) {
-      PrintStream original = System.err;
-      ByteArrayOutputStream captured = new ByteArrayOutputStream();
-      LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-      try {
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        configure(context, format, null);
-        context.getLogger("com.zaxxer.hikari.pool.ProxyConnection").warn("connection marked as broken",
-            new java.sql.SQLException("I/O error", "08006"));
-        context.stop();
-      } finally {
-        System.setErr(original);
-        configure(context, null, null);
-      }
-      List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+      List<String> lines = logged(format, null, context -> context.getLogger("com.zaxxer.hikari.pool.ProxyConnection")
+          .warn("connection marked as broken", new java.sql.SQLException("I/O error", "08006")));
       assertEquals(1, lines.size(), format + ": " + lines);
       assertTrue(lines.get(0).contains("connection marked as broken"), lines.get(0));
       if (format != null) assertTrue(lines.get(0).contains("java.sql.SQLException"), "JSON keeps the throwable");
