@@ -51,7 +51,7 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--scene", description = "Scene for formats that do not name one (default per format).")
   String scene;
 
-  @Option(names = "--columns", description = "Column mapping for csv/jsonl, comma-separated key=value: user, item, type, value, timestamp, scene (column names; 0-based indices with header=false; JSON pointers such as /user/id for jsonl), default-type (view), default-value (1), default-scene, time-format (epoch-millis by default, epoch-seconds, iso, ordinal, none), time-zone (of ISO times without one; UTC), delimiter (comma, tab, semicolon, pipe, space or a character), header (true). E.g. user=user_id,item=product_id,type=event_type,timestamp=created_at,time-format=iso.")
+  @Option(names = "--columns", description = "Column mapping for csv/jsonl, comma-separated key=value: user, item, type, value, timestamp, scene (column names; 0-based indices with header=false; JSON pointers such as /user/id for jsonl), default-type (view), default-value (1), default-scene, time-format (epoch-millis by default, epoch-seconds, iso, ordinal, none), time-zone (of ISO times without one; UTC), decimal (point, or comma for values written 1.234,5), delimiter (comma, tab, semicolon, pipe, space or a character), header (true). E.g. user=user_id,item=product_id,type=event_type,timestamp=created_at,time-format=iso.")
   String columns;
 
   @Option(names = "--repeats", split = ",", description = "Scenes where consuming an item again is normal (evaluation then keeps seen items).")

@@ -39,6 +39,8 @@ import java.util.Locale;
  *   <tr><td>{@code header}</td><td>whether the first CSV record names the columns</td><td>{@code true}</td></tr>
  *   <tr><td>{@code time-zone}</td><td>the zone of ISO times written without one ({@code Europe/Berlin},
  *       {@code +02:00})</td><td>{@code UTC}</td></tr>
+ *   <tr><td>{@code decimal}</td><td>how values mark their fraction: {@code point} ({@code 1234.5}) or {@code comma}
+ *       ({@code 1.234,5}, {@code 1234,5})</td><td>{@code point}</td></tr>
  * </table>
  * Keys and values are trimmed; column names given in a spec cannot contain commas or {@code =} (build the
  * record directly for those).
@@ -57,15 +59,17 @@ import java.util.Locale;
  * @param delimiter CSV field separator; not a quote, CR or LF
  * @param header whether the first CSV record is a header naming the columns
  * @param timeZone the zone of ISO times written without a zone or offset; null for UTC
+ * @param decimalComma whether values are written with a decimal comma and dots between thousands ({@code 1.234,5}),
+ *     as spreadsheets save them in many locales
  */
 public record ColumnMapping(String user, String item, String type, String value, String timestamp, String scene,
     String defaultType, float defaultValue, String defaultScene, TimeFormat timeFormat, char delimiter,
-    boolean header, ZoneId timeZone) {
+    boolean header, ZoneId timeZone, boolean decimalComma) {
 
   /** Columns {@code user} and {@code item}, type {@code view}, value 1, no time, comma-separated with a header. */
   public static final ColumnMapping DEFAULTS =
       new ColumnMapping("user", "item", null, null, null, null, "view", 1f, null, TimeFormat.NONE, ',', true,
-          ZoneOffset.UTC);
+          ZoneOffset.UTC, false);
 
   /** The mapping before {@code timeZone} was one: local ISO times read as UTC. */
   public ColumnMapping(String user, String item, String type, String value, String timestamp, String scene,
@@ -73,6 +77,14 @@ public record ColumnMapping(String user, String item, String type, String value,
       boolean header) {
     this(user, item, type, value, timestamp, scene, defaultType, defaultValue, defaultScene, timeFormat, delimiter,
         header, ZoneOffset.UTC);
+  }
+
+  /** The mapping before {@code decimalComma} was one: values written with a decimal point. */
+  public ColumnMapping(String user, String item, String type, String value, String timestamp, String scene,
+      String defaultType, float defaultValue, String defaultScene, TimeFormat timeFormat, char delimiter,
+      boolean header, ZoneId timeZone) {
+    this(user, item, type, value, timestamp, scene, defaultType, defaultValue, defaultScene, timeFormat, delimiter,
+        header, timeZone, false);
   }
 
   /** How a timestamp column is written. */
@@ -204,6 +216,7 @@ public record ColumnMapping(String user, String item, String type, String value,
     char delimiter = d.delimiter;
     boolean header = d.header;
     ZoneId timeZone = d.timeZone;
+    boolean decimalComma = d.decimalComma;
     if (spec != null) {
       for (String pair : spec.split(",")) {
         if (pair.isBlank()) {
@@ -229,9 +242,15 @@ public record ColumnMapping(String user, String item, String type, String value,
           case "delimiter" -> delimiter = parseDelimiter(v);
           case "header" -> header = parseBoolean(v);
           case "time-zone" -> timeZone = parseZone(v);
+          case "decimal" -> decimalComma = switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "point" -> false;
+            case "comma" -> true;
+            default -> throw new IllegalArgumentException("decimal must be point (1234.5) or comma (1.234,5): '" + v
+                + "'");
+          };
           default -> throw new IllegalArgumentException("unknown column mapping key '" + key + "'; known: user, "
               + "item, type, value, timestamp, scene, default-type, default-value, default-scene, time-format, "
-              + "time-zone, delimiter, header");
+              + "time-zone, decimal, delimiter, header");
         }
       }
     }
@@ -239,7 +258,7 @@ public record ColumnMapping(String user, String item, String type, String value,
       timeFormat = timestamp == null || timestamp.isBlank() ? TimeFormat.NONE : TimeFormat.EPOCH_MILLIS;
     }
     return new ColumnMapping(user, item, type, value, timestamp, scene, defaultType, defaultValue, defaultScene,
-        timeFormat, delimiter, header, timeZone);
+        timeFormat, delimiter, header, timeZone, decimalComma);
   }
 
   private static ZoneId parseZone(String v) {
@@ -315,6 +334,9 @@ public record ColumnMapping(String user, String item, String type, String value,
     sb.append(",header=").append(header);
     if (!timeZone.equals(ZoneOffset.UTC)) {
       sb.append(",time-zone=").append(timeZone.getId());
+    }
+    if (decimalComma) {
+      sb.append(",decimal=comma");
     }
     return sb.toString();
   }

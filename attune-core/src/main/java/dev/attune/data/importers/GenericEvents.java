@@ -67,10 +67,12 @@ final class GenericEvents {
     boolean valueDefaulted = m.value() != null && isNull(value);
     if (m.value() != null && !valueDefaulted) {
       String text = value.trim();
+      // 1.234,5 is 1234.5 where a comma marks the fraction: the dots only group the thousands
+      if (m.decimalComma()) text = text.replace(".", "").replace(',', '.');
       try {
         v = Fields.parseFloat(text, 0, text.length(), m.value());
       } catch (BadRow e) {
-        throw withCommaHint(m.value(), text, e);
+        throw m.decimalComma() ? e : withCommaHint(m.value(), text, e);
       }
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
@@ -121,7 +123,7 @@ final class GenericEvents {
   static final long MILLIS_LIKELY_ABOVE_SECONDS = 32_503_680_000_000L;
 
   /** A number written with a decimal comma or a thousands separator, as spreadsheets in many locales save it. */
-  private static final Pattern NUMBER_WITH_COMMA = Pattern.compile("-?\\d+(,\\d+)+");
+  private static final Pattern NUMBER_WITH_COMMA = Pattern.compile("-?\\d[\\d.]*(,\\d+)+");
   /** The start of an ISO-8601 date, for a hint when one is read as a number. */
   private static final Pattern ISO_DATE_START = Pattern.compile("\\d{4}-\\d{2}-\\d{2}.*");
   /**
@@ -307,11 +309,13 @@ final class GenericEvents {
   }
 
   /** {@code e}, or for a number written with a decimal comma or thousands separators the bad number saying so. */
-  private static BadRow withCommaHint(String field, String text, BadRow e) {
+  private BadRow withCommaHint(String field, String text, BadRow e) {
     if (!NUMBER_WITH_COMMA.matcher(text).matches()) return e;
-    return BadRow.badNumber(field, text, "a decimal comma or a thousands separator: write numbers without"
-        + " separators and with a decimal point (a spreadsheet saved in a locale that writes 15,50 does this; save"
-        + " it as CSV in an English locale)");
+    // decimal=comma reads values; a time is an integer (or a fraction of a second, with a point)
+    String fix = field.equals(m.value()) ? "add decimal=comma to --columns when a comma marks the fraction, or write"
+        + " numbers without separators" : "write times without separators and with a decimal point";
+    return BadRow.badNumber(field, text, "a decimal comma or a thousands separator (a spreadsheet saved in a locale"
+        + " that writes 15,50 does this): " + fix);
   }
 
   private long epochMillis(String text) throws BadRow {

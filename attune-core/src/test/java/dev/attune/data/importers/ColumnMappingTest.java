@@ -28,6 +28,9 @@ class ColumnMappingTest {
     ColumnMapping berlin = ColumnMapping.parse("timestamp=ts,time-format=iso,time-zone=Europe/Berlin");
     assertEquals(java.time.ZoneId.of("Europe/Berlin"), berlin.timeZone());
     assertEquals(berlin, ColumnMapping.parse(berlin.toSpec()));
+    ColumnMapping comma = ColumnMapping.parse("value=v,decimal=comma,delimiter=semicolon");
+    org.junit.jupiter.api.Assertions.assertTrue(comma.decimalComma());
+    assertEquals(comma, ColumnMapping.parse(comma.toSpec()), "the spec written says it too");
     // epoch times name their instant: a zone for them would be ignored, so it is refused
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> ColumnMapping.parse("timestamp=ts,time-format=epoch-seconds,time-zone=Europe/Berlin"));

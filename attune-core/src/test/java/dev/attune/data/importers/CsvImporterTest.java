@@ -232,7 +232,24 @@ class CsvImporterTest {
         + "value=amount,delimiter=semicolon");
     e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("c", semicolon), comma, semicolon));
-    assertTrue(e.getMessage().contains("\"15,50\"; a decimal comma or a thousands separator"), e.getMessage());
+    assertTrue(e.getMessage().contains("\"15,50\"; a decimal comma or a thousands separator") && e.getMessage()
+        .contains("add decimal=comma to --columns"), e.getMessage());
+    // which decimal=comma reads: a comma marks the fraction, dots group the thousands
+    Path commas = write(dir.resolve("cc.csv"), "user_id;product_id;event_type;created_at;amount\n1;168;purchase;1;15,50\n"
+        + "2;169;purchase;2;1.234,5\n3;170;purchase;3;7\n");
+    ImportOptions decimalComma = mapping("user=user_id,item=product_id,type=event_type,timestamp=created_at,"
+        + "value=amount,delimiter=semicolon,decimal=comma");
+    Dataset read = IMPORTER.newDataset("cc", decimalComma);
+    IMPORTER.importInto(read, commas, decimalComma);
+    assertEquals(15.5f, only(read, "1", "168").value());
+    assertEquals(1234.5f, only(read, "2", "169").value());
+    assertEquals(7f, only(read, "3", "170").value());
+    assertThrows(IllegalArgumentException.class, () -> mapping("user=a,item=b,decimal=dot"));
+    ImportOptions point = mapping("user=user_id,item=product_id,type=event_type,timestamp=created_at,value=amount,"
+        + "delimiter=semicolon");
+    Path grouped = write(dir.resolve("g.csv"), "user_id;product_id;event_type;created_at;amount\n2;169;view;2;1.234,5\n");
+    e = assertThrows(ImportException.class, () -> IMPORTER.importInto(IMPORTER.newDataset("g", point), grouped, point));
+    assertTrue(e.getMessage().contains("add decimal=comma"), "dots between thousands too: " + e.getMessage());
     // in the time column too (a QA run's epoch seconds with a decimal comma got no hint)
     Path commaTime = write(dir.resolve("t.csv"), "user_id;product_id;event_type;created_at;amount\n"
         + "1;168;view;1700000000,5;1\n");
@@ -240,7 +257,8 @@ class CsvImporterTest {
         + "value=amount,delimiter=semicolon,time-format=epoch-seconds");
     e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("t", commaSeconds), commaTime, commaSeconds));
-    assertTrue(e.getMessage().contains("\"1700000000,5\"; a decimal comma or a thousands separator"), e.getMessage());
+    assertTrue(e.getMessage().contains("\"1700000000,5\"; a decimal comma or a thousands separator") && e.getMessage()
+        .contains("write times without separators"), e.getMessage());
     // a day the month does not have is no date, whatever the offset (a lenient parser had moved it to the 29th)
     for (String impossible : List.of("2024-02-31T10:00:00+0200", "2023-02-29T10:00:00+02", "2024-04-31 10:00:00+02")) {
       Path day = write(dir.resolve("day.csv"), header + "1,168,view," + impossible + ",1\n");
