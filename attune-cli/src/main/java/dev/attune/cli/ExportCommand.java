@@ -73,6 +73,7 @@ final class ExportCommand implements Callable<Integer> {
     if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
     String dataName = name != null ? name.strip() : "export-" + NAME_TIME.format(java.time.Instant.now());
     boolean replacing = AttuneCli.requireDatasetOut(out);
+    if (!replacing) requireNothingElseIn(out);
     long start = System.nanoTime();
     Dataset dataset;
     List<String> hiddenIds = new ArrayList<>();
@@ -137,6 +138,23 @@ final class ExportCommand implements Callable<Integer> {
       printed.println("not exported (they stay in the store; 'attune copy' copies a whole store): " + leftInStore);
     }
     return 0;
+  }
+
+  /**
+   * Refuses an {@code --out} that holds files but no data set (a home folder, a project's folder): the export's files
+   * would be mixed among them, and a later export, which replaces a data set's files, would not know which were its
+   * own. Hidden files (a desktop's, a version control's) do not count, and an export stopped half-way is its own.
+   */
+  private static void requireNothingElseIn(Path out) throws java.io.IOException {
+    // an export stopped half-way left its own files, marked: exporting again replaces them
+    if (!java.nio.file.Files.isDirectory(out) || java.nio.file.Files.exists(out.resolve(UNFINISHED))) return;
+    try (var entries = java.nio.file.Files.list(out)) {
+      var other = entries.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().findFirst();
+      if (other.isPresent()) {
+        throw new IllegalArgumentException("--out " + out + " holds other files (such as " + other.get() + ") and no"
+            + " data set: export into a new or empty folder, or one holding a data set to replace");
+      }
+    }
   }
 
   /** The store's own records an export does not carry, counted ("2 model versions, 1 API key"), or null for none. */

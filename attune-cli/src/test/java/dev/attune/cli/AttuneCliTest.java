@@ -557,6 +557,15 @@ class AttuneCliTest {
     CliRun noOut = run("export", "--store", url, "--out", "", "-q");
     assertEquals(AttuneCli.USAGE_ERROR, noOut.code());
     assertTrue(noOut.err().contains("--out is empty"), noOut.err());
+    // a folder of other files is not one to mix an export into; hidden ones do not count
+    Path elsewhere = Files.createDirectories(dir.resolve("notes"));
+    Files.writeString(elsewhere.resolve(".hidden"), "x");
+    Files.writeString(elsewhere.resolve("todo.txt"), "x");
+    CliRun mixed = run("export", "--store", url, "--out", elsewhere.toString(), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, mixed.code(), mixed.out());
+    assertTrue(mixed.err().contains("holds other files (such as todo.txt) and no data set"), mixed.err());
+    Files.delete(elsewhere.resolve("todo.txt"));
+    assertEquals(0, run("export", "--store", url, "--out", elsewhere.toString(), "-q").code(), "hidden files alone");
     Files.delete(withoutIds.resolve(ExportedEvents.FILE));
     CliRun doubled = run("load", "--data", withoutIds.toString(), "--store", url, "-q");
     assertEquals(AttuneCli.USAGE_ERROR, doubled.code(), doubled.out());
