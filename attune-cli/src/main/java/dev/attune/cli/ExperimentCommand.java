@@ -57,6 +57,8 @@ final class ExperimentCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter UTC_MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'",
       Locale.ROOT).withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter UTC_SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss",
+      Locale.ROOT).withZone(ZoneOffset.UTC);
 
   @Override
   public Integer call() {
@@ -409,9 +411,41 @@ final class ExperimentCommand implements Callable<Integer> {
       + " each arm against the control (the fixed-horizon and the always-valid test), the split's check and the"
       + " verdict.")
   static final class Show extends ResultsOfOne {
+    /** The shortest interval of --watch: the server recomputes results at most once a second, each a full pass. */
+    static final int MIN_WATCH_SECONDS = 5;
+
+    @Option(names = "--watch", paramLabel = "SECONDS", description = "show the results again every SECONDS (at least "
+        + MIN_WATCH_SECONDS + ", such as 60) until the experiment stops or Ctrl-C; with --json, one JSON object per"
+        + " line each time")
+    Integer watchSeconds;
+
     @Override
     JsonNode answer() throws IOException, InterruptedException {
       return server.callFor("results", "GET", path(id), null);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      if (watchSeconds == null) return super.call();
+      if (watchSeconds < MIN_WATCH_SECONDS) {
+        throw new IllegalArgumentException("--watch takes at least " + MIN_WATCH_SECONDS + " seconds: " + watchSeconds);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      return run(spec, server, () -> {
+        while (true) {
+          JsonNode e = answer();
+          if (server.json) {
+            out.println(JSON.writeValueAsString(e)); // a line each time: a script reads them as they come
+          } else {
+            out.println("-- " + UTC_SECOND.format(Instant.now()) + " UTC --");
+            printResults(out, e);
+            out.println();
+          }
+          out.flush();
+          if (e.hasNonNull("stoppedAtMillis")) return 0; // its results change no more
+          Thread.sleep(watchSeconds * 1000L);
+        }
+      });
     }
   }
 

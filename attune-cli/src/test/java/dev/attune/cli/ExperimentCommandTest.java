@@ -128,8 +128,20 @@ class ExperimentCommandTest {
     assertTrue(deleteRunning.err().startsWith("attune: experiment 'ab-cli' is running; stop it first"),
         deleteRunning.err());
 
+    // --watch shows the results again until the experiment stops: one JSON object per line with --json
+    assertEquals(2, experiment("show", "ab-cli", "--watch", "1").code(), "under the shortest interval");
+    java.util.concurrent.CompletableFuture<CliRun> watched = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> experiment("show", "ab-cli", "--watch", "5", "--json"));
+    Thread.sleep(3_000); // its first look is done: the stop comes before its second
+
     CliRun stopped = experiment("stop", "ab-cli");
     assertEquals(0, stopped.code(), stopped.err());
+    CliRun watch = watched.get(60, TimeUnit.SECONDS);
+    assertEquals(0, watch.code(), watch.err());
+    List<String> looks = watch.out().lines().toList();
+    assertEquals(2, looks.size(), "a look before the stop and one after: " + watch.out());
+    assertTrue(JSON.readTree(looks.get(0)).path("stoppedAtMillis").isNull(), looks.get(0));
+    assertFalse(JSON.readTree(looks.get(1)).path("stoppedAtMillis").isNull(), "it ends with the stopped results");
     assertTrue(stopped.out().contains(": the same model twice (started ") && stopped.out().contains(", stopped "),
         stopped.out());
     CliRun deleted = experiment("delete", "ab-cli", "--json");
