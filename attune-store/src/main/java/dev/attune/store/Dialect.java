@@ -382,4 +382,57 @@ enum Dialect {
       }
     }
   }
+
+  /**
+   * PostgreSQL: drops {@code table}'s keys, foreign keys and indexes before a bulk load into it, inside the caller's
+   * transaction, and returns the statements that make them again, to run after the load. Building an index once over
+   * the loaded rows is faster than keeping it up row by row: 5.2 million events went in 5.0 s and their three indexes
+   * were built in 5.9 s, against 30.7 s into the indexed table (2026-12-06, {@code INSERT ... SELECT}). Read from the
+   * catalogue, so a migration's new index is rebuilt too. SQLite: nothing.
+   *
+   * <p>Only for a table no foreign key points at (the events, the exposures): dropping a key another table refers to
+   * would need that table's key dropped too.
+   */
+  java.util.List<String> dropKeysForBulkLoad(Connection connection, String table) throws SQLException {
+    java.util.List<String> again = new java.util.ArrayList<>();
+    // SQLite: its keys' indexes are part of the table; rebuilding its one index apart from them measured no faster
+    // (5.2 million events from PostgreSQL: 43.4 s, against 42.0 s kept up)
+    if (this != POSTGRESQL) return again;
+    java.util.List<String> drops = new java.util.ArrayList<>();
+    java.util.List<String> foreign = new java.util.ArrayList<>();
+    try (var ps = connection.prepareStatement("SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
+        + " WHERE conrelid = CAST(? AS regclass) AND contype IN ('p', 'u', 'f') ORDER BY contype DESC, conname")) {
+      ps.setString(1, table);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String name = quoted(rs.getString(1));
+          drops.add("ALTER TABLE " + table + " DROP CONSTRAINT " + name);
+          String add = "ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + rs.getString(3);
+          if (rs.getString(2).equals("f")) foreign.add(add); // last: it reads the keys made before it
+          else again.add(add);
+        }
+      }
+    }
+    try (var ps = connection.prepareStatement("SELECT i.indexname, i.indexdef FROM pg_indexes i"
+        + " WHERE i.schemaname = current_schema() AND i.tablename = ? AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+        + " WHERE c.conrelid = CAST(? AS regclass) AND c.conname = i.indexname) ORDER BY i.indexname")) {
+      ps.setString(1, table);
+      ps.setString(2, table);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          drops.add("DROP INDEX " + quoted(rs.getString(1)));
+          again.add(rs.getString(2));
+        }
+      }
+    }
+    again.addAll(foreign);
+    try (var st = connection.createStatement()) {
+      for (String drop : drops) st.execute(drop);
+    }
+    return again;
+  }
+
+  private static String quoted(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
 }

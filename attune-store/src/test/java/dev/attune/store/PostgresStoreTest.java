@@ -9,6 +9,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,12 +115,18 @@ final class PostgresStoreTest extends StoreContract {
    * and as booleans, NULLs as NULLs).
    */
   @Test
-  void aStoreCopiedFromSqliteIntoPostgresqlAndBackHoldsTheSame(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+  void aStoreCopiedFromSqliteIntoPostgresqlAndBackHoldsTheSame(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws SQLException {
     try (Store sqlite = Store.open("jdbc:sqlite:" + dir.resolve("first.db"));
         Store back = Store.open("jdbc:sqlite:" + dir.resolve("back.db"))) {
       fillWithEverything(sqlite);
+      List<String> fresh = keysAndIndexes(schema);
       StoreCopy.copy(sqlite, store, dev.attune.model.FitListener.NONE);
       assertSameContents(sqlite, store);
+      // the keys and indexes the copy dropped to load the events and exposures faster are all back, as they were
+      org.junit.jupiter.api.Assertions.assertEquals(fresh, keysAndIndexes(schema));
+      org.junit.jupiter.api.Assertions.assertTrue(fresh.stream().anyMatch(k -> k.startsWith("events_user_id_fkey: f")),
+          fresh.toString());
       StoreCopy.copy(store, back, dev.attune.model.FitListener.NONE);
       assertSameContents(sqlite, back);
       for (Store s : java.util.List.of(sqlite, store, back)) {
@@ -192,6 +199,22 @@ final class PostgresStoreTest extends StoreContract {
       execute("DROP OWNED BY " + role);
       execute("DROP ROLE " + role);
     }
+  }
+
+  /** The keys and indexes of {@code schema}'s tables, each "name: type definition", sorted. */
+  private static List<String> keysAndIndexes(String schema) throws SQLException {
+    List<String> out = new java.util.ArrayList<>();
+    try (Connection c = DriverManager.getConnection(SERVER_URL); Statement st = c.createStatement()) {
+      try (var rs = st.executeQuery("SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
+          + " WHERE connamespace = CAST('" + schema + "' AS regnamespace)")) {
+        while (rs.next()) out.add(rs.getString(1) + ": " + rs.getString(2) + " " + rs.getString(3));
+      }
+      try (var rs = st.executeQuery("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '" + schema + "'")) {
+        while (rs.next()) out.add(rs.getString(1) + ": i " + rs.getString(2));
+      }
+    }
+    java.util.Collections.sort(out);
+    return out;
   }
 
   private static void execute(String sql) throws SQLException {
