@@ -106,7 +106,7 @@ final class CopyCommand implements Callable<Integer> {
                 + "; copy into a new store (a new SQLite file, or an empty PostgreSQL database or schema:"
                 + " ?currentSchema=<name>), so that nothing is merged or written over");
           }
-          try (Store target = Store.open(to); Progress progress = new Progress("copy", quiet, err)) {
+          try (Store target = Store.open(to); Progress progress = new Progress("copy", quiet, quiet ? null : err)) {
             try {
               copied = AttuneCli.sayingOnStop("attune-copy-stopped", () -> err.println("attune: the copy stopped before"
                   + " it finished; the store at --to holds none of it (the copy is one transaction): run the same"

@@ -158,8 +158,8 @@ final class ExperimentCommand implements Callable<Integer> {
       try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
         response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       } catch (ConnectException | HttpConnectTimeoutException e) {
-        throw new IllegalArgumentException("no server answers at " + base + " (start one with 'attune serve' or"
-            + " 'attune demo', or give --server)");
+        throw new NoServer("no server answers at " + base + " (start one with 'attune serve' or 'attune demo', or"
+            + " give --server)");
       } catch (HttpTimeoutException e) {
         throw new ServerFailed("the server at " + base + " did not answer within 2 minutes");
       } catch (IOException e) {
@@ -229,6 +229,13 @@ final class ExperimentCommand implements Callable<Integer> {
   }
 
   /** The server failed (5xx, no answer in time): not the user's mistake, exit code 1. */
+  /** No server accepted the connection: a wrong address (exit 2), or a server restarting under a watch. */
+  static final class NoServer extends IllegalArgumentException {
+    NoServer(String message) {
+      super(message);
+    }
+  }
+
   static final class ServerFailed extends RuntimeException {
     ServerFailed(String message) {
       super(message);
@@ -413,6 +420,8 @@ final class ExperimentCommand implements Callable<Integer> {
   static final class Show extends ResultsOfOne {
     /** The shortest interval of --watch: the server recomputes results at most once a second, each a full pass. */
     static final int MIN_WATCH_SECONDS = 5;
+    /** Looks in a row a watch tries again after the server did not answer or failed, before it ends. */
+    static final int WATCH_RETRIES = 3;
 
     @Option(names = "--watch", paramLabel = "SECONDS", description = "show the results again every SECONDS (at least "
         + MIN_WATCH_SECONDS + ", such as 60) until the experiment stops or Ctrl-C; with --json, one JSON object per"
@@ -432,8 +441,20 @@ final class ExperimentCommand implements Callable<Integer> {
       }
       PrintWriter out = spec.commandLine().getOut();
       return run(spec, server, () -> {
+        int failedLooks = 0;
         while (true) {
-          JsonNode e = answer();
+          JsonNode e;
+          try {
+            e = answer();
+            failedLooks = 0;
+          } catch (NoServer | ServerFailed failed) {
+            // a restart or a moment's failure need not end a watch of hours; one that lasts does
+            if (++failedLooks > WATCH_RETRIES) throw failed;
+            spec.commandLine().getErr().println("attune: note: " + failed.getMessage() + "; looking again in "
+                + watchSeconds + " s (" + failedLooks + " of " + WATCH_RETRIES + ")");
+            Thread.sleep(watchSeconds * 1000L);
+            continue;
+          }
           if (server.json) {
             out.println(JSON.writeValueAsString(e)); // a line each time: a script reads them as they come
           } else {

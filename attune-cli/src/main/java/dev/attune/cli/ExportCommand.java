@@ -140,16 +140,24 @@ final class ExportCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The files a data set and an export of one are made of ({@link dev.attune.data.DatasetIo}, this command's). */
+  private static final java.util.Set<String> DATA_SET_FILES = java.util.Set.of(dev.attune.data.DatasetIo.MANIFEST,
+      "users.jsonl", "items.jsonl", "events.bin", "given-test.bin", ExportedEvents.FILE, ItemFlags.FILE,
+      ItemFlags.EARLIER_FILE, ExportCommand.UNFINISHED);
+
   /**
    * Refuses an {@code --out} that holds files but no data set (a home folder, a project's folder): the export's files
    * would be mixed among them, and a later export, which replaces a data set's files, would not know which were its
-   * own. Hidden files (a desktop's, a version control's) do not count, and an export stopped half-way is its own.
+   * own. Hidden files (a desktop's, a version control's) do not count, nor do a data set's own files, left whole or
+   * half-written by a run that stopped (an import, a generation, an export).
    */
   private static void requireNothingElseIn(Path out) throws java.io.IOException {
-    // an export stopped half-way left its own files, marked: exporting again replaces them
-    if (!java.nio.file.Files.isDirectory(out) || java.nio.file.Files.exists(out.resolve(UNFINISHED))) return;
+    if (!java.nio.file.Files.isDirectory(out)) return;
     try (var entries = java.nio.file.Files.list(out)) {
-      var other = entries.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().findFirst();
+      // a data set's own files, and the half-written ones of a run stopped while writing one, are what it replaces
+      var other = entries.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".") && !DATA_SET_FILES.contains(n.endsWith(".tmp") ? n.substring(0,
+              n.length() - ".tmp".length()) : n)).sorted().findFirst();
       if (other.isPresent()) {
         throw new IllegalArgumentException("--out " + out + " holds other files (such as " + other.get() + ") and no"
             + " data set: export into a new or empty folder, or one holding a data set to replace");

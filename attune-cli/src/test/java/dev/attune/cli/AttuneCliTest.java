@@ -565,6 +565,9 @@ class AttuneCliTest {
     assertEquals(AttuneCli.USAGE_ERROR, mixed.code(), mixed.out());
     assertTrue(mixed.err().contains("holds other files (such as todo.txt) and no data set"), mixed.err());
     Files.delete(elsewhere.resolve("todo.txt"));
+    // a data set's own files, which a stopped import or export left without its manifest, are its to replace
+    Files.writeString(elsewhere.resolve("users.jsonl"), "");
+    Files.writeString(elsewhere.resolve("events.bin.tmp"), "");
     assertEquals(0, run("export", "--store", url, "--out", elsewhere.toString(), "-q").code(), "hidden files alone");
     Files.delete(withoutIds.resolve(ExportedEvents.FILE));
     CliRun doubled = run("load", "--data", withoutIds.toString(), "--store", url, "-q");

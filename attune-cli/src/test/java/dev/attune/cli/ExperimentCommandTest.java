@@ -139,9 +139,10 @@ class ExperimentCommandTest {
     CliRun watch = watched.get(60, TimeUnit.SECONDS);
     assertEquals(0, watch.code(), watch.err());
     List<String> looks = watch.out().lines().toList();
-    assertEquals(2, looks.size(), "a look before the stop and one after: " + watch.out());
-    assertTrue(JSON.readTree(looks.get(0)).path("stoppedAtMillis").isNull(), looks.get(0));
-    assertFalse(JSON.readTree(looks.get(1)).path("stoppedAtMillis").isNull(), "it ends with the stopped results");
+    // a look before the stop (unless a loaded machine took 3 s for it) and the one after, which ends the watch
+    assertTrue(looks.size() == 2 || looks.size() == 1, "a look before the stop and one after: " + watch.out());
+    if (looks.size() == 2) assertTrue(JSON.readTree(looks.get(0)).path("stoppedAtMillis").isNull(), looks.get(0));
+    assertFalse(JSON.readTree(looks.getLast()).path("stoppedAtMillis").isNull(), "it ends with the stopped results");
     assertTrue(stopped.out().contains(": the same model twice (started ") && stopped.out().contains(", stopped "),
         stopped.out());
     CliRun deleted = experiment("delete", "ab-cli", "--json");

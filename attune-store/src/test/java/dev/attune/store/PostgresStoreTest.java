@@ -137,6 +137,18 @@ final class PostgresStoreTest extends StoreContract {
     }
   }
 
+  /** A table of the operator's own that refers to the events keeps their keys in place: the copy loads beside them. */
+  @Test
+  void aCopyIntoASchemaWhereAnotherTableRefersToTheEventsKeepsTheirKeys(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws SQLException {
+    execute("CREATE TABLE " + schema + ".audit (seq bigint REFERENCES " + schema + ".events (sequence))");
+    try (Store sqlite = Store.open("jdbc:sqlite:" + dir.resolve("first.db"))) {
+      fillWithEverything(sqlite);
+      StoreCopy.copy(sqlite, store, dev.attune.model.FitListener.NONE);
+      assertSameContents(sqlite, store);
+    }
+  }
+
   /** A schema name PostgreSQL would read in another case than given is refused before anything is made. */
   @Test
   void aSchemaNameOfCapitalsIsRefusedBeforeAnythingIsMade() throws SQLException {

@@ -67,12 +67,18 @@ final class GenericEvents {
     boolean valueDefaulted = m.value() != null && isNull(value);
     if (m.value() != null && !valueDefaulted) {
       String text = value.trim();
-      // 1.234,5 is 1234.5 where a comma marks the fraction: the dots only group the thousands
-      if (m.decimalComma()) text = text.replace(".", "").replace(',', '.');
+      if (m.decimalComma()) {
+        // 1.234,5 is 1234.5 where a comma marks the fraction, the dots grouping thousands; a value written with a
+        // point (1.5, as JSON numbers are) is not one of those, and read so it would silently be 15
+        if (!DECIMAL_COMMA.matcher(text).matches()) {
+          throw BadRow.badNumber(m.value(), text, "with decimal=comma a value is written 1234,5 or 1.234,5");
+        }
+        text = text.replace(".", "").replace(',', '.');
+      }
       try {
         v = Fields.parseFloat(text, 0, text.length(), m.value());
       } catch (BadRow e) {
-        throw m.decimalComma() ? e : withCommaHint(m.value(), text, e);
+        throw withCommaHint(m.value(), text, e);
       }
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
@@ -122,6 +128,8 @@ final class GenericEvents {
    */
   static final long MILLIS_LIKELY_ABOVE_SECONDS = 32_503_680_000_000L;
 
+  /** A value as decimal=comma reads it: digits, or dots between groups of three, then a comma and the fraction. */
+  private static final Pattern DECIMAL_COMMA = Pattern.compile("-?(\\d+|\\d{1,3}(\\.\\d{3})+)(,\\d+)?");
   /** A number written with a decimal comma or a thousands separator, as spreadsheets in many locales save it. */
   private static final Pattern NUMBER_WITH_COMMA = Pattern.compile("-?\\d[\\d.]*(,\\d+)+");
   /** The start of an ISO-8601 date, for a hint when one is read as a number. */

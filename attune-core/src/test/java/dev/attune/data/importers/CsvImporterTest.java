@@ -244,6 +244,18 @@ class CsvImporterTest {
     assertEquals(15.5f, only(read, "1", "168").value());
     assertEquals(1234.5f, only(read, "2", "169").value());
     assertEquals(7f, only(read, "3", "170").value());
+    Path more = write(dir.resolve("cm.csv"), "user_id;product_id;event_type;created_at;amount\n4;171;purchase;4;-1,5\n"
+        + "5;172;purchase;5;1.234.567,89\n");
+    Dataset moreRead = IMPORTER.newDataset("cm", decimalComma);
+    IMPORTER.importInto(moreRead, more, decimalComma);
+    assertEquals(-1.5f, only(moreRead, "4", "171").value());
+    assertEquals(1234567.89f, only(moreRead, "5", "172").value());
+    // a value written with a point is not read as one with dots between thousands (1.5 would be 15)
+    Path pointed = write(dir.resolve("cp.csv"), "user_id;product_id;event_type;created_at;amount\n6;173;purchase;6;1.5\n");
+    ImportException notComma = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("cp", decimalComma), pointed, decimalComma));
+    assertTrue(notComma.getMessage().contains("\"1.5\"; with decimal=comma a value is written 1234,5 or 1.234,5"),
+        notComma.getMessage());
     assertThrows(IllegalArgumentException.class, () -> mapping("user=a,item=b,decimal=dot"));
     ImportOptions point = mapping("user=user_id,item=product_id,type=event_type,timestamp=created_at,value=amount,"
         + "delimiter=semicolon");
