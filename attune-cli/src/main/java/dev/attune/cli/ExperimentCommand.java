@@ -456,7 +456,10 @@ final class ExperimentCommand implements Callable<Integer> {
             continue;
           }
           if (server.json) {
-            out.println(JSON.writeValueAsString(e)); // a line each time: a script reads them as they come
+            // a line each time, a script reading them as they come, with when it was looked at (gaps show)
+            ObjectNode look = e.deepCopy();
+            look.put("lookedAtMillis", System.currentTimeMillis());
+            out.println(JSON.writeValueAsString(look));
           } else {
             out.println("-- " + UTC_SECOND.format(Instant.now()) + " UTC --");
             printResults(out, e);

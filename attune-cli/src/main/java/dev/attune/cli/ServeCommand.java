@@ -460,10 +460,16 @@ final class ServeCommand implements Callable<Integer> {
         + withoutParameters(url) + "); one at a time per store: a server's caches and counters live in memory";
   }
 
-  /** A store URL as messages show it: without its parameters, which may carry a password. */
+  /**
+   * A store URL as messages show it: without its parameters, which may carry a password, but for {@code
+   * currentSchema}, which says which of a database's stores is meant (a QA run's refusal named only the database).
+   */
   static String withoutParameters(String url) {
     int query = url.indexOf('?');
-    return query < 0 ? url : url.substring(0, query);
+    if (query < 0) return url;
+    String schema = java.util.Arrays.stream(url.substring(query + 1).split("&"))
+        .filter(p -> p.regionMatches(true, 0, "currentSchema=", 0, "currentSchema=".length())).findFirst().orElse(null);
+    return url.substring(0, query) + (schema == null ? "" : "?" + schema);
   }
 
   /**

@@ -143,6 +143,7 @@ class ExperimentCommandTest {
     assertTrue(looks.size() == 2 || looks.size() == 1, "a look before the stop and one after: " + watch.out());
     if (looks.size() == 2) assertTrue(JSON.readTree(looks.get(0)).path("stoppedAtMillis").isNull(), looks.get(0));
     assertFalse(JSON.readTree(looks.getLast()).path("stoppedAtMillis").isNull(), "it ends with the stopped results");
+    assertTrue(JSON.readTree(looks.getLast()).path("lookedAtMillis").asLong() > 0, "each look says when: " + looks);
     assertTrue(stopped.out().contains(": the same model twice (started ") && stopped.out().contains(", stopped "),
         stopped.out());
     CliRun deleted = experiment("delete", "ab-cli", "--json");

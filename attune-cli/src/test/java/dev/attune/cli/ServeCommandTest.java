@@ -68,9 +68,9 @@ class ServeCommandTest {
     TestPostgres.assumeReachable();
     String schema = TestPostgres.newSchemaName();
     try {
-      // the message leaves out the URL's parameters: they may hold a password
-      refusesASecondServer(TestPostgres.URL + "&currentSchema=" + schema,
-          TestPostgres.URL.substring(0, TestPostgres.URL.indexOf('?')));
+      // the message leaves out the URL's parameters, which may hold a password, but for the schema: which store it is
+      refusesASecondServer(TestPostgres.URL + "&password=secret&currentSchema=" + schema,
+          TestPostgres.URL.substring(0, TestPostgres.URL.indexOf('?')) + "?currentSchema=" + schema);
     } finally {
       TestPostgres.dropSchema(schema);
     }

@@ -129,7 +129,7 @@ final class GenericEvents {
   static final long MILLIS_LIKELY_ABOVE_SECONDS = 32_503_680_000_000L;
 
   /** A value as decimal=comma reads it: digits, or dots between groups of three, then a comma and the fraction. */
-  private static final Pattern DECIMAL_COMMA = Pattern.compile("-?(\\d+|\\d{1,3}(\\.\\d{3})+)(,\\d+)?");
+  private static final Pattern DECIMAL_COMMA = Pattern.compile("[-+]?(\\d+|\\d{1,3}(\\.\\d{3})+)(,\\d+)?");
   /** A number written with a decimal comma or a thousands separator, as spreadsheets in many locales save it. */
   private static final Pattern NUMBER_WITH_COMMA = Pattern.compile("-?\\d[\\d.]*(,\\d+)+");
   /** The start of an ISO-8601 date, for a hint when one is read as a number. */
