@@ -142,15 +142,17 @@ public final class CtrTraining {
         Adam adam = new Adam(net.parameters(), options.learningRate(), 0.9f, 0.999f, 1e-8f)) {
       ParameterStore store = net.parameters();
       store.requireGradients();
+      DivergenceWatch watch = new DivergenceWatch("learningRate (" + options.learningRate() + ") or l2 ("
+          + options.l2() + ")");
       for (int epoch = 0; epoch < options.epochs(); epoch++) {
         double loss;
         Scores s = null;
         try {
           long start = System.nanoTime();
-          loss = runEpoch(net, adam, data, train, options, slots, epoch, report);
+          loss = runEpoch(net, adam, data, train, options, slots, epoch, watch, report);
           seconds += (System.nanoTime() - start) / 1e9;
           if (validate) s = score(predict(net, data, data.validation(), options.maxHistory(), slots), data.validation());
-        } catch (SequenceTraining.Diverged diverged) {
+        } catch (DivergenceWatch.Diverged diverged) {
           if (best == null) throw diverged;
           report.status(diverged.getMessage() + "; stopped, keeping epoch " + bestEpoch + ", the best validated");
           break;
@@ -180,7 +182,7 @@ public final class CtrTraining {
 
   /** One pass over the training impressions; returns the mean binary cross-entropy (penalty excluded). */
   private static double runEpoch(CtrNetwork net, Adam adam, CtrDataset data, CtrDataset.Part train,
-      Options options, int slots, int epoch, FitListener report) {
+      Options options, int slots, int epoch, DivergenceWatch watch, FitListener report) {
     long seed = new SplittableRandom(options.seed() ^ (0x9E3779B97F4A7C15L * (epoch + 1))).nextLong();
     Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
     SplittableRandom random = new SplittableRandom(seed);
@@ -197,7 +199,6 @@ public final class CtrTraining {
     String stage = "epoch " + (epoch + 1) + "/" + options.epochs();
     double lossSum = 0;
     long seen = 0;
-    int batches = 0;
     int skipped = 0;
     for (int from = 0; from < n; from += options.batchSize()) {
       int[] rows = java.util.Arrays.copyOfRange(order, from, Math.min(n, from + options.batchSize()));
@@ -225,17 +226,16 @@ public final class CtrTraining {
           adam.update(store, scope);
           lossSum += value * (double) rows.length;
           seen += rows.length;
-        } else if (skipped++ == 0) {
+          watch.trained(value, rows.length);
+        } else if ((skipped = watch.skipped()) == 1) {
           report.status("skipped a batch with a non-finite loss or gradient at epoch " + (epoch + 1));
         }
         store.zeroGradients();
       }
-      batches++;
       report.progress(stage, Math.min(n, from + options.batchSize()), n);
     }
     if (skipped > 1) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
-    SequenceTraining.requireConverging(epoch, skipped, batches, "learningRate (" + options.learningRate() + ") or l2 ("
-        + options.l2() + ")");
+    watch.endEpoch(epoch);
     return seen == 0 ? Double.NaN : lossSum / seen;
   }
 
@@ -267,7 +267,7 @@ public final class CtrTraining {
     for (float p : probabilities) if (Float.isNaN(p)) nan++;
     if (nan > 0) {
       // weights that overflowed in a step too large: what to change, not the metric's own complaint
-      throw new SequenceTraining.Diverged(String.format(java.util.Locale.ROOT, "training diverged: the model"
+      throw new DivergenceWatch.Diverged(String.format(java.util.Locale.ROOT, "training diverged: the model"
           + " predicts NaN for %,d of %,d impressions; lower learningRate or l2", nan, probabilities.length));
     }
     return new Scores(RankingMetrics.auc(probabilities, part.label()),

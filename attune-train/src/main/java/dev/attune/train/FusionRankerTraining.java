@@ -267,7 +267,7 @@ public final class FusionRankerTraining {
       trainLoss /= order.length;
       if (!Double.isFinite(trainLoss)) {
         // steps too large: the weights overflowed, and every epoch after starts from them
-        SequenceTraining.Diverged diverged = new SequenceTraining.Diverged("training diverged: the fusion ranker's"
+        DivergenceWatch.Diverged diverged = new DivergenceWatch.Diverged("training diverged: the fusion ranker's"
             + " training loss is " + trainLoss + " at epoch " + epoch + "; lower learningRate (" + params.learningRate()
             + ")");
         if (bestEpoch == 0 || validation.isEmpty()) throw diverged;

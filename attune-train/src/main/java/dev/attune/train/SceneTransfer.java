@@ -260,8 +260,9 @@ public final class SceneTransfer {
         DataType.FLOAT32, params.seed(), name -> name.equals("item_bias") ? logCounts : null);
         Adam adam = new Adam(net.store, params.learningRate(), 0.9f, 0.999f, 1e-8f)) {
       net.store.requireGradients();
+      DivergenceWatch watch = new DivergenceWatch("learningRate (" + params.learningRate() + ")");
       for (int epoch = 0; epoch < params.epochs(); epoch++) {
-        double loss = runEpoch(net, adam, ex, epoch, report);
+        double loss = runEpoch(net, adam, ex, epoch, watch, report);
         report.epochEnd(epoch + 1, loss);
         if (afterEpoch != null) afterEpoch.accept(epoch + 1, net.toWeights(sceneNames, train.itemScenes()));
       }
@@ -386,7 +387,8 @@ public final class SceneTransfer {
     return Interactions.fromTriples(m.numUsers(), m.numItems(), users, items, weights);
   }
 
-  private double runEpoch(Network net, Adam adam, Examples ex, int epoch, FitListener report) {
+  private double runEpoch(Network net, Adam adam, Examples ex, int epoch, DivergenceWatch watch,
+      FitListener report) {
     long seed = new SplittableRandom(params.seed() ^ (0x9E3779B97F4A7C15L * (epoch + 1))).nextLong();
     Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
     SplittableRandom random = new SplittableRandom(seed);
@@ -410,7 +412,8 @@ public final class SceneTransfer {
           adam.update(net.store, scope);
           lossSum += value * (double) rows.length; // the batch's loss is a mean over its examples
           targets += batch.targetCount();
-        } else if (skipped++ == 0) {
+          watch.trained(value, rows.length);
+        } else if ((skipped = watch.skipped()) == 1) {
           report.status("skipped a batch with a non-finite loss or gradient at epoch " + (epoch + 1));
         }
         net.store.zeroGradients();
@@ -419,7 +422,7 @@ public final class SceneTransfer {
       report.progress(stage, done, ex.size());
     }
     if (skipped > 1) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
-    SequenceTraining.requireConverging(epoch, skipped, batches.size(), "learningRate (" + params.learningRate() + ")");
+    watch.endEpoch(epoch);
     return targets == 0 ? Double.NaN : lossSum / targets;
   }
 

@@ -396,11 +396,12 @@ public final class SequenceTraining {
         }
         net.parameters().requireGradients();
         boolean stop = patienceExhausted(options, badChecks);
+        DivergenceWatch watch = new DivergenceWatch("learningRate (" + options.learningRate() + ")");
         for (int epoch = startEpoch; epoch < options.epochs() && !stop; epoch++) {
           double loss;
           try {
-            loss = runEpoch(net, adam, examples, options, cloze, epoch, report);
-          } catch (Diverged diverged) {
+            loss = runEpoch(net, adam, examples, options, cloze, epoch, watch, report);
+          } catch (DivergenceWatch.Diverged diverged) {
             if (best == null) throw diverged;
             report.status(diverged.getMessage() + "; stopped, keeping epoch " + best.property("epoch")
                 + ", the best validated");
@@ -582,7 +583,7 @@ public final class SequenceTraining {
 
   /** One pass over the users; returns the mean loss per trained position. */
   private static double runEpoch(SequenceNetwork net, Adam adam, Examples ex, Options options, Cloze cloze,
-      int epoch, FitListener report) {
+      int epoch, DivergenceWatch watch, FitListener report) {
     long seed = epochSeed(options.seed(), epoch);
     Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
     SplittableRandom random = new SplittableRandom(seed);
@@ -633,7 +634,8 @@ public final class SequenceTraining {
           adam.update(store, scope);
           lossSum += lossValue * (double) valid;
           positions += valid;
-        } else if (skipped++ == 0) {
+          watch.trained(lossValue, valid);
+        } else if ((skipped = watch.skipped()) == 1) {
           // the tensors once an epoch: a diverging run would print their list for every batch
           report.status("skipped a batch of " + windows.length + " sequences (window " + t + "): loss " + lossValue
               + ", non-finite gradients in " + nonFinite(store));
@@ -646,35 +648,8 @@ public final class SequenceTraining {
           + (skipped > 0 ? ", " + skipped + " non-finite batches skipped" : ""));
     }
     if (skipped > 0) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
-    requireConverging(epoch, skipped, batches.length, "learningRate (" + options.learningRate() + ")");
+    watch.endEpoch(epoch);
     return positions == 0 ? Double.NaN : lossSum / positions;
-  }
-
-  /**
-   * Stops a run most of whose batches in an epoch had a non-finite loss or gradient: it has diverged. The few
-   * batches that passed moved the weights by steps too large, so its scores are noise (a QA run with learningRate
-   * 1e20 skipped 7 of 8 batches, then wrote a model of HR@10 0 and exited as if it had trained), and the epochs after
-   * only skip more.
-   *
-   * @param lower the settings to lower, for the message ("learningRate (0.001)")
-   * @throws IllegalArgumentException when more than half of the epoch's {@code batches} were {@code skipped}
-   */
-  static void requireConverging(int epoch, int skipped, int batches, String lower) {
-    if (skipped > 0 && 2L * skipped > batches) {
-      throw new Diverged("training diverged: " + skipped + " of " + batches + " batches of epoch " + (epoch + 1)
-          + " had a non-finite loss or gradient; lower " + lower);
-    }
-  }
-
-  /**
-   * A run that diverged ({@link #requireConverging}). A loop that keeps the best validated weights stops on it and
-   * keeps those, which no skipped batch touched; before any epoch was validated there is nothing to keep, and the run
-   * fails with it (a setting to change: the command's one-line message).
-   */
-  static final class Diverged extends IllegalArgumentException {
-    Diverged(String message) {
-      super(message);
-    }
   }
 
   /**

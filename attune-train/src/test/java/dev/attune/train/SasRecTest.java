@@ -120,6 +120,24 @@ class SasRecTest {
     assertTrue(torn.getMessage().contains("torn"), torn.getMessage());
   }
 
+  /**
+   * Steps so large that the weights blow up while every loss stays finite stop the run as diverged, before a model is
+   * written (a QA run at learningRate 1e8 wrote one that ranked like chance).
+   */
+  @Test
+  void stepsThatBlowTheWeightsUpStopTheRun() {
+    var train = split().testing().train();
+    SequenceTraining.Options o = TINY.training();
+    SasRec.Params huge = TINY.withTraining(new SequenceTraining.Options(o.maxLength(), o.dropout(), 1e8f,
+        o.batchSize(), 2, o.loss(), o.negatives(), o.useTypes(), o.seed(), o.threads(), o.patience(),
+        o.validateEvery(), o.allWindows()));
+    DivergenceWatch.Diverged e = assertThrows(DivergenceWatch.Diverged.class,
+        () -> new SasRec(huge).train(train, SequenceTraining.Run.NONE, FitListener.NONE));
+    // every batch of epoch 1 had a finite loss (6e16 against 1.39 at the start): the loss is the sign here
+    assertTrue(e.getMessage().startsWith("training diverged: the mean loss of epoch 1") && e.getMessage().endsWith(
+        "lower learningRate (1.0E8)"), e.getMessage());
+  }
+
   @Test
   void earlyStoppingKeepsTheBestValidatedWeights(@TempDir Path dir) {
     Split split = split();
