@@ -89,4 +89,19 @@ class LoggingConfigTest {
       if (format != null) assertTrue(lines.get(0).contains("java.sql.SQLException"), "JSON keeps the throwable");
     }
   }
+
+  /** ATTUNE_LOG_LEVEL=ERROR (or OFF) silences the libraries' warnings too, which their own loggers set to WARN. */
+  @Test
+  void theLevelAppliesToTheLibrariesWarnings() throws Exception {
+    java.util.function.Consumer<LoggerContext> warnings = context -> {
+      context.getLogger("org.flywaydb.core").warn("migration warning");
+      context.getLogger("com.zaxxer.hikari.pool.ProxyConnection").warn("connection marked as broken");
+      context.getLogger("dev.attune.test").error("attune's error");
+    };
+    assertEquals(3, logged(null, null, warnings).size(), "INFO shows the warnings");
+    List<String> errors = logged(null, "ERROR", warnings);
+    assertEquals(1, errors.size(), errors.toString());
+    assertTrue(errors.get(0).endsWith("attune's error"), errors.get(0));
+    assertEquals(List.of(), logged("json", "OFF", warnings));
+  }
 }
