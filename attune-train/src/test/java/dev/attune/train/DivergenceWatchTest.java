@@ -2,10 +2,20 @@ package dev.attune.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attune.data.CtrDataset;
+import dev.attune.data.Split;
+import dev.attune.infer.WeightFile;
+import dev.attune.model.FitListener;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The two signs by which {@link DivergenceWatch} stops a run, and the epochs it lets through. */
+/**
+ * The two signs by which {@link DivergenceWatch} stops a run, the epochs it lets through, and what the training loops
+ * keep when a run diverges after a validated epoch.
+ */
 class DivergenceWatchTest {
   private static void epoch(DivergenceWatch watch, int epoch, int skipped, double... losses) {
     for (double loss : losses) watch.trained(loss, 10);
@@ -46,5 +56,70 @@ class DivergenceWatchTest {
     DivergenceWatch watch = new DivergenceWatch("learningRate (1.0)");
     epoch(watch, 0, 0, 0.5, 40);
     assertThrows(DivergenceWatch.Diverged.class, () -> epoch(watch, 1, 0, 60, 60));
+  }
+
+  /**
+   * Records the epochs a loop finished and its status lines, and diverges during epoch {@code at} (from 1) as a watch
+   * would: the loops read a divergence through the same exception wherever in the epoch it arises.
+   */
+  private static final class DivergesAt implements FitListener {
+    final String stage;
+    final List<Integer> epochs = new ArrayList<>();
+    final List<String> statuses = new ArrayList<>();
+
+    DivergesAt(int at) {
+      stage = "epoch " + at + "/";
+    }
+
+    @Override
+    public void progress(String stageName, long done, long total) {
+      if (stageName.startsWith(stage)) throw new DivergenceWatch.Diverged("training diverged: planted");
+    }
+
+    @Override
+    public void status(String message) {
+      statuses.add(message);
+    }
+
+    @Override
+    public void epochEnd(int epoch, double loss) {
+      epochs.add(epoch);
+    }
+  }
+
+  /** The sequence loop stops at a divergence after validated epochs and returns the best of them, saying so. */
+  @Test
+  void theSequenceLoopKeepsTheBestValidatedEpoch() {
+    Split split = PlantedSequences.split();
+    SequenceTraining.Options o = new SequenceTraining.Options(30, 0.2f, 5e-3f, 64, 6, SequenceTraining.Loss.BCE, 1,
+        false, 11L, 2, 0, 1);
+    DivergesAt listener = new DivergesAt(3);
+    WeightFile kept = new SasRec(new SasRec.Params(32, 1, 2, false, o)).train(split.tuning().train(),
+        new SequenceTraining.Run(split.tuning(), null, false), listener);
+    assertEquals(List.of(1, 2), listener.epochs, "stopped in epoch 3");
+    String epoch = kept.property("epoch");
+    assertTrue(epoch.equals("1") || epoch.equals("2"), epoch);
+    assertTrue(listener.statuses.contains("training diverged: planted; stopped, keeping epoch " + epoch
+        + ", the best validated"), listener.statuses.toString());
+    // before any validated epoch there is nothing to keep: the run fails
+    assertThrows(DivergenceWatch.Diverged.class, () -> new SasRec(new SasRec.Params(32, 1, 2, false, o)).train(
+        split.tuning().train(), new SequenceTraining.Run(split.tuning(), null, false), new DivergesAt(1)));
+  }
+
+  /** The click-model loop does the same with its epochs validated by GAUC. */
+  @Test
+  void theClickLoopKeepsTheBestValidatedEpoch() {
+    CtrDataset data = PlantedCtr.generate(400, 40, 3, 6, 14, 0.05, 11L);
+    CtrTraining.Options options = new CtrTraining.Options(12, 5e-3f, 0f, 256, 6, 0, 11L, 1);
+    DivergesAt listener = new DivergesAt(4);
+    CtrTraining.Result r = new Fm(new Fm.Params(8, options)).train(data, listener);
+    assertEquals(List.of(1, 2, 3), listener.epochs, "stopped in epoch 4");
+    assertEquals(3, r.epochsRun());
+    assertTrue(r.bestEpoch() >= 1 && r.bestEpoch() <= 3 && r.validation() != null, r.toString());
+    assertEquals(Integer.toString(r.bestEpoch()), r.weights().property("epoch"));
+    assertTrue(listener.statuses.contains("training diverged: planted; stopped, keeping epoch " + r.bestEpoch()
+        + ", the best validated"), listener.statuses.toString());
+    assertThrows(DivergenceWatch.Diverged.class, () -> new Fm(new Fm.Params(8, options)).train(data,
+        new DivergesAt(1)));
   }
 }
