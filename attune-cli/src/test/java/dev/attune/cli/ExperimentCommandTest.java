@@ -156,6 +156,27 @@ class ExperimentCommandTest {
     assertEquals("no experiments on " + base, none.out().strip());
   }
 
+  /** A watch goes on through a server restart: a look that finds no server is a note, and the next one answers. */
+  @Test
+  void aWatchLooksAgainAfterTheServerRestarts() throws Exception {
+    CliRun started = experiment("start", "--name", "through a restart", "--id", "ab-restart", "--arm", "a=active",
+        "--arm", "b=active");
+    assertEquals(0, started.code(), started.err());
+    java.util.concurrent.CompletableFuture<CliRun> watched = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> experiment("show", "ab-restart", "--watch", "5", "--json"));
+    Thread.sleep(2_000); // its first look is done; the second, at 5 s, finds no server
+    int port = server.port();
+    server.stop();
+    Thread.sleep(6_000);
+    server = AttuneServer.create(ServerConfig.DEFAULTS.withPort(port).withAdminKey(KEY), store).start();
+    assertEquals(0, experiment("stop", "ab-restart").code());
+    CliRun watch = watched.get(60, TimeUnit.SECONDS);
+    assertEquals(0, watch.code(), watch.err());
+    assertTrue(watch.err().contains("; looking again in 5 s (1 of 3)"), watch.err());
+    assertFalse(JSON.readTree(watch.out().lines().toList().getLast()).path("stoppedAtMillis").isNull(),
+        "it ends with the stopped results: " + watch.out());
+  }
+
   @Test
   void everyFailureIsOneLineWithTheRightExitCode() throws Exception {
     // what the server refuses: its message, exit 2
