@@ -8,8 +8,10 @@ import dev.attune.eval.Evaluator;
 import dev.attune.infer.SequentialModels;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.infer.WeightFile;
+import dev.attune.model.FitListener;
 import dev.attune.model.ModelParams;
 import dev.attune.model.Recommender;
+import dev.attune.model.cf.Popularity;
 import dev.attune.train.AttentionModels;
 import dev.attune.train.SequenceTraining;
 import dev.attune.train.WeightTrainer;
@@ -368,6 +370,10 @@ final class TrainCommand implements Callable<Integer> {
           .withTrainSeconds(trainSeconds);
     }
 
+    // the floor a learnt model should clear, on the same split and protocol
+    EvalResult popularity = new Evaluator().evaluate(new Popularity(Popularity.Params.DEFAULTS).fit(
+        split.testing().train(), FitListener.NONE), split, options.withSampledNegatives(0), Evaluator.Progress.NONE);
+
     Map<String, Object> info = runInfo(trainer.name(), dataset, split, seed, threadCount, trainer.params());
     info.put("bestEpoch", bestEpoch == null ? null : Integer.valueOf(bestEpoch));
     info.put("validationNdcg10", validationNdcg == null ? null : Double.valueOf(validationNdcg));
@@ -375,6 +381,7 @@ final class TrainCommand implements Callable<Integer> {
     info.put("trainSeconds", Math.round(trainSeconds * 10) / 10.0);
     info.put("stateSize", SequenceTraining.stateSize(weights).toString());
     info.put("test", test.toMap());
+    info.put("popularityTest", Map.of("HR@10", popularity.mean("HR@10"), "NDCG@10", popularity.mean("NDCG@10")));
     info.put("history", history.toList());
     if (refitHistory != null) info.put("refitHistory", refitHistory.toList());
     info.put("created", Instant.now().toString());
@@ -387,6 +394,15 @@ final class TrainCommand implements Callable<Integer> {
       if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));
     }
     EvaluateCommand.noteFewerNegatives(test, sampledNegatives, spec.commandLine().getErr());
+    o.printf("popularity on the same split: HR@10 %.4f  NDCG@10 %.4f%n", popularity.mean("HR@10"),
+        popularity.mean("NDCG@10"));
+    if (!(test.mean("NDCG@10") > popularity.mean("NDCG@10"))) {
+      // settings that wrecked training (a learning rate far too high) leave every loss finite and the run looking
+      // done: this is where it shows
+      err.printf("attune: warning: %s does not beat popularity on this split (NDCG@10 %.4f against %.4f): check its"
+          + " settings (learningRate, epochs) before serving it%n", trainer.name(), test.mean("NDCG@10"),
+          popularity.mean("NDCG@10"));
+    }
     o.printf("trained %.1f s (best epoch: %s, validation NDCG@10: %s%s); state %s%n", trainSeconds,
         bestEpoch == null ? "-" : bestEpoch, validationNdcg == null ? "-" : String.format("%.4f", Double.parseDouble(validationNdcg)),
         refit && bestEpoch != null ? ", refit on training + validation" : "", SequenceTraining.stateSize(weights));

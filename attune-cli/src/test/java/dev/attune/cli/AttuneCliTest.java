@@ -951,6 +951,13 @@ class AttuneCliTest {
     assertEquals("sasrec", info.get("model").asText());
     assertEquals(16, info.get("params").get("hidden").asInt());
     assertTrue(info.get("refit").asBoolean() && Files.exists(model.resolve("checkpoints-refit/checkpoint.atw")));
+    // popularity on the same split beside it, and a warning exactly when the model does not beat it
+    double popularity = info.get("popularityTest").get("NDCG@10").asDouble();
+    assertTrue(popularity > 0 && train.out().contains(String.format(Locale.ROOT,
+        "popularity on the same split: HR@10 %.4f  NDCG@10 %.4f", info.get("popularityTest").get("HR@10").asDouble(),
+        popularity)), train.out());
+    assertEquals(info.get("test").get("metrics").get("NDCG@10").asDouble() <= popularity,
+        train.err().contains("does not beat popularity on this split"), train.err());
     // a folder holding only an interrupted run's checkpoint is not trained over without a word
     Path interrupted = dir.resolve("models/interrupted");
     Files.createDirectories(interrupted.resolve("checkpoints"));
