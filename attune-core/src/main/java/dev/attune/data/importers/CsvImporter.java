@@ -103,6 +103,8 @@ public final class CsvImporter implements Importer {
             }
             columns = resolveHeader(input, first, cells, names, m.delimiter());
             width = cells.size();
+            String unread = unreadRoleColumns(cells, m);
+            if (unread != null) cx.report.note(unread);
             continue;
           }
           cx.report.countRow(false);
@@ -222,6 +224,60 @@ public final class CsvImporter implements Importer {
       }
     }
     return columns;
+  }
+
+  /** Header names, lower-cased, that say a column holds an event's type, value, time or scene. */
+  private static final java.util.Map<String, String> ROLE_NAMES = roleNames();
+
+  private static java.util.Map<String, String> roleNames() {
+    java.util.Map<String, String> m = new java.util.HashMap<>();
+    for (String n : List.of("type", "event", "event_type", "eventtype", "action", "behavior", "behaviour")) {
+      m.put(n, "type");
+    }
+    for (String n : List.of("value", "rating", "weight", "score")) m.put(n, "value");
+    for (String n : List.of("timestamp", "time", "ts", "datetime", "date", "event_time")) m.put(n, "timestamp");
+    for (String n : List.of("scene", "domain")) m.put(n, "scene");
+    return m;
+  }
+
+  /**
+   * A note naming the header's columns that look like an event's type, value, time or scene but are not mapped, or
+   * null. Unmapped, they are not read: every event takes the default type (a skip would count as a positive view),
+   * value 1 and no time, which a QA run's import did without a word.
+   */
+  static String unreadRoleColumns(List<String> header, ColumnMapping m) {
+    java.util.Map<String, String> mapped = new java.util.HashMap<>();
+    mapped.put("type", m.type());
+    mapped.put("value", m.value());
+    mapped.put("timestamp", m.timestamp());
+    mapped.put("scene", m.scene());
+    java.util.Set<String> used = new java.util.HashSet<>();
+    for (String column : new String[] {m.user(), m.item(), m.type(), m.value(), m.timestamp(), m.scene()}) {
+      if (column != null) used.add(column);
+    }
+    List<String> unread = new ArrayList<>();
+    List<String> mapping = new ArrayList<>();
+    List<String> defaults = new ArrayList<>();
+    for (String cell : header) {
+      String name = cell.trim();
+      String role = ROLE_NAMES.get(name.toLowerCase(java.util.Locale.ROOT));
+      if (role == null || used.contains(name) || mapped.get(role) != null) continue;
+      unread.add("'" + name + "'");
+      mapping.add(role + "=" + name + (role.equals("timestamp") ? ",time-format=<epoch-seconds|epoch-millis|iso>" : ""));
+      float v = m.defaultValue();
+      defaults.add(switch (role) {
+        case "type" -> "type " + m.defaultType();
+        case "value" -> "value " + (v == Math.rint(v) ? Long.toString((long) v) : Float.toString(v));
+        case "timestamp" -> "no time";
+        default -> "the default scene";
+      });
+      mapped.put(role, name); // one suggestion per role
+    }
+    if (unread.isEmpty()) return null;
+    boolean one = unread.size() == 1;
+    return "the header's column" + (one ? " " : "s ") + String.join(", ", unread) + (one ? " was" : " were")
+        + " not read (every event has " + String.join(", ", defaults) + "): to read " + (one ? "it" : "them")
+        + ", add " + String.join(",", mapping) + " to --columns";
   }
 
   private static int[] resolveHeader(Path input, long line, List<String> header, String[] names, char delimiter)

@@ -44,6 +44,26 @@ class CsvImporterTest {
     assertEquals("like", only(ds, "u2", "i2").type()); // the data set lower-cases type names
   }
 
+  /**
+   * Columns whose header names an event's type, value or time but that --columns does not map are named in a note
+   * with the mapping that reads them: unread, a skip counts as a positive view (a QA run's import said nothing).
+   */
+  @Test
+  void unmappedTypeValueAndTimeColumnsGetANote() throws IOException {
+    Path file = write(dir.resolve("roles.csv"), "user,item,Type,rating,ts,extra\nu1,a,skip,3,1000,x\n");
+    ImportReport report = IMPORTER.importInto(IMPORTER.newDataset("csv", ImportOptions.DEFAULTS), file,
+        ImportOptions.DEFAULTS);
+    assertEquals(List.of("the header's columns 'Type', 'rating', 'ts' were not read (every event has type view,"
+        + " value 1, no time): to read them, add type=Type,value=rating,timestamp=ts,time-format=<epoch-seconds|"
+        + "epoch-millis|iso> to --columns"), report.notes());
+    ImportOptions typed = mapping("type=Type,value=rating");
+    assertEquals(List.of("the header's column 'ts' was not read (every event has no time): to read it, add"
+        + " timestamp=ts,time-format=<epoch-seconds|epoch-millis|iso> to --columns"),
+        IMPORTER.importInto(IMPORTER.newDataset("csv", typed), file, typed).notes());
+    ImportOptions all = mapping("type=Type,value=rating,timestamp=ts,time-format=epoch-seconds");
+    assertEquals(List.of(), IMPORTER.importInto(IMPORTER.newDataset("csv", all), file, all).notes());
+  }
+
   @Test
   void epochSecondsReadAsTheDefaultMillisecondsGetANote() throws IOException {
     String rows = "ts,uid,iid\n1511544070,u1,i1\n1511544071,u2,i2\n";
