@@ -234,13 +234,20 @@ enum Dialect {
 
   /**
    * The configuration of the pool that serves reads, or every call when {@link #singleWriter} is false.
-   * SQLite connections get WAL, {@code synchronous=FULL}, the busy timeout and foreign keys.
+   * SQLite connections get WAL, {@code synchronous=FULL}, the busy timeout and foreign keys; PostgreSQL ones the
+   * busy timeout as {@code lock_timeout}.
    */
   HikariConfig readPoolConfig(String jdbcUrl, JdbcStore.Options options) {
     HikariConfig config = basePoolConfig(jdbcUrl, options, this == SQLITE ? "attune-sqlite-read" : "attune-postgresql");
     config.setMaximumPoolSize(options.maxPoolSize());
     if (this == SQLITE) {
       config.setDataSourceProperties(sqliteConfig(options).toProperties());
+    } else {
+      // what SQLite's busy timeout is: a lock another session holds (a CREATE INDEX, a LOCK TABLE, a long
+      // transaction) fails the call after that long instead of holding its connection until it is released; a QA
+      // run's 40 s table lock held every connection, so reads and /health failed too. 0 means wait for ever here,
+      // not fail at once as in SQLite: a millisecond is the nearest
+      config.setConnectionInitSql("SET lock_timeout = " + Math.max(1, options.busyTimeout().toMillis()));
     }
     return config;
   }

@@ -58,14 +58,17 @@ public final class StoreException extends RuntimeException {
 
   /**
    * Whether retrying later may succeed: {@link #unreachable}, or the store too busy for now (a write that waited its
-   * whole timeout for its turn, SQLite's lock held by another process, a PostgreSQL deadlock or serialization
-   * failure that outlasted the store's own retries). A server answers these 503 with Retry-After, not 500.
+   * whole timeout for its turn, a lock another process held past the busy timeout, a PostgreSQL deadlock or
+   * serialization failure that outlasted the store's own retries). A server answers these 503 with Retry-After, not
+   * 500.
    */
   public boolean retryable() {
     if (unreachable()) return true;
     for (Throwable c = getCause(); c != null; c = c.getCause()) {
       if (c instanceof java.sql.SQLTransientException) return true;
-      if (c instanceof SQLException e && ("40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState()))) {
+      // serialization failure, deadlock, and a lock another session held past lock_timeout
+      if (c instanceof SQLException e && ("40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState())
+          || "55P03".equals(e.getSQLState()))) {
         return true;
       }
       // SQLITE_BUSY (5) and SQLITE_LOCKED (6), also extended (low byte); the driver sets no SQLState

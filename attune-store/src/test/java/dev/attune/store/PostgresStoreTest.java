@@ -84,6 +84,16 @@ final class PostgresStoreTest extends StoreContract {
   }
 
   @Override
+  java.sql.Connection holdEventWriteLock() throws SQLException {
+    java.sql.Connection c = java.sql.DriverManager.getConnection(SERVER_URL);
+    c.setAutoCommit(false);
+    try (java.sql.Statement st = c.createStatement()) {
+      st.execute("LOCK TABLE " + schema + ".events IN SHARE MODE"); // what CREATE INDEX takes
+    }
+    return c;
+  }
+
+  @Override
   void rejectEventId(String eventId) throws SQLException {
     execute("CREATE FUNCTION " + schema + ".reject_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         + "IF NEW.event_id = '" + eventId + "' THEN RAISE EXCEPTION 'rejected by the test'; END IF; "

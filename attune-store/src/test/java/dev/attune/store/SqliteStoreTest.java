@@ -48,6 +48,15 @@ final class SqliteStoreTest extends StoreContract {
     }
   }
 
+  @Override
+  Connection holdEventWriteLock() throws Exception {
+    Connection c = DriverManager.getConnection(url);
+    try (Statement st = c.createStatement()) {
+      st.execute("BEGIN EXCLUSIVE");
+    }
+    return c;
+  }
+
   @Test
   void aUserDeletedByAnotherProcessIsCreatedAgainByTheNextAppend() throws Exception {
     store.appendEvents(List.of(withId("e1", play("u1", "i1", 1))));

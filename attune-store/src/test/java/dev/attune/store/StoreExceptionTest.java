@@ -19,6 +19,7 @@ class StoreExceptionTest {
     assertTrue(failure(new SQLTimeoutException("waited 250 ms for the writes queued before it")).retryable());
     assertTrue(failure(new SQLException("deadlock detected", "40P01")).retryable());
     assertTrue(failure(new SQLException("could not serialize access", "40001")).retryable());
+    assertTrue(failure(new SQLException("canceling statement due to lock timeout", "55P03")).retryable());
     assertTrue(failure(new SQLiteException("database is locked", SQLiteErrorCode.SQLITE_BUSY)).retryable());
     assertTrue(failure(new SQLiteException("locked", SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT)).retryable());
     assertFalse(failure(new SQLException("syntax error", "42601")).retryable());
