@@ -1,11 +1,13 @@
 package dev.attune.cli;
 
+import dev.attune.data.DatasetIo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -191,11 +193,19 @@ public final class AttuneCli {
     }
   }
 
+  /** Refuses an empty {@code --data}: an unset variable in a script ("--data $DATA"), not a folder of no name. */
+  static void requireDataGiven(Path data) {
+    if (data.toString().isBlank()) {
+      throw new IllegalArgumentException("--data is empty: give the folder of a data set ('attune import' makes one)");
+    }
+  }
+
   /**
    * Reads a data set, noting one an export left unfinished: its data is whole once readable, but its event ids and
    * item flags may be missing (which {@code load} needs, and refuses it for; evaluating or training on it is fine).
    */
   static dev.attune.data.Dataset readDataset(Path data, PrintWriter err) throws IOException {
+    requireDataGiven(data);
     dev.attune.data.Dataset dataset = dev.attune.data.DatasetIo.read(data);
     if (Files.exists(data.resolve(ExportCommand.UNFINISHED))) {
       err.println("attune: note: " + data + " holds an export that did not finish: its data set is whole, but its"
@@ -221,14 +231,25 @@ public final class AttuneCli {
     }
   }
 
+  /** The files a data set and an export of one are made of ({@link DatasetIo}, {@link ExportCommand}'s). */
+  static final Set<String> DATA_SET_FILES = Set.of(DatasetIo.MANIFEST, "users.jsonl", "items.jsonl", "events.bin",
+      "given-test.bin", ExportedEvents.FILE, ExportCommand.ItemFlags.FILE, ExportCommand.ItemFlags.EARLIER_FILE,
+      ExportCommand.UNFINISHED);
+
+  /** The files of a model directory that a command would break by writing over them. */
+  static final Set<String> MODEL_FILES = Set.of("model.json", "weights.atw", "items.txt");
+
   /**
-   * Refuses a data set's {@code --out} that holds a model ({@code model.json}, weights, checkpoints): the data set's
-   * files would be written among a model's. Anything else (a data set, which the write replaces, the leftovers of one
-   * a crash tore, the input file itself, hidden files) is fine.
+   * Refuses a data set's {@code --out} that holds a model ({@code model.json}, weights, checkpoints), or files but no
+   * data set (a home folder, a project's folder): the data set's files would be mixed among them, and a later write,
+   * which replaces a data set's files, would not know which were its own. Fine are a data set, which the write
+   * replaces, its files left whole or half-written by a run that stopped, hidden files (a desktop's, a version
+   * control's) and the command's own input (a file in {@code out}, or {@code out} itself: a raw data set's folder).
    *
+   * @param input the file or folder the data set is read from, or null
    * @return whether {@code out} holds a data set now, which the write replaces
    */
-  static boolean requireDatasetOut(Path out) throws IOException {
+  static boolean requireDatasetOut(Path out, Path input) throws IOException {
     if (out.toString().isBlank()) {
       // an unset variable in a script ("--out $OUT"): the current folder would take the data set's files
       throw new IllegalArgumentException("--out is empty: give the folder to write the data set into");
@@ -242,7 +263,40 @@ public final class AttuneCli {
             + " another folder");
       }
     }
-    return Files.exists(out.resolve("dataset.json"));
+    boolean replacing = Files.exists(out.resolve(DatasetIo.MANIFEST));
+    if (replacing || !Files.isDirectory(out)) return replacing;
+    Path outPath = out.toAbsolutePath().normalize();
+    Path inputPath = input == null ? null : input.toAbsolutePath().normalize();
+    if (outPath.equals(inputPath)) return false;
+    try (var entries = Files.list(out)) {
+      var other = entries.filter(p -> !p.toAbsolutePath().normalize().equals(inputPath))
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".") && !DATA_SET_FILES.contains(n.endsWith(".tmp") ? n.substring(0,
+              n.length() - ".tmp".length()) : n)).sorted().findFirst();
+      if (other.isPresent()) {
+        throw new IllegalArgumentException("--out " + out + " holds other files (such as " + other.get() + ") and no"
+            + " data set: write into a new or empty folder, or one holding a data set to replace");
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Refuses a file to write that is one of a data set's or a model's own files (a QA run's {@code evaluate --json
+   * data/ml-100k/dataset.json} broke the data set without a word).
+   */
+  static void requireNotADataSetsOrModelsFile(Path file, String option) {
+    Path folder = file.toAbsolutePath().normalize().getParent();
+    if (folder == null) return;
+    String name = file.getFileName().toString();
+    if (DATA_SET_FILES.contains(name) && Files.exists(folder.resolve(DatasetIo.MANIFEST))) {
+      throw new IllegalArgumentException(option + " " + file + " is a file of the data set in " + folder
+          + "; name another file");
+    }
+    if (MODEL_FILES.contains(name) && Files.exists(folder.resolve("model.json"))) {
+      throw new IllegalArgumentException(option + " " + file + " is a file of the model in " + folder
+          + "; name another file");
+    }
   }
 
   /**

@@ -218,7 +218,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Split split = split(dataset, protocol, seed);
     int testUsers = split.test().numUsersWithItems();
     boolean sampled = maxUsers > 0 && maxUsers < testUsers;
-    err.println("protocol " + split.protocol() + readableCutoff(split.protocol()) + ": " + testUsers + " test users, "
+    err.println("protocol " + readableProtocol(split.protocol()) + ": " + testUsers + " test users, "
         + split.test().size() + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them"
         : ""));
     noteTiedTargets(split, err);
@@ -258,7 +258,7 @@ final class EvaluateCommand implements Callable<Integer> {
     boolean jsonToStdout = json != null && json.toString().equals("-");
     var table = jsonToStdout ? err : out;
     table.println();
-    table.println(dataset.name() + " | " + split.protocol() + " | full ranking"
+    table.println(dataset.name() + " | " + readableProtocol(split.protocol()) + " | full ranking"
         + (excludeSeen ? ", seen items excluded" : ", seen items kept") + " | MRR within the top " + options.maxK()
         + (sampled ? " | " + maxUsers + " of " + testUsers + " test users (seeded sample)" : ""));
     table.print(run.leaderboard.render());
@@ -398,6 +398,7 @@ final class EvaluateCommand implements Callable<Integer> {
    */
   static void requireWritableFile(Path file, String option) {
     if (Files.isDirectory(file)) throw new IllegalArgumentException(option + " " + file + " is a folder; name a file");
+    AttuneCli.requireNotADataSetsOrModelsFile(file, option);
     Path absolute = file.toAbsolutePath().normalize();
     Path existing = absolute.getParent();
     while (existing != null && !Files.exists(existing)) existing = existing.getParent();
@@ -496,15 +497,17 @@ final class EvaluateCommand implements Callable<Integer> {
     return split;
   }
 
-  private static final java.util.regex.Pattern CUTOFF = java.util.regex.Pattern.compile("cutoff=(\\d{10,})");
+  private static final java.util.regex.Pattern PROTOCOL_TIME =
+      java.util.regex.Pattern.compile("(cutoff=|validation from )(\\d{10,})");
 
   /**
-   * A temporal protocol's cutoff as a date, for the line that names the protocol in milliseconds (which model.json
-   * records and compares, so it stays as it is): " (cutoff 1998-03-30T21:29:29Z)"; empty for another protocol.
+   * A protocol as people read it: a temporal protocol's times, which {@link Split#protocol} gives in milliseconds
+   * since the epoch (as model.json records and compares them), as instants: {@code temporal(cutoff=1998-03-31T22:11:49Z,
+   * validation from 1998-03-10T...Z)}. Another protocol is returned as it is.
    */
-  static String readableCutoff(String protocol) {
-    var m = CUTOFF.matcher(protocol);
-    return m.find() ? " (cutoff " + java.time.Instant.ofEpochMilli(Long.parseLong(m.group(1))) + ")" : "";
+  static String readableProtocol(String protocol) {
+    return PROTOCOL_TIME.matcher(protocol).replaceAll(m -> m.group(1)
+        + java.time.Instant.ofEpochMilli(Long.parseLong(m.group(2))));
   }
 
   /**

@@ -72,8 +72,7 @@ final class ExportCommand implements Callable<Integer> {
     ServeCommand.existingSqliteFile(url); // a mistyped file is said, not created empty
     if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
     String dataName = name != null ? name.strip() : "export-" + NAME_TIME.format(java.time.Instant.now());
-    boolean replacing = AttuneCli.requireDatasetOut(out);
-    if (!replacing) requireNothingElseIn(out);
+    boolean replacing = AttuneCli.requireDatasetOut(out, null);
     long start = System.nanoTime();
     Dataset dataset;
     List<String> hiddenIds = new ArrayList<>();
@@ -138,31 +137,6 @@ final class ExportCommand implements Callable<Integer> {
       printed.println("not exported (they stay in the store; 'attune copy' copies a whole store): " + leftInStore);
     }
     return 0;
-  }
-
-  /** The files a data set and an export of one are made of ({@link dev.attune.data.DatasetIo}, this command's). */
-  private static final java.util.Set<String> DATA_SET_FILES = java.util.Set.of(dev.attune.data.DatasetIo.MANIFEST,
-      "users.jsonl", "items.jsonl", "events.bin", "given-test.bin", ExportedEvents.FILE, ItemFlags.FILE,
-      ItemFlags.EARLIER_FILE, ExportCommand.UNFINISHED);
-
-  /**
-   * Refuses an {@code --out} that holds files but no data set (a home folder, a project's folder): the export's files
-   * would be mixed among them, and a later export, which replaces a data set's files, would not know which were its
-   * own. Hidden files (a desktop's, a version control's) do not count, nor do a data set's own files, left whole or
-   * half-written by a run that stopped (an import, a generation, an export).
-   */
-  private static void requireNothingElseIn(Path out) throws java.io.IOException {
-    if (!java.nio.file.Files.isDirectory(out)) return;
-    try (var entries = java.nio.file.Files.list(out)) {
-      // a data set's own files, and the half-written ones of a run stopped while writing one, are what it replaces
-      var other = entries.map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith(".") && !DATA_SET_FILES.contains(n.endsWith(".tmp") ? n.substring(0,
-              n.length() - ".tmp".length()) : n)).sorted().findFirst();
-      if (other.isPresent()) {
-        throw new IllegalArgumentException("--out " + out + " holds other files (such as " + other.get() + ") and no"
-            + " data set: export into a new or empty folder, or one holding a data set to replace");
-      }
-    }
   }
 
   /** The store's own records an export does not carry, counted ("2 model versions, 1 API key"), or null for none. */

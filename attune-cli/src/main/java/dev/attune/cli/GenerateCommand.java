@@ -45,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (users <= 0) throw new IllegalArgumentException("--users must be > 0: " + users);
-    boolean replacing = AttuneCli.requireDatasetOut(out);
+    boolean replacing = AttuneCli.requireDatasetOut(out, null);
     // measured: 100,000 music listeners (87 events each) ran out of a 512 MB heap and fitted in 1 GB; two-scenes
     // users have 27 events each
     long bytesPerUser = kind.equals("two-scenes") ? 3_000 : 8_000;

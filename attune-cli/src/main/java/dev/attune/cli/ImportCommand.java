@@ -72,7 +72,7 @@ final class ImportCommand implements Callable<Integer> {
     if (!Files.exists(input)) {
       throw new IllegalArgumentException("--input " + input + " does not exist");
     }
-    AttuneCli.requireDatasetOut(out);
+    AttuneCli.requireDatasetOut(out, input);
     // the weights the service uses: an event type the table does not name is taken, as POST /v1/events takes it,
     // and counted positive (a QA run's add_to_wishlist rows were refused here and accepted by the API)
     var err = spec.commandLine().getErr();

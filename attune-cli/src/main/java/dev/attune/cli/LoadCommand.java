@@ -69,6 +69,7 @@ final class LoadCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String url = ServeCommand.storeUrl(store);
     Store.sqliteFile(url); // a mistyped URL is said before the data set is read
+    AttuneCli.requireDataGiven(data);
     if (java.nio.file.Files.exists(data.resolve(ExportCommand.UNFINISHED))) {
       // its event ids and item flags are missing or half written: loaded, its events would take new ids
       throw new IllegalArgumentException(data + " holds an export that did not finish (stopped or failed while it"

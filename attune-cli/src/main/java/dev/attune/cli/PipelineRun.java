@@ -106,7 +106,7 @@ final class PipelineRun {
     info.put("created", Instant.now().toString());
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
     o.printf("two-stage on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR@%d %.4f%n",
-        dataset.name(), split.protocol(), excludeSeen ? ", seen items excluded" : "", test.mean("HR@10"),
+        dataset.name(), EvaluateCommand.readableProtocol(split.protocol()), excludeSeen ? ", seen items excluded" : "", test.mean("HR@10"),
         test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), options.maxK(), test.mean("MRR"));
     if (Double.isNaN(validationNdcg)) {
       o.printf("trained %.1f s (fusion ranker: %d epochs without early stopping: its validation share of the"

@@ -101,8 +101,8 @@ final class TrainCommand implements Callable<Integer> {
   List<String> userFields;
 
   /**
-   * Fails before any data is read when {@code --out} cannot hold a model (a file, a read-only folder) or is the data
-   * set's own folder: otherwise this is found only after training, and the training is lost.
+   * Fails before any data is read when {@code --out} cannot hold a model (a file, a read-only folder) or holds a data
+   * set (the one trained on, or another): otherwise this is found only after training, and the training is lost.
    */
   private void requireUsableOut() {
     if (Files.exists(out) && !Files.isDirectory(out)) {
@@ -110,6 +110,11 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (Files.isDirectory(data) && out.toAbsolutePath().normalize().equals(data.toAbsolutePath().normalize())) {
       throw new IllegalArgumentException("--out is the data set's own folder " + data + "; choose another");
+    }
+    if (Files.exists(out.resolve(dev.attune.data.DatasetIo.MANIFEST))) {
+      // the model's files among another data set's: that folder could no longer be imported into (it holds a model)
+      throw new IllegalArgumentException("--out " + out + " holds a data set (" + dev.attune.data.DatasetIo.MANIFEST
+          + "); write the model into another folder");
     }
     AttuneCli.requireWritableFolder(out, "--out");
   }
@@ -320,8 +325,8 @@ final class TrainCommand implements Callable<Integer> {
     var trainSet = noValidation ? split.trainAndValidation() : tuning.train();
     SequenceTraining.Run run = new SequenceTraining.Run(noValidation ? null : tuning, out.resolve(CHECKPOINTS), resume);
     err.println("training " + trainer.name() + " on " + trainSet.numUsers() + " users, " + trainSet.numItems()
-        + " items (" + split.protocol() + (noValidation ? ", no validation" : ", early stopping on validation NDCG@10")
-        + ")");
+        + " items (" + EvaluateCommand.readableProtocol(split.protocol())
+        + (noValidation ? ", no validation" : ", early stopping on validation NDCG@10") + ")");
     // every setting, the defaults too: the epochs a run may take should not be found only in model.json afterwards
     err.println("settings: " + AttentionModels.settings(name, overrides.getOrDefault(name, Map.of())).entrySet()
         .stream().map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(", "))
@@ -388,7 +393,7 @@ final class TrainCommand implements Callable<Integer> {
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
 
     o.printf("%s on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR@%d %.4f%n",
-        trainer.name(), dataset.name(), split.protocol(), excludeSeen ? ", seen items excluded" : "",
+        trainer.name(), dataset.name(), EvaluateCommand.readableProtocol(split.protocol()), excludeSeen ? ", seen items excluded" : "",
         test.mean("HR@10"), test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), options.maxK(), test.mean("MRR"));
     for (var m : test.metrics()) {
       if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));

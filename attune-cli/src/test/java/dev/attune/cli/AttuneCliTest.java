@@ -55,10 +55,10 @@ class AttuneCliTest {
     EvaluateCommand.noteGivenTestLeftOut(ds, dev.attune.data.Splits.given(ds, AttuneCli.WEIGHTS),
         new java.io.PrintWriter(silent, true));
     assertEquals("", silent.toString(), "tested on under given");
-    // a temporal protocol's cutoff in milliseconds is also said as a date
-    assertEquals(" (cutoff 1998-03-31T22:11:49Z)",
-        EvaluateCommand.readableCutoff("temporal(cutoff=891382309000, validation from 889502198000)"));
-    assertEquals("", EvaluateCommand.readableCutoff("leave-one-out"));
+    // a temporal protocol's times in milliseconds are said as instants
+    assertEquals("temporal(cutoff=1998-03-31T22:11:49Z, validation from 1998-03-10T03:56:38Z)",
+        EvaluateCommand.readableProtocol("temporal(cutoff=891382309000, validation from 889502198000)"));
+    assertEquals("leave-one-out", EvaluateCommand.readableProtocol("leave-one-out"));
   }
 
   @Test
@@ -162,6 +162,29 @@ class AttuneCliTest {
       assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.out());
       assertTrue(refused.err().contains("holds a model (model.json)"), refused.err());
       assertFalse(Files.exists(model.resolve("dataset.json")), args[0]);
+    }
+
+    // a folder of other files is not written into, unless the data set is read from it (a raw data set's folder)
+    Path notes = Files.createDirectories(dir.resolve("notes"));
+    Files.writeString(notes.resolve("todo.txt"), "x");
+    CliRun amongNotes = run("generate", "--out", notes.toString(), "--users", "10");
+    assertEquals(AttuneCli.USAGE_ERROR, amongNotes.code(), amongNotes.out());
+    assertTrue(amongNotes.err().contains("holds other files (such as todo.txt) and no data set"), amongNotes.err());
+    Path raw = Files.createDirectories(dir.resolve("raw"));
+    Files.writeString(raw.resolve("plays.csv"), "user,item\nu1,a\nu1,b\n");
+    assertEquals(0, run("import", "--format", "csv", "--input", raw.resolve("plays.csv").toString(), "--out",
+        raw.toString()).code());
+    CliRun emptyData = run("evaluate", "--data", "", "--models", "pop");
+    assertEquals(AttuneCli.USAGE_ERROR, emptyData.code());
+    assertTrue(emptyData.err().startsWith("attune: --data is empty"), emptyData.err());
+    // --json does not write over a data set's or a model's own files, which it would break
+    for (Path own : new Path[] {data.resolve("dataset.json"), model.resolve("model.json")}) {
+      byte[] before = Files.readAllBytes(own);
+      CliRun overOwn = run("evaluate", "--data", data.toString(), "--models", "pop", "--json", own.toString(), "-q");
+      assertEquals(AttuneCli.USAGE_ERROR, overOwn.code(), overOwn.out());
+      assertTrue(overOwn.err().contains("is a file of the " + (own.endsWith("model.json") ? "model" : "data set")),
+          overOwn.err());
+      assertArrayEquals(before, Files.readAllBytes(own));
     }
 
     Path json = dir.resolve("out/results.json");
@@ -779,6 +802,12 @@ class AttuneCliTest {
     CliRun intoData = run("train", "--model", "fm", "--data", data.toString(), "--out", data.toString(), "-q");
     assertEquals(AttuneCli.USAGE_ERROR, intoData.code());
     assertTrue(intoData.err().contains("the data set's own folder"), intoData.err());
+    Path otherSet = dir.resolve("other-set");
+    assertEquals(0, run("generate", "--out", otherSet.toString(), "--users", "10").code());
+    CliRun intoOtherData = run("train", "--model", "fm", "--data", data.toString(), "--out", otherSet.toString(), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, intoOtherData.code());
+    assertTrue(intoOtherData.err().contains("holds a data set (dataset.json)"), intoOtherData.err());
+    assertFalse(Files.exists(otherSet.resolve("model.json")));
     Path stale = Files.createDirectories(dir.resolve("m/checkpoints"));
     Files.writeString(stale.resolve("checkpoint.atw"), "an earlier run's");
     // a bad parameter ends the run before training; the old checkpoints are gone all the same
