@@ -10,9 +10,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Progress on standard error for training stages and evaluation: bars (count, rate, ETA) on a terminal; on a file or
- * pipe, plain lines (one per epoch and status, and a stage's count every {@link #LINE_EVERY_NANOS}), for a bar's
+ * pipe, plain lines (one per epoch and status, and a stage's count every {@link #LINE_EVERY_NANOS}, or a line that it
+ * is still running when it reports no steps that long, as EASE's inverse of 17,632 items did for 52 s), for a bar's
  * carriage returns make a log unreadable. Quiet mode shows no bars and no counts, and writes its lines to the log it
- * is given, if any. One instance per task; not thread-safe (listeners are called from one thread).
+ * is given, if any. One instance per task; its listener methods are called from one thread.
  */
 final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   /** How often a stage's count is written as a line when standard error is not a terminal. */
@@ -25,9 +26,15 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   /** Where epoch ends and statuses go as plain lines; null for nowhere (bars show them, or quiet without a log). */
   private final PrintWriter lines;
   private ProgressBar bar;
-  private String stage;
+  private volatile String stage;
   private long epochStart = System.nanoTime();
   private long lastCountLine = System.nanoTime();
+  /** When the current stage of a count-lines run began, and when any line was written last (the watch reads them). */
+  private volatile long stageStart = System.nanoTime();
+  private volatile long lastLine = System.nanoTime();
+  /** Writes the still-running lines of count-lines mode; null otherwise. */
+  private final java.util.concurrent.ScheduledExecutorService watch;
+  private final long lineEveryNanos;
   /** An epoch's line held until the next message, which may be that epoch's fuller status line. */
   private String pendingEpoch;
   private int pendingEpochNumber;
@@ -43,10 +50,38 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
 
   /** As above, with whether standard error is a terminal given (tests). */
   Progress(String task, boolean quiet, PrintWriter log, boolean terminal) {
+    this(task, quiet, log, terminal, LINE_EVERY_NANOS);
+  }
+
+  /** As above, with the interval of count and still-running lines given (tests). */
+  Progress(String task, boolean quiet, PrintWriter log, boolean terminal, long lineEveryNanos) {
     this.task = task;
     this.bars = !quiet && terminal;
     this.countLines = !quiet && !terminal;
     this.lines = quiet ? log : terminal ? null : log != null ? log : new PrintWriter(System.err, true);
+    this.lineEveryNanos = lineEveryNanos;
+    if (countLines) {
+      watch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("attune-progress").unstarted(r));
+      long checkMillis = Math.max(1, lineEveryNanos / 6_000_000);
+      watch.scheduleWithFixedDelay(this::stillRunning, checkMillis, checkMillis,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+    } else {
+      watch = null;
+    }
+  }
+
+  /** A line for a stage that has written none for the interval: a long step without counts is not a hang. */
+  private void stillRunning() {
+    String current = stage;
+    long now = System.nanoTime();
+    if (current == null || now - lastLine < lineEveryNanos || now - stageStart < lineEveryNanos) return;
+    // not through line(): an epoch's line held for its status is the main thread's to write
+    synchronized (this) {
+      lines.println(String.format("%s: %s: still running (%d s)", task, current, (now - stageStart) / 1_000_000_000L));
+      lines.flush();
+      lastLine = System.nanoTime();
+    }
   }
 
   private ProgressBar open(String name, long total) {
@@ -103,25 +138,36 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     if (!stageName.equals(stage)) {
       stage = stageName;
       lastCountLine = System.nanoTime();
+      stageStart = lastCountLine;
       return;
     }
-    if (done <= 0 || done >= total || System.nanoTime() - lastCountLine < LINE_EVERY_NANOS) return;
+    if (done >= total) {
+      stage = null; // done: nothing runs on that the still-running line could speak of
+      return;
+    }
+    if (done <= 0 || System.nanoTime() - lastCountLine < lineEveryNanos) return;
     lastCountLine = System.nanoTime();
     line(String.format("%s: %s: %,d of %,d (%d%%)", task, stageName, done, total, done * 100 / Math.max(1, total)));
   }
 
   private void line(String text) {
     flushPendingEpoch();
-    lines.println(text);
-    lines.flush();
+    synchronized (this) {
+      lines.println(text);
+      lines.flush();
+      lastLine = System.nanoTime();
+    }
   }
 
   private void flushPendingEpoch() {
     if (pendingEpoch == null) return;
     String held = pendingEpoch;
     pendingEpoch = null;
-    lines.println(held);
-    lines.flush();
+    synchronized (this) {
+      lines.println(held);
+      lines.flush();
+      lastLine = System.nanoTime();
+    }
   }
 
   @Override
@@ -163,6 +209,7 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
 
   @Override
   public void close() {
+    if (watch != null) watch.shutdownNow();
     if (lines != null) flushPendingEpoch();
     if (bar != null) {
       bar.close();

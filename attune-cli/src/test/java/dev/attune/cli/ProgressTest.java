@@ -2,6 +2,7 @@ package dev.attune.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,6 +37,23 @@ class ProgressTest {
           lines(w), "quiet " + quiet);
       assertFalse(w.toString().contains("\r"), "no carriage returns in a log");
     }
+  }
+
+  /** On a file, a stage that reports no step for the interval (EASE's inverse) says it is still running. */
+  @Test
+  void onAFileAStageWithoutStepsForLongSaysItIsStillRunning() throws Exception {
+    StringWriter w = new StringWriter();
+    try (Progress p = new Progress("ease", false, new PrintWriter(w), false, 200_000_000L)) {
+      p.progress("EASE inverse", 0, 1);
+      Thread.sleep(700);
+      p.progress("EASE inverse", 1, 1);
+      String before = w.toString();
+      Thread.sleep(500); // done: nothing more is said of it
+      assertEquals(before, w.toString());
+    }
+    List<String> said = w.toString().lines().toList();
+    assertTrue(!said.isEmpty()
+        && said.stream().allMatch(l -> l.matches("ease: EASE inverse: still running \\(\\d+ s\\)")), said.toString());
   }
 
   @Test
