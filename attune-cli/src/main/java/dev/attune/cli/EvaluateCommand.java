@@ -224,12 +224,7 @@ final class EvaluateCommand implements Callable<Integer> {
     noteTiedTargets(split, err);
     noteDroppedRepeats(split, err);
     noteGivenTestLeftOut(dataset, split, err);
-    int evaluatedUsers = sampled ? maxUsers : testUsers;
-    if (evaluatedUsers < FEW_TEST_USERS) {
-      // a QA run: temporal:0.999 tested 3 users and printed p-values as if they meant something
-      err.println("attune: note: only " + evaluatedUsers + " test users: the figures below and their differences are"
-          + " mostly chance");
-    }
+    noteFewTestUsers(sampled ? maxUsers : testUsers, err);
     boolean excludeSeen = includeSeen == null ? !dataset.allScenesAllowRepeats() : !includeSeen;
     int threadCount = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     EvalOptions options = EvalOptions.DEFAULTS.withKs(ks).withExcludeSeen(excludeSeen).withThreads(threadCount)
@@ -548,6 +543,14 @@ final class EvaluateCommand implements Callable<Integer> {
         + " they had before; leave-one-out holds out their last new item and drops the %,d events after it (a protocol"
         + " that holds out the last event whatever its item tests another event for them)%n", after[0],
         split.test().numUsersWithItems(), after[1]);
+  }
+
+  /** Says when so few users are tested that the figures are mostly chance (evaluate's table, train's test line). */
+  static void noteFewTestUsers(int evaluatedUsers, java.io.PrintWriter err) {
+    if (evaluatedUsers >= FEW_TEST_USERS) return;
+    // a QA run: temporal:0.999 tested 3 users and printed p-values as if they meant something
+    err.println("attune: note: only " + evaluatedUsers + " test users: the figures below and their differences are"
+        + " mostly chance");
   }
 
   /** The default protocol: the source's own test part, else leave-one-out, else (no order at all) random 20%. */

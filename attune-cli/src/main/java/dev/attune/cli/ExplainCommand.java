@@ -100,7 +100,7 @@ final class ExplainCommand implements Callable<Integer> {
     List<Integer> shown = shownUsers(dataset, u -> sequences.positiveItemsOf(u).length > 0);
     for (int u : shown) {
       int[][] steps = steps(sequences, u, model, dataset);
-      out.printf("user %s (%d liked events in history%s):%n", dataset.userIds().id(u), steps[0].length,
+      out.printf("user %s (%d positive events in history%s):%n", dataset.userIds().id(u), steps[0].length,
           steps[0].length > model.historyWindow() ? ", the newest " + model.historyWindow() + " read" : "");
       TopK top = model.recommend(Query.forUser(u, k));
       List<String> because = new ArrayList<>();

@@ -312,6 +312,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     EvaluateCommand.noteTiedTargets(split, err);
     EvaluateCommand.noteDroppedRepeats(split, err);
+    EvaluateCommand.noteFewTestUsers(split.test().numUsersWithItems(), err);
     Split.Stage tuning = split.tuning();
     if (!noValidation && tuning.holdout().numUsersWithItems() == 0) {
       // early stopping would compare scores of nothing (NaN) and stop after 'patience' checks at the last weights
