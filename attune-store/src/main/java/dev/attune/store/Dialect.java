@@ -142,15 +142,23 @@ enum Dialect {
    * Refuses a PostgreSQL URL whose {@code currentSchema} is not lower-case plain names: the driver quotes it in the
    * session's search path, so {@code QA3Up} names a schema {@code "QA3Up"} that an unquoted statement never finds. A
    * QA run's store on one failed to migrate ("no schema has been selected to create in"), left a schema behind that
-   * the next open could not read, and every tool that names it unquoted misses it.
+   * the next open could not read, and every tool that names it unquoted misses it. A search path set through {@code
+   * options} is refused too.
    */
   private static void requirePlainSchemaNames(String jdbcUrl) {
     int query = jdbcUrl.indexOf('?');
     if (query < 0) return;
     for (String part : jdbcUrl.substring(query + 1).split("&")) {
       int eq = part.indexOf('=');
-      if (eq < 0 || !part.substring(0, eq).equalsIgnoreCase("currentSchema")) continue;
+      if (eq < 0) continue;
       String value = java.net.URLDecoder.decode(part.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+      if (part.substring(0, eq).equalsIgnoreCase("options") && value.toLowerCase(Locale.ROOT).contains("search_path")) {
+        // the store's claim (one server per store), copy's same-store check and every message read currentSchema:
+        // a schema chosen behind them would be claimed as the database's default one
+        throw new IllegalArgumentException("name the store's schema with currentSchema=<schema>, not with a search_path"
+            + " in options=");
+      }
+      if (!part.substring(0, eq).equalsIgnoreCase("currentSchema")) continue;
       if (!value.matches("[a-z_][a-z0-9_$]*(,[a-z_][a-z0-9_$]*)*")) {
         throw new IllegalArgumentException("currentSchema '" + value + "' must be a lower-case name (a-z, digits, _):"
             + " PostgreSQL reads unquoted names in lower case, so a schema named otherwise is missed by the name given");

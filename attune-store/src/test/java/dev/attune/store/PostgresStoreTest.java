@@ -167,6 +167,10 @@ final class PostgresStoreTest extends StoreContract {
           () -> Store.open(withParameter(SERVER_URL, "currentSchema=" + name)));
       assertTrue(e.getMessage().contains("must be a lower-case name"), e.getMessage());
     }
+    // a schema chosen through the driver's options, behind currentSchema, which the claim and the messages read
+    IllegalArgumentException behind = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Store.open(withParameter(SERVER_URL, "options=-c%20search_path%3Dqa_elsewhere")));
+    assertTrue(behind.getMessage().contains("currentSchema=<schema>"), behind.getMessage());
     try (Connection c = DriverManager.getConnection(SERVER_URL); Statement st = c.createStatement();
         var rs = st.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname IN ('QA3Up', '\"Quoted\"')")) {
       rs.next();
