@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * the candidate and the active version on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model
  * gate</b>: the candidate is published only if its NDCG@10 is at least the active version's minus {@link
  * LifecycleConfig#gateMargin} (always, when nothing is served or the active version cannot be measured). The
- * decision and both numbers are logged (one line starting {@code model gate:}), written into the version's {@code
+ * decision and both numbers are logged (one line per version starting {@code model gate:}, once the decision is final:
+ * after the refit and the hot swap, which may still turn it to {@code rejected}), written into the version's {@code
  * model.json} as {@code gate}, and the version is registered in the store with its holdout metrics either way.
  * Publication marks it active in the registry and hot-swaps it ({@link ServedVersion#serve}: requests already
  * running finish on the old model); a rejected version stays on disk and in the registry and can be activated by
@@ -508,9 +509,8 @@ final class ModelLifecycle implements AutoCloseable {
       gate.put("decidedAtMillis", clock.getAsLong());
       if (note != null) gate.put("note", note);
       j.publishGate(gate);
-      LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
-          + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
-          config.gateMargin(), split.protocol(), j.trigger);
+      // the "model gate:" line is logged once the decision is final (below): the refit or an activation meanwhile may
+      // still reverse it, and log collectors read that line as the version's decision
       j.checkCancelled();
       long trainedUntil = cutoff;
       Split learnt = split;
@@ -560,9 +560,11 @@ final class ModelLifecycle implements AutoCloseable {
         }
         j.publishGate(gate);
         writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
-        LOG.info("model gate: version={} not published: another version was activated while it was measured",
-            j.version);
       }
+      // one line per version, with the decision its model.json records
+      LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
+          + " holdout={} trigger={}{}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
+          config.gateMargin(), split.protocol(), j.trigger, gate.get("note") == null ? "" : " note=" + gate.get("note"));
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
       LOG.info("training job {} ({}) {} version {} in {} s", j.id, j.trigger, j.state, j.version,
           (j.finishedAtMillis - j.startedAtMillis) / 1000);

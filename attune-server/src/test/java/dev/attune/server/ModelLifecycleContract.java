@@ -146,10 +146,18 @@ abstract class ModelLifecycleContract {
     assertEquals("model", recommendationsModel());
     assertFalse(server.startedFromActiveVersion(), "the configured directory");
     assertTrue(json(send("GET", "/v1/admin/models", null, true), 200).get("canTrain").asBoolean());
-    json(send("POST", "/v1/admin/models/train", null, true), 202);
-    JsonNode job = awaitJob();
+    JsonNode job;
+    List<String> gateLines;
+    try (GateLog log = new GateLog()) {
+      json(send("POST", "/v1/admin/models/train", null, true), 202);
+      job = awaitJob();
+      gateLines = log.lines();
+    }
     assertEquals("published", job.get("state").asText(), job.toString());
     String version = job.get("version").asText();
+    assertEquals(1, gateLines.size(), gateLines.toString());
+    assertTrue(gateLines.get(0).startsWith("model gate: version=" + version + " decision=published candidateNdcg10=0.3"
+        + " activeVersion=model activeNdcg10=0.2 "), gateLines.get(0));
     assertTrue(version.startsWith("sasrec-"), version);
     JsonNode gate = job.get("gate");
     assertEquals("published", gate.get("decision").asText());
@@ -611,12 +619,50 @@ abstract class ModelLifecycleContract {
         throw new IllegalStateException(e);
       }
     };
-    json(send("POST", "/v1/admin/models/train", null, true), 202);
-    JsonNode job = awaitJob();
+    List<String> gateLines;
+    JsonNode job;
+    try (GateLog log = new GateLog()) {
+      json(send("POST", "/v1/admin/models/train", null, true), 202);
+      job = awaitJob();
+      gateLines = log.lines();
+    }
     assertEquals("rejected", job.get("state").asText(), job.toString());
     assertEquals(first, job.get("gate").get("activeVersion").asText(), "measured against the version served before");
     assertTrue(job.get("gate").get("note").asText().contains("another version was activated"), job.toString());
     assertEquals("model", json(send("GET", "/health", null, false), 200).get("model").asText(), "the admin's choice");
+    // QA: the log said decision=published, then "not published", while model.json said rejected: one final line
+    String version = job.get("version").asText();
+    assertEquals(1, gateLines.stream().filter(l -> l.contains("version=" + version + " ")).count(), gateLines.toString());
+    assertTrue(gateLines.get(0).startsWith("model gate: version=" + version + " decision=rejected "), gateLines.get(0));
+    assertTrue(gateLines.get(0).contains("another version was activated"), "and says why: " + gateLines.get(0));
+    assertEquals("rejected", JSON.readTree(dir.resolve(version).resolve("model.json").toFile()).get("gate")
+        .get("decision").asText(), "as the version's model.json records it");
+  }
+
+  /** The {@code model gate:} lines {@link ModelLifecycle} logs while open (log collectors read them). */
+  private static final class GateLog implements AutoCloseable {
+    private final ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ModelLifecycle.class);
+    private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+
+    GateLog() {
+      appender.start();
+      logger.addAppender(appender);
+    }
+
+    List<String> lines() {
+      synchronized (appender) {
+        return appender.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+            .filter(m -> m.startsWith("model gate:")).toList();
+      }
+    }
+
+    @Override
+    public void close() {
+      logger.detachAppender(appender);
+      appender.stop();
+    }
   }
 
   @Test
