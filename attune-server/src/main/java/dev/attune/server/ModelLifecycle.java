@@ -899,9 +899,10 @@ final class ModelLifecycle implements AutoCloseable {
       if (m.get("finishedAtMillis") instanceof Number finished) {
         j.finish(state, finished.longValue(), m.get("error") instanceof String e ? e : null);
       } else {
-        // a server sharing this model root may be running it: its hidden version is still there, for start() has
-        // removed those no live process holds
-        if (j.version != null && Files.exists(partialDir(modelRoot().resolve(j.version)))) return null;
+        // a server sharing this model root may be running it: its hidden version or, while it trains, the version's
+        // lock file is still there, for start() has removed those no live process holds
+        Path partial = j.version == null ? null : partialDir(modelRoot().resolve(j.version));
+        if (partial != null && (Files.exists(partial) || Files.exists(buildLock(partial)))) return null;
         // the record was last written when the job reached this state: it ended at or after that time
         long last = Files.getLastModifiedTime(file).toMillis();
         j.finish("failed", Math.max(last, started.longValue()), "the server stopped while the job was " + state
@@ -927,39 +928,45 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /**
-   * Deletes the {@code .<version>.partial} directories under the model root that no job is building: those of jobs
-   * killed midway. A job holds an operating-system lock on its directory's {@link #buildLock} while it builds, which
-   * the system releases when the process dies however it ends; so the directory of a job another server runs in the
-   * same model root (its lock held) is left alone.
+   * Deletes the {@code .<version>.partial} directories and {@code .<version>.partial.lock} files under the model root
+   * that no job is building: those of jobs killed midway (a job killed while it trains leaves its lock file alone, for
+   * the trainer writes the directory only at the end). A job holds an operating-system lock on its directory's {@link
+   * #buildLock} from the moment it reserves the name, which the system releases when the process dies however it
+   * ends; so what a job another server runs in the same model root is building (its lock held) is left alone, and a
+   * job that opened a lock file this start deletes before it could lock it finds that out ({@link BuildLock#tryTake}).
    */
   private void removePartialVersions() {
     Path root = modelRoot();
     if (!Files.isDirectory(root)) return;
-    try (Stream<Path> entries = Files.list(root)) {
-      for (Path entry : entries.toList()) {
-        String name = entry.getFileName().toString();
-        // a lock file alone: a job killed between moving its version into place and deleting the file, or a job that
-        // has reserved its name and not written yet (it holds the lock; one that opened the file a minute ago and
-        // holds nothing is dead, for it locks the file as soon as it opens it)
-        boolean lone = name.endsWith(PARTIAL_SUFFIX + ".lock")
-            && !Files.exists(entry.resolveSibling(name.substring(0, name.length() - ".lock".length())))
-            && Files.getLastModifiedTime(entry).toMillis() < System.currentTimeMillis() - 60_000;
-        if (!lone && !(isPartialVersion(name) && Files.isDirectory(entry))) continue;
-        Path lockFile = lone ? entry : buildLock(entry);
-        try (BuildLock lock = BuildLock.tryTake(lockFile)) {
-          if (lock == null) {
-            if (!lone) LOG.info("leaving {}: a training job of another process is building it", entry);
-            continue;
-          }
-          if (!lone) {
-            LOG.info("removing {}, left by a training job that did not finish", entry);
-            deleteQuietly(entry);
-          }
-          Files.deleteIfExists(lockFile); // while held: a process that opens the name from now on finds a new file
-        }
-      }
+    List<Path> entries;
+    try (Stream<Path> listed = Files.list(root)) {
+      entries = listed.toList();
     } catch (IOException e) {
       LOG.warn("could not list the model root {} for unfinished versions", root, e);
+      return;
+    }
+    for (Path entry : entries) {
+      String name = entry.getFileName().toString();
+      // a lock file without its directory: a job killed while it trained (the directory is written at the end), or
+      // killed between moving its version into place and deleting the file
+      boolean lone = name.endsWith(PARTIAL_SUFFIX + ".lock")
+          && !Files.exists(entry.resolveSibling(name.substring(0, name.length() - ".lock".length())));
+      if (!lone && !(isPartialVersion(name) && Files.isDirectory(entry))) continue;
+      Path lockFile = lone ? entry : buildLock(entry);
+      // gone since the listing: the directory before it took it along (tryTake would create it again)
+      if (lone && !Files.exists(lockFile)) continue;
+      try (BuildLock lock = BuildLock.tryTake(lockFile)) {
+        if (lock == null) {
+          LOG.info("leaving {}: a training job of another process is building it", entry);
+          continue;
+        }
+        LOG.info("removing {}, left by a training job that did not finish", entry);
+        if (!lone) deleteQuietly(entry);
+        Files.deleteIfExists(lockFile); // while held: a job that opened it meanwhile finds it gone once it locks it
+      } catch (IOException e) {
+        // one entry that cannot be removed leaves the others to be
+        LOG.warn("could not remove {}, left by a training job that did not finish", entry, e);
+      }
     }
   }
 
@@ -985,16 +992,37 @@ final class ModelLifecycle implements AutoCloseable {
       this.key = key;
     }
 
-    /** Takes the lock on {@code file} (created if missing), or returns null when a process (this one too) holds it. */
+    /**
+     * Takes the lock on {@code file} (created if missing), or returns null when a process (this one too) holds it, or
+     * when the file was deleted or replaced between opening and locking it.
+     *
+     * <p>A lock file is deleted only by a holder of its lock (a finished job, or a start removing leftovers); a
+     * process that opened the file just before such a deletion would otherwise lock a file no longer under the name
+     * and build a version another job may reserve too. So the file under the name must be the same file (its {@link
+     * java.nio.file.attribute.BasicFileAttributes#fileKey}) before it is opened and once it is locked. (Not checked by
+     * reading the file again: closing any descriptor of the file would drop this process's lock, see {@link #HELD}.)
+     */
     static BuildLock tryTake(Path file) throws IOException {
       Path key = file.toAbsolutePath().normalize();
       if (!HELD.add(key)) return null; // a job of another lifecycle in this JVM (tests, or two servers embedded)
       java.nio.channels.FileChannel channel = null;
       try {
-        channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
-            java.nio.file.StandardOpenOption.WRITE);
-        if (channel.tryLock() != null) return new BuildLock(channel, key);
+        try {
+          Files.createFile(file);
+        } catch (java.nio.file.FileAlreadyExistsException exists) {
+          // another job's name, or a leftover: the lock says which
+        }
+        Object opened = fileKey(file);
+        channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE);
+        if (channel.tryLock() != null && java.util.Objects.equals(opened, fileKey(file))) {
+          return new BuildLock(channel, key);
+        }
         channel.close();
+        HELD.remove(key);
+        return null;
+      } catch (java.nio.file.NoSuchFileException deleted) {
+        // deleted by the holder of its lock meanwhile: taken, and given up, by another
+        if (channel != null) channel.close();
         HELD.remove(key);
         return null;
       } catch (IOException | RuntimeException e) {
@@ -1002,6 +1030,11 @@ final class ModelLifecycle implements AutoCloseable {
         HELD.remove(key);
         throw e;
       }
+    }
+
+    /** The identity of the file {@code file} names (null where the file system has none to give). */
+    private static Object fileKey(Path file) throws IOException {
+      return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     }
 
     @Override

@@ -295,29 +295,43 @@ abstract class ModelLifecycleContract {
     Files.writeString(loneLock, "");
     Files.setLastModifiedTime(loneLock,
         java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
-    Path fresh = dir.resolve(".sasrec-20200101-000003" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
-    Files.writeString(fresh, ""); // a job may have just reserved this name
-    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), FileLockHolder.class.getName(),
-        building.resolveSibling(building.getFileName() + ".lock").toString())
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    // QA: a job killed (kill -9) while it trained left its lock file alone (the trainer writes the directory at the
+    // end), and a start within a minute of the job's start kept it, one more per kill
+    Path justKilled = dir.resolve(".sasrec-20200101-000003" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
+    Files.writeString(justKilled, "");
+    // a job of another server, still training: its lock file alone, held
+    Path training = dir.resolve(".sasrec-20200101-000004" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
+    Process holder = holdLock(building.resolveSibling(building.getFileName() + ".lock"));
+    Process trainingHolder = holdLock(training);
     try {
-      String answer = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
-      assertEquals("held", answer, "the other process took the lock");
       start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
       assertTrue(Files.isDirectory(building), "another process's job is building it");
       assertFalse(Files.exists(killed), "a killed job's leftover is removed");
       assertFalse(Files.exists(killed.resolveSibling(killed.getFileName() + ".lock")));
       assertFalse(Files.exists(loneLock), "an old lock file without its directory is removed");
-      assertTrue(Files.exists(fresh), "a new one may be a job's that has not written yet");
+      assertFalse(Files.exists(justKilled), "a recent one no process holds too");
+      assertTrue(Files.exists(training), "a lock file a live process holds is left alone");
       server.stop();
       server = null;
     } finally {
       holder.destroyForcibly(); // as a server killed during its job: the system releases its lock
+      trainingHolder.destroyForcibly();
       assertTrue(holder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(trainingHolder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
     }
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
     assertFalse(Files.exists(building), "removed once no process builds it");
+    assertFalse(Files.exists(training), "its lock file, killed a moment ago, too");
+  }
+
+  /** Starts another process that holds the lock on {@code lockFile}, as a job of another server would. */
+  private static Process holdLock(Path lockFile) throws Exception {
+    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), FileLockHolder.class.getName(), lockFile.toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String answer = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+    assertEquals("held", answer, "the other process took the lock");
+    return holder;
   }
 
   @Test
