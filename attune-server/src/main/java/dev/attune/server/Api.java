@@ -66,7 +66,8 @@ final class Api {
       new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had); a scene-transfer"
           + " model recommends in this scene, or without it in the scene it was trained for"),
       new Route.Param("exclude", "string", "comma-separated item ids never to return"),
-      new Route.Param("category", "string", "only items with this category"),
+      new Route.Param("category", "string", "only items with this category, as written (400 for a category no item"
+          + " has had, naming the one meant when only the case differs)"),
       DIVERSITY,
       MAX_PER_CREATOR,
       new Route.Param("allowRepeats", "boolean", "let items already consumed come back (default false)"),
@@ -582,7 +583,7 @@ final class Api {
         RequestBodies.optionalInt(b, "k", 1, 1000, 10),
         b.has("scene") ? knownScene(RequestBodies.requiredId(b, "", "scene")) : null,
         new HashSet<>(RequestBodies.stringList(b, "", "exclude")),
-        b.has("category") ? RequestBodies.requiredId(b, "", "category") : null,
+        b.has("category") ? knownCategory(RequestBodies.requiredId(b, "", "category")) : null,
         range(RequestBodies.optionalNumber(b, "", "diversity", 0), 0, 1, "diversity"),
         RequestBodies.optionalInt(b, "maxPerCreator", 0, 1000, 0),
         boolField(b, "allowRepeats"), boolField(b, "explain"));
@@ -636,7 +637,7 @@ final class Api {
     }
     String category = ctx.queryParam("category");
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, K), sceneParam(ctx), exclude,
-        category == null ? null : RequestBodies.pathId(category, "category"),
+        category == null ? null : knownCategory(RequestBodies.pathId(category, "category")),
         doubleParam(ctx, DIVERSITY), intParam(ctx, MAX_PER_CREATOR),
         boolParam(ctx, "allowRepeats"), boolParam(ctx, "explain"));
     requireAffordable(o);
@@ -1018,6 +1019,23 @@ final class Api {
       throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.describeScenes());
     }
     return scene;
+  }
+
+  /**
+   * {@code category} when some item has had it. A category no item has is a client's mistake, as an unknown scene is,
+   * and an empty list would hide it. Categories are matched as written, not in any case: they are the catalogue's own
+   * names, and a catalogue may hold two that differ by case only (a tag "Rock" and a genre "ROCK"), which a
+   * case-blind filter would merge; a category that differs from known ones only by case is refused naming them.
+   */
+  private String knownCategory(String category) {
+    if (catalog.hasCategory(category)) return category;
+    Set<String> like = catalog.categoriesLike(category);
+    if (!like.isEmpty()) {
+      throw ApiException.invalid("category", "unknown category '" + category + "' (categories match case): did you"
+          + " mean " + String.join(" or ", like.stream().limit(5).map(c -> "'" + c + "'").toList()) + "?");
+    }
+    throw ApiException.invalid("category", "unknown category '" + category + "'; categories: "
+        + catalog.describeCategories());
   }
 
   private boolean keep(String itemId, String scene) {

@@ -395,6 +395,40 @@ abstract class ApiContract {
   }
 
   /**
+   * QA: a category no item has (a typo, or the wrong case: the catalogue says Comedy) answered 200 with an empty list
+   * on both routes that take one; it is a client's mistake, as an unknown scene is.
+   */
+  @Test
+  void aCategoryNoItemHasIsRefusedNamingTheCategoriesOrTheOneMeant() throws Exception {
+    post("/v1/events", "{\"userId\":\"u3\",\"itemId\":\"song0\",\"type\":\"play\"}");
+    HttpResponse<String> unknown = get("/v1/users/u3/recommendations?category=nonexistent");
+    assertError(unknown, 400, "invalid_field", "category");
+    assertTrue(unknown.body().contains("unknown category 'nonexistent'; categories: [jazz, rock]"), unknown.body());
+    HttpResponse<String> wrongCase = get("/v1/users/u3/recommendations?category=Rock");
+    assertError(wrongCase, 400, "invalid_field", "category");
+    assertTrue(wrongCase.body().contains("did you mean 'rock'?"), wrongCase.body());
+    HttpResponse<String> anonymous = post("/v1/recommendations",
+        "{\"history\":[{\"itemId\":\"song1\"}],\"category\":\"nonexistent\"}");
+    assertError(anonymous, 400, "invalid_field", "category");
+    assertTrue(anonymous.body().contains("categories: [jazz, rock]"), anonymous.body());
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"category\":\"JAZZ\"}"), 400,
+        "invalid_field", "category");
+    assertEquals(5, json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"k\":5,"
+        + "\"category\":\"jazz\"}"), 200).get("items").size(), "a known one filters as before");
+    // a catalogue of many categories: the message lists 20 and counts the rest
+    StringBuilder items = new StringBuilder("[");
+    for (int i = 0; i < 60; i++) {
+      items.append(i == 0 ? "" : ",").append("{\"id\":\"tagged").append(i).append("\",\"categories\":[\"c")
+          .append(i < 10 ? "0" : "").append(i).append("\"]}");
+    }
+    assertEquals(200, post("/v1/items", items + "]").statusCode());
+    String many = JSON.readTree(get("/v1/users/u3/recommendations?category=nope").body()).get("message").asText();
+    assertTrue(many.endsWith(" and 42 more"), "20 of the 62 categories: " + many);
+    assertTrue(many.length() < 1_000, many);
+    assertEquals(200, get("/v1/users/u3/recommendations?category=c42").statusCode(), "a new item's category is known");
+  }
+
+  /**
    * A stored user is read as far back as the served model's window, past the configured 50 events, and skips in
    * between take none of its steps: the same list as the history sent whole.
    */
