@@ -982,7 +982,7 @@ final class Api {
     io.micrometer.core.instrument.Counter.builder("attune_events_duplicate")
         .description("events skipped as duplicates of stored ones (a retried batch)").register(metrics)
         .increment(result.duplicates());
-    if (lifecycle != null) lifecycle.eventsStored(result.inserted());
+    if (lifecycle != null) lifecycle.eventsStored(stored);
     return result;
   }
 

@@ -238,10 +238,20 @@ final class ModelLifecycle implements AutoCloseable {
     return j.toMap();
   }
 
-  /** Counts newly stored events; starts a job when {@link LifecycleConfig#retrainAfterEvents} are reached. */
-  void eventsStored(int inserted) {
-    if (inserted <= 0 || trainer == null) return;
-    eventsSinceTraining.addAndGet(inserted);
+  /**
+   * Counts newly stored events toward {@link LifecycleConfig#retrainAfterEvents}, but those of users the latest abuse
+   * review quarantined, which no job trains on (a flagged crowd posting thousands of events a second started a job
+   * every second, each with nothing new to learn); starts a job when the count is reached.
+   *
+   * @param stored the events the store has just stored (not duplicates), with their users' ids as stored
+   */
+  void eventsStored(List<dev.attune.events.Event> stored) {
+    if (stored.isEmpty() || trainer == null) return;
+    java.util.Set<String> quarantined = quarantinedIds;
+    int counted = 0;
+    for (dev.attune.events.Event e : stored) if (!quarantined.contains(e.userId())) counted++;
+    if (counted == 0) return;
+    eventsSinceTraining.addAndGet(counted);
     dueByEvents();
   }
 
@@ -284,7 +294,7 @@ final class ModelLifecycle implements AutoCloseable {
   AbuseDetector.Report review(Dataset stored) {
     synchronized (reviewLock) {
       AbuseDetector.Report abuse = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(stored);
-      lastAbuse = new AbuseReview(abuse, clock.getAsLong());
+      setLastAbuse(new AbuseReview(abuse, clock.getAsLong()));
       Runnable reviewed = abuseReviewListener;
       if (reviewed != null) reviewed.run();
       return abuse;
@@ -295,11 +305,23 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** The ids of the users the latest review quarantined (empty before the first review). */
   java.util.Set<String> quarantinedUserIds() {
-    AbuseReview r = lastAbuse;
-    if (r == null) return java.util.Set.of();
+    return quarantinedIds;
+  }
+
+  /**
+   * The ids of the users {@link #lastAbuse} quarantined, kept with it: every stored batch is checked against them
+   * ({@link #eventsStored}).
+   */
+  private volatile java.util.Set<String> quarantinedIds = java.util.Set.of();
+
+  /** Makes {@code r} the latest review, and its quarantined users {@link #quarantinedIds}. */
+  private void setLastAbuse(AbuseReview r) {
     java.util.Set<String> ids = new java.util.HashSet<>();
     for (AbuseDetector.Flag f : r.report().flags()) if (r.report().quarantined()[f.userIndex()]) ids.add(f.userId());
-    return ids;
+    synchronized (reviewLock) {
+      lastAbuse = r;
+      quarantinedIds = java.util.Set.copyOf(ids);
+    }
   }
 
   /** Drops a deleted user from the last review (the flag named them, and what the service holds on them goes). */
@@ -312,8 +334,8 @@ final class ModelLifecycle implements AutoCloseable {
     for (AbuseDetector.Flag f : r.report().flags()) {
       if (f.userId().equals(userId)) quarantined[f.userIndex()] = false;
     }
-    lastAbuse = new AbuseReview(new AbuseDetector.Report(kept, quarantined, r.report().pushedItems(),
-        r.report().coherence()), r.atMillis());
+    setLastAbuse(new AbuseReview(new AbuseDetector.Report(kept, quarantined, r.report().pushedItems(),
+        r.report().coherence()), r.atMillis()));
   }
 
   Map<String, Object> status() {
@@ -393,9 +415,9 @@ final class ModelLifecycle implements AutoCloseable {
         } else if (learntEverything(activeAtStart)) {
           // the active version learnt every event up to its job: measured on the newest share, it would be compared
           // on events it learnt, and any candidate rejected after a training for nothing
-          throw new IllegalStateException("too few new events since the active version was trained on every event ("
-              + later.testing().holdout().numUsersWithItems() + " users have some; a holdout it has not seen needs "
-              + MIN_HOLDOUT_USERS + "): nothing to measure a candidate on yet");
+          throw new IllegalStateException("too few new events since the active version was trained on every event: "
+              + describeHoldoutUsers(ds, activeUntil, later.testing().holdout().numUsersWithItems(),
+                  abuse.quarantinedCount()) + ": nothing to measure a candidate on yet");
         } else {
           holdoutNote = "too few events since the active version's training data for a holdout it has not seen: it"
               + " was trained on part of this one";
@@ -656,6 +678,36 @@ final class ModelLifecycle implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * Why the events since {@code since} make no holdout: a holdout user needs an event before it (a history to
+   * recommend from) and a liked item since that they had not had before it (a QA run said "0 users have some" of
+   * a store where a thousand users had new events, all of them new users).
+   *
+   * @param holdoutUsers the users the holdout from {@code since} has
+   * @param quarantined the users left out of {@code ds} by the abuse review
+   */
+  static String describeHoldoutUsers(Dataset ds, long since, int holdoutUsers, int quarantined) {
+    boolean[] before = new boolean[ds.numUsers()];
+    boolean[] after = new boolean[ds.numUsers()];
+    for (int r = 0; r < ds.events().size(); r++) {
+      if (ds.events().time(r) < since) before[ds.events().user(r)] = true;
+      else after[ds.events().user(r)] = true;
+    }
+    int withNew = 0;
+    int newcomers = 0;
+    for (int u = 0; u < after.length; u++) {
+      if (!after[u]) continue;
+      withNew++;
+      if (!before[u]) newcomers++;
+    }
+    int others = Math.max(0, withNew - newcomers - holdoutUsers);
+    return "a holdout it has not seen needs " + MIN_HOLDOUT_USERS + " users with an event before " + Instant.ofEpochMilli(
+        since) + " who have since liked an item they had not had; " + withNew + " users have events since: "
+        + holdoutUsers + " such, " + newcomers + " with no event before (no history to recommend from), " + others
+        + " with only items they had before, skips or dislikes"
+        + (quarantined > 0 ? " (the events of the " + quarantined + " quarantined users are left out)" : "");
   }
 
   /** Whether any event lies before {@code cutoff} (a time cut then has something to train on). */

@@ -412,6 +412,35 @@ abstract class ModelLifecycleContract {
   }
 
   /**
+   * QA: a job after a refit failed saying "0 users have some" new events while a thousand users had new events, all
+   * of them new users (nothing to measure a recommendation for them on): the message says what the holdout lacks.
+   */
+  @Test
+  void aJobWithNoHoldoutAfterARefitSaysWhichUsersHaveNewEventsAndWhyTheyDoNotCount() throws Exception {
+    List<Store.NewEvent> older = new ArrayList<>(); // so that the 12 new events are fewer than the newest 10%
+    for (int u = 0; u < 10; u++) {
+      for (int k = 0; k < 10; k++) {
+        older.add(new Store.NewEvent(null, new Event("v" + u, "song" + ((u * 7 + k) % 40), "like", 1f,
+            1_760_000_000_000L + (k * 10L + u) * 1_000L, "music")));
+      }
+    }
+    store.appendEvents(older);
+    start(new FakeTrainer(0.2, false, 0.3, 0.35), LifecycleConfig.DEFAULTS.withRefitPublished(true));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode refit = awaitJob();
+    assertTrue(refit.get("gate").get("refit").get("served").asBoolean(), refit.toString());
+    postPlays(0, 12); // 12 new users, one play each, after everything the refit learnt
+    Thread.sleep(1100); // version names carry the second
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode idle = awaitJob();
+    assertEquals("failed", idle.get("state").asText(), idle.toString());
+    String error = idle.get("error").asText();
+    assertTrue(error.startsWith("too few new events since the active version was trained on every event"), error);
+    assertTrue(error.contains("needs 10 users with an event before"), error);
+    assertTrue(error.contains("12 users have events since: 0 such, 12 with no event before"), error);
+  }
+
+  /**
    * An item first seen in the holdout was never trained on: the version lists it as untrained, and the served model
    * treats it as an item it does not know (neither read in a history nor ranked), where it had served its untrained
    * row as a model item.
@@ -551,6 +580,40 @@ abstract class ModelLifecycleContract {
     assertEquals("published", job.get("state").asText(), job.toString());
     assertEquals(0, json(send("GET", "/v1/admin/training", null, true), 200).get("triggers")
         .get("eventsSinceTraining").asLong(), "the count restarts with the job");
+  }
+
+  /**
+   * QA: with quarantined users posting ~17k events a second, 10 jobs started in 13 s, each with nothing new to learn:
+   * the events of users the latest review quarantined do not count toward the trigger.
+   */
+  @Test
+  void eventsOfQuarantinedUsersDoNotCountTowardTheRetrainingTrigger() throws Exception {
+    List<Store.NewEvent> burst = new ArrayList<>(); // 80 likes within 8 seconds: a bot
+    for (int k = 0; k < 80; k++) {
+      burst.add(new Store.NewEvent(null, new Event("bot", "song" + (k % 40), "like", 1f,
+          1_760_000_000_000L + k * 100L, "music")));
+    }
+    store.appendEvents(burst);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode first = awaitJob();
+    assertEquals(1, first.get("quarantined").asInt(), first.toString());
+    StringBuilder more = new StringBuilder("[");
+    for (int k = 0; k < 20; k++) {
+      more.append(k > 0 ? "," : "").append("{\"userId\":\"bot\",\"itemId\":\"song").append(k).append("\",")
+          .append("\"type\":\"like\"}");
+    }
+    json(send("POST", "/v1/events", more + "]", false), 200);
+    JsonNode status = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertEquals(0, status.get("triggers").get("eventsSinceTraining").asLong(), status.toString());
+    assertEquals(first.get("id").asText(), status.get("job").get("id").asText(), "no job started: " + status);
+    postPlays(0, 5); // five events of users who train
+    JsonNode next = awaitJob();
+    for (int k = 0; k < 600 && next.get("id").asText().equals(first.get("id").asText()); k++) {
+      Thread.sleep(50);
+      next = awaitJob();
+    }
+    assertEquals("events", next.get("trigger").asText(), next.toString());
   }
 
   /** Events that reach the trigger while a job runs start the next job when it ends, with no event after them. */
