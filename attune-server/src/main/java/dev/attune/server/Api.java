@@ -309,7 +309,7 @@ final class Api {
     List<User> users = new ArrayList<>();
     for (var e : RequestBodies.oneOrMany(body(ctx), "users", config.maxBatch())) {
       User u = RequestBodies.user(e.getKey(), e.getValue(), null);
-      users.add(new User(userIds.stored(u.id()), u.attributes()));
+      users.add(new User(storedUserId(ctx, u.id()), u.attributes()));
     }
     users = lastOfEachId(users, User::id);
     store.upsertUsers(users);
@@ -319,16 +319,27 @@ final class Api {
   /**
    * The stored id of the user named in the path ({@link UserIds}: pseudonymised when the server has a key). An admin
    * may also name a user by the pseudonym the admin routes list (the dashboard's user explorer does), which is then
-   * taken as stored rather than pseudonymised again. A 404 names the user as the client sent it ({@code
-   * ctx.pathParam("id")}), never as stored: a pseudonym of its own id would puzzle it.
+   * taken as stored rather than pseudonymised again; so do the writes ({@link #storedUserId}), or an admin's events
+   * sent for a pseudonym were stored under its hash and not found where the same admin read them. A 404 names the
+   * user as the client sent it ({@code ctx.pathParam("id")}), never as stored: a pseudonym of its own id would puzzle
+   * it.
    */
   private String userId(Context ctx) {
     return storedUserId(ctx, RequestBodies.pathId(ctx.pathParam("id"), "id"));
   }
 
-  /** The stored id of a user a client names ({@code id}, as sent; see {@link #userId(Context)}). */
+  /**
+   * The stored id of a user a client names ({@code id}, as sent), on every route that names one, path or body, read or
+   * write alike: with the admin key a pseudonym is taken as stored (see {@link #userId(Context)}); else pseudonymised
+   * when the server has a key.
+   */
   private String storedUserId(Context ctx, String id) {
-    if (userIds.isPseudonym(id) && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE))) return id;
+    return storedUserId(id, Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE)));
+  }
+
+  /** As {@link #storedUserId(Context, String)}, for a request that has the admin key or not. */
+  private String storedUserId(String id, boolean admin) {
+    if (admin && userIds.isPseudonym(id)) return id;
     return userIds.stored(id);
   }
 
@@ -872,12 +883,13 @@ final class Api {
     boolean[] clientIds = new boolean[events.size()];
     for (int i = 0; i < events.size(); i++) clientIds[i] = RequestBodies.isClientEventId(events.get(i).eventId());
     List<Store.NewEvent> stored = new ArrayList<>(events.size());
+    boolean admin = Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE));
     for (Store.NewEvent ne : events) {
       Event ev = ne.event();
       // an event that names no scene (the default) happens in its item's scene, when the item is known to have one
       Store.StoredItem known = ev.scene().equals(Event.DEFAULT_SCENE) ? catalog.get(ev.itemId()) : null;
       String scene = known != null ? known.item().scene() : ev.scene();
-      String user = userIds.stored(ev.userId());
+      String user = storedUserId(ev.userId(), admin); // as the user routes read it
       if (scene.equals(ev.scene()) && user.equals(ev.userId())) {
         stored.add(ne);
         continue;
