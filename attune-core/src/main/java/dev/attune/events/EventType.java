@@ -20,7 +20,32 @@ public record EventType(String name, float weight, ValueRule rule) {
     /** value is a completion ratio in [0, 1]; see {@link EventWeights#playWeight}. */
     PLAY_RATIO,
     /** value is seconds played; divided by the item's duration it becomes a completion ratio. */
-    PLAY_SECONDS
+    PLAY_SECONDS;
+
+    /**
+     * Whether {@code value} lies in the range this rule defines: 0 to 1 for {@link #PLAY_RATIO} (a share of the item),
+     * at least 0 for {@link #SCALE}, {@link #LOG1P} and {@link #PLAY_SECONDS} (a quantity, a count, seconds: a refund
+     * sent as a negative purchase would weigh as the strongest dislike), any number for {@link #IGNORE}, which does
+     * not read it. NaN is in no range but {@link #IGNORE}'s.
+     */
+    public boolean accepts(float value) {
+      return switch (this) {
+        case IGNORE -> true;
+        case PLAY_RATIO -> value >= 0f && value <= 1f;
+        case SCALE, LOG1P, PLAY_SECONDS -> value >= 0f;
+      };
+    }
+
+    /** What the value is and the range {@link #accepts} allows, for a message ({@code "a share of the item, 0 to 1"}). */
+    public String range() {
+      return switch (this) {
+        case IGNORE -> "any number (not read)";
+        case SCALE -> "a quantity, at least 0";
+        case LOG1P -> "a count, at least 0";
+        case PLAY_RATIO -> "the share of the item played, 0 to 1";
+        case PLAY_SECONDS -> "seconds played, at least 0";
+      };
+    }
   }
 
   public EventType {

@@ -30,6 +30,19 @@ class EventWeightsTest {
     assertEquals(1f, w.weight("play_seconds", 30, Float.NaN));
   }
 
+  /** The ranges the API refuses values outside of: what each rule reads the value as. */
+  @Test
+  void eachRuleAcceptsTheValuesItDefines() {
+    assertTrue(EventType.ValueRule.PLAY_RATIO.accepts(0f) && EventType.ValueRule.PLAY_RATIO.accepts(1f));
+    assertTrue(!EventType.ValueRule.PLAY_RATIO.accepts(-0.01f) && !EventType.ValueRule.PLAY_RATIO.accepts(1.01f));
+    for (EventType.ValueRule r : new EventType.ValueRule[] {EventType.ValueRule.SCALE, EventType.ValueRule.LOG1P,
+        EventType.ValueRule.PLAY_SECONDS}) {
+      assertTrue(r.accepts(0f) && r.accepts(3e38f), r.name());
+      assertTrue(!r.accepts(-1f) && !r.accepts(Float.NaN), r.name() + ": a negative quantity, count or time");
+    }
+    assertTrue(EventType.ValueRule.IGNORE.accepts(-1e30f), "a value not read may be anything");
+  }
+
   @Test
   void oneEventsWeightIsBounded() {
     assertEquals(8f, w.weight("purchase", 2f, Float.NaN), "quantities scale");

@@ -66,7 +66,8 @@ final class Api {
       new Route.Param("scene", "string", "only items of this scene (400 for a scene no item has had); a scene-transfer"
           + " model recommends in this scene, or without it in the scene it was trained for"),
       new Route.Param("exclude", "string", "comma-separated item ids never to return"),
-      new Route.Param("category", "string", "only items with this category"),
+      new Route.Param("category", "string", "only items with this category, as written (400 for a category no item"
+          + " has had, naming the one meant when only the case differs)"),
       DIVERSITY,
       MAX_PER_CREATOR,
       new Route.Param("allowRepeats", "boolean", "let items already consumed come back (default false)"),
@@ -308,7 +309,7 @@ final class Api {
     List<User> users = new ArrayList<>();
     for (var e : RequestBodies.oneOrMany(body(ctx), "users", config.maxBatch())) {
       User u = RequestBodies.user(e.getKey(), e.getValue(), null);
-      users.add(new User(userIds.stored(u.id()), u.attributes()));
+      users.add(new User(storedUserId(ctx, u.id()), u.attributes()));
     }
     users = lastOfEachId(users, User::id);
     store.upsertUsers(users);
@@ -318,16 +319,27 @@ final class Api {
   /**
    * The stored id of the user named in the path ({@link UserIds}: pseudonymised when the server has a key). An admin
    * may also name a user by the pseudonym the admin routes list (the dashboard's user explorer does), which is then
-   * taken as stored rather than pseudonymised again. A 404 names the user as the client sent it ({@code
-   * ctx.pathParam("id")}), never as stored: a pseudonym of its own id would puzzle it.
+   * taken as stored rather than pseudonymised again; so do the writes ({@link #storedUserId}), or an admin's events
+   * sent for a pseudonym were stored under its hash and not found where the same admin read them. A 404 names the
+   * user as the client sent it ({@code ctx.pathParam("id")}), never as stored: a pseudonym of its own id would puzzle
+   * it.
    */
   private String userId(Context ctx) {
     return storedUserId(ctx, RequestBodies.pathId(ctx.pathParam("id"), "id"));
   }
 
-  /** The stored id of a user a client names ({@code id}, as sent; see {@link #userId(Context)}). */
+  /**
+   * The stored id of a user a client names ({@code id}, as sent), on every route that names one, path or body, read or
+   * write alike: with the admin key a pseudonym is taken as stored (see {@link #userId(Context)}); else pseudonymised
+   * when the server has a key.
+   */
   private String storedUserId(Context ctx, String id) {
-    if (userIds.isPseudonym(id) && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE))) return id;
+    return storedUserId(id, Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE)));
+  }
+
+  /** As {@link #storedUserId(Context, String)}, for a request that has the admin key or not. */
+  private String storedUserId(String id, boolean admin) {
+    if (admin && userIds.isPseudonym(id)) return id;
     return userIds.stored(id);
   }
 
@@ -582,7 +594,7 @@ final class Api {
         RequestBodies.optionalInt(b, "k", 1, 1000, 10),
         b.has("scene") ? knownScene(RequestBodies.requiredId(b, "", "scene")) : null,
         new HashSet<>(RequestBodies.stringList(b, "", "exclude")),
-        b.has("category") ? RequestBodies.requiredId(b, "", "category") : null,
+        b.has("category") ? knownCategory(RequestBodies.requiredId(b, "", "category")) : null,
         range(RequestBodies.optionalNumber(b, "", "diversity", 0), 0, 1, "diversity"),
         RequestBodies.optionalInt(b, "maxPerCreator", 0, 1000, 0),
         boolField(b, "allowRepeats"), boolField(b, "explain"));
@@ -636,7 +648,7 @@ final class Api {
     }
     String category = ctx.queryParam("category");
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, K), sceneParam(ctx), exclude,
-        category == null ? null : RequestBodies.pathId(category, "category"),
+        category == null ? null : knownCategory(RequestBodies.pathId(category, "category")),
         doubleParam(ctx, DIVERSITY), intParam(ctx, MAX_PER_CREATOR),
         boolParam(ctx, "allowRepeats"), boolParam(ctx, "explain"));
     requireAffordable(o);
@@ -871,12 +883,13 @@ final class Api {
     boolean[] clientIds = new boolean[events.size()];
     for (int i = 0; i < events.size(); i++) clientIds[i] = RequestBodies.isClientEventId(events.get(i).eventId());
     List<Store.NewEvent> stored = new ArrayList<>(events.size());
+    boolean admin = Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE));
     for (Store.NewEvent ne : events) {
       Event ev = ne.event();
       // an event that names no scene (the default) happens in its item's scene, when the item is known to have one
       Store.StoredItem known = ev.scene().equals(Event.DEFAULT_SCENE) ? catalog.get(ev.itemId()) : null;
       String scene = known != null ? known.item().scene() : ev.scene();
-      String user = userIds.stored(ev.userId());
+      String user = storedUserId(ev.userId(), admin); // as the user routes read it
       if (scene.equals(ev.scene()) && user.equals(ev.userId())) {
         stored.add(ne);
         continue;
@@ -981,7 +994,7 @@ final class Api {
     io.micrometer.core.instrument.Counter.builder("attune_events_duplicate")
         .description("events skipped as duplicates of stored ones (a retried batch)").register(metrics)
         .increment(result.duplicates());
-    if (lifecycle != null) lifecycle.eventsStored(result.inserted());
+    if (lifecycle != null) lifecycle.eventsStored(stored);
     return result;
   }
 
@@ -1018,6 +1031,23 @@ final class Api {
       throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.describeScenes());
     }
     return scene;
+  }
+
+  /**
+   * {@code category} when some item has had it. A category no item has is a client's mistake, as an unknown scene is,
+   * and an empty list would hide it. Categories are matched as written, not in any case: they are the catalogue's own
+   * names, and a catalogue may hold two that differ by case only (a tag "Rock" and a genre "ROCK"), which a
+   * case-blind filter would merge; a category that differs from known ones only by case is refused naming them.
+   */
+  private String knownCategory(String category) {
+    if (catalog.hasCategory(category)) return category;
+    Set<String> like = catalog.categoriesLike(category);
+    if (!like.isEmpty()) {
+      throw ApiException.invalid("category", "unknown category '" + category + "' (categories match case): did you"
+          + " mean " + String.join(" or ", like.stream().limit(5).map(c -> "'" + c + "'").toList()) + "?");
+    }
+    throw ApiException.invalid("category", "unknown category '" + category + "'; categories: "
+        + catalog.describeCategories());
   }
 
   private boolean keep(String itemId, String scene) {

@@ -122,6 +122,7 @@ final class EventBatches {
       }
     }
     if (t != JsonToken.END_OBJECT || userId == null || itemId == null || type == null) return null;
+    if (!RequestBodies.acceptsValue(type, (float) value)) return null;
     if (timestamp < 0 || timestamp > nowMillis + RequestBodies.MAX_CLOCK_SKEW_MILLIS) return null;
     return new Store.NewEvent(id == null && !timed ? RequestBodies.receiptId() : id,
         new Event(userId, itemId, type, (float) value, timestamp, scene, context));

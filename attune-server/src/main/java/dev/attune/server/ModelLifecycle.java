@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * the candidate and the active version on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model
  * gate</b>: the candidate is published only if its NDCG@10 is at least the active version's minus {@link
  * LifecycleConfig#gateMargin} (always, when nothing is served or the active version cannot be measured). The
- * decision and both numbers are logged (one line starting {@code model gate:}), written into the version's {@code
+ * decision and both numbers are logged (one line per version starting {@code model gate:}, once the decision is final:
+ * after the refit and the hot swap, which may still turn it to {@code rejected}), written into the version's {@code
  * model.json} as {@code gate}, and the version is registered in the store with its holdout metrics either way.
  * Publication marks it active in the registry and hot-swaps it ({@link ServedVersion#serve}: requests already
  * running finish on the old model); a rejected version stays on disk and in the registry and can be activated by
@@ -237,10 +238,20 @@ final class ModelLifecycle implements AutoCloseable {
     return j.toMap();
   }
 
-  /** Counts newly stored events; starts a job when {@link LifecycleConfig#retrainAfterEvents} are reached. */
-  void eventsStored(int inserted) {
-    if (inserted <= 0 || trainer == null) return;
-    eventsSinceTraining.addAndGet(inserted);
+  /**
+   * Counts newly stored events toward {@link LifecycleConfig#retrainAfterEvents}, but those of users the latest abuse
+   * review quarantined, which no job trains on (a flagged crowd posting thousands of events a second started a job
+   * every second, each with nothing new to learn); starts a job when the count is reached.
+   *
+   * @param stored the events the store has just stored (not duplicates), with their users' ids as stored
+   */
+  void eventsStored(List<dev.attune.events.Event> stored) {
+    if (stored.isEmpty() || trainer == null) return;
+    java.util.Set<String> quarantined = quarantinedIds;
+    int counted = 0;
+    for (dev.attune.events.Event e : stored) if (!quarantined.contains(e.userId())) counted++;
+    if (counted == 0) return;
+    eventsSinceTraining.addAndGet(counted);
     dueByEvents();
   }
 
@@ -283,7 +294,7 @@ final class ModelLifecycle implements AutoCloseable {
   AbuseDetector.Report review(Dataset stored) {
     synchronized (reviewLock) {
       AbuseDetector.Report abuse = new AbuseDetector(AbuseDetector.Params.DEFAULTS).detect(stored);
-      lastAbuse = new AbuseReview(abuse, clock.getAsLong());
+      setLastAbuse(new AbuseReview(abuse, clock.getAsLong()));
       Runnable reviewed = abuseReviewListener;
       if (reviewed != null) reviewed.run();
       return abuse;
@@ -294,11 +305,23 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** The ids of the users the latest review quarantined (empty before the first review). */
   java.util.Set<String> quarantinedUserIds() {
-    AbuseReview r = lastAbuse;
-    if (r == null) return java.util.Set.of();
+    return quarantinedIds;
+  }
+
+  /**
+   * The ids of the users {@link #lastAbuse} quarantined, kept with it: every stored batch is checked against them
+   * ({@link #eventsStored}).
+   */
+  private volatile java.util.Set<String> quarantinedIds = java.util.Set.of();
+
+  /** Makes {@code r} the latest review, and its quarantined users {@link #quarantinedIds}. */
+  private void setLastAbuse(AbuseReview r) {
     java.util.Set<String> ids = new java.util.HashSet<>();
     for (AbuseDetector.Flag f : r.report().flags()) if (r.report().quarantined()[f.userIndex()]) ids.add(f.userId());
-    return ids;
+    synchronized (reviewLock) {
+      lastAbuse = r;
+      quarantinedIds = java.util.Set.copyOf(ids);
+    }
   }
 
   /** Drops a deleted user from the last review (the flag named them, and what the service holds on them goes). */
@@ -311,8 +334,8 @@ final class ModelLifecycle implements AutoCloseable {
     for (AbuseDetector.Flag f : r.report().flags()) {
       if (f.userId().equals(userId)) quarantined[f.userIndex()] = false;
     }
-    lastAbuse = new AbuseReview(new AbuseDetector.Report(kept, quarantined, r.report().pushedItems(),
-        r.report().coherence()), r.atMillis());
+    setLastAbuse(new AbuseReview(new AbuseDetector.Report(kept, quarantined, r.report().pushedItems(),
+        r.report().coherence()), r.atMillis()));
   }
 
   Map<String, Object> status() {
@@ -392,9 +415,9 @@ final class ModelLifecycle implements AutoCloseable {
         } else if (learntEverything(activeAtStart)) {
           // the active version learnt every event up to its job: measured on the newest share, it would be compared
           // on events it learnt, and any candidate rejected after a training for nothing
-          throw new IllegalStateException("too few new events since the active version was trained on every event ("
-              + later.testing().holdout().numUsersWithItems() + " users have some; a holdout it has not seen needs "
-              + MIN_HOLDOUT_USERS + "): nothing to measure a candidate on yet");
+          throw new IllegalStateException("too few new events since the active version was trained on every event: "
+              + describeHoldoutUsers(ds, activeUntil, later.testing().holdout().numUsersWithItems(),
+                  abuse.quarantinedCount()) + ": nothing to measure a candidate on yet");
         } else {
           holdoutNote = "too few events since the active version's training data for a holdout it has not seen: it"
               + " was trained on part of this one";
@@ -508,9 +531,8 @@ final class ModelLifecycle implements AutoCloseable {
       gate.put("decidedAtMillis", clock.getAsLong());
       if (note != null) gate.put("note", note);
       j.publishGate(gate);
-      LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
-          + " holdout={} trigger={}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
-          config.gateMargin(), split.protocol(), j.trigger);
+      // the "model gate:" line is logged once the decision is final (below): the refit or an activation meanwhile may
+      // still reverse it, and log collectors read that line as the version's decision
       j.checkCancelled();
       long trainedUntil = cutoff;
       Split learnt = split;
@@ -560,9 +582,11 @@ final class ModelLifecycle implements AutoCloseable {
         }
         j.publishGate(gate);
         writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
-        LOG.info("model gate: version={} not published: another version was activated while it was measured",
-            j.version);
       }
+      // one line per version, with the decision its model.json records
+      LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
+          + " holdout={} trigger={}{}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
+          config.gateMargin(), split.protocol(), j.trigger, gate.get("note") == null ? "" : " note=" + gate.get("note"));
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
       LOG.info("training job {} ({}) {} version {} in {} s", j.id, j.trigger, j.state, j.version,
           (j.finishedAtMillis - j.startedAtMillis) / 1000);
@@ -654,6 +678,36 @@ final class ModelLifecycle implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * Why the events since {@code since} make no holdout: a holdout user needs an event before it (a history to
+   * recommend from) and a liked item since that they had not had before it (a QA run said "0 users have some" of
+   * a store where a thousand users had new events, all of them new users).
+   *
+   * @param holdoutUsers the users the holdout from {@code since} has
+   * @param quarantined the users left out of {@code ds} by the abuse review
+   */
+  static String describeHoldoutUsers(Dataset ds, long since, int holdoutUsers, int quarantined) {
+    boolean[] before = new boolean[ds.numUsers()];
+    boolean[] after = new boolean[ds.numUsers()];
+    for (int r = 0; r < ds.events().size(); r++) {
+      if (ds.events().time(r) < since) before[ds.events().user(r)] = true;
+      else after[ds.events().user(r)] = true;
+    }
+    int withNew = 0;
+    int newcomers = 0;
+    for (int u = 0; u < after.length; u++) {
+      if (!after[u]) continue;
+      withNew++;
+      if (!before[u]) newcomers++;
+    }
+    int others = Math.max(0, withNew - newcomers - holdoutUsers);
+    return "a holdout it has not seen needs " + MIN_HOLDOUT_USERS + " users with an event before " + Instant.ofEpochMilli(
+        since) + " who have since liked an item they had not had; " + withNew + " users have events since: "
+        + holdoutUsers + " such, " + newcomers + " with no event before (no history to recommend from), " + others
+        + " with only items they had before, skips or dislikes"
+        + (quarantined > 0 ? " (the events of the " + quarantined + " quarantined users are left out)" : "");
   }
 
   /** Whether any event lies before {@code cutoff} (a time cut then has something to train on). */
@@ -897,9 +951,10 @@ final class ModelLifecycle implements AutoCloseable {
       if (m.get("finishedAtMillis") instanceof Number finished) {
         j.finish(state, finished.longValue(), m.get("error") instanceof String e ? e : null);
       } else {
-        // a server sharing this model root may be running it: its hidden version is still there, for start() has
-        // removed those no live process holds
-        if (j.version != null && Files.exists(partialDir(modelRoot().resolve(j.version)))) return null;
+        // a server sharing this model root may be running it: its hidden version or, while it trains, the version's
+        // lock file is still there, for start() has removed those no live process holds
+        Path partial = j.version == null ? null : partialDir(modelRoot().resolve(j.version));
+        if (partial != null && (Files.exists(partial) || Files.exists(buildLock(partial)))) return null;
         // the record was last written when the job reached this state: it ended at or after that time
         long last = Files.getLastModifiedTime(file).toMillis();
         j.finish("failed", Math.max(last, started.longValue()), "the server stopped while the job was " + state
@@ -925,39 +980,45 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /**
-   * Deletes the {@code .<version>.partial} directories under the model root that no job is building: those of jobs
-   * killed midway. A job holds an operating-system lock on its directory's {@link #buildLock} while it builds, which
-   * the system releases when the process dies however it ends; so the directory of a job another server runs in the
-   * same model root (its lock held) is left alone.
+   * Deletes the {@code .<version>.partial} directories and {@code .<version>.partial.lock} files under the model root
+   * that no job is building: those of jobs killed midway (a job killed while it trains leaves its lock file alone, for
+   * the trainer writes the directory only at the end). A job holds an operating-system lock on its directory's {@link
+   * #buildLock} from the moment it reserves the name, which the system releases when the process dies however it
+   * ends; so what a job another server runs in the same model root is building (its lock held) is left alone, and a
+   * job that opened a lock file this start deletes before it could lock it finds that out ({@link BuildLock#tryTake}).
    */
   private void removePartialVersions() {
     Path root = modelRoot();
     if (!Files.isDirectory(root)) return;
-    try (Stream<Path> entries = Files.list(root)) {
-      for (Path entry : entries.toList()) {
-        String name = entry.getFileName().toString();
-        // a lock file alone: a job killed between moving its version into place and deleting the file, or a job that
-        // has reserved its name and not written yet (it holds the lock; one that opened the file a minute ago and
-        // holds nothing is dead, for it locks the file as soon as it opens it)
-        boolean lone = name.endsWith(PARTIAL_SUFFIX + ".lock")
-            && !Files.exists(entry.resolveSibling(name.substring(0, name.length() - ".lock".length())))
-            && Files.getLastModifiedTime(entry).toMillis() < System.currentTimeMillis() - 60_000;
-        if (!lone && !(isPartialVersion(name) && Files.isDirectory(entry))) continue;
-        Path lockFile = lone ? entry : buildLock(entry);
-        try (BuildLock lock = BuildLock.tryTake(lockFile)) {
-          if (lock == null) {
-            if (!lone) LOG.info("leaving {}: a training job of another process is building it", entry);
-            continue;
-          }
-          if (!lone) {
-            LOG.info("removing {}, left by a training job that did not finish", entry);
-            deleteQuietly(entry);
-          }
-          Files.deleteIfExists(lockFile); // while held: a process that opens the name from now on finds a new file
-        }
-      }
+    List<Path> entries;
+    try (Stream<Path> listed = Files.list(root)) {
+      entries = listed.toList();
     } catch (IOException e) {
       LOG.warn("could not list the model root {} for unfinished versions", root, e);
+      return;
+    }
+    for (Path entry : entries) {
+      String name = entry.getFileName().toString();
+      // a lock file without its directory: a job killed while it trained (the directory is written at the end), or
+      // killed between moving its version into place and deleting the file
+      boolean lone = name.endsWith(PARTIAL_SUFFIX + ".lock")
+          && !Files.exists(entry.resolveSibling(name.substring(0, name.length() - ".lock".length())));
+      if (!lone && !(isPartialVersion(name) && Files.isDirectory(entry))) continue;
+      Path lockFile = lone ? entry : buildLock(entry);
+      // gone since the listing: the directory before it took it along (tryTake would create it again)
+      if (lone && !Files.exists(lockFile)) continue;
+      try (BuildLock lock = BuildLock.tryTake(lockFile)) {
+        if (lock == null) {
+          LOG.info("leaving {}: a training job of another process is building it", entry);
+          continue;
+        }
+        LOG.info("removing {}, left by a training job that did not finish", entry);
+        if (!lone) deleteQuietly(entry);
+        Files.deleteIfExists(lockFile); // while held: a job that opened it meanwhile finds it gone once it locks it
+      } catch (IOException e) {
+        // one entry that cannot be removed leaves the others to be
+        LOG.warn("could not remove {}, left by a training job that did not finish", entry, e);
+      }
     }
   }
 
@@ -983,16 +1044,37 @@ final class ModelLifecycle implements AutoCloseable {
       this.key = key;
     }
 
-    /** Takes the lock on {@code file} (created if missing), or returns null when a process (this one too) holds it. */
+    /**
+     * Takes the lock on {@code file} (created if missing), or returns null when a process (this one too) holds it, or
+     * when the file was deleted or replaced between opening and locking it.
+     *
+     * <p>A lock file is deleted only by a holder of its lock (a finished job, or a start removing leftovers); a
+     * process that opened the file just before such a deletion would otherwise lock a file no longer under the name
+     * and build a version another job may reserve too. So the file under the name must be the same file (its {@link
+     * java.nio.file.attribute.BasicFileAttributes#fileKey}) before it is opened and once it is locked. (Not checked by
+     * reading the file again: closing any descriptor of the file would drop this process's lock, see {@link #HELD}.)
+     */
     static BuildLock tryTake(Path file) throws IOException {
       Path key = file.toAbsolutePath().normalize();
       if (!HELD.add(key)) return null; // a job of another lifecycle in this JVM (tests, or two servers embedded)
       java.nio.channels.FileChannel channel = null;
       try {
-        channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
-            java.nio.file.StandardOpenOption.WRITE);
-        if (channel.tryLock() != null) return new BuildLock(channel, key);
+        try {
+          Files.createFile(file);
+        } catch (java.nio.file.FileAlreadyExistsException exists) {
+          // another job's name, or a leftover: the lock says which
+        }
+        Object opened = fileKey(file);
+        channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE);
+        if (channel.tryLock() != null && java.util.Objects.equals(opened, fileKey(file))) {
+          return new BuildLock(channel, key);
+        }
         channel.close();
+        HELD.remove(key);
+        return null;
+      } catch (java.nio.file.NoSuchFileException deleted) {
+        // deleted by the holder of its lock meanwhile: taken, and given up, by another
+        if (channel != null) channel.close();
         HELD.remove(key);
         return null;
       } catch (IOException | RuntimeException e) {
@@ -1000,6 +1082,11 @@ final class ModelLifecycle implements AutoCloseable {
         HELD.remove(key);
         throw e;
       }
+    }
+
+    /** The identity of the file {@code file} names (null where the file system has none to give). */
+    private static Object fileKey(Path file) throws IOException {
+      return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     }
 
     @Override

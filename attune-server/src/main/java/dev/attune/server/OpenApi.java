@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
 final class OpenApi {
   private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
   private static final String ERROR = "#/components/schemas/Error";
+  /** What an event's value is, by its type's weight rule ({@link RequestBodies#eventValue} refuses the rest). */
+  private static final String VALUE_RANGES = "default 1; play: the share of the item heard, 0 to 1; purchase (a"
+      + " quantity), play_count (a count), play_seconds (seconds played): at least 0; other types do not read it";
 
   private OpenApi() {}
 
@@ -191,6 +194,7 @@ final class OpenApi {
       field.accept("itemId", "string");
       field.accept("type", "string");
       field.accept("value", "number");
+      ((ObjectNode) props.get("value")).put("description", VALUE_RANGES);
       field.accept("timestamp", "integer");
       field.accept("scene", "string");
       stringMap.accept("context");
@@ -356,7 +360,9 @@ final class OpenApi {
     props(historyEvent).putObject("itemId").put("type", "string");
     nullable(props(historyEvent).putObject("type"), "string");
     nullable(props(historyEvent).putObject("timestamp"), "integer");
-    nullable(props(historyEvent).putObject("value"), "number");
+    ObjectNode historyValue = props(historyEvent).putObject("value");
+    nullable(historyValue, "number");
+    historyValue.put("description", VALUE_RANGES);
     nullable(props(historyEvent).putObject("scene"), "string");
     ObjectNode ask = object(schemas.putObject("RecommendRequest").put("additionalProperties", false));
     nullable(props(ask).putObject("userId"), "string");

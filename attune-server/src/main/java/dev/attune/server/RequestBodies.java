@@ -2,6 +2,7 @@ package dev.attune.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.attune.events.Event;
+import dev.attune.events.EventType;
 import dev.attune.events.Item;
 import dev.attune.events.User;
 import dev.attune.store.Store;
@@ -130,7 +131,7 @@ final class RequestBodies {
     String userId = requiredId(n, path, "userId");
     String itemId = requiredId(n, path, "itemId");
     String type = requiredId(n, path, "type");
-    float value = optionalFloat(n, path, "value", 1f);
+    float value = eventValue(n, path, type);
     boolean timed = n.hasNonNull("timestamp");
     long timestamp = timed ? timestamp(n, path, nowMillis) : absentTimestamp;
     String scene = n.hasNonNull("scene") ? requiredId(n, path, "scene") : Event.DEFAULT_SCENE;
@@ -152,9 +153,30 @@ final class RequestBodies {
     String item = requiredId(e, path, "itemId");
     String type = e.has("type") ? requiredId(e, path, "type") : "view";
     long timestamp = e.hasNonNull("timestamp") ? timestamp(e, path, nowMillis) : absentTimestamp;
-    float value = optionalFloat(e, path, "value", 1f);
+    float value = eventValue(e, path, type);
     String scene = e.has("scene") ? requiredId(e, path, "scene") : Event.DEFAULT_SCENE;
     return new Event("anonymous", item, type, value, timestamp, scene);
+  }
+
+  /**
+   * The {@code value} of an event of {@code type} (1 when left out), within the range its weight rule defines ({@link
+   * EventType.ValueRule#accepts}, by the service's table {@link ModelTrainer#WEIGHTS}): a negative quantity, count or
+   * time, or a play's share outside 0 to 1, would be weighed as something the client did not mean (a refund sent as
+   * a purchase of -1 weighed as the strongest dislike). Types whose rule ignores the value take any number.
+   */
+  static float eventValue(JsonNode n, String path, String type) {
+    float value = optionalFloat(n, path, "value", 1f);
+    EventType.ValueRule rule = ModelTrainer.WEIGHTS.resolve(type).rule();
+    if (!rule.accepts(value)) {
+      throw ApiException.invalid(at(path, "value"), "the value of a '" + type + "' event is " + rule.range() + ": "
+          + value);
+    }
+    return value;
+  }
+
+  /** Whether {@code value} is in the range of {@code type}'s weight rule (see {@link #eventValue}). */
+  static boolean acceptsValue(String type, float value) {
+    return ModelTrainer.WEIGHTS.resolve(type).rule().accepts(value);
   }
 
   /**

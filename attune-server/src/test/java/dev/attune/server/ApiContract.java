@@ -395,6 +395,67 @@ abstract class ApiContract {
   }
 
   /**
+   * QA: negative values were stored without a word, and a refund sent as a purchase of -1e30 weighed as the strongest
+   * dislike (4 × value, capped at -1,000). A value outside the range its type's weight rule reads is refused, naming
+   * the field; a type that does not read its value takes any number.
+   */
+  @Test
+  void eventValuesOutsideTheirTypesRangeAreRefused() throws Exception {
+    String[][] refused = {{"purchase", "-1e30"}, {"purchase", "-1"}, {"play", "-5"}, {"play", "1.5"},
+        {"play_seconds", "-100"}, {"play_count", "-1"}};
+    for (String[] c : refused) {
+      String event = "{\"userId\":\"refund\",\"itemId\":\"song1\",\"type\":\"" + c[0] + "\",\"value\":" + c[1] + "}";
+      HttpResponse<String> one = post("/v1/events", event);
+      assertError(one, 400, "invalid_field", "value");
+      assertTrue(one.body().contains("the value of a '" + c[0] + "' event is "), one.body());
+      // in a batch, by its place, on the fast path's batch shape too
+      String ok = "{\"userId\":\"refund\",\"itemId\":\"song2\",\"type\":\"play\"}";
+      assertError(post("/v1/events", "{\"events\":[" + ok + "," + ok + "," + ok + "," + event + "]}"), 400,
+          "invalid_field", "events[3].value");
+    }
+    assertEquals(404, get("/v1/users/refund/events").statusCode(), "nothing was stored");
+    for (String[] c : new String[][] {{"purchase", "0"}, {"purchase", "3"}, {"play", "0"}, {"play", "1"},
+        {"play_seconds", "0"}, {"play_count", "12"}, {"skip", "-3"}, {"rating", "-2"}, {"my-type", "-7"}}) {
+      assertEquals(200, post("/v1/events", "{\"userId\":\"buyer\",\"itemId\":\"song1\",\"type\":\"" + c[0]
+          + "\",\"value\":" + c[1] + "}").statusCode(), c[0] + " " + c[1]);
+    }
+  }
+
+  /**
+   * QA: a category no item has (a typo, or the wrong case: the catalogue says Comedy) answered 200 with an empty list
+   * on both routes that take one; it is a client's mistake, as an unknown scene is.
+   */
+  @Test
+  void aCategoryNoItemHasIsRefusedNamingTheCategoriesOrTheOneMeant() throws Exception {
+    post("/v1/events", "{\"userId\":\"u3\",\"itemId\":\"song0\",\"type\":\"play\"}");
+    HttpResponse<String> unknown = get("/v1/users/u3/recommendations?category=nonexistent");
+    assertError(unknown, 400, "invalid_field", "category");
+    assertTrue(unknown.body().contains("unknown category 'nonexistent'; categories: [jazz, rock]"), unknown.body());
+    HttpResponse<String> wrongCase = get("/v1/users/u3/recommendations?category=Rock");
+    assertError(wrongCase, 400, "invalid_field", "category");
+    assertTrue(wrongCase.body().contains("did you mean 'rock'?"), wrongCase.body());
+    HttpResponse<String> anonymous = post("/v1/recommendations",
+        "{\"history\":[{\"itemId\":\"song1\"}],\"category\":\"nonexistent\"}");
+    assertError(anonymous, 400, "invalid_field", "category");
+    assertTrue(anonymous.body().contains("categories: [jazz, rock]"), anonymous.body());
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"category\":\"JAZZ\"}"), 400,
+        "invalid_field", "category");
+    assertEquals(5, json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"k\":5,"
+        + "\"category\":\"jazz\"}"), 200).get("items").size(), "a known one filters as before");
+    // a catalogue of many categories: the message lists 20 and counts the rest
+    StringBuilder items = new StringBuilder("[");
+    for (int i = 0; i < 60; i++) {
+      items.append(i == 0 ? "" : ",").append("{\"id\":\"tagged").append(i).append("\",\"categories\":[\"c")
+          .append(i < 10 ? "0" : "").append(i).append("\"]}");
+    }
+    assertEquals(200, post("/v1/items", items + "]").statusCode());
+    String many = JSON.readTree(get("/v1/users/u3/recommendations?category=nope").body()).get("message").asText();
+    assertTrue(many.endsWith(" and 42 more"), "20 of the 62 categories: " + many);
+    assertTrue(many.length() < 1_000, many);
+    assertEquals(200, get("/v1/users/u3/recommendations?category=c42").statusCode(), "a new item's category is known");
+  }
+
+  /**
    * A stored user is read as far back as the served model's window, past the configured 50 events, and skips in
    * between take none of its steps: the same list as the history sent whole.
    */
@@ -672,6 +733,10 @@ abstract class ApiContract {
         "invalid_field", "history[0].value");
     assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\",\"timestamp\":-1}]}"), 400,
         "invalid_field", "history[0].timestamp");
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\",\"type\":\"play\",\"value\":-5}]}"),
+        400, "invalid_field", "history[0].value");
+    assertError(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"song1\",\"type\":\"purchase\","
+        + "\"value\":-2}],\"items\":[\"song2\"]}"), 400, "invalid_field", "history[0].value");
     assertError(admin("POST", "/v1/admin/influence", "{\"history\":[{\"itemId\":\"song1\",\"timestamp\":-9}],"
         + "\"items\":[\"song2\"]}"), 400, "invalid_field", "history[0].timestamp");
     assertError(admin("POST", "/v1/admin/influence", "{}"), 400, "invalid_field", "items");

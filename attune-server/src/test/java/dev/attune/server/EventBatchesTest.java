@@ -50,17 +50,21 @@ class EventBatchesTest {
     List<String> fields = new ArrayList<>();
     fields.add("\"userId\":" + quoted(ids[r.nextInt(ids.length)]));
     fields.add("\"itemId\":" + quoted(ids[r.nextInt(ids.length)]));
-    fields.add("\"type\":" + quoted(r.nextBoolean() ? "play" : "skip"));
+    String type = new String[] {"play", "skip", "purchase"}[r.nextInt(3)];
+    fields.add("\"type\":" + quoted(type));
     switch (r.nextInt(3)) {
       case 0 -> fields.add("\"id\":" + quoted("e" + r.nextInt(1_000_000)));
       case 1 -> fields.add("\"id\":null");
       default -> { }
     }
+    // values in the type's range: a play's share is 0 to 1, a quantity at least 0, a skip reads none
+    boolean play = type.equals("play");
+    boolean signed = type.equals("skip");
     switch (r.nextInt(5)) {
-      case 0 -> fields.add("\"value\":" + r.nextInt(-100, 100));
-      case 1 -> fields.add("\"value\":" + (r.nextDouble() * 10 - 5));
+      case 0 -> fields.add("\"value\":" + (play ? r.nextInt(0, 2) : r.nextInt(signed ? -100 : 0, 100)));
+      case 1 -> fields.add("\"value\":" + (play ? r.nextDouble() : r.nextDouble() * 10 - (signed ? 5 : 0)));
       case 2 -> fields.add("\"value\":null");
-      case 3 -> fields.add("\"value\":3.4e38");
+      case 3 -> fields.add("\"value\":" + (play ? "1.0" : "3.4e38"));
       default -> { }
     }
     switch (r.nextInt(3)) {
@@ -137,6 +141,11 @@ class EventBatchesTest {
         "[{\"userId\":\"" + "x".repeat(257) + "\",\"itemId\":\"i\",\"type\":\"play\"}]",
         "[{" + ok + ",\"id\":5}]", "[{" + ok + ",\"id\":\"\"}]",
         "[{" + ok + ",\"value\":\"1\"}]", "[{" + ok + ",\"value\":1e400}]", "[{" + ok + ",\"value\":3.5e38}]",
+        // values outside the type's range (QA: a refund sent as a purchase of -1e30 weighed as the strongest dislike)
+        "[{" + ok + ",\"value\":-5}]", "[{" + ok + ",\"value\":1.5}]",
+        "[{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"purchase\",\"value\":-1e30}]",
+        "[{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"Play_Seconds\",\"value\":-100}]",
+        "[{\"value\":-1,\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play_count\"}]",
         "[{" + ok + ",\"timestamp\":1.5}]", "[{" + ok + ",\"timestamp\":-1}]",
         "[{" + ok + ",\"timestamp\":" + (NOW + 86_400_001L) + "}]", "[{" + ok + ",\"timestamp\":99999999999999999999}]",
         "[{" + ok + ",\"scene\":1}]", "[{" + ok + ",\"timestamp\":null,\"timestamp\":5}]",

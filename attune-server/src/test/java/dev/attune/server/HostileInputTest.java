@@ -323,7 +323,7 @@ class HostileInputTest {
   private static String hostileBody(String path, SplittableRandom r) {
     String valid = switch (path) {
       case "/v1/events" -> "{\"events\":[{\"id\":\"f1\",\"userId\":\"u1\",\"itemId\":\"song3\",\"type\":\"play\","
-          + "\"value\":1.5,\"timestamp\":1764633600000,\"scene\":\"music\",\"context\":{\"device\":\"web\"}}]}";
+          + "\"value\":0.75,\"timestamp\":1764633600000,\"scene\":\"music\",\"context\":{\"device\":\"web\"}}]}";
       case "/v1/users", "/v1/users/{id}" -> "{\"id\":\"u9\",\"attributes\":{\"age\":\"30\"}}";
       case "/v1/items", "/v1/items/{id}" -> "{\"id\":\"song99\",\"scene\":\"music\",\"title\":\"t\",\"categories\":"
           + "[\"rock\"],\"durationSeconds\":200,\"releaseTime\":1764633600000}";

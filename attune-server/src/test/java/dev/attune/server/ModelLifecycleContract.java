@@ -146,10 +146,18 @@ abstract class ModelLifecycleContract {
     assertEquals("model", recommendationsModel());
     assertFalse(server.startedFromActiveVersion(), "the configured directory");
     assertTrue(json(send("GET", "/v1/admin/models", null, true), 200).get("canTrain").asBoolean());
-    json(send("POST", "/v1/admin/models/train", null, true), 202);
-    JsonNode job = awaitJob();
+    JsonNode job;
+    List<String> gateLines;
+    try (GateLog log = new GateLog()) {
+      json(send("POST", "/v1/admin/models/train", null, true), 202);
+      job = awaitJob();
+      gateLines = log.lines();
+    }
     assertEquals("published", job.get("state").asText(), job.toString());
     String version = job.get("version").asText();
+    assertEquals(1, gateLines.size(), gateLines.toString());
+    assertTrue(gateLines.get(0).startsWith("model gate: version=" + version + " decision=published candidateNdcg10=0.3"
+        + " activeVersion=model activeNdcg10=0.2 "), gateLines.get(0));
     assertTrue(version.startsWith("sasrec-"), version);
     JsonNode gate = job.get("gate");
     assertEquals("published", gate.get("decision").asText());
@@ -287,29 +295,43 @@ abstract class ModelLifecycleContract {
     Files.writeString(loneLock, "");
     Files.setLastModifiedTime(loneLock,
         java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
-    Path fresh = dir.resolve(".sasrec-20200101-000003" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
-    Files.writeString(fresh, ""); // a job may have just reserved this name
-    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), FileLockHolder.class.getName(),
-        building.resolveSibling(building.getFileName() + ".lock").toString())
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    // QA: a job killed (kill -9) while it trained left its lock file alone (the trainer writes the directory at the
+    // end), and a start within a minute of the job's start kept it, one more per kill
+    Path justKilled = dir.resolve(".sasrec-20200101-000003" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
+    Files.writeString(justKilled, "");
+    // a job of another server, still training: its lock file alone, held
+    Path training = dir.resolve(".sasrec-20200101-000004" + ModelLifecycle.PARTIAL_SUFFIX + ".lock");
+    Process holder = holdLock(building.resolveSibling(building.getFileName() + ".lock"));
+    Process trainingHolder = holdLock(training);
     try {
-      String answer = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
-      assertEquals("held", answer, "the other process took the lock");
       start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
       assertTrue(Files.isDirectory(building), "another process's job is building it");
       assertFalse(Files.exists(killed), "a killed job's leftover is removed");
       assertFalse(Files.exists(killed.resolveSibling(killed.getFileName() + ".lock")));
       assertFalse(Files.exists(loneLock), "an old lock file without its directory is removed");
-      assertTrue(Files.exists(fresh), "a new one may be a job's that has not written yet");
+      assertFalse(Files.exists(justKilled), "a recent one no process holds too");
+      assertTrue(Files.exists(training), "a lock file a live process holds is left alone");
       server.stop();
       server = null;
     } finally {
       holder.destroyForcibly(); // as a server killed during its job: the system releases its lock
+      trainingHolder.destroyForcibly();
       assertTrue(holder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(trainingHolder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
     }
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
     assertFalse(Files.exists(building), "removed once no process builds it");
+    assertFalse(Files.exists(training), "its lock file, killed a moment ago, too");
+  }
+
+  /** Starts another process that holds the lock on {@code lockFile}, as a job of another server would. */
+  private static Process holdLock(Path lockFile) throws Exception {
+    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), FileLockHolder.class.getName(), lockFile.toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String answer = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+    assertEquals("held", answer, "the other process took the lock");
+    return holder;
   }
 
   @Test
@@ -387,6 +409,35 @@ abstract class ModelLifecycleContract {
     assertEquals(second.get("gate").get("holdoutFromMillis").asLong(), secondInfo.get("trainedUntilMillis").asLong(),
         "the candidate's own cut");
     assertEquals(version, recommendationsModel(), "the refit version stays served");
+  }
+
+  /**
+   * QA: a job after a refit failed saying "0 users have some" new events while a thousand users had new events, all
+   * of them new users (nothing to measure a recommendation for them on): the message says what the holdout lacks.
+   */
+  @Test
+  void aJobWithNoHoldoutAfterARefitSaysWhichUsersHaveNewEventsAndWhyTheyDoNotCount() throws Exception {
+    List<Store.NewEvent> older = new ArrayList<>(); // so that the 12 new events are fewer than the newest 10%
+    for (int u = 0; u < 10; u++) {
+      for (int k = 0; k < 10; k++) {
+        older.add(new Store.NewEvent(null, new Event("v" + u, "song" + ((u * 7 + k) % 40), "like", 1f,
+            1_760_000_000_000L + (k * 10L + u) * 1_000L, "music")));
+      }
+    }
+    store.appendEvents(older);
+    start(new FakeTrainer(0.2, false, 0.3, 0.35), LifecycleConfig.DEFAULTS.withRefitPublished(true));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode refit = awaitJob();
+    assertTrue(refit.get("gate").get("refit").get("served").asBoolean(), refit.toString());
+    postPlays(0, 12); // 12 new users, one play each, after everything the refit learnt
+    Thread.sleep(1100); // version names carry the second
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode idle = awaitJob();
+    assertEquals("failed", idle.get("state").asText(), idle.toString());
+    String error = idle.get("error").asText();
+    assertTrue(error.startsWith("too few new events since the active version was trained on every event"), error);
+    assertTrue(error.contains("needs 10 users with an event before"), error);
+    assertTrue(error.contains("12 users have events since: 0 such, 12 with no event before"), error);
   }
 
   /**
@@ -531,6 +582,40 @@ abstract class ModelLifecycleContract {
         .get("eventsSinceTraining").asLong(), "the count restarts with the job");
   }
 
+  /**
+   * QA: with quarantined users posting ~17k events a second, 10 jobs started in 13 s, each with nothing new to learn:
+   * the events of users the latest review quarantined do not count toward the trigger.
+   */
+  @Test
+  void eventsOfQuarantinedUsersDoNotCountTowardTheRetrainingTrigger() throws Exception {
+    List<Store.NewEvent> burst = new ArrayList<>(); // 80 likes within 8 seconds: a bot
+    for (int k = 0; k < 80; k++) {
+      burst.add(new Store.NewEvent(null, new Event("bot", "song" + (k % 40), "like", 1f,
+          1_760_000_000_000L + k * 100L, "music")));
+    }
+    store.appendEvents(burst);
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode first = awaitJob();
+    assertEquals(1, first.get("quarantined").asInt(), first.toString());
+    StringBuilder more = new StringBuilder("[");
+    for (int k = 0; k < 20; k++) {
+      more.append(k > 0 ? "," : "").append("{\"userId\":\"bot\",\"itemId\":\"song").append(k).append("\",")
+          .append("\"type\":\"like\"}");
+    }
+    json(send("POST", "/v1/events", more + "]", false), 200);
+    JsonNode status = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertEquals(0, status.get("triggers").get("eventsSinceTraining").asLong(), status.toString());
+    assertEquals(first.get("id").asText(), status.get("job").get("id").asText(), "no job started: " + status);
+    postPlays(0, 5); // five events of users who train
+    JsonNode next = awaitJob();
+    for (int k = 0; k < 600 && next.get("id").asText().equals(first.get("id").asText()); k++) {
+      Thread.sleep(50);
+      next = awaitJob();
+    }
+    assertEquals("events", next.get("trigger").asText(), next.toString());
+  }
+
   /** Events that reach the trigger while a job runs start the next job when it ends, with no event after them. */
   @Test
   void eventsThatArriveDuringAJobTriggerTheNextOneWhenItEnds() throws Exception {
@@ -611,12 +696,50 @@ abstract class ModelLifecycleContract {
         throw new IllegalStateException(e);
       }
     };
-    json(send("POST", "/v1/admin/models/train", null, true), 202);
-    JsonNode job = awaitJob();
+    List<String> gateLines;
+    JsonNode job;
+    try (GateLog log = new GateLog()) {
+      json(send("POST", "/v1/admin/models/train", null, true), 202);
+      job = awaitJob();
+      gateLines = log.lines();
+    }
     assertEquals("rejected", job.get("state").asText(), job.toString());
     assertEquals(first, job.get("gate").get("activeVersion").asText(), "measured against the version served before");
     assertTrue(job.get("gate").get("note").asText().contains("another version was activated"), job.toString());
     assertEquals("model", json(send("GET", "/health", null, false), 200).get("model").asText(), "the admin's choice");
+    // QA: the log said decision=published, then "not published", while model.json said rejected: one final line
+    String version = job.get("version").asText();
+    assertEquals(1, gateLines.stream().filter(l -> l.contains("version=" + version + " ")).count(), gateLines.toString());
+    assertTrue(gateLines.get(0).startsWith("model gate: version=" + version + " decision=rejected "), gateLines.get(0));
+    assertTrue(gateLines.get(0).contains("another version was activated"), "and says why: " + gateLines.get(0));
+    assertEquals("rejected", JSON.readTree(dir.resolve(version).resolve("model.json").toFile()).get("gate")
+        .get("decision").asText(), "as the version's model.json records it");
+  }
+
+  /** The {@code model gate:} lines {@link ModelLifecycle} logs while open (log collectors read them). */
+  private static final class GateLog implements AutoCloseable {
+    private final ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ModelLifecycle.class);
+    private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+
+    GateLog() {
+      appender.start();
+      logger.addAppender(appender);
+    }
+
+    List<String> lines() {
+      synchronized (appender) {
+        return appender.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+            .filter(m -> m.startsWith("model gate:")).toList();
+      }
+    }
+
+    @Override
+    public void close() {
+      logger.detachAppender(appender);
+      appender.stop();
+    }
   }
 
   @Test

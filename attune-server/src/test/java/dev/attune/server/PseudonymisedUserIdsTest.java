@@ -75,6 +75,26 @@ class PseudonymisedUserIdsTest {
         assertEquals(400, malformed.statusCode());
         String quality = send(http, "GET", base + "/v1/admin/quality", null, true).body();
         assertTrue(quality.contains("invalid_json") && !quality.contains("bobsecret123"), quality);
+        // QA: the admin's events for a pseudonym were stored under its hash, and not found where the admin read them
+        String pseudonym = "p:AAAAAAAAAAAAAAAAAAAAAA";
+        assertEquals(200, send(http, "POST", base + "/v1/events", "{\"userId\":\"" + pseudonym + "\",\"itemId\":"
+            + "\"song3\",\"type\":\"play\"}", true).statusCode());
+        JsonNode adminWritten = JSON.readTree(send(http, "GET", base + "/v1/users/" + pseudonym + "/events", null, true)
+            .body());
+        assertEquals(1, adminWritten.path("events").size(), "read back where it was written: " + adminWritten);
+        assertEquals(1, store.recentEvents(pseudonym, 10).size(), "stored under the pseudonym, as the admin named it");
+        assertEquals(200, send(http, "POST", base + "/v1/events", "{\"userId\":\"" + alice + "\",\"itemId\":"
+            + "\"song4\",\"type\":\"like\"}", true).statusCode());
+        assertEquals(3, store.recentEvents(alice, 10).size(), "an admin adds to the user a pseudonym names");
+        assertEquals(200, send(http, "POST", base + "/v1/users", "{\"id\":\"" + alice + "\",\"attributes\":"
+            + "{\"age\":\"31\"}}", true).statusCode());
+        assertEquals(Map.of("age", "31"), store.user(alice).orElseThrow().attributes(), "and to the profile");
+        // without the admin key a pseudonym is a client id like any other, on writes as on reads
+        assertEquals(200, send(http, "POST", base + "/v1/events", "{\"userId\":\"" + pseudonym + "\",\"itemId\":"
+            + "\"song5\",\"type\":\"play\"}").statusCode());
+        assertEquals(1, store.recentEvents(pseudonym, 10).size());
+        assertEquals(1, JSON.readTree(send(http, "GET", base + "/v1/users/" + pseudonym + "/events", null).body())
+            .path("events").size(), "read back by the client under its own id");
         JsonNode export = JSON.readTree(send(http, "GET", base + "/v1/users/alice/export", null).body());
         assertEquals(alice, export.get("userId").asText());
         assertTrue(export.get("pseudonymised").asBoolean());
