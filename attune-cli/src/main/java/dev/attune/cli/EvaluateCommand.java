@@ -527,7 +527,7 @@ final class EvaluateCommand implements Callable<Integer> {
     err.println("attune: note: for " + tied + " of " + split.test().numUsersWithItems() + " test users the held-out"
         + " item has the same time as another of their items; leave-one-out holds out the later one in the input,"
         + " so the input's order among events of one time decides what is tested (a file sorted by item id holds"
-        + " out the highest id)");
+        + " out the highest id, unless its importer orders such ties: the MovieLens ones do, at random per user)");
   }
 
   /**

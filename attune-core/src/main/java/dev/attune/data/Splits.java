@@ -77,7 +77,8 @@ public final class Splits {
    * (or validates): for them the input order, not time, decided which item is held out (the later one in the input).
    * A file sorted by item id within a user (as some copies of MovieLens are) then always holds out the highest id
    * among items rated in the same second, which favours or disfavours models systematically; worth saying beside
-   * the results.
+   * the results. (The MovieLens importers put such ties in a seeded random order per user for that reason; the rule
+   * here stays input order, which is right where the input's order means something.)
    */
   public static int testTargetsTiedInTime(Split split, EventWeights weights) {
     Dataset dataset = split.dataset();

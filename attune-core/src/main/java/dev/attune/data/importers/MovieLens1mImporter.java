@@ -26,6 +26,13 @@ import java.nio.file.Path;
  * </ul>
  * Ids must be decimal numbers. Scene: {@code movies} unless {@link ImportOptions#scene()} says otherwise.
  * Time kind: {@link Dataset.TimeKind#CLOCK}.
+ *
+ * <p>Ratings of one user in one second are added in a seeded pseudo-random order per user, not in the file's order,
+ * as in {@link MovieLens100kImporter} (whose javadoc says why): MovieLens 1M users also rated pages of movies at
+ * once, and {@code ratings.dat} lists a user's ratings in an order that is not time order (the implicit copy's item
+ * map keeps it), so nothing says its order among one second's ratings is one. The shared copy has no
+ * {@code ratings.dat} to count its ties in; the implicit copy ({@link MovieLens1mImplicitImporter}) has no times at
+ * all, and leave-one-out is refused for it.
  */
 public final class MovieLens1mImporter implements Importer {
   /** The format name. */
@@ -80,6 +87,7 @@ public final class MovieLens1mImporter implements Importer {
     Fields f = new Fields("user", "item", "rating", "timestamp");
     NumericIds users = new NumericIds();
     NumericIds items = new NumericIds();
+    SameTimeShuffle ties = new SameTimeShuffle(SameTimeShuffle.MOVIELENS_SEED);
     try (LineReader r = cx.open(file, StandardCharsets.UTF_8)) {
       cx.readRows(r, false, line -> {
         f.split(line, "::");
@@ -88,8 +96,9 @@ public final class MovieLens1mImporter implements Importer {
         String item = f.numericId(1, items);
         float rating = f.parseFloatIn(2, 1, 5);
         long time = f.epochSecondsAsMillis(3);
-        cx.add(new Event(user, item, "rating", rating, time, scene));
+        ties.add(new Event(user, item, "rating", rating, time, scene));
       });
     }
+    MovieLens100kImporter.addRatings(cx, ties);
   }
 }

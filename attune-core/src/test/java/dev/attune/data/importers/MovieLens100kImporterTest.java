@@ -9,14 +9,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Dataset;
+import dev.attune.data.Split;
+import dev.attune.data.Splits;
 import dev.attune.events.Event;
+import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,5 +170,116 @@ class MovieLens100kImporterTest {
     NoSuchFileException e = assertThrows(NoSuchFileException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("ml"), dir, ImportOptions.DEFAULTS));
     assertTrue(e.getMessage().contains("u.data"), e.getMessage());
+  }
+
+  // Same-second ties. QA found that the shared u.data, sorted by item id within a user, made leave-one-out hold out
+  // the highest item id of a user's last second (415 of 943 users), a pattern an "ids just above the last one" guess
+  // and order-aware models learned. These tests write such a sorted file: 40 users, each rating item 5 at second
+  // 100, items 10 to 14 together at second 200 (listed by id, as in the shared copy) and, optionally, item 20 at
+  // second 300.
+
+  private static final int TIED_USERS = 40;
+  private static final List<String> TIED_ITEMS = List.of("10", "11", "12", "13", "14");
+
+  /** The rows of the sorted file, user by user; with {@code later}, each user also rates item 20 at second 300. */
+  private static List<String> sortedRows(boolean later) {
+    List<String> rows = new ArrayList<>();
+    for (int u = 1; u <= TIED_USERS; u++) {
+      rows.add(u + "\t5\t3\t100");
+      for (String item : TIED_ITEMS) {
+        rows.add(u + "\t" + item + "\t4\t200");
+      }
+      if (later) {
+        rows.add(u + "\t20\t5\t300");
+      }
+    }
+    return rows;
+  }
+
+  private Dataset importRows(List<String> rows) throws IOException {
+    write(dir.resolve("u.data"), String.join("\n", rows) + "\n");
+    Dataset ds = IMPORTER.newDataset("ml");
+    IMPORTER.importInto(ds, dir, ImportOptions.DEFAULTS);
+    return ds;
+  }
+
+  /**
+   * Each user's item ids in the order the data set gives them: by time, ties in the log's row order, as
+   * {@link Splits#leaveOneOut} and the sequence models read them.
+   */
+  static Map<String, List<String>> itemsInTimeOrder(Dataset ds) {
+    List<Event> events = new ArrayList<>(TestFiles.events(ds));
+    events.sort(Comparator.comparingLong(Event::timestamp)); // stable: ties keep the row order
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (Event e : events) {
+      out.computeIfAbsent(e.userId(), u -> new ArrayList<>()).add(e.itemId());
+    }
+    return out;
+  }
+
+  @Test
+  void ratingsOfOneSecondAreNotInTheFilesItemOrder() throws IOException {
+    Dataset ds = importRows(sortedRows(true));
+    Map<String, List<String>> byUser = itemsInTimeOrder(ds);
+    assertEquals(TIED_USERS, byUser.size());
+    int notSorted = 0;
+    int tenBeforeEleven = 0;
+    int elevenBeforeTen = 0;
+    for (Map.Entry<String, List<String>> user : byUser.entrySet()) {
+      List<String> items = user.getValue();
+      // the ratings of other seconds keep their time order around the tied ones
+      assertEquals("5", items.get(0), user.getKey());
+      assertEquals("20", items.get(items.size() - 1), user.getKey());
+      List<String> tied = items.subList(1, items.size() - 1);
+      assertEquals(Set.copyOf(TIED_ITEMS), Set.copyOf(tied), user.getKey());
+      assertEquals(TIED_ITEMS.size(), tied.size(), user.getKey());
+      if (!tied.equals(TIED_ITEMS)) notSorted++;
+      if (tied.indexOf("10") < tied.indexOf("11")) tenBeforeEleven++;
+      else elevenBeforeTen++;
+    }
+    // a random order of 5 items is the sorted one for 1 user in 120; the file's order would give 0 here
+    assertTrue(notSorted >= TIED_USERS / 2, "users whose tied ratings are not in id order: " + notSorted);
+    // no order of two items holds across users, or a model could learn it: both orders, each for many users
+    assertTrue(tenBeforeEleven >= TIED_USERS / 5 && elevenBeforeTen >= TIED_USERS / 5,
+        "10 before 11 for " + tenBeforeEleven + " users, after it for " + elevenBeforeTen);
+  }
+
+  @Test
+  void orderOfOneSecondsRatingsIsTheSameOnEveryImportWhateverTheFileOrder() throws IOException {
+    List<String> rows = sortedRows(true);
+    Dataset first = importRows(rows);
+    Dataset again = importRows(rows);
+    assertEquals(TestFiles.events(first), TestFiles.events(again));
+    List<String> reversed = new ArrayList<>(rows);
+    Collections.reverse(reversed);
+    // the file's order among tied ratings does not decide theirs (it would be reversed here)
+    assertEquals(itemsInTimeOrder(first), itemsInTimeOrder(importRows(reversed)));
+  }
+
+  @Test
+  void leaveOneOutDoesNotAlwaysHoldOutTheHighestIdOfTheLastSecond() throws IOException {
+    Dataset ds = importRows(sortedRows(false));
+    Split split = Splits.leaveOneOut(ds, EventWeights.defaults());
+    List<Event> events = TestFiles.events(ds);
+    Set<String> heldOut = new HashSet<>();
+    int highest = 0;
+    for (int r = 0; r < events.size(); r++) {
+      if (split.roles()[r] != Split.TEST) continue;
+      String item = events.get(r).itemId();
+      assertTrue(TIED_ITEMS.contains(item), item);
+      heldOut.add(item);
+      if (item.equals("14")) highest++;
+    }
+    // with the file's order every one of the 40 users would have 14 held out; at random, about 8 of them
+    assertTrue(highest <= TIED_USERS / 2, "users whose held-out item is the highest id: " + highest);
+    assertTrue(heldOut.size() >= 3, "held-out items: " + heldOut);
+  }
+
+  @Test
+  void reportCountsTheTiedGroups() throws IOException {
+    write(dir.resolve("u.data"), String.join("\n", sortedRows(true)) + "\n");
+    ImportReport report = IMPORTER.importInto(IMPORTER.newDataset("ml"), dir, ImportOptions.DEFAULTS);
+    assertTrue(report.notes().stream().anyMatch(n -> n.startsWith(TIED_USERS + " groups of one user's ratings")),
+        report.notes().toString());
   }
 }

@@ -59,4 +59,31 @@ class MovieLens1mImporterTest {
         () -> IMPORTER.importInto(IMPORTER.newDataset("ml1m"), dir, ImportOptions.DEFAULTS));
     assertEquals("ratings.dat:2: out of range in field 'rating': \"0\" (allowed: 1 to 5)", e.getMessage());
   }
+
+  @Test
+  void ratingsOfOneSecondAreInASeededOrderPerUserNotTheFiles() throws IOException {
+    // as MovieLens100kImporterTest's same-second tests: 40 users rate items 10 to 14 in one second, listed by id
+    StringBuilder rows = new StringBuilder();
+    for (int u = 1; u <= 40; u++) {
+      rows.append(u).append("::5::3::100\n");
+      for (int item = 10; item <= 14; item++) {
+        rows.append(u).append("::").append(item).append("::4::200\n");
+      }
+      rows.append(u).append("::20::5::300\n");
+    }
+    write(dir.resolve("ratings.dat"), rows.toString());
+    Dataset ds = IMPORTER.newDataset("ml1m");
+    IMPORTER.importInto(ds, dir, ImportOptions.DEFAULTS);
+    Map<String, List<String>> byUser = MovieLens100kImporterTest.itemsInTimeOrder(ds);
+    int tenBeforeEleven = 0;
+    for (List<String> items : byUser.values()) {
+      assertEquals("5", items.get(0));
+      assertEquals("20", items.get(6));
+      if (items.indexOf("10") < items.indexOf("11")) tenBeforeEleven++;
+    }
+    assertTrue(tenBeforeEleven >= 8 && tenBeforeEleven <= 32, "10 before 11 for " + tenBeforeEleven + " of 40 users");
+    Dataset again = IMPORTER.newDataset("ml1m");
+    IMPORTER.importInto(again, dir, ImportOptions.DEFAULTS);
+    assertEquals(byUser, MovieLens100kImporterTest.itemsInTimeOrder(again));
+  }
 }
