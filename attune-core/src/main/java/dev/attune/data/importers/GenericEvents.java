@@ -80,6 +80,9 @@ final class GenericEvents {
       } catch (BadRow e) {
         throw withCommaHint(m.value(), text, e);
       }
+      // a negative quantity, count, time or share, which POST /v1/events refuses too: a refund written as a purchase
+      // of -1 would weigh as the strongest dislike
+      if (v < 0 && rule != null && !rule.accepts(v)) throw BadRow.negative(m.value(), text);
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
     String s = isNull(scene) ? defaultScene : scene.trim();

@@ -64,6 +64,27 @@ class CsvImporterTest {
     assertEquals(List.of(), IMPORTER.importInto(IMPORTER.newDataset("csv", all), file, all).notes());
   }
 
+  /**
+   * A negative value of a type whose rule reads it as a quantity, count, time or share is a bad row, as POST
+   * /v1/events refuses it (a refund written as a purchase of -1 would weigh as the strongest dislike); a type whose
+   * rule ignores the value (a rating) takes any.
+   */
+  @Test
+  void aNegativeQuantityIsABadRow() throws IOException {
+    Path file = write(dir.resolve("values.csv"), "user,item,type,value\nu1,a,purchase,-1\nu1,b,rating,-2\n"
+        + "u1,c,play,-0.5\nu1,d,purchase,2\n");
+    ImportOptions strict = mapping("type=type,value=value");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("csv", strict), file, strict));
+    assertTrue(e.getMessage().contains("negative value in field 'value'"), e.getMessage());
+    ImportOptions lenient = strict.withStrict(false);
+    Dataset ds = IMPORTER.newDataset("csv", lenient);
+    ImportReport report = IMPORTER.importInto(ds, file, lenient);
+    assertEquals(2, report.rejected(ImportReport.NEGATIVE_VALUE), "the purchase and the play");
+    assertEquals(-2f, only(ds, "u1", "b").value(), "a rating's value is not read by its weight: any number");
+    assertEquals(2f, only(ds, "u1", "d").value());
+  }
+
   @Test
   void epochSecondsReadAsTheDefaultMillisecondsGetANote() throws IOException {
     String rows = "ts,uid,iid\n1511544070,u1,i1\n1511544071,u2,i2\n";
@@ -264,7 +285,7 @@ class CsvImporterTest {
     assertEquals(15.5f, only(read, "1", "168").value());
     assertEquals(1234.5f, only(read, "2", "169").value());
     assertEquals(7f, only(read, "3", "170").value());
-    Path more = write(dir.resolve("cm.csv"), "user_id;product_id;event_type;created_at;amount\n4;171;purchase;4;-1,5\n"
+    Path more = write(dir.resolve("cm.csv"), "user_id;product_id;event_type;created_at;amount\n4;171;rating;4;-1,5\n"
         + "5;172;purchase;5;1.234.567,89\n");
     Dataset moreRead = IMPORTER.newDataset("cm", decimalComma);
     IMPORTER.importInto(moreRead, more, decimalComma);
