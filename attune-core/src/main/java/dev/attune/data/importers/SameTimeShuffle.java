@@ -187,8 +187,8 @@ final class SameTimeShuffle {
 
   /**
    * The sort key of an event within its tied group: a well-mixed 64-bit hash of {@code seed}, the user id and the item
-   * id (each character multiplied in, with a separator between the ids, then murmur3's finalizer), so that the order
-   * of a user's items looks random, differs between users and seeds, and is the same on every run.
+   * id (each character multiplied in, with a separator between the ids, then {@link ImportContext#mix}), so that the
+   * order of a user's items looks random, differs between users and seeds, and is the same on every run.
    */
   static long rank(long seed, String userId, String itemId) {
     long h = seed;
@@ -199,11 +199,6 @@ final class SameTimeShuffle {
     for (int i = 0; i < itemId.length(); i++) {
       h = h * 0x9E3779B97F4A7C15L + itemId.charAt(i);
     }
-    h ^= h >>> 33;
-    h *= 0xFF51AFD7ED558CCDL;
-    h ^= h >>> 33;
-    h *= 0xC4CEB93FE1AC5369L;
-    h ^= h >>> 33;
-    return h;
+    return ImportContext.mix(h);
   }
 }
