@@ -92,6 +92,11 @@ final class ExplainCommand implements Callable<Integer> {
       // the histories shown then hold items the model was tested on, or lack some it learnt from
       spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
           + ", explained under " + split.protocol());
+    } else if (dir.info().get("heldOut") instanceof String heldOut
+        && !heldOut.equals(TrainCommand.heldOutFingerprint(dataset, split))) {
+      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained on a split that held out other"
+          + " events than this data set's (its events changed or come in another order: re-imported, say), so the"
+          + " histories shown may hold events it never read, or lack some it did");
     }
     TrainingSet histories = split.trainAndValidation();
     SequentialModel model = SequentialModels.fromWeights(dir.weights(), histories);
@@ -174,6 +179,11 @@ final class ExplainCommand implements Callable<Integer> {
       // the target-scene events a test user keeps differ: what is shown is not what the model was tested on
       spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
           + ", explained under " + split.protocol());
+    } else if (dir.info().get("heldOut") instanceof String heldOut
+        && !heldOut.equals(TrainCommand.heldOutFingerprint(dataset, split))) {
+      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained on a split that held out other"
+          + " events than this data set's (its events changed or come in another order: re-imported, say), so the"
+          + " histories shown may hold events it never read, or lack some it did");
     }
     List<Integer> shown = shownUsers(dataset, u -> split.test().itemsOf(u).length > 0);
     out.printf("scene-transfer -> %s (%s); %s%n", target, split.protocol(), users.isEmpty() ? "users from the test part"

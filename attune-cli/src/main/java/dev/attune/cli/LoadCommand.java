@@ -167,8 +167,11 @@ final class LoadCommand implements Callable<Integer> {
               + " export comes from another store whose events were named alike; load it into another store"
               + " (--store)");
         }
+        // event ids are the data set's name and the event's place in it: the same data imported again in another
+        // order (a MovieLens set by a build from 2026-12-06 on) is refused alike, which a QA upgrade found puzzling
         throw new IllegalArgumentException("the store already holds another data set named '" + dataset.name()
-            + "' (its event " + id + " differs from this one's), and this data set's events"
+            + "' (its event " + id + " differs from this one's: another data set, or the same imported again with its"
+            + " events in another order, as MovieLens imports since 2026-12-06 are), and this data set's events"
             + " under the same ids would be taken for its duplicates; give this one another name ('attune import --name',"
             + " 'attune generate --name')"
             + " or load it into another store (--store)");

@@ -302,6 +302,7 @@ class AttuneCliTest {
     JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
     assertEquals("two-stage", info.get("model").asText());
     assertEquals(50, info.get("candidatesPerRetriever").asInt());
+    assertTrue(info.get("heldOut").asText().matches("[0-9a-f]+"), "the split's held-out events recorded: " + info);
     double trained = info.get("test").get("metrics").get("NDCG@10").asDouble();
 
     Path json = dir.resolve("eval.json");
@@ -326,6 +327,21 @@ class AttuneCliTest {
     assertEquals(0, changed.code(), changed.err());
     assertTrue(changed.err().contains(String.format(Locale.ROOT, "NDCG@10 %.4f here, %.4f in its training run",
         trained, trained / 2)) && changed.err().contains("retrievers are fitted again"), changed.err());
+    assertFalse(changed.err().contains("holds out other events"), "the same held-out events: " + changed.err());
+    // the same counts but other held-out events (a data set re-imported in another order): the data, not the build
+    edited.put("heldOut", "0");
+    new ObjectMapper().writeValue(model.resolve("model.json").toFile(), edited);
+    CliRun reordered = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(),
+        "--threads", "1", "--quiet");
+    assertTrue(reordered.err().contains("the split holds out other events than in its training run")
+        && !reordered.err().contains("retrievers are fitted again"), reordered.err());
+    // a directory of an earlier build does not record them: both causes are named
+    edited.remove("heldOut");
+    new ObjectMapper().writeValue(model.resolve("model.json").toFile(), edited);
+    CliRun unrecorded = run("evaluate", "--data", data.toString(), "--models", "pop", "--trained", model.toString(),
+        "--threads", "1", "--quiet");
+    assertTrue(unrecorded.err().contains("retrievers are fitted again") && unrecorded.err().contains("does not record"
+        + " which events its split held out"), unrecorded.err());
     // another generator seed: the same catalogue, other events; measured, with a note
     Path other = dir.resolve("music-other");
     assertEquals(0, run("generate", "--out", other.toString(), "--users", "300", "--seed", "4").code());
@@ -1063,6 +1079,13 @@ class AttuneCliTest {
     assertTrue(explain.out().lines().filter(l -> l.contains("attended most (")).count() == 1
         && explain.out().contains("faithfulness over 20 users") && explain.out().contains("50% is chance"),
         explain.out());
+    assertFalse(explain.err().contains("held out other events"), explain.err());
+    // a data set whose split holds out other events than the model's did (re-imported in another order) is said
+    ObjectNode otherSplit = (ObjectNode) new ObjectMapper().readTree(model.resolve("model.json").toFile());
+    otherSplit.put("heldOut", "0");
+    new ObjectMapper().writeValue(model.resolve("model.json").toFile(), otherSplit);
+    CliRun reordered = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "1", "--k", "3");
+    assertTrue(reordered.err().contains("was trained on a split that held out other events"), reordered.err());
 
     CliRun notAModel = run("explain", "--model", data.toString(), "--data", data.toString());
     assertEquals(AttuneCli.USAGE_ERROR, notAModel.code());

@@ -501,6 +501,13 @@ public final class SequenceTraining {
         differences.add(e.getKey().substring(RUN_PREFIX.length()) + " " + saved + " there, " + e.getValue() + " here");
       }
     }
+    if (differences.size() == 1 && differences.get(0).startsWith("data ")) {
+      // the settings are the same: the data differs (a QA upgrade's MovieLens set, imported again by a newer build
+      // that orders same-second ratings otherwise, was refused as if the settings had changed)
+      throw new IllegalArgumentException("the checkpoint in " + dir + " was written by a run on other data ("
+          + differences.get(0) + "): the data set's events changed or come in another order (imported again, say);"
+          + " resume on the data it was trained on, or train afresh with --force");
+    }
     if (!differences.isEmpty()) {
       throw new IllegalArgumentException("the checkpoint in " + dir + " was written by a run with other settings ("
           + String.join("; ", differences) + "): resume with the same ones, or train afresh with --force");

@@ -108,7 +108,7 @@ class SasRecTest {
     var otherData = split().tuning().train(); // the same users without their validation items
     IllegalArgumentException otherSplit = assertThrows(IllegalArgumentException.class, () -> new SasRec(
         TINY.withEpochs(3)).train(otherData, new SequenceTraining.Run(null, dir, true), FitListener.NONE));
-    assertTrue(otherSplit.getMessage().contains("data "), otherSplit.getMessage());
+    assertTrue(otherSplit.getMessage().contains("written by a run on other data (data "), otherSplit.getMessage());
 
     Path epochTwo = dir.resolve("checkpoint-2.atw");
     Files.copy(dir.resolve("checkpoint.atw"), epochTwo);
