@@ -269,7 +269,8 @@ public final class AttuneCli {
     Path inputPath = input == null ? null : input.toAbsolutePath().normalize();
     if (outPath.equals(inputPath)) return false;
     try (var entries = Files.list(out)) {
-      var other = entries.filter(p -> !p.toAbsolutePath().normalize().equals(inputPath))
+      // the input, or the folder in out that holds it (--input out/raw/u.data)
+      var other = entries.filter(p -> inputPath == null || !inputPath.startsWith(p.toAbsolutePath().normalize()))
           .map(p -> p.getFileName().toString())
           .filter(n -> !n.startsWith(".") && !DATA_SET_FILES.contains(n.endsWith(".tmp") ? n.substring(0,
               n.length() - ".tmp".length()) : n)).sorted().findFirst();
@@ -286,9 +287,22 @@ public final class AttuneCli {
    * data/ml-100k/dataset.json} broke the data set without a word).
    */
   static void requireNotADataSetsOrModelsFile(Path file, String option) {
-    Path folder = file.toAbsolutePath().normalize().getParent();
+    Path real = file.toAbsolutePath().normalize();
+    try {
+      if (Files.exists(real)) real = real.toRealPath(); // a link to such a file would be written through (a QA run)
+    } catch (IOException e) {
+      // unreadable: the write that follows says why
+    }
+    Path folder = real.getParent();
     if (folder == null) return;
-    String name = file.getFileName().toString();
+    String name = real.getFileName().toString();
+    // weights and checkpoints (*.atw), and anything in a model's checkpoint folders, which --resume reads back
+    boolean inCheckpoints = folder.getFileName() != null && folder.getFileName().toString().startsWith("checkpoints")
+        && folder.getParent() != null && Files.exists(folder.getParent().resolve("model.json"));
+    if (name.endsWith(".atw") || inCheckpoints) {
+      throw new IllegalArgumentException(option + " " + file + " is a model's weights or checkpoint; name another"
+          + " file");
+    }
     if (DATA_SET_FILES.contains(name) && Files.exists(folder.resolve(DatasetIo.MANIFEST))) {
       throw new IllegalArgumentException(option + " " + file + " is a file of the data set in " + folder
           + "; name another file");

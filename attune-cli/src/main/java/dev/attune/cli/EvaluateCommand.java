@@ -411,6 +411,7 @@ final class EvaluateCommand implements Callable<Integer> {
    * whose results it would hold: found after it, the work is lost. Leaves nothing behind.
    */
   static void requireWritableFile(Path file, String option) {
+    if (file.toString().isBlank()) throw new IllegalArgumentException(option + " is empty: name a file");
     if (Files.isDirectory(file)) throw new IllegalArgumentException(option + " " + file + " is a folder; name a file");
     AttuneCli.requireNotADataSetsOrModelsFile(file, option);
     Path absolute = file.toAbsolutePath().normalize();
@@ -550,18 +551,18 @@ final class EvaluateCommand implements Callable<Integer> {
   }
 
   /**
-   * Says on {@code err} how many leave-one-out test users' last positive events were repeats of earlier items, which
-   * the split drops after the held-out last first-time item (a QA run on Yelp: 2,027 users, unsaid), for figures of
-   * protocols that hold out the last event whatever its item are not comparable for them.
+   * Says on {@code err} how many leave-one-out test users have positive events after their held-out last first-time
+   * item, repeats the split drops (a QA run on Yelp: about 2,000 users, unsaid), for figures of protocols that hold
+   * out the last event whatever its item are not comparable for them.
    */
   static void noteDroppedRepeats(Split split, java.io.PrintWriter err) {
     if (!split.protocol().startsWith("leave-one-out")) return;
     long[] after = Splits.positivesAfterTheTestTarget(split, AttuneCli.WEIGHTS);
     if (after[0] == 0) return;
-    err.printf(java.util.Locale.ROOT, "attune: note: for %,d of %,d test users the last positive events repeat items"
-        + " they had before; leave-one-out holds out their last new item and drops the %,d events after it (a protocol"
-        + " that holds out the last event whatever its item tests another event for them)%n", after[0],
-        split.test().numUsersWithItems(), after[1]);
+    err.printf(java.util.Locale.ROOT, "attune: note: for %,d of %,d test users positive events follow the held-out"
+        + " item, repeats of items they had (it among them): leave-one-out holds out their last new item and drops"
+        + " the %,d positive events after it (a protocol that holds out the last event whatever its item tests"
+        + " another event for them)%n", after[0], split.test().numUsersWithItems(), after[1]);
   }
 
   /** Says when so few users are tested that the figures are mostly chance (evaluate's table, train's test line). */

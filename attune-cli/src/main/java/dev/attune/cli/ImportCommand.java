@@ -69,6 +69,8 @@ final class ImportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Importer importer = Importer.forFormat(format);
+    if (input.toString().isBlank()) throw new IllegalArgumentException("--input is empty: give the file or folder to"
+        + " import");
     if (!Files.exists(input)) {
       throw new IllegalArgumentException("--input " + input + " does not exist");
     }

@@ -14,6 +14,7 @@ import dev.attune.model.ModelParams;
 import dev.attune.model.Recommender;
 import dev.attune.model.cf.Popularity;
 import dev.attune.train.AttentionModels;
+import dev.attune.train.CtrTraining;
 import dev.attune.train.SequenceTraining;
 import dev.attune.train.WeightTrainer;
 import java.io.PrintWriter;
@@ -106,6 +107,10 @@ final class TrainCommand implements Callable<Integer> {
    * set (the one trained on, or another): otherwise this is found only after training, and the training is lost.
    */
   private void requireUsableOut() {
+    if (out.toString().isBlank()) {
+      // an unset variable in a script ("--out $OUT"): the current folder would take the model's files
+      throw new IllegalArgumentException("--out is empty: give the folder to write the model into");
+    }
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new IllegalArgumentException("--out " + out + " is a file; a model is written into a folder");
     }
@@ -439,16 +444,22 @@ final class TrainCommand implements Callable<Integer> {
     var ctr = dev.attune.data.CtrDataset.build(dataset, CtrRun.params(dataset, positiveMin, userFields));
     err.println(ctr);
     CtrRun.requireBothLabels(ctr);
-    o.println(CtrRun.baselineLine(CtrRun.baseline(ctr)));
+    CtrTraining.Scores baseline = CtrRun.baseline(ctr);
+    o.println(CtrRun.baselineLine(baseline));
     int threadCount = threads == 0 ? 1 : threads;
     CtrRun.Outcome outcome = CtrRun.train(name, overrides.get(name), ctr, seed, threadCount, quiet, err);
     CtrRun.write(out, outcome, dataset, ctr, seed, threadCount);
     o.println(CtrRun.line(outcome) + " on " + dataset.name());
+    if (!(outcome.test().auc() > baseline.auc())) {
+      // as the attention models against popularity: settings that wrecked training can leave every loss finite
+      err.printf(Locale.ROOT, "attune: warning: %s does not beat the rates baseline on the test part (AUC %.4f"
+          + " against %.4f): check its settings (learningRate, epochs) before using it%n", name, outcome.test().auc(),
+          baseline.auc());
+    }
     o.println("wrote " + out);
     return 0;
   }
 
-  /** A record's components as a map (nested records flattened into the same map). */
   /** What every model directory's {@code model.json} says of its run, first: model, data, split and settings. */
   static Map<String, Object> runInfo(String name, Dataset dataset, Split split, long seed, int threads,
       Record params) {
@@ -498,6 +509,7 @@ final class TrainCommand implements Callable<Integer> {
     return h ^ (h >>> 33);
   }
 
+  /** A record's components as a map (nested records flattened into the same map). */
   static Map<String, Object> flatten(Record r) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (RecordComponent c : r.getClass().getRecordComponents()) {

@@ -177,7 +177,28 @@ class AttuneCliTest {
     CliRun emptyData = run("evaluate", "--data", "", "--models", "pop");
     assertEquals(AttuneCli.USAGE_ERROR, emptyData.code());
     assertTrue(emptyData.err().startsWith("attune: --data is empty"), emptyData.err());
-    // --json does not write over a data set's or a model's own files, which it would break
+    for (String[] empty : new String[][] {{"evaluate", "--data", data.toString(), "--models", "pop", "--json", ""},
+        {"import", "--format", "csv", "--input", "", "--out", dir.resolve("x").toString()},
+        {"train", "--model", "fm", "--data", data.toString(), "--out", ""}}) {
+      CliRun refused = run(empty);
+      assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.out());
+      assertTrue(refused.err().contains(" is empty"), String.join(" ", empty) + ": " + refused.err());
+    }
+    // the input in a folder within --out is no other file
+    Path nested = Files.createDirectories(dir.resolve("nested/raw"));
+    Files.writeString(nested.resolve("plays.csv"), "user,item\nu1,a\nu1,b\n");
+    assertEquals(0, run("import", "--format", "csv", "--input", nested.resolve("plays.csv").toString(), "--out",
+        dir.resolve("nested").toString()).code());
+    // --json does not write over a data set's or a model's own files, which it would break, nor through a link
+    Path link = dir.resolve("link.json");
+    Files.createSymbolicLink(link, data.resolve("dataset.json"));
+    Path checkpoints = Files.createDirectories(model.resolve("checkpoints"));
+    for (Path own : new Path[] {link, checkpoints.resolve("best.json"), dir.resolve("w.atw")}) {
+      CliRun refused = run("evaluate", "--data", data.toString(), "--models", "pop", "--json", own.toString(), "-q");
+      assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.out());
+      assertTrue(refused.err().contains("is a file of the data set") || refused.err().contains("weights or checkpoint"),
+          refused.err());
+    }
     for (Path own : new Path[] {data.resolve("dataset.json"), model.resolve("model.json")}) {
       byte[] before = Files.readAllBytes(own);
       CliRun overOwn = run("evaluate", "--data", data.toString(), "--models", "pop", "--json", own.toString(), "-q");
@@ -1319,6 +1340,13 @@ class AttuneCliTest {
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().contains("GAUC"), train.out());
     assertTrue(train.out().contains("rates test AUC"), "the untrained baseline beside the model: " + train.out());
+    // a warning exactly when the model's test AUC does not beat the baseline's
+    java.util.regex.Matcher aucs = java.util.regex.Pattern.compile("test AUC (\\d\\.\\d+)").matcher(train.out());
+    assertTrue(aucs.find(), train.out());
+    double baselineAuc = Double.parseDouble(aucs.group(1));
+    assertTrue(aucs.find(), train.out());
+    assertEquals(Double.parseDouble(aucs.group(1)) <= baselineAuc,
+        train.err().contains("does not beat the rates baseline"), train.out() + train.err());
     assertTrue(Files.exists(model.resolve("weights.atw")), "model directory written");
     JsonNode info = new ObjectMapper().readTree(model.resolve("model.json").toFile());
     assertEquals(8, info.get("params").get("dim").asInt(), "the run's settings, to run it again: " + info);

@@ -103,26 +103,21 @@ public final class Splits {
 
   /**
    * How many test users of a leave-one-out split had positive events after their held-out one, which the split drops:
-   * repeats of items they had consumed before, since the target is their last first-time item (in a scene without
-   * repeats). Protocols that hold out a user's last event whatever its item test another event for these users.
+   * in a scene without repeats the target is their last first-time item, so these are repeats of items they had
+   * before, the held-out one among them. Protocols that hold out a user's last event whatever its item test another
+   * event for these users.
    *
-   * @return {users, dropped positive events on other items than the held-out one}
+   * @return {users, positive events dropped after the held-out one}
    */
   public static long[] positivesAfterTheTestTarget(Split split, EventWeights weights) {
     Dataset dataset = split.dataset();
     EventLog log = dataset.events();
     float[] w = DatasetBuilder.weigh(dataset, log, weights);
-    java.util.HashMap<Integer, java.util.Set<Integer>> testItems = new java.util.HashMap<>();
-    for (int r = 0; r < log.size(); r++) {
-      if (split.roles()[r] != Split.TEST) continue;
-      testItems.computeIfAbsent(log.user(r), u -> new java.util.HashSet<>()).add(log.item(r));
-    }
     java.util.HashSet<Integer> users = new java.util.HashSet<>();
     long events = 0;
     for (int r = 0; r < log.size(); r++) {
+      // a dropped positive event comes after its user's target: one before it on the target's item would have been it
       if (split.roles()[r] != Split.DROPPED || w[r] <= 0) continue;
-      java.util.Set<Integer> held = testItems.get(log.user(r));
-      if (held == null || held.contains(log.item(r))) continue;
       users.add(log.user(r));
       events++;
     }

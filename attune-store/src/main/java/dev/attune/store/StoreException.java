@@ -93,6 +93,26 @@ public final class StoreException extends RuntimeException {
    */
   static StoreException of(String operation, String database, SQLException cause) {
     String state = cause.getSQLState() == null ? "" : " (SQLState " + cause.getSQLState() + ")";
-    return new StoreException(operation + " failed on " + database + ": " + cause.getMessage() + state, cause);
+    return new StoreException(operation + " failed on " + database + ": " + reason(cause) + state, cause);
+  }
+
+  /**
+   * What went wrong, without the data it went wrong on: messages reach the server's log. PostgreSQL's batch error
+   * quotes the whole statement with its values ("Batch entry 0 INSERT INTO users (id, attributes) VALUES (('5'),
+   * ...)" put a user's id and profile in a QA run's log), and its other errors add lines such as "Detail: Key
+   * (user_id)=(u1) ..."; so the error the batch ended on, and its first line only.
+   */
+  static String reason(SQLException cause) {
+    SQLException e = cause;
+    if (cause instanceof java.sql.BatchUpdateException && cause.getNextException() != null) e = cause.getNextException();
+    String message = String.valueOf(e.getMessage());
+    if (message.startsWith("Batch entry ")) {
+      int aborted = message.indexOf(" was aborted: ");
+      message = aborted < 0 ? "a batched statement failed" : message.substring(aborted + " was aborted: ".length());
+      int call = message.indexOf("  Call getNextException");
+      if (call >= 0) message = message.substring(0, call);
+    }
+    int newline = message.indexOf('\n');
+    return (newline < 0 ? message : message.substring(0, newline)).strip();
   }
 }

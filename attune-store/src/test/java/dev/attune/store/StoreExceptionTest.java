@@ -28,6 +28,21 @@ class StoreExceptionTest {
     assertFalse(failure(new SQLTimeoutException("busy")).unreachable(), "busy is not unreachable");
   }
 
+  /** A failure's message names what went wrong, not the data: it reaches the server's log. */
+  @Test
+  void aMessageQuotesNoStatementValuesNorDetails() {
+    java.sql.BatchUpdateException batch = new java.sql.BatchUpdateException("Batch entry 0 INSERT INTO users (id,"
+        + " attributes) VALUES (('5'), CAST(('{\"a\":\"b\"}') AS jsonb)) was aborted: ERROR: canceling statement due"
+        + " to lock timeout  Call getNextException to see other errors in the batch.", "55P03", new int[0]);
+    StoreException e = StoreException.of("upsertUsers", "jdbc:postgresql://h/db", batch);
+    org.junit.jupiter.api.Assertions.assertEquals("upsertUsers failed on jdbc:postgresql://h/db: ERROR: canceling"
+        + " statement due to lock timeout (SQLState 55P03)", e.getMessage());
+    batch.setNextException(new SQLException("ERROR: duplicate key value violates unique constraint \"users_pkey\"\n"
+        + "  Detail: Key (id)=(u1) already exists.", "23505"));
+    String next = StoreException.of("upsertUsers", "db", batch).getMessage();
+    assertTrue(next.contains("duplicate key value") && !next.contains("u1") && !next.contains("INSERT"), next);
+  }
+
   private static StoreException failure(Throwable cause) {
     return new StoreException("appendEvents failed on test", cause);
   }

@@ -142,8 +142,9 @@ public final class CtrTraining {
         Adam adam = new Adam(net.parameters(), options.learningRate(), 0.9f, 0.999f, 1e-8f)) {
       ParameterStore store = net.parameters();
       store.requireGradients();
-      DivergenceWatch watch = new DivergenceWatch("learningRate (" + options.learningRate() + ") or l2 ("
-          + options.l2() + ")");
+      // l2 named only when there is one to lower
+      DivergenceWatch watch = new DivergenceWatch("learningRate (" + options.learningRate() + ")"
+          + (options.l2() > 0 ? " or l2 (" + options.l2() + ")" : ""));
       for (int epoch = 0; epoch < options.epochs(); epoch++) {
         double loss;
         Scores s = null;

@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * Tells, at the end of each epoch, a training run that has diverged from one that is learning. One watch follows one
  * run: its loop reports every batch's loss ({@link #trained}) or a batch it skipped for a non-finite loss or gradient
- * ({@link #skipped}), then calls {@link #endEpoch}. Two signs stop a run:
+ * ({@link #skipped}), then calls {@link #endEpoch}. Three signs stop a run:
  *
  * <ul>
  *   <li>more than half of an epoch's batches were skipped: the few that passed moved the weights by steps too large,
@@ -15,7 +15,9 @@ import java.util.Locale;
  *       was scored before any step (or, on a resumed run, by the checkpoint's weights), so it is at most what a model
  *       that knows nothing scores; a run that learns only lowers it. Steps large enough to blow the weights up can keep
  *       every loss finite: SASRec at learningRate 1e8 had an epoch's loss of 1.5e17 against 1.39 at the start, and
- *       without this sign it went on to write a model that ranked like chance.
+ *       without this sign it went on to write a model that ranked like chance;
+ *   <li>the epoch's mean loss is negative, which no loss of these loops (cross-entropies) can be unless its numbers
+ *       overflowed.
  * </ul>
  *
  * A loop that keeps the best validated weights stops on {@link Diverged} and keeps those; before any validated epoch
@@ -24,6 +26,8 @@ import java.util.Locale;
 final class DivergenceWatch {
   /** How many times the first batch's loss an epoch's mean loss may reach before the run counts as diverged. */
   static final double LOSS_CEILING = 100;
+  /** Below this an epoch's mean loss is negative beyond rounding: the losses here (cross-entropies) cannot be. */
+  static final double NEGATIVE_LOSS = -1e-3;
 
   private final String lower;
   private double firstLoss = Double.NaN;
@@ -66,6 +70,12 @@ final class DivergenceWatch {
     if (skippedThisEpoch > 0 && 2L * skippedThisEpoch > batches) {
       throw new Diverged("training diverged: " + skippedThisEpoch + " of " + batches + " batches of epoch "
           + (epoch + 1) + " had a non-finite loss or gradient; lower " + lower);
+    }
+    if (mean < NEGATIVE_LOSS) {
+      // cross-entropy is never negative: a log-softmax that overflowed (a QA run's gru-attn at learningRate 1e10 had
+      // -9.4e14, passed, was validated and written)
+      throw new Diverged(String.format(Locale.ROOT, "training diverged: the mean loss of epoch %d (%.4g) is negative,"
+          + " which its loss cannot be unless its numbers overflowed; lower %s", epoch + 1, mean, lower));
     }
     if (firstLoss > 0 && mean > LOSS_CEILING * firstLoss) {
       throw new Diverged(String.format(Locale.ROOT, "training diverged: the mean loss of epoch %d (%.4g) is more than"

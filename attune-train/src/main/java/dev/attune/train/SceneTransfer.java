@@ -412,7 +412,8 @@ public final class SceneTransfer {
           adam.update(net.store, scope);
           lossSum += value * (double) rows.length; // the batch's loss is a mean over its examples
           targets += batch.targetCount();
-          watch.trained(value, rows.length);
+          // per target, as the epoch's printed loss is: the limit then reads against the numbers shown
+          watch.trained(value * (double) rows.length / Math.max(1, batch.targetCount()), batch.targetCount());
         } else if ((skipped = watch.skipped()) == 1) {
           report.status("skipped a batch with a non-finite loss or gradient at epoch " + (epoch + 1));
         }

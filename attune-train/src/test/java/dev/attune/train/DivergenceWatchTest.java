@@ -50,6 +50,15 @@ class DivergenceWatchTest {
     epoch(watch, 3, 0, 1.2, 1.1);
   }
 
+  /** A negative mean loss, which a cross-entropy cannot be, stops the run (a gru-attn run at 1e10 had -9.4e14). */
+  @Test
+  void aNegativeLossStopsTheRun() {
+    DivergenceWatch watch = new DivergenceWatch("learningRate (1.0E10)");
+    DivergenceWatch.Diverged e = assertThrows(DivergenceWatch.Diverged.class, () -> epoch(watch, 0, 0, 4.2, -9.4e14));
+    assertEquals("training diverged: the mean loss of epoch 1 (-4.700e+14) is negative, which its loss cannot be"
+        + " unless its numbers overflowed; lower learningRate (1.0E10)", e.getMessage());
+  }
+
   /** A run's reference is its first batch, not the first of each epoch. */
   @Test
   void theReferenceIsTheRunsFirstBatch() {

@@ -203,8 +203,9 @@ final class GenericEvents {
           + defaultScene + everyRow(scenesDefaulted));
     }
     if (playsOverOne > 0) {
-      cx.report.note(playsOverOne + " play values are over 1: a play's value is the share of the item heard (0 to"
-          + " 1); seconds heard are the type play_seconds (with the item's duration)");
+      cx.report.note(playsOverOne + (playsOverOne == 1 ? " play value is" : " play values are") + " over 1: a play's"
+          + " value is the share of the item heard (0 to 1); seconds heard are the type play_seconds (with the item's"
+          + " duration)");
     }
     if (typesDefaulted > 0) {
       cx.report.note(rows(typesDefaulted) + " an empty or NULL '" + m.type() + "' and took the default type "

@@ -325,7 +325,7 @@ class CsvImporterTest {
     List<String> notes = IMPORTER.importInto(IMPORTER.newDataset("s", scenes), sceneless, scenes).notes();
     assertTrue(notes.contains("1 row had no 'scn' (left out, empty or NULL) and took the scene default; every row did:"
         + " is the column's name right?"), notes.toString());
-    assertTrue(notes.stream().anyMatch(n -> n.startsWith("1 play values are over 1")), notes.toString());
+    assertTrue(notes.stream().anyMatch(n -> n.startsWith("1 play value is over 1")), notes.toString());
     assertTrue(notes.stream().anyMatch(n -> n.contains("after the year 3000") && n.contains("microseconds")),
         notes.toString());
     // one offset, whole: a doubled one is no date
