@@ -1,6 +1,7 @@
 package dev.attune.cli;
 
 import dev.attune.data.Dataset;
+import dev.attune.data.Hashes;
 import dev.attune.data.Holdout;
 import dev.attune.data.Split;
 import dev.attune.eval.EvalOptions;
@@ -401,7 +402,8 @@ final class TrainCommand implements Callable<Integer> {
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
 
     o.printf("%s on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR@%d %.4f%n",
-        trainer.name(), dataset.name(), EvaluateCommand.readableProtocol(split.protocol()), excludeSeen ? ", seen items excluded" : "",
+        trainer.name(), dataset.name(), EvaluateCommand.readableProtocol(split.protocol()),
+        excludeSeen ? ", seen items excluded" : "",
         test.mean("HR@10"), test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), options.maxK(), test.mean("MRR"));
     for (var m : test.metrics()) {
       if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));
@@ -493,20 +495,12 @@ final class TrainCommand implements Callable<Integer> {
         String user = dataset.userIds().id(u);
         for (int i : part.itemsOf(u)) {
           // summed: the same pairs give the same value in any order of users
-          sum += mix(user.hashCode() * 0x9E3779B97F4A7C15L + dataset.itemIds().id(i).hashCode());
+          sum += Hashes.mix(user.hashCode() * 0x9E3779B97F4A7C15L + dataset.itemIds().id(i).hashCode());
         }
       }
       h += sum;
     }
-    return Long.toHexString(mix(h));
-  }
-
-  private static long mix(long h) {
-    h ^= h >>> 33;
-    h *= 0xFF51AFD7ED558CCDL;
-    h ^= h >>> 33;
-    h *= 0xC4CEB93FE1AC5369L;
-    return h ^ (h >>> 33);
+    return Long.toHexString(Hashes.mix(h));
   }
 
   /** A record's components as a map (nested records flattened into the same map). */

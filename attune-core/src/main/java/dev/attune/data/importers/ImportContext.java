@@ -2,6 +2,7 @@ package dev.attune.data.importers;
 
 import dev.attune.data.Dataset;
 import dev.attune.data.EventLog;
+import dev.attune.data.Hashes;
 import dev.attune.events.Event;
 import java.io.IOException;
 import java.nio.charset.Charset;
@@ -231,25 +232,12 @@ final class ImportContext {
     return false;
   }
 
-  /** A well-mixed 64-bit hash of one event's identity (a multiplicative combine, then {@link #mix}). */
+  /** A well-mixed 64-bit hash of one event's identity (a multiplicative combine, then {@link Hashes#mix}). */
   private static long key(int user, int item, int type, long time) {
     long h = user;
     h = h * 0x9E3779B97F4A7C15L + item;
     h = h * 0x9E3779B97F4A7C15L + type;
     h = h * 0x9E3779B97F4A7C15L + time;
-    return mix(h);
-  }
-
-  /**
-   * Spreads every bit of {@code h} over all 64 (murmur3's finalizer shape: xor-shift, multiply, twice), so that
-   * combines of nearby ids differ everywhere. Its constants are fixed: {@link SameTimeShuffle}'s order depends on them.
-   */
-  static long mix(long h) {
-    h ^= h >>> 33;
-    h *= 0xFF51AFD7ED558CCDL;
-    h ^= h >>> 33;
-    h *= 0xC4CEB93FE1AC5369L;
-    h ^= h >>> 33;
-    return h;
+    return Hashes.mix(h);
   }
 }

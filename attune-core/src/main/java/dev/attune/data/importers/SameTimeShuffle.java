@@ -1,5 +1,6 @@
 package dev.attune.data.importers;
 
+import dev.attune.data.Hashes;
 import dev.attune.events.Event;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -187,7 +188,7 @@ final class SameTimeShuffle {
 
   /**
    * The sort key of an event within its tied group: a well-mixed 64-bit hash of {@code seed}, the user id and the item
-   * id (each character multiplied in, with a separator between the ids, then {@link ImportContext#mix}), so that the
+   * id (each character multiplied in, with a separator between the ids, then {@link Hashes#mix}), so that the
    * order of a user's items looks random, differs between users and seeds, and is the same on every run.
    */
   static long rank(long seed, String userId, String itemId) {
@@ -199,6 +200,6 @@ final class SameTimeShuffle {
     for (int i = 0; i < itemId.length(); i++) {
       h = h * 0x9E3779B97F4A7C15L + itemId.charAt(i);
     }
-    return ImportContext.mix(h);
+    return Hashes.mix(h);
   }
 }
