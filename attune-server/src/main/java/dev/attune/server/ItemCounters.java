@@ -259,12 +259,6 @@ final class ItemCounters {
       h *= 0x100000001b3L;
     }
     h ^= itemNumber * 0x9E3779B97F4A7C15L;
-    // murmur3's 64-bit finaliser, so nearby ids and item numbers spread over all bits
-    h ^= h >>> 33;
-    h *= 0xff51afd7ed558ccdL;
-    h ^= h >>> 33;
-    h *= 0xc4ceb93fe53a87ebL;
-    h ^= h >>> 33;
-    return h;
+    return dev.attune.data.Hashes.mix(h); // nearby ids and item numbers spread over all bits (in memory only)
   }
 }
