@@ -221,8 +221,7 @@ final class EvaluateCommand implements Callable<Integer> {
     err.println("protocol " + readableProtocol(split.protocol()) + ": " + testUsers + " test users, "
         + split.test().size() + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them"
         : ""));
-    noteTiedTargets(split, err);
-    noteDroppedRepeats(split, err);
+    noteHeldOutChoice(split, err);
     noteGivenTestLeftOut(dataset, split, err);
     noteFewTestUsers(sampled ? maxUsers : testUsers, err);
     boolean excludeSeen = includeSeen == null ? !dataset.allScenesAllowRepeats() : !includeSeen;
@@ -231,6 +230,7 @@ final class EvaluateCommand implements Callable<Integer> {
         .withMaxUsers(maxUsers).withSeed(seed).withSampledNegatives(sampledNegatives).withComputeAuc(auc);
     LeaderboardRun run = LeaderboardRun.run(split, models, ClassicModels.parseOverrides(params), seed, threads,
         options, quiet, err);
+    String heldOut = directories.isEmpty() ? null : Splits.heldOutFingerprint(split);
     for (ModelDirectory d : directories) {
       Object protocolTrained = d.info().get("protocol");
       if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
@@ -241,8 +241,7 @@ final class EvaluateCommand implements Callable<Integer> {
       String label = String.valueOf(d.info().getOrDefault("name", d.kind())) + " (" + d.dir().getFileName() + ")";
       run.addDirectory(label, PipelineRun.open(d, split.trainAndValidation(), threadCount),
           seconds instanceof Number n ? n.doubleValue() : Double.NaN, split, options, quiet);
-      noteNotReproduced(d, dataset, run.results.get(run.results.size() - 1),
-          TrainCommand.heldOutFingerprint(dataset, split), err);
+      noteNotReproduced(d, dataset, run.results.get(run.results.size() - 1), heldOut, err);
     }
     if (twoStage) addTwoStage(run, split, options, err);
     if (!run.results.isEmpty()) noteFewerNegatives(run.results.get(0), sampledNegatives, err);
@@ -535,11 +534,17 @@ final class EvaluateCommand implements Callable<Integer> {
         + " neither trained on nor tested under " + split.protocol() + "; --protocol given tests on it");
   }
 
+  /** The notes on how leave-one-out chose each test user's held-out item (evaluate's and train's alike). */
+  static void noteHeldOutChoice(Split split, java.io.PrintWriter err) {
+    noteTiedTargets(split, err);
+    noteDroppedRepeats(split, err);
+  }
+
   /**
    * Says on {@code err} how many test users' held-out item was picked by input order among items of the same time
    * (leave-one-out only: the other protocols cut by time or at random), for that choice moves the results.
    */
-  static void noteTiedTargets(Split split, java.io.PrintWriter err) {
+  private static void noteTiedTargets(Split split, java.io.PrintWriter err) {
     if (!split.protocol().startsWith("leave-one-out")) return;
     int tied = Splits.testTargetsTiedInTime(split, AttuneCli.WEIGHTS);
     if (tied == 0) return;
@@ -555,7 +560,7 @@ final class EvaluateCommand implements Callable<Integer> {
    * item, repeats the split drops (a QA run on Yelp: about 2,000 users, unsaid), for figures of protocols that hold
    * out the last event whatever its item are not comparable for them.
    */
-  static void noteDroppedRepeats(Split split, java.io.PrintWriter err) {
+  private static void noteDroppedRepeats(Split split, java.io.PrintWriter err) {
     if (!split.protocol().startsWith("leave-one-out")) return;
     long[] after = Splits.positivesAfterTheTestTarget(split, AttuneCli.WEIGHTS);
     if (after[0] == 0) return;

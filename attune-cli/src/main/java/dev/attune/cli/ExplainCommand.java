@@ -3,6 +3,7 @@ package dev.attune.cli;
 import dev.attune.data.Dataset;
 import dev.attune.data.Sequences;
 import dev.attune.data.Split;
+import dev.attune.data.Splits;
 import dev.attune.data.TrainingSet;
 import dev.attune.infer.AttentionExplanation;
 import dev.attune.infer.ModelDirectory;
@@ -60,6 +61,19 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the user sample and the random baseline events (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  /**
+   * Notes a model whose split held out other events than {@code split} does under the same protocol (the data set's
+   * events changed or come in another order, as a re-imported MovieLens set's do): the histories shown are then not
+   * those it read. Directories written before the fingerprint was kept say nothing.
+   */
+  private void noteOtherHeldOut(ModelDirectory dir, Split split) {
+    if (dir.info().get("heldOut") instanceof String heldOut && !heldOut.equals(Splits.heldOutFingerprint(split))) {
+      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained on a split that held out other"
+          + " events than this data set's (its events changed or come in another order: re-imported, say), so the"
+          + " histories shown may hold events it never read, or lack some it did");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -92,11 +106,8 @@ final class ExplainCommand implements Callable<Integer> {
       // the histories shown then hold items the model was tested on, or lack some it learnt from
       spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
           + ", explained under " + split.protocol());
-    } else if (dir.info().get("heldOut") instanceof String heldOut
-        && !heldOut.equals(TrainCommand.heldOutFingerprint(dataset, split))) {
-      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained on a split that held out other"
-          + " events than this data set's (its events changed or come in another order: re-imported, say), so the"
-          + " histories shown may hold events it never read, or lack some it did");
+    } else {
+      noteOtherHeldOut(dir, split);
     }
     TrainingSet histories = split.trainAndValidation();
     SequentialModel model = SequentialModels.fromWeights(dir.weights(), histories);
@@ -179,11 +190,8 @@ final class ExplainCommand implements Callable<Integer> {
       // the target-scene events a test user keeps differ: what is shown is not what the model was tested on
       spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
           + ", explained under " + split.protocol());
-    } else if (dir.info().get("heldOut") instanceof String heldOut
-        && !heldOut.equals(TrainCommand.heldOutFingerprint(dataset, split))) {
-      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained on a split that held out other"
-          + " events than this data set's (its events changed or come in another order: re-imported, say), so the"
-          + " histories shown may hold events it never read, or lack some it did");
+    } else {
+      noteOtherHeldOut(dir, split);
     }
     List<Integer> shown = shownUsers(dataset, u -> split.test().itemsOf(u).length > 0);
     out.printf("scene-transfer -> %s (%s); %s%n", target, split.protocol(), users.isEmpty() ? "users from the test part"

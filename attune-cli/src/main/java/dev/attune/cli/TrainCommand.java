@@ -1,9 +1,8 @@
 package dev.attune.cli;
 
 import dev.attune.data.Dataset;
-import dev.attune.data.Hashes;
-import dev.attune.data.Holdout;
 import dev.attune.data.Split;
+import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.EvalResult;
 import dev.attune.eval.Evaluator;
@@ -317,8 +316,7 @@ final class TrainCommand implements Callable<Integer> {
                   + " train it further, or pass --force instead of --resume to train afresh"));
       return 0;
     }
-    EvaluateCommand.noteTiedTargets(split, err);
-    EvaluateCommand.noteDroppedRepeats(split, err);
+    EvaluateCommand.noteHeldOutChoice(split, err);
     EvaluateCommand.noteFewTestUsers(split.test().numUsersWithItems(), err);
     Split.Stage tuning = split.tuning();
     if (!noValidation && tuning.holdout().numUsersWithItems() == 0) {
@@ -472,35 +470,11 @@ final class TrainCommand implements Callable<Integer> {
     info.put("items", dataset.numItems());
     info.put("events", dataset.events().size());
     info.put("protocol", split.protocol());
-    info.put("heldOut", heldOutFingerprint(dataset, split));
+    info.put("heldOut", Splits.heldOutFingerprint(split));
     info.put("seed", seed);
     info.put("threads", threads);
     info.put("params", flatten(params));
     return info;
-  }
-
-  /**
-   * A fingerprint of the events {@code split} holds out (each user's test and validation items, by id), in hex: the
-   * same data set and protocol give the same one, and so does the same data imported again, unless its events
-   * changed or come in another order (a MovieLens set imported before 2026-12-06 and after: same-second ratings are
-   * ordered otherwise, so leave-one-out holds out other items). {@code evaluate --trained} compares it to say why
-   * figures differ from the training run's. Independent of the order users and items were numbered in.
-   */
-  static String heldOutFingerprint(Dataset dataset, Split split) {
-    long h = 0;
-    for (Holdout part : List.of(split.test(), split.validation())) {
-      h = h * 0x9E3779B97F4A7C15L + 1; // the parts apart: an item moved from one to the other changes it
-      long sum = 0;
-      for (int u = 0; u < part.numUsers(); u++) {
-        String user = dataset.userIds().id(u);
-        for (int i : part.itemsOf(u)) {
-          // summed: the same pairs give the same value in any order of users
-          sum += Hashes.mix(user.hashCode() * 0x9E3779B97F4A7C15L + dataset.itemIds().id(i).hashCode());
-        }
-      }
-      h += sum;
-    }
-    return Long.toHexString(Hashes.mix(h));
   }
 
   /** A record's components as a map (nested records flattened into the same map). */

@@ -97,6 +97,24 @@ class SplitsTest {
     assertArrayEquals(new long[] {1, 3}, Splits.positivesAfterTheTestTarget(s, WEIGHTS));
   }
 
+  /** The held-out fingerprint follows the held-out events, not the numbering of users and items. */
+  @Test
+  void theHeldOutFingerprintFollowsTheHeldOutEvents() {
+    Dataset ds = tiny();
+    String fingerprint = Splits.heldOutFingerprint(Splits.leaveOneOut(ds, WEIGHTS));
+    assertEquals(fingerprint, Splits.heldOutFingerprint(Splits.leaveOneOut(tiny(), WEIGHTS)), "the same data again");
+    Dataset renumbered = new Dataset("tiny", Dataset.TimeKind.CLOCK); // u2 and item a first: other indices
+    renumbered.addEvent(new Event("u2", "a", "view", 1, 10, "s"));
+    for (int r = 0; r < ds.events().size(); r++) {
+      Event e = ds.event(ds.events(), r);
+      if (!e.userId().equals("u2")) renumbered.addEvent(e);
+    }
+    assertEquals(fingerprint, Splits.heldOutFingerprint(Splits.leaveOneOut(renumbered, WEIGHTS)));
+    Dataset tied = tiny();
+    tied.addEvent(new Event("u0", "f", "view", 1, 40, "s")); // held out in d's place
+    assertTrue(!fingerprint.equals(Splits.heldOutFingerprint(Splits.leaveOneOut(tied, WEIGHTS))));
+  }
+
   @Test
   void noProtocolLetsTrainingSeeHeldOutEvents() {
     // Leakage guard: for each protocol, no held-out event is in training, and training never holds an
