@@ -80,9 +80,13 @@ final class GenericEvents {
       } catch (BadRow e) {
         throw withCommaHint(m.value(), text, e);
       }
-      // a negative quantity, count, time or share, which POST /v1/events refuses too: a refund written as a purchase
-      // of -1 would weigh as the strongest dislike
-      if (v < 0 && rule != null && !rule.accepts(v)) throw BadRow.negative(m.value(), text);
+      // a value outside its type's range, which POST /v1/events refuses too: a refund written as a purchase of -1
+      // would weigh as the strongest dislike, and seconds written as a play's share (1260) as a full play
+      if (rule != null && !rule.accepts(v)) {
+        if (v < 0) throw BadRow.negative(m.value(), text);
+        throw BadRow.outOfRange(m.value(), text, rule.range() + (rule == EventType.ValueRule.PLAY_RATIO
+            ? "; seconds heard are the type play_seconds, with the item's duration" : ""));
+      }
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
     String s = isNull(scene) ? defaultScene : scene.trim();
@@ -110,9 +114,6 @@ final class GenericEvents {
     if (typeDefaulted) typesDefaulted++;
     if (valueDefaulted) valuesDefaulted++;
     if (sceneDefaulted) scenesDefaulted++;
-    if (v > 1 && rule == EventType.ValueRule.PLAY_RATIO) {
-      playsOverOne++; // seconds where a share is meant
-    }
     if (unknownType) unknownTypes.merge(typeName, 1L, Long::sum);
     if (v != Math.rint(v) && rule == EventType.ValueRule.SCALE) {
       fractionalScaled.merge(typeName, 1L, Long::sum); // an amount of money where a quantity is meant
@@ -157,8 +158,6 @@ final class GenericEvents {
   private long typesDefaulted;
   /** Rows without a scene in the scene column (left out, empty or NULL), put in the default scene. */
   private long scenesDefaulted;
-  /** Values over 1 of a type whose value is the share of the item heard ({@code play}). */
-  private long playsOverOne;
   /** Rows taken, for notes that say "every row". */
   private long rowsTaken;
   /** Events of types the weight table does not name, by type (accepted when the weights weigh unknown types). */
@@ -201,11 +200,6 @@ final class GenericEvents {
     if (scenesDefaulted > 0) {
       cx.report.note(rows(scenesDefaulted) + " no '" + m.scene() + "' (left out, empty or NULL) and took the scene "
           + defaultScene + everyRow(scenesDefaulted));
-    }
-    if (playsOverOne > 0) {
-      cx.report.note(playsOverOne + (playsOverOne == 1 ? " play value is" : " play values are") + " over 1: a play's"
-          + " value is the share of the item heard (0 to 1); seconds heard are the type play_seconds (with the item's"
-          + " duration)");
     }
     if (typesDefaulted > 0) {
       cx.report.note(rows(typesDefaulted) + " an empty or NULL '" + m.type() + "' and took the default type "

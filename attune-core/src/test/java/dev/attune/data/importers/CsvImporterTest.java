@@ -65,14 +65,15 @@ class CsvImporterTest {
   }
 
   /**
-   * A negative value of a type whose rule reads it as a quantity, count, time or share is a bad row, as POST
-   * /v1/events refuses it (a refund written as a purchase of -1 would weigh as the strongest dislike); a type whose
-   * rule ignores the value (a rating) takes any.
+   * A value outside the range of a type whose rule reads it is a bad row, as POST /v1/events refuses it: a negative
+   * quantity, count, time or share (a refund written as a purchase of -1 would weigh as the strongest dislike) and
+   * a play's share over 1 (seconds written as a share would weigh as full plays); a type whose rule ignores the
+   * value (a rating) takes any.
    */
   @Test
-  void aNegativeQuantityIsABadRow() throws IOException {
+  void aValueOutsideItsTypesRangeIsABadRow() throws IOException {
     Path file = write(dir.resolve("values.csv"), "user,item,type,value\nu1,a,purchase,-1\nu1,b,rating,-2\n"
-        + "u1,c,play,-0.5\nu1,d,purchase,2\n");
+        + "u1,c,play,-0.5\nu1,d,purchase,2\nu1,e,play,1260\nu1,f,play,1\n");
     ImportOptions strict = mapping("type=type,value=value");
     ImportException e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("csv", strict), file, strict));
@@ -81,8 +82,15 @@ class CsvImporterTest {
     Dataset ds = IMPORTER.newDataset("csv", lenient);
     ImportReport report = IMPORTER.importInto(ds, file, lenient);
     assertEquals(2, report.rejected(ImportReport.NEGATIVE_VALUE), "the purchase and the play");
+    assertEquals(1, report.rejected(ImportReport.OUT_OF_RANGE), "the play of 1260");
     assertEquals(-2f, only(ds, "u1", "b").value(), "a rating's value is not read by its weight: any number");
     assertEquals(2f, only(ds, "u1", "d").value());
+    assertEquals(1f, only(ds, "u1", "f").value(), "a whole play is in range");
+    Path seconds = write(dir.resolve("seconds.csv"), "user,item,type,value\nu1,e,play,1260\n");
+    e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("csv", strict), seconds, strict));
+    assertTrue(e.getMessage().contains("out of range in field 'value': \"1260\" (allowed: the share of the item played,"
+        + " 0 to 1; seconds heard are the type play_seconds"), e.getMessage());
   }
 
   @Test
@@ -319,13 +327,12 @@ class CsvImporterTest {
       assertEquals(ImportReport.BAD_DATE, e.reason(), impossible);
     }
     // a scene column that says nothing: the default scene, said, and when every row lacks it, the name questioned;
-    // play values over 1 (seconds where a share is meant) and epoch microseconds are said too
-    Path sceneless = write(dir.resolve("s.csv"), "user,item,type,value,ts,scn\n1,a,play,1260,1709294120123000,\n");
+    // epoch microseconds are said too
+    Path sceneless = write(dir.resolve("s.csv"), "user,item,type,value,ts,scn\n1,a,play,0.5,1709294120123000,\n");
     ImportOptions scenes = mapping("type=type,value=value,timestamp=ts,scene=scn");
     List<String> notes = IMPORTER.importInto(IMPORTER.newDataset("s", scenes), sceneless, scenes).notes();
     assertTrue(notes.contains("1 row had no 'scn' (left out, empty or NULL) and took the scene default; every row did:"
         + " is the column's name right?"), notes.toString());
-    assertTrue(notes.stream().anyMatch(n -> n.startsWith("1 play value is over 1")), notes.toString());
     assertTrue(notes.stream().anyMatch(n -> n.contains("after the year 3000") && n.contains("microseconds")),
         notes.toString());
     // one offset, whole: a doubled one is no date
