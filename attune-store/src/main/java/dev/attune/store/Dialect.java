@@ -330,6 +330,27 @@ enum Dialect {
   }
 
   /**
+   * Runs {@code work} on {@code connection}, inside its transaction, with the wait on a lock another process or
+   * session holds cut to {@code lockMillis}. PostgreSQL: {@code SET LOCAL lock_timeout}, which the transaction's end
+   * undoes. SQLite: the busy timeout, which belongs to the connection, so it is set back to {@code busyMillis}
+   * afterwards.
+   */
+  <T> T withLockWait(Connection connection, long lockMillis, long busyMillis, JdbcStore.SqlWork<T> work)
+      throws SQLException {
+    try (java.sql.Statement st = connection.createStatement()) {
+      st.execute(this == POSTGRESQL ? "SET LOCAL lock_timeout = " + lockMillis : "PRAGMA busy_timeout = " + lockMillis);
+    }
+    if (this == POSTGRESQL) return work.run(connection);
+    try {
+      return work.run(connection);
+    } finally {
+      try (java.sql.Statement st = connection.createStatement()) {
+        st.execute("PRAGMA busy_timeout = " + busyMillis);
+      }
+    }
+  }
+
+  /**
    * Starts a read-only transaction on {@code connection} (auto-commit already off) in which every statement
    * sees the same committed state. SQLite transactions are serialisable already; PostgreSQL's default (read
    * committed) takes a new snapshot per statement, so this asks for repeatable read.

@@ -50,8 +50,11 @@ final class GroupCommit<B, R> {
     /**
      * Writes {@code group} (in order) and returns one outcome per batch, in the same order. Expected not to
      * throw: a failure belongs in the outcomes (an exception that escapes fails the whole group).
+     *
+     * @param waitingSinceNanos when ({@link System#nanoTime}) the group's first call began to wait: the one that
+     *     waited longest, so the writer can keep that call's whole wait within its promise
      */
-    List<Outcome<R>> write(List<B> group);
+    List<Outcome<R>> write(List<B> group, long waitingSinceNanos);
   }
 
   /**
@@ -230,7 +233,7 @@ final class GroupCommit<B, R> {
       List<Outcome<R>> outcomes = null;
       Throwable thrown = null;
       try {
-        outcomes = write(batches);
+        outcomes = write(batches, deadline - timeoutNanos);
         assert outcomes.size() == group.size() : outcomes.size() + " outcomes for " + group.size() + " calls";
       } catch (RuntimeException | Error e) {
         thrown = e; // a bug in the writer: every call of the group gets the failure rather than waiting forever
@@ -251,11 +254,11 @@ final class GroupCommit<B, R> {
    * whatever happens (the outcome must be known) and keeps an interrupt for later; an exception of the writer
    * is rethrown as it is.
    */
-  private List<Outcome<R>> write(List<B> batches) {
+  private List<Outcome<R>> write(List<B> batches, long waitingSinceNanos) {
     if (writerThread == null || !Thread.currentThread().isVirtual()) {
-      return groupWriter.write(batches);
+      return groupWriter.write(batches, waitingSinceNanos);
     }
-    FutureTask<List<Outcome<R>>> task = new FutureTask<>(() -> groupWriter.write(batches));
+    FutureTask<List<Outcome<R>>> task = new FutureTask<>(() -> groupWriter.write(batches, waitingSinceNanos));
     writerThread.execute(task);
     boolean interrupted = false;
     try {

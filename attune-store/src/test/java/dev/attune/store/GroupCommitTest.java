@@ -38,7 +38,7 @@ final class GroupCommitTest {
   private final ExecutorService writerThread =
       Executors.newSingleThreadExecutor(Thread.ofPlatform().name("test-writer").factory());
 
-  private final GroupCommit<String, String> queue = new GroupCommit<>(writer, 6, String::length, group -> {
+  private final GroupCommit<String, String> queue = new GroupCommit<>(writer, 6, String::length, (group, waitingSince) -> {
     groups.add(List.copyOf(group));
     writtenOn.add(Thread.currentThread());
     if (group.contains("hold") && held != null) {
