@@ -109,6 +109,8 @@ final class LoadCommand implements Callable<Integer> {
         if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
         if (!merge) requireSameCatalogue(s, dataset);
+        String sharedUsers = sharedUsersNote(s, dataset, userIds);
+        if (sharedUsers != null) err.println(sharedUsers);
         // each batch is committed whole, so what was stored stays and a second run stores the rest
         loaded = AttuneCli.sayingOnStop("attune-load-stopped", () -> err.println("attune: the load stopped before it"
             + " finished; what it stored is kept: run the same command again to store the rest" + (exported == null
@@ -254,7 +256,8 @@ final class LoadCommand implements Callable<Integer> {
 
   /**
    * Refuses, before anything is written, a data set whose item ids the store holds for items of another catalogue
-   * (another scene, title, tags or categories; a catalogue of ids alone cannot be told apart): two data sets with
+   * (another scene, title, creator, album, tags, categories, duration or release time, where both say one; a catalogue
+   * of ids alone cannot be told apart): two data sets with
    * numeric ids (MovieLens and Beauty) would otherwise become one, each user's history a mix of both, and the served
    * model would recommend the other's items. Up to 256 items spread over the data set are compared; {@code --merge}
    * loads anyway (also the way to load a catalogue over the stand-ins that events sent before it made, in the default
@@ -275,7 +278,14 @@ final class LoadCommand implements Callable<Integer> {
       boolean otherTags = !item.tags().isEmpty() && !other.tags().isEmpty() && !item.tags().equals(other.tags());
       boolean otherCategories = !item.categories().isEmpty() && !other.categories().isEmpty()
           && !item.categories().equals(other.categories());
-      if (!other.scene().equals(item.scene()) || otherTitle || otherTags || otherCategories) {
+      // two generated platforms share ids and album-numbered titles; their tracks' lengths and dates differ
+      boolean otherCreator = differs(item.creator(), other.creator()) || differs(item.album(), other.album());
+      boolean otherDuration = !Float.isNaN(item.durationSeconds()) && !Float.isNaN(other.durationSeconds())
+          && Math.abs(item.durationSeconds() - other.durationSeconds()) >= 1f;
+      boolean otherRelease = item.releaseTime() != Item.UNKNOWN_TIME && other.releaseTime() != Item.UNKNOWN_TIME
+          && item.releaseTime() != other.releaseTime();
+      if (!other.scene().equals(item.scene()) || otherTitle || otherTags || otherCategories || otherCreator
+          || otherDuration || otherRelease) {
         clashes++;
         if (example == null) {
           example = "item '" + item.id() + "' is " + describe(other) + " in the store, " + describe(item) + " here";
@@ -290,10 +300,47 @@ final class LoadCommand implements Callable<Integer> {
     }
   }
 
+  /** Whether two values both given differ. */
+  private static boolean differs(String a, String b) {
+    return a != null && b != null && !a.equals(b);
+  }
+
   private static String describe(Item item) {
     return "in scene '" + item.scene() + "'" + (item.title() == null ? "" : " titled '" + item.title() + "'")
         + (item.title() != null || item.tags().isEmpty() ? "" : " tagged " + String.join(", ",
-            item.tags().subList(0, Math.min(4, item.tags().size()))) + (item.tags().size() > 4 ? ", ..." : ""));
+            item.tags().subList(0, Math.min(4, item.tags().size()))) + (item.tags().size() > 4 ? ", ..." : ""))
+        + (Float.isNaN(item.durationSeconds()) ? "" : String.format(Locale.ROOT, ", %.0f s long",
+            item.durationSeconds()));
+  }
+
+  /**
+   * The note for a data set whose users the store holds while none of its items are there: loaded as the same
+   * people in another catalogue, as one platform's scenes are (music, then podcasts), which the store cannot tell from
+   * two unrelated data sets that number their users alike (u0, u1, ...). Null when the users are new or items are
+   * shared. Up to 256 users and items spread over the data set are looked up.
+   */
+  static String sharedUsersNote(Store store, Dataset dataset, dev.attune.server.UserIds userIds) {
+    List<Item> items = dataset.items();
+    int sampledItems = Math.min(items.size(), 256);
+    for (int k = 0; k < sampledItems; k++) {
+      if (store.item(items.get((int) ((long) k * items.size() / sampledItems)).id()).isPresent()) return null;
+    }
+    List<User> users = dataset.users();
+    int sampled = Math.min(users.size(), 256);
+    int held = 0;
+    String example = null;
+    for (int k = 0; k < sampled; k++) {
+      String id = users.get((int) ((long) k * users.size() / sampled)).id();
+      if (store.user(storedUserId(userIds, id)).isPresent()) {
+        held++;
+        if (example == null) example = id;
+      }
+    }
+    if (held == 0) return null;
+    return String.format(Locale.ROOT, "note: %d of %d users compared (such as '%s') are in the store already, and none"
+        + " of this data set's items: they are loaded as the same people in another catalogue, as one platform's"
+        + " scenes are; if they are other people whose ids look alike, load this data set into another store (--store)",
+        held, sampled, example);
   }
 
   /**

@@ -414,15 +414,30 @@ class AttuneCliTest {
       assertEquals(dataset.events().size(), store.counts().events(), "nothing of it was written");
       assertEquals(dataset.numUsers(), store.counts().users());
     }
-    // the way out it names: the same data set generated under another name loads beside the first
+    // the way out it names, another name, meets the next check: another generated platform numbers its tracks and
+    // albums alike, but its tracks' lengths and dates differ (a QA run merged the two without a word); --merge loads it
     Path renamed = dir.resolve("renamed");
     assertEquals(0, run("generate", "--out", renamed.toString(), "--users", "40", "--seed", "6", "--name", "other-music")
         .code());
     CliRun beside = run("load", "--data", renamed.toString(), "--store", url, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, beside.code(), beside.out());
+    assertTrue(beside.err().contains("another catalogue under the same item ids") && beside.err().contains(" s long"),
+        beside.err());
+    beside = run("load", "--data", renamed.toString(), "--store", url, "-q", "--merge");
     assertEquals(0, beside.code(), beside.err());
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
       assertTrue(store.counts().events() > dataset.events().size(), "both data sets' events are stored");
     }
+    // users the store holds, with none of the data set's items: loaded as the same people in another scene, said
+    Path scenes = dir.resolve("scenes");
+    assertEquals(0, run("generate", "--kind", "two-scenes", "--out", scenes.toString(), "--users", "40", "--seed", "5")
+        .code());
+    CliRun sameUsers = run("load", "--data", scenes.toString(), "--store", url, "-q");
+    assertEquals(0, sameUsers.code(), sameUsers.err());
+    assertTrue(sameUsers.err().contains("are in the store already, and none of this data set's items: they are loaded"
+        + " as the same people"), sameUsers.err());
+    assertFalse(run("load", "--data", scenes.toString(), "--store", url, "-q").err().contains("same people"),
+        "loaded again: its items are there");
     // another catalogue under the same item ids (two numeric-id data sets) would merge with this one: refused
     Path csv = dir.resolve("podcasts.csv");
     Files.writeString(csv, "user,item\np1," + dataset.item(3).id() + "\np2," + dataset.item(5).id() + "\n");
