@@ -91,6 +91,7 @@ final class DemoCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("ATTUNE_ADMIN_KEY: " + e.getMessage());
       }
+      if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535]: " + port);
       ServeCommand.requireFreePort(ServerConfig.DEFAULTS.withPort(port));
       AttuneCli.requireWritableFolder(dir, "--dir");
     }

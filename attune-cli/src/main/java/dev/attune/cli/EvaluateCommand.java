@@ -234,7 +234,8 @@ final class EvaluateCommand implements Callable<Integer> {
     for (ModelDirectory d : directories) {
       Object protocolTrained = d.info().get("protocol");
       if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
-        err.println("attune: note: " + d.dir() + " was trained under " + protocolTrained + ", evaluated under " + split.protocol());
+        err.println("attune: note: " + d.dir() + " was trained under " + readableProtocol(protocolTrained.toString())
+            + ", evaluated under " + readableProtocol(split.protocol()));
       }
       noteOtherData(d, dataset, err);
       Object seconds = d.info().get("trainSeconds");
@@ -440,8 +441,8 @@ final class EvaluateCommand implements Callable<Integer> {
     Split split = splitOrEmpty(dataset, protocol, seed);
     if (split.test().numUsersWithItems() == 0) {
       // every metric would be NaN over nobody
-      throw new IllegalArgumentException("protocol " + split.protocol() + " leaves no test users in " + dataset.name()
-          + " (" + dataset.numUsers() + " users, " + dataset.events().size() + " events): "
+      throw new IllegalArgumentException("protocol " + readableProtocol(split.protocol()) + " leaves no test users in "
+          + dataset.name() + " (" + dataset.numUsers() + " users, " + dataset.events().size() + " events): "
           + (dataset.events().size() == 0 ? "the data set is empty"
               : "a user needs at least 3 consumed items to be tested (2 under random:<fraction>)"));
     }
@@ -531,7 +532,8 @@ final class EvaluateCommand implements Callable<Integer> {
   static void noteGivenTestLeftOut(Dataset dataset, Split split, java.io.PrintWriter err) {
     if (dataset.givenTest() == null || split.protocol().startsWith("given")) return;
     err.println("attune: note: " + dataset.name() + "'s given test part (" + dataset.givenTest().size() + " events) is"
-        + " neither trained on nor tested under " + split.protocol() + "; --protocol given tests on it");
+        + " neither trained on nor tested under " + readableProtocol(split.protocol())
+        + "; --protocol given tests on it");
   }
 
   /** The notes on how leave-one-out chose each test user's held-out item (evaluate's and train's alike). */

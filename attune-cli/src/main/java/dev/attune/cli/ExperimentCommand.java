@@ -68,15 +68,15 @@ final class ExperimentCommand implements Callable<Integer> {
 
   /** Where the server is and the key to it: every subcommand's options. */
   static final class ServerOptions {
-    @Option(names = "--server", description = "the server's base URL (default: ATTUNE_SERVER, else "
-        + DEFAULT_SERVER + ")")
+    @Option(names = "--server", description = "The server's base URL (default: ATTUNE_SERVER, else "
+        + DEFAULT_SERVER + ").")
     String server;
 
-    @Option(names = "--key-file", description = "a file whose first line is the admin key (default: the"
-        + " ATTUNE_ADMIN_KEY variable)")
+    @Option(names = "--key-file", description = "A file whose first line is the admin key (default: the"
+        + " ATTUNE_ADMIN_KEY variable).")
     Path keyFile;
 
-    @Option(names = "--json", description = "print the server's answer as JSON instead of tables")
+    @Option(names = "--json", description = "Print the server's answer as JSON instead of tables.")
     boolean json;
 
     /** Where a warning goes (the command's standard error, set by the subcommand). */
@@ -158,6 +158,10 @@ final class ExperimentCommand implements Callable<Integer> {
       try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
         response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       } catch (ConnectException | HttpConnectTimeoutException e) {
+        if (unresolved(e)) {
+          throw new NoServer("the name " + uri.getHost() + " does not resolve to an address (--server " + base
+              + "): is it spelt right?");
+        }
         throw new NoServer("no server answers at " + base + " (start one with 'attune serve' or 'attune demo', or"
             + " give --server)");
       } catch (HttpTimeoutException e) {
@@ -307,27 +311,27 @@ final class ExperimentCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ServerOptions server;
 
-    @Option(names = "--name", required = true, description = "what it tests")
+    @Option(names = "--name", required = true, description = "What it tests.")
     String name;
 
-    @Option(names = "--arm", required = true, description = "name=version[:share], two to ten, the first the"
+    @Option(names = "--arm", required = true, description = "An arm as name=version[:share], two to ten, the first the"
         + " control; version is a model version id ('attune experiment' lists none: GET /v1/admin/models or the"
-        + " dashboard's Models page does) or 'active'; shares for every arm or none (equal)")
+        + " dashboard's Models page does) or 'active'; shares for every arm or none (equal).")
     List<String> arms = new ArrayList<>();
 
-    @Option(names = "--id", description = "1-64 letters, digits, '.', '_', '-' (default ab-<UTC start time>)")
+    @Option(names = "--id", description = "1-64 letters, digits, '.', '_', '-' (default ab-<UTC start time>).")
     String id;
 
-    @Option(names = "--window-minutes", description = "how long after an answer a use of its items counts"
-        + " (server default 1440)")
+    @Option(names = "--window-minutes", description = "How long after an answer a use of its items counts"
+        + " (server default 1440).")
     Integer windowMinutes;
 
-    @Option(names = "--min-users-per-arm", description = "users each arm needs before the fixed-horizon verdict;"
-        + " also where the always-valid test is tuned to be sharpest (server default 1000)")
+    @Option(names = "--min-users-per-arm", description = "Users each arm needs before the fixed-horizon verdict;"
+        + " also where the always-valid test is tuned to be sharpest (server default 1000).")
     Integer minUsersPerArm;
 
-    @Option(names = "--conversion-types", split = ",", description = "event types that count as a use (server"
-        + " default: every type weighed as liked but view, pv and search)")
+    @Option(names = "--conversion-types", split = ",", description = "Event types that count as a use (server"
+        + " default: every type weighed as liked but view, pv and search).")
     List<String> conversionTypes;
 
     @Override
@@ -394,7 +398,7 @@ final class ExperimentCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ServerOptions server;
 
-    @Parameters(index = "0", description = "the experiment's id")
+    @Parameters(index = "0", description = "The experiment's id.")
     String id;
 
     /** The server's answer: the experiment with its results. */
@@ -423,9 +427,9 @@ final class ExperimentCommand implements Callable<Integer> {
     /** Looks in a row a watch tries again after the server did not answer or failed, before it ends. */
     static final int WATCH_RETRIES = 3;
 
-    @Option(names = "--watch", paramLabel = "SECONDS", description = "show the results again every SECONDS (at least "
+    @Option(names = "--watch", paramLabel = "SECONDS", description = "Show the results again every SECONDS (at least "
         + MIN_WATCH_SECONDS + ", such as 60) until the experiment stops or Ctrl-C; with --json, one JSON object per"
-        + " line each time")
+        + " line each time.")
     Integer watchSeconds;
 
     @Override
@@ -488,7 +492,7 @@ final class ExperimentCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ServerOptions server;
 
-    @Parameters(index = "0", description = "the experiment's id")
+    @Parameters(index = "0", description = "The experiment's id.")
     String id;
 
     @Override
@@ -601,5 +605,15 @@ final class ExperimentCommand implements Callable<Integer> {
     JsonNode p = d.path("pValue");
     if (p.isNull() || p.isMissingNode()) return "-";
     return String.format(Locale.ROOT, "%.2g%s", p.asDouble(), d.path("significant").asBoolean() ? " *" : "");
+  }
+
+  /** Whether a connection failed because the server's name resolves to no address (a misspelt host). */
+  private static boolean unresolved(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
   }
 }

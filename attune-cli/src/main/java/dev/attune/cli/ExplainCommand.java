@@ -104,8 +104,9 @@ final class ExplainCommand implements Callable<Integer> {
         recordedSeed instanceof Number n ? n.longValue() : seed);
     if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
       // the histories shown then hold items the model was tested on, or lack some it learnt from
-      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
-          + ", explained under " + split.protocol());
+      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under "
+          + EvaluateCommand.readableProtocol(protocolTrained.toString()) + ", explained under "
+          + EvaluateCommand.readableProtocol(split.protocol()));
     } else {
       noteOtherHeldOut(dir, split);
     }
@@ -188,8 +189,9 @@ final class ExplainCommand implements Callable<Integer> {
     Object protocolTrained = dir.info().get("protocol");
     if (protocolTrained != null && !protocolTrained.equals(split.protocol())) {
       // the target-scene events a test user keeps differ: what is shown is not what the model was tested on
-      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under " + protocolTrained
-          + ", explained under " + split.protocol());
+      spec.commandLine().getErr().println("attune: note: " + modelDir + " was trained under "
+          + EvaluateCommand.readableProtocol(protocolTrained.toString()) + ", explained under "
+          + EvaluateCommand.readableProtocol(split.protocol()));
     } else {
       noteOtherHeldOut(dir, split);
     }

@@ -46,6 +46,8 @@ final class GenerateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (users <= 0) throw new IllegalArgumentException("--users must be > 0: " + users);
     boolean replacing = AttuneCli.requireDatasetOut(out, null);
+    // a folder that cannot be made (--out /proc/x) was said as "no such file or folder" after the generation
+    AttuneCli.requireWritableFolder(out, "--out");
     // measured: 100,000 music listeners (87 events each) ran out of a 512 MB heap and fitted in 1 GB; two-scenes
     // users have 27 events each
     long bytesPerUser = kind.equals("two-scenes") ? 3_000 : 8_000;

@@ -31,19 +31,19 @@ import picocli.CommandLine.Model.CommandSpec;
 final class KeysCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", description = "create, list or revoke")
+  @Parameters(index = "0", description = "Create, list or revoke.")
   String action;
 
-  @Parameters(index = "1", arity = "0..1", description = "the key id, for revoke")
+  @Parameters(index = "1", arity = "0..1", description = "The key id, for revoke.")
   String keyId;
 
-  @Option(names = "--store", description = "JDBC URL of the store")
+  @Option(names = "--store", description = "JDBC URL of the store.")
   String store;
 
-  @Option(names = "--scopes", split = ",", description = "for create: read, write, admin (default read)")
+  @Option(names = "--scopes", split = ",", description = "For create: read, write, admin (default read).")
   List<String> scopes = List.of("read");
 
-  @Option(names = "--name", description = "for create: what the key is for")
+  @Option(names = "--name", description = "For create: what the key is for.")
   String name = "";
 
   @Override
@@ -70,6 +70,10 @@ final class KeysCommand implements Callable<Integer> {
     try (Store s = action.equals("create") ? Store.openAsItIsOrNew(url) : Store.openAsItIs(url)) {
       switch (action) {
         case "create" -> {
+          // the listing prints names as they are: a line break in one could forge a row (an "admin active" key)
+          if (name.codePoints().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("--name is one line of text, without tabs or other control characters");
+          }
           Set<String> wanted = new LinkedHashSet<>(scopes);
           if (!Store.ApiKey.SCOPES.containsAll(wanted)) {
             throw new IllegalArgumentException("--scopes takes read, write, admin: " + wanted);
@@ -91,19 +95,31 @@ final class KeysCommand implements Callable<Integer> {
           if (keys.isEmpty()) out.println("no API keys in " + Store.redacted(url));
           for (Store.ApiKey k : keys) {
             out.printf("%s  %-17s  %-8s  %s%n", k.id(), String.join(",", new java.util.TreeSet<>(k.scopes())),
-                k.revoked() ? "revoked" : "active", k.name());
+                k.revoked() ? "revoked" : "active", printable(k.name()));
           }
         }
         case "revoke" -> {
           if (keyId == null) throw new IllegalArgumentException("revoke needs the key id (see 'attune keys list')");
+          boolean revokedBefore = s.apiKeys().stream().anyMatch(k -> k.id().equals(keyId) && k.revoked());
           if (!s.revokeApiKey(keyId)) throw new IllegalArgumentException("no key " + keyId);
-          out.println("key " + keyId + " revoked; servers refuse it within seconds");
+          out.println(revokedBefore ? "key " + keyId + " was revoked already"
+              : "key " + keyId + " revoked; servers refuse it within seconds");
         }
         default -> throw new IllegalArgumentException("unknown action '" + action + "': create, list or revoke");
       }
     }
     out.flush();
     return 0;
+  }
+
+  /** A key's name on one line: its control characters (in a name an earlier build took) escaped by code point. */
+  static String printable(String name) {
+    StringBuilder b = new StringBuilder(name.length());
+    name.codePoints().forEach(c -> {
+      if (Character.isISOControl(c)) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
+      else b.appendCodePoint(c);
+    });
+    return b.toString();
   }
 
   /** Listing or revoking reads a store: a mistyped SQLite path must not create an empty one that lists nothing. */

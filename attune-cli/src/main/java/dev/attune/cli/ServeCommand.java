@@ -414,9 +414,19 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** A taken port is the caller's to fix, not an internal error: one line, the usage exit code. */
+  /**
+   * A taken port, or an address this machine does not have, is the caller's to fix, not an internal error: one line,
+   * the usage exit code.
+   */
   private static IllegalArgumentException portTaken(ServerConfig cfg, java.net.BindException e) {
-    return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + e.getMessage()
+    String why = String.valueOf(e.getMessage());
+    if (why.contains("assign requested address")) {
+      // EADDRNOTAVAIL: a --host of another machine (a QA run's 10.255.255.1 was blamed on the port)
+      return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + why + "): "
+          + cfg.host() + " is not an address of this machine; give --host one of its addresses (127.0.0.1, the"
+          + " default, or 0.0.0.0 for all)");
+    }
+    return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + why
         + "): another process may hold the port; choose one with --port");
   }
 

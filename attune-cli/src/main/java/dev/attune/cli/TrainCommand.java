@@ -75,13 +75,13 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "sasrec, bert4rec, gru-attn: continue from the checkpoint in <out>/checkpoints when there is one.")
   boolean resume;
 
-  @Option(names = "--no-validation", description = "Train the fixed number of epochs on training + validation data, without early stopping.")
+  @Option(names = "--no-validation", description = "sasrec, bert4rec, gru-attn: train the fixed number of epochs on training + validation data, without early stopping.")
   boolean noValidation;
 
-  @Option(names = "--refit", description = "After early stopping, train a fresh model on training + validation data (what the classic models in 'evaluate' train on) for the best number of epochs, and keep that one.")
+  @Option(names = "--refit", description = "sasrec, bert4rec, gru-attn: after early stopping, train a fresh model on training + validation data (what the classic models in 'evaluate' train on) for the best number of epochs, and keep that one.")
   boolean refit;
 
-  @Option(names = "--sampled-negatives", defaultValue = "0", description = "Also report test HR/NDCG among N sampled negatives, labelled as sampled (0 = off).")
+  @Option(names = "--sampled-negatives", defaultValue = "0", description = "sasrec, bert4rec, gru-attn: also report test HR/NDCG among N sampled negatives, labelled as sampled (0 = off).")
   int sampledNegatives;
 
   @Option(names = {"-q", "--quiet"}, description = "No progress bars; one line per epoch.")

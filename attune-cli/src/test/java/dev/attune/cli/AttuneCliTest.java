@@ -70,6 +70,20 @@ class AttuneCliTest {
       assertTrue(r.err().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), r.err());
       assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
+    // an address of another machine (192.0.2.0/24 is documentation's) is not a port problem (a QA run was told so)
+    CliRun elsewhere = run("serve", "--host", "192.0.2.1", "--port", "0", "--store", "jdbc:sqlite:" + dir.resolve("b.db"));
+    assertEquals(2, elsewhere.code(), elsewhere.err());
+    assertTrue(elsewhere.err().contains("192.0.2.1 is not an address of this machine"), elsewhere.err());
+    CliRun demo = run("demo", "--port", "70000", "--dir", dir.resolve("demo").toString());
+    assertEquals("attune: --port must be in [0, 65535]: 70000", demo.err().strip());
+  }
+
+  @Test
+  void generatingIntoAFolderThatCannotBeMadeSaysWhyBeforeGenerating() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc file system");
+    CliRun r = run("generate", "--out", "/proc/x", "--users", "10");
+    assertEquals(AttuneCli.USAGE_ERROR, r.code(), r.out());
+    assertEquals("attune: cannot write into --out /proc/x: /proc does not accept new folders", r.err().strip());
   }
 
   @Test
@@ -834,6 +848,15 @@ class AttuneCliTest {
     assertFalse(list.out().contains(token.substring(token.indexOf('_', 4) + 1)), "the secret is never shown again");
     assertEquals(0, run("keys", "revoke", id, "--store", store).code());
     assertTrue(run("keys", "list", "--store", store).out().contains("revoked"));
+    CliRun again = run("keys", "revoke", id, "--store", store);
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("was revoked already"), again.out());
+    // a line break in a name would forge a row of the listing (a QA run's "admin active" key)
+    CliRun forged = run("keys", "create", "--store", store, "--name", "x\naaaaaaaaaaaa  admin  active  fake");
+    assertEquals(AttuneCli.USAGE_ERROR, forged.code(), forged.out());
+    assertTrue(forged.err().contains("--name is one line of text"), forged.err());
+    assertEquals(2, run("keys", "list", "--store", store).out().lines().count(), "no key was made: app and other");
+    assertEquals("x\\u000aadmin\\u0009", KeysCommand.printable("x\nadmin\t"));
     CliRun bad = run("keys", "create", "--store", store, "--scopes", "root");
     assertEquals(AttuneCli.USAGE_ERROR, bad.code());
     assertTrue(bad.err().contains("--scopes takes read, write, admin"), bad.err());

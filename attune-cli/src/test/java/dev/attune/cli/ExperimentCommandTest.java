@@ -247,6 +247,12 @@ class ExperimentCommandTest {
     assertEquals(2, noServer.code());
     assertEquals("attune: no server answers at http://127.0.0.1:" + free + " (start one with 'attune serve' or"
         + " 'attune demo', or give --server)", noServer.err().strip());
+    // a name that resolves to nothing (.invalid never does) is said as such, not as a server that is down
+    CliRun unresolved = CliRun.run("experiment", "list", "--server", "http://attune.invalid:" + free, "--key-file",
+        keyFile.toString());
+    assertEquals(2, unresolved.code());
+    assertTrue(unresolved.err().contains("attune: the name attune.invalid does not resolve to an address"),
+        unresolved.err());
     CliRun notHttp = CliRun.run("experiment", "list", "--server", "ftp://example", "--key-file", keyFile.toString());
     assertEquals(2, notHttp.code());
     assertTrue(notHttp.err().startsWith("attune: --server must be an http or https URL"), notHttp.err());
@@ -254,7 +260,7 @@ class ExperimentCommandTest {
         keyFile.toString());
     assertEquals(2, notAttune.code());
     assertTrue(notAttune.err().contains("is --server the server's base address"), notAttune.err());
-    for (CliRun r : List.of(refused, noKeyFile, blank, noServer, notHttp, notAttune)) {
+    for (CliRun r : List.of(refused, noKeyFile, blank, noServer, unresolved, notHttp, notAttune)) {
       assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), r.err());
     }
     CliRun oddId = experiment("show", "../admin");

@@ -43,7 +43,7 @@ class ImportCommandTest {
     CliRun r = run("import", "--format", "jsonl", "--input", file.toString(), "--out", dir.resolve("b").toString(),
         "--columns", "user=u,item=i,type=t,timestamp=ts,time-format=epoch-seconds");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("(1 users, 2 items, 2 events)"), r.out());
+    assertTrue(r.out().contains("(1 user, 2 items, 2 events)"), r.out());
   }
 
   /** The API takes any event type; so does import, as the service weighs it (a QA run's rows were refused here). */

@@ -229,7 +229,12 @@ public final class Dataset {
 
   @Override
   public String toString() {
-    return name + " (" + numUsers() + " users, " + numItems() + " items, " + events.size() + " events"
-        + (givenTest == null ? "" : " + " + givenTest.size() + " given test events") + ")";
+    return name + " (" + count(numUsers(), "user") + ", " + count(numItems(), "item") + ", " + count(events.size(),
+        "event") + (givenTest == null ? "" : " + " + count(givenTest.size(), "given test event")) + ")";
+  }
+
+  /** {@code n} and the noun, singular for 1 ("1 user"). */
+  private static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 }

@@ -189,7 +189,8 @@ final class GenericEvents {
     }
     if (zonelessTimes > 0) {
       boolean utc = m.timeZone().equals(ZoneOffset.UTC);
-      cx.report.note(zonelessTimes + " times had no zone or offset and were read as " + (utc ? "UTC"
+      cx.report.note(zonelessTimes + (zonelessTimes == 1 ? " time had no zone or offset and was"
+          : " times had no zone or offset and were") + " read as " + (utc ? "UTC"
           : m.timeZone().getId()) + (utc ? "; if they are local times, add time-zone=<zone> (such as"
               + " time-zone=Europe/Berlin) to --columns" : ""));
     }

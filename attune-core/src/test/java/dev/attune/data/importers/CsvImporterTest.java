@@ -263,7 +263,7 @@ class CsvImporterTest {
     // times without a zone are read as UTC, said, or in the zone the mapping names
     Path local = write(dir.resolve("local.csv"), header + "1,168,view,2024-07-01 12:00:00,1\n");
     ImportReport utcRead = IMPORTER.importInto(IMPORTER.newDataset("l", iso), local, iso);
-    assertTrue(utcRead.notes().contains("1 times had no zone or offset and were read as UTC; if they are local times,"
+    assertTrue(utcRead.notes().contains("1 time had no zone or offset and was read as UTC; if they are local times,"
         + " add time-zone=<zone> (such as time-zone=Europe/Berlin) to --columns"), utcRead.notes().toString());
     ImportOptions berlin = mapping("user=user_id,item=product_id,type=event_type,timestamp=created_at,"
         + "time-format=iso,value=amount,time-zone=Europe/Berlin");
