@@ -234,8 +234,8 @@ final class Api {
             null, 200, admin::searchItems),
         new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"
             + " leaving it out (occlusion); per item, unlike attention. userId: that user's stored history, then"
-            + " history", List.of(), "{userId?, history?: [{itemId, type?, timestamp?, value?}], items: [itemId],"
-                + " scene?}", 200, admin::influence),
+            + " history", List.of(), "{userId?, history?: [{itemId, type?, timestamp?, value?}], items: [itemId] (1 to "
+                + Admin.MAX_INFLUENCE_ITEMS + "), scene?}", 200, admin::influence),
         new Route(GET, "/v1/admin/items/{id}/consumers", "Admin: the users who consumed an item, most events first,"
             + " with totals", List.of(Admin.CONSUMERS_LIMIT),
             null, 200, admin::itemConsumers),

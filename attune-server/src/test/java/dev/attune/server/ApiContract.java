@@ -422,6 +422,57 @@ abstract class ApiContract {
   }
 
   /**
+   * QA: the bounds of an event's fields were enforced but stated nowhere: "value is out of range: -1.0E39" without
+   * the range, a timestamp a day ahead refused without the latest time taken, ids over 256 characters refused while
+   * the OpenAPI document set no maxLength. Each message now states its bound, and the document carries them.
+   */
+  @Test
+  void theBoundsOfEventFieldsAreStatedInTheMessagesAndTheDocument() throws Exception {
+    HttpResponse<String> huge = post("/v1/events", "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"view\","
+        + "\"value\":-1e39}");
+    assertError(huge, 400, "invalid_field", "value");
+    assertTrue(JSON.readTree(huge.body()).get("message").asText().contains("within ±3.4e38"), huge.body());
+    String ahead = "{\"itemId\":\"song1\",\"timestamp\":4102444800000}"; // 2100
+    HttpResponse<String> future = post("/v1/events", "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"view\","
+        + "\"timestamp\":4102444800000}");
+    assertError(future, 400, "invalid_field", "timestamp");
+    String said = JSON.readTree(future.body()).get("message").asText();
+    assertTrue(said.contains("a day ahead of the server's clock (now at most "), said);
+    HttpResponse<String> history = post("/v1/recommendations", "{\"history\":[" + ahead + "]}");
+    assertError(history, 400, "invalid_field", "history[0].timestamp");
+    assertTrue(history.body().contains("a day ahead"), history.body());
+    String longest = "u".repeat(RequestBodies.MAX_ID_LENGTH);
+    assertEquals(200, post("/v1/events", "{\"userId\":\"" + longest + "\",\"itemId\":\"song1\",\"type\":\"view\"}")
+        .statusCode(), "256 characters are an id");
+    HttpResponse<String> tooLong = post("/v1/events", "{\"userId\":\"" + longest + "x\",\"itemId\":\"song1\","
+        + "\"type\":\"view\"}");
+    assertError(tooLong, 400, "invalid_field", "userId");
+    assertTrue(tooLong.body().contains("ids are 1 to 256"), tooLong.body());
+    assertError(get("/v1/users/" + longest + "x/events"), 400, "invalid_field", "id");
+    // the document says the same
+    JsonNode doc = json(get("/v1/openapi.json"), 200);
+    JsonNode schemas = doc.get("components").get("schemas");
+    for (String field : List.of("id", "userId", "itemId", "type", "scene")) {
+      assertEquals(256, schemas.get("Event").get("properties").get(field).path("maxLength").asInt(), field);
+    }
+    assertEquals(256, schemas.get("Item").get("properties").get("categories").get("items").path("maxLength").asInt());
+    assertEquals(256, schemas.get("HistoryEvent").get("properties").get("itemId").path("maxLength").asInt());
+    assertEquals(256, schemas.get("Onboarding").get("properties").get("categories").get("items").path("maxLength")
+        .asInt());
+    assertEquals(256, doc.get("paths").get("/v1/users/{id}/events").get("get").get("parameters").get(0)
+        .get("schema").path("maxLength").asInt(), "a path's id");
+    for (String schema : List.of("Event", "HistoryEvent")) {
+      JsonNode timestamp = schemas.get(schema).get("properties").get("timestamp");
+      assertEquals(0, timestamp.path("minimum").asInt(-1), schema);
+      assertTrue(timestamp.path("description").asText().contains("at most a day ahead"), schema);
+    }
+    assertTrue(schemas.get("Event").get("properties").get("value").get("description").asText().contains("±3.4e38"));
+    JsonNode influenceItems = schemas.get("InfluenceRequest").get("properties").get("items");
+    assertEquals(100, influenceItems.path("maxItems").asInt());
+    assertTrue(influenceItems.path("description").asText().contains("1 to 100"), influenceItems.toString());
+  }
+
+  /**
    * QA: a category no item has (a typo, or the wrong case: the catalogue says Comedy) answered 200 with an empty list
    * on both routes that take one; it is a client's mistake, as an unknown scene is.
    */
