@@ -807,6 +807,12 @@ abstract class ApiContract {
     assertEquals("DELETE, GET, PUT", wrongMethod.headers().firstValue("Allow").orElse(null), "a 405 says what is");
     assertEquals("GET", send("DELETE", "/v1/popular", null).headers().firstValue("Allow").orElse(null));
     assertEquals("GET", send("PATCH", "/v1/popular/", null).headers().firstValue("Allow").orElse(null));
+    // QA: the dashboard's files, served outside the route table, answered HEAD 405 without Allow
+    for (String page : List.of("/dashboard/", "/dashboard/index.html", "/dashboard")) {
+      HttpResponse<String> head = send("HEAD", page, null);
+      assertEquals(405, head.statusCode(), page);
+      assertEquals("GET", head.headers().firstValue("Allow").orElse(null), page);
+    }
     // an optional field sent as null is left out, on every route
     assertEquals(200, post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\",\"type\":null,\"scene\":"
         + "null}],\"k\":null,\"scene\":null}").statusCode());
