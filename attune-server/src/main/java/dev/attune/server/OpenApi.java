@@ -399,7 +399,8 @@ final class OpenApi {
     perCreator.put("minimum", 0).put("maximum", 1000);
     for (String flag : List.of("allowRepeats", "explain")) nullable(props(ask).putObject(flag), "boolean");
     ObjectNode onboarding = object(schemas.putObject("Onboarding").put("additionalProperties", false)
-        .put("description", "at least one of items, categories and creators"));
+        .put("description", "at least one of items, categories and creators; each an item, category or creator"
+            + " some item of the catalogue has had (400 otherwise, naming the entry)"));
     for (String list : List.of("items", "categories", "creators")) stringList(props(onboarding), list);
     ObjectNode attributes = props(onboarding).putObject("attributes");
     attributes.putArray("type").add("object").add("null");

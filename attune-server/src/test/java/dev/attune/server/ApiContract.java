@@ -930,6 +930,34 @@ abstract class ApiContract {
     assertEquals(1, json(get("/v1/users/victim/events"), 200).get("events").size(), "the choice is stored");
   }
 
+  /**
+   * QA: onboarding took categories and creators no item has (a typo, the wrong case) with a 200 and plain popular
+   * items, while the same typo in {@code category=} is refused; they are refused alike, naming the list entry, before
+   * anything is stored, here and in the preferences sent with a history.
+   */
+  @Test
+  void onboardingRefusesCategoriesAndCreatorsNoItemHas() throws Exception {
+    HttpResponse<String> unknown = post("/v1/users/newbie/onboarding", "{\"categories\":[\"jazz\",\"nocat\"]}");
+    assertError(unknown, 400, "invalid_field", "categories[1]");
+    assertTrue(unknown.body().contains("unknown category 'nocat'; categories: [jazz, rock]"), unknown.body());
+    HttpResponse<String> wrongCase = post("/v1/users/newbie/onboarding", "{\"categories\":[\"Rock\"]}");
+    assertError(wrongCase, 400, "invalid_field", "categories[0]");
+    assertTrue(wrongCase.body().contains("did you mean 'rock'?"), wrongCase.body());
+    HttpResponse<String> nobody = post("/v1/users/newbie/onboarding", "{\"items\":[\"song1\"],\"creators\":[\"Nobody\"]}");
+    assertError(nobody, 400, "invalid_field", "creators[0]");
+    assertTrue(nobody.body().contains("unknown creator 'Nobody'"), nobody.body());
+    HttpResponse<String> creatorCase = post("/v1/users/newbie/onboarding", "{\"creators\":[\"Artist1\"]}");
+    assertError(creatorCase, 400, "invalid_field", "creators[0]");
+    assertTrue(creatorCase.body().contains("did you mean 'artist1'?"), creatorCase.body());
+    assertEquals(404, get("/v1/users/newbie").statusCode(), "nothing stored, the chosen item's event neither");
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"categories\":[\"nocat\"]}"),
+        400, "invalid_field", "categories[0]");
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"creators\":[\"Nobody\"]}"),
+        400, "invalid_field", "creators[0]");
+    assertEquals(200, post("/v1/users/newbie/onboarding", "{\"categories\":[\"jazz\"],\"creators\":[\"artist1\"]}")
+        .statusCode(), "known ones are taken");
+  }
+
   @Test
   void aNewItemWithAttributesIsRecommendableBeforeRetraining() throws Exception {
     assertEquals(200, post("/v1/items", "{\"id\":\"song-new\",\"scene\":\"music\",\"creator\":\"artist-x\","
