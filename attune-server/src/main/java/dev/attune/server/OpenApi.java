@@ -724,6 +724,9 @@ final class OpenApi {
     for (String n : List.of("difference", "lower", "upper", "relative", "pValue")) {
       nullable(props(difference).putObject(n), "number");
     }
+    props(difference).putObject("intervalNote").put("type", "string").put("description", "only when the difference"
+        + " stands but its interval cannot be estimated (lower and upper null): why, such as no conversions in either"
+        + " arm, where an interval of width 0 would claim a precision the users cannot give");
     props(difference).putObject("significant").put("type", "boolean").put("description", "a decision: the p-value"
         + " is below the level, and for the fixed-horizon tests every arm has minUsersPerArm users; never under a"
         + " sample ratio mismatch");
