@@ -507,6 +507,29 @@ abstract class ApiContract {
   }
 
   /**
+   * QA: a category whose only item is new (added, not in the model, nobody has used it) answered an empty list to
+   * {@code category=}: the popularity fill reads only used items. The client asked for exactly that item.
+   */
+  @Test
+  void aCategoryFilterAnswersItemsNobodyHasUsedWhenTooFewUsedOnesPass() throws Exception {
+    post("/v1/events", "{\"userId\":\"u7\",\"itemId\":\"song0\",\"type\":\"play\"}");
+    assertEquals(200, post("/v1/items", "[{\"id\":\"joke1\",\"scene\":\"music\",\"categories\":[\"Comedy\"],"
+        + "\"releaseTime\":1000},{\"id\":\"joke2\",\"scene\":\"music\",\"categories\":[\"Comedy\"],"
+        + "\"releaseTime\":2000},{\"id\":\"joke3\",\"scene\":\"music\",\"categories\":[\"Comedy\"]}]")
+        .statusCode());
+    JsonNode comedy = json(get("/v1/users/u7/recommendations?k=2&category=Comedy"), 200);
+    assertEquals(List.of("joke2", "joke1"), ids(comedy), "newest release first, k of them: " + comedy);
+    assertEquals("popular", comedy.get("items").get(0).get("source").asText());
+    assertEquals(0.0, comedy.get("items").get(0).get("score").asDouble(), "no users: below every used item");
+    // once one is used, it ranks first by its users, and the unused ones still fill
+    post("/v1/events", "{\"userId\":\"fan\",\"itemId\":\"joke3\",\"type\":\"play\"}");
+    assertEquals(List.of("joke3", "joke2", "joke1"), ids(json(get("/v1/users/u7/recommendations?k=3&category=Comedy"),
+        200)));
+    assertEquals(List.of(), ids(json(get("/v1/users/u7/recommendations?category=rock&k=3&exclude=song2,song4"), 200))
+        .stream().filter(id -> id.startsWith("joke")).toList(), "other categories are not filled with them");
+  }
+
+  /**
    * A stored user is read as far back as the served model's window, past the configured 50 events, and skips in
    * between take none of its steps: the same list as the history sent whole.
    */
