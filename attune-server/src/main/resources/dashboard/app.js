@@ -429,7 +429,9 @@ async function showExperiment(id) {
     h('td', { class: 'num' }, fmt(a.convertedUsers)), h('td', { class: 'num' }, interval(a.conversionRate)),
     h('td', { class: 'num' }, fmt(a.conversionsPerUser, 3))));
   const signed = v => `${v > 0 ? '+' : ''}${(100 * v).toFixed(2)}`;
-  const points = d => (d.difference == null ? '–' : `${signed(d.difference)} points (${signed(d.lower)} to ${signed(d.upper)})`);
+  // no interval (lower and upper null, intervalNote says why): no spread within the arms yet, not a width of 0
+  const points = d => (d.difference == null ? '–' : d.lower == null ? `${signed(d.difference)} points (no interval yet)`
+    : `${signed(d.difference)} points (${signed(d.lower)} to ${signed(d.upper)})`);
   // "significant" is the API's decision: the fixed test's only once every arm has its users
   const decision = d => (d.significant ? h('span', { class: `tag ${d.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant');
   const versus = r.comparisons.map(c => h('tr', { 'data-compared': c.arm },

@@ -26,7 +26,8 @@ import org.apache.commons.math3.special.Gamma;
  * </ul>
  *
  * <p>Degenerate input gives NaN rather than an exception (an arm with no users yet, no variance at all): the
- * experiment is simply not readable yet. Stateless and thread-safe.
+ * experiment is simply not readable yet. Without variance within the arms, a comparison keeps its difference and
+ * p-value but has no interval ({@link Comparison#hasInterval}). Stateless and thread-safe.
  */
 public final class OnlineTests {
 
@@ -47,12 +48,23 @@ public final class OnlineTests {
    * Arm B against arm A.
    *
    * @param difference B - A
-   * @param lower lower end of the interval of the difference
-   * @param upper upper end of the interval of the difference
+   * @param lower lower end of the interval of the difference; NaN when the data cannot size one ({@link
+   *     #hasInterval})
+   * @param upper upper end of the interval of the difference; NaN as {@code lower}
    * @param relative (B - A) / A, NaN when A is 0
    * @param pValue two-sided p-value of "no difference"
    */
-  public record Comparison(double difference, double lower, double upper, double relative, double pValue) {}
+  public record Comparison(double difference, double lower, double upper, double relative, double pValue) {
+    /**
+     * Whether the interval could be estimated. It cannot when each arm's users all had the same outcome (no
+     * conversions in either arm, say): the variance the interval is sized by is then 0, and an interval of width 0
+     * would claim a precision a handful of users cannot give (a QA run saw "+0.00 (+0.00 to +0.00)" for 5 and 1
+     * users), so the ends are NaN while the difference and the p-value stand.
+     */
+    public boolean hasInterval() {
+      return !Double.isNaN(lower) && !Double.isNaN(upper);
+    }
+  }
 
   /** The z of a two-sided interval at {@code confidence} (1.96 for 0.95). */
   static double z(double confidence) {
@@ -87,8 +99,10 @@ public final class OnlineTests {
     double pooledShare = (double) (xA + xB) / (nA + nB);
     double pooled = Math.sqrt(pooledShare * (1 - pooledShare) * (1.0 / nA + 1.0 / nB));
     double pValue = pooled == 0 ? 1 : 2 * STANDARD_NORMAL.cumulativeProbability(-Math.abs(difference) / pooled);
-    return new Comparison(difference, difference - z * unpooled, difference + z * unpooled,
-        pA == 0 ? Double.NaN : difference / pA, pValue);
+    // each arm all 0% or all 100%: no variance of their own to size the interval by (see Comparison#hasInterval)
+    double half = unpooled == 0 ? Double.NaN : z * unpooled;
+    return new Comparison(difference, difference - half, difference + half, pA == 0 ? Double.NaN : difference / pA,
+        pValue);
   }
 
   /**
@@ -106,8 +120,8 @@ public final class OnlineTests {
     double difference = meanB - meanA;
     double relative = meanA == 0 ? Double.NaN : difference / meanA;
     double se2 = varA / nA + varB / nB;
-    if (se2 == 0) {
-      return new Comparison(difference, difference, difference, relative, difference == 0 ? 1 : 0);
+    if (se2 == 0) { // every user of each arm alike: no interval (see Comparison#hasInterval)
+      return new Comparison(difference, Double.NaN, Double.NaN, relative, difference == 0 ? 1 : 0);
     }
     double se = Math.sqrt(se2);
     double df = se2 * se2 / (Math.pow(varA / nA, 2) / (nA - 1) + Math.pow(varB / nB, 2) / (nB - 1));

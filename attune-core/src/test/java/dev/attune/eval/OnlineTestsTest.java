@@ -1,6 +1,7 @@
 package dev.attune.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,15 @@ class OnlineTestsTest {
     assertEquals(0.03 - 1.959963984540054 * se, c.lower(), 1e-9);
     assertEquals(0.03 + 1.959963984540054 * se, c.upper(), 1e-9);
     assertEquals(1, OnlineTests.proportions(0, 10, 0, 10, 0.95).pValue(), "nobody converted on either side");
+    assertTrue(c.hasInterval());
+    // QA: 5 and 1 users, nobody converted, printed "+0.00 points (+0.00 to +0.00)": no spread, no interval
+    OnlineTests.Comparison none = OnlineTests.proportions(0, 5, 0, 1, 0.95);
+    assertEquals(0, none.difference());
+    assertEquals(1, none.pValue());
+    assertFalse(none.hasInterval(), none.toString());
+    assertTrue(Double.isNaN(none.lower()) && Double.isNaN(none.upper()), none.toString());
+    assertFalse(OnlineTests.proportions(0, 5, 3, 3, 0.95).hasInterval(), "0% against 100%: no spread either");
+    assertTrue(OnlineTests.proportions(0, 5, 1, 3, 0.95).hasInterval(), "one arm with spread is enough");
     assertTrue(Double.isNaN(OnlineTests.proportions(0, 0, 1, 10, 0.95).pValue()));
   }
 
@@ -49,6 +59,7 @@ class OnlineTestsTest {
     assertEquals(-0.5499589586055855, c.lower(), 1e-9);
     assertEquals(2.0975780062246336, c.upper(), 1e-9);
     assertEquals(1, OnlineTests.means(0, 0, 5, 0, 0, 5, 0.95).pValue(), "no variance, no difference");
+    assertFalse(OnlineTests.means(0, 0, 5, 0, 0, 5, 0.95).hasInterval(), "no variance: no interval to size");
   }
 
   @Test

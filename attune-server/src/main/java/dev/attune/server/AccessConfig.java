@@ -11,9 +11,10 @@ import java.util.List;
  * @param requestsPerSecond sustained requests per second allowed per key, &gt; 0
  * @param burst requests a key may make at once above the sustained rate, &ge; 1
  * @param corsOrigins origins whose browsers may call the API (CORS), such as {@code https://app.example.com};
- *     empty = same origin only
+ *     empty = same origin only; each {@code scheme://host[:port]} or a bare host ({@link CorsPolicy#checkOrigin})
  * @param allowedHosts host names requests may name in {@code Host} besides IP addresses, localhost and the host the
- *     server listens on ({@link HostPolicy}: {@code .example.com} allows its subdomains, {@code *} any host)
+ *     server listens on ({@link HostPolicy}: {@code .example.com} allows its subdomains, {@code *} any host;
+ *     {@link HostPolicy#checkAllowed})
  * @param anonymousPerSecond sustained requests per second allowed per client address for requests without a key
  *     (when keys are optional), with bursts of twice that; 0 = not limited. Behind a proxy every client shares the
  *     proxy's address, so the limit is then the proxy's to set.
@@ -39,7 +40,12 @@ public record AccessConfig(boolean requireApiKeys, double requestsPerSecond, int
     this(requireApiKeys, requestsPerSecond, burst, corsOrigins, List.of(), 0);
   }
 
-  /** Checks the values. */
+  /**
+   * Checks the values.
+   *
+   * @throws IllegalArgumentException for a rate, burst or limit out of range, or an origin or host name that is
+   *     none (the message names the setting)
+   */
   public AccessConfig {
     if (!(requestsPerSecond > 0) || Double.isInfinite(requestsPerSecond) || burst < 1) {
       throw new IllegalArgumentException("requestsPerSecond must be > 0 and burst >= 1: " + requestsPerSecond + ", "
@@ -51,6 +57,9 @@ public record AccessConfig(boolean requireApiKeys, double requestsPerSecond, int
     if (maxConnections < 0) throw new IllegalArgumentException("maxConnections must be >= 0 (0 = automatic)");
     corsOrigins = corsOrigins == null ? List.of() : List.copyOf(corsOrigins);
     allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+    // a misspelt entry would allow nothing without a word: refused, as every other bad setting is
+    corsOrigins.forEach(CorsPolicy::checkOrigin);
+    allowedHosts.forEach(HostPolicy::checkAllowed);
   }
 
   /** The connection limit in force: {@link #maxConnections}, or {@link #automaticMaxConnections()} for 0. */

@@ -598,6 +598,8 @@ final class Admin {
 
   /** Most history events an influence map lists for a model that reads the whole history (one pass each). */
   static final int MAX_INFLUENCE_STEPS = 100;
+  /** Most items an influence map scores: each pass scores them all, and the answer holds steps × items numbers. */
+  static final int MAX_INFLUENCE_ITEMS = 100;
 
   /**
    * For a history and some items: how much each history event the model reads raises each item's score, found by
@@ -613,11 +615,11 @@ final class Admin {
   void influence(Context ctx) {
     JsonNode b = bodyJson(ctx);
     RequestBodies.requireObject("", b, java.util.Set.of("userId", "history", "items", "scene"));
-    // the items first: the one field always required, whose limit is its own (100), not a list's (1000)
+    // the items first: the one field always required, whose limit is its own, not a list's (1000)
     JsonNode sentItems = b.get("items");
-    if (sentItems == null || sentItems.isArray() && (sentItems.isEmpty() || sentItems.size() > 100)) {
-      throw ApiException.invalid("items", "give 1 to 100 item ids" + (sentItems == null ? "" : ", not "
-          + sentItems.size()));
+    if (sentItems == null || sentItems.isArray() && (sentItems.isEmpty() || sentItems.size() > MAX_INFLUENCE_ITEMS)) {
+      throw ApiException.invalid("items", "give 1 to " + MAX_INFLUENCE_ITEMS + " item ids" + (sentItems == null ? ""
+          : ", not " + sentItems.size()));
     }
     List<String> items = RequestBodies.stringList(b, "", "items");
     if (!b.has("history") && !b.has("userId")) {

@@ -234,8 +234,8 @@ final class Api {
             null, 200, admin::searchItems),
         new Route(POST, "/v1/admin/influence", "Admin: how much each history event raises each item's score, by"
             + " leaving it out (occlusion); per item, unlike attention. userId: that user's stored history, then"
-            + " history", List.of(), "{userId?, history?: [{itemId, type?, timestamp?, value?}], items: [itemId],"
-                + " scene?}", 200, admin::influence),
+            + " history", List.of(), "{userId?, history?: [{itemId, type?, timestamp?, value?}], items: [itemId] (1 to "
+                + Admin.MAX_INFLUENCE_ITEMS + "), scene?}", 200, admin::influence),
         new Route(GET, "/v1/admin/items/{id}/consumers", "Admin: the users who consumed an item, most events first,"
             + " with totals", List.of(Admin.CONSUMERS_LIMIT),
             null, 200, admin::itemConsumers),
@@ -456,6 +456,7 @@ final class Api {
         throw ApiException.invalid("items[" + k + "]", "unknown item '" + items.get(k) + "'");
       }
     }
+    knownPreferences(categories, creators); // before anything is stored
     Map<String, String> attributes = new LinkedHashMap<>(store.user(id).map(User::attributes).orElse(Map.of()));
     attributes.putAll(RequestBodies.stringMap(b, "", "attributes"));
     if (!categories.isEmpty()) attributes.put(ONBOARDING_CATEGORIES, String.join("|", categories));
@@ -599,8 +600,8 @@ final class Api {
         RequestBodies.optionalInt(b, "maxPerCreator", 0, 1000, 0),
         boolField(b, "allowRepeats"), boolField(b, "explain"));
     requireAffordable(o);
-    var prefs = new Recommendations.Preferences(new HashSet<>(RequestBodies.stringList(b, "", "categories")),
-        new HashSet<>(RequestBodies.stringList(b, "", "creators")));
+    var prefs = knownPreferences(RequestBodies.stringList(b, "", "categories"),
+        RequestBodies.stringList(b, "", "creators"));
     if (prefs.isEmpty()) prefs = profile; // the stored user's onboarding choices, unless the request makes its own
     // with events sent, the list is for a history the user may never have: a what-if, not what they were shown
     answer(ctx, userAsSent, id, arm, h.isEmpty(), now, newestTime(events),
@@ -1040,14 +1041,47 @@ final class Api {
    * case-blind filter would merge; a category that differs from known ones only by case is refused naming them.
    */
   private String knownCategory(String category) {
+    return knownCategory(category, "category");
+  }
+
+  /** As {@link #knownCategory(String)}, for the field at {@code field} ({@code categories[2]}). */
+  private String knownCategory(String category, String field) {
     if (catalog.hasCategory(category)) return category;
     Set<String> like = catalog.categoriesLike(category);
     if (!like.isEmpty()) {
-      throw ApiException.invalid("category", "unknown category '" + category + "' (categories match case): did you"
-          + " mean " + String.join(" or ", like.stream().limit(5).map(c -> "'" + c + "'").toList()) + "?");
+      throw ApiException.invalid(field, "unknown category '" + category + "' (categories match case): " + didYouMean(
+          like));
     }
-    throw ApiException.invalid("category", "unknown category '" + category + "'; categories: "
+    throw ApiException.invalid(field, "unknown category '" + category + "'; categories: "
         + catalog.describeCategories());
+  }
+
+  /**
+   * {@code creator} when some item has had it, as {@link #knownCategory} for categories: an onboarding choice of a
+   * creator no item has would shape nothing, silently. Creators are not listed (a catalogue has thousands, and no
+   * order makes the first 20 the ones meant); one that differs from known ones only by case is named.
+   */
+  private String knownCreator(String creator, String field) {
+    if (catalog.hasCreator(creator)) return creator;
+    Set<String> like = catalog.creatorsLike(creator);
+    throw ApiException.invalid(field, "unknown creator '" + creator + "': no item has it" + (like.isEmpty()
+        ? " (creators match as written)" : " (creators match case): " + didYouMean(like)));
+  }
+
+  /** "did you mean 'Comedy' or 'COMEDY'?", naming up to 5. */
+  private static String didYouMean(Set<String> like) {
+    return "did you mean " + String.join(" or ", like.stream().limit(5).map(c -> "'" + c + "'").toList()) + "?";
+  }
+
+  /**
+   * Checks a request's preferred {@code categories} and {@code creators} (onboarding choices, or those sent with a
+   * history) against the catalogue: a typo would otherwise answer plain popular items with a 200, while the same typo
+   * in {@code category=} is refused.
+   */
+  private Recommendations.Preferences knownPreferences(List<String> categories, List<String> creators) {
+    for (int k = 0; k < categories.size(); k++) knownCategory(categories.get(k), "categories[" + k + "]");
+    for (int k = 0; k < creators.size(); k++) knownCreator(creators.get(k), "creators[" + k + "]");
+    return new Recommendations.Preferences(new HashSet<>(categories), new HashSet<>(creators));
   }
 
   private boolean keep(String itemId, String scene) {

@@ -367,7 +367,7 @@ public final class AttuneServer {
           throw new ApiException(403, "host_not_allowed", "this server does not answer for host '" + named
               + "': IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts) only", "Host");
         }
-        if (path.equals("/dashboard") && ctx.method() == io.javalin.http.HandlerType.GET) {
+        if (path.equals(DASHBOARD_PATH) && ctx.method() == io.javalin.http.HandlerType.GET) {
           // served without its slash, the page's relative links would name /app.js and /style.css: a blank page
           ctx.redirect("/dashboard/", io.javalin.http.HttpStatus.MOVED_PERMANENTLY);
           ctx.skipRemainingHandlers();
@@ -375,7 +375,7 @@ public final class AttuneServer {
         }
         // HEAD would answer 200 without running the route or its key check
         if (ctx.method() == io.javalin.http.HandlerType.HEAD) {
-          String allow = Route.allowed(api.routes(), path, cors != null);
+          String allow = allowedMethods(api.routes(), path, cors != null);
           if (!allow.isEmpty()) ctx.header("Allow", allow);
           throw new ApiException(405, "method_not_allowed", "HEAD is not served; use GET", null);
         }
@@ -405,8 +405,8 @@ public final class AttuneServer {
       }
       // the dashboard: static files from the classpath, same origin as the API (its pages call /v1/admin/...)
       c.staticFiles.add(files -> {
-        files.hostedPath = "/dashboard";
-        files.directory = "/dashboard";
+        files.hostedPath = DASHBOARD_PATH;
+        files.directory = "/dashboard"; // the classpath folder
         files.location = Location.CLASSPATH;
         // its own scripts and styles only (it loads nothing else), never framed, never sniffed as another type
         files.headers = Map.of("Cache-Control", "max-age=0",
@@ -449,7 +449,7 @@ public final class AttuneServer {
         if (matchedRoute(ctx) == null) error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path(), null);
       });
       c.routes.error(405, ctx -> {
-        String allow = Route.allowed(api.routes(), ctx.path(), cors != null); // a 405 must say what is allowed
+        String allow = allowedMethods(api.routes(), ctx.path(), cors != null); // a 405 must say what is allowed
         if (!allow.isEmpty()) ctx.header("Allow", allow);
         error(ctx, 405, "method_not_allowed", "method " + ctx.method() + " is not allowed on " + ctx.path()
             + (allow.isEmpty() ? "" : "; allowed: " + allow), null);
@@ -531,6 +531,20 @@ public final class AttuneServer {
       throw new ApiException(415, "unsupported_media_type", "the body is declared as '" + media + "'; the API reads"
           + " JSON: send it with Content-Type: application/json", "Content-Type");
     }
+  }
+
+  /** Where the dashboard's static files are served: GET only, and no entry in the route table. */
+  static final String DASHBOARD_PATH = "/dashboard";
+
+  /**
+   * The methods served at {@code path}, for a 405's {@code Allow} header: the route table's ({@link Route#allowed}),
+   * else {@code GET} for the dashboard's files, which are served outside the table (a QA run saw {@code HEAD
+   * /dashboard/} answer 405 without {@code Allow}); "" when none.
+   */
+  static String allowedMethods(List<Route> routes, String path, boolean preflight) {
+    String allowed = Route.allowed(routes, path, preflight);
+    if (!allowed.isEmpty()) return allowed;
+    return path.equals(DASHBOARD_PATH) || path.startsWith(DASHBOARD_PATH + "/") ? "GET" : "";
   }
 
   /** Whether a browser's {@code Origin} names this server as the request reached it ({@code Host}). */

@@ -21,13 +21,43 @@ final class Catalog {
    * a request naming it gets an empty list rather than an error that would come and go with deletions.
    */
   private final Set<String> scenes = ConcurrentHashMap.newKeySet();
+  /** Every category an item has had since start. It only grows, as {@link #scenes} does. */
+  private final KnownNames categories = new KnownNames();
+  /** Every creator an item has had since start, for onboarding choices. It only grows, as {@link #scenes} does. */
+  private final KnownNames creators = new KnownNames();
+
   /**
-   * Every category an item has had since start, sorted (a message lists the first few of thousands without sorting
-   * them each time). It only grows, as {@link #scenes} does.
+   * Names items have had (categories, creators), sorted (a message lists the first few of thousands without sorting
+   * them each time), with their lower-case forms, to name the one a request meant when it differs only by case.
+   * Thread-safe.
    */
-  private final Set<String> categories = new java.util.concurrent.ConcurrentSkipListSet<>();
-  /** The categories by their lower-case form, to name the one a request meant when it differs only by case. */
-  private final ConcurrentHashMap<String, Set<String>> categoriesByLowerCase = new ConcurrentHashMap<>();
+  private static final class KnownNames {
+    private final Set<String> names = new java.util.concurrent.ConcurrentSkipListSet<>();
+    private final ConcurrentHashMap<String, Set<String>> byLowerCase = new ConcurrentHashMap<>();
+
+    void add(String name) {
+      if (names.add(name)) {
+        byLowerCase.computeIfAbsent(name.toLowerCase(java.util.Locale.ROOT),
+            k -> new java.util.concurrent.ConcurrentSkipListSet<>()).add(name);
+      }
+    }
+
+    boolean has(String name) {
+      return names.contains(name);
+    }
+
+    Set<String> like(String name) {
+      return byLowerCase.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), Set.of());
+    }
+
+    /** All of them up to 20, else the first 20 (in sorted order) and how many more. */
+    String describe() {
+      List<String> first = names.stream().limit(20).toList();
+      if (first.size() < 20) return first.toString();
+      int total = names.size(); // counts every entry: only on an error path
+      return total <= 20 ? first.toString() : first + " and " + (total - 20) + " more";
+    }
+  }
 
   /** Loads every stored item. */
   static Catalog load(Store store) {
@@ -49,12 +79,8 @@ final class Catalog {
   void put(Store.StoredItem item) {
     items.put(item.item().id(), item);
     scenes.add(item.item().scene());
-    for (String c : item.item().categories()) {
-      if (categories.add(c)) {
-        categoriesByLowerCase.computeIfAbsent(c.toLowerCase(java.util.Locale.ROOT),
-            k -> new java.util.concurrent.ConcurrentSkipListSet<>()).add(c);
-      }
-    }
+    for (String c : item.item().categories()) categories.add(c);
+    if (item.item().creator() != null) creators.add(item.item().creator());
   }
 
   /** Records an item first seen in an event (bare, in the event's scene), unless known. */
@@ -84,12 +110,22 @@ final class Catalog {
 
   /** Whether some item has had this category (exactly: categories are matched as written). */
   boolean hasCategory(String category) {
-    return categories.contains(category);
+    return categories.has(category);
   }
 
   /** The categories items have had that differ from {@code category} only by case, sorted; empty for none. */
   Set<String> categoriesLike(String category) {
-    return categoriesByLowerCase.getOrDefault(category.toLowerCase(java.util.Locale.ROOT), Set.of());
+    return categories.like(category);
+  }
+
+  /** Whether some item has had this creator (exactly, as preferences match them). */
+  boolean hasCreator(String creator) {
+    return creators.has(creator);
+  }
+
+  /** The creators items have had that differ from {@code creator} only by case, sorted; empty for none. */
+  Set<String> creatorsLike(String creator) {
+    return creators.like(creator);
   }
 
   /**
@@ -97,10 +133,7 @@ final class Catalog {
    * catalogue may have thousands.
    */
   String describeCategories() {
-    List<String> first = categories.stream().limit(20).toList();
-    if (first.size() < 20) return first.toString();
-    int total = categories.size(); // counts every entry: only on this error path
-    return total <= 20 ? first.toString() : first + " and " + (total - 20) + " more";
+    return categories.describe();
   }
 
   void remove(String itemId) {

@@ -24,6 +24,44 @@ final class CorsPolicy {
   private static final String HEADERS = "Authorization, Content-Type";
   private final Set<String> origins;
 
+  /** A URI scheme (RFC 3986): an origin's is http or https, or an app's own, such as {@code capacitor}. */
+  private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("[a-z][a-z0-9+.-]*");
+
+  /**
+   * Checks one configured origin: {@code scheme://host[:port]} (a trailing slash is taken) or a bare {@code
+   * host[:port]}, read as https. A browser's {@code Origin} has no path, user or query, so an entry with one could
+   * never match, and a mistyped entry allowed nothing without a word (a QA run's {@code 'not a url'}); {@code *} is
+   * refused rather than read as any origin, which would let every site's pages write to the API while keys are
+   * optional (the origin check of writes, {@link AttuneServer}, is what stops them).
+   *
+   * @throws IllegalArgumentException naming the setting and the entry, when it is not an origin
+   */
+  static void checkOrigin(String configured) {
+    String o = configured.strip();
+    String why = null;
+    if (o.equals("*")) {
+      why = "'*' (any origin) is not taken: it would let every site's pages write to the API while API keys are"
+          + " optional; list the origins";
+    } else {
+      String full = normalise(o.contains("://") ? o : "https://" + o);
+      try {
+        java.net.URI uri = new java.net.URI(full);
+        if (uri.getScheme() == null || !SCHEME.matcher(uri.getScheme()).matches() || uri.getHost() == null
+            || uri.getRawUserInfo() != null || !uri.getRawPath().isEmpty() || uri.getRawQuery() != null
+            || uri.getRawFragment() != null || uri.getPort() == 0 || uri.getPort() > 65535) {
+          why = "not an origin";
+        }
+      } catch (java.net.URISyntaxException e) {
+        why = "not an origin";
+      }
+    }
+    if (why != null) {
+      throw new IllegalArgumentException("ATTUNE_CORS_ORIGINS (file key corsOrigins): '" + configured + "' is " + why
+          + (why.equals("not an origin") ? "; give scheme://host[:port], such as https://app.example.com, or a bare"
+              + " host (read as https), comma-separated" : ""));
+    }
+  }
+
   /** @param origins origins as configured: {@code scheme://host[:port]} or a bare host (https) */
   CorsPolicy(List<String> origins) {
     Set<String> normalised = new LinkedHashSet<>();

@@ -305,10 +305,11 @@ final class ExperimentResults {
       // the peeking the always-valid test is for), and no test's under a broken split (a QA run saw both flagged)
       boolean splitSound = !sampleRatioMismatch();
       boolean horizon = splitSound && enoughUsers();
-      row.put("conversionRate", comparison(conversionRate(k), level, -1, 1, horizon));
-      row.put("conversionRateAlwaysValid", comparison(conversionRateAlwaysValid(k), level, -1, 1, splitSound));
+      row.put("conversionRate", comparison(conversionRate(k), level, -1, 1, horizon, NO_RATE_INTERVAL));
+      row.put("conversionRateAlwaysValid", comparison(conversionRateAlwaysValid(k), level, -1, 1, splitSound,
+          NO_RATE_INTERVAL));
       row.put("conversionsPerUser", comparison(conversionsPerUser(k), level, Double.NEGATIVE_INFINITY,
-          Double.POSITIVE_INFINITY, horizon));
+          Double.POSITIVE_INFINITY, horizon, NO_MEAN_INTERVAL));
       comparisons.add(row);
     }
     out.put("comparisons", comparisons);
@@ -404,13 +405,14 @@ final class ExperimentResults {
     // relative to a control no one converted in, a rise has no size in per cent
     String relative = Double.isFinite(c.relative()) ? String.format(Locale.ROOT, "%+.1f%%, ", 100 * c.relative())
         : "";
+    // 95, 97.5, 98.33: the interval's level as people write it
+    String interval = !c.hasInterval() ? "no interval: no spread within the arms to size one" : String.format(
+        Locale.ROOT, "%s%% interval %+.2f to %+.2f points", java.math.BigDecimal.valueOf(100 * (1 - comparisonLevel()))
+            .setScale(2, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString(),
+        100 * Math.max(-1, c.lower()), 100 * Math.min(1, c.upper()));
     return String.format(Locale.ROOT, "%s%s %s the control: %.2f%% of its users used a recommendation against"
-        + " %.2f%% (%s%s%% interval %+.2f to %+.2f points, p = %.2g)", test, b.arm().name(),
-        c.difference() > 0 ? "beats" : "loses to", 100 * shareB, 100 * baseline, relative,
-        // 95, 97.5, 98.33: the interval's level as people write it
-        java.math.BigDecimal.valueOf(100 * (1 - comparisonLevel())).setScale(2, java.math.RoundingMode.HALF_UP)
-            .stripTrailingZeros().toPlainString(),
-        100 * Math.max(-1, c.lower()), 100 * Math.min(1, c.upper()), c.pValue());
+        + " %.2f%% (%s%s, p = %.2g)", test, b.arm().name(), c.difference() > 0 ? "beats" : "loses to", 100 * shareB,
+        100 * baseline, relative, interval, c.pValue());
   }
 
   /** {@code parts} joined, with a note for each arm answered by several model versions. */
@@ -434,8 +436,19 @@ final class ExperimentResults {
     return out;
   }
 
+  /** Why a conversion rate's difference has no interval ({@link OnlineTests.Comparison#hasInterval}). */
+  static final String NO_RATE_INTERVAL = "no interval yet: within each arm every user had the same outcome (none"
+      + " converted, or all did), which gives no spread to size one; it takes users who differ";
+  /** Why conversions per user have no interval. */
+  static final String NO_MEAN_INTERVAL = "no interval yet: within each arm every user had the same number of"
+      + " conversions, which gives no spread to size one; it takes users who differ";
+
+  /**
+   * A comparison's JSON; with {@code intervalNote} saying why when the difference stands but its interval cannot be
+   * estimated ({@code lower} and {@code upper} null), rather than an interval of width 0.
+   */
   private static Map<String, Object> comparison(OnlineTests.Comparison c, double level, double least, double most,
-      boolean decidable) {
+      boolean decidable, String noInterval) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("difference", number(c.difference()));
     out.put("lower", number(Math.max(least, c.lower())));
@@ -443,6 +456,7 @@ final class ExperimentResults {
     out.put("relative", number(c.relative()));
     out.put("pValue", number(c.pValue()));
     out.put("significant", decidable && c.pValue() < level);
+    if (!Double.isNaN(c.difference()) && !c.hasInterval()) out.put("intervalNote", noInterval);
     return out;
   }
 

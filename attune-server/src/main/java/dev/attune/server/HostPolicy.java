@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -35,6 +36,33 @@ final class HostPolicy {
   private final Set<String> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Log lines taken: one per name up to {@link #MAX_LOGGED_NAMES}, then the closing line, then no more. */
   private final java.util.concurrent.atomic.AtomicInteger loggedLines = new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * A configured host: a DNS name (labels of letters, digits, '-' and '_', which internal names use; an IPv4 address
+   * is one too) or an IPv6 literal in brackets, then perhaps a trailing dot and a port, as a {@code Host} header
+   * writes them.
+   */
+  private static final Pattern CONFIGURED = Pattern.compile("(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
+      + "(?:\\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*|" + IPV6.pattern() + ")\\.?(?::(?<port>\\d{1,5}))?");
+
+  /**
+   * Checks one configured entry: {@code *}, a host name or IP address (a port and a trailing dot are taken, as a
+   * {@code Host} header writes them), or {@code .example.com} or {@code *.example.com} for its subdomains. An entry
+   * that is none of these could never match a {@code Host} header, and was taken without a word (a QA run's {@code
+   * 'bad host!'}).
+   *
+   * @throws IllegalArgumentException naming the setting and the entry, when it is none of these
+   */
+  static void checkAllowed(String configured) {
+    String h = configured.strip().toLowerCase(Locale.ROOT);
+    if (h.equals("*")) return;
+    String host = h.startsWith("*.") || h.startsWith(".") ? h.substring(h.indexOf('.') + 1) : h;
+    Matcher m = CONFIGURED.matcher(host);
+    if (m.matches() && (m.group("port") == null || Integer.parseInt(m.group("port")) <= 65535)) return;
+    throw new IllegalArgumentException("ATTUNE_ALLOWED_HOSTS (file key allowedHosts): '" + configured + "' is not a"
+        + " host name; give names such as attune.example.com, .example.com (every subdomain) or * (any host),"
+        + " comma-separated");
+  }
 
   /**
    * @param allowed configured host names (case-insensitive; {@code .example.com} allows its subdomains, {@code *}

@@ -21,7 +21,11 @@ final class OpenApi {
   private static final String ERROR = "#/components/schemas/Error";
   /** What an event's value is, by its type's weight rule ({@link RequestBodies#eventValue} refuses the rest). */
   private static final String VALUE_RANGES = "default 1; play: the share of the item heard, 0 to 1; purchase (a"
-      + " quantity), play_count (a count), play_seconds (seconds played): at least 0; other types do not read it";
+      + " quantity), play_count (a count), play_seconds (seconds played): at least 0; other types do not read it"
+      + " and take any number within ±3.4e38 (float range)";
+  /** What an event's timestamp may be ({@link RequestBodies#timestamp} refuses the rest). */
+  private static final String TIMESTAMP_RANGE = "milliseconds since 1970 (0: the time is not known), at most a day"
+      + " ahead of the server's clock";
 
   private OpenApi() {}
 
@@ -78,7 +82,7 @@ final class OpenApi {
         p.put("name", m.group(1));
         p.put("in", "path");
         p.put("required", true);
-        p.putObject("schema").put("type", "string");
+        id(p.putObject("schema").put("type", "string"));
       }
       for (Route.Param q : r.queryParams()) {
         ObjectNode p = params.addObject();
@@ -142,8 +146,8 @@ final class OpenApi {
     ObjectNode schema = json.createObjectNode();
     if (r.path().equals("/v1/items/lookup")) {
       ObjectNode ids = object(schema.put("additionalProperties", false), "ids");
-      props(ids).putObject("ids").put("type", "array").put("minItems", 1).put("maxItems", 1000).putObject("items")
-          .put("type", "string");
+      id(props(ids).putObject("ids").put("type", "array").put("minItems", 1).put("maxItems", 1000).putObject("items")
+          .put("type", "string"));
       return schema;
     }
     if (r.method() == io.javalin.http.HandlerType.POST && r.path().equals("/v1/recommendations")) {
@@ -183,37 +187,49 @@ final class OpenApi {
       if (requiredSet.contains(name)) p.put("type", type);
       else p.putArray("type").add(type).add("null");
     };
+    java.util.function.Consumer<String> idField = name -> {
+      field.accept(name, "string");
+      id((ObjectNode) props.get(name));
+    };
     java.util.function.Consumer<String> stringMap = name -> {
       ObjectNode p = props.putObject(name);
       p.putArray("type").add("object").add("null");
       p.putObject("additionalProperties").put("type", "string");
     };
     if (Boolean.TRUE.equals(event)) {
-      field.accept("id", "string");
-      field.accept("userId", "string");
-      field.accept("itemId", "string");
-      field.accept("type", "string");
+      for (String name : List.of("id", "userId", "itemId", "type")) idField.accept(name);
       field.accept("value", "number");
       ((ObjectNode) props.get("value")).put("description", VALUE_RANGES);
       field.accept("timestamp", "integer");
-      field.accept("scene", "string");
+      ((ObjectNode) props.get("timestamp")).put("minimum", 0).put("description", TIMESTAMP_RANGE
+          + "; default the time of receipt");
+      idField.accept("scene");
       stringMap.accept("context");
     } else if (Boolean.FALSE.equals(event)) {
-      field.accept("id", "string"); // in a PUT, the path's id, or the same one
-      for (String text : List.of("scene", "title", "creator", "album", "text")) field.accept(text, "string");
+      idField.accept("id"); // in a PUT, the path's id, or the same one
+      idField.accept("scene");
+      for (String text : List.of("title", "creator", "album", "text")) field.accept(text, "string");
       for (String list : List.of("categories", "tags")) {
         ObjectNode p = props.putObject(list);
         p.putArray("type").add("array").add("null");
-        p.putObject("items").put("type", "string");
+        id(p.putObject("items").put("type", "string"));
       }
       field.accept("durationSeconds", "number");
       field.accept("releaseTime", "integer");
       stringMap.accept("attributes");
     } else {
-      field.accept("id", "string");
+      idField.accept("id");
       stringMap.accept("attributes");
     }
     return schema;
+  }
+
+  /**
+   * Marks a string schema as an id: 1 to {@value RequestBodies#MAX_ID_LENGTH} characters, as {@link
+   * RequestBodies#checkId} takes (which also refuses control characters, beyond what a schema says).
+   */
+  private static ObjectNode id(ObjectNode stringSchema) {
+    return stringSchema.put("minLength", 1).put("maxLength", RequestBodies.MAX_ID_LENGTH);
   }
 
   /** The routes whose success body has a schema of its own, by "METHOD path". */
@@ -357,22 +373,23 @@ final class OpenApi {
     props(lookedUp).putObject("missing").put("type", "array").putObject("items").put("type", "string");
     // the requests for recommendations (a history, or a stored user's with events after it) and onboarding
     ObjectNode historyEvent = object(schemas.putObject("HistoryEvent").put("additionalProperties", false), "itemId");
-    props(historyEvent).putObject("itemId").put("type", "string");
-    nullable(props(historyEvent).putObject("type"), "string");
-    nullable(props(historyEvent).putObject("timestamp"), "integer");
+    id(props(historyEvent).putObject("itemId").put("type", "string"));
+    nullable(id(props(historyEvent).putObject("type")), "string");
+    nullable(props(historyEvent).putObject("timestamp").put("minimum", 0).put("description", TIMESTAMP_RANGE
+        + "; default just now, in the order sent"), "integer");
     ObjectNode historyValue = props(historyEvent).putObject("value");
     nullable(historyValue, "number");
     historyValue.put("description", VALUE_RANGES);
-    nullable(props(historyEvent).putObject("scene"), "string");
+    nullable(id(props(historyEvent).putObject("scene")), "string");
     ObjectNode ask = object(schemas.putObject("RecommendRequest").put("additionalProperties", false));
-    nullable(props(ask).putObject("userId"), "string");
+    nullable(id(props(ask).putObject("userId")), "string");
     props(ask).putObject("history").putArray("type").add("array").add("null");
     ((ObjectNode) props(ask).get("history")).putObject("items").put("$ref", "#/components/schemas/HistoryEvent");
     ObjectNode k = props(ask).putObject("k");
     k.putArray("type").add("integer").add("null");
     k.put("minimum", Api.K.minimum().intValue()).put("maximum", Api.K.maximum().intValue())
         .put("default", Api.K.defaultValue().intValue());
-    for (String text : List.of("scene", "category")) nullable(props(ask).putObject(text), "string");
+    for (String text : List.of("scene", "category")) nullable(id(props(ask).putObject(text)), "string");
     for (String list : List.of("exclude", "categories", "creators")) stringList(props(ask), list);
     ObjectNode diversity = props(ask).putObject("diversity");
     diversity.putArray("type").add("number").add("null");
@@ -382,7 +399,8 @@ final class OpenApi {
     perCreator.put("minimum", 0).put("maximum", 1000);
     for (String flag : List.of("allowRepeats", "explain")) nullable(props(ask).putObject(flag), "boolean");
     ObjectNode onboarding = object(schemas.putObject("Onboarding").put("additionalProperties", false)
-        .put("description", "at least one of items, categories and creators"));
+        .put("description", "at least one of items, categories and creators; each an item, category or creator"
+            + " some item of the catalogue has had (400 otherwise, naming the entry)"));
     for (String list : List.of("items", "categories", "creators")) stringList(props(onboarding), list);
     ObjectNode attributes = props(onboarding).putObject("attributes");
     attributes.putArray("type").add("object").add("null");
@@ -587,13 +605,15 @@ final class OpenApi {
 
     ObjectNode influenceAsk = object(schemas.putObject("InfluenceRequest").put("additionalProperties", false)
         .put("description", "userId, history or both"), "items");
-    nullable(props(influenceAsk).putObject("userId"), "string");
+    nullable(id(props(influenceAsk).putObject("userId")), "string");
     props(influenceAsk).putObject("history").putArray("type").add("array").add("null");
     ((ObjectNode) props(influenceAsk).get("history")).put("maxItems", 1000).putObject("items").put("$ref",
         "#/components/schemas/HistoryEvent");
-    props(influenceAsk).putObject("items").put("type", "array").put("minItems", 1).put("maxItems", 100)
-        .putObject("items").put("type", "string");
-    nullable(props(influenceAsk).putObject("scene"), "string");
+    id(props(influenceAsk).putObject("items").put("type", "array").put("minItems", 1)
+        .put("maxItems", Admin.MAX_INFLUENCE_ITEMS).put("description", "the items to score: 1 to "
+            + Admin.MAX_INFLUENCE_ITEMS + " ids (one forward pass per history event scores them all)")
+        .putObject("items").put("type", "string"));
+    nullable(id(props(influenceAsk).putObject("scene")), "string");
     ObjectNode influence = object(schemas.putObject("Influence"), "model", "steps", "items", "drops");
     props(influence).putObject("model").put("type", "string");
     ObjectNode influenceStep = object(props(influence).putObject("steps").put("type", "array").put("description",
@@ -704,6 +724,9 @@ final class OpenApi {
     for (String n : List.of("difference", "lower", "upper", "relative", "pValue")) {
       nullable(props(difference).putObject(n), "number");
     }
+    props(difference).putObject("intervalNote").put("type", "string").put("description", "only when the difference"
+        + " stands but its interval cannot be estimated (lower and upper null): why, such as no conversions in either"
+        + " arm, where an interval of width 0 would claim a precision the users cannot give");
     props(difference).putObject("significant").put("type", "boolean").put("description", "a decision: the p-value"
         + " is below the level, and for the fixed-horizon tests every arm has minUsersPerArm users; never under a"
         + " sample ratio mismatch");
@@ -734,10 +757,11 @@ final class OpenApi {
     return list;
   }
 
+  /** An optional list of ids ({@link RequestBodies#stringList} checks each as an id). */
   private static void stringList(ObjectNode properties, String name) {
     ObjectNode list = properties.putObject(name);
     list.putArray("type").add("array").add("null");
-    list.putObject("items").put("type", "string");
+    id(list.putObject("items").put("type", "string"));
   }
 
   private static ObjectNode object(ObjectNode schema, String... required) {

@@ -350,6 +350,7 @@ final class Recommendations {
         need--;
       }
     }
+    if (o.category() != null && pool.size() < o.k()) addUnusedOfCategory(pool, o, seen);
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
         : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, ranked)
@@ -417,6 +418,30 @@ final class Recommendations {
     // into the pool by affinity, equal affinities by popularity (the ranking keeps this order for equal scores)
     found.sort(Comparator.comparing((Candidate c) -> -c.affinity).thenComparing(c -> -c.popularity));
     for (Candidate c : found) pool.put(c.itemId, c);
+  }
+
+  /**
+   * Under a category filter that too few used items pass, the items of the category nobody has used yet: source
+   * {@code popular} with no users (score 0, below every used item), newest release first, then by id. The popularity
+   * fill reads only items with users, so a category whose items are all new (added by {@code POST /v1/items}, not yet
+   * in the model, unused) answered an empty list, although the client asked for exactly those items (a QA run). Only
+   * items the model does not know are scanned, at most {@link #MAX_CONTENT_SCAN}: an item it knows is a model
+   * candidate.
+   */
+  private void addUnusedOfCategory(Map<String, Candidate> pool, Options o, Set<String> seen) {
+    List<Item> unused = new ArrayList<>();
+    int scanned = 0;
+    for (String id : unmodelled) {
+      if (++scanned > MAX_CONTENT_SCAN) break;
+      if (pool.containsKey(id) || counters.count(id) > 0 || !accepts(id, o, seen)) continue;
+      unused.add(catalog.get(id).item());
+    }
+    unused.sort(Comparator.comparingLong((Item i) -> i.hasReleaseTime() ? -i.releaseTime() : Long.MAX_VALUE)
+        .thenComparing(Item::id));
+    for (int k = 0; k < unused.size() && pool.size() < o.k(); k++) {
+      String id = unused.get(k).id();
+      pool.put(id, new Candidate(id, Double.NaN, "popular", -1)); // popularity 0: score 0
+    }
   }
 
   /** Model indices of the excluded items and (unless repeats are allowed) the seen ones, sorted. */

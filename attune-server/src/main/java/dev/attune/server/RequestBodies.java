@@ -179,25 +179,36 @@ final class RequestBodies {
     return ModelTrainer.WEIGHTS.resolve(type).rule().accepts(value);
   }
 
+  /** How a message states {@link Float#MAX_VALUE}, the bound of every float field, as the docs write it. */
+  static final String FLOAT_RANGE = "a number within ±3.4e38";
+
   /**
    * A float field: a number within float range (one beyond would become infinity in the model), or {@code absent}
-   * when left out.
+   * when left out. The message states the range ({@link #FLOAT_RANGE}): "out of range" alone left the client to
+   * guess which one.
    */
   static float optionalFloat(JsonNode n, String path, String field, float absent) {
     double v = optionalNumber(n, path, field, absent);
-    if (Math.abs(v) > Float.MAX_VALUE) throw ApiException.invalid(at(path, field), field + " is out of range: " + v);
+    if (Math.abs(v) > Float.MAX_VALUE) {
+      throw ApiException.invalid(at(path, field), field + " must be " + FLOAT_RANGE + " (float range): " + v);
+    }
     return (float) v;
   }
 
   /**
    * The required {@code timestamp} of an event, in a stored event or a history sent for recommendations alike:
-   * milliseconds since 1970 (0: the time is not known) and not more than a day ahead of {@code nowMillis}.
+   * milliseconds since 1970 (0: the time is not known) and not more than a day ahead of {@code nowMillis}. The
+   * message gives the latest time taken, in milliseconds and as a date, so a client sending seconds or microseconds
+   * sees how far off it is.
    */
   static long timestamp(JsonNode n, String path, long nowMillis) {
     long timestamp = requiredLong(n, path, "timestamp");
-    if (timestamp < 0 || timestamp > nowMillis + MAX_CLOCK_SKEW_MILLIS) {
-      throw ApiException.invalid(at(path, "timestamp"),
-          "timestamp must be milliseconds since 1970 and not more than a day ahead: " + timestamp);
+    long latest = nowMillis + MAX_CLOCK_SKEW_MILLIS;
+    if (timestamp < 0 || timestamp > latest) {
+      throw ApiException.invalid(at(path, "timestamp"), "timestamp must be milliseconds since 1970, from 0 to a day"
+          + " ahead of the server's clock (now at most " + latest + ", "
+          + java.time.Instant.ofEpochMilli(latest).truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "): "
+          + timestamp);
     }
     return timestamp;
   }
@@ -296,7 +307,8 @@ final class RequestBodies {
   static void checkId(String id, String field) {
     if (id == null || id.isBlank()) throw ApiException.invalid(field, field + " must not be blank");
     if (id.length() > MAX_ID_LENGTH) {
-      throw ApiException.invalid(field, field + " is longer than " + MAX_ID_LENGTH + " characters");
+      throw ApiException.invalid(field, field + " is longer than " + MAX_ID_LENGTH + " characters (ids are 1 to "
+          + MAX_ID_LENGTH + "): " + id.length());
     }
     for (int k = 0; k < id.length(); k++) {
       char c = id.charAt(k);

@@ -422,6 +422,57 @@ abstract class ApiContract {
   }
 
   /**
+   * QA: the bounds of an event's fields were enforced but stated nowhere: "value is out of range: -1.0E39" without
+   * the range, a timestamp a day ahead refused without the latest time taken, ids over 256 characters refused while
+   * the OpenAPI document set no maxLength. Each message now states its bound, and the document carries them.
+   */
+  @Test
+  void theBoundsOfEventFieldsAreStatedInTheMessagesAndTheDocument() throws Exception {
+    HttpResponse<String> huge = post("/v1/events", "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"view\","
+        + "\"value\":-1e39}");
+    assertError(huge, 400, "invalid_field", "value");
+    assertTrue(JSON.readTree(huge.body()).get("message").asText().contains("within ±3.4e38"), huge.body());
+    String ahead = "{\"itemId\":\"song1\",\"timestamp\":4102444800000}"; // 2100
+    HttpResponse<String> future = post("/v1/events", "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"view\","
+        + "\"timestamp\":4102444800000}");
+    assertError(future, 400, "invalid_field", "timestamp");
+    String said = JSON.readTree(future.body()).get("message").asText();
+    assertTrue(said.contains("a day ahead of the server's clock (now at most "), said);
+    HttpResponse<String> history = post("/v1/recommendations", "{\"history\":[" + ahead + "]}");
+    assertError(history, 400, "invalid_field", "history[0].timestamp");
+    assertTrue(history.body().contains("a day ahead"), history.body());
+    String longest = "u".repeat(RequestBodies.MAX_ID_LENGTH);
+    assertEquals(200, post("/v1/events", "{\"userId\":\"" + longest + "\",\"itemId\":\"song1\",\"type\":\"view\"}")
+        .statusCode(), "256 characters are an id");
+    HttpResponse<String> tooLong = post("/v1/events", "{\"userId\":\"" + longest + "x\",\"itemId\":\"song1\","
+        + "\"type\":\"view\"}");
+    assertError(tooLong, 400, "invalid_field", "userId");
+    assertTrue(tooLong.body().contains("ids are 1 to 256"), tooLong.body());
+    assertError(get("/v1/users/" + longest + "x/events"), 400, "invalid_field", "id");
+    // the document says the same
+    JsonNode doc = json(get("/v1/openapi.json"), 200);
+    JsonNode schemas = doc.get("components").get("schemas");
+    for (String field : List.of("id", "userId", "itemId", "type", "scene")) {
+      assertEquals(256, schemas.get("Event").get("properties").get(field).path("maxLength").asInt(), field);
+    }
+    assertEquals(256, schemas.get("Item").get("properties").get("categories").get("items").path("maxLength").asInt());
+    assertEquals(256, schemas.get("HistoryEvent").get("properties").get("itemId").path("maxLength").asInt());
+    assertEquals(256, schemas.get("Onboarding").get("properties").get("categories").get("items").path("maxLength")
+        .asInt());
+    assertEquals(256, doc.get("paths").get("/v1/users/{id}/events").get("get").get("parameters").get(0)
+        .get("schema").path("maxLength").asInt(), "a path's id");
+    for (String schema : List.of("Event", "HistoryEvent")) {
+      JsonNode timestamp = schemas.get(schema).get("properties").get("timestamp");
+      assertEquals(0, timestamp.path("minimum").asInt(-1), schema);
+      assertTrue(timestamp.path("description").asText().contains("at most a day ahead"), schema);
+    }
+    assertTrue(schemas.get("Event").get("properties").get("value").get("description").asText().contains("±3.4e38"));
+    JsonNode influenceItems = schemas.get("InfluenceRequest").get("properties").get("items");
+    assertEquals(100, influenceItems.path("maxItems").asInt());
+    assertTrue(influenceItems.path("description").asText().contains("1 to 100"), influenceItems.toString());
+  }
+
+  /**
    * QA: a category no item has (a typo, or the wrong case: the catalogue says Comedy) answered 200 with an empty list
    * on both routes that take one; it is a client's mistake, as an unknown scene is.
    */
@@ -453,6 +504,29 @@ abstract class ApiContract {
     assertTrue(many.endsWith(" and 42 more"), "20 of the 62 categories: " + many);
     assertTrue(many.length() < 1_000, many);
     assertEquals(200, get("/v1/users/u3/recommendations?category=c42").statusCode(), "a new item's category is known");
+  }
+
+  /**
+   * QA: a category whose only item is new (added, not in the model, nobody has used it) answered an empty list to
+   * {@code category=}: the popularity fill reads only used items. The client asked for exactly that item.
+   */
+  @Test
+  void aCategoryFilterAnswersItemsNobodyHasUsedWhenTooFewUsedOnesPass() throws Exception {
+    post("/v1/events", "{\"userId\":\"u7\",\"itemId\":\"song0\",\"type\":\"play\"}");
+    assertEquals(200, post("/v1/items", "[{\"id\":\"joke1\",\"scene\":\"music\",\"categories\":[\"Comedy\"],"
+        + "\"releaseTime\":1000},{\"id\":\"joke2\",\"scene\":\"music\",\"categories\":[\"Comedy\"],"
+        + "\"releaseTime\":2000},{\"id\":\"joke3\",\"scene\":\"music\",\"categories\":[\"Comedy\"]}]")
+        .statusCode());
+    JsonNode comedy = json(get("/v1/users/u7/recommendations?k=2&category=Comedy"), 200);
+    assertEquals(List.of("joke2", "joke1"), ids(comedy), "newest release first, k of them: " + comedy);
+    assertEquals("popular", comedy.get("items").get(0).get("source").asText());
+    assertEquals(0.0, comedy.get("items").get(0).get("score").asDouble(), "no users: below every used item");
+    // once one is used, it ranks first by its users, and the unused ones still fill
+    post("/v1/events", "{\"userId\":\"fan\",\"itemId\":\"joke3\",\"type\":\"play\"}");
+    assertEquals(List.of("joke3", "joke2", "joke1"), ids(json(get("/v1/users/u7/recommendations?k=3&category=Comedy"),
+        200)));
+    assertEquals(List.of(), ids(json(get("/v1/users/u7/recommendations?category=rock&k=3&exclude=song2,song4"), 200))
+        .stream().filter(id -> id.startsWith("joke")).toList(), "other categories are not filled with them");
   }
 
   /**
@@ -756,6 +830,12 @@ abstract class ApiContract {
     assertEquals("DELETE, GET, PUT", wrongMethod.headers().firstValue("Allow").orElse(null), "a 405 says what is");
     assertEquals("GET", send("DELETE", "/v1/popular", null).headers().firstValue("Allow").orElse(null));
     assertEquals("GET", send("PATCH", "/v1/popular/", null).headers().firstValue("Allow").orElse(null));
+    // QA: the dashboard's files, served outside the route table, answered HEAD 405 without Allow
+    for (String page : List.of("/dashboard/", "/dashboard/index.html", "/dashboard")) {
+      HttpResponse<String> head = send("HEAD", page, null);
+      assertEquals(405, head.statusCode(), page);
+      assertEquals("GET", head.headers().firstValue("Allow").orElse(null), page);
+    }
     // an optional field sent as null is left out, on every route
     assertEquals(200, post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\",\"type\":null,\"scene\":"
         + "null}],\"k\":null,\"scene\":null}").statusCode());
@@ -871,6 +951,34 @@ abstract class ApiContract {
         + "\"type\":\"view\"}").statusCode(), "only the server's own shape is refused");
     json(post("/v1/users/victim/onboarding", "{\"items\":[\"song2\"]}"), 200);
     assertEquals(1, json(get("/v1/users/victim/events"), 200).get("events").size(), "the choice is stored");
+  }
+
+  /**
+   * QA: onboarding took categories and creators no item has (a typo, the wrong case) with a 200 and plain popular
+   * items, while the same typo in {@code category=} is refused; they are refused alike, naming the list entry, before
+   * anything is stored, here and in the preferences sent with a history.
+   */
+  @Test
+  void onboardingRefusesCategoriesAndCreatorsNoItemHas() throws Exception {
+    HttpResponse<String> unknown = post("/v1/users/newbie/onboarding", "{\"categories\":[\"jazz\",\"nocat\"]}");
+    assertError(unknown, 400, "invalid_field", "categories[1]");
+    assertTrue(unknown.body().contains("unknown category 'nocat'; categories: [jazz, rock]"), unknown.body());
+    HttpResponse<String> wrongCase = post("/v1/users/newbie/onboarding", "{\"categories\":[\"Rock\"]}");
+    assertError(wrongCase, 400, "invalid_field", "categories[0]");
+    assertTrue(wrongCase.body().contains("did you mean 'rock'?"), wrongCase.body());
+    HttpResponse<String> nobody = post("/v1/users/newbie/onboarding", "{\"items\":[\"song1\"],\"creators\":[\"Nobody\"]}");
+    assertError(nobody, 400, "invalid_field", "creators[0]");
+    assertTrue(nobody.body().contains("unknown creator 'Nobody'"), nobody.body());
+    HttpResponse<String> creatorCase = post("/v1/users/newbie/onboarding", "{\"creators\":[\"Artist1\"]}");
+    assertError(creatorCase, 400, "invalid_field", "creators[0]");
+    assertTrue(creatorCase.body().contains("did you mean 'artist1'?"), creatorCase.body());
+    assertEquals(404, get("/v1/users/newbie").statusCode(), "nothing stored, the chosen item's event neither");
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"categories\":[\"nocat\"]}"),
+        400, "invalid_field", "categories[0]");
+    assertError(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"creators\":[\"Nobody\"]}"),
+        400, "invalid_field", "creators[0]");
+    assertEquals(200, post("/v1/users/newbie/onboarding", "{\"categories\":[\"jazz\"],\"creators\":[\"artist1\"]}")
+        .statusCode(), "known ones are taken");
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.events.Event;
@@ -119,6 +121,35 @@ class ExperimentResultsTest {
     // nobody converted: the smallest detectable rise is not 0 (a QA run read "a rise of 0.00 points")
     assertTrue(verdict.contains("no difference") && !verdict.contains(" 0.00 points") && !verdict.contains("NaN"),
         verdict);
+  }
+
+  /**
+   * QA: 5 control users and 1 treatment user, nobody converted, showed "+0.00 points (+0.00 to +0.00)": an interval of
+   * width 0 from six users. Without spread within the arms there is no interval, and the answer says why.
+   */
+  @Test
+  void withNoConversionsTheDifferenceHasNoIntervalAndSaysWhy() {
+    arm("a", 5, 0);
+    arm("b", 3, 0);
+    Map<String, Object> json = results().toJson();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> compared = ((List<Map<String, Object>>) json.get("comparisons")).get(0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> fixed = (Map<String, Object>) compared.get("conversionRate");
+    assertEquals(0.0, fixed.get("difference"));
+    assertEquals(1.0, fixed.get("pValue"));
+    assertNull(fixed.get("lower"), compared.toString());
+    assertNull(fixed.get("upper"), compared.toString());
+    assertEquals(ExperimentResults.NO_RATE_INTERVAL, fixed.get("intervalNote"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> perUser = (Map<String, Object>) compared.get("conversionsPerUser");
+    assertNull(perUser.get("lower"), compared.toString());
+    assertEquals(ExperimentResults.NO_MEAN_INTERVAL, perUser.get("intervalNote"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> alwaysValid = (Map<String, Object>) compared.get("conversionRateAlwaysValid");
+    assertTrue((double) alwaysValid.get("upper") > (double) alwaysValid.get("lower"),
+        "the always-valid test adds a success and a failure to each arm: it has an interval");
+    assertFalse(alwaysValid.containsKey("intervalNote"), alwaysValid.toString());
   }
 
   /** Users per arm, of whom the first {@code converting} use what they were shown. */

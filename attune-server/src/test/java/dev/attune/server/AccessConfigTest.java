@@ -1,0 +1,54 @@
+package dev.attune.server;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The access settings are checked when made, as every other setting is: a server does not start on an origin or a
+ * host name that could never match, which would allow nothing without a word.
+ */
+class AccessConfigTest {
+  private static AccessConfig withOrigins(String... origins) {
+    return new AccessConfig(false, 200, 400, List.of(origins), List.of(), 0);
+  }
+
+  private static AccessConfig withHosts(String... hosts) {
+    return new AccessConfig(false, 200, 400, List.of(), List.of(hosts), 0);
+  }
+
+  /** QA: ATTUNE_CORS_ORIGINS='not a url' started the server silently. */
+  @Test
+  void anOriginThatIsNoneIsRefusedNamingTheSetting() {
+    for (String bad : List.of("not a url", "https://app.example.com/path", "https://user@app.example.com",
+        "https://app.example.com?x=1", "https://app.example.com:99999", "https://", "*")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withOrigins(bad), bad);
+      assertTrue(e.getMessage().startsWith("ATTUNE_CORS_ORIGINS (file key corsOrigins): '" + bad + "'"),
+          e.getMessage());
+    }
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> withOrigins("*")).getMessage()
+        .contains("list the origins"), "a star is not any origin: it would open writes to every site");
+    assertDoesNotThrow(() -> withOrigins("https://app.example.com", "https://app.example.com/", "app.example.com",
+        "http://localhost:3000", "HTTPS://App.Example.com:8443", "http://127.0.0.1:8080", "http://[::1]:8080",
+        "capacitor://localhost"));
+  }
+
+  /** QA: ATTUNE_ALLOWED_HOSTS='bad host!' started the server silently. */
+  @Test
+  void aHostThatIsNoneIsRefusedNamingTheSetting() {
+    for (String bad : List.of("bad host!", "https://attune.example.com", "attune.example.com/x", "exa mple.com",
+        "attune.example.com:port", "attune.example.com:70000", "..example.com", "")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withHosts(bad), bad);
+      assertTrue(e.getMessage().startsWith("ATTUNE_ALLOWED_HOSTS (file key allowedHosts): '" + bad + "'"),
+          e.getMessage());
+    }
+    // every form HostPolicy reads: names, subdomains, a port and a trailing dot as a Host header writes them,
+    // addresses, any host
+    assertDoesNotThrow(() -> withHosts("attune.example.com", "Attune.Example.com", ".corp.example",
+        "*.corp.example", "api.example.:8443", "attune-box", "recs_internal", "10.0.0.7", "[::1]", "[fe80::1]:8080",
+        "*"));
+  }
+}
