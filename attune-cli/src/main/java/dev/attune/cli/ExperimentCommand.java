@@ -595,10 +595,13 @@ final class ExperimentCommand implements Callable<Integer> {
     return n.isNull() || n.isMissingNode() ? "-" : String.format(Locale.ROOT, format, n.asDouble());
   }
 
-  private static String points(JsonNode d) {
+  static String points(JsonNode d) {
     if (d.path("difference").isNull() || d.path("difference").isMissingNode()) return "-";
-    return String.format(Locale.ROOT, "%+.2f points (%+.2f to %+.2f)", 100 * d.path("difference").asDouble(),
-        100 * d.path("lower").asDouble(), 100 * d.path("upper").asDouble());
+    String difference = String.format(Locale.ROOT, "%+.2f points", 100 * d.path("difference").asDouble());
+    // no spread in either arm yet (nobody converted): the server sends no interval, where 0 to 0 would claim precision
+    if (d.path("lower").isNull() || d.path("lower").isMissingNode()) return difference + " (no interval yet)";
+    return difference + String.format(Locale.ROOT, " (%+.2f to %+.2f)", 100 * d.path("lower").asDouble(),
+        100 * d.path("upper").asDouble());
   }
 
   private static String pValue(JsonNode d) {

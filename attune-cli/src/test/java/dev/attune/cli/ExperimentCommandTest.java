@@ -300,4 +300,13 @@ class ExperimentCommandTest {
       stub.stop(0);
     }
   }
+
+  /** Nobody converted in either arm: the server sends no interval, and the table says so rather than "0 to 0". */
+  @Test
+  void aDifferenceWithoutAnIntervalSaysSo() throws Exception {
+    assertEquals("+0.00 points (no interval yet)",
+        ExperimentCommand.points(JSON.readTree("{\"difference\":0,\"lower\":null,\"upper\":null}")));
+    assertEquals("+1.00 points (-2.00 to +4.00)",
+        ExperimentCommand.points(JSON.readTree("{\"difference\":0.01,\"lower\":-0.02,\"upper\":0.04}")));
+  }
 }

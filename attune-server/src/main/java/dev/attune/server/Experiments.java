@@ -655,7 +655,10 @@ final class Experiments implements AutoCloseable {
     }
     JsonNode armsNode = b.get("arms");
     if (armsNode == null || !armsNode.isArray()) {
-      throw ApiException.invalid("arms", "arms is required: an array of {name, version, share?}, the first the"
+      // a string or an object there is a mistake of form, not a missing field (a QA run was told it was required)
+      throw ApiException.invalid("arms", (armsNode == null || armsNode.isNull() ? "arms is required"
+          : "arms must be an array, not " + armsNode.getNodeType().name().toLowerCase(java.util.Locale.ROOT))
+          + ": an array of {name, version, share?}, the first the"
           + " control, e.g. [{\"name\": \"control\", \"version\": \"active\"}, {\"name\": \"new\", \"version\":"
           + " \"<a model version id>\"}]");
     }

@@ -434,7 +434,8 @@ final class Recommendations {
     for (String id : unmodelled) {
       if (++scanned > MAX_CONTENT_SCAN) break;
       if (pool.containsKey(id) || counters.count(id) > 0 || !accepts(id, o, seen)) continue;
-      unused.add(catalog.get(id).item());
+      Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
+      if (stored != null) unused.add(stored.item());
     }
     unused.sort(Comparator.comparingLong((Item i) -> i.hasReleaseTime() ? -i.releaseTime() : Long.MAX_VALUE)
         .thenComparing(Item::id));

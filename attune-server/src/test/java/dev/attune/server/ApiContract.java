@@ -1612,6 +1612,10 @@ abstract class ApiContract {
     java.nio.file.Files.writeString(dir.resolve("broken/model.json"), "{\"format\":1,\"model\":\"sasrec\"}");
     String two = "[{\"name\":\"a\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"active\"}]";
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\"}"), 400, "invalid_field", "arms");
+    // arms of another type are there, in a wrong form: not "required" (a QA run was told so)
+    HttpResponse<String> armsAString = admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":\"a\"}");
+    assertError(armsAString, 400, "invalid_field", "arms");
+    assertTrue(armsAString.body().contains("arms must be an array, not string"), armsAString.body());
     assertError(admin("POST", "/v1/admin/experiments", "{\"arms\":" + two + "}"), 400, "invalid_field", "name");
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
         + "\"version\":\"active\"}]}"), 400, "invalid_field", "arms");
