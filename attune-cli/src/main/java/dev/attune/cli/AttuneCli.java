@@ -334,6 +334,11 @@ public final class AttuneCli {
   static void requireWritableFolder(Path dir, String option) {
     Path existing = dir.toAbsolutePath().normalize();
     while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+    if (existing != null && !Files.isDirectory(existing)) {
+      // afile/sub: the file in the way, not the folder asked for, is what to fix
+      throw new IllegalArgumentException("cannot write into " + option + " " + dir + ": " + existing + " is a file, not"
+          + " a folder");
+    }
     try {
       Files.createDirectories(dir);
       Files.delete(Files.createTempFile(dir, ".write-check", ".tmp"));
@@ -369,6 +374,11 @@ public final class AttuneCli {
     }
     String reason = f.getReason() == null ? "it cannot be made there" : f.getReason();
     return reason.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + reason.substring(1) + at;
+  }
+
+  /** {@code n} (grouped by thousands) and the noun, singular for 1: "1 user", "2,000 users". */
+  static String count(long n, String noun) {
+    return String.format(java.util.Locale.ROOT, "%,d %s%s", n, noun, n == 1 ? "" : "s");
   }
 
   /** A message for the user: file system errors carry only the path in their message, so say what went wrong. */

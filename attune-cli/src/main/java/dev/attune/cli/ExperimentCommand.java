@@ -141,6 +141,11 @@ final class ExperimentCommand implements Callable<Integer> {
       String key = key();
       URI uri = URI.create(base + path);
       if (uri.getScheme().equals("http") && !loopback(uri.getHost()) && !warnedPlainHttp) {
+        try {
+          java.net.InetAddress.getByName(uri.getHost()); // a name that resolves to nothing sends the key nowhere
+        } catch (java.net.UnknownHostException e) {
+          throw unresolvedName(uri, base);
+        }
         // the admin key would cross the network readable by anyone on the way
         warnedPlainHttp = true;
         warnings.println("attune: warning: the admin key goes to " + uri.getHost() + " over plain http; use https"
@@ -158,10 +163,7 @@ final class ExperimentCommand implements Callable<Integer> {
       try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
         response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       } catch (ConnectException | HttpConnectTimeoutException e) {
-        if (unresolved(e)) {
-          throw new NoServer("the name " + uri.getHost() + " does not resolve to an address (--server " + base
-              + "): is it spelt right?");
-        }
+        if (unresolved(e)) throw unresolvedName(uri, base);
         throw new NoServer("no server answers at " + base + " (start one with 'attune serve' or 'attune demo', or"
             + " give --server)");
       } catch (HttpTimeoutException e) {
@@ -608,6 +610,11 @@ final class ExperimentCommand implements Callable<Integer> {
     JsonNode p = d.path("pValue");
     if (p.isNull() || p.isMissingNode()) return "-";
     return String.format(Locale.ROOT, "%.2g%s", p.asDouble(), d.path("significant").asBoolean() ? " *" : "");
+  }
+
+  private static NoServer unresolvedName(URI uri, String base) {
+    return new NoServer("the name " + uri.getHost() + " does not resolve to an address (--server " + base + "): is it"
+        + " spelt right?");
   }
 
   /** Whether a connection failed because the server's name resolves to no address (a misspelt host). */

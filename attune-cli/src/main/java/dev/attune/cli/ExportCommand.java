@@ -127,10 +127,11 @@ final class ExportCommand implements Callable<Integer> {
     flags.write(out);
     java.nio.file.Files.delete(unfinished);
     printed.printf(Locale.ROOT,
-        "exported %s to %s as %s: %,d users, %,d items (%,d hidden, %,d deleted with their events kept), %,d events%s"
+        "exported %s to %s as %s: %s, %s (%,d hidden, %,d deleted with their events kept), %s%s"
             + " in %.1f s%s%n",
-        ServeCommand.withoutParameters(url), out, dataName, dataset.numUsers(), dataset.numItems(), hiddenIds.size(),
-        deletedIds.size(), dataset.events().size(), dropped, (System.nanoTime() - start) / 1e9,
+        ServeCommand.withoutParameters(url), out, dataName, AttuneCli.count(dataset.numUsers(), "user"),
+        AttuneCli.count(dataset.numItems(), "item"), hiddenIds.size(), deletedIds.size(),
+        AttuneCli.count(dataset.events().size(), "event"), dropped, (System.nanoTime() - start) / 1e9,
         replacing ? ", replacing the data set that was there" : "");
     // what a data set has no place for: said, so that nobody takes the export for a whole copy of the store
     if (leftInStore != null) {

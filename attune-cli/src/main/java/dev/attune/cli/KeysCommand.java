@@ -71,8 +71,10 @@ final class KeysCommand implements Callable<Integer> {
       switch (action) {
         case "create" -> {
           // the listing prints names as they are: a line break in one could forge a row (an "admin active" key)
-          if (name.codePoints().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("--name is one line of text, without tabs or other control characters");
+          // so could a right-to-left override or a zero-width character (format characters) make it read otherwise
+          if (name.codePoints().anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
+            throw new IllegalArgumentException("--name is one line of text, without tabs, control characters or"
+                + " invisible format characters (such as right-to-left marks)");
           }
           Set<String> wanted = new LinkedHashSet<>(scopes);
           if (!Store.ApiKey.SCOPES.containsAll(wanted)) {
@@ -100,6 +102,11 @@ final class KeysCommand implements Callable<Integer> {
         }
         case "revoke" -> {
           if (keyId == null) throw new IllegalArgumentException("revoke needs the key id (see 'attune keys list')");
+          if (keyId.startsWith(ApiKeys.PREFIX)) {
+            // the whole key: its id is the part between the prefix and the secret, as 'keys list' shows it
+            throw new IllegalArgumentException("give the key's id, not the key: the 12 characters after '"
+                + ApiKeys.PREFIX + "' (" + ApiKeys.PREFIX + "<id>_<secret>), as 'attune keys list' shows them");
+          }
           boolean revokedBefore = s.apiKeys().stream().anyMatch(k -> k.id().equals(keyId) && k.revoked());
           if (!s.revokeApiKey(keyId)) throw new IllegalArgumentException("no key " + keyId);
           out.println(revokedBefore ? "key " + keyId + " was revoked already"

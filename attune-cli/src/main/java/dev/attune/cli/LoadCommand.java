@@ -105,10 +105,10 @@ final class LoadCommand implements Callable<Integer> {
       Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
           ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
       try (claim; Progress progress = new Progress("load", quiet, err)) {
-        requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
+        boolean loadedBefore = requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
         if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
-        if (!merge) requireSameCatalogue(s, dataset);
+        if (!merge) requireSameCatalogue(s, dataset, loadedBefore || reload);
         String sharedUsers = sharedUsersNote(s, dataset, userIds);
         if (sharedUsers != null) err.println(sharedUsers);
         // each batch is committed whole, so what was stored stays and a second run stores the rest
@@ -124,9 +124,9 @@ final class LoadCommand implements Callable<Integer> {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "loaded %s into %s: %,d users, %,d items%s, %,d events stored (%,d already there) in"
-        + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), dataset.numUsers(), dataset.numItems(),
-        describe(applied) + (unhidden > 0 ? String.format(Locale.ROOT, " (%,d hidden since shown again)", unhidden)
+    out.printf(Locale.ROOT, "loaded %s into %s: %s, %s%s, %,d events stored (%,d already there) in"
+        + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), AttuneCli.count(dataset.numUsers(), "user"),
+        AttuneCli.count(dataset.numItems(), "item"), describe(applied) + (unhidden > 0 ? String.format(Locale.ROOT, " (%,d hidden since shown again)", unhidden)
             : ""), loaded.inserted(), dataset.events().size() - loaded.inserted() - loaded.conflicts(), seconds);
     if (loaded.conflicts() > 0) {
       // the rest is loaded; these are not, and a script must not take the load for whole
@@ -151,15 +151,19 @@ final class LoadCommand implements Callable<Integer> {
    * for other events: another data set of the same name was loaded before (or an export of another store whose
    * clients gave the same ids), and every event of this one would be taken for a duplicate and left out (a load of a
    * second generated set stored 0 of its 52,750 events). A few rows spread over the data set are compared.
+   *
+   * @return whether the store holds this data set's events already (it was loaded before: a reload)
    */
-  static void requireSameDataIfLoadedBefore(Store store, Dataset dataset, ExportedEvents exported,
+  static boolean requireSameDataIfLoadedBefore(Store store, Dataset dataset, ExportedEvents exported,
       dev.attune.server.UserIds userIds) {
     int n = dataset.events().size();
+    boolean held = false;
     for (int k = 0; k < Math.min(n, 16); k++) {
       int row = (int) ((long) k * (n - 1) / Math.max(1, Math.min(n, 16) - 1));
       String id = eventId(dataset, exported, row);
       var stored = store.event(id);
       if (stored.isEmpty()) continue;
+      held = true;
       dev.attune.events.Event e = dataset.event(dataset.events(), row);
       if (!sameEvent(stored.get().event(), new dev.attune.events.Event(storedUserId(userIds, e.userId()), e.itemId(),
           e.type(), e.value(), e.timestamp(), e.scene()))) {
@@ -179,6 +183,7 @@ final class LoadCommand implements Callable<Integer> {
             + " or load it into another store (--store)");
       }
     }
+    return held;
   }
 
   /**
@@ -255,49 +260,78 @@ final class LoadCommand implements Callable<Integer> {
   }
 
   /**
-   * Refuses, before anything is written, a data set whose item ids the store holds for items of another catalogue
-   * (another scene, title, creator, album, tags, categories, duration or release time, where both say one; a catalogue
-   * of ids alone cannot be told apart): two data sets with
-   * numeric ids (MovieLens and Beauty) would otherwise become one, each user's history a mix of both, and the served
-   * model would recommend the other's items. Up to 256 items spread over the data set are compared; {@code --merge}
-   * loads anyway (also the way to load a catalogue over the stand-ins that events sent before it made, in the default
-   * scene).
+   * Refuses, before anything is written, a data set whose item ids the store holds for items of another catalogue:
+   * two data sets with numeric ids (MovieLens and Beauty) would otherwise become one, each user's history a mix of
+   * both, and the served model would recommend the other's items. Up to 256 items spread over the data set are
+   * compared with the store's, on what both say of them (a catalogue of ids alone cannot be told apart). Another
+   * scene, title, tags or categories refuses at one item: a catalogue's own names. Another creator, album, duration or
+   * release time refuses only at most of the items the store holds, and not for a data set the store holds already
+   * ({@code loadedBefore}: a reload, a restore): such metadata is edited (a duration corrected, an album renamed), while
+   * two generated platforms, which share ids and album-numbered titles, differ in every track's length and date.
+   * {@code --merge} loads anyway (also the way to load a catalogue over the stand-ins that events sent before it made,
+   * in the default scene).
    */
-  static void requireSameCatalogue(Store store, Dataset dataset) {
+  static void requireSameCatalogue(Store store, Dataset dataset, boolean loadedBefore) {
     List<Item> items = dataset.items();
     int sampled = Math.min(items.size(), 256);
-    int clashes = 0;
-    String example = null;
+    int held = 0;
+    int namesDiffer = 0;
+    int detailsDiffer = 0;
+    String namesExample = null;
+    String detailsExample = null;
     for (int k = 0; k < sampled; k++) {
       Item item = items.get((int) ((long) k * items.size() / sampled));
-      var held = store.item(item.id());
-      if (held.isEmpty()) continue;
-      Item other = held.get().item();
-      boolean otherTitle = item.title() != null && other.title() != null && !item.title().equals(other.title());
+      var stored = store.item(item.id());
+      if (stored.isEmpty()) continue;
+      held++;
+      Item other = stored.get().item();
+      List<String> names = new ArrayList<>();
+      if (!other.scene().equals(item.scene())) names.add("scene '" + other.scene() + "' / '" + item.scene() + "'");
+      if (differs(item.title(), other.title())) names.add("title '" + other.title() + "' / '" + item.title() + "'");
       // s3rec and sasrec imports share the default scene and have no titles: their tags and categories differ
-      boolean otherTags = !item.tags().isEmpty() && !other.tags().isEmpty() && !item.tags().equals(other.tags());
-      boolean otherCategories = !item.categories().isEmpty() && !other.categories().isEmpty()
-          && !item.categories().equals(other.categories());
-      // two generated platforms share ids and album-numbered titles; their tracks' lengths and dates differ
-      boolean otherCreator = differs(item.creator(), other.creator()) || differs(item.album(), other.album());
-      boolean otherDuration = !Float.isNaN(item.durationSeconds()) && !Float.isNaN(other.durationSeconds())
-          && Math.abs(item.durationSeconds() - other.durationSeconds()) >= 1f;
-      boolean otherRelease = item.releaseTime() != Item.UNKNOWN_TIME && other.releaseTime() != Item.UNKNOWN_TIME
-          && item.releaseTime() != other.releaseTime();
-      if (!other.scene().equals(item.scene()) || otherTitle || otherTags || otherCategories || otherCreator
-          || otherDuration || otherRelease) {
-        clashes++;
-        if (example == null) {
-          example = "item '" + item.id() + "' is " + describe(other) + " in the store, " + describe(item) + " here";
-        }
+      if (!item.tags().isEmpty() && !other.tags().isEmpty() && !item.tags().equals(other.tags())) {
+        names.add("tags " + shortList(other.tags()) + " / " + shortList(item.tags()));
+      }
+      if (!item.categories().isEmpty() && !other.categories().isEmpty()
+          && !item.categories().equals(other.categories())) {
+        names.add("categories " + shortList(other.categories()) + " / " + shortList(item.categories()));
+      }
+      List<String> details = new ArrayList<>();
+      if (differs(item.creator(), other.creator())) {
+        details.add("creator '" + other.creator() + "' / '" + item.creator() + "'");
+      }
+      if (differs(item.album(), other.album())) details.add("album '" + other.album() + "' / '" + item.album() + "'");
+      if (!Float.isNaN(item.durationSeconds()) && !Float.isNaN(other.durationSeconds())
+          && Math.abs(item.durationSeconds() - other.durationSeconds()) >= 1f) {
+        details.add(String.format(Locale.ROOT, "duration %.0f s / %.0f s", other.durationSeconds(),
+            item.durationSeconds()));
+      }
+      if (item.releaseTime() != Item.UNKNOWN_TIME && other.releaseTime() != Item.UNKNOWN_TIME
+          && item.releaseTime() != other.releaseTime()) {
+        details.add("release " + java.time.Instant.ofEpochMilli(other.releaseTime()) + " / "
+            + java.time.Instant.ofEpochMilli(item.releaseTime()));
+      }
+      if (!names.isEmpty()) {
+        namesDiffer++;
+        if (namesExample == null) namesExample = "item '" + item.id() + "': " + String.join(", ", names);
+      } else if (!details.isEmpty()) {
+        detailsDiffer++;
+        if (detailsExample == null) detailsExample = "item '" + item.id() + "': " + String.join(", ", details);
       }
     }
-    if (clashes > 0) {
-      throw new IllegalArgumentException("the store holds another catalogue under the same item ids (" + clashes
-          + " of " + sampled + " items compared; " + example + "): loaded beside it, " + dataset.name() + "'s users"
+    boolean otherDetails = !loadedBefore && 2 * detailsDiffer > held;
+    if (namesDiffer > 0 || otherDetails) {
+      int differ = namesDiffer > 0 ? namesDiffer : detailsDiffer;
+      throw new IllegalArgumentException("the store holds another catalogue under the same item ids (" + differ
+          + " of the " + held + " items compared that it holds differ, in the store / here: "
+          + (namesDiffer > 0 ? namesExample : detailsExample) + "): loaded beside it, " + dataset.name() + "'s users"
           + " and items would merge with the other data set's; load it into another store (--store), or pass --merge"
-          + " if they are one platform");
+          + " if they are one platform (its metadata then replaces the store's)");
     }
+  }
+
+  private static String shortList(List<String> values) {
+    return String.join(", ", values.subList(0, Math.min(4, values.size()))) + (values.size() > 4 ? ", ..." : "");
   }
 
   /** Whether two values both given differ. */
@@ -305,13 +339,6 @@ final class LoadCommand implements Callable<Integer> {
     return a != null && b != null && !a.equals(b);
   }
 
-  private static String describe(Item item) {
-    return "in scene '" + item.scene() + "'" + (item.title() == null ? "" : " titled '" + item.title() + "'")
-        + (item.title() != null || item.tags().isEmpty() ? "" : " tagged " + String.join(", ",
-            item.tags().subList(0, Math.min(4, item.tags().size()))) + (item.tags().size() > 4 ? ", ..." : ""))
-        + (Float.isNaN(item.durationSeconds()) ? "" : String.format(Locale.ROOT, ", %.0f s long",
-            item.durationSeconds()));
-  }
 
   /**
    * The note for a data set whose users the store holds while none of its items are there: loaded as the same

@@ -420,11 +420,12 @@ final class ServeCommand implements Callable<Integer> {
    */
   private static IllegalArgumentException portTaken(ServerConfig cfg, java.net.BindException e) {
     String why = String.valueOf(e.getMessage());
-    if (why.contains("assign requested address")) {
+    if (why.contains("assign requested address") || why.equals("Invalid argument")) {
+      // EINVAL: an IPv6 link-local address without its zone (fe80::1), which no interface can take
       // EADDRNOTAVAIL: a --host of another machine (a QA run's 10.255.255.1 was blamed on the port)
       return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + why + "): "
           + cfg.host() + " is not an address of this machine; give --host one of its addresses (127.0.0.1, the"
-          + " default, or 0.0.0.0 for all)");
+          + " default, or 0.0.0.0 for all; a link-local IPv6 address with its zone, such as fe80::1%eth0)");
     }
     return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + why
         + "): another process may hold the port; choose one with --port");
@@ -535,7 +536,8 @@ final class ServeCommand implements Callable<Integer> {
       claim.get().close();
       stopped.countDown();
     }, "attune-shutdown"));
-    String base = "http://" + cfg.host() + ":" + server.port();
+    // an IPv6 address is written in brackets in a URL (http://[::1]:8080)
+    String base = "http://" + (cfg.host().contains(":") ? "[" + cfg.host() + "]" : cfg.host()) + ":" + server.port();
     String version = server.modelVersion();
     out.println("Attune is serving on " + base + " (store " + Store.redacted(url) + ", model "
         + (version == null ? AttuneServer.withoutModel(cfg.fallbackModel()) : version) + "); Ctrl-C stops it.");

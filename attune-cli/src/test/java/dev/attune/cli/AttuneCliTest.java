@@ -435,7 +435,7 @@ class AttuneCliTest {
         .code());
     CliRun beside = run("load", "--data", renamed.toString(), "--store", url, "-q");
     assertEquals(AttuneCli.USAGE_ERROR, beside.code(), beside.out());
-    assertTrue(beside.err().contains("another catalogue under the same item ids") && beside.err().contains(" s long"),
+    assertTrue(beside.err().contains("another catalogue under the same item ids") && beside.err().contains("duration "),
         beside.err());
     beside = run("load", "--data", renamed.toString(), "--store", url, "-q", "--merge");
     assertEquals(0, beside.code(), beside.err());
@@ -465,7 +465,7 @@ class AttuneCliTest {
     CliRun collision = run("load", "--data", podcasts.toString(), "--store", url, "-q");
     assertEquals(AttuneCli.USAGE_ERROR, collision.code(), collision.out());
     assertTrue(collision.err().contains("another catalogue under the same item ids") && collision.err()
-        .contains("scene 'music'") && collision.err().contains("--merge"), collision.err());
+        .contains("scene 'music' / 'podcasts'") && collision.err().contains("--merge"), collision.err());
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
       assertEquals(before, store.counts().events(), "nothing of it was written");
     }
@@ -479,11 +479,34 @@ class AttuneCliTest {
       lastfm.putItem(new dev.attune.events.Item("1", "default", null, null, null, List.of(), List.of("a1", "a2"),
           Float.NaN, dev.attune.events.Item.UNKNOWN_TIME, null, Map.of()));
       IllegalArgumentException tags = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-          () -> LoadCommand.requireSameCatalogue(store, lastfm));
-      assertTrue(tags.getMessage().contains("tagged a173, a1 in the store"), tags.getMessage());
+          () -> LoadCommand.requireSameCatalogue(store, lastfm, false));
+      assertTrue(tags.getMessage().contains("tags a173, a1 / a1, a2"), tags.getMessage());
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> LoadCommand.requireSameCatalogue(store, lastfm, true), "names differ: refused on a reload too");
       var same = new dev.attune.data.Dataset("beauty", dev.attune.data.Dataset.TimeKind.ORDINAL);
       same.putItem(store.item("1").orElseThrow().item());
-      LoadCommand.requireSameCatalogue(store, same); // the same catalogue again: no clash
+      LoadCommand.requireSameCatalogue(store, same, false); // the same catalogue again: no clash
+    }
+    // durations, dates, creators and albums are edited: another catalogue only where most items differ, and never on
+    // a reload of a data set the store holds (a QA run's restore was refused over a tenth of durations corrected)
+    try (dev.attune.store.Store store = dev.attune.store.Store.open("jdbc:sqlite:" + dir.resolve("details.db"))) {
+      var edited = new dev.attune.data.Dataset("plat", dev.attune.data.Dataset.TimeKind.ORDINAL);
+      var anotherPlatform = new dev.attune.data.Dataset("plat", dev.attune.data.Dataset.TimeKind.ORDINAL);
+      for (int i = 0; i < 10; i++) {
+        var track = new dev.attune.events.Item("t" + i, "music", "Album #" + i, "Artist", "Album", List.of(),
+            List.of(), 200f + i, dev.attune.events.Item.UNKNOWN_TIME, null, Map.of());
+        store.upsertItems(List.of(track));
+        edited.putItem(i < 3 ? new dev.attune.events.Item(track.id(), "music", track.title(), "Artist", "Album",
+            List.of(), List.of(), 100f, track.releaseTime(), null, Map.of()) : track);
+        anotherPlatform.putItem(new dev.attune.events.Item(track.id(), "music", track.title(), "Artist", "Album", List.of(),
+            List.of(), 500f + i, track.releaseTime(), null, Map.of()));
+      }
+      LoadCommand.requireSameCatalogue(store, edited, false); // 3 of 10 durations corrected
+      IllegalArgumentException lengths = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> LoadCommand.requireSameCatalogue(store, anotherPlatform, false));
+      assertTrue(lengths.getMessage().contains("10 of the 10 items compared that it holds differ")
+          && lengths.getMessage().contains("item 't0': duration 200 s / 500 s"), lengths.getMessage());
+      LoadCommand.requireSameCatalogue(store, anotherPlatform, true); // a reload: its metadata replaces the store's
     }
     // compact: refused while a server holds the store, else it rewrites the file
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url);
@@ -752,7 +775,7 @@ class AttuneCliTest {
     }
     CliRun noEvents = run("export", "--store", catalogueOnly, "--out", dir.resolve("catalogue").toString(), "-q");
     assertEquals(0, noEvents.code(), noEvents.err());
-    assertTrue(noEvents.out().contains("1 users, 1 items") && noEvents.out().contains("0 events"), noEvents.out());
+    assertTrue(noEvents.out().contains("1 user, 1 item") && noEvents.out().contains("0 events"), noEvents.out());
     // mistakes
     CliRun missing = run("export", "--store", "jdbc:sqlite:" + dir.resolve("none.db"), "--out", dir.resolve("x").toString());
     assertEquals(AttuneCli.USAGE_ERROR, missing.code());
@@ -856,6 +879,11 @@ class AttuneCliTest {
     assertEquals(AttuneCli.USAGE_ERROR, forged.code(), forged.out());
     assertTrue(forged.err().contains("--name is one line of text"), forged.err());
     assertEquals(2, run("keys", "list", "--store", store).out().lines().count(), "no key was made: app and other");
+    CliRun mirrored = run("keys", "create", "--store", store, "--name", "app\u202Eevil");
+    assertEquals(AttuneCli.USAGE_ERROR, mirrored.code(), "a right-to-left override reads a name backwards");
+    CliRun wholeKey = run("keys", "revoke", token, "--store", store);
+    assertEquals(AttuneCli.USAGE_ERROR, wholeKey.code());
+    assertTrue(wholeKey.err().contains("give the key's id, not the key"), wholeKey.err());
     assertEquals("x\\u000aadmin\\u0009", KeysCommand.printable("x\nadmin\t"));
     CliRun bad = run("keys", "create", "--store", store, "--scopes", "root");
     assertEquals(AttuneCli.USAGE_ERROR, bad.code());

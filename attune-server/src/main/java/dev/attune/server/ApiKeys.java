@@ -22,7 +22,7 @@ public final class ApiKeys {
   public record Created(String token, Store.ApiKey stored) {}
 
   /** The start of every API key: it tells one from the admin key, whose tries are throttled. */
-  static final String PREFIX = "atk_";
+  public static final String PREFIX = "atk_";
 
   /**
    * Makes a key with a random id and secret.

@@ -40,8 +40,9 @@ final class CorsPolicy {
     String o = configured.strip();
     String why = null;
     if (o.equals("*")) {
-      why = "'*' (any origin) is not taken: it would let every site's pages write to the API while API keys are"
-          + " optional; list the origins";
+      why = "any origin, which is not taken: it would let every site's pages call the API with the browser's"
+          + " credentials (earlier builds read '*' as an origin that never matched, so listing the real ones loses"
+          + " nothing)";
     } else {
       String full = normalise(o.contains("://") ? o : "https://" + o);
       try {
@@ -57,8 +58,8 @@ final class CorsPolicy {
     }
     if (why != null) {
       throw new IllegalArgumentException("ATTUNE_CORS_ORIGINS (file key corsOrigins): '" + configured + "' is " + why
-          + (why.equals("not an origin") ? "; give scheme://host[:port], such as https://app.example.com, or a bare"
-              + " host (read as https), comma-separated" : ""));
+          + "; give scheme://host[:port], such as https://app.example.com or http://localhost:3000, or a bare host"
+          + " (read as https), comma-separated");
     }
   }
 
@@ -72,7 +73,11 @@ final class CorsPolicy {
   /** Lower case, without a trailing slash: the form a browser's {@code Origin} header has. */
   private static String normalise(String origin) {
     String o = origin.trim().toLowerCase(Locale.ROOT);
-    return o.endsWith("/") ? o.substring(0, o.length() - 1) : o;
+    o = o.endsWith("/") ? o.substring(0, o.length() - 1) : o;
+    // a browser leaves the scheme's default port out of Origin: https://a.example:443 must match https://a.example
+    if (o.startsWith("https://") && o.endsWith(":443")) return o.substring(0, o.length() - ":443".length());
+    if (o.startsWith("http://") && o.endsWith(":80")) return o.substring(0, o.length() - ":80".length());
+    return o;
   }
 
   boolean allows(String origin) {

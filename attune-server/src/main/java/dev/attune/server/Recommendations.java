@@ -323,6 +323,10 @@ final class Recommendations {
         c.popularity = r.count();
         pool.put(r.itemId(), c);
       }
+      // popularity reads used items only: chosen categories or creators whose items nobody has used yet (a QA run's
+      // "Drama") got none of them, and a plain popular list
+      long chosen = pool.keySet().stream().filter(id -> matches(id, preferences)).count();
+      if (chosen < o.k()) addUnused(pool, id -> accepts(id, o, seen) && matches(id, preferences), (int) (o.k() - chosen));
       for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences);
     }
     if (pool.size() < o.k() * OVERFETCH) {
@@ -350,7 +354,7 @@ final class Recommendations {
         need--;
       }
     }
-    if (o.category() != null && pool.size() < o.k()) addUnusedOfCategory(pool, o, seen);
+    if (o.category() != null && pool.size() < o.k()) addUnused(pool, id -> accepts(id, o, seen), o.k() - pool.size());
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
         : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, ranked)
@@ -421,25 +425,25 @@ final class Recommendations {
   }
 
   /**
-   * Under a category filter that too few used items pass, the items of the category nobody has used yet: source
-   * {@code popular} with no users (score 0, below every used item), newest release first, then by id. The popularity
-   * fill reads only items with users, so a category whose items are all new (added by {@code POST /v1/items}, not yet
-   * in the model, unused) answered an empty list, although the client asked for exactly those items (a QA run). Only
-   * items the model does not know are scanned, at most {@link #MAX_CONTENT_SCAN}: an item it knows is a model
-   * candidate.
+   * Up to {@code want} items nobody has used yet that {@code wanted} takes: source {@code popular} with no users
+   * (score 0, below every used item), newest release first, then by id. The popularity fill reads only items with
+   * users, so a category filter whose items are all new (added by {@code POST /v1/items}, not yet in the model,
+   * unused) answered an empty list, although the client asked for exactly those items, and onboarding choices of such
+   * categories or creators shaped nothing (QA runs). Only items the model does not know are scanned, at most {@link
+   * #MAX_CONTENT_SCAN}: an item it knows is a model candidate.
    */
-  private void addUnusedOfCategory(Map<String, Candidate> pool, Options o, Set<String> seen) {
+  private void addUnused(Map<String, Candidate> pool, java.util.function.Predicate<String> wanted, int want) {
     List<Item> unused = new ArrayList<>();
     int scanned = 0;
     for (String id : unmodelled) {
       if (++scanned > MAX_CONTENT_SCAN) break;
-      if (pool.containsKey(id) || counters.count(id) > 0 || !accepts(id, o, seen)) continue;
+      if (pool.containsKey(id) || counters.count(id) > 0 || !wanted.test(id)) continue;
       Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
       if (stored != null) unused.add(stored.item());
     }
     unused.sort(Comparator.comparingLong((Item i) -> i.hasReleaseTime() ? -i.releaseTime() : Long.MAX_VALUE)
         .thenComparing(Item::id));
-    for (int k = 0; k < unused.size() && pool.size() < o.k(); k++) {
+    for (int k = 0; k < Math.min(want, unused.size()); k++) {
       String id = unused.get(k).id();
       pool.put(id, new Candidate(id, Double.NaN, "popular", -1)); // popularity 0: score 0
     }

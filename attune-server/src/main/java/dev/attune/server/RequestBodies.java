@@ -188,8 +188,11 @@ final class RequestBodies {
    * guess which one.
    */
   static float optionalFloat(JsonNode n, String path, String field, float absent) {
-    double v = optionalNumber(n, path, field, absent);
-    if (Math.abs(v) > Float.MAX_VALUE) {
+    JsonNode given = n.get(field);
+    // 1e400 reads as infinity: beyond the same range, said as such rather than as "not finite"
+    double v = given != null && given.isNumber() && Double.isInfinite(given.asDouble()) ? given.asDouble()
+        : optionalNumber(n, path, field, absent);
+    if (Math.abs(v) > Float.MAX_VALUE) { // infinity too; an absent NaN passes, meaning "not given"
       throw ApiException.invalid(at(path, field), field + " must be " + FLOAT_RANGE + " (float range): " + v);
     }
     return (float) v;
@@ -272,7 +275,10 @@ final class RequestBodies {
    * route, and a required one is then said to be missing.
    */
   static void requireObject(String path, JsonNode n, Set<String> allowed) {
-    if (n == null || !n.isObject()) throw ApiException.invalid(path.isEmpty() ? null : path, "expected a JSON object");
+    if (n == null || !n.isObject()) {
+      throw ApiException.invalid(path.isEmpty() ? null : path, "expected a JSON object" + (n == null ? ""
+          : ", not " + n.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+    }
     List<String> nulls = new ArrayList<>();
     Iterator<Map.Entry<String, JsonNode>> fields = n.fields();
     while (fields.hasNext()) {
@@ -306,9 +312,11 @@ final class RequestBodies {
 
   static void checkId(String id, String field) {
     if (id == null || id.isBlank()) throw ApiException.invalid(field, field + " must not be blank");
-    if (id.length() > MAX_ID_LENGTH) {
+    // characters as JSON Schema's maxLength counts them (code points): an emoji is one, not two UTF-16 units
+    int length = id.length() > MAX_ID_LENGTH ? id.codePointCount(0, id.length()) : id.length();
+    if (length > MAX_ID_LENGTH) {
       throw ApiException.invalid(field, field + " is longer than " + MAX_ID_LENGTH + " characters (ids are 1 to "
-          + MAX_ID_LENGTH + "): " + id.length());
+          + MAX_ID_LENGTH + "): " + length);
     }
     for (int k = 0; k < id.length(); k++) {
       char c = id.charAt(k);

@@ -29,11 +29,20 @@ class AccessConfigTest {
       assertTrue(e.getMessage().startsWith("ATTUNE_CORS_ORIGINS (file key corsOrigins): '" + bad + "'"),
           e.getMessage());
     }
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> withOrigins("*")).getMessage()
-        .contains("list the origins"), "a star is not any origin: it would open writes to every site");
+    String star = assertThrows(IllegalArgumentException.class, () -> withOrigins("*")).getMessage();
+    assertTrue(star.contains("'*' is any origin, which is not taken") && star.contains("such as https://app.example.com"),
+        "a star is not any origin: it would open writes to every site; the message says what to give: " + star);
     assertDoesNotThrow(() -> withOrigins("https://app.example.com", "https://app.example.com/", "app.example.com",
         "http://localhost:3000", "HTTPS://App.Example.com:8443", "http://127.0.0.1:8080", "http://[::1]:8080",
         "capacitor://localhost"));
+  }
+
+  /** A browser leaves the scheme's default port out of Origin: an entry that writes it still matches (QA). */
+  @Test
+  void anOriginWithItsSchemesDefaultPortMatchesTheBrowsersOrigin() {
+    CorsPolicy policy = new CorsPolicy(List.of("https://a.example:443", "http://localhost:80", "http://b.example:8080"));
+    assertTrue(policy.allows("https://a.example") && policy.allows("http://localhost"));
+    assertTrue(policy.allows("http://b.example:8080") && !policy.allows("http://b.example"));
   }
 
   /** QA: ATTUNE_ALLOWED_HOSTS='bad host!' started the server silently. */

@@ -432,6 +432,10 @@ abstract class ApiContract {
         + "\"value\":-1e39}");
     assertError(huge, 400, "invalid_field", "value");
     assertTrue(JSON.readTree(huge.body()).get("message").asText().contains("within ±3.4e38"), huge.body());
+    HttpResponse<String> infinite = post("/v1/events", "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"view\","
+        + "\"value\":1e400}");
+    assertError(infinite, 400, "invalid_field", "value");
+    assertTrue(infinite.body().contains("within ±3.4e38"), "beyond double range is beyond float range: " + infinite.body());
     String ahead = "{\"itemId\":\"song1\",\"timestamp\":4102444800000}"; // 2100
     HttpResponse<String> future = post("/v1/events", "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"view\","
         + "\"timestamp\":4102444800000}");
@@ -449,6 +453,14 @@ abstract class ApiContract {
     assertError(tooLong, 400, "invalid_field", "userId");
     assertTrue(tooLong.body().contains("ids are 1 to 256"), tooLong.body());
     assertError(get("/v1/users/" + longest + "x/events"), 400, "invalid_field", "id");
+    // characters as the document's maxLength counts them: 256 emoji (512 UTF-16 units) are an id, 257 are not
+    String emoji = "\uD83C\uDFB5".repeat(RequestBodies.MAX_ID_LENGTH);
+    assertEquals(200, post("/v1/events", "{\"userId\":\"" + emoji + "\",\"itemId\":\"song1\",\"type\":\"view\"}")
+        .statusCode(), "256 emoji are an id");
+    HttpResponse<String> emojiTooLong = post("/v1/events", "{\"userId\":\"" + emoji + "\uD83C\uDFB5\",\"itemId\":"
+        + "\"song1\",\"type\":\"view\"}");
+    assertError(emojiTooLong, 400, "invalid_field", "userId");
+    assertTrue(emojiTooLong.body().contains("ids are 1 to 256): 257"), emojiTooLong.body());
     // the document says the same
     JsonNode doc = json(get("/v1/openapi.json"), 200);
     JsonNode schemas = doc.get("components").get("schemas");
@@ -527,6 +539,13 @@ abstract class ApiContract {
         200)));
     assertEquals(List.of(), ids(json(get("/v1/users/u7/recommendations?category=rock&k=3&exclude=song2,song4"), 200))
         .stream().filter(id -> id.startsWith("joke")).toList(), "other categories are not filled with them");
+    // onboarding choices of a category nobody has used shape the first list too: its items come first (a QA run got
+    // a plain popular list)
+    assertEquals(200, post("/v1/items", "[{\"id\":\"play1\",\"scene\":\"music\",\"categories\":[\"Drama\"],"
+        + "\"releaseTime\":1000},{\"id\":\"play2\",\"scene\":\"music\",\"categories\":[\"Drama\"]}]").statusCode());
+    JsonNode first = json(post("/v1/users/newcomer/onboarding?k=4", "{\"categories\":[\"Drama\"]}"), 200);
+    assertEquals(List.of("play1", "play2"), ids(first).subList(0, 2), first.toString());
+    assertEquals(4, ids(first).size(), "the rest as before: " + first);
   }
 
   /**

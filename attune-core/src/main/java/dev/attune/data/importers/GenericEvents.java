@@ -80,13 +80,16 @@ final class GenericEvents {
       } catch (BadRow e) {
         throw withCommaHint(m.value(), text, e);
       }
-      // a value outside its type's range, which POST /v1/events refuses too: a refund written as a purchase of -1
-      // would weigh as the strongest dislike, and seconds written as a play's share (1260) as a full play
-      if (rule != null && !rule.accepts(v)) {
-        if (v < 0) throw BadRow.negative(m.value(), text);
-        throw BadRow.outOfRange(m.value(), text, rule.range() + (rule == EventType.ValueRule.PLAY_RATIO
-            ? "; seconds heard are the type play_seconds, with the item's duration" : ""));
-      }
+    }
+    // a value outside its type's range, which POST /v1/events refuses too: a refund written as a purchase of -1
+    // would weigh as the strongest dislike, and seconds written as a play's share (1260) as a full play; the default
+    // value too, where a row takes it (a QA run's default-value=2 stored plays the API refuses)
+    if (rule != null && !rule.accepts(v)) {
+      String field = m.value() != null && !valueDefaulted ? m.value() : "default-value";
+      String text = m.value() != null && !valueDefaulted ? value.trim() : Float.toString(m.defaultValue());
+      if (v < 0) throw BadRow.negative(field, text);
+      throw BadRow.outOfRange(field, text, rule.range() + (rule == EventType.ValueRule.PLAY_RATIO
+          ? "; seconds heard are the type play_seconds, with the item's duration" : ""));
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
     String s = isNull(scene) ? defaultScene : scene.trim();
@@ -191,8 +194,8 @@ final class GenericEvents {
       boolean utc = m.timeZone().equals(ZoneOffset.UTC);
       cx.report.note(zonelessTimes + (zonelessTimes == 1 ? " time had no zone or offset and was"
           : " times had no zone or offset and were") + " read as " + (utc ? "UTC"
-          : m.timeZone().getId()) + (utc ? "; if they are local times, add time-zone=<zone> (such as"
-              + " time-zone=Europe/Berlin) to --columns" : ""));
+          : m.timeZone().getId()) + (utc ? (zonelessTimes == 1 ? "; if it is a local time" : "; if they are local"
+              + " times") + ", add time-zone=<zone> (such as time-zone=Europe/Berlin) to --columns" : ""));
     }
     if (valuesDefaulted > 0) {
       cx.report.note(rows(valuesDefaulted) + " no '" + m.value() + "' (left out, empty or NULL) and took the default"

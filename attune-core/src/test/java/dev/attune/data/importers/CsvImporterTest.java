@@ -91,6 +91,12 @@ class CsvImporterTest {
         () -> IMPORTER.importInto(IMPORTER.newDataset("csv", strict), seconds, strict));
     assertTrue(e.getMessage().contains("out of range in field 'value': \"1260\" (allowed: the share of the item played,"
         + " 0 to 1; seconds heard are the type play_seconds"), e.getMessage());
+    // the default value too, where rows take it (a QA run stored plays of 2 that POST /v1/events refuses)
+    Path noValues = write(dir.resolve("novalues.csv"), "user,item\nu1,a\n");
+    ImportOptions twoPerPlay = mapping("default-type=play,default-value=2");
+    e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("csv", twoPerPlay), noValues, twoPerPlay));
+    assertTrue(e.getMessage().contains("out of range in field 'default-value': \"2.0\""), e.getMessage());
   }
 
   @Test
@@ -263,7 +269,7 @@ class CsvImporterTest {
     // times without a zone are read as UTC, said, or in the zone the mapping names
     Path local = write(dir.resolve("local.csv"), header + "1,168,view,2024-07-01 12:00:00,1\n");
     ImportReport utcRead = IMPORTER.importInto(IMPORTER.newDataset("l", iso), local, iso);
-    assertTrue(utcRead.notes().contains("1 time had no zone or offset and was read as UTC; if they are local times,"
+    assertTrue(utcRead.notes().contains("1 time had no zone or offset and was read as UTC; if it is a local time,"
         + " add time-zone=<zone> (such as time-zone=Europe/Berlin) to --columns"), utcRead.notes().toString());
     ImportOptions berlin = mapping("user=user_id,item=product_id,type=event_type,timestamp=created_at,"
         + "time-format=iso,value=amount,time-zone=Europe/Berlin");
