@@ -357,6 +357,11 @@ public final class AttuneCli {
    * out}.
    */
   static String whyNotCreated(Path out, IOException e) {
+    Path existing = out.toAbsolutePath().normalize();
+    while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+    if (existing != null && Files.isRegularFile(existing)) {
+      return existing + " is a file, not a folder"; // afile/sub: the file in the way is what to fix
+    }
     if (!(e instanceof java.nio.file.FileSystemException f) || f.getFile() == null) {
       return String.valueOf(e.getMessage());
     }

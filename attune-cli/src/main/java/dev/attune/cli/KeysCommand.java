@@ -72,7 +72,7 @@ final class KeysCommand implements Callable<Integer> {
         case "create" -> {
           // the listing prints names as they are: a line break in one could forge a row (an "admin active" key)
           // so could a right-to-left override or a zero-width character (format characters) make it read otherwise
-          if (name.codePoints().anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
+          if (name.codePoints().anyMatch(KeysCommand::breaksTheListing)) {
             throw new IllegalArgumentException("--name is one line of text, without tabs, control characters or"
                 + " invisible format characters (such as right-to-left marks)");
           }
@@ -117,6 +117,16 @@ final class KeysCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * Whether a character of a key's name would break its row of the listing: a control character, a line or paragraph
+   * separator, or an invisible format character (a right-to-left override, a zero-width space).
+   */
+  private static boolean breaksTheListing(int c) {
+    int type = Character.getType(c);
+    return Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR;
   }
 
   /** A key's name on one line: its control characters (in a name an earlier build took) escaped by code point. */

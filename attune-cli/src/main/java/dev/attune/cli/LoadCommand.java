@@ -108,7 +108,8 @@ final class LoadCommand implements Callable<Integer> {
         boolean loadedBefore = requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
         if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
-        if (!merge) requireSameCatalogue(s, dataset, loadedBefore || reload);
+        // a data set whose events the store holds (a reload, a restore) is that catalogue, edited since or not
+        if (!merge && !loadedBefore) requireSameCatalogue(s, dataset);
         String sharedUsers = sharedUsersNote(s, dataset, userIds);
         if (sharedUsers != null) err.println(sharedUsers);
         // each batch is committed whole, so what was stored stays and a second run stores the rest
@@ -124,10 +125,11 @@ final class LoadCommand implements Callable<Integer> {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "loaded %s into %s: %s, %s%s, %,d events stored (%,d already there) in"
+    out.printf(Locale.ROOT, "loaded %s into %s: %s, %s%s, %s stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), AttuneCli.count(dataset.numUsers(), "user"),
         AttuneCli.count(dataset.numItems(), "item"), describe(applied) + (unhidden > 0 ? String.format(Locale.ROOT, " (%,d hidden since shown again)", unhidden)
-            : ""), loaded.inserted(), dataset.events().size() - loaded.inserted() - loaded.conflicts(), seconds);
+            : ""), AttuneCli.count(loaded.inserted(), "event"), dataset.events().size() - loaded.inserted() - loaded.conflicts(),
+        seconds);
     if (loaded.conflicts() > 0) {
       // the rest is loaded; these are not, and a script must not take the load for whole
       throw new IllegalArgumentException(String.format(Locale.ROOT, "%s%,d events were not loaded: the store holds"
@@ -265,13 +267,13 @@ final class LoadCommand implements Callable<Integer> {
    * both, and the served model would recommend the other's items. Up to 256 items spread over the data set are
    * compared with the store's, on what both say of them (a catalogue of ids alone cannot be told apart). Another
    * scene, title, tags or categories refuses at one item: a catalogue's own names. Another creator, album, duration or
-   * release time refuses only at most of the items the store holds, and not for a data set the store holds already
-   * ({@code loadedBefore}: a reload, a restore): such metadata is edited (a duration corrected, an album renamed), while
-   * two generated platforms, which share ids and album-numbered titles, differ in every track's length and date.
+   * release time refuses only at most of the items the store holds: such metadata is edited (a duration corrected, an
+   * album renamed), while two generated platforms, which share ids and album-numbered titles, differ in every track's
+   * length and date. Not called for a data set whose events the store holds already (a reload, a restore).
    * {@code --merge} loads anyway (also the way to load a catalogue over the stand-ins that events sent before it made,
    * in the default scene).
    */
-  static void requireSameCatalogue(Store store, Dataset dataset, boolean loadedBefore) {
+  static void requireSameCatalogue(Store store, Dataset dataset) {
     List<Item> items = dataset.items();
     int sampled = Math.min(items.size(), 256);
     int held = 0;
@@ -319,7 +321,7 @@ final class LoadCommand implements Callable<Integer> {
         if (detailsExample == null) detailsExample = "item '" + item.id() + "': " + String.join(", ", details);
       }
     }
-    boolean otherDetails = !loadedBefore && 2 * detailsDiffer > held;
+    boolean otherDetails = 2 * detailsDiffer > held;
     if (namesDiffer > 0 || otherDetails) {
       int differ = namesDiffer > 0 ? namesDiffer : detailsDiffer;
       throw new IllegalArgumentException("the store holds another catalogue under the same item ids (" + differ

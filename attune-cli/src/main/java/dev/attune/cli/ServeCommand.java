@@ -409,7 +409,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     try (var probe = new java.net.ServerSocket()) {
       probe.bind(address);
-    } catch (java.net.BindException e) {
+    } catch (java.net.SocketException e) { // a BindException, or EINVAL (fe80::1 without its zone) as a plain one
       throw portTaken(cfg, e);
     }
   }
@@ -418,17 +418,23 @@ final class ServeCommand implements Callable<Integer> {
    * A taken port, or an address this machine does not have, is the caller's to fix, not an internal error: one line,
    * the usage exit code.
    */
-  private static IllegalArgumentException portTaken(ServerConfig cfg, java.net.BindException e) {
+  private static IllegalArgumentException portTaken(ServerConfig cfg, java.net.SocketException e) {
     String why = String.valueOf(e.getMessage());
+    String at = hostInUrl(cfg.host()) + ":" + cfg.port();
     if (why.contains("assign requested address") || why.equals("Invalid argument")) {
       // EINVAL: an IPv6 link-local address without its zone (fe80::1), which no interface can take
       // EADDRNOTAVAIL: a --host of another machine (a QA run's 10.255.255.1 was blamed on the port)
-      return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + why + "): "
+      return new IllegalArgumentException("cannot listen on " + at + " (" + why + "): "
           + cfg.host() + " is not an address of this machine; give --host one of its addresses (127.0.0.1, the"
           + " default, or 0.0.0.0 for all; a link-local IPv6 address with its zone, such as fe80::1%eth0)");
     }
-    return new IllegalArgumentException("cannot listen on " + cfg.host() + ":" + cfg.port() + " (" + why
+    return new IllegalArgumentException("cannot listen on " + at + " (" + why
         + "): another process may hold the port; choose one with --port");
+  }
+
+  /** A host as a URL writes it: an IPv6 address in brackets ({@code [::1]}), once. */
+  static String hostInUrl(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   /**
@@ -512,7 +518,7 @@ final class ServeCommand implements Callable<Integer> {
       st.close();
       serving.close();
       for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof java.net.BindException b) throw portTaken(cfg, b); // taken since the probe
+        if (c instanceof java.net.SocketException b) throw portTaken(cfg, b); // taken since the probe
       }
       throw e;
     }
@@ -537,7 +543,7 @@ final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "attune-shutdown"));
     // an IPv6 address is written in brackets in a URL (http://[::1]:8080)
-    String base = "http://" + (cfg.host().contains(":") ? "[" + cfg.host() + "]" : cfg.host()) + ":" + server.port();
+    String base = "http://" + hostInUrl(cfg.host()) + ":" + server.port();
     String version = server.modelVersion();
     out.println("Attune is serving on " + base + " (store " + Store.redacted(url) + ", model "
         + (version == null ? AttuneServer.withoutModel(cfg.fallbackModel()) : version) + "); Ctrl-C stops it.");

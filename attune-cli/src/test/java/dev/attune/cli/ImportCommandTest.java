@@ -191,7 +191,7 @@ class ImportCommandTest {
     Path input = write("ok.csv", "user,item\na,1\n");
     Path underAFile = input.resolve("x");
     String error = failure("import", "--format", "csv", "--input", input.toString(), "--out", underAFile.toString());
-    assertEquals("attune: cannot create " + underAFile + ": not a directory", error);
+    assertEquals("attune: cannot create " + underAFile + ": " + input + " is a file, not a folder", error);
 
     Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc file system");
     error = failure("import", "--format", "csv", "--input", input.toString(), "--out", "/proc/x");

@@ -462,7 +462,8 @@ public final class AttuneServer {
           .register(metrics).record((long) (ms * 1e6), TimeUnit.NANOSECONDS));
     }).start(config.host(), config.port());
     lifecycle.start();
-    LOG.info("Attune serving on http://{}:{} (model: {})", config.host(), app.port(),
+    LOG.info("Attune serving on http://{}:{} (model: {})", config.host().contains(":") && !config.host().startsWith("[")
+        ? "[" + config.host() + "]" : config.host(), app.port(),
         recommendations.model() == null ? withoutModel(config.fallbackModel()) : recommendations.model().version());
     if (config.adminKey() == null) {
       // the key itself only where the operator reads it (attune serve prints it), never in a log a collector ships

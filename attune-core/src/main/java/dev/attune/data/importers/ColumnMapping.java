@@ -168,7 +168,7 @@ public record ColumnMapping(String user, String item, String type, String value,
       throw new IllegalArgumentException("defaultType must not be blank");
     }
     if (!Float.isFinite(defaultValue)) {
-      throw new IllegalArgumentException("defaultValue must be finite: " + defaultValue);
+      throw new IllegalArgumentException("default-value must be a finite number: " + defaultValue);
     }
     if (timeFormat == null) {
       throw new IllegalArgumentException("timeFormat must not be null");
