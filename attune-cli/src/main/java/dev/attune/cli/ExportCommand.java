@@ -73,6 +73,8 @@ final class ExportCommand implements Callable<Integer> {
     if (name != null && name.isBlank()) throw new IllegalArgumentException("--name must not be blank");
     String dataName = name != null ? name.strip() : "export-" + NAME_TIME.format(java.time.Instant.now());
     boolean replacing = AttuneCli.requireDatasetOut(out, null);
+    // before reading the store: a folder that cannot be made (under a file) was said as the file system's raw words
+    AttuneCli.requireWritableFolder(out, "--out");
     long start = System.nanoTime();
     Dataset dataset;
     List<String> hiddenIds = new ArrayList<>();

@@ -658,6 +658,11 @@ class AttuneCliTest {
     }
     CliRun failed = run("export", "--store", empty, "--out", noFlags.toString(), "-q");
     assertEquals(AttuneCli.USAGE_ERROR, failed.code(), failed.out());
+    // a folder under a file: the file in the way is named, before the store is read (it was the raw "Not a directory")
+    Path aFile = Files.writeString(dir.resolve("a-file"), "x");
+    CliRun underAFile = run("export", "--store", url, "--out", aFile.resolve("sub").toString(), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, underAFile.code(), underAFile.out());
+    assertTrue(underAFile.err().contains(aFile.toAbsolutePath() + " is a file, not a folder"), underAFile.err());
     assertTrue(Files.exists(noFlags.resolve(ExportedEvents.FILE)), "the earlier export's ids kept");
     // an export without its ids (its file lost): back into its store, every event would be stored twice: refused
     Path withoutIds = dir.resolve("without-ids");

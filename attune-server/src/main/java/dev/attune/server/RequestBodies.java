@@ -193,7 +193,9 @@ final class RequestBodies {
     double v = given != null && given.isNumber() && Double.isInfinite(given.asDouble()) ? given.asDouble()
         : optionalNumber(n, path, field, absent);
     if (Math.abs(v) > Float.MAX_VALUE) { // infinity too; an absent NaN passes, meaning "not given"
-      throw ApiException.invalid(at(path, field), field + " must be " + FLOAT_RANGE + " (float range): " + v);
+      // a number beyond double range (1e400) reads as infinity, which is not what was sent: then only the bound
+      throw ApiException.invalid(at(path, field), field + " must be " + FLOAT_RANGE + " (float range)"
+          + (Double.isInfinite(v) ? "" : ": " + v));
     }
     return (float) v;
   }
