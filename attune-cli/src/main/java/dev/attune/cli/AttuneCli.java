@@ -334,11 +334,6 @@ public final class AttuneCli {
   static void requireWritableFolder(Path dir, String option) {
     Path existing = dir.toAbsolutePath().normalize();
     while (existing != null && !Files.exists(existing)) existing = existing.getParent();
-    if (existing != null && !Files.isDirectory(existing)) {
-      // afile/sub: the file in the way, not the folder asked for, is what to fix
-      throw new IllegalArgumentException("cannot write into " + option + " " + dir + ": " + existing + " is a file, not"
-          + " a folder");
-    }
     try {
       Files.createDirectories(dir);
       Files.delete(Files.createTempFile(dir, ".write-check", ".tmp"));
