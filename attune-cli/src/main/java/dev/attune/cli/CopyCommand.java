@@ -96,7 +96,8 @@ final class CopyCommand implements Callable<Integer> {
               return true;
             }).orElse(false);
           }
-          throw new IllegalArgumentException(same ? "--from and --to name the same store (" + Store.redacted(to) + ")"
+          throw new IllegalArgumentException(same
+              ? "--from and --to name the same store (" + ServeCommand.withoutParameters(to) + ")"
               : ServeCommand.anotherServerMessage(to) + " (--to)");
         }
         try (targetClaim) {
@@ -145,8 +146,8 @@ final class CopyCommand implements Callable<Integer> {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "copied %s into %s in %.1f s: %s%n", Store.redacted(fromUrl), Store.redacted(to), seconds,
-        StoreCopy.describe(copied));
+    out.printf(Locale.ROOT, "copied %s into %s in %.1f s: %s%n", ServeCommand.withoutParameters(fromUrl),
+        ServeCommand.withoutParameters(to), seconds, StoreCopy.describe(copied));
     List<String> missing = new ArrayList<>();
     for (Store.ModelVersion v : versions) {
       if (!Files.isDirectory(Path.of(v.path()))) missing.add(v.id() + " (" + v.path() + ")");

@@ -83,7 +83,7 @@ final class KeysCommand implements Callable<Integer> {
           ApiKeys.Created key = ApiKeys.create(wanted, name, System.currentTimeMillis());
           s.saveApiKey(key.stored());
           out.println("key " + key.stored().id() + " (" + String.join(",", wanted) + ") created in "
-              + Store.redacted(url) + "; it is shown only now:");
+              + ServeCommand.withoutParameters(url) + "; it is shown only now:");
           out.println(key.token());
           if (newStore) {
             // a key in a store no server reads is refused as unknown: say where it went when that was a new file
@@ -94,7 +94,7 @@ final class KeysCommand implements Callable<Integer> {
         }
         case "list" -> {
           List<Store.ApiKey> keys = s.apiKeys();
-          if (keys.isEmpty()) out.println("no API keys in " + Store.redacted(url));
+          if (keys.isEmpty()) out.println("no API keys in " + ServeCommand.withoutParameters(url));
           for (Store.ApiKey k : keys) {
             out.printf("%s  %-17s  %-8s  %s%n", k.id(), String.join(",", new java.util.TreeSet<>(k.scopes())),
                 k.revoked() ? "revoked" : "active", printable(k.name()));

@@ -545,7 +545,7 @@ final class ServeCommand implements Callable<Integer> {
     // an IPv6 address is written in brackets in a URL (http://[::1]:8080)
     String base = "http://" + hostInUrl(cfg.host()) + ":" + server.port();
     String version = server.modelVersion();
-    out.println("Attune is serving on " + base + " (store " + Store.redacted(url) + ", model "
+    out.println("Attune is serving on " + base + " (store " + withoutParameters(url) + ", model "
         + (version == null ? AttuneServer.withoutModel(cfg.fallbackModel()) : version) + "); Ctrl-C stops it.");
     if (server.startedFromActiveVersion()) {
       out.println("The store's active version " + version + " is served rather than " + cfg.modelDir()

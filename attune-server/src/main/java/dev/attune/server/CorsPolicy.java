@@ -43,6 +43,10 @@ final class CorsPolicy {
       why = "any origin, which is not taken: it would let every site's pages call the API with the browser's"
           + " credentials (earlier builds read '*' as an origin that never matched, so listing the real ones loses"
           + " nothing)";
+    } else if (o.equalsIgnoreCase("null")) {
+      // earlier builds read it as https://null, which matched nothing
+      why = "the origin browsers send from sandboxed frames and local files, which any site's page can take on, so"
+          + " it is not taken; serve the app from an origin of its own";
     } else {
       String full = normalise(o.contains("://") ? o : "https://" + o);
       try {
@@ -70,9 +74,14 @@ final class CorsPolicy {
     this.origins = Set.copyOf(normalised);
   }
 
-  /** Lower case, without a trailing slash: the form a browser's {@code Origin} header has. */
+  /**
+   * Lower case, without a trailing slash, a host in another script in its ASCII form: the form a browser's {@code
+   * Origin} header has.
+   */
   private static String normalise(String origin) {
     String o = origin.trim().toLowerCase(Locale.ROOT);
+    int authority = o.indexOf("://");
+    if (authority >= 0) o = o.substring(0, authority + 3) + HostPolicy.asciiHost(o.substring(authority + 3));
     o = o.endsWith("/") ? o.substring(0, o.length() - 1) : o;
     // a browser leaves the scheme's default port out of Origin: https://a.example:443 must match https://a.example
     if (o.startsWith("https://") && o.endsWith(":443")) return o.substring(0, o.length() - ":443".length());

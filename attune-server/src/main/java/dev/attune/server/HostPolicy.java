@@ -49,12 +49,13 @@ final class HostPolicy {
    * Checks one configured entry: {@code *}, a host name or IP address (a port and a trailing dot are taken, as a
    * {@code Host} header writes them), or {@code .example.com} or {@code *.example.com} for its subdomains. An entry
    * that is none of these could never match a {@code Host} header, and was taken without a word (a QA run's {@code
-   * 'bad host!'}).
+   * 'bad host!'}). An IPv6 address may be written without brackets ({@code ::1}), and a name in another script as it
+   * reads ({@code bücher.example}): {@link #written} puts both as a {@code Host} header has them.
    *
    * @throws IllegalArgumentException naming the setting and the entry, when it is none of these
    */
   static void checkAllowed(String configured) {
-    String h = configured.strip().toLowerCase(Locale.ROOT);
+    String h = written(configured);
     if (h.equals("*")) return;
     String host = h.startsWith("*.") || h.startsWith(".") ? h.substring(h.indexOf('.') + 1) : h;
     Matcher m = CONFIGURED.matcher(host);
@@ -74,7 +75,7 @@ final class HostPolicy {
     List<String> s = new ArrayList<>();
     boolean star = false;
     for (String a : allowed) {
-      String h = a.strip().toLowerCase(Locale.ROOT);
+      String h = written(a);
       if (h.equals("*")) {
         star = true;
       } else if (h.startsWith("*.") || h.startsWith(".")) {
@@ -122,6 +123,40 @@ final class HostPolicy {
         + " name there if clients or a proxy passing their Host on reach it by that name. Later refusals of it are"
         + " not logged", host);
     return true;
+  }
+
+  /**
+   * A configured entry as a {@code Host} header would write it: lower case, an IPv6 address in brackets (an entry
+   * {@code ::1} was refused as no host name, though every address is answered anyway), a name in another script in
+   * its ASCII form ({@code xn--bcher-kva.example}, which is what a browser sends for {@code bücher.example}).
+   */
+  static String written(String configured) {
+    String h = configured.strip().toLowerCase(Locale.ROOT);
+    if (UNBRACKETED_IPV6.matcher(h).matches()) return "[" + h + "]";
+    return asciiHost(h);
+  }
+
+  /** An IPv6 address without brackets: at least two colons, hex groups, perhaps an IPv4 tail. */
+  private static final Pattern UNBRACKETED_IPV6 = Pattern.compile("[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*");
+
+  /**
+   * {@code host} with every label in another script in its ASCII form (IDNA), as browsers and HTTP clients send it;
+   * ASCII text, and text IDNA cannot convert (which the caller then refuses as it reads), are returned as they are.
+   */
+  static String asciiHost(String host) {
+    if (host.chars().allMatch(c -> c < 0x80)) return host;
+    // label by label: IDN refuses the empty label of a leading dot (.bücher.example, every subdomain)
+    String[] labels = host.split("\\.", -1);
+    try {
+      for (int i = 0; i < labels.length; i++) {
+        if (!labels[i].chars().allMatch(c -> c < 0x80)) {
+          labels[i] = java.net.IDN.toASCII(labels[i], java.net.IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      return host;
+    }
+    return String.join(".", labels);
   }
 
   /** The host of a {@code Host} header, without its port (an IPv6 address keeps its brackets). */

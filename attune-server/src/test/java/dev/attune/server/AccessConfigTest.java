@@ -24,7 +24,7 @@ class AccessConfigTest {
   @Test
   void anOriginThatIsNoneIsRefusedNamingTheSetting() {
     for (String bad : List.of("not a url", "https://app.example.com/path", "https://user@app.example.com",
-        "https://app.example.com?x=1", "https://app.example.com:99999", "https://", "*")) {
+        "https://app.example.com?x=1", "https://app.example.com:99999", "https://", "*", "null")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withOrigins(bad), bad);
       assertTrue(e.getMessage().startsWith("ATTUNE_CORS_ORIGINS (file key corsOrigins): '" + bad + "'"),
           e.getMessage());
@@ -32,6 +32,8 @@ class AccessConfigTest {
     String star = assertThrows(IllegalArgumentException.class, () -> withOrigins("*")).getMessage();
     assertTrue(star.contains("'*' is any origin, which is not taken") && star.contains("such as https://app.example.com"),
         "a star is not any origin: it would open writes to every site; the message says what to give: " + star);
+    String sandboxed = assertThrows(IllegalArgumentException.class, () -> withOrigins("null")).getMessage();
+    assertTrue(sandboxed.contains("sandboxed frames"), "null is what any sandboxed frame sends: " + sandboxed);
     assertDoesNotThrow(() -> withOrigins("https://app.example.com", "https://app.example.com/", "app.example.com",
         "http://localhost:3000", "HTTPS://App.Example.com:8443", "http://127.0.0.1:8080", "http://[::1]:8080",
         "capacitor://localhost"));
@@ -45,11 +47,20 @@ class AccessConfigTest {
     assertTrue(policy.allows("http://b.example:8080") && !policy.allows("http://b.example"));
   }
 
+  /** QA: a name in another script was refused as not an origin, though browsers send it in its ASCII form. */
+  @Test
+  void anOriginInAnotherScriptMatchesTheAsciiFormBrowsersSend() {
+    assertDoesNotThrow(() -> withOrigins("https://bücher.example", "Bücher.example:8443"));
+    CorsPolicy policy = new CorsPolicy(List.of("https://Bücher.example", "bücher.example:8443"));
+    assertTrue(policy.allows("https://xn--bcher-kva.example") && policy.allows("https://xn--bcher-kva.example:8443"));
+    assertTrue(!policy.allows("https://bucher.example") && !policy.allows("null"));
+  }
+
   /** QA: ATTUNE_ALLOWED_HOSTS='bad host!' started the server silently. */
   @Test
   void aHostThatIsNoneIsRefusedNamingTheSetting() {
     for (String bad : List.of("bad host!", "https://attune.example.com", "attune.example.com/x", "exa mple.com",
-        "attune.example.com:port", "attune.example.com:70000", "..example.com", "")) {
+        "attune.example.com:port", "attune.example.com:70000", "..example.com", "", "::1 ::2")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withHosts(bad), bad);
       assertTrue(e.getMessage().startsWith("ATTUNE_ALLOWED_HOSTS (file key allowedHosts): '" + bad + "'"),
           e.getMessage());
@@ -58,6 +69,6 @@ class AccessConfigTest {
     // addresses, any host
     assertDoesNotThrow(() -> withHosts("attune.example.com", "Attune.Example.com", ".corp.example",
         "*.corp.example", "api.example.:8443", "attune-box", "recs_internal", "10.0.0.7", "[::1]", "[fe80::1]:8080",
-        "*"));
+        "::1", "FE80::1", "::ffff:10.0.0.7", "bücher.example", ".bücher.example:8443", "*"));
   }
 }

@@ -34,6 +34,15 @@ class HostPolicyTest {
     assertFalse(written.allows("corp.example.evil"));
   }
 
+  /** QA: names in another script are sent in their ASCII form; an entry written as it reads still matches. */
+  @Test
+  void aNameInAnotherScriptMatchesItsAsciiForm() {
+    HostPolicy p = new HostPolicy(List.of("Bücher.example", ".müsik.example"), "127.0.0.1");
+    assertTrue(p.allows("xn--bcher-kva.example:8080") && p.allows("radio.xn--msik-0ra.example"));
+    assertFalse(p.allows("bucher.example"));
+    assertTrue(HostPolicy.written("::1").equals("[::1]") && HostPolicy.written("Attune.Example").equals("attune.example"));
+  }
+
   @Test
   void eachRefusedNameIsLoggedOnceAndMadeUpNamesCannotFillTheLog() {
     HostPolicy p = new HostPolicy(List.of(), "127.0.0.1");
