@@ -657,8 +657,8 @@ final class Admin {
       RecentHistory.UserHistory stored = historyOf.apply(id);
       var profile = store.user(id);
       if (stored.recent().isEmpty() && profile.isEmpty()) throw ApiException.notFound("user", userAsSent);
-      // as the recommendation routes read them: the choices of a user with fewer than COLD_EVENTS stored events
-      if (profile.isPresent() && stored.recent().size() < Recommendations.COLD_EVENTS) {
+      // as the recommendation routes read them: the choices of a user with fewer than COLD_EVENTS liked events
+      if (profile.isPresent() && answering.cold(stored.recent())) {
         chosen = Api.preferences(profile.get().attributes());
       }
       seen.addAll(stored.earlierItems());
@@ -678,7 +678,7 @@ final class Admin {
     List<dev.attune.events.Event> liked = new ArrayList<>();
     for (dev.attune.events.Event e : events) {
       seen.add(e.itemId());
-      if (Recommendations.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0) liked.add(e);
+      if (catalog.likes(e)) liked.add(e);
     }
     List<dev.attune.events.Event> standIns = answering.standIns(liked, seen, chosen);
     for (int k = standIns.size() - 1; k >= 0; k--) {
@@ -696,7 +696,7 @@ final class Admin {
       dev.attune.events.Event event = events.get(k);
       int index = m.items().indexOf(event.itemId());
       // the events the recommendation route gives the model: liked ones of items it knows
-      if (index < 0 || Recommendations.WEIGHTS.weight(event.type(), event.value(), Float.NaN) <= 0) continue;
+      if (index < 0 || !catalog.likes(event)) continue;
       Map<String, Object> step = new LinkedHashMap<>();
       step.put("itemId", event.itemId());
       step.put("type", event.type());

@@ -465,8 +465,10 @@ final class Api {
     long now = clock.getAsLong();
     List<Store.NewEvent> chosen = new ArrayList<>();
     for (String item : items) {
+      Store.StoredItem stored = catalog.get(item);
+      if (stored == null) continue; // deleted since it was checked above, by a request beside this one
       chosen.add(new Store.NewEvent(RequestBodies.onboardEventId(id, item), new Event(id, item,
-          Recommendations.ONBOARD_TYPE, 1f, now, catalog.get(item).item().scene())));
+          Recommendations.ONBOARD_TYPE, 1f, now, stored.item().scene())));
     }
     if (!chosen.isEmpty()) ingest(chosen, now);
     Recommendations.Options o = new Recommendations.Options(intParam(ctx, K), null, Set.of(), null, 0,
@@ -545,7 +547,7 @@ final class Api {
     RecentHistory.UserHistory h = historyOf(id, answering);
     List<Event> recent = h.recent();
     Recommendations.Preferences prefs = Recommendations.Preferences.NONE;
-    if (recent.size() < Recommendations.COLD_EVENTS) {
+    if (answering.cold(recent)) {
       // a cold user: the profile may hold onboarding choices (one store read, only for users this new)
       User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
       prefs = preferences(u.attributes());
@@ -583,7 +585,7 @@ final class Api {
     Recommendations answering = answering(arm);
     if (userAsSent != null) {
       RecentHistory.UserHistory stored = historyOf(id, answering);
-      if (stored.recent().size() < Recommendations.COLD_EVENTS) {
+      if (answering.cold(stored.recent())) {
         User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", userAsSent));
         profile = preferences(u.attributes());
       }
@@ -781,11 +783,17 @@ final class Api {
       // not in the models (or nothing like it in the requested scene): items sharing a category, most popular first
       Set<String> categories = new HashSet<>(item.item().categories());
       for (ItemCounters.Ranked r : counters.popular(k, i -> !i.equals(id) && keep(i, scene)
-          && catalog.get(i).item().categories().stream().anyMatch(categories::contains))) {
+          && sharesCategory(i, categories))) {
         out.add(ranked(r.itemId(), r.count(), "category"));
       }
     }
     ctx.json(Map.of("itemId", id, "items", out));
+  }
+
+  /** Whether the item (null: deleted meanwhile, by a request beside this one) has one of {@code categories}. */
+  private boolean sharesCategory(String itemId, Set<String> categories) {
+    Store.StoredItem stored = catalog.get(itemId);
+    return stored != null && stored.item().categories().stream().anyMatch(categories::contains);
   }
 
   /**

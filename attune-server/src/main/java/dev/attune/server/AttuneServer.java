@@ -109,7 +109,7 @@ public final class AttuneServer {
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Catalog catalog = Catalog.load(store);
-    ItemCounters counters = new ItemCounters(config.trendingHours(), clock);
+    ItemCounters counters = new ItemCounters(config.trendingHours(), clock, catalog::likes);
     store.forEachEvent(e -> counters.add(e.event()));
     // the store's active version, when its directory can be read, wins over the configured directory (#7: a
     // published or activated version survives a restart)
@@ -172,7 +172,7 @@ public final class AttuneServer {
     FunctionCounter.builder("attune_scoring_requests", recommendations, r -> scoringStat(r, 1))
         .description("requests scored by the served model, several per pass when they arrive together")
         .register(metrics);
-    RecentHistory history = new RecentHistory(store, config.recentEvents(), config.cachedUsers());
+    RecentHistory history = new RecentHistory(store, config.recentEvents(), config.cachedUsers(), catalog::likes);
     this.clock = clock;
     this.stats = new ServiceStats(metrics);
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();

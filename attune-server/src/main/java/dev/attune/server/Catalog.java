@@ -70,6 +70,17 @@ final class Catalog {
     return items.get(itemId);
   }
 
+  /**
+   * Whether {@code e} says its user wants the item (weight above 0 under {@link ModelTrainer#WEIGHTS}), its seconds
+   * of a {@code play_seconds} read as a share of the item's length, as training and experiment results read them: a
+   * 5-second play of a 300-second track is a skip. An item of unknown length (or none yet) takes a play as a play.
+   */
+  boolean likes(dev.attune.events.Event e) {
+    Store.StoredItem item = items.get(e.itemId());
+    float duration = item == null ? Float.NaN : item.item().durationSeconds();
+    return ModelTrainer.WEIGHTS.weight(e.type(), e.value(), duration) > 0;
+  }
+
   /** Whether the item exists and is not hidden. */
   boolean recommendable(String itemId) {
     Store.StoredItem i = items.get(itemId);

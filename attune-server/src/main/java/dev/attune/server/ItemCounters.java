@@ -4,7 +4,6 @@ import com.carrotsearch.hppc.LongHashSet;
 import com.carrotsearch.hppc.LongLongHashMap;
 import com.carrotsearch.hppc.ObjectIntHashMap;
 import dev.attune.events.Event;
-import dev.attune.events.EventWeights;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -36,7 +35,8 @@ final class ItemCounters {
   private static final long HOUR = 3_600_000L;
   private static final long NO_HOUR = Long.MIN_VALUE;
 
-  private final EventWeights weights = ModelTrainer.WEIGHTS;
+  /** Whether an event says its user wants the item ({@link Catalog#likes}). */
+  private final Predicate<Event> liked;
   /** item → distinct users with a positive event on it. */
   private final ConcurrentHashMap<String, LongAdder> total = new ConcurrentHashMap<>();
   /**
@@ -63,13 +63,23 @@ final class ItemCounters {
   /** The time now, in milliseconds: hours are dropped from the window by the clock, never by an event's own time. */
   private final java.util.function.LongSupplier clock;
 
+  /** Counters that read every play as a full one (items of unknown length); tests. */
   ItemCounters(int windowHours) {
     this(windowHours, System::currentTimeMillis);
   }
 
   ItemCounters(int windowHours, java.util.function.LongSupplier clock) {
+    this(windowHours, clock, e -> ModelTrainer.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0);
+  }
+
+  /**
+   * @param liked whether an event counts ({@link Catalog#likes}: a play's seconds read against the item's length,
+   *     so a short play does not make an item popular)
+   */
+  ItemCounters(int windowHours, java.util.function.LongSupplier clock, Predicate<Event> liked) {
     this.windowHours = windowHours;
     this.clock = clock;
+    this.liked = liked;
   }
 
   /** Counts one event (nothing when it is not positive or its user already counts for its item). */
@@ -84,7 +94,7 @@ final class ItemCounters {
 
   /** Whether an event says its user wants the item (a skip, a dislike or a short play does not). */
   private boolean positive(Event e) {
-    return weights.weight(e.type(), e.value(), Float.NaN) > 0;
+    return liked.test(e);
   }
 
   /** Users whose events are not counted (quarantined by the latest abuse review); guarded by this. */

@@ -58,6 +58,8 @@ final class RecentHistory {
   }
 
   private final Store store;
+  /** Whether an event is a liked one ({@link Catalog#likes}): the window counts liked events. */
+  private final java.util.function.Predicate<Event> liked;
   /**
    * Liked events the window holds; grows with the served model's window, never shrinks. Written under byUser;
    * volatile so that {@link #ensureSteps}, asked on every request, reads it without the lock.
@@ -75,7 +77,17 @@ final class RecentHistory {
   private static final int LOAD_ATTEMPTS = 3;
 
   /** @param window liked events each window holds at first ({@link #ensureLiked} widens it) */
+  /** A cache whose reads take every play as a full one (items of unknown length); tests. */
   RecentHistory(Store store, int window, int capacity) {
+    this(store, window, capacity, e -> Recommendations.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0);
+  }
+
+  /**
+   * @param liked whether an event is a liked one ({@link Catalog#likes}: a play's seconds read against the item's
+   *     length), which the window counts
+   */
+  RecentHistory(Store store, int window, int capacity, java.util.function.Predicate<Event> liked) {
+    this.liked = liked;
     this.store = store;
     this.window = window;
     this.byUser = new LinkedHashMap<>(16, 0.75f, true) {
@@ -113,8 +125,8 @@ final class RecentHistory {
     }
   }
 
-  private static boolean isLiked(Event e) {
-    return Recommendations.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0;
+  private boolean isLiked(Event e) {
+    return liked.test(e);
   }
 
   /** The user's newest events (the window), oldest first, and their earlier items; empty if unknown. */

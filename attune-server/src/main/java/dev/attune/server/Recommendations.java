@@ -57,9 +57,8 @@ final class Recommendations {
   /** At most this many items outside the model are scanned per request for content candidates. */
   static final int MAX_CONTENT_SCAN = 10_000;
 
-  private final EventWeights weights = WEIGHTS;
   /** Items the served model does not know (added after it was trained): content candidates. */
-  private final Set<String> unmodelled = ConcurrentHashMap.newKeySet();
+  private volatile Set<String> unmodelled = ConcurrentHashMap.newKeySet();
   /** Scene name → small id, for the per-model-index scene array. */
   private final ConcurrentHashMap<String, Integer> sceneIds = new ConcurrentHashMap<>();
   /**
@@ -88,9 +87,12 @@ final class Recommendations {
   /** Builds the flags for the current model off to the side, then publishes them with the model in one write. */
   private synchronized void rebuildView() {
     ServingModel m = model;
-    unmodelled.clear();
+    // filled off to the side and then published: cleared in place, a request during a swap saw no items outside the
+    // model, so no content candidates (a review)
+    Set<String> outside = ConcurrentHashMap.newKeySet();
     if (m == null) {
-      for (Store.StoredItem i : catalog.all()) unmodelled.add(i.item().id());
+      for (Store.StoredItem i : catalog.all()) outside.add(i.item().id());
+      unmodelled = outside;
       view = null;
       return;
     }
@@ -100,12 +102,13 @@ final class Recommendations {
     for (Store.StoredItem i : catalog.all()) {
       int index = m.items().indexOf(i.item().id());
       if (index < 0) {
-        unmodelled.add(i.item().id());
+        outside.add(i.item().id());
       } else {
         sceneOf[index] = sceneIds.computeIfAbsent(i.item().scene(), k -> sceneIds.size());
         blocked[index] = i.hidden();
       }
     }
+    unmodelled = outside;
     view = new IndexView(m, blocked, sceneOf);
   }
 
@@ -181,6 +184,18 @@ final class Recommendations {
 
   /** Below this many liked events, onboarding preferences seed the history. */
   static final int COLD_EVENTS = 3;
+
+  /**
+   * Whether onboarding choices still apply to {@code history}: it holds fewer than {@link #COLD_EVENTS} liked events
+   * (skips, dislikes and short plays do not count). The routes ask this before they read a user's profile, so they
+   * must count as {@link #recommend} does: counting every event, a user who chose categories and then skipped three
+   * tracks lost the choices the engine would have used (a review).
+   */
+  boolean cold(List<Event> history) {
+    int liked = 0;
+    for (Event e : history) if (catalog.likes(e) && ++liked >= COLD_EVENTS) return false;
+    return true;
+  }
   /** How many popular items of the preferred categories or creators seed a cold history. */
   static final int SEED_ITEMS = 5;
 
@@ -226,7 +241,8 @@ final class Recommendations {
     if (liked.size() >= COLD_EVENTS || preferences.isEmpty()) return List.of();
     List<Event> seeds = new ArrayList<>();
     for (ItemCounters.Ranked r : counters.popular(SEED_ITEMS, id -> !seen.contains(id) && matches(id, preferences))) {
-      seeds.add(new Event("onboarding", r.itemId(), ONBOARD_TYPE, 1f, 0L, catalog.get(r.itemId()).item().scene()));
+      Item item = itemOrNull(r.itemId()); // deleted since it was ranked, by a request beside this one: none
+      if (item != null) seeds.add(new Event("onboarding", r.itemId(), ONBOARD_TYPE, 1f, 0L, item.scene()));
     }
     return seeds;
   }
@@ -271,7 +287,7 @@ final class Recommendations {
     List<Event> positive = new ArrayList<>();
     for (Event e : history) {
       seen.add(e.itemId());
-      if (weights.weight(e.type(), e.value(), Float.NaN) > 0) positive.add(e);
+      if (catalog.likes(e)) positive.add(e); // a short play_seconds is a skip, as in training
     }
     boolean onboarding = positive.size() < COLD_EVENTS && !preferences.isEmpty();
     Set<Event> standIns = Set.of(); // by identity: a user's own event may equal one
@@ -304,7 +320,7 @@ final class Recommendations {
         boolean[] blocked = v.blocked();
         int[] sceneOf = v.sceneOf();
         ItemFilter keep = i -> !blocked[i] && (sceneId < 0 || sceneOf[i] == sceneId)
-            && (o.category() == null || catalog.get(m.items().id(i)).item().categories().contains(o.category()));
+            && (o.category() == null || inCategory(m.items().id(i), o.category()));
         TopK top = m.recommend(modelHistory, modelTypes, fetch, excluded, keep, o.scene());
         for (int r = 0; r < top.size(); r++) {
           String id = m.items().id(top.item(r));
@@ -313,8 +329,8 @@ final class Recommendations {
       }
     }
     FallbackModel f = fallback;
-    if (pool.isEmpty() && f != null) addFallbackCandidates(pool, f, positive, o, seen);
-    addContentCandidates(pool, positive, o, seen);
+    boolean fellBack = pool.isEmpty() && f != null && addFallbackCandidates(pool, f, positive, o, seen);
+    addContentCandidates(pool, positive, o, seen, fellBack ? f : null);
     if (onboarding) {
       // the most popular items of the chosen categories and creators are candidates whatever the model says
       for (ItemCounters.Ranked r : counters.popular(o.k(),
@@ -326,25 +342,33 @@ final class Recommendations {
       // popularity reads used items only: chosen categories or creators whose items nobody has used yet (a QA run's
       // "Drama") got none of them, and a plain popular list
       long chosen = pool.keySet().stream().filter(id -> matches(id, preferences)).count();
-      if (chosen < o.k()) addUnused(pool, id -> accepts(id, o, seen) && matches(id, preferences), (int) (o.k() - chosen));
+      if (chosen < o.k()) {
+        addUnused(pool, id -> accepts(id, o, seen) && matches(id, preferences), (int) (o.k() - chosen), nowMillis);
+      }
       for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences);
     }
-    if (pool.size() < o.k() * OVERFETCH) {
-      int need = o.k() * OVERFETCH - pool.size();
-      // with a cap per creator, the most popular items crowd on a few creators: read further down the ranking and
-      // take at most the cap of each creator, or the list came out shorter than k (4 of 5 with one per artist)
-      Map<String, Integer> perCreator = new HashMap<>();
-      if (o.maxPerCreator() > 0) {
-        for (String id : pool.keySet()) {
-          String creator = catalog.get(id).item().creator();
-          if (creator != null) perCreator.merge(creator, 1, Integer::sum);
-        }
+    // with a cap per creator, what counts is the candidates the cap lets through: a model's candidates on a few
+    // creators filled the pool and left the list short (4 of 10 with one per artist, a review), and the most popular
+    // items crowd on a few creators too: read further down the ranking, taking at most the cap of each creator
+    Map<String, Integer> perCreator = new HashMap<>();
+    int usable = pool.size();
+    if (o.maxPerCreator() > 0) {
+      usable = 0;
+      for (String id : pool.keySet()) {
+        Item item = itemOrNull(id);
+        String creator = item == null ? null : item.creator();
+        if (creator == null || perCreator.merge(creator, 1, Integer::sum) <= o.maxPerCreator()) usable++;
       }
+    }
+    if (usable < o.k() * OVERFETCH) {
+      int need = o.k() * OVERFETCH - usable;
       int read = o.maxPerCreator() > 0 ? need * POPULAR_READ_PER_CAPPED : need;
       for (ItemCounters.Ranked r : counters.popular(read + pool.size(),
           id -> !pool.containsKey(id) && accepts(id, o, seen))) {
         if (need == 0) break;
-        String creator = catalog.get(r.itemId()).item().creator();
+        Item item = itemOrNull(r.itemId());
+        if (item == null) continue;
+        String creator = item.creator();
         if (o.maxPerCreator() > 0 && creator != null && perCreator.merge(creator, 1, Integer::sum) > o.maxPerCreator()) {
           continue;
         }
@@ -354,7 +378,9 @@ final class Recommendations {
         need--;
       }
     }
-    if (o.category() != null && pool.size() < o.k()) addUnused(pool, id -> accepts(id, o, seen), o.k() - pool.size());
+    if (o.category() != null && pool.size() < o.k()) {
+      addUnused(pool, id -> accepts(id, o, seen), o.k() - pool.size(), nowMillis);
+    }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
         : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, ranked)
@@ -368,15 +394,18 @@ final class Recommendations {
     return new Answer(out, m, f);
   }
 
-  /** The classic model's top items for the history's items it knows, scored by it (source = its name). */
-  private void addFallbackCandidates(Map<String, Candidate> pool, FallbackModel f, List<Event> positive, Options o,
+  /**
+   * The classic model's top items for the history's items it knows, scored by it (source = its name). Returns
+   * whether it read the history (knew some of its items).
+   */
+  private boolean addFallbackCandidates(Map<String, Candidate> pool, FallbackModel f, List<Event> positive, Options o,
       Set<String> seen) {
     List<Integer> idx = new ArrayList<>();
     for (Event e : positive) {
       int i = f.items().indexOf(e.itemId());
       if (i >= 0) idx.add(i);
     }
-    if (idx.isEmpty()) return;
+    if (idx.isEmpty()) return false;
     int[] history = idx.stream().mapToInt(Integer::intValue).toArray();
     int fetch = Math.min(f.items().size(), o.k() * OVERFETCH);
     ItemFilter keep = i -> accepts(f.items().id(i), o, seen);
@@ -387,14 +416,20 @@ final class Recommendations {
       String id = f.items().id(top.item(r));
       pool.put(id, new Candidate(id, top.score(r), f.kind(), -1));
     }
+    return true;
   }
 
   /**
    * Items the model does not know (added since it was trained) that share a category or the creator with the
    * history's liked items: score = the share of liked events that match, source {@code content}. This is what
    * makes a new item with attributes recommendable before retraining.
+   *
+   * @param scoredBy the fallback when it read the history, else null: the items it knows it scored (or found no
+   *     evidence for), so they are no content candidates. With no model served every item is one the model does not
+   *     know, and a whole catalogue's items of the history's categories outranked the fallback's own (a review).
    */
-  private void addContentCandidates(Map<String, Candidate> pool, List<Event> positive, Options o, Set<String> seen) {
+  private void addContentCandidates(Map<String, Candidate> pool, List<Event> positive, Options o, Set<String> seen,
+      FallbackModel scoredBy) {
     if (unmodelled.isEmpty() || positive.isEmpty()) return;
     Map<String, Integer> categoryCounts = new HashMap<>();
     Map<String, Integer> creatorCounts = new HashMap<>();
@@ -410,7 +445,9 @@ final class Recommendations {
     for (String id : unmodelled) {
       if (++scanned > MAX_CONTENT_SCAN) break;
       if (pool.containsKey(id) || !accepts(id, o, seen)) continue;
-      Item item = catalog.get(id).item();
+      if (scoredBy != null && scoredBy.items().indexOf(id) >= 0) continue;
+      Item item = itemOrNull(id);
+      if (item == null) continue;
       int matches = item.creator() == null ? 0 : creatorCounts.getOrDefault(item.creator(), 0);
       for (String c : item.categories()) matches = Math.max(matches, categoryCounts.getOrDefault(c, 0));
       if (matches == 0) continue;
@@ -420,7 +457,8 @@ final class Recommendations {
       found.add(c);
     }
     // into the pool by affinity, equal affinities by popularity (the ranking keeps this order for equal scores)
-    found.sort(Comparator.comparing((Candidate c) -> -c.affinity).thenComparing(c -> -c.popularity));
+    found.sort(Comparator.comparing((Candidate c) -> -c.affinity).thenComparing(c -> -c.popularity)
+        .thenComparing(c -> c.itemId)); // and by id: the same answer whatever order the set gives
     for (Candidate c : found) pool.put(c.itemId, c);
   }
 
@@ -432,7 +470,8 @@ final class Recommendations {
    * categories or creators shaped nothing (QA runs). Only items the model does not know are scanned, at most {@link
    * #MAX_CONTENT_SCAN}: an item it knows is a model candidate.
    */
-  private void addUnused(Map<String, Candidate> pool, java.util.function.Predicate<String> wanted, int want) {
+  private void addUnused(Map<String, Candidate> pool, java.util.function.Predicate<String> wanted, int want,
+      long nowMillis) {
     List<Item> unused = new ArrayList<>();
     int scanned = 0;
     for (String id : unmodelled) {
@@ -441,7 +480,8 @@ final class Recommendations {
       Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
       if (stored != null) unused.add(stored.item());
     }
-    unused.sort(Comparator.comparingLong((Item i) -> i.hasReleaseTime() ? -i.releaseTime() : Long.MAX_VALUE)
+    // a release still to come is not the newest (a review: a release time in 9999 came first), as /v1/new reads it
+    unused.sort(Comparator.comparingLong((Item i) -> released(i, nowMillis) ? -i.releaseTime() : Long.MAX_VALUE)
         .thenComparing(Item::id));
     for (int k = 0; k < Math.min(want, unused.size()); k++) {
       String id = unused.get(k).id();
@@ -466,6 +506,25 @@ final class Recommendations {
     int[] sorted = Arrays.copyOf(out, n);
     Arrays.sort(sorted);
     return sorted;
+  }
+
+  /**
+   * The item's metadata, or null once it is deleted: the catalogue changes while a request runs (an item passes a
+   * filter, then a request beside this one deletes it), so a candidate's item is read once and may be gone.
+   */
+  private Item itemOrNull(String itemId) {
+    Store.StoredItem s = catalog.get(itemId);
+    return s == null ? null : s.item();
+  }
+
+  /** Whether the item has a release time, and it has come: a release still to come is not new, nor boosted. */
+  private static boolean released(Item item, long nowMillis) {
+    return item.hasReleaseTime() && item.releaseTime() <= nowMillis;
+  }
+
+  private boolean inCategory(String itemId, String category) {
+    Item item = itemOrNull(itemId);
+    return item != null && item.categories().contains(category);
   }
 
   private boolean matches(String itemId, Preferences p) {
@@ -522,14 +581,16 @@ final class Recommendations {
       }
     }
     long freshSince = nowMillis - config.newItemDays() * 86_400_000L;
+    // an item deleted since it became a candidate, by a request beside this one, is not recommended (its metadata
+    // is gone: reading it answered 500)
+    pool.removeIf(c -> (c.item = itemOrNull(c.itemId)) == null);
     for (Candidate c : pool) {
       // model candidates in [0.5, 1], content candidates by affinity in (0.5, 1], popularity below 0.5
       double base = !Double.isNaN(c.modelScore)
           ? 0.5 + 0.5 * (max > min ? (c.modelScore - min) / (max - min) : 1.0)
           : !Double.isNaN(c.affinity) ? 0.5 + 0.5 * c.affinity : 0.5 * c.popularity / (double) maxPop;
-      Item item = catalog.get(c.itemId).item();
-      c.item = item;
-      if (config.freshnessBoost() > 0 && item.hasReleaseTime() && item.releaseTime() >= freshSince) {
+      Item item = c.item;
+      if (config.freshnessBoost() > 0 && released(item, nowMillis) && item.releaseTime() >= freshSince) {
         base *= 1 + config.freshnessBoost();
       }
       c.finalScore = base;
@@ -555,6 +616,8 @@ final class Recommendations {
         if (o.diversity() > 0 && !chosen.isEmpty()) {
           value = (1 - o.diversity()) * c.finalScore - o.diversity() * maxSimilarity[j];
         }
+        // onboarding matches first with diversity too (a review: MMR picked by score alone and put them after)
+        if (best >= 0 && pool.get(best).preferred && !c.preferred) break; // sorted: no match follows a non-match
         if (value > bestValue) {
           bestValue = value;
           best = j;
@@ -590,8 +653,8 @@ final class Recommendations {
       }
       return nx > 0 && ny > 0 ? dot / Math.sqrt(nx * ny) : 0;
     }
-    List<String> ca = catalog.get(a.itemId).item().categories();
-    List<String> cb = catalog.get(b.itemId).item().categories();
+    List<String> ca = a.item.categories();
+    List<String> cb = b.item.categories();
     if (ca.isEmpty() || cb.isEmpty()) return 0;
     Set<String> union = new HashSet<>(ca);
     union.addAll(cb);
