@@ -674,11 +674,11 @@ public final class AttuneServer {
     }
   }
 
-  /** Whether the version in {@code dir} was trained by a job whose model gate rejected it. */
+  /** Whether the version in {@code dir} was trained by a job whose model gate rejected it, or that failed after. */
   private static boolean rejectedByGate(Path dir) {
     try {
       return ModelDirectory.readInfo(dir).get("gate") instanceof Map<?, ?> gate
-          && "rejected".equals(gate.get("decision"));
+          && ("rejected".equals(gate.get("decision")) || "failed".equals(gate.get("decision")));
     } catch (IOException | RuntimeException e) {
       return true; // unreadable: not one to fall back on
     }

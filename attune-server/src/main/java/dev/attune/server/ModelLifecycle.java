@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * ModelTrainer#forServed}) into a new version directory ({@code <modelRoot>/<kind>-<yyyyMMdd-HHmmss>}); measures
  * the candidate and the active version on the same holdout ({@link ModelTrainer#evaluate}); then the <b>model
  * gate</b>: the candidate is published only if its NDCG@10 is at least the active version's minus {@link
- * LifecycleConfig#gateMargin} (always, when nothing is served or the active version cannot be measured). The
+ * LifecycleConfig#gateMargin} (always, when nothing is served; never, when the active version cannot be measured:
+ * the candidate is then kept, registered, but not served). The
  * decision and both numbers are logged (one line per version starting {@code model gate:}, once the decision is final:
  * after the refit and the hot swap, which may still turn it to {@code rejected}), written into the version's {@code
  * model.json} as {@code gate}, and the version is registered in the store with its holdout metrics either way.
@@ -139,7 +140,10 @@ final class ModelLifecycle implements AutoCloseable {
       long every = config.trainEvery().toMillis();
       // counted from the last job, not from this start: a server restarted more often than its schedule still trains
       Job last = current();
-      long first = last == null ? every : Math.max(0, last.finishedAtMillis + every - clock.getAsLong());
+      // at most one period away: a last job that finished while the clock ran ahead (set back since) must not put the
+      // first run days or years off (a review)
+      long first = last == null ? every
+          : Math.min(every, Math.max(0, last.finishedAtMillis + every - clock.getAsLong()));
       scheduler.scheduleAtFixedRate(() -> {
         if (tryStart("schedule") == null) LOG.info("scheduled training skipped: a job is still running");
       }, first, every, TimeUnit.MILLISECONDS);
@@ -192,7 +196,8 @@ final class ModelLifecycle implements AutoCloseable {
     @SuppressWarnings("unchecked")
     Map<String, Object> restoredGate = (Map<String, Object>) gate;
     restored.gate = restoredGate;
-    restored.finish(String.valueOf(gate.get("decision")), decided, null);
+    String decision = String.valueOf(gate.get("decision"));
+    restored.finish(decision, decided, decision.equals("failed") ? String.valueOf(gate.get("note")) : null);
     // a job after it that built no version (it failed, or the server stopped or was killed during it) is the last job
     Job recorded = recordedJob(started);
     if (recorded != null && !recorded.id.equals(restored.id)) restored = recorded;
@@ -326,16 +331,20 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** Drops a deleted user from the last review (the flag named them, and what the service holds on them goes). */
   void forgetUser(String userId) {
-    AbuseReview r = lastAbuse;
-    if (r == null) return;
-    List<AbuseDetector.Flag> kept = r.report().flags().stream().filter(f -> !f.userId().equals(userId)).toList();
-    if (kept.size() == r.report().flags().size()) return;
-    boolean[] quarantined = r.report().quarantined().clone();
-    for (AbuseDetector.Flag f : r.report().flags()) {
-      if (f.userId().equals(userId)) quarantined[f.userIndex()] = false;
+    // read and written under the review's lock: read before a running review ended, the older review less this user
+    // was written over the new one, and the users it flagged were counted again (a review)
+    synchronized (reviewLock) {
+      AbuseReview r = lastAbuse;
+      if (r == null) return;
+      List<AbuseDetector.Flag> kept = r.report().flags().stream().filter(f -> !f.userId().equals(userId)).toList();
+      if (kept.size() == r.report().flags().size()) return;
+      boolean[] quarantined = r.report().quarantined().clone();
+      for (AbuseDetector.Flag f : r.report().flags()) {
+        if (f.userId().equals(userId)) quarantined[f.userIndex()] = false;
+      }
+      setLastAbuse(new AbuseReview(new AbuseDetector.Report(kept, quarantined, r.report().pushedItems(),
+          r.report().coherence()), r.atMillis()));
     }
-    setLastAbuse(new AbuseReview(new AbuseDetector.Report(kept, quarantined, r.report().pushedItems(),
-        r.report().coherence()), r.atMillis()));
   }
 
   Map<String, Object> status() {
@@ -423,8 +432,10 @@ final class ModelLifecycle implements AutoCloseable {
               + " was trained on part of this one";
         }
       } else if (activeAtStart != null && activeUntil == null) {
-        holdoutNote = "the active version was not trained by the server: it may have been trained on part of the"
-            + " holdout";
+        holdoutNote = Files.isRegularFile(activeAtStart.resolve("model.json"))
+            ? "the active version was not trained by the server: it may have been trained on part of the holdout"
+            : "the active version's directory (" + activeAtStart + ") is gone, so what it was trained on is not"
+                + " known: it may have been trained on part of the holdout";
       }
       boolean randomHoldout = split == null && !anyBefore(ds, cutoff);
       if (randomHoldout) {
@@ -488,6 +499,11 @@ final class ModelLifecycle implements AutoCloseable {
         try {
           activeNdcg = engine.evaluate(activeDir, ds, split).get("NDCG@10");
           activeMeasured = activeNdcg != null && Double.isFinite(activeNdcg);
+          if (!activeMeasured) {
+            // said as the failure below is: a rejection without a word looked like a candidate beaten (a review)
+            note = "the active version's NDCG@10 on this holdout is " + activeNdcg + ": the candidate is not"
+                + " compared, so it is kept but not served; activate it by hand if it should be";
+          }
         } catch (IOException | RuntimeException e) {
           note = "the active version could not be measured (" + e.getMessage() + "): the candidate is not compared,"
               + " so it is kept but not served; activate it by hand if it should be";
@@ -590,8 +606,14 @@ final class ModelLifecycle implements AutoCloseable {
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
       LOG.info("training job {} ({}) {} version {} in {} s", j.id, j.trigger, j.state, j.version,
           (j.finishedAtMillis - j.startedAtMillis) / 1000);
-    } catch (Exception | LinkageError e) {
+    } catch (Exception | Error e) {
+      // an Error too (out of memory): left to the executor, it ended the job nowhere, and every later job was
+      // refused as "already running" until a restart (a review)
       String error = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (e instanceof OutOfMemoryError) {
+        error = "the server ran out of memory while training (" + error + "): give it more heap (-Xmx, or"
+            + " ATTUNE_JAVA_OPTS) or train fewer epochs or a smaller model";
+      }
       if (j.cancelled) {
         // the stop surfaces however the trainer was waiting (an interrupt, a closed engine): said as the stop it is
         error = STOPPED;
@@ -604,6 +626,7 @@ final class ModelLifecycle implements AutoCloseable {
         LOG.error("training job {} ({}) failed", j.id, j.trigger, e);
       }
       if (out != null && !registered) deleteQuietly(out);
+      if (registered) markFailed(out, error); // its model.json said "published" before it was served
       j.finish("failed", clock.getAsLong(), error);
     } finally {
       if (lock != null) {
@@ -622,6 +645,24 @@ final class ModelLifecycle implements AutoCloseable {
       if (l != null && j.finished()) l.finished(j.state, j.finishedAtMillis - j.startedAtMillis);
       // events that arrived during the job may have reached the trigger: a burst then quiet is learnt too
       if (!j.cancelled) dueByEvents();
+    }
+  }
+
+  /**
+   * Rewrites the gate of a version registered by a job that failed after (its hot swap or the last write of its
+   * gate): its {@code model.json} said {@code published}, which a restart then showed as the last job's outcome and
+   * the start-up fallback took as a version fit to serve (a review). Best effort: the job's failure is what is said.
+   */
+  private void markFailed(Path dir, String error) {
+    try {
+      updateModelJson(dir, info -> {
+        if (info.get("gate") instanceof ObjectNode gate) {
+          gate.put("decision", "failed");
+          gate.put("note", "the job failed after this version was registered, and it was not served: " + error);
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not mark version {} as failed in its model.json: {}", dir, e.getMessage());
     }
   }
 

@@ -88,11 +88,15 @@ final class ServedVersion {
 
   /**
    * Serves {@code next} (read from {@code newDir}) from the next request on, and, when the version is in the
-   * registry, marks it the active one there (so a restart restores it).
+   * registry, marks it the active one there (so a restart restores it). The registry is written first: when that
+   * fails (the store busy or gone), nothing is swapped, so what is served and what a restart serves never part (a
+   * review: swapped first, an activation answered 503 while the version was served, and a restart went back).
+   *
+   * @throws dev.attune.store.StoreException when the registry cannot be written; nothing changed then
    */
   synchronized void serve(String id, Path newDir, ServingModel next, boolean registered) {
+    if (registered) store.activateModel(id);
     recommendations.swap(next);
     dir = newDir.toAbsolutePath().normalize();
-    if (registered) store.activateModel(id);
   }
 }

@@ -39,6 +39,9 @@ final class FakeTrainer implements ModelTrainer {
     gate.countDown();
   }
 
+  /** Thrown by the next training when set (an OutOfMemoryError, say), then cleared. */
+  volatile Error trainingError;
+
   /** Run while the active version is measured (the gate's comparison), for races with the admin; null for none. */
   volatile Runnable whileMeasuring;
 
@@ -50,6 +53,9 @@ final class FakeTrainer implements ModelTrainer {
   @Override
   public void train(Dataset dataset, Split split, Path outDir, long seed, FitListener listener) throws Exception {
     seeds.add(seed);
+    Error error = trainingError;
+    trainingError = null;
+    if (error != null) throw error;
     testUsers.add(split.test().numUsersWithItems());
     listener.epochEnd(1, 0.9);
     if (!gate.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the test never released the job");

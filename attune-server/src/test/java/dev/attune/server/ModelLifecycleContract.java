@@ -930,6 +930,35 @@ abstract class ModelLifecycleContract {
         "a failed job leaves no version directory");
   }
 
+  /**
+   * Review: an Error (out of memory) escaped the job's handler, so the job stayed "training" and every later one was
+   * refused as already running until a restart. It fails, says why, and the next job runs.
+   */
+  @Test
+  void aJobThatRunsOutOfMemoryFailsAndTheNextOneRuns() throws Exception {
+    FakeTrainer trainer = new FakeTrainer(0.2, false, 0.3);
+    trainer.trainingError = new OutOfMemoryError("Java heap space");
+    start(trainer, LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode failed = awaitJob();
+    assertEquals("failed", failed.get("state").asText(), failed.toString());
+    assertTrue(failed.get("error").asText().contains("ran out of memory") && failed.get("error").asText()
+        .contains("-Xmx"), failed.toString());
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    assertEquals("published", awaitJob().get("state").asText());
+  }
+
+  /** Review: an active version measured as NaN rejected every candidate without a word. */
+  @Test
+  void anActiveVersionThatCannotBeMeasuredRejectsTheCandidateAndSaysSo() throws Exception {
+    start(new FakeTrainer(Double.NaN, false, 0.3), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("rejected", job.get("state").asText(), job.toString());
+    JsonNode gate = versionOf(job.get("version").asText()).get("gate");
+    assertTrue(gate.get("note").asText().contains("NDCG@10 on this holdout is NaN"), gate.toString());
+  }
+
   @Test
   void aFailedJobIsStillTheLastJobAfterARestart() throws Exception {
     for (int u = 0; u < 10; u++) store.deleteUser("u" + u);
