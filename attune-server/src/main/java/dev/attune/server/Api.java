@@ -284,9 +284,12 @@ final class Api {
     }
     ServingModel m = recommendations.model();
     Map<String, Object> body = new LinkedHashMap<>();
-    String status = !ok ? "store unavailable" : claimTakenByAnother ? "another server holds the store" : "ok";
-    ok &= !claimTakenByAnother;
+    String refusal = ok ? store.writeRefusal() : null;
+    String status = !ok ? "store unavailable" : claimTakenByAnother ? "another server holds the store"
+        : refusal != null ? "store refuses writes" : "ok";
+    ok &= !claimTakenByAnother && refusal == null;
     body.put("status", status);
+    if (refusal != null) body.put("reason", refusal); // the disk is full, ...
     body.put("model", m == null ? null : m.version());
     ctx.status(ok ? 200 : 503).json(body);
   }

@@ -101,6 +101,38 @@ public final class AttuneServer {
   private volatile TrainingSet startupEvents;
   private final ModelLifecycle lifecycle;
 
+  /**
+   * One "store unavailable" line per 10 s: a full disk under traffic failed every write, and a QA run's log grew
+   * 28 MB in 15 s. The lines between are counted into the next.
+   */
+  private final LogThrottle unavailableLog = new LogThrottle(10_000_000_000L);
+
+  /** Lets a line through at most once per period, counting the ones it held back. Thread-safe. */
+  static final class LogThrottle {
+    private final long periodNanos;
+    private long lastNanos;
+    private boolean any;
+    private long held;
+
+    LogThrottle(long periodNanos) {
+      this.periodNanos = periodNanos;
+    }
+
+    /** The lines held back since the last one let through, when this one may go; -1 when it is held back too. */
+    synchronized long take() {
+      long now = System.nanoTime();
+      if (any && now - lastNanos < periodNanos) {
+        held++;
+        return -1;
+      }
+      any = true;
+      lastNanos = now;
+      long before = held;
+      held = 0;
+      return before;
+    }
+  }
+
   private AttuneServer(ServerConfig config, Store store, ModelTrainer trainer, LongSupplier clock) {
     this.config = config;
     this.store = store;
@@ -321,6 +353,7 @@ public final class AttuneServer {
         LOG.warn("the abuse review at start failed; the next training job reviews again: {}", e.toString());
       }
     });
+    lifecycle.restore(); // the last job and its event count, before any request can start a job
     app = Javalin.create(c -> {
       c.concurrency.useVirtualThreads = true;
       c.http.maxRequestSize = config.maxBodyBytes();
@@ -437,7 +470,11 @@ public final class AttuneServer {
           // time are never stored twice), not report a bug
           // the route, not the path: a path names the client's own user id, which must not reach the log when ids
           // are pseudonymised
-          LOG.warn("{} {}: the store is unavailable: {}", method(ctx), loggedRoute(ctx), s.getMessage());
+          long unlogged = unavailableLog.take();
+          if (unlogged >= 0) {
+            LOG.warn("{} {}: the store is unavailable: {}{}", method(ctx), loggedRoute(ctx), s.getMessage(),
+                unlogged == 0 ? "" : " (and " + unlogged + " more such answers since the last line)");
+          }
           ctx.header("Retry-After", "5");
           error(ctx, 503, "unavailable", "the store is unavailable or busy; retry shortly", null);
           return;

@@ -132,10 +132,7 @@ final class ModelLifecycle implements AutoCloseable {
    * jobs killed before they finished.
    */
   void start() {
-    if (trainer != null) {
-      removePartialVersions();
-      restoreLastJob();
-    }
+    restore();
     if (scheduler != null) {
       long every = config.trainEvery().toMillis();
       // counted from the last job, not from this start: a server restarted more often than its schedule still trains
@@ -148,6 +145,20 @@ final class ModelLifecycle implements AutoCloseable {
         if (tryStart("schedule") == null) LOG.info("scheduled training skipped: a job is still running");
       }, first, every, TimeUnit.MILLISECONDS);
     }
+  }
+
+  private boolean restored;
+
+  /**
+   * Removes the half-built versions of jobs killed before they finished and restores the last job ({@link
+   * #restoreLastJob}); once. Before the port opens: a job a request started first had its event count overwritten by
+   * the restore, and a second job followed (a review).
+   */
+  synchronized void restore() {
+    if (restored || trainer == null) return;
+    restored = true;
+    removePartialVersions();
+    restoreLastJob();
   }
 
   /**
@@ -627,6 +638,17 @@ final class ModelLifecycle implements AutoCloseable {
       }
       if (out != null && !registered) deleteQuietly(out);
       if (registered) markFailed(out, error); // its model.json said "published" before it was served
+      Map<String, Object> shown = j.gate;
+      if (shown != null) {
+        // the job's status showed the gate as decided before the failure ("published", refit "served"): a QA run's
+        // failed registration read as a version served that exists nowhere
+        Map<String, Object> failedGate = new LinkedHashMap<>(shown);
+        failedGate.put("decision", "failed");
+        failedGate.remove("refit");
+        failedGate.put("note", registered ? "the job failed after this version was registered, and it was not served"
+            : "the job failed before this version was registered: it was not kept");
+        j.publishGate(failedGate);
+      }
       j.finish("failed", clock.getAsLong(), error);
     } finally {
       if (lock != null) {

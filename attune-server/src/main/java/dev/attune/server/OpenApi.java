@@ -409,8 +409,10 @@ final class OpenApi {
     adminSchemas(schemas);
     ObjectNode health = object(schemas.putObject("Health"), "status", "model");
     props(health).putObject("status").put("type", "string").putArray("enum").add("ok").add("store unavailable")
-        .add("another server holds the store");
+        .add("another server holds the store").add("store refuses writes");
     nullable(props(health).putObject("model"), "string");
+    props(health).putObject("reason").put("type", "string").put("description",
+        "with status 'store refuses writes': why (the disk is full, an I/O error, a read-only database)");
     ObjectNode ingested = object(schemas.putObject("Ingested"), "inserted", "duplicates");
     props(ingested).putObject("inserted").put("type", "integer");
     props(ingested).putObject("duplicates").put("type", "integer");

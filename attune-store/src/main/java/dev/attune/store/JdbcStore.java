@@ -1733,12 +1733,43 @@ public final class JdbcStore implements Store {
       try {
         T result = work.run(c);
         c.commit();
+        writeFailure = null;
         return result;
       } catch (SQLException | RuntimeException | Error e) {
         rollbackQuietly(c, e);
+        // a failed write's connection is not reused: after a full disk or an I/O error SQLite rolls the transaction
+        // back itself while the driver still holds it open, so every later write on that connection committed each
+        // statement alone and then failed its commit (a QA run: 500 for every write until a restart, the writes
+        // stored all the same). A connection is cheap to open again, and failures are rare.
+        writePool.evictConnection(c);
+        noteWriteFailure(e);
         throw e;
       }
     }
+  }
+
+  /** Why the latest write failed for want of storage, and when, or null since a write succeeded. */
+  private volatile WriteFailure writeFailure;
+
+  private record WriteFailure(String reason, long atNanos) {}
+
+  /** How long a write refused for want of storage keeps {@link #writeRefusal} saying so without another failure. */
+  static final long WRITE_REFUSAL_MEMORY_NANOS = 60_000_000_000L;
+
+  private void noteWriteFailure(Throwable e) {
+    if (!(e instanceof SQLException sql)) return;
+    String why = StoreException.storageRefusal(sql);
+    if (why != null) writeFailure = new WriteFailure(why, System.nanoTime());
+  }
+
+  /**
+   * {@inheritDoc} Reads may still work, so {@link #healthy} alone said "ok" while every write failed (a QA run's full
+   * disk).
+   */
+  @Override
+  public String writeRefusal() {
+    WriteFailure f = writeFailure;
+    return f == null || System.nanoTime() - f.atNanos() > WRITE_REFUSAL_MEMORY_NANOS ? null : f.reason();
   }
 
   /** Runs {@code work} on a connection in auto-commit mode: for reads of one statement. */

@@ -277,6 +277,15 @@ public interface Store extends AutoCloseable {
   /** Whether the database answers (for {@code /health}). */
   boolean healthy();
 
+  /**
+   * Why the store refuses writes now, or null: the latest write failed for want of storage (a full disk, an I/O
+   * error, a database made read-only) within the last minute, and none succeeded since. The database may still answer
+   * reads, which is all {@link #healthy} asks (for {@code /health}).
+   */
+  default String writeRefusal() {
+    return null;
+  }
+
   /** Closes the connection pool. */
   @Override
   void close();

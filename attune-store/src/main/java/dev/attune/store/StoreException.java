@@ -57,13 +57,13 @@ public final class StoreException extends RuntimeException {
   }
 
   /**
-   * Whether retrying later may succeed: {@link #unreachable}, or the store too busy for now (a write that waited its
+   * Whether retrying later may succeed: {@link #unreachable}, {@link #storageRefused}, or the store too busy for now (a write that waited its
    * whole timeout for its turn, a lock another process held past the busy timeout, a PostgreSQL deadlock or
    * serialization failure that outlasted the store's own retries). A server answers these 503 with Retry-After, not
    * 500.
    */
   public boolean retryable() {
-    if (unreachable()) return true;
+    if (unreachable() || storageRefused()) return true;
     for (Throwable c = getCause(); c != null; c = c.getCause()) {
       if (c instanceof java.sql.SQLTransientException) return true;
       // serialization failure, deadlock, and a lock another session held past lock_timeout
@@ -77,6 +77,44 @@ public final class StoreException extends RuntimeException {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the store refused the write for want of storage ({@link #storageRefusal}): its disk full, an I/O error, a
+   * database or file made read-only (a failover to a standby). Retrying later may cure it once the operator has.
+   */
+  public boolean storageRefused() {
+    for (Throwable c = getCause(); c != null; c = c.getCause()) {
+      if (c instanceof SQLException e && storageRefusal(e) != null) return true;
+    }
+    return false;
+  }
+
+  /**
+   * What kind of storage refusal {@code e} is ("the disk is full", ...), or null when it is none: SQLite's FULL (13),
+   * IOERR (10) and READONLY (8) with their extended codes; PostgreSQL's read-only transaction (25006), disk full
+   * (53100) and out of memory (53200).
+   */
+  static String storageRefusal(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.sqlite.SQLiteException s) {
+        switch (s.getErrorCode() & 0xff) {
+          case 13: return "the disk is full";
+          case 10: return "the disk failed a read or write (I/O error)";
+          case 8: return "the database file is read-only";
+          default: break;
+        }
+      }
+      if (t instanceof SQLException q && q.getSQLState() != null) {
+        switch (q.getSQLState()) {
+          case "25006": return "the database is read-only (a standby?)";
+          case "53100": return "the database server's disk is full";
+          case "53200": return "the database server is out of memory";
+          default: break;
+        }
+      }
+    }
+    return null;
   }
 
   /** Whether this failure happened while opening the store: a setting to fix, not a failure of running work. */

@@ -81,6 +81,33 @@ final class SqliteStoreTest extends StoreContract {
     assertEquals(1, e.getMessage().lines().count(), "one line, without Flyway's advice to repair: " + e.getMessage());
   }
 
+  /**
+   * QA: after a full disk (here SQLite's page cap on the writer's connection, which fails the same way) every later
+   * write answered 500, stored all the same, until a restart: the failed connection was reused. Now the failure is a
+   * retryable storage refusal, {@link Store#writeRefusal} says why, and the next write, on a fresh connection, works.
+   */
+  @Test
+  void aWriteRefusedForWantOfStorageIsRetryableAndTheNextWriteWorks() throws Exception {
+    store.appendEvents(List.of(withId("before", play("u1", "i1", 1))));
+    JdbcStore jdbc = (JdbcStore) store;
+    jdbc.writeTransaction("cap", c -> {
+      try (Statement st = c.createStatement(); ResultSet pages = st.executeQuery("PRAGMA page_count")) {
+        pages.next();
+        st.execute("PRAGMA max_page_count = " + pages.getLong(1)); // this connection's file can grow no more
+      }
+      return null;
+    });
+    List<Store.NewEvent> many = new java.util.ArrayList<>();
+    for (int k = 0; k < 2_000; k++) many.add(withId("full" + k, play("full-user" + k, "item" + k, 10 + k)));
+    StoreException full = assertThrows(StoreException.class, () -> store.appendEvents(many));
+    assertTrue(full.retryable() && full.storageRefused(), full.getMessage());
+    assertEquals("the disk is full", store.writeRefusal());
+    assertTrue(store.healthy(), "reads still work");
+    assertEquals(StoreContract.appended(1), store.appendEvents(List.of(withId("after", play("u2", "i1", 2)))));
+    assertEquals(null, store.writeRefusal(), "a write succeeded since");
+    assertEquals(2, store.counts().events(), "nothing of the refused batch was stored");
+  }
+
   @Test
   void createsTheFileAndItsFolders() {
     assertTrue(Files.isRegularFile(folder.resolve("nested/deeper/attune.db")));

@@ -28,6 +28,19 @@ class StoreExceptionTest {
     assertFalse(failure(new SQLTimeoutException("busy")).unreachable(), "busy is not unreachable");
   }
 
+  /** QA: a full disk and a failover to a read-only standby answered 500; retrying once the operator acts cures them. */
+  @Test
+  void storageRefusalsAreRetryableAndSayWhy() {
+    assertTrue(failure(new SQLiteException("full", SQLiteErrorCode.SQLITE_FULL)).storageRefused());
+    assertTrue(failure(new SQLiteException("write", SQLiteErrorCode.SQLITE_IOERR_WRITE)).retryable());
+    assertTrue(failure(new SQLiteException("read-only", SQLiteErrorCode.SQLITE_READONLY)).retryable());
+    assertTrue(failure(new SQLException("cannot execute INSERT in a read-only transaction", "25006")).retryable());
+    assertTrue(failure(new SQLException("could not extend file", "53100")).retryable());
+    org.junit.jupiter.api.Assertions.assertEquals("the disk is full",
+        StoreException.storageRefusal(new SQLiteException("full", SQLiteErrorCode.SQLITE_FULL)));
+    assertFalse(failure(new SQLiteException("constraint", SQLiteErrorCode.SQLITE_CONSTRAINT)).storageRefused());
+  }
+
   /** A failure's message names what went wrong, not the data: it reaches the server's log. */
   @Test
   void aMessageQuotesNoStatementValuesNorDetails() {
