@@ -114,6 +114,13 @@ public final class AttuneCli {
         commandLine.getErr().println("attune: " + message(cause));
         return USAGE_ERROR;
       }
+      if (cause instanceof dev.attune.store.StoreException s && s.storageRefused()) {
+        // an I/O error, a read-only file or database: not "busy", which it is retryable as for the server's clients
+        commandLine.getErr().println("attune: " + String.join("; ", String.valueOf(s.getMessage()).lines()
+            .map(String::strip).toList()) + "; the store refuses writes: make it writable (or its disk sound), then run"
+            + " the command again");
+        return USAGE_ERROR;
+      }
       if (cause instanceof dev.attune.store.StoreException s && s.retryable()) {
         // busy (another process writing to the store: a copy into it, a load) or gone for now: not a bug to trace
         commandLine.getErr().println("attune: " + String.join("; ", String.valueOf(s.getMessage()).lines()

@@ -221,6 +221,7 @@ final class EvaluateCommand implements Callable<Integer> {
     err.println("protocol " + readableProtocol(split.protocol()) + ": " + testUsers + " test users, "
         + split.test().size() + " test events" + (sampled ? "; evaluating a seeded sample of " + maxUsers + " of them"
         : ""));
+    if (twoStage) PipelineRun.requireValidationStep(split); // before the leaderboard's work
     noteHeldOutChoice(split, err);
     noteGivenTestLeftOut(dataset, split, err);
     noteFewTestUsers(sampled ? maxUsers : testUsers, err);

@@ -60,6 +60,18 @@ final class PipelineRun {
   }
 
   /**
+   * Refuses a split without a validation step, on which the fusion ranker learns: the {@code given} protocol's own
+   * test part has none (a QA run got "no request holds its target: nothing to learn" after a leaderboard's work).
+   */
+  static void requireValidationStep(Split split) {
+    if (split.tuning().holdout().numUsersWithItems() > 0) return;
+    throw new IllegalArgumentException("the two-stage pipeline learns its fusion ranker on a validation step, and "
+        + EvaluateCommand.readableProtocol(split.protocol()) + " holds none"
+        + (split.protocol().startsWith("given") ? " (a data set's own test part has no validation part)" : "")
+        + ": use --protocol loo or random:0.2");
+  }
+
+  /**
    * Trains, evaluates and writes the directory.
    *
    * @param overrides {@code two-stage.*} parameters: {@code candidates} (N per retriever) and the fusion ranker's
@@ -71,6 +83,7 @@ final class PipelineRun {
     Dataset dataset = AttuneCli.readDataset(data, err);
     err.println("loaded " + dataset);
     Split split = EvaluateCommand.split(dataset, protocol, seed);
+    requireValidationStep(split);
     err.println("training the two-stage pipeline (" + String.join(", ", FusionPipeline.retrieverNames(params))
         + " retrieve " + params.candidates() + " each; the fusion ranker learns the validation step of "
         + split.tuning().holdout().numUsersWithItems() + " users)");

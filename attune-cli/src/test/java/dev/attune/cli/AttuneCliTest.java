@@ -55,6 +55,11 @@ class AttuneCliTest {
     EvaluateCommand.noteGivenTestLeftOut(ds, dev.attune.data.Splits.given(ds, AttuneCli.WEIGHTS),
         new java.io.PrintWriter(silent, true));
     assertEquals("", silent.toString(), "tested on under given");
+    // the two-stage pipeline needs a validation step, which given has not (a QA run: "nothing to learn")
+    String noValidation = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> PipelineRun.requireValidationStep(dev.attune.data.Splits.given(ds, AttuneCli.WEIGHTS))).getMessage();
+    assertTrue(noValidation.contains("given holds none") && noValidation.contains("--protocol loo"), noValidation);
+    PipelineRun.requireValidationStep(dev.attune.data.Splits.randomRatio(ds, AttuneCli.WEIGHTS, 0.2, 1));
     // a temporal protocol's times in milliseconds are said as instants
     assertEquals("temporal(cutoff=1998-03-31T22:11:49Z, validation from 1998-03-10T03:56:38Z)",
         EvaluateCommand.readableProtocol("temporal(cutoff=891382309000, validation from 889502198000)"));

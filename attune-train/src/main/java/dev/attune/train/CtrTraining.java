@@ -20,7 +20,7 @@ import java.util.function.Function;
  * The pointwise training loop every CTR model shares ({@link Fm}, {@link Ncf}, {@link Din}): binary cross-entropy
  * of each training impression's label against σ(logit), over seeded shuffled mini-batches, with {@link Adam},
  * an optional L2 penalty, validation AUC / GAUC / log-loss after every epoch and early stopping on validation
- * GAUC. A model contributes only its {@link CtrNetwork}.
+ * GAUC (AUC where no validation user has both labels, log-loss where no one has: {@link #stoppingScore}). A model contributes only its {@link CtrNetwork}.
  *
  * <p>Loss of a batch: (1/B) Σ [softplus(z) − y·z] + λ Σ_θ ‖θ‖², the first term being the binary cross-entropy
  * written stably on the logit z.
@@ -162,8 +162,15 @@ public final class CtrTraining {
         report.epochEnd(epoch + 1, loss);
         if (!validate) continue;
         report.status(String.format("epoch %d: loss %.4f, validation %s", epoch + 1, loss, s));
-        if (s.groupAuc() > bestGauc) {
-          bestGauc = s.groupAuc();
+        double score = stoppingScore(s);
+        if (epoch == 0 && !Double.isFinite(s.groupAuc())) {
+          // labels alone decide it: GAUC is NaN when no validation user has both a click and a non-click, and stays
+          // so; comparing NaN stopped a QA run after `patience` epochs, keeping the last
+          report.status("validation GAUC is undefined (no validation user has both a positive and a negative): early"
+              + " stopping on " + (Double.isFinite(s.auc()) ? "AUC" : "log-loss") + " instead");
+        }
+        if (score > bestGauc) {
+          bestGauc = score;
           bestScores = s;
           bestEpoch = epoch + 1;
           best = net.toWeights();
@@ -260,6 +267,14 @@ public final class CtrTraining {
       }
     }
     return out;
+  }
+
+  /**
+   * What early stopping compares, higher better: validation GAUC, or AUC where GAUC is undefined (no user with both
+   * labels), or the negated log-loss where AUC is too (one label only).
+   */
+  static double stoppingScore(Scores s) {
+    return Double.isFinite(s.groupAuc()) ? s.groupAuc() : Double.isFinite(s.auc()) ? s.auc() : -s.logLoss();
   }
 
   /** AUC, GAUC (by user) and log-loss of {@code probabilities} against {@code part}'s labels. */

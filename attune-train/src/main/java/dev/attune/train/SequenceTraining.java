@@ -332,6 +332,13 @@ public final class SequenceTraining {
       FitListener listener) {
     FitListener report = listener == null ? FitListener.NONE : listener;
     Run runOptions = run == null ? Run.NONE : run;
+    if (options.loss() == Loss.SAMPLED_SOFTMAX && options.negatives() >= train.numItems()) {
+      // a QA run's negatives=5000 over 3,600 items took the machine's 24 GB before the kernel killed it: more negatives
+      // than items only repeats them, at positions x negatives x d floats a batch
+      throw new IllegalArgumentException("negatives (" + options.negatives() + ") must be fewer than the items ("
+          + train.numItems() + "): sampled softmax scores that many other items per position; for all of them use"
+          + " loss=full-ce");
+    }
     Examples examples = Examples.of(train, options, cloze != null);
     Engine.getEngine("PyTorch"); // loads the native library before the thread count is set
     JniUtils.setNumThreads(options.threads());

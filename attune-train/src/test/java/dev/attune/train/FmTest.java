@@ -95,4 +95,15 @@ class FmTest {
     bias.add(w.tensor(table + "_bias").values()[row]);
     x.add(value);
   }
+
+  /**
+   * QA: with no validation user holding both labels, GAUC is NaN every epoch, and early stopping compared NaN: it
+   * stopped after `patience` epochs, keeping the last. It falls back to AUC, then to log-loss.
+   */
+  @Test
+  void earlyStoppingFallsBackWhenGaucOrAucIsUndefined() {
+    assertEquals(0.7, CtrTraining.stoppingScore(new CtrTraining.Scores(0.6, 0.7, 0.5)));
+    assertEquals(0.6, CtrTraining.stoppingScore(new CtrTraining.Scores(0.6, Double.NaN, 0.5)));
+    assertEquals(-0.5, CtrTraining.stoppingScore(new CtrTraining.Scores(Double.NaN, Double.NaN, 0.5)));
+  }
 }

@@ -49,6 +49,20 @@ class SequenceTrainingTest {
     for (int b = 0; b < batches.length; b++) assertArrayEquals(batches[b], again[b], "same seed, same batches");
   }
 
+  /** QA: negatives=5000 over 3,600 items took all the machine's memory before the kernel killed the training. */
+  @Test
+  void asManyNegativesAsItemsAreRefusedBeforeTraining() {
+    TrainingSet train = PlantedSequences.split().tuning().train();
+    SequenceTraining.Options o = SasRec.Params.DEFAULTS.training()
+        .withLoss(SequenceTraining.Loss.SAMPLED_SOFTMAX, train.numItems()).withSeed(1L);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> SequenceTraining.train(train, o, w -> {
+          throw new AssertionError("refused before a network is built");
+        }, null, null, null));
+    assertTrue(e.getMessage().startsWith("negatives (" + train.numItems() + ") must be fewer than the items"),
+        e.getMessage());
+  }
+
   @Test
   void allWindowsMakeEveryStepButTheFirstATargetOnce() {
     TrainingSet train = PlantedSequences.split().tuning().train();
