@@ -114,6 +114,11 @@ public final class AttuneCli {
         commandLine.getErr().println("attune: " + message(cause));
         return USAGE_ERROR;
       }
+      String engine = engineUnpackFailure(cause);
+      if (engine != null) {
+        commandLine.getErr().println("attune: " + engine);
+        return USAGE_ERROR;
+      }
       if (cause instanceof dev.attune.store.StoreException s && s.storageRefused()) {
         // an I/O error, a read-only file or database: not "busy", which it is retryable as for the server's clients
         commandLine.getErr().println("attune: " + String.join("; ", String.valueOf(s.getMessage()).lines()
@@ -151,6 +156,26 @@ public final class AttuneCli {
    * The message that says a disk is full, from {@code e} or its causes (SQLite's SQLITE_FULL, PostgreSQL's disk_full,
    * the system's "No space left on device"), or null when none does.
    */
+  /**
+   * What to say when PyTorch's native library could not be unpacked into DJL's cache folder (a folder that cannot be
+   * written, a dangling link in its place): a setting to fix, which QA runs got as an internal error and 40 lines of
+   * trace; null for any other failure.
+   */
+  static String engineUnpackFailure(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t.getClass().getName().equals("ai.djl.engine.EngineException")
+          && String.valueOf(t.getMessage()).contains("extract")) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String folder = System.getenv("DJL_CACHE_DIR");
+        return "PyTorch's native library could not be unpacked into " + (folder == null ? "DJL's cache folder (~/.djl.ai)"
+            : "DJL_CACHE_DIR " + folder) + " (" + root + "): point DJL_CACHE_DIR at a writable folder with about"
+            + " 500 MB free (the launcher uses .cache/djl in the repository)";
+      }
+    }
+    return null;
+  }
+
   static String diskFull(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String m = String.valueOf(t.getMessage());

@@ -247,6 +247,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     if (twoStage) addTwoStage(run, split, options, err);
     if (!run.results.isEmpty()) noteFewerNegatives(run.results.get(0), sampledNegatives, err);
+    for (EvalResult r : run.results) warnIfNothingRecommended(r, err);
     if (run.results.isEmpty() && ctrModels.isEmpty()) {
       // an empty table with exit code 0 would read as a run that measured something
       throw new IllegalArgumentException("no model could be evaluated on " + dataset.name() + ": every one asked for"
@@ -267,6 +268,18 @@ final class EvaluateCommand implements Callable<Integer> {
       if (!jsonToStdout) out.println("wrote " + json);
     }
     return 0;
+  }
+
+  /**
+   * Warns of a model that recommended no item to any test user: its scores were not finite (a QA run's
+   * bpr.learningRate=1e30 and als.alpha=1e38 gave rows of 0.0000 and exit 0, unsaid).
+   */
+  static void warnIfNothingRecommended(EvalResult r, java.io.PrintWriter err) {
+    String coverage = r.metrics().stream().map(dev.attune.eval.Metric::label).filter(l -> l.startsWith("Coverage@"))
+        .findFirst().orElse(null);
+    if (coverage == null || r.numUsers() == 0 || r.mean(coverage) > 0) return;
+    err.println("attune: warning: " + r.modelName() + " recommended no item to any test user (" + coverage + " 0):"
+        + " its scores are not finite numbers, as when training diverged; check its --param settings");
   }
 
   /** The {@code --param two-stage.*} settings. */
@@ -444,10 +457,27 @@ final class EvaluateCommand implements Callable<Integer> {
       // every metric would be NaN over nobody
       throw new IllegalArgumentException("protocol " + readableProtocol(split.protocol()) + " leaves no test users in "
           + dataset.name() + " (" + dataset.numUsers() + " users, " + dataset.events().size() + " events): "
-          + (dataset.events().size() == 0 ? "the data set is empty"
-              : "a user needs at least 3 consumed items to be tested (2 under random:<fraction>)"));
+          + (dataset.events().size() == 0 ? "the data set is empty" : whyNoTestUsers(dataset, split.protocol())));
     }
     return split;
+  }
+
+  /** Why a protocol found nobody to test, by protocol (a QA run got leave-one-out's reason under temporal). */
+  private static String whyNoTestUsers(Dataset dataset, String protocol) {
+    if (protocol.startsWith("temporal")) {
+      long first = Long.MAX_VALUE;
+      long last = Long.MIN_VALUE;
+      var log = dataset.events();
+      for (int row = 0; row < log.size(); row++) {
+        first = Math.min(first, log.time(row));
+        last = Math.max(last, log.time(row));
+      }
+      return first == last ? "every event has the same time, so no cut separates later events from earlier ones"
+          : "no user consumed an item after the cut that they had not consumed before it";
+    }
+    if (protocol.startsWith("given")) return "the data set's test part holds no item its users had not consumed";
+    if (protocol.startsWith("random")) return "a user needs at least 2 consumed items to be tested";
+    return "a user needs at least 3 consumed items to be tested (2 under random:<fraction>)";
   }
 
   /**

@@ -215,7 +215,7 @@ final class TrainCommand implements Callable<Integer> {
   private String attentionStopNotice() {
     return SequenceTraining.hasCheckpoint(out.resolve(CHECKPOINTS))
         ? "attune: stopped; the checkpoint of the last finished epoch is in " + out.resolve(CHECKPOINTS) + ": run the"
-            + " same command with --resume to continue from it"
+            + " same command with --resume" + (force ? " in place of --force" : "") + " to continue from it"
         : "attune: stopped before the first epoch ended; nothing was written to " + out;
   }
 

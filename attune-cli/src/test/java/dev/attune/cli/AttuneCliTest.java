@@ -38,6 +38,47 @@ class AttuneCliTest {
     assertTrue(AttuneCli.loggingMistake(null, "xml").contains("ATTUNE_LOG_FORMAT"), "logback wrote nothing");
   }
 
+  /** QA: a model whose scores were all NaN (bpr.learningRate=1e30) gave rows of 0.0000 and exit 0, unsaid. */
+  @Test
+  void aModelThatRecommendedNothingIsWarnedOf() {
+    var ndcg = dev.attune.eval.Metric.at(dev.attune.eval.Metric.Kind.NDCG, 10);
+    var coverage = dev.attune.eval.Metric.at(dev.attune.eval.Metric.Kind.COVERAGE, 10);
+    java.io.StringWriter said = new java.io.StringWriter();
+    for (double covered : new double[] {0.0, 0.3}) {
+      EvaluateCommand.warnIfNothingRecommended(new dev.attune.eval.EvalResult("bpr", "loo", new int[] {0, 1},
+          java.util.Map.of(ndcg, new double[] {0, 0}), java.util.Map.of(coverage, covered), 0, Double.NaN),
+          new java.io.PrintWriter(said, true));
+    }
+    assertEquals(1, said.toString().lines().count(), said.toString());
+    assertTrue(said.toString().startsWith("attune: warning: bpr recommended no item to any test user"), said.toString());
+  }
+
+  /** QA: an unwritable DJL cache folder ended in "internal error" and 42 lines of trace. */
+  @Test
+  void aDjlCacheThatCannotBeWrittenIsSaidAsASetting() {
+    var failure = new ai.djl.engine.EngineException("Failed to extract PyTorch native library",
+        new java.nio.file.FileAlreadyExistsException("/repo/.cache/djl"));
+    String said = AttuneCli.engineUnpackFailure(new RuntimeException(failure));
+    assertTrue(said != null && said.contains("FileAlreadyExistsException: /repo/.cache/djl")
+        && said.contains("point DJL_CACHE_DIR at a writable folder"), said);
+    assertEquals(null, AttuneCli.engineUnpackFailure(new ai.djl.engine.EngineException("another failure")));
+  }
+
+  /** QA: a temporal split of events that all share one time was refused with leave-one-out's reason. */
+  @Test
+  void noTestUsersIsExplainedByTheProtocolsOwnReason() {
+    var sameTime = new dev.attune.data.Dataset("sametime", dev.attune.data.Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < 10; u++) {
+      for (int i = 0; i < 5; i++) {
+        sameTime.addEvent(new dev.attune.events.Event("u" + u, "i" + (u + i) % 9, "view", 1f, 1_700_000_000_000L,
+            "default"));
+      }
+    }
+    String temporal = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> EvaluateCommand.split(sameTime, "temporal:0.2", 1)).getMessage();
+    assertTrue(temporal.contains("every event has the same time"), temporal);
+  }
+
   /** A data set's given test part left out by another protocol is said, not dropped silently. */
   @Test
   void aGivenTestPartLeftOutByAnotherProtocolIsSaid() {

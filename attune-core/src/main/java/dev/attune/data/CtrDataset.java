@@ -14,7 +14,8 @@ import java.util.Map;
  *
  * <p>Protocol (the MovieLens setting of Zhou et al., "Deep Interest Network for Click-Through Rate Prediction",
  * KDD 2018): an event is positive when its value is at least {@link Params#positiveMin} (ratings 4-5 on a 1-5
- * scale), negative otherwise. Per user, events are ordered by time (ties by input order); the last
+ * scale), negative otherwise; an event of a type the default weights count against the item (a skip, a dislike) is
+ * negative whatever its value (a QA run's skips of value 1 were all positives under a minimum of 0.5). Per user, events are ordered by time (ties by input order); the last
  * {@link Params#testFraction} of them are test, and the last {@link Params#validationFraction} of the rest are
  * validation. A share f of n events is max(1, round(f·n)) events when f &gt; 0 and n &gt;= 2, else none.
  *
@@ -135,6 +136,10 @@ public final class CtrDataset {
     if (dataset == null || params == null) throw new IllegalArgumentException("dataset and params must not be null");
     EventLog log = dataset.events();
     int numUsers = dataset.numUsers();
+    boolean[] againstItem = new boolean[dataset.typeNames().size()];
+    for (int t = 0; t < againstItem.length; t++) {
+      againstItem[t] = dev.attune.events.EventWeights.defaults().resolve(dataset.typeNames().id(t)).weight() < 0;
+    }
     IdIndex attributes = new IdIndex();
     int[][] fields = new int[numUsers][params.userAttributes().size()];
     for (int u = 0; u < numUsers; u++) {
@@ -172,7 +177,7 @@ public final class CtrDataset {
         long time = log.time(row);
         // positives strictly earlier than this impression; events are in time order, so a pointer suffices
         while (historyEnd < numPositives && posTime[historyEnd] < time) historyEnd++;
-        boolean label = log.value(row) >= params.positiveMin();
+        boolean label = log.value(row) >= params.positiveMin() && !againstItem[log.type(row)];
         int part = p >= n - numTest ? 2 : p >= n - numTest - numValidation ? 1 : 0;
         parts[part].add(u, log.item(row), label, historyEnd);
         if (label) {

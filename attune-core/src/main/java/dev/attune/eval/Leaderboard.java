@@ -9,7 +9,8 @@ import java.util.Locale;
  * Collects {@link EvalResult}s and renders them as a fixed-width text table, one row per result in the order
  * added. Columns are named by metric label ({@code NDCG@10}) or by one of the special columns {@link #MODEL},
  * {@link #USERS}, {@link #TRAIN_SECONDS} and {@link #EVAL_SECONDS}. A result without a column's metric shows
- * {@code -} there; NaN shows as {@code NaN}.
+ * {@code -} there; an undefined value (NaN: no user has one, as AUC with no unseen negative left) shows as {@code n/a},
+ * as it does in JSON as null (a QA run read NaN in the table as a bug).
  *
  * <p>Optionally ({@link #compareToBest}) a last column gives each model's paired t-test p-value against the
  * best model on one metric ({@link Significance#pairedTTest(EvalResult, EvalResult, String)}); it shows
@@ -223,7 +224,7 @@ public final class Leaderboard {
     if (r == best) return "best";
     if (!r.alignedWith(best) || !r.metric(significanceMetric).kind().perUser()) return "n/a";
     double p = Significance.pairedTTest(r, best, significanceMetric);
-    if (Double.isNaN(p)) return "NaN";
+    if (Double.isNaN(p)) return "n/a"; // no spread to test, as over one user
     return p < 0.001 ? "<0.001" : String.format(Locale.ROOT, "%.3f", p);
   }
 
@@ -232,6 +233,6 @@ public final class Leaderboard {
   }
 
   private static String number(double v) {
-    return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.4f", v);
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
   }
 }

@@ -44,6 +44,16 @@ class CtrDatasetTest {
     assertArrayEquals(new int[0], ctr.itemCategories(1));
   }
 
+  /** QA: a skip of value 1 was labelled positive under a minimum of 0.5 (play shares); it counts against the item. */
+  @Test
+  void skipsAndDislikesAreNegativesWhateverTheirValue() {
+    Dataset d = new Dataset("plays", Dataset.TimeKind.ORDINAL);
+    String[] types = {"play", "skip", "play", "dislike", "play"};
+    for (int k = 0; k < types.length; k++) d.addEvent(new Event("u", "i" + k, types[k], 1f, k, "music"));
+    CtrDataset ctr = CtrDataset.build(d, new CtrDataset.Params(0.5f, 0.0, 0.0, List.of(), Map.of()));
+    assertArrayEquals(new boolean[] {true, false, true, false, true}, ctr.train().label());
+  }
+
   @Test
   void rankingTaskPairsEveryTrainingStepWithPopularNegativesTheUserNeverHad() {
     Dataset d = new Dataset("implicit", Dataset.TimeKind.ORDINAL);

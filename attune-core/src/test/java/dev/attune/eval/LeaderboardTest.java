@@ -52,6 +52,15 @@ class LeaderboardTest {
     assertEquals(lines[0].length(), lines[2].length(), text);
   }
 
+  /** QA: an undefined value (AUC with no negative left) printed as NaN, which read as a bug. */
+  @Test
+  void anUndefinedValueShowsAsNotApplicable() {
+    Map<Metric, double[]> perUser = Map.of(Metric.at(Metric.Kind.NDCG, 10), new double[] {Double.NaN});
+    String text = new Leaderboard(List.of(Leaderboard.MODEL, "NDCG@10")).add(new EvalResult("A", "test",
+        new int[] {0}, perUser, Map.of(), 0.1, Double.NaN)).render();
+    assertTrue(text.split("\n")[2].endsWith("n/a") && !text.contains("NaN"), text);
+  }
+
   @Test
   void defaultColumnsIncludeCoverageAndTrainTime() {
     String text = new Leaderboard().add(result("A", 0)).render();

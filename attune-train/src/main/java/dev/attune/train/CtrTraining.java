@@ -97,7 +97,12 @@ public final class CtrTraining {
   public record Scores(double auc, double groupAuc, double logLoss) {
     @Override
     public String toString() {
-      return String.format("AUC %.4f, GAUC %.4f, log-loss %.4f", auc, groupAuc, logLoss);
+      return "AUC " + four(auc) + ", GAUC " + four(groupAuc) + ", log-loss " + four(logLoss);
+    }
+
+    /** Four decimals, or n/a for an undefined value (GAUC when no user has both labels). */
+    private static String four(double v) {
+      return Double.isNaN(v) ? "n/a" : String.format(java.util.Locale.ROOT, "%.4f", v);
     }
   }
 

@@ -369,7 +369,7 @@ public final class SequenceTraining {
           // the weights would be those of the longer run while the model's settings said the shorter
           throw new IllegalArgumentException("the checkpoint in " + dir + " is after epoch " + startEpoch
               + ", more than the " + options.epochs() + " epochs asked for: ask for at least " + startEpoch
-              + " to continue it, or train afresh without --resume");
+              + " to continue it, or train afresh (--force in place of --resume)");
         }
         bestScore = Double.parseDouble(checkpoint.property("bestScore"));
         badChecks = Integer.parseInt(checkpoint.property("badChecks"));

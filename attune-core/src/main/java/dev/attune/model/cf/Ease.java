@@ -79,7 +79,7 @@ public final class Ease implements Trainer<Ease.Model> {
    * Σ_j x_uj B[j, ·].
    *
    * @throws IllegalArgumentException if the catalogue exceeds {@link Params#maxItems} or its matrices the heap
-   * @throws IllegalStateException if the Gram matrix is not positive definite
+   * @throws IllegalArgumentException if the Gram matrix plus the regularization is not positive definite
    */
   public float[] itemWeights(Interactions x, FitListener listener) {
     int numItems = x.numItems();
@@ -130,7 +130,10 @@ public final class Ease implements Trainer<Ease.Model> {
     try {
       SpdInverse.invertInPlace(gram, n, Runtime.getRuntime().availableProcessors());
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("Gram matrix is not positive definite; raise regularization", e);
+      // the setting's fault, said as one (a QA run's 1e-30 ended in an internal error and its trace)
+      throw new IllegalArgumentException("EASE regularization (" + params.regularization() + ") is too small for this"
+          + " data: the Gram matrix plus it is not positive definite in float precision; raise it (the default is "
+          + Params.DEFAULTS.regularization() + ")", e);
     }
     double[] p = gram;
     float[] b = new float[numItems * numItems];
