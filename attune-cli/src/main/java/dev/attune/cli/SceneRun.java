@@ -103,7 +103,9 @@ final class SceneRun {
           + Math.max(Splits.SCENE_MIN_TARGETS, keepOf(protocolName) + 1) + " in '" + target + "'; "
           + dataset.name() + " has too few such users");
     }
-    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false);
+    // seen items kept where every scene allows repeats, as evaluate does (and per scene where some do, by the evaluator)
+    EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false)
+        .withExcludeSeen(!dataset.allScenesAllowRepeats());
     List<SceneBaselines.Baseline> compared = baselines == null ? List.of()
         : SceneBaselines.run(dataset, split, target, AttuneCli.WEIGHTS, baselines, options, seed, threads,
             err::println);

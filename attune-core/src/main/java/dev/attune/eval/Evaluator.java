@@ -41,6 +41,10 @@ import java.util.concurrent.ThreadFactory;
  * ranking. A held-out item the user also had in training then cannot be recommended: it stays in the relevant
  * set and counts as a miss (and ranks last for AUC). This is deliberate: such a target is a repeat, and a
  * protocol that excludes seen items cannot credit it; use {@code excludeSeen = false} where repeats are normal.
+ * In a data set where only some scenes allow repeats ({@link dev.attune.data.Dataset#repeatScenes}), seen items of
+ * those scenes stay in the ranking and the others are excluded: the model ranks with seen items kept, and the
+ * evaluator drops the seen items of the other scenes from its list (a review: one flag for the whole data set made
+ * every music replay a certain miss once a books scene joined it).
  * Users with nothing held out are not evaluated at all (the metrics would be undefined).
  *
  * <h2>AUC</h2>
@@ -241,6 +245,11 @@ public final class Evaluator {
     private final double[][] values;
     /** Each user's top diversityK items, for the beyond-accuracy metrics. */
     private final int[][] topLists;
+    /**
+     * Per item, whether its scene allows repeats, when seen items are excluded and some scenes (not all) allow
+     * repeats; null otherwise (one rule for every item).
+     */
+    private final boolean[] repeatItem;
     /** Index of the rating predictor's event type in the data set's type names; -1 for none. */
     private final int ratingType;
     /** Offset of each user's held-out ratings in predicted/actual (length users + 1), when rating. */
@@ -271,6 +280,7 @@ public final class Evaluator {
         this.catalogue = null;
         this.catalogueSize = numItems;
       }
+      this.repeatItem = repeatItems(trainingSet.dataset(), numItems, options);
       this.maxK = options.maxK();
       this.usersWithFewerNegatives = new java.util.concurrent.atomic.AtomicInteger();
       this.listK = options.computeAuc() ? Math.max(1, numItems) : maxK;
@@ -301,6 +311,23 @@ public final class Evaluator {
         predicted = null;
         actual = null;
       }
+    }
+
+    /** See {@link #repeatItem}. */
+    private static boolean[] repeatItems(dev.attune.data.Dataset dataset, int numItems, EvalOptions options) {
+      if (!options.excludeSeen() || dataset == null || dataset.repeatScenes().isEmpty()
+          || dataset.allScenesAllowRepeats()) {
+        return null;
+      }
+      int[] scenes = dataset.itemScenes();
+      if (scenes.length != numItems) return null; // items beyond the data set's (a model's own): one rule
+      boolean[] repeat = new boolean[numItems];
+      boolean any = false;
+      for (int i = 0; i < numItems; i++) {
+        repeat[i] = scenes[i] >= 0 && dataset.repeatScenes().contains(dataset.sceneNames().id(scenes[i]));
+        any |= repeat[i];
+      }
+      return any ? repeat : null;
     }
 
     private static int[] usersWithHoldout(Holdout holdout, int modelUsers, int trainUsers) {
@@ -366,7 +393,8 @@ public final class Evaluator {
     private void evaluateUser(int position, Scratch scratch) {
       int u = users[position];
       int[] relevant = holdout.distinctItemsOf(u);
-      TopK top = model.recommend(new Query(u, null, listK, ItemFilter.ALL, options.excludeSeen()));
+      TopK top = repeatItem == null ? model.recommend(new Query(u, null, listK, ItemFilter.ALL, options.excludeSeen()))
+          : withoutSeenOutsideRepeatScenes(u);
       int[] ranked = top.items();
       double[] sampledHits = null;
       double[] sampledNdcg = null;
@@ -420,6 +448,30 @@ public final class Evaluator {
       }
     }
 
+    /** Whether training item {@code item} is one u saw, in a scene without repeats: excluded from u's ranking. */
+    private boolean excludedAsSeen(int u, int item) {
+      if (!options.excludeSeen() || repeatItem != null && repeatItem[item]) return false;
+      int[] indptr = train.indptr();
+      return Arrays.binarySearch(train.indices(), indptr[u], indptr[u + 1], item) >= 0;
+    }
+
+    /** The model's top listK for u with seen items kept, less the seen ones of scenes without repeats. */
+    private TopK withoutSeenOutsideRepeatScenes(int u) {
+      int[] indptr = train.indptr();
+      int excluded = 0;
+      for (int p = indptr[u]; p < indptr[u + 1]; p++) if (!repeatItem[train.indices()[p]]) excluded++;
+      TopK all = model.recommend(new Query(u, null, Math.min(numItems, listK + excluded), ItemFilter.ALL, false));
+      int[] items = new int[Math.min(listK, all.size())];
+      float[] scores = new float[items.length];
+      int n = 0;
+      for (int r = 0; r < all.size() && n < items.length; r++) {
+        if (excludedAsSeen(u, all.item(r))) continue;
+        items[n] = all.item(r);
+        scores[n++] = all.score(r);
+      }
+      return new TopK(Arrays.copyOf(items, n), Arrays.copyOf(scores, n));
+    }
+
     private int indexOfK(int k) {
       for (int j = 0; j < ks.length; j++) {
         if (ks[j] == k) return j;
@@ -446,7 +498,8 @@ public final class Evaluator {
       for (int p = indptr[u]; p < indptr[u + 1]; p++) {
         int item = indices[p];
         while (r < relevant.length && relevant[r] < item) r++;
-        if ((r == relevant.length || relevant[r] != item) && inCatalogue(item)) seenOnly++;
+        boolean kept = repeatItem != null && repeatItem[item]; // a seen item of a scene with repeats is a candidate
+        if ((r == relevant.length || relevant[r] != item) && inCatalogue(item) && !kept) seenOnly++;
       }
       return catalogueSize + outside - seenOnly;
     }
@@ -461,6 +514,7 @@ public final class Evaluator {
       boolean[] blocked = s.blocked;
       int blockedCount = 0;
       for (int p = indptr[u]; p < indptr[u + 1]; p++) {
+        if (repeatItem != null && repeatItem[indices[p]]) continue; // a seen item where repeats are normal: drawable
         blocked[indices[p]] = true;
         if (inCatalogue(indices[p])) blockedCount++;
       }
@@ -501,14 +555,16 @@ public final class Evaluator {
       boolean[] candidate = s.candidate;
       for (int i : relevant) candidate[i] = true;
       for (int j = 0; j < n; j++) candidate[negatives[j]] = true;
+      // seen items kept when some scenes allow repeats: the negatives were drawn outside the excluded ones already
       TopK top = model.recommend(new Query(u, null, relevant.length + Math.max(1, n),
-          item -> candidate[item], options.excludeSeen()));
+          item -> candidate[item], options.excludeSeen() && repeatItem == null));
       int[] ranks = new int[relevant.length];
       Arrays.fill(ranks, Integer.MAX_VALUE);
       int negativesAbove = 0;
       for (int r = 0; r < top.size(); r++) {
         int item = top.item(r);
         if (!candidate[item]) continue; // a model that ignores the filter: not a candidate
+        if (repeatItem != null && excludedAsSeen(u, item)) continue; // a seen target where repeats are not normal
         int at = Arrays.binarySearch(relevant, item);
         if (at >= 0) ranks[at] = negativesAbove;
         else negativesAbove++;
