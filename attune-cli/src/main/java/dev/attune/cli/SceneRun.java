@@ -103,7 +103,7 @@ final class SceneRun {
           + Math.max(Splits.SCENE_MIN_TARGETS, keepOf(protocolName) + 1) + " in '" + target + "'; "
           + dataset.name() + " has too few such users");
     }
-    // seen items kept where every scene allows repeats, as evaluate does (and per scene where some do, by the evaluator)
+    // seen items kept where every scene allows repeats, as evaluate does (per scene where some do: the evaluator)
     EvalOptions options = EvalOptions.DEFAULTS.withKs(10, 20).withThreads(threads).withSeed(seed).withComputeAuc(false)
         .withExcludeSeen(!dataset.allScenesAllowRepeats());
     List<SceneBaselines.Baseline> compared = baselines == null ? List.of()
@@ -172,11 +172,17 @@ final class SceneRun {
           r.mean("NDCG@20"));
     }
     for (SceneBaselines.Baseline b : compared) {
-      o.printf(Locale.ROOT, "%s -> %s, all (%d users): HR@10 %.4f  NDCG@10 %.4f  (validation NDCG@10 %.4f%s)%n",
+      o.printf(Locale.ROOT, "%s -> %s, all (%d users): HR@10 %.4f  NDCG@10 %.4f  (validation NDCG@10 %s%s)%n",
           b.label(), target, b.result().users(SceneResult.ALL), b.result().mean(SceneResult.ALL, "HR@10"),
-          b.testNdcg10(), b.validationNdcg10(), b.params().isEmpty() ? "" : ", " + b.params());
+          b.testNdcg10(), Double.isNaN(b.validationNdcg10()) ? "n/a: no validation user"
+              : String.format(Locale.ROOT, "%.4f", b.validationNdcg10()),
+          b.params().isEmpty() ? "" : ", " + b.params());
     }
     SceneBaselines.Baseline best = SceneBaselines.bestTargetOnly(compared);
+    if (best == null && !compared.isEmpty()) {
+      o.println("no validation user to pick the best single-scene model by: the data set has too few users in both"
+          + " scenes for a validation share");
+    }
     if (best != null) {
       o.printf(Locale.ROOT, "best single-scene model by validation: %s, test NDCG@10 %.4f; scene-transfer %.4f"
           + " (%+.1f%%)%n", best.label(), best.testNdcg10(), test.mean(SceneResult.ALL, "NDCG@10"),
@@ -230,7 +236,7 @@ final class SceneRun {
       m.put("model", b.label());
       m.put("params", b.params());
       if (b.tied()) m.put("tied", true); // every grid point scored the same: params is the first, not a pick
-      m.put("validationNdcg10", b.validationNdcg10());
+      m.put("validationNdcg10", Double.isFinite(b.validationNdcg10()) ? b.validationNdcg10() : null);
       m.put("bestSingleScene", b == best);
       if (b == best) m.put("sceneTransferChange", model.mean(SceneResult.ALL, "NDCG@10") / b.testNdcg10() - 1);
       Map<String, Object> groups = new LinkedHashMap<>();

@@ -75,9 +75,11 @@ public final class SceneBaselines {
     /** One line: label, picked settings, validation and test NDCG@10, time. */
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "baseline %s%s: validation NDCG@10 %.4f, test NDCG@10 %.4f (%.1f s)%s", label,
-          params.isEmpty() ? "" : " " + params, validationNdcg10, testNdcg10(), seconds,
-          tied ? "; every setting scored the same on validation, so the first was taken" : "");
+      return String.format(Locale.ROOT, "baseline %s%s: validation NDCG@10 %s, test NDCG@10 %.4f (%.1f s)%s", label,
+          params.isEmpty() ? "" : " " + params, Double.isNaN(validationNdcg10) ? "n/a (no validation user)"
+              : String.format(Locale.ROOT, "%.4f", validationNdcg10), testNdcg10(), seconds,
+          Double.isNaN(validationNdcg10) ? "; untuned, the first setting taken"
+              : tied ? "; every setting scored the same on validation, so the first was taken" : "");
     }
   }
 
@@ -145,27 +147,35 @@ public final class SceneBaselines {
     for (Map<String, String> p : c.grid()) {
       Recommender m = ClassicModels.create(c.model(), p, seed, threads).fit(data.tuning().train(), FitListener.NONE);
       double score = SceneResult.evaluate(m, data.tuning(), target, options).mean(SceneResult.ALL, "NDCG@10");
+      if (Double.isNaN(score)) continue; // no validation user: nothing to pick by
       worstScore = Math.min(worstScore, score);
       if (score > bestScore) {
         bestScore = score;
         best = p;
       }
     }
+    // no validation user at all: untuned, said as a tie of the whole grid (the first point, the defaults kept by the
+    // blend), with its validation NDCG@10 undefined (a QA run's -Infinity, and a "pick" from nothing)
+    boolean untested = bestScore == Double.NEGATIVE_INFINITY;
+    if (untested) bestScore = Double.NaN;
     Recommender refit = ClassicModels.create(c.model(), best, seed, threads).fit(data.full(), FitListener.NONE);
     SceneResult result = SceneResult.evaluate(refit, split, target, options);
     return new Baseline(c.model() + (data.merged() ? " merged" : " target-only"), c.model(), data.merged(),
         new TreeMap<>(best), bestScore, result, (System.nanoTime() - start) / 1e9,
-        c.grid().size() > 1 && worstScore == bestScore);
+        untested || c.grid().size() > 1 && worstScore == bestScore);
   }
 
   /**
    * The target-only baseline with the best validation NDCG@10: the best single-scene model a user of the library
-   * would pick (the first wins a tie), or null when there is none.
+   * would pick (the first wins a tie), or null when there is none, or no validation user to pick by.
    */
   public static Baseline bestTargetOnly(List<Baseline> baselines) {
     Baseline best = null;
     for (Baseline b : baselines) {
-      if (!b.merged() && (best == null || b.validationNdcg10() > best.validationNdcg10())) best = b;
+      if (!b.merged() && !Double.isNaN(b.validationNdcg10())
+          && (best == null || b.validationNdcg10() > best.validationNdcg10())) {
+        best = b;
+      }
     }
     return best;
   }

@@ -49,4 +49,20 @@ class SceneBaselinesTest {
         easeTargetOnly.toString());
     assertTrue(!userknnMerged.tied(), userknnMerged.toString());
   }
+
+  /** QA: with no validation user, a baseline's validation NDCG@10 was -Infinity and its grid's first point a "pick". */
+  @Test
+  void withoutValidationUsersNothingIsPickedAndNothingIsBest() {
+    Dataset data = TwoSceneGenerator.generate(
+        new TwoSceneGenerator.Params(120, 8, 10, 8, 6, 0.2, "books", "music", 5L)).dataset();
+    Split split = Splits.coldInScene(data, EventWeights.defaults(), "music", 0, 0.2, 0.0, 3L);
+    List<SceneBaselines.Baseline> all = SceneBaselines.run(data, split, "music", EventWeights.defaults(),
+        SceneBaselines.Scope.TARGET_ONLY, EvalOptions.DEFAULTS.withThreads(1).withComputeAuc(false).withKs(10), 1L, 1,
+        line -> { });
+    for (SceneBaselines.Baseline b : all) {
+      assertTrue(Double.isNaN(b.validationNdcg10()) && b.tied(), b.toString());
+      assertTrue(b.toString().contains("n/a (no validation user)"), b.toString());
+    }
+    assertEquals(null, SceneBaselines.bestTargetOnly(all));
+  }
 }
