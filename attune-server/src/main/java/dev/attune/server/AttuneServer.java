@@ -569,7 +569,21 @@ public final class AttuneServer {
       throw new ApiException(415, "unsupported_media_type", "the body is declared as '" + media + "'; the API reads"
           + " JSON: send it with Content-Type: application/json", "Content-Type");
     }
+    // JSON is UTF-8 (RFC 8259): a body declared in another charset was read as UTF-8 and failed as "Invalid UTF-8
+    // middle byte" without saying why (a QA run's charset=latin1)
+    java.util.regex.Matcher charset = CHARSET.matcher(type);
+    if (charset.find()) {
+      String declared = charset.group(1).replace("\"", "").strip();
+      if (!declared.equalsIgnoreCase("utf-8") && !declared.equalsIgnoreCase("utf8")
+          && !declared.equalsIgnoreCase("us-ascii")) {
+        throw new ApiException(415, "unsupported_media_type", "the body is declared in charset '" + declared
+            + "'; the API reads UTF-8 only: send it encoded as UTF-8 (charset=utf-8)", "Content-Type");
+      }
+    }
   }
+
+  private static final java.util.regex.Pattern CHARSET =
+      java.util.regex.Pattern.compile("(?i);\\s*charset\\s*=\\s*(\"?[^;\\s]+\"?)");
 
   /** Where the dashboard's static files are served: GET only, and no entry in the route table. */
   static final String DASHBOARD_PATH = "/dashboard";

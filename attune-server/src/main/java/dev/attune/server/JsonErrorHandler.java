@@ -25,6 +25,23 @@ final class JsonErrorHandler extends ErrorHandler {
     return true;
   }
 
+  /**
+   * Whether Jetty refused the request's path: broken percent-encoding (its cause a {@code NumberFormatException},
+   * "!hex z"), an illegal character (a NUL), bytes that are not UTF-8. Jetty replaces the URI of such a request
+   * ({@code /badMessage}), so the causes are what tells.
+   */
+  private static boolean badPath(Request request, String message, Throwable cause) {
+    if (String.valueOf(message).contains("UTF-8") && String.valueOf(request.getHttpURI()).indexOf('%') >= 0) {
+      return true;
+    }
+    for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof NumberFormatException || String.valueOf(t.getMessage()).contains("Illegal character in path")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
       Callback callback) throws IOException {
@@ -40,7 +57,14 @@ final class JsonErrorHandler extends ErrorHandler {
     String text = code == 503 ? "the server is stopping; retry shortly"
         : code >= 500 ? AttuneServer.INTERNAL_MESSAGE
         : "the request could not be read: " + (message == null || message.isBlank() ? "HTTP " + code : message);
-    Map<String, Object> body = AttuneServer.errorBody(error, text, null);
+    String field = null;
+    if (code == 400 && badPath(request, message, cause)) {
+      // a path Jetty could not decode said only "Bad Request" or "Bad UTF-8 encoding" (a QA run): say where and how
+      text = "the request could not be read: its path is not valid percent-encoded UTF-8 (an id in it takes '%' and"
+          + " two hex digits per UTF-8 byte; no NUL or control characters)";
+      field = "path";
+    }
+    Map<String, Object> body = AttuneServer.errorBody(error, text, field);
     if (code == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);

@@ -120,8 +120,10 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
         name = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
         if (eq >= 0) URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
+        // the decoder's own words name Java's internals ("URLDecoder: Illegal hex characters ..."): said plainly
         throw new ApiException(400, "invalid_query", "the query string is not valid percent-encoding near '"
-            + (part.length() > 40 ? part.substring(0, 40) + "..." : part) + "': " + e.getMessage(), null);
+            + (part.length() > 40 ? part.substring(0, 40) + "..." : part) + "': '%' must be followed by two hex"
+            + " digits (a '%' itself is written %25)", eq < 0 ? null : part.substring(0, eq));
       }
       // "_" is the cache-buster a browser library adds to every GET (jQuery's cache: false), not a misspelling;
       // answers are not cached anyway (no-store)

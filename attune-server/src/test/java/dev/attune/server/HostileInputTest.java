@@ -241,8 +241,22 @@ class HostileInputTest {
       var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.substring(bodyStart));
       assertEquals("bad_request", body.get("error").asText(), path + ": " + response);
       assertTrue(body.get("message").asText().startsWith("the request could not be read"), response);
-      assertTrue(body.has("field"), response);
+      // said where and how, not only "Bad Request" (QA)
+      assertEquals("path", body.get("field").asText(), response);
+      assertTrue(body.get("message").asText().contains("not valid percent-encoded UTF-8"), response);
     }
+  }
+
+  /** QA: a body declared in another charset was read as UTF-8 and failed as "Invalid UTF-8 middle byte". */
+  @Test
+  void aBodyInAnotherCharsetIsRefusedSayingTheApiReadsUtf8() throws Exception {
+    String body = "{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\"}";
+    String latin = rawResponse("POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json;"
+        + " charset=ISO-8859-1\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+    assertTrue(latin.startsWith("HTTP/1.1 415") && latin.contains("reads UTF-8 only"), latin);
+    String utf8 = rawResponse("POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json;"
+        + " charset=\"UTF-8\"\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+    assertTrue(utf8.startsWith("HTTP/1.1 200"), utf8);
   }
 
   /** Broken percent-encoding in the query is a 400, not a parameter dropped without a word (the default k here). */
@@ -253,6 +267,7 @@ class HostileInputTest {
     var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.substring(
         response.indexOf("\r\n\r\n") + 4));
     assertEquals("invalid_query", body.get("error").asText(), response);
+    assertTrue(body.get("message").asText().contains("two hex digits") && !response.contains("URLDecoder"), response);
   }
 
   /** The whole response to {@code request}, written raw to a socket (the server closes the connection). */
