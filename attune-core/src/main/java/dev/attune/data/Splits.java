@@ -318,8 +318,9 @@ public final class Splits {
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
         int row = order.rows[p];
         if (roles[row] == Split.TEST) continue;
-        // a test item's other events are dropped, a validation target's among them (the same item in a scene with
-        // repeats): trained on, it would show the tested model its test item
+        // a test item's other events are dropped, a validation target of the same item among them: trained on, they
+        // would show the tested model its test item. Items of scenes with repeats are not collected above, so their
+        // other plays stay: a replay of a known item is what such a scene tests (the seen item is kept in ranking)
         if (testItems.contains(log.item(row))) {
           roles[row] = Split.DROPPED;
         } else if (roles[row] != Split.VALIDATION && validationItems.contains(log.item(row))) {

@@ -138,6 +138,9 @@ class CsvImporterTest {
     ImportReport report = IMPORTER.importInto(none, file, ImportOptions.DEFAULTS);
     assertEquals(Dataset.TimeKind.NONE, none.timeKind());
     assertEquals(1, report.duplicatesCollapsed()); // a,1 twice without time
+    // and said why: without times, repeated rows are one event (a review: five plays became one, unsaid)
+    assertTrue(report.toString().contains("merged 1 row that repeated a user, item and type, which no time tells"),
+        report.toString());
   }
 
   @Test
