@@ -422,6 +422,10 @@ public final class Splits {
     EventLog log = dataset.events();
     float[] w = DatasetBuilder.weigh(dataset, log, weights);
     boolean repeats = repeatScenes(dataset)[target];
+    // an event is in the target scene when its item is, as the ranking over the scene's items reads it: by the event's
+    // own scene, a target could be an item the scene's ranking never holds (an item liked from another scene), a sure
+    // miss (a review)
+    int[] itemScene = dataset.itemScenes();
     DatasetBuilder.UserOrder order = DatasetBuilder.UserOrder.of(log, dataset.numUsers());
     byte[] roles = new byte[log.size()];
     SplittableRandom random = new SplittableRandom(seed);
@@ -436,7 +440,7 @@ public final class Splits {
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
         int row = order.rows[p];
         if (w[row] <= 0) continue;
-        if (log.scene(row) != target) {
+        if (itemScene[log.item(row)] != target) {
           elsewhere = true;
           continue;
         }

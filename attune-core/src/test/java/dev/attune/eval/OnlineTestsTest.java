@@ -50,6 +50,19 @@ class OnlineTestsTest {
     assertTrue(Double.isNaN(OnlineTests.proportions(0, 0, 1, 10, 0.95).pValue()));
   }
 
+  /**
+   * Review: with few expected conversions the normal approximation called 0 of 10 against 4 of 10 significant
+   * (p 0.025); Fisher's exact test, taken below 5 expected per cell, gives the reference values (R's fisher.test).
+   */
+  @Test
+  void smallSamplesAreTestedExactly() {
+    assertEquals(0.08668730650154799, OnlineTests.proportions(0, 10, 4, 10, 0.95).pValue(), 1e-9);
+    assertEquals(0.3333333333333333, OnlineTests.proportions(0, 2, 2, 2, 0.95).pValue(), 1e-9);
+    assertEquals(1, OnlineTests.proportions(3, 10, 3, 10, 0.95).pValue(), 1e-9);
+    // every user of each arm alike, the arms apart: no test, where p was 0
+    assertTrue(Double.isNaN(OnlineTests.means(0, 0, 2, 2, 2, 2, 0.95).pValue()));
+  }
+
   @Test
   void meansAreComparedByWelchsTest() {
     // a = {0,1,0,2,3,0,0,1,5,0,1,0}, b = {1,2,0,4,3,1,0,2,6,1,2,3,0,1}

@@ -660,7 +660,11 @@ public final class AttuneServer {
     if (config.fallbackModel().equals("none")) {
       fallbackReady.countDown();
       if (reloadServedFromStore.getAndSet(false)) {
-        Thread.ofVirtual().name("attune-reload").start(this::reloadServedFittedOnTheStore);
+        // the arms of a running experiment too: a review found a deleted user kept in them without a fallback
+        Thread.ofVirtual().name("attune-reload").start(() -> {
+          reloadServedFittedOnTheStore();
+          api.experiments().reloadArmsFittedOnTheStore();
+        });
       }
       return;
     }

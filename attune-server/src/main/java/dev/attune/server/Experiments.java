@@ -339,7 +339,9 @@ final class Experiments implements AutoCloseable {
         try {
           publish(prepare(e));
           LOG.info("experiment {} ('{}') runs on: {}", e.id(), e.name(), describeArms(e));
-        } catch (ApiException ex) {
+        } catch (RuntimeException ex) {
+          // any failure, not only the 409 of an unreadable version: a store error while a pipeline arm read its events
+          // stopped the server from starting, with the experiment still running and only the server to stop it
           notServed = "an arm's model version cannot be served (" + ex.getMessage() + "): every user gets the served"
               + " model until the experiment is stopped (and started again, once the version can be read)";
           LOG.error("experiment {} is running but not served: {}", e.id(), notServed);
@@ -553,6 +555,9 @@ final class Experiments implements AutoCloseable {
       flush();
       store.deleteExperiment(id);
       results.remove(id);
+      // its counters go with it: a later experiment of the same id showed this one's dropped exposures (a review)
+      droppedByExperiment.remove(id);
+      resultsLocks.remove(id);
     }
     LOG.info("experiment {} deleted", id);
     ctx.status(204);
