@@ -97,6 +97,13 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // a stop said, not a bare exit 130 (QA)
+    return AttuneCli.sayingOnStop("attune-evaluate-stopped", () -> spec.commandLine().getErr().println("attune: the"
+        + " evaluation stopped before it finished; nothing was written" + (json == null || json.toString().equals("-")
+        ? "" : " (" + json + " holds what it held before)")), this::evaluate);
+  }
+
+  private Integer evaluate() throws Exception {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     // said by the option's name, before the data set is read (the checks further in name fields, after a minute)
@@ -132,6 +139,9 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     }
     if (json != null && !json.toString().equals("-")) requireWritableFile(json, "--json");
+    // "pop, als" as people type lists: the space is no part of a name (QA: unknown model ' als')
+    models = models.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
+    ctrModels = ctrModels.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
     for (String m : ctrModels) {
       if (!dev.attune.train.CtrModels.knows(m)) {
         throw new IllegalArgumentException("unknown CTR model '" + m + "'; known: " + dev.attune.train.CtrModels.NAMES);

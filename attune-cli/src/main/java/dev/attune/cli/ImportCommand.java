@@ -68,6 +68,13 @@ final class ImportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // a stop said, not a bare exit 130 (QA): what --out holds then
+    return AttuneCli.sayingOnStop("attune-import-stopped", () -> spec.commandLine().getErr().println("attune: the"
+        + " import stopped before it finished; " + out + " holds what it held before (a data set is replaced only"
+        + " once the new one is written whole)"), this::importData);
+  }
+
+  private Integer importData() throws Exception {
     Importer importer = Importer.forFormat(format);
     if (input.toString().isBlank()) throw new IllegalArgumentException("--input is empty: give the file or folder to"
         + " import");
@@ -89,6 +96,11 @@ final class ImportCommand implements Callable<Integer> {
             + " UTF-8, ISO-8859-1, windows-1252)");
       }
       options = options.withCharset(Charset.forName(encoding));
+    }
+    if (scene != null && scene.isBlank()) {
+      // the library's "use null" means nothing on a command line (QA)
+      throw new IllegalArgumentException("--scene is empty: name a scene, or leave the option out for the format's"
+          + " default");
     }
     if (scene != null) options = options.withScene(scene);
     if (columns != null) {

@@ -269,7 +269,8 @@ class AttuneCliTest {
     }
 
     Path json = dir.resolve("out/results.json");
-    CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop,itemknn", "--protocol", "loo",
+    // a list typed with spaces, as people do (QA: unknown model ' itemknn')
+    CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop, itemknn", "--protocol", "loo",
         "--json", json.toString(), "--quiet");
     assertEquals(0, eval.code(), eval.err());
     assertTrue(eval.out().contains("NDCG@10"), eval.out());
