@@ -242,6 +242,7 @@ public final class FusionRankerTraining {
     long step = 0;
     long start = System.nanoTime();
     int[] order = train.stream().mapToInt(Integer::intValue).toArray();
+    double firstLoss = Double.NaN;
     for (epoch = 1; epoch <= params.epochs(); epoch++) {
       SplittableRandom shuffle = new SplittableRandom(params.seed() * 31 + epoch);
       for (int i = order.length - 1; i > 0; i--) {
@@ -254,18 +255,23 @@ public final class FusionRankerTraining {
       for (int b = 0; b < order.length; b += params.requestsPerBatch()) {
         int end = Math.min(order.length, b + params.requestsPerBatch());
         java.util.Arrays.fill(grad, 0);
+        double batchLoss = 0;
         for (int q = b; q < end; q++) {
           int r = order[q];
-          trainLoss += lossAndGradient(layout, theta, data.features()[r], data.sizes()[r], data.targets()[r], grad,
+          batchLoss += lossAndGradient(layout, theta, data.features()[r], data.sizes()[r], data.targets()[r], grad,
               1.0 / (end - b));
         }
+        trainLoss += batchLoss;
+        if (Double.isNaN(firstLoss)) firstLoss = batchLoss / (end - b); // before any step: what knowing nothing scores
         double l2 = params.l2();
         for (int p = 0; p < theta.length; p++) grad[p] += 2 * l2 * theta[p];
         step++;
         adam(theta, grad, m1, m2, step);
       }
       trainLoss /= order.length;
-      if (!Double.isFinite(trainLoss)) {
+      // steps large enough to blow the weights up can keep every loss finite: a QA run's learningRate 1e30 trained on
+      // to losses of 1e30 and wrote its model (the ceiling of DivergenceWatch, on the first batch's loss)
+      if (!Double.isFinite(trainLoss) || firstLoss > 0 && trainLoss > DivergenceWatch.LOSS_CEILING * firstLoss) {
         // steps too large: the weights overflowed, and every epoch after starts from them
         DivergenceWatch.Diverged diverged = new DivergenceWatch.Diverged("training diverged: the fusion ranker's"
             + " training loss is " + trainLoss + " at epoch " + epoch + "; lower learningRate (" + params.learningRate()

@@ -154,6 +154,15 @@ class FusionRankerTrainingTest {
     }
   }
 
+  /** QA: at learningRate 1e30 without validation the losses stayed finite, near 1e30, and the run wrote its model. */
+  @Test
+  void aRunWhoseLossSoarsWithoutValidationFails() {
+    IllegalArgumentException diverged = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new FusionRankerTraining(new FusionRankerTraining.Params(8, 1e30f, 0f, 8, 40, 5, 0.0, SEED))
+            .train(impressions, FitListener.NONE));
+    assertTrue(diverged.getMessage().startsWith("training diverged"), diverged.getMessage());
+  }
+
   @Test
   void sameSeedGivesTheSameWeightsAndTheExportScoresAlike(@TempDir Path dir) throws Exception {
     FusionRankerTraining.Result again = new FusionRankerTraining(
