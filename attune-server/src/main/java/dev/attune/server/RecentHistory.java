@@ -76,8 +76,11 @@ final class RecentHistory {
   /** Loads of one user in a row that may find it changed before one is cached as is; rare (a race per load). */
   private static final int LOAD_ATTEMPTS = 3;
 
-  /** @param window liked events each window holds at first ({@link #ensureLiked} widens it) */
-  /** A cache whose reads take every play as a full one (items of unknown length); tests. */
+  /**
+   * A cache whose reads take every play as a full one (items of unknown length); tests.
+   *
+   * @param window liked events each window holds at first ({@link #ensureLiked} widens it)
+   */
   RecentHistory(Store store, int window, int capacity) {
     this(store, window, capacity, e -> Recommendations.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0);
   }
