@@ -15,7 +15,8 @@ import java.util.Map;
  * <p>Protocol (the MovieLens setting of Zhou et al., "Deep Interest Network for Click-Through Rate Prediction",
  * KDD 2018): an event is positive when its value is at least {@link Params#positiveMin} (ratings 4-5 on a 1-5
  * scale), negative otherwise; an event of a type the default weights count against the item (a skip, a dislike) is
- * negative whatever its value (a QA run's skips of value 1 were all positives under a minimum of 0.5). Per user, events are ordered by time (ties by input order); the last
+ * negative whatever its value (a QA run's skips of value 1 were all positives under a minimum of 0.5). Per user,
+ * events are ordered by time (ties by input order); the last
  * {@link Params#testFraction} of them are test, and the last {@link Params#validationFraction} of the rest are
  * validation. A share f of n events is max(1, round(f·n)) events when f &gt; 0 and n &gt;= 2, else none.
  *
