@@ -971,9 +971,33 @@ final class ModelLifecycle implements AutoCloseable {
     recordJob(j);
   }
 
-  /** Writes {@code j} to the {@link #JOB_RECORD} (write-then-move: a kill leaves the old record or the new one). */
+  /**
+   * The record of this store's last job in the model root: {@code .last-job-<store>.json}, so that servers of several
+   * stores sharing a model root (the default {@code models/} of one folder) each find their own (a QA run's server
+   * showed another store's job after a restart); {@link #JOB_RECORD} when the store cannot say where it is.
+   */
+  private Path jobRecord() {
+    return jobRecord(modelRoot(), store.location());
+  }
+
+  /** {@link #jobRecord()} of the store at {@code location} (null: unknown) in {@code modelRoot}. */
+  static Path jobRecord(Path modelRoot, String location) {
+    if (location == null) return modelRoot.resolve(JOB_RECORD);
+    String key = java.util.HexFormat.of().formatHex(sha256(location), 0, 6);
+    return modelRoot.resolve(JOB_RECORD.replace(".json", "-" + key + ".json"));
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** Writes {@code j} to its {@link #jobRecord} (write-then-move: a kill leaves the old record or the new one). */
   private void recordJob(Job j) {
-    Path file = modelRoot().resolve(JOB_RECORD);
+    Path file = jobRecord();
     // a name of this process's own: servers sharing a model root would otherwise move each other's half-written file
     Path tmp = file.resolveSibling(JOB_RECORD + "." + ProcessHandle.current().pid() + ".tmp");
     try {
@@ -991,7 +1015,9 @@ final class ModelLifecycle implements AutoCloseable {
    * ended by a stop or a kill, and is reported failed, at the state it had reached; null when there is none.
    */
   private Job recordedJob(long afterMillis) {
-    Path file = modelRoot().resolve(JOB_RECORD);
+    Path file = jobRecord();
+    // an earlier build's record, of one name for every store, when this store has none of its own yet
+    if (!Files.isRegularFile(file)) file = modelRoot().resolve(JOB_RECORD);
     if (!Files.isRegularFile(file)) return null;
     try {
       Map<?, ?> m = json.readValue(file.toFile(), Map.class);

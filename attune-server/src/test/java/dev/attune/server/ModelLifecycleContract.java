@@ -979,7 +979,9 @@ abstract class ModelLifecycleContract {
     FakeTrainer trainer = new FakeTrainer(0.2, true, 0.3);
     start(trainer, LifecycleConfig.DEFAULTS);
     String id = json(send("POST", "/v1/admin/models/train", null, true), 202).get("id").asText();
-    Path record = dir.resolve(ModelLifecycle.JOB_RECORD);
+    Path record = ModelLifecycle.jobRecord(dir, store.location());
+    // each store its own record: servers of two stores sharing a model root showed each other's job (QA)
+    assertNotEquals(record, ModelLifecycle.jobRecord(dir, "sqlite:/another/store.db"));
     String whileTraining = null;
     for (int k = 0; k < 600 && (whileTraining == null || !whileTraining.contains("\"training\"")
         || whileTraining.contains("\"version\":null")); k++) {

@@ -1759,7 +1759,19 @@ public final class JdbcStore implements Store {
   private void noteWriteFailure(Throwable e) {
     if (!(e instanceof SQLException sql)) return;
     String why = StoreException.storageRefusal(sql);
-    if (why != null) writeFailure = new WriteFailure(why, System.nanoTime());
+    if (why == null) return;
+    writeFailure = new WriteFailure(why, System.nanoTime());
+    // every pooled connection, not only the failed one: a PostgreSQL session keeps the read-only default it began
+    // with, so after the database was made writable again each idle connection failed one more write (a QA run: 8)
+    var pool = writePool.getHikariPoolMXBean();
+    if (pool != null) pool.softEvictConnections();
+  }
+
+  @Override
+  public String location() {
+    if (dialect == Dialect.SQLITE) return "sqlite:" + dialect.sqliteFile(jdbcUrl).toAbsolutePath().normalize();
+    String url = jdbcUrl.replaceAll("(?i)([?&;])(?:user|password|sslpassword)=[^&;]*", "$1");
+    return url.replaceAll("[?&;]+$", "");
   }
 
   /**

@@ -278,6 +278,15 @@ public interface Store extends AutoCloseable {
   boolean healthy();
 
   /**
+   * Where the store is, the same for every URL that names it (a SQLite file's absolute path; a PostgreSQL URL
+   * without credentials): what keys state kept beside the store elsewhere, such as a server's last training job in a
+   * model root that servers of several stores share. Null when it cannot be told.
+   */
+  default String location() {
+    return null;
+  }
+
+  /**
    * Why the store refuses writes now, or null: the latest write failed for want of storage (a full disk, an I/O
    * error, a database made read-only) within the last minute, and none succeeded since. The database may still answer
    * reads, which is all {@link #healthy} asks (for {@code /health}).

@@ -108,6 +108,15 @@ final class SqliteStoreTest extends StoreContract {
     assertEquals(2, store.counts().events(), "nothing of the refused batch was stored");
   }
 
+  /** The store's location is the file's, however the URL spells it: it keys a server's job record (QA). */
+  @Test
+  void theLocationIsTheFilesAbsolutePath() throws Exception {
+    assertEquals("sqlite:" + folder.resolve("nested/deeper/attune.db").toAbsolutePath().normalize(), store.location());
+    try (Store again = Store.open("jdbc:sqlite:" + folder.resolve("nested/../nested/deeper/attune.db"))) {
+      assertEquals(store.location(), again.location());
+    }
+  }
+
   @Test
   void createsTheFileAndItsFolders() {
     assertTrue(Files.isRegularFile(folder.resolve("nested/deeper/attune.db")));
