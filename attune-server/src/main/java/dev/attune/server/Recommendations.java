@@ -330,7 +330,11 @@ final class Recommendations {
     }
     FallbackModel f = fallback;
     boolean fellBack = pool.isEmpty() && f != null && addFallbackCandidates(pool, f, positive, o, seen);
-    addContentCandidates(pool, positive, o, seen, fellBack ? f : null);
+    // content affinity from the user's own liked events only: stand-ins, popular items of the chosen categories, made
+    // every unused item of those categories a content candidate of affinity 1, ahead of their most popular items (QA)
+    Set<Event> standing = standIns;
+    addContentCandidates(pool, standing.isEmpty() ? positive
+        : positive.stream().filter(e -> !standing.contains(e)).toList(), o, seen, fellBack ? f : null, nowMillis);
     if (onboarding) {
       // the most popular items of the chosen categories and creators are candidates whatever the model says
       for (ItemCounters.Ranked r : counters.popular(o.k(),
@@ -429,7 +433,7 @@ final class Recommendations {
    *     know, and a whole catalogue's items of the history's categories outranked the fallback's own (a review).
    */
   private void addContentCandidates(Map<String, Candidate> pool, List<Event> positive, Options o, Set<String> seen,
-      FallbackModel scoredBy) {
+      FallbackModel scoredBy, long nowMillis) {
     if (unmodelled.isEmpty() || positive.isEmpty()) return;
     Map<String, Integer> categoryCounts = new HashMap<>();
     Map<String, Integer> creatorCounts = new HashMap<>();
@@ -456,9 +460,11 @@ final class Recommendations {
       c.popularity = counters.count(id);
       found.add(c);
     }
-    // into the pool by affinity, equal affinities by popularity (the ranking keeps this order for equal scores)
+    // into the pool by affinity, equal affinities by popularity (the ranking keeps this order for equal scores), then
+    // released items before those still to come (a QA run's 2030 release came first of its tie), then by id: the
+    // same answer whatever order the set gives
     found.sort(Comparator.comparing((Candidate c) -> -c.affinity).thenComparing(c -> -c.popularity)
-        .thenComparing(c -> c.itemId)); // and by id: the same answer whatever order the set gives
+        .thenComparing(c -> comingLater(c.itemId, nowMillis)).thenComparing(c -> c.itemId));
     for (Candidate c : found) pool.put(c.itemId, c);
   }
 
@@ -515,6 +521,12 @@ final class Recommendations {
   private Item itemOrNull(String itemId) {
     Store.StoredItem s = catalog.get(itemId);
     return s == null ? null : s.item();
+  }
+
+  /** Whether the item is released only after {@code nowMillis} (false for one deleted meanwhile). */
+  private boolean comingLater(String itemId, long nowMillis) {
+    Item item = itemOrNull(itemId);
+    return item != null && item.hasReleaseTime() && item.releaseTime() > nowMillis;
   }
 
   /** Whether the item has a release time, and it has come: a release still to come is not new, nor boosted. */
