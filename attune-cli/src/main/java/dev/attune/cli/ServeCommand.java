@@ -41,6 +41,9 @@ import picocli.CommandLine.Spec;
  *             ATTUNE_CORS_ORIGINS corsOrigins (none: same origin only; comma-separated origins)
  *             ATTUNE_ALLOWED_HOSTS allowedHosts (none: IP addresses, localhost and --host only; comma-separated)
  *             ATTUNE_MAX_CONNECTIONS  maxConnections  half the process's file descriptors, 64 to 10,000
+ *             ATTUNE_FRESHNESS_BOOST  freshnessBoost  0 (off; else a released item's score times 1 + this while it
+ *                                                      is newer than newItemDays)
+ *             ATTUNE_NEW_ITEM_DAYS    newItemDays     30 (how recent /v1/new's items and boosted releases are)
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
  * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
@@ -81,7 +84,8 @@ import picocli.CommandLine.Spec;
             + " addresses, localhost"
             + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts)."
             + " ATTUNE_MAX_CONNECTIONS (file key maxConnections) caps the connections held open at once (default: half"
-            + " the process's file descriptors, 64 to 10,000).",
+            + " the process's file descriptors, 64 to 10,000). ATTUNE_FRESHNESS_BOOST (file key freshnessBoost; default"
+            + " 0, off) raises the scores of items released within ATTUNE_NEW_ITEM_DAYS (file key newItemDays; 30).",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
             + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root (env"
@@ -110,7 +114,7 @@ final class ServeCommand implements Callable<Integer> {
   /** The keys a --config file may hold. */
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
       "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "anonymousRateLimit", "corsOrigins",
-      "allowedHosts", "maxConnections", "modelRoot",
+      "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "modelRoot",
       "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished");
 
@@ -135,7 +139,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
       + " userIdKey, requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins, allowedHosts,"
-      + " maxConnections, modelRoot,"
+      + " maxConnections, freshnessBoost, newItemDays, modelRoot,"
       + " trainEvery,"
       + " retrainAfterEvents,"
       + " gateMargin, trainEpochs, refitPublished (any other key is refused).")
@@ -188,6 +192,8 @@ final class ServeCommand implements Callable<Integer> {
       "port", "--port (ATTUNE_PORT, file key port)",
       "fallbackModel", "--fallback (ATTUNE_FALLBACK, file key fallback)",
       "adminKey", "ATTUNE_ADMIN_KEY (file key adminKey)",
+      "freshnessBoost", "ATTUNE_FRESHNESS_BOOST (file key freshnessBoost)",
+      "newItemDays", "ATTUNE_NEW_ITEM_DAYS (file key newItemDays)",
       "gateMargin", "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)",
       "trainEvery", "--train-every (ATTUNE_TRAIN_EVERY, file key trainEvery)",
       "retrainAfterEvents", "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)");
@@ -235,7 +241,10 @@ final class ServeCommand implements Callable<Integer> {
       cfg = new ServerConfig(listenHost, portNumber, ServerConfig.DEFAULTS.maxBatch(),
           ServerConfig.DEFAULTS.maxBodyBytes(), ServerConfig.DEFAULTS.recentEvents(),
           ServerConfig.DEFAULTS.cachedUsers(), ServerConfig.DEFAULTS.trendingHours(),
-          ServerConfig.DEFAULTS.newItemDays(), ServerConfig.DEFAULTS.freshnessBoost(),
+          count("ATTUNE_NEW_ITEM_DAYS (file key newItemDays)", pick(env.get("ATTUNE_NEW_ITEM_DAYS"),
+              file.getProperty("newItemDays"), Integer.toString(ServerConfig.DEFAULTS.newItemDays()))),
+          number("freshnessBoost", pick(env.get("ATTUNE_FRESHNESS_BOOST"), file.getProperty("freshnessBoost"),
+              Double.toString(ServerConfig.DEFAULTS.freshnessBoost()))).doubleValue(),
           modelDir == null ? null : Path.of(modelDir),
           pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"),
           pick(env.get("ATTUNE_ADMIN_KEY"), file.getProperty("adminKey")));
@@ -333,10 +342,12 @@ final class ServeCommand implements Callable<Integer> {
       case "gateMargin" -> "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)";
       case "rateLimit" -> "ATTUNE_RATE_LIMIT (file key rateLimit)";
       case "anonymousRateLimit" -> "ATTUNE_ANONYMOUS_RATE_LIMIT (file key anonymousRateLimit)";
+      case "freshnessBoost" -> "ATTUNE_FRESHNESS_BOOST (file key freshnessBoost)";
       default -> name;
     };
     try {
       return name.equals("gateMargin") || name.equals("rateLimit") || name.equals("anonymousRateLimit")
+          || name.equals("freshnessBoost")
           ? (Number) Double.parseDouble(text.trim())
           : (Number) Long.parseLong(text.trim());
     } catch (NumberFormatException e) {

@@ -142,6 +142,14 @@ class AttuneCliTest {
     assertEquals(12, defaults.trainEpochs());
     assertEquals(50.0, serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "50")).config().access()
         .anonymousPerSecond());
+    // QA: the freshness boost the README describes could not be set; now it can, and is checked
+    assertEquals(0.0, defaults.config().freshnessBoost());
+    ServeCommand.Settings boosted = serveSettings(Map.of("ATTUNE_FRESHNESS_BOOST", "0.5", "ATTUNE_NEW_ITEM_DAYS", "7"));
+    assertEquals(0.5, boosted.config().freshnessBoost());
+    assertEquals(7, boosted.config().newItemDays());
+    String badBoost = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_FRESHNESS_BOOST", "-1"))).getMessage();
+    assertTrue(badBoost.startsWith("ATTUNE_FRESHNESS_BOOST (file key freshnessBoost) must be >= 0"), badBoost);
     IllegalArgumentException negative = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "-1")));
     assertTrue(negative.getMessage().contains("anonymousRateLimit") && negative.getMessage().contains(">= 0"),
