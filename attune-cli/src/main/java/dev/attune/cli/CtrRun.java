@@ -140,8 +140,8 @@ final class CtrRun {
 
   /** The baseline's line, in the models' format. */
   static String baselineLine(CtrTraining.Scores s) {
-    return String.format("%-5s test AUC %.4f  GAUC %.4f  log-loss %.4f  (user and item positive rates, untrained)",
-        "rates", s.auc(), s.groupAuc(), s.logLoss());
+    return String.format("%-5s test AUC %s  GAUC %s  log-loss %s  (user and item positive rates, untrained)",
+        "rates", four(s.auc()), four(s.groupAuc()), four(s.logLoss()));
   }
 
   /** The events' values, lowest to highest: what a --positive-min can be chosen from. */
@@ -197,9 +197,10 @@ final class CtrRun {
     info.put("trainSeconds", Math.round(o.trainSeconds() * 10) / 10.0);
     info.put("secondsPerEpoch", Math.round(o.result().secondsPerEpoch() * 100) / 100.0);
     Map<String, Object> test = new LinkedHashMap<>();
-    test.put("AUC", o.test().auc());
-    test.put("GAUC", o.test().groupAuc());
-    test.put("LogLoss", o.test().logLoss());
+    // an undefined score (GAUC when no test user has both labels) is null, not the string "NaN" (QA)
+    test.put("AUC", finiteOrNull(o.test().auc()));
+    test.put("GAUC", finiteOrNull(o.test().groupAuc()));
+    test.put("LogLoss", finiteOrNull(o.test().logLoss()));
     info.put("test", test);
     info.put("created", Instant.now().toString());
     ModelDirectory.write(out, o.result().weights(), dataset.itemIds().ids(), info);
@@ -207,9 +208,19 @@ final class CtrRun {
 
   /** One line of scores. */
   static String line(Outcome o) {
-    return String.format("%-5s test AUC %.4f  GAUC %.4f  log-loss %.4f  (best epoch %d of %d, %.1f s per epoch)",
-        o.trainer().name(), o.test().auc(), o.test().groupAuc(), o.test().logLoss(), o.result().bestEpoch(),
-        o.result().epochsRun(), o.result().secondsPerEpoch());
+    return String.format("%-5s test AUC %s  GAUC %s  log-loss %s  (best epoch %d of %d, %.1f s per epoch)",
+        o.trainer().name(), four(o.test().auc()), four(o.test().groupAuc()), four(o.test().logLoss()),
+        o.result().bestEpoch(), o.result().epochsRun(), o.result().secondsPerEpoch());
+  }
+
+  /** Four decimals, or n/a for an undefined score (GAUC when no user has both labels), as the leaderboard says. */
+  private static String four(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(java.util.Locale.ROOT, "%.4f", v);
+  }
+
+  /** A score for JSON: null when undefined, as the leaderboard's JSON writes it. */
+  static Double finiteOrNull(double v) {
+    return Double.isFinite(v) ? v : null;
   }
 
 }

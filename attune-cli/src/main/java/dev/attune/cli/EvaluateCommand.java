@@ -268,7 +268,7 @@ final class EvaluateCommand implements Callable<Integer> {
     var table = jsonToStdout ? err : out;
     table.println();
     table.println(dataset.name() + " | " + readableProtocol(split.protocol()) + " | full ranking"
-        + (excludeSeen ? ", seen items excluded" : ", seen items kept") + " | MRR within the top " + options.maxK()
+        + seenRule(dataset, excludeSeen) + " | MRR within the top " + options.maxK()
         + (sampled ? " | " + maxUsers + " of " + testUsers + " test users (seeded sample)" : ""));
     table.print(run.leaderboard.render());
     List<Map<String, Object>> ctrRows = ctrModels.isEmpty() ? List.of() : evaluateCtr(
@@ -407,9 +407,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Map<String, Object> baselineRow = new LinkedHashMap<>();
     baselineRow.put("model", "rates");
     baselineRow.put("positiveMin", positiveMin);
-    baselineRow.put("AUC", baseline.auc());
-    baselineRow.put("GAUC", baseline.groupAuc());
-    baselineRow.put("logLoss", baseline.logLoss());
+    baselineRow.put("AUC", CtrRun.finiteOrNull(baseline.auc()));
+    baselineRow.put("GAUC", CtrRun.finiteOrNull(baseline.groupAuc()));
+    baselineRow.put("logLoss", CtrRun.finiteOrNull(baseline.logLoss()));
     rows.add(baselineRow);
     for (String m : ctrModels) {
       String name = m.toLowerCase(Locale.ROOT);
@@ -419,9 +419,9 @@ final class EvaluateCommand implements Callable<Integer> {
       row.put("model", o.trainer().name());
       row.put("positiveMin", positiveMin);
       row.put("userFields", ctr.params().userAttributes());
-      row.put("AUC", o.test().auc());
-      row.put("GAUC", o.test().groupAuc());
-      row.put("logLoss", o.test().logLoss());
+      row.put("AUC", CtrRun.finiteOrNull(o.test().auc()));
+      row.put("GAUC", CtrRun.finiteOrNull(o.test().groupAuc()));
+      row.put("logLoss", CtrRun.finiteOrNull(o.test().logLoss()));
       row.put("bestEpoch", o.result().bestEpoch());
       row.put("epochsRun", o.result().epochsRun());
       row.put("trainSeconds", o.trainSeconds());
@@ -470,6 +470,16 @@ final class EvaluateCommand implements Callable<Integer> {
           + (dataset.events().size() == 0 ? "the data set is empty" : whyNoTestUsers(dataset, split.protocol())));
     }
     return split;
+  }
+
+  /**
+   * How seen items were treated, as a table's title says it: excluded, kept, or excluded but in the scenes that allow
+   * repeats, where the evaluator keeps them (a QA run's title said "excluded" while music replays were ranked).
+   */
+  static String seenRule(Dataset dataset, boolean excludeSeen) {
+    if (!excludeSeen) return ", seen items kept";
+    if (dataset.repeatScenes().isEmpty()) return ", seen items excluded";
+    return ", seen items excluded but in " + new java.util.TreeSet<>(dataset.repeatScenes()) + ", which allow repeats";
   }
 
   /** Why a protocol found nobody to test, by protocol (a QA run got leave-one-out's reason under temporal). */

@@ -68,7 +68,9 @@ final class PipelineRun {
     throw new IllegalArgumentException("the two-stage pipeline learns its fusion ranker on a validation step, and "
         + EvaluateCommand.readableProtocol(split.protocol()) + " holds none"
         + (split.protocol().startsWith("given") ? " (a data set's own test part has no validation part)" : "")
-        + ": use --protocol loo or random:0.2");
+        // leave-one-out needs an event order: offered only where the data set has one (QA: sent in a circle)
+        + (split.dataset().timeKind() == dev.attune.data.Dataset.TimeKind.NONE ? ": use --protocol random:0.2"
+            : ": use --protocol loo or random:0.2"));
   }
 
   /**
@@ -119,7 +121,8 @@ final class PipelineRun {
     info.put("created", Instant.now().toString());
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
     o.printf("two-stage on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR@%d %.4f%n",
-        dataset.name(), EvaluateCommand.readableProtocol(split.protocol()), excludeSeen ? ", seen items excluded" : "", test.mean("HR@10"),
+        dataset.name(), EvaluateCommand.readableProtocol(split.protocol()), EvaluateCommand.seenRule(dataset, excludeSeen),
+        test.mean("HR@10"),
         test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), options.maxK(), test.mean("MRR"));
     if (Double.isNaN(validationNdcg)) {
       o.printf("trained %.1f s (fusion ranker: %d epochs without early stopping: its validation share of the"

@@ -188,8 +188,8 @@ final class SceneRun {
           + " (%+.1f%%)%n", best.label(), best.testNdcg10(), test.mean(SceneResult.ALL, "NDCG@10"),
           100 * (test.mean(SceneResult.ALL, "NDCG@10") / best.testNdcg10() - 1));
     }
-    o.printf(Locale.ROOT, "trained %.1f s on %s (%s, full ranking over %s items, seen items excluded)%n", trainSeconds,
-        dataset.name(), split.protocol(), target);
+    o.printf(Locale.ROOT, "trained %.1f s on %s (%s, full ranking over %s items%s)%n", trainSeconds,
+        dataset.name(), split.protocol(), target, EvaluateCommand.seenRule(dataset, !dataset.allScenesAllowRepeats()));
     o.println("wrote " + out);
     return 0;
   }

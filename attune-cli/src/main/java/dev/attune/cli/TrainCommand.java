@@ -401,7 +401,7 @@ final class TrainCommand implements Callable<Integer> {
 
     o.printf("%s on %s (%s, full ranking%s): HR@10 %.4f  NDCG@10 %.4f  HR@20 %.4f  NDCG@20 %.4f  MRR@%d %.4f%n",
         trainer.name(), dataset.name(), EvaluateCommand.readableProtocol(split.protocol()),
-        excludeSeen ? ", seen items excluded" : "",
+        EvaluateCommand.seenRule(dataset, excludeSeen),
         test.mean("HR@10"), test.mean("NDCG@10"), test.mean("HR@20"), test.mean("NDCG@20"), options.maxK(), test.mean("MRR"));
     for (var m : test.metrics()) {
       if (m.sampledNegatives() > 0) o.printf("  %s %.4f%n", m.label(), test.mean(m));

@@ -645,7 +645,8 @@ public final class Evaluator {
       if (splitProtocol != null) b.append(splitProtocol).append("; ");
       b.append(String.format(Locale.ROOT, "full ranking of %d items", catalogueSize));
       if (catalogue != null) b.append(" of scene ").append(((SceneRecommender) model).sceneName());
-      b.append(options.excludeSeen() ? ", seen items excluded" : ", seen items kept");
+      b.append(!options.excludeSeen() ? ", seen items kept" : repeatItem == null ? ", seen items excluded"
+          : ", seen items excluded but in the scenes that allow repeats");
       b.append(String.format(Locale.ROOT, "; MRR cut-off %d", maxK));
       b.append(String.format(Locale.ROOT, "; %d of %d users with held-out items", users.length, usersWithHoldout));
       if (users.length < usersWithHoldout) {

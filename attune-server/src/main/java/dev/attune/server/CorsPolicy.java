@@ -82,11 +82,60 @@ final class CorsPolicy {
     String o = origin.trim().toLowerCase(Locale.ROOT);
     int authority = o.indexOf("://");
     if (authority >= 0) o = o.substring(0, authority + 3) + HostPolicy.asciiHost(o.substring(authority + 3));
+    // an IPv6 address as a browser writes it (RFC 5952): https://[2001:0DB8:0::1] never matched [2001:db8::1] (QA)
+    int open = o.indexOf("://[");
+    int close = o.indexOf(']');
+    if (open >= 0 && close > open) {
+      String canonical = canonicalIpv6(o.substring(open + 4, close));
+      if (canonical != null) o = o.substring(0, open + 4) + canonical + o.substring(close);
+    }
     o = o.endsWith("/") ? o.substring(0, o.length() - 1) : o;
     // a browser leaves the scheme's default port out of Origin: https://a.example:443 must match https://a.example
     if (o.startsWith("https://") && o.endsWith(":443")) return o.substring(0, o.length() - ":443".length());
     if (o.startsWith("http://") && o.endsWith(":80")) return o.substring(0, o.length() - ":80".length());
     return o;
+  }
+
+  /**
+   * An IPv6 address in RFC 5952's form, which browsers write in {@code Origin}: lower case, no leading zeros, the
+   * longest run of two or more zero groups as {@code ::} (the first of equal runs); null for text that is not one.
+   */
+  static String canonicalIpv6(String address) {
+    if (!address.matches("[0-9a-fA-F:.]+") || address.indexOf(':') < 0) return null; // no name lookups
+    byte[] bytes;
+    try {
+      bytes = java.net.InetAddress.getByName(address).getAddress();
+    } catch (java.net.UnknownHostException e) {
+      return null;
+    }
+    if (bytes.length != 16) return null;
+    int[] groups = new int[8];
+    for (int g = 0; g < 8; g++) groups[g] = (bytes[2 * g] & 0xff) << 8 | bytes[2 * g + 1] & 0xff;
+    int bestStart = -1;
+    int bestLength = 1; // a single zero group is written as 0, not ::
+    for (int g = 0; g < 8; ) {
+      if (groups[g] != 0) {
+        g++;
+        continue;
+      }
+      int start = g;
+      while (g < 8 && groups[g] == 0) g++;
+      if (g - start > bestLength) {
+        bestStart = start;
+        bestLength = g - start;
+      }
+    }
+    StringBuilder b = new StringBuilder();
+    for (int g = 0; g < 8; g++) {
+      if (g == bestStart) {
+        b.append("::");
+        g += bestLength - 1;
+        continue;
+      }
+      if (b.length() > 0 && b.charAt(b.length() - 1) != ':') b.append(':');
+      b.append(Integer.toHexString(groups[g]));
+    }
+    return b.toString();
   }
 
   boolean allows(String origin) {

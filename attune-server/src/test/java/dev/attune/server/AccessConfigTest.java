@@ -47,6 +47,17 @@ class AccessConfigTest {
     assertTrue(policy.allows("http://b.example:8080") && !policy.allows("http://b.example"));
   }
 
+  /** QA: an IPv6 origin written in another form than the browser's never matched. */
+  @Test
+  void anIpv6OriginMatchesTheFormBrowsersWrite() {
+    CorsPolicy policy = new CorsPolicy(List.of("https://[2001:0DB8:0::1]:8443", "http://[0:0:0:0:0:0:0:1]:3000"));
+    assertTrue(policy.allows("https://[2001:db8::1]:8443") && policy.allows("http://[::1]:3000"));
+    org.junit.jupiter.api.Assertions.assertEquals("2001:db8::1:0:0:1", CorsPolicy.canonicalIpv6("2001:db8:0:0:1:0:0:1"));
+    org.junit.jupiter.api.Assertions.assertEquals("2001:db8:0:1:1:1:1:1",
+        CorsPolicy.canonicalIpv6("2001:db8:0:1:1:1:1:1"), "one zero group stays 0");
+    org.junit.jupiter.api.Assertions.assertNull(CorsPolicy.canonicalIpv6("evil.example"));
+  }
+
   /** QA: a name in another script was refused as not an origin, though browsers send it in its ASCII form. */
   @Test
   void anOriginInAnotherScriptMatchesTheAsciiFormBrowsersSend() {
