@@ -175,6 +175,11 @@ public final class BatchedScoring {
           model.scoreAll(users, n, outs);
         } catch (RuntimeException e) {
           failure = e;
+        } catch (Error e) {
+          // out of memory, say: every request of the pass fails with it, the scorer's own rethrown below; marked done
+          // without a failure, the others read an earlier request's scores from their pooled buffers (a review)
+          failure = new IllegalStateException("scoring failed: " + e, e);
+          throw e;
         } finally {
           lock.lock();
           for (Request r : batch) {

@@ -238,7 +238,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       throw new IllegalArgumentException("weight file numItems = " + numItems + " but the training matrix has "
           + train.numItems() + " items");
     }
-    List<String> scenes = List.of(file.property("scenes").split(","));
+    List<String> scenes = sceneNames(file);
     if (scenes.size() != numScenes || d <= 0 || interests <= 0) {
       throw new IllegalArgumentException("weight file names " + scenes.size() + " scenes for numScenes = "
           + numScenes + " (dim " + d + ")");
@@ -526,17 +526,37 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     return targetItems.clone();
   }
 
+  /**
+   * The {@code scenes} property for {@code names}: comma-separated, or one per line when a name holds a comma (ids may:
+   * "books,comics" split into two scenes, and the file could not be read back, a review). Files of earlier builds,
+   * all comma-separated, read as before.
+   */
+  public static String joinSceneNames(List<String> names) {
+    return String.join(names.stream().anyMatch(n -> n.indexOf(',') >= 0) ? "\n" : ",", names);
+  }
+
+  /** The scene names of a weight file's {@code scenes} property ({@link #joinSceneNames}). */
+  public static List<String> sceneNames(WeightFile file) {
+    String scenes = file.property("scenes");
+    return List.of(scenes.split(scenes.indexOf('\n') >= 0 ? "\n" : ","));
+  }
+
   /** The gate's bucket lower bounds (target-scene events); {@link #DEFAULT_BUCKETS} without the blend. */
   public int[] gateBuckets() {
     return w.blend == null ? DEFAULT_BUCKETS.clone() : w.blend.buckets.clone();
   }
 
   /**
-   * The blend weights (w_T, w_C, w_P, w_N, w_U) for a history: the gate row of its number of target-scene items;
-   * (1, 0, 0, 0, 0) without the blend.
+   * The blend weights, one per component ({@link #COMPONENTS}: attention, iALS, popularity, neighbours, neighbours
+   * in the target scene, EASE) for a history: the gate row of its number of target-scene items; the attention alone
+   * without the blend (a review: five weights there made {@code attune explain} fail reading the sixth).
    */
   public float[] gate(int[] history) {
-    if (w.blend == null) return new float[] {1, 0, 0, 0, 0};
+    if (w.blend == null) {
+      float[] attentionOnly = new float[COMPONENTS];
+      attentionOnly[0] = 1;
+      return attentionOnly;
+    }
     int b = bucketOf(w.blend.buckets, ownCount(history));
     int o = (targetScene * w.blend.buckets.length + b) * COMPONENTS;
     return Arrays.copyOfRange(w.blend.gate, o, o + COMPONENTS);

@@ -161,10 +161,12 @@ public final class WeightFile {
   /**
    * Reads a file written by {@link #write}.
    *
-   * @throws IOException if the file is missing, truncated or not a weight file (the message names it)
+   * @throws IOException if the file is missing, truncated, corrupt (a shape beyond the file's size, a non-finite
+   *     value, bytes after the last tensor) or not a weight file (the message names it)
    */
   public static WeightFile read(Path file) throws IOException {
     WeightFile w = new WeightFile();
+    long fileBytes = Files.size(file);
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
       if (in.readInt() != MAGIC || in.readInt() != VERSION) {
         throw new IOException(file + ": not an Attune weight file of version " + VERSION);
@@ -180,13 +182,26 @@ public final class WeightFile {
         long n = 1;
         for (int d = 0; d < rank; d++) {
           shape[d] = in.readInt();
+          // a corrupt header: a negative size, or more values than the file holds bytes (a flipped bit asked for
+          // 8 GB and ended in OutOfMemoryError rather than this)
+          if (shape[d] < 0) throw new IOException(file + ": corrupt: tensor '" + name + "' has a negative size");
           n *= shape[d];
+          if (n > fileBytes / Float.BYTES) throw new IOException(file + ": corrupt or truncated: tensor '" + name
+              + "' is larger than the file");
         }
-        if (n < 0 || n > Integer.MAX_VALUE - 8) throw new IOException(file + ": tensor '" + name + "' too large");
         float[] values = new float[(int) n];
-        for (int i = 0; i < values.length; i++) values[i] = in.readFloat();
+        for (int i = 0; i < values.length; i++) {
+          values[i] = in.readFloat();
+          // NaN or infinity: every score it reaches would be NaN, which ranks nothing, and the server fell back to
+          // popularity without a word
+          if (!Float.isFinite(values[i])) {
+            throw new IOException(file + ": tensor '" + name + "' holds " + values[i] + " at index " + i + ": the"
+                + " training that wrote it diverged; train it again with a lower learning rate");
+          }
+        }
         w.tensors.put(name, new Tensor(shape, values));
       }
+      if (in.read() != -1) throw new IOException(file + ": corrupt: bytes after the last tensor");
     } catch (EOFException e) {
       throw new IOException(file + ": truncated", e);
     }

@@ -346,6 +346,32 @@ class SasRecModelTest {
     assertArrayEquals(a, b, 0f);
   }
 
+  /**
+   * Review: a NaN in a weight file made every score NaN (an empty list, the server falling back without a word), and a
+   * corrupt shape asked for gigabytes; both are refused at read, naming the file and the tensor.
+   */
+  @Test
+  void aCorruptOrNonFiniteWeightFileIsRefusedAtRead(@TempDir Path dir) throws IOException {
+    Path nan = dir.resolve("nan.atwt");
+    new WeightFile().put("item_embedding", new int[] {2, 2}, new float[] {1, Float.NaN, 0, 1}).write(nan);
+    IOException e = assertThrows(IOException.class, () -> WeightFile.read(nan));
+    assertTrue(e.getMessage().contains("tensor 'item_embedding' holds NaN at index 1"), e.getMessage());
+    Path good = dir.resolve("good.atwt");
+    new WeightFile().put("w", new int[] {2, 2}, new float[] {1, 2, 3, 4}).write(good);
+    byte[] bytes = java.nio.file.Files.readAllBytes(good);
+    Path extra = dir.resolve("extra.atwt");
+    java.nio.file.Files.write(extra, java.util.Arrays.copyOf(bytes, bytes.length + 3));
+    assertTrue(assertThrows(IOException.class, () -> WeightFile.read(extra)).getMessage().contains("after the last"));
+    // the first shape int made huge: 2 becomes 2^30
+    int at = bytes.length - 4 * Float.BYTES - 2 * Integer.BYTES;
+    byte[] huge = bytes.clone();
+    huge[at] = 0x40;
+    Path corrupt = dir.resolve("huge.atwt");
+    java.nio.file.Files.write(corrupt, huge);
+    assertTrue(assertThrows(IOException.class, () -> WeightFile.read(corrupt)).getMessage()
+        .contains("larger than the file"));
+  }
+
   @Test
   void rejectsMalformedWeightFilesWithNamedCauses() {
     RandomSasRec.Config c = ONE_HEAD_TYPES_ATTRIBUTES;

@@ -1,6 +1,7 @@
 package dev.attune.infer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,6 +48,31 @@ class SceneTransferBlendTest {
     float[] out = new float[x.length];
     for (int k = 0; k < x.length; k++) out[k] = (float) ((x[k] - mean) / Math.sqrt(sq));
     return out;
+  }
+
+  /** Review: a scene named "books,comics" was written comma-separated and read back as two scenes. */
+  @Test
+  void sceneNamesWithCommasRoundTrip() {
+    for (List<String> names : List.of(List.of("books", "music"), List.of("books,comics", "music"))) {
+      WeightFile w = new WeightFile().property("scenes", SceneTransferModel.joinSceneNames(names));
+      assertEquals(names, SceneTransferModel.sceneNames(w));
+    }
+    assertEquals("books,music", SceneTransferModel.joinSceneNames(List.of("books", "music")), "as earlier builds");
+  }
+
+  /** Review: a model without the blend gave five gate weights, and `attune explain` read a sixth. */
+  @Test
+  void withoutTheBlendTheGateIsTheAttentionAloneInEveryComponent() {
+    WeightFile blended = weights(new float[][] {{0, 0, 1}}, 0);
+    WeightFile plain = new WeightFile();
+    blended.properties().forEach(plain::property);
+    for (String name : blended.names()) {
+      if (name.startsWith("blend")) continue;
+      plain.put(name, blended.tensor(name).shape(), blended.tensor(name).values());
+    }
+    SceneTransferModel model = SceneTransferModel.fromWeights(plain, EMPTY, "music");
+    assertFalse(model.hasBlend());
+    assertArrayEquals(new float[] {1, 0, 0, 0, 0, 0}, model.gate(new int[] {1, 2}), 0f);
   }
 
   @Test

@@ -297,7 +297,7 @@ public final class SceneBlendGate {
    */
   public static void apply(WeightFile w, String target, Tuned tuned) {
     if (!w.has("blend_gate")) throw new IllegalArgumentException("the weight file has no blend");
-    int scene = List.of(w.property("scenes").split(",")).indexOf(target);
+    int scene = SceneTransferModel.sceneNames(w).indexOf(target);
     if (scene < 0) throw new IllegalArgumentException("unknown scene '" + target + "'");
     int[] buckets = SceneTransferModel.buckets(w.propertyOr("blendBuckets", null));
     if (!Arrays.equals(buckets, tuned.buckets())) {
