@@ -40,10 +40,11 @@ final class CompactCommand implements Callable<Integer> {
     Path file = ServeCommand.existingSqliteFile(url);
     long before = file == null ? -1 : Files.size(file);
     long start = System.nanoTime();
-    try (Store s = Store.openExisting(url)) {
-      Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
-          ServeCommand.anotherServerMessage(url) + "; stop it, compact, then start it again"));
-      try (claim) {
+    // claimed before the store is migrated (openExisting does), as load and serve are
+    Store.ServingLock claim = ServeCommand.claimBeforeMigrating(url, true, ServeCommand.anotherServerMessage(url)
+        + "; stop it, compact, then start it again");
+    try (claim; Store s = Store.openExisting(url)) {
+      try {
         s.compact();
       } catch (IllegalStateException e) {
         throw new IllegalArgumentException(e.getMessage(), e); // the role the store was opened as: one line, exit 2

@@ -100,11 +100,12 @@ final class LoadCommand implements Callable<Integer> {
     Loaded loaded;
     ExportCommand.ItemFlags applied;
     int unhidden = 0;
-    try (Store s = Store.open(url)) {
-      // a running server would keep serving its own view of the catalogue and the counters, without these
-      Store.ServingLock claim = s.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(
-          ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again"));
-      try (claim; Progress progress = new Progress("load", quiet, err)) {
+    // a running server would keep serving its own view of the catalogue and the counters, without these; claimed
+    // before the store is migrated, which would lock an earlier build's running server out of a restart
+    Store.ServingLock claim = ServeCommand.claimBeforeMigrating(url, false, ServeCommand.anotherServerMessage(url)
+        + "; stop it, load, then start it again");
+    try (claim; Store s = Store.open(url)) {
+      try (Progress progress = new Progress("load", quiet, err)) {
         boolean loadedBefore = requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
         if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
@@ -415,8 +416,10 @@ final class LoadCommand implements Callable<Integer> {
    */
   static Loaded load(Store store, Dataset dataset, ExportedEvents exported, dev.attune.server.UserIds userIds,
       dev.attune.model.FitListener progress) {
-    List<User> users = dataset.users().stream().map(u -> new User(storedUserId(userIds, u.id()), u.attributes()))
-        .toList();
+    // users with a profile only: one without is created by its events, and written here its empty profile replaced
+    // the one the store held (a review: a second catalogue of the same people emptied their profiles)
+    List<User> users = dataset.users().stream().filter(u -> !u.attributes().isEmpty())
+        .map(u -> new User(storedUserId(userIds, u.id()), u.attributes())).toList();
     for (int from = 0; from < users.size(); from += BATCH) {
       store.upsertUsers(users.subList(from, Math.min(users.size(), from + BATCH)));
       progress.progress("users", Math.min(users.size(), from + BATCH), users.size());

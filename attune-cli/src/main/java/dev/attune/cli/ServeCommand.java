@@ -479,6 +479,20 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
+   * Claims the store for this process before anything migrates its schema: opened as it is (a new, empty database
+   * made a store when {@code existingOnly} is false), claimed, and closed again, the claim living on (it is not the
+   * store's). Migrating first, a new build's load, compact or second server upgraded the schema under an earlier
+   * build's running server and only then was refused, leaving that server unable to restart (a review).
+   *
+   * @throws IllegalArgumentException with {@code refusal} when another process holds the claim
+   */
+  static Store.ServingLock claimBeforeMigrating(String url, boolean existingOnly, String refusal) {
+    try (Store unmigrated = existingOnly ? Store.openAsItIs(url) : Store.openAsItIsOrNew(url)) {
+      return unmigrated.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(refusal));
+    }
+  }
+
+  /**
    * What a second server on a claimed store is told ({@link Store#tryLockForServing}). {@code url} without its
    * parameters, which may carry a password.
    */
@@ -513,13 +527,14 @@ final class ServeCommand implements Callable<Integer> {
     if (trainer != null) requireWritableModelRoot(cfg.lifecycle().modelRoot());
     // tried before the store opens and the server starts: the web server would log its own error first
     requireFreePort(cfg);
-    Store st = Store.open(url);
-    Store.ServingLock serving;
+    // before the server loads the store into its caches (a second server's would go stale at once), and before the
+    // store is migrated
+    Store.ServingLock serving = claimBeforeMigrating(url, false, anotherServerMessage(url));
+    Store st;
     try {
-      // before the server loads the store into its caches: a second server's would go stale at once
-      serving = st.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(anotherServerMessage(url)));
+      st = Store.open(url);
     } catch (RuntimeException e) {
-      st.close();
+      serving.close();
       throw e;
     }
     AttuneServer server;

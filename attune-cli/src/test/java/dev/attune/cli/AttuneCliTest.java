@@ -79,6 +79,32 @@ class AttuneCliTest {
     assertTrue(temporal.contains("every event has the same time"), temporal);
   }
 
+  /**
+   * Review: load and compact migrated the store before they were refused for another server's claim, so an earlier
+   * build's running server could not restart on it. Refused now before anything changes.
+   */
+  @Test
+  void aClaimedStoreOfAnEarlierSchemaIsRefusedUnmigrated() throws Exception {
+    Path file = dir.resolve("earlier/attune.db");
+    Files.createDirectories(file.getParent());
+    String url = "jdbc:sqlite:" + file;
+    var flyway = org.flywaydb.core.Flyway.configure().dataSource(url, null, null)
+        .locations("classpath:db/migration/sqlite").target("2").load();
+    flyway.migrate();
+    Path data = dir.resolve("small");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "20", "--seed", "3").code());
+    try (var earlierServer = dev.attune.store.Store.openAsItIs(url);
+        var claim = earlierServer.tryLockForServing().orElseThrow()) {
+      for (String[] command : new String[][] {{"load", "--data", data.toString(), "--store", url, "-q"},
+          {"compact", "--store", url}}) {
+        CliRun refused = run(command);
+        assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.err());
+        assertTrue(refused.err().contains("another attune server"), refused.err());
+        assertEquals("2", flyway.info().current().getVersion().getVersion(), command[0] + " left the schema as it was");
+      }
+    }
+  }
+
   /** A data set's given test part left out by another protocol is said, not dropped silently. */
   @Test
   void aGivenTestPartLeftOutByAnotherProtocolIsSaid() {
@@ -448,6 +474,19 @@ class AttuneCliTest {
         "--param", "two-stage.candidates=0", "--quiet");
     assertEquals(AttuneCli.USAGE_ERROR, bad.code());
     assertTrue(bad.err().contains("two-stage.candidates"), bad.err());
+  }
+
+  /** Review: a data set whose users have no profile emptied the profiles the store held for them. */
+  @Test
+  void aLoadOfUsersWithoutAProfileKeepsTheProfilesTheStoreHolds() throws Exception {
+    var podcasts = new dev.attune.data.Dataset("podcasts", dev.attune.data.Dataset.TimeKind.CLOCK);
+    podcasts.addEvent(new dev.attune.events.Event("listener", "episode1", "play", 1f, 1_700_000_000_000L, "podcasts"));
+    try (dev.attune.store.Store store = dev.attune.store.Store.open("jdbc:sqlite:" + dir.resolve("p/attune.db"))) {
+      store.upsertUsers(List.of(new dev.attune.events.User("listener", Map.of("plan", "premium"))));
+      LoadCommand.load(store, podcasts, null, new dev.attune.server.UserIds(null), dev.attune.model.FitListener.NONE);
+      assertEquals(1, store.counts().events());
+      assertEquals(Map.of("plan", "premium"), store.user("listener").orElseThrow().attributes());
+    }
   }
 
   @Test
