@@ -116,10 +116,17 @@ final class ExportCommand implements Callable<Integer> {
     java.nio.file.Files.createDirectories(out);
     Path unfinished = out.resolve(UNFINISHED);
     java.nio.file.Files.writeString(unfinished, "an 'attune export' into this folder did not finish; export again\n");
-    // an earlier export's own files go just before the data set is replaced (not before the store was read: a failed
-    // export leaves the earlier one whole): one that failed half-way must not leave them beside another data set
+    // the data set first: its write leaves the earlier one whole when it fails (a full disk), and then so is the
+    // earlier export, its own files and all, which is said loadable again by taking the mark away (a review: its
+    // event ids were removed before, and a failed export left the earlier one unloadable)
+    try {
+      DatasetIo.write(dataset, out, dataName, timeKindOf(dataset.events()));
+    } catch (IOException | RuntimeException e) {
+      java.nio.file.Files.deleteIfExists(unfinished);
+      throw e;
+    }
+    // the earlier export's own files go once its data set is replaced: they must not stay beside another one
     AttuneCli.removeExportFiles(out, true);
-    DatasetIo.write(dataset, out, dataName, timeKindOf(dataset.events()));
     kept.write(out, dataName);
     Dataset written = dataset;
     hiddenIds.removeIf(id -> written.itemIds().indexOf(id) < 0); // an item no event or record of the export names

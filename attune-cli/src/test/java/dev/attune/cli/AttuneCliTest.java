@@ -758,6 +758,14 @@ class AttuneCliTest {
     assertEquals(AttuneCli.USAGE_ERROR, underAFile.code(), underAFile.out());
     assertTrue(underAFile.err().contains(aFile.toAbsolutePath() + " is a file, not a folder"), underAFile.err());
     assertTrue(Files.exists(noFlags.resolve(ExportedEvents.FILE)), "the earlier export's ids kept");
+    // one that fails writing its data set (here a folder where a file is written; a full disk alike) leaves the
+    // earlier export loadable: its ids kept and no mark of an unfinished export (a review: the ids went first)
+    Path inTheWay = Files.createDirectories(noFlags.resolve("users.jsonl.tmp"));
+    CliRun writeFailed = run("export", "--store", url, "--out", noFlags.toString(), "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, writeFailed.code(), writeFailed.err());
+    Files.deleteIfExists(inTheWay); // the failed write cleans its temporary names up, this one among them
+    assertTrue(Files.exists(noFlags.resolve(ExportedEvents.FILE)), "the earlier export's ids kept");
+    assertFalse(Files.exists(noFlags.resolve(ExportCommand.UNFINISHED)), "and loadable");
     // an export without its ids (its file lost): back into its store, every event would be stored twice: refused
     Path withoutIds = dir.resolve("without-ids");
     assertEquals(0, run("export", "--store", url, "--out", withoutIds.toString(), "-q").code());

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The claims of {@link Store#tryLockForServing}: a PostgreSQL advisory lock on a connection of its own, or an
  * exclusive lock on a file beside the SQLite database. Both end with the process that holds them, so a server that
- * was killed never leaves a claim behind.
+ * was killed never leaves a claim behind; a PostgreSQL claim of a machine that died or lost its network ends when
+ * the database's keep-alive, set to about a minute and a half on the claim's session, finds the peer gone.
  */
 final class ServingLocks {
 
@@ -61,6 +62,14 @@ final class ServingLocks {
       throw StoreException.of("tryLockForServing", database, e);
     }
     try {
+      // the database's own keep-alive on this session: the client's notices a dead database, not the other way round,
+      // and a server whose machine died held its claim until the database's default keep-alive (about 2 hours) gave
+      // up on it (a review). With these, about a minute and a half.
+      try (java.sql.Statement st = connection.createStatement()) {
+        st.execute("SET tcp_keepalives_idle = 60");
+        st.execute("SET tcp_keepalives_interval = 10");
+        st.execute("SET tcp_keepalives_count = 3");
+      }
       String scope;
       try (PreparedStatement ps = connection.prepareStatement(
           "SELECT current_database(), coalesce(current_schema(), '')");
