@@ -117,7 +117,8 @@ final class LoadCommand implements Callable<Integer> {
         loaded = AttuneCli.sayingOnStop("attune-load-stopped", () -> err.println("attune: the load stopped before it"
             + " finished; what it stored is kept: run the same command again to store the rest" + (exported == null
                 ? "" : " (if past half of this export was stored, the store refuses it as loaded before: add"
-                    + " --reload)")), () -> load(s, dataset, exported, userIds, progress));
+                    + " --reload; until it finishes, the items the export holds hidden or deleted are shown)")),
+            () -> load(s, dataset, exported, userIds, progress));
         applied = flags == null ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of())
             : applyItemFlags(s, flags);
         // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the export
