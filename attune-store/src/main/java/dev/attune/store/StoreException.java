@@ -57,10 +57,10 @@ public final class StoreException extends RuntimeException {
   }
 
   /**
-   * Whether retrying later may succeed: {@link #unreachable}, {@link #storageRefused}, or the store too busy for now (a write that waited its
-   * whole timeout for its turn, a lock another process held past the busy timeout, a PostgreSQL deadlock or
-   * serialization failure that outlasted the store's own retries). A server answers these 503 with Retry-After, not
-   * 500.
+   * Whether retrying later may succeed: {@link #unreachable}, {@link #storageRefused}, or the store too busy for now
+   * (a write that waited its whole timeout for its turn, a lock another process held past the busy timeout, a
+   * PostgreSQL deadlock or serialization failure that outlasted the store's own retries). A server answers these 503
+   * with Retry-After, not 500.
    */
   public boolean retryable() {
     if (unreachable() || storageRefused()) return true;

@@ -20,7 +20,8 @@ import java.util.function.Function;
  * The pointwise training loop every CTR model shares ({@link Fm}, {@link Ncf}, {@link Din}): binary cross-entropy
  * of each training impression's label against σ(logit), over seeded shuffled mini-batches, with {@link Adam},
  * an optional L2 penalty, validation AUC / GAUC / log-loss after every epoch and early stopping on validation
- * GAUC (AUC where no validation user has both labels, log-loss where no one has: {@link #stoppingScore}). A model contributes only its {@link CtrNetwork}.
+ * GAUC (AUC where no validation user has both labels, log-loss where no one has: {@link #stoppingScore}). A model
+ * contributes only its {@link CtrNetwork}.
  *
  * <p>Loss of a batch: (1/B) Σ [softplus(z) − y·z] + λ Σ_θ ‖θ‖², the first term being the binary cross-entropy
  * written stably on the logit z.

@@ -793,7 +793,8 @@ public final class SceneTransfer {
       }
       WeightFile w = new WeightFile().property("model", MODEL_KIND).property("numItems", Integer.toString(numItems))
           .property("numScenes", Integer.toString(sceneNames.size())).property("dim", Integer.toString(dim))
-          .property("interests", Integer.toString(interests)).property("scenes", SceneTransferModel.joinSceneNames(sceneNames));
+          .property("interests", Integer.toString(interests))
+          .property("scenes", SceneTransferModel.joinSceneNames(sceneNames));
       for (String name : store.names()) {
         int[] shape = name.equals("item_bias") ? new int[] {numItems} : store.shape(name);
         w.put(name, shape, store.values(name));
