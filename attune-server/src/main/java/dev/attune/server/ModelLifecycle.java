@@ -554,6 +554,8 @@ final class ModelLifecycle implements AutoCloseable {
           + " margin");
       gate.put("holdout", split.protocol());
       gate.put("holdoutFromMillis", cutoff);
+      // how many users the comparison stands on: on a handful it is a coin toss, and a tie publishes (a review)
+      gate.put("holdoutUsers", split.test().numUsersWithItems());
       gate.put("trigger", j.trigger);
       gate.put("decidedAtMillis", clock.getAsLong());
       if (note != null) gate.put("note", note);
@@ -612,8 +614,9 @@ final class ModelLifecycle implements AutoCloseable {
       }
       // one line per version, with the decision its model.json records
       LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
-          + " holdout={} trigger={}{}", j.version, gate.get("decision"), candidateNdcg, activeVersion, activeNdcg,
-          config.gateMargin(), split.protocol(), j.trigger, gate.get("note") == null ? "" : " note=" + gate.get("note"));
+          + " holdout={} holdoutUsers={} trigger={}{}", j.version, gate.get("decision"), candidateNdcg, activeVersion,
+          activeNdcg, config.gateMargin(), split.protocol(), gate.get("holdoutUsers"), j.trigger,
+          gate.get("note") == null ? "" : " note=" + gate.get("note"));
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
       LOG.info("training job {} ({}) {} version {} in {} s", j.id, j.trigger, j.state, j.version,
           (j.finishedAtMillis - j.startedAtMillis) / 1000);

@@ -210,6 +210,7 @@ abstract class ModelLifecycleContract {
     assertEquals(0.14, gate.get("candidateNdcg10").asDouble(), 1e-12);
     assertEquals(0.2, gate.get("activeNdcg10").asDouble(), 1e-12);
     assertEquals(0.05, gate.get("margin").asDouble(), 1e-12);
+    assertTrue(gate.get("holdoutUsers").asInt() > 0, "the users the comparison stands on: " + gate);
     assertTrue(Files.isDirectory(dir.resolve(version)), "kept on disk");
     // activated by hand, it serves, and stays the active one after a restart
     JsonNode activated = json(send("POST", "/v1/admin/models/" + version + "/activate", null, true), 200);
