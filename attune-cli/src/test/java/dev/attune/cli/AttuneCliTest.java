@@ -760,12 +760,17 @@ class AttuneCliTest {
     assertTrue(Files.exists(noFlags.resolve(ExportedEvents.FILE)), "the earlier export's ids kept");
     // one that fails writing its data set (here a folder where a file is written; a full disk alike) leaves the
     // earlier export loadable: its ids kept and no mark of an unfinished export (a review: the ids went first)
-    Path inTheWay = Files.createDirectories(noFlags.resolve("users.jsonl.tmp"));
-    CliRun writeFailed = run("export", "--store", url, "--out", noFlags.toString(), "-q");
-    assertEquals(AttuneCli.USAGE_ERROR, writeFailed.code(), writeFailed.err());
-    Files.deleteIfExists(inTheWay); // the failed write cleans its temporary names up, this one among them
-    assertTrue(Files.exists(noFlags.resolve(ExportedEvents.FILE)), "the earlier export's ids kept");
-    assertFalse(Files.exists(noFlags.resolve(ExportCommand.UNFINISHED)), "and loadable");
+    for (String blocked : List.of("users.jsonl.tmp", "dataset.json.tmp")) { // the manifest's too (QA)
+      Path inTheWay = Files.createDirectories(noFlags.resolve(blocked));
+      CliRun writeFailed = run("export", "--store", url, "--out", noFlags.toString(), "-q");
+      assertEquals(AttuneCli.USAGE_ERROR, writeFailed.code(), writeFailed.err());
+      assertTrue(writeFailed.err().contains(blocked + " is a folder, in the way"), writeFailed.err());
+      assertTrue(Files.isDirectory(inTheWay), "someone's folder is left as it is");
+      Files.delete(inTheWay);
+      assertTrue(Files.exists(noFlags.resolve(ExportedEvents.FILE)), "the earlier export's ids kept");
+      assertFalse(Files.exists(noFlags.resolve(ExportCommand.UNFINISHED)), "and loadable");
+      assertEquals(0, dev.attune.data.DatasetIo.read(noFlags).events().size() > 0 ? 0 : 1, "its data set whole");
+    }
     // an export without its ids (its file lost): back into its store, every event would be stored twice: refused
     Path withoutIds = dir.resolve("without-ids");
     assertEquals(0, run("export", "--store", url, "--out", withoutIds.toString(), "-q").code());

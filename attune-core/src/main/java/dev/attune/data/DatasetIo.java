@@ -66,12 +66,16 @@ public final class DatasetIo {
     // run stopped or failing while writing (a full disk) leaves the old one whole and no temporary file behind
     Path given = dir.resolve("given-test.bin");
     List<Path> written = new java.util.ArrayList<>();
-    String[] files = {"users.jsonl", "items.jsonl", "events.bin", "given-test.bin"};
+    String[] files = {"users.jsonl", "items.jsonl", "events.bin", "given-test.bin", MANIFEST};
     // Ctrl-C ends the JVM without unwinding this thread: its shutdown removes what this run left half-written
     Thread cleanUp = new Thread(() -> {
-      for (String f : files) dir.resolve(f + ".tmp").toFile().delete();
+      for (String f : files) {
+        java.io.File tmp = dir.resolve(f + ".tmp").toFile();
+        if (tmp.isFile()) tmp.delete(); // a folder of that name is not this run's
+      }
     }, "attune-dataset-write-cleanup");
     boolean hooked = addShutdownHook(cleanUp);
+    Path manifestTmp = dir.resolve(MANIFEST + ".tmp");
     try {
       try {
         written.add(writeJsonLines(dir.resolve("users.jsonl"), dataset.users()));
@@ -79,8 +83,15 @@ public final class DatasetIo {
             dataset.items().stream().map(DatasetIo::itemRecord).toList()));
         written.add(writeLog(dir.resolve("events.bin"), dataset.events()));
         if (dataset.givenTest() != null) written.add(writeLog(given, dataset.givenTest()));
+        // the manifest too, before anything is replaced: written after, a failure there (a folder in the way of its
+        // temporary name) left the new files in place and no manifest, the earlier data set gone (a QA run)
+        JSON.writerWithDefaultPrettyPrinter().writeValue(temporaryOf(dir.resolve(MANIFEST)).toFile(),
+            manifest(dataset, name, timeKind));
       } catch (IOException | RuntimeException | Error e) {
-        for (String f : files) Files.deleteIfExists(dir.resolve(f + ".tmp")); // with the one being written
+        for (String f : files) {
+          Path tmp = dir.resolve(f + ".tmp");
+          if (!Files.isDirectory(tmp)) Files.deleteIfExists(tmp); // with the one being written; not someone's folder
+        }
         throw e;
       }
       Files.deleteIfExists(dir.resolve(MANIFEST)); // from here until the new one, the folder reads as no data set
@@ -88,10 +99,28 @@ public final class DatasetIo {
         String tmpName = tmp.getFileName().toString();
         move(tmp, tmp.resolveSibling(tmpName.substring(0, tmpName.length() - ".tmp".length())));
       }
+      if (dataset.givenTest() == null) Files.deleteIfExists(given);
+      move(manifestTmp, dir.resolve(MANIFEST));
     } finally {
       if (hooked) removeShutdownHook(cleanUp);
     }
-    if (dataset.givenTest() == null) Files.deleteIfExists(given);
+  }
+
+  /**
+   * {@code file}'s temporary sibling ({@code <file>.tmp}), which the write fills before it replaces anything; a folder
+   * of that name is said, not met as "Is a directory" (QA), and left as it is.
+   */
+  private static Path temporaryOf(Path file) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    if (Files.isDirectory(tmp)) {
+      throw new IOException(tmp + " is a folder, in the way of the file the data set is first written to; move it"
+          + " away and run the command again (the data set in " + file.getParent() + " is as it was)");
+    }
+    return tmp;
+  }
+
+  /** The manifest of {@code dataset}: what {@link #read} checks the files against. */
+  private static Map<String, Object> manifest(Dataset dataset, String name, Dataset.TimeKind timeKind) {
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("format", VERSION);
     manifest.put("name", name);
@@ -103,9 +132,7 @@ public final class DatasetIo {
     manifest.put("eventTypes", dataset.typeNames().ids());
     manifest.put("scenes", dataset.sceneNames().ids());
     manifest.put("repeatScenes", List.copyOf(dataset.repeatScenes()));
-    Path tmp = dir.resolve(MANIFEST + ".tmp");
-    JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), manifest);
-    move(tmp, dir.resolve(MANIFEST));
+    return manifest;
   }
 
   /**
@@ -217,7 +244,7 @@ public final class DatasetIo {
 
   /** Writes {@code values} to {@code file}'s temporary sibling ({@code <file>.tmp}) and returns that. */
   private static Path writeJsonLines(Path file, List<?> values) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = temporaryOf(file);
     try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
          // attributes sorted by name: their maps (Map.copyOf) iterate in an order that changes from one run of the
          // JVM to the next, and two exports of one store differed byte for byte (a QA run)
@@ -230,7 +257,7 @@ public final class DatasetIo {
 
   /** Writes {@code log} to {@code file}'s temporary sibling ({@code <file>.tmp}) and returns that. */
   private static Path writeLog(Path file, EventLog log) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = temporaryOf(file);
     int n = log.size();
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
       out.writeInt(MAGIC);

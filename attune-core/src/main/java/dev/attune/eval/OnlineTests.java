@@ -100,13 +100,24 @@ public final class OnlineTests {
     double pooled = Math.sqrt(pooledShare * (1 - pooledShare) * (1.0 / nA + 1.0 / nB));
     // the normal approximation needs about 5 expected conversions and non-conversions in each arm; below that it
     // called 0 of 10 against 4 of 10 significant (p 0.025, a review) where the exact test gives 0.087
-    boolean small = Math.min(Math.min(nA, nB) * pooledShare, Math.min(nA, nB) * (1 - pooledShare)) < 5;
+    boolean small = tooFewForNormal(xA, nA, xB, nB);
     double pValue = pooled == 0 ? 1 : small ? fisherExact(xA, nA, xB, nB)
         : 2 * STANDARD_NORMAL.cumulativeProbability(-Math.abs(difference) / pooled);
-    // each arm all 0% or all 100%: no variance of their own to size the interval by (see Comparison#hasInterval)
-    double half = unpooled == 0 ? Double.NaN : z * unpooled;
+    // each arm all 0% or all 100%: no variance of their own to size the interval by (see Comparison#hasInterval);
+    // nor too few conversions, where a normal interval excluded 0 beside an exact p of 0.07 (a QA run)
+    double half = unpooled == 0 || small ? Double.NaN : z * unpooled;
     return new Comparison(difference, difference - half, difference + half, pA == 0 ? Double.NaN : difference / pA,
         pValue);
+  }
+
+  /**
+   * Whether an arm expects fewer than 5 conversions or non-conversions under the pooled share: the normal
+   * approximation of {@link #proportions} does not hold, which then tests exactly and gives no interval.
+   */
+  public static boolean tooFewForNormal(long xA, long nA, long xB, long nB) {
+    if (nA == 0 || nB == 0) return false;
+    double pooledShare = (double) (xA + xB) / (nA + nB);
+    return Math.min(Math.min(nA, nB) * pooledShare, Math.min(nA, nB) * (1 - pooledShare)) < 5;
   }
 
   /**

@@ -46,7 +46,9 @@ class OnlineTestsTest {
     assertFalse(none.hasInterval(), none.toString());
     assertTrue(Double.isNaN(none.lower()) && Double.isNaN(none.upper()), none.toString());
     assertFalse(OnlineTests.proportions(0, 5, 3, 3, 0.95).hasInterval(), "0% against 100%: no spread either");
-    assertTrue(OnlineTests.proportions(0, 5, 1, 3, 0.95).hasInterval(), "one arm with spread is enough");
+    assertTrue(OnlineTests.proportions(0, 1000, 30, 1000, 0.95).hasInterval(), "one arm with spread is enough");
+    // too few conversions for the normal approximation: tested exactly, and no normal interval to contradict it (QA)
+    assertFalse(OnlineTests.proportions(3, 6, 0, 7, 0.95).hasInterval());
     assertTrue(Double.isNaN(OnlineTests.proportions(0, 0, 1, 10, 0.95).pValue()));
   }
 

@@ -305,7 +305,12 @@ final class ExperimentResults {
       // the peeking the always-valid test is for), and no test's under a broken split (a QA run saw both flagged)
       boolean splitSound = !sampleRatioMismatch();
       boolean horizon = splitSound && enoughUsers();
-      row.put("conversionRate", comparison(conversionRate(k), level, -1, 1, horizon, NO_RATE_INTERVAL));
+      Arm control = arms.get(0);
+      Arm arm = arms.get(k);
+      boolean exact = OnlineTests.tooFewForNormal(control.convertedUsers(), control.users(), arm.convertedUsers(),
+          arm.users());
+      row.put("conversionRate", comparison(conversionRate(k), level, -1, 1, horizon,
+          exact && (hasSpread(control) || hasSpread(arm)) ? FEW_RATE_INTERVAL : NO_RATE_INTERVAL));
       row.put("conversionRateAlwaysValid", comparison(conversionRateAlwaysValid(k), level, -1, 1, splitSound,
           NO_RATE_INTERVAL));
       row.put("conversionsPerUser", comparison(conversionsPerUser(k), level, Double.NEGATIVE_INFINITY,
@@ -439,6 +444,15 @@ final class ExperimentResults {
   /** Why a conversion rate's difference has no interval ({@link OnlineTests.Comparison#hasInterval}). */
   static final String NO_RATE_INTERVAL = "no interval yet: within each arm every user had the same outcome (none"
       + " converted, or all did), which gives no spread to size one; it takes users who differ";
+  /** Why the conversion rate has no interval while too few conversions are in: the p-value is the exact test's. */
+  static final String FEW_RATE_INTERVAL = "no interval yet: too few conversions (or users without one) for a normal"
+      + " interval, which would disagree with the p-value, Fisher's exact test's at this size";
+
+  /** Whether some users of the arm converted and some did not. */
+  private static boolean hasSpread(Arm a) {
+    return a.convertedUsers() > 0 && a.convertedUsers() < a.users();
+  }
+
   /** Why conversions per user have no interval. */
   static final String NO_MEAN_INTERVAL = "no interval yet: within each arm every user had the same number of"
       + " conversions, which gives no spread to size one; it takes users who differ";

@@ -35,7 +35,10 @@ final class JsonErrorHandler extends ErrorHandler {
       return true;
     }
     for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
-      if (t instanceof NumberFormatException || String.valueOf(t.getMessage()).contains("Illegal character in path")) {
+      String says = String.valueOf(t.getMessage());
+      // "Bad URI % encoding": an escape cut short at the end of the path ("ab%", QA)
+      if (t instanceof NumberFormatException || says.contains("Illegal character in path")
+          || says.contains("% encoding")) {
         return true;
       }
     }

@@ -337,7 +337,10 @@ final class Recommendations {
         : positive.stream().filter(e -> !standing.contains(e)).toList(), o, seen, fellBack ? f : null, nowMillis);
     if (onboarding) {
       // the most popular items of the chosen categories and creators are candidates whatever the model says
-      for (ItemCounters.Ranked r : counters.popular(o.k(),
+      // under a cap per creator, further down: k of them on a few creators left the list's rest to other items while
+      // the choices' other creators had popular items (a QA run: 8 of 15 jazz artists, then rock)
+      int read = o.maxPerCreator() > 0 ? o.k() * POPULAR_READ_PER_CAPPED : o.k();
+      for (ItemCounters.Ranked r : counters.popular(read,
           id -> !pool.containsKey(id) && accepts(id, o, seen) && matches(id, preferences))) {
         Candidate c = new Candidate(r.itemId(), Double.NaN, "popular", m == null ? -1 : m.items().indexOf(r.itemId()));
         c.popularity = r.count();
@@ -345,9 +348,12 @@ final class Recommendations {
       }
       // popularity reads used items only: chosen categories or creators whose items nobody has used yet (a QA run's
       // "Drama") got none of them, and a plain popular list
-      long chosen = pool.keySet().stream().filter(id -> matches(id, preferences)).count();
+      // counted as the cap per creator lets them through: matches on a few creators are not k of them (QA)
+      int chosen = usableUnderCap(pool.keySet().stream().filter(id -> matches(id, preferences)).toList(),
+          o.maxPerCreator());
       if (chosen < o.k()) {
-        addUnused(pool, id -> accepts(id, o, seen) && matches(id, preferences), (int) (o.k() - chosen), nowMillis);
+        int want = (o.k() - chosen) * (o.maxPerCreator() > 0 ? POPULAR_READ_PER_CAPPED : 1);
+        addUnused(pool, id -> accepts(id, o, seen) && matches(id, preferences), want, nowMillis);
       }
       for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences);
     }
@@ -521,6 +527,19 @@ final class Recommendations {
   private Item itemOrNull(String itemId) {
     Store.StoredItem s = catalog.get(itemId);
     return s == null ? null : s.item();
+  }
+
+  /** How many of {@code ids} a cap of {@code cap} per creator lets through (0: no cap, all of them). */
+  private int usableUnderCap(List<String> ids, int cap) {
+    if (cap <= 0) return ids.size();
+    Map<String, Integer> perCreator = new HashMap<>();
+    int usable = 0;
+    for (String id : ids) {
+      Item item = itemOrNull(id);
+      String creator = item == null ? null : item.creator();
+      if (creator == null || perCreator.merge(creator, 1, Integer::sum) <= cap) usable++;
+    }
+    return usable;
   }
 
   /** Whether the item is released only after {@code nowMillis} (false for one deleted meanwhile). */

@@ -152,6 +152,22 @@ class ExperimentResultsTest {
     assertFalse(alwaysValid.containsKey("intervalNote"), alwaysValid.toString());
   }
 
+  /**
+   * QA: 3 of 6 control users converted against 0 of 7: the exact test's p of 0.07 stood beside a normal interval
+   * excluding 0. Too few conversions for a normal interval: none, and the note says why.
+   */
+  @Test
+  void fewConversionsAreTestedExactlyWithoutANormalInterval() {
+    arm("a", 6, 3);
+    arm("b", 7, 0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> fixed = (Map<String, Object>) ((List<Map<String, Object>>) results().toJson()
+        .get("comparisons")).get(0).get("conversionRate");
+    assertEquals(0.06993006993006992, (double) fixed.get("pValue"), 1e-9, "Fisher's exact test");
+    assertNull(fixed.get("lower"), fixed.toString());
+    assertEquals(ExperimentResults.FEW_RATE_INTERVAL, fixed.get("intervalNote"));
+  }
+
   /** Users per arm, of whom the first {@code converting} use what they were shown. */
   private void arm(String arm, int users, int converting) {
     for (int u = 0; u < users; u++) {

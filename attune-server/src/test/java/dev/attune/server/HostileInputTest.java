@@ -226,7 +226,8 @@ class HostileInputTest {
   @Test
   void aMalformedPathGetsTheJsonErrorBody() throws Exception {
     List<String> requests = new java.util.ArrayList<>();
-    for (String path : List.of("/v1/items/%zz", "/v1/users/a%00b/recommendations", "/v1/users/%E0%A4%A/recommendations")) {
+    for (String path : List.of("/v1/items/%zz", "/v1/users/a%00b/recommendations", "/v1/users/%E0%A4%A/recommendations",
+        "/v1/items/ab%", "/v1/items/ab%2")) {
       requests.add("GET " + path);
     }
     requests.add("PUT /v1/users/%C3%28"); // Jetty wrote its error body for GET, POST and HEAD only

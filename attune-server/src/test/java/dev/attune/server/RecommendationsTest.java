@@ -212,6 +212,34 @@ class RecommendationsTest {
   }
 
   /**
+   * QA: with a cap per creator, onboarding's popular matches sat on a few creators, so after those the list took other
+   * items while the chosen category had items by other creators. Read further down, every creator of it first.
+   */
+  @Test
+  void onboardingUnderACapPerCreatorFillsFromTheChoicesOtherCreatorsFirst() {
+    Catalog catalog = new Catalog();
+    ItemCounters counters = new ItemCounters(24);
+    for (String genre : List.of("jazz", "rock")) {
+      for (int c = 0; c < 10; c++) {
+        for (int i = 0; i < 3; i++) {
+          String id = genre + c + "-" + i;
+          catalog.put(new Store.StoredItem(new Item(id, "music", null, genre + "-artist" + c, null, List.of(genre),
+              List.of(), Float.NaN, Item.UNKNOWN_TIME, null, Map.of()), false, 0L));
+          // the first jazz artist's songs the most popular, rock's more than the other jazz artists'
+          int fans = genre.equals("jazz") ? (c == 0 ? 100 : 10 - c) : 50;
+          for (int u = 0; u < fans; u++) counters.add(new Event("fan" + u, id, "play", 1f, 1L, "music"));
+        }
+      }
+    }
+    Recommendations r = new Recommendations(catalog, counters, ServerConfig.DEFAULTS, null);
+    List<Recommendations.Recommended> list = r.recommend(List.of(),
+        new Recommendations.Preferences(Set.of("jazz"), Set.of()),
+        new Recommendations.Options(10, null, Set.of(), null, 0, 1, false, false), 0L);
+    assertEquals(10, list.size(), ids(list).toString());
+    for (Recommendations.Recommended x : list) assertTrue(x.itemId().startsWith("jazz"), ids(list).toString());
+  }
+
+  /**
    * A two-stage directory is served as the pipeline {@link TwoStageModel#assemble} builds over the data supplied
    * at read time: the same order for a history (seen items left out), the catalogue's flags applied to it, and no
    * attention explanations (it has none).
