@@ -83,7 +83,9 @@ public final class OnlineTests {
     double z2n = z * z / trials;
     double centre = (p + z2n / 2) / (1 + z2n);
     double half = z * Math.sqrt(p * (1 - p) / trials + z2n / (4.0 * trials)) / (1 + z2n);
-    return new Interval(p, Math.max(0, centre - half), Math.min(1, centre + half));
+    // at none or all converted the bound is exactly 0 or 1, where rounding left 5.6e-17 (QA)
+    return new Interval(p, successes == 0 ? 0 : Math.max(0, centre - half),
+        successes == trials ? 1 : Math.min(1, centre + half));
   }
 
   /** Two shares compared: {@code xB / nB} against {@code xA / nA}. */

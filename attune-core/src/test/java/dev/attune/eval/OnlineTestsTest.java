@@ -26,6 +26,8 @@ class OnlineTestsTest {
     assertEquals(0.07134759913335872, none.upper(), 1e-9);
     assertTrue(Double.isNaN(OnlineTests.wilson(0, 0, 0.95).estimate()), "no users: nothing to say");
     assertThrows(IllegalArgumentException.class, () -> OnlineTests.wilson(3, 2, 0.95));
+    assertEquals(0.0, OnlineTests.wilson(0, 7, 0.95).lower(), "none converted: exactly 0, not rounding's 5.6e-17");
+    assertEquals(1.0, OnlineTests.wilson(7, 7, 0.95).upper());
   }
 
   @Test

@@ -70,6 +70,7 @@ final class JsonErrorHandler extends ErrorHandler {
     Map<String, Object> body = AttuneServer.errorBody(error, text, field);
     if (code == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.getHeaders().put("X-Content-Type-Options", "nosniff"); // as every other answer carries (QA)
     response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);
   }
 }

@@ -239,6 +239,7 @@ class HostileInputTest {
       int bodyStart = response.indexOf("\r\n\r\n") + 4;
       String head = response.substring(0, bodyStart).toLowerCase(java.util.Locale.ROOT);
       assertTrue(head.contains("content-type: application/json"), path + ": " + head);
+      assertTrue(head.contains("x-content-type-options: nosniff"), path + ": " + head);
       var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.substring(bodyStart));
       assertEquals("bad_request", body.get("error").asText(), path + ": " + response);
       assertTrue(body.get("message").asText().startsWith("the request could not be read"), response);
