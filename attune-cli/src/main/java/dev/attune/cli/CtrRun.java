@@ -2,6 +2,7 @@ package dev.attune.cli;
 
 import dev.attune.data.CtrDataset;
 import dev.attune.data.Dataset;
+import dev.attune.eval.Leaderboard;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.train.CtrBatch;
 import dev.attune.train.CtrModels;
@@ -141,7 +142,8 @@ final class CtrRun {
   /** The baseline's line, in the models' format. */
   static String baselineLine(CtrTraining.Scores s) {
     return String.format("%-5s test AUC %s  GAUC %s  log-loss %s  (user and item positive rates, untrained)",
-        "rates", four(s.auc()), four(s.groupAuc()), four(s.logLoss()));
+        "rates", Leaderboard.fourDecimals(s.auc()), Leaderboard.fourDecimals(s.groupAuc()),
+        Leaderboard.fourDecimals(s.logLoss()));
   }
 
   /** The events' values, lowest to highest: what a --positive-min can be chosen from. */
@@ -209,13 +211,9 @@ final class CtrRun {
   /** One line of scores. */
   static String line(Outcome o) {
     return String.format("%-5s test AUC %s  GAUC %s  log-loss %s  (best epoch %d of %d, %.1f s per epoch)",
-        o.trainer().name(), four(o.test().auc()), four(o.test().groupAuc()), four(o.test().logLoss()),
+        o.trainer().name(), Leaderboard.fourDecimals(o.test().auc()), Leaderboard.fourDecimals(o.test().groupAuc()),
+        Leaderboard.fourDecimals(o.test().logLoss()),
         o.result().bestEpoch(), o.result().epochsRun(), o.result().secondsPerEpoch());
-  }
-
-  /** Four decimals, or n/a for an undefined score (GAUC when no user has both labels), as the leaderboard says. */
-  private static String four(double v) {
-    return Double.isNaN(v) ? "n/a" : String.format(java.util.Locale.ROOT, "%.4f", v);
   }
 
   /** A score for JSON: null when undefined, as the leaderboard's JSON writes it. */

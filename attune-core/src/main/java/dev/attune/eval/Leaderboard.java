@@ -196,7 +196,7 @@ public final class Leaderboard {
       case USERS -> Integer.toString(r.numUsers());
       case TRAIN_SECONDS -> seconds(r.trainSeconds());
       case EVAL_SECONDS -> seconds(r.elapsedSeconds());
-      default -> r.has(column) ? number(r.mean(column)) : "-";
+      default -> r.has(column) ? fourDecimals(r.mean(column)) : "-";
     };
   }
 
@@ -232,7 +232,8 @@ public final class Leaderboard {
     return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.1f", s);
   }
 
-  private static String number(double v) {
+  /** A metric as the table writes it: four decimals, or {@code n/a} when undefined (NaN). */
+  public static String fourDecimals(double v) {
     return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
   }
 }

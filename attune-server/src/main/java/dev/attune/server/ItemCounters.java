@@ -69,7 +69,7 @@ final class ItemCounters {
   }
 
   ItemCounters(int windowHours, java.util.function.LongSupplier clock) {
-    this(windowHours, clock, e -> ModelTrainer.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0);
+    this(windowHours, clock, new Catalog()::likes); // no item, so no length: a play is a play
   }
 
   /**

@@ -986,17 +986,8 @@ final class ModelLifecycle implements AutoCloseable {
   /** {@link #jobRecord()} of the store at {@code location} (null: unknown) in {@code modelRoot}. */
   static Path jobRecord(Path modelRoot, String location) {
     if (location == null) return modelRoot.resolve(JOB_RECORD);
-    String key = java.util.HexFormat.of().formatHex(sha256(location), 0, 6);
+    String key = ApiKeys.sha256Hex(location).substring(0, 12);
     return modelRoot.resolve(JOB_RECORD.replace(".json", "-" + key + ".json"));
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return java.security.MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
   }
 
   /** Writes {@code j} to its {@link #jobRecord} (write-then-move: a kill leaves the old record or the new one). */

@@ -82,7 +82,7 @@ final class RecentHistory {
    * @param window liked events each window holds at first ({@link #ensureLiked} widens it)
    */
   RecentHistory(Store store, int window, int capacity) {
-    this(store, window, capacity, e -> Recommendations.WEIGHTS.weight(e.type(), e.value(), Float.NaN) > 0);
+    this(store, window, capacity, new Catalog()::likes); // no item, so no length: a play is a play
   }
 
   /**

@@ -350,7 +350,7 @@ final class Recommendations {
       // "Drama") got none of them, and a plain popular list
       // counted as the cap per creator lets them through: matches on a few creators are not k of them (QA)
       int chosen = usableUnderCap(pool.keySet().stream().filter(id -> matches(id, preferences)).toList(),
-          o.maxPerCreator());
+          o.maxPerCreator(), new HashMap<>());
       if (chosen < o.k()) {
         int want = (o.k() - chosen) * (o.maxPerCreator() > 0 ? POPULAR_READ_PER_CAPPED : 1);
         addUnused(pool, id -> accepts(id, o, seen) && matches(id, preferences), want, nowMillis);
@@ -361,15 +361,7 @@ final class Recommendations {
     // creators filled the pool and left the list short (4 of 10 with one per artist, a review), and the most popular
     // items crowd on a few creators too: read further down the ranking, taking at most the cap of each creator
     Map<String, Integer> perCreator = new HashMap<>();
-    int usable = pool.size();
-    if (o.maxPerCreator() > 0) {
-      usable = 0;
-      for (String id : pool.keySet()) {
-        Item item = itemOrNull(id);
-        String creator = item == null ? null : item.creator();
-        if (creator == null || perCreator.merge(creator, 1, Integer::sum) <= o.maxPerCreator()) usable++;
-      }
-    }
+    int usable = usableUnderCap(pool.keySet(), o.maxPerCreator(), perCreator);
     if (usable < o.k() * OVERFETCH) {
       int need = o.k() * OVERFETCH - usable;
       int read = o.maxPerCreator() > 0 ? need * POPULAR_READ_PER_CAPPED : need;
@@ -462,6 +454,7 @@ final class Recommendations {
       for (String c : item.categories()) matches = Math.max(matches, categoryCounts.getOrDefault(c, 0));
       if (matches == 0) continue;
       Candidate c = new Candidate(id, Double.NaN, "content", -1);
+      c.item = item; // for the sort below: read once, not per comparison
       c.affinity = matches / (double) positive.size();
       c.popularity = counters.count(id);
       found.add(c);
@@ -470,7 +463,8 @@ final class Recommendations {
     // released items before those still to come (a QA run's 2030 release came first of its tie), then by id: the
     // same answer whatever order the set gives
     found.sort(Comparator.comparing((Candidate c) -> -c.affinity).thenComparing(c -> -c.popularity)
-        .thenComparing(c -> comingLater(c.itemId, nowMillis)).thenComparing(c -> c.itemId));
+        .thenComparing(c -> c.item.hasReleaseTime() && c.item.releaseTime() > nowMillis)
+        .thenComparing(c -> c.itemId));
     for (Candidate c : found) pool.put(c.itemId, c);
   }
 
@@ -529,10 +523,12 @@ final class Recommendations {
     return s == null ? null : s.item();
   }
 
-  /** How many of {@code ids} a cap of {@code cap} per creator lets through (0: no cap, all of them). */
-  private int usableUnderCap(List<String> ids, int cap) {
+  /**
+   * How many of {@code ids} a cap of {@code cap} per creator lets through (0: no cap, all of them), counting each
+   * creator's items into {@code perCreator} (for a fill that goes on under the same cap).
+   */
+  private int usableUnderCap(java.util.Collection<String> ids, int cap, Map<String, Integer> perCreator) {
     if (cap <= 0) return ids.size();
-    Map<String, Integer> perCreator = new HashMap<>();
     int usable = 0;
     for (String id : ids) {
       Item item = itemOrNull(id);
@@ -540,12 +536,6 @@ final class Recommendations {
       if (creator == null || perCreator.merge(creator, 1, Integer::sum) <= cap) usable++;
     }
     return usable;
-  }
-
-  /** Whether the item is released only after {@code nowMillis} (false for one deleted meanwhile). */
-  private boolean comingLater(String itemId, long nowMillis) {
-    Item item = itemOrNull(itemId);
-    return item != null && item.hasReleaseTime() && item.releaseTime() > nowMillis;
   }
 
   /** Whether the item has a release time, and it has come: a release still to come is not new, nor boosted. */

@@ -8,6 +8,7 @@ import ai.djl.nn.Activation;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.attune.data.CtrDataset;
+import dev.attune.eval.Leaderboard;
 import dev.attune.eval.RankingMetrics;
 import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
@@ -98,12 +99,9 @@ public final class CtrTraining {
   public record Scores(double auc, double groupAuc, double logLoss) {
     @Override
     public String toString() {
-      return "AUC " + four(auc) + ", GAUC " + four(groupAuc) + ", log-loss " + four(logLoss);
-    }
-
-    /** Four decimals, or n/a for an undefined value (GAUC when no user has both labels). */
-    private static String four(double v) {
-      return Double.isNaN(v) ? "n/a" : String.format(java.util.Locale.ROOT, "%.4f", v);
+      // undefined (GAUC when no user has both labels) as the leaderboard writes it: n/a
+      return "AUC " + Leaderboard.fourDecimals(auc) + ", GAUC " + Leaderboard.fourDecimals(groupAuc) + ", log-loss "
+          + Leaderboard.fourDecimals(logLoss);
     }
   }
 
