@@ -15,9 +15,11 @@ import java.util.Set;
  * {@code capacity} most recently used users and loaded from the store on a miss.
  *
  * <p>The window is counted in liked events (positive weight under {@link Recommendations#WEIGHTS}), the ones a model
- * reads: it holds the newest {@link #liked()} of them and the skips, dislikes and short plays among them, up to {@link
- * #MAX_EVENTS_PER_LIKED} times as many events in all. Counting every event, as before, let 5 skips take 5 of a model's
- * 50 steps. {@link #liked()} is the served model's window and a quarter more (room for events of items it does not
+ * reads: it holds the newest {@link #liked()} of them and the newest of the skips, dislikes and short plays since the
+ * oldest of those, at most {@link #MAX_EVENTS_PER_LIKED} - 1 per liked event ({@link #otherBudget()}). Counting every
+ * event, as before, let 5 skips take 5 of a model's 50 steps; capping the events in all, as later, emptied the window
+ * of a user who skipped a few hundred tracks in a row after their likes (a review): the cap is on the others alone,
+ * and the older of them move to the earlier items (still left out of recommendations, as every seen item is). {@link #liked()} is the served model's window and a quarter more (room for events of items it does not
  * know), at least the configured one; a model with a wider window widens it ({@link #ensureLiked}).
  *
  * <p>Read-your-writes: {@link #append} runs after the store has committed a batch and before the request that
@@ -46,10 +48,16 @@ final class RecentHistory {
   private static final class Cached {
     final List<Event> recent;
     final Set<String> earlier;
+    /**
+     * Whether liked events of the user's lie before the window: then it starts at its oldest liked event (the others
+     * before that are earlier), however it came to be, loaded or appended to.
+     */
+    boolean likedBefore;
 
-    Cached(List<Event> recent, Set<String> earlier) {
+    Cached(List<Event> recent, Set<String> earlier, boolean likedBefore) {
       this.recent = recent;
       this.earlier = earlier;
+      this.likedBefore = likedBefore;
     }
 
     UserHistory copy() {
@@ -104,6 +112,11 @@ final class RecentHistory {
   /** Liked events the window holds now. */
   int liked() {
     return window;
+  }
+
+  /** Other events (skips, dislikes, short plays) the window holds at most now: the newest of them. */
+  int otherBudget() {
+    return window * (MAX_EVENTS_PER_LIKED - 1);
   }
 
   /**
@@ -170,28 +183,43 @@ final class RecentHistory {
 
   private Cached load(String userId) {
     int liked = liked();
-    int most = liked * MAX_EVENTS_PER_LIKED;
+    int others = liked * (MAX_EVENTS_PER_LIKED - 1);
+    int most = liked + others;
     // one more than the window's most events tells whether there is anything before it; only then is the rest read
     List<Store.StoredEvent> stored = store.recentEvents(userId, most + 1);
     if (stored.size() > most) stored = store.recentEvents(userId, MAX_LOADED_EVENTS);
-    // the window: back from the newest event until it holds `liked` liked events or `most` events in all
-    int from = stored.size();
+    // back from the newest event: every liked one until the window holds `liked` of them, the others while their
+    // budget lasts (older others are earlier, and so is everything before the first liked event left out)
+    boolean[] inWindow = new boolean[stored.size()];
     int likedIn = 0;
-    while (from > 0 && stored.size() - from < most) {
-      boolean like = isLiked(stored.get(from - 1).event());
-      if (like && likedIn == liked) break;
-      if (like) likedIn++;
-      from--;
+    int othersIn = 0;
+    int from = stored.size();
+    boolean likedBefore = false;
+    for (; from > 0; from--) {
+      int p = from - 1;
+      if (isLiked(stored.get(p).event())) {
+        if (likedIn == liked) {
+          likedBefore = true;
+          break;
+        }
+        likedIn++;
+        inWindow[p] = true;
+      } else if (othersIn < others) {
+        othersIn++;
+        inWindow[p] = true;
+      }
     }
-    // a cut window starts at its oldest liked event: the skips before it are earlier, as in trim
-    while (from > 0 && from < stored.size() && !isLiked(stored.get(from).event())) from++;
-    List<Event> recent = new ArrayList<>(stored.size() - from);
+    // with liked events before it, the window starts at its oldest liked event, as trim leaves it
+    if (likedBefore) {
+      while (from < stored.size() && !isLiked(stored.get(from).event())) inWindow[from++] = false;
+    }
+    List<Event> recent = new ArrayList<>(likedIn + othersIn);
     Set<String> earlier = new HashSet<>();
     for (int p = 0; p < stored.size(); p++) {
-      if (p < from) earlier.add(stored.get(p).event().itemId());
-      else recent.add(stored.get(p).event());
+      if (inWindow[p]) recent.add(stored.get(p).event());
+      else earlier.add(stored.get(p).event().itemId());
     }
-    return new Cached(recent, earlier);
+    return new Cached(recent, earlier, likedBefore);
   }
 
   /** Counts a change of a user being loaded (guarded by {@code byUser}). */
@@ -220,20 +248,34 @@ final class RecentHistory {
     }
   }
 
-  /** Moves the oldest events out of the window while it holds too many liked events or too many in all. */
+  /**
+   * Moves events out of the window, as a load would have left them: the oldest liked one (and everything before it)
+   * while it holds too many liked events, the oldest other one while it holds too many others.
+   */
   private void trim(Cached c) {
     List<Event> list = c.recent;
     int likedIn = 0;
     for (Event x : list) if (isLiked(x)) likedIn++;
-    boolean cut = false;
-    while (!list.isEmpty() && (likedIn > window || list.size() > window * MAX_EVENTS_PER_LIKED)) {
+    while (likedIn > window) {
       Event oldest = list.remove(0);
-      if (isLiked(oldest)) likedIn--;
+      if (isLiked(oldest)) {
+        likedIn--;
+        c.likedBefore = true;
+      }
       c.earlier.add(oldest.itemId());
-      cut = true;
     }
-    // a cut window starts at its oldest liked event, as a loaded one does
-    while (cut && !list.isEmpty() && !isLiked(list.get(0))) c.earlier.add(list.remove(0).itemId());
+    if (c.likedBefore) {
+      while (!list.isEmpty() && !isLiked(list.get(0))) c.earlier.add(list.remove(0).itemId());
+    }
+    int othersOver = list.size() - likedIn - otherBudget();
+    for (int p = 0; othersOver > 0 && p < list.size(); ) {
+      if (isLiked(list.get(p))) {
+        p++;
+      } else {
+        c.earlier.add(list.remove(p).itemId());
+        othersOver--;
+      }
+    }
   }
 
   /** Forgets a user (after deletion). */

@@ -87,6 +87,39 @@ class RecentHistoryTest {
     }
   }
 
+  /**
+   * A long run of skips after the likes keeps the likes in the window: the skips are capped on their own (the newest
+   * of them), where a cap on all events once left such a user an empty window; appended one by one, the window comes
+   * out as a load of the same events does.
+   */
+  @Test
+  void aLongRunOfSkipsKeepsTheLikesInTheWindow() throws Exception {
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("d.db"))) {
+      List<Store.NewEvent> likes = new java.util.ArrayList<>();
+      for (int t = 0; t < 6; t++) likes.add(event("u", "liked" + t, t));
+      store.appendEvents(likes);
+      RecentHistory appendedTo = new RecentHistory(store, 4, 100);
+      assertEquals(List.of("liked2", "liked3", "liked4", "liked5"), items(appendedTo.of("u")));
+      for (int t = 0; t < 40; t++) {
+        Store.NewEvent skip = new Store.NewEvent("u:skip" + t, new Event("u", "skip" + t, "skip", 1, 100 + t, "music"));
+        store.appendEvents(List.of(skip));
+        appendedTo.append(List.of(skip.event()), false);
+      }
+      List<String> expected = new java.util.ArrayList<>(List.of("liked2", "liked3", "liked4", "liked5"));
+      for (int t = 28; t < 40; t++) expected.add("skip" + t); // the newest 3 per liked event
+      RecentHistory.UserHistory loaded = new RecentHistory(store, 4, 100).of("u");
+      assertEquals(expected, items(loaded), "the liked events stay, with the newest skips");
+      assertTrue(loaded.earlierItems().containsAll(List.of("liked0", "liked1", "skip0", "skip27")), "older ones");
+      assertEquals(expected, items(appendedTo.of("u")), "appended one by one, as loaded");
+      assertEquals(loaded.earlierItems(), appendedTo.of("u").earlierItems());
+      Store.NewEvent like = event("u", "liked6", 200);
+      store.appendEvents(List.of(like));
+      appendedTo.append(List.of(like.event()), false);
+      assertEquals(items(new RecentHistory(store, 4, 100).of("u")), items(appendedTo.of("u")),
+          "a like after the skips pushes the oldest like out, as a load leaves it");
+    }
+  }
+
   private static Store.NewEvent event(String user, String item, long timestamp) {
     return new Store.NewEvent(user + ":" + item, new Event(user, item, "play", 1, timestamp, "music"));
   }
