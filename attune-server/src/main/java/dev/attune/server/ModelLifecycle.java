@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -142,6 +143,7 @@ final class ModelLifecycle implements AutoCloseable {
       long first = last == null ? every
           : Math.min(every, Math.max(0, last.finishedAtMillis + every - clock.getAsLong()));
       scheduler.scheduleAtFixedRate(() -> {
+        if (held("schedule")) return;
         if (tryStart("schedule") == null) LOG.info("scheduled training skipped: a job is still running");
       }, first, every, TimeUnit.MILLISECONDS);
     }
@@ -193,6 +195,7 @@ final class ModelLifecycle implements AutoCloseable {
       synchronized (this) {
         if (job == null) job = recorded;
       }
+      if (recorded != null) holdAfterKill(recorded);
       return;
     }
     long decided = gate.get("decidedAtMillis") instanceof Number n ? n.longValue() : newest.createdAtMillis();
@@ -221,6 +224,7 @@ final class ModelLifecycle implements AutoCloseable {
     synchronized (this) {
       if (job == null) job = restored;
     }
+    holdAfterKill(restored);
     dueByEvents(); // the events stored since the last job, across the restart, may have reached the trigger
   }
 
@@ -273,7 +277,8 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** Starts a job when the events since the last one reach {@link LifecycleConfig#retrainAfterEvents}. */
   private void dueByEvents() {
-    if (config.retrainAfterEvents() > 0 && eventsSinceTraining.get() >= config.retrainAfterEvents()) {
+    if (config.retrainAfterEvents() > 0 && eventsSinceTraining.get() >= config.retrainAfterEvents()
+        && !held("events")) {
       try {
         tryStart("events");
       } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -369,10 +374,56 @@ final class ModelLifecycle implements AutoCloseable {
     triggers.put("trainEvery", config.trainEvery() == null ? null : config.trainEvery().toString());
     triggers.put("retrainAfterEvents", config.retrainAfterEvents());
     triggers.put("eventsSinceTraining", eventsSinceTraining.get());
+    long until = automaticHeldUntil;
+    triggers.put("heldUntilMillis", until > clock.getAsLong() ? until : null);
     out.put("triggers", triggers);
     out.put("gateMargin", config.gateMargin());
     out.put("holdoutFraction", config.holdoutFraction());
     return out;
+  }
+
+  /** The hold of automatic jobs after the first job a kill ended; doubled for each further one in a row. */
+  static final Duration KILL_HOLD = Duration.ofMinutes(10);
+  /** The longest hold ({@link #KILL_HOLD} doubled at most this far). */
+  static final Duration MAX_KILL_HOLD = Duration.ofHours(24);
+  /** Jobs in a row a kill ended, as the last one's record said at start; guarded by this. */
+  private int killedInARow;
+  /** Until when the schedule and the event trigger start no job (epoch ms; 0: no hold). */
+  private volatile long automaticHeldUntil;
+  /** When {@link #held} last logged that it held a job back (one line per hold). */
+  private volatile long heldLoggedFor = -1;
+
+  /**
+   * After a restart that finds the last job ended by a kill, holds the automatic triggers back for a while: a job the
+   * system's out-of-memory killer ends takes the server with it, and the restarted server started it again at once
+   * (its events still counted), so it ran out of memory again, restart after restart, and served between kills only
+   * (a review). {@link #KILL_HOLD} after one kill, doubled for each further kill in a row, at most {@link
+   * #MAX_KILL_HOLD}; a job the admin starts is not held (and a kill of it lengthens the next hold).
+   */
+  private void holdAfterKill(Job last) {
+    if (!last.killed) return;
+    int kills = last.killedBefore + 1;
+    long hold = Math.min(MAX_KILL_HOLD.toMillis(), KILL_HOLD.toMillis() << Math.min(kills - 1, 20));
+    synchronized (this) {
+      killedInARow = kills;
+    }
+    automaticHeldUntil = clock.getAsLong() + hold;
+    LOG.warn("the last training job ({}) ended with the server, {} in a row so: the schedule and the event trigger"
+        + " start no job until {} (POST /v1/admin/models/train still does); if the system killed it for want of memory,"
+        + " give the machine more or train a smaller model", last.id, kills,
+        Instant.ofEpochMilli(automaticHeldUntil));
+  }
+
+  /** Whether the automatic {@code trigger} is held back after a kill ({@link #holdAfterKill}); logs it once. */
+  private boolean held(String trigger) {
+    long until = automaticHeldUntil;
+    if (until == 0 || clock.getAsLong() >= until) return false;
+    if (heldLoggedFor != until) {
+      heldLoggedFor = until;
+      LOG.info("training by {} held back until {}: the last job ended with the server", trigger,
+          Instant.ofEpochMilli(until));
+    }
+    return true;
   }
 
   /** Queues a job unless one runs; returns it, or null when one runs. */
@@ -386,6 +437,8 @@ final class ModelLifecycle implements AutoCloseable {
       // the version served when the job is asked for, not when its thread gets to it: an activation in between is
       // one the candidate was not measured against
       j.activeAtStart = recommendations.model() == null ? null : served.dir();
+      j.killedBefore = killedInARow; // a kill of this job too makes the next hold longer
+      killedInARow = 0; // and the job after it, having no kill before it, counts none
       job = j;
       eventsSinceTraining.set(0);
     }
@@ -1026,6 +1079,7 @@ final class ModelLifecycle implements AutoCloseable {
       if (m.get("epoch") instanceof Number n) j.epoch = n.intValue();
       if (m.get("loss") instanceof Number n) j.loss = n.doubleValue();
       if (m.get("quarantined") instanceof Number n) j.quarantined = n.intValue();
+      if (m.get("killedBefore") instanceof Number n) j.killedBefore = Math.max(0, n.intValue());
       if (m.get("gate") instanceof Map<?, ?> g) {
         @SuppressWarnings("unchecked")
         Map<String, Object> gate = (Map<String, Object>) g;
@@ -1048,6 +1102,7 @@ final class ModelLifecycle implements AutoCloseable {
         // neither was kept: a gate saying "published" or a version naming a folder that is gone would say otherwise
         j.gate = null;
         j.version = null;
+        j.killed = true;
       }
       return j;
     } catch (IOException | RuntimeException e) {
@@ -1263,6 +1318,10 @@ final class ModelLifecycle implements AutoCloseable {
     volatile boolean cancelled;
     /** The directory served when the job was asked for (null: nothing was served). */
     volatile Path activeAtStart;
+    /** Jobs in a row before this one that a kill ended (the server died during them); 0 after any other end. */
+    volatile int killedBefore;
+    /** Whether this job, read from its record after a restart, was ended by a kill (not a stop, not a failure). */
+    boolean killed;
 
     Job(String id, String trigger, long startedAtMillis) {
       this.id = id;
@@ -1318,6 +1377,7 @@ final class ModelLifecycle implements AutoCloseable {
       m.put("gate", gate);
       m.put("quarantined", quarantined);
       m.put("error", error);
+      m.put("killedBefore", killedBefore);
       return m;
     }
   }

@@ -567,6 +567,8 @@ final class OpenApi {
     props(progress).putObject("total").put("type", "integer");
     props(job).putObject("gate").putArray("type").add("object").add("null");
     props(job).putObject("quarantined").put("type", "integer");
+    props(job).putObject("killedBefore").put("type", "integer").put("description", "jobs in a row before this one"
+        + " that ended with the server (a kill); each lengthens the hold of the automatic triggers after a restart");
     ObjectNode status = object(schemas.putObject("TrainingStatus").put("description", "a server without a model"
         + " lifecycle answers only {available: false}"), "available");
     props(status).putObject("available").put("type", "boolean");
@@ -581,6 +583,10 @@ final class OpenApi {
     nullable(props(triggers).putObject("trainEvery"), "string");
     props(triggers).putObject("retrainAfterEvents").put("type", "integer");
     props(triggers).putObject("eventsSinceTraining").put("type", "integer");
+    ObjectNode heldUntil = props(triggers).putObject("heldUntilMillis");
+    nullable(heldUntil, "integer");
+    heldUntil.put("description", "until when the schedule and"
+        + " the event trigger start no job, after a restart found the last job ended by a kill; null: no hold");
     props(status).putObject("gateMargin").put("type", "number");
     props(status).putObject("holdoutFraction").put("type", "number");
 

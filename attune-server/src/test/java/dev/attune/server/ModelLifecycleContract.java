@@ -1039,6 +1039,49 @@ abstract class ModelLifecycleContract {
     assertEquals("published", awaitJob().get("state").asText());
   }
 
+  /**
+   * A restart that finds the last job ended by a kill (the system's out-of-memory killer takes the server with the
+   * job) holds the automatic triggers back, longer for each kill in a row: they started the job again at once, and
+   * the server died again. The admin may still start one.
+   */
+  @Test
+  void aRestartAfterKilledJobsHoldsTheAutomaticTriggersBack() throws Exception {
+    Path record = ModelLifecycle.jobRecord(dir, store.location());
+    Files.createDirectories(record.getParent());
+    long started = System.currentTimeMillis() - 60_000;
+    Files.writeString(record, "{\"id\":\"job-killed\",\"trigger\":\"events\",\"state\":\"training\","
+        + "\"version\":null,\"startedAtMillis\":" + started + ",\"finishedAtMillis\":null,\"killedBefore\":1}");
+    long before = System.currentTimeMillis();
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
+    postPlays(0, 12);
+    JsonNode status = json(send("GET", "/v1/admin/training", null, true), 200);
+    JsonNode schemas = json(send("GET", "/v1/openapi.json", null, false), 200).get("components").get("schemas");
+    ApiSchemas.assertFits(status, schemas.get("TrainingStatus"), schemas, "TrainingStatus");
+    assertEquals("job-killed", status.get("job").get("id").asText(), "no job started: " + status);
+    assertEquals(12, status.get("triggers").get("eventsSinceTraining").asLong(), "the events still count");
+    long heldFor = status.get("triggers").get("heldUntilMillis").asLong() - before;
+    // the second kill in a row: twice the first hold
+    long twice = 2 * ModelLifecycle.KILL_HOLD.toMillis();
+    assertTrue(heldFor >= twice - 1_000 && heldFor <= twice + 60_000, "held for " + heldFor + " ms: " + status);
+    JsonNode job = json(send("POST", "/v1/admin/models/train", null, true), 202);
+    assertEquals(2, job.get("killedBefore").asInt(), job.toString());
+    awaitJob(); // it ends (failed: the new plays are all in its holdout), not with the server
+    assertEquals(2, JSON.readTree(Files.readString(record)).get("killedBefore").asInt(), "recorded, for a third kill");
+    server.stop();
+    server = null;
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
+    JsonNode after = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertTrue(after.get("triggers").get("heldUntilMillis").isNull(), "a job that ended lifts it: " + after);
+    postPlays(20, 5);
+    JsonNode byEvents = null;
+    for (int k = 0; k < 600 && (byEvents == null || !byEvents.get("trigger").asText().equals("events")); k++) {
+      if (k > 0) Thread.sleep(50);
+      byEvents = json(send("GET", "/v1/admin/training", null, true), 200).get("job");
+    }
+    assertEquals("events", byEvents.get("trigger").asText(), "the event trigger starts jobs again: " + byEvents);
+    assertEquals(0, byEvents.get("killedBefore").asInt());
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private void postPlays(int from, int count) throws Exception {
