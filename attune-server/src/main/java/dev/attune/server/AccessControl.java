@@ -52,8 +52,8 @@ final class AccessControl {
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
   /** The buckets of requests without a key, by client address. */
   private final AddressBuckets anonymous = new AddressBuckets();
-  /** The buckets of wrong admin keys, by client address: each 401 for a key that is not an API key takes a token. */
-  private final AddressBuckets adminTries = new AddressBuckets();
+  /** Wrong admin keys, by client address and IPv6 network: each 401 for a key that is not an API key takes tokens. */
+  private final AdminTries adminTries = new AdminTries();
   private final SharedCall<Map<String, Store.ApiKey>> reload = new SharedCall<>(this::readKeys);
 
   AccessControl(Store store, AccessConfig config, String adminKey, LongSupplier nanos) {
@@ -111,8 +111,8 @@ final class AccessControl {
     // anything else is a try at the admin key, which an operator chose (16 characters at least): guessable. Tries
     // are throttled per address, a right one too while the address is held off, or the throttle would tell right
     // from wrong at full speed
-    String client = clientKey(ctx.ip());
-    long refusedFor = adminTries.waitNanos(client, FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, nanos.getAsLong());
+    String ip = ctx.ip();
+    long refusedFor = adminTries.waitNanos(ip, nanos.getAsLong());
     if (refusedFor > 0) {
       throw rateLimited(ctx, refusedFor, "too many wrong admin keys from this address (" + FAILED_KEYS_BURST
           + ", then one a second); retry after the Retry-After header's seconds");
@@ -120,7 +120,7 @@ final class AccessControl {
     try {
       checkKey(ctx, scope, given);
     } catch (ApiException e) {
-      if (e.status() == 401) adminTries.take(client, FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, nanos.getAsLong());
+      if (e.status() == 401) adminTries.failed(ip, nanos.getAsLong());
       throw e;
     }
   }
@@ -166,6 +166,39 @@ final class AccessControl {
   /** Wrong admin keys an address may send at once, then per second: an operator's typos are told quickly. */
   static final int FAILED_KEYS_BURST = 20;
   static final double FAILED_KEYS_PER_SECOND = 1;
+  /**
+   * Wrong admin keys an IPv6 /48 may send at once, then per second, whatever its /64s: a site is given a /48, so
+   * one client could otherwise guess from 65,536 /64s at 20 a burst and one a second each (a review).
+   */
+  static final int FAILED_KEYS_NETWORK_BURST = 100;
+  static final double FAILED_KEYS_NETWORK_PER_SECOND = 5;
+
+  /**
+   * The throttle of wrong admin keys: a bucket per client address ({@link #clientKey}: an IPv6 /64), and for IPv6 one
+   * more per /48 that all its /64s share. A try is refused while either is empty.
+   */
+  static final class AdminTries {
+    private final AddressBuckets byClient = new AddressBuckets();
+    private final AddressBuckets byNetwork = new AddressBuckets();
+
+    /** 0 when {@code ip} may try an admin key now, else how long until it may. */
+    long waitNanos(String ip, long now) {
+      long client = byClient.waitNanos(clientKey(ip), FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, now);
+      String network = networkKey(ip);
+      long shared = network == null ? 0
+          : byNetwork.waitNanos(network, FAILED_KEYS_NETWORK_PER_SECOND, FAILED_KEYS_NETWORK_BURST, now);
+      return Math.max(client, shared);
+    }
+
+    /** Counts a wrong admin key from {@code ip}. */
+    void failed(String ip, long now) {
+      byClient.take(clientKey(ip), FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, now);
+      String network = networkKey(ip);
+      if (network != null) {
+        byNetwork.take(network, FAILED_KEYS_NETWORK_PER_SECOND, FAILED_KEYS_NETWORK_BURST, now);
+      }
+    }
+  }
 
   /** 429 for a request without a key past its client address's rate ({@link AccessConfig#anonymousPerSecond}). */
   private void limitAnonymous(Context ctx) {
@@ -191,6 +224,17 @@ final class AccessControl {
       return java.util.HexFormat.of().formatHex(a, 0, 8) + "::/64";
     } catch (java.net.UnknownHostException | IllegalArgumentException e) {
       return ip;
+    }
+  }
+
+  /** The /48 network of an IPv6 address ({@link AdminTries}), or null for any other address. */
+  static String networkKey(String ip) {
+    if (ip == null || ip.indexOf(':') < 0) return null;
+    try {
+      byte[] a = java.net.InetAddress.getByName(ip).getAddress(); // a literal address: parsed, never looked up
+      return a.length != 16 ? null : java.util.HexFormat.of().formatHex(a, 0, 6) + "::/48";
+    } catch (java.net.UnknownHostException | IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -180,6 +180,32 @@ class AccessControlTest {
     assertEquals(200, send("GET", "/v1/admin/overview", null, ADMIN_KEY).statusCode(), "one try a second after");
   }
 
+  /**
+   * An IPv6 client with a /48 cannot multiply its admin-key guesses by its 65,536 /64s: a /48 shares one larger
+   * bucket, while another /48 and IPv4 addresses are not held by it.
+   */
+  @Test
+  void wrongAdminKeysFromOneIpv6NetworkShareABucket() {
+    AccessControl.AdminTries tries = new AccessControl.AdminTries();
+    long now = 1_000_000_000L;
+    int tried = 0;
+    for (int net = 0; tries.waitNanos("2001:db8:7:" + Integer.toHexString(net) + "::1", now) == 0; net++) {
+      tries.failed("2001:db8:7:" + Integer.toHexString(net) + "::1", now);
+      tried++;
+      assertTrue(tried <= AccessControl.FAILED_KEYS_NETWORK_BURST, "not held after " + tried);
+    }
+    assertEquals(AccessControl.FAILED_KEYS_NETWORK_BURST, tried, "each /64 fresh, the /48's burst holds");
+    assertTrue(tries.waitNanos("2001:db8:7:ffff::2", now) > 0, "a new /64 of that /48 is held too");
+    assertEquals(0, tries.waitNanos("2001:db8:8::1", now), "another /48 is not");
+    assertEquals(0, tries.waitNanos("192.0.2.7", now), "nor an IPv4 address");
+    // the /48 refills at its own rate
+    long wait = tries.waitNanos("2001:db8:7:1234::1", now);
+    assertTrue(wait > 0 && wait <= 1_000_000_000L / AccessControl.FAILED_KEYS_NETWORK_PER_SECOND + 1, "" + wait);
+    assertEquals(0, tries.waitNanos("2001:db8:7:1234::1", now + wait));
+    assertEquals("20010db80007::/48", AccessControl.networkKey("2001:db8:7:1::1"));
+    assertEquals(null, AccessControl.networkKey("192.0.2.7"));
+  }
+
   @Test
   void allowedOriginsGetCorsHeaders() throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/health"))
