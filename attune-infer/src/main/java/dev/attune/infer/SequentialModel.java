@@ -195,7 +195,8 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
     float[] indptr = w.tensor("item_attributes_indptr", numItems + 1).values();
     float[] indices = w.tensor("item_attributes_indices", -1).values();
     int previous = 0;
-    if (indptr[0] != 0f || indptr[numItems] != indices.length) {
+    // compared as doubles: a float beside an int is compared as floats, and 2^24 + 1 pairs passed as 2^24
+    if (indptr[0] != 0f || (double) indptr[numItems] != indices.length) {
       throw new IllegalArgumentException("item_attributes_indptr must start at 0 and end at "
           + indices.length + " (the length of item_attributes_indices)");
     }

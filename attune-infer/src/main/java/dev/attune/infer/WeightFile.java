@@ -24,11 +24,20 @@ import java.util.Map;
  * int rank, rank ints of shape, and the float values in row-major order. The file is written to a
  * temporary name and moved into place, so readers never see half a file.
  *
+ * <p>Version 2, written only when a string is too long for {@link DataOutputStream#writeUTF} (64 KB; a long
+ * training's curve in a checkpoint's properties reached it after ~1,400 epochs, a review), is the same with every
+ * string as an int byte count and its UTF-8 bytes; a file that needs no such string stays version 1, which earlier
+ * builds read.
+ *
  * <p>Mutable while being filled; not thread-safe.
  */
 public final class WeightFile {
   private static final int MAGIC = 0x41545754;
   private static final int VERSION = 1;
+  /** {@link #VERSION} with strings of any length. */
+  private static final int LONG_STRINGS_VERSION = 2;
+  /** The most bytes {@link DataOutputStream#writeUTF} writes (modified UTF-8, up to 3 per char). */
+  private static final int MAX_UTF_BYTES = 65_535;
 
   private final Map<String, String> properties = new LinkedHashMap<>();
   private final Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -140,22 +149,56 @@ public final class WeightFile {
 
   private void writeTo(Path tmp) throws IOException {
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+      boolean longStrings = false;
+      for (Map.Entry<String, String> e : properties.entrySet()) {
+        longStrings |= !fitsUtf(e.getKey()) || !fitsUtf(e.getValue());
+      }
+      for (String name : tensors.keySet()) longStrings |= !fitsUtf(name);
       out.writeInt(MAGIC);
-      out.writeInt(VERSION);
+      out.writeInt(longStrings ? LONG_STRINGS_VERSION : VERSION);
       out.writeInt(properties.size());
       for (Map.Entry<String, String> e : properties.entrySet()) {
-        out.writeUTF(e.getKey());
-        out.writeUTF(e.getValue());
+        writeString(out, e.getKey(), longStrings);
+        writeString(out, e.getValue(), longStrings);
       }
       out.writeInt(tensors.size());
       for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-        out.writeUTF(e.getKey());
+        writeString(out, e.getKey(), longStrings);
         int[] shape = e.getValue().shape();
         out.writeInt(shape.length);
         for (int d : shape) out.writeInt(d);
         for (float v : e.getValue().values()) out.writeFloat(v);
       }
     }
+  }
+
+  /** Whether {@code s} fits {@link DataOutputStream#writeUTF}: at most 64 KB of modified UTF-8. */
+  private static boolean fitsUtf(String s) {
+    if (s.length() <= MAX_UTF_BYTES / 3) return true; // the common case, without counting
+    long bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      bytes += c >= 0x0001 && c <= 0x007F ? 1 : c <= 0x07FF ? 2 : 3;
+    }
+    return bytes <= MAX_UTF_BYTES;
+  }
+
+  private static void writeString(DataOutputStream out, String s, boolean longStrings) throws IOException {
+    if (!longStrings) {
+      out.writeUTF(s);
+      return;
+    }
+    byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static String readString(DataInputStream in, boolean longStrings, long fileBytes, Path file)
+      throws IOException {
+    if (!longStrings) return in.readUTF();
+    int n = in.readInt();
+    if (n < 0 || n > fileBytes) throw new IOException(file + ": corrupt: a string of " + n + " bytes");
+    return new String(in.readNBytes(n), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /**
@@ -168,14 +211,19 @@ public final class WeightFile {
     WeightFile w = new WeightFile();
     long fileBytes = Files.size(file);
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-      if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-        throw new IOException(file + ": not an Attune weight file of version " + VERSION);
+      int version = in.readInt() != MAGIC ? -1 : in.readInt();
+      if (version != VERSION && version != LONG_STRINGS_VERSION) {
+        throw new IOException(file + ": not an Attune weight file of version " + VERSION + " or "
+            + LONG_STRINGS_VERSION);
       }
+      boolean longStrings = version == LONG_STRINGS_VERSION;
       int props = in.readInt();
-      for (int p = 0; p < props; p++) w.properties.put(in.readUTF(), in.readUTF());
+      for (int p = 0; p < props; p++) {
+        w.properties.put(readString(in, longStrings, fileBytes, file), readString(in, longStrings, fileBytes, file));
+      }
       int count = in.readInt();
       for (int t = 0; t < count; t++) {
-        String name = in.readUTF();
+        String name = readString(in, longStrings, fileBytes, file);
         int rank = in.readInt();
         if (rank < 0 || rank > 8) throw new IOException(file + ": tensor '" + name + "' has bad rank " + rank);
         int[] shape = new int[rank];

@@ -372,6 +372,26 @@ class SasRecModelTest {
         .contains("larger than the file"));
   }
 
+  /**
+   * A property longer than 64 KB of UTF-8 (a long run's training curve in its checkpoint) is written and read back,
+   * where writing it threw; a file without one keeps the version earlier builds read.
+   */
+  @Test
+  void propertiesOfAnyLengthRoundTrip(@TempDir Path dir) throws IOException {
+    String curve = "1:0.5;".repeat(12_000) + "ü€"; // 72 KB, with two- and three-byte characters at the end
+    Path longFile = dir.resolve("long.atwt");
+    new WeightFile().property("history", curve).property("short", "x").put("w", new int[] {1}, new float[] {2})
+        .write(longFile);
+    WeightFile back = WeightFile.read(longFile);
+    assertEquals(curve, back.property("history"));
+    assertEquals("x", back.property("short"));
+    assertArrayEquals(new float[] {2}, back.tensor("w").values(), 0f);
+    Path shortFile = dir.resolve("short.atwt");
+    new WeightFile().property("short", "x").put("w", new int[] {1}, new float[] {2}).write(shortFile);
+    assertEquals(1, java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(shortFile)).getInt(4), "version 1");
+    assertEquals(2, java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(longFile)).getInt(4), "version 2");
+  }
+
   @Test
   void rejectsMalformedWeightFilesWithNamedCauses() {
     RandomSasRec.Config c = ONE_HEAD_TYPES_ATTRIBUTES;

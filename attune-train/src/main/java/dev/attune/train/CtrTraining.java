@@ -132,6 +132,10 @@ public final class CtrTraining {
     FitListener report = listener == null ? FitListener.NONE : listener;
     Engine.getEngine("PyTorch");
     JniUtils.setNumThreads(options.threads());
+    // grad mode is per thread, off only on the thread that loaded the engine: Adam's in-place updates on any other
+    // thread (a server's job, a test's executor) failed with "a leaf Variable that requires grad is being used in an
+    // in-place operation" (a review), as SequenceTraining notes
+    JniUtils.setGradMode(false);
     int slots = CtrBatch.slotsFor(data);
     CtrDataset.Part train = data.train();
     boolean validate = data.validation().size() > 0;

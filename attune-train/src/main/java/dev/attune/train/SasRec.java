@@ -200,6 +200,9 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
    *
    * @throws IllegalArgumentException if attributes are asked for and the training set has none
    */
+  /** The largest count a float holds exactly (2^24): a weight file's integer tensors must stay within it. */
+  static final int EXACT_FLOAT_INTS = 1 << 24;
+
   static Network.Config config(TrainingSet train, int hidden, int blocks, int heads, boolean useAttributes,
       SequenceTraining.Options training, boolean bidirectional) {
     int numTypes = training.useTypes() ? Math.max(1, train.dataset().typeNames().size()) : 0;
@@ -214,6 +217,13 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       indptr = f.indptr();
       indices = f.indices();
       numAttributes = f.numFeatures();
+      // the weight file stores the row pointers as floats, exact up to 2^24: beyond, attributes would shift between
+      // neighbouring items unnoticed (a review); refused before training rather than after it
+      if (indptr[train.numItems()] > EXACT_FLOAT_INTS || numAttributes > EXACT_FLOAT_INTS) {
+        throw new IllegalArgumentException("useAttributes: the catalogue's " + indptr[train.numItems()]
+            + " item-attribute pairs (" + numAttributes + " attributes) exceed the " + EXACT_FLOAT_INTS + " a model"
+            + " file stores exactly; train without attributes (--param <model>.useAttributes=false)");
+      }
     }
     return new Network.Config(train.numItems(), hidden, blocks, heads, hidden, training.maxLength(), LAYER_NORM_EPS,
         (float) Math.sqrt(hidden), numTypes, numAttributes, indptr, indices, bidirectional);

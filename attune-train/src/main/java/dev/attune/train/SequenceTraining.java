@@ -165,8 +165,8 @@ public final class SequenceTraining {
    *
    * @param validation the stage scored for early stopping (its {@code train()} must be the training set being
    *     trained on, its holdout must hold a user), or null for none
-   * @param checkpointDir directory receiving {@code checkpoint.atw} (weights and progress), {@code optimizer.atw}
-   *     (Adam state) after every epoch and {@code best.atw} at every improvement, or null for none
+   * @param checkpointDir directory receiving {@code checkpoint.atw} (weights and progress), {@code
+   *     optimizer-<step>.atw} (Adam state after that many steps, the one the checkpoint names) after every epoch and {@code best.atw} at every improvement, or null for none
    * @param resume whether to continue from the checkpoint in {@code checkpointDir} when one exists
    */
   public record Run(Split.Stage validation, Path checkpointDir, boolean resume) {
@@ -272,9 +272,26 @@ public final class SequenceTraining {
     }
   }
 
+  /** An earlier build's one optimizer file, written over at every epoch; read when a checkpoint has no other. */
   private static final String OPTIMIZER = "optimizer.atw";
+
+  /** The file of Adam's state after {@code step} steps. */
+  private static String optimizerFile(long step) {
+    return "optimizer-" + step + ".atw";
+  }
+
+  /** Deletes the optimizer files in {@code dir} other than {@code kept} (those of earlier epochs). */
+  private static void removeOptimizersBut(Path dir, String kept) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        String name = f.getFileName().toString();
+        if (!name.equals(kept) && (name.equals(OPTIMIZER) || name.matches("optimizer-\\d+\\.atw"))) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
   private static final String BEST = "best.atw";
-  private static final int NEGATIVE_REDRAWS = 64;
   /** Batches sorted together by length: enough to group similar lengths, few enough to keep batches random. */
   private static final int BATCHES_PER_POOL = 16;
 
@@ -340,6 +357,16 @@ public final class SequenceTraining {
           + " loss=full-ce");
     }
     Examples examples = Examples.of(train, options, cloze != null);
+    if (train.numItems() < 2) {
+      throw new IllegalArgumentException("nothing to train on: the data set has " + train.numItems() + " item(s); a"
+          + " ranking needs at least 2");
+    }
+    if (examples.user().length == 0) {
+      // every epoch would have no batch: a loss of NaN, and the untrained initial weights written as a model
+      throw new IllegalArgumentException("nothing to train on: no user of the " + train.sequences().numUsers()
+          + " has " + (cloze != null ? "2 liked events (a masked one and one beside it)" : "2 liked events (a next one"
+          + " to learn from the one before)") + "; import more events, or serve popularity");
+    }
     Engine.getEngine("PyTorch"); // loads the native library before the thread count is set
     JniUtils.setNumThreads(options.threads());
     // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that loaded the engine,
@@ -389,17 +416,24 @@ public final class SequenceTraining {
                   + checkpoint.propertyOr(e.getKey(), null) + ", this run " + e.getValue());
             }
           }
+          String steps = checkpoint.propertyOr("adamStep", null);
+          Path optimizer = steps == null ? null : dir.resolve(optimizerFile(Long.parseLong(steps)));
+          if (optimizer == null || !Files.exists(optimizer)) optimizer = dir.resolve(OPTIMIZER); // an earlier build's
+          if (!Files.exists(optimizer)) {
+            throw new IllegalArgumentException("the checkpoint in " + dir + " has no optimizer state beside it ("
+                + (steps == null ? OPTIMIZER : optimizerFile(Long.parseLong(steps))) + "); train afresh with --force");
+          }
+          adam.load(optimizer);
+          if (steps != null && Long.parseLong(steps) != adam.step()) {
+            // an earlier build wrote one optimizer file over the last: a kill between it and the checkpoint left the
+            // two an epoch apart
+            throw new IllegalArgumentException("the checkpoint in " + dir + " is torn (its weights and optimizer state"
+                + " are from different epochs: a run was killed while writing them); train afresh with --force");
+          }
           // said only once the checkpoint is known to fit this run: the earlier epochs, for the listener's record
           // (model.json's training curve); replayed before the check, they read as if this run had trained them
           report.resumed(startEpoch, secondsBefore);
           replayHistory(checkpoint.propertyOr(HISTORY, ""), report);
-          adam.load(dir.resolve(OPTIMIZER));
-          String steps = checkpoint.propertyOr("adamStep", null);
-          if (steps != null && Long.parseLong(steps) != adam.step()) {
-            // the two files are written one after the other: a kill between them leaves them an epoch apart
-            throw new IllegalArgumentException("the checkpoint in " + dir + " is torn (its weights and optimizer state"
-                + " are from different epochs: a run was killed while writing them); train afresh with --force");
-          }
         }
         net.parameters().requireGradients();
         boolean stop = patienceExhausted(options, badChecks);
@@ -445,8 +479,13 @@ public final class SequenceTraining {
                 .property(HISTORY, history.toString())
                 .property(TRAIN_SECONDS, Double.toString(secondsBefore + (System.nanoTime() - runStart) / 1e9));
             for (Map.Entry<String, String> e : settings.entrySet()) state.property(e.getKey(), e.getValue());
-            adam.save(dir.resolve(OPTIMIZER));
+            // the optimizer under its step, then the checkpoint that names it, then the older optimizer files: a kill or
+            // a failed write anywhere in between leaves a checkpoint with its own optimizer state, so the run resumes
+            // from the epoch before (one name for both once made a failed second write end every resume)
+            String optimizer = optimizerFile(adam.step());
+            adam.save(dir.resolve(optimizer));
             state.write(dir.resolve(CHECKPOINT));
+            removeOptimizersBut(dir, optimizer);
           }
         }
         WeightFile out = best != null ? best : net.toWeights();
@@ -632,7 +671,7 @@ public final class SequenceTraining {
           valid++;
         }
       }
-      int[][] negatives = sampleNegatives(ex, options, rowUser, valid, ex.numItems, random);
+      int[][] negatives = sampleNegatives(ex, options, rowUser, targets, valid, ex.numItems, random);
       try (NDManager scope = net.manager().newSubManager()) {
         store.attachTo(scope);
         float lossValue;
@@ -692,8 +731,8 @@ public final class SequenceTraining {
   }
 
   /** Negatives per valid position: [valid][1] for BCE, [valid][negatives] for sampled softmax, null for FULL_CE. */
-  private static int[][] sampleNegatives(Examples ex, Options options, int[] rowUser, int valid, int numItems,
-      SplittableRandom random) {
+  static int[][] sampleNegatives(Examples ex, Options options, int[] rowUser, int[] targets, int valid,
+      int numItems, SplittableRandom random) {
     int per = switch (options.loss()) {
       case BCE -> 1;
       case SAMPLED_SOFTMAX -> options.negatives();
@@ -703,15 +742,34 @@ public final class SequenceTraining {
     int[][] out = new int[valid][per];
     for (int v = 0; v < valid; v++) {
       int[] seen = ex.seen[rowUser[v]];
+      int unseen = numItems - seen.length;
       for (int j = 0; j < per; j++) {
-        int item = random.nextInt(numItems);
-        for (int tries = 0; tries < NEGATIVE_REDRAWS && Arrays.binarySearch(seen, item) >= 0; tries++) {
-          item = random.nextInt(numItems);
-        }
-        out[v][j] = item;
+        // uniform over the user's unseen items, drawn once: redrawing a seen item a bounded number of times, as
+        // before, let the target itself be the negative of a user who had seen (nearly) every item (a review)
+        out[v][j] = unseen > 0 ? nthUnseen(seen, random.nextInt(unseen)) : otherThan(targets[v], numItems, random);
       }
     }
     return out;
+  }
+
+  /** The {@code r}-th (from 0) item id not in {@code seen} (sorted, distinct). */
+  static int nthUnseen(int[] seen, int r) {
+    // seen[k] - k, the unseen ids below seen[k], never falls as k grows: the last k with seen[k] - k <= r is how many
+    // seen ids lie below the answer
+    int lo = 0;
+    int hi = seen.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (seen[mid] - mid <= r) lo = mid + 1;
+      else hi = mid;
+    }
+    return r + lo;
+  }
+
+  /** A user who has seen every item: any item but the target (there are at least 2). */
+  private static int otherThan(int target, int numItems, SplittableRandom random) {
+    int item = random.nextInt(numItems - 1);
+    return item >= target ? item + 1 : item;
   }
 
   /**

@@ -86,6 +86,25 @@ class DinTest {
     assertTrue(massOnCause / counted > 2 * uniformOnCause / counted, "mass on the cause vs uniform");
   }
 
+  /**
+   * Training on a thread other than the one that loaded the engine (a server's job) works: grad mode is per thread,
+   * and Adam's in-place updates failed there ("a leaf Variable that requires grad ...", a review).
+   */
+  @Test
+  void trainsOnAnotherThreadThanTheEnginesLoader() throws Exception {
+    ai.djl.engine.Engine.getEngine("PyTorch"); // loaded here (or earlier, elsewhere): the worker below is another
+    CtrDataset small = PlantedCtr.generate(60, 10, 2, 3, 8, 0.1, SEED);
+    CtrTraining.Options o = new CtrTraining.Options(1, 5e-3f, 1e-5f, 64, 2, 0, SEED, 1);
+    Din.Params p = new Din.Params(4, 6, new int[] {8}, o);
+    java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      var weights = worker.submit(() -> new Din(p).train(small, FitListener.NONE).weights()).get();
+      assertTrue(weights.names().size() > 0);
+    } finally {
+      worker.shutdownNow();
+    }
+  }
+
   @Test
   void sameSeedGivesTheSameWeights() {
     CtrDataset small = PlantedCtr.generate(60, 10, 2, 3, 8, 0.1, SEED);

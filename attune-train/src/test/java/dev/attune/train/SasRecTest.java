@@ -16,6 +16,7 @@ import dev.attune.model.cf.Popularity;
 import dev.attune.train.PlantedSequences.Losses;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class SasRecTest {
   }
 
   @Test
-  void resumedRunMatchesUninterruptedRun(@TempDir Path dir) {
+  void resumedRunMatchesUninterruptedRun(@TempDir Path dir) throws Exception {
     var train = split().testing().train();
     SasRec.Params four = TINY.withEpochs(4);
     Losses straight = new Losses();
@@ -70,7 +71,8 @@ class SasRecTest {
 
     Losses first = new Losses();
     new SasRec(TINY.withEpochs(2)).train(train, new SequenceTraining.Run(null, dir, false), first);
-    assertTrue(Files.exists(dir.resolve("checkpoint.atw")) && Files.exists(dir.resolve("optimizer.atw")));
+    assertTrue(Files.exists(dir.resolve("checkpoint.atw")) && optimizerFiles(dir).size() == 1, optimizerFiles(dir)
+        .toString());
     List<Integer> epochs = new ArrayList<>();
     List<Double> resumedLosses = new ArrayList<>();
     double[] resumedAt = {-1, Double.NaN};
@@ -96,7 +98,11 @@ class SasRecTest {
     assertArrayEquals(expected.tensor("block0.ffn.w1").values(), resumed.tensor("block0.ffn.w1").values());
   }
 
-  /** A checkpoint is resumed only by the run that wrote it, and only when its two files are from one epoch. */
+  /**
+   * A checkpoint is resumed only by the run that wrote it, with its own optimizer state: a kill (or a failed write)
+   * after the optimizer's state of an epoch was written and before its weights were leaves the epoch before, which
+   * resumes as if never interrupted, where the two files once came out an epoch apart and ended every resume.
+   */
   @Test
   void resumeRefusesOtherSettingsAndATornCheckpoint(@TempDir Path dir) throws Exception {
     var train = split().testing().train();
@@ -110,14 +116,40 @@ class SasRecTest {
         TINY.withEpochs(3)).train(otherData, new SequenceTraining.Run(null, dir, true), FitListener.NONE));
     assertTrue(otherSplit.getMessage().contains("written by a run on other data (data "), otherSplit.getMessage());
 
-    Path epochTwo = dir.resolve("checkpoint-2.atw");
-    Files.copy(dir.resolve("checkpoint.atw"), epochTwo);
+    Path saved = Files.createDirectories(dir.resolve("epoch2"));
+    Files.copy(dir.resolve("checkpoint.atw"), saved.resolve("checkpoint.atw"));
+    Path optimizerTwo = optimizerFiles(dir).get(0);
+    Files.copy(optimizerTwo, saved.resolve("optimizer.atw"));
     new SasRec(TINY.withEpochs(3)).train(train, new SequenceTraining.Run(null, dir, true), FitListener.NONE);
-    // as a kill between the two writes of epoch 3 would leave them: the optimizer at 3, the weights at 2
-    Files.copy(epochTwo, dir.resolve("checkpoint.atw"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertEquals(1, optimizerFiles(dir).size(), "the earlier epoch's optimizer state is removed");
+    // as a kill between the two writes of epoch 3 leaves them: the optimizer of epoch 3 written, the weights and the
+    // optimizer state of epoch 2 still there
+    Files.copy(saved.resolve("checkpoint.atw"), dir.resolve("checkpoint.atw"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(saved.resolve("optimizer.atw"), optimizerTwo);
+    WeightFile resumed = new SasRec(TINY.withEpochs(4)).train(train, new SequenceTraining.Run(null, dir, true),
+        FitListener.NONE);
+    WeightFile straight = new SasRec(TINY.withEpochs(4)).train(train, SequenceTraining.Run.NONE, FitListener.NONE);
+    assertArrayEquals(straight.tensor("block0.ffn.w1").values(), resumed.tensor("block0.ffn.w1").values(),
+        "resumed from epoch 2 as if never interrupted");
+
+    // an earlier build's one optimizer file, an epoch ahead of its checkpoint, is still refused
+    for (Path f : optimizerFiles(dir)) Files.delete(f);
+    Files.copy(saved.resolve("checkpoint.atw"), dir.resolve("checkpoint.atw"), StandardCopyOption.REPLACE_EXISTING);
+    new SasRec(TINY.withEpochs(3)).train(train, new SequenceTraining.Run(null, saved, false), FitListener.NONE);
+    Files.move(optimizerFiles(saved).get(0), dir.resolve("optimizer.atw"));
     IllegalArgumentException torn = assertThrows(IllegalArgumentException.class, () -> new SasRec(
         TINY.withEpochs(4)).train(train, new SequenceTraining.Run(null, dir, true), FitListener.NONE));
     assertTrue(torn.getMessage().contains("torn"), torn.getMessage());
+    Files.delete(dir.resolve("optimizer.atw"));
+    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> new SasRec(
+        TINY.withEpochs(4)).train(train, new SequenceTraining.Run(null, dir, true), FitListener.NONE));
+    assertTrue(missing.getMessage().contains("has no optimizer state beside it"), missing.getMessage());
+  }
+
+  private static List<Path> optimizerFiles(Path dir) throws java.io.IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().matches("optimizer-\\d+\\.atw")).sorted().toList();
+    }
   }
 
   /**

@@ -63,6 +63,54 @@ class SequenceTrainingTest {
         e.getMessage());
   }
 
+  /**
+   * Users of one liked event each give no window: the run is refused, where every epoch had no batch (loss NaN) and
+   * the untrained initial weights came out as a model (a review).
+   */
+  @Test
+  void nothingToTrainOnIsRefusedRatherThanExportedUntrained() {
+    var d = new dev.attune.data.Dataset("one-each", dev.attune.data.Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < 3; u++) d.addEvent(new dev.attune.events.Event("u" + u, "i" + u, "play", 1, u, "music"));
+    TrainingSet train = dev.attune.data.DatasetBuilder.build(d, dev.attune.events.EventWeights.defaults());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new SasRec(SasRec.Params.DEFAULTS.withEpochs(2)).train(train, SequenceTraining.Run.NONE, null));
+    assertTrue(e.getMessage().startsWith("nothing to train on: no user of the 3 has 2 liked events"), e.getMessage());
+  }
+
+  /**
+   * A negative is uniform over the user's unseen items and never their target: a user who had seen every item but a
+   * few got one of those few or, once redraws ran out, a seen item, the target among them (a review).
+   */
+  @Test
+  void negativesAreTheUsersUnseenItemsAndNeverTheTarget() {
+    int[] seen = {0, 1, 3, 4, 8};
+    int[] unseen = {2, 5, 6, 7, 9};
+    for (int r = 0; r < unseen.length; r++) assertEquals(unseen[r], SequenceTraining.nthUnseen(seen, r), "r " + r);
+    assertEquals(0, SequenceTraining.nthUnseen(new int[0], 0));
+    assertEquals(5, SequenceTraining.nthUnseen(new int[] {0, 1, 2, 3, 4}, 0));
+
+    // two items, each user has seen both: the negative is always the other one
+    var d = new dev.attune.data.Dataset("all-seen", dev.attune.data.Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < 4; u++) {
+      for (int t = 0; t < 4; t++) {
+        d.addEvent(new dev.attune.events.Event("u" + u, "i" + ((u + t) % 2), "play", 1, t, "music"));
+      }
+    }
+    TrainingSet train = dev.attune.data.DatasetBuilder.build(d, dev.attune.events.EventWeights.defaults());
+    SequenceTraining.Options o = SasRec.Params.DEFAULTS.training().withLoss(SequenceTraining.Loss.BCE, 1)
+        .withSeed(3L);
+    SequenceTraining.Examples ex = SequenceTraining.Examples.of(train, o);
+    int[] rowUser = new int[ex.user().length * 3];
+    int[] targets = new int[rowUser.length];
+    for (int v = 0; v < rowUser.length; v++) {
+      rowUser[v] = ex.user()[v % ex.user().length];
+      targets[v] = v % 2;
+    }
+    int[][] negatives = SequenceTraining.sampleNegatives(ex, o, rowUser, targets, rowUser.length, 2,
+        new SplittableRandom(5));
+    for (int v = 0; v < rowUser.length; v++) assertEquals(1 - targets[v], negatives[v][0], "position " + v);
+  }
+
   @Test
   void allWindowsMakeEveryStepButTheFirstATargetOnce() {
     TrainingSet train = PlantedSequences.split().tuning().train();
