@@ -22,13 +22,19 @@ import ai.djl.ndarray.types.Shape;
  * Either way autograd reaches the attribute table.
  */
 public final class AttributeMean {
+  /** The most values one of the constant arrays may hold (a Java array's limit, less headroom). */
+  static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+
   private final NDArray index;
   private final NDArray weights;
   private final long rows;
   private final int width;
 
   /**
-   * Builds the form that suits the attributes: the dense one when the vocabulary is under 16 times the longest row.
+   * Builds the form that suits the attributes: the dense one when the vocabulary is under 16 times the longest row
+   * and its matrix fits one array, else the gather.
+   *
+   * @throws IllegalArgumentException when neither form's constants fit one array
    *
    * @param manager owner of the constant matrices (lives as long as this object is used)
    * @param dataType data type of the weights (that of the attribute table)
@@ -57,7 +63,18 @@ public final class AttributeMean {
     // The product does rows × numAttributes × d multiply-adds where the gather moves rows × w × d values and an
     // index of rows × w × d longs; multiply-adds run many times faster than such scattered reads, hence 16. Beauty,
     // Toys and Yelp (637-1,027 attributes, rows of at most 6-31) keep the gather, LastFM (388, 625) takes the product.
-    boolean useDense = dense != null ? dense : (long) numAttributes < (long) w * 16;
+    long denseValues = rows * numAttributes;
+    long gatherValues = rows * w;
+    // the product's matrix must also fit one array: one item with many attributes in a large catalogue asked for
+    // rows x numAttributes values past 2^31 and training ended in an integer overflow (a review)
+    boolean useDense = dense != null ? dense
+        : (long) numAttributes < (long) w * 16 && denseValues <= MAX_VALUES || gatherValues > MAX_VALUES;
+    if ((useDense ? denseValues : gatherValues) > MAX_VALUES) {
+      throw new IllegalArgumentException("useAttributes: " + rows + " items with up to " + w + " of " + numAttributes
+          + " attributes need " + Math.min(denseValues, gatherValues) + " values per pass, more than the "
+          + MAX_VALUES + " one array holds; cap the attributes per item, or train without them"
+          + " (--param <model>.useAttributes=false)");
+    }
     if (useDense) {
       this.width = 0;
       double[] m = new double[Math.toIntExact(rows * numAttributes)];
@@ -70,7 +87,7 @@ public final class AttributeMean {
       return;
     }
     this.width = w;
-    long[] idx = new long[(int) rows * w];
+    long[] idx = new long[Math.toIntExact(gatherValues)];
     double[] wt = new double[idx.length];
     java.util.Arrays.fill(idx, numAttributes);
     for (int r = 0; r < rows; r++) {

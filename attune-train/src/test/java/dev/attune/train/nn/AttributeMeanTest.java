@@ -31,4 +31,22 @@ class AttributeMeanTest {
       assertEquals(before, ((BaseNDManager) constants).getManagedArrays().size());
     }
   }
+
+  /**
+   * Attributes whose constants fit no array in either form are refused with the way out, where a large catalogue with
+   * one long row ended training in an integer overflow (a review).
+   */
+  @org.junit.jupiter.api.Test
+  void attributesTooManyForEitherFormAreRefusedByName() {
+    int rows = 2_200_000;
+    int[] indptr = new int[rows + 1];
+    int[] indices = new int[1_000];
+    for (int a = 0; a < indices.length; a++) indices[a] = a;
+    java.util.Arrays.fill(indptr, 1, rows + 1, indices.length); // the first item has all 1,000, the others none
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> new AttributeMean(m, DataType.FLOAT32, indptr, indices, 1_000));
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("useAttributes=false"), e.getMessage());
+    }
+  }
 }
