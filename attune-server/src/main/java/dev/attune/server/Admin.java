@@ -331,6 +331,9 @@ final class Admin {
     }
     Path before = recommendations.model() == null ? null : served.dir();
     served.serve(id, dir, next, true);
+    // an operator reading the log sees when and to what the served model changed, as a gate's publish says (QA)
+    LOG.info("model version {} ({}) activated by an admin request; served before: {}", id, next.kind(),
+        before == null ? "no model" : before.getFileName());
     Map<String, Object> answer = new LinkedHashMap<>(Map.of("active", id, "version", next.version()));
     List<String> warnings = new ArrayList<>();
     String unknownItems = unknownItemsWarning(next);

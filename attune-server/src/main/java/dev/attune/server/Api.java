@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -310,13 +311,40 @@ final class Api {
 
   private void upsertUsers(Context ctx) {
     List<User> users = new ArrayList<>();
+    List<String> paths = new ArrayList<>();
     for (var e : RequestBodies.oneOrMany(body(ctx), "users", config.maxBatch())) {
       User u = RequestBodies.user(e.getKey(), e.getValue(), null);
       users.add(new User(storedUserId(ctx, u.id()), u.attributes()));
+      paths.add(e.getKey());
     }
-    users = lastOfEachId(users, User::id);
-    store.upsertUsers(users);
-    ctx.json(Map.of("upserted", users.size()));
+    Map<String, String> pathOf = new HashMap<>();
+    for (int k = 0; k < users.size(); k++) pathOf.put(users.get(k).id(), paths.get(k)); // the last of each id
+    List<User> last = lastOfEachId(users, User::id);
+    List<User> kept = new ArrayList<>(last.size());
+    try (ProfileLocks.Held held = profileLocks.lock(last.stream().map(User::id).toList())) {
+      for (User u : last) kept.add(keepingOnboarding(u, pathOf.get(u.id())));
+      store.upsertUsers(kept);
+    }
+    ctx.json(Map.of("upserted", kept.size()));
+  }
+
+  /**
+   * {@code given} with the onboarding choices its stored profile holds: a profile write replaces the attributes, and
+   * an app that added an age to a profile silently dropped the user's choices (QA). The choices are the server's: a
+   * client may send them back as read, but not set or change them here ({@code path}: where the user is in the body).
+   */
+  private User keepingOnboarding(User given, String path) {
+    Map<String, String> stored = store.user(given.id()).map(User::attributes).orElse(Map.of());
+    Map<String, String> attributes = new LinkedHashMap<>(given.attributes());
+    for (String key : ONBOARDING_KEYS) {
+      String sent = attributes.get(key);
+      if (sent != null && !sent.equals(stored.get(key))) {
+        throw ApiException.invalid(RequestBodies.at(RequestBodies.at(path, "attributes"), key), "'" + key + "' holds"
+            + " the user's onboarding choices, which POST /v1/users/{id}/onboarding sets; leave it out (it is kept)");
+      }
+      if (stored.containsKey(key)) attributes.put(key, stored.get(key));
+    }
+    return new User(given.id(), attributes);
   }
 
   /**
@@ -367,8 +395,11 @@ final class Api {
     if (b.isObject() && b.has("id") && !b.get("id").asText().equals(ctx.pathParam("id"))) {
       throw ApiException.invalid("id", "id in the body differs from the id in the path");
     }
-    User u = RequestBodies.user("", b, id);
-    store.upsertUsers(List.of(u));
+    User u;
+    try (ProfileLocks.Held held = profileLocks.lock(List.of(id))) {
+      u = keepingOnboarding(RequestBodies.user("", b, id), "");
+      store.upsertUsers(List.of(u));
+    }
     ctx.json(new User(asSent(ctx), u.attributes()));
   }
 
@@ -460,11 +491,23 @@ final class Api {
       }
     }
     knownPreferences(categories, creators); // before anything is stored
-    Map<String, String> attributes = new LinkedHashMap<>(store.user(id).map(User::attributes).orElse(Map.of()));
-    attributes.putAll(RequestBodies.stringMap(b, "", "attributes"));
-    if (!categories.isEmpty()) attributes.put(ONBOARDING_CATEGORIES, String.join("|", categories));
-    if (!creators.isEmpty()) attributes.put(ONBOARDING_CREATORS, String.join("|", creators));
-    store.upsertUsers(List.of(new User(id, attributes)));
+    Map<String, String> given = RequestBodies.stringMap(b, "", "attributes");
+    for (String key : ONBOARDING_KEYS) {
+      if (given.containsKey(key)) {
+        throw ApiException.invalid("attributes." + key, "'" + key + "' holds the onboarding choices: give them as"
+            + " " + key.substring(key.indexOf('.') + 1));
+      }
+    }
+    Map<String, String> attributes;
+    // read, merged and written under the user's lock: requests beside each other (categories and creators sent
+    // apart) each wrote over the other's choices (QA: all three of three survived for 2 users in 40)
+    try (ProfileLocks.Held held = profileLocks.lock(List.of(id))) {
+      attributes = new LinkedHashMap<>(store.user(id).map(User::attributes).orElse(Map.of()));
+      attributes.putAll(given);
+      if (!categories.isEmpty()) attributes.put(ONBOARDING_CATEGORIES, joinChoices(categories));
+      if (!creators.isEmpty()) attributes.put(ONBOARDING_CREATORS, joinChoices(creators));
+      store.upsertUsers(List.of(new User(id, attributes)));
+    }
     long now = clock.getAsLong();
     List<Store.NewEvent> chosen = new ArrayList<>();
     for (String item : items) {
@@ -519,15 +562,46 @@ final class Api {
 
   static final String ONBOARDING_CATEGORIES = "onboarding.categories";
   static final String ONBOARDING_CREATORS = "onboarding.creators";
+  /** The profile attributes that hold onboarding choices: the server's, kept across profile writes. */
+  static final List<String> ONBOARDING_KEYS = List.of(ONBOARDING_CATEGORIES, ONBOARDING_CREATORS);
+  private static final com.fasterxml.jackson.databind.ObjectMapper CHOICES_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * Read-merge-write of a profile, one user at a time: 64 stripes of locks by user id (this server's requests only; a
+   * second server on the same store is not held).
+   */
+  private final ProfileLocks profileLocks = new ProfileLocks(64);
 
   /** A stored user's onboarding choices, from their profile. */
   static Recommendations.Preferences preferences(Map<String, String> attributes) {
-    return new Recommendations.Preferences(splitBars(attributes.get(ONBOARDING_CATEGORIES)),
-        splitBars(attributes.get(ONBOARDING_CREATORS)));
+    return new Recommendations.Preferences(splitChoices(attributes.get(ONBOARDING_CATEGORIES)),
+        splitChoices(attributes.get(ONBOARDING_CREATORS)));
   }
 
-  private static Set<String> splitBars(String joined) {
-    return joined == null || joined.isEmpty() ? Set.of() : new HashSet<>(List.of(joined.split("\\|")));
+  /**
+   * Choices as a profile holds them: a JSON array of strings. They were "|"-joined, and a creator or category holding
+   * a "|" ("Simon|Garfunkel") came back as two that matched nothing (QA).
+   */
+  static String joinChoices(List<String> choices) {
+    try {
+      return CHOICES_JSON.writeValueAsString(choices);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e); // a list of strings always writes
+    }
+  }
+
+  /** The choices of {@link #joinChoices}, or an earlier build's "|"-joined ones. */
+  static Set<String> splitChoices(String joined) {
+    if (joined == null || joined.isEmpty()) return Set.of();
+    if (joined.startsWith("[")) {
+      try {
+        return new HashSet<>(List.of(CHOICES_JSON.readValue(joined, String[].class)));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException notOurs) {
+        // an earlier build's choice that starts with "[": read it as that build wrote it
+      }
+    }
+    return new HashSet<>(List.of(joined.split("\\|")));
   }
 
   private void userEvents(Context ctx) {
@@ -1146,6 +1220,10 @@ final class Api {
     try {
       n = Long.parseLong(v); // not trimmed: "1%00" or "1%0A" is not the number 1
     } catch (NumberFormatException e) {
+      // digits past long's range are an integer too, out of range (QA: k=99999999999999999999)
+      if (v.matches("-?[0-9]{1,1000}")) {
+        throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + v);
+      }
       throw ApiException.invalid(name, name + " must be an integer: " + v);
     }
     // "must be an integer" for 99999999999 said the wrong thing: it is one, out of range

@@ -418,6 +418,12 @@ public final class AttuneServer {
           throw new ApiException(403, "origin_not_allowed", "origin " + ctx.header("Origin") + " is not among the"
               + " server's CORS origins (ATTUNE_CORS_ORIGINS, none set)", "Origin");
         }
+        // a Content-Length past the limit is refused from the header: the body was read up to the limit first, and a
+        // client that declared more than it sent waited out the idle timeout for a 408 with no body (QA)
+        if (ctx.req().getContentLengthLong() > config.maxBodyBytes()) {
+          throw new ApiException(413, "body_too_large", "the body is larger than " + config.maxBodyBytes()
+              + " bytes (Content-Length " + ctx.req().getContentLengthLong() + ")", null);
+        }
         if (WRITES.contains(ctx.method().name())) requireJsonBody(ctx);
         // A write from a page of another site is refused before it runs: keys are optional by default, and a form
         // or text/plain POST reaches the server without a preflight (CORS would only hide the answer). Clients that

@@ -34,6 +34,8 @@ final class JsonErrorHandler extends ErrorHandler {
     if (String.valueOf(message).contains("UTF-8") && String.valueOf(request.getHttpURI()).indexOf('%') >= 0) {
       return true;
     }
+    // a raw backslash (QA: "GET /v1/items/\\" said "Illegal Path Character" with no field)
+    if (String.valueOf(message).contains("Illegal Path Character")) return true;
     for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
       String says = String.valueOf(t.getMessage());
       // "Bad URI % encoding": an escape cut short at the end of the path ("ab%", QA)

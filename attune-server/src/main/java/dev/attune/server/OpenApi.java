@@ -208,7 +208,11 @@ final class OpenApi {
     } else if (Boolean.FALSE.equals(event)) {
       idField.accept("id"); // in a PUT, the path's id, or the same one
       idField.accept("scene");
-      for (String text : List.of("title", "creator", "album", "text")) field.accept(text, "string");
+      for (String text : List.of("title", "album", "text")) field.accept(text, "string");
+      field.accept("creator", "string");
+      ((ObjectNode) props.get("creator")).put("maxLength", RequestBodies.MAX_ID_LENGTH).put("description", "as an id"
+          + " (what onboarding and recommendation requests choose by): 1 to 256 characters without control"
+          + " characters; blank is none");
       for (String list : List.of("categories", "tags")) {
         ObjectNode p = props.putObject(list);
         p.putArray("type").add("array").add("null");

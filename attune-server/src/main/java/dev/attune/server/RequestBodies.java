@@ -254,7 +254,12 @@ final class RequestBodies {
       throw ApiException.invalid(at(path, "releaseTime"), "releaseTime must be milliseconds since 1970 between the"
           + " years 1 and 9999 (" + FIRST_RELEASE_MILLIS + " to " + LAST_RELEASE_MILLIS + "): " + release);
     }
-    return new Item(id, scene, optionalText(n, path, "title"), optionalText(n, path, "creator"),
+    // the creator is what onboarding and recommendation requests choose by, as ids are checked: one they could never
+    // name (over 256 characters, a control character) made an item no choice could reach (QA); a blank one is none
+    String creator = optionalText(n, path, "creator");
+    if (creator != null && creator.isBlank()) creator = null;
+    if (creator != null) checkId(creator, at(path, "creator"));
+    return new Item(id, scene, optionalText(n, path, "title"), creator,
         optionalText(n, path, "album"), stringList(n, path, "categories"), stringList(n, path, "tags"),
         duration, release, optionalText(n, path, "text"), stringMap(n, path, "attributes"));
   }
@@ -374,7 +379,11 @@ final class RequestBodies {
   static int optionalInt(JsonNode n, String field, int min, int max, int absent) {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) return absent;
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw ApiException.invalid(field, field + " must be an integer");
+    if (!v.isIntegralNumber()) throw ApiException.invalid(field, field + " must be an integer");
+    // an integer past int's range is one, out of this field's range (QA: 10^12 was told "must be an integer")
+    if (!v.canConvertToInt()) {
+      throw ApiException.invalid(field, field + " must be in [" + min + ", " + max + "]: " + v.asText());
+    }
     int i = v.asInt();
     if (i < min || i > max) throw ApiException.invalid(field, field + " must be in [" + min + ", " + max + "]: " + i);
     return i;

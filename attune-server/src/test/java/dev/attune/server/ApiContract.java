@@ -106,6 +106,13 @@ abstract class ApiContract {
     HttpResponse<String> huge = get("/v1/users/u1/events?limit=99999999999");
     assertError(huge, 400, "invalid_field", "limit");
     assertTrue(huge.body().contains("must be in [1, "), huge.body());
+    // past long's range, or int's in a body, still an integer out of range (QA)
+    HttpResponse<String> huger = get("/v1/users/u1/recommendations?k=99999999999999999999");
+    assertError(huger, 400, "invalid_field", "k");
+    assertTrue(huger.body().contains("must be in [1, 1000]"), huger.body());
+    HttpResponse<String> bodyK = post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"k\":1000000000000}");
+    assertError(bodyK, 400, "invalid_field", "k");
+    assertTrue(bodyK.body().contains("must be in [1, 1000]: 1000000000000"), bodyK.body());
     String longContext = "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"play\",\"context\":{\"a\":\""
         + "y".repeat(10_001) + "\"}}";
     assertTrue(post("/v1/events", longContext).body().contains("at most 10,000 characters"));
@@ -1038,6 +1045,75 @@ abstract class ApiContract {
         400, "invalid_field", "creators[0]");
     assertEquals(200, post("/v1/users/newbie/onboarding", "{\"categories\":[\"jazz\"],\"creators\":[\"artist1\"]}")
         .statusCode(), "known ones are taken");
+  }
+
+  /**
+   * QA: onboarding choices holding a "|" were split apart and matched nothing; a profile write (an app adding an age)
+   * dropped them; requests beside each other wrote over each other's; and a client could set them through the
+   * profile past onboarding's checks.
+   */
+  @Test
+  void onboardingChoicesSurviveBarsProfileWritesAndEachOther() throws Exception {
+    assertEquals(200, post("/v1/items", "[{\"id\":\"duo1\",\"scene\":\"music\",\"creator\":\"Simon|Garfunkel\","
+        + "\"categories\":[\"folk|rock\"]},{\"id\":\"duo2\",\"scene\":\"music\",\"creator\":\"Simon|Garfunkel\","
+        + "\"categories\":[\"folk|rock\"]}]").statusCode());
+    post("/v1/events", "[{\"userId\":\"fan0\",\"itemId\":\"duo1\",\"type\":\"play\"},{\"userId\":\"fan1\","
+        + "\"itemId\":\"duo2\",\"type\":\"play\"}]");
+    List<String> byCreator = ids(json(post("/v1/users/pipe1/onboarding?k=2", "{\"creators\":[\"Simon|Garfunkel\"]}"),
+        200));
+    assertEquals(Set.of("duo1", "duo2"), new java.util.HashSet<>(byCreator), "the creator as chosen: " + byCreator);
+    assertEquals(byCreator, ids(json(get("/v1/users/pipe1/recommendations?k=2"), 200)), "read back from the profile");
+    List<String> byCategory = ids(json(post("/v1/users/pipe2/onboarding?k=2", "{\"categories\":[\"folk|rock\"]}"),
+        200));
+    assertEquals(Set.of("duo1", "duo2"), new java.util.HashSet<>(byCategory), byCategory.toString());
+
+    // a profile write keeps them, whether it sends them back as read or leaves them out; it may not change them
+    JsonNode profile = json(get("/v1/users/pipe1"), 200);
+    assertEquals(200, put("/v1/users/pipe1", "{\"attributes\":{\"age\":\"30\"}}").statusCode());
+    assertEquals(byCreator, ids(json(get("/v1/users/pipe1/recommendations?k=2"), 200)), "kept by PUT");
+    com.fasterxml.jackson.databind.node.ObjectNode roundTrip = (com.fasterxml.jackson.databind.node.ObjectNode)
+        profile.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) roundTrip.get("attributes")).put("age", "31");
+    assertEquals(200, post("/v1/users", roundTrip.toString()).statusCode(), "sent back as read");
+    JsonNode after = json(get("/v1/users/pipe1"), 200).get("attributes");
+    assertEquals("31", after.get("age").asText());
+    assertEquals(profile.get("attributes").get(Api.ONBOARDING_CREATORS), after.get(Api.ONBOARDING_CREATORS));
+    assertError(post("/v1/users", "[{\"id\":\"other\"},{\"id\":\"pipe1\",\"attributes\":{\"onboarding.creators\":"
+        + "\"Nobody\"}}]"), 400, "invalid_field", "[1].attributes.onboarding.creators");
+    assertError(post("/v1/users/pipe3/onboarding", "{\"categories\":[\"jazz\"],\"attributes\":"
+        + "{\"onboarding.creators\":\"Nobody\"}}"), 400, "invalid_field", "attributes.onboarding.creators");
+    assertEquals(404, get("/v1/users/other").statusCode(), "nothing of the refused batch stored");
+    // an item's creator is what choices name, so it is checked as they are: one no choice could name is refused
+    assertError(post("/v1/items", "{\"id\":\"longc\",\"creator\":\"" + "C".repeat(300) + "\"}"), 400,
+        "invalid_field", "creator");
+    assertError(post("/v1/items", "[{\"id\":\"tabc\",\"creator\":\"Tab\\tArtist\"}]"), 400, "invalid_field",
+        "[0].creator");
+    assertEquals(200, post("/v1/items", "{\"id\":\"blankc\",\"creator\":\"  \"}").statusCode());
+    assertTrue(json(get("/v1/items/blankc"), 200).get("creator").isNull(), "a blank creator is none");
+    // an earlier build's "|"-joined choices still read
+    assertEquals(Set.of("jazz", "rock"), Api.splitChoices("jazz|rock"));
+    assertEquals(Set.of("folk|rock"), Api.splitChoices(Api.joinChoices(List.of("folk|rock"))));
+
+    // categories, creators and a profile write for one user at once: every one of them is kept
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<HttpResponse<String>>> sent = new ArrayList<>();
+      for (int u = 0; u < 10; u++) {
+        String user = "/v1/users/together" + u;
+        sent.add(pool.submit(() -> post(user + "/onboarding", "{\"categories\":[\"jazz\"]}")));
+        sent.add(pool.submit(() -> post(user + "/onboarding", "{\"creators\":[\"artist1\"]}")));
+        sent.add(pool.submit(() -> post(user + "/onboarding", "{\"items\":[\"song1\"],\"attributes\":"
+            + "{\"age\":\"30\"}}")));
+      }
+      for (var f : sent) assertEquals(200, f.get().statusCode(), f.get().body());
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int u = 0; u < 10; u++) {
+      JsonNode attributes = json(get("/v1/users/together" + u), 200).get("attributes");
+      assertTrue(attributes.has(Api.ONBOARDING_CATEGORIES) && attributes.has(Api.ONBOARDING_CREATORS)
+          && attributes.has("age"), "user " + u + ": " + attributes);
+    }
   }
 
   @Test

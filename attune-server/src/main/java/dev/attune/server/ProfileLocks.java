@@ -1,0 +1,52 @@
+package dev.attune.server;
+
+import java.util.Collection;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Striped locks by user id, for a profile's read-merge-write (onboarding choices merged into the stored attributes,
+ * a profile write keeping them): two requests for one user run one after the other, requests for users of other
+ * stripes side by side. A request for several users takes their stripes in ascending order, so two such requests never
+ * wait on each other in a circle.
+ */
+final class ProfileLocks {
+  private final ReentrantLock[] stripes;
+
+  ProfileLocks(int count) {
+    stripes = new ReentrantLock[count];
+    for (int k = 0; k < count; k++) stripes[k] = new ReentrantLock();
+  }
+
+  /** The stripes the users hold, locked; close the result to unlock them. */
+  Held lock(Collection<String> userIds) {
+    TreeSet<Integer> order = new TreeSet<>();
+    for (String id : userIds) order.add(Math.floorMod(id.hashCode(), stripes.length));
+    int[] taken = new int[order.size()];
+    int n = 0;
+    try {
+      for (int k : order) {
+        stripes[k].lock();
+        taken[n++] = k;
+      }
+    } catch (RuntimeException | Error e) {
+      for (int j = n - 1; j >= 0; j--) stripes[taken[j]].unlock();
+      throw e;
+    }
+    return new Held(taken);
+  }
+
+  /** Locked stripes; {@link #close} unlocks them. */
+  final class Held implements AutoCloseable {
+    private final int[] taken;
+
+    private Held(int[] taken) {
+      this.taken = taken;
+    }
+
+    @Override
+    public void close() {
+      for (int j = taken.length - 1; j >= 0; j--) stripes[taken[j]].unlock();
+    }
+  }
+}
