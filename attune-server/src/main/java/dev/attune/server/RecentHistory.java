@@ -19,8 +19,9 @@ import java.util.Set;
  * oldest of those, at most {@link #MAX_EVENTS_PER_LIKED} - 1 per liked event ({@link #otherBudget()}). Counting every
  * event, as before, let 5 skips take 5 of a model's 50 steps; capping the events in all, as later, emptied the window
  * of a user who skipped a few hundred tracks in a row after their likes (a review): the cap is on the others alone,
- * and the older of them move to the earlier items (still left out of recommendations, as every seen item is). {@link #liked()} is the served model's window and a quarter more (room for events of items it does not
- * know), at least the configured one; a model with a wider window widens it ({@link #ensureLiked}).
+ * and the older of them move to the earlier items (still left out of recommendations, as every seen item is).
+ * {@link #liked()} is the served model's window and a quarter more (room for events of items it does not know), at
+ * least the configured one; a model with a wider window widens it ({@link #ensureLiked}).
  *
  * <p>Read-your-writes: {@link #append} runs after the store has committed a batch and before the request that
  * posted it is answered, so a recommendation requested after that answer sees the events. A batch in which the

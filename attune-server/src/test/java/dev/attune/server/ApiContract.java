@@ -110,7 +110,8 @@ abstract class ApiContract {
     HttpResponse<String> huger = get("/v1/users/u1/recommendations?k=99999999999999999999");
     assertError(huger, 400, "invalid_field", "k");
     assertTrue(huger.body().contains("must be in [1, 1000]"), huger.body());
-    HttpResponse<String> bodyK = post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"k\":1000000000000}");
+    HttpResponse<String> bodyK = post("/v1/recommendations",
+        "{\"history\":[{\"itemId\":\"song1\"}],\"k\":1000000000000}");
     assertError(bodyK, 400, "invalid_field", "k");
     assertTrue(bodyK.body().contains("must be in [1, 1000]: 1000000000000"), bodyK.body());
     String longContext = "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"play\",\"context\":{\"a\":\""

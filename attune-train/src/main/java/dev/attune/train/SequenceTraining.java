@@ -165,8 +165,9 @@ public final class SequenceTraining {
    *
    * @param validation the stage scored for early stopping (its {@code train()} must be the training set being
    *     trained on, its holdout must hold a user), or null for none
-   * @param checkpointDir directory receiving {@code checkpoint.atw} (weights and progress), {@code
-   *     optimizer-<step>.atw} (Adam state after that many steps, the one the checkpoint names) after every epoch and {@code best.atw} at every improvement, or null for none
+   * @param checkpointDir directory receiving {@code checkpoint.atw} (weights and progress) and {@code
+   *     optimizer-<step>.atw} (Adam state after that many steps, the one the checkpoint names) after every epoch,
+   *     and {@code best.atw} at every improvement, or null for none
    * @param resume whether to continue from the checkpoint in {@code checkpointDir} when one exists
    */
   public record Run(Split.Stage validation, Path checkpointDir, boolean resume) {
@@ -479,9 +480,9 @@ public final class SequenceTraining {
                 .property(HISTORY, history.toString())
                 .property(TRAIN_SECONDS, Double.toString(secondsBefore + (System.nanoTime() - runStart) / 1e9));
             for (Map.Entry<String, String> e : settings.entrySet()) state.property(e.getKey(), e.getValue());
-            // the optimizer under its step, then the checkpoint that names it, then the older optimizer files: a kill or
-            // a failed write anywhere in between leaves a checkpoint with its own optimizer state, so the run resumes
-            // from the epoch before (one name for both once made a failed second write end every resume)
+            // the optimizer under its step, then the checkpoint that names it, then the older optimizer files: a kill
+            // or a failed write anywhere in between leaves a checkpoint with its own optimizer state, so the run
+            // resumes from the epoch before (one name for both once made a failed second write end every resume)
             String optimizer = optimizerFile(adam.step());
             adam.save(dir.resolve(optimizer));
             state.write(dir.resolve(CHECKPOINT));
