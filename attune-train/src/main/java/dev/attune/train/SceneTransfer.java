@@ -349,7 +349,8 @@ public final class SceneTransfer {
     for (int q = 0; q < indices.length; q++) indices[q] = local[indices[q]];
     Interactions compact = new Interactions(scene.numUsers(), n, scene.indptr(), indices, scene.values(),
         scene.lastTimes()); // renumbering keeps each row ascending
-    float[] b = new Ease(new Ease.Params(params.easeRegularization(), Math.max(n, Ease.Params.DEFAULTS.maxItems())))
+    float[] b = new Ease(new Ease.Params(params.easeRegularization(),
+        Math.min(Ease.MAX_ITEMS, Math.max(n, Ease.Params.DEFAULTS.maxItems()))))
         .itemWeights(compact, FitListener.NONE);
     int kept = params.easeNeighbours();
     float[] column = new float[n];

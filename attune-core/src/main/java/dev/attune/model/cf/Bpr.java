@@ -17,7 +17,9 @@ import java.util.SplittableRandom;
  * {@link Params#learningRate}, λ = {@link Params#regularization}. One epoch draws as many (u, i, j) triples
  * as there are positive entries, with (u, i) drawn uniformly over entries (LearnBPR's bootstrap sampling).
  *
- * <p>NOTE: single-threaded on purpose, so a seed gives the same model on any machine; the returned
+ * <p>NOTE: single-threaded on purpose, so a seed gives the same model on one machine (not on any: the dot
+ * products' summation order follows the machine's vector width, so another CPU's factors differ in their last
+ * bits); the returned
  * {@link FactorModel} folds in new histories with an ALS solve (α = 1, λ = 1).
  *
  * <p>Cost of {@code fit}: epochs × nnz × O(factors).

@@ -49,9 +49,15 @@ public final class Ease implements Trainer<Ease.Model> {
 
     public Params {
       if (!(regularization > 0)) throw new IllegalArgumentException("regularization must be > 0: " + regularization);
-      if (maxItems <= 0) throw new IllegalArgumentException("maxItems must be > 0: " + maxItems);
+      if (maxItems <= 0 || maxItems > MAX_ITEMS) {
+        throw new IllegalArgumentException("maxItems must be in [1, " + MAX_ITEMS + "] (a dense n x n matrix in one"
+            + " array): " + maxItems);
+      }
     }
   }
+
+  /** The largest catalogue whose n x n matrix one Java array holds (46,340² &lt; 2^31). */
+  public static final int MAX_ITEMS = 46_340;
 
   private final Params params;
 
@@ -83,6 +89,12 @@ public final class Ease implements Trainer<Ease.Model> {
    */
   public float[] itemWeights(Interactions x, FitListener listener) {
     int numItems = x.numItems();
+    if (numItems > MAX_ITEMS) {
+      // its matrices are Java arrays of numItems² entries: past 46,340 items the size wrapped around int and the fit
+      // ended in NegativeArraySizeException (a review), whatever maxItems said
+      throw new IllegalArgumentException("EASE holds a dense " + numItems + " x " + numItems + " matrix in one array,"
+          + " which takes at most " + MAX_ITEMS + " items; leave EASE out for this catalogue");
+    }
     if (numItems > params.maxItems()) {
       throw new IllegalArgumentException("EASE needs a dense " + numItems + " x " + numItems + " matrix; the limit is "
           + params.maxItems() + " items (raise maxItems if memory allows)");

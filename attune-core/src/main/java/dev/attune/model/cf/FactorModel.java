@@ -17,9 +17,11 @@ import java.util.List;
  * A latent-factor model: score(u, i) = x_u · y_i. Shared by {@link Als} and {@link Bpr}.
  *
  * <p>A history that is not a training row (a new user, a session) is folded in with one implicit-ALS
- * solve against the fixed item factors: x = (YᵀY + λI + Σ_j α y_j y_jᵀ)⁻¹ Σ_j (1 + α) y_j over history
- * items j. The same matrix W = (…)⁻¹ gives the explanation of Hu, Koren and Volinsky (ICDM 2008, §5):
- * score(i) = Σ_j (1 + α) y_iᵀ W y_j, one term per history item.
+ * solve against the fixed item factors: x = (YᵀY + λI + Σ_j α d_j y_j y_jᵀ)⁻¹ Σ_j (1 + α d_j) y_j over the
+ * history's distinct items j, d_j the times j occurs in it: the confidence 1 + α·w of training, where an item's
+ * repeats sum into its weight w (counting each repeat as an item of its own, as before, gave a track played 20 times
+ * 40 y where training gives 21 y, a review). The same matrix W = (…)⁻¹ gives the explanation of Hu, Koren and
+ * Volinsky (ICDM 2008, §5): score(i) = Σ_j (1 + α d_j) y_iᵀ W y_j, one term per distinct history item.
  *
  * <p>Immutable and thread-safe.
  *
@@ -105,24 +107,46 @@ public final class FactorModel extends dev.attune.model.ScoringRecommender imple
   public float[] foldIn(int[] history) {
     float[] x = new float[factors];
     if (history.length == 0) return x;
-    double[] w = weightedGram(history);
+    int[][] counted = distinctCounts(history);
+    double[] w = weightedGram(counted);
     DenseSolve.cholesky(w, factors);
     double[] b = new double[factors];
-    for (int j : history) {
-      for (int a = 0; a < factors; a++) b[a] += (1 + foldInAlpha) * itemFactors[j * factors + a];
+    for (int k = 0; k < counted[0].length; k++) {
+      int j = counted[0][k];
+      double confidence = 1 + (double) foldInAlpha * counted[1][k];
+      for (int a = 0; a < factors; a++) b[a] += confidence * itemFactors[j * factors + a];
     }
     DenseSolve.solveCholesky(w, factors, b);
     for (int a = 0; a < factors; a++) x[a] = (float) b[a];
     return x;
   }
 
-  private double[] weightedGram(int[] history) {
+  /** The history's distinct items, ascending, and how often each occurs: {items, counts}. */
+  private static int[][] distinctCounts(int[] history) {
+    int[] sorted = history.clone();
+    java.util.Arrays.sort(sorted);
+    int[] items = new int[sorted.length];
+    int[] counts = new int[sorted.length];
+    int n = 0;
+    for (int p = 0; p < sorted.length; p++) {
+      if (n > 0 && items[n - 1] == sorted[p]) {
+        counts[n - 1]++;
+      } else {
+        items[n] = sorted[p];
+        counts[n++] = 1;
+      }
+    }
+    return new int[][] {java.util.Arrays.copyOf(items, n), java.util.Arrays.copyOf(counts, n)};
+  }
+
+  private double[] weightedGram(int[][] counted) {
     double[] w = gram.clone();
     for (int a = 0; a < factors; a++) w[a * factors + a] += foldInRegularization;
-    for (int j : history) {
-      int o = j * factors;
+    for (int k = 0; k < counted[0].length; k++) {
+      int o = counted[0][k] * factors;
+      double alpha = (double) foldInAlpha * counted[1][k];
       for (int a = 0; a < factors; a++) {
-        double ya = foldInAlpha * itemFactors[o + a];
+        double ya = alpha * itemFactors[o + a];
         for (int b = 0; b < factors; b++) w[a * factors + b] += ya * itemFactors[o + b];
       }
     }
@@ -155,22 +179,24 @@ public final class FactorModel extends dev.attune.model.ScoringRecommender imple
     if (history.length == 0) {
       return new Explanation(itemIndex, 0f, List.of(), "no history to explain from");
     }
-    double[] w = weightedGram(history);
+    int[][] counted = distinctCounts(history);
+    double[] w = weightedGram(counted);
     DenseSolve.cholesky(w, factors);
     double[] v = new double[factors];
     for (int a = 0; a < factors; a++) v[a] = itemFactors[itemIndex * factors + a];
     DenseSolve.solveCholesky(w, factors, v); // v = W y_i (W symmetric)
     List<Explanation.Contribution> parts = new ArrayList<>();
     double total = 0;
-    for (int j : history) {
+    for (int k = 0; k < counted[0].length; k++) {
+      int j = counted[0][k];
       double s = 0;
       for (int a = 0; a < factors; a++) s += v[a] * itemFactors[j * factors + a];
-      s *= 1 + foldInAlpha;
+      s *= 1 + (double) foldInAlpha * counted[1][k];
       total += s;
       parts.add(new Explanation.Contribution(Explanation.Kind.HISTORY_ITEM, j, (float) s));
     }
     parts.sort(Comparator.comparingDouble((Explanation.Contribution c) -> -Math.abs(c.weight())));
     return new Explanation(itemIndex, (float) total, parts,
-        "latent-factor score decomposed over " + history.length + " history items");
+        "latent-factor score decomposed over " + counted[0].length + " distinct history items");
   }
 }

@@ -38,4 +38,52 @@ class AlsTest extends RecommenderContract {
     assertTrue(top.size() > 0);
     for (int r = 0; r < top.size(); r++) assertEquals(0f, top.scores()[r], 0f, "item " + top.item(r));
   }
+
+  /**
+   * A history's repeats fold in as training weighs them: an item played d times has confidence 1 + α·d, as its summed
+   * weight gives it in training, where each repeat counted as an item of its own (a review); checked against the
+   * normal equations solved directly, and the explanation's terms, one per distinct item, sum to the score.
+   */
+  @Test
+  void repeatsFoldInWithTheConfidenceTrainingGivesThem() {
+    Dataset ds = new Dataset("repeats", Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < 30; u++) {
+      for (int k = 0; k < 6; k++) ds.addEvent(new Event("u" + u, "i" + ((u * 7 + k * k) % 15), "play", 1f, k, "s"));
+    }
+    float alpha = 2f;
+    float lambda = 0.5f;
+    FactorModel model = new Als(new Als.Params(6, lambda, alpha, 4, 3, 1, 7L))
+        .fit(DatasetBuilder.build(ds, EventWeights.defaults()), FitListener.NONE);
+    int[] history = {5, 5, 5, 5, 1, 9, 1};
+    int f = model.factors();
+    double[][] a = new double[f][f + 1];
+    for (int i = 0; i < model.numItems(); i++) {
+      float[] y = model.itemVector(i);
+      for (int r = 0; r < f; r++) for (int c = 0; c < f; c++) a[r][c] += (double) y[r] * y[c];
+    }
+    for (int r = 0; r < f; r++) a[r][r] += lambda;
+    int[][] counts = {{5, 4}, {1, 2}, {9, 1}};
+    for (int[] jd : counts) {
+      float[] y = model.itemVector(jd[0]);
+      for (int r = 0; r < f; r++) {
+        for (int c = 0; c < f; c++) a[r][c] += alpha * jd[1] * (double) y[r] * y[c];
+        a[r][f] += (1 + alpha * jd[1]) * (double) y[r];
+      }
+    }
+    for (int p = 0; p < f; p++) { // Gauss-Jordan on the augmented matrix (symmetric positive definite: no pivoting)
+      for (int r = 0; r < f; r++) {
+        if (r == p) continue;
+        double m = a[r][p] / a[p][p];
+        for (int c = p; c <= f; c++) a[r][c] -= m * a[p][c];
+      }
+    }
+    float[] x = model.foldIn(history);
+    for (int r = 0; r < f; r++) assertEquals(a[r][f] / a[r][r], x[r], 1e-4, "factor " + r);
+    var explained = model.explain(new Query(-1, history, 5, null, true), 3);
+    assertEquals(3, explained.contributions().size(), "one term per distinct item");
+    double score = 0;
+    float[] y3 = model.itemVector(3);
+    for (int r = 0; r < f; r++) score += (double) x[r] * y3[r];
+    assertEquals(score, explained.score(), 1e-4);
+  }
 }

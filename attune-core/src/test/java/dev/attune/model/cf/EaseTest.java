@@ -84,4 +84,20 @@ class EaseTest extends RecommenderContract {
         () -> ease.itemWeights(x.positive(), FitListener.NONE));
     assertTrue(e.getMessage().contains("46,000 items") && e.getMessage().contains("-Xmx"), e.getMessage());
   }
+
+  /**
+   * Past 46,340 items the n x n matrix no longer fits one array: refused by name, where the fit ended in
+   * NegativeArraySizeException whatever maxItems said (a review).
+   */
+  @Test
+  void aCataloguePastOneArraysReachIsRefusedByName() {
+    IllegalArgumentException params = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new Ease.Params(10f, 50_000));
+    assertTrue(params.getMessage().contains("maxItems must be in [1, 46340]"), params.getMessage());
+    Interactions x = Interactions.fromTriples(2, 50_000, new int[] {0, 1}, new int[] {0, 1}, new float[] {1f, 1f});
+    Ease ease = new Ease(new Ease.Params(10f, Ease.MAX_ITEMS));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ease.itemWeights(x.positive(), FitListener.NONE));
+    assertTrue(e.getMessage().contains("at most 46340 items; leave EASE out"), e.getMessage());
+  }
 }
