@@ -76,6 +76,7 @@ final class LoadCommand implements Callable<Integer> {
           + " wrote; " + ExportCommand.UNFINISHED + " marks it): run 'attune export' again");
     }
     Dataset dataset = DatasetIo.read(data);
+    requireIdsTheApiTakes(data, dataset);
     // an export's events keep their ids and contexts in the store they are loaded into
     ExportedEvents exported = ExportedEvents.read(data, dataset.name(), dataset.events().size());
     // read before anything is written: a damaged file must not stop a load half done
@@ -478,5 +479,29 @@ final class LoadCommand implements Callable<Integer> {
   private static boolean sameEvent(dev.attune.events.Event a, dev.attune.events.Event b) {
     return a.userId().equals(b.userId()) && a.itemId().equals(b.itemId()) && a.type().equalsIgnoreCase(b.type())
         && a.timestamp() == b.timestamp();
+  }
+
+  /**
+   * Refuses, before anything is written, a data set holding an id the API could never name ({@link
+   * dev.attune.events.Ids}: a control character, over 256 characters), as an earlier build's import wrote them: its
+   * user could not be asked for nor deleted, and PostgreSQL refused a NUL part-way through the load (QA).
+   */
+  static void requireIdsTheApiTakes(java.nio.file.Path data, Dataset dataset) {
+    String[] kinds = {"user", "item", "event type", "scene"};
+    dev.attune.data.IdIndex[] indices = {dataset.userIds(), dataset.itemIds(), dataset.typeNames(),
+        dataset.sceneNames()};
+    for (int k = 0; k < kinds.length; k++) {
+      for (int i = 0; i < indices[k].size(); i++) {
+        String id = indices[k].id(i);
+        String problem = dev.attune.events.Ids.problem(id);
+        if (problem != null) {
+          String shown = id.codePoints().limit(60).map(c -> Character.isISOControl(c) ? '?' : c)
+              .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+          throw new IllegalArgumentException(data + " holds the " + kinds[k] + " id \"" + shown + "\"" + (id.length()
+              > 60 ? "..." : "") + ", which " + problem + ": the API could never name it; import the source again"
+              + " (this build's import refuses such rows, --lenient counts them) and load that");
+        }
+      }
+    }
   }
 }

@@ -19,7 +19,7 @@ import java.util.Set;
  */
 final class RequestBodies {
   /** Ids: 1 to 256 characters, no control characters. */
-  static final int MAX_ID_LENGTH = 256;
+  static final int MAX_ID_LENGTH = dev.attune.events.Ids.MAX_LENGTH;
   /** Timestamps must lie between 1970 and one day from now. */
   static final long MAX_CLOCK_SKEW_MILLIS = 24L * 3600 * 1000;
   /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, the range of an item's release time. */
@@ -319,24 +319,13 @@ final class RequestBodies {
 
   static void checkId(String id, String field) {
     if (id == null || id.isBlank()) throw ApiException.invalid(field, field + " must not be blank");
-    // characters as JSON Schema's maxLength counts them (code points): an emoji is one, not two UTF-16 units
-    int length = id.length() > MAX_ID_LENGTH ? id.codePointCount(0, id.length()) : id.length();
-    if (length > MAX_ID_LENGTH) {
-      throw ApiException.invalid(field, field + " is longer than " + MAX_ID_LENGTH + " characters (ids are 1 to "
-          + MAX_ID_LENGTH + "): " + length);
-    }
-    for (int k = 0; k < id.length(); k++) {
-      char c = id.charAt(k);
-      if (Character.isISOControl(c) || Character.isSurrogate(c) && !validSurrogateAt(id, k)) {
-        throw ApiException.invalid(field, field + " contains a control character or a broken surrogate pair");
-      }
-    }
+    // the rules an import and a load apply too (Ids); characters as JSON Schema's maxLength counts them (code points)
+    String problem = dev.attune.events.Ids.problem(id);
+    if (problem != null) throw ApiException.invalid(field, field + " " + problem);
   }
 
   private static boolean validSurrogateAt(String s, int k) {
-    char c = s.charAt(k);
-    if (Character.isHighSurrogate(c)) return k + 1 < s.length() && Character.isLowSurrogate(s.charAt(k + 1));
-    return k > 0 && Character.isHighSurrogate(s.charAt(k - 1));
+    return dev.attune.events.Ids.validSurrogateAt(s, k);
   }
 
   static String optionalText(JsonNode n, String path, String field) {

@@ -59,6 +59,14 @@ final class BadRow extends Exception {
         "unknown id in field '" + field + "': " + quote(value) + " (not in " + where + ")");
   }
 
+  /** An id that breaks the rules of ids ({@link dev.attune.events.Ids}): {@code problem} says how. */
+  static BadRow badId(String field, String value, String problem) {
+    String shown = value.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    return new BadRow(ImportReport.BAD_ID, ImportReport.BAD_ID + " in field '" + field + "': " + quote(shown) + " "
+        + problem);
+  }
+
   static BadRow badDate(String field, String value) {
     return inField(ImportReport.BAD_DATE, field, value);
   }

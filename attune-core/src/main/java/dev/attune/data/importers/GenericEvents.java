@@ -41,8 +41,8 @@ final class GenericEvents {
    * @throws BadRow if a required cell is missing or a cell is malformed
    */
   void add(String user, String item, String type, String value, String time, String scene) throws BadRow {
-    String u = required(user, m.user());
-    String i = required(item, m.item());
+    String u = id(required(user, m.user()), m.user());
+    String i = id(required(item, m.item()), m.item());
     // a database export leaves a cell it has no value for empty, or writes NULL (\\N in MySQL): the type, value and
     // scene take their defaults there; a type absent from the row (a short CSV row, a JSON field left out) is missing
     boolean typeDefaulted = m.type() != null && isNull(present(type, m.type()));
@@ -51,7 +51,7 @@ final class GenericEvents {
       throw BadRow.unknownType(m.type() == null ? "default-type" : m.type(), t, cx.options.weights().types().stream()
           .map(EventType::name).sorted().toList());
     }
-    String typeName = t.toLowerCase(Locale.ROOT); // as the data set keeps it
+    String typeName = id(t, m.type() == null ? "default-type" : m.type()).toLowerCase(Locale.ROOT); // as kept
     // looked up once per row: the rule says what the row's value means, its absence that the type is unknown
     EventType.ValueRule rule = cx.options.weights().type(t).map(EventType::rule).orElse(null);
     boolean unknownType = rule == null;
@@ -92,7 +92,7 @@ final class GenericEvents {
           ? "; seconds heard are the type play_seconds, with the item's duration" : ""));
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
-    String s = isNull(scene) ? defaultScene : scene.trim();
+    String s = isNull(scene) ? defaultScene : id(scene.trim(), m.scene());
     long ts = switch (m.timeFormat()) {
       case EPOCH_SECONDS -> epochSeconds(required(time, m.timestamp()));
       case EPOCH_MILLIS -> epochMillis(required(time, m.timestamp()));
@@ -241,6 +241,17 @@ final class GenericEvents {
     if (cell == null || cell.isBlank()) return true;
     String text = cell.strip();
     return text.equalsIgnoreCase("null") || text.equals("\\N");
+  }
+
+  /**
+   * {@code value} of {@code column} when it keeps the rules of ids ({@link dev.attune.events.Ids}), as the API's do:
+   * a NUL or a line break in an id, or one over 256 characters, made a user no request could name (nor delete), and a
+   * load into PostgreSQL fail part-way (QA).
+   */
+  private static String id(String value, String column) throws BadRow {
+    String problem = dev.attune.events.Ids.problem(value);
+    if (problem != null) throw BadRow.badId(column, value, problem);
+    return value;
   }
 
   /** A cell that must hold something: absent, blank and NULL are missing (a NULL user id is nobody). */

@@ -54,6 +54,8 @@ public final class ImportReport {
   public static final String BAD_CSV = "bad csv";
   /** An id that a mapping or lookup file does not define. */
   public static final String UNKNOWN_ID = "unknown id";
+  /** An id the API could never name: over 256 characters, or with a control character ({@link dev.attune.events.Ids}). */
+  public static final String BAD_ID = "bad id";
   /** An id defined twice in a mapping file. */
   public static final String DUPLICATE_ID = "duplicate id";
   /** A line longer than any text format allows (256 MiB); always fatal, since the file is not of the format. */

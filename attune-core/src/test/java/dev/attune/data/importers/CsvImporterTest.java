@@ -145,7 +145,9 @@ class CsvImporterTest {
 
   @Test
   void quotedFieldSpanningLinesKeepsLineNumbersRight() throws IOException {
-    Path file = write(dir.resolve("e.csv"), "user,item,value\na,\"multi\nline\",1\nb,c,x\n", StandardCharsets.UTF_8);
+    // the line break in a column no mapping reads (an id may not hold one)
+    Path file = write(dir.resolve("e.csv"), "user,item,note,value\na,i,\"multi\nline\",1\nb,c,n,x\n",
+        StandardCharsets.UTF_8);
     ImportOptions options = mapping("value=value");
     ImportException e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("c"), file, options));
@@ -179,6 +181,34 @@ class CsvImporterTest {
         + " input at byte 3 of the line (a file saved by a spreadsheet on Windows is most likely windows-1252")),
         report.rejectionSamples().toString());
     assertEquals(2000L, only(ds, "b", "6").timestamp());
+  }
+
+  /**
+   * QA: ids the API refuses (a NUL, a line break, over 256 characters) were imported, so a load into PostgreSQL failed
+   * part-way and a loaded user could not be asked for nor deleted; they are bad rows, named by file and line.
+   */
+  @Test
+  void idsTheApiRefusesAreBadRows() throws IOException {
+    Path file = write(dir.resolve("i.csv"), "user,item,type,scene\n"
+        + "a,1,view,music\n"
+        + "b\u00001,2,view,music\n" // NUL in the user
+        + "c,\"line\nbreak\",view,music\n" // a quoted line break in the item
+        + "d," + "x".repeat(257) + ",view,music\n" // too long
+        + "e,3,view,mu\u0007sic\n" // a control character in the scene
+        + "f,4,view,music\n");
+    ImportOptions strict = mapping("type=type,scene=scene");
+    ImportException e = assertThrows(ImportException.class,
+        () -> IMPORTER.importInto(IMPORTER.newDataset("i", strict), file, strict));
+    assertEquals("i.csv:3: bad id in field 'user': \"b?1\" contains a control character or a broken surrogate pair",
+        e.getMessage());
+    assertEquals(ImportReport.BAD_ID, e.reason());
+    ImportOptions lenient = strict.lenient();
+    Dataset ds = IMPORTER.newDataset("i", lenient);
+    ImportReport report = IMPORTER.importInto(ds, file, lenient);
+    assertEquals(4, report.rejected(ImportReport.BAD_ID), report.rejected().toString());
+    assertEquals(2, report.eventsAccepted());
+    assertTrue(report.rejectionSamples().stream().anyMatch(r -> r.contains("is longer than 256 characters")),
+        report.rejectionSamples().toString());
   }
 
   /** A row with a field more than the header (a delimiter inside an unquoted value) was read with shifted values. */
