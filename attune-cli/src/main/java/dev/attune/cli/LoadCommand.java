@@ -495,10 +495,8 @@ final class LoadCommand implements Callable<Integer> {
         String id = indices[k].id(i);
         String problem = dev.attune.events.Ids.problem(id);
         if (problem != null) {
-          String shown = id.codePoints().limit(60).map(c -> Character.isISOControl(c) ? '?' : c)
-              .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
-          throw new IllegalArgumentException(data + " holds the " + kinds[k] + " id \"" + shown + "\"" + (id.length()
-              > 60 ? "..." : "") + ", which " + problem + ": the API could never name it; import the source again"
+          String shown = dev.attune.events.Ids.printable(id.length() > 60 ? id.substring(0, 60) + "..." : id);
+          throw new IllegalArgumentException(data + " holds the " + kinds[k] + " id \"" + shown + "\", which " + problem + ": the API could never name it; import the source again"
               + " (this build's import refuses such rows, --lenient counts them) and load that");
         }
       }

@@ -36,6 +36,12 @@ public final class Ids {
     return null;
   }
 
+  /** {@code id} as a message shows it: each control character a '?', so that a NUL or a line break breaks no line. */
+  public static String printable(String id) {
+    return id.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+  }
+
   /** Whether the surrogate at {@code k} is half of a valid pair. */
   public static boolean validSurrogateAt(String s, int k) {
     char c = s.charAt(k);

@@ -61,10 +61,8 @@ final class BadRow extends Exception {
 
   /** An id that breaks the rules of ids ({@link dev.attune.events.Ids}): {@code problem} says how. */
   static BadRow badId(String field, String value, String problem) {
-    String shown = value.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
-        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
-    return new BadRow(ImportReport.BAD_ID, ImportReport.BAD_ID + " in field '" + field + "': " + quote(shown) + " "
-        + problem);
+    return new BadRow(ImportReport.BAD_ID, ImportReport.BAD_ID + " in field '" + field + "': "
+        + quote(dev.attune.events.Ids.printable(value)) + " " + problem);
   }
 
   static BadRow badDate(String field, String value) {
