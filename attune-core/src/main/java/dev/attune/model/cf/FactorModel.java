@@ -161,16 +161,18 @@ public final class FactorModel extends dev.attune.model.ScoringRecommender imple
     float ni = itemNorms[itemIndex];
     for (int j = 0; j < scores.length; j++) {
       float d = ni * itemNorms[j];
-      scores[j] = d > 0 ? scores[j] / d : 0f;
+      // an item without factors (none of its entries was positive) is similar to nothing: ranked at 0 it came before
+      // every item of negative cosine, and filled short lists in index order (a review)
+      scores[j] = d > 0 ? scores[j] / d : Float.NaN;
     }
     scores[itemIndex] = Float.NaN;
     return TopKSelector.select(scores, numItems(), k, filter);
   }
 
   /**
-   * Explains with the item-based reading of the implicit ALS model: each history item's term
-   * (1 + α) y_iᵀ W y_j. The terms sum to the folded-in score, which for a training user approximates the
-   * learned score.
+   * Explains with the item-based reading of the implicit ALS model: each distinct history item's term
+   * (1 + α d_j) y_iᵀ W y_j, d_j its times in the history. The terms sum to the folded-in score, which for a training
+   * user approximates the learned score.
    */
   @Override
   public Explanation explain(Query query, int itemIndex) {

@@ -86,4 +86,23 @@ class AlsTest extends RecommenderContract {
     for (int r = 0; r < f; r++) score += (double) x[r] * y3[r];
     assertEquals(score, explained.score(), 1e-4);
   }
+
+  /** An item without factors (only skipped) is similar to nothing, rather than ranked at 0 above negative cosines. */
+  @Test
+  void anItemWithoutFactorsIsSimilarToNothing() {
+    Dataset ds = new Dataset("lonely", Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < 20; u++) {
+      for (int k = 0; k < 5; k++) ds.addEvent(new Event("u" + u, "i" + ((u + k * k) % 12), "play", 1f, k, "s"));
+    }
+    ds.addEvent(new Event("u0", "lonely", "skip", 1f, 9, "s"));
+    FactorModel model = new Als(new Als.Params(8, 1f, 1f, 4, 3, 1, 7L))
+        .fit(DatasetBuilder.build(ds, EventWeights.defaults()), FitListener.NONE);
+    int lonely = ds.itemIds().indexOf("lonely");
+    for (int i = 0; i < model.numItems(); i++) {
+      if (i == lonely) continue;
+      TopK similar = model.similarItems(i, model.numItems(), dev.attune.model.ItemFilter.ALL);
+      assertEquals(-1, similar.rankOf(lonely), "item " + i);
+    }
+    assertEquals(0, model.similarItems(lonely, 5, dev.attune.model.ItemFilter.ALL).size());
+  }
 }
