@@ -84,6 +84,18 @@ class DatasetIoTest {
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());
   }
 
+  /** QA: an items file cut short was blamed on the events that refer to its missing items. */
+  @Test
+  void anItemsFileCutShortIsNamedAsSuch() throws IOException {
+    Dataset ds = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(5)).dataset();
+    DatasetIo.write(ds, dir);
+    java.util.List<String> lines = Files.readAllLines(dir.resolve("items.jsonl"));
+    Files.write(dir.resolve("items.jsonl"), lines.subList(0, 10));
+    IOException e = assertThrows(IOException.class, () -> DatasetIo.read(dir));
+    assertTrue(e.getMessage().startsWith(dir.resolve("items.jsonl") + ": holds 10 items where dataset.json says "
+        + ds.numItems()), e.getMessage());
+  }
+
   @Test
   void namesTheFileAndLineOfABrokenJsonFile() throws IOException {
     Dataset ds = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.SMALL.withUsers(5)).dataset();
