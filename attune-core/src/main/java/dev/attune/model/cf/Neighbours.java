@@ -50,6 +50,39 @@ final class Neighbours {
    * {@code acc} must be all zero on entry.
    */
   static void similarityRow(Interactions rows, Interactions columns, float[] norms, float shrinkage, int a, float[] acc) {
+    accumulate(rows, columns, a, acc, null);
+    for (int b = 0; b < acc.length; b++) {
+      if (acc[b] != 0f) acc[b] /= norms[a] * norms[b] + shrinkage;
+    }
+    acc[a] = Float.NaN;
+  }
+
+  /** The rows a row's dot products touched, each listed once (in the order first touched). */
+  private static final class Touched {
+    final boolean[] marked;
+    int[] rows = new int[16];
+    int count;
+
+    Touched(int n) {
+      marked = new boolean[n];
+    }
+
+    void add(int b) {
+      if (marked[b]) return;
+      marked[b] = true;
+      if (count == rows.length) rows = java.util.Arrays.copyOf(rows, 2 * count);
+      rows[count++] = b;
+    }
+
+    /** Unmarks every listed row and empties the list. */
+    void clear() {
+      for (int j = 0; j < count; j++) marked[rows[j]] = false;
+      count = 0;
+    }
+  }
+
+  /** Adds row {@code a}'s dot product with every row into {@code acc}; lists the rows touched in {@code touched}. */
+  private static void accumulate(Interactions rows, Interactions columns, int a, float[] acc, Touched touched) {
     int[] rp = rows.indptr();
     int[] ri = rows.indices();
     float[] rv = rows.values();
@@ -59,12 +92,11 @@ final class Neighbours {
     for (int p = rp[a]; p < rp[a + 1]; p++) {
       int c = ri[p];
       float v = rv[p];
-      for (int q = cp[c]; q < cp[c + 1]; q++) acc[ci[q]] += v * cv[q];
+      for (int q = cp[c]; q < cp[c + 1]; q++) {
+        acc[ci[q]] += v * cv[q];
+        if (touched != null) touched.add(ci[q]);
+      }
     }
-    for (int b = 0; b < acc.length; b++) {
-      if (acc[b] != 0f) acc[b] /= norms[a] * norms[b] + shrinkage;
-    }
-    acc[a] = Float.NaN;
   }
 
   /** Top-{@code k} neighbours of every row, computed on {@code threads} threads; deterministic. */
@@ -86,30 +118,12 @@ final class Neighbours {
       for (int t = 0; t < threads; t++) {
         futures[t] = pool.submit(() -> {
           float[] acc = new float[n];
-          boolean[] touched = new boolean[n];
-          int[] touchedRows = new int[16];
+          Touched touched = new Touched(n);
           float[] candidates = new float[16];
           for (int a; (a = next.getAndIncrement()) < n; ) {
-            int count = 0;
-            int[] rp = rows.indptr();
-            int[] ri = rows.indices();
-            float[] rv = rows.values();
-            int[] cp = columns.indptr();
-            int[] ci = columns.indices();
-            float[] cv = columns.values();
-            for (int p = rp[a]; p < rp[a + 1]; p++) {
-              int c = ri[p];
-              float v = rv[p];
-              for (int q = cp[c]; q < cp[c + 1]; q++) {
-                int b = ci[q];
-                acc[b] += v * cv[q];
-                if (!touched[b]) {
-                  touched[b] = true;
-                  if (count == touchedRows.length) touchedRows = java.util.Arrays.copyOf(touchedRows, 2 * count);
-                  touchedRows[count++] = b;
-                }
-              }
-            }
+            accumulate(rows, columns, a, acc, touched);
+            int count = touched.count;
+            int[] touchedRows = touched.rows;
             // in row order, so that ties go to the lower row as a selection over all rows gave them
             java.util.Arrays.sort(touchedRows, 0, count);
             if (candidates.length < count) candidates = new float[touchedRows.length];
@@ -119,7 +133,6 @@ final class Neighbours {
               // no co-occurrence (or one that cancelled out) and the row itself: never a neighbour
               candidates[j] = dot == 0f || b == a ? Float.NaN : dot / (norms[a] * norms[b] + shrinkage);
               acc[b] = 0f;
-              touched[b] = false;
             }
             if (count == 0) {
               nIdx[a] = new int[0];
@@ -131,6 +144,7 @@ final class Neighbours {
               nIdx[a] = items;
               nSim[a] = top.scores();
             }
+            touched.clear();
             int d = done.incrementAndGet();
             if ((d & 255) == 0 && listener != null) listener.progress(stage, d, n);
           }
