@@ -27,13 +27,9 @@ class AlsTest extends RecommenderContract {
    */
   @Test
   void aUserWithoutPositiveEventsGetsNoPersonalScores() {
-    Dataset ds = new Dataset("cold", Dataset.TimeKind.CLOCK);
-    for (int u = 0; u < 20; u++) {
-      for (int k = 0; k < 5; k++) ds.addEvent(new Event("u" + u, "i" + ((u + k * k) % 12), "play", 1f, k, "s"));
-    }
+    Dataset ds = twentyListeners("cold");
     ds.addEvent(new Event("cold", "i3", "skip", 1f, 0, "s"));
-    FactorModel model = new Als(new Als.Params(8, 1f, 1f, 4, 3, 1, 7L))
-        .fit(DatasetBuilder.build(ds, EventWeights.defaults()), FitListener.NONE);
+    FactorModel model = fitSmall(ds);
     TopK top = model.recommend(Query.forUser(ds.userIds().indexOf("cold"), 5));
     assertTrue(top.size() > 0);
     for (int r = 0; r < top.size(); r++) assertEquals(0f, top.scores()[r], 0f, "item " + top.item(r));
@@ -90,13 +86,9 @@ class AlsTest extends RecommenderContract {
   /** An item without factors (only skipped) is similar to nothing, rather than ranked at 0 above negative cosines. */
   @Test
   void anItemWithoutFactorsIsSimilarToNothing() {
-    Dataset ds = new Dataset("lonely", Dataset.TimeKind.CLOCK);
-    for (int u = 0; u < 20; u++) {
-      for (int k = 0; k < 5; k++) ds.addEvent(new Event("u" + u, "i" + ((u + k * k) % 12), "play", 1f, k, "s"));
-    }
+    Dataset ds = twentyListeners("lonely");
     ds.addEvent(new Event("u0", "lonely", "skip", 1f, 9, "s"));
-    FactorModel model = new Als(new Als.Params(8, 1f, 1f, 4, 3, 1, 7L))
-        .fit(DatasetBuilder.build(ds, EventWeights.defaults()), FitListener.NONE);
+    FactorModel model = fitSmall(ds);
     int lonely = ds.itemIds().indexOf("lonely");
     for (int i = 0; i < model.numItems(); i++) {
       if (i == lonely) continue;
@@ -104,5 +96,19 @@ class AlsTest extends RecommenderContract {
       assertEquals(-1, similar.rankOf(lonely), "item " + i);
     }
     assertEquals(0, model.similarItems(lonely, 5, dev.attune.model.ItemFilter.ALL).size());
+  }
+
+  /** 20 users playing 5 of 12 items each, in a fixed pattern. */
+  private static Dataset twentyListeners(String name) {
+    Dataset ds = new Dataset(name, Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < 20; u++) {
+      for (int k = 0; k < 5; k++) ds.addEvent(new Event("u" + u, "i" + ((u + k * k) % 12), "play", 1f, k, "s"));
+    }
+    return ds;
+  }
+
+  private static FactorModel fitSmall(Dataset ds) {
+    return new Als(new Als.Params(8, 1f, 1f, 4, 3, 1, 7L)).fit(DatasetBuilder.build(ds, EventWeights.defaults()),
+        FitListener.NONE);
   }
 }
