@@ -567,11 +567,6 @@ final class EvaluateCommand implements Callable<Integer> {
       java.util.regex.Pattern.compile("(cutoff=|validation from )(\\d{10,})");
 
   /**
-   * A protocol as people read it: a temporal protocol's times, which {@link Split#protocol} gives in milliseconds
-   * since the epoch (as model.json records and compares them), as instants: {@code temporal(cutoff=1998-03-31T22:11:49Z,
-   * validation from 1998-03-10T...Z)}. Another protocol is returned as it is.
-   */
-  /**
    * What the protocol line says of the data set's {@code untested} users and why (README promised it; a QA run found
    * 80 of Yelp's users missing from the count without a word), or nothing when every user is tested.
    */
@@ -585,6 +580,11 @@ final class EvaluateCommand implements Callable<Integer> {
         + "; their events still train)";
   }
 
+  /**
+   * A protocol as people read it: a temporal protocol's times, which {@link Split#protocol} gives in milliseconds
+   * since the epoch (as model.json records and compares them), as instants: {@code temporal(cutoff=1998-03-31T22:11:49Z,
+   * validation from 1998-03-10T...Z)}. Another protocol is returned as it is.
+   */
   static String readableProtocol(String protocol) {
     return PROTOCOL_TIME.matcher(protocol).replaceAll(m -> m.group(1)
         + java.time.Instant.ofEpochMilli(Long.parseLong(m.group(2))));

@@ -37,7 +37,8 @@ import java.util.Map;
  * history (z = (x − mean) / standard deviation, 0 when the deviation is 0):
  * <pre>
  *   n        = number of past items of t in H;  (w_T, w_C, w_P, w_N, w_U, w_E) = gate[t][bucket(n)]
- *   s_C(i)   = x·y_i,  x = (Σ_{i'∈t} y_i' y_i'ᵀ + λI + α Σ_{j∈H∩t} y_j y_jᵀ)⁻¹ Σ_{j∈H∩t} (1 + α) y_j   iALS fold-in
+ *   s_C(i)   = x·y_i,  x = (Σ_{i'∈t} y_i' y_i'ᵀ + λI + α Σ_{j∈H∩t} d_j y_j y_jᵀ)⁻¹ Σ_{j∈H∩t} (1 + α d_j) y_j  iALS
+ *              fold-in over the distinct past items j of t, d_j the times H holds j
  *   s_P(i)   = ln(1 + users of i)                                                             popularity
  *   s_N(i)   = Σ_{u∈N(H)} sim(H, u) [i ∈ I_u],  sim(H, u) = |H ∩ I_u| / √(|H| |I_u|)          neighbours
  *   s_U(i)   = the same with H and every I_u cut to the items of t, over N_t(H)        neighbours in t
@@ -67,7 +68,8 @@ import java.util.Map;
  * items of the target scene t, so {@link #explain} lists each past
  * item's c_ij and the bias, and {@link #attend} gives a_i, which says which past behaviour drove the score.
  * With the blend, {@link #explain} scales those terms by w_T / sd and adds each past item of t its iALS term
- * (1 + α) y_iᵀ W⁻¹ y_j (Hu, Koren and Volinsky, §5) scaled by w_C / sd, and each past item j its neighbour
+ * (1 + α d_j) y_iᵀ W⁻¹ y_j (Hu, Koren and Volinsky, §5; split evenly over repeats of j) scaled by w_C / sd, and
+ * each past item j its neighbour
  * term Σ_{u∈N(H), i∈I_u, j∈I_u} 1 / √(|H| |I_u|) (split evenly over repeats of j) scaled by w_N / sd, and
  * likewise for s_U over the past items of t, and each distinct past item j of t its B_t[j, i] (split evenly over its
  * repeats) scaled by w_E / sd; the popularity entry holds the rest (the bias and popularity terms and the
@@ -631,15 +633,32 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     return m;
   }
 
+  /**
+   * Each history position's weight on its item's factors in the fold-in: 1 / d + α for an item of t that the history
+   * holds d times, so that the item's d positions together weigh 1 + α·d, its confidence in training (where repeats
+   * sum into one weight), rather than d (1 + α) (a review); 0 for items of other scenes.
+   */
+  private double[] occurrenceWeights(int[] history) {
+    Map<Integer, Integer> times = new HashMap<>();
+    for (int j : history) if (w.itemScenes[j] == targetScene) times.merge(j, 1, Integer::sum);
+    double[] weight = new double[history.length];
+    for (int p = 0; p < history.length; p++) {
+      Integer d = times.get(history[p]);
+      weight[p] = d == null ? 0 : 1.0 / d + w.blend.alpha;
+    }
+    return weight;
+  }
+
   /** The iALS user vector of the history's target-scene items (see the class documentation), or null if none. */
   private float[] foldIn(int[] history) {
     double[] l = foldInFactor(history);
     if (l == null) return null;
     int f = w.blend.factors;
     double[] b = new double[f];
-    for (int j : history) {
-      if (w.itemScenes[j] != targetScene) continue;
-      for (int a = 0; a < f; a++) b[a] += (1 + w.blend.alpha) * w.blend.itemFactors[j * f + a];
+    double[] weight = occurrenceWeights(history);
+    for (int p = 0; p < history.length; p++) {
+      int j = history[p];
+      for (int a = 0; a < f; a++) b[a] += weight[p] * w.blend.itemFactors[j * f + a];
     }
     DenseSolve.solveCholesky(l, f, b);
     float[] x = new float[f];
@@ -936,7 +955,10 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     return out;
   }
 
-  /** Each past item's exact share of s_C(i): (1 + α) y_iᵀ W⁻¹ y_j for items of t, 0 for the others. */
+  /**
+   * Each past item's exact share of s_C(i): (1 / d + α) y_iᵀ W⁻¹ y_j for an item of t held d times (its positions
+   * together (1 + α d), as in {@link #occurrenceWeights}), 0 for the others.
+   */
   private float[] cfContributions(int[] history, double[] l, int itemIndex) {
     float[] out = new float[history.length];
     if (l == null) return out;
@@ -945,11 +967,12 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     double[] v = new double[f];
     for (int a = 0; a < f; a++) v[a] = y[itemIndex * f + a];
     DenseSolve.solveCholesky(l, f, v); // v = W⁻¹ y_i (W symmetric)
+    double[] weight = occurrenceWeights(history);
     for (int j = 0; j < history.length; j++) {
-      if (w.itemScenes[history[j]] != targetScene) continue;
+      if (weight[j] == 0) continue;
       double sum = 0;
       for (int a = 0; a < f; a++) sum += v[a] * y[history[j] * f + a];
-      out[j] = (float) ((1 + w.blend.alpha) * sum);
+      out[j] = (float) (weight[j] * sum);
     }
     return out;
   }

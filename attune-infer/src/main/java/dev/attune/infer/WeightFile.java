@@ -197,8 +197,10 @@ public final class WeightFile {
       throws IOException {
     if (!longStrings) return in.readUTF();
     int n = in.readInt();
-    if (n < 0 || n > fileBytes) throw new IOException(file + ": corrupt: a string of " + n + " bytes");
-    return new String(in.readNBytes(n), java.nio.charset.StandardCharsets.UTF_8);
+    if (n < 0 || n > fileBytes) throw new IOException(file + ": corrupt or truncated: a string of " + n + " bytes");
+    byte[] bytes = in.readNBytes(n);
+    if (bytes.length < n) throw new EOFException(); // said as the truncated file it is
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /**

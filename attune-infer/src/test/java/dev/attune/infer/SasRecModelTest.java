@@ -390,6 +390,9 @@ class SasRecModelTest {
     new WeightFile().property("short", "x").put("w", new int[] {1}, new float[] {2}).write(shortFile);
     assertEquals(1, java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(shortFile)).getInt(4), "version 1");
     assertEquals(2, java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(longFile)).getInt(4), "version 2");
+    byte[] whole = java.nio.file.Files.readAllBytes(longFile);
+    java.nio.file.Files.write(longFile, java.util.Arrays.copyOf(whole, 40_000)); // cut inside the long property
+    assertTrue(assertThrows(IOException.class, () -> WeightFile.read(longFile)).getMessage().contains("truncated"));
   }
 
   @Test

@@ -112,10 +112,13 @@ final class AccessControl {
     // are throttled per address, a right one too while the address is held off, or the throttle would tell right
     // from wrong at full speed
     String ip = ctx.ip();
-    long refusedFor = adminTries.waitNanos(ip, nanos.getAsLong());
+    long now = nanos.getAsLong();
+    long refusedFor = adminTries.waitNanos(ip, now);
     if (refusedFor > 0) {
-      throw rateLimited(ctx, refusedFor, "too many wrong admin keys from this address (" + FAILED_KEYS_BURST
-          + ", then one a second); retry after the Retry-After header's seconds");
+      throw rateLimited(ctx, refusedFor, (adminTries.clientHeld(ip, now)
+          ? "too many wrong admin keys from this address (" + FAILED_KEYS_BURST + ", then one a second)"
+          : "too many wrong admin keys from this address's IPv6 /48 network (" + FAILED_KEYS_NETWORK_BURST
+              + ", then five a second)") + "; retry after the Retry-After header's seconds");
     }
     try {
       checkKey(ctx, scope, given);
@@ -190,6 +193,11 @@ final class AccessControl {
       return Math.max(client, shared);
     }
 
+    /** Whether {@code ip}'s own bucket (not its network's) holds it off. */
+    boolean clientHeld(String ip, long now) {
+      return byClient.waitNanos(clientKey(ip), FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, now) > 0;
+    }
+
     /** Counts a wrong admin key from {@code ip}. */
     void failed(String ip, long now) {
       byClient.take(clientKey(ip), FAILED_KEYS_PER_SECOND, FAILED_KEYS_BURST, now);
@@ -216,26 +224,24 @@ final class AccessControl {
    * could otherwise take a fresh address, and a fresh bucket, for every request).
    */
   static String clientKey(String ip) {
-    if (ip == null || ip.indexOf(':') < 0) return String.valueOf(ip);
+    String network = ipv6Prefix(ip, 64);
+    return network != null ? network : String.valueOf(ip);
+  }
+
+  /** The /{@code bits} network of an IPv6 address ({@code bits} a multiple of 8), or null for any other address. */
+  private static String ipv6Prefix(String ip, int bits) {
+    if (ip == null || ip.indexOf(':') < 0) return null;
     try {
-      // a literal address: parsed, never looked up
-      byte[] a = java.net.InetAddress.getByName(ip).getAddress();
-      if (a.length != 16) return ip;
-      return java.util.HexFormat.of().formatHex(a, 0, 8) + "::/64";
+      byte[] a = java.net.InetAddress.getByName(ip).getAddress(); // a literal address: parsed, never looked up
+      return a.length != 16 ? null : java.util.HexFormat.of().formatHex(a, 0, bits / 8) + "::/" + bits;
     } catch (java.net.UnknownHostException | IllegalArgumentException e) {
-      return ip;
+      return null;
     }
   }
 
   /** The /48 network of an IPv6 address ({@link AdminTries}), or null for any other address. */
   static String networkKey(String ip) {
-    if (ip == null || ip.indexOf(':') < 0) return null;
-    try {
-      byte[] a = java.net.InetAddress.getByName(ip).getAddress(); // a literal address: parsed, never looked up
-      return a.length != 16 ? null : java.util.HexFormat.of().formatHex(a, 0, 6) + "::/48";
-    } catch (java.net.UnknownHostException | IllegalArgumentException e) {
-      return null;
-    }
+    return ipv6Prefix(ip, 48);
   }
 
   private static ApiException unauthorized(Context ctx, String message) {

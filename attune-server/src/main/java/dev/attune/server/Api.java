@@ -414,6 +414,18 @@ final class Api {
    */
   private void deleteUser(Context ctx) {
     String id = userId(ctx);
+    // the profile's lock first (nothing takes it while holding the ingestion lock): a profile write that read the
+    // stored choices before the deletion would otherwise write the user back with them (a review)
+    try (ProfileLocks.Held profile = profileLocks.lock(List.of(id))) {
+      deleteUserLocked(ctx, id);
+    }
+    if (lifecycle != null) lifecycle.forgetUser(id);
+    Runnable refit = onUserDeleted;
+    if (refit != null) refit.run();
+    ctx.status(204);
+  }
+
+  private void deleteUserLocked(Context ctx, String id) {
     // alone against ingestion: an event committed between reading the user's events and deleting them would stay
     // counted, and on PostgreSQL an append racing the deletion would break the events' foreign key
     ingestion.writeLock().lock();
@@ -429,10 +441,6 @@ final class Api {
       experiments.deletionEnded(id);
       ingestion.writeLock().unlock();
     }
-    if (lifecycle != null) lifecycle.forgetUser(id);
-    Runnable refit = onUserDeleted;
-    if (refit != null) refit.run();
-    ctx.status(204);
   }
 
   /** Everything held on a user: the profile and every stored event, oldest first. */
@@ -472,8 +480,8 @@ final class Api {
 
   /**
    * Stores the chosen items as {@code onboard} events and the categories and creators in the profile
-   * ({@code onboarding.categories}, {@code onboarding.creators}, "|"-separated), then answers the user's first
-   * recommendations, which those choices already shape.
+   * ({@code onboarding.categories}, {@code onboarding.creators}, JSON arrays of strings; an empty list given clears
+   * its choices), then answers the user's first recommendations, which those choices already shape.
    */
   private void onboarding(Context ctx) {
     String id = userId(ctx);
@@ -482,8 +490,12 @@ final class Api {
     List<String> items = RequestBodies.stringList(b, "", "items");
     List<String> categories = RequestBodies.stringList(b, "", "categories");
     List<String> creators = RequestBodies.stringList(b, "", "creators");
-    if (items.isEmpty() && categories.isEmpty() && creators.isEmpty()) {
-      throw ApiException.invalid(null, "give at least one of items, categories, creators");
+    // an empty list clears those choices: a profile write keeps them, so this is the one way to undo them (a review)
+    boolean clearsCategories = b.has("categories") && categories.isEmpty();
+    boolean clearsCreators = b.has("creators") && creators.isEmpty();
+    if (items.isEmpty() && categories.isEmpty() && creators.isEmpty() && !clearsCategories && !clearsCreators) {
+      throw ApiException.invalid(null, "give at least one of items, categories, creators (an empty list clears"
+          + " those choices)");
     }
     for (int k = 0; k < items.size(); k++) {
       if (catalog.get(items.get(k)) == null) {
@@ -506,6 +518,8 @@ final class Api {
       attributes.putAll(given);
       if (!categories.isEmpty()) attributes.put(ONBOARDING_CATEGORIES, joinChoices(categories));
       if (!creators.isEmpty()) attributes.put(ONBOARDING_CREATORS, joinChoices(creators));
+      if (clearsCategories) attributes.remove(ONBOARDING_CATEGORIES);
+      if (clearsCreators) attributes.remove(ONBOARDING_CREATORS);
       store.upsertUsers(List.of(new User(id, attributes)));
     }
     long now = clock.getAsLong();
@@ -596,10 +610,19 @@ final class Api {
     if (joined == null || joined.isEmpty()) return Set.of();
     if (joined.startsWith("[")) {
       try {
-        return new HashSet<>(List.of(CHOICES_JSON.readValue(joined, String[].class)));
+        JsonNode array = CHOICES_JSON.readTree(joined);
+        Set<String> choices = new HashSet<>();
+        boolean ours = array.isArray();
+        for (JsonNode c : array) {
+          if (c.isTextual()) choices.add(c.asText());
+          else ours = false;
+        }
+        if (ours) return choices;
       } catch (com.fasterxml.jackson.core.JsonProcessingException notOurs) {
         // an earlier build's choice that starts with "[": read it as that build wrote it
       }
+      // not an array of strings (a value an earlier build let a client set, "[null]" say): as that build read it,
+      // rather than a 500 on every route that reads the user's choices (a review)
     }
     return new HashSet<>(List.of(joined.split("\\|")));
   }

@@ -390,6 +390,8 @@ final class ModelLifecycle implements AutoCloseable {
   private int killedInARow;
   /** Until when the schedule and the event trigger start no job (epoch ms; 0: no hold). */
   private volatile long automaticHeldUntil;
+  /** Set when the server stops: the event trigger's check at a hold's end does nothing then. */
+  private volatile boolean closed;
   /** When {@link #held} last logged that it held a job back (one line per hold). */
   private volatile long heldLoggedFor = -1;
 
@@ -408,6 +410,10 @@ final class ModelLifecycle implements AutoCloseable {
       killedInARow = kills;
     }
     automaticHeldUntil = clock.getAsLong() + hold;
+    // the event trigger counted on meanwhile: due at the hold's end, not at the first event after it
+    java.util.concurrent.CompletableFuture.delayedExecutor(hold, TimeUnit.MILLISECONDS).execute(() -> {
+      if (!closed) dueByEvents();
+    });
     LOG.warn("the last training job ({}) ended with the server, {} in a row so: the schedule and the event trigger"
         + " start no job until {} (POST /v1/admin/models/train still does); if the system killed it for want of memory,"
         + " give the machine more or train a smaller model", last.id, kills,
@@ -719,6 +725,9 @@ final class ModelLifecycle implements AutoCloseable {
         }
       }
       if (j.finished()) recordJob(j);
+      // a job that ended, well or not, ended without taking the server along: the hold after kills is lifted (a review:
+      // an admin's job that published left the triggers off for up to a day)
+      if (j.finished() && !j.cancelled) automaticHeldUntil = 0;
       JobListener l = jobListener;
       if (l != null && j.finished()) l.finished(j.state, j.finishedAtMillis - j.startedAtMillis);
       // events that arrived during the job may have reached the trigger: a burst then quiet is learnt too
@@ -1263,6 +1272,7 @@ final class ModelLifecycle implements AutoCloseable {
    */
   @Override
   public void close() {
+    closed = true;
     if (scheduler != null) scheduler.shutdownNow();
     Job j = current();
     if (j != null) j.cancelled = true;

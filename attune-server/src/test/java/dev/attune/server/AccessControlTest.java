@@ -196,6 +196,7 @@ class AccessControlTest {
     }
     assertEquals(AccessControl.FAILED_KEYS_NETWORK_BURST, tried, "each /64 fresh, the /48's burst holds");
     assertTrue(tries.waitNanos("2001:db8:7:ffff::2", now) > 0, "a new /64 of that /48 is held too");
+    assertFalse(tries.clientHeld("2001:db8:7:ffff::2", now), "by its network, which the message then names");
     assertEquals(0, tries.waitNanos("2001:db8:8::1", now), "another /48 is not");
     assertEquals(0, tries.waitNanos("192.0.2.7", now), "nor an IPv4 address");
     // the /48 refills at its own rate

@@ -1094,6 +1094,10 @@ abstract class ApiContract {
     // an earlier build's "|"-joined choices still read
     assertEquals(Set.of("jazz", "rock"), Api.splitChoices("jazz|rock"));
     assertEquals(Set.of("folk|rock"), Api.splitChoices(Api.joinChoices(List.of("folk|rock"))));
+    assertEquals(Set.of("[null]"), Api.splitChoices("[null]"), "a value an earlier build let a client set: no 500");
+    // an empty list clears those choices, the one way to undo them now that profile writes keep them
+    json(post("/v1/users/pipe1/onboarding", "{\"creators\":[]}"), 200);
+    assertFalse(json(get("/v1/users/pipe1"), 200).get("attributes").has(Api.ONBOARDING_CREATORS));
 
     // categories, creators and a profile write for one user at once: every one of them is kept
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);

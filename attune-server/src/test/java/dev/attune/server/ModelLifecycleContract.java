@@ -1066,6 +1066,8 @@ abstract class ModelLifecycleContract {
     JsonNode job = json(send("POST", "/v1/admin/models/train", null, true), 202);
     assertEquals(2, job.get("killedBefore").asInt(), job.toString());
     awaitJob(); // it ends (failed: the new plays are all in its holdout), not with the server
+    assertTrue(json(send("GET", "/v1/admin/training", null, true), 200).get("triggers").get("heldUntilMillis")
+        .isNull(), "a job that ended lifts the hold at once");
     assertEquals(2, JSON.readTree(Files.readString(record)).get("killedBefore").asInt(), "recorded, for a third kill");
     server.stop();
     server = null;

@@ -194,15 +194,16 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
         false);
   }
 
+  /** The largest count a float holds exactly (2^24): a weight file's integer tensors must stay within it. */
+  static final int EXACT_FLOAT_INTS = 1 << 24;
+
   /**
    * The network shape for {@code train}: d-wide feed-forward layers, ε 1e-6, input scale sqrt(d), the type and
    * attribute vocabularies of the training set when used.
    *
-   * @throws IllegalArgumentException if attributes are asked for and the training set has none
+   * @throws IllegalArgumentException if attributes are asked for and the training set has none, or more of them
+   *     than a weight file stores exactly
    */
-  /** The largest count a float holds exactly (2^24): a weight file's integer tensors must stay within it. */
-  static final int EXACT_FLOAT_INTS = 1 << 24;
-
   static Network.Config config(TrainingSet train, int hidden, int blocks, int heads, boolean useAttributes,
       SequenceTraining.Options training, boolean bidirectional) {
     int numTypes = training.useTypes() ? Math.max(1, train.dataset().typeNames().size()) : 0;

@@ -349,8 +349,13 @@ public final class SceneTransfer {
     for (int q = 0; q < indices.length; q++) indices[q] = local[indices[q]];
     Interactions compact = new Interactions(scene.numUsers(), n, scene.indptr(), indices, scene.values(),
         scene.lastTimes()); // renumbering keeps each row ascending
-    float[] b = new Ease(new Ease.Params(params.easeRegularization(),
-        Math.min(Ease.MAX_ITEMS, Math.max(n, Ease.Params.DEFAULTS.maxItems()))))
+    if (n > Ease.MAX_ITEMS) {
+      // said as this model's limit: the user did not choose EASE, the blend did (a review)
+      throw new IllegalArgumentException("scene-transfer blends EASE over the target scene's items, and its dense "
+          + n + " x " + n + " matrix takes at most " + Ease.MAX_ITEMS + " items; train a single-scene model for this"
+          + " target, or one with fewer items");
+    }
+    float[] b = new Ease(new Ease.Params(params.easeRegularization(), Math.max(n, Ease.Params.DEFAULTS.maxItems())))
         .itemWeights(compact, FitListener.NONE);
     int kept = params.easeNeighbours();
     float[] column = new float[n];

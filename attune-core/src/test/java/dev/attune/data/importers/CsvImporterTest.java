@@ -195,7 +195,8 @@ class CsvImporterTest {
         + "c,\"line\nbreak\",view,music\n" // a quoted line break in the item
         + "d," + "x".repeat(257) + ",view,music\n" // too long
         + "e,3,view,mu\u0007sic\n" // a control character in the scene
-        + "f,4,view,music\n");
+        + "f,4,view,music\n"
+        + "g\u0000,5,view,music\n"); // a NUL at the end, which trimming once cut off
     ImportOptions strict = mapping("type=type,scene=scene");
     ImportException e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("i", strict), file, strict));
@@ -205,7 +206,7 @@ class CsvImporterTest {
     ImportOptions lenient = strict.lenient();
     Dataset ds = IMPORTER.newDataset("i", lenient);
     ImportReport report = IMPORTER.importInto(ds, file, lenient);
-    assertEquals(4, report.rejected(ImportReport.BAD_ID), report.rejected().toString());
+    assertEquals(5, report.rejected(ImportReport.BAD_ID), report.rejected().toString());
     assertEquals(2, report.eventsAccepted());
     assertTrue(report.rejectionSamples().stream().anyMatch(r -> r.contains("is longer than 256 characters")),
         report.rejectionSamples().toString());

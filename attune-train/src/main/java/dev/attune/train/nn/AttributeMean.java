@@ -22,8 +22,12 @@ import ai.djl.ndarray.types.Shape;
  * Either way autograd reaches the attribute table.
  */
 public final class AttributeMean {
-  /** The most values one of the constant arrays may hold (a Java array's limit, less headroom). */
-  static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+  /**
+   * The most values one of the constant arrays may hold: the engine copies each into a direct buffer whose size in
+   * bytes (8 per double or long) must fit an int, so 2^31 / 8 (a review: 3e8 values passed a Java array's limit and
+   * failed there, "capacity &lt; 0").
+   */
+  static final long MAX_VALUES = Integer.MAX_VALUE / Long.BYTES;
 
   private final NDArray index;
   private final NDArray weights;

@@ -49,4 +49,19 @@ class AttributeMeanTest {
       org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("useAttributes=false"), e.getMessage());
     }
   }
+
+  /** Between the engine's limit (2^31 bytes) and a Java array's, the dense form is refused too, not failed in DJL. */
+  @org.junit.jupiter.api.Test
+  void aDenseFormPastTheEnginesBufferIsRefused() {
+    int rows = 300_000;
+    int[] indptr = new int[rows + 1];
+    int[] indices = new int[1_000];
+    for (int a = 0; a < indices.length; a++) indices[a] = a;
+    java.util.Arrays.fill(indptr, 1, rows + 1, indices.length); // 3e8 dense values, 3e8 gathered: both past 2^28
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> new AttributeMean(m, DataType.FLOAT32, indptr, indices, 1_000));
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("useAttributes=false"), e.getMessage());
+    }
+  }
 }
