@@ -496,8 +496,12 @@ final class LoadCommand implements Callable<Integer> {
         String problem = dev.attune.events.Ids.problem(id);
         if (problem != null) {
           String shown = dev.attune.events.Ids.printable(id.length() > 60 ? id.substring(0, 60) + "..." : id);
-          throw new IllegalArgumentException(data + " holds the " + kinds[k] + " id \"" + shown + "\", which " + problem + ": the API could never name it; import the source again"
-              + " (this build's import refuses such rows, --lenient counts them) and load that");
+          boolean export = java.nio.file.Files.exists(data.resolve(ExportedEvents.FILE));
+          throw new IllegalArgumentException(data + " holds the " + kinds[k] + " id \"" + shown + "\", which "
+              + problem + ": the API could never name it; " + (export
+                  ? "this export is of a store an earlier build loaded it into: 'attune copy' moves that store whole"
+                  : "import the source again (this build's import refuses such rows, --lenient counts them) and"
+                      + " load that"));
         }
       }
     }

@@ -578,8 +578,10 @@ final class Api {
   static final String ONBOARDING_CREATORS = "onboarding.creators";
   /** The profile attributes that hold onboarding choices: the server's, kept across profile writes. */
   static final List<String> ONBOARDING_KEYS = List.of(ONBOARDING_CATEGORIES, ONBOARDING_CREATORS);
+  /** Reads choices strictly: an earlier build's "[2020]|jazz" is not the array [2020] and something after it (QA). */
   private static final com.fasterxml.jackson.databind.ObjectMapper CHOICES_JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
+      new com.fasterxml.jackson.databind.ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /**
    * Read-merge-write of a profile, one user at a time: 64 stripes of locks by user id (this server's requests only; a

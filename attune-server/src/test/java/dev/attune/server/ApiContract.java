@@ -1095,6 +1095,10 @@ abstract class ApiContract {
     assertEquals(Set.of("jazz", "rock"), Api.splitChoices("jazz|rock"));
     assertEquals(Set.of("folk|rock"), Api.splitChoices(Api.joinChoices(List.of("folk|rock"))));
     assertEquals(Set.of("[null]"), Api.splitChoices("[null]"), "a value an earlier build let a client set: no 500");
+    // an earlier build's choices that happen to start like an array (QA)
+    assertEquals(Set.of("[2020]"), Api.splitChoices("[2020]"));
+    assertEquals(Set.of("[2020]", "jazz"), Api.splitChoices("[2020]|jazz"));
+    assertEquals(Set.of("[\"a\"]", "jazz"), Api.splitChoices("[\"a\"]|jazz"));
     // an empty list clears those choices, the one way to undo them now that profile writes keep them
     json(post("/v1/users/pipe1/onboarding", "{\"creators\":[]}"), 200);
     assertFalse(json(get("/v1/users/pipe1"), 200).get("attributes").has(Api.ONBOARDING_CREATORS));
