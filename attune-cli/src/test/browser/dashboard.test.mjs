@@ -383,6 +383,25 @@ try {
   await page.waitForSelector('#offline', { state: 'hidden', timeout: 12000 });
   check(true, 'and goes there too once the server answers');
 
+  // ---- a server whose store is away says so, and a page that failed for it is drawn again once it is back (QA: a
+  // stopped PostgreSQL and a full disk showed nowhere on the dashboard)
+  expectFailures = true;
+  const unavailable = route => route.fulfill({ status: 503, contentType: 'application/json',
+    body: JSON.stringify({ error: 'unavailable', message: 'the store is unavailable or busy; retry shortly', field: null }) });
+  await page.route('**/v1/admin/quality', unavailable);
+  await page.route('**/health', route => route.fulfill({ status: 503, contentType: 'application/json',
+    body: JSON.stringify({ status: 'store refuses writes', reason: 'the disk is full' }) }));
+  await page.evaluate(() => { location.hash = '#/quality'; });
+  await page.waitForSelector('[data-testid="page-error"][data-unavailable="true"]', { timeout: 20000 });
+  await page.waitForSelector('#store-down:not([hidden])', { timeout: 12000 });
+  check((await page.textContent('#store-down')).includes('store refuses writes (the disk is full)'),
+    'the banner says what /health says');
+  await page.unroute('**/v1/admin/quality');
+  await page.unroute('**/health');
+  await page.waitForSelector('#page[data-ready="quality"]', { timeout: 20000 });
+  check(!(await page.isVisible('#store-down')), 'the banner goes and the failed page is drawn again once the store is back');
+  expectFailures = false;
+
   // ---- an unknown user or item: the message, and the search box stays
   expectFailures = true;
   await open(page, '#/users/no-such-user-here', 'users');
@@ -422,6 +441,18 @@ try {
     await open(page, hash, ready);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 375, `${ready} fits 375 px (${width} px wide)`);
+    if (ready === 'items') {
+      // a search result with that title wraps inside its card, its id in view (QA: a 49,854 px wide button)
+      await page.fill('[data-testid="search"]', 'https://news.example/');
+      await page.press('[data-testid="search"]', 'Enter');
+      const result = page.getByTestId('search-results').locator('button').first();
+      await result.waitFor({ timeout: 10000 });
+      const [button, card] = await page.evaluate(() => {
+        const b = document.querySelector('[data-testid="search-results"] button');
+        return [b.getBoundingClientRect().width, b.parentElement.getBoundingClientRect().width];
+      });
+      check(button <= card, `a long search result wraps within its card (${button} of ${card} px)`);
+    }
     if (ready === 'overview') {
       // the live chart opens at its newest minutes, scrolled past its left axis: the right one is in view
       // (the overview drawn on the desktop above, then the window made narrow: it scrolls to its newest minutes)

@@ -79,14 +79,29 @@ function offline(down) {
 async function heartbeat() {
   if (!sessionStorage.getItem(KEY)) return;
   const wasDown = !document.getElementById('offline').hidden;
+  const storeWasDown = !document.getElementById('store-down').hidden;
   try {
-    await fetch('/health', { cache: 'no-store' });
+    const r = await fetch('/health', { cache: 'no-store' });
     offline(false);
-    // back after an outage: a page that failed while the server was away is drawn again (others stay as they are)
+    // the server answers, but its store may not: /health says so (a QA run's stopped PostgreSQL and full disk showed
+    // nowhere on the dashboard), and pages that failed for it are drawn again once it is back
+    const health = await r.json().catch(() => ({}));
+    storeDown(r.ok ? null : health);
     const failed = document.querySelector('[data-testid="page-error"]');
-    if (wasDown && failed && failed.dataset.offline === 'true') show();
+    if (failed && ((wasDown && failed.dataset.offline === 'true')
+        || (storeWasDown && r.ok && failed.dataset.unavailable === 'true'))) show();
   } catch (e) {
     offline(true);
+  }
+}
+
+/** Shows what /health said when it was not ok ({status, reason}), or hides the banner for null. */
+function storeDown(health) {
+  const banner = document.getElementById('store-down');
+  banner.hidden = health === null;
+  if (health !== null) {
+    banner.textContent = `The server reports: ${health.status || 'not ready'}${health.reason ? ` (${health.reason})` : ''}.`
+      + ' What this page shows may be old, and changes may be refused; the dashboard checks again every 5 seconds.';
   }
 }
 
@@ -556,6 +571,12 @@ function followJob(out) {
         if (done && (!document.activeElement || document.activeElement === document.body)) announce(done);
       }
     } catch (e) {
+      // an outage (the server restarting, its store away) does not end the following: the job's end is shown once
+      // it answers (a QA run's line stayed at "does not answer" and Train disabled after a restart)
+      if (e instanceof Offline || (e instanceof ApiError && e.status === 503)) {
+        out.textContent = `${e.message}; still following the job`;
+        return;
+      }
       clearInterval(timer);
       if (e instanceof Stale) return;
       if (e instanceof Unauthorized) return keyRefused();
@@ -658,8 +679,9 @@ async function users(userId) {
       api(`/v1/users/${encodeURIComponent(userId)}/recommendations?k=10&explain=true`),
       api('/v1/admin/overview')]);
   } catch (e) {
-    // an outage goes to the page's own error, which is drawn again once the server answers
-    if (e instanceof Stale || e instanceof Unauthorized || e instanceof Offline) throw e;
+    // an outage (of the server or its store) goes to the page's own error, drawn again once it is over
+    if (e instanceof Stale || e instanceof Unauthorized || e instanceof Offline
+        || (e instanceof ApiError && e.status === 503)) throw e;
     // an unknown user: the search stays, to look for another
     main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e instanceof ApiError && e.status === 404
       ? `No user '${userId}' here (no events or profile under that id): search for another above.` : e.message));
@@ -858,8 +880,9 @@ async function items(itemId) {
     [item, similar, consumers, days] = await Promise.all([api(`/v1/items/${enc}`), api(`/v1/items/${enc}/similar?k=10`),
       api(`/v1/admin/items/${enc}/consumers?limit=15`), api(`/v1/admin/events/over-time?bucket=day&itemId=${enc}`)]);
   } catch (e) {
-    // an outage goes to the page's own error, which is drawn again once the server answers
-    if (e instanceof Stale || e instanceof Unauthorized || e instanceof Offline) throw e;
+    // an outage (of the server or its store) goes to the page's own error, drawn again once it is over
+    if (e instanceof Stale || e instanceof Unauthorized || e instanceof Offline
+        || (e instanceof ApiError && e.status === 503)) throw e;
     // an unknown item: the search stays, to look for another
     main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e instanceof ApiError && e.status === 404
       ? `No item '${itemId}' in the catalogue: search for another above.` : e.message));
@@ -886,7 +909,7 @@ async function items(itemId) {
       card(`Events on it${wholeLogBucket(days)}, from its first to its newest event (UTC; popular and trending count its users instead)`,
         // an item nobody has touched has no first event: a chart of one zero on some day would say otherwise
         days.total ? wholeLogChart(days, { subject: 'events on this item', width: 560, testid: 'chart-popularity' })
-          : h('p', { class: 'muted', 'data-testid': 'chart-popularity-empty' }, 'No events on it yet.')),
+          : h('p', { class: 'muted', 'data-testid': 'chart-popularity-empty' }, 'No events with a known time on it yet.')),
       card('Who consumes it',
         h('p', {}, h('b', { 'data-testid': 'consumer-users' }, fmt(consumers.users)), ' users, ',
           h('b', { 'data-testid': 'consumer-events' }, fmt(consumers.events)), consumers.users ? ' events in all. Most active:' : ' events: nobody has consumed it yet.'),
@@ -987,14 +1010,23 @@ async function show() {
   } catch (e) {
     if (e instanceof Stale) return; // the user has moved on; the newer page draws itself
     if (e instanceof Unauthorized) return keyRefused();
-    main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error', 'data-offline': String(e instanceof Offline) },
-      e instanceof Offline ? `${e.message}; the page is drawn again when it answers` : e.message));
+    const unavailable = e instanceof ApiError && e.status === 503;
+    main.replaceChildren(h('p', { class: 'error', 'data-testid': 'page-error', 'data-offline': String(e instanceof Offline),
+      'data-unavailable': String(unavailable) },
+    e instanceof Offline ? `${e.message}; the page is drawn again when it answers`
+      : unavailable ? `${e.message}; the page is drawn again when the store is back` : e.message));
   }
 }
 
 document.getElementById('login-form').addEventListener('submit', async ev => {
   ev.preventDefault();
   const key = document.getElementById('key').value.trim();
+  // a header carries Latin-1 only, and a key is printable ASCII: said as a wrong key, not as a server that does not
+  // answer (what the browser's refusal to send it read as, QA)
+  if (/[^\x20-\x7e]/.test(key)) {
+    document.getElementById('login-error').textContent = 'That key is not the admin key (keys hold plain ASCII characters only).';
+    return;
+  }
   let r;
   try {
     r = await fetch('/v1/admin/overview', { headers: { Authorization: `Bearer ${key}` } });
@@ -1015,7 +1047,8 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
     const wait = r.headers.get('Retry-After');
     document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.'
       : r.status === 429 ? `Too many requests from here for now: try again in ${wait ? plural(Number(wait), 'second') : 'a few seconds'}.`
-        : `The server answered ${r.status}.`;
+        : r.status === 403 ? 'That API key has no admin scope: the dashboard needs the admin key or a key with it.'
+          : `The server answered ${r.status}.`;
   }
 });
 document.getElementById('logout').addEventListener('click', logout);
