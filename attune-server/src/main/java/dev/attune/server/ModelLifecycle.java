@@ -1054,18 +1054,29 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** Writes {@code j} to its {@link #jobRecord} (write-then-move: a kill leaves the old record or the new one). */
   private void recordJob(Job j) {
+    recordJob(j.id, j.toMap());
+  }
+
+  /** Writes the record of job {@code id}; one writer at a time (the job's thread and a stop may both write). */
+  private void recordJob(String id, Map<String, Object> record) {
     Path file = jobRecord();
     // a name of this process's own: servers sharing a model root would otherwise move each other's half-written file
     Path tmp = file.resolveSibling(JOB_RECORD + "." + ProcessHandle.current().pid() + ".tmp");
-    try {
-      Files.createDirectories(file.getParent());
-      json.writeValue(tmp.toFile(), j.toMap());
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | RuntimeException e) {
-      // the job goes on: only what a restart shows of it is lost
-      LOG.warn("could not record training job {} in {}: {}", j.id, file, e.toString());
+    synchronized (recordLock) {
+      try {
+        Files.createDirectories(file.getParent());
+        json.writeValue(tmp.toFile(), record);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | RuntimeException e) {
+        // the job goes on: only what a restart shows of it is lost
+        LOG.warn("could not record training job {} in {}: {}", id, file, e.toString());
+      }
     }
   }
+
+  /** Held while the job record is written. */
+  private final Object recordLock = new Object();
+
 
   /**
    * The job the {@link #JOB_RECORD} holds, if it started after {@code afterMillis}: a job recorded as running was
@@ -1284,6 +1295,17 @@ final class ModelLifecycle implements AutoCloseable {
         if (!worker.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
           LOG.warn("training job {} did not stop within {} s; it ends with the server", j == null ? "?" : j.id,
               STOP_WAIT_SECONDS);
+          if (j != null && !j.finished()) {
+            // recorded as the stop it is: left "training", the next start took it for a kill and held the automatic
+            // triggers back (a review)
+            Map<String, Object> stopped = j.toMap();
+            stopped.put("state", "failed");
+            stopped.put("finishedAtMillis", clock.getAsLong());
+            stopped.put("error", STOPPED);
+            stopped.put("gate", null);
+            stopped.put("version", null);
+            recordJob(j.id, stopped);
+          }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

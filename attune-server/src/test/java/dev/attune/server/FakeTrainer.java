@@ -39,6 +39,12 @@ final class FakeTrainer implements ModelTrainer {
     gate.countDown();
   }
 
+  /** Counted down when a training reaches its first epoch's end. */
+  final CountDownLatch training = new CountDownLatch(1);
+
+  /** When above 0, a training first waits this long deaf to interrupts (a step that outlasts the server's stop). */
+  volatile long deafForMillis;
+
   /** Thrown by the next training when set (an OutOfMemoryError, say), then cleared. */
   volatile Error trainingError;
 
@@ -58,6 +64,18 @@ final class FakeTrainer implements ModelTrainer {
     if (error != null) throw error;
     testUsers.add(split.test().numUsersWithItems());
     listener.epochEnd(1, 0.9);
+    training.countDown();
+    if (deafForMillis > 0) {
+      // a long step that no interrupt ends: the server's stop gives up waiting on it
+      long until = System.nanoTime() + deafForMillis * 1_000_000L;
+      while (System.nanoTime() < until) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException ignored) {
+          // deaf on purpose
+        }
+      }
+    }
     if (!gate.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the test never released the job");
     var weights = RandomSasRec.weights(new RandomSasRec.Config(dataset.numItems(), 16, 1, 2, 16, 20, 0, 0, null, null,
         100 + trained));

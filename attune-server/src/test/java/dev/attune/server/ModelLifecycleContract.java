@@ -1084,6 +1084,30 @@ abstract class ModelLifecycleContract {
     assertEquals(0, byEvents.get("killedBefore").asInt());
   }
 
+  /**
+   * A job that does not stop within the stop's wait is recorded as stopped, not left "training": the next start took
+   * it for a kill and held the automatic triggers back (a review).
+   */
+  @Test
+  void aJobOutlastingTheStopIsRecordedStoppedNotKilled() throws Exception {
+    FakeTrainer deaf = new FakeTrainer(0.2, true, 0.3);
+    deaf.deafForMillis = (ModelLifecycle.STOP_WAIT_SECONDS + 3) * 1000L;
+    start(deaf, LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    Path record = ModelLifecycle.jobRecord(dir, store.location());
+    assertTrue(deaf.training.await(30, java.util.concurrent.TimeUnit.SECONDS), "the job reached its long step");
+    server.stop();
+    server = null;
+    JsonNode stopped = JSON.readTree(Files.readString(record));
+    assertEquals("failed", stopped.get("state").asText(), stopped.toString());
+    assertEquals(ModelLifecycle.STOPPED, stopped.get("error").asText(), stopped.toString());
+    assertFalse(stopped.get("finishedAtMillis").isNull(), stopped.toString());
+    deaf.release();
+    start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS.withRetrainAfterEvents(5));
+    JsonNode status = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertTrue(status.get("triggers").get("heldUntilMillis").isNull(), "a stop is no kill: " + status);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private void postPlays(int from, int count) throws Exception {
