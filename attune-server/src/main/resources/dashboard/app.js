@@ -79,7 +79,6 @@ function offline(down) {
 async function heartbeat() {
   if (!sessionStorage.getItem(KEY)) return;
   const wasDown = !document.getElementById('offline').hidden;
-  const storeWasDown = !document.getElementById('store-down').hidden;
   try {
     const r = await fetch('/health', { cache: 'no-store' });
     offline(false);
@@ -88,8 +87,10 @@ async function heartbeat() {
     const health = await r.json().catch(() => ({}));
     storeDown(r.ok ? null : health);
     const failed = document.querySelector('[data-testid="page-error"]');
+    // a page that failed with a 503 is drawn again once /health is ok, banner or not: a store busy for a moment (a
+    // lock) answers 503 while /health stays ok, and that page stayed failed (QA)
     if (failed && ((wasDown && failed.dataset.offline === 'true')
-        || (storeWasDown && r.ok && failed.dataset.unavailable === 'true'))) show();
+        || (r.ok && failed.dataset.unavailable === 'true'))) show();
   } catch (e) {
     offline(true);
   }

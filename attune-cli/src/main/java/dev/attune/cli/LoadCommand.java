@@ -491,19 +491,33 @@ final class LoadCommand implements Callable<Integer> {
     dev.attune.data.IdIndex[] indices = {dataset.userIds(), dataset.itemIds(), dataset.typeNames(),
         dataset.sceneNames()};
     for (int k = 0; k < kinds.length; k++) {
-      for (int i = 0; i < indices[k].size(); i++) {
-        String id = indices[k].id(i);
-        String problem = dev.attune.events.Ids.problem(id);
-        if (problem != null) {
-          String shown = dev.attune.events.Ids.printable(id.length() > 60 ? id.substring(0, 60) + "..." : id);
-          boolean export = java.nio.file.Files.exists(data.resolve(ExportedEvents.FILE));
-          throw new IllegalArgumentException(data + " holds the " + kinds[k] + " id \"" + shown + "\", which "
-              + problem + ": the API could never name it; " + (export
-                  ? "this export is of a store an earlier build loaded it into: 'attune copy' moves that store whole"
-                  : "import the source again (this build's import refuses such rows, --lenient counts them) and"
-                      + " load that"));
-        }
+      for (int i = 0; i < indices[k].size(); i++) refuseUnnameable(data, kinds[k] + " id", indices[k].id(i));
+    }
+    // what onboarding and recommendation requests choose by, checked as the API checks an item's (QA: a 300-character
+    // creator loaded, and then no choice could name it and no client could write its item back)
+    for (dev.attune.events.Item item : dataset.items()) {
+      String fix = "write the item with another in the data set's items.jsonl";
+      if (item.creator() != null && !item.creator().isBlank()) {
+        refuseUnnameable(data, "creator of item " + item.id() + ",", item.creator(), fix);
+      }
+      for (String category : item.categories()) {
+        refuseUnnameable(data, "category of item " + item.id() + ",", category, fix);
       }
     }
   }
+
+  private static void refuseUnnameable(java.nio.file.Path data, String what, String id) {
+    refuseUnnameable(data, what, id, java.nio.file.Files.exists(data.resolve(ExportedEvents.FILE))
+        ? "this export is of a store an earlier build loaded it into: 'attune copy' moves that store whole"
+        : "import the source again (this build's import refuses such rows, --lenient counts them) and load that");
+  }
+
+  private static void refuseUnnameable(java.nio.file.Path data, String what, String id, String fix) {
+    String problem = dev.attune.events.Ids.problem(id);
+    if (problem == null) return;
+    String shown = dev.attune.events.Ids.printable(id.length() > 60 ? id.substring(0, 60) + "..." : id);
+    throw new IllegalArgumentException(data + " holds the " + what + " \"" + shown + "\", which " + problem
+        + ": the API could never name it; " + fix);
+  }
+
 }

@@ -517,6 +517,18 @@ class AttuneCliTest {
     assertTrue(refused.err().contains("holds the user id \"u?1\", which contains a control character")
         && refused.err().contains("the API could never name it"), refused.err());
     assertFalse(java.nio.file.Files.exists(storeFile), "nothing written");
+    // an item's creator, what choices name, as the API checks it (QA: a 300-character one loaded)
+    var longCreator = new dev.attune.data.Dataset("long-creator", dev.attune.data.Dataset.TimeKind.CLOCK);
+    longCreator.putItem(new dev.attune.events.Item("i1", "music", "t", "C".repeat(300), null, List.of("rock"),
+        List.of(), Float.NaN, dev.attune.events.Item.UNKNOWN_TIME, null, Map.of()));
+    longCreator.addEvent(new dev.attune.events.Event("fine", "i1", "play", 1f, 1_000L, "music"));
+    Path creatorData = dir.resolve("long-creator");
+    dev.attune.data.DatasetIo.write(longCreator, creatorData);
+    CliRun creator = run("load", "--data", creatorData.toString(), "--store", "jdbc:sqlite:" + storeFile, "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, creator.code(), creator.err());
+    assertTrue(creator.err().contains("holds the creator of item i1, \"CCC") && creator.err().contains("is longer"
+        + " than 256 characters"), creator.err());
+    assertFalse(java.nio.file.Files.exists(storeFile), "nothing written");
   }
 
   @Test

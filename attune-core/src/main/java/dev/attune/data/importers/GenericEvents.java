@@ -46,7 +46,7 @@ final class GenericEvents {
     // a database export leaves a cell it has no value for empty, or writes NULL (\\N in MySQL): the type, value and
     // scene take their defaults there; a type absent from the row (a short CSV row, a JSON field left out) is missing
     boolean typeDefaulted = m.type() != null && isNull(present(type, m.type()));
-    String t = m.type() == null || typeDefaulted ? m.defaultType() : type.strip();
+    String t = m.type() == null || typeDefaulted ? m.defaultType() : trimSpaces(type);
     if (!cx.acceptsType(t)) {
       throw BadRow.unknownType(m.type() == null ? "default-type" : m.type(), t, cx.options.weights().types().stream()
           .map(EventType::name).sorted().toList());
@@ -92,7 +92,7 @@ final class GenericEvents {
           ? "; seconds heard are the type play_seconds, with the item's duration" : ""));
     }
     boolean sceneDefaulted = m.scene() != null && isNull(scene);
-    String s = isNull(scene) ? defaultScene : id(scene.strip(), m.scene());
+    String s = isNull(scene) ? defaultScene : id(trimSpaces(scene), m.scene());
     long ts = switch (m.timeFormat()) {
       case EPOCH_SECONDS -> epochSeconds(required(time, m.timestamp()));
       case EPOCH_MILLIS -> epochMillis(required(time, m.timestamp()));
@@ -259,8 +259,20 @@ final class GenericEvents {
     if (isNull(cell)) {
       throw BadRow.missing(column);
     }
-    // strip, not trim: trim also cut control characters off the ends (a NUL after an id), which an id may not hold
-    return cell.strip();
+    return trimSpaces(cell);
+  }
+
+  /**
+   * {@code cell} without the spaces around it, and nothing else: trim() also cut control characters off its ends (a NUL
+   * after an id), and strip() tabs, line breaks and the separators U+001C-U+001F, which an id may not hold and which
+   * then passed unseen (QA).
+   */
+  private static String trimSpaces(String cell) {
+    int from = 0;
+    int to = cell.length();
+    while (from < to && cell.charAt(from) == ' ') from++;
+    while (to > from && cell.charAt(to - 1) == ' ') to--;
+    return cell.substring(from, to);
   }
 
   /** A cell that must be in the row, though it may say nothing (empty, NULL). */

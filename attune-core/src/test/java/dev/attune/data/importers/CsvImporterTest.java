@@ -196,7 +196,9 @@ class CsvImporterTest {
         + "d," + "x".repeat(257) + ",view,music\n" // too long
         + "e,3,view,mu\u0007sic\n" // a control character in the scene
         + "f,4,view,music\n"
-        + "g\u0000,5,view,music\n"); // a NUL at the end, which trimming once cut off
+        + "g\u0000,5,view,music\n" // a NUL at the end, which trimming once cut off
+        + "\"h\u001f\",6,view,music\n" // a separator, and a tab, which strip() cut off
+        + "\"k\t\",7,view,music\n");
     ImportOptions strict = mapping("type=type,scene=scene");
     ImportException e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("i", strict), file, strict));
@@ -206,7 +208,7 @@ class CsvImporterTest {
     ImportOptions lenient = strict.lenient();
     Dataset ds = IMPORTER.newDataset("i", lenient);
     ImportReport report = IMPORTER.importInto(ds, file, lenient);
-    assertEquals(5, report.rejected(ImportReport.BAD_ID), report.rejected().toString());
+    assertEquals(7, report.rejected(ImportReport.BAD_ID), report.rejected().toString());
     assertEquals(2, report.eventsAccepted());
     assertTrue(report.rejectionSamples().stream().anyMatch(r -> r.contains("is longer than 256 characters")),
         report.rejectionSamples().toString());
