@@ -324,10 +324,6 @@ final class RequestBodies {
     if (problem != null) throw ApiException.invalid(field, field + " " + problem);
   }
 
-  private static boolean validSurrogateAt(String s, int k) {
-    return dev.attune.events.Ids.validSurrogateAt(s, k);
-  }
-
   static String optionalText(JsonNode n, String path, String field) {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) return null;
@@ -346,7 +342,7 @@ final class RequestBodies {
   static void checkText(String text, String field) {
     for (int k = 0; k < text.length(); k++) {
       char c = text.charAt(k);
-      if (c == 0 || Character.isSurrogate(c) && !validSurrogateAt(text, k)) {
+      if (c == 0 || Character.isSurrogate(c) && !dev.attune.events.Ids.validSurrogateAt(text, k)) {
         throw ApiException.invalid(field, field + " contains a NUL character or a broken surrogate pair");
       }
     }
