@@ -321,8 +321,10 @@ final class Api {
     for (int k = 0; k < users.size(); k++) pathOf.put(users.get(k).id(), paths.get(k)); // the last of each id
     List<User> last = lastOfEachId(users, User::id);
     List<User> kept = new ArrayList<>(last.size());
-    try (ProfileLocks.Held held = profileLocks.lock(last.stream().map(User::id).toList())) {
-      for (User u : last) kept.add(keepingOnboarding(u, pathOf.get(u.id())));
+    List<String> ids = last.stream().map(User::id).toList();
+    try (ProfileLocks.Held held = profileLocks.lock(ids)) {
+      Map<String, User> stored = store.users(ids); // one read for the batch, under its locks
+      for (User u : last) kept.add(keepingOnboarding(u, stored.get(u.id()), pathOf.get(u.id())));
       store.upsertUsers(kept);
     }
     ctx.json(Map.of("upserted", kept.size()));
@@ -331,10 +333,11 @@ final class Api {
   /**
    * {@code given} with the onboarding choices its stored profile holds: a profile write replaces the attributes, and
    * an app that added an age to a profile silently dropped the user's choices (QA). The choices are the server's: a
-   * client may send them back as read, but not set or change them here ({@code path}: where the user is in the body).
+   * client may send them back as read, but not set or change them here ({@code path}: where the user is in the body;
+   * {@code storedUser} the stored profile, or null).
    */
-  private User keepingOnboarding(User given, String path) {
-    Map<String, String> stored = store.user(given.id()).map(User::attributes).orElse(Map.of());
+  private static User keepingOnboarding(User given, User storedUser, String path) {
+    Map<String, String> stored = storedUser == null ? Map.of() : storedUser.attributes();
     Map<String, String> attributes = new LinkedHashMap<>(given.attributes());
     for (String key : ONBOARDING_KEYS) {
       String sent = attributes.get(key);
@@ -397,7 +400,7 @@ final class Api {
     }
     User u;
     try (ProfileLocks.Held held = profileLocks.lock(List.of(id))) {
-      u = keepingOnboarding(RequestBodies.user("", b, id), "");
+      u = keepingOnboarding(RequestBodies.user("", b, id), store.user(id).orElse(null), "");
       store.upsertUsers(List.of(u));
     }
     ctx.json(new User(asSent(ctx), u.attributes()));

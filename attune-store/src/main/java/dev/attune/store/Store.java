@@ -81,6 +81,13 @@ public interface Store extends AutoCloseable {
   /** The user, if present. */
   Optional<User> user(String userId);
 
+  /** The users of {@code userIds} that are present, by id; one read where the store can (a batch's profiles). */
+  default Map<String, User> users(java.util.Collection<String> userIds) {
+    Map<String, User> found = new java.util.HashMap<>();
+    for (String id : userIds) user(id).ifPresent(u -> found.put(id, u));
+    return found;
+  }
+
   /**
    * Deletes a user's profile, every event of theirs and what experiments recorded of them.
    *

@@ -112,6 +112,10 @@ abstract class StoreContract {
 
     store.upsertUsers(List.of(new User("u2", Map.of("country", "DE", "age", "31"))));
     assertEquals(Map.of("country", "DE", "age", "31"), store.user("u2").orElseThrow().attributes());
+    // a batch's profiles in one read: those present, by id
+    assertEquals(Map.of("u1", new User("u1", Map.of()), "u2", new User("u2", Map.of("country", "DE", "age", "31"))),
+        store.users(List.of("u2", "nobody", "u1")));
+    assertEquals(Map.of(), store.users(List.of()));
   }
 
   @Test
