@@ -432,6 +432,15 @@ final class ModelLifecycle implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Lifts the hold after kills for job {@code j} about to end, well or not, without taking the server along (a review:
+   * an admin's job that published left the triggers off for up to a day); before the job shows as ended, so that no
+   * one reads it ended and the hold still on. Not for a job the server's stop ends.
+   */
+  private void liftHold(Job j) {
+    if (!j.cancelled) automaticHeldUntil = 0;
+  }
+
   /** Queues a job unless one runs; returns it, or null when one runs. */
   private Job tryStart(String trigger) {
     Job j;
@@ -676,6 +685,7 @@ final class ModelLifecycle implements AutoCloseable {
           + " holdout={} holdoutUsers={} trigger={}{}", j.version, gate.get("decision"), candidateNdcg, activeVersion,
           activeNdcg, config.gateMargin(), split.protocol(), gate.get("holdoutUsers"), j.trigger,
           gate.get("note") == null ? "" : " note=" + gate.get("note"));
+      liftHold(j);
       j.finish(publish ? "published" : "rejected", clock.getAsLong(), null);
       LOG.info("training job {} ({}) {} version {} in {} s", j.id, j.trigger, j.state, j.version,
           (j.finishedAtMillis - j.startedAtMillis) / 1000);
@@ -711,6 +721,7 @@ final class ModelLifecycle implements AutoCloseable {
             : "the job failed before this version was registered: it was not kept");
         j.publishGate(failedGate);
       }
+      liftHold(j);
       j.finish("failed", clock.getAsLong(), error);
     } finally {
       if (lock != null) {
@@ -725,9 +736,6 @@ final class ModelLifecycle implements AutoCloseable {
         }
       }
       if (j.finished()) recordJob(j);
-      // a job that ended, well or not, ended without taking the server along: the hold after kills is lifted (a review:
-      // an admin's job that published left the triggers off for up to a day)
-      if (j.finished() && !j.cancelled) automaticHeldUntil = 0;
       JobListener l = jobListener;
       if (l != null && j.finished()) l.finished(j.state, j.finishedAtMillis - j.startedAtMillis);
       // events that arrived during the job may have reached the trigger: a burst then quiet is learnt too
