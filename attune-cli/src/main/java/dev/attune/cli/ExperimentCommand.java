@@ -220,7 +220,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     private static String firstLine(String body, int most) {
       String line = body.strip().lines().findFirst().orElse("");
-      return line.length() > most ? line.substring(0, most) + "..." : line;
+      return dev.attune.events.Ids.printable(line, most);
     }
 
     /** {@link #call} for an answer that must be an object with {@code field}: else the server is not Attune's. */

@@ -72,7 +72,7 @@ final class KeysCommand implements Callable<Integer> {
         case "create" -> {
           // the listing prints names as they are: a line break in one could forge a row (an "admin active" key)
           // so could a right-to-left override or a zero-width character (format characters) make it read otherwise
-          if (name.codePoints().anyMatch(KeysCommand::breaksTheListing)) {
+          if (name.codePoints().anyMatch(dev.attune.events.Ids::breaksALine)) {
             throw new IllegalArgumentException("--name is one line of text, without tabs, control characters or"
                 + " invisible format characters (such as right-to-left marks)");
           }
@@ -97,7 +97,7 @@ final class KeysCommand implements Callable<Integer> {
           if (keys.isEmpty()) out.println("no API keys in " + ServeCommand.withoutParameters(url));
           for (Store.ApiKey k : keys) {
             out.printf("%s  %-17s  %-8s  %s%n", k.id(), String.join(",", new java.util.TreeSet<>(k.scopes())),
-                k.revoked() ? "revoked" : "active", printable(k.name()));
+                k.revoked() ? "revoked" : "active", dev.attune.events.Ids.printable(k.name()));
           }
         }
         case "revoke" -> {
@@ -117,26 +117,6 @@ final class KeysCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
-  }
-
-  /**
-   * Whether a character of a key's name would break its row of the listing: a control character, a line or paragraph
-   * separator, or an invisible format character (a right-to-left override, a zero-width space).
-   */
-  private static boolean breaksTheListing(int c) {
-    int type = Character.getType(c);
-    return Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-        || type == Character.PARAGRAPH_SEPARATOR;
-  }
-
-  /** A key's name on one line: its control characters (in a name an earlier build took) escaped by code point. */
-  static String printable(String name) {
-    StringBuilder b = new StringBuilder(name.length());
-    name.codePoints().forEach(c -> {
-      if (Character.isISOControl(c)) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
-      else b.appendCodePoint(c);
-    });
-    return b.toString();
   }
 
   /** Listing or revoking reads a store: a mistyped SQLite path must not create an empty one that lists nothing. */

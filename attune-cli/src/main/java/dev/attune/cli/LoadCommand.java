@@ -515,7 +515,7 @@ final class LoadCommand implements Callable<Integer> {
   private static void refuseUnnameable(java.nio.file.Path data, String what, String id, String fix) {
     String problem = dev.attune.events.Ids.problem(id);
     if (problem == null) return;
-    String shown = dev.attune.events.Ids.printable(id.length() > 60 ? id.substring(0, 60) + "..." : id);
+    String shown = dev.attune.events.Ids.printable(id, 60);
     throw new IllegalArgumentException(data + " holds the " + what + " \"" + shown + "\", which " + problem
         + ": the API could never name it; " + fix);
   }

@@ -1046,7 +1046,6 @@ class AttuneCliTest {
     CliRun wholeKey = run("keys", "revoke", token, "--store", store);
     assertEquals(AttuneCli.USAGE_ERROR, wholeKey.code());
     assertTrue(wholeKey.err().contains("give the key's id, not the key"), wholeKey.err());
-    assertEquals("x\\u000aadmin\\u0009", KeysCommand.printable("x\nadmin\t"));
     CliRun bad = run("keys", "create", "--store", store, "--scopes", "root");
     assertEquals(AttuneCli.USAGE_ERROR, bad.code());
     assertTrue(bad.err().contains("--scopes takes read, write, admin"), bad.err());

@@ -36,10 +36,35 @@ public final class Ids {
     return null;
   }
 
-  /** {@code id} as a message shows it: each control character a '?', so that a NUL or a line break breaks no line. */
+  /**
+   * {@code id} as a message or a listing shows it, on one line and unambiguous: each character that would break the
+   * line or hide itself (a control character, a line or paragraph separator, a format character such as a
+   * right-to-left override or a zero-width space, half of a broken surrogate pair) written as its code point: a
+   * backslash, 'u' and four hex digits.
+   */
   public static String printable(String id) {
-    return id.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
-        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    StringBuilder b = new StringBuilder(id.length());
+    id.codePoints().forEach(c -> {
+      if (breaksALine(c)) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
+      else b.appendCodePoint(c);
+    });
+    return b.toString();
+  }
+
+  /**
+   * {@link #printable} of at most the first {@code maxCharacters} characters (code points, so that a cut never splits
+   * a surrogate pair), "..." marking a cut.
+   */
+  public static String printable(String id, int maxCharacters) {
+    if (id.codePointCount(0, id.length()) <= maxCharacters) return printable(id);
+    return printable(id.substring(0, id.offsetByCodePoints(0, maxCharacters))) + "...";
+  }
+
+  /** Whether code point {@code c}, shown as it is, would break a line of output or hide itself. */
+  public static boolean breaksALine(int c) {
+    int type = Character.getType(c);
+    return Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE;
   }
 
   /** Whether the surrogate at {@code k} is half of a valid pair. */

@@ -1,5 +1,6 @@
 package dev.attune.server;
 
+import dev.attune.events.Ids;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.net.URLDecoder;
@@ -122,7 +123,7 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
       } catch (IllegalArgumentException e) {
         // the decoder's own words name Java's internals ("URLDecoder: Illegal hex characters ..."): said plainly
         throw new ApiException(400, "invalid_query", "the query string is not valid percent-encoding near '"
-            + (part.length() > 40 ? part.substring(0, 40) + "..." : part) + "': '%' must be followed by two hex"
+            + Ids.printable(part, 40) + "': '%' must be followed by two hex"
             + " digits (a '%' itself is written %25)", eq < 0 ? null : part.substring(0, eq));
       }
       // "_" is the cache-buster a browser library adds to every GET (jQuery's cache: false), not a misspelling;
@@ -131,7 +132,7 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
       if (queryParams.stream().noneMatch(p -> p.name().equals(name))) {
         // the field names it, as for a body's unknown field (a reject reason counts it as "unknown field", so names a
         // client makes up add no reasons)
-        String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
+        String shown = Ids.printable(name, 40);
         throw new ApiException(400, "invalid_query", "unknown query parameter '" + shown + "'; " + method + " " + path
             + (queryParams.isEmpty() ? " takes none"
                 : " takes " + String.join(", ", queryParams.stream().map(Param::name).toList())), shown);

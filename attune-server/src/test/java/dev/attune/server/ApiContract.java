@@ -13,9 +13,11 @@ import dev.attune.infer.RandomSceneTransfer;
 import dev.attune.store.Store;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -675,6 +677,10 @@ abstract class ApiContract {
     assertTrue(misspelt.body().contains("'exlude'") && misspelt.body().contains("exclude"), misspelt.body());
     assertError(get("/v1/popular?k=1&k=2"), 400, "invalid_query", "k");
     assertError(get("/v1/items/song4?k=1"), 400, "invalid_query", "k");
+    // a long made-up name is shown cut after 40 characters, never inside a surrogate pair
+    String notes = "\uD83C\uDFB5".repeat(50);
+    HttpResponse<String> longName = get("/v1/popular?" + URLEncoder.encode(notes, StandardCharsets.UTF_8) + "=1");
+    assertError(longName, 400, "invalid_query", "\uD83C\uDFB5".repeat(40) + "...");
     assertEquals(2, json(get("/v1/popular?k=2&"), 200).get("items").size(), "an empty part is nothing");
     assertEquals(1, json(get("/v1/popular?%6B=1"), 200).get("items").size(), "an encoded name is its name");
     assertEquals(2, json(get("/v1/users/p/recommendations?k=2&_=1733480000000"), 200).get("items").size(),

@@ -89,6 +89,6 @@ final class JsonColumns {
   }
 
   private static String abbreviate(String s) {
-    return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    return dev.attune.events.Ids.printable(s, 80);
   }
 }

@@ -62,7 +62,7 @@ final class BadRow extends Exception {
   /** An id that breaks the rules of ids ({@link dev.attune.events.Ids}): {@code problem} says how. */
   static BadRow badId(String field, String value, String problem) {
     return new BadRow(ImportReport.BAD_ID, ImportReport.BAD_ID + " in field '" + field + "': "
-        + quote(dev.attune.events.Ids.printable(value)) + " " + problem);
+        + quote(value) + " " + problem);
   }
 
   static BadRow badDate(String field, String value) {
@@ -79,7 +79,6 @@ final class BadRow extends Exception {
     if (value == null) {
       return "null";
     }
-    String v = value.length() > MAX_VALUE_CHARS ? value.substring(0, MAX_VALUE_CHARS) + "..." : value;
-    return '"' + v + '"';
+    return '"' + dev.attune.events.Ids.printable(value, MAX_VALUE_CHARS) + '"';
   }
 }

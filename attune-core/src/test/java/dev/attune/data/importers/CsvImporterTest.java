@@ -202,7 +202,7 @@ class CsvImporterTest {
     ImportOptions strict = mapping("type=type,scene=scene");
     ImportException e = assertThrows(ImportException.class,
         () -> IMPORTER.importInto(IMPORTER.newDataset("i", strict), file, strict));
-    assertEquals("i.csv:3: bad id in field 'user': \"b?1\" contains a control character or a broken surrogate pair",
+    assertEquals("i.csv:3: bad id in field 'user': \"b\\u00001\" contains a control character or a broken surrogate pair",
         e.getMessage());
     assertEquals(ImportReport.BAD_ID, e.reason());
     ImportOptions lenient = strict.lenient();
