@@ -105,6 +105,33 @@ class SceneTransferBlendTest {
         "a three-component gate reads w_N = w_U = w_E = 0");
   }
 
+  /**
+   * Review: the fold-in weighed an item the history holds d times d (1 + α), where training (and FactorModel) weighs it
+   * 1 + α·d. With repeats in the history the served iALS score is FactorModel's fold-in of the same music items.
+   */
+  @Test
+  void repeatsInTheHistoryWeighTheFoldInAsTrainingDoes() {
+    WeightFile w = weights(new float[][] {{0, 1, 0}}, 0); // iALS in every bucket
+    SceneTransferModel model = SceneTransferModel.fromWeights(w, EMPTY, "music");
+    float[] cf = w.tensor("cf_item_factors").values().clone();
+    for (int i = 0; i < N; i++) if (SCENES[i] != 1) for (int a = 0; a < F; a++) cf[i * F + a] = 0;
+    FactorModel als = new FactorModel("als", EMPTY, F, new float[F], cf, ALPHA, LAMBDA);
+    int[] history = {1, 3, 3, 2, 6, 9, 9, 9, 3}; // music: 3 three times, 6 once, 9 three times
+    float[] x = als.foldIn(new int[] {3, 3, 6, 9, 9, 9, 3});
+    float[] expected = new float[MUSIC.length];
+    for (int r = 0; r < MUSIC.length; r++) {
+      for (int a = 0; a < F; a++) expected[r] += x[a] * cf[MUSIC[r] * F + a];
+    }
+    assertArrayEquals(standardised(expected), model.score(history, MUSIC), 1e-4f);
+    float[] once = als.foldIn(new int[] {3, 6, 9});
+    float[] distinct = new float[MUSIC.length];
+    for (int r = 0; r < MUSIC.length; r++) {
+      for (int a = 0; a < F; a++) distinct[r] += once[a] * cf[MUSIC[r] * F + a];
+    }
+    assertFalse(java.util.Arrays.equals(standardised(distinct), model.score(history, MUSIC)),
+        "the repeats count: the score differs from that of the distinct items");
+  }
+
   @Test
   void explanationAddsUpToTheServedScoreAndRecommendationsStayInTheTargetScene() {
     WeightFile w = weights(new float[][] {{0.5f, 0f, 0.3f, 0.2f, 0f, 0f}, {0.3f, 0.2f, 0.1f, 0.2f, 0.1f, 0.1f}}, 3);
