@@ -249,6 +249,13 @@ try {
 
   // ---- user explorer: search, click through to the timeline, recommendations and heat map
   await open(page, '#/users', 'users');
+  // an id may begin with a space (the API takes one): typed so, it is found, though a pasted id's spaces are trimmed
+  await ok('/v1/events', { method: 'POST', auth: false, body: [{ userId: ' spaced', itemId: popular[0], type: 'play' }] });
+  await page.fill('[data-testid="search"]', ' spaced');
+  await page.click('form.inline button[type="submit"]');
+  await page.waitForSelector('[data-testid="search-results"] button, [data-testid="search-results"] span');
+  const spaced = await page.locator('[data-testid="search-results"] button').allTextContents();
+  check(spaced.includes(' spaced'), `an id beginning with a space is found by typing it: ${JSON.stringify(spaced)}`);
   await page.fill('[data-testid="search"]', someUser);
   await page.click('form.inline button[type="submit"]');
   const itemRequests = [];

@@ -640,10 +640,19 @@ function searchBox(search, open) {
     ev.preventDefault();
     let found;
     try {
-      // a pasted id often brings a space along; ids hold none at their ends
+      // a pasted id often brings a space along, so the text is asked for trimmed; but an id may begin or end with a
+      // space (the API takes one), so a prefix that has some is asked for as typed too, its matches first
       // nothing typed lists the first ids (a text search needs a text)
-      const asked = input.value.trim() ? param : 'prefix';
-      found = await busy(form, () => api(`${route}?${asked}=${encodeURIComponent(input.value.trim())}&limit=${SEARCH_LIMIT}`));
+      const typed = input.value, trimmed = typed.trim();
+      const asked = trimmed ? param : 'prefix';
+      const ask = text => api(`${route}?${asked}=${encodeURIComponent(text)}&limit=${SEARCH_LIMIT}`);
+      found = await busy(form, async () => {
+        if (asked !== 'prefix' || !trimmed || typed === trimmed) return ask(trimmed);
+        const [exact, loose] = await Promise.all([ask(typed), ask(trimmed)]);
+        const idOf = x => (typeof x === 'string' ? x : x.id);
+        const seen = new Set(exact[listKey].map(idOf));
+        return { [listKey]: [...exact[listKey], ...loose[listKey].filter(x => !seen.has(idOf(x)))].slice(0, SEARCH_LIMIT) };
+      });
     } catch (e) {
       if (e instanceof Stale) return;
       if (e instanceof Unauthorized) return keyRefused();
