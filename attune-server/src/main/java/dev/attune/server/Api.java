@@ -322,7 +322,7 @@ final class Api {
     List<User> last = lastOfEachId(users, User::id);
     List<User> kept = new ArrayList<>(last.size());
     List<String> ids = last.stream().map(User::id).toList();
-    try (ProfileLocks.Held held = profileLocks.lock(ids)) {
+    try (StripedLocks.Held held = profileLocks.lock(ids)) {
       Map<String, User> stored = store.users(ids); // one read for the batch, under its locks
       for (User u : last) kept.add(keepingOnboarding(u, stored.get(u.id()), pathOf.get(u.id())));
       store.upsertUsers(kept);
@@ -395,11 +395,12 @@ final class Api {
     String id = userId(ctx);
     JsonNode b = body(ctx);
     // compared with the id as the client sent it in the path: the stored one may be its pseudonym
-    if (b.isObject() && b.has("id") && !b.get("id").asText().equals(ctx.pathParam("id"))) {
+    // (an id sent as null is left out, as every optional field sent as null)
+    if (b.isObject() && b.hasNonNull("id") && !b.get("id").asText().equals(ctx.pathParam("id"))) {
       throw ApiException.invalid("id", "id in the body differs from the id in the path");
     }
     User u;
-    try (ProfileLocks.Held held = profileLocks.lock(List.of(id))) {
+    try (StripedLocks.Held held = profileLocks.lock(List.of(id))) {
       u = keepingOnboarding(RequestBodies.user("", b, id), store.user(id).orElse(null), "");
       store.upsertUsers(List.of(u));
     }
@@ -419,7 +420,7 @@ final class Api {
     String id = userId(ctx);
     // the profile's lock first (nothing takes it while holding the ingestion lock): a profile write that read the
     // stored choices before the deletion would otherwise write the user back with them (a review)
-    try (ProfileLocks.Held profile = profileLocks.lock(List.of(id))) {
+    try (StripedLocks.Held profile = profileLocks.lock(List.of(id))) {
       deleteUserLocked(ctx, id);
     }
     if (lifecycle != null) lifecycle.forgetUser(id);
@@ -516,7 +517,7 @@ final class Api {
     Map<String, String> attributes;
     // read, merged and written under the user's lock: requests beside each other (categories and creators sent
     // apart) each wrote over the other's choices (QA: all three of three survived for 2 users in 40)
-    try (ProfileLocks.Held held = profileLocks.lock(List.of(id))) {
+    try (StripedLocks.Held held = profileLocks.lock(List.of(id))) {
       attributes = new LinkedHashMap<>(store.user(id).map(User::attributes).orElse(Map.of()));
       attributes.putAll(given);
       if (!categories.isEmpty()) attributes.put(ONBOARDING_CATEGORIES, joinChoices(categories));
@@ -590,7 +591,12 @@ final class Api {
    * Read-merge-write of a profile, one user at a time: 64 stripes of locks by user id (this server's requests only; a
    * second server on the same store is not held).
    */
-  private final ProfileLocks profileLocks = new ProfileLocks(64);
+  private final StripedLocks profileLocks = new StripedLocks(64);
+  /**
+   * An item's write, hide or deletion holds its stripe from the store write to the catalogue update: two writes of one
+   * item interleaved put the older row in memory last (a hidden item served, a deleted one back in the catalogue).
+   */
+  private final StripedLocks itemLocks = new StripedLocks(64);
 
   /** A stored user's onboarding choices, from their profile. */
   static Recommendations.Preferences preferences(Map<String, String> attributes) {
@@ -809,16 +815,23 @@ final class Api {
   private void putItem(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     Item item = RequestBodies.item("", body(ctx), id);
-    saveItems(List.of(item));
-    ctx.json(itemJson(catalog.get(id)));
+    ctx.json(itemJson(saveItems(List.of(item)).get(id)));
   }
 
-  private void saveItems(List<Item> items) {
-    store.upsertItems(items);
-    for (Item i : items) {
-      store.item(i.id()).ifPresent(catalog::put);
-      itemChanged(i.id());
+  /** Stores the items, then puts them in the catalogue as stored; returns them so, by id. */
+  private Map<String, Store.StoredItem> saveItems(List<Item> items) {
+    Map<String, Store.StoredItem> saved = new HashMap<>();
+    try (StripedLocks.Held held = itemLocks.lock(items.stream().map(Item::id).toList())) {
+      store.upsertItems(items);
+      for (Item i : items) {
+        Store.StoredItem stored = store.item(i.id())
+            .orElseThrow(() -> new IllegalStateException("item " + i.id() + " was stored but cannot be read back"));
+        catalog.put(stored);
+        saved.put(i.id(), stored);
+      }
     }
+    for (Item i : items) itemChanged(i.id());
+    return saved;
   }
 
   private void lookupItems(Context ctx) {
@@ -849,13 +862,16 @@ final class Api {
   private void deleteItem(Context ctx) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     // alone against ingestion: a batch committed just before, adding the item to the catalogue just after the
-    // deletion, would bring it back in memory only (served, yet 404 to DELETE and hide)
-    ingestion.writeLock().lock();
-    try {
-      if (!store.deleteItem(id)) throw ApiException.notFound("item", id);
-      catalog.remove(id); // popular and trending leave out what the catalogue lacks; the counts stay (ItemCounters)
-    } finally {
-      ingestion.writeLock().unlock();
+    // deletion, would bring it back in memory only (served, yet 404 to DELETE and hide); and against the item's
+    // writes (its stripe first: ingestion never takes one)
+    try (StripedLocks.Held held = itemLocks.lock(List.of(id))) {
+      ingestion.writeLock().lock();
+      try {
+        if (!store.deleteItem(id)) throw ApiException.notFound("item", id);
+        catalog.remove(id); // popular and trending leave out what the catalogue lacks; the counts stay (ItemCounters)
+      } finally {
+        ingestion.writeLock().unlock();
+      }
     }
     itemChanged(id);
     ctx.status(204);
@@ -863,10 +879,14 @@ final class Api {
 
   private void hide(Context ctx, boolean hidden) {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
-    if (!store.setHidden(id, hidden)) throw ApiException.notFound("item", id);
-    store.item(id).ifPresent(catalog::put);
+    Store.StoredItem stored;
+    try (StripedLocks.Held held = itemLocks.lock(List.of(id))) {
+      if (!store.setHidden(id, hidden)) throw ApiException.notFound("item", id);
+      stored = store.item(id).orElseThrow(() -> ApiException.notFound("item", id));
+      catalog.put(stored);
+    }
     itemChanged(id);
-    ctx.json(itemJson(catalog.get(id)));
+    ctx.json(itemJson(stored));
   }
 
   private void similar(Context ctx) {
@@ -1087,9 +1107,9 @@ final class Api {
         // item is in the store, and belongs in the catalogue too; a few reads a batch at most (a flood of reused ids
         // naming unknown items would cost one each)
         if (catalog.get(e.itemId()) == null && lookedUp.size() < MAX_DUPLICATE_ITEM_READS && lookedUp.add(e.itemId())) {
+          // only if still absent: an item write meanwhile put a newer row
           store.item(e.itemId()).ifPresent(item -> {
-            catalog.put(item);
-            itemChanged(item.item().id());
+            if (catalog.putIfAbsent(item)) itemChanged(item.item().id());
           });
         }
         continue;

@@ -89,6 +89,18 @@ final class Catalog {
 
   void put(Store.StoredItem item) {
     items.put(item.item().id(), item);
+    remember(item);
+  }
+
+  /** Records a stored item unless the catalogue has it; whether it did. */
+  boolean putIfAbsent(Store.StoredItem item) {
+    if (items.putIfAbsent(item.item().id(), item) != null) return false;
+    remember(item);
+    return true;
+  }
+
+  /** The item's scene, categories and creator among those items have had. */
+  private void remember(Store.StoredItem item) {
     scenes.add(item.item().scene());
     for (String c : item.item().categories()) categories.add(c);
     if (item.item().creator() != null) creators.add(item.item().creator());

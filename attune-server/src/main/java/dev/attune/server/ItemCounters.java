@@ -158,11 +158,12 @@ final class ItemCounters {
 
   /**
    * Uncounts the events of a deleted user, counted before, so they no longer shape popular and trending; the same
-   * user id coming back counts afresh.
+   * user id coming back counts afresh. Every event's pair, whether it reads as liked now or not: a play counted when
+   * its item had no length reads as a short play once the item has one, and must still be uncounted (a review).
    */
   synchronized void removeAll(List<Event> events) {
     for (Event e : events) {
-      if (!positive(e) || !itemNumbers.containsKey(e.itemId())) continue;
+      if (!itemNumbers.containsKey(e.itemId())) continue;
       long pair = pairKey(e.userId(), itemNumbers.get(e.itemId()));
       if (counted.remove(pair)) {
         LongAdder t = total.get(e.itemId());

@@ -160,7 +160,43 @@ final class ModelLifecycle implements AutoCloseable {
     if (restored || trainer == null) return;
     restored = true;
     removePartialVersions();
+    markUnregisteredPublished();
     restoreLastJob();
+  }
+
+  /**
+   * A version a job moved into place but did not register (the server was killed between the two, or the store never
+   * answered the registration) was never served, yet its gate says "published", and the model list shows it beside
+   * the others: its gate is marked failed, as a job's failure after registration marks it. The version stays, to be
+   * activated by hand.
+   */
+  private void markUnregisteredPublished() {
+    Path root = modelRoot();
+    if (!Files.isDirectory(root)) return;
+    java.util.Set<Path> registered = new java.util.HashSet<>();
+    for (Store.ModelVersion v : store.modelVersions()) registered.add(Path.of(v.path()).toAbsolutePath().normalize());
+    List<Path> dirs;
+    try (Stream<Path> listed = Files.list(root)) {
+      dirs = listed.filter(d -> !isPartialVersion(d.getFileName().toString()) && Files.isRegularFile(
+          d.resolve("model.json")) && !registered.contains(d.toAbsolutePath().normalize())).toList();
+    } catch (IOException e) {
+      LOG.warn("could not list the model root {} for unregistered versions", root, e);
+      return;
+    }
+    for (Path dir : dirs) {
+      try {
+        if (!(ModelDirectory.readInfo(dir).get("gate") instanceof Map<?, ?> gate)
+            || !"published".equals(gate.get("decision"))) {
+          continue; // not a job's (trained by hand), or not said to be served
+        }
+        LOG.warn("version {} was published by a training job but never registered (the server stopped, or the store"
+            + " did not answer, in between): marked failed; it was not served, and can be activated by hand", dir);
+        markFailed(dir, "the server stopped, or the store did not answer, before this version was registered; it was not"
+            + " served");
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("could not read version {} at start: {}", dir, e.getMessage());
+      }
+    }
   }
 
   /**
@@ -466,6 +502,7 @@ final class ModelLifecycle implements AutoCloseable {
     Path lockFile = null;
     BuildLock lock = null;
     boolean registered = false;
+    boolean inPlace = false; // moved to the version's name
     try {
       enter(j, "training");
       // read before the data set: an event stored in between is trained on and still counted as new, not lost
@@ -556,7 +593,7 @@ final class ModelLifecycle implements AutoCloseable {
       j.version = versionDir.getFileName().toString();
       recordJob(j); // with its version: a restart tells a dead job's from a live one by that version's build
       lockFile = buildLock(partialDir(versionDir));
-      // built under a hidden name and renamed once registered: a job killed midway (SIGKILL) leaves no directory
+      // built under a hidden name and renamed when complete, then registered: a job killed midway (SIGKILL) leaves no directory
       // that looks like a finished version beside the served one; start() removes such leftovers
       out = partialDir(versionDir);
       engine.train(ds, split, out, config.seed(), j);
@@ -655,10 +692,8 @@ final class ModelLifecycle implements AutoCloseable {
       writeUntrainedItems(out, ds, learnt);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
-      // not registered (the store went away), a folder under a version's name, its gate saying "published", would
-      // pass for a version: the failure below removes it
-      store.saveModelVersion(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(),
-          candidate, false));
+      inPlace = true;
+      register(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(), candidate, false), j);
       registered = true;
       if (publish && !served.serveIfStill(activeDir, j.version, out, served.read(out))) {
         // the admin activated another version while this one was measured: it was compared with the version it
@@ -708,8 +743,12 @@ final class ModelLifecycle implements AutoCloseable {
       } else {
         LOG.error("training job {} ({}) failed", j.id, j.trigger, e);
       }
-      if (out != null && !registered) deleteQuietly(out);
-      if (registered) markFailed(out, error); // its model.json said "published" before it was served
+      // hours of training are not thrown away for a store that did not answer the registration: a version moved
+      // into place stays, marked failed (markUnregisteredPublished), to be activated by hand; a half-built one goes
+      if (out != null && !registered && !inPlace) deleteQuietly(out);
+      // its model.json said "published" before it was served
+      if (registered) markFailed(out, "the job failed after this version was registered, and it was not served: " + error);
+      else if (inPlace) markFailed(out, "the job failed before this version was registered; it was not served: " + error);
       Map<String, Object> shown = j.gate;
       if (shown != null) {
         // the job's status showed the gate as decided before the failure ("published", refit "served"): a QA run's
@@ -718,7 +757,8 @@ final class ModelLifecycle implements AutoCloseable {
         failedGate.put("decision", "failed");
         failedGate.remove("refit");
         failedGate.put("note", registered ? "the job failed after this version was registered, and it was not served"
-            : "the job failed before this version was registered: it was not kept");
+            : inPlace ? "the job failed before this version was registered: it is kept, not served, and can be"
+            + " activated by hand" : "the job failed before this version was registered: it was not kept");
         j.publishGate(failedGate);
       }
       liftHold(j);
@@ -743,17 +783,43 @@ final class ModelLifecycle implements AutoCloseable {
     }
   }
 
+  /** Attempts at registering a version before the job fails, the waits between them doubling from 1 s: 15 s in all. */
+  private static final int REGISTER_ATTEMPTS = 5;
+  /** The first wait between attempts at registering; tests shorten it. */
+  static volatile long registerFirstWaitMillis = 1_000;
+
+  /**
+   * Registers a job's version, again after a store that did not answer (a PostgreSQL restart takes seconds; the
+   * registration is an upsert by id, so a commit whose answer was lost is harmless to repeat): hours of training are
+   * not lost to a moment's outage.
+   */
+  private void register(Store.ModelVersion version, Job j) throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        store.saveModelVersion(version);
+        return;
+      } catch (dev.attune.store.StoreException e) {
+        if (attempt == REGISTER_ATTEMPTS) throw e;
+        long wait = registerFirstWaitMillis << (attempt - 1);
+        LOG.warn("training job {}: registering version {} failed ({}); trying again in {} ms", j.id, version.id(),
+            e.getMessage(), wait);
+        Thread.sleep(wait);
+        j.checkCancelled();
+      }
+    }
+  }
+
   /**
    * Rewrites the gate of a version registered by a job that failed after (its hot swap or the last write of its
    * gate): its {@code model.json} said {@code published}, which a restart then showed as the last job's outcome and
    * the start-up fallback took as a version fit to serve (a review). Best effort: the job's failure is what is said.
    */
-  private void markFailed(Path dir, String error) {
+  private void markFailed(Path dir, String note) {
     try {
       updateModelJson(dir, info -> {
         if (info.get("gate") instanceof ObjectNode gate) {
           gate.put("decision", "failed");
-          gate.put("note", "the job failed after this version was registered, and it was not served: " + error);
+          gate.put("note", note);
         }
       });
     } catch (IOException | RuntimeException e) {

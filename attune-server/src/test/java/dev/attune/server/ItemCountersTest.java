@@ -83,6 +83,24 @@ class ItemCountersTest {
     assertEquals(List.of("x=20", "y=1"), trending(c, 24));
   }
 
+  /**
+   * Review: a play counted while its item had no length read as a short play once it had one, and a deletion that
+   * uncounted only what reads as liked now left the deleted user in popular and trending.
+   */
+  @Test
+  void aDeletedUsersEventsAreUncountedWhateverTheyReadAsNow() {
+    boolean[] itemHasALength = {false};
+    ItemCounters c = new ItemCounters(24, () -> NOW, e -> !itemHasALength[0]);
+    List<Event> theirs = List.of(play("gone", "x", NOW - HOUR));
+    c.addAll(theirs);
+    c.add(play("stays", "y", NOW - HOUR));
+    assertEquals(List.of("x=1", "y=1"), popular(c));
+    itemHasALength[0] = true; // the item's length is set: the play now reads as a short one
+    c.removeAll(theirs);
+    assertEquals(List.of("y=1"), popular(c));
+    assertEquals(List.of("y=1"), trending(c, 24));
+  }
+
   @Test
   void aRetriedBatchChangesNothing() {
     ItemCounters c = new ItemCounters(24);

@@ -19,6 +19,14 @@ class PostgresLifecycleTest extends ModelLifecycleContract {
   }
 
   @Override
+  void acceptModelVersions(Path dir) throws Exception {
+    try (var c = java.sql.DriverManager.getConnection(PostgresSchemas.SERVER); var st = c.createStatement()) {
+      st.execute("DROP TRIGGER reject_version ON " + schema + ".model_versions");
+      st.execute("DROP FUNCTION " + schema + ".reject_version()");
+    }
+  }
+
+  @Override
   void rejectModelVersions(Path dir) throws Exception {
     try (var c = java.sql.DriverManager.getConnection(PostgresSchemas.SERVER); var st = c.createStatement()) {
       st.execute("CREATE FUNCTION " + schema + ".reject_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"

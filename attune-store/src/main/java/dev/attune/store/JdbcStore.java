@@ -236,7 +236,10 @@ public final class JdbcStore implements Store {
         + "VALUES (?, ?, ?, ?, ?, ?, ?, " + json + ") ON CONFLICT (event_id) DO NOTHING";
     this.upsertModel = "INSERT INTO model_versions (" + MODEL_COLUMNS + ") VALUES (?, ?, ?, ?, " + json + ", ?) "
         + "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, path = excluded.path, "
-        + "created_at = excluded.created_at, metrics = excluded.metrics, active = excluded.active";
+        + "created_at = excluded.created_at, metrics = excluded.metrics, "
+        // saved as inactive, a version keeps an activation: a job registering the version an admin has just
+        // activated (it is listed once it has its name) must not undo that
+        + "active = (excluded.active OR model_versions.active)";
   }
 
   /**
@@ -1214,7 +1217,8 @@ public final class JdbcStore implements Store {
   /**
    * {@inheritDoc}
    *
-   * <p>A version saved as active becomes the only active one, as with {@link #activateModel}.
+   * <p>A version saved as active becomes the only active one, as with {@link #activateModel}; one saved as inactive
+   * keeps its active flag if it had one (only an activation of another version clears it).
    *
    * @throws IllegalArgumentException if the version or one of its fields is null or blank
    */
@@ -1232,6 +1236,7 @@ public final class JdbcStore implements Store {
     String metricsJson = JsonColumns.write(metrics);
     write("saveModelVersion", c -> {
       if (version.active()) {
+        dialect.serializeActivations(c);
         deactivateOthers(c, version.id());
       }
       try (PreparedStatement ps = c.prepareStatement(upsertModel)) {
@@ -1272,6 +1277,7 @@ public final class JdbcStore implements Store {
     requireId(versionId, "versionId");
     return write("activateModel", c -> {
       // Others first: the unique index on the active flag would reject two active rows, even for a moment.
+      dialect.serializeActivations(c);
       deactivateOthers(c, versionId);
       try (PreparedStatement ps = c.prepareStatement("UPDATE model_versions SET active = ? WHERE id = ?")) {
         ps.setBoolean(1, true);

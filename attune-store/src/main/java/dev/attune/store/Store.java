@@ -205,7 +205,10 @@ public interface Store extends AutoCloseable {
 
   // ---- model registry ----
 
-  /** Records a model version (creates or replaces by id). */
+  /**
+   * Records a model version (creates or replaces by id). Saved as active it becomes the only active one; saved as
+   * inactive it keeps the active flag it had (registering a version never undoes its activation).
+   */
   void saveModelVersion(ModelVersion version);
 
   /** Every model version, newest first. */

@@ -705,6 +705,69 @@ abstract class StoreContract {
     store.saveModelVersion(version("c", 3, true));
     assertEquals(List.of("c"), store.modelVersions().stream().filter(ModelVersion::active)
         .map(ModelVersion::id).toList(), "saving an active version deactivates the others");
+    // a training job registers (as inactive) the version an admin activated a moment before: the activation stays
+    store.saveModelVersion(new ModelVersion("c", "als", "/models/c", 4, Map.of("ndcg@10", 0.3), false));
+    ModelVersion c = store.activeModel().orElseThrow();
+    assertEquals("c", c.id(), "saved as inactive, the active version stays active");
+    assertEquals("als", c.kind(), "and the rest is replaced");
+  }
+
+  /** Review: on PostgreSQL two activations at once broke the one-active index (a 23505, not retried). */
+  @Test
+  void concurrentActivationsLeaveOneActiveVersion() throws Exception {
+    for (String id : List.of("a", "b", "c", "d")) store.saveModelVersion(version(id, id.charAt(0), false));
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (String id : List.of("a", "b", "c", "d")) {
+        runs.add(pool.submit(() -> {
+          start.await();
+          for (int k = 0; k < 50; k++) {
+            if (k % 5 == 0) store.saveModelVersion(version(id, id.charAt(0), true));
+            else assertTrue(store.activateModel(id));
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : runs) f.get(60, TimeUnit.SECONDS); // an activation that failed throws here
+      assertEquals(1, store.modelVersions().stream().filter(ModelVersion::active).count());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Review: on PostgreSQL an append that found its user stored while another connection deleted them failed on the
+   * events' foreign key (23503), not retried: the append stores the user anew, as if it came after the deletion.
+   */
+  @Test
+  void appendsRacingTheDeletionOfTheirUserAllSucceed() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        int thread = t;
+        runs.add(pool.submit(() -> {
+          start.await();
+          for (int k = 0; k < 150; k++) {
+            store.appendEvents(List.of(withId("race-" + thread + "-" + k, play("racer", "i" + (k % 5), 1_000 + k))));
+          }
+          return null;
+        }));
+      }
+      runs.add(pool.submit(() -> {
+        start.await();
+        for (int k = 0; k < 150; k++) store.deleteUser("racer");
+        return null;
+      }));
+      start.countDown();
+      for (Future<?> f : runs) f.get(120, TimeUnit.SECONDS); // an append that failed throws here
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   // ---- concurrency, durability, lifecycle ----

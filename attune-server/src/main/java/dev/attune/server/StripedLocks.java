@@ -5,23 +5,24 @@ import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Striped locks by user id, for a profile's read-merge-write (onboarding choices merged into the stored attributes,
- * a profile write keeping them): two requests for one user run one after the other, requests for users of other
- * stripes side by side. A request for several users takes their stripes in ascending order, so two such requests never
+ * Striped locks by id, for a write to the store that is read back into memory: a profile's read-merge-write
+ * (onboarding choices merged into the stored attributes, a profile write keeping them), an item's write, hide or
+ * deletion and its catalogue entry. Two requests for one id run one after the other, requests for ids of other
+ * stripes side by side. A request for several ids takes their stripes in ascending order, so two such requests never
  * wait on each other in a circle.
  */
-final class ProfileLocks {
+final class StripedLocks {
   private final ReentrantLock[] stripes;
 
-  ProfileLocks(int count) {
+  StripedLocks(int count) {
     stripes = new ReentrantLock[count];
     for (int k = 0; k < count; k++) stripes[k] = new ReentrantLock();
   }
 
-  /** The stripes the users hold, locked; close the result to unlock them. */
-  Held lock(Collection<String> userIds) {
+  /** The stripes of the ids, locked; close the result to unlock them. */
+  Held lock(Collection<String> ids) {
     TreeSet<Integer> order = new TreeSet<>();
-    for (String id : userIds) order.add(Math.floorMod(id.hashCode(), stripes.length));
+    for (String id : ids) order.add(Math.floorMod(id.hashCode(), stripes.length));
     int[] taken = new int[order.size()];
     int n = 0;
     try {
