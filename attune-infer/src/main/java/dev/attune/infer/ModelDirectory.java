@@ -55,7 +55,9 @@ public final class ModelDirectory {
   }
 
   /**
-   * Writes a model directory (created if missing; these three files replaced).
+   * Writes a model directory (created if missing; these three files replaced, the old {@code model.json} removed first
+   * and the new one moved in last, each file on disk before its rename, so that a crash midway leaves a directory
+   * {@link #read} refuses rather than a mix of two models).
    *
    * @param info descriptive entries; {@code format} and {@code model} are set here
    * @throws IllegalArgumentException if the item count differs from the weight file's {@code numItems}
@@ -83,11 +85,29 @@ public final class ModelDirectory {
       for (Path tmp : new Path[] {weightsTmp, itemsTmp, infoTmp}) Files.deleteIfExists(tmp);
       throw e;
     }
+    // on disk before any rename: a crash must not leave a renamed file whose content never reached the disk
+    for (Path tmp : new Path[] {weightsTmp, itemsTmp, infoTmp}) sync(tmp);
+    // replacing a model: its model.json goes first, so that a kill between the renames leaves a directory without
+    // one (incomplete, refused by read), never the new weights under the old item list (a review: a catalogue of
+    // the same size in another order read as a wrong model)
+    Files.deleteIfExists(dir.resolve(INFO));
     Files.move(weightsTmp, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Files.move(itemsTmp, dir.resolve(ITEMS), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     // model.json last: its presence marks a complete directory
     Files.move(infoTmp, dir.resolve(INFO), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    sync(dir); // the renames themselves
     return new ModelDirectory(dir, doc, weights, itemIds);
+  }
+
+  /** Forces {@code path} (a file, or a directory's entries) to the disk; a directory a platform cannot sync is left. */
+  private static void sync(Path path) throws IOException {
+    boolean directory = Files.isDirectory(path);
+    try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(path,
+        directory ? java.nio.file.StandardOpenOption.READ : java.nio.file.StandardOpenOption.WRITE)) {
+      c.force(true);
+    } catch (IOException e) {
+      if (!directory) throw e; // some systems refuse to open or sync a directory: its renames are still made
+    }
   }
 
   /**

@@ -295,6 +295,11 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       if (kept <= 0) {
         throw new IllegalArgumentException("ease_items must be [numItems, kept], got " + Arrays.toString(easeShape));
       }
+      if (numItems > 1 << 24) {
+        // its item indices are floats, exact up to 2^24: beyond, rounded ones would pass the check below
+        throw new IllegalArgumentException("ease_items holds item indices as floats, exact up to 2^24 items; this"
+            + " model has " + numItems);
+      }
       float[] items = file.tensor("ease_items", numItems, kept).values().clone();
       for (float v : items) {
         if (v != Math.rint(v) || v < -1 || v >= numItems) {

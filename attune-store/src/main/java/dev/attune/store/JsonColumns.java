@@ -67,7 +67,8 @@ final class JsonColumns {
    * @throws StoreException if the text is not such an object
    */
   static Map<String, Double> numberMap(String json) {
-    return json == null ? Map.of() : fromJson(json, NUMBER_MAP);
+    // by name: PostgreSQL's jsonb keeps keys in its own order (shortest first), SQLite's text as written
+    return json == null ? Map.of() : new java.util.TreeMap<>(fromJson(json, NUMBER_MAP));
   }
 
   private static String toJson(Object value) {

@@ -173,7 +173,9 @@ public interface Store extends AutoCloseable {
 
   /**
    * The highest arrival sequence number ({@link StoredEvent#sequence}) of the events stored now, 0 when there are
-   * none; events that arrive later get higher ones, also after deletions.
+   * none. Events whose append starts later get higher ones, also after deletions; but on PostgreSQL an append in
+   * flight when this is read may commit a lower number afterwards, so counting "events after" this number may miss
+   * the few that were committing at the time (the retraining trigger's count reads it so: it runs a few events short).
    */
   long lastSequence();
 

@@ -25,6 +25,7 @@ import dev.attune.train.nn.Embedding;
 import dev.attune.train.nn.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -250,6 +251,7 @@ public final class SceneTransfer {
     JniUtils.setGradMode(false); // grad mode is per thread: Adam's in-place updates need it off here
     Examples ex = Examples.of(train);
     if (ex.size() == 0) throw new IllegalArgumentException("no positive training interactions");
+    requireBlendFits(train.itemScenes()); // before the epochs, not after them
     List<String> sceneNames = train.dataset().sceneNames().ids();
     // b starts at ln(1 + users of the item): the scene's popularity, which a cold user's score rests on. From zero,
     // Adam's small steps needed more epochs to reach it than the embeddings needed to overfit (measured on Douban).
@@ -274,6 +276,27 @@ public final class SceneTransfer {
   }
 
   /**
+   * Refuses a catalogue the blend cannot hold, said as this model's limits (the user did not choose EASE, the blend
+   * did; a review): a scene of more than {@link Ease#MAX_ITEMS} items (EASE's dense matrix), or more than 2^24 items
+   * in all (the EASE neighbours' item indices are stored as floats, exact only up to there).
+   */
+  static void requireBlendFits(int[] itemScenes) {
+    if (itemScenes.length > SasRec.EXACT_FLOAT_INTS) {
+      throw new IllegalArgumentException("scene-transfer holds item indices as 32-bit floats, exact up to "
+          + SasRec.EXACT_FLOAT_INTS + " items; this catalogue has " + itemScenes.length);
+    }
+    Map<Integer, Integer> perScene = new HashMap<>();
+    for (int s : itemScenes) perScene.merge(s, 1, Integer::sum);
+    for (int n : perScene.values()) {
+      if (n > Ease.MAX_ITEMS) {
+        throw new IllegalArgumentException("scene-transfer blends EASE over each scene's items, and its dense " + n
+            + " x " + n + " matrix takes at most " + Ease.MAX_ITEMS + " items; train a single-scene model for this"
+            + " target, or one with fewer items");
+      }
+    }
+  }
+
+  /**
    * Adds the blend's single-scene parts to a weight file ({@code docs/design/scene-transfer.md}): per scene, iALS
    * fitted on that scene's positive training items alone ({@code cf_item_factors}, each item's row from its own
    * scene's fit), {@code item_popularity} = ln(1 + users of the item), {@code blendNeighbours} and {@code
@@ -287,6 +310,7 @@ public final class SceneTransfer {
   public static void addBlend(WeightFile w, TrainingSet train, Params params) {
     int numItems = train.numItems();
     int[] itemScenes = train.itemScenes();
+    requireBlendFits(itemScenes);
     int numScenes = Integer.parseInt(w.property("numScenes"));
     Interactions positive = train.interactions().positive();
     int f = params.cfFactors();
@@ -349,12 +373,6 @@ public final class SceneTransfer {
     for (int q = 0; q < indices.length; q++) indices[q] = local[indices[q]];
     Interactions compact = new Interactions(scene.numUsers(), n, scene.indptr(), indices, scene.values(),
         scene.lastTimes()); // renumbering keeps each row ascending
-    if (n > Ease.MAX_ITEMS) {
-      // said as this model's limit: the user did not choose EASE, the blend did (a review)
-      throw new IllegalArgumentException("scene-transfer blends EASE over the target scene's items, and its dense "
-          + n + " x " + n + " matrix takes at most " + Ease.MAX_ITEMS + " items; train a single-scene model for this"
-          + " target, or one with fewer items");
-    }
     float[] b = new Ease(new Ease.Params(params.easeRegularization(), Math.max(n, Ease.Params.DEFAULTS.maxItems())))
         .itemWeights(compact, FitListener.NONE);
     int kept = params.easeNeighbours();

@@ -41,6 +41,18 @@ class SceneTransferTest {
       7L, 1, 32, 1f, 50, 20, 200f, 50, "0,1,2,4,8,16,32");
   private static final EvalOptions OPTIONS = EvalOptions.DEFAULTS.withKs(10).withThreads(1).withComputeAuc(false);
 
+  /** A scene EASE cannot hold is refused before any epoch, by this model's name, not after the training. */
+  @Test
+  void aSceneTooLargeForTheBlendsEaseIsRefusedUpFront() {
+    int[] scenes = new int[Ease.MAX_ITEMS + 10];
+    for (int i = 0; i < 9; i++) scenes[i] = 1; // a small second scene, and a first one of MAX_ITEMS + 1
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> SceneTransfer.requireBlendFits(scenes));
+    assertTrue(e.getMessage().startsWith("scene-transfer blends EASE") && e.getMessage().contains("46341 x 46341"),
+        e.getMessage());
+    SceneTransfer.requireBlendFits(Arrays.copyOf(scenes, Ease.MAX_ITEMS)); // at the limit: taken
+  }
+
   @Test
   void aSceneOfOneItemTrainsAndServes() {
     // one stray item in a third scene (an item stored without a scene): no EASE neighbours there, and no failure

@@ -54,7 +54,10 @@ public final class LayerNorm {
       double c = x[xOff + j] - mean;
       sq += c * c;
     }
-    double inv = 1.0 / Math.sqrt(sq / dim + eps);
+    double variance = sq / dim + eps;
+    // a constant row with ε = 0 (a weight file may say so) is its mean: (x − mean) is 0, so it normalises to β, not
+    // 0 · ∞ = NaN in every score (a review: an empty history's user vector is LN(0))
+    double inv = variance > 0 ? 1.0 / Math.sqrt(variance) : 0;
     for (int j = 0; j < dim; j++) {
       y[yOff + j] = (float) ((x[xOff + j] - mean) * inv) * gamma[j] + beta[j];
     }

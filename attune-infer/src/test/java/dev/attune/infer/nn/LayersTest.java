@@ -24,6 +24,9 @@ class LayersTest {
     float[] v = {1, 3};
     n.forward(v, 0, v, 0);
     assertArrayEquals(new float[] {-2, 4}, v, 1e-6f);
+    float[] constant = {5, 5};
+    n.forward(constant, 0, constant, 0);
+    assertArrayEquals(new float[] {0, 1}, constant, 0f, "a constant row with ε = 0 is β, not NaN");
   }
 
   @Test
