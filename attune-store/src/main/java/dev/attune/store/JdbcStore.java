@@ -287,6 +287,8 @@ public final class JdbcStore implements Store {
           // a schema a newer build migrated is refused (Flyway only warns): this build would misread what it added
           .ignoreMigrationPatterns(new String[0]);
       Flyway flyway = configuration.load();
+      // before Flyway validates: a schema 3 of an early build fails validation (every open mode)
+      EarlyExperimentsSchema.upgradeIfEarly(writePool, dialect, database);
       if (use == SchemaUse.MIGRATE_EXISTING && flyway.info().current() == null) {
         // compacting an empty database would only make a store there
         writePool.close();
@@ -328,6 +330,12 @@ public final class JdbcStore implements Store {
         // Flyway's advice (baselineOnMigrate) would write a store's tables among another application's
         reason = "the database (or schema) holds other tables and no Attune store: give a store an empty database or"
             + " schema of its own";
+      } else if (String.valueOf(e.getMessage()).contains("checksum mismatch")) {
+        // not Flyway's "Migrations have failed validation": which file, and what to do
+        reason = "the store's schema was made by a build whose migration files differ from this build's ("
+            + String.valueOf(e.getMessage()).lines().filter(l -> l.contains("checksum mismatch")).findFirst()
+            .orElse("checksum mismatch").strip() + "): run the build that made it, or restore a copy of the store"
+            + " from before it";
       } else if (String.valueOf(e.getMessage()).contains("not resolved locally")) {
         // not Flyway's text: it suggests a repair that would let this older build misread the store
         reason = "the store's schema was migrated by a newer Attune than this one, which would misread it: run that"
@@ -343,6 +351,10 @@ public final class JdbcStore implements Store {
       }
       // a role without rights, or a newer schema: a setting to fix, said in one line
       throw StoreException.cannotOpen(database, "schema migration failed: " + reason, e);
+    } catch (java.sql.SQLException e) {
+      writePool.close();
+      throw StoreException.cannotOpen(database, "upgrading an early build's schema 3 failed: "
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + " (SQLState " + e.getSQLState() + ")", e);
     }
     HikariDataSource readPool = writePool;
     if (!dialect.singleWriter()) {

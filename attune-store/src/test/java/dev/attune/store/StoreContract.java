@@ -404,6 +404,55 @@ abstract class StoreContract {
     return false;
   }
 
+  /**
+   * Review: a store two development builds of 2026-12-06 migrated to schema 3 (an earlier V3__experiments.sql: no
+   * exposures version or read_until) was refused on every open. It is brought to today's schema 3, keeping its
+   * exposures; a store whose history holds some other unknown checksum is refused saying so.
+   */
+  @Test
+  void aSchema3OfAnEarlyBuildIsUpgradedAndAnUnknownChecksumIsNamed() throws Exception {
+    store.recordExposures(List.of(new Store.Exposure("ab1", "u1", "control", "v1", 5, Long.MIN_VALUE, List.of("i3"))));
+    store.close();
+    boolean sqlite = url.startsWith("jdbc:sqlite:");
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+        java.sql.Statement st = c.createStatement()) {
+      // the exposures table as build 4f065d4 made it, its one row kept, and that build's checksum
+      st.execute("ALTER TABLE exposures RENAME TO exposures_today");
+      st.execute("DROP INDEX exposures_experiment");
+      st.execute("DROP INDEX exposures_user");
+      st.execute(sqlite
+          ? "CREATE TABLE exposures (sequence INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, experiment_id TEXT NOT NULL,"
+              + " user_id TEXT NOT NULL, arm TEXT NOT NULL, ts INTEGER NOT NULL, items TEXT NOT NULL)"
+          : "CREATE TABLE exposures (sequence bigserial NOT NULL PRIMARY KEY, experiment_id text COLLATE \"C\" NOT"
+              + " NULL, user_id text COLLATE \"C\" NOT NULL, arm text NOT NULL, ts bigint NOT NULL, items jsonb NOT NULL)");
+      st.execute("CREATE INDEX exposures_experiment ON exposures (experiment_id, ts" + (sqlite ? ")" : ", sequence)"));
+      st.execute("CREATE INDEX exposures_user ON exposures (user_id)");
+      st.execute("INSERT INTO exposures (experiment_id, user_id, arm, ts, items) SELECT experiment_id, user_id, arm,"
+          + " ts, items FROM exposures_today");
+      st.execute("DROP TABLE exposures_today");
+      st.execute("UPDATE flyway_schema_history SET checksum = " + (sqlite ? -2087381246 : -978296990)
+          + " WHERE version = '3'");
+    }
+    store = JdbcStore.open(url, JdbcStore.Options.DEFAULTS);
+    store.recordExposures(List.of(new Store.Exposure("ab1", "u2", "treatment", "v2", 6, 4, List.of("i4"))));
+    assertEquals(List.of("u1:control@5[i3]", "u2:treatment@6[i4]"), describe(exposures("ab1", null)),
+        "the early build's exposure kept, a new one written with today's columns");
+    store.close();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("UPDATE flyway_schema_history SET checksum = 12345 WHERE version = '2'");
+    }
+    StoreException refused = assertThrows(StoreException.class, () -> JdbcStore.open(url, JdbcStore.Options.DEFAULTS));
+    assertTrue(refused.getMessage().contains("migration files differ from this build's")
+        && refused.getMessage().contains("version 2"), refused.getMessage());
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("UPDATE flyway_schema_history SET checksum = " + (sqlite ? -340996207 : 2106404487)
+          + " WHERE version = '2'");
+    }
+    store = JdbcStore.open(url, JdbcStore.Options.DEFAULTS);
+  }
+
   @Test
   void deletingAUserRemovesTheirProfileAndEvents() {
     store.upsertUsers(List.of(new User("u1", Map.of("a", "b"))));
