@@ -217,6 +217,7 @@ public final class AttuneServer {
     // refitted at once, whatever the job's outcome (one that fails after the review would leave them in)
     lifecycle.onAbuseReviewed(() -> {
       if (applyQuarantine(counters)) {
+        served.storeChanged();
         reloadServedFromStore.set(true);
         fitFallback(null);
       }
@@ -231,8 +232,15 @@ public final class AttuneServer {
     this.api = new Api(store, json, config, catalog, history, counters, recommendations, metrics, clock, stats,
         served, lifecycle);
     this.access = new AccessControl(store, config.access(), adminKey, System::nanoTime);
+    // a version read from the store while a user was deleted (or quarantined), then served, still holds them: read
+    // again (a review: an activation's read of seconds let a deletion in between pass it by)
+    served.onStaleRead(() -> {
+      reloadServedFromStore.set(true);
+      fitFallback(null);
+    });
     api.onUserDeleted(() -> {
       applyQuarantine(counters); // a deleted user leaves the quarantine, so an id used again counts afresh
+      served.storeChanged();
       // co-occurrence only they made must not outlive them: in the fallback, and in a served model fitted on the
       // store's events when it was read (a two-stage pipeline's retrievers, a transfer model's neighbours)
       reloadServedFromStore.set(true);
@@ -665,21 +673,19 @@ public final class AttuneServer {
    * one waits join it (a burst of deletions costs one more fit, not one each).
    */
   private void fitFallback(TrainingSet events) {
-    if (config.fallbackModel().equals("none")) {
+    boolean none = config.fallbackModel().equals("none");
+    if (none) {
       fallbackReady.countDown();
-      if (reloadServedFromStore.getAndSet(false)) {
-        // the arms of a running experiment too: a review found a deleted user kept in them without a fallback
-        Thread.ofVirtual().name("attune-reload").start(() -> {
-          reloadServedFittedOnTheStore();
-          api.experiments().reloadArmsFittedOnTheStore();
-        });
-      }
-      return;
+      // no fallback to fit, perhaps a served version to read again (a deletion's): queued and rested as refits are,
+      // so that a burst of deletions shares one read of the store, where each started its own (a review)
+      if (!reloadServedFromStore.get()) return;
+      events = null;
     }
     if (events == null && !refitQueued.compareAndSet(false, true)) return;
-    Thread.ofVirtual().name("attune-fallback-fit").start(() -> {
+    TrainingSet given = events;
+    Thread.ofVirtual().name(none ? "attune-reload" : "attune-fallback-fit").start(() -> {
       synchronized (fallbackFit) {
-        if (events == null) {
+        if (given == null) {
           // Refits come in bursts (a user deleted every few ms): one covers every request made before it reads the
           // store, so it first rests twice the last fit's time, taking the requests of that while, and refits
           // take a third of a core at most. Each fit read every event: at 12 deletions a second on 1.2 M events,
@@ -693,14 +699,21 @@ public final class AttuneServer {
             }
           }
           refitQueued.set(false); // from here on a new request needs a fit of its own
+          long reloadStart = System.nanoTime();
           if (reloadServedFromStore.getAndSet(false)) {
+            // the arms of a running experiment too: a review found a deleted user kept in them without a fallback
             reloadServedFittedOnTheStore();
             api.experiments().reloadArmsFittedOnTheStore();
+          }
+          if (none) {
+            lastFitEndNanos = System.nanoTime();
+            lastFitNanos = lastFitEndNanos - reloadStart; // the rest before the next follows the reload's time
+            return;
           }
         }
         long t0 = System.nanoTime();
         try {
-          TrainingSet data = events != null ? events : served.storeEvents();
+          TrainingSet data = given != null ? given : served.storeEvents();
           FallbackModel fitted = FallbackModel.fit(data, config.fallbackModel(), 42L);
           recommendations.fallback(fitted);
           api.experiments().fallback(fitted);

@@ -28,7 +28,43 @@ final class ServedVersion {
    * are now (see {@link ServingModel#read}).
    */
   ServingModel read(Path modelDir) throws IOException {
-    return ServingModel.read(modelDir, this::storeEvents);
+    long changesBefore = storeChanges.get();
+    ServingModel next = ServingModel.read(modelDir, this::storeEvents);
+    if (next.fitsOnStoreEvents()) {
+      synchronized (readAt) {
+        if (readAt.size() > 16) readAt.clear(); // reads never served (a rejected candidate, a failed activation)
+        readAt.put(next, changesBefore);
+      }
+    }
+    return next;
+  }
+
+  /** Deletions and quarantine changes so far: what a read fitted on the store's events may have missed. */
+  private final java.util.concurrent.atomic.AtomicLong storeChanges = new java.util.concurrent.atomic.AtomicLong();
+  /** {@link #storeChanges} when each read fitted on the store began, by model (identity). */
+  private final java.util.Map<ServingModel, Long> readAt = new java.util.IdentityHashMap<>();
+  /** Asks for the served version to be read again (set by the server: queued with the fallback's refits). */
+  private volatile Runnable readAgain = () -> {};
+
+  /**
+   * Counts a deletion or a quarantine change: a version read from the store before it and served after it (an
+   * activation or a publication whose read took seconds) still holds the users it removed, and is read again.
+   */
+  void storeChanged() {
+    storeChanges.incrementAndGet();
+  }
+
+  void onStaleRead(Runnable readAgain) {
+    this.readAgain = readAgain;
+  }
+
+  /** After {@code next} is served: asks for it to be read again if the store changed while it was read. */
+  private void readAgainIfStale(ServingModel next) {
+    Long before;
+    synchronized (readAt) {
+      before = readAt.remove(next);
+    }
+    if (before != null && before != storeChanges.get()) readAgain.run();
   }
 
   /**
@@ -69,7 +105,9 @@ final class ServedVersion {
   synchronized boolean reloadIfServing(String version) throws IOException {
     ServingModel now = recommendations.model();
     if (dir == null || now == null || !now.version().equals(version)) return false;
-    recommendations.swap(read(dir));
+    ServingModel next = read(dir);
+    recommendations.swap(next);
+    readAgainIfStale(next);
     return true;
   }
 
@@ -98,5 +136,6 @@ final class ServedVersion {
     if (registered) store.activateModel(id);
     recommendations.swap(next);
     dir = newDir.toAbsolutePath().normalize();
+    readAgainIfStale(next);
   }
 }
