@@ -202,9 +202,15 @@ final class ExperimentCommand implements Callable<Integer> {
       // name are said as the commands that call them
       String message = asCommands(answer.get("message").asText()) + (answer.hasNonNull("field") ? " (field "
           + answer.get("field").asText() + ")" : "");
-      if (status == 401 || status == 403) {
+      String error = answer.path("error").asText();
+      if (status == 401 || status == 403 && error.equals("forbidden")) {
         throw new IllegalArgumentException("the server at " + base + " refused the admin key: " + message
             + "; the key comes from ATTUNE_ADMIN_KEY or --key-file");
+      }
+      if (status == 403) {
+        // not the key: the host name the command used (host_not_allowed) or an origin; the server says what to set
+        throw new IllegalArgumentException("the server at " + base + " refused the request (" + error + "): "
+            + message);
       }
       if (status == 404 && message.startsWith("no route ")) {
         message += ": is --server the server's base address, such as " + DEFAULT_SERVER + "?";
@@ -318,7 +324,8 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--arm", required = true, description = "An arm as name=version[:share], two to ten, the first the"
         + " control; version is a model version id ('attune experiment' lists none: GET /v1/admin/models or the"
-        + " dashboard's Models page does) or 'active'; shares for every arm or none (equal).")
+        + " dashboard's Models page does) or 'active'; shares for every arm or none (equal), the share what follows the"
+        + " last ':' when it is a number.")
     List<String> arms = new ArrayList<>();
 
     @Option(names = "--id", description = "1-64 letters, digits, '.', '_', '-' (default ab-<UTC start time>).")
@@ -367,6 +374,15 @@ final class ExperimentCommand implements Callable<Integer> {
       });
     }
 
+    private static boolean isNumber(String text) {
+      try {
+        Double.parseDouble(text);
+        return !text.isBlank();
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
+
     /** {@code name=version[:share]} as the API's arm. */
     static ObjectNode arm(String text) {
       int eq = text.indexOf('=');
@@ -376,15 +392,10 @@ final class ExperimentCommand implements Callable<Integer> {
       }
       ObjectNode arm = JSON.createObjectNode().put("name", text.substring(0, eq));
       String version = text.substring(eq + 1);
+      // the share after the last ':' when it is a number; a version id may hold ':' itself (v1:beta)
       int colon = version.lastIndexOf(':');
-      if (colon >= 0) {
-        String share = version.substring(colon + 1);
-        try {
-          arm.put("share", Double.parseDouble(share));
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("--arm " + text + ": the share after ':' must be a fraction such as"
-              + " 0.2, not '" + share + "'");
-        }
+      if (colon >= 0 && isNumber(version.substring(colon + 1))) {
+        arm.put("share", Double.parseDouble(version.substring(colon + 1)));
         version = version.substring(0, colon);
       }
       if (version.isBlank()) {

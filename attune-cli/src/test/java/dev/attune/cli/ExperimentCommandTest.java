@@ -189,9 +189,14 @@ class ExperimentCommandTest {
         && unknownVersion.err().strip().endsWith("(field arms[1].version)") && unknownVersion.err().lines().count() == 1,
         unknownVersion.err());
     // what the command itself refuses
+    // a version id may hold ':' (the share is what follows the last ':' when it is a number): v:half is a version
     CliRun badArm = experiment("start", "--name", "n", "--arm", "a=active", "--arm", "b=v:half");
     assertEquals(2, badArm.code());
-    assertTrue(badArm.err().contains("the share after ':' must be a fraction"), badArm.err());
+    assertTrue(badArm.err().contains("v:half") && badArm.err().strip().endsWith("(field arms[1].version)"),
+        badArm.err());
+    assertEquals("{\"name\":\"b\",\"version\":\"v1:beta\"}", ExperimentCommand.Start.arm("b=v1:beta").toString());
+    assertEquals("{\"name\":\"b\",\"share\":0.5,\"version\":\"v1:beta\"}",
+        ExperimentCommand.Start.arm("b=v1:beta:0.5").toString());
     // a conversion type nothing has nor weighs: started, with a warning (a misspelling would count nothing)
     CliRun misspelt = experiment("start", "--name", "n", "--id", "typo", "--arm", "a=active", "--arm", "b=active",
         "--conversion-types", "klick,play");
@@ -236,6 +241,28 @@ class ExperimentCommandTest {
       assertEquals(2, notHttpServer.code());
       assertTrue(notHttpServer.err().startsWith("attune: the server at " + url + " did not answer as an Attune server"
           + " over http (") && notHttpServer.err().lines().count() == 1, notHttpServer.err());
+    }
+    // QA: a server refusing the host name the command used (403 host_not_allowed) was said to refuse the key
+    try (ServerSocket other = new ServerSocket(0)) {
+      Thread answer = Thread.ofVirtual().start(() -> {
+        try (var socket = other.accept()) {
+          String body = "{\"error\":\"host_not_allowed\",\"message\":\"this server does not answer for host 'vm'"
+              + " (ATTUNE_ALLOWED_HOSTS)\",\"field\":\"Host\"}";
+          socket.getInputStream().read(new byte[8192]);
+          socket.getOutputStream().write(("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: "
+              + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes());
+          socket.getOutputStream().flush();
+        } catch (java.io.IOException ignored) {
+          // the client went away: nothing to answer
+        }
+      });
+      String url = "http://127.0.0.1:" + other.getLocalPort();
+      CliRun hostRefused = CliRun.run("experiment", "list", "--server", url, "--key-file", keyFile.toString());
+      answer.join(10_000);
+      assertEquals(2, hostRefused.code());
+      assertTrue(hostRefused.err().startsWith("attune: the server at " + url + " refused the request"
+          + " (host_not_allowed): this server does not answer for host 'vm'") && !hostRefused.err().contains("key"),
+          hostRefused.err());
     }
     // no server, or not one
     int free;

@@ -393,11 +393,7 @@ final class Admin {
    * on another data set: only the shared ids, if any, can be recommended, and they may mean other things), or null.
    */
   private String unknownItemsWarning(ServingModel model) {
-    if (catalog.size() == 0) return null;
-    int known = model.itemsKnownTo(catalog);
-    if (known >= model.items().size() / 2) return null; // the start-up check's threshold (AttuneServer)
-    return "the catalogue knows " + known + " of its " + model.items().size() + " items: was it trained on this"
-        + " store's data? Only known items can be recommended";
+    return model.unknownItemsWarning(catalog);
   }
 
   /** Starts a training job: 202 with it (see {@link ModelLifecycle#trainNow}). */

@@ -744,7 +744,10 @@ final class Api {
         && Boolean.TRUE.equals(ctx.attribute(AccessControl.ADMIN_ATTRIBUTE));
     if (stats != null && !preview) stats.served(items, m == null ? null : m.kind(), f == null ? null : f.kind());
     if (arm != null && shown && !preview) {
-      experiments.exposed(arm, storedUserId, m == null ? null : m.version(), items, askedAtMillis, readUntilMillis);
+      // the version only when its model ranked the answer: a user it could not read (no history it knows, a model
+      // of another catalogue) got the fallback's or popularity's, counted as "none", not as the version's
+      experiments.exposed(arm, storedUserId, m == null || !answer.rankedByModel() ? null : m.version(), items,
+          askedAtMillis, readUntilMillis);
     }
     Map<String, Object> body = new LinkedHashMap<>();
     if (userId != null) body.put("userId", userId);

@@ -495,6 +495,14 @@ final class Experiments implements AutoCloseable {
       // the arms' versions are read first (holding no lock the answers, the exposures or a deletion need): one that
       // cannot be served refuses the start, nothing stored
       Running next = prepare(e);
+      // an arm's model of another data set answers from the fallback and popularity (as an activation warns)
+      for (int k = 0; k < e.arms().size(); k++) {
+        String unknown = e.arms().get(k).version().equals(ACTIVE) ? null : next.byArm()[k].unknownItemsWarning();
+        if (unknown != null) {
+          String said = "arm " + e.arms().get(k).name() + " (" + e.arms().get(k).version() + "): " + unknown;
+          warning = warning == null ? said : warning + "; " + said;
+        }
+      }
       store.saveExperiment(e);
       deletedExperiments.remove(e.id()); // an id used again (results read only exposures from its start on)
       publish(next);
@@ -649,10 +657,24 @@ final class Experiments implements AutoCloseable {
 
   // ---------------------------------------------------------------- the request
 
+  /**
+   * A name the listings, the dashboard and {@code attune experiment} print: refused with a character that would break
+   * its line or hide itself (a right-to-left override read the rest of a listing's line backwards; an arm "c" and an
+   * arm "c" with a zero-width joiner printed alike), as a key's name is.
+   */
+  private static String shownName(String name, String field) {
+    if (name.codePoints().anyMatch(dev.attune.events.Ids::breaksALine)) {
+      throw ApiException.invalid(field, field + " holds a character that would hide itself or break a line where it"
+          + " is shown (a format character such as a right-to-left override or a zero-width joiner, or a line"
+          + " separator): \"" + dev.attune.events.Ids.printable(name, 60) + "\"");
+    }
+    return name;
+  }
+
   /** Reads and checks a request to start an experiment (400 for what is wrong in it). */
   static Store.Experiment parse(JsonNode b, long nowMillis) {
     RequestBodies.requireObject("", b, START_FIELDS);
-    String name = RequestBodies.requiredId(b, "", "name");
+    String name = shownName(RequestBodies.requiredId(b, "", "name"), "name");
     String id = b.has("id") ? RequestBodies.requiredId(b, "", "id") : defaultId(nowMillis);
     if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
       throw ApiException.invalid("id", "id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or"
@@ -678,7 +700,7 @@ final class Experiments implements AutoCloseable {
       String path = "arms[" + k + "]";
       JsonNode a = armsNode.get(k);
       RequestBodies.requireObject(path, a, ARM_FIELDS);
-      String armName = RequestBodies.requiredId(a, path, "name");
+      String armName = shownName(RequestBodies.requiredId(a, path, "name"), path + ".name");
       if (names.contains(armName)) throw ApiException.invalid(path + ".name", "two arms are named '" + armName + "'");
       names.add(armName);
       versionIds.add(RequestBodies.requiredId(a, path, "version"));
@@ -699,7 +721,7 @@ final class Experiments implements AutoCloseable {
     if (withShare == 0) {
       java.util.Arrays.fill(shares, 1.0);
       sum = shares.length;
-    } else if (Math.abs(sum - 1) > 1e-6) {
+    } else if (Math.abs(sum - 1) > 1e-6 * (1 + 1e-9)) { // within a millionth, 0.333333 × 3 too (rounding)
       throw ApiException.invalid("arms", "the arms' shares sum to " + sum + "; they must sum to 1");
     }
     List<Store.Arm> arms = new ArrayList<>();

@@ -273,8 +273,15 @@ final class Recommendations {
   /**
    * What {@link #recommend(List, Set, Preferences, Options, long)} answered, with the model and the fallback that
    * answered it (either may be null): read again after the answer, they could name a version swapped in meanwhile.
+   * {@code model} is the model served, whether or not it ranked anything: {@link #rankedByModel} says whether it did.
    */
-  record Answer(List<Recommended> items, ServingModel model, FallbackModel fallback) {}
+  record Answer(List<Recommended> items, ServingModel model, FallbackModel fallback, boolean rankedByModel) {}
+
+  /** {@link ServingModel#unknownItemsWarning} of the model these recommendations serve over their catalogue. */
+  String unknownItemsWarning() {
+    IndexView v = view;
+    return v == null ? null : v.model().unknownItemsWarning(catalog);
+  }
 
   /** As {@link #recommend(List, Set, Preferences, Options, long)}, with what answered. */
   Answer answer(List<Event> history, Set<String> earlierItems, Preferences preferences, Options requested,
@@ -324,7 +331,9 @@ final class Recommendations {
         TopK top = m.recommend(modelHistory, modelTypes, fetch, excluded, keep, o.scene());
         for (int r = 0; r < top.size(); r++) {
           String id = m.items().id(top.item(r));
-          pool.put(id, new Candidate(id, top.score(r), m.kind(), top.item(r)));
+          Candidate c = new Candidate(id, top.score(r), m.kind(), top.item(r));
+          c.fromModel = true;
+          pool.put(id, c);
         }
       }
     }
@@ -389,11 +398,13 @@ final class Recommendations {
         : m.sceneTarget(o.scene()) != null ? explainTransfer(m, o.scene(), modelHistory, modelEvents, standIns, ranked)
         : Map.of();
     List<Recommended> out = new ArrayList<>(ranked.size());
+    boolean byModel = false;
     for (Candidate c : ranked) {
       Double modelScore = Double.isNaN(c.modelScore) ? null : c.modelScore;
       out.add(new Recommended(c.itemId, c.finalScore, modelScore, c.source, explained.get(c)));
+      byModel |= c.fromModel;
     }
-    return new Answer(out, m, f);
+    return new Answer(out, m, f, byModel);
   }
 
   /**
@@ -572,6 +583,8 @@ final class Recommendations {
     final String source;
     final int modelIndex;
     long popularity;
+    /** Whether the served model ranked it (not the fallback, popularity or content). */
+    boolean fromModel;
     /** Whether it matches the onboarding choices of a user they still apply to: such candidates rank first. */
     boolean preferred;
     /** For content candidates: the share of liked events sharing a category or the creator, in (0, 1]. */

@@ -217,6 +217,19 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
    * Whether the model was fitted on the store's events when it was read (a pipeline's retrievers, a transfer model's
    * neighbour users), so that it holds per-user state of those events until it is read again.
    */
+  /**
+   * Why this model may answer poorly over {@code catalog}: it holds items but fewer than half of the model's (a model
+   * trained on another data set: only the shared ids, if any, can be recommended, and they may mean other things),
+   * or null.
+   */
+  String unknownItemsWarning(Catalog catalog) {
+    if (catalog.size() == 0) return null;
+    int known = itemsKnownTo(catalog);
+    if (known >= items().size() / 2) return null; // the start-up check's threshold (AttuneServer)
+    return "the catalogue knows " + known + " of its " + items().size() + " items: was it trained on this store's"
+        + " data? Only known items can be recommended";
+  }
+
   boolean fitsOnStoreEvents() {
     return sceneTargets != null || TwoStageModel.KIND.equals(kind);
   }

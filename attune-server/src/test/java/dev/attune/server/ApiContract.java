@@ -1743,6 +1743,47 @@ abstract class ApiContract {
         "activating the version served already changes nothing");
   }
 
+  /**
+   * QA: an arm's model trained on another catalogue was started without a word, and its users' answers (the
+   * fallback's or popularity's: the model knows none of their items) were counted as that version's. The start warns
+   * as an activation does, and answers the model did not rank count as "none"; names that would hide a character or
+   * break a line are refused, and shares summing to 1 within a millionth are taken.
+   */
+  @Test
+  void anArmOfAnotherCatalogueWarnsAndAnswersItCannotRankCountAsNone() throws Exception {
+    List<String> foreign = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) foreign.add("book" + i);
+    ModelDirectory.write(dir.resolve("other-catalogue"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2,
+        16, 20, 0, 0, null, null, 9L)), foreign, Map.of());
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\",\"version\":"
+        + "\"active\"},{\"name\":\"c\\u200d\",\"version\":\"other-catalogue\"}]}"), 400, "invalid_field", "arms[1].name");
+    assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"a\\u202eb\",\"arms\":[{\"name\":\"a\",\"version\":"
+        + "\"active\"},{\"name\":\"b\",\"version\":\"other-catalogue\"}]}"), 400, "invalid_field", "name");
+    JsonNode started = json(admin("POST", "/v1/admin/experiments", "{\"id\":\"foreign\",\"name\":\"x\",\"arms\":["
+        + "{\"name\":\"a\",\"version\":\"active\",\"share\":0.333333},{\"name\":\"b\",\"version\":\"model\","
+        + "\"share\":0.333333},{\"name\":\"c\",\"version\":\"other-catalogue\",\"share\":0.333333}]}"), 201);
+    assertTrue(started.path("warning").asText().startsWith("arm c (other-catalogue): the catalogue knows 0 of its "
+        + ITEMS + " items"), started.toString());
+    assertFalse(started.path("warning").asText().contains("arm b"), "a model of this catalogue: no warning");
+    List<String> plays = new ArrayList<>();
+    for (int u = 0; u < 60; u++) plays.add("{\"userId\":\"fc" + u + "\",\"itemId\":\"song" + u % ITEMS + "\",\"type\":\"play\"}");
+    postEvents(plays);
+    for (int u = 0; u < 60; u++) json(get("/v1/users/fc" + u + "/recommendations?k=3"), 200);
+    JsonNode arms = json(admin("GET", "/v1/admin/experiments/foreign", null), 200).get("results").get("arms");
+    JsonNode foreignArm = arms.get(2);
+    assertTrue(foreignArm.get("users").asLong() > 0, arms.toString());
+    assertEquals(List.of("none"), iterable(foreignArm.get("answersByVersion").fieldNames()),
+        "answered by the fallback or popularity, not by other-catalogue: " + foreignArm);
+    assertTrue(iterable(arms.get(1).get("answersByVersion").fieldNames()).contains("model"), arms.toString());
+    assertEquals(200, admin("POST", "/v1/admin/experiments/foreign/stop", null).statusCode());
+  }
+
+  private static List<String> iterable(java.util.Iterator<String> names) {
+    List<String> out = new ArrayList<>();
+    names.forEachRemaining(out::add);
+    return out;
+  }
+
   /** A second version beside the served one, {@code model-b}: a random SASRec of another seed over the same songs. */
   private void writeSecondVersion() throws IOException {
     List<String> ids = new ArrayList<>();
