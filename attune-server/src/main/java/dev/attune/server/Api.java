@@ -660,7 +660,7 @@ final class Api {
     Recommendations.Preferences prefs = Recommendations.Preferences.NONE;
     if (answering.cold(recent)) {
       // a cold user: the profile may hold onboarding choices (one store read, only for users this new)
-      User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", ctx.pathParam("id")));
+      User u = knownUser(id, ctx.pathParam("id"));
       prefs = preferences(u.attributes());
     }
     answer(ctx, asSent(ctx), id, arm, true, asked, newestTime(recent), answering.answer(recent, h.earlierItems(),
@@ -697,7 +697,7 @@ final class Api {
     if (userAsSent != null) {
       RecentHistory.UserHistory stored = historyOf(id, answering);
       if (answering.cold(stored.recent())) {
-        User u = store.user(id).orElseThrow(() -> ApiException.notFound("user", userAsSent));
+        User u = knownUser(id, userAsSent);
         profile = preferences(u.attributes());
       }
       events.addAll(0, stored.recent());
@@ -719,6 +719,22 @@ final class Api {
     // with events sent, the list is for a history the user may never have: a what-if, not what they were shown
     answer(ctx, userAsSent, id, arm, h.isEmpty(), now, newestTime(events),
         answering.answer(events, earlierItems, prefs, o, now));
+  }
+
+  /** The users whose windows the history cache holds, for tests. */
+  int cachedUsers() {
+    return history.cachedUsers();
+  }
+
+  /**
+   * The stored user {@code id}, or 404 naming them as sent; the empty window the history cache made for an unknown id
+   * is dropped, so that probing made-up ids does not push real users out of the cache (a review).
+   */
+  private User knownUser(String id, String asSent) {
+    User u = store.user(id).orElse(null);
+    if (u != null) return u;
+    history.forget(id);
+    throw ApiException.notFound("user", asSent);
   }
 
   /** The newest time among {@code events}, {@link Long#MIN_VALUE} for none. */

@@ -729,6 +729,11 @@ public final class AttuneServer {
     });
   }
 
+  /** The users whose recent windows are cached, for tests. */
+  int cachedUsers() {
+    return api.cachedUsers();
+  }
+
   /**
    * Waits until the fallback model is fitted (or failed, or is off); for tests and benchmarks.
    *

@@ -279,6 +279,13 @@ final class RecentHistory {
     }
   }
 
+  /** How many users' windows are cached. */
+  int cachedUsers() {
+    synchronized (byUser) {
+      return byUser.size();
+    }
+  }
+
   /** Forgets a user (after deletion). */
   void forget(String userId) {
     synchronized (byUser) {

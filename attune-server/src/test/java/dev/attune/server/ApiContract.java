@@ -1306,6 +1306,20 @@ abstract class ApiContract {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Review: each made-up user id asked for recommendations left an empty window in the cache, pushing real ones out. */
+  @Test
+  void unknownUsersLeaveNothingInTheHistoryCache() throws Exception {
+    assertEquals(200, post("/v1/events", "{\"userId\":\"real\",\"itemId\":\"song1\",\"type\":\"play\"}").statusCode());
+    json(get("/v1/users/real/recommendations?k=2"), 200);
+    int cached = server.cachedUsers();
+    assertTrue(cached >= 1);
+    for (int k = 0; k < 20; k++) {
+      assertError(get("/v1/users/made-up-" + k + "/recommendations?k=2"), 404, "not_found", null);
+      assertError(post("/v1/recommendations", "{\"userId\":\"made-up-post-" + k + "\"}"), 404, "not_found", null);
+    }
+    assertEquals(cached, server.cachedUsers());
+  }
+
   /**
    * Review: writes of one item (PUT, hide, unhide, DELETE) ran store write, read-back and catalogue update side by side,
    * and the older row could land in memory last: a hidden item served, a deleted one back in the catalogue (404 to
