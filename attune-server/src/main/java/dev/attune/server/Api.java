@@ -842,9 +842,10 @@ final class Api {
     Map<String, Store.StoredItem> saved = new HashMap<>();
     try (StripedLocks.Held held = itemLocks.lock(items.stream().map(Item::id).toList())) {
       store.upsertItems(items);
+      Map<String, Store.StoredItem> readBack = store.items(items.stream().map(Item::id).toList()); // one read
       for (Item i : items) {
-        Store.StoredItem stored = store.item(i.id())
-            .orElseThrow(() -> new IllegalStateException("item " + i.id() + " was stored but cannot be read back"));
+        Store.StoredItem stored = readBack.get(i.id());
+        if (stored == null) throw new IllegalStateException("item " + i.id() + " was stored but cannot be read back");
         catalog.put(stored);
         saved.put(i.id(), stored);
       }

@@ -561,6 +561,23 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public Map<String, StoredItem> items(java.util.Collection<String> itemIds) {
+    for (String id : itemIds) requireId(id, "itemId");
+    return read("items", c -> {
+      Map<String, StoredItem> found = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ?")) {
+        for (String id : itemIds) {
+          ps.setString(1, id);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) found.put(id, readItem(rs));
+          }
+        }
+      }
+      return found;
+    });
+  }
+
+  @Override
   public boolean setHidden(String itemId, boolean hidden) {
     requireId(itemId, "itemId");
     return write("setHidden", c -> {

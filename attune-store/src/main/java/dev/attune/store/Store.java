@@ -127,6 +127,13 @@ public interface Store extends AutoCloseable {
   /** The item and its flags, if present. */
   Optional<StoredItem> item(String itemId);
 
+  /** The items of {@code itemIds} that are present, by id; one read where the store can (a batch's items read back). */
+  default Map<String, StoredItem> items(java.util.Collection<String> itemIds) {
+    Map<String, StoredItem> found = new java.util.HashMap<>();
+    for (String id : itemIds) item(id).ifPresent(i -> found.put(id, i));
+    return found;
+  }
+
   /**
    * Hides or shows an item: hidden items stay in the store and in the history of users but are never
    * recommended.

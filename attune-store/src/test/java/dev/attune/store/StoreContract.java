@@ -144,6 +144,9 @@ abstract class StoreContract {
     // NaN duration and unknown release time survive as NULL columns.
     assertEquals(bare, store.item("i2").orElseThrow().item());
     assertTrue(store.item("i3").isEmpty());
+    // a batch's items read back in one read: those present, by id, as one by one
+    assertEquals(Map.of("i1", stored, "i2", store.item("i2").orElseThrow()), store.items(List.of("i2", "i3", "i1")));
+    assertEquals(Map.of(), store.items(List.of()));
   }
 
   @Test
