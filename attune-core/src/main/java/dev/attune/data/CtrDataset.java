@@ -139,7 +139,10 @@ public final class CtrDataset {
     int numUsers = dataset.numUsers();
     boolean[] againstItem = new boolean[dataset.typeNames().size()];
     for (int t = 0; t < againstItem.length; t++) {
-      againstItem[t] = dev.attune.events.EventWeights.defaults().resolve(dataset.typeNames().id(t)).weight() < 0;
+      // a type the table does not name is taken at a positive weight by import, training and the server: not
+      // against the item (resolve() threw on it, and the CTR task failed on data everything else took)
+      againstItem[t] = dev.attune.events.EventWeights.defaults().type(dataset.typeNames().id(t))
+          .map(type -> type.weight() < 0).orElse(false);
     }
     IdIndex attributes = new IdIndex();
     int[][] fields = new int[numUsers][params.userAttributes().size()];

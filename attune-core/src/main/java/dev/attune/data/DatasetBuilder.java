@@ -72,7 +72,8 @@ public final class DatasetBuilder {
 
   /**
    * Training data of one scene (#5): as {@link #build(Dataset, byte[], EventWeights, byte...)} over only the
-   * events of {@code scene}. The catalogue stays the whole data set's (item indices are unchanged); items of other
+   * events on items of {@code scene} (by the item's scene, as the scene's ranking and {@link Splits#inScene} read it,
+   * not the event's: a song liked from the radio scene is a music event). The catalogue stays the whole data set's (item indices are unchanged); items of other
    * scenes simply have no training events. This is the "trained on the target scene only" input of the
    * cross-scene baselines.
    *
@@ -89,8 +90,9 @@ public final class DatasetBuilder {
       throw new IllegalArgumentException("roles length " + roles.length + " != events " + log.size());
     }
     byte[] inScene = roles.clone();
+    int[] itemScene = dataset.itemScenes();
     for (int r = 0; r < inScene.length; r++) {
-      if (log.scene(r) != s) inScene[r] = Split.DROPPED;
+      if (itemScene[log.item(r)] != s) inScene[r] = Split.DROPPED;
     }
     boolean keepsDropped = false;
     for (byte b : included) keepsDropped |= b == Split.DROPPED;

@@ -7,8 +7,11 @@ import java.util.SplittableRandom;
  * The offline protocols: how a data set's events are divided into training, validation and test.
  *
  * <p>Only events with positive weight become validation or test targets (a skip is not something to
- * predict); negative events stay in training when they happened before the user's held-out events and
- * are dropped when after, so no protocol lets training see anything later than what it is tested on.
+ * predict). Leave-one-out and the temporal cut keep in training only what happened before the user's held-out
+ * events (negative events after them are dropped), so training sees nothing later than what it is tested on; the
+ * random and in-scene splits hold out events at random, and keep the user's other events, earlier or later, as
+ * their methods say. Whether an item may be a target again is its scene's rule ({@code repeatScenes}), by the item's
+ * scene, as the evaluator reads it.
  */
 public final class Splits {
   private Splits() {}
@@ -29,7 +32,7 @@ public final class Splits {
   public static Split leaveOneOut(Dataset dataset, EventWeights weights) {
     EventLog log = dataset.events();
     float[] w = DatasetBuilder.weigh(dataset, log, weights);
-    boolean[] repeatScene = repeatScenes(dataset);
+    boolean[] repeatItem = repeatItems(dataset);
     DatasetBuilder.UserOrder order = DatasetBuilder.UserOrder.of(log, dataset.numUsers());
     byte[] roles = new byte[log.size()];
     byte[] validationTargets = new byte[log.size()];
@@ -45,7 +48,7 @@ public final class Splits {
         int row = order.rows[p];
         if (w[row] <= 0) continue;
         boolean first = seen.add(log.item(row));
-        if (first || repeatScene[log.scene(row)]) {
+        if (first || repeatItem[log.item(row)]) {
           targets++;
           validAt = testAt;
           testAt = p;
@@ -54,8 +57,8 @@ public final class Splits {
       if (targets < 3) continue;
       int validItem = log.item(order.rows[validAt]);
       int testItem = log.item(order.rows[testAt]);
-      boolean validRepeats = repeatScene[log.scene(order.rows[validAt])];
-      boolean testRepeats = repeatScene[log.scene(order.rows[testAt])];
+      boolean validRepeats = repeatItem[log.item(order.rows[validAt])];
+      boolean testRepeats = repeatItem[log.item(order.rows[testAt])];
       validationTargets[order.rows[validAt]] = Split.VALIDATION;
       for (int p = start; p < end; p++) {
         int row = order.rows[p];
@@ -149,6 +152,19 @@ public final class Splits {
     return Long.toHexString(Hashes.mix(h));
   }
 
+  /**
+   * Per item, whether its scene allows repeats: decided by the item's scene, as the evaluator excludes seen items by
+   * it, not by the event's (a review: an event of a repeat scene on an item of another made a replay the test target,
+   * which the ranking then left out as seen, a sure miss).
+   */
+  private static boolean[] repeatItems(Dataset dataset) {
+    boolean[] byScene = repeatScenes(dataset);
+    int[] itemScene = dataset.itemScenes();
+    boolean[] repeat = new boolean[itemScene.length];
+    for (int i = 0; i < repeat.length; i++) repeat[i] = itemScene[i] >= 0 && byScene[itemScene[i]];
+    return repeat;
+  }
+
   private static boolean[] repeatScenes(Dataset dataset) {
     boolean[] repeat = new boolean[dataset.sceneNames().size()];
     for (String scene : dataset.repeatScenes()) {
@@ -207,7 +223,7 @@ public final class Splits {
   private static void cutAt(Dataset dataset, float[] w, long from, long until, byte role, byte[] roles,
       byte[] targets) {
     EventLog log = dataset.events();
-    boolean[] repeatScene = repeatScenes(dataset);
+    boolean[] repeatItem = repeatItems(dataset);
     boolean[] hasEarlier = new boolean[dataset.numUsers()];
     java.util.HashSet<Long> consumedBefore = new java.util.HashSet<>();
     for (int r = 0; r < log.size(); r++) {
@@ -221,14 +237,14 @@ public final class Splits {
       if (log.time(r) < from || log.time(r) >= until) continue;
       long key = ((long) log.user(r) << 32) | log.item(r);
       boolean target = hasEarlier[log.user(r)] && w[r] > 0
-          && (repeatScene[log.scene(r)] || !consumedBefore.contains(key));
+          && (repeatItem[log.item(r)] || !consumedBefore.contains(key));
       if (targets != null) {
         roles[r] = role;
         if (target) targets[r] = role;
       } else {
         roles[r] = target ? role : Split.DROPPED;
       }
-      if (target && !repeatScene[log.scene(r)]) firstConsumed.add(key);
+      if (target && !repeatItem[log.item(r)]) firstConsumed.add(key);
     }
     if (firstConsumed.isEmpty()) return;
     for (int r = 0; r < log.size(); r++) {
@@ -281,7 +297,7 @@ public final class Splits {
     }
     EventLog log = dataset.events();
     float[] w = DatasetBuilder.weigh(dataset, log, weights);
-    boolean[] repeatScene = repeatScenes(dataset);
+    boolean[] repeatItem = repeatItems(dataset);
     DatasetBuilder.UserOrder order = DatasetBuilder.UserOrder.of(log, dataset.numUsers());
     byte[] roles = new byte[log.size()];
     SplittableRandom random = new SplittableRandom(seed);
@@ -296,7 +312,7 @@ public final class Splits {
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
         int row = order.rows[p];
         if (w[row] <= 0) continue;
-        if (!seen.add(log.item(row)) && !repeatScene[log.scene(row)]) continue;
+        if (!seen.add(log.item(row)) && !repeatItem[log.item(row)]) continue;
         if (n == buffer.length) buffer = java.util.Arrays.copyOf(buffer, n * 2);
         buffer[n++] = row;
       }
@@ -313,7 +329,7 @@ public final class Splits {
         buffer[j] = buffer[pick];
         buffer[pick] = tmp;
         roles[buffer[j]] = j < tests ? Split.TEST : Split.VALIDATION;
-        if (!repeatScene[log.scene(buffer[j])]) (j < tests ? testItems : validationItems).add(log.item(buffer[j]));
+        if (!repeatItem[log.item(buffer[j])]) (j < tests ? testItems : validationItems).add(log.item(buffer[j]));
       }
       for (int p = order.indptr[u]; p < order.indptr[u + 1]; p++) {
         int row = order.rows[p];

@@ -54,6 +54,16 @@ class CtrDatasetTest {
     assertArrayEquals(new boolean[] {true, false, true, false, true}, ctr.train().label());
   }
 
+  /** Review: a type the default table does not name (taken everywhere else at a positive weight) threw here. */
+  @Test
+  void aTypeTheTableDoesNotNameIsNotAgainstTheItem() {
+    Dataset d = new Dataset("wishes", Dataset.TimeKind.ORDINAL);
+    String[] types = {"play", "add_to_wishlist", "skip", "onboard"};
+    for (int k = 0; k < types.length; k++) d.addEvent(new Event("u", "i" + k, types[k], 1f, k, "music"));
+    CtrDataset ctr = CtrDataset.build(d, new CtrDataset.Params(0.5f, 0.0, 0.0, List.of(), Map.of()));
+    assertArrayEquals(new boolean[] {true, true, false, true}, ctr.train().label());
+  }
+
   @Test
   void rankingTaskPairsEveryTrainingStepWithPopularNegativesTheUserNeverHad() {
     Dataset d = new Dataset("implicit", Dataset.TimeKind.ORDINAL);

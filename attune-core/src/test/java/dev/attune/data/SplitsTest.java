@@ -9,6 +9,7 @@ import dev.attune.events.Event;
 import dev.attune.events.EventWeights;
 import dev.attune.synth.MusicPlatformGenerator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +68,32 @@ class SplitsTest {
     // Users with fewer than 3 positive events keep everything in training.
     assertEquals(0, s.test().itemsOf(ds.userIds().indexOf("u1")).length);
     assertEquals(2, s.trainAndValidation().sequences().length(ds.userIds().indexOf("u1")));
+  }
+
+  /**
+   * Review: the split decided "may be a target again" by the event's scene, the evaluator by the item's: a book
+   * replayed in an event tagged with a repeat scene became the test target, then left out of the ranking as seen (a
+   * sure miss). The item's scene decides in both.
+   */
+  @Test
+  void whetherAnItemMayBeATargetAgainIsItsScenesRule() {
+    Dataset ds = new Dataset("mixed", Dataset.TimeKind.CLOCK);
+    ds.allowRepeats("music");
+    for (String id : List.of("a", "b", "c", "x")) {
+      ds.putItem(new dev.attune.events.Item(id, "books", null, null, null, List.of(), List.of(), Float.NaN,
+          dev.attune.events.Item.UNKNOWN_TIME, null, java.util.Map.of()));
+    }
+    String[] order = {"a", "b", "x", "c", "x"};
+    for (int t = 0; t < order.length; t++) {
+      ds.addEvent(new Event("u", order[t], "view", 1, 10L * (t + 1), order[t].equals("x") ? "music" : "books"));
+    }
+    for (Split s : List.of(Splits.leaveOneOut(ds, WEIGHTS), Splits.randomRatio(ds, WEIGHTS, 0.5, 1L))) {
+      int x = ds.itemIds().indexOf("x");
+      long xTargets = java.util.stream.IntStream.concat(java.util.Arrays.stream(s.test().itemsOf(0)),
+          java.util.Arrays.stream(s.validation().itemsOf(0))).filter(i -> i == x).count();
+      assertTrue(xTargets <= 1, "x, a book, is held out once at most");
+    }
+    assertArrayEquals(new int[] {ds.itemIds().indexOf("c")}, Splits.leaveOneOut(ds, WEIGHTS).test().itemsOf(0));
   }
 
   @Test

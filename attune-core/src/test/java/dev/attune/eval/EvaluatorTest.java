@@ -41,15 +41,17 @@ class EvaluatorTest {
    * u1: i1 i2 | i4      train {1, 2},    test {4}
    * u2: i0 i5           fewer than 3 events: all training, not evaluated
    * u3: i5 i4 | i1      train {4, 5},    test {1}
-   * u4: i0 i2 i3 | i0   train {0, 2, 3}, test {0}: a repeat, excluded as seen, so a miss
+   * u4: i0 i2 i3 | i0   train {0, 2, 3}, test {0}: a repeat, ranked (i0 is of scene "m"), but below the top 3
    * </pre>
-   * u4's events are in scene "m", which allows repeats, so its second view of i0 is a test target.
+   * Item i0 is in scene "m", which allows repeats, so u4's second view of i0 is a test target, and i0 stays in every
+   * ranking; the split and the evaluator decide so by the item's scene (u4's events are tagged "m" too, the others'
+   * "s": the event's own scene decides nothing).
    */
   private static Split tinySplit() {
     Dataset ds = new Dataset("tiny", Dataset.TimeKind.CLOCK);
     String[] categories = {"a", "a", "b", "b", "c", "d"};
     for (int i = 0; i < 6; i++) {
-      ds.putItem(new Item("i" + i, "s", null, null, null, List.of(categories[i]), List.of(), Float.NaN,
+      ds.putItem(new Item("i" + i, i == 0 ? "m" : "s", null, null, null, List.of(categories[i]), List.of(), Float.NaN,
           Item.UNKNOWN_TIME, null, Map.of()));
     }
     ds.allowRepeats("m");
@@ -184,7 +186,7 @@ class EvaluatorTest {
     //   u0 [5, 4, 3]     relevant {3}: rank 3
     //   u1 [5, 4, 3, 0]  relevant {4}: rank 2
     //   u3 [3, 2, 1, 0]  relevant {1}: rank 3
-    //   u4 [5, 4, 1]     relevant {0}: seen in training, so excluded -> miss
+    //   u4 [5, 4, 1]     relevant {0}: seen in training but of a repeat scene, so ranked, 4th -> miss
     assertArrayEquals(new int[] {0, 1, 3, 4}, r.evaluatedUsers());
     assertArrayEquals(new double[] {0, 1, 0, 0}, r.perUser("HR@2"));
     assertEquals(0.25, r.mean("HR@2"), EPS);
@@ -196,13 +198,13 @@ class EvaluatorTest {
     assertEquals(7.0 / 24, r.mean("MRR"), EPS);
     assertEquals(0.75 / 3, r.mean("Precision@3"), EPS);
     assertEquals(0.75, r.mean("Recall@3"), EPS);
-    // AUC over candidates = items minus seen non-relevant items:
-    //   u0 {3, 4, 5}: 3 below both negatives -> 0
+    // AUC over candidates = items minus seen non-relevant items of scenes without repeats:
+    //   u0 {0, 3, 4, 5}: 3 below 4 and 5, above i0 (seen, but of a repeat scene) -> 1/3
     //   u1 {0, 3, 4, 5}: 4 beats 3 and 0 -> 2/3
     //   u3 {0, 1, 2, 3}: 1 beats 0 -> 1/3
-    //   u4 {0, 1, 4, 5}: 0 not ranked -> below all -> 0
-    assertArrayEquals(new double[] {0, 2.0 / 3, 1.0 / 3, 0}, r.perUser("AUC"), EPS);
-    assertEquals(0.25, r.mean("AUC"), EPS);
+    //   u4 {0, 1, 4, 5}: 0 ranked below all -> 0
+    assertArrayEquals(new double[] {1.0 / 3, 2.0 / 3, 1.0 / 3, 0}, r.perUser("AUC"), EPS);
+    assertEquals(1.0 / 3, r.mean("AUC"), EPS);
   }
 
   @Test
