@@ -338,6 +338,8 @@ final class Admin {
     List<String> warnings = new ArrayList<>();
     String unknownItems = unknownItemsWarning(next);
     if (unknownItems != null) warnings.add(unknownItems);
+    String otherDataSet = unknownItems == null ? served.otherDataSetWarning(dir) : null;
+    if (otherDataSet != null) warnings.add(otherDataSet);
     // activating the version served already changes nothing an experiment serves
     String experiment = before != null && before.equals(dir.toAbsolutePath().normalize()) ? null
         : activationWarning.apply(id);

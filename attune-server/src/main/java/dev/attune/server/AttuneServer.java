@@ -209,6 +209,10 @@ public final class AttuneServer {
     this.stats = new ServiceStats(metrics);
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();
     this.served = new ServedVersion(recommendations, store, model == null ? null : servedDir);
+    if (model != null && model.itemsKnownTo(catalog) >= model.items().size() / 2) {
+      String otherDataSet = served.otherDataSetWarning(servedDir);
+      if (otherDataSet != null) LOG.warn("the served model {}: {}", model.version(), otherDataSet);
+    }
     this.startedFromActiveVersion = model != null && config.modelDir() != null
         && !servedDir.toAbsolutePath().normalize().equals(config.modelDir().toAbsolutePath().normalize());
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);

@@ -93,6 +93,29 @@ final class ServedVersion {
     return DatasetBuilder.build(store.toDataset("store"), Recommendations.WEIGHTS);
   }
 
+  /**
+   * Why the model in {@code modelDir} may have been trained on another data set than this store's, or null: its
+   * {@code model.json} names data set D, the store holds events, and none of them is one {@code attune load} stored
+   * from D ({@code D:<row>}). MovieLens, Beauty and LastFM all number their items 1, 2, ..., so counting the item ids
+   * the catalogue shares with the model cannot tell (a QA run served a MovieLens model over a LastFM store without a
+   * word). Not said for models trained on the store itself ({@code store}) or on an export ({@code export-...}, whose
+   * events keep the store's ids).
+   */
+  String otherDataSetWarning(Path modelDir) {
+    String dataset;
+    try {
+      dataset = dev.attune.infer.ModelDirectory.readInfo(modelDir).get("dataset") instanceof String s ? s : null;
+    } catch (IOException | RuntimeException e) {
+      return null; // read already, or refused, by the caller
+    }
+    if (dataset == null || dataset.isBlank() || dataset.equals("store") || dataset.startsWith("export-")) return null;
+    if (store.lastSequence() == 0 || store.holdsEventIdsStartingWith(dataset + ":")) return null;
+    return "it was trained on data set '" + dataset + "', and this store holds none of that data set's events ('attune"
+        + " load' names them '" + dataset + ":<row>'): if it was trained on another data set, its item ids name other"
+        + " items here; load '" + dataset + "' into this store, or train on this store's data ('attune export', then"
+        + " 'attune train')";
+  }
+
   /** The served model directory (absolute, normalised), or null when none is served. */
   Path dir() {
     return dir;

@@ -1798,6 +1798,27 @@ abstract class ApiContract {
     return out;
   }
 
+  /**
+   * QA: a model trained on another data set that numbers its items alike (MovieLens and LastFM both 1, 2, ...) was
+   * activated without a word; its model.json names its data set, and a store holding none of that data set's loaded
+   * events ({@code <data set>:<row>}) warns. Once the store holds one, no warning.
+   */
+  @Test
+  void activatingAModelOfADataSetTheStoreHoldsNoneOfWarns() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("song" + i);
+    ModelDirectory.write(dir.resolve("from-elsewhere"), RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2,
+        16, 20, 0, 0, null, null, 10L)), ids, Map.of("dataset", "ml-100k"));
+    assertEquals(200, post("/v1/events", "{\"userId\":\"d1\",\"itemId\":\"song1\",\"type\":\"play\"}").statusCode());
+    JsonNode warned = json(admin("POST", "/v1/admin/models/from-elsewhere/activate", null), 200);
+    assertTrue(warned.path("warning").asText().contains("trained on data set 'ml-100k', and this store holds none of"
+        + " that data set's events"), warned.toString());
+    assertEquals(200, post("/v1/events", "{\"id\":\"ml-100k:7\",\"userId\":\"d1\",\"itemId\":\"song2\","
+        + "\"type\":\"play\"}").statusCode());
+    JsonNode quiet = json(admin("POST", "/v1/admin/models/from-elsewhere/activate", null), 200);
+    assertFalse(quiet.path("warning").asText().contains("data set"), quiet.toString());
+  }
+
   /** A second version beside the served one, {@code model-b}: a random SASRec of another seed over the same songs. */
   private void writeSecondVersion() throws IOException {
     List<String> ids = new ArrayList<>();

@@ -561,6 +561,24 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public boolean holdsEventIdsStartingWith(String prefix) {
+    if (prefix == null || prefix.isEmpty()) throw new IllegalArgumentException("prefix must not be empty");
+    // a range over the unique index (binary order on SQLite, COLLATE "C" on PostgreSQL): ids from the prefix up to
+    // the prefix with its last character raised by one
+    String end = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+    return read("holdsEventIdsStartingWith", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT 1 FROM events WHERE event_id >= ? AND event_id < ? LIMIT 1")) {
+        ps.setString(1, prefix);
+        ps.setString(2, end);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
+  @Override
   public Map<String, StoredItem> items(java.util.Collection<String> itemIds) {
     for (String id : itemIds) requireId(id, "itemId");
     return read("items", c -> {

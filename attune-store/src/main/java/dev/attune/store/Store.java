@@ -127,6 +127,12 @@ public interface Store extends AutoCloseable {
   /** The item and its flags, if present. */
   Optional<StoredItem> item(String itemId);
 
+  /**
+   * Whether some stored event's id starts with {@code prefix} ({@code attune load} names a data set's events
+   * {@code <data set>:<row>}); one index probe.
+   */
+  boolean holdsEventIdsStartingWith(String prefix);
+
   /** The items of {@code itemIds} that are present, by id; one read where the store can (a batch's items read back). */
   default Map<String, StoredItem> items(java.util.Collection<String> itemIds) {
     Map<String, StoredItem> found = new java.util.HashMap<>();

@@ -457,6 +457,18 @@ abstract class StoreContract {
   }
 
   @Test
+  void eventIdsAreFoundByPrefix() {
+    assertFalse(store.holdsEventIdsStartingWith("ml-100k:"), "an empty store");
+    store.appendEvents(List.of(withId("ml-100k;1", play("u1", "i1", 1)), withId("ml-100k", play("u1", "i2", 2)),
+        withId("lastfm:3", play("u1", "i3", 3))));
+    assertFalse(store.holdsEventIdsStartingWith("ml-100k:"), "neighbours of the range are not in it");
+    store.appendEvents(List.of(withId("ml-100k:42", play("u2", "i1", 4))));
+    assertTrue(store.holdsEventIdsStartingWith("ml-100k:"));
+    assertTrue(store.holdsEventIdsStartingWith("lastfm:"));
+    assertFalse(store.holdsEventIdsStartingWith("beauty:"));
+  }
+
+  @Test
   void deletingAUserRemovesTheirProfileAndEvents() {
     store.upsertUsers(List.of(new User("u1", Map.of("a", "b"))));
     store.appendEvents(List.of(withId("e1", play("u1", "i1", 1)), withId("e2", play("u2", "i1", 2)),
