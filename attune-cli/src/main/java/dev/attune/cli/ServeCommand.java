@@ -527,6 +527,11 @@ final class ServeCommand implements Callable<Integer> {
     if (trainer != null) requireWritableModelRoot(cfg.lifecycle().modelRoot());
     // tried before the store opens and the server starts: the web server would log its own error first
     requireFreePort(cfg);
+    // a SQLite store that does not exist yet is not made for a model the server would refuse (QA: a 'din' model
+    // left a new store and its lock file behind)
+    if (cfg.modelDir() != null && Store.sqliteFile(url).map(f -> !Files.exists(f)).orElse(false)) {
+      AttuneServer.requireServable(cfg.modelDir());
+    }
     // before the server loads the store into its caches (a second server's would go stale at once), and before the
     // store is migrated
     Store.ServingLock serving = claimBeforeMigrating(url, false, anotherServerMessage(url));

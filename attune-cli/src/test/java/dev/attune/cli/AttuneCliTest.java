@@ -1583,6 +1583,12 @@ class AttuneCliTest {
     assertEquals(AttuneCli.USAGE_ERROR, explain.code(), explain.err());
     assertTrue(explain.err().contains("holds a 'din' model, a click-through ranker") && explain.err().contains(
         "scene-transfer") && !explain.err().contains("unknown"), "said as what it is: " + explain.err());
+    // QA: serving it was refused, but only after a new store (and its lock file) was made for it
+    Path newStore = dir.resolve("never-made").resolve("attune.db");
+    CliRun serve = run("serve", "--model", model.toString(), "--store", "jdbc:sqlite:" + newStore, "--port", "0");
+    assertEquals(AttuneCli.USAGE_ERROR, serve.code(), serve.err());
+    assertTrue(serve.err().contains("holds a 'din' model"), serve.err());
+    assertFalse(Files.exists(newStore.getParent()), "no store made for a model it cannot serve");
     CliRun eval = run("evaluate", "--data", data.toString(), "--models", "pop", "--ctr", "fm,ncf", "--positive-min",
         "0.5", "--param", "fm.epochs=1", "--param", "ncf.epochs=1", "--quiet", "--threads", "1", "--json", "-");
     assertEquals(0, eval.code(), eval.err());

@@ -733,6 +733,22 @@ public final class AttuneServer {
     });
   }
 
+  /**
+   * Refuses, from its {@code model.json} alone, a model directory the server would refuse to serve (missing, not a
+   * model, a kind it does not serve), so that a command can say so before it makes a store for it.
+   *
+   * @throws IllegalArgumentException naming the directory and what is wrong
+   * @throws IOException if its model.json cannot be read
+   */
+  public static void requireServable(Path modelDir) throws IOException {
+    try {
+      Object kind = dev.attune.infer.ModelDirectory.readInfo(modelDir).get("model");
+      ServingModel.requireServableKind(String.valueOf(kind));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("cannot serve the model directory " + modelDir + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The users whose recent windows are cached, for tests. */
   int cachedUsers() {
     return api.cachedUsers();

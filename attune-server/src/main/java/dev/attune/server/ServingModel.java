@@ -67,6 +67,21 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
    * @throws IllegalArgumentException if it holds no model the service can serve, or a pipeline and {@code
    *     pipelineData} holds no events
    */
+  /**
+   * Refuses a kind of model the service does not serve (from {@code model.json}'s {@code model}).
+   *
+   * @throws IllegalArgumentException naming the kind and those served
+   */
+  static void requireServableKind(String kind) {
+    if (SequentialModels.KINDS.contains(kind) || TwoStageModel.KIND.equals(kind)
+        || SceneTransferModel.MODEL_KIND.equals(kind)) {
+      return;
+    }
+    throw new IllegalArgumentException("it holds a '" + kind + "' model, and the service serves sasrec, bert4rec,"
+        + " gru-attn, two-stage and scene-transfer models (CTR rankers such as fm or din are measured by 'attune"
+        + " evaluate --ctr', not served)");
+  }
+
   static ServingModel read(Path dir, Supplier<TrainingSet> pipelineData) throws IOException {
     ModelDirectory d = ModelDirectory.read(dir);
     String version = dir.getFileName().toString();
@@ -86,11 +101,7 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
       for (String scene : first.scenes()) targets.computeIfAbsent(scene, first::forScene);
       return new ServingModel(first, null, null, items, SceneTransferModel.MODEL_KIND, version, Map.copyOf(targets));
     }
-    if (!SequentialModels.KINDS.contains(d.kind())) {
-      throw new IllegalArgumentException("it holds a '" + d.kind() + "' model, and the service serves sasrec, bert4rec,"
-          + " gru-attn, two-stage and scene-transfer models (CTR rankers such as fm or din are measured by 'attune"
-          + " evaluate --ctr', not served)");
-    }
+    requireServableKind(d.kind());
     Interactions none = new Interactions(0, items.size(), new int[] {0}, new int[0], new float[0], new long[0]);
     SequentialModel model = SequentialModels.fromWeights(d.weights(), none);
     if (model.usesTypes() && !model.namesTypes()) {
