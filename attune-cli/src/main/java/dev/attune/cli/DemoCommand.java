@@ -191,6 +191,22 @@ final class DemoCommand implements Callable<Integer> {
       PrintWriter err, String modelKey) throws Exception {
     Path db = dir.resolve("attune.db");
     Files.createDirectories(dir);
+    if (Files.exists(db)) {
+      // a review: a second demo on the same --dir deleted the store under a first one still serving it (which then
+      // lost everything it stored), and '--dir attune-data' deleted 'serve''s default store
+      if (!madeByTheDemo(dir)) {
+        throw new IllegalArgumentException(dir + " holds a store the demo did not make (" + db.getFileName() + "); the"
+            + " demo replaces its store at every run: give --dir a folder of its own");
+      }
+      String url = "jdbc:sqlite:" + db;
+      try (Store.ServingLock claim = ServeCommand.claimBeforeMigrating(url, true, "another attune demo or server is"
+          + " serving " + db + ", or an 'attune load', 'compact' or 'copy' is running on it: stop it first, or give"
+          + " --dir another folder")) {
+        // free: nothing serves it, and the store is replaced below (a claim taken between is the next refusal)
+      }
+    }
+    Files.writeString(dir.resolve(DEMO_MARKER), "made by 'attune demo', which replaces this folder's store at every"
+        + " run\n");
     for (String suffix : new String[] {"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
     // the versions an earlier run's server trained (Train button): they belong to the store just replaced, and
     // beside the new model the Models page would offer them as versions of this one
@@ -225,6 +241,15 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The file that marks a folder whose store the demo made (and may replace). */
+  static final String DEMO_MARKER = ".attune-demo";
+
+  /** Whether the demo made {@code dir}'s store: its marker, or, from builds before it, the demo's model and key. */
+  private static boolean madeByTheDemo(Path dir) {
+    return Files.isRegularFile(dir.resolve(DEMO_MARKER)) || Files.isRegularFile(dir.resolve("sasrec.demo-key.json"))
+        || Files.isRegularFile(dir.resolve("sasrec").resolve("model.json"));
+  }
 
   /** The test metrics recorded beside {@code modelDir} when an earlier run trained it under {@code modelKey}, else null. */
   private static Map<String, Double> reusableMetrics(Path keyFile, Path modelDir, String modelKey) {

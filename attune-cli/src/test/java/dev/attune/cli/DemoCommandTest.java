@@ -3,6 +3,7 @@ package dev.attune.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.data.Dataset;
@@ -15,6 +16,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +58,41 @@ class DemoCommandTest {
     assertTrue(Files.isRegularFile(model));
     assertFalse(DemoCommand.prepareService(dir, ds, split, 7, 2, true, log, null).reused());
     assertNotEquals(retrained, Files.readString(model));
+  }
+
+  /**
+   * Review: a second demo on a folder whose store a first still served deleted it under that server, and a --dir
+   * holding another store (serve's default attune-data) lost it. Both are refused, the store left as it was.
+   */
+  @Test
+  void aStoreInUseOrNotTheDemosIsNeverReplaced() throws Exception {
+    var params = new MusicPlatformGenerator.Params(60, 3, 3, 2, 6, 15, 0.7, 0.15, 7L);
+    Dataset ds = MusicPlatformGenerator.generate(params).dataset();
+    Split split = Splits.leaveOneOut(ds, EventWeights.defaults());
+    PrintWriter log = new PrintWriter(new StringWriter());
+    Path other = dir.resolve("attune-data");
+    String otherUrl = "jdbc:sqlite:" + other.resolve("attune.db");
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(otherUrl)) {
+      store.upsertUsers(List.of(new dev.attune.events.User("kept", Map.of())));
+    }
+    IllegalArgumentException notTheDemos = assertThrows(IllegalArgumentException.class,
+        () -> DemoCommand.prepareService(other, ds, split, 7, 1, true, log, null));
+    assertTrue(notTheDemos.getMessage().contains("holds a store the demo did not make"), notTheDemos.getMessage());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(otherUrl)) {
+      assertTrue(store.user("kept").isPresent(), "left as it was");
+    }
+
+    Path demo = dir.resolve("demo");
+    DemoCommand.Service first = DemoCommand.prepareService(demo, ds, split, 7, 1, true, log, null);
+    try (dev.attune.store.Store served = dev.attune.store.Store.open(first.storeUrl());
+        dev.attune.store.Store.ServingLock claim = served.tryLockForServing().orElseThrow()) {
+      long inode = (long) Files.getAttribute(demo.resolve("attune.db"), "unix:ino");
+      IllegalArgumentException inUse = assertThrows(IllegalArgumentException.class,
+          () -> DemoCommand.prepareService(demo, ds, split, 7, 1, true, log, null));
+      assertTrue(inUse.getMessage().contains("another attune demo or server is serving"), inUse.getMessage());
+      assertEquals(inode, (long) Files.getAttribute(demo.resolve("attune.db"), "unix:ino"), "the same file, not replaced");
+    }
+    assertFalse(DemoCommand.prepareService(demo, ds, split, 7, 1, true, log, null).reused(), "once free, replaced");
   }
 
   private static Double registeredNdcg(DemoCommand.Service service) throws Exception {
