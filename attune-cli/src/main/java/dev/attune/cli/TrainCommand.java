@@ -49,6 +49,15 @@ final class TrainCommand implements Callable<Integer> {
   /** Where an attention model's per-epoch checkpoints go, under {@code --out}; {@code --resume} reads them. */
   private static final String CHECKPOINTS = "checkpoints";
 
+  /**
+   * With --force (not --resume): a run that replaces a model starts afresh, and no later --resume picks up its
+   * checkpoints.
+   */
+  private void dropReplacedCheckpoints() throws java.io.IOException {
+    if (!force || resume) return;
+    for (String folder : List.of(CHECKPOINTS, CHECKPOINTS + "-refit")) deleteTree(out.resolve(folder));
+  }
+
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true, description = "Model to train: sasrec, bert4rec, gru-attn (next-item), two-stage (retrievers re-ranked by a learned fusion ranker; 'attune serve' serves it), the CTR ranking models fm, ncf, din, afm, shan, or scene-transfer (cross-scene, needs --target).")
@@ -187,10 +196,9 @@ final class TrainCommand implements Callable<Integer> {
           + " it, or --force to train afresh (its checkpoint is then deleted)");
     }
     requireUsableOut();
-    if (force && !resume) {
-      // a run that replaces a model starts afresh: a later --resume must not pick up the replaced run's checkpoints
-      for (String folder : List.of(CHECKPOINTS, CHECKPOINTS + "-refit")) deleteTree(out.resolve(folder));
-    }
+    // an attention model's are deleted once its data set and settings are read (dropReplacedCheckpoints): a
+    // mistyped --data or --param must not cost a run's checkpoints (a review)
+    if (!attention) dropReplacedCheckpoints();
     long startMillis = System.currentTimeMillis();
     // Ctrl-C or a stop ends the JVM without unwinding this thread: the hook says then what is kept and how to go on
     onStop = attention ? this::attentionStopNotice
@@ -330,6 +338,7 @@ final class TrainCommand implements Callable<Integer> {
       noValidation = true;
     }
     var trainSet = noValidation ? split.trainAndValidation() : tuning.train();
+    dropReplacedCheckpoints();
     SequenceTraining.Run run = new SequenceTraining.Run(noValidation ? null : tuning, out.resolve(CHECKPOINTS), resume);
     err.println("training " + trainer.name() + " on " + trainSet.numUsers() + " users, " + trainSet.numItems()
         + " items (" + EvaluateCommand.readableProtocol(split.protocol())

@@ -1074,11 +1074,21 @@ class AttuneCliTest {
     assertFalse(Files.exists(otherSet.resolve("model.json")));
     Path stale = Files.createDirectories(dir.resolve("m/checkpoints"));
     Files.writeString(stale.resolve("checkpoint.atw"), "an earlier run's");
-    // a bad parameter ends the run before training; the old checkpoints are gone all the same
+    // a bad parameter or data set ends the run before training, and the old checkpoints stay (a review: they were
+    // deleted first); a run that trains starts afresh without them
     CliRun forced = run("train", "--model", "sasrec", "--data", data.toString(), "--out", dir.resolve("m").toString(),
         "--force", "--param", "sasrec.nosuch=1", "-q");
     assertEquals(AttuneCli.USAGE_ERROR, forced.code(), forced.err());
-    assertFalse(Files.exists(stale), "--force starts afresh");
+    CliRun noData = run("train", "--model", "sasrec", "--data", dir.resolve("nosuch").toString(), "--out",
+        dir.resolve("m").toString(), "--force", "-q");
+    assertEquals(AttuneCli.USAGE_ERROR, noData.code(), noData.err());
+    assertEquals("an earlier run's", Files.readString(stale.resolve("checkpoint.atw")), "kept for --resume");
+    CliRun trained = run("train", "--model", "sasrec", "--data", data.toString(), "--out", dir.resolve("m").toString(),
+        "--force", "--param", "sasrec.epochs=1", "--param", "sasrec.hidden=8", "--param", "sasrec.heads=1",
+        "--threads", "1", "-q");
+    assertEquals(0, trained.code(), trained.err());
+    assertFalse(Files.exists(stale.resolve("checkpoint.atw")) && java.util.Arrays.equals(Files.readAllBytes(
+        stale.resolve("checkpoint.atw")), "an earlier run's".getBytes()), "--force starts afresh");
   }
 
   @Test
