@@ -1091,6 +1091,23 @@ class AttuneCliTest {
         stale.resolve("checkpoint.atw")), "an earlier run's".getBytes()), "--force starts afresh");
   }
 
+  /** Review: a German locale printed "0,0033" and "4,2 s" where a format named no locale; scripts parse them. */
+  @Test
+  void numbersPrintTheSameInEveryLocale() {
+    java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+    try {
+      java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.GERMANY);
+      Path data = dir.resolve("locale-data");
+      assertEquals(0, run("generate", "--out", data.toString(), "--users", "400", "--seed", "3").code());
+      CliRun evaluated = run("evaluate", "--data", data.toString(), "--models", "pop", "--quiet");
+      assertEquals(0, evaluated.code(), evaluated.err());
+      assertTrue(evaluated.out().matches("(?s).*Popularity\\s+0\\.\\d{4}.*"), evaluated.out());
+      assertEquals(String.format("%.1f", 4.25), "4.3", "the CLI sets the format locale for the rest of the run");
+    } finally {
+      java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+    }
+  }
+
   @Test
   void everyCommandSummaryIsAWholeSentence() {
     // 'attune --help' lists each command with its description's first line only
