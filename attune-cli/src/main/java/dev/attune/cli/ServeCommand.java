@@ -100,7 +100,32 @@ final class ServeCommand implements Callable<Integer> {
 
   /** The store a command other than serve names: its --store, else ATTUNE_STORE, else {@link #DEFAULT_STORE}. */
   static String storeUrl(String option) {
-    return option != null ? option : System.getenv().getOrDefault("ATTUNE_STORE", DEFAULT_STORE);
+    return chosenStore(option, System.getenv("ATTUNE_STORE"), null);
+  }
+
+  /**
+   * The store from {@code --store}, else ATTUNE_STORE, else the config file's {@code store} (serve), else {@link
+   * #DEFAULT_STORE}. One that is given but blank is refused, in every command alike: a script or a service unit that
+   * leaves {@code ATTUNE_STORE=} empty meant some store, and serve took the default while the others refused ''.
+   */
+  static String chosenStore(String option, String env, String fileValue) {
+    if (option != null) {
+      if (option.isBlank()) throw new IllegalArgumentException("--store is empty: give a store's JDBC URL");
+      return option;
+    }
+    if (env != null) {
+      if (env.isBlank()) {
+        throw new IllegalArgumentException("ATTUNE_STORE is set but empty: give a store's JDBC URL, or unset it for"
+            + " the default " + DEFAULT_STORE);
+      }
+      return env;
+    }
+    if (fileValue != null) {
+      if (fileValue.isBlank()) throw new IllegalArgumentException("the config file's store is empty: give a store's"
+          + " JDBC URL, or leave the key out for the default " + DEFAULT_STORE);
+      return fileValue;
+    }
+    return DEFAULT_STORE;
   }
 
   /** The SQLite file of {@code url} (null for PostgreSQL), refused when missing: for a command that only reads. */
@@ -226,7 +251,7 @@ final class ServeCommand implements Callable<Integer> {
         }
       }
     }
-    String url = pick(store, env.get("ATTUNE_STORE"), file.getProperty("store"), DEFAULT_STORE);
+    String url = chosenStore(store, env.get("ATTUNE_STORE"), file.getProperty("store"));
     String modelDir = pick(model == null ? null : model.toString(), env.get("ATTUNE_MODEL"), file.getProperty("model"), null);
     String listenHost = pick(host, env.get("ATTUNE_HOST"), file.getProperty("host"), "127.0.0.1");
     String listenPort = pick(port == null ? null : port.toString(), env.get("ATTUNE_PORT"), file.getProperty("port"), "8080");

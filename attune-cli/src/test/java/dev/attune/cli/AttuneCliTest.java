@@ -162,6 +162,12 @@ class AttuneCliTest {
   void serveSettingsHaveWorkingDefaultsAndNamedErrors() throws Exception {
     ServeCommand.Settings defaults = serveSettings(java.util.Map.of());
     assertEquals("jdbc:sqlite:attune-data/attune.db", defaults.storeUrl());
+    // a store given but blank is refused, as every other command refuses it (a review: serve took the default)
+    assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_STORE", " "))).getMessage().startsWith("ATTUNE_STORE is set but empty"));
+    assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of(), "--store", "")).getMessage().startsWith("--store is empty"));
+    assertTrue(run("export", "--store", "", "--out", dir.resolve("x").toString()).err().contains("--store is empty"));
     assertEquals(8080, defaults.config().port());
     assertEquals(200.0, defaults.config().access().requestsPerSecond());
     assertEquals(0.0, defaults.config().access().anonymousPerSecond(), "requests without a key: not limited");
