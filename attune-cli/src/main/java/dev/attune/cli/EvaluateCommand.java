@@ -743,6 +743,15 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     Path parent = json.toAbsolutePath().getParent();
     if (parent != null) Files.createDirectories(parent);
-    mapper.writeValue(json.toFile(), doc);
+    // written beside it, then moved over it: a full disk or a kill mid-write leaves the earlier report whole (the
+    // stop notice says the file holds what it held before), not a truncated one
+    Path partial = json.resolveSibling(json.getFileName() + ".partial");
+    try {
+      mapper.writeValue(partial.toFile(), doc);
+      Files.move(partial, json, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(partial);
+    }
   }
 }

@@ -169,6 +169,11 @@ final class ExperimentCommand implements Callable<Integer> {
       } catch (HttpTimeoutException e) {
         throw new ServerFailed("the server at " + base + " did not answer within 2 minutes");
       } catch (IOException e) {
+        if (closedWithoutAnswer(e)) {
+          // a server killed mid-request, a proxy that dropped the connection: a failure --watch looks at again (a
+          // review: it ended the watch as "not an Attune server")
+          throw new ServerFailed("the server at " + base + " closed the connection without an answer");
+        }
         // a TLS client at a plain port, a database's or broker's port: Java's message alone names neither
         throw new IllegalArgumentException("the server at " + base + " did not answer as an Attune server over "
             + URI.create(base).getScheme() + " (" + firstLine(String.valueOf(e.getMessage()), 80) + "): is --server"
@@ -216,6 +221,18 @@ final class ExperimentCommand implements Callable<Integer> {
         message += ": is --server the server's base address, such as " + DEFAULT_SERVER + "?";
       }
       throw new IllegalArgumentException(message);
+    }
+
+    /** Whether {@code e} is a connection closed or reset before any answer, not an answer of another protocol. */
+    static boolean closedWithoutAnswer(IOException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        String message = String.valueOf(t.getMessage());
+        if (t instanceof java.io.EOFException || message.contains("received no bytes")
+            || message.contains("Connection reset") || message.contains("connection was closed")) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** A server message's experiment routes as this command's subcommands ("POST …/x/stop": "attune experiment stop x"). */

@@ -264,6 +264,25 @@ class ExperimentCommandTest {
           + " (host_not_allowed): this server does not answer for host 'vm'") && !hostRefused.err().contains("key"),
           hostRefused.err());
     }
+    // a connection closed without an answer (a server killed mid-request) is a failure --watch looks at again
+    try (ServerSocket other = new ServerSocket(0)) {
+      Thread closer = Thread.ofVirtual().start(() -> {
+        // every connection (the client tries a GET again once on a new one), until the test closes the listener
+        while (!other.isClosed()) {
+          try (var socket = other.accept()) {
+            socket.getInputStream().read(new byte[8192]);
+          } catch (java.io.IOException ignored) {
+            // closed either way
+          }
+        }
+      });
+      String url = "http://127.0.0.1:" + other.getLocalPort();
+      CliRun dropped = CliRun.run("experiment", "list", "--server", url, "--key-file", keyFile.toString());
+      other.close();
+      closer.join(10_000);
+      assertEquals(1, dropped.code(), dropped.err());
+      assertTrue(dropped.err().contains("closed the connection without an answer"), dropped.err());
+    }
     // no server, or not one
     int free;
     try (ServerSocket socket = new ServerSocket(0)) {
