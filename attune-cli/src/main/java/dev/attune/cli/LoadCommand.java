@@ -107,6 +107,7 @@ final class LoadCommand implements Callable<Integer> {
         + "; stop it, load, then start it again");
     try (claim; Store s = Store.open(url)) {
       try (Progress progress = new Progress("load", quiet, err)) {
+        requireTheStoresUserIdConvention(s, dataset, userIds);
         boolean loadedBefore = requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
         if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
         if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
@@ -503,6 +504,36 @@ final class LoadCommand implements Callable<Integer> {
       for (String category : item.categories()) {
         refuseUnnameable(data, "category of item " + item.id() + ",", category, fix);
       }
+    }
+  }
+
+  /**
+   * Refuses a load that would store its users under the other convention than the store's (a review): with
+   * ATTUNE_USER_ID_KEY, into a store of plain ids; without it, plain ids into a store of pseudonyms. Either way each
+   * user would become two, and the API's deletion would reach only one of them. The key the server reads from its
+   * --config file (userIdKey) is not read here: the load is refused, and says to set ATTUNE_USER_ID_KEY.
+   */
+  static void requireTheStoresUserIdConvention(Store s, Dataset dataset, dev.attune.server.UserIds userIds) {
+    String prefix = "p:";
+    if (userIds.pseudonymised()) {
+      List<String> plain = s.stats().userIdsWithoutPrefix(prefix, 1);
+      if (!plain.isEmpty()) {
+        throw new IllegalArgumentException("the store holds users under plain ids (such as '"
+            + dev.attune.events.Ids.printable(plain.get(0), 60) + "'), stored without ATTUNE_USER_ID_KEY, and with"
+            + " the key set this load would store its users under pseudonyms, another user each: load without the"
+            + " key, or into another store");
+      }
+      return;
+    }
+    boolean plainInData = false;
+    for (int u = 0; u < dataset.numUsers() && !plainInData; u++) {
+      plainInData = !dev.attune.server.UserIds.hasPseudonymForm(dataset.userIds().id(u));
+    }
+    if (plainInData && !s.stats().userIds(prefix, 1).isEmpty()) {
+      throw new IllegalArgumentException("the store holds pseudonymised users (kept with a user-id key), and"
+          + " ATTUNE_USER_ID_KEY is not set for this load: its users would be stored under their plain ids, another"
+          + " user each, out of reach of the API's deletion; set ATTUNE_USER_ID_KEY to the key the server uses"
+          + " (its userIdKey, if it reads it from serve's --config)");
     }
   }
 

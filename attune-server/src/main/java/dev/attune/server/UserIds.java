@@ -57,8 +57,13 @@ public final class UserIds {
     }
   }
 
+  /** Whether {@code id} has the form of a pseudonym, whatever the key ({@code p:} and 22 characters). */
+  public static boolean hasPseudonymForm(String id) {
+    return PSEUDONYM.matcher(id).matches();
+  }
+
   /** Whether ids are pseudonymised. */
-  boolean pseudonymised() {
+  public boolean pseudonymised() {
     return prototype != null;
   }
 
