@@ -82,6 +82,8 @@ final class ExperimentCommand implements Callable<Integer> {
     /** Where a warning goes (the command's standard error, set by the subcommand). */
     PrintWriter warnings = new PrintWriter(System.err, true);
     private boolean warnedPlainHttp;
+    /** Whether the server answered as an Attune server before, in this run (an earlier look of --watch). */
+    private boolean answeredBefore;
 
     private static boolean loopback(String host) {
       String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
@@ -169,9 +171,10 @@ final class ExperimentCommand implements Callable<Integer> {
       } catch (HttpTimeoutException e) {
         throw new ServerFailed("the server at " + base + " did not answer within 2 minutes");
       } catch (IOException e) {
-        if (closedWithoutAnswer(e)) {
-          // a server killed mid-request, a proxy that dropped the connection: a failure --watch looks at again (a
-          // review: it ended the watch as "not an Attune server")
+        if (answeredBefore && closedWithoutAnswer(e)) {
+          // a server that answered before, killed mid-request, or a proxy that dropped the connection: a failure
+          // --watch looks at again (a review: it ended the watch as "not an Attune server"); on first contact the
+          // same failure is rather a port of another protocol (TLS, a database's), said as below
           throw new ServerFailed("the server at " + base + " closed the connection without an answer");
         }
         // a TLS client at a plain port, a database's or broker's port: Java's message alone names neither
@@ -188,6 +191,7 @@ final class ExperimentCommand implements Callable<Integer> {
         answer = null; // a proxy's page, or not an Attune server
       }
       boolean attuneError = answer != null && answer.hasNonNull("message");
+      if (status >= 200 && status < 300 && answer != null || attuneError) answeredBefore = true;
       if (status >= 200 && status < 300) {
         if (answer != null) return answer;
         throw new ServerFailed("the server at " + base + " answered " + method + " " + path + " with HTTP " + status

@@ -529,7 +529,8 @@ final class LoadCommand implements Callable<Integer> {
     for (int u = 0; u < dataset.numUsers() && !plainInData; u++) {
       plainInData = !dev.attune.server.UserIds.hasPseudonymForm(dataset.userIds().id(u));
     }
-    if (plainInData && !s.stats().userIds(prefix, 1).isEmpty()) {
+    // of the form, not the prefix alone: a plain id may begin with "p:" too
+    if (plainInData && s.stats().userIds(prefix, 100).stream().anyMatch(dev.attune.server.UserIds::hasPseudonymForm)) {
       throw new IllegalArgumentException("the store holds pseudonymised users (kept with a user-id key), and"
           + " ATTUNE_USER_ID_KEY is not set for this load: its users would be stored under their plain ids, another"
           + " user each, out of reach of the API's deletion; set ATTUNE_USER_ID_KEY to the key the server uses"

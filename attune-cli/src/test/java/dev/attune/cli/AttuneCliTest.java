@@ -521,7 +521,7 @@ class AttuneCliTest {
     Path storeFile = dir.resolve("bad-ids-store/attune.db");
     CliRun refused = run("load", "--data", data.toString(), "--store", "jdbc:sqlite:" + storeFile, "-q");
     assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.err());
-    assertTrue(refused.err().contains("holds the user id \"u?1\", which contains a control character")
+    assertTrue(refused.err().contains("holds the user id \"u\\u00001\", which contains a control character")
         && refused.err().contains("the API could never name it"), refused.err());
     assertFalse(java.nio.file.Files.exists(storeFile), "nothing written");
     // an item's creator, what choices name, as the API checks it (QA: a 300-character one loaded)
@@ -1035,7 +1035,8 @@ class AttuneCliTest {
     try (dev.attune.store.Store pseudonyms = dev.attune.store.Store.open("jdbc:sqlite:" + dir.resolve("p.db"));
         dev.attune.store.Store plainIds = dev.attune.store.Store.open("jdbc:sqlite:" + dir.resolve("q.db"))) {
       pseudonyms.upsertUsers(List.of(new dev.attune.events.User(keyed.stored("carol"), Map.of())));
-      plainIds.upsertUsers(List.of(new dev.attune.events.User("dave", Map.of())));
+      plainIds.upsertUsers(List.of(new dev.attune.events.User("dave", Map.of()),
+          new dev.attune.events.User("p:alice", Map.of()))); // a plain id that begins like a pseudonym
       String withoutKey = assertThrows(IllegalArgumentException.class,
           () -> LoadCommand.requireTheStoresUserIdConvention(pseudonyms, data, plain)).getMessage();
       assertTrue(withoutKey.contains("ATTUNE_USER_ID_KEY is not set for this load"), withoutKey);
@@ -1043,7 +1044,7 @@ class AttuneCliTest {
           () -> LoadCommand.requireTheStoresUserIdConvention(plainIds, data, keyed)).getMessage();
       assertTrue(withKey.contains("holds users under plain ids (such as 'dave')"), withKey);
       LoadCommand.requireTheStoresUserIdConvention(pseudonyms, data, keyed);
-      LoadCommand.requireTheStoresUserIdConvention(plainIds, data, plain);
+      LoadCommand.requireTheStoresUserIdConvention(plainIds, data, plain); // "p:alice" is no pseudonym
       LoadCommand.requireTheStoresUserIdConvention(pseudonyms, exported, plain); // an export's pseudonyms stay
     }
   }

@@ -264,13 +264,21 @@ class ExperimentCommandTest {
           + " (host_not_allowed): this server does not answer for host 'vm'") && !hostRefused.err().contains("key"),
           hostRefused.err());
     }
-    // a connection closed without an answer (a server killed mid-request) is a failure --watch looks at again
+    // a connection closed without an answer: on first contact a port of another protocol (TLS, a database's), said
+    // as such; from a server that answered before (a look of --watch), a failure looked at again
     try (ServerSocket other = new ServerSocket(0)) {
+      java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+      boolean[] answerFirst = {false};
       Thread closer = Thread.ofVirtual().start(() -> {
         // every connection (the client tries a GET again once on a new one), until the test closes the listener
         while (!other.isClosed()) {
           try (var socket = other.accept()) {
             socket.getInputStream().read(new byte[8192]);
+            if (answerFirst[0] && connections.getAndIncrement() == 0) {
+              String body = "{\"experiments\":[]}";
+              socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                  + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes());
+            }
           } catch (java.io.IOException ignored) {
             // closed either way
           }
@@ -278,10 +286,18 @@ class ExperimentCommandTest {
       });
       String url = "http://127.0.0.1:" + other.getLocalPort();
       CliRun dropped = CliRun.run("experiment", "list", "--server", url, "--key-file", keyFile.toString());
+      assertEquals(2, dropped.code(), dropped.err());
+      assertTrue(dropped.err().contains("did not answer as an Attune server"), dropped.err());
+      answerFirst[0] = true;
+      ExperimentCommand.ServerOptions client = new ExperimentCommand.ServerOptions();
+      client.server = url;
+      client.keyFile = keyFile;
+      assertEquals(0, client.call("GET", "/v1/admin/experiments", null).get("experiments").size());
+      ExperimentCommand.ServerFailed failed = org.junit.jupiter.api.Assertions.assertThrows(
+          ExperimentCommand.ServerFailed.class, () -> client.call("GET", "/v1/admin/experiments", null));
+      assertTrue(failed.getMessage().contains("closed the connection without an answer"), failed.getMessage());
       other.close();
       closer.join(10_000);
-      assertEquals(1, dropped.code(), dropped.err());
-      assertTrue(dropped.err().contains("closed the connection without an answer"), dropped.err());
     }
     // no server, or not one
     int free;

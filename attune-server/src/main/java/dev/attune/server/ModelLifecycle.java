@@ -165,37 +165,35 @@ final class ModelLifecycle implements AutoCloseable {
   }
 
   /**
-   * A version a job moved into place but did not register (the server was killed between the two, or the store never
-   * answered the registration) was never served, yet its gate says "published", and the model list shows it beside
-   * the others: its gate is marked failed, as a job's failure after registration marks it. The version stays, to be
-   * activated by hand.
+   * The version this store's last job moved into place but did not register (the server was killed between the two,
+   * or the store never answered the registration) was never served, yet its gate says "published", and the model
+   * list shows it beside the others: its gate is marked failed, as a job's failure after registration marks it. The
+   * version stays, to be activated by hand. Only the version this store's job record names: other stores' servers
+   * share a model root, and their versions are theirs (a review).
    */
   private void markUnregisteredPublished() {
-    Path root = modelRoot();
-    if (!Files.isDirectory(root)) return;
-    java.util.Set<Path> registered = new java.util.HashSet<>();
-    for (Store.ModelVersion v : store.modelVersions()) registered.add(Path.of(v.path()).toAbsolutePath().normalize());
-    List<Path> dirs;
-    try (Stream<Path> listed = Files.list(root)) {
-      dirs = listed.filter(d -> !isPartialVersion(d.getFileName().toString()) && Files.isRegularFile(
-          d.resolve("model.json")) && !registered.contains(d.toAbsolutePath().normalize())).toList();
-    } catch (IOException e) {
-      LOG.warn("could not list the model root {} for unregistered versions", root, e);
-      return;
+    Path file = jobRecord();
+    if (!Files.isRegularFile(file)) return;
+    String version;
+    try {
+      version = json.readValue(file.toFile(), Map.class).get("version") instanceof String v ? v : null;
+    } catch (IOException | RuntimeException e) {
+      return; // an unreadable record is said by restoreLastJob
     }
-    for (Path dir : dirs) {
-      try {
-        if (!(ModelDirectory.readInfo(dir).get("gate") instanceof Map<?, ?> gate)
-            || !"published".equals(gate.get("decision"))) {
-          continue; // not a job's (trained by hand), or not said to be served
-        }
-        LOG.warn("version {} was published by a training job but never registered (the server stopped, or the store"
-            + " did not answer, in between): marked failed; it was not served, and can be activated by hand", dir);
-        markFailed(dir, "the server stopped, or the store did not answer, before this version was registered; it was not"
-            + " served");
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("could not read version {} at start: {}", dir, e.getMessage());
+    if (version == null || store.modelVersions().stream().anyMatch(v -> v.id().equals(version))) return;
+    Path dir = modelRoot().resolve(version);
+    if (!Files.isRegularFile(dir.resolve("model.json"))) return;
+    try {
+      if (!(ModelDirectory.readInfo(dir).get("gate") instanceof Map<?, ?> gate)
+          || !"published".equals(gate.get("decision"))) {
+        return;
       }
+      LOG.warn("version {} was published by a training job but never registered (the server stopped, or the store did"
+          + " not answer, in between): marked failed; it was not served, and can be activated by hand", dir);
+      markFailed(dir, "the server stopped, or the store did not answer, before this version was registered; it was not"
+          + " served");
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not read version {} at start: {}", dir, e.getMessage());
     }
   }
 

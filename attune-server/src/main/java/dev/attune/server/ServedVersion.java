@@ -94,12 +94,20 @@ final class ServedVersion {
   }
 
   /**
+   * An id {@code attune load} gives an event: {@code <data set>:<row>}, a row below 2^31 (not the server's own ids:
+   * receipts {@code r:<uuid>:<n>}, content ids {@code h:} and 64 hex digits).
+   */
+  private static final java.util.regex.Pattern LOADED_EVENT_ID =
+      java.util.regex.Pattern.compile("([^:]+):(\\d{1,10})");
+
+  /**
    * Why the model in {@code modelDir} may have been trained on another data set than this store's, or null: its
-   * {@code model.json} names data set D, the store holds events, and none of them is one {@code attune load} stored
-   * from D ({@code D:<row>}). MovieLens, Beauty and LastFM all number their items 1, 2, ..., so counting the item ids
-   * the catalogue shares with the model cannot tell (a QA run served a MovieLens model over a LastFM store without a
-   * word). Not said for models trained on the store itself ({@code store}) or on an export ({@code export-...}, whose
-   * events keep the store's ids).
+   * {@code model.json} names data set D, the store's first event is one {@code attune load} stored from another data
+   * set L ({@code L:<row>}), and none is from D. MovieLens, Beauty and LastFM all number their items 1, 2, ..., so
+   * counting the item ids the catalogue shares with the model cannot tell (a QA run served a MovieLens model over a
+   * LastFM store without a word). Not said for a store fed through the API (its events' ids are the clients'), nor
+   * for models trained on the store itself ({@code store}) or on an export under its default name ({@code
+   * export-...}, whose events keep the store's ids).
    */
   String otherDataSetWarning(Path modelDir) {
     String dataset;
@@ -109,11 +117,15 @@ final class ServedVersion {
       return null; // read already, or refused, by the caller
     }
     if (dataset == null || dataset.isBlank() || dataset.equals("store") || dataset.startsWith("export-")) return null;
-    if (store.lastSequence() == 0 || store.holdsEventIdsStartingWith(dataset + ":")) return null;
-    return "it was trained on data set '" + dataset + "', and this store holds none of that data set's events ('attune"
-        + " load' names them '" + dataset + ":<row>'): if it was trained on another data set, its item ids name other"
-        + " items here; load '" + dataset + "' into this store, or train on this store's data ('attune export', then"
-        + " 'attune train')";
+    String first = store.firstEventId().orElse(null);
+    java.util.regex.Matcher loaded = first == null ? null : LOADED_EVENT_ID.matcher(first);
+    if (loaded == null || !loaded.matches() || loaded.group(1).equals(dataset)) return null;
+    if (store.holdsEventIdsStartingWith(dataset + ":")) return null;
+    return "it was trained on data set '" + dataset + "', and this store's events were loaded from '" + loaded.group(1)
+        + "' ('attune load' names them '<data set>:<row>'), none from '" + dataset + "': if it was trained on another"
+        + " data set, its item ids name other items here (a model trained on an export of this store, under another"
+        + " name, is fine); load '" + dataset + "' into this store, or train on this store's data ('attune export',"
+        + " then 'attune train')";
   }
 
   /** The served model directory (absolute, normalised), or null when none is served. */

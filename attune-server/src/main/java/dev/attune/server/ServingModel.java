@@ -59,15 +59,6 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
   static final int MAX_BATCH = 8;
 
   /**
-   * Reads a model directory written by {@code attune train}.
-   *
-   * @param pipelineData the events a pipeline's retrievers are fitted on, asked for only when the directory holds a
-   *     pipeline
-   * @throws IOException if it cannot be read
-   * @throws IllegalArgumentException if it holds no model the service can serve, or a pipeline and {@code
-   *     pipelineData} holds no events
-   */
-  /**
    * Refuses a kind of model the service does not serve (from {@code model.json}'s {@code model}).
    *
    * @throws IllegalArgumentException naming the kind and those served
@@ -82,6 +73,15 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
         + " evaluate --ctr', not served)");
   }
 
+  /**
+   * Reads a model directory written by {@code attune train}.
+   *
+   * @param pipelineData the events a pipeline's retrievers are fitted on, asked for only when the directory holds a
+   *     pipeline
+   * @throws IOException if it cannot be read
+   * @throws IllegalArgumentException if it holds no model the service can serve, or a pipeline and {@code
+   *     pipelineData} holds no events
+   */
   static ServingModel read(Path dir, Supplier<TrainingSet> pipelineData) throws IOException {
     ModelDirectory d = ModelDirectory.read(dir);
     String version = dir.getFileName().toString();
@@ -225,10 +225,6 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
   }
 
   /**
-   * Whether the model was fitted on the store's events when it was read (a pipeline's retrievers, a transfer model's
-   * neighbour users), so that it holds per-user state of those events until it is read again.
-   */
-  /**
    * Why this model may answer poorly over {@code catalog}: it holds items but fewer than half of the model's (a model
    * trained on another data set: only the shared ids, if any, can be recommended, and they may mean other things),
    * or null.
@@ -241,6 +237,10 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
         + " data? Only known items can be recommended";
   }
 
+  /**
+   * Whether the model was fitted on the store's events when it was read (a pipeline's retrievers, a transfer model's
+   * neighbour users), so that it holds per-user state of those events until it is read again.
+   */
   boolean fitsOnStoreEvents() {
     return sceneTargets != null || TwoStageModel.KIND.equals(kind);
   }

@@ -386,8 +386,9 @@ abstract class ModelLifecycleContract {
   }
 
   /**
-   * A version a job moved into place, killed before it registered it: its gate said "published", yet it was never
-   * served. At the next start its gate says failed; it stays listed, to be activated by hand.
+   * A version this store's job moved into place, killed before it registered it: its gate said "published", yet it
+   * was never served. At the next start its gate says failed; it stays listed, to be activated by hand. Another
+   * store's unregistered version in the same model root (its server may be registering it) is left as it is.
    */
   @Test
   void aPublishedVersionNeverRegisteredIsMarkedFailedAtStart() throws Exception {
@@ -396,9 +397,16 @@ abstract class ModelLifecycleContract {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 40; i++) ids.add("song" + i);
     ModelDirectory.write(orphan, weights, ids, Map.of("gate", Map.of("decision", "published")));
+    // this store's job record names it: the job was refitting when the server was killed
+    Files.writeString(ModelLifecycle.jobRecord(dir, store.location()), "{\"id\":\"job-1\",\"trigger\":\"admin\","
+        + "\"startedAtMillis\":1000,\"state\":\"refitting\",\"version\":\"" + orphan.getFileName() + "\"}");
+    Path others = dir.resolve("sasrec-20200101-000001"); // another store's job's
+    ModelDirectory.write(others, weights, ids, Map.of("gate", Map.of("decision", "published")));
     Path byHand = dir.resolve("by-hand-model"); // trained with 'attune train --out': no gate, left as it is
     ModelDirectory.write(byHand, weights, ids, Map.of());
     start(new FakeTrainer(0.2, false, 0.3), LifecycleConfig.DEFAULTS);
+    assertEquals("published", ((Map<?, ?>) ModelDirectory.readInfo(others).get("gate")).get("decision"),
+        "another store's version is not this server's to mark");
     Map<?, ?> gate = (Map<?, ?>) ModelDirectory.readInfo(orphan).get("gate");
     assertEquals("failed", gate.get("decision"));
     assertTrue(String.valueOf(gate.get("note")).contains("before this version was registered"), gate.toString());

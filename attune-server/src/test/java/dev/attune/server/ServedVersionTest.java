@@ -1,6 +1,8 @@
 package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.events.Event;
 import dev.attune.infer.ModelDirectory;
@@ -21,6 +23,36 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServedVersionTest {
   @TempDir Path dir;
+
+  /**
+   * QA: a MovieLens model served over a LastFM store (both number their items 1, 2, ...) passed without a word. A
+   * model whose data set the store's loaded events do not come from is said to be another data set's; one of the
+   * store's own data set, or over a store whose events came through the API, is not.
+   */
+  @Test
+  void aModelOfAnotherLoadedDataSetIsSaidToBeSo() throws Exception {
+    List<String> songs = List.of("1", "2", "3");
+    var weights = dev.attune.infer.RandomSasRec.weights(new dev.attune.infer.RandomSasRec.Config(3, 8, 1, 1, 8, 5, 0,
+        0, null, null, 1L));
+    Path movies = dir.resolve("movies");
+    ModelDirectory.write(movies, weights, songs, Map.of("dataset", "ml-100k"));
+    Path artists = dir.resolve("artists");
+    ModelDirectory.write(artists, weights, songs, Map.of("dataset", "lastfm"));
+    try (Store loaded = Store.open("jdbc:sqlite:" + dir.resolve("loaded.db"));
+        Store api = Store.open("jdbc:sqlite:" + dir.resolve("api.db"))) {
+      loaded.appendEvents(List.of(new Store.NewEvent("lastfm:0", new Event("u", "1", "play", 1f, 1L, "music")),
+          new Store.NewEvent("lastfm:1", new Event("u", "2", "play", 1f, 2L, "music"))));
+      api.appendEvents(List.of(new Store.NewEvent(null, new Event("u", "1", "play", 1f, 1L, "music"))));
+      ServedVersion overLoaded = new ServedVersion(null, loaded, null);
+      String warning = overLoaded.otherDataSetWarning(movies);
+      assertTrue(warning != null && warning.startsWith("it was trained on data set 'ml-100k', and this store's events"
+          + " were loaded from 'lastfm'"), warning);
+      assertNull(overLoaded.otherDataSetWarning(artists), "the store's own data set");
+      assertNull(new ServedVersion(null, api, null).otherDataSetWarning(movies), "events sent through the API");
+      loaded.appendEvents(List.of(new Store.NewEvent("ml-100k:7", new Event("u", "3", "play", 1f, 3L, "music"))));
+      assertNull(overLoaded.otherDataSetWarning(movies), "the store holds that data set's events too");
+    }
+  }
 
   @Test
   void aVersionReadBeforeADeletionAndServedAfterItIsReadAgain() throws Exception {

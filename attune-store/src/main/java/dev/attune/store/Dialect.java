@@ -130,15 +130,17 @@ enum Dialect {
   }
 
   /**
-   * Whether a failed write transaction may simply be run again: a PostgreSQL deadlock ({@code 40P01}) or
-   * serialisation failure ({@code 40001}).
+   * Whether a failed write transaction ({@code operation}) may simply be run again: a PostgreSQL deadlock ({@code
+   * 40P01}) or serialisation failure ({@code 40001}), and an append's foreign key broken by a concurrent deletion.
    */
-  boolean isRetryable(SQLException e) {
+  boolean isRetryable(SQLException e, String operation) {
     String state = e.getSQLState();
-    // and a foreign key that a concurrent transaction's delete broke (23503): an append that found its user stored
-    // (INSERT ... ON CONFLICT DO NOTHING locks no existing row) while another process deleted them; run again, it
-    // stores the user anew, as if it came after the deletion (a review: 428 of 3,000 racing appends failed)
-    return this == POSTGRESQL && ("40P01".equals(state) || "40001".equals(state) || "23503".equals(state));
+    // and, for an append, a foreign key that a concurrent transaction's delete broke (23503): an append that found
+    // its user stored (INSERT ... ON CONFLICT DO NOTHING locks no existing row) while another process deleted them;
+    // run again, it stores the user anew, as if it came after the deletion (a review: 428 of 3,000 racing appends
+    // failed). Elsewhere such a violation is the write's own, and fails at once.
+    return this == POSTGRESQL && ("40P01".equals(state) || "40001".equals(state)
+        || "23503".equals(state) && operation.startsWith("appendEvents"));
   }
 
   /**

@@ -39,8 +39,7 @@ final class EarlyExperimentsSchema {
   /** Upgrades the store behind {@code pool} if an early build made its schema 3; otherwise touches nothing. */
   static void upgradeIfEarly(DataSource pool, Dialect dialect, String database) throws SQLException {
     try (Connection c = pool.getConnection()) {
-      Integer recorded = recordedChecksum(c);
-      if (recorded == null || !earlyChecksums(dialect).contains(recorded)) return;
+      if (!isEarly(c, dialect)) return;
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
@@ -72,8 +71,23 @@ final class EarlyExperimentsSchema {
     }
   }
 
+  /** Whether the store behind {@code pool} has the schema 3 of an early build (read only). */
+  static boolean isEarly(DataSource pool, Dialect dialect) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return isEarly(c, dialect);
+    }
+  }
+
+  private static boolean isEarly(Connection c, Dialect dialect) throws SQLException {
+    Integer recorded = recordedChecksum(c, dialect);
+    return recorded != null && earlyChecksums(dialect).contains(recorded);
+  }
+
   /** The checksum Flyway recorded for version 3, or null without a history or that version in it. */
-  private static Integer recordedChecksum(Connection c) throws SQLException {
+  private static Integer recordedChecksum(Connection c, Dialect dialect) throws SQLException {
+    // PostgreSQL: a schema that does not exist yet (a new store's) has no history, and no schema to look in; the
+    // metadata would look in every schema and find another store's (a review)
+    if (dialect == Dialect.POSTGRESQL && c.getSchema() == null) return null;
     if (!columns(c, "flyway_schema_history").contains("checksum")) return null;
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT checksum FROM flyway_schema_history WHERE version = '3' AND success")) {
@@ -89,7 +103,10 @@ final class EarlyExperimentsSchema {
   private static Set<String> columns(Connection c, String table) throws SQLException {
     Set<String> names = new HashSet<>();
     String schema = c.getSchema();
-    try (ResultSet rs = c.getMetaData().getColumns(c.getCatalog(), schema, table, null)) {
+    // the name as a pattern: '_' matches any character unless escaped
+    String escape = c.getMetaData().getSearchStringEscape();
+    String pattern = escape == null ? table : table.replace("_", escape + "_");
+    try (ResultSet rs = c.getMetaData().getColumns(c.getCatalog(), schema, pattern, null)) {
       while (rs.next()) names.add(rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT));
     }
     return names;

@@ -287,8 +287,16 @@ public final class JdbcStore implements Store {
           // a schema a newer build migrated is refused (Flyway only warns): this build would misread what it added
           .ignoreMigrationPatterns(new String[0]);
       Flyway flyway = configuration.load();
-      // before Flyway validates: a schema 3 of an early build fails validation (every open mode)
-      EarlyExperimentsSchema.upgradeIfEarly(writePool, dialect, database);
+      // before Flyway validates: a schema 3 of an early build fails validation (every open mode); upgraded by the
+      // commands that migrate, and said so by those that only read (which must not change the store)
+      if (migrate) {
+        EarlyExperimentsSchema.upgradeIfEarly(writePool, dialect, database);
+      } else if (EarlyExperimentsSchema.isEarly(writePool, dialect)) {
+        writePool.close();
+        throw StoreException.cannotOpen(database, "its schema 3 is a development build's of 2026-12-06, which this"
+            + " build reads only once upgraded: 'attune serve', 'load' or 'compact' upgrade it (back the store up first)",
+            null);
+      }
       if (use == SchemaUse.MIGRATE_EXISTING && flyway.info().current() == null) {
         // compacting an empty database would only make a store there
         writePool.close();
@@ -574,6 +582,16 @@ public final class JdbcStore implements Store {
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next();
         }
+      }
+    });
+  }
+
+  @Override
+  public Optional<String> firstEventId() {
+    return read("firstEventId", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT event_id FROM events ORDER BY sequence LIMIT 1");
+          ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
       }
     });
   }
@@ -1747,7 +1765,7 @@ public final class JdbcStore implements Store {
       try {
         return inTransaction(work);
       } catch (SQLException e) {
-        if (attempt == MAX_ATTEMPTS || !dialect.isRetryable(e)) {
+        if (attempt == MAX_ATTEMPTS || !dialect.isRetryable(e, operation)) {
           throw StoreException.of(operation, database, e);
         }
         // a deadlock's transactions would meet again if retried at once: each waits a random few ms, longer each time

@@ -133,6 +133,9 @@ public interface Store extends AutoCloseable {
    */
   boolean holdsEventIdsStartingWith(String prefix);
 
+  /** The id of the event stored first (the lowest arrival sequence), if any; one index probe. */
+  Optional<String> firstEventId();
+
   /** The items of {@code itemIds} that are present, by id; one read where the store can (a batch's items read back). */
   default Map<String, StoredItem> items(java.util.Collection<String> itemIds) {
     Map<String, StoredItem> found = new java.util.HashMap<>();

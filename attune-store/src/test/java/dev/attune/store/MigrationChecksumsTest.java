@@ -22,10 +22,17 @@ class MigrationChecksumsTest {
   static {
     RELEASED.put("sqlite/V1__schema.sql", 717991083);
     RELEASED.put("sqlite/V2__api_keys.sql", -340996207);
-    RELEASED.put("sqlite/V3__experiments.sql", EarlyExperimentsSchema.releasedChecksum(Dialect.SQLITE));
+    RELEASED.put("sqlite/V3__experiments.sql", -530857606);
     RELEASED.put("postgresql/V1__schema.sql", -654370168);
     RELEASED.put("postgresql/V2__api_keys.sql", 2106404487);
-    RELEASED.put("postgresql/V3__experiments.sql", EarlyExperimentsSchema.releasedChecksum(Dialect.POSTGRESQL));
+    RELEASED.put("postgresql/V3__experiments.sql", -1522375947);
+  }
+
+  @Test
+  void theEarlySchemaUpgradeRecordsTheReleasedChecksum() {
+    assertEquals(RELEASED.get("sqlite/V3__experiments.sql"), EarlyExperimentsSchema.releasedChecksum(Dialect.SQLITE));
+    assertEquals(RELEASED.get("postgresql/V3__experiments.sql"),
+        EarlyExperimentsSchema.releasedChecksum(Dialect.POSTGRESQL));
   }
 
   @Test
