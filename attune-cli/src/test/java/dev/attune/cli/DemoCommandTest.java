@@ -23,40 +23,43 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The demo's service data: a model trained under a key is reused by the next run with that key, and only then. */
 class DemoCommandTest {
+  /** A small platform, its split, and a log nothing reads. */
+  private static final MusicPlatformGenerator.Params PARAMS =
+      new MusicPlatformGenerator.Params(60, 3, 3, 2, 6, 15, 0.7, 0.15, 7L);
+  private static final Dataset DS = MusicPlatformGenerator.generate(PARAMS).dataset();
+  private static final Split SPLIT = Splits.leaveOneOut(DS, EventWeights.defaults());
+
   @TempDir Path dir;
+  private final PrintWriter log = new PrintWriter(new StringWriter());
 
   @Test
   void aModelTrainedUnderTheSameKeyIsReusedAndAnotherKeyTrainsAgain() throws Exception {
-    var params = new MusicPlatformGenerator.Params(60, 3, 3, 2, 6, 15, 0.7, 0.15, 7L);
-    Dataset ds = MusicPlatformGenerator.generate(params).dataset();
-    Split split = Splits.leaveOneOut(ds, EventWeights.defaults());
-    PrintWriter log = new PrintWriter(new StringWriter());
-    String key = DemoCommand.modelKey(params, 7, 1);
+    String key = DemoCommand.modelKey(PARAMS, 7, 1);
     Path model = dir.resolve("sasrec/model.json");
 
-    DemoCommand.Service first = DemoCommand.prepareService(dir, ds, split, 7, 1, true, log, key);
+    DemoCommand.Service first = DemoCommand.prepareService(dir, DS, SPLIT, 7, 1, true, log, key);
     assertFalse(first.reused(), "nothing to reuse in an empty folder");
     String trained = Files.readString(model);
     Double ndcg = registeredNdcg(first);
     assertTrue(ndcg != null && ndcg > 0, "the trained model's test NDCG@10 is registered: " + ndcg);
 
-    DemoCommand.Service second = DemoCommand.prepareService(dir, ds, split, 7, 1, true, log, key);
+    DemoCommand.Service second = DemoCommand.prepareService(dir, DS, SPLIT, 7, 1, true, log, key);
     assertTrue(second.reused());
     assertEquals(trained, Files.readString(model), "the model was not written again");
     assertEquals(ndcg, registeredNdcg(second), "the fresh store registers the reused model with its metrics");
 
     // another number of epochs is another key: trained again ("created" in model.json moves)
-    String otherKey = DemoCommand.modelKey(params, 7, 2);
+    String otherKey = DemoCommand.modelKey(PARAMS, 7, 2);
     assertNotEquals(key, otherKey);
-    assertFalse(DemoCommand.prepareService(dir, ds, split, 7, 2, true, log, otherKey).reused());
+    assertFalse(DemoCommand.prepareService(dir, DS, SPLIT, 7, 2, true, log, otherKey).reused());
     assertNotEquals(trained, Files.readString(model));
 
     // a model directory gone from under its key is trained again, as is every call without a key
     String retrained = Files.readString(model);
     TrainCommand.deleteTree(dir.resolve("sasrec"));
-    assertFalse(DemoCommand.prepareService(dir, ds, split, 7, 2, true, log, otherKey).reused());
+    assertFalse(DemoCommand.prepareService(dir, DS, SPLIT, 7, 2, true, log, otherKey).reused());
     assertTrue(Files.isRegularFile(model));
-    assertFalse(DemoCommand.prepareService(dir, ds, split, 7, 2, true, log, null).reused());
+    assertFalse(DemoCommand.prepareService(dir, DS, SPLIT, 7, 2, true, log, null).reused());
     assertNotEquals(retrained, Files.readString(model));
   }
 
@@ -66,33 +69,29 @@ class DemoCommandTest {
    */
   @Test
   void aStoreInUseOrNotTheDemosIsNeverReplaced() throws Exception {
-    var params = new MusicPlatformGenerator.Params(60, 3, 3, 2, 6, 15, 0.7, 0.15, 7L);
-    Dataset ds = MusicPlatformGenerator.generate(params).dataset();
-    Split split = Splits.leaveOneOut(ds, EventWeights.defaults());
-    PrintWriter log = new PrintWriter(new StringWriter());
     Path other = dir.resolve("attune-data");
     String otherUrl = "jdbc:sqlite:" + other.resolve("attune.db");
     try (dev.attune.store.Store store = dev.attune.store.Store.open(otherUrl)) {
       store.upsertUsers(List.of(new dev.attune.events.User("kept", Map.of())));
     }
     IllegalArgumentException notTheDemos = assertThrows(IllegalArgumentException.class,
-        () -> DemoCommand.prepareService(other, ds, split, 7, 1, true, log, null));
+        () -> DemoCommand.prepareService(other, DS, SPLIT, 7, 1, true, log, null));
     assertTrue(notTheDemos.getMessage().contains("holds a store the demo did not make"), notTheDemos.getMessage());
     try (dev.attune.store.Store store = dev.attune.store.Store.open(otherUrl)) {
       assertTrue(store.user("kept").isPresent(), "left as it was");
     }
 
     Path demo = dir.resolve("demo");
-    DemoCommand.Service first = DemoCommand.prepareService(demo, ds, split, 7, 1, true, log, null);
+    DemoCommand.Service first = DemoCommand.prepareService(demo, DS, SPLIT, 7, 1, true, log, null);
     try (dev.attune.store.Store served = dev.attune.store.Store.open(first.storeUrl());
         dev.attune.store.Store.ServingLock claim = served.tryLockForServing().orElseThrow()) {
       long inode = (long) Files.getAttribute(demo.resolve("attune.db"), "unix:ino");
       IllegalArgumentException inUse = assertThrows(IllegalArgumentException.class,
-          () -> DemoCommand.prepareService(demo, ds, split, 7, 1, true, log, null));
+          () -> DemoCommand.prepareService(demo, DS, SPLIT, 7, 1, true, log, null));
       assertTrue(inUse.getMessage().contains("another attune demo or server is serving"), inUse.getMessage());
       assertEquals(inode, (long) Files.getAttribute(demo.resolve("attune.db"), "unix:ino"), "the same file, not replaced");
     }
-    assertFalse(DemoCommand.prepareService(demo, ds, split, 7, 1, true, log, null).reused(), "once free, replaced");
+    assertFalse(DemoCommand.prepareService(demo, DS, SPLIT, 7, 1, true, log, null).reused(), "once free, replaced");
   }
 
   private static Double registeredNdcg(DemoCommand.Service service) throws Exception {

@@ -177,6 +177,47 @@ class ExperimentCommandTest {
         "it ends with the stopped results: " + watch.out());
   }
 
+  /** What a fake server does with its {@code n}th connection (from 0), the request read already. */
+  @FunctionalInterface
+  private interface Answer {
+    void to(int n, java.net.Socket socket) throws java.io.IOException;
+  }
+
+  /** Reads each connection's request and answers it as {@code answer} says, then closes it, until {@code listener} is. */
+  private static Thread answerEach(ServerSocket listener, Answer answer) {
+    return Thread.ofVirtual().start(() -> {
+      for (int n = 0; !listener.isClosed(); n++) {
+        try (var socket = listener.accept()) {
+          socket.getInputStream().read(new byte[8192]);
+          answer.to(n, socket);
+          socket.getOutputStream().flush();
+        } catch (java.io.IOException ignored) {
+          // the client went away, or the listener closed: nothing to answer
+        }
+      }
+    });
+  }
+
+  /** What 'attune experiment list' said against a fake server at {@code url}. */
+  private record Listed(String url, CliRun run) {}
+
+  private Listed listAgainst(Answer answer) throws Exception {
+    try (ServerSocket listener = new ServerSocket(0)) {
+      Thread answering = answerEach(listener, answer);
+      String url = "http://127.0.0.1:" + listener.getLocalPort();
+      CliRun run = CliRun.run("experiment", "list", "--server", url, "--key-file", keyFile.toString());
+      listener.close();
+      answering.join(10_000);
+      return new Listed(url, run);
+    }
+  }
+
+  /** Writes an HTTP answer of {@code status} ("403 Forbidden") with a JSON body. */
+  private static void json(java.net.Socket socket, String status, String body) throws java.io.IOException {
+    socket.getOutputStream().write(("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: "
+        + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes());
+  }
+
   @Test
   void everyFailureIsOneLineWithTheRightExitCode() throws Exception {
     // what the server refuses: its message, exit 2
@@ -226,62 +267,30 @@ class ExperimentCommandTest {
     assertEquals(2, blank.code());
     assertTrue(blank.err().contains("its first line is blank"), blank.err());
     // a port that speaks something else than HTTP (a database's, a broker's): named, not Java's parser message
-    try (ServerSocket other = new ServerSocket(0)) {
-      Thread banner = Thread.ofVirtual().start(() -> {
-        try (var socket = other.accept()) {
-          socket.getOutputStream().write("INFO {\"server_id\":\"x\"}\r\n".getBytes());
-          socket.getOutputStream().flush();
-        } catch (java.io.IOException ignored) {
-          // the client went away: nothing to answer
-        }
-      });
-      String url = "http://127.0.0.1:" + other.getLocalPort();
-      CliRun notHttpServer = CliRun.run("experiment", "list", "--server", url, "--key-file", keyFile.toString());
-      banner.join(10_000);
-      assertEquals(2, notHttpServer.code());
-      assertTrue(notHttpServer.err().startsWith("attune: the server at " + url + " did not answer as an Attune server"
-          + " over http (") && notHttpServer.err().lines().count() == 1, notHttpServer.err());
-    }
+    Listed notHttpServer = listAgainst((n, socket) -> socket.getOutputStream().write(
+        "INFO {\"server_id\":\"x\"}\r\n".getBytes()));
+    assertEquals(2, notHttpServer.run().code());
+    assertTrue(notHttpServer.run().err().startsWith("attune: the server at " + notHttpServer.url() + " did not answer"
+        + " as an Attune server over http (") && notHttpServer.run().err().lines().count() == 1,
+        notHttpServer.run().err());
     // QA: a server refusing the host name the command used (403 host_not_allowed) was said to refuse the key
-    try (ServerSocket other = new ServerSocket(0)) {
-      Thread answer = Thread.ofVirtual().start(() -> {
-        try (var socket = other.accept()) {
-          String body = "{\"error\":\"host_not_allowed\",\"message\":\"this server does not answer for host 'vm'"
-              + " (ATTUNE_ALLOWED_HOSTS)\",\"field\":\"Host\"}";
-          socket.getInputStream().read(new byte[8192]);
-          socket.getOutputStream().write(("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: "
-              + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes());
-          socket.getOutputStream().flush();
-        } catch (java.io.IOException ignored) {
-          // the client went away: nothing to answer
-        }
-      });
-      String url = "http://127.0.0.1:" + other.getLocalPort();
-      CliRun hostRefused = CliRun.run("experiment", "list", "--server", url, "--key-file", keyFile.toString());
-      answer.join(10_000);
-      assertEquals(2, hostRefused.code());
-      assertTrue(hostRefused.err().startsWith("attune: the server at " + url + " refused the request"
-          + " (host_not_allowed): this server does not answer for host 'vm'") && !hostRefused.err().contains("key"),
-          hostRefused.err());
-    }
+    Listed hostRefused = listAgainst((n, socket) -> json(socket, "403 Forbidden", "{\"error\":\"host_not_allowed\","
+        + "\"message\":\"this server does not answer for host 'vm' (ATTUNE_ALLOWED_HOSTS)\",\"field\":\"Host\"}"));
+    assertEquals(2, hostRefused.run().code());
+    assertTrue(hostRefused.run().err().startsWith("attune: the server at " + hostRefused.url() + " refused the request"
+        + " (host_not_allowed): this server does not answer for host 'vm'") && !hostRefused.run().err()
+        .contains("key"), hostRefused.run().err());
     // a connection closed without an answer: on first contact a port of another protocol (TLS, a database's), said
     // as such; from a server that answered before (a look of --watch), a failure looked at again
     try (ServerSocket other = new ServerSocket(0)) {
-      java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
       boolean[] answerFirst = {false};
-      Thread closer = Thread.ofVirtual().start(() -> {
-        // every connection (the client tries a GET again once on a new one), until the test closes the listener
-        while (!other.isClosed()) {
-          try (var socket = other.accept()) {
-            socket.getInputStream().read(new byte[8192]);
-            if (answerFirst[0] && connections.getAndIncrement() == 0) {
-              String body = "{\"experiments\":[]}";
-              socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                  + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes());
-            }
-          } catch (java.io.IOException ignored) {
-            // closed either way
-          }
+      int[] firstAnswered = {-1};
+      // the first connection once answerFirst is set is answered; every other is closed unanswered (the client tries
+      // a GET again once, on a new one)
+      Thread closer = answerEach(other, (n, socket) -> {
+        if (answerFirst[0] && firstAnswered[0] < 0) {
+          firstAnswered[0] = n;
+          json(socket, "200 OK", "{\"experiments\":[]}");
         }
       });
       String url = "http://127.0.0.1:" + other.getLocalPort();
