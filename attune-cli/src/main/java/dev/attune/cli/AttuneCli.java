@@ -73,7 +73,8 @@ public final class AttuneCli {
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     // numbers in the output read the same on every system, for the scripts that parse them: a German locale printed
     // "HR@10 0,0033 ... trained 4,2 s" where a format did not name its locale (a review)
-    java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
+    // (every category: PrintWriter.printf formats with the general default, not the FORMAT one)
+    java.util.Locale.setDefault(java.util.Locale.ROOT);
     CommandLine cli = new CommandLine(new AttuneCli());
     // every command's --version (its help lists it) prints the version, not nothing
     String[] version = cli.getCommandSpec().version();

@@ -195,8 +195,11 @@ final class DemoCommand implements Callable<Integer> {
       // a review: a second demo on the same --dir deleted the store under a first one still serving it (which then
       // lost everything it stored), and '--dir attune-data' deleted 'serve''s default store
       if (!madeByTheDemo(dir)) {
-        throw new IllegalArgumentException(dir + " holds a store the demo did not make (" + db.getFileName() + "); the"
-            + " demo replaces its store at every run: give --dir a folder of its own");
+        // an earlier build's first run stopped before its model was trained leaves such a store too: it cannot be
+        // told from another program's, so it is said, not deleted
+        throw new IllegalArgumentException(dir + " holds a store (" + db.getFileName() + ") the demo cannot tell it"
+            + " made, and the demo replaces its store at every run: give --dir a folder of its own (if it is an earlier"
+            + " demo's, stopped before its model was trained, delete " + db + " and run again)");
       }
       String url = "jdbc:sqlite:" + db;
       try (Store.ServingLock claim = ServeCommand.claimBeforeMigrating(url, true, "another attune demo or server is"

@@ -1131,17 +1131,22 @@ class AttuneCliTest {
   /** Review: a German locale printed "0,0033" and "4,2 s" where a format named no locale; scripts parse them. */
   @Test
   void numbersPrintTheSameInEveryLocale() {
-    java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+    java.util.Locale before = java.util.Locale.getDefault();
+    java.util.Locale beforeFormat = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
     try {
-      java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.GERMANY);
+      java.util.Locale.setDefault(java.util.Locale.GERMANY); // as a German system's JVM starts, every category
       Path data = dir.resolve("locale-data");
       assertEquals(0, run("generate", "--out", data.toString(), "--users", "400", "--seed", "3").code());
       CliRun evaluated = run("evaluate", "--data", data.toString(), "--models", "pop", "--quiet");
       assertEquals(0, evaluated.code(), evaluated.err());
       assertTrue(evaluated.out().matches("(?s).*Popularity\\s+0\\.\\d{4}.*"), evaluated.out());
-      assertEquals(String.format("%.1f", 4.25), "4.3", "the CLI sets the format locale for the rest of the run");
+      assertEquals("4.3", String.format("%.1f", 4.25), "the CLI sets the locale for the rest of the run");
+      java.io.StringWriter printed = new java.io.StringWriter();
+      new java.io.PrintWriter(printed, true).printf("%.1f", 4.25); // QA: printf reads the general default
+      assertEquals("4.3", printed.toString());
     } finally {
-      java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+      java.util.Locale.setDefault(before);
+      java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, beforeFormat);
     }
   }
 

@@ -76,7 +76,8 @@ class DemoCommandTest {
     }
     IllegalArgumentException notTheDemos = assertThrows(IllegalArgumentException.class,
         () -> DemoCommand.prepareService(other, DS, SPLIT, 7, 1, true, log, null));
-    assertTrue(notTheDemos.getMessage().contains("holds a store the demo did not make"), notTheDemos.getMessage());
+    assertTrue(notTheDemos.getMessage().contains("holds a store (attune.db) the demo cannot tell it made"),
+        notTheDemos.getMessage());
     try (dev.attune.store.Store store = dev.attune.store.Store.open(otherUrl)) {
       assertTrue(store.user("kept").isPresent(), "left as it was");
     }

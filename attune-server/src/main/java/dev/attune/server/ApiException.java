@@ -29,7 +29,10 @@ public final class ApiException extends RuntimeException {
 
   /** 404 for an unknown id. */
   public static ApiException notFound(String what, String id) {
-    return new ApiException(404, "not_found", what + " '" + id + "' does not exist", null);
+    // shown as Ids.printable shows ids: a right-to-left override or a line separator in a path would otherwise
+    // reverse or break the line a client logs
+    return new ApiException(404, "not_found", what + " '" + dev.attune.events.Ids.printable(id) + "' does not exist",
+        null);
   }
 
   /** The HTTP status. */

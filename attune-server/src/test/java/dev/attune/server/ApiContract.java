@@ -677,6 +677,10 @@ abstract class ApiContract {
     assertTrue(misspelt.body().contains("'exlude'") && misspelt.body().contains("exclude"), misspelt.body());
     assertError(get("/v1/popular?k=1&k=2"), 400, "invalid_query", "k");
     assertError(get("/v1/items/song4?k=1"), 400, "invalid_query", "k");
+    // an unknown id holding a right-to-left override is named with it escaped, not reversing the logged line
+    HttpResponse<String> reversed = get("/v1/items/%E2%80%AEzz");
+    assertError(reversed, 404, "not_found", null);
+    assertTrue(JSON.readTree(reversed.body()).get("message").asText().contains("'\\u202ezz'"), reversed.body());
     // a long made-up name is shown cut after 40 characters, never inside a surrogate pair
     String notes = "\uD83C\uDFB5".repeat(50);
     HttpResponse<String> longName = get("/v1/popular?" + URLEncoder.encode(notes, StandardCharsets.UTF_8) + "=1");
