@@ -87,13 +87,20 @@ final class DemoCommand implements Callable<Integer> {
     if (!noServe) {
       try {
         // a key the server would refuse ends the demo after its minutes of work otherwise
-        ServerConfig.DEFAULTS.withAdminKey(System.getenv("ATTUNE_ADMIN_KEY"));
+        ServerConfig.DEFAULTS.withAdminKey(adminKey());
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("ATTUNE_ADMIN_KEY: " + e.getMessage());
       }
       if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535]: " + port);
       ServeCommand.requireFreePort(ServerConfig.DEFAULTS.withPort(port));
       AttuneCli.requireWritableFolder(dir, "--dir");
+      // before the minutes of work too (prepareService checks again, holding the claim)
+      requireTheDemosFolder(dir);
+      if (Files.exists(dir.resolve("attune.db"))) {
+        try (Store.ServingLock free = claimTheDemosStore(dir.resolve("attune.db"), true)) {
+          // nothing else holds it now
+        }
+      }
     }
     MusicPlatformGenerator.Params params = MusicPlatformGenerator.Params.DEMO.withUsers(users).withSeed(seed);
     var generated = MusicPlatformGenerator.generate(params);
@@ -162,7 +169,7 @@ final class DemoCommand implements Callable<Integer> {
         "  curl $BASE/metrics",
         "Open the dashboard at $BASE/dashboard/ and log in with the admin key named above.", "");
     ServerConfig config = ServerConfig.DEFAULTS.withPort(port).withModelDir(service.modelDir())
-        .withAdminKey(System.getenv("ATTUNE_ADMIN_KEY"));
+        .withAdminKey(adminKey());
     // the dashboard's Train button retrains SASRec on the store (new versions beside attune-demo/sasrec)
     ServeCommand.serveUntilStopped(service.storeUrl(), config, out, examples,
         new SasRecTrainer(epochs, SasRecTrainer.backgroundThreads()));
@@ -191,23 +198,47 @@ final class DemoCommand implements Callable<Integer> {
       PrintWriter err, String modelKey) throws Exception {
     Path db = dir.resolve("attune.db");
     Files.createDirectories(dir);
-    if (Files.exists(db)) {
-      // a review: a second demo on the same --dir deleted the store under a first one still serving it (which then
-      // lost everything it stored), and '--dir attune-data' deleted 'serve''s default store
-      if (!madeByTheDemo(dir)) {
-        // an earlier build's first run stopped before its model was trained leaves such a store too: it cannot be
-        // told from another program's, so it is said, not deleted
-        throw new IllegalArgumentException(dir + " holds a store (" + db.getFileName() + ") the demo cannot tell it"
-            + " made, and the demo replaces its store at every run: give --dir a folder of its own (if it is an earlier"
-            + " demo's, stopped before its model was trained, delete " + db + " and run again)");
-      }
-      String url = "jdbc:sqlite:" + db;
-      try (Store.ServingLock claim = ServeCommand.claimBeforeMigrating(url, true, "another attune demo or server is"
-          + " serving " + db + ", or an 'attune load', 'compact' or 'copy' is running on it: stop it first, or give"
-          + " --dir another folder")) {
-        // free: nothing serves it, and the store is replaced below (a claim taken between is the next refusal)
+    requireTheDemosFolder(dir);
+    // held while the store is replaced and the model trained, to the moment the server takes its own claim: a second
+    // demo on the same --dir replaced the store under a first one still training (a review)
+    try (Store.ServingLock claim = claimTheDemosStore(db, false)) {
+      return prepareClaimed(dir, db, ds, split, seed, epochs, quiet, err, modelKey);
+    }
+  }
+
+  /**
+   * Refuses a --dir whose store, model or versions the demo did not make: it replaces them at every run (a review:
+   * '--dir attune-data' deleted serve's default store, and a folder holding an 'attune train --out' model lost it).
+   */
+  static void requireTheDemosFolder(Path dir) throws IOException {
+    boolean holdsSome = Files.exists(dir.resolve("attune.db")) || Files.exists(dir.resolve("sasrec"));
+    if (!holdsSome && Files.isDirectory(dir)) {
+      try (var children = Files.list(dir)) {
+        holdsSome = children.anyMatch(c -> VERSION_FOLDER.matcher(c.getFileName().toString()).matches());
       }
     }
+    if (holdsSome && !madeByTheDemo(dir)) {
+      // an earlier build's first run stopped before its model was trained leaves a store alone: it cannot be told
+      // from another program's, so it is said, not deleted
+      throw new IllegalArgumentException(dir + " holds a store, a model or model versions (attune.db, sasrec) the"
+          + " demo cannot tell it made, and the demo replaces them at every run: give --dir a folder of its own (if"
+          + " they are an earlier demo's, stopped before its model was trained, delete them and run again)");
+    }
+  }
+
+  /** The demo's claim on its store (made if missing unless {@code existingOnly}); refused while another holds it. */
+  static Store.ServingLock claimTheDemosStore(Path db, boolean existingOnly) {
+    return ServeCommand.claimBeforeMigrating("jdbc:sqlite:" + db, existingOnly, "another attune demo or server is"
+        + " using " + db + ", or an 'attune load', 'compact' or 'copy' is running on it: stop it first, or give --dir"
+        + " another folder");
+  }
+
+  /** The folders of versions a demo's server trained (the dashboard's Train button), and their partial builds. */
+  private static final java.util.regex.Pattern VERSION_FOLDER =
+      java.util.regex.Pattern.compile("\\.?sasrec-\\d{8}-\\d{6}(-\\d+)?(\\.partial)?");
+
+  private static Service prepareClaimed(Path dir, Path db, Dataset ds, Split split, long seed, int epochs,
+      boolean quiet, PrintWriter err, String modelKey) throws Exception {
     Files.writeString(dir.resolve(DEMO_MARKER), "made by 'attune demo', which replaces this folder's store at every"
         + " run\n");
     for (String suffix : new String[] {"", "-wal", "-shm"}) Files.deleteIfExists(Path.of(db + suffix));
@@ -216,7 +247,7 @@ final class DemoCommand implements Callable<Integer> {
     try (var children = Files.list(dir)) {
       for (Path child : children.toList()) {
         String name = child.getFileName().toString();
-        if (name.matches("\\.?sasrec-\\d{8}-\\d{6}(-\\d+)?(\\.partial)?") && Files.isDirectory(child)) {
+        if (VERSION_FOLDER.matcher(name).matches() && Files.isDirectory(child)) {
           TrainCommand.deleteTree(child);
         }
       }
@@ -245,13 +276,21 @@ final class DemoCommand implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** ATTUNE_ADMIN_KEY, an empty one read as unset (as serve reads it: a key is then generated). */
+  private static String adminKey() {
+    String key = System.getenv("ATTUNE_ADMIN_KEY");
+    return key == null || key.isBlank() ? null : key;
+  }
+
   /** The file that marks a folder whose store the demo made (and may replace). */
   static final String DEMO_MARKER = ".attune-demo";
 
-  /** Whether the demo made {@code dir}'s store: its marker, or, from builds before it, the demo's model and key. */
+  /**
+   * Whether the demo made {@code dir}'s store and model: its marker, or, from builds before it, its key file (a model
+   * alone, {@code sasrec/}, is what any 'attune train --out' writes).
+   */
   private static boolean madeByTheDemo(Path dir) {
-    return Files.isRegularFile(dir.resolve(DEMO_MARKER)) || Files.isRegularFile(dir.resolve("sasrec.demo-key.json"))
-        || Files.isRegularFile(dir.resolve("sasrec").resolve("model.json"));
+    return Files.isRegularFile(dir.resolve(DEMO_MARKER)) || Files.isRegularFile(dir.resolve("sasrec.demo-key.json"));
   }
 
   /** The test metrics recorded beside {@code modelDir} when an earlier run trained it under {@code modelKey}, else null. */

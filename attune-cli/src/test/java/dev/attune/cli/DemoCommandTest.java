@@ -76,8 +76,14 @@ class DemoCommandTest {
     }
     IllegalArgumentException notTheDemos = assertThrows(IllegalArgumentException.class,
         () -> DemoCommand.prepareService(other, DS, SPLIT, 7, 1, true, log, null));
-    assertTrue(notTheDemos.getMessage().contains("holds a store (attune.db) the demo cannot tell it made"),
-        notTheDemos.getMessage());
+    assertTrue(notTheDemos.getMessage().contains("the demo cannot tell it made"), notTheDemos.getMessage());
+    // QA: nor a folder holding a model 'attune train --out <dir>/sasrec' wrote, which the demo overwrote
+    Path trained = dir.resolve("models");
+    Files.createDirectories(trained.resolve("sasrec"));
+    Files.writeString(trained.resolve("sasrec/model.json"), "{\"model\":\"sasrec\"}");
+    assertThrows(IllegalArgumentException.class, () -> DemoCommand.prepareService(trained, DS, SPLIT, 7, 1, true, log,
+        null));
+    assertEquals("{\"model\":\"sasrec\"}", Files.readString(trained.resolve("sasrec/model.json")), "left as it was");
     try (dev.attune.store.Store store = dev.attune.store.Store.open(otherUrl)) {
       assertTrue(store.user("kept").isPresent(), "left as it was");
     }
@@ -89,7 +95,7 @@ class DemoCommandTest {
       long inode = (long) Files.getAttribute(demo.resolve("attune.db"), "unix:ino");
       IllegalArgumentException inUse = assertThrows(IllegalArgumentException.class,
           () -> DemoCommand.prepareService(demo, DS, SPLIT, 7, 1, true, log, null));
-      assertTrue(inUse.getMessage().contains("another attune demo or server is serving"), inUse.getMessage());
+      assertTrue(inUse.getMessage().contains("another attune demo or server is using"), inUse.getMessage());
       assertEquals(inode, (long) Files.getAttribute(demo.resolve("attune.db"), "unix:ino"), "the same file, not replaced");
     }
     assertFalse(DemoCommand.prepareService(demo, DS, SPLIT, 7, 1, true, log, null).reused(), "once free, replaced");
