@@ -514,7 +514,7 @@ final class LoadCommand implements Callable<Integer> {
    * --config file (userIdKey) is not read here: the load is refused, and says to set ATTUNE_USER_ID_KEY.
    */
   static void requireTheStoresUserIdConvention(Store s, Dataset dataset, dev.attune.server.UserIds userIds) {
-    String prefix = "p:";
+    String prefix = dev.attune.server.UserIds.PSEUDONYM_PREFIX;
     if (userIds.pseudonymised()) {
       List<String> plain = s.stats().userIdsWithoutPrefix(prefix, 1);
       if (!plain.isEmpty()) {

@@ -73,8 +73,8 @@ public final class DatasetBuilder {
   /**
    * Training data of one scene (#5): as {@link #build(Dataset, byte[], EventWeights, byte...)} over only the
    * events on items of {@code scene} (by the item's scene, as the scene's ranking and {@link Splits#inScene} read it,
-   * not the event's: a song liked from the radio scene is a music event). The catalogue stays the whole data set's (item indices are unchanged); items of other
-   * scenes simply have no training events. This is the "trained on the target scene only" input of the
+   * not the event's: a song liked from the radio scene is a music event). The catalogue stays the whole data set's
+   * (item indices are unchanged); items of other scenes simply have no training events. This is the "trained on the target scene only" input of the
    * cross-scene baselines.
    *
    * @throws IllegalArgumentException if the scene is unknown, or as the general build

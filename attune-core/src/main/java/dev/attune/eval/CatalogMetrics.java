@@ -59,7 +59,8 @@ public final class CatalogMetrics {
   /**
    * Intra-list diversity of one list: the mean over pairs of distinct positions of 1 - cosine similarity of
    * the two items' binary feature sets ({@link ItemFeatures#cosine}: over the features two or more items share). An
-   * item without such features has cosine 0 with everything and so counts as maximally different. NaN for lists of fewer than two items.
+   * item without such features has cosine 0 with everything and so counts as maximally different. NaN for lists of
+   * fewer than two items.
    *
    * @param list item indices, the first {@code length} are read
    * @param length number of items to read, &lt;= {@code list.length}

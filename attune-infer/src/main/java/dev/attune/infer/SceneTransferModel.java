@@ -800,19 +800,20 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
    * @param neighbours N(H)
    * @param targetNeighbours N_t(H)
    * @param foldIn the Cholesky factor of the iALS fold-in's matrix, or null (no past item of t)
+   * @param occurrence each history position's weight in the fold-in ({@link #occurrenceWeights})
    */
   private record HistoryState(float[] gate, float[][] components, float[][] scale, Neighbourhood neighbours,
-      Neighbourhood targetNeighbours, double[] foldIn) {}
+      Neighbourhood targetNeighbours, double[] foldIn, double[] occurrence) {}
 
   private HistoryState historyState(int[] history) {
     float[] g = gate(history);
-    if (w.blend == null) return new HistoryState(g, null, null, null, null, null);
+    if (w.blend == null) return new HistoryState(g, null, null, null, null, null, null);
     Neighbourhood all = neighbourhood(history, false);
     Neighbourhood own = neighbourhood(history, true);
     float[][] c = rawComponents(history, all, own, ALL_COMPONENTS);
     float[][] scale = new float[COMPONENTS][];
     for (int k = 0; k < COMPONENTS; k++) scale[k] = standardise(c[k]); // {mean, 1/sd}
-    return new HistoryState(g, c, scale, all, own, foldInFactor(history));
+    return new HistoryState(g, c, scale, all, own, foldInFactor(history), occurrenceWeights(history));
   }
 
   private Decomposition decompose(int[] history, int itemIndex) {
@@ -835,7 +836,7 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
       float wu = g[4] * scale[4][1];
       float we = g[5] * scale[5][1];
       for (int j = 0; j < share.length; j++) share[j] *= wt;
-      float[] cf = cfContributions(history, state.foldIn(), itemIndex);
+      float[] cf = cfContributions(history, state.foldIn(), state.occurrence(), itemIndex);
       float[] nb = neighbourContributions(history, state.neighbours(), itemIndex, false);
       float[] nt = neighbourContributions(history, state.targetNeighbours(), itemIndex, true);
       float[] ease = easeContributions(history, itemIndex);
@@ -962,9 +963,9 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
 
   /**
    * Each past item's exact share of s_C(i): (1 / d + α) y_iᵀ W⁻¹ y_j for an item of t held d times (its positions
-   * together (1 + α d), as in {@link #occurrenceWeights}), 0 for the others.
+   * together (1 + α d): {@code weight}, the history's {@link #occurrenceWeights}), 0 for the others.
    */
-  private float[] cfContributions(int[] history, double[] l, int itemIndex) {
+  private float[] cfContributions(int[] history, double[] l, double[] weight, int itemIndex) {
     float[] out = new float[history.length];
     if (l == null) return out;
     int f = w.blend.factors;
@@ -972,7 +973,6 @@ public final class SceneTransferModel extends ScoringRecommender implements Expl
     double[] v = new double[f];
     for (int a = 0; a < f; a++) v[a] = y[itemIndex * f + a];
     DenseSolve.solveCholesky(l, f, v); // v = W⁻¹ y_i (W symmetric)
-    double[] weight = occurrenceWeights(history);
     for (int j = 0; j < history.length; j++) {
       if (weight[j] == 0) continue;
       double sum = 0;

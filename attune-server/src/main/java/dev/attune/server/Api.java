@@ -839,18 +839,18 @@ final class Api {
 
   /** Stores the items, then puts them in the catalogue as stored; returns them so, by id. */
   private Map<String, Store.StoredItem> saveItems(List<Item> items) {
-    Map<String, Store.StoredItem> saved = new HashMap<>();
-    try (StripedLocks.Held held = itemLocks.lock(items.stream().map(Item::id).toList())) {
+    List<String> ids = items.stream().map(Item::id).toList();
+    Map<String, Store.StoredItem> saved;
+    try (StripedLocks.Held held = itemLocks.lock(ids)) {
       store.upsertItems(items);
-      Map<String, Store.StoredItem> readBack = store.items(items.stream().map(Item::id).toList()); // one read
-      for (Item i : items) {
-        Store.StoredItem stored = readBack.get(i.id());
-        if (stored == null) throw new IllegalStateException("item " + i.id() + " was stored but cannot be read back");
+      saved = store.items(ids); // one read
+      for (String id : ids) {
+        Store.StoredItem stored = saved.get(id);
+        if (stored == null) throw new IllegalStateException("item " + id + " was stored but cannot be read back");
         catalog.put(stored);
-        saved.put(i.id(), stored);
       }
     }
-    for (Item i : items) itemChanged(i.id());
+    for (String id : ids) itemChanged(id);
     return saved;
   }
 

@@ -196,7 +196,6 @@ public final class AttuneServer {
             + e.getMessage(), e);
       }
     }
-    if (model != null) warnIfItemsMissing(model, catalog);
     this.recommendations = new Recommendations(catalog, counters, config, model);
     // mean requests per pass over the item matrix = requests / passes (see BatchedScoring); reset on a model swap
     FunctionCounter.builder("attune_scoring_passes", recommendations, r -> scoringStat(r, 0))
@@ -209,10 +208,7 @@ public final class AttuneServer {
     this.stats = new ServiceStats(metrics);
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();
     this.served = new ServedVersion(recommendations, store, model == null ? null : servedDir);
-    if (model != null && model.itemsKnownTo(catalog) >= model.items().size() / 2) {
-      String otherDataSet = served.otherDataSetWarning(servedDir);
-      if (otherDataSet != null) LOG.warn("the served model {}: {}", model.version(), otherDataSet);
-    }
+    if (model != null) warnIfNotThisStoresModel(model, catalog, servedDir);
     this.startedFromActiveVersion = model != null && config.modelDir() != null
         && !servedDir.toAbsolutePath().normalize().equals(config.modelDir().toAbsolutePath().normalize());
     this.lifecycle = new ModelLifecycle(store, trainer, config.lifecycle(), served, recommendations, json, clock);
@@ -766,13 +762,18 @@ public final class AttuneServer {
   /**
    * Only items of the store's catalogue are recommended (they carry the metadata, scenes and rules), so a model
    * served over a store that lacks most of its items recommends little; say so at start rather than leave it silent.
+   * A model whose items the store holds, but of another data set that numbers its items alike, is said too
+   * ({@link ServedVersion#otherDataSetWarning}).
    */
-  private static void warnIfItemsMissing(ServingModel model, Catalog catalog) {
+  private void warnIfNotThisStoresModel(ServingModel model, Catalog catalog, Path dir) {
     int known = model.itemsKnownTo(catalog);
     if (known < model.items().size() / 2) {
       LOG.warn("the store knows {} of the served model's {} items; only those can be recommended: post the items"
           + " (POST /v1/items) or the events the model was trained on (POST /v1/events)", known, model.items().size());
+      return;
     }
+    String otherDataSet = served.otherDataSetWarning(dir);
+    if (otherDataSet != null) LOG.warn("the served model {}: {}", model.version(), otherDataSet);
   }
 
   /** Whether the version in {@code dir} was trained by a job whose model gate rejected it, or that failed after. */

@@ -591,8 +591,8 @@ final class ModelLifecycle implements AutoCloseable {
       j.version = versionDir.getFileName().toString();
       recordJob(j); // with its version: a restart tells a dead job's from a live one by that version's build
       lockFile = buildLock(partialDir(versionDir));
-      // built under a hidden name and renamed when complete, then registered: a job killed midway (SIGKILL) leaves no directory
-      // that looks like a finished version beside the served one; start() removes such leftovers
+      // built under a hidden name and renamed when complete, then registered: a job killed midway (SIGKILL) leaves no
+      // directory that looks like a finished version beside the served one; start() removes such leftovers
       out = partialDir(versionDir);
       engine.train(ds, split, out, config.seed(), j);
       j.checkCancelled();
@@ -691,7 +691,8 @@ final class ModelLifecycle implements AutoCloseable {
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
       inPlace = true;
-      register(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(), candidate, false), j);
+      register(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(), candidate, false),
+          j);
       registered = true;
       if (publish && !served.serveIfStill(activeDir, j.version, out, served.read(out))) {
         // the admin activated another version while this one was measured: it was compared with the version it
@@ -745,8 +746,11 @@ final class ModelLifecycle implements AutoCloseable {
       // into place stays, marked failed (markUnregisteredPublished), to be activated by hand; a half-built one goes
       if (out != null && !registered && !inPlace) deleteQuietly(out);
       // its model.json said "published" before it was served
-      if (registered) markFailed(out, "the job failed after this version was registered, and it was not served: " + error);
-      else if (inPlace) markFailed(out, "the job failed before this version was registered; it was not served: " + error);
+      if (registered) {
+        markFailed(out, "the job failed after this version was registered, and it was not served: " + error);
+      } else if (inPlace) {
+        markFailed(out, "the job failed before this version was registered; it was not served: " + error);
+      }
       Map<String, Object> shown = j.gate;
       if (shown != null) {
         // the job's status showed the gate as decided before the failure ("published", refit "served"): a QA run's
@@ -1148,7 +1152,6 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** Held while the job record is written. */
   private final Object recordLock = new Object();
-
 
   /**
    * The job the {@link #JOB_RECORD} holds, if it started after {@code afterMillis}: a job recorded as running was

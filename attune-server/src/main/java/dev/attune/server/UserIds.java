@@ -17,7 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class UserIds {
   /** What every pseudonym starts with. */
-  static final String PSEUDONYM_PREFIX = "p:";
+  public static final String PSEUDONYM_PREFIX = "p:";
   /** What {@link #stored} makes of an id when a key is set. */
   private static final java.util.regex.Pattern PSEUDONYM = java.util.regex.Pattern.compile("p:[A-Za-z0-9_-]{22}");
   /** Initialised with the key; each call works on a clone (a Mac is not thread-safe, and cloning skips the init). */

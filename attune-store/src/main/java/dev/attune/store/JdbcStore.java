@@ -294,8 +294,8 @@ public final class JdbcStore implements Store {
       } else if (EarlyExperimentsSchema.isEarly(writePool, dialect)) {
         writePool.close();
         throw StoreException.cannotOpen(database, "its schema 3 is a development build's of 2026-12-06, which this"
-            + " build reads only once upgraded: 'attune serve', 'load' or 'compact' upgrade it (back the store up first)",
-            null);
+            + " build reads only once upgraded: 'attune serve', 'load' or 'compact' upgrade it (back the store up"
+            + " first)", null);
       }
       if (use == SchemaUse.MIGRATE_EXISTING && flyway.info().current() == null) {
         // compacting an empty database would only make a store there
@@ -433,18 +433,7 @@ public final class JdbcStore implements Store {
   @Override
   public Map<String, User> users(java.util.Collection<String> userIds) {
     for (String id : userIds) requireId(id, "userId");
-    return read("users", c -> {
-      Map<String, User> found = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT id, attributes FROM users WHERE id = ?")) {
-        for (String id : userIds) {
-          ps.setString(1, id);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) found.put(id, readUser(rs));
-          }
-        }
-      }
-      return found;
-    });
+    return byIds("users", "SELECT id, attributes FROM users WHERE id = ?", userIds, JdbcStore::readUser);
   }
 
   @Override
@@ -599,18 +588,7 @@ public final class JdbcStore implements Store {
   @Override
   public Map<String, StoredItem> items(java.util.Collection<String> itemIds) {
     for (String id : itemIds) requireId(id, "itemId");
-    return read("items", c -> {
-      Map<String, StoredItem> found = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ?")) {
-        for (String id : itemIds) {
-          ps.setString(1, id);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) found.put(id, readItem(rs));
-          }
-        }
-      }
-      return found;
-    });
+    return byIds("items", "SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ?", itemIds, JdbcStore::readItem);
   }
 
   @Override
@@ -2029,6 +2007,23 @@ public final class JdbcStore implements Store {
           return rs.next() ? Optional.of(reader.read(rs)) : Optional.<T>empty();
         }
       }
+    });
+  }
+
+  /** {@link #byId} for each of {@code ids}, on one connection and one statement: those found, by id. */
+  private <T> Map<String, T> byIds(String operation, String sql, java.util.Collection<String> ids,
+      RowReader<T> reader) {
+    return read(operation, c -> {
+      Map<String, T> found = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (String id : ids) {
+          ps.setString(1, id);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) found.put(id, reader.read(rs));
+          }
+        }
+      }
+      return found;
     });
   }
 

@@ -81,12 +81,8 @@ public interface Store extends AutoCloseable {
   /** The user, if present. */
   Optional<User> user(String userId);
 
-  /** The users of {@code userIds} that are present, by id; one read where the store can (a batch's profiles). */
-  default Map<String, User> users(java.util.Collection<String> userIds) {
-    Map<String, User> found = new java.util.HashMap<>();
-    for (String id : userIds) user(id).ifPresent(u -> found.put(id, u));
-    return found;
-  }
+  /** The users of {@code userIds} that are present, by id, in one read (a batch's profiles). */
+  Map<String, User> users(java.util.Collection<String> userIds);
 
   /**
    * Deletes a user's profile, every event of theirs and what experiments recorded of them.
@@ -136,12 +132,8 @@ public interface Store extends AutoCloseable {
   /** The id of the event stored first (the lowest arrival sequence), if any; one index probe. */
   Optional<String> firstEventId();
 
-  /** The items of {@code itemIds} that are present, by id; one read where the store can (a batch's items read back). */
-  default Map<String, StoredItem> items(java.util.Collection<String> itemIds) {
-    Map<String, StoredItem> found = new java.util.HashMap<>();
-    for (String id : itemIds) item(id).ifPresent(i -> found.put(id, i));
-    return found;
-  }
+  /** The items of {@code itemIds} that are present, by id, in one read (a batch's items read back). */
+  Map<String, StoredItem> items(java.util.Collection<String> itemIds);
 
   /**
    * Hides or shows an item: hidden items stay in the store and in the history of users but are never

@@ -283,7 +283,9 @@ public final class CsvImporter implements Importer {
   private static int[] resolveHeader(Path input, long line, List<String> header, String[] names, char delimiter)
       throws ImportException {
     String shown = header.toString();
-    if (shown.length() > 200) shown = dev.attune.events.Ids.printable(shown, 200) + " (" + shown.length() + " characters)";
+    if (shown.length() > 200) {
+      shown = dev.attune.events.Ids.printable(shown, 200) + " (" + shown.length() + " characters)";
+    }
     int[] columns = new int[names.length];
     for (int k = 0; k < names.length; k++) {
       columns[k] = -1;
