@@ -67,14 +67,15 @@ public final class DinModel {
     if (!MODEL_KIND.equals(w.propertyOr("model", null))) {
       throw new IllegalArgumentException("not a " + MODEL_KIND + " weight file: model = " + w.propertyOr("model", null));
     }
-    numUsers = Integer.parseInt(w.property("numUsers"));
-    numItems = Integer.parseInt(w.property("numItems"));
-    numFields = Integer.parseInt(w.property("numFields"));
-    numAttributeValues = Integer.parseInt(w.property("numAttributeValues"));
-    int numCategories = Integer.parseInt(w.property("numCategories"));
-    int slots = Integer.parseInt(w.property("slots"));
-    dim = Integer.parseInt(w.property("dim"));
-    maxHistory = Integer.parseInt(w.property("maxHistory"));
+    // Sizes come from the file: a damaged one is refused here by name, not by an index error while serving.
+    numUsers = countProperty(w, "numUsers", 0);
+    numItems = countProperty(w, "numItems", 1);
+    numFields = countProperty(w, "numFields", 0);
+    numAttributeValues = countProperty(w, "numAttributeValues", 0);
+    int numCategories = countProperty(w, "numCategories", 0);
+    int slots = countProperty(w, "slots", 0);
+    dim = countProperty(w, "dim", 1);
+    maxHistory = countProperty(w, "maxHistory", 1);
     int d = dim;
     int e = 2 * d;
     userEmbedding = w.tensor("user_embedding", numUsers, d).values();
@@ -82,6 +83,13 @@ public final class DinModel {
     float[] items = w.tensor("item_embedding", numItems + 1, d).values();
     float[] categories = w.tensor("category_embedding", numCategories + 1, d).values();
     float[] itemCategories = w.tensor("item_categories", numItems, slots).values();
+    for (int i = 0; i < itemCategories.length; i++) {
+      float token = itemCategories[i];
+      if (token != (int) token || token < 0 || token > numCategories) {
+        throw new IllegalArgumentException("tensor 'item_categories' holds " + token + " at item " + i / Math.max(1, slots)
+            + ": a category token is a whole number in [0, " + numCategories + "]");
+      }
+    }
     itemRepresentation = new float[numItems * e];
     for (int i = 0; i < numItems; i++) {
       System.arraycopy(items, (i + 1) * d, itemRepresentation, i * e, d);
@@ -94,6 +102,10 @@ public final class DinModel {
       }
     }
     attention = new Mlp(w, "attention.mlp");
+    if (attention.in() != 4 * e || attention.out() != 1) {
+      throw new IllegalArgumentException("attention.mlp maps " + attention.in() + " to " + attention.out()
+          + " values; the contract is " + 4 * e + " to 1");
+    }
     attentionHidden = attention.layer(0).out();
     int a = attentionHidden;
     float[] w0 = w.tensor("attention.mlp.0.weight", 4 * e, a).values();
@@ -114,8 +126,9 @@ public final class DinModel {
     }
     mlp = new Mlp(w, "mlp");
     int in = mlp.in();
-    if (in != (1 + numFields) * d + 2 * e + 1) {
-      throw new IllegalArgumentException("mlp input width " + in + " does not match the contract");
+    if (in != (1 + numFields) * d + 2 * e + 1 || mlp.out() != 1) {
+      throw new IllegalArgumentException("mlp maps " + in + " to " + mlp.out() + " values; the contract is "
+          + ((1 + numFields) * d + 2 * e + 1) + " to 1");
     }
     int h1 = mlp.layer(0).out();
     float[] m0 = w.tensor("mlp.0.weight", in, h1).values();
@@ -136,6 +149,15 @@ public final class DinModel {
         candidateMlp[i * h1 + o] = VectorOps.dot(firstLayer, o * in + candidateOffset, itemRepresentation, i * e, e);
       }
     }
+  }
+
+  private static int countProperty(WeightFile w, String key, int least) {
+    int value = SequentialModel.intProperty(w, key, null);
+    if (value < least) {
+      throw new IllegalArgumentException("weight file property '" + key + "' is " + value + "; it must be at least "
+          + least);
+    }
+    return value;
   }
 
   /**
