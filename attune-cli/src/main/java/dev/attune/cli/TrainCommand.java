@@ -6,6 +6,7 @@ import dev.attune.data.Splits;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.EvalResult;
 import dev.attune.eval.Evaluator;
+import dev.attune.infer.FileLockHold;
 import dev.attune.infer.SequentialModels;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.infer.WeightFile;
@@ -116,10 +117,6 @@ final class TrainCommand implements Callable<Integer> {
    * set (the one trained on, or another): otherwise this is found only after training, and the training is lost.
    */
   private void requireUsableOut() {
-    if (out.toString().isBlank()) {
-      // an unset variable in a script ("--out $OUT"): the current folder would take the model's files
-      throw new IllegalArgumentException("--out is empty: give the folder to write the model into");
-    }
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new IllegalArgumentException("--out " + out + " is a file; a model is written into a folder");
     }
@@ -181,6 +178,102 @@ final class TrainCommand implements Callable<Integer> {
     if (resume && force) {
       throw new IllegalArgumentException("--resume continues the model in --out and --force replaces it: pass one");
     }
+    if (out.toString().isBlank()) {
+      // an unset variable in a script ("--out $OUT"): the current folder would take the model's files
+      throw new IllegalArgumentException("--out is empty: give the folder to write the model into");
+    }
+    try (OutClaim claim = OutClaim.take(out)) {
+      return trainInto(o, err, attention);
+    }
+  }
+
+  /**
+   * This run's claim on {@code --out}: a lock on {@code .<name>.train.lock} beside it, so that a second run given the
+   * same folder is refused before it reads, deletes or writes anything there (two runs side by side could leave one
+   * run's weights under the other's model.json). Beside the folder rather than in it, so that a run that writes
+   * nothing leaves nothing: the lock file goes when the run ends (a stop too), and so do the parent folders it had to
+   * create.
+   */
+  private record OutClaim(FileLockHold lock, Path createdFrom, Thread onStop) implements AutoCloseable {
+    static OutClaim take(Path out) throws java.io.IOException {
+      Path folder = out.toAbsolutePath().normalize();
+      Path parent = folder.getParent();
+      if (parent == null) return new OutClaim(null, null, null); // the root itself: nothing beside it to lock
+      Path existing = parent;
+      while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+      Path createdFrom = null;
+      if (existing != parent) {
+        try {
+          Files.createDirectories(parent);
+        } catch (java.io.IOException e) {
+          throw new IllegalArgumentException("cannot write into --out " + out + ": "
+              + AttuneCli.whyNotCreated(out, e), e);
+        }
+        createdFrom = parent;
+        while (!createdFrom.getParent().equals(existing)) createdFrom = createdFrom.getParent();
+      }
+      FileLockHold lock;
+      try {
+        lock = FileLockHold.tryTake(lockFileOf(parent, folder));
+      } catch (java.io.IOException e) {
+        removeCreated(createdFrom);
+        throw new IllegalArgumentException("cannot write into --out " + out + ": " + AttuneCli.whyNotCreated(out, e),
+            e);
+      }
+      if (lock == null) {
+        removeCreated(createdFrom);
+        throw new IllegalArgumentException("another 'attune train' is writing into --out " + out + "; wait for it to"
+            + " end, or choose another --out");
+      }
+      // Ctrl-C or a stop ends the JVM without unwinding the run: the file is deleted while still locked, as close does
+      Path lockFile = lockFileOf(parent, folder);
+      Path created = createdFrom;
+      Thread onStop = new Thread(() -> {
+        try {
+          Files.deleteIfExists(lockFile);
+        } catch (java.io.IOException e) {
+          // left: the next run takes it over
+        }
+        removeCreated(created);
+      }, "attune-train-out-claim");
+      Runtime.getRuntime().addShutdownHook(onStop);
+      return new OutClaim(lock, createdFrom, onStop);
+    }
+
+    private static Path lockFileOf(Path parent, Path folder) {
+      return parent.resolve("." + folder.getFileName() + ".train.lock");
+    }
+
+    /** The folders {@link #take} created, from {@code top} down, where they hold nothing (the run wrote nothing). */
+    private static void removeCreated(Path top) {
+      if (top == null) return;
+      try (var all = Files.walk(top)) {
+        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          if (!Files.isDirectory(p)) return; // a file below: the run wrote something
+          Files.delete(p);
+        }
+      } catch (java.io.IOException e) {
+        // left in place: empty folders are no loss
+      }
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      if (lock == null) return;
+      try {
+        Runtime.getRuntime().removeShutdownHook(onStop);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs, or has run
+      }
+      try {
+        lock.deleteAndClose();
+      } finally {
+        removeCreated(createdFrom);
+      }
+    }
+  }
+
+  private int trainInto(PrintWriter o, PrintWriter err, boolean attention) throws Exception {
     if (ModelDirectory.holdsModel(out) && !force && !(resume && Files.isDirectory(out.resolve(CHECKPOINTS)))) {
       // a finished model took minutes to hours to train: replacing it takes an explicit choice
       boolean resumable = AttentionModels.NAMES.contains(model.toLowerCase(Locale.ROOT));

@@ -1407,6 +1407,16 @@ class AttuneCliTest {
     CliRun notAModel = run("explain", "--model", data.toString(), "--data", data.toString());
     assertEquals(AttuneCli.USAGE_ERROR, notAModel.code());
     assertTrue(notAModel.err().contains("not a model directory"), notAModel.err());
+    Path trainLock = model.resolveSibling("." + model.getFileName() + ".train.lock");
+    assertFalse(Files.exists(trainLock), "a run that ended leaves no lock file beside its --out");
+    try (var writing = dev.attune.infer.FileLockHold.tryTake(trainLock)) {
+      // as a run writing into the same folder holds it: a second run is refused before it deletes anything there
+      CliRun side = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString(), "--force");
+      assertEquals(AttuneCli.USAGE_ERROR, side.code());
+      assertTrue(side.err().contains("another 'attune train' is writing into --out"), side.err());
+      assertTrue(Files.exists(model.resolve("weights.atw")) && Files.exists(model.resolve("model.json")));
+      writing.deleteAndClose();
+    }
     CliRun again = run("train", "--model", "sasrec", "--data", data.toString(), "--out", model.toString());
     assertEquals(AttuneCli.USAGE_ERROR, again.code());
     assertTrue(again.err().contains("already holds a trained model") && again.err().contains("--force"), again.err());
@@ -1415,6 +1425,16 @@ class AttuneCliTest {
         "--param", "sasrec.loss=hinge");
     assertEquals(AttuneCli.USAGE_ERROR, badLoss.code());
     assertTrue(badLoss.err().contains("bce, sampled-softmax, full-ce"), badLoss.err());
+  }
+
+  /** A run that fails before writing leaves no folder behind, nor the lock that kept other runs out of --out. */
+  @Test
+  void aTrainRunThatWritesNothingLeavesNothing() {
+    Path out = dir.resolve("new/deeper/model");
+    CliRun failed = run("train", "--model", "sasrec", "--data", dir.resolve("no-such-data").toString(), "--out",
+        out.toString());
+    assertEquals(AttuneCli.USAGE_ERROR, failed.code());
+    assertFalse(Files.exists(dir.resolve("new")), "the folders made for the lock are removed");
   }
 
   /** Out of memory or past an array's size: the message names the settings the command was given. */

@@ -6,6 +6,7 @@ import dev.attune.abuse.AbuseDetector;
 import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
+import dev.attune.infer.FileLockHold;
 import dev.attune.infer.ModelDirectory;
 import dev.attune.model.FitListener;
 import dev.attune.store.Store;
@@ -498,7 +499,7 @@ final class ModelLifecycle implements AutoCloseable {
   private void run(Job j) {
     Path out = null;
     Path lockFile = null;
-    BuildLock lock = null;
+    FileLockHold lock = null;
     boolean registered = false;
     boolean inPlace = false; // moved to the version's name
     try {
@@ -581,7 +582,7 @@ final class ModelLifecycle implements AutoCloseable {
       // starts a job in the same second takes the next name
       Path versionDir = null;
       for (Path candidateDir : versionDirs(engine.kind())) {
-        lock = BuildLock.tryTake(buildLock(partialDir(candidateDir)));
+        lock = FileLockHold.tryTake(buildLock(partialDir(candidateDir)));
         if (lock != null) {
           versionDir = candidateDir;
           break;
@@ -768,11 +769,7 @@ final class ModelLifecycle implements AutoCloseable {
     } finally {
       if (lock != null) {
         try {
-          try {
-            Files.deleteIfExists(lockFile); // while held: a process that opens the name from now on finds a new file
-          } finally {
-            lock.close();
-          }
+          lock.deleteAndClose();
         } catch (IOException e) {
           LOG.warn("could not remove the lock file {} of a finished job", lockFile, e);
         }
@@ -1219,7 +1216,8 @@ final class ModelLifecycle implements AutoCloseable {
    * the trainer writes the directory only at the end). A job holds an operating-system lock on its directory's {@link
    * #buildLock} from the moment it reserves the name, which the system releases when the process dies however it
    * ends; so what a job another server runs in the same model root is building (its lock held) is left alone, and a
-   * job that opened a lock file this start deletes before it could lock it finds that out ({@link BuildLock#tryTake}).
+   * job that opened a lock file this start deletes before it could lock it finds that out ({@link
+   * FileLockHold#tryTake}).
    */
   private void removePartialVersions() {
     Path root = modelRoot();
@@ -1241,7 +1239,7 @@ final class ModelLifecycle implements AutoCloseable {
       Path lockFile = lone ? entry : buildLock(entry);
       // gone since the listing: the directory before it took it along (tryTake would create it again)
       if (lone && !Files.exists(lockFile)) continue;
-      try (BuildLock lock = BuildLock.tryTake(lockFile)) {
+      try (FileLockHold lock = FileLockHold.tryTake(lockFile)) {
         if (lock == null) {
           LOG.info("leaving {}: a training job of another process is building it", entry);
           continue;
@@ -1259,78 +1257,6 @@ final class ModelLifecycle implements AutoCloseable {
   /** The file whose lock a job holds while it builds {@code partial}: {@code .<version>.partial.lock} beside it. */
   private static Path buildLock(Path partial) {
     return partial.resolveSibling(partial.getFileName() + ".lock");
-  }
-
-  /** An exclusive lock on a file, held by this process until closed (the file is not deleted). */
-  private static final class BuildLock implements AutoCloseable {
-    private final java.nio.channels.FileChannel channel;
-
-    /**
-     * The lock files this JVM holds. Checked before a file is opened: closing the channel of a failed second attempt
-     * would drop the first lock at the operating system (POSIX locks belong to the process, and end when any of its
-     * descriptors for the file closes).
-     */
-    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final Path key;
-
-    private BuildLock(java.nio.channels.FileChannel channel, Path key) {
-      this.channel = channel;
-      this.key = key;
-    }
-
-    /**
-     * Takes the lock on {@code file} (created if missing), or returns null when a process (this one too) holds it, or
-     * when the file was deleted or replaced between opening and locking it.
-     *
-     * <p>A lock file is deleted only by a holder of its lock (a finished job, or a start removing leftovers); a
-     * process that opened the file just before such a deletion would otherwise lock a file no longer under the name
-     * and build a version another job may reserve too. So the file under the name must be the same file (its {@link
-     * java.nio.file.attribute.BasicFileAttributes#fileKey}) before it is opened and once it is locked. (Not checked by
-     * reading the file again: closing any descriptor of the file would drop this process's lock, see {@link #HELD}.)
-     */
-    static BuildLock tryTake(Path file) throws IOException {
-      Path key = file.toAbsolutePath().normalize();
-      if (!HELD.add(key)) return null; // a job of another lifecycle in this JVM (tests, or two servers embedded)
-      java.nio.channels.FileChannel channel = null;
-      try {
-        try {
-          Files.createFile(file);
-        } catch (java.nio.file.FileAlreadyExistsException exists) {
-          // another job's name, or a leftover: the lock says which
-        }
-        Object opened = fileKey(file);
-        channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE);
-        if (channel.tryLock() != null && java.util.Objects.equals(opened, fileKey(file))) {
-          return new BuildLock(channel, key);
-        }
-        channel.close();
-        HELD.remove(key);
-        return null;
-      } catch (java.nio.file.NoSuchFileException deleted) {
-        // deleted by the holder of its lock meanwhile: taken, and given up, by another
-        if (channel != null) channel.close();
-        HELD.remove(key);
-        return null;
-      } catch (IOException | RuntimeException e) {
-        if (channel != null) channel.close();
-        HELD.remove(key);
-        throw e;
-      }
-    }
-
-    /** The identity of the file {@code file} names (null where the file system has none to give). */
-    private static Object fileKey(Path file) throws IOException {
-      return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-    }
-
-    @Override
-    public void close() throws IOException {
-      try {
-        channel.close(); // releases the lock
-      } finally {
-        HELD.remove(key);
-      }
-    }
   }
 
   /** Where a job builds {@code versionDir} before it is registered: {@code .<version>.partial} beside it. */
