@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
  *             ATTUNE_ADMIN_KEY  adminKey     (generated at start and printed)
  *             ATTUNE_USER_ID_KEY  userIdKey  off (user ids stored as given)
  *             ATTUNE_REQUIRE_API_KEYS  requireApiKeys  false (keys optional; admin routes always need one)
+ *             ATTUNE_ALLOW_ANONYMOUS   allowAnonymous  false (without required keys, a --host other machines
+ *                                                     reach is refused unless this is true)
  *             ATTUNE_RATE_LIMIT   rateLimit  200 requests per second per API key
  *             ATTUNE_RATE_BURST   rateBurst  400
  *             ATTUNE_ANONYMOUS_RATE_LIMIT  anonymousRateLimit  0 (off; else requests per second per client address
@@ -78,9 +80,11 @@ import picocli.CommandLine.Spec;
         "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),"
             + " else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids"
             + " with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):"
-            + " ATTUNE_REQUIRE_API_KEYS, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_ANONYMOUS_RATE_LIMIT (requests"
+            + " ATTUNE_REQUIRE_API_KEYS (without it, a --host other machines reach is refused unless"
+            + " ATTUNE_ALLOW_ANONYMOUS=true), ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_ANONYMOUS_RATE_LIMIT (requests"
             + " per second per client address without a key; default 0, off), ATTUNE_CORS_ORIGINS (file keys"
-            + " requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins). Requests are answered for IP"
+            + " requireApiKeys, allowAnonymous, rateLimit, rateBurst, anonymousRateLimit, corsOrigins). Requests are"
+            + " answered for IP"
             + " addresses, localhost"
             + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts)."
             + " ATTUNE_MAX_CONNECTIONS (file key maxConnections) caps the connections held open at once (default: half"
@@ -138,7 +142,7 @@ final class ServeCommand implements Callable<Integer> {
   }
   /** The keys a --config file may hold. */
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
-      "adminKey", "userIdKey", "requireApiKeys", "rateLimit", "rateBurst", "anonymousRateLimit", "corsOrigins",
+      "adminKey", "userIdKey", "requireApiKeys", "allowAnonymous", "rateLimit", "rateBurst", "anonymousRateLimit", "corsOrigins",
       "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "modelRoot",
       "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished");
@@ -163,7 +167,7 @@ final class ServeCommand implements Callable<Integer> {
   String fallback;
 
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
-      + " userIdKey, requireApiKeys, rateLimit, rateBurst, anonymousRateLimit, corsOrigins, allowedHosts,"
+      + " userIdKey, requireApiKeys, allowAnonymous, rateLimit, rateBurst, anonymousRateLimit, corsOrigins, allowedHosts,"
       + " maxConnections, freshnessBoost, newItemDays, modelRoot,"
       + " trainEvery,"
       + " retrainAfterEvents,"
@@ -322,9 +326,21 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("ATTUNE_ANONYMOUS_RATE_LIMIT (file key anonymousRateLimit) must be a number"
           + " of requests per second >= 0 (0 = off): " + anonymousRate);
     }
+    boolean requireApiKeys = flag("ATTUNE_REQUIRE_API_KEYS (file key requireApiKeys)",
+        pick(env.get("ATTUNE_REQUIRE_API_KEYS"), file.getProperty("requireApiKeys"), "false"));
+    boolean allowAnonymous = flag("ATTUNE_ALLOW_ANONYMOUS (file key allowAnonymous)",
+        pick(env.get("ATTUNE_ALLOW_ANONYMOUS"), file.getProperty("allowAnonymous"), "false"));
+    if (!requireApiKeys && !allowAnonymous && !onlyThisMachineReaches(listenHost)) {
+      // keys optional means a request without one may write events, hide items, delete and export users: fine where
+      // only this machine connects (the default 127.0.0.1), not on an address others reach (a security review)
+      throw new IllegalArgumentException("--host " + listenHost + " (ATTUNE_HOST, file key host) can be reached from"
+          + " other machines, and without API keys anyone who reaches it may write events and read, export or delete"
+          + " any user: set ATTUNE_REQUIRE_API_KEYS=true (file key requireApiKeys) and give clients keys from"
+          + " 'attune keys create', or set ATTUNE_ALLOW_ANONYMOUS=true (file key allowAnonymous) to serve without keys"
+          + " where something in front checks callers");
+    }
     cfg = cfg.withAccess(new AccessConfig(
-        flag("ATTUNE_REQUIRE_API_KEYS (file key requireApiKeys)", pick(env.get("ATTUNE_REQUIRE_API_KEYS"),
-            file.getProperty("requireApiKeys"), "false")),
+        requireApiKeys,
         rate,
         count("ATTUNE_RATE_BURST (file key rateBurst)", pick(env.get("ATTUNE_RATE_BURST"),
             file.getProperty("rateBurst"), Integer.toString(AccessConfig.DEFAULTS.burst()))),
@@ -335,6 +351,24 @@ final class ServeCommand implements Callable<Integer> {
         count("ATTUNE_MAX_CONNECTIONS (file key maxConnections)", pick(env.get("ATTUNE_MAX_CONNECTIONS"),
             file.getProperty("maxConnections"), Integer.toString(AccessConfig.automaticMaxConnections())))));
     return new Settings(url, cfg.withLifecycle(lifecycle), epochs);
+  }
+
+  /**
+   * Whether {@code host} is an address only this machine connects to: a loopback address, or a name whose every
+   * address is one (localhost). A name that does not resolve counts as such: the server cannot listen on it, and says
+   * so when it tries.
+   */
+  static boolean onlyThisMachineReaches(String host) {
+    String bare = host.strip();
+    if (bare.startsWith("[") && bare.endsWith("]")) bare = bare.substring(1, bare.length() - 1);
+    try {
+      for (java.net.InetAddress address : java.net.InetAddress.getAllByName(bare)) {
+        if (!address.isLoopbackAddress()) return false;
+      }
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return true;
+    }
   }
 
   /**

@@ -144,7 +144,9 @@ class AttuneCliTest {
       assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
     // an address of another machine (192.0.2.0/24 is documentation's) is not a port problem (a QA run was told so)
-    CliRun elsewhere = run("serve", "--host", "192.0.2.1", "--port", "0", "--store", "jdbc:sqlite:" + dir.resolve("b.db"));
+    Path withKeys = Files.writeString(dir.resolve("keys.properties"), "requireApiKeys=true\n");
+    CliRun elsewhere = run("serve", "--host", "192.0.2.1", "--port", "0", "--store", "jdbc:sqlite:" + dir.resolve("b.db"),
+        "--config", withKeys.toString());
     assertEquals(2, elsewhere.code(), elsewhere.err());
     assertTrue(elsewhere.err().contains("192.0.2.1 is not an address of this machine"), elsewhere.err());
     CliRun demo = run("demo", "--port", "70000", "--dir", dir.resolve("demo").toString());
@@ -227,6 +229,21 @@ class AttuneCliTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> serveSettings(wrong), wrong.toString());
       assertTrue(e.getMessage().contains(wrong.keySet().iterator().next()), e.getMessage());
+    }
+    // keys optional on an address other machines reach: anyone could delete and export users, so it takes a choice
+    for (String open : List.of("0.0.0.0", "::", "192.0.2.1")) {
+      IllegalArgumentException anyone = assertThrows(IllegalArgumentException.class,
+          () -> serveSettings(Map.of(), "--host", open), open);
+      assertTrue(anyone.getMessage().startsWith("--host " + open + " (ATTUNE_HOST, file key host) can be reached from"
+          + " other machines") && anyone.getMessage().contains("ATTUNE_REQUIRE_API_KEYS=true")
+          && anyone.getMessage().contains("ATTUNE_ALLOW_ANONYMOUS=true"), anyone.getMessage());
+      assertTrue(serveSettings(Map.of("ATTUNE_REQUIRE_API_KEYS", "true"), "--host", open).config().access()
+          .requireApiKeys());
+      assertFalse(serveSettings(Map.of("ATTUNE_ALLOW_ANONYMOUS", "yes"), "--host", open).config().access()
+          .requireApiKeys());
+    }
+    for (String local : List.of("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost")) {
+      assertEquals(local, serveSettings(Map.of(), "--host", local).config().host());
     }
     IllegalArgumentException fallback = assertThrows(IllegalArgumentException.class,
         () -> serveSettings(java.util.Map.of(), "--fallback", "knn"));

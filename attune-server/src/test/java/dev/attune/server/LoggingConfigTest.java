@@ -70,6 +70,17 @@ class LoggingConfigTest {
   }
 
   @Test
+  void jettyWarningsAboutAClientsMalformedRequestAreNotLogged() throws Exception {
+    List<String> lines = logged(null, null, context -> {
+      context.getLogger("org.eclipse.jetty.util.HostPort").warn("Bad Authority: [aaaa]");
+      context.getLogger("org.eclipse.jetty.http.HttpParser").warn("Duplicate Host header");
+      context.getLogger("org.eclipse.jetty.server.Server").warn("a warning of the server's own");
+    });
+    assertEquals(1, lines.size(), lines.toString());
+    assertTrue(lines.get(0).endsWith("a warning of the server's own"), lines.get(0));
+  }
+
+  @Test
   void textIsTheDefaultAndTheLevelIsConfigurable() throws Exception {
     List<String> lines = logWith(null, "DEBUG");
     assertEquals(2, lines.size(), lines.toString());
