@@ -549,11 +549,26 @@ public final class AttuneServer {
         && Admin.INGESTION_ROUTES.contains(ctx.method().name() + " " + route)) {
       // kept for the dashboard: with pseudonymised ids, what the message quotes of the body (a user id sent
       // unquoted, in a parse error) is left out, or the review list would hold the raw ids the store never does
-      String kept = config.userIdKey() == null || message == null ? message : QUOTED.matcher(message).replaceAll("'…'");
-      stats.rejected(clock.getAsLong(), ctx.method().name() + " " + route, error, field, kept);
+      String keptField = field;
+      String kept = message;
+      if (config.userIdKey() != null) {
+        // a map's keys are the client's own text (a user's attributes may be keyed by an e-mail address): the field
+        // keeps the map's name only, and so does the message where it names the field (a review)
+        java.util.regex.Matcher key = field == null ? null : MAP_KEY.matcher(field);
+        if (key != null && key.find()) {
+          keptField = field.substring(0, key.end()) + "…";
+          if (kept != null) kept = kept.replace(field, keptField);
+        }
+        if (kept != null) kept = QUOTED.matcher(kept).replaceAll("'…'");
+      }
+      stats.rejected(clock.getAsLong(), ctx.method().name() + " " + route, error, keptField, kept);
     }
     error(ctx, status, error, message, field);
   }
+
+  /** Where a field's path goes on with a key of a client's map ({@code attributes}, an event's {@code context}). */
+  private static final java.util.regex.Pattern MAP_KEY = java.util.regex.Pattern.compile(
+      "(?:^|[.\\]])(?:attributes|context)\\.");
 
   /** Text quoted in a message: what it echoes of the request. */
   private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("'[^']*'|\"[^\"]*\"");
