@@ -542,6 +542,7 @@ public final class SceneTransfer {
       int target = exampleScene[rows[0]];
       int[][] histories = new int[b][];
       int[][] targets = new int[b][];
+      int[][] known = new int[b][];
       for (int e = 0; e < b; e++) {
         int u = exampleUser[rows[e]];
         int[] own = items[u][target].clone();
@@ -572,14 +573,16 @@ public final class SceneTransfer {
         }
         histories[e] = Arrays.copyOf(history, h);
         targets[e] = Arrays.copyOfRange(own, kept, n);
+        known[e] = Arrays.copyOf(own, kept);
       }
       Batch batch = Batch.forScoring(histories, itemScenes, target, sceneItems[target]);
       int m = batch.m;
       for (int e = 0; e < b; e++) {
-        for (int i : histories[e]) {
-          if (itemScenes[i] == target) {
-            batch.candidateMask[e * m + Arrays.binarySearch(sceneItems[target], i)] = (float) CausalSelfAttention.MASKED;
-          }
+        // every kept item is masked, also one that dropout or the length cut took out of the history: it is one the
+        // user is known to like, and as a candidate labelled 0 the loss would push it down (a review counted 1,741
+        // such negatives in an epoch of a small planted set); serving excludes such items from the ranking anyway
+        for (int i : known[e]) {
+          batch.candidateMask[e * m + Arrays.binarySearch(sceneItems[target], i)] = (float) CausalSelfAttention.MASKED;
         }
         for (int i : targets[e]) batch.labels[e * m + Arrays.binarySearch(sceneItems[target], i)] = 1f;
       }

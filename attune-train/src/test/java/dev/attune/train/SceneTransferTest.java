@@ -68,6 +68,32 @@ class SceneTransferTest {
     for (int k = 0; k < kept; k++) assertEquals(-1f, w.tensor("ease_items").values()[stray * kept + k]);
   }
 
+  /**
+   * A training example never has an item its user is known to like as a negative: each of the user's target-scene
+   * items is a target or masked, also a kept one that history dropout or the length cut left out of the history.
+   */
+  @Test
+  void noExampleTakesItsUsersOwnItemsAsNegatives() {
+    Split split = Splits.coldInScene(DATA.dataset(), WEIGHTS, "music", 0, 0.3, 3L);
+    SceneTransfer.Examples examples = SceneTransfer.Examples.of(split.trainAndValidation());
+    SceneTransfer.Params heavyDropout = SceneTransfer.Params.DEFAULTS; // dropout 0.8: most kept items leave
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    int checked = 0;
+    for (int[] rows : examples.batches(64, random)) {
+      SceneTransfer.Batch batch = examples.batch(rows, heavyDropout, random);
+      int target = examples.exampleScene[rows[0]];
+      for (int e = 0; e < rows.length; e++) {
+        for (int i : examples.items[examples.exampleUser[rows[e]]][target]) {
+          int at = e * batch.m + Arrays.binarySearch(examples.sceneItems[target], i);
+          assertTrue(batch.labels[at] == 1f || batch.candidateMask[at] != 0f,
+              "item " + i + " of the example's user is a negative");
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked > 1000, "examined " + checked + " known items");
+  }
+
   @Test
   void transferRecoversThePlantedTasteForColdUsersAndSingleSceneBaselinesDoNot() {
     Dataset ds = DATA.dataset();
