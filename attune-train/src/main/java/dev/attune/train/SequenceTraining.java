@@ -407,6 +407,10 @@ public final class SequenceTraining {
         if (runOptions.validation() != null && Files.exists(dir.resolve(BEST))) {
           best = WeightFile.read(dir.resolve(BEST));
         }
+      } else if (dir != null) {
+        // a run killed after writing its best weights and before its first checkpoint left them: taken for this
+        // run's, they would be kept as its best validated weights if it diverged before validating (a review)
+        Files.deleteIfExists(dir.resolve(BEST));
       }
       try (SequenceNetwork net = buildFrom(build, preset, checkpoint, dir);
           Adam adam = new Adam(net.parameters(), options.learningRate(), 0.9f, 0.98f, 1e-8f)) {
@@ -511,7 +515,8 @@ public final class SequenceTraining {
 
   /**
    * What a resumed run must share with the run that wrote the checkpoint: every option but the number of epochs
-   * (raising it continues a finished run) and the thread count (results do not depend on it), the objective, whether
+   * (raising it continues a finished run), the patience (raising it continues a run early stopping ended, as the
+   * command that resumes it advises) and the thread count (results do not depend on it), the objective, whether
    * it validates, and a fingerprint of its training examples and validation users (another data set or protocol).
    */
   private static Map<String, String> runSettings(Options o, Examples ex, Cloze cloze, Run run) {
@@ -524,7 +529,6 @@ public final class SequenceTraining {
     m.put(RUN_PREFIX + "loss", o.loss().name());
     m.put(RUN_PREFIX + "negatives", Integer.toString(o.negatives()));
     m.put(RUN_PREFIX + "useTypes", Boolean.toString(o.useTypes()));
-    m.put(RUN_PREFIX + "patience", Integer.toString(o.patience()));
     m.put(RUN_PREFIX + "validateEvery", Integer.toString(o.validateEvery()));
     m.put(RUN_PREFIX + "allWindows", Boolean.toString(o.allWindows()));
     m.put(RUN_PREFIX + "objective", cloze == null ? "next item" : cloze.toString());

@@ -170,6 +170,20 @@ class SasRecTest {
         "lower learningRate (1.0E8)"), e.getMessage());
   }
 
+  /** Patience may be raised on resume, as the advice for a run early stopping ended says (it was refused). */
+  @Test
+  void aResumeMayRaiseThePatience(@TempDir Path dir) throws Exception {
+    Split split = split();
+    dev.attune.data.TrainingSet train = split.tuning().train();
+    new SasRec(TINY.withEpochs(2).withValidation(1, 1)).train(train, new SequenceTraining.Run(split.tuning(), dir,
+        false), FitListener.NONE);
+    Losses continued = new Losses();
+    new SasRec(TINY.withEpochs(3).withValidation(3, 1)).train(train, new SequenceTraining.Run(split.tuning(), dir,
+        true), continued);
+    // the two epochs before, replayed for the training curve, and the one trained now
+    assertEquals(3, continued.values.size(), "trains the one epoch more: " + continued.values);
+  }
+
   @Test
   void earlyStoppingKeepsTheBestValidatedWeights(@TempDir Path dir) {
     Split split = split();
