@@ -30,6 +30,8 @@ public final class AttuneCli {
   public static final int USAGE_ERROR = 2;
   /** Exit code for a failure that is not the user's fault. */
   public static final int INTERNAL_ERROR = 1;
+  /** Exit code of a command a stop (Ctrl-C) ended, as shells give a process SIGINT ended (128 + 2). */
+  static final int STOPPED = 130;
 
   /**
    * How the commands weigh events: as the service does ({@code ModelTrainer.WEIGHTS}), so that an export of a store
@@ -105,6 +107,9 @@ public final class AttuneCli {
       return USAGE_ERROR;
     });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof StopRequested) return STOPPED; // the stop's notice says what is kept
+      }
       Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
       String diskFull = diskFull(cause);
       if (diskFull != null) {
@@ -227,6 +232,50 @@ public final class AttuneCli {
         // the JVM is stopping: the hook runs
       }
     }
+  }
+
+  /** Set by a stop of a training run: {@link Progress} then ends the run at its next step ({@link StopRequested}). */
+  private static volatile boolean stopRequested;
+
+  /** How long a stop waits for a training run to leave the engine's native code before the process ends. */
+  private static final long STOP_WAIT_SECONDS = 10;
+
+  /** Thrown at a training run's next step once a stop asked for it; the stop's own notice says what is kept. */
+  static final class StopRequested extends RuntimeException {
+    StopRequested() {
+      super("stopped", null, false, false);
+    }
+  }
+
+  /** Whether a stop asked the running training to end at its next step. */
+  static boolean stopRequested() {
+    return stopRequested;
+  }
+
+  /**
+   * As {@link #sayingOnStop}, for a body that runs the PyTorch engine: a stop (Ctrl-C, SIGTERM) first asks it to end
+   * at its next step and waits up to {@link #STOP_WAIT_SECONDS} for it, then says {@code onStop}. Ended while a
+   * backward pass ran in native code, the process crashed in the engine (SIGSEGV, and an hs_err file in the current
+   * folder; QA, one stop in five).
+   */
+  static <T> T stoppingBetweenSteps(String threadName, Runnable onStop, java.util.concurrent.Callable<T> body)
+      throws Exception {
+    java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(1);
+    return sayingOnStop(threadName, () -> {
+      stopRequested = true;
+      try {
+        left.await(STOP_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      onStop.run();
+    }, () -> {
+      try {
+        return body.call();
+      } finally {
+        left.countDown();
+      }
+    });
   }
 
   /** Refuses an empty {@code --data}: an unset variable in a script ("--data $DATA"), not a folder of no name. */

@@ -124,6 +124,8 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
 
   @Override
   public void progress(String stageName, long done, long total) {
+    // a step is between the engine's native calls: where a stopped training run can end without crashing it
+    if (AttuneCli.stopRequested()) throw new AttuneCli.StopRequested();
     // a step of the next stage: the last epoch's status line, if any, has come
     if (lines != null) flushPendingEpoch();
     if (bars) {

@@ -293,19 +293,21 @@ final class TrainCommand implements Callable<Integer> {
     // mistyped --data or --param must not cost a run's checkpoints (a review)
     if (!attention) dropReplacedCheckpoints();
     long startMillis = System.currentTimeMillis();
-    // Ctrl-C or a stop ends the JVM without unwinding this thread: the hook says then what is kept and how to go on
+    // Ctrl-C or a stop ends the run at its next step (or the JVM, if none comes): the hook says then what is kept
+    // and how to go on
     onStop = attention ? this::attentionStopNotice
         : () -> "attune: stopped before the model was written; nothing was written to " + out + ": run the command"
             + " again (" + model.toLowerCase(Locale.ROOT) + " keeps no checkpoint to continue from)";
     try {
-      return AttuneCli.sayingOnStop("attune-train-stopped", () -> {
+      return AttuneCli.stoppingBetweenSteps("attune-train-stopped", () -> {
         Supplier<String> notice = onStop;
         if (notice == null || written(startMillis)) return;
         System.err.println(); // off the line a progress bar may hold
         System.err.println(notice.get());
       }, () -> train(o, err, attention));
     } finally {
-      onStop = null;
+      // a run a stop ended still has its notice said: the hook says it once this run has left the engine
+      if (!AttuneCli.stopRequested()) onStop = null;
     }
   }
 

@@ -291,7 +291,8 @@ public final class GruAttention implements Trainer<GruAttentionModel>, WeightTra
       NDArray x = Embedding.lookup(table, scope.create(batch.tokens, new Shape(b, t)));
       if (type != null && withTypes) x = x.add(type.forward(scope.create(batch.types, new Shape(b, t))));
       x = dropout(x, dropout, training);
-      NDArray rows = scope.create(batch.mask, new Shape(b, t, 1)).toType(dt, false);
+      // the GRU's graph keeps the row mask for its backward pass: in engine memory, as SasRec's (see there)
+      NDArray rows = ParameterStore.engineOwned(scope.create(batch.mask, new Shape(b, t, 1)).toType(dt, false));
       NDArray h = gru.forward(x, rows);
       NDArray context = attention.forward(h, CausalSelfAttention.mask(scope, dt, batch.mask, b, t)).context();
       NDArray c = dropout(h.concat(context, 2), dropout, training);

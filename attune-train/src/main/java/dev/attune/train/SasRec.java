@@ -410,7 +410,9 @@ public final class SasRec implements Trainer<SasRecModel>, WeightTrainer {
       NDArray x = Scalars.times(Embedding.lookup(inputs, tokens), config.embeddingScale()).add(positions);
       if (type != null) x = x.add(type.forward(scope.create(batch.types, new Shape(b, t))));
       x = dropout(x, dropout, training);
-      NDArray rows = scope.create(batch.mask, new Shape(b, t, 1)).toType(dt, false);
+      // autograd keeps the row mask for the backward pass of every x.mul(rows): in engine memory, as the numeric rules
+      // ask of anything a recorded graph holds (a float32 mask would otherwise alias the JVM buffer DJL made for it)
+      NDArray rows = ParameterStore.engineOwned(scope.create(batch.mask, new Shape(b, t, 1)).toType(dt, false));
       x = x.mul(rows);
       NDArray mask = config.bidirectional() ? CausalSelfAttention.bidirectionalMask(scope, dt, batch.mask, b, t)
           : CausalSelfAttention.mask(scope, dt, batch.mask, b, t);
