@@ -398,7 +398,9 @@ public final class AttuneServer {
       c.routes.before(ctx -> {
         // JSON is never to be read as another type; answers name users and change with every event: not cached
         ctx.header("X-Content-Type-Options", "nosniff");
-        if (ctx.path().startsWith("/v1/")) ctx.header("Cache-Control", "no-store");
+        if (ctx.path().startsWith("/v1/") || ctx.path().equals("/health") || ctx.path().equals("/metrics")) {
+          ctx.header("Cache-Control", "no-store");
+        }
         // DNS rebinding: a page of another site, its name pointed here, names its own host; probes may name any
         String path = ctx.path();
         // without a Host header (HTTP/1.0), the name an absolute request target gives (else the local address)

@@ -60,6 +60,7 @@ class AccessControlTest {
     HttpResponse<String> health = send("GET", "/health", null, null);
     assertEquals(200, health.statusCode(), "health needs no key");
     assertEquals("nosniff", health.headers().firstValue("X-Content-Type-Options").orElse(null), "JSON is JSON");
+    assertEquals("no-store", health.headers().firstValue("Cache-Control").orElse(null), "health is not cached either");
     HttpResponse<String> openapi = send("GET", "/v1/openapi.json", null, null);
     assertEquals("no-store", openapi.headers().firstValue("Cache-Control").orElse(null), "API answers are not cached");
     assertEquals(200, send("GET", "/v1/openapi.json", null, null).statusCode());
