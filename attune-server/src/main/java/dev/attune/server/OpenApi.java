@@ -388,7 +388,8 @@ final class OpenApi {
     ObjectNode ask = object(schemas.putObject("RecommendRequest").put("additionalProperties", false));
     nullable(id(props(ask).putObject("userId")), "string");
     props(ask).putObject("history").putArray("type").add("array").add("null");
-    ((ObjectNode) props(ask).get("history")).putObject("items").put("$ref", "#/components/schemas/HistoryEvent");
+    ((ObjectNode) props(ask).get("history")).put("maxItems", RequestBodies.MAX_ENTRIES).putObject("items")
+        .put("$ref", "#/components/schemas/HistoryEvent");
     ObjectNode k = props(ask).putObject("k");
     k.putArray("type").add("integer").add("null");
     k.put("minimum", Api.K.minimum().intValue()).put("maximum", Api.K.maximum().intValue())
@@ -773,6 +774,7 @@ final class OpenApi {
   private static void stringList(ObjectNode properties, String name) {
     ObjectNode list = properties.putObject(name);
     list.putArray("type").add("array").add("null");
+    list.put("maxItems", RequestBodies.MAX_ENTRIES); // 413 beyond
     id(list.putObject("items").put("type", "string"));
   }
 

@@ -481,6 +481,15 @@ abstract class ApiContract {
       assertTrue(timestamp.path("description").asText().contains("at most a day ahead"), schema);
     }
     assertTrue(schemas.get("Event").get("properties").get("value").get("description").asText().contains("±3.4e38"));
+    // the lists a request may hold are bounded as the server bounds them (413 beyond)
+    for (String list : List.of("history", "exclude", "categories", "creators")) {
+      assertEquals(RequestBodies.MAX_ENTRIES, schemas.get("RecommendRequest").get("properties").get(list)
+          .path("maxItems").asInt(), list);
+    }
+    for (String list : List.of("items", "categories", "creators")) {
+      assertEquals(RequestBodies.MAX_ENTRIES, schemas.get("Onboarding").get("properties").get(list)
+          .path("maxItems").asInt(), list);
+    }
     JsonNode influenceItems = schemas.get("InfluenceRequest").get("properties").get("items");
     assertEquals(100, influenceItems.path("maxItems").asInt());
     assertTrue(influenceItems.path("description").asText().contains("1 to 100"), influenceItems.toString());
