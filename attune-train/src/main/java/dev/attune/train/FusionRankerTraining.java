@@ -74,31 +74,17 @@ public final class FusionRankerTraining {
 
     /** These options with {@code key=value} overrides (the record's component names, {@link #KEYS}). */
     public Params with(java.util.Map<String, String> overrides) {
-      Params p = this;
-      for (var e : overrides.entrySet()) {
-        String v = e.getValue();
-        p = switch (e.getKey()) {
-          case "hidden" -> new Params(Integer.parseInt(v), p.learningRate, p.l2, p.requestsPerBatch, p.epochs,
-              p.patience, p.validationShare, p.seed);
-          case "learningRate" -> new Params(p.hidden, Float.parseFloat(v), p.l2, p.requestsPerBatch, p.epochs,
-              p.patience, p.validationShare, p.seed);
-          case "l2" -> new Params(p.hidden, p.learningRate, Float.parseFloat(v), p.requestsPerBatch, p.epochs,
-              p.patience, p.validationShare, p.seed);
-          case "requestsPerBatch" -> new Params(p.hidden, p.learningRate, p.l2, Integer.parseInt(v), p.epochs,
-              p.patience, p.validationShare, p.seed);
-          case "epochs" -> new Params(p.hidden, p.learningRate, p.l2, p.requestsPerBatch, Integer.parseInt(v),
-              p.patience, p.validationShare, p.seed);
-          case "patience" -> new Params(p.hidden, p.learningRate, p.l2, p.requestsPerBatch, p.epochs,
-              Integer.parseInt(v), p.validationShare, p.seed);
-          case "validationShare" -> new Params(p.hidden, p.learningRate, p.l2, p.requestsPerBatch, p.epochs,
-              p.patience, Double.parseDouble(v), p.seed);
-          case "seed" -> new Params(p.hidden, p.learningRate, p.l2, p.requestsPerBatch, p.epochs, p.patience,
-              p.validationShare, Long.parseLong(v));
-          default -> throw new IllegalArgumentException("unknown fusion ranker option '" + e.getKey() + "'; known: "
-              + String.join(", ", KEYS));
-        };
+      // read as every model's settings are: a value that is no number, or out of range, is said with its key
+      dev.attune.model.ModelParams o = new dev.attune.model.ModelParams("two-stage", overrides);
+      try {
+        Params p = new Params(o.integer("hidden", hidden), o.flt("learningRate", learningRate), o.flt("l2", l2),
+            o.integer("requestsPerBatch", requestsPerBatch), o.integer("epochs", epochs),
+            o.integer("patience", patience), o.dbl("validationShare", validationShare), o.lng("seed", seed));
+        o.checkAllUsed();
+        return p;
+      } catch (IllegalArgumentException e) {
+        throw dev.attune.model.ModelParams.whose("two-stage", e);
       }
-      return p;
     }
   }
 

@@ -185,13 +185,18 @@ public final class SceneTransfer {
      */
     public Params with(Map<String, String> overrides) {
       ModelParams o = new ModelParams("scene-transfer", overrides);
-      Params p = new Params(o.integer("dim", dim), o.integer("interests", interests),
+      Params p;
+      try {
+        p = new Params(o.integer("dim", dim), o.integer("interests", interests),
           o.integer("maxHistory", maxHistory), o.flt("historyDropout", historyDropout),
           o.flt("learningRate", learningRate), o.integer("batchSize", batchSize), o.integer("epochs", epochs),
           o.lng("seed", seed), o.integer("threads", threads), o.integer("cfFactors", cfFactors),
           o.flt("cfRegularization", cfRegularization), o.integer("neighbours", neighbours),
           o.integer("targetNeighbours", targetNeighbours), o.flt("easeRegularization", easeRegularization),
           o.integer("easeNeighbours", easeNeighbours), o.str("blendBuckets", blendBuckets));
+      } catch (IllegalArgumentException e) {
+        throw ModelParams.whose("scene-transfer", e); // a check of the record's ("dim must be > 0") names the model
+      }
       o.checkAllUsed();
       return p;
     }
