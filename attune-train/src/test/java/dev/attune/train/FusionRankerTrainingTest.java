@@ -120,6 +120,19 @@ class FusionRankerTrainingTest {
         .train(impressions, FitListener.NONE);
   }
 
+  /** Settings are read as every model's: a value that is no number, or out of range, is said with its key. */
+  @Test
+  void badSettingsNameTheirKey() {
+    FusionRankerTraining.Params defaults = FusionRankerTraining.Params.DEFAULTS;
+    IllegalArgumentException text = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> defaults.with(java.util.Map.of("hidden", "abc")));
+    assertEquals("two-stage.hidden: not an integer: 'abc'", text.getMessage());
+    IllegalArgumentException range = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> defaults.with(java.util.Map.of("epochs", "0")));
+    assertEquals("two-stage: epochs must be > 0: 0", range.getMessage());
+    assertEquals(7, defaults.with(java.util.Map.of("epochs", "7")).epochs());
+  }
+
   @Test
   void learnsFromTheRetrieversCandidatesWhatNoSingleRetrieverOrRankFusionFinds() {
     assertEquals(1.0, impressions.targetRecall(), 0.0, "the target is always among the candidates");
