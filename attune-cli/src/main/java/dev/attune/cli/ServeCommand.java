@@ -81,7 +81,8 @@ import picocli.CommandLine.Spec;
             + " else one is generated and printed at start. ATTUNE_USER_ID_KEY (file key userIdKey) pseudonymises user ids"
             + " with HMAC-SHA256 as they enter (clients keep using their own ids). API keys ('attune keys create'):"
             + " ATTUNE_REQUIRE_API_KEYS (without it, a --host other machines reach is refused unless"
-            + " ATTUNE_ALLOW_ANONYMOUS=true), ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_ANONYMOUS_RATE_LIMIT (requests"
+            + " ATTUNE_ALLOW_ANONYMOUS=true), ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_ANONYMOUS_RATE_LIMIT"
+            + " (requests"
             + " per second per client address without a key; default 0, off), ATTUNE_CORS_ORIGINS (file keys"
             + " requireApiKeys, allowAnonymous, rateLimit, rateBurst, anonymousRateLimit, corsOrigins). Requests are"
             + " answered for IP"
@@ -142,7 +143,8 @@ final class ServeCommand implements Callable<Integer> {
   }
   /** The keys a --config file may hold. */
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
-      "adminKey", "userIdKey", "requireApiKeys", "allowAnonymous", "rateLimit", "rateBurst", "anonymousRateLimit", "corsOrigins",
+      "adminKey", "userIdKey", "requireApiKeys", "allowAnonymous", "rateLimit", "rateBurst", "anonymousRateLimit",
+      "corsOrigins",
       "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "modelRoot",
       "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished");
@@ -167,7 +169,8 @@ final class ServeCommand implements Callable<Integer> {
   String fallback;
 
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
-      + " userIdKey, requireApiKeys, allowAnonymous, rateLimit, rateBurst, anonymousRateLimit, corsOrigins, allowedHosts,"
+      + " userIdKey, requireApiKeys, allowAnonymous, rateLimit, rateBurst, anonymousRateLimit, corsOrigins,"
+      + " allowedHosts,"
       + " maxConnections, freshnessBoost, newItemDays, modelRoot,"
       + " trainEvery,"
       + " retrainAfterEvents,"

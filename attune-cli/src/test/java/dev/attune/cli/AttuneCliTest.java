@@ -145,8 +145,8 @@ class AttuneCliTest {
     }
     // an address of another machine (192.0.2.0/24 is documentation's) is not a port problem (a QA run was told so)
     Path withKeys = Files.writeString(dir.resolve("keys.properties"), "requireApiKeys=true\n");
-    CliRun elsewhere = run("serve", "--host", "192.0.2.1", "--port", "0", "--store", "jdbc:sqlite:" + dir.resolve("b.db"),
-        "--config", withKeys.toString());
+    CliRun elsewhere = run("serve", "--host", "192.0.2.1", "--port", "0", "--store",
+        "jdbc:sqlite:" + dir.resolve("b.db"), "--config", withKeys.toString());
     assertEquals(2, elsewhere.code(), elsewhere.err());
     assertTrue(elsewhere.err().contains("192.0.2.1 is not an address of this machine"), elsewhere.err());
     CliRun demo = run("demo", "--port", "70000", "--dir", dir.resolve("demo").toString());

@@ -86,8 +86,8 @@ public final class DinModel {
     for (int i = 0; i < itemCategories.length; i++) {
       float token = itemCategories[i];
       if (token != (int) token || token < 0 || token > numCategories) {
-        throw new IllegalArgumentException("tensor 'item_categories' holds " + token + " at item " + i / Math.max(1, slots)
-            + ": a category token is a whole number in [0, " + numCategories + "]");
+        throw new IllegalArgumentException("tensor 'item_categories' holds " + token + " at item "
+            + i / Math.max(1, slots) + ": a category token is a whole number in [0, " + numCategories + "]");
       }
     }
     itemRepresentation = new float[numItems * e];
