@@ -97,4 +97,22 @@ class CtrDatasetTest {
     assertArrayEquals(java.util.Arrays.copyOf(train.sequences().positiveItemsOf(0), 1),
         ctr.history(0, part.historyEnd()[4], 10));
   }
+
+  /** A user who had every item has no negative to draw: none is made, rather than one of their own labelled 0. */
+  @Test
+  void aUserWhoHadEveryItemGetsNoNegatives() {
+    Dataset d = new Dataset("implicit", Dataset.TimeKind.ORDINAL);
+    String[] all = {"a", "b", "c", "d", "e"};
+    for (int t = 0; t < all.length; t++) d.addEvent(new Event("everything", all[t], "view", 1, t, "shop"));
+    for (int t = 0; t < 3; t++) d.addEvent(new Event("some", all[t], "view", 1, t, "shop"));
+    TrainingSet train = Splits.leaveOneOut(d, dev.attune.events.EventWeights.defaults()).testing().train();
+    CtrDataset.Part part = CtrDataset.forRanking(train, new CtrDataset.Params(4f, 0.2, 0.0, List.of(), Map.of()), 2,
+        5L).train();
+    for (int k = 0; k < part.size(); k++) {
+      int u = part.user()[k];
+      int item = part.item()[k];
+      boolean own = java.util.Arrays.stream(train.sequences().positiveItemsOf(u)).anyMatch(i -> i == item);
+      assertEquals(part.label()[k], own, "impression " + k + " of user " + u);
+    }
+  }
 }
