@@ -188,60 +188,40 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * This run's claim on {@code --out}: a lock on {@code .<name>.train.lock} beside it, so that a second run given the
-   * same folder is refused before it reads, deletes or writes anything there (two runs side by side could leave one
-   * run's weights under the other's model.json). Beside the folder rather than in it, so that a run that writes
-   * nothing leaves nothing: the lock file goes when the run ends (a stop too), and so do the parent folders it had to
-   * create.
+   * This run's claim on {@code --out}: a lock on {@code <out>/.train.lock}, so that a second run given the same
+   * folder (by any path to it) is refused before it reads, deletes or writes anything there (two runs side by side
+   * could leave one run's weights under the other's model.json). The lock file goes when the run ends, and so do the
+   * folders this claim had to create when the run wrote nothing into them. A stop that kills the process leaves the
+   * file, unlocked: the next run takes it over.
    */
-  private record OutClaim(FileLockHold lock, Path createdFrom, Thread onStop) implements AutoCloseable {
-    static OutClaim take(Path out) throws java.io.IOException {
+  private record OutClaim(FileLockHold lock, Path createdFrom) implements AutoCloseable {
+    static final String LOCK_FILE = ".train.lock";
+
+    static OutClaim take(Path out) {
       Path folder = out.toAbsolutePath().normalize();
-      Path parent = folder.getParent();
-      if (parent == null) return new OutClaim(null, null, null); // the root itself: nothing beside it to lock
-      Path existing = parent;
+      // a file in the way is refused with its own message (requireUsableOut)
+      if (Files.exists(folder) && !Files.isDirectory(folder)) return new OutClaim(null, null);
+      Path existing = folder;
       while (existing != null && !Files.exists(existing)) existing = existing.getParent();
       Path createdFrom = null;
-      if (existing != parent) {
-        try {
-          Files.createDirectories(parent);
-        } catch (java.io.IOException e) {
-          throw new IllegalArgumentException("cannot write into --out " + out + ": "
-              + AttuneCli.whyNotCreated(out, e), e);
-        }
-        createdFrom = parent;
-        while (!createdFrom.getParent().equals(existing)) createdFrom = createdFrom.getParent();
-      }
       FileLockHold lock;
       try {
-        lock = FileLockHold.tryTake(lockFileOf(parent, folder));
+        if (existing != folder) {
+          Files.createDirectories(folder);
+          createdFrom = folder;
+          while (!createdFrom.getParent().equals(existing)) createdFrom = createdFrom.getParent();
+        }
+        lock = FileLockHold.tryTake(folder.resolve(LOCK_FILE));
       } catch (java.io.IOException e) {
         removeCreated(createdFrom);
         throw new IllegalArgumentException("cannot write into --out " + out + ": " + AttuneCli.whyNotCreated(out, e),
             e);
       }
       if (lock == null) {
-        removeCreated(createdFrom);
         throw new IllegalArgumentException("another 'attune train' is writing into --out " + out + "; wait for it to"
             + " end, or choose another --out");
       }
-      // Ctrl-C or a stop ends the JVM without unwinding the run: the file is deleted while still locked, as close does
-      Path lockFile = lockFileOf(parent, folder);
-      Path created = createdFrom;
-      Thread onStop = new Thread(() -> {
-        try {
-          Files.deleteIfExists(lockFile);
-        } catch (java.io.IOException e) {
-          // left: the next run takes it over
-        }
-        removeCreated(created);
-      }, "attune-train-out-claim");
-      Runtime.getRuntime().addShutdownHook(onStop);
-      return new OutClaim(lock, createdFrom, onStop);
-    }
-
-    private static Path lockFileOf(Path parent, Path folder) {
-      return parent.resolve("." + folder.getFileName() + ".train.lock");
+      return new OutClaim(lock, createdFrom);
     }
 
     /** The folders {@link #take} created, from {@code top} down, where they hold nothing (the run wrote nothing). */
@@ -257,14 +237,10 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
 
+    /** Deletes the lock file while still holding it (only its holder deletes it), then the folders made for it. */
     @Override
     public void close() throws java.io.IOException {
       if (lock == null) return;
-      try {
-        Runtime.getRuntime().removeShutdownHook(onStop);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook runs, or has run
-      }
       try {
         lock.deleteAndClose();
       } finally {

@@ -1424,7 +1424,7 @@ class AttuneCliTest {
     CliRun notAModel = run("explain", "--model", data.toString(), "--data", data.toString());
     assertEquals(AttuneCli.USAGE_ERROR, notAModel.code());
     assertTrue(notAModel.err().contains("not a model directory"), notAModel.err());
-    Path trainLock = model.resolveSibling("." + model.getFileName() + ".train.lock");
+    Path trainLock = model.resolve(".train.lock");
     assertFalse(Files.exists(trainLock), "a run that ended leaves no lock file beside its --out");
     try (var writing = dev.attune.infer.FileLockHold.tryTake(trainLock)) {
       // as a run writing into the same folder holds it: a second run is refused before it deletes anything there
@@ -1452,6 +1452,7 @@ class AttuneCliTest {
         out.toString());
     assertEquals(AttuneCli.USAGE_ERROR, failed.code());
     assertFalse(Files.exists(dir.resolve("new")), "the folders made for the lock are removed");
+    assertTrue(Files.isDirectory(dir), "and no further");
   }
 
   /** Out of memory or past an array's size: the message names the settings the command was given. */
