@@ -186,6 +186,26 @@ try {
     check((await cell.textContent()).includes(fmt4(t.job.gate.candidateNdcg10)) && (await cell.textContent()).includes(fmt4(t.job.gate.activeNdcg10)),
       'the gate cell shows both NDCG@10');
     check((await ok('/health', { auth: false })).model === (t.job.state === 'published' ? t.job.version : other.id), 'served after the gate');
+    // Remove asks first: dismissed, the version stays; accepted, its row and folder go (the one not served now)
+    const removable = t.job.state === 'published' ? other.id : t.job.version;
+    page.once('dialog', d => d.dismiss());
+    await page.click(`button[data-remove="${removable}"]`);
+    await page.waitForTimeout(300);
+    check((await ok('/v1/admin/models')).versions.some(v => v.id === removable), 'a dismissed Remove removes nothing');
+    let askedRemoval = '';
+    page.once('dialog', d => { askedRemoval = d.message(); d.accept(); });
+    await page.click(`button[data-remove="${removable}"]`);
+    await page.waitForFunction(id => document.getElementById('activate-result')?.textContent.includes(`Removed ${id}`), removable);
+    check(askedRemoval.includes(removable), `the confirmation names the version: ${askedRemoval}`);
+    check(!(await ok('/v1/admin/models')).versions.some(v => v.id === removable), 'the removed version is no longer listed');
+    check(await page.locator(`[data-testid="leaderboard"] tr[data-version="${removable}"]`).count() === 0, 'nor shown');
+    // the served version's row offers no Remove; the --model folder's is refused by the server, which says why
+    check(await page.locator(`button[data-remove="${(await ok('/health', { auth: false })).model}"]`).count() === 0, 'no Remove for the serving version');
+    page.once('dialog', d => d.accept());
+    await page.click(`button[data-remove="${m.active}"]`);
+    await page.waitForFunction(() => document.getElementById('activate-result')?.classList.contains('error'));
+    check((await text(page, 'leaderboard')).includes(m.active) && (await page.locator('#activate-result').textContent()).includes('--model'),
+      'the --model folder is not removed, and the page says why');
   }
   await shot(page, 'models');
   if (activation) await ok(`/v1/admin/models/${encodeURIComponent(m.active)}/activate`, { method: 'POST' });
@@ -193,6 +213,10 @@ try {
   // ---- A/B experiment from the models page: start one against the other version, users split, results, stop
   if (activation) {
     await open(page, '#/models', 'models');
+    // the same address does not load the page again: reloaded, it lists the versions as they are after the
+    // activation back and the removal above
+    await page.reload();
+    await page.waitForSelector('#page[data-ready="models"]', { timeout: 20000 });
     const candidate = (await ok('/v1/admin/models')).versions.find(v => v.servable && !v.active);
     const before = (await ok('/v1/admin/experiments')).experiments.length;
     await page.selectOption('[data-testid="experiment-version"]', candidate.id);

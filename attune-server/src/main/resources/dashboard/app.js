@@ -341,9 +341,12 @@ async function models() {
     h('td', { class: 'when' }, time(v.createdAtMillis)),
     h('td', {}, gateCell(v)),
     h('td', {}, v.active ? h('span', { class: 'tag model' }, 'serving')
-      : h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.servable,
-        title: !v.readable ? 'not readable: nothing to serve' : !v.servable ? 'a CTR ranker: measured by attune evaluate --ctr, not served' : null,
-        onclick: ev => activate(v, ev.currentTarget) }, 'Activate'))));
+      : h('div', { class: 'row' },
+        h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.servable,
+          title: !v.readable ? 'not readable: nothing to serve' : !v.servable ? 'a CTR ranker: measured by attune evaluate --ctr, not served' : null,
+          onclick: ev => activate(v, ev.currentTarget) }, 'Activate'),
+        h('button', { class: 'secondary', 'data-remove': v.id, title: 'delete its folder and registry row',
+          onclick: ev => removeVersion(v, ev.currentTarget) }, 'Remove')))));
   const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
   const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' },
     jobText(m.job));
@@ -625,6 +628,28 @@ async function activate(v, button) {
     out.textContent = e.message;
     out.classList.add('error');
     if (button) button.disabled = false;
+  }
+}
+
+async function removeVersion(v, button) {
+  // it deletes files for good: asked first, naming the folder
+  if (!window.confirm(`Remove ${v.id}? Its folder ${v.path} and its registry row are deleted; it cannot be activated again.`)) return;
+  const out = document.getElementById('activate-result');
+  button.disabled = true;
+  out.classList.remove('error');
+  out.textContent = 'Removing…';
+  try {
+    const answer = await api(`/v1/admin/models/${encodeURIComponent(v.id)}`, { method: 'DELETE' });
+    await models();
+    announce(document.getElementById('activate-result'),
+      `Removed ${v.id} (${fmt(answer.bytes / 1048576, 1)} MB freed).`);
+  } catch (e) {
+    if (e instanceof Stale) return;
+    if (e instanceof Unauthorized) return keyRefused();
+    // 409: served, active, the --model folder, or an experiment's arm: the server says which
+    announce(out, e.message);
+    out.classList.add('error');
+    button.disabled = false;
   }
 }
 

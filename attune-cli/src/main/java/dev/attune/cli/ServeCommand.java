@@ -53,6 +53,8 @@ import picocli.CommandLine.Spec;
  * --train-epochs          ATTUNE_TRAIN_EPOCHS          trainEpochs         12
  * --refit-published       ATTUNE_REFIT_PUBLISHED       refitPublished      true (serve a published candidate trained
  *                                                                          again on every event)
+ * --keep-versions         ATTUNE_KEEP_VERSIONS         keepVersions        10 (versions built by jobs kept, the
+ *                                                                          newest; 0 = every one)
  *             ATTUNE_LOG_FORMAT   (environment only)  text; json = one JSON object per log line
  *             ATTUNE_LOG_LEVEL    (environment only)  INFO
  * </pre>
@@ -147,7 +149,7 @@ final class ServeCommand implements Callable<Integer> {
       "corsOrigins",
       "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "modelRoot",
       "trainEvery",
-      "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished");
+      "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished", "keepVersions");
 
   @Spec CommandSpec spec;
 
@@ -174,7 +176,7 @@ final class ServeCommand implements Callable<Integer> {
       + " maxConnections, freshnessBoost, newItemDays, modelRoot,"
       + " trainEvery,"
       + " retrainAfterEvents,"
-      + " gateMargin, trainEpochs, refitPublished (any other key is refused).")
+      + " gateMargin, trainEpochs, refitPublished, keepVersions (any other key is refused).")
   Path config;
 
   @Option(names = "--model-root", description = "Folder for newly trained versions (default: the served model's"
@@ -200,6 +202,11 @@ final class ServeCommand implements Callable<Integer> {
       + " model knows the newest events and items; a job takes about twice as long); false serves the candidate as"
       + " it was measured.")
   String refitPublished;
+
+  @Option(names = "--keep-versions", description = "Keep this many of the versions training jobs built, the newest;"
+      + " older ones are removed after each job, directory and registry row, never the served one or one a running"
+      + " experiment's arm serves (default " + LifecycleConfig.DEFAULT_KEEP_VERSIONS + "; 0 keeps every version).")
+  Long keepVersions;
 
   @Override
   public Integer call() throws Exception {
@@ -228,7 +235,8 @@ final class ServeCommand implements Callable<Integer> {
       "newItemDays", "ATTUNE_NEW_ITEM_DAYS (file key newItemDays)",
       "gateMargin", "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)",
       "trainEvery", "--train-every (ATTUNE_TRAIN_EVERY, file key trainEvery)",
-      "retrainAfterEvents", "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)");
+      "retrainAfterEvents", "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)",
+      "keepVersions", "--keep-versions (ATTUNE_KEEP_VERSIONS, file key keepVersions)");
 
   /** {@code message} with a leading ServerConfig field name replaced by the option, variable and file key. */
   static String withSettingNames(String message) {
@@ -302,7 +310,10 @@ final class ServeCommand implements Callable<Integer> {
               file.getProperty("gateMargin"), "0")).doubleValue(),
           LifecycleConfig.DEFAULTS.holdoutFraction(), LifecycleConfig.DEFAULTS.seed(),
           flag("--refit-published (ATTUNE_REFIT_PUBLISHED, file key refitPublished)", pick(refitPublished,
-              env.get("ATTUNE_REFIT_PUBLISHED"), file.getProperty("refitPublished"), "true")));
+              env.get("ATTUNE_REFIT_PUBLISHED"), file.getProperty("refitPublished"), "true")),
+          versionsKept(number("keepVersions", pick(keepVersions == null ? null : keepVersions.toString(),
+              env.get("ATTUNE_KEEP_VERSIONS"), file.getProperty("keepVersions"),
+              String.valueOf(LifecycleConfig.DEFAULT_KEEP_VERSIONS))).longValue()));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(withSettingNames(e.getMessage()), e);
     }
@@ -397,11 +408,17 @@ final class ServeCommand implements Callable<Integer> {
     throw new IllegalArgumentException(name + " must be a whole number from 1 to " + Integer.MAX_VALUE + ": " + text);
   }
 
+  /** The number of versions to keep, as an int: above 2^31 - 1 is every version anyway. */
+  private static int versionsKept(long keep) {
+    return (int) Math.min(keep, Integer.MAX_VALUE); // a negative one is refused by LifecycleConfig, with its name
+  }
+
   /** A setting's number: whole for counts, decimal for the margin and the rate. */
   private static Number number(String name, String text) {
     String where = switch (name) { // named as the user may have given it
       case "retrainAfterEvents" -> "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)";
       case "gateMargin" -> "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)";
+      case "keepVersions" -> "--keep-versions (ATTUNE_KEEP_VERSIONS, file key keepVersions)";
       case "rateLimit" -> "ATTUNE_RATE_LIMIT (file key rateLimit)";
       case "anonymousRateLimit" -> "ATTUNE_ANONYMOUS_RATE_LIMIT (file key anonymousRateLimit)";
       case "freshnessBoost" -> "ATTUNE_FRESHNESS_BOOST (file key freshnessBoost)";

@@ -175,6 +175,17 @@ class AttuneCliTest {
     assertEquals(200.0, defaults.config().access().requestsPerSecond());
     assertEquals(0.0, defaults.config().access().anonymousPerSecond(), "requests without a key: not limited");
     assertEquals(12, defaults.trainEpochs());
+    // old versions: ten kept by default, 0 keeps all, a negative count refused naming the setting
+    assertEquals(10, defaults.config().lifecycle().keepVersions());
+    assertEquals(0, serveSettings(Map.of("ATTUNE_KEEP_VERSIONS", "0")).config().lifecycle().keepVersions());
+    assertEquals(3, serveSettings(Map.of("ATTUNE_KEEP_VERSIONS", "5"), "--keep-versions", "3").config().lifecycle()
+        .keepVersions(), "the option wins");
+    String badKeep = assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_KEEP_VERSIONS", "-2"))).getMessage();
+    assertTrue(badKeep.startsWith("--keep-versions (ATTUNE_KEEP_VERSIONS, file key keepVersions) must be >= 0"),
+        badKeep);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> serveSettings(Map.of("ATTUNE_KEEP_VERSIONS", "ten")))
+        .getMessage().contains("--keep-versions (ATTUNE_KEEP_VERSIONS, file key keepVersions) must be a number"));
     assertEquals(50.0, serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "50")).config().access()
         .anonymousPerSecond());
     // QA: the freshness boost the README describes could not be set; now it can, and is checked

@@ -352,6 +352,30 @@ final class Admin {
     ctx.json(answer);
   }
 
+  /**
+   * Removes a model version: its directory and, when registered, its registry row ({@link ServedVersion#remove}).
+   * 200 with {@code {deleted, path, bytes}}; 404 for an unknown version; 409 {@code version_in_use} for the served
+   * version, the registry's active one, the directory the server was started with, one a running experiment's arm
+   * serves, or the one a running training job measures its candidate against.
+   */
+  void deleteVersion(Context ctx) {
+    String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
+    Map<String, Object> v = version(id);
+    Path dir = Path.of((String) v.get("path"));
+    String job = lifecycle == null ? null : lifecycle.measuringAgainst(dir);
+    if (job != null) {
+      throw new ApiException(409, "version_in_use", "model version '" + id + "' is not removed: training job " + job
+          + " measures its candidate against it; remove it once the job has ended", null);
+    }
+    long bytes = served.remove(id, dir, Boolean.TRUE.equals(v.get("registered")));
+    LOG.info("model version {} ({}) removed by an admin request, {} bytes", id, dir, bytes);
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("deleted", id);
+    answer.put("path", dir.toString());
+    answer.put("bytes", bytes);
+    ctx.json(answer);
+  }
+
   /** What an activation changes beyond the served version (an experiment's arm that serves it), or null. */
   private volatile java.util.function.UnaryOperator<String> activationWarning = version -> null;
 

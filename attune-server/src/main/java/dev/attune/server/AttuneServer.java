@@ -207,7 +207,7 @@ public final class AttuneServer {
     this.clock = clock;
     this.stats = new ServiceStats(metrics);
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();
-    this.served = new ServedVersion(recommendations, store, model == null ? null : servedDir);
+    this.served = new ServedVersion(recommendations, store, model == null ? null : servedDir, config.modelDir());
     if (model != null) warnIfNotThisStoresModel(model, catalog, servedDir);
     this.startedFromActiveVersion = model != null && config.modelDir() != null
         && !servedDir.toAbsolutePath().normalize().equals(config.modelDir().toAbsolutePath().normalize());

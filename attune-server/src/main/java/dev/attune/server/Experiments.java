@@ -293,6 +293,26 @@ final class Experiments implements AutoCloseable {
     return warning;
   }
 
+  /**
+   * Runs {@code removal} of model version {@code versionId} unless a running experiment's arm serves it (409 {@code
+   * version_in_use}: a restart could not read the arm again); under the lock an experiment starts with, so none starts
+   * with the version while it is removed. A stopped experiment's arms are its record only.
+   */
+  void unlessServedByAnArm(String versionId, Runnable removal) {
+    synchronized (lifecycle) {
+      for (Store.Experiment e : store.experiments()) {
+        if (!e.running()) continue;
+        for (Store.Arm a : e.arms()) {
+          if (a.version().equals(versionId)) {
+            throw new ApiException(409, "version_in_use", "model version '" + versionId + "' is not removed: arm "
+                + a.name() + " of running experiment " + e.id() + " serves it (stop the experiment first)", null);
+          }
+        }
+      }
+      removal.run();
+    }
+  }
+
   /** Tells every arm's model that an item entered, changed in or left the catalogue. */
   void itemChanged(String itemId) {
     Running r = running;

@@ -163,6 +163,7 @@ final class ModelLifecycle implements AutoCloseable {
     removePartialVersions();
     markUnregisteredPublished();
     restoreLastJob();
+    removeOldVersions(); // a keepVersions lowered since the last start applies at once
   }
 
   /**
@@ -414,6 +415,7 @@ final class ModelLifecycle implements AutoCloseable {
     out.put("triggers", triggers);
     out.put("gateMargin", config.gateMargin());
     out.put("holdoutFraction", config.holdoutFraction());
+    out.put("keepVersions", config.keepVersions());
     return out;
   }
 
@@ -775,6 +777,7 @@ final class ModelLifecycle implements AutoCloseable {
         }
       }
       if (j.finished()) recordJob(j);
+      if (!j.cancelled) removeOldVersions();
       JobListener l = jobListener;
       if (l != null && j.finished()) l.finished(j.state, j.finishedAtMillis - j.startedAtMillis);
       // events that arrived during the job may have reached the trigger: a burst then quiet is learnt too
@@ -1203,6 +1206,65 @@ final class ModelLifecycle implements AutoCloseable {
     }
   }
 
+  /**
+   * Removes the versions training jobs built (those under the model root whose {@code model.json} holds a gate
+   * decision, registered in this store) beyond the newest {@link LifecycleConfig#keepVersions}, each through {@link
+   * ServedVersion#remove}, which keeps the served one and those an experiment's arm serves (said in the log, and
+   * counted among the kept). Versions trained by hand and other stores' versions in a shared model root are not
+   * touched. A removal that fails is logged and leaves the others to be done.
+   */
+  private void removeOldVersions() {
+    int keep = config.keepVersions();
+    if (keep <= 0) return;
+    Path root = modelRoot();
+    int seen = 0;
+    List<Store.ModelVersion> versions;
+    try {
+      versions = store.modelVersions(); // newest first
+    } catch (RuntimeException e) {
+      LOG.warn("old model versions not removed: the registry could not be read ({})", e.getMessage());
+      return;
+    }
+    for (Store.ModelVersion v : versions) {
+      Path dir = Path.of(v.path()).toAbsolutePath().normalize();
+      if (!root.equals(dir.getParent()) || !builtByJob(dir)) continue;
+      if (++seen <= keep) continue;
+      String why = served.whyKept(v.id(), dir);
+      if (why != null) {
+        LOG.debug("old version {} kept: {}", v.id(), why);
+        continue;
+      }
+      try {
+        long bytes = served.remove(v.id(), dir, true);
+        LOG.info("removed model version {} ({} bytes): older than the {} newest that keepVersions keeps", v.id(),
+            bytes, keep);
+      } catch (ApiException e) {
+        LOG.info("old version {} kept: {}", v.id(), e.getMessage());
+      } catch (RuntimeException e) {
+        LOG.warn("could not remove old model version {}: {}", v.id(), e.toString());
+      }
+    }
+  }
+
+  /** Whether {@code dir} holds a version a training job built (its {@code model.json} has the gate's decision). */
+  private static boolean builtByJob(Path dir) {
+    try {
+      return ModelDirectory.readInfo(dir).get("gate") instanceof Map<?, ?>;
+    } catch (IOException | RuntimeException e) {
+      return false; // gone or unreadable: not one to count
+    }
+  }
+
+  /**
+   * The id of the running job that measures its candidate against the version in {@code dir} (the one served when
+   * it began), or null: that version is not removed under it.
+   */
+  String measuringAgainst(Path dir) {
+    Job j = current();
+    if (j == null || j.finished() || j.activeAtStart == null) return null;
+    return j.activeAtStart.toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize()) ? j.id : null;
+  }
+
   /** The model root a job writes versions under. */
   private Path modelRoot() {
     Path root = config.modelRoot() != null ? config.modelRoot()
@@ -1231,6 +1293,12 @@ final class ModelLifecycle implements AutoCloseable {
     }
     for (Path entry : entries) {
       String name = entry.getFileName().toString();
+      if (name.startsWith(".") && name.endsWith(ServedVersion.REMOVING_SUFFIX) && Files.isDirectory(entry)) {
+        // a removal cut short (ServedVersion.remove): its registry row is gone, or it would still have its name
+        LOG.info("removing {}, left by a version removal that did not finish", entry);
+        ServedVersion.deleteTree(entry);
+        continue;
+      }
       // a lock file without its directory: a job killed while it trained (the directory is written at the end), or
       // killed between moving its version into place and deleting the file
       boolean lone = name.endsWith(PARTIAL_SUFFIX + ".lock")

@@ -262,6 +262,7 @@ final class OpenApi {
       java.util.Map.entry("GET /v1/admin/quality", "AdminQuality"),
       java.util.Map.entry("GET /v1/admin/models", "ModelVersions"),
       java.util.Map.entry("POST /v1/admin/models/{id}/activate", "Activated"),
+      java.util.Map.entry("DELETE /v1/admin/models/{id}", "RemovedVersion"),
       java.util.Map.entry("POST /v1/admin/models/train", "TrainingJob"),
       java.util.Map.entry("GET /v1/admin/training", "TrainingStatus"),
       java.util.Map.entry("GET /v1/admin/users", "UserIdList"),
@@ -557,6 +558,11 @@ final class OpenApi {
     props(activated).putObject("warning").put("type", "string").put("description", "only when there is one: the"
         + " catalogue lacks most of the version's items, or a running experiment's arm follows the active version");
 
+    ObjectNode removed = object(schemas.putObject("RemovedVersion"), "deleted", "path", "bytes");
+    props(removed).putObject("deleted").put("type", "string").put("description", "the version's id");
+    props(removed).putObject("path").put("type", "string").put("description", "its directory, now gone");
+    props(removed).putObject("bytes").put("type", "integer").put("description", "the bytes its files held");
+
     ObjectNode job = object(schemas.putObject("TrainingJob"), "id", "trigger", "state", "startedAtMillis", "epoch");
     for (String n : List.of("id", "trigger")) props(job).putObject(n).put("type", "string");
     props(job).putObject("state").put("type", "string").putArray("enum").add("queued").add("training")
@@ -594,6 +600,9 @@ final class OpenApi {
         + " the event trigger start no job, after a restart found the last job ended by a kill; null: no hold");
     props(status).putObject("gateMargin").put("type", "number");
     props(status).putObject("holdoutFraction").put("type", "number");
+    props(status).putObject("keepVersions").put("type", "integer").put("description", "how many of the versions"
+        + " training jobs built are kept, the newest (older ones are removed after each job; the served one and"
+        + " experiment arms' stay); 0: every one");
 
     ObjectNode userIds = object(schemas.putObject("UserIdList"), "prefix", "users");
     props(userIds).putObject("prefix").put("type", "string");

@@ -16,11 +16,18 @@ final class ServedVersion {
   private final Recommendations recommendations;
   private final Store store;
   private volatile Path dir;
+  /** The directory the server was started with ({@code --model}), or null: never removed (a restart reads it). */
+  private final Path configured;
 
   ServedVersion(Recommendations recommendations, Store store, Path dir) {
+    this(recommendations, store, dir, null);
+  }
+
+  ServedVersion(Recommendations recommendations, Store store, Path dir, Path configured) {
     this.recommendations = recommendations;
     this.store = store;
     this.dir = dir == null ? null : dir.toAbsolutePath().normalize();
+    this.configured = configured == null ? null : configured.toAbsolutePath().normalize();
   }
 
   /**
@@ -128,6 +135,110 @@ final class ServedVersion {
         + " then 'attune train')";
   }
 
+  /** The suffix of a removed version's directory while its files are deleted: {@code .<name>.removing} beside it. */
+  static final String REMOVING_SUFFIX = ".removing";
+
+  /**
+   * Runs a version's removal given its id, or refuses it by throwing ({@link Experiments#unlessServedByAnArm}); set
+   * by the server.
+   */
+  private volatile java.util.function.BiConsumer<String, Runnable> removalGuard = (id, removal) -> removal.run();
+
+  void guardRemovals(java.util.function.BiConsumer<String, Runnable> guard) {
+    this.removalGuard = guard;
+  }
+
+  /**
+   * Why version {@code id} in {@code versionDir} must stay, or null: it is served, the registry's active version (what
+   * a restart serves), or the directory the server was started with.
+   */
+  String whyKept(String id, Path versionDir) {
+    Path p = versionDir.toAbsolutePath().normalize();
+    if (recommendations.model() != null && p.equals(dir)) return "it is the version being served";
+    if (p.equals(configured)) return "the server was started with it (--model); a restart reads it";
+    if (store.activeModel().map(v -> v.id().equals(id)).orElse(false)) {
+      return "it is the registry's active version, which a restart serves";
+    }
+    return null;
+  }
+
+  /**
+   * Removes version {@code id} in {@code versionDir}: its registry row, when {@code registered}, and its directory.
+   * Under the lock {@link #serve} takes, so an activation never serves a directory being removed, nor a removal takes
+   * the one an activation has just served. The directory is first renamed to {@code .<name>.removing} beside it, so
+   * that no list shows a version half deleted; then the row goes (a store that refuses it puts the directory back);
+   * then the files (a removal cut short leaves only the hidden name, which the next start of a training server
+   * deletes).
+   *
+   * @return the bytes the directory held (0 when it was gone already)
+   * @throws ApiException 409 {@code version_in_use} when {@link #whyKept} names a reason or the guard refuses (an
+   *     experiment's arm serves it)
+   * @throws dev.attune.store.StoreException when the registry cannot be written; the directory is put back then
+   * @throws java.io.UncheckedIOException when the directory cannot be renamed (nothing removed then)
+   */
+  synchronized long remove(String id, Path versionDir, boolean registered) {
+    Path p = versionDir.toAbsolutePath().normalize();
+    String kept = whyKept(id, p);
+    if (kept != null) throw inUse(id, kept);
+    long[] bytes = {0};
+    removalGuard.accept(id, () -> {
+      Path hidden = p.resolveSibling("." + p.getFileName() + REMOVING_SUFFIX);
+      boolean moved = false;
+      try {
+        if (java.nio.file.Files.isDirectory(p)) {
+          deleteTree(hidden); // an earlier removal of a version of this name cut short
+          java.nio.file.Files.move(p, hidden, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+          moved = true;
+        }
+        if (registered && !store.deleteModelVersion(id)) {
+          // made active, or removed, since the check: not this removal's to finish
+          throw inUse(id, "it was activated or removed meanwhile");
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("could not move " + p + " aside to remove it: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        if (moved) moveBack(hidden, p);
+        throw e;
+      }
+      if (moved) bytes[0] = deleteTree(hidden);
+    });
+    return bytes[0];
+  }
+
+  private static ApiException inUse(String id, String why) {
+    return new ApiException(409, "version_in_use", "model version '" + id + "' is not removed: " + why, null);
+  }
+
+  private static void moveBack(Path hidden, Path p) {
+    try {
+      java.nio.file.Files.move(hidden, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(ServedVersion.class).error("could not put {} back at {} after a removal"
+          + " failed: move it back by hand", hidden, p, e);
+    }
+  }
+
+  /** Deletes {@code root} and what it holds, if it exists; returns the bytes of the files deleted. */
+  static long deleteTree(Path root) {
+    if (!java.nio.file.Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return 0;
+    long[] bytes = {0};
+    try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(root)) {
+      all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
+        try {
+          long size = java.nio.file.Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              ? java.nio.file.Files.size(f) : 0;
+          java.nio.file.Files.delete(f);
+          bytes[0] += size;
+        } catch (IOException e) {
+          org.slf4j.LoggerFactory.getLogger(ServedVersion.class).warn("could not delete {}: {}", f, e.toString());
+        }
+      });
+    } catch (IOException | java.io.UncheckedIOException e) {
+      org.slf4j.LoggerFactory.getLogger(ServedVersion.class).warn("could not delete {}: {}", root, e.toString());
+    }
+    return bytes[0];
+  }
+
   /** The served model directory (absolute, normalised), or null when none is served. */
   Path dir() {
     return dir;
@@ -168,7 +279,15 @@ final class ServedVersion {
    * @throws dev.attune.store.StoreException when the registry cannot be written; nothing changed then
    */
   synchronized void serve(String id, Path newDir, ServingModel next, boolean registered) {
-    if (registered) store.activateModel(id);
+    // read before a removal took the directory (the read is not under this lock): not served from memory alone, for
+    // a restart could not read it again
+    if (!java.nio.file.Files.isDirectory(newDir)) {
+      throw new ApiException(404, "not_found", "model version '" + id + "' was removed while it was read", null);
+    }
+    if (registered && !store.activateModel(id)) {
+      throw new ApiException(404, "not_found", "model version '" + id + "' was removed from the registry while it was"
+          + " read", null);
+    }
     recommendations.swap(next);
     dir = newDir.toAbsolutePath().normalize();
     readAgainIfStale(next);

@@ -225,6 +225,84 @@ abstract class ModelLifecycleContract {
     assertEquals(version, recommendationsModel());
   }
 
+  @Test
+  void versionsBeyondKeepVersionsAreRemovedAfterEachJobButNeverTheServedOne() throws Exception {
+    writeByHand(); // trained by hand beside the jobs' versions: not the retention's to remove
+    start(new FakeTrainer(0.2, false, 0.3, 0.1), LifecycleConfig.DEFAULTS.withKeepVersions(2));
+    List<String> built = new ArrayList<>();
+    for (int k = 0; k < 4; k++) {
+      json(send("POST", "/v1/admin/models/train", null, true), 202);
+      built.add(awaitJob().get("version").asText());
+    }
+    String served = built.get(0); // published; the three after it rejected
+    assertEquals(served, recommendationsModel());
+    JsonNode status = json(send("GET", "/v1/admin/training", null, true), 200);
+    assertEquals(2, status.get("keepVersions").asInt(), status.toString());
+    // the two newest and the served one stay; the second job's went after the fourth job
+    assertTrue(Files.isDirectory(dir.resolve(built.get(3))));
+    assertTrue(Files.isDirectory(dir.resolve(built.get(2))));
+    assertTrue(Files.isDirectory(dir.resolve(served)), "the served version stays whatever its age");
+    assertFalse(Files.exists(dir.resolve(built.get(1))), "older than the two newest: removed");
+    assertEquals(Set.of(built.get(3), built.get(2), served),
+        Set.copyOf(store.modelVersions().stream().map(Store.ModelVersion::id).toList()));
+    assertTrue(Files.isDirectory(dir.resolve("by-hand")) && Files.isDirectory(dir.resolve("model")),
+        "directories no job built are left alone");
+    try (var left = Files.list(dir)) {
+      assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".removing")
+          || n.contains(".partial")).toList(), "nothing half removed or half built");
+    }
+    // 0 keeps every version
+    server.stop();
+    server = null;
+    start(new FakeTrainer(0.2, false, 0.1), LifecycleConfig.DEFAULTS.withKeepVersions(0));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    awaitJob();
+    assertEquals(4, store.modelVersions().size(), store.modelVersions().toString());
+  }
+
+  @Test
+  void anAdminRemovesAVersionButNotOneThatIsServedOrInUse() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.3, 0.1), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    String served = awaitJob().get("version").asText();
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    String rejected = awaitJob().get("version").asText();
+    assertEquals(served, recommendationsModel());
+
+    assertEquals(401, send("DELETE", "/v1/admin/models/" + rejected, null, false).statusCode());
+    assertEquals("not_found", json(send("DELETE", "/v1/admin/models/no-such-version", null, true), 404)
+        .get("error").asText());
+    JsonNode refused = json(send("DELETE", "/v1/admin/models/" + served, null, true), 409);
+    assertEquals("version_in_use", refused.get("error").asText());
+    assertTrue(refused.get("message").asText().contains("served"), refused.toString());
+    JsonNode configured = json(send("DELETE", "/v1/admin/models/model", null, true), 409);
+    assertTrue(configured.get("message").asText().contains("--model"), configured.toString());
+    assertTrue(Files.isDirectory(dir.resolve("model")) && Files.isDirectory(dir.resolve(served)));
+
+    // an experiment's arm serves it: kept until the experiment stops
+    json(send("POST", "/v1/admin/experiments", "{\"id\":\"ab\",\"name\":\"candidate\",\"arms\":[{\"name\":"
+        + "\"control\",\"version\":\"active\"},{\"name\":\"candidate\",\"version\":\"" + rejected + "\"}]}", true),
+        201);
+    JsonNode inArm = json(send("DELETE", "/v1/admin/models/" + rejected, null, true), 409);
+    assertTrue(inArm.get("message").asText().contains("experiment ab"), inArm.toString());
+    assertTrue(Files.isDirectory(dir.resolve(rejected)));
+    json(send("POST", "/v1/admin/experiments/ab/stop", null, true), 200);
+
+    HttpResponse<String> removed = send("DELETE", "/v1/admin/models/" + rejected, null, true);
+    JsonNode body = json(removed, 200);
+    JsonNode schemas = json(send("GET", "/v1/openapi.json", null, false), 200).get("components").get("schemas");
+    ApiSchemas.assertFits(body, schemas.get("RemovedVersion"), schemas, "RemovedVersion");
+    assertEquals(rejected, body.get("deleted").asText());
+    assertTrue(body.get("bytes").asLong() > 0, body.toString());
+    assertFalse(Files.exists(dir.resolve(rejected)), "its directory is gone");
+    assertTrue(store.modelVersions().stream().noneMatch(v -> v.id().equals(rejected)), "and its registry row");
+    JsonNode listed = json(send("GET", "/v1/admin/models", null, true), 200).get("versions");
+    for (JsonNode v : listed) assertNotEquals(rejected, v.get("id").asText(), listed.toString());
+    assertEquals(404, send("POST", "/v1/admin/models/" + rejected + "/activate", null, true).statusCode());
+    assertEquals(404, send("DELETE", "/v1/admin/models/" + rejected, null, true).statusCode(), "removed once");
+    assertEquals(served, recommendationsModel(), "the served version is untouched");
+  }
+
   /** A servable model directory {@code by-hand} over the 40 songs, as {@code attune train --out} writes one. */
   private void writeByHand() throws java.io.IOException {
     List<String> ids = new ArrayList<>();

@@ -1345,6 +1345,18 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public boolean deleteModelVersion(String versionId) {
+    requireId(versionId, "versionId");
+    return write("deleteModelVersion", c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM model_versions WHERE id = ? AND active = ?")) {
+        ps.setString(1, versionId);
+        ps.setBoolean(2, false);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
   public Optional<ModelVersion> activeModel() {
     return read("activeModel", c -> {
       try (PreparedStatement ps =

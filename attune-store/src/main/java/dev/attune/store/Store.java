@@ -234,6 +234,14 @@ public interface Store extends AutoCloseable {
   /** The active model version, if any. */
   Optional<ModelVersion> activeModel();
 
+  /**
+   * Deletes model version {@code versionId}'s row, unless it is the active one (the version a restart serves is never
+   * unregistered by accident); its directory is the caller's.
+   *
+   * @return false if there is no such version or it is the active one (nothing deleted then)
+   */
+  boolean deleteModelVersion(String versionId);
+
   // ---- API keys ----
 
   /** Records an API key (creates or replaces by id); only the hash of its secret is given and stored. */

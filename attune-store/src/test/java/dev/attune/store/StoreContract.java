@@ -758,6 +758,19 @@ abstract class StoreContract {
   }
 
   @Test
+  void deletingAModelVersionLeavesTheActiveOne() {
+    store.saveModelVersion(version("a", 1, false));
+    store.saveModelVersion(version("b", 2, true));
+    assertFalse(store.deleteModelVersion("b"), "the active version is not deleted");
+    assertFalse(store.deleteModelVersion("missing"));
+    assertTrue(store.deleteModelVersion("a"));
+    assertFalse(store.deleteModelVersion("a"), "deleted once");
+    assertEquals(List.of("b"), store.modelVersions().stream().map(ModelVersion::id).toList());
+    assertEquals("b", store.activeModel().orElseThrow().id());
+    assertThrows(IllegalArgumentException.class, () -> store.deleteModelVersion(" "));
+  }
+
+  @Test
   void activatingAModelDeactivatesTheOthers() {
     store.saveModelVersion(version("a", 1, false));
     store.saveModelVersion(version("b", 2, false));
