@@ -597,12 +597,23 @@ final class ModelLifecycle implements AutoCloseable {
       // built under a hidden name and renamed when complete, then registered: a job killed midway (SIGKILL) leaves no
       // directory that looks like a finished version beside the served one; start() removes such leftovers
       out = partialDir(versionDir);
-      engine.train(ds, split, out, config.seed(), j);
-      j.checkCancelled();
-      // measured as it will be served: without the rows of items it never learnt, as the active version is
-      writeUntrainedItems(out, ds, split);
-      enter(j, "evaluating");
-      Map<String, Double> candidate = engine.evaluate(out, ds, split);
+      // with the refit on, a candidate of the active version's own events repeats the active version's training (the
+      // same events, settings and seed: equal NDCG@10 in 69 of 69 gate lines of a QA run), only to check that training
+      // works before the refit learns the new events: the active version stands in for it, and the job trains once
+      Map<String, Double> standIn = sameEventsAsActive && config.refitPublished()
+          ? standInFor(engine, activeAtStart, ds, split, j) : null;
+      Map<String, Double> candidate;
+      if (standIn != null) {
+        candidate = standIn;
+        Files.createDirectories(out); // the refit's, below
+      } else {
+        engine.train(ds, split, out, config.seed(), j);
+        j.checkCancelled();
+        // measured as it will be served: without the rows of items it never learnt, as the active version is
+        writeUntrainedItems(out, ds, split);
+        enter(j, "evaluating");
+        candidate = engine.evaluate(out, ds, split);
+      }
       Double candidateNdcg = candidate.get("NDCG@10");
       if (candidateNdcg == null || !Double.isFinite(candidateNdcg)) {
         throw new IllegalStateException("the candidate's NDCG@10 could not be measured: " + candidate);
@@ -614,7 +625,8 @@ final class ModelLifecycle implements AutoCloseable {
       boolean activeMeasured = activeDir == null;
       if (activeDir != null) {
         try {
-          activeNdcg = engine.evaluate(activeDir, ds, split).get("NDCG@10");
+          activeNdcg = standIn != null && activeDir.equals(activeAtStart) ? candidateNdcg // measured just before
+              : engine.evaluate(activeDir, ds, split).get("NDCG@10");
           activeMeasured = activeNdcg != null && Double.isFinite(activeNdcg);
           if (!activeMeasured) {
             // said as the failure below is: a rejection without a word looked like a candidate beaten (a review)
@@ -629,6 +641,11 @@ final class ModelLifecycle implements AutoCloseable {
         note = "no model was served";
       }
       if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;
+      if (standIn != null) {
+        String why = "the candidate would have learnt exactly the active version's events: the active version stood"
+            + " in for it (its NDCG@10 is the candidate's), and only the model of every event was trained";
+        note = note == null ? why : why + "; " + note;
+      }
       // the holdout and its rule were chosen for the version served when the job began: another one activated since
       // is not what they fit, and the admin's choice stands
       boolean activeChanged = !java.util.Objects.equals(activeDir, activeAtStart);
@@ -679,6 +696,10 @@ final class ModelLifecycle implements AutoCloseable {
         if (Boolean.TRUE.equals(refit.get("served"))) {
           trainedUntil = refitCut(ds);
           learnt = Splits.temporal(ds, ModelTrainer.WEIGHTS, Long.MAX_VALUE);
+        } else if (standIn != null) {
+          // no candidate was trained: nothing to keep
+          throw new IllegalStateException("the model trained on every event was not served: "
+              + refit.get("note"));
         } else if (checkOnly) {
           // published only for the refit to learn the new events: without it, a candidate of the active version's own
           // events, possibly a little worse, has nothing to offer
@@ -688,6 +709,11 @@ final class ModelLifecycle implements AutoCloseable {
               + " place: nothing new to serve");
           j.publishGate(gate);
         }
+      }
+      if (standIn != null && learnt == split) {
+        // not published (another version was activated meanwhile), so never refit: the active version stood in for a
+        // candidate that was not trained, and there is nothing to keep
+        throw new IllegalStateException(String.valueOf(gate.get("note")));
       }
       writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
       writeUntrainedItems(out, ds, learnt);
@@ -783,6 +809,30 @@ final class ModelLifecycle implements AutoCloseable {
       // events that arrived during the job may have reached the trigger: a burst then quiet is learnt too
       if (!j.cancelled) dueByEvents();
     }
+  }
+
+  /**
+   * The active version's metrics on {@code split}'s holdout, to stand in for a candidate that would repeat its
+   * training; null when it cannot: it is no longer the one served, it is of another kind than {@code engine} trains
+   * (a retraining engine changed across a restart), or it cannot be measured (the job then trains a candidate and
+   * says why the active version could not be measured, as before).
+   */
+  private Map<String, Double> standInFor(ModelTrainer engine, Path activeAtStart, Dataset ds, Split split, Job j) {
+    ServingModel now = recommendations.model();
+    if (now == null || activeAtStart == null || !activeAtStart.equals(served.dir())
+        || !engine.kind().equals(now.kind())) {
+      return null;
+    }
+    enter(j, "evaluating");
+    try {
+      Map<String, Double> metrics = engine.evaluate(activeAtStart, ds, split);
+      Double ndcg = metrics.get("NDCG@10");
+      if (ndcg != null && Double.isFinite(ndcg)) return metrics;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("training job {}: the active version cannot stand in for the candidate", j.id, e);
+    }
+    enter(j, "training"); // a candidate is trained after all
+    return null;
   }
 
   /** Attempts at registering a version before the job fails, the waits between them doubling from 1 s: 15 s in all. */
