@@ -384,6 +384,7 @@ public final class SequenceTraining {
     double bestScore = Double.NEGATIVE_INFINITY;
     int badChecks = 0;
     WeightFile best = null;
+    WeightFile lastOffSchedule = null; // the last epoch's weights, validated off the schedule and better than best
     Function<String, float[]> preset = null;
     WeightFile checkpoint = null;
     try {
@@ -456,7 +457,8 @@ public final class SequenceTraining {
           report.epochEnd(epoch + 1, loss);
           history.append(history.isEmpty() ? "" : ";").append(epoch + 1).append(':').append(loss);
           boolean last = epoch + 1 == options.epochs();
-          if (runOptions.validation() != null && ((epoch + 1) % options.validateEvery() == 0 || last)) {
+          boolean onSchedule = (epoch + 1) % options.validateEvery() == 0;
+          if (runOptions.validation() != null && (onSchedule || last)) {
             WeightFile current = net.toWeights();
             double score = validate(serve.apply(current), runOptions.validation(), options.threads(), report,
                 epoch + 1);
@@ -464,7 +466,15 @@ public final class SequenceTraining {
             history.append(':').append(score);
             report.status(String.format("validation NDCG@10 %.4f after epoch %d (best %.4f)", score, epoch + 1,
                 Math.max(score, bestScore)));
-            if (score > bestScore) {
+            if (!onSchedule) {
+              // the last epoch, off the schedule: it may be this run's model, but it stays out of the early-stopping
+              // state the checkpoint keeps, so that a resume asking for more epochs continues as a run trained that
+              // long from the start would (counted, it spent patience that run never spent, and the models differed)
+              if (score > bestScore) {
+                lastOffSchedule = current.property("validationNdcg10", Double.toString(score))
+                    .property("epoch", Integer.toString(epoch + 1));
+              }
+            } else if (score > bestScore) {
               bestScore = score;
               best = current.property("validationNdcg10", Double.toString(score))
                   .property("epoch", Integer.toString(epoch + 1));
@@ -493,7 +503,7 @@ public final class SequenceTraining {
             removeOptimizersBut(dir, optimizer);
           }
         }
-        WeightFile out = best != null ? best : net.toWeights();
+        WeightFile out = lastOffSchedule != null ? lastOffSchedule : best != null ? best : net.toWeights();
         if (options.useTypes()) {
           // what each type id means, so that a history from another data set (the service's store) can name its own
           out.property(dev.attune.infer.SequentialModel.TYPE_NAMES_PROPERTY,
