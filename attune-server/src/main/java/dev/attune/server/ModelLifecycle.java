@@ -1344,8 +1344,19 @@ final class ModelLifecycle implements AutoCloseable {
     for (Path entry : entries) {
       String name = entry.getFileName().toString();
       if (name.startsWith(".") && name.endsWith(ServedVersion.REMOVING_SUFFIX) && Files.isDirectory(entry)) {
-        // a removal cut short (ServedVersion.remove): its registry row is gone, or it would still have its name
-        LOG.info("removing {}, left by a version removal that did not finish", entry);
+        // a removal cut short (ServedVersion.remove) after the rename: finished, with the registry row it may have
+        // left (which names the directory by its own name, and is never the active one)
+        Path was = entry.resolveSibling(name.substring(1, name.length() - ServedVersion.REMOVING_SUFFIX.length()));
+        LOG.info("removing {}, left by a removal of version {} that did not finish", entry, was.getFileName());
+        try {
+          for (Store.ModelVersion v : store.modelVersions()) {
+            if (!v.active() && Path.of(v.path()).toAbsolutePath().normalize().equals(was)) {
+              store.deleteModelVersion(v.id());
+            }
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("could not remove the registry row of {}: {}", was, e.getMessage());
+        }
         ServedVersion.deleteTree(entry);
         continue;
       }

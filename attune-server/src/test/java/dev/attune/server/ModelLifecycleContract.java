@@ -260,6 +260,22 @@ abstract class ModelLifecycleContract {
     assertEquals(4, store.modelVersions().size(), store.modelVersions().toString());
   }
 
+  /** A removal cut short after it moved the directory aside (a kill) is finished at the next start, row and files. */
+  @Test
+  void aRemovalCutShortIsFinishedAtTheNextStart() throws Exception {
+    start(new FakeTrainer(0.2, false, 0.1), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    String rejected = awaitJob().get("version").asText();
+    server.stop();
+    server = null;
+    Path aside = dir.resolve("." + rejected + ServedVersion.REMOVING_SUFFIX);
+    Files.move(dir.resolve(rejected), aside); // killed between the rename and the registry row's deletion
+    start(new FakeTrainer(0.2, false, 0.1), LifecycleConfig.DEFAULTS);
+    assertFalse(Files.exists(aside), "the files go");
+    assertTrue(store.modelVersions().stream().noneMatch(v -> v.id().equals(rejected)), "and the row");
+    assertTrue(Files.isDirectory(dir.resolve("model")), "the served model stays");
+  }
+
   @Test
   void anAdminRemovesAVersionButNotOneThatIsServedOrInUse() throws Exception {
     start(new FakeTrainer(0.2, false, 0.3, 0.1), LifecycleConfig.DEFAULTS);
