@@ -345,7 +345,8 @@ async function models() {
         h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.servable,
           title: !v.readable ? 'not readable: nothing to serve' : !v.servable ? 'a CTR ranker: measured by attune evaluate --ctr, not served' : null,
           onclick: ev => activate(v, ev.currentTarget) }, 'Activate'),
-        h('button', { class: 'secondary', 'data-remove': v.id, title: 'delete its folder and registry row',
+        h('button', { class: 'secondary', 'data-remove': v.id, disabled: !!v.keptBecause,
+          title: v.keptBecause ? `kept: ${v.keptBecause}` : 'delete its folder and registry row',
           onclick: ev => removeVersion(v, ev.currentTarget) }, 'Remove')))));
   const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
   const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' },

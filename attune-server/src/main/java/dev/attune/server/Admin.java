@@ -320,17 +320,20 @@ final class Admin {
     Map<String, Object> v = version(id);
     Path dir = Path.of((String) v.get("path"));
     ServingModel next = read(id, dir);
+    Store.ModelVersion unregistered = null;
     if (!Boolean.TRUE.equals(v.get("registered"))) {
       // a directory trained by hand ('attune train --out'): registered now, so that the activation survives a
       // restart as a published or registered version's does
       @SuppressWarnings("unchecked")
       Map<String, Double> metrics = (Map<String, Double>) v.get("metrics");
       Object created = v.get("createdAtMillis");
-      store.saveModelVersion(new Store.ModelVersion(id, next.kind(), dir.toString(),
-          created instanceof Number n ? n.longValue() : clock.getAsLong(), metrics, false));
+      unregistered = new Store.ModelVersion(id, next.kind(), dir.toString(),
+          created instanceof Number n ? n.longValue() : clock.getAsLong(), metrics, false);
     }
     Path before = recommendations.model() == null ? null : served.dir();
-    served.serve(id, dir, next, true);
+    // registered under the lock a removal takes: registered before it, a removal that had read it as unregistered
+    // left its row behind (QA: 6 of 20 races)
+    served.serve(id, dir, next, unregistered);
     // an operator reading the log sees when and to what the served model changed, as a gate's publish says (QA)
     LOG.info("model version {} ({}) activated by an admin request; served before: {}", id, next.kind(),
         before == null ? "no model" : before.getFileName());
@@ -362,6 +365,9 @@ final class Admin {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     Map<String, Object> v = version(id);
     Path dir = Path.of((String) v.get("path"));
+    if (v.get("keptBecause") instanceof String kept) {
+      throw new ApiException(409, "version_in_use", "model version '" + id + "' is not removed: " + kept, null);
+    }
     String job = lifecycle == null ? null : lifecycle.measuringAgainst(dir);
     if (job != null) {
       throw new ApiException(409, "version_in_use", "model version '" + id + "' is not removed: training job " + job
@@ -401,6 +407,10 @@ final class Admin {
     try {
       return served.read(dir);
     } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+      if (!Files.isDirectory(dir)) {
+        // removed since it was listed (DELETE /v1/admin/models/{id}): gone, not broken
+        throw new ApiException(404, "not_found", "model version '" + id + "' was removed", null);
+      }
       throw new ApiException(409, "not_servable", "model version '" + id + "' cannot be served: " + e.getMessage(),
           null);
     }
@@ -528,7 +538,21 @@ final class Admin {
     v.put("history", info == null || !info.path("history").isArray() ? List.of() : info.get("history"));
     // the model gate's decision, written into model.json by ModelLifecycle (null for versions trained by hand)
     v.put("gate", info == null ? null : info.get("gate"));
+    v.put("keptBecause", whyKept(id, dir, registered != null, info));
     return v;
+  }
+
+  /**
+   * Why version {@code id} in {@code dir} is not removed ({@link ServedVersion#whyKept}), or, unregistered here yet
+   * built by a training job, because another store's server sharing the model root registered it and may serve it
+   * (QA: one server's removal took the version another served); null when nothing keeps it.
+   */
+  private String whyKept(String id, Path dir, boolean registered, JsonNode info) {
+    String kept = served.whyKept(id, dir);
+    if (kept != null || registered || info == null || !info.path("gate").isObject()) return kept;
+    return "a training job built it, and this store's registry does not hold it: it is another store's version in a"
+        + " model root the two servers share (remove it through that store's server), or one this server's job could"
+        + " not register (activate it, or delete its folder by hand)";
   }
 
   private JsonNode readInfo(Path dir) {

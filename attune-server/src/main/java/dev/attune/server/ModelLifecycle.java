@@ -689,7 +689,7 @@ final class ModelLifecycle implements AutoCloseable {
       long trainedUntil = cutoff;
       Split learnt = split;
       if (publish && config.refitPublished()) {
-        Map<String, Object> refit = refit(engine, ds, split, out, candidateNdcg, j);
+        Map<String, Object> refit = refit(engine, ds, split, out, candidateNdcg, standIn != null, j);
         j.checkCancelled();
         gate.put("refit", refit);
         j.publishGate(gate);
@@ -1090,7 +1090,10 @@ final class ModelLifecycle implements AutoCloseable {
    * A failed or failing refit leaves the candidate, with a note. Returns what the gate records as its {@code refit}.
    */
   private Map<String, Object> refit(ModelTrainer engine, Dataset ds, Split split, Path out, double candidateNdcg,
-      Job j) throws IOException {
+      boolean standIn, Job j) throws IOException {
+    // what a refit that is not served leaves: the candidate, or, when the active version stood in for it, nothing
+    String instead = standIn ? "nothing new is served" : "the candidate is kept";
+    String compared = standIn ? "the active version's (standing in for the candidate)" : "the candidate's";
     Map<String, Object> info = new LinkedHashMap<>();
     Path refitDir = out.resolve(REFIT_DIR);
     enter(j, "refitting");
@@ -1105,8 +1108,8 @@ final class ModelLifecycle implements AutoCloseable {
       if (refitNdcg == null || !Double.isFinite(refitNdcg) || refitNdcg < floor) {
         info.put("served", false);
         info.put("note", "the model trained on every event scored NDCG@10 " + refitNdcg + " on the holdout it learnt"
-            + " from, more than 20% under the candidate's " + candidateNdcg + ": its training went wrong, and the"
-            + " candidate is kept");
+            + " from, more than 20% under " + compared + " " + candidateNdcg + ": its training went wrong, and "
+            + instead);
         LOG.warn("training job {}: {}", j.id, info.get("note"));
         deleteQuietly(refitDir);
         return info;
@@ -1118,7 +1121,7 @@ final class ModelLifecycle implements AutoCloseable {
       j.checkCancelled(); // a stop that surfaced as another failure is still a stop, not a candidate to publish
       if (Thread.currentThread().isInterrupted()) throw new java.util.concurrent.CancellationException("interrupted");
       info.put("served", false);
-      info.put("note", "training on every event failed (" + e.getMessage() + "): the candidate is served");
+      info.put("note", "training on every event failed (" + e.getMessage() + "): " + instead);
       LOG.warn("training job {}: {}", j.id, info.get("note"));
       deleteQuietly(refitDir);
       return info;
@@ -1136,8 +1139,8 @@ final class ModelLifecycle implements AutoCloseable {
       deleteQuietly(aside);
       deleteQuietly(refitDir);
       info.put("served", false);
-      info.put("note", "the model trained on every event could not take the candidate's place (" + e.getMessage()
-          + "): the candidate is served");
+      info.put("note", "the model trained on every event could not be moved into the version's directory ("
+          + e.getMessage() + "): " + instead);
       LOG.warn("training job {}: {}", j.id, info.get("note"));
       return info;
     }
@@ -1145,7 +1148,8 @@ final class ModelLifecycle implements AutoCloseable {
     Files.delete(refitDir);
     info.put("served", true);
     info.put("trainedUntilMillis", refitCut(ds));
-    LOG.info("training job {}: the published candidate was trained again on every event (holdout NDCG@10 {}, learnt"
+    LOG.info(standIn ? "training job {}: the model of every event (holdout NDCG@10 {}, learnt from) passed its check"
+        : "training job {}: the published candidate was trained again on every event (holdout NDCG@10 {}, learnt"
         + " from), which takes its place", j.id, info.get("holdoutNdcg10"));
     return info;
   }
@@ -1259,8 +1263,8 @@ final class ModelLifecycle implements AutoCloseable {
   /**
    * Removes the versions training jobs built (those under the model root whose {@code model.json} holds a gate
    * decision, registered in this store) beyond the newest {@link LifecycleConfig#keepVersions}, each through {@link
-   * ServedVersion#remove}, which keeps the served one and those an experiment's arm serves (said in the log, and
-   * counted among the kept). Versions trained by hand and other stores' versions in a shared model root are not
+   * ServedVersion#remove}, which keeps the served one and those an experiment's arm serves (beside the newest, not
+   * among them; said in the log). Versions trained by hand and other stores' versions in a shared model root are not
    * touched. A removal that fails is logged and leaves the others to be done.
    */
   private void removeOldVersions() {

@@ -541,6 +541,11 @@ final class OpenApi {
     ((ObjectNode) props(version).get("gate")).put("description", "the model gate's decision for a version the"
         + " server trained: decision, candidateNdcg10, activeVersion, activeNdcg10, margin, holdout, note, refit");
     props(version).putObject("error").put("type", "string").put("description", "why it cannot be read");
+    ObjectNode keptBecause = props(version).putObject("keptBecause");
+    nullable(keptBecause, "string");
+    keptBecause.put("description", "why DELETE /v1/admin/models/{id} would refuse it (served, the registry's active"
+        + " version, the --model directory, another store's); null when it may be removed (a running experiment's arm"
+        + " or training job may still refuse it)");
     ObjectNode versions = object(schemas.putObject("ModelVersions"), "active", "canTrain", "training", "job",
         "versions");
     nullable(props(versions).putObject("active"), "string");

@@ -279,11 +279,24 @@ final class ServedVersion {
    * @throws dev.attune.store.StoreException when the registry cannot be written; nothing changed then
    */
   synchronized void serve(String id, Path newDir, ServingModel next, boolean registered) {
+    serve(id, newDir, next, registered, null);
+  }
+
+  /**
+   * As {@link #serve(String, Path, ServingModel, boolean)} for a directory the registry does not hold yet: {@code
+   * register} is saved first, under this lock, so that a removal never reads it as unregistered and leaves its row.
+   */
+  synchronized void serve(String id, Path newDir, ServingModel next, Store.ModelVersion register) {
+    serve(id, newDir, next, true, register);
+  }
+
+  private void serve(String id, Path newDir, ServingModel next, boolean registered, Store.ModelVersion register) {
     // read before a removal took the directory (the read is not under this lock): not served from memory alone, for
     // a restart could not read it again
     if (!java.nio.file.Files.isDirectory(newDir)) {
       throw new ApiException(404, "not_found", "model version '" + id + "' was removed while it was read", null);
     }
+    if (register != null) store.saveModelVersion(register);
     if (registered && !store.activateModel(id)) {
       throw new ApiException(404, "not_found", "model version '" + id + "' was removed from the registry while it was"
           + " read", null);

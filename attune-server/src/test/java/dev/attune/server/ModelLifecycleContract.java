@@ -294,6 +294,17 @@ abstract class ModelLifecycleContract {
     JsonNode configured = json(send("DELETE", "/v1/admin/models/model", null, true), 409);
     assertTrue(configured.get("message").asText().contains("--model"), configured.toString());
     assertTrue(Files.isDirectory(dir.resolve("model")) && Files.isDirectory(dir.resolve(served)));
+    // a version another store's server built in the shared model root (its job wrote a gate; this registry lacks it)
+    Path others = dir.resolve("sasrec-20200101-000001");
+    List<String> songs = new ArrayList<>();
+    for (int i = 0; i < 40; i++) songs.add("song" + i);
+    ModelDirectory.write(others, RandomSasRec.weights(new RandomSasRec.Config(40, 16, 1, 2, 16, 20, 0, 0, null, null,
+        9L)), songs, Map.of("gate", Map.of("decision", "published")));
+    assertTrue(versionOf(others.getFileName().toString()).get("keptBecause").asText().contains("another store"));
+    assertTrue(versionOf(rejected).get("keptBecause").isNull(), "the rejected version may go");
+    JsonNode othersRefused = json(send("DELETE", "/v1/admin/models/" + others.getFileName(), null, true), 409);
+    assertTrue(othersRefused.get("message").asText().contains("another store"), othersRefused.toString());
+    assertTrue(Files.isDirectory(others), "left to the server that serves it");
 
     // an experiment's arm serves it: kept until the experiment stops
     json(send("POST", "/v1/admin/experiments", "{\"id\":\"ab\",\"name\":\"candidate\",\"arms\":[{\"name\":"
@@ -564,7 +575,7 @@ abstract class ModelLifecycleContract {
     JsonNode second = awaitJob();
     assertEquals("failed", second.get("state").asText(), second.toString());
     assertTrue(second.get("error").asText().contains("the model trained on every event was not served")
-        && second.get("error").asText().contains("training went wrong"), second.toString());
+        && second.get("error").asText().contains("training went wrong, and nothing new is served"), second.toString());
     assertEquals(List.of(0), trainer.testUsers.subList(2, trainer.testUsers.size()),
         "one training, on every event: " + trainer.testUsers);
     assertFalse(Files.exists(dir.resolve(second.get("version").asText())), "nothing trained is kept");
