@@ -373,12 +373,17 @@ final class Admin {
       throw new ApiException(409, "version_in_use", "model version '" + id + "' is not removed: training job " + job
           + " measures its candidate against it; remove it once the job has ended", null);
     }
-    long bytes = served.remove(id, dir, Boolean.TRUE.equals(v.get("registered")));
-    LOG.info("model version {} ({}) removed by an admin request, {} bytes", id, dir, bytes);
+    ServedVersion.Deleted deleted = served.remove(id, dir);
+    LOG.info("model version {} ({}) removed by an admin request, {} bytes", id, dir, deleted.bytes());
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("deleted", id);
     answer.put("path", dir.toString());
-    answer.put("bytes", bytes);
+    answer.put("bytes", deleted.bytes());
+    if (deleted.left() > 0) {
+      // the version is gone from the registry and every list; only files the server may not delete stay behind
+      answer.put("warning", deleted.left() + " files or folders could not be deleted (the server's log names them):"
+          + " they stay in " + deleted.hidden() + ", which no list shows; delete it by hand");
+    }
     ctx.json(answer);
   }
 
@@ -464,7 +469,10 @@ final class Admin {
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, Files::isDirectory)) {
           for (Path sibling : siblings) {
             // a version a training job is still building (or a killed job left) is not one to activate
-            if (ModelLifecycle.isPartialVersion(sibling.getFileName().toString())) continue;
+            String name = sibling.getFileName().toString();
+            if (ModelLifecycle.isPartialVersion(name)) continue;
+            // nor one being removed, or whose removal left files the server could not delete
+            if (name.startsWith(".") && name.endsWith(ServedVersion.REMOVING_SUFFIX)) continue;
             if (Files.isRegularFile(sibling.resolve("model.json"))) dirs.add(sibling);
           }
         } catch (IOException e) {

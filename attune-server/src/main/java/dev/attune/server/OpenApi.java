@@ -566,7 +566,9 @@ final class OpenApi {
     ObjectNode removed = object(schemas.putObject("RemovedVersion"), "deleted", "path", "bytes");
     props(removed).putObject("deleted").put("type", "string").put("description", "the version's id");
     props(removed).putObject("path").put("type", "string").put("description", "its directory, now gone");
-    props(removed).putObject("bytes").put("type", "integer").put("description", "the bytes its files held");
+    props(removed).putObject("bytes").put("type", "integer").put("description", "the bytes of the files deleted");
+    props(removed).putObject("warning").put("type", "string").put("description", "only when some files could not"
+        + " be deleted: how many, and the hidden folder they stay in");
 
     ObjectNode job = object(schemas.putObject("TrainingJob"), "id", "trigger", "state", "startedAtMillis", "epoch");
     for (String n : List.of("id", "trigger")) props(job).putObject(n).put("type", "string");

@@ -150,59 +150,93 @@ final class ServedVersion {
 
   /**
    * Why version {@code id} in {@code versionDir} must stay, or null: it is served, the registry's active version (what
-   * a restart serves), or the directory the server was started with.
+   * a restart serves), or the directory the server was started with, or holds one of them; compared by real path too,
+   * so a {@code --model} that is a link to a version beside it keeps that version.
    */
   String whyKept(String id, Path versionDir) {
     Path p = versionDir.toAbsolutePath().normalize();
-    if (recommendations.model() != null && p.equals(dir)) return "it is the version being served";
-    if (p.equals(configured)) return "the server was started with it (--model); a restart reads it";
-    if (store.activeModel().map(v -> v.id().equals(id)).orElse(false)) {
+    Path real = realPath(p);
+    Path servedDir = dir;
+    if (recommendations.model() != null && servedDir != null && holds(p, real, servedDir)) {
+      return "it is the version being served";
+    }
+    if (configured != null && holds(p, real, configured)) {
+      return "the server was started with it (--model); a restart reads it";
+    }
+    java.util.Optional<Store.ModelVersion> active = store.activeModel();
+    if (active.isPresent() && (active.get().id().equals(id) || holds(p, real, Path.of(active.get().path())))) {
       return "it is the registry's active version, which a restart serves";
     }
     return null;
   }
 
+  /** Whether the version at {@code p} (real path {@code real}) is {@code other} or a folder above it. */
+  private static boolean holds(Path p, Path real, Path other) {
+    Path o = other.toAbsolutePath().normalize();
+    return p.equals(o) || realPath(o).startsWith(real);
+  }
+
+  /** {@code p} with its links followed, or as it is when it does not exist. */
+  private static Path realPath(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      return p.toAbsolutePath().normalize();
+    }
+  }
+
   /**
-   * Removes version {@code id} in {@code versionDir}: its registry row, when {@code registered}, and its directory.
-   * Under the lock {@link #serve} takes, so an activation never serves a directory being removed, nor a removal takes
-   * the one an activation has just served. The directory is first renamed to {@code .<name>.removing} beside it, so
-   * that no list shows a version half deleted; then the row goes (a store that refuses it puts the directory back);
-   * then the files (a removal cut short leaves only the hidden name, which the next start of a training server
-   * deletes).
+   * What a removal deleted.
    *
-   * @return the bytes the directory held (0 when it was gone already)
-   * @throws ApiException 409 {@code version_in_use} when {@link #whyKept} names a reason or the guard refuses (an
-   *     experiment's arm serves it)
+   * @param bytes the bytes of the files deleted
+   * @param left the files and folders that could not be deleted (they stay under the hidden name, which no list shows)
+   * @param hidden where those are
+   */
+  record Deleted(long bytes, long left, Path hidden) {}
+
+  /**
+   * Removes version {@code id} in {@code versionDir}: its registry row, if the registry holds one of that id and
+   * directory (read under this lock, as an activation registers a directory under it), and its directory. Under the
+   * lock {@link #serve} takes, so an activation never serves a directory being removed, nor a removal takes the one an
+   * activation has just served. The directory is first renamed to {@code .<name>.removing} beside it, which no list
+   * shows; then the row goes (a store that refuses it puts the directory back); then the files (a removal cut short
+   * leaves only the hidden name, which the next start of a training server deletes).
+   *
+   * @throws ApiException 404 when neither the row nor the directory is there (removed meanwhile); 409 {@code
+   *     version_in_use} when {@link #whyKept} names a reason or the guard refuses (an experiment's arm serves it)
    * @throws dev.attune.store.StoreException when the registry cannot be written; the directory is put back then
    * @throws java.io.UncheckedIOException when the directory cannot be renamed (nothing removed then)
    */
-  synchronized long remove(String id, Path versionDir, boolean registered) {
+  synchronized Deleted remove(String id, Path versionDir) {
     Path p = versionDir.toAbsolutePath().normalize();
     String kept = whyKept(id, p);
     if (kept != null) throw inUse(id, kept);
-    long[] bytes = {0};
+    boolean registered = store.modelVersions().stream()
+        .anyMatch(v -> v.id().equals(id) && Path.of(v.path()).toAbsolutePath().normalize().equals(p));
+    boolean exists = java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (!registered && !exists) throw ApiException.notFound("model version", id);
+    Path hidden = p.resolveSibling("." + p.getFileName() + REMOVING_SUFFIX);
+    Deleted[] deleted = {new Deleted(0, 0, hidden)};
     removalGuard.accept(id, () -> {
-      Path hidden = p.resolveSibling("." + p.getFileName() + REMOVING_SUFFIX);
-      boolean moved = false;
       try {
-        if (java.nio.file.Files.isDirectory(p)) {
+        if (exists) {
           deleteTree(hidden); // an earlier removal of a version of this name cut short
           java.nio.file.Files.move(p, hidden, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-          moved = true;
-        }
-        if (registered && !store.deleteModelVersion(id)) {
-          // made active, or removed, since the check: not this removal's to finish
-          throw inUse(id, "it was activated or removed meanwhile");
         }
       } catch (IOException e) {
         throw new java.io.UncheckedIOException("could not move " + p + " aside to remove it: " + e.getMessage(), e);
+      }
+      try {
+        if (registered && !store.deleteModelVersion(id)) {
+          throw inUse(id, "it was made the active version meanwhile"); // its row is all deleteModelVersion refuses
+        }
       } catch (RuntimeException e) {
-        if (moved) moveBack(hidden, p);
+        if (exists) moveBack(hidden, p);
         throw e;
       }
-      if (moved) bytes[0] = deleteTree(hidden);
+      if (exists) deleted[0] = deleteTree(hidden);
     });
-    return bytes[0];
+    return deleted[0];
   }
 
   private static ApiException inUse(String id, String why) {
@@ -218,25 +252,27 @@ final class ServedVersion {
     }
   }
 
-  /** Deletes {@code root} and what it holds, if it exists; returns the bytes of the files deleted. */
-  static long deleteTree(Path root) {
-    if (!java.nio.file.Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return 0;
-    long[] bytes = {0};
+  /** Deletes {@code root} and what it holds, if it exists, without following links; says what it could not. */
+  static Deleted deleteTree(Path root) {
+    if (!java.nio.file.Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return new Deleted(0, 0, root);
+    long[] counts = {0, 0}; // bytes, left
     try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(root)) {
       all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
         try {
           long size = java.nio.file.Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
               ? java.nio.file.Files.size(f) : 0;
           java.nio.file.Files.delete(f);
-          bytes[0] += size;
+          counts[0] += size;
         } catch (IOException e) {
+          counts[1]++;
           org.slf4j.LoggerFactory.getLogger(ServedVersion.class).warn("could not delete {}: {}", f, e.toString());
         }
       });
     } catch (IOException | java.io.UncheckedIOException e) {
+      counts[1]++;
       org.slf4j.LoggerFactory.getLogger(ServedVersion.class).warn("could not delete {}: {}", root, e.toString());
     }
-    return bytes[0];
+    return new Deleted(counts[0], counts[1], root);
   }
 
   /** The served model directory (absolute, normalised), or null when none is served. */

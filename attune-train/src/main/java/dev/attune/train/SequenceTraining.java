@@ -442,6 +442,15 @@ public final class SequenceTraining {
           replayHistory(checkpoint.propertyOr(HISTORY, ""), report);
         }
         net.parameters().requireGradients();
+        if (checkpoint != null && startEpoch == options.epochs() && checkpoint.propertyOr(LAST_SCORE, null) != null) {
+          // a run killed after its last checkpoint, before its model was kept: its last epoch, validated off the
+          // schedule and better than the best, is the model it would have kept (a review)
+          double last = Double.parseDouble(checkpoint.property(LAST_SCORE));
+          if (last > bestScore) {
+            lastOffSchedule = net.toWeights().property("validationNdcg10", Double.toString(last))
+                .property("epoch", Integer.toString(startEpoch));
+          }
+        }
         boolean stop = patienceExhausted(options, badChecks);
         DivergenceWatch watch = new DivergenceWatch("learningRate (" + options.learningRate() + ")");
         for (int epoch = startEpoch; epoch < options.epochs() && !stop; epoch++) {
@@ -494,6 +503,7 @@ public final class SequenceTraining {
                 .property(HISTORY, history.toString())
                 .property(TRAIN_SECONDS, Double.toString(secondsBefore + (System.nanoTime() - runStart) / 1e9));
             for (Map.Entry<String, String> e : settings.entrySet()) state.property(e.getKey(), e.getValue());
+            if (lastOffSchedule != null) state.property(LAST_SCORE, lastOffSchedule.property("validationNdcg10"));
             // the optimizer under its step, then the checkpoint that names it, then the older optimizer files: a kill
             // or a failed write anywhere in between leaves a checkpoint with its own optimizer state, so the run
             // resumes from the epoch before (one name for both once made a failed second write end every resume)
@@ -520,6 +530,8 @@ public final class SequenceTraining {
   private static final String TRAIN_SECONDS = "trainSeconds";
   /** Checkpoint property: the epochs so far, {@code epoch:loss[:validation score]} separated by {@code ;}. */
   private static final String HISTORY = "history";
+  /** A checkpoint's property: the last epoch's validation, off the schedule and better than the best (else none). */
+  private static final String LAST_SCORE = "lastOffScheduleNdcg10";
   /** Prefix of the checkpoint properties a resumed run must match. */
   private static final String RUN_PREFIX = "run.";
 

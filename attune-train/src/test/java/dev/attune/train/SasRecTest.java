@@ -200,21 +200,54 @@ class SasRecTest {
     Losses straight = new Losses();
     List<Integer> straightChecks = new ArrayList<>();
     WeightFile expected = new SasRec(fast).train(train, new SequenceTraining.Run(split.tuning(), null, false),
-        validations(straight, straightChecks));
+        validations(straight, straightChecks, new ArrayList<>()));
     List<Integer> firstChecks = new ArrayList<>();
+    List<Double> firstScores = new ArrayList<>();
     new SasRec(fast.withEpochs(5)).train(train, new SequenceTraining.Run(split.tuning(), dir, false),
-        validations(new Losses(), firstChecks));
+        validations(new Losses(), firstChecks, firstScores));
     assertEquals(List.of(2, 4, 5), firstChecks, "on the schedule, and at the last epoch");
+    // the case tells the rule apart only where epoch 5 does not validate above epoch 4 (so it spent the patience)
+    org.junit.jupiter.api.Assumptions.assumeTrue(firstScores.get(2) <= firstScores.get(1), "epoch 5 validated above"
+        + " epoch 4 on this machine, so this case cannot tell the rule apart: " + firstScores);
     Losses continued = new Losses();
     WeightFile resumed = new SasRec(fast).train(train, new SequenceTraining.Run(split.tuning(), dir, true),
-        validations(continued, new ArrayList<>()));
+        validations(continued, new ArrayList<>(), new ArrayList<>()));
     assertEquals(straight.values, continued.values, "the same epochs, the same losses: " + straightChecks);
     assertEquals(expected.property("epoch"), resumed.property("epoch"));
     assertArrayEquals(expected.tensor("block0.ffn.w1").values(), resumed.tensor("block0.ffn.w1").values());
   }
 
-  /** A listener that records losses and the epochs validated. */
-  private static FitListener validations(Losses losses, List<Integer> validated) {
+  /**
+   * A run killed after its last checkpoint, before its model was kept, resumes to the model it would have kept: its
+   * last epoch, validated off the schedule and the best (the review's case: the resume returned epoch 4's weights).
+   */
+  @Test
+  void aResumeAfterTheLastCheckpointKeepsTheLastEpochWhenItValidatedBest(@TempDir Path dir) throws Exception {
+    Split split = split();
+    dev.attune.data.TrainingSet train = split.tuning().train();
+    SasRec.Params five = TINY.withEpochs(5).withValidation(0, 2);
+    List<Integer> checks = new ArrayList<>();
+    List<Double> scores = new ArrayList<>();
+    WeightFile kept = new SasRec(five).train(train, new SequenceTraining.Run(split.tuning(), dir, false),
+        new FitListener() {
+          @Override
+          public void validated(int epoch, double ndcg) {
+            checks.add(epoch);
+            scores.add(ndcg);
+          }
+        });
+    assertEquals(List.of(2, 4, 5), checks);
+    org.junit.jupiter.api.Assumptions.assumeTrue(scores.get(2) > scores.get(1), "epoch 5 must validate best for this"
+        + " case; scores " + scores);
+    assertEquals("5", kept.property("epoch"));
+    WeightFile resumed = new SasRec(five).train(train, new SequenceTraining.Run(split.tuning(), dir, true),
+        FitListener.NONE);
+    assertEquals("5", resumed.property("epoch"), "the model the run kept");
+    assertArrayEquals(kept.tensor("block0.ffn.w1").values(), resumed.tensor("block0.ffn.w1").values());
+  }
+
+  /** A listener that records losses, the epochs validated and their scores. */
+  private static FitListener validations(Losses losses, List<Integer> validated, List<Double> scores) {
     return new FitListener() {
       @Override
       public void epochEnd(int epoch, double loss) {
@@ -224,6 +257,7 @@ class SasRecTest {
       @Override
       public void validated(int epoch, double ndcg) {
         validated.add(epoch);
+        scores.add(ndcg);
       }
     };
   }
