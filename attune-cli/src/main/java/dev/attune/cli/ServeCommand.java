@@ -95,9 +95,10 @@ import picocli.CommandLine.Spec;
             + " 0, off) raises the scores of items released within ATTUNE_NEW_ITEM_DAYS (file key newItemDays; 30).",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
-            + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root (env"
-            + " ATTUNE_TRAIN_EVERY ..., file keys trainEvery, retrainAfterEvents, gateMargin, trainEpochs,"
-            + " refitPublished, modelRoot); the admin can always train now.",
+            + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root,"
+            + " --keep-versions (env ATTUNE_TRAIN_EVERY ... ATTUNE_KEEP_VERSIONS, file keys trainEvery,"
+            + " retrainAfterEvents, gateMargin, trainEpochs, refitPublished, modelRoot, keepVersions); the admin can"
+            + " always train now.",
         "At start the store's active model version is served when its directory exists, else the newest other"
             + " registered version the gate did not reject, else --model.",
         "Logs go to standard error: ATTUNE_LOG_FORMAT=json writes one JSON object per line, ATTUNE_LOG_LEVEL sets the"
@@ -204,9 +205,10 @@ final class ServeCommand implements Callable<Integer> {
   String refitPublished;
 
   @Option(names = "--keep-versions", description = "Keep this many of the versions training jobs built, the newest;"
-      + " older ones are removed after each job, directory and registry row, never the served one or one a running"
-      + " experiment's arm serves (default " + LifecycleConfig.DEFAULT_KEEP_VERSIONS + "; 0 keeps every version).")
-  Long keepVersions;
+      + " older ones are removed at start and after each job, directory and registry row, but never the served one,"
+      + " the registry's active one, the --model directory or one a running experiment's arm serves (default "
+      + LifecycleConfig.DEFAULT_KEEP_VERSIONS + "; 0 keeps every version).")
+  String keepVersions;
 
   @Override
   public Integer call() throws Exception {
@@ -311,7 +313,7 @@ final class ServeCommand implements Callable<Integer> {
           LifecycleConfig.DEFAULTS.holdoutFraction(), LifecycleConfig.DEFAULTS.seed(),
           flag("--refit-published (ATTUNE_REFIT_PUBLISHED, file key refitPublished)", pick(refitPublished,
               env.get("ATTUNE_REFIT_PUBLISHED"), file.getProperty("refitPublished"), "true")),
-          versionsKept(number("keepVersions", pick(keepVersions == null ? null : keepVersions.toString(),
+          versionsKept(number("keepVersions", pick(keepVersions,
               env.get("ATTUNE_KEEP_VERSIONS"), file.getProperty("keepVersions"),
               String.valueOf(LifecycleConfig.DEFAULT_KEEP_VERSIONS))).longValue()));
     } catch (IllegalArgumentException e) {

@@ -186,6 +186,9 @@ class AttuneCliTest {
         badKeep);
     assertTrue(assertThrows(IllegalArgumentException.class, () -> serveSettings(Map.of("ATTUNE_KEEP_VERSIONS", "ten")))
         .getMessage().contains("--keep-versions (ATTUNE_KEEP_VERSIONS, file key keepVersions) must be a number"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> serveSettings(Map.of(), "--keep-versions", "x"))
+        .getMessage().contains("--keep-versions (ATTUNE_KEEP_VERSIONS, file key keepVersions) must be a number"),
+        "said as for the variable, not as picocli's 'not a long'");
     assertEquals(50.0, serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "50")).config().access()
         .anonymousPerSecond());
     // QA: the freshness boost the README describes could not be set; now it can, and is checked

@@ -365,13 +365,10 @@ final class Admin {
     String id = RequestBodies.pathId(ctx.pathParam("id"), "id");
     Map<String, Object> v = version(id);
     Path dir = Path.of((String) v.get("path"));
+    // what keeps it as listed (served, active, --model, an arm, a job's measure, another store's); the removal checks
+    // the first and the arms again under its locks
     if (v.get("keptBecause") instanceof String kept) {
       throw new ApiException(409, "version_in_use", "model version '" + id + "' is not removed: " + kept, null);
-    }
-    String job = lifecycle == null ? null : lifecycle.measuringAgainst(dir);
-    if (job != null) {
-      throw new ApiException(409, "version_in_use", "model version '" + id + "' is not removed: training job " + job
-          + " measures its candidate against it; remove it once the job has ended", null);
     }
     ServedVersion.Deleted deleted = served.remove(id, dir);
     LOG.info("model version {} ({}) removed by an admin request, {} bytes", id, dir, deleted.bytes());
@@ -385,6 +382,13 @@ final class Admin {
           + " they stay in " + deleted.hidden() + ", which no list shows; delete it by hand");
     }
     ctx.json(answer);
+  }
+
+  /** Which running experiment's arm serves a version, in words, or null; set by the Api. */
+  private volatile java.util.function.UnaryOperator<String> removalCheck = version -> null;
+
+  void onRemovalCheck(java.util.function.UnaryOperator<String> armServing) {
+    this.removalCheck = armServing;
   }
 
   /** What an activation changes beyond the served version (an experiment's arm that serves it), or null. */
@@ -557,7 +561,14 @@ final class Admin {
    */
   private String whyKept(String id, Path dir, boolean registered, JsonNode info) {
     String kept = served.whyKept(id, dir);
-    if (kept != null || registered || info == null || !info.path("gate").isObject()) return kept;
+    if (kept != null) return kept;
+    String arm = removalCheck.apply(id);
+    if (arm != null) return arm;
+    String job = lifecycle == null ? null : lifecycle.measuringAgainst(dir);
+    if (job != null) {
+      return "training job " + job + " measures its candidate against it; remove it once the job has ended";
+    }
+    if (registered || info == null || !info.path("gate").isObject()) return null;
     return "a training job built it, and this store's registry does not hold it: it is another store's version in a"
         + " model root the two servers share (remove it through that store's server), or one this server's job could"
         + " not register (activate it, or delete its folder by hand)";

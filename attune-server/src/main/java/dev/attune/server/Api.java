@@ -140,6 +140,7 @@ final class Api {
         });
     admin.onActivation(experiments::activeArmWarning);
     if (served != null) served.guardRemovals(experiments::unlessServedByAnArm); // null: a route listing only
+    admin.onRemovalCheck(experiments::armServing);
     admin.answeringFor(id -> answering(experiments.assign(id)));
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),
@@ -216,9 +217,10 @@ final class Api {
             + " also after a restart (404 unknown, 409 not servable); works for versions the gate rejected", List.of(),
             null, 200, admin::activate),
         new Route(DELETE, "/v1/admin/models/{id}", "Admin: remove a model version, its directory and registry row;"
-            + " 200 with the bytes freed, 404 unknown, 409 version_in_use for the served version, the registry's"
-            + " active one, the --model directory, one a running experiment's arm serves or a running training job"
-            + " measures against", List.of(), null, 200, admin::deleteVersion),
+            + " 200 with the bytes freed (and a warning naming files it could not delete), 404 unknown, 409"
+            + " version_in_use for the served version, the registry's active one, the --model directory, one a running"
+            + " experiment's arm serves, one a running training job measures against, or a job-built version this"
+            + " store's registry lacks", List.of(), null, 200, admin::deleteVersion),
         new Route(POST, "/v1/admin/models/train", "Admin: train a candidate now on a background thread; it is measured"
             + " with the active version on a time-based holdout and published (hot swap) only if its NDCG@10 is not"
             + " worse than the active one's by more than the gate margin. 202 with the job; 409 while a job runs;"

@@ -300,17 +300,26 @@ final class Experiments implements AutoCloseable {
    */
   void unlessServedByAnArm(String versionId, Runnable removal) {
     synchronized (lifecycle) {
-      for (Store.Experiment e : store.experiments()) {
-        if (!e.running()) continue;
-        for (Store.Arm a : e.arms()) {
-          if (a.version().equals(versionId)) {
-            throw new ApiException(409, "version_in_use", "model version '" + versionId + "' is not removed: arm "
-                + a.name() + " of running experiment " + e.id() + " serves it (stop the experiment first)", null);
-          }
-        }
+      String serving = armServing(versionId);
+      if (serving != null) {
+        throw new ApiException(409, "version_in_use", "model version '" + versionId + "' is not removed: " + serving,
+            null);
       }
       removal.run();
     }
+  }
+
+  /** Which running experiment's arm serves model version {@code versionId}, in words, or null. */
+  String armServing(String versionId) {
+    for (Store.Experiment e : store.experiments()) {
+      if (!e.running()) continue;
+      for (Store.Arm a : e.arms()) {
+        if (a.version().equals(versionId)) {
+          return "arm " + a.name() + " of running experiment " + e.id() + " serves it (stop the experiment first)";
+        }
+      }
+    }
+    return null;
   }
 
   /** Tells every arm's model that an item entered, changed in or left the catalogue. */

@@ -673,7 +673,10 @@ final class ModelLifecycle implements AutoCloseable {
       gate.put("activeVersion", activeVersion);
       gate.put("activeNdcg10", activeNdcg);
       gate.put("margin", config.gateMargin());
-      gate.put("rule", checkOnly ? "the candidate learnt the active version's events (the events since are the"
+      gate.put("rule", standIn != null ? "the active version stood in for a candidate of its own events (the events"
+          + " since are the holdout), and the refit learns the new ones: publish if the refit's NDCG@10 on the holdout"
+          + " >= the active version's less max(margin, 20% of it)"
+          : checkOnly ? "the candidate learnt the active version's events (the events since are the"
           + " holdout), and the refit learns the new ones: publish if candidate NDCG@10 >= active NDCG@10 - max(margin,"
           + " 20% of it); then only if the refit takes its place" : "publish if candidate NDCG@10 >= active NDCG@10 -"
           + " margin");
@@ -730,7 +733,11 @@ final class ModelLifecycle implements AutoCloseable {
         // would no longer replace, so the admin's choice stands
         publish = false;
         gate.put("decision", "rejected");
-        gate.put("note", "another version was activated while the candidate was measured against " + activeVersion
+        gate.put("note", standIn != null
+            ? "another version was activated while the model of every event was trained (" + activeVersion + " stood in"
+            + " for its candidate): not published over it, for it was never compared with it (activate this version by"
+            + " hand)"
+            : "another version was activated while the candidate was measured against " + activeVersion
             + " (or trained again): not published over it, for it was never compared with it (activate the candidate by"
             + " hand)");
         if (gate.get("refit") instanceof Map<?, ?> refit && Boolean.TRUE.equals(refit.get("served"))) {

@@ -161,7 +161,7 @@ final class ServedVersion {
       return "it is the version being served";
     }
     if (configured != null && holds(p, real, configured)) {
-      return "the server was started with it (--model); a restart reads it";
+      return "it is the model directory the server was started with (--model); a restart reads it";
     }
     java.util.Optional<Store.ModelVersion> active = store.activeModel();
     if (active.isPresent() && (active.get().id().equals(id) || holds(p, real, Path.of(active.get().path())))) {
