@@ -384,11 +384,11 @@ final class Admin {
     ctx.json(answer);
   }
 
-  /** Which running experiment's arm serves a version, in words, or null; set by the Api. */
-  private volatile java.util.function.UnaryOperator<String> removalCheck = version -> null;
+  /** Which running experiment's arm serves each version, in words, by version id; set by the Api. */
+  private volatile java.util.function.Supplier<Map<String, String>> armsServing = Map::of;
 
-  void onRemovalCheck(java.util.function.UnaryOperator<String> armServing) {
-    this.removalCheck = armServing;
+  void onRemovalCheck(java.util.function.Supplier<Map<String, String>> armsServing) {
+    this.armsServing = armsServing;
   }
 
   /** What an activation changes beyond the served version (an experiment's arm that serves it), or null. */
@@ -455,7 +455,8 @@ final class Admin {
   /** Every known version: registry rows and model directories beside the served one, newest first. */
   private List<Map<String, Object>> versions() {
     Map<Path, Map<String, Object>> byPath = new LinkedHashMap<>();
-    for (Store.ModelVersion r : store.modelVersions()) {
+    List<Store.ModelVersion> rows = store.modelVersions();
+    for (Store.ModelVersion r : rows) {
       Path p = Path.of(r.path()).toAbsolutePath().normalize();
       byPath.put(p, version(p, r.id(), r));
     }
@@ -490,6 +491,13 @@ final class Admin {
     }
     List<Map<String, Object>> out = new ArrayList<>(byPath.values());
     out.sort((a, b) -> Long.compare(asLong(b.get("createdAtMillis")), asLong(a.get("createdAtMillis"))));
+    // what keeps each one, from one read of the registry's active row and of the running experiments' arms
+    java.util.Optional<Store.ModelVersion> active = rows.stream().filter(Store.ModelVersion::active).findFirst();
+    Map<String, String> arms = armsServing.get();
+    for (Map<String, Object> v : out) {
+      v.put("keptBecause", whyKept((String) v.get("id"), Path.of((String) v.get("path")),
+          Boolean.TRUE.equals(v.get("registered")), v.get("gate") instanceof JsonNode g && g.isObject(), active, arms));
+    }
     return out;
   }
 
@@ -550,7 +558,6 @@ final class Admin {
     v.put("history", info == null || !info.path("history").isArray() ? List.of() : info.get("history"));
     // the model gate's decision, written into model.json by ModelLifecycle (null for versions trained by hand)
     v.put("gate", info == null ? null : info.get("gate"));
-    v.put("keptBecause", whyKept(id, dir, registered != null, info));
     return v;
   }
 
@@ -559,16 +566,17 @@ final class Admin {
    * built by a training job, because another store's server sharing the model root registered it and may serve it
    * (QA: one server's removal took the version another served); null when nothing keeps it.
    */
-  private String whyKept(String id, Path dir, boolean registered, JsonNode info) {
-    String kept = served.whyKept(id, dir);
+  private String whyKept(String id, Path dir, boolean registered, boolean builtByJob,
+      java.util.Optional<Store.ModelVersion> active, Map<String, String> arms) {
+    String kept = served.whyKept(id, dir, active);
     if (kept != null) return kept;
-    String arm = removalCheck.apply(id);
+    String arm = arms.get(id);
     if (arm != null) return arm;
     String job = lifecycle == null ? null : lifecycle.measuringAgainst(dir);
     if (job != null) {
       return "training job " + job + " measures its candidate against it; remove it once the job has ended";
     }
-    if (registered || info == null || !info.path("gate").isObject()) return null;
+    if (registered || !builtByJob) return null;
     return "a training job built it, and this store's registry does not hold it: it is another store's version in a"
         + " model root the two servers share (remove it through that store's server), or one this server's job could"
         + " not register (activate it, or delete its folder by hand)";

@@ -140,7 +140,7 @@ final class Api {
         });
     admin.onActivation(experiments::activeArmWarning);
     if (served != null) served.guardRemovals(experiments::unlessServedByAnArm); // null: a route listing only
-    admin.onRemovalCheck(experiments::armServing);
+    admin.onRemovalCheck(experiments::armsServing);
     admin.answeringFor(id -> answering(experiments.assign(id)));
     this.routes = List.of(
         new Route(GET, "/health", "Liveness and store health", List.of(), null, 200, this::health),

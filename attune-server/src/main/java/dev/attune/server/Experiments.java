@@ -300,7 +300,7 @@ final class Experiments implements AutoCloseable {
    */
   void unlessServedByAnArm(String versionId, Runnable removal) {
     synchronized (lifecycle) {
-      String serving = armServing(versionId);
+      String serving = armsServing().get(versionId);
       if (serving != null) {
         throw new ApiException(409, "version_in_use", "model version '" + versionId + "' is not removed: " + serving,
             null);
@@ -309,17 +309,17 @@ final class Experiments implements AutoCloseable {
     }
   }
 
-  /** Which running experiment's arm serves model version {@code versionId}, in words, or null. */
-  String armServing(String versionId) {
+  /** Which running experiment's arm serves each model version, in words, by version id (the first arm found). */
+  Map<String, String> armsServing() {
+    Map<String, String> serving = new java.util.HashMap<>();
     for (Store.Experiment e : store.experiments()) {
       if (!e.running()) continue;
       for (Store.Arm a : e.arms()) {
-        if (a.version().equals(versionId)) {
-          return "arm " + a.name() + " of running experiment " + e.id() + " serves it (stop the experiment first)";
-        }
+        serving.putIfAbsent(a.version(), "arm " + a.name() + " of running experiment " + e.id() + " serves it (stop"
+            + " the experiment first)");
       }
     }
-    return null;
+    return serving;
   }
 
   /** Tells every arm's model that an item entered, changed in or left the catalogue. */

@@ -787,7 +787,7 @@ final class ModelLifecycle implements AutoCloseable {
       }
       // hours of training are not thrown away for a store that did not answer the registration: a version moved
       // into place stays, marked failed (markUnregisteredPublished), to be activated by hand; a half-built one goes
-      if (out != null && !registered && !inPlace) deleteQuietly(out);
+      if (out != null && !registered && !inPlace) ServedVersion.deleteTree(out);
       // its model.json said "published" before it was served
       if (registered) {
         markFailed(out, "the job failed after this version was registered, and it was not served: " + error);
@@ -1148,7 +1148,7 @@ final class ModelLifecycle implements AutoCloseable {
             + " from, more than 20% under " + compared + " " + candidateNdcg + ": its training went wrong, and "
             + instead);
         LOG.warn("training job {}: {}", j.id, info.get("note"));
-        deleteQuietly(refitDir);
+        ServedVersion.deleteTree(refitDir);
         return info;
       }
     } catch (java.util.concurrent.CancellationException e) {
@@ -1160,7 +1160,7 @@ final class ModelLifecycle implements AutoCloseable {
       info.put("served", false);
       info.put("note", "training on every event failed (" + e.getMessage() + "): " + instead);
       LOG.warn("training job {}: {}", j.id, info.get("note"));
-      deleteQuietly(refitDir);
+      ServedVersion.deleteTree(refitDir);
       return info;
     }
     // the candidate's files step aside for the refit's, and come back if the swap fails (the directory is still
@@ -1173,15 +1173,15 @@ final class ModelLifecycle implements AutoCloseable {
     } catch (IOException e) {
       moveFiles(out, refitDir, REFIT_DIR, CANDIDATE_DIR);
       moveFiles(aside, out);
-      deleteQuietly(aside);
-      deleteQuietly(refitDir);
+      ServedVersion.deleteTree(aside);
+      ServedVersion.deleteTree(refitDir);
       info.put("served", false);
       info.put("note", "the model trained on every event could not be moved into the version's directory ("
           + e.getMessage() + "): " + instead);
       LOG.warn("training job {}: {}", j.id, info.get("note"));
       return info;
     }
-    deleteQuietly(aside);
+    ServedVersion.deleteTree(aside);
     Files.delete(refitDir);
     info.put("served", true);
     info.put("trainedUntilMillis", refitCut(ds));
@@ -1426,7 +1426,7 @@ final class ModelLifecycle implements AutoCloseable {
           continue;
         }
         LOG.info("removing {}, left by a training job that did not finish", entry);
-        if (!lone) deleteQuietly(entry);
+        if (!lone) ServedVersion.deleteTree(entry);
         Files.deleteIfExists(lockFile); // while held: a job that opened it meanwhile finds it gone once it locks it
       } catch (IOException e) {
         // one entry that cannot be removed leaves the others to be
@@ -1448,15 +1448,6 @@ final class ModelLifecycle implements AutoCloseable {
   /** Whether a directory name is a version still being built (hidden from version lists). */
   static boolean isPartialVersion(String name) {
     return name.startsWith(".") && name.endsWith(PARTIAL_SUFFIX);
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> all = Files.walk(dir)) {
-      all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.warn("could not delete the failed version's directory {}", dir, e);
-    }
   }
 
   /**

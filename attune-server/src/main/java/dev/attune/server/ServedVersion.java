@@ -154,6 +154,11 @@ final class ServedVersion {
    * so a {@code --model} that is a link to a version beside it keeps that version.
    */
   String whyKept(String id, Path versionDir) {
+    return whyKept(id, versionDir, store.activeModel());
+  }
+
+  /** As {@link #whyKept(String, Path)}, with the registry's active version read already. */
+  String whyKept(String id, Path versionDir, java.util.Optional<Store.ModelVersion> active) {
     Path p = versionDir.toAbsolutePath().normalize();
     Path real = realPath(p);
     Path servedDir = dir;
@@ -163,7 +168,6 @@ final class ServedVersion {
     if (configured != null && holds(p, real, configured)) {
       return "it is the model directory the server was started with (--model); a restart reads it";
     }
-    java.util.Optional<Store.ModelVersion> active = store.activeModel();
     if (active.isPresent() && (active.get().id().equals(id) || holds(p, real, Path.of(active.get().path())))) {
       return "it is the registry's active version, which a restart serves";
     }
