@@ -43,7 +43,7 @@
  * collapsing duplicate events ({@link dev.attune.data.EventLog#collapseDuplicates()}).
  *
  * <p>Imports {@code dev.attune.events} and {@code dev.attune.data}; nothing from models, evaluation or
- * serving. Unit tests use synthetic files only; {@code SharedDataImportTest} checks the real data sets when
+ * serving. Unit tests use synthetic files only; {@code SharedDataImportIT} checks the real data sets when
  * they are present.
  */
 package dev.attune.data.importers;
