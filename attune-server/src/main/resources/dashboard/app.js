@@ -805,7 +805,8 @@ function attention(items, events, label, modelKind, testid) {
   }
   const attended = new Set(explained.flatMap(i => i.explanation.steps.map(key)));
   // oldest at top: the model may read events older than the timeline's newest 50, which belong above them
-  const at = k => Number(k.slice(k.lastIndexOf('@') + 1));
+  // a stand-in has no time (null): first, as the model reads them before the user's own events
+  const at = k => Number(k.slice(k.lastIndexOf('@') + 1)) || 0;
   const rows = rowKeys.filter(k => attended.has(k)).map((k, n) => [k, n])
     .sort((a, b) => at(a[0]) - at(b[0]) || a[1] - b[1]).map(([k]) => k);
   const values = rows.map(k => explained.map(i => {

@@ -84,6 +84,40 @@ class AccessControlIT {
     assertEquals(200, send("GET", "/v1/popular", null, ADMIN_KEY).statusCode());
   }
 
+  // QA: the OpenAPI document offered every read and write operation without a key ({}) on a server that required
+  // one, so a generated client took keys for optional
+  @Test
+  void theDocumentOfAServerRequiringKeysOffersNoOperationWithoutOne() throws Exception {
+    HttpResponse<String> doc = send("GET", "/v1/openapi.json", null, null);
+    assertEquals(200, doc.statusCode());
+    var paths = new com.fasterxml.jackson.databind.ObjectMapper().readTree(doc.body()).get("paths");
+    assertEquals("[{\"bearer\":[\"write\"]}]", paths.get("/v1/events").get("post").get("security").toString());
+    assertEquals("[{\"bearer\":[\"read\"]}]", paths.get("/v1/popular").get("get").get("security").toString());
+    assertEquals("[]", paths.get("/health").get("get").get("security").toString(), "health stays open");
+  }
+
+  // QA: with two Authorization headers the first won (read key then write key: 403; write key then a wrong one:
+  // 200), and a proxy's added header decided what a request was allowed to do
+  @Test
+  void aRequestWithTwoAuthorizationOrContentTypeHeadersIsRefused() throws Exception {
+    String event = "{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"play\"}";
+    HttpResponse<String> twoKeys = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
+        .header("Content-Type", "application/json").header("Authorization", "Bearer " + writer)
+        .header("Authorization", "Bearer nonsense").POST(HttpRequest.BodyPublishers.ofString(event)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, twoKeys.statusCode(), twoKeys.body());
+    assertTrue(twoKeys.body().contains("\"field\":\"Authorization\""), twoKeys.body());
+    assertTrue(twoKeys.body().contains("more than one Authorization header"), twoKeys.body());
+    HttpResponse<String> twoTypes = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
+        .header("Content-Type", "application/json").header("Content-Type", "application/xml")
+        .header("Authorization", "Bearer " + writer).POST(HttpRequest.BodyPublishers.ofString(event)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, twoTypes.statusCode(), twoTypes.body());
+    assertTrue(twoTypes.body().contains("\"field\":\"Content-Type\""), twoTypes.body());
+    assertEquals(0, store.counts().events(), "nothing of either stored");
+    assertEquals(200, send("POST", "/v1/events", event, writer).statusCode(), "one of each is served");
+  }
+
   /** With keys optional, requests without one share a bucket per client address when a rate is set for them. */
   @Test
   void requestsWithoutAKeyAreLimitedPerAddressWhenAskedTo() throws Exception {

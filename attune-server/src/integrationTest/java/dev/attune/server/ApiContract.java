@@ -162,6 +162,14 @@ abstract class ApiContract {
       assertEquals(entity.getValue(), properties, entity.getKey());
     }
     assertEquals("[\"userId\",\"itemId\",\"type\"]", schemas.get("Event").get("required").toString());
+    // the limits the server enforces on free text and attributes, and the values it takes there (QA: undocumented)
+    JsonNode item = schemas.get("Item").get("properties");
+    assertEquals(RequestBodies.MAX_TEXT_LENGTH, item.get("title").get("maxLength").asInt());
+    JsonNode attributeValue = item.get("attributes").get("additionalProperties");
+    assertEquals("[\"string\",\"number\",\"boolean\",\"null\"]", attributeValue.get("type").toString());
+    assertEquals(RequestBodies.MAX_TEXT_LENGTH, attributeValue.get("maxLength").asInt());
+    assertTrue(schemas.get("Error").get("properties").get("error").get("description").asText()
+        .contains("version_in_use"), "every error code is listed");
     assertEquals(3, events.get("requestBody").get("content").get("application/json").get("schema").get("oneOf").size(),
         "one event, an array, or {events: [...]}");
     // the answers' schemas name the fields the answers' records have
@@ -994,6 +1002,10 @@ abstract class ApiContract {
     List<String> standIns = new ArrayList<>();
     for (JsonNode step : steps) (step.get("standIn").asBoolean() ? standIns : own).add(step.get("itemId").asText());
     assertEquals(List.of("song3"), own, steps.toString());
+    // a stand-in is no event of the user's: no time, as the influence map says (QA: it was 0 here, null there)
+    for (JsonNode step : steps) {
+      assertEquals(step.get("standIn").asBoolean(), step.get("timestamp").isNull(), steps.toString());
+    }
     assertFalse(standIns.isEmpty(), steps.toString());
     assertFalse(standIns.contains("song3"), "a chosen item is consumed, not a stand-in: " + steps);
     // the influence map reads the same history: the stand-ins first, said to be such, then the user's own choice
@@ -1007,6 +1019,9 @@ abstract class ApiContract {
     assertEquals(List.of("song3"), influenceOwn, influence.toString());
     assertEquals(new java.util.HashSet<>(standIns), new java.util.HashSet<>(influenceStandIns), influence.toString());
     assertEquals("song3", influence.get(influence.size() - 1).get("itemId").asText(), "the stand-ins come first");
+    for (JsonNode step : influence) {
+      if (step.get("standIn").asBoolean()) assertTrue(step.get("timestamp").isNull(), influence.toString());
+    }
     // skips are no liked events: a user who chose jazz and then skipped three songs still has their choices (the
     // routes counted every event, so they lost them, where the engine counts liked ones; a review), and the map
     // reads the same stand-ins

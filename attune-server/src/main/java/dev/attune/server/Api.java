@@ -89,6 +89,9 @@ final class Api {
    * of the user that was committed and counted, and none is committed while it runs.
    */
   private final ReentrantReadWriteLock ingestion = new ReentrantReadWriteLock();
+  /** The longest an event write waits for a deletion: as long as a write waits for its turn in the store. */
+  private static final long INGESTION_WAIT_MILLIS =
+      dev.attune.store.JdbcStore.Options.DEFAULTS.connectionTimeout().toMillis();
   private final ServerConfig config;
   private final UserIds userIds;
   private final MultiGauge servedVersion;
@@ -201,9 +204,9 @@ final class Api {
             List.of(), null, 200, admin::overview),
         new Route(GET, "/v1/admin/events/over-time", "Admin: events per minute up to now, or per day up to the newest"
             + " event, by event time", List.of(
-                new Route.Param("bucket", "string", "minute (default) or day"),
+                Route.Param.oneOf("bucket", "minute (default) or day", "minute", "day"),
                 new Route.Param("count", "integer", "buckets: minutes 1-1440 (default 60) or days 1-3650 (default: from"
-                    + " the first event to the newest, with the log's busy periods in 'periods')"),
+                    + " the first event to the newest, with the log's busy periods in 'periods')", 1, 3650, null),
                 new Route.Param("itemId", "string", "only this item's events")),
             null, 200, admin::eventsOverTime),
         new Route(GET, "/v1/admin/quality", "Admin: rejected ingestion requests by reason and the latest ones,"
@@ -311,7 +314,7 @@ final class Api {
   }
 
   private void openApi(Context ctx) {
-    ctx.json(OpenApi.document(json, routes, VERSION));
+    ctx.json(OpenApi.document(json, routes, VERSION, config.access().requireApiKeys()));
   }
 
   // ---------------------------------------------------------------- users
@@ -1110,7 +1113,19 @@ final class Api {
 
   /** Commits events, then updates the catalogue, the recent-history cache and the counters (read-your-writes). */
   private Store.AppendResult ingest(List<Store.NewEvent> events, long now) {
-    ingestion.readLock().lock(); // shared among batches; a user's deletion waits for those in flight
+    // shared among batches; a user's deletion waits for those in flight, and they for it, as long as a write waits
+    // for the store: a deletion held up by a lock elsewhere held every event write with it, without bound
+    boolean locked;
+    try {
+      locked = ingestion.readLock().tryLock(INGESTION_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new dev.attune.store.StoreException("interrupted while a deletion ran", e);
+    }
+    if (!locked) {
+      String reason = "waited " + INGESTION_WAIT_MILLIS + " ms for a user's or an item's deletion to finish";
+      throw new dev.attune.store.StoreException(reason, new java.sql.SQLTransientException(reason)); // retryable
+    }
     try {
       return ingestLocked(events, now);
     } finally {

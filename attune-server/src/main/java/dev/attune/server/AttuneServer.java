@@ -413,6 +413,15 @@ public final class AttuneServer {
           throw new ApiException(403, "host_not_allowed", "this server does not answer for host '" + named
               + "': IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts) only", "Host");
         }
+        // two of a header the server decides by are ambiguous: the first won, so a proxy's added Authorization or
+        // Content-Type decided what a request was allowed to do, or how its body was read (QA)
+        for (String header : SINGLE_HEADERS) {
+          java.util.Enumeration<String> values = ctx.req().getHeaders(header);
+          if (values != null && values.hasMoreElements() && values.nextElement() != null && values.hasMoreElements()) {
+            throw new ApiException(400, "bad_request", "the request has more than one " + header + " header; send one",
+                header);
+          }
+        }
         if (path.equals(DASHBOARD_PATH) && ctx.method() == io.javalin.http.HandlerType.GET) {
           // served without its slash, the page's relative links would name /app.js and /style.css: a blank page
           ctx.redirect("/dashboard/", io.javalin.http.HttpStatus.MOVED_PERMANENTLY);
@@ -577,6 +586,10 @@ public final class AttuneServer {
 
   /** Text quoted in a message: what it echoes of the request. */
   private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("'[^']*'|\"[^\"]*\"");
+
+  /** The request headers the server decides by, which a request may hold once only. */
+  private static final List<String> SINGLE_HEADERS =
+      List.of("Authorization", "Content-Type", "Content-Encoding", "Origin");
 
   private static final java.util.Set<String> WRITES = java.util.Set.of("POST", "PUT", "DELETE", "PATCH");
 

@@ -29,7 +29,19 @@ final class OpenApi {
 
   private OpenApi() {}
 
-  static ObjectNode document(ObjectMapper json, List<Route> routes, String version) {
+  /** Every error code the server answers, by the status it comes with. */
+  static final String ERROR_CODES = "400 bad_request (a request HTTP could not read), invalid_json, invalid_query,"
+      + " invalid_field; 401 unauthorized; 403 forbidden, origin_not_allowed, host_not_allowed; 404 not_found; 405"
+      + " method_not_allowed; 409 version_in_use, experiment_exists, experiment_running, training_running, no_model,"
+      + " no_attention, not_servable; 413 body_too_large, batch_too_large; 415 unsupported_media_type; 429"
+      + " rate_limited; 500 internal; 503 unavailable, no_trainer; http_<status> for other protocol errors (414, 431)";
+
+  /**
+   * The document of {@code routes}. With {@code keysRequired} (the server's {@link AccessConfig#requireApiKeys}) no
+   * operation but the open ones is offered without a key; otherwise read and write operations are offered with none
+   * too, as the server serves them (QA: a generated client took keys for optional on a server that required them).
+   */
+  static ObjectNode document(ObjectMapper json, List<Route> routes, String version, boolean keysRequired) {
     ObjectNode doc = json.createObjectNode();
     doc.put("openapi", "3.1.0");
     ObjectNode info = doc.putObject("info");
@@ -38,7 +50,8 @@ final class OpenApi {
     info.put("description", "Ingest behaviour, recommend in real time, explain. Errors are JSON {error, message,"
         + " field} with a 4xx status for client mistakes. Keys go in 'Authorization: Bearer <key>': the admin routes"
         + " need the admin key or an API key with the admin scope; the others need a key with the scope they name"
-        + " only when the server requires keys (ATTUNE_REQUIRE_API_KEYS), and are served without one otherwise.");
+        + " only when the server requires keys (ATTUNE_REQUIRE_API_KEYS), and are served without one otherwise."
+        + (keysRequired ? " This server requires them." : " This server does not require them."));
     doc.putArray("servers").addObject().put("url", "/");
     ObjectNode components = doc.putObject("components");
     ObjectNode bearer = components.putObject("securitySchemes").putObject("bearer");
@@ -49,10 +62,14 @@ final class OpenApi {
     error.put("type", "object");
     error.putArray("required").add("error").add("message").add("field");
     ObjectNode errorProps = error.putObject("properties");
-    errorProps.putObject("error").put("type", "string").put("description", "a stable code, such as invalid_field,"
-        + " not_found, unauthorized, forbidden, rate_limited, unavailable");
+    // codes as a list, not an enum: a later build may add one, which an enum would make a breaking change
+    errorProps.putObject("error").put("type", "string").put("description", "a stable code: " + ERROR_CODES);
     errorProps.putObject("message").put("type", "string").put("description", "what is wrong, for a person");
-    errorProps.putObject("field").putArray("type").add("string").add("null");
+    ObjectNode field = errorProps.putObject("field");
+    field.putArray("type").add("string").add("null");
+    field.put("description", "what is at fault: a body's JSON path (events[3].timestamp, attributes.genre), a query"
+        + " or path parameter's name, or a header's (Authorization, Origin, Host, Content-Type); null when no one"
+        + " part of the request is");
     ObjectNode schemas = (ObjectNode) components.get("schemas");
     schemas.set("Event", entity(json, true, "userId", "itemId", "type"));
     schemas.set("Item", entity(json, false, "id"));
@@ -71,7 +88,7 @@ final class OpenApi {
       ArrayNode security = op.putArray("security");
       if (scope != null) {
         // read and write keys are optional unless the server requires them: no key ({}) is one way in
-        if (!scope.equals("admin")) security.addObject();
+        if (!scope.equals("admin") && !keysRequired) security.addObject();
         security.addObject().putArray("bearer").add(scope);
         op.put("x-required-scope", scope);
       }
@@ -89,11 +106,17 @@ final class OpenApi {
         p.put("name", q.name());
         p.put("in", "query");
         p.put("required", false);
-        p.put("description", q.description());
+        // numbers and flags sent empty (k=) are taken as left out; a boolean also reads 1/0 and yes/no (QA: said
+        // nowhere but in the 400 for another value)
+        boolean flag = q.type().equals("boolean");
+        p.put("description", q.description() + (flag ? "; true or false, also 1/0 and yes/no; empty is false"
+            : q.type().equals("string") ? "" : "; empty is the default"));
         ObjectNode schema = p.putObject("schema").put("type", q.type());
         if (q.minimum() != null) schema.putPOJO("minimum", q.minimum());
         if (q.maximum() != null) schema.putPOJO("maximum", q.maximum());
         if (q.defaultValue() != null) schema.putPOJO("default", q.defaultValue());
+        if (flag) schema.put("default", false);
+        if (!q.values().isEmpty()) q.values().forEach(schema.putArray("enum")::add);
       }
       if (r.requestBody() != null) {
         ObjectNode body = op.putObject("requestBody");
@@ -191,11 +214,7 @@ final class OpenApi {
       field.accept(name, "string");
       id((ObjectNode) props.get(name));
     };
-    java.util.function.Consumer<String> stringMap = name -> {
-      ObjectNode p = props.putObject(name);
-      p.putArray("type").add("object").add("null");
-      p.putObject("additionalProperties").put("type", "string");
-    };
+    java.util.function.Consumer<String> stringMap = name -> attributeMap(props.putObject(name));
     if (Boolean.TRUE.equals(event)) {
       for (String name : List.of("id", "userId", "itemId", "type")) idField.accept(name);
       field.accept("value", "number");
@@ -208,7 +227,10 @@ final class OpenApi {
     } else if (Boolean.FALSE.equals(event)) {
       idField.accept("id"); // in a PUT, the path's id, or the same one
       idField.accept("scene");
-      for (String text : List.of("title", "album", "text")) field.accept(text, "string");
+      for (String text : List.of("title", "album", "text")) {
+        field.accept(text, "string");
+        ((ObjectNode) props.get(text)).put("maxLength", RequestBodies.MAX_TEXT_LENGTH);
+      }
       field.accept("creator", "string");
       ((ObjectNode) props.get("creator")).put("maxLength", RequestBodies.MAX_ID_LENGTH).put("description", "as an id"
           + " (what onboarding and recommendation requests choose by): 1 to 256 characters without control"
@@ -310,7 +332,9 @@ final class OpenApi {
     nullable(props(explanation).putObject("randomStepDrop"), "number");
     ObjectNode step = object(schemas.putObject("Step"), "itemId", "timestamp", "type", "weight", "standIn");
     props(step).putObject("itemId").put("type", "string");
-    props(step).putObject("timestamp").put("type", "integer");
+    ObjectNode stepTime = props(step).putObject("timestamp");
+    nullable(stepTime, "integer");
+    stepTime.put("description", "the event's time in milliseconds since 1970; null for a stand-in");
     props(step).putObject("type").put("type", "string");
     props(step).putObject("weight").put("type", "number");
     props(step).putObject("standIn").put("type", "boolean");
@@ -408,9 +432,8 @@ final class OpenApi {
         .put("description", "at least one of items, categories and creators; each an item, category or creator"
             + " some item of the catalogue has had (400 otherwise, naming the entry)"));
     for (String list : List.of("items", "categories", "creators")) stringList(props(onboarding), list);
-    ObjectNode attributes = props(onboarding).putObject("attributes");
-    attributes.putArray("type").add("object").add("null");
-    attributes.putObject("additionalProperties").put("type", "string");
+    requireOneOf(onboarding, "items", "categories", "creators");
+    attributeMap(props(onboarding).putObject("attributes"));
     experimentSchemas(schemas);
     adminSchemas(schemas);
     ObjectNode health = object(schemas.putObject("Health"), "status", "model");
@@ -634,6 +657,7 @@ final class OpenApi {
 
     ObjectNode influenceAsk = object(schemas.putObject("InfluenceRequest").put("additionalProperties", false)
         .put("description", "userId, history or both"), "items");
+    requireOneOf(influenceAsk, "userId", "history");
     nullable(id(props(influenceAsk).putObject("userId")), "string");
     props(influenceAsk).putObject("history").putArray("type").add("array").add("null");
     ((ObjectNode) props(influenceAsk).get("history")).put("maxItems", 1000).putObject("items").put("$ref",
@@ -804,6 +828,27 @@ final class OpenApi {
 
   private static ObjectNode props(ObjectNode schema) {
     return (ObjectNode) schema.get("properties");
+  }
+
+  /** An object of attributes or context as a body gives it ({@link RequestBodies#stringMap}); stored as text. */
+  private static void attributeMap(ObjectNode p) {
+    p.putArray("type").add("object").add("null");
+    p.put("maxProperties", RequestBodies.MAX_ENTRIES);
+    id(p.putObject("propertyNames"));
+    ObjectNode value = p.putObject("additionalProperties");
+    value.putArray("type").add("string").add("number").add("boolean").add("null");
+    value.put("maxLength", RequestBodies.MAX_TEXT_LENGTH).put("description", "kept as text (a number or a boolean"
+        + " as written); null leaves the key out");
+  }
+
+  /** A rule the server checks beyond each field's own: at least one of {@code fields} is given, and not null. */
+  private static void requireOneOf(ObjectNode schema, String... fields) {
+    ArrayNode anyOf = schema.putArray("anyOf");
+    for (String f : fields) {
+      ObjectNode given = anyOf.addObject();
+      given.putArray("required").add(f);
+      given.putObject("properties").putObject(f).putObject("not").put("type", "null");
+    }
   }
 
   private static void nullable(ObjectNode property, String type) {

@@ -226,10 +226,16 @@ final class Recommendations {
   /**
    * A history event in an explanation.
    *
+   * @param timestamp the event's time; null for a stand-in, which is no event of the user's (it was 0, which
+   *     {@code POST /v1/admin/influence} answered as null: QA)
    * @param standIn whether it is not the user's own event but an item standing in for a history while they have few
-   *     (the most popular of the categories and creators they chose at onboarding; timestamp 0)
+   *     (the most popular of the categories and creators they chose at onboarding)
    */
-  record Step(String itemId, long timestamp, String type, double weight, boolean standIn) {}
+  record Step(String itemId, Long timestamp, String type, double weight, boolean standIn) {
+    static Step of(Event e, double weight, boolean standIn) {
+      return new Step(e.itemId(), standIn ? null : e.timestamp(), e.type(), weight, standIn);
+    }
+  }
 
   /**
    * The items that stand in for a new user's history, put before their {@code liked} events: the most popular of the
@@ -709,7 +715,7 @@ final class Recommendations {
       List<Step> steps = new ArrayList<>(a.topSteps().length);
       for (int p : a.topSteps()) {
         Event e = events.get(a.firstStep() + p);
-        steps.add(new Step(e.itemId(), e.timestamp(), e.type(), a.stepWeights()[p], standIns.contains(e)));
+        steps.add(Step.of(e, a.stepWeights()[p], standIns.contains(e)));
       }
       String top = steps.isEmpty() ? null : steps.get(0).itemId();
       out.put(fromModel.get(k), new Explained(steps, null, top, finiteOrZero(a.topStepDrop()),
@@ -743,7 +749,7 @@ final class Recommendations {
       List<Step> steps = new ArrayList<>(history.length);
       for (int j : order) {
         Event e = events.get(j);
-        steps.add(new Step(e.itemId(), e.timestamp(), e.type(), shares[j], standIns.contains(e)));
+        steps.add(Step.of(e, shares[j], standIns.contains(e)));
       }
       int top = order[0];
       float topDrop = full - withoutEvent.computeIfAbsent(top,

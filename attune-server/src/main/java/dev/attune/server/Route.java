@@ -58,10 +58,21 @@ record Route(HandlerType method, String path, String summary, List<Param> queryP
    * @param minimum the least value taken, or null
    * @param maximum the largest value taken, or null
    * @param defaultValue the value when it is absent, or null
+   * @param values the only values a string parameter takes, or an empty list
    */
-  record Param(String name, String type, String description, Number minimum, Number maximum, Number defaultValue) {
+  record Param(String name, String type, String description, Number minimum, Number maximum, Number defaultValue,
+      List<String> values) {
     Param(String name, String type, String description) {
-      this(name, type, description, null, null, null);
+      this(name, type, description, null, null, null, List.of());
+    }
+
+    Param(String name, String type, String description, Number minimum, Number maximum, Number defaultValue) {
+      this(name, type, description, minimum, maximum, defaultValue, List.of());
+    }
+
+    /** A string parameter that takes one of {@code values}. */
+    static Param oneOf(String name, String description, String... values) {
+      return new Param(name, "string", description, null, null, null, List.of(values));
     }
 
     /** An integer parameter of {@code [minimum, maximum]}, {@code defaultValue} when absent. */
