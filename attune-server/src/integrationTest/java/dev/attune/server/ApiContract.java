@@ -112,6 +112,16 @@ abstract class ApiContract {
     assertErrorSays(get("/v1/users/u1/recommendations?k=99999999999999999999"), "k", "must be in [1, 1000]");
     assertErrorSays(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"}],\"k\":1000000000000}"), "k",
         "must be in [1, 1000]: 1000000000000");
+    // an integer in another notation is one in a query as in a body; a fraction is not (QA: k=10.0 from a float)
+    assertEquals(200, get("/v1/popular?k=2.0").statusCode());
+    assertEquals(200, get("/v1/popular?k=2e0").statusCode());
+    assertErrorSays(get("/v1/popular?k=2.5"), "k", "must be an integer: 2.5");
+    assertErrorSays(get("/v1/popular?k=1e400"), "k", "must be in [1, 1000]: 1e400");
+    assertErrorSays(post("/v1/events", "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"play\",\"timestamp\":1e19}"),
+        "timestamp", "timestamp is out of range: 1E+19");
+    // text limits count characters as JSON Schema does, by code point: 10,000 emoji are 20,000 UTF-16 units (QA)
+    assertEquals(200, post("/v1/items", "{\"id\":\"emoji\",\"title\":\"" + "\uD83D\uDE00".repeat(10_000) + "\"}")
+        .statusCode());
     String longContext = "{\"userId\":\"u1\",\"itemId\":\"song1\",\"type\":\"play\",\"context\":{\"a\":\""
         + "y".repeat(10_001) + "\"}}";
     assertTrue(post("/v1/events", longContext).body().contains("at most 10,000 characters"));
@@ -2289,6 +2299,9 @@ abstract class ApiContract {
     assertEquals(2 * day, longLog.get("bucketMillis").asLong(), longLog.toString());
     assertEquals(3, longLog.get("total").asLong(), "every event is in the series");
     assertTrue(longLog.get("counts").size() <= 3650);
+    // count= sent empty is left out, as the document says of every number (a review: it answered 500 here)
+    assertEquals(longLog.get("counts"), json(admin("GET", "/v1/admin/events/over-time?bucket=day&count=", null), 200)
+        .get("counts"));
     // the two busy stretches 13 years apart are drawn as periods of their own, by the day
     JsonNode periods = longLog.get("periods");
     assertEquals(2, periods.size(), periods.toString());

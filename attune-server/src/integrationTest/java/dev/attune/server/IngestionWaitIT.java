@@ -60,7 +60,8 @@ class IngestionWaitIT {
         assertEquals(503, held.statusCode(), held.body());
         assertEquals("5", held.headers().firstValue("Retry-After").orElse(null));
         assertTrue(held.body().contains("\"error\":\"unavailable\""), held.body());
-        assertTrue(seconds > 9 && seconds < 15, "answered after " + seconds + " s");
+        // bounded by the store's wait (10 s), where it waited for the deletion (here 60 s); wide for a busy machine
+        assertTrue(seconds > 9 && seconds < 40, "answered after " + seconds + " s");
         release.countDown();
         assertEquals(204, deletion.get(30, TimeUnit.SECONDS).statusCode());
         assertEquals(200, send(base, "POST", "/v1/events", "{\"userId\":\"other\",\"itemId\":\"i2\",\"type\":\"play\"}")

@@ -151,6 +151,9 @@ final class Admin {
     String bucket = ctx.queryParam("bucket") == null ? "minute" : ctx.queryParam("bucket");
     String itemId = ctx.queryParam("itemId");
     if (itemId != null) RequestBodies.pathId(itemId, "itemId");
+    // count= sent empty is left out, as every number is (Api.intParam): tested as null alone, it took the whole
+    // log's days as the count, past MAX_DAY_BUCKETS (a 500; review)
+    boolean countGiven = ctx.queryParam("count") != null && !ctx.queryParam("count").isEmpty();
     long now = clock.getAsLong();
     long size;
     int count;
@@ -173,7 +176,7 @@ final class Admin {
         // default: every day from the first event to the last (of the item, when one is given); a log longer than
         // MAX_DAY_BUCKETS days gets buckets of several days, so the whole of it still shows
         long span = end / DAY - Math.floorDiv(range[0], DAY);
-        if (ctx.queryParam("count") == null && span > MAX_DAY_BUCKETS) {
+        if (!countGiven && span > MAX_DAY_BUCKETS) {
           long days = daysPerBucket(span);
           size = days * DAY;
           count = (int) ((span + days - 1) / days);
@@ -182,7 +185,7 @@ final class Admin {
         }
         // the days that hold events, for the periods: a span of more than MAX_PERIOD_SPAN_DAYS is not a log of
         // real times (nanoseconds read as milliseconds) and could hold a row per event; it gets the series alone
-        if (ctx.queryParam("count") == null && span <= MAX_PERIOD_SPAN_DAYS) {
+        if (!countGiven && span <= MAX_PERIOD_SPAN_DAYS) {
           origin = Math.floorDiv(range[0], DAY) * DAY;
           wholeLog = store.stats().nonEmptyBuckets(itemId, origin, end, DAY);
         }
@@ -200,7 +203,7 @@ final class Admin {
     if (itemId != null) body.put("itemId", itemId);
     body.put("counts", s.counts());
     body.put("total", s.total());
-    if (ctx.queryParam("count") == null && "day".equals(bucket)) {
+    if (!countGiven && "day".equals(bucket)) {
       body.put("periods", wholeLog == null ? List.of() : LogPeriods.of(wholeLog, origin));
     }
     body.put("nowMillis", now);

@@ -1120,7 +1120,9 @@ final class Api {
       locked = ingestion.readLock().tryLock(INGESTION_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new dev.attune.store.StoreException("interrupted while a deletion ran", e);
+      // as a stop: 503, retry (a bare InterruptedException made it a 500 with a stack trace; a review)
+      throw new dev.attune.store.StoreException("interrupted while a deletion ran",
+          new java.sql.SQLTransientException("interrupted while a deletion ran", e));
     }
     if (!locked) {
       String reason = "waited " + INGESTION_WAIT_MILLIS + " ms for a user's or an item's deletion to finish";
@@ -1310,11 +1312,22 @@ final class Api {
     try {
       n = Long.parseLong(v); // not trimmed: "1%00" or "1%0A" is not the number 1
     } catch (NumberFormatException e) {
-      // digits past long's range are an integer too, out of range (QA: k=99999999999999999999)
-      if (v.matches("-?[0-9]{1,1000}")) {
+      // digits past long's range are an integer too, out of range (QA: k=99999999999999999999), and so is a number
+      // without a fraction in another notation, as a body's integers are (QA: k=10.0 from a client's float)
+      java.math.BigDecimal decimal = null;
+      try {
+        if (v.chars().noneMatch(c -> c <= ' ') && v.length() <= 1000) decimal = new java.math.BigDecimal(v);
+      } catch (NumberFormatException notANumber) {
+        // neither: said below
+      }
+      if (decimal == null || decimal.signum() != 0 && decimal.stripTrailingZeros().scale() > 0) {
+        throw ApiException.invalid(name, name + " must be an integer: " + v);
+      }
+      if (decimal.compareTo(java.math.BigDecimal.valueOf(min)) < 0
+          || decimal.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
         throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + v);
       }
-      throw ApiException.invalid(name, name + " must be an integer: " + v);
+      n = decimal.longValue();
     }
     // "must be an integer" for 99999999999 said the wrong thing: it is one, out of range
     if (n < min || n > max) throw ApiException.invalid(name, name + " must be in [" + min + ", " + max + "]: " + v);

@@ -404,6 +404,16 @@ public final class AttuneServer {
         if (ctx.path().startsWith("/v1/") || ctx.path().equals("/health") || ctx.path().equals("/metrics")) {
           ctx.header("Cache-Control", "no-store");
         }
+        // two of a header the server decides by are ambiguous: the first won, so a proxy's added Authorization or
+        // Content-Type decided what a request was allowed to do, or how its body was read (QA), and a second Host
+        // passed the host check on the first (RFC 9112 answers such a request 400)
+        for (String header : SINGLE_HEADERS) {
+          java.util.Enumeration<String> values = ctx.req().getHeaders(header);
+          if (values != null && values.hasMoreElements() && values.nextElement() != null && values.hasMoreElements()) {
+            throw new ApiException(400, "bad_request", "the request has more than one " + header + " header; send one",
+                header);
+          }
+        }
         // DNS rebinding: a page of another site, its name pointed here, names its own host; probes may name any
         String path = ctx.path();
         // without a Host header (HTTP/1.0), the name an absolute request target gives (else the local address)
@@ -412,15 +422,6 @@ public final class AttuneServer {
           hosts.refused(named);
           throw new ApiException(403, "host_not_allowed", "this server does not answer for host '" + named
               + "': IP addresses, localhost and the names in ATTUNE_ALLOWED_HOSTS (file key allowedHosts) only", "Host");
-        }
-        // two of a header the server decides by are ambiguous: the first won, so a proxy's added Authorization or
-        // Content-Type decided what a request was allowed to do, or how its body was read (QA)
-        for (String header : SINGLE_HEADERS) {
-          java.util.Enumeration<String> values = ctx.req().getHeaders(header);
-          if (values != null && values.hasMoreElements() && values.nextElement() != null && values.hasMoreElements()) {
-            throw new ApiException(400, "bad_request", "the request has more than one " + header + " header; send one",
-                header);
-          }
         }
         if (path.equals(DASHBOARD_PATH) && ctx.method() == io.javalin.http.HandlerType.GET) {
           // served without its slash, the page's relative links would name /app.js and /style.css: a blank page
@@ -589,7 +590,7 @@ public final class AttuneServer {
 
   /** The request headers the server decides by, which a request may hold once only. */
   private static final List<String> SINGLE_HEADERS =
-      List.of("Authorization", "Content-Type", "Content-Encoding", "Origin");
+      List.of("Host", "Authorization", "Content-Type", "Content-Encoding", "Origin");
 
   private static final java.util.Set<String> WRITES = java.util.Set.of("POST", "PUT", "DELETE", "PATCH");
 

@@ -30,7 +30,7 @@ final class OpenApi {
   private OpenApi() {}
 
   /** Every error code the server answers, by the status it comes with. */
-  static final String ERROR_CODES = "400 bad_request (a request HTTP could not read), invalid_json, invalid_query,"
+  static final String ERROR_CODES = "400 bad_request (a request HTTP could not read, or one header twice), invalid_json, invalid_query,"
       + " invalid_field; 401 unauthorized; 403 forbidden, origin_not_allowed, host_not_allowed; 404 not_found; 405"
       + " method_not_allowed; 409 version_in_use, experiment_exists, experiment_running, training_running, no_model,"
       + " no_attention, not_servable; 413 body_too_large, batch_too_large; 415 unsupported_media_type; 429"
@@ -241,6 +241,7 @@ final class OpenApi {
         id(p.putObject("items").put("type", "string"));
       }
       field.accept("durationSeconds", "number");
+      ((ObjectNode) props.get("durationSeconds")).put("minimum", 0);
       field.accept("releaseTime", "integer");
       stringMap.accept("attributes");
     } else {
@@ -427,12 +428,18 @@ final class OpenApi {
     ObjectNode perCreator = props(ask).putObject("maxPerCreator");
     perCreator.putArray("type").add("integer").add("null");
     perCreator.put("minimum", 0).put("maximum", 1000);
-    for (String flag : List.of("allowRepeats", "explain")) nullable(props(ask).putObject(flag), "boolean");
+    for (String flag : List.of("allowRepeats", "explain")) {
+      ObjectNode f = props(ask).putObject(flag);
+      nullable(f, "boolean");
+      f.put("default", false);
+    }
     ObjectNode onboarding = object(schemas.putObject("Onboarding").put("additionalProperties", false)
         .put("description", "at least one of items, categories and creators; each an item, category or creator"
             + " some item of the catalogue has had (400 otherwise, naming the entry)"));
     for (String list : List.of("items", "categories", "creators")) stringList(props(onboarding), list);
     requireOneOf(onboarding, "items", "categories", "creators");
+    // an empty list of categories or creators clears those choices; an empty list of items chooses nothing
+    ((ObjectNode) onboarding.get("anyOf").get(0).get("properties").get("items")).put("minItems", 1);
     attributeMap(props(onboarding).putObject("attributes"));
     experimentSchemas(schemas);
     adminSchemas(schemas);
@@ -837,8 +844,9 @@ final class OpenApi {
     id(p.putObject("propertyNames"));
     ObjectNode value = p.putObject("additionalProperties");
     value.putArray("type").add("string").add("number").add("boolean").add("null");
-    value.put("maxLength", RequestBodies.MAX_TEXT_LENGTH).put("description", "kept as text (a number or a boolean"
-        + " as written); null leaves the key out");
+    value.put("maxLength", RequestBodies.MAX_TEXT_LENGTH).put("description", "kept as text: a boolean as true or"
+        + " false, a number as written when it has no exponent (2020, 0.5), else in the form 1E+3; null leaves the key"
+        + " out");
   }
 
   /** A rule the server checks beyond each field's own: at least one of {@code fields} is given, and not null. */

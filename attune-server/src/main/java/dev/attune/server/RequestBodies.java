@@ -78,7 +78,10 @@ final class RequestBodies {
     if (bytes.length == 0) throw ApiException.invalid(null, "the body is empty; expected JSON");
     JsonNode body;
     try {
-      body = json.readTree(bytes);
+      // decimals exactly as sent: read as doubles, 1700000000000.0000001 lost its fraction and passed as an integer
+      // (a review), and a large one was named in an error as a number the client never sent
+      body = json.readerFor(JsonNode.class)
+          .with(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readValue(bytes);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new ApiException(400, "invalid_json", "the body is not valid JSON: "
           + dev.attune.data.importers.JacksonErrors.describeAt(e, "body"), null);
@@ -327,11 +330,19 @@ final class RequestBodies {
   /** The longest free text a body may hold in one field (a title, a description, an attribute's value). */
   static final int MAX_TEXT_LENGTH = 10_000;
 
+  /**
+   * Whether {@code text} holds more than {@value #MAX_TEXT_LENGTH} characters, counted as JSON Schema's maxLength
+   * counts them: by code point, so an emoji is one (QA: 5,001 emoji, 10,002 UTF-16 units, were refused).
+   */
+  static boolean tooLong(String text) {
+    return text.length() > MAX_TEXT_LENGTH && text.codePointCount(0, text.length()) > MAX_TEXT_LENGTH;
+  }
+
   static String optionalText(JsonNode n, String path, String field) {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) return null;
     if (!v.isTextual()) throw ApiException.invalid(at(path, field), field + " must be a string");
-    if (v.asText().length() > MAX_TEXT_LENGTH) {
+    if (tooLong(v.asText())) {
       throw ApiException.invalid(at(path, field), field + " is too long (at most 10,000 characters)");
     }
     checkText(v.asText(), at(path, field));
@@ -388,8 +399,11 @@ final class RequestBodies {
 
   static long requiredLong(JsonNode n, String path, String field) {
     JsonNode v = n.get(field);
-    if (v == null || !isInteger(v) || !v.canConvertToLong()) {
+    if (v == null || !isInteger(v)) {
       throw ApiException.invalid(at(path, field), field + " must be an integer (milliseconds since 1970)");
+    }
+    if (!v.canConvertToLong()) { // an integer, out of any time's range (QA: 1e19 was told it was none)
+      throw ApiException.invalid(at(path, field), field + " is out of range: " + v.asText());
     }
     return v.asLong();
   }
@@ -439,7 +453,7 @@ final class RequestBodies {
       if (!e.getValue().isTextual() && !e.getValue().isNumber() && !e.getValue().isBoolean()) {
         throw ApiException.invalid(p, "must be a string, number or boolean");
       }
-      if (e.getValue().asText().length() > MAX_TEXT_LENGTH) {
+      if (tooLong(e.getValue().asText())) {
         throw ApiException.invalid(p, p + " is too long (at most 10,000 characters)");
       }
       checkText(e.getValue().asText(), p);
