@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The dashboard end to end in headless Chromium (#8): the demo's service data on a smaller platform (SQLite store,
  * SASRec trained and registered by {@link DemoCommand#prepareService}) plus a second, validated version beside it,
- * served on a free port; then {@code src/integrationTest/browser/dashboard.test.mjs} (playwright-core) logs in, opens every
- * page and compares what it shows with what the API answers, clicks through to the heat map, tries a what-if
+ * served on a free port; then {@code src/integrationTest/browser/dashboard.test.mjs} (playwright-core) logs in, opens
+ * every page and compares what it shows with what the API answers, clicks through to the heat map, tries a what-if
  * event, activates the other version, and trains a third with the page's Train button (one epoch, {@link
  * SasRecTrainer}) and checks the model gate's decision it shows.
  *

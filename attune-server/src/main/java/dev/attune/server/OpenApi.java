@@ -30,8 +30,8 @@ final class OpenApi {
   private OpenApi() {}
 
   /** Every error code the server answers, by the status it comes with. */
-  static final String ERROR_CODES = "400 bad_request (a request HTTP could not read, or one header twice), invalid_json, invalid_query,"
-      + " invalid_field; 401 unauthorized; 403 forbidden, origin_not_allowed, host_not_allowed; 404 not_found; 405"
+  static final String ERROR_CODES = "400 bad_request (a request HTTP could not read, or one header twice),"
+      + " invalid_json, invalid_query, invalid_field; 401 unauthorized; 403 forbidden, origin_not_allowed, host_not_allowed; 404 not_found; 405"
       + " method_not_allowed; 409 version_in_use, experiment_exists, experiment_running, training_running, no_model,"
       + " no_attention, not_servable; 413 body_too_large, batch_too_large; 415 unsupported_media_type; 429"
       + " rate_limited; 500 internal; 503 unavailable, no_trainer; http_<status> for other protocol errors (414, 431)";

@@ -19,7 +19,8 @@ class OpenApiTest {
    * body built by hand.
    */
   private static final Pattern ERROR_CODE = Pattern.compile("new ApiException\\(\\s*[^,()]+,\\s*\"([a-z_]+)\""
-      + "|(?:error|rejected)\\(\\s*ctx,\\s*[^,]+,\\s*\"([a-z_]+)\"|case \\d+ -> \"([a-z_]+)\"|\"error\",\\s*\"([a-z_]+)\"");
+      + "|(?:error|rejected)\\(\\s*ctx,\\s*[^,]+,\\s*\"([a-z_]+)\"|case \\d+ -> \"([a-z_]+)\""
+      + "|\"error\",\\s*\"([a-z_]+)\"");
 
   // QA: the document listed six codes as examples, where the server answers twenty-odd; a client generator could
   // not tell which to expect

@@ -23,8 +23,8 @@ class RequestBodiesTest {
   @Test
   void eventTimestampWithoutFractionIsAnIntegerInAnyNotation() {
     for (String t : new String[] {"1700000000000", "1700000000000.0", "1.7e12", "17E11"}) {
-      var e = RequestBodies.event("", json("{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"view\",\"timestamp\":" + t + "}"),
-          NOW);
+      var e = RequestBodies.event("",
+          json("{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"view\",\"timestamp\":" + t + "}"), NOW);
       assertEquals(1_700_000_000_000L, e.event().timestamp(), t);
     }
   }
