@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -359,6 +360,16 @@ abstract class ApiContract {
     for (JsonNode s : steps) sum += s.get("weight").asDouble();
     assertEquals(1.0, sum, 1e-4, "attention weights sum to 1");
     assertTrue(after.get("items").get(0).get("explanation").get("randomStepDrop").isNumber());
+    // a history sent with and without times: the explanation shows the time sent, or none (QA: the time of receipt
+    // was shown for one sent without, where the influence map said null)
+    JsonNode sent = json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\",\"timestamp\":1000},"
+        + "{\"itemId\":\"song2\"}],\"k\":1,\"explain\":true}"), 200);
+    Map<String, JsonNode> times = new HashMap<>();
+    for (JsonNode step : sent.get("items").get(0).get("explanation").get("steps")) {
+      times.put(step.get("itemId").asText(), step.get("timestamp"));
+    }
+    assertEquals(1000, times.get("song1").asLong(), sent.toString());
+    assertTrue(times.get("song2").isNull(), sent.toString());
   }
 
   @Test

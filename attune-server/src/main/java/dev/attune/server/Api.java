@@ -694,8 +694,11 @@ final class Api {
     }
     long now = clock.getAsLong();
     List<Event> events = new ArrayList<>(h.size());
+    // by identity: the events sent without a time, ordered by the one given them here and explained without it
+    Set<Event> undated = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (int k = 0; k < h.size(); k++) {
       events.add(RequestBodies.historyEvent("history[" + k + "]", h.get(k), now, now - h.size() + k));
+      if (!h.get(k).hasNonNull("timestamp")) undated.add(events.get(k));
     }
     String userAsSent = b.has("userId") ? RequestBodies.requiredId(b, "", "userId") : null;
     Set<String> earlierItems = Set.of();
@@ -728,7 +731,7 @@ final class Api {
     if (prefs.isEmpty()) prefs = profile; // the stored user's onboarding choices, unless the request makes its own
     // with events sent, the list is for a history the user may never have: a what-if, not what they were shown
     answer(ctx, userAsSent, id, arm, h.isEmpty(), now, newestTime(events),
-        answering.answer(events, earlierItems, prefs, o, now));
+        answering.answer(events, earlierItems, prefs, o, now, undated));
   }
 
   /** The users whose windows the history cache holds, for tests. */

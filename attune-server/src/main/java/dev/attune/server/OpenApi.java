@@ -335,7 +335,8 @@ final class OpenApi {
     props(step).putObject("itemId").put("type", "string");
     ObjectNode stepTime = props(step).putObject("timestamp");
     nullable(stepTime, "integer");
-    stepTime.put("description", "the event's time in milliseconds since 1970; null for a stand-in");
+    stepTime.put("description", "the event's time in milliseconds since 1970; null for a stand-in and for a history"
+        + " event sent without one");
     props(step).putObject("type").put("type", "string");
     props(step).putObject("weight").put("type", "number");
     props(step).putObject("standIn").put("type", "boolean");

@@ -226,14 +226,15 @@ final class Recommendations {
   /**
    * A history event in an explanation.
    *
-   * @param timestamp the event's time; null for a stand-in, which is no event of the user's (it was 0, which
-   *     {@code POST /v1/admin/influence} answered as null: QA)
+   * @param timestamp the event's time; null for a stand-in, which is no event of the user's, and for a history event
+   *     sent without one (it was 0, and the time of receipt, where {@code POST /v1/admin/influence} said null: QA)
    * @param standIn whether it is not the user's own event but an item standing in for a history while they have few
    *     (the most popular of the categories and creators they chose at onboarding)
    */
   record Step(String itemId, Long timestamp, String type, double weight, boolean standIn) {
-    static Step of(Event e, double weight, boolean standIn) {
-      return new Step(e.itemId(), standIn ? null : e.timestamp(), e.type(), weight, standIn);
+    static Step of(Event e, double weight, Set<Event> standIns, Set<Event> undated) {
+      boolean standIn = standIns.contains(e);
+      return new Step(e.itemId(), standIn || undated.contains(e) ? null : e.timestamp(), e.type(), weight, standIn);
     }
   }
 
@@ -292,6 +293,15 @@ final class Recommendations {
   /** As {@link #recommend(List, Set, Preferences, Options, long)}, with what answered. */
   Answer answer(List<Event> history, Set<String> earlierItems, Preferences preferences, Options requested,
       long nowMillis) {
+    return answer(history, earlierItems, preferences, requested, nowMillis, Set.of());
+  }
+
+  /**
+   * As {@link #answer(List, Set, Preferences, Options, long)}, where the events of {@code undated} (by identity) were
+   * sent without a time: they are ordered by the one they were given, and explained without it.
+   */
+  Answer answer(List<Event> history, Set<String> earlierItems, Preferences preferences, Options requested,
+      long nowMillis, Set<Event> undated) {
     IndexView v = view; // one read: the model and its flags belong together, even during a swap
     ServingModel m = v == null ? null : v.model();
     // a transfer model asked for no scene answers in its training target, and so do the fallbacks and popularity
@@ -400,8 +410,9 @@ final class Recommendations {
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
-        : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, ranked)
-        : m.sceneTarget(o.scene()) != null ? explainTransfer(m, o.scene(), modelHistory, modelEvents, standIns, ranked)
+        : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, undated, ranked)
+        : m.sceneTarget(o.scene()) != null
+            ? explainTransfer(m, o.scene(), modelHistory, modelEvents, standIns, undated, ranked)
         : Map.of();
     List<Recommended> out = new ArrayList<>(ranked.size());
     boolean byModel = false;
@@ -704,7 +715,7 @@ final class Recommendations {
 
   /** Attention explanations of the model's candidates among {@code ranked} (three forward passes in all). */
   private static Map<Candidate, Explained> explain(ServingModel m, int[] history, int[] types, List<Event> events,
-      Set<Event> standIns, List<Candidate> ranked) {
+      Set<Event> standIns, Set<Event> undated, List<Candidate> ranked) {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
@@ -715,7 +726,7 @@ final class Recommendations {
       List<Step> steps = new ArrayList<>(a.topSteps().length);
       for (int p : a.topSteps()) {
         Event e = events.get(a.firstStep() + p);
-        steps.add(Step.of(e, a.stepWeights()[p], standIns.contains(e)));
+        steps.add(Step.of(e, a.stepWeights()[p], standIns, undated));
       }
       String top = steps.isEmpty() ? null : steps.get(0).itemId();
       out.put(fromModel.get(k), new Explained(steps, null, top, finiteOrZero(a.topStepDrop()),
@@ -730,7 +741,7 @@ final class Recommendations {
    * first, and the score's drop when the top event, or a seeded random other one, is left out of the history.
    */
   private static Map<Candidate, Explained> explainTransfer(ServingModel m, String scene, int[] history,
-      List<Event> events, Set<Event> standIns, List<Candidate> ranked) {
+      List<Event> events, Set<Event> standIns, Set<Event> undated, List<Candidate> ranked) {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
@@ -749,7 +760,7 @@ final class Recommendations {
       List<Step> steps = new ArrayList<>(history.length);
       for (int j : order) {
         Event e = events.get(j);
-        steps.add(Step.of(e, shares[j], standIns.contains(e)));
+        steps.add(Step.of(e, shares[j], standIns, undated));
       }
       int top = order[0];
       float topDrop = full - withoutEvent.computeIfAbsent(top,
