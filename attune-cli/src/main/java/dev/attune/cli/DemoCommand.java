@@ -84,6 +84,8 @@ final class DemoCommand implements Callable<Integer> {
     if (users <= 0) throw new IllegalArgumentException("--users must be > 0: " + users);
     if (show < 0) throw new IllegalArgumentException("--show must be >= 0: " + show);
     if (epochs <= 0) throw new IllegalArgumentException("--epochs must be > 0: " + epochs);
+    // an empty --dir is the current folder, where the demo wrote its store (QA); every other command refuses it
+    if (dir.toString().isBlank()) throw new IllegalArgumentException("--dir is empty: give the demo a folder");
     if (!noServe) {
       try {
         // a key the server would refuse ends the demo after its minutes of work otherwise

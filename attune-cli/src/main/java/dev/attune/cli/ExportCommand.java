@@ -67,6 +67,13 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // a stop said as every other command's is (QA: an interrupted export ended without a word)
+    return AttuneCli.sayingOnStop("attune-export-stopped", () -> spec.commandLine().getErr().println("attune: the"
+        + " export stopped before it finished; " + out + " holds what it held before, or, when the stop came while"
+        + " it was written, is marked unfinished, which load refuses: export again"), this::export);
+  }
+
+  private Integer export() throws Exception {
     PrintWriter printed = spec.commandLine().getOut();
     String url = ServeCommand.storeUrl(store);
     ServeCommand.existingSqliteFile(url); // a mistyped file is said, not created empty

@@ -67,6 +67,14 @@ class DemoCommandTest {
    * Review: a second demo on a folder whose store a first still served deleted it under that server, and a --dir
    * holding another store (serve's default attune-data) lost it. Both are refused, the store left as it was.
    */
+  // QA: --dir "" was the current folder, where the demo wrote its store
+  @Test
+  void anEmptyDirIsRefusedBeforeAnyWork() {
+    CliRun r = CliRun.run("demo", "--dir", "", "--no-serve");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("--dir is empty"), r.err());
+  }
+
   @Test
   void aStoreInUseOrNotTheDemosIsNeverReplaced() throws Exception {
     Path other = dir.resolve("attune-data");

@@ -74,12 +74,22 @@ enum Dialect {
    *
    * @throws IllegalArgumentException if the URL is null or names another database
    */
+  /** A PostgreSQL URL that names its host(s) and database; parameters may follow. */
+  private static final java.util.regex.Pattern POSTGRESQL_URL =
+      java.util.regex.Pattern.compile("jdbc:postgresql://[^/?#]+/[^/?#;&]+");
+
   static Dialect of(String jdbcUrl) {
     if (jdbcUrl == null) {
       throw new IllegalArgumentException("JDBC URL must not be null");
     }
     for (Dialect d : values()) {
       if (jdbcUrl.startsWith(d.urlPrefix)) {
+        // the driver fills in what is left out (localhost, a database named after the system user): jdbc:postgresql://
+        // opened a database the operator never named and made a store in it (QA)
+        if (d == POSTGRESQL && !POSTGRESQL_URL.matcher(jdbcUrl).lookingAt()) {
+          throw new IllegalArgumentException("incomplete PostgreSQL URL '" + Store.redacted(jdbcUrl) + "': name the"
+              + " host and the database, jdbc:postgresql://<host>[:<port>]/<database>");
+        }
         return d;
       }
     }

@@ -1,0 +1,32 @@
+package dev.attune.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Which store a JDBC URL names, and the URLs refused before a driver fills in what they leave out. */
+class DialectTest {
+  @Test
+  void completeUrlsNameTheirDialect() {
+    assertEquals(Dialect.SQLITE, Dialect.of("jdbc:sqlite:attune-data/attune.db"));
+    assertEquals(Dialect.POSTGRESQL, Dialect.of("jdbc:postgresql://127.0.0.1:5432/test?user=postgres"));
+    assertEquals(Dialect.POSTGRESQL, Dialect.of("jdbc:postgresql://db/attune"));
+    assertEquals(Dialect.POSTGRESQL, Dialect.of("jdbc:postgresql://h1:5432,h2:5432/attune?targetServerType=primary"));
+    assertEquals(Dialect.POSTGRESQL, Dialect.of("jdbc:postgresql://[::1]:5432/attune"));
+  }
+
+  // QA: jdbc:postgresql:// opened localhost's database named after the system user and made a store in it
+  @Test
+  void aPostgresqlUrlWithoutHostOrDatabaseIsRefusedWithoutItsPassword() {
+    for (String url : new String[] {"jdbc:postgresql://", "jdbc:postgresql://127.0.0.1", "jdbc:postgresql://127.0.0.1/",
+        "jdbc:postgresql://127.0.0.1:5432/?user=postgres", "jdbc:postgresql:attune", "jdbc:postgresql:///attune",
+        "jdbc:postgresql://?user=u&password=secret"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Dialect.of(url), url);
+      assertTrue(e.getMessage().contains("name the host and the database"), e.getMessage());
+      assertFalse(e.getMessage().contains("secret"), e.getMessage());
+    }
+  }
+}
