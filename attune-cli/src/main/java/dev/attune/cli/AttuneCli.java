@@ -234,6 +234,28 @@ public final class AttuneCli {
     }
   }
 
+  /**
+   * Deletes {@code dir} once it is an empty folder, waiting up to a second for it to become one: from a stop, the
+   * shutdown hook of a data set's write removes its temporary files beside this one. Anything else is left.
+   */
+  static void deleteIfEmpty(Path dir) {
+    for (int tries = 0; tries < 20; tries++) {
+      try {
+        java.nio.file.Files.deleteIfExists(dir);
+        return;
+      } catch (java.nio.file.DirectoryNotEmptyException notYet) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      } catch (IOException notOurs) {
+        return; // not a folder this run may delete
+      }
+    }
+  }
+
   /** Set by a stop of a training run: {@link Progress} then ends the run at its next step ({@link StopRequested}). */
   private static volatile boolean stopRequested;
 

@@ -68,10 +68,15 @@ final class ImportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    // a stop said, not a bare exit 130 (QA): what --out holds then
-    return AttuneCli.sayingOnStop("attune-import-stopped", () -> spec.commandLine().getErr().println("attune: the"
-        + " import stopped before it finished; " + out + " holds what it held before (a data set is replaced only"
-        + " once the new one is written whole)"), this::importData);
+    // a stop said, not a bare exit 130 (QA): what --out holds then; a folder made for it goes again (QA: an empty
+    // folder was left, said to hold what it held before)
+    boolean existed = java.nio.file.Files.exists(out);
+    return AttuneCli.sayingOnStop("attune-import-stopped", () -> {
+      if (!existed) AttuneCli.deleteIfEmpty(out);
+      spec.commandLine().getErr().println("attune: the import stopped before it finished; " + out + (existed
+          ? " holds what it held before (a data set is replaced only once the new one is written whole)"
+          : java.nio.file.Files.exists(out) ? " holds only this run's unfinished files: delete it" : " was not made"));
+    }, this::importData);
   }
 
   private Integer importData() throws Exception {
