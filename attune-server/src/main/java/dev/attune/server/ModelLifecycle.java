@@ -96,8 +96,6 @@ final class ModelLifecycle implements AutoCloseable {
    * model.json}: the events stored since are those after it, whatever was deleted meanwhile.
    */
   static final String STORE_SEQUENCE_KEY = "storeSequenceAtJob";
-  /** What the gate's note says when the active version stood in for a candidate of its own events. */
-  private static final String STOOD_IN = "the active version stood in for it";
   /** The suffix of a version's directory while its job builds it ({@code .<version>.partial}). */
   static final String PARTIAL_SUFFIX = ".partial";
 
@@ -649,8 +647,8 @@ final class ModelLifecycle implements AutoCloseable {
       }
       if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;
       if (standIn != null) {
-        String why = "the candidate would have learnt exactly the active version's events: " + STOOD_IN
-            + " (its NDCG@10 is the candidate's), and only the model of every event was trained";
+        String why = "the candidate would have learnt exactly the active version's events: the active version stood"
+            + " in for it (its NDCG@10 is the candidate's), and only the model of every event was trained";
         note = note == null ? why : why + "; " + note;
       }
       // the holdout and its rule were chosen for the version served when the job began: another one activated since
@@ -725,7 +723,7 @@ final class ModelLifecycle implements AutoCloseable {
         // candidate that was not trained, and there is nothing to keep
         throw new IllegalStateException(String.valueOf(gate.get("note")));
       }
-      writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
+      writeGate(out, gate, candidate, standIn != null, trainedUntil, stored.events().size(), sequenceAtJob, j);
       writeUntrainedItems(out, ds, learnt);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
@@ -755,7 +753,7 @@ final class ModelLifecycle implements AutoCloseable {
           gate.put("refit", kept);
         }
         j.publishGate(gate);
-        writeGate(out, gate, candidate, trainedUntil, stored.events().size(), sequenceAtJob, j);
+        writeGate(out, gate, candidate, standIn != null, trainedUntil, stored.events().size(), sequenceAtJob, j);
       }
       // one line per version, with the decision its model.json records
       LOG.info("model gate: version={} decision={} candidateNdcg10={} activeVersion={} activeNdcg10={} margin={}"
@@ -1043,9 +1041,9 @@ final class ModelLifecycle implements AutoCloseable {
    * and last sequence number at the job's start and, as its {@code test} (unless the training wrote one), the
    * holdout's metrics to the version's {@code model.json} (written to a temporary file, then moved over it): the store
    * registers them too, but a version folder read without that store (copied, or beside a model another store serves)
-   * shows them then.
+   * shows them then. {@code stoodIn}: the metrics are the active version's, standing in for a candidate.
    */
-  private void writeGate(Path dir, Map<String, Object> gate, Map<String, Double> holdoutMetrics,
+  private void writeGate(Path dir, Map<String, Object> gate, Map<String, Double> holdoutMetrics, boolean stoodIn,
       long trainedUntilMillis, long storeEvents, long storeSequence, Job job) throws IOException {
     updateModelJson(dir, info -> {
       if (!info.has("test")) {
@@ -1054,7 +1052,7 @@ final class ModelLifecycle implements AutoCloseable {
         test.put("metrics", holdoutMetrics);
         if (gate.get("refit") instanceof Map<?, ?> refit && Boolean.TRUE.equals(refit.get("served"))) {
           // the served model learnt the holdout: these are its candidate's, the last numbers measured on unseen events
-          test.put("measured", gate.get("note") instanceof String note && note.contains(STOOD_IN)
+          test.put("measured", stoodIn
               ? "the active version, standing in for a candidate of its own events; this model learnt every event"
               : "the candidate, before it was trained again on every event");
         }
@@ -1392,14 +1390,15 @@ final class ModelLifecycle implements AutoCloseable {
         try {
           // never what is served or active: a hidden name is not listed, so nothing should have activated it, but a
           // directory is not deleted on that belief alone (a review)
-          boolean needed = entry.equals(served.dir()) || store.modelVersions().stream().anyMatch(v -> v.active()
+          List<Store.ModelVersion> registered = store.modelVersions();
+          boolean needed = entry.equals(served.dir()) || registered.stream().anyMatch(v -> v.active()
               && Path.of(v.path()).toAbsolutePath().normalize().equals(entry));
           if (needed) {
             LOG.warn("leaving {}: it is the version served or the registry's active one", entry);
             continue;
           }
           LOG.info("removing {}, left by a removal of version {} that did not finish", entry, was.getFileName());
-          for (Store.ModelVersion v : store.modelVersions()) {
+          for (Store.ModelVersion v : registered) {
             if (!v.active() && Path.of(v.path()).toAbsolutePath().normalize().equals(was)) {
               store.deleteModelVersion(v.id());
             }
