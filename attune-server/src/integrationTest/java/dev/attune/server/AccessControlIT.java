@@ -101,17 +101,13 @@ class AccessControlIT {
   @Test
   void aRequestWithTwoAuthorizationOrContentTypeHeadersIsRefused() throws Exception {
     String event = "{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"play\"}";
-    HttpResponse<String> twoKeys = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
-        .header("Content-Type", "application/json").header("Authorization", "Bearer " + writer)
-        .header("Authorization", "Bearer nonsense").POST(HttpRequest.BodyPublishers.ofString(event)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> twoKeys = post("/v1/events", event, "Content-Type", "application/json", "Authorization",
+        "Bearer " + writer, "Authorization", "Bearer nonsense");
     assertEquals(400, twoKeys.statusCode(), twoKeys.body());
     assertTrue(twoKeys.body().contains("\"field\":\"Authorization\""), twoKeys.body());
     assertTrue(twoKeys.body().contains("more than one Authorization header"), twoKeys.body());
-    HttpResponse<String> twoTypes = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
-        .header("Content-Type", "application/json").header("Content-Type", "application/xml")
-        .header("Authorization", "Bearer " + writer).POST(HttpRequest.BodyPublishers.ofString(event)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> twoTypes = post("/v1/events", event, "Content-Type", "application/json", "Content-Type",
+        "application/xml", "Authorization", "Bearer " + writer);
     assertEquals(400, twoTypes.statusCode(), twoTypes.body());
     assertTrue(twoTypes.body().contains("\"field\":\"Content-Type\""), twoTypes.body());
     assertEquals(0, store.counts().events(), "nothing of either stored");
@@ -263,10 +259,8 @@ class AccessControlIT {
     // another origin's write is refused before it runs (a page of another site could send one without a
     // preflight); the server's own origin (the dashboard) and a listed one may write
     String event = "{\"userId\":\"u\",\"itemId\":\"i\",\"type\":\"play\",\"timestamp\":1}";
-    HttpResponse<String> write = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
-        .header("Origin", "https://evil.example.com").header("Authorization", "Bearer " + writer)
-        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(event)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> write = post("/v1/events", event, "Origin", "https://evil.example.com", "Authorization",
+        "Bearer " + writer, "Content-Type", "text/plain");
     assertEquals(403, write.statusCode(), write.body());
     assertTrue(write.body().contains("origin_not_allowed"), write.body());
     assertTrue(store.recentEvents("u", 10).isEmpty(), "nothing stored");
@@ -338,6 +332,14 @@ class AccessControlIT {
     double seconds = (System.nanoTime() - start) / 1e9;
     assertTrue(seconds < 10, "both answered in " + seconds + " s, not after the store's 20 s");
     hang.set(false);
+  }
+
+  /** POSTs {@code body} with {@code headers} (name, value, name, value, ...; a name given twice is sent twice). */
+  private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    for (int k = 0; k < headers.length; k += 2) b.header(headers[k], headers[k + 1]);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> send(String method, String path, String body, String bearer) throws Exception {
