@@ -1207,6 +1207,9 @@ class AttuneCliIT {
         new String[] {"evaluate", "--data", set, "--models", "pop", "--json", dir.toString()},
         new String[] {"evaluate", "--data", set, "--models", "pop", "--two-stage-sasrec-epochs", "3"},
         new String[] {"evaluate", "--data", set, "--models", "pop,pop"},
+        new String[] {"evaluate", "--data", set, "--models", "pop, POP"},
+        new String[] {"evaluate", "--data", set, "--models", ""},
+        new String[] {"evaluate", "--data", set, "--models", " , "},
         new String[] {"generate", "--out", dir.resolve("huge").toString(), "--users", "2000000000"},
         new String[] {"demo", "--port", "99999", "--dir", dir.resolve("demo").toString()},
         new String[] {"explain", "--model", model, "--data", set, "--show", "-1"});
@@ -1217,6 +1220,9 @@ class AttuneCliIT {
           "refused before the work: " + String.join(" ", args) + ": " + r.out() + r.err());
     }
     assertFalse(Files.exists(Path.of(model)), "nothing written");
+    CliRun noModels = run("evaluate", "--data", set, "--models", "");
+    assertTrue(noModels.err().contains("--models names no model") && noModels.err().contains("sasrec"),
+        "says what to give: " + noModels.err());
     // a file where a folder of the path should be is said in words, not by the exception's name
     Path file = Files.writeString(dir.resolve("scores.csv"), "x");
     CliRun underFile = run("evaluate", "--data", set, "--models", "pop", "--json", file.resolve("x.json").toString());
@@ -1428,6 +1434,11 @@ class AttuneCliIT {
         && explain.out().contains("faithfulness over 20 users") && explain.out().contains("50% is chance"),
         explain.out());
     assertFalse(explain.err().contains("held out other events"), explain.err());
+    assertFalse(explain.err().contains("fewer than --k"), "full lists need no note: " + explain.err());
+    CliRun pastCatalogue = run("explain", "--model", model.toString(), "--data", data.toString(), "--show", "2",
+        "--k", "100000");
+    assertEquals(0, pastCatalogue.code(), pastCatalogue.err());
+    assertTrue(pastCatalogue.err().contains("2 of 2 lists hold fewer than --k 100000 items"), pastCatalogue.err());
     // a data set whose split holds out other events than the model's did (re-imported in another order) is said
     ObjectNode otherSplit = (ObjectNode) new ObjectMapper().readTree(model.resolve("model.json").toFile());
     otherSplit.put("heldOut", "0");

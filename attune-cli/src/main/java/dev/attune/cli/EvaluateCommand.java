@@ -132,16 +132,21 @@ final class EvaluateCommand implements Callable<Integer> {
     if (twoStageSasrecEpochs > 0 && !twoStage) {
       throw new IllegalArgumentException("--two-stage-sasrec-epochs applies with --two-stage only");
     }
+    if (json != null && !json.toString().equals("-")) requireWritableFile(json, "--json");
+    // "pop, als" as people type lists: the space is no part of a name (QA: unknown model ' als')
+    models = models.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
+    ctrModels = ctrModels.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
     java.util.Set<String> named = new java.util.HashSet<>();
     for (String m : models) {
       if (!named.add(m.toLowerCase(Locale.ROOT))) {
         throw new IllegalArgumentException("--models names " + m + " twice");
       }
     }
-    if (json != null && !json.toString().equals("-")) requireWritableFile(json, "--json");
-    // "pop, als" as people type lists: the space is no part of a name (QA: unknown model ' als')
-    models = models.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
-    ctrModels = ctrModels.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
+    if (models.isEmpty() && trained.isEmpty() && ctrModels.isEmpty() && !twoStage) {
+      // found here, not after loading and splitting, where it read as "every model was skipped"
+      throw new IllegalArgumentException("--models names no model and nothing else (--trained, --ctr, --two-stage)"
+          + " is asked for: name one or more of " + ClassicModels.NAMES + " and " + AttentionModels.NAMES);
+    }
     for (String m : ctrModels) {
       if (!dev.attune.train.CtrModels.knows(m)) {
         throw new IllegalArgumentException("unknown CTR model '" + m + "'; known: " + dev.attune.train.CtrModels.NAMES);

@@ -55,6 +55,9 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--k", defaultValue = "10", description = "Recommendations per user (default: ${DEFAULT-VALUE}).")
   int k;
 
+  /** Lists of the shown users that came out shorter than {@link #k}. */
+  private int shortLists;
+
   @Option(names = "--sample", defaultValue = "1000", description = "Users sampled for the faithfulness share, 0 = none (default: ${DEFAULT-VALUE}).")
   int sample;
 
@@ -120,6 +123,7 @@ final class ExplainCommand implements Callable<Integer> {
       out.printf("user %s (%d positive events in history%s):%n", dataset.userIds().id(u), steps[0].length,
           steps[0].length > model.historyWindow() ? ", the newest " + model.historyWindow() + " read" : "");
       TopK top = model.recommend(Query.forUser(u, k));
+      if (top.size() < k) shortLists++;
       List<String> because = new ArrayList<>();
       for (int r = 0; r < top.size(); r++) {
         AttentionExplanation e = model.explainAttention(steps[0], steps[1], top.item(r), seed);
@@ -143,6 +147,7 @@ final class ExplainCommand implements Callable<Integer> {
       }
     }
 
+    noteShortLists(shown.size());
     if (sample > 0) {
       SplittableRandom random = new SplittableRandom(seed);
       List<int[]> caseHistories = new ArrayList<>();
@@ -211,6 +216,7 @@ final class ExplainCommand implements Callable<Integer> {
           + "popularity %.2f, neighbours %.2f, neighbours in %s %.2f, EASE %.2f):%n", dataset.userIds().id(u),
           history.length, inTarget, target, gate[0], gate[1], gate[2], gate[3], target, gate[4], gate[5]);
       TopK top = model.recommend(Query.forUser(u, k));
+      if (top.size() < k) shortLists++;
       int[] items = new int[top.size()];
       for (int r = 0; r < items.length; r++) items[r] = top.item(r);
       // the shares split this item's whole served score (every blend term), so they differ between items; the
@@ -222,6 +228,7 @@ final class ExplainCommand implements Callable<Integer> {
             topThree(dataset, history, shares[r]), topThree(dataset, history, a.weights()));
       }
     }
+    noteShortLists(shown.size());
     if (sample > 0) {
       SplittableRandom random = new SplittableRandom(seed);
       int cases = 0;
@@ -329,6 +336,13 @@ final class ExplainCommand implements Callable<Integer> {
    * The users to explain: those named with {@code --user} (an unknown one is an error), else the first {@code
    * --show} users that {@code hasTest} accepts.
    */
+  /** Lists cut short by --k past what a user can be recommended: said, as a shorter list reads like a fault. */
+  private void noteShortLists(int lists) {
+    if (shortLists == 0) return;
+    spec.commandLine().getErr().printf("attune: note: %d of %d lists hold fewer than --k %d items: the model had no"
+        + " more to recommend to those users (the items it may recommend, less those they had)%n", shortLists, lists, k);
+  }
+
   private List<Integer> shownUsers(Dataset dataset, java.util.function.IntPredicate hasTest) {
     List<Integer> shown = new ArrayList<>();
     for (String id : users) {

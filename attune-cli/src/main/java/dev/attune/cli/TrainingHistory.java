@@ -33,6 +33,11 @@ final class TrainingHistory implements FitListener {
     next.status(message);
   }
 
+  @Override
+  public void stepStatus(String figure) {
+    next.stepStatus(figure);
+  }
+
   /**
    * Records the epoch; passes it on unless it is one a resumed run replays from its checkpoint (passed on, they
    * printed as "epoch 1 ... (0.0 s)", as if trained again in no time).

@@ -39,6 +39,40 @@ class ProgressTest {
     }
   }
 
+  /**
+   * On a terminal, a status is a whole line under its bar (beside the bar the terminal's width cut it short) and the
+   * running loss stays in the bar; on a file the running loss is no line at all.
+   */
+  @Test
+  void onATerminalAStatusIsItsOwnLineAndTheRunningLossStaysInTheBar() {
+    String status = "validation NDCG@10 0.1234 after epoch 3 (best 0.1234), a status longer than a bar leaves room for";
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    try (Progress p = new Progress("sasrec", false, null, true)) {
+      p.progress("epoch 3/3", 1, 2);
+      p.stepStatus("loss 0.7321");
+      p.progress("epoch 3/3", 2, 2);
+      p.status(status);
+      p.progress("epoch 4/4", 1, 2);
+    } finally {
+      System.setErr(stderr);
+    }
+    List<String> drawn = List.of(captured.toString().split("[\r\n]+"));
+    assertTrue(drawn.contains("sasrec: " + status), "a line of its own: " + drawn);
+    assertTrue(drawn.stream().anyMatch(l -> l.contains("epoch 3/3") && l.contains("[") && l.endsWith("loss 0.7321")),
+        "the loss beside its bar: " + drawn);
+    assertTrue(drawn.stream().anyMatch(l -> l.contains("epoch 4/4")), "the next step opens a bar: " + drawn);
+
+    StringWriter w = new StringWriter();
+    try (Progress p = new Progress("sasrec", false, new PrintWriter(w), false)) {
+      p.progress("epoch 1/1", 1, 2);
+      p.stepStatus("loss 0.7321");
+      p.status("gate of music (1/2): skipped a batch");
+    }
+    assertEquals(List.of("sasrec: gate of music (1/2): skipped a batch"), lines(w), "no line per batch in a log");
+  }
+
   /** On a file, a stage that reports no step for the interval (EASE's inverse) says it is still running. */
   @Test
   void onAFileAStageWithoutStepsForLongSaysItIsStillRunning() throws Exception {

@@ -14,8 +14,17 @@ public interface FitListener {
    */
   default void progress(String stage, long done, long total) {}
 
-  /** Reports a short live status next to the progress, such as the running loss or a validation score. */
+  /**
+   * Reports a status worth keeping, such as a validation score, a skipped batch or an early stop: a terminal shows it
+   * on its own line, a log as a line.
+   */
   default void status(String message) {}
+
+  /**
+   * Reports a figure that changes with every step of the current stage, such as the running loss: shown beside a
+   * progress bar while the stage runs, never written as a line (one per batch would flood a log).
+   */
+  default void stepStatus(String figure) {}
 
   /** Reports the end of an epoch or iteration with its training loss (NaN if not computed). */
   default void epochEnd(int epoch, double loss) {}
@@ -45,6 +54,11 @@ public interface FitListener {
       @Override
       public void status(String message) {
         next.status(prefix + message);
+      }
+
+      @Override
+      public void stepStatus(String figure) {
+        next.stepStatus(figure);
       }
     };
   }

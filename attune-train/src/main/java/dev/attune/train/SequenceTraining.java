@@ -724,7 +724,7 @@ public final class SequenceTraining {
       }
       sequences += windows.length;
       report.progress(stage, sequences, ex.user.length);
-      report.status(String.format("loss %.4f", lossSum / Math.max(1, positions))
+      report.stepStatus(String.format("loss %.4f", lossSum / Math.max(1, positions))
           + (skipped > 0 ? ", " + skipped + " non-finite batches skipped" : ""));
     }
     if (skipped > 0) report.status("epoch " + (epoch + 1) + ": skipped " + skipped + " batches with non-finite gradients");
