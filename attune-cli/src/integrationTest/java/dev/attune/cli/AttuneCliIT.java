@@ -596,9 +596,10 @@ class AttuneCliIT {
       assertEquals(dataset.item(3), store.item(dataset.item(3).id()).orElseThrow().item(), "items whole");
       // while a server holds the store, its caches would not see the load: refused
       try (var claim = store.tryLockForServing().orElseThrow()) {
-        CliRun refused = run("load", "--data", data.toString(), "--store", url, "-q");
+        CliRun refused = run("load", "--data", data.toString(), "--store", url);
         assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.err());
         assertTrue(refused.err().contains("another attune server"), refused.err());
+        assertFalse(refused.err().contains("read "), "refused before the data set is read: " + refused.err());
       }
     }
     // another generated set has the same name: its events would all be taken for duplicates, so it is refused

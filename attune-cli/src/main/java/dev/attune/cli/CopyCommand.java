@@ -74,8 +74,38 @@ final class CopyCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--from and --to name the same store (" + fromFile + ")");
     }
     long start = System.nanoTime();
-    Map<String, Long> copied;
-    List<Store.ModelVersion> versions;
+    // a stop ends the copy at its next batch of rows and rolls it back, and both stores are closed before the process
+    // ends: SQLite folds its write-ahead log back as the last connection closes (a stop that ended the process
+    // mid-copy left the rolled-back rows' log beside the empty store)
+    Copied result = AttuneCli.stoppingBetweenSteps("attune-copy-stopped", () -> err.println("attune: the copy stopped"
+        + " before it finished; the store at --to holds none of it (the copy is one transaction): run the same command"
+        + " again"), () -> copy(fromUrl, err));
+    Map<String, Long> copied = result.rows();
+    List<Store.ModelVersion> versions = result.versions();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    out.printf(Locale.ROOT, "copied %s into %s in %.1f s: %s%n", ServeCommand.withoutParameters(fromUrl),
+        ServeCommand.withoutParameters(to), seconds, StoreCopy.describe(copied));
+    List<String> missing = new ArrayList<>();
+    for (Store.ModelVersion v : versions) {
+      if (!Files.isDirectory(Path.of(v.path()))) missing.add(v.id() + " (" + v.path() + ")");
+    }
+    if (!missing.isEmpty()) {
+      // the registry holds paths, not the models: a server elsewhere needs the folders at the same places
+      String which = versions.size() == 1 ? "the one model version has" : missing.size() + " of " + versions.size()
+          + " model versions have";
+      err.printf(Locale.ROOT, "attune: note: %s no directory here: %s; a server on the new store serves and activates"
+          + " only versions whose directories it can read, so copy them to the same paths on the machine that serves"
+          + " it%n", which, String.join(", ", missing.subList(0, Math.min(3, missing.size())))
+              + (missing.size() > 3 ? " and " + (missing.size() - 3) + " more" : ""));
+    }
+    return 0;
+  }
+
+  /** What a copy wrote: rows per table, and the model versions the new store lists. */
+  private record Copied(Map<String, Long> rows, List<Store.ModelVersion> versions) {}
+
+  /** Claims both stores and copies {@code fromUrl} into {@link #to}; a stop ends it at its next batch of rows. */
+  private Copied copy(String fromUrl, PrintWriter err) {
     // the source as an earlier build left it: a copy reads it and must not upgrade it
     try (Store source = Store.openAsItIs(fromUrl)) {
       Store.ServingLock sourceClaim = source.tryLockForServing().orElse(null);
@@ -108,10 +138,9 @@ final class CopyCommand implements Callable<Integer> {
                 + " ?currentSchema=<name>), so that nothing is merged or written over");
           }
           try (Store target = Store.open(to); Progress progress = new Progress("copy", quiet, quiet ? null : err)) {
+            Map<String, Long> copied;
             try {
-              copied = AttuneCli.sayingOnStop("attune-copy-stopped", () -> err.println("attune: the copy stopped before"
-                  + " it finished; the store at --to holds none of it (the copy is one transaction): run the same"
-                  + " command again"), () -> StoreCopy.copy(source, target, progress));
+              copied = StoreCopy.copy(source, target, progress);
             } catch (dev.attune.store.StoreException e) {
               // a row one database takes and the other refuses, a lost connection, a full disk: said in one line
               throw new IllegalArgumentException("the copy failed, and the store at --to holds none of it: "
@@ -140,27 +169,10 @@ final class CopyCommand implements Callable<Integer> {
               err.println("attune: note: --from is being served: the copy holds the store as it was when the copy"
                   + " began; what the server stored since is not in it");
             }
-            versions = target.modelVersions();
+            return new Copied(copied, target.modelVersions());
           }
         }
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    out.printf(Locale.ROOT, "copied %s into %s in %.1f s: %s%n", ServeCommand.withoutParameters(fromUrl),
-        ServeCommand.withoutParameters(to), seconds, StoreCopy.describe(copied));
-    List<String> missing = new ArrayList<>();
-    for (Store.ModelVersion v : versions) {
-      if (!Files.isDirectory(Path.of(v.path()))) missing.add(v.id() + " (" + v.path() + ")");
-    }
-    if (!missing.isEmpty()) {
-      // the registry holds paths, not the models: a server elsewhere needs the folders at the same places
-      String which = versions.size() == 1 ? "the one model version has" : missing.size() + " of " + versions.size()
-          + " model versions have";
-      err.printf(Locale.ROOT, "attune: note: %s no directory here: %s; a server on the new store serves and activates"
-          + " only versions whose directories it can read, so copy them to the same paths on the machine that serves"
-          + " it%n", which, String.join(", ", missing.subList(0, Math.min(3, missing.size())))
-              + (missing.size() > 3 ? " and " + (missing.size() - 3) + " more" : ""));
-    }
-    return 0;
   }
 }

@@ -75,6 +75,8 @@ final class LoadCommand implements Callable<Integer> {
       throw new IllegalArgumentException(data + " holds an export that did not finish (stopped or failed while it"
           + " wrote; " + ExportCommand.UNFINISHED + " marks it): run 'attune export' again");
     }
+    String refusal = ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again";
+    requireFreeIfThere(url, refusal);
     Dataset dataset = DatasetIo.read(data);
     requireIdsTheApiTakes(data, dataset);
     // an export's events keep their ids and contexts in the store they are loaded into
@@ -98,36 +100,37 @@ final class LoadCommand implements Callable<Integer> {
     dev.attune.server.UserIds.requireUsableKey("ATTUNE_USER_ID_KEY", System.getenv("ATTUNE_USER_ID_KEY"));
     dev.attune.server.UserIds userIds = new dev.attune.server.UserIds(System.getenv("ATTUNE_USER_ID_KEY"));
     long start = System.nanoTime();
-    Loaded loaded;
-    ExportCommand.ItemFlags applied;
-    int unhidden = 0;
     // a running server would keep serving its own view of the catalogue and the counters, without these; claimed
     // before the store is migrated, which would lock an earlier build's running server out of a restart
-    Store.ServingLock claim = ServeCommand.claimBeforeMigrating(url, false, ServeCommand.anotherServerMessage(url)
-        + "; stop it, load, then start it again");
-    try (claim; Store s = Store.open(url)) {
-      try (Progress progress = new Progress("load", quiet, err)) {
-        requireTheStoresUserIdConvention(s, dataset, userIds);
-        boolean loadedBefore = requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
-        if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
-        if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
-        // a data set whose events the store holds (a reload, a restore) is that catalogue, edited since or not
-        if (!merge && !loadedBefore) requireSameCatalogue(s, dataset);
-        String sharedUsers = sharedUsersNote(s, dataset, userIds);
-        if (sharedUsers != null) err.println(sharedUsers);
-        // each batch is committed whole, so what was stored stays and a second run stores the rest
-        loaded = AttuneCli.sayingOnStop("attune-load-stopped", () -> err.println("attune: the load stopped before it"
-            + " finished; what it stored is kept: run the same command again to store the rest" + (exported == null
-                ? "" : " (if past half of this export was stored, the store refuses it as loaded before: add"
-                    + " --reload; until it finishes, the items the export holds hidden or deleted are shown)")),
-            () -> load(s, dataset, exported, userIds, progress));
-        applied = flags == null ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of())
-            : applyItemFlags(s, flags);
-        // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the export
-        // says which were hidden then (without its item flags, nothing is shown)
-        if (reload && exported != null && flags != null) unhidden = unhideShownThen(s, dataset, flags);
-      }
-    }
+    Store.ServingLock claim = ServeCommand.claimBeforeMigrating(url, false, refusal);
+    // a stop ends the load at its next batch, and the store is closed before the process ends: SQLite folds its
+    // write-ahead log back as the last connection closes (a stop that ended the process mid-load left it, ~100 MB)
+    Outcome outcome = AttuneCli.stoppingBetweenSteps("attune-load-stopped", () -> err.println("attune: the load"
+        + " stopped before it finished; what it stored is kept: run the same command again to store the rest"
+        + (exported == null ? "" : " (if past half of this export was stored, the store refuses it as loaded before:"
+            + " add --reload; until it finishes, the items the export holds hidden or deleted are shown)")), () -> {
+              try (claim; Store s = Store.open(url); Progress progress = new Progress("load", quiet, err)) {
+                requireTheStoresUserIdConvention(s, dataset, userIds);
+                boolean loadedBefore = requireSameDataIfLoadedBefore(s, dataset, exported, userIds);
+                if (exported != null && !reload) requireExportNotHeldAlready(s, dataset, exported);
+                if (!allowSameEvents) requireEventsNotHeldUnderOtherIds(s, dataset, exported, userIds);
+                // a data set whose events the store holds (a reload, a restore) is that catalogue, edited since or not
+                if (!merge && !loadedBefore) requireSameCatalogue(s, dataset);
+                String sharedUsers = sharedUsersNote(s, dataset, userIds);
+                if (sharedUsers != null) err.println(sharedUsers);
+                // each batch is committed whole, so what was stored stays and a second run stores the rest
+                Loaded stored = load(s, dataset, exported, userIds, progress);
+                ExportCommand.ItemFlags applied = flags == null
+                    ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of()) : applyItemFlags(s, flags);
+                // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the
+                // export says which were hidden then (without its item flags, nothing is shown)
+                int unhidden = reload && exported != null && flags != null ? unhideShownThen(s, dataset, flags) : 0;
+                return new Outcome(stored, applied, unhidden);
+              }
+            });
+    Loaded loaded = outcome.stored();
+    ExportCommand.ItemFlags applied = outcome.applied();
+    int unhidden = outcome.unhidden();
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "loaded %s into %s: %s, %s%s, %s stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), AttuneCli.count(dataset.numUsers(), "user"),
@@ -142,6 +145,28 @@ final class LoadCommand implements Callable<Integer> {
           loaded.conflicts(), loaded.example(), loaded.conflicts(), loaded.compared()));
     }
     return 0;
+  }
+
+  /** What a load stored, the item flags it applied, and the items a restore showed again. */
+  private record Outcome(Loaded stored, ExportCommand.ItemFlags applied, int unhidden) {}
+
+  /**
+   * Refuses a store out of reach or claimed by a server before the data set is read, which took seconds (2.65 s on a
+   * QA run's set) before the refusal; a store not made yet is left for the load to make, after the data set is read.
+   * The load claims the store again for itself: this only says early what the claim would say late.
+   */
+  private static void requireFreeIfThere(String url, String refusal) {
+    if (Store.sqliteFile(url).map(file -> !java.nio.file.Files.exists(file)).orElse(false)) return;
+    Store existing;
+    try {
+      existing = Store.openAsItIs(url);
+    } catch (IllegalArgumentException noStoreThere) {
+      return; // an empty database (made a store by the load) or another build's schema (refused by the load)
+    }
+    try (existing; Store.ServingLock free = existing.tryLockForServing()
+        .orElseThrow(() -> new IllegalArgumentException(refusal))) {
+      // released at once
+    }
   }
 
   /**

@@ -290,6 +290,7 @@ class AccessControlIT {
         .header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "POST")
         .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(204, preflight.statusCode(), preflight.body());
+    assertEquals(java.util.Optional.empty(), preflight.headers().firstValue("Content-Type"), "no content, no type");
     assertTrue(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("").contains("POST"));
     assertTrue(preflight.headers().firstValue("Access-Control-Allow-Headers").orElse("").contains("Authorization"));
     HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/users/u/recommendations"))

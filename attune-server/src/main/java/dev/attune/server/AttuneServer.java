@@ -460,6 +460,10 @@ public final class AttuneServer {
               + " this server's nor among its CORS origins (ATTUNE_CORS_ORIGINS)", "Origin");
         }
       });
+      // a 204 has no content, so no content type either (the default JSON one was sent with it; API QA)
+      c.routes.after(ctx -> {
+        if (ctx.status().getCode() == 204) ctx.res().setContentType(null);
+      });
       if (cors != null) {
         // not Javalin's CORS plugin: it answered a request from another origin 400 after running it
         c.routes.before(cors::decorate);

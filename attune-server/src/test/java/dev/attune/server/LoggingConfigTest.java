@@ -101,6 +101,29 @@ class LoggingConfigTest {
     }
   }
 
+  /**
+   * java.util.logging (the PostgreSQL driver's), bridged as the command line does, follows the settings: its own
+   * console lines ignored ATTUNE_LOG_LEVEL=OFF and the JSON format (a CLI QA run).
+   */
+  @Test
+  void javaUtilLoggingFollowsTheLevelAndTheFormat() throws Exception {
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
+    try {
+      java.util.function.Consumer<LoggerContext> driverWarning = context ->
+          java.util.logging.Logger.getLogger("org.postgresql.Driver").warning("Couldn't parse loginTimeout value: abc");
+      List<String> json = logged("json", null, driverWarning);
+      assertEquals(1, json.size(), json.toString());
+      JsonNode event = new ObjectMapper().readTree(json.get(0));
+      assertEquals("WARN", event.get("level").asText());
+      assertEquals("org.postgresql.Driver", event.get("loggerName").asText());
+      assertEquals(List.of(), logged(null, "OFF", driverWarning));
+    } finally {
+      org.slf4j.bridge.SLF4JBridgeHandler.uninstall();
+      java.util.logging.LogManager.getLogManager().readConfiguration(); // the JDK's console handler back
+    }
+  }
+
   /** ATTUNE_LOG_LEVEL=ERROR (or OFF) silences the libraries' warnings too, which their own loggers set to WARN. */
   @Test
   void theLevelAppliesToTheLibrariesWarnings() throws Exception {

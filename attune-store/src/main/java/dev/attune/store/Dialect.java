@@ -90,6 +90,7 @@ enum Dialect {
           throw new IllegalArgumentException("incomplete PostgreSQL URL '" + Store.redacted(jdbcUrl) + "': name the"
               + " host and the database, jdbc:postgresql://<host>[:<port>]/<database>");
         }
+        if (d == POSTGRESQL) requirePorts(jdbcUrl);
         return d;
       }
     }
@@ -98,6 +99,25 @@ enum Dialect {
     String scheme = schemeEnd < 0 ? jdbcUrl : jdbcUrl.substring(0, schemeEnd + 1) + "...";
     throw new IllegalArgumentException("unsupported database URL '" + scheme
         + "': the store runs on jdbc:sqlite:<file> or jdbc:postgresql://<host>:<port>/<database>");
+  }
+
+  /**
+   * Refuses a port that is no number from 1 to 65535 in any of a PostgreSQL URL's hosts: the pool said only that the
+   * driver "claims to not accept" the URL, after the driver's own warning line (a CLI QA run).
+   */
+  private static void requirePorts(String jdbcUrl) {
+    String hosts = jdbcUrl.substring("jdbc:postgresql://".length(), jdbcUrl.indexOf('/', "jdbc:postgresql://".length()));
+    for (String host : hosts.split(",", -1)) {
+      // [::1]:5432 or name:5432; a bare IPv6 address has no port unless bracketed
+      int bracket = host.lastIndexOf(']');
+      int colon = host.lastIndexOf(':');
+      if (colon < 0 || colon < bracket || (bracket < 0 && host.indexOf(':') != colon)) continue;
+      String port = host.substring(colon + 1);
+      if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+        throw new IllegalArgumentException("PostgreSQL URL '" + Store.redacted(jdbcUrl) + "' has the port '" + port
+            + "': a port is a number from 1 to 65535 (jdbc:postgresql://<host>[:<port>]/<database>)");
+      }
+    }
   }
 
   /** The URL as messages show it: {@link Store#redacted}, a password masked. */

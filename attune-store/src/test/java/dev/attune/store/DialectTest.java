@@ -29,4 +29,16 @@ class DialectTest {
       assertFalse(e.getMessage().contains("secret"), e.getMessage());
     }
   }
+
+  // CLI QA: the driver warned on its own console and the pool said it "claims to not accept" the URL
+  @Test
+  void aPortThatIsNoPortIsRefusedInWords() {
+    for (String url : new String[] {"jdbc:postgresql://127.0.0.1:abc/test", "jdbc:postgresql://127.0.0.1:99999/test",
+        "jdbc:postgresql://h1:5432,h2:0/attune", "jdbc:postgresql://[::1]:x/attune", "jdbc:postgresql://db:/attune"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Dialect.of(url), url);
+      assertTrue(e.getMessage().contains("a port is a number from 1 to 65535"), e.getMessage());
+    }
+    assertEquals(Dialect.POSTGRESQL, Dialect.of("jdbc:postgresql://[::1]/attune"));
+    assertEquals(Dialect.POSTGRESQL, Dialect.of("jdbc:postgresql://db:65535/attune?user=u"));
+  }
 }
