@@ -260,29 +260,36 @@ public final class AttuneCli {
     }
   }
 
-  /** Set by a stop of a training run: {@link Progress} then ends the run at its next step ({@link StopRequested}). */
+  /**
+   * Set by a stop of a run that ends between steps (training, a load, a copy): {@link Progress} then ends it at its
+   * next step ({@link StopRequested}).
+   */
   private static volatile boolean stopRequested;
 
-  /** How long a stop waits for a training run to leave the engine's native code before the process ends. */
+  /**
+   * How long a stop waits for a run to reach its next step (training: to leave the engine's native code; a load or a
+   * copy: to close its stores) before the process ends.
+   */
   private static final long STOP_WAIT_SECONDS = 10;
 
-  /** Thrown at a training run's next step once a stop asked for it; the stop's own notice says what is kept. */
+  /** Thrown at a run's next step once a stop asked for it; the stop's own notice says what is kept. */
   static final class StopRequested extends RuntimeException {
     StopRequested() {
       super("stopped", null, false, false);
     }
   }
 
-  /** Whether a stop asked the running training to end at its next step. */
+  /** Whether a stop asked the running command to end at its next step. */
   static boolean stopRequested() {
     return stopRequested;
   }
 
   /**
-   * As {@link #sayingOnStop}, for a body that runs the PyTorch engine: a stop (Ctrl-C, SIGTERM) first asks it to end
-   * at its next step and waits up to {@link #STOP_WAIT_SECONDS} for it, then says {@code onStop}. Ended while a
-   * backward pass ran in native code, the process crashed in the engine (SIGSEGV, and an hs_err file in the current
-   * folder; QA, one stop in five).
+   * As {@link #sayingOnStop}, for a body that must not be cut off mid-step: a stop (Ctrl-C, SIGTERM) first asks it to
+   * end at its next step and waits up to {@link #STOP_WAIT_SECONDS} for it, then says {@code onStop}. Training ended
+   * while a backward pass ran in native code crashed the process in the engine (SIGSEGV, and an hs_err file in the
+   * current folder; QA, one stop in five); a load or a copy ended before it closed its stores left SQLite's
+   * write-ahead log beside them.
    */
   static <T> T stoppingBetweenSteps(String threadName, Runnable onStop, java.util.concurrent.Callable<T> body)
       throws Exception {
