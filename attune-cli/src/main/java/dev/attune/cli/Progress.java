@@ -232,19 +232,21 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   private void closeBar() {
     if (bar != null) {
       bar.close();
-      if (console.open) console.close(); // ends the line the library left open
+      console.close(); // ends the line, if the library did not
       bar = null;
       stage = null;
     }
   }
 
   /**
-   * The library's console line, knowing whether a drawn bar's line is still open: a bar closed before its first
-   * scheduled redraw ends without a line break (0.10.1 breaks it only on a later redraw), and what came next was
-   * written on the bar's line (a test caught it).
+   * The library's console line, ended once and then left alone. A bar closed before its first scheduled redraw ends
+   * without a line break (0.10.1 breaks it only on a later redraw), so what came next was written on the bar's line (a
+   * test caught it); and a redraw already running when the bar closed drew it again after the break, so the bar showed
+   * twice (seen in a 100-column terminal).
    */
   private static final class BarLine extends ConsoleProgressBarConsumer {
-    private volatile boolean open;
+    private boolean drawn;
+    private boolean ended;
 
     BarLine(java.io.PrintStream out) {
       super(out);
@@ -255,15 +257,17 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     }
 
     @Override
-    public void accept(String rendered) {
+    public synchronized void accept(String rendered) {
+      if (ended) return;
       super.accept(rendered);
-      open = true;
+      drawn = true;
     }
 
     @Override
-    public void close() {
-      super.close();
-      open = false;
+    public synchronized void close() {
+      if (ended) return;
+      ended = true;
+      if (drawn) super.close(); // the line break
     }
   }
 }
