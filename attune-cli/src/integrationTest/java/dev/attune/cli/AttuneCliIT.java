@@ -525,6 +525,36 @@ class AttuneCliIT {
     assertTrue(bad.err().contains("two-stage.candidates"), bad.err());
   }
 
+  /** Review: the load's early check of the store refused an empty file and an empty schema, which a load makes stores. */
+  @Test
+  void aLoadMakesAStoreOfAnEmptySqliteFileAndAnEmptyPostgresqlSchema() throws Exception {
+    Path data = dir.resolve("into-empty");
+    assertEquals(0, run("generate", "--out", data.toString(), "--users", "30", "--seed", "8").code());
+    int events = dev.attune.data.DatasetIo.read(data).events().size();
+    Path empty = Files.createFile(dir.resolve("empty.db"));
+    CliRun intoFile = run("load", "--data", data.toString(), "--store", "jdbc:sqlite:" + empty, "-q");
+    assertEquals(0, intoFile.code(), intoFile.err());
+    try (dev.attune.store.Store store = dev.attune.store.Store.open("jdbc:sqlite:" + empty)) {
+      assertEquals(events, store.counts().events());
+    }
+    TestPostgres.assumeReachable();
+    String schema = TestPostgres.newSchemaName();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(TestPostgres.URL);
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE SCHEMA " + schema);
+    }
+    try {
+      String url = TestPostgres.URL + "&currentSchema=" + schema;
+      CliRun intoSchema = run("load", "--data", data.toString(), "--store", url, "-q");
+      assertEquals(0, intoSchema.code(), intoSchema.err());
+      try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+        assertEquals(events, store.counts().events());
+      }
+    } finally {
+      TestPostgres.dropSchema(schema);
+    }
+  }
+
   /** Review: a data set whose users have no profile emptied the profiles the store held for them. */
   @Test
   void aLoadOfUsersWithoutAProfileKeepsTheProfilesTheStoreHolds() throws Exception {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * one (143), and the engine does not crash (no {@code hs_err_pid*.log}; before the stop waited for the step, one stop
  * in five ended in a SIGSEGV inside a backward pass); {@code --resume} then continues from the checkpoint. {@code
  * attune load}, mid-load: it ends after its batch and closes the store, so SQLite's write-ahead log is folded back (a
- * stop used to leave it, 145 MB on a CLI QA run's set); the same command then stores the rest.
+ * stop used to leave it, 145 MB on a CLI QA run's set); the same command then stores the rest. {@code attune copy},
+ * mid-copy: rolled back, and no log left beside the new store either.
  */
 class CommandStopIT {
   @TempDir Path dir;
@@ -60,7 +61,7 @@ class CommandStopIT {
   }
 
   @Test
-  void aStopMidLoadKeepsWhatItStoredAndLeavesNoWriteAheadLog() throws Exception {
+  void aStopMidLoadOrMidCopyLeavesNoWriteAheadLog() throws Exception {
     Path data = dir.resolve("many");
     assertEquals(0, CliRun.run("generate", "--out", data.toString(), "--users", "20000", "--seed", "5").code());
     Path db = dir.resolve("store/attune.db");
@@ -90,6 +91,24 @@ class CommandStopIT {
     assertTrue(rest.out().contains(String.format(java.util.Locale.ROOT, "(%,d already there)", stored)), rest.out());
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
       assertEquals(events, store.counts().events(), "the rest stored, nothing twice");
+    }
+
+    // a copy of that store, stopped mid-copy: rolled back, and no log left beside the new store either
+    Path copyDb = dir.resolve("copy/attune.db");
+    Files.delete(work.resolve("output.txt"));
+    Process copy = child(work, List.of("copy", "--from", url, "--to", "jdbc:sqlite:" + copyDb));
+    Path copyWal = Path.of(copyDb + "-wal");
+    until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (sizeOf(copyWal) < 16 << 20 && copy.isAlive() && System.nanoTime() < until) Thread.sleep(20);
+    assertTrue(copy.isAlive(), "still copying when stopped: " + output());
+    copy.destroy();
+    assertTrue(copy.waitFor(60, TimeUnit.SECONDS), "the stop ended the copy");
+    String copySaid = output();
+    assertEquals(143, copy.exitValue(), copySaid);
+    assertTrue(copySaid.contains("the copy stopped before it finished; the store at --to holds none of it"), copySaid);
+    assertEquals(0, sizeOf(copyWal), "the log folded back into the new store");
+    try (dev.attune.store.Store store = dev.attune.store.Store.open("jdbc:sqlite:" + copyDb)) {
+      assertEquals(0, store.counts().events(), "rolled back");
     }
   }
 

@@ -286,7 +286,9 @@ public final class AttuneCli {
 
   /**
    * As {@link #sayingOnStop}, for a body that must not be cut off mid-step: a stop (Ctrl-C, SIGTERM) first asks it to
-   * end at its next step and waits up to {@link #STOP_WAIT_SECONDS} for it, then says {@code onStop}. Training ended
+   * end at its next step and waits up to {@link #STOP_WAIT_SECONDS} for it, then says {@code onStop}, unless the body
+   * ended by itself (returned, or failed with its own error): it then says what it has to say itself, so a command
+   * prints its summary inside the body. Training ended
    * while a backward pass ran in native code crashed the process in the engine (SIGSEGV, and an hs_err file in the
    * current folder; QA, one stop in five); a load or a copy ended before it closed its stores left SQLite's
    * write-ahead log beside them.
@@ -294,6 +296,7 @@ public final class AttuneCli {
   static <T> T stoppingBetweenSteps(String threadName, Runnable onStop, java.util.concurrent.Callable<T> body)
       throws Exception {
     java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
     return sayingOnStop(threadName, () -> {
       stopRequested = true;
       try {
@@ -301,10 +304,19 @@ public final class AttuneCli {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      onStop.run();
+      // a body that ended by itself before it saw the stop has said how it ended (a copy stopped after its last
+      // batch said "holds none of it" beside a whole copy; review)
+      if (!finished.get()) onStop.run();
     }, () -> {
       try {
-        return body.call();
+        T result = body.call();
+        finished.set(true);
+        return result;
+      } catch (StopRequested stopped) {
+        throw stopped;
+      } catch (Exception | Error failed) {
+        finished.set(true); // its own error is said
+        throw failed;
       } finally {
         left.countDown();
       }

@@ -76,12 +76,17 @@ final class CopyCommand implements Callable<Integer> {
     long start = System.nanoTime();
     // a stop ends the copy at its next batch of rows and rolls it back, and both stores are closed before the process
     // ends: SQLite folds its write-ahead log back as the last connection closes (a stop that ended the process
-    // mid-copy left the rolled-back rows' log beside the empty store)
-    Copied result = AttuneCli.stoppingBetweenSteps("attune-copy-stopped", () -> err.println("attune: the copy stopped"
-        + " before it finished; the store at --to holds none of it (the copy is one transaction): run the same command"
-        + " again"), () -> copy(fromUrl, err));
-    Map<String, Long> copied = result.rows();
-    List<Store.ModelVersion> versions = result.versions();
+    // mid-copy left the rolled-back rows' log beside the empty store). The summary is said inside, so that a stop
+    // after the commit finds the copy finished and says nothing more
+    return AttuneCli.stoppingBetweenSteps("attune-copy-stopped", () -> err.println("attune: the copy stopped before it"
+        + " finished; the store at --to holds none of it (the copy is one transaction): run the same command again"),
+        () -> say(copy(fromUrl, err), fromUrl, start, out, err));
+  }
+
+  /** Prints what a copy wrote, and which model versions have no directory on this machine. */
+  private int say(Copied copy, String fromUrl, long start, PrintWriter out, PrintWriter err) {
+    Map<String, Long> copied = copy.rows();
+    List<Store.ModelVersion> versions = copy.versions();
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "copied %s into %s in %.1f s: %s%n", ServeCommand.withoutParameters(fromUrl),
         ServeCommand.withoutParameters(to), seconds, StoreCopy.describe(copied));

@@ -332,10 +332,6 @@ final class ExplainCommand implements Callable<Integer> {
     return title == null || title.isBlank() || title.equals(id) ? id : title + " (" + id + ")";
   }
 
-  /**
-   * The users to explain: those named with {@code --user} (an unknown one is an error), else the first {@code
-   * --show} users that {@code hasTest} accepts.
-   */
   /** Lists cut short by --k past what a user can be recommended: said, as a shorter list reads like a fault. */
   private void noteShortLists(int lists) {
     if (shortLists == 0) return;
@@ -343,6 +339,10 @@ final class ExplainCommand implements Callable<Integer> {
         + " more to recommend to those users (the items it may recommend, less those they had)%n", shortLists, lists, k);
   }
 
+  /**
+   * The users to explain: those named with {@code --user} (an unknown one is an error), else the first {@code
+   * --show} users that {@code hasTest} accepts.
+   */
   private List<Integer> shownUsers(Dataset dataset, java.util.function.IntPredicate hasTest) {
     List<Integer> shown = new ArrayList<>();
     for (String id : users) {

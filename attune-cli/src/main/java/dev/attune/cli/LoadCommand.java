@@ -76,7 +76,8 @@ final class LoadCommand implements Callable<Integer> {
           + " wrote; " + ExportCommand.UNFINISHED + " marks it): run 'attune export' again");
     }
     String refusal = ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again";
-    requireFreeIfThere(url, refusal);
+    // said before the data set is read (2.65 s on a CLI QA run's set), as the load's own claim would say after it
+    if (Store.claimedElsewhere(url)) throw new IllegalArgumentException(refusal);
     Dataset dataset = DatasetIo.read(data);
     requireIdsTheApiTakes(data, dataset);
     // an export's events keep their ids and contexts in the store they are loaded into
@@ -104,8 +105,9 @@ final class LoadCommand implements Callable<Integer> {
     // before the store is migrated, which would lock an earlier build's running server out of a restart
     Store.ServingLock claim = ServeCommand.claimBeforeMigrating(url, false, refusal);
     // a stop ends the load at its next batch, and the store is closed before the process ends: SQLite folds its
-    // write-ahead log back as the last connection closes (a stop that ended the process mid-load left it, ~100 MB)
-    Outcome outcome = AttuneCli.stoppingBetweenSteps("attune-load-stopped", () -> err.println("attune: the load"
+    // write-ahead log back as the last connection closes (a stop that ended the process mid-load left it, ~100 MB).
+    // The summary is said inside, so that a stop after the last batch finds the load finished and says nothing more
+    return AttuneCli.stoppingBetweenSteps("attune-load-stopped", () -> err.println("attune: the load"
         + " stopped before it finished; what it stored is kept: run the same command again to store the rest"
         + (exported == null ? "" : " (if past half of this export was stored, the store refuses it as loaded before:"
             + " add --reload; until it finishes, the items the export holds hidden or deleted are shown)")), () -> {
@@ -125,12 +127,18 @@ final class LoadCommand implements Callable<Integer> {
                 // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the
                 // export says which were hidden then (without its item flags, nothing is shown)
                 int unhidden = reload && exported != null && flags != null ? unhideShownThen(s, dataset, flags) : 0;
-                return new Outcome(stored, applied, unhidden);
+                say(out, dataset, url, stored, applied, unhidden, start);
+                return 0;
               }
             });
-    Loaded loaded = outcome.stored();
-    ExportCommand.ItemFlags applied = outcome.applied();
-    int unhidden = outcome.unhidden();
+  }
+
+  /**
+   * Prints what a load stored; throws when some events were not loaded for their ids being taken (the rest is
+   * loaded, and a script must not take the load for whole).
+   */
+  private static void say(PrintWriter out, Dataset dataset, String url, Loaded loaded, ExportCommand.ItemFlags applied,
+      int unhidden, long start) {
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "loaded %s into %s: %s, %s%s, %s stored (%,d already there) in"
         + " %.1f s%n", dataset.name(), ServeCommand.withoutParameters(url), AttuneCli.count(dataset.numUsers(), "user"),
@@ -138,34 +146,10 @@ final class LoadCommand implements Callable<Integer> {
             : ""), AttuneCli.count(loaded.inserted(), "event"), dataset.events().size() - loaded.inserted() - loaded.conflicts(),
         seconds);
     if (loaded.conflicts() > 0) {
-      // the rest is loaded; these are not, and a script must not take the load for whole
       throw new IllegalArgumentException(String.format(Locale.ROOT, "%s%,d events were not loaded: the store holds"
           + " other events under their ids (such as '%s'; %,d of the first %,d found there already), which its clients"
           + " gave them; load the data set into another store", loaded.compared() == MAX_COMPARED ? "at least " : "",
           loaded.conflicts(), loaded.example(), loaded.conflicts(), loaded.compared()));
-    }
-    return 0;
-  }
-
-  /** What a load stored, the item flags it applied, and the items a restore showed again. */
-  private record Outcome(Loaded stored, ExportCommand.ItemFlags applied, int unhidden) {}
-
-  /**
-   * Refuses a store out of reach or claimed by a server before the data set is read, which took seconds (2.65 s on a
-   * QA run's set) before the refusal; a store not made yet is left for the load to make, after the data set is read.
-   * The load claims the store again for itself: this only says early what the claim would say late.
-   */
-  private static void requireFreeIfThere(String url, String refusal) {
-    if (Store.sqliteFile(url).map(file -> !java.nio.file.Files.exists(file)).orElse(false)) return;
-    Store existing;
-    try {
-      existing = Store.openAsItIs(url);
-    } catch (IllegalArgumentException noStoreThere) {
-      return; // an empty database (made a store by the load) or another build's schema (refused by the load)
-    }
-    try (existing; Store.ServingLock free = existing.tryLockForServing()
-        .orElseThrow(() -> new IllegalArgumentException(refusal))) {
-      // released at once
     }
   }
 

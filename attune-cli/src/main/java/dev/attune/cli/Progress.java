@@ -129,7 +129,7 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     // a step is between the engine's native calls: where a stopped training run can end without crashing it
     if (AttuneCli.stopRequested()) throw new AttuneCli.StopRequested();
     // a step of the next stage: the last epoch's status line, if any, has come
-    if (lines != null) flushPendingEpoch();
+    flushPendingEpoch();
     if (bars) {
       open(stageName, total).stepTo(done);
     } else if (countLines) {
@@ -167,25 +167,27 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     if (pendingEpoch == null) return;
     String held = pendingEpoch;
     pendingEpoch = null;
+    PrintWriter to = lines != null ? lines : new PrintWriter(System.err, true); // bars: under the last one
     synchronized (this) {
-      lines.println(held);
-      lines.flush();
+      to.println(held);
+      to.flush();
       lastLine = System.nanoTime();
     }
   }
 
   @Override
   public void status(String message) {
+    // an epoch's own status line ("epoch 3: loss ..., validation ...") says more than its epoch line: it replaces it
+    if (pendingEpoch != null && message.startsWith("epoch " + pendingEpochNumber + ":")) pendingEpoch = null;
     if (bars) {
       // its own line under the bar: beside it, the terminal's width cut a validation score or a stop's reason short
       // (QA: "validation NDCG@10 0.0020 after epoch 3 (" in 120 columns); the next step opens a bar again
       closeBar();
+      flushPendingEpoch();
       PrintWriter to = new PrintWriter(System.err, true);
       to.println(task + ": " + message);
       to.flush();
     } else if (lines != null) {
-      // an epoch's own status line ("epoch 3: loss ..., validation ...") says more than its epoch line: it replaces it
-      if (pendingEpoch != null && message.startsWith("epoch " + pendingEpochNumber + ":")) pendingEpoch = null;
       line(task + ": " + message);
     }
   }
@@ -204,12 +206,10 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
         : String.format("%s: epoch %d loss %.4f (%.1f s)", task, epoch, loss, seconds);
     if (bars && bar != null) {
       if (!Double.isNaN(loss)) bar.setExtraMessage(String.format(" loss %.4f", loss)); // a line would break the bar
-    } else if (bars) {
-      // a stage that reports epochs but no steps (the fusion ranker) has no bar to show them on: a line each
-      PrintWriter to = new PrintWriter(System.err, true);
-      to.println(text);
-      to.flush();
-    } else if (lines != null) {
+    } else if (bars || lines != null) {
+      // on a file, or on a terminal for a stage that reports epochs but no steps (the fusion ranker), which has no bar
+      // to show them on: a line each, held for the epoch's own status line, which replaces it (review: two lines per
+      // epoch on a terminal)
       flushPendingEpoch();
       pendingEpoch = text;
       pendingEpochNumber = epoch;
@@ -224,8 +224,8 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   @Override
   public void close() {
     if (watch != null) watch.shutdownNow();
-    if (lines != null) flushPendingEpoch();
     closeBar();
+    flushPendingEpoch();
   }
 
   /** Draws the bar a last time and ends its line; a later step of any stage opens a new one. */

@@ -64,6 +64,19 @@ class ProgressTest {
         "the loss beside its bar: " + drawn);
     assertTrue(drawn.stream().anyMatch(l -> l.contains("epoch 4/4")), "the next step opens a bar: " + drawn);
 
+    // epochs without steps (the fusion ranker's): one line each on a terminal too, the epoch's status replacing it
+    captured.reset();
+    System.setErr(new java.io.PrintStream(captured, true));
+    try (Progress p = new Progress("fusion", false, null, true)) {
+      p.epochEnd(1, 0.5);
+      p.status("epoch 1: training loss 0.5000, validation loss 0.4000");
+      p.epochEnd(2, 0.25);
+    } finally {
+      System.setErr(stderr);
+    }
+    assertEquals(List.of("fusion: epoch 1: training loss 0.5000, validation loss 0.4000", "fusion: epoch 2 loss 0.2500 (s)"),
+        lines(new StringWriter().append(captured.toString())));
+
     StringWriter w = new StringWriter();
     try (Progress p = new Progress("sasrec", false, new PrintWriter(w), false)) {
       p.progress("epoch 1/1", 1, 2);

@@ -71,9 +71,9 @@ final class JsonErrorHandler extends ErrorHandler {
     }
     Map<String, Object> body = AttuneServer.errorBody(error, text, field);
     if (code == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-    // a request line or headers Jetty could not take end the connection: said, as HTTP asks, so that a client does not
-    // send its next request on it (API QA: a 414 closed it without a word)
-    if (code == 414 || code == 431) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    // a request line, headers or HTTP version Jetty could not take end the connection: said, as HTTP asks, so that a
+    // client does not send its next request on it (API QA: a 414 closed it without a word; Jetty's 400s say it)
+    if (code == 414 || code == 431 || code == 505) response.getHeaders().put(HttpHeader.CONNECTION, "close");
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put("X-Content-Type-Options", "nosniff"); // as every other answer carries (QA)
     response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);

@@ -107,6 +107,12 @@ enum Dialect {
    */
   private static void requirePorts(String jdbcUrl) {
     String hosts = jdbcUrl.substring("jdbc:postgresql://".length(), jdbcUrl.indexOf('/', "jdbc:postgresql://".length()));
+    if (hosts.indexOf('@') >= 0) {
+      // the driver read "user:secret@host" as a host with the port "secret@host": said so, the secret not echoed
+      throw new IllegalArgumentException("PostgreSQL URL '" + Store.redacted(jdbcUrl) + "' names its user before the"
+          + " host (user:password@host), which the PostgreSQL driver does not read: give them as parameters,"
+          + " jdbc:postgresql://<host>[:<port>]/<database>?user=<name>&password=<secret>");
+    }
     for (String host : hosts.split(",", -1)) {
       // [::1]:5432 or name:5432; a bare IPv6 address has no port unless bracketed
       int bracket = host.lastIndexOf(']');

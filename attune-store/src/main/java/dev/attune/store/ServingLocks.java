@@ -59,7 +59,7 @@ final class ServingLocks {
     try {
       connection = DriverManager.getConnection(jdbcUrl, properties);
     } catch (SQLException e) {
-      throw StoreException.of("tryLockForServing", database, e);
+      throw StoreException.of("claiming the store", database, e);
     }
     try {
       // the database's own keep-alive on this session: the client's notices a dead database, not the other way round,
@@ -91,7 +91,7 @@ final class ServingLocks {
       }
     } catch (SQLException e) {
       closeQuietly(connection);
-      throw StoreException.of("tryLockForServing", database, e);
+      throw StoreException.of("claiming the store", database, e);
     }
     // Closing the session releases its advisory locks: no unlock statement that could fail on a dead connection.
     return Optional.of(claim(() -> closeQuietly(connection), () -> {
@@ -133,7 +133,7 @@ final class ServingLocks {
       lockFile = databaseFile.toRealPath().resolveSibling(databaseFile.toRealPath().getFileName()
           + SQLITE_LOCK_SUFFIX);
     } catch (IOException e) {
-      throw new StoreException("tryLockForServing failed on " + database + ": " + e, e);
+      throw new StoreException("claiming the store failed on " + database + ": " + e, e);
     }
     if (!HELD_FILES.add(lockFile)) {
       return Optional.empty();
@@ -166,7 +166,7 @@ final class ServingLocks {
         }
       }
       HELD_FILES.remove(lockFile);
-      throw new StoreException("tryLockForServing failed on " + database + ": cannot lock " + lockFile + ": " + e,
+      throw new StoreException("claiming the store failed on " + database + ": cannot lock " + lockFile + ": " + e,
           e);
     }
   }

@@ -22,11 +22,13 @@ import java.util.function.Consumer;
 public interface Store extends AutoCloseable {
 
   /**
-   * A JDBC URL fit for messages and logs: its {@code password} and {@code sslpassword} parameters masked, the rest
-   * (host, database, {@code currentSchema}) kept, since it says which store is meant.
+   * A JDBC URL fit for messages and logs: its {@code password} and {@code sslpassword} parameters masked, and a
+   * password written before the host ({@code user:secret@host}, which the PostgreSQL driver does not read, but people
+   * write), the rest (host, database, {@code currentSchema}) kept, since it says which store is meant.
    */
   static String redacted(String jdbcUrl) {
-    return jdbcUrl.replaceAll("(?i)([?&;](?:ssl)?password=)[^&;]*", "$1***");
+    return jdbcUrl.replaceAll("(?i)([?&;](?:ssl)?password=)[^&;]*", "$1***")
+        .replaceFirst("^(jdbc:[a-z]+://[^/@?#:]*:)[^/@?#]*@", "$1***@");
   }
 
   /**
@@ -61,6 +63,28 @@ public interface Store extends AutoCloseable {
   /** As {@link #openAsItIs}, but an empty database is made a new store ({@code attune keys create}). */
   static Store openAsItIsOrNew(String jdbcUrl) {
     return JdbcStore.open(jdbcUrl, JdbcStore.Options.DEFAULTS, JdbcStore.SchemaUse.AS_IT_IS_OR_NEW);
+  }
+
+  /**
+   * Whether a server, a load, a compaction or a copy holds the claim on the store at {@code jdbcUrl} ({@link
+   * #tryLockForServing}), found without opening it as a store (no pool, no schema read or made): for a command that
+   * checks before long work what its own claim would find after it. A SQLite file not made yet is not claimed.
+   *
+   * @throws StoreException if the database cannot be reached
+   */
+  static boolean claimedElsewhere(String jdbcUrl) {
+    Dialect dialect = Dialect.of(jdbcUrl);
+    String database = dialect.describe(jdbcUrl);
+    java.util.Optional<ServingLock> claim;
+    if (dialect == Dialect.SQLITE) {
+      java.nio.file.Path file = dialect.sqliteFile(jdbcUrl);
+      if (!java.nio.file.Files.exists(file)) return false;
+      claim = ServingLocks.onSqlite(file, database);
+    } else {
+      claim = ServingLocks.onPostgresql(jdbcUrl, database);
+    }
+    claim.ifPresent(ServingLock::close);
+    return claim.isEmpty();
   }
 
   /**

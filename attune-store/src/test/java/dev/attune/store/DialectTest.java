@@ -38,6 +38,15 @@ class DialectTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Dialect.of(url), url);
       assertTrue(e.getMessage().contains("a port is a number from 1 to 65535"), e.getMessage());
     }
+    // review: "user:secret@host" echoed the secret as the port
+    for (String url : new String[] {"jdbc:postgresql://attune:s3cret@127.0.0.1/db",
+        "jdbc:postgresql://attune:s3cret@h:5432/db"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Dialect.of(url), url);
+      assertTrue(e.getMessage().contains("names its user before the host") && !e.getMessage().contains("s3cret"),
+          e.getMessage());
+    }
+    assertEquals("jdbc:postgresql://attune:***@h/db?password=***",
+        Store.redacted("jdbc:postgresql://attune:s3cret@h/db?password=x"));
     assertEquals(Dialect.POSTGRESQL, Dialect.of("jdbc:postgresql://[::1]/attune"));
     assertEquals(Dialect.POSTGRESQL, Dialect.of("jdbc:postgresql://db:65535/attune?user=u"));
   }
