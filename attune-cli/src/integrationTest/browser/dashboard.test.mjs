@@ -118,6 +118,13 @@ try {
   // a screen reader tells the charts apart by their names
   const chartNames = await page.locator('svg[role="img"]').evaluateAll(svgs => svgs.map(s => s.getAttribute('aria-label')));
   check(chartNames.length >= 3 && new Set(chartNames).size === chartNames.length, `distinct chart names: ${chartNames}`);
+  // and reads their values in a table beside each drawing (hidden from view), the API's counts
+  const typeRows = await page.locator('[data-testid="chart-types"] + .sr-only tbody tr')
+    .evaluateAll(rows => rows.map(r => [...r.children].map(c => c.textContent)));
+  check(typeRows.length === Object.keys(o.counts.eventsByType).length
+    && typeRows.every(([type, n]) => fmt(o.counts.eventsByType[type]) === n), `chart values as a table: ${typeRows}`);
+  const tableBox = await page.locator('.chart > .sr-only').first().boundingBox();
+  check(tableBox.width <= 1 && tableBox.height <= 1, `the values table is not shown (${JSON.stringify(tableBox)})`);
   await shot(page, 'overview');
   // the counts follow new events while the page stays open (every 30 s)
   const someItem = (await ok('/v1/admin/items?prefix=&limit=1')).items[0].id;
@@ -303,6 +310,8 @@ try {
   const values = (await cells.evaluateAll(rs => rs.map(r => r.getAttribute('data-value')))).filter(v => v !== '').map(Number);
   check(values.some(v => Math.abs(v - weight) < 1e-9), `heat map holds the API's weight ${weight}`);
   check(await page.locator('[data-testid="heatmap"] text:has-text("attention weight")').count() === 1, 'heat map legend');
+  const heatCells = await page.locator('[data-testid="heatmap"] + .sr-only td').evaluateAll(ts => ts.map(t => t.textContent));
+  check(heatCells.includes(weight.toFixed(4)), `the heat map's values as a table hold ${weight.toFixed(4)}`);
   // the influence map: the API's occlusion drops, per history event and item
   const modelItems = recs.items.filter(i => i.source === o.model.kind).map(i => i.itemId);
   const infl = await ok('/v1/admin/influence', { method: 'POST', body: { userId: someUser, items: modelItems } });
@@ -482,6 +491,15 @@ try {
       });
       check(button <= card, `a long search result wraps within its card (${button} of ${card} px)`);
     }
+    // what scrolls sideways is named and reachable from the keyboard; what fits is not a tab stop (marked after the
+    // next frame)
+    await page.evaluate(() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const scrollers = await page.evaluate(() => [...document.querySelectorAll('#page .card, #page .scroll, #page .chart, #live')]
+      .map(b => ({ scrolls: b.scrollWidth > b.clientWidth + 1, tab: b.getAttribute('tabindex'), role: b.getAttribute('role'),
+        name: b.getAttribute('aria-label') })));
+    // the overview's live chart and the models' table scroll on a phone; the new item's page has nothing that wide
+    check((ready === 'items' || scrollers.some(b => b.scrolls)) && scrollers.every(b => (b.scrolls ? b.tab === '0' && b.role === 'region'
+      && b.name.endsWith('(scrolls sideways)') : b.tab === null)), `${ready}: scroll boxes named: ${JSON.stringify(scrollers)}`);
     if (ready === 'overview') {
       // the live chart opens at its newest minutes, scrolled past its left axis: the right one is in view
       // (the overview drawn on the desktop above, then the window made narrow: it scrolls to its newest minutes)

@@ -309,7 +309,7 @@ function liveChart(s) {
   const chart = lineChart({ series: [{ name: `events per minute (total ${fmt(s.total)})`, points: points(s) }],
     xLabel: 'time (UTC, HH:MM)', yLabel: 'events per minute', xFormat: hhmm, width: 1180, height: 240, rightAxis: true,
     testid: 'chart-live' });
-  chart.setAttribute('data-total', s.total);
+  chart.querySelector('svg').setAttribute('data-total', s.total);
   return chart;
 }
 
@@ -344,10 +344,12 @@ async function models() {
       : h('div', { class: 'row' },
         h('button', { class: 'secondary', 'data-activate': v.id, disabled: !v.servable,
           title: !v.readable ? 'not readable: nothing to serve' : !v.servable ? 'a CTR ranker: measured by attune evaluate --ctr, not served' : null,
-          onclick: ev => activate(v, ev.currentTarget) }, 'Activate'),
+          'aria-label': `Activate ${v.id}`, onclick: ev => activate(v, ev.currentTarget) }, 'Activate'),
         h('button', { class: 'secondary', 'data-remove': v.id, disabled: !!v.keptBecause,
           title: v.keptBecause ? `kept: ${v.keptBecause}` : 'delete its folder and registry row',
-          onclick: ev => removeVersion(v, ev.currentTarget) }, 'Remove')))));
+          'aria-label': `Remove ${v.id}`, onclick: ev => removeVersion(v, ev.currentTarget) }, 'Remove'),
+        // a disabled button takes no focus and a phone has no hover: why it is off is written out, not a tooltip only
+        v.keptBecause ? h('div', { class: 'note', 'data-testid': 'kept-because' }, `Kept: ${v.keptBecause}.`) : null))));
   const running = !!m.job && !['published', 'rejected', 'failed'].includes(m.job.state);
   const job = h('p', { class: 'note', 'data-testid': 'training-job', 'data-state': m.job ? m.job.state : 'none' },
     jobText(m.job));
@@ -396,7 +398,8 @@ function experimentsCard(m, experiments) {
     h('td', { class: 'text' }, e.arms.map(a => `${a.name}: ${a.version} (${pct(a.share)})`).join(', ')),
     h('td', { class: 'when' }, time(e.startedAtMillis)),
     h('td', { class: 'when' }, time(e.stoppedAtMillis)),
-    h('td', {}, h('button', { class: 'secondary', onclick: () => showExperiment(e.id) }, 'Results'))));
+    h('td', {}, h('button', { class: 'secondary', 'aria-label': `Results of ${e.id}`, onclick: () => showExperiment(e.id) },
+      'Results'))));
   return card('A/B experiments: model versions on live traffic',
     running && !running.served
       ? h('p', { class: 'error', 'data-testid': 'experiment-not-served' }, `Experiment ${running.id} is running but not served: ${running.note || 'an arm cannot be served'}`)
@@ -473,6 +476,7 @@ async function showExperiment(id) {
       { label: 'always-valid difference (any look)', num: true }, { label: 'always-valid p', num: true }, 'always-valid'], versus)) : null,
     h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, within ${fmt(e.windowMinutes)} minutes after it was shown. Split check: p = ${pValue(r.sampleRatio.pValue)}.`),
     ...(buttons ? [buttons] : [])); // replaceChildren writes a null as the text "null"
+  announce(detail.querySelector('h3')); // drawn below the list: the Results button pressed says nothing itself
 }
 
 async function stopExperiment(e, button) {
@@ -730,7 +734,8 @@ async function users(userId) {
   const standingIn = recs.items.some(i => i.explanation && i.explanation.steps.some(s => s.standIn));
   const label = id => titles[id] ? `${titles[id]} (${id})` : id;
   const events = timeline.events;
-  const whatIf = h('div', { id: 'whatif-result' });
+  // said as it comes: the button keeps the focus, and the result (or why there is none) is drawn below the form
+  const whatIf = h('div', { id: 'whatif-result', 'aria-live': 'polite' });
   const itemInput = h('input', { id: 'whatif-item', placeholder: 'item id', required: true, value: recs.items[0] ? recs.items[0].itemId : '' });
   const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favourite', 'share', 'rating', 'skip', 'dislike', 'view', 'purchase']
     .map(t => h('option', { value: t }, t)));
@@ -876,9 +881,9 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
       h('p', { 'data-testid': 'whatif-summary' }, `With one more "${type}" of ${label(itemId)}: ${changed} of ${after.items.length} items are new to the list.`
         + (dropped.length ? ` Left the list: ${dropped.join(', ')}.` : '')),
       h('div', { class: 'two' },
-        h('div', {}, h('h2', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
-        h('div', {}, h('h2', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
-      h('h2', {}, 'Influence with the event'),
+        h('div', {}, h('h3', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
+        h('div', {}, h('h3', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
+      h('h3', {}, 'Influence with the event'),
       await influence(userId, added, after.items, label, modelKind, 'whatif-influence')]
       .filter(c => c !== null)); // replaceChildren would write a null as the text "null"
   } catch (e) {
@@ -989,12 +994,54 @@ async function quality() {
 
 // ------------------------------------------------------------------ login and routing
 
+/**
+ * Names the boxes that scroll sideways (a chart or table wider than a phone's screen, a heat map) and puts them in the
+ * tab order, so the keyboard can scroll them in any browser and a screen reader says what they hold (an accessibility
+ * QA run: unnamed scroll boxes on every page at 390 px); a box that fits is left out again. Run after each redraw.
+ */
+function markScrollers() {
+  for (const box of main.querySelectorAll('.card, .scroll, .chart, #live')) {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.dataset.scroller) {
+      const chart = box.querySelector('svg[aria-label]');
+      const title = box.closest('.card')?.querySelector('h2')?.textContent;
+      box.dataset.scroller = 'yes';
+      box.setAttribute('tabindex', '0');
+      box.setAttribute('role', 'region');
+      box.setAttribute('aria-label', `${chart ? chart.getAttribute('aria-label') : title || 'table'} (scrolls sideways)`);
+    } else if (!scrolls && box.dataset.scroller) {
+      delete box.dataset.scroller;
+      for (const a of ['tabindex', 'role', 'aria-label']) box.removeAttribute(a);
+    }
+  }
+}
+let scrollersPending = false;
+const markScrollersSoon = () => {
+  if (scrollersPending) return;
+  scrollersPending = true;
+  requestAnimationFrame(() => {
+    scrollersPending = false;
+    markScrollers();
+  });
+};
+new MutationObserver(markScrollersSoon).observe(main, { childList: true, subtree: true });
+window.addEventListener('resize', markScrollersSoon);
+
 /** Logs out; {@code reason} (a server that no longer takes the key) is said on the login form. */
 function logout(reason) {
   sessionStorage.removeItem(KEY);
   document.getElementById('key').value = ''; // the key must not wait in the form for the next person at this browser
-  document.getElementById('login-error').textContent = typeof reason === 'string' ? reason : '';
+  loginError(typeof reason === 'string' ? reason : '');
   show();
+}
+
+/**
+ * Says why the key was not taken, or clears that for ''; the key field is marked invalid meanwhile (it names the
+ * message as its description in index.html), so a screen reader hears it with the field.
+ */
+function loginError(text) {
+  document.getElementById('login-error').textContent = text;
+  document.getElementById('key').setAttribute('aria-invalid', String(text !== ''));
 }
 
 /** A logout the server caused: it no longer accepts the key (restarted with another one). */
@@ -1052,6 +1099,8 @@ async function show() {
       'data-unavailable': String(unavailable) },
     e instanceof Offline ? `${e.message}; the page is drawn again when it answers`
       : unavailable ? `${e.message}; the page is drawn again when the store is back` : e.message));
+    // after a move, or with the focus lost with the page it was on: the error is where the keyboard goes on, and heard
+    if (moved || document.activeElement === document.body) announce(main.querySelector('[data-testid="page-error"]'));
   }
 }
 
@@ -1061,20 +1110,20 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
   // a header carries Latin-1 only, and a key is printable ASCII: said as a wrong key, not as a server that does not
   // answer (what the browser's refusal to send it read as, QA)
   if (/[^\x20-\x7e]/.test(key)) {
-    document.getElementById('login-error').textContent = 'That key is not the admin key (keys hold plain ASCII characters only).';
+    loginError('That key is not the admin key (keys hold plain ASCII characters only).');
     return;
   }
   let r;
   try {
     r = await fetch('/v1/admin/overview', { headers: { Authorization: `Bearer ${key}` } });
   } catch (e) {
-    document.getElementById('login-error').textContent = `The server does not answer (${e.message}).`;
+    loginError(`The server does not answer (${e.message}).`);
     return;
   }
   if (r.status === 200) {
     sessionStorage.setItem(KEY, key);
     document.getElementById('key').value = '';
-    document.getElementById('login-error').textContent = '';
+    loginError('');
     // setting the hash draws the page through hashchange; drawing it here as well would load it twice
     if (!location.hash) location.hash = '#/overview';
     else show();
@@ -1082,10 +1131,10 @@ document.getElementById('login-form').addEventListener('submit', async ev => {
     // a 429: too many wrong admin keys from this address (the right one waits too), or an admin API key past its
     // rate; the server's message is written for API clients, so the form says it in its own words
     const wait = r.headers.get('Retry-After');
-    document.getElementById('login-error').textContent = r.status === 401 ? 'That key is not the admin key.'
+    loginError(r.status === 401 ? 'That key is not the admin key.'
       : r.status === 429 ? `Too many requests from here for now: try again in ${wait ? plural(Number(wait), 'second') : 'a few seconds'}.`
         : r.status === 403 ? 'That API key has no admin scope: the dashboard needs the admin key or a key with it.'
-          : `The server answered ${r.status}.`;
+          : `The server answered ${r.status}.`);
   }
 });
 document.getElementById('logout').addEventListener('click', logout);

@@ -13,6 +13,47 @@ function svg(name, attrs = {}, text) {
   return e;
 }
 
+/**
+ * The drawing with its values in a table only a screen reader reads: the drawing is one image (role img, named by its
+ * label), whose own text is decoration to assistive technology, so its values reached nobody who did not see them
+ * (an accessibility QA run; the values were in hover tooltips only). `headers` name the columns, `rows` hold cells.
+ */
+function withValues(root, caption, headers, rows) {
+  const chart = document.createElement('div');
+  chart.className = 'chart';
+  chart.append(root);
+  if (rows.length === 0) return chart;
+  const table = document.createElement('table');
+  const cap = document.createElement('caption');
+  cap.textContent = caption;
+  const head = document.createElement('tr');
+  for (const text of headers) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = text;
+    head.append(th);
+  }
+  const thead = document.createElement('thead');
+  thead.append(head);
+  const body = document.createElement('tbody');
+  for (const cells of rows) {
+    const tr = document.createElement('tr');
+    cells.forEach((text, i) => {
+      const cell = document.createElement(i === 0 ? 'th' : 'td');
+      if (i === 0) cell.scope = 'row';
+      cell.textContent = text;
+      tr.append(cell);
+    });
+    body.append(tr);
+  }
+  table.append(cap, thead, body);
+  const hidden = document.createElement('div'); // a table takes no smaller width than its content: its box does
+  hidden.className = 'sr-only';
+  hidden.append(table);
+  chart.append(hidden);
+  return chart;
+}
+
 /** A step of 1, 2 or 5 times a power of ten giving about `count` ticks over [0, max]. */
 function niceStep(max, count, integer = false) {
   if (!(max > 0)) return 1;
@@ -46,7 +87,7 @@ function legend(root, series, x, y) {
  * opts: { series: [{name, points: [[x, y]], color?}], xLabel, yLabel, xFormat?, yFormat?, width?, height?,
  *         yMin?: number (default 0), rightAxis?: boolean, testid? }
  * rightAxis repeats the y tick labels at the right end: a chart that opens scrolled to its newest x values (the live
- * chart on a phone) keeps a y scale in view.
+ * chart on a phone) keeps a y scale in view. Returns a `div.chart` holding the SVG and its values' table.
  */
 export function lineChart(opts) {
   const width = opts.width || 600;
@@ -61,7 +102,7 @@ export function lineChart(opts) {
   const all = opts.series.flatMap(s => s.points);
   if (all.length === 0) {
     root.append(svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted' }, 'no data'));
-    return root;
+    return withValues(root, '', [], []);
   }
   const xs = all.map(p => p[0]);
   const ys = all.map(p => p[1]);
@@ -122,12 +163,16 @@ export function lineChart(opts) {
     }
   });
   legend(root, opts.series, m.left, 16);
-  return root;
+  const rows = opts.series.flatMap(s => s.points.map(p => [xFormat(p[0]), ...(opts.series.length > 1 ? [s.name] : []),
+    yFormat(p[1])]));
+  return withValues(root, root.getAttribute('aria-label'),
+    [opts.xLabel, ...(opts.series.length > 1 ? ['series'] : []), opts.yLabel], rows);
 }
 
 /**
  * Horizontal bars, one per row, with the value written at the end of each bar.
  * opts: { rows: [{label, value}], xLabel, format?, width?, color?, testid? }
+ * Returns a `div.chart` holding the SVG and its values' table.
  */
 export function barChart(opts) {
   const width = opts.width || 560;
@@ -142,7 +187,7 @@ export function barChart(opts) {
   const format = opts.format || (v => fmt(v));
   if (opts.rows.length === 0) {
     root.append(svg('text', { x: width / 2, y: m.top + 14, 'text-anchor': 'middle' }, 'none'));
-    return root;
+    return withValues(root, '', [], []);
   }
   const max = Math.max(...opts.rows.map(r => r.value));
   const step = niceStep(max, 4, opts.rows.every(r => Number.isInteger(r.value)));
@@ -166,7 +211,7 @@ export function barChart(opts) {
     root.append(bar);
     root.append(svg('text', { x: sx(r.value) + 4, y: y + 15, 'data-value': r.value }, format(r.value)));
   });
-  return root;
+  return withValues(root, opts.xLabel, ['', opts.xLabel], opts.rows.map(r => [r.label, format(r.value)]));
 }
 
 /** White to dark blue, t in [0, 1]. */
@@ -193,12 +238,17 @@ function luminance(rgb) {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
-/** White or ink, whichever contrasts more with a cell of colour `rgb`. */
+/**
+ * The style of a value written on a cell of colour `rgb`: white or ink, whichever contrasts more, and where neither
+ * reaches 4.5:1 (mid-range cells: 4.0:1 at worst, an accessibility QA run) a halo of the other drawn under the letters.
+ */
 function textOn(rgb) {
   const l = luminance(rgb);
   const onWhite = 1.05 / (l + 0.05);
   const onInk = (l + 0.05) / (0.0162 + 0.05); // #1d2330
-  return onWhite > onInk ? '#fff' : '#1d2330';
+  const [fill, halo] = onWhite > onInk ? ['#fff', '#1d2330'] : ['#1d2330', '#fff'];
+  return Math.max(onWhite, onInk) >= 4.5 ? `fill:${fill}`
+    : `fill:${fill};stroke:${halo};stroke-width:2.5px;paint-order:stroke;stroke-linejoin:round`;
 }
 
 /**
@@ -207,6 +257,7 @@ function textOn(rgb) {
  * red = the most negative, white = 0, blue = the most positive (the same magnitude both ways).
  * opts: { rows: [string], cols: [string], values: [[number|null]], rowTitle, colTitle, legendTitle,
  *         diverging?: boolean, digits?: number, testid? }
+ * Returns a `div.chart` holding the SVG and its values' table (a row per row label, a column per column label).
  */
 export function heatMap(opts) {
   const cell = 36;
@@ -248,7 +299,7 @@ export function heatMap(opts) {
       root.append(rect);
       if (v !== null) {
         root.append(svg('text', { x: x + cell / 2, y: y + cell / 2 + 4, 'text-anchor': 'middle',
-          style: `fill:${textOn(color(v))};font-size:10px` }, v.toFixed(digits)));
+          style: `${textOn(color(v))};font-size:10px` }, v.toFixed(digits)));
       }
     });
   });
@@ -268,7 +319,8 @@ export function heatMap(opts) {
   if (opts.diverging) root.append(svg('text', { x: m.left + lw / 2, y: ly + 26, 'text-anchor': 'middle' }, '0'));
   root.append(svg('text', { x: m.left + lw, y: ly + 26, 'text-anchor': 'middle' }, top.toFixed(digits)));
   root.append(svg('text', { x: m.left, y: ly + 44, class: 'title' }, opts.legendTitle));
-  return root;
+  return withValues(root, `${opts.legendTitle}: ${opts.rowTitle} by ${opts.colTitle}`, [opts.rowTitle, ...opts.cols],
+    opts.rows.map((label, r) => [label, ...opts.values[r].map(v => (v === null ? 'not read' : v.toFixed(4)))]));
 }
 
 function short(s, n) {
