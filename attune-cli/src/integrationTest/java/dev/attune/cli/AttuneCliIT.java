@@ -196,6 +196,12 @@ class AttuneCliIT {
     ServeCommand.Settings boosted = serveSettings(Map.of("ATTUNE_FRESHNESS_BOOST", "0.5", "ATTUNE_NEW_ITEM_DAYS", "7"));
     assertEquals(0.5, boosted.config().freshnessBoost());
     assertEquals(7, boosted.config().newItemDays());
+    // soak QA: the recent-history cache's size could not be set, whatever the heap
+    assertEquals(100_000, defaults.config().cachedUsers());
+    assertEquals(5_000, serveSettings(Map.of("ATTUNE_CACHED_USERS", "5000")).config().cachedUsers());
+    String badCache = assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_CACHED_USERS", "0"))).getMessage();
+    assertTrue(badCache.startsWith("ATTUNE_CACHED_USERS (file key cachedUsers) must be a whole number"), badCache);
     String badBoost = assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_FRESHNESS_BOOST", "-1"))).getMessage();
     assertTrue(badBoost.startsWith("ATTUNE_FRESHNESS_BOOST (file key freshnessBoost) must be >= 0"), badBoost);

@@ -46,6 +46,8 @@ import picocli.CommandLine.Spec;
  *             ATTUNE_FRESHNESS_BOOST  freshnessBoost  0 (off; else a released item's score times 1 + this while it
  *                                                      is newer than newItemDays)
  *             ATTUNE_NEW_ITEM_DAYS    newItemDays     30 (how recent /v1/new's items and boosted releases are)
+ *             ATTUNE_CACHED_USERS     cachedUsers     100000 (users whose newest events are kept in memory, the
+ *                                                      least recently served dropped first)
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
  * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
@@ -92,7 +94,9 @@ import picocli.CommandLine.Spec;
             + " and --host; a server reached by another name lists it in ATTUNE_ALLOWED_HOSTS (file key allowedHosts)."
             + " ATTUNE_MAX_CONNECTIONS (file key maxConnections) caps the connections held open at once (default: half"
             + " the process's file descriptors, 64 to 10,000). ATTUNE_FRESHNESS_BOOST (file key freshnessBoost; default"
-            + " 0, off) raises the scores of items released within ATTUNE_NEW_ITEM_DAYS (file key newItemDays; 30).",
+            + " 0, off) raises the scores of items released within ATTUNE_NEW_ITEM_DAYS (file key newItemDays; 30)."
+            + " ATTUNE_CACHED_USERS (file key cachedUsers; 100,000) caps the users whose newest events are kept in"
+            + " memory (about 250 bytes per event).",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
             + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root,"
@@ -148,7 +152,7 @@ final class ServeCommand implements Callable<Integer> {
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
       "adminKey", "userIdKey", "requireApiKeys", "allowAnonymous", "rateLimit", "rateBurst", "anonymousRateLimit",
       "corsOrigins",
-      "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "modelRoot",
+      "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "cachedUsers", "modelRoot",
       "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished", "keepVersions");
 
@@ -174,7 +178,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
       + " userIdKey, requireApiKeys, allowAnonymous, rateLimit, rateBurst, anonymousRateLimit, corsOrigins,"
       + " allowedHosts,"
-      + " maxConnections, freshnessBoost, newItemDays, modelRoot,"
+      + " maxConnections, freshnessBoost, newItemDays, cachedUsers, modelRoot,"
       + " trainEvery,"
       + " retrainAfterEvents,"
       + " gateMargin, trainEpochs, refitPublished, keepVersions (any other key is refused).")
@@ -228,17 +232,18 @@ final class ServeCommand implements Callable<Integer> {
   record Settings(String storeUrl, ServerConfig config, int trainEpochs) {}
 
   /** ServerConfig's field names in its messages, as a user sets them (see the table above). */
-  private static final Map<String, String> SETTING_NAMES = Map.of(
-      "host", "--host (ATTUNE_HOST, file key host)",
-      "port", "--port (ATTUNE_PORT, file key port)",
-      "fallbackModel", "--fallback (ATTUNE_FALLBACK, file key fallback)",
-      "adminKey", "ATTUNE_ADMIN_KEY (file key adminKey)",
-      "freshnessBoost", "ATTUNE_FRESHNESS_BOOST (file key freshnessBoost)",
-      "newItemDays", "ATTUNE_NEW_ITEM_DAYS (file key newItemDays)",
-      "gateMargin", "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)",
-      "trainEvery", "--train-every (ATTUNE_TRAIN_EVERY, file key trainEvery)",
-      "retrainAfterEvents", "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)",
-      "keepVersions", "--keep-versions (ATTUNE_KEEP_VERSIONS, file key keepVersions)");
+  private static final Map<String, String> SETTING_NAMES = Map.ofEntries(
+      Map.entry("host", "--host (ATTUNE_HOST, file key host)"),
+      Map.entry("port", "--port (ATTUNE_PORT, file key port)"),
+      Map.entry("fallbackModel", "--fallback (ATTUNE_FALLBACK, file key fallback)"),
+      Map.entry("adminKey", "ATTUNE_ADMIN_KEY (file key adminKey)"),
+      Map.entry("freshnessBoost", "ATTUNE_FRESHNESS_BOOST (file key freshnessBoost)"),
+      Map.entry("newItemDays", "ATTUNE_NEW_ITEM_DAYS (file key newItemDays)"),
+      Map.entry("cachedUsers", "ATTUNE_CACHED_USERS (file key cachedUsers)"),
+      Map.entry("gateMargin", "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)"),
+      Map.entry("trainEvery", "--train-every (ATTUNE_TRAIN_EVERY, file key trainEvery)"),
+      Map.entry("retrainAfterEvents", "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)"),
+      Map.entry("keepVersions", "--keep-versions (ATTUNE_KEEP_VERSIONS, file key keepVersions)"));
 
   /** {@code message} with a leading ServerConfig field name replaced by the option, variable and file key. */
   static String withSettingNames(String message) {
@@ -282,7 +287,10 @@ final class ServeCommand implements Callable<Integer> {
     try {
       cfg = new ServerConfig(listenHost, portNumber, ServerConfig.DEFAULTS.maxBatch(),
           ServerConfig.DEFAULTS.maxBodyBytes(), ServerConfig.DEFAULTS.recentEvents(),
-          ServerConfig.DEFAULTS.cachedUsers(), ServerConfig.DEFAULTS.trendingHours(),
+          // the heap the recent histories take grows with it (about 250 bytes per cached event on a soak run)
+          count("ATTUNE_CACHED_USERS (file key cachedUsers)", pick(env.get("ATTUNE_CACHED_USERS"),
+              file.getProperty("cachedUsers"), Integer.toString(ServerConfig.DEFAULTS.cachedUsers()))),
+          ServerConfig.DEFAULTS.trendingHours(),
           count("ATTUNE_NEW_ITEM_DAYS (file key newItemDays)", pick(env.get("ATTUNE_NEW_ITEM_DAYS"),
               file.getProperty("newItemDays"), Integer.toString(ServerConfig.DEFAULTS.newItemDays()))),
           number("freshnessBoost", pick(env.get("ATTUNE_FRESHNESS_BOOST"), file.getProperty("freshnessBoost"),
