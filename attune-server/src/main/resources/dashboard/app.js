@@ -1002,7 +1002,7 @@ async function quality() {
 function markScrollers() {
   for (const box of main.querySelectorAll('.card, .scroll, .chart, #live')) {
     const scrolls = box.scrollWidth > box.clientWidth + 1;
-    if (scrolls && !box.dataset.scroller) {
+    if (scrolls) { // named anew each time: a redrawn chart's name changes (the live chart's carries its total)
       const chart = box.querySelector('svg[aria-label]');
       const title = box.closest('.card')?.querySelector('h2')?.textContent;
       box.dataset.scroller = 'yes';
