@@ -96,7 +96,7 @@ import picocli.CommandLine.Spec;
             + " the process's file descriptors, 64 to 10,000). ATTUNE_FRESHNESS_BOOST (file key freshnessBoost; default"
             + " 0, off) raises the scores of items released within ATTUNE_NEW_ITEM_DAYS (file key newItemDays; 30)."
             + " ATTUNE_CACHED_USERS (file key cachedUsers; 100,000) caps the users whose newest events are kept in"
-            + " memory (about 250 bytes per event).",
+            + " memory (about 60 bytes of heap per event).",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
             + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root,"
@@ -287,7 +287,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       cfg = new ServerConfig(listenHost, portNumber, ServerConfig.DEFAULTS.maxBatch(),
           ServerConfig.DEFAULTS.maxBodyBytes(), ServerConfig.DEFAULTS.recentEvents(),
-          // the heap the recent histories take grows with it (about 250 bytes per cached event on a soak run)
+          // the heap the recent histories take grows with it (about 60 bytes per cached event: HistoryCacheMemory)
           count("ATTUNE_CACHED_USERS (file key cachedUsers)", pick(env.get("ATTUNE_CACHED_USERS"),
               file.getProperty("cachedUsers"), Integer.toString(ServerConfig.DEFAULTS.cachedUsers()))),
           ServerConfig.DEFAULTS.trendingHours(),

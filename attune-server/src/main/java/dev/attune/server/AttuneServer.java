@@ -203,7 +203,8 @@ public final class AttuneServer {
     FunctionCounter.builder("attune_scoring_requests", recommendations, r -> scoringStat(r, 1))
         .description("requests scored by the served model, several per pass when they arrive together")
         .register(metrics);
-    RecentHistory history = new RecentHistory(store, config.recentEvents(), config.cachedUsers(), catalog::likes);
+    RecentHistory history = new RecentHistory(store, config.recentEvents(), config.cachedUsers(), catalog::likes,
+        catalog::sharedId);
     this.clock = clock;
     this.stats = new ServiceStats(metrics);
     this.adminKey = config.adminKey() != null ? config.adminKey() : randomKey();

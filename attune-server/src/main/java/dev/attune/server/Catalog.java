@@ -70,6 +70,12 @@ final class Catalog {
     return items.get(itemId);
   }
 
+  /** The catalogue's own instance of {@code itemId}, or {@code itemId} for an item it does not hold. */
+  String sharedId(String itemId) {
+    Store.StoredItem item = items.get(itemId);
+    return item == null ? itemId : item.item().id();
+  }
+
   /**
    * Whether {@code e} says its user wants the item (weight above 0 under {@link ModelTrainer#WEIGHTS}), its seconds
    * of a {@code play_seconds} read as a share of the item's length, as training and experiment results read them: a

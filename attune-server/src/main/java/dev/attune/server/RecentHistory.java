@@ -47,6 +47,8 @@ final class RecentHistory {
   }
 
   private static final class Cached {
+    /** The user's id, the one instance every cached event of theirs names. */
+    final String userId;
     final List<Event> recent;
     final Set<String> earlier;
     /**
@@ -55,7 +57,8 @@ final class RecentHistory {
      */
     boolean likedBefore;
 
-    Cached(List<Event> recent, Set<String> earlier, boolean likedBefore) {
+    Cached(String userId, List<Event> recent, Set<String> earlier, boolean likedBefore) {
+      this.userId = userId;
       this.recent = recent;
       this.earlier = earlier;
       this.likedBefore = likedBefore;
@@ -67,6 +70,8 @@ final class RecentHistory {
   }
 
   private final Store store;
+  /** The catalogue's instance of an item id ({@link #shared}). */
+  private final java.util.function.UnaryOperator<String> sharedItemId;
   /** Whether an event is a liked one ({@link Catalog#likes}): the window counts liked events. */
   private final java.util.function.Predicate<Event> liked;
   /**
@@ -91,15 +96,18 @@ final class RecentHistory {
    * @param window liked events each window holds at first ({@link #ensureLiked} widens it)
    */
   RecentHistory(Store store, int window, int capacity) {
-    this(store, window, capacity, new Catalog()::likes); // no item, so no length: a play is a play
+    this(store, window, capacity, new Catalog()::likes, id -> id); // no item, so no length: a play is a play
   }
 
   /**
    * @param liked whether an event is a liked one ({@link Catalog#likes}: a play's seconds read against the item's
    *     length), which the window counts
+   * @param sharedItemId the catalogue's instance of an item id, or the id given ({@link Catalog#sharedId})
    */
-  RecentHistory(Store store, int window, int capacity, java.util.function.Predicate<Event> liked) {
+  RecentHistory(Store store, int window, int capacity, java.util.function.Predicate<Event> liked,
+      java.util.function.UnaryOperator<String> sharedItemId) {
     this.liked = liked;
+    this.sharedItemId = sharedItemId;
     this.store = store;
     this.window = window;
     this.byUser = new LinkedHashMap<>(16, 0.75f, true) {
@@ -217,10 +225,43 @@ final class RecentHistory {
     List<Event> recent = new ArrayList<>(likedIn + othersIn);
     Set<String> earlier = new HashSet<>();
     for (int p = 0; p < stored.size(); p++) {
-      if (inWindow[p]) recent.add(stored.get(p).event());
-      else earlier.add(stored.get(p).event().itemId());
+      if (inWindow[p]) recent.add(shared(stored.get(p).event(), userId));
+      else earlier.add(sharedItemId.apply(stored.get(p).event().itemId()));
     }
-    return new Cached(recent, earlier, likedBefore);
+    return new Cached(userId, recent, earlier, likedBefore);
+  }
+
+  /**
+   * {@code e} naming its user, item, type and scene by instances the server holds already: each cached event held
+   * its own copies of them, parsed from its request or read from its row (about 250 bytes of heap per cached event,
+   * measured by attune-bench's HistoryCacheMemory and a soak run, most of it those strings).
+   */
+  private Event shared(Event e, String userId) {
+    String itemId = sharedItemId.apply(e.itemId());
+    String type = SharedNames.of(e.type());
+    String scene = SharedNames.of(e.scene());
+    if (e.userId() == userId && e.itemId() == itemId && e.type() == type && e.scene() == scene) return e;
+    return new Event(userId, itemId, type, e.value(), e.timestamp(), scene, e.context());
+  }
+
+  /**
+   * One instance of each event type and scene name, for the few there are; past {@link #MAX} names (a client sending
+   * types at random) the others are kept as they come, so the table cannot grow without bound.
+   */
+  static final class SharedNames {
+    static final int MAX = 10_000;
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> NAMES =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    private SharedNames() {}
+
+    static String of(String name) {
+      String known = NAMES.get(name);
+      if (known != null) return known;
+      if (NAMES.size() >= MAX) return name;
+      known = NAMES.putIfAbsent(name, name);
+      return known == null ? name : known;
+    }
   }
 
   /** Counts a change of a user being loaded (guarded by {@code byUser}). */
@@ -243,7 +284,7 @@ final class RecentHistory {
         List<Event> list = c.recent;
         int at = list.size();
         while (at > 0 && list.get(at - 1).timestamp() > e.timestamp()) at--;
-        list.add(at, e);
+        list.add(at, shared(e, c.userId));
         trim(c);
       }
     }

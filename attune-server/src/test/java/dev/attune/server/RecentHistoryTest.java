@@ -40,6 +40,34 @@ class RecentHistoryTest {
     }
   }
 
+  /**
+   * Cached events name their user, item, type and scene by one instance each (the catalogue's for an item), loaded
+   * or appended: their own copies took about 250 bytes of heap per cached event (attune-bench's HistoryCacheMemory).
+   */
+  @Test
+  void cachedEventsShareTheirNames() throws Exception {
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("shared.db"))) {
+      store.appendEvents(List.of(event("u", "i1", 1), event("u", "i2", 2)));
+      String catalogued = new String("i2".toCharArray());
+      RecentHistory history = new RecentHistory(store, 50, 100, e -> true,
+          id -> id.equals("i2") ? catalogued : id);
+      history.of(new String("u".toCharArray()));
+      // appended with copies of their own, as parsed from a request
+      Event appended = new Event(new String("u".toCharArray()), new String("i2".toCharArray()),
+          new String("play".toCharArray()), 1, 3, new String("music".toCharArray()));
+      history.append(List.of(appended), false);
+      List<Event> recent = history.of("u").recent();
+      assertEquals(3, recent.size());
+      for (Event e : recent) {
+        assertTrue(e.userId() == recent.get(0).userId() && e.type() == recent.get(0).type()
+            && e.scene() == recent.get(0).scene(), "one instance of each name: " + e);
+      }
+      assertTrue(recent.get(1).itemId() == catalogued && recent.get(2).itemId() == catalogued,
+          "an item the catalogue holds is named by its instance, loaded or appended");
+      assertEquals(appended, recent.get(2), "the same event all the same");
+    }
+  }
+
   @Test
   void aDeletionDuringALoadLeavesNothingCached() throws Exception {
     try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("b.db"))) {
