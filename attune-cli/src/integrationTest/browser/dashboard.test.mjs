@@ -134,6 +134,19 @@ try {
   await page.waitForFunction(n => document.querySelector('[data-testid="kpi-events"]').textContent === n, grown,
     { timeout: 40000 });
   check(true, `the events count follows to ${grown} without a reload`);
+  // paused, the live chart stands still while events arrive; resumed, it follows them again
+  const liveTotal = () => page.getByTestId('chart-live').getAttribute('data-total');
+  await page.getByTestId('live-pause').click();
+  check(await page.getByTestId('live-pause').getAttribute('aria-pressed') === 'true', 'the pause button says it is on');
+  const stillAt = await liveTotal();
+  check((await api('/v1/events', { method: 'POST', auth: false, body: [{ userId: someUser, itemId: someItem, type: 'play' }] }))
+    .status === 200, 'one more event');
+  await page.waitForTimeout(6500); // past the 5 s refresh
+  check(await liveTotal() === stillAt, `paused, the live chart stays at ${stillAt}`);
+  await page.getByTestId('live-pause').click();
+  const followed = await page.waitForFunction(t => document.querySelector('[data-testid="chart-live"]')
+    .getAttribute('data-total') !== t, stillAt, { timeout: 10000 }).then(() => true, () => false);
+  check(followed, 'resumed, the live chart follows the new event');
 
   // ---- models: every version with its metrics and curves; activate another one and back
   await open(page, '#/models', 'models');
@@ -295,6 +308,12 @@ try {
   page.off('request', countItemRequests);
   const events = (await ok(`/v1/users/${someUser}/events?limit=50`, { auth: false })).events;
   check(await page.locator('[data-testid="timeline"] tbody tr').count() === events.length, 'one timeline row per event');
+  if (events.length > 5) {
+    // past the timeline's links from the keyboard: the focus goes to the recommendations' heading
+    await page.getByTestId('skip-timeline').press('Enter');
+    check(await page.evaluate(() => document.activeElement.textContent.startsWith('Current recommendations')),
+      'the skip button moves the focus to the recommendations');
+  }
   check(JSON.stringify(itemRequests) === '["/v1/items/lookup"]', `the page's titles in one request: ${itemRequests}`);
   const firstTitle = (await ok('/v1/items/lookup', { method: 'POST', auth: false, body: { ids: [events[0].itemId] } })).items[0]?.title;
   check(!firstTitle || (await page.locator('[data-testid="timeline"] tbody').textContent()).includes(`${firstTitle} (${events[0].itemId})`),

@@ -206,9 +206,19 @@ async function overview() {
   const c = o.counts;
   const t = o.traffic;
   const model = o.model;
+  // updates that move on their own can be paused (WCAG 2.2.2; an accessibility QA run): a screen reader or a slow
+  // reader keeps the figures still
+  let paused = false;
+  const pause = h('button', { class: 'secondary', 'data-testid': 'live-pause', 'aria-pressed': 'false',
+    onclick: () => {
+      paused = !paused;
+      pause.setAttribute('aria-pressed', String(paused));
+      pause.textContent = paused ? 'Resume updates' : 'Pause updates';
+    } }, 'Pause updates');
   const liveCard = card('Events per minute — last 60 minutes, live (event time, UTC)',
     h('div', { id: 'live' }, liveChart(minutes)),
-    h('p', { class: 'note' }, 'Refreshed every 5 s (the counts above every 30 s). Counts events by their timestamp; events sent with an old timestamp land in the past.'));
+    h('div', { class: 'row' }, h('p', { class: 'note' }, 'Refreshed every 5 s (the counts above every 30 s). Counts events by their timestamp; events sent with an old timestamp land in the past.'),
+      pause));
   liveScrolledBack = false;
   requestAnimationFrame(() => { // drawn: the newest minutes in view where the chart scrolls (a phone)
     const live = document.getElementById('live');
@@ -236,6 +246,7 @@ async function overview() {
       card('Active model: offline metrics', modelMetrics(model))));
   let ticks = 0;
   refreshTimer = setInterval(async () => {
+    if (paused) return;
     let fresh = null;
     let counts = null;
     try {
@@ -739,8 +750,13 @@ async function users(userId) {
   const itemInput = h('input', { id: 'whatif-item', placeholder: 'item id', required: true, value: recs.items[0] ? recs.items[0].itemId : '' });
   const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favourite', 'share', 'rating', 'skip', 'dislike', 'view', 'purchase']
     .map(t => h('option', { value: t }, t)));
+  const recsCard = card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'),
+    h('p', { class: 'note' }, 'Rank score: the item\'s place within this answer (the top one is 1; it moves with k, so it does not compare across requests). Model score: the model\'s own score for this history (– for popular and content items), the unit of the influence map below.'));
   parts.push(
     h('h2', { 'data-testid': 'user-id' }, `User ${userId}`),
+    // the timeline's links come first in the tab order, up to 50 of them (an accessibility QA run): a way past them
+    ...(events.length > 5 ? [h('button', { class: 'secondary', 'data-testid': 'skip-timeline',
+      onclick: () => announce(recsCard.querySelector('h2')) }, 'Skip the timeline: go to the recommendations')] : []),
     h('div', { class: 'two' },
       card(`Timeline — newest ${plural(events.length, 'event')}, oldest first`,
         h('div', { class: 'scroll', style: 'max-height:420px;overflow-y:auto' },
@@ -752,8 +768,7 @@ async function users(userId) {
             + ' history ("stand-in" in the maps below), and the model recommends from them.'
           : 'No events yet: the recommendations are the catalogue\'s popular items (and the onboarding choices, if the'
             + ' user made some).')),
-      card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'),
-        h('p', { class: 'note' }, 'Rank score: the item\'s place within this answer (the top one is 1; it moves with k, so it does not compare across requests). Model score: the model\'s own score for this history (– for popular and content items), the unit of the influence map below.'))),
+      recsCard),
     card('Attention heat map — how much each history event weighed in each recommendation',
       attention(recs.items, events, label, modelKind, 'heatmap'),
       h('p', { class: 'note' }, modelKind === 'scene-transfer'
