@@ -258,6 +258,7 @@ async function overview() {
       return; // a server that does not answer: the offline banner says so; a page left behind: nothing to do
     }
     const live = document.getElementById('live');
+    if (paused) return; // paused while the request was out
     if (fresh && live) {
       // on a phone the chart scrolls sideways: it stays at the newest minutes unless the user scrolled back
       const atEnd = live.scrollLeft + live.clientWidth >= live.scrollWidth - 2;
@@ -409,7 +410,7 @@ function experimentsCard(m, experiments) {
     h('td', { class: 'text' }, e.arms.map(a => `${a.name}: ${a.version} (${pct(a.share)})`).join(', ')),
     h('td', { class: 'when' }, time(e.startedAtMillis)),
     h('td', { class: 'when' }, time(e.stoppedAtMillis)),
-    h('td', {}, h('button', { class: 'secondary', 'aria-label': `Results of ${e.id}`, onclick: () => showExperiment(e.id) },
+    h('td', {}, h('button', { class: 'secondary', 'aria-label': `Results of ${e.id}`, onclick: () => showExperiment(e.id, { focus: true }) },
       'Results'))));
   return card('A/B experiments: model versions on live traffic',
     running && !running.served
@@ -440,7 +441,8 @@ async function startExperiment(m, version, minUsersPerArm, hours, form, out) {
 }
 
 /** Draws an experiment's results below the list: per arm, each arm against the control, the verdict. */
-async function showExperiment(id) {
+/** Draws experiment {@code id}'s results below the list; {@code focus} (the Results button) moves the focus there. */
+async function showExperiment(id, { focus = false } = {}) {
   const detail = document.getElementById('experiment-detail');
   if (!detail) return;
   let e;
@@ -487,7 +489,9 @@ async function showExperiment(id) {
       { label: 'always-valid difference (any look)', num: true }, { label: 'always-valid p', num: true }, 'always-valid'], versus)) : null,
     h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, within ${fmt(e.windowMinutes)} minutes after it was shown. Split check: p = ${pValue(r.sampleRatio.pValue)}.`),
     ...(buttons ? [buttons] : [])); // replaceChildren writes a null as the text "null"
-  announce(detail.querySelector('h3')); // drawn below the list: the Results button pressed says nothing itself
+  // drawn below the list: the Results button pressed says nothing itself; drawn with the page (or after an action,
+  // which says its own outcome), the focus stays where it is (a review: it was taken from the page's heading)
+  if (focus) announce(detail.querySelector('h3'));
 }
 
 async function stopExperiment(e, button) {
@@ -745,8 +749,10 @@ async function users(userId) {
   const standingIn = recs.items.some(i => i.explanation && i.explanation.steps.some(s => s.standIn));
   const label = id => titles[id] ? `${titles[id]} (${id})` : id;
   const events = timeline.events;
-  // said as it comes: the button keeps the focus, and the result (or why there is none) is drawn below the form
-  const whatIf = h('div', { id: 'whatif-result', 'aria-live': 'polite' });
+  const whatIf = h('div', { id: 'whatif-result' });
+  // the button keeps the focus, and the result is drawn below the form: its one-line outcome is said as it comes (a
+  // live region over the whole result had a screen reader read both tables and the heat map's values; review)
+  const whatIfStatus = h('p', { role: 'status', class: 'sr-only', 'data-testid': 'whatif-status' });
   const itemInput = h('input', { id: 'whatif-item', placeholder: 'item id', required: true, value: recs.items[0] ? recs.items[0].itemId : '' });
   const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favourite', 'share', 'rating', 'skip', 'dislike', 'view', 'purchase']
     .map(t => h('option', { value: t }, t)));
@@ -781,10 +787,10 @@ async function users(userId) {
     card('What if? Add a hypothetical event and see the list change (nothing is stored)',
       h('form', { class: 'inline', 'data-testid': 'whatif-form', onsubmit: async ev => {
         ev.preventDefault();
-        await busy(ev.currentTarget, () => runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf, userId));
+        await busy(ev.currentTarget, () => runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf, whatIfStatus, userId));
       } }, h('label', { for: 'whatif-item' }, 'item'), itemInput, h('label', { for: 'whatif-type' }, 'type'), typeInput,
       h('button', { type: 'submit' }, 'Recommend with this event')),
-      whatIf));
+      whatIfStatus, whatIf));
   main.replaceChildren(...parts);
 }
 
@@ -864,14 +870,16 @@ async function influence(userId, added, items, label, modelKind, testid) {
     : 'Each cell: the item\'s model score minus its score with that one event left out of the events the model reads (its window of the newest liked events; no older event moves in).'));
 }
 
-async function runWhatIf(events, itemId, type, modelKind, out, userId) {
+async function runWhatIf(events, itemId, type, modelKind, out, status, userId) {
   if (!itemId) {
     // the last answer would stay as if it were this one's
     out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, 'Give an item id.'));
+    status.textContent = 'Give an item id.';
     return;
   }
   // the previous answer would read as this one's while it is computed
   out.replaceChildren(h('p', { class: 'muted' }, 'Recommending with the event…'));
+  status.textContent = 'Recommending with the event…';
   const now = Math.max(Date.now(), ...events.map(e => e.timestamp + 1));
   const added = [{ itemId, type, timestamp: now }];
   try {
@@ -890,22 +898,26 @@ async function runWhatIf(events, itemId, type, modelKind, out, userId) {
       if (e instanceof Stale || e instanceof Unauthorized) throw e;
       return false;
     });
+    const summary = `With one more "${type}" of ${label(itemId)}: ${changed} of ${after.items.length} items are new to the list.`
+      + (dropped.length ? ` Left the list: ${dropped.join(', ')}.` : '');
+    const unknown = `No item "${itemId}" in the catalogue: the list below treats it as an event on an unknown item.`;
     out.replaceChildren(...[
-      known ? null : h('p', { class: 'error', 'data-testid': 'whatif-unknown' },
-        `No item "${itemId}" in the catalogue: the list below treats it as an event on an unknown item.`),
-      h('p', { 'data-testid': 'whatif-summary' }, `With one more "${type}" of ${label(itemId)}: ${changed} of ${after.items.length} items are new to the list.`
-        + (dropped.length ? ` Left the list: ${dropped.join(', ')}.` : '')),
+      known ? null : h('p', { class: 'error', 'data-testid': 'whatif-unknown' }, unknown),
+      h('p', { 'data-testid': 'whatif-summary' }, summary),
       h('div', { class: 'two' },
         h('div', {}, h('h3', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
         h('div', {}, h('h3', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
       h('h3', {}, 'Influence with the event'),
       await influence(userId, added, after.items, label, modelKind, 'whatif-influence')]
       .filter(c => c !== null)); // replaceChildren would write a null as the text "null"
+    status.textContent = known ? summary : `${unknown} ${summary}`;
   } catch (e) {
     if (e instanceof Unauthorized) return keyRefused();
     // an outage: the page is drawn again when the server answers, but a what-if is the user's to ask again
-    out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, e instanceof Offline
-      ? 'The server does not answer; ask again once it does (the banner above goes away then).' : e.message));
+    const said = e instanceof Offline
+      ? 'The server does not answer; ask again once it does (the banner above goes away then).' : e.message;
+    out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, said));
+    status.textContent = said;
   }
 }
 
@@ -1016,7 +1028,8 @@ async function quality() {
  */
 function markScrollers() {
   for (const box of main.querySelectorAll('.card, .scroll, .chart, #live')) {
-    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    // a box whose content overflows it without scrolling (a chart inside #live or a heat map's box) is not one
+    const scrolls = box.scrollWidth > box.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
     if (scrolls) { // named anew each time: a redrawn chart's name changes (the live chart's carries its total)
       const chart = box.querySelector('svg[aria-label]');
       const title = box.closest('.card')?.querySelector('h2')?.textContent;

@@ -70,6 +70,8 @@ final class RecentHistory {
   }
 
   private final Store store;
+  /** The one instance of each type and scene name ({@link #shared}). */
+  private final SharedNames names = new SharedNames();
   /** The catalogue's instance of an item id ({@link #shared}). */
   private final java.util.function.UnaryOperator<String> sharedItemId;
   /** Whether an event is a liked one ({@link Catalog#likes}): the window counts liked events. */
@@ -238,28 +240,27 @@ final class RecentHistory {
    */
   private Event shared(Event e, String userId) {
     String itemId = sharedItemId.apply(e.itemId());
-    String type = SharedNames.of(e.type());
-    String scene = SharedNames.of(e.scene());
+    String type = names.of(e.type());
+    String scene = names.of(e.scene());
     if (e.userId() == userId && e.itemId() == itemId && e.type() == type && e.scene() == scene) return e;
     return new Event(userId, itemId, type, e.value(), e.timestamp(), scene, e.context());
   }
 
   /**
    * One instance of each event type and scene name, for the few there are; past {@link #MAX} names (a client sending
-   * types at random) the others are kept as they come, so the table cannot grow without bound.
+   * types at random) the others are kept as they come, so the table cannot grow without bound. One per cache, not
+   * per JVM: servers in one process (tests) do not fill each other's.
    */
   static final class SharedNames {
     static final int MAX = 10_000;
-    private static final java.util.concurrent.ConcurrentHashMap<String, String> NAMES =
+    private final java.util.concurrent.ConcurrentHashMap<String, String> names =
         new java.util.concurrent.ConcurrentHashMap<>();
 
-    private SharedNames() {}
-
-    static String of(String name) {
-      String known = NAMES.get(name);
+    String of(String name) {
+      String known = names.get(name);
       if (known != null) return known;
-      if (NAMES.size() >= MAX) return name;
-      known = NAMES.putIfAbsent(name, name);
+      if (names.size() >= MAX) return name;
+      known = names.putIfAbsent(name, name);
       return known == null ? name : known;
     }
   }
