@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.train.SequenceTraining;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +33,7 @@ class CommandStopIT {
     Path work = Files.createDirectories(dir.resolve("work")); // where the JVM would write an hs_err file
     List<String> train = List.of("train", "--model", "gru-attn", "--data", data.toString(), "--out", out.toString(),
         "--threads", "1", "--param", "gru-attn.epochs=200", "--param", "gru-attn.patience=200", "--seed", "3");
-    Process run = child(work, train);
+    Process run = ChildJvm.start(work, train, Map.of());
     Path checkpoint = SequenceTraining.checkpointFile(out.resolve("checkpoints"));
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!Files.exists(checkpoint) && run.isAlive() && System.nanoTime() < until) Thread.sleep(50);
@@ -67,7 +67,7 @@ class CommandStopIT {
     Path db = dir.resolve("store/attune.db");
     String url = "jdbc:sqlite:" + db;
     Path work = Files.createDirectories(dir.resolve("work"));
-    Process run = child(work, List.of("load", "--data", data.toString(), "--store", url));
+    Process run = ChildJvm.start(work, List.of("load", "--data", data.toString(), "--store", url), Map.of());
     Path wal = Path.of(db + "-wal");
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (sizeOf(wal) < 16 << 20 && run.isAlive() && System.nanoTime() < until) {
@@ -96,7 +96,7 @@ class CommandStopIT {
     // a copy of that store, stopped mid-copy: rolled back, and no log left beside the new store either
     Path copyDb = dir.resolve("copy/attune.db");
     Files.delete(work.resolve("output.txt"));
-    Process copy = child(work, List.of("copy", "--from", url, "--to", "jdbc:sqlite:" + copyDb));
+    Process copy = ChildJvm.start(work, List.of("copy", "--from", url, "--to", "jdbc:sqlite:" + copyDb), Map.of());
     Path copyWal = Path.of(copyDb + "-wal");
     until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (sizeOf(copyWal) < 16 << 20 && copy.isAlive() && System.nanoTime() < until) Thread.sleep(20);
@@ -121,23 +121,10 @@ class CommandStopIT {
     }
   }
 
-  /** {@code attune args...} in a JVM of its own, as the launcher starts it, working in {@code work}. */
-  private static Process child(Path work, List<String> args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules", "jdk.incubator.vector",
-        "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-        AttuneCli.class.getName()));
-    command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-        .redirectOutput(work.resolve("output.txt").toFile());
-    String cache = System.getenv("DJL_CACHE_DIR");
-    pb.environment().put("DJL_CACHE_DIR", cache != null ? Path.of(cache).toAbsolutePath().toString()
-        : work.resolve("djl-cache").toString());
-    return pb.start();
-  }
+
 
   private String output() throws Exception {
-    return Files.readString(dir.resolve("work/output.txt"), StandardCharsets.UTF_8);
+    return ChildJvm.output(dir.resolve("work"));
   }
 
   /** Whether no process holds the lock on {@code out}'s {@code .train.lock} (a killed run leaves the file, unlocked). */
