@@ -25,6 +25,8 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   private final boolean countLines;
   /** Where epoch ends and statuses go as plain lines; null for nowhere (bars show them, or quiet without a log). */
   private final PrintWriter lines;
+  /** Where the lines of a terminal with bars go, under the bars (standard error); with {@link #lines} otherwise. */
+  private final PrintWriter written;
   private ProgressBar bar;
   /** Where {@link #bar} draws. */
   private BarLine console;
@@ -61,6 +63,7 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     this.bars = !quiet && terminal;
     this.countLines = !quiet && !terminal;
     this.lines = quiet ? log : terminal ? null : log != null ? log : new PrintWriter(System.err, true);
+    this.written = lines != null ? lines : new PrintWriter(System.err, true);
     this.lineEveryNanos = lineEveryNanos;
     if (countLines) {
       watch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
@@ -167,10 +170,9 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     if (pendingEpoch == null) return;
     String held = pendingEpoch;
     pendingEpoch = null;
-    PrintWriter to = lines != null ? lines : new PrintWriter(System.err, true); // bars: under the last one
     synchronized (this) {
-      to.println(held);
-      to.flush();
+      written.println(held);
+      written.flush();
       lastLine = System.nanoTime();
     }
   }
@@ -184,9 +186,8 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
       // (QA: "validation NDCG@10 0.0020 after epoch 3 (" in 120 columns); the next step opens a bar again
       closeBar();
       flushPendingEpoch();
-      PrintWriter to = new PrintWriter(System.err, true);
-      to.println(task + ": " + message);
-      to.flush();
+      written.println(task + ": " + message);
+      written.flush();
     } else if (lines != null) {
       line(task + ": " + message);
     }

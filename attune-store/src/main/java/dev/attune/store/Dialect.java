@@ -69,28 +69,23 @@ enum Dialect {
     this.jsonParameter = jsonParameter;
   }
 
-  /**
-   * The dialect of a JDBC URL.
-   *
-   * @throws IllegalArgumentException if the URL is null or names another database
-   */
   /** A PostgreSQL URL that names its host(s) and database; parameters may follow. */
   private static final java.util.regex.Pattern POSTGRESQL_URL =
       java.util.regex.Pattern.compile("jdbc:postgresql://[^/?#]+/[^/?#;&]+");
 
+  /**
+   * The dialect of a JDBC URL.
+   *
+   * @throws IllegalArgumentException if the URL is null, names another database, or is a PostgreSQL URL the driver
+   *     would read otherwise than written ({@link #requireWholePostgresqlUrl})
+   */
   static Dialect of(String jdbcUrl) {
     if (jdbcUrl == null) {
       throw new IllegalArgumentException("JDBC URL must not be null");
     }
     for (Dialect d : values()) {
       if (jdbcUrl.startsWith(d.urlPrefix)) {
-        // the driver fills in what is left out (localhost, a database named after the system user): jdbc:postgresql://
-        // opened a database the operator never named and made a store in it (QA)
-        if (d == POSTGRESQL && !POSTGRESQL_URL.matcher(jdbcUrl).lookingAt()) {
-          throw new IllegalArgumentException("incomplete PostgreSQL URL '" + Store.redacted(jdbcUrl) + "': name the"
-              + " host and the database, jdbc:postgresql://<host>[:<port>]/<database>");
-        }
-        if (d == POSTGRESQL) requirePorts(jdbcUrl);
+        if (d == POSTGRESQL) requireWholePostgresqlUrl(jdbcUrl);
         return d;
       }
     }
@@ -102,13 +97,19 @@ enum Dialect {
   }
 
   /**
-   * Refuses a port that is no number from 1 to 65535 in any of a PostgreSQL URL's hosts: the pool said only that the
-   * driver "claims to not accept" the URL, after the driver's own warning line (a CLI QA run).
+   * Refuses a PostgreSQL URL without its host or database, with {@code user:password@} before the host, or with a
+   * port that is no number from 1 to 65535 in any of its hosts. The driver fills in what is left out (localhost, a
+   * database named after the system user: {@code jdbc:postgresql://} opened a database the operator never named and
+   * made a store in it, QA); it reads "user:secret@host" as a host with the port "secret@host"; and of a bad port the
+   * pool said only that the driver "claims to not accept" the URL, after the driver's own warning line (a CLI QA run).
    */
-  private static void requirePorts(String jdbcUrl) {
+  private static void requireWholePostgresqlUrl(String jdbcUrl) {
+    if (!POSTGRESQL_URL.matcher(jdbcUrl).lookingAt()) {
+      throw new IllegalArgumentException("incomplete PostgreSQL URL '" + Store.redacted(jdbcUrl) + "': name the"
+          + " host and the database, jdbc:postgresql://<host>[:<port>]/<database>");
+    }
     String hosts = jdbcUrl.substring("jdbc:postgresql://".length(), jdbcUrl.indexOf('/', "jdbc:postgresql://".length()));
-    if (hosts.indexOf('@') >= 0) {
-      // the driver read "user:secret@host" as a host with the port "secret@host": said so, the secret not echoed
+    if (hosts.indexOf('@') >= 0) { // said so, the secret not echoed
       throw new IllegalArgumentException("PostgreSQL URL '" + Store.redacted(jdbcUrl) + "' names its user before the"
           + " host (user:password@host), which the PostgreSQL driver does not read: give them as parameters,"
           + " jdbc:postgresql://<host>[:<port>]/<database>?user=<name>&password=<secret>");
