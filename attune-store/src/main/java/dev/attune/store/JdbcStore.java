@@ -1584,8 +1584,7 @@ public final class JdbcStore implements Store {
   @Override
   public Optional<ServingLock> tryLockForServing() {
     requireOpen("tryLockForServing");
-    return dialect == Dialect.SQLITE ? ServingLocks.onSqlite(dialect.sqliteFile(jdbcUrl), database)
-        : ServingLocks.onPostgresql(jdbcUrl, database);
+    return ServingLocks.on(jdbcUrl, dialect, database);
   }
 
   @Override

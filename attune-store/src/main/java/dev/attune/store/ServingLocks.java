@@ -43,6 +43,15 @@ final class ServingLocks {
   private ServingLocks() {}
 
   /**
+   * Tries the claim on the store at {@code jdbcUrl}, of its dialect: {@link #onSqlite} or {@link #onPostgresql}.
+   *
+   * @param database the store's description, for messages
+   */
+  static Optional<ServingLock> on(String jdbcUrl, Dialect dialect, String database) {
+    return dialect == Dialect.SQLITE ? onSqlite(dialect.sqliteFile(jdbcUrl), database) : onPostgresql(jdbcUrl, database);
+  }
+
+  /**
    * Tries the claim on a PostgreSQL store: {@code pg_try_advisory_lock} with a key made from the database and the
    * schema that {@code jdbcUrl} resolves to, so stores in other schemas or databases of the same server do not
    * contend, and two URLs that reach the same schema do. The connection is opened here, outside the store's pool,

@@ -74,15 +74,8 @@ public interface Store extends AutoCloseable {
    */
   static boolean claimedElsewhere(String jdbcUrl) {
     Dialect dialect = Dialect.of(jdbcUrl);
-    String database = dialect.describe(jdbcUrl);
-    java.util.Optional<ServingLock> claim;
-    if (dialect == Dialect.SQLITE) {
-      java.nio.file.Path file = dialect.sqliteFile(jdbcUrl);
-      if (!java.nio.file.Files.exists(file)) return false;
-      claim = ServingLocks.onSqlite(file, database);
-    } else {
-      claim = ServingLocks.onPostgresql(jdbcUrl, database);
-    }
+    if (dialect == Dialect.SQLITE && !java.nio.file.Files.exists(dialect.sqliteFile(jdbcUrl))) return false;
+    java.util.Optional<ServingLock> claim = ServingLocks.on(jdbcUrl, dialect, dialect.describe(jdbcUrl));
     claim.ifPresent(ServingLock::close);
     return claim.isEmpty();
   }
