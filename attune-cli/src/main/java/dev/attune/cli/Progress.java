@@ -31,6 +31,14 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
   /** Where {@link #bar} draws. */
   private BarLine console;
   private volatile String stage;
+  /**
+   * The stage whose bar a status closed mid-way, with its count and time then: its next step draws the bar on, from
+   * there (a bar opened afresh took its count as done at once, and showed a rate of thousands a second and an ETA of
+   * seconds after a status such as a skipped batch's).
+   */
+  private String interruptedStage;
+  private long interruptedAt;
+  private java.time.Duration interruptedElapsed;
   private long epochStart = System.nanoTime();
   private long lastCountLine = System.nanoTime();
   /** When the current stage of a count-lines run began, and when any line was written last (the watch reads them). */
@@ -89,15 +97,20 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     }
   }
 
-  private ProgressBar open(String name, long total) {
+  private ProgressBar open(String name, long done, long total) {
     if (bar != null && name.equals(stage)) {
       bar.maxHint(total);
       return bar;
     }
     closeBar();
+    boolean resumed = name.equals(interruptedStage) && done >= interruptedAt;
+    interruptedStage = null;
     stage = name;
     Integer columns = Integer.getInteger("attune.stderr.columns");
-    bar = new ProgressBarBuilder()
+    ProgressBarBuilder builder = new ProgressBarBuilder();
+    // its elapsed time goes on, and its rate and ETA count only the steps drawn since
+    if (resumed) builder.startsFrom(interruptedAt, interruptedElapsed);
+    bar = builder
         .setTaskName(task + ": " + name)
         .setInitialMax(total)
         .setStyle(ProgressBarStyle.ASCII)
@@ -134,7 +147,7 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     // a step of the next stage: the last epoch's status line, if any, has come
     flushPendingEpoch();
     if (bars) {
-      open(stageName, total).stepTo(done);
+      open(stageName, done, total).stepTo(done);
     } else if (countLines) {
       count(stageName, done, total);
     }
@@ -183,7 +196,12 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     if (pendingEpoch != null && message.startsWith("epoch " + pendingEpochNumber + ":")) pendingEpoch = null;
     if (bars) {
       // its own line under the bar: beside it, the terminal's width cut a validation score or a stop's reason short
-      // (QA: "validation NDCG@10 0.0020 after epoch 3 (" in 120 columns); the next step opens a bar again
+      // (QA: "validation NDCG@10 0.0020 after epoch 3 (" in 120 columns); the stage's next step draws its bar on
+      if (bar != null) {
+        interruptedStage = stage;
+        interruptedAt = bar.getCurrent();
+        interruptedElapsed = bar.getTotalElapsed();
+      }
       closeBar();
       flushPendingEpoch();
       written.println(task + ": " + message);

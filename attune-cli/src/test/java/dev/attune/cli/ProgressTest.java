@@ -86,6 +86,37 @@ class ProgressTest {
     assertEquals(List.of("sasrec: gate of music (1/2): skipped a batch"), lines(w), "no line per batch in a log");
   }
 
+  /**
+   * A status in the middle of a stage (a skipped batch) breaks its bar for a line; the stage's next step draws the
+   * bar on from its count, at no rate yet, not as a new bar that took half the stage at once (10,000/s and more).
+   */
+  @Test
+  void onATerminalABarInterruptedByAStatusGoesOnFromItsCount() throws Exception {
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    try (Progress p = new Progress("sasrec", false, null, true)) {
+      p.progress("epoch 1/2", 5_000, 10_000);
+      Thread.sleep(1_100); // the library says a rate and times in whole seconds
+      p.status("skipped a batch of 128 sequences");
+      p.progress("epoch 1/2", 5_000, 10_000);
+    } finally {
+      System.setErr(stderr);
+    }
+    List<String> drawn = List.of(captured.toString().split("[\r\n]+"));
+    int status = drawn.indexOf("sasrec: skipped a batch of 128 sequences");
+    assertTrue(status > 0, "the status on its own line: " + drawn);
+    List<String> after = drawn.subList(status + 1, drawn.size()).stream().filter(l -> l.contains("epoch 1/2")).toList();
+    assertFalse(after.isEmpty(), "the bar drawn on: " + drawn);
+    for (String line : after) {
+      java.util.regex.Matcher rate = java.util.regex.Pattern.compile("([0-9.]+)/s").matcher(line);
+      assertTrue(!rate.find() || Double.parseDouble(rate.group(1)) < 1_000, "no rate from the count taken at once: "
+          + line);
+      assertTrue(line.contains("5000/10000"), "its count goes on: " + line);
+      assertFalse(line.contains("(0:00:00 /"), "its elapsed time goes on: " + line);
+    }
+  }
+
   /** On a file, a stage that reports no step for the interval (EASE's inverse) says it is still running. */
   @Test
   void onAFileAStageWithoutStepsForLongSaysItIsStillRunning() throws Exception {
