@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Needs {@code node} and Chromium ({@code /usr/bin/chromium}, or {@code $CHROMIUM}); runs {@code npm ci} in
  * the test folder when its {@code node_modules} is missing. Without them the test is skipped with a message,
  * unless {@code ATTUNE_REQUIRE_BROWSER=1} (set by {@code .ci/run}) makes that a failure. With
- * {@code ATTUNE_SCREENSHOTS=<folder>} it saves a screenshot of each page there (the README's come from
+ * {@code ATTUNE_SCREENSHOTS=<folder>} it saves a screenshot of each page there (docs/serving.md's come from
  * {@code ATTUNE_SCREENSHOTS=$PWD/docs/screenshots}); otherwise under {@code target/screenshots}.
  */
 class DashboardBrowserIT {

@@ -78,7 +78,7 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-        "Serve the HTTP API (see README: API) over a store, with a model directory from 'attune train'.",
+        "Serve the HTTP API (see docs/serving.md) over a store, with a model directory from 'attune train'.",
         "Precedence: options > environment (ATTUNE_STORE, ATTUNE_MODEL, ATTUNE_HOST, ATTUNE_PORT, ATTUNE_FALLBACK)"
             + " > --config file (the keys of --config below) > defaults.",
         "The dashboard is at /dashboard/; its admin key comes from ATTUNE_ADMIN_KEY (or the file's adminKey),"
