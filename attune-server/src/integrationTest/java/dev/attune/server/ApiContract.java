@@ -579,6 +579,14 @@ abstract class ApiContract {
         200)));
     assertEquals(List.of(), ids(json(get("/v1/users/u7/recommendations?category=rock&k=3&exclude=song2,song4"), 200))
         .stream().filter(id -> id.startsWith("joke")).toList(), "other categories are not filled with them");
+    // so does a scene whose items nobody has used yet, asked for by a user or by a history (a QA run got [] for both)
+    assertEquals(200, post("/v1/items", "[{\"id\":\"pod1\",\"scene\":\"podcast\",\"releaseTime\":1000},"
+        + "{\"id\":\"pod2\",\"scene\":\"podcast\",\"releaseTime\":2000}]").statusCode());
+    assertEquals(List.of("pod2", "pod1"), ids(json(get("/v1/users/u7/recommendations?k=3&scene=podcast"), 200)));
+    assertEquals(List.of("pod2", "pod1"), ids(json(post("/v1/recommendations",
+        "{\"history\":[],\"scene\":\"podcast\",\"k\":3}"), 200)));
+    assertTrue(ids(json(get("/v1/users/u7/recommendations?k=3"), 200)).stream().noneMatch(id -> id.startsWith("pod")),
+        "used items first: unused ones only fill a list they cannot");
     // onboarding choices of a category nobody has used shape the first list too: its items come first (a QA run got
     // a plain popular list)
     assertEquals(200, post("/v1/items", "[{\"id\":\"play1\",\"scene\":\"music\",\"categories\":[\"Drama\"],"

@@ -405,9 +405,9 @@ final class Recommendations {
         need--;
       }
     }
-    if (o.category() != null && pool.size() < o.k()) {
-      addUnused(pool, id -> accepts(id, o, seen), o.k() - pool.size(), nowMillis);
-    }
+    // too few used items pass (a category or a scene whose items are all new, a platform younger than k plays): the
+    // unused ones fill the list; only under a category filter, a scene nobody had used yet answered an empty list (QA)
+    if (pool.size() < o.k()) addUnused(pool, id -> accepts(id, o, seen), o.k() - pool.size(), nowMillis);
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
         : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, undated, ranked)
@@ -499,7 +499,7 @@ final class Recommendations {
   /**
    * Up to {@code want} items nobody has used yet that {@code wanted} takes: source {@code popular} with no users
    * (score 0, below every used item), newest release first, then by id. The popularity fill reads only items with
-   * users, so a category filter whose items are all new (added by {@code POST /v1/items}, not yet in the model,
+   * users, so a category filter (or a scene) whose items are all new (added by {@code POST /v1/items}, not yet in the model,
    * unused) answered an empty list, although the client asked for exactly those items, and onboarding choices of such
    * categories or creators shaped nothing (QA runs). Only items the model does not know are scanned, at most {@link
    * #MAX_CONTENT_SCAN}: an item it knows is a model candidate.
