@@ -476,6 +476,9 @@ final class TrainCommand implements Callable<Integer> {
     info.put("popularityTest", Map.of("HR@10", popularity.mean("HR@10"), "NDCG@10", popularity.mean("NDCG@10")));
     info.put("history", history.toList());
     if (refitHistory != null) info.put("refitHistory", refitHistory.toList());
+    // rows the weights hold but never learnt: a server treats those items as ones the model does not know
+    info.put(ModelDirectory.UNTRAINED_ITEMS_KEY,
+        ModelDirectory.untrainedItems(refitHistory != null ? split.trainAndValidation() : trainSet));
     info.put("created", Instant.now().toString());
     ModelDirectory.write(out, weights, dataset.itemIds().ids(), info);
 

@@ -32,6 +32,12 @@ public final class ModelDirectory {
   /** Version of the layout; readers reject a newer one. */
   public static final int FORMAT = 1;
 
+  /**
+   * The {@code model.json} key listing the items whose rows the weights hold but never learnt ({@link
+   * #untrainedItems}): a server treats them as items the model does not know.
+   */
+  public static final String UNTRAINED_ITEMS_KEY = "untrainedItems";
+
   private static final String INFO = "model.json";
   private static final String WEIGHTS = "weights.atw";
   private static final String ITEMS = "items.txt";
@@ -47,6 +53,26 @@ public final class ModelDirectory {
     this.info = Collections.unmodifiableMap(info);
     this.weights = weights;
     this.itemIds = List.copyOf(itemIds);
+  }
+
+  /**
+   * The items of {@code learnt}'s data set that no user of {@code learnt} liked beside another item: items only held
+   * out, known by metadata alone, or liked only by users with no other liked event (a sequence of one trains no
+   * model's row of its item: a QA run's hit among 300 new users kept its random row after a retraining, and its fans
+   * got one list of long-tail items "because" of it). Their rows were never trained on what they are.
+   */
+  public static List<String> untrainedItems(dev.attune.data.TrainingSet learnt) {
+    dev.attune.data.Sequences sequences = learnt.sequences();
+    IdIndex ids = learnt.dataset().itemIds();
+    boolean[] trained = new boolean[ids.size()];
+    for (int u = 0; u < sequences.numUsers(); u++) {
+      int[] liked = sequences.positiveItemsOf(u);
+      if (liked.length < 2) continue;
+      for (int i : liked) if (i < trained.length) trained[i] = true;
+    }
+    List<String> untrained = new java.util.ArrayList<>();
+    for (int i = 0; i < trained.length; i++) if (!trained[i]) untrained.add(ids.id(i));
+    return untrained;
   }
 
   /** Whether {@code dir} already holds a model written by {@link #write} (its {@code model.json}). */

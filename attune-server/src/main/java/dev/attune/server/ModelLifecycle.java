@@ -615,7 +615,7 @@ final class ModelLifecycle implements AutoCloseable {
         engine.train(ds, split, out, config.seed(), j);
         j.checkCancelled();
         // measured as it will be served: without the rows of items it never learnt, as the active version is
-        writeUntrainedItems(out, ds, split);
+        writeUntrainedItems(out, split);
         enter(j, "evaluating");
         candidate = engine.evaluate(out, ds, split);
       }
@@ -724,7 +724,7 @@ final class ModelLifecycle implements AutoCloseable {
         throw new IllegalStateException(String.valueOf(gate.get("note")));
       }
       writeGate(out, gate, candidate, standIn != null, trainedUntil, stored.events().size(), sequenceAtJob, j);
-      writeUntrainedItems(out, ds, learnt);
+      writeUntrainedItems(out, learnt);
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
       inPlace = true;
@@ -1087,20 +1087,14 @@ final class ModelLifecycle implements AutoCloseable {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** The key in {@code model.json} listing the items of the version's catalogue it learnt no liked event of. */
-  static final String UNTRAINED_ITEMS_KEY = "untrainedItems";
-
   /**
-   * Lists in {@code dir}'s {@code model.json} ({@link #UNTRAINED_ITEMS_KEY}) the items of {@code ds} that {@code
-   * learnt}'s training part holds no liked event of: items first seen in the holdout, or known by metadata alone. Their
-   * rows in the weights were never trained on what they are, so the served model treats them as items it does not
-   * know ({@link ServingModel#read}): recommended as new content, and read in a history by the fallback.
+   * Lists in {@code dir}'s {@code model.json} ({@link ModelDirectory#UNTRAINED_ITEMS_KEY}) the items {@code learnt}'s
+   * training part did not train ({@link ModelDirectory#untrainedItems}): the served model treats them as items it does
+   * not know ({@link ServingModel#read}): recommended as new content, and read in a history by the fallback.
    */
-  private void writeUntrainedItems(Path dir, Dataset ds, Split learnt) throws IOException {
-    int[] counts = learnt.trainAndValidation().interactions().positive().itemCounts();
-    List<String> untrained = new java.util.ArrayList<>();
-    for (int i = 0; i < ds.numItems(); i++) if (i >= counts.length || counts[i] == 0) untrained.add(ds.itemIds().id(i));
-    updateModelJson(dir, info -> info.set(UNTRAINED_ITEMS_KEY, json.valueToTree(untrained)));
+  private void writeUntrainedItems(Path dir, Split learnt) throws IOException {
+    List<String> untrained = ModelDirectory.untrainedItems(learnt.trainAndValidation());
+    updateModelJson(dir, info -> info.set(ModelDirectory.UNTRAINED_ITEMS_KEY, json.valueToTree(untrained)));
   }
 
   /** Where a published candidate is trained again on every event, inside the candidate's hidden directory. */

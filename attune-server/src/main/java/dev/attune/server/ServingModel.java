@@ -126,11 +126,11 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
 
   /**
    * The directory's item ids with those its {@code model.json} lists as untrained ({@link
-   * ModelLifecycle#UNTRAINED_ITEMS_KEY}) replaced by ids no item has: looked up, they are items the model does not
+   * ModelDirectory#UNTRAINED_ITEMS_KEY}) replaced by ids no item has: looked up, they are items the model does not
    * know (the fallback reads them in a history; new-content rules recommend them), and their rows are never ranked.
    */
   private static List<String> withoutUntrained(ModelDirectory d) {
-    if (!(d.info().get(ModelLifecycle.UNTRAINED_ITEMS_KEY) instanceof List<?> listed) || listed.isEmpty()) {
+    if (!(d.info().get(ModelDirectory.UNTRAINED_ITEMS_KEY) instanceof List<?> listed) || listed.isEmpty()) {
       return d.itemIds();
     }
     java.util.Set<Object> untrained = new java.util.HashSet<>(listed);
