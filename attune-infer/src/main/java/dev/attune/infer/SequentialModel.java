@@ -619,6 +619,46 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
     return out;
   }
 
+  /**
+   * What each step of a history's window does to each item's score, found by leaving it out (occlusion), with the
+   * attention the network paid it.
+   *
+   * @param firstStep index in the given history of the window's oldest step (history length − window length)
+   * @param stepWeights [n] the last attention layer at the newest position, averaged over heads, per window step
+   *     (oldest first): what the network read, the same for every item
+   * @param scores [items] each item's score for the whole history
+   * @param drops [n][items] each item's score less its score with window step p left out (no older step moves in):
+   *     positive when the step raised it; unlike the attention weights, these differ per item
+   */
+  public record Occlusion(int firstStep, float[] stepWeights, float[] scores, float[][] drops) {}
+
+  /**
+   * {@link Occlusion} of {@code items} for a history: explanations that name the events an item's score owes most to.
+   * The attention weights do not (SASRec on Beauty: the most-attended event mattered more than a random other one in
+   * 53.8% of recommendations, 0.5 being chance; a QA run on LastFM found 49.6%).
+   *
+   * @implNote one forward pass for the history and one per window step, plus window × items dot products.
+   * @throws IllegalArgumentException as {@link #userRepresentation}, or if an item is out of range
+   */
+  public Occlusion occlusion(int[] history, int[] types, int[] items) {
+    for (int item : items) checkItem(item);
+    checkHistory(history, types);
+    int n = Math.min(history.length, historyWindow());
+    int start = history.length - n;
+    int[] window = Arrays.copyOfRange(history, start, history.length);
+    int[] windowTypes = types == null ? null : Arrays.copyOfRange(types, start, types.length);
+    float[] u = new float[dim];
+    float[][][] weights = encode(history, types, u, true);
+    float[] scores = new float[items.length];
+    for (int k = 0; k < items.length; k++) scores[k] = itemScore(u, items[k]);
+    float[][] drops = new float[n][items.length];
+    for (int p = 0; p < n; p++) {
+      float[] without = userWithout(window, windowTypes, p);
+      for (int k = 0; k < items.length; k++) drops[p][k] = scores[k] - itemScore(without, items[k]);
+    }
+    return new Occlusion(start, n == 0 ? new float[0] : headAverage(weights[0], n), scores, drops);
+  }
+
   /** The mean over heads of [H][n] weights (summed in head order, then divided). */
   private static float[] headAverage(float[][] heads, int n) {
     float[] out = new float[n];

@@ -593,6 +593,41 @@ class SasRecModelTest {
     assertTrue(Float.isNaN(single.randomStepDrop()));
   }
 
+  /**
+   * Occlusion: each window step's drop is the item's score less its score for the window without that step (computed
+   * here from the public representations), the oldest steps outside the window have none, and the attention weights
+   * and the drop of the most-attended step are those of {@code explainAttention}.
+   */
+  @Test
+  void occlusionDropsAreEachItemsScoreLessItsScoreWithoutTheStep() {
+    SasRecModel m = model(RandomSasRec.weights(DEEP), 1);
+    int window = m.historyWindow();
+    int[] history = new int[window + 3];
+    for (int s = 0; s < history.length; s++) history[s] = 1 + s % 19;
+    int[] items = {20, 3, 0, 11};
+    SequentialModel.Occlusion o = m.occlusion(history, null, items);
+    assertEquals(3, o.firstStep());
+    assertEquals(window, o.drops().length);
+    int[] read = java.util.Arrays.copyOfRange(history, 3, history.length);
+    float[] full = m.userRepresentation(history, null);
+    for (int p = 0; p < window; p++) {
+      int[] without = new int[window - 1];
+      for (int s = 0, j = 0; s < window; s++) if (s != p) without[j++] = read[s];
+      float[] u = m.userRepresentation(without, null);
+      for (int k = 0; k < items.length; k++) {
+        float[] r = m.itemRepresentation(items[k]);
+        assertEquals(m.score(full, r), o.scores()[k], 1e-5f);
+        assertEquals(m.score(full, r) - m.score(u, r), o.drops()[p][k], 1e-4f, "step " + p + ", item " + k);
+      }
+    }
+    AttentionExplanation[] attention = m.explainAttention(history, null, items, 5L);
+    assertArrayEquals(attention[0].stepWeights(), o.stepWeights(), 1e-6f);
+    for (int k = 0; k < items.length; k++) {
+      assertEquals(attention[k].topStepDrop(), o.drops()[attention[k].topSteps()[0]][k], 1e-5f);
+    }
+    assertEquals(0, m.occlusion(new int[0], null, items).drops().length, "an empty history has no step");
+  }
+
   @Test
   void leaveOneOutChecksAreConsistentAndSeeded() {
     RandomSasRec.Config c = DEEP;

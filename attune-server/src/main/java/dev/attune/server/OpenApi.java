@@ -331,14 +331,19 @@ final class OpenApi {
     props(explanation).putObject("topItemId").put("type", "string");
     props(explanation).putObject("topStepDrop").put("type", "number");
     nullable(props(explanation).putObject("randomStepDrop"), "number");
-    ObjectNode step = object(schemas.putObject("Step"), "itemId", "timestamp", "type", "weight", "standIn");
+    ObjectNode step = object(schemas.putObject("Step"), "itemId", "timestamp", "type", "weight", "drop", "standIn");
     props(step).putObject("itemId").put("type", "string");
     ObjectNode stepTime = props(step).putObject("timestamp");
     nullable(stepTime, "integer");
     stepTime.put("description", "the event's time in milliseconds since 1970; null for a stand-in and for a history"
         + " event sent without one");
     props(step).putObject("type").put("type", "string");
-    props(step).putObject("weight").put("type", "number");
+    props(step).putObject("weight").put("type", "number").put("description", "an attention model's attention to the"
+        + " event, the same for every item; a scene-transfer model's exact share of the score");
+    ObjectNode drop = props(step).putObject("drop");
+    nullable(drop, "number");
+    drop.put("description", "an attention model's score of the item less its score with this event left out (steps"
+        + " come largest first); null for scene-transfer");
     props(step).putObject("standIn").put("type", "boolean");
     // an item as the catalogue holds it (Api.itemJson), and the ranked lists of items
     ObjectNode stored = object(schemas.putObject("StoredItem"), "id", "scene", "hidden", "createdAt");
