@@ -1114,6 +1114,12 @@ class AttuneCliIT {
       LoadCommand.requireTheStoresUserIdConvention(pseudonyms, data, keyed);
       LoadCommand.requireTheStoresUserIdConvention(plainIds, data, plain); // "p:alice" is no pseudonym
       LoadCommand.requireTheStoresUserIdConvention(pseudonyms, exported, plain); // an export's pseudonyms stay
+      // the key the store was first used with is recorded: another key is refused (QA: blamed on the data set)
+      String otherKey = assertThrows(IllegalArgumentException.class,
+          () -> LoadCommand.requireTheStoresUserIdConvention(pseudonyms, data,
+              new dev.attune.server.UserIds("another key of sixteen characters"))).getMessage();
+      assertTrue(otherKey.startsWith("ATTUNE_USER_ID_KEY is not the key this store's user ids were pseudonymised"
+          + " with"), otherKey);
     }
   }
 

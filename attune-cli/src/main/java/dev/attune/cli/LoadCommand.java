@@ -518,13 +518,17 @@ final class LoadCommand implements Callable<Integer> {
 
   /**
    * Refuses a load that would store its users under the other convention than the store's (a review): with
-   * ATTUNE_USER_ID_KEY, into a store of plain ids; without it, plain ids into a store of pseudonyms. Either way each
-   * user would become two, and the API's deletion would reach only one of them. The key the server reads from its
+   * ATTUNE_USER_ID_KEY, into a store of plain ids or one kept under another key; without it, plain ids into a store
+   * of pseudonyms. Each user would become two, and the API's deletion would reach only one of them. A load with the
+   * key into a store that records none records it ({@link dev.attune.server.UserIds#requireTheStoresKey}). The key the server reads from its
    * --config file (userIdKey) is not read here: the load is refused, and says to set ATTUNE_USER_ID_KEY.
    */
   static void requireTheStoresUserIdConvention(Store s, Dataset dataset, dev.attune.server.UserIds userIds) {
     String prefix = dev.attune.server.UserIds.PSEUDONYM_PREFIX;
     if (userIds.pseudonymised()) {
+      // under another key than the store's, each user would become another (without one, an export's pseudonyms load
+      // as they are, and plain ids are refused below)
+      userIds.requireTheStoresKey(s, "ATTUNE_USER_ID_KEY");
       List<String> plain = s.stats().userIdsWithoutPrefix(prefix, 1);
       if (!plain.isEmpty()) {
         throw new IllegalArgumentException("the store holds users under plain ids (such as '"

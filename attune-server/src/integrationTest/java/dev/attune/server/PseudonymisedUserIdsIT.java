@@ -1,7 +1,9 @@
 package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -111,6 +113,34 @@ class PseudonymisedUserIdsIT {
       } finally {
         server.stop();
       }
+    }
+  }
+
+  /**
+   * A store remembers the key it was first served with (a check of it, not the key): a server under another key, or
+   * none, is refused before it serves (QA: it started, and answered 404 to the erasure of every stored user).
+   */
+  @Test
+  void aServerUnderAnotherKeyOrNoneIsRefusedByAStoreKeptUnderOne() throws Exception {
+    String key = "user-id-secret-0123456789";
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(ADMIN_KEY);
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("kept.db"))) {
+      AttuneServer.create(config.withUserIdKey(key), store).start().stop();
+      String check = store.setting(UserIds.KEY_CHECK_SETTING).orElseThrow();
+      assertFalse(check.contains(key), "a check of the key, not the key");
+      IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+          () -> AttuneServer.create(config.withUserIdKey("another-secret-0123456789"), store));
+      assertTrue(other.getMessage().startsWith("ATTUNE_USER_ID_KEY (or userIdKey in --config) is not the key this"
+          + " store's user ids were pseudonymised with"), other.getMessage());
+      IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+          () -> AttuneServer.create(config, store));
+      assertTrue(none.getMessage().contains("pseudonymised with a key, and ATTUNE_USER_ID_KEY"), none.getMessage());
+      AttuneServer.create(config.withUserIdKey(key), store).start().stop(); // the same key serves
+      assertEquals(check, store.setting(UserIds.KEY_CHECK_SETTING).orElseThrow());
+    }
+    try (Store plain = Store.open("jdbc:sqlite:" + dir.resolve("plain.db"))) {
+      AttuneServer.create(config, plain).start().stop();
+      assertTrue(plain.setting(UserIds.KEY_CHECK_SETTING).isEmpty(), "a store of plain ids records no key");
     }
   }
 

@@ -134,6 +134,8 @@ public final class AttuneServer {
   }
 
   private AttuneServer(ServerConfig config, Store store, ModelTrainer trainer, LongSupplier clock) {
+    // before anything is read or served: under another key no stored user could be reached
+    new UserIds(config.userIdKey()).requireTheStoresKey(store, "ATTUNE_USER_ID_KEY (or userIdKey in --config)");
     this.config = config;
     this.store = store;
     this.json = new ObjectMapper()
@@ -340,6 +342,8 @@ public final class AttuneServer {
    *
    * @param trainer the training engine, or null (then the server cannot train)
    * @throws UncheckedIOException if the configured model directory cannot be read
+   * @throws IllegalArgumentException if the store's users were pseudonymised under another user-id key than the
+   *     configured one, or under one while none is ({@link UserIds#requireTheStoresKey})
    */
   public static AttuneServer create(ServerConfig config, Store store, ModelTrainer trainer) {
     return new AttuneServer(config, store, trainer, System::currentTimeMillis);

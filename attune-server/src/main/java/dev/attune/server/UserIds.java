@@ -75,13 +75,54 @@ public final class UserIds {
   /** The id stored for a client's user id. */
   public String stored(String clientId) {
     if (prototype == null) return clientId;
+    return PSEUDONYM_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(
+        hmac(clientId), 16));
+  }
+
+  /** The store setting that names the key its users were pseudonymised with ({@link #requireTheStoresKey}). */
+  static final String KEY_CHECK_SETTING = "user_id_key_check";
+
+  /**
+   * Refuses a store kept under another user-id key than this one, or under one when this has none: its users would be
+   * out of reach (each request naming a user by their own id would find another, unused pseudonym, so an erasure
+   * request answered 404 while the data stayed, and new events split each user in two: an operator QA run). The
+   * first key a store is used with is recorded (an HMAC of a fixed text under it, which does not give the key away)
+   * when it is opened with one; a store an earlier build pseudonymised is taken to be under this key.
+   *
+   * @param setting where the key is set, for the message (ATTUNE_USER_ID_KEY)
+   * @throws IllegalArgumentException if the store records another key, or one while this has none
+   */
+  public void requireTheStoresKey(dev.attune.store.Store store, String setting) {
+    java.util.Optional<String> recorded = store.setting(KEY_CHECK_SETTING);
+    if (prototype == null) {
+      if (recorded.isPresent()) {
+        throw new IllegalArgumentException("this store's user ids are pseudonymised with a key, and " + setting
+            + " is not set: its users could not be reached, exported or deleted by their own ids, and their new events"
+            + " would start other users; set " + setting + " to the key the store was kept with");
+      }
+      return;
+    }
+    String check = keyCheck();
+    String held = recorded.isPresent() ? recorded.get() : store.settingIfAbsent(KEY_CHECK_SETTING, check);
+    if (!held.equals(check)) {
+      throw new IllegalArgumentException(setting + " is not the key this store's user ids were pseudonymised with:"
+          + " under it, no request could reach, export or delete a stored user, and their new events would start"
+          + " other users; set the key the store was kept with");
+    }
+  }
+
+  /** The check of this key a store records: an HMAC of a fixed text, base64url without padding. */
+  String keyCheck() {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(hmac("attune user id key check"));
+  }
+
+  private byte[] hmac(String text) {
     Mac mac;
     try {
       mac = (Mac) prototype.clone();
     } catch (CloneNotSupportedException e) {
       throw new IllegalStateException("the HMAC provider cannot clone", e);
     }
-    byte[] digest = mac.doFinal(clientId.getBytes(StandardCharsets.UTF_8));
-    return PSEUDONYM_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 16));
+    return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -606,6 +606,16 @@ abstract class StoreContract {
         active);
   }
 
+  /** A setting is recorded once: the first value stays, and a second one is answered with it. */
+  @Test
+  void aSettingIsRecordedOnceAndReadBack() {
+    assertEquals(java.util.Optional.empty(), store.setting("user_id_key_check"));
+    assertEquals("first", store.settingIfAbsent("user_id_key_check", "first"));
+    assertEquals("first", store.settingIfAbsent("user_id_key_check", "second"), "the one held is kept");
+    assertEquals(java.util.Optional.of("first"), store.setting("user_id_key_check"));
+    assertEquals(java.util.Optional.empty(), store.setting("another"));
+  }
+
   @Test
   void apiKeysRoundTripAndRevoke() {
     String hash = "a".repeat(64);
@@ -1376,6 +1386,7 @@ abstract class StoreContract {
         new Store.Exposure("ab-2", "u1", "a", null, 61, Long.MIN_VALUE, List.of())));
     // the newest event's number is used up: a copy must not give it to the next event
     s.deleteUser("late");
+    s.settingIfAbsent("user_id_key_check", "check-of-a-key");
   }
 
   /** Asserts that two stores hold the same, read through the store's own methods, arrival numbers included. */
@@ -1394,6 +1405,7 @@ abstract class StoreContract {
     actual.forEachExposure(null, null, got::add);
     assertEquals(want, got);
     assertEquals(expected.lastSequence(), actual.lastSequence());
+    assertEquals(expected.setting("user_id_key_check"), actual.setting("user_id_key_check"));
   }
 
   @Test

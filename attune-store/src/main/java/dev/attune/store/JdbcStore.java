@@ -95,13 +95,15 @@ public final class JdbcStore implements Store {
   }
 
   /** The schema version of this build's migrations (the highest {@code V<n>__} file). */
-  static final int SCHEMA_VERSION = 3;
+  static final int SCHEMA_VERSION = 4;
   /** The schema version the store was opened at: below {@link #SCHEMA_VERSION} when read as an earlier build left it. */
   private final int schemaVersion;
   /** The first schema version with A/B experiments. */
   private static final int EXPERIMENTS_SCHEMA = 3;
   /** The schema version that added the API keys' table. */
   private static final int API_KEYS_SCHEMA = 2;
+  /** The schema version that added the store's settings table. */
+  private static final int SETTINGS_SCHEMA = 4;
 
   /** Rows sent to the driver per executeBatch call; bounds the driver's buffers for very large appends. */
   private static final int BATCH_ROWS = 1_000;
@@ -1427,6 +1429,44 @@ public final class JdbcStore implements Store {
         ps.setBoolean(1, true);
         ps.setString(2, keyId);
         return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  // ---- the store's own settings ----
+
+  @Override
+  public Optional<String> setting(String name) {
+    requireId(name, "name");
+    if (schemaVersion < SETTINGS_SCHEMA) return Optional.empty(); // an earlier build's store records none
+    return read("setting", c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT value FROM store_settings WHERE name = ?")) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public String settingIfAbsent(String name, String value) {
+    requireId(name, "name");
+    java.util.Objects.requireNonNull(value, "value");
+    requireSchema(SETTINGS_SCHEMA, "recording a store setting");
+    return write("settingIfAbsent", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO store_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
+        ps.setString(1, name);
+        ps.setString(2, value);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT value FROM store_settings WHERE name = ?")) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getString(1);
+        }
       }
     });
   }

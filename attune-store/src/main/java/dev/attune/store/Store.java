@@ -274,6 +274,20 @@ public interface Store extends AutoCloseable {
    */
   boolean revokeApiKey(String keyId);
 
+  // ---- the store's own settings ----
+
+  /**
+   * The value the store records under {@code name} (such as the user-id key's check), if any; empty on a store an
+   * earlier build left without the table ({@linkplain #openAsItIs opened as it is}).
+   */
+  Optional<String> setting(String name);
+
+  /**
+   * Records {@code value} under {@code name} unless the store holds one already, atomically; returns the value held
+   * afterwards (this one, or the one found).
+   */
+  String settingIfAbsent(String name, String value);
+
   // ---- experiments ----
 
   /** Records an online experiment with its arms (creates or replaces by id). */

@@ -80,7 +80,8 @@ public final class StoreCopy {
           of("position", Kind.INT), text("name"), text("version"), of("share", Kind.DOUBLE))),
       new Table("exposures", 3, "sequence", true, List.of(of("sequence", Kind.LONG), text("experiment_id"),
           text("user_id"), text("arm"), text("version"), of("ts", Kind.LONG), of("read_until", Kind.LONG),
-          of("items", Kind.JSON))));
+          of("items", Kind.JSON))),
+      new Table("store_settings", 4, "name", false, List.of(text("name"), text("value"))));
 
   /** The tables a copy writes, in its order. */
   public static List<String> tables() {
