@@ -92,8 +92,8 @@ final class AccessControl {
     String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
     if (given == null || given.isEmpty()) {
       if (scope.equals("admin")) {
-        throw unauthorized(ctx, "admin routes need the header 'Authorization: Bearer <admin key>' (the server logs"
-            + " its key at start) or an API key with the admin scope");
+        throw unauthorized(ctx, "admin routes need the header 'Authorization: Bearer <admin key>' (ATTUNE_ADMIN_KEY,"
+            + " or the key the server printed at start when that is not set) or an API key with the admin scope");
       }
       if (config.requireApiKeys()) {
         throw unauthorized(ctx, "this route needs an API key with the '" + scope + "' scope in 'Authorization: Bearer"

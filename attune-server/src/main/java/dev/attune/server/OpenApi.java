@@ -410,7 +410,9 @@ final class OpenApi {
     // the requests for recommendations (a history, or a stored user's with events after it) and onboarding
     ObjectNode historyEvent = object(schemas.putObject("HistoryEvent").put("additionalProperties", false), "itemId");
     id(props(historyEvent).putObject("itemId").put("type", "string"));
-    nullable(id(props(historyEvent).putObject("type")), "string");
+    ObjectNode historyType = props(historyEvent).putObject("type");
+    nullable(id(historyType), "string");
+    historyType.put("description", "the event's type; view when left out or null");
     nullable(props(historyEvent).putObject("timestamp").put("minimum", 0).put("description", TIMESTAMP_RANGE
         + "; default just now, in the order sent"), "integer");
     ObjectNode historyValue = props(historyEvent).putObject("value");

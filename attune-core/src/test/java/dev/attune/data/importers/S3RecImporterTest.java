@@ -24,7 +24,7 @@ class S3RecImporterTest {
   @Test
   void importsSequencesWithPositionsAndAttributeTags() throws IOException {
     Path file = write(dir.resolve("Beauty.txt"), "1 1 2 3\n2 4 2\n");
-    write(dir.resolve("Beauty_item2attributes.json"), "{\"1\": [1, 2], \"2\": [3], \"99\": [4]}");
+    write(dir.resolve("Beauty_item2attributes.json"), "{\"1\": [1, 2, 1, 2, 1], \"2\": [3], \"99\": [4]}");
     Dataset ds = IMPORTER.newDataset("beauty");
     ImportReport report = IMPORTER.importInto(ds, file, ImportOptions.DEFAULTS.withScene("beauty"));
 
@@ -38,7 +38,7 @@ class S3RecImporterTest {
         new Event("2", "4", "view", 1f, 0, "beauty"),
         new Event("2", "2", "view", 1f, 1, "beauty")), events(ds));
     assertEquals(4, ds.numItems()); // item 99 of the attribute file has no events and is not added
-    assertEquals(List.of("a1", "a2"), ds.item(ds.itemIds().indexOf("1")).tags());
+    assertEquals(List.of("a1", "a2"), ds.item(ds.itemIds().indexOf("1")).tags(), "each tag once, as first listed");
     assertEquals(List.of("a3"), ds.item(ds.itemIds().indexOf("2")).tags());
     assertEquals(List.of(), ds.item(ds.itemIds().indexOf("3")).tags());
     assertEquals(3, report.metadataRows());
