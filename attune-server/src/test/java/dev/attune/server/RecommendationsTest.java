@@ -171,6 +171,47 @@ class RecommendationsTest {
   }
 
   /**
+   * MMR with an item nothing tells the similarity of (outside the model, no categories to compare): taken as alike as
+   * the model's candidates typically are, not as unlike every chosen item (QA: such an item, scored below the 60th
+   * model item, came 2nd with diversity 0.5).
+   */
+  @Test
+  void diversityTakesAnItemOfUnknownSimilarityAsTypicallyAlike(@TempDir Path dir) throws Exception {
+    WeightFile w = RandomSasRec.weights(new RandomSasRec.Config(ITEMS, 16, 1, 2, 16, 20, 0, 0, null, null, 3L));
+    float[] table = w.tensor("item_embedding").values().clone();
+    for (int v = 16; v < table.length; v++) table[v] += 1f; // every item alike (cosines about 0.9), padding kept 0
+    w.put("item_embedding", new int[] {ITEMS + 1, 16}, table);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) ids.add("i" + i);
+    ModelDirectory.write(dir.resolve("alike"), w, ids, Map.of());
+    ServingModel model = ServingModel.read(dir.resolve("alike"), () -> {
+      throw new AssertionError("a sequential model needs no data");
+    });
+    Catalog catalog = new Catalog();
+    for (int i = 0; i < ITEMS; i++) {
+      catalog.put(new Store.StoredItem(new Item("i" + i, "music", null, i == 1 ? "band" : null, null, List.of(),
+          List.of(), Float.NaN, Item.UNKNOWN_TIME, null, Map.of()), false, 0L));
+    }
+    // added since the model: shares the creator of one of the two liked items, so a content candidate (score 0.75)
+    catalog.put(new Store.StoredItem(new Item("fresh", "music", null, "band", null, List.of(), List.of(), Float.NaN,
+        Item.UNKNOWN_TIME, null, Map.of()), false, 0L));
+    Recommendations r = new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS, model);
+    r.itemChanged("fresh");
+    List<Event> history = List.of(new Event("u", "i1", "play", 1f, 1L, "music"),
+        new Event("u", "i2", "play", 1f, 2L, "music"));
+    List<Recommendations.Recommended> plain = r.recommend(history,
+        new Recommendations.Options(ITEMS, null, Set.of(), null, 0, 0, false, false), 0L);
+    assertEquals("content", plain.get(ids(plain).indexOf("fresh")).source(), plain.toString());
+    int byScore = ids(plain).indexOf("fresh");
+    List<String> diverse = ids(r.recommend(history,
+        new Recommendations.Options(ITEMS, null, Set.of(), null, 0.5, 0, false, false), 0L));
+    // a constant against the model items' largest similarity to what was chosen still lifts it some (173 to 122 of
+    // 300 here), where 0 made it the 2nd
+    assertTrue(diverse.indexOf("fresh") >= ITEMS / 4, "not lifted past the model's items for what is not known of it: "
+        + byScore + " by score, " + diverse.indexOf("fresh") + " with diversity: " + diverse);
+  }
+
+  /**
    * Review: a release time still to come (a scheduled release, or a year 9999 typo) got the freshness boost and came
    * first among unused items, where {@code /v1/new} leaves such items out. Released items come first now.
    */
