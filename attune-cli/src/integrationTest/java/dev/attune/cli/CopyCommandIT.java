@@ -55,9 +55,11 @@ final class CopyCommandIT {
     assertTrue(copied.out().startsWith("copied " + source + " into " + target + " in "), copied.out());
     assertTrue(copied.out().contains(": 2 users, 1 item, 2 events, 2 model versions, 1 API key, 1 experiment,"
         + " 2 experiment arms"), copied.out());
-    // the registry holds paths: the one missing here is named, the one present is not
+    // the registry holds paths: the one missing here is named, and the one present as listed by both stores
     assertTrue(copied.err().contains("note: 1 of 2 model versions have no directory here: sasrec-0 ("
         + dir.resolve("gone") + ")"), copied.err());
+    assertTrue(copied.err().contains("note: both stores now list the same model version directory (sasrec-1): a"
+        + " version removed through either store's server"), copied.err());
     try (Store from = Store.open(source); Store to = Store.open(target)) {
       assertEquals(StoreCopy.rowCounts(from), StoreCopy.rowCounts(to));
       assertEquals("sasrec-1", to.activeModel().orElseThrow().id(), "the served version stays the served one");

@@ -91,8 +91,19 @@ final class CopyCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "copied %s into %s in %.1f s: %s%n", ServeCommand.withoutParameters(fromUrl),
         ServeCommand.withoutParameters(to), seconds, StoreCopy.describe(copied));
     List<String> missing = new ArrayList<>();
+    List<String> shared = new ArrayList<>();
     for (Store.ModelVersion v : versions) {
       if (!Files.isDirectory(Path.of(v.path()))) missing.add(v.id() + " (" + v.path() + ")");
+      else shared.add(v.id());
+    }
+    if (!shared.isEmpty()) {
+      // both registries now name these folders, and each store's server removes versions as its own (operator QA: a
+      // DELETE on the copy's server deleted a version the source's still listed)
+      err.printf(Locale.ROOT, "attune: note: both stores now list the same model version %s (%s): a version removed"
+          + " through either store's server (DELETE, or past --keep-versions) is gone for the other too; serve the new"
+          + " store with a --model-root of its own, and remove versions through one server only%n",
+          shared.size() == 1 ? "directory" : "directories (" + shared.size() + ")",
+          String.join(", ", shared.subList(0, Math.min(3, shared.size()))) + (shared.size() > 3 ? ", ..." : ""));
     }
     if (!missing.isEmpty()) {
       // the registry holds paths, not the models: a server elsewhere needs the folders at the same places
