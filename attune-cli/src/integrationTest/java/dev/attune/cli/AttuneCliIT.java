@@ -377,6 +377,32 @@ class AttuneCliIT {
     assertFalse(Files.exists(Path.of("-")), "no file named '-'");
   }
 
+  /**
+   * Operator QA: an export of a store loaded from a data set without times, then fed live events, is of clock time
+   * with most of its events at 0; leave-one-out held out the live events, saying only that times tied. Said now.
+   */
+  @Test
+  void mostlyUndatedEventsOfClockTimeAreNoted() throws Exception {
+    var mixed = new dev.attune.data.Dataset("mixed", dev.attune.data.Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < 30; u++) {
+      for (int k = 0; k < 6; k++) {
+        mixed.addEvent(new dev.attune.events.Event("u" + u, "i" + ((u + k) % 20), "play", 1f, 0L, "music"));
+      }
+    }
+    for (int u = 0; u < 5; u++) {
+      mixed.addEvent(new dev.attune.events.Event("u" + u, "i" + (u + 10), "play", 1f, 1_790_000_000_000L + u, "music"));
+    }
+    Path data = dir.resolve("mixed");
+    dev.attune.data.DatasetIo.write(mixed, data);
+    CliRun loo = run("evaluate", "--data", data.toString(), "--models", "pop", "--quiet");
+    assertEquals(0, loo.code(), loo.err());
+    assertTrue(loo.err().contains("attune: note: 180 of 185 events have no time (0, as a data set loaded without"
+        + " times keeps them): leave-one-out reads them as the oldest"), loo.err());
+    CliRun random = run("evaluate", "--data", data.toString(), "--models", "pop", "--protocol", "random:0.2",
+        "--quiet");
+    assertFalse(random.err().contains("have no time"), "a random split reads no time: " + random.err());
+  }
+
   @Test
   void dataWithoutOrderIsSplitAtRandomAndAnEmptyTestIsRefused() throws Exception {
     Path unordered = dir.resolve("two-scenes-eval");

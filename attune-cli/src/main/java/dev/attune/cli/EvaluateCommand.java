@@ -608,8 +608,29 @@ final class EvaluateCommand implements Callable<Integer> {
 
   /** The notes on how leave-one-out chose each test user's held-out item (evaluate's and train's alike). */
   static void noteHeldOutChoice(Split split, java.io.PrintWriter err) {
+    noteUndatedEvents(split, err);
     noteTiedTargets(split, err);
     noteDroppedRepeats(split, err);
+  }
+
+  /**
+   * Says on {@code err} when most events of a data set of clock time have none (time 0), as an export of a store that
+   * was loaded from a data set without times and then fed live events (operator QA: leave-one-out held out the few
+   * live events, with a note on ties alone): a split by time reads them as the oldest, in input order.
+   */
+  private static void noteUndatedEvents(Split split, java.io.PrintWriter err) {
+    Dataset dataset = split.dataset();
+    if (dataset.timeKind() != Dataset.TimeKind.CLOCK || split.protocol().startsWith("random")
+        || split.protocol().startsWith("given")) {
+      return;
+    }
+    dev.attune.data.EventLog events = dataset.events();
+    long undated = 0;
+    for (int row = 0; row < events.size(); row++) if (events.time(row) == 0) undated++;
+    if (undated * 2 <= events.size()) return;
+    err.printf(java.util.Locale.ROOT, "attune: note: %,d of %,d events have no time (0, as a data set loaded without"
+        + " times keeps them): %s reads them as the oldest, in input order; --protocol random:0.2 splits at random%n",
+        undated, events.size(), readableProtocol(split.protocol()));
   }
 
   /**
