@@ -258,6 +258,14 @@ abstract class ApiContract {
     assertEquals(0, retry.get("inserted").asInt());
     assertEquals(3, retry.get("duplicates").asInt());
     assertFalse(retry.has("conflicts"), "a retry is the same events: " + retry);
+    assertFalse(first.has("warnings"), "times now and in 2023: " + first);
+    // a time in seconds is stored as sent, and the answer says what it looks like (client QA: silently 1970)
+    JsonNode seconds = json(post("/v1/events", "[{\"userId\":\"secs\",\"itemId\":\"song1\",\"type\":\"play\","
+        + "\"timestamp\":1796664784},{\"userId\":\"secs\",\"itemId\":\"song2\",\"type\":\"play\",\"timestamp\":0}]"),
+        200);
+    assertEquals(2, seconds.get("inserted").asInt(), seconds.toString());
+    assertTrue(seconds.get("warnings").get(0).asText().startsWith("1 event has a timestamp before 1973-03-03"),
+        "0 is a time not known, not a warning: " + seconds);
     JsonNode events = json(get("/v1/users/u1/events"), 200).get("events");
     assertEquals(3, events.size());
     // an id reused for another event is not a retry: said, so the client knows that event was not stored

@@ -1075,8 +1075,20 @@ final class Api {
     answer.put("duplicates", result.duplicates());
     List<Map<String, Object>> conflicts = conflicts(events, clientIds, result);
     if (!conflicts.isEmpty()) answer.put("conflicts", conflicts);
+    int early = 0;
+    for (Store.NewEvent e : events) if (e.event().timestamp() > 0 && e.event().timestamp() < SECONDS_LIKE) early++;
+    if (early > 0) {
+      // stored as sent, but said: a client sending seconds files every event in January 1970, before all the others
+      // (client QA; attune import warns of seconds, the API said nothing)
+      answer.put("warnings", List.of(early + (early == 1 ? " event has" : " events have") + " a timestamp before"
+          + " 1973-03-03 (below 10^11): timestamps are milliseconds since 1970, and one in seconds is a time in"
+          + " January 1970"));
+    }
     ctx.json(answer);
   }
+
+  /** Timestamps below this (1973-03-03 in milliseconds; 5138 AD in seconds) look like seconds: an answer warns. */
+  static final long SECONDS_LIKE = 100_000_000_000L;
 
   /** The most items a batch's duplicates name that the catalogue lacks and the store is asked for (a read each). */
   static final int MAX_DUPLICATE_ITEM_READS = 20;

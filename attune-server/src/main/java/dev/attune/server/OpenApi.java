@@ -465,6 +465,9 @@ final class OpenApi {
     props(conflict).putObject("index").put("type", "integer");
     props(conflict).putObject("id").put("type", "string");
     props(conflict).putObject("message").put("type", "string");
+    props(ingested).putObject("warnings").put("type", "array").put("description", "only when some events look"
+        + " wrong though stored as sent: timestamps before 1973-03-03, which are seconds more likely than milliseconds")
+        .putObject("items").put("type", "string");
   }
 
   /**
