@@ -48,6 +48,8 @@ class ServeCommandIT {
       CliRun r = refusedServe("--store", url);
       assertTrue(r.err().contains("attune: another attune server is serving this store, or an 'attune load',"
           + " 'compact' or 'copy' is running on it (" + urlInMessage + "); one at a time per store"), r.err());
+      // and which process holds it (operator QA: the refusal named nobody), here this one
+      assertTrue(r.err().contains("(the claim is held by process " + ProcessHandle.current().pid() + " "), r.err());
 
       CliRun created = run("keys", "create", "--store", url, "--scopes", "read", "--name", "app");
       assertEquals(0, created.code(), "keys work beside a running server: " + created.err());

@@ -126,8 +126,9 @@ final class CopyCommand implements Callable<Integer> {
     try (Store source = Store.openAsItIs(fromUrl)) {
       Store.ServingLock sourceClaim = source.tryLockForServing().orElse(null);
       if (sourceClaim == null && !snapshot) {
-        throw new IllegalArgumentException(ServeCommand.anotherServerMessage(fromUrl) + "; stop it, copy, then start"
-            + " the server on the new store (or, for a backup, copy the store as it is now with --snapshot)");
+        throw new IllegalArgumentException(ServeCommand.anotherServerMessage(fromUrl) + ServeCommand.heldBy(source)
+            + "; stop it, copy, then start the server on the new store (or, for a backup, copy the store as it is now"
+            + " with --snapshot)");
       }
       try (sourceClaim;
           // not migrated before it is claimed: the same store as the source under another URL would be upgraded
@@ -144,7 +145,7 @@ final class CopyCommand implements Callable<Integer> {
           }
           throw new IllegalArgumentException(same
               ? "--from and --to name the same store (" + ServeCommand.withoutParameters(to) + ")"
-              : ServeCommand.anotherServerMessage(to) + " (--to)");
+              : ServeCommand.anotherServerMessage(to) + " (--to)" + ServeCommand.heldBy(claimed));
         }
         try (targetClaim) {
           Map<String, Long> held = StoreCopy.rowCounts(claimed);

@@ -577,8 +577,17 @@ final class ServeCommand implements Callable<Integer> {
    */
   static Store.ServingLock claimBeforeMigrating(String url, boolean existingOnly, String refusal) {
     try (Store unmigrated = existingOnly ? Store.openAsItIs(url) : Store.openAsItIsOrNew(url)) {
-      return unmigrated.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(refusal));
+      return unmigrated.tryLockForServing().orElseThrow(() -> new IllegalArgumentException(refusal
+          + heldBy(unmigrated)));
     }
+  }
+
+  /**
+   * " (the claim is held by process 4242 since ...)" for a refusal, or "" when the holder cannot be read (QA: an
+   * operator could not tell which process to stop).
+   */
+  static String heldBy(Store store) {
+    return store.servingClaimHolder().map(h -> " (the claim is held by " + h + ")").orElse("");
   }
 
   /**

@@ -1628,6 +1628,11 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public Optional<String> servingClaimHolder() {
+    return ServingLocks.holder(jdbcUrl, dialect);
+  }
+
+  @Override
   public boolean healthy() {
     if (closed) {
       return false;

@@ -51,6 +51,51 @@ final class ServingLocks {
     return dialect == Dialect.SQLITE ? onSqlite(dialect.sqliteFile(jdbcUrl), database) : onPostgresql(jdbcUrl, database);
   }
 
+  /** How a claim names its process where others can read it: its id, which {@code ps} shows. */
+  private static final String CLAIMED_BY = "attune (store claim) pid " + ProcessHandle.current().pid();
+
+  /**
+   * Who holds the claim of the store at {@code jdbcUrl}, as a refusal names them: on SQLite, what the holder wrote in
+   * the lock file (its process id and since when); on PostgreSQL, the holder's session (its process id, client
+   * address and since when). Empty when that cannot be read, or nobody holds it. Never throws: a refusal is said
+   * with or without it.
+   */
+  static Optional<String> holder(String jdbcUrl, Dialect dialect) {
+    try {
+      if (dialect == Dialect.SQLITE) {
+        Path lockFile = dialect.sqliteFile(jdbcUrl).toRealPath();
+        lockFile = lockFile.resolveSibling(lockFile.getFileName() + SQLITE_LOCK_SUFFIX);
+        String written = java.nio.file.Files.readString(lockFile, StandardCharsets.UTF_8).strip();
+        return written.isEmpty() ? Optional.empty() : Optional.of(written);
+      }
+      try (Connection c = DriverManager.getConnection(jdbcUrl);
+          PreparedStatement scopeOf = c.prepareStatement("SELECT current_database(), coalesce(current_schema(), '')");
+          ResultSet scope = scopeOf.executeQuery()) {
+        scope.next();
+        long key = advisoryKey(scope.getString(1) + "." + scope.getString(2));
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.application_name, a.client_addr,"
+            + " a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
+            + " AND l.granted AND l.objsubid = 1 AND l.classid::bigint = ? AND l.objid::bigint = ?"
+            + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
+          ps.setLong(1, key >>> 32);
+          ps.setLong(2, key & 0xFFFFFFFFL);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) return Optional.empty();
+            String name = rs.getString(1);
+            String pid = name != null && name.startsWith("attune (store claim) pid ")
+                ? "process " + name.substring("attune (store claim) pid ".length()) : "a process";
+            String from = rs.getString(2);
+            java.sql.Timestamp since = rs.getTimestamp(3);
+            return Optional.of(pid + (from == null ? " on the database's machine" : " at " + from)
+                + (since == null ? "" : " since " + since.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+          }
+        }
+      }
+    } catch (IOException | SQLException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   /**
    * Tries the claim on a PostgreSQL store: {@code pg_try_advisory_lock} with a key made from the database and the
    * schema that {@code jdbcUrl} resolves to, so stores in other schemas or databases of the same server do not
@@ -62,7 +107,7 @@ final class ServingLocks {
    */
   static Optional<ServingLock> onPostgresql(String jdbcUrl, String database) {
     Properties properties = new Properties();
-    properties.setProperty("ApplicationName", "attune serve (store claim)"); // names it in pg_stat_activity
+    properties.setProperty("ApplicationName", CLAIMED_BY); // names it in pg_stat_activity, and to a refused one
     properties.setProperty("tcpKeepAlive", "true");
     Connection connection;
     try {
@@ -155,6 +200,15 @@ final class ServingLocks {
         channel.close();
         HELD_FILES.remove(lockFile);
         return Optional.empty();
+      }
+      // who holds it, for a refused one to name ("process 4242 since 2026-12-07T18:00:00Z"); the lock stands without
+      try {
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap(("process " + ProcessHandle.current().pid() + " since "
+            + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\n")
+            .getBytes(StandardCharsets.UTF_8)), 0);
+      } catch (IOException unwritten) {
+        // a refusal then names nobody
       }
       FileChannel held = channel;
       return Optional.of(claim(() -> {

@@ -333,6 +333,12 @@ public interface Store extends AutoCloseable {
    */
   Optional<ServingLock> tryLockForServing();
 
+  /**
+   * Who holds this store's claim ({@link #tryLockForServing}), for a refusal to name: a process id and since when (on
+   * PostgreSQL also the client's address); empty when it cannot be read or nobody holds it.
+   */
+  Optional<String> servingClaimHolder();
+
   /** Whether the database answers (for {@code /health}). */
   boolean healthy();
 
