@@ -82,9 +82,18 @@ final class Catalog {
    * 5-second play of a 300-second track is a skip. An item of unknown length (or none yet) takes a play as a play.
    */
   boolean likes(dev.attune.events.Event e) {
+    return weight(e) > 0;
+  }
+
+  /** Whether {@code e} says its user does not want the item (weight below 0: a skip, a dislike, a short play). */
+  boolean dislikes(dev.attune.events.Event e) {
+    return weight(e) < 0;
+  }
+
+  private float weight(dev.attune.events.Event e) {
     Store.StoredItem item = items.get(e.itemId());
     float duration = item == null ? Float.NaN : item.item().durationSeconds();
-    return ModelTrainer.WEIGHTS.weight(e.type(), e.value(), duration) > 0;
+    return ModelTrainer.WEIGHTS.weight(e.type(), e.value(), duration);
   }
 
   /** Whether the item exists and is not hidden. */

@@ -415,7 +415,15 @@ final class Recommendations {
     // too few used items pass (a category or a scene whose items are all new, a platform younger than k plays): the
     // unused ones fill the list; only under a category filter, a scene nobody had used yet answered an empty list (QA)
     if (pool.size() < o.k()) addUnused(pool, id -> accepts(id, o, seen), o.k() - pool.size(), nowMillis);
-    List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m);
+    // the model's vectors of the items the history says no to (skips, dislikes, short plays), newest last
+    List<float[]> disliked = new ArrayList<>();
+    if (m != null) {
+      for (Event e : history) {
+        int i = catalog.dislikes(e) ? m.items().indexOf(e.itemId()) : -1;
+        if (i >= 0) disliked.add(m.itemRepresentation(i));
+      }
+    }
+    List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m, disliked);
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
         : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, undated, ranked)
         : m.sceneTarget(o.scene()) != null
@@ -625,17 +633,50 @@ final class Recommendations {
     }
   }
 
-  /** Scores in [0, 1] (min-max over model candidates, popularity below them), boost, then greedy MMR with caps. */
-  private List<Candidate> rank(List<Candidate> pool, Options o, long nowMillis, ServingModel m) {
+  /**
+   * How far a candidate as like a skipped or disliked item as can be (cosine 1) moves down: this many standard
+   * deviations of the model candidates' scores, times its largest cosine to such an item (none below 0). On a
+   * generated music platform whose users skip tracks outside their genres (attune-bench NegativeFeedbackQuality,
+   * SASRec, leave-one-out), 2 raised NDCG@10 by 2.5% reading each user's whole history and by 2.5-3.0% reading
+   * their last 5 or 10 events (t 2.0-2.7 over 2,000 users; 4 did more for short histories but less for long ones).
+   * Before, a skip only left its own item out, and items like it each moved up a place (client QA).
+   */
+  static final double DISLIKED_PENALTY = 2;
+
+  /**
+   * Scores in [0, 1] (min-max over model candidates, popularity below them; a model candidate like an item of {@code
+   * disliked} first moved down, {@link #DISLIKED_PENALTY}), boost, then greedy MMR with caps.
+   */
+  private List<Candidate> rank(List<Candidate> pool, Options o, long nowMillis, ServingModel m,
+      List<float[]> disliked) {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     long maxPop = 1;
+    double sum = 0;
+    double squares = 0;
+    int scored = 0;
     for (Candidate c : pool) {
       if (!Double.isNaN(c.modelScore)) {
         min = Math.min(min, c.modelScore);
         max = Math.max(max, c.modelScore);
+        sum += c.modelScore;
+        squares += c.modelScore * c.modelScore;
+        scored++;
       } else if (Double.isNaN(c.affinity)) {
         maxPop = Math.max(maxPop, c.popularity);
+      }
+    }
+    // the re-rank's scores, clamped into the candidates' range so the rank scores stay in [0.5, 1]
+    Map<Candidate, Double> ranking = new HashMap<>();
+    if (!disliked.isEmpty() && scored > 1) {
+      double mean = sum / scored;
+      double sd = Math.sqrt(Math.max(0, squares / scored - mean * mean));
+      for (Candidate c : pool) {
+        if (Double.isNaN(c.modelScore) || c.modelIndex < 0) continue;
+        float[] r = m.itemRepresentation(c.modelIndex);
+        double like = 0;
+        for (float[] n : disliked) like = Math.max(like, cosine(r, n));
+        if (like > 0) ranking.put(c, Math.max(min, c.modelScore - DISLIKED_PENALTY * sd * like));
       }
     }
     long freshSince = nowMillis - config.newItemDays() * 86_400_000L;
@@ -644,8 +685,9 @@ final class Recommendations {
     pool.removeIf(c -> (c.item = itemOrNull(c.itemId)) == null);
     for (Candidate c : pool) {
       // model candidates in [0.5, 1], content candidates by affinity in (0.5, 1], popularity below 0.5
+      double modelScore = ranking.getOrDefault(c, c.modelScore);
       double base = !Double.isNaN(c.modelScore)
-          ? 0.5 + 0.5 * (max > min ? (c.modelScore - min) / (max - min) : 1.0)
+          ? 0.5 + 0.5 * (max > min ? (modelScore - min) / (max - min) : 1.0)
           : !Double.isNaN(c.affinity) ? 0.5 + 0.5 * c.affinity : 0.5 * c.popularity / (double) maxPop;
       Item item = c.item;
       if (config.freshnessBoost() > 0 && released(item, nowMillis) && item.releaseTime() >= freshSince) {

@@ -171,6 +171,50 @@ class RecommendationsTest {
   }
 
   /**
+   * A skip moves what is like the skipped item down (client QA: the items most like it each moved up a place, as
+   * only the item itself was left out); the model's own score is reported as it was.
+   */
+  @Test
+  void aSkipMovesDownWhatIsLikeTheSkippedItem(@TempDir Path dir) throws Exception {
+    ServingModel model = model(dir.resolve("m"), 3L);
+    Catalog catalog = new Catalog();
+    for (int i = 0; i < ITEMS; i++) catalog.put(new Store.StoredItem(Item.bare("i" + i, "music"), false, 0L));
+    Recommendations r = new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS, model);
+    List<Event> liked = List.of(new Event("u", "i1", "play", 1f, 1L, "music"),
+        new Event("u", "i2", "play", 1f, 2L, "music"));
+    var all = new Recommendations.Options(ITEMS, null, Set.of(), null, 0, 0, false, false);
+    List<Recommendations.Recommended> plain = r.recommend(liked, all, 0L);
+    String skippedId = plain.get(0).itemId();
+    float[] skipped = model.itemRepresentation(model.items().indexOf(skippedId));
+    String alike = null;
+    double best = -1;
+    for (Recommendations.Recommended c : plain.subList(1, 30)) {
+      float[] v = model.itemRepresentation(model.items().indexOf(c.itemId()));
+      double dot = 0;
+      double nx = 0;
+      double ny = 0;
+      for (int d = 0; d < v.length; d++) {
+        dot += v[d] * skipped[d];
+        nx += v[d] * v[d];
+        ny += skipped[d] * skipped[d];
+      }
+      if (dot / Math.sqrt(nx * ny) > best) {
+        best = dot / Math.sqrt(nx * ny);
+        alike = c.itemId();
+      }
+    }
+    List<Event> withSkip = new ArrayList<>(liked);
+    withSkip.add(new Event("u", skippedId, "skip", 1f, 3L, "music"));
+    List<Recommendations.Recommended> after = r.recommend(withSkip, all, 0L);
+    assertFalse(ids(after).contains(skippedId), "the skipped item itself is left out");
+    int before = ids(plain).indexOf(alike);
+    assertTrue(best > 0.3 && ids(after).indexOf(alike) > before, "the item most like it (cosine " + best + ") was "
+        + before + " and moves down, not up a place: " + ids(after).indexOf(alike));
+    assertEquals(plain.get(before).modelScore(), after.get(ids(after).indexOf(alike)).modelScore(),
+        "the model's score as it was");
+  }
+
+  /**
    * MMR with an item nothing tells the similarity of (outside the model, no categories to compare): taken as alike as
    * the model's candidates typically are, not as unlike every chosen item (QA: such an item, scored below the 60th
    * model item, came 2nd with diversity 0.5).
