@@ -519,7 +519,9 @@ function gateCell(v) {
   const against = g.activeNdcg10 == null ? (g.note || 'nothing served to compare with')
     : `active ${g.activeVersion} ${fmt(g.activeNdcg10, 4)}${g.margin ? ` − margin ${fmt(g.margin, 4)}` : ''}`;
   return h('div', { 'data-testid': `gate-${v.id}`, 'data-decision': g.decision, title: g.rule || '' },
-    h('span', { class: `tag ${g.decision === 'published' ? 'new' : 'gone'}` }, g.decision),
+    // refitting: not decided yet, neither green nor the red of a rejection
+    h('span', { class: `tag ${g.decision === 'published' ? 'new' : g.decision === 'refitting' ? '' : 'gone'}` },
+      g.decision),
     h('div', { class: 'muted' }, `NDCG@10 ${fmt(g.candidateNdcg10, 4)} vs ${against}`),
     // why two numbers may not compare as they seem (the active version saw part of the holdout, ...)
     g.note && g.activeNdcg10 != null ? h('div', { class: 'note' }, g.note) : null,

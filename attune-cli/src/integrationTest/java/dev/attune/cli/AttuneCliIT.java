@@ -1140,7 +1140,11 @@ class AttuneCliIT {
       LoadCommand.requireTheStoresUserIdConvention(pseudonyms, data, keyed);
       LoadCommand.requireTheStoresUserIdConvention(plainIds, data, plain); // "p:alice" is no pseudonym
       LoadCommand.requireTheStoresUserIdConvention(pseudonyms, exported, plain); // an export's pseudonyms stay
-      // the key the store was first used with is recorded: another key is refused (QA: blamed on the data set)
+      // a refused load records nothing (a review: a store of plain ids was locked to the key it refused)
+      assertFalse(dev.attune.server.UserIds.recordsAKey(plainIds));
+      // the key a load or server used is recorded: another key is refused (QA: blamed on the data set)
+      keyed.recordTheStoresKey(pseudonyms);
+      assertTrue(dev.attune.server.UserIds.recordsAKey(pseudonyms));
       String otherKey = assertThrows(IllegalArgumentException.class,
           () -> LoadCommand.requireTheStoresUserIdConvention(pseudonyms, data,
               new dev.attune.server.UserIds("another key of sixteen characters"))).getMessage();

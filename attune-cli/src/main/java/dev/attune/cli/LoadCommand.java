@@ -122,6 +122,7 @@ final class LoadCommand implements Callable<Integer> {
                 if (sharedUsers != null) err.println(sharedUsers);
                 // each batch is committed whole, so what was stored stays and a second run stores the rest
                 Loaded stored = load(s, dataset, exported, userIds, progress);
+                userIds.recordTheStoresKey(s); // loaded under it (or none): the store's from now on
                 ExportCommand.ItemFlags applied = flags == null
                     ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of()) : applyItemFlags(s, flags);
                 // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the
@@ -543,7 +544,9 @@ final class LoadCommand implements Callable<Integer> {
       plainInData = !dev.attune.server.UserIds.hasPseudonymForm(dataset.userIds().id(u));
     }
     // of the form, not the prefix alone: a plain id may begin with "p:" too
-    if (plainInData && s.stats().userIds(prefix, 100).stream().anyMatch(dev.attune.server.UserIds::hasPseudonymForm)) {
+    // or a store that records a key and holds users (a store served with a key that no user has reached yet)
+    if (plainInData && (s.stats().userIds(prefix, 100).stream().anyMatch(dev.attune.server.UserIds::hasPseudonymForm)
+        || dev.attune.server.UserIds.recordsAKey(s) && !s.stats().userIds("", 1).isEmpty())) {
       throw new IllegalArgumentException("the store holds pseudonymised users (kept with a user-id key), and"
           + " ATTUNE_USER_ID_KEY is not set for this load: its users would be stored under their plain ids, another"
           + " user each, out of reach of the API's deletion; set ATTUNE_USER_ID_KEY to the key the server uses"

@@ -62,12 +62,21 @@ public final class ModelDirectory {
    * got one list of long-tail items "because" of it). Their rows were never trained on what they are.
    */
   public static List<String> untrainedItems(dev.attune.data.TrainingSet learnt) {
+    return untrainedItems(learnt, 2);
+  }
+
+  /**
+   * As {@link #untrainedItems(dev.attune.data.TrainingSet)}, counting users with at least {@code fewestLiked} liked
+   * events: 2 for a sequence network, whose rows learn from a step and the next; 1 for a model whose item terms learn
+   * from single users too (a transfer model's popularity and factors).
+   */
+  public static List<String> untrainedItems(dev.attune.data.TrainingSet learnt, int fewestLiked) {
     dev.attune.data.Sequences sequences = learnt.sequences();
     IdIndex ids = learnt.dataset().itemIds();
     boolean[] trained = new boolean[ids.size()];
     for (int u = 0; u < sequences.numUsers(); u++) {
       int[] liked = sequences.positiveItemsOf(u);
-      if (liked.length < 2) continue;
+      if (liked.length < fewestLiked) continue;
       for (int i : liked) if (i < trained.length) trained[i] = true;
     }
     List<String> untrained = new java.util.ArrayList<>();

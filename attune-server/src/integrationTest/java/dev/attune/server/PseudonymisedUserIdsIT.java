@@ -125,7 +125,10 @@ class PseudonymisedUserIdsIT {
     String key = "user-id-secret-0123456789";
     ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(ADMIN_KEY);
     try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("kept.db"))) {
-      AttuneServer.create(config.withUserIdKey(key), store).start().stop();
+      AttuneServer first = AttuneServer.create(config.withUserIdKey(key), store).start();
+      assertEquals(200, send(HttpClient.newHttpClient(), "POST", "http://127.0.0.1:" + first.port() + "/v1/events",
+          "{\"userId\":\"alice\",\"itemId\":\"song1\",\"type\":\"play\"}").statusCode());
+      first.stop();
       String check = store.setting(UserIds.KEY_CHECK_SETTING).orElseThrow();
       assertFalse(check.contains(key), "a check of the key, not the key");
       IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
@@ -140,7 +143,17 @@ class PseudonymisedUserIdsIT {
     }
     try (Store plain = Store.open("jdbc:sqlite:" + dir.resolve("plain.db"))) {
       AttuneServer.create(config, plain).start().stop();
-      assertTrue(plain.setting(UserIds.KEY_CHECK_SETTING).isEmpty(), "a store of plain ids records no key");
+      assertTrue(plain.setting(UserIds.KEY_CHECK_SETTING).isEmpty(), "a store without a key records none");
+      // a key tried on an empty store, then dropped: nobody was out of reach, and the store takes no key again
+      AttuneServer.create(config.withUserIdKey(key), plain).start().stop();
+      assertTrue(plain.setting(UserIds.KEY_CHECK_SETTING).isPresent());
+      AttuneServer.create(config, plain).start().stop();
+      assertTrue(plain.setting(UserIds.KEY_CHECK_SETTING).isEmpty(), "the empty store's record follows its use");
+      // a store of plain ids served once with a key (a review: that locked it to the key for good) records none
+      plain.upsertUsers(java.util.List.of(new dev.attune.events.User("bob", Map.of())));
+      AttuneServer.create(config.withUserIdKey(key), plain).start().stop();
+      assertTrue(plain.setting(UserIds.KEY_CHECK_SETTING).isEmpty(), "plain ids: kept without a key");
+      AttuneServer.create(config, plain).start().stop(); // serves as it always did
     }
   }
 

@@ -354,6 +354,8 @@ public final class AttuneServer {
    * fallback model in the background (requests are served meanwhile, by the attention model and popularity).
    */
   public AttuneServer start() {
+    // the key it serves under is the store's from now on (checked, before anything was read, by the constructor)
+    new UserIds(config.userIdKey()).recordTheStoresKey(store);
     TrainingSet events = startupEvents;
     startupEvents = null;
     // a running experiment's arms answer from the first request on (the fallback reaches them once it is fitted)

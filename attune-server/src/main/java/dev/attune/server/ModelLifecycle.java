@@ -626,7 +626,7 @@ final class ModelLifecycle implements AutoCloseable {
         engine.train(ds, split, out, config.seed(), j);
         j.checkCancelled();
         // measured as it will be served: without the rows of items it never learnt, as the active version is
-        writeUntrainedItems(out, split);
+        writeUntrainedItems(out, split, engine.kind());
         enter(j, "evaluating");
         candidate = engine.evaluate(out, ds, split);
       }
@@ -692,11 +692,11 @@ final class ModelLifecycle implements AutoCloseable {
       gate.put("margin", config.gateMargin());
       gate.put("rule", standIn != null ? "the active version stood in for a candidate of its own events (the events"
           + " since are the holdout), and the refit learns the new ones: publish if the refit's NDCG@10 on the holdout"
-          + " >= the active version's less max(margin, 20% of it, sqrt(it / holdout users))"
+          + " >= the active version's less max(20% of it, sqrt(it / holdout users)) and less the margin"
           : checkOnly ? "the candidate learnt the active version's events (the events since are the"
           + " holdout), and the refit learns the new ones: publish if candidate NDCG@10 >= active NDCG@10 - max(margin,"
-          + " 20% of it, 2 * sqrt(it / holdout users)); then only if the refit takes its place" : "publish if candidate NDCG@10 >= active NDCG@10 -"
-          + " margin");
+          + " 20% of it, sqrt(it / holdout users)); then only if the refit takes its place"
+          : "publish if candidate NDCG@10 >= active NDCG@10 - margin");
       gate.put("holdout", split.protocol());
       gate.put("holdoutFromMillis", cutoff);
       // how many users the comparison stands on: on a handful it is a coin toss, and a tie publishes (a review)
@@ -739,7 +739,7 @@ final class ModelLifecycle implements AutoCloseable {
         throw new IllegalStateException(String.valueOf(gate.get("note")));
       }
       writeGate(out, gate, candidate, standIn != null, trainedUntil, stored.events().size(), sequenceAtJob, j);
-      writeUntrainedItems(out, learnt);
+      writeUntrainedItems(out, learnt, engine.kind());
       Files.move(out, versionDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       out = versionDir;
       inPlace = true;
@@ -1110,10 +1110,15 @@ final class ModelLifecycle implements AutoCloseable {
    * training part did not train ({@link ModelDirectory#untrainedItems}): the served model treats them as items it does
    * not know ({@link ServingModel#read}): recommended as new content, and read in a history by the fallback.
    */
-  private void writeUntrainedItems(Path dir, Split learnt) throws IOException {
-    List<String> untrained = ModelDirectory.untrainedItems(learnt.trainAndValidation());
+  private void writeUntrainedItems(Path dir, Split learnt, String kind) throws IOException {
+    // a sequence network learns an item's row from a step and the next; other kinds from single users too (review)
+    List<String> untrained = ModelDirectory.untrainedItems(learnt.trainAndValidation(),
+        SEQUENCE_KINDS.contains(kind) ? 2 : 1);
     updateModelJson(dir, info -> info.set(ModelDirectory.UNTRAINED_ITEMS_KEY, json.valueToTree(untrained)));
   }
+
+  /** The kinds of sequence network, which learn nothing of an item from a user's one liked event. */
+  private static final java.util.Set<String> SEQUENCE_KINDS = java.util.Set.of("sasrec", "bert4rec", "gru-attn");
 
   /** Where a published candidate is trained again on every event, inside the candidate's hidden directory. */
   static final String REFIT_DIR = "refit";

@@ -823,7 +823,8 @@ final class Recommendations {
           .thenComparingDouble(p -> -attention[p]).thenComparingInt(p -> p));
       List<Step> steps = new ArrayList<>(n);
       for (int p : order) {
-        steps.add(Step.of(events.get(o.firstStep() + p), attention[p], (double) o.drops()[p][item], standIns, undated));
+        steps.add(Step.of(events.get(o.firstStep() + p), attention[p], finiteOrNull(o.drops()[p][item]), standIns,
+            undated));
       }
       float topDrop = n == 0 ? Float.NaN : o.drops()[order[0]][item];
       float randomDrop = Float.NaN;

@@ -85,30 +85,54 @@ public final class UserIds {
   /**
    * Refuses a store kept under another user-id key than this one, or under one when this has none: its users would be
    * out of reach (each request naming a user by their own id would find another, unused pseudonym, so an erasure
-   * request answered 404 while the data stayed, and new events split each user in two: an operator QA run). The
-   * first key a store is used with is recorded (an HMAC of a fixed text under it, which does not give the key away)
-   * when it is opened with one; a store an earlier build pseudonymised is taken to be under this key.
+   * request answered 404 while the data stayed, and new events split each user in two: an operator QA run). Reads
+   * only: what a store is kept under is recorded by {@link #recordTheStoresKey} once a server or a load has used it.
    *
    * @param setting where the key is set, for the message (ATTUNE_USER_ID_KEY)
    * @throws IllegalArgumentException if the store records another key, or one while this has none
    */
   public void requireTheStoresKey(dev.attune.store.Store store, String setting) {
     java.util.Optional<String> recorded = store.setting(KEY_CHECK_SETTING);
+    // a store without users has nobody to put out of reach: it takes another key, or none, and records that
+    if (recorded.isEmpty() || store.stats().userIds("", 1).isEmpty()) return;
     if (prototype == null) {
-      if (recorded.isPresent()) {
-        throw new IllegalArgumentException("this store's user ids are pseudonymised with a key, and " + setting
-            + " is not set: its users could not be reached, exported or deleted by their own ids, and their new events"
-            + " would start other users; set " + setting + " to the key the store was kept with");
-      }
-      return;
+      throw new IllegalArgumentException("this store's user ids are pseudonymised with a key, and " + setting
+          + " is not set: its users could not be reached, exported or deleted by their own ids, and their new events"
+          + " would start other users; set " + setting + " to the key the store was kept with");
     }
-    String check = keyCheck();
-    String held = recorded.isPresent() ? recorded.get() : store.settingIfAbsent(KEY_CHECK_SETTING, check);
-    if (!held.equals(check)) {
+    if (!recorded.get().equals(keyCheck())) {
       throw new IllegalArgumentException(setting + " is not the key this store's user ids were pseudonymised with:"
           + " under it, no request could reach, export or delete a stored user, and their new events would start"
           + " other users; set the key the store was kept with");
     }
+  }
+
+  /**
+   * Records that {@code store} is kept under this key (an HMAC of a fixed text under it, which does not give the key
+   * away), for {@link #requireTheStoresKey} to check later uses against: once a server started on it, or a load into
+   * it finished, under the key. Not for a store holding users under plain ids (kept without a key; a review: one
+   * server started with a key, or a load refused, would have locked such a store to that key for good); a store
+   * holding users keeps the key it records; one without users takes the key used now, or none.
+   */
+  public void recordTheStoresKey(dev.attune.store.Store store) {
+    var stats = store.stats();
+    if (stats.userIds("", 1).isEmpty()) {
+      // nobody stored yet: the key used now (or none) is the store's, whatever was used before
+      store.putSetting(KEY_CHECK_SETTING, prototype == null ? null : keyCheck());
+    } else if (prototype == null) {
+      // users stored without a key since a key was recorded on the empty store: the record is not theirs
+      if (store.setting(KEY_CHECK_SETTING).isPresent()
+          && stats.userIds(PSEUDONYM_PREFIX, 100).stream().noneMatch(UserIds::hasPseudonymForm)) {
+        store.putSetting(KEY_CHECK_SETTING, null);
+      }
+    } else if (stats.userIdsWithoutPrefix(PSEUDONYM_PREFIX, 1).isEmpty()) { // plain ids: kept without a key
+      store.settingIfAbsent(KEY_CHECK_SETTING, keyCheck());
+    }
+  }
+
+  /** Whether {@code store} records the key its users were pseudonymised with ({@link #recordTheStoresKey}). */
+  public static boolean recordsAKey(dev.attune.store.Store store) {
+    return store.setting(KEY_CHECK_SETTING).isPresent();
   }
 
   /** The check of this key a store records: an HMAC of a fixed text, base64url without padding. */

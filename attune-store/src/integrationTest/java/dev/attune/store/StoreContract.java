@@ -614,6 +614,10 @@ abstract class StoreContract {
     assertEquals("first", store.settingIfAbsent("user_id_key_check", "second"), "the one held is kept");
     assertEquals(java.util.Optional.of("first"), store.setting("user_id_key_check"));
     assertEquals(java.util.Optional.empty(), store.setting("another"));
+    store.putSetting("user_id_key_check", "replaced");
+    assertEquals(java.util.Optional.of("replaced"), store.setting("user_id_key_check"));
+    store.putSetting("user_id_key_check", null);
+    assertEquals(java.util.Optional.empty(), store.setting("user_id_key_check"), "null removes it");
   }
 
   @Test

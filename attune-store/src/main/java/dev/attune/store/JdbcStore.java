@@ -1471,6 +1471,21 @@ public final class JdbcStore implements Store {
     });
   }
 
+  @Override
+  public void putSetting(String name, String value) {
+    requireId(name, "name");
+    requireSchema(SETTINGS_SCHEMA, "recording a store setting");
+    write("putSetting", c -> {
+      try (PreparedStatement ps = c.prepareStatement(value == null ? "DELETE FROM store_settings WHERE name = ?"
+          : "INSERT INTO store_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value ="
+              + " excluded.value")) {
+        ps.setString(1, name);
+        if (value != null) ps.setString(2, value);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
   // ---- experiments ----
 
   /** Refuses a write of what an earlier build's schema lacks (a store opened {@linkplain Store#openAsItIs as it is}). */

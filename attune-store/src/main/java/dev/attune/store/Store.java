@@ -288,6 +288,9 @@ public interface Store extends AutoCloseable {
    */
   String settingIfAbsent(String name, String value);
 
+  /** Records {@code value} under {@code name}, replacing what is held; a null value removes it. */
+  void putSetting(String name, String value);
+
   // ---- experiments ----
 
   /** Records an online experiment with its arms (creates or replaces by id). */
