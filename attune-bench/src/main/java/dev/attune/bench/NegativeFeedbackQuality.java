@@ -8,6 +8,7 @@ import dev.attune.data.Splits;
 import dev.attune.data.TrainingSet;
 import dev.attune.events.EventWeights;
 import dev.attune.infer.SequentialModel;
+import dev.attune.kernel.VectorOps;
 import dev.attune.infer.SequentialModels;
 import dev.attune.infer.WeightFile;
 import dev.attune.model.FitListener;
@@ -142,15 +143,9 @@ public final class NegativeFeedbackQuality {
     }
   }
 
+  /** The cosine of two item vectors, 0 when negative (only resemblance costs). */
   private static double cosine(float[] x, float[] y) {
-    double dot = 0;
-    double nx = 0;
-    double ny = 0;
-    for (int d = 0; d < x.length; d++) {
-      dot += x[d] * y[d];
-      nx += x[d] * x[d];
-      ny += y[d] * y[d];
-    }
-    return nx > 0 && ny > 0 ? Math.max(0, dot / Math.sqrt(nx * ny)) : 0;
+    double norms = Math.sqrt((double) VectorOps.dot(x, x) * VectorOps.dot(y, y));
+    return norms > 0 ? Math.max(0, VectorOps.dot(x, y) / norms) : 0;
   }
 }

@@ -520,9 +520,10 @@ final class LoadCommand implements Callable<Integer> {
   /**
    * Refuses a load that would store its users under the other convention than the store's (a review): with
    * ATTUNE_USER_ID_KEY, into a store of plain ids or one kept under another key; without it, plain ids into a store
-   * of pseudonyms. Each user would become two, and the API's deletion would reach only one of them. A load with the
-   * key into a store that records none records it ({@link dev.attune.server.UserIds#requireTheStoresKey}). The key the server reads from its
-   * --config file (userIdKey) is not read here: the load is refused, and says to set ATTUNE_USER_ID_KEY.
+   * of pseudonyms, or into a store that records a key ({@link dev.attune.server.UserIds#requireTheStoresKey}). Each
+   * user would become two, and the API's deletion would reach only one of them. Reads only: a load that finished
+   * records its key ({@link dev.attune.server.UserIds#recordTheStoresKey}). The key the server reads from its --config
+   * file (userIdKey) is not read here: the load is refused, and says to set ATTUNE_USER_ID_KEY.
    */
   static void requireTheStoresUserIdConvention(Store s, Dataset dataset, dev.attune.server.UserIds userIds) {
     String prefix = dev.attune.server.UserIds.PSEUDONYM_PREFIX;

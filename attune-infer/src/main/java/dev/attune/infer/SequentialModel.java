@@ -589,7 +589,7 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
     int n = Math.min(history.length, historyWindow());
     int start = history.length - n;
     int[] window = Arrays.copyOfRange(history, start, history.length);
-    int[] windowTypes = types == null ? null : Arrays.copyOfRange(types, start, types.length);
+    int[] windowTypes = windowTypes(types, start);
     float[] u = new float[dim];
     float[][][] weights = encode(history, types, u, true);
     float[][] headWeights = weights[0];
@@ -643,20 +643,25 @@ public abstract sealed class SequentialModel extends ScoringRecommender implemen
   public Occlusion occlusion(int[] history, int[] types, int[] items) {
     for (int item : items) checkItem(item);
     checkHistory(history, types);
-    int n = Math.min(history.length, historyWindow());
-    int start = history.length - n;
+    int start = history.length - Math.min(history.length, historyWindow());
+    int n = history.length - start;
     int[] window = Arrays.copyOfRange(history, start, history.length);
-    int[] windowTypes = types == null ? null : Arrays.copyOfRange(types, start, types.length);
     float[] u = new float[dim];
     float[][][] weights = encode(history, types, u, true);
     float[] scores = new float[items.length];
     for (int k = 0; k < items.length; k++) scores[k] = itemScore(u, items[k]);
     float[][] drops = new float[n][items.length];
+    int[] stepTypes = windowTypes(types, start);
     for (int p = 0; p < n; p++) {
-      float[] without = userWithout(window, windowTypes, p);
+      float[] without = userWithout(window, stepTypes, p);
       for (int k = 0; k < items.length; k++) drops[p][k] = scores[k] - itemScore(without, items[k]);
     }
     return new Occlusion(start, n == 0 ? new float[0] : headAverage(weights[0], n), scores, drops);
+  }
+
+  /** The types of a history's steps from {@code start} on (its window), or null without types. */
+  private static int[] windowTypes(int[] types, int start) {
+    return types == null ? null : Arrays.copyOfRange(types, start, types.length);
   }
 
   /** The mean over heads of [H][n] weights (summed in head order, then divided). */

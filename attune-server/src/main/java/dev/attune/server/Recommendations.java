@@ -514,10 +514,10 @@ final class Recommendations {
   /**
    * Up to {@code want} items nobody has used yet that {@code wanted} takes: source {@code popular} with no users
    * (score 0, below every used item), newest release first, then by id. The popularity fill reads only items with
-   * users, so a category filter (or a scene) whose items are all new (added by {@code POST /v1/items}, not yet in the model,
-   * unused) answered an empty list, although the client asked for exactly those items, and onboarding choices of such
-   * categories or creators shaped nothing (QA runs). Only items the model does not know are scanned, at most {@link
-   * #MAX_CONTENT_SCAN}: an item it knows is a model candidate.
+   * users, so a category filter (or a scene) whose items are all new (added by {@code POST /v1/items}, not yet in the
+   * model, unused) answered an empty list, although the client asked for exactly those items, and onboarding choices
+   * of such categories or creators shaped nothing (QA runs). Only items the model does not know are scanned, at most
+   * {@link #MAX_CONTENT_SCAN}: an item it knows is a model candidate.
    */
   private void addUnused(Map<String, Candidate> pool, java.util.function.Predicate<String> wanted, int want,
       long nowMillis) {
@@ -622,6 +622,11 @@ final class Recommendations {
     /** For content candidates: the share of liked events sharing a category or the creator, in (0, 1]. */
     double affinity = Double.NaN;
     double finalScore;
+    /**
+     * The model score the ranking reads: {@link #modelScore}, less what resemblance to a disliked item costs ({@link
+     * #DISLIKED_PENALTY}); the answer reports the model's own.
+     */
+    double rankedScore;
     /** The item's metadata, looked up once per request in {@link #rank} (a hash lookup of the id otherwise). */
     Item item;
 
@@ -637,8 +642,8 @@ final class Recommendations {
    * How far a candidate as like a skipped or disliked item as can be (cosine 1) moves down: this many standard
    * deviations of the model candidates' scores, times its largest cosine to such an item (none below 0). On a
    * generated music platform whose users skip tracks outside their genres (attune-bench NegativeFeedbackQuality,
-   * SASRec, leave-one-out), 2 raised NDCG@10 by 2.5% reading each user's whole history and by 2.5-3.0% reading
-   * their last 5 or 10 events (t 2.0-2.7 over 2,000 users; 4 did more for short histories but less for long ones).
+   * SASRec, leave-one-out, 2,000 users, two seeds), 2 raised NDCG@10 by 2.5-3.5% reading each user's whole history
+   * and by 1.0-3.0% reading their last 5 or 10 events (t 1.35-3.13; 4 did more for short histories, less steadily).
    * Before, a skip only left its own item out, and items like it each moved up a place (client QA).
    */
   static final double DISLIKED_PENALTY = 2;
@@ -666,18 +671,15 @@ final class Recommendations {
         maxPop = Math.max(maxPop, c.popularity);
       }
     }
-    // the re-rank's scores, clamped into the candidates' range so the rank scores stay in [0.5, 1]
-    Map<Candidate, Double> ranking = new HashMap<>();
-    if (!disliked.isEmpty() && scored > 1) {
-      double mean = sum / scored;
-      double sd = Math.sqrt(Math.max(0, squares / scored - mean * mean));
-      for (Candidate c : pool) {
-        if (Double.isNaN(c.modelScore) || c.modelIndex < 0) continue;
-        float[] r = m.itemRepresentation(c.modelIndex);
-        double like = 0;
-        for (float[] n : disliked) like = Math.max(like, cosine(r, n));
-        if (like > 0) ranking.put(c, Math.max(min, c.modelScore - DISLIKED_PENALTY * sd * like));
-      }
+    // clamped into the candidates' range, so that the rank scores stay in [0.5, 1]
+    double sd = scored > 1 ? Math.sqrt(Math.max(0, squares / scored - (sum / scored) * (sum / scored))) : 0;
+    for (Candidate c : pool) {
+      c.rankedScore = c.modelScore;
+      if (disliked.isEmpty() || sd == 0 || Double.isNaN(c.modelScore) || c.modelIndex < 0) continue;
+      float[] r = m.itemRepresentation(c.modelIndex);
+      double like = 0;
+      for (float[] n : disliked) like = Math.max(like, cosine(r, n));
+      c.rankedScore = Math.max(min, c.modelScore - DISLIKED_PENALTY * sd * like);
     }
     long freshSince = nowMillis - config.newItemDays() * 86_400_000L;
     // an item deleted since it became a candidate, by a request beside this one, is not recommended (its metadata
@@ -685,9 +687,8 @@ final class Recommendations {
     pool.removeIf(c -> (c.item = itemOrNull(c.itemId)) == null);
     for (Candidate c : pool) {
       // model candidates in [0.5, 1], content candidates by affinity in (0.5, 1], popularity below 0.5
-      double modelScore = ranking.getOrDefault(c, c.modelScore);
       double base = !Double.isNaN(c.modelScore)
-          ? 0.5 + 0.5 * (max > min ? (modelScore - min) / (max - min) : 1.0)
+          ? 0.5 + 0.5 * (max > min ? (c.rankedScore - min) / (max - min) : 1.0)
           : !Double.isNaN(c.affinity) ? 0.5 + 0.5 * c.affinity : 0.5 * c.popularity / (double) maxPop;
       Item item = c.item;
       if (config.freshnessBoost() > 0 && released(item, nowMillis) && item.releaseTime() >= freshSince) {
@@ -784,7 +785,8 @@ final class Recommendations {
     return shared / (double) union.size();
   }
 
-  private static double cosine(float[] x, float[] y) {
+  /** The cosine of two vectors (0 when either is all zeros), summed in double. */
+  static double cosine(float[] x, float[] y) {
     double dot = 0;
     double nx = 0;
     double ny = 0;

@@ -189,17 +189,9 @@ class RecommendationsTest {
     String alike = null;
     double best = -1;
     for (Recommendations.Recommended c : plain.subList(1, 30)) {
-      float[] v = model.itemRepresentation(model.items().indexOf(c.itemId()));
-      double dot = 0;
-      double nx = 0;
-      double ny = 0;
-      for (int d = 0; d < v.length; d++) {
-        dot += v[d] * skipped[d];
-        nx += v[d] * v[d];
-        ny += skipped[d] * skipped[d];
-      }
-      if (dot / Math.sqrt(nx * ny) > best) {
-        best = dot / Math.sqrt(nx * ny);
+      double cosine = Recommendations.cosine(model.itemRepresentation(model.items().indexOf(c.itemId())), skipped);
+      if (cosine > best) {
+        best = cosine;
         alike = c.itemId();
       }
     }

@@ -86,8 +86,8 @@ final class ServingLocks {
                 ? "process " + name.substring("attune (store claim) pid ".length()) : "a process";
             String from = rs.getString(2);
             java.sql.Timestamp since = rs.getTimestamp(3);
-            return Optional.of(pid + (from == null ? " on the database's machine" : " at " + from)
-                + (since == null ? "" : " since " + since.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+            return Optional.of(pid + (from == null ? " on the database's machine" : " at " + from) + (since == null
+                ? "" : " since " + since.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
           }
         }
       }

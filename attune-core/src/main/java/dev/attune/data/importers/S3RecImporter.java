@@ -118,8 +118,9 @@ public final class S3RecImporter implements Importer {
         if (p.nextToken() != JsonToken.START_OBJECT) {
           throw new BadRow(ImportReport.BAD_JSON, "bad json: expected an object {\"item\": [attrId, ...]}");
         }
-        // each tag once, in the order first listed: LastFM lists an artist's tag once per listener who gave it (item 64:
-        // 506 entries of 83 tags), and an item's tags are a set everywhere they are read (QA: about 500 in an answer)
+        // each tag once, in the order first listed: LastFM lists an artist's tag once per listener who gave it
+        // (item 64: 506 entries of 83 tags), and an item's tags are a set wherever they are read (QA: about 500 in an
+        // answer)
         java.util.Set<String> tags = new java.util.LinkedHashSet<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
           String item = p.currentName();
