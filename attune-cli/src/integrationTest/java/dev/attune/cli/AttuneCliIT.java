@@ -401,6 +401,11 @@ class AttuneCliIT {
     CliRun random = run("evaluate", "--data", data.toString(), "--models", "pop", "--protocol", "random:0.2",
         "--quiet");
     assertFalse(random.err().contains("have no time"), "a random split reads no time: " + random.err());
+    // a cut by time at the quantile 0 holds nothing out: refused, saying why (QA: the note was never reached)
+    CliRun temporal = run("evaluate", "--data", data.toString(), "--models", "pop", "--protocol", "temporal:0.1",
+        "--quiet");
+    assertEquals(AttuneCli.USAGE_ERROR, temporal.code(), temporal.err());
+    assertTrue(temporal.err().contains("180 of 185 events have no time"), temporal.err());
   }
 
   @Test
@@ -660,7 +665,8 @@ class AttuneCliIT {
       try (var claim = store.tryLockForServing().orElseThrow()) {
         CliRun refused = run("load", "--data", data.toString(), "--store", url);
         assertEquals(AttuneCli.USAGE_ERROR, refused.code(), refused.err());
-        assertTrue(refused.err().contains("another attune server"), refused.err());
+        assertTrue(refused.err().contains("another attune server") && refused.err().contains("(the claim is held by"
+            + " process " + ProcessHandle.current().pid() + " since "), "naming the holder: " + refused.err());
         assertFalse(refused.err().contains("read "), "refused before the data set is read: " + refused.err());
       }
     }

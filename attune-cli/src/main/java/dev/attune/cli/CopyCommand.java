@@ -126,9 +126,9 @@ final class CopyCommand implements Callable<Integer> {
     try (Store source = Store.openAsItIs(fromUrl)) {
       Store.ServingLock sourceClaim = source.tryLockForServing().orElse(null);
       if (sourceClaim == null && !snapshot) {
-        throw new IllegalArgumentException(ServeCommand.anotherServerMessage(fromUrl) + ServeCommand.heldBy(source)
-            + "; stop it, copy, then start the server on the new store (or, for a backup, copy the store as it is now"
-            + " with --snapshot)");
+        throw new IllegalArgumentException(ServeCommand.anotherServerMessage(fromUrl) + "; stop it, copy, then start"
+            + " the server on the new store (or, for a backup, copy the store as it is now with --snapshot)"
+            + ServeCommand.heldBy(source));
       }
       try (sourceClaim;
           // not migrated before it is claimed: the same store as the source under another URL would be upgraded

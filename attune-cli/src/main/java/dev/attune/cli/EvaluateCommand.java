@@ -472,7 +472,8 @@ final class EvaluateCommand implements Callable<Integer> {
       // every metric would be NaN over nobody
       throw new IllegalArgumentException("protocol " + readableProtocol(split.protocol()) + " leaves no test users in "
           + dataset.name() + " (" + dataset.numUsers() + " users, " + dataset.events().size() + " events): "
-          + (dataset.events().size() == 0 ? "the data set is empty" : whyNoTestUsers(dataset, split.protocol())));
+          + (dataset.events().size() == 0 ? "the data set is empty" : whyNoTestUsers(dataset, split.protocol()))
+          + (undatedNote(split) == null ? "" : "; " + undatedNote(split)));
     }
     return split;
   }
@@ -619,17 +620,26 @@ final class EvaluateCommand implements Callable<Integer> {
    * live events, with a note on ties alone): a split by time reads them as the oldest, in input order.
    */
   private static void noteUndatedEvents(Split split, java.io.PrintWriter err) {
+    String note = undatedNote(split);
+    if (note != null) err.println("attune: note: " + note);
+  }
+
+  /**
+   * What {@link #noteUndatedEvents} says, or null: also the end of the refusal of a split by time that left no test
+   * users (QA: a temporal cut at the quantile 0 held nothing out, and the note was never reached).
+   */
+  private static String undatedNote(Split split) {
     Dataset dataset = split.dataset();
     if (dataset.timeKind() != Dataset.TimeKind.CLOCK || split.protocol().startsWith("random")
         || split.protocol().startsWith("given")) {
-      return;
+      return null;
     }
     dev.attune.data.EventLog events = dataset.events();
     long undated = 0;
     for (int row = 0; row < events.size(); row++) if (events.time(row) == 0) undated++;
-    if (undated * 2 <= events.size()) return;
-    err.printf(java.util.Locale.ROOT, "attune: note: %,d of %,d events have no time (0, as a data set loaded without"
-        + " times keeps them): %s reads them as the oldest, in input order; --protocol random:0.2 splits at random%n",
+    if (undated * 2 <= events.size()) return null;
+    return String.format(java.util.Locale.ROOT, "%,d of %,d events have no time (0, as a data set loaded without"
+        + " times keeps them): %s reads them as the oldest, in input order; --protocol random:0.2 splits at random",
         undated, events.size(), readableProtocol(split.protocol()));
   }
 

@@ -77,7 +77,10 @@ final class LoadCommand implements Callable<Integer> {
     }
     String refusal = ServeCommand.anotherServerMessage(url) + "; stop it, load, then start it again";
     // said before the data set is read (2.65 s on a CLI QA run's set), as the load's own claim would say after it
-    if (Store.claimedElsewhere(url)) throw new IllegalArgumentException(refusal);
+    if (Store.claimedElsewhere(url)) {
+      throw new IllegalArgumentException(refusal + Store.servingClaimHolderOf(url)
+          .map(h -> " (the claim is held by " + h + ")").orElse(""));
+    }
     Dataset dataset = DatasetIo.read(data);
     requireIdsTheApiTakes(data, dataset);
     // an export's events keep their ids and contexts in the store they are loaded into
@@ -122,7 +125,10 @@ final class LoadCommand implements Callable<Integer> {
                 if (sharedUsers != null) err.println(sharedUsers);
                 // each batch is committed whole, so what was stored stays and a second run stores the rest
                 Loaded stored = load(s, dataset, exported, userIds, progress);
-                userIds.recordTheStoresKey(s); // loaded under it (or none): the store's from now on
+                // the key is the store's from now on when this load pseudonymised under it (or stored plain ids
+                // without one); an export's pseudonyms pass through unchanged, so such a load cannot vouch for the
+                // key it ran under (QA: an export kept under K1 loaded under K2 locked the new store to K2)
+                if (!onlyPseudonyms(dataset)) userIds.recordTheStoresKey(s);
                 ExportCommand.ItemFlags applied = flags == null
                     ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of()) : applyItemFlags(s, flags);
                 // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the
@@ -515,6 +521,14 @@ final class LoadCommand implements Callable<Integer> {
         refuseUnnameable(data, "category of item " + item.id() + ",", category, fix);
       }
     }
+  }
+
+  /** Whether every user id of {@code dataset} has the form of a pseudonym (an export of a pseudonymised store). */
+  private static boolean onlyPseudonyms(Dataset dataset) {
+    for (int u = 0; u < dataset.numUsers(); u++) {
+      if (!dev.attune.server.UserIds.hasPseudonymForm(dataset.userIds().id(u))) return false;
+    }
+    return dataset.numUsers() > 0;
   }
 
   /**

@@ -366,7 +366,7 @@ final class Recommendations {
     // every unused item of those categories a content candidate of affinity 1, ahead of their most popular items (QA)
     Set<Event> standing = standIns;
     addContentCandidates(pool, standing.isEmpty() ? positive
-        : positive.stream().filter(e -> !standing.contains(e)).toList(), o, seen, fellBack ? f : null, nowMillis);
+        : positive.stream().filter(e -> !standing.contains(e)).toList(), o, seen, fellBack ? f : null, m, nowMillis);
     if (onboarding) {
       // the most popular items of the chosen categories and creators are candidates whatever the model says
       // under a cap per creator, further down: k of them on a few creators left the list's rest to other items while
@@ -472,9 +472,10 @@ final class Recommendations {
    * @param scoredBy the fallback when it read the history, else null: the items it knows it scored (or found no
    *     evidence for), so they are no content candidates. With no model served every item is one the model does not
    *     know, and a whole catalogue's items of the history's categories outranked the fallback's own (a review).
+   * @param served the served model, or null: the items it lists as untrained are its own, not new content
    */
   private void addContentCandidates(Map<String, Candidate> pool, List<Event> positive, Options o, Set<String> seen,
-      FallbackModel scoredBy, long nowMillis) {
+      FallbackModel scoredBy, ServingModel served, long nowMillis) {
     if (unmodelled.isEmpty() || positive.isEmpty()) return;
     Map<String, Integer> categoryCounts = new HashMap<>();
     Map<String, Integer> creatorCounts = new HashMap<>();
@@ -491,6 +492,8 @@ final class Recommendations {
       if (++scanned > MAX_CONTENT_SCAN) break;
       if (pool.containsKey(id) || !accepts(id, o, seen)) continue;
       if (scoredBy != null && scoredBy.items().indexOf(id) >= 0) continue;
+      // an item the model had and never learnt is not new content: popularity and the unused fill still reach it
+      if (served != null && served.untrained(id)) continue;
       Item item = itemOrNull(id);
       if (item == null) continue;
       int matches = item.creator() == null ? 0 : creatorCounts.getOrDefault(item.creator(), 0);

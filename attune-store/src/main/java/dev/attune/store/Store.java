@@ -80,6 +80,11 @@ public interface Store extends AutoCloseable {
     return claim.isEmpty();
   }
 
+  /** As {@link #servingClaimHolder}, for a store not opened (the early check of {@link #claimedElsewhere}). */
+  static java.util.Optional<String> servingClaimHolderOf(String jdbcUrl) {
+    return ServingLocks.holder(jdbcUrl, Dialect.of(jdbcUrl));
+  }
+
   /**
    * The database file of a {@code jdbc:sqlite:} URL, as the store reads it (a {@code file:} prefix and the
    * parameters left out); empty for another database.
