@@ -124,11 +124,10 @@ final class LoadCommand implements Callable<Integer> {
                 String sharedUsers = sharedUsersNote(s, dataset, userIds);
                 if (sharedUsers != null) err.println(sharedUsers);
                 // each batch is committed whole, so what was stored stays and a second run stores the rest
+                boolean hadUsers = !s.stats().userIds("", 1).isEmpty();
                 Loaded stored = load(s, dataset, exported, userIds, progress);
-                // the key is the store's from now on when this load pseudonymised under it (or stored plain ids
-                // without one); an export's pseudonyms pass through unchanged, so such a load cannot vouch for the
-                // key it ran under (QA: an export kept under K1 loaded under K2 locked the new store to K2)
-                if (!onlyPseudonyms(dataset)) userIds.recordTheStoresKey(s);
+                // the key the load stored its users under is the store's from now on (see recordTheStoresKeyAfterLoad)
+                userIds.recordTheStoresKeyAfterLoad(s, hadUsers, onlyPseudonyms(dataset));
                 ExportCommand.ItemFlags applied = flags == null
                     ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of()) : applyItemFlags(s, flags);
                 // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the

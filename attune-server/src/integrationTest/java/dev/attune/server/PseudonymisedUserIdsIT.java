@@ -155,6 +155,15 @@ class PseudonymisedUserIdsIT {
       assertTrue(plain.setting(UserIds.KEY_CHECK_SETTING).isEmpty(), "plain ids: kept without a key");
       AttuneServer.create(config, plain).start().stop(); // serves as it always did
     }
+    // a load decides the key of a store that had no users, whatever an earlier server recorded (a review: the stale
+    // record refused the key the load stored its users under); an export's pseudonyms record none
+    try (Store loaded = Store.open("jdbc:sqlite:" + dir.resolve("loaded.db"))) {
+      AttuneServer.create(config.withUserIdKey("an-earlier-key-0123456789"), loaded).start().stop();
+      new UserIds(key).recordTheStoresKeyAfterLoad(loaded, false, false);
+      assertEquals(new UserIds(key).keyCheck(), loaded.setting(UserIds.KEY_CHECK_SETTING).orElseThrow());
+      new UserIds(key).recordTheStoresKeyAfterLoad(loaded, false, true);
+      assertTrue(loaded.setting(UserIds.KEY_CHECK_SETTING).isEmpty(), "an export's pseudonyms tell no key");
+    }
   }
 
   private static HttpResponse<String> send(HttpClient http, String method, String url, String body) throws Exception {

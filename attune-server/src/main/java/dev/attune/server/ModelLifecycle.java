@@ -1113,12 +1113,9 @@ final class ModelLifecycle implements AutoCloseable {
   private void writeUntrainedItems(Path dir, Split learnt, String kind) throws IOException {
     // a sequence network learns an item's row from a step and the next; other kinds from single users too (review)
     List<String> untrained = ModelDirectory.untrainedItems(learnt.trainAndValidation(),
-        SEQUENCE_KINDS.contains(kind) ? 2 : 1);
+        dev.attune.infer.SequentialModels.KINDS.contains(kind) ? 2 : 1);
     updateModelJson(dir, info -> info.set(ModelDirectory.UNTRAINED_ITEMS_KEY, json.valueToTree(untrained)));
   }
-
-  /** The kinds of sequence network, which learn nothing of an item from a user's one liked event. */
-  private static final java.util.Set<String> SEQUENCE_KINDS = java.util.Set.of("sasrec", "bert4rec", "gru-attn");
 
   /** Where a published candidate is trained again on every event, inside the candidate's hidden directory. */
   static final String REFIT_DIR = "refit";

@@ -58,6 +58,11 @@ final class Recommendations {
 
   /** Items the served model does not know (added after it was trained): content candidates. */
   private volatile Set<String> unmodelled = ConcurrentHashMap.newKeySet();
+  /**
+   * Items of the served model that it never learnt ({@link ServingModel#untrained}): not new content, so apart from
+   * {@link #unmodelled}, whose content scan they filled (a review), but unused items to fill a list with all the same.
+   */
+  private volatile Set<String> untrained = ConcurrentHashMap.newKeySet();
   /** Scene name → small id, for the per-model-index scene array. */
   private final ConcurrentHashMap<String, Integer> sceneIds = new ConcurrentHashMap<>();
   /**
@@ -89,9 +94,11 @@ final class Recommendations {
     // filled off to the side and then published: cleared in place, a request during a swap saw no items outside the
     // model, so no content candidates (a review)
     Set<String> outside = ConcurrentHashMap.newKeySet();
+    Set<String> unlearnt = ConcurrentHashMap.newKeySet();
     if (m == null) {
       for (Store.StoredItem i : catalog.all()) outside.add(i.item().id());
       unmodelled = outside;
+      untrained = unlearnt;
       view = null;
       return;
     }
@@ -101,13 +108,14 @@ final class Recommendations {
     for (Store.StoredItem i : catalog.all()) {
       int index = m.items().indexOf(i.item().id());
       if (index < 0) {
-        outside.add(i.item().id());
+        (m.untrained(i.item().id()) ? unlearnt : outside).add(i.item().id());
       } else {
         sceneOf[index] = sceneIds.computeIfAbsent(i.item().scene(), k -> sceneIds.size());
         blocked[index] = i.hidden();
       }
     }
     unmodelled = outside;
+    untrained = unlearnt;
     view = new IndexView(m, blocked, sceneOf);
   }
 
@@ -127,8 +135,9 @@ final class Recommendations {
     IndexView v = view;
     int index = v == null ? -1 : v.model().items().indexOf(itemId);
     if (index < 0) {
-      if (s != null) unmodelled.add(itemId);
-      else unmodelled.remove(itemId);
+      Set<String> outside = v != null && v.model().untrained(itemId) ? untrained : unmodelled;
+      if (s != null) outside.add(itemId);
+      else outside.remove(itemId);
       return;
     }
     v.sceneOf()[index] = s == null ? -1 : sceneIds.computeIfAbsent(s.item().scene(), k -> sceneIds.size());
@@ -366,7 +375,7 @@ final class Recommendations {
     // every unused item of those categories a content candidate of affinity 1, ahead of their most popular items (QA)
     Set<Event> standing = standIns;
     addContentCandidates(pool, standing.isEmpty() ? positive
-        : positive.stream().filter(e -> !standing.contains(e)).toList(), o, seen, fellBack ? f : null, m, nowMillis);
+        : positive.stream().filter(e -> !standing.contains(e)).toList(), o, seen, fellBack ? f : null, nowMillis);
     if (onboarding) {
       // the most popular items of the chosen categories and creators are candidates whatever the model says
       // under a cap per creator, further down: k of them on a few creators left the list's rest to other items while
@@ -415,15 +424,7 @@ final class Recommendations {
     // too few used items pass (a category or a scene whose items are all new, a platform younger than k plays): the
     // unused ones fill the list; only under a category filter, a scene nobody had used yet answered an empty list (QA)
     if (pool.size() < o.k()) addUnused(pool, id -> accepts(id, o, seen), o.k() - pool.size(), nowMillis);
-    // the model's vectors of the items the history says no to (skips, dislikes, short plays), newest last
-    List<float[]> disliked = new ArrayList<>();
-    if (m != null) {
-      for (Event e : history) {
-        int i = catalog.dislikes(e) ? m.items().indexOf(e.itemId()) : -1;
-        if (i >= 0) disliked.add(m.itemRepresentation(i));
-      }
-    }
-    List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m, disliked);
+    List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m, dislikedVectors(m, history));
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
         : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, undated, ranked)
         : m.sceneTarget(o.scene()) != null
@@ -472,10 +473,9 @@ final class Recommendations {
    * @param scoredBy the fallback when it read the history, else null: the items it knows it scored (or found no
    *     evidence for), so they are no content candidates. With no model served every item is one the model does not
    *     know, and a whole catalogue's items of the history's categories outranked the fallback's own (a review).
-   * @param served the served model, or null: the items it lists as untrained are its own, not new content
    */
   private void addContentCandidates(Map<String, Candidate> pool, List<Event> positive, Options o, Set<String> seen,
-      FallbackModel scoredBy, ServingModel served, long nowMillis) {
+      FallbackModel scoredBy, long nowMillis) {
     if (unmodelled.isEmpty() || positive.isEmpty()) return;
     Map<String, Integer> categoryCounts = new HashMap<>();
     Map<String, Integer> creatorCounts = new HashMap<>();
@@ -492,8 +492,6 @@ final class Recommendations {
       if (++scanned > MAX_CONTENT_SCAN) break;
       if (pool.containsKey(id) || !accepts(id, o, seen)) continue;
       if (scoredBy != null && scoredBy.items().indexOf(id) >= 0) continue;
-      // an item the model had and never learnt is not new content: popularity and the unused fill still reach it
-      if (served != null && served.untrained(id)) continue;
       Item item = itemOrNull(id);
       if (item == null) continue;
       int matches = item.creator() == null ? 0 : creatorCounts.getOrDefault(item.creator(), 0);
@@ -519,18 +517,21 @@ final class Recommendations {
    * (score 0, below every used item), newest release first, then by id. The popularity fill reads only items with
    * users, so a category filter (or a scene) whose items are all new (added by {@code POST /v1/items}, not yet in the
    * model, unused) answered an empty list, although the client asked for exactly those items, and onboarding choices
-   * of such categories or creators shaped nothing (QA runs). Only items the model does not know are scanned, at most
-   * {@link #MAX_CONTENT_SCAN}: an item it knows is a model candidate.
+   * of such categories or creators shaped nothing (QA runs). Only items the model does not know or never learnt are
+   * scanned, at most {@link #MAX_CONTENT_SCAN}: an item it knows is a model candidate.
    */
   private void addUnused(Map<String, Candidate> pool, java.util.function.Predicate<String> wanted, int want,
       long nowMillis) {
     List<Item> unused = new ArrayList<>();
     int scanned = 0;
-    for (String id : unmodelled) {
-      if (++scanned > MAX_CONTENT_SCAN) break;
-      if (pool.containsKey(id) || counters.count(id) > 0 || !wanted.test(id)) continue;
-      Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
-      if (stored != null) unused.add(stored.item());
+    // items added since the model, then its own that it never learnt
+    for (Set<String> outside : List.of(unmodelled, untrained)) {
+      for (String id : outside) {
+        if (++scanned > MAX_CONTENT_SCAN) break;
+        if (pool.containsKey(id) || counters.count(id) > 0 || !wanted.test(id)) continue;
+        Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
+        if (stored != null) unused.add(stored.item());
+      }
     }
     // a release still to come is not the newest (a review: a release time in 9999 came first), as /v1/new reads it
     unused.sort(Comparator.comparingLong((Item i) -> released(i, nowMillis) ? -i.releaseTime() : Long.MAX_VALUE)
@@ -641,6 +642,37 @@ final class Recommendations {
     }
   }
 
+  /** Most disliked items whose resemblance {@link #rank} weighs (the newest): each costs a dot product per candidate. */
+  static final int MAX_DISLIKED = 50;
+
+  /**
+   * The served sequence network's unit vectors of the items {@code history} says no to last (a skip, a dislike, a
+   * short play as the item's newest event: one played in full since is not held against what resembles it), each
+   * item once, the newest {@link #MAX_DISLIKED}; none for a model without item vectors (a pipeline, a transfer model:
+   * a review found a 500 there).
+   */
+  private List<float[]> dislikedVectors(ServingModel m, List<Event> history) {
+    if (m == null || m.sequential() == null) return List.of();
+    List<float[]> out = new ArrayList<>();
+    Set<String> decided = new HashSet<>();
+    for (int e = history.size() - 1; e >= 0 && out.size() < MAX_DISLIKED; e--) {
+      Event event = history.get(e);
+      if (!decided.add(event.itemId()) || !catalog.dislikes(event)) continue;
+      int i = m.items().indexOf(event.itemId());
+      if (i >= 0) out.add(unit(m.itemRepresentation(i)));
+    }
+    return out;
+  }
+
+  /** {@code v} scaled to length 1 (all zeros stays so). */
+  private static float[] unit(float[] v) {
+    double norm = 0;
+    for (float x : v) norm += x * x;
+    float[] out = v.clone();
+    if (norm > 0) for (int d = 0; d < out.length; d++) out[d] /= (float) Math.sqrt(norm);
+    return out;
+  }
+
   /**
    * How far a candidate as like a skipped or disliked item as can be (cosine 1) moves down: this many standard
    * deviations of the model candidates' scores, times its largest cosine to such an item (none below 0). On a
@@ -653,7 +685,8 @@ final class Recommendations {
 
   /**
    * Scores in [0, 1] (min-max over model candidates, popularity below them; a model candidate like an item of {@code
-   * disliked} first moved down, {@link #DISLIKED_PENALTY}), boost, then greedy MMR with caps.
+   * disliked} ({@link #dislikedVectors}) first moved down, {@link #DISLIKED_PENALTY}), boost, then greedy MMR with
+   * caps.
    */
   private List<Candidate> rank(List<Candidate> pool, Options o, long nowMillis, ServingModel m,
       List<float[]> disliked) {
@@ -679,9 +712,9 @@ final class Recommendations {
     for (Candidate c : pool) {
       c.rankedScore = c.modelScore;
       if (disliked.isEmpty() || sd == 0 || Double.isNaN(c.modelScore) || c.modelIndex < 0) continue;
-      float[] r = m.itemRepresentation(c.modelIndex);
+      float[] r = unit(m.itemRepresentation(c.modelIndex));
       double like = 0;
-      for (float[] n : disliked) like = Math.max(like, cosine(r, n));
+      for (float[] n : disliked) like = Math.max(like, dev.attune.kernel.VectorOps.dot(r, n)); // unit vectors: cosines
       c.rankedScore = Math.max(min, c.modelScore - DISLIKED_PENALTY * sd * like);
     }
     long freshSince = nowMillis - config.newItemDays() * 86_400_000L;
@@ -754,7 +787,7 @@ final class Recommendations {
    * holds fewer than two model candidates.
    */
   private static double typicalSimilarity(ServingModel m, List<Candidate> pool) {
-    if (m == null) return 0;
+    if (m == null || m.sequential() == null) return 0; // a pipeline's or transfer model's items have no vectors here
     List<float[]> vectors = new ArrayList<>();
     for (Candidate c : pool) {
       if (c.modelIndex >= 0 && c.fromModel) vectors.add(m.itemRepresentation(c.modelIndex));

@@ -130,6 +130,20 @@ public final class UserIds {
     }
   }
 
+  /**
+   * As {@link #recordTheStoresKey}, after a load: into a store that had no users, the load decides (a review: a key
+   * recorded on the empty store by an earlier server stayed, and refused the key the load stored its users under);
+   * a load of a data set whose users are all pseudonyms (an export) cannot tell which key made them, so it records
+   * none (a QA run: an export kept under one key, loaded under another, locked the new store to the wrong one).
+   */
+  public void recordTheStoresKeyAfterLoad(dev.attune.store.Store store, boolean hadUsers, boolean onlyPseudonyms) {
+    if (!hadUsers) {
+      store.putSetting(KEY_CHECK_SETTING, prototype == null || onlyPseudonyms ? null : keyCheck());
+    } else if (!onlyPseudonyms) {
+      recordTheStoresKey(store);
+    }
+  }
+
   /** Whether {@code store} records the key its users were pseudonymised with ({@link #recordTheStoresKey}). */
   public static boolean recordsAKey(dev.attune.store.Store store) {
     return store.setting(KEY_CHECK_SETTING).isPresent();

@@ -389,6 +389,12 @@ class RecommendationsTest {
     List<String> expectedIds = new ArrayList<>();
     for (int k = 0; k < expected.size(); k++) expectedIds.add(index.id(expected.item(k)));
     assertEquals(expectedIds, ids(got), "the pipeline's own order");
+    // a skip in the history, and diversity: a pipeline's items have no vectors here, and neither answered a 500 (a
+    // review: the skips' resemblance and the typical similarity read them)
+    List<Event> skipping = List.of(history.get(0), history.get(1), new Event("new", "i55", "skip", 1f, 3L, "music"));
+    assertEquals(10, r.recommend(skipping, ten, 0L).size());
+    assertEquals(10, r.recommend(history, new Recommendations.Options(10, null, Set.of(), null, 0.5, 0, false, false),
+        0L).size());
     // an answer names the model that made it, whatever is served by the time it is sent (a swap in between had the
     // API name the new version over the old one's items)
     Recommendations.Answer answered = r.answer(history, Set.of(), Recommendations.Preferences.NONE, ten, 0L);

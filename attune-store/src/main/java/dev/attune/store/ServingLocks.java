@@ -86,7 +86,9 @@ final class ServingLocks {
                 ? "process " + name.substring("attune (store claim) pid ".length()) : "a process";
             String from = rs.getString(2);
             java.sql.Timestamp since = rs.getTimestamp(3);
-            return Optional.of(pid + (from == null ? " on the database's machine" : " at " + from) + (since == null
+            // another role's session shows no address nor start to a role without pg_read_all_stats (a review: said
+            // as "on the database's machine"), and a Unix socket's has no address: either way left out
+            return Optional.of(pid + (from == null ? "" : " at " + from) + (since == null
                 ? "" : " since " + since.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
           }
         }
