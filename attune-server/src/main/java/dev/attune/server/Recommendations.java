@@ -642,7 +642,7 @@ final class Recommendations {
     }
   }
 
-  /** Most disliked items whose resemblance {@link #rank} weighs (the newest): each costs a dot product per candidate. */
+  /** Most disliked items whose resemblance {@link #rank} weighs (the newest): each costs a dot product a candidate. */
   static final int MAX_DISLIKED = 50;
 
   /**
