@@ -470,10 +470,11 @@ final class EvaluateCommand implements Callable<Integer> {
     Split split = splitOrEmpty(dataset, protocol, seed);
     if (split.test().numUsersWithItems() == 0) {
       // every metric would be NaN over nobody
+      String undated = undatedNote(split);
       throw new IllegalArgumentException("protocol " + readableProtocol(split.protocol()) + " leaves no test users in "
           + dataset.name() + " (" + dataset.numUsers() + " users, " + dataset.events().size() + " events): "
           + (dataset.events().size() == 0 ? "the data set is empty" : whyNoTestUsers(dataset, split.protocol()))
-          + (undatedNote(split) == null ? "" : "; " + undatedNote(split)));
+          + (undated == null ? "" : "; " + undated));
     }
     return split;
   }

@@ -801,17 +801,11 @@ final class Admin {
       int[] history = indices.subList(indices.size() - window, indices.size()).stream().mapToInt(Integer::intValue)
           .toArray();
       int[] types = m.typesOf(read.subList(read.size() - window, read.size()));
+      // the occlusion the explanations order their steps by: the same numbers, by one method (a read-through)
+      float[][] occluded = m.sequential().occlusion(history, types, itemIndex).drops();
       drops = new double[history.length][items.size()];
-      if (history.length > 0) {
-        float[] full = m.sequential().userRepresentation(history, types);
-        for (int e = 0; e < history.length; e++) {
-          float[] u = m.sequential().userRepresentation(Recommendations.without(history, e),
-              types == null ? null : Recommendations.without(types, e));
-          for (int j = 0; j < itemIndex.length; j++) {
-            float[] r = m.sequential().itemRepresentation(itemIndex[j]);
-            drops[e][j] = m.sequential().score(full, r) - m.sequential().score(u, r);
-          }
-        }
+      for (int e = 0; e < history.length; e++) {
+        for (int j = 0; j < itemIndex.length; j++) drops[e][j] = occluded[e][j];
       }
     } else {
       int[] history = indices.stream().mapToInt(Integer::intValue).toArray();

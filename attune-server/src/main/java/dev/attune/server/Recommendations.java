@@ -664,13 +664,11 @@ final class Recommendations {
     return out;
   }
 
-  /** {@code v} scaled to length 1 (all zeros stays so). */
+  /** {@code v} scaled in place to length 1 (all zeros stays so): for the copies {@code itemRepresentation} gives. */
   private static float[] unit(float[] v) {
-    double norm = 0;
-    for (float x : v) norm += x * x;
-    float[] out = v.clone();
-    if (norm > 0) for (int d = 0; d < out.length; d++) out[d] /= (float) Math.sqrt(norm);
-    return out;
+    double norm = Math.sqrt(dev.attune.kernel.VectorOps.dot(v, v));
+    if (norm > 0) for (int d = 0; d < v.length; d++) v[d] /= (float) norm;
+    return v;
   }
 
   /**

@@ -51,8 +51,10 @@ final class ServingLocks {
     return dialect == Dialect.SQLITE ? onSqlite(dialect.sqliteFile(jdbcUrl), database) : onPostgresql(jdbcUrl, database);
   }
 
+  /** How a PostgreSQL claim's session is named in {@code pg_stat_activity}, followed by its process id. */
+  private static final String CLAIM_SESSION = "attune (store claim) pid ";
   /** How a claim names its process where others can read it: its id, which {@code ps} shows. */
-  private static final String CLAIMED_BY = "attune (store claim) pid " + ProcessHandle.current().pid();
+  private static final String CLAIMED_BY = CLAIM_SESSION + ProcessHandle.current().pid();
 
   /**
    * Who holds the claim of the store at {@code jdbcUrl}, as a refusal names them: on SQLite, what the holder wrote in
@@ -63,16 +65,12 @@ final class ServingLocks {
   static Optional<String> holder(String jdbcUrl, Dialect dialect) {
     try {
       if (dialect == Dialect.SQLITE) {
-        Path lockFile = dialect.sqliteFile(jdbcUrl).toRealPath();
-        lockFile = lockFile.resolveSibling(lockFile.getFileName() + SQLITE_LOCK_SUFFIX);
-        String written = java.nio.file.Files.readString(lockFile, StandardCharsets.UTF_8).strip();
+        String written = java.nio.file.Files.readString(lockFileOf(dialect.sqliteFile(jdbcUrl)),
+            StandardCharsets.UTF_8).strip();
         return written.isEmpty() ? Optional.empty() : Optional.of(written);
       }
-      try (Connection c = DriverManager.getConnection(jdbcUrl);
-          PreparedStatement scopeOf = c.prepareStatement("SELECT current_database(), coalesce(current_schema(), '')");
-          ResultSet scope = scopeOf.executeQuery()) {
-        scope.next();
-        long key = advisoryKey(scope.getString(1) + "." + scope.getString(2));
+      try (Connection c = DriverManager.getConnection(jdbcUrl)) {
+        long key = advisoryKeyOf(c);
         try (PreparedStatement ps = c.prepareStatement("SELECT a.application_name, a.client_addr,"
             + " a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
             + " AND l.granted AND l.objsubid = 1 AND l.classid::bigint = ? AND l.objid::bigint = ?"
@@ -82,8 +80,8 @@ final class ServingLocks {
           try (ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) return Optional.empty();
             String name = rs.getString(1);
-            String pid = name != null && name.startsWith("attune (store claim) pid ")
-                ? "process " + name.substring("attune (store claim) pid ".length()) : "a process";
+            String pid = name != null && name.startsWith(CLAIM_SESSION)
+                ? "process " + name.substring(CLAIM_SESSION.length()) : "a process";
             String from = rs.getString(2);
             java.sql.Timestamp since = rs.getTimestamp(3);
             // another role's session shows no address nor start to a role without pg_read_all_stats (a review: said
@@ -126,16 +124,9 @@ final class ServingLocks {
         st.execute("SET tcp_keepalives_interval = 10");
         st.execute("SET tcp_keepalives_count = 3");
       }
-      String scope;
-      try (PreparedStatement ps = connection.prepareStatement(
-          "SELECT current_database(), coalesce(current_schema(), '')");
-          ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        scope = rs.getString(1) + "." + rs.getString(2);
-      }
       boolean locked;
       try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-        ps.setLong(1, advisoryKey(scope));
+        ps.setLong(1, advisoryKeyOf(connection));
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           locked = rs.getBoolean(1);
@@ -157,6 +148,15 @@ final class ServingLocks {
         return false;
       }
     }));
+  }
+
+  /** The advisory lock key of the database and schema {@code c} is connected to ({@link #advisoryKey}). */
+  private static long advisoryKeyOf(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT current_database(), coalesce(current_schema(), '')");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return advisoryKey(rs.getString(1) + "." + rs.getString(2));
+    }
   }
 
   /**
@@ -185,9 +185,7 @@ final class ServingLocks {
   static Optional<ServingLock> onSqlite(Path databaseFile, String database) {
     Path lockFile;
     try {
-      // the real path: two names of one database (a relative one, a link) must meet on one lock file
-      lockFile = databaseFile.toRealPath().resolveSibling(databaseFile.toRealPath().getFileName()
-          + SQLITE_LOCK_SUFFIX);
+      lockFile = lockFileOf(databaseFile);
     } catch (IOException e) {
       throw new StoreException("claiming the store failed on " + database + ": " + e, e);
     }
@@ -234,6 +232,15 @@ final class ServingLocks {
       throw new StoreException("claiming the store failed on " + database + ": cannot lock " + lockFile + ": " + e,
           e);
     }
+  }
+
+  /**
+   * The lock file of a SQLite database file, by its real path: two names of one database (a relative one, a link)
+   * must meet on one lock file.
+   */
+  private static Path lockFileOf(Path databaseFile) throws IOException {
+    Path real = databaseFile.toRealPath();
+    return real.resolveSibling(real.getFileName() + SQLITE_LOCK_SUFFIX);
   }
 
   /** A claim that {@code release}s once, however often it is closed, and is held while {@code stillHeld} says so. */
