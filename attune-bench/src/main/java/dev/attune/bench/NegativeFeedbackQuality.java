@@ -6,6 +6,9 @@ import dev.attune.data.Sequences;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.data.TrainingSet;
+import dev.attune.data.importers.ImportOptions;
+import dev.attune.data.importers.Importer;
+import dev.attune.events.Event;
 import dev.attune.events.EventWeights;
 import dev.attune.infer.SequentialModel;
 import dev.attune.kernel.VectorOps;
@@ -30,12 +33,16 @@ import java.util.Map;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar \
  *   dev.attune.bench.NegativeFeedbackQuality [users=2000] [seed=7] [epochs=12] [pool=50] [betas=0.25,0.5,1,2] \
- *   [recent=0,10,5]
+ *   [recent=0,10,5] [data=generated|movielens-100k] [dislikeAtMost=2]
  * </pre>
+ *
+ * With {@code data=movielens-100k} (read from {@code ../shared/data}, or {@code -Dattune.data}) the users are real:
+ * each rating of at most {@code dislikeAtMost} stars is a dislike, and the test item is each user's last film rated
+ * above it ({@code users} is not read).
  *
  * For each {@code recent} above 0, each test user reads only their last {@code recent} training events (the liked ones
  * as the model's history, the skips among them for the re-rank), as a user new to the platform has few. The server
- * ({@code Recommendations.DISLIKED_PENALTY}) re-ranks so too, but clamps a re-ranked score at the pool's lowest (its
+ * ({@code ServerConfig.dislikePenalty}, default 2) re-ranks so too, but clamps a re-ranked score at the pool's lowest (its
  * rank scores stay above the popularity fill) and reads only items whose newest event is a skip, the newest 50: the
  * same here, where a user plays each track once, but where the penalty would go below the pool's lowest score.
  */
@@ -43,13 +50,20 @@ public final class NegativeFeedbackQuality {
   private NegativeFeedbackQuality() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = SharedData.arguments(Map.of("users", "2000", "seed", "7", "epochs", "12", "pool", "50",
-        "betas", "0.25,0.5,1,2", "threads", "2", "recent", "0,10,5"), args);
+    Map<String, String> defaults = new java.util.LinkedHashMap<>(Map.of("users", "2000", "seed", "7", "epochs", "12",
+        "pool", "50", "betas", "0.25,0.5,1,2", "threads", "2", "recent", "0,10,5"));
+    defaults.put("data", "generated");
+    defaults.put("dislikeAtMost", "2");
+    Map<String, String> a = SharedData.arguments(defaults, args);
 
     long seed = Long.parseLong(a.get("seed"));
     int pool = Integer.parseInt(a.get("pool"));
-    Dataset ds = MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.DEMO
-        .withUsers(Integer.parseInt(a.get("users"))).withSeed(seed)).dataset();
+    Dataset ds = switch (a.get("data")) {
+      case "generated" -> MusicPlatformGenerator.generate(MusicPlatformGenerator.Params.DEMO
+          .withUsers(Integer.parseInt(a.get("users"))).withSeed(seed)).dataset();
+      case "movielens-100k" -> lowRatingsAsDislikes(Float.parseFloat(a.get("dislikeAtMost")));
+      default -> throw new IllegalArgumentException("data is generated or movielens-100k: " + a.get("data"));
+    };
     EventWeights weights = EventWeights.defaults();
     Split split = Splits.leaveOneOut(ds, weights);
     TrainingSet train = split.trainAndValidation();
@@ -141,6 +155,32 @@ public final class NegativeFeedbackQuality {
       System.out.printf("beta %-5s NDCG@10 %.4f  HR@10 %.4f  NDCG@10 vs beta 0 %+.4f (%+.1f%%, t %.2f)%n", betas[b],
           ndcg[b] / users, hr[b] / users, meanDiff, 100 * meanDiff / (ndcg[0] / users), t);
     }
+  }
+
+  /**
+   * MovieLens-100K with every rating of at most {@code atMost} stars a {@code dislike} (the default weights' -2), the
+   * others ratings as imported (liked): real users' own no, where no shared data set records a skip. Leave-one-out
+   * then tests each user's last rating above {@code atMost}: the next film they rated well enough.
+   */
+  private static Dataset lowRatingsAsDislikes(float atMost) throws Exception {
+    Importer importer = Importer.forFormat("movielens-100k");
+    Dataset rated = importer.newDataset("ml-100k");
+    importer.importInto(rated, SharedData.root().resolve("movielens-100k"), ImportOptions.DEFAULTS);
+    Dataset ds = new Dataset("ml-100k, ratings <= " + atMost + " as dislikes", rated.timeKind());
+    rated.items().forEach(ds::putItem);
+    rated.users().forEach(ds::putUser);
+    int dislikes = 0;
+    for (int row = 0; row < rated.events().size(); row++) {
+      Event e = rated.event(rated.events(), row);
+      if (e.value() <= atMost) {
+        e = new Event(e.userId(), e.itemId(), "dislike", e.value(), e.timestamp(), e.scene(), e.context());
+        dislikes++;
+      }
+      ds.addEvent(e);
+    }
+    System.out.printf("%,d of %,d ratings (%.1f%%) at most %s stars: dislikes%n", dislikes, rated.events().size(),
+        100.0 * dislikes / rated.events().size(), atMost);
+    return ds;
   }
 
   /** The cosine of two item vectors, 0 when negative (only resemblance costs). */

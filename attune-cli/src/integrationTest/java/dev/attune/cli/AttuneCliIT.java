@@ -205,6 +205,15 @@ class AttuneCliIT {
     String badBoost = assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_FRESHNESS_BOOST", "-1"))).getMessage();
     assertTrue(badBoost.startsWith("ATTUNE_FRESHNESS_BOOST (file key freshnessBoost) must be >= 0"), badBoost);
+    // the skip penalty was fixed at 2; on MovieLens' low ratings it gained nothing, so an operator may turn it off
+    assertEquals(2.0, defaults.config().dislikePenalty());
+    assertEquals(0.0, serveSettings(Map.of("ATTUNE_DISLIKE_PENALTY", "0")).config().dislikePenalty());
+    String badPenalty = assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_DISLIKE_PENALTY", "-0.5"))).getMessage();
+    assertTrue(badPenalty.startsWith("ATTUNE_DISLIKE_PENALTY (file key dislikePenalty) must be >= 0"), badPenalty);
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_DISLIKE_PENALTY", "two"))).getMessage()
+        .startsWith("ATTUNE_DISLIKE_PENALTY (file key dislikePenalty) must be a number"));
     IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "-1")));
     assertTrue(negative.getMessage().contains("anonymousRateLimit") && negative.getMessage().contains(">= 0"),

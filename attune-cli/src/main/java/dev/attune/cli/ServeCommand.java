@@ -48,6 +48,8 @@ import picocli.CommandLine.Spec;
  *             ATTUNE_NEW_ITEM_DAYS    newItemDays     30 (how recent /v1/new's items and boosted releases are)
  *             ATTUNE_CACHED_USERS     cachedUsers     100000 (users whose newest events are kept in memory, the
  *                                                      least recently served dropped first)
+ *             ATTUNE_DISLIKE_PENALTY  dislikePenalty  2 (a sequence network's candidate like a skipped or disliked
+ *                                                      item moves down this many score deviations; 0 = off)
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
  * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
@@ -96,7 +98,9 @@ import picocli.CommandLine.Spec;
             + " the process's file descriptors, 64 to 10,000). ATTUNE_FRESHNESS_BOOST (file key freshnessBoost; default"
             + " 0, off) raises the scores of items released within ATTUNE_NEW_ITEM_DAYS (file key newItemDays; 30)."
             + " ATTUNE_CACHED_USERS (file key cachedUsers; 100,000) caps the users whose newest events are kept in"
-            + " memory (about 60 bytes of heap per event).",
+            + " memory (about 60 bytes of heap per event). ATTUNE_DISLIKE_PENALTY (file key dislikePenalty; 2; 0 off)"
+            + " moves a sequence network's candidates that resemble a skipped or disliked item down by that many"
+            + " standard deviations of the candidates' scores.",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
             + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root,"
@@ -152,7 +156,7 @@ final class ServeCommand implements Callable<Integer> {
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
       "adminKey", "userIdKey", "requireApiKeys", "allowAnonymous", "rateLimit", "rateBurst", "anonymousRateLimit",
       "corsOrigins",
-      "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "cachedUsers", "modelRoot",
+      "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "cachedUsers", "dislikePenalty", "modelRoot",
       "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished", "keepVersions");
 
@@ -178,7 +182,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
       + " userIdKey, requireApiKeys, allowAnonymous, rateLimit, rateBurst, anonymousRateLimit, corsOrigins,"
       + " allowedHosts,"
-      + " maxConnections, freshnessBoost, newItemDays, cachedUsers, modelRoot,"
+      + " maxConnections, freshnessBoost, newItemDays, cachedUsers, dislikePenalty, modelRoot,"
       + " trainEvery,"
       + " retrainAfterEvents,"
       + " gateMargin, trainEpochs, refitPublished, keepVersions (any other key is refused).")
@@ -240,6 +244,7 @@ final class ServeCommand implements Callable<Integer> {
       Map.entry("freshnessBoost", "ATTUNE_FRESHNESS_BOOST (file key freshnessBoost)"),
       Map.entry("newItemDays", "ATTUNE_NEW_ITEM_DAYS (file key newItemDays)"),
       Map.entry("cachedUsers", "ATTUNE_CACHED_USERS (file key cachedUsers)"),
+      Map.entry("dislikePenalty", "ATTUNE_DISLIKE_PENALTY (file key dislikePenalty)"),
       Map.entry("gateMargin", "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)"),
       Map.entry("trainEvery", "--train-every (ATTUNE_TRAIN_EVERY, file key trainEvery)"),
       Map.entry("retrainAfterEvents", "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)"),
@@ -297,7 +302,9 @@ final class ServeCommand implements Callable<Integer> {
               Double.toString(ServerConfig.DEFAULTS.freshnessBoost()))).doubleValue(),
           modelDir == null ? null : Path.of(modelDir),
           pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"),
-          pick(env.get("ATTUNE_ADMIN_KEY"), file.getProperty("adminKey")));
+          pick(env.get("ATTUNE_ADMIN_KEY"), file.getProperty("adminKey")))
+          .withDislikePenalty(number("dislikePenalty", pick(env.get("ATTUNE_DISLIKE_PENALTY"),
+              file.getProperty("dislikePenalty"), Double.toString(ServerConfig.DEFAULT_DISLIKE_PENALTY))).doubleValue());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(withSettingNames(e.getMessage()), e);
     }
@@ -432,11 +439,12 @@ final class ServeCommand implements Callable<Integer> {
       case "rateLimit" -> "ATTUNE_RATE_LIMIT (file key rateLimit)";
       case "anonymousRateLimit" -> "ATTUNE_ANONYMOUS_RATE_LIMIT (file key anonymousRateLimit)";
       case "freshnessBoost" -> "ATTUNE_FRESHNESS_BOOST (file key freshnessBoost)";
+      case "dislikePenalty" -> "ATTUNE_DISLIKE_PENALTY (file key dislikePenalty)";
       default -> name;
     };
     try {
       return name.equals("gateMargin") || name.equals("rateLimit") || name.equals("anonymousRateLimit")
-          || name.equals("freshnessBoost")
+          || name.equals("freshnessBoost") || name.equals("dislikePenalty")
           ? (Number) Double.parseDouble(text.trim())
           : (Number) Long.parseLong(text.trim());
     } catch (NumberFormatException e) {

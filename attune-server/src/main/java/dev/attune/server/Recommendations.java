@@ -628,7 +628,7 @@ final class Recommendations {
     double finalScore;
     /**
      * The model score the ranking reads: {@link #modelScore}, less what resemblance to a disliked item costs ({@link
-     * #DISLIKED_PENALTY}); the answer reports the model's own.
+     * ServerConfig#dislikePenalty}); the answer reports the model's own.
      */
     double rankedScore;
     /** The item's metadata, looked up once per request in {@link #rank} (a hash lookup of the id otherwise). */
@@ -649,10 +649,10 @@ final class Recommendations {
    * The served sequence network's unit vectors of the items {@code history} says no to last (a skip, a dislike, a
    * short play as the item's newest event: one played in full since is not held against what resembles it), each
    * item once, the newest {@link #MAX_DISLIKED}; none for a model without item vectors (a pipeline, a transfer model:
-   * a review found a 500 there).
+   * a review found a 500 there), nor with the penalty off.
    */
   private List<float[]> dislikedVectors(ServingModel m, List<Event> history) {
-    if (m == null || m.sequential() == null) return List.of();
+    if (m == null || m.sequential() == null || config.dislikePenalty() == 0) return List.of();
     List<float[]> out = new ArrayList<>();
     Set<String> decided = new HashSet<>();
     for (int e = history.size() - 1; e >= 0 && out.size() < MAX_DISLIKED; e--) {
@@ -672,19 +672,11 @@ final class Recommendations {
   }
 
   /**
-   * How far a candidate as like a skipped or disliked item as can be (cosine 1) moves down: this many standard
-   * deviations of the model candidates' scores, times its largest cosine to such an item (none below 0). On a
-   * generated music platform whose users skip tracks outside their genres (attune-bench NegativeFeedbackQuality,
-   * SASRec, leave-one-out, 2,000 users, two seeds), 2 raised NDCG@10 by 2.5-3.5% reading each user's whole history
-   * and by 1.0-3.0% reading their last 5 or 10 events (t 1.35-3.13; 4 did more for short histories, less steadily).
-   * Before, a skip only left its own item out, and items like it each moved up a place (client QA).
-   */
-  static final double DISLIKED_PENALTY = 2;
-
-  /**
    * Scores in [0, 1] (min-max over model candidates, popularity below them; a model candidate like an item of {@code
-   * disliked} ({@link #dislikedVectors}) first moved down, {@link #DISLIKED_PENALTY}), boost, then greedy MMR with
-   * caps.
+   * disliked} ({@link #dislikedVectors}) first moved down by {@link ServerConfig#dislikePenalty} standard
+   * deviations of the model candidates' scores times its largest cosine to such an item, none below 0), boost, then
+   * greedy MMR with caps. Before the penalty, a skip only left its own item out, and items like it each moved up a
+   * place (client QA).
    */
   private List<Candidate> rank(List<Candidate> pool, Options o, long nowMillis, ServingModel m,
       List<float[]> disliked) {
@@ -713,7 +705,7 @@ final class Recommendations {
       float[] r = unit(m.itemRepresentation(c.modelIndex));
       double like = 0;
       for (float[] n : disliked) like = Math.max(like, dev.attune.kernel.VectorOps.dot(r, n)); // unit vectors: cosines
-      c.rankedScore = Math.max(min, c.modelScore - DISLIKED_PENALTY * sd * like);
+      c.rankedScore = Math.max(min, c.modelScore - config.dislikePenalty() * sd * like);
     }
     long freshSince = nowMillis - config.newItemDays() * 86_400_000L;
     // an item deleted since it became a candidate, by a request beside this one, is not recommended (its metadata

@@ -205,7 +205,7 @@ class RecommendationsTest {
 
   /**
    * A skip moves what is like the skipped item down (client QA: the items most like it each moved up a place, as
-   * only the item itself was left out); the model's own score is reported as it was.
+   * only the item itself was left out); the model's own score is reported as it was; with the penalty off, as before.
    */
   @Test
   void aSkipMovesDownWhatIsLikeTheSkippedItem(@TempDir Path dir) throws Exception {
@@ -237,6 +237,12 @@ class RecommendationsTest {
         + before + " and moves down, not up a place: " + ids(after).indexOf(alike));
     assertEquals(plain.get(before).modelScore(), after.get(ids(after).indexOf(alike)).modelScore(),
         "the model's score as it was");
+    // with the penalty off (ATTUNE_DISLIKE_PENALTY=0) the skip leaves only its own item out: the others keep order
+    Recommendations off = new Recommendations(catalog, new ItemCounters(24),
+        ServerConfig.DEFAULTS.withDislikePenalty(0), model);
+    List<String> kept = new ArrayList<>(ids(plain));
+    kept.remove(skippedId);
+    assertEquals(kept, ids(off.recommend(withSkip, all, 0L)));
   }
 
   /**
