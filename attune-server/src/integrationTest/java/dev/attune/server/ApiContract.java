@@ -752,6 +752,40 @@ abstract class ApiContract {
     assertTrue(ids(json(get("/v1/users/u4/recommendations?k=10"), 200)).contains(top));
   }
 
+  /**
+   * News QA: an article whose release time is still to come was recommended and trended before its time; it is listed
+   * nowhere until then, and a new article in a new category has the others of that category as similar items.
+   */
+  @Test
+  void anEmbargoedItemIsListedNowhereUntilItsReleaseAndNewItemsOfACategoryAreSimilar() throws Exception {
+    long now = System.currentTimeMillis();
+    post("/v1/items", "[{\"id\":\"embargoed\",\"scene\":\"music\",\"categories\":[\"storm\"],\"releaseTime\":"
+        + (now + 3_600_000L) + "},{\"id\":\"storm1\",\"scene\":\"music\",\"categories\":[\"storm\"],"
+        + "\"releaseTime\":" + (now - 60_000L) + "},{\"id\":\"storm2\",\"scene\":\"music\",\"categories\":[\"storm\"],"
+        + "\"releaseTime\":" + (now - 120_000L) + "}]");
+    StringBuilder events = new StringBuilder("[");
+    for (int u = 0; u < 30; u++) { // more readers than any other item has: first in popular, if it counted
+      events.append(u == 0 ? "" : ",").append("{\"userId\":\"early").append(u)
+          .append("\",\"itemId\":\"embargoed\",\"type\":\"play\"}");
+    }
+    assertEquals(200, post("/v1/events", events.append("]").toString()).statusCode());
+    assertFalse(ids(json(get("/v1/popular?k=100"), 200)).contains("embargoed"));
+    assertFalse(ids(json(get("/v1/trending?k=100"), 200)).contains("embargoed"));
+    assertFalse(ids(json(get("/v1/new?k=100"), 200)).contains("embargoed"));
+    assertFalse(ids(json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"storm1\"}],\"k\":100}"), 200))
+        .contains("embargoed"));
+    assertFalse(ids(json(post("/v1/recommendations", "{\"history\":[],\"k\":10,\"category\":\"storm\"}"), 200))
+        .contains("embargoed"));
+    JsonNode similar = json(get("/v1/items/storm1/similar?k=5"), 200);
+    assertEquals(List.of("storm2"), ids(similar), "the other released one of its category: " + similar);
+    assertEquals("category", similar.get("items").get(0).get("source").asText());
+    // its release come, it is listed like any item
+    post("/v1/items", "{\"id\":\"embargoed\",\"scene\":\"music\",\"categories\":[\"storm\"],\"releaseTime\":"
+        + (now - 1_000L) + "}");
+    assertEquals("embargoed", ids(json(get("/v1/popular?k=1"), 200)).get(0));
+    assertTrue(ids(json(get("/v1/items/storm1/similar?k=5"), 200)).contains("embargoed"));
+  }
+
   @Test
   void anonymousHistoryGetsPersonalisedItemsWithoutStoringAnything() throws Exception {
     JsonNode r = json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"song1\"},{\"itemId\":\"song2\"}],"

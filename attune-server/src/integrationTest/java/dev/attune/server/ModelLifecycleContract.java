@@ -132,6 +132,19 @@ abstract class ModelLifecycleContract {
     assertFalse(Set.of(job.get("id").asText(), second).contains(afterRestart), afterRestart);
   }
 
+  /**
+   * News QA: an active version that scores 0 on the holdout (its items newer than it) makes the comparison empty: any
+   * candidate passes, and the gate now says so.
+   */
+  @Test
+  void aGateAgainstAnActiveVersionThatScoresZeroSaysTheComparisonIsEmpty() throws Exception {
+    start(new FakeTrainer(0.0, false, 0.0), LifecycleConfig.DEFAULTS);
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode gate = awaitJob().get("gate");
+    assertEquals("published", gate.get("decision").asText(), gate.toString());
+    assertTrue(gate.get("note").asText().contains("cannot tell a worse candidate"), gate.toString());
+  }
+
   @Test
   void trainNowWithoutATrainingEngineAnswers503() throws Exception {
     start(null, LifecycleConfig.DEFAULTS);

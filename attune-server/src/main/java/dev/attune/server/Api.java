@@ -938,11 +938,18 @@ final class Api {
       out.addAll(similarByFallback(id, k, scene));
     }
     if (out.isEmpty()) {
-      // not in the models (or nothing like it in the requested scene): items sharing a category, most popular first
+      // not in the models (or nothing like it in the requested scene): items sharing a category, most popular first,
       Set<String> categories = new HashSet<>(item.item().categories());
       for (ItemCounters.Ranked r : counters.popular(k, i -> !i.equals(id) && keep(i, scene)
           && sharesCategory(i, categories))) {
         out.add(ranked(r.itemId(), r.count(), "category"));
+      }
+      // then those nobody has used yet, newest first: a new article in a new category had none (QA)
+      if (out.size() < k) {
+        for (String unused : recommendations.unusedSharing(categories, k - out.size(),
+            i -> !i.equals(id) && keep(i, scene))) {
+          out.add(ranked(unused, 0, "category"));
+        }
       }
     }
     ctx.json(Map.of("itemId", id, "items", out));
@@ -1278,7 +1285,9 @@ final class Api {
 
   private boolean keep(String itemId, String scene) {
     Store.StoredItem s = catalog.get(itemId);
-    return s != null && !s.hidden() && (scene == null || scene.equals(s.item().scene()));
+    // a release still to come is listed nowhere until it comes, as a hidden item (QA: embargoed articles trended)
+    return s != null && !s.hidden() && !Recommendations.upcoming(s.item(), clock.getAsLong())
+        && (scene == null || scene.equals(s.item().scene()));
   }
 
   private static Map<String, Object> ranked(String itemId, double score, String source) {

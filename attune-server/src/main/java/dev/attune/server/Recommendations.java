@@ -46,6 +46,18 @@ final class Recommendations {
 
   /** Candidates taken from the model per requested item, before rules and re-ranking thin them out. */
   static final int OVERFETCH = 5;
+  /**
+   * Fewest candidates a list is ranked from, whatever its length: the re-ranking reads the pool (the scores' range and
+   * spread, which the freshness boost and the skip penalty weigh against), so a pool of k × 5 made the first item of a
+   * list of 1 another than that of a list of 10 (QA: a boosted release entered from k = 3). From 100, lists up to 20
+   * long are ranked from one pool, each the start of the longer ones (without diversity or a cap per creator).
+   */
+  static final int MIN_POOL = 100;
+
+  /** Candidates a list of {@code k} is ranked from ({@link #OVERFETCH}, {@link #MIN_POOL}). */
+  static int poolSize(int k) {
+    return Math.max(k * OVERFETCH, MIN_POOL);
+  }
   /** How much further down the popularity ranking the fill reads, per item it needs, under a cap per creator. */
   static final int POPULAR_READ_PER_CAPPED = 20;
 
@@ -53,16 +65,24 @@ final class Recommendations {
   private final ItemCounters counters;
   /** Which events count as liking: the service's table ({@link ModelTrainer#WEIGHTS}). */
   static final EventWeights WEIGHTS = ModelTrainer.WEIGHTS;
-  /** At most this many items outside the model are scanned per request for content candidates. */
+  /**
+   * At most this many items outside the model that match a history (a category or the creator), the newest, are read
+   * per request for content candidates, and as many for the unused fill ({@link OutsideItems}).
+   */
   static final int MAX_CONTENT_SCAN = 10_000;
 
-  /** Items the served model does not know (added after it was trained): content candidates. */
-  private volatile Set<String> unmodelled = ConcurrentHashMap.newKeySet();
   /**
-   * Items of the served model that it never learnt ({@link ServingModel#untrained}): not new content, so apart from
-   * {@link #unmodelled}, whose content scan they filled (a review), but unused items to fill a list with all the same.
+   * Items the served model does not know (added after it was trained), and those it never learnt that were released
+   * within {@code newItemDays} of its swap (a news site's articles published shortly before a job, not yet read, fell
+   * from the top of a reader's list to the popularity fill's end once the job was published: QA): content candidates.
    */
-  private volatile Set<String> untrained = ConcurrentHashMap.newKeySet();
+  private volatile OutsideItems unmodelled = new OutsideItems();
+  /**
+   * Items of the served model that it never learnt ({@link ServingModel#untrained}), older releases or of no release
+   * time: not new content, so apart from {@link #unmodelled}, whose content scan they filled (a review: items nobody
+   * had played took 232 of 300 places ahead of the model's own), but unused items to fill a list with all the same.
+   */
+  private volatile OutsideItems untrained = new OutsideItems();
   /** Scene name → small id, for the per-model-index scene array. */
   private final ConcurrentHashMap<String, Integer> sceneIds = new ConcurrentHashMap<>();
   /**
@@ -75,7 +95,7 @@ final class Recommendations {
   private volatile IndexView view;
 
   /** The flags of {@link #view} for one model. */
-  private record IndexView(ServingModel model, boolean[] blocked, int[] sceneOf) {}
+  private record IndexView(ServingModel model, boolean[] blocked, int[] sceneOf, long[] releaseOf) {}
   private final ServerConfig config;
   private volatile ServingModel model;
   private volatile FallbackModel fallback;
@@ -93,10 +113,10 @@ final class Recommendations {
     ServingModel m = model;
     // filled off to the side and then published: cleared in place, a request during a swap saw no items outside the
     // model, so no content candidates (a review)
-    Set<String> outside = ConcurrentHashMap.newKeySet();
-    Set<String> unlearnt = ConcurrentHashMap.newKeySet();
+    OutsideItems outside = new OutsideItems();
+    OutsideItems unlearnt = new OutsideItems();
     if (m == null) {
-      for (Store.StoredItem i : catalog.all()) outside.add(i.item().id());
+      for (Store.StoredItem i : catalog.all()) outside.put(i.item());
       unmodelled = outside;
       untrained = unlearnt;
       view = null;
@@ -104,19 +124,31 @@ final class Recommendations {
     }
     boolean[] blocked = new boolean[m.items().size()];
     int[] sceneOf = new int[m.items().size()];
+    long[] releaseOf = new long[m.items().size()];
     Arrays.fill(blocked, true);
+    long now = System.currentTimeMillis();
     for (Store.StoredItem i : catalog.all()) {
       int index = m.items().indexOf(i.item().id());
       if (index < 0) {
-        (m.untrained(i.item().id()) ? unlearnt : outside).add(i.item().id());
+        (unlearntAndOld(m, i.item(), now) ? unlearnt : outside).put(i.item());
       } else {
         sceneOf[index] = sceneIds.computeIfAbsent(i.item().scene(), k -> sceneIds.size());
         blocked[index] = i.hidden();
+        releaseOf[index] = i.item().releaseTime();
       }
     }
     unmodelled = outside;
     untrained = unlearnt;
-    view = new IndexView(m, blocked, sceneOf);
+    view = new IndexView(m, blocked, sceneOf, releaseOf);
+  }
+
+  /**
+   * Whether {@code m} never learnt {@code item} and it is no recent release (released, or to be, within {@code
+   * newItemDays} of {@code now}): an unused item, but no new content ({@link #untrained}).
+   */
+  private boolean unlearntAndOld(ServingModel m, Item item, long now) {
+    return m.untrained(item.id())
+        && !(item.hasReleaseTime() && item.releaseTime() >= now - config.newItemDays() * 86_400_000L);
   }
 
   /** Sets the classic model used when the attention model cannot read a history (null = none). */
@@ -135,13 +167,17 @@ final class Recommendations {
     IndexView v = view;
     int index = v == null ? -1 : v.model().items().indexOf(itemId);
     if (index < 0) {
-      Set<String> outside = v != null && v.model().untrained(itemId) ? untrained : unmodelled;
-      if (s != null) outside.add(itemId);
-      else outside.remove(itemId);
+      unmodelled.remove(itemId);
+      untrained.remove(itemId);
+      if (s != null) {
+        (v != null && unlearntAndOld(v.model(), s.item(), System.currentTimeMillis()) ? untrained : unmodelled)
+            .put(s.item());
+      }
       return;
     }
     v.sceneOf()[index] = s == null ? -1 : sceneIds.computeIfAbsent(s.item().scene(), k -> sceneIds.size());
     v.blocked()[index] = s == null || s.hidden();
+    v.releaseOf()[index] = s == null ? Item.UNKNOWN_TIME : s.item().releaseTime();
   }
 
   /** The model served now, or null. */
@@ -354,11 +390,12 @@ final class Recommendations {
       if (!idx.isEmpty()) {
         modelHistory = idx.stream().mapToInt(Integer::intValue).toArray();
         modelTypes = m.typesOf(modelEvents);
-        int fetch = Math.min(m.items().size(), o.k() * OVERFETCH);
+        int fetch = Math.min(m.items().size(), poolSize(o.k()));
         int[] excluded = excludedIndices(m, o, seen);
         boolean[] blocked = v.blocked();
         int[] sceneOf = v.sceneOf();
-        ItemFilter keep = i -> !blocked[i] && (sceneId < 0 || sceneOf[i] == sceneId)
+        long[] releaseOf = v.releaseOf(); // Item.UNKNOWN_TIME (Long.MIN_VALUE) is no release to come
+        ItemFilter keep = i -> !blocked[i] && releaseOf[i] <= nowMillis && (sceneId < 0 || sceneOf[i] == sceneId)
             && (o.category() == null || inCategory(m.items().id(i), o.category()));
         TopK top = m.recommend(modelHistory, modelTypes, fetch, excluded, keep, o.scene());
         for (int r = 0; r < top.size(); r++) {
@@ -370,7 +407,7 @@ final class Recommendations {
       }
     }
     FallbackModel f = fallback;
-    boolean fellBack = pool.isEmpty() && f != null && addFallbackCandidates(pool, f, positive, o, seen);
+    boolean fellBack = pool.isEmpty() && f != null && addFallbackCandidates(pool, f, positive, o, seen, nowMillis);
     // content affinity from the user's own liked events only: stand-ins, popular items of the chosen categories, made
     // every unused item of those categories a content candidate of affinity 1, ahead of their most popular items (QA)
     Set<Event> standing = standIns;
@@ -382,7 +419,7 @@ final class Recommendations {
       // the choices' other creators had popular items (a QA run: 8 of 15 jazz artists, then rock)
       int read = o.maxPerCreator() > 0 ? o.k() * POPULAR_READ_PER_CAPPED : o.k();
       for (ItemCounters.Ranked r : counters.popular(read,
-          id -> !pool.containsKey(id) && accepts(id, o, seen) && matches(id, preferences))) {
+          id -> !pool.containsKey(id) && accepts(id, o, seen, nowMillis) && matches(id, preferences))) {
         Candidate c = new Candidate(r.itemId(), Double.NaN, "popular", m == null ? -1 : m.items().indexOf(r.itemId()));
         c.popularity = r.count();
         pool.put(r.itemId(), c);
@@ -394,7 +431,8 @@ final class Recommendations {
           o.maxPerCreator(), new HashMap<>());
       if (chosen < o.k()) {
         int want = (o.k() - chosen) * (o.maxPerCreator() > 0 ? POPULAR_READ_PER_CAPPED : 1);
-        addUnused(pool, id -> accepts(id, o, seen) && matches(id, preferences), want, nowMillis);
+        addUnused(pool, id -> accepts(id, o, seen, nowMillis) && matches(id, preferences), want,
+            outside -> outside.newestFirstOf(preferences.categories(), preferences.creators()));
       }
       for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences);
     }
@@ -403,11 +441,11 @@ final class Recommendations {
     // items crowd on a few creators too: read further down the ranking, taking at most the cap of each creator
     Map<String, Integer> perCreator = new HashMap<>();
     int usable = usableUnderCap(pool.keySet(), o.maxPerCreator(), perCreator);
-    if (usable < o.k() * OVERFETCH) {
-      int need = o.k() * OVERFETCH - usable;
+    if (usable < poolSize(o.k())) {
+      int need = poolSize(o.k()) - usable;
       int read = o.maxPerCreator() > 0 ? need * POPULAR_READ_PER_CAPPED : need;
       for (ItemCounters.Ranked r : counters.popular(read + pool.size(),
-          id -> !pool.containsKey(id) && accepts(id, o, seen))) {
+          id -> !pool.containsKey(id) && accepts(id, o, seen, nowMillis))) {
         if (need == 0) break;
         Item item = itemOrNull(r.itemId());
         if (item == null) continue;
@@ -423,7 +461,10 @@ final class Recommendations {
     }
     // too few used items pass (a category or a scene whose items are all new, a platform younger than k plays): the
     // unused ones fill the list; only under a category filter, a scene nobody had used yet answered an empty list (QA)
-    if (pool.size() < o.k()) addUnused(pool, id -> accepts(id, o, seen), o.k() - pool.size(), nowMillis);
+    if (pool.size() < o.k()) {
+      addUnused(pool, id -> accepts(id, o, seen, nowMillis), o.k() - pool.size(),
+          o.category() == null ? OutsideItems::newestFirst : outside -> outside.newestFirstIn(o.category()));
+    }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m, dislikedVectors(m, history));
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
         : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, undated, ranked)
@@ -445,7 +486,7 @@ final class Recommendations {
    * whether it read the history (knew some of its items).
    */
   private boolean addFallbackCandidates(Map<String, Candidate> pool, FallbackModel f, List<Event> positive, Options o,
-      Set<String> seen) {
+      Set<String> seen, long nowMillis) {
     List<Integer> idx = new ArrayList<>();
     for (Event e : positive) {
       int i = f.items().indexOf(e.itemId());
@@ -453,8 +494,8 @@ final class Recommendations {
     }
     if (idx.isEmpty()) return false;
     int[] history = idx.stream().mapToInt(Integer::intValue).toArray();
-    int fetch = Math.min(f.items().size(), o.k() * OVERFETCH);
-    ItemFilter keep = i -> accepts(f.items().id(i), o, seen);
+    int fetch = Math.min(f.items().size(), poolSize(o.k()));
+    ItemFilter keep = i -> accepts(f.items().id(i), o, seen, nowMillis);
     TopK top = f.model().recommend(new Query(-1, history, fetch, keep, false));
     for (int r = 0; r < top.size(); r++) {
       // no score (or exactly 0: item co-occurrence with nothing of the history) is no evidence for the item
@@ -488,9 +529,10 @@ final class Recommendations {
     if (categoryCounts.isEmpty() && creatorCounts.isEmpty()) return;
     int scanned = 0;
     List<Candidate> found = new ArrayList<>();
-    for (String id : unmodelled) {
-      if (++scanned > MAX_CONTENT_SCAN) break;
-      if (pool.containsKey(id) || !accepts(id, o, seen)) continue;
+    java.util.Iterator<String> matching = unmodelled.newestFirstOf(categoryCounts.keySet(), creatorCounts.keySet());
+    while (matching.hasNext() && ++scanned <= MAX_CONTENT_SCAN) {
+      String id = matching.next();
+      if (pool.containsKey(id) || !accepts(id, o, seen, nowMillis)) continue;
       if (scoredBy != null && scoredBy.items().indexOf(id) >= 0) continue;
       Item item = itemOrNull(id);
       if (item == null) continue;
@@ -504,10 +546,10 @@ final class Recommendations {
       found.add(c);
     }
     // into the pool by affinity, equal affinities by popularity (the ranking keeps this order for equal scores), then
-    // released items before those still to come (a QA run's 2030 release came first of its tie), then by id: the
-    // same answer whatever order the set gives
+    // newest release first (releases still to come are not accepted), then by id: the same answer whatever the order
+    // the index gives
     found.sort(Comparator.comparing((Candidate c) -> -c.affinity).thenComparing(c -> -c.popularity)
-        .thenComparing(c -> c.item.hasReleaseTime() && c.item.releaseTime() > nowMillis)
+        .thenComparing(c -> c.item.hasReleaseTime() ? -c.item.releaseTime() : Long.MAX_VALUE)
         .thenComparing(c -> c.itemId));
     for (Candidate c : found) pool.put(c.itemId, c);
   }
@@ -518,28 +560,51 @@ final class Recommendations {
    * users, so a category filter (or a scene) whose items are all new (added by {@code POST /v1/items}, not yet in the
    * model, unused) answered an empty list, although the client asked for exactly those items, and onboarding choices
    * of such categories or creators shaped nothing (QA runs). Only items the model does not know or never learnt are
-   * scanned, at most {@link #MAX_CONTENT_SCAN}: an item it knows is a model candidate.
+   * read, those {@code order} gives (all of them, or a category's, newest first), at most {@link #MAX_CONTENT_SCAN}
+   * of each kind: an item it knows is a model candidate.
    */
   private void addUnused(Map<String, Candidate> pool, java.util.function.Predicate<String> wanted, int want,
-      long nowMillis) {
-    List<Item> unused = new ArrayList<>();
-    int scanned = 0;
-    // items added since the model, then its own that it never learnt
-    for (Set<String> outside : List.of(unmodelled, untrained)) {
-      for (String id : outside) {
-        if (++scanned > MAX_CONTENT_SCAN) break;
-        if (pool.containsKey(id) || counters.count(id) > 0 || !wanted.test(id)) continue;
-        Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
-        if (stored != null) unused.add(stored.item());
-      }
-    }
-    // a release still to come is not the newest (a review: a release time in 9999 came first), as /v1/new reads it
-    unused.sort(Comparator.comparingLong((Item i) -> released(i, nowMillis) ? -i.releaseTime() : Long.MAX_VALUE)
-        .thenComparing(Item::id));
-    for (int k = 0; k < Math.min(want, unused.size()); k++) {
-      String id = unused.get(k).id();
+      java.util.function.Function<OutsideItems, java.util.Iterator<String>> order) {
+    for (String id : unused(id -> !pool.containsKey(id) && wanted.test(id), want, order)) {
       pool.put(id, new Candidate(id, Double.NaN, "popular", -1)); // popularity 0: score 0
     }
+  }
+
+  /**
+   * Up to {@code want} ids of items nobody has used yet, outside the model or never learnt by it, that {@code wanted}
+   * takes, newest release first, then by id; read as {@link #addUnused} says.
+   */
+  private List<String> unused(java.util.function.Predicate<String> wanted, int want,
+      java.util.function.Function<OutsideItems, java.util.Iterator<String>> order) {
+    List<Item> unused = new ArrayList<>();
+    // items added since the model, then its own that it never learnt; each newest first, so want of each is enough
+    for (OutsideItems outside : List.of(unmodelled, untrained)) {
+      java.util.Iterator<String> ids = order.apply(outside);
+      int scanned = 0;
+      int taken = 0;
+      while (ids.hasNext() && ++scanned <= MAX_CONTENT_SCAN && taken < want) {
+        String id = ids.next();
+        if (counters.count(id) > 0 || !wanted.test(id)) continue;
+        Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
+        if (stored != null) {
+          unused.add(stored.item());
+          taken++;
+        }
+      }
+    }
+    // releases still to come are not accepted (wanted), so this is the order /v1/new reads
+    unused.sort(Comparator.comparingLong((Item i) -> i.hasReleaseTime() ? -i.releaseTime() : Long.MAX_VALUE)
+        .thenComparing(Item::id));
+    return unused.stream().limit(want).map(Item::id).toList();
+  }
+
+  /**
+   * Up to {@code want} items nobody has used yet that share one of {@code categories}, newest release first, that
+   * {@code keep} takes: the end of a similar-items list by category, which reads used items only (QA: a new article
+   * in a new category had no similar items, though three others shared it).
+   */
+  List<String> unusedSharing(Set<String> categories, int want, java.util.function.Predicate<String> keep) {
+    return unused(keep, want, outside -> outside.newestFirstOf(categories, List.of()));
   }
 
   /** Model indices of the excluded items and (unless repeats are allowed) the seen ones, sorted. */
@@ -585,6 +650,14 @@ final class Recommendations {
     return usable;
   }
 
+  /**
+   * Whether the item's release is still to come: it is recommended nowhere until then (a news site's embargoed
+   * articles were recommended and trended before their time: QA), as a hidden item.
+   */
+  static boolean upcoming(Item item, long nowMillis) {
+    return item.hasReleaseTime() && item.releaseTime() > nowMillis;
+  }
+
   /** Whether the item has a release time, and it has come: a release still to come is not new, nor boosted. */
   private static boolean released(Item item, long nowMillis) {
     return item.hasReleaseTime() && item.releaseTime() <= nowMillis;
@@ -603,10 +676,11 @@ final class Recommendations {
         || item.categories().stream().anyMatch(p.categories()::contains);
   }
 
-  private boolean accepts(String itemId, Options o, Set<String> seen) {
+  private boolean accepts(String itemId, Options o, Set<String> seen, long nowMillis) {
     Store.StoredItem s = catalog.get(itemId);
     if (s == null || s.hidden()) return false;
     Item item = s.item();
+    if (upcoming(item, nowMillis)) return false;
     if (o.scene() != null && !o.scene().equals(item.scene())) return false;
     if (o.exclude().contains(itemId)) return false;
     if (!o.allowRepeats() && seen.contains(itemId)) return false;

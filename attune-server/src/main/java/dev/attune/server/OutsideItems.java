@@ -1,0 +1,152 @@
+package dev.attune.server;
+
+import dev.attune.events.Item;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+
+/**
+ * Catalogue items outside what the served model learnt, newest release first, and the same by category and by
+ * creator: where {@link Recommendations} finds content candidates (items sharing a category or the creator with a
+ * history) and the unused items that fill a short list.
+ *
+ * <p>Why an index: a request read these items from an unordered set and stopped after 10,000 of them, matching or
+ * not, so on a news site that had added 12,000 articles since its model, a reader's fresh sport articles were no
+ * candidates at all, and which ones were depended on hashing (QA). Read from the per-category and per-creator sets, a
+ * request examines only items that match, the newest first, so a bound on the work drops the oldest.
+ *
+ * <p>Order: items with a release time first, newest first; then items without one, by id. Thread-safe: readers
+ * iterate concurrent sets (weakly consistent: an item added or removed during a request may or may not be seen);
+ * writers are serialised.
+ */
+final class OutsideItems {
+  /** An indexed item: its release time ({@link Item#UNKNOWN_TIME} when it has none) and id. */
+  private record Entry(long releaseTime, String id) {}
+
+  private static final Comparator<Entry> NEWEST_FIRST =
+      Comparator.comparingLong((Entry e) -> -negatable(e.releaseTime())).thenComparing(Entry::id);
+
+  /** {@link Item#UNKNOWN_TIME} (Long.MIN_VALUE, which negates to itself) one above, so it sorts after every time. */
+  private static long negatable(long releaseTime) {
+    return releaseTime == Item.UNKNOWN_TIME ? Long.MIN_VALUE + 1 : releaseTime;
+  }
+
+  private final ConcurrentSkipListSet<Entry> all = new ConcurrentSkipListSet<>(NEWEST_FIRST);
+  private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byCategory = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byCreator = new ConcurrentHashMap<>();
+  /** Each indexed item as it was indexed, so that a change or removal finds every set it is in. */
+  private final ConcurrentHashMap<String, Item> indexed = new ConcurrentHashMap<>();
+
+  /** Indexes {@code item}, replacing what was indexed under its id. */
+  synchronized void put(Item item) {
+    remove(item.id());
+    Entry e = new Entry(item.releaseTime(), item.id());
+    indexed.put(item.id(), item);
+    all.add(e);
+    for (String c : item.categories()) byCategory.computeIfAbsent(c, k -> new ConcurrentSkipListSet<>(NEWEST_FIRST)).add(e);
+    if (item.creator() != null) {
+      byCreator.computeIfAbsent(item.creator(), k -> new ConcurrentSkipListSet<>(NEWEST_FIRST)).add(e);
+    }
+  }
+
+  /** Removes the item indexed under {@code id}, if any. */
+  synchronized void remove(String id) {
+    Item item = indexed.remove(id);
+    if (item == null) return;
+    Entry e = new Entry(item.releaseTime(), id);
+    all.remove(e);
+    for (String c : item.categories()) removeFrom(byCategory, c, e);
+    if (item.creator() != null) removeFrom(byCreator, item.creator(), e);
+  }
+
+  private static void removeFrom(ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> index, String key, Entry e) {
+    ConcurrentSkipListSet<Entry> set = index.get(key);
+    if (set == null) return;
+    set.remove(e);
+    if (set.isEmpty()) index.remove(key); // writers are serialised, so no add can slip in between
+  }
+
+  boolean isEmpty() {
+    return indexed.isEmpty();
+  }
+
+  int size() {
+    return indexed.size();
+  }
+
+  /** Every indexed id, newest release first. */
+  Iterator<String> newestFirst() {
+    Iterator<Entry> it = all.iterator();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public String next() {
+        return it.next().id();
+      }
+    };
+  }
+
+  /** The ids in {@code category}, newest release first. */
+  Iterator<String> newestFirstIn(String category) {
+    return newestFirstOf(List.of(category), List.of());
+  }
+
+  /**
+   * The ids that have one of {@code categories} or one of {@code creators}, newest release first, each once: a
+   * merge of those sets, so a reader that stops early has read the newest.
+   */
+  Iterator<String> newestFirstOf(Collection<String> categories, Collection<String> creators) {
+    List<Iterator<Entry>> sources = new ArrayList<>();
+    for (String c : categories) {
+      ConcurrentSkipListSet<Entry> set = byCategory.get(c);
+      if (set != null) sources.add(set.iterator());
+    }
+    for (String c : creators) {
+      ConcurrentSkipListSet<Entry> set = byCreator.get(c);
+      if (set != null) sources.add(set.iterator());
+    }
+    return new Merged(sources);
+  }
+
+  /** A k-way merge of iterators in {@link #NEWEST_FIRST} order, each entry once. */
+  private static final class Merged implements Iterator<String> {
+    private record Head(Entry entry, Iterator<Entry> rest) {}
+
+    private final PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> NEWEST_FIRST.compare(a.entry, b.entry));
+    private Entry last;
+
+    Merged(List<Iterator<Entry>> sources) {
+      for (Iterator<Entry> it : sources) advance(it);
+    }
+
+    private void advance(Iterator<Entry> it) {
+      if (it.hasNext()) heads.add(new Head(it.next(), it));
+    }
+
+    @Override
+    public boolean hasNext() {
+      // an item in two of the sets comes out of each: equal entries are adjacent in the merged order
+      while (!heads.isEmpty() && last != null && heads.peek().entry.equals(last)) advance(heads.poll().rest);
+      return !heads.isEmpty();
+    }
+
+    @Override
+    public String next() {
+      if (!hasNext()) throw new NoSuchElementException();
+      Head h = heads.poll();
+      last = h.entry;
+      advance(h.rest);
+      return h.entry.id();
+    }
+  }
+}
