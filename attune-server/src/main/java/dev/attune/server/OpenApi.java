@@ -618,8 +618,11 @@ final class OpenApi {
     for (String n : List.of("version", "holdout", "error")) nullable(props(job).putObject(n), "string");
     props(job).putObject("startedAtMillis").put("type", "integer");
     nullable(props(job).putObject("finishedAtMillis"), "integer");
-    props(job).putObject("epoch").put("type", "integer");
-    nullable(props(job).putObject("loss"), "number");
+    // a QA run read epoch 29 beside a stage of "epoch 30/40" and took it for an off-by-one
+    props(job).putObject("epoch").put("type", "integer").put("description", "the last epoch finished (progress.stage"
+        + " names the one running)");
+    ObjectNode loss = props(job).putObject("loss").put("description", "the last finished epoch's training loss");
+    nullable(loss, "number");
     ObjectNode progress = object(props(job).putObject("progress"), "done", "total");
     nullable(props(progress).putObject("stage"), "string");
     props(progress).putObject("done").put("type", "integer");
