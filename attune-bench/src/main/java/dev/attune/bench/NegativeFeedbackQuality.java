@@ -42,9 +42,10 @@ import java.util.Map;
  *
  * For each {@code recent} above 0, each test user reads only their last {@code recent} training events (the liked ones
  * as the model's history, the skips among them for the re-rank), as a user new to the platform has few. The server
- * ({@code ServerConfig.dislikePenalty}, default 2) re-ranks so too, but clamps a re-ranked score at the pool's lowest (its
- * rank scores stay above the popularity fill) and reads only items whose newest event is a skip, the newest 50: the
- * same here, where a user plays each track once, but where the penalty would go below the pool's lowest score.
+ * ({@code ServerConfig.dislikePenalty}, default 2) re-ranks so too, but clamps a re-ranked score at the pool's lowest
+ * (its rank scores stay above the popularity fill), ranks from at least 100 candidates, and reads only items whose
+ * newest event is a skip, the newest 50: the same here, where a user plays each track once, but where the penalty
+ * would go below the pool's lowest score.
  */
 public final class NegativeFeedbackQuality {
   private NegativeFeedbackQuality() {}

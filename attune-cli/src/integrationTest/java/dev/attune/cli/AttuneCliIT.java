@@ -214,6 +214,12 @@ class AttuneCliIT {
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_DISLIKE_PENALTY", "two"))).getMessage()
         .startsWith("ATTUNE_DISLIKE_PENALTY (file key dislikePenalty) must be a number"));
+    // how far content candidates rank was fixed; a shop with dense tags may want it lower, a news site higher
+    assertEquals(1.0, defaults.config().contentWeight());
+    assertEquals(0.5, serveSettings(Map.of("ATTUNE_CONTENT_WEIGHT", "0.5")).config().contentWeight());
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_CONTENT_WEIGHT", "-1"))).getMessage()
+        .startsWith("ATTUNE_CONTENT_WEIGHT (file key contentWeight) must be >= 0"));
     IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "-1")));
     assertTrue(negative.getMessage().contains("anonymousRateLimit") && negative.getMessage().contains(">= 0"),
@@ -784,9 +790,12 @@ class AttuneCliIT {
   void exportWritesAStoreAsADataSetThatLoadsAnywhereStoringNoEventTwice() throws Exception {
     Path data = dir.resolve("source");
     assertEquals(0, run("generate", "--out", data.toString(), "--users", "40", "--seed", "5").code());
+    var generated = dev.attune.data.DatasetIo.read(data);
+    generated.allowRepeats("music"); // as an import with --repeats music marks it
+    dev.attune.data.DatasetIo.write(generated, data, generated.name(), generated.timeKind());
     String url = "jdbc:sqlite:" + dir.resolve("live/attune.db");
     assertEquals(0, run("load", "--data", data.toString(), "--store", url, "-q").code());
-    String item = dev.attune.data.DatasetIo.read(data).item(0).id();
+    String item = generated.item(0).id();
     try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
       // what the service collected besides: a profile, events with the clients' ids, and a bot's burst
       store.upsertUsers(List.of(new dev.attune.events.User("listener", Map.of("country", "se"))));
@@ -832,6 +841,8 @@ class AttuneCliIT {
     assertEquals("se", dataset.users().stream().filter(u -> u.id().equals("listener")).findFirst().orElseThrow()
         .attributes().get("country"), "profiles whole");
     assertEquals(dev.attune.data.Dataset.TimeKind.CLOCK, dataset.timeKind());
+    // shop QA: the scenes that allow repeats were dropped, and leave-one-out then held out other items
+    assertEquals(java.util.Set.of("music"), dataset.repeatScenes());
     // offline work on what the service collected, weighed as the service does (onboard, bookmark)
     CliRun evaluated = run("evaluate", "--data", exported.toString(), "--models", "pop,itemknn", "-q");
     assertEquals(0, evaluated.code(), evaluated.err());
@@ -839,6 +850,11 @@ class AttuneCliIT {
         dir.resolve("from-export").toString(), "-q", "--param", "sasrec.epochs=1", "--param", "sasrec.hidden=16",
         "--param", "sasrec.blocks=1", "--param", "sasrec.useTypes=true");
     assertEquals(0, trained.code(), trained.err());
+    // the model knows it learnt this store's events, whatever the export's name: served here, it is not warned of
+    Object exportOf = dev.attune.infer.ModelDirectory.readInfo(dir.resolve("from-export")).get("exportOf");
+    try (dev.attune.store.Store store = dev.attune.store.Store.open(url)) {
+      assertTrue(exportOf instanceof String id && store.holdsEventIdsStartingWith(id), String.valueOf(exportOf));
+    }
     // into another store: the same users, items and events, under their ids and with their contexts (a client
     // retrying its event after the move finds it there); again: refused, unless as a restore, which stores nothing twice
     String other = "jdbc:sqlite:" + dir.resolve("other/attune.db");

@@ -245,6 +245,14 @@ class ExperimentCommandIT {
     assertTrue(misspelt.err().startsWith("attune: warning: no stored event has the conversion type klick, and the"
         + " weight table does not name it") && misspelt.err().contains("stored types: play"), misspelt.err());
     assertEquals(0, experiment("stop", "typo").code());
+    // shop QA: a second stop answered as the first, with no word that it had been stopped already
+    CliRun again = experiment("stop", "typo");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.err().startsWith("attune: note: experiment typo was stopped already, at "), again.err());
+    // and a share as a percentage was looked up as a version named "active:50%"
+    CliRun percent = experiment("start", "--name", "n", "--arm", "a=active:50%", "--arm", "b=active:50%");
+    assertEquals(2, percent.code());
+    assertTrue(percent.err().contains("a share is a fraction, not a percentage (active:0.5)"), percent.err());
     CliRun noVersion = experiment("start", "--name", "n", "--arm", "a=active", "--arm", "b=:0.5");
     assertEquals(2, noVersion.code());
     assertTrue(noVersion.err().contains("names no version"), noVersion.err());
@@ -345,12 +353,14 @@ class ExperimentCommandIT {
     com.sun.net.httpserver.HttpServer stub = com.sun.net.httpserver.HttpServer.create(
         new java.net.InetSocketAddress("127.0.0.1", 0), 0);
     stub.createContext("/v1/admin/experiments", exchange -> {
-      // /x: a page, not JSON; /y/stop: JSON without an experiment's fields; anything else: a failure
+      // /x: a page, not JSON; /y: running (the stop looks first); /y/stop: JSON without an experiment's fields;
+      // anything else: a failure
       String path = exchange.getRequestURI().getPath();
       String text = path.endsWith("/x") ? "<html>maintenance</html>" : path.endsWith("/y/stop") ? "{}"
-          : "{\"error\":\"internal\",\"message\":\"boom\"}";
+          : path.endsWith("/y") ? "{\"id\":\"y\",\"results\":{}}" : "{\"error\":\"internal\",\"message\":\"boom\"}";
       byte[] body = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(path.endsWith("/x") || path.endsWith("/y/stop") ? 200 : 500, body.length);
+      boolean ok = path.endsWith("/x") || path.endsWith("/y") || path.endsWith("/y/stop");
+      exchange.sendResponseHeaders(ok ? 200 : 500, body.length);
       exchange.getResponseBody().write(body);
       exchange.close();
     });

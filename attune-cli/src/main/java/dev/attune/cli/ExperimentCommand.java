@@ -418,6 +418,12 @@ final class ExperimentCommand implements Callable<Integer> {
       if (colon >= 0 && isNumber(version.substring(colon + 1))) {
         arm.put("share", Double.parseDouble(version.substring(colon + 1)));
         version = version.substring(0, colon);
+      } else if (colon >= 0 && version.endsWith("%") && isNumber(version.substring(colon + 1, version.length() - 1))) {
+        // shop QA: "active:50%" was looked up as a version of that name
+        double percent = Double.parseDouble(version.substring(colon + 1, version.length() - 1));
+        throw new IllegalArgumentException("--arm " + text + ": a share is a fraction, not a percentage ("
+            + version.substring(0, colon) + ":" + new java.math.BigDecimal(Double.toString(percent / 100))
+            .stripTrailingZeros().toPlainString() + ")");
       }
       if (version.isBlank()) {
         throw new IllegalArgumentException("--arm " + text + " names no version: name=version[:share], such as"
@@ -516,6 +522,13 @@ final class ExperimentCommand implements Callable<Integer> {
   static final class Stop extends ResultsOfOne {
     @Override
     JsonNode answer() throws IOException, InterruptedException {
+      // the server's stop is idempotent: a second one answered as the first, and nothing said it had been (shop QA)
+      JsonNode before = server.callFor("results", "GET", path(id), null);
+      if (before.hasNonNull("stoppedAtMillis")) {
+        spec.commandLine().getErr().println("attune: note: experiment " + id + " was stopped already, at "
+            + UTC_MINUTE.format(Instant.ofEpochMilli(before.get("stoppedAtMillis").asLong())));
+        return before;
+      }
       return server.callFor("results", "POST", path(id) + "/stop", null);
     }
   }

@@ -93,6 +93,7 @@ final class ExportCommand implements Callable<Integer> {
     try (Store s = Store.openAsItIs(url);
         Progress progress = new Progress("export", quiet, spec.commandLine().getErr())) {
       dataset = s.toDataset(dataName, progress, stored -> exported.add(stored.eventId(), stored.event().context()));
+      for (String scene : LoadCommand.repeatScenes(s)) dataset.allowRepeats(scene);
       s.forEachItem(item -> {
         catalogue.add(item.item().id());
         if (item.hidden()) hiddenIds.add(item.item().id());

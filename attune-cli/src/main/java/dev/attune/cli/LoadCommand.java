@@ -128,6 +128,7 @@ final class LoadCommand implements Callable<Integer> {
                 Loaded stored = load(s, dataset, exported, userIds, progress);
                 // the key the load stored its users under is the store's from now on (see recordTheStoresKeyAfterLoad)
                 userIds.recordTheStoresKeyAfterLoad(s, hadUsers, onlyPseudonyms(dataset));
+                recordRepeatScenes(s, dataset);
                 ExportCommand.ItemFlags applied = flags == null
                     ? new ExportCommand.ItemFlags(dataset.name(), List.of(), List.of()) : applyItemFlags(s, flags);
                 // a restore puts back the export's catalogue as it was: an item hidden since is shown again, when the
@@ -138,6 +139,39 @@ final class LoadCommand implements Callable<Integer> {
               }
             });
   }
+
+  /** The store setting that lists the scenes whose data sets allow repeats (a JSON array of names). */
+  static final String REPEAT_SCENES = "repeatScenes";
+
+  /**
+   * Adds the data set's repeat scenes to those the store records: an export writes them back (shop QA: exported, a
+   * shop's scene of consumables bought again and again lost them, and leave-one-out held out each user's last new
+   * item instead of their last purchase).
+   */
+  static void recordRepeatScenes(Store s, Dataset dataset) {
+    java.util.TreeSet<String> scenes = new java.util.TreeSet<>(repeatScenes(s));
+    if (!scenes.addAll(dataset.repeatScenes())) return;
+    try {
+      s.putSetting(REPEAT_SCENES, JSON.writeValueAsString(scenes));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e); // a list of strings always writes
+    }
+  }
+
+  /** The repeat scenes the store records; none for a store no load of this build recorded them in. */
+  static List<String> repeatScenes(Store s) {
+    String text = s.setting(REPEAT_SCENES).orElse(null);
+    if (text == null) return List.of();
+    try {
+      return List.of(JSON.readValue(text, String[].class));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("the store's " + REPEAT_SCENES + " setting is not a JSON list of names: " + text,
+          e);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
    * Prints what a load stored; throws when some events were not loaded for their ids being taken (the rest is

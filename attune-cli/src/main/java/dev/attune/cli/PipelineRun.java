@@ -108,6 +108,7 @@ final class PipelineRun {
     WeightFile weights = TwoStageModel.describe(fitted.ranker().weights(), FusionPipeline.retrieverNames(params),
         seed);
     Map<String, Object> info = TrainCommand.runInfo(MODEL, dataset, split, seed, threads, params.ranker());
+    TrainCommand.noteExportOf(info, data, dataset);
     info.put("model", TwoStageModel.KIND);
     info.put("retrievers", FusionPipeline.retrieverNames(params));
     info.put("candidatesPerRetriever", params.candidates());

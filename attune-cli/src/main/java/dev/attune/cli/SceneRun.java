@@ -153,6 +153,7 @@ final class SceneRun {
     SceneResult test = SceneResult.evaluate(served, split, target, options);
 
     Map<String, Object> info = TrainCommand.runInfo(trainer.name(), dataset, split, seed, threads, trainer.params());
+    TrainCommand.noteExportOf(info, data, dataset);
     info.put("target", target);
     info.put("blendGates", blendGates);
     info.put("scenes", dataset.sceneNames().ids());

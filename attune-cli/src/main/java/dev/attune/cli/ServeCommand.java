@@ -50,6 +50,8 @@ import picocli.CommandLine.Spec;
  *                                                      least recently served dropped first)
  *             ATTUNE_DISLIKE_PENALTY  dislikePenalty  2 (a sequence network's candidate like a skipped or disliked
  *                                                      item moves down this many score deviations; 0 = off)
+ *             ATTUNE_CONTENT_WEIGHT   contentWeight   1 (a content candidate's rank score is 0.5 + 0.5 x this x its
+ *                                                      affinity; 0 = no content candidates)
  * --model-root            ATTUNE_MODEL_ROOT            modelRoot           (the served model's folder, else models)
  * --train-every           ATTUNE_TRAIN_EVERY           trainEvery          off (e.g. 6h, 30m, 1d, PT6H)
  * --retrain-after-events  ATTUNE_RETRAIN_AFTER_EVENTS  retrainAfterEvents  0 (off)
@@ -100,7 +102,8 @@ import picocli.CommandLine.Spec;
             + " ATTUNE_CACHED_USERS (file key cachedUsers; 100,000) caps the users whose newest events are kept in"
             + " memory (about 60 bytes of heap per event). ATTUNE_DISLIKE_PENALTY (file key dislikePenalty; 2; 0 off)"
             + " moves a sequence network's candidates that resemble a skipped or disliked item down by that many"
-            + " standard deviations of the candidates' scores.",
+            + " standard deviations of the candidates' scores. ATTUNE_CONTENT_WEIGHT (file key contentWeight; 1; 0 off)"
+            + " weighs new items that resemble a user's history (content candidates) against the model's.",
         "Retraining (on the store; a served scene-transfer, sasrec, bert4rec or gru-attn model as its kind with its"
             + " settings, anything else as SASRec; published only if the model gate passes): --train-every,"
             + " --retrain-after-events, --gate-margin, --train-epochs, --refit-published, --model-root,"
@@ -156,7 +159,8 @@ final class ServeCommand implements Callable<Integer> {
   static final java.util.List<String> FILE_KEYS = java.util.List.of("store", "model", "host", "port", "fallback",
       "adminKey", "userIdKey", "requireApiKeys", "allowAnonymous", "rateLimit", "rateBurst", "anonymousRateLimit",
       "corsOrigins",
-      "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "cachedUsers", "dislikePenalty", "modelRoot",
+      "allowedHosts", "maxConnections", "freshnessBoost", "newItemDays", "cachedUsers", "dislikePenalty",
+      "contentWeight", "modelRoot",
       "trainEvery",
       "retrainAfterEvents", "gateMargin", "trainEpochs", "refitPublished", "keepVersions");
 
@@ -182,7 +186,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", description = "Properties file with keys store, model, host, port, fallback, adminKey,"
       + " userIdKey, requireApiKeys, allowAnonymous, rateLimit, rateBurst, anonymousRateLimit, corsOrigins,"
       + " allowedHosts,"
-      + " maxConnections, freshnessBoost, newItemDays, cachedUsers, dislikePenalty, modelRoot,"
+      + " maxConnections, freshnessBoost, newItemDays, cachedUsers, dislikePenalty, contentWeight, modelRoot,"
       + " trainEvery,"
       + " retrainAfterEvents,"
       + " gateMargin, trainEpochs, refitPublished, keepVersions (any other key is refused).")
@@ -245,6 +249,7 @@ final class ServeCommand implements Callable<Integer> {
       Map.entry("newItemDays", "ATTUNE_NEW_ITEM_DAYS (file key newItemDays)"),
       Map.entry("cachedUsers", "ATTUNE_CACHED_USERS (file key cachedUsers)"),
       Map.entry("dislikePenalty", "ATTUNE_DISLIKE_PENALTY (file key dislikePenalty)"),
+      Map.entry("contentWeight", "ATTUNE_CONTENT_WEIGHT (file key contentWeight)"),
       Map.entry("gateMargin", "--gate-margin (ATTUNE_GATE_MARGIN, file key gateMargin)"),
       Map.entry("trainEvery", "--train-every (ATTUNE_TRAIN_EVERY, file key trainEvery)"),
       Map.entry("retrainAfterEvents", "--retrain-after-events (ATTUNE_RETRAIN_AFTER_EVENTS, file key retrainAfterEvents)"),
@@ -304,7 +309,10 @@ final class ServeCommand implements Callable<Integer> {
           pick(fallback, env.get("ATTUNE_FALLBACK"), file.getProperty("fallback"), "itemknn"),
           pick(env.get("ATTUNE_ADMIN_KEY"), file.getProperty("adminKey")))
           .withDislikePenalty(number("dislikePenalty", pick(env.get("ATTUNE_DISLIKE_PENALTY"),
-              file.getProperty("dislikePenalty"), Double.toString(ServerConfig.DEFAULT_DISLIKE_PENALTY))).doubleValue());
+              file.getProperty("dislikePenalty"), Double.toString(ServerConfig.DEFAULT_DISLIKE_PENALTY)))
+              .doubleValue())
+          .withContentWeight(number("contentWeight", pick(env.get("ATTUNE_CONTENT_WEIGHT"),
+              file.getProperty("contentWeight"), Double.toString(ServerConfig.DEFAULT_CONTENT_WEIGHT))).doubleValue());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(withSettingNames(e.getMessage()), e);
     }
@@ -440,11 +448,12 @@ final class ServeCommand implements Callable<Integer> {
       case "anonymousRateLimit" -> "ATTUNE_ANONYMOUS_RATE_LIMIT (file key anonymousRateLimit)";
       case "freshnessBoost" -> "ATTUNE_FRESHNESS_BOOST (file key freshnessBoost)";
       case "dislikePenalty" -> "ATTUNE_DISLIKE_PENALTY (file key dislikePenalty)";
+      case "contentWeight" -> "ATTUNE_CONTENT_WEIGHT (file key contentWeight)";
       default -> name;
     };
     try {
       return name.equals("gateMargin") || name.equals("rateLimit") || name.equals("anonymousRateLimit")
-          || name.equals("freshnessBoost") || name.equals("dislikePenalty")
+          || name.equals("freshnessBoost") || name.equals("dislikePenalty") || name.equals("contentWeight")
           ? (Number) Double.parseDouble(text.trim())
           : (Number) Long.parseLong(text.trim());
     } catch (NumberFormatException e) {

@@ -467,6 +467,7 @@ final class TrainCommand implements Callable<Integer> {
         split.testing().train(), FitListener.NONE), split, options.withSampledNegatives(0), Evaluator.Progress.NONE);
 
     Map<String, Object> info = runInfo(trainer.name(), dataset, split, seed, threadCount, trainer.params());
+    noteExportOf(info, data, dataset);
     info.put("bestEpoch", bestEpoch == null ? null : Integer.valueOf(bestEpoch));
     info.put("validationNdcg10", validationNdcg == null ? null : Double.valueOf(validationNdcg));
     info.put("refit", refit && bestEpoch != null);
@@ -542,6 +543,20 @@ final class TrainCommand implements Callable<Integer> {
     }
     o.println("wrote " + out);
     return 0;
+  }
+
+  /** The key of {@code model.json} naming, for a model trained on an export, the export's first event's id. */
+  static final String EXPORT_OF = "exportOf";
+
+  /**
+   * Notes in {@code info}, when {@code data} is an export ({@link ExportedEvents}), the store id of its first event:
+   * a server on that store then knows the model was trained on its own data, whatever the export's name (shop QA: a
+   * model trained on an export named 'combined' was warned of at every start as another data set's).
+   */
+  static void noteExportOf(Map<String, Object> info, Path data, Dataset dataset) throws java.io.IOException {
+    if (dataset.events().size() == 0) return;
+    ExportedEvents exported = ExportedEvents.read(data, dataset.name(), dataset.events().size());
+    if (exported != null) info.put(EXPORT_OF, exported.id(0));
   }
 
   /** What every model directory's {@code model.json} says of its run, first: model, data, split and settings. */

@@ -153,9 +153,14 @@ final class AccessControl {
     long waitNanos = buckets.computeIfAbsent(key.id(), id -> new Bucket(config.burst(), nanos.getAsLong()))
         .take(config.requestsPerSecond(), config.burst(), nanos.getAsLong());
     if (waitNanos > 0) {
-      throw rateLimited(ctx, waitNanos, "this API key made more than " + config.requestsPerSecond()
+      throw rateLimited(ctx, waitNanos, "this API key made more than " + perSecond(config.requestsPerSecond())
           + " requests per second (bursts of " + config.burst() + "); retry after the Retry-After header's seconds");
     }
+  }
+
+  /** A rate as an operator set it: 200, not 200.0 (shop QA), 12.5 as 12.5. */
+  private static String perSecond(double rate) {
+    return new java.math.BigDecimal(Double.toString(rate)).stripTrailingZeros().toPlainString();
   }
 
   /** The 429 for a request {@code waitNanos} too early: {@code Retry-After} in whole seconds, at least 1. */
@@ -214,8 +219,8 @@ final class AccessControl {
         nanos.getAsLong());
     if (waitNanos > 0) {
       throw rateLimited(ctx, waitNanos, "requests without an API key from this address exceed "
-          + config.anonymousPerSecond() + " per second (bursts of " + config.anonymousBurst() + "); retry after the"
-          + " Retry-After header's seconds, or use an API key ('attune keys create')");
+          + perSecond(config.anonymousPerSecond()) + " per second (bursts of " + config.anonymousBurst() + "); retry"
+          + " after the Retry-After header's seconds, or use an API key ('attune keys create')");
     }
   }
 

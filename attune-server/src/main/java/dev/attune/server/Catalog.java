@@ -103,15 +103,37 @@ final class Catalog {
   }
 
   void put(Store.StoredItem item) {
-    items.put(item.item().id(), item);
+    Store.StoredItem before = items.put(item.item().id(), item);
+    if (before != null) countTags(before.item(), -1);
+    countTags(item.item(), 1);
     remember(item);
   }
 
   /** Records a stored item unless the catalogue has it; whether it did. */
   boolean putIfAbsent(Store.StoredItem item) {
     if (items.putIfAbsent(item.item().id(), item) != null) return false;
+    countTags(item.item(), 1);
     remember(item);
     return true;
+  }
+
+  /** Items per tag, for how much a shared tag tells ({@link #tagWeight}); a tag no item has is not kept. */
+  private final ConcurrentHashMap<String, Integer> itemsPerTag = new ConcurrentHashMap<>();
+
+  private void countTags(Item item, int change) {
+    for (String t : new java.util.HashSet<>(item.tags())) {
+      itemsPerTag.compute(t, (k, n) -> n == null ? (change > 0 ? change : null) : n + change > 0 ? n + change : null);
+    }
+  }
+
+  /**
+   * What sharing tag {@code t} tells of two items: its inverse document frequency, ln(items / items with it), 0 for
+   * a tag every item has (S3Rec Beauty's top category) or none. Counted as items enter, change and leave; read
+   * without a lock, so a request beside a change may read a count one off.
+   */
+  double tagWeight(String t) {
+    Integer n = itemsPerTag.get(t);
+    return n == null ? 0 : Math.max(0, Math.log(items.size() / (double) n));
   }
 
   /** The item's scene, categories and creator among those items have had. */
@@ -175,7 +197,8 @@ final class Catalog {
   }
 
   void remove(String itemId) {
-    items.remove(itemId);
+    Store.StoredItem before = items.remove(itemId);
+    if (before != null) countTags(before.item(), -1);
   }
 
   Collection<Store.StoredItem> all() {

@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import dev.attune.data.IdIndex;
+import dev.attune.data.Interactions;
 import dev.attune.data.TrainingSet;
 import dev.attune.model.FitListener;
 import dev.attune.model.Recommender;
@@ -15,8 +16,20 @@ import java.util.Map;
  * @param model the fitted model (thread-safe)
  * @param items external id of each model item index
  * @param kind the model name, reported as the source ({@code itemknn}, {@code als})
+ * @param liked per model item index: whether some user liked it (a positive entry of the matrix it was fitted on)
  */
-record FallbackModel(Recommender model, IdIndex items, String kind) {
+record FallbackModel(Recommender model, IdIndex items, String kind, boolean[] liked) {
+
+  /**
+   * Whether the model learnt something of {@code itemId}: some user liked it. Its index holds every item of the
+   * catalogue at start, so an item added before a restart and used by nobody is in it with no evidence: taken as
+   * known, such items were no content candidates, and a history the fallback read left every new item of the
+   * catalogue out (attune-bench ContentColdStart: content took none of the places on MovieLens).
+   */
+  boolean learnt(String itemId) {
+    int i = items.indexOf(itemId);
+    return i >= 0 && liked[i];
+  }
 
   /**
    * Fits {@code kind} on the store's users, items and events ({@link ServedVersion#storeEvents}).
@@ -27,6 +40,9 @@ record FallbackModel(Recommender model, IdIndex items, String kind) {
   static FallbackModel fit(TrainingSet train, String kind, long seed) {
     if (train.dataset().events().size() == 0) return null;
     Recommender model = ClassicModels.create(kind, Map.of(), seed, 0).fit(train, FitListener.NONE);
-    return new FallbackModel(model, train.dataset().itemIds(), kind);
+    boolean[] liked = new boolean[train.numItems()];
+    Interactions matrix = train.interactions();
+    for (int e = 0; e < matrix.nnz(); e++) if (matrix.values()[e] > 0) liked[matrix.indices()[e]] = true;
+    return new FallbackModel(model, train.dataset().itemIds(), kind, liked);
   }
 }

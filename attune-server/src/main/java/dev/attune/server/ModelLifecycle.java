@@ -659,9 +659,9 @@ final class ModelLifecycle implements AutoCloseable {
       if (activeMeasured && activeNdcg != null && activeNdcg == 0) {
         // news QA: a holdout of clicks on articles newer than the active version scored it 0, and every candidate
         // passed (the rule's text was right, yet nothing said the comparison had been empty)
-        String empty = "the active version's NDCG@10 on this holdout is 0 (it found none of the holdout's items, as when"
-            + " they are newer than it): the comparison cannot tell a worse candidate, so this one passes whatever it"
-            + " scores";
+        String empty = "the active version's NDCG@10 on this holdout is 0 (it found none of the holdout's items, as"
+            + " when they are newer than it): the comparison cannot tell a worse candidate, so this one passes whatever"
+            + " it scores";
         note = note == null ? empty : note + "; " + empty;
       }
       if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;

@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
- * Catalogue items outside what the served model learnt, newest release first, and the same by category and by
- * creator: where {@link Recommendations} finds content candidates (items sharing a category or the creator with a
- * history) and the unused items that fill a short list.
+ * Catalogue items outside what the served model learnt, newest release first, and the same by category, by creator
+ * and by tag: where {@link Recommendations} finds content candidates (items sharing a category, the creator or a tag
+ * with a history) and the unused items that fill a short list.
  *
  * <p>Why an index: a request read these items from an unordered set and stopped after 10,000 of them, matching or
  * not, so on a news site that had added 12,000 articles since its model, a reader's fresh sport articles were no
@@ -40,6 +40,7 @@ final class OutsideItems {
   private final ConcurrentSkipListSet<Entry> all = new ConcurrentSkipListSet<>(NEWEST_FIRST);
   private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byCategory = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byCreator = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byTag = new ConcurrentHashMap<>();
   /** Each indexed item as it was indexed, so that a change or removal finds every set it is in. */
   private final ConcurrentHashMap<String, Item> indexed = new ConcurrentHashMap<>();
 
@@ -49,10 +50,9 @@ final class OutsideItems {
     Entry e = new Entry(item.releaseTime(), item.id());
     indexed.put(item.id(), item);
     all.add(e);
-    for (String c : item.categories()) byCategory.computeIfAbsent(c, k -> new ConcurrentSkipListSet<>(NEWEST_FIRST)).add(e);
-    if (item.creator() != null) {
-      byCreator.computeIfAbsent(item.creator(), k -> new ConcurrentSkipListSet<>(NEWEST_FIRST)).add(e);
-    }
+    for (String c : item.categories()) setOf(byCategory, c).add(e);
+    if (item.creator() != null) setOf(byCreator, item.creator()).add(e);
+    for (String t : item.tags()) setOf(byTag, t).add(e);
   }
 
   /** Removes the item indexed under {@code id}, if any. */
@@ -63,6 +63,12 @@ final class OutsideItems {
     all.remove(e);
     for (String c : item.categories()) removeFrom(byCategory, c, e);
     if (item.creator() != null) removeFrom(byCreator, item.creator(), e);
+    for (String t : item.tags()) removeFrom(byTag, t, e);
+  }
+
+  private static ConcurrentSkipListSet<Entry> setOf(ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> index,
+      String key) {
+    return index.computeIfAbsent(key, k -> new ConcurrentSkipListSet<>(NEWEST_FIRST));
   }
 
   private static void removeFrom(ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> index, String key, Entry e) {
@@ -98,24 +104,28 @@ final class OutsideItems {
 
   /** The ids in {@code category}, newest release first. */
   Iterator<String> newestFirstIn(String category) {
-    return newestFirstOf(List.of(category), List.of());
+    return newestFirstOf(List.of(category), List.of(), List.of());
   }
 
   /**
-   * The ids that have one of {@code categories} or one of {@code creators}, newest release first, each once: a
-   * merge of those sets, so a reader that stops early has read the newest.
+   * The ids that have one of {@code categories}, one of {@code creators} or one of {@code tags}, newest release
+   * first, each once: a merge of those sets, so a reader that stops early has read the newest.
    */
-  Iterator<String> newestFirstOf(Collection<String> categories, Collection<String> creators) {
+  Iterator<String> newestFirstOf(Collection<String> categories, Collection<String> creators,
+      Collection<String> tags) {
     List<Iterator<Entry>> sources = new ArrayList<>();
-    for (String c : categories) {
-      ConcurrentSkipListSet<Entry> set = byCategory.get(c);
-      if (set != null) sources.add(set.iterator());
-    }
-    for (String c : creators) {
-      ConcurrentSkipListSet<Entry> set = byCreator.get(c);
-      if (set != null) sources.add(set.iterator());
-    }
+    addSources(sources, byCategory, categories);
+    addSources(sources, byCreator, creators);
+    addSources(sources, byTag, tags);
     return new Merged(sources);
+  }
+
+  private static void addSources(List<Iterator<Entry>> sources,
+      ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> index, Collection<String> keys) {
+    for (String k : keys) {
+      ConcurrentSkipListSet<Entry> set = index.get(k);
+      if (set != null) sources.add(set.iterator());
+    }
   }
 
   /** A k-way merge of iterators in {@link #NEWEST_FIRST} order, each entry once. */

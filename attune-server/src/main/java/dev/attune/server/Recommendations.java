@@ -44,6 +44,15 @@ final class Recommendations {
   /** The event type of items a user picked at onboarding. */
   static final String ONBOARD_TYPE = "onboard";
 
+  /**
+   * What a tag's resemblance counts for against a category's: the cosine of an item's tags to a history's is halved.
+   * Whole, on S3Rec Beauty (its attributes are tags, a tenth of the items new) content candidates took 40% of the
+   * places of a list of 10 and NDCG@10 fell 11% over all test users; halved, 9% of the places and 1%, with new items
+   * still found (HR@10 1.25% for those whose next item was new); on Last.fm HetRec halved tags reach no list of 10,
+   * whole ones did better (attune-bench ContentColdStart, docs/benchmarks.md, "New items before retraining").
+   */
+  static final double TAG_SHARE = 0.5;
+
   /** Candidates taken from the model per requested item, before rules and re-ranking thin them out. */
   static final int OVERFETCH = 5;
   /**
@@ -432,7 +441,7 @@ final class Recommendations {
       if (chosen < o.k()) {
         int want = (o.k() - chosen) * (o.maxPerCreator() > 0 ? POPULAR_READ_PER_CAPPED : 1);
         addUnused(pool, id -> accepts(id, o, seen, nowMillis) && matches(id, preferences), want,
-            outside -> outside.newestFirstOf(preferences.categories(), preferences.creators()));
+            outside -> outside.newestFirstOf(preferences.categories(), preferences.creators(), List.of()));
       }
       for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences);
     }
@@ -507,41 +516,57 @@ final class Recommendations {
   }
 
   /**
-   * Items the model does not know (added since it was trained) that share a category or the creator with the
-   * history's liked items: score = the share of liked events that match, source {@code content}. This is what
-   * makes a new item with attributes recommendable before retraining.
+   * Items the model does not know (added since it was trained) that share a category, the creator or a tag with the
+   * history's liked items, source {@code content}: their affinity is the larger of the share of liked events that
+   * share a category or the creator with the item, and {@link #TAG_SHARE} times the cosine of the item's tags to the
+   * liked events' tags, each tag weighted by {@link Catalog#tagWeight} (a tag on most items tells little, one on every
+   * item nothing; tags are free-form and many, so the share of one tag would put every item of a common one first);
+   * ranked by {@link ServerConfig#contentWeight} times it. This is what makes a new item with attributes
+   * recommendable before retraining.
    *
-   * @param scoredBy the fallback when it read the history, else null: the items it knows it scored (or found no
-   *     evidence for), so they are no content candidates. With no model served every item is one the model does not
-   *     know, and a whole catalogue's items of the history's categories outranked the fallback's own (a review).
+   * @param scoredBy the fallback when it read the history, else null: the items some user liked when it was fitted
+   *     it scored (or found no evidence for), so they are no content candidates ({@link FallbackModel#learnt}). With
+   *     no model served every item is one the model does not know, and a whole catalogue's items of the history's
+   *     categories outranked the fallback's own (a review).
    */
   private void addContentCandidates(Map<String, Candidate> pool, List<Event> positive, Options o, Set<String> seen,
       FallbackModel scoredBy, long nowMillis) {
-    if (unmodelled.isEmpty() || positive.isEmpty()) return;
+    if (unmodelled.isEmpty() || positive.isEmpty() || config.contentWeight() == 0) return;
     Map<String, Integer> categoryCounts = new HashMap<>();
     Map<String, Integer> creatorCounts = new HashMap<>();
+    Map<String, Double> tagProfile = new HashMap<>(); // weight of the tag x the liked events that have it
     for (Event e : positive) {
       Store.StoredItem s = catalog.get(e.itemId());
       if (s == null) continue;
       for (String c : s.item().categories()) categoryCounts.merge(c, 1, Integer::sum);
       if (s.item().creator() != null) creatorCounts.merge(s.item().creator(), 1, Integer::sum);
+      for (String t : s.item().tags()) {
+        double weight = catalog.tagWeight(t);
+        if (weight > 0) tagProfile.merge(t, weight, Double::sum);
+      }
     }
-    if (categoryCounts.isEmpty() && creatorCounts.isEmpty()) return;
+    if (categoryCounts.isEmpty() && creatorCounts.isEmpty() && tagProfile.isEmpty()) return;
+    double profileNorm = 0;
+    for (double v : tagProfile.values()) profileNorm += v * v;
+    profileNorm = Math.sqrt(profileNorm);
     int scanned = 0;
     List<Candidate> found = new ArrayList<>();
-    java.util.Iterator<String> matching = unmodelled.newestFirstOf(categoryCounts.keySet(), creatorCounts.keySet());
+    java.util.Iterator<String> matching = unmodelled.newestFirstOf(categoryCounts.keySet(), creatorCounts.keySet(),
+        tagProfile.keySet());
     while (matching.hasNext() && ++scanned <= MAX_CONTENT_SCAN) {
       String id = matching.next();
       if (pool.containsKey(id) || !accepts(id, o, seen, nowMillis)) continue;
-      if (scoredBy != null && scoredBy.items().indexOf(id) >= 0) continue;
+      if (scoredBy != null && scoredBy.learnt(id)) continue;
       Item item = itemOrNull(id);
       if (item == null) continue;
       int matches = item.creator() == null ? 0 : creatorCounts.getOrDefault(item.creator(), 0);
       for (String c : item.categories()) matches = Math.max(matches, categoryCounts.getOrDefault(c, 0));
-      if (matches == 0) continue;
+      double affinity = Math.max(matches / (double) positive.size(),
+          TAG_SHARE * tagCosine(item, tagProfile, profileNorm));
+      if (affinity == 0) continue;
       Candidate c = new Candidate(id, Double.NaN, "content", -1);
       c.item = item; // for the sort below: read once, not per comparison
-      c.affinity = matches / (double) positive.size();
+      c.affinity = affinity;
       c.popularity = counters.count(id);
       found.add(c);
     }
@@ -551,7 +576,21 @@ final class Recommendations {
     found.sort(Comparator.comparing((Candidate c) -> -c.affinity).thenComparing(c -> -c.popularity)
         .thenComparing(c -> c.item.hasReleaseTime() ? -c.item.releaseTime() : Long.MAX_VALUE)
         .thenComparing(c -> c.itemId));
-    for (Candidate c : found) pool.put(c.itemId, c);
+    // the best as many as a list is ranked from: with tags, thousands matched, and each cost the ranking its share
+    for (Candidate c : found.subList(0, Math.min(found.size(), poolSize(o.k())))) pool.put(c.itemId, c);
+  }
+
+  /** The cosine of {@code item}'s weighted tags to {@code profile} (of norm {@code profileNorm}); 0 without any. */
+  private double tagCosine(Item item, Map<String, Double> profile, double profileNorm) {
+    if (profileNorm == 0 || item.tags().isEmpty()) return 0;
+    double dot = 0;
+    double norm = 0;
+    for (String t : new HashSet<>(item.tags())) {
+      double weight = catalog.tagWeight(t);
+      dot += weight * profile.getOrDefault(t, 0.0);
+      norm += weight * weight;
+    }
+    return norm == 0 ? 0 : Math.min(1, dot / (Math.sqrt(norm) * profileNorm));
   }
 
   /**
@@ -604,7 +643,7 @@ final class Recommendations {
    * in a new category had no similar items, though three others shared it).
    */
   List<String> unusedSharing(Set<String> categories, int want, java.util.function.Predicate<String> keep) {
-    return unused(keep, want, outside -> outside.newestFirstOf(categories, List.of()));
+    return unused(keep, want, outside -> outside.newestFirstOf(categories, List.of(), List.of()));
   }
 
   /** Model indices of the excluded items and (unless repeats are allowed) the seen ones, sorted. */
@@ -789,7 +828,8 @@ final class Recommendations {
       // model candidates in [0.5, 1], content candidates by affinity in (0.5, 1], popularity below 0.5
       double base = !Double.isNaN(c.modelScore)
           ? 0.5 + 0.5 * (max > min ? (c.rankedScore - min) / (max - min) : 1.0)
-          : !Double.isNaN(c.affinity) ? 0.5 + 0.5 * c.affinity : 0.5 * c.popularity / (double) maxPop;
+          : !Double.isNaN(c.affinity) ? 0.5 + 0.5 * config.contentWeight() * c.affinity
+          : 0.5 * c.popularity / (double) maxPop;
       Item item = c.item;
       if (config.freshnessBoost() > 0 && released(item, nowMillis) && item.releaseTime() >= freshSince) {
         base *= 1 + config.freshnessBoost();

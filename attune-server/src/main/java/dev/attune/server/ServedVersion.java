@@ -6,6 +6,7 @@ import dev.attune.data.TrainingSet;
 import dev.attune.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Which model directory is served: the one place that swaps the served model ({@link Recommendations#swap}) and
@@ -113,17 +114,22 @@ final class ServedVersion {
    * set L ({@code L:<row>}), and none is from D. MovieLens, Beauty and LastFM all number their items 1, 2, ..., so
    * counting the item ids the catalogue shares with the model cannot tell (a QA run served a MovieLens model over a
    * LastFM store without a word). Not said for a store fed through the API (its events' ids are the clients'), nor
-   * for models trained on the store itself ({@code store}) or on an export under its default name ({@code
-   * export-...}, whose events keep the store's ids).
+   * for models trained on the store itself ({@code store}), on an export under its default name ({@code
+   * export-...}, whose events keep the store's ids), or on an export whose first event this store holds ({@code
+   * exportOf} in {@code model.json}, which {@code attune train} writes for an export under any name).
    */
   String otherDataSetWarning(Path modelDir) {
     String dataset;
+    Object exportOf;
     try {
-      dataset = dev.attune.infer.ModelDirectory.readInfo(modelDir).get("dataset") instanceof String s ? s : null;
+      Map<String, Object> info = dev.attune.infer.ModelDirectory.readInfo(modelDir);
+      dataset = info.get("dataset") instanceof String s ? s : null;
+      exportOf = info.get("exportOf");
     } catch (IOException | RuntimeException e) {
       return null; // read already, or refused, by the caller
     }
     if (dataset == null || dataset.isBlank() || dataset.equals("store") || dataset.startsWith("export-")) return null;
+    if (exportOf instanceof String id && !id.isEmpty() && store.holdsEventIdsStartingWith(id)) return null;
     String first = store.firstEventId().orElse(null);
     java.util.regex.Matcher loaded = first == null ? null : LOADED_EVENT_ID.matcher(first);
     if (loaded == null || !loaded.matches() || loaded.group(1).equals(dataset)) return null;

@@ -29,10 +29,12 @@ import java.nio.file.Path;
  * @param access API keys, rate limits and CORS ({@link AccessConfig}); null = {@link AccessConfig#DEFAULTS}
  * @param dislikePenalty how far a sequence network's candidate as like an item the user said no to as can be moves
  *     down, in standard deviations of the candidates' scores ({@link Recommendations}); 0 = off
+ * @param contentWeight how far up a new item's resemblance to a history ranks it: a {@code content} candidate's rank
+ *     score is 0.5 + 0.5 × this × its affinity ({@link Recommendations}); 0 = no content candidates
  */
 public record ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
     int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey,
-    LifecycleConfig lifecycle, String userIdKey, AccessConfig access, double dislikePenalty) {
+    LifecycleConfig lifecycle, String userIdKey, AccessConfig access, double dislikePenalty, double contentWeight) {
 
   /**
    * The default {@code dislikePenalty}. With SASRec (attune-bench NegativeFeedbackQuality, leave-one-out), on a
@@ -43,17 +45,25 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
    */
   public static final double DEFAULT_DISLIKE_PENALTY = 2;
 
+  /**
+   * The default {@code contentWeight}: with it, a new item that shares a category with every liked event ties with
+   * the model's best. On MovieLens-100K with a tenth of the items new, content candidates found new test items and
+   * cost the others nothing; at 0.5 none reached a list of 10 there (attune-bench ContentColdStart, docs/benchmarks.md,
+   * "New items before retraining"; tags count half, {@code Recommendations.TAG_SHARE}).
+   */
+  public static final double DEFAULT_CONTENT_WEIGHT = 1;
+
   /** Localhost:8080, batches of up to 1,000, 8 MB bodies, 50 recent events for 100,000 users, ItemKNN fallback. */
   public static final ServerConfig DEFAULTS =
       new ServerConfig("127.0.0.1", 8080, 1000, 8L << 20, 50, 100_000, 24, 30, 0.0, null, "itemknn", null,
-          LifecycleConfig.DEFAULTS, null, AccessConfig.DEFAULTS, DEFAULT_DISLIKE_PENALTY);
+          LifecycleConfig.DEFAULTS, null, AccessConfig.DEFAULTS, DEFAULT_DISLIKE_PENALTY, DEFAULT_CONTENT_WEIGHT);
 
   /** A configuration with the default {@link LifecycleConfig}. */
   public ServerConfig(String host, int port, int maxBatch, long maxBodyBytes, int recentEvents, int cachedUsers,
       int trendingHours, int newItemDays, double freshnessBoost, Path modelDir, String fallbackModel, String adminKey) {
     this(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours, newItemDays, freshnessBoost,
         modelDir, fallbackModel, adminKey, LifecycleConfig.DEFAULTS, null, AccessConfig.DEFAULTS,
-        DEFAULT_DISLIKE_PENALTY);
+        DEFAULT_DISLIKE_PENALTY, DEFAULT_CONTENT_WEIGHT);
   }
 
   public ServerConfig {
@@ -72,6 +82,9 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
     }
     if (!(dislikePenalty >= 0) || Double.isInfinite(dislikePenalty)) {
       throw new IllegalArgumentException("dislikePenalty must be >= 0: " + dislikePenalty);
+    }
+    if (!(contentWeight >= 0) || Double.isInfinite(contentWeight)) {
+      throw new IllegalArgumentException("contentWeight must be >= 0: " + contentWeight);
     }
     if (!java.util.List.of("itemknn", "als", "none").contains(fallbackModel)) {
       throw new IllegalArgumentException("fallbackModel must be itemknn, als or none: " + fallbackModel);
@@ -96,50 +109,64 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
   /** This configuration on another port. */
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey, access, dislikePenalty);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey, access,
+        dislikePenalty, contentWeight);
   }
 
   /** This configuration serving another model directory. */
   public ServerConfig withModelDir(Path newModelDir) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey, lifecycle, userIdKey, access, dislikePenalty);
+        newItemDays, freshnessBoost, newModelDir, fallbackModel, adminKey, lifecycle, userIdKey, access,
+        dislikePenalty, contentWeight);
   }
 
   /** This configuration with another fallback model ({@code itemknn}, {@code als}, {@code none}). */
   public ServerConfig withFallbackModel(String newFallbackModel) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey, lifecycle, userIdKey, access, dislikePenalty);
+        newItemDays, freshnessBoost, modelDir, newFallbackModel, adminKey, lifecycle, userIdKey, access,
+        dislikePenalty, contentWeight);
   }
 
   /** This configuration with another admin key (null = generate one at start). */
   public ServerConfig withAdminKey(String newAdminKey) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey, lifecycle, userIdKey, access, dislikePenalty);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, newAdminKey, lifecycle, userIdKey, access,
+        dislikePenalty, contentWeight);
   }
 
   /** This configuration with other retraining settings (null = the defaults). */
   public ServerConfig withLifecycle(LifecycleConfig newLifecycle) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, newLifecycle, userIdKey, access, dislikePenalty);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, newLifecycle, userIdKey, access,
+        dislikePenalty, contentWeight);
   }
 
   /** This configuration pseudonymising user ids with another key (null = off). */
   public ServerConfig withUserIdKey(String newUserIdKey) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, newUserIdKey, access, dislikePenalty);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, newUserIdKey, access,
+        dislikePenalty, contentWeight);
   }
 
   /** This configuration with other access settings (null = the defaults). */
   public ServerConfig withAccess(AccessConfig newAccess) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
-        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey, newAccess, dislikePenalty);
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey, newAccess,
+        dislikePenalty, contentWeight);
   }
 
   /** This configuration with another dislike penalty (0 = off). */
   public ServerConfig withDislikePenalty(double newDislikePenalty) {
     return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
         newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey, access,
-        newDislikePenalty);
+        newDislikePenalty, contentWeight);
+  }
+
+  /** This configuration with another content weight (0 = no content candidates). */
+  public ServerConfig withContentWeight(double newContentWeight) {
+    return new ServerConfig(host, port, maxBatch, maxBodyBytes, recentEvents, cachedUsers, trendingHours,
+        newItemDays, freshnessBoost, modelDir, fallbackModel, adminKey, lifecycle, userIdKey, access, dislikePenalty,
+        newContentWeight);
   }
 
   /** Like the record's own, but never shows the admin key or the user-id key. */
@@ -150,6 +177,6 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
         + ", newItemDays=" + newItemDays + ", freshnessBoost=" + freshnessBoost + ", modelDir=" + modelDir
         + ", fallbackModel=" + fallbackModel + ", adminKey=" + (adminKey == null ? "generated" : "(set)") + ", lifecycle=" + lifecycle
         + ", userIdKey=" + (userIdKey == null ? "off" : "(set)") + ", access=" + access + ", dislikePenalty="
-        + dislikePenalty + "]";
+        + dislikePenalty + ", contentWeight=" + contentWeight + "]";
   }
 }

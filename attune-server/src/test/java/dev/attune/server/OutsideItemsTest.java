@@ -43,8 +43,8 @@ class OutsideItemsTest {
     index.put(item("by-ann", 4_000L, "ann"));
     index.put(item("other", 9_000L, "bob", "science"));
     assertEquals(List.of("by-ann", "both", "sport"),
-        all(index.newestFirstOf(List.of("sport", "arts"), List.of("ann"))));
-    assertEquals(List.of(), all(index.newestFirstOf(List.of(), List.of())));
+        all(index.newestFirstOf(List.of("sport", "arts"), List.of("ann"), List.of())));
+    assertEquals(List.of(), all(index.newestFirstOf(List.of(), List.of(), List.of())));
   }
 
   @Test
@@ -52,8 +52,8 @@ class OutsideItemsTest {
     OutsideItems index = new OutsideItems();
     index.put(item("x", 1_000L, "ann", "sport"));
     index.put(item("x", 2_000L, "bob", "arts")); // recategorised and re-released
-    assertEquals(List.of(), all(index.newestFirstOf(List.of("sport"), List.of("ann"))));
-    assertEquals(List.of("x"), all(index.newestFirstOf(List.of("arts"), List.of("bob"))));
+    assertEquals(List.of(), all(index.newestFirstOf(List.of("sport"), List.of("ann"), List.of())));
+    assertEquals(List.of("x"), all(index.newestFirstOf(List.of("arts"), List.of("bob"), List.of())));
     assertEquals(1, index.size());
     index.remove("x");
     index.remove("never-indexed");

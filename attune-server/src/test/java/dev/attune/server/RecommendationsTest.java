@@ -143,7 +143,8 @@ class RecommendationsTest {
   /**
    * Review: with no model served every catalogue item counted as one the model does not know, so the items of the
    * history's category joined as {@code content} candidates and outranked the classic fallback's own. Items the
-   * fallback knows are its to rank; only those it does not (added since it was fitted) are content candidates.
+   * fallback knows are its to rank; only those it does not (added since it was fitted, or in the catalogue then but
+   * liked by nobody: a content cold-start bench found no content candidate at all) are content candidates.
    */
   @Test
   void withoutAModelTheFallbackRanksTheItemsItKnows() {
@@ -158,6 +159,10 @@ class RecommendationsTest {
     }
     catalog.put(new Store.StoredItem(new Item("new-rock", "music", null, null, null, List.of("rock"), List.of(),
         Float.NaN, Item.UNKNOWN_TIME, null, Map.of()), false, 0L));
+    Item unused = new Item("unused-rock", "music", null, null, null, List.of("rock"), List.of(), Float.NaN,
+        Item.UNKNOWN_TIME, null, Map.of());
+    catalog.put(new Store.StoredItem(unused, false, 0L));
+    events.putItem(unused); // in the catalogue when the fallback was fitted, as the server fits it on the store
     Recommendations r = new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS, null);
     r.fallback(FallbackModel.fit(DatasetBuilder.build(events, Recommendations.WEIGHTS), "itemknn", 1L));
     List<Recommendations.Recommended> answer = r.recommend(List.of(new Event("me", "i0", "play", 1f, 1L, "music")),
@@ -165,9 +170,10 @@ class RecommendationsTest {
     assertEquals("i1", answer.get(0).itemId(), "the fallback's evidence first: " + answer);
     assertEquals("itemknn", answer.get(0).source());
     for (Recommendations.Recommended item : answer) {
-      assertEquals(item.itemId().equals("new-rock"), item.source().equals("content"), answer.toString());
+      assertEquals(item.itemId().endsWith("-rock"), item.source().equals("content"), answer.toString());
     }
     assertTrue(ids(answer).contains("new-rock"), "an item the fallback does not know shares the category: " + answer);
+    assertTrue(ids(answer).contains("unused-rock"), "nor one it has no evidence for: " + answer);
   }
 
   /**
@@ -270,6 +276,42 @@ class RecommendationsTest {
         new Recommendations.Options(10, null, Set.of("i0", "i1", "i2", "i3", "i4"), "sport", 0, 0, false, false),
         2_000_000_000_000L));
     assertEquals(Set.of("sport-new0", "sport-new1", "sport-new2"), Set.copyOf(sportOnly));
+  }
+
+  /**
+   * A new item sharing tags with the history is a content candidate, by the tags that tell (a tag every item has tells
+   * nothing); S3Rec's attributes and Last.fm's tags were read by no rule. With the content weight at 0, none is.
+   */
+  @Test
+  void aNewItemSharingRareTagsIsAContentCandidateAndTheWeightTurnsThemOff(@TempDir Path dir) throws Exception {
+    Catalog catalog = new Catalog();
+    for (int i = 0; i < ITEMS; i++) {
+      catalog.put(new Store.StoredItem(new Item("i" + i, "shop", null, null, null, List.of(),
+          i < 3 ? List.of("beauty", "brand-a", "lipstick") : List.of("beauty", "t" + i), Float.NaN, Item.UNKNOWN_TIME,
+          null, Map.of()), false, 0L));
+    }
+    Item alike = new Item("new-lipstick", "shop", null, null, null, List.of(), List.of("beauty", "lipstick"),
+        Float.NaN, Item.UNKNOWN_TIME, null, Map.of());
+    Item common = new Item("new-other", "shop", null, null, null, List.of(), List.of("beauty", "nothing-else"),
+        Float.NaN, Item.UNKNOWN_TIME, null, Map.of());
+    for (Item i : List.of(alike, common)) catalog.put(new Store.StoredItem(i, false, 0L));
+    ServingModel model = model(dir.resolve("m"), 3L);
+    List<Event> history = List.of(new Event("u", "i1", "view", 1f, 1L, "shop"),
+        new Event("u", "i2", "view", 1f, 2L, "shop"));
+    var all = new Recommendations.Options(ITEMS, null, Set.of(), null, 0, 0, false, false);
+    Map<String, String> source = new java.util.HashMap<>();
+    for (Recommendations.Recommended x : new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS,
+        model).recommend(history, all, 0L)) {
+      source.put(x.itemId(), x.source());
+    }
+    assertEquals("content", source.get("new-lipstick"), source.toString());
+    assertFalse("content".equals(source.get("new-other")), "a tag every item has tells nothing: " + source);
+    source.clear();
+    for (Recommendations.Recommended x : new Recommendations(catalog, new ItemCounters(24),
+        ServerConfig.DEFAULTS.withContentWeight(0), model).recommend(history, all, 0L)) {
+      source.put(x.itemId(), x.source());
+    }
+    assertFalse(source.containsValue("content"), source.toString());
   }
 
   /**

@@ -49,6 +49,13 @@ class ServedVersionTest {
           + " were loaded from 'lastfm'"), warning);
       assertNull(overLoaded.otherDataSetWarning(artists), "the store's own data set");
       assertNull(new ServedVersion(null, api, null).otherDataSetWarning(movies), "events sent through the API");
+      // shop QA: a model trained on an export of this store, named 'combined', was warned of at every start
+      Path combined = dir.resolve("combined");
+      ModelDirectory.write(combined, weights, songs, Map.of("dataset", "combined", "exportOf", "lastfm:0"));
+      assertNull(overLoaded.otherDataSetWarning(combined), "an export of this store");
+      Path elsewhere = dir.resolve("elsewhere");
+      ModelDirectory.write(elsewhere, weights, songs, Map.of("dataset", "combined", "exportOf", "ml-1m:0"));
+      assertTrue(overLoaded.otherDataSetWarning(elsewhere) != null, "an export of another store");
       loaded.appendEvents(List.of(new Store.NewEvent("ml-100k:7", new Event("u", "3", "play", 1f, 3L, "music"))));
       assertNull(overLoaded.otherDataSetWarning(movies), "the store holds that data set's events too");
     }
