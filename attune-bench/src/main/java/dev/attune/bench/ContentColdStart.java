@@ -44,8 +44,9 @@ import java.util.concurrent.TimeUnit;
  * content candidates took.
  *
  * <pre>
- * java -Xmx4g -Dattune.data=../shared/data --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar \
- *   dev.attune.bench.ContentColdStart [data=movielens-100k|s3rec-beauty|lastfm-hetrec] [newShare=0.1] [seed=42] \
+ * java -Xmx4g -Dattune.data=../shared/data --add-modules jdk.incubator.vector \
+ *   -cp attune-bench/target/attune-bench.jar dev.attune.bench.ContentColdStart \
+ *   [data=movielens-100k|s3rec-beauty|lastfm-hetrec] [newShare=0.1] [seed=42] \
  *   [fallback=itemknn] [dir=attune-bench/target/content-cold-start] [users=0 (all; else a seeded sample)] \
  *   [contentWeight=1 (the server's ATTUNE_CONTENT_WEIGHT)]
  * </pre>

@@ -261,7 +261,6 @@ final class ExperimentCommand implements Callable<Integer> {
     }
   }
 
-  /** The server failed (5xx, no answer in time): not the user's mistake, exit code 1. */
   /** No server accepted the connection: a wrong address (exit 2), or a server restarting under a watch. */
   static final class NoServer extends IllegalArgumentException {
     NoServer(String message) {
@@ -269,6 +268,7 @@ final class ExperimentCommand implements Callable<Integer> {
     }
   }
 
+  /** The server failed (5xx, no answer in time): not the user's mistake, exit code 1. */
   static final class ServerFailed extends RuntimeException {
     ServerFailed(String message) {
       super(message);
@@ -523,7 +523,13 @@ final class ExperimentCommand implements Callable<Integer> {
     @Override
     JsonNode answer() throws IOException, InterruptedException {
       // the server's stop is idempotent: a second one answered as the first, and nothing said it had been (shop QA)
-      JsonNode before = server.callFor("results", "GET", path(id), null);
+      JsonNode before;
+      try {
+        before = server.callFor("results", "GET", path(id), null);
+      } catch (ServerFailed e) {
+        // its results could not be read (a review): the stop is what was asked for, and it may still work
+        return server.callFor("results", "POST", path(id) + "/stop", null);
+      }
       if (before.hasNonNull("stoppedAtMillis")) {
         spec.commandLine().getErr().println("attune: note: experiment " + id + " was stopped already, at "
             + UTC_MINUTE.format(Instant.ofEpochMilli(before.get("stoppedAtMillis").asLong())));

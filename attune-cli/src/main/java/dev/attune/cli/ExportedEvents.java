@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,13 +103,8 @@ final class ExportedEvents {
    */
   static ExportedEvents read(Path dir, String dataset, int events) throws IOException {
     Path file = dir.resolve(FILE);
-    if (!Files.exists(file)) return null;
-    try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
-        JsonParser json = JSON.createParser(in)) {
-      Map<?, ?> head = JSON.readValue(json, Map.class);
-      if (!dataset.equals(head.get("dataset")) || !(head.get("events") instanceof Number n) || n.intValue() != events) {
-        return null;
-      }
+    try (JsonParser json = afterHead(file, dataset, events)) {
+      if (json == null) return null;
       ExportedEvents read = new ExportedEvents();
       while (json.nextToken() == JsonToken.START_OBJECT) {
         Row row = JSON.readValue(json, Row.class);
@@ -169,4 +163,37 @@ final class ExportedEvents {
 
   /** A line of the file after its head. */
   private record Row(String id, Map<String, String> context) {}
+
+  /**
+   * The id of the first event of the export of {@code dataset} in {@code dir}, read from the file's head and first
+   * line only; null without the file, or when it is another data set's.
+   *
+   * @throws IOException if the file cannot be read or its head is malformed
+   */
+  static String firstId(Path dir, String dataset, int events) throws IOException {
+    try (JsonParser json = afterHead(dir.resolve(FILE), dataset, events)) {
+      return json != null && json.nextToken() == JsonToken.START_OBJECT ? JSON.readValue(json, Row.class).id() : null;
+    }
+  }
+
+  /**
+   * A parser of {@code file} past its head, when the head names {@code dataset} of {@code events} events (closing it
+   * closes the file); null without the file, or for another data set's.
+   */
+  private static JsonParser afterHead(Path file, String dataset, int events) throws IOException {
+    if (!Files.exists(file)) return null;
+    JsonParser json = JSON.createParser(new GZIPInputStream(new BufferedInputStream(Files.newInputStream(file),
+        1 << 16)));
+    try {
+      Map<?, ?> head = JSON.readValue(json, Map.class);
+      if (dataset.equals(head.get("dataset")) && head.get("events") instanceof Number n && n.intValue() == events) {
+        return json;
+      }
+    } catch (IOException | RuntimeException e) {
+      json.close();
+      throw e;
+    }
+    json.close();
+    return null;
+  }
 }

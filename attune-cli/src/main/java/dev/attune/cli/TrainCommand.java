@@ -553,10 +553,15 @@ final class TrainCommand implements Callable<Integer> {
    * a server on that store then knows the model was trained on its own data, whatever the export's name (shop QA: a
    * model trained on an export named 'combined' was warned of at every start as another data set's).
    */
-  static void noteExportOf(Map<String, Object> info, Path data, Dataset dataset) throws java.io.IOException {
+  static void noteExportOf(Map<String, Object> info, Path data, Dataset dataset) {
     if (dataset.events().size() == 0) return;
-    ExportedEvents exported = ExportedEvents.read(data, dataset.name(), dataset.events().size());
-    if (exported != null) info.put(EXPORT_OF, exported.id(0));
+    try {
+      // its head and first line only, not millions of ids (a review), and never a failure after the training
+      String first = ExportedEvents.firstId(data, dataset.name(), dataset.events().size());
+      if (first != null) info.put(EXPORT_OF, first);
+    } catch (java.io.IOException | RuntimeException e) {
+      // unread, the model is one a server may warn of as another data set's, as before
+    }
   }
 
   /** What every model directory's {@code model.json} says of its run, first: model, data, split and settings. */

@@ -759,7 +759,7 @@ final class Admin {
       seen.add(e.itemId());
       if (catalog.likes(e)) liked.add(e);
     }
-    List<dev.attune.events.Event> standIns = answering.standIns(liked, seen, chosen);
+    List<dev.attune.events.Event> standIns = answering.standIns(liked, seen, chosen, now);
     for (int k = standIns.size() - 1; k >= 0; k--) {
       events.addFirst(standIns.get(k));
       sentTimestamp.addFirst(false);

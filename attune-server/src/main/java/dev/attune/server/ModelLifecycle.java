@@ -656,14 +656,6 @@ final class ModelLifecycle implements AutoCloseable {
       } else {
         note = "no model was served";
       }
-      if (activeMeasured && activeNdcg != null && activeNdcg == 0) {
-        // news QA: a holdout of clicks on articles newer than the active version scored it 0, and every candidate
-        // passed (the rule's text was right, yet nothing said the comparison had been empty)
-        String empty = "the active version's NDCG@10 on this holdout is 0 (it found none of the holdout's items, as"
-            + " when they are newer than it): the comparison cannot tell a worse candidate, so this one passes whatever"
-            + " it scores";
-        note = note == null ? empty : note + "; " + empty;
-      }
       if (holdoutNote != null) note = note == null ? holdoutNote : note + "; " + holdoutNote;
       if (standIn != null) {
         String why = "the candidate would have learnt exactly the active version's events: the active version stood"
@@ -677,6 +669,14 @@ final class ModelLifecycle implements AutoCloseable {
         String why = "another version was activated while the candidate trained: the holdout was chosen for the one"
             + " served before, so the candidate is not published over it (activate it by hand)";
         note = note == null ? why : why + "; " + note;
+      }
+      if (activeMeasured && !activeChanged && activeNdcg != null && activeNdcg == 0) {
+        // news QA: a holdout of clicks on articles newer than the active version scored it 0, and every candidate
+        // passed (the rule's text was right, yet nothing said the comparison had been empty)
+        String empty = "the active version's NDCG@10 on this holdout is 0 (it found none of the holdout's items, as"
+            + " when they are newer than it): the comparison cannot tell a worse candidate, so this one passes whatever"
+            + " it scores";
+        note = note == null ? empty : note + "; " + empty;
       }
       j.checkCancelled(); // a stop during the measurement is not a version that "could not be measured"
       // a served version the gate cannot measure is not beaten by default: an unchecked candidate could be worse

@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import dev.attune.events.Item;
+import dev.attune.store.Store;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -21,49 +22,71 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * candidates at all, and which ones were depended on hashing (QA). Read from the per-category and per-creator sets, a
  * request examines only items that match, the newest first, so a bound on the work drops the oldest.
  *
- * <p>Order: items with a release time first, newest first; then items without one, by id. Thread-safe: readers
- * iterate concurrent sets (weakly consistent: an item added or removed during a request may or may not be seen);
- * writers are serialised.
+ * <p>Order: newest first, by release time, or for an item without one by when it entered the catalogue (a shop sends
+ * no release times: ordered by id, a new item whose id sorted after 10,000 others of its category was never read, a
+ * review found). Thread-safe: readers iterate concurrent sets (weakly consistent: an item added, moved or removed
+ * during a request may be seen once, twice or not at all; readers drop repeated ids); writers are serialised.
  */
 final class OutsideItems {
-  /** An indexed item: its release time ({@link Item#UNKNOWN_TIME} when it has none) and id. */
-  private record Entry(long releaseTime, String id) {}
+  /** An indexed item: its time (release, else entry into the catalogue) and id. */
+  private record Entry(long time, String id) {}
 
   private static final Comparator<Entry> NEWEST_FIRST =
-      Comparator.comparingLong((Entry e) -> -negatable(e.releaseTime())).thenComparing(Entry::id);
+      Comparator.comparingLong((Entry e) -> -negatable(e.time())).thenComparing(Entry::id);
 
-  /** {@link Item#UNKNOWN_TIME} (Long.MIN_VALUE, which negates to itself) one above, so it sorts after every time. */
-  private static long negatable(long releaseTime) {
-    return releaseTime == Item.UNKNOWN_TIME ? Long.MIN_VALUE + 1 : releaseTime;
+  /** Long.MIN_VALUE (which negates to itself) one above, so it sorts after every other time. */
+  private static long negatable(long time) {
+    return time == Long.MIN_VALUE ? Long.MIN_VALUE + 1 : time;
+  }
+
+  /** Most tags of one item indexed: tags are free-form, and an item's thousand tags would cost a thousand entries. */
+  static final int MAX_TAGS = 20;
+
+  private final boolean byTags;
+
+  /** An empty index; {@code byTags}: whether it is read by tag (the content rule's is, the unused fill's is not). */
+  OutsideItems(boolean byTags) {
+    this.byTags = byTags;
   }
 
   private final ConcurrentSkipListSet<Entry> all = new ConcurrentSkipListSet<>(NEWEST_FIRST);
   private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byCategory = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byCreator = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byTag = new ConcurrentHashMap<>();
-  /** Each indexed item as it was indexed, so that a change or removal finds every set it is in. */
-  private final ConcurrentHashMap<String, Item> indexed = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byScene = new ConcurrentHashMap<>();
+  /** Each indexed item as it was indexed, with its entry, so that a change or removal finds every set it is in. */
+  private final ConcurrentHashMap<String, Indexed> indexed = new ConcurrentHashMap<>();
 
-  /** Indexes {@code item}, replacing what was indexed under its id. */
-  synchronized void put(Item item) {
+  private record Indexed(Item item, Entry entry) {}
+
+  /** Indexes {@code stored}'s item, replacing what was indexed under its id. */
+  synchronized void put(Store.StoredItem stored) {
+    Item item = stored.item();
     remove(item.id());
-    Entry e = new Entry(item.releaseTime(), item.id());
-    indexed.put(item.id(), item);
+    Entry e = new Entry(item.hasReleaseTime() ? item.releaseTime() : stored.createdAtMillis(), item.id());
+    indexed.put(item.id(), new Indexed(item, e));
     all.add(e);
+    setOf(byScene, item.scene()).add(e);
     for (String c : item.categories()) setOf(byCategory, c).add(e);
     if (item.creator() != null) setOf(byCreator, item.creator()).add(e);
-    for (String t : item.tags()) setOf(byTag, t).add(e);
+    if (byTags) for (String t : indexedTags(item)) setOf(byTag, t).add(e);
+  }
+
+  private static List<String> indexedTags(Item item) {
+    return item.tags().size() <= MAX_TAGS ? item.tags() : item.tags().subList(0, MAX_TAGS);
   }
 
   /** Removes the item indexed under {@code id}, if any. */
   synchronized void remove(String id) {
-    Item item = indexed.remove(id);
-    if (item == null) return;
-    Entry e = new Entry(item.releaseTime(), id);
+    Indexed gone = indexed.remove(id);
+    if (gone == null) return;
+    Item item = gone.item();
+    Entry e = gone.entry();
     all.remove(e);
+    removeFrom(byScene, item.scene(), e);
     for (String c : item.categories()) removeFrom(byCategory, c, e);
     if (item.creator() != null) removeFrom(byCreator, item.creator(), e);
-    for (String t : item.tags()) removeFrom(byTag, t, e);
+    if (byTags) for (String t : indexedTags(item)) removeFrom(byTag, t, e);
   }
 
   private static ConcurrentSkipListSet<Entry> setOf(ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> index,
@@ -86,7 +109,7 @@ final class OutsideItems {
     return indexed.size();
   }
 
-  /** Every indexed id, newest release first. */
+  /** Every indexed id, newest first. */
   Iterator<String> newestFirst() {
     Iterator<Entry> it = all.iterator();
     return new Iterator<>() {
@@ -102,14 +125,22 @@ final class OutsideItems {
     };
   }
 
-  /** The ids in {@code category}, newest release first. */
+  /** The ids in {@code category}, newest first. */
   Iterator<String> newestFirstIn(String category) {
     return newestFirstOf(List.of(category), List.of(), List.of());
   }
 
+  /** The ids of {@code scene}, newest first. */
+  Iterator<String> newestFirstInScene(String scene) {
+    List<Iterator<Entry>> sources = new ArrayList<>();
+    addSources(sources, byScene, List.of(scene));
+    return new Merged(sources);
+  }
+
   /**
-   * The ids that have one of {@code categories}, one of {@code creators} or one of {@code tags}, newest release
-   * first, each once: a merge of those sets, so a reader that stops early has read the newest.
+   * The ids that have one of {@code categories}, one of {@code creators} or one of {@code tags} (of its first {@link
+   * #MAX_TAGS}; none for an index not read by tag), newest first, each once: a merge of those sets, so a reader that
+   * stops early has read the newest.
    */
   Iterator<String> newestFirstOf(Collection<String> categories, Collection<String> creators,
       Collection<String> tags) {

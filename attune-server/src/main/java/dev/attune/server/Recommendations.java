@@ -79,19 +79,29 @@ final class Recommendations {
    * per request for content candidates, and as many for the unused fill ({@link OutsideItems}).
    */
   static final int MAX_CONTENT_SCAN = 10_000;
+  /**
+   * At most this many index entries read per request, those passed over unread included (items the fallback learnt,
+   * hidden ones, releases to come): the bound on the work when they are many.
+   */
+  static final int MAX_INDEX_READ = 10 * MAX_CONTENT_SCAN;
+  /**
+   * Most tags of a history the content rule reads, those that weigh most: each opens a set of the index, and a common
+   * one matches most of the catalogue (a review: 50 events of 20 tags each took 105 ms over 100,000 new items).
+   */
+  static final int MAX_HISTORY_TAGS = 20;
 
   /**
    * Items the served model does not know (added after it was trained), and those it never learnt that were released
    * within {@code newItemDays} of its swap (a news site's articles published shortly before a job, not yet read, fell
    * from the top of a reader's list to the popularity fill's end once the job was published: QA): content candidates.
    */
-  private volatile OutsideItems unmodelled = new OutsideItems();
+  private volatile OutsideItems unmodelled = new OutsideItems(true);
   /**
    * Items of the served model that it never learnt ({@link ServingModel#untrained}), older releases or of no release
    * time: not new content, so apart from {@link #unmodelled}, whose content scan they filled (a review: items nobody
    * had played took 232 of 300 places ahead of the model's own), but unused items to fill a list with all the same.
    */
-  private volatile OutsideItems untrained = new OutsideItems();
+  private volatile OutsideItems untrained = new OutsideItems(false);
   /** Scene name → small id, for the per-model-index scene array. */
   private final ConcurrentHashMap<String, Integer> sceneIds = new ConcurrentHashMap<>();
   /**
@@ -122,10 +132,10 @@ final class Recommendations {
     ServingModel m = model;
     // filled off to the side and then published: cleared in place, a request during a swap saw no items outside the
     // model, so no content candidates (a review)
-    OutsideItems outside = new OutsideItems();
-    OutsideItems unlearnt = new OutsideItems();
+    OutsideItems outside = new OutsideItems(true);
+    OutsideItems unlearnt = new OutsideItems(false);
     if (m == null) {
-      for (Store.StoredItem i : catalog.all()) outside.put(i.item());
+      for (Store.StoredItem i : catalog.all()) outside.put(i);
       unmodelled = outside;
       untrained = unlearnt;
       view = null;
@@ -139,7 +149,7 @@ final class Recommendations {
     for (Store.StoredItem i : catalog.all()) {
       int index = m.items().indexOf(i.item().id());
       if (index < 0) {
-        (unlearntAndOld(m, i.item(), now) ? unlearnt : outside).put(i.item());
+        (unlearntAndOld(m, i.item(), now) ? unlearnt : outside).put(i);
       } else {
         sceneOf[index] = sceneIds.computeIfAbsent(i.item().scene(), k -> sceneIds.size());
         blocked[index] = i.hidden();
@@ -180,7 +190,7 @@ final class Recommendations {
       untrained.remove(itemId);
       if (s != null) {
         (v != null && unlearntAndOld(v.model(), s.item(), System.currentTimeMillis()) ? untrained : unmodelled)
-            .put(s.item());
+            .put(s);
       }
       return;
     }
@@ -305,10 +315,11 @@ final class Recommendations {
    * time 0 (new objects: tell them from the user's own by identity). None once they have {@link #COLD_EVENTS} liked
    * events, or chose nothing.
    */
-  List<Event> standIns(List<Event> liked, Set<String> seen, Preferences preferences) {
+  List<Event> standIns(List<Event> liked, Set<String> seen, Preferences preferences, long nowMillis) {
     if (liked.size() >= COLD_EVENTS || preferences.isEmpty()) return List.of();
     List<Event> seeds = new ArrayList<>();
-    for (ItemCounters.Ranked r : counters.popular(SEED_ITEMS, id -> !seen.contains(id) && matches(id, preferences))) {
+    for (ItemCounters.Ranked r : counters.popular(SEED_ITEMS,
+        id -> !seen.contains(id) && matches(id, preferences, nowMillis))) {
       Item item = itemOrNull(r.itemId()); // deleted since it was ranked, by a request beside this one: none
       if (item != null) seeds.add(new Event("onboarding", r.itemId(), ONBOARD_TYPE, 1f, 0L, item.scene()));
     }
@@ -376,7 +387,7 @@ final class Recommendations {
     boolean onboarding = positive.size() < COLD_EVENTS && !preferences.isEmpty();
     Set<Event> standIns = Set.of(); // by identity: a user's own event may equal one
     if (onboarding) {
-      List<Event> seeds = new ArrayList<>(standIns(positive, seen, preferences));
+      List<Event> seeds = new ArrayList<>(standIns(positive, seen, preferences, nowMillis));
       standIns = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       standIns.addAll(seeds);
       seeds.addAll(positive);
@@ -428,7 +439,7 @@ final class Recommendations {
       // the choices' other creators had popular items (a QA run: 8 of 15 jazz artists, then rock)
       int read = o.maxPerCreator() > 0 ? o.k() * POPULAR_READ_PER_CAPPED : o.k();
       for (ItemCounters.Ranked r : counters.popular(read,
-          id -> !pool.containsKey(id) && accepts(id, o, seen, nowMillis) && matches(id, preferences))) {
+          id -> !pool.containsKey(id) && accepts(id, o, seen, nowMillis) && matches(id, preferences, nowMillis))) {
         Candidate c = new Candidate(r.itemId(), Double.NaN, "popular", m == null ? -1 : m.items().indexOf(r.itemId()));
         c.popularity = r.count();
         pool.put(r.itemId(), c);
@@ -436,14 +447,14 @@ final class Recommendations {
       // popularity reads used items only: chosen categories or creators whose items nobody has used yet (a QA run's
       // "Drama") got none of them, and a plain popular list
       // counted as the cap per creator lets them through: matches on a few creators are not k of them (QA)
-      int chosen = usableUnderCap(pool.keySet().stream().filter(id -> matches(id, preferences)).toList(),
+      int chosen = usableUnderCap(pool.keySet().stream().filter(id -> matches(id, preferences, nowMillis)).toList(),
           o.maxPerCreator(), new HashMap<>());
       if (chosen < o.k()) {
         int want = (o.k() - chosen) * (o.maxPerCreator() > 0 ? POPULAR_READ_PER_CAPPED : 1);
-        addUnused(pool, id -> accepts(id, o, seen, nowMillis) && matches(id, preferences), want,
+        addUnused(pool, id -> accepts(id, o, seen, nowMillis) && matches(id, preferences, nowMillis), want,
             outside -> outside.newestFirstOf(preferences.categories(), preferences.creators(), List.of()));
       }
-      for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences);
+      for (Candidate c : pool.values()) c.preferred = matches(c.itemId, preferences, nowMillis);
     }
     // with a cap per creator, what counts is the candidates the cap lets through: a model's candidates on a few
     // creators filled the pool and left the list short (4 of 10 with one per artist, a review), and the most popular
@@ -471,8 +482,10 @@ final class Recommendations {
     // too few used items pass (a category or a scene whose items are all new, a platform younger than k plays): the
     // unused ones fill the list; only under a category filter, a scene nobody had used yet answered an empty list (QA)
     if (pool.size() < o.k()) {
+      // the filter's own items: read across every scene, a new scene's items came after 10,000 others (a review)
       addUnused(pool, id -> accepts(id, o, seen, nowMillis), o.k() - pool.size(),
-          o.category() == null ? OutsideItems::newestFirst : outside -> outside.newestFirstIn(o.category()));
+          o.category() != null ? outside -> outside.newestFirstIn(o.category())
+              : o.scene() != null ? outside -> outside.newestFirstInScene(o.scene()) : OutsideItems::newestFirst);
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m, dislikedVectors(m, history));
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
@@ -540,23 +553,35 @@ final class Recommendations {
       if (s == null) continue;
       for (String c : s.item().categories()) categoryCounts.merge(c, 1, Integer::sum);
       if (s.item().creator() != null) creatorCounts.merge(s.item().creator(), 1, Integer::sum);
-      for (String t : s.item().tags()) {
+      for (String t : new HashSet<>(s.item().tags())) { // a tag written twice on an item is one, as for a candidate
         double weight = catalog.tagWeight(t);
         if (weight > 0) tagProfile.merge(t, weight, Double::sum);
+      }
+    }
+    if (tagProfile.size() > MAX_HISTORY_TAGS) {
+      List<Map.Entry<String, Double>> heaviest = new ArrayList<>(tagProfile.entrySet());
+      heaviest.sort(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+      tagProfile = new HashMap<>();
+      for (Map.Entry<String, Double> t : heaviest.subList(0, MAX_HISTORY_TAGS)) {
+        tagProfile.put(t.getKey(), t.getValue());
       }
     }
     if (categoryCounts.isEmpty() && creatorCounts.isEmpty() && tagProfile.isEmpty()) return;
     double profileNorm = 0;
     for (double v : tagProfile.values()) profileNorm += v * v;
     profileNorm = Math.sqrt(profileNorm);
+    int read = 0;
     int scanned = 0;
     List<Candidate> found = new ArrayList<>();
     java.util.Iterator<String> matching = unmodelled.newestFirstOf(categoryCounts.keySet(), creatorCounts.keySet(),
         tagProfile.keySet());
-    while (matching.hasNext() && ++scanned <= MAX_CONTENT_SCAN) {
+    while (matching.hasNext() && ++read <= MAX_INDEX_READ && scanned < MAX_CONTENT_SCAN) {
       String id = matching.next();
-      if (pool.containsKey(id) || !accepts(id, o, seen, nowMillis)) continue;
-      if (scoredBy != null && scoredBy.learnt(id)) continue;
+      // passed over uncounted: without a model every item of the catalogue is in the index, most of them the
+      // fallback's, and counted they left a new item after 10,000 of them unread (a review)
+      if (pool.containsKey(id) || scoredBy != null && scoredBy.learnt(id)) continue;
+      if (!accepts(id, o, seen, nowMillis)) continue;
+      scanned++;
       Item item = itemOrNull(id);
       if (item == null) continue;
       int matches = item.creator() == null ? 0 : creatorCounts.getOrDefault(item.creator(), 0);
@@ -616,14 +641,19 @@ final class Recommendations {
   private List<String> unused(java.util.function.Predicate<String> wanted, int want,
       java.util.function.Function<OutsideItems, java.util.Iterator<String>> order) {
     List<Item> unused = new ArrayList<>();
+    // an item edited or moved during the read can come twice (a review: similar items listed one twice)
+    Set<String> read = new HashSet<>();
     // items added since the model, then its own that it never learnt; each newest first, so want of each is enough
     for (OutsideItems outside : List.of(unmodelled, untrained)) {
       java.util.Iterator<String> ids = order.apply(outside);
+      int entries = 0;
       int scanned = 0;
       int taken = 0;
-      while (ids.hasNext() && ++scanned <= MAX_CONTENT_SCAN && taken < want) {
+      while (ids.hasNext() && ++entries <= MAX_INDEX_READ && scanned < MAX_CONTENT_SCAN && taken < want) {
         String id = ids.next();
-        if (counters.count(id) > 0 || !wanted.test(id)) continue;
+        if (!read.add(id) || counters.count(id) > 0) continue;
+        scanned++;
+        if (!wanted.test(id)) continue;
         Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
         if (stored != null) {
           unused.add(stored.item());
@@ -707,9 +737,11 @@ final class Recommendations {
     return item != null && item.categories().contains(category);
   }
 
-  private boolean matches(String itemId, Preferences p) {
+  /** Whether the item matches onboarding choices: not hidden, released, of a chosen creator or category. */
+  private boolean matches(String itemId, Preferences p, long nowMillis) {
     Store.StoredItem s = catalog.get(itemId);
-    if (s == null || s.hidden()) return false;
+    // a release to come neither stands in for a history nor counts as chosen (a review: an embargoed article did)
+    if (s == null || s.hidden() || upcoming(s.item(), nowMillis)) return false;
     Item item = s.item();
     return item.creator() != null && p.creators().contains(item.creator())
         || item.categories().stream().anyMatch(p.categories()::contains);

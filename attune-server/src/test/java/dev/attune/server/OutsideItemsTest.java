@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.events.Item;
+import dev.attune.store.Store;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -11,9 +12,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OutsideItemsTest {
-  private static Item item(String id, long releaseTime, String creator, String... categories) {
-    return new Item(id, "news", null, creator, null, List.of(categories), List.of(), Float.NaN, releaseTime, null,
-        Map.of());
+  /** An item of {@code scene} released at {@code releaseTime} that entered the catalogue at {@code created}. */
+  private static Store.StoredItem item(String id, String scene, long releaseTime, long created, String creator,
+      List<String> tags, String... categories) {
+    return new Store.StoredItem(new Item(id, scene, null, creator, null, List.of(categories), tags, Float.NaN,
+        releaseTime, null, Map.of()), false, created);
+  }
+
+  private static Store.StoredItem item(String id, long releaseTime, String creator, String... categories) {
+    return item(id, "news", releaseTime, 0L, creator, List.of(), categories);
   }
 
   private static List<String> all(Iterator<String> it) {
@@ -23,42 +30,59 @@ class OutsideItemsTest {
   }
 
   @Test
-  void readsNewestReleaseFirstThenItemsWithoutOneById() {
-    OutsideItems index = new OutsideItems();
-    index.put(item("b-none", Item.UNKNOWN_TIME, null, "sport"));
-    index.put(item("old", 1_000L, null, "sport"));
-    index.put(item("a-none", Item.UNKNOWN_TIME, null, "arts"));
-    index.put(item("new", 5_000L, null, "arts"));
-    index.put(item("negative", -7L, null, "arts")); // before 1970: still a time, older than every other
-    assertEquals(List.of("new", "old", "negative", "a-none", "b-none"), all(index.newestFirst()));
-    assertEquals(List.of("old", "b-none"), all(index.newestFirstIn("sport")));
+  void readsNewestFirstByReleaseOrElseByEntryIntoTheCatalogue() {
+    OutsideItems index = new OutsideItems(true);
+    index.put(item("b-none", "news", Item.UNKNOWN_TIME, 3_000L, null, List.of(), "sport"));
+    index.put(item("old", "news", 1_000L, 9_000L, null, List.of(), "sport"));
+    index.put(item("a-none", "news", Item.UNKNOWN_TIME, 500L, null, List.of(), "arts"));
+    index.put(item("new", "news", 5_000L, 0L, null, List.of(), "arts"));
+    index.put(item("negative", "news", -7L, 0L, null, List.of(), "arts")); // before 1970: a time all the same
+    // without a release time an item counts from when the catalogue got it (a shop sends none: by id, a new item
+    // after 10,000 others of its category was never read)
+    assertEquals(List.of("new", "b-none", "old", "a-none", "negative"), all(index.newestFirst()));
+    assertEquals(List.of("b-none", "old"), all(index.newestFirstIn("sport")));
     assertEquals(List.of(), all(index.newestFirstIn("weather")));
   }
 
   @Test
-  void mergesCategoriesAndCreatorsEachItemOnce() {
-    OutsideItems index = new OutsideItems();
-    index.put(item("both", 3_000L, "ann", "sport", "arts"));
+  void mergesCategoriesCreatorsAndTagsEachItemOnce() {
+    OutsideItems index = new OutsideItems(true);
+    index.put(item("both", "news", 3_000L, 0L, "ann", List.of("red"), "sport", "arts"));
     index.put(item("sport", 2_000L, null, "sport"));
     index.put(item("by-ann", 4_000L, "ann"));
     index.put(item("other", 9_000L, "bob", "science"));
-    assertEquals(List.of("by-ann", "both", "sport"),
-        all(index.newestFirstOf(List.of("sport", "arts"), List.of("ann"), List.of())));
+    index.put(item("tagged", "news", 1_000L, 0L, null, List.of("red", "red"), "science"));
+    assertEquals(List.of("by-ann", "both", "sport", "tagged"),
+        all(index.newestFirstOf(List.of("sport", "arts"), List.of("ann"), List.of("red"))));
     assertEquals(List.of(), all(index.newestFirstOf(List.of(), List.of(), List.of())));
+    OutsideItems untagged = new OutsideItems(false); // the unused fill's: never read by tag
+    untagged.put(item("tagged", "news", 1_000L, 0L, null, List.of("red"), "science"));
+    assertEquals(List.of(), all(untagged.newestFirstOf(List.of(), List.of(), List.of("red"))));
+  }
+
+  @Test
+  void readsAScenesItemsOnly() {
+    OutsideItems index = new OutsideItems(true);
+    index.put(item("song", "music", 9_000L, 0L, null, List.of()));
+    index.put(item("pod", "podcast", 1_000L, 0L, null, List.of()));
+    assertEquals(List.of("pod"), all(index.newestFirstInScene("podcast")));
+    assertEquals(List.of(), all(index.newestFirstInScene("video")));
   }
 
   @Test
   void aChangedOrRemovedItemLeavesItsFormerSets() {
-    OutsideItems index = new OutsideItems();
-    index.put(item("x", 1_000L, "ann", "sport"));
-    index.put(item("x", 2_000L, "bob", "arts")); // recategorised and re-released
-    assertEquals(List.of(), all(index.newestFirstOf(List.of("sport"), List.of("ann"), List.of())));
-    assertEquals(List.of("x"), all(index.newestFirstOf(List.of("arts"), List.of("bob"), List.of())));
+    OutsideItems index = new OutsideItems(true);
+    index.put(item("x", "news", 1_000L, 0L, "ann", List.of("red"), "sport"));
+    index.put(item("x", "podcast", 2_000L, 0L, "bob", List.of("blue"), "arts")); // recategorised, re-released
+    assertEquals(List.of(), all(index.newestFirstOf(List.of("sport"), List.of("ann"), List.of("red"))));
+    assertEquals(List.of(), all(index.newestFirstInScene("news")));
+    assertEquals(List.of("x"), all(index.newestFirstOf(List.of("arts"), List.of("bob"), List.of("blue"))));
     assertEquals(1, index.size());
     index.remove("x");
     index.remove("never-indexed");
     assertTrue(index.isEmpty());
     assertEquals(List.of(), all(index.newestFirst()));
     assertEquals(List.of(), all(index.newestFirstIn("arts")));
+    assertEquals(List.of(), all(index.newestFirstInScene("podcast")));
   }
 }
