@@ -620,10 +620,10 @@ final class Recommendations {
 
   /**
    * Up to {@code want} items nobody has used yet that {@code wanted} takes: source {@code popular} with no users
-   * (score 0, below every used item), newest release first, then by id. The popularity fill reads only items with
-   * users, so a category filter (or a scene) whose items are all new (added by {@code POST /v1/items}, not yet in the
-   * model, unused) answered an empty list, although the client asked for exactly those items, and onboarding choices
-   * of such categories or creators shaped nothing (QA runs). Only items the model does not know or never learnt are
+   * (score 0, below every used item), newest release first, then those without one, newest in the catalogue first.
+   * The popularity fill reads only items with users, so a category filter (or a scene) whose items are all new (added
+   * by {@code POST /v1/items}, not yet in the model, unused) answered an empty list, although the client asked for
+   * exactly those items, and onboarding choices of such categories or creators shaped nothing (QA runs). Only items the model does not know or never learnt are
    * read, those {@code order} gives (all of them, or a category's, newest first), at most {@link #MAX_CONTENT_SCAN}
    * of each kind: an item it knows is a model candidate.
    */
@@ -636,35 +636,42 @@ final class Recommendations {
 
   /**
    * Up to {@code want} ids of items nobody has used yet, outside the model or never learnt by it, that {@code wanted}
-   * takes, newest release first, then by id; read as {@link #addUnused} says.
+   * takes, in {@link #addUnused}'s order.
    */
   private List<String> unused(java.util.function.Predicate<String> wanted, int want,
       java.util.function.Function<OutsideItems, java.util.Iterator<String>> order) {
-    List<Item> unused = new ArrayList<>();
+    List<Store.StoredItem> unused = new ArrayList<>();
     // an item edited or moved during the read can come twice (a review: similar items listed one twice)
     Set<String> read = new HashSet<>();
-    // items added since the model, then its own that it never learnt; each newest first, so want of each is enough
+    // items added since the model, then its own that it never learnt. The index reads an item without a release time
+    // by when the catalogue got it, among the release times, and the answer puts it after every release: so the read
+    // goes on until want released items are found, keeping the first want of the others (the newest in the catalogue)
     for (OutsideItems outside : List.of(unmodelled, untrained)) {
       java.util.Iterator<String> ids = order.apply(outside);
       int entries = 0;
       int scanned = 0;
-      int taken = 0;
-      while (ids.hasNext() && ++entries <= MAX_INDEX_READ && scanned < MAX_CONTENT_SCAN && taken < want) {
+      int released = 0;
+      int undated = 0;
+      while (ids.hasNext() && ++entries <= MAX_INDEX_READ && scanned < MAX_CONTENT_SCAN && released < want) {
         String id = ids.next();
         if (!read.add(id) || counters.count(id) > 0) continue;
         scanned++;
         if (!wanted.test(id)) continue;
         Store.StoredItem stored = catalog.get(id); // again: deleted since, by a request beside this one
-        if (stored != null) {
-          unused.add(stored.item());
-          taken++;
+        if (stored == null) continue;
+        if (stored.item().hasReleaseTime()) {
+          released++;
+          unused.add(stored);
+        } else if (undated++ < want) {
+          unused.add(stored);
         }
       }
     }
-    // releases still to come are not accepted (wanted), so this is the order /v1/new reads
-    unused.sort(Comparator.comparingLong((Item i) -> i.hasReleaseTime() ? -i.releaseTime() : Long.MAX_VALUE)
-        .thenComparing(Item::id));
-    return unused.stream().limit(want).map(Item::id).toList();
+    // releases still to come are not accepted (wanted): newest release first, as /v1/new reads them, then the items
+    // without one, the newest in the catalogue first
+    unused.sort(Comparator.comparingLong((Store.StoredItem i) -> i.item().hasReleaseTime() ? -i.item().releaseTime()
+        : Long.MAX_VALUE).thenComparingLong(i -> -i.createdAtMillis()).thenComparing(i -> i.item().id()));
+    return unused.stream().limit(want).map(i -> i.item().id()).toList();
   }
 
   /**
