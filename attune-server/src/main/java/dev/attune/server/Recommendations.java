@@ -623,9 +623,9 @@ final class Recommendations {
    * (score 0, below every used item), newest release first, then those without one, newest in the catalogue first.
    * The popularity fill reads only items with users, so a category filter (or a scene) whose items are all new (added
    * by {@code POST /v1/items}, not yet in the model, unused) answered an empty list, although the client asked for
-   * exactly those items, and onboarding choices of such categories or creators shaped nothing (QA runs). Only items the model does not know or never learnt are
-   * read, those {@code order} gives (all of them, or a category's, newest first), at most {@link #MAX_CONTENT_SCAN}
-   * of each kind: an item it knows is a model candidate.
+   * exactly those items, and onboarding choices of such categories or creators shaped nothing (QA runs). Only items
+   * the model does not know or never learnt are read, those {@code order} gives (all of them, or a category's or a
+   * scene's, newest first), at most {@link #MAX_CONTENT_SCAN} of each kind: an item it knows is a model candidate.
    */
   private void addUnused(Map<String, Candidate> pool, java.util.function.Predicate<String> wanted, int want,
       java.util.function.Function<OutsideItems, java.util.Iterator<String>> order) {
