@@ -125,7 +125,7 @@ public final class HistoryCacheMemory {
    * (the start's abuse review reads the whole store) has ended. Throws after 90 s without that, rather than give a
    * figure of work half done (a review saw 69 to 211 MB in five samples taken at once).
    */
-  private static long settledHeap() throws InterruptedException {
+  static long settledHeap() throws InterruptedException {
     List<Long> samples = new ArrayList<>();
     long deadline = System.nanoTime() + 90_000_000_000L;
     while (System.nanoTime() < deadline) {

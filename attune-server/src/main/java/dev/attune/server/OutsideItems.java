@@ -59,11 +59,27 @@ final class OutsideItems {
 
   private record Indexed(Item item, Entry entry) {}
 
+  /**
+   * Indexes every item of {@code stored}, oldest first: each then enters each of its sets at the head, where a skip
+   * list finds its place at once (put in the catalogue's order, 200,000 items of 15 sets each took seconds of a
+   * server's start, under the lock that item writes wait for: a heap measurement's stack samples).
+   */
+  synchronized void putAll(java.util.Collection<Store.StoredItem> stored) {
+    List<Store.StoredItem> oldestFirst = new ArrayList<>(stored);
+    oldestFirst.sort(Comparator.comparing((Store.StoredItem s) -> entryOf(s), NEWEST_FIRST.reversed()));
+    for (Store.StoredItem s : oldestFirst) put(s);
+  }
+
+  private static Entry entryOf(Store.StoredItem stored) {
+    Item item = stored.item();
+    return new Entry(item.hasReleaseTime() ? item.releaseTime() : stored.createdAtMillis(), item.id());
+  }
+
   /** Indexes {@code stored}'s item, replacing what was indexed under its id. */
   synchronized void put(Store.StoredItem stored) {
     Item item = stored.item();
     remove(item.id());
-    Entry e = new Entry(item.hasReleaseTime() ? item.releaseTime() : stored.createdAtMillis(), item.id());
+    Entry e = entryOf(stored);
     indexed.put(item.id(), new Indexed(item, e));
     all.add(e);
     setOf(byScene, item.scene()).add(e);

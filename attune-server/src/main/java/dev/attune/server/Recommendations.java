@@ -135,7 +135,7 @@ final class Recommendations {
     OutsideItems outside = new OutsideItems(true);
     OutsideItems unlearnt = new OutsideItems(false);
     if (m == null) {
-      for (Store.StoredItem i : catalog.all()) outside.put(i);
+      outside.putAll(catalog.all());
       unmodelled = outside;
       untrained = unlearnt;
       view = null;
@@ -146,16 +146,20 @@ final class Recommendations {
     long[] releaseOf = new long[m.items().size()];
     Arrays.fill(blocked, true);
     long now = System.currentTimeMillis();
+    List<Store.StoredItem> added = new ArrayList<>();
+    List<Store.StoredItem> neverLearnt = new ArrayList<>();
     for (Store.StoredItem i : catalog.all()) {
       int index = m.items().indexOf(i.item().id());
       if (index < 0) {
-        (unlearntAndOld(m, i.item(), now) ? unlearnt : outside).put(i);
+        (unlearntAndOld(m, i.item(), now) ? neverLearnt : added).add(i);
       } else {
         sceneOf[index] = sceneIds.computeIfAbsent(i.item().scene(), k -> sceneIds.size());
         blocked[index] = i.hidden();
         releaseOf[index] = i.item().releaseTime();
       }
     }
+    outside.putAll(added);
+    unlearnt.putAll(neverLearnt);
     unmodelled = outside;
     untrained = unlearnt;
     view = new IndexView(m, blocked, sceneOf, releaseOf);

@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.attune.events.Item;
 import dev.attune.store.Store;
@@ -32,5 +33,26 @@ class CatalogTest {
     catalog.remove("c");
     catalog.remove("missing");
     assertEquals(Math.log(1), catalog.tagWeight("common"), 1e-12);
+  }
+
+  /** Two items' equal names are one instance in the catalogue (each held its own copies: a heap measurement). */
+  @Test
+  void itemsShareTheirNames() {
+    Catalog catalog = new Catalog();
+    catalog.put(new Store.StoredItem(new Item("a", new String("music"), null, new String("band"), null,
+        List.of(new String("rock")), List.of(new String("loud")), Float.NaN, Item.UNKNOWN_TIME, null, Map.of()), false,
+        0L));
+    catalog.putIfAbsent(new Store.StoredItem(new Item("b", new String("music"), null, new String("band"), null,
+        List.of(new String("rock")), List.of(new String("loud")), Float.NaN, Item.UNKNOWN_TIME, null, Map.of()), false,
+        0L));
+    catalog.putIfAbsent("c", new String("music"), 0L);
+    Item a = catalog.get("a").item();
+    Item b = catalog.get("b").item();
+    assertSame(a.scene(), b.scene());
+    assertSame(a.scene(), catalog.get("c").item().scene());
+    assertSame(a.creator(), b.creator());
+    assertSame(a.categories().get(0), b.categories().get(0));
+    assertSame(a.tags().get(0), b.tags().get(0));
+    assertEquals(List.of("rock"), b.categories(), "the same names");
   }
 }

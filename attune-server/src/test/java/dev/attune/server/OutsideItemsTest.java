@@ -60,6 +60,24 @@ class OutsideItemsTest {
     assertEquals(List.of(), all(untagged.newestFirstOf(List.of(), List.of(), List.of("red"))));
   }
 
+  /** Indexed all at once (oldest first, for the skip lists' sake), the index reads as when put one by one. */
+  @Test
+  void indexedAllAtOnceItReadsAsPutOneByOne() {
+    List<Store.StoredItem> items = new ArrayList<>();
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    for (int i = 0; i < 200; i++) {
+      items.add(item("i" + i, "news", random.nextBoolean() ? random.nextLong(10_000L) : Item.UNKNOWN_TIME,
+          random.nextLong(10_000L), "c" + random.nextInt(5), List.of("t" + random.nextInt(7)), "k" + random.nextInt(4)));
+    }
+    OutsideItems one = new OutsideItems(true);
+    for (Store.StoredItem s : items) one.put(s);
+    OutsideItems all = new OutsideItems(true);
+    all.putAll(items);
+    assertEquals(all(one.newestFirst()), all(all.newestFirst()));
+    assertEquals(all(one.newestFirstOf(List.of("k1"), List.of("c2"), List.of("t3"))),
+        all(all.newestFirstOf(List.of("k1"), List.of("c2"), List.of("t3"))));
+  }
+
   @Test
   void readsAScenesItemsOnly() {
     OutsideItems index = new OutsideItems(true);
