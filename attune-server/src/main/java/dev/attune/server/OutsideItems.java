@@ -13,13 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
- * Catalogue items outside what the served model learnt, newest release first, and the same by category, by creator
- * and by tag: where {@link Recommendations} finds content candidates (items sharing a category, the creator or a tag
- * with a history) and the unused items that fill a short list.
+ * Catalogue items outside what the served model learnt, newest first, and the same by category, creator, tag and
+ * scene: where {@link Recommendations} finds content candidates (items sharing a category, the creator or a tag with a
+ * history) and the unused items that fill a short list.
  *
  * <p>Why an index: a request read these items from an unordered set and stopped after 10,000 of them, matching or
  * not, so on a news site that had added 12,000 articles since its model, a reader's fresh sport articles were no
- * candidates at all, and which ones were depended on hashing (QA). Read from the per-category and per-creator sets, a
+ * candidates at all, and which ones were depended on hashing (QA). Read from the sets of what a history has, a
  * request examines only items that match, the newest first, so a bound on the work drops the oldest.
  *
  * <p>Order: newest first, by release time, or for an item without one by when it entered the catalogue (a shop sends
