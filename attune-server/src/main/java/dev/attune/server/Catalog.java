@@ -120,9 +120,10 @@ final class Catalog {
   }
 
   /**
-   * One instance of each scene, creator, album, category and tag name items have had: each item's were its own copies
-   * (3.2 million strings over 200,000 items of 13 names each, about as much heap as the index of new items takes: a
-   * heap measurement). It only grows, as {@link #scenes} does.
+   * One instance of each scene, creator, category and tag name items have: each item's were its own copies (3.2
+   * million strings over 200,000 items of 13 names each, about as much heap as the index of new items takes: a heap
+   * measurement). A tag no item has any more is let go (tags are free-form: a client re-sending an item with new tags
+   * would grow it for good); scenes, creators and categories stay, as {@link #scenes} and the names for messages do.
    */
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
 
@@ -141,7 +142,7 @@ final class Catalog {
   /** {@code stored} with its item's names the catalogue's own instances. */
   private Store.StoredItem withSharedNames(Store.StoredItem stored) {
     Item i = stored.item();
-    Item item = new Item(i.id(), shared(i.scene()), i.title(), shared(i.creator()), shared(i.album()),
+    Item item = new Item(i.id(), shared(i.scene()), i.title(), shared(i.creator()), i.album(),
         shared(i.categories()), shared(i.tags()), i.durationSeconds(), i.releaseTime(), i.text(), i.attributes());
     return new Store.StoredItem(item, stored.hidden(), stored.createdAtMillis());
   }
@@ -151,7 +152,10 @@ final class Catalog {
 
   private void countTags(Item item, int change) {
     for (String t : new java.util.HashSet<>(item.tags())) {
-      itemsPerTag.compute(t, (k, n) -> n == null ? (change > 0 ? change : null) : n + change > 0 ? n + change : null);
+      Integer left = itemsPerTag.compute(t, (k, n) -> n == null ? (change > 0 ? change : null)
+          : n + change > 0 ? n + change : null);
+      // a put beside this may take the instance let go: its item keeps it, and the next one shares another
+      if (left == null) names.remove(t);
     }
   }
 

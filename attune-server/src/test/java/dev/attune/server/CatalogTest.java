@@ -54,5 +54,11 @@ class CatalogTest {
     assertSame(a.categories().get(0), b.categories().get(0));
     assertSame(a.tags().get(0), b.tags().get(0));
     assertEquals(List.of("rock"), b.categories(), "the same names");
+    // a tag no item has any more is let go: free-form tags sent anew must not pile up
+    catalog.remove("a");
+    catalog.remove("b");
+    catalog.put(new Store.StoredItem(new Item("d", "music", null, null, null, List.of(), List.of(new String("loud")),
+        Float.NaN, Item.UNKNOWN_TIME, null, Map.of()), false, 0L));
+    org.junit.jupiter.api.Assertions.assertNotSame(a.tags().get(0), catalog.get("d").item().tags().get(0));
   }
 }
