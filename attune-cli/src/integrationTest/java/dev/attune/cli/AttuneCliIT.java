@@ -210,7 +210,8 @@ class AttuneCliIT {
     assertEquals(0.0, serveSettings(Map.of("ATTUNE_DISLIKE_PENALTY", "0")).config().dislikePenalty());
     String badPenalty = assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_DISLIKE_PENALTY", "-0.5"))).getMessage();
-    assertTrue(badPenalty.startsWith("ATTUNE_DISLIKE_PENALTY (file key dislikePenalty) must be >= 0"), badPenalty);
+    assertTrue(badPenalty.startsWith("ATTUNE_DISLIKE_PENALTY (file key dislikePenalty) must be a finite number >= 0"),
+        badPenalty);
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_DISLIKE_PENALTY", "two"))).getMessage()
         .startsWith("ATTUNE_DISLIKE_PENALTY (file key dislikePenalty) must be a number"));
@@ -219,7 +220,11 @@ class AttuneCliIT {
     assertEquals(0.5, serveSettings(Map.of("ATTUNE_CONTENT_WEIGHT", "0.5")).config().contentWeight());
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_CONTENT_WEIGHT", "-1"))).getMessage()
-        .startsWith("ATTUNE_CONTENT_WEIGHT (file key contentWeight) must be >= 0"));
+        .startsWith("ATTUNE_CONTENT_WEIGHT (file key contentWeight) must be a finite number >= 0"));
+    // a QA re-check: Infinity was refused as "must be >= 0", which it is
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> serveSettings(Map.of("ATTUNE_CONTENT_WEIGHT", "Infinity"))).getMessage()
+        .contains("must be a finite number >= 0: Infinity"));
     IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
         () -> serveSettings(Map.of("ATTUNE_ANONYMOUS_RATE_LIMIT", "-1")));
     assertTrue(negative.getMessage().contains("anonymousRateLimit") && negative.getMessage().contains(">= 0"),

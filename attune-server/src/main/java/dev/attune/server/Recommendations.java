@@ -534,12 +534,12 @@ final class Recommendations {
 
   /**
    * Items the model does not know (added since it was trained) that share a category, the creator or a tag with the
-   * history's liked items, source {@code content}: their affinity is the larger of the share of liked events that
-   * share a category or the creator with the item, and {@link #TAG_SHARE} times the cosine of the item's tags to the
-   * liked events' tags, each tag weighted by {@link Catalog#tagWeight} (a tag on most items tells little, one on every
-   * item nothing; tags are free-form and many, so the share of one tag would put every item of a common one first);
-   * ranked by {@link ServerConfig#contentWeight} times it. This is what makes a new item with attributes
-   * recommendable before retraining.
+   * history's liked items, source {@code content}: their affinity is the larger of the largest share of liked events
+   * that have one of the item's categories, or its creator (each counted apart), and {@link #TAG_SHARE} times the
+   * cosine of the item's tags to the liked events' tags, each tag weighted by {@link Catalog#tagWeight} (a tag on most
+   * items tells little, one on every item nothing; tags are free-form and many, so the share of one tag would put every
+   * item of a common one first); ranked by {@link ServerConfig#contentWeight} times it. This is what makes a new item
+   * with attributes recommendable before retraining.
    *
    * @param scoredBy the fallback when it read the history, else null: the items some user liked when it was fitted
    *     it scored (or found no evidence for), so they are no content candidates ({@link FallbackModel#learnt}). With

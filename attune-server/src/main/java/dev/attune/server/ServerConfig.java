@@ -81,10 +81,10 @@ public record ServerConfig(String host, int port, int maxBatch, long maxBodyByte
       throw new IllegalArgumentException("freshnessBoost must be >= 0: " + freshnessBoost);
     }
     if (!(dislikePenalty >= 0) || Double.isInfinite(dislikePenalty)) {
-      throw new IllegalArgumentException("dislikePenalty must be >= 0: " + dislikePenalty);
+      throw new IllegalArgumentException("dislikePenalty must be a finite number >= 0: " + dislikePenalty);
     }
     if (!(contentWeight >= 0) || Double.isInfinite(contentWeight)) {
-      throw new IllegalArgumentException("contentWeight must be >= 0: " + contentWeight);
+      throw new IllegalArgumentException("contentWeight must be a finite number >= 0: " + contentWeight);
     }
     if (!java.util.List.of("itemknn", "als", "none").contains(fallbackModel)) {
       throw new IllegalArgumentException("fallbackModel must be itemknn, als or none: " + fallbackModel);

@@ -66,8 +66,9 @@ class OutsideItemsTest {
     List<Store.StoredItem> items = new ArrayList<>();
     java.util.SplittableRandom random = new java.util.SplittableRandom(3);
     for (int i = 0; i < 200; i++) {
-      items.add(item("i" + i, "news", random.nextBoolean() ? random.nextLong(10_000L) : Item.UNKNOWN_TIME,
-          random.nextLong(10_000L), "c" + random.nextInt(5), List.of("t" + random.nextInt(7)), "k" + random.nextInt(4)));
+      long released = random.nextBoolean() ? random.nextLong(10_000L) : Item.UNKNOWN_TIME;
+      items.add(item("i" + i, "news", released, random.nextLong(10_000L), "c" + random.nextInt(5),
+          List.of("t" + random.nextInt(7)), "k" + random.nextInt(4)));
     }
     OutsideItems one = new OutsideItems(true);
     for (Store.StoredItem s : items) one.put(s);
