@@ -1285,9 +1285,7 @@ final class Api {
 
   private boolean keep(String itemId, String scene) {
     Store.StoredItem s = catalog.get(itemId);
-    // a release still to come is listed nowhere until it comes, as a hidden item (QA: embargoed articles trended)
-    return s != null && !s.hidden() && !Recommendations.upcoming(s.item(), clock.getAsLong())
-        && (scene == null || scene.equals(s.item().scene()));
+    return Catalog.listable(s, clock.getAsLong()) && (scene == null || scene.equals(s.item().scene()));
   }
 
   private static Map<String, Object> ranked(String itemId, double score, String source) {

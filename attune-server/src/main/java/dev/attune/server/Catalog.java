@@ -96,10 +96,18 @@ final class Catalog {
     return ModelTrainer.WEIGHTS.weight(e.type(), e.value(), duration);
   }
 
-  /** Whether the item exists and is not hidden. */
-  boolean recommendable(String itemId) {
-    Store.StoredItem i = items.get(itemId);
-    return i != null && !i.hidden();
+  /**
+   * Whether {@code stored} may be listed anywhere (recommendations, popular, trending, new, similar, onboarding
+   * stand-ins): it exists (null: deleted), is not hidden, and its release has come. A release still to come is listed
+   * nowhere until it comes, as a hidden item (a news site's embargoed articles were recommended and trended: QA).
+   */
+  static boolean listable(Store.StoredItem stored, long nowMillis) {
+    return stored != null && !stored.hidden() && !upcoming(stored.item(), nowMillis);
+  }
+
+  /** Whether the item's release is still to come. */
+  private static boolean upcoming(Item item, long nowMillis) {
+    return item.hasReleaseTime() && item.releaseTime() > nowMillis;
   }
 
   void put(Store.StoredItem stored) {

@@ -730,14 +730,6 @@ final class Recommendations {
     return usable;
   }
 
-  /**
-   * Whether the item's release is still to come: it is recommended nowhere until then (a news site's embargoed
-   * articles were recommended and trended before their time: QA), as a hidden item.
-   */
-  static boolean upcoming(Item item, long nowMillis) {
-    return item.hasReleaseTime() && item.releaseTime() > nowMillis;
-  }
-
   /** Whether the item has a release time, and it has come: a release still to come is not new, nor boosted. */
   private static boolean released(Item item, long nowMillis) {
     return item.hasReleaseTime() && item.releaseTime() <= nowMillis;
@@ -748,11 +740,11 @@ final class Recommendations {
     return item != null && item.categories().contains(category);
   }
 
-  /** Whether the item matches onboarding choices: not hidden, released, of a chosen creator or category. */
+  /** Whether the item matches onboarding choices: {@link Catalog#listable}, of a chosen creator or category. */
   private boolean matches(String itemId, Preferences p, long nowMillis) {
     Store.StoredItem s = catalog.get(itemId);
     // a release to come neither stands in for a history nor counts as chosen (a review: an embargoed article did)
-    if (s == null || s.hidden() || upcoming(s.item(), nowMillis)) return false;
+    if (!Catalog.listable(s, nowMillis)) return false;
     Item item = s.item();
     return item.creator() != null && p.creators().contains(item.creator())
         || item.categories().stream().anyMatch(p.categories()::contains);
@@ -760,9 +752,8 @@ final class Recommendations {
 
   private boolean accepts(String itemId, Options o, Set<String> seen, long nowMillis) {
     Store.StoredItem s = catalog.get(itemId);
-    if (s == null || s.hidden()) return false;
+    if (!Catalog.listable(s, nowMillis)) return false;
     Item item = s.item();
-    if (upcoming(item, nowMillis)) return false;
     if (o.scene() != null && !o.scene().equals(item.scene())) return false;
     if (o.exclude().contains(itemId)) return false;
     if (!o.allowRepeats() && seen.contains(itemId)) return false;
