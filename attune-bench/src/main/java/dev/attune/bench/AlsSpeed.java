@@ -3,8 +3,6 @@ package dev.attune.bench;
 import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
-import dev.attune.data.importers.ImportOptions;
-import dev.attune.data.importers.Importer;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.EvalResult;
 import dev.attune.eval.Evaluator;
@@ -24,9 +22,7 @@ public final class AlsSpeed {
   public static void main(String[] args) throws Exception {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
     int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-    Importer importer = Importer.forFormat("ml1m-implicit");
-    Dataset ds = importer.newDataset("ml-1m-implicit");
-    importer.importInto(ds, SharedData.root().resolve("movielens-1m/implicit_colakg"), ImportOptions.DEFAULTS);
+    Dataset ds = SharedData.imported("ml1m-implicit", "ml-1m-implicit", "movielens-1m/implicit_colakg");
     Split split = Splits.given(ds, EventWeights.defaults());
     System.out.println(ds + ", train nnz " + split.trainAndValidation().interactions().nnz());
     long[] stamps = new long[iterations + 1];

@@ -6,8 +6,6 @@ import dev.attune.data.Dataset;
 import dev.attune.data.EventLog;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
-import dev.attune.data.importers.ImportOptions;
-import dev.attune.data.importers.Importer;
 import dev.attune.events.Event;
 import dev.attune.events.EventWeights;
 import dev.attune.events.Item;
@@ -111,21 +109,12 @@ public final class ContentColdStart {
   }
 
   private static Dataset read(String data) throws Exception {
-    String format = switch (data) {
-      case "movielens-100k" -> "movielens-100k";
-      case "s3rec-beauty" -> "s3rec";
-      case "lastfm-hetrec" -> "lastfm-hetrec";
+    return switch (data) {
+      case "movielens-100k" -> SharedData.imported("movielens-100k", data, "movielens-100k");
+      case "s3rec-beauty" -> SharedData.imported("s3rec", data, "s3rec-sequential/Beauty.txt");
+      case "lastfm-hetrec" -> SharedData.imported("lastfm-hetrec", data, "lastfm-hetrec2011-2k");
       default -> throw new IllegalArgumentException("data is movielens-100k, s3rec-beauty or lastfm-hetrec: " + data);
     };
-    Path input = switch (data) {
-      case "movielens-100k" -> SharedData.root().resolve("movielens-100k");
-      case "s3rec-beauty" -> SharedData.root().resolve("s3rec-sequential/Beauty.txt");
-      default -> SharedData.root().resolve("lastfm-hetrec2011-2k");
-    };
-    Importer importer = Importer.forFormat(format);
-    Dataset ds = importer.newDataset(data);
-    importer.importInto(ds, input, ImportOptions.DEFAULTS);
-    return ds;
   }
 
   /** A seeded share of the items with a category, tag or creator: the ones the catalogue gets before any event. */

@@ -2,8 +2,6 @@ package dev.attune.bench;
 
 import dev.attune.data.CtrDataset;
 import dev.attune.data.Dataset;
-import dev.attune.data.importers.ImportOptions;
-import dev.attune.data.importers.Importer;
 import dev.attune.infer.DinModel;
 import dev.attune.model.FitListener;
 import dev.attune.train.CtrBatch;
@@ -39,9 +37,7 @@ public final class CtrQuality {
       String[] kv = args[k].split("=", 2);
       overrides.put(kv[0], kv[1]);
     }
-    Importer importer = Importer.forFormat("movielens-100k");
-    Dataset ds = importer.newDataset("ml-100k");
-    importer.importInto(ds, SharedData.root().resolve("movielens-100k"), ImportOptions.DEFAULTS);
+    Dataset ds = SharedData.imported("movielens-100k", "ml-100k", "movielens-100k");
     CtrDataset data = CtrDataset.build(ds, CtrDataset.Params.MOVIELENS);
     System.out.println(data);
     for (String name : models) {

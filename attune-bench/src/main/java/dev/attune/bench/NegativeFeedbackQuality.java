@@ -6,8 +6,6 @@ import dev.attune.data.Sequences;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.data.TrainingSet;
-import dev.attune.data.importers.ImportOptions;
-import dev.attune.data.importers.Importer;
 import dev.attune.events.Event;
 import dev.attune.events.EventWeights;
 import dev.attune.infer.SequentialModel;
@@ -164,9 +162,7 @@ public final class NegativeFeedbackQuality {
    * then tests each user's last rating above {@code atMost}: the next film they rated well enough.
    */
   private static Dataset lowRatingsAsDislikes(float atMost) throws Exception {
-    Importer importer = Importer.forFormat("movielens-100k");
-    Dataset rated = importer.newDataset("ml-100k");
-    importer.importInto(rated, SharedData.root().resolve("movielens-100k"), ImportOptions.DEFAULTS);
+    Dataset rated = SharedData.imported("movielens-100k", "ml-100k", "movielens-100k");
     Dataset ds = new Dataset("ml-100k, ratings <= " + atMost + " as dislikes", rated.timeKind());
     rated.items().forEach(ds::putItem);
     rated.users().forEach(ds::putUser);

@@ -9,8 +9,6 @@ import dev.attune.data.Dataset;
 import dev.attune.data.Sequences;
 import dev.attune.data.Splits;
 import dev.attune.data.TrainingSet;
-import dev.attune.data.importers.ImportOptions;
-import dev.attune.data.importers.Importer;
 import dev.attune.events.EventWeights;
 import dev.attune.model.FitListener;
 import dev.attune.train.SasRec;
@@ -40,9 +38,7 @@ public final class SasRecTrainingSpeed {
     double rate = Math.max(matmulRate(1024), matmulRate(2048));
     System.out.printf("DJL float32 matmul: %.1f GFLOP/s best (%d threads)%n", rate / 1e9, threads);
 
-    Importer importer = Importer.forFormat("s3rec");
-    Dataset ds = importer.newDataset("beauty");
-    importer.importInto(ds, SharedData.root().resolve("s3rec-sequential/Beauty.txt"), ImportOptions.DEFAULTS);
+    Dataset ds = SharedData.imported("s3rec", "beauty", "s3rec-sequential/Beauty.txt");
     TrainingSet train = Splits.leaveOneOut(ds, EventWeights.defaults()).testing().train();
     SasRec.Params p = SasRec.Params.DEFAULTS.withEpochs(epochs).withLoss(SequenceTraining.Loss.FULL_CE, 1)
         .withThreads(threads);

@@ -4,8 +4,6 @@ import dev.attune.data.Dataset;
 import dev.attune.data.Split;
 import dev.attune.data.Splits;
 import dev.attune.data.TrainingSet;
-import dev.attune.data.importers.ImportOptions;
-import dev.attune.data.importers.Importer;
 import dev.attune.eval.EvalOptions;
 import dev.attune.eval.SceneBaselines;
 import dev.attune.eval.SceneResult;
@@ -105,9 +103,7 @@ public final class SceneTransferQuality {
       else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);
     }
-    Importer importer = Importer.forFormat("douban");
-    Dataset ds = importer.newDataset("douban-book-music");
-    importer.importInto(ds, SharedData.root().resolve("douban-book-music"), ImportOptions.DEFAULTS);
+    Dataset ds = SharedData.imported("douban", "douban-book-music", "douban-book-music");
     System.out.println("# " + ds + ", seed " + seed + ", test users " + TEST_USERS + ", validation users "
         + validationUsers + ", max epochs " + maxEpochs + ", ratings " + (ratingScaled ? "scaled" : "unit"));
     // scaled: a rating weighs rating / 5 (a 5 weighs 1 as every rating does by default), in both scenes and for

@@ -24,6 +24,17 @@ final class SharedData {
   }
 
   /**
+   * The data set {@code format}'s importer reads from {@code path} under {@link #root}, named {@code name}, with the
+   * default import options.
+   */
+  static dev.attune.data.Dataset imported(String format, String name, String path) throws java.io.IOException {
+    dev.attune.data.importers.Importer importer = dev.attune.data.importers.Importer.forFormat(format);
+    dev.attune.data.Dataset ds = importer.newDataset(name);
+    importer.importInto(ds, root().resolve(path), dev.attune.data.importers.ImportOptions.DEFAULTS);
+    return ds;
+  }
+
+  /**
    * A benchmark's {@code name=value} arguments over its {@code defaults} (in their order).
    *
    * @throws IllegalArgumentException for an argument without '=' or of a name the defaults do not have

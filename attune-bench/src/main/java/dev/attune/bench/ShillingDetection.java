@@ -2,8 +2,6 @@ package dev.attune.bench;
 
 import dev.attune.abuse.AbuseDetector;
 import dev.attune.data.Dataset;
-import dev.attune.data.importers.ImportOptions;
-import dev.attune.data.importers.Importer;
 import dev.attune.events.Event;
 import dev.attune.events.User;
 import java.util.ArrayList;
@@ -116,9 +114,7 @@ public final class ShillingDetection {
       case "toys" -> "s3rec-sequential/Toys_and_Games.txt";
       default -> "lastfm-hetrec2011-2k";
     };
-    Importer importer = Importer.forFormat(format);
-    Dataset data = importer.newDataset(dataName);
-    importer.importInto(data, SharedData.root().resolve(folder), ImportOptions.DEFAULTS);
+    Dataset data = SharedData.imported(format, dataName, folder);
     return data;
   }
 
