@@ -829,7 +829,7 @@ function attention(items, events, label, modelKind, testid) {
   for (const i of explained) for (const s of i.explanation.steps) {
     const k = key(s);
     // an item standing in for a new user's history is not an event of theirs: said so
-    if (!rowLabel.has(k)) { rowKeys.push(k); rowLabel.set(k, `${s.standIn ? 'stand-in' : s.type}: ${label(s.itemId)}`); }
+    if (!rowLabel.has(k)) { rowKeys.push(k); rowLabel.set(k, `${s.standIn ? 'stand-in' : s.type}: ${label(s.itemId)}${s.hidden ? ' (hidden)' : ''}`); }
   }
   const attended = new Set(explained.flatMap(i => i.explanation.steps.map(key)));
   // oldest at top: the model may read events older than the timeline's newest 50, which belong above them
@@ -864,7 +864,7 @@ async function influence(userId, added, items, label, modelKind, testid) {
     // a model that cannot rescore a history without one event (two-stage) has no occlusion map; the page stays
     return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, `No influence map: ${e.message}`);
   }
-  return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.standIn ? 'stand-in' : s.type}: ${label(s.itemId)}`),
+  return h('div', { class: 'scroll' }, heatMap({ rows: r.steps.map(s => `${s.standIn ? 'stand-in' : s.type}: ${label(s.itemId)}${s.hidden ? ' (hidden)' : ''}`),
     cols: r.items.map(label), values: r.drops, diverging: true, digits: 2, rowTitle: 'history event read (oldest at top)',
     colTitle: 'recommended item (best first)', legendTitle: 'score change from the event (blue raised it, red lowered it)', testid }),
   h('p', { class: 'note' }, modelKind === 'scene-transfer'

@@ -396,6 +396,37 @@ abstract class ApiContract {
     assertTrue(orders.size() > 1, "each item in its own order, where attention ordered all alike: " + recs);
   }
 
+  /**
+   * A hidden item of the user's own history is still a step of the explanation (it is their event) and says so, in
+   * the recommendation route and the influence route alike, so a client can leave it out (before, it had to look up
+   * every step's item).
+   */
+  @Test
+  void anExplanationMarksTheStepsOfHiddenItems() throws Exception {
+    assertEquals(200, post("/v1/events", "[{\"userId\":\"takedown\",\"itemId\":\"song2\",\"type\":\"play\","
+        + "\"timestamp\":1000000},{\"userId\":\"takedown\",\"itemId\":\"song5\",\"type\":\"play\","
+        + "\"timestamp\":1000001}]").statusCode());
+    json(post("/v1/items/song5/hide", null), 200);
+    try {
+      JsonNode recs = json(get("/v1/users/takedown/recommendations?k=3&explain=true"), 200);
+      Map<String, Boolean> hidden = new HashMap<>();
+      for (JsonNode step : recs.get("items").get(0).get("explanation").get("steps")) {
+        hidden.put(step.get("itemId").asText(), step.get("hidden").asBoolean());
+      }
+      assertEquals(Map.of("song2", false, "song5", true), hidden, recs.toString());
+      String first = recs.get("items").get(0).get("itemId").asText();
+      JsonNode influence = json(admin("POST", "/v1/admin/influence", "{\"userId\":\"takedown\",\"items\":[\""
+          + first + "\"]}"), 200);
+      Map<String, Boolean> influenceHidden = new HashMap<>();
+      for (JsonNode step : influence.get("steps")) {
+        influenceHidden.put(step.get("itemId").asText(), step.get("hidden").asBoolean());
+      }
+      assertEquals(Map.of("song2", false, "song5", true), influenceHidden, influence.toString());
+    } finally {
+      json(post("/v1/items/song5/unhide", null), 200);
+    }
+  }
+
   @Test
   void aRecommendationRightAfterAnEventReflectsIt() throws Exception {
     assertEquals(200, post("/v1/events", "{\"userId\":\"u2\",\"itemId\":\"song5\",\"type\":\"play\"}").statusCode());

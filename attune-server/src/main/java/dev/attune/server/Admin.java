@@ -781,6 +781,8 @@ final class Admin {
       step.put("type", event.type());
       step.put("timestamp", sentTimestamp.get(k) ? event.timestamp() : null); // as sent: none when none
       step.put("standIn", k < standIns.size());
+      Store.StoredItem stored = catalog.get(event.itemId());
+      step.put("hidden", stored != null && stored.hidden());
       steps.add(step);
       indices.add(index);
       read.add(event);

@@ -331,7 +331,8 @@ final class OpenApi {
     props(explanation).putObject("topItemId").put("type", "string");
     props(explanation).putObject("topStepDrop").put("type", "number");
     nullable(props(explanation).putObject("randomStepDrop"), "number");
-    ObjectNode step = object(schemas.putObject("Step"), "itemId", "timestamp", "type", "weight", "drop", "standIn");
+    ObjectNode step = object(schemas.putObject("Step"), "itemId", "timestamp", "type", "weight", "drop", "standIn",
+        "hidden");
     props(step).putObject("itemId").put("type", "string");
     ObjectNode stepTime = props(step).putObject("timestamp");
     nullable(stepTime, "integer");
@@ -345,6 +346,8 @@ final class OpenApi {
     drop.put("description", "an attention model's score of the item less its score with this event left out (steps"
         + " come largest first); null for scene-transfer");
     props(step).putObject("standIn").put("type", "boolean");
+    props(step).putObject("hidden").put("type", "boolean").put("description", "whether the item is hidden (the"
+        + " user's own event still names it)");
     // an item as the catalogue holds it (Api.itemJson), and the ranked lists of items
     ObjectNode stored = object(schemas.putObject("StoredItem"), "id", "scene", "hidden", "createdAt");
     for (String text : List.of("id", "scene")) props(stored).putObject(text).put("type", "string");
@@ -691,11 +694,13 @@ final class OpenApi {
     ObjectNode influence = object(schemas.putObject("Influence"), "model", "steps", "items", "drops");
     props(influence).putObject("model").put("type", "string");
     ObjectNode influenceStep = object(props(influence).putObject("steps").put("type", "array").put("description",
-        "the events the model reads, in time order").putObject("items"), "itemId", "type", "timestamp", "standIn");
+        "the events the model reads, in time order").putObject("items"), "itemId", "type", "timestamp", "standIn",
+        "hidden");
     props(influenceStep).putObject("itemId").put("type", "string");
     props(influenceStep).putObject("type").put("type", "string");
     nullable(props(influenceStep).putObject("timestamp"), "integer");
     props(influenceStep).putObject("standIn").put("type", "boolean");
+    props(influenceStep).putObject("hidden").put("type", "boolean");
     props(influence).putObject("items").put("type", "array").putObject("items").put("type", "string");
     props(influence).putObject("drops").put("type", "array").put("description", "per step, per item: the score less"
         + " the score without the step").putObject("items").put("type", "array").putObject("items")

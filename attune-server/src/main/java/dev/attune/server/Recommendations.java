@@ -304,14 +304,26 @@ final class Recommendations {
    *     (positive when the event raised it); null for a transfer model, whose weight is already the event's share
    * @param standIn whether it is not the user's own event but an item standing in for a history while they have few
    *     (the most popular of the categories and creators they chose at onboarding)
+   * @param hidden whether the item is hidden: a step still names it (it is the user's own event), and a client that
+   *     must never show a taken-down item reads this rather than looking every step's item up
    */
-  record Step(String itemId, Long timestamp, String type, double weight, Double drop, boolean standIn) {
-    static Step of(Event e, double weight, Double drop, Set<Event> standIns, Set<Event> undated) {
-      boolean standIn = standIns.contains(e);
-      return new Step(e.itemId(), standIn || undated.contains(e) ? null : e.timestamp(), e.type(), weight, drop,
-          standIn);
+  record Step(String itemId, Long timestamp, String type, double weight, Double drop, boolean standIn,
+      boolean hidden) {
+    static Step of(Event e, double weight, Double drop, StepMarks marks) {
+      boolean standIn = marks.standIns().contains(e);
+      return new Step(e.itemId(), standIn || marks.undated().contains(e) ? null : e.timestamp(), e.type(), weight,
+          drop, standIn, marks.hidden().contains(e.itemId()));
     }
   }
+
+  /**
+   * What a {@link Step} says of a history event besides the model's numbers.
+   *
+   * @param standIns the stand-ins among the events (by identity)
+   * @param undated the events sent without a time (by identity)
+   * @param hidden the ids of the history's hidden items
+   */
+  record StepMarks(Set<Event> standIns, Set<Event> undated, Set<String> hidden) {}
 
   /**
    * The items that stand in for a new user's history, put before their {@code liked} events: the most popular of the
@@ -492,10 +504,12 @@ final class Recommendations {
               : o.scene() != null ? outside -> outside.newestFirstInScene(o.scene()) : OutsideItems::newestFirst);
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m, dislikedVectors(m, history));
+    StepMarks marks = o.explain() && modelEvents != null ? new StepMarks(standIns, undated, hiddenOf(modelEvents))
+        : null;
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
-        : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, standIns, undated, ranked)
+        : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, marks, ranked)
         : m.sceneTarget(o.scene()) != null
-            ? explainTransfer(m, o.scene(), modelHistory, modelEvents, standIns, undated, ranked)
+            ? explainTransfer(m, o.scene(), modelHistory, modelEvents, marks, ranked)
         : Map.of();
     List<Recommended> out = new ArrayList<>(ranked.size());
     boolean byModel = false;
@@ -713,6 +727,16 @@ final class Recommendations {
   private Item itemOrNull(String itemId) {
     Store.StoredItem s = catalog.get(itemId);
     return s == null ? null : s.item();
+  }
+
+  /** The ids of {@code events}' items that are hidden, for the explanation's steps. */
+  Set<String> hiddenOf(List<Event> events) {
+    Set<String> hidden = new HashSet<>();
+    for (Event e : events) {
+      Store.StoredItem s = catalog.get(e.itemId());
+      if (s != null && s.hidden()) hidden.add(e.itemId());
+    }
+    return hidden;
   }
 
   /**
@@ -981,7 +1005,7 @@ final class Recommendations {
    * @implNote one forward pass per window event and one for the history, shared by every candidate.
    */
   private static Map<Candidate, Explained> explain(ServingModel m, int[] history, int[] types, List<Event> events,
-      Set<Event> standIns, Set<Event> undated, List<Candidate> ranked) {
+      StepMarks marks, List<Candidate> ranked) {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
@@ -999,8 +1023,7 @@ final class Recommendations {
           .thenComparingDouble(p -> -attention[p]).thenComparingInt(p -> p));
       List<Step> steps = new ArrayList<>(n);
       for (int p : order) {
-        steps.add(Step.of(events.get(o.firstStep() + p), attention[p], finiteOrNull(o.drops()[p][item]), standIns,
-            undated));
+        steps.add(Step.of(events.get(o.firstStep() + p), attention[p], finiteOrNull(o.drops()[p][item]), marks));
       }
       float topDrop = n == 0 ? Float.NaN : o.drops()[order[0]][item];
       float randomDrop = Float.NaN;
@@ -1021,7 +1044,7 @@ final class Recommendations {
    * first, and the score's drop when the top event, or a seeded random other one, is left out of the history.
    */
   private static Map<Candidate, Explained> explainTransfer(ServingModel m, String scene, int[] history,
-      List<Event> events, Set<Event> standIns, Set<Event> undated, List<Candidate> ranked) {
+      List<Event> events, StepMarks marks, List<Candidate> ranked) {
     List<Candidate> fromModel = new ArrayList<>();
     for (Candidate c : ranked) if (c.modelIndex >= 0 && c.source.equals(m.kind())) fromModel.add(c);
     int[] items = fromModel.stream().mapToInt(c -> c.modelIndex).toArray();
@@ -1040,7 +1063,7 @@ final class Recommendations {
       List<Step> steps = new ArrayList<>(history.length);
       for (int j : order) {
         Event e = events.get(j);
-        steps.add(Step.of(e, shares[j], null, standIns, undated));
+        steps.add(Step.of(e, shares[j], null, marks));
       }
       int top = order[0];
       float topDrop = full - withoutEvent.computeIfAbsent(top,
