@@ -34,8 +34,9 @@ public abstract class ScoringRecommender implements Recommender {
    * Writes a score for every item into {@code scores} (length {@link #numItems()}); higher is better.
    *
    * @param userIndex the user, or -1 when only the history is known
-   * @param history positive history item indices, oldest first (the training row's positive items when
-   *     the query gave none)
+   * @param history positive history item indices: as the query gave them (oldest first), or, when it gave none,
+   *     the training row's positive items in ascending item index, not in time order (a model that reads order
+   *     takes the user's sequence from {@code TrainingSet.sequences()}, as {@code RankerRecommender} does)
    * @param useTrainingRow true when {@code history} is the user's training row, so per-user state learned
    *     in training (factors, neighbours) may be used
    */
