@@ -108,9 +108,11 @@ class ExperimentCommandIT {
         && out.contains("window 30 min; 20 users per arm planned"), out);
     // the arms' table: the server's figures, aligned under their headers
     String controlRow = out.lines().filter(l -> l.startsWith("control (control)")).findFirst().orElseThrow();
-    assertTrue(controlRow.matches("control \\(control\\)\\s+active\\s+" + users + "\\s+\\d+\\s+\\d+\\s+.*"),
-        controlRow);
-    assertTrue(out.contains("again vs control") && out.contains("p (any look)"), out);
+    JsonNode control = results.get("arms").get(0);
+    assertTrue(controlRow.matches("control \\(control\\)\\s+active( -> \\S+)?\\s+" + users + "\\s+\\d+\\s+"
+        + control.get("itemsShown").asLong() + "\\s+" + control.get("conversions").asLong() + "\\s+"
+        + control.get("convertedUsers").asLong() + "\\s+.*"), controlRow);
+    assertTrue(out.contains("again vs control") && out.contains("p (any look)") && out.contains("Welch"), out);
     assertTrue(out.contains("verdict: " + results.get("verdict").asText()), out);
     assertTrue(out.contains("state: " + results.get("state").asText()), out);
     assertEquals(60, results.get("arms").get(0).get("users").asLong() + results.get("arms").get(1).get("users")

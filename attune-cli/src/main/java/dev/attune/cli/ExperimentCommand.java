@@ -563,16 +563,21 @@ final class ExperimentCommand implements Callable<Integer> {
     }
   }
 
-  /** "control = active (50%), new = model-b (50%)". */
+  /** "control = active -> sasrec-1 (50%), new = model-b (50%)". */
   static String arms(JsonNode e) {
     List<String> parts = new ArrayList<>();
     for (JsonNode a : e.path("arms")) {
-      String served = a.hasNonNull("servedVersion") && !a.get("servedVersion").asText().equals(a.path("version")
-          .asText()) ? " -> " + a.get("servedVersion").asText() : "";
-      parts.add(String.format(Locale.ROOT, "%s = %s%s (%.0f%%)", a.path("name").asText(), a.path("version").asText(),
-          served, 100 * a.path("share").asDouble()));
+      parts.add(String.format(Locale.ROOT, "%s = %s (%.0f%%)", a.path("name").asText(), version(a),
+          100 * a.path("share").asDouble()));
     }
     return String.join(", ", parts);
+  }
+
+  /** An arm's version as asked, and the one it serves when that differs ("active -> sasrec-1"). */
+  private static String version(JsonNode arm) {
+    String asked = arm.path("version").asText();
+    return arm.hasNonNull("servedVersion") && !arm.get("servedVersion").asText().equals(asked)
+        ? asked + " -> " + arm.get("servedVersion").asText() : asked;
   }
 
   /** An experiment with its results as tables. */
@@ -586,16 +591,19 @@ final class ExperimentCommand implements Callable<Integer> {
     if (e.hasNonNull("note")) out.println("note: " + e.get("note").asText());
     JsonNode r = e.path("results");
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"arm", "version", "users", "answers", "users who used one", "conversion rate (95%)",
-        "uses per user"});
+    // every count the server gives (A/B QA: items shown and uses were left out), and the version an arm of "active"
+    // resolved to, as the list shows it
+    rows.add(new String[] {"arm", "version", "users", "answers", "items shown", "uses", "users who used one",
+        "conversion rate (95%)", "uses per user"});
     JsonNode armsAsked = e.path("arms");
     for (int k = 0; k < r.path("arms").size(); k++) {
       JsonNode a = r.path("arms").get(k);
       JsonNode rate = a.path("conversionRate");
-      rows.add(new String[] {a.path("name").asText() + (k == 0 ? " (control)" : ""),
-          armsAsked.path(k).path("version").asText(), a.path("users").asText(), a.path("answers").asText(),
-          a.path("convertedUsers").asText(), rate.path("estimate").isNull() ? "-" : String.format(Locale.ROOT,
-              "%s (%s to %s)", percent(rate.path("estimate")), percent(rate.path("lower")), percent(rate.path("upper"))),
+      rows.add(new String[] {a.path("name").asText() + (k == 0 ? " (control)" : ""), version(armsAsked.path(k)),
+          a.path("users").asText(), a.path("answers").asText(), a.path("itemsShown").asText(),
+          a.path("conversions").asText(), a.path("convertedUsers").asText(), rate.path("estimate").isNull() ? "-"
+              : String.format(Locale.ROOT, "%s (%s to %s)", percent(rate.path("estimate")), percent(rate.path("lower")),
+                  percent(rate.path("upper"))),
           number(a.path("conversionsPerUser"), "%.3f")});
     }
     printTable(out, rows, 2);
@@ -604,12 +612,13 @@ final class ExperimentCommand implements Callable<Integer> {
           .setScale(2, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
       List<String[]> compared = new ArrayList<>();
       compared.add(new String[] {"comparison", "difference (" + level + "%, fixed)", "p (read once)",
-          "difference (" + level + "%, always-valid)", "p (any look)"});
+          "difference (" + level + "%, always-valid)", "p (any look)", "uses per user (" + level + "%, Welch)", "p"});
       for (JsonNode c : r.path("comparisons")) {
         JsonNode fixed = c.path("conversionRate");
         JsonNode always = c.path("conversionRateAlwaysValid");
+        JsonNode perUser = c.path("conversionsPerUser");
         compared.add(new String[] {c.path("arm").asText() + " vs " + c.path("control").asText(), points(fixed),
-            pValue(fixed), points(always), pValue(always)});
+            pValue(fixed), points(always), pValue(always), usesPerUser(perUser), pValue(perUser)});
       }
       out.println();
       printTable(out, compared, 1);
@@ -655,6 +664,15 @@ final class ExperimentCommand implements Callable<Integer> {
     if (d.path("lower").isNull() || d.path("lower").isMissingNode()) return difference + " (no interval yet)";
     return difference + String.format(Locale.ROOT, " (%+.2f to %+.2f)", 100 * d.path("lower").asDouble(),
         100 * d.path("upper").asDouble());
+  }
+
+  /** A difference of uses per user with its interval, as {@link #points} does for rates. */
+  private static String usesPerUser(JsonNode d) {
+    if (d.path("difference").isNull() || d.path("difference").isMissingNode()) return "-";
+    String difference = String.format(Locale.ROOT, "%+.3f", d.path("difference").asDouble());
+    if (d.path("lower").isNull() || d.path("lower").isMissingNode()) return difference + " (no interval yet)";
+    return difference + String.format(Locale.ROOT, " (%+.3f to %+.3f)", d.path("lower").asDouble(),
+        d.path("upper").asDouble());
   }
 
   private static String pValue(JsonNode d) {

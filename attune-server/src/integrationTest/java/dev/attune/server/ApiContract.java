@@ -1919,6 +1919,28 @@ abstract class ApiContract {
   }
 
   /**
+   * An event dated ahead of the server's clock (a client's clock ahead; events may be a day ahead) counts as read at
+   * the request's time: read at its own, it hid the user's later uses of what they were shown (A/B QA).
+   */
+  @Test
+  void aUserWhoseClockRunsAheadStillConverts() throws Exception {
+    writeSecondVersion();
+    json(admin("POST", "/v1/admin/experiments", "{\"id\":\"ahead\",\"name\":\"n\",\"arms\":[{\"name\":"
+        + "\"control\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}"), 201);
+    long ahead = System.currentTimeMillis() + 30 * 60_000L;
+    assertEquals(200, post("/v1/events", "{\"userId\":\"ahead1\",\"itemId\":\"song3\",\"type\":\"play\","
+        + "\"timestamp\":" + ahead + "}").statusCode());
+    String first = ids(json(get("/v1/users/ahead1/recommendations?k=5"), 200)).get(0);
+    assertEquals(200, post("/v1/events", "{\"userId\":\"ahead1\",\"itemId\":\"" + first + "\",\"type\":"
+        + "\"like\"}").statusCode());
+    JsonNode results = json(admin("GET", "/v1/admin/experiments/ahead", null), 200).get("results");
+    long converted = 0;
+    for (JsonNode arm : results.get("arms")) converted += arm.get("convertedUsers").asLong();
+    assertEquals(1, converted, results.toString());
+    json(admin("POST", "/v1/admin/experiments/ahead/stop", null), 200);
+  }
+
+  /**
    * Activating another version while an experiment's arm serves the active one warns that its results will mix, and
    * that the experiment compares a version with itself when another arm serves it; the version served already, not.
    */
@@ -2056,6 +2078,14 @@ abstract class ApiContract {
     assertError(armsAString, 400, "invalid_field", "arms");
     assertTrue(armsAString.body().contains("arms must be an array, not string"), armsAString.body());
     assertError(admin("POST", "/v1/admin/experiments", "{\"arms\":" + two + "}"), 400, "invalid_field", "name");
+    HttpResponse<String> longName = admin("POST", "/v1/admin/experiments", "{\"name\":\"" + "n".repeat(300)
+        + "\",\"arms\":" + two + "}");
+    assertError(longName, 400, "invalid_field", "name");
+    assertTrue(longName.body().contains("name is longer than 256 characters: 300"), longName.body());
+    HttpResponse<String> percent = admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":"
+        + "\"a\",\"version\":\"active\",\"share\":50},{\"name\":\"b\",\"version\":\"active\",\"share\":50}]}");
+    assertError(percent, 400, "invalid_field", "arms[0].share");
+    assertTrue(percent.body().contains("[0.001, 1): 50 (a percentage? 50% is 0.5)"), percent.body());
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","
         + "\"version\":\"active\"}]}"), 400, "invalid_field", "arms");
     assertError(admin("POST", "/v1/admin/experiments", "{\"name\":\"x\",\"arms\":[{\"name\":\"a\","

@@ -391,6 +391,30 @@ abstract class ModelLifecycleContract {
     assertEquals("by-hand", recommendationsModel(), "the activation survived the restart");
   }
 
+  /**
+   * With no model served (the classic fallback answers), the versions in the model root are listed, so one can be an
+   * experiment's arm against the fallback (A/B QA: none was listed, and such an experiment could not be started).
+   */
+  @Test
+  void withNoModelServedTheModelRootsVersionsAreListedAndCanBeAnExperimentsArm() throws Exception {
+    writeByHand();
+    Path root = dir.resolve("root");
+    Files.createDirectories(root);
+    Files.move(dir.resolve("by-hand"), root.resolve("by-hand"));
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withModelDir(null).withFallbackModel("itemknn")
+        .withAdminKey(ADMIN_KEY).withLifecycle(LifecycleConfig.DEFAULTS.withModelRoot(root));
+    server = AttuneServer.create(config, store, null).start();
+    base = "http://127.0.0.1:" + server.port();
+    JsonNode byHand = versionOf("by-hand");
+    assertTrue(byHand.get("servable").asBoolean(), byHand.toString());
+    assertFalse(byHand.get("active").asBoolean(), byHand.toString());
+    HttpResponse<String> started = send("POST", "/v1/admin/experiments", "{\"id\":\"fallback-vs-model\","
+        + "\"name\":\"the fallback against a trained version\",\"arms\":[{\"name\":\"control\","
+        + "\"version\":\"active\"},{\"name\":\"model\",\"version\":\"by-hand\"}]}", true);
+    assertEquals(201, started.statusCode(), started.body());
+    json(send("POST", "/v1/admin/experiments/fallback-vs-model/stop", null, true), 200);
+  }
+
   @Test
   void aVersionBeingBuiltIsNotListedAndAKilledJobsLeftoverIsRemoved() throws Exception {
     Path leftover = dir.resolve(".sasrec-20200101-000000" + ModelLifecycle.PARTIAL_SUFFIX);

@@ -166,6 +166,39 @@ class PseudonymisedUserIdsIT {
     }
   }
 
+  /**
+   * Without a key, a start warns of pseudonymised users only for ids of a pseudonym's whole form: a client's own id
+   * that starts with "p:" warned at every start (A/B QA).
+   */
+  @Test
+  void onlyIdsOfThePseudonymsFormWarnOfPseudonymisedUsers() throws Exception {
+    ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(ADMIN_KEY);
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(AttuneServer.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+        new ch.qos.logback.core.read.ListAppender<>();
+    log.start();
+    logger.addAppender(log);
+    try (Store store = Store.open("jdbc:sqlite:" + dir.resolve("ids.db"))) {
+      store.upsertUsers(java.util.List.of(new dev.attune.events.User("p:notapseudonym", Map.of())));
+      AttuneServer.create(config, store).start().stop();
+      assertFalse(warned(log), "a plain id that starts with p: is no pseudonym");
+      String pseudonymForm = "p:" + "A".repeat(22);
+      assertTrue(UserIds.hasPseudonymForm(pseudonymForm));
+      store.upsertUsers(java.util.List.of(new dev.attune.events.User(pseudonymForm, Map.of())));
+      AttuneServer.create(config, store).start().stop();
+      assertTrue(warned(log), "an id of a pseudonym's form warns");
+    } finally {
+      logger.detachAppender(log);
+    }
+  }
+
+  private static boolean warned(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log) {
+    synchronized (log) {
+      return log.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("the store holds pseudonymised users"));
+    }
+  }
+
   private static HttpResponse<String> send(HttpClient http, String method, String url, String body) throws Exception {
     return send(http, method, url, body, false);
   }

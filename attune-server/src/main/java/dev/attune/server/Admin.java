@@ -17,8 +17,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -30,7 +32,7 @@ import java.util.function.LongSupplier;
  * ServerConfig#adminKey}) or an API key with the admin scope, before these handlers run.
  *
  * <p>Model versions are what the store's registry lists plus the model directories beside the served one (the
- * served directory's siblings that hold a {@code model.json}); a version's numbers come from its {@code
+ * served directory's siblings that hold a {@code model.json}) and in the model root ({@code --model-root}); a version's numbers come from its {@code
  * model.json} ({@code attune train} writes the test metrics, training time and, per epoch, the loss and
  * validation score under {@code history}; {@link ModelLifecycle} adds the model gate's decision as {@code gate}).
  * Activation and the lifecycle's publication both go through {@link ServedVersion}; training ({@code POST
@@ -55,6 +57,8 @@ final class Admin {
   private final ServedVersion served;
   /** The directory {@code --model} named, listed among the versions whatever is served. */
   private final Path configuredModelDir;
+  /** The model root set for training versions ({@code --model-root}), null when none was set. */
+  private final Path configuredModelRoot;
   private final ModelLifecycle lifecycle;
   /** Flags listed on the data-quality page, at most. */
   static final int MAX_LISTED_FLAGS = 200;
@@ -79,6 +83,7 @@ final class Admin {
     this.served = served;
     this.lifecycle = lifecycle;
     this.configuredModelDir = config.modelDir();
+    this.configuredModelRoot = config.lifecycle() == null ? null : config.lifecycle().modelRoot();
   }
 
   // ---------------------------------------------------------------- overview
@@ -455,7 +460,7 @@ final class Admin {
     ctx.json(lifecycle == null ? Map.of("available", false) : lifecycle.status());
   }
 
-  /** Every known version: registry rows and model directories beside the served one, newest first. */
+  /** Every known version: registry rows, model directories beside the served one and in the model root, newest first. */
   private List<Map<String, Object>> versions() {
     Map<Path, Map<String, Object>> byPath = new LinkedHashMap<>();
     List<Store.ModelVersion> rows = store.modelVersions();
@@ -464,28 +469,33 @@ final class Admin {
       byPath.put(p, version(p, r.id(), r));
     }
     // the served directory and the configured one (--model: after another version was activated it is no longer
-    // the served one, and must stay listed to be activated again), each with the model directories beside it
+    // the served one, and must stay listed to be activated again), each with the model directories beside it, and
+    // those of the model root (--model-root): with no model served, none was listed, and a version could be neither
+    // an experiment's arm nor activated but by path (A/B QA: the fallback against a trained version)
     List<Path> dirs = new ArrayList<>();
+    Set<Path> folders = new LinkedHashSet<>();
     for (Path d : new Path[] {served.dir(), configuredModelDir}) {
       if (d == null) continue;
       // a served version whose directory was moved away is still served (from memory): listed, as not readable
       boolean servedFromMemory = d.equals(served.dir()) && recommendations.model() != null;
       if (Files.isRegularFile(d.resolve("model.json")) || servedFromMemory) dirs.add(d);
-      // and the versions beside it can still be activated
       Path parent = d.toAbsolutePath().getParent();
-      if (parent != null && Files.isDirectory(parent)) {
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, Files::isDirectory)) {
-          for (Path sibling : siblings) {
-            // a version a training job is still building (or a killed job left) is not one to activate
-            String name = sibling.getFileName().toString();
-            if (ModelLifecycle.isPartialVersion(name)) continue;
-            // nor one being removed, or whose removal left files the server could not delete
-            if (name.startsWith(".") && name.endsWith(ServedVersion.REMOVING_SUFFIX)) continue;
-            if (Files.isRegularFile(sibling.resolve("model.json"))) dirs.add(sibling);
-          }
-        } catch (IOException e) {
-          // a parent we may not list: the directory alone
+      if (parent != null) folders.add(parent.normalize());
+    }
+    if (configuredModelRoot != null) folders.add(configuredModelRoot.toAbsolutePath().normalize());
+    for (Path folder : folders) {
+      if (!Files.isDirectory(folder)) continue;
+      try (DirectoryStream<Path> siblings = Files.newDirectoryStream(folder, Files::isDirectory)) {
+        for (Path sibling : siblings) {
+          // a version a training job is still building (or a killed job left) is not one to activate
+          String name = sibling.getFileName().toString();
+          if (ModelLifecycle.isPartialVersion(name)) continue;
+          // nor one being removed, or whose removal left files the server could not delete
+          if (name.startsWith(".") && name.endsWith(ServedVersion.REMOVING_SUFFIX)) continue;
+          if (Files.isRegularFile(sibling.resolve("model.json"))) dirs.add(sibling);
         }
+      } catch (IOException e) {
+        // a folder we may not list: the directories named alone
       }
     }
     for (Path d : dirs) {

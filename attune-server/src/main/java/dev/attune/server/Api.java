@@ -775,8 +775,10 @@ final class Api {
     if (arm != null && shown && !preview) {
       // the version only when its model ranked the answer: a user it could not read (no history it knows, a model
       // of another catalogue) got the fallback's or popularity's, counted as "none", not as the version's
+      // an event dated ahead of the request (a client's clock ahead, up to the day events may be) counts as read at
+      // the request: read at its own time, it hid every later use by that user until the clock passed it (A/B QA)
       experiments.exposed(arm, storedUserId, m == null || !answer.rankedByModel() ? null : m.version(), items,
-          askedAtMillis, readUntilMillis);
+          askedAtMillis, Math.min(readUntilMillis, askedAtMillis));
     }
     Map<String, Object> body = new LinkedHashMap<>();
     if (userId != null) body.put("userId", userId);

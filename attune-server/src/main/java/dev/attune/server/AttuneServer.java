@@ -262,7 +262,8 @@ public final class AttuneServer {
             + " so these users cannot be reached, exported or deleted through the API", plain,
             plain == StoreStats.MAX_ROWS ? " or more" : "");
       }
-    } else if (!store.stats().userIds(UserIds.PSEUDONYM_PREFIX, 1).isEmpty()) {
+    } else if (store.stats().userIds(UserIds.PSEUDONYM_PREFIX, 100).stream().anyMatch(UserIds::hasPseudonymForm)) {
+      // by the pseudonym's whole form, not its prefix: a client's own id "p:..." warned at every start (A/B QA)
       LOG.warn("the store holds pseudonymised users ('" + UserIds.PSEUDONYM_PREFIX + "...'), but ATTUNE_USER_ID_KEY is"
           + " not set: user ids are now stored as given, so their new events start new users under plain ids, and"
           + " the pseudonymised ones cannot be reached by their own ids; set the key the store was kept with");

@@ -75,12 +75,15 @@ final class ExperimentResults {
   private final List<Arm> arms;
   private final long asOfMillis;
   private final long usersInTwoArms;
+  private final long usesUntilMillis;
 
-  private ExperimentResults(Store.Experiment experiment, List<Arm> arms, long asOfMillis, long usersInTwoArms) {
+  private ExperimentResults(Store.Experiment experiment, List<Arm> arms, long asOfMillis, long usersInTwoArms,
+      long usesUntilMillis) {
     this.experiment = experiment;
     this.arms = arms;
     this.asOfMillis = asOfMillis;
     this.usersInTwoArms = usersInTwoArms;
+    this.usesUntilMillis = usesUntilMillis;
   }
 
   /** Per user: their arm and their answers (request times, and the items shown as sorted item numbers). */
@@ -125,9 +128,11 @@ final class ExperimentResults {
    * Reads the experiment's exposures and its users' events since it started.
    *
    * @param durations an item's length in seconds, NaN when unknown (a play's seconds become a share of it)
+   * @param usesUntilMillis the latest time a use counts ({@link Long#MAX_VALUE}: none): for a stopped experiment, the
+   *     start of the next one, whose answers would otherwise be credited to this one's arms too
    */
   static ExperimentResults compute(Store store, Store.Experiment e, long nowMillis, EventWeights weights,
-      ToDoubleFunction<String> durations) {
+      ToDoubleFunction<String> durations, long usesUntilMillis) {
     Map<String, Integer> armIndex = new HashMap<>();
     for (int k = 0; k < e.arms().size(); k++) armIndex.put(e.arms().get(k).name(), k);
     int n = e.arms().size();
@@ -160,6 +165,7 @@ final class ExperimentResults {
       dev.attune.events.Event ev = stored.event();
       Exposed u = byUser.get(ev.userId());
       if (u == null || u.inTwoArms || !e.conversionTypes().contains(ev.type().toLowerCase(Locale.ROOT))) return;
+      if (ev.timestamp() > usesUntilMillis) return;
       Integer item = itemNumbers.get(ev.itemId());
       if (item == null || u.used(item)) return; // never shown to anyone, or credited already
       if (!(weights.weight(ev.type(), ev.value(), (float) durations.applyAsDouble(ev.itemId())) > 0)) return;
@@ -197,7 +203,7 @@ final class ExperimentResults {
       arms.add(new Arm(e.arms().get(k), users[k], answers[k], itemsShown[k], conversions[k], converted[k],
           sumSquares[k], versions.get(k)));
     }
-    return new ExperimentResults(e, arms, nowMillis, twoArms);
+    return new ExperimentResults(e, arms, nowMillis, twoArms, usesUntilMillis);
   }
 
   List<Arm> arms() {
@@ -325,6 +331,7 @@ final class ExperimentResults {
     split.put("testable", sampleRatioTestable());
     out.put("sampleRatio", split);
     out.put("usersInTwoArms", usersInTwoArms);
+    if (usesUntilMillis != Long.MAX_VALUE) out.put("usesCountedUntilMillis", usesUntilMillis);
     out.put("verdict", verdict());
     return out;
   }
@@ -334,10 +341,12 @@ final class ExperimentResults {
     String state = state();
     if (state.equals("sample_ratio_mismatch")) {
       StringBuilder counts = new StringBuilder();
+      long total = arms.stream().mapToLong(Arm::users).sum();
       for (Arm a : arms) {
         if (!counts.isEmpty()) counts.append(", ");
-        counts.append(a.arm().name()).append(' ').append(a.users()).append(String.format(Locale.ROOT, " (%.0f%%"
-            + " asked)", 100 * a.arm().share()));
+        // the share seen beside the one asked for (A/B QA: the asked share alone did not show the imbalance)
+        counts.append(a.arm().name()).append(' ').append(a.users()).append(String.format(Locale.ROOT, " (%.0f%%,"
+            + " %.0f%% asked)", 100.0 * a.users() / total, 100 * a.arm().share()));
       }
       return withMixedVersions(new ArrayList<>(List.of(String.format(Locale.ROOT, "the split is broken: users per"
           + " arm %s differ from the shares asked for (p = %.2g); read no comparison until the cause is found (user"

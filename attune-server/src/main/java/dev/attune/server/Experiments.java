@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.attune.events.Ids;
 import dev.attune.store.Store;
 import dev.attune.store.StoreException;
 import io.javalin.http.Context;
@@ -611,6 +612,22 @@ final class Experiments implements AutoCloseable {
   private final Map<String, Object> resultsLocks = new ConcurrentHashMap<>();
   static final long RESULTS_FRESH_MILLIS = 1_000;
 
+  /**
+   * When the experiment after a stopped {@code e} started, {@link Long#MAX_VALUE} when none has (or {@code e} runs):
+   * uses count until then, for the window after a stop overlaps the next experiment, whose answers would be credited
+   * to both (A/B QA: a stopped A/A experiment's figures kept rising by the next one's uses).
+   */
+  private long nextStart(Store.Experiment e) {
+    if (e.running()) return Long.MAX_VALUE;
+    long next = Long.MAX_VALUE;
+    for (Store.Experiment other : store.experiments()) {
+      if (other != e && !other.id().equals(e.id()) && other.startedAtMillis() >= e.stoppedAtMillis()) {
+        next = Math.min(next, other.startedAtMillis());
+      }
+    }
+    return next;
+  }
+
   private Map<String, Object> withResults(Store.Experiment e) {
     Map<String, Object> out = describe(e);
     CachedResults cached;
@@ -626,8 +643,8 @@ final class Experiments implements AutoCloseable {
         } catch (StoreException ex) {
           LOG.warn("exposures not written before results: {}", ex.getMessage());
         }
-        Map<String, Object> json = ExperimentResults.compute(store, e, now, Recommendations.WEIGHTS, durations)
-            .toJson();
+        Map<String, Object> json = ExperimentResults.compute(store, e, now, Recommendations.WEIGHTS, durations,
+            nextStart(e)).toJson();
         cached = new CachedResults(e.stoppedAtMillis(), clock.getAsLong(), json); // fresh from when it is done
         results.put(e.id(), cached);
       }
@@ -700,9 +717,21 @@ final class Experiments implements AutoCloseable {
     return name;
   }
 
+  /** {@code x} as written, without a trailing ".0" (50, 0.5). */
+  private static String plain(double x) {
+    return Double.isFinite(x) ? new java.math.BigDecimal(Double.toString(x)).stripTrailingZeros().toPlainString()
+        : Double.toString(x);
+  }
+
   /** Reads and checks a request to start an experiment (400 for what is wrong in it). */
   static Store.Experiment parse(JsonNode b, long nowMillis) {
     RequestBodies.requireObject("", b, START_FIELDS);
+    JsonNode named = b.get("name");
+    if (named != null && named.isTextual() && Ids.length(named.asText()) > Ids.MAX_LENGTH) {
+      // said as what it is: checked as an id, it was "longer than 256 characters (ids are 1 to 256)" (A/B QA)
+      throw ApiException.invalid("name", "name is longer than " + Ids.MAX_LENGTH + " characters: "
+          + Ids.length(named.asText()) + " (a name says in a line what the experiment tests)");
+    }
     String name = shownName(RequestBodies.requiredId(b, "", "name"), "name");
     String id = b.has("id") ? RequestBodies.requiredId(b, "", "id") : defaultId(nowMillis);
     if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
@@ -736,7 +765,11 @@ final class Experiments implements AutoCloseable {
       if (a.has("share")) {
         double share = RequestBodies.optionalNumber(a, path, "share", 0);
         if (!(share >= MIN_SHARE && share < 1)) {
-          throw ApiException.invalid(path + ".share", "share must be a fraction in [" + MIN_SHARE + ", 1): " + share);
+          // a share written as a percentage gets the fraction it meant (A/B QA: "50.0" told no more than that)
+          String meant = share > 1 && share <= 100 ? " (a percentage? " + plain(share) + "% is " + plain(share / 100)
+              + ")" : "";
+          throw ApiException.invalid(path + ".share", "share must be a fraction in [" + MIN_SHARE + ", 1): "
+              + plain(share) + meant);
         }
         shares[k] = share;
         withShare++;

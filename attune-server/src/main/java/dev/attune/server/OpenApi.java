@@ -775,6 +775,8 @@ final class OpenApi {
         + " over the comparisons (Bonferroni); the differences' intervals are at one minus it");
     props(results).putObject("usersInTwoArms").put("type", "integer").put("description", "users answered by two"
         + " arms, left out");
+    props(results).putObject("usesCountedUntilMillis").put("type", "integer").put("description", "for a stopped"
+        + " experiment after which another started: that start, the latest time a use counts");
     props(results).putObject("verdict").put("type", "string");
     ObjectNode estimate = object(schemas.putObject("Estimate").put("description", "null numbers: no users yet"),
         "estimate", "lower", "upper");

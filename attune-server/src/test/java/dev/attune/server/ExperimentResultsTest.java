@@ -26,6 +26,8 @@ class ExperimentResultsTest {
   Store store;
   final List<Store.Exposure> exposures = new ArrayList<>();
   final List<Store.NewEvent> events = new ArrayList<>();
+  /** The latest time a use counts: the next experiment's start, for a stopped one. */
+  long usesUntil = Long.MAX_VALUE;
 
   @BeforeEach
   void open() {
@@ -60,7 +62,7 @@ class ExperimentResultsTest {
         new Store.Arm("b", "vb", 0.5)), WINDOW, Set.of("play", "play_seconds", "like"), minUsersPerArm, START, null);
     Map<String, Double> durations = Map.of("long-song", 300.0);
     return ExperimentResults.compute(store, e, START + 10 * WINDOW, Recommendations.WEIGHTS,
-        id -> durations.getOrDefault(id, Double.NaN));
+        id -> durations.getOrDefault(id, Double.NaN), usesUntil);
   }
 
   @Test
@@ -110,6 +112,22 @@ class ExperimentResultsTest {
     assertEquals(2, b.convertedUsers());
     assertEquals(1, (long) r.toJson().get("usersInTwoArms"));
     assertEquals(4.0 + 1 + 1, a.sumSquares(), 1e-12, "2² + 1² + 1²");
+  }
+
+  /**
+   * A stopped experiment counts uses until the next one started (A/B QA: within the window after the stop the next
+   * experiment's answers were credited to both, and the stopped one's figures kept moving).
+   */
+  @Test
+  void usesCountUntilTheNextExperimentStarted() {
+    long t = START + 1_000;
+    shown("before", "a", t, "i1", "i2");
+    did("before", "i1", "like", 1, t + 100);
+    did("before", "i2", "like", 1, t + 300); // after the next experiment's start
+    usesUntil = t + 200;
+    ExperimentResults r = results();
+    assertEquals(1, r.arms().get(0).conversions());
+    assertEquals(t + 200, (long) r.toJson().get("usesCountedUntilMillis"));
   }
 
   @Test
