@@ -74,6 +74,13 @@ class SceneTransferTrainerIT {
         assertEquals(3, job.get("epoch").asInt(), "the served model's epochs, not --train-epochs: " + job);
         String version = job.get("version").asText();
         assertTrue(version.startsWith("scene-transfer-"), version);
+        // the gate compared the two transfer versions scene by scene, each scene on its own holdout users
+        JsonNode scenes = job.get("gate").get("scenes");
+        assertEquals(2, scenes.size(), job.toString());
+        for (JsonNode g : scenes) {
+          assertTrue(g.get("holdoutUsers").asInt() > 0 && g.get("passed").asBoolean() && g.has("activeNdcg10"),
+              g.toString());
+        }
         ModelDirectory retrained = ModelDirectory.read(dir.resolve("models").resolve(version));
         assertEquals("scene-transfer", retrained.kind());
         assertEquals("music", retrained.info().get("target"));

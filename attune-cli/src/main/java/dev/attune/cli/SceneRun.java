@@ -30,8 +30,10 @@ import java.util.Map;
  * excluded, per group of {@link SceneResult}) and writes the model directory, whose {@code model.json} names the
  * target scene. Training runs once per scene and once more: on the training part, to tune the blend's gate on the
  * validation users' hidden events; for each other scene, on a warm-in-scene split of training + validation to tune
- * that scene's gate ({@link SceneBlendGate#tuneWarm}: the file serves every scene); then on training +
- * validation with those gates. Before it, on the same split, the single-scene
+ * that scene's gate ({@link SceneBlendGate#tuneWarm}: the file serves every scene), and for the target too when
+ * the protocol's validation users leave buckets of its gate untuned (a cold protocol: their few target events reach
+ * none of the warmer buckets, which {@link SceneBlendGate#fillCopiedBuckets} takes from warm users); then on
+ * training + validation with those gates. Before it, on the same split, the single-scene
  * baselines ({@link SceneBaselines}) are tuned, trained and tested; the blend's iALS and EASE take the settings the
  * validation users picked for their target-only versions (unless given with --param), as in the benchmark, and
  * the model is compared with the best target-only baseline picked on the validation users.
@@ -123,13 +125,25 @@ final class SceneRun {
       gate = SceneBlendGate.tune(tuning, split.tuning(), target, seed, SceneBlendGate.STEPS,
           SceneBlendGate.BOOTSTRAPS);
     }
+    Dataset trainable = split.trainingDataset();
+    String gateUsers = split.tuning().holdout().numUsersWithItems() + " validation users";
+    if (SceneBlendGate.hasCopiedBuckets(gate)) {
+      // the protocol's validation users have few target events: the buckets above theirs are tuned on warm users
+      SceneBlendGate.WarmTuned warm;
+      try (Progress progress = new Progress(trainer.name() + " (gate of " + target + ", warm users)", quiet, err)) {
+        warm = SceneBlendGate.tuneWarm(trainer, trainable, AttuneCli.WEIGHTS, target, seed, progress);
+      }
+      if (warm.gate() != null) {
+        gate = SceneBlendGate.fillCopiedBuckets(gate, warm.gate());
+        gateUsers += "; the buckets they did not reach: " + warm.users() + " warm users";
+      }
+    }
     err.println("blend gate (attention/iALS/popularity/neighbours/neighbours in " + target + "/EASE, by " + target
         + " events): " + gate);
     // the other scenes' gates too: the file serves every scene (a request's scene), each with its tuned blend
     Map<String, Object> blendGates = new LinkedHashMap<>();
-    blendGates.put(target, gate + " (" + split.tuning().holdout().numUsersWithItems() + " validation users)");
+    blendGates.put(target, gate + " (" + gateUsers + ")");
     Map<String, SceneBlendGate.Tuned> otherGates = new LinkedHashMap<>();
-    Dataset trainable = split.trainingDataset();
     for (String scene : dataset.sceneNames().ids()) {
       if (scene.equals(target)) continue;
       SceneBlendGate.WarmTuned other;

@@ -22,14 +22,20 @@ import java.util.Map;
  * trained on an older catalogue is measured on the same holdout as a fresh one: each test user's history (the
  * positive events before the cut) is given as a history query, items the model does not know are left out of the
  * history and can never be recommended by it (they count as misses). A transfer model serves each scene with its own
- * model: it is measured scene by scene, each scene's model on the held-out events of that scene, and the means are
- * over every (user, scene) measured, so a candidate worse in one scene does not pass on the others' figures.
+ * model: it is measured scene by scene, each scene's model on the held-out events on items of that scene (the item's
+ * scene, which the scene's model recommends), the means are over every (user, scene) measured, and each scene's
+ * NDCG@10 and holdout users are kept too ({@link #SCENE_NDCG}, {@link #SCENE_USERS}), for the model gate compares
+ * the scenes one by one (a candidate worse in one scene passed on the others' figures: a QA run).
  */
 final class ModelEvaluation {
   private ModelEvaluation() {}
 
   /** The labels kept: NDCG@10, HR@10, Recall@20, Coverage@10 when measured. */
   private static final String[] LABELS = {"NDCG@10", "HR@10", "Recall@20", "Coverage@10"};
+  /** A transfer model's NDCG@10 in one scene: this, then the scene ("NDCG@10 in music"). */
+  static final String SCENE_NDCG = "NDCG@10 in ";
+  /** The holdout users a transfer model was measured on in one scene: this, then the scene. */
+  static final String SCENE_USERS = "holdout users in ";
 
   static Map<String, Double> evaluate(Path modelDir, Dataset dataset, Split split) throws IOException {
     // a pipeline's retrievers are fitted on the same training part a fresh candidate was trained on
@@ -41,22 +47,47 @@ final class ModelEvaluation {
       return kept(java.util.List.of(new Evaluator().evaluate(model, split, options, Evaluator.Progress.NONE)));
     }
     java.util.List<EvalResult> scenes = new java.util.ArrayList<>();
+    Map<String, Double> byScene = new LinkedHashMap<>();
+    int[] itemScenes = dataset.itemScenes();
     for (String scene : served.sceneTargets().keySet()) {
       int sceneId = dataset.sceneNames().indexOf(scene);
       if (sceneId < 0) continue;
-      // the test events of this scene only, as the scene's model sees its part of the holdout
+      // the test events on this scene's items only, as the scene's model recommends them: by the event's scene, a
+      // book liked on the music scene was a music miss
       byte[] roles = split.roles().clone();
       var log = dataset.events();
       for (int r = 0; r < roles.length; r++) {
-        if (roles[r] == Split.TEST && log.scene(r) != sceneId) roles[r] = Split.DROPPED;
+        if (roles[r] == Split.TEST && itemScenes[log.item(r)] != sceneId) roles[r] = Split.DROPPED;
       }
       var holdout = DatasetBuilder.holdout(dataset, log, roles, Split.TEST, ModelTrainer.WEIGHTS);
       if (holdout.size() == 0) continue;
       Recommender model = new Remapped(served.sceneTarget(scene), served, dataset, histories);
-      scenes.add(new Evaluator().evaluate(model, new Split.Stage(split.trainAndValidation(), holdout), options,
-          Evaluator.Progress.NONE));
+      EvalResult result = new Evaluator().evaluate(model, new Split.Stage(split.trainAndValidation(), holdout),
+          options, Evaluator.Progress.NONE);
+      scenes.add(result);
+      if (result.has("NDCG@10") && Double.isFinite(result.mean("NDCG@10"))) {
+        byScene.put(SCENE_NDCG + scene, result.mean("NDCG@10"));
+        byScene.put(SCENE_USERS + scene, (double) result.numUsers());
+      }
     }
-    return kept(scenes);
+    Map<String, Double> metrics = kept(scenes);
+    metrics.putAll(byScene);
+    return metrics;
+  }
+
+  /**
+   * The scenes {@code metrics} measured one by one ({@link #SCENE_NDCG}), with their NDCG@10 and holdout users, in
+   * the order measured; empty for a model measured as a whole.
+   */
+  static Map<String, double[]> byScene(Map<String, Double> metrics) {
+    Map<String, double[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Double> e : metrics.entrySet()) {
+      if (!e.getKey().startsWith(SCENE_NDCG)) continue;
+      String scene = e.getKey().substring(SCENE_NDCG.length());
+      Double users = metrics.get(SCENE_USERS + scene);
+      out.put(scene, new double[] {e.getValue(), users == null ? 0 : users});
+    }
+    return out;
   }
 
   /** The kept metrics, each the mean over every evaluated user of every result (one per scene, or one). */

@@ -96,6 +96,36 @@ final class ModelLifecycle implements AutoCloseable {
   static double chanceDifference(double ndcg, int users) {
     return users <= 0 || !(ndcg > 0) ? 0 : Math.sqrt(ndcg / users);
   }
+
+  /**
+   * A transfer model's gate scene by scene ({@link ModelEvaluation#byScene}): for each scene both versions were
+   * measured in, the candidate's NDCG@10 there against the active version's less the larger of {@code allowed} and
+   * the chance difference on that scene's holdout users ({@link #chanceDifference}); a scene only one of them serves
+   * is not compared. Empty for models measured as a whole. Why: the pooled mean let a candidate much worse in a small
+   * scene pass on a large one's figures (a QA run), and a scene's holdout is smaller than the whole, so its noise is
+   * larger.
+   */
+  static List<Map<String, Object>> sceneGates(Map<String, Double> candidate, Map<String, Double> active,
+      double allowed) {
+    Map<String, double[]> mine = ModelEvaluation.byScene(candidate);
+    Map<String, double[]> theirs = ModelEvaluation.byScene(active);
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    for (Map.Entry<String, double[]> e : mine.entrySet()) {
+      double[] other = theirs.get(e.getKey());
+      if (other == null) continue;
+      int users = (int) e.getValue()[1];
+      double tolerance = Math.max(allowed, chanceDifference(other[0], users));
+      Map<String, Object> g = new LinkedHashMap<>();
+      g.put("scene", e.getKey());
+      g.put("candidateNdcg10", e.getValue()[0]);
+      g.put("activeNdcg10", other[0]);
+      g.put("holdoutUsers", users);
+      g.put("allowed", tolerance);
+      g.put("passed", e.getValue()[0] >= other[0] - tolerance);
+      out.add(g);
+    }
+    return out;
+  }
   /** Fewest holdout users for a holdout limited to events the active version has not seen. */
   static final int MIN_HOLDOUT_USERS = 10;
   /** The job that trained a version, in its {@code model.json}: id, trigger, start, last epoch and loss. */
@@ -637,12 +667,14 @@ final class ModelLifecycle implements AutoCloseable {
       Path activeDir = recommendations.model() == null ? null : served.dir();
       String activeVersion = activeDir == null ? null : recommendations.model().version();
       Double activeNdcg = null;
+      Map<String, Double> activeMetrics = Map.of();
       String note = null;
       boolean activeMeasured = activeDir == null;
       if (activeDir != null) {
         try {
-          activeNdcg = standIn != null && activeDir.equals(activeAtStart) ? candidateNdcg // measured just before
-              : engine.evaluate(activeDir, ds, split).get("NDCG@10");
+          activeMetrics = standIn != null && activeDir.equals(activeAtStart) ? candidate // measured just before
+              : engine.evaluate(activeDir, ds, split);
+          activeNdcg = activeMetrics.get("NDCG@10");
           activeMeasured = activeNdcg != null && Double.isFinite(activeNdcg);
           if (!activeMeasured) {
             // said as the failure below is: a rejection without a word looked like a candidate beaten (a review)
@@ -688,8 +720,10 @@ final class ModelLifecycle implements AutoCloseable {
       int holdoutUsers = split.test().numUsersWithItems();
       double allowed = checkOnly ? Math.max(config.gateMargin(), Math.max(SAME_EVENTS_TOLERANCE * activeNdcg,
           chanceDifference(activeNdcg, holdoutUsers))) : config.gateMargin();
+      List<Map<String, Object>> sceneGates = sceneGates(candidate, activeMetrics, allowed);
+      boolean everySceneHolds = sceneGates.stream().allMatch(g -> Boolean.TRUE.equals(g.get("passed")));
       boolean publish = activeMeasured && !activeChanged
-          && (activeNdcg == null || candidateNdcg >= activeNdcg - allowed);
+          && (activeNdcg == null || candidateNdcg >= activeNdcg - allowed && everySceneHolds);
       Map<String, Object> gate = new LinkedHashMap<>();
       // while the refit runs the decision is not made: it may still fail the job or reject the candidate (a QA run
       // read "published" in the job's status for a job that then failed)
@@ -705,6 +739,16 @@ final class ModelLifecycle implements AutoCloseable {
           + " holdout), and the refit learns the new ones: publish if candidate NDCG@10 >= active NDCG@10 - max(margin,"
           + " 20% of it, sqrt(it / holdout users)); then only if the refit takes its place"
           : "publish if candidate NDCG@10 >= active NDCG@10 - margin");
+      if (!sceneGates.isEmpty()) {
+        gate.put("rule", gate.get("rule") + "; and in each scene both measured, candidate NDCG@10 there >= the active"
+            + " version's less the larger of that allowance and sqrt(its NDCG@10 / the scene's holdout users)");
+        gate.put("scenes", sceneGates);
+        if (activeNdcg != null && candidateNdcg >= activeNdcg - allowed && !everySceneHolds) {
+          String worse = "worse than the active version beyond chance in " + String.join(", ", sceneGates.stream()
+              .filter(g -> !Boolean.TRUE.equals(g.get("passed"))).map(g -> (String) g.get("scene")).toList());
+          note = note == null ? worse : note + "; " + worse;
+        }
+      }
       gate.put("holdout", split.protocol());
       gate.put("holdoutFromMillis", cutoff);
       // how many users the comparison stands on: on a handful it is a coin toss, and a tie publishes (a review)

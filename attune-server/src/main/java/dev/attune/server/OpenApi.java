@@ -583,7 +583,8 @@ final class OpenApi {
     nullable(props(epoch).putObject("validationNdcg10"), "number");
     props(version).putObject("gate").putArray("type").add("object").add("null");
     ((ObjectNode) props(version).get("gate")).put("description", "the model gate's decision for a version the"
-        + " server trained: decision, candidateNdcg10, activeVersion, activeNdcg10, margin, holdout, note, refit");
+        + " server trained: decision, candidateNdcg10, activeVersion, activeNdcg10, margin, holdout, note, refit; scenes"
+        + " for a scene-transfer version (each scene's candidateNdcg10, activeNdcg10, holdoutUsers, allowed, passed)");
     props(version).putObject("error").put("type", "string").put("description", "why it cannot be read");
     ObjectNode keptBecause = props(version).putObject("keptBecause");
     nullable(keptBecause, "string");

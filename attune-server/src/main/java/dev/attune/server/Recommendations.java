@@ -153,6 +153,8 @@ final class Recommendations {
       if (index < 0) {
         (unlearntAndOld(m, i.item(), now) ? neverLearnt : added).add(i);
       } else {
+        // moved to another scene since a transfer model learnt it: unknown in its new scene, as a new item is
+        if (m.learntInAnotherScene(index, i.item().scene())) added.add(i);
         sceneOf[index] = sceneIds.computeIfAbsent(i.item().scene(), k -> sceneIds.size());
         blocked[index] = i.hidden();
         releaseOf[index] = i.item().releaseTime();
@@ -199,6 +201,10 @@ final class Recommendations {
       return;
     }
     v.sceneOf()[index] = s == null ? -1 : sceneIds.computeIfAbsent(s.item().scene(), k -> sceneIds.size());
+    // a transfer model's item moved to another scene (a QA run: it was in no list of its new scene until retraining)
+    // is, there, an item the model does not know: a content candidate and new item, as one just added
+    unmodelled.remove(itemId);
+    if (s != null && v.model().learntInAnotherScene(index, s.item().scene())) unmodelled.put(s);
     v.blocked()[index] = s == null || s.hidden();
     v.releaseOf()[index] = s == null ? Item.UNKNOWN_TIME : s.item().releaseTime();
   }

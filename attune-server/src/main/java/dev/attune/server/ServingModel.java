@@ -188,6 +188,17 @@ record ServingModel(Recommender recommender, SequentialModel sequential, Batched
   }
 
   /**
+   * Whether a transfer model learnt item {@code index} in another scene than {@code scene}, the item's scene now (an
+   * item moved with a PUT): its model for {@code scene} does not score it, so until retraining it is an item the
+   * model does not know there. False for any other model, whose items have no scene of their own.
+   */
+  boolean learntInAnotherScene(int index, String scene) {
+    if (sceneTargets == null) return false;
+    SceneTransferModel m = (SceneTransferModel) recommender;
+    return !m.scenes().get(m.sceneOf(index)).equals(scene);
+  }
+
+  /**
    * The scene a request for {@code scene} is answered in: {@code scene} itself, or for a transfer model asked for
    * no scene, the scene it was trained to recommend in (its items only, whichever source answers).
    */

@@ -1,6 +1,7 @@
 package dev.attune.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,9 +73,40 @@ class ModelEvaluationTest {
             scenes[item] == 1 ? "music" : "book"));
       }
     }
+    // a book liked on the music scene is held out as a book: the book model recommends it, the music one cannot
+    ds.addEvent(new Event("u0", ids.get(books.get(0)), "like", 1f, 1_000_000L + 9 * 20 * 1000L, "music"));
     Split split = Splits.temporal(ds, EventWeights.defaults(), 1_000_000L + 6 * 20 * 1000L);
     Map<String, Double> m = ModelEvaluation.evaluate(dir.resolve("transfer"), ds, split);
     assertTrue(m.get("HR@10") > 0, "held-out books are ranked among books: " + m);
+    // each scene's figures are kept for the gate, which compares the scenes one by one
+    assertEquals(m.get("NDCG@10"), m.get(ModelEvaluation.SCENE_NDCG + "book"), 1e-12, "books are the whole holdout");
+    assertEquals(20.0, m.get(ModelEvaluation.SCENE_USERS + "book"), m.toString());
+    assertFalse(m.containsKey(ModelEvaluation.SCENE_NDCG + "music"), "no music item is held out: " + m);
+    assertEquals(List.of("book"), List.copyOf(ModelEvaluation.byScene(m).keySet()));
+  }
+
+  /**
+   * The gate compares a transfer model's scenes one by one: a scene the candidate is worse in beyond chance fails
+   * it, within chance does not, and a scene only one version serves is not compared.
+   */
+  @Test
+  void theGateComparesEachSceneBothVersionsWereMeasuredIn() {
+    Map<String, Double> active = Map.of(ModelEvaluation.SCENE_NDCG + "book", 0.10, ModelEvaluation.SCENE_USERS + "book",
+        400.0, ModelEvaluation.SCENE_NDCG + "music", 0.10, ModelEvaluation.SCENE_USERS + "music", 400.0);
+    // chance on 400 users at 0.10: sqrt(0.10 / 400) = 0.0158
+    Map<String, Double> candidate = Map.of(ModelEvaluation.SCENE_NDCG + "book", 0.09,
+        ModelEvaluation.SCENE_USERS + "book", 400.0, ModelEvaluation.SCENE_NDCG + "music", 0.05,
+        ModelEvaluation.SCENE_USERS + "music", 400.0, ModelEvaluation.SCENE_NDCG + "podcasts", 0.01,
+        ModelEvaluation.SCENE_USERS + "podcasts", 30.0);
+    Map<String, Boolean> passed = new java.util.TreeMap<>();
+    for (Map<String, Object> g : ModelLifecycle.sceneGates(candidate, active, 0)) {
+      passed.put((String) g.get("scene"), (Boolean) g.get("passed"));
+    }
+    assertEquals(Map.of("book", true, "music", false), passed, "podcasts: only the candidate serves it");
+    assertTrue(ModelLifecycle.sceneGates(Map.of("NDCG@10", 0.1), Map.of("NDCG@10", 0.2), 0).isEmpty(),
+        "a model measured as a whole has no scene gates");
+    assertTrue(ModelLifecycle.sceneGates(candidate, active, 0.06).stream().allMatch(g -> (Boolean) g.get("passed")),
+        "a margin wider than music's fall");
   }
 
   /** 20 users, 8 plays each, interleaved in time; user u plays song((u * 7 + k) % 30). */

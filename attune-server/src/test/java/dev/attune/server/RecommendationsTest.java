@@ -730,6 +730,54 @@ class RecommendationsTest {
     }
   }
 
+  /**
+   * An item moved to another scene (a PUT) is, until retraining, an item the transfer model does not know in its new
+   * scene, as a new one is: a content candidate there (a QA run: it was in no list of its new scene), and no longer
+   * in its old scene's lists.
+   */
+  @Test
+  void anItemMovedToAnotherSceneIsAContentCandidateThere(@TempDir Path dir) throws Exception {
+    int n = 30;
+    int[] scenes = RandomSceneTransfer.everyThirdMusic(n);
+    List<String> modelIds = RandomSceneTransfer.ids(scenes);
+    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.2f, 0.1f, 0.1f}};
+    WeightFile w = RandomSceneTransfer.weights(scenes, "book,music", new float[][][] {gate, gate}, 3, 7L);
+    ModelDirectory.write(dir.resolve("st"), w, modelIds, Map.of("model", SceneTransferModel.MODEL_KIND,
+        "target", "music"));
+    Dataset events = new Dataset("store", Dataset.TimeKind.CLOCK);
+    for (int u = 0; u < 20; u++) {
+      for (int i = u % 3; i < n; i += 3) {
+        events.addEvent(new Event("u" + u, modelIds.get(i), "play", 1f, 100L * u + i, scenes[i] == 1 ? "music" : "book"));
+      }
+    }
+    TrainingSet train = DatasetBuilder.build(events, Recommendations.WEIGHTS);
+    ServingModel served = ServingModel.read(dir.resolve("st"), () -> train);
+    Catalog catalog = new Catalog();
+    for (int i = 0; i < n; i++) {
+      catalog.put(new Store.StoredItem(Item.bare(modelIds.get(i), scenes[i] == 1 ? "music" : "book"), false, 0L));
+    }
+    Recommendations r = new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS, served);
+    String liked = modelIds.stream().filter(id -> id.startsWith("m")).findFirst().orElseThrow();
+    String moved = modelIds.stream().filter(id -> id.startsWith("b")).findFirst().orElseThrow();
+    catalog.put(new Store.StoredItem(new Item(liked, "music", null, null, null, List.of("jazz"), List.of(), Float.NaN,
+        Item.UNKNOWN_TIME, null, Map.of()), false, 0L));
+    r.itemChanged(liked);
+    List<Event> history = List.of(new Event("v", liked, "play", 1f, 1L, "music"));
+    var music = new Recommendations.Options(n, "music", Set.of(), null, 0, 0, false, false);
+    var books = new Recommendations.Options(n, "book", Set.of(), null, 0, 0, false, false);
+    assertFalse(ids(r.recommend(history, music, 0L)).contains(moved), "a book is no music yet");
+    assertTrue(ids(r.recommend(history, books, 0L)).contains(moved));
+
+    catalog.put(new Store.StoredItem(new Item(moved, "music", null, null, null, List.of("jazz"), List.of(), Float.NaN,
+        Item.UNKNOWN_TIME, null, Map.of()), false, 0L));
+    r.itemChanged(moved);
+    List<Recommendations.Recommended> got = r.recommend(history, music, 0L);
+    Recommendations.Recommended found = got.stream().filter(x -> x.itemId().equals(moved)).findFirst()
+        .orElseThrow(() -> new AssertionError("the moved item is in its new scene's list: " + ids(got)));
+    assertEquals("content", found.source(), "shares the history's category: a content candidate");
+    assertFalse(ids(r.recommend(history, books, 0L)).contains(moved), "and gone from its old scene");
+  }
+
   @Test
   void theRandomEventAnExplanationLeavesOutVariesAcrossHistoriesAndNotWithinOne() {
     SplittableRandom r = new SplittableRandom(5);

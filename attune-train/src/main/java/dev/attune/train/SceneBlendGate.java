@@ -291,6 +291,39 @@ public final class SceneBlendGate {
   }
 
   /**
+   * {@code tuned} with each bucket that had no example (a copy of the nearest tuned one) taken from {@code warm},
+   * a gate of the same scene and buckets tuned on warm users ({@link #tuneWarm}). Why: a cold protocol's validation
+   * users have at most its kept events in the target scene, so every bucket above them was a copy of the coldest one
+   * (under {@code cold-0}, iALS, EASE and the neighbours had weight 0 for users with any number of target-scene events,
+   * where warm users are served best by them: a QA run).
+   *
+   * @param warm null: {@code tuned} as it is
+   * @throws IllegalArgumentException if the buckets differ
+   */
+  public static Tuned fillCopiedBuckets(Tuned tuned, Tuned warm) {
+    if (warm == null) return tuned;
+    if (!Arrays.equals(tuned.buckets(), warm.buckets())) {
+      throw new IllegalArgumentException("gate buckets " + Arrays.toString(tuned.buckets()) + " differ from "
+          + Arrays.toString(warm.buckets()));
+    }
+    float[] gate = tuned.gate().clone();
+    int[] examples = tuned.examples().clone();
+    double[] ndcg = tuned.ndcg().clone();
+    for (int b = 0; b < examples.length; b++) {
+      if (examples[b] > 0) continue;
+      System.arraycopy(warm.gate(), C * b, gate, C * b, C);
+      examples[b] = warm.examples()[b];
+      ndcg[b] = warm.ndcg()[b];
+    }
+    return new Tuned(gate, tuned.buckets(), examples, ndcg);
+  }
+
+  /** Whether some bucket of {@code tuned} had no example and copies another. */
+  public static boolean hasCopiedBuckets(Tuned tuned) {
+    return Arrays.stream(tuned.examples()).anyMatch(n -> n == 0);
+  }
+
+  /**
    * Writes a tuned gate into the {@code blend_gate} rows of {@code target} (other scenes keep theirs).
    *
    * @throws IllegalArgumentException if the file has no blend, the scene is unknown or the buckets differ

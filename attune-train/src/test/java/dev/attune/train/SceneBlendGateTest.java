@@ -1,6 +1,8 @@
 package dev.attune.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -13,6 +15,32 @@ import org.junit.jupiter.api.Test;
  */
 class SceneBlendGateTest {
   private static final int ITEMS = 600;
+
+  /** Only the buckets a cold protocol's users left without examples are taken from the warm users' gate. */
+  @Test
+  void copiedBucketsAreFilledFromTheWarmGateAndTunedOnesKept() {
+    int[] buckets = {0, 1, 2, 4};
+    float[] cold = new float[4 * 6];
+    float[] warm = new float[4 * 6];
+    for (int b = 0; b < 4; b++) {
+      cold[6 * b] = 1f; // attention alone, copied up from bucket 0 into 2 and 3
+      warm[6 * b + 1] = 1f; // iALS alone
+    }
+    SceneBlendGate.Tuned coldTuned = new SceneBlendGate.Tuned(cold, buckets, new int[] {40, 30, 0, 0},
+        new double[] {0.1, 0.2, Double.NaN, Double.NaN});
+    SceneBlendGate.Tuned warmTuned = new SceneBlendGate.Tuned(warm, buckets, new int[] {90, 80, 70, 0},
+        new double[] {0.3, 0.3, 0.4, Double.NaN});
+    assertTrue(SceneBlendGate.hasCopiedBuckets(coldTuned));
+    SceneBlendGate.Tuned filled = SceneBlendGate.fillCopiedBuckets(coldTuned, warmTuned);
+    for (int b = 0; b < 4; b++) {
+      assertEquals(b < 2 ? 1f : 0f, filled.gate()[6 * b], "attention weight of bucket " + b);
+      assertEquals(b < 2 ? 0f : 1f, filled.gate()[6 * b + 1], "iALS weight of bucket " + b);
+    }
+    assertArrayEquals(new int[] {40, 30, 70, 0}, filled.examples(), "the warm gate's own copy stays a copy");
+    assertEquals(1f, cold[0], "the cold gate is not changed");
+    assertThrows(IllegalArgumentException.class, () -> SceneBlendGate.fillCopiedBuckets(coldTuned,
+        new SceneBlendGate.Tuned(warm, new int[] {0, 1, 3, 4}, new int[4], new double[4])));
+  }
 
   @Test
   void contendersRankLikeEveryItemAtEveryGridPoint() {
