@@ -780,7 +780,7 @@ async function users(userId) {
     card('Attention heat map — how much each history event weighed in each recommendation',
       attention(recs.items, events, label, modelKind, 'heatmap'),
       h('p', { class: 'note' }, modelKind === 'scene-transfer'
-        ? 'Each event\'s exact share of the served score of the cross-scene blend (attention over every scene, iALS and the neighbours\' terms); negative shares lower the score. The shares and the popularity term add up to the score.'
+        ? 'Each event\'s exact share of the served score of the cross-scene blend (attention over every scene, iALS and the neighbours\' terms); negative shares lower the score. The shares, the events not listed (beyond the 100 largest) and the rest (bias, popularity and the per-history centring) add up to the score.'
         : modelKind
         ? `Attention at the newest position, averaged over heads. In ${modelKind} it does not depend on the candidate item, so the columns agree; the influence map below differs per item. Per-level weights are shown for hierarchical models; the served model (${modelKind}) has none.`
         : '')),

@@ -720,7 +720,7 @@ final class Admin {
     if (h.size() > 1000) throw new ApiException(413, "batch_too_large", "history holds at most 1000 events", "history");
     String scene = b.has("scene") ? RequestBodies.requiredId(b, "", "scene") : null;
     if (scene != null && !catalog.hasScene(scene)) {
-      throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.describeScenes());
+      throw ApiException.invalid("scene", catalog.unknownScene(scene));
     }
     String userAsSent = b.has("userId") ? RequestBodies.requiredId(b, "", "userId") : null;
     String id = userAsSent == null ? null : userIds.isPseudonym(userAsSent) ? userAsSent : userIds.stored(userAsSent);

@@ -1230,7 +1230,7 @@ final class Api {
    */
   private String knownScene(String scene) {
     if (!catalog.hasScene(scene)) {
-      throw ApiException.invalid("scene", "unknown scene '" + scene + "'; scenes: " + catalog.describeScenes());
+      throw ApiException.invalid("scene", catalog.unknownScene(scene));
     }
     return scene;
   }

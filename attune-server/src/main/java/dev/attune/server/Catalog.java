@@ -209,6 +209,16 @@ final class Catalog {
     return all.stream().limit(20).toList() + " and " + (all.size() - 20) + " more";
   }
 
+  /**
+   * Why {@code scene} is refused: no item has had it; the scenes there are, and the one meant when it differs from a
+   * known one by case only (a QA run: "Music" was answered with the list alone, where a category gets the hint).
+   */
+  String unknownScene(String scene) {
+    List<String> like = scenes().stream().filter(s -> s.equalsIgnoreCase(scene)).toList();
+    return "unknown scene '" + scene + "'" + (like.isEmpty() ? "" : " (scenes match case): did you mean '"
+        + String.join("' or '", like) + "'?") + "; scenes: " + describeScenes();
+  }
+
   /** Whether some item has had this category (exactly: categories are matched as written). */
   boolean hasCategory(String category) {
     return categories.has(category);

@@ -324,13 +324,20 @@ final class OpenApi {
     explained.addObject().put("$ref", "#/components/schemas/Explanation");
     explained.addObject().put("type", "null");
     ObjectNode explanation = object(schemas.putObject("Explanation"), "steps", "rest", "topItemId", "topStepDrop",
-        "randomStepDrop");
+        "randomStepDrop", "omittedSteps", "omittedWeight");
     props(explanation).putObject("steps").put("type", "array").putObject("items").put("$ref",
         "#/components/schemas/Step");
     nullable(props(explanation).putObject("rest"), "number");
     props(explanation).putObject("topItemId").put("type", "string");
     props(explanation).putObject("topStepDrop").put("type", "number");
     nullable(props(explanation).putObject("randomStepDrop"), "number");
+    props(explanation).putObject("omittedSteps").put("type", "integer").put("description", "scene-transfer: the"
+        + " history events beyond the " + Recommendations.MAX_TRANSFER_STEPS + " largest shares, not listed; 0"
+        + " otherwise");
+    ObjectNode omittedWeight = props(explanation).putObject("omittedWeight");
+    nullable(omittedWeight, "number");
+    omittedWeight.put("description", "scene-transfer: the sum of their shares (steps' weights + omittedWeight + rest"
+        + " = modelScore); null for attention models");
     ObjectNode step = object(schemas.putObject("Step"), "itemId", "timestamp", "type", "weight", "drop", "standIn",
         "hidden");
     props(step).putObject("itemId").put("type", "string");
