@@ -308,6 +308,7 @@ try {
   page.off('request', countItemRequests);
   const events = (await ok(`/v1/users/${someUser}/events?limit=50`, { auth: false })).events;
   check(await page.locator('[data-testid="timeline"] tbody tr').count() === events.length, 'one timeline row per event');
+  check(await page.locator('[data-testid="user-scene"]').count() === 0, 'a one-scene SASRec platform offers no scene choice');
   if (events.length > 5) {
     // past the timeline's links from the keyboard: the focus goes to the recommendations' heading
     await page.getByTestId('skip-timeline').press('Enter');

@@ -720,7 +720,10 @@ function searchBox(search, open) {
   return card(title, form, results);
 }
 
-async function users(userId) {
+async function users(userId, params = new URLSearchParams()) {
+  // a scene-transfer model serves every scene it was trained on: the list, maps and what-if of the scene chosen
+  const scene = params.get('scene') || '';
+  const inScene = scene ? { scene } : {};
   const parts = [h('h1', {}, 'User explorer'),
     searchBox({ title: 'Search by id prefix', placeholder: 'user id prefix, e.g. u1', route: '/v1/admin/users',
       param: 'prefix', listKey: 'users', narrow: 'type more of the id to narrow them' },
@@ -733,7 +736,7 @@ async function users(userId) {
   try {
     [timeline, recs, overview] = await Promise.all([
       api(`/v1/users/${encodeURIComponent(userId)}/events?limit=50`),
-      api(`/v1/users/${encodeURIComponent(userId)}/recommendations?k=10&explain=true`),
+      api(`/v1/users/${encodeURIComponent(userId)}/recommendations?k=10&explain=true${scene ? `&scene=${encodeURIComponent(scene)}` : ''}`),
       api('/v1/admin/overview')]);
   } catch (e) {
     // an outage (of the server or its store) goes to the page's own error, drawn again once it is over
@@ -758,7 +761,16 @@ async function users(userId) {
   const itemInput = h('input', { id: 'whatif-item', placeholder: 'item id', required: true, value: recs.items[0] ? recs.items[0].itemId : '' });
   const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favourite', 'share', 'rating', 'skip', 'dislike', 'view', 'purchase']
     .map(t => h('option', { value: t }, t)));
-  const recsCard = card(`Current recommendations (model ${recs.model || 'none'})`, recTable(recs.items, modelKind, label, 'recs'),
+  // a multi-scene QA run: the explorer showed the model's target scene only, and the other scene could not be seen
+  const scenes = Object.keys(overview.counts.eventsByScene || {}).sort();
+  const sceneChoice = modelKind === 'scene-transfer' && scenes.length > 1 ? h('p', {},
+    h('label', { for: 'user-scene' }, 'Scene '),
+    h('select', { id: 'user-scene', 'data-testid': 'user-scene', onchange: ev => {
+      location.hash = `#/users/${encodeURIComponent(userId)}${ev.target.value ? `?scene=${encodeURIComponent(ev.target.value)}` : ''}`;
+    } }, h('option', { value: '' }, 'the model\'s target scene'),
+    ...scenes.map(x => h('option', { value: x, selected: x === scene }, x)))) : null;
+  const recsCard = card(`Current recommendations (model ${recs.model || 'none'}${scene ? `, scene ${scene}` : ''})`, sceneChoice,
+    recTable(recs.items, modelKind, label, 'recs'),
     h('p', { class: 'note' }, 'Rank score: the item\'s place within this answer (the top one is 1; it moves with k, so it does not compare across requests). Model score: the model\'s own score for this history (– for popular and content items), the unit of the influence map below.'));
   parts.push(
     h('h2', { 'data-testid': 'user-id' }, `User ${userId}`),
@@ -785,11 +797,11 @@ async function users(userId) {
         ? `Attention at the newest position, averaged over heads. In ${modelKind} it does not depend on the candidate item, so the columns agree; the influence map below differs per item. Per-level weights are shown for hierarchical models; the served model (${modelKind}) has none.`
         : '')),
     card('Influence heat map — how much each history event raises each recommendation\'s score (leave it out and rescore)',
-      await influence(userId, [], recs.items, label, modelKind, 'influence')),
+      await influence(userId, [], recs.items, label, modelKind, 'influence', inScene)),
     card('What if? Add a hypothetical event and see the list change (nothing is stored)',
       h('form', { class: 'inline', 'data-testid': 'whatif-form', onsubmit: async ev => {
         ev.preventDefault();
-        await busy(ev.currentTarget, () => runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf, whatIfStatus, userId));
+        await busy(ev.currentTarget, () => runWhatIf(events, itemInput.value.trim(), typeInput.value, modelKind, whatIf, whatIfStatus, userId, inScene));
       } }, h('label', { for: 'whatif-item' }, 'item'), itemInput, h('label', { for: 'whatif-type' }, 'type'), typeInput,
       h('button', { type: 'submit' }, 'Recommend with this event')),
       whatIfStatus, whatIf));
@@ -851,14 +863,14 @@ function attention(items, events, label, modelKind, testid) {
  * The occlusion heat map of the model's items in `items` (POST /v1/admin/influence) for the stored user's history
  * (as their recommendations read it) followed by `added` events.
  */
-async function influence(userId, added, items, label, modelKind, testid) {
+async function influence(userId, added, items, label, modelKind, testid, inScene = {}) {
   const modelItems = items.filter(i => i.source === modelKind).map(i => i.itemId);
   if (!modelKind || modelItems.length === 0) {
     return h('p', { class: 'muted', 'data-testid': `${testid}-none` }, 'No recommendation came from the model.');
   }
   let r;
   try {
-    r = await api('/v1/admin/influence', { method: 'POST', body: { userId, history: added, items: modelItems } });
+    r = await api('/v1/admin/influence', { method: 'POST', body: { userId, history: added, items: modelItems, ...inScene } });
   } catch (e) {
     if (e instanceof Unauthorized) throw e;
     // a model that cannot rescore a history without one event (two-stage) has no occlusion map; the page stays
@@ -872,7 +884,7 @@ async function influence(userId, added, items, label, modelKind, testid) {
     : 'Each cell: the item\'s model score minus its score with that one event left out of the events the model reads (its window of the newest liked events; no older event moves in).'));
 }
 
-async function runWhatIf(events, itemId, type, modelKind, out, status, userId) {
+async function runWhatIf(events, itemId, type, modelKind, out, status, userId, inScene = {}) {
   if (!itemId) {
     // the last answer would stay as if it were this one's
     out.replaceChildren(h('p', { class: 'error', 'data-testid': 'whatif-error' }, 'Give an item id.'));
@@ -888,8 +900,8 @@ async function runWhatIf(events, itemId, type, modelKind, out, status, userId) {
     // the server reads the user's stored history as their own recommendations do (the timeline shows the newest
     // 50 events only), and adds the event without storing it
     const [before, after] = await Promise.all([
-      api('/v1/recommendations', { method: 'POST', body: { userId, k: 10, explain: true } }),
-      api('/v1/recommendations', { method: 'POST', body: { userId, history: added, k: 10, explain: true } })]);
+      api('/v1/recommendations', { method: 'POST', body: { userId, k: 10, explain: true, ...inScene } }),
+      api('/v1/recommendations', { method: 'POST', body: { userId, history: added, k: 10, explain: true, ...inScene } })]);
     const titles = await itemTitles([...before.items, ...after.items].map(i => i.itemId).concat([itemId], events.map(e => e.itemId)));
     const label = id => titles[id] ? `${titles[id]} (${id})` : id;
     const changed = after.items.filter(i => !before.items.some(b => b.itemId === i.itemId)).length;
@@ -910,7 +922,7 @@ async function runWhatIf(events, itemId, type, modelKind, out, status, userId) {
         h('div', {}, h('h3', {}, 'Without the event'), recTable(before.items, modelKind, label, 'whatif-before')),
         h('div', {}, h('h3', {}, 'With the event'), recTable(after.items, modelKind, label, 'whatif-after', before.items))),
       h('h3', {}, 'Influence with the event'),
-      await influence(userId, added, after.items, label, modelKind, 'whatif-influence')]
+      await influence(userId, added, after.items, label, modelKind, 'whatif-influence', inScene)]
       .filter(c => c !== null)); // replaceChildren would write a null as the text "null"
     status.textContent = known ? summary : `${unknown} ${summary}`;
   } catch (e) {
@@ -1093,7 +1105,8 @@ async function show() {
     return;
   }
   const pages = { overview, models, users, items, quality };
-  let [, page = 'overview', id] = location.hash.match(/^#\/([a-z]+)(?:\/(.+))?/) || [];
+  // an id is percent-encoded, so a '?' after it starts the page's own parameters (the user explorer's scene)
+  let [, page = 'overview', id, query] = location.hash.match(/^#\/([a-z]+)(?:\/([^?]+))?(?:\?(.*))?/) || [];
   if (!pages[page]) [page, id] = ['overview', undefined];
   for (const a of document.querySelectorAll('#nav a')) {
     a.classList.toggle('active', a.dataset.page === page);
@@ -1113,7 +1126,7 @@ async function show() {
     return;
   }
   try {
-    await pages[page](decoded);
+    await pages[page](decoded, new URLSearchParams(query || ''));
     main.setAttribute('data-ready', page);
     // after a move (a link, a search result), a keyboard or screen-reader user continues at the new page's heading
     const heading = moved ? main.querySelector('h2[data-testid]') || main.querySelector('h1') : null;
