@@ -1695,6 +1695,10 @@ class AttuneCliIT {
     CliRun noTarget = run("train", "--model", "scene-transfer", "--data", data.toString(), "--out", model.toString());
     assertEquals(AttuneCli.USAGE_ERROR, noTarget.code());
     assertTrue(noTarget.err().contains("needs --target"), noTarget.err());
+    CliRun wrongCase = run("train", "--model", "scene-transfer", "--data", data.toString(), "--out", model.toString(),
+        "--target", "Music");
+    assertEquals(AttuneCli.USAGE_ERROR, wrongCase.code());
+    assertTrue(wrongCase.err().contains("(scenes match case): did you mean 'music'?"), wrongCase.err());
     CliRun train = run("train", "--model", "scene-transfer", "--target", "music", "--data", data.toString(), "--out",
         model.toString(), "--quiet", "--protocol", "cold-1", "--param", "scene-transfer.epochs=3",
         "--param", "scene-transfer.dim=8");

@@ -89,7 +89,10 @@ final class SceneRun {
           + dataset.sceneNames().ids());
     }
     if (dataset.sceneNames().indexOf(target) < 0) {
-      throw new IllegalArgumentException("unknown target scene '" + target + "'; scenes: " + dataset.sceneNames().ids());
+      List<String> like = dataset.sceneNames().ids().stream().filter(x -> x.equalsIgnoreCase(target)).toList();
+      throw new IllegalArgumentException("unknown target scene '" + target + "'" + (like.isEmpty() ? ""
+          : " (scenes match case): did you mean '" + String.join("' or '", like) + "'?") + "; scenes: "
+          + dataset.sceneNames().ids());
     }
     if (dataset.sceneNames().size() < 2) {
       throw new IllegalArgumentException("--model scene-transfer learns one scene from the others, but "

@@ -309,7 +309,8 @@ final class Admin {
     boolean canTrain = lifecycle != null && lifecycle.canTrain();
     body.put("canTrain", canTrain);
     body.put("training", canTrain ? "trains a " + lifecycle.trainerKind() + " candidate on the store's events;"
-        + " it is published only if the model gate passes (NDCG@10 on the newest events, against the active version)"
+        + " it is published only if the model gate passes (NDCG@10 on the newest events, or a random tenth of each"
+        + " user's when their times do not tell them apart, against the active version)"
         : "the server does not train (it has no training engine): start it with 'attune serve', or run 'attune train"
         + " --out <dir>' into a directory beside the served one, then activate it here");
     ModelLifecycle.Job job = lifecycle == null ? null : lifecycle.current();
