@@ -594,7 +594,7 @@ final class ExperimentCommand implements Callable<Integer> {
     // every count the server gives (A/B QA: items shown and uses were left out), and the version an arm of "active"
     // resolved to, as the list shows it
     rows.add(new String[] {"arm", "version", "users", "answers", "items shown", "uses", "users who used one",
-        "conversion rate (95%)", "uses per user"});
+        "conversion rate (95%)", "uses per user", "liked per user"});
     JsonNode armsAsked = e.path("arms");
     for (int k = 0; k < r.path("arms").size(); k++) {
       JsonNode a = r.path("arms").get(k);
@@ -604,7 +604,7 @@ final class ExperimentCommand implements Callable<Integer> {
           a.path("conversions").asText(), a.path("convertedUsers").asText(), rate.path("estimate").isNull() ? "-"
               : String.format(Locale.ROOT, "%s (%s to %s)", percent(rate.path("estimate")), percent(rate.path("lower")),
                   percent(rate.path("upper"))),
-          number(a.path("conversionsPerUser"), "%.3f")});
+          number(a.path("conversionsPerUser"), "%.3f"), number(a.path("likedEventsPerUser"), "%.3f")});
     }
     printTable(out, rows, 2);
     if (!r.path("comparisons").isEmpty()) {
@@ -622,6 +622,12 @@ final class ExperimentCommand implements Callable<Integer> {
       }
       out.println();
       printTable(out, compared, 1);
+      for (JsonNode c : r.path("comparisons")) {
+        JsonNode liked = c.path("likedEventsPerUser");
+        if (liked.isMissingNode()) continue;
+        out.println("guardrail, liked events per user (shown or not), " + c.path("arm").asText() + " vs "
+            + c.path("control").asText() + ": " + usesPerUser(liked) + ", p " + pValue(liked));
+      }
     }
     out.println();
     JsonNode split = r.path("sampleRatio");

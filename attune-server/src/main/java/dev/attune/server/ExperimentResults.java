@@ -67,9 +67,13 @@ final class ExperimentResults {
    * @param convertedUsers users with a conversion
    * @param sumSquares the sum over its users of their conversions squared (for the variance of conversions per user)
    * @param answersByVersion answers by the model version that gave them ("none": the fallback or popularity)
+   * @param likedEvents its users' liked events of the conversion types, shown or not, from each user's first answer to
+   *     the end of the window after their last: a guardrail, whether the arm's uses come on top of what its users
+   *     would do anyway or in place of it (an analyst's QA run: an arm showing what users play anyway wins on uses)
+   * @param likedSquares the sum over its users of their liked events squared
    */
   record Arm(Store.Arm arm, long users, long answers, long itemsShown, long conversions, long convertedUsers,
-      double sumSquares, Map<String, Long> answersByVersion) {}
+      double sumSquares, Map<String, Long> answersByVersion, long likedEvents, double likedSquares) {}
 
   private final Store.Experiment experiment;
   private final List<Arm> arms;
@@ -96,6 +100,9 @@ final class ExperimentResults {
     int[] used; // item numbers credited, unsorted; null: none
     int usedCount;
     boolean inTwoArms;
+    long firstShown = Long.MAX_VALUE;
+    long lastShown = Long.MIN_VALUE;
+    long liked;
 
     Exposed(int arm) {
       this.arm = arm;
@@ -110,6 +117,8 @@ final class ExperimentResults {
       times[answers] = time;
       readUntil[answers] = read;
       shown[answers++] = items;
+      firstShown = Math.min(firstShown, time);
+      lastShown = Math.max(lastShown, time);
     }
 
     boolean used(int item) {
@@ -166,9 +175,10 @@ final class ExperimentResults {
       Exposed u = byUser.get(ev.userId());
       if (u == null || u.inTwoArms || !e.conversionTypes().contains(ev.type().toLowerCase(Locale.ROOT))) return;
       if (ev.timestamp() > usesUntilMillis) return;
+      if (!(weights.weight(ev.type(), ev.value(), (float) durations.applyAsDouble(ev.itemId())) > 0)) return;
+      if (ev.timestamp() >= u.firstShown && ev.timestamp() <= u.lastShown + e.windowMillis()) u.liked++;
       Integer item = itemNumbers.get(ev.itemId());
       if (item == null || u.used(item)) return; // never shown to anyone, or credited already
-      if (!(weights.weight(ev.type(), ev.value(), (float) durations.applyAsDouble(ev.itemId())) > 0)) return;
       for (int k = 0; k < u.answers; k++) {
         long shownAt = u.times[k];
         // from a little before the request (a client's clock behind), but never an event the answer read itself (a
@@ -186,6 +196,8 @@ final class ExperimentResults {
     long[] conversions = new long[n];
     long[] converted = new long[n];
     double[] sumSquares = new double[n];
+    long[] liked = new long[n];
+    double[] likedSquares = new double[n];
     long twoArms = 0;
     for (Exposed u : byUser.values()) {
       if (u.inTwoArms) {
@@ -197,11 +209,13 @@ final class ExperimentResults {
       conversions[u.arm] += u.usedCount;
       if (u.usedCount > 0) converted[u.arm]++;
       sumSquares[u.arm] += (double) u.usedCount * u.usedCount;
+      liked[u.arm] += u.liked;
+      likedSquares[u.arm] += (double) u.liked * u.liked;
     }
     List<Arm> arms = new ArrayList<>();
     for (int k = 0; k < n; k++) {
       arms.add(new Arm(e.arms().get(k), users[k], answers[k], itemsShown[k], conversions[k], converted[k],
-          sumSquares[k], versions.get(k)));
+          sumSquares[k], versions.get(k), liked[k], likedSquares[k]));
     }
     return new ExperimentResults(e, arms, nowMillis, twoArms, usesUntilMillis);
   }
@@ -259,6 +273,14 @@ final class ExperimentResults {
         1 - comparisonLevel());
   }
 
+  /** Arm {@code k}'s liked events per user (shown or not) against the control's: the guardrail. */
+  OnlineTests.Comparison likedEventsPerUser(int k) {
+    Arm a = arms.get(0);
+    Arm b = arms.get(k);
+    return OnlineTests.means(a.likedEvents(), a.likedSquares(), a.users(), b.likedEvents(), b.likedSquares(),
+        b.users(), 1 - comparisonLevel());
+  }
+
   /** The level each comparison is tested at: 5% shared among the comparisons with the control. */
   double comparisonLevel() {
     return ALPHA / (arms.size() - 1);
@@ -296,6 +318,8 @@ final class ExperimentResults {
       row.put("conversionsPerUser", number(a.users() == 0 ? Double.NaN : (double) a.conversions() / a.users()));
       row.put("conversionsPerItemShown", number(a.itemsShown() == 0 ? Double.NaN
           : (double) a.conversions() / a.itemsShown()));
+      row.put("likedEvents", a.likedEvents());
+      row.put("likedEventsPerUser", number(a.users() == 0 ? Double.NaN : (double) a.likedEvents() / a.users()));
       row.put("answersByVersion", a.answersByVersion());
       armRows.add(row);
     }
@@ -320,6 +344,8 @@ final class ExperimentResults {
       row.put("conversionRateAlwaysValid", comparison(conversionRateAlwaysValid(k), level, -1, 1, splitSound,
           NO_RATE_INTERVAL));
       row.put("conversionsPerUser", comparison(conversionsPerUser(k), level, Double.NEGATIVE_INFINITY,
+          Double.POSITIVE_INFINITY, horizon, NO_MEAN_INTERVAL));
+      row.put("likedEventsPerUser", comparison(likedEventsPerUser(k), level, Double.NEGATIVE_INFINITY,
           Double.POSITIVE_INFINITY, horizon, NO_MEAN_INTERVAL));
       comparisons.add(row);
     }

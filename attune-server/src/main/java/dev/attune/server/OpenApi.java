@@ -791,21 +791,21 @@ final class OpenApi {
     for (String n : List.of("estimate", "lower", "upper")) nullable(props(estimate).putObject(n), "number");
     ObjectNode armResult = object(props(results).putObject("arms").put("type", "array").putObject("items"), "name",
         "users", "answers", "itemsShown", "conversions", "convertedUsers", "conversionRate", "conversionsPerUser",
-        "conversionsPerItemShown", "answersByVersion");
+        "conversionsPerItemShown", "likedEvents", "likedEventsPerUser", "answersByVersion");
     props(armResult).putObject("name").put("type", "string");
-    for (String n : List.of("users", "answers", "itemsShown", "conversions", "convertedUsers")) {
+    for (String n : List.of("users", "answers", "itemsShown", "conversions", "convertedUsers", "likedEvents")) {
       props(armResult).putObject(n).put("type", "integer");
     }
     props(armResult).putObject("conversionRate").put("$ref", "#/components/schemas/Estimate").put("description",
         "the share of its users with a conversion, Wilson 95% interval");
-    for (String n : List.of("conversionsPerUser", "conversionsPerItemShown")) {
+    for (String n : List.of("conversionsPerUser", "conversionsPerItemShown", "likedEventsPerUser")) {
       nullable(props(armResult).putObject(n), "number");
     }
     props(armResult).putObject("answersByVersion").put("type", "object").put("description", "answers by the model"
         + " version that gave them (none: the fallback or popularity)").putObject("additionalProperties")
         .put("type", "integer");
     ObjectNode compared = object(props(results).putObject("comparisons").put("type", "array").putObject("items"),
-        "arm", "control", "conversionRate", "conversionRateAlwaysValid", "conversionsPerUser");
+        "arm", "control", "conversionRate", "conversionRateAlwaysValid", "conversionsPerUser", "likedEventsPerUser");
     props(compared).putObject("arm").put("type", "string");
     props(compared).putObject("control").put("type", "string");
     ObjectNode difference = object(schemas.putObject("Difference").put("description", "an arm less the control;"
@@ -826,6 +826,8 @@ final class OpenApi {
             + " minUsersPerArm): may be read at every look and acted on at any; its level, and its interval's coverage, hold"
             + " at every look at once (approximately: conversions are counted as they arrive)");
     props(compared).putObject("conversionsPerUser").put("$ref", "#/components/schemas/Difference");
+    props(compared).putObject("likedEventsPerUser").put("$ref", "#/components/schemas/Difference").put("description",
+        "the guardrail: liked events of the conversion types per user, shown or not (Welch); not in the verdict");
     ObjectNode split = object(props(results).putObject("sampleRatio"), "pValue", "mismatch", "testable");
     nullable(props(split).putObject("pValue"), "number");
     props(split).putObject("mismatch").put("type", "boolean");

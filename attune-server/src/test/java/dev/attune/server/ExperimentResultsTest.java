@@ -115,6 +115,31 @@ class ExperimentResultsTest {
   }
 
   /**
+   * The guardrail counts every liked event of the conversion types from a user's first answer to the end of the window
+   * after their last, shown or not: what the arm's users do in all, beside what they took from the lists.
+   */
+  @Test
+  void likedEventsCountWhateverWasShownWithinTheExposurePeriod() {
+    long t = START + 1_000;
+    shown("fan", "a", t, "i1");
+    did("fan", "i0", "like", 1, t - ExperimentResults.CLOCK_TOLERANCE_MILLIS - 1); // before the first answer
+    did("fan", "i1", "like", 1, t + 10); // shown: a use, and a liked event
+    did("fan", "i9", "like", 1, t + 20); // not shown: a liked event only
+    did("fan", "i8", "play", 0.1f, t + 30); // a skip: neither
+    did("fan", "i7", "purchase", 1, t + 40); // not one of the experiment's types: neither
+    did("fan", "i6", "like", 1, t + WINDOW + 1); // after the window of the last answer: neither
+    shown("idle", "b", t, "i1");
+    ExperimentResults r = results();
+    assertEquals(1, r.arms().get(0).conversions());
+    assertEquals(2, r.arms().get(0).likedEvents());
+    assertEquals(4.0, r.arms().get(0).likedSquares(), 1e-12);
+    assertEquals(0, r.arms().get(1).likedEvents());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> compared = ((List<Map<String, Object>>) r.toJson().get("comparisons")).get(0);
+    assertTrue(compared.containsKey("likedEventsPerUser"), compared.toString());
+  }
+
+  /**
    * A stopped experiment counts uses until the next one started (A/B QA: within the window after the stop the next
    * experiment's answers were credited to both, and the stopped one's figures kept moving).
    */
