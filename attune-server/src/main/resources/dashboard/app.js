@@ -720,6 +720,23 @@ function searchBox(search, open) {
   return card(title, form, results);
 }
 
+/**
+ * Under a scene-transfer model, a choice of the scenes it serves for the user explorer (a multi-scene QA run: it showed
+ * the model's target scene only); null under other models. Shown with a button, as a change of a closed select fires
+ * on arrow keys and would reload the page at each.
+ */
+function sceneForm(userId, overview, scene) {
+  const scenes = overview && overview.model && overview.model.kind === 'scene-transfer' ? overview.model.scenes || [] : [];
+  if (scenes.length < 2) return null;
+  const select = h('select', { id: 'user-scene', 'data-testid': 'user-scene' },
+    h('option', { value: '' }, 'the model\'s target scene'),
+    ...scenes.map(x => h('option', { value: x, selected: x === scene }, x)));
+  return h('form', { class: 'inline', 'data-testid': 'user-scene-form', onsubmit: ev => {
+    ev.preventDefault();
+    location.hash = `#/users/${encodeURIComponent(userId)}${select.value ? `?scene=${encodeURIComponent(select.value)}` : ''}`;
+  } }, h('label', { for: 'user-scene' }, 'Scene'), select, h('button', { type: 'submit', class: 'secondary' }, 'Show'));
+}
+
 async function users(userId, params = new URLSearchParams()) {
   // a scene-transfer model serves every scene it was trained on: the list, maps and what-if of the scene chosen
   const scene = params.get('scene') || '';
@@ -744,7 +761,9 @@ async function users(userId, params = new URLSearchParams()) {
         || (e instanceof ApiError && e.status === 503)) throw e;
     // an unknown user: the search stays, to look for another
     main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e instanceof ApiError && e.status === 404
-      ? `No user '${userId}' here (no events or profile under that id): search for another above.` : e.message));
+      ? `No user '${userId}' here (no events or profile under that id): search for another above.` : e.message),
+    // a scene the routes refused (a hand-edited address): the way back to the user's own page
+    ...(scene ? [h('p', {}, h('a', { href: `#/users/${encodeURIComponent(userId)}` }, 'Show the model\'s target scene'))] : []));
     return;
   }
   const modelKind = overview.model ? overview.model.kind : null;
@@ -761,14 +780,7 @@ async function users(userId, params = new URLSearchParams()) {
   const itemInput = h('input', { id: 'whatif-item', placeholder: 'item id', required: true, value: recs.items[0] ? recs.items[0].itemId : '' });
   const typeInput = h('select', { id: 'whatif-type' }, ['play', 'like', 'favourite', 'share', 'rating', 'skip', 'dislike', 'view', 'purchase']
     .map(t => h('option', { value: t }, t)));
-  // a multi-scene QA run: the explorer showed the model's target scene only, and the other scene could not be seen
-  const scenes = Object.keys(overview.counts.eventsByScene || {}).sort();
-  const sceneChoice = modelKind === 'scene-transfer' && scenes.length > 1 ? h('p', {},
-    h('label', { for: 'user-scene' }, 'Scene '),
-    h('select', { id: 'user-scene', 'data-testid': 'user-scene', onchange: ev => {
-      location.hash = `#/users/${encodeURIComponent(userId)}${ev.target.value ? `?scene=${encodeURIComponent(ev.target.value)}` : ''}`;
-    } }, h('option', { value: '' }, 'the model\'s target scene'),
-    ...scenes.map(x => h('option', { value: x, selected: x === scene }, x)))) : null;
+  const sceneChoice = sceneForm(userId, overview, scene);
   const recsCard = card(`Current recommendations (model ${recs.model || 'none'}${scene ? `, scene ${scene}` : ''})`, sceneChoice,
     recTable(recs.items, modelKind, label, 'recs'),
     h('p', { class: 'note' }, 'Rank score: the item\'s place within this answer (the top one is 1; it moves with k, so it does not compare across requests). Model score: the model\'s own score for this history (– for popular and content items), the unit of the influence map below.'));

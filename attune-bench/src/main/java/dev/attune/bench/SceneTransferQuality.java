@@ -48,7 +48,7 @@ import java.util.Map;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
  * [transferOnly=true] [merged=false] [gateBootstraps=0] [warmSplitGate=true] [oracleGate=true] [validationUsers=0.1]
- * [gateSteps=10] [ratingWeights=unit] [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable
+ * [gateSteps=10] [ratingWeights=unit] [coldGateKeep=-1] [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable
  * folder; {@code ratingWeights=scaled} weighs a rating by its value / 5 for every model (unit: 1 whatever its
  * value, as the service does); {@code
  * merged=false} leaves out the merged baselines (EASE merged alone takes minutes per setting); {@code
@@ -57,7 +57,10 @@ import java.util.Map;
  * without validation users (what a file's scenes other than its {@code --target} and the server's retraining get)
  * and with one tuned on both sets of examples pooled (bagged as {@code gateBootstraps} says); {@code oracleGate} adds
  * the blend with its gate tuned on the test users, an upper bound of what a gate over these components can reach, not a
- * result. Prints one Markdown table row per (direction, setting, model) with the model's validation NDCG@10, and per
+ * result; {@code coldGateKeep=<k>} (warm setting, with {@code warmSplitGate=true}) adds the blend with the target
+ * gate {@code attune train --protocol cold-<k>} tunes on the same data, as it is (buckets above its validation users'
+ * k events copied) and with those buckets filled from the warm split's gate ({@link
+ * SceneBlendGate#fillCopiedBuckets}). Prints one Markdown table row per (direction, setting, model) with the model's validation NDCG@10, and per
  * setting a comment line naming the best target-only model picked by validation NDCG@10 and by test NDCG@10, with the
  * transfer model's change against each.
  */
@@ -81,6 +84,7 @@ public final class SceneTransferQuality {
     boolean warmSplitGate = false;
     double validationUsers = 0.1;
     int gateSteps = SceneBlendGate.STEPS;
+    int coldGateKeep = -1;
     boolean ratingScaled = false;
     Map<String, String> overrides = new LinkedHashMap<>();
     for (int k = 1; k < args.length; k++) {
@@ -101,6 +105,7 @@ public final class SceneTransferQuality {
       }
       else if (kv[0].equals("validationUsers")) validationUsers = Double.parseDouble(kv[1]);
       else if (kv[0].equals("gateSteps")) gateSteps = Integer.parseInt(kv[1]);
+      else if (kv[0].equals("coldGateKeep")) coldGateKeep = Integer.parseInt(kv[1]);
       else overrides.put(kv[0], kv[1]);
     }
     Dataset ds = SharedData.imported("douban", "douban-book-music", "douban-book-music");
@@ -144,8 +149,10 @@ public final class SceneTransferQuality {
             "cfRegularization", alsTarget.params().get("regularization"),
             "easeRegularization", easeTarget.params().get("regularization")));
         if (!classicOnly) {
-          rows.addAll(transfer(withCf, maxEpochs, gateSteps, gateBootstraps, oracleGate, warmSplitGate, split, target,
-              setting, options, seed));
+          SceneBlendGate.Tuned coldGate = keep < 0 && coldGateKeep >= 0
+              ? coldProtocolGate(ds, weights, withCf, target, coldGateKeep, validationUsers, seed) : null;
+          rows.addAll(transfer(withCf, maxEpochs, gateSteps, gateBootstraps, oracleGate, warmSplitGate, coldGate,
+              coldGateKeep, split, target, setting, options, seed));
         }
         for (Row r : rows) {
           System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.4f | %.4f | %s | %s | %.1f |%n", target, setting,
@@ -154,6 +161,16 @@ public final class SceneTransferQuality {
                   : String.format(Locale.ROOT, "%.4f", r.validation), r.tuned, r.seconds);
         }
         printComparators(target, setting, rows);
+        if (keep < 0 && coldGateKeep >= 0) {
+          for (Row r : rows) { // per group of SceneResult too: the gates differ by bucket of target-scene events
+            StringBuilder line = new StringBuilder("# " + target + " " + setting + ", " + r.label + ":");
+            for (String g : r.result.groups().keySet()) {
+              line.append(String.format(Locale.ROOT, " %s (%d users) NDCG@10 %.4f HR@10 %.4f;", g,
+                  r.result.users(g), r.result.mean(g, "NDCG@10"), r.result.mean(g, "HR@10")));
+            }
+            System.out.println(line);
+          }
+        }
         System.out.flush();
       }
     }
@@ -206,14 +223,32 @@ public final class SceneTransferQuality {
   }
 
   /**
+   * The target gate {@code attune train --model scene-transfer --protocol cold-<keep>} tunes on the same data (as
+   * SceneRun does): the cold-in-scene split with the same shares and seed, the network ({@code params}' epochs, no
+   * early stopping) trained on its tuning stage, and the bagged gate its validation users pick. Its buckets above
+   * those users' target events are copies.
+   */
+  private static SceneBlendGate.Tuned coldProtocolGate(Dataset ds, EventWeights weights, SceneTransfer.Params params,
+      String target, int keep, double validationUsers, long seed) {
+    long start = System.nanoTime();
+    Split cold = Splits.coldInScene(ds, weights, target, keep, TEST_USERS, validationUsers, seed);
+    WeightFile w = new SceneTransfer(params).train(cold.tuning().train(), FitListener.NONE);
+    SceneBlendGate.Tuned gate = SceneBlendGate.tune(w, cold.tuning(), target, seed, SceneBlendGate.STEPS,
+        SceneBlendGate.BOOTSTRAPS);
+    System.err.printf(Locale.ROOT, "  %s cold-%d gate %s (%.0f s)%n", target, keep, gate,
+        (System.nanoTime() - start) / 1e9);
+    return gate;
+  }
+
+  /**
    * The transfer model: epochs picked by the attention score's validation NDCG@10, the blend's gate tuned on the
    * validation users with those weights ({@link SceneBlendGate}), then a refit on training + validation with the
    * picked epochs and the tuned gate. Two rows: the blend (the served model) and, from the same refit weights,
    * the attention score alone (gate (1, 0, 0, 0, 0)).
    */
   private static List<Row> transfer(SceneTransfer.Params params, int maxEpochs, int gateSteps, int gateBootstraps,
-      boolean oracleGate, boolean warmSplitGate, Split split, String target, String setting, EvalOptions options,
-      long seed) {
+      boolean oracleGate, boolean warmSplitGate, SceneBlendGate.Tuned coldGate, int coldGateKeep, Split split,
+      String target, String setting, EvalOptions options, long seed) {
     long start = System.nanoTime();
     TrainingSet tuningTrain = split.tuning().train();
     double[] bestScore = {Double.NEGATIVE_INFINITY};
@@ -270,6 +305,19 @@ public final class SceneTransferQuality {
         SceneTransferModel pooledModel = SceneTransferModel.fromWeights(w, full.interactions(), target);
         rows.add(new Row("scene-transfer, pooled gate", SceneResult.evaluate(pooledModel, split, target, options),
             "gate " + pooled, (System.nanoTime() - start) / 1e9));
+      }
+      if (coldGate != null) {
+        // the target gate attune train --protocol cold-<k> writes, before and after its copied buckets are filled
+        // from this warm split's gate
+        SceneBlendGate.apply(w, target, coldGate);
+        rows.add(new Row("scene-transfer, cold-" + coldGateKeep + " gate (copied)", SceneResult.evaluate(
+            SceneTransferModel.fromWeights(w, full.interactions(), target), split, target, options),
+            "gate " + coldGate, (System.nanoTime() - start) / 1e9));
+        SceneBlendGate.Tuned filled = SceneBlendGate.fillCopiedBuckets(coldGate, warm.gate());
+        SceneBlendGate.apply(w, target, filled);
+        rows.add(new Row("scene-transfer, cold-" + coldGateKeep + " gate (filled)", SceneResult.evaluate(
+            SceneTransferModel.fromWeights(w, full.interactions(), target), split, target, options),
+            "gate " + filled, (System.nanoTime() - start) / 1e9));
       }
     }
     if (oracleGate) {

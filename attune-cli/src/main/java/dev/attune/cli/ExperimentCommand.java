@@ -618,7 +618,7 @@ final class ExperimentCommand implements Callable<Integer> {
         JsonNode always = c.path("conversionRateAlwaysValid");
         JsonNode perUser = c.path("conversionsPerUser");
         compared.add(new String[] {c.path("arm").asText() + " vs " + c.path("control").asText(), points(fixed),
-            pValue(fixed), points(always), pValue(always), usesPerUser(perUser), pValue(perUser)});
+            pValue(fixed), points(always), pValue(always), meanDifference(perUser), pValue(perUser)});
       }
       out.println();
       printTable(out, compared, 1);
@@ -626,7 +626,7 @@ final class ExperimentCommand implements Callable<Integer> {
         JsonNode liked = c.path("likedEventsPerUser");
         if (liked.isMissingNode()) continue;
         out.println("guardrail, liked events per user (shown or not), " + c.path("arm").asText() + " vs "
-            + c.path("control").asText() + ": " + usesPerUser(liked) + ", p " + pValue(liked));
+            + c.path("control").asText() + ": " + meanDifference(liked) + ", p " + pValue(liked));
       }
     }
     out.println();
@@ -672,8 +672,8 @@ final class ExperimentCommand implements Callable<Integer> {
         100 * d.path("upper").asDouble());
   }
 
-  /** A difference of uses per user with its interval, as {@link #points} does for rates. */
-  private static String usesPerUser(JsonNode d) {
+  /** A difference of means (uses or liked events per user) with its interval, as {@link #points} does for rates. */
+  private static String meanDifference(JsonNode d) {
     if (d.path("difference").isNull() || d.path("difference").isMissingNode()) return "-";
     String difference = String.format(Locale.ROOT, "%+.3f", d.path("difference").asDouble());
     if (d.path("lower").isNull() || d.path("lower").isMissingNode()) return difference + " (no interval yet)";

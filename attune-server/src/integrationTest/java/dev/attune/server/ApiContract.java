@@ -1904,6 +1904,15 @@ abstract class ApiContract {
     assertEquals("stopped", listed.get(0).get("state").asText());
     assertFalse(listed.get(0).has("results"), "the list leaves results out");
     assertEquals(200, admin("POST", "/v1/admin/experiments/ab-test/stop", null).statusCode(), "stopping twice");
+    assertFalse(json(admin("GET", "/v1/admin/experiments/ab-test", null), 200).get("results")
+        .has("usesCountedUntilMillis"), "no experiment after it yet");
+    // the next experiment's start ends what the stopped one counts: its answers would be credited to both
+    JsonNode next = json(admin("POST", "/v1/admin/experiments", "{\"id\":\"after-ab\",\"name\":\"n\",\"arms\":"
+        + "[{\"name\":\"a\",\"version\":\"active\"},{\"name\":\"b\",\"version\":\"model-b\"}]}"), 201);
+    assertEquals(next.get("startedAtMillis").asLong(), json(admin("GET", "/v1/admin/experiments/ab-test", null), 200)
+        .get("results").get("usesCountedUntilMillis").asLong());
+    json(admin("POST", "/v1/admin/experiments/after-ab/stop", null), 200);
+    assertEquals(204, admin("DELETE", "/v1/admin/experiments/after-ab", null).statusCode());
 
     // a deleted user's exposures go with them
     assertEquals(204, send("DELETE", "/v1/users/ab3", null).statusCode());

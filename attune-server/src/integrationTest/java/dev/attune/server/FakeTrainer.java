@@ -48,6 +48,13 @@ final class FakeTrainer implements ModelTrainer {
   /** Thrown by the next training when set (an OutOfMemoryError, say), then cleared. */
   volatile Error trainingError;
 
+  /**
+   * Per-scene figures added to the active version's measurement and to the candidates' (as {@link ModelEvaluation}
+   * reports a scene-transfer version's: {@code NDCG@10 in <scene>}, {@code holdout users in <scene>}); empty: none.
+   */
+  volatile Map<String, Double> activeScenes = Map.of();
+  volatile Map<String, Double> candidateScenes = Map.of();
+
   /** Run while the active version is measured (the gate's comparison), for races with the admin; null for none. */
   volatile Runnable whileMeasuring;
 
@@ -94,7 +101,10 @@ final class FakeTrainer implements ModelTrainer {
     if (!ModelDirectory.isComplete(modelDir)) throw new java.io.IOException(modelDir + " lacks its weights");
     Runnable hook = whileMeasuring;
     if (hook != null && !byVersion.containsKey(modelDir.getFileName().toString())) hook.run(); // measuring the active
+    boolean candidate = byVersion.containsKey(modelDir.getFileName().toString());
     double ndcg = byVersion.getOrDefault(modelDir.getFileName().toString(), activeNdcg);
-    return Map.of("NDCG@10", ndcg, "HR@10", ndcg * 2);
+    Map<String, Double> metrics = new LinkedHashMap<>(Map.of("NDCG@10", ndcg, "HR@10", ndcg * 2));
+    metrics.putAll(candidate ? candidateScenes : activeScenes);
+    return metrics;
   }
 }

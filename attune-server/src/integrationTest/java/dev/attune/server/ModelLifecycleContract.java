@@ -210,6 +210,30 @@ abstract class ModelLifecycleContract {
     assertEquals(version, json(send("GET", "/v1/admin/models", null, true), 200).get("active").asText());
   }
 
+  /**
+   * Scene-transfer versions are compared scene by scene too: a candidate better on the pooled figure but worse than
+   * chance allows in one scene is rejected, the gate listing each scene and the note naming the one that failed.
+   */
+  @Test
+  void aCandidateWorseInOneSceneIsRejectedWhateverItsPooledFigure() throws Exception {
+    FakeTrainer trainer = new FakeTrainer(0.2, false, 0.3);
+    // 400 holdout users a scene: chance allows sqrt(0.3 / 400) = 0.027 at an NDCG@10 of 0.3
+    trainer.activeScenes = Map.of(ModelEvaluation.SCENE_NDCG + "book", 0.3, ModelEvaluation.SCENE_USERS + "book",
+        400.0, ModelEvaluation.SCENE_NDCG + "music", 0.1, ModelEvaluation.SCENE_USERS + "music", 400.0);
+    trainer.candidateScenes = Map.of(ModelEvaluation.SCENE_NDCG + "book", 0.2, ModelEvaluation.SCENE_USERS + "book",
+        400.0, ModelEvaluation.SCENE_NDCG + "music", 0.4, ModelEvaluation.SCENE_USERS + "music", 400.0);
+    start(trainer, LifecycleConfig.DEFAULTS.withRefitPublished(false));
+    json(send("POST", "/v1/admin/models/train", null, true), 202);
+    JsonNode job = awaitJob();
+    assertEquals("rejected", job.get("state").asText(), job.toString());
+    JsonNode gate = job.get("gate");
+    Map<String, Boolean> passed = new java.util.TreeMap<>();
+    for (JsonNode g : gate.get("scenes")) passed.put(g.get("scene").asText(), g.get("passed").asBoolean());
+    assertEquals(Map.of("book", false, "music", true), passed, gate.toString());
+    assertTrue(gate.get("note").asText().contains("in book"), gate.toString());
+    assertEquals("model", recommendationsModel(), "not served");
+  }
+
   @Test
   void aWorseCandidateIsRejectedKeptListedAndCanBeActivatedByHand() throws Exception {
     start(new FakeTrainer(0.2, false, 0.14), LifecycleConfig.DEFAULTS.withGateMargin(0.05));

@@ -535,6 +535,13 @@ final class Admin {
     v.put("kind", registered != null ? registered.kind() : info == null ? null : text(info, "model"));
     v.put("name", info == null ? null : text(info, "name"));
     v.put("dataset", info == null ? null : text(info, "dataset"));
+    // the scenes a scene-transfer version serves: the dashboard's user explorer offers them (the scenes events had
+    // included ones no item has, which the routes refuse: a review)
+    if (info != null && info.path("scenes").isArray()) {
+      List<String> scenes = new ArrayList<>();
+      for (JsonNode x : info.get("scenes")) scenes.add(x.asText());
+      v.put("scenes", scenes);
+    }
     Long created = registered != null ? Long.valueOf(registered.createdAtMillis()) : null;
     if (created == null && info != null && info.hasNonNull("created")) {
       try {

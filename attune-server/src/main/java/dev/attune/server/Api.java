@@ -73,7 +73,8 @@ final class Api {
       MAX_PER_CREATOR,
       new Route.Param("allowRepeats", "boolean", "let items already consumed come back (default false)"),
       new Route.Param("explain", "boolean", "attach the explanation of each model recommendation: every history "
-          + "event's attention weight (for scene-transfer, its share of modelScore, with rest the share no event has),"
+          + "event's attention weight (for scene-transfer, its share of modelScore, the 100 largest, with omittedSteps"
+          + " and omittedWeight for the others and rest the share no event has), hidden for a hidden item,"
           + " topItemId, and topStepDrop / randomStepDrop: modelScore less modelScore without the top / a random"
           + " other event (drawn by a seed taken from the history; left out of an attention model's window, of a"
           + " scene-transfer model's whole history; randomStepDrop null without another); with it, k is at most 100"));
@@ -776,7 +777,9 @@ final class Api {
       // the version only when its model ranked the answer: a user it could not read (no history it knows, a model
       // of another catalogue) got the fallback's or popularity's, counted as "none", not as the version's
       // an event dated ahead of the request (a client's clock ahead, up to the day events may be) counts as read at
-      // the request: read at its own time, it hid every later use by that user until the clock passed it (A/B QA)
+      // the request: read at its own time, it hid every later use by that user until the clock passed it (A/B QA).
+      // Such an event the answer read can then count as a use, where repeats are allowed and it shows its item again:
+      // only the store's arrival order could tell it from a later one, and exposures record times
       experiments.exposed(arm, storedUserId, m == null || !answer.rankedByModel() ? null : m.version(), items,
           askedAtMillis, Math.min(readUntilMillis, askedAtMillis));
     }

@@ -22,7 +22,12 @@ import java.util.function.ToDoubleFunction;
  * item of one of their answers, timed from {@link #CLOCK_TOLERANCE_MILLIS} before that answer's request (clients'
  * clocks run behind the server's by seconds or minutes, and events carry the client's time), but after every event
  * the answer read, to the end of the experiment's window after it. A user's item counts once, however often it was shown or used. A user answered by two
- * arms (possible only when user ids change meaning, as with a new pseudonym key) is left out and counted.
+ * arms (possible only when user ids change meaning, as with a new pseudonym key) is left out and counted. A stopped
+ * experiment counts uses until the next one started, whose answers would otherwise be credited to both.
+ *
+ * <p>A guardrail beside the uses: each arm's liked events of the conversion types, shown or not, from where a use of a
+ * user's first answer counts to the end of the window after their last, per user (Welch's t-test, not in the verdict):
+ * an arm that shows what its users would play anyway wins on uses without adding to what they do.
  *
  * <p>The unit is the user, as the split is by user. The primary measure is the share of an arm's users with a
  * conversion ("conversion rate", compared by the two-proportion z-test); conversions per user (Welch's t-test) is shown
@@ -101,6 +106,7 @@ final class ExperimentResults {
     int usedCount;
     boolean inTwoArms;
     long firstShown = Long.MAX_VALUE;
+    long firstRead = Long.MIN_VALUE; // the newest event the first answer read
     long lastShown = Long.MIN_VALUE;
     long liked;
 
@@ -117,7 +123,10 @@ final class ExperimentResults {
       times[answers] = time;
       readUntil[answers] = read;
       shown[answers++] = items;
-      firstShown = Math.min(firstShown, time);
+      if (time < firstShown) {
+        firstShown = time;
+        firstRead = read;
+      }
       lastShown = Math.max(lastShown, time);
     }
 
@@ -176,7 +185,11 @@ final class ExperimentResults {
       if (u == null || u.inTwoArms || !e.conversionTypes().contains(ev.type().toLowerCase(Locale.ROOT))) return;
       if (ev.timestamp() > usesUntilMillis) return;
       if (!(weights.weight(ev.type(), ev.value(), (float) durations.applyAsDouble(ev.itemId())) > 0)) return;
-      if (ev.timestamp() >= u.firstShown && ev.timestamp() <= u.lastShown + e.windowMillis()) u.liked++;
+      // from where a use of the first answer counts (a client's clock behind; not what that answer read) to the end
+      // of the last one's window: a use is always a liked event too (a review found uses a minute early that were not)
+      long likedFrom = Math.max(u.firstShown - CLOCK_TOLERANCE_MILLIS, u.firstRead == Long.MIN_VALUE ? Long.MIN_VALUE
+          : u.firstRead + 1);
+      if (ev.timestamp() >= likedFrom && ev.timestamp() <= u.lastShown + e.windowMillis()) u.liked++;
       Integer item = itemNumbers.get(ev.itemId());
       if (item == null || u.used(item)) return; // never shown to anyone, or credited already
       for (int k = 0; k < u.answers; k++) {

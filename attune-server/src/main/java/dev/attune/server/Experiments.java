@@ -535,6 +535,7 @@ final class Experiments implements AutoCloseable {
       }
       store.saveExperiment(e);
       deletedExperiments.remove(e.id()); // an id used again (results read only exposures from its start on)
+      results.clear(); // a stopped experiment counts uses until this start: its results kept for a second are stale
       publish(next);
     }
     LOG.info("experiment {} ('{}') started: {}", e.id(), e.name(), describeArms(e));
@@ -766,7 +767,7 @@ final class Experiments implements AutoCloseable {
         double share = RequestBodies.optionalNumber(a, path, "share", 0);
         if (!(share >= MIN_SHARE && share < 1)) {
           // a share written as a percentage gets the fraction it meant (A/B QA: "50.0" told no more than that)
-          String meant = share > 1 && share <= 100 ? " (a percentage? " + plain(share) + "% is " + plain(share / 100)
+          String meant = share > 1 && share < 100 ? " (a percentage? " + plain(share) + "% is " + plain(share / 100)
               + ")" : "";
           throw ApiException.invalid(path + ".share", "share must be a fraction in [" + MIN_SHARE + ", 1): "
               + plain(share) + meant);

@@ -24,8 +24,9 @@ import java.util.Map;
  * history and can never be recommended by it (they count as misses). A transfer model serves each scene with its own
  * model: it is measured scene by scene, each scene's model on the held-out events on items of that scene (the item's
  * scene, which the scene's model recommends), the means are over every (user, scene) measured, and each scene's
- * NDCG@10 and holdout users are kept too ({@link #SCENE_NDCG}, {@link #SCENE_USERS}), for the model gate compares
- * the scenes one by one (a candidate worse in one scene passed on the others' figures: a QA run).
+ * NDCG@10 and holdout users are reported too ({@link #SCENE_NDCG}, {@link #SCENE_USERS}), for the model gate
+ * compares the scenes one by one (a candidate worse in one scene passed on the others' figures: a QA run); the
+ * version's own metrics leave them out ({@link #withoutScenes}).
  */
 final class ModelEvaluation {
   private ModelEvaluation() {}
@@ -73,6 +74,13 @@ final class ModelEvaluation {
     Map<String, Double> metrics = kept(scenes);
     metrics.putAll(byScene);
     return metrics;
+  }
+
+  /** {@code metrics} without the scenes' own figures ({@link #SCENE_NDCG}, {@link #SCENE_USERS}). */
+  static Map<String, Double> withoutScenes(Map<String, Double> metrics) {
+    Map<String, Double> out = new LinkedHashMap<>(metrics);
+    out.keySet().removeIf(k -> k.startsWith(SCENE_NDCG) || k.startsWith(SCENE_USERS));
+    return out;
   }
 
   /**

@@ -568,13 +568,15 @@ final class OpenApi {
     props(quality).putObject("traffic").put("$ref", "#/components/schemas/Traffic");
 
     ObjectNode version = object(schemas.putObject("ModelVersionInfo").put("description", "a model version: a"
-        + " registry row or a model directory beside the served one"), "id", "path", "registered", "active",
+        + " registry row or a model directory beside the served one or in the model root"), "id", "path", "registered", "active",
         "readable", "servable");
     for (String n : List.of("id", "path")) props(version).putObject(n).put("type", "string");
     for (String n : List.of("registered", "active", "readable", "servable")) {
       props(version).putObject(n).put("type", "boolean");
     }
     for (String n : List.of("kind", "name", "dataset", "protocol")) nullable(props(version).putObject(n), "string");
+    props(version).putObject("scenes").put("type", "array").put("description", "a scene-transfer version's scenes"
+        + " (absent for other kinds)").putObject("items").put("type", "string");
     nullable(props(version).putObject("createdAtMillis"), "integer");
     props(version).putObject("metrics").put("type", "object").put("description", "offline metrics by name (NDCG@10,"
         + " HR@10 ...; AUC, GAUC for a CTR ranker)").putObject("additionalProperties").put("type", "number");

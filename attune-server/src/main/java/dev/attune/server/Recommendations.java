@@ -91,9 +91,10 @@ final class Recommendations {
   static final int MAX_HISTORY_TAGS = 20;
 
   /**
-   * Items the served model does not know (added after it was trained), and those it never learnt that were released
+   * Items the served model does not know (added after it was trained), those it never learnt that were released
    * within {@code newItemDays} of its swap (a news site's articles published shortly before a job, not yet read, fell
-   * from the top of a reader's list to the popularity fill's end once the job was published: QA): content candidates.
+   * from the top of a reader's list to the popularity fill's end once the job was published: QA), and a transfer
+   * model's items moved to another scene since, which its model for that scene does not score: content candidates.
    */
   private volatile OutsideItems unmodelled = new OutsideItems(true);
   /**
@@ -518,8 +519,7 @@ final class Recommendations {
               : o.scene() != null ? outside -> outside.newestFirstInScene(o.scene()) : OutsideItems::newestFirst);
     }
     List<Candidate> ranked = rank(new ArrayList<>(pool.values()), o, nowMillis, m, dislikedVectors(m, history));
-    StepMarks marks = o.explain() && modelEvents != null ? new StepMarks(standIns, undated, hiddenOf(modelEvents))
-        : null;
+    StepMarks marks = o.explain() ? new StepMarks(standIns, undated, hiddenOf(modelEvents)) : null;
     Map<Candidate, Explained> explained = !o.explain() || m == null || modelHistory == null ? Map.of()
         : m.explains() ? explain(m, modelHistory, modelTypes, modelEvents, marks, ranked)
         : m.sceneTarget(o.scene()) != null

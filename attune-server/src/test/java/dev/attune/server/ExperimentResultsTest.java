@@ -123,12 +123,14 @@ class ExperimentResultsTest {
     long t = START + 1_000;
     shown("fan", "a", t, "i1");
     did("fan", "i0", "like", 1, t - ExperimentResults.CLOCK_TOLERANCE_MILLIS - 1); // before the first answer
-    did("fan", "i1", "like", 1, t + 10); // shown: a use, and a liked event
+    did("fan", "i1", "like", 1, t - 60_000); // shown, a minute early by the client's clock: a use, and a liked event
     did("fan", "i9", "like", 1, t + 20); // not shown: a liked event only
     did("fan", "i8", "play", 0.1f, t + 30); // a skip: neither
     did("fan", "i7", "purchase", 1, t + 40); // not one of the experiment's types: neither
     did("fan", "i6", "like", 1, t + WINDOW + 1); // after the window of the last answer: neither
     shown("idle", "b", t, "i1");
+    shownAfterReading("reader", "b", t, t - 1_000, "i5");
+    did("reader", "i4", "like", 1, t - 1_000); // what the answer read: neither
     ExperimentResults r = results();
     assertEquals(1, r.arms().get(0).conversions());
     assertEquals(2, r.arms().get(0).likedEvents());

@@ -87,26 +87,32 @@ class ModelEvaluationTest {
 
   /**
    * The gate compares a transfer model's scenes one by one: a scene the candidate is worse in beyond chance fails
-   * it, within chance does not, and a scene only one version serves is not compared.
+   * it, within chance does not, one only the active version serves fails it, and one only the candidate serves is not
+   * compared.
    */
   @Test
-  void theGateComparesEachSceneBothVersionsWereMeasuredIn() {
+  void theGateComparesEachSceneTheActiveVersionWasMeasuredIn() {
     Map<String, Double> active = Map.of(ModelEvaluation.SCENE_NDCG + "book", 0.10, ModelEvaluation.SCENE_USERS + "book",
-        400.0, ModelEvaluation.SCENE_NDCG + "music", 0.10, ModelEvaluation.SCENE_USERS + "music", 400.0);
+        400.0, ModelEvaluation.SCENE_NDCG + "music", 0.10, ModelEvaluation.SCENE_USERS + "music", 400.0,
+        ModelEvaluation.SCENE_NDCG + "film", 0.10, ModelEvaluation.SCENE_USERS + "film", 400.0);
     // chance on 400 users at 0.10: sqrt(0.10 / 400) = 0.0158
     Map<String, Double> candidate = Map.of(ModelEvaluation.SCENE_NDCG + "book", 0.09,
         ModelEvaluation.SCENE_USERS + "book", 400.0, ModelEvaluation.SCENE_NDCG + "music", 0.05,
         ModelEvaluation.SCENE_USERS + "music", 400.0, ModelEvaluation.SCENE_NDCG + "podcasts", 0.01,
         ModelEvaluation.SCENE_USERS + "podcasts", 30.0);
+    ModelLifecycle.SceneTolerance chance = (reference, users) -> ModelLifecycle.chanceDifference(reference, users);
     Map<String, Boolean> passed = new java.util.TreeMap<>();
-    for (Map<String, Object> g : ModelLifecycle.sceneGates(candidate, active, 0)) {
+    for (Map<String, Object> g : ModelLifecycle.sceneGates(candidate, active, chance)) {
       passed.put((String) g.get("scene"), (Boolean) g.get("passed"));
     }
-    assertEquals(Map.of("book", true, "music", false), passed, "podcasts: only the candidate serves it");
-    assertTrue(ModelLifecycle.sceneGates(Map.of("NDCG@10", 0.1), Map.of("NDCG@10", 0.2), 0).isEmpty(),
+    assertEquals(Map.of("book", true, "music", false, "film", false), passed,
+        "film: only the active version serves it; podcasts: only the candidate");
+    assertTrue(ModelLifecycle.sceneGates(Map.of("NDCG@10", 0.1), Map.of("NDCG@10", 0.2), chance).isEmpty(),
         "a model measured as a whole has no scene gates");
-    assertTrue(ModelLifecycle.sceneGates(candidate, active, 0.06).stream().allMatch(g -> (Boolean) g.get("passed")),
-        "a margin wider than music's fall");
+    assertEquals("film", ModelLifecycle.failedScenes(ModelLifecycle.sceneGates(candidate, active,
+        (reference, users) -> 0.06)), "a margin wider than music's fall; film is not served whatever the margin");
+    assertEquals(Map.of("NDCG@10", 0.1), ModelEvaluation.withoutScenes(Map.of("NDCG@10", 0.1,
+        ModelEvaluation.SCENE_NDCG + "book", 0.2, ModelEvaluation.SCENE_USERS + "book", 3.0)));
   }
 
   /** 20 users, 8 plays each, interleaved in time; user u plays song((u * 7 + k) % 30). */

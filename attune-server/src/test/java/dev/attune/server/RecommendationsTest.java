@@ -776,6 +776,10 @@ class RecommendationsTest {
         .orElseThrow(() -> new AssertionError("the moved item is in its new scene's list: " + ids(got)));
     assertEquals("content", found.source(), "shares the history's category: a content candidate");
     assertFalse(ids(r.recommend(history, books, 0L)).contains(moved), "and gone from its old scene");
+    // so after a restart, where the catalogue holds the item in its new scene when the model is read
+    Recommendations restarted = new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS, served);
+    assertTrue(restarted.recommend(history, music, 0L).stream().anyMatch(x -> x.itemId().equals(moved)
+        && x.source().equals("content")), "a content candidate after a restart too");
   }
 
   @Test
