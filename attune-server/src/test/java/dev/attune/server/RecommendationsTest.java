@@ -640,10 +640,7 @@ class RecommendationsTest {
     int n = 30;
     int[] scenes = RandomSceneTransfer.everyThirdMusic(n);
     List<String> modelIds = RandomSceneTransfer.ids(scenes);
-    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.2f, 0.1f, 0.1f}};
-    WeightFile w = RandomSceneTransfer.weights(scenes, "book,music", new float[][][] {gate, gate}, 3, 7L);
-    ModelDirectory.write(dir.resolve("st"), w, modelIds, Map.of("model", SceneTransferModel.MODEL_KIND,
-        "target", "music"));
+    WeightFile w = writeTransferModel(dir.resolve("st"), scenes, modelIds);
 
     Dataset events = new Dataset("store", Dataset.TimeKind.CLOCK);
     SplittableRandom random = new SplittableRandom(3);
@@ -730,6 +727,14 @@ class RecommendationsTest {
     }
   }
 
+  /** A random book + music scene-transfer directory over {@code ids} at {@code out}, recommending music by default. */
+  private static WeightFile writeTransferModel(Path out, int[] scenes, List<String> ids) throws java.io.IOException {
+    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.2f, 0.1f, 0.1f}};
+    WeightFile w = RandomSceneTransfer.weights(scenes, "book,music", new float[][][] {gate, gate}, 3, 7L);
+    ModelDirectory.write(out, w, ids, Map.of("model", SceneTransferModel.MODEL_KIND, "target", "music"));
+    return w;
+  }
+
   /**
    * An item moved to another scene (a PUT) is, until retraining, an item the transfer model does not know in its new
    * scene, as a new one is: a content candidate there (a QA run: it was in no list of its new scene), and no longer
@@ -740,10 +745,7 @@ class RecommendationsTest {
     int n = 30;
     int[] scenes = RandomSceneTransfer.everyThirdMusic(n);
     List<String> modelIds = RandomSceneTransfer.ids(scenes);
-    float[][] gate = {{0.3f, 0.2f, 0.1f, 0.2f, 0.1f, 0.1f}};
-    WeightFile w = RandomSceneTransfer.weights(scenes, "book,music", new float[][][] {gate, gate}, 3, 7L);
-    ModelDirectory.write(dir.resolve("st"), w, modelIds, Map.of("model", SceneTransferModel.MODEL_KIND,
-        "target", "music"));
+    writeTransferModel(dir.resolve("st"), scenes, modelIds);
     Dataset events = new Dataset("store", Dataset.TimeKind.CLOCK);
     for (int u = 0; u < 20; u++) {
       for (int i = u % 3; i < n; i += 3) {
