@@ -91,6 +91,9 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
     if (current == null || now - lastLine < lineEveryNanos || now - stageStart < lineEveryNanos) return;
     // not through line(): an epoch's line held for its status is the main thread's to write
     synchronized (this) {
+      // the stage may have ended since it was read: its end is written under this lock, so this line comes before
+      // that end returns or not at all (CI saw one after it)
+      if (stage != current) return;
       lines.println(String.format("%s: %s: still running (%d s)", task, current, (now - stageStart) / 1_000_000_000L));
       lines.flush();
       lastLine = System.nanoTime();
@@ -162,7 +165,9 @@ final class Progress implements FitListener, Evaluator.Progress, AutoCloseable {
       return;
     }
     if (done >= total) {
-      stage = null; // done: nothing runs on that the still-running line could speak of
+      synchronized (this) {
+        stage = null; // done: nothing runs on that the still-running line could speak of
+      }
       return;
     }
     if (done <= 0 || System.nanoTime() - lastCountLine < lineEveryNanos) return;
