@@ -137,6 +137,7 @@ final class ModelLifecycle implements AutoCloseable {
     return String.join(", ", gates.stream().filter(g -> !Boolean.TRUE.equals(g.get("passed")))
         .map(g -> (String) g.get("scene")).toList());
   }
+
   /** Fewest holdout users for a holdout limited to events the active version has not seen. */
   static final int MIN_HOLDOUT_USERS = 10;
   /** The job that trained a version, in its {@code model.json}: id, trigger, start, last epoch and loss. */
@@ -731,10 +732,10 @@ final class ModelLifecycle implements AutoCloseable {
       int holdoutUsers = split.test().numUsersWithItems();
       double allowed = checkOnly ? Math.max(config.gateMargin(), Math.max(SAME_EVENTS_TOLERANCE * activeNdcg,
           chanceDifference(activeNdcg, holdoutUsers))) : config.gateMargin();
-      // the active version standing in for the candidate is the same model: nothing to compare scene by scene
       // the version's own metrics leave the scenes' figures to the gate's scenes (a review: the dashboard's metrics
       // table showed "holdout users in music 400.0000")
       Map<String, Double> versionMetrics = ModelEvaluation.withoutScenes(candidate);
+      // the active version standing in for the candidate is the same model: nothing to compare scene by scene
       List<Map<String, Object>> sceneGates = standIn != null ? List.of() : sceneGates(candidate, activeMetrics,
           (reference, users) -> Math.max(allowed, chanceDifference(reference, users)));
       boolean everySceneHolds = sceneGates.stream().allMatch(g -> Boolean.TRUE.equals(g.get("passed")));
@@ -756,8 +757,9 @@ final class ModelLifecycle implements AutoCloseable {
           + " 20% of it, sqrt(it / holdout users)); then only if the refit takes its place"
           : "publish if candidate NDCG@10 >= active NDCG@10 - margin");
       if (!sceneGates.isEmpty()) {
-        gate.put("rule", gate.get("rule") + "; and in each scene both measured, candidate NDCG@10 there >= the active"
-            + " version's less the larger of that allowance and sqrt(its NDCG@10 / the scene's holdout users)");
+        gate.put("rule", gate.get("rule") + "; and in each scene the active version was measured in, candidate NDCG@10"
+            + " there >= the active version's less the larger of that allowance and sqrt(its NDCG@10 / the scene's"
+            + " holdout users)");
         gate.put("scenes", sceneGates);
         if (activeNdcg != null && candidateNdcg >= activeNdcg - allowed && !everySceneHolds) {
           String worse = "worse than the active version beyond chance, or not serving, in " + failedScenes(sceneGates);
@@ -811,8 +813,7 @@ final class ModelLifecycle implements AutoCloseable {
       out = versionDir;
       inPlace = true;
       register(new Store.ModelVersion(j.version, engine.kind(), out.toString(), clock.getAsLong(), versionMetrics,
-          false),
-          j);
+          false), j);
       registered = true;
       if (publish && !served.serveIfStill(activeDir, j.version, out, served.read(out))) {
         // the admin activated another version while this one was measured: it was compared with the version it

@@ -744,7 +744,7 @@ final class Recommendations {
   }
 
   /** The ids of {@code events}' items that are hidden, for the explanation's steps. */
-  Set<String> hiddenOf(List<Event> events) {
+  private Set<String> hiddenOf(List<Event> events) {
     Set<String> hidden = new HashSet<>();
     for (Event e : events) {
       Store.StoredItem s = catalog.get(e.itemId());
