@@ -48,7 +48,8 @@ import java.util.Map;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp attune-bench/target/attune-bench.jar
  * dev.attune.bench.SceneTransferQuality <seed> [maxEpochs=30] [only=<target>/<0|1|3|warm>] [classicOnly=true]
  * [transferOnly=true] [merged=false] [gateBootstraps=0] [warmSplitGate=true] [oracleGate=true] [validationUsers=0.1]
- * [gateSteps=10] [ratingWeights=unit] [coldGateKeep=-1] [key=value scene-transfer overrides]} with DJL_CACHE_DIR set to a writable
+ * [gateSteps=10] [ratingWeights=unit] [coldGateKeep=-1] [key=value scene-transfer overrides]} with DJL_CACHE_DIR set
+ * to a writable
  * folder; {@code ratingWeights=scaled} weighs a rating by its value / 5 for every model (unit: 1 whatever its
  * value, as the service does); {@code
  * merged=false} leaves out the merged baselines (EASE merged alone takes minutes per setting); {@code
@@ -60,7 +61,8 @@ import java.util.Map;
  * result; {@code coldGateKeep=<k>} (warm setting, with {@code warmSplitGate=true}) adds the blend with the target
  * gate {@code attune train --protocol cold-<k>} tunes on the same data, as it is (buckets above its validation users'
  * k events copied) and with those buckets filled from the warm split's gate ({@link
- * SceneBlendGate#fillCopiedBuckets}). Prints one Markdown table row per (direction, setting, model) with the model's validation NDCG@10, and per
+ * SceneBlendGate#fillCopiedBuckets}). Prints one Markdown table row per (direction, setting, model) with the model's
+ * validation NDCG@10, and per
  * setting a comment line naming the best target-only model picked by validation NDCG@10 and by test NDCG@10, with the
  * transfer model's change against each.
  */

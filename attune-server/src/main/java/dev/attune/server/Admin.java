@@ -32,7 +32,8 @@ import java.util.function.LongSupplier;
  * ServerConfig#adminKey}) or an API key with the admin scope, before these handlers run.
  *
  * <p>Model versions are what the store's registry lists plus the model directories beside the served one (the
- * served directory's siblings that hold a {@code model.json}) and in the model root ({@code --model-root}); a version's numbers come from its {@code
+ * served directory's siblings that hold a {@code model.json}) and in the model root ({@code --model-root}); a
+ * version's numbers come from its {@code
  * model.json} ({@code attune train} writes the test metrics, training time and, per epoch, the loss and
  * validation score under {@code history}; {@link ModelLifecycle} adds the model gate's decision as {@code gate}).
  * Activation and the lifecycle's publication both go through {@link ServedVersion}; training ({@code POST
@@ -461,7 +462,7 @@ final class Admin {
     ctx.json(lifecycle == null ? Map.of("available", false) : lifecycle.status());
   }
 
-  /** Every known version: registry rows, model directories beside the served one and in the model root, newest first. */
+  /** Every known version, newest first: registry rows and model directories beside the served one or in the root. */
   private List<Map<String, Object>> versions() {
     Map<Path, Map<String, Object>> byPath = new LinkedHashMap<>();
     List<Store.ModelVersion> rows = store.modelVersions();

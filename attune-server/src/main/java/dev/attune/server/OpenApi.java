@@ -568,8 +568,8 @@ final class OpenApi {
     props(quality).putObject("traffic").put("$ref", "#/components/schemas/Traffic");
 
     ObjectNode version = object(schemas.putObject("ModelVersionInfo").put("description", "a model version: a"
-        + " registry row or a model directory beside the served one or in the model root"), "id", "path", "registered", "active",
-        "readable", "servable");
+        + " registry row or a model directory beside the served one or in the model root"), "id", "path", "registered",
+        "active", "readable", "servable");
     for (String n : List.of("id", "path")) props(version).putObject(n).put("type", "string");
     for (String n : List.of("registered", "active", "readable", "servable")) {
       props(version).putObject(n).put("type", "boolean");
@@ -592,8 +592,9 @@ final class OpenApi {
     nullable(props(epoch).putObject("validationNdcg10"), "number");
     props(version).putObject("gate").putArray("type").add("object").add("null");
     ((ObjectNode) props(version).get("gate")).put("description", "the model gate's decision for a version the"
-        + " server trained: decision, candidateNdcg10, activeVersion, activeNdcg10, margin, holdout, note, refit; scenes"
-        + " for a scene-transfer version (each scene's candidateNdcg10, activeNdcg10, holdoutUsers, allowed, passed)");
+        + " server trained: decision, candidateNdcg10, activeVersion, activeNdcg10, margin, holdout, note, refit;"
+        + " scenes for a scene-transfer version (each scene's candidateNdcg10, activeNdcg10, holdoutUsers, allowed,"
+        + " passed)");
     props(version).putObject("error").put("type", "string").put("description", "why it cannot be read");
     ObjectNode keptBecause = props(version).putObject("keptBecause");
     nullable(keptBecause, "string");

@@ -749,7 +749,8 @@ class RecommendationsTest {
     Dataset events = new Dataset("store", Dataset.TimeKind.CLOCK);
     for (int u = 0; u < 20; u++) {
       for (int i = u % 3; i < n; i += 3) {
-        events.addEvent(new Event("u" + u, modelIds.get(i), "play", 1f, 100L * u + i, scenes[i] == 1 ? "music" : "book"));
+        String scene = scenes[i] == 1 ? "music" : "book";
+        events.addEvent(new Event("u" + u, modelIds.get(i), "play", 1f, 100L * u + i, scene));
       }
     }
     TrainingSet train = DatasetBuilder.build(events, Recommendations.WEIGHTS);
