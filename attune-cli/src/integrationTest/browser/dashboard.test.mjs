@@ -281,6 +281,11 @@ try {
       && comparedCells[5] === asShown(compared.conversionRateAlwaysValid.pValue)
       && comparedCells[6] === (compared.conversionRateAlwaysValid.significant ? 'significant' : 'not significant'),
       `the comparison's p-values on the page: ${JSON.stringify(comparedCells)} vs ${JSON.stringify(compared)}`);
+    // uses per user and the guardrail (liked events per user, shown or not), as the API gives their p-values
+    const meansCells = await page.locator('tr[data-compared-means="candidate"] td').allTextContents();
+    check(meansCells.length === 5 && meansCells[2] === asShown(compared.conversionsPerUser.pValue)
+      && meansCells[4] === asShown(compared.likedEventsPerUser.pValue),
+      `the means' p-values on the page: ${JSON.stringify(meansCells)} vs ${JSON.stringify(compared)}`);
     page.once('dialog', d => d.accept());
     await page.getByTestId('experiment-stop').click();
     await page.waitForFunction(() => document.getElementById('experiment-result')?.textContent.includes('stopped'));

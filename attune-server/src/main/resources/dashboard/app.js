@@ -463,11 +463,14 @@ async function showExperiment(id, { focus = false } = {}) {
       h('div', { class: 'muted' }, Object.entries(a.answersByVersion || {}).map(([v, n]) => `${v}: ${fmt(n)} answers`).join(', '))),
     h('td', { class: 'num' }, fmt(a.users)), h('td', { class: 'num' }, fmt(a.answers)),
     h('td', { class: 'num' }, fmt(a.convertedUsers)), h('td', { class: 'num' }, interval(a.conversionRate)),
-    h('td', { class: 'num' }, fmt(a.conversionsPerUser, 3))));
+    h('td', { class: 'num' }, fmt(a.conversionsPerUser, 3)), h('td', { class: 'num' }, fmt(a.likedEventsPerUser, 3))));
   const signed = v => `${v > 0 ? '+' : ''}${(100 * v).toFixed(2)}`;
   // no interval (lower and upper null, intervalNote says why): no spread within the arms yet, not a width of 0
   const points = d => (d.difference == null ? '–' : d.lower == null ? `${signed(d.difference)} points (no interval yet)`
     : `${signed(d.difference)} points (${signed(d.lower)} to ${signed(d.upper)})`);
+  // a difference of means (uses or liked events per user) with its interval: Welch's test
+  const perUser = d => (!d || d.difference == null ? '–' : d.lower == null ? `${fmt(d.difference, 3)} (no interval yet)`
+    : `${fmt(d.difference, 3)} (${fmt(d.lower, 3)} to ${fmt(d.upper, 3)})`);
   // "significant" is the API's decision: the fixed test's only once every arm has its users
   const decision = d => (d.significant ? h('span', { class: `tag ${d.difference > 0 ? 'new' : 'gone'}` }, 'significant') : 'not significant');
   const versus = r.comparisons.map(c => h('tr', { 'data-compared': c.arm },
@@ -478,16 +481,25 @@ async function showExperiment(id, { focus = false } = {}) {
     h('td', { class: 'num' }, points(c.conversionRateAlwaysValid)),
     h('td', { class: 'num' }, pValue(c.conversionRateAlwaysValid.pValue)),
     h('td', {}, decision(c.conversionRateAlwaysValid))));
+  // beside the primary measure (an analyst's QA run: the dashboard showed neither): uses per user, and the guardrail,
+  // every liked event per user whether shown or not, which tells uses that add to what users do from uses that replace it
+  const means = r.comparisons.map(c => h('tr', { 'data-compared-means': c.arm },
+    h('td', {}, `${c.arm} vs ${c.control}`),
+    h('td', { class: 'num' }, perUser(c.conversionsPerUser)), h('td', { class: 'num' }, pValue(c.conversionsPerUser.pValue)),
+    h('td', { class: 'num' }, perUser(c.likedEventsPerUser)),
+    h('td', { class: 'num' }, pValue(c.likedEventsPerUser ? c.likedEventsPerUser.pValue : null))));
   const buttons = e.state === 'running'
     ? h('button', { class: 'secondary', 'data-testid': 'experiment-stop', onclick: ev => stopExperiment(e, ev.currentTarget) }, 'Stop experiment') : null;
   detail.replaceChildren(
     h('h3', {}, `${e.id}: ${e.name} (${e.state})`),
     h('p', { 'data-testid': 'experiment-verdict', 'data-state': r.state, class: r.state === 'sample_ratio_mismatch' ? 'error' : 'note' }, r.verdict),
     h('div', { class: 'scroll' }, table(['arm', { label: 'users', num: true }, { label: 'answers', num: true }, { label: 'users who used one', num: true },
-      { label: 'conversion rate (95%)', num: true }, { label: 'uses per user', num: true }], armRows, { 'data-testid': 'experiment-arms' })),
+      { label: 'conversion rate (95%)', num: true }, { label: 'uses per user', num: true }, { label: 'liked events per user (shown or not)', num: true }], armRows, { 'data-testid': 'experiment-arms' })),
     versus.length ? h('div', { class: 'scroll' }, table(['comparison', { label: `conversion rate difference (${fmt(100 * (1 - r.level), 2)}%)`, num: true }, { label: 'p (read once, at the planned users)', num: true }, `at level ${fmt(r.level, 4)}`,
       { label: 'always-valid difference (any look)', num: true }, { label: 'always-valid p', num: true }, 'always-valid'], versus)) : null,
-    h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, within ${fmt(e.windowMinutes)} minutes after it was shown. Split check: p = ${pValue(r.sampleRatio.pValue)}.`),
+    means.length ? h('div', { class: 'scroll' }, table(['comparison', { label: 'uses per user difference (Welch)', num: true }, { label: 'p', num: true },
+      { label: 'guardrail: liked events per user difference', num: true }, { label: 'p', num: true }], means, { 'data-testid': 'experiment-means' })) : null,
+    h('p', { class: 'note' }, `A use is an event of ${e.conversionTypes.join(', ')} on an item shown, from 5 minutes before it was shown (clients' clocks run behind) to ${fmt(e.windowMinutes)} minutes after. The guardrail counts every such event the users liked, shown or not, and is not read by the verdict.${r.usesCountedUntilMillis ? ` Uses counted until ${time(r.usesCountedUntilMillis)} UTC, when the next experiment started.` : ''} Split check: p = ${pValue(r.sampleRatio.pValue)}.`),
     ...(buttons ? [buttons] : [])); // replaceChildren writes a null as the text "null"
   // drawn below the list: the Results button pressed says nothing itself; drawn with the page (or after an action,
   // which says its own outcome), the focus stays where it is (a review: it was taken from the page's heading)

@@ -113,7 +113,8 @@ class ExperimentCommandIT {
         + control.get("itemsShown").asLong() + "\\s+" + control.get("conversions").asLong() + "\\s+"
         + control.get("convertedUsers").asLong() + "\\s+.*"), controlRow);
     assertTrue(out.contains("again vs control") && out.contains("p (any look)") && out.contains("Welch")
-        && out.contains("guardrail, liked events per user (shown or not), again vs control: "), out);
+        && out.contains("guardrail, liked events per user (shown or not), again vs control: ")
+        && out.contains("answers by version (none: the fallback or popularity): control: "), out);
     assertTrue(out.contains("verdict: " + results.get("verdict").asText()), out);
     assertTrue(out.contains("state: " + results.get("state").asText()), out);
     assertEquals(60, results.get("arms").get(0).get("users").asLong() + results.get("arms").get(1).get("users")

@@ -635,6 +635,19 @@ final class ExperimentCommand implements Callable<Integer> {
         split.path("pValue").asDouble())) + (split.path("testable").asBoolean() ? "" : " (not testable yet)")
         + (r.path("usersInTwoArms").asLong() > 0 ? "; users in two arms, left out: " + r.path("usersInTwoArms")
             .asLong() : ""));
+    // which versions answered each arm (a stopped experiment's "active" names none), and where uses stop counting
+    // when another experiment started after it (a QA run saw its uses fall with no word why)
+    List<String> byVersion = new ArrayList<>();
+    for (JsonNode a : r.path("arms")) {
+      List<String> counts = new ArrayList<>();
+      a.path("answersByVersion").fields().forEachRemaining(v -> counts.add(v.getKey() + " " + v.getValue().asLong()));
+      byVersion.add(a.path("name").asText() + ": " + (counts.isEmpty() ? "-" : String.join(", ", counts)));
+    }
+    out.println("answers by version (none: the fallback or popularity): " + String.join("; ", byVersion));
+    if (r.hasNonNull("usesCountedUntilMillis")) {
+      out.println("uses counted until " + UTC_SECOND.format(Instant.ofEpochMilli(r.get("usesCountedUntilMillis")
+          .asLong())) + " UTC, when the next experiment started (its answers would be credited to both)");
+    }
     out.println("state: " + r.path("state").asText());
     out.println("verdict: " + r.path("verdict").asText());
   }

@@ -27,7 +27,8 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>A guardrail beside the uses: each arm's liked events of the conversion types, shown or not, from where a use of a
  * user's first answer counts to the end of the window after their last, per user (Welch's t-test, not in the verdict):
- * an arm that shows what its users would play anyway wins on uses without adding to what they do.
+ * an arm that shows what its users would play anyway wins on uses without adding to what they do. An event the first
+ * answer read that is dated ahead of it counts (exposures record the times read, not the store's arrival order).
  *
  * <p>The unit is the user, as the split is by user. The primary measure is the share of an arm's users with a
  * conversion ("conversion rate", compared by the two-proportion z-test); conversions per user (Welch's t-test) is shown
@@ -146,8 +147,10 @@ final class ExperimentResults {
    * Reads the experiment's exposures and its users' events since it started.
    *
    * @param durations an item's length in seconds, NaN when unknown (a play's seconds become a share of it)
-   * @param usesUntilMillis the latest time a use counts ({@link Long#MAX_VALUE}: none): for a stopped experiment, the
-   *     start of the next one, whose answers would otherwise be credited to this one's arms too
+   * @param usesUntilMillis the time from which no use counts ({@link Long#MAX_VALUE}: none): for a stopped experiment,
+   *     the start of the next one, whose answers would otherwise be credited to this one's arms too (an event dated in
+   *     the few minutes before that start, by a client's clock behind, may still count for both: the next one counts
+   *     from {@link #CLOCK_TOLERANCE_MILLIS} before each answer)
    */
   static ExperimentResults compute(Store store, Store.Experiment e, long nowMillis, EventWeights weights,
       ToDoubleFunction<String> durations, long usesUntilMillis) {
@@ -183,7 +186,7 @@ final class ExperimentResults {
       dev.attune.events.Event ev = stored.event();
       Exposed u = byUser.get(ev.userId());
       if (u == null || u.inTwoArms || !e.conversionTypes().contains(ev.type().toLowerCase(Locale.ROOT))) return;
-      if (ev.timestamp() > usesUntilMillis) return;
+      if (ev.timestamp() >= usesUntilMillis) return; // at the next start's millisecond it is the next one's
       if (!(weights.weight(ev.type(), ev.value(), (float) durations.applyAsDouble(ev.itemId())) > 0)) return;
       // from where a use of the first answer counts (a client's clock behind; not what that answer read) to the end
       // of the last one's window: a use is always a liked event too (a review found uses a minute early that were not)

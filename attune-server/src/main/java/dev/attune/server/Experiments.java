@@ -767,8 +767,8 @@ final class Experiments implements AutoCloseable {
         double share = RequestBodies.optionalNumber(a, path, "share", 0);
         if (!(share >= MIN_SHARE && share < 1)) {
           // a share written as a percentage gets the fraction it meant (A/B QA: "50.0" told no more than that)
-          String meant = share > 1 && share < 100 ? " (a percentage? " + plain(share) + "% is " + plain(share / 100)
-              + ")" : "";
+          String meant = share > 1 && share < 100 ? " (a percentage? " + plain(share) + "% is "
+              + new java.math.BigDecimal(plain(share)).movePointLeft(2).stripTrailingZeros().toPlainString() + ")" : "";
           throw ApiException.invalid(path + ".share", "share must be a fraction in [" + MIN_SHARE + ", 1): "
               + plain(share) + meant);
         }
