@@ -775,7 +775,7 @@ async function users(userId, params = new URLSearchParams()) {
     main.replaceChildren(...parts, h('p', { class: 'error', 'data-testid': 'page-error' }, e instanceof ApiError && e.status === 404
       ? `No user '${userId}' here (no events or profile under that id): search for another above.` : e.message),
     // a scene the routes refused (a hand-edited address): the way back to the user's own page
-    ...(scene ? [h('p', {}, h('a', { href: `#/users/${encodeURIComponent(userId)}` }, 'Show the model\'s target scene'))] : []));
+    ...(scene ? [h('p', {}, h('a', { href: `#/users/${encodeURIComponent(userId)}` }, 'Show this user without a scene'))] : []));
     return;
   }
   const modelKind = overview.model ? overview.model.kind : null;

@@ -61,9 +61,10 @@ class SceneTransferTrainerIT {
           Splits.temporalFraction(stored, EventWeights.defaults(), 0.2), served, 1L, FitListener.NONE);
       assertUntunedNowhere(ModelDirectory.read(served).weights(), "the engine tunes every scene's gate");
 
+      // publish whatever the holdout says (this test is about what is trained), and refit it
       ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withFallbackModel("none").withAdminKey(KEY)
           .withModelDir(served).withLifecycle(LifecycleConfig.DEFAULTS.withModelRoot(dir.resolve("models"))
-              .withGateMargin(1)); // publish whatever the holdout says: this test is about what is trained
+              .withGateMargin(1).withRefitPublished(true));
       AttuneServer server = AttuneServer.create(config, store, new SasRecTrainer(12, 1)).start();
       try {
         AdminCalls admin = new AdminCalls("http://127.0.0.1:" + server.port(), KEY);
@@ -80,6 +81,12 @@ class SceneTransferTrainerIT {
         for (JsonNode g : scenes) {
           assertTrue(g.get("holdoutUsers").asInt() > 0 && g.get("passed").asBoolean() && g.has("activeNdcg10"),
               g.toString());
+        }
+        // and its refit against the candidate, each figure under its own name
+        JsonNode refitScenes = job.get("gate").get("refit").get("scenes");
+        assertEquals(2, refitScenes.size(), job.toString());
+        for (JsonNode g : refitScenes) {
+          assertTrue(g.has("refitNdcg10") && g.has("candidateNdcg10") && !g.has("activeNdcg10"), g.toString());
         }
         ModelDirectory retrained = ModelDirectory.read(dir.resolve("models").resolve(version));
         assertEquals("scene-transfer", retrained.kind());

@@ -811,8 +811,14 @@ final class Admin {
       itemIndex[j] = m.items().indexOf(items.get(j));
       if (itemIndex[j] < 0) throw ApiException.invalid("items[" + j + "]", "the model does not know '" + items.get(j) + "'");
       if (transfer != null && transfer.sceneOf(itemIndex[j]) != transfer.scenes().indexOf(transfer.targetScene())) {
-        throw ApiException.invalid("items[" + j + "]", "'" + items.get(j) + "' is not an item of scene '"
-            + transfer.targetScene() + "', the scene asked for");
+        // an item moved since the model learnt it is in the scene asked for by the catalogue, not by the model (QA)
+        Store.StoredItem inCatalogue = catalog.get(items.get(j));
+        String learnt = transfer.scenes().get(transfer.sceneOf(itemIndex[j]));
+        throw ApiException.invalid("items[" + j + "]", inCatalogue != null
+            && inCatalogue.item().scene().equals(transfer.targetScene())
+            ? "the model learnt '" + items.get(j) + "' in scene '" + learnt + "': until the next training it is a"
+            + " content candidate in '" + transfer.targetScene() + "', which this model does not score"
+            : "'" + items.get(j) + "' is not an item of scene '" + transfer.targetScene() + "', the scene asked for");
       }
     }
     double[][] drops;

@@ -113,8 +113,17 @@ final class ModelLifecycle implements AutoCloseable {
    */
   static List<Map<String, Object>> sceneGates(Map<String, Double> measured, Map<String, Double> reference,
       SceneTolerance tolerance) {
+    return sceneGates(measured, "candidateNdcg10", reference, "activeNdcg10", tolerance);
+  }
+
+  /**
+   * As {@link #sceneGates(Map, Map, SceneTolerance)}, the two figures under the names given (a refit is measured
+   * against its candidate: "activeNdcg10" named the candidate's, a QA run); scenes in name order.
+   */
+  static List<Map<String, Object>> sceneGates(Map<String, Double> measured, String measuredName,
+      Map<String, Double> reference, String referenceName, SceneTolerance tolerance) {
     Map<String, double[]> mine = ModelEvaluation.byScene(measured);
-    Map<String, double[]> theirs = ModelEvaluation.byScene(reference);
+    Map<String, double[]> theirs = new java.util.TreeMap<>(ModelEvaluation.byScene(reference));
     List<Map<String, Object>> out = new java.util.ArrayList<>();
     for (Map.Entry<String, double[]> e : theirs.entrySet()) {
       double[] own = mine.get(e.getKey());
@@ -122,8 +131,8 @@ final class ModelLifecycle implements AutoCloseable {
       double allowed = tolerance.allowed(e.getValue()[0], users);
       Map<String, Object> g = new LinkedHashMap<>();
       g.put("scene", e.getKey());
-      g.put("candidateNdcg10", own == null ? null : own[0]);
-      g.put("activeNdcg10", e.getValue()[0]);
+      g.put(measuredName, own == null ? null : own[0]);
+      g.put(referenceName, e.getValue()[0]);
       g.put("holdoutUsers", users);
       g.put("allowed", allowed);
       g.put("passed", own != null && own[0] >= e.getValue()[0] - allowed);
@@ -1229,7 +1238,8 @@ final class ModelLifecycle implements AutoCloseable {
           chanceDifference(reference, n)) + config.gateMargin();
       double floor = candidateNdcg - sameEvents.allowed(candidateNdcg, users);
       // a scene-transfer refit is checked scene by scene too: it is what is served in each (a review)
-      List<Map<String, Object>> scenes = sceneGates(refitMetrics, candidate, sameEvents);
+      List<Map<String, Object>> scenes = sceneGates(refitMetrics, "refitNdcg10", candidate, "candidateNdcg10",
+          sameEvents);
       if (!scenes.isEmpty()) info.put("scenes", scenes);
       String failed = failedScenes(scenes);
       if (refitNdcg == null || !Double.isFinite(refitNdcg) || refitNdcg < floor || !failed.isEmpty()) {

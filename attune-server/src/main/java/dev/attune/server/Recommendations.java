@@ -567,7 +567,9 @@ final class Recommendations {
    * cosine of the item's tags to the liked events' tags, each tag weighted by {@link Catalog#tagWeight} (a tag on most
    * items tells little, one on every item nothing; tags are free-form and many, so the share of one tag would put every
    * item of a common one first); ranked by {@link ServerConfig#contentWeight} times it. This is what makes a new item
-   * with attributes recommendable before retraining.
+   * with attributes recommendable before retraining. A request for a scene reads the liked events on that scene's
+   * items when the history has some (a QA run: a user of 32 books and 3 music items, all 3 of one category, got an
+   * item of that category moved into music at an affinity of 3 / 35, below every model candidate), else all of them.
    *
    * @param scoredBy the fallback when it read the history, else null: the items some user liked when it was fitted
    *     it scored (or found no evidence for), so they are no content candidates ({@link FallbackModel#learnt}). With
@@ -577,6 +579,13 @@ final class Recommendations {
   private void addContentCandidates(Map<String, Candidate> pool, List<Event> positive, Options o, Set<String> seen,
       FallbackModel scoredBy, long nowMillis) {
     if (unmodelled.isEmpty() || positive.isEmpty() || config.contentWeight() == 0) return;
+    if (o.scene() != null) {
+      List<Event> inScene = positive.stream().filter(e -> {
+        Item item = itemOrNull(e.itemId());
+        return item != null && o.scene().equals(item.scene());
+      }).toList();
+      if (!inScene.isEmpty()) positive = inScene;
+    }
     Map<String, Integer> categoryCounts = new HashMap<>();
     Map<String, Integer> creatorCounts = new HashMap<>();
     Map<String, Double> tagProfile = new HashMap<>(); // weight of the tag x the liked events that have it

@@ -779,6 +779,14 @@ class RecommendationsTest {
         .orElseThrow(() -> new AssertionError("the moved item is in its new scene's list: " + ids(got)));
     assertEquals("content", found.source(), "shares the history's category: a content candidate");
     assertFalse(ids(r.recommend(history, books, 0L)).contains(moved), "and gone from its old scene");
+    // a reader of many books and one jazz record: in music, the share of the music events, not of the whole history
+    List<Event> mostlyBooks = new ArrayList<>();
+    modelIds.stream().filter(id -> id.startsWith("b") && !id.equals(moved)).limit(5)
+        .forEach(id -> mostlyBooks.add(new Event("v", id, "play", 1f, mostlyBooks.size() + 1L, "book")));
+    mostlyBooks.add(new Event("v", liked, "play", 1f, 10L, "music"));
+    Recommendations.Recommended forReader = r.recommend(mostlyBooks, music, 0L).stream()
+        .filter(x -> x.itemId().equals(moved)).findFirst().orElseThrow();
+    assertEquals(1.0, forReader.score(), 1e-9, "affinity 1: the one music event is jazz (1/6 of the history)");
     // so after a restart, where the catalogue holds the item in its new scene when the model is read
     Recommendations restarted = new Recommendations(catalog, new ItemCounters(24), ServerConfig.DEFAULTS, served);
     assertTrue(restarted.recommend(history, music, 0L).stream().anyMatch(x -> x.itemId().equals(moved)
