@@ -2233,6 +2233,9 @@ abstract class ApiContract {
     assertError(wrongCase, 400, "invalid_field", "scene");
     assertTrue(wrongCase.body().contains("[book, music"), "names the scenes there are: " + wrongCase.body());
     assertTrue(wrongCase.body().contains("(scenes match case): did you mean 'music'?"), wrongCase.body());
+    JsonNode caseWritten = json(send("PUT", "/v1/items/b-case", "{\"scene\":\"Book\"}"), 200);
+    assertTrue(caseWritten.get("warning").asText().contains("'Book' (did you mean 'book'?)"), caseWritten.toString());
+    assertFalse(json(send("PUT", "/v1/items/b-case", "{\"scene\":\"book\"}"), 200).has("warning"));
     // influence: each event left out of the whole history, as the served score reads it
     JsonNode music = json(post("/v1/recommendations", "{" + history + ",\"k\":10,\"scene\":\"music\"}"), 200);
     JsonNode withoutB1 = json(post("/v1/recommendations", "{\"history\":[{\"itemId\":\"b2\"},{\"itemId\":\"m3\"}],"

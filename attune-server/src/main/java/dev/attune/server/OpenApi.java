@@ -368,6 +368,8 @@ final class OpenApi {
         "string");
     props(stored).putObject("hidden").put("type", "boolean");
     props(stored).putObject("createdAt").put("type", "integer");
+    props(stored).putObject("warning").put("type", "string").put("description", "on a write: a new scene that differs"
+        + " from a known one by case only");
     ObjectNode ranked = object(schemas.putObject("RankedItem"), "itemId", "score", "source");
     props(ranked).putObject("itemId").put("type", "string");
     props(ranked).putObject("score").put("type", "number").put("description", "users (popular, trending), a"
@@ -383,6 +385,8 @@ final class OpenApi {
     // users and their data, as the user routes answer them (Api: the profile, eventJson, the export)
     ObjectNode upserted = object(schemas.putObject("Upserted"), "upserted");
     props(upserted).putObject("upserted").put("type", "integer").put("description", "records stored, one per id");
+    props(upserted).putObject("warning").put("type", "string").put("description", "items: a new scene that"
+        + " differs from a known one by case only");
     ObjectNode profile = object(schemas.putObject("UserProfile"), "id", "attributes");
     props(profile).putObject("id").put("type", "string").put("description", "as the client sent it");
     props(profile).putObject("attributes").put("type", "object").putObject("additionalProperties").put("type",
