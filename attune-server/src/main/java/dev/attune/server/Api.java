@@ -846,13 +846,11 @@ final class Api {
    * Not refused: a catalogue may mean two scenes so.
    */
   private String sceneCaseWarning(List<Item> items) {
-    Set<String> known = catalog.scenes();
     Set<String> said = new java.util.TreeSet<>();
     for (Item item : items) {
-      if (known.contains(item.scene())) continue;
-      for (String scene : known) {
-        if (scene.equalsIgnoreCase(item.scene())) said.add("'" + item.scene() + "' (did you mean '" + scene + "'?)");
-      }
+      if (catalog.hasScene(item.scene())) continue;
+      Set<String> like = catalog.scenesLike(item.scene());
+      if (!like.isEmpty()) said.add("'" + item.scene() + "' (" + Catalog.didYouMean(like) + ")");
     }
     return said.isEmpty() ? null : "new scene " + String.join(", ", said) + ": scenes match as written, so these items"
         + " are listed under the new scene only";
@@ -1278,8 +1276,8 @@ final class Api {
     if (catalog.hasCategory(category)) return category;
     Set<String> like = catalog.categoriesLike(category);
     if (!like.isEmpty()) {
-      throw ApiException.invalid(field, "unknown category '" + category + "' (categories match case): " + didYouMean(
-          like));
+      throw ApiException.invalid(field, "unknown category '" + category + "' (categories match case): "
+          + Catalog.didYouMean(like));
     }
     throw ApiException.invalid(field, "unknown category '" + category + "'; categories: "
         + catalog.describeCategories());
@@ -1294,12 +1292,7 @@ final class Api {
     if (catalog.hasCreator(creator)) return creator;
     Set<String> like = catalog.creatorsLike(creator);
     throw ApiException.invalid(field, "unknown creator '" + creator + "': no item has it" + (like.isEmpty()
-        ? " (creators match as written)" : " (creators match case): " + didYouMean(like)));
-  }
-
-  /** "did you mean 'Comedy' or 'COMEDY'?", naming up to 5. */
-  private static String didYouMean(Set<String> like) {
-    return "did you mean " + String.join(" or ", like.stream().limit(5).map(c -> "'" + c + "'").toList()) + "?";
+        ? " (creators match as written)" : " (creators match case): " + Catalog.didYouMean(like)));
   }
 
   /**

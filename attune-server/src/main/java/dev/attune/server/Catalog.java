@@ -214,9 +214,21 @@ final class Catalog {
    * known one by case only (a QA run: "Music" was answered with the list alone, where a category gets the hint).
    */
   String unknownScene(String scene) {
-    List<String> like = scenes().stream().filter(s -> s.equalsIgnoreCase(scene)).toList();
-    return "unknown scene '" + scene + "'" + (like.isEmpty() ? "" : " (scenes match case): did you mean '"
-        + String.join("' or '", like) + "'?") + "; scenes: " + describeScenes();
+    Set<String> like = scenesLike(scene);
+    return "unknown scene '" + scene + "'" + (like.isEmpty() ? "" : " (scenes match case): " + didYouMean(like))
+        + "; scenes: " + describeScenes();
+  }
+
+  /** The scenes items have had that differ from {@code scene} only by case, sorted; empty for none. */
+  Set<String> scenesLike(String scene) {
+    Set<String> like = new TreeSet<>();
+    for (String s : scenes) if (!s.equals(scene) && s.equalsIgnoreCase(scene)) like.add(s);
+    return like;
+  }
+
+  /** "did you mean 'Comedy' or 'COMEDY'?", naming up to 5 of {@code like}. */
+  static String didYouMean(Set<String> like) {
+    return "did you mean " + String.join(" or ", like.stream().limit(5).map(c -> "'" + c + "'").toList()) + "?";
   }
 
   /** Whether some item has had this category (exactly: categories are matched as written). */
